@@ -1,0 +1,102 @@
+#pragma once
+
+// ResourceKind is everything the generic planner knows about one kind of
+// object (domain, pool, volume, network): how to read it from the stack, how to
+// turn it into libvirt XML and back, and how disruptive a change to each field
+// is. The planner never includes a kind's headers; kinds are found through the
+// registry (cli/kinds.cc lists them: adding a kind is one folder and one line).
+//
+// Specs are canonical JSON (nlohmann::json), the same shape whether they come
+// from the stack (desired) or from libvirt's XML (observed), so that the diff is
+// generic and the plan's JSON `before`/`after` are the specs themselves:
+//   - only managed fields appear; a key that is absent is not managed;
+//   - defaults are filled in by parse(), so a default never shows as a change;
+//   - sizes are integers in bytes, booleans are booleans;
+//   - lists whose items have an identity are objects keyed by that identity
+//     (domain disks by target "vda", NICs by MAC), so items match by identity,
+//     never by position;
+//   - a kind's own typed struct (DomainSpec, ...) converts to and from it.
+
+#include "providers/diagnostics.h"
+#include "providers/error.h"
+#include "providers/object_id.h"
+#include "providers/yaml_map.h"
+
+#include <nlohmann/json.hpp>
+
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace virtplan::providers {
+
+using Spec = nlohmann::json;
+
+// Impact is how disruptive a change is, in increasing order.
+enum class Impact { none, live, restart, replace };
+
+// StackObject is one object of the stack, placed on one host.
+struct StackObject {
+  ObjectId id;
+  Spec spec;
+  SourceLocation where;  // the object's key in the stack file
+  // Where managed fields came from, by JSON pointer ("/disks/vda/volume"),
+  // for errors found after parsing (references, conflicts). Display only.
+  std::map<std::string, SourceLocation> locations;
+};
+
+// Reference is one object needing another (a disk's volume, a volume's pool,
+// a NIC's network): the planner checks that the target is declared and creates
+// it first.
+struct Reference {
+  ObjectId target;
+  SourceLocation where;
+};
+
+class ResourceKind {
+public:
+  virtual ~ResourceKind() = default;
+
+  virtual std::string_view kind() const = 0;     // "domain": addresses read domain.NAME@HOST
+  virtual std::string_view section() const = 0;  // "domains": the stack's top-level key
+
+  // Reads one object's own keys into `object.spec` (and `object.locations`).
+  // The planner has already read the keys it owns (`host`, `hosts`, `profile`)
+  // and reports unknown keys after this returns, so a kind asks `map` for every
+  // key it accepts. Every problem goes to `diags`; a partly valid spec is fine.
+  virtual void parse(YamlMap& map, StackObject& object, Diagnostics& diags) const = 0;
+
+  // The objects this one needs (created before it, destroyed after it).
+  virtual std::vector<Reference> references(const StackObject& object) const = 0;
+
+  // Checks that need the whole stack (duplicate MACs on a host, overlapping
+  // subnets). `all` holds every object of every kind.
+  virtual void check(const StackObject& object, const std::vector<StackObject>& all,
+                     Diagnostics& diags) const = 0;
+
+  // The XML that creates the object (libvirt's define/create document).
+  virtual Result<std::string> create_xml(const StackObject& object) const = 0;
+
+  // The spec of an object as libvirt describes it (dumpxml --inactive and
+  // friends), ignoring what libvirt adds or assigns, so that an unchanged
+  // object compares equal to its desired spec.
+  virtual Result<Spec> parse_xml(const std::string& xml) const = 0;
+
+  // The live inactive XML with the managed fields changed to `object`'s and
+  // everything else (UUID, assigned MACs and addresses, devices added by hand)
+  // kept, for an atomic redefine.
+  virtual Result<std::string> update_xml(const std::string& current_xml,
+                                         const StackObject& object) const = 0;
+
+  // Fills in the desired spec what libvirt assigns when the stack leaves it
+  // unset (a NIC's MAC), from the observed spec, so it is not a change.
+  virtual Spec reconcile(const Spec& desired, const Spec& observed) const = 0;
+
+  // How disruptive changing the field at `path` (a JSON pointer into the spec)
+  // from `before` to `after` is; either may be null (added or removed).
+  virtual Impact impact(std::string_view path, const nlohmann::json& before,
+                        const nlohmann::json& after) const = 0;
+};
+
+}  // namespace virtplan::providers
