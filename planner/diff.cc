@@ -1,0 +1,109 @@
+#include "planner/diff.h"
+
+#include "planner/impact_name.h"
+#include "planner/spec_diff.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+namespace virtplan::planner {
+
+using providers::Impact;
+using providers::ObjectId;
+using providers::StackObject;
+
+namespace {
+
+Impact largest_impact(const std::vector<FieldChange>& fields) {
+  Impact impact = Impact::none;
+  for (const FieldChange& f : fields) impact = std::max(impact, f.impact);
+  return impact;
+}
+
+std::vector<std::string> replace_reasons(const std::vector<FieldChange>& fields) {
+  std::vector<std::string> reasons;
+  for (const FieldChange& f : fields) {
+    if (f.impact == Impact::replace) {
+      reasons.push_back(fmt::format("{} {} -> {} forces replacement", f.path, f.before.dump(),
+                                    f.after.dump()));
+    }
+  }
+  return reasons;
+}
+
+std::string not_ours_error(const std::string& stack, const ObservedObject& found) {
+  const std::string address = found.id.address();
+  if (found.ownership == Ownership::foreign) {
+    return fmt::format("{}: exists and belongs to stack '{}', not '{}'; it is left alone", address,
+                       found.owner, stack);
+  }
+  return fmt::format(
+      "{}: exists on {} but is not owned by stack '{}'; adopt it with: virtplan import {}", address,
+      found.id.host, stack, address);
+}
+
+Change planned_change(const providers::ResourceKind& kind, const StackObject& want,
+                      const ObservedObject& found) {
+  Change change;
+  change.id = want.id;
+  change.after = kind.reconcile(want.spec, found.spec);
+  change.before = found.spec;
+  change.fields = diff_specs(kind, change.after, found.spec);
+  change.action = choose_action(change.fields);
+  change.impact = largest_impact(change.fields);
+  if (change.action == Action::replace) change.reasons = replace_reasons(change.fields);
+  return change;
+}
+
+}  // namespace
+
+Action choose_action(const std::vector<FieldChange>& fields) {
+  if (fields.empty()) return Action::no_op;
+  return largest_impact(fields) == Impact::replace ? Action::replace : Action::update;
+}
+
+DiffResult diff(const std::string& stack, const std::vector<StackObject>& desired,
+                const ObservedState& observed, const KindLookup& kinds) {
+  std::map<ObjectId, const ObservedObject*> found;
+  for (const ObservedObject& o : observed.objects) found.emplace(o.id, &o);
+
+  std::vector<Change> changes;
+  std::vector<std::string> errors;
+  for (const auto& [host, why] : observed.unreachable) {
+    errors.push_back(fmt::format("{}: could not be read, its objects are not planned: {}", host, why));
+  }
+
+  std::set<ObjectId> declared;
+  for (const StackObject& want : desired) {
+    declared.insert(want.id);
+    if (observed.unreachable.contains(want.id.host)) continue;
+    const providers::ResourceKind* kind = kinds(want.id.kind);
+    if (kind == nullptr) {
+      errors.push_back(fmt::format("{}: unknown kind '{}'", want.id.address(), want.id.kind));
+      continue;
+    }
+    auto it = found.find(want.id);
+    if (it == found.end()) {
+      changes.push_back(Change{want.id, Action::create, Impact::none, {}, {}, nullptr, want.spec});
+    } else if (it->second->ownership != Ownership::ours) {
+      errors.push_back(not_ours_error(stack, *it->second));
+    } else {
+      changes.push_back(planned_change(*kind, want, *it->second));
+    }
+  }
+
+  // What the stack owns but no longer declares is destroyed.
+  for (const ObservedObject& o : observed.objects) {
+    if (o.ownership == Ownership::ours && !declared.contains(o.id)) {
+      changes.push_back(Change{o.id, Action::destroy, Impact::none, {}, {}, o.spec, nullptr});
+    }
+  }
+
+  std::sort(errors.begin(), errors.end());
+  return DiffResult{Plan(stack, std::move(changes)), std::move(errors)};
+}
+
+}  // namespace virtplan::planner

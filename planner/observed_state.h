@@ -1,0 +1,35 @@
+#pragma once
+
+// ObservedState is what the hosts really hold, as read by the observe stage:
+// each object's spec (parsed from libvirt's XML by its kind) and who owns it.
+// Hosts that could not be read are listed with the reason, so the plan can say
+// so instead of planning creates for everything on them.
+
+#include "providers/object_id.h"
+#include "providers/resource_kind.h"
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace virtplan::planner {
+
+enum class Ownership {
+  ours,     // owned by this stack (ledger or <metadata> marker)
+  foreign,  // owned by another stack
+  unowned,  // exists, owned by no stack (made by hand, or by another tool)
+};
+
+struct ObservedObject {
+  providers::ObjectId id;
+  providers::Spec spec;
+  Ownership ownership = Ownership::unowned;
+  std::string owner;  // the owning stack's name when foreign; display only
+};
+
+struct ObservedState {
+  std::vector<ObservedObject> objects;
+  std::map<std::string, std::string> unreachable;  // host -> why it could not be read
+};
+
+}  // namespace virtplan::planner

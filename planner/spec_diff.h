@@ -1,0 +1,26 @@
+#pragma once
+
+// diff_specs() compares a desired spec with an observed one, field by field,
+// and asks the kind how disruptive each difference is. Specs are canonical
+// JSON (providers/resource_kind.h), so collections keyed by identity (disks by
+// target, NICs by MAC) match by identity, never by position.
+
+#include "planner/change.h"
+#include "providers/resource_kind.h"
+
+#include <string>
+#include <vector>
+
+namespace virtplan::planner {
+
+// Top-level keys the desired spec lacks are not managed and never compared
+// (libvirt-side extras); below the top level every key of either side counts,
+// so a disk missing from the stack is a removal. Result sorted by path.
+std::vector<FieldChange> diff_specs(const providers::ResourceKind& kind,
+                                    const providers::Spec& desired,
+                                    const providers::Spec& observed);
+
+// "/disks/vd~1b": a JSON pointer token with '~' and '/' escaped.
+std::string json_pointer_token(const std::string& key);
+
+}  // namespace virtplan::planner
