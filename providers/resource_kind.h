@@ -97,6 +97,20 @@ public:
   // from `before` to `after` is; either may be null (added or removed).
   virtual Impact impact(std::string_view path, const nlohmann::json& before,
                         const nlohmann::json& after) const = 0;
+
+  // Display only: the words after "create" in a text plan ("qcow2 10 GiB,
+  // backing base"). Empty by default.
+  virtual std::string summary(const Spec& spec) const {
+    (void)spec;
+    return {};
+  }
+
+  // Display only: a field's value as a person reads it ("1 GiB" for a size
+  // in bytes). JSON text by default.
+  virtual std::string format_value(std::string_view path, const nlohmann::json& value) const {
+    (void)path;
+    return value.is_string() ? value.get<std::string>() : value.dump();
+  }
 };
 
 }  // namespace virtplan::providers
