@@ -40,6 +40,10 @@ enum class Impact { none, live, restart, replace };
 struct StackObject {
   ObjectId id;
   Spec spec;
+  // The stack's name (`stack:`), set by the loader on every object: kinds
+  // write it into their ownership marker (a domain's <metadata><vp:owner
+  // stack="NAME"/>) when they build the create XML.
+  std::string stack;
   SourceLocation where;  // the object's key in the stack file
   // Where managed fields came from, by JSON pointer ("/disks/vda/volume"),
   // for errors found after parsing (references, conflicts). Display only.
@@ -50,8 +54,14 @@ struct StackObject {
 // a NIC's network): the planner checks that the target is declared and creates
 // it first.
 struct Reference {
+  // Whether the stack must declare the target. `optional`: an external object
+  // is allowed (a disk naming an undeclared volume with an explicit `pool:`);
+  // when the stack does declare it, it is still created first.
+  enum class Need { declared, optional };
+
   ObjectId target;
   SourceLocation where;
+  Need need = Need::declared;
 };
 
 class ResourceKind {
@@ -66,6 +76,11 @@ public:
   // and reports unknown keys after this returns, so a kind asks `map` for every
   // key it accepts. Every problem goes to `diags`; a partly valid spec is fine.
   virtual void parse(YamlMap& map, StackObject& object, Diagnostics& diags) const = 0;
+
+  // Fills in what the spec takes from other objects of the stack (a domain
+  // disk's pool defaults to its volume's pool), once every object is parsed
+  // and before references() and check(). Most kinds need nothing.
+  virtual void resolve(StackObject& /*object*/, const std::vector<StackObject>& /*all*/) const {}
 
   // The objects this one needs (created before it, destroyed after it).
   virtual std::vector<Reference> references(const StackObject& object) const = 0;
