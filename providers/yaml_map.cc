@@ -359,10 +359,20 @@ void YamlMap::error(Diagnostics& diags, std::string_view message) const {
   diags.add(where(), with_context(m_context, message));
 }
 
+void YamlMap::set_defaults(YamlMap defaults) {
+  m_defaults = std::make_shared<YamlMap>(std::move(defaults));
+}
+
 std::optional<YamlValue> YamlMap::get(std::string_view key) {
   m_known->emplace(key);
+  // Asked of the defaults too, even when this map has the key, so that the
+  // defaults do not report it as unknown.
+  std::optional<YamlValue> fallback;
+  if (m_defaults) {
+    fallback = m_defaults->get(key);
+  }
   if (!m_node.IsDefined() || !m_node.IsMap()) {
-    return std::nullopt;
+    return fallback;
   }
   // Iterate rather than node[key]: operator[] on a non-const node inserts.
   // A duplicate key is reported by the loader; the first one wins here.
@@ -371,7 +381,7 @@ std::optional<YamlValue> YamlMap::get(std::string_view key) {
       return value_of(entry.first, entry.second);
     }
   }
-  return std::nullopt;
+  return fallback;
 }
 
 YamlValue YamlMap::value_of(const YAML::Node& key, const YAML::Node& value) const {
@@ -386,6 +396,9 @@ void YamlMap::allow(std::initializer_list<std::string_view> keys) {
   for (auto key : keys) {
     m_known->emplace(key);
   }
+  if (m_defaults) {
+    m_defaults->allow(keys);
+  }
 }
 
 std::vector<std::pair<YamlValue, YamlValue>> YamlMap::entries() {
@@ -393,17 +406,29 @@ std::vector<std::pair<YamlValue, YamlValue>> YamlMap::entries() {
   if (!m_node.IsDefined() || !m_node.IsMap()) {
     return items;
   }
+  std::set<std::string, std::less<>> own;
   for (const auto& entry : m_node) {
     if (entry.first.IsScalar()) {
       m_known->emplace(entry.first.Scalar());
+      own.emplace(entry.first.Scalar());
     }
     items.emplace_back(YamlValue(entry.first, m_file, m_context),
                        value_of(entry.first, entry.second));
+  }
+  if (m_defaults) {
+    for (auto& [key, value] : m_defaults->entries()) {
+      if (!key.is_scalar() || !own.contains(key.node().Scalar())) {
+        items.emplace_back(std::move(key), std::move(value));
+      }
+    }
   }
   return items;
 }
 
 void YamlMap::report_unknown(Diagnostics& diags, std::string_view context) const {
+  if (m_defaults) {
+    m_defaults->report_unknown(diags);
+  }
   if (!m_node.IsDefined() || !m_node.IsMap()) {
     return;
   }

@@ -99,6 +99,13 @@ public:
   // When `context` is empty the map's own context is used.
   void report_unknown(Diagnostics& diags, std::string_view context = {}) const;
 
+  // Keys this map lacks are read from `defaults` instead (a domain's
+  // profile): a shallow merge, the map's own keys win whole. Values read from
+  // `defaults` keep their own file, place and context, so errors in them
+  // point into the profile; report_unknown() reports the defaults' unknown
+  // keys too.
+  void set_defaults(YamlMap defaults);
+
   // Reports `message` at the map's place, prefixed with the context.
   void error(Diagnostics& diags, std::string_view message) const;
   const std::string& context() const { return m_context; }
@@ -113,6 +120,7 @@ private:
   YAML::Node m_node;
   std::string m_file;
   std::string m_context;
+  std::shared_ptr<YamlMap> m_defaults;
   // Shared so that copies of one map (passed from the planner to a kind) agree
   // on what was read.
   std::shared_ptr<std::set<std::string, std::less<>>> m_known;

@@ -1,0 +1,36 @@
+#include "providers/kind_registry.h"
+
+namespace virtplan::providers {
+
+void KindRegistry::add(const ResourceKind& kind) {
+  m_by_kind[std::string(kind.kind())] = &kind;
+  m_by_section[std::string(kind.section())] = &kind;
+}
+
+const ResourceKind* KindRegistry::by_section(std::string_view section) const {
+  auto it = m_by_section.find(section);
+  return it == m_by_section.end() ? nullptr : it->second;
+}
+
+const ResourceKind* KindRegistry::by_kind(std::string_view kind) const {
+  auto it = m_by_kind.find(kind);
+  return it == m_by_kind.end() ? nullptr : it->second;
+}
+
+std::vector<const ResourceKind*> KindRegistry::kinds() const {
+  std::vector<const ResourceKind*> all;
+  for (const auto& [name, kind] : m_by_kind) {
+    all.push_back(kind);
+  }
+  return all;
+}
+
+std::vector<std::string> KindRegistry::sections() const {
+  std::vector<std::string> all;
+  for (const auto& [name, kind] : m_by_section) {
+    all.push_back(name);
+  }
+  return all;
+}
+
+}  // namespace virtplan::providers
