@@ -1,0 +1,232 @@
+#include "providers/ssh_channel_job.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <utility>
+
+namespace virtplan::providers {
+
+namespace {
+
+constexpr size_t k_summary_length = 160;
+// Written per advance() at most, so one large upload does not starve the
+// other channels of the session.
+constexpr size_t k_write_chunk = 256 * 1024;
+
+}  // namespace
+
+int signal_number(std::string_view name) {
+  static constexpr std::pair<std::string_view, int> k_signals[] = {
+      {"HUP", 1},   {"INT", 2},   {"QUIT", 3},  {"ILL", 4},   {"TRAP", 5},  {"ABRT", 6},
+      {"BUS", 7},   {"FPE", 8},   {"KILL", 9},  {"USR1", 10}, {"SEGV", 11}, {"USR2", 12},
+      {"PIPE", 13}, {"ALRM", 14}, {"TERM", 15},
+  };
+  if (name.starts_with("SIG")) name.remove_prefix(3);
+  for (const auto& [signal, number] : k_signals) {
+    if (signal == name) return number;
+  }
+  return 0;
+}
+
+SshChannelJob::SshChannelJob(std::string where, std::string remote_line, Command command)
+    : m_where(std::move(where)),
+      m_remote_line(std::move(remote_line)),
+      m_command(std::move(command)),
+      m_deadline(Clock::now() + m_command.timeout) {
+  ssh_callbacks_init(&m_callbacks);
+  m_callbacks.userdata = this;
+  m_callbacks.channel_data_function = &SshChannelJob::on_data;
+  m_callbacks.channel_close_function = &SshChannelJob::on_close;
+  m_callbacks.channel_exit_status_function = &SshChannelJob::on_exit_status;
+  m_callbacks.channel_exit_signal_function = &SshChannelJob::on_exit_signal;
+}
+
+SshChannelJob::~SshChannelJob() {
+  if (m_state != State::finished) {
+    finish(fail(ErrorCode::transport, fmt::format("{}: transport closed before `{}` finished",
+                                                  m_where, summary())));
+  }
+  release_channel();
+}
+
+std::string SshChannelJob::summary() const {
+  if (m_remote_line.size() <= k_summary_length) return m_remote_line;
+  return m_remote_line.substr(0, k_summary_length) + "...";
+}
+
+SshChannelJob::Progress SshChannelJob::advance(ssh_session session) {
+  switch (m_state) {
+    case State::idle:
+    case State::opening:
+      return open_channel(session);
+    case State::executing:
+      return request_exec();
+    case State::streaming:
+      return stream();
+    case State::finished:
+      break;
+  }
+  return Progress::done;
+}
+
+SshChannelJob::Progress SshChannelJob::open_channel(ssh_session session) {
+  if (m_state == State::idle) {
+    m_channel = ssh_channel_new(session);
+    if (m_channel == nullptr) {
+      finish(fail(ErrorCode::transport, fmt::format("{}: cannot create a channel: {}", m_where,
+                                                    ssh_get_error(session))));
+      return Progress::done;
+    }
+    ssh_set_channel_callbacks(m_channel, &m_callbacks);
+    m_state = State::opening;
+  }
+  const int rc = ssh_channel_open_session(m_channel);
+  if (rc == SSH_AGAIN) return Progress::waiting;
+  if (rc != SSH_OK) {
+    m_ever_refused = true;
+    reset();
+    return Progress::refused;
+  }
+  m_state = State::executing;
+  return request_exec();
+}
+
+SshChannelJob::Progress SshChannelJob::request_exec() {
+  const int rc = ssh_channel_request_exec(m_channel, m_remote_line.c_str());
+  if (rc == SSH_AGAIN) return Progress::waiting;
+  if (rc != SSH_OK) {
+    finish(fail(ErrorCode::transport,
+                fmt::format("{}: the server refused to run `{}`: {}", m_where, summary(),
+                            ssh_get_error(ssh_channel_get_session(m_channel)))));
+    return Progress::done;
+  }
+  m_state = State::streaming;
+  return stream();
+}
+
+SshChannelJob::Progress SshChannelJob::stream() {
+  if (auto written = write_stdin(); !written) {
+    finish(fail(written.error()));
+    return Progress::done;
+  }
+  if (!m_remote_closed) return Progress::waiting;
+  if (!m_exit_status && !m_exit_signal) {
+    finish(fail(ErrorCode::transport,
+                fmt::format("{}: `{}` ended without an exit status", m_where, summary())));
+  } else {
+    finish(output());
+  }
+  return Progress::done;
+}
+
+// Writes no more than the peer's window allows, so ssh_channel_write never
+// waits: the rest goes when a window adjust arrives, while output keeps being
+// read. That is what lets a large stdin and a large stdout cross.
+Result<void> SshChannelJob::write_stdin() {
+  if (m_eof_sent || m_remote_closed) return {};
+  const std::string_view data =
+      m_command.stdin_data ? std::string_view(*m_command.stdin_data) : std::string_view();
+  size_t budget = k_write_chunk;
+  while (m_stdin_written < data.size() && budget > 0) {
+    const size_t window = ssh_channel_window_size(m_channel);
+    const size_t length = std::min({window, budget, data.size() - m_stdin_written});
+    if (length == 0) return {};
+    const int rc = ssh_channel_write(m_channel, data.data() + m_stdin_written,
+                                     static_cast<uint32_t>(length));
+    if (rc < 0) {
+      return fail(ErrorCode::transport,
+                  fmt::format("{}: cannot send stdin to `{}`: {}", m_where, summary(),
+                              ssh_get_error(ssh_channel_get_session(m_channel))));
+    }
+    m_stdin_written += static_cast<size_t>(rc);
+    budget -= static_cast<size_t>(rc);
+    if (rc == 0) return {};
+  }
+  if (m_stdin_written < data.size()) return {};
+  ssh_channel_send_eof(m_channel);
+  m_eof_sent = true;
+  return {};
+}
+
+CommandOutput SshChannelJob::output() {
+  CommandOutput result;
+  result.out = std::move(m_out);
+  result.err = std::move(m_err);
+  if (!m_exit_signal) {
+    result.exit_status = *m_exit_status;
+    return result;
+  }
+  // A shell reports death by signal N as 128+N; callers see the same here.
+  const int number = signal_number(*m_exit_signal);
+  result.exit_status = number > 0 ? 128 + number : 255;
+  if (!result.err.empty() && result.err.back() != '\n') result.err += '\n';
+  result.err += fmt::format("{}: `{}` was killed by signal {}{}", m_where, summary(),
+                            *m_exit_signal, m_core_dumped ? " (core dumped)" : "");
+  return result;
+}
+
+void SshChannelJob::expire() {
+  if (m_channel != nullptr && started()) {
+    // Ask sshd to stop the command: closing the channel alone leaves it running.
+    ssh_channel_request_send_signal(m_channel, "TERM");
+  }
+  const std::string message =
+      started() || !m_ever_refused
+          ? fmt::format("{}: `{}` timed out after {} ms", m_where, summary(),
+                        m_command.timeout.count())
+          : fmt::format("{}: `{}` did not start within {} ms: the server kept refusing to "
+                        "open a channel (sshd MaxSessions reached)",
+                        m_where, summary(), m_command.timeout.count());
+  finish(fail(ErrorCode::timeout, message));
+  release_channel();
+}
+
+void SshChannelJob::abandon(Error error) {
+  finish(fail(std::move(error)));
+  release_channel();
+}
+
+void SshChannelJob::reset() {
+  release_channel();
+  m_state = State::idle;
+}
+
+void SshChannelJob::finish(Result<CommandOutput> result) {
+  if (m_state == State::finished) return;
+  m_state = State::finished;
+  m_promise.set_value(std::move(result));
+}
+
+void SshChannelJob::release_channel() {
+  if (m_channel == nullptr) return;
+  // libssh may keep the channel until the server acknowledges the close; it
+  // must not call back into this object after that.
+  ssh_remove_channel_callbacks(m_channel, &m_callbacks);
+  ssh_channel_free(m_channel);
+  m_channel = nullptr;
+}
+
+int SshChannelJob::on_data(ssh_session, ssh_channel, void* data, uint32_t length, int is_stderr,
+                           void* self) {
+  auto* job = static_cast<SshChannelJob*>(self);
+  (is_stderr != 0 ? job->m_err : job->m_out).append(static_cast<const char*>(data), length);
+  return static_cast<int>(length);
+}
+
+void SshChannelJob::on_close(ssh_session, ssh_channel, void* self) {
+  static_cast<SshChannelJob*>(self)->m_remote_closed = true;
+}
+
+void SshChannelJob::on_exit_status(ssh_session, ssh_channel, int status, void* self) {
+  static_cast<SshChannelJob*>(self)->m_exit_status = status;
+}
+
+void SshChannelJob::on_exit_signal(ssh_session, ssh_channel, const char* signal, int core,
+                                   const char*, const char*, void* self) {
+  auto* job = static_cast<SshChannelJob*>(self);
+  job->m_exit_signal = signal != nullptr ? signal : "?";
+  job->m_core_dumped = core != 0;
+}
+
+}  // namespace virtplan::providers

@@ -1,0 +1,104 @@
+#pragma once
+
+// SshChannelJob is one command on its way through one channel of an SSH
+// session: open the channel, exec, stream stdin, collect output, report. It
+// never blocks; SshTransport's I/O thread calls advance() whenever the session
+// may have moved, and is its only user.
+
+#include "providers/error.h"
+#include "providers/transport.h"
+
+#include <libssh/callbacks.h>
+#include <libssh/libssh.h>
+
+#include <chrono>
+#include <future>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+
+namespace virtplan::providers {
+
+class SshChannelJob {
+public:
+  using Clock = std::chrono::steady_clock;
+
+  enum class Progress {
+    waiting,  // for the server: the next advance() may move on
+    done,     // finished, the result is delivered
+    refused,  // the server refused the channel: retry on a new one later
+  };
+
+  // `where` prefixes messages ("lab1 (10.231.1.2:22)"); `remote_line` is the
+  // already quoted shell line the server runs. The timeout counts from now.
+  SshChannelJob(std::string where, std::string remote_line, Command command);
+  ~SshChannelJob();
+  SshChannelJob(const SshChannelJob&) = delete;
+  SshChannelJob& operator=(const SshChannelJob&) = delete;
+
+  std::future<Result<CommandOutput>> result() { return m_promise.get_future(); }
+
+  Progress advance(ssh_session session);
+
+  // True once the exec request went out: from then on the command may have
+  // run, so it must not be sent again on another connection.
+  bool started() const { return m_state >= State::executing; }
+  Clock::time_point deadline() const { return m_deadline; }
+
+  // The deadline passed: stop the remote command, free the channel, report.
+  void expire();
+  // Reports an error and frees the channel.
+  void abandon(Error error);
+  // Forgets a channel that never got to exec (refused, or its session died),
+  // so the job can be sent again.
+  void reset();
+  // True the first time only: a command whose session died before it started
+  // is sent again on a new session once, never more.
+  bool claim_resend() { return !std::exchange(m_resent, true); }
+
+  // The remote line shortened for messages.
+  std::string summary() const;
+
+private:
+  enum class State { idle, opening, executing, streaming, finished };
+
+  Progress open_channel(ssh_session session);
+  Progress request_exec();
+  Progress stream();
+  Result<void> write_stdin();
+  void finish(Result<CommandOutput> result);
+  CommandOutput output();
+  void release_channel();
+
+  static int on_data(ssh_session, ssh_channel, void* data, uint32_t length, int is_stderr,
+                     void* self);
+  static void on_close(ssh_session, ssh_channel, void* self);
+  static void on_exit_status(ssh_session, ssh_channel, int status, void* self);
+  static void on_exit_signal(ssh_session, ssh_channel, const char* signal, int core,
+                             const char* message, const char* language, void* self);
+
+  const std::string m_where;
+  const std::string m_remote_line;
+  const Command m_command;
+  const Clock::time_point m_deadline;
+  std::promise<Result<CommandOutput>> m_promise;
+  State m_state = State::idle;
+  bool m_ever_refused = false;
+  bool m_resent = false;
+  ssh_channel m_channel = nullptr;
+  ssh_channel_callbacks_struct m_callbacks{};
+  size_t m_stdin_written = 0;
+  bool m_eof_sent = false;
+  bool m_remote_closed = false;
+  std::string m_out;
+  std::string m_err;
+  std::optional<int> m_exit_status;
+  std::optional<std::string> m_exit_signal;
+  bool m_core_dumped = false;
+};
+
+// The number of a signal named as SSH names it ("KILL" -> 9); 0 when unknown.
+int signal_number(std::string_view name);
+
+}  // namespace virtplan::providers

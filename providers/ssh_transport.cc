@@ -1,0 +1,268 @@
+#include "providers/ssh_transport.h"
+
+#include "providers/shell_quote.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+namespace virtplan::providers {
+
+namespace {
+
+// Channels open at once on the one session. sshd allows MaxSessions (default
+// 10) per connection; 8 stays below it with room for channels the server has
+// not finished closing (a timed-out command's child still exiting). More
+// commands wait for a free slot instead of opening more connections: one
+// session per host keeps to one handshake and one known_hosts check, and
+// MaxStartups never comes into play. A server configured lower than 8 refuses
+// the extra opens; the refused command waits for a slot and retries.
+constexpr size_t k_max_channels = 8;
+// After a refusal with no channel of ours about to close, try again this late.
+constexpr auto k_refusal_backoff = std::chrono::milliseconds(500);
+// The loop wakes at least this often even with nothing to do.
+constexpr int k_max_wait_ms = 1000;
+
+}  // namespace
+
+Result<std::unique_ptr<SshTransport>> SshTransport::create(const HostConfig& config) {
+  auto target = resolve_ssh_target(config);
+  if (!target) return fail(target.error());
+  const int wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (wake_fd < 0) return fail(ErrorCode::other, fmt::format("{}: eventfd failed", config.name));
+  ssh_event event = ssh_event_new();
+  if (event == nullptr) {
+    close(wake_fd);
+    return fail(ErrorCode::other, fmt::format("{}: ssh_event_new failed", config.name));
+  }
+  return std::unique_ptr<SshTransport>(new SshTransport(std::move(*target), wake_fd, event));
+}
+
+SshTransport::SshTransport(SshTarget target, int wake_fd, ssh_event event)
+    : m_target(std::move(target)), m_wake_fd(wake_fd), m_event(event) {
+  ssh_event_add_fd(m_event, m_wake_fd, POLLIN, &SshTransport::on_wake, this);
+  m_thread = std::thread([this] { io_loop(); });
+}
+
+SshTransport::~SshTransport() {
+  {
+    std::lock_guard lock(m_mutex);
+    m_stopping = true;
+  }
+  wake();
+  m_thread.join();
+  ssh_event_remove_fd(m_event, m_wake_fd);
+  ssh_event_free(m_event);
+  close(m_wake_fd);
+}
+
+std::string SshTransport::remote_line(const Command& command) const {
+  // sudo -n fails at once instead of waiting for a password nobody will type.
+  if (m_target.become == Become::sudo) {
+    std::vector<std::string> argv = {"sudo", "-n", "--"};
+    argv.insert(argv.end(), command.argv.begin(), command.argv.end());
+    return shell_join(argv);
+  }
+  return shell_join(command.argv);
+}
+
+Result<CommandOutput> SshTransport::run(const Command& command) {
+  if (command.argv.empty()) {
+    return fail(ErrorCode::invalid, fmt::format("{}: empty command", m_target.where()));
+  }
+  auto job = std::make_unique<SshChannelJob>(m_target.where(), remote_line(command), command);
+  auto result = job->result();
+  {
+    std::lock_guard lock(m_mutex);
+    if (m_stopping) {
+      return fail(ErrorCode::transport, fmt::format("{}: transport is closing", m_target.where()));
+    }
+    m_submitted.push_back(std::move(job));
+  }
+  wake();
+  return result.get();
+}
+
+void SshTransport::wake() const {
+  const uint64_t one = 1;
+  [[maybe_unused]] auto written = write(m_wake_fd, &one, sizeof one);
+}
+
+int SshTransport::on_wake(int fd, int, void*) {
+  uint64_t count = 0;
+  [[maybe_unused]] auto got = read(fd, &count, sizeof count);
+  return 0;
+}
+
+void SshTransport::io_loop() {
+  while (collect_submissions()) {
+    ensure_session();
+    start_waiting_jobs();
+    advance_active_jobs();
+    expire_jobs();
+    check_session();
+    send_keepalive();
+    wait_for_events();
+  }
+  shut_down();
+}
+
+// Moves what run() submitted into the I/O thread's own queue; false once the
+// destructor asked the loop to end.
+bool SshTransport::collect_submissions() {
+  std::lock_guard lock(m_mutex);
+  while (!m_submitted.empty()) {
+    m_waiting.push_back(std::move(m_submitted.front()));
+    m_submitted.pop_front();
+  }
+  return !m_stopping;
+}
+
+// Connects when commands wait and there is no session: at the first command,
+// and again once after the session died. When connecting fails, every waiting
+// command fails with that error rather than waiting for its own timeout.
+void SshTransport::ensure_session() {
+  if (m_session || m_waiting.empty()) return;
+  auto session = SshSession::open(m_target);
+  if (!session) {
+    for (auto& job : m_waiting) job->abandon(session.error());
+    m_waiting.clear();
+    return;
+  }
+  m_session = std::move(*session);
+  m_sessions_opened.fetch_add(1);
+  ssh_event_add_session(m_event, m_session->handle());
+  m_last_keepalive = Clock::now();
+}
+
+void SshTransport::start_waiting_jobs() {
+  if (!m_session || Clock::now() < m_opening_blocked_until) return;
+  while (!m_waiting.empty() && m_active.size() < k_max_channels) {
+    m_active.push_back(std::move(m_waiting.front()));
+    m_waiting.pop_front();
+  }
+}
+
+void SshTransport::advance_active_jobs() {
+  if (!m_session) return;
+  std::vector<JobPointer> still_active;
+  std::vector<JobPointer> refused;
+  for (auto& job : m_active) {
+    // Once one open was refused, the others in this pass would be too.
+    const auto progress = !refused.empty() && !job->started()
+                              ? SshChannelJob::Progress::refused
+                              : job->advance(m_session->handle());
+    if (progress == SshChannelJob::Progress::waiting) {
+      still_active.push_back(std::move(job));
+    } else if (progress == SshChannelJob::Progress::refused) {
+      job->reset();
+      refused.push_back(std::move(job));
+    } else {
+      // A slot is free on the server: a refused open may now succeed.
+      m_opening_blocked_until = {};
+    }
+  }
+  m_active = std::move(still_active);
+  if (refused.empty()) return;
+  // Refused commands go first when a slot frees: one of ours closing frees
+  // one; with none of ours open, try again after a pause.
+  m_waiting.insert(m_waiting.begin(), std::make_move_iterator(refused.begin()),
+                   std::make_move_iterator(refused.end()));
+  m_opening_blocked_until =
+      m_active.empty() ? Clock::now() + k_refusal_backoff : Clock::time_point::max();
+}
+
+void SshTransport::expire_jobs() {
+  const auto now = Clock::now();
+  const auto expired = [now](const JobPointer& job) {
+    if (now < job->deadline()) return false;
+    job->expire();
+    return true;
+  };
+  if (std::erase_if(m_active, expired) > 0) m_opening_blocked_until = {};
+  std::erase_if(m_waiting, expired);
+}
+
+// A session the server closed (or that broke) is dropped. Commands already
+// started on it fail: they may have run, and running them twice is not safe.
+// Commands not started yet go back to the queue and a new session is opened
+// for them, once.
+void SshTransport::check_session() {
+  if (!m_session || m_session->alive()) return;
+  const std::string reason = m_session->last_error();
+  std::vector<JobPointer> resend;
+  for (auto& job : m_active) {
+    if (!job->started() && job->claim_resend()) {
+      job->reset();
+      resend.push_back(std::move(job));
+    } else {
+      job->abandon(Error(ErrorCode::transport,
+                         fmt::format("{}: connection lost while running `{}`: {}",
+                                     m_target.where(), job->summary(), reason)));
+    }
+  }
+  m_active.clear();
+  m_waiting.insert(m_waiting.begin(), std::make_move_iterator(resend.begin()),
+                   std::make_move_iterator(resend.end()));
+  m_opening_blocked_until = {};
+  drop_session();
+}
+
+// An SSH_MSG_IGNORE every `keepalive` keeps NAT and firewall state alive on an
+// idle session and makes a dead TCP connection surface as a write error.
+void SshTransport::send_keepalive() {
+  if (!m_session || m_target.keepalive.count() <= 0) return;
+  const auto now = Clock::now();
+  if (now - m_last_keepalive < m_target.keepalive) return;
+  ssh_send_ignore(m_session->handle(), "");
+  m_last_keepalive = now;
+}
+
+void SshTransport::wait_for_events() {
+  const int timeout_ms = next_wait_ms();
+  if (timeout_ms == 0) return;
+  ssh_event_dopoll(m_event, timeout_ms);
+}
+
+int SshTransport::next_wait_ms() const {
+  {
+    std::lock_guard lock(m_mutex);
+    if (!m_submitted.empty() || m_stopping) return 0;
+  }
+  const auto now = Clock::now();
+  auto until = now + std::chrono::milliseconds(k_max_wait_ms);
+  for (const auto& job : m_active) until = std::min(until, job->deadline());
+  for (const auto& job : m_waiting) until = std::min(until, job->deadline());
+  if (!m_waiting.empty() && m_opening_blocked_until != Clock::time_point::max()) {
+    until = std::min(until, std::max(now, m_opening_blocked_until));
+  }
+  if (m_session && m_target.keepalive.count() > 0) until = std::min(until, m_last_keepalive + m_target.keepalive);
+  const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(until - now).count();
+  // Round up so a deadline is past when the loop looks again.
+  return static_cast<int>(std::clamp<long long>(wait + 1, 0, k_max_wait_ms));
+}
+
+void SshTransport::drop_session() {
+  if (!m_session) return;
+  ssh_event_remove_session(m_event, m_session->handle());
+  m_session.reset();
+}
+
+void SshTransport::shut_down() {
+  const Error closing(ErrorCode::transport,
+                      fmt::format("{}: transport closed before the command finished", m_target.where()));
+  for (auto& job : m_active) job->abandon(closing);
+  for (auto& job : m_waiting) job->abandon(closing);
+  m_active.clear();
+  m_waiting.clear();
+  std::lock_guard lock(m_mutex);
+  for (auto& job : m_submitted) job->abandon(closing);
+  m_submitted.clear();
+  // Channels are freed (by the jobs) before the session they belong to.
+  drop_session();
+}
+
+}  // namespace virtplan::providers

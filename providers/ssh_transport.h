@@ -1,0 +1,88 @@
+#pragma once
+
+// SshTransport runs commands on one host over one libssh session, many at once.
+// A single I/O thread owns the session (libssh sessions are not thread-safe)
+// and services every channel without blocking; run() hands the command to it
+// and waits for the result.
+
+#include "providers/error.h"
+#include "providers/host_config.h"
+#include "providers/ssh_channel_job.h"
+#include "providers/ssh_session.h"
+#include "providers/ssh_target.h"
+#include "providers/transport.h"
+
+#include <libssh/libssh.h>
+
+#include <atomic>
+#include <chrono>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace virtplan::providers {
+
+class SshTransport final : public Transport {
+public:
+  // Checks the configuration and starts the I/O thread. It connects on the
+  // first command, so building transports for many hosts costs nothing.
+  static Result<std::unique_ptr<SshTransport>> create(const HostConfig& config);
+
+  // Fails whatever is still running or queued, disconnects, joins the thread.
+  ~SshTransport() override;
+  SshTransport(const SshTransport&) = delete;
+  SshTransport& operator=(const SshTransport&) = delete;
+
+  Result<CommandOutput> run(const Command& command) override;
+  const std::string& host_name() const override { return m_target.name; }
+
+  // How many sessions this transport has opened so far: 1 while the first one
+  // lives, more after reconnects. For tests and diagnostics.
+  int sessions_opened() const { return m_sessions_opened.load(); }
+
+private:
+  using Clock = std::chrono::steady_clock;
+  using JobPointer = std::unique_ptr<SshChannelJob>;
+
+  SshTransport(SshTarget target, int wake_fd, ssh_event event);
+
+  std::string remote_line(const Command& command) const;
+  void wake() const;
+
+  // The I/O thread's loop, one pass per wake-up; every step below runs on it.
+  void io_loop();
+  bool collect_submissions();
+  void ensure_session();
+  void start_waiting_jobs();
+  void advance_active_jobs();
+  void expire_jobs();
+  void check_session();
+  void send_keepalive();
+  void wait_for_events();
+  int next_wait_ms() const;
+  void drop_session();
+  void shut_down();
+  static int on_wake(int fd, int revents, void* self);
+
+  const SshTarget m_target;
+  const int m_wake_fd;              // an eventfd: run() and the destructor wake the I/O thread
+  std::atomic<int> m_sessions_opened{0};
+
+  mutable std::mutex m_mutex;       // guards the two members below
+  std::deque<JobPointer> m_submitted;
+  bool m_stopping = false;
+
+  // Touched by the I/O thread only.
+  ssh_event m_event;
+  std::unique_ptr<SshSession> m_session;
+  std::deque<JobPointer> m_waiting;  // for a channel slot, in arrival order
+  std::vector<JobPointer> m_active;  // holding a channel
+  Clock::time_point m_opening_blocked_until{};
+  Clock::time_point m_last_keepalive{};
+
+  std::thread m_thread;             // last: it starts once everything above exists
+};
+
+}  // namespace virtplan::providers
