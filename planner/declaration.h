@@ -1,0 +1,26 @@
+#pragma once
+
+// Declaration is one `NAME: VALUE` entry of a stack section (a host, a profile,
+// a domain...) as found in one file, before it is read.
+
+#include "providers/diagnostics.h"
+#include "providers/yaml_map.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <string>
+
+namespace virtplan::planner {
+
+struct Declaration {
+  std::string file;
+  YAML::Node key;
+  YAML::Node value;
+
+  std::string name() const { return key.IsScalar() ? key.Scalar() : std::string(); }
+  providers::SourceLocation where() const { return providers::location_of(key.Mark(), file); }
+  // The value, reported at the key when it is empty.
+  providers::YamlValue yaml(std::string context) const;
+};
+
+}  // namespace virtplan::planner

@@ -1,0 +1,32 @@
+#pragma once
+
+// Reading one entry of the stack's `hosts:` section into a HostConfig:
+//   address: local | ssh://[USER@]HOST[:PORT]   (required)
+//   libvirt: qemu:///system                     (the default)
+//   identity: ~/.ssh/id_ed25519                 (~ is the home directory)
+//   known_hosts: ~/.ssh/known_hosts
+//   host_key: strict | accept-new
+//   become: none | sudo
+
+#include "providers/diagnostics.h"
+#include "providers/error.h"
+#include "providers/host_config.h"
+#include "providers/yaml_map.h"
+
+#include <string>
+#include <string_view>
+
+namespace virtplan::planner {
+
+// The host named `name`, read from `value`; problems go to `diags`.
+providers::HostConfig read_host(const std::string& name, const providers::YamlValue& value,
+                                providers::Diagnostics& diags);
+
+// Reads `local` or ssh://[USER@]HOST[:PORT] (HOST a name, an IPv4 address, or
+// an IPv6 address in brackets) into `config`.
+providers::Result<void> parse_address(std::string_view address, providers::HostConfig& config);
+
+// `path` with a leading "~/" (or a lone "~") replaced by the home directory.
+std::string expand_home(const std::string& path);
+
+}  // namespace virtplan::planner

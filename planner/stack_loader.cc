@@ -1,0 +1,415 @@
+#include "planner/stack_loader.h"
+
+#include "planner/declaration.h"
+#include "planner/host_reader.h"
+#include "planner/yaml_reader.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <exception>
+#include <functional>
+#include <map>
+#include <set>
+
+namespace virtplan::planner {
+namespace {
+
+using providers::Diagnostics;
+using providers::KindRegistry;
+using providers::ObjectId;
+using providers::ResourceKind;
+using providers::SourceLocation;
+using providers::StackObject;
+using providers::YamlMap;
+using providers::YamlValue;
+
+using Names = std::set<std::string, std::less<>>;
+
+// The sections the loader reads itself; the others come from the registry.
+constexpr std::string_view k_stack_key = "stack";
+constexpr std::string_view k_hosts_section = "hosts";
+constexpr std::string_view k_profiles_section = "profiles";
+// Profiles hold domain settings: only this section's objects may name one.
+constexpr std::string_view k_profile_users = "domains";
+// The keys of an object that the loader reads before its kind does.
+constexpr std::string_view k_host_key = "host";
+constexpr std::string_view k_hosts_key = "hosts";
+constexpr std::string_view k_profile_key = "profile";
+
+// Every file's declarations, by section, in file order then position.
+struct Collected {
+  std::vector<Declaration> stack_names;  // each file's `stack:` (key and value)
+  std::map<std::string, std::vector<Declaration>, std::less<>> sections;
+  bool any_file_read = false;
+};
+
+std::string hint_for(std::string_view word, const Names& candidates) {
+  auto match = providers::closest_match(word, candidates);
+  return match ? fmt::format(" (did you mean '{}'?)", *match) : std::string();
+}
+
+// The section's entries, checked to be a map of names.
+void collect_section(const std::string& file, const std::string& section, const YAML::Node& key,
+                     const YAML::Node& value, Collected& out, Diagnostics& diags) {
+  if (!value.IsDefined() || value.IsNull()) {
+    return;  // `domains:` with nothing under it declares nothing
+  }
+  if (!value.IsMap()) {
+    diags.add(providers::location_of(key.Mark(), file),
+              fmt::format("'{}' must be a map of names (NAME: {{...}})", section));
+    return;
+  }
+  auto& entries = out.sections[section];
+  for (const auto& entry : value) {
+    entries.push_back(Declaration{file, entry.first, entry.second});
+  }
+}
+
+void collect_file(const SourceFile& file, const Names& sections, Collected& out,
+                  Diagnostics& diags) {
+  auto root = read_yaml(file, diags);
+  if (!root) {
+    return;
+  }
+  out.any_file_read = true;
+  if (!root->IsMap()) {
+    diags.add(providers::location_of(root->Mark(), file.path),
+              "a stack file must be a map of sections (stack, hosts, profiles, domains, ...)");
+    return;
+  }
+  for (const auto& entry : *root) {
+    const YAML::Node& key = entry.first;
+    SourceLocation where = providers::location_of(key.Mark(), file.path);
+    if (!key.IsScalar()) {
+      diags.add(where, "a key must be a plain string, not a list or a map");
+    } else if (key.Scalar() == k_stack_key) {
+      out.stack_names.push_back(Declaration{file.path, key, entry.second});
+    } else if (sections.contains(key.Scalar())) {
+      collect_section(file.path, key.Scalar(), key, entry.second, out, diags);
+    } else {
+      Names known = sections;
+      known.emplace(k_stack_key);
+      diags.add(where,
+                fmt::format("unknown key '{}'{}", key.Scalar(), hint_for(key.Scalar(), known)));
+    }
+  }
+}
+
+// Removes each name's later declarations, reporting those from another file
+// (a name repeated within one file is a duplicate YAML key, already reported).
+void drop_redeclared(std::string_view what, std::vector<Declaration>& entries,
+                     Diagnostics& diags) {
+  std::map<std::string, const Declaration*, std::less<>> first;
+  std::vector<Declaration> kept;
+  for (const auto& entry : entries) {
+    auto [it, inserted] = first.emplace(entry.name(), &entry);
+    if (inserted || !entry.key.IsScalar()) {
+      kept.push_back(entry);
+    } else if (it->second->file != entry.file) {
+      diags.add(entry.where(), fmt::format("{} '{}' is declared twice (first at {})", what,
+                                           entry.name(), it->second->where().str()));
+    }
+  }
+  entries = std::move(kept);
+}
+
+bool check_name(const Declaration& entry, Diagnostics& diags) {
+  if (!entry.key.IsScalar()) {
+    diags.add(entry.where(), "a name must be a plain string, not a list or a map");
+    return false;
+  }
+  if (auto problem = providers::name_problem(entry.name())) {
+    diags.add(entry.where(), *problem);
+    return false;
+  }
+  return true;
+}
+
+std::string read_stack_name(const Collected& collected, const std::vector<SourceFile>& files,
+                            Diagnostics& diags) {
+  std::optional<std::string> name;
+  std::optional<SourceLocation> first;
+  for (const auto& entry : collected.stack_names) {
+    YamlValue value = entry.yaml("");
+    auto text = value.as_name(diags);
+    if (!text) {
+      continue;
+    }
+    if (!name) {
+      name = text;
+      first = value.where();
+    } else if (*name != *text) {
+      value.error(diags, fmt::format("stack name '{}' differs from '{}' (at {})", *text, *name,
+                                     first->str()));
+    }
+  }
+  if (collected.stack_names.empty() && collected.any_file_read && !files.empty()) {
+    diags.add(SourceLocation{files.front().path, 1, 1},
+              "missing 'stack:' (the stack's name, as in 'stack: demo')");
+  }
+  return name.value_or("");
+}
+
+std::map<std::string, providers::HostConfig> read_hosts(const std::vector<Declaration>& entries,
+                                                        Diagnostics& diags) {
+  std::map<std::string, providers::HostConfig> hosts;
+  for (const auto& entry : entries) {
+    if (!check_name(entry, diags)) {
+      continue;
+    }
+    hosts[entry.name()] = read_host(entry.name(), entry.yaml(fmt::format("host {}", entry.name())),
+                                    diags);
+  }
+  return hosts;
+}
+
+// Profiles by name, each a map; keys a profile may not set are reported here,
+// once, rather than for each domain using it.
+std::map<std::string, YamlMap, std::less<>> read_profiles(const std::vector<Declaration>& entries,
+                                                          Diagnostics& diags) {
+  std::map<std::string, YamlMap, std::less<>> profiles;
+  for (const auto& entry : entries) {
+    if (!check_name(entry, diags)) {
+      continue;
+    }
+    std::string context = fmt::format("profile {}", entry.name());
+    auto map = entry.yaml(context).as_map(diags);
+    if (!map) {
+      continue;
+    }
+    for (auto key : {k_host_key, k_hosts_key, k_profile_key}) {
+      if (auto value = map->get(key)) {
+        value->error(diags, fmt::format("a profile may not set '{}'", key));
+      }
+    }
+    profiles.emplace(entry.name(), *map);
+  }
+  return profiles;
+}
+
+}  // namespace
+
+// The per-object passes need the whole load's state; Run holds it for one load.
+class StackLoaderRun {
+public:
+  StackLoaderRun(const KindRegistry& kinds, Diagnostics& diags) : m_kinds(kinds), m_diags(diags) {}
+
+  Stack load(const std::vector<SourceFile>& files);
+
+private:
+  void place(const ResourceKind& kind, const Declaration& entry);
+  std::vector<std::string> placement(YamlMap& map, const Declaration& entry);
+  std::optional<std::string> declared_host(const YamlValue& value);
+  void apply_profile(YamlMap& map);
+  void check_references(const StackObject& object, const ResourceKind& kind);
+  void guarded(const ResourceKind& kind, const StackObject& object,
+               const std::function<void()>& call);
+
+  const KindRegistry& m_kinds;
+  Diagnostics& m_diags;
+  Stack m_stack;
+  std::map<std::string, YamlMap, std::less<>> m_profiles;
+};
+
+Stack StackLoaderRun::load(const std::vector<SourceFile>& files) {
+  Names sections{std::string(k_hosts_section), std::string(k_profiles_section)};
+  for (const auto& section : m_kinds.sections()) {
+    sections.insert(section);
+  }
+  Collected collected;
+  for (const auto& file : files) {
+    collect_file(file, sections, collected, m_diags);
+  }
+  for (auto& [section, entries] : collected.sections) {
+    const ResourceKind* kind = m_kinds.by_section(section);
+    std::string what = kind != nullptr ? std::string(kind->kind())
+                                       : section == k_hosts_section ? "host" : "profile";
+    drop_redeclared(what, entries, m_diags);
+  }
+  m_stack.name = read_stack_name(collected, files, m_diags);
+  m_stack.hosts = read_hosts(collected.sections[std::string(k_hosts_section)], m_diags);
+  m_profiles = read_profiles(collected.sections[std::string(k_profiles_section)], m_diags);
+  for (const ResourceKind* kind : m_kinds.kinds()) {
+    for (const auto& entry : collected.sections[std::string(kind->section())]) {
+      place(*kind, entry);
+    }
+  }
+  std::sort(m_stack.objects.begin(), m_stack.objects.end(),
+            [](const StackObject& a, const StackObject& b) {
+              return a.id.address() < b.id.address();
+            });
+  // resolve() may change an object; references and checks see the result.
+  for (auto& object : m_stack.objects) {
+    const ResourceKind& kind = *m_kinds.by_kind(object.id.kind);
+    guarded(kind, object, [&] { kind.resolve(object, m_stack.objects); });
+  }
+  for (const auto& object : m_stack.objects) {
+    const ResourceKind& kind = *m_kinds.by_kind(object.id.kind);
+    check_references(object, kind);
+    guarded(kind, object, [&] { kind.check(object, m_stack.objects, m_diags); });
+  }
+  return std::move(m_stack);
+}
+
+void StackLoaderRun::place(const ResourceKind& kind, const Declaration& entry) {
+  bool named = check_name(entry, m_diags);
+  std::string context = fmt::format("{}.{}", kind.kind(), entry.name());
+  auto map = entry.yaml(context).as_map(m_diags);
+  if (!named || !map) {
+    return;
+  }
+  for (const auto& host : placement(*map, entry)) {
+    // A fresh reader per host: each records what its kind asked for.
+    YamlMap object_map(map->node(), map->file(), context);
+    object_map.allow({k_host_key, k_hosts_key});
+    if (kind.section() == k_profile_users) {
+      apply_profile(object_map);
+    }
+    StackObject object;
+    object.id = ObjectId{std::string(kind.kind()), entry.name(), host};
+    object.stack = m_stack.name;
+    object.where = entry.where();
+    guarded(kind, object, [&] { kind.parse(object_map, object, m_diags); });
+    object_map.report_unknown(m_diags);
+    m_stack.objects.push_back(std::move(object));
+  }
+}
+
+// The hosts an object is placed on: `host: X`, `hosts: [X, Y]` or `hosts: all`.
+std::vector<std::string> StackLoaderRun::placement(YamlMap& map, const Declaration& entry) {
+  auto host = map.get(k_host_key);
+  auto hosts = map.get(k_hosts_key);
+  std::vector<std::string> placed;
+  if (host && hosts) {
+    hosts->error(m_diags, "give either 'host' or 'hosts', not both");
+  } else if (host) {
+    if (auto name = declared_host(*host)) {
+      placed.push_back(*name);
+    }
+  } else if (!hosts) {
+    m_diags.add(entry.where(), fmt::format("{}: missing 'host' (or 'hosts: [...]' or 'hosts: all')",
+                                           map.context()));
+  } else if (hosts->is_scalar() && hosts->node().Scalar() == "all") {
+    if (m_stack.hosts.empty()) {
+      hosts->error(m_diags, "'hosts: all' but the stack declares no hosts");
+    }
+    for (const auto& [name, config] : m_stack.hosts) {
+      placed.push_back(name);
+    }
+  } else if (!hosts->is_sequence()) {
+    hosts->error(m_diags, "expected a list of hosts or 'all'");
+  } else {
+    auto items = hosts->as_sequence(m_diags);
+    if (items && items->empty()) {
+      hosts->error(m_diags, "expected at least one host");
+    }
+    for (const auto& item : items.value_or(std::vector<YamlValue>{})) {
+      auto name = declared_host(item);
+      if (name && std::find(placed.begin(), placed.end(), *name) != placed.end()) {
+        item.error(m_diags, fmt::format("host '{}' is listed twice", *name));
+      } else if (name) {
+        placed.push_back(*name);
+      }
+    }
+  }
+  return placed;
+}
+
+std::optional<std::string> StackLoaderRun::declared_host(const YamlValue& value) {
+  auto name = value.as_string(m_diags);
+  if (!name) {
+    return std::nullopt;
+  }
+  if (!m_stack.hosts.contains(*name)) {
+    Names known;
+    for (const auto& [host, config] : m_stack.hosts) {
+      known.insert(host);
+    }
+    value.error(m_diags, fmt::format("host '{}' is not declared in 'hosts:'{}", *name,
+                                     hint_for(*name, known)));
+    return std::nullopt;
+  }
+  return name;
+}
+
+void StackLoaderRun::apply_profile(YamlMap& map) {
+  map.allow({k_profile_key});
+  auto profile = map.get(k_profile_key);
+  if (!profile) {
+    return;
+  }
+  auto name = profile->as_string(m_diags);
+  if (!name) {
+    return;
+  }
+  auto found = m_profiles.find(*name);
+  if (found == m_profiles.end()) {
+    Names known;
+    for (const auto& [known_name, profile_map] : m_profiles) {
+      known.insert(known_name);
+    }
+    profile->error(m_diags, fmt::format("profile '{}' is not declared in 'profiles:'{}", *name,
+                                        hint_for(*name, known)));
+    return;
+  }
+  // A fresh reader of the profile, so that its unknown keys are judged by
+  // what this kind asks for.
+  const YamlMap& shared = found->second;
+  YamlMap defaults(shared.node(), shared.file(), shared.context());
+  defaults.allow({k_host_key, k_hosts_key, k_profile_key});  // reported once, by read_profiles
+  map.set_defaults(std::move(defaults));
+}
+
+void StackLoaderRun::check_references(const StackObject& object, const ResourceKind& kind) {
+  std::vector<providers::Reference> references;
+  guarded(kind, object, [&] { references = kind.references(object); });
+  for (const auto& reference : references) {
+    const ObjectId& target = reference.target;
+    if (reference.need == providers::Reference::Need::optional) {
+      continue;
+    }
+    auto same = [&](const StackObject& other) { return other.id == target; };
+    if (std::any_of(m_stack.objects.begin(), m_stack.objects.end(), same)) {
+      continue;
+    }
+    Names on_host;
+    std::vector<std::string> elsewhere;
+    for (const auto& other : m_stack.objects) {
+      if (other.id.kind != target.kind) {
+        continue;
+      }
+      if (other.id.host == target.host) {
+        on_host.insert(other.id.name);
+      } else if (other.id.name == target.name) {
+        elsewhere.push_back(other.id.host);
+      }
+    }
+    std::string message =
+        elsewhere.empty()
+            ? fmt::format("{}: {} '{}' is not declared in the stack{}", object.id.address(),
+                          target.kind, target.name, hint_for(target.name, on_host))
+            : fmt::format("{}: {} '{}' is not placed on host {} (it is on {})",
+                          object.id.address(), target.kind, target.name, target.host,
+                          fmt::join(elsewhere, ", "));
+    m_diags.add(reference.where, message);
+  }
+}
+
+// Calls a kind; a kind that throws (a bug, or a spec it did not expect) is
+// reported against the object instead of ending the run.
+void StackLoaderRun::guarded(const ResourceKind& kind, const StackObject& object,
+                             const std::function<void()>& call) {
+  try {
+    call();
+  } catch (const std::exception& e) {
+    m_diags.add(object.where, fmt::format("{}: internal error in kind {}: {}",
+                                          object.id.address(), kind.kind(), e.what()));
+  }
+}
+
+Stack StackLoader::load(const std::vector<SourceFile>& files, Diagnostics& diags) const {
+  return StackLoaderRun(m_kinds, diags).load(files);
+}
+
+}  // namespace virtplan::planner

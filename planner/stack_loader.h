@@ -1,0 +1,39 @@
+#pragma once
+
+// StackLoader reads stack files into a Stack and checks them, collecting every
+// problem of the run into Diagnostics (see stack-format.md, "Rules the loader
+// enforces"). The passes, in order:
+//   1. each file: size, UTF-8, YAML syntax, nesting, aliases, duplicate keys;
+//   2. the sections of all files merged; a name declared twice is reported at
+//      the second place, naming the first;
+//   3. `stack:`, `hosts:` and `profiles:` read;
+//   4. each object placed on its hosts (`host: X`, `hosts: [X, Y]`, `hosts: all`:
+//      one StackObject per host), its profile merged under it (domains only;
+//      shallow: a key the domain sets replaces the profile's whole value), and
+//      read by its kind, then its unknown keys reported;
+//   5. each kind's resolve(), then every reference checked against the
+//      declared objects, then each kind's check().
+// Kinds are reached only through the registry.
+
+#include "planner/source_file.h"
+#include "planner/stack.h"
+#include "providers/diagnostics.h"
+#include "providers/kind_registry.h"
+
+#include <vector>
+
+namespace virtplan::planner {
+
+class StackLoader {
+public:
+  explicit StackLoader(const providers::KindRegistry& kinds) : m_kinds(kinds) {}
+
+  // The stack the files declare. When `diags` is not empty afterwards the
+  // stack is partial and must not be planned.
+  Stack load(const std::vector<SourceFile>& files, providers::Diagnostics& diags) const;
+
+private:
+  const providers::KindRegistry& m_kinds;
+};
+
+}  // namespace virtplan::planner

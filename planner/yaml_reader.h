@@ -1,0 +1,28 @@
+#pragma once
+
+// read_yaml() turns one stack file's text into a YAML tree, or reports why it
+// cannot, at PATH:LINE:COLUMN. It refuses, before yaml-cpp sees the text, what
+// could hurt the program or mislead the user: a file over k_max_file_size, text
+// that is not UTF-8, control characters. See YamlStructureCheck for what it
+// refuses while parsing (deep nesting, aliases, duplicate keys).
+
+#include "planner/source_file.h"
+#include "providers/diagnostics.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <cstddef>
+#include <optional>
+
+namespace virtplan::planner {
+
+// Stack files are small; 4 MiB leaves room for huge inline cloud-init data
+// while keeping a mistaken `-f disk.img` from being read into memory.
+constexpr std::size_t k_max_file_size = 4 * 1024 * 1024;
+
+// The tree of `file`'s document, or nullopt when it has none worth checking
+// further (the problems are in `diags`). A tree may come with problems too
+// (duplicate keys): checking goes on so that one run reports everything.
+std::optional<YAML::Node> read_yaml(const SourceFile& file, providers::Diagnostics& diags);
+
+}  // namespace virtplan::planner
