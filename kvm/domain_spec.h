@@ -1,0 +1,137 @@
+#pragma once
+
+// DomainSpec is one domain (virtual machine) as the stack declares it and as
+// libvirt's XML describes it: the typed form of the domain's canonical JSON
+// spec (providers/resource_kind.h). Enumerated fields hold their validated
+// stack spelling ("virtio", "host-passthrough"); from_json() checks them again.
+//
+// Canonical JSON (every key below is always present unless marked optional):
+//   machine        "q35" (default) | "pc" | ...; libvirt's versioned names
+//                  ("pc-q35-7.2") read back as their alias ("q35")
+//   arch           "x86_64" (default)
+//   vcpus          {"current": N, "max": M}; `vcpus: 2` is {2, 2}
+//   memory         {"current": BYTES, "max": BYTES}; a multiple of 1 KiB
+//   cpu            optional {"mode"?, "model"?, "pin"?: {"VCPU": HOSTCPU}}
+//   numa           optional {"nodeset": "0", "mode": "strict"}
+//   hugepages      false (default)
+//   disks          {TARGET: {"bus", "cdrom", "readonly", "volume"?, "pool"?,
+//                  "format"?, "cache"?}}; see DomainDiskTargets for the targets
+//                  of disks that give none
+//   interfaces     {KEY: {"network"|"bridge": NAME, "model", "mac"?}}; KEY is
+//                  the MAC, or "network:lan#1" ("bridge:br0#2") for the n-th
+//                  NIC on that source that gives no MAC until reconcile()
+//                  gives it the MAC libvirt assigned
+//   hostdevs       {"pci:0000:03:00.1": {"pci": "0000:03:00.1"},
+//                   "usb:046d:c52b": {"usb": "046d:c52b"}}
+//   boot           optional {"kernel"?, "initrd"?, "cmdline"?}
+//   firmware       "bios" (default) | "uefi"
+//   virt_type      "auto" (default) | "kvm" | "qemu"
+//   cloud_init     optional {"user_data", "network_config"?, "meta_data"?},
+//                  each a file path (string) or an inline map, kept as given
+//   security       optional {"model": "selinux" | "apparmor" | "none"}
+//   title, description  optional strings
+//   autostart      false (default); absent in what parse_xml() reads
+//   state          "running" (default) | "stopped" | "paused"; likewise
+//   restart        "if-needed" (default) | "never"
+//   hotplug_slots  0 (default): spare pcie-root-port controllers
+//   xml            [{"set": XPATH, "value": TEXT} | {"remove": XPATH}], in order
+
+#include "providers/error.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace virtplan::kvm {
+
+struct DomainSpec {
+  // A count with a live part and a ceiling fixed at boot (vCPUs).
+  struct Vcpus {
+    int current = 1;
+    int max = 1;
+  };
+  // Memory in bytes: the balloon target and the ceiling fixed at boot.
+  struct Memory {
+    std::uint64_t current = 0;
+    std::uint64_t max = 0;
+  };
+  struct Cpu {
+    std::optional<std::string> mode;   // host-passthrough | host-model | custom
+    std::optional<std::string> model;  // with custom
+    std::map<int, int> pin;            // vCPU -> host CPU
+  };
+  struct Numa {
+    std::string nodeset;
+    std::string mode = "strict";  // strict | preferred | interleave | restrictive
+  };
+  struct Disk {
+    std::string bus = "virtio";  // virtio | scsi | sata | ide
+    bool cdrom = false;
+    bool readonly = false;  // always true for a CD-ROM
+    std::optional<std::string> volume;  // absent: an empty CD-ROM drive
+    std::optional<std::string> pool;
+    std::optional<std::string> format;  // the volume's format (driver type)
+    std::optional<std::string> cache;
+  };
+  struct Interface {
+    std::optional<std::string> mac;  // lowercase
+    std::optional<std::string> network;
+    std::optional<std::string> bridge;
+    std::string model = "virtio";
+  };
+  struct Hostdev {
+    std::optional<std::string> pci;  // "0000:03:00.1"
+    std::optional<std::string> usb;  // "046d:c52b" (vendor:product)
+  };
+  struct Boot {
+    std::optional<std::string> kernel;
+    std::optional<std::string> initrd;
+    std::optional<std::string> cmdline;
+  };
+  struct XmlPatch {
+    enum class Op { set, remove };
+    Op op = Op::set;
+    std::string path;   // an XPath into the domain XML
+    std::string value;  // for set
+  };
+
+  std::string machine = "q35";
+  std::string arch = "x86_64";
+  Vcpus vcpus;
+  Memory memory;
+  std::optional<Cpu> cpu;
+  std::optional<Numa> numa;
+  bool hugepages = false;
+  std::map<std::string, Disk> disks;            // by target
+  std::map<std::string, Interface> interfaces;  // by MAC or placeholder key
+  std::map<std::string, Hostdev> hostdevs;      // by "pci:ADDR" / "usb:VID:PID"
+  std::optional<Boot> boot;
+  std::string firmware = "bios";
+  std::string virt_type = "auto";
+  std::optional<nlohmann::json> cloud_init;
+  std::optional<std::string> security;  // the seclabel model
+  std::optional<std::string> title;
+  std::optional<std::string> description;
+  std::optional<bool> autostart;
+  std::optional<std::string> state;
+  std::optional<std::string> restart;
+  int hotplug_slots = 0;
+  std::vector<XmlPatch> xml;
+
+  nlohmann::json to_json() const;
+  // Checks types and enumerations; the message names the offending path.
+  static providers::Result<DomainSpec> from_json(const nlohmann::json& spec);
+};
+
+// The key of a hostdev in `hostdevs`: "pci:0000:03:00.1", "usb:046d:c52b".
+std::string hostdev_key(const DomainSpec::Hostdev& hostdev);
+
+// The machine name a stack compares: libvirt expands "q35" to "pc-q35-7.2"
+// and "pc" to "pc-i440fx-7.2" at define; both read back as the alias.
+std::string machine_alias(const std::string& machine);
+
+}  // namespace virtplan::kvm
