@@ -1,0 +1,20 @@
+#pragma once
+
+// DhcpHost is one static DHCP lease of a network: the NIC with this MAC always
+// gets this address (and, optionally, this host name).
+
+#include "net/ipv4_address.h"
+#include "net/mac_address.h"
+
+#include <optional>
+#include <string>
+
+namespace virtplan::net {
+
+struct DhcpHost {
+  MacAddress mac;
+  Ipv4Address ip;
+  std::optional<std::string> name;
+};
+
+}  // namespace virtplan::net

@@ -1,0 +1,18 @@
+#pragma once
+
+// DnsHost is one address the network's DNS server answers for, with its names
+// in order (the first is what a reverse lookup returns).
+
+#include "net/ipv4_address.h"
+
+#include <string>
+#include <vector>
+
+namespace virtplan::net {
+
+struct DnsHost {
+  Ipv4Address ip;
+  std::vector<std::string> names;
+};
+
+}  // namespace virtplan::net

@@ -1,0 +1,181 @@
+#include "net/network_kind.h"
+
+#include "net/network_parser.h"
+#include "net/network_spec.h"
+#include "net/network_xml.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <set>
+
+namespace virtplan::net {
+namespace {
+
+using nlohmann::json;
+using providers::Diagnostics;
+using providers::Impact;
+using providers::Result;
+using providers::SourceLocation;
+using providers::Spec;
+using providers::StackObject;
+using providers::XmlDocument;
+using providers::fail;
+
+// Paths below these change live through net-update; see libvirt-facts.md.
+constexpr std::string_view k_live_paths[] = {"/ipv4/dhcp/hosts", "/ipv4/dhcp/range", "/dns/hosts",
+                                             "/autostart"};
+
+bool starts_with_path(std::string_view path, std::string_view prefix) {
+  return path.starts_with(prefix) && (path.size() == prefix.size() || path[prefix.size()] == '/');
+}
+
+SourceLocation location(const StackObject& object, const std::string& pointer) {
+  auto it = object.locations.find(pointer);
+  return it != object.locations.end() ? it->second : object.where;
+}
+
+std::vector<const StackObject*> other_networks(const StackObject& object,
+                                               const std::vector<StackObject>& all) {
+  std::vector<const StackObject*> others;
+  for (const StackObject& other : all) {
+    if (other.id.kind == "network" && other.id.host == object.id.host && other.id != object.id) {
+      others.push_back(&other);
+    }
+  }
+  return others;
+}
+
+std::optional<Ipv4Cidr> subnet_of(const Spec& spec) {
+  if (!spec.contains("ipv4")) return std::nullopt;
+  return Ipv4Cidr::parse(spec["ipv4"].value("address", ""));
+}
+
+void check_subnet(const StackObject& object, const StackObject& other, Diagnostics& diags) {
+  auto mine = subnet_of(object.spec);
+  auto theirs = subnet_of(other.spec);
+  if (!mine || !theirs || !mine->overlaps(*theirs)) return;
+  diags.add(location(object, "/ipv4/address"),
+            fmt::format("{}: subnet {} overlaps {} of {} ({})", object.id.address(),
+                        mine->subnet_str(), theirs->subnet_str(), other.id.address(),
+                        location(other, "/ipv4/address").str()));
+}
+
+void check_bridge(const StackObject& object, const StackObject& other, Diagnostics& diags) {
+  if (!object.spec.contains("bridge") || object.spec["bridge"] != other.spec.value("bridge", json())) {
+    return;
+  }
+  // Several bridge-mode networks may well name one host bridge; a bridge that
+  // libvirt creates belongs to one network only.
+  if (object.spec["mode"] == "bridge" && other.spec["mode"] == "bridge") return;
+  diags.add(location(object, "/bridge"),
+            fmt::format("{}: bridge {} is also used by {} ({})", object.id.address(),
+                        object.spec["bridge"].get<std::string>(), other.id.address(),
+                        location(other, "/bridge").str()));
+}
+
+const json& dhcp_hosts(const Spec& spec) {
+  static const json k_none = json::object();
+  if (!spec.contains("ipv4") || !spec["ipv4"].contains("dhcp")) return k_none;
+  return spec["ipv4"]["dhcp"]["hosts"];
+}
+
+// A MAC with static leases in two networks of one host is a mistake: the NIC
+// is on one of them. A lease for a domain NIC's MAC is normal (that is what
+// static leases are for), so domains are not compared here.
+void check_macs(const StackObject& object, const StackObject& other, Diagnostics& diags) {
+  const json& theirs = dhcp_hosts(other.spec);
+  for (const auto& [mac, entry] : dhcp_hosts(object.spec).items()) {
+    if (!theirs.contains(mac)) continue;
+    std::string pointer = "/ipv4/dhcp/hosts/" + mac;
+    diags.add(location(object, pointer),
+              fmt::format("{}: duplicate MAC {} on host {}: also a DHCP host of {} ({})",
+                          object.id.address(), mac, object.id.host, other.id.address(),
+                          location(other, pointer).str()));
+  }
+}
+
+Impact max_impact(Impact a, Impact b) { return std::max(a, b); }
+
+}  // namespace
+
+void NetworkKind::parse(providers::YamlMap& map, StackObject& object, Diagnostics& diags) const {
+  parse_network(map, object, diags);
+}
+
+std::vector<providers::Reference> NetworkKind::references(const StackObject&) const {
+  return {};
+}
+
+void NetworkKind::check(const StackObject& object, const std::vector<StackObject>& all,
+                        Diagnostics& diags) const {
+  for (const StackObject* other : other_networks(object, all)) {
+    check_subnet(object, *other, diags);
+    check_bridge(object, *other, diags);
+    check_macs(object, *other, diags);
+  }
+}
+
+Result<std::string> NetworkKind::create_xml(const StackObject& object) const {
+  auto spec = NetworkSpec::from_json(object.spec);
+  if (!spec) return fail(spec.error().with_context(object.id.address()));
+  return build_network_xml(*spec, object.id.name, object.stack).to_string();
+}
+
+Result<Spec> NetworkKind::parse_xml(const std::string& xml) const {
+  auto document = XmlDocument::parse(xml, "network");
+  if (!document) return fail(document.error());
+  auto spec = read_network_xml(*document);
+  if (!spec) return fail(spec.error());
+  return spec->to_json();
+}
+
+Result<std::string> NetworkKind::update_xml(const std::string& current_xml,
+                                            const StackObject& object) const {
+  auto spec = NetworkSpec::from_json(object.spec);
+  if (!spec) return fail(spec.error().with_context(object.id.address()));
+  auto document = XmlDocument::parse(current_xml, object.id.address());
+  if (!document) return fail(document.error());
+  update_network_xml(*document, *spec, object.stack);
+  return document->to_string();
+}
+
+Spec NetworkKind::reconcile(const Spec& desired, const Spec& observed) const {
+  Spec out = desired;
+  if (!out.contains("bridge") && observed.contains("bridge")) {
+    out["bridge"] = observed["bridge"];
+  }
+  return out;
+}
+
+Impact NetworkKind::impact(std::string_view path, const json& before, const json& after) const {
+  // A whole subtree (say /ipv4 or /dns) is as disruptive as its most
+  // disruptive field.
+  if (before.is_object() && after.is_object()) {
+    std::set<std::string> keys;
+    for (const auto& item : before.items()) keys.insert(item.key());
+    for (const auto& item : after.items()) keys.insert(item.key());
+    Impact worst = Impact::none;
+    for (const std::string& key : keys) {
+      static const json k_null;
+      worst = max_impact(worst, impact(std::string(path) + "/" + key,
+                                       before.contains(key) ? before[key] : k_null,
+                                       after.contains(key) ? after[key] : k_null));
+    }
+    return worst;
+  }
+  if (before == after) return Impact::none;
+  for (std::string_view live : k_live_paths) {
+    if (starts_with_path(path, live)) return Impact::live;
+  }
+  return Impact::restart;
+}
+
+std::string NetworkKind::summary(const Spec& spec) const {
+  std::string text = spec.value("mode", "nat");
+  if (spec.contains("ipv4")) text += " " + spec["ipv4"].value("address", "");
+  if (spec.contains("bridge")) text += ", bridge " + spec["bridge"].get<std::string>();
+  return text;
+}
+
+}  // namespace virtplan::net

@@ -1,0 +1,44 @@
+#pragma once
+
+// NetworkKind is the "network" resource kind: libvirt virtual networks (NAT,
+// routed, open, isolated, or a view of an existing host bridge) with their
+// DHCP ranges, static leases and DNS hosts. The spec is NetworkSpec's JSON.
+//
+// Impact: DHCP hosts, the DHCP range, DNS hosts and autostart change live
+// (`net-update ... --live --config`, `net-autostart`); everything else (mode,
+// bridge, address/subnet, forward device, MTU, domain name) needs the network
+// redefined and restarted, which briefly disconnects its guests.
+//
+// What libvirt's XML does not hold, parse_xml() leaves out: "autostart" (read
+// it with `virsh net-list --all --autostart --name` and set /autostart) and
+// the owner (read_network_owner() in net/network_xml.h).
+
+#include "providers/resource_kind.h"
+
+namespace virtplan::net {
+
+class NetworkKind : public providers::ResourceKind {
+public:
+  std::string_view kind() const override { return "network"; }
+  std::string_view section() const override { return "networks"; }
+
+  void parse(providers::YamlMap& map, providers::StackObject& object,
+             providers::Diagnostics& diags) const override;
+  std::vector<providers::Reference> references(const providers::StackObject& object) const override;
+  // Across the networks of one host: overlapping subnets, one bridge name
+  // used twice, one MAC with static leases in two networks.
+  void check(const providers::StackObject& object, const std::vector<providers::StackObject>& all,
+             providers::Diagnostics& diags) const override;
+  providers::Result<std::string> create_xml(const providers::StackObject& object) const override;
+  providers::Result<providers::Spec> parse_xml(const std::string& xml) const override;
+  providers::Result<std::string> update_xml(const std::string& current_xml,
+                                            const providers::StackObject& object) const override;
+  // libvirt names the bridge (virbrN) when the stack does not.
+  providers::Spec reconcile(const providers::Spec& desired,
+                            const providers::Spec& observed) const override;
+  providers::Impact impact(std::string_view path, const nlohmann::json& before,
+                           const nlohmann::json& after) const override;
+  std::string summary(const providers::Spec& spec) const override;
+};
+
+}  // namespace virtplan::net

@@ -1,0 +1,16 @@
+#pragma once
+
+// Reads a network's keys from the stack into its canonical spec, checking
+// what one network can check alone: addresses, MACs, modes, and that every
+// DHCP range and static lease lies in the network's subnet.
+
+#include "providers/diagnostics.h"
+#include "providers/resource_kind.h"
+#include "providers/yaml_map.h"
+
+namespace virtplan::net {
+
+void parse_network(providers::YamlMap& map, providers::StackObject& object,
+                   providers::Diagnostics& diags);
+
+}  // namespace virtplan::net
