@@ -1,0 +1,105 @@
+#include "storage/pool_kind.h"
+
+#include "storage/pool_parser.h"
+#include "storage/pool_spec.h"
+#include "storage/pool_xml.h"
+
+#include <fmt/format.h>
+
+namespace virtplan::storage {
+namespace {
+
+using nlohmann::json;
+using providers::Diagnostics;
+using providers::Impact;
+using providers::Result;
+using providers::SourceLocation;
+using providers::Spec;
+using providers::StackObject;
+using providers::XmlDocument;
+using providers::XmlNode;
+using providers::fail;
+
+SourceLocation location(const StackObject& object, const std::string& pointer) {
+  auto it = object.locations.find(pointer);
+  return it != object.locations.end() ? it->second : object.where;
+}
+
+// Device-backed types share /dev paths by design; only file pools own theirs.
+bool owns_directory(const Spec& spec) {
+  std::string type = spec.value("type", "");
+  return type == "dir" || type == "fs" || type == "netfs";
+}
+
+}  // namespace
+
+void PoolKind::parse(providers::YamlMap& map, StackObject& object, Diagnostics& diags) const {
+  parse_pool(map, object, diags);
+}
+
+std::vector<providers::Reference> PoolKind::references(const StackObject&) const {
+  return {};
+}
+
+void PoolKind::check(const StackObject& object, const std::vector<StackObject>& all,
+                     Diagnostics& diags) const {
+  if (!owns_directory(object.spec) || !object.spec.contains("path")) return;
+  for (const StackObject& other : all) {
+    if (other.id.kind != "pool" || other.id.host != object.id.host || other.id == object.id ||
+        !owns_directory(other.spec) || other.spec.value("path", "") != object.spec["path"]) {
+      continue;
+    }
+    diags.add(location(object, "/path"),
+              fmt::format("{}: path {} is also the path of {} ({})", object.id.address(),
+                          object.spec["path"].get<std::string>(), other.id.address(),
+                          location(other, "/path").str()));
+  }
+}
+
+Result<std::string> PoolKind::create_xml(const StackObject& object) const {
+  auto spec = PoolSpec::from_json(object.spec);
+  if (!spec) return fail(spec.error().with_context(object.id.address()));
+  return build_pool_xml(*spec, object.id.name).to_string();
+}
+
+Result<Spec> PoolKind::parse_xml(const std::string& xml) const {
+  auto document = XmlDocument::parse(xml, "pool");
+  if (!document) return fail(document.error());
+  auto spec = read_pool_xml(*document);
+  if (!spec) return fail(spec.error());
+  return spec->to_json();
+}
+
+Result<std::string> PoolKind::update_xml(const std::string& current_xml,
+                                         const StackObject& object) const {
+  auto spec = PoolSpec::from_json(object.spec);
+  if (!spec) return fail(spec.error().with_context(object.id.address()));
+  auto current = XmlDocument::parse(current_xml, object.id.address());
+  if (!current) return fail(current.error());
+  XmlDocument document = build_pool_xml(*spec, object.id.name);
+  XmlNode root = document.root();
+  if (auto uuid = current->root().child("uuid")) root.add_child_copy(*uuid);
+  auto old_target = current->root().child("target");
+  auto permissions = old_target ? old_target->child("permissions") : std::nullopt;
+  auto new_target = root.child("target");
+  if (permissions && new_target) new_target->add_child_copy(*permissions);
+  return document.to_string();
+}
+
+Spec PoolKind::reconcile(const Spec& desired, const Spec&) const {
+  return desired;
+}
+
+Impact PoolKind::impact(std::string_view path, const json& before, const json& after) const {
+  if (before == after) return Impact::none;
+  if (path == "/autostart") return Impact::live;
+  return Impact::replace;
+}
+
+std::string PoolKind::summary(const Spec& spec) const {
+  std::string text = spec.value("type", "");
+  if (spec.contains("path")) text += " " + spec["path"].get<std::string>();
+  return text;
+}
+
+}  // namespace virtplan::storage

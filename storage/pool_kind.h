@@ -1,0 +1,43 @@
+#pragma once
+
+// PoolKind is the "pool" resource kind: libvirt storage pools of every type
+// libvirt 9.0 offers for local and shared block/file storage (dir, fs, netfs,
+// logical, disk, iscsi, iscsi-direct, scsi, mpath). The spec is PoolSpec's JSON.
+//
+// Impact: autostart changes live (`pool-autostart`); any other change (type,
+// target path, source) replaces the pool, and with it its volumes.
+//
+// What libvirt's XML does not hold, parse_xml() leaves out: "autostart" (read
+// it with `virsh pool-list --all --autostart --name` and set /autostart).
+// Pools drop <metadata>, so ownership lives in the host's ledger.
+
+#include "providers/resource_kind.h"
+
+namespace virtplan::storage {
+
+class PoolKind : public providers::ResourceKind {
+public:
+  std::string_view kind() const override { return "pool"; }
+  std::string_view section() const override { return "pools"; }
+
+  void parse(providers::YamlMap& map, providers::StackObject& object,
+             providers::Diagnostics& diags) const override;
+  std::vector<providers::Reference> references(const providers::StackObject& object) const override;
+  // Two pools of one host with the same target path.
+  void check(const providers::StackObject& object, const std::vector<providers::StackObject>& all,
+             providers::Diagnostics& diags) const override;
+  providers::Result<std::string> create_xml(const providers::StackObject& object) const override;
+  providers::Result<providers::Spec> parse_xml(const std::string& xml) const override;
+  // The pool's XML rebuilt from the spec, keeping the host's UUID and target
+  // permissions (every change but autostart is a replace, so this is the
+  // document a replace or an adoption defines).
+  providers::Result<std::string> update_xml(const std::string& current_xml,
+                                            const providers::StackObject& object) const override;
+  providers::Spec reconcile(const providers::Spec& desired,
+                            const providers::Spec& observed) const override;
+  providers::Impact impact(std::string_view path, const nlohmann::json& before,
+                           const nlohmann::json& after) const override;
+  std::string summary(const providers::Spec& spec) const override;
+};
+
+}  // namespace virtplan::storage

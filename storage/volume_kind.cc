@@ -1,0 +1,143 @@
+#include "storage/volume_kind.h"
+
+#include "storage/human_size.h"
+#include "storage/volume_parser.h"
+#include "storage/volume_spec.h"
+#include "storage/volume_xml.h"
+
+#include <fmt/format.h>
+
+namespace virtplan::storage {
+namespace {
+
+using nlohmann::json;
+using providers::Diagnostics;
+using providers::Impact;
+using providers::ObjectId;
+using providers::Reference;
+using providers::Result;
+using providers::SourceLocation;
+using providers::Spec;
+using providers::StackObject;
+using providers::XmlDocument;
+using providers::fail;
+
+// Kept by virtplan, not by libvirt: see reconcile().
+constexpr const char* k_unobservable[] = {"pool", "source", "protect", "allow_shrink"};
+
+SourceLocation location(const StackObject& object, const std::string& pointer) {
+  auto it = object.locations.find(pointer);
+  return it != object.locations.end() ? it->second : object.where;
+}
+
+const StackObject* find_object(const std::vector<StackObject>& all, std::string_view kind,
+                               const std::string& name, const std::string& host) {
+  for (const StackObject& other : all) {
+    if (other.id.kind == kind && other.id.name == name && other.id.host == host) return &other;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+void VolumeKind::parse(providers::YamlMap& map, StackObject& object, Diagnostics& diags) const {
+  parse_volume(map, object, diags);
+}
+
+void VolumeKind::resolve(StackObject& object, const std::vector<StackObject>& all) const {
+  const Spec& spec = object.spec;
+  if (!spec.contains("backing") || !spec.contains("pool")) return;
+  const StackObject* pool = find_object(all, "pool", spec["pool"], object.id.host);
+  const StackObject* backing = find_object(all, "volume", spec["backing"], object.id.host);
+  if (!pool || !backing || !pool->spec.contains("path")) return;
+  object.spec["backing_store"] = {
+      {"path", pool->spec["path"].get<std::string>() + "/" + spec["backing"].get<std::string>()},
+      {"format", backing->spec.value("format", "raw")}};
+}
+
+std::vector<Reference> VolumeKind::references(const StackObject& object) const {
+  std::vector<Reference> out;
+  if (object.spec.contains("pool")) {
+    out.push_back(Reference{ObjectId{"pool", object.spec["pool"], object.id.host},
+                            location(object, "/pool")});
+  }
+  if (object.spec.contains("backing")) {
+    out.push_back(Reference{ObjectId{"volume", object.spec["backing"], object.id.host},
+                            location(object, "/backing")});
+  }
+  return out;
+}
+
+void VolumeKind::check(const StackObject& object, const std::vector<StackObject>& all,
+                       Diagnostics& diags) const {
+  if (!object.spec.contains("backing")) return;
+  const StackObject* backing = find_object(all, "volume", object.spec["backing"], object.id.host);
+  if (!backing || backing->spec.value("pool", "") == object.spec.value("pool", "")) return;
+  diags.add(location(object, "/backing"),
+            fmt::format("{}: backing volume {} is in pool {}, not in this volume's pool {} "
+                        "(an overlay and its backing file share a pool)",
+                        object.id.address(), backing->id.name, backing->spec.value("pool", "?"),
+                        object.spec.value("pool", "?")));
+}
+
+Result<std::string> VolumeKind::create_xml(const StackObject& object) const {
+  auto spec = VolumeSpec::from_json(object.spec);
+  if (!spec) return fail(spec.error().with_context(object.id.address()));
+  auto document = build_volume_xml(*spec, object.id.name);
+  if (!document) return fail(document.error());
+  return document->to_string();
+}
+
+Result<Spec> VolumeKind::parse_xml(const std::string& xml) const {
+  auto document = XmlDocument::parse(xml, "volume");
+  if (!document) return fail(document.error());
+  auto spec = read_volume_xml(*document);
+  if (!spec) return fail(spec.error());
+  return spec->to_json();
+}
+
+Result<std::string> VolumeKind::update_xml(const std::string& current_xml,
+                                           const StackObject& object) const {
+  auto document = XmlDocument::parse(current_xml, object.id.address());
+  if (!document) return fail(document.error());
+  if (object.spec.contains("capacity")) {
+    auto capacity = document->root().ensure_child("capacity");
+    capacity.set_attr("unit", "bytes");
+    capacity.set_text(std::to_string(object.spec["capacity"].get<std::uint64_t>()));
+  }
+  return document->to_string();
+}
+
+Spec VolumeKind::reconcile(const Spec& desired, const Spec& observed) const {
+  Spec out = desired;
+  if (!out.contains("capacity") && observed.contains("capacity")) {
+    out["capacity"] = observed["capacity"];
+  }
+  for (const char* key : k_unobservable) {
+    if (!observed.contains(key)) out.erase(key);
+  }
+  return out;
+}
+
+Impact VolumeKind::impact(std::string_view path, const json& before, const json& after) const {
+  if (before == after) return Impact::none;
+  if (path == "/protect" || path == "/allow_shrink") return Impact::none;
+  if (path == "/capacity") return Impact::live;
+  // format, backing, backing_store, source, pool: a new volume.
+  return Impact::replace;
+}
+
+std::string VolumeKind::summary(const Spec& spec) const {
+  std::string text = spec.value("format", "raw");
+  if (spec.contains("capacity")) text += " " + human_size(spec["capacity"].get<std::uint64_t>());
+  if (spec.contains("backing")) text += ", backing " + spec["backing"].get<std::string>();
+  if (spec.contains("source")) text += ", from " + spec["source"].get<std::string>();
+  return text;
+}
+
+std::string VolumeKind::format_value(std::string_view path, const json& value) const {
+  if (path == "/capacity" && value.is_number_unsigned()) return human_size(value.get<std::uint64_t>());
+  return value.is_string() ? value.get<std::string>() : value.dump();
+}
+
+}  // namespace virtplan::storage

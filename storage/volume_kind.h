@@ -1,0 +1,51 @@
+#pragma once
+
+// VolumeKind is the "volume" resource kind: a volume in a pool of the same
+// host, empty, uploaded from a file, or a qcow2 overlay of another volume of
+// the pool. The spec is VolumeSpec's JSON.
+//
+// Impact: capacity changes live (`vol-resize`; shrinking is refused unless
+// allow_shrink, a rule the planner enforces, a later issue: the impact alone
+// says live); format, backing, source and pool replace the volume (data
+// loss); protect and allow_shrink are virtplan's own and change nothing on the
+// host.
+//
+// Volumes are never redefined (libvirt has no vol-define): update_xml() gives
+// the host's document with the new capacity, for display and checks only.
+
+#include "providers/resource_kind.h"
+
+namespace virtplan::storage {
+
+class VolumeKind : public providers::ResourceKind {
+public:
+  std::string_view kind() const override { return "volume"; }
+  std::string_view section() const override { return "volumes"; }
+
+  void parse(providers::YamlMap& map, providers::StackObject& object,
+             providers::Diagnostics& diags) const override;
+  // Sets /backing_store from the stack's pool (target path) and backing
+  // volume (format); see storage/volume_spec.h.
+  void resolve(providers::StackObject& object,
+               const std::vector<providers::StackObject>& all) const override;
+  // Its pool, and its backing volume.
+  std::vector<providers::Reference> references(const providers::StackObject& object) const override;
+  // The backing volume lies in the same pool.
+  void check(const providers::StackObject& object, const std::vector<providers::StackObject>& all,
+             providers::Diagnostics& diags) const override;
+  providers::Result<std::string> create_xml(const providers::StackObject& object) const override;
+  providers::Result<providers::Spec> parse_xml(const std::string& xml) const override;
+  providers::Result<std::string> update_xml(const std::string& current_xml,
+                                            const providers::StackObject& object) const override;
+  // A capacity the stack leaves to the source or backing file is what the
+  // host has; fields libvirt cannot tell (source, protect, allow_shrink) are
+  // compared only when the observed spec has them (from the ledger, later).
+  providers::Spec reconcile(const providers::Spec& desired,
+                            const providers::Spec& observed) const override;
+  providers::Impact impact(std::string_view path, const nlohmann::json& before,
+                           const nlohmann::json& after) const override;
+  std::string summary(const providers::Spec& spec) const override;
+  std::string format_value(std::string_view path, const nlohmann::json& value) const override;
+};
+
+}  // namespace virtplan::storage

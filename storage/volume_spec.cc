@@ -1,0 +1,63 @@
+#include "storage/volume_spec.h"
+
+namespace virtplan::storage {
+namespace {
+
+using nlohmann::json;
+using providers::ErrorCode;
+using providers::Result;
+using providers::fail;
+
+template <typename T>
+void put(json& out, const char* key, const std::optional<T>& value) {
+  if (value) out[key] = *value;
+}
+
+template <typename T>
+std::optional<T> take(const json& in, const char* key) {
+  if (!in.contains(key)) return std::nullopt;
+  return in.at(key).get<T>();
+}
+
+VolumeSpec spec_from(const json& in) {
+  VolumeSpec spec;
+  spec.pool = take<std::string>(in, "pool");
+  spec.format = in.value("format", "raw");
+  spec.capacity = take<std::uint64_t>(in, "capacity");
+  spec.backing = take<std::string>(in, "backing");
+  if (in.contains("backing_store")) {
+    const json& store = in.at("backing_store");
+    spec.backing_store = BackingStore{store.at("path").get<std::string>(),
+                                      store.value("format", "")};
+  }
+  spec.source = take<std::string>(in, "source");
+  spec.protect = take<bool>(in, "protect");
+  spec.allow_shrink = take<bool>(in, "allow_shrink");
+  return spec;
+}
+
+}  // namespace
+
+json VolumeSpec::to_json() const {
+  json out = {{"format", format}};
+  put(out, "pool", pool);
+  put(out, "capacity", capacity);
+  put(out, "backing", backing);
+  if (backing_store) {
+    out["backing_store"] = {{"path", backing_store->path}, {"format", backing_store->format}};
+  }
+  put(out, "source", source);
+  put(out, "protect", protect);
+  put(out, "allow_shrink", allow_shrink);
+  return out;
+}
+
+Result<VolumeSpec> VolumeSpec::from_json(const json& value) {
+  try {
+    return spec_from(value);
+  } catch (const std::exception& e) {
+    return fail(ErrorCode::invalid, std::string("volume spec: ") + e.what());
+  }
+}
+
+}  // namespace virtplan::storage

@@ -1,0 +1,56 @@
+#pragma once
+
+// VolumeSpec is the typed form of a volume's canonical spec. Its JSON form
+// (to_json) is:
+//
+//   {"pool": "images", "format": "qcow2", "capacity": 10737418240,
+//    "backing": "base",
+//    "backing_store": {"path": "/var/lib/virtplan/images/base", "format": "qcow2"},
+//    "source": "./images/base.qcow2", "protect": false, "allow_shrink": false}
+//
+// "backing" names a volume of the same pool. "backing_store" is libvirt's
+// <backingStore>: the loader's resolve() step derives it from the stack's pool
+// (its target path) and backing volume (its format), and parse_xml() reads it
+// back, so a backing file that moved shows as a change. "capacity" is absent
+// when the stack leaves it to the source or the backing volume.
+//
+// What libvirt's XML does not hold, parse_xml() leaves out: "pool" (the
+// observer knows which pool it listed the volume in and sets /pool), and
+// "source", "protect" and "allow_shrink" (to be kept in the host's ledger,
+// a later issue; until then reconcile() does not compare them).
+
+#include "providers/error.h"
+#include "storage/backing_store.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace virtplan::storage {
+
+struct VolumeSpec {
+  std::optional<std::string> pool;
+  std::string format = "raw";
+  std::optional<std::uint64_t> capacity;  // bytes
+  std::optional<std::string> backing;
+  std::optional<BackingStore> backing_store;
+  // A file on the control machine, as the stack spells it; uploading it (and
+  // hashing its content to notice changes) is a later issue.
+  std::optional<std::string> source;
+  std::optional<bool> protect;
+  std::optional<bool> allow_shrink;
+
+  nlohmann::json to_json() const;
+  static providers::Result<VolumeSpec> from_json(const nlohmann::json& value);
+};
+
+// The volume formats the stack accepts: libvirt's storageFormat list
+// (storagecommon.rng) for file volumes.
+inline constexpr std::string_view k_volume_formats[] = {
+    "raw", "qcow2", "qcow", "qed", "vmdk", "vdi", "vpc", "vhd", "iso", "cow", "bochs", "cloop",
+    "dmg", "ploop"};
+
+}  // namespace virtplan::storage
