@@ -1,17 +1,40 @@
 #include "cli/app.h"
 
+#include "cli/subcommand.h"
+#include "cli/validate_command.h"
+
 #include <CLI/CLI.hpp>
 
+#include <vector>
+
 namespace virtplan::cli {
+namespace {
+
+// The subcommands, in the order `virtplan --help` lists them.
+constexpr Subcommand k_subcommands[] = {
+    {"validate", "load and check the stack without contacting hosts", &setup_validate},
+};
+
+}  // namespace
 
 int run(int argc, char** argv) {
   CLI::App app{"virtplan: declarative infrastructure as code for KVM"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "virtplan 0.1.0");
+  std::vector<std::pair<CLI::App*, SubcommandRunner>> runners;
+  for (const auto& row : k_subcommands) {
+    CLI::App* command = app.add_subcommand(std::string(row.name), std::string(row.help));
+    runners.emplace_back(command, row.setup(*command));
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
+  }
+  for (const auto& [command, runner] : runners) {
+    if (command->parsed()) {
+      return runner();
+    }
   }
   return 0;
 }

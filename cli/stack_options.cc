@@ -1,0 +1,29 @@
+#include "cli/stack_options.h"
+
+#include "cli/kinds.h"
+#include "planner/stack_files.h"
+#include "planner/stack_loader.h"
+
+#include <fmt/format.h>
+
+namespace virtplan::cli {
+
+std::optional<planner::Stack> load_stack(const std::string& path, std::FILE* errors) {
+  std::string chosen = path.empty() ? planner::default_stack_path() : path;
+  auto files = planner::read_stack_files(chosen);
+  if (!files) {
+    fmt::print(errors, "{}\n", files.error().message());
+    return std::nullopt;
+  }
+  providers::Diagnostics diags;
+  planner::Stack stack = planner::StackLoader(kinds()).load(*files, diags);
+  if (!diags.empty()) {
+    for (const auto& diagnostic : diags.sorted()) {
+      fmt::print(errors, "{}\n", diagnostic.str());
+    }
+    return std::nullopt;
+  }
+  return stack;
+}
+
+}  // namespace virtplan::cli

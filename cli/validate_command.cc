@@ -1,0 +1,38 @@
+#include "cli/validate_command.h"
+
+#include "cli/stack_options.h"
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <memory>
+#include <string>
+
+namespace virtplan::cli {
+namespace {
+
+std::string count(std::size_t n, std::string_view one, std::string_view many) {
+  return fmt::format("{} {}", n, n == 1 ? one : many);
+}
+
+int validate(const std::string& path) {
+  auto stack = load_stack(path, stderr);
+  if (!stack) {
+    return 1;
+  }
+  fmt::print("stack {}: {}, {}, valid\n", stack->name,
+             count(stack->hosts.size(), "host", "hosts"),
+             count(stack->objects.size(), "object", "objects"));
+  return 0;
+}
+
+}  // namespace
+
+SubcommandRunner setup_validate(CLI::App& command) {
+  auto path = std::make_shared<std::string>();
+  command.add_option("-f,--file", *path,
+                     "stack file or directory (default: ./stack.yaml, else ./*.yaml)");
+  return [path] { return validate(*path); };
+}
+
+}  // namespace virtplan::cli
