@@ -18,9 +18,15 @@ void put_optional(json& out, const char* key, const std::optional<std::string>& 
 
 json disk_json(const DomainSpec::Disk& disk) {
   json out = {{"bus", disk.bus}, {"cdrom", disk.cdrom}, {"readonly", disk.readonly}};
-  put_optional(out, "volume", disk.volume);
-  put_optional(out, "pool", disk.pool);
-  put_optional(out, "format", disk.format);
+  // A CD-ROM's volume is its media, which changes live; a disk's volume does
+  // not. Separate keys let the impact of a leaf change be decided by its path.
+  json& source = disk.cdrom ? out["media"] : out;
+  if (disk.cdrom && !disk.volume) out.erase("media");
+  if (disk.volume) {
+    put_optional(source, "volume", disk.volume);
+    put_optional(source, "pool", disk.pool);
+    put_optional(source, "format", disk.format);
+  }
   put_optional(out, "cache", disk.cache);
   return out;
 }
@@ -94,9 +100,11 @@ DomainSpec::Disk disk_from(const json& in, const std::string& path) {
   disk.bus = need_enum(in.at("bus"), path + "/bus", {"virtio", "scsi", "sata", "ide"});
   disk.cdrom = in.at("cdrom").get<bool>();
   disk.readonly = in.at("readonly").get<bool>();
-  disk.volume = optional_string(in, "volume", path);
-  disk.pool = optional_string(in, "pool", path);
-  disk.format = optional_string(in, "format", path);
+  const json& source = disk.cdrom && in.contains("media") ? in.at("media") : in;
+  const std::string source_path = disk.cdrom ? path + "/media" : path;
+  disk.volume = optional_string(source, "volume", source_path);
+  disk.pool = optional_string(source, "pool", source_path);
+  disk.format = optional_string(source, "format", source_path);
   disk.cache = optional_string(in, "cache", path);
   return disk;
 }
@@ -202,6 +210,14 @@ DomainSpec spec_from(const json& in) {
 }
 
 }  // namespace
+
+json DomainSpec::Disk::to_json() const {
+  return disk_json(*this);
+}
+
+json DomainSpec::Interface::to_json() const {
+  return interface_json(*this);
+}
 
 json DomainSpec::to_json() const {
   json out = {

@@ -14,9 +14,12 @@
 //   cpu            optional {"mode"?, "model"?, "pin"?: {"VCPU": HOSTCPU}}
 //   numa           optional {"nodeset": "0", "mode": "strict"}
 //   hugepages      false (default)
-//   disks          {TARGET: {"bus", "cdrom", "readonly", "volume"?, "pool"?,
-//                  "format"?, "cache"?}}; see DomainDiskTargets for the targets
-//                  of disks that give none
+//   disks          {TARGET: {"bus", "cdrom": false, "readonly", "volume",
+//                  "pool"?, "format"?, "cache"?}} or, for a CD-ROM,
+//                  {TARGET: {"bus", "cdrom": true, "readonly": true,
+//                  "media"?: {"volume", "pool"?, "format"?}, "cache"?}} (no
+//                  media: an empty drive); see DiskTargetAllocator for the
+//                  targets of disks that give none
 //   interfaces     {KEY: {"network"|"bridge": NAME, "model", "mac"?}}; KEY is
 //                  the MAC, or "network:lan#1" ("bridge:br0#2") for the n-th
 //                  NIC on that source that gives no MAC until reconcile()
@@ -76,12 +79,16 @@ struct DomainSpec {
     std::optional<std::string> pool;
     std::optional<std::string> format;  // the volume's format (driver type)
     std::optional<std::string> cache;
+
+    nlohmann::json to_json() const;
   };
   struct Interface {
     std::optional<std::string> mac;  // lowercase
     std::optional<std::string> network;
     std::optional<std::string> bridge;
     std::string model = "virtio";
+
+    nlohmann::json to_json() const;
   };
   struct Hostdev {
     std::optional<std::string> pci;  // "0000:03:00.1"

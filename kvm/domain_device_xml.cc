@@ -1,0 +1,163 @@
+#include "kvm/domain_device_xml.h"
+
+#include <fmt/format.h>
+
+namespace virtplan::kvm {
+
+using providers::XmlNode;
+
+namespace {
+
+void write_driver(XmlNode disk_xml, const DomainSpec::Disk& disk) {
+  if (!disk.format && !disk.cache) {
+    if (auto driver = disk_xml.child("driver")) {
+      driver->remove_attr("type");
+      driver->remove_attr("cache");
+    }
+    return;
+  }
+  XmlNode driver = disk_xml.ensure_child("driver");
+  driver.set_attr("name", "qemu");
+  if (disk.format) {
+    driver.set_attr("type", *disk.format);
+  } else {
+    driver.remove_attr("type");
+  }
+  if (disk.cache) {
+    driver.set_attr("cache", *disk.cache);
+  } else {
+    driver.remove_attr("cache");
+  }
+}
+
+void write_source(XmlNode disk_xml, const DomainSpec::Disk& disk) {
+  if (auto old = disk_xml.child("source")) old->remove();
+  if (!disk.volume) {
+    disk_xml.set_attr("type", "file");
+    return;
+  }
+  disk_xml.set_attr("type", "volume");
+  XmlNode source = disk_xml.add_child("source");
+  source.set_attr("pool", disk.pool.value_or(""));
+  source.set_attr("volume", *disk.volume);
+}
+
+// libvirt keeps <disk> children in a fixed order (driver, source, target,
+// readonly); an update rebuilds the managed ones in that order and keeps the
+// others (address, alias, boot) after them.
+void reorder(XmlNode disk_xml) {
+  for (const char* name : {"driver", "source", "target", "readonly"}) {
+    if (auto child = disk_xml.child(name)) {
+      XmlNode copy = disk_xml.add_child_copy(*child);
+      (void)copy;
+      child->remove();
+    }
+  }
+  for (XmlNode child : disk_xml.children()) {
+    std::string name = child.name();
+    if (name != "driver" && name != "source" && name != "target" && name != "readonly") {
+      disk_xml.add_child_copy(child);
+      child.remove();
+    }
+  }
+}
+
+std::string hex(std::string_view digits) {
+  return "0x" + std::string(digits);
+}
+
+}  // namespace
+
+XmlNode DomainDeviceXml::add_disk(XmlNode devices, const std::string& target, const DomainSpec::Disk& disk) {
+  XmlNode disk_xml = devices.add_child("disk");
+  disk_xml.set_attr("type", disk.volume ? "volume" : "file");
+  disk_xml.set_attr("device", disk.cdrom ? "cdrom" : "disk");
+  write_driver(disk_xml, disk);
+  write_source(disk_xml, disk);
+  XmlNode target_xml = disk_xml.add_child("target");
+  target_xml.set_attr("dev", target);
+  target_xml.set_attr("bus", disk.bus);
+  if (disk.readonly) disk_xml.add_child("readonly");
+  return disk_xml;
+}
+
+void DomainDeviceXml::update_disk(XmlNode disk_xml, const DomainSpec::Disk& disk) {
+  disk_xml.set_attr("device", disk.cdrom ? "cdrom" : "disk");
+  write_driver(disk_xml, disk);
+  write_source(disk_xml, disk);
+  XmlNode target_xml = disk_xml.ensure_child("target");
+  if (target_xml.attr("bus") != disk.bus) {
+    target_xml.set_attr("bus", disk.bus);
+    // The old bus's address (a PCI slot for virtio, a drive for sata) no
+    // longer fits: libvirt assigns a new one.
+    if (auto address = disk_xml.child("address")) address->remove();
+  }
+  auto readonly = disk_xml.child("readonly");
+  if (disk.readonly && !readonly) disk_xml.add_child("readonly");
+  if (!disk.readonly && readonly) readonly->remove();
+  reorder(disk_xml);
+}
+
+XmlNode DomainDeviceXml::add_interface(XmlNode devices, const DomainSpec::Interface& nic) {
+  XmlNode nic_xml = devices.add_child("interface");
+  nic_xml.set_attr("type", nic.network ? "network" : "bridge");
+  if (nic.mac) nic_xml.add_child("mac").set_attr("address", *nic.mac);
+  XmlNode source = nic_xml.add_child("source");
+  source.set_attr(nic.network ? "network" : "bridge", nic.network ? *nic.network : *nic.bridge);
+  nic_xml.add_child("model").set_attr("type", nic.model);
+  return nic_xml;
+}
+
+void DomainDeviceXml::update_interface(XmlNode nic_xml, const DomainSpec::Interface& nic) {
+  std::string type = nic.network ? "network" : "bridge";
+  XmlNode source = nic_xml.ensure_child("source");
+  if (nic_xml.attr("type") != type) {
+    // The old type's source attributes (network's portid, bridge name) do not apply.
+    source.remove();
+    source = nic_xml.ensure_child("source");
+    nic_xml.set_attr("type", type);
+  }
+  source.set_attr(type, nic.network ? *nic.network : *nic.bridge);
+  nic_xml.ensure_child("model").set_attr("type", nic.model);
+}
+
+XmlNode DomainDeviceXml::add_hostdev(XmlNode devices, const DomainSpec::Hostdev& dev) {
+  XmlNode hostdev = devices.add_child("hostdev");
+  hostdev.set_attr("mode", "subsystem");
+  hostdev.set_attr("type", dev.pci ? "pci" : "usb");
+  hostdev.set_attr("managed", "yes");
+  XmlNode source = hostdev.add_child("source");
+  if (dev.pci) {
+    // "0000:03:00.1" -> domain 0000, bus 03, slot 00, function 1
+    const std::string& pci = *dev.pci;
+    XmlNode address = source.add_child("address");
+    address.set_attr("domain", hex(pci.substr(0, 4)));
+    address.set_attr("bus", hex(pci.substr(5, 2)));
+    address.set_attr("slot", hex(pci.substr(8, 2)));
+    address.set_attr("function", hex(pci.substr(11, 1)));
+  } else {
+    const std::string& usb = *dev.usb;
+    source.add_child("vendor").set_attr("id", hex(usb.substr(0, 4)));
+    source.add_child("product").set_attr("id", hex(usb.substr(5, 4)));
+  }
+  return hostdev;
+}
+
+void DomainDeviceXml::add_root_ports(XmlNode devices, int count) {
+  for (int i = 0; i < count; ++i) {
+    XmlNode controller = devices.add_child("controller");
+    controller.set_attr("type", "pci");
+    controller.set_attr("model", "pcie-root-port");
+  }
+}
+
+void DomainDeviceXml::ensure_scsi_controller(XmlNode devices) {
+  for (XmlNode controller : devices.children("controller")) {
+    if (controller.attr("type") == "scsi") return;
+  }
+  XmlNode controller = devices.add_child("controller");
+  controller.set_attr("type", "scsi");
+  controller.set_attr("model", "virtio-scsi");
+}
+
+}  // namespace virtplan::kvm

@@ -1,0 +1,168 @@
+#include "kvm/domain_kind.h"
+
+#include "kvm/domain_impact.h"
+#include "kvm/domain_reconciler.h"
+#include "kvm/domain_spec.h"
+#include "kvm/domain_xml_reader.h"
+#include "kvm/domain_xml_updater.h"
+#include "kvm/domain_xml_writer.h"
+#include "kvm/domain_yaml_reader.h"
+
+#include <fmt/format.h>
+
+namespace virtplan::kvm {
+
+using nlohmann::json;
+using providers::Diagnostics;
+using providers::ErrorCode;
+using providers::ObjectId;
+using providers::Reference;
+using providers::Result;
+using providers::Spec;
+using providers::StackObject;
+
+namespace {
+
+const StackObject* find_object(const std::vector<StackObject>& all, const std::string& kind,
+                               const std::string& name, const std::string& host) {
+  for (const StackObject& other : all) {
+    if (other.id.kind == kind && other.id.name == name && other.id.host == host) return &other;
+  }
+  return nullptr;
+}
+
+providers::SourceLocation location(const StackObject& object, const std::string& path) {
+  auto found = object.locations.find(path);
+  return found == object.locations.end() ? object.where : found->second;
+}
+
+bool is_seed(const std::string& volume, const StackObject& object) {
+  return volume == object.id.name + "-cidata";
+}
+
+Result<DomainSpec> spec_of(const StackObject& object) {
+  auto spec = DomainSpec::from_json(object.spec);
+  if (!spec) return providers::fail(spec.error().with_context(object.id.address()));
+  return spec;
+}
+
+Result<void> check_pools(const DomainSpec& spec, const StackObject& object) {
+  for (const auto& [target, disk] : spec.disks) {
+    if (disk.volume && !disk.pool) {
+      return providers::fail(ErrorCode::invalid,
+                             fmt::format("{}: disk {}: the pool of volume '{}' is unknown", object.id.address(),
+                                         target, *disk.volume));
+    }
+  }
+  return {};
+}
+
+void check_macs(const StackObject& object, const std::vector<StackObject>& all, Diagnostics& diags) {
+  const json& mine = object.spec.value("interfaces", json::object());
+  for (const StackObject& other : all) {
+    if (other.id.kind != "domain" || other.id.host != object.id.host || other.id == object.id) continue;
+    const json& theirs = other.spec.value("interfaces", json::object());
+    for (const auto& item : mine.items()) {
+      if (item.key().find('#') != std::string::npos || !theirs.contains(item.key())) continue;
+      diags.add(location(object, "/interfaces/" + item.key()),
+                fmt::format("{}: MAC address {} is also used by {} ({})", object.id.address(), item.key(),
+                            other.id.address(), location(other, "/interfaces/" + item.key()).str()));
+    }
+  }
+}
+
+void check_disks(const StackObject& object, const std::vector<StackObject>& all, Diagnostics& diags) {
+  for (const auto& item : object.spec.value("disks", json::object()).items()) {
+    const json& disk = item.value().contains("media") ? item.value().at("media") : item.value();
+    if (!disk.contains("volume")) continue;
+    std::string volume = disk.at("volume");
+    const StackObject* declared = find_object(all, "volume", volume, object.id.host);
+    std::string where = "/disks/" + item.key();
+    if (is_seed(volume, object) && !disk.contains("pool")) {
+      diags.add(location(object, where), fmt::format("{}: cloud_init: the seed volume goes to the pool of the "
+                                                     "first disk, and no disk has a pool",
+                                                     object.id.address()));
+    } else if (declared && disk.contains("pool") && declared->spec.contains("pool") &&
+               declared->spec.at("pool") != disk.at("pool")) {
+      diags.add(location(object, where),
+                fmt::format("{}: disk {}: volume '{}' is in pool '{}', not '{}'", object.id.address(), item.key(),
+                            volume, declared->spec.at("pool").get<std::string>(), disk.at("pool").get<std::string>()));
+    }
+  }
+}
+
+}  // namespace
+
+void DomainKind::parse(providers::YamlMap& map, StackObject& object, Diagnostics& diags) const {
+  DomainYamlReader(object, diags).read(map);
+}
+
+void DomainKind::resolve(StackObject& object, const std::vector<StackObject>& all) const {
+  auto spec = DomainSpec::from_json(object.spec);
+  if (!spec) return;  // parse() reported why
+  for (auto& [target, disk] : spec->disks) {
+    if (!disk.volume) continue;
+    const StackObject* volume = find_object(all, "volume", *disk.volume, object.id.host);
+    if (!volume) continue;
+    if (!disk.pool && volume->spec.contains("pool")) disk.pool = volume->spec.at("pool").get<std::string>();
+    if (!disk.format && volume->spec.contains("format")) disk.format = volume->spec.at("format").get<std::string>();
+  }
+  fill_seed_pool(*spec, object.id.name);
+  object.spec = spec->to_json();
+}
+
+std::vector<Reference> DomainKind::references(const StackObject& object) const {
+  std::vector<Reference> out;
+  for (const auto& item : object.spec.value("disks", json::object()).items()) {
+    const json& disk = item.value().contains("media") ? item.value().at("media") : item.value();
+    if (!disk.contains("volume") || is_seed(disk.at("volume"), object)) continue;
+    Reference ref{ObjectId{"volume", disk.at("volume"), object.id.host}, location(object, "/disks/" + item.key())};
+    if (disk.contains("pool")) ref.need = Reference::Need::optional;
+    out.push_back(ref);
+  }
+  for (const auto& item : object.spec.value("interfaces", json::object()).items()) {
+    if (!item.value().contains("network")) continue;
+    out.push_back(Reference{ObjectId{"network", item.value().at("network"), object.id.host},
+                            location(object, "/interfaces/" + item.key())});
+  }
+  return out;
+}
+
+void DomainKind::check(const StackObject& object, const std::vector<StackObject>& all, Diagnostics& diags) const {
+  check_macs(object, all, diags);
+  check_disks(object, all, diags);
+}
+
+Result<std::string> DomainKind::create_xml(const StackObject& object) const {
+  auto spec = spec_of(object);
+  if (!spec) return providers::fail(spec.error());
+  if (auto pools = check_pools(*spec, object); !pools) return providers::fail(pools.error());
+  auto document = DomainXmlWriter::write(*spec, object.id.name, object.stack);
+  if (!document) return providers::fail(document.error());
+  return document->to_string();
+}
+
+Result<Spec> DomainKind::parse_xml(const std::string& xml) const {
+  auto spec = DomainXmlReader::read(xml);
+  if (!spec) return providers::fail(spec.error());
+  return spec->to_json();
+}
+
+Result<std::string> DomainKind::update_xml(const std::string& current_xml, const StackObject& object) const {
+  auto spec = spec_of(object);
+  if (!spec) return providers::fail(spec.error());
+  if (auto pools = check_pools(*spec, object); !pools) return providers::fail(pools.error());
+  auto updated = DomainXmlUpdater::update(current_xml, *spec, object.stack);
+  if (!updated) return providers::fail(updated.error().with_context(object.id.address()));
+  return updated;
+}
+
+Spec DomainKind::reconcile(const Spec& desired, const Spec& observed) const {
+  return DomainReconciler::reconcile(desired, observed);
+}
+
+providers::Impact DomainKind::impact(std::string_view path, const json& before, const json& after) const {
+  return DomainImpact::of(path, before, after);
+}
+
+}  // namespace virtplan::kvm

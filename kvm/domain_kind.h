@@ -1,0 +1,52 @@
+#pragma once
+
+// DomainKind is the "domain" resource kind (stack section "domains"): virtual
+// machines, from the stack's YAML to libvirt's XML and back (DomainSpec has
+// the canonical JSON).
+//
+// Decisions the rest of virtplan relies on:
+//   - Stack name: create_xml() writes StackObject::stack into the owner
+//     metadata (DomainOwner); update_xml() keeps the XML's owner stack when
+//     StackObject::stack is empty.
+//   - virt_type "auto": kept as "auto" in the desired spec; create_xml()
+//     writes "qemu" (TCG runs everywhere) unless the engine reconciled it
+//     first with reconcile(desired, {"virt_type": host_virt_type(caps)});
+//     for an existing domain reconcile() takes the observed type.
+//   - NIC keys: the MAC, or "network:NAME#N"/"bridge:NAME#N" for a NIC
+//     without `mac:` until reconcile() pairs it with the MAC libvirt assigned
+//     (DomainReconciler).
+//   - Not in the XML: autostart and state are absent from parse_xml() (the
+//     engine observes them separately and must add them to the observed spec
+//     before diffing); restart, cloud_init, hotplug_slots and xml patches read
+//     back from the owner metadata.
+//   - Disk pools: resolve() fills a disk's pool (and format) from the volume
+//     the stack declares on the same host; references() names each disk's
+//     volume (Need::optional when the disk has a pool, so an external volume
+//     with an explicit `pool:` is allowed), each NIC's network, never host
+//     bridges nor the cloud-init seed volume "<name>-cidata".
+
+#include "providers/resource_kind.h"
+
+namespace virtplan::kvm {
+
+class DomainKind : public providers::ResourceKind {
+public:
+  std::string_view kind() const override { return "domain"; }
+  std::string_view section() const override { return "domains"; }
+
+  void parse(providers::YamlMap& map, providers::StackObject& object,
+             providers::Diagnostics& diags) const override;
+  void resolve(providers::StackObject& object, const std::vector<providers::StackObject>& all) const override;
+  std::vector<providers::Reference> references(const providers::StackObject& object) const override;
+  void check(const providers::StackObject& object, const std::vector<providers::StackObject>& all,
+             providers::Diagnostics& diags) const override;
+  providers::Result<std::string> create_xml(const providers::StackObject& object) const override;
+  providers::Result<providers::Spec> parse_xml(const std::string& xml) const override;
+  providers::Result<std::string> update_xml(const std::string& current_xml,
+                                            const providers::StackObject& object) const override;
+  providers::Spec reconcile(const providers::Spec& desired, const providers::Spec& observed) const override;
+  providers::Impact impact(std::string_view path, const nlohmann::json& before,
+                           const nlohmann::json& after) const override;
+};
+
+}  // namespace virtplan::kvm

@@ -1,0 +1,88 @@
+#include "kvm/domain_reconciler.h"
+
+#include "providers/xml_document.h"
+
+#include <map>
+#include <set>
+#include <vector>
+
+namespace virtplan::kvm {
+
+using nlohmann::json;
+
+namespace {
+
+std::string source_of(const json& nic) {
+  if (nic.contains("network")) return "network:" + nic.at("network").get<std::string>();
+  if (nic.contains("bridge")) return "bridge:" + nic.at("bridge").get<std::string>();
+  return {};
+}
+
+bool is_placeholder(const std::string& key) {
+  return key.find('#') != std::string::npos;
+}
+
+// The placeholders of one source, in N order ("#2" before "#10").
+std::vector<std::string> placeholders_in_order(const json& nics, const std::string& source) {
+  std::map<int, std::string> ordered;
+  for (const auto& item : nics.items()) {
+    const std::string& key = item.key();
+    if (!is_placeholder(key) || source_of(item.value()) != source) continue;
+    ordered[std::atoi(key.substr(key.rfind('#') + 1).c_str())] = key;
+  }
+  std::vector<std::string> out;
+  for (const auto& [n, key] : ordered) out.push_back(key);
+  return out;
+}
+
+void pair_nics(json& nics, const json& observed_nics) {
+  std::set<std::string> sources;
+  for (const auto& item : nics.items()) {
+    if (is_placeholder(item.key())) sources.insert(source_of(item.value()));
+  }
+  for (const std::string& source : sources) {
+    std::vector<std::string> free_macs;
+    for (const auto& item : observed_nics.items()) {
+      if (!nics.contains(item.key()) && source_of(item.value()) == source) free_macs.push_back(item.key());
+    }
+    std::vector<std::string> waiting = placeholders_in_order(nics, source);
+    for (bool same_model : {true, false}) {
+      for (const std::string& key : waiting) {
+        if (!nics.contains(key)) continue;  // paired in the first round
+        for (auto mac = free_macs.begin(); mac != free_macs.end(); ++mac) {
+          if (same_model && observed_nics.at(*mac).value("model", "") != nics.at(key).value("model", "")) continue;
+          json nic = nics.at(key);
+          nic["mac"] = *mac;
+          nics.erase(key);
+          nics[*mac] = nic;
+          free_macs.erase(mac);
+          break;
+        }
+      }
+    }
+  }
+}
+
+}  // namespace
+
+json DomainReconciler::reconcile(const json& desired, const json& observed) {
+  json out = desired;
+  if (out.contains("interfaces") && observed.contains("interfaces")) {
+    pair_nics(out["interfaces"], observed.at("interfaces"));
+  }
+  if (out.value("virt_type", "") == "auto" && observed.contains("virt_type") &&
+      observed.at("virt_type") != "auto") {
+    out["virt_type"] = observed.at("virt_type");
+  }
+  return out;
+}
+
+std::string host_virt_type(const std::string& capabilities_xml) {
+  auto document = providers::XmlDocument::parse(capabilities_xml, "capabilities");
+  if (!document) return "qemu";
+  auto found = document->root().xpath_nodes(
+      "/capabilities/guest[os_type='hvm'][arch/@name='x86_64']/arch/domain[@type='kvm']");
+  return found && !found->empty() ? "kvm" : "qemu";
+}
+
+}  // namespace virtplan::kvm

@@ -1,0 +1,35 @@
+#pragma once
+
+// DomainXmlWriter turns a DomainSpec into the libvirt XML that defines the
+// domain, built with libxml2's tree API. Besides the managed fields it writes
+// what every virtplan domain has and nobody manages: ACPI and APIC (so
+// `shutdown` works), a serial console on a pty, UTC clock, and the owner
+// metadata (DomainOwner). The xml patches are applied last.
+//
+// virt_type "auto" is written as `auto_virt_type` (DomainKind passes "qemu",
+// which runs everywhere, unless the engine resolved it: see DomainKind).
+
+#include "kvm/domain_spec.h"
+#include "providers/error.h"
+#include "providers/xml_document.h"
+
+#include <string>
+
+namespace virtplan::kvm {
+
+class DomainXmlWriter {
+public:
+  static providers::Result<providers::XmlDocument> write(const DomainSpec& spec, const std::string& name,
+                                                         const std::string& stack,
+                                                         const std::string& auto_virt_type = "qemu");
+
+  // The pieces an update rewrites in place, shared with DomainXmlUpdater.
+  static void write_memory(providers::XmlNode domain, const DomainSpec& spec);
+  static void write_vcpus(providers::XmlNode domain, const DomainSpec& spec);
+  static void write_os(providers::XmlNode os, const DomainSpec& spec);
+  static void write_cpu(providers::XmlNode domain, const DomainSpec& spec);
+  static void write_tuning(providers::XmlNode domain, const DomainSpec& spec);
+  static void write_security(providers::XmlNode domain, const DomainSpec& spec);
+};
+
+}  // namespace virtplan::kvm
