@@ -29,9 +29,11 @@ int signal_number(std::string_view name) {
   return 0;
 }
 
-SshChannelJob::SshChannelJob(std::string where, std::string remote_line, Command command)
+SshChannelJob::SshChannelJob(std::string where, std::string remote_line, std::string display,
+                             Command command)
     : m_where(std::move(where)),
       m_remote_line(std::move(remote_line)),
+      m_display(std::move(display)),
       m_command(std::move(command)),
       m_deadline(Clock::now() + m_command.timeout) {
   ssh_callbacks_init(&m_callbacks);
@@ -51,8 +53,8 @@ SshChannelJob::~SshChannelJob() {
 }
 
 std::string SshChannelJob::summary() const {
-  if (m_remote_line.size() <= k_summary_length) return m_remote_line;
-  return m_remote_line.substr(0, k_summary_length) + "...";
+  if (m_display.size() <= k_summary_length) return m_display;
+  return m_display.substr(0, k_summary_length) + "...";
 }
 
 SshChannelJob::Progress SshChannelJob::advance(ssh_session session) {
@@ -168,7 +170,9 @@ CommandOutput SshChannelJob::output() {
 
 void SshChannelJob::expire() {
   if (m_channel != nullptr && started()) {
-    // Ask sshd to stop the command: closing the channel alone leaves it running.
+    // Ask sshd to stop the command now: closing the channel alone leaves it
+    // running. sshd honours this for non-root users only; for root the
+    // host-side timeout(1) in the remote line stops it shortly after.
     ssh_channel_request_send_signal(m_channel, "TERM");
   }
   const std::string message =

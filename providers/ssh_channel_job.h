@@ -31,8 +31,9 @@ public:
   };
 
   // `where` prefixes messages ("lab1 (10.231.1.2:22)"); `remote_line` is the
-  // already quoted shell line the server runs. The timeout counts from now.
-  SshChannelJob(std::string where, std::string remote_line, Command command);
+  // already quoted shell line the server runs; `display` is the command as
+  // messages show it. The timeout counts from now.
+  SshChannelJob(std::string where, std::string remote_line, std::string display, Command command);
   ~SshChannelJob();
   SshChannelJob(const SshChannelJob&) = delete;
   SshChannelJob& operator=(const SshChannelJob&) = delete;
@@ -57,7 +58,7 @@ public:
   // is sent again on a new session once, never more.
   bool claim_resend() { return !std::exchange(m_resent, true); }
 
-  // The remote line shortened for messages.
+  // The command as messages show it, shortened.
   std::string summary() const;
 
 private:
@@ -80,6 +81,7 @@ private:
 
   const std::string m_where;
   const std::string m_remote_line;
+  const std::string m_display;
   const Command m_command;
   const Clock::time_point m_deadline;
   std::promise<Result<CommandOutput>> m_promise;

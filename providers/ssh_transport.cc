@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <chrono>
 #include <poll.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -23,6 +24,8 @@ namespace {
 constexpr size_t k_max_channels = 8;
 // After a refusal with no channel of ours about to close, try again this late.
 constexpr auto k_refusal_backoff = std::chrono::milliseconds(500);
+// How much later than the transport the host's timeout(1) stops a command.
+constexpr auto k_remote_grace = std::chrono::seconds(2);
 // The loop wakes at least this often even with nothing to do.
 constexpr int k_max_wait_ms = 1000;
 
@@ -60,20 +63,26 @@ SshTransport::~SshTransport() {
 }
 
 std::string SshTransport::remote_line(const Command& command) const {
+  std::vector<std::string> argv;
   // sudo -n fails at once instead of waiting for a password nobody will type.
-  if (m_target.become == Become::sudo) {
-    std::vector<std::string> argv = {"sudo", "-n", "--"};
-    argv.insert(argv.end(), command.argv.begin(), command.argv.end());
-    return shell_join(argv);
-  }
-  return shell_join(command.argv);
+  if (m_target.become == Become::sudo) argv = {"sudo", "-n", "--"};
+  // Closing a channel does not stop its command, and sshd ignores signal
+  // requests on root sessions (they need privilege separation). So the host's
+  // own timeout(1) stops it too, a little after ours fires: TERM, then KILL.
+  // It kills the command's whole process group, and re-raises a signal the
+  // command died of, so exit statuses and signals come through unchanged.
+  const auto seconds = std::chrono::ceil<std::chrono::seconds>(command.timeout) + k_remote_grace;
+  argv.insert(argv.end(), {"timeout", "-k", "5", fmt::format("{}", seconds.count())});
+  argv.insert(argv.end(), command.argv.begin(), command.argv.end());
+  return shell_join(argv);
 }
 
 Result<CommandOutput> SshTransport::run(const Command& command) {
   if (command.argv.empty()) {
     return fail(ErrorCode::invalid, fmt::format("{}: empty command", m_target.where()));
   }
-  auto job = std::make_unique<SshChannelJob>(m_target.where(), remote_line(command), command);
+  auto job = std::make_unique<SshChannelJob>(m_target.where(), remote_line(command),
+                                             shell_join(command.argv), command);
   auto result = job->result();
   {
     std::lock_guard lock(m_mutex);

@@ -1,0 +1,408 @@
+// SshTransport against real sshd on lab hosts: one session per host reused by
+// concurrent commands, sshd's MaxSessions lived with, stdin and hostile
+// arguments byte-for-byte, exit statuses, timeouts, host keys and auth.
+
+#include "providers/ssh_transport.h"
+#include "providers/shell_quote.h"
+#include "tests/lab/lab_env.h"
+
+#include <catch2/catch.hpp>
+#include <fmt/format.h>
+
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <future>
+#include <random>
+#include <set>
+#include <sstream>
+#include <thread>
+#include <string>
+#include <vector>
+
+namespace {
+
+using namespace virtplan::providers;
+using namespace std::chrono_literals;
+using virtplan::lab::LabEnv;
+using Clock = std::chrono::steady_clock;
+
+LabEnv require_lab() {
+  auto env = LabEnv::load();
+  if (!env) FAIL("the lab is not up: run `tests/lab/lab up` or the ctest fixture lab_up");
+  REQUIRE(env->hosts.size() >= 2);
+  return *env;
+}
+
+std::unique_ptr<SshTransport> connect_to(const HostConfig& config) {
+  auto transport = SshTransport::create(config);
+  REQUIRE(transport);
+  return std::move(*transport);
+}
+
+Command program(std::vector<std::string> argv) {
+  return Command{std::move(argv), std::nullopt, 60s};
+}
+
+Command shell(const std::string& line, std::chrono::milliseconds timeout = 60s) {
+  return Command{{"sh", "-c", line}, std::nullopt, timeout};
+}
+
+CommandOutput must_run(Transport& transport, const Command& command) {
+  auto output = transport.run(command);
+  INFO((output ? std::string() : output.error().message()));
+  REQUIRE(output);
+  return *output;
+}
+
+// A directory of its own under /tmp for known_hosts files and keys, removed
+// at the end of the test.
+class ScratchDir {
+public:
+  ScratchDir() {
+    std::string pattern = "/tmp/vp-ssh-test-XXXXXX";
+    REQUIRE(mkdtemp(pattern.data()) != nullptr);
+    m_path = pattern;
+  }
+  ~ScratchDir() { std::filesystem::remove_all(m_path); }
+  std::string file(const std::string& name) const { return m_path + "/" + name; }
+
+private:
+  std::string m_path;
+};
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+void write_file(const std::string& path, const std::string& text) {
+  std::ofstream(path) << text;
+}
+
+// A fresh key pair made by ssh-keygen; returns the public key line.
+std::string generate_key(const std::string& path, const std::string& type) {
+  auto made = virtplan::lab::detail::run_child(
+      {"ssh-keygen", "-q", "-t", type, "-N", "", "-C", "vp-test", "-f", path});
+  REQUIRE(made.status == 0);
+  return read_file(path + ".pub");
+}
+
+// The "TYPE KEY" part of a public key line.
+std::string key_part(const std::string& public_line) {
+  std::istringstream words(public_line);
+  std::string type, key;
+  words >> type >> key;
+  return type + " " + key;
+}
+
+}  // namespace
+
+TEST_CASE("commands run over one session that every command reuses") {
+  const LabEnv env = require_lab();
+  auto transport = connect_to(env.host_config(0));
+  // $SSH_CONNECTION carries the client's port: one port, one TCP connection.
+  std::set<std::string> connections;
+  for (int i = 0; i < 5; ++i) {
+    connections.insert(must_run(*transport, shell("echo $SSH_CONNECTION")).out);
+  }
+  std::vector<std::future<CommandOutput>> parallel;
+  for (int i = 0; i < 12; ++i) {
+    parallel.push_back(std::async(std::launch::async, [&] {
+      return must_run(*transport, shell("echo $SSH_CONNECTION"));
+    }));
+  }
+  for (auto& output : parallel) connections.insert(output.get().out);
+  CHECK(connections.size() == 1);
+  CHECK(transport->sessions_opened() == 1);
+  CHECK_THAT(*connections.begin(), Catch::Contains(env.hosts[0].address));
+}
+
+TEST_CASE("each host's transport reaches that host") {
+  const LabEnv env = require_lab();
+  auto first = connect_to(env.host_config(0));
+  auto second = connect_to(env.host_config(1));
+  CHECK(must_run(*first, program({"hostname"})).out == env.hosts[0].name + "\n");
+  CHECK(must_run(*second, program({"hostname"})).out == env.hosts[1].name + "\n");
+}
+
+TEST_CASE("32 concurrent one-second commands finish in seconds despite MaxSessions 10") {
+  const LabEnv env = require_lab();
+  auto transport = connect_to(env.host_config(0));
+  must_run(*transport, program({"true"}));  // connect first: time the commands only
+  const auto start = Clock::now();
+  std::vector<std::future<CommandOutput>> results;
+  for (int i = 0; i < 32; ++i) {
+    results.push_back(std::async(std::launch::async, [&transport, i] {
+      return must_run(*transport, shell("sleep 1; echo " + std::to_string(i)));
+    }));
+  }
+  for (int i = 0; i < 32; ++i) {
+    const CommandOutput output = results[i].get();
+    CHECK(output.exit_status == 0);
+    CHECK(output.out == std::to_string(i) + "\n");
+  }
+  const auto elapsed = Clock::now() - start;
+  // 8 channels at a time: 4 rounds of 1 s. Serialized it would be 32 s.
+  CHECK(elapsed < 12s);
+  CHECK(transport->sessions_opened() == 1);
+}
+
+TEST_CASE("a channel the server refuses is retried when a slot frees") {
+  const LabEnv env = require_lab();
+  const auto& host = env.hosts[0];
+  // A second sshd in the same lab host, allowing only 2 channels per
+  // connection: opens 3..8 are refused and must wait, not fail.
+  const std::string pid_file = "/run/vp-test-sshd-" + std::to_string(getpid()) + ".pid";
+  const int port = 2200 + getpid() % 50;
+  env.run_in(0, fmt::format("/usr/sbin/sshd -f /run/lab/sshd_config -p {} -o MaxSessions=2 "
+                            "-o PidFile={}", port, pid_file));
+  struct Stop {
+    const LabEnv& env;
+    std::string pid_file;
+    ~Stop() { env.run_in(0, "kill $(cat " + pid_file + ") && rm -f " + pid_file); }
+  } stop{env, pid_file};
+  ScratchDir scratch;
+  HostConfig config = env.host_config(0);
+  config.port = port;
+  config.known_hosts = scratch.file("known_hosts");
+  config.host_key = HostKeyPolicy::accept_new;
+  auto transport = connect_to(config);
+  std::vector<std::future<CommandOutput>> results;
+  for (int i = 0; i < 8; ++i) {
+    results.push_back(std::async(std::launch::async, [&transport, i] {
+      return must_run(*transport, shell("sleep 0.5; echo " + std::to_string(i)));
+    }));
+  }
+  for (int i = 0; i < 8; ++i) CHECK(results[i].get().out == std::to_string(i) + "\n");
+  CHECK(transport->sessions_opened() == 1);
+  CHECK_THAT(read_file(*config.known_hosts), Catch::StartsWith(fmt::format("[{}]:{} ", host.address, port)));
+}
+
+TEST_CASE("5 MB of stdin round-trips through cat byte for byte") {
+  const LabEnv env = require_lab();
+  auto transport = connect_to(env.host_config(0));
+  std::string data(5 * 1024 * 1024, '\0');
+  std::mt19937 random(42);
+  for (char& c : data) c = static_cast<char>(random() & 0xff);
+  Command cat{{"cat"}, data, 60s};
+  const CommandOutput output = must_run(*transport, cat);
+  CHECK(output.exit_status == 0);
+  CHECK(output.out.size() == data.size());
+  CHECK(output.out == data);
+}
+
+TEST_CASE("large stdout and stderr at once do not deadlock") {
+  const LabEnv env = require_lab();
+  auto transport = connect_to(env.host_config(0));
+  const CommandOutput output = must_run(
+      *transport, shell("head -c 3000000 /dev/zero; head -c 2000000 /dev/zero >&2; echo done >&2"));
+  CHECK(output.out.size() == 3000000);
+  CHECK(output.err.size() == 2000005);
+}
+
+TEST_CASE("a hostile argument round-trips through printf over SSH") {
+  const LabEnv env = require_lab();
+  auto transport = connect_to(env.host_config(0));
+  const std::string hostile =
+      "-n it's \"quoted\" $(touch /tmp/pwned) `id`; rm -rf / && echo | cat\n"
+      "second line\t\\ * ? [a] ~root {a,b} $HOME ! # % ünïcødé ☃ \x01\x7f";
+  const CommandOutput output = must_run(*transport, program({"printf", "%s", hostile}));
+  CHECK(output.out == hostile);
+  CHECK(must_run(*transport, program({"printf", "%s", ""})).out.empty());
+  CHECK(must_run(*transport, shell("test -e /tmp/pwned && echo pwned || echo clean")).out == "clean\n");
+}
+
+TEST_CASE("exit statuses and stderr come back; death by signal is 128+N with a message") {
+  const LabEnv env = require_lab();
+  auto transport = connect_to(env.host_config(0));
+  const CommandOutput failed = must_run(*transport, shell("echo out; echo err >&2; exit 3"));
+  CHECK(failed.exit_status == 3);
+  CHECK(failed.out == "out\n");
+  CHECK(failed.err == "err\n");
+  const CommandOutput killed = must_run(*transport, shell("echo before >&2; kill -KILL $$"));
+  CHECK(killed.exit_status == 128 + 9);
+  CHECK_THAT(killed.err, Catch::StartsWith("before\n"));
+  CHECK_THAT(killed.err, Catch::Contains(env.hosts[0].name + " (" + env.hosts[0].address +
+                                         ":22): `sh -c 'echo before >&2; kill -KILL $$'` was "
+                                         "killed by signal KILL"));
+}
+
+TEST_CASE("a command past its timeout fails with timeout, is stopped, and the session lives on") {
+  const LabEnv env = require_lab();
+  auto transport = connect_to(env.host_config(0));
+  // A duration no other test uses, to find the process afterwards.
+  const std::string marker = "31." + std::to_string(getpid() % 1000);
+  const auto start = Clock::now();
+  auto output = transport->run(Command{{"sleep", marker}, std::nullopt, 1s});
+  const auto elapsed = Clock::now() - start;
+  REQUIRE_FALSE(output);
+  CHECK(output.error().code() == ErrorCode::timeout);
+  CHECK(output.error().message() == env.hosts[0].name + " (" + env.hosts[0].address +
+                                        ":22): `sleep " + marker + "` timed out after 1000 ms");
+  CHECK(elapsed >= 1s);
+  CHECK(elapsed < 4s);
+  CHECK(must_run(*transport, program({"echo", "still here"})).out == "still here\n");
+  // The host's timeout(1) stopped the remote sleep a little after ours fired.
+  CHECK(must_run(*transport, shell("for i in $(seq 20); do ps -eo args= | grep -qx 'sleep " + marker +
+                                   "' || { echo gone; exit; }; sleep 0.5; done; echo running"))
+            .out == "gone\n");
+  CHECK(transport->sessions_opened() == 1);
+}
+
+TEST_CASE("a session that died between commands is reopened once") {
+  const LabEnv env = require_lab();
+  auto transport = connect_to(env.host_config(0));
+  CHECK(must_run(*transport, program({"true"})).exit_status == 0);
+  // The nearest sshd above the command is this connection's session process:
+  // killing it drops the connection under the transport.
+  auto killed = transport->run(shell(
+      "p=$$; while [ \"$(ps -o comm= -p $p)\" != sshd ]; do p=$(ps -o ppid= -p $p | tr -d ' '); done; "
+      "kill -KILL $p; sleep 5"));
+  if (killed) CHECK(killed->exit_status != 0);
+  else CHECK(killed.error().code() == ErrorCode::transport);
+  std::this_thread::sleep_for(200ms);
+  CHECK(must_run(*transport, program({"echo", "again"})).out == "again\n");
+  CHECK(transport->sessions_opened() == 2);
+}
+
+TEST_CASE("an unknown host key is refused by default and trusted with accept-new") {
+  const LabEnv env = require_lab();
+  ScratchDir scratch;
+  HostConfig config = env.host_config(1);
+  config.known_hosts = scratch.file("known_hosts");
+  write_file(*config.known_hosts, "");
+  {
+    auto output = connect_to(config)->run(program({"true"}));
+    REQUIRE_FALSE(output);
+    CHECK(output.error().code() == ErrorCode::host_key_unknown);
+    const std::string& message = output.error().message();
+    CHECK_THAT(message, Catch::StartsWith(env.hosts[1].name + " (" + env.hosts[1].address +
+                                          ":22): host key is not known: ssh-ed25519 SHA256:"));
+    CHECK_THAT(message, Catch::Contains("ssh-keyscan -t ed25519 -p 22 " + env.hosts[1].address +
+                                        " >> " + *config.known_hosts));
+    CHECK_THAT(message, Catch::Contains("host_key: accept-new"));
+    CHECK(read_file(*config.known_hosts).empty());
+  }
+  config.host_key = HostKeyPolicy::accept_new;
+  CHECK(must_run(*connect_to(config), program({"true"})).exit_status == 0);
+  const std::string trusted = read_file(*config.known_hosts);
+  CHECK_THAT(trusted, Catch::StartsWith(env.hosts[1].address + " ssh-ed25519 "));
+  // The lab's own known_hosts holds the real key: the same one was written.
+  CHECK_THAT(read_file(env.known_hosts), Catch::Contains(trusted.substr(0, trusted.find('\n'))));
+  config.host_key = HostKeyPolicy::strict;
+  CHECK(must_run(*connect_to(config), program({"true"})).exit_status == 0);
+}
+
+TEST_CASE("a changed host key is refused loudly under every policy") {
+  const LabEnv env = require_lab();
+  ScratchDir scratch;
+  HostConfig config = env.host_config(0);
+  config.known_hosts = scratch.file("known_hosts");
+  const std::string impostor = key_part(generate_key(scratch.file("impostor"), "ed25519"));
+  write_file(*config.known_hosts, env.hosts[0].address + " " + impostor + "\n");
+  for (auto policy : {HostKeyPolicy::strict, HostKeyPolicy::accept_new}) {
+    config.host_key = policy;
+    auto output = connect_to(config)->run(program({"true"}));
+    REQUIRE_FALSE(output);
+    CHECK(output.error().code() == ErrorCode::host_key_changed);
+    const std::string& message = output.error().message();
+    CHECK_THAT(message, Catch::StartsWith(env.hosts[0].name + " (" + env.hosts[0].address +
+                                          ":22): WARNING: the host key has CHANGED"));
+    CHECK_THAT(message, Catch::Contains("man-in-the-middle"));
+    CHECK_THAT(message, Catch::EndsWith("ssh-keygen -f " + *config.known_hosts + " -R " +
+                                        env.hosts[0].address));
+  }
+  // accept-new did not overwrite the pinned key.
+  CHECK(read_file(*config.known_hosts) == env.hosts[0].address + " " + impostor + "\n");
+}
+
+TEST_CASE("a known key of another type for the host is refused as a change") {
+  const LabEnv env = require_lab();
+  ScratchDir scratch;
+  HostConfig config = env.host_config(0);
+  config.known_hosts = scratch.file("known_hosts");
+  const std::string other = key_part(generate_key(scratch.file("other"), "ecdsa"));
+  write_file(*config.known_hosts, env.hosts[0].address + " " + other + "\n");
+  auto output = connect_to(config)->run(program({"true"}));
+  REQUIRE_FALSE(output);
+  CHECK(output.error().code() == ErrorCode::host_key_changed);
+}
+
+TEST_CASE("a wrong client key fails with a clear auth message") {
+  const LabEnv env = require_lab();
+  ScratchDir scratch;
+  generate_key(scratch.file("stranger"), "ed25519");
+  HostConfig config = env.host_config(0);
+  config.identity = scratch.file("stranger");
+  auto output = connect_to(config)->run(program({"true"}));
+  REQUIRE_FALSE(output);
+  CHECK(output.error().code() == ErrorCode::auth_failed);
+  CHECK(output.error().message() ==
+        env.hosts[0].name + " (" + env.hosts[0].address +
+            ":22): authentication failed for user root: the server offers publickey; tried " +
+            scratch.file("stranger") + " (refused)");
+}
+
+TEST_CASE("a missing identity file is named in the auth message") {
+  const LabEnv env = require_lab();
+  HostConfig config = env.host_config(0);
+  config.identity = "/nonexistent/key";
+  auto output = connect_to(config)->run(program({"true"}));
+  REQUIRE_FALSE(output);
+  CHECK(output.error().code() == ErrorCode::auth_failed);
+  CHECK_THAT(output.error().message(), Catch::Contains("/nonexistent/key (cannot be read"));
+}
+
+TEST_CASE("an address with nothing behind it fails within the connect timeout") {
+  const LabEnv env = require_lab();
+  HostConfig config = env.host_config(0);
+  // On the lab host's link, so the traffic stays on the veth; nobody answers ARP.
+  config.hostname = "10.231." + std::to_string(env.hosts[0].index) + ".77";
+  config.connect_timeout = 2s;
+  const auto start = Clock::now();
+  auto output = connect_to(config)->run(program({"true"}));
+  const auto elapsed = Clock::now() - start;
+  REQUIRE_FALSE(output);
+  CHECK((output.error().code() == ErrorCode::timeout || output.error().code() == ErrorCode::unreachable));
+  CHECK_THAT(output.error().message(), Catch::StartsWith(config.name + " (" + config.hostname + ":22): cannot connect (connect timeout 2000 ms)"));
+  CHECK(elapsed < 6s);
+}
+
+TEST_CASE("a host whose firewall drops SSH fails with timeout after the connect timeout") {
+  const LabEnv env = require_lab();
+  const std::string table = "vptest" + std::to_string(getpid());
+  const int port = 2300 + getpid() % 50;
+  env.run_in(0, fmt::format("nft add table inet {0} && nft add chain inet {0} input "
+                            "'{{ type filter hook input priority 0; }}' && "
+                            "nft add rule inet {0} input tcp dport {1} drop", table, port));
+  struct Drop {
+    const LabEnv& env;
+    std::string table;
+    ~Drop() { env.run_in(0, "nft delete table inet " + table); }
+  } drop{env, table};
+  HostConfig config = env.host_config(0);
+  config.port = port;
+  config.connect_timeout = 2s;
+  const auto start = Clock::now();
+  auto output = connect_to(config)->run(program({"true"}));
+  const auto elapsed = Clock::now() - start;
+  REQUIRE_FALSE(output);
+  CHECK(output.error().code() == ErrorCode::timeout);
+  CHECK_THAT(output.error().message(), Catch::Contains(fmt::format("({}:{})", env.hosts[0].address, port)));
+  CHECK(elapsed >= 1900ms);
+  CHECK(elapsed < 6s);
+}
+
+TEST_CASE("a closed port fails at once as unreachable") {
+  const LabEnv env = require_lab();
+  HostConfig config = env.host_config(0);
+  config.port = 2;
+  auto output = connect_to(config)->run(program({"true"}));
+  REQUIRE_FALSE(output);
+  CHECK(output.error().code() == ErrorCode::unreachable);
+}
