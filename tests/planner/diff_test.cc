@@ -54,7 +54,10 @@ planner::KindLookup lookup() {
 }
 
 providers::StackObject declared(std::string name, json spec, std::string host = "lab1") {
-  return providers::StackObject{{"thing", std::move(name), std::move(host)}, std::move(spec), {}, {}};
+  providers::StackObject object;
+  object.id = {"thing", std::move(name), std::move(host)};
+  object.spec = std::move(spec);
+  return object;
 }
 
 planner::ObservedObject found(std::string name, json spec, Ownership ownership = Ownership::ours,

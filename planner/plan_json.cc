@@ -1,0 +1,114 @@
+#include "planner/plan_json.h"
+
+#include "planner/impact_name.h"
+#include "planner/sensitive.h"
+
+#include <fmt/format.h>
+
+namespace virtplan::planner {
+
+using nlohmann::json;
+using providers::ErrorCode;
+using providers::fail;
+using providers::Result;
+
+namespace {
+
+json field_to_json(const FieldChange& f, Secrets secrets) {
+  const bool hide = secrets == Secrets::masked && is_sensitive_path(f.path);
+  auto show = [&](const json& v) {
+    if (hide && !v.is_null()) return json(k_sensitive);
+    return secrets == Secrets::masked ? mask_sensitive(v) : v;
+  };
+  return json{{"path", f.path},
+              {"before", show(f.before)},
+              {"after", show(f.after)},
+              {"impact", to_string(f.impact)}};
+}
+
+json change_to_json(const Change& c, Secrets secrets) {
+  json fields = json::array();
+  for (const FieldChange& f : c.fields) fields.push_back(field_to_json(f, secrets));
+  auto spec = [&](const json& v) { return secrets == Secrets::masked ? mask_sensitive(v) : v; };
+  return json{{"address", c.id.address()},
+              {"kind", c.id.kind},
+              {"name", c.id.name},
+              {"host", c.id.host},
+              {"action", to_string(c.action)},
+              {"impact", to_string(c.impact)},
+              {"reasons", c.reasons},
+              {"fields", fields},
+              {"before", spec(c.before)},
+              {"after", spec(c.after)}};
+}
+
+json summary_to_json(const PlanSummary& s) {
+  return json{{"add", s.add},
+              {"change", s.change},
+              {"change_live", s.change_live},
+              {"change_restart", s.change_restart},
+              {"replace", s.replace},
+              {"destroy", s.destroy},
+              {"no_op", s.unchanged}};
+}
+
+Result<FieldChange> field_from_json(const json& j) {
+  auto impact = impact_from_string(j.at("impact").get<std::string>());
+  if (!impact) return fail(ErrorCode::invalid, "unknown impact " + j.at("impact").dump());
+  return FieldChange{j.at("path").get<std::string>(), j.at("before"), j.at("after"), *impact};
+}
+
+Result<Change> change_from_json(const json& j) {
+  Change c;
+  c.id = {j.at("kind").get<std::string>(), j.at("name").get<std::string>(),
+          j.at("host").get<std::string>()};
+  auto action = action_from_string(j.at("action").get<std::string>());
+  auto impact = impact_from_string(j.at("impact").get<std::string>());
+  if (!action || !impact) {
+    return fail(ErrorCode::invalid, c.id.address() + ": unknown action or impact");
+  }
+  c.action = *action;
+  c.impact = *impact;
+  c.reasons = j.at("reasons").get<std::vector<std::string>>();
+  for (const json& f : j.at("fields")) {
+    auto field = field_from_json(f);
+    if (!field) return fail(field.error().with_context(c.id.address()));
+    c.fields.push_back(*field);
+  }
+  c.before = j.at("before");
+  c.after = j.at("after");
+  return c;
+}
+
+}  // namespace
+
+json plan_to_json(const Plan& plan, Secrets secrets) {
+  json changes = json::array();
+  for (const Change& c : plan.changes()) changes.push_back(change_to_json(c, secrets));
+  return json{{"format_version", k_plan_format_version},
+              {"stack", plan.stack()},
+              {"changes", changes},
+              {"summary", summary_to_json(plan.summary())}};
+}
+
+Result<Plan> plan_from_json(const json& document) {
+  try {
+    const std::string version = document.at("format_version").get<std::string>();
+    if (version != k_plan_format_version) {
+      return fail(ErrorCode::invalid,
+                  fmt::format("plan format version {} is not supported (this virtplan reads {})",
+                              version, k_plan_format_version));
+    }
+    std::vector<Change> changes;
+    for (const json& j : document.at("changes")) {
+      auto change = change_from_json(j);
+      if (!change) return fail(change.error());
+      changes.push_back(std::move(*change));
+    }
+    return Plan(document.at("stack").get<std::string>(), std::move(changes));
+  } catch (const json::exception& e) {
+    return fail(ErrorCode::invalid, fmt::format("not a virtplan plan: {}", e.what()));
+  }
+}
+
+}  // namespace virtplan::planner

@@ -1,0 +1,116 @@
+#include "planner/plan_text.h"
+
+#include "planner/impact_name.h"
+#include "planner/sensitive.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+namespace virtplan::planner {
+
+using nlohmann::json;
+using providers::Impact;
+
+namespace {
+
+std::string_view symbol(Action action) {
+  switch (action) {
+    case Action::create: return "+";
+    case Action::update: return "~";
+    case Action::replace: return "-/+";
+    case Action::destroy: return "-";
+    case Action::no_op: break;
+  }
+  return " ";
+}
+
+// "/memory/current" -> "memory.current"; JSON pointer escapes undone.
+std::string display_path(std::string_view pointer) {
+  std::string out;
+  for (std::size_t i = 0; i < pointer.size(); ++i) {
+    char c = pointer[i];
+    if (c == '/') {
+      if (i != 0) out += '.';
+    } else if (c == '~' && i + 1 < pointer.size()) {
+      out += pointer[++i] == '1' ? '/' : '~';
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+std::string show(const providers::ResourceKind* kind, const FieldChange& f, const json& value) {
+  if (is_sensitive_path(f.path)) return std::string(k_sensitive);
+  const json masked = mask_sensitive(value);
+  if (kind != nullptr) return kind->format_value(f.path, masked);
+  return masked.is_string() ? masked.get<std::string>() : masked.dump();
+}
+
+std::string field_line(const providers::ResourceKind* kind, const Change& c, const FieldChange& f) {
+  const std::string path = display_path(f.path);
+  std::string line;
+  if (f.before.is_null()) {
+    line = fmt::format("      + {} {}", path, show(kind, f, f.after));
+  } else if (f.after.is_null()) {
+    line = fmt::format("      - {} {}", path, show(kind, f, f.before));
+  } else {
+    line = fmt::format("        {}  {} -> {}", path, show(kind, f, f.before), show(kind, f, f.after));
+  }
+  // A field whose impact differs from its object's says so: a live field
+  // inside a restart update is still applied live.
+  if (f.impact != c.impact && f.impact != Impact::none) {
+    line += fmt::format("   ({})", to_string(f.impact));
+  }
+  return line;
+}
+
+std::string detail(const providers::ResourceKind* kind, const Change& c) {
+  switch (c.action) {
+    case Action::create: return kind != nullptr ? kind->summary(c.after) : std::string();
+    case Action::update: return std::string(to_string(c.impact));
+    case Action::replace: return fmt::format("{}", fmt::join(c.reasons, "; "));
+    case Action::destroy: return fmt::format("{}", fmt::join(c.reasons, "; "));
+    case Action::no_op: break;
+  }
+  return {};
+}
+
+}  // namespace
+
+std::string render_summary_line(const PlanSummary& s) {
+  if (!s.has_changes()) {
+    return fmt::format("No changes: {} object{} up to date.", s.unchanged, s.unchanged == 1 ? "" : "s");
+  }
+  std::string change = fmt::format("{} to change", s.change);
+  if (s.change > 0) change += fmt::format(" ({} live, {} restart)", s.change_live, s.change_restart);
+  return fmt::format("Plan: {} to add, {}, {} to replace, {} to destroy.", s.add, change, s.replace,
+                     s.destroy);
+}
+
+std::string render_plan_text(const Plan& plan, const KindLookup& kinds) {
+  std::size_t width = 0;
+  for (const Change& c : plan.changes()) {
+    if (c.action != Action::no_op) {
+      width = std::max(width, symbol(c.action).size() + 1 + c.id.address().size());
+    }
+  }
+  std::string out;
+  for (const Change& c : plan.changes()) {
+    if (c.action == Action::no_op) continue;
+    const providers::ResourceKind* kind = kinds(c.id.kind);
+    const std::string head = fmt::format("{} {}", symbol(c.action), c.id.address());
+    const std::string more = detail(kind, c);
+    out += fmt::format("  {:<{}}  {}", head, width, to_string(c.action));
+    out += more.empty() ? "\n" : fmt::format("  {}\n", more);
+    if (c.action == Action::update || c.action == Action::replace) {
+      for (const FieldChange& f : c.fields) out += field_line(kind, c, f) + "\n";
+    }
+  }
+  if (!out.empty()) out += "\n";
+  out += render_summary_line(plan.summary()) + "\n";
+  return out;
+}
+
+}  // namespace virtplan::planner

@@ -1,0 +1,58 @@
+#include "planner/sensitive.h"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <string>
+
+namespace virtplan::planner {
+
+namespace {
+constexpr std::array<std::string_view, 7> k_markers{
+    "password", "passwd", "secret", "token", "private_key", "passphrase", "credential"};
+
+std::string lowercase(std::string_view text) {
+  std::string out(text);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+}  // namespace
+
+bool is_sensitive_key(std::string_view key) {
+  const std::string lower = lowercase(key);
+  return std::any_of(k_markers.begin(), k_markers.end(),
+                     [&](std::string_view m) { return lower.find(m) != std::string::npos; });
+}
+
+nlohmann::json mask_sensitive(const nlohmann::json& value) {
+  if (value.is_object()) {
+    nlohmann::json out = nlohmann::json::object();
+    for (const auto& item : value.items()) {
+      out[item.key()] = is_sensitive_key(item.key()) ? nlohmann::json(k_sensitive)
+                                                     : mask_sensitive(item.value());
+    }
+    return out;
+  }
+  if (value.is_array()) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& item : value) out.push_back(mask_sensitive(item));
+    return out;
+  }
+  return value;
+}
+
+bool is_sensitive_path(std::string_view path) {
+  std::size_t start = 0;
+  while (start < path.size()) {
+    std::size_t end = path.find('/', start + 1);
+    if (end == std::string_view::npos) end = path.size();
+    std::string_view token = path.substr(start, end - start);
+    if (!token.empty() && token.front() == '/') token.remove_prefix(1);
+    if (is_sensitive_key(token)) return true;
+    start = end;
+  }
+  return false;
+}
+
+}  // namespace virtplan::planner
