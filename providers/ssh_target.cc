@@ -53,7 +53,6 @@ Result<SshTarget> resolve_ssh_target(const HostConfig& config) {
   target.system_known_hosts =
       config.known_hosts ? SystemKnownHosts::ignored : SystemKnownHosts::consulted;
   target.host_key = config.host_key;
-  target.become = config.become;
   target.connect_timeout = config.connect_timeout;
   target.keepalive = config.keepalive;
   return target;

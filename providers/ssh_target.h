@@ -28,7 +28,6 @@ struct SshTarget {
   std::string known_hosts;
   SystemKnownHosts system_known_hosts = SystemKnownHosts::consulted;
   HostKeyPolicy host_key = HostKeyPolicy::strict;
-  Become become = Become::none;
   std::chrono::milliseconds connect_timeout{std::chrono::seconds(10)};
   std::chrono::seconds keepalive{std::chrono::seconds(15)};
 

@@ -63,9 +63,9 @@ SshTransport::~SshTransport() {
 }
 
 std::string SshTransport::remote_line(const Command& command) const {
+  // HostConfig.become is not applied here: VirshRunner puts `sudo -n` in
+  // front of the commands that need it.
   std::vector<std::string> argv;
-  // sudo -n fails at once instead of waiting for a password nobody will type.
-  if (m_target.become == Become::sudo) argv = {"sudo", "-n", "--"};
   // Closing a channel does not stop its command, and sshd ignores signal
   // requests on root sessions (they need privilege separation). So the host's
   // own timeout(1) stops it too, a little after ours fires: TERM, then KILL.
