@@ -72,12 +72,12 @@ void collect_file(const SourceFile& file, const Names& sections, Collected& out,
   if (!root) {
     return;
   }
-  out.any_file_read = true;
   if (!root->IsMap()) {
     diags.add(providers::location_of(root->Mark(), file.path),
               "a stack file must be a map of sections (stack, hosts, profiles, domains, ...)");
     return;
   }
+  out.any_file_read = true;
   for (const auto& entry : *root) {
     const YAML::Node& key = entry.first;
     SourceLocation where = providers::location_of(key.Mark(), file.path);

@@ -123,11 +123,11 @@ TEST_CASE("placement: an undeclared host, both host and hosts, neither") {
                      "  d: {hosts: [lab1, lab1, nope]}\n");
   CHECK(loaded.errors ==
         std::vector<std::string>{
-            "s.yaml:6:14: domain.a: host 'lab3' is not declared in 'hosts:' (did you mean 'lab1'?)",
+            "s.yaml:6:13: domain.a: host 'lab3' is not declared in 'hosts:' (did you mean 'lab1'?)",
             "s.yaml:7:26: domain.b: give either 'host' or 'hosts', not both",
             "s.yaml:8:3: domain.c: missing 'host' (or 'hosts: [...]' or 'hosts: all')",
-            "s.yaml:9:22: domain.d: host 'lab1' is listed twice",
-            "s.yaml:9:28: domain.d: host 'nope' is not declared in 'hosts:'",
+            "s.yaml:9:21: domain.d: host 'lab1' is listed twice",
+            "s.yaml:9:27: domain.d: host 'nope' is not declared in 'hosts:'",
         });
 }
 
@@ -141,10 +141,10 @@ TEST_CASE("references to undeclared objects, with a suggestion; kind checks run"
                      "  db: {host: lab1, mac: m1, disks: [{target: vda, volume: other}]}\n");
   CHECK(loaded.errors ==
         std::vector<std::string>{
-            "s.yaml:10:59: domain.web@lab1: volume 'web-rot' is not declared in the stack (did you "
+            "s.yaml:9:26: domain.web@lab1: mac m1 is also used by domain.db@lab1",
+            "s.yaml:9:60: domain.web@lab1: volume 'web-rot' is not declared in the stack (did you "
             "mean 'web-root'?)",
-            "s.yaml:11:27: domain.web@lab1: mac m1 is also used by domain.db@lab1",
-            "s.yaml:11:58: domain.db@lab1: volume 'other' is not placed on host lab1 (it is on lab2)",
+            "s.yaml:10:59: domain.db@lab1: volume 'other' is not placed on host lab1 (it is on lab2)",
         });
 }
 
@@ -222,9 +222,9 @@ TEST_CASE("hosts: addresses, enums, paths") {
         std::vector<std::string>{
             "s.yaml:5:16: host c: invalid address 'ftp://x': unknown scheme (expected local or "
             "ssh://[USER@]HOST[:PORT])",
-            "s.yaml:5:35: host c: expected one of strict, accept-new, got 'strickt' (did you mean "
+            "s.yaml:5:37: host c: expected one of strict, accept-new, got 'strickt' (did you mean "
             "'strict'?)",
-            "s.yaml:5:44: host c: unknown key 'becom' (did you mean 'become'?)",
+            "s.yaml:5:46: host c: unknown key 'becom' (did you mean 'become'?)",
             "s.yaml:6:16: host d: invalid address 'ssh://h:99999': the port must be a number from 1 "
             "to 65535 (expected local or ssh://[USER@]HOST[:PORT])",
             "s.yaml:7:6: host e: missing 'address' (local or ssh://[USER@]HOST[:PORT])",
