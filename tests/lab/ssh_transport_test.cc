@@ -9,8 +9,13 @@
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -98,6 +103,100 @@ std::string key_part(const std::string& public_line) {
   std::string type, key;
   words >> type >> key;
   return type + " " + key;
+}
+
+// A TCP relay from 127.0.0.1 to one lab host's sshd that counts the bytes the
+// client sends, so a test can see the traffic on an idle session.
+class CountingRelay {
+public:
+  CountingRelay(const std::string& address, int port) : m_address(address), m_target_port(port) {
+    m_listener = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in local{};
+    local.sin_family = AF_INET;
+    local.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(bind(m_listener, reinterpret_cast<sockaddr*>(&local), sizeof local) == 0);
+    socklen_t length = sizeof local;
+    REQUIRE(getsockname(m_listener, reinterpret_cast<sockaddr*>(&local), &length) == 0);
+    m_port = ntohs(local.sin_port);
+    REQUIRE(listen(m_listener, 1) == 0);
+    m_thread = std::thread([this] { relay(); });
+  }
+  ~CountingRelay() {
+    m_stop = true;
+    m_thread.join();
+    close(m_listener);
+  }
+  int port() const { return m_port; }
+  size_t client_bytes() const { return m_client_bytes.load(); }
+
+private:
+  // Waits for readability, giving up when the test is over.
+  bool wait(pollfd* fds, int count) {
+    while (!m_stop) {
+      if (poll(fds, count, 100) > 0) return true;
+    }
+    return false;
+  }
+
+  void relay() {
+    pollfd accepting{m_listener, POLLIN, 0};
+    if (!wait(&accepting, 1)) return;
+    const int client = accept4(m_listener, nullptr, nullptr, SOCK_CLOEXEC);
+    const int server = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in remote{};
+    remote.sin_family = AF_INET;
+    remote.sin_port = htons(static_cast<uint16_t>(m_target_port));
+    inet_pton(AF_INET, m_address.c_str(), &remote.sin_addr);
+    if (connect(server, reinterpret_cast<sockaddr*>(&remote), sizeof remote) == 0) pump(client, server);
+    close(client);
+    close(server);
+  }
+
+  void pump(int client, int server) {
+    pollfd fds[2] = {{client, POLLIN, 0}, {server, POLLIN, 0}};
+    char buffer[65536];
+    while (wait(fds, 2)) {
+      for (int i = 0; i < 2; ++i) {
+        if (fds[i].revents == 0) continue;
+        const ssize_t got = read(fds[i].fd, buffer, sizeof buffer);
+        if (got <= 0) return;
+        if (i == 0) m_client_bytes += static_cast<size_t>(got);
+        for (ssize_t sent = 0; sent < got;) {
+          const ssize_t n = write(fds[1 - i].fd, buffer + sent, static_cast<size_t>(got - sent));
+          if (n <= 0) return;
+          sent += n;
+        }
+      }
+    }
+  }
+
+  std::string m_address;
+  int m_target_port;
+  int m_listener = -1;
+  int m_port = 0;
+  std::atomic<bool> m_stop{false};
+  std::atomic<size_t> m_client_bytes{0};
+  std::thread m_thread;
+};
+
+// Bytes the client sends through a relay during `idle` after one command,
+// with keepalives every `keepalive` (0: none).
+size_t idle_client_bytes(const LabEnv& env, std::chrono::seconds keepalive,
+                         std::chrono::milliseconds idle) {
+  CountingRelay relay(env.hosts[0].address, 22);
+  ScratchDir scratch;
+  HostConfig config = env.host_config(0);
+  config.hostname = "127.0.0.1";
+  config.port = relay.port();
+  config.known_hosts = scratch.file("known_hosts");
+  config.host_key = HostKeyPolicy::accept_new;
+  config.keepalive = keepalive;
+  auto transport = connect_to(config);
+  CHECK(must_run(*transport, program({"true"})).exit_status == 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  const size_t before = relay.client_bytes();
+  std::this_thread::sleep_for(idle);
+  return relay.client_bytes() - before;
 }
 
 }  // namespace
@@ -405,4 +504,40 @@ TEST_CASE("a closed port fails at once as unreachable") {
   auto output = connect_to(config)->run(program({"true"}));
   REQUIRE_FALSE(output);
   CHECK(output.error().code() == ErrorCode::unreachable);
+}
+
+TEST_CASE("an idle session sends keepalives at the configured interval, and none when disabled") {
+  const LabEnv env = require_lab();
+  CHECK(idle_client_bytes(env, std::chrono::seconds(0), 2500ms) == 0);
+  // Every second for 3.5 s: at least three SSH_MSG_IGNORE packets.
+  CHECK(idle_client_bytes(env, std::chrono::seconds(1), 3500ms) >= 3 * 32);
+}
+
+TEST_CASE("a session killed while idle is noticed and the next command reconnects") {
+  const LabEnv env = require_lab();
+  auto transport = connect_to(env.host_config(0));
+  // The nearest sshd above the command is this connection's session process.
+  const std::string pid = must_run(*transport, shell(
+      "p=$$; while [ \"$(ps -o comm= -p $p)\" != sshd ]; do p=$(ps -o ppid= -p $p | tr -d ' '); done; "
+      "printf %s $p")).out;
+  REQUIRE_FALSE(pid.empty());
+  env.run_in(0, "kill -KILL " + pid);
+  std::this_thread::sleep_for(300ms);
+  CHECK(must_run(*transport, program({"echo", "back"})).out == "back\n");
+  CHECK(transport->sessions_opened() == 2);
+}
+
+TEST_CASE("destroying transports leaves no thread behind") {
+  const LabEnv env = require_lab();
+  const auto threads = [] {
+    return std::distance(std::filesystem::directory_iterator("/proc/self/task"),
+                         std::filesystem::directory_iterator());
+  };
+  const auto before = threads();
+  for (int i = 0; i < 3; ++i) {
+    auto transport = connect_to(env.host_config(i % 2));
+    CHECK(must_run(*transport, program({"true"})).exit_status == 0);
+    CHECK(threads() == before + 1);
+  }
+  CHECK(threads() == before);
 }
