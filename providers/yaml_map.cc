@@ -199,6 +199,7 @@ std::optional<std::string> closest_match(std::string_view word,
   std::size_t limit = std::max<std::size_t>(1, std::min<std::size_t>(word.size(), 12) / 3);
   std::optional<std::string> best;
   std::size_t best_distance = limit + 1;
+  bool tied = false;
   for (const auto& candidate : candidates) {
     if (candidate == word) {
       continue;
@@ -207,9 +208,13 @@ std::optional<std::string> closest_match(std::string_view word,
     if (distance < best_distance) {
       best = candidate;
       best_distance = distance;
+      tied = false;
+    } else if (distance == best_distance) {
+      tied = true;
     }
   }
-  return best;
+  // Two equally likely words: a guess would mislead as often as it helps.
+  return tied ? std::nullopt : best;
 }
 
 // ---- YamlValue ----

@@ -54,7 +54,8 @@ TEST_CASE("sizes: what is refused, and why") {
       {"1.5G", "invalid size '1.5G': fractions are not supported (use a smaller unit, such as 1536MiB)"},
       {"lots", "invalid size 'lots': expected a number of bytes or a number with a unit, such as 10GiB"},
       {"10gib", "invalid size '10gib': unknown unit 'gib' (did you mean 'GiB'?)"},
-      {"10Q", "invalid size '10Q': unknown unit 'Q' (did you mean 'B'?)"},
+      {"10Q", "invalid size '10Q': unknown unit 'Q' (use KiB, MiB, GiB, TiB, KB, MB, GB, TB, K, M, G, T)"},
+      {"10Gib", "invalid size '10Gib': unknown unit 'Gib' (did you mean 'GiB'?)"},
       {"10 parsecs",
        "invalid size '10 parsecs': unknown unit 'parsecs' (use KiB, MiB, GiB, TiB, KB, MB, GB, TB, K, M, G, T)"},
       {"18446744073709551616", "invalid size '18446744073709551616': too large (at most 2^64-1 bytes)"},
@@ -160,6 +161,8 @@ TEST_CASE("closest_match finds likely typos only") {
   CHECK(closest_match("vcpu", keys) == "vcpus");
   CHECK(closest_match("interfcaes", keys) == "interfaces");
   CHECK_FALSE(closest_match("colour", keys).has_value());
+  // Equally close to two words: no guess.
+  CHECK_FALSE(closest_match("lab", std::set<std::string, std::less<>>{"lab1", "lab2"}).has_value());
 }
 
 }  // namespace
