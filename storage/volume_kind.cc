@@ -84,7 +84,7 @@ Result<std::string> VolumeKind::create_xml(const StackObject& object) const {
   auto spec = VolumeSpec::from_json(object.spec);
   if (!spec) return fail(spec.error().with_context(object.id.address()));
   auto document = build_volume_xml(*spec, object.id.name);
-  if (!document) return fail(document.error());
+  if (!document) return fail(document.error().with_context(object.id.address()));
   return document->to_string();
 }
 

@@ -59,9 +59,9 @@ std::optional<std::string> format_of(XmlNode parent) {
 Result<XmlDocument> build_volume_xml(const VolumeSpec& spec, const std::string& name) {
   if (spec.backing && !spec.backing_store) {
     return fail(ErrorCode::invalid,
-                fmt::format("volume {}: the path of backing volume {} is not known (is its pool "
-                            "declared with a path?)",
-                            name, *spec.backing));
+                fmt::format("the path of backing volume {} is not known (is its pool declared "
+                            "with a path?)",
+                            *spec.backing));
   }
   XmlDocument document = XmlDocument::create("volume");
   XmlNode root = document.root();
