@@ -1,0 +1,178 @@
+#include "providers/ledger.h"
+
+#include <fmt/format.h>
+
+namespace virtplan::providers {
+
+using nlohmann::json;
+
+namespace {
+
+constexpr std::string_view k_format_version = "1";
+
+// Each script is a constant: paths and sizes reach it as positional
+// arguments ($1, $2), so nothing user-named is ever part of shell code.
+
+// Prints the ledger, or nothing when there is none yet; fails when one
+// exists but cannot be read.
+constexpr std::string_view k_read_script = R"sh(if [ -e "$1" ]; then cat -- "$1"; fi)sh";
+
+// Writes stdin to a temporary file beside the ledger, refuses it unless it
+// holds exactly $2 bytes (a writer killed mid-stream sends less), then renames
+// it into place: readers see the old ledger or the new one, never a part.
+constexpr std::string_view k_write_script =
+    R"sh(set -e; umask 077; mkdir -p -- "$(dirname -- "$1")"; )sh"
+    R"sh(t=$(mktemp -- "$1.XXXXXX"); cat > "$t"; )sh"
+    R"sh(n=$(wc -c < "$t"); if [ "$n" -ne "$2" ]; then rm -f -- "$t"; )sh"
+    R"sh(echo "ledger write truncated: got $n of $2 bytes" >&2; exit 1; fi; )sh"
+    R"sh(sync -- "$t" 2>/dev/null || true; mv -f -- "$t" "$1")sh";
+
+std::string trimmed(std::string text) {
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+  return text;
+}
+
+std::string_view state_name(LedgerState state) {
+  return state == LedgerState::created ? "created" : "intent";
+}
+
+std::vector<std::string> shell_argv(Become become, std::string_view script, std::string path,
+                                    std::optional<std::string> size = std::nullopt) {
+  std::vector<std::string> argv;
+  if (become == Become::sudo) argv = {"sudo", "-n"};
+  argv.insert(argv.end(), {"sh", "-c", std::string(script), "virtplan-ledger", std::move(path)});
+  if (size) argv.push_back(*size);
+  return argv;
+}
+
+Result<LedgerEntry> entry_from_json(const std::string& key, const json& j) {
+  const auto dot = key.find('.');
+  if (dot == std::string::npos || dot == 0 || dot + 1 == key.size()) {
+    return fail(ErrorCode::invalid, fmt::format("entry '{}' is not KIND.NAME", key));
+  }
+  const std::string state = j.at("state").get<std::string>();
+  if (state != "intent" && state != "created") {
+    return fail(ErrorCode::invalid, fmt::format("entry '{}' has unknown state '{}'", key, state));
+  }
+  return LedgerEntry{key.substr(0, dot), key.substr(dot + 1),
+                     state == "created" ? LedgerState::created : LedgerState::intent,
+                     j.value("data", json::object())};
+}
+
+// The stack name becomes a file name: the loader's name rule already keeps
+// '/' and a leading '.' out; this guards any other caller.
+Result<void> check_stack_name(std::string_view stack) {
+  if (stack.empty() || stack.front() == '.' || stack.find('/') != std::string_view::npos) {
+    return fail(ErrorCode::invalid, fmt::format("'{}' cannot name a ledger file", stack));
+  }
+  return {};
+}
+
+}  // namespace
+
+Ledger::Ledger(std::string stack) : m_stack(std::move(stack)) {}
+
+std::string Ledger::path(std::string_view stack, std::string_view dir) {
+  return fmt::format("{}/{}.json", dir, stack);
+}
+
+Result<Ledger> Ledger::parse(std::string_view stack, std::string_view text) {
+  Ledger ledger{std::string(stack)};
+  if (text.empty()) return ledger;
+  const std::string context = fmt::format("ledger of stack '{}'", stack);
+  try {
+    const json doc = json::parse(text);
+    const std::string version = doc.at("format_version").get<std::string>();
+    if (version != k_format_version) {
+      return fail(ErrorCode::invalid,
+                  fmt::format("{}: format version {} is not supported", context, version));
+    }
+    if (doc.at("stack").get<std::string>() != stack) {
+      return fail(ErrorCode::invalid, fmt::format("{}: the file belongs to stack '{}'", context,
+                                                  doc.at("stack").get<std::string>()));
+    }
+    for (const auto& item : doc.at("objects").items()) {
+      auto entry = entry_from_json(item.key(), item.value());
+      if (!entry) return fail(entry.error().with_context(context));
+      ledger.m_entries[{entry->kind, entry->name}] = std::move(*entry);
+    }
+  } catch (const json::exception& e) {
+    return fail(ErrorCode::invalid, fmt::format("{}: not a valid ledger: {}", context, e.what()));
+  }
+  return ledger;
+}
+
+std::string Ledger::serialize() const {
+  json objects = json::object();
+  for (const auto& [key, e] : m_entries) {
+    objects[e.kind + "." + e.name] = json{{"state", state_name(e.state)}, {"data", e.data}};
+  }
+  const json doc{{"format_version", k_format_version}, {"stack", m_stack}, {"objects", objects}};
+  return doc.dump(2) + "\n";
+}
+
+Result<Ledger> Ledger::load(Transport& transport, std::string_view stack, Become become,
+                            std::string_view dir) {
+  if (auto ok = check_stack_name(stack); !ok) return fail(ok.error());
+  const std::string file = path(stack, dir);
+  Command command{shell_argv(become, k_read_script, file), std::nullopt,
+                  std::chrono::seconds(60)};
+  auto out = transport.run(command);
+  if (!out) return fail(out.error().with_context(transport.host_name() + ": reading " + file));
+  if (out->exit_status != 0) {
+    return fail(ErrorCode::other, fmt::format("{}: reading {} failed: {}", transport.host_name(),
+                                              file, trimmed(out->err)));
+  }
+  auto ledger = parse(stack, out->out);
+  if (!ledger) return fail(ledger.error().with_context(transport.host_name() + ": " + file));
+  return ledger;
+}
+
+Result<void> Ledger::save(Transport& transport, Become become, std::string_view dir) const {
+  if (auto ok = check_stack_name(m_stack); !ok) return fail(ok.error());
+  const std::string file = path(m_stack, dir);
+  std::string text = serialize();
+  const std::string size = std::to_string(text.size());
+  Command command{shell_argv(become, k_write_script, file, size), std::move(text),
+                  std::chrono::seconds(60)};
+  auto out = transport.run(command);
+  if (!out) return fail(out.error().with_context(transport.host_name() + ": writing " + file));
+  if (out->exit_status != 0) {
+    return fail(ErrorCode::other, fmt::format("{}: writing {} failed: {}", transport.host_name(),
+                                              file, trimmed(out->err)));
+  }
+  return {};
+}
+
+void Ledger::record_intent(const std::string& kind, const std::string& name) {
+  auto [it, added] = m_entries.try_emplace({kind, name}, LedgerEntry{kind, name});
+  // An object already created stays created: intent only ever adds ownership.
+  (void)it;
+  (void)added;
+}
+
+void Ledger::mark_created(const std::string& kind, const std::string& name, json data) {
+  m_entries[{kind, name}] = LedgerEntry{kind, name, LedgerState::created, std::move(data)};
+}
+
+void Ledger::forget(const std::string& kind, const std::string& name) {
+  m_entries.erase({kind, name});
+}
+
+std::optional<LedgerEntry> Ledger::find(std::string_view kind, std::string_view name) const {
+  auto it = m_entries.find(std::pair<std::string, std::string>(kind, name));
+  if (it == m_entries.end()) return std::nullopt;
+  return it->second;
+}
+
+bool Ledger::owns(std::string_view kind, std::string_view name) const {
+  return find(kind, name).has_value();
+}
+
+std::vector<LedgerEntry> Ledger::entries() const {
+  std::vector<LedgerEntry> out;
+  for (const auto& [key, e] : m_entries) out.push_back(e);
+  return out;
+}
+
+}  // namespace virtplan::providers

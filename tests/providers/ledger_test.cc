@@ -1,0 +1,159 @@
+#include "providers/ledger.h"
+#include "providers/local_transport.h"
+#include "tests/providers/fake_transport.h"
+
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+using namespace virtplan::providers;
+namespace fs = std::filesystem;
+
+namespace {
+
+// A fresh directory per test, removed afterwards.
+struct TempDir {
+  fs::path path;
+  TempDir() {
+    char tmpl[] = "/tmp/vp-ledger-XXXXXX";
+    path = mkdtemp(tmpl);
+  }
+  ~TempDir() { fs::remove_all(path); }
+};
+
+std::string read_file(const fs::path& p) {
+  std::ifstream in(p);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+Ledger sample() {
+  Ledger ledger("demo");
+  ledger.record_intent("volume", "web-root");
+  ledger.mark_created("pool", "images");
+  ledger.mark_created("volume", "base", {{"sha256", "abc"}});
+  return ledger;
+}
+
+}  // namespace
+
+TEST_CASE("ledger entries are kept sorted and intent never downgrades a created object") {
+  Ledger ledger = sample();
+  ledger.record_intent("pool", "images");
+  auto entries = ledger.entries();
+  REQUIRE(entries.size() == 3);
+  CHECK(entries[0] == LedgerEntry{"pool", "images", LedgerState::created, nlohmann::json::object()});
+  CHECK(entries[1].name == "base");
+  CHECK(entries[1].data == nlohmann::json{{"sha256", "abc"}});
+  CHECK(entries[2] == LedgerEntry{"volume", "web-root", LedgerState::intent, nlohmann::json::object()});
+  CHECK(ledger.owns("volume", "web-root"));
+  ledger.forget("volume", "web-root");
+  CHECK_FALSE(ledger.owns("volume", "web-root"));
+}
+
+TEST_CASE("ledger text round-trips and is stable") {
+  const std::string text = sample().serialize();
+  auto back = Ledger::parse("demo", text);
+  REQUIRE(back.has_value());
+  CHECK(*back == sample());
+  CHECK(back->serialize() == text);
+}
+
+TEST_CASE("ledger parse refuses another stack's file, other versions and garbage") {
+  auto other = Ledger::parse("prod", sample().serialize());
+  REQUIRE_FALSE(other.has_value());
+  CHECK(other.error().message() == "ledger of stack 'prod': the file belongs to stack 'demo'");
+
+  auto version = Ledger::parse("demo", R"({"format_version": "7", "stack": "demo", "objects": {}})");
+  REQUIRE_FALSE(version.has_value());
+  CHECK(version.error().message() == "ledger of stack 'demo': format version 7 is not supported");
+
+  auto half = Ledger::parse("demo", sample().serialize().substr(0, 40));
+  REQUIRE_FALSE(half.has_value());
+  CHECK(half.error().message().starts_with("ledger of stack 'demo': not a valid ledger: "));
+
+  auto key = Ledger::parse("demo", R"({"format_version": "1", "stack": "demo", "objects": {"nodot": {"state": "created"}}})");
+  REQUIRE_FALSE(key.has_value());
+  CHECK(key.error().message() == "ledger of stack 'demo': entry 'nodot' is not KIND.NAME");
+}
+
+TEST_CASE("ledger saves atomically on a real shell and loads back") {
+  TempDir dir;
+  LocalTransport local;
+  const std::string ledger_dir = (dir.path / "ledger").string();
+
+  auto empty = Ledger::load(local, "demo", Become::none, ledger_dir);
+  REQUIRE(empty.has_value());
+  CHECK(empty->entries().empty());
+
+  REQUIRE(sample().save(local, Become::none, ledger_dir).has_value());
+  const fs::path file = dir.path / "ledger" / "demo.json";
+  CHECK(read_file(file) == sample().serialize());
+  CHECK((fs::status(file).permissions() & fs::perms::others_read) == fs::perms::none);
+
+  auto loaded = Ledger::load(local, "demo", Become::none, ledger_dir);
+  REQUIRE(loaded.has_value());
+  CHECK(*loaded == sample());
+  // No temporary file is left beside it.
+  CHECK(std::distance(fs::directory_iterator(dir.path / "ledger"), fs::directory_iterator{}) == 1);
+}
+
+TEST_CASE("a ledger write cut short leaves the previous ledger whole") {
+  TempDir dir;
+  LocalTransport local;
+  const std::string ledger_dir = (dir.path / "ledger").string();
+  REQUIRE(sample().save(local, Become::none, ledger_dir).has_value());
+
+  // A writer killed mid-stream: the host receives only part of the document.
+  FakeTransport cut("lab1");
+  cut.respond_with([&](const Command& c) {
+    Command shorter = c;
+    shorter.stdin_data = c.stdin_data->substr(0, c.stdin_data->size() / 2);
+    return local.run(shorter);
+  });
+  Ledger bigger = sample();
+  bigger.mark_created("domain", "web");
+  auto saved = bigger.save(cut, Become::none, ledger_dir);
+  REQUIRE_FALSE(saved.has_value());
+  CHECK(saved.error().message().find("ledger write truncated") != std::string::npos);
+  CHECK(saved.error().message().starts_with("lab1: writing "));
+
+  auto loaded = Ledger::load(local, "demo", Become::none, ledger_dir);
+  REQUIRE(loaded.has_value());
+  CHECK(*loaded == sample());
+  CHECK(std::distance(fs::directory_iterator(dir.path / "ledger"), fs::directory_iterator{}) == 1);
+}
+
+TEST_CASE("ledger paths reach the host shell only as arguments, and sudo when asked") {
+  FakeTransport fake("lab1");
+  fake.reply("");
+  REQUIRE(Ledger::load(fake, "demo", Become::sudo).has_value());
+  const auto argv = fake.argvs().at(0);
+  REQUIRE(argv.size() == 7);
+  CHECK(argv[0] == "sudo");
+  CHECK(argv[1] == "-n");
+  CHECK(argv[2] == "sh");
+  CHECK(argv[3] == "-c");
+  CHECK(argv[4].find("demo") == std::string::npos);
+  CHECK(argv[6] == "/var/lib/virtplan/ledger/demo.json");
+}
+
+TEST_CASE("ledger refuses stack names that would escape its directory") {
+  FakeTransport fake;
+  auto r = Ledger::load(fake, "../etc", Become::none);
+  REQUIRE_FALSE(r.has_value());
+  CHECK(r.error().message() == "'../etc' cannot name a ledger file");
+  CHECK(fake.commands().empty());
+}
+
+TEST_CASE("a ledger that cannot be read is an error naming host and file") {
+  FakeTransport fake("lab1");
+  fake.reply("", 1, "cat: /var/lib/virtplan/ledger/demo.json: Permission denied");
+  auto r = Ledger::load(fake, "demo");
+  REQUIRE_FALSE(r.has_value());
+  CHECK(r.error().message() ==
+        "lab1: reading /var/lib/virtplan/ledger/demo.json failed: cat: /var/lib/virtplan/ledger/demo.json: Permission denied");
+}
