@@ -41,7 +41,9 @@ constexpr std::string_view k_profile_key = "profile";
 struct Collected {
   std::vector<Declaration> stack_names;  // each file's `stack:` (key and value)
   std::map<std::string, std::vector<Declaration>, std::less<>> sections;
-  bool any_file_read = false;
+  // Whether every file was read as a map of sections: only then can a
+  // missing `stack:` be told from one in a file that could not be read.
+  bool all_files_read = true;
 };
 
 std::string hint_for(std::string_view word, const Names& candidates) {
@@ -70,14 +72,15 @@ void collect_file(const SourceFile& file, const Names& sections, Collected& out,
                   Diagnostics& diags) {
   auto root = read_yaml(file, diags);
   if (!root) {
+    out.all_files_read = false;
     return;
   }
   if (!root->IsMap()) {
     diags.add(providers::location_of(root->Mark(), file.path),
               "a stack file must be a map of sections (stack, hosts, profiles, domains, ...)");
+    out.all_files_read = false;
     return;
   }
-  out.any_file_read = true;
   for (const auto& entry : *root) {
     const YAML::Node& key = entry.first;
     SourceLocation where = providers::location_of(key.Mark(), file.path);
@@ -144,7 +147,7 @@ std::string read_stack_name(const Collected& collected, const std::vector<Source
                                      first->str()));
     }
   }
-  if (collected.stack_names.empty() && collected.any_file_read && !files.empty()) {
+  if (collected.stack_names.empty() && collected.all_files_read && !files.empty()) {
     diags.add(SourceLocation{files.front().path, 1, 1},
               "missing 'stack:' (the stack's name, as in 'stack: demo')");
   }
