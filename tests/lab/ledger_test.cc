@@ -1,0 +1,53 @@
+// The ledger on a real lab host over real SSH: saved, read back, private to
+// each host, and kept whole when a write is cut short.
+
+#include "providers/ledger.h"
+#include "providers/transport_factory.h"
+#include "tests/lab/lab_env.h"
+
+#include <catch2/catch.hpp>
+
+using namespace virtplan::providers;
+using virtplan::lab::LabEnv;
+
+namespace {
+
+LabEnv require_lab() {
+  auto env = LabEnv::load();
+  if (!env) FAIL("the lab is not up: run `tests/lab/lab up` or the ctest fixture lab_up");
+  REQUIRE(env->hosts.size() >= 2);
+  return *env;
+}
+
+std::unique_ptr<Transport> connect(const LabEnv& env, std::size_t i) {
+  auto transport = make_transport(env.host_config(i));
+  if (!transport) FAIL(transport.error().message());
+  return std::move(*transport);
+}
+
+}  // namespace
+
+TEST_CASE("lab: a ledger saved over ssh reads back and stays on its own host") {
+  const LabEnv env = require_lab();
+  auto lab1 = connect(env, 0);
+  auto lab2 = connect(env, 1);
+  const std::string stack = "ledger-lab-test";
+
+  Ledger ledger(stack);
+  ledger.mark_created("pool", "images");
+  ledger.record_intent("volume", "web-root");
+  REQUIRE(ledger.save(*lab1).has_value());
+
+  auto back = Ledger::load(*lab1, stack);
+  REQUIRE(back.has_value());
+  CHECK(*back == ledger);
+  // The file is where the format says, readable by root only.
+  CHECK(env.run_in(0, "stat -c %a /var/lib/virtplan/ledger/" + stack + ".json") == "600\n");
+
+  // Hosts are separate: lab2 has no ledger for the stack.
+  auto other = Ledger::load(*lab2, stack);
+  REQUIRE(other.has_value());
+  CHECK(other->entries().empty());
+
+  env.run_in(0, "rm -f /var/lib/virtplan/ledger/" + stack + ".json");
+}
