@@ -6,6 +6,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <vector>
+
 namespace virtplan::kvm {
 
 using providers::Result;
@@ -34,10 +37,17 @@ void write_lifecycle(XmlNode domain) {
 
 void write_devices(XmlNode domain, const DomainSpec& spec) {
   XmlNode devices = domain.add_child("devices");
+  // Disks before CD-ROMs and virtio before the rest, so that `boot dev=hd`
+  // finds the system disk (vda) first rather than a data disk on sata/scsi.
+  std::vector<std::pair<std::string, const DomainSpec::Disk*>> ordered;
+  for (const auto& [target, disk] : spec.disks) ordered.emplace_back(target, &disk);
+  std::stable_sort(ordered.begin(), ordered.end(), [](const auto& a, const auto& b) {
+    return std::pair(a.second->cdrom, a.second->bus != "virtio") < std::pair(b.second->cdrom, b.second->bus != "virtio");
+  });
   bool scsi = false;
-  for (const auto& [target, disk] : spec.disks) {
-    DomainDeviceXml::add_disk(devices, target, disk);
-    scsi = scsi || disk.bus == "scsi";
+  for (const auto& [target, disk] : ordered) {
+    DomainDeviceXml::add_disk(devices, target, *disk);
+    scsi = scsi || disk->bus == "scsi";
   }
   if (scsi) DomainDeviceXml::ensure_scsi_controller(devices);
   DomainDeviceXml::add_root_ports(devices, spec.hotplug_slots);
