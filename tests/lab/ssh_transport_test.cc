@@ -13,6 +13,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -198,6 +199,39 @@ size_t idle_client_bytes(const LabEnv& env, std::chrono::seconds keepalive,
   std::this_thread::sleep_for(idle);
   return relay.client_bytes() - before;
 }
+
+// Sets an environment variable for one scope, restoring the old value after.
+class ScopedEnv {
+public:
+  ScopedEnv(const char* name, const std::string& value) : m_name(name) {
+    if (const char* old = std::getenv(name)) m_old = old;
+    setenv(name, value.c_str(), 1);
+  }
+  ~ScopedEnv() {
+    if (m_old) setenv(m_name, m_old->c_str(), 1);
+    else unsetenv(m_name);
+  }
+
+private:
+  const char* m_name;
+  std::optional<std::string> m_old;
+};
+
+// An ssh-agent of the test's own on a socket in `dir`, killed at the end.
+class ScopedAgent {
+public:
+  explicit ScopedAgent(const std::string& socket) {
+    auto started = virtplan::lab::detail::run_child({"ssh-agent", "-s", "-a", socket});
+    REQUIRE(started.status == 0);
+    const size_t at = started.out.find("SSH_AGENT_PID=");
+    REQUIRE(at != std::string::npos);
+    m_pid = std::stoi(started.out.substr(at + 14));
+  }
+  ~ScopedAgent() { kill(m_pid, SIGTERM); }
+
+private:
+  int m_pid = 0;
+};
 
 }  // namespace
 
@@ -540,4 +574,39 @@ TEST_CASE("destroying transports leaves no thread behind") {
     CHECK(threads() == before + 1);
   }
   CHECK(threads() == before);
+}
+
+TEST_CASE("without an identity the agent is used, then the default key files") {
+  const LabEnv env = require_lab();
+  ScratchDir scratch;
+  // A home without keys, so only what the test provides can work.
+  ScopedEnv home("HOME", scratch.file("home"));
+  std::filesystem::create_directories(scratch.file("home/.ssh"));
+  HostConfig config = env.host_config(0);
+  config.identity.reset();
+
+  SECTION("nothing to offer: the message lists every source tried") {
+    ScopedEnv no_agent("SSH_AUTH_SOCK", "");
+    auto output = connect_to(config)->run(program({"true"}));
+    REQUIRE_FALSE(output);
+    CHECK(output.error().code() == ErrorCode::auth_failed);
+    const std::string keys = scratch.file("home/.ssh/");
+    CHECK(output.error().message() ==
+          env.hosts[0].name + " (" + env.hosts[0].address +
+              ":22): authentication failed for user root: the server offers publickey; tried "
+              "ssh-agent (SSH_AUTH_SOCK is not set), " + keys + "id_ed25519 (not found), " + keys +
+              "id_ecdsa (not found), " + keys + "id_rsa (not found)");
+  }
+  SECTION("the agent holds the key") {
+    const std::string socket = scratch.file("agent.sock");
+    ScopedAgent agent(socket);
+    ScopedEnv agent_socket("SSH_AUTH_SOCK", socket);
+    REQUIRE(virtplan::lab::detail::run_child({"ssh-add", "-q", env.client_key}).status == 0);
+    CHECK(must_run(*connect_to(config), program({"echo", "agent"})).out == "agent\n");
+  }
+  SECTION("a default key file holds the key") {
+    ScopedEnv no_agent("SSH_AUTH_SOCK", "");
+    std::filesystem::copy_file(env.client_key, scratch.file("home/.ssh/id_ecdsa"));
+    CHECK(must_run(*connect_to(config), program({"echo", "file"})).out == "file\n");
+  }
 }
