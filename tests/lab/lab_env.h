@@ -172,13 +172,13 @@ struct LabEnv {
             "-o", "LogLevel=ERROR", "root@" + hosts.at(i).address};
   }
 
-  // Runs a shell command inside host i (its mount and network namespaces,
-  // without SSH), for test setup and inspection. Returns its stdout; throws
-  // std::runtime_error with its stderr when it exits non-zero.
+  // Runs a shell command inside host i (its mount, network and UTS
+  // namespaces, without SSH), for test setup and inspection. Returns its
+  // stdout; throws std::runtime_error with its stderr when it exits non-zero.
   std::string run_in(std::size_t i, const std::string& shell_cmd) const {
     const LabHost& host = hosts.at(i);
     auto result = detail::run_child({"nsenter", "-t", std::to_string(host.holder_pid), "-m", "-n",
-                                     "--", "/bin/sh", "-c", shell_cmd});
+                                     "-u", "--", "/bin/sh", "-c", shell_cmd});
     if (result.status != 0) {
       throw std::runtime_error(host.name + ": '" + shell_cmd + "' exited " +
                                std::to_string(result.status) + ": " + result.err);
