@@ -191,9 +191,8 @@ std::map<std::string, YamlMap, std::less<>> read_profiles(const std::vector<Decl
   return profiles;
 }
 
-}  // namespace
-
-// The per-object passes need the whole load's state; Run holds it for one load.
+// StackLoaderRun is one load in progress: the passes that need the whole
+// load's state (the hosts, the profiles, the objects so far).
 class StackLoaderRun {
 public:
   StackLoaderRun(const KindRegistry& kinds, Diagnostics& diags) : m_kinds(kinds), m_diags(diags) {}
@@ -410,6 +409,8 @@ void StackLoaderRun::guarded(const ResourceKind& kind, const StackObject& object
                                           object.id.address(), kind.kind(), e.what()));
   }
 }
+
+}  // namespace
 
 Stack StackLoader::load(const std::vector<SourceFile>& files, Diagnostics& diags) const {
   return StackLoaderRun(m_kinds, diags).load(files);
