@@ -201,7 +201,11 @@ std::optional<std::string> closest_match(std::string_view word,
   std::size_t best_distance = limit + 1;
   bool tied = false;
   for (const auto& candidate : candidates) {
-    if (candidate == word) {
+    // The distance is at least the difference in length: skip the table
+    // (and its memory, for a megabyte-long key) when that is already too far.
+    std::size_t longer = std::max(word.size(), candidate.size());
+    std::size_t shorter = std::min(word.size(), candidate.size());
+    if (candidate == word || longer - shorter > limit) {
       continue;
     }
     std::size_t distance = edit_distance(word, candidate);
