@@ -35,6 +35,24 @@ void write_lifecycle(XmlNode domain) {
   domain.add_child("on_crash").set_text("destroy");
 }
 
+// How many root ports libvirt fills at define: it places each PCIe device on
+// a free root port, ours included, so the spares are written on top of one
+// port per device: NICs, virtio disks, the virtio-scsi controller, PCI host
+// devices, and the USB controller and memory balloon libvirt adds itself.
+// Measured on libvirt 9.0: with this count exactly hotplug_slots ports stay free.
+int pcie_devices(const DomainSpec& spec) {
+  int count = 2 + static_cast<int>(spec.interfaces.size());
+  bool scsi = false;
+  for (const auto& [target, disk] : spec.disks) {
+    if (disk.bus == "virtio") ++count;
+    scsi = scsi || disk.bus == "scsi";
+  }
+  for (const auto& [key, dev] : spec.hostdevs) {
+    if (dev.pci) ++count;
+  }
+  return count + (scsi ? 1 : 0);
+}
+
 void write_devices(XmlNode domain, const DomainSpec& spec) {
   XmlNode devices = domain.add_child("devices");
   // Disks before CD-ROMs and virtio before the rest, so that `boot dev=hd`
@@ -50,7 +68,13 @@ void write_devices(XmlNode domain, const DomainSpec& spec) {
     scsi = scsi || disk->bus == "scsi";
   }
   if (scsi) DomainDeviceXml::ensure_scsi_controller(devices);
-  DomainDeviceXml::add_root_ports(devices, spec.hotplug_slots);
+  if (spec.hotplug_slots > 0) {
+    XmlNode root = devices.add_child("controller");
+    root.set_attr("type", "pci");
+    root.set_attr("index", "0");
+    root.set_attr("model", "pcie-root");
+    DomainDeviceXml::add_root_ports(devices, spec.hotplug_slots + pcie_devices(spec));
+  }
   for (const auto& [key, nic] : spec.interfaces) DomainDeviceXml::add_interface(devices, nic);
   for (const auto& [key, dev] : spec.hostdevs) DomainDeviceXml::add_hostdev(devices, dev);
   XmlNode serial = devices.add_child("serial");

@@ -6,6 +6,10 @@
 // `shutdown` works), a serial console on a pty, UTC clock, and the owner
 // metadata (DomainOwner). The xml patches are applied last.
 //
+// hotplug_slots N > 0 writes pcie-root plus enough pcie-root-port
+// controllers that N of them stay free once libvirt has placed the devices
+// (see pcie_devices in the source); 0 leaves the layout to libvirt.
+//
 // virt_type "auto" is written as `auto_virt_type` (DomainKind passes "qemu",
 // which runs everywhere, unless the engine resolved it: see DomainKind).
 
