@@ -1,5 +1,6 @@
 #include "cli/app.h"
 
+#include "cli/hosts_command.h"
 #include "cli/subcommand.h"
 #include "cli/validate_command.h"
 
@@ -13,6 +14,7 @@ namespace {
 // The subcommands, in the order `virtplan --help` lists them.
 constexpr Subcommand k_subcommands[] = {
     {"validate", "load and check the stack without contacting hosts", &setup_validate},
+    {"hosts", "reach every host of the stack and show what it offers", &setup_hosts},
 };
 
 }  // namespace
