@@ -182,8 +182,16 @@ void SshChannelJob::expire() {
           : fmt::format("{}: `{}` did not start within {} ms: the server kept refusing to "
                         "open a channel (sshd MaxSessions reached)",
                         m_where, summary(), m_command.timeout.count());
+  const bool opening = m_state == State::opening;
   finish(fail(ErrorCode::timeout, message));
+  if (!opening) release_channel();
+}
+
+bool SshChannelJob::drain() {
+  if (m_channel == nullptr) return true;
+  if (ssh_channel_open_session(m_channel) == SSH_AGAIN) return false;
   release_channel();
+  return true;
 }
 
 void SshChannelJob::abandon(Error error) {

@@ -48,7 +48,15 @@ public:
   Clock::time_point deadline() const { return m_deadline; }
 
   // The deadline passed: stop the remote command, free the channel, report.
+  // A channel whose open the server has not answered yet is kept: see drain().
   void expire();
+  // After expire(): true while a channel open is still unanswered. SSH cannot
+  // cancel an open, and a channel freed before the server's answer would stay
+  // open on the server, holding one of its MaxSessions slots for good.
+  bool open_pending() const { return m_channel != nullptr; }
+  // Waits (without blocking) for that answer, then closes and frees the
+  // channel; true once done.
+  bool drain();
   // Reports an error and frees the channel.
   void abandon(Error error);
   // Forgets a channel that never got to exec (refused, or its session died),

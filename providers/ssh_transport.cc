@@ -112,6 +112,7 @@ void SshTransport::io_loop() {
     start_waiting_jobs();
     advance_active_jobs();
     expire_jobs();
+    drain_expired_opens();
     check_session();
     send_keepalive();
     wait_for_events();
@@ -160,10 +161,7 @@ void SshTransport::advance_active_jobs() {
   std::vector<JobPointer> still_active;
   std::vector<JobPointer> refused;
   for (auto& job : m_active) {
-    // Once one open was refused, the others in this pass would be too.
-    const auto progress = !refused.empty() && !job->started()
-                              ? SshChannelJob::Progress::refused
-                              : job->advance(m_session->handle());
+    const auto progress = job->advance(m_session->handle());
     if (progress == SshChannelJob::Progress::waiting) {
       still_active.push_back(std::move(job));
     } else if (progress == SshChannelJob::Progress::refused) {
@@ -186,13 +184,24 @@ void SshTransport::advance_active_jobs() {
 
 void SshTransport::expire_jobs() {
   const auto now = Clock::now();
-  const auto expired = [now](const JobPointer& job) {
-    if (now < job->deadline()) return false;
+  const auto expired = [now](const JobPointer& job) { return now >= job->deadline(); };
+  for (auto& job : m_active) {
+    if (!expired(job)) continue;
+    job->expire();
+    // A slot may be free on the server now.
+    m_opening_blocked_until = {};
+    if (job->open_pending()) m_draining.push_back(std::move(job));
+  }
+  std::erase_if(m_active, [&](const JobPointer& job) { return !job || expired(job); });
+  std::erase_if(m_waiting, [&](const JobPointer& job) {
+    if (!expired(job)) return false;
     job->expire();
     return true;
-  };
-  if (std::erase_if(m_active, expired) > 0) m_opening_blocked_until = {};
-  std::erase_if(m_waiting, expired);
+  });
+}
+
+void SshTransport::drain_expired_opens() {
+  std::erase_if(m_draining, [](const JobPointer& job) { return job->drain(); });
 }
 
 // A session the server closed (or that broke) is dropped. Commands already
@@ -256,6 +265,8 @@ int SshTransport::next_wait_ms() const {
 
 void SshTransport::drop_session() {
   if (!m_session) return;
+  // Their channels belong to this session and go before it.
+  m_draining.clear();
   ssh_event_remove_session(m_event, m_session->handle());
   m_session.reset();
 }

@@ -58,6 +58,7 @@ private:
   void start_waiting_jobs();
   void advance_active_jobs();
   void expire_jobs();
+  void drain_expired_opens();
   void check_session();
   void send_keepalive();
   void wait_for_events();
@@ -79,6 +80,7 @@ private:
   std::unique_ptr<SshSession> m_session;
   std::deque<JobPointer> m_waiting;  // for a channel slot, in arrival order
   std::vector<JobPointer> m_active;  // holding a channel
+  std::vector<JobPointer> m_draining;  // timed out while their channel was opening
   Clock::time_point m_opening_blocked_until{};
   Clock::time_point m_last_keepalive{};
 
