@@ -622,3 +622,24 @@ TEST_CASE("without an identity the agent is used, then the default key files") {
     CHECK(must_run(*connect_to(config), program({"echo", "file"})).out == "file\n");
   }
 }
+
+TEST_CASE("commands that time out before their channel opens leak no server slots") {
+  const LabEnv env = require_lab();
+  auto transport = connect_to(env.host_config(0));
+  must_run(*transport, program({"true"}));
+  // 1 ms: each expires while its channel open is on the wire. Twelve leaked
+  // channels would exceed MaxSessions 10 and block every later command.
+  for (int i = 0; i < 12; ++i) {
+    auto output = transport->run(Command{{"true"}, std::nullopt, 1ms});
+    REQUIRE_FALSE(output);
+    CHECK(output.error().code() == ErrorCode::timeout);
+  }
+  std::vector<std::future<CommandOutput>> results;
+  for (int i = 0; i < 8; ++i) {
+    results.push_back(std::async(std::launch::async, [&transport, i] {
+      return must_run(*transport, Command{{"echo", std::to_string(i)}, std::nullopt, 20s});
+    }));
+  }
+  for (int i = 0; i < 8; ++i) CHECK(results[i].get().out == std::to_string(i) + "\n");
+  CHECK(transport->sessions_opened() == 1);
+}
