@@ -79,7 +79,10 @@ void set_dhcp(XmlNode ip, const std::optional<NetworkDhcp>& dhcp) {
   }
   XmlNode element = ip.ensure_child("dhcp");
   remove_children(element, "range");
-  remove_children(element, "host");
+  // Hosts matched by client id or name alone are not managed (see read_dhcp): keep them.
+  for (XmlNode host : element.children("host")) {
+    if (host.attr("mac")) host.remove();
+  }
   for (const auto& range : dhcp->ranges) {
     XmlNode node = element.add_child("range");
     node.set_attr("start", range.start.str());
@@ -113,7 +116,10 @@ void set_ipv4(XmlNode root, const std::optional<NetworkIpv4>& ipv4) {
 void set_dns(XmlNode root, const std::vector<DnsHost>& hosts) {
   std::optional<XmlNode> dns = root.child("dns");
   if (dns) {
-    remove_children(*dns, "host");
+    // IPv6 DNS hosts are not managed (see read_dns_hosts): keep them.
+    for (XmlNode host : dns->children("host")) {
+      if (Ipv4Address::parse(host.attr("ip").value_or(""))) host.remove();
+    }
   } else if (hosts.empty()) {
     return;
   } else {

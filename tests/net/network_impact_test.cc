@@ -52,3 +52,37 @@ TEST_CASE("network reconcile takes the bridge libvirt named") {
 
 }  // namespace
 }  // namespace virtplan::net
+
+namespace virtplan::net {
+namespace {
+
+TEST_CASE("network update_xml keeps DHCP hosts without a MAC and IPv6 DNS hosts") {
+  NetworkKind kind;
+  auto parsed = test::parse_object(kind, "n", R"(
+ipv4:
+  address: 10.5.0.1/24
+  dhcp: {hosts: [{mac: "52:54:00:00:05:02", ip: 10.5.0.2}]}
+)");
+  REQUIRE(parsed.messages().empty());
+  auto xml = kind.update_xml(R"(<network>
+  <name>n</name>
+  <uuid>9e1b2b8e-51b4-4c0a-8f0e-3f3b6c1f0a11</uuid>
+  <forward mode='nat'/>
+  <dns>
+    <host ip='10.5.0.9'><hostname>old</hostname></host>
+    <host ip='fd00::9'><hostname>six</hostname></host>
+  </dns>
+  <ip address='10.5.0.1' prefix='24'>
+    <dhcp>
+      <host mac='52:54:00:00:05:01' ip='10.5.0.3'/>
+      <host name='by-name' ip='10.5.0.4'/>
+    </dhcp>
+  </ip>
+  <ip family='ipv6' address='fd00::1' prefix='64'/>
+</network>)", parsed.object);
+  REQUIRE(xml.has_value());
+  test::check_golden("tests/net/golden/update-keeps-unmanaged.xml", *xml);
+}
+
+}  // namespace
+}  // namespace virtplan::net

@@ -1,0 +1,16 @@
+#pragma once
+
+// NetworkReader reads every virtual network of a host in two rounds (names,
+// then each inactive XML), adding `autostart`, which the XML lacks.
+
+#include "providers/kind_reader.h"
+
+namespace virtplan::net {
+
+class NetworkReader : public providers::KindReader {
+public:
+  std::string_view kind() const override { return "network"; }
+  std::unique_ptr<providers::KindReading> start() const override;
+};
+
+}  // namespace virtplan::net
