@@ -1,0 +1,17 @@
+#pragma once
+
+// DomainReader reads every domain of a host in two rounds (names and state,
+// then each inactive XML), adding what the XML lacks: `state` (running,
+// paused or stopped) and `autostart`.
+
+#include "providers/kind_reader.h"
+
+namespace virtplan::kvm {
+
+class DomainReader : public providers::KindReader {
+public:
+  std::string_view kind() const override { return "domain"; }
+  std::unique_ptr<providers::KindReading> start() const override;
+};
+
+}  // namespace virtplan::kvm

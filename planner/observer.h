@@ -1,0 +1,37 @@
+#pragma once
+
+// observe() reads what the hosts really hold, for diff(): every host at once,
+// and on each host every kind in lockstep, so that each round of every
+// kind's virsh commands is one batch (one virsh process, one round trip) and a
+// host costs a constant number of round trips however many objects it holds.
+// Ownership comes from each object's <metadata> marker where its kind has one,
+// else from the stack's ledger on that host. A host that cannot be reached or
+// read is listed in ObservedState::unreachable with the reason.
+
+#include "planner/observed_state.h"
+#include "providers/host_config.h"
+#include "providers/kind_reader.h"
+#include "providers/transport.h"
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace virtplan::planner {
+
+using TransportFactory =
+    std::function<providers::Result<std::unique_ptr<providers::Transport>>(const providers::HostConfig&)>;
+
+// One host: every object each reader finds there, with its ownership.
+providers::Result<std::vector<ObservedObject>> observe_host(
+    const std::string& stack, const providers::HostConfig& host, providers::Transport& transport,
+    const std::vector<const providers::KindReader*>& readers);
+
+// Every host, in parallel.
+ObservedState observe(const std::string& stack, const std::map<std::string, providers::HostConfig>& hosts,
+                      const std::vector<const providers::KindReader*>& readers,
+                      const TransportFactory& connect);
+
+}  // namespace virtplan::planner

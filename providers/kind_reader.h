@@ -1,0 +1,53 @@
+#pragma once
+
+// KindReader is how one resource kind is read from a host: a few rounds of
+// virsh commands, each round run as one batch (one virsh process) together
+// with every other kind's commands of that round, so observing a host takes
+// a constant number of round trips however many objects it holds
+// (architecture.md, decision 3). A kind usually needs two rounds: list the
+// names, then dump each object's inactive XML.
+//
+// The observer drives it: start() on each host, then next_round() with the
+// results of the commands it asked for last (empty the first time), until it
+// returns no commands; then finish().
+
+#include "providers/error.h"
+#include "providers/resource_kind.h"
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace virtplan::providers {
+
+using VirshArgs = std::vector<std::string>;
+
+// ReadObject is one object as a host holds it.
+struct ReadObject {
+  std::string name;
+  Spec spec;                         // as the kind's parse_xml() gives it, plus live state
+  std::optional<std::string> owner;  // the stack in its <metadata> marker, if the kind has one
+};
+
+// KindReading is one kind's reading of one host in progress.
+class KindReading {
+public:
+  virtual ~KindReading() = default;
+  // The commands of the next round, given the results of the previous one in
+  // the order they were asked for. No commands: the reading is finished.
+  virtual std::vector<VirshArgs> next_round(const std::vector<Result<std::string>>& previous) = 0;
+  // Every object read, sorted by name; fails when what the host said made no
+  // sense (a per-object problem names the object).
+  virtual Result<std::vector<ReadObject>> finish() = 0;
+};
+
+class KindReader {
+public:
+  virtual ~KindReader() = default;
+  virtual std::string_view kind() const = 0;
+  virtual std::unique_ptr<KindReading> start() const = 0;
+};
+
+}  // namespace virtplan::providers

@@ -1,0 +1,55 @@
+#pragma once
+
+// ListDumpReading is the reading most kinds need, in two rounds: first list
+// the names (and the name sets that carry live state: autostart, running,
+// paused), then dump every object's inactive XML and parse it with the kind.
+// The ownership marker <metadata><vp:owner stack="..."/> is read from the
+// XML when it is there (domains and networks; pools and volumes have none).
+
+#include "providers/kind_reader.h"
+
+#include <functional>
+#include <set>
+
+namespace virtplan::providers {
+
+// The <vp:owner> namespace shared by every kind that carries the marker.
+inline constexpr std::string_view k_owner_namespace_uri = "https://virtplan.dev/xmlns/owner/1";
+
+// NameSets are the outputs of a recipe's list commands, as sets of names, in
+// the order the recipe lists them (names[0] is every object).
+using NameSets = std::vector<std::set<std::string>>;
+
+struct ListDumpRecipe {
+  std::vector<VirshArgs> lists;                           // each prints names, one per line
+  std::function<VirshArgs(const std::string& name)> dump; // prints one object's inactive XML
+  std::function<Result<Spec>(const std::string& xml)> parse;
+  // Adds what the XML lacks (state, autostart) from the name sets.
+  std::function<void(Spec& spec, const std::string& name, const NameSets& sets)> decorate;
+};
+
+class ListDumpReading : public KindReading {
+public:
+  explicit ListDumpReading(ListDumpRecipe recipe) : m_recipe(std::move(recipe)) {}
+
+  std::vector<VirshArgs> next_round(const std::vector<Result<std::string>>& previous) override;
+  Result<std::vector<ReadObject>> finish() override;
+
+private:
+  enum class Stage { list, dump, done };
+
+  ListDumpRecipe m_recipe;
+  Stage m_stage = Stage::list;
+  NameSets m_sets;
+  std::vector<std::string> m_names;  // the order dumps were asked for
+  std::vector<Result<std::string>> m_dumps;
+  std::optional<Error> m_error;
+};
+
+// The names a `virsh -q ... --name` listing printed, one per line.
+std::set<std::string> parse_name_list(const std::string& output);
+
+// The stack named by the <vp:owner> marker in an object's XML, if any.
+Result<std::optional<std::string>> read_owner(const std::string& xml);
+
+}  // namespace virtplan::providers
