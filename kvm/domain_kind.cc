@@ -58,10 +58,10 @@ Result<void> check_pools(const DomainSpec& spec, const StackObject& object) {
 }
 
 void check_macs(const StackObject& object, const std::vector<StackObject>& all, Diagnostics& diags) {
-  const json& mine = object.spec.value("interfaces", json::object());
+  const json mine = object.spec.value("interfaces", json::object());
   for (const StackObject& other : all) {
     if (other.id.kind != "domain" || other.id.host != object.id.host || other.id == object.id) continue;
-    const json& theirs = other.spec.value("interfaces", json::object());
+    const json theirs = other.spec.value("interfaces", json::object());
     for (const auto& item : mine.items()) {
       if (item.key().find('#') != std::string::npos || !theirs.contains(item.key())) continue;
       diags.add(location(object, "/interfaces/" + item.key()),
@@ -72,7 +72,9 @@ void check_macs(const StackObject& object, const std::vector<StackObject>& all, 
 }
 
 void check_disks(const StackObject& object, const std::vector<StackObject>& all, Diagnostics& diags) {
-  for (const auto& item : object.spec.value("disks", json::object()).items()) {
+  // value() returns a copy: keep it alive for the loop.
+  const json disks = object.spec.value("disks", json::object());
+  for (const auto& item : disks.items()) {
     const json& disk = item.value().contains("media") ? item.value().at("media") : item.value();
     if (!disk.contains("volume")) continue;
     std::string volume = disk.at("volume");
@@ -113,14 +115,16 @@ void DomainKind::resolve(StackObject& object, const std::vector<StackObject>& al
 
 std::vector<Reference> DomainKind::references(const StackObject& object) const {
   std::vector<Reference> out;
-  for (const auto& item : object.spec.value("disks", json::object()).items()) {
+  const json disks = object.spec.value("disks", json::object());
+  for (const auto& item : disks.items()) {
     const json& disk = item.value().contains("media") ? item.value().at("media") : item.value();
     if (!disk.contains("volume") || is_seed(disk.at("volume"), object)) continue;
     Reference ref{ObjectId{"volume", disk.at("volume"), object.id.host}, location(object, "/disks/" + item.key())};
     if (disk.contains("pool")) ref.need = Reference::Need::optional;
     out.push_back(ref);
   }
-  for (const auto& item : object.spec.value("interfaces", json::object()).items()) {
+  const json nics = object.spec.value("interfaces", json::object());
+  for (const auto& item : nics.items()) {
     if (!item.value().contains("network")) continue;
     out.push_back(Reference{ObjectId{"network", item.value().at("network"), object.id.host},
                             location(object, "/interfaces/" + item.key())});

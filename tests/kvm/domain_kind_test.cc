@@ -1,0 +1,100 @@
+#include "tests/kvm/domain_test_support.h"
+
+using namespace virtplan;
+using kvm::test::messages;
+using kvm::test::parse_domain;
+using nlohmann::json;
+using providers::Impact;
+
+namespace {
+
+providers::StackObject volume(const std::string& name, const std::string& pool) {
+  providers::StackObject object;
+  object.id = {"volume", name, "lab1"};
+  object.spec = {{"pool", pool}, {"format", "qcow2"}};
+  return object;
+}
+
+}  // namespace
+
+TEST_CASE("impact follows libvirt's live and restart rules") {
+  kvm::DomainKind kind;
+  const json disk_virtio = {{"bus", "virtio"}, {"cdrom", false}};
+  const json disk_sata = {{"bus", "sata"}, {"cdrom", false}};
+  CHECK(kind.impact("/memory/current", 1, 2) == Impact::live);
+  CHECK(kind.impact("/memory/max", 1, 2) == Impact::restart);
+  CHECK(kind.impact("/vcpus/current", 1, 2) == Impact::live);
+  CHECK(kind.impact("/vcpus/max", 1, 2) == Impact::restart);
+  CHECK(kind.impact("/autostart", false, true) == Impact::live);
+  CHECK(kind.impact("/state", "stopped", "running") == Impact::live);
+  CHECK(kind.impact("/title", nullptr, "x") == Impact::live);
+  CHECK(kind.impact("/disks/vdb", nullptr, disk_virtio) == Impact::live);
+  CHECK(kind.impact("/disks/vdb", disk_virtio, nullptr) == Impact::live);
+  CHECK(kind.impact("/disks/sdb", nullptr, disk_sata) == Impact::restart);
+  CHECK(kind.impact("/disks/sda/media/volume", "a", "b") == Impact::live);
+  CHECK(kind.impact("/disks/vda/volume", "a", "b") == Impact::restart);
+  CHECK(kind.impact("/disks/vda/cache", nullptr, "none") == Impact::restart);
+  CHECK(kind.impact("/disks/vda/bus", "virtio", "scsi") == Impact::restart);
+  CHECK(kind.impact("/interfaces/52:54:00:00:00:01", nullptr, json::object()) == Impact::live);
+  CHECK(kind.impact("/interfaces/52:54:00:00:00:01/network", "a", "b") == Impact::live);
+  CHECK(kind.impact("/interfaces/52:54:00:00:00:01/model", "virtio", "e1000e") == Impact::restart);
+  CHECK(kind.impact("/hostdevs/pci:0000:03:00.1", nullptr, json::object()) == Impact::live);
+  for (const char* path : {"/cpu/mode", "/numa/nodeset", "/hugepages", "/machine", "/firmware", "/boot/kernel",
+                           "/virt_type", "/hotplug_slots", "/xml", "/security/model", "/cloud_init/user_data"}) {
+    CHECK(kind.impact(path, "a", "b") == Impact::restart);
+  }
+  CHECK(kind.impact("/restart", "never", "if-needed") == Impact::none);
+}
+
+TEST_CASE("resolve takes a disk's pool and format from the declared volume; references follow") {
+  providers::Diagnostics diags;
+  auto object = parse_domain(R"(memory: 1GiB
+disks:
+  - {volume: root}
+  - {volume: outside, pool: other, target: vdc}
+interfaces:
+  - {network: lan}
+  - {bridge: br0}
+cloud_init: {user_data: ./u.yaml}
+)",
+                             diags);
+  REQUIRE(messages(diags) == "");
+  std::vector<providers::StackObject> all = {object, volume("root", "images")};
+  kvm::DomainKind kind;
+  kind.resolve(object, all);
+  CHECK(object.spec.at("disks").at("vda").at("pool") == "images");
+  CHECK(object.spec.at("disks").at("vda").at("format") == "qcow2");
+  CHECK(object.spec.at("disks").at("sda").at("media").at("pool") == "images");  // the seed follows vda
+  auto refs = kind.references(object);
+  REQUIRE(refs.size() == 3);
+  CHECK(refs[0].target.address() == "volume.root@lab1");
+  CHECK(refs[0].need == providers::Reference::Need::optional);
+  CHECK(refs[1].target.address() == "volume.outside@lab1");
+  CHECK(refs[1].need == providers::Reference::Need::optional);
+  CHECK(refs[2].target.address() == "network.lan@lab1");  // bridges are the host's own
+
+  // Without a declared volume and without pool: a required reference the loader reports.
+  providers::Diagnostics none;
+  auto bare = parse_domain("memory: 1GiB\ndisks:\n  - {volume: root}\n", none);
+  kind.resolve(bare, {bare});
+  REQUIRE(kind.references(bare).size() == 1);
+  CHECK(kind.references(bare)[0].need == providers::Reference::Need::declared);
+  CHECK_FALSE(kind.create_xml(bare));
+}
+
+TEST_CASE("check finds a MAC used by two domains on one host, and a disk naming the wrong pool") {
+  providers::Diagnostics parse_diags;
+  auto web = parse_domain("memory: 1GiB\ninterfaces:\n  - {network: lan, mac: \"52:54:00:00:00:10\"}\n"
+                          "disks:\n  - {volume: root, pool: wrong}\n",
+                          parse_diags, "web");
+  auto db = parse_domain("memory: 1GiB\ninterfaces:\n  - {network: lan, mac: \"52:54:00:00:00:10\"}\n", parse_diags,
+                         "db");
+  REQUIRE(parse_diags.empty());
+  std::vector<providers::StackObject> all = {web, db, volume("root", "images")};
+  providers::Diagnostics diags;
+  kvm::DomainKind().check(web, all, diags);
+  CHECK(messages(diags) ==
+        "stack.yaml:3:25: domain.web@lab1: MAC address 52:54:00:00:00:10 is also used by domain.db@lab1 "
+        "(stack.yaml:3:25)\n"
+        "stack.yaml:5:5: domain.web@lab1: disk vda: volume 'root' is in pool 'images', not 'wrong'\n");
+}
