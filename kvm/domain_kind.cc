@@ -93,7 +93,38 @@ void check_disks(const StackObject& object, const std::vector<StackObject>& all,
   }
 }
 
+std::string size_text(std::uint64_t bytes) {
+  static const char* const k_units[] = {"bytes", "KiB", "MiB", "GiB", "TiB"};
+  int unit = 0;
+  double value = static_cast<double>(bytes);
+  while (value >= 1024 && unit < 4) {
+    value /= 1024;
+    ++unit;
+  }
+  return value == static_cast<double>(static_cast<std::uint64_t>(value))
+             ? fmt::format("{} {}", static_cast<std::uint64_t>(value), k_units[unit])
+             : fmt::format("{:.1f} {}", value, k_units[unit]);
+}
+
+std::string plural(std::size_t n, const char* word) {
+  return fmt::format("{} {}{}", n, word, n == 1 ? "" : "s");
+}
+
 }  // namespace
+
+std::string DomainKind::summary(const Spec& spec) const {
+  auto typed = DomainSpec::from_json(spec);
+  if (!typed) return {};
+  std::string vcpus = plural(static_cast<std::size_t>(typed->vcpus.current), "vCPU");
+  if (typed->vcpus.max != typed->vcpus.current) vcpus += fmt::format(" (max {})", typed->vcpus.max);
+  return fmt::format("{}, {}, {}, {}", vcpus, size_text(typed->memory.current), plural(typed->disks.size(), "disk"),
+                     plural(typed->interfaces.size(), "NIC"));
+}
+
+std::string DomainKind::format_value(std::string_view path, const json& value) const {
+  if (path.starts_with("/memory") && value.is_number_unsigned()) return size_text(value.get<std::uint64_t>());
+  return value.is_string() ? value.get<std::string>() : value.dump();
+}
 
 void DomainKind::parse(providers::YamlMap& map, StackObject& object, Diagnostics& diags) const {
   DomainYamlReader(object, diags).read(map);

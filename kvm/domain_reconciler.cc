@@ -74,6 +74,14 @@ json DomainReconciler::reconcile(const json& desired, const json& observed) {
       observed.at("virt_type") != "auto") {
     out["virt_type"] = observed.at("virt_type");
   }
+  // libvirt gives a TCG domain without a CPU model its default (custom
+  // qemu64): a stack that pins vCPUs but names no mode leaves it to libvirt.
+  if (out.contains("cpu") && !out.at("cpu").contains("mode") && observed.contains("cpu") &&
+      observed.at("cpu").contains("mode")) {
+    for (const char* key : {"mode", "model"}) {
+      if (observed.at("cpu").contains(key)) out["cpu"][key] = observed.at("cpu").at(key);
+    }
+  }
   return out;
 }
 

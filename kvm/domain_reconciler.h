@@ -7,6 +7,8 @@
 //     same model, then any; candidates in MAC order, placeholders in N order
 //     (deterministic: the same pairing on every run). Unmatched placeholders
 //     stay (a NIC to add; libvirt assigns its MAC at define).
+//   - a `cpu:` without a mode (pins only) takes the observed mode and model
+//     (libvirt gives TCG domains a custom qemu64 CPU by default).
 //   - virt_type "auto" takes the observed type (kvm or qemu): "auto" means
 //     what the host offered when the domain was created, and a domain is not
 //     restarted because the host's capability changed since. For a domain

@@ -98,3 +98,21 @@ TEST_CASE("check finds a MAC used by two domains on one host, and a disk naming 
         "(stack.yaml:3:25)\n"
         "stack.yaml:5:5: domain.web@lab1: disk vda: volume 'root' is in pool 'images', not 'wrong'\n");
 }
+
+TEST_CASE("reconcile takes libvirt's CPU model when the stack pins vCPUs without a mode") {
+  json desired = {{"cpu", {{"pin", {{"0", 1}}}}}, {"virt_type", "auto"}};
+  json observed = {{"cpu", {{"mode", "custom"}, {"model", "qemu64"}, {"pin", {{"0", 1}}}}}, {"virt_type", "qemu"}};
+  json reconciled = kvm::DomainKind().reconcile(desired, observed);
+  CHECK(reconciled.at("cpu") == observed.at("cpu"));
+  CHECK(reconciled.at("virt_type") == "qemu");
+  json explicit_mode = {{"cpu", {{"mode", "host-passthrough"}}}};
+  CHECK(kvm::DomainKind().reconcile(explicit_mode, observed).at("cpu") == explicit_mode.at("cpu"));
+}
+
+TEST_CASE("summary and sizes read as a person writes them") {
+  auto object = kvm::test::parse_stack_file("full.yaml", "web");
+  kvm::DomainKind kind;
+  CHECK(kind.summary(object.spec) == "2 vCPUs (max 4), 512 MiB, 5 disks, 3 NICs");
+  CHECK(kind.format_value("/memory/max", json(1610612736u)) == "1.5 GiB");
+  CHECK(kind.format_value("/state", "running") == "running");
+}
