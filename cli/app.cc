@@ -1,6 +1,7 @@
 #include "cli/app.h"
 
 #include "cli/hosts_command.h"
+#include "cli/plan_command.h"
 #include "cli/subcommand.h"
 #include "cli/validate_command.h"
 
@@ -15,6 +16,7 @@ namespace {
 constexpr Subcommand k_subcommands[] = {
     {"validate", "load and check the stack without contacting hosts", &setup_validate},
     {"hosts", "reach every host of the stack and show what it offers", &setup_hosts},
+    {"plan", "observe every host and show what apply would change", &setup_plan},
 };
 
 }  // namespace

@@ -13,7 +13,11 @@ std::set<std::string> parse_name_list(const std::string& output) {
   std::istringstream lines(output);
   std::string line;
   while (std::getline(lines, line)) {
-    if (!line.empty()) names.insert(line);
+    // `pool-list --name` pads names with spaces to its table's width.
+    const auto first = line.find_first_not_of(" \t\r");
+    if (first == std::string::npos) continue;
+    const auto last = line.find_last_not_of(" \t\r");
+    names.insert(line.substr(first, last - first + 1));
   }
   return names;
 }

@@ -1,4 +1,5 @@
 #include "planner/observer.h"
+#include "providers/list_dump_reading.h"
 #include "providers/local_transport.h"
 #include "tests/providers/fake_transport.h"
 
@@ -120,4 +121,9 @@ TEST_CASE("a host that cannot be reached is listed with its reason, the others a
   REQUIRE(state.objects.size() == 1);
   CHECK(state.objects[0].id.address() == "domain.web@lab1");
   CHECK(state.unreachable == std::map<std::string, std::string>{{"lab2", "lab2 (10.231.2.2:22): connection refused"}});
+}
+
+TEST_CASE("name listings are read whatever the padding virsh adds") {
+  CHECK(providers::parse_name_list("web\npz                  \n\n  db\n") ==
+        std::set<std::string>{"web", "pz", "db"});
 }
