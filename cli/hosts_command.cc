@@ -20,7 +20,9 @@ using providers::HostConfig;
 
 std::string address(const HostConfig& host) {
   if (host.local) return "local";
-  return fmt::format("ssh://{}@{}:{}", host.user, host.hostname, host.port);
+  // An IPv6 address is bracketed, as in the stack's own address syntax.
+  const bool ipv6 = host.hostname.find(':') != std::string::npos;
+  return fmt::format(ipv6 ? "ssh://{}@[{}]:{}" : "ssh://{}@{}:{}", host.user, host.hostname, host.port);
 }
 
 // One host's line after its name and address: facts, or the error.
