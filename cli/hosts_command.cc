@@ -22,7 +22,8 @@ std::string address(const HostConfig& host) {
   if (host.local) return "local";
   // An IPv6 address is bracketed, as in the stack's own address syntax.
   const bool ipv6 = host.hostname.find(':') != std::string::npos;
-  return fmt::format(ipv6 ? "ssh://{}@[{}]:{}" : "ssh://{}@{}:{}", host.user, host.hostname, host.port);
+  const std::string hostname = ipv6 ? "[" + host.hostname + "]" : host.hostname;
+  return fmt::format("ssh://{}@{}:{}", host.user, hostname, host.port);
 }
 
 // One host's line after its name and address: facts, or the error.
