@@ -1,0 +1,105 @@
+// `virtplan plan` as users run it: the real binary against lab hosts over SSH.
+// Exit statuses (0, 2 with --detailed-exitcode, 1 when a host cannot be
+// read), the text and JSON renderings, the saved plan file.
+
+#include "tests/lab/lab_env.h"
+
+#include <catch2/catch.hpp>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+using virtplan::lab::LabEnv;
+
+namespace {
+
+LabEnv require_lab() {
+  auto env = LabEnv::load();
+  if (!env) FAIL("the lab is not up: run `tests/lab/lab up` or the ctest fixture lab_up");
+  REQUIRE(env->hosts.size() >= 2);
+  return *env;
+}
+
+struct Run {
+  int status;
+  std::string out;
+};
+
+// Runs the binary with stdout captured (stderr joined to it).
+Run run_virtplan(const std::string& args) {
+  const std::string command = std::string(VIRTPLAN_BINARY) + " " + args + " 2>&1";
+  FILE* pipe = popen(command.c_str(), "r");
+  REQUIRE(pipe != nullptr);
+  std::string out;
+  char buffer[4096];
+  while (std::size_t n = fread(buffer, 1, sizeof buffer, pipe)) out.append(buffer, n);
+  const int status = pclose(pipe);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+
+std::string host_block(const LabEnv& env, std::size_t i) {
+  return fmt::format("  {}:\n    address: ssh://root@{}:22\n    identity: {}\n    known_hosts: {}\n",
+                     env.hosts[i].name, env.hosts[i].address, env.client_key, env.known_hosts);
+}
+
+std::string write_stack(const std::string& text) {
+  const std::string path = fmt::format("/tmp/vp-plan-cli-{}-{}.yaml", getpid(), std::hash<std::string>{}(text));
+  std::ofstream(path) << text;
+  return path;
+}
+
+}  // namespace
+
+TEST_CASE("lab: plan --detailed-exitcode says 2 for changes, and --json and --out agree") {
+  const LabEnv env = require_lab();
+  const std::string tag = fmt::format("c{}", getpid() % 100000);
+  const std::string stack = write_stack(fmt::format(
+      "stack: cli-{0}\nhosts:\n{1}{2}pools:\n  p-{0}: {{hosts: all, type: dir, path: /var/lib/virtplan/p-{0}}}\n",
+      tag, host_block(env, 0), host_block(env, 1)));
+
+  const Run text = run_virtplan("plan -f " + stack);
+  CHECK(text.status == 0);
+  CHECK(text.out.find(fmt::format("  + pool.p-{}@{}", tag, env.hosts[0].name)) != std::string::npos);
+  CHECK(text.out.find(fmt::format("  + pool.p-{}@{}", tag, env.hosts[1].name)) != std::string::npos);
+  CHECK(text.out.find("Plan: 2 to add, 0 to change, 0 to replace, 0 to destroy.") != std::string::npos);
+
+  CHECK(run_virtplan("plan --detailed-exitcode -f " + stack).status == 2);
+
+  const std::string saved = stack + ".plan";
+  const Run json = run_virtplan("plan --json --out " + saved + " -f " + stack);
+  REQUIRE(json.status == 0);
+  const auto printed = nlohmann::json::parse(json.out);
+  CHECK(printed["format_version"] == "1");
+  CHECK(printed["summary"]["add"] == 2);
+  std::ifstream in(saved);
+  const auto file = nlohmann::json::parse(in);
+  CHECK(file == printed);
+  struct stat st {};
+  REQUIRE(stat(saved.c_str(), &st) == 0);
+  CHECK((st.st_mode & 0777) == 0600);
+  std::filesystem::remove(saved);
+  std::filesystem::remove(stack);
+}
+
+TEST_CASE("lab: plan exits 1 and names the host when one host cannot be read; the other is planned") {
+  const LabEnv env = require_lab();
+  const std::string tag = fmt::format("d{}", getpid() % 100000);
+  // 10.231.250.2 is inside the lab's range; no route leads there.
+  const std::string stack = write_stack(fmt::format(
+      "stack: cli-{0}\nhosts:\n{1}  dead:\n    address: ssh://root@10.231.250.2:22\n"
+      "    identity: {2}\n    known_hosts: {3}\n"
+      "pools:\n  p-{0}: {{hosts: all, type: dir, path: /var/lib/virtplan/p-{0}}}\n",
+      tag, host_block(env, 0), env.client_key, env.known_hosts));
+  const Run run = run_virtplan("plan --detailed-exitcode -f " + stack);
+  CHECK(run.status == 1);
+  CHECK(run.out.find(fmt::format("  + pool.p-{}@{}", tag, env.hosts[0].name)) != std::string::npos);
+  CHECK(run.out.find("error: dead: could not be read, its objects are not planned: ") != std::string::npos);
+  std::filesystem::remove(stack);
+}
