@@ -131,7 +131,7 @@ TEST_CASE("placement: an undeclared host, both host and hosts, neither") {
         });
 }
 
-TEST_CASE("references to undeclared objects, with a suggestion; kind checks run") {
+TEST_CASE("references to undeclared objects get a suggestion, and kind checks run") {
   auto loaded = load(k_hosts +
                      "volumes:\n"
                      "  web-root: {host: lab1}\n"
