@@ -14,7 +14,7 @@ std::vector<std::string> messages(const Diagnostics& diags) {
   return out;
 }
 
-TEST_CASE("sizes: binary, decimal and bare units; bare numbers are bytes") {
+TEST_CASE("sizes: binary, decimal and bare units, and bare numbers are bytes") {
   struct Case {
     const char* text;
     std::uint64_t bytes;
@@ -122,7 +122,7 @@ TEST_CASE("entries() reads every key and keeps them in file order") {
   CHECK(diags.empty());
 }
 
-TEST_CASE("defaults: the map's own keys win; defaults keep their file and context") {
+TEST_CASE("defaults: the map's own keys win, and defaults keep their file and context") {
   YamlMap own(YAML::Load("memory: 1GiB\n"), "own.yaml", "domain.web");
   YamlMap defaults(YAML::Load("memory: 512MiB\nvcpus: x\ncolour: red\n"), "p.yaml", "profile small");
   own.set_defaults(defaults);
