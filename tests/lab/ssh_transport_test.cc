@@ -356,7 +356,7 @@ TEST_CASE("a hostile argument round-trips through printf over SSH") {
   CHECK(must_run(*transport, shell("test -e /tmp/pwned && echo pwned || echo clean")).out == "clean\n");
 }
 
-TEST_CASE("exit statuses and stderr come back; death by signal is 128+N with a message") {
+TEST_CASE("exit statuses and stderr come back, and death by signal is 128+N with a message") {
   const LabEnv env = require_lab();
   auto transport = connect_to(env.host_config(0));
   const CommandOutput failed = must_run(*transport, shell("echo out; echo err >&2; exit 3"));
