@@ -155,7 +155,7 @@ TEST_CASE("a valid stack: the summary line, exit 0") {
   CHECK(run.status == 0);
 }
 
-TEST_CASE("-f defaults to ./stack.yaml, else the *.yaml files of the directory") {
+TEST_CASE("without -f, validate reads ./stack.yaml, else the yaml files of the directory") {
   TempDir dir;
   dir.write("a.yaml", k_valid);
   dir.write("b.yaml", "pools:\n  isos: {host: a, type: dir, path: /srv/isos}\n");
