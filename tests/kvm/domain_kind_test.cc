@@ -46,7 +46,7 @@ TEST_CASE("impact follows libvirt's live and restart rules") {
   CHECK(kind.impact("/restart", "never", "if-needed") == Impact::none);
 }
 
-TEST_CASE("resolve takes a disk's pool and format from the declared volume; references follow") {
+TEST_CASE("resolve takes a disk's pool and format from the declared volume, and references follow") {
   providers::Diagnostics diags;
   auto object = parse_domain(R"(memory: 1GiB
 disks:
