@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <sstream>
 #include <string_view>
 
@@ -81,8 +82,15 @@ bool check_structure(const SourceFile& file, Diagnostics& diags) {
   YamlStructureCheck check(file.path, diags);
   try {
     YAML::Parser parser(in);
-    while (parser.HandleNextDocument(check)) {
+    // A second document is an error already; what follows it does not matter.
+    while (check.documents() < 2 && parser.HandleNextDocument(check)) {
     }
+  } catch (const YamlStructureCheck::Stuck& stuck) {
+    std::size_t at = static_cast<std::size_t>(std::max(stuck.mark.pos, 0));
+    std::string what = at < file.text.size() ? fmt::format(" '{}'", file.text[at]) : "";
+    diags.add(providers::location_of(stuck.mark, file.path),
+              fmt::format("invalid YAML: unexpected{} here", what));
+    return false;
   } catch (const YamlStructureCheck::TooDeep& deep) {
     diags.add(providers::location_of(deep.mark, file.path),
               fmt::format("nesting deeper than {} levels is not supported",

@@ -10,6 +10,10 @@ YamlStructureCheck::YamlStructureCheck(std::string file, providers::Diagnostics&
     : m_file(std::move(file)), m_diags(diags) {}
 
 void YamlStructureCheck::OnDocumentStart(const YAML::Mark& mark) {
+  if (mark.pos <= m_last_start) {
+    throw Stuck{mark};
+  }
+  m_last_start = mark.pos;
   ++m_documents;
   if (m_documents == 2) {
     m_diags.add(providers::location_of(mark, m_file),

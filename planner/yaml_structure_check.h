@@ -31,7 +31,17 @@ public:
     YAML::Mark mark;
   };
 
+  // Thrown when a document starts where the previous one did: yaml-cpp 0.7
+  // does not consume a stray ',' outside brackets and would hand out empty
+  // documents forever.
+  struct Stuck {
+    YAML::Mark mark;
+  };
+
   YamlStructureCheck(std::string file, providers::Diagnostics& diags);
+
+  // How many documents have started; a caller stops after the second.
+  int documents() const { return m_documents; }
 
   // Whether the file may be loaded into a tree: no aliases were found.
   bool loadable() const { return m_loadable; }
@@ -67,6 +77,7 @@ private:
   providers::Diagnostics& m_diags;
   std::vector<Frame> m_open;
   int m_documents = 0;
+  int m_last_start = -1;  // where the last document started (Mark::pos)
   bool m_loadable = true;
   bool m_empty = true;
 };

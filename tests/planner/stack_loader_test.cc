@@ -168,6 +168,9 @@ TEST_CASE("file-level problems are reported with their place") {
         std::vector<std::string>{"s.yaml:2:6: the file is not valid UTF-8 (byte 0xff)"});
   CHECK(load("stack: demo\n\x01").errors ==
         std::vector<std::string>{"s.yaml:2:1: control character 0x01 is not allowed in a stack file"});
+  // yaml-cpp 0.7 loops forever on a stray ',' at block level, unless stopped.
+  CHECK(load(",s x\n").errors ==
+        std::vector<std::string>{"s.yaml:1:1: invalid YAML: unexpected ',' here"});
   CHECK(load("- a\n- b\n").errors ==
         std::vector<std::string>{
             "s.yaml:1:1: a stack file must be a map of sections (stack, hosts, profiles, domains, ...)"});
