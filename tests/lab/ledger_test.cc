@@ -27,7 +27,7 @@ std::unique_ptr<Transport> connect(const LabEnv& env, std::size_t i) {
 
 }  // namespace
 
-TEST_CASE("lab: a ledger saved over ssh reads back and stays on its own host") {
+TEST_CASE("a ledger saved over ssh reads back and stays on its own host") {
   const LabEnv env = require_lab();
   auto lab1 = connect(env, 0);
   auto lab2 = connect(env, 1);

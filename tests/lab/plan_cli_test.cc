@@ -57,7 +57,7 @@ std::string write_stack(const std::string& text) {
 
 }  // namespace
 
-TEST_CASE("lab: plan --detailed-exitcode says 2 for changes, and --json and --out agree") {
+TEST_CASE("plan --detailed-exitcode says 2 for changes, and --json and --out agree") {
   const LabEnv env = require_lab();
   const std::string tag = fmt::format("c{}", getpid() % 100000);
   const std::string stack = write_stack(fmt::format(
@@ -88,7 +88,7 @@ TEST_CASE("lab: plan --detailed-exitcode says 2 for changes, and --json and --ou
   std::filesystem::remove(stack);
 }
 
-TEST_CASE("lab: plan exits 1 and names the host that cannot be read, and plans the other") {
+TEST_CASE("plan exits 1 and names the host that cannot be read, and plans the other") {
   const LabEnv env = require_lab();
   const std::string tag = fmt::format("d{}", getpid() % 100000);
   // An address on lab1's own veth that nothing answers: the packets stay on

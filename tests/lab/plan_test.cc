@@ -151,7 +151,7 @@ std::map<std::string, Action> actions(const planner::Plan& plan) {
 
 }  // namespace
 
-TEST_CASE("lab: plan creates everything on an empty host, then nothing once it exists") {
+TEST_CASE("plan creates everything on an empty host, then nothing once it exists") {
   const LabEnv env = require_lab();
   const std::string tag = fmt::format("{}", getpid() % 100000);
   const std::string host = env.hosts[0].name;
@@ -189,7 +189,7 @@ TEST_CASE("lab: plan creates everything on an empty host, then nothing once it e
   remove_all(env, tag);
 }
 
-TEST_CASE("lab: an object of a declared name that the stack does not own is never planned") {
+TEST_CASE("an object of a declared name that the stack does not own is never planned") {
   const LabEnv env = require_lab();
   const std::string tag = fmt::format("u{}", getpid() % 100000);
   const planner::Stack stack = load(stack_yaml(env, tag));
