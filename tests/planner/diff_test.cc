@@ -1,5 +1,6 @@
 #include "planner/diff.h"
 #include "planner/spec_diff.h"
+#include "tests/planner/stub_kind.h"
 
 #include <catch2/catch.hpp>
 
@@ -13,24 +14,9 @@ namespace {
 
 // A kind whose impact rules are just enough to exercise the generic diff:
 // /format replaces, /memory and /disks/* are live, anything else restarts.
-class DiffTestKind : public providers::ResourceKind {
+class DiffTestKind : public planner::testing::StubKind {
 public:
-  std::string_view kind() const override { return "thing"; }
-  std::string_view section() const override { return "things"; }
-  void parse(providers::YamlMap&, providers::StackObject&, providers::Diagnostics&) const override {}
-  std::vector<providers::Reference> references(const providers::StackObject&) const override {
-    return {};
-  }
-  void check(const providers::StackObject&, const std::vector<providers::StackObject>&,
-             providers::Diagnostics&) const override {}
-  providers::Result<std::string> create_xml(const providers::StackObject&) const override {
-    return "";
-  }
-  providers::Result<providers::Spec> parse_xml(const std::string&) const override { return json{}; }
-  providers::Result<std::string> update_xml(const std::string& xml,
-                                            const providers::StackObject&) const override {
-    return xml;
-  }
+  DiffTestKind() : StubKind("thing", "things") {}
   // Fills an unset mac from what the host assigned, as domains do.
   providers::Spec reconcile(const providers::Spec& desired,
                             const providers::Spec& observed) const override {

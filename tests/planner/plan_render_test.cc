@@ -1,6 +1,7 @@
 #include "planner/plan_json.h"
 #include "planner/plan_text.h"
 #include "planner/sensitive.h"
+#include "tests/planner/stub_kind.h"
 
 #include <catch2/catch.hpp>
 
@@ -14,28 +15,9 @@ using nlohmann::json;
 namespace {
 
 // A kind that formats byte sizes and summarizes creates, like the real ones.
-class RenderTestKind : public providers::ResourceKind {
+class RenderTestKind : public planner::testing::StubKind {
 public:
-  std::string_view kind() const override { return "volume"; }
-  std::string_view section() const override { return "volumes"; }
-  void parse(providers::YamlMap&, providers::StackObject&, providers::Diagnostics&) const override {}
-  std::vector<providers::Reference> references(const providers::StackObject&) const override {
-    return {};
-  }
-  void check(const providers::StackObject&, const std::vector<providers::StackObject>&,
-             providers::Diagnostics&) const override {}
-  providers::Result<std::string> create_xml(const providers::StackObject&) const override {
-    return "";
-  }
-  providers::Result<providers::Spec> parse_xml(const std::string&) const override { return json{}; }
-  providers::Result<std::string> update_xml(const std::string& xml,
-                                            const providers::StackObject&) const override {
-    return xml;
-  }
-  providers::Spec reconcile(const providers::Spec& d, const providers::Spec&) const override {
-    return d;
-  }
-  Impact impact(std::string_view, const json&, const json&) const override { return Impact::live; }
+  RenderTestKind() : StubKind("volume", "volumes") {}
   std::string summary(const providers::Spec& spec) const override {
     return spec.value("format", "") + " " + format_value("/capacity", spec.value("capacity", json(0)));
   }

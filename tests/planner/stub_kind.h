@@ -1,0 +1,48 @@
+#pragma once
+
+// StubKind is a ResourceKind that does nothing, for planner tests that need a
+// kind with one or two behaviours of their own: derive, and override those.
+
+#include "providers/resource_kind.h"
+
+#include <string>
+
+namespace virtplan::planner::testing {
+
+class StubKind : public providers::ResourceKind {
+public:
+  StubKind(std::string kind, std::string section)
+      : m_kind(std::move(kind)), m_section(std::move(section)) {}
+
+  std::string_view kind() const override { return m_kind; }
+  std::string_view section() const override { return m_section; }
+  void parse(providers::YamlMap&, providers::StackObject&, providers::Diagnostics&) const override {}
+  std::vector<providers::Reference> references(const providers::StackObject&) const override {
+    return {};
+  }
+  void check(const providers::StackObject&, const std::vector<providers::StackObject>&,
+             providers::Diagnostics&) const override {}
+  providers::Result<std::string> create_xml(const providers::StackObject&) const override {
+    return std::string();
+  }
+  providers::Result<providers::Spec> parse_xml(const std::string&) const override {
+    return providers::Spec::object();
+  }
+  providers::Result<std::string> update_xml(const std::string& xml,
+                                            const providers::StackObject&) const override {
+    return xml;
+  }
+  providers::Spec reconcile(const providers::Spec& desired, const providers::Spec&) const override {
+    return desired;
+  }
+  providers::Impact impact(std::string_view, const nlohmann::json&,
+                           const nlohmann::json&) const override {
+    return providers::Impact::live;
+  }
+
+private:
+  std::string m_kind;
+  std::string m_section;
+};
+
+}  // namespace virtplan::planner::testing
