@@ -1,0 +1,206 @@
+#include "providers/virsh_runner.h"
+
+#include "providers/virsh_error.h"
+#include "providers/virsh_quote.h"
+
+#include <fmt/format.h>
+
+#include <random>
+
+// How a batch is attributed. For commands c0..cn-1 the one virsh argument is
+//
+//   echo --err M0 ; echo M0 ; c0 ; echo --err M1 ; echo M1 ; c1 ; ... ;
+//   echo --err Mn ; echo Mn
+//
+// where Mi is a marker made of a random per-batch nonce and i. Under -q,
+// `echo` prints its word with no newline and commands print nothing extra, so
+// stdout is "M0<out0>M1<out1>...Mn": the text between Mi and Mi+1 is exactly
+// ci's output, whatever ci printed. `echo --err` writes "error: Mi\n" on
+// stderr, so stderr is split the same way, independently of stdout: the two
+// pipes' relative order does not matter. A command failed when its stderr
+// section holds "error: " lines (virsh's exit status is only the last
+// command's). The nonce is random so no object's XML can forge a marker.
+// A missing marker means virsh stopped early; the commands from there on fail.
+
+namespace virtplan::providers {
+namespace {
+
+// Below Linux's limit of 128 KiB for one argument, with room for quoting
+// added by a transport that crosses a shell.
+constexpr std::size_t k_max_batch_bytes = 64 * 1024;
+
+std::string random_nonce() {
+  thread_local std::mt19937_64 generator{std::random_device{}()};
+  return fmt::format("{:016x}{:016x}", generator(), generator());
+}
+
+struct Markers {
+  std::string nonce = random_nonce();
+  std::string out(std::size_t i) const { return fmt::format("vpmark{}n{}e", nonce, i); }
+  std::string err(std::size_t i) const { return fmt::format("error: {}\n", out(i)); }
+};
+
+std::string batch_script(const std::vector<const std::vector<std::string>*>& commands,
+                         const Markers& markers) {
+  std::string script;
+  for (std::size_t i = 0; i <= commands.size(); ++i) {
+    script += fmt::format("echo --err {0} ; echo {0}", markers.out(i));
+    if (i < commands.size()) {
+      script += " ; " + virsh_join(*commands[i]) + " ; ";
+    }
+  }
+  return script;
+}
+
+// The sections of `text` between consecutive markers 0..count; nullopt for
+// each section whose closing marker is missing.
+std::vector<std::optional<std::string>> split_sections(const std::string& text,
+                                                       std::size_t count, auto marker) {
+  std::vector<std::optional<std::string>> sections(count);
+  std::string first = marker(0);
+  auto start = text.find(first);
+  if (start == std::string::npos) {
+    return sections;
+  }
+  start += first.size();
+  for (std::size_t i = 0; i < count; ++i) {
+    std::string next = marker(i + 1);
+    auto end = text.find(next, start);
+    if (end == std::string::npos) {
+      break;
+    }
+    sections[i] = text.substr(start, end - start);
+    start = end + next.size();
+  }
+  return sections;
+}
+
+// Groups consecutive commands so each group's script stays under the limit.
+std::vector<std::vector<const std::vector<std::string>*>> chunk(
+    const std::vector<const std::vector<std::string>*>& commands) {
+  std::vector<std::vector<const std::vector<std::string>*>> groups(1);
+  std::size_t size = 0;
+  for (const auto* command : commands) {
+    // The command plus its share of markers.
+    std::size_t cost = virsh_join(*command).size() + 120;
+    if (!groups.back().empty() && size + cost > k_max_batch_bytes) {
+      groups.emplace_back();
+      size = 0;
+    }
+    groups.back().push_back(command);
+    size += cost;
+  }
+  return groups;
+}
+
+}  // namespace
+
+VirshRunner::VirshRunner(Transport& transport, std::string uri, Become become)
+    : m_transport(transport), m_uri(std::move(uri)), m_become(become) {}
+
+std::vector<std::string> VirshRunner::base_argv() const {
+  std::vector<std::string> argv;
+  if (m_become == Become::sudo) {
+    argv = {"sudo", "-n"};
+  }
+  argv.insert(argv.end(), {"virsh", "-q", "-c", m_uri});
+  return argv;
+}
+
+std::string VirshRunner::context(const std::vector<std::string>& args) const {
+  return fmt::format("{}: virsh {}", m_transport.host_name(), args.empty() ? "" : args[0]);
+}
+
+Result<std::string> VirshRunner::run(std::vector<std::string> args,
+                                     std::optional<std::string> stdin_data) const {
+  if (args.empty()) {
+    return fail(ErrorCode::invalid, fmt::format("{}: virsh: no command", m_transport.host_name()));
+  }
+  std::string where = context(args);
+  // virsh reads a lone argument as a command string, so quote it for that
+  // parser; two or more are taken word for word.
+  if (args.size() == 1) {
+    args[0] = virsh_quote(args[0]);
+  }
+  Command command{base_argv(), std::move(stdin_data), m_timeout};
+  command.argv.insert(command.argv.end(), std::make_move_iterator(args.begin()),
+                      std::make_move_iterator(args.end()));
+  auto output = m_transport.run(command);
+  if (!output) {
+    return fail(output.error());
+  }
+  if (output->exit_status != 0) {
+    return fail(virsh_error(where, output->err, output->exit_status));
+  }
+  return std::move(output->out);
+}
+
+std::vector<Result<std::string>> VirshRunner::batch(
+    const std::vector<std::vector<std::string>>& commands) const {
+  std::vector<Result<std::string>> results;
+  std::vector<const std::vector<std::string>*> runnable;
+  for (const auto& command : commands) {
+    if (!command.empty()) {
+      runnable.push_back(&command);
+    }
+  }
+  std::vector<Result<std::string>> ran;
+  for (const auto& group : chunk(runnable)) {
+    if (group.empty()) {
+      continue;
+    }
+    auto group_results = run_batch(group);
+    std::move(group_results.begin(), group_results.end(), std::back_inserter(ran));
+  }
+  // Put the empty commands' errors back in their places.
+  std::size_t next = 0;
+  for (const auto& command : commands) {
+    if (command.empty()) {
+      results.push_back(fail(ErrorCode::invalid,
+                             fmt::format("{}: virsh: no command", m_transport.host_name())));
+    } else {
+      results.push_back(std::move(ran[next++]));
+    }
+  }
+  return results;
+}
+
+std::vector<Result<std::string>> VirshRunner::run_batch(
+    const std::vector<const std::vector<std::string>*>& commands) const {
+  Markers markers;
+  Command command{base_argv(), std::nullopt, m_timeout};
+  command.argv.push_back(batch_script(commands, markers));
+  auto output = m_transport.run(command);
+  std::vector<Result<std::string>> results;
+  if (!output) {
+    results.assign(commands.size(), fail(output.error()));
+    return results;
+  }
+  auto outs = split_sections(output->out, commands.size(), [&](auto i) { return markers.out(i); });
+  auto errs = split_sections(output->err, commands.size(), [&](auto i) { return markers.err(i); });
+  if (!output->out.contains(markers.out(0))) {
+    // Nothing ran: virsh refused the whole batch, or could not start.
+    Error whole = virsh_error(fmt::format("{}: virsh batch", m_transport.host_name()),
+                              output->err, output->exit_status);
+    results.assign(commands.size(), fail(whole));
+    return results;
+  }
+  for (std::size_t i = 0; i < commands.size(); ++i) {
+    std::string where = context(*commands[i]);
+    if (!outs[i] || !errs[i]) {
+      auto said = virsh_error_lines(output->err);
+      results.push_back(fail(ErrorCode::other,
+                             fmt::format("{}: virsh stopped before this command finished "
+                                         "(exit status {}){}",
+                                         where, output->exit_status,
+                                         said.empty() ? "" : ": " + said.back())));
+    } else if (!virsh_error_lines(*errs[i]).empty()) {
+      results.push_back(fail(virsh_error(where, *errs[i], 1)));
+    } else {
+      results.push_back(std::move(*outs[i]));
+    }
+  }
+  return results;
+}
+
+}  // namespace virtplan::providers

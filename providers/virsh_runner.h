@@ -1,0 +1,65 @@
+#pragma once
+
+// VirshRunner runs virsh commands on one host through its Transport, so the
+// same code works locally and over SSH. Every command runs as
+// `[sudo -n] virsh -q -c URI ...` (-q: no table headers, no "Domain x
+// defined" chatter). XML documents go on standard input (`define
+// /dev/stdin`), never on a command line.
+//
+// batch() runs many subcommands in one virsh process (one connection, one
+// round trip) and gives each its own output or error; see virsh_runner.cc for
+// how outputs and errors are attributed.
+//
+// Names that come from users belong in option values (`--domain NAME`):
+// virsh takes a word starting with "--" as an option even when quoted.
+
+#include "providers/error.h"
+#include "providers/host_config.h"
+#include "providers/transport.h"
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace virtplan::providers {
+
+class VirshRunner {
+public:
+  VirshRunner(Transport& transport, std::string uri, Become become = Become::none);
+
+  // Runs one virsh command: args are the subcommand and its arguments
+  // ({"define", "/dev/stdin"}). Returns what it printed on stdout; fails with
+  // virsh's error (see virsh_error.h) when it exits non-zero, and with the
+  // transport's error when it could not run at all.
+  Result<std::string> run(std::vector<std::string> args,
+                          std::optional<std::string> stdin_data = std::nullopt) const;
+
+  // Runs every command in one virsh process, in order, and returns one result
+  // per command, in the same order: its stdout, or its error. A failing
+  // command does not stop the ones after it. When virsh rejects the batch as a
+  // whole (an unknown option anywhere: virsh parses everything before running
+  // anything) or cannot run, every command fails with that error. Very long
+  // batches are split over several virsh processes, each under the size an
+  // argument may have.
+  std::vector<Result<std::string>> batch(const std::vector<std::vector<std::string>>& commands) const;
+
+  const std::string& uri() const { return m_uri; }
+  Transport& transport() const { return m_transport; }
+  // For every command from now on; default 5 minutes.
+  void set_timeout(std::chrono::milliseconds timeout) { m_timeout = timeout; }
+
+private:
+  // [sudo -n] virsh -q -c URI, to which the subcommand is appended.
+  std::vector<std::string> base_argv() const;
+  std::vector<Result<std::string>> run_batch(
+      const std::vector<const std::vector<std::string>*>& commands) const;
+  std::string context(const std::vector<std::string>& args) const;
+
+  Transport& m_transport;
+  std::string m_uri;
+  Become m_become;
+  std::chrono::milliseconds m_timeout{std::chrono::minutes(5)};
+};
+
+}  // namespace virtplan::providers
