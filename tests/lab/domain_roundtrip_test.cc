@@ -7,7 +7,7 @@
 #include "kvm/domain_kind.h"
 #include "providers/xml_document.h"
 #include "providers/yaml_map.h"
-#include "tests/lab/lab_env.h"
+#include "tests/lab/lab_fixture.h"
 
 #include <catch2/catch.hpp>
 #include <yaml-cpp/yaml.h>
@@ -21,6 +21,7 @@ namespace {
 using nlohmann::json;
 using virtplan::kvm::DomainKind;
 using virtplan::lab::LabEnv;
+using virtplan::lab::require_lab;
 using virtplan::providers::Diagnostics;
 using virtplan::providers::StackObject;
 using virtplan::providers::XmlDocument;
@@ -28,12 +29,6 @@ using virtplan::providers::YamlMap;
 
 const char* const k_name = "vp-rt-web";
 
-LabEnv require_lab() {
-  auto env = LabEnv::load();
-  if (!env) FAIL("the lab is not up: run `tests/lab/lab up` or the ctest fixture lab_up");
-  REQUIRE(!env->hosts.empty());
-  return *env;
-}
 
 std::string single_quoted(const std::string& s) {
   std::string out = "'";

@@ -2,7 +2,7 @@
 // files, host keys), TCG domains start in them, and two hosts can run domains
 // of the same name. Every other lab test relies on these properties.
 
-#include "tests/lab/lab_env.h"
+#include "tests/lab/lab_fixture.h"
 
 #include <catch2/catch.hpp>
 
@@ -19,13 +19,8 @@
 namespace {
 
 using virtplan::lab::LabEnv;
+using virtplan::lab::require_lab;
 
-LabEnv require_lab() {
-  auto env = LabEnv::load();
-  if (!env) FAIL("the lab is not up: run `tests/lab/lab up` or the ctest fixture lab_up");
-  REQUIRE(env->hosts.size() >= 2);
-  return *env;
-}
 
 // A name no other test (or a parallel run of this one) uses.
 std::string unique_name(const std::string& what) {
@@ -103,7 +98,7 @@ virtplan::lab::detail::ChildOutput run_here(const std::vector<std::string>& argv
 }  // namespace
 
 TEST_CASE("the lab env names each host with its address, and host_config reaches it by key") {
-  LabEnv env = require_lab();
+  LabEnv env = require_lab(2);
   CHECK(std::filesystem::exists(env.client_key));
   for (std::size_t i = 0; i < env.hosts.size(); ++i) {
     const auto& host = env.hosts[i];
@@ -123,7 +118,7 @@ TEST_CASE("the lab env names each host with its address, and host_config reaches
 }
 
 TEST_CASE("a domain defined on one lab host is not visible on another") {
-  LabEnv env = require_lab();
+  LabEnv env = require_lab(2);
   std::string name = unique_name("only-on-first");
   ScopedDomain domain(env, 0, name);
   CHECK(contains(domain_names(env, 0), name));
@@ -138,7 +133,7 @@ TEST_CASE("a domain defined on one lab host is not visible on another") {
 
 TEST_CASE("two lab hosts start TCG domains of the same name") {
   // The cgroup collision case (machine/qemu-ID-NAME shared by both hosts).
-  LabEnv env = require_lab();
+  LabEnv env = require_lab(2);
   std::string name = unique_name("twin");
   ScopedDomain first(env, 0, name);
   ScopedDomain second(env, 1, name);
@@ -156,7 +151,7 @@ TEST_CASE("two lab hosts start TCG domains of the same name") {
 }
 
 TEST_CASE("lab hosts run TCG domains, or KVM ones through a usable /dev/kvm") {
-  LabEnv env = require_lab();
+  LabEnv env = require_lab(2);
   std::string caps = env.run_in(0, "virsh capabilities");
   CHECK(caps.find("<domain type='qemu'") != std::string::npos);
   struct stat kvm{};
@@ -169,7 +164,7 @@ TEST_CASE("lab hosts run TCG domains, or KVM ones through a usable /dev/kvm") {
 }
 
 TEST_CASE("each lab host's sshd presents its own host key, checked strictly") {
-  LabEnv env = require_lab();
+  LabEnv env = require_lab(2);
   std::vector<std::string> scanned;
   for (std::size_t i = 0; i < env.hosts.size(); ++i) {
     const auto& host = env.hosts[i];
@@ -204,7 +199,7 @@ TEST_CASE("each lab host's sshd presents its own host key, checked strictly") {
 }
 
 TEST_CASE("each lab host has its own default network") {
-  LabEnv env = require_lab();
+  LabEnv env = require_lab(2);
   // Both hosts run `default` on the same 192.168.122.0/24: possible only if
   // each has its own network stack and libvirt. Only this test touches it.
   std::vector<bool> started(2, false);
@@ -229,7 +224,7 @@ TEST_CASE("each lab host has its own default network") {
 }
 
 TEST_CASE("a lab host's /tmp, /root and /var/lib/virtplan are its own, kept in the lab dir") {
-  LabEnv env = require_lab();
+  LabEnv env = require_lab(2);
   std::string file = unique_name("private");
   const auto& host = env.hosts[0];
   std::string host_dir = env.dir + "/" + host.name;
@@ -251,7 +246,7 @@ TEST_CASE("a lab host's /tmp, /root and /var/lib/virtplan are its own, kept in t
 }
 
 TEST_CASE("the env file is shell-sourceable and says what LabEnv::load reads") {
-  LabEnv env = require_lab();
+  LabEnv env = require_lab(2);
   auto sourced = run_here({"bash", "-c",
                            "set -eu; . \"$0\"/env; echo \"$VIRTPLAN_LAB_DIR|$LAB_CLIENT_KEY|"
                            "$LAB_KNOWN_HOSTS|$LAB_HOSTS\"; for k in $LAB_HOSTS; do "
@@ -276,7 +271,7 @@ TEST_CASE("LabEnv::load says nullopt for a lab dir without an env file") {
 }
 
 TEST_CASE("run_in runs inside the host and throws with stderr on failure") {
-  LabEnv env = require_lab();
+  LabEnv env = require_lab(2);
   CHECK(trimmed(env.run_in(0, "cat /proc/sys/kernel/hostname; ip -4 -o addr show dev eth0 | "
                               "grep -o '10\\.231\\.[0-9]*\\.2'")) ==
         env.hosts[0].name + "\n" + env.hosts[0].address);

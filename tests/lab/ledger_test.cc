@@ -3,21 +3,16 @@
 
 #include "providers/ledger.h"
 #include "providers/transport_factory.h"
-#include "tests/lab/lab_env.h"
+#include "tests/lab/lab_fixture.h"
 
 #include <catch2/catch.hpp>
 
 using namespace virtplan::providers;
 using virtplan::lab::LabEnv;
+using virtplan::lab::require_lab;
 
 namespace {
 
-LabEnv require_lab() {
-  auto env = LabEnv::load();
-  if (!env) FAIL("the lab is not up: run `tests/lab/lab up` or the ctest fixture lab_up");
-  REQUIRE(env->hosts.size() >= 2);
-  return *env;
-}
 
 std::unique_ptr<Transport> connect(const LabEnv& env, std::size_t i) {
   auto transport = make_transport(env.host_config(i));
@@ -28,7 +23,7 @@ std::unique_ptr<Transport> connect(const LabEnv& env, std::size_t i) {
 }  // namespace
 
 TEST_CASE("a ledger saved over ssh reads back and stays on its own host") {
-  const LabEnv env = require_lab();
+  const LabEnv env = require_lab(2);
   auto lab1 = connect(env, 0);
   auto lab2 = connect(env, 1);
   const std::string stack = "ledger-lab-test";

@@ -4,7 +4,7 @@
 
 #include "net/network_kind.h"
 #include "providers/yaml_map.h"
-#include "tests/lab/lab_env.h"
+#include "tests/lab/lab_fixture.h"
 
 #include <catch2/catch.hpp>
 #include <yaml-cpp/yaml.h>
@@ -16,17 +16,12 @@
 namespace {
 
 using virtplan::lab::LabEnv;
+using virtplan::lab::require_lab;
 using virtplan::net::NetworkKind;
 using virtplan::providers::Diagnostics;
 using virtplan::providers::StackObject;
 using virtplan::providers::YamlMap;
 
-LabEnv require_lab() {
-  auto env = LabEnv::load();
-  if (!env) FAIL("the lab is not up: run `tests/lab/lab up` or the ctest fixture lab_up");
-  REQUIRE(!env->hosts.empty());
-  return *env;
-}
 
 std::string single_quoted(const std::string& s) {
   std::string out = "'";

@@ -2,7 +2,7 @@
 // Exit statuses (0, 2 with --detailed-exitcode, 1 when a host cannot be
 // read), the text and JSON renderings, the saved plan file.
 
-#include "tests/lab/lab_env.h"
+#include "tests/lab/lab_fixture.h"
 
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
@@ -17,15 +17,10 @@
 #include <fstream>
 
 using virtplan::lab::LabEnv;
+using virtplan::lab::require_lab;
 
 namespace {
 
-LabEnv require_lab() {
-  auto env = LabEnv::load();
-  if (!env) FAIL("the lab is not up: run `tests/lab/lab up` or the ctest fixture lab_up");
-  REQUIRE(env->hosts.size() >= 2);
-  return *env;
-}
 
 struct Run {
   int status;
@@ -58,7 +53,7 @@ std::string write_stack(const std::string& text) {
 }  // namespace
 
 TEST_CASE("plan --detailed-exitcode says 2 for changes, and --json and --out agree") {
-  const LabEnv env = require_lab();
+  const LabEnv env = require_lab(2);
   const std::string tag = fmt::format("c{}", getpid() % 100000);
   const std::string stack = write_stack(fmt::format(
       "stack: cli-{0}\nhosts:\n{1}{2}pools:\n  p-{0}: {{hosts: all, type: dir, path: /var/lib/virtplan/p-{0}}}\n",
@@ -89,7 +84,7 @@ TEST_CASE("plan --detailed-exitcode says 2 for changes, and --json and --out agr
 }
 
 TEST_CASE("plan exits 1 and names the host that cannot be read, and plans the other") {
-  const LabEnv env = require_lab();
+  const LabEnv env = require_lab(2);
   const std::string tag = fmt::format("d{}", getpid() % 100000);
   // An address on lab1's own veth that nothing answers: the packets stay on
   // this machine and the connect fails with "no route to host".

@@ -14,7 +14,7 @@
 #include "providers/ledger.h"
 #include "providers/transport_factory.h"
 #include "providers/virsh_runner.h"
-#include "tests/lab/lab_env.h"
+#include "tests/lab/lab_fixture.h"
 
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
@@ -27,15 +27,10 @@
 using namespace virtplan;
 using planner::Action;
 using virtplan::lab::LabEnv;
+using virtplan::lab::require_lab;
 
 namespace {
 
-LabEnv require_lab() {
-  auto env = LabEnv::load();
-  if (!env) FAIL("the lab is not up: run `tests/lab/lab up` or the ctest fixture lab_up");
-  REQUIRE(!env->hosts.empty());
-  return *env;
-}
 
 // A stack of one of each kind on the lab's first host; names unique to this run.
 std::string stack_yaml(const LabEnv& env, const std::string& tag) {

@@ -4,7 +4,7 @@
 
 #include "providers/ssh_transport.h"
 #include "providers/shell_quote.h"
-#include "tests/lab/lab_env.h"
+#include "tests/lab/lab_fixture.h"
 
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
@@ -33,14 +33,9 @@ namespace {
 using namespace virtplan::providers;
 using namespace std::chrono_literals;
 using virtplan::lab::LabEnv;
+using virtplan::lab::require_lab;
 using Clock = std::chrono::steady_clock;
 
-LabEnv require_lab() {
-  auto env = LabEnv::load();
-  if (!env) FAIL("the lab is not up: run `tests/lab/lab up` or the ctest fixture lab_up");
-  REQUIRE(env->hosts.size() >= 2);
-  return *env;
-}
 
 std::unique_ptr<SshTransport> connect_to(const HostConfig& config) {
   auto transport = SshTransport::create(config);
@@ -236,7 +231,7 @@ private:
 }  // namespace
 
 TEST_CASE("commands run over one session that every command reuses") {
-  const LabEnv env = require_lab();
+  const LabEnv env = require_lab(2);
   auto transport = connect_to(env.host_config(0));
   // $SSH_CONNECTION carries the client's port: one port, one TCP connection.
   std::set<std::string> connections;
@@ -256,7 +251,7 @@ TEST_CASE("commands run over one session that every command reuses") {
 }
 
 TEST_CASE("each host's transport reaches that host") {
-  const LabEnv env = require_lab();
+  const LabEnv env = require_lab(2);
   auto first = connect_to(env.host_config(0));
   auto second = connect_to(env.host_config(1));
   CHECK(must_run(*first, program({"hostname"})).out == env.hosts[0].name + "\n");
@@ -264,7 +259,7 @@ TEST_CASE("each host's transport reaches that host") {
 }
 
 TEST_CASE("32 concurrent one-second commands finish in seconds despite MaxSessions 10") {
-  const LabEnv env = require_lab();
+  const LabEnv env = require_lab(2);
   auto transport = connect_to(env.host_config(0));
   must_run(*transport, program({"true"}));  // connect first: time the commands only
   const auto start = Clock::now();
@@ -286,7 +281,7 @@ TEST_CASE("32 concurrent one-second commands finish in seconds despite MaxSessio
 }
 
 TEST_CASE("a channel the server refuses is retried when a slot frees") {
-  const LabEnv env = require_lab();
+  const LabEnv env = require_lab(2);
   const auto& host = env.hosts[0];
   // A second sshd in the same lab host, allowing only 2 channels per
   // connection: opens 3..8 are refused and must wait, not fail.
@@ -323,7 +318,7 @@ TEST_CASE("a channel the server refuses is retried when a slot frees") {
 }
 
 TEST_CASE("5 MB of stdin round-trips through cat byte for byte") {
-  const LabEnv env = require_lab();
+  const LabEnv env = require_lab(2);
   auto transport = connect_to(env.host_config(0));
   std::string data(5 * 1024 * 1024, '\0');
   std::mt19937 random(42);
@@ -336,7 +331,7 @@ TEST_CASE("5 MB of stdin round-trips through cat byte for byte") {
 }
 
 TEST_CASE("large stdout and stderr at once do not deadlock") {
-  const LabEnv env = require_lab();
+  const LabEnv env = require_lab(2);
   auto transport = connect_to(env.host_config(0));
   const CommandOutput output = must_run(
       *transport, shell("head -c 3000000 /dev/zero; head -c 2000000 /dev/zero >&2; echo done >&2"));
@@ -345,7 +340,7 @@ TEST_CASE("large stdout and stderr at once do not deadlock") {
 }
 
 TEST_CASE("a hostile argument round-trips through printf over SSH") {
-  const LabEnv env = require_lab();
+  const LabEnv env = require_lab(2);
   auto transport = connect_to(env.host_config(0));
   const std::string hostile =
       "-n it's \"quoted\" $(touch /tmp/pwned) `id`; rm -rf / && echo | cat\n"
@@ -357,7 +352,7 @@ TEST_CASE("a hostile argument round-trips through printf over SSH") {
 }
 
 TEST_CASE("exit statuses and stderr come back, and death by signal is 128+N with a message") {
-  const LabEnv env = require_lab();
+  const LabEnv env = require_lab(2);
   auto transport = connect_to(env.host_config(0));
   const CommandOutput failed = must_run(*transport, shell("echo out; echo err >&2; exit 3"));
   CHECK(failed.exit_status == 3);
@@ -372,7 +367,7 @@ TEST_CASE("exit statuses and stderr come back, and death by signal is 128+N with
 }
 
 TEST_CASE("a command past its timeout fails with timeout, is stopped, and the session lives on") {
-  const LabEnv env = require_lab();
+  const LabEnv env = require_lab(2);
   auto transport = connect_to(env.host_config(0));
   // A duration no other test uses, to find the process afterwards.
   const std::string marker = "31." + std::to_string(getpid() % 1000);
@@ -394,7 +389,7 @@ TEST_CASE("a command past its timeout fails with timeout, is stopped, and the se
 }
 
 TEST_CASE("a session that died between commands is reopened once") {
-  const LabEnv env = require_lab();
+  const LabEnv env = require_lab(2);
   auto transport = connect_to(env.host_config(0));
   CHECK(must_run(*transport, program({"true"})).exit_status == 0);
   // The nearest sshd above the command is this connection's session process:
@@ -410,7 +405,7 @@ TEST_CASE("a session that died between commands is reopened once") {
 }
 
 TEST_CASE("an unknown host key is refused by default and trusted with accept-new") {
-  const LabEnv env = require_lab();
+  const LabEnv env = require_lab(2);
   ScratchDir scratch;
   HostConfig config = env.host_config(1);
   config.known_hosts = scratch.file("known_hosts");
@@ -438,7 +433,7 @@ TEST_CASE("an unknown host key is refused by default and trusted with accept-new
 }
 
 TEST_CASE("a changed host key is refused loudly under every policy") {
-  const LabEnv env = require_lab();
+  const LabEnv env = require_lab(2);
   ScratchDir scratch;
   HostConfig config = env.host_config(0);
   config.known_hosts = scratch.file("known_hosts");
@@ -461,7 +456,7 @@ TEST_CASE("a changed host key is refused loudly under every policy") {
 }
 
 TEST_CASE("a known key of another type for the host is refused as a change") {
-  const LabEnv env = require_lab();
+  const LabEnv env = require_lab(2);
   ScratchDir scratch;
   HostConfig config = env.host_config(0);
   config.known_hosts = scratch.file("known_hosts");
@@ -473,7 +468,7 @@ TEST_CASE("a known key of another type for the host is refused as a change") {
 }
 
 TEST_CASE("a wrong client key fails with a clear auth message") {
-  const LabEnv env = require_lab();
+  const LabEnv env = require_lab(2);
   ScratchDir scratch;
   generate_key(scratch.file("stranger"), "ed25519");
   HostConfig config = env.host_config(0);
@@ -488,7 +483,7 @@ TEST_CASE("a wrong client key fails with a clear auth message") {
 }
 
 TEST_CASE("a missing identity file is named in the auth message") {
-  const LabEnv env = require_lab();
+  const LabEnv env = require_lab(2);
   HostConfig config = env.host_config(0);
   config.identity = "/nonexistent/key";
   auto output = connect_to(config)->run(program({"true"}));
@@ -498,7 +493,7 @@ TEST_CASE("a missing identity file is named in the auth message") {
 }
 
 TEST_CASE("an address with nothing behind it fails within the connect timeout") {
-  const LabEnv env = require_lab();
+  const LabEnv env = require_lab(2);
   HostConfig config = env.host_config(0);
   // On the lab host's link, so the traffic stays on the veth; nobody answers ARP.
   config.hostname = "10.231." + std::to_string(env.hosts[0].index) + ".77";
@@ -513,7 +508,7 @@ TEST_CASE("an address with nothing behind it fails within the connect timeout") 
 }
 
 TEST_CASE("a host whose firewall drops SSH fails with timeout after the connect timeout") {
-  const LabEnv env = require_lab();
+  const LabEnv env = require_lab(2);
   const std::string table = "vptest" + std::to_string(getpid());
   const int port = 2300 + getpid() % 50;
   env.run_in(0, fmt::format("nft add table inet {0} && nft add chain inet {0} input "
@@ -544,7 +539,7 @@ TEST_CASE("a host whose firewall drops SSH fails with timeout after the connect 
 }
 
 TEST_CASE("a closed port fails at once as unreachable") {
-  const LabEnv env = require_lab();
+  const LabEnv env = require_lab(2);
   HostConfig config = env.host_config(0);
   config.port = 2;
   auto output = connect_to(config)->run(program({"true"}));
@@ -553,14 +548,14 @@ TEST_CASE("a closed port fails at once as unreachable") {
 }
 
 TEST_CASE("an idle session sends keepalives at the configured interval, and none when disabled") {
-  const LabEnv env = require_lab();
+  const LabEnv env = require_lab(2);
   CHECK(idle_client_bytes(env, std::chrono::seconds(0), 2500ms) == 0);
   // Every second for 3.5 s: at least three SSH_MSG_IGNORE packets.
   CHECK(idle_client_bytes(env, std::chrono::seconds(1), 3500ms) >= 3 * 32);
 }
 
 TEST_CASE("a session killed while idle is noticed and the next command reconnects") {
-  const LabEnv env = require_lab();
+  const LabEnv env = require_lab(2);
   auto transport = connect_to(env.host_config(0));
   // The nearest sshd above the command is this connection's session process.
   const std::string pid = must_run(*transport, shell(
@@ -574,7 +569,7 @@ TEST_CASE("a session killed while idle is noticed and the next command reconnect
 }
 
 TEST_CASE("destroying transports leaves no thread behind") {
-  const LabEnv env = require_lab();
+  const LabEnv env = require_lab(2);
   const auto threads = [] {
     return std::distance(std::filesystem::directory_iterator("/proc/self/task"),
                          std::filesystem::directory_iterator());
@@ -589,7 +584,7 @@ TEST_CASE("destroying transports leaves no thread behind") {
 }
 
 TEST_CASE("without an identity the agent is used, then the default key files") {
-  const LabEnv env = require_lab();
+  const LabEnv env = require_lab(2);
   ScratchDir scratch;
   // A home without keys, so only what the test provides can work.
   ScopedEnv home("HOME", scratch.file("home"));
@@ -624,7 +619,7 @@ TEST_CASE("without an identity the agent is used, then the default key files") {
 }
 
 TEST_CASE("commands that time out before their channel opens leak no server slots") {
-  const LabEnv env = require_lab();
+  const LabEnv env = require_lab(2);
   auto transport = connect_to(env.host_config(0));
   must_run(*transport, program({"true"}));
   // 1 ms: each expires while its channel open is on the wire. Twelve leaked

@@ -6,7 +6,7 @@
 #include "providers/yaml_map.h"
 #include "storage/pool_kind.h"
 #include "storage/volume_kind.h"
-#include "tests/lab/lab_env.h"
+#include "tests/lab/lab_fixture.h"
 
 #include <catch2/catch.hpp>
 #include <yaml-cpp/yaml.h>
@@ -19,6 +19,7 @@
 namespace {
 
 using virtplan::lab::LabEnv;
+using virtplan::lab::require_lab;
 using virtplan::providers::Diagnostics;
 using virtplan::providers::ResourceKind;
 using virtplan::providers::StackObject;
@@ -26,12 +27,6 @@ using virtplan::providers::YamlMap;
 using virtplan::storage::PoolKind;
 using virtplan::storage::VolumeKind;
 
-LabEnv require_lab() {
-  auto env = LabEnv::load();
-  if (!env) FAIL("the lab is not up: run `tests/lab/lab up` or the ctest fixture lab_up");
-  REQUIRE(!env->hosts.empty());
-  return *env;
-}
 
 std::string single_quoted(const std::string& s) {
   std::string out = "'";

@@ -4,7 +4,7 @@
 
 #include "providers/ssh_transport.h"
 #include "providers/virsh_runner.h"
-#include "tests/lab/lab_env.h"
+#include "tests/lab/lab_fixture.h"
 
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
@@ -20,13 +20,8 @@ namespace {
 
 using namespace virtplan::providers;
 using virtplan::lab::LabEnv;
+using virtplan::lab::require_lab;
 
-LabEnv require_lab() {
-  auto env = LabEnv::load();
-  if (!env) FAIL("the lab is not up: run `tests/lab/lab up` or the ctest fixture lab_up");
-  REQUIRE(env->hosts.size() >= 2);
-  return *env;
-}
 
 std::unique_ptr<SshTransport> connect_to(const HostConfig& config) {
   auto transport = SshTransport::create(config);
@@ -88,7 +83,7 @@ std::vector<std::string> lines(const std::string& text) {
 }  // namespace
 
 TEST_CASE("each host sees only its own libvirt over SSH") {
-  const LabEnv env = require_lab();
+  const LabEnv env = require_lab(2);
   auto first_transport = connect_to(env.host_config(0));
   auto second_transport = connect_to(env.host_config(1));
   const VirshRunner first(*first_transport, "qemu:///system");
@@ -111,7 +106,7 @@ TEST_CASE("each host sees only its own libvirt over SSH") {
 }
 
 TEST_CASE("a batched virsh read over SSH gives one result per command, a failure in the middle") {
-  const LabEnv env = require_lab();
+  const LabEnv env = require_lab(2);
   auto transport = connect_to(env.host_config(0));
   const VirshRunner virsh(*transport, "qemu:///system");
   ScopedDomain domain(env, 0, virsh, unique_name("batch"));
@@ -136,7 +131,7 @@ TEST_CASE("a batched virsh read over SSH gives one result per command, a failure
 }
 
 TEST_CASE("many virsh reads at once share the host's one session") {
-  const LabEnv env = require_lab();
+  const LabEnv env = require_lab(2);
   auto transport = connect_to(env.host_config(1));
   const VirshRunner virsh(*transport, "qemu:///system");
   std::vector<std::future<Result<std::string>>> reads;
