@@ -70,7 +70,7 @@ TEST_CASE("virsh: run builds the argv and sends XML on stdin", "[virsh]") {
   CHECK_FALSE(commands[1].stdin_data.has_value());
 }
 
-TEST_CASE("virsh: become sudo prefixes sudo -n; a lone argument is quoted", "[virsh]") {
+TEST_CASE("virsh: become sudo prefixes sudo -n, and a lone argument is quoted", "[virsh]") {
   FakeTransport fake;
   fake.reply("").reply("");
   VirshRunner virsh(fake, "qemu:///system", Become::sudo);
