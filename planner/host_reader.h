@@ -9,7 +9,6 @@
 //   become: none | sudo
 
 #include "providers/diagnostics.h"
-#include "providers/error.h"
 #include "providers/host_config.h"
 #include "providers/yaml_map.h"
 
@@ -18,13 +17,10 @@
 
 namespace virtplan::planner {
 
-// The host named `name`, read from `value`; problems go to `diags`.
+// The host named `name`, read from `value`; problems go to `diags`. The
+// address is read by providers::parse_host_address (transport_factory.h).
 providers::HostConfig read_host(const std::string& name, const providers::YamlValue& value,
                                 providers::Diagnostics& diags);
-
-// Reads `local` or ssh://[USER@]HOST[:PORT] (HOST a name, an IPv4 address, or
-// an IPv6 address in brackets) into `config`.
-providers::Result<void> parse_address(std::string_view address, providers::HostConfig& config);
 
 // `path` with a leading "~/" (or a lone "~") replaced by the home directory.
 std::string expand_home(const std::string& path);
