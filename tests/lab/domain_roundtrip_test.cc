@@ -7,6 +7,7 @@
 #include "kvm/domain_kind.h"
 #include "providers/xml_document.h"
 #include "providers/yaml_map.h"
+#include "providers/shell_quote.h"
 #include "tests/lab/lab_fixture.h"
 
 #include <catch2/catch.hpp>
@@ -30,11 +31,6 @@ using virtplan::providers::YamlMap;
 const char* const k_name = "vp-rt-web";
 
 
-std::string single_quoted(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
 
 StackObject full_domain() {
   std::ifstream in(std::string(VIRTPLAN_SOURCE_DIR) + "/tests/kvm/stacks/full.yaml");
@@ -52,7 +48,7 @@ StackObject full_domain() {
 }
 
 std::string define_and_dump(const LabEnv& env, const std::string& xml) {
-  env.run_in(0, "printf %s " + single_quoted(xml) + " > /tmp/vp-rt-domain.xml && virsh -q define "
+  env.run_in(0, "printf %s " + virtplan::providers::shell_quote(xml) + " > /tmp/vp-rt-domain.xml && virsh -q define "
                     "/tmp/vp-rt-domain.xml >/dev/null");
   return env.run_in(0, std::string("virsh -q dumpxml --inactive ") + k_name);
 }

@@ -2,6 +2,7 @@
 // files, host keys), TCG domains start in them, and two hosts can run domains
 // of the same name. Every other lab test relies on these properties.
 
+#include "providers/shell_quote.h"
 #include "tests/lab/lab_fixture.h"
 
 #include <catch2/catch.hpp>
@@ -27,11 +28,6 @@ std::string unique_name(const std::string& what) {
   return "smoke-" + what + "-" + std::to_string(getpid());
 }
 
-std::string single_quoted(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
 
 std::string trimmed(std::string s) {
   while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
@@ -51,7 +47,7 @@ class ScopedDomain {
 public:
   ScopedDomain(const LabEnv& env, std::size_t host, std::string name)
       : m_env(env), m_host(host), m_name(std::move(name)) {
-    m_env.run_in(m_host, "printf '%s' " + single_quoted(tiny_domain_xml(m_name)) +
+    m_env.run_in(m_host, "printf '%s' " + virtplan::providers::shell_quote(tiny_domain_xml(m_name)) +
                              " | virsh -q define /dev/stdin");
   }
   ~ScopedDomain() {

@@ -4,6 +4,7 @@
 
 #include "net/network_kind.h"
 #include "providers/yaml_map.h"
+#include "providers/shell_quote.h"
 #include "tests/lab/lab_fixture.h"
 
 #include <catch2/catch.hpp>
@@ -23,11 +24,6 @@ using virtplan::providers::StackObject;
 using virtplan::providers::YamlMap;
 
 
-std::string single_quoted(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
 
 StackObject network(const std::string& name, const std::string& yaml) {
   NetworkKind kind;
@@ -54,7 +50,7 @@ public:
     }
   }
   void define(const std::string& xml) const {
-    m_env.run_in(0, "printf '%s' " + single_quoted(xml) + " | virsh -q net-define /dev/stdin");
+    m_env.run_in(0, "printf '%s' " + virtplan::providers::shell_quote(xml) + " | virsh -q net-define /dev/stdin");
   }
   std::string dump() const { return m_env.run_in(0, "virsh -q net-dumpxml --inactive " + m_name); }
   std::string uuid() const { return m_env.run_in(0, "virsh -q net-uuid " + m_name); }

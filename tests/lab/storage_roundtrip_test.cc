@@ -6,6 +6,7 @@
 #include "providers/yaml_map.h"
 #include "storage/pool_kind.h"
 #include "storage/volume_kind.h"
+#include "providers/shell_quote.h"
 #include "tests/lab/lab_fixture.h"
 
 #include <catch2/catch.hpp>
@@ -28,11 +29,6 @@ using virtplan::storage::PoolKind;
 using virtplan::storage::VolumeKind;
 
 
-std::string single_quoted(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
 
 StackObject parsed(const ResourceKind& kind, const std::string& name, const std::string& yaml) {
   StackObject object;
@@ -82,7 +78,7 @@ TEST_CASE("storage: a dir pool and its volumes round-trip through a real libvirt
   ScopedPool scoped(env, pool);
   auto pool_xml = pools.create_xml(all[0]);
   REQUIRE(pool_xml.has_value());
-  env.run_in(0, "printf '%s' " + single_quoted(*pool_xml) + " | virsh -q pool-define /dev/stdin && "
+  env.run_in(0, "printf '%s' " + virtplan::providers::shell_quote(*pool_xml) + " | virsh -q pool-define /dev/stdin && "
                 "virsh -q pool-build " + pool + " && virsh -q pool-start " + pool);
   auto observed_pool = pools.parse_xml(env.run_in(0, "virsh -q pool-dumpxml --inactive " + pool));
   REQUIRE(observed_pool.has_value());
@@ -93,7 +89,7 @@ TEST_CASE("storage: a dir pool and its volumes round-trip through a real libvirt
     INFO(all[i].id.address());
     auto xml = volumes.create_xml(all[i]);
     REQUIRE(xml.has_value());
-    env.run_in(0, "printf '%s' " + single_quoted(*xml) + " | virsh -q vol-create " + pool + " /dev/stdin");
+    env.run_in(0, "printf '%s' " + virtplan::providers::shell_quote(*xml) + " | virsh -q vol-create " + pool + " /dev/stdin");
     auto observed = volumes.parse_xml(env.run_in(0, "virsh -q vol-dumpxml --pool " + pool + " " + all[i].id.name));
     REQUIRE(observed.has_value());
     (*observed)["pool"] = pool;  // the observer lists volumes per pool
@@ -103,7 +99,7 @@ TEST_CASE("storage: a dir pool and its volumes round-trip through a real libvirt
   std::string uuid = env.run_in(0, "virsh -q pool-uuid " + pool);
   auto updated = pools.update_xml(env.run_in(0, "virsh -q pool-dumpxml --inactive " + pool), all[0]);
   REQUIRE(updated.has_value());
-  env.run_in(0, "printf '%s' " + single_quoted(*updated) + " | virsh -q pool-define /dev/stdin");
+  env.run_in(0, "printf '%s' " + virtplan::providers::shell_quote(*updated) + " | virsh -q pool-define /dev/stdin");
   CHECK(env.run_in(0, "virsh -q pool-uuid " + pool) == uuid);
 }
 
