@@ -92,11 +92,12 @@ ObservedState observe(const std::string& stack, const std::map<std::string, prov
                       const std::vector<const providers::KindReader*>& readers,
                       const TransportFactory& connect) {
   std::vector<std::pair<std::string, std::future<Result<std::vector<ObservedObject>>>>> work;
-  for (const auto& [name, host] : hosts) {
-    work.emplace_back(name, std::async(std::launch::async, [&, name = name] {
-      auto transport = connect(host);
+  for (const auto& entry : hosts) {
+    const providers::HostConfig* host = &entry.second;
+    work.emplace_back(entry.first, std::async(std::launch::async, [&stack, &readers, &connect, host] {
+      auto transport = connect(*host);
       if (!transport) return Result<std::vector<ObservedObject>>(std::unexpected(transport.error()));
-      return observe_host(stack, hosts.at(name), **transport, readers);
+      return observe_host(stack, *host, **transport, readers);
     }));
   }
   ObservedState state;
