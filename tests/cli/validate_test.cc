@@ -3,6 +3,8 @@
 // NAME.expected, the exact output, run from that directory), on every example
 // (which must be valid), and on a few command-line cases.
 
+#include "tests/support/virtplan_process.h"
+
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -12,7 +14,6 @@
 #include <fstream>
 #include <sstream>
 #include <string>
-#include <sys/wait.h>
 #include <vector>
 
 namespace {
@@ -22,34 +23,12 @@ namespace fs = std::filesystem;
 const fs::path k_source = VIRTPLAN_SOURCE_DIR;
 const fs::path k_corpus = k_source / "tests/stacks/broken";
 
-struct Run {
-  int status = -1;
-  std::string output;  // stdout and stderr together
-};
-
-std::string quote(const std::string& text) {
-  std::string quoted = "'";
-  for (char c : text) {
-    quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  }
-  return quoted + "'";
-}
+using Run = virtplan::test::VirtplanRun;
+using virtplan::providers::shell_quote;
 
 // Runs `virtplan ARGS` in `dir`.
 Run run_virtplan(const fs::path& dir, const std::string& args) {
-  std::string command =
-      "cd " + quote(dir.string()) + " && " + quote(VIRTPLAN_BINARY) + " " + args + " 2>&1";
-  Run run;
-  FILE* pipe = popen(command.c_str(), "r");
-  REQUIRE(pipe != nullptr);
-  char buffer[4096];
-  std::size_t n = 0;
-  while ((n = fread(buffer, 1, sizeof buffer, pipe)) > 0) {
-    run.output.append(buffer, n);
-  }
-  int status = pclose(pipe);
-  run.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return run;
+  return virtplan::test::run_virtplan(args, dir);
 }
 
 std::string read_file(const fs::path& path) {
@@ -78,7 +57,7 @@ void check_corpus_case(const std::string& name) {
   fs::path expected_path = k_corpus / (stem.string() + ".expected");
   INFO("corpus case " << name << "; expected output in " << expected_path.string());
   REQUIRE(fs::exists(expected_path));
-  Run run = run_virtplan(k_corpus, "validate -f " + quote(name));
+  Run run = run_virtplan(k_corpus, "validate -f " + shell_quote(name));
   std::string want = read_file(expected_path);
   INFO("got:\n" << run.output << "want:\n" << want);
   CHECK(run.output == want);
@@ -120,7 +99,7 @@ TEST_CASE("every example in examples/ is valid") {
   std::sort(examples.begin(), examples.end());
   REQUIRE(examples.size() >= 3);
   for (const auto& example : examples) {
-    Run run = run_virtplan(k_source / "examples", "validate -f " + quote(example));
+    Run run = run_virtplan(k_source / "examples", "validate -f " + shell_quote(example));
     INFO(example << ":\n" << run.output);
     CHECK(run.status == 0);
     CHECK(run.output.find(", valid\n") != std::string::npos);

@@ -3,16 +3,15 @@
 // read), the text and JSON renderings, the saved plan file.
 
 #include "tests/lab/lab_fixture.h"
+#include "tests/support/virtplan_process.h"
 
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
 
@@ -22,22 +21,8 @@ using virtplan::lab::require_lab;
 namespace {
 
 
-struct Run {
-  int status;
-  std::string out;
-};
-
-// Runs the binary with stdout captured (stderr joined to it).
-Run run_virtplan(const std::string& args) {
-  const std::string command = std::string(VIRTPLAN_BINARY) + " " + args + " 2>&1";
-  FILE* pipe = popen(command.c_str(), "r");
-  REQUIRE(pipe != nullptr);
-  std::string out;
-  char buffer[4096];
-  while (std::size_t n = fread(buffer, 1, sizeof buffer, pipe)) out.append(buffer, n);
-  const int status = pclose(pipe);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
-}
+using Run = virtplan::test::VirtplanRun;
+using virtplan::test::run_virtplan;
 
 std::string host_block(const LabEnv& env, std::size_t i) {
   return fmt::format("  {}:\n    address: ssh://root@{}:22\n    identity: {}\n    known_hosts: {}\n",
@@ -61,16 +46,16 @@ TEST_CASE("plan --detailed-exitcode says 2 for changes, and --json and --out agr
 
   const Run text = run_virtplan("plan -f " + stack);
   CHECK(text.status == 0);
-  CHECK(text.out.find(fmt::format("  + pool.p-{}@{}", tag, env.hosts[0].name)) != std::string::npos);
-  CHECK(text.out.find(fmt::format("  + pool.p-{}@{}", tag, env.hosts[1].name)) != std::string::npos);
-  CHECK(text.out.find("Plan: 2 to add, 0 to change, 0 to replace, 0 to destroy.") != std::string::npos);
+  CHECK(text.output.find(fmt::format("  + pool.p-{}@{}", tag, env.hosts[0].name)) != std::string::npos);
+  CHECK(text.output.find(fmt::format("  + pool.p-{}@{}", tag, env.hosts[1].name)) != std::string::npos);
+  CHECK(text.output.find("Plan: 2 to add, 0 to change, 0 to replace, 0 to destroy.") != std::string::npos);
 
   CHECK(run_virtplan("plan --detailed-exitcode -f " + stack).status == 2);
 
   const std::string saved = stack + ".plan";
   const Run json = run_virtplan("plan --json --out " + saved + " -f " + stack);
   REQUIRE(json.status == 0);
-  const auto printed = nlohmann::json::parse(json.out);
+  const auto printed = nlohmann::json::parse(json.output);
   CHECK(printed["format_version"] == "1");
   CHECK(printed["summary"]["add"] == 2);
   std::ifstream in(saved);
@@ -95,7 +80,7 @@ TEST_CASE("plan exits 1 and names the host that cannot be read, and plans the ot
       tag, host_block(env, 0), env.client_key, env.known_hosts, env.hosts[0].index));
   const Run run = run_virtplan("plan --detailed-exitcode -f " + stack);
   CHECK(run.status == 1);
-  CHECK(run.out.find(fmt::format("  + pool.p-{}@{}", tag, env.hosts[0].name)) != std::string::npos);
-  CHECK(run.out.find("error: dead: could not be read, its objects are not planned: ") != std::string::npos);
+  CHECK(run.output.find(fmt::format("  + pool.p-{}@{}", tag, env.hosts[0].name)) != std::string::npos);
+  CHECK(run.output.find("error: dead: could not be read, its objects are not planned: ") != std::string::npos);
   std::filesystem::remove(stack);
 }
