@@ -2,6 +2,7 @@
 
 #include "cli/hosts_command.h"
 #include "cli/plan_command.h"
+#include "cli/show_command.h"
 #include "cli/subcommand.h"
 #include "cli/validate_command.h"
 
@@ -17,6 +18,7 @@ constexpr Subcommand k_subcommands[] = {
     {"validate", "load and check the stack without contacting hosts", &setup_validate},
     {"hosts", "reach every host of the stack and show what it offers", &setup_hosts},
     {"plan", "observe every host and show what apply would change", &setup_plan},
+    {"show", "render a plan saved by `plan --out`, as text or JSON", &setup_show},
 };
 
 }  // namespace
