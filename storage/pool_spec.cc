@@ -1,5 +1,7 @@
 #include "storage/pool_spec.h"
 
+#include "storage/optional_json.h"
+
 #include <stdexcept>
 
 namespace virtplan::storage {
@@ -9,17 +11,6 @@ using nlohmann::json;
 using providers::ErrorCode;
 using providers::Result;
 using providers::fail;
-
-template <typename T>
-void put(json& out, const char* key, const std::optional<T>& value) {
-  if (value) out[key] = *value;
-}
-
-template <typename T>
-std::optional<T> take(const json& in, const char* key) {
-  if (!in.contains(key)) return std::nullopt;
-  return in.at(key).get<T>();
-}
 
 json adapter_to_json(const PoolAdapter& adapter) {
   json out = {{"type", adapter.type}};

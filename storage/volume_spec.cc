@@ -1,5 +1,7 @@
 #include "storage/volume_spec.h"
 
+#include "storage/optional_json.h"
+
 namespace virtplan::storage {
 namespace {
 
@@ -7,17 +9,6 @@ using nlohmann::json;
 using providers::ErrorCode;
 using providers::Result;
 using providers::fail;
-
-template <typename T>
-void put(json& out, const char* key, const std::optional<T>& value) {
-  if (value) out[key] = *value;
-}
-
-template <typename T>
-std::optional<T> take(const json& in, const char* key) {
-  if (!in.contains(key)) return std::nullopt;
-  return in.at(key).get<T>();
-}
 
 VolumeSpec spec_from(const json& in) {
   VolumeSpec spec;
