@@ -22,8 +22,8 @@
 
 namespace virtplan::providers {
 
-// `text` as one virsh word. Words of only letters, digits and -_./:,=+@%
-// are returned as they are.
+// `text` as one virsh word: shell_quote(), the one quoting function, since
+// sh-style quoting is exact for virsh (above).
 std::string virsh_quote(std::string_view text);
 
 // One subcommand: its words quoted, separated by spaces.

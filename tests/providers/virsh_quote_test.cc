@@ -8,7 +8,7 @@ using namespace virtplan::providers;
 
 TEST_CASE("virsh_quote: known forms", "[virsh]") {
   CHECK(virsh_quote("web-01") == "web-01");
-  CHECK(virsh_quote("--domain=x") == "--domain=x");
+  CHECK(virsh_quote("--domain=x") == "'--domain=x'");
   CHECK(virsh_quote("") == "''");
   CHECK(virsh_quote("a b") == "'a b'");
   CHECK(virsh_quote("a;b") == "'a;b'");
