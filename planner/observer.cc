@@ -1,50 +1,15 @@
 #include "planner/observer.h"
 
-#include "providers/ledger.h"
-#include "providers/virsh_runner.h"
-
-#include <fmt/format.h>
+#include "providers/host_inventory.h"
 
 #include <algorithm>
 #include <future>
 
 namespace virtplan::planner {
 
-using providers::KindReading;
 using providers::Result;
-using providers::VirshArgs;
 
 namespace {
-
-// Runs every reading's rounds together: round k of all kinds is one batch.
-Result<void> run_rounds(const providers::VirshRunner& virsh,
-                        std::vector<std::unique_ptr<KindReading>>& readings) {
-  std::vector<std::vector<Result<std::string>>> previous(readings.size());
-  std::vector<bool> active(readings.size(), true);
-  while (std::any_of(active.begin(), active.end(), [](bool a) { return a; })) {
-    std::vector<VirshArgs> batch;
-    std::vector<std::pair<std::size_t, std::size_t>> spans(readings.size());  // (first, count)
-    for (std::size_t i = 0; i < readings.size(); ++i) {
-      if (!active[i]) continue;
-      auto commands = readings[i]->next_round(previous[i]);
-      if (commands.empty()) {
-        active[i] = false;
-        continue;
-      }
-      spans[i] = {batch.size(), commands.size()};
-      batch.insert(batch.end(), commands.begin(), commands.end());
-    }
-    if (batch.empty()) break;
-    auto results = virsh.batch(batch);
-    for (std::size_t i = 0; i < readings.size(); ++i) {
-      if (!active[i]) continue;
-      const auto [first, count] = spans[i];
-      previous[i].assign(results.begin() + static_cast<std::ptrdiff_t>(first),
-                         results.begin() + static_cast<std::ptrdiff_t>(first + count));
-    }
-  }
-  return {};
-}
 
 Ownership ownership_of(const providers::ReadObject& object, const std::string& kind,
                        const std::string& stack, const providers::Ledger& ledger) {
@@ -59,28 +24,13 @@ Ownership ownership_of(const providers::ReadObject& object, const std::string& k
 Result<std::vector<ObservedObject>> observe_host(
     const std::string& stack, const providers::HostConfig& host, providers::Transport& transport,
     const std::vector<const providers::KindReader*>& readers) {
-  // The ledger and libvirt are read at the same time: two round trips overlap.
-  auto ledger_future = std::async(std::launch::async, [&] {
-    return providers::Ledger::load(transport, stack, host.become);
-  });
-
-  providers::VirshRunner virsh(transport, host.libvirt_uri, host.become);
-  std::vector<std::unique_ptr<KindReading>> readings;
-  for (const auto* reader : readers) readings.push_back(reader->start());
-  auto rounds = run_rounds(virsh, readings);
-  auto ledger = ledger_future.get();
-  if (!rounds) return std::unexpected(rounds.error());
-  if (!ledger) return std::unexpected(ledger.error());
+  auto inventory = providers::read_host_inventory(stack, host, transport, readers);
+  if (!inventory) return std::unexpected(inventory.error());
 
   std::vector<ObservedObject> observed;
-  for (std::size_t i = 0; i < readers.size(); ++i) {
-    const std::string kind(readers[i]->kind());
-    auto objects = readings[i]->finish();
-    if (!objects) {
-      return std::unexpected(objects.error().with_context(fmt::format("{}: reading {}s", host.name, kind)));
-    }
-    for (auto& object : *objects) {
-      const Ownership ownership = ownership_of(object, kind, stack, *ledger);
+  for (auto& [kind, objects] : inventory->kinds) {
+    for (auto& object : objects) {
+      const Ownership ownership = ownership_of(object, kind, stack, inventory->ledger);
       observed.push_back(ObservedObject{{kind, object.name, host.name}, std::move(object.spec), ownership,
                                         object.owner.value_or("")});
     }

@@ -1,0 +1,34 @@
+#pragma once
+
+// HostInventory is everything one host holds for one stack, as read: the
+// objects each kind's reader found, and the stack's ledger there.
+// read_host_inventory() reads it in a constant number of round trips: every
+// reader's commands of a round go in one virsh batch (architecture.md,
+// decision 3), and the ledger is read alongside. The planner turns it into
+// owned/unowned objects without knowing about virsh.
+
+#include "providers/host_config.h"
+#include "providers/kind_reader.h"
+#include "providers/ledger.h"
+#include "providers/transport.h"
+
+#include <string>
+#include <vector>
+
+namespace virtplan::providers {
+
+struct KindObjects {
+  std::string kind;
+  std::vector<ReadObject> objects;  // sorted by name
+};
+
+struct HostInventory {
+  std::vector<KindObjects> kinds;  // in the readers' order
+  Ledger ledger;
+};
+
+Result<HostInventory> read_host_inventory(const std::string& stack, const HostConfig& host,
+                                          Transport& transport,
+                                          const std::vector<const KindReader*>& readers);
+
+}  // namespace virtplan::providers
