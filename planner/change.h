@@ -6,6 +6,7 @@
 // apply checks `before` against the host again to refuse a stale plan.
 
 #include "planner/action.h"
+#include "providers/field_change.h"
 #include "providers/object_id.h"
 #include "providers/resource_kind.h"
 
@@ -16,17 +17,7 @@
 
 namespace virtplan::planner {
 
-// FieldChange is one managed field that differs, by JSON pointer into the
-// spec ("/memory/current", "/disks/vdb"); before or after is null when the
-// field (or collection item) is added or removed.
-struct FieldChange {
-  std::string path;
-  nlohmann::json before;
-  nlohmann::json after;
-  providers::Impact impact = providers::Impact::none;
-
-  bool operator==(const FieldChange&) const = default;
-};
+using FieldChange = providers::FieldChange;
 
 struct Change {
   providers::ObjectId id;

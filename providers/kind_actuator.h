@@ -1,0 +1,77 @@
+#pragma once
+
+// KindActuator is how one resource kind is changed on a host: create, update
+// and destroy, each through virsh over the host's transport. The apply
+// executor (planner/apply_executor.h) calls it once per planned step, in
+// dependency order, several steps at a time; an actuator keeps no state
+// between calls, so one instance serves every host and thread.
+//
+// Every method must be safe to run again after a crash half-way through it:
+// the ledger records the intent to create *before* create() runs, so the next
+// apply finds a half-made object that it owns and plans an update for it, or
+// finds nothing and calls create() again. create() that meets an object of the
+// same name that is already there therefore fails with a clear message
+// rather than overwrite it: the planner only calls it when none was observed.
+//
+// Errors name the object and the host and carry virsh's own words
+// (virsh_error.h), and say what was done before the failure ("defined, not
+// started: ...").
+
+#include "providers/error.h"
+#include "providers/field_change.h"
+#include "providers/resource_kind.h"
+
+#include <nlohmann/json.hpp>
+
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace virtplan::providers {
+
+struct HostSession;  // providers/host_session.h
+
+// ActuatorStep is one object's planned change, as the actuator needs it.
+struct ActuatorStep {
+  // The object as the stack declares it (create, update; spec = the plan's
+  // `after`). For a destroy: id and stack only, spec null.
+  StackObject desired;
+  // What the host held when planned (the plan's `before`); null for a create.
+  Spec before;
+  // The fields that differ, each with its impact (update only).
+  std::vector<FieldChange> fields;
+  // Progress on long work ("waiting for shutdown, 12 s", "uploaded 40%"):
+  // shown on a terminal, never required. May be empty.
+  std::function<void(std::string_view)> progress;
+};
+
+// ActuatorOutcome is what a successful step leaves behind.
+struct ActuatorOutcome {
+  // What the ledger remembers for this object (a volume's source hash).
+  nlohmann::json ledger_data = nlohmann::json::object();
+  // Done, but a person should know: "restart pending (restart: never)",
+  // "the guest did not release disk vdb within 30 s".
+  std::vector<std::string> warnings;
+};
+
+class KindActuator {
+public:
+  virtual ~KindActuator() = default;
+  virtual std::string_view kind() const = 0;
+
+  // Makes the object from nothing, in the state the spec asks (a domain
+  // started when `state: running`, a pool built and started, autostart set).
+  virtual Result<ActuatorOutcome> create(const ActuatorStep& step, HostSession& host) const = 0;
+
+  // Changes an existing object to the spec, the cheapest safe way its fields'
+  // impacts allow: live where it can, an atomic redefine (current inactive
+  // XML through ResourceKind::update_xml, same UUID) for the rest, a restart
+  // when a restart-class field changed on a running domain and it allows one.
+  virtual Result<ActuatorOutcome> update(const ActuatorStep& step, HostSession& host) const = 0;
+
+  // Removes the object (a domain: stopped, then undefined; never its volumes).
+  virtual Result<ActuatorOutcome> destroy(const ActuatorStep& step, HostSession& host) const = 0;
+};
+
+}  // namespace virtplan::providers
