@@ -7,8 +7,10 @@
 #include "providers/error.h"
 
 #include <chrono>
+#include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace virtplan::providers {
@@ -31,6 +33,26 @@ struct CommandOutput {
   std::string err;
 };
 
+// HeldCommand is a command that Transport::hold() keeps running. Destroying it
+// closes the command's standard input (and, over SSH, its channel) and waits a
+// few seconds for it to end; the command is built to end then. The command also
+// ends when the process holding it dies or its connection breaks, since
+// either closes that input: what a command holds (a lock) is freed with it.
+// A HeldCommand must not outlive the Transport that made it.
+class HeldCommand {
+public:
+  virtual ~HeldCommand() = default;
+  // False once the command ended on its own or its connection broke.
+  virtual bool running() const = 0;
+};
+
+// What hold() gives back: `held` when the command printed the ready line and
+// runs on; otherwise it ended before that and `ended` says how.
+struct HoldOutcome {
+  std::unique_ptr<HeldCommand> held;
+  CommandOutput ended;
+};
+
 class Transport {
 public:
   virtual ~Transport() = default;
@@ -39,6 +61,19 @@ public:
   // status) only when the command could not be run or did not finish: the host
   // is unreachable, the timeout passed, the channel broke.
   virtual Result<CommandOutput> run(const Command& command) = 0;
+
+  // Starts the command and waits (up to command.timeout) until it prints
+  // `ready_line` as a whole line on stdout, then leaves it running until the
+  // returned handle is destroyed; command.timeout does not limit it after
+  // that. command.stdin_data is ignored: stdin stays open, and its end is the
+  // command's signal to stop. What the command prints after the ready line is
+  // discarded. Fails like run() when the command cannot be started or neither
+  // prints the line nor ends in time (it is then stopped).
+  virtual Result<HoldOutcome> hold(const Command& command, std::string_view ready_line) {
+    (void)ready_line;
+    return std::unexpected(Error(ErrorCode::invalid, host_name() + ": this transport cannot hold " +
+                                                         "a command open (" + command.argv.front() + ")"));
+  }
 
   // The host as a person names it in messages: "lab1" or "local".
   virtual const std::string& host_name() const = 0;

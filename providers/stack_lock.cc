@@ -1,0 +1,119 @@
+#include "providers/stack_lock.h"
+
+#include <fmt/chrono.h>
+#include <fmt/format.h>
+
+#include <ctime>
+#include <vector>
+
+#include <limits.h>
+#include <unistd.h>
+
+namespace virtplan::providers {
+
+namespace {
+
+constexpr std::string_view k_ready = "locked";
+// flock's exit status when the wait ran out (-E): 1 would be ambiguous.
+constexpr int k_busy_status = 75;
+// How much longer than the lock's wait the transport gives the command to
+// print k_ready: starting sh and flock on a busy host.
+constexpr auto k_start_margin = std::chrono::seconds(30);
+constexpr std::size_t k_max_holder = 200;
+
+// Constant shell code; the lock file, the wait and the holder's description
+// arrive as $1, $2, $3. The lock belongs to fd 9, which sh keeps open while
+// `cat` waits for the end of stdin: when virtplan releases the lock, dies, or
+// loses its connection, stdin ends, sh exits and the kernel drops the lock.
+// "locked" goes out before the holder is recorded: a sh whose client vanished
+// while it waited dies on that write and does not record a holder that is gone.
+constexpr std::string_view k_lock_script =
+    R"sh(mkdir -p -- "${1%/*}" || exit 70; )sh"
+    R"sh(exec 9>>"$1" || exit 70; )sh"
+    R"sh(if [ "$2" -gt 0 ]; then flock -E 75 -w "$2" 9; else flock -E 75 -n 9; fi; )sh"
+    R"sh(rc=$?; if [ "$rc" -ne 0 ]; then )sh"
+    R"sh(if [ "$rc" -eq 75 ]; then cat -- "$1"; fi; exit "$rc"; fi; )sh"
+    R"sh(echo locked; printf '%s\n' "$3" > "$1"; cat > /dev/null)sh";
+
+// The stack name becomes a file name: the loader's name rule already keeps
+// '/' and a leading '.' out; this guards any other caller.
+Result<void> check_stack_name(std::string_view stack) {
+  if (stack.empty() || stack.front() == '.' || stack.find('/') != std::string_view::npos) {
+    return fail(ErrorCode::invalid, fmt::format("'{}' cannot name a lock file", stack));
+  }
+  return {};
+}
+
+// Who holds the lock, as the busy message of another apply shows it.
+std::string describe_self() {
+  char host[HOST_NAME_MAX + 1] = {};
+  if (::gethostname(host, sizeof host - 1) != 0) host[0] = '\0';
+  const std::time_t now = std::time(nullptr);
+  std::tm utc{};
+  ::gmtime_r(&now, &utc);
+  return fmt::format("virtplan pid {} on {} since {:%Y-%m-%dT%H:%M:%SZ}", ::getpid(),
+                     host[0] != '\0' ? host : "an unnamed host", utc);
+}
+
+// The holder line another apply recorded, checked before it goes into our
+// message: one line, printable, not too long.
+std::string holder_from(std::string_view recorded) {
+  recorded = recorded.substr(0, recorded.find('\n'));
+  std::string holder;
+  for (char c : recorded.substr(0, k_max_holder)) {
+    holder += (c >= 0x20 && c < 0x7f) ? c : '?';
+  }
+  return holder.empty() ? "holder not recorded yet" : holder;
+}
+
+std::string first_line(std::string_view text) {
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.remove_suffix(1);
+  return std::string(text.substr(0, text.find('\n')));
+}
+
+}  // namespace
+
+StackLock::StackLock(std::string stack, std::unique_ptr<HeldCommand> held)
+    : m_stack(std::move(stack)), m_held(std::move(held)) {}
+
+std::string StackLock::path(std::string_view stack, std::string_view dir) {
+  return fmt::format("{}/{}.lock", dir, stack);
+}
+
+bool StackLock::held() const {
+  return m_held && m_held->running();
+}
+
+Result<StackLock> StackLock::acquire(Transport& transport, std::string_view stack, Become become,
+                                     std::chrono::seconds wait, std::string_view dir) {
+  const std::string& host = transport.host_name();
+  if (auto valid = check_stack_name(stack); !valid) {
+    return fail(valid.error().with_context(host));
+  }
+  std::vector<std::string> argv;
+  if (become == Become::sudo) argv = {"sudo", "-n"};
+  argv.insert(argv.end(), {"sh", "-c", std::string(k_lock_script), "virtplan-lock",
+                           path(stack, dir), fmt::format("{}", std::max<long long>(wait.count(), 0)),
+                           describe_self()});
+  Command command{std::move(argv), std::nullopt, wait + k_start_margin};
+  auto outcome = transport.hold(command, k_ready);
+  if (!outcome) {
+    return fail(outcome.error().with_context(fmt::format("stack '{}': cannot take the lock", stack)));
+  }
+  if (outcome->held) {
+    return StackLock(std::string(stack), std::move(outcome->held));
+  }
+  const CommandOutput& ended = outcome->ended;
+  if (ended.exit_status == k_busy_status) {
+    return fail(ErrorCode::locked,
+                fmt::format("{}: stack '{}' is locked by another apply ({}); try again when it "
+                            "finishes",
+                            host, stack, holder_from(ended.out)));
+  }
+  const std::string why = first_line(ended.err);
+  return fail(ErrorCode::other,
+              fmt::format("{}: stack '{}': cannot take the lock {}: exit status {}{}", host, stack,
+                          path(stack, dir), ended.exit_status, why.empty() ? "" : ": " + why));
+}
+
+}  // namespace virtplan::providers

@@ -1,0 +1,60 @@
+#pragma once
+
+// StackLock is the per-stack lock on one host, held for the length of an apply
+// so that two applies of one stack never change a host at once. It is a
+// flock(1) on /var/lib/virtplan/lock/STACK.lock taken by a command the
+// transport holds open (Transport::hold): the lock is released when the
+// StackLock is destroyed, and also when the process holding it dies or its
+// connection breaks, because the host's command ends then. No stale lock file
+// is ever left to clean up by hand.
+
+#include "providers/error.h"
+#include "providers/host_config.h"
+#include "providers/transport.h"
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace virtplan::providers {
+
+class StackLock {
+public:
+  static constexpr std::string_view k_default_dir = "/var/lib/virtplan/lock";
+
+  // Takes the lock of `stack` on the host behind `transport`, waiting up to
+  // `wait` while another process holds it. Fails with ErrorCode::locked when
+  // it is still held after that:
+  //   lab1: stack 'demo' is locked by another apply (virtplan pid 4242 on
+  //   build7 since 2026-11-26T01:02:03Z); try again when it finishes
+  // and with the transport's error when the host cannot be asked. `dir` is for
+  // tests. The StackLock must not outlive `transport`.
+  static Result<StackLock> acquire(Transport& transport, std::string_view stack, Become become,
+                                   std::chrono::seconds wait,
+                                   std::string_view dir = k_default_dir);
+
+  StackLock(StackLock&&) noexcept = default;
+  StackLock& operator=(StackLock&&) noexcept = default;
+  StackLock(const StackLock&) = delete;
+  StackLock& operator=(const StackLock&) = delete;
+  // Releases the lock (waits a few seconds for the host to confirm).
+  ~StackLock() = default;
+
+  // False once the lock was lost: its connection broke, or the host's command
+  // holding it ended. An apply that finds it lost must stop changing the host.
+  bool held() const;
+
+  const std::string& stack() const { return m_stack; }
+
+  // The file holding the lock of `stack` on the host.
+  static std::string path(std::string_view stack, std::string_view dir = k_default_dir);
+
+private:
+  StackLock(std::string stack, std::unique_ptr<HeldCommand> held);
+
+  std::string m_stack;
+  std::unique_ptr<HeldCommand> m_held;
+};
+
+}  // namespace virtplan::providers
