@@ -1,0 +1,168 @@
+#include "planner/apply_executor.h"
+
+#include "planner/apply_graph.h"
+#include "planner/apply_host_gate.h"
+#include "planner/apply_step.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+namespace virtplan::planner {
+
+using providers::ObjectId;
+
+namespace {
+
+enum class Phase { waiting, running, finished };
+
+// The intents each host records before its first step: every create and
+// replace planned there.
+std::map<std::string, std::vector<ObjectId>> intents_by_host(const ApplyGraph& graph) {
+  std::map<std::string, std::vector<ObjectId>> out;
+  for (std::size_t i = 0; i < graph.size(); ++i) {
+    const Change& c = graph.step(i);
+    if (c.action == Action::create || c.action == Action::replace) out[c.id.host].push_back(c.id);
+  }
+  return out;
+}
+
+// Scheduler runs an ApplyGraph with a pool of workers. One mutex guards the
+// phases and counters; observer calls are serialized by a second one and are
+// never made while the first is held, so an observer cannot stall scheduling.
+class Scheduler {
+public:
+  Scheduler(const ApplyGraph& graph, const std::string& stack, const ActuatorLookup& actuators,
+            providers::HostAccess& hosts, ApplyObserver& observer, const ApplyOptions& options)
+      : m_graph(graph), m_stack(stack), m_actuators(actuators), m_hosts(hosts), m_observer(observer),
+        m_options(options), m_gate(hosts, intents_by_host(graph)), m_phase(graph.size(), Phase::waiting),
+        m_unmet(graph.size()), m_results(graph.size()) {
+    for (std::size_t i = 0; i < graph.size(); ++i) m_unmet[i] = graph.dependencies(i).size();
+  }
+
+  std::vector<StepResult> run() {
+    const int workers = std::clamp<int>(m_options.parallelism, 1, std::max<int>(1, static_cast<int>(m_graph.size())));
+    {
+      std::vector<std::jthread> pool;
+      for (int i = 0; i < workers; ++i) pool.emplace_back([this] { work(); });
+    }
+    return std::move(m_results);
+  }
+
+private:
+  void work() {
+    while (auto next = take()) {
+      const Change& change = m_graph.step(*next);
+      notify([&] { m_observer.step_started(change.id, change.action); });
+      StepResult result = run_apply_step(change, m_stack, m_actuators, m_hosts, m_gate,
+                                         [this, &change](std::string_view text) {
+                                           notify([&] { m_observer.step_progress(change.id, text); });
+                                         });
+      finish(*next, std::move(result));
+    }
+  }
+
+  // The next step that may start, waiting while none may; nullopt when all are finished.
+  std::optional<std::size_t> take() {
+    std::unique_lock lock(m_mutex);
+    std::optional<std::size_t> next;
+    m_changed.wait(lock, [&] { return m_finished == m_graph.size() || (next = runnable()); });
+    if (!next) return std::nullopt;
+    m_phase[*next] = Phase::running;
+    ++m_running_on[m_graph.step(*next).id.host];
+    return next;
+  }
+
+  std::optional<std::size_t> runnable() const {
+    for (std::size_t i = 0; i < m_graph.size(); ++i) {
+      if (m_phase[i] != Phase::waiting || m_unmet[i] != 0) continue;
+      auto it = m_running_on.find(m_graph.step(i).id.host);
+      if (it == m_running_on.end() || it->second < std::max(1, m_options.per_host)) return i;
+    }
+    return std::nullopt;
+  }
+
+  void finish(std::size_t index, StepResult result) {
+    std::vector<StepResult> skipped;
+    {
+      std::lock_guard lock(m_mutex);
+      --m_running_on[m_graph.step(index).id.host];
+      const bool ok = result.status == StepStatus::done;
+      settle(index, std::move(result));
+      if (ok) {
+        for (std::size_t then : m_graph.dependents(index)) --m_unmet[then];
+      } else {
+        skip_dependents(index, skipped);
+      }
+    }
+    m_changed.notify_all();
+    notify([&] { m_observer.step_finished(m_results[index]); });
+    for (const StepResult& s : skipped) notify([&] { m_observer.step_finished(s); });
+  }
+
+  void settle(std::size_t index, StepResult result) {
+    m_results[index] = std::move(result);
+    m_phase[index] = Phase::finished;
+    ++m_finished;
+  }
+
+  // Everything that waits on a step that did not get done is skipped, with
+  // the dependency that stopped it: "needs volume.x@lab1, which failed".
+  void skip_dependents(std::size_t index, std::vector<StepResult>& skipped) {
+    const Change& cause = m_graph.step(index);
+    const std::string why = m_results[index].status == StepStatus::failed ? "failed" : "was skipped";
+    for (std::size_t then : m_graph.dependents(index)) {
+      if (m_phase[then] != Phase::waiting) continue;
+      const Change& change = m_graph.step(then);
+      settle(then, StepResult{change.id, change.action, StepStatus::skipped,
+                              fmt::format("needs {}, which {}", cause.id.address(), why), {}, {}});
+      skipped.push_back(m_results[then]);
+      skip_dependents(then, skipped);
+    }
+  }
+
+  template <typename Call>
+  void notify(Call call) {
+    std::lock_guard lock(m_observer_mutex);
+    call();
+  }
+
+  const ApplyGraph& m_graph;
+  const std::string& m_stack;
+  const ActuatorLookup& m_actuators;
+  providers::HostAccess& m_hosts;
+  ApplyObserver& m_observer;
+  const ApplyOptions& m_options;
+  ApplyHostGate m_gate;
+
+  std::mutex m_mutex;
+  std::condition_variable m_changed;
+  std::vector<Phase> m_phase;
+  std::vector<std::size_t> m_unmet;
+  std::map<std::string, int> m_running_on;
+  std::size_t m_finished = 0;
+  std::vector<StepResult> m_results;
+  std::mutex m_observer_mutex;
+};
+
+}  // namespace
+
+ApplyReport apply_plan(const Plan& plan, const KindLookup& kinds, const ActuatorLookup& actuators,
+                       providers::HostAccess& hosts, ApplyObserver& observer, const ApplyOptions& options) {
+  const auto start = std::chrono::steady_clock::now();
+  auto elapsed = [&] {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
+  };
+  auto graph = ApplyGraph::build(plan, kinds);
+  if (!graph) return ApplyReport({}, {graph.error().message() + "; nothing was done"}, elapsed());
+  Scheduler scheduler(*graph, plan.stack(), actuators, hosts, observer, options);
+  return ApplyReport(scheduler.run(), {}, elapsed());
+}
+
+}  // namespace virtplan::planner

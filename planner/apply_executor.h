@@ -1,0 +1,45 @@
+#pragma once
+
+// apply_plan() carries out a plan: it builds the ApplyGraph and runs every
+// step whose dependencies are done, several at a time (ApplyOptions bounds
+// them overall and per host), each through its kind's actuator on the host's
+// session. It never prints: progress goes to the observer, the outcome is the
+// returned report.
+//
+//   - A failed step makes every step that depends on it, directly or not,
+//     skipped ("needs volume.x@lab1, which failed"); everything else goes on.
+//   - A host that cannot be reached (or whose stack lock is held) fails each
+//     of its steps with the host's error; other hosts go on.
+//   - Before the first step on a host runs, the intents of all its creates and
+//     replaces are recorded in one ledger write; a create never runs unless
+//     its intent is saved.
+//   - create -> mark_created(ledger_data); destroy -> forget; replace = the
+//     actuator's destroy then create, then mark_created; update ->
+//     mark_created only when the actuator returns ledger data (an update that
+//     returns none keeps what the ledger had, rather than wiping a volume's
+//     source hash). A step whose change was made but whose record could not
+//     be saved is done, with a warning saying so.
+//   - A step's ActuatorStep: desired = {id, after, plan.stack()}, before,
+//     fields, and progress forwarded to the observer.
+
+#include "planner/apply_observer.h"
+#include "planner/apply_options.h"
+#include "planner/apply_report.h"
+#include "planner/diff.h"
+#include "planner/plan.h"
+#include "providers/host_access.h"
+#include "providers/kind_actuator.h"
+
+#include <functional>
+#include <string_view>
+
+namespace virtplan::planner {
+
+// Finds a kind's actuator by name ("domain"); nullptr when it has none.
+using ActuatorLookup = std::function<const providers::KindActuator*(std::string_view kind)>;
+
+ApplyReport apply_plan(const Plan& plan, const KindLookup& kinds, const ActuatorLookup& actuators,
+                       providers::HostAccess& hosts, ApplyObserver& observer,
+                       const ApplyOptions& options = {});
+
+}  // namespace virtplan::planner

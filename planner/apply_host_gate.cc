@@ -1,0 +1,43 @@
+#include "planner/apply_host_gate.h"
+
+namespace virtplan::planner {
+
+using providers::HostSession;
+using providers::Result;
+
+ApplyHostGate::ApplyHostGate(providers::HostAccess& hosts,
+                             std::map<std::string, std::vector<providers::ObjectId>> intents)
+    : m_hosts(hosts), m_intents(std::move(intents)) {}
+
+ApplyHostGate::Entry& ApplyHostGate::entry(const std::string& host) {
+  std::lock_guard lock(m_mutex);
+  auto& slot = m_entries[host];
+  if (!slot) slot = std::make_unique<Entry>();
+  return *slot;
+}
+
+void ApplyHostGate::open(const std::string& host, Entry& e) {
+  e.opened = true;
+  e.session = m_hosts.session(host);
+  if (!*e.session) return;
+  auto it = m_intents.find(host);
+  if (it == m_intents.end() || it->second.empty()) return;
+  if (auto saved = m_hosts.record_intents(host, it->second); !saved) e.intents_error = saved.error();
+}
+
+Result<HostSession*> ApplyHostGate::session(const std::string& host) {
+  Entry& e = entry(host);
+  std::lock_guard lock(e.mutex);
+  if (!e.opened) open(host, e);
+  return *e.session;
+}
+
+Result<void> ApplyHostGate::intents_saved(const std::string& host) {
+  Entry& e = entry(host);
+  std::lock_guard lock(e.mutex);
+  if (!e.opened) open(host, e);
+  if (e.intents_error) return std::unexpected(*e.intents_error);
+  return {};
+}
+
+}  // namespace virtplan::planner

@@ -1,0 +1,34 @@
+#include "planner/apply_report_json.h"
+
+namespace virtplan::planner {
+
+using nlohmann::json;
+
+namespace {
+
+json step_json(const StepResult& r) {
+  return json{{"address", r.id.address()},
+              {"kind", r.id.kind},
+              {"name", r.id.name},
+              {"host", r.id.host},
+              {"action", to_string(r.action)},
+              {"status", to_string(r.status)},
+              {"reason", r.reason},
+              {"warnings", r.warnings},
+              {"elapsed_ms", r.elapsed.count()}};
+}
+
+}  // namespace
+
+json apply_report_json(const ApplyReport& report) {
+  json objects = json::array();
+  for (const StepResult& r : report.results()) objects.push_back(step_json(r));
+  return json{{"format_version", "1"},
+              {"ok", report.ok()},
+              {"elapsed_ms", report.elapsed().count()},
+              {"summary", {{"done", report.done()}, {"failed", report.failed()}, {"skipped", report.skipped()}}},
+              {"errors", report.errors()},
+              {"objects", std::move(objects)}};
+}
+
+}  // namespace virtplan::planner

@@ -1,0 +1,157 @@
+#include "providers/remote_host_access.h"
+
+#include "providers/host_session.h"
+#include "providers/transport_factory.h"
+
+#include <fmt/format.h>
+
+#include <condition_variable>
+
+namespace virtplan::providers {
+
+// One host's connection and ledger. Members are destroyed in reverse order:
+// the lock goes before the session and the transport it runs over.
+struct RemoteHostAccess::HostState {
+  explicit HostState(HostConfig host_config) : config(std::move(host_config)) {}
+
+  const HostConfig config;
+
+  std::mutex connect_mutex;  // one connection attempt at a time
+  bool tried = false;
+  std::optional<Error> error;  // why the host cannot be used, once tried
+  std::unique_ptr<Transport> transport;
+  std::unique_ptr<HostSession> session;
+  std::shared_ptr<void> lock;
+
+  std::mutex ledger_mutex;  // guards ledger, version, saved, saving, writes
+  std::condition_variable saved_changed;
+  std::optional<Ledger> ledger;
+  std::uint64_t version = 0;  // bumped by every change
+  std::uint64_t saved = 0;    // the version on the host
+  bool saving = false;
+  int writes = 0;
+};
+
+namespace {
+
+// The stack's lock on the host, held until the returned handle is dropped.
+// PENDING: providers/stack_lock.h (engineer "lock") is not committed yet;
+// until it is, this takes no lock and returns an empty handle. Replace the
+// body with StackLock::acquire(transport, stack, become, wait) when it lands.
+Result<std::shared_ptr<void>> take_stack_lock(Transport& transport, std::string_view stack, Become become,
+                                              std::chrono::seconds wait) {
+  (void)transport;
+  (void)stack;
+  (void)become;
+  (void)wait;
+  return std::shared_ptr<void>();
+}
+
+}  // namespace
+
+RemoteHostAccess::RemoteHostAccess(std::string stack, std::map<std::string, HostConfig> hosts, Options options)
+    : m_stack(std::move(stack)), m_options(std::move(options)) {
+  if (!m_options.connect) m_options.connect = make_transport;
+  for (auto& [name, config] : hosts) m_hosts.emplace(name, std::make_unique<HostState>(std::move(config)));
+}
+
+RemoteHostAccess::~RemoteHostAccess() = default;
+
+RemoteHostAccess::HostState* RemoteHostAccess::state_of(const std::string& host) const {
+  auto it = m_hosts.find(host);
+  return it == m_hosts.end() ? nullptr : it->second.get();
+}
+
+Result<void> RemoteHostAccess::connect(const std::string& host, HostState& state) {
+  auto transport = m_options.connect(state.config);
+  if (!transport) return std::unexpected(transport.error());
+  if (m_options.take_lock) {
+    auto lock = take_stack_lock(**transport, m_stack, state.config.become, m_options.lock_wait);
+    if (!lock) return std::unexpected(lock.error());
+    state.lock = std::move(*lock);
+  }
+  // Loaded after the lock is held: no other apply of the stack changes it now.
+  auto ledger = Ledger::load(**transport, m_stack, state.config.become, m_options.ledger_dir);
+  if (!ledger) return std::unexpected(ledger.error());
+  {
+    std::lock_guard lock(state.ledger_mutex);
+    state.ledger = std::move(*ledger);
+  }
+  state.transport = std::move(*transport);
+  state.session = std::make_unique<HostSession>(state.config, *state.transport);
+  (void)host;
+  return {};
+}
+
+Result<HostSession*> RemoteHostAccess::session(const std::string& host) {
+  HostState* state = state_of(host);
+  if (state == nullptr) return fail(ErrorCode::invalid, fmt::format("{}: not a host of the stack", host));
+  std::lock_guard lock(state->connect_mutex);
+  if (!state->tried) {
+    state->tried = true;
+    if (auto connected = connect(host, *state); !connected) {
+      state->lock.reset();
+      state->error = connected.error();
+    }
+  }
+  if (state->error) return std::unexpected(*state->error);
+  return state->session.get();
+}
+
+Result<void> RemoteHostAccess::record_intents(const std::string& host, const std::vector<ObjectId>& ids) {
+  return change_ledger(host, [&ids](Ledger& ledger) {
+    for (const ObjectId& id : ids) ledger.record_intent(id.kind, id.name);
+  });
+}
+
+Result<void> RemoteHostAccess::mark_created(const ObjectId& id, const nlohmann::json& ledger_data) {
+  return change_ledger(id.host, [&](Ledger& ledger) { ledger.mark_created(id.kind, id.name, ledger_data); });
+}
+
+Result<void> RemoteHostAccess::forget(const ObjectId& id) {
+  return change_ledger(id.host, [&](Ledger& ledger) { ledger.forget(id.kind, id.name); });
+}
+
+Result<void> RemoteHostAccess::change_ledger(const std::string& host, const std::function<void(Ledger&)>& edit) {
+  auto session = this->session(host);
+  if (!session) return std::unexpected(session.error());
+  HostState& state = *state_of(host);
+  std::uint64_t version = 0;
+  {
+    std::lock_guard lock(state.ledger_mutex);
+    edit(*state.ledger);
+    version = ++state.version;
+  }
+  return save_through(state, version);
+}
+
+// Returns once a save holding `version` is on the host. Whoever finds no save
+// in flight writes the newest ledger, which holds every change made so far;
+// the others wait for it and, if it did not cover them, take the next turn.
+Result<void> RemoteHostAccess::save_through(HostState& state, std::uint64_t version) {
+  std::unique_lock lock(state.ledger_mutex);
+  while (true) {
+    state.saved_changed.wait(lock, [&] { return state.saved >= version || !state.saving; });
+    if (state.saved >= version) return {};
+    state.saving = true;
+    const std::uint64_t carrying = state.version;
+    const Ledger snapshot = *state.ledger;
+    lock.unlock();
+    auto saved = snapshot.save(*state.transport, state.config.become, m_options.ledger_dir);
+    lock.lock();
+    state.saving = false;
+    ++state.writes;
+    state.saved_changed.notify_all();
+    if (!saved) return std::unexpected(saved.error());
+    state.saved = std::max(state.saved, carrying);
+  }
+}
+
+int RemoteHostAccess::ledger_writes(const std::string& host) const {
+  HostState* state = state_of(host);
+  if (state == nullptr) return 0;
+  std::lock_guard lock(state->ledger_mutex);
+  return state->writes;
+}
+
+}  // namespace virtplan::providers
