@@ -134,6 +134,16 @@ private:
   posix_spawn_file_actions_t m_actions;
 };
 
+void read_into_string(Fd& fd, std::string& sink) {
+  char buffer[k_chunk];
+  ssize_t n = ::read(fd.get(), buffer, sizeof buffer);
+  if (n > 0) {
+    sink.append(buffer, static_cast<std::size_t>(n));
+  } else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
+    fd.reset();
+  }
+}
+
 // Moves bytes between us and the child until it closes stdout and stderr:
 // writing stdin while reading both outputs, so that no side waits on a full
 // pipe. Returns false when the deadline passed first.
@@ -192,15 +202,7 @@ private:
     }
   }
 
-  static void read_into(Fd& fd, std::string& sink) {
-    char buffer[k_chunk];
-    ssize_t n = ::read(fd.get(), buffer, sizeof buffer);
-    if (n > 0) {
-      sink.append(buffer, static_cast<std::size_t>(n));
-    } else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
-      fd.reset();
-    }
-  }
+  static void read_into(Fd& fd, std::string& sink) { read_into_string(fd, sink); }
 
   Fd m_in;
   Fd m_out;
@@ -248,10 +250,12 @@ Error timeout_error(const Command& command) {
                                                describe(command), command.timeout.count()));
 }
 
-Result<pid_t> spawn(const Command& command, Pipe& in, Pipe& out, Pipe& err) {
+// A held command's stdin is always the pipe: its end is the signal to stop.
+Result<pid_t> spawn(const Command& command, Pipe& in, Pipe& out, Pipe& err,
+                    bool keep_stdin = false) {
   SpawnSetup setup;
   Fd null_input;
-  if (!command.stdin_data || command.stdin_data->empty()) {
+  if (!keep_stdin && (!command.stdin_data || command.stdin_data->empty())) {
     null_input = Fd(::open("/dev/null", O_RDONLY | O_CLOEXEC));
   }
   setup.connect(null_input.open() ? null_input.get() : in.read.get(), out.write.get(),
@@ -267,6 +271,76 @@ Result<pid_t> spawn(const Command& command, Pipe& in, Pipe& out, Pipe& err) {
   }
   return pid;
 }
+
+
+// Reads the child's stdout and stderr until stdout holds `ready_line` as a
+// whole line (true), both are closed, or the deadline passed (false for both).
+bool read_until_line(Fd& out, Fd& err, std::string_view ready_line, Clock::time_point deadline,
+                     CommandOutput& output) {
+  const std::string wanted = std::string(ready_line) + "\n";
+  set_nonblocking(out.get());
+  set_nonblocking(err.get());
+  while (out.open() || err.open()) {
+    if (output.out.starts_with(wanted) ||
+        output.out.find("\n" + wanted) != std::string::npos) {
+      return true;
+    }
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    if (left.count() <= 0) {
+      return false;
+    }
+    pollfd fds[2] = {{out.get(), POLLIN, 0}, {err.get(), POLLIN, 0}};
+    int ready = ::poll(fds, 2, static_cast<int>(std::min<long>(left.count(), 1000)));
+    if (ready < 0 && errno != EINTR) {
+      return false;
+    }
+    if (ready <= 0) {
+      continue;
+    }
+    if (fds[0].revents != 0) {
+      read_into_string(out, output.out);
+    }
+    if (fds[1].revents != 0) {
+      read_into_string(err, output.err);
+    }
+  }
+  return output.out.starts_with(wanted) || output.out.find("\n" + wanted) != std::string::npos;
+}
+
+// The held child: our end of its stdin, and its pid to reap.
+class LocalHeldCommand : public HeldCommand {
+public:
+  LocalHeldCommand(pid_t pid, Fd stdin_end) : m_pid(pid), m_stdin(std::move(stdin_end)) {}
+
+  // Closing stdin asks the command to end; one that does not within a few
+  // seconds is killed with its process group, so nothing it held survives us.
+  ~LocalHeldCommand() override {
+    std::lock_guard lock(m_mutex);
+    m_stdin.reset();
+    if (m_ended) {
+      return;
+    }
+    if (!wait_until(m_pid, Clock::now() + k_release_wait)) {
+      kill_group(m_pid);
+    }
+  }
+
+  bool running() const override {
+    std::lock_guard lock(m_mutex);
+    if (!m_ended) {
+      int status = 0;
+      m_ended = ::waitpid(m_pid, &status, WNOHANG) != 0;
+    }
+    return !m_ended;
+  }
+
+private:
+  static constexpr auto k_release_wait = std::chrono::seconds(5);
+  const pid_t m_pid;
+  mutable std::mutex m_mutex;
+  mutable bool m_ended = false;
+  Fd m_stdin;
+};
 
 }  // namespace
 
@@ -314,6 +388,49 @@ Result<CommandOutput> LocalTransport::run(const Command& command) {
   }
   output.exit_status = exit_status(command, *status, output.err);
   return output;
+}
+
+}  // namespace virtplan::providers
+
+namespace virtplan::providers {
+
+Result<HoldOutcome> LocalTransport::hold(const Command& command, std::string_view ready_line) {
+  if (command.argv.empty()) {
+    return fail(ErrorCode::invalid, "local: empty command");
+  }
+  auto deadline = Clock::now() + command.timeout;
+  auto in = make_pipe(command);
+  auto out = make_pipe(command);
+  auto err = make_pipe(command);
+  if (!in || !out || !err) {
+    return fail(!in ? in.error() : !out ? out.error() : err.error());
+  }
+  auto pid = spawn(command, *in, *out, *err, true);
+  if (!pid) {
+    return fail(pid.error());
+  }
+  in->read.reset();
+  out->write.reset();
+  err->write.reset();
+  HoldOutcome outcome;
+  if (read_until_line(out->read, err->read, ready_line, deadline, outcome.ended)) {
+    // Our read ends close: the command is not expected to say more, and a
+    // write it makes now fails rather than filling a pipe nobody reads.
+    outcome.held = std::make_unique<LocalHeldCommand>(*pid, std::move(in->write));
+    outcome.ended = {};
+    return outcome;
+  }
+  in->write.reset();
+  std::optional<int> status;
+  if (!out->read.open() && !err->read.open()) {
+    status = wait_until(*pid, deadline);
+  }
+  if (!status) {
+    kill_group(*pid);
+    return fail(timeout_error(command));
+  }
+  outcome.ended.exit_status = exit_status(command, *status, outcome.ended.err);
+  return outcome;
 }
 
 }  // namespace virtplan::providers

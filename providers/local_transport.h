@@ -23,6 +23,13 @@ public:
   // group) when it runs longer than command.timeout.
   Result<CommandOutput> run(const Command& command) override;
 
+  // Runs the command as run() does, with its stdin a pipe from us that stays
+  // open while the handle lives: when we release it, exit or are killed, the
+  // pipe closes and the command sees the end of its input. After the ready
+  // line the command's stdout and stderr are closed on our side: a write to
+  // them fails (EPIPE).
+  Result<HoldOutcome> hold(const Command& command, std::string_view ready_line) override;
+
   const std::string& host_name() const override;
 };
 

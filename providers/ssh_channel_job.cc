@@ -13,6 +13,9 @@ constexpr size_t k_summary_length = 160;
 // Written per advance() at most, so one large upload does not starve the
 // other channels of the session.
 constexpr size_t k_write_chunk = 256 * 1024;
+// After a held command's stdin ended, how long it gets to exit before its
+// channel is closed anyway.
+constexpr auto k_release_wait = std::chrono::seconds(5);
 
 }  // namespace
 
@@ -50,6 +53,11 @@ SshChannelJob::~SshChannelJob() {
                                                   m_where, summary())));
   }
   release_channel();
+}
+
+void SshChannelJob::hold_until(std::string ready_line, std::shared_ptr<SshHoldState> state) {
+  m_ready_line = std::move(ready_line) + "\n";
+  m_hold = std::move(state);
 }
 
 std::string SshChannelJob::summary() const {
@@ -108,9 +116,33 @@ SshChannelJob::Progress SshChannelJob::request_exec() {
 }
 
 SshChannelJob::Progress SshChannelJob::stream() {
+  if (m_hold) return stream_held();
   if (auto written = write_stdin(); !written) {
     finish(fail(written.error()));
     return Progress::done;
+  }
+  if (!m_remote_closed) return Progress::waiting;
+  if (!m_exit_status && !m_exit_signal) {
+    finish(fail(ErrorCode::transport,
+                fmt::format("{}: `{}` ended without an exit status", m_where, summary())));
+  } else {
+    finish(output());
+  }
+  return Progress::done;
+}
+
+// A held command: nothing goes to its stdin, which ends only at the release.
+SshChannelJob::Progress SshChannelJob::stream_held() {
+  if (!m_hold->ready.load() &&
+      (m_out.starts_with(m_ready_line) || m_out.find("\n" + m_ready_line) != std::string::npos)) {
+    m_hold->ready.store(true);
+    m_deadline = Clock::time_point::max();
+    report(CommandOutput{0, m_out, m_err});
+  }
+  if (m_hold->release.load() && !m_eof_sent && !m_remote_closed) {
+    ssh_channel_send_eof(m_channel);
+    m_eof_sent = true;
+    m_deadline = Clock::now() + k_release_wait;
   }
   if (!m_remote_closed) return Progress::waiting;
   if (!m_exit_status && !m_exit_signal) {
@@ -207,6 +239,15 @@ void SshChannelJob::reset() {
 void SshChannelJob::finish(Result<CommandOutput> result) {
   if (m_state == State::finished) return;
   m_state = State::finished;
+  report(std::move(result));
+  if (m_hold && !m_hold->ended.exchange(true)) m_hold->ended_promise.set_value();
+}
+
+// Delivers the result once: a held command's comes at its ready line, long
+// before it finishes.
+void SshChannelJob::report(Result<CommandOutput> result) {
+  if (m_reported) return;
+  m_reported = true;
   m_promise.set_value(std::move(result));
 }
 
@@ -222,6 +263,8 @@ void SshChannelJob::release_channel() {
 int SshChannelJob::on_data(ssh_session, ssh_channel, void* data, uint32_t length, int is_stderr,
                            void* self) {
   auto* job = static_cast<SshChannelJob*>(self);
+  // A held command's output after its ready line is nobody's: drop it.
+  if (job->m_hold && job->m_hold->ready.load()) return static_cast<int>(length);
   (is_stderr != 0 ? job->m_err : job->m_out).append(static_cast<const char*>(data), length);
   return static_cast<int>(length);
 }

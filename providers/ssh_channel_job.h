@@ -11,14 +11,25 @@
 #include <libssh/callbacks.h>
 #include <libssh/libssh.h>
 
+#include <atomic>
 #include <chrono>
 #include <future>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 
 namespace virtplan::providers {
+
+// What a held command's handle and its job share (Transport::hold): the
+// handle asks for the release, the job says when the command ended.
+struct SshHoldState {
+  std::atomic<bool> ready{false};     // the ready line came: the result is the hold
+  std::atomic<bool> release{false};   // the handle is gone: end the command
+  std::atomic<bool> ended{false};
+  std::promise<void> ended_promise;   // set once, when `ended` becomes true
+};
 
 class SshChannelJob {
 public:
@@ -39,6 +50,15 @@ public:
   SshChannelJob& operator=(const SshChannelJob&) = delete;
 
   std::future<Result<CommandOutput>> result() { return m_promise.get_future(); }
+
+  // Makes this a held command (Transport::hold): stdin stays open; once stdout
+  // holds `ready_line`, the result is delivered with `state->ready` set and
+  // the command runs on, with no deadline, until `state->release` (then its
+  // stdin ends) or until it ends on its own or the session dies.
+  void hold_until(std::string ready_line, std::shared_ptr<SshHoldState> state);
+  // True while this holds a command past its ready line: it keeps its channel
+  // for an unbounded time, so no other command may wait for that channel.
+  bool holding() const { return m_hold && m_hold->ready.load() && m_state != State::finished; }
 
   Progress advance(ssh_session session);
 
@@ -77,6 +97,8 @@ private:
   Progress stream();
   Result<void> write_stdin();
   void finish(Result<CommandOutput> result);
+  void report(Result<CommandOutput> result);
+  Progress stream_held();
   CommandOutput output();
   void release_channel();
 
@@ -91,8 +113,11 @@ private:
   const std::string m_remote_line;
   const std::string m_display;
   const Command m_command;
-  const Clock::time_point m_deadline;
+  Clock::time_point m_deadline;
   std::promise<Result<CommandOutput>> m_promise;
+  bool m_reported = false;
+  std::string m_ready_line;                  // held commands only
+  std::shared_ptr<SshHoldState> m_hold;      // held commands only
   State m_state = State::idle;
   bool m_ever_refused = false;
   bool m_resent = false;

@@ -77,12 +77,30 @@ std::string SshTransport::remote_line(const Command& command) const {
   return shell_join(argv);
 }
 
-Result<CommandOutput> SshTransport::run(const Command& command) {
-  if (command.argv.empty()) {
-    return fail(ErrorCode::invalid, fmt::format("{}: empty command", m_target.where()));
+// The handle of a held command: asks the I/O thread to end it, and waits a
+// little for the host to confirm, so that a lock released here is free there
+// when the destructor returns.
+class SshTransport::Held final : public HeldCommand {
+public:
+  Held(const SshTransport& transport, std::shared_ptr<SshHoldState> state)
+      : m_transport(transport), m_state(std::move(state)), m_ended(m_state->ended_promise.get_future()) {}
+  ~Held() override {
+    if (m_state->ended.load()) return;  // also: the transport may be gone
+    m_state->release.store(true);
+    m_transport.wake();
+    // The job gives the command k_release_wait after its stdin ended, then
+    // closes the channel: this wait is only a bound.
+    m_ended.wait_for(std::chrono::seconds(10));
   }
-  auto job = std::make_unique<SshChannelJob>(m_target.where(), remote_line(command),
-                                             shell_join(command.argv), command);
+  bool running() const override { return !m_state->ended.load(); }
+
+private:
+  const SshTransport& m_transport;
+  std::shared_ptr<SshHoldState> m_state;
+  std::future<void> m_ended;
+};
+
+Result<std::future<Result<CommandOutput>>> SshTransport::submit(JobPointer job) {
   auto result = job->result();
   {
     std::lock_guard lock(m_mutex);
@@ -92,7 +110,40 @@ Result<CommandOutput> SshTransport::run(const Command& command) {
     m_submitted.push_back(std::move(job));
   }
   wake();
-  return result.get();
+  return result;
+}
+
+Result<CommandOutput> SshTransport::run(const Command& command) {
+  if (command.argv.empty()) {
+    return fail(ErrorCode::invalid, fmt::format("{}: empty command", m_target.where()));
+  }
+  auto result = submit(std::make_unique<SshChannelJob>(m_target.where(), remote_line(command),
+                                                       shell_join(command.argv), command));
+  if (!result) return fail(result.error());
+  return result->get();
+}
+
+Result<HoldOutcome> SshTransport::hold(const Command& command, std::string_view ready_line) {
+  if (command.argv.empty()) {
+    return fail(ErrorCode::invalid, fmt::format("{}: empty command", m_target.where()));
+  }
+  Command held = command;
+  held.stdin_data.reset();
+  auto job = std::make_unique<SshChannelJob>(m_target.where(), shell_join(held.argv),
+                                             shell_join(held.argv), held);
+  auto state = std::make_shared<SshHoldState>();
+  job->hold_until(std::string(ready_line), state);
+  auto result = submit(std::move(job));
+  if (!result) return fail(result.error());
+  auto output = result->get();
+  if (!output) return fail(output.error());
+  HoldOutcome outcome;
+  if (state->ready.load()) {
+    outcome.held = std::make_unique<Held>(*this, state);
+  } else {
+    outcome.ended = std::move(*output);
+  }
+  return outcome;
 }
 
 void SshTransport::wake() const {
@@ -178,8 +229,11 @@ void SshTransport::advance_active_jobs() {
   // one; with none of ours open, try again after a pause.
   m_waiting.insert(m_waiting.begin(), std::make_move_iterator(refused.begin()),
                    std::make_move_iterator(refused.end()));
+  // A held command's channel closes only at its release: it does not count.
+  const bool one_will_close =
+      std::ranges::any_of(m_active, [](const JobPointer& job) { return !job->holding(); });
   m_opening_blocked_until =
-      m_active.empty() ? Clock::now() + k_refusal_backoff : Clock::time_point::max();
+      one_will_close ? Clock::time_point::max() : Clock::now() + k_refusal_backoff;
 }
 
 void SshTransport::expire_jobs() {

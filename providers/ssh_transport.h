@@ -17,6 +17,7 @@
 #include <atomic>
 #include <chrono>
 #include <deque>
+#include <future>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -36,6 +37,12 @@ public:
   SshTransport& operator=(const SshTransport&) = delete;
 
   Result<CommandOutput> run(const Command& command) override;
+  // Holds the command on a channel of the one session. The remote line has no
+  // timeout(1): the command must end when its stdin does, which happens at the
+  // release, and also when the connection breaks or virtplan dies (sshd then
+  // closes the channel's pipes). A held channel counts against the channel
+  // limit for as long as it is held.
+  Result<HoldOutcome> hold(const Command& command, std::string_view ready_line) override;
   const std::string& host_name() const override { return m_target.name; }
 
   // How many sessions this transport has opened so far: 1 while the first one
@@ -48,6 +55,8 @@ private:
 
   SshTransport(SshTarget target, int wake_fd, ssh_event event);
 
+  class Held;
+  Result<std::future<Result<CommandOutput>>> submit(JobPointer job);
   std::string remote_line(const Command& command) const;
   void wake() const;
 

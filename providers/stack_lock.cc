@@ -98,7 +98,8 @@ Result<StackLock> StackLock::acquire(Transport& transport, std::string_view stac
   Command command{std::move(argv), std::nullopt, wait + k_start_margin};
   auto outcome = transport.hold(command, k_ready);
   if (!outcome) {
-    return fail(outcome.error().with_context(fmt::format("stack '{}': cannot take the lock", stack)));
+    return fail(outcome.error().code(), fmt::format("{}: stack '{}': cannot take the lock: {}", host,
+                                                    stack, outcome.error().message()));
   }
   if (outcome->held) {
     return StackLock(std::string(stack), std::move(outcome->held));

@@ -69,11 +69,7 @@ public:
   // command's signal to stop. What the command prints after the ready line is
   // discarded. Fails like run() when the command cannot be started or neither
   // prints the line nor ends in time (it is then stopped).
-  virtual Result<HoldOutcome> hold(const Command& command, std::string_view ready_line) {
-    (void)ready_line;
-    return std::unexpected(Error(ErrorCode::invalid, host_name() + ": this transport cannot hold " +
-                                                         "a command open (" + command.argv.front() + ")"));
-  }
+  virtual Result<HoldOutcome> hold(const Command& command, std::string_view ready_line) = 0;
 
   // The host as a person names it in messages: "lab1" or "local".
   virtual const std::string& host_name() const = 0;

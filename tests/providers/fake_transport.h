@@ -14,8 +14,10 @@
 #include "providers/shell_quote.h"
 #include "providers/transport.h"
 
+#include <atomic>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -68,6 +70,23 @@ public:
                                                        shell_join(command.argv)));
   }
 
+  // Takes the next reply like run(): when its stdout holds the ready line, the
+  // command counts as held (releases() counts the handles destroyed since);
+  // otherwise it ended with that reply.
+  Result<HoldOutcome> hold(const Command& command, std::string_view ready_line) override {
+    auto reply = run(command);
+    if (!reply) return std::unexpected(reply.error());
+    HoldOutcome outcome;
+    const std::string line = std::string(ready_line) + "\n";
+    if (reply->out.starts_with(line) || reply->out.find("\n" + line) != std::string::npos) {
+      outcome.held = std::make_unique<Held>(m_releases);
+    } else {
+      outcome.ended = std::move(*reply);
+    }
+    return outcome;
+  }
+  int releases() const { return m_releases->load(); }
+
   const std::string& host_name() const override { return m_host_name; }
 
   // Every command run so far, in order.
@@ -92,6 +111,17 @@ public:
   }
 
 private:
+  class Held : public HeldCommand {
+  public:
+    explicit Held(std::shared_ptr<std::atomic<int>> releases) : m_releases(std::move(releases)) {}
+    ~Held() override { m_releases->fetch_add(1); }
+    bool running() const override { return true; }
+
+  private:
+    std::shared_ptr<std::atomic<int>> m_releases;
+  };
+
+  std::shared_ptr<std::atomic<int>> m_releases = std::make_shared<std::atomic<int>>(0);
   std::string m_host_name;
   mutable std::mutex m_mutex;
   std::deque<Result<CommandOutput>> m_script;
