@@ -1,8 +1,13 @@
 #include "cli/app.h"
 
+#include "cli/apply_command.h"
+#include "cli/destroy_command.h"
 #include "cli/hosts_command.h"
+#include "cli/import_command.h"
+#include "cli/metrics_command.h"
 #include "cli/plan_command.h"
 #include "cli/show_command.h"
+#include "cli/status_command.h"
 #include "cli/subcommand.h"
 #include "cli/validate_command.h"
 
@@ -18,7 +23,12 @@ constexpr Subcommand k_subcommands[] = {
     {"validate", "load and check the stack without contacting hosts", &setup_validate},
     {"hosts", "reach every host of the stack and show what it offers", &setup_hosts},
     {"plan", "observe every host and show what apply would change", &setup_plan},
+    {"apply", "plan (or take a saved plan), ask, and make the hosts match the stack", &setup_apply},
+    {"destroy", "destroy everything the stack owns, in reverse dependency order", &setup_destroy},
     {"show", "render a plan saved by `plan --out`, as text or JSON", &setup_show},
+    {"import", "adopt an existing object into the stack and print the YAML that declares it", &setup_import},
+    {"status", "a live table of the stack's objects: state, host, IP addresses", &setup_status},
+    {"metrics", "domain statistics from virsh domstats, for Prometheus, InfluxDB or as JSON", &setup_metrics},
 };
 
 }  // namespace

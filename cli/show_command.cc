@@ -1,45 +1,28 @@
 #include "cli/show_command.h"
 
 #include "cli/kinds.h"
+#include "cli/live_state_view.h"
+#include "cli/plan_file.h"
 #include "planner/plan_json.h"
 #include "planner/plan_text.h"
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
-#include <cerrno>
-#include <cstring>
-#include <fstream>
 #include <memory>
-#include <sstream>
 #include <string>
 
 namespace virtplan::cli {
 namespace {
 
 struct ShowOptions {
-  std::string planfile;
+  std::string planfile;  // empty: the live state
+  std::string path;
   bool json = false;
 };
 
-providers::Result<planner::Plan> read_plan(const std::string& file) {
-  std::ifstream in(file);
-  if (!in) {
-    return providers::fail(providers::ErrorCode::not_found,
-                           fmt::format("{}: cannot read: {}", file, std::strerror(errno)));
-  }
-  std::stringstream text;
-  text << in.rdbuf();
-  const auto document = nlohmann::json::parse(text.str(), nullptr, /*allow_exceptions=*/false);
-  if (document.is_discarded()) {
-    return providers::fail(providers::ErrorCode::invalid, fmt::format("{}: not a virtplan plan: not JSON", file));
-  }
-  auto plan = planner::plan_from_json(document);
-  if (!plan) return providers::fail(plan.error().with_context(file));
-  return plan;
-}
-
 int show(const ShowOptions& options) {
+  if (options.planfile.empty()) return show_live_state(options.path, options.json);
   auto plan = read_plan(options.planfile);
   if (!plan) {
     fmt::print(stderr, "{}\n", plan.error().message());
@@ -48,8 +31,7 @@ int show(const ShowOptions& options) {
   if (options.json) {
     fmt::print("{}\n", planner::plan_to_json(*plan, planner::Secrets::masked).dump(2));
   } else {
-    fmt::print("{}", planner::render_plan_text(
-                         *plan, [](std::string_view kind) { return kinds().by_kind(kind); }));
+    fmt::print("{}", planner::render_plan_text(*plan, kind_lookup()));
   }
   return 0;
 }
@@ -58,8 +40,11 @@ int show(const ShowOptions& options) {
 
 SubcommandRunner setup_show(CLI::App& command) {
   auto options = std::make_shared<ShowOptions>();
-  command.add_option("planfile", options->planfile, "a plan saved by `virtplan plan --out`")->required();
-  command.add_flag("--json", options->json, "print the plan as JSON");
+  command.add_option("planfile", options->planfile,
+                     "a plan saved by `virtplan plan --out`; without it, the stack's live state");
+  command.add_option("-f,--file", options->path,
+                     "stack file or directory, for the live state (default: ./stack.yaml, else ./*.yaml)");
+  command.add_flag("--json", options->json, "print the plan (or the live state) as JSON");
   return [options] { return show(*options); };
 }
 

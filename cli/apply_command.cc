@@ -1,0 +1,106 @@
+#include "cli/apply_command.h"
+
+#include "cli/apply_run.h"
+#include "cli/kinds.h"
+#include "cli/plan_file.h"
+#include "cli/stack_options.h"
+#include "cli/targets.h"
+#include "planner/diff.h"
+#include "planner/stale_plan.h"
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace virtplan::cli {
+namespace {
+
+struct ApplyOptions {
+  std::string path;
+  std::string planfile;
+  std::vector<std::string> targets;
+  bool auto_approve = false;
+  bool json = false;
+  int parallelism = 8;
+  int lock_wait = 0;
+};
+
+// The diff of what could be read. Objects on hosts that could not be reached
+// are left out (the report names those hosts), so every error left blocks
+// the apply: an object in the way that the stack does not own.
+planner::DiffResult diff_reached(const planner::Stack& stack, const planner::ObservedState& observed) {
+  std::vector<providers::StackObject> reachable;
+  std::copy_if(stack.objects.begin(), stack.objects.end(), std::back_inserter(reachable),
+               [&](const providers::StackObject& o) { return !observed.unreachable.contains(o.id.host); });
+  planner::ObservedState read = observed;
+  read.unreachable.clear();
+  return planner::diff(stack.name, reachable, read, kind_lookup());
+}
+
+// The plan to carry out: the saved one, refused when the hosts changed since
+// it was made, or the fresh one; narrowed to --target either way.
+providers::Result<planner::Plan> chosen_plan(const ApplyOptions& options, const planner::Plan& fresh) {
+  if (options.planfile.empty()) return narrow_to_targets(fresh, options.targets);
+  if (!options.targets.empty()) {
+    return providers::fail(providers::ErrorCode::invalid,
+                           "--target cannot narrow a saved plan; give it to `virtplan plan --out` instead");
+  }
+  auto saved = read_plan(options.planfile);
+  if (!saved) return saved;
+  if (auto fresh_enough = planner::check_not_stale(*saved, fresh); !fresh_enough) {
+    return providers::fail(fresh_enough.error().with_context(options.planfile));
+  }
+  return saved;
+}
+
+int apply(const ApplyOptions& options) {
+  // load + validate
+  auto stack = load_stack(options.path, stderr);
+  if (!stack) return 1;
+  // lock + observe
+  ApplyRun run(*stack, std::chrono::seconds(options.lock_wait));
+  const planner::ObservedState observed = run.lock_and_observe();
+  // diff
+  const planner::DiffResult result = diff_reached(*stack, observed);
+  if (!result.errors.empty()) {
+    for (const std::string& error : result.errors) fmt::print(stderr, "error: {}\n", error);
+    fmt::print(stderr, "nothing was changed\n");
+    return 1;
+  }
+  auto plan = chosen_plan(options, result.plan);
+  if (!plan) {
+    fmt::print(stderr, "error: {}\nnothing was changed\n", plan.error().message());
+    return 1;
+  }
+  // confirm, apply, report
+  return run.execute(*plan, observed,
+                     ExecuteOptions{.question = "Apply these changes",
+                                    .auto_approve = options.auto_approve ? AutoApprove::yes : AutoApprove::no,
+                                    .json = options.json,
+                                    .parallelism = options.parallelism});
+}
+
+}  // namespace
+
+SubcommandRunner setup_apply(CLI::App& command) {
+  auto options = std::make_shared<ApplyOptions>();
+  command.add_option("-f,--file", options->path,
+                     "stack file or directory (default: ./stack.yaml, else ./*.yaml)");
+  command.add_option("planfile", options->planfile, "a plan saved by `virtplan plan --out` (refused when stale)");
+  command.add_option("--target", options->targets,
+                     "apply only this object (KIND.NAME@HOST) and what it needs; repeatable");
+  command.add_flag("--auto-approve", options->auto_approve, "apply without asking (required without a terminal)");
+  command.add_option("--parallelism", options->parallelism, "objects changed at once (default 8)")
+      ->check(CLI::Range(1, 64));
+  command.add_option("--lock-wait", options->lock_wait,
+                     "seconds to wait for another apply of the stack to finish (default 0: fail at once)")
+      ->check(CLI::Range(0, 86400));
+  command.add_flag("--json", options->json, "print the plan and the report as one JSON document");
+  return [options] { return apply(*options); };
+}
+
+}  // namespace virtplan::cli

@@ -1,0 +1,116 @@
+#include "cli/apply_run.h"
+
+#include "cli/borrowed_transport.h"
+#include "cli/kind_actuators.h"
+#include "cli/kind_readers.h"
+#include "cli/kinds.h"
+#include "cli/progress_printer.h"
+#include "planner/apply_executor.h"
+#include "planner/apply_report_json.h"
+#include "planner/apply_report_text.h"
+#include "planner/observer.h"
+#include "planner/plan_json.h"
+#include "planner/plan_text.h"
+#include "providers/host_session.h"
+
+#include <fmt/format.h>
+
+#include <future>
+#include <map>
+#include <vector>
+
+namespace virtplan::cli {
+namespace {
+
+providers::RemoteHostAccess::Options access_options(std::chrono::seconds lock_wait) {
+  providers::RemoteHostAccess::Options options;
+  options.lock_wait = lock_wait;
+  return options;
+}
+
+void print_unreachable(const std::map<std::string, std::string>& unreachable) {
+  for (const auto& [host, why] : unreachable) {
+    fmt::print("  {}: could not be reached, nothing was planned or done there: {}\n", host, why);
+  }
+}
+
+nlohmann::json unreachable_json(const std::map<std::string, std::string>& unreachable) {
+  nlohmann::json hosts = nlohmann::json::object();
+  for (const auto& [host, why] : unreachable) hosts[host] = why;
+  return hosts;
+}
+
+}  // namespace
+
+ApplyRun::ApplyRun(const planner::Stack& stack, std::chrono::seconds lock_wait)
+    : m_stack(stack), m_access(stack.name, stack.hosts, access_options(lock_wait)) {}
+
+planner::ObservedState ApplyRun::lock_and_observe() {
+  // lock: every host at once; a slow or dead host costs its connect timeout once
+  std::map<std::string, std::future<providers::Result<providers::HostSession*>>> sessions;
+  for (const auto& [name, config] : m_stack.hosts) {
+    sessions.emplace(name, std::async(std::launch::async, [this, name = name] { return m_access.session(name); }));
+  }
+  std::map<std::string, providers::HostConfig> reached;
+  std::map<std::string, providers::Transport*> transports;
+  std::map<std::string, std::string> unreachable;
+  for (auto& [name, future] : sessions) {
+    auto session = future.get();
+    if (!session) {
+      unreachable[name] = session.error().message();
+      continue;
+    }
+    reached[name] = m_stack.hosts.at(name);
+    transports[name] = &(*session)->transport;
+  }
+  // observe: through the locked sessions
+  planner::ObservedState observed = planner::observe(
+      m_stack.name, reached, kind_readers(),
+      [&transports](const providers::HostConfig& host) -> providers::Result<std::unique_ptr<providers::Transport>> {
+        return std::make_unique<BorrowedTransport>(*transports.at(host.name));
+      });
+  observed.unreachable.merge(unreachable);
+  return observed;
+}
+
+int ApplyRun::execute(const planner::Plan& plan, const planner::ObservedState& observed,
+                      const ExecuteOptions& options) {
+  // show
+  if (!options.json) fmt::print("{}", planner::render_plan_text(plan, kind_lookup()));
+  const bool all_reached = observed.unreachable.empty();
+  if (!plan.summary().has_changes()) {
+    if (options.json) {
+      fmt::print("{}\n", nlohmann::json{{"plan", planner::plan_to_json(plan, planner::Secrets::masked)},
+                                        {"report", planner::apply_report_json(planner::ApplyReport())},
+                                        {"unreachable", unreachable_json(observed.unreachable)}}
+                             .dump(2));
+    } else {
+      fmt::print("\nNothing to do.\n");
+      print_unreachable(observed.unreachable);
+    }
+    return all_reached ? 0 : 1;
+  }
+  // confirm
+  if (!confirmed(options.question, options.auto_approve, options.json ? stderr : stdout)) return 1;
+  // apply
+  ProgressPrinter printer(stdout);
+  SilentProgress silent;
+  if (!options.json) fmt::print("\n");
+  const planner::ApplyReport report =
+      planner::apply_plan(plan, kind_lookup(), kind_actuator, m_access,
+                          options.json ? static_cast<planner::ApplyObserver&>(silent) : printer,
+                          planner::ApplyOptions{.parallelism = options.parallelism});
+  // report
+  if (options.json) {
+    fmt::print("{}\n", nlohmann::json{{"plan", planner::plan_to_json(plan, planner::Secrets::masked)},
+                                      {"report", planner::apply_report_json(report)},
+                                      {"unreachable", unreachable_json(observed.unreachable)}}
+                           .dump(2));
+  } else {
+    fmt::print("\n{}", planner::render_apply_report_text(report));
+    print_unreachable(observed.unreachable);
+  }
+  return report.ok() && all_reached ? 0 : 1;
+}
+
+}  // namespace virtplan::cli

@@ -1,0 +1,46 @@
+#pragma once
+
+// ApplyRun is one `apply` or `destroy` from the moment the hosts are locked to
+// the final report. lock_and_observe() connects to every host of the stack at
+// once and takes the stack's lock there, then reads the hosts through those
+// same sessions, so nothing another apply does can slip in between the read
+// and the changes. execute() shows the plan, asks, carries it out and reports.
+// A host that cannot be reached, or whose lock another apply holds, is set
+// aside with the reason: nothing is planned or done there, the others go on,
+// and the exit status says so.
+
+#include "cli/confirmation.h"
+#include "planner/observed_state.h"
+#include "planner/plan.h"
+#include "planner/stack.h"
+#include "providers/remote_host_access.h"
+
+#include <chrono>
+#include <string_view>
+
+namespace virtplan::cli {
+
+struct ExecuteOptions {
+  std::string_view question;  // "Apply these changes"
+  AutoApprove auto_approve = AutoApprove::no;
+  bool json = false;
+  int parallelism = 8;
+};
+
+class ApplyRun {
+public:
+  ApplyRun(const planner::Stack& stack, std::chrono::seconds lock_wait);
+
+  planner::ObservedState lock_and_observe();
+
+  // The process's exit status: 0 when everything planned was done and every
+  // host was reached, else 1.
+  int execute(const planner::Plan& plan, const planner::ObservedState& observed,
+              const ExecuteOptions& options);
+
+private:
+  const planner::Stack& m_stack;
+  providers::RemoteHostAccess m_access;
+};
+
+}  // namespace virtplan::cli

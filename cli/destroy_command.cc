@@ -1,0 +1,72 @@
+#include "cli/destroy_command.h"
+
+#include "cli/apply_run.h"
+#include "cli/kinds.h"
+#include "cli/stack_options.h"
+#include "cli/targets.h"
+#include "planner/destroy_plan.h"
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace virtplan::cli {
+namespace {
+
+struct DestroyOptions {
+  std::string path;
+  std::vector<std::string> targets;
+  bool auto_approve = false;
+  bool json = false;
+  int parallelism = 8;
+  int lock_wait = 0;
+};
+
+int destroy(const DestroyOptions& options) {
+  // load + validate
+  auto stack = load_stack(options.path, stderr);
+  if (!stack) return 1;
+  auto targets = parse_targets(options.targets);
+  if (!targets) {
+    fmt::print(stderr, "error: {}\n", targets.error().message());
+    return 1;
+  }
+  // lock + observe
+  ApplyRun run(*stack, std::chrono::seconds(options.lock_wait));
+  const planner::ObservedState observed = run.lock_and_observe();
+  // plan the destruction
+  auto plan = planner::destroy_plan(stack->name, observed, kind_lookup(), *targets);
+  if (!plan) {
+    fmt::print(stderr, "error: {}\nnothing was changed\n", plan.error().message());
+    return 1;
+  }
+  // confirm, destroy, report
+  return run.execute(*plan, observed,
+                     ExecuteOptions{.question = "Destroy these objects",
+                                    .auto_approve = options.auto_approve ? AutoApprove::yes : AutoApprove::no,
+                                    .json = options.json,
+                                    .parallelism = options.parallelism});
+}
+
+}  // namespace
+
+SubcommandRunner setup_destroy(CLI::App& command) {
+  auto options = std::make_shared<DestroyOptions>();
+  command.add_option("-f,--file", options->path,
+                     "stack file or directory (default: ./stack.yaml, else ./*.yaml)");
+  command.add_option("--target", options->targets,
+                     "destroy only this object (KIND.NAME@HOST) and what the stack owns that needs it; repeatable");
+  command.add_flag("--auto-approve", options->auto_approve, "destroy without asking (required without a terminal)");
+  command.add_option("--parallelism", options->parallelism, "objects destroyed at once (default 8)")
+      ->check(CLI::Range(1, 64));
+  command.add_option("--lock-wait", options->lock_wait,
+                     "seconds to wait for another apply of the stack to finish (default 0: fail at once)")
+      ->check(CLI::Range(0, 86400));
+  command.add_flag("--json", options->json, "print the plan and the report as one JSON document");
+  return [options] { return destroy(*options); };
+}
+
+}  // namespace virtplan::cli
