@@ -3,6 +3,7 @@
 // read), the text and JSON renderings, the saved plan file.
 
 #include "tests/lab/lab_fixture.h"
+#include "tests/lab/lab_stack.h"
 #include "tests/support/virtplan_process.h"
 
 #include <catch2/catch.hpp>
@@ -16,24 +17,15 @@
 #include <fstream>
 
 using virtplan::lab::LabEnv;
+using virtplan::lab::host_block;
 using virtplan::lab::require_lab;
+using virtplan::lab::write_stack;
 
 namespace {
 
 
 using Run = virtplan::test::VirtplanRun;
 using virtplan::test::run_virtplan;
-
-std::string host_block(const LabEnv& env, std::size_t i) {
-  return fmt::format("  {}:\n    address: ssh://root@{}:22\n    identity: {}\n    known_hosts: {}\n",
-                     env.hosts[i].name, env.hosts[i].address, env.client_key, env.known_hosts);
-}
-
-std::string write_stack(const std::string& text) {
-  const std::string path = fmt::format("/tmp/vp-plan-cli-{}-{}.yaml", getpid(), std::hash<std::string>{}(text));
-  std::ofstream(path) << text;
-  return path;
-}
 
 }  // namespace
 

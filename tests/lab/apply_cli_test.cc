@@ -1,0 +1,346 @@
+// `virtplan apply` and `virtplan destroy` as users run them: the real binary
+// against two lab hosts over real SSH (issue 4's "done when" list). Each test
+// case owns its names (a per-process tag) and its subnet, so cases running at
+// once on the same lab never meet.
+
+#include "tests/lab/lab_fixture.h"
+#include "tests/lab/lab_stack.h"
+#include "tests/support/virtplan_process.h"
+
+#include <catch2/catch.hpp>
+#include <fmt/format.h>
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+using virtplan::lab::LabEnv;
+using virtplan::lab::host_block;
+using virtplan::lab::require_lab;
+using virtplan::lab::write_stack;
+using virtplan::lab::write_stack_at;
+using virtplan::test::run_virtplan;
+
+namespace {
+
+bool has(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
+std::string tag_for(char letter) { return fmt::format("{}{}", letter, getpid() % 100000); }
+
+// One pool, one volume, one NAT network with a static DHCP host, and one
+// running TCG domain using them, on each host listed (`hosts: all` of the
+// stack). `octet` keeps each test case's subnet apart.
+std::string full_stack(const LabEnv& env, const std::string& tag, int octet, std::size_t hosts,
+                       int domains = 1) {
+  std::string text = fmt::format("stack: ap-{}\nhosts:\n", tag);
+  for (std::size_t i = 0; i < hosts; ++i) text += host_block(env, i);
+  text += fmt::format(
+      "pools:\n  p-{0}: {{hosts: all, type: dir, path: /var/lib/virtplan/p-{0}}}\n"
+      "networks:\n  n-{0}:\n    hosts: all\n    mode: nat\n    bridge: vpa{1}\n"
+      "    ipv4:\n      address: 10.{1}.0.1/24\n      dhcp:\n        range: 10.{1}.0.100-10.{1}.0.199\n"
+      "        hosts: [{{mac: \"52:54:00:{1:02x}:00:10\", ip: 10.{1}.0.10, name: d0-{0}}}]\n",
+      tag, octet);
+  text += "volumes:\n";
+  for (int d = 0; d < domains; ++d) {
+    text += fmt::format("  v{1}-{0}: {{hosts: all, pool: p-{0}, format: qcow2, capacity: 16MiB}}\n", tag, d);
+  }
+  text += "domains:\n";
+  for (int d = 0; d < domains; ++d) {
+    text += fmt::format(
+        "  d{1}-{0}:\n    hosts: all\n    vcpus: 1\n    memory: 64MiB\n    virt_type: qemu\n"
+        "    autostart: true\n    disks: [{{volume: v{1}-{0}, target: vda, bus: virtio}}]\n"
+        "    interfaces: [{{network: n-{0}, mac: \"52:54:00:{2:02x}:00:{3:02x}\", model: virtio}}]\n",
+        tag, d, octet, 0x10 + d);
+  }
+  return text;
+}
+
+// Every name of the kinds virsh lists on host i, one per line.
+std::string names_on(const LabEnv& env, std::size_t i) {
+  return env.run_in(i, "virsh -q list --all --name; virsh -q net-list --all --name; "
+                       "virsh -q pool-list --all --name");
+}
+
+// virtplan started in the background with its output in a file, so a test
+// can kill it or run two at once.
+struct Background {
+  pid_t pid = -1;
+  std::string log;
+
+  int wait() const {
+    int status = 0;
+    waitpid(pid, &status, 0);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  }
+  std::string output() const {
+    std::ifstream in(log);
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+  }
+};
+
+Background start_virtplan(const std::string& args, const std::string& log) {
+  Background run{-1, log};
+  run.pid = fork();
+  REQUIRE(run.pid >= 0);
+  if (run.pid == 0) {
+    const int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    const int null_fd = open("/dev/null", O_RDONLY);
+    dup2(null_fd, 0);
+    dup2(fd, 1);
+    dup2(fd, 2);
+    const std::string command = "exec " + virtplan::providers::shell_quote(VIRTPLAN_BINARY) + " " + args;
+    execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  return run;
+}
+
+void destroy_all(const std::string& stack) {
+  const auto run = run_virtplan("destroy --auto-approve -f " + stack);
+  INFO(run.output);
+  CHECK(run.status == 0);
+}
+
+}  // namespace
+
+TEST_CASE("apply converges a two-host stack from nothing; the next plan is empty; destroy leaves only what was not ours") {
+  const LabEnv env = require_lab(2);
+  const std::string tag = tag_for('a');
+  const std::string stack = write_stack(full_stack(env, tag, 201, 2));
+  // An object the stack does not own, on the way of nothing: destroy must leave it.
+  env.run_in(0, fmt::format("virsh -q pool-define-as h-{0} dir --target /var/lib/virtplan/h-{0} >/dev/null", tag));
+
+  const auto apply = run_virtplan("apply --auto-approve -f " + stack);
+  INFO(apply.output);
+  REQUIRE(apply.status == 0);
+  CHECK(has(apply.output, "Apply: 8 done, 0 failed, 0 skipped."));
+  for (std::size_t i = 0; i < 2; ++i) {
+    CHECK(has(apply.output, fmt::format("domain.d0-{}@{}: created (", tag, env.hosts[i].name)));
+    CHECK(has(env.run_in(i, "virsh -q list --name"), "d0-" + tag));  // running
+  }
+
+  const auto again = run_virtplan("plan --detailed-exitcode -f " + stack);
+  INFO(again.output);
+  CHECK(again.status == 0);
+  const auto noop = run_virtplan("apply --auto-approve -f " + stack);
+  CHECK(noop.status == 0);
+  CHECK(has(noop.output, "Nothing to do."));
+
+  destroy_all(stack);
+  for (std::size_t i = 0; i < 2; ++i) {
+    const std::string left = names_on(env, i) + env.run_in(i, "ls /var/lib/virtplan");
+    CHECK_FALSE(has(left, "-" + tag));
+  }
+  CHECK(has(names_on(env, 0), "h-" + tag));
+  env.run_in(0, fmt::format("virsh -q pool-undefine h-{} >/dev/null", tag));
+  std::filesystem::remove(stack);
+}
+
+TEST_CASE("drift made by hand shows in the plan, apply restores it, the next plan is empty") {
+  const LabEnv env = require_lab(1);
+  const std::string tag = tag_for('b');
+  const std::string stack = write_stack(full_stack(env, tag, 202, 1));
+  REQUIRE(run_virtplan("apply --auto-approve -f " + stack).status == 0);
+
+  const std::string dom = "d0-" + tag;
+  env.run_in(0, fmt::format("virsh -q setmem {0} 49152 --config >/dev/null && virsh -q destroy {0} >/dev/null && "
+                            "virsh -q autostart --disable {0} >/dev/null",
+                            dom));
+  env.run_in(0, fmt::format("virsh -q net-update n-{0} delete ip-dhcp-host "
+                            "\"<host mac='52:54:00:ca:00:10'/>\" --live --config >/dev/null",
+                            tag));
+  const auto drift = run_virtplan("plan --detailed-exitcode -f " + stack);
+  INFO(drift.output);
+  CHECK(drift.status == 2);
+  CHECK(has(drift.output, fmt::format("~ domain.{}@{}", dom, env.hosts[0].name)));
+  CHECK(has(drift.output, fmt::format("~ network.n-{}@{}", tag, env.hosts[0].name)));
+  CHECK(has(drift.output, "memory"));
+  CHECK(has(drift.output, "state"));
+  CHECK(has(drift.output, "autostart"));
+  CHECK(has(drift.output, "52:54:00:ca:00:10"));
+
+  const auto apply = run_virtplan("apply --auto-approve -f " + stack);
+  INFO(apply.output);
+  CHECK(apply.status == 0);
+  const auto after = run_virtplan("plan --detailed-exitcode -f " + stack);
+  INFO(after.output);
+  CHECK(after.status == 0);
+  CHECK(has(env.run_in(0, "virsh -q list --name"), dom));
+  CHECK(has(env.run_in(0, fmt::format("virsh -q net-dumpxml n-{}", tag)), "52:54:00:ca:00:10"));
+  destroy_all(stack);
+  std::filesystem::remove(stack);
+}
+
+TEST_CASE("an object dropped from the stack is destroyed; an unowned one of a declared name is never touched") {
+  const LabEnv env = require_lab(1);
+  const std::string tag = tag_for('c');
+  const std::string head = fmt::format("stack: ap-{}\nhosts:\n{}", tag, host_block(env, 0));
+  const std::string pool = fmt::format("  p-{0}: {{host: {1}, type: dir, path: /var/lib/virtplan/p-{0}}}\n", tag,
+                                       env.hosts[0].name);
+  const std::string stack = write_stack(head + "pools:\n" + pool +
+                                        fmt::format("  q-{0}: {{host: {1}, type: dir, path: /var/lib/virtplan/q-{0}}}\n",
+                                                    tag, env.hosts[0].name));
+  REQUIRE(run_virtplan("apply --auto-approve -f " + stack).status == 0);
+  CHECK(has(names_on(env, 0), "q-" + tag));
+
+  // dropped from the stack -> destroyed
+  write_stack_at(stack, head + "pools:\n" + pool);
+  const auto plan = run_virtplan("plan -f " + stack);
+  CHECK(has(plan.output, fmt::format("- pool.q-{}@{}", tag, env.hosts[0].name)));
+  const auto drop = run_virtplan("apply --auto-approve -f " + stack);
+  INFO(drop.output);
+  CHECK(drop.status == 0);
+  CHECK_FALSE(has(names_on(env, 0), "q-" + tag));
+
+  // made by hand, then declared: the import error, and apply changes nothing
+  env.run_in(0, fmt::format("virsh -q pool-define-as h-{0} dir --target /var/lib/virtplan/h-{0} >/dev/null", tag));
+  write_stack_at(stack, head + "pools:\n" + pool +
+                            fmt::format("  h-{0}: {{host: {1}, type: dir, path: /var/lib/virtplan/h-{0}, autostart: false}}\n",
+                                        tag, env.hosts[0].name));
+  const std::string address = fmt::format("pool.h-{}@{}", tag, env.hosts[0].name);
+  const auto refused = run_virtplan("apply --auto-approve -f " + stack);
+  INFO(refused.output);
+  CHECK(refused.status == 1);
+  CHECK(has(refused.output, "adopt it with: virtplan import " + address));
+  CHECK(has(refused.output, "nothing was changed"));
+  CHECK(has(env.run_in(0, "virsh -q pool-list --all --name"), "h-" + tag));
+
+  // import adopts it; the plan no longer stops on it
+  const auto import = run_virtplan("import " + address + " -f " + stack);
+  INFO(import.output);
+  CHECK(import.status == 0);
+  const auto adopted = run_virtplan("plan -f " + stack);
+  INFO(adopted.output);
+  CHECK(adopted.status == 0);
+  CHECK_FALSE(has(adopted.output, "virtplan import"));
+  destroy_all(stack);
+  CHECK_FALSE(has(names_on(env, 0), "-" + tag));
+  std::filesystem::remove(stack);
+}
+
+TEST_CASE("apply killed with -9 half-way converges on the next run without 'already exists'") {
+  const LabEnv env = require_lab(1);
+  const std::string tag = tag_for('d');
+  const std::string stack = write_stack(full_stack(env, tag, 203, 1, 6));
+  const std::string log = stack + ".log";
+  Background run = start_virtplan("apply --auto-approve -f " + stack, log);
+  // Kill it as soon as the first domain is defined: the other steps are in flight.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(90);
+  while (!has(env.run_in(0, "virsh -q list --all --name"), "-" + tag) &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  kill(run.pid, SIGKILL);
+  run.wait();
+  INFO(run.output());
+
+  const auto rerun = run_virtplan("apply --auto-approve -f " + stack);
+  INFO(rerun.output);
+  CHECK(rerun.status == 0);
+  CHECK_FALSE(has(rerun.output, "already exists"));
+  const auto after = run_virtplan("plan --detailed-exitcode -f " + stack);
+  INFO(after.output);
+  CHECK(after.status == 0);
+  destroy_all(stack);
+  std::filesystem::remove(stack);
+  std::filesystem::remove(log);
+}
+
+TEST_CASE("with one host unreachable, the other host's work completes, exit 1, the summary says which host") {
+  const LabEnv env = require_lab(1);
+  const std::string tag = tag_for('e');
+  // An address on lab1's own veth that nothing answers: the connect fails here.
+  const std::string head = fmt::format(
+      "stack: ap-{0}\nhosts:\n{1}  dead:\n    address: ssh://root@10.231.{2}.77:22\n"
+      "    identity: {3}\n    known_hosts: {4}\n",
+      tag, host_block(env, 0), env.hosts[0].index, env.client_key, env.known_hosts);
+  const std::string stack =
+      write_stack(head + fmt::format("pools:\n  p-{0}: {{hosts: all, type: dir, path: /var/lib/virtplan/p-{0}}}\n", tag));
+  const auto apply = run_virtplan("apply --auto-approve -f " + stack);
+  INFO(apply.output);
+  CHECK(apply.status == 1);
+  CHECK(has(apply.output, fmt::format("pool.p-{}@{}: created (", tag, env.hosts[0].name)));
+  CHECK(has(apply.output, "Apply: 1 done, 0 failed, 0 skipped."));
+  CHECK(has(apply.output, "  dead: could not be reached, nothing was planned or done there: "));
+  CHECK(has(names_on(env, 0), "p-" + tag));
+
+  write_stack_at(stack, fmt::format("stack: ap-{}\nhosts:\n{}", tag, host_block(env, 0)));
+  destroy_all(stack);
+  std::filesystem::remove(stack);
+}
+
+TEST_CASE("two applies of one stack at once: one fails cleanly on the lock, nothing is corrupted") {
+  const LabEnv env = require_lab(1);
+  const std::string tag = tag_for('f');
+  const std::string stack = write_stack(full_stack(env, tag, 204, 1, 2));
+  Background first = start_virtplan("apply --auto-approve -f " + stack, stack + ".1.log");
+  Background second = start_virtplan("apply --auto-approve -f " + stack, stack + ".2.log");
+  const int first_status = first.wait();
+  const int second_status = second.wait();
+  const std::string outputs = first.output() + "\n----\n" + second.output();
+  INFO(outputs);
+  CHECK((first_status == 0 || second_status == 0));
+  CHECK_FALSE(has(outputs, "already exists"));
+  if (first_status != 0) CHECK(has(first.output(), "is locked by another apply"));
+  if (second_status != 0) CHECK(has(second.output(), "is locked by another apply"));
+  // Whatever order they ran in, one more apply finishes the job and the plan is empty.
+  REQUIRE(run_virtplan("apply --auto-approve -f " + stack).status == 0);
+  const auto after = run_virtplan("plan --detailed-exitcode -f " + stack);
+  INFO(after.output);
+  CHECK(after.status == 0);
+  destroy_all(stack);
+  for (const char* suffix : {".1.log", ".2.log"}) std::filesystem::remove(stack + suffix);
+  std::filesystem::remove(stack);
+}
+
+TEST_CASE("a saved plan applied after a manual change is refused as stale, and changes nothing") {
+  const LabEnv env = require_lab(1);
+  const std::string tag = tag_for('g');
+  const std::string head = fmt::format("stack: ap-{}\nhosts:\n{}", tag, host_block(env, 0));
+  const std::string pool = fmt::format("pools:\n  p-{0}: {{host: {1}, type: dir, path: /var/lib/virtplan/p-{0}}}\n",
+                                       tag, env.hosts[0].name);
+  const std::string stack = write_stack(head + pool);
+  REQUIRE(run_virtplan("apply --auto-approve -f " + stack).status == 0);
+
+  write_stack_at(stack, head + pool +
+                            fmt::format("volumes:\n  v-{0}: {{host: {1}, pool: p-{0}, format: qcow2, capacity: 16MiB}}\n",
+                                        tag, env.hosts[0].name));
+  const std::string saved = stack + ".plan";
+  REQUIRE(run_virtplan("plan --out " + saved + " -f " + stack).status == 0);
+  env.run_in(0, fmt::format("virsh -q pool-autostart --disable p-{} >/dev/null", tag));
+
+  const auto stale = run_virtplan("apply --auto-approve -f " + stack + " " + saved);
+  INFO(stale.output);
+  CHECK(stale.status == 1);
+  CHECK(has(stale.output, fmt::format("saved plan is stale: pool.p-{}@{} changed since it was planned", tag,
+                                      env.hosts[0].name)));
+  CHECK(has(stale.output, "nothing was changed"));
+  CHECK_FALSE(has(env.run_in(0, fmt::format("virsh -q vol-list --pool p-{}", tag)), "v-" + tag));
+
+  destroy_all(stack);
+  std::filesystem::remove(saved);
+  std::filesystem::remove(stack);
+}
+
+TEST_CASE("apply refuses to ask without a terminal and changes nothing") {
+  const LabEnv env = require_lab(1);
+  const std::string tag = tag_for('h');
+  const std::string stack = write_stack(fmt::format(
+      "stack: ap-{0}\nhosts:\n{1}pools:\n  p-{0}: {{hosts: all, type: dir, path: /var/lib/virtplan/p-{0}}}\n", tag,
+      host_block(env, 0)));
+  const auto run = run_virtplan("apply -f " + stack + " </dev/null");
+  INFO(run.output);
+  CHECK(run.status == 1);
+  CHECK(has(run.output, "not asking for approval without a terminal; nothing was changed"));
+  CHECK_FALSE(has(names_on(env, 0), "p-" + tag));
+  std::filesystem::remove(stack);
+}
