@@ -88,8 +88,10 @@ private:
     return std::nullopt;
   }
 
+  // The observer hears of a step's end before anything waiting on it starts.
   void finish(std::size_t index, StepResult result) {
-    std::vector<StepResult> skipped;
+    notify([&] { m_observer.step_finished(result); });
+    std::vector<StepResult> skipped;  // or failed with their host
     {
       std::lock_guard lock(m_mutex);
       --m_running_on[m_graph.step(index).id.host];
@@ -102,7 +104,6 @@ private:
       }
     }
     m_changed.notify_all();
-    notify([&] { m_observer.step_finished(m_results[index]); });
     for (const StepResult& s : skipped) notify([&] { m_observer.step_finished(s); });
   }
 
@@ -113,15 +114,22 @@ private:
   }
 
   // Everything that waits on a step that did not get done is skipped, with
-  // the dependency that stopped it: "needs volume.x@lab1, which failed".
+  // the dependency that stopped it: "needs volume.x@lab1, which failed";
+  // but on a host known to be unreachable it fails with the host's error,
+  // as it would have had it run.
   void skip_dependents(std::size_t index, std::vector<StepResult>& skipped) {
     const Change& cause = m_graph.step(index);
     const std::string why = m_results[index].status == StepStatus::failed ? "failed" : "was skipped";
     for (std::size_t then : m_graph.dependents(index)) {
       if (m_phase[then] != Phase::waiting) continue;
       const Change& change = m_graph.step(then);
-      settle(then, StepResult{change.id, change.action, StepStatus::skipped,
-                              fmt::format("needs {}, which {}", cause.id.address(), why), {}, {}});
+      StepResult result{change.id, change.action, StepStatus::skipped,
+                        fmt::format("needs {}, which {}", cause.id.address(), why), {}, {}};
+      if (auto host_error = m_gate.unreachable(change.id.host)) {
+        result.status = StepStatus::failed;
+        result.reason = host_error->message();
+      }
+      settle(then, std::move(result));
       skipped.push_back(m_results[then]);
       skip_dependents(then, skipped);
     }

@@ -9,7 +9,8 @@
 //   - A failed step makes every step that depends on it, directly or not,
 //     skipped ("needs volume.x@lab1, which failed"); everything else goes on.
 //   - A host that cannot be reached (or whose stack lock is held) fails each
-//     of its steps with the host's error; other hosts go on.
+//     of its steps with the host's error, those waiting on a failed step
+//     there included; other hosts go on.
 //   - Before the first step on a host runs, the intents of all its creates and
 //     replaces are recorded in one ledger write; a create never runs unless
 //     its intent is saved.

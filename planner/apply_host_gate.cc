@@ -19,7 +19,11 @@ ApplyHostGate::Entry& ApplyHostGate::entry(const std::string& host) {
 void ApplyHostGate::open(const std::string& host, Entry& e) {
   e.opened = true;
   e.session = m_hosts.session(host);
-  if (!*e.session) return;
+  if (!*e.session) {
+    std::lock_guard lock(m_mutex);
+    m_unreachable.emplace(host, e.session->error());
+    return;
+  }
   auto it = m_intents.find(host);
   if (it == m_intents.end() || it->second.empty()) return;
   if (auto saved = m_hosts.record_intents(host, it->second); !saved) e.intents_error = saved.error();
@@ -38,6 +42,13 @@ Result<void> ApplyHostGate::intents_saved(const std::string& host) {
   if (!e.opened) open(host, e);
   if (e.intents_error) return std::unexpected(*e.intents_error);
   return {};
+}
+
+std::optional<providers::Error> ApplyHostGate::unreachable(const std::string& host) {
+  std::lock_guard lock(m_mutex);
+  auto it = m_unreachable.find(host);
+  if (it == m_unreachable.end()) return std::nullopt;
+  return it->second;
 }
 
 }  // namespace virtplan::planner

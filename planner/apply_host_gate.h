@@ -5,6 +5,8 @@
 // with the intent of every create and replace planned there. Steps that come
 // later on the same host get the same outcome without asking again, so an
 // unreachable host costs one connection attempt, not one per step.
+// unreachable() lets the scheduler fail a host's waiting steps with the
+// host's own error rather than skip them.
 
 #include "providers/error.h"
 #include "providers/host_access.h"
@@ -28,6 +30,8 @@ public:
   providers::Result<providers::HostSession*> session(const std::string& host);
   // Whether the intents on `host` were saved; call after session() succeeded.
   providers::Result<void> intents_saved(const std::string& host);
+  // Why `host` has no session, once that is known; never waits.
+  std::optional<providers::Error> unreachable(const std::string& host);
 
 private:
   struct Entry {
@@ -42,8 +46,9 @@ private:
 
   providers::HostAccess& m_hosts;
   std::map<std::string, std::vector<providers::ObjectId>> m_intents;
-  std::mutex m_mutex;  // guards m_entries' shape only
+  std::mutex m_mutex;  // guards the two maps below, never held while connecting
   std::map<std::string, std::unique_ptr<Entry>> m_entries;
+  std::map<std::string, providers::Error> m_unreachable;
 };
 
 }  // namespace virtplan::planner

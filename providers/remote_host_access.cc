@@ -1,6 +1,7 @@
 #include "providers/remote_host_access.h"
 
 #include "providers/host_session.h"
+#include "providers/stack_lock.h"
 #include "providers/transport_factory.h"
 
 #include <fmt/format.h>
@@ -34,17 +35,13 @@ struct RemoteHostAccess::HostState {
 
 namespace {
 
-// The stack's lock on the host, held until the returned handle is dropped.
-// PENDING: providers/stack_lock.h (engineer "lock") is not committed yet;
-// until it is, this takes no lock and returns an empty handle. Replace the
-// body with StackLock::acquire(transport, stack, become, wait) when it lands.
+// The stack's lock on the host, held until the returned handle is dropped
+// (type-erased so the header needs no StackLock).
 Result<std::shared_ptr<void>> take_stack_lock(Transport& transport, std::string_view stack, Become become,
                                               std::chrono::seconds wait) {
-  (void)transport;
-  (void)stack;
-  (void)become;
-  (void)wait;
-  return std::shared_ptr<void>();
+  auto lock = StackLock::acquire(transport, stack, become, wait);
+  if (!lock) return std::unexpected(lock.error());
+  return std::shared_ptr<void>(std::make_shared<StackLock>(std::move(*lock)));
 }
 
 }  // namespace
@@ -62,24 +59,23 @@ RemoteHostAccess::HostState* RemoteHostAccess::state_of(const std::string& host)
   return it == m_hosts.end() ? nullptr : it->second.get();
 }
 
-Result<void> RemoteHostAccess::connect(const std::string& host, HostState& state) {
+Result<void> RemoteHostAccess::connect(HostState& state) {
   auto transport = m_options.connect(state.config);
   if (!transport) return std::unexpected(transport.error());
+  state.transport = std::move(*transport);
   if (m_options.take_lock) {
-    auto lock = take_stack_lock(**transport, m_stack, state.config.become, m_options.lock_wait);
+    auto lock = take_stack_lock(*state.transport, m_stack, state.config.become, m_options.lock_wait);
     if (!lock) return std::unexpected(lock.error());
     state.lock = std::move(*lock);
   }
   // Loaded after the lock is held: no other apply of the stack changes it now.
-  auto ledger = Ledger::load(**transport, m_stack, state.config.become, m_options.ledger_dir);
+  auto ledger = Ledger::load(*state.transport, m_stack, state.config.become, m_options.ledger_dir);
   if (!ledger) return std::unexpected(ledger.error());
   {
     std::lock_guard lock(state.ledger_mutex);
     state.ledger = std::move(*ledger);
   }
-  state.transport = std::move(*transport);
   state.session = std::make_unique<HostSession>(state.config, *state.transport);
-  (void)host;
   return {};
 }
 
@@ -89,9 +85,10 @@ Result<HostSession*> RemoteHostAccess::session(const std::string& host) {
   std::lock_guard lock(state->connect_mutex);
   if (!state->tried) {
     state->tried = true;
-    if (auto connected = connect(host, *state); !connected) {
-      state->lock.reset();
+    if (auto connected = connect(*state); !connected) {
       state->error = connected.error();
+      state->lock.reset();  // before the transport it holds open
+      state->transport.reset();
     }
   }
   if (state->error) return std::unexpected(*state->error);

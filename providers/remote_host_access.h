@@ -55,7 +55,7 @@ private:
   struct HostState;
 
   HostState* state_of(const std::string& host) const;
-  Result<void> connect(const std::string& host, HostState& state);
+  Result<void> connect(HostState& state);
   Result<void> change_ledger(const std::string& host, const std::function<void(Ledger&)>& edit);
   Result<void> save_through(HostState& state, std::uint64_t version);
 

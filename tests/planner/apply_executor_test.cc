@@ -1,0 +1,293 @@
+#include "planner/apply_executor.h"
+
+#include "planner/null_apply_observer.h"
+#include "tests/planner/apply_plan_builder.h"
+#include "tests/planner/fake_actuator.h"
+#include "tests/planner/fake_host_access.h"
+
+#include <catch2/catch.hpp>
+
+#include <map>
+
+using namespace virtplan::planner;
+using namespace virtplan::planner::testing;
+using namespace std::chrono_literals;
+
+namespace {
+
+// Every kind's FakeActuator, one journal, hosts lab1 and lab2.
+struct ApplyRig {
+  ApplyJournal journal;
+  FakeActuator pool{"pool", journal}, volume{"volume", journal}, network{"network", journal},
+      domain{"domain", journal};
+  FakeHostAccess hosts{journal, {"lab1", "lab2"}};
+
+  ActuatorLookup actuators() {
+    return [this](std::string_view kind) -> const virtplan::providers::KindActuator* {
+      if (kind == "pool") return &pool;
+      if (kind == "volume") return &volume;
+      if (kind == "network") return &network;
+      if (kind == "domain") return &domain;
+      return nullptr;
+    };
+  }
+
+  ApplyReport apply(const Plan& plan, ApplyObserver& observer, ApplyOptions options = {}) {
+    return apply_plan(plan, linked_kinds(), actuators(), hosts, observer, options);
+  }
+  ApplyReport apply(const Plan& plan, ApplyOptions options = {}) {
+    NullApplyObserver quiet;
+    return apply(plan, quiet, options);
+  }
+  bool before(const std::string& first, const std::string& then) const {
+    const int a = journal.position(first), b = journal.position(then);
+    INFO(first << " at " << a << ", " << then << " at " << b);
+    return a >= 0 && b >= 0 && a < b;
+  }
+};
+
+// The stack of the quickstart, on one host: pool -> volume -> domain, network -> domain.
+Plan quickstart_creates(const std::string& host = "lab1") {
+  return Plan("demo", {change("pool.p@" + host, Action::create),
+                       change("volume.root@" + host, Action::create, needing({"pool.p"})),
+                       change("network.lan@" + host, Action::create),
+                       change("domain.web@" + host, Action::create, needing({"volume.root", "network.lan"}))});
+}
+
+const StepResult& result_of(const ApplyReport& report, const std::string& address) {
+  for (const StepResult& r : report.results()) {
+    if (r.id.address() == address) return r;
+  }
+  FAIL("no result for " << address);
+  throw;
+}
+
+// Records the observer's calls as text.
+class RecordingObserver : public ApplyObserver {
+public:
+  void step_started(const virtplan::providers::ObjectId& id, Action action) override {
+    lines.push_back(fmt::format("started {} {}", to_string(action), id.address()));
+  }
+  void step_progress(const virtplan::providers::ObjectId& id, std::string_view text) override {
+    lines.push_back(fmt::format("progress {}: {}", id.address(), text));
+  }
+  void step_finished(const StepResult& r) override {
+    lines.push_back(fmt::format("finished {} {}", r.id.address(), to_string(r.status)));
+  }
+  std::vector<std::string> lines;
+};
+
+}  // namespace
+
+TEST_CASE("apply: creates run pool before volume before domain, and network before domain") {
+  ApplyRig rig;
+  rig.pool.delay(20ms);
+  rig.network.delay(40ms);
+  const ApplyReport report = rig.apply(quickstart_creates());
+  CHECK(report.ok());
+  CHECK(report.done() == 4);
+  CHECK(rig.before("create pool.p@lab1", "start create volume.root@lab1"));
+  CHECK(rig.before("create volume.root@lab1", "start create domain.web@lab1"));
+  CHECK(rig.before("create network.lan@lab1", "start create domain.web@lab1"));
+  // Independent steps overlap: the pool and the network ran at once.
+  CHECK(rig.before("start create network.lan@lab1", "create pool.p@lab1"));
+}
+
+TEST_CASE("apply: destroys run in reverse and each is forgotten after it is done") {
+  ApplyRig rig;
+  Plan plan("demo", {change("pool.p@lab1", Action::destroy),
+                     change("volume.root@lab1", Action::destroy, needing({"pool.p"})),
+                     change("domain.web@lab1", Action::destroy, needing({"volume.root"}))});
+  const ApplyReport report = rig.apply(plan);
+  CHECK(report.ok());
+  CHECK(rig.before("destroy domain.web@lab1", "start destroy volume.root@lab1"));
+  CHECK(rig.before("destroy volume.root@lab1", "start destroy pool.p@lab1"));
+  CHECK(rig.before("destroy pool.p@lab1", "forget pool.p@lab1"));
+  CHECK(rig.before("destroy domain.web@lab1", "forget domain.web@lab1"));
+  CHECK(rig.journal.count("forget ") == 3);
+  CHECK(rig.journal.count("intents ") == 0);
+  CHECK(rig.journal.count("created ") == 0);
+}
+
+TEST_CASE("apply: intents of every create on a host are recorded in one write before any create") {
+  ApplyRig rig;
+  rig.volume.ledger_data({{"sha256", "abc"}});
+  const ApplyReport report = rig.apply(quickstart_creates());
+  REQUIRE(report.ok());
+  CHECK(rig.journal.count("intents ") == 1);
+  CHECK(rig.journal.position("intents lab1 domain.web@lab1 network.lan@lab1 pool.p@lab1 volume.root@lab1") == 1);
+  CHECK(rig.before("intents lab1 domain.web@lab1 network.lan@lab1 pool.p@lab1 volume.root@lab1",
+                   "start create network.lan@lab1"));
+  CHECK(rig.before("intents lab1 domain.web@lab1 network.lan@lab1 pool.p@lab1 volume.root@lab1",
+                   "start create pool.p@lab1"));
+  // Each create is marked created with its kind's ledger data, after it ran.
+  CHECK(rig.before("create volume.root@lab1", "created volume.root@lab1 {\"sha256\":\"abc\"}"));
+  CHECK(rig.before("create domain.web@lab1", "created domain.web@lab1 {}"));
+  CHECK(rig.journal.count("created ") == 4);
+}
+
+TEST_CASE("apply: each host gets its own single intents write") {
+  ApplyRig rig;
+  Plan plan("demo", {change("volume.a@lab1", Action::create), change("volume.b@lab1", Action::create),
+                     change("volume.c@lab2", Action::create), change("domain.x@lab2", Action::update)});
+  REQUIRE(rig.apply(plan).ok());
+  CHECK(rig.journal.count("intents ") == 2);
+  CHECK(rig.journal.position("intents lab1 volume.a@lab1 volume.b@lab1") >= 0);
+  CHECK(rig.journal.position("intents lab2 volume.c@lab2") >= 0);
+  CHECK(rig.journal.count("session lab1") >= 1);
+}
+
+TEST_CASE("apply: a replace is the actuator's destroy then create, with its intent recorded first") {
+  ApplyRig rig;
+  Plan plan("demo", {change("volume.root@lab1", Action::replace)});
+  const ApplyReport report = rig.apply(plan);
+  REQUIRE(report.ok());
+  CHECK(rig.before("intents lab1 volume.root@lab1", "start destroy volume.root@lab1"));
+  CHECK(rig.before("destroy volume.root@lab1", "start create volume.root@lab1"));
+  CHECK(rig.before("create volume.root@lab1", "created volume.root@lab1 {}"));
+  CHECK(rig.journal.count("forget ") == 0);
+  CHECK(result_of(report, "volume.root@lab1").action == Action::replace);
+}
+
+TEST_CASE("apply: a replace whose destroy fails creates nothing") {
+  ApplyRig rig;
+  rig.volume.fail("destroy", "volume.root@lab1");
+  const ApplyReport report = rig.apply(Plan("demo", {change("volume.root@lab1", Action::replace)}));
+  CHECK(report.failed() == 1);
+  CHECK(rig.journal.position("start create volume.root@lab1") == -1);
+  CHECK(result_of(report, "volume.root@lab1").reason ==
+        "volume.root@lab1: replace: not destroyed, nothing created: volume.root@lab1: virsh destroy failed: "
+        "fake failure");
+}
+
+TEST_CASE("apply: a failure skips only what depends on it, transitively, and says why") {
+  ApplyRig rig;
+  rig.pool.fail("create", "pool.p@lab1");
+  Plan plan = quickstart_creates();
+  std::vector<Change> changes = plan.changes();
+  changes.push_back(change("volume.other@lab1", Action::create));
+  const ApplyReport report = rig.apply(Plan("demo", changes));
+  CHECK_FALSE(report.ok());
+  CHECK(report.done() == 2);
+  CHECK(report.failed() == 1);
+  CHECK(report.skipped() == 2);
+  CHECK(result_of(report, "pool.p@lab1").reason == "pool.p@lab1: virsh create failed: fake failure");
+  CHECK(result_of(report, "volume.root@lab1").status == StepStatus::skipped);
+  CHECK(result_of(report, "volume.root@lab1").reason == "needs pool.p@lab1, which failed");
+  CHECK(result_of(report, "domain.web@lab1").reason == "needs volume.root@lab1, which was skipped");
+  CHECK(result_of(report, "network.lan@lab1").status == StepStatus::done);
+  CHECK(result_of(report, "volume.other@lab1").status == StepStatus::done);
+  CHECK(rig.journal.position("start create volume.root@lab1") == -1);
+  CHECK(rig.journal.position("start create domain.web@lab1") == -1);
+  CHECK(rig.journal.position("created pool.p@lab1 {}") == -1);
+}
+
+TEST_CASE("apply: an unreachable host fails its own steps with its error, the other host's go on") {
+  ApplyRig rig;
+  rig.hosts.unreachable("lab2");
+  std::vector<Change> changes = quickstart_creates("lab1").changes();
+  const Plan on_lab2 = quickstart_creates("lab2");
+  for (const Change& c : on_lab2.changes()) changes.push_back(c);
+  const ApplyReport report = rig.apply(Plan("demo", changes));
+  CHECK(report.done() == 4);
+  CHECK(report.failed() == 4);
+  CHECK(report.skipped() == 0);
+  for (const StepResult& r : report.results()) {
+    INFO(r.id.address());
+    if (r.id.host == "lab1") CHECK(r.status == StepStatus::done);
+    if (r.id.host == "lab2") CHECK(r.reason == "lab2: connection refused");
+  }
+  CHECK(rig.journal.count("intents lab2") == 0);
+  // One connection attempt per host, not one per step.
+  CHECK(rig.journal.count("session lab2") == 1);
+}
+
+TEST_CASE("apply: creates on a host whose ledger cannot be written fail without running, others run") {
+  ApplyRig rig;
+  rig.hosts.ledger_broken("lab1");
+  Plan plan("demo", {change("volume.a@lab1", Action::create), change("domain.x@lab1", Action::update),
+                     change("volume.b@lab2", Action::create)});
+  const ApplyReport report = rig.apply(plan);
+  CHECK(result_of(report, "volume.a@lab1").reason ==
+        "volume.a@lab1: not created, its ownership could not be recorded first: lab1: writing the ledger "
+        "failed: disk full");
+  CHECK(rig.journal.position("start create volume.a@lab1") == -1);
+  CHECK(result_of(report, "domain.x@lab1").status == StepStatus::done);
+  CHECK(result_of(report, "volume.b@lab2").status == StepStatus::done);
+}
+
+TEST_CASE("apply: parallelism bounds the steps running at once, overall and per host") {
+  std::vector<Change> changes;
+  for (int i = 0; i < 12; ++i) {
+    changes.push_back(change(fmt::format("volume.v{:02}@lab1", i), Action::create));
+    changes.push_back(change(fmt::format("volume.v{:02}@lab2", i), Action::create));
+  }
+  const Plan plan("demo", changes);
+  SECTION("default: 8 overall, 4 per host") {
+    ApplyRig rig;
+    rig.volume.delay(30ms);
+    REQUIRE(rig.apply(plan).ok());
+    CHECK(rig.journal.max_running_on("lab1") == 4);
+    CHECK(rig.journal.max_running_on("lab2") == 4);
+    CHECK(rig.journal.max_running() == 8);
+  }
+  SECTION("--parallelism 3") {
+    ApplyRig rig;
+    rig.volume.delay(30ms);
+    REQUIRE(rig.apply(plan, ApplyOptions{3, 4}).ok());
+    CHECK(rig.journal.max_running() == 3);
+  }
+  SECTION("one per host") {
+    ApplyRig rig;
+    rig.volume.delay(20ms);
+    REQUIRE(rig.apply(plan, ApplyOptions{8, 1}).ok());
+    CHECK(rig.journal.max_running_on("lab1") == 1);
+    CHECK(rig.journal.max_running_on("lab2") == 1);
+    CHECK(rig.journal.max_running() == 2);
+  }
+}
+
+TEST_CASE("apply: the observer hears start, progress and finish of each step, and skipped steps finish only") {
+  ApplyRig rig;
+  rig.pool.fail("create", "pool.p@lab1");
+  Plan plan("demo", {change("pool.p@lab1", Action::create),
+                     change("volume.root@lab1", Action::create, needing({"pool.p"}))});
+  RecordingObserver observer;
+  rig.apply(plan, observer);
+  CHECK(observer.lines == std::vector<std::string>{"started create pool.p@lab1",
+                                                   "progress pool.p@lab1: working on create pool.p@lab1",
+                                                   "finished pool.p@lab1 failed",
+                                                   "finished volume.root@lab1 skipped"});
+}
+
+TEST_CASE("apply: warnings are kept, the actuator's step carries the change, no-ops do nothing") {
+  ApplyRig rig;
+  Plan plan("demo", {change("domain.web@lab1", Action::update), change("volume.root@lab1", Action::no_op)});
+  const ApplyReport report = rig.apply(plan);
+  REQUIRE(report.results().size() == 1);
+  CHECK(report.results()[0].warnings == std::vector<std::string>{"restart pending"});
+  // An update that returns no ledger data leaves the ledger alone.
+  CHECK(rig.journal.count("created ") == 0);
+  CHECK(rig.journal.count("intents ") == 0);
+}
+
+TEST_CASE("apply: a dependency cycle does nothing and is reported") {
+  ApplyRig rig;
+  Plan plan("demo", {change("volume.a@lab1", Action::create, needing({"volume.b"})),
+                     change("volume.b@lab1", Action::create, needing({"volume.a"}))});
+  const ApplyReport report = rig.apply(plan);
+  CHECK_FALSE(report.ok());
+  CHECK(report.results().empty());
+  CHECK(report.errors() ==
+        std::vector<std::string>{"dependency cycle: volume.a@lab1 -> volume.b@lab1 -> volume.a@lab1; nothing was done"});
+  CHECK(rig.journal.events().empty());
+}
+
+TEST_CASE("apply: a kind without an actuator fails its step") {
+  ApplyRig rig;
+  const ApplyReport report =
+      apply_plan(Plan("demo", {change("volume.a@lab1", Action::create)}), linked_kinds(),
+                 [](std::string_view) -> const virtplan::providers::KindActuator* { return nullptr; }, rig.hosts,
+                 *std::make_unique<NullApplyObserver>(), {});
+  CHECK(result_of(report, "volume.a@lab1").reason == "volume.a@lab1: no actuator for kind 'volume'; nothing was done");
+}

@@ -1,0 +1,81 @@
+#pragma once
+
+// FakeActuator is a KindActuator for apply tests: each call is written to an
+// ApplyJournal as "start create volume.a@lab1" ... "create volume.a@lab1",
+// takes `delay` (so that overlapping calls show in the journal's concurrency
+// counters), and fails for the addresses it is told to fail.
+
+#include "providers/kind_actuator.h"
+#include "tests/planner/apply_journal.h"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <set>
+#include <string>
+#include <thread>
+
+namespace virtplan::planner::testing {
+
+class FakeActuator : public providers::KindActuator {
+public:
+  FakeActuator(std::string kind, ApplyJournal& journal) : m_kind(std::move(kind)), m_journal(journal) {}
+
+  // Calls of `op` ("create", "update", "destroy") on `address` fail.
+  FakeActuator& fail(const std::string& op, const std::string& address) {
+    m_failing.insert(op + " " + address);
+    return *this;
+  }
+  FakeActuator& delay(std::chrono::milliseconds each) {
+    m_delay = each;
+    return *this;
+  }
+  // Ledger data returned by every create.
+  FakeActuator& ledger_data(nlohmann::json data) {
+    m_data = std::move(data);
+    return *this;
+  }
+
+  std::string_view kind() const override { return m_kind; }
+
+  providers::Result<providers::ActuatorOutcome> create(const providers::ActuatorStep& step,
+                                                       providers::HostSession&) const override {
+    return call("create", step);
+  }
+  providers::Result<providers::ActuatorOutcome> update(const providers::ActuatorStep& step,
+                                                       providers::HostSession&) const override {
+    return call("update", step);
+  }
+  providers::Result<providers::ActuatorOutcome> destroy(const providers::ActuatorStep& step,
+                                                        providers::HostSession&) const override {
+    return call("destroy", step);
+  }
+
+private:
+  providers::Result<providers::ActuatorOutcome> call(const std::string& op,
+                                                     const providers::ActuatorStep& step) const {
+    const std::string what = op + " " + step.desired.id.address();
+    m_journal.begin(step.desired.id.host);
+    m_journal.note("start " + what);
+    if (step.progress) step.progress("working on " + what);
+    std::this_thread::sleep_for(m_delay);
+    m_journal.note(what);
+    m_journal.end(step.desired.id.host);
+    if (m_failing.contains(what)) {
+      return providers::fail(providers::ErrorCode::other,
+                             fmt::format("{}: virsh {} failed: fake failure", step.desired.id.address(), op));
+    }
+    providers::ActuatorOutcome outcome;
+    if (op == "create") outcome.ledger_data = m_data;
+    if (op == "update") outcome.warnings.push_back("restart pending");
+    return outcome;
+  }
+
+  std::string m_kind;
+  ApplyJournal& m_journal;
+  std::set<std::string> m_failing;
+  std::chrono::milliseconds m_delay{0};
+  nlohmann::json m_data = nlohmann::json::object();
+};
+
+}  // namespace virtplan::planner::testing
