@@ -120,6 +120,17 @@ public:
     return {};
   }
 
+  // The stack's own keys that declare an object of this spec (what goes under
+  // `SECTION: NAME:`, without `host:`), so that loading them back gives a spec
+  // the diff finds equal to `spec`: what `virtplan import` prints. Sizes as
+  // the stack writes them ("10GiB"), defaults left out. Fails for a kind
+  // that cannot be written back (none of the built-in kinds) and for a spec
+  // of the wrong shape.
+  virtual Result<nlohmann::json> to_stack(const Spec& spec) const {
+    (void)spec;
+    return fail(ErrorCode::invalid, std::string(kind()) + ": cannot be written as stack YAML");
+  }
+
   // Display only: a field's value as a person reads it ("1 GiB" for a size
   // in bytes). JSON text by default.
   virtual std::string format_value(std::string_view path, const nlohmann::json& value) const {
