@@ -73,6 +73,11 @@ planner::ObservedState ApplyRun::lock_and_observe() {
   return observed;
 }
 
+planner::ApplyReport ApplyRun::apply(const planner::Plan& plan, planner::ApplyObserver& observer, int parallelism) {
+  return planner::apply_plan(plan, kind_lookup(), kind_actuator, m_access, observer,
+                             planner::ApplyOptions{.parallelism = parallelism});
+}
+
 int ApplyRun::execute(const planner::Plan& plan, const planner::ObservedState& observed,
                       const ExecuteOptions& options) {
   // show
@@ -97,9 +102,7 @@ int ApplyRun::execute(const planner::Plan& plan, const planner::ObservedState& o
   SilentProgress silent;
   if (!options.json) fmt::print("\n");
   const planner::ApplyReport report =
-      planner::apply_plan(plan, kind_lookup(), kind_actuator, m_access,
-                          options.json ? static_cast<planner::ApplyObserver&>(silent) : printer,
-                          planner::ApplyOptions{.parallelism = options.parallelism});
+      apply(plan, options.json ? static_cast<planner::ApplyObserver&>(silent) : printer, options.parallelism);
   // report
   if (options.json) {
     fmt::print("{}\n", nlohmann::json{{"plan", planner::plan_to_json(plan, planner::Secrets::masked)},

@@ -10,6 +10,8 @@
 // and the exit status says so.
 
 #include "cli/confirmation.h"
+#include "planner/apply_observer.h"
+#include "planner/apply_report.h"
 #include "planner/observed_state.h"
 #include "planner/plan.h"
 #include "planner/stack.h"
@@ -32,6 +34,10 @@ public:
   ApplyRun(const planner::Stack& stack, std::chrono::seconds lock_wait);
 
   planner::ObservedState lock_and_observe();
+
+  // Carries the plan out on the locked hosts, without printing or asking:
+  // for callers that render the outcome themselves (the Ansible module).
+  planner::ApplyReport apply(const planner::Plan& plan, planner::ApplyObserver& observer, int parallelism);
 
   // The process's exit status: 0 when everything planned was done and every
   // host was reached, else 1.
