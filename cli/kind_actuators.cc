@@ -1,0 +1,20 @@
+#include "cli/kind_actuators.h"
+
+#include "kvm/domain_actuator.h"
+#include "net/network_actuator.h"
+
+#include <array>
+
+namespace virtplan::cli {
+
+const providers::KindActuator* kind_actuator(std::string_view kind) {
+  static const kvm::DomainActuator domain;
+  static const net::NetworkActuator network;
+  static const std::array<const providers::KindActuator*, 2> actuators{&domain, &network};
+  for (const providers::KindActuator* actuator : actuators) {
+    if (actuator->kind() == kind) return actuator;
+  }
+  return nullptr;
+}
+
+}  // namespace virtplan::cli

@@ -1,0 +1,210 @@
+#include "kvm/domain_actuator.h"
+
+#include "kvm/domain_change_set.h"
+#include "kvm/domain_kind.h"
+#include "kvm/domain_live_updater.h"
+#include "kvm/domain_owner.h"
+#include "kvm/domain_power.h"
+#include "kvm/domain_reconciler.h"
+#include "kvm/domain_spec.h"
+#include "providers/host_session.h"
+#include "providers/step_log.h"
+#include "providers/xml_document.h"
+
+#include <fmt/format.h>
+
+namespace virtplan::kvm {
+
+using nlohmann::json;
+using providers::ActuatorOutcome;
+using providers::ActuatorStep;
+using providers::ErrorCode;
+using providers::FieldChange;
+using providers::HostSession;
+using providers::Result;
+using providers::StackObject;
+using providers::StepLog;
+
+namespace {
+
+std::chrono::milliseconds shutdown_timeout(const json& spec, const DomainTiming& timing) {
+  if (spec.contains("shutdown_timeout") && spec.at("shutdown_timeout").is_number_unsigned()) {
+    return std::chrono::seconds(spec.at("shutdown_timeout").get<std::uint64_t>());
+  }
+  return timing.shutdown_timeout;
+}
+
+// Puts a field back as the host has it: the config then keeps what it was.
+void restore(json& spec, const FieldChange& field) {
+  try {
+    json::json_pointer pointer(field.path);
+    if (!field.before.is_null()) {
+      spec[pointer] = field.before;
+    } else if (spec.contains(pointer)) {
+      spec[pointer.parent_pointer()].erase(pointer.back());
+    }
+  } catch (const json::exception&) {
+    // Not a pointer into this spec: nothing to restore.
+  }
+}
+
+Result<DomainSpec> typed(const StackObject& object) {
+  auto spec = DomainSpec::from_json(object.spec);
+  if (!spec) return providers::fail(spec.error().with_context(object.id.address()));
+  return spec;
+}
+
+// `virt_type: auto` is what the host offers: kvm when it can, else TCG.
+Result<json> with_virt_type(const json& spec, HostSession& host, const StepLog& log) {
+  if (spec.value("virt_type", "auto") != "auto") return spec;
+  auto capabilities = host.virsh.run({"capabilities"});
+  if (!capabilities) return providers::fail(log.failure("capabilities", capabilities.error(), "not defined"));
+  return DomainReconciler::reconcile(spec, json{{"virt_type", host_virt_type(*capabilities)}});
+}
+
+Result<void> set_autostart(HostSession& host, const std::string& name, bool on, StepLog& log,
+                           std::string_view not_done) {
+  std::vector<std::string> args{"autostart", "--domain", name};
+  if (!on) args.push_back("--disable");
+  auto ran = host.virsh.run(std::move(args));
+  if (!ran) return providers::fail(log.failure("autostart", ran.error(), not_done));
+  log.done(on ? "autostart set" : "autostart disabled");
+  return {};
+}
+
+bool owned_by(const providers::XmlDocument& document, const std::string& stack) {
+  if (stack.empty()) return true;  // update_xml() keeps whatever owner the XML has
+  auto owner = DomainOwner::read(document.root());
+  return owner && owner->stack == stack;
+}
+
+}  // namespace
+
+Result<ActuatorOutcome> DomainActuator::create(const ActuatorStep& step, HostSession& host) const {
+  const StackObject& object = step.desired;
+  const std::string& name = object.id.name;
+  StepLog log(object.id);
+  auto spec = with_virt_type(object.spec, host, log);
+  if (!spec) return providers::fail(spec.error());
+  auto desired = typed(StackObject{object.id, *spec, object.stack, object.where, object.locations});
+  if (!desired) return providers::fail(desired.error());
+  auto xml = DomainKind().create_xml(StackObject{object.id, *spec, object.stack, object.where, object.locations});
+  if (!xml) return providers::fail(xml.error().with_context(object.id.address()));
+
+  if (auto defined = host.virsh.run({"define", "/dev/stdin"}, *xml); !defined) {
+    return providers::fail(log.failure("define", defined.error(), "nothing created"));
+  }
+  log.done("defined");
+  if (desired->autostart.value_or(false)) {
+    if (auto r = set_autostart(host, name, true, log, "not started"); !r) return providers::fail(r.error());
+  }
+  auto want = power_state_from_spec(desired->state.value_or("running")).value_or(PowerState::running);
+  if (want != PowerState::stopped) {
+    DomainPower power(host.virsh, name, log, m_timing, step.progress);
+    if (auto started = power.start(want == PowerState::paused); !started) return providers::fail(started.error());
+  }
+  return ActuatorOutcome{};
+}
+
+Result<ActuatorOutcome> DomainActuator::update(const ActuatorStep& step, HostSession& host) const {
+  const StackObject& object = step.desired;
+  const std::string& name = object.id.name;
+  StepLog log(object.id);
+  ActuatorOutcome outcome;
+  auto desired = typed(object);
+  if (!desired) return providers::fail(desired.error());
+
+  auto read = host.virsh.batch({{"domstate", "--domain", name}, {"dumpxml", "--inactive", "--domain", name}});
+  if (!read[0]) return providers::fail(log.failure("domstate", read[0].error(), "nothing changed"));
+  if (!read[1]) return providers::fail(log.failure("dumpxml", read[1].error(), "nothing changed"));
+  const PowerState now = power_state_from_domstate(*read[0]);
+  const PowerState want = desired->state ? power_state_from_spec(*desired->state).value_or(now) : now;
+  auto inactive = providers::XmlDocument::parse(*read[1], object.id.address());
+  if (!inactive) return providers::fail(inactive.error().with_context(object.id.address()));
+
+  const DomainChangeSet changes = DomainChangeSet::of(step.fields);
+  const bool active = now != PowerState::stopped;
+  const bool stays_up = active && want != PowerState::stopped;
+  bool restart = stays_up && !changes.restart.empty();
+  json config = object.spec;
+  if (restart && desired->restart.value_or("if-needed") == "never") {
+    // Left out of the config so the plan keeps showing them as pending.
+    for (const FieldChange& field : changes.restart) restore(config, field);
+    outcome.warnings.push_back("restart pending (restart: never)");
+    restart = false;
+  }
+  const bool live = stays_up && !restart;
+  DomainLiveUpdater updater(host.virsh, name, log, m_timing, step.progress);
+
+  if (live && !changes.detach.empty()) {
+    auto kept = updater.detach(changes.detach);
+    if (!kept) return providers::fail(kept.error());
+    for (const auto& detach : *kept) {
+      restore(config, detach.field);
+      outcome.warnings.push_back(fmt::format("the guest did not release {} within {} s; it stays in the config",
+                                             detach.device.describe(),
+                                             std::chrono::duration_cast<std::chrono::seconds>(m_timing.detach_timeout).count()));
+    }
+  }
+
+  if (changes.config || !owned_by(*inactive, object.stack)) {
+    auto xml = DomainKind().update_xml(*read[1], StackObject{object.id, config, object.stack, object.where,
+                                                             object.locations});
+    if (!xml) return providers::fail(log.failure(ErrorCode::invalid, xml.error().message(), "not redefined"));
+    if (auto defined = host.virsh.run({"define", "/dev/stdin"}, *xml); !defined) {
+      return providers::fail(log.failure("define", defined.error(), "not redefined"));
+    }
+    log.done("redefined");
+  }
+
+  if (live && (changes.vcpus || changes.memory || changes.title || changes.description ||
+               !changes.attach.empty() || changes.attach_nics || !changes.update.empty())) {
+    auto current = host.virsh.run({"dumpxml", "--inactive", "--domain", name});
+    if (!current) return providers::fail(log.failure("dumpxml", current.error(), "the running domain not updated"));
+    auto document = providers::XmlDocument::parse(*current, object.id.address());
+    if (!document) return providers::fail(document.error().with_context(object.id.address()));
+    if (auto applied = updater.apply(changes, *desired, *document); !applied) return providers::fail(applied.error());
+  }
+
+  if (changes.autostart && desired->autostart) {
+    if (auto r = set_autostart(host, name, *desired->autostart, log, ""); !r) return providers::fail(r.error());
+  }
+
+  DomainPower power(host.virsh, name, log, m_timing, step.progress);
+  const auto timeout = shutdown_timeout(object.spec, m_timing);
+  if (restart) {
+    auto forced = power.shut_down(now, timeout);
+    if (!forced) return providers::fail(forced.error());
+    if (auto started = power.start(want == PowerState::paused); !started) return providers::fail(started.error());
+    if (*forced) {
+      outcome.warnings.push_back(fmt::format("restarted: the guest did not shut down within {} s and was forced off",
+                                             std::chrono::duration_cast<std::chrono::seconds>(timeout).count()));
+    }
+  } else if (auto reached = power.reach(now, want, timeout); !reached) {
+    return providers::fail(reached.error());
+  }
+  return outcome;
+}
+
+Result<ActuatorOutcome> DomainActuator::destroy(const ActuatorStep& step, HostSession& host) const {
+  const std::string& name = step.desired.id.name;
+  StepLog log(step.desired.id);
+  DomainPower power(host.virsh, name, log, m_timing, step.progress);
+  auto state = host.virsh.run({"domstate", "--domain", name});
+  if (!state) {
+    if (state.error().code() == ErrorCode::not_found) return ActuatorOutcome{};  // gone already
+    return providers::fail(log.failure("domstate", state.error(), "nothing destroyed"));
+  }
+  if (power_state_from_domstate(*state) != PowerState::stopped) {
+    if (auto off = power.force_off(); !off) return providers::fail(off.error());
+  }
+  // Its volumes are resources of their own: never --remove-all-storage.
+  auto undefined = host.virsh.run({"undefine", "--domain", name, "--managed-save", "--snapshots-metadata",
+                                   "--checkpoints-metadata", "--nvram"});
+  if (!undefined && undefined.error().code() != ErrorCode::not_found) {
+    return providers::fail(log.failure("undefine", undefined.error(), "not undefined"));
+  }
+  return ActuatorOutcome{};
+}
+
+}  // namespace virtplan::kvm

@@ -1,0 +1,47 @@
+#pragma once
+
+// DomainActuator creates, updates and destroys domains on a host with virsh.
+//
+// create: `define` the kind's create XML (`virt_type: auto` becomes kvm when
+//   the host's capabilities offer it, else qemu), `autostart` when asked,
+//   `start` (`--paused`) for state running (paused).
+// update: the cheapest safe way (DomainChangeSet sorts the fields):
+//   1. restart-class fields on a running domain with `restart: never` are
+//      left out of the config, so the plan keeps showing them, and the step
+//      warns "restart pending (restart: never)";
+//   2. live detaches, confirmed (DomainLiveUpdater); a device the guest kept
+//      stays in the config;
+//   3. one atomic redefine: the live inactive XML through update_xml(), same
+//      UUID (also when only the ownership marker is missing);
+//   4. the other live fields on the running domain;
+//   5. autostart;
+//   6. either one restart for all restart-class fields (graceful shutdown,
+//      forced after the timeout, start), or the power state the spec asks
+//      (running, stopped, paused; both ways).
+//   The spec's `shutdown_timeout` (seconds) overrides the timing's default.
+// destroy: forced off when running, then undefined with its managed-save
+//   image, snapshot and checkpoint metadata and NVRAM — never its volumes.
+//   An object already gone is fine (a rerun after a crash).
+
+#include "kvm/domain_timing.h"
+#include "providers/kind_actuator.h"
+
+namespace virtplan::kvm {
+
+class DomainActuator : public providers::KindActuator {
+public:
+  explicit DomainActuator(DomainTiming timing = {}) : m_timing(timing) {}
+
+  std::string_view kind() const override { return "domain"; }
+  providers::Result<providers::ActuatorOutcome> create(const providers::ActuatorStep& step,
+                                                       providers::HostSession& host) const override;
+  providers::Result<providers::ActuatorOutcome> update(const providers::ActuatorStep& step,
+                                                       providers::HostSession& host) const override;
+  providers::Result<providers::ActuatorOutcome> destroy(const providers::ActuatorStep& step,
+                                                        providers::HostSession& host) const override;
+
+private:
+  DomainTiming m_timing;
+};
+
+}  // namespace virtplan::kvm

@@ -1,0 +1,131 @@
+#include "kvm/domain_live_updater.h"
+
+#include <fmt/format.h>
+
+#include <thread>
+
+namespace virtplan::kvm {
+
+using providers::ErrorCode;
+using providers::Result;
+using providers::XmlDocument;
+using Clock = std::chrono::steady_clock;
+
+DomainLiveUpdater::DomainLiveUpdater(const providers::VirshRunner& virsh, std::string name,
+                                     providers::StepLog& log, DomainTiming timing,
+                                     std::function<void(std::string_view)> progress)
+    : m_virsh(virsh), m_name(std::move(name)), m_log(log), m_timing(timing), m_progress(std::move(progress)) {}
+
+Result<XmlDocument> DomainLiveUpdater::live_xml() const {
+  auto xml = m_virsh.run({"dumpxml", "--domain", m_name});
+  if (!xml) return providers::fail(m_log.failure("dumpxml", xml.error()));
+  auto document = XmlDocument::parse(*xml, m_log.id().address());
+  if (!document) return providers::fail(document.error().with_context(m_log.id().address()));
+  return document;
+}
+
+Result<void> DomainLiveUpdater::run(std::vector<std::string> args, std::string done,
+                                    std::optional<std::string> stdin_data) {
+  std::string command = args.front();
+  auto ran = m_virsh.run(std::move(args), std::move(stdin_data));
+  if (!ran) return providers::fail(m_log.failure(command, ran.error(), "the running domain not fully updated"));
+  m_log.done(std::move(done));
+  return {};
+}
+
+Result<void> DomainLiveUpdater::device_command(const char* command, const DomainDeviceRef& device,
+                                               const XmlDocument& from, std::string done) {
+  auto element = device.find(from);
+  if (!element) {
+    return providers::fail(m_log.failure(ErrorCode::other, fmt::format("{} is not in the domain's XML", device.describe()),
+                                         "the running domain not fully updated"));
+  }
+  return run({command, "--domain", m_name, "--file", "/dev/stdin", "--live"}, std::move(done),
+             element->to_string());
+}
+
+Result<std::vector<DomainChangeSet::Detach>> DomainLiveUpdater::detach(
+    const std::vector<DomainChangeSet::Detach>& devices) {
+  std::vector<DomainChangeSet::Detach> kept;
+  if (devices.empty()) return kept;
+  auto live = live_xml();
+  if (!live) return providers::fail(live.error());
+  std::vector<const DomainChangeSet::Detach*> waiting;
+  for (const auto& detach : devices) {
+    if (!detach.device.find(*live)) continue;  // gone already (an earlier apply's request)
+    auto sent = device_command("detach-device", detach.device, *live, detach.device.describe() + " detach requested");
+    if (!sent) return providers::fail(sent.error());
+    waiting.push_back(&detach);
+  }
+  const auto deadline = Clock::now() + m_timing.detach_timeout;
+  while (!waiting.empty()) {
+    auto now = live_xml();
+    if (!now) return providers::fail(now.error());
+    std::erase_if(waiting, [&](const DomainChangeSet::Detach* d) { return !d->device.find(*now); });
+    if (waiting.empty() || Clock::now() >= deadline) break;
+    if (m_progress) m_progress(fmt::format("waiting for the guest to release {}", waiting.front()->device.describe()));
+    std::this_thread::sleep_for(m_timing.poll_interval);
+  }
+  for (const auto* detach : waiting) kept.push_back(*detach);
+  return kept;
+}
+
+Result<void> DomainLiveUpdater::apply(const DomainChangeSet& changes, const DomainSpec& desired,
+                                      const XmlDocument& config) {
+  if (changes.vcpus) {
+    auto count = std::to_string(desired.vcpus.current);
+    if (auto r = run({"setvcpus", "--domain", m_name, "--count", count, "--live"}, "vCPUs set live"); !r) return r;
+  }
+  if (changes.memory) {
+    auto kib = std::to_string(desired.memory.current / 1024);
+    if (auto r = run({"setmem", "--domain", m_name, "--size", kib, "--live"}, "memory set live"); !r) return r;
+  }
+  if (changes.title) {
+    if (auto r = run({"desc", "--domain", m_name, "--live", "--title", "--new-desc", desired.title.value_or("")},
+                     "title set live");
+        !r) {
+      return r;
+    }
+  }
+  if (changes.description) {
+    if (auto r = run({"desc", "--domain", m_name, "--live", "--new-desc", desired.description.value_or("")},
+                     "description set live");
+        !r) {
+      return r;
+    }
+  }
+  if (changes.update.empty() && changes.attach.empty() && !changes.attach_nics) return {};
+  auto live = live_xml();
+  if (!live) return providers::fail(live.error());
+  for (const auto& device : changes.update) {
+    if (!device.find(*live)) continue;  // not in the running domain: nothing to change there
+    if (auto r = device_command("update-device", device, config, device.describe() + " updated live"); !r) return r;
+  }
+  std::vector<DomainDeviceRef> attach;
+  for (const auto& device : changes.attach) {
+    if (!device.find(*live)) attach.push_back(device);
+  }
+  if (changes.attach_nics) {
+    auto running = DomainDeviceRef::keys(*live, DomainDeviceRef::Type::interface);
+    for (const auto& mac : DomainDeviceRef::keys(config, DomainDeviceRef::Type::interface)) {
+      if (!running.contains(mac)) attach.push_back({DomainDeviceRef::Type::interface, mac});
+    }
+  }
+  for (const auto& device : attach) {
+    if (auto r = device_command("attach-device", device, config, device.describe() + " attached live"); !r) return r;
+  }
+  if (attach.empty()) return {};
+  auto after = live_xml();
+  if (!after) return providers::fail(after.error());
+  for (const auto& device : attach) {
+    if (!device.find(*after)) {
+      return providers::fail(m_log.failure(ErrorCode::other,
+                                           fmt::format("attach-device succeeded but the running domain does "
+                                                       "not show {}",
+                                                       device.describe())));
+    }
+  }
+  return {};
+}
+
+}  // namespace virtplan::kvm

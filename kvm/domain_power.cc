@@ -1,0 +1,132 @@
+#include "kvm/domain_power.h"
+
+#include <fmt/format.h>
+
+#include <thread>
+
+namespace virtplan::kvm {
+
+using providers::Result;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+std::string trimmed(std::string_view text) {
+  auto begin = text.find_first_not_of(" \t\r\n");
+  if (begin == std::string_view::npos) return {};
+  auto end = text.find_last_not_of(" \t\r\n");
+  return std::string(text.substr(begin, end - begin + 1));
+}
+
+}  // namespace
+
+PowerState power_state_from_domstate(std::string_view text) {
+  std::string state = trimmed(text);
+  if (state == "shut off" || state == "crashed") return PowerState::stopped;
+  if (state == "paused") return PowerState::paused;
+  return PowerState::running;
+}
+
+std::optional<PowerState> power_state_from_spec(std::string_view text) {
+  if (text == "running") return PowerState::running;
+  if (text == "stopped") return PowerState::stopped;
+  if (text == "paused") return PowerState::paused;
+  return std::nullopt;
+}
+
+std::string_view power_state_name(PowerState state) {
+  switch (state) {
+    case PowerState::stopped: return "stopped";
+    case PowerState::running: return "running";
+    case PowerState::paused: return "paused";
+  }
+  return "running";
+}
+
+DomainPower::DomainPower(const providers::VirshRunner& virsh, std::string name, providers::StepLog& log,
+                         DomainTiming timing, std::function<void(std::string_view)> progress)
+    : m_virsh(virsh), m_name(std::move(name)), m_log(log), m_timing(timing), m_progress(std::move(progress)) {}
+
+Result<void> DomainPower::run(std::vector<std::string> args, std::string_view not_done, std::string done) {
+  std::string command = args.front();
+  auto ran = m_virsh.run(std::move(args));
+  if (!ran) return providers::fail(m_log.failure(command, ran.error(), not_done));
+  m_log.done(std::move(done));
+  return {};
+}
+
+Result<PowerState> DomainPower::state() const {
+  auto out = m_virsh.run({"domstate", "--domain", m_name});
+  if (!out) return providers::fail(m_log.failure("domstate", out.error()));
+  return power_state_from_domstate(*out);
+}
+
+Result<void> DomainPower::start(bool paused) {
+  std::vector<std::string> args{"start", "--domain", m_name};
+  if (paused) args.push_back("--paused");
+  return run(std::move(args), "not started", paused ? "started paused" : "started");
+}
+
+Result<void> DomainPower::force_off() {
+  auto ran = m_virsh.run({"destroy", "--domain", m_name});
+  if (ran) {
+    m_log.done("forced off");
+    return {};
+  }
+  // Already off (it shut down between our look and the destroy) is what we wanted.
+  auto now = state();
+  if (now && *now == PowerState::stopped) return {};
+  return providers::fail(m_log.failure("destroy", ran.error(), "still running"));
+}
+
+Result<bool> DomainPower::shut_down(PowerState from, std::chrono::milliseconds timeout) {
+  if (from == PowerState::stopped) return false;
+  if (from == PowerState::paused) {
+    if (auto resumed = run({"resume", "--domain", m_name}, "not shut down", "resumed"); !resumed) {
+      return providers::fail(resumed.error());
+    }
+  }
+  // A guest that refuses the request (no ACPI) is forced off like one that ignores it.
+  auto asked = m_virsh.run({"shutdown", "--domain", m_name});
+  if (asked) {
+    const auto deadline = Clock::now() + timeout;
+    auto next_report = Clock::now();
+    while (true) {
+      auto now = state();
+      if (!now) return providers::fail(now.error());
+      if (*now == PowerState::stopped) {
+        m_log.done("shut down");
+        return false;
+      }
+      if (Clock::now() >= deadline) break;
+      if (m_progress && Clock::now() >= next_report) {
+        auto left = std::chrono::duration_cast<std::chrono::seconds>(deadline - Clock::now());
+        m_progress(fmt::format("waiting for shutdown, {} s left", left.count()));
+        next_report = Clock::now() + std::chrono::seconds(5);
+      }
+      std::this_thread::sleep_for(m_timing.poll_interval);
+    }
+  }
+  if (auto forced = force_off(); !forced) return providers::fail(forced.error());
+  return true;
+}
+
+Result<void> DomainPower::reach(PowerState from, PowerState to, std::chrono::milliseconds shutdown_timeout) {
+  if (from == to) return {};
+  switch (to) {
+    case PowerState::running:
+      if (from == PowerState::paused) return run({"resume", "--domain", m_name}, "not resumed", "resumed");
+      return start(false);
+    case PowerState::paused:
+      if (from == PowerState::running) return run({"suspend", "--domain", m_name}, "not paused", "paused");
+      return start(true);
+    case PowerState::stopped: {
+      auto stopped = shut_down(from, shutdown_timeout);
+      if (!stopped) return providers::fail(stopped.error());
+      return {};
+    }
+  }
+  return {};
+}
+
+}  // namespace virtplan::kvm

@@ -1,0 +1,65 @@
+#pragma once
+
+// DomainPower moves one domain between the power states a stack can ask for
+// (running, stopped, paused) with virsh, and reads which one it is in.
+//
+// Stopping is graceful first: `shutdown`, then up to a timeout of waiting for
+// the guest to power off (a guest without an OS, or one that ignores ACPI,
+// never does: libvirt-facts.md), then `destroy` (forced off). A paused domain
+// is resumed before it is asked to shut down, since a paused guest cannot
+// answer. Failures are reported through the step's log, so they say what the
+// step had already done.
+
+#include "kvm/domain_timing.h"
+#include "providers/error.h"
+#include "providers/step_log.h"
+#include "providers/virsh_runner.h"
+
+#include <chrono>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace virtplan::kvm {
+
+enum class PowerState { stopped, running, paused };
+
+// From `virsh domstate`: "shut off" and "crashed" are stopped, "paused" is
+// paused, every other state (running, idle, in shutdown, pmsuspended...) has a
+// live QEMU and counts as running.
+PowerState power_state_from_domstate(std::string_view text);
+// From a spec's `state`; nullopt for anything else.
+std::optional<PowerState> power_state_from_spec(std::string_view text);
+std::string_view power_state_name(PowerState state);
+
+class DomainPower {
+public:
+  DomainPower(const providers::VirshRunner& virsh, std::string name, providers::StepLog& log,
+              DomainTiming timing, std::function<void(std::string_view)> progress = {});
+
+  providers::Result<PowerState> state() const;
+
+  // From `from` (what state() said) to `to`: start (--paused), resume,
+  // suspend, or a shutdown as above.
+  providers::Result<void> reach(PowerState from, PowerState to, std::chrono::milliseconds shutdown_timeout);
+
+  // Graceful shutdown, forced after `timeout`. Returns true when it had to
+  // force the domain off.
+  providers::Result<bool> shut_down(PowerState from, std::chrono::milliseconds timeout);
+  providers::Result<void> start(bool paused);
+  // Forced off at once (`virsh destroy`); a domain already off is fine.
+  providers::Result<void> force_off();
+
+private:
+  providers::Result<void> run(std::vector<std::string> args, std::string_view not_done, std::string done);
+
+  const providers::VirshRunner& m_virsh;
+  std::string m_name;
+  providers::StepLog& m_log;
+  DomainTiming m_timing;
+  std::function<void(std::string_view)> m_progress;
+};
+
+}  // namespace virtplan::kvm
