@@ -1,0 +1,152 @@
+#include "cli/ansible_module.h"
+
+#include "cli/ansible_args.h"
+#include "cli/ansible_result.h"
+#include "cli/apply_run.h"
+#include "cli/kinds.h"
+#include "cli/stack_options.h"
+#include "cli/targets.h"
+#include "planner/destroy_plan.h"
+#include "planner/null_apply_observer.h"
+#include "planner/stack_loader.h"
+#include "providers/stack_yaml.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
+#include <fstream>
+#include <sstream>
+
+namespace virtplan::cli {
+namespace {
+
+using nlohmann::json;
+
+json failure(const std::string& message) { return {{"failed", true}, {"changed", false}, {"msg", message}}; }
+
+providers::Result<nlohmann::ordered_json> read_args(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return providers::fail(providers::ErrorCode::not_found, fmt::format("{}: cannot be read", path));
+  std::stringstream text;
+  text << in.rdbuf();
+  try {
+    return nlohmann::ordered_json::parse(text.str());
+  } catch (const json::parse_error& e) {
+    return providers::fail(providers::ErrorCode::invalid, fmt::format("{}: not JSON: {}", path, e.what()));
+  }
+}
+
+// The stack from `stack` (loaded as `virtplan -f` loads it, its problems
+// captured rather than printed) or from `stack_content`, written as stack
+// YAML and given to the same loader under the name "stack_content", so its
+// messages point at stack_content's keys. It is never written to disk: it may
+// hold secrets. Relative paths in it resolve against the module's working
+// directory, as for a stack file there.
+providers::Result<planner::Stack> load(const AnsibleArgs& args) {
+  std::vector<std::string> problems;
+  if (args.stack) {
+    char* buffer = nullptr;
+    std::size_t size = 0;
+    std::FILE* errors = open_memstream(&buffer, &size);
+    if (errors == nullptr) return providers::fail(providers::ErrorCode::other, "open_memstream failed");
+    auto stack = load_stack(*args.stack, errors);
+    std::fclose(errors);
+    std::string text(buffer, size);
+    std::free(buffer);
+    if (stack) return *stack;
+    while (!text.empty() && text.back() == '\n') text.pop_back();
+    for (std::size_t at = 0; (at = text.find('\n', at)) != std::string::npos;) text.replace(at, 1, "; ");
+    return providers::fail(providers::ErrorCode::invalid, text);
+  }
+  const planner::SourceFile file{"stack_content", providers::stack_yaml(*args.stack_content)};
+  providers::Diagnostics diags;
+  planner::Stack stack = planner::StackLoader(kinds()).load({file}, diags);
+  if (diags.empty()) return stack;
+  for (const auto& diagnostic : diags.sorted()) problems.push_back(diagnostic.str());
+  return providers::fail(providers::ErrorCode::invalid, fmt::format("{}", fmt::join(problems, "; ")));
+}
+
+// The plan of `apply` for the hosts that were read: objects on unreachable
+// hosts are left out (the result names those hosts), so every error left is
+// an object in the way that the stack does not own, and blocks the run.
+planner::DiffResult diff_reached(const planner::Stack& stack, const planner::ObservedState& observed) {
+  std::vector<providers::StackObject> reachable;
+  std::copy_if(stack.objects.begin(), stack.objects.end(), std::back_inserter(reachable),
+               [&](const providers::StackObject& o) { return !observed.unreachable.contains(o.id.host); });
+  planner::ObservedState read = observed;
+  read.unreachable.clear();
+  return planner::diff(stack.name, reachable, read, kind_lookup());
+}
+
+providers::Result<planner::Plan> plan_for(const AnsibleArgs& args, const planner::Stack& stack,
+                                          const planner::ObservedState& observed) {
+  if (args.state == StackState::absent) {
+    auto targets = parse_targets(args.targets);
+    if (!targets) return providers::fail(targets.error().with_context("targets"));
+    return planner::destroy_plan(stack.name, observed, kind_lookup(), *targets);
+  }
+  planner::DiffResult result = diff_reached(stack, observed);
+  if (!result.errors.empty()) {
+    return providers::fail(providers::ErrorCode::invalid,
+                           fmt::format("{}; nothing was changed", fmt::join(result.errors, "; ")));
+  }
+  auto narrowed = narrow_to_targets(result.plan, args.targets);
+  if (!narrowed) return providers::fail(narrowed.error().with_context("targets"));
+  return narrowed;
+}
+
+json run(const std::string& args_path) {
+  auto document = read_args(args_path);
+  if (!document) return failure(document.error().message());
+  auto args = parse_ansible_args(*document);
+  if (!args) return failure(args.error().message());
+  auto stack = load(*args);
+  if (!stack) return failure(stack.error().message());
+  // Checked before any host is contacted: a typo fails fast.
+  if (auto targets = parse_targets(args->targets); !targets) {
+    return failure(targets.error().with_context("targets").message());
+  }
+
+  ApplyRun apply_run(*stack, std::chrono::seconds(args->lock_wait));
+  const planner::ObservedState observed = apply_run.lock_and_observe();
+  AnsibleOutcome outcome;
+  outcome.check_mode = args->check_mode;
+  outcome.diff = args->diff;
+  outcome.unreachable = observed.unreachable;
+  for (const auto& object : stack->objects) {
+    if (observed.unreachable.contains(object.id.host)) {
+      outcome.not_reached[object.id.host].push_back(object.id.address());
+    }
+  }
+  auto plan = plan_for(*args, *stack, observed);
+  if (!plan) {
+    outcome.errors.push_back(plan.error().message());
+    return ansible_result(outcome);
+  }
+  outcome.plan = &*plan;
+  outcome.errors = guard_refusals(*plan, kind_lookup(), args->allow_restart, args->allow_data_loss);
+  if (!outcome.errors.empty()) {
+    outcome.errors.push_back("nothing was changed");
+    return ansible_result(outcome);
+  }
+  if (args->check_mode || !plan->summary().has_changes()) return ansible_result(outcome);
+  planner::NullApplyObserver quiet;
+  const planner::ApplyReport report = apply_run.apply(*plan, quiet, args->parallelism);
+  outcome.report = &report;
+  return ansible_result(outcome);
+}
+
+}  // namespace
+
+json run_ansible_module(const std::string& args_path) {
+  try {
+    return run(args_path);
+  } catch (const std::exception& e) {
+    return failure(fmt::format("virtplan: internal error: {}", e.what()));
+  }
+}
+
+}  // namespace virtplan::cli
