@@ -1,0 +1,243 @@
+#include "providers/remote_host_access.h"
+
+#include "providers/host_session.h"
+#include "tests/providers/fake_transport.h"
+
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <thread>
+
+using namespace virtplan::providers;
+using namespace std::chrono_literals;
+
+namespace {
+
+// FakeLedgerHost is one host as the ledger sees it: a FakeTransport that
+// answers the ledger's read and write scripts from one stored file, counts
+// the writes, and can be told to make writes slow or fail.
+class FakeLedgerHost {
+public:
+  explicit FakeLedgerHost(std::string name) : transport(std::move(name)) {
+    transport.respond_with([this](const Command& command) { return answer(command); });
+  }
+
+  std::string file() const {
+    std::lock_guard lock(m_mutex);
+    return m_file;
+  }
+  void set_file(std::string text) {
+    std::lock_guard lock(m_mutex);
+    m_file = std::move(text);
+  }
+  Ledger ledger() const { return *Ledger::parse("demo", file()); }
+
+  FakeTransport transport;
+  std::atomic<int> reads = 0;
+  std::atomic<int> writes = 0;
+  std::atomic<bool> fail_writes = false;
+  std::atomic<int> locks = 0;
+  std::atomic<bool> lock_busy = false;
+  std::chrono::milliseconds write_delay{0};
+
+private:
+  // Ledger scripts: sh -c SCRIPT virtplan-ledger PATH [SIZE]; a SIZE means a write.
+  // The lock script (sh -c SCRIPT virtplan-lock ...) prints its ready line, or
+  // ends as a busy lock does.
+  Result<CommandOutput> answer(const Command& command) {
+    if (command.argv.size() > 3 && command.argv[3] == "virtplan-lock") {
+      ++locks;
+      if (lock_busy) return CommandOutput{75, "virtplan pid 7 on ci since 2026-11-26T01:00:00Z\n", ""};
+      return CommandOutput{0, "locked\n", ""};
+    }
+    if (command.argv.size() < 5 || command.argv[3] != "virtplan-ledger") {
+      return CommandOutput{127, "", "unexpected command"};
+    }
+    if (command.argv.size() == 5) {
+      ++reads;
+      return CommandOutput{0, file(), ""};
+    }
+    std::this_thread::sleep_for(write_delay);
+    ++writes;
+    if (fail_writes) return CommandOutput{1, "", "mv: cannot move: read-only file system"};
+    set_file(command.stdin_data.value_or(""));
+    return CommandOutput{0, "", ""};
+  }
+
+  mutable std::mutex m_mutex;
+  std::string m_file;
+};
+
+// Hands out a Transport that forwards to a FakeLedgerHost the test keeps.
+class ForwardingTransport : public Transport {
+public:
+  explicit ForwardingTransport(Transport& inner) : m_inner(inner) {}
+  Result<CommandOutput> run(const Command& command) override { return m_inner.run(command); }
+  Result<HoldOutcome> hold(const Command& command, std::string_view ready_line) override {
+    return m_inner.hold(command, ready_line);
+  }
+  const std::string& host_name() const override { return m_inner.host_name(); }
+
+private:
+  Transport& m_inner;
+};
+
+struct Rig {
+  FakeLedgerHost lab1{"lab1"};
+  std::atomic<int> connects = 0;
+
+  RemoteHostAccess access(bool take_lock = false) {
+    std::map<std::string, HostConfig> hosts;
+    hosts["lab1"].name = "lab1";
+    hosts["lab2"].name = "lab2";
+    RemoteHostAccess::Options options;
+    options.take_lock = take_lock;
+    options.connect = [this](const HostConfig& config) -> Result<std::unique_ptr<Transport>> {
+      ++connects;
+      if (config.name == "lab2") return fail(ErrorCode::unreachable, "lab2: connection refused");
+      return std::make_unique<ForwardingTransport>(lab1.transport);
+    };
+    return RemoteHostAccess("demo", std::move(hosts), std::move(options));
+  }
+};
+
+ObjectId id(const std::string& kind, const std::string& name, const std::string& host = "lab1") {
+  return ObjectId{kind, name, host};
+}
+
+}  // namespace
+
+TEST_CASE("remote host access: connects once per host, on first use, and reads the ledger once") {
+  Rig rig;
+  auto access = rig.access();
+  CHECK(rig.connects == 0);
+  auto first = access.session("lab1");
+  REQUIRE(first);
+  auto second = access.session("lab1");
+  REQUIRE(second);
+  CHECK(*first == *second);
+  CHECK((*first)->config.name == "lab1");
+  CHECK(rig.connects == 1);
+  CHECK(rig.lab1.reads == 1);
+  CHECK(rig.lab1.writes == 0);
+}
+
+TEST_CASE("remote host access: an unreachable host fails with the transport's message, every time, "
+          "after one attempt") {
+  Rig rig;
+  auto access = rig.access();
+  for (int i = 0; i < 3; ++i) {
+    auto session = access.session("lab2");
+    REQUIRE_FALSE(session);
+    CHECK(session.error().message() == "lab2: connection refused");
+    CHECK(session.error().code() == ErrorCode::unreachable);
+  }
+  CHECK(rig.connects == 1);
+  auto recorded = access.record_intents("lab2", {id("volume", "v", "lab2")});
+  REQUIRE_FALSE(recorded);
+  CHECK(recorded.error().message() == "lab2: connection refused");
+  CHECK_FALSE(access.session("nowhere"));
+}
+
+TEST_CASE("remote host access: all intents of a host in one write, saved before the call returns") {
+  Rig rig;
+  rig.lab1.set_file(
+      R"({"format_version": "1", "stack": "demo", "objects": {"pool.old": {"state": "created", "data": {}}}})");
+  auto access = rig.access();
+  REQUIRE(access.record_intents("lab1", {id("pool", "p"), id("volume", "a"), id("domain", "web")}));
+  CHECK(rig.lab1.writes == 1);
+  CHECK(access.ledger_writes("lab1") == 1);
+  const Ledger saved = rig.lab1.ledger();
+  REQUIRE(saved.entries().size() == 4);
+  CHECK(saved.find("pool", "old")->state == LedgerState::created);  // what was there stays
+  CHECK(saved.find("pool", "p")->state == LedgerState::intent);
+  CHECK(saved.find("volume", "a")->state == LedgerState::intent);
+  CHECK(saved.find("domain", "web")->state == LedgerState::intent);
+}
+
+TEST_CASE("remote host access: mark_created stores the data, forget drops the entry, each saved") {
+  Rig rig;
+  auto access = rig.access();
+  REQUIRE(access.record_intents("lab1", {id("volume", "a")}));
+  REQUIRE(access.mark_created(id("volume", "a"), {{"sha256", "abc"}}));
+  CHECK(rig.lab1.ledger().find("volume", "a") ==
+        LedgerEntry{"volume", "a", LedgerState::created, {{"sha256", "abc"}}});
+  REQUIRE(access.forget(id("volume", "a")));
+  CHECK(rig.lab1.ledger().entries().empty());
+  CHECK(rig.lab1.writes == 3);
+  CHECK(rig.lab1.reads == 1);
+}
+
+TEST_CASE("remote host access: concurrent changes share saves, and none is lost") {
+  Rig rig;
+  rig.lab1.write_delay = 40ms;
+  auto access = rig.access();
+  REQUIRE(access.session("lab1"));
+  constexpr int k_steps = 16;
+  std::atomic<int> unsaved_on_return = 0;
+  std::atomic<int> failed = 0;  // Catch's REQUIRE is not for other threads
+  {
+    std::vector<std::jthread> steps;
+    for (int i = 0; i < k_steps; ++i) {
+      steps.emplace_back([&, i] {
+        const std::string name = "v" + std::to_string(i);
+        if (!access.mark_created(id("volume", name), {{"n", i}})) ++failed;
+        // The record is on the host by the time the call returns.
+        if (!rig.lab1.ledger().owns("volume", name)) ++unsaved_on_return;
+      });
+    }
+  }
+  CHECK(failed == 0);
+  CHECK(unsaved_on_return == 0);
+  CHECK(rig.lab1.ledger().entries().size() == k_steps);
+  // Coalesced: far fewer writes than changes (the first save runs alone,
+  // the others pile up behind it).
+  CHECK(rig.lab1.writes < k_steps);
+  CHECK(rig.lab1.writes >= 2);
+  INFO("writes: " << rig.lab1.writes);
+}
+
+TEST_CASE("remote host access: a failed save is an error, and the next save carries the change") {
+  Rig rig;
+  auto access = rig.access();
+  rig.lab1.fail_writes = true;
+  auto failed = access.mark_created(id("volume", "a"), nlohmann::json::object());
+  REQUIRE_FALSE(failed);
+  CHECK(failed.error().message() ==
+        "lab1: writing /var/lib/virtplan/ledger/demo.json failed: mv: cannot move: read-only file system");
+  rig.lab1.fail_writes = false;
+  REQUIRE(access.mark_created(id("volume", "b"), nlohmann::json::object()));
+  CHECK(rig.lab1.ledger().owns("volume", "a"));
+  CHECK(rig.lab1.ledger().owns("volume", "b"));
+}
+
+TEST_CASE("remote host access: the stack lock is taken before the ledger is read, and released with the access") {
+  Rig rig;
+  {
+    auto access = rig.access(true);
+    REQUIRE(access.session("lab1"));
+    const auto argvs = rig.lab1.transport.argvs();
+    REQUIRE(argvs.size() == 2);
+    CHECK(argvs[0][3] == "virtplan-lock");
+    CHECK(argvs[0][4] == "/var/lib/virtplan/lock/demo.lock");
+    CHECK(argvs[1][3] == "virtplan-ledger");
+    CHECK(rig.lab1.transport.releases() == 0);
+  }
+  CHECK(rig.lab1.transport.releases() == 1);
+}
+
+TEST_CASE("remote host access: a busy stack lock fails the host with the lock's message, nothing read or written") {
+  Rig rig;
+  rig.lab1.lock_busy = true;
+  auto access = rig.access(true);
+  auto session = access.session("lab1");
+  REQUIRE_FALSE(session);
+  CHECK(session.error().code() == ErrorCode::locked);
+  CHECK(session.error().message() ==
+        "lab1: stack 'demo' is locked by another apply (virtplan pid 7 on ci since 2026-11-26T01:00:00Z); "
+        "try again when it finishes");
+  CHECK_FALSE(access.record_intents("lab1", {id("volume", "a")}));
+  CHECK(rig.lab1.reads == 0);
+  CHECK(rig.lab1.writes == 0);
+  CHECK(rig.lab1.locks == 1);
+}
