@@ -8,8 +8,10 @@
 namespace virtplan::planner {
 
 namespace {
-constexpr std::array<std::string_view, 7> k_markers{
-    "password", "passwd", "secret", "token", "private_key", "passphrase", "credential"};
+// user_data: cloud-init user-data is where passwords and keys go, as text
+// (a seed volume's spec holds the file's content), so all of it is masked.
+constexpr std::array<std::string_view, 8> k_markers{
+    "password", "passwd", "secret", "token", "private_key", "passphrase", "credential", "user_data"};
 
 std::string lowercase(std::string_view text) {
   std::string out(text);

@@ -201,6 +201,7 @@ public:
 
 private:
   void place(const ResourceKind& kind, const Declaration& entry);
+  void expand();
   std::vector<std::string> placement(YamlMap& map, const Declaration& entry);
   std::optional<std::string> declared_host(const YamlValue& value);
   void apply_profile(YamlMap& map);
@@ -246,6 +247,7 @@ Stack StackLoaderRun::load(const std::vector<SourceFile>& files) {
     const ResourceKind& kind = *m_kinds.by_kind(object.id.kind);
     guarded(kind, object, [&] { kind.resolve(object, m_stack.objects); });
   }
+  expand();
   for (const auto& object : m_stack.objects) {
     const ResourceKind& kind = *m_kinds.by_kind(object.id.kind);
     check_references(object, kind);
@@ -276,6 +278,55 @@ void StackLoaderRun::place(const ResourceKind& kind, const Declaration& entry) {
     object_map.report_unknown(m_diags);
     m_stack.objects.push_back(std::move(object));
   }
+}
+
+// Objects the declared ones imply (a domain's cloud-init seed volume), after
+// the declared ones are resolved (a seed goes to a disk's resolved pool), then
+// resolved themselves; they join the sorted list, so plans stay stable.
+void StackLoaderRun::expand() {
+  std::vector<StackObject> derived;
+  for (const auto* expander : m_kinds.expanders()) {
+    for (const auto& object : m_stack.objects) {
+      std::vector<StackObject> implied;
+      try {
+        implied = expander->expand(object, m_diags);
+      } catch (const std::exception& e) {
+        m_diags.add(object.where, fmt::format("{}: internal error deriving objects: {}",
+                                              object.id.address(), e.what()));
+      }
+      for (auto& extra : implied) {
+        const ResourceKind* kind = m_kinds.by_kind(extra.id.kind);
+        auto same = [&](const StackObject& other) { return other.id == extra.id; };
+        if (kind == nullptr) {
+          m_diags.add(object.where, fmt::format("{}: derived {} of unknown kind '{}'",
+                                                object.id.address(), extra.id.name, extra.id.kind));
+        } else if (auto it = std::find_if(m_stack.objects.begin(), m_stack.objects.end(), same);
+                   it != m_stack.objects.end()) {
+          m_diags.add(it->where, fmt::format("{}: {} '{}' is made by virtplan for {}; the stack "
+                                             "must not declare it",
+                                             extra.id.address(), extra.id.kind, extra.id.name,
+                                             object.id.address()));
+        } else if (std::none_of(derived.begin(), derived.end(), same)) {
+          extra.stack = m_stack.name;
+          derived.push_back(std::move(extra));
+        }
+      }
+    }
+  }
+  if (derived.empty()) {
+    return;
+  }
+  for (auto& object : derived) {
+    const ResourceKind& kind = *m_kinds.by_kind(object.id.kind);
+    guarded(kind, object, [&] { kind.resolve(object, m_stack.objects); });
+  }
+  for (auto& object : derived) {
+    m_stack.objects.push_back(std::move(object));
+  }
+  std::sort(m_stack.objects.begin(), m_stack.objects.end(),
+            [](const StackObject& a, const StackObject& b) {
+              return a.id.address() < b.id.address();
+            });
 }
 
 // The hosts an object is placed on: `host: X`, `hosts: [X, Y]` or `hosts: all`.

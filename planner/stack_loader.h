@@ -11,9 +11,10 @@
 //      one StackObject per host), its profile merged under it (domains only;
 //      shallow: a key the domain sets replaces the profile's whole value), and
 //      read by its kind, then its unknown keys reported;
-//   5. each kind's resolve(), then every reference checked against the
-//      declared objects, then each kind's check().
-// Kinds are reached only through the registry.
+//   5. each kind's resolve(); then the registry's expanders add the objects
+//      the stack implies (a domain's cloud-init seed volume), resolved too;
+//   6. every reference checked against the objects, then each kind's check().
+// Kinds and expanders are reached only through the registry.
 
 #include "planner/source_file.h"
 #include "planner/stack.h"

@@ -5,6 +5,7 @@
 // that outlive it (cli/kinds.cc keeps them as statics); the planner reaches the
 // kinds only through it.
 
+#include "providers/object_expander.h"
 #include "providers/resource_kind.h"
 
 #include <map>
@@ -27,9 +28,15 @@ public:
   // Every section name, sorted.
   std::vector<std::string> sections() const;
 
+  // Expanders derive undeclared objects (see object_expander.h); asked in
+  // the order they were added.
+  void add_expander(const ObjectExpander& expander) { m_expanders.push_back(&expander); }
+  const std::vector<const ObjectExpander*>& expanders() const { return m_expanders; }
+
 private:
   std::map<std::string, const ResourceKind*, std::less<>> m_by_kind;
   std::map<std::string, const ResourceKind*, std::less<>> m_by_section;
+  std::vector<const ObjectExpander*> m_expanders;
 };
 
 }  // namespace virtplan::providers
