@@ -254,11 +254,18 @@ Error timeout_error(const Command& command) {
 Result<pid_t> spawn(const Command& command, Pipe& in, Pipe& out, Pipe& err,
                     bool keep_stdin = false) {
   SpawnSetup setup;
-  Fd null_input;
-  if (!keep_stdin && (!command.stdin_data || command.stdin_data->empty())) {
-    null_input = Fd(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+  Fd own_input;
+  if (!keep_stdin && command.stdin_file) {
+    // The child reads the file itself: nothing of it passes through us.
+    own_input = Fd(::open(command.stdin_file->c_str(), O_RDONLY | O_CLOEXEC));
+    if (!own_input.open()) {
+      return fail(ErrorCode::not_found, fmt::format("local: cannot read {} for {}: {}", *command.stdin_file,
+                                                    describe(command), std::strerror(errno)));
+    }
+  } else if (!keep_stdin && (!command.stdin_data || command.stdin_data->empty())) {
+    own_input = Fd(::open("/dev/null", O_RDONLY | O_CLOEXEC));
   }
-  setup.connect(null_input.open() ? null_input.get() : in.read.get(), out.write.get(),
+  setup.connect(own_input.open() ? own_input.get() : in.read.get(), out.write.get(),
                 err.write.get());
   pid_t pid = 0;
   int error = setup.spawn(&pid, command.argv);

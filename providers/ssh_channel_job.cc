@@ -13,6 +13,10 @@ constexpr size_t k_summary_length = 160;
 // Written per advance() at most, so one large upload does not starve the
 // other channels of the session.
 constexpr size_t k_write_chunk = 256 * 1024;
+// How much of a streamed stdin file is in memory at once, and how often its
+// progress is reported.
+constexpr size_t k_file_piece = 1024 * 1024;
+constexpr size_t k_progress_every = 64 * 1024 * 1024;
 // After a held command's stdin ended, how long it gets to exit before its
 // channel is closed anyway.
 constexpr auto k_release_wait = std::chrono::seconds(5);
@@ -159,6 +163,7 @@ SshChannelJob::Progress SshChannelJob::stream_held() {
 // read. That is what lets a large stdin and a large stdout cross.
 Result<void> SshChannelJob::write_stdin() {
   if (m_eof_sent || m_remote_closed) return {};
+  if (m_command.stdin_file) return write_stdin_file();
   const std::string_view data =
       m_command.stdin_data ? std::string_view(*m_command.stdin_data) : std::string_view();
   size_t budget = k_write_chunk;
@@ -178,6 +183,57 @@ Result<void> SshChannelJob::write_stdin() {
     if (rc == 0) return {};
   }
   if (m_stdin_written < data.size()) return {};
+  ssh_channel_send_eof(m_channel);
+  m_eof_sent = true;
+  return {};
+}
+
+// A file streamed to stdin: one piece (k_file_piece) in memory at a time,
+// refilled once the window took the last one, so memory stays flat whatever
+// the file's size.
+Result<void> SshChannelJob::write_stdin_file() {
+  if (!m_stdin_file.is_open()) {
+    m_stdin_file.open(*m_command.stdin_file, std::ios::binary);
+    if (!m_stdin_file.is_open()) {
+      return fail(ErrorCode::not_found, fmt::format("{}: cannot read {} to send to `{}`", m_where,
+                                                    *m_command.stdin_file, summary()));
+    }
+    m_piece.resize(k_file_piece);
+  }
+  // Up to the whole window, not one chunk per pass: the next pass comes with
+  // the server's window adjust, and a file has no output to wait for.
+  while (true) {
+    if (m_piece_at == m_piece_size) {
+      if (m_stdin_file.eof()) break;
+      m_stdin_file.read(m_piece.data(), static_cast<std::streamsize>(m_piece.size()));
+      m_piece_size = static_cast<size_t>(m_stdin_file.gcount());
+      m_piece_at = 0;
+      if (m_stdin_file.bad()) {
+        return fail(ErrorCode::other, fmt::format("{}: reading {} failed while sending it to `{}`",
+                                                  m_where, *m_command.stdin_file, summary()));
+      }
+      if (m_piece_size == 0) break;
+    }
+    const size_t window = ssh_channel_window_size(m_channel);
+    const size_t length = std::min(window, m_piece_size - m_piece_at);
+    if (length == 0) return {};
+    const int rc = ssh_channel_write(m_channel, m_piece.data() + m_piece_at, static_cast<uint32_t>(length));
+    if (rc < 0) {
+      return fail(ErrorCode::transport,
+                  fmt::format("{}: cannot send {} to `{}`: {}", m_where, *m_command.stdin_file,
+                              summary(), ssh_get_error(ssh_channel_get_session(m_channel))));
+    }
+    m_piece_at += static_cast<size_t>(rc);
+    m_stdin_written += static_cast<size_t>(rc);
+    if (m_command.stdin_progress && m_stdin_written >= m_next_report) {
+      m_command.stdin_progress(m_stdin_written);
+      m_next_report = m_stdin_written + k_progress_every;
+    }
+    if (rc == 0) return {};
+  }
+  if (m_piece_at < m_piece_size || !m_stdin_file.eof()) return {};
+  if (m_command.stdin_progress) m_command.stdin_progress(m_stdin_written);
+  m_piece = std::string();
   ssh_channel_send_eof(m_channel);
   m_eof_sent = true;
   return {};

@@ -13,6 +13,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <fstream>
 #include <future>
 #include <memory>
 #include <optional>
@@ -96,6 +97,7 @@ private:
   Progress request_exec();
   Progress stream();
   Result<void> write_stdin();
+  Result<void> write_stdin_file();
   void finish(Result<CommandOutput> result);
   void report(Result<CommandOutput> result);
   Progress stream_held();
@@ -124,6 +126,12 @@ private:
   ssh_channel m_channel = nullptr;
   ssh_channel_callbacks_struct m_callbacks{};
   size_t m_stdin_written = 0;
+  // Command::stdin_file: the open file and the piece of it being sent.
+  std::ifstream m_stdin_file;
+  std::string m_piece;
+  size_t m_piece_size = 0;
+  size_t m_piece_at = 0;
+  size_t m_next_report = 0;
   bool m_eof_sent = false;
   bool m_remote_closed = false;
   std::string m_out;

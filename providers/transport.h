@@ -7,6 +7,8 @@
 #include "providers/error.h"
 
 #include <chrono>
+#include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -23,6 +25,14 @@ struct Command {
   // never on a command line.
   std::optional<std::string> stdin_data;
   std::chrono::milliseconds timeout{std::chrono::minutes(5)};
+  // Or: a file on this machine streamed to the program's standard input, a
+  // piece at a time (an image of several GiB is never read into memory),
+  // then closed. Set at most one of the two.
+  std::optional<std::string> stdin_file{};
+  // Called now and then with how many bytes of stdin_file went out so far
+  // (over SSH from the transport's I/O thread: keep it short and
+  // thread-safe). May be empty.
+  std::function<void(std::uint64_t)> stdin_progress{};
 };
 
 // CommandOutput is how the program ended. A non-zero exit status is not a

@@ -135,6 +135,29 @@ Result<std::string> VirshRunner::run(std::vector<std::string> args,
   return std::move(output->out);
 }
 
+Result<std::string> VirshRunner::run_with_file(std::vector<std::string> args, const std::string& path,
+                                               std::function<void(std::uint64_t)> progress,
+                                               std::chrono::milliseconds timeout) const {
+  if (args.size() < 2) {
+    return fail(ErrorCode::invalid, fmt::format("{}: virsh: a streamed command needs arguments",
+                                                m_transport.host_name()));
+  }
+  std::string where = context(args);
+  Command command{base_argv(), std::nullopt, timeout};
+  command.argv.insert(command.argv.end(), std::make_move_iterator(args.begin()),
+                      std::make_move_iterator(args.end()));
+  command.stdin_file = path;
+  command.stdin_progress = std::move(progress);
+  auto output = m_transport.run(command);
+  if (!output) {
+    return fail(output.error());
+  }
+  if (output->exit_status != 0) {
+    return fail(virsh_error(where, output->err, output->exit_status));
+  }
+  return std::move(output->out);
+}
+
 std::vector<Result<std::string>> VirshRunner::batch(
     const std::vector<std::vector<std::string>>& commands) const {
   std::vector<Result<std::string>> results;

@@ -18,6 +18,8 @@
 #include "providers/transport.h"
 
 #include <chrono>
+#include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -34,6 +36,14 @@ public:
   // transport's error when it could not run at all.
   Result<std::string> run(std::vector<std::string> args,
                           std::optional<std::string> stdin_data = std::nullopt) const;
+
+  // Like run(), with the local file `path` streamed to virsh's standard
+  // input (`vol-upload ... --file /dev/stdin`), never read into memory;
+  // `progress` gets the bytes sent so far (Command::stdin_progress). An
+  // upload takes as long as it takes: `timeout` replaces the runner's.
+  Result<std::string> run_with_file(std::vector<std::string> args, const std::string& path,
+                                    std::function<void(std::uint64_t)> progress,
+                                    std::chrono::milliseconds timeout) const;
 
   // Runs every command in one virsh process, in order, and returns one result
   // per command, in the same order: its stdout, or its error. A failing

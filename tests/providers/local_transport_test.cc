@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -125,6 +126,25 @@ TEST_CASE("local: a child closing stdin early does not kill us", "[local]") {
   auto closed = run_ok(local, Command{{"/bin/sh", "-c", "exec 0<&-; echo done"}, input,
                                       std::chrono::seconds(30)});
   CHECK(closed.out == "done\n");
+}
+
+TEST_CASE("local: a file streamed to stdin reaches the child whole, and a missing one is an error", "[local]") {
+  LocalTransport local;
+  const std::string path = "/tmp/vp-local-stdin-" + std::to_string(::getpid());
+  {
+    std::ofstream out(path, std::ios::binary);
+    for (int i = 0; i < 200000; ++i) out << i << "\n";
+  }
+  Command sum{{"sha256sum"}, std::nullopt, std::chrono::seconds(30)};
+  sum.stdin_file = path;
+  auto output = run_ok(local, sum);
+  Command direct{{"sha256sum", path}, std::nullopt, std::chrono::seconds(30)};
+  CHECK(output.out.substr(0, 64) == run_ok(local, direct).out.substr(0, 64));
+  std::filesystem::remove(path);
+  auto missing = local.run(sum);
+  REQUIRE_FALSE(missing.has_value());
+  CHECK(missing.error().code() == ErrorCode::not_found);
+  CHECK(missing.error().message().starts_with("local: cannot read " + path));
 }
 
 TEST_CASE("local: the child sees only fds 0, 1 and 2", "[local]") {
