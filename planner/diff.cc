@@ -1,5 +1,6 @@
 #include "planner/diff.h"
 
+#include "planner/data_safety.h"
 #include "planner/impact_name.h"
 #include "planner/spec_diff.h"
 
@@ -102,6 +103,7 @@ DiffResult diff(const std::string& stack, const std::vector<StackObject>& desire
     }
   }
 
+  check_data_safety(changes, kinds, errors);
   std::sort(errors.begin(), errors.end());
   return DiffResult{Plan(stack, std::move(changes)), std::move(errors)};
 }

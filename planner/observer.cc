@@ -31,6 +31,12 @@ Result<std::vector<ObservedObject>> observe_host(
   for (auto& [kind, objects] : inventory->kinds) {
     for (auto& object : objects) {
       const Ownership ownership = ownership_of(object, kind, stack, inventory->ledger);
+      // What the host cannot show (a volume's source hash) is kept in the
+      // ledger: with it, the observed spec compares like any other field.
+      if (ownership == Ownership::ours && object.spec.is_object()) {
+        auto entry = inventory->ledger.find(kind, object.name);
+        if (entry && entry->data.is_object()) object.spec.update(entry->data);
+      }
       observed.push_back(ObservedObject{{kind, object.name, host.name}, std::move(object.spec), ownership,
                                         object.owner.value_or("")});
     }

@@ -5,7 +5,9 @@
 // kind's virsh commands is one batch (one virsh process, one round trip) and a
 // host costs a constant number of round trips however many objects it holds.
 // Ownership comes from each object's <metadata> marker where its kind has one,
-// else from the stack's ledger on that host. A host that cannot be reached or
+// else from the stack's ledger on that host; an owned object's ledger data (what
+// its kind keeps there: a volume's source hash) is merged into its observed
+// spec, so the diff compares it. A host that cannot be reached or
 // read is listed in ObservedState::unreachable with the reason.
 
 #include "planner/observed_state.h"

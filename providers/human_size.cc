@@ -1,8 +1,8 @@
-#include "storage/human_size.h"
+#include "providers/human_size.h"
 
 #include <fmt/format.h>
 
-namespace virtplan::storage {
+namespace virtplan::providers {
 
 std::string human_size(std::uint64_t bytes) {
   constexpr const char* k_units[] = {"KiB", "MiB", "GiB", "TiB", "PiB"};
@@ -18,4 +18,4 @@ std::string human_size(std::uint64_t bytes) {
   return text + " " + k_units[unit];
 }
 
-}  // namespace virtplan::storage
+}  // namespace virtplan::providers

@@ -7,8 +7,8 @@
 #include <cstdint>
 #include <string>
 
-namespace virtplan::storage {
+namespace virtplan::providers {
 
 std::string human_size(std::uint64_t bytes);
 
-}  // namespace virtplan::storage
+}  // namespace virtplan::providers

@@ -24,7 +24,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -62,6 +64,13 @@ struct Reference {
   ObjectId target;
   SourceLocation where;
   Need need = Need::declared;
+};
+
+// Hold is one thing that keeps an object from being deleted safely: a
+// domain whose disk uses a volume, an overlay whose backing file it is.
+struct Hold {
+  ObjectId holder;
+  std::string how;  // "disk vda", "backing file"
 };
 
 class ResourceKind {
@@ -112,6 +121,33 @@ public:
   // from `before` to `after` is; either may be null (added or removed).
   virtual Impact impact(std::string_view path, const nlohmann::json& before,
                         const nlohmann::json& after) const = 0;
+
+  // Data safety: facts the planner's generic rules read (planner/data_safety.h).
+  // Whether the spec asks that the object never be destroyed or replaced:
+  // `protect: true` (for a destroy, the observed spec says, from the ledger).
+  virtual bool is_protected(const Spec& spec) const {
+    return spec.is_object() && spec.contains("protect") && spec["protect"] == true;
+  }
+  // What holds the observed object `id`: destroying it (or, when
+  // `replacing`, replacing it) would break or lose what they hold. The
+  // planner refuses unless each holder is destroyed in the same plan.
+  virtual std::vector<Hold> holds(const ObjectId& id, const Spec& observed, bool replacing) const {
+    (void)id, (void)observed, (void)replacing;
+    return {};
+  }
+  // Bytes of data lost when the observed object is destroyed (a volume's
+  // capacity); nullopt when it holds no data of its own.
+  virtual std::optional<std::uint64_t> data_at_risk(const Spec& observed) const {
+    (void)observed;
+    return std::nullopt;
+  }
+  // Why the update or replace from `before` (observed) to `after` (desired)
+  // must not be applied (a volume shrink without allow_shrink); nullopt when
+  // it may.
+  virtual std::optional<std::string> refusal(const Spec& before, const Spec& after) const {
+    (void)before, (void)after;
+    return std::nullopt;
+  }
 
   // Display only: the words after "create" in a text plan ("qcow2 10 GiB,
   // backing base"). Empty by default.

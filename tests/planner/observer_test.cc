@@ -99,6 +99,29 @@ TEST_CASE("ownership comes from the marker first, then from the ledger") {
                                                   {"domain.hand@lab1", Ownership::unowned}});
 }
 
+TEST_CASE("an owned object's ledger data is merged into its observed spec") {
+  providers::FakeTransport fake("lab1");
+  fake.respond_with([](const providers::Command& c) -> Result<providers::CommandOutput> {
+    if (c.argv.front() == "sh") {
+      return providers::CommandOutput{0,
+                                      R"({"format_version": "1", "stack": "demo", "objects": {)"
+                                      R"("volume.disk": {"state": "created", "data": {"source_sha256": "ab"}},)"
+                                      R"("volume.gone": {"state": "created", "data": {"source_sha256": "cd"}}}})",
+                                      ""};
+    }
+    return providers::CommandOutput{0, "", ""};
+  });
+  ScriptedReader volumes("volume", {},
+                         {{"disk", {{"format", "raw"}}, std::nullopt}, {"hand", {{"format", "raw"}}, std::nullopt}});
+  auto observed = planner::observe_host("demo", test_host(), fake, {&volumes});
+  REQUIRE(observed.has_value());
+  std::map<std::string, nlohmann::json> specs;
+  for (const auto& o : *observed) specs[o.id.address()] = o.spec;
+  CHECK(specs == std::map<std::string, nlohmann::json>{
+                     {"volume.disk@lab1", {{"format", "raw"}, {"source_sha256", "ab"}}},
+                     {"volume.hand@lab1", {{"format", "raw"}}}});
+}
+
 TEST_CASE("a host that cannot be reached is listed with its reason, the others are read") {
   ScriptedReader none("domain", {}, {{"web", {}, "demo"}});
   std::map<std::string, providers::HostConfig> hosts;
