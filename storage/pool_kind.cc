@@ -86,14 +86,29 @@ Result<std::string> PoolKind::update_xml(const std::string& current_xml,
   return document.to_string();
 }
 
-Spec PoolKind::reconcile(const Spec& desired, const Spec&) const {
-  return desired;
+Spec PoolKind::reconcile(const Spec& desired, const Spec& observed) const {
+  // A declared pool is always started: one stopped by hand is drift.
+  Spec out = desired;
+  if (observed.contains("active")) out["active"] = true;
+  return out;
 }
 
 Impact PoolKind::impact(std::string_view path, const json& before, const json& after) const {
   if (before == after) return Impact::none;
-  if (path == "/autostart") return Impact::live;
+  if (path == "/autostart" || path == "/active") return Impact::live;
   return Impact::replace;
+}
+
+std::vector<providers::Hold> PoolKind::holds(const providers::ObjectId& id, const Spec& observed,
+                                             bool replacing) const {
+  // Destroying a pool only undefines it (and removes an empty directory it
+  // built): its volumes' files stay. A replace would leave them behind.
+  std::vector<providers::Hold> out;
+  if (!replacing || !observed.contains("volumes")) return out;
+  for (const json& volume : observed["volumes"]) {
+    out.push_back({providers::ObjectId{"volume", volume.get<std::string>(), id.host}, "volume in the pool"});
+  }
+  return out;
 }
 
 std::string PoolKind::summary(const Spec& spec) const {

@@ -4,7 +4,9 @@
 // libvirt 9.0 offers for local and shared block/file storage (dir, fs, netfs,
 // logical, disk, iscsi, iscsi-direct, scsi, mpath). The spec is PoolSpec's JSON.
 //
-// Impact: autostart changes live (`pool-autostart`); any other change (type,
+// Impact: autostart changes live (`pool-autostart`), and so does starting a
+// pool stopped by hand (the reader sets /active; reconcile() wants it true,
+// as every declared pool runs); any other change (type,
 // target path, source) replaces the pool, and with it its volumes.
 //
 // What libvirt's XML does not hold, parse_xml() leaves out: "autostart" (read
@@ -37,6 +39,10 @@ public:
                             const providers::Spec& observed) const override;
   providers::Impact impact(std::string_view path, const nlohmann::json& before,
                            const nlohmann::json& after) const override;
+  // A replace is refused while the pool holds volumes (/volumes, set by
+  // PoolReader for an active pool); a destroy keeps their files.
+  std::vector<providers::Hold> holds(const providers::ObjectId& id, const providers::Spec& observed,
+                                     bool replacing) const override;
   std::string summary(const providers::Spec& spec) const override;
 };
 

@@ -1,8 +1,11 @@
 #pragma once
 
-// PoolReader reads every storage pool of a host in two rounds (names, then
-// each inactive XML), adding `autostart`, which the XML lacks. Pools carry
-// no ownership marker: the ledger says which are the stack's.
+// PoolReader reads every storage pool of a host in two rounds: the names
+// (all, autostart, active), then each pool's inactive XML and, when it is
+// active, its volume list. The spec gets what the XML lacks: `autostart`,
+// `active`, and `volumes` (the names in an active pool, for the planner's
+// data-safety rule: a pool holding volumes is never replaced). Pools carry no
+// ownership marker: the ledger says which are the stack's.
 
 #include "providers/kind_reader.h"
 

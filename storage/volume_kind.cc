@@ -1,6 +1,6 @@
 #include "storage/volume_kind.h"
 
-#include "storage/human_size.h"
+#include "providers/human_size.h"
 #include "storage/volume_parser.h"
 #include "storage/volume_spec.h"
 #include "storage/volume_xml.h"
@@ -21,9 +21,7 @@ using providers::Spec;
 using providers::StackObject;
 using providers::XmlDocument;
 using providers::fail;
-
-// Kept by virtplan, not by libvirt: see reconcile().
-constexpr const char* k_unobservable[] = {"pool", "source", "protect", "allow_shrink"};
+using providers::human_size;
 
 SourceLocation location(const StackObject& object, const std::string& pointer) {
   auto it = object.locations.find(pointer);
@@ -113,18 +111,67 @@ Spec VolumeKind::reconcile(const Spec& desired, const Spec& observed) const {
   if (!out.contains("capacity") && observed.contains("capacity")) {
     out["capacity"] = observed["capacity"];
   }
-  for (const char* key : k_unobservable) {
-    if (!observed.contains(key)) out.erase(key);
+  // The content of a file uploaded before its hash was recorded is unknown:
+  // not compared, so nothing is replaced on a guess.
+  if (!observed.contains("source_sha256")) out.erase("source_sha256");
+  // The ledger's flags default to false: only turning one on is a change.
+  for (const char* flag : {"protect", "allow_shrink"}) {
+    if (!observed.contains(flag) && out.value(flag, false) == false) out.erase(flag);
   }
   return out;
 }
 
 Impact VolumeKind::impact(std::string_view path, const json& before, const json& after) const {
   if (before == after) return Impact::none;
-  if (path == "/protect" || path == "/allow_shrink") return Impact::none;
+  // virtplan's own, and the source's path (its content is what counts).
+  if (path == "/protect" || path == "/allow_shrink" || path == "/source") return Impact::none;
+  if (path == "/source_sha256" && before.is_null()) return Impact::none;
   if (path == "/capacity") return Impact::live;
-  // format, backing, backing_store, source, pool: a new volume.
+  // format, backing, backing_store, the source's content, pool: a new volume.
   return Impact::replace;
+}
+
+std::vector<providers::Hold> VolumeKind::holds(const ObjectId& id, const Spec& observed, bool) const {
+  std::vector<providers::Hold> out;
+  if (observed.contains("used_by")) {
+    for (const json& user : observed["used_by"]) {
+      out.push_back({ObjectId{"domain", user.value("domain", ""), id.host},
+                     fmt::format("disk {}{}", user.value("disk", "?"),
+                                 user.value("running", false) ? ", running" : "")});
+    }
+  }
+  if (observed.contains("backing_of")) {
+    for (const json& overlay : observed["backing_of"]) {
+      out.push_back({ObjectId{"volume", overlay.get<std::string>(), id.host}, "backing file"});
+    }
+  }
+  return out;
+}
+
+std::optional<std::uint64_t> VolumeKind::data_at_risk(const Spec& observed) const {
+  if (!observed.contains("capacity") || !observed["capacity"].is_number_integer()) return std::nullopt;
+  return observed["capacity"].get<std::uint64_t>();
+}
+
+std::optional<std::string> VolumeKind::refusal(const Spec& before, const Spec& after) const {
+  if (!before.contains("capacity") || !after.contains("capacity")) return std::nullopt;
+  auto was = before["capacity"].get<std::uint64_t>();
+  auto will = after["capacity"].get<std::uint64_t>();
+  if (will >= was) return std::nullopt;
+  if (!after.value("allow_shrink", false)) {
+    return fmt::format("capacity {} -> {} shrinks the volume (data past {} is lost); set "
+                       "allow_shrink: true to allow it",
+                       human_size(was), human_size(will), human_size(will));
+  }
+  for (const json& user : before.value("used_by", json::array())) {
+    if (user.value("running", false)) {
+      return fmt::format("capacity {} -> {}: running domain {} uses it (disk {}); a volume in use "
+                         "is never shrunk",
+                         human_size(was), human_size(will), user.value("domain", "?"),
+                         user.value("disk", "?"));
+    }
+  }
+  return std::nullopt;
 }
 
 std::string VolumeKind::summary(const Spec& spec) const {

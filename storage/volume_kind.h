@@ -4,11 +4,11 @@
 // host, empty, uploaded from a file, or a qcow2 overlay of another volume of
 // the pool. The spec is VolumeSpec's JSON.
 //
-// Impact: capacity changes live (`vol-resize`; shrinking is refused unless
-// allow_shrink, a rule the planner enforces, a later issue: the impact alone
-// says live); format, backing, source and pool replace the volume (data
-// loss); protect and allow_shrink are virtplan's own and change nothing on the
-// host.
+// Impact: capacity changes live (`vol-resize`, or `blockresize` under a
+// running domain; a shrink is refused unless allow_shrink, see refusal());
+// format, backing, the source file's content (source_sha256) and pool
+// replace the volume (data loss); protect, allow_shrink and the source's
+// path are virtplan's own and change nothing on the host.
 //
 // Volumes are never redefined (libvirt has no vol-define): update_xml() gives
 // the host's document with the new capacity, for display and checks only.
@@ -38,12 +38,22 @@ public:
   providers::Result<std::string> update_xml(const std::string& current_xml,
                                             const providers::StackObject& object) const override;
   // A capacity the stack leaves to the source or backing file is what the
-  // host has; fields libvirt cannot tell (source, protect, allow_shrink) are
-  // compared only when the observed spec has them (from the ledger, later).
+  // host has. What libvirt cannot tell comes from the ledger (the observer
+  // merges it into the observed spec): source_sha256 is compared only when
+  // recorded; protect and allow_shrink count as false when not recorded.
   providers::Spec reconcile(const providers::Spec& desired,
                             const providers::Spec& observed) const override;
   providers::Impact impact(std::string_view path, const nlohmann::json& before,
                            const nlohmann::json& after) const override;
+  // Data safety: the domain disks that use it and the overlays whose backing
+  // file it is (/used_by, /backing_of, set by VolumeReader) hold it; its
+  // capacity is lost with it; a shrink needs allow_shrink and no running
+  // domain using it.
+  std::vector<providers::Hold> holds(const providers::ObjectId& id, const providers::Spec& observed,
+                                     bool replacing) const override;
+  std::optional<std::uint64_t> data_at_risk(const providers::Spec& observed) const override;
+  std::optional<std::string> refusal(const providers::Spec& before,
+                                     const providers::Spec& after) const override;
   std::string summary(const providers::Spec& spec) const override;
   std::string format_value(std::string_view path, const nlohmann::json& value) const override;
 };

@@ -1,10 +1,12 @@
 #include "storage/volume_parser.h"
 
+#include "storage/source_image.h"
 #include "storage/volume_spec.h"
 
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <set>
 
 namespace virtplan::storage {
@@ -59,6 +61,20 @@ void check_backing(const YamlMap& map, const VolumeSpec& spec, const std::option
   }
 }
 
+// The source file, relative to the stack file's folder, made absolute (apply
+// may run elsewhere), and the sha256 of its content.
+void read_source(const YamlValue& value, VolumeSpec& spec, Diagnostics& diags) {
+  std::filesystem::path path(*spec.source);
+  if (path.is_relative()) path = std::filesystem::path(value.where().file).parent_path() / path;
+  spec.source = std::filesystem::absolute(path).lexically_normal().string();
+  auto image = SourceImage::inspect(*spec.source, true);
+  if (!image) {
+    value.error(diags, image.error().message());
+    return;
+  }
+  spec.source_sha256 = image->sha256;
+}
+
 }  // namespace
 
 void parse_volume(YamlMap& map, StackObject& object, Diagnostics& diags) {
@@ -72,7 +88,11 @@ void parse_volume(YamlMap& map, StackObject& object, Diagnostics& diags) {
   if (format) spec.format = read_format(*format, diags).value_or(spec.format);
   if (auto value = map.get("source")) {
     spec.source = value->as_string(diags);
-    if (spec.source && spec.source->empty()) value->error(diags, "'source' is an empty path");
+    if (spec.source && spec.source->empty()) {
+      value->error(diags, "'source' is an empty path");
+      spec.source.reset();
+    }
+    if (spec.source) read_source(*value, spec, diags);
   }
   if (auto value = map.get("capacity")) {
     spec.capacity = value->as_size(diags);

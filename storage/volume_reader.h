@@ -1,9 +1,13 @@
 #pragma once
 
 // VolumeReader reads every volume of every active pool of a host in three
-// rounds: the active pools, each pool's volumes, then each volume's XML. The
-// spec gets `pool` (the XML does not name it). Volumes carry no ownership
-// marker: the ledger says which are the stack's.
+// rounds: the active pools and the domains, each pool's volumes and each
+// domain's XML (inactive, and live when running), then each volume's XML.
+// The spec gets what the volume's XML does not say: `pool`, `used_by` (the
+// domain disks whose source is the volume: [{"domain", "disk", "running"}])
+// and `backing_of` (the volumes whose backing file it is), which the
+// planner's data-safety rules read (VolumeKind::holds). Volumes carry no
+// ownership marker: the ledger says which are the stack's.
 //
 // `vol-list` has no --name in libvirt 9.0: the name is the first column of
 // its table, so a volume whose name holds a space (never one of ours: the

@@ -22,6 +22,7 @@ VolumeSpec spec_from(const json& in) {
                                       store.value("format", "")};
   }
   spec.source = take<std::string>(in, "source");
+  spec.source_sha256 = take<std::string>(in, "source_sha256");
   spec.protect = take<bool>(in, "protect");
   spec.allow_shrink = take<bool>(in, "allow_shrink");
   return spec;
@@ -38,6 +39,7 @@ json VolumeSpec::to_json() const {
     out["backing_store"] = {{"path", backing_store->path}, {"format", backing_store->format}};
   }
   put(out, "source", source);
+  put(out, "source_sha256", source_sha256);
   put(out, "protect", protect);
   put(out, "allow_shrink", allow_shrink);
   return out;

@@ -6,7 +6,8 @@
 //   {"pool": "images", "format": "qcow2", "capacity": 10737418240,
 //    "backing": "base",
 //    "backing_store": {"path": "/var/lib/virtplan/images/base", "format": "qcow2"},
-//    "source": "./images/base.qcow2", "protect": false, "allow_shrink": false}
+//    "source": "/stacks/images/base.qcow2", "source_sha256": "9f86d0...",
+//    "protect": false, "allow_shrink": false}
 //
 // "backing" names a volume of the same pool. "backing_store" is libvirt's
 // <backingStore>: the loader's resolve() step derives it from the stack's pool
@@ -16,8 +17,8 @@
 //
 // What libvirt's XML does not hold, parse_xml() leaves out: "pool" (the
 // observer knows which pool it listed the volume in and sets /pool), and
-// "source", "protect" and "allow_shrink" (to be kept in the host's ledger,
-// a later issue; until then reconcile() does not compare them).
+// "source", "source_sha256", "protect" and "allow_shrink", which the host's
+// ledger keeps (VolumeActuator's ledger_data; the observer merges them in).
 
 #include "providers/error.h"
 #include "storage/backing_store.h"
@@ -37,9 +38,11 @@ struct VolumeSpec {
   std::optional<std::uint64_t> capacity;  // bytes
   std::optional<std::string> backing;
   std::optional<BackingStore> backing_store;
-  // A file on the control machine, as the stack spells it; uploading it (and
-  // hashing its content to notice changes) is a later issue.
+  // A file on the control machine, made absolute (relative to the stack
+  // file) by the parser, and the sha256 of its content when parsed: the
+  // volume is its upload, and a changed file is a new volume.
   std::optional<std::string> source;
+  std::optional<std::string> source_sha256;
   std::optional<bool> protect;
   std::optional<bool> allow_shrink;
 

@@ -1,6 +1,7 @@
 // The loader rules pools and volumes check: pool types and their source keys,
 // target paths, volume sizes, formats and backing volumes.
 
+#include "providers/sha256.h"
 #include "storage/pool_kind.h"
 #include "storage/volume_kind.h"
 #include "tests/storage/kind_fixture.h"
@@ -80,8 +81,24 @@ TEST_CASE("volume needs a pool, and a capacity unless source or backing gives on
         Messages{"stack.yaml:1:1: volume.v: a volume needs 'pool' (the pool it lives in)"});
   CHECK(parse_object(kind, "v", "pool: p\n").messages() ==
         Messages{"stack.yaml:1:1: volume.v: a volume needs 'capacity' unless it has a 'source' file or a 'backing' volume"});
-  CHECK(parse_object(kind, "v", "pool: p\nsource: ./base.qcow2\nformat: qcow2\n").messages().empty());
+  CHECK(parse_object(kind, "v", "pool: p\nsource: " + test::source_path("tests/storage/data/volume-vp-raw.xml") + "\nformat: qcow2\n")
+            .messages()
+            .empty());
   CHECK(parse_object(kind, "v", "pool: p\nbacking: base\n").messages().empty());
+}
+
+TEST_CASE("volume source: hashed, and checked to exist") {
+  VolumeKind kind;
+  // parse_object's stack file is "stack.yaml" in the current directory.
+  const std::string path = test::source_path("tests/storage/data/volume-vp-raw.xml");
+  auto good = parse_object(kind, "v", "pool: p\nsource: " + path + "\n");
+  REQUIRE(good.messages().empty());
+  CHECK(good.object.spec["source"] == path);
+  CHECK(good.object.spec["source_sha256"] ==
+        providers::Sha256::of(test::read_file(path)));
+  auto missing = parse_object(kind, "v", "pool: p\nsource: ./no-such-image.qcow2\n");
+  REQUIRE(missing.messages().size() == 1);
+  CHECK(missing.messages()[0].contains("cannot read source file"));
 }
 
 TEST_CASE("volume formats, sizes and overlays are checked") {
@@ -90,7 +107,7 @@ TEST_CASE("volume formats, sizes and overlays are checked") {
         Messages{"stack.yaml:3:9: volume.v: unknown volume format 'qcow2x' (did you mean 'qcow2'?) (expected one of raw, qcow2, qcow, qed, vmdk, vdi, vpc, vhd, iso, cow, bochs, cloop, dmg, ploop)"});
   CHECK(parse_object(kind, "v", "pool: p\nbacking: b\nformat: raw\n").messages() ==
         Messages{"stack.yaml:3:9: volume.v: a volume with 'backing' must be qcow2, not raw"});
-  CHECK(parse_object(kind, "v", "pool: p\nbacking: v\nsource: ./x\n").messages() ==
+  CHECK(parse_object(kind, "v", "pool: p\nbacking: v\nsource: " + test::source_path("tests/storage/data/volume-vp-raw.xml") + "\n").messages() ==
         Messages{"stack.yaml:1:1: volume.v: a volume takes 'source' or 'backing', not both (an upload would overwrite the overlay)",
                  "stack.yaml:1:1: volume.v: volume v cannot be its own backing volume"});
   auto sized = parse_object(kind, "v", "pool: p\ncapacity: 10GiB\n");
@@ -126,22 +143,68 @@ TEST_CASE("volume check: the backing volume lies in the same pool") {
 TEST_CASE("volume impact: capacity live, protect none, format and backing replace") {
   VolumeKind kind;
   CHECK(kind.impact("/capacity", 1024, 2048) == Impact::live);
-  CHECK(kind.impact("/capacity", 2048, 1024) == Impact::live);  // refused by the planner unless allow_shrink
+  CHECK(kind.impact("/capacity", 2048, 1024) == Impact::live);  // refused (refusal()) unless allow_shrink
   CHECK(kind.impact("/protect", false, true) == Impact::none);
   CHECK(kind.impact("/allow_shrink", false, true) == Impact::none);
   CHECK(kind.impact("/format", "raw", "qcow2") == Impact::replace);
   CHECK(kind.impact("/backing", "a", "b") == Impact::replace);
   CHECK(kind.impact("/backing_store/path", "/a/b", "/c/b") == Impact::replace);
-  CHECK(kind.impact("/source", "./a", "./b") == Impact::replace);
+  // The source's content decides, not its path; an unrecorded hash never replaces.
+  CHECK(kind.impact("/source", "/a", "/b") == Impact::none);
+  CHECK(kind.impact("/source_sha256", "aa", "bb") == Impact::replace);
+  CHECK(kind.impact("/source_sha256", nullptr, "bb") == Impact::none);
 }
 
-TEST_CASE("volume reconcile: unobservable fields are compared only when observed") {
+TEST_CASE("volume reconcile: what only the ledger knows is compared as the ledger has it") {
   VolumeKind kind;
-  json desired = {{"pool", "p"}, {"format", "qcow2"}, {"backing", "b"}, {"protect", true},
-                  {"allow_shrink", false}, {"source", "./x"}};
   json observed = {{"pool", "p"}, {"format", "qcow2"}, {"backing", "b"}, {"capacity", 42}};
-  CHECK(kind.reconcile(desired, observed) ==
-        json{{"pool", "p"}, {"format", "qcow2"}, {"backing", "b"}, {"capacity", 42}});
+  SECTION("nothing recorded: an unknown hash is not compared, flags count as false") {
+    json desired = {{"pool", "p"}, {"format", "qcow2"}, {"backing", "b"}, {"protect", true},
+                    {"allow_shrink", false}, {"source", "/x"}, {"source_sha256", "aa"}};
+    CHECK(kind.reconcile(desired, observed) ==
+          json{{"pool", "p"}, {"format", "qcow2"}, {"backing", "b"}, {"capacity", 42},
+               {"protect", true}, {"source", "/x"}});
+  }
+  SECTION("recorded: compared") {
+    observed.update(json{{"protect", false}, {"allow_shrink", false}, {"source", "/x"}, {"source_sha256", "aa"}});
+    json desired = {{"pool", "p"}, {"format", "qcow2"}, {"backing", "b"}, {"protect", false},
+                    {"allow_shrink", false}, {"source", "/x"}, {"source_sha256", "bb"}};
+    json want = desired;
+    want["capacity"] = 42;
+    CHECK(kind.reconcile(desired, observed) == want);
+  }
+}
+
+TEST_CASE("volume data safety: holders, data at risk, shrink refusal") {
+  VolumeKind kind;
+  providers::ObjectId id{"volume", "base", "lab1"};
+  json observed = {{"capacity", 1024}, {"allow_shrink", false},
+                   {"used_by", {{{"domain", "web"}, {"disk", "vda"}, {"running", true}}}},
+                   {"backing_of", {"o1"}}};
+  auto holds = kind.holds(id, observed, false);
+  REQUIRE(holds.size() == 2);
+  CHECK(holds[0].holder.address() == "domain.web@lab1");
+  CHECK(holds[0].how == "disk vda, running");
+  CHECK(holds[1].holder.address() == "volume.o1@lab1");
+  CHECK(holds[1].how == "backing file");
+  CHECK(kind.data_at_risk(observed) == 1024u);
+  CHECK(kind.refusal(observed, {{"capacity", 2048}}) == std::nullopt);
+  CHECK(kind.refusal(observed, {{"capacity", 512}}) ==
+        "capacity 1 KiB -> 512 bytes shrinks the volume (data past 512 bytes is lost); set "
+        "allow_shrink: true to allow it");
+  CHECK(kind.refusal(observed, {{"capacity", 512}, {"allow_shrink", true}}) ==
+        "capacity 1 KiB -> 512 bytes: running domain web uses it (disk vda); a volume in use is "
+        "never shrunk");
+}
+
+TEST_CASE("pool data safety: a replace is held by the pool's volumes, a destroy is not") {
+  PoolKind kind;
+  providers::ObjectId id{"pool", "images", "lab1"};
+  json observed = {{"type", "dir"}, {"volumes", {"a", "b"}}};
+  CHECK(kind.holds(id, observed, false).empty());
+  auto holds = kind.holds(id, observed, true);
+  REQUIRE(holds.size() == 2);
+  CHECK(holds[1].holder.address() == "volume.b@lab1");
 }
 
 TEST_CASE("volume summary and sizes read as a person says them") {

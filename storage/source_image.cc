@@ -1,0 +1,68 @@
+#include "storage/source_image.h"
+
+#include "providers/sha256.h"
+
+#include <fmt/format.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <vector>
+
+namespace virtplan::storage {
+
+using providers::ErrorCode;
+using providers::Result;
+using providers::fail;
+
+namespace {
+
+constexpr std::size_t k_piece = 1024 * 1024;
+
+std::uint64_t big_endian(const unsigned char* bytes, int count) {
+  std::uint64_t value = 0;
+  for (int i = 0; i < count; ++i) value = (value << 8) | bytes[i];
+  return value;
+}
+
+}  // namespace
+
+Result<SourceImage> SourceImage::inspect(const std::string& path, bool hash) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return fail(ErrorCode::not_found, fmt::format("cannot read source file {}: {}", path, std::strerror(errno)));
+  }
+  SourceImage image;
+  image.path = path;
+  std::vector<char> piece(k_piece);
+  providers::Sha256 sha;
+  bool first = true;
+  while (in) {
+    in.read(piece.data(), static_cast<std::streamsize>(piece.size()));
+    const auto got = static_cast<std::size_t>(in.gcount());
+    if (in.bad()) return fail(ErrorCode::other, fmt::format("reading source file {} failed", path));
+    if (got == 0) break;
+    if (first) {
+      const auto* bytes = reinterpret_cast<const unsigned char*>(piece.data());
+      // QCOW2's header: "QFI\xfb", version, ..., the virtual size at byte 24.
+      if (got >= 32 && std::memcmp(bytes, "QFI\xfb", 4) == 0) {
+        image.format = "qcow2";
+        image.virtual_size = big_endian(bytes + 24, 8);
+      }
+      first = false;
+      if (!hash) {
+        in.clear();  // a file shorter than a piece hit its end already
+        in.seekg(0, std::ios::end);
+        image.size = static_cast<std::uint64_t>(in.tellg());
+        break;
+      }
+    }
+    image.size += got;
+    sha.update(piece.data(), got);
+  }
+  if (hash) image.sha256 = sha.hex();
+  if (image.format == "raw") image.virtual_size = image.size;
+  return image;
+}
+
+}  // namespace virtplan::storage

@@ -1,0 +1,149 @@
+#include "storage/volume_actuator.h"
+
+#include "providers/host_session.h"
+#include "providers/list_dump_reading.h"
+#include "providers/human_size.h"
+#include "storage/volume_kind.h"
+#include "storage/volume_upload.h"
+#include "storage/volume_users.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+namespace virtplan::storage {
+namespace {
+
+using nlohmann::json;
+using providers::ActuatorOutcome;
+using providers::ActuatorStep;
+using providers::Error;
+using providers::ErrorCode;
+using providers::HostSession;
+using providers::Result;
+using providers::Spec;
+using providers::fail;
+using providers::human_size;
+
+Error step_error(const ActuatorStep& step, std::string_view done, const Error& error) {
+  return Error(error.code(), fmt::format("{}: {}: {}", step.desired.id.address(), done,
+                                         error.message()));
+}
+
+std::string pool_of(const ActuatorStep& step) {
+  if (step.desired.spec.is_object() && step.desired.spec.contains("pool")) {
+    return step.desired.spec["pool"].get<std::string>();
+  }
+  return step.before.is_object() ? step.before.value("pool", "") : "";
+}
+
+// The disks of running domains that use the volume, read from the host now.
+Result<std::vector<DomainDisk>> running_users(HostSession& host, const std::string& pool,
+                                              const std::string& volume) {
+  auto first = host.virsh.batch({{"list", "--name"}, {"vol-dumpxml", "--pool", pool, "--vol", volume}});
+  if (!first[0]) return fail(first[0].error());
+  if (!first[1]) return fail(first[1].error());
+  auto path = volume_path(*first[1]);
+  if (!path) return fail(path.error());
+  std::vector<std::vector<std::string>> dumps;
+  for (const std::string& domain : providers::parse_name_list(*first[0])) {
+    dumps.push_back({"dumpxml", "--domain", domain});
+  }
+  std::vector<DomainDisk> disks;
+  if (dumps.empty()) return disks;
+  for (const auto& xml : host.virsh.batch(dumps)) {
+    // A domain that stopped or vanished since the list uses nothing live.
+    if (!xml) continue;
+    auto read = read_domain_disks(*xml, true);
+    if (!read) return fail(read.error());
+    std::move(read->begin(), read->end(), std::back_inserter(disks));
+  }
+  return disks_using(disks, pool, volume, *path);
+}
+
+Result<void> resize(const ActuatorStep& step, HostSession& host, std::uint64_t before,
+                    std::uint64_t after) {
+  const std::string& name = step.desired.id.name;
+  const std::string pool = pool_of(step);
+  const bool shrink = after < before;
+  if (shrink && !step.desired.spec.value("allow_shrink", false)) {
+    return fail(ErrorCode::invalid,
+                fmt::format("{}: not resized: capacity {} -> {} shrinks the volume (data past {} "
+                            "is lost); set allow_shrink: true to allow it",
+                            step.desired.id.address(), human_size(before), human_size(after),
+                            human_size(after)));
+  }
+  auto users = running_users(host, pool, name);
+  if (!users) return fail(step_error(step, "not resized", users.error()));
+  if (!users->empty()) {
+    const DomainDisk& disk = users->front();
+    if (shrink) {
+      return fail(ErrorCode::invalid,
+                  fmt::format("{}: not resized: running domain {} uses it as disk {}; a volume "
+                              "in use is never shrunk",
+                              step.desired.id.address(), disk.domain, disk.target));
+    }
+    // --size is KiB unless it carries a unit: say bytes.
+    auto resized = host.virsh.run({"blockresize", "--domain", disk.domain, "--path", disk.target,
+                                   "--size", fmt::format("{}B", after)});
+    if (!resized) {
+      return fail(step_error(step, fmt::format("not resized (through domain {}, disk {})",
+                                               disk.domain, disk.target),
+                             resized.error()));
+    }
+    return {};
+  }
+  std::vector<std::string> args{"vol-resize", "--pool", pool, "--vol", name,
+                                "--capacity", std::to_string(after)};
+  if (shrink) args.push_back("--shrink");
+  auto resized = host.virsh.run(args);
+  if (!resized) return fail(step_error(step, "not resized", resized.error()));
+  return {};
+}
+
+}  // namespace
+
+json volume_ledger_data(const Spec& spec) {
+  json data = {{"protect", spec.value("protect", false)},
+               {"allow_shrink", spec.value("allow_shrink", false)}};
+  if (spec.contains("source")) data["source"] = spec["source"];
+  if (spec.contains("source_sha256")) data["source_sha256"] = spec["source_sha256"];
+  return data;
+}
+
+Result<ActuatorOutcome> VolumeActuator::create(const ActuatorStep& step, HostSession& host) const {
+  const Spec& spec = step.desired.spec;
+  if (spec.contains("source")) {
+    auto uploaded = upload_volume(step, host);
+    if (!uploaded) return fail(uploaded.error());
+    return ActuatorOutcome{volume_ledger_data(spec), {}};
+  }
+  auto xml = VolumeKind().create_xml(step.desired);
+  if (!xml) return fail(step_error(step, "not created", xml.error()));
+  auto created = host.virsh.run({"vol-create", "--pool", pool_of(step), "--file", "/dev/stdin"}, *xml);
+  if (!created) return fail(step_error(step, "not created", created.error()));
+  return ActuatorOutcome{volume_ledger_data(spec), {}};
+}
+
+Result<ActuatorOutcome> VolumeActuator::update(const ActuatorStep& step, HostSession& host) const {
+  for (const auto& field : step.fields) {
+    if (field.path != "/capacity") continue;
+    if (!field.before.is_number_integer() || !field.after.is_number_integer()) continue;
+    auto resized = resize(step, host, field.before.get<std::uint64_t>(),
+                          field.after.get<std::uint64_t>());
+    if (!resized) return fail(resized.error());
+  }
+  return ActuatorOutcome{volume_ledger_data(step.desired.spec), {}};
+}
+
+Result<ActuatorOutcome> VolumeActuator::destroy(const ActuatorStep& step, HostSession& host) const {
+  auto deleted = host.virsh.run({"vol-delete", "--pool", pool_of(step), "--vol", step.desired.id.name});
+  if (!deleted) {
+    // Gone already (a destroy that crashed after vol-delete): done.
+    if (deleted.error().code() == ErrorCode::not_found) return ActuatorOutcome{};
+    return fail(step_error(step, "not deleted", deleted.error()));
+  }
+  return ActuatorOutcome{};
+}
+
+}  // namespace virtplan::storage

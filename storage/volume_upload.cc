@@ -1,0 +1,113 @@
+#include "storage/volume_upload.h"
+
+#include "providers/host_session.h"
+#include "providers/human_size.h"
+#include "storage/source_image.h"
+#include "storage/volume_spec.h"
+#include "storage/volume_xml.h"
+
+#include <fmt/format.h>
+
+namespace virtplan::storage {
+namespace {
+
+using providers::ActuatorStep;
+using providers::Error;
+using providers::HostSession;
+using providers::Result;
+using providers::fail;
+using providers::human_size;
+
+// Uploads take as long as the link needs.
+constexpr auto k_upload_timeout = std::chrono::hours(12);
+
+Error step_error(const ActuatorStep& step, std::string_view done, const Error& error) {
+  return Error(error.code(), fmt::format("{}: {}: {}", step.desired.id.address(), done, error.message()));
+}
+
+// The document of an empty volume the image fits in as it is.
+Result<std::string> holder_xml(const std::string& name, const SourceImage& image) {
+  VolumeSpec spec;
+  spec.format = image.format;
+  spec.capacity = image.format == "raw" ? image.size : image.virtual_size;
+  auto document = build_volume_xml(spec, name);
+  if (!document) return fail(document.error());
+  return document->to_string();
+}
+
+std::function<void(std::uint64_t)> reporter(const ActuatorStep& step, std::uint64_t total) {
+  if (!step.progress) return {};
+  return [progress = step.progress, total](std::uint64_t sent) {
+    const auto percent = total == 0 ? 100 : sent * 100 / total;
+    progress(fmt::format("uploaded {} of {} ({}%)", human_size(sent), human_size(total), percent));
+  };
+}
+
+// Creates `name` to hold the image and streams the file into it; deletes it
+// again when the upload fails.
+Result<void> create_and_upload(const ActuatorStep& step, HostSession& host, const std::string& pool,
+                               const std::string& name, const SourceImage& image) {
+  auto xml = holder_xml(name, image);
+  if (!xml) return fail(step_error(step, "not created", xml.error()));
+  auto created = host.virsh.run({"vol-create", "--pool", pool, "--file", "/dev/stdin"}, *xml);
+  if (!created) return fail(step_error(step, "not created", created.error()));
+  auto uploaded = host.virsh.run_with_file({"vol-upload", "--pool", pool, "--vol", name, "--file", "/dev/stdin"},
+                                           image.path, reporter(step, image.size), k_upload_timeout);
+  if (!uploaded) {
+    auto deleted = host.virsh.run({"vol-delete", "--pool", pool, "--vol", name});
+    return fail(step_error(step, deleted ? fmt::format("upload of {} failed, volume {} deleted again", image.path, name)
+                                         : fmt::format("upload of {} failed, volume {} left behind", image.path, name),
+                           uploaded.error()));
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<void> upload_volume(const ActuatorStep& step, HostSession& host) {
+  auto spec = VolumeSpec::from_json(step.desired.spec);
+  if (!spec) return fail(step_error(step, "not created", spec.error()));
+  const std::string& name = step.desired.id.name;
+  const std::string pool = spec->pool.value_or("");
+  auto image = SourceImage::inspect(*spec->source, false);
+  if (!image) return fail(step_error(step, "not created", image.error()));
+  if (image->format != "raw" && image->format != "qcow2") {
+    return fail(providers::ErrorCode::invalid,
+                fmt::format("{}: not created: source {} is {}, which virtplan cannot convert",
+                            step.desired.id.address(), image->path, image->format));
+  }
+
+  if (image->format == spec->format) {
+    auto done = create_and_upload(step, host, pool, name, *image);
+    if (!done) return fail(done.error());
+  } else {
+    // Another format: upload as it is, then let libvirt convert.
+    const std::string staging = name + ".upload";
+    auto done = create_and_upload(step, host, pool, staging, *image);
+    if (!done) return fail(done.error());
+    VolumeSpec target;
+    target.format = spec->format;
+    target.capacity = image->virtual_size;
+    auto document = build_volume_xml(target, name);
+    if (!document) return fail(step_error(step, "uploaded, not converted", document.error()));
+    auto converted = host.virsh.run({"vol-create-from", "--pool", pool, "--file", "/dev/stdin",
+                                     "--vol", staging, "--inputpool", pool},
+                                    document->to_string());
+    auto cleaned = host.virsh.run({"vol-delete", "--pool", pool, "--vol", staging});
+    if (!converted) {
+      return fail(step_error(step, fmt::format("uploaded as {} {}, not converted to {}", image->format,
+                                               cleaned ? "and deleted again" : "(left behind)", spec->format),
+                             converted.error()));
+    }
+    if (!cleaned) return fail(step_error(step, fmt::format("created; staging volume {} left behind", staging), cleaned.error()));
+  }
+
+  if (spec->capacity && *spec->capacity > image->virtual_size) {
+    auto grown = host.virsh.run({"vol-resize", "--pool", pool, "--vol", name, "--capacity",
+                                 std::to_string(*spec->capacity)});
+    if (!grown) return fail(step_error(step, "uploaded, not grown to its capacity", grown.error()));
+  }
+  return {};
+}
+
+}  // namespace virtplan::storage

@@ -1,0 +1,18 @@
+#pragma once
+
+// upload_volume() makes a volume from its `source:` file: the volume is
+// created in the file's own format and size, then the file is streamed into
+// it with `virsh vol-upload --file /dev/stdin` over the host's transport
+// (never read into memory), with progress. When the stack asks for another
+// format, the file goes into a temporary volume NAME.upload first and
+// `vol-create-from` converts it (libvirt runs qemu-img on the host), then the
+// temporary volume is deleted. A capacity larger than the image's grows it
+// afterwards. On failure, what was made is deleted again and the error says so.
+
+#include "providers/kind_actuator.h"
+
+namespace virtplan::storage {
+
+providers::Result<void> upload_volume(const providers::ActuatorStep& step, providers::HostSession& host);
+
+}  // namespace virtplan::storage
