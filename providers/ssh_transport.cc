@@ -83,7 +83,9 @@ std::string SshTransport::remote_line(const Command& command) const {
 class SshTransport::Held final : public HeldCommand {
 public:
   Held(const SshTransport& transport, std::shared_ptr<SshHoldState> state)
-      : m_transport(transport), m_state(std::move(state)), m_ended(m_state->ended_promise.get_future()) {}
+      : m_transport(transport),
+        m_state(std::move(state)),
+        m_ended(m_state->ended_promise.get_future()) {}
   ~Held() override {
     if (m_state->ended.load()) return;  // also: the transport may be gone
     m_state->release.store(true);

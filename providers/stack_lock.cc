@@ -92,14 +92,15 @@ Result<StackLock> StackLock::acquire(Transport& transport, std::string_view stac
   }
   std::vector<std::string> argv;
   if (become == Become::sudo) argv = {"sudo", "-n"};
+  const auto seconds = std::max<long long>(wait.count(), 0);
   argv.insert(argv.end(), {"sh", "-c", std::string(k_lock_script), "virtplan-lock",
-                           path(stack, dir), fmt::format("{}", std::max<long long>(wait.count(), 0)),
-                           describe_self()});
+                           path(stack, dir), fmt::format("{}", seconds), describe_self()});
   Command command{std::move(argv), std::nullopt, wait + k_start_margin};
   auto outcome = transport.hold(command, k_ready);
   if (!outcome) {
-    return fail(outcome.error().code(), fmt::format("{}: stack '{}': cannot take the lock: {}", host,
-                                                    stack, outcome.error().message()));
+    return fail(outcome.error().code(),
+                fmt::format("{}: stack '{}': cannot take the lock: {}", host, stack,
+                            outcome.error().message()));
   }
   if (outcome->held) {
     return StackLock(std::string(stack), std::move(outcome->held));

@@ -1,0 +1,136 @@
+// Internal snapshots of a qcow2 disk over real SSH: a revert brings back the
+// disk content the snapshot saw (a marker written with qemu-io), list reports
+// it, delete removes it.
+
+#include "kvm/domain_snapshots.h"
+#include "providers/shell_quote.h"
+#include "providers/ssh_transport.h"
+#include "providers/virsh_runner.h"
+#include "providers/xml_document.h"
+#include "tests/lab/lab_fixture.h"
+
+#include <catch2/catch.hpp>
+
+#include <string>
+
+namespace {
+
+using namespace virtplan;
+using namespace std::chrono_literals;
+using virtplan::lab::LabEnv;
+using virtplan::lab::require_lab;
+
+constexpr std::string_view k_domain = "vp-snapshot-test";
+constexpr std::string_view k_dir = "/var/tmp/vp-snapshot-test";
+
+std::string disk_path() { return std::string(k_dir) + "/disk.qcow2"; }
+
+// A stopped domain with one qcow2 disk, small enough for TCG.
+std::string domain_xml() {
+  auto doc = providers::XmlDocument::create("domain");
+  auto root = doc.root();
+  root.set_attr("type", "qemu");
+  root.add_child("name").set_text(k_domain);
+  auto memory = root.add_child("memory");
+  memory.set_attr("unit", "MiB");
+  memory.set_text("64");
+  root.add_child("vcpu").set_text("1");
+  auto os = root.add_child("os");
+  os.add_child("type").set_text("hvm");
+  auto disk = root.add_child("devices").add_child("disk");
+  disk.set_attr("type", "file");
+  disk.set_attr("device", "disk");
+  auto driver = disk.add_child("driver");
+  driver.set_attr("name", "qemu");
+  driver.set_attr("type", "qcow2");
+  disk.add_child("source").set_attr("file", disk_path());
+  auto target = disk.add_child("target");
+  target.set_attr("dev", "vda");
+  target.set_attr("bus", "virtio");
+  return doc.to_string();
+}
+
+// Whether the disk's first 4 KiB all hold `pattern`, read with qemu-io on the host.
+bool disk_holds(const LabEnv& lab, std::string_view pattern) {
+  // qemu-io exits 1 when the pattern does not match: that is an answer here.
+  const std::string read = "read -P " + std::string(pattern) + " 0 4k";
+  const std::string out = lab.run_in(0, "qemu-io -f qcow2 -c " + providers::shell_quote(read) +
+                                            " " + providers::shell_quote(disk_path()) +
+                                            " 2>&1 || true");
+  return out.find("read 4096/4096 bytes") != std::string::npos &&
+         out.find("Pattern verification failed") == std::string::npos;
+}
+
+void write_pattern(const LabEnv& lab, std::string_view pattern) {
+  lab.run_in(0, "qemu-io -f qcow2 -c " +
+                    providers::shell_quote("write -P " + std::string(pattern) + " 0 4k") + " " +
+                    providers::shell_quote(disk_path()));
+}
+
+// Removes the test domain and its disk, whatever state a failed run left.
+void clean(const LabEnv& lab) {
+  const std::string name = providers::shell_quote(std::string(k_domain));
+  lab.run_in(0, "virsh -q destroy --domain " + name + " >/dev/null 2>&1; "
+                "virsh -q undefine --domain " + name + " --snapshots-metadata >/dev/null 2>&1; "
+                "rm -rf " + providers::shell_quote(std::string(k_dir)) + "; true");
+}
+
+}  // namespace
+
+TEST_CASE("domain snapshots over ssh: revert restores the disk content of the snapshot",
+          "[snapshots]") {
+  const LabEnv lab = require_lab(1);
+  clean(lab);
+  lab.run_in(0, "mkdir -p " + providers::shell_quote(std::string(k_dir)) +
+                    " && qemu-img create -q -f qcow2 " + providers::shell_quote(disk_path()) +
+                    " 16M");
+  write_pattern(lab, "0xab");
+  REQUIRE(disk_holds(lab, "0xab"));
+
+  auto transport = providers::SshTransport::create(lab.host_config(0));
+  REQUIRE(transport);
+  providers::VirshRunner virsh(**transport, "qemu:///system");
+  auto defined = virsh.run({"define", "/dev/stdin"}, domain_xml());
+  INFO((defined ? std::string() : defined.error().message()));
+  REQUIRE(defined);
+
+  kvm::DomainSnapshots snapshots(virsh, std::string(k_domain));
+  auto created = snapshots.create("before-change", "marker 0xab");
+  INFO((created ? std::string() : created.error().message()));
+  REQUIRE(created);
+
+  write_pattern(lab, "0xcd");
+  REQUIRE(disk_holds(lab, "0xcd"));
+  REQUIRE_FALSE(disk_holds(lab, "0xab"));
+
+  auto listed = snapshots.list();
+  REQUIRE(listed);
+  REQUIRE(listed->size() == 1);
+  CHECK(listed->at(0).name == "before-change");
+  CHECK(listed->at(0).state == "shutoff");
+  CHECK(listed->at(0).current);
+
+  // A name that exists twice is refused, and the first snapshot stays.
+  auto again = snapshots.create("before-change");
+  REQUIRE_FALSE(again);
+  CHECK(again.error().message().starts_with("domain.vp-snapshot-test@" + lab.hosts[0].name +
+                                            ": snapshot 'before-change' not taken: "));
+
+  auto reverted = snapshots.revert("before-change");
+  INFO((reverted ? std::string() : reverted.error().message()));
+  REQUIRE(reverted);
+  CHECK(disk_holds(lab, "0xab"));
+
+  auto missing = snapshots.revert("no-such-snapshot");
+  REQUIRE_FALSE(missing);
+  CHECK(missing.error().message().find("no-such-snapshot") != std::string::npos);
+
+  REQUIRE(snapshots.remove("before-change"));
+  auto after = snapshots.list();
+  REQUIRE(after);
+  CHECK(after->empty());
+  // The internal snapshot is gone from the image too.
+  CHECK(lab.run_in(0, "qemu-img snapshot -l " + providers::shell_quote(disk_path())).find(
+            "before-change") == std::string::npos);
+  clean(lab);
+}
