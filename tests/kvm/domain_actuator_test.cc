@@ -1,0 +1,301 @@
+// DomainActuator against a scripted virsh: the exact subcommands for each
+// create, update and destroy case, in order, and the messages of failures.
+
+#include "kvm/domain_actuator.h"
+#include "kvm/domain_impact.h"
+#include "kvm/domain_kind.h"
+#include "providers/xml_document.h"
+#include "tests/kvm/domain_test_support.h"
+#include "tests/providers/fake_virsh_host.h"
+
+#include <catch2/catch.hpp>
+
+using namespace virtplan;
+using nlohmann::json;
+using providers::ActuatorStep;
+using providers::FieldChange;
+using providers::StackObject;
+using providers::test::FakeVirshHost;
+using Lines = std::vector<std::string>;
+
+namespace {
+
+constexpr const char* k_base = R"(
+vcpus: {current: 1, max: 2}
+memory: 128MiB
+virt_type: qemu
+)";
+
+const char* const k_kvm_caps = R"(<capabilities><guest><os_type>hvm</os_type><arch name='x86_64'>
+<domain type='qemu'/><domain type='kvm'/></arch></guest></capabilities>)";
+const char* const k_tcg_caps = R"(<capabilities><guest><os_type>hvm</os_type><arch name='x86_64'>
+<domain type='qemu'/></arch></guest></capabilities>)";
+
+StackObject domain(const std::string& yaml) {
+  providers::Diagnostics diags;
+  StackObject object = kvm::test::parse_domain(yaml, diags);
+  for (const auto& d : diags.sorted()) UNSCOPED_INFO(d.str());
+  REQUIRE(diags.empty());
+  return object;
+}
+
+std::string xml_of(const StackObject& object) {
+  auto xml = kvm::DomainKind().create_xml(object);
+  REQUIRE(xml);
+  return *xml;
+}
+
+FieldChange field(const std::string& path, json before, json after) {
+  auto impact = kvm::DomainImpact::of(path, before, after);
+  return FieldChange{path, std::move(before), std::move(after), impact};
+}
+
+// An update step from `before` (what the host holds, defined from its create
+// XML) to `after`, with the given changed fields.
+ActuatorStep update_step(const StackObject& after, const StackObject& before, std::vector<FieldChange> fields) {
+  ActuatorStep step;
+  step.desired = after;
+  step.before = before.spec;
+  step.fields = std::move(fields);
+  return step;
+}
+
+kvm::DomainTiming quick() {
+  kvm::DomainTiming timing;
+  timing.shutdown_timeout = std::chrono::milliseconds(0);
+  timing.detach_timeout = std::chrono::milliseconds(0);
+  timing.poll_interval = std::chrono::milliseconds(1);
+  return timing;
+}
+
+}  // namespace
+
+TEST_CASE("domain create: define, autostart, start", "[actuator]") {
+  FakeVirshHost host;
+  StackObject web = domain(std::string(k_base) + "autostart: true\n");
+  auto done = kvm::DomainActuator().create(ActuatorStep{web, nullptr, {}, {}}, host.session());
+  REQUIRE(done);
+  CHECK(host.ran() == Lines{"define /dev/stdin", "autostart --domain web", "start --domain web"});
+  CHECK(host.stdin_of("define /dev/stdin") == xml_of(web));
+  CHECK(host.stdin_of("define /dev/stdin").find("<vp:owner") != std::string::npos);
+  CHECK(done->warnings.empty());
+}
+
+TEST_CASE("domain create: virt_type auto is kvm when the host offers it, else qemu", "[actuator]") {
+  for (auto [caps, type] : {std::pair{k_kvm_caps, "kvm"}, std::pair{k_tcg_caps, "qemu"}}) {
+    FakeVirshHost host;
+    host.on("capabilities", caps);
+    StackObject web = domain("vcpus: 1\nmemory: 64MiB\nstate: stopped\n");
+    REQUIRE(web.spec.at("virt_type") == "auto");
+    REQUIRE(kvm::DomainActuator().create(ActuatorStep{web, nullptr, {}, {}}, host.session()));
+    CHECK(host.ran() == Lines{"capabilities", "define /dev/stdin"});
+    auto defined = providers::XmlDocument::parse(host.stdin_of("define /dev/stdin"));
+    REQUIRE(defined);
+    CHECK(defined->root().attr("type") == type);
+  }
+}
+
+TEST_CASE("domain create: paused starts paused, stopped is only defined", "[actuator]") {
+  FakeVirshHost paused_host;
+  REQUIRE(kvm::DomainActuator().create(ActuatorStep{domain(std::string(k_base) + "state: paused\n"), nullptr, {}, {}},
+                                       paused_host.session()));
+  CHECK(paused_host.ran() == Lines{"define /dev/stdin", "start --domain web --paused"});
+  FakeVirshHost stopped_host;
+  REQUIRE(kvm::DomainActuator().create(ActuatorStep{domain(std::string(k_base) + "state: stopped\n"), nullptr, {}, {}},
+                                       stopped_host.session()));
+  CHECK(stopped_host.ran() == Lines{"define /dev/stdin"});
+}
+
+TEST_CASE("domain create: a failed start says the domain is defined, not started", "[actuator]") {
+  FakeVirshHost host;
+  host.fail("start --domain web", "error: Failed to start domain 'web'\nerror: internal error: qemu died\n");
+  auto done = kvm::DomainActuator().create(ActuatorStep{domain(k_base), nullptr, {}, {}}, host.session());
+  REQUIRE_FALSE(done);
+  CHECK(done.error().message() ==
+        "domain.web@lab1: virsh start failed: Failed to start domain 'web': internal error: qemu died "
+        "(defined, not started)");
+}
+
+TEST_CASE("domain update: memory and vCPUs of a running domain change live and in the config", "[actuator]") {
+  FakeVirshHost host;
+  StackObject before = domain(k_base);
+  StackObject after = domain("vcpus: {current: 2, max: 2}\nmemory: {current: 96MiB, max: 128MiB}\nvirt_type: qemu\n");
+  host.on("domstate --domain web", "running\n");
+  host.then("dumpxml --inactive --domain web", xml_of(before));
+  host.then("dumpxml --inactive --domain web", xml_of(after));
+  auto step = update_step(after, before,
+                          {field("/memory/current", 134217728, 100663296), field("/vcpus/current", 1, 2)});
+  auto done = kvm::DomainActuator(quick()).update(step, host.session());
+  REQUIRE(done);
+  CHECK(host.ran() == Lines{"domstate --domain web", "dumpxml --inactive --domain web", "define /dev/stdin",
+                            "dumpxml --inactive --domain web", "setvcpus --domain web --count 2 --live",
+                            "setmem --domain web --size 98304 --live"});
+  CHECK(done->warnings.empty());
+}
+
+TEST_CASE("domain update: restart-class changes restart a running domain once", "[actuator]") {
+  FakeVirshHost host;
+  StackObject before = domain(k_base);
+  StackObject after = domain("vcpus: {current: 1, max: 4}\nmemory: {current: 128MiB, max: 256MiB}\nvirt_type: qemu\n");
+  host.then("domstate --domain web", "running\n");
+  host.then("domstate --domain web", "running\n");
+  host.on("domstate --domain web", "shut off\n");
+  host.on("dumpxml --inactive --domain web", xml_of(before));
+  auto step = update_step(after, before, {field("/memory/max", 134217728, 268435456), field("/vcpus/max", 2, 4)});
+  kvm::DomainTiming timing = quick();
+  timing.shutdown_timeout = std::chrono::seconds(5);
+  auto done = kvm::DomainActuator(timing).update(step, host.session());
+  REQUIRE(done);
+  CHECK(host.ran() == Lines{"domstate --domain web", "dumpxml --inactive --domain web", "define /dev/stdin",
+                            "shutdown --domain web", "domstate --domain web", "domstate --domain web",
+                            "start --domain web"});
+  auto defined = kvm::DomainKind().parse_xml(host.stdin_of("define /dev/stdin"));
+  REQUIRE(defined);
+  CHECK(defined->at("vcpus") == json{{"current", 1}, {"max", 4}});
+  CHECK(done->warnings.empty());
+}
+
+TEST_CASE("domain update: a guest that ignores shutdown is forced off after the timeout", "[actuator]") {
+  FakeVirshHost host;
+  StackObject before = domain(k_base);
+  StackObject after = domain("vcpus: {current: 1, max: 4}\nmemory: 128MiB\nvirt_type: qemu\n");
+  host.on("domstate --domain web", "running\n");
+  host.on("dumpxml --inactive --domain web", xml_of(before));
+  auto done = kvm::DomainActuator(quick()).update(update_step(after, before, {field("/vcpus/max", 2, 4)}),
+                                                  host.session());
+  REQUIRE(done);
+  CHECK(host.ran() == Lines{"domstate --domain web", "dumpxml --inactive --domain web", "define /dev/stdin",
+                            "shutdown --domain web", "domstate --domain web", "destroy --domain web",
+                            "start --domain web"});
+  REQUIRE(done->warnings.size() == 1);
+  CHECK(done->warnings[0] == "restarted: the guest did not shut down within 0 s and was forced off");
+}
+
+TEST_CASE("domain update: restart never keeps restart-class changes out and warns", "[actuator]") {
+  FakeVirshHost host;
+  StackObject before = domain(std::string(k_base) + "restart: never\n");
+  StackObject after = domain("vcpus: {current: 2, max: 4}\nmemory: 128MiB\nvirt_type: qemu\nrestart: never\n");
+  host.on("domstate --domain web", "running\n");
+  host.on("dumpxml --inactive --domain web", xml_of(before));
+  auto step = update_step(after, before, {field("/vcpus/current", 1, 2), field("/vcpus/max", 2, 4)});
+  auto done = kvm::DomainActuator(quick()).update(step, host.session());
+  REQUIRE(done);
+  CHECK(host.ran() == Lines{"domstate --domain web", "dumpxml --inactive --domain web", "define /dev/stdin",
+                            "dumpxml --inactive --domain web", "setvcpus --domain web --count 2 --live"});
+  // The config keeps the old maximum; the live current count is written.
+  auto defined = kvm::DomainKind().parse_xml(host.stdin_of("define /dev/stdin"));
+  REQUIRE(defined);
+  CHECK(defined->at("vcpus") == json{{"current", 2}, {"max", 2}});
+  CHECK(done->warnings == Lines{"restart pending (restart: never)"});
+}
+
+TEST_CASE("domain update: power state both ways", "[actuator]") {
+  struct Case {
+    const char* now;
+    const char* want;
+    Lines then;
+  };
+  for (const Case& c : {Case{"shut off", "running", {"start --domain web"}},
+                        Case{"shut off", "paused", {"start --domain web --paused"}},
+                        Case{"running", "paused", {"suspend --domain web"}},
+                        Case{"paused", "running", {"resume --domain web"}},
+                        Case{"running", "stopped", {"shutdown --domain web", "domstate --domain web"}},
+                        Case{"paused", "stopped", {"resume --domain web", "shutdown --domain web",
+                                                   "domstate --domain web"}}}) {
+    INFO(c.now << " -> " << c.want);
+    FakeVirshHost host;
+    StackObject before = domain(k_base);
+    StackObject after = domain(std::string(k_base) + "state: " + c.want + "\n");
+    host.then("domstate --domain web", std::string(c.now) + "\n");
+    host.on("domstate --domain web", "shut off\n");
+    host.on("dumpxml --inactive --domain web", xml_of(before));
+    auto done = kvm::DomainActuator(quick()).update(update_step(after, before, {field("/state", "x", c.want)}),
+                                                    host.session());
+    REQUIRE(done);
+    Lines expected{"domstate --domain web", "dumpxml --inactive --domain web"};
+    expected.insert(expected.end(), c.then.begin(), c.then.end());
+    CHECK(host.ran() == expected);
+  }
+}
+
+TEST_CASE("domain update: autostart off, without a redefine", "[actuator]") {
+  FakeVirshHost host;
+  StackObject before = domain(std::string(k_base) + "autostart: true\n");
+  StackObject after = domain(std::string(k_base) + "autostart: false\n");
+  host.on("domstate --domain web", "running\n");
+  host.on("dumpxml --inactive --domain web", xml_of(before));
+  REQUIRE(kvm::DomainActuator(quick()).update(update_step(after, before, {field("/autostart", true, false)}),
+                                              host.session()));
+  CHECK(host.ran() == Lines{"domstate --domain web", "dumpxml --inactive --domain web",
+                            "autostart --domain web --disable"});
+}
+
+TEST_CASE("domain update: a disk attached and one detached live, by target", "[actuator]") {
+  FakeVirshHost host;
+  const std::string disks = "disks:\n  - {volume: a, pool: p, target: sda, bus: scsi}\n";
+  StackObject before = domain(std::string(k_base) + disks + "  - {volume: b, pool: p, target: sdb, bus: scsi}\n");
+  StackObject after = domain(std::string(k_base) + disks + "  - {volume: c, pool: p, target: sdc, bus: scsi}\n");
+  host.on("domstate --domain web", "running\n");
+  host.then("dumpxml --inactive --domain web", xml_of(before));
+  host.then("dumpxml --inactive --domain web", xml_of(after));
+  host.then("dumpxml --domain web", xml_of(before));                   // before detaching
+  host.then("dumpxml --domain web", xml_of(domain(std::string(k_base) + disks)));  // sdb gone
+  host.then("dumpxml --domain web", xml_of(domain(std::string(k_base) + disks)));  // before attaching
+  host.then("dumpxml --domain web", xml_of(after));                    // sdc there
+  auto step = update_step(after, before,
+                          {field("/disks/sdb", before.spec["disks"]["sdb"], nullptr),
+                           field("/disks/sdc", nullptr, after.spec["disks"]["sdc"])});
+  REQUIRE(step.fields[0].impact == providers::Impact::live);
+  auto done = kvm::DomainActuator(quick()).update(step, host.session());
+  REQUIRE(done);
+  CHECK(host.ran() == Lines{"domstate --domain web", "dumpxml --inactive --domain web", "dumpxml --domain web",
+                            "detach-device --domain web --file /dev/stdin --live", "dumpxml --domain web",
+                            "define /dev/stdin", "dumpxml --inactive --domain web", "dumpxml --domain web",
+                            "attach-device --domain web --file /dev/stdin --live", "dumpxml --domain web"});
+  CHECK(host.stdin_of("detach-device --domain web --file /dev/stdin --live").find("dev=\"sdb\"") != std::string::npos);
+  CHECK(host.stdin_of("attach-device --domain web --file /dev/stdin --live").find("dev=\"sdc\"") != std::string::npos);
+  CHECK(done->warnings.empty());
+}
+
+TEST_CASE("domain update: a device the guest does not release stays in the config", "[actuator]") {
+  FakeVirshHost host;
+  const std::string disks = "disks:\n  - {volume: a, pool: p, target: vda, bus: virtio}\n";
+  StackObject before = domain(std::string(k_base) + disks + "  - {volume: b, pool: p, target: vdb, bus: virtio}\n");
+  StackObject after = domain(std::string(k_base) + disks);
+  host.on("domstate --domain web", "running\n");
+  host.on("dumpxml --inactive --domain web", xml_of(before));
+  host.on("dumpxml --domain web", xml_of(before));  // the guest keeps vdb
+  auto step = update_step(after, before, {field("/disks/vdb", before.spec["disks"]["vdb"], nullptr)});
+  auto done = kvm::DomainActuator(quick()).update(step, host.session());
+  REQUIRE(done);
+  CHECK(done->warnings == Lines{"the guest did not release disk vdb within 0 s; it stays in the config"});
+  CHECK(host.stdin_of("define /dev/stdin").find("dev=\"vdb\"") != std::string::npos);
+}
+
+TEST_CASE("domain update: a stopped domain is only redefined", "[actuator]") {
+  FakeVirshHost host;
+  StackObject before = domain(std::string(k_base) + "state: stopped\n");
+  StackObject after = domain("vcpus: {current: 1, max: 4}\nmemory: 256MiB\nvirt_type: qemu\nstate: stopped\n");
+  host.on("domstate --domain web", "shut off\n");
+  host.on("dumpxml --inactive --domain web", xml_of(before));
+  auto step = update_step(after, before, {field("/memory/current", 134217728, 268435456),
+                                          field("/memory/max", 134217728, 268435456), field("/vcpus/max", 2, 4)});
+  REQUIRE(kvm::DomainActuator(quick()).update(step, host.session()));
+  CHECK(host.ran() == Lines{"domstate --domain web", "dumpxml --inactive --domain web", "define /dev/stdin"});
+}
+
+TEST_CASE("domain destroy: forced off, undefined with its metadata, never its storage", "[actuator]") {
+  FakeVirshHost host;
+  host.on("domstate --domain web", "running\n");
+  ActuatorStep step;
+  step.desired.id = {"domain", "web", "lab1"};
+  REQUIRE(kvm::DomainActuator().destroy(step, host.session()));
+  CHECK(host.ran() == Lines{"domstate --domain web", "destroy --domain web",
+                            "undefine --domain web --managed-save --snapshots-metadata --checkpoints-metadata "
+                            "--nvram"});
+
+  FakeVirshHost gone;
+  gone.fail("domstate --domain web", "error: failed to get domain 'web'\n");
+  REQUIRE(kvm::DomainActuator().destroy(step, gone.session()));
+  CHECK(gone.ran() == Lines{"domstate --domain web"});
+}

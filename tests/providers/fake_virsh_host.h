@@ -1,0 +1,136 @@
+#pragma once
+
+// FakeVirshHost is a host whose virsh answers from a script, single commands
+// and batches alike (VirshRunner's markers are echoed back the way virsh -q
+// prints them), for actuator tests that assert the exact virsh subcommands
+// run, in order, however they were grouped into processes:
+//
+//   FakeVirshHost host;
+//   host.on("domstate --domain web", "running\n");            // every time
+//   host.then("domstate --domain web", "shut off\n");         // once, before the above
+//   host.fail("start --domain web", "error: internal error: no\n");
+//   ... actuator.update(step, host.session()) ...
+//   CHECK(host.ran() == std::vector<std::string>{"domstate --domain web", ...});
+//
+// Lines are the subcommand as providers::virsh_join spells it. Unscripted
+// subcommands succeed and print nothing.
+
+#include "providers/host_session.h"
+#include "providers/virsh_quote.h"
+#include "tests/providers/fake_transport.h"
+
+#include <deque>
+#include <map>
+#include <regex>
+#include <string>
+#include <vector>
+
+namespace virtplan::providers::test {
+
+class FakeVirshHost {
+public:
+  struct Reply {
+    std::string out;
+    std::string err;  // "error: ..." lines make the subcommand fail
+  };
+
+  FakeVirshHost() : m_session(m_config, m_fake) {
+    m_config.name = "lab1";
+    m_fake.respond_with([this](const Command& command) { return answer(command); });
+  }
+
+  // The reply to every run of `line` that no then() reply is queued for.
+  void on(const std::string& line, std::string out) { m_replies[line] = Reply{std::move(out), {}}; }
+  void fail(const std::string& line, std::string err) { m_replies[line] = Reply{{}, std::move(err)}; }
+  // The reply to the next run of `line` only; several queue up in order.
+  void then(const std::string& line, std::string out) { m_queued[line].push_back(Reply{std::move(out), {}}); }
+  void then_fail(const std::string& line, std::string err) { m_queued[line].push_back(Reply{{}, std::move(err)}); }
+  // Anything else the transport runs (not virsh): its exit status and output.
+  void on_other(const std::string& argv0, CommandOutput output) { m_other[argv0] = std::move(output); }
+
+  HostSession& session() { return m_session; }
+  // Every subcommand run so far, in order (other programs as "! ARGV...").
+  std::vector<std::string> ran() const { return m_ran; }
+  // What was sent on standard input with the last run of each single subcommand.
+  std::string stdin_of(const std::string& line) const {
+    auto it = m_stdin.find(line);
+    return it == m_stdin.end() ? std::string() : it->second;
+  }
+  // How many processes were started (round trips).
+  std::size_t processes() const { return m_fake.commands().size(); }
+
+private:
+  class Transport : public FakeTransport {
+  public:
+    using FakeTransport::FakeTransport;
+    Result<HoldOutcome> hold(const Command&, std::string_view) override {
+      return std::unexpected(Error(ErrorCode::other, "fake: hold is not scripted"));
+    }
+  };
+
+  static std::vector<std::string> split_batch(const std::string& script, std::vector<std::string>& markers) {
+    static const std::regex k_marker("echo --err (vpmark[0-9a-f]+n[0-9]+e) ; echo \\1");
+    std::vector<std::pair<std::size_t, std::size_t>> spans;
+    for (auto it = std::sregex_iterator(script.begin(), script.end(), k_marker); it != std::sregex_iterator();
+         ++it) {
+      markers.push_back((*it)[1].str());
+      spans.emplace_back(it->position(), it->position() + it->length());
+    }
+    std::vector<std::string> lines;
+    for (std::size_t i = 0; i + 1 < spans.size(); ++i) {
+      std::string between = script.substr(spans[i].second, spans[i + 1].first - spans[i].second);
+      lines.push_back(between.substr(3, between.size() - 6));  // " ; COMMAND ; "
+    }
+    return lines;
+  }
+
+  Reply reply_to(const std::string& line) {
+    m_ran.push_back(line);
+    if (auto queued = m_queued.find(line); queued != m_queued.end() && !queued->second.empty()) {
+      Reply reply = queued->second.front();
+      queued->second.pop_front();
+      return reply;
+    }
+    auto it = m_replies.find(line);
+    return it == m_replies.end() ? Reply{} : it->second;
+  }
+
+  Result<CommandOutput> answer(const Command& command) {
+    if (command.argv.empty() || command.argv[0] != "virsh") {
+      m_ran.push_back("! " + virsh_join(command.argv));
+      auto it = command.argv.empty() ? m_other.end() : m_other.find(command.argv[0]);
+      return it == m_other.end() ? CommandOutput{} : it->second;
+    }
+    std::vector<std::string> words(command.argv.begin() + 4, command.argv.end());  // after virsh -q -c URI
+    if (words.size() == 1 && words[0].starts_with("echo --err vpmark")) {
+      std::vector<std::string> markers;
+      auto lines = split_batch(words[0], markers);
+      CommandOutput output;
+      for (std::size_t i = 0; i < markers.size(); ++i) {
+        output.out += markers[i];
+        output.err += "error: " + markers[i] + "\n";
+        if (i < lines.size()) {
+          Reply reply = reply_to(lines[i]);
+          output.out += reply.out;
+          output.err += reply.err;
+        }
+      }
+      return output;
+    }
+    std::string line = virsh_join(words);
+    if (command.stdin_data) m_stdin[line] = *command.stdin_data;
+    Reply reply = reply_to(line);
+    return CommandOutput{reply.err.empty() ? 0 : 1, reply.out, reply.err};
+  }
+
+  HostConfig m_config;
+  Transport m_fake{"lab1"};
+  HostSession m_session;
+  std::map<std::string, Reply> m_replies;
+  std::map<std::string, std::deque<Reply>> m_queued;
+  std::map<std::string, CommandOutput> m_other;
+  std::vector<std::string> m_ran;
+  std::map<std::string, std::string> m_stdin;
+};
+
+}  // namespace virtplan::providers::test
