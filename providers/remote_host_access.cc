@@ -22,7 +22,7 @@ struct RemoteHostAccess::HostState {
   std::optional<Error> error;  // why the host cannot be used, once tried
   std::unique_ptr<Transport> transport;
   std::unique_ptr<HostSession> session;
-  std::shared_ptr<void> lock;
+  std::unique_ptr<StackLock> lock;
 
   std::mutex ledger_mutex;  // guards ledger, version, saved, saving, writes
   std::condition_variable saved_changed;
@@ -35,13 +35,12 @@ struct RemoteHostAccess::HostState {
 
 namespace {
 
-// The stack's lock on the host, held until the returned handle is dropped
-// (type-erased so the header needs no StackLock).
-Result<std::shared_ptr<void>> take_stack_lock(Transport& transport, std::string_view stack, Become become,
-                                              std::chrono::seconds wait) {
-  auto lock = StackLock::acquire(transport, stack, become, wait);
-  if (!lock) return std::unexpected(lock.error());
-  return std::shared_ptr<void>(std::make_shared<StackLock>(std::move(*lock)));
+// Whether `state`'s host may still be changed: its stack lock, when one was
+// taken, must still be held (StackLock: an apply that lost it must stop).
+Result<void> check_lock(const std::string& host, const std::unique_ptr<StackLock>& lock, bool taken) {
+  if (!taken || (lock && lock->held())) return {};
+  return fail(ErrorCode::locked,
+              fmt::format("{}: the stack lock was lost (its connection broke); nothing more is changed there", host));
 }
 
 }  // namespace
@@ -64,9 +63,9 @@ Result<void> RemoteHostAccess::connect(HostState& state) {
   if (!transport) return std::unexpected(transport.error());
   state.transport = std::move(*transport);
   if (m_options.take_lock) {
-    auto lock = take_stack_lock(*state.transport, m_stack, state.config.become, m_options.lock_wait);
+    auto lock = StackLock::acquire(*state.transport, m_stack, state.config.become, m_options.lock_wait);
     if (!lock) return std::unexpected(lock.error());
-    state.lock = std::move(*lock);
+    state.lock = std::make_unique<StackLock>(std::move(*lock));
   }
   // Loaded after the lock is held: no other apply of the stack changes it now.
   auto ledger = Ledger::load(*state.transport, m_stack, state.config.become, m_options.ledger_dir);
@@ -113,6 +112,7 @@ Result<void> RemoteHostAccess::change_ledger(const std::string& host, const std:
   auto session = this->session(host);
   if (!session) return std::unexpected(session.error());
   HostState& state = *state_of(host);
+  if (auto held = check_lock(host, state.lock, m_options.take_lock); !held) return held;
   std::uint64_t version = 0;
   {
     std::lock_guard lock(state.ledger_mutex);

@@ -10,7 +10,9 @@
 // ledger's version and then waits for a save that includes it; when several
 // steps finish while one save is in flight, the next save carries all of
 // them, so N finished steps cost far fewer than N writes, and no call returns
-// before its record is on the host.
+// before its record is on the host. Once the stack lock is lost (its
+// connection broke), every record fails with ErrorCode::locked, so no create
+// starts without its intent saved under the lock.
 
 #include "providers/error.h"
 #include "providers/host_access.h"
