@@ -4,6 +4,7 @@
 #include "cli/kinds.h"
 #include "cli/stack_options.h"
 #include "cli/targets.h"
+#include "planner/data_safety.h"
 #include "planner/destroy_plan.h"
 
 #include <CLI/CLI.hpp>
@@ -43,8 +44,18 @@ int destroy(const DestroyOptions& options) {
     fmt::print(stderr, "error: {}\nnothing was changed\n", plan.error().message());
     return 1;
   }
+  // guard: protected objects, and objects something outside the plan holds
+  std::vector<planner::Change> changes = plan->changes();
+  std::vector<std::string> errors;
+  planner::check_data_safety(changes, kind_lookup(), errors);
+  if (!errors.empty()) {
+    for (const std::string& error : errors) fmt::print(stderr, "error: {}\n", error);
+    fmt::print(stderr, "nothing was changed\n");
+    return 1;
+  }
+  const planner::Plan safe(plan->stack(), std::move(changes));
   // confirm, destroy, report
-  return run.execute(*plan, observed,
+  return run.execute(safe, observed,
                      ExecuteOptions{.question = "Destroy these objects",
                                     .auto_approve = options.auto_approve ? AutoApprove::yes : AutoApprove::no,
                                     .json = options.json,

@@ -344,3 +344,34 @@ TEST_CASE("apply refuses to ask without a terminal and changes nothing") {
   CHECK_FALSE(has(names_on(env, 0), "p-" + tag));
   std::filesystem::remove(stack);
 }
+
+TEST_CASE("destroy refuses a protected volume, says so, and changes nothing") {
+  const LabEnv env = require_lab(1);
+  const std::string tag = tag_for('i');
+  const std::string stack = write_stack(fmt::format(
+      "stack: ap-{0}\nhosts:\n{1}pools:\n  p-{0}: {{hosts: all, type: dir, path: /var/lib/virtplan/p-{0}}}\n"
+      "volumes:\n  v-{0}: {{hosts: all, pool: p-{0}, format: qcow2, capacity: 16MiB, protect: true}}\n",
+      tag, host_block(env, 0)));
+  REQUIRE(run_virtplan("apply --auto-approve -f " + stack).status == 0);
+
+  const auto refused = run_virtplan("destroy --auto-approve -f " + stack);
+  INFO(refused.output);
+  CHECK(refused.status == 1);
+  CHECK(has(refused.output, fmt::format("volume.v-{}@{}: is protected (protect: true) and would be destroyed", tag,
+                                        env.hosts[0].name)));
+  CHECK(has(refused.output, "nothing was changed"));
+  CHECK(has(env.run_in(0, fmt::format("virsh -q vol-list --pool p-{}", tag)), "v-" + tag));
+
+  // Unprotected in the stack and applied, it goes.
+  write_stack_at(stack, fmt::format(
+      "stack: ap-{0}\nhosts:\n{1}pools:\n  p-{0}: {{hosts: all, type: dir, path: /var/lib/virtplan/p-{0}}}\n"
+      "volumes:\n  v-{0}: {{hosts: all, pool: p-{0}, format: qcow2, capacity: 16MiB}}\n",
+      tag, host_block(env, 0)));
+  REQUIRE(run_virtplan("apply --auto-approve -f " + stack).status == 0);
+  const auto destroyed = run_virtplan("destroy --auto-approve -f " + stack);
+  INFO(destroyed.output);
+  CHECK(destroyed.status == 0);
+  CHECK(has(destroyed.output, "DATA LOSS"));
+  CHECK_FALSE(has(names_on(env, 0), "p-" + tag));
+  std::filesystem::remove(stack);
+}
