@@ -2,6 +2,7 @@
 
 #include "cli/apply_command.h"
 #include "cli/destroy_command.h"
+#include "cli/domain_command.h"
 #include "cli/hosts_command.h"
 #include "cli/import_command.h"
 #include "cli/metrics_command.h"
@@ -29,6 +30,7 @@ constexpr Subcommand k_subcommands[] = {
     {"import", "adopt an existing object into the stack and print the YAML that declares it", &setup_import},
     {"status", "a live table of the stack's objects: state, host, IP addresses", &setup_status},
     {"metrics", "domain statistics from virsh domstats, for Prometheus, InfluxDB or as JSON", &setup_metrics},
+    {"domain", "lifecycle operations on one domain: start, shutdown, snapshot, backup...", &setup_domain},
 };
 
 }  // namespace
