@@ -35,7 +35,7 @@ public:
     return observed.value("size", std::uint64_t{0});
   }
   std::optional<std::string> refusal(const Spec& before, const Spec& after) const override {
-    if (after.value("size", 0) < before.value("size", 0)) return "size shrinks";
+    if (after.value("size", std::uint64_t{0}) < before.value("size", std::uint64_t{0})) return "size shrinks";
     return std::nullopt;
   }
 };
