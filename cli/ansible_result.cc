@@ -86,6 +86,19 @@ json warnings_of(const planner::ApplyReport& report) {
   return warnings;
 }
 
+// Check mode cannot hear the actuators, so it says itself which changes
+// `restart: never` will leave pending.
+json pending_restarts(const planner::Plan& plan) {
+  json warnings = json::array();
+  for (const Change& c : plan.changes()) {
+    if (c.action == Action::update && c.impact == Impact::restart && restart_deferred(c)) {
+      warnings.push_back(fmt::format("{}: restart pending after apply (restart: never): {}", c.id.address(),
+                                     fmt::join(field_paths(c, Impact::restart), ", ")));
+    }
+  }
+  return warnings;
+}
+
 json summary_of(const AnsibleOutcome& o) {
   json summary = o.plan != nullptr ? planner::plan_to_json(*o.plan, planner::Secrets::masked)["summary"]
                                    : json::object();
@@ -168,6 +181,8 @@ json ansible_result(const AnsibleOutcome& o) {
   if (o.report != nullptr) {
     result["report"] = planner::apply_report_json(*o.report);
     result["warnings"] = warnings_of(*o.report);
+  } else if (o.check_mode && o.plan != nullptr) {
+    result["warnings"] = pending_restarts(*o.plan);
   }
   json unreachable = json::object();
   for (const auto& [host, why] : o.unreachable) unreachable[host] = why;

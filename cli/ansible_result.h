@@ -12,7 +12,8 @@
 //   diff      with --diff: Ansible's {before, after, before_header,
 //             after_header} per object that changes, secrets masked
 //   warnings  what the actuators warned about (a pending restart, a kept
-//             directory), each with its object's address
+//             directory), each with its object's address; in check mode, the
+//             restarts `restart: never` will leave pending
 // It is pure: no I/O, so every shape is unit-tested.
 
 #include "planner/apply_report.h"

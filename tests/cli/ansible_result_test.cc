@@ -153,6 +153,10 @@ TEST_CASE("ansible result: guards refuse restarts, replaces and data loss unless
   CHECK(has(refused[1], "volume.data@lab1: would be replaced (destroyed and created again: /format)"));
   CHECK(refused[2] == "volume.data@lab1: replace loses its data (1 GiB); set allow_data_loss: true to allow it");
 
+  // check mode says which restart stays pending
+  const json checked = cli::ansible_result({.plan = &plan, .check_mode = true});
+  CHECK(checked["warnings"] == json::array({"domain.lazy@lab1: restart pending after apply (restart: never): /vcpus"}));
+
   const auto data_only = cli::guard_refusals(plan, cli::kind_lookup(), true, false);
   REQUIRE(data_only.size() == 1);
   CHECK(has(data_only[0], "allow_data_loss"));
