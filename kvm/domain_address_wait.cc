@@ -1,0 +1,209 @@
+#include "kvm/domain_address_wait.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+#include <optional>
+#include <set>
+#include <sstream>
+#include <thread>
+#include <tuple>
+
+namespace virtplan::kvm {
+namespace {
+
+using providers::ErrorCode;
+using providers::Result;
+using providers::VirshRunner;
+
+std::vector<std::string> words(const std::string& line) {
+  std::istringstream in(line);
+  std::vector<std::string> out;
+  for (std::string word; in >> word;) out.push_back(word);
+  return out;
+}
+
+std::vector<std::string> lines(const std::string& text) {
+  std::istringstream in(text);
+  std::vector<std::string> out;
+  for (std::string line; std::getline(in, line);) {
+    if (!words(line).empty()) out.push_back(line);
+  }
+  return out;
+}
+
+std::string lower(std::string text) {
+  std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });
+  return text;
+}
+
+bool is_mac(const std::string& word) {
+  if (word.size() != 17) return false;
+  for (std::size_t i = 0; i < word.size(); ++i) {
+    bool colon = i % 3 == 2;
+    if (colon ? word[i] != ':' : !std::isxdigit(static_cast<unsigned char>(word[i]))) return false;
+  }
+  return true;
+}
+
+// "192.168.1.5/24" -> "192.168.1.5"; nullopt for what a guest cannot be
+// reached at (loopback, link-local) or what is not an address.
+std::optional<std::string> usable_ipv4(const std::string& with_prefix) {
+  std::string ip = with_prefix.substr(0, with_prefix.find('/'));
+  if (std::count(ip.begin(), ip.end(), '.') != 3) return std::nullopt;
+  if (ip.starts_with("127.") || ip.starts_with("169.254.") || ip == "0.0.0.0") return std::nullopt;
+  return ip;
+}
+
+struct Nic {
+  std::string mac;
+  std::optional<std::string> network;  // for type "network"
+};
+
+// `domiflist -q`: "vnet0  network  default  virtio  52:54:00:..." (the
+// interface is "-" while the domain is off).
+std::vector<Nic> parse_domiflist(const std::string& text) {
+  std::vector<Nic> nics;
+  for (const auto& line : lines(text)) {
+    auto w = words(line);
+    if (w.size() < 5 || !is_mac(w.back())) continue;
+    Nic nic{lower(w.back()), std::nullopt};
+    if (w[1] == "network") nic.network = w[2];
+    nics.push_back(nic);
+  }
+  return nics;
+}
+
+// `net-dhcp-leases -q`: "2026-11-26 02:37:14  52:54:00:aa:00:01  ipv4  192.168.1.5/24  host  id".
+void parse_leases(const std::string& text, const std::set<std::string>& macs, const std::string& network,
+                  std::vector<DomainAddress>& out) {
+  for (const auto& line : lines(text)) {
+    auto w = words(line);
+    auto mac = std::find_if(w.begin(), w.end(), is_mac);
+    if (mac == w.end() || std::distance(mac, w.end()) < 3 || !macs.contains(lower(*mac))) continue;
+    if (*(mac + 1) != "ipv4") continue;
+    if (auto ip = usable_ipv4(*(mac + 2))) out.push_back({lower(*mac), *ip, "network " + network});
+  }
+}
+
+// `domifaddr -q`: "vnet0  52:54:00:aa:00:01  ipv4  192.168.1.5/24"; further
+// addresses of the same interface have "-" for name and MAC.
+void parse_domifaddr(const std::string& text, const std::string& source, std::vector<DomainAddress>& out) {
+  std::string mac;
+  for (const auto& line : lines(text)) {
+    auto w = words(line);
+    if (w.size() < 4) continue;
+    if (w[1] != "-") mac = lower(w[1]);
+    if (mac.empty() || mac == "00:00:00:00:00:00" || w[2] != "ipv4") continue;
+    if (auto ip = usable_ipv4(w[3])) out.push_back({mac, *ip, source});
+  }
+}
+
+struct Round {
+  bool running = false;
+  std::string state;
+  std::vector<Nic> nics;
+  std::vector<DomainAddress> addresses;
+  std::optional<providers::Error> soft_error;  // a lease query that failed
+};
+
+Result<Round> poll(const VirshRunner& virsh, const std::string& name) {
+  Round round;
+  auto state = virsh.run({"domstate", "--domain", name});
+  if (!state) return providers::fail(state.error());
+  round.state = words(*state).empty() ? "" : state->substr(0, state->find('\n'));
+  round.running = round.state == "running";
+  if (!round.running) return round;
+  auto iflist = virsh.run({"domiflist", "--domain", name});
+  if (!iflist) return providers::fail(iflist.error());
+  round.nics = parse_domiflist(*iflist);
+  std::set<std::string> macs;
+  std::set<std::string> networks;
+  for (const auto& nic : round.nics) {
+    macs.insert(nic.mac);
+    if (nic.network) networks.insert(*nic.network);
+  }
+  for (const auto& network : networks) {
+    auto leases = virsh.run({"net-dhcp-leases", "--network", network});
+    if (leases) {
+      parse_leases(*leases, macs, network, round.addresses);
+    } else {
+      round.soft_error = leases.error();
+    }
+  }
+  if (round.addresses.empty()) {
+    auto lease = virsh.run({"domifaddr", "--domain", name, "--source", "lease"});
+    if (lease) parse_domifaddr(*lease, "lease", round.addresses);
+  }
+  if (round.addresses.empty()) {
+    // Fails unless the guest runs qemu-guest-agent: expected, not an error.
+    auto agent = virsh.run({"domifaddr", "--domain", name, "--source", "agent"});
+    if (agent) parse_domifaddr(*agent, "agent", round.addresses);
+  }
+  std::sort(round.addresses.begin(), round.addresses.end(), [](const auto& a, const auto& b) {
+    return std::tie(a.mac, a.ip, a.source) < std::tie(b.mac, b.ip, b.source);
+  });
+  round.addresses.erase(std::unique(round.addresses.begin(), round.addresses.end(),
+                                    [](const auto& a, const auto& b) { return a.mac == b.mac && a.ip == b.ip; }),
+                        round.addresses.end());
+  return round;
+}
+
+std::string watched(const Round& round) {
+  std::vector<std::string> networks;
+  for (const auto& nic : round.nics) {
+    if (nic.network && std::find(networks.begin(), networks.end(), *nic.network) == networks.end()) {
+      networks.push_back(*nic.network);
+    }
+  }
+  std::string what = networks.empty() ? std::string("domifaddr")
+                                      : fmt::format("the DHCP leases of network {}", fmt::join(networks, ", "));
+  return what + " and the guest agent";
+}
+
+}  // namespace
+
+Result<std::vector<DomainAddress>> domain_addresses(const VirshRunner& virsh, const std::string& name) {
+  auto round = poll(virsh, name);
+  if (!round) return providers::fail(round.error());
+  return round->addresses;
+}
+
+Result<std::vector<DomainAddress>> wait_for_address(const VirshRunner& virsh, const std::string& name,
+                                                    const std::string& address, const AddressWaitOptions& options) {
+  std::function<void(std::chrono::milliseconds)> sleep = options.sleep;
+  if (!sleep) sleep = [](std::chrono::milliseconds d) { std::this_thread::sleep_for(d); };
+  const auto start = options.now();
+  const auto deadline = start + options.timeout;
+  for (;;) {
+    auto round = poll(virsh, name);
+    if (!round) {
+      return providers::fail(round.error().with_context(address + ": waiting for an IP address"));
+    }
+    if (!round->running) {
+      return providers::fail(ErrorCode::invalid,
+                             fmt::format("{}: waiting for an IP address: the domain is {}, not running; "
+                                         "it will not get one",
+                                         address, round->state.empty() ? "in no known state" : round->state));
+    }
+    if (!round->addresses.empty()) return round->addresses;
+    if (round->nics.empty()) {
+      return providers::fail(ErrorCode::invalid,
+                             fmt::format("{}: waiting for an IP address: the domain has no network interface",
+                                         address));
+    }
+    if (options.now() >= deadline) {
+      auto seconds = std::chrono::duration_cast<std::chrono::seconds>(options.timeout).count();
+      std::string message = fmt::format("{}: no IP address after {} s (watched {}); the guest may not have "
+                                        "booted, or does not ask for DHCP; the domain was left running",
+                                        address, seconds, watched(*round));
+      if (round->soft_error) message += fmt::format(" (last lease query: {})", round->soft_error->message());
+      return providers::fail(ErrorCode::timeout, message);
+    }
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - options.now());
+    sleep(std::max(std::chrono::milliseconds(0), std::min(options.interval, left)));
+  }
+}
+
+}  // namespace virtplan::kvm
