@@ -3,6 +3,7 @@
 #include "kvm/domain_impact.h"
 #include "kvm/domain_reconciler.h"
 #include "kvm/domain_spec.h"
+#include "kvm/domain_stack_writer.h"
 #include "kvm/domain_xml_reader.h"
 #include "kvm/domain_xml_updater.h"
 #include "kvm/domain_xml_writer.h"
@@ -181,6 +182,10 @@ Result<Spec> DomainKind::parse_xml(const std::string& xml) const {
   auto spec = DomainXmlReader::read(xml);
   if (!spec) return providers::fail(spec.error());
   return spec->to_json();
+}
+
+Result<json> DomainKind::to_stack(const Spec& spec) const {
+  return domain_to_stack(spec);
 }
 
 Result<std::string> DomainKind::update_xml(const std::string& current_xml, const StackObject& object) const {

@@ -47,6 +47,7 @@ public:
   providers::Spec reconcile(const providers::Spec& desired, const providers::Spec& observed) const override;
   providers::Impact impact(std::string_view path, const nlohmann::json& before,
                            const nlohmann::json& after) const override;
+  providers::Result<nlohmann::json> to_stack(const providers::Spec& spec) const override;
   // "2 vCPUs (max 4), 1 GiB, 2 disks, 1 NIC"
   std::string summary(const providers::Spec& spec) const override;
   // Sizes under /memory in binary units ("512 MiB").

@@ -2,6 +2,7 @@
 
 #include "net/network_parser.h"
 #include "net/network_spec.h"
+#include "net/network_stack_writer.h"
 #include "net/network_xml.h"
 
 #include <fmt/format.h>
@@ -120,6 +121,10 @@ Result<std::string> NetworkKind::create_xml(const StackObject& object) const {
   auto spec = NetworkSpec::from_json(object.spec);
   if (!spec) return fail(spec.error().with_context(object.id.address()));
   return build_network_xml(*spec, object.id.name, object.stack).to_string();
+}
+
+Result<json> NetworkKind::to_stack(const Spec& spec) const {
+  return network_to_stack(spec);
 }
 
 Result<Spec> NetworkKind::parse_xml(const std::string& xml) const {

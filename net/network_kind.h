@@ -38,6 +38,7 @@ public:
                             const providers::Spec& observed) const override;
   providers::Impact impact(std::string_view path, const nlohmann::json& before,
                            const nlohmann::json& after) const override;
+  providers::Result<nlohmann::json> to_stack(const providers::Spec& spec) const override;
   std::string summary(const providers::Spec& spec) const override;
 };
 

@@ -2,6 +2,7 @@
 
 #include "storage/pool_parser.h"
 #include "storage/pool_spec.h"
+#include "storage/pool_stack_writer.h"
 #include "storage/pool_xml.h"
 
 #include <fmt/format.h>
@@ -60,6 +61,10 @@ Result<std::string> PoolKind::create_xml(const StackObject& object) const {
   auto spec = PoolSpec::from_json(object.spec);
   if (!spec) return fail(spec.error().with_context(object.id.address()));
   return build_pool_xml(*spec, object.id.name).to_string();
+}
+
+Result<json> PoolKind::to_stack(const Spec& spec) const {
+  return pool_to_stack(spec);
 }
 
 Result<Spec> PoolKind::parse_xml(const std::string& xml) const {

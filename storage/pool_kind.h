@@ -43,6 +43,7 @@ public:
   // PoolReader for an active pool); a destroy keeps their files.
   std::vector<providers::Hold> holds(const providers::ObjectId& id, const providers::Spec& observed,
                                      bool replacing) const override;
+  providers::Result<nlohmann::json> to_stack(const providers::Spec& spec) const override;
   std::string summary(const providers::Spec& spec) const override;
 };
 

@@ -3,6 +3,7 @@
 #include "providers/human_size.h"
 #include "storage/volume_parser.h"
 #include "storage/volume_spec.h"
+#include "storage/volume_stack_writer.h"
 #include "storage/volume_xml.h"
 
 #include <fmt/format.h>
@@ -84,6 +85,10 @@ Result<std::string> VolumeKind::create_xml(const StackObject& object) const {
   auto document = build_volume_xml(*spec, object.id.name);
   if (!document) return fail(document.error().with_context(object.id.address()));
   return document->to_string();
+}
+
+Result<json> VolumeKind::to_stack(const Spec& spec) const {
+  return volume_to_stack(spec);
 }
 
 Result<Spec> VolumeKind::parse_xml(const std::string& xml) const {

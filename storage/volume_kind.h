@@ -54,6 +54,7 @@ public:
   std::optional<std::uint64_t> data_at_risk(const providers::Spec& observed) const override;
   std::optional<std::string> refusal(const providers::Spec& before,
                                      const providers::Spec& after) const override;
+  providers::Result<nlohmann::json> to_stack(const providers::Spec& spec) const override;
   std::string summary(const providers::Spec& spec) const override;
   std::string format_value(std::string_view path, const nlohmann::json& value) const override;
 };

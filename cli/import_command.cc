@@ -1,0 +1,114 @@
+#include "cli/import_command.h"
+
+#include "cli/kind_readers.h"
+#include "cli/kinds.h"
+#include "cli/object_adoption.h"
+#include "cli/stack_options.h"
+#include "planner/observer.h"
+#include "providers/object_address.h"
+#include "providers/stack_yaml.h"
+#include "providers/transport_factory.h"
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <memory>
+#include <string>
+
+namespace virtplan::cli {
+namespace {
+
+using providers::ObjectId;
+using providers::Result;
+
+struct ImportOptions {
+  std::string address;
+  std::string path;
+};
+
+// The object as its host holds it now.
+Result<planner::ObservedObject> observe_object(const planner::Stack& stack, const providers::HostConfig& host,
+                                               providers::Transport& transport, const ObjectId& id) {
+  auto observed = planner::observe_host(stack.name, host, transport, kind_readers());
+  if (!observed) return providers::fail(observed.error().with_context(id.address()));
+  auto found = std::find_if(observed->begin(), observed->end(),
+                            [&](const planner::ObservedObject& object) { return object.id == id; });
+  if (found == observed->end()) {
+    return providers::fail(providers::ErrorCode::not_found,
+                           fmt::format("{}: no {} named '{}' on {}; nothing imported", id.address(), id.kind,
+                                       id.name, id.host));
+  }
+  return *found;
+}
+
+// `SECTION: {NAME: {host: HOST, ...}}`, host first as a person writes it.
+Result<std::string> stack_yaml_of(const providers::ResourceKind& kind, const planner::ObservedObject& object) {
+  auto keys = kind.to_stack(object.spec);
+  if (!keys) return providers::fail(keys.error().with_context(object.id.address()));
+  nlohmann::ordered_json declaration = {{"host", object.id.host}};
+  for (const auto& item : keys->items()) declaration[item.key()] = item.value();
+  nlohmann::ordered_json section = {{object.id.name, declaration}};
+  return providers::stack_yaml(nlohmann::ordered_json{{std::string(kind.section()), section}});
+}
+
+int fail_with(const providers::Error& error) {
+  fmt::print(stderr, "{}\n", error.message());
+  return 1;
+}
+
+int import_object(const ImportOptions& options) {
+  // parse the address, load the stack
+  auto id = providers::parse_address(options.address);
+  if (!id) return fail_with(id.error());
+  auto stack = load_stack(options.path, stderr);
+  if (!stack) return 1;
+  const providers::ResourceKind* kind = kinds().by_kind(id->kind);
+  if (!kind) {
+    fmt::print(stderr, "{}: unknown kind '{}' (known: domain, network, pool, volume)\n", id->address(), id->kind);
+    return 1;
+  }
+  auto host = stack->hosts.find(id->host);
+  if (host == stack->hosts.end()) {
+    fmt::print(stderr, "{}: the stack does not declare host '{}'; add it under `hosts:` first; nothing imported\n",
+               id->address(), id->host);
+    return 1;
+  }
+  // observe the object
+  auto transport = providers::make_transport(host->second);
+  if (!transport) return fail_with(transport.error().with_context(id->address()));
+  auto object = observe_object(*stack, host->second, **transport, *id);
+  if (!object) return fail_with(object.error());
+  // check and take ownership
+  if (object->ownership == planner::Ownership::foreign) {
+    fmt::print(stderr, "{}: owned by stack '{}', not by '{}'; not imported\n", id->address(), object->owner,
+               stack->name);
+    return 1;
+  }
+  // The YAML is made first: an object the stack could not declare is not adopted.
+  auto yaml = stack_yaml_of(*kind, *object);
+  if (!yaml) return fail_with(yaml.error().with_context("not imported"));
+  if (object->ownership == planner::Ownership::ours) {
+    fmt::print(stderr, "{}: already owned by stack '{}'; its YAML:\n", id->address(), stack->name);
+  } else {
+    auto recorded = adopt_object(stack->name, host->second, **transport, *id);
+    if (!recorded) return fail_with(recorded.error());
+    fmt::print(stderr, "{}: now owned by stack '{}' ({}); add this to the stack:\n", id->address(), stack->name,
+               *recorded);
+  }
+  // render
+  fmt::print("{}", *yaml);
+  return 0;
+}
+
+}  // namespace
+
+SubcommandRunner setup_import(CLI::App& command) {
+  auto options = std::make_shared<ImportOptions>();
+  command.add_option("address", options->address, "the object to adopt: KIND.NAME@HOST")->required();
+  command.add_option("-f,--file", options->path,
+                     "stack file or directory (default: ./stack.yaml, else ./*.yaml)");
+  return [options] { return import_object(*options); };
+}
+
+}  // namespace virtplan::cli

@@ -1,0 +1,57 @@
+#include "cli/live_state_view.h"
+
+#include "cli/stack_observation.h"
+#include "cli/stack_options.h"
+#include "planner/sensitive.h"
+#include "providers/stack_yaml.h"
+
+#include <fmt/format.h>
+
+#include <sstream>
+
+namespace virtplan::cli {
+namespace {
+
+using nlohmann::json;
+
+std::string indented(const std::string& text, const std::string& indent) {
+  std::istringstream lines(text);
+  std::string out;
+  for (std::string line; std::getline(lines, line);) out += indent + line + "\n";
+  return out;
+}
+
+}  // namespace
+
+int show_live_state(const std::string& path, bool as_json) {
+  // load
+  auto stack = load_stack(path, stderr);
+  if (!stack) return 1;
+  // observe
+  const StackObservation observed = observe_stack(*stack, {});
+  // render: the observer sorted the objects by id
+  json objects = json::array();
+  std::string text;
+  for (const planner::ObservedObject& object : observed.state.objects) {
+    if (object.ownership != planner::Ownership::ours) continue;
+    const json spec = planner::mask_sensitive(object.spec);
+    objects.push_back({{"address", object.id.address()},
+                       {"kind", object.id.kind},
+                       {"name", object.id.name},
+                       {"host", object.id.host},
+                       {"spec", spec}});
+    text += object.id.address() + "\n" + indented(providers::stack_yaml(spec), "    ");
+  }
+  if (as_json) {
+    fmt::print("{}\n", json{{"stack", stack->name}, {"objects", objects}, {"unreachable", observed.state.unreachable}}
+                           .dump(2));
+  } else {
+    fmt::print("{}", objects.empty() ? fmt::format("stack '{}' owns nothing on its reachable hosts\n", stack->name) : text);
+  }
+  for (const auto& [host, why] : observed.state.unreachable) {
+    fmt::print(stderr, "{}: unreachable: {}\n", host, why);
+  }
+  return observed.state.unreachable.empty() ? 0 : 1;
+}
+
+}  // namespace virtplan::cli

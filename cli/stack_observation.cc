@@ -1,0 +1,49 @@
+#include "cli/stack_observation.h"
+
+#include "cli/kind_readers.h"
+#include "planner/observer.h"
+#include "providers/transport_factory.h"
+
+#include <algorithm>
+#include <set>
+
+namespace virtplan::cli {
+
+const providers::Spec* StackObservation::fact(const std::string& kind, const std::string& host,
+                                              const std::string& name) const {
+  auto by_kind = facts.find(kind);
+  if (by_kind == facts.end()) return nullptr;
+  auto found = by_kind->second.find({host, name});
+  return found == by_kind->second.end() ? nullptr : &found->second;
+}
+
+StackObservation observe_stack(const planner::Stack& stack, const std::vector<const providers::KindReader*>& extra) {
+  std::vector<const providers::KindReader*> readers = kind_readers();
+  readers.insert(readers.end(), extra.begin(), extra.end());
+  planner::ObservedState all = planner::observe(stack.name, stack.hosts, readers, providers::make_transport);
+
+  std::set<std::string> extra_kinds;
+  for (const auto* reader : extra) extra_kinds.insert(std::string(reader->kind()));
+  StackObservation out;
+  out.state.unreachable = std::move(all.unreachable);
+  for (auto& object : all.objects) {
+    if (extra_kinds.contains(object.id.kind)) {
+      out.facts[object.id.kind][{object.id.host, object.id.name}] = std::move(object.spec);
+    } else {
+      out.state.objects.push_back(std::move(object));
+    }
+  }
+  return out;
+}
+
+std::vector<providers::ObjectId> declared_or_owned(const planner::Stack& stack,
+                                                   const planner::ObservedState& observed) {
+  std::set<providers::ObjectId> ids;
+  for (const auto& object : stack.objects) ids.insert(object.id);
+  for (const auto& object : observed.objects) {
+    if (object.ownership == planner::Ownership::ours) ids.insert(object.id);
+  }
+  return {ids.begin(), ids.end()};
+}
+
+}  // namespace virtplan::cli

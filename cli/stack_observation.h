@@ -1,0 +1,37 @@
+#pragma once
+
+// observe_stack() observes every host of a stack (planner::observe: hosts in
+// parallel, each in a constant number of batch rounds) with the kinds'
+// readers and, in the same rounds, `extra` readers of facts the kinds' specs
+// leave out (live state, statistics). The kinds' objects come back as the
+// planner sees them; the extra readers' objects are set apart as facts, by
+// reader kind, host and name.
+
+#include "planner/observed_state.h"
+#include "planner/stack.h"
+#include "providers/kind_reader.h"
+
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace virtplan::cli {
+
+struct StackObservation {
+  planner::ObservedState state;  // the resource kinds' objects, and unreachable hosts
+  // facts[reader kind][{host, name}]: what an extra reader reported.
+  std::map<std::string, std::map<std::pair<std::string, std::string>, providers::Spec>> facts;
+
+  // The fact `name` on `host` from the reader of `kind`; nullptr when none.
+  const providers::Spec* fact(const std::string& kind, const std::string& host, const std::string& name) const;
+};
+
+StackObservation observe_stack(const planner::Stack& stack, const std::vector<const providers::KindReader*>& extra);
+
+// Every object the stack declares or owns on a host (owned ones it no longer
+// declares included), sorted by id.
+std::vector<providers::ObjectId> declared_or_owned(const planner::Stack& stack,
+                                                   const planner::ObservedState& observed);
+
+}  // namespace virtplan::cli

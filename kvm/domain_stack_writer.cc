@@ -1,0 +1,115 @@
+#include "kvm/domain_stack_writer.h"
+
+#include "kvm/domain_spec.h"
+#include "providers/stack_size.h"
+
+namespace virtplan::kvm {
+
+using nlohmann::json;
+using providers::stack_size;
+
+namespace {
+
+// `vcpus: 2` when there is no room to grow, else {current, max}; memory alike.
+json vcpus_yaml(const DomainSpec::Vcpus& vcpus) {
+  if (vcpus.current == vcpus.max) return vcpus.current;
+  return {{"current", vcpus.current}, {"max", vcpus.max}};
+}
+
+json memory_yaml(const DomainSpec::Memory& memory) {
+  if (memory.current == memory.max) return stack_size(memory.current);
+  return {{"current", stack_size(memory.current)}, {"max", stack_size(memory.max)}};
+}
+
+json cpu_yaml(const DomainSpec::Cpu& cpu) {
+  json out = json::object();
+  if (cpu.mode) out["mode"] = *cpu.mode;
+  if (cpu.model) out["model"] = *cpu.model;
+  for (const auto& [vcpu, host] : cpu.pin) out["pin"][std::to_string(vcpu)] = host;
+  return out;
+}
+
+json disk_yaml(const std::string& target, const DomainSpec::Disk& disk) {
+  json out = {{"target", target}};
+  if (disk.cdrom) out["cdrom"] = true;
+  // The reader's default bus: sata for a CD-ROM, virtio for a disk.
+  if (disk.bus != (disk.cdrom ? "sata" : "virtio")) out["bus"] = disk.bus;
+  if (disk.volume) out["volume"] = *disk.volume;
+  if (disk.pool) out["pool"] = *disk.pool;
+  if (disk.format) out["format"] = *disk.format;
+  if (disk.cache) out["cache"] = *disk.cache;
+  if (!disk.cdrom && disk.readonly) out["readonly"] = true;
+  return out;
+}
+
+json interface_yaml(const DomainSpec::Interface& nic) {
+  json out = json::object();
+  if (nic.network) out["network"] = *nic.network;
+  if (nic.bridge) out["bridge"] = *nic.bridge;
+  if (nic.mac) out["mac"] = *nic.mac;
+  if (nic.model != "virtio") out["model"] = nic.model;
+  return out;
+}
+
+json hostdev_yaml(const DomainSpec::Hostdev& dev) {
+  if (dev.pci) return {{"pci", *dev.pci}};
+  return {{"usb", dev.usb.value_or("")}};
+}
+
+json boot_yaml(const DomainSpec::Boot& boot) {
+  json out = json::object();
+  if (boot.kernel) out["kernel"] = *boot.kernel;
+  if (boot.initrd) out["initrd"] = *boot.initrd;
+  if (boot.cmdline) out["cmdline"] = *boot.cmdline;
+  return out;
+}
+
+json patches_yaml(const std::vector<DomainSpec::XmlPatch>& patches) {
+  json out = json::array();
+  for (const auto& patch : patches) {
+    if (patch.op == DomainSpec::XmlPatch::Op::set) {
+      out.push_back({{"set", patch.path}, {"value", patch.value}});
+    } else {
+      out.push_back({{"remove", patch.path}});
+    }
+  }
+  return out;
+}
+
+void put_scalars(const DomainSpec& spec, json& out) {
+  if (spec.machine != "q35") out["machine"] = spec.machine;
+  if (spec.arch != "x86_64") out["arch"] = spec.arch;
+  if (spec.hugepages) out["hugepages"] = true;
+  if (spec.firmware != "bios") out["firmware"] = spec.firmware;
+  if (spec.virt_type != "auto") out["virt_type"] = spec.virt_type;
+  if (spec.title) out["title"] = *spec.title;
+  if (spec.description) out["description"] = *spec.description;
+  if (spec.autostart.value_or(false)) out["autostart"] = true;
+  if (spec.state.value_or("running") != "running") out["state"] = *spec.state;
+  if (spec.restart.value_or("if-needed") != "if-needed") out["restart"] = *spec.restart;
+  if (spec.hotplug_slots != 0) out["hotplug_slots"] = spec.hotplug_slots;
+}
+
+}  // namespace
+
+providers::Result<json> domain_to_stack(const providers::Spec& spec) {
+  auto typed = DomainSpec::from_json(spec);
+  if (!typed) return providers::fail(typed.error());
+  json out = json::object();
+  put_scalars(*typed, out);
+  out["vcpus"] = vcpus_yaml(typed->vcpus);
+  out["memory"] = memory_yaml(typed->memory);
+  if (typed->cpu) out["cpu"] = cpu_yaml(*typed->cpu);
+  if (typed->numa) out["numa"] = {{"nodeset", typed->numa->nodeset}, {"mode", typed->numa->mode}};
+  // Lists in the order of their keys (target, MAC): stable output.
+  for (const auto& [target, disk] : typed->disks) out["disks"].push_back(disk_yaml(target, disk));
+  for (const auto& [key, nic] : typed->interfaces) out["interfaces"].push_back(interface_yaml(nic));
+  for (const auto& [key, dev] : typed->hostdevs) out["hostdevs"].push_back(hostdev_yaml(dev));
+  if (typed->boot) out["boot"] = boot_yaml(*typed->boot);
+  if (typed->cloud_init) out["cloud_init"] = *typed->cloud_init;
+  if (typed->security) out["security"] = {{"model", *typed->security}};
+  if (!typed->xml.empty()) out["xml"] = patches_yaml(typed->xml);
+  return out;
+}
+
+}  // namespace virtplan::kvm

@@ -1,0 +1,35 @@
+// PoolKind::to_stack() on what a real libvirt 9.0 printed (tests/storage/data):
+// the YAML read back gives the spec the observer sees.
+
+#include "storage/pool_kind.h"
+#include "tests/support/stack_round_trip.h"
+
+namespace virtplan::storage {
+namespace {
+
+using nlohmann::json;
+using test::check_stack_round_trip;
+
+json observed(const std::string& name, bool autostart) {
+  auto spec = PoolKind().parse_xml(test::read_file(test::source_path("tests/storage/data/pool-" + name + ".xml")));
+  REQUIRE(spec.has_value());
+  (*spec)["autostart"] = autostart;
+  return *spec;
+}
+
+TEST_CASE("pool to_stack round-trips real pool-dumpxml output (dir, fs)") {
+  const PoolKind kind;
+  for (const char* name : {"vp-dir", "vp-fs"}) {
+    INFO(name);
+    check_stack_round_trip(kind, name, observed(name, true));
+    check_stack_round_trip(kind, name, observed(name, false));
+  }
+}
+
+TEST_CASE("pool to_stack leaves an empty source and autostart true out") {
+  const std::string text = check_stack_round_trip(PoolKind(), "vp-dir", observed("vp-dir", true));
+  CHECK(text == "type: dir\npath: /var/lib/virtplan/images\n");
+}
+
+}  // namespace
+}  // namespace virtplan::storage
