@@ -28,7 +28,7 @@ TEST_CASE("pool to_stack round-trips real pool-dumpxml output (dir, fs)") {
 
 TEST_CASE("pool to_stack leaves an empty source and autostart true out") {
   const std::string text = check_stack_round_trip(PoolKind(), "vp-dir", observed("vp-dir", true));
-  CHECK(text == "type: dir\npath: /var/lib/virtplan/images\n");
+  CHECK(text == "path: /var/lib/virtplan/images\ntype: dir\n");  // keys sorted
 }
 
 }  // namespace

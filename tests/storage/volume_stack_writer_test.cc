@@ -36,7 +36,7 @@ TEST_CASE("volume to_stack round-trips real vol-dumpxml output (raw, qcow2, over
 
 TEST_CASE("volume to_stack writes capacity with units and the backing volume by name") {
   CHECK(check_stack_round_trip(VolumeKind(), "vp-raw", observed("vp-raw"), neighbours()) ==
-        "pool: vp-dir\ncapacity: 16MiB\n");
+        "capacity: 16MiB\npool: vp-dir\n");  // keys sorted
   const std::string overlay = check_stack_round_trip(VolumeKind(), "vp-overlay", observed("vp-overlay"), neighbours());
   CHECK(overlay.find("backing: vp-base\n") != std::string::npos);
   CHECK(overlay.find("format:") == std::string::npos);
