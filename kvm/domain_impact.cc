@@ -47,7 +47,8 @@ Impact DomainImpact::of(std::string_view path, const nlohmann::json& before, con
   std::vector<std::string> t = tokens(path);
   if (t.empty()) return Impact::restart;
   const std::string& top = t[0];
-  if (top == "restart") return Impact::none;
+  // How apply behaves, not the guest: nothing to do on the host but record it.
+  if (top == "restart" || top == "wait") return Impact::none;
   if (top == "autostart" || top == "state" || top == "title" || top == "description") return Impact::live;
   if (top == "vcpus" || top == "memory") {
     return t.size() == 2 && t[1] == "current" ? Impact::live : Impact::restart;

@@ -14,6 +14,7 @@ DomainOwner DomainOwner::from_spec(const DomainSpec& spec, std::string stack) {
   owner.stack = std::move(stack);
   owner.restart = spec.restart.value_or("if-needed");
   owner.hotplug_slots = spec.hotplug_slots;
+  owner.wait = spec.wait;
   owner.cloud_init = spec.cloud_init;
   owner.xml = spec.xml;
   return owner;
@@ -26,6 +27,10 @@ void DomainOwner::write(XmlNode domain) const {
   owner.set_attr("stack", stack);
   owner.set_attr("restart", restart);
   owner.set_attr("hotplug-slots", std::to_string(hotplug_slots));
+  if (wait) {
+    owner.set_attr("wait-ip", wait->ip ? "true" : "false");
+    owner.set_attr("wait-timeout", std::to_string(wait->timeout));
+  }
   if (cloud_init) owner.add_child("cloud-init", xml_namespace()).set_text(cloud_init->dump());
   for (const auto& patch : xml) {
     bool set = patch.op == DomainSpec::XmlPatch::Op::set;
@@ -44,6 +49,9 @@ std::optional<DomainOwner> DomainOwner::read(XmlNode domain) {
   owner.stack = element->attr("stack").value_or("");
   owner.restart = element->attr("restart").value_or("if-needed");
   if (auto slots = element->attr("hotplug-slots")) owner.hotplug_slots = std::atoi(slots->c_str());
+  if (auto ip = element->attr("wait-ip")) {
+    owner.wait = DomainSpec::Wait{*ip == "true", std::atoi(element->attr("wait-timeout").value_or("120").c_str())};
+  }
   if (auto data = element->child("cloud-init", xml_namespace())) {
     auto parsed = nlohmann::json::parse(data->text(), nullptr, false);
     if (!parsed.is_discarded()) owner.cloud_init = parsed;

@@ -3,7 +3,7 @@
 // DomainOwner is virtplan's private metadata element in a domain's XML:
 //   <metadata>
 //     <vp:owner xmlns:vp="https://virtplan.dev/xmlns/owner/1" stack="demo"
-//               restart="if-needed" hotplug-slots="4">
+//               restart="if-needed" hotplug-slots="4" wait-ip="true" wait-timeout="120">
 //       <vp:cloud-init>{"user_data": ...}</vp:cloud-init>
 //       <vp:set path="/domain/..." value="on"/>
 //       <vp:remove path="/domain/..."/>
@@ -31,6 +31,7 @@ struct DomainOwner {
   std::string stack;
   std::string restart = "if-needed";
   int hotplug_slots = 0;
+  std::optional<DomainSpec::Wait> wait;
   std::optional<nlohmann::json> cloud_init;
   std::vector<DomainSpec::XmlPatch> xml;
 

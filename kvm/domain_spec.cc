@@ -190,6 +190,8 @@ void read_optionals(const json& in, DomainSpec& spec) {
     spec.state = need_enum(in.at("state"), "/state", {"running", "stopped", "paused"});
   }
   if (in.contains("restart")) spec.restart = need_enum(in.at("restart"), "/restart", {"if-needed", "never"});
+  if (in.contains("wait")) spec.wait = DomainSpec::Wait{in.at("wait").at("ip").get<bool>(),
+                                                        in.at("wait").at("timeout").get<int>()};
 }
 
 DomainSpec spec_from(const json& in) {
@@ -249,6 +251,7 @@ json DomainSpec::to_json() const {
   if (autostart) out["autostart"] = *autostart;
   put_optional(out, "state", state);
   put_optional(out, "restart", restart);
+  if (wait) out["wait"] = {{"ip", wait->ip}, {"timeout", wait->timeout}};
   return out;
 }
 

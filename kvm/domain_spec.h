@@ -37,6 +37,10 @@
 //   state          "running" (default) | "stopped" | "paused"; likewise
 //   restart        "if-needed" (default) | "never"
 //   hotplug_slots  0 (default): spare pcie-root-port controllers
+//   wait           optional {"ip": true, "timeout": 120}: after starting the
+//                  domain, apply waits up to timeout seconds for an IPv4
+//                  address (kvm/domain_address_wait.h); kept in the owner
+//                  metadata, a change is no change to the guest
 //   xml            [{"set": XPATH, "value": TEXT} | {"remove": XPATH}], in order
 
 #include "providers/error.h"
@@ -99,6 +103,11 @@ struct DomainSpec {
     std::optional<std::string> initrd;
     std::optional<std::string> cmdline;
   };
+  struct Wait {
+    bool ip = false;
+    int timeout = 120;  // seconds
+    bool operator==(const Wait&) const = default;
+  };
   struct XmlPatch {
     enum class Op { set, remove };
     Op op = Op::set;
@@ -127,6 +136,7 @@ struct DomainSpec {
   std::optional<std::string> state;
   std::optional<std::string> restart;
   int hotplug_slots = 0;
+  std::optional<Wait> wait;
   std::vector<XmlPatch> xml;
 
   nlohmann::json to_json() const;

@@ -169,6 +169,7 @@ void read_owner(const XmlDocument& document, DomainSpec& spec) {
   spec.restart = owner ? owner->restart : "if-needed";
   if (!owner) return;
   spec.hotplug_slots = owner->hotplug_slots;
+  spec.wait = owner->wait;
   spec.cloud_init = owner->cloud_init;
   for (const auto& patch : owner->xml) {
     if (DomainXmlPatcher::holds(document, patch)) spec.xml.push_back(patch);

@@ -75,6 +75,7 @@ void DomainYamlReader::read(YamlMap& map) {
   if (auto v = map.get("security")) read_security(*v);
   if (auto v = map.get("xml")) read_xml(*v);
   if (auto v = map.get("cloud_init")) read_cloud_init(*v);
+  if (auto v = map.get("wait")) read_wait(*v);
   check_pins();
   m_object.spec = m_spec.to_json();
 }
@@ -403,6 +404,37 @@ void DomainYamlReader::read_cloud_init(const YamlValue& value) {
   map->report_unknown(m_diags);
   m_spec.cloud_init = data;
   add_seed_disk();
+}
+
+// `wait: {ip: true, timeout: 120s}`; the timeout is seconds ("120s", "2m" or
+// a bare number), 1 s to 1 h, 120 s when not given.
+void DomainYamlReader::read_wait(const YamlValue& value) {
+  auto map = value.as_map(m_diags);
+  if (!map) return;
+  DomainSpec::Wait wait;
+  if (auto v = map->get("ip")) {
+    wait.ip = v->as_bool(m_diags).value_or(false);
+  } else {
+    value.error(m_diags, "wait needs ip (wait: {ip: true})");
+  }
+  if (auto v = map->get("timeout")) {
+    auto text = v->as_string(m_diags);
+    std::optional<int> seconds;
+    if (text) {
+      static const std::regex k_duration(R"(([0-9]{1,5})\s*(s|m)?)");
+      std::smatch match;
+      if (std::regex_match(*text, match, k_duration)) {
+        seconds = std::stoi(match[1]) * (match[2] == "m" ? 60 : 1);
+      }
+    }
+    if (text && (!seconds || *seconds < 1 || *seconds > 3600)) {
+      v->error(m_diags, fmt::format("wait timeout '{}': expected seconds from 1s to 3600s (as 120s or 2m)", *text));
+    } else if (seconds) {
+      wait.timeout = *seconds;
+    }
+  }
+  map->report_unknown(m_diags);
+  m_spec.wait = wait;
 }
 
 void DomainYamlReader::add_seed_disk() {

@@ -50,6 +50,7 @@ private:
   void read_hostdevs(const YamlValue& value);
   void read_boot(const YamlValue& value);
   void read_cloud_init(const YamlValue& value);
+  void read_wait(const YamlValue& value);
   void read_security(const YamlValue& value);
   void read_xml(const YamlValue& value);
   void add_seed_disk();
