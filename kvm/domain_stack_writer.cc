@@ -102,7 +102,12 @@ providers::Result<json> domain_to_stack(const providers::Spec& spec) {
   if (typed->cpu) out["cpu"] = cpu_yaml(*typed->cpu);
   if (typed->numa) out["numa"] = {{"nodeset", typed->numa->nodeset}, {"mode", typed->numa->mode}};
   // Lists in the order of their keys (target, MAC): stable output.
-  for (const auto& [target, disk] : typed->disks) out["disks"].push_back(disk_yaml(target, disk));
+  for (const auto& [target, disk] : typed->disks) {
+    // The cloud-init seed (a CD-ROM of volume NAME-cidata) is the reader's to
+    // add when `cloud_init:` is there; declared too, it would be added twice.
+    const bool seed = typed->cloud_init && disk.cdrom && disk.volume && disk.volume->ends_with("-cidata");
+    if (!seed) out["disks"].push_back(disk_yaml(target, disk));
+  }
   for (const auto& [key, nic] : typed->interfaces) out["interfaces"].push_back(interface_yaml(nic));
   for (const auto& [key, dev] : typed->hostdevs) out["hostdevs"].push_back(hostdev_yaml(dev));
   if (typed->boot) out["boot"] = boot_yaml(*typed->boot);
