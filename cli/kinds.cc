@@ -3,7 +3,6 @@
 #include "kvm/domain_kind.h"
 #include "net/network_kind.h"
 #include "storage/cloud_init_volumes.h"
-#include "storage/cloud_init_volumes.h"
 #include "storage/pool_kind.h"
 #include "storage/volume_kind.h"
 
@@ -16,14 +15,12 @@ const providers::KindRegistry& kinds() {
   static const storage::PoolKind pool;
   static const storage::VolumeKind volume;
   static const storage::CloudInitVolumes cloud_init_volumes;
-  static const storage::CloudInitVolumes cloud_init_volumes;
   static const providers::KindRegistry registry = [] {
     providers::KindRegistry all;
     all.add(domain);
     all.add(network);
     all.add(pool);
     all.add(volume);
-    all.add_expander(cloud_init_volumes);
     all.add_expander(cloud_init_volumes);
     return all;
   }();
