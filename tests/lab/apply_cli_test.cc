@@ -112,7 +112,7 @@ void destroy_all(const std::string& stack) {
 
 }  // namespace
 
-TEST_CASE("apply converges a two-host stack from nothing; the next plan is empty; destroy leaves only what was not ours") {
+TEST_CASE("apply converges a two-host stack from nothing, the next plan is empty, destroy leaves only what was not ours") {
   const LabEnv env = require_lab(2);
   const std::string tag = tag_for('a');
   const std::string stack = write_stack(full_stack(env, tag, 201, 2));
@@ -180,7 +180,7 @@ TEST_CASE("drift made by hand shows in the plan, apply restores it, the next pla
   std::filesystem::remove(stack);
 }
 
-TEST_CASE("an object dropped from the stack is destroyed; an unowned one of a declared name is never touched") {
+TEST_CASE("an object dropped from the stack is destroyed, an unowned one of a declared name is never touched") {
   const LabEnv env = require_lab(1);
   const std::string tag = tag_for('c');
   const std::string head = fmt::format("stack: ap-{}\nhosts:\n{}", tag, host_block(env, 0));

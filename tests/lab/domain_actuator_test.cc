@@ -132,7 +132,9 @@ TEST_CASE("domain live changes keep the same QEMU process and show in live and i
 
   step("vCPUs up to the maximum", domain("{current: 2, max: 2}", base_memory, "", "m1", "", ""));
   CHECK(probe.virsh("vcpucount d-" + t + " --live --active") == "2");
-  CHECK(probe.config("string(/domain/vcpu/@current)") == "2");
+  // With current == max libvirt writes <vcpu>2</vcpu> and drops current=.
+  CHECK(probe.config("string(/domain/vcpu)") == "2");
+  CHECK(probe.config("string(/domain/vcpu/@current)") != "1");
 
   // The balloon target: without a guest driver the live <currentMemory>
   // shows what the balloon holds, not the target (libvirt-facts.md), so the
