@@ -4,6 +4,7 @@
 #include "cli/ansible_result.h"
 #include "cli/apply_run.h"
 #include "cli/kinds.h"
+#include "cli/stack_plans.h"
 #include "cli/stack_options.h"
 #include "cli/targets.h"
 #include "planner/destroy_plan.h"
@@ -69,24 +70,17 @@ providers::Result<planner::Stack> load(const AnsibleArgs& args) {
   return providers::fail(providers::ErrorCode::invalid, fmt::format("{}", fmt::join(problems, "; ")));
 }
 
-// The plan of `apply` for the hosts that were read: objects on unreachable
-// hosts are left out (the result names those hosts), so every error left is
-// an object in the way that the stack does not own, and blocks the run.
-planner::DiffResult diff_reached(const planner::Stack& stack, const planner::ObservedState& observed) {
-  std::vector<providers::StackObject> reachable;
-  std::copy_if(stack.objects.begin(), stack.objects.end(), std::back_inserter(reachable),
-               [&](const providers::StackObject& o) { return !observed.unreachable.contains(o.id.host); });
-  planner::ObservedState read = observed;
-  read.unreachable.clear();
-  return planner::diff(stack.name, reachable, read, kind_lookup());
-}
-
 providers::Result<planner::Plan> plan_for(const AnsibleArgs& args, const planner::Stack& stack,
                                           const planner::ObservedState& observed) {
   if (args.state == StackState::absent) {
     auto targets = parse_targets(args.targets);
     if (!targets) return providers::fail(targets.error().with_context("targets"));
-    return planner::destroy_plan(stack.name, observed, kind_lookup(), *targets);
+    planner::DiffResult destroy = guarded_destroy_plan(stack, observed, *targets);
+    if (!destroy.errors.empty()) {
+      return providers::fail(providers::ErrorCode::invalid,
+                             fmt::format("{}; nothing was changed", fmt::join(destroy.errors, "; ")));
+    }
+    return destroy.plan;
   }
   planner::DiffResult result = diff_reached(stack, observed);
   if (!result.errors.empty()) {

@@ -4,6 +4,7 @@
 #include "cli/kinds.h"
 #include "cli/plan_file.h"
 #include "cli/stack_options.h"
+#include "cli/stack_plans.h"
 #include "cli/targets.h"
 #include "planner/diff.h"
 #include "planner/stale_plan.h"
@@ -11,7 +12,6 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
-#include <algorithm>
 #include <memory>
 #include <string>
 #include <vector>
@@ -28,18 +28,6 @@ struct ApplyOptions {
   int parallelism = 8;
   int lock_wait = 0;
 };
-
-// The diff of what could be read. Objects on hosts that could not be reached
-// are left out (the report names those hosts), so every error left blocks
-// the apply: an object in the way that the stack does not own.
-planner::DiffResult diff_reached(const planner::Stack& stack, const planner::ObservedState& observed) {
-  std::vector<providers::StackObject> reachable;
-  std::copy_if(stack.objects.begin(), stack.objects.end(), std::back_inserter(reachable),
-               [&](const providers::StackObject& o) { return !observed.unreachable.contains(o.id.host); });
-  planner::ObservedState read = observed;
-  read.unreachable.clear();
-  return planner::diff(stack.name, reachable, read, kind_lookup());
-}
 
 // The plan to carry out: the saved one, refused when the hosts changed since
 // it was made, or the fresh one; narrowed to --target either way.

@@ -3,9 +3,8 @@
 #include "cli/apply_run.h"
 #include "cli/kinds.h"
 #include "cli/stack_options.h"
+#include "cli/stack_plans.h"
 #include "cli/targets.h"
-#include "planner/data_safety.h"
-#include "planner/destroy_plan.h"
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -38,24 +37,15 @@ int destroy(const DestroyOptions& options) {
   // lock + observe
   ApplyRun run(*stack, std::chrono::seconds(options.lock_wait));
   const planner::ObservedState observed = run.lock_and_observe();
-  // plan the destruction
-  auto plan = planner::destroy_plan(stack->name, observed, kind_lookup(), *targets);
-  if (!plan) {
-    fmt::print(stderr, "error: {}\nnothing was changed\n", plan.error().message());
-    return 1;
-  }
-  // guard: protected objects, and objects something outside the plan holds
-  std::vector<planner::Change> changes = plan->changes();
-  std::vector<std::string> errors;
-  planner::check_data_safety(changes, kind_lookup(), errors);
-  if (!errors.empty()) {
-    for (const std::string& error : errors) fmt::print(stderr, "error: {}\n", error);
+  // plan the destruction, guarded: protected and held objects stop it
+  const planner::DiffResult plan = guarded_destroy_plan(*stack, observed, *targets);
+  if (!plan.errors.empty()) {
+    for (const std::string& error : plan.errors) fmt::print(stderr, "error: {}\n", error);
     fmt::print(stderr, "nothing was changed\n");
     return 1;
   }
-  const planner::Plan safe(plan->stack(), std::move(changes));
   // confirm, destroy, report
-  return run.execute(safe, observed,
+  return run.execute(plan.plan, observed,
                      ExecuteOptions{.question = "Destroy these objects",
                                     .auto_approve = options.auto_approve ? AutoApprove::yes : AutoApprove::no,
                                     .json = options.json,

@@ -28,7 +28,9 @@ using virtplan::lab::LabEnv;
 using virtplan::lab::require_lab;
 using Clock = std::chrono::steady_clock;
 
-constexpr std::string_view k_stack = "lock-test";
+// ctest runs each case in its own process, maybe at the same time as the
+// others on the same host: a stack name of its own keeps their locks apart.
+const std::string k_stack = "lock-test-" + std::to_string(getpid());
 
 std::unique_ptr<SshTransport> connect_to(const HostConfig& config) {
   auto transport = SshTransport::create(config);
@@ -104,7 +106,7 @@ TEST_CASE("stack lock over ssh: a second connection waits, fails cleanly, then g
   CHECK(waited >= 3s);
   CHECK(waited < 15s);
   CHECK(second.error().message().starts_with(
-      host + ": stack 'lock-test' is locked by another apply (virtplan pid " +
+      host + ": stack '" + k_stack + "' is locked by another apply (virtplan pid " +
       std::to_string(::getpid()) + " on " + this_host() + " since "));
   CHECK(second.error().message().ends_with("Z); try again when it finishes"));
   // The failed attempt left nothing running that could take the lock later.

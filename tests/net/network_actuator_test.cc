@@ -162,7 +162,7 @@ TEST_CASE("network update: a NIC left on the old bridge fails the step and says 
         "(redefined, stopped, restarted)");
 }
 
-TEST_CASE("network destroy: stopped, undefined; gone already is fine", "[actuator]") {
+TEST_CASE("network destroy: stopped, undefined, gone already is fine", "[actuator]") {
   FakeVirshHost host;
   host.on("net-info --network lan", k_active);
   ActuatorStep step;

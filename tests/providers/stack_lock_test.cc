@@ -103,7 +103,7 @@ TEST_CASE("local hold: running() turns false when the command ends on its own", 
   CHECK_FALSE(outcome->held->running());
 }
 
-TEST_CASE("stack lock: a second acquire waits, then fails naming the holder; release frees it",
+TEST_CASE("stack lock: a second acquire waits, then fails naming the holder, and release frees it",
           "[stack_lock]") {
   TempDir dir;
   LocalTransport local;
