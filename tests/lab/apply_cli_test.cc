@@ -376,3 +376,29 @@ TEST_CASE("destroy refuses a protected volume, says so, and changes nothing") {
   CHECK_FALSE(has(names_on(env, 0), "p-" + tag));
   std::filesystem::remove(stack);
 }
+
+TEST_CASE("a domain stopped by `virtplan domain destroy` shows in the next plan until `virtplan domain start` brings it back") {
+  const LabEnv env = require_lab(1);
+  const std::string tag = tag_for('j');
+  const std::string stack = write_stack(full_stack(env, tag, 205, 1));
+  REQUIRE(run_virtplan("apply --auto-approve -f " + stack).status == 0);
+  const std::string address = fmt::format("domain.d0-{}@{}", tag, env.hosts[0].name);
+
+  const auto off = run_virtplan("domain destroy " + address + " -f " + stack);
+  INFO(off.output);
+  CHECK(off.status == 0);
+  CHECK_FALSE(has(env.run_in(0, "virsh -q list --name"), "d0-" + tag));
+
+  const auto plan = run_virtplan("plan --detailed-exitcode -f " + stack);
+  INFO(plan.output);
+  CHECK(plan.status == 2);
+  CHECK(has(plan.output, "~ " + address));
+  CHECK(has(plan.output, "state"));
+
+  const auto on = run_virtplan("domain start " + address + " -f " + stack);
+  INFO(on.output);
+  CHECK(on.status == 0);
+  CHECK(run_virtplan("plan --detailed-exitcode -f " + stack).status == 0);
+  destroy_all(stack);
+  std::filesystem::remove(stack);
+}
