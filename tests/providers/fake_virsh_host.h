@@ -41,16 +41,18 @@ public:
 
   // The reply to every run of `line` that no then() reply is queued for.
   void on(const std::string& line, std::string out) { m_replies[line] = Reply{std::move(out), {}}; }
+  void reply(const std::string& line, Reply reply) { m_replies[line] = std::move(reply); }
   void fail(const std::string& line, std::string err) { m_replies[line] = Reply{{}, std::move(err)}; }
   // The reply to the next run of `line` only; several queue up in order.
   void then(const std::string& line, std::string out) { m_queued[line].push_back(Reply{std::move(out), {}}); }
   void then_fail(const std::string& line, std::string err) { m_queued[line].push_back(Reply{{}, std::move(err)}); }
+  void reply_once(const std::string& line, Reply reply) { m_queued[line].push_back(std::move(reply)); }
   // Anything else the transport runs (not virsh): its exit status and output.
   void on_other(const std::string& argv0, CommandOutput output) { m_other[argv0] = std::move(output); }
 
   HostSession& session() { return m_session; }
   // Every subcommand run so far, in order (other programs as "! ARGV...").
-  std::vector<std::string> ran() const { return m_ran; }
+  const std::vector<std::string>& ran() const { return m_ran; }
   // What was sent on standard input with the last run of each single subcommand.
   std::string stdin_of(const std::string& line) const {
     auto it = m_stdin.find(line);
@@ -60,14 +62,6 @@ public:
   std::size_t processes() const { return m_fake.commands().size(); }
 
 private:
-  class Transport : public FakeTransport {
-  public:
-    using FakeTransport::FakeTransport;
-    Result<HoldOutcome> hold(const Command&, std::string_view) override {
-      return std::unexpected(Error(ErrorCode::other, "fake: hold is not scripted"));
-    }
-  };
-
   static std::vector<std::string> split_batch(const std::string& script, std::vector<std::string>& markers) {
     static const std::regex k_marker("echo --err (vpmark[0-9a-f]+n[0-9]+e) ; echo \\1");
     std::vector<std::pair<std::size_t, std::size_t>> spans;
@@ -124,7 +118,7 @@ private:
   }
 
   HostConfig m_config;
-  Transport m_fake{"lab1"};
+  FakeTransport m_fake{"lab1"};
   HostSession m_session;
   std::map<std::string, Reply> m_replies;
   std::map<std::string, std::deque<Reply>> m_queued;

@@ -1,7 +1,7 @@
 #include "storage/pool_actuator.h"
 #include "storage/pool_kind.h"
 
-#include "tests/storage/fake_virsh_host.h"
+#include "tests/providers/fake_virsh_host.h"
 #include "tests/storage/kind_fixture.h"
 
 #include <catch2/catch.hpp>
@@ -14,6 +14,7 @@ using providers::ActuatorStep;
 using providers::FieldChange;
 using providers::Impact;
 using Lines = std::vector<std::string>;
+using providers::test::FakeVirshHost;
 
 ActuatorStep create_step(const std::string& yaml) {
   auto parsed = parse_object(PoolKind(), "images", yaml);
@@ -33,7 +34,7 @@ const std::string k_dir = "type: dir\npath: /var/lib/virtplan/images\n";
 
 TEST_CASE("pool actuator: create defines, starts and sets autostart in three round trips") {
   FakeVirshHost host;
-  host.once("pool-start --pool images",
+  host.reply_once("pool-start --pool images",
             {"", "error: Failed to start pool images\nerror: cannot open directory "
                "'/var/lib/virtplan/images': No such file or directory\n"});
   auto step = create_step(k_dir);
@@ -42,7 +43,7 @@ TEST_CASE("pool actuator: create defines, starts and sets autostart in three rou
   CHECK(host.ran() == Lines{"pool-define /dev/stdin", "pool-start --pool images",
                             "pool-build --pool images", "pool-start --pool images",
                             "pool-autostart --pool images"});
-  CHECK(host.stdin_of().at("pool-define /dev/stdin") == *PoolKind().create_xml(step.desired));
+  CHECK(host.stdin_of("pool-define /dev/stdin") == *PoolKind().create_xml(step.desired));
   // It made the directory, so destroy may remove it.
   CHECK(outcome->ledger_data == json{{"built", true}});
 }
@@ -57,7 +58,7 @@ TEST_CASE("pool actuator: a directory that was there is not recorded as built") 
 
 TEST_CASE("pool actuator: a device pool is never built") {
   FakeVirshHost host;
-  host.on("pool-start --pool images", {"", "error: cannot find volume group 'vg0'\n"});
+  host.reply("pool-start --pool images", {"", "error: cannot find volume group 'vg0'\n"});
   auto outcome = PoolActuator().create(create_step("type: logical\nsource: {name: vg0, device: /dev/sdb}\n"),
                                        host.session());
   REQUIRE_FALSE(outcome.has_value());
@@ -68,7 +69,7 @@ TEST_CASE("pool actuator: a device pool is never built") {
 
 TEST_CASE("pool actuator: a failed define says nothing was done") {
   FakeVirshHost host;
-  host.on("pool-define /dev/stdin", {"", "error: operation failed: pool 'images' already exists with uuid 1\n"});
+  host.reply("pool-define /dev/stdin", {"", "error: operation failed: pool 'images' already exists with uuid 1\n"});
   auto outcome = PoolActuator().create(create_step(k_dir), host.session());
   REQUIRE_FALSE(outcome.has_value());
   CHECK(outcome.error().message().starts_with("pool.images@lab1: not defined: lab1: virsh pool-define: "));
@@ -102,7 +103,7 @@ TEST_CASE("pool actuator: update starts a pool stopped by hand") {
 
 TEST_CASE("pool actuator: update of another field redefines with the host's UUID") {
   FakeVirshHost host;
-  host.on("pool-dumpxml --inactive --pool images",
+  host.reply("pool-dumpxml --inactive --pool images",
           {"<pool type='dir'><name>images</name><uuid>0b3c6a4e-2f0e-4c57-8a57-6f1d3e0b9d11</uuid>"
            "<target><path>/old</path></target></pool>",
            ""});
@@ -113,12 +114,12 @@ TEST_CASE("pool actuator: update of another field redefines with the host's UUID
   REQUIRE(PoolActuator().update(step, host.session()).has_value());
   CHECK(host.ran() == Lines{"pool-dumpxml --inactive --pool images", "pool-define /dev/stdin",
                             "pool-autostart --pool images"});
-  CHECK(host.stdin_of().at("pool-define /dev/stdin").contains("0b3c6a4e-2f0e-4c57-8a57-6f1d3e0b9d11"));
+  CHECK(host.stdin_of("pool-define /dev/stdin").contains("0b3c6a4e-2f0e-4c57-8a57-6f1d3e0b9d11"));
 }
 
 TEST_CASE("pool actuator: destroy of a built, empty, running pool removes its directory") {
   FakeVirshHost host;
-  host.on("pool-info --pool images", {"Name:           images\nState:          running\n", ""});
+  host.reply("pool-info --pool images", {"Name:           images\nState:          running\n", ""});
   json before = {{"type", "dir"}, {"path", "/var/lib/virtplan/images"}, {"built", true}};
   auto outcome = PoolActuator().destroy(destroy_step(before), host.session());
   REQUIRE(outcome.has_value());
@@ -131,7 +132,7 @@ TEST_CASE("pool actuator: destroy of a built, empty, running pool removes its di
 
 TEST_CASE("pool actuator: destroy keeps a directory it did not build or that holds volumes") {
   FakeVirshHost host;
-  host.on("pool-info --pool images", {"State:          running\n", ""});
+  host.reply("pool-info --pool images", {"State:          running\n", ""});
   SECTION("not built") {
     json before = {{"type", "dir"}, {"path", "/srv/images"}};
     auto outcome = PoolActuator().destroy(destroy_step(before), host.session());
@@ -141,7 +142,7 @@ TEST_CASE("pool actuator: destroy keeps a directory it did not build or that hol
     CHECK(std::find(host.ran().begin(), host.ran().end(), "pool-delete --pool images") == host.ran().end());
   }
   SECTION("holds a volume made by hand") {
-    host.on("vol-list --pool images", {" notes.img   /srv/images/notes.img\n", ""});
+    host.reply("vol-list --pool images", {" notes.img   /srv/images/notes.img\n", ""});
     json before = {{"type", "dir"}, {"path", "/srv/images"}, {"built", true}};
     auto outcome = PoolActuator().destroy(destroy_step(before), host.session());
     REQUIRE(outcome.has_value());
@@ -156,9 +157,9 @@ TEST_CASE("pool actuator: destroy keeps a directory it did not build or that hol
 TEST_CASE("pool actuator: destroy of an inactive pool, and of one already gone") {
   FakeVirshHost host;
   SECTION("inactive") {
-    host.on("pool-info --pool images", {"State:          inactive\n", ""});
-    host.on("pool-refresh --pool images", {"", "error: storage pool 'images' is not active\n"});
-    host.on("vol-list --pool images", {"", "error: storage pool 'images' is not active\n"});
+    host.reply("pool-info --pool images", {"State:          inactive\n", ""});
+    host.reply("pool-refresh --pool images", {"", "error: storage pool 'images' is not active\n"});
+    host.reply("vol-list --pool images", {"", "error: storage pool 'images' is not active\n"});
     json before = {{"type", "dir"}, {"path", "/srv/images"}, {"built", true}};
     REQUIRE(PoolActuator().destroy(destroy_step(before), host.session()).has_value());
     CHECK(host.ran() == Lines{"pool-info --pool images", "pool-refresh --pool images",
@@ -166,7 +167,7 @@ TEST_CASE("pool actuator: destroy of an inactive pool, and of one already gone")
                               "pool-undefine --pool images"});
   }
   SECTION("gone") {
-    host.on("pool-info --pool images", {"", "error: failed to get pool 'images'\nerror: Storage pool not found\n"});
+    host.reply("pool-info --pool images", {"", "error: failed to get pool 'images'\nerror: Storage pool not found\n"});
     REQUIRE(PoolActuator().destroy(destroy_step(json{{"type", "dir"}}), host.session()).has_value());
     CHECK(host.ran().size() == 3);
   }

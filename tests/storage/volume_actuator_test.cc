@@ -1,7 +1,7 @@
 #include "storage/volume_actuator.h"
 #include "storage/volume_kind.h"
 
-#include "tests/storage/fake_virsh_host.h"
+#include "tests/providers/fake_virsh_host.h"
 #include "tests/storage/kind_fixture.h"
 
 #include <catch2/catch.hpp>
@@ -14,6 +14,7 @@ using providers::ActuatorStep;
 using providers::FieldChange;
 using providers::Impact;
 using Lines = std::vector<std::string>;
+using providers::test::FakeVirshHost;
 
 constexpr std::uint64_t k_mib = 1024 * 1024;
 
@@ -45,7 +46,7 @@ TEST_CASE("volume actuator: create sends create_xml to vol-create") {
   auto outcome = VolumeActuator().create(step, host.session());
   REQUIRE(outcome.has_value());
   CHECK(host.ran() == Lines{"vol-create --pool images --file /dev/stdin"});
-  CHECK(host.stdin_of().at("vol-create --pool images --file /dev/stdin") ==
+  CHECK(host.stdin_of("vol-create --pool images --file /dev/stdin") ==
         *VolumeKind().create_xml(step.desired));
   CHECK(outcome->ledger_data == json{{"protect", true}, {"allow_shrink", false}});
 }
@@ -55,14 +56,14 @@ TEST_CASE("volume actuator: an overlay's backing store goes in the document") {
   auto step = step_for("web", "pool: images\nbacking: base\n");
   step.desired.spec["backing_store"] = {{"path", "/var/lib/virtplan/images/base"}, {"format", "qcow2"}};
   REQUIRE(VolumeActuator().create(step, host.session()).has_value());
-  const std::string& xml = host.stdin_of().at("vol-create --pool images --file /dev/stdin");
+  const std::string& xml = host.stdin_of("vol-create --pool images --file /dev/stdin");
   CHECK(xml.contains("<path>/var/lib/virtplan/images/base</path>"));
   CHECK(xml.contains("<format type=\"qcow2\"/>"));
 }
 
 TEST_CASE("volume actuator: a failed create names the volume and keeps virsh's words") {
   FakeVirshHost host;
-  host.on("vol-create --pool images --file /dev/stdin",
+  host.reply("vol-create --pool images --file /dev/stdin",
           {"", "error: Failed to create vol from /dev/stdin\nerror: storage volume name 'data' already in use.\n"});
   auto outcome = VolumeActuator().create(step_for("data", "pool: images\ncapacity: 1MiB\n"), host.session());
   REQUIRE_FALSE(outcome.has_value());
@@ -73,9 +74,9 @@ TEST_CASE("volume actuator: a failed create names the volume and keeps virsh's w
 
 TEST_CASE("volume actuator: grow with no running user is vol-resize") {
   FakeVirshHost host;
-  host.on("vol-dumpxml --pool images --vol data", {k_volume_xml, ""});
-  host.on("list --name", {"other\n", ""});
-  host.on("dumpxml --domain other", {domain_xml("other", "/var/lib/virtplan/images/else", "vda"), ""});
+  host.reply("vol-dumpxml --pool images --vol data", {k_volume_xml, ""});
+  host.reply("list --name", {"other\n", ""});
+  host.reply("dumpxml --domain other", {domain_xml("other", "/var/lib/virtplan/images/else", "vda"), ""});
   REQUIRE(VolumeActuator().update(grow_step(64 * k_mib, 128 * k_mib), host.session()).has_value());
   CHECK(host.ran() == Lines{"list --name", "vol-dumpxml --pool images --vol data",
                             "dumpxml --domain other",
@@ -84,16 +85,16 @@ TEST_CASE("volume actuator: grow with no running user is vol-resize") {
 
 TEST_CASE("volume actuator: grow under a running domain is blockresize through its disk") {
   FakeVirshHost host;
-  host.on("vol-dumpxml --pool images --vol data", {k_volume_xml, ""});
-  host.on("list --name", {"web\n", ""});
-  host.on("dumpxml --domain web", {domain_xml("web", "/var/lib/virtplan/images/data", "vdb"), ""});
+  host.reply("vol-dumpxml --pool images --vol data", {k_volume_xml, ""});
+  host.reply("list --name", {"web\n", ""});
+  host.reply("dumpxml --domain web", {domain_xml("web", "/var/lib/virtplan/images/data", "vdb"), ""});
   REQUIRE(VolumeActuator().update(grow_step(64 * k_mib, 128 * k_mib), host.session()).has_value());
   CHECK(host.ran().back() == "blockresize --domain web --path vdb --size 134217728B");
 }
 
 TEST_CASE("volume actuator: shrink is refused without allow_shrink, and always under a running domain") {
   FakeVirshHost host;
-  host.on("vol-dumpxml --pool images --vol data", {k_volume_xml, ""});
+  host.reply("vol-dumpxml --pool images --vol data", {k_volume_xml, ""});
   SECTION("without allow_shrink") {
     auto outcome = VolumeActuator().update(grow_step(128 * k_mib, 64 * k_mib), host.session());
     REQUIRE_FALSE(outcome.has_value());
@@ -109,8 +110,8 @@ TEST_CASE("volume actuator: shrink is refused without allow_shrink, and always u
     CHECK(host.ran().back() == "vol-resize --pool images --vol data --capacity 67108864 --shrink");
   }
   SECTION("allowed, but in use") {
-    host.on("list --name", {"web\n", ""});
-    host.on("dumpxml --domain web", {domain_xml("web", "/var/lib/virtplan/images/data", "vdb"), ""});
+    host.reply("list --name", {"web\n", ""});
+    host.reply("dumpxml --domain web", {domain_xml("web", "/var/lib/virtplan/images/data", "vdb"), ""});
     auto outcome = VolumeActuator().update(grow_step(128 * k_mib, 64 * k_mib, "allow_shrink: true\n"),
                                            host.session());
     REQUIRE_FALSE(outcome.has_value());
@@ -137,7 +138,7 @@ TEST_CASE("volume actuator: destroy is vol-delete, and a volume already gone is 
   step.before = {{"pool", "images"}, {"format", "raw"}};
   REQUIRE(VolumeActuator().destroy(step, host.session()).has_value());
   CHECK(host.ran() == Lines{"vol-delete --pool images --vol data"});
-  host.on("vol-delete --pool images --vol data",
+  host.reply("vol-delete --pool images --vol data",
           {"", "error: failed to get vol 'data'\nerror: Storage volume not found: no storage vol with matching path\n"});
   CHECK(VolumeActuator().destroy(step, host.session()).has_value());
 }
