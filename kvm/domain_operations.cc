@@ -1,8 +1,8 @@
 #include "kvm/domain_operations.h"
 
-#include <fmt/format.h>
+#include "kvm/domain_power.h"
 
-#include <thread>
+#include <fmt/format.h>
 
 namespace virtplan::kvm {
 
@@ -11,7 +11,6 @@ using providers::Result;
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
 constexpr auto k_poll = std::chrono::milliseconds(500);
 
 std::string first_line(std::string_view text) {
@@ -55,14 +54,15 @@ Result<bool> DomainOperations::shutdown(std::chrono::milliseconds timeout, bool 
   if (auto asked = run({"shutdown", "--domain", m_domain}, "not shut down"); !asked) {
     return providers::fail(asked.error());
   }
-  const auto deadline = Clock::now() + timeout;
-  while (true) {
-    auto now_state = state();
-    if (!now_state) return providers::fail(now_state.error());
-    if (*now_state == "shut off") return false;
-    if (Clock::now() >= deadline) break;
-    std::this_thread::sleep_for(k_poll);
-  }
+  auto stopped = wait_until_stopped(
+      [this]() -> Result<PowerState> {
+        auto now = state();
+        if (!now) return providers::fail(now.error());
+        return power_state_from_domstate(*now);
+      },
+      timeout, k_poll);
+  if (!stopped) return providers::fail(stopped.error());
+  if (*stopped) return false;
   if (!force) {
     return providers::fail(
         ErrorCode::timeout,

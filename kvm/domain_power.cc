@@ -43,6 +43,25 @@ std::string_view power_state_name(PowerState state) {
   return "running";
 }
 
+Result<bool> wait_until_stopped(const std::function<Result<PowerState>()>& read_state,
+                                std::chrono::milliseconds timeout, std::chrono::milliseconds poll,
+                                const std::function<void(std::string_view)>& progress) {
+  const auto deadline = Clock::now() + timeout;
+  auto next_report = Clock::now();
+  while (true) {
+    auto now = read_state();
+    if (!now) return providers::fail(now.error());
+    if (*now == PowerState::stopped) return true;
+    if (Clock::now() >= deadline) return false;
+    if (progress && Clock::now() >= next_report) {
+      auto left = std::chrono::duration_cast<std::chrono::seconds>(deadline - Clock::now());
+      progress(fmt::format("waiting for shutdown, {} s left", left.count()));
+      next_report = Clock::now() + std::chrono::seconds(5);
+    }
+    std::this_thread::sleep_for(poll);
+  }
+}
+
 DomainPower::DomainPower(const providers::VirshRunner& virsh, std::string name, providers::StepLog& log,
                          DomainTiming timing, std::function<void(std::string_view)> progress)
     : m_virsh(virsh), m_name(std::move(name)), m_log(log), m_timing(timing), m_progress(std::move(progress)) {}
@@ -89,22 +108,11 @@ Result<bool> DomainPower::shut_down(PowerState from, std::chrono::milliseconds t
   // A guest that refuses the request (no ACPI) is forced off like one that ignores it.
   auto asked = m_virsh.run({"shutdown", "--domain", m_name});
   if (asked) {
-    const auto deadline = Clock::now() + timeout;
-    auto next_report = Clock::now();
-    while (true) {
-      auto now = state();
-      if (!now) return providers::fail(now.error());
-      if (*now == PowerState::stopped) {
-        m_log.done("shut down");
-        return false;
-      }
-      if (Clock::now() >= deadline) break;
-      if (m_progress && Clock::now() >= next_report) {
-        auto left = std::chrono::duration_cast<std::chrono::seconds>(deadline - Clock::now());
-        m_progress(fmt::format("waiting for shutdown, {} s left", left.count()));
-        next_report = Clock::now() + std::chrono::seconds(5);
-      }
-      std::this_thread::sleep_for(m_timing.poll_interval);
+    auto stopped = wait_until_stopped([this] { return state(); }, timeout, m_timing.poll_interval, m_progress);
+    if (!stopped) return providers::fail(stopped.error());
+    if (*stopped) {
+      m_log.done("shut down");
+      return false;
     }
   }
   if (auto forced = force_off(); !forced) return providers::fail(forced.error());

@@ -34,6 +34,14 @@ PowerState power_state_from_domstate(std::string_view text);
 std::optional<PowerState> power_state_from_spec(std::string_view text);
 std::string_view power_state_name(PowerState state);
 
+// Waits for a domain that was asked to shut down to be off: reads its state
+// with `read_state` every `poll` until it is stopped (true) or `timeout`
+// passes (false). `progress`, when set, hears how long is left every 5 s.
+// Both the apply (DomainPower) and `virtplan domain shutdown` wait this way.
+providers::Result<bool> wait_until_stopped(const std::function<providers::Result<PowerState>()>& read_state,
+                                           std::chrono::milliseconds timeout, std::chrono::milliseconds poll,
+                                           const std::function<void(std::string_view)>& progress = {});
+
 class DomainPower {
 public:
   DomainPower(const providers::VirshRunner& virsh, std::string name, providers::StepLog& log,
