@@ -1,13 +1,12 @@
 #include "kvm/domain_owner.h"
 
+#include "providers/owner_marker.h"
+
 namespace virtplan::kvm {
 
 using providers::XmlNode;
 
-const providers::XmlNamespace& DomainOwner::xml_namespace() {
-  static const providers::XmlNamespace k_ns{"vp", "https://virtplan.dev/xmlns/owner/1"};
-  return k_ns;
-}
+const providers::XmlNamespace& DomainOwner::xml_namespace() { return providers::owner_namespace(); }
 
 DomainOwner DomainOwner::from_spec(const DomainSpec& spec, std::string stack) {
   DomainOwner owner;
@@ -15,6 +14,7 @@ DomainOwner DomainOwner::from_spec(const DomainSpec& spec, std::string stack) {
   owner.restart = spec.restart.value_or("if-needed");
   owner.hotplug_slots = spec.hotplug_slots;
   owner.wait = spec.wait;
+  owner.shutdown_timeout = spec.shutdown_timeout;
   owner.cloud_init = spec.cloud_init;
   owner.xml = spec.xml;
   return owner;
@@ -31,6 +31,7 @@ void DomainOwner::write(XmlNode domain) const {
     owner.set_attr("wait-ip", wait->ip ? "true" : "false");
     owner.set_attr("wait-timeout", std::to_string(wait->timeout));
   }
+  if (shutdown_timeout) owner.set_attr("shutdown-timeout", std::to_string(*shutdown_timeout));
   if (cloud_init) owner.add_child("cloud-init", xml_namespace()).set_text(cloud_init->dump());
   for (const auto& patch : xml) {
     bool set = patch.op == DomainSpec::XmlPatch::Op::set;
@@ -52,6 +53,7 @@ std::optional<DomainOwner> DomainOwner::read(XmlNode domain) {
   if (auto ip = element->attr("wait-ip")) {
     owner.wait = DomainSpec::Wait{*ip == "true", std::atoi(element->attr("wait-timeout").value_or("120").c_str())};
   }
+  if (auto seconds = element->attr("shutdown-timeout")) owner.shutdown_timeout = std::atoi(seconds->c_str());
   if (auto data = element->child("cloud-init", xml_namespace())) {
     auto parsed = nlohmann::json::parse(data->text(), nullptr, false);
     if (!parsed.is_discarded()) owner.cloud_init = parsed;

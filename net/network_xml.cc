@@ -1,5 +1,7 @@
 #include "net/network_xml.h"
 
+#include "providers/owner_marker.h"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -21,14 +23,6 @@ void remove_children(XmlNode parent, std::string_view name) {
   for (XmlNode child : parent.children(name)) {
     child.remove();
   }
-}
-
-void set_owner(XmlNode root, const std::string& stack) {
-  XmlNode metadata = root.ensure_child("metadata");
-  for (XmlNode old : metadata.children("owner", k_owner_namespace)) {
-    old.remove();
-  }
-  metadata.add_child("owner", k_owner_namespace).set_attr("stack", stack);
 }
 
 void set_forward(XmlNode root, const NetworkSpec& spec) {
@@ -289,14 +283,14 @@ XmlDocument build_network_xml(const NetworkSpec& spec, const std::string& name,
   XmlDocument document = XmlDocument::create("network");
   XmlNode root = document.root();
   root.add_child("name").set_text(name);
-  set_owner(root, stack);
+  providers::set_owner_marker(root, stack);
   apply_spec(root, spec);
   return document;
 }
 
 void update_network_xml(XmlDocument& document, const NetworkSpec& spec, const std::string& stack) {
   XmlNode root = document.root();
-  set_owner(root, stack);
+  providers::set_owner_marker(root, stack);
   apply_spec(root, spec);
 }
 
@@ -318,7 +312,7 @@ Result<NetworkSpec> read_network_xml(const XmlDocument& document) {
 std::optional<std::string> read_network_owner(const XmlDocument& document) {
   std::optional<XmlNode> metadata = document.root().child("metadata");
   if (!metadata) return std::nullopt;
-  std::optional<XmlNode> owner = metadata->child("owner", k_owner_namespace);
+  std::optional<XmlNode> owner = metadata->child("owner", providers::owner_namespace());
   return owner ? owner->attr("stack") : std::nullopt;
 }
 

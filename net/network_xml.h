@@ -14,9 +14,6 @@
 
 namespace virtplan::net {
 
-// The namespace of the ownership marker <vp:owner stack="NAME"/> in <metadata>.
-inline const providers::XmlNamespace k_owner_namespace{"vp", "https://virtplan.dev/xmlns/owner/1"};
-
 // A new <network> document named `name`, owned by stack `stack`.
 providers::XmlDocument build_network_xml(const NetworkSpec& spec, const std::string& name,
                                          const std::string& stack);

@@ -1,5 +1,6 @@
 #include "providers/list_dump_reading.h"
 
+#include "providers/owner_marker.h"
 #include "providers/xml_document.h"
 
 #include <fmt/format.h>
@@ -25,8 +26,7 @@ std::set<std::string> parse_name_list(const std::string& output) {
 Result<std::optional<std::string>> read_owner(const std::string& xml) {
   auto doc = XmlDocument::parse(xml);
   if (!doc) return fail(doc.error());
-  const XmlNamespace vp{"vp", std::string(k_owner_namespace_uri)};
-  auto stack = doc->root().xpath_string("/*/metadata/vp:owner/@stack", {vp});
+  auto stack = doc->root().xpath_string("/*/metadata/vp:owner/@stack", {owner_namespace()});
   if (!stack) return fail(stack.error());
   return *stack;
 }

@@ -13,9 +13,6 @@
 
 namespace virtplan::providers {
 
-// The <vp:owner> namespace shared by every kind that carries the marker.
-inline constexpr std::string_view k_owner_namespace_uri = "https://virtplan.dev/xmlns/owner/1";
-
 // NameSets are the outputs of a recipe's list commands, as sets of names, in
 // the order the recipe lists them (names[0] is every object).
 using NameSets = std::vector<std::set<std::string>>;

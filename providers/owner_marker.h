@@ -1,17 +1,27 @@
 #pragma once
 
-// with_owner_marker() puts the ownership marker <metadata><vp:owner
-// stack="NAME"/></metadata> into an object's XML (a domain's or a network's:
-// the kinds whose <metadata> libvirt keeps), replacing any marker there, and
-// leaves everything else as it was. `virtplan import` redefines the object
-// with the result to adopt it; read_owner() (list_dump_reading.h) reads it.
+// The ownership marker <metadata><vp:owner stack="NAME"/></metadata> that
+// domains and networks carry (the kinds whose <metadata> libvirt keeps): its
+// namespace, one place that writes it into a document, and
+// with_owner_marker() for a whole XML text (`virtplan import` redefines an
+// object with the result to adopt it). read_owner() (list_dump_reading.h)
+// reads it; a domain's marker carries more (kvm/domain_owner.h) in the same
+// namespace.
 
 #include "providers/error.h"
+#include "providers/xml_namespace.h"
+#include "providers/xml_node.h"
 
 #include <string>
 #include <string_view>
 
 namespace virtplan::providers {
+
+const XmlNamespace& owner_namespace();
+
+// Replaces any marker under `root`'s <metadata> (made when missing) with one
+// naming `stack`; everything else in <metadata> stays.
+void set_owner_marker(XmlNode root, std::string_view stack);
 
 Result<std::string> with_owner_marker(std::string_view xml, std::string_view stack);
 
