@@ -48,31 +48,7 @@ json interface_yaml(const DomainSpec::Interface& nic) {
   if (nic.bridge) out["bridge"] = *nic.bridge;
   if (nic.mac) out["mac"] = *nic.mac;
   if (nic.model != "virtio") out["model"] = nic.model;
-  return out;
-}
-
-json hostdev_yaml(const DomainSpec::Hostdev& dev) {
-  if (dev.pci) return {{"pci", *dev.pci}};
-  return {{"usb", dev.usb.value_or("")}};
-}
-
-json boot_yaml(const DomainSpec::Boot& boot) {
-  json out = json::object();
-  if (boot.kernel) out["kernel"] = *boot.kernel;
-  if (boot.initrd) out["initrd"] = *boot.initrd;
-  if (boot.cmdline) out["cmdline"] = *boot.cmdline;
-  return out;
-}
-
-json patches_yaml(const std::vector<DomainSpec::XmlPatch>& patches) {
-  json out = json::array();
-  for (const auto& patch : patches) {
-    if (patch.op == DomainSpec::XmlPatch::Op::set) {
-      out.push_back({{"set", patch.path}, {"value", patch.value}});
-    } else {
-      out.push_back({{"remove", patch.path}});
-    }
-  }
+  if (!nic.link_up) out["link"] = "down";
   return out;
 }
 
@@ -88,6 +64,7 @@ void put_scalars(const DomainSpec& spec, json& out) {
   if (spec.state.value_or("running") != "running") out["state"] = *spec.state;
   if (spec.restart.value_or("if-needed") != "if-needed") out["restart"] = *spec.restart;
   if (spec.hotplug_slots != 0) out["hotplug_slots"] = spec.hotplug_slots;
+  if (spec.shutdown_timeout) out["shutdown_timeout"] = std::to_string(*spec.shutdown_timeout) + "s";
 }
 
 }  // namespace
@@ -109,11 +86,14 @@ providers::Result<json> domain_to_stack(const providers::Spec& spec) {
     if (!seed) out["disks"].push_back(disk_yaml(target, disk));
   }
   for (const auto& [key, nic] : typed->interfaces) out["interfaces"].push_back(interface_yaml(nic));
-  for (const auto& [key, dev] : typed->hostdevs) out["hostdevs"].push_back(hostdev_yaml(dev));
-  if (typed->boot) out["boot"] = boot_yaml(*typed->boot);
+  // Host devices, boot and XML patches read the same in a spec and in a
+  // stack file: the canonical spec's own JSON is their YAML.
+  const json canonical = typed->to_json();
+  for (const auto& item : canonical.at("hostdevs").items()) out["hostdevs"].push_back(item.value());
+  if (typed->boot) out["boot"] = canonical.at("boot");
   if (typed->cloud_init) out["cloud_init"] = *typed->cloud_init;
   if (typed->security) out["security"] = {{"model", *typed->security}};
-  if (!typed->xml.empty()) out["xml"] = patches_yaml(typed->xml);
+  if (!typed->xml.empty()) out["xml"] = canonical.at("xml");
   return out;
 }
 
