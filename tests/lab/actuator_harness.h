@@ -13,20 +13,15 @@
 #include "planner/action.h"
 #include "planner/diff.h"
 #include "planner/observer.h"
-#include "planner/stack_files.h"
-#include "planner/stack_loader.h"
 #include "providers/host_session.h"
 #include "providers/transport_factory.h"
 #include "tests/lab/lab_fixture.h"
+#include "tests/lab/lab_stack.h"
 
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
 
-#include <unistd.h>
-
 #include <algorithm>
-#include <filesystem>
-#include <fstream>
 #include <map>
 #include <string>
 #include <vector>
@@ -35,7 +30,7 @@ namespace virtplan::lab {
 
 class ActuatorHarness {
 public:
-  explicit ActuatorHarness(const std::string& yaml) : m_stack(load(yaml)) {}
+  explicit ActuatorHarness(const std::string& yaml) : m_stack(load_stack_text(yaml)) {}
 
   const planner::Stack& stack() const { return m_stack; }
 
@@ -129,19 +124,6 @@ private:
 
   static providers::Result<providers::ActuatorOutcome> fail_unset() {
     return std::unexpected(providers::Error("not run"));
-  }
-
-  static planner::Stack load(const std::string& yaml) {
-    const std::string path = fmt::format("/tmp/vp-actuator-test-{}.yaml", getpid());
-    std::ofstream(path) << yaml;
-    auto files = planner::read_stack_files(path);
-    REQUIRE(files.has_value());
-    providers::Diagnostics diags;
-    planner::Stack stack = planner::StackLoader(cli::kinds()).load(*files, diags);
-    std::filesystem::remove(path);
-    for (const auto& d : diags.sorted()) FAIL_CHECK(d.str());
-    REQUIRE(diags.empty());
-    return stack;
   }
 
   planner::Stack m_stack;

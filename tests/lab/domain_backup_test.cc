@@ -6,8 +6,8 @@
 #include "providers/shell_quote.h"
 #include "providers/ssh_transport.h"
 #include "providers/virsh_runner.h"
-#include "providers/xml_document.h"
 #include "tests/lab/lab_fixture.h"
+#include "tests/lab/scratch_domain.h"
 
 #include <catch2/catch.hpp>
 
@@ -26,42 +26,12 @@ constexpr std::string_view k_dir = "/var/tmp/vp-backup-test";
 std::string disk_path() { return std::string(k_dir) + "/disk.qcow2"; }
 std::string backup_path() { return std::string(k_dir) + "/backup.qcow2"; }
 
-std::string domain_xml() {
-  auto doc = providers::XmlDocument::create("domain");
-  auto root = doc.root();
-  root.set_attr("type", "qemu");
-  root.add_child("name").set_text(k_domain);
-  auto memory = root.add_child("memory");
-  memory.set_attr("unit", "MiB");
-  memory.set_text("64");
-  root.add_child("vcpu").set_text("1");
-  root.add_child("os").add_child("type").set_text("hvm");
-  auto disk = root.add_child("devices").add_child("disk");
-  disk.set_attr("type", "file");
-  disk.set_attr("device", "disk");
-  auto driver = disk.add_child("driver");
-  driver.set_attr("name", "qemu");
-  driver.set_attr("type", "qcow2");
-  disk.add_child("source").set_attr("file", disk_path());
-  auto target = disk.add_child("target");
-  target.set_attr("dev", "vda");
-  target.set_attr("bus", "virtio");
-  return doc.to_string();
-}
-
-void clean(const LabEnv& lab) {
-  const std::string name = providers::shell_quote(std::string(k_domain));
-  lab.run_in(0, "virsh -q destroy --domain " + name + " >/dev/null 2>&1; "
-                "virsh -q undefine --domain " + name + " >/dev/null 2>&1; "
-                "rm -rf " + providers::shell_quote(std::string(k_dir)) + "; true");
-}
-
 }  // namespace
 
 TEST_CASE("domain backup over ssh: a push backup of a running domain holds the disk's content",
           "[backup]") {
   const LabEnv lab = require_lab(1);
-  clean(lab);
+  virtplan::lab::remove_scratch_domain(lab, k_domain, k_dir);
   lab.run_in(0, "mkdir -p " + providers::shell_quote(std::string(k_dir)) +
                     " && qemu-img create -q -f qcow2 " + providers::shell_quote(disk_path()) +
                     " 16M && qemu-io -f qcow2 -c 'write -P 0xab 0 4k' " +
@@ -70,7 +40,7 @@ TEST_CASE("domain backup over ssh: a push backup of a running domain holds the d
   auto transport = providers::SshTransport::create(lab.host_config(0));
   REQUIRE(transport);
   providers::VirshRunner virsh(**transport, "qemu:///system");
-  REQUIRE(virsh.run({"define", "/dev/stdin"}, domain_xml()));
+  REQUIRE(virsh.run({"define", "/dev/stdin"}, virtplan::lab::scratch_domain_xml(k_domain, disk_path())));
   REQUIRE(kvm::DomainOperations(virsh, std::string(k_domain)).start());
 
   kvm::DomainBackup backup(virsh, std::string(k_domain));
@@ -88,5 +58,5 @@ TEST_CASE("domain backup over ssh: a push backup of a running domain holds the d
   REQUIRE_FALSE(no_disk);
   CHECK(no_disk.error().message().starts_with("domain.vp-backup-test@" + lab.hosts[0].name +
                                               ": backup of vdz not started: "));
-  clean(lab);
+  virtplan::lab::remove_scratch_domain(lab, k_domain, k_dir);
 }

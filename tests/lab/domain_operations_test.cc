@@ -6,8 +6,8 @@
 #include "providers/shell_quote.h"
 #include "providers/ssh_transport.h"
 #include "providers/virsh_runner.h"
-#include "providers/xml_document.h"
 #include "tests/lab/lab_fixture.h"
+#include "tests/lab/scratch_domain.h"
 
 #include <catch2/catch.hpp>
 
@@ -20,28 +20,8 @@ using namespace std::chrono_literals;
 using virtplan::lab::LabEnv;
 using virtplan::lab::require_lab;
 
-constexpr std::string_view k_domain = "vp-operations-test";
-
 // 64 MiB, no disk: SeaBIOS finds nothing to boot and the domain just runs.
-std::string domain_xml() {
-  auto doc = providers::XmlDocument::create("domain");
-  auto root = doc.root();
-  root.set_attr("type", "qemu");
-  root.add_child("name").set_text(k_domain);
-  auto memory = root.add_child("memory");
-  memory.set_attr("unit", "MiB");
-  memory.set_text("64");
-  root.add_child("vcpu").set_text("1");
-  root.add_child("os").add_child("type").set_text("hvm");
-  root.add_child("devices");
-  return doc.to_string();
-}
-
-void clean(const LabEnv& lab) {
-  const std::string name = providers::shell_quote(std::string(k_domain));
-  lab.run_in(0, "virsh -q destroy --domain " + name + " >/dev/null 2>&1; "
-                "virsh -q undefine --domain " + name + " --managed-save >/dev/null 2>&1; true");
-}
+constexpr std::string_view k_domain = "vp-operations-test";
 
 std::string must(const providers::Result<std::string>& state) {
   INFO((state ? std::string() : state.error().message()));
@@ -58,11 +38,11 @@ void must(const providers::Result<void>& done) {
 
 TEST_CASE("domain operations over ssh: every lifecycle verb on a real domain", "[operations]") {
   const LabEnv lab = require_lab(1);
-  clean(lab);
+  virtplan::lab::remove_scratch_domain(lab, k_domain);
   auto transport = providers::SshTransport::create(lab.host_config(0));
   REQUIRE(transport);
   providers::VirshRunner virsh(**transport, "qemu:///system");
-  REQUIRE(virsh.run({"define", "/dev/stdin"}, domain_xml()));
+  REQUIRE(virsh.run({"define", "/dev/stdin"}, virtplan::lab::scratch_domain_xml(k_domain, std::nullopt)));
   kvm::DomainOperations ops(virsh, std::string(k_domain));
   const std::string where = "domain.vp-operations-test@" + lab.hosts[0].name;
 
@@ -110,5 +90,5 @@ TEST_CASE("domain operations over ssh: every lifecycle verb on a real domain", "
   auto absent = missing.start();
   REQUIRE_FALSE(absent);
   CHECK(absent.error().code() == providers::ErrorCode::not_found);
-  clean(lab);
+  virtplan::lab::remove_scratch_domain(lab, k_domain);
 }

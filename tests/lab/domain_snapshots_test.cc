@@ -6,8 +6,8 @@
 #include "providers/shell_quote.h"
 #include "providers/ssh_transport.h"
 #include "providers/virsh_runner.h"
-#include "providers/xml_document.h"
 #include "tests/lab/lab_fixture.h"
+#include "tests/lab/scratch_domain.h"
 
 #include <catch2/catch.hpp>
 
@@ -24,31 +24,6 @@ constexpr std::string_view k_domain = "vp-snapshot-test";
 constexpr std::string_view k_dir = "/var/tmp/vp-snapshot-test";
 
 std::string disk_path() { return std::string(k_dir) + "/disk.qcow2"; }
-
-// A stopped domain with one qcow2 disk, small enough for TCG.
-std::string domain_xml() {
-  auto doc = providers::XmlDocument::create("domain");
-  auto root = doc.root();
-  root.set_attr("type", "qemu");
-  root.add_child("name").set_text(k_domain);
-  auto memory = root.add_child("memory");
-  memory.set_attr("unit", "MiB");
-  memory.set_text("64");
-  root.add_child("vcpu").set_text("1");
-  auto os = root.add_child("os");
-  os.add_child("type").set_text("hvm");
-  auto disk = root.add_child("devices").add_child("disk");
-  disk.set_attr("type", "file");
-  disk.set_attr("device", "disk");
-  auto driver = disk.add_child("driver");
-  driver.set_attr("name", "qemu");
-  driver.set_attr("type", "qcow2");
-  disk.add_child("source").set_attr("file", disk_path());
-  auto target = disk.add_child("target");
-  target.set_attr("dev", "vda");
-  target.set_attr("bus", "virtio");
-  return doc.to_string();
-}
 
 // Whether the disk's first 4 KiB all hold `pattern`, read with qemu-io on the host.
 bool disk_holds(const LabEnv& lab, std::string_view pattern) {
@@ -67,20 +42,12 @@ void write_pattern(const LabEnv& lab, std::string_view pattern) {
                     providers::shell_quote(disk_path()));
 }
 
-// Removes the test domain and its disk, whatever state a failed run left.
-void clean(const LabEnv& lab) {
-  const std::string name = providers::shell_quote(std::string(k_domain));
-  lab.run_in(0, "virsh -q destroy --domain " + name + " >/dev/null 2>&1; "
-                "virsh -q undefine --domain " + name + " --snapshots-metadata >/dev/null 2>&1; "
-                "rm -rf " + providers::shell_quote(std::string(k_dir)) + "; true");
-}
-
 }  // namespace
 
 TEST_CASE("domain snapshots over ssh: revert restores the disk content of the snapshot",
           "[snapshots]") {
   const LabEnv lab = require_lab(1);
-  clean(lab);
+  virtplan::lab::remove_scratch_domain(lab, k_domain, k_dir);
   lab.run_in(0, "mkdir -p " + providers::shell_quote(std::string(k_dir)) +
                     " && qemu-img create -q -f qcow2 " + providers::shell_quote(disk_path()) +
                     " 16M");
@@ -90,7 +57,7 @@ TEST_CASE("domain snapshots over ssh: revert restores the disk content of the sn
   auto transport = providers::SshTransport::create(lab.host_config(0));
   REQUIRE(transport);
   providers::VirshRunner virsh(**transport, "qemu:///system");
-  auto defined = virsh.run({"define", "/dev/stdin"}, domain_xml());
+  auto defined = virsh.run({"define", "/dev/stdin"}, virtplan::lab::scratch_domain_xml(k_domain, disk_path()));
   INFO((defined ? std::string() : defined.error().message()));
   REQUIRE(defined);
 
@@ -132,5 +99,5 @@ TEST_CASE("domain snapshots over ssh: revert restores the disk content of the sn
   // The internal snapshot is gone from the image too.
   CHECK(lab.run_in(0, "qemu-img snapshot -l " + providers::shell_quote(disk_path())).find(
             "before-change") == std::string::npos);
-  clean(lab);
+  virtplan::lab::remove_scratch_domain(lab, k_domain, k_dir);
 }

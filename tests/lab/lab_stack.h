@@ -1,11 +1,17 @@
 #pragma once
 
-// Stack files for lab tests that run the virtplan binary: the `hosts:` entry
-// of a lab host (its address, the lab's client key and known_hosts, strict
-// host keys) and a temporary file to hold the stack, removed by its owner.
+// Stack files for lab tests: the `hosts:` entry of a lab host (its address,
+// the lab's client key and known_hosts, strict host keys), a temporary file
+// to hold a stack for the virtplan binary (removed by its owner), and a stack
+// text loaded in process by the real loader with every kind.
 
+#include "cli/kinds.h"
+#include "planner/stack.h"
+#include "planner/stack_files.h"
+#include "planner/stack_loader.h"
 #include "tests/lab/lab_env.h"
 
+#include <catch2/catch.hpp>
 #include <fmt/format.h>
 #include <unistd.h>
 
@@ -33,6 +39,20 @@ inline std::string write_stack(const std::string& text) {
 
 inline void write_stack_at(const std::string& path, const std::string& text) {
   std::ofstream(path, std::ios::trunc) << text;
+}
+
+// The stack `yaml` declares, loaded as `virtplan` loads it; a test that
+// writes a stack with a mistake fails here with the loader's messages.
+inline planner::Stack load_stack_text(const std::string& yaml) {
+  const std::string path = write_stack(yaml);
+  auto files = planner::read_stack_files(path);
+  std::filesystem::remove(path);
+  REQUIRE(files.has_value());
+  providers::Diagnostics diags;
+  planner::Stack stack = planner::StackLoader(cli::kinds()).load(*files, diags);
+  for (const auto& d : diags.sorted()) FAIL_CHECK(d.str());
+  REQUIRE(diags.empty());
+  return stack;
 }
 
 }  // namespace virtplan::lab

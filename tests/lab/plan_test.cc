@@ -9,20 +9,17 @@
 #include "cli/kinds.h"
 #include "planner/diff.h"
 #include "planner/observer.h"
-#include "planner/stack_files.h"
-#include "planner/stack_loader.h"
 #include "providers/ledger.h"
 #include "providers/transport_factory.h"
 #include "providers/virsh_runner.h"
 #include "tests/lab/lab_fixture.h"
+#include "tests/lab/lab_stack.h"
 
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
 
 #include <unistd.h>
 
-#include <filesystem>
-#include <fstream>
 
 using namespace virtplan;
 using planner::Action;
@@ -63,19 +60,6 @@ domains:
 )",
                      fmt::arg("tag", tag), fmt::arg("host", h.name), fmt::arg("address", h.address),
                      fmt::arg("key", env.client_key), fmt::arg("known", env.known_hosts));
-}
-
-planner::Stack load(const std::string& yaml) {
-  const std::string path = fmt::format("/tmp/vp-plan-test-{}.yaml", getpid());
-  std::ofstream(path) << yaml;
-  auto files = planner::read_stack_files(path);
-  REQUIRE(files.has_value());
-  providers::Diagnostics diags;
-  planner::Stack stack = planner::StackLoader(cli::kinds()).load(*files, diags);
-  std::filesystem::remove(path);
-  for (const auto& d : diags.sorted()) FAIL_CHECK(d.str());
-  REQUIRE(diags.empty());
-  return stack;
 }
 
 planner::DiffResult plan(const planner::Stack& stack) {
@@ -150,7 +134,7 @@ TEST_CASE("plan creates everything on an empty host, then nothing once it exists
   const LabEnv env = require_lab();
   const std::string tag = fmt::format("{}", getpid() % 100000);
   const std::string host = env.hosts[0].name;
-  const planner::Stack stack = load(stack_yaml(env, tag));
+  const planner::Stack stack = virtplan::lab::load_stack_text(stack_yaml(env, tag));
   remove_all(env, tag);
 
   auto first = plan(stack);
@@ -187,7 +171,7 @@ TEST_CASE("plan creates everything on an empty host, then nothing once it exists
 TEST_CASE("an object of a declared name that the stack does not own is never planned") {
   const LabEnv env = require_lab();
   const std::string tag = fmt::format("u{}", getpid() % 100000);
-  const planner::Stack stack = load(stack_yaml(env, tag));
+  const planner::Stack stack = virtplan::lab::load_stack_text(stack_yaml(env, tag));
   remove_all(env, tag);
   // Made by hand: same name, no marker, no ledger entry.
   env.run_in(0, fmt::format("virsh -q net-define /dev/stdin >/dev/null <<'EOF'\n"
