@@ -8,6 +8,7 @@
 #include "planner/apply_executor.h"
 #include "planner/apply_report_json.h"
 #include "planner/apply_report_text.h"
+#include "planner/null_apply_observer.h"
 #include "planner/observer.h"
 #include "planner/plan_json.h"
 #include "planner/plan_text.h"
@@ -34,10 +35,15 @@ void print_unreachable(const std::map<std::string, std::string>& unreachable) {
   }
 }
 
-nlohmann::json unreachable_json(const std::map<std::string, std::string>& unreachable) {
+// `--json`: the plan, what became of it, and the hosts not reached, in one document.
+void print_json(const planner::Plan& plan, const planner::ApplyReport& report,
+                const std::map<std::string, std::string>& unreachable) {
   nlohmann::json hosts = nlohmann::json::object();
   for (const auto& [host, why] : unreachable) hosts[host] = why;
-  return hosts;
+  const nlohmann::json document{{"plan", planner::plan_to_json(plan, planner::Secrets::masked)},
+                                {"report", planner::apply_report_json(report)},
+                                {"unreachable", hosts}};
+  fmt::print("{}\n", document.dump(2));
 }
 
 }  // namespace
@@ -85,10 +91,7 @@ int ApplyRun::execute(const planner::Plan& plan, const planner::ObservedState& o
   const bool all_reached = observed.unreachable.empty();
   if (!plan.summary().has_changes()) {
     if (options.json) {
-      fmt::print("{}\n", nlohmann::json{{"plan", planner::plan_to_json(plan, planner::Secrets::masked)},
-                                        {"report", planner::apply_report_json(planner::ApplyReport())},
-                                        {"unreachable", unreachable_json(observed.unreachable)}}
-                             .dump(2));
+      print_json(plan, planner::ApplyReport(), observed.unreachable);
     } else {
       fmt::print("\nNothing to do.\n");
       print_unreachable(observed.unreachable);
@@ -99,16 +102,13 @@ int ApplyRun::execute(const planner::Plan& plan, const planner::ObservedState& o
   if (!confirmed(options.question, options.auto_approve, options.json ? stderr : stdout)) return 1;
   // apply
   ProgressPrinter printer(stdout);
-  SilentProgress silent;
+  planner::NullApplyObserver quiet;
   if (!options.json) fmt::print("\n");
   const planner::ApplyReport report =
-      apply(plan, options.json ? static_cast<planner::ApplyObserver&>(silent) : printer, options.parallelism);
+      apply(plan, options.json ? static_cast<planner::ApplyObserver&>(quiet) : printer, options.parallelism);
   // report
   if (options.json) {
-    fmt::print("{}\n", nlohmann::json{{"plan", planner::plan_to_json(plan, planner::Secrets::masked)},
-                                      {"report", planner::apply_report_json(report)},
-                                      {"unreachable", unreachable_json(observed.unreachable)}}
-                           .dump(2));
+    print_json(plan, report, observed.unreachable);
   } else {
     fmt::print("\n{}", planner::render_apply_report_text(report));
     print_unreachable(observed.unreachable);

@@ -30,12 +30,4 @@ private:
   std::FILE* m_out;
 };
 
-// A quiet observer, for `--json` runs whose only output is the final document.
-class SilentProgress : public planner::ApplyObserver {
-public:
-  void step_started(const providers::ObjectId&, planner::Action) override {}
-  void step_progress(const providers::ObjectId&, std::string_view) override {}
-  void step_finished(const planner::StepResult&) override {}
-};
-
 }  // namespace virtplan::cli
