@@ -7,6 +7,7 @@
 #include "planner/observer.h"
 #include "providers/object_address.h"
 #include "providers/stack_yaml.h"
+#include "providers/stack_lock.h"
 #include "providers/transport_factory.h"
 
 #include <CLI/CLI.hpp>
@@ -74,9 +75,15 @@ int import_object(const ImportOptions& options) {
                id->address(), id->host);
     return 1;
   }
-  // observe the object
+  // connect and lock: an apply of the stack writes the same ledger
   auto transport = providers::make_transport(host->second);
   if (!transport) return fail_with(transport.error().with_context(id->address()));
+  auto lock = providers::StackLock::acquire(**transport, stack->name, host->second.become, std::chrono::seconds(0));
+  if (!lock) {
+    fmt::print(stderr, "{}: {}; nothing imported\n", id->address(), lock.error().message());
+    return 1;
+  }
+  // observe the object
   auto object = observe_object(*stack, host->second, **transport, *id);
   if (!object) return fail_with(object.error());
   // check and take ownership
