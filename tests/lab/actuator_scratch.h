@@ -34,6 +34,12 @@ struct Probe {
   std::string id() const { return virsh("domid " + name); }
   std::string pid() const { return trim(env.run_in(0, "cat /run/libvirt/qemu/" + name + ".pid")); }
   std::string state() const { return virsh("domstate " + name); }
+  // How many times QEMU was started for it: libvirt logs one "starting up"
+  // line per start. (Domain ids are counted per host, so other tests'
+  // domains move them.)
+  int starts() const {
+    return std::stoi(trim(env.run_in(0, "grep -c 'starting up' /var/log/libvirt/qemu/" + name + ".log || true")));
+  }
   // The first string of `xpath` in the live (or inactive) XML, "" if none.
   std::string live(const std::string& xpath) const { return query("dumpxml " + name, xpath); }
   std::string config(const std::string& xpath) const { return query("dumpxml --inactive " + name, xpath); }
