@@ -48,7 +48,7 @@ bool place_live(DomainChangeSet& set, const FieldChange& field, const std::vecto
     DomainDeviceRef nic{DomainDeviceRef::Type::interface, t[1]};
     if (added) set.attach_nics = true;
     else if (removed) set.detach.push_back({nic, field});
-    else if (t.size() == 3 && (t[2] == "network" || t[2] == "bridge")) add_update(set.update, nic);
+    else if (t.size() == 3 && (t[2] == "network" || t[2] == "bridge" || t[2] == "link")) add_update(set.update, nic);
     else return false;
     return true;
   }
@@ -89,7 +89,10 @@ DomainChangeSet DomainChangeSet::of(const std::vector<FieldChange>& fields) {
       continue;
     }
     set.config = true;
-    if (field.impact == Impact::none) continue;  // restart policy: metadata only
+    if (field.impact == Impact::none) {  // a policy of apply's: the owner metadata only
+      set.metadata = true;
+      continue;
+    }
     if (t.empty() || field.impact != Impact::live || !place_live(set, field, t)) set.restart.push_back(field);
   }
   return set;

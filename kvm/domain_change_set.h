@@ -9,7 +9,8 @@
 //     domain once for all of them, unless `restart: never`);
 //   - live-class fields: also applied to the running domain, each its own
 //     way: vCPUs, memory, title, description, a device attached, detached or
-//     updated (CD-ROM media, a NIC's source).
+//     updated (CD-ROM media, a NIC's source or link state), the owner
+//     metadata (restart policy, wait, shutdown_timeout: DomainOwner).
 // A live field the actuator has no live way for counts as restart-class, so
 // nothing is silently left unapplied on a running domain.
 
@@ -40,16 +41,17 @@ struct DomainChangeSet {
   bool memory = false;
   bool title = false;
   bool description = false;
+  bool metadata = false;  // the owner element in <metadata> (DomainOwner)
   std::vector<DomainDeviceRef> attach;  // disks and host devices by key
   // A NIC was added: attach every NIC the new config has and the running
   // domain lacks (a NIC without `mac:` gets its MAC only at define).
   bool attach_nics = false;
   std::vector<Detach> detach;
-  std::vector<DomainDeviceRef> update;  // CD-ROM media, NIC source (deduplicated)
+  std::vector<DomainDeviceRef> update;  // CD-ROM media, NIC source and link (deduplicated)
 
   bool any_live() const {
-    return vcpus || memory || title || description || !attach.empty() || attach_nics || !detach.empty() ||
-           !update.empty();
+    return vcpus || memory || title || description || metadata || !attach.empty() || attach_nics ||
+           !detach.empty() || !update.empty();
   }
 
   static DomainChangeSet of(const std::vector<providers::FieldChange>& fields);

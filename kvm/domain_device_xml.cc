@@ -105,6 +105,7 @@ XmlNode DomainDeviceXml::add_interface(XmlNode devices, const DomainSpec::Interf
   XmlNode source = nic_xml.add_child("source");
   source.set_attr(nic.network ? "network" : "bridge", nic.network ? *nic.network : *nic.bridge);
   nic_xml.add_child("model").set_attr("type", nic.model);
+  if (!nic.link_up) nic_xml.add_child("link").set_attr("state", "down");
   return nic_xml;
 }
 
@@ -119,6 +120,10 @@ void DomainDeviceXml::update_interface(XmlNode nic_xml, const DomainSpec::Interf
   }
   source.set_attr(type, nic.network ? *nic.network : *nic.bridge);
   nic_xml.ensure_child("model").set_attr("type", nic.model);
+  // An explicit state='up' rather than no <link>: update-device compares the
+  // element it is given with the running NIC, so a link brought back up must
+  // say so.
+  if (!nic.link_up || nic_xml.child("link")) nic_xml.ensure_child("link").set_attr("state", nic.link_up ? "up" : "down");
 }
 
 XmlNode DomainDeviceXml::add_hostdev(XmlNode devices, const DomainSpec::Hostdev& dev) {

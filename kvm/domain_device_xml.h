@@ -24,7 +24,8 @@ public:
 
   // Appends <interface>; without a MAC libvirt assigns one at define.
   static providers::XmlNode add_interface(providers::XmlNode devices, const DomainSpec::Interface& nic);
-  // Sets source and model of an existing <interface>, keeping MAC and address.
+  // Sets source, model and link state of an existing <interface>, keeping
+  // MAC and address.
   static void update_interface(providers::XmlNode nic_xml, const DomainSpec::Interface& nic);
 
   static providers::XmlNode add_hostdev(providers::XmlNode devices, const DomainSpec::Hostdev& dev);

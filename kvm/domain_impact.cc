@@ -38,7 +38,7 @@ Impact disk_field(const std::vector<std::string>& t, const nlohmann::json& befor
 
 Impact interface_field(const std::vector<std::string>& t) {
   if (t.size() == 2) return Impact::live;  // whole NIC added or removed
-  return t[2] == "network" || t[2] == "bridge" ? Impact::live : Impact::restart;
+  return t[2] == "network" || t[2] == "bridge" || t[2] == "link" ? Impact::live : Impact::restart;
 }
 
 }  // namespace
@@ -48,7 +48,7 @@ Impact DomainImpact::of(std::string_view path, const nlohmann::json& before, con
   if (t.empty()) return Impact::restart;
   const std::string& top = t[0];
   // How apply behaves, not the guest: nothing to do on the host but record it.
-  if (top == "restart" || top == "wait") return Impact::none;
+  if (top == "restart" || top == "wait" || top == "shutdown_timeout") return Impact::none;
   if (top == "autostart" || top == "state" || top == "title" || top == "description") return Impact::live;
   if (top == "vcpus" || top == "memory") {
     return t.size() == 2 && t[1] == "current" ? Impact::live : Impact::restart;

@@ -6,13 +6,14 @@
 // pointer to a leaf ("/vcpus/current", "/disks/vda/cache") or to a whole
 // keyed item that is added or removed ("/disks/sdb", before or after null).
 //
-//   none     restart (a policy of virtplan's, nothing on the host changes
-//            but the metadata)
+//   none     restart, wait, shutdown_timeout (policies of virtplan's:
+//            nothing on the host changes but the owner metadata, which apply
+//            writes to the running domain and its config)
 //   live     autostart, state, title, description, vcpus/current,
 //            memory/current; adding or removing a virtio or scsi disk, a NIC
 //            or a host device (hot-plug: a free PCIe root port is needed, see
 //            hotplug_slots); a CD-ROM's media ("/disks/T/media..."); a NIC's source
-//            network or bridge
+//            network or bridge, and its link state
 //   restart  everything else: vcpus/max, memory/max, cpu, numa, hugepages,
 //            machine, arch, firmware, boot, virt_type, security,
 //            hotplug_slots, xml patches, cloud_init (the seed is read at

@@ -1,5 +1,7 @@
 #include "kvm/domain_live_updater.h"
 
+#include "kvm/domain_owner.h"
+
 #include <fmt/format.h>
 
 #include <thread>
@@ -42,6 +44,21 @@ Result<void> DomainLiveUpdater::device_command(const char* command, const Domain
   }
   return run({command, "--domain", m_name, "--file", "/dev/stdin", "--live"}, std::move(done),
              element->to_string());
+}
+
+// libvirt keeps one element per namespace in <metadata>: `virsh metadata
+// --set` replaces the running domain's owner element with the config's whole.
+Result<void> DomainLiveUpdater::set_metadata(const XmlDocument& config) {
+  const auto& ns = DomainOwner::xml_namespace();
+  auto metadata = config.root().child("metadata");
+  auto owner = metadata ? metadata->child("owner", ns) : std::nullopt;
+  if (!owner) {
+    return providers::fail(m_log.failure(ErrorCode::other, "the owner metadata is not in the domain's XML",
+                                         "the running domain not fully updated"));
+  }
+  return run({"metadata", "--domain", m_name, "--uri", ns.uri, "--key", ns.prefix, "--set", owner->to_string(),
+              "--live"},
+             "metadata set live");
 }
 
 Result<std::vector<DomainChangeSet::Detach>> DomainLiveUpdater::detach(
@@ -93,6 +110,9 @@ Result<void> DomainLiveUpdater::apply(const DomainChangeSet& changes, const Doma
         !r) {
       return r;
     }
+  }
+  if (changes.metadata) {
+    if (auto r = set_metadata(config); !r) return r;
   }
   if (changes.update.empty() && changes.attach.empty() && !changes.attach_nics) return {};
   auto live = live_xml();

@@ -10,8 +10,9 @@
 // and one the guest did not release within the timeout stays in the config,
 // so the next plan still shows it. Everything else comes after the redefine,
 // from the new inactive XML, so an attached device has the MAC and address
-// libvirt assigned at define: setvcpus, setmem, desc, update-device (CD-ROM
-// media, NIC source), attach-device, each confirmed by a re-read.
+// libvirt assigned at define: setvcpus, setmem, desc, metadata (the owner
+// element), update-device (CD-ROM media, NIC source and link state),
+// attach-device, each attach confirmed by a re-read.
 
 #include "kvm/domain_change_set.h"
 #include "kvm/domain_spec.h"
@@ -47,6 +48,7 @@ public:
 private:
   providers::Result<void> run(std::vector<std::string> args, std::string done,
                               std::optional<std::string> stdin_data = std::nullopt);
+  providers::Result<void> set_metadata(const providers::XmlDocument& config);
   providers::Result<void> device_command(const char* command, const DomainDeviceRef& device,
                                          const providers::XmlDocument& from, std::string done);
 

@@ -3,7 +3,8 @@
 // DomainOwner is virtplan's private metadata element in a domain's XML:
 //   <metadata>
 //     <vp:owner xmlns:vp="https://virtplan.dev/xmlns/owner/1" stack="demo"
-//               restart="if-needed" hotplug-slots="4" wait-ip="true" wait-timeout="120">
+//               restart="if-needed" hotplug-slots="4" wait-ip="true" wait-timeout="120"
+//               shutdown-timeout="60">
 //       <vp:cloud-init>{"user_data": ...}</vp:cloud-init>
 //       <vp:set path="/domain/..." value="on"/>
 //       <vp:remove path="/domain/..."/>
@@ -32,6 +33,7 @@ struct DomainOwner {
   std::string restart = "if-needed";
   int hotplug_slots = 0;
   std::optional<DomainSpec::Wait> wait;
+  std::optional<int> shutdown_timeout;  // seconds
   std::optional<nlohmann::json> cloud_init;
   std::vector<DomainSpec::XmlPatch> xml;
 

@@ -36,6 +36,7 @@ json interface_json(const DomainSpec::Interface& nic) {
   put_optional(out, "mac", nic.mac);
   put_optional(out, "network", nic.network);
   put_optional(out, "bridge", nic.bridge);
+  if (!nic.link_up) out["link"] = "down";
   return out;
 }
 
@@ -115,6 +116,7 @@ DomainSpec::Interface interface_from(const json& in, const std::string& path) {
   nic.mac = optional_string(in, "mac", path);
   nic.network = optional_string(in, "network", path);
   nic.bridge = optional_string(in, "bridge", path);
+  if (in.contains("link")) nic.link_up = need_enum(in.at("link"), path + "/link", {"up", "down"}) == "up";
   if (nic.network.has_value() == nic.bridge.has_value()) {
     throw JsonError{fmt::format("{}: needs exactly one of network, bridge", path)};
   }
@@ -192,6 +194,7 @@ void read_optionals(const json& in, DomainSpec& spec) {
   if (in.contains("restart")) spec.restart = need_enum(in.at("restart"), "/restart", {"if-needed", "never"});
   if (in.contains("wait")) spec.wait = DomainSpec::Wait{in.at("wait").at("ip").get<bool>(),
                                                         in.at("wait").at("timeout").get<int>()};
+  if (in.contains("shutdown_timeout")) spec.shutdown_timeout = in.at("shutdown_timeout").get<int>();
 }
 
 DomainSpec spec_from(const json& in) {
@@ -252,6 +255,7 @@ json DomainSpec::to_json() const {
   put_optional(out, "state", state);
   put_optional(out, "restart", restart);
   if (wait) out["wait"] = {{"ip", wait->ip}, {"timeout", wait->timeout}};
+  if (shutdown_timeout) out["shutdown_timeout"] = *shutdown_timeout;
   return out;
 }
 

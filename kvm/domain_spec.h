@@ -20,7 +20,9 @@
 //                  "media"?: {"volume", "pool"?, "format"?}, "cache"?}} (no
 //                  media: an empty drive); see DiskTargetAllocator for the
 //                  targets of disks that give none
-//   interfaces     {KEY: {"network"|"bridge": NAME, "model", "mac"?}}; KEY is
+//   interfaces     {KEY: {"network"|"bridge": NAME, "model", "mac"?, "link"?}};
+//                  "link": "down" only for a NIC whose link is down (the
+//                  default, up, is left out so it never shows as a change); KEY is
 //                  the MAC, or "network:lan#1" ("bridge:br0#2") for the n-th
 //                  NIC on that source that gives no MAC until reconcile()
 //                  gives it the MAC libvirt assigned
@@ -36,6 +38,10 @@
 //   autostart      false (default); absent in what parse_xml() reads
 //   state          "running" (default) | "stopped" | "paused"; likewise
 //   restart        "if-needed" (default) | "never"
+//   shutdown_timeout  optional seconds (1..3600; 60 when absent, DomainTiming):
+//                  how long a graceful shutdown may take before apply forces
+//                  the domain off (restart, `state: stopped`); kept in the
+//                  owner metadata like wait
 //   hotplug_slots  0 (default): spare pcie-root-port controllers
 //   wait           optional {"ip": true, "timeout": 120}: after starting the
 //                  domain, apply waits up to timeout seconds for an IPv4
@@ -91,6 +97,7 @@ struct DomainSpec {
     std::optional<std::string> network;
     std::optional<std::string> bridge;
     std::string model = "virtio";
+    bool link_up = true;  // <link state='down'/> when false
 
     nlohmann::json to_json() const;
   };
@@ -137,6 +144,7 @@ struct DomainSpec {
   std::optional<std::string> restart;
   int hotplug_slots = 0;
   std::optional<Wait> wait;
+  std::optional<int> shutdown_timeout;  // seconds
   std::vector<XmlPatch> xml;
 
   nlohmann::json to_json() const;

@@ -124,6 +124,8 @@ std::optional<DomainSpec::Interface> DomainXmlReader::read_interface(XmlNode ele
   auto model = element.child("model");
   nic.model = model ? model->attr("type").value_or("") : "";
   nic.mac = DomainXmlReader::interface_key(element);
+  auto link = element.child("link");
+  nic.link_up = !link || link->attr("state") != "down";
   return nic;
 }
 
@@ -170,6 +172,7 @@ void read_owner(const XmlDocument& document, DomainSpec& spec) {
   if (!owner) return;
   spec.hotplug_slots = owner->hotplug_slots;
   spec.wait = owner->wait;
+  spec.shutdown_timeout = owner->shutdown_timeout;
   spec.cloud_init = owner->cloud_init;
   for (const auto& patch : owner->xml) {
     if (DomainXmlPatcher::holds(document, patch)) spec.xml.push_back(patch);
