@@ -3,6 +3,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -12,7 +13,8 @@ namespace {
 
 // Real output captured from a lab host (libvirt 9.0, QEMU 7.2, no /dev/kvm).
 std::string data(const std::string& name) {
-  std::ifstream in(std::string(VIRTPLAN_SOURCE_DIR) + "/tests/providers/data/" + name);
+  // A path, not string +: GCC 12 at -O1 warns falsely (array-bounds) on that one.
+  std::ifstream in(std::filesystem::path(VIRTPLAN_SOURCE_DIR) / "tests/providers/data" / name);
   std::stringstream s;
   s << in.rdbuf();
   return s.str();
