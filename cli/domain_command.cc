@@ -6,6 +6,7 @@
 #include "kvm/domain_snapshots.h"
 #include "providers/ledger.h"
 #include "providers/object_address.h"
+#include "providers/stack_lock.h"
 #include "providers/transport_factory.h"
 #include "providers/virsh_runner.h"
 
@@ -16,6 +17,7 @@
 #include <algorithm>
 #include <array>
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace virtplan::cli {
@@ -142,6 +144,19 @@ int run_domain(const DomainOptions& options) {
   }
   auto transport = providers::make_transport(host->second);
   if (!transport) return fail_with(transport.error().with_context(id->address()));
+  // An operation and an apply of the same stack must not act on the domain
+  // at once (an apply would undo a shutdown half-way, or fail on it): take
+  // the stack's lock as apply does, without waiting. Listing snapshots
+  // changes nothing and needs no lock.
+  std::optional<providers::StackLock> lock;
+  if (options.verb != "snapshot-list") {
+    auto taken = providers::StackLock::acquire(**transport, stack->name, host->second.become, std::chrono::seconds(0));
+    if (!taken) {
+      fmt::print(stderr, "{}: {}; nothing done\n", id->address(), taken.error().message());
+      return 1;
+    }
+    lock.emplace(std::move(*taken));
+  }
   if (!options.force_unowned) {
     auto ledger = providers::Ledger::load(**transport, stack->name, host->second.become);
     if (!ledger) return fail_with(ledger.error().with_context(id->address()));

@@ -28,8 +28,10 @@ using providers::StepLog;
 namespace {
 
 std::chrono::milliseconds shutdown_timeout(const json& spec, const DomainTiming& timing) {
-  if (spec.contains("shutdown_timeout") && spec.at("shutdown_timeout").is_number_unsigned()) {
-    return std::chrono::seconds(spec.at("shutdown_timeout").get<std::uint64_t>());
+  // Signed in a spec made in memory, unsigned in one read back from JSON.
+  if (spec.contains("shutdown_timeout") && spec.at("shutdown_timeout").is_number_integer() &&
+      spec.at("shutdown_timeout").get<std::int64_t>() > 0) {
+    return std::chrono::seconds(spec.at("shutdown_timeout").get<std::int64_t>());
   }
   return timing.shutdown_timeout;
 }
@@ -157,7 +159,7 @@ Result<ActuatorOutcome> DomainActuator::update(const ActuatorStep& step, HostSes
     log.done("redefined");
   }
 
-  if (live && (changes.vcpus || changes.memory || changes.title || changes.description ||
+  if (live && (changes.vcpus || changes.memory || changes.title || changes.description || changes.metadata ||
                !changes.attach.empty() || changes.attach_nics || !changes.update.empty())) {
     auto current = host.virsh.run({"dumpxml", "--inactive", "--domain", name});
     if (!current) return providers::fail(log.failure("dumpxml", current.error(), "the running domain not updated"));
@@ -178,6 +180,13 @@ Result<ActuatorOutcome> DomainActuator::update(const ActuatorStep& step, HostSes
     if (auto started = power.start(want == PowerState::paused); !started) return providers::fail(started.error());
     if (*forced) {
       outcome.warnings.push_back(fmt::format("restarted: the guest did not shut down within {} s and was forced off",
+                                             std::chrono::duration_cast<std::chrono::seconds>(timeout).count()));
+    }
+  } else if (want == PowerState::stopped && active) {
+    auto forced = power.shut_down(now, timeout);
+    if (!forced) return providers::fail(forced.error());
+    if (*forced) {
+      outcome.warnings.push_back(fmt::format("stopped: the guest did not shut down within {} s and was forced off",
                                              std::chrono::duration_cast<std::chrono::seconds>(timeout).count()));
     }
   } else if (auto reached = power.reach(now, want, timeout); !reached) {

@@ -1,0 +1,87 @@
+// DomainLiveUpdater's owner metadata: a change of a policy field (restart,
+// wait, shutdown_timeout) is written to the config by the redefine and to the
+// running domain by `virsh metadata --live`, with the config's whole owner
+// element; a stopped domain is only redefined.
+
+#include "kvm/domain_actuator.h"
+#include "kvm/domain_impact.h"
+#include "kvm/domain_owner.h"
+#include "kvm/domain_xml_reader.h"
+#include "providers/virsh_quote.h"
+#include "providers/xml_document.h"
+#include "tests/kvm/domain_test_support.h"
+#include "tests/providers/fake_virsh_host.h"
+
+using namespace virtplan;
+using kvm::test::messages;
+using kvm::test::parse_domain;
+using providers::test::FakeVirshHost;
+using Lines = std::vector<std::string>;
+
+namespace {
+
+struct MetadataCase {
+  providers::StackObject before, after;
+  std::string before_xml, after_xml;
+  providers::ActuatorStep step;
+};
+
+// restart: if-needed -> never, and a shutdown_timeout given; `state` in both.
+MetadataCase restart_never(const std::string& state) {
+  providers::Diagnostics diags;
+  MetadataCase c;
+  const std::string base = "memory: 128MiB\nvirt_type: qemu\nstate: " + state + "\n";
+  c.before = parse_domain(base, diags);
+  c.after = parse_domain(base + "restart: never\nshutdown_timeout: 5s\n", diags);
+  INFO(messages(diags));
+  REQUIRE(diags.empty());
+  c.before_xml = *kvm::DomainKind().create_xml(c.before);
+  c.after_xml = *kvm::DomainKind().create_xml(c.after);
+  c.step.desired = c.after;
+  c.step.before = c.before.spec;
+  c.step.fields = {{"/restart", "if-needed", "never", kvm::DomainImpact::of("/restart", "if-needed", "never")},
+                   {"/shutdown_timeout", nullptr, 5, kvm::DomainImpact::of("/shutdown_timeout", nullptr, 5)}};
+  return c;
+}
+
+}  // namespace
+
+TEST_CASE("owner metadata changes go to the running domain with virsh metadata --live", "[actuator]") {
+  MetadataCase c = restart_never("running");
+  FakeVirshHost host;
+  host.on("domstate --domain web", "running\n");
+  host.then("dumpxml --inactive --domain web", c.before_xml);
+  host.then("dumpxml --inactive --domain web", c.after_xml);
+  auto done = kvm::DomainActuator().update(c.step, host.session());
+  REQUIRE(done);
+  CHECK(done->warnings.empty());
+  REQUIRE(host.ran().size() == 5);
+  CHECK(host.ran()[2] == "define /dev/stdin");
+  CHECK(host.ran()[3] == "dumpxml --inactive --domain web");
+  const std::string& metadata = host.ran()[4];
+  const std::string prefix =
+      providers::virsh_join({"metadata", "--domain", "web", "--uri", kvm::DomainOwner::xml_namespace().uri, "--key",
+                             "vp", "--set"}) + " ";
+  REQUIRE(metadata.starts_with(prefix));
+  REQUIRE(metadata.ends_with("' --live"));
+  // The element sent is the config's owner element, whole and namespaced
+  // (one quoted word: libxml2 writes attribute values in double quotes).
+  const std::string element = metadata.substr(prefix.size() + 1, metadata.size() - prefix.size() - 1 - 8);
+  auto sent = providers::XmlDocument::parse(element, "test");
+  REQUIRE(sent);
+  CHECK(sent->root().name() == "owner");
+  CHECK(sent->root().namespace_uri() == kvm::DomainOwner::xml_namespace().uri);
+  CHECK(sent->root().attr("restart") == "never");
+  CHECK(sent->root().attr("shutdown-timeout") == "5");
+  CHECK(sent->root().attr("stack") == "demo");
+}
+
+TEST_CASE("owner metadata changes of a stopped domain are only redefined", "[actuator]") {
+  MetadataCase c = restart_never("stopped");
+  FakeVirshHost host;
+  host.on("domstate --domain web", "shut off\n");
+  host.on("dumpxml --inactive --domain web", c.before_xml);
+  auto done = kvm::DomainActuator().update(c.step, host.session());
+  REQUIRE(done);
+  CHECK(host.ran() == Lines{"domstate --domain web", "dumpxml --inactive --domain web", "define /dev/stdin"});
+}
