@@ -74,7 +74,8 @@ planner::ObservedState ApplyRun::lock_and_observe() {
       m_stack.name, reached, kind_readers(),
       [&transports](const providers::HostConfig& host) -> providers::Result<std::unique_ptr<providers::Transport>> {
         return std::make_unique<BorrowedTransport>(*transports.at(host.name));
-      });
+      },
+      m_stack.objects);
   observed.unreachable.merge(unreachable);
   return observed;
 }

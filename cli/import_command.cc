@@ -31,7 +31,7 @@ struct ImportOptions {
 // The object as its host holds it now.
 Result<planner::ObservedObject> observe_object(const planner::Stack& stack, const providers::HostConfig& host,
                                                providers::Transport& transport, const ObjectId& id) {
-  auto observed = planner::observe_host(stack.name, host, transport, kind_readers());
+  auto observed = planner::observe_host(stack.name, host, transport, kind_readers(), stack.objects);
   if (!observed) return providers::fail(observed.error().with_context(id.address()));
   auto found = std::find_if(observed->begin(), observed->end(),
                             [&](const planner::ObservedObject& object) { return object.id == id; });

@@ -91,7 +91,9 @@ std::vector<std::string> parse_domifaddr(const std::string& output) {
   return addresses;
 }
 
-std::unique_ptr<providers::KindReading> LiveStateReader::start() const {
+// What runs now is listed first: the declared objects do not shorten it.
+std::unique_ptr<providers::KindReading> LiveStateReader::start(
+    const std::vector<providers::StackObject>& /*declared*/) const {
   return std::make_unique<LiveStateReading>();
 }
 

@@ -19,7 +19,8 @@ namespace virtplan::cli {
 class LiveStateReader : public providers::KindReader {
 public:
   std::string_view kind() const override { return "live"; }
-  std::unique_ptr<providers::KindReading> start() const override;
+  std::unique_ptr<providers::KindReading> start(
+      const std::vector<providers::StackObject>& declared) const override;
 };
 
 // The addresses (without prefix length) in `virsh -q domifaddr` output:

@@ -35,7 +35,7 @@ int plan(const PlanOptions& options) {
   if (!stack) return 1;
   // observe
   const planner::ObservedState observed =
-      planner::observe(stack->name, stack->hosts, kind_readers(), providers::make_transport);
+      planner::observe(stack->name, stack->hosts, kind_readers(), providers::make_transport, stack->objects);
   // diff
   planner::DiffResult result = planner::diff(stack->name, stack->objects, observed, kind_lookup());
   auto narrowed = narrow_to_targets(result.plan, options.targets);

@@ -20,7 +20,7 @@ const providers::Spec* StackObservation::fact(const std::string& kind, const std
 StackObservation observe_stack(const planner::Stack& stack, const std::vector<const providers::KindReader*>& extra) {
   std::vector<const providers::KindReader*> readers = kind_readers();
   readers.insert(readers.end(), extra.begin(), extra.end());
-  planner::ObservedState all = planner::observe(stack.name, stack.hosts, readers, providers::make_transport);
+  planner::ObservedState all = planner::observe(stack.name, stack.hosts, readers, providers::make_transport, stack.objects);
 
   std::set<std::string> extra_kinds;
   for (const auto* reader : extra) extra_kinds.insert(std::string(reader->kind()));

@@ -10,8 +10,9 @@ namespace {
 enum List { all, autostart, running, paused };
 }  // namespace
 
-std::unique_ptr<providers::KindReading> DomainReader::start() const {
+std::unique_ptr<providers::KindReading> DomainReader::start(const std::vector<providers::StackObject>& declared) const {
   providers::ListDumpRecipe recipe;
+  recipe.declared = providers::declared_names(declared, "domain");
   recipe.lists = {{"list", "--all", "--name"},
                   {"list", "--all", "--name", "--autostart"},
                   {"list", "--name", "--state-running"},

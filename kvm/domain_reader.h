@@ -11,7 +11,8 @@ namespace virtplan::kvm {
 class DomainReader : public providers::KindReader {
 public:
   std::string_view kind() const override { return "domain"; }
-  std::unique_ptr<providers::KindReading> start() const override;
+  std::unique_ptr<providers::KindReading> start(
+      const std::vector<providers::StackObject>& declared) const override;
 };
 
 }  // namespace virtplan::kvm

@@ -37,7 +37,9 @@ private:
 
 }  // namespace
 
-std::unique_ptr<providers::KindReading> DomainStatsReader::start() const {
+// One command reads every domain: nothing declared to read ahead.
+std::unique_ptr<providers::KindReading> DomainStatsReader::start(
+    const std::vector<providers::StackObject>& /*declared*/) const {
   return std::make_unique<DomainStatsReading>();
 }
 

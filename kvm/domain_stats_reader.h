@@ -13,7 +13,8 @@ namespace virtplan::kvm {
 class DomainStatsReader : public providers::KindReader {
 public:
   std::string_view kind() const override { return "domstats"; }
-  std::unique_ptr<providers::KindReading> start() const override;
+  std::unique_ptr<providers::KindReading> start(
+      const std::vector<providers::StackObject>& declared) const override;
 };
 
 }  // namespace virtplan::kvm

@@ -5,8 +5,9 @@
 
 namespace virtplan::net {
 
-std::unique_ptr<providers::KindReading> NetworkReader::start() const {
+std::unique_ptr<providers::KindReading> NetworkReader::start(const std::vector<providers::StackObject>& declared) const {
   providers::ListDumpRecipe recipe;
+  recipe.declared = providers::declared_names(declared, "network");
   recipe.lists = {{"net-list", "--all", "--name"}, {"net-list", "--all", "--name", "--autostart"}};
   recipe.dump = [](const std::string& name) {
     return providers::VirshArgs{"net-dumpxml", "--inactive", "--network", name};

@@ -10,7 +10,8 @@ namespace virtplan::net {
 class NetworkReader : public providers::KindReader {
 public:
   std::string_view kind() const override { return "network"; }
-  std::unique_ptr<providers::KindReading> start() const override;
+  std::unique_ptr<providers::KindReading> start(
+      const std::vector<providers::StackObject>& declared) const override;
 };
 
 }  // namespace virtplan::net

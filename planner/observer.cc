@@ -23,8 +23,12 @@ Ownership ownership_of(const providers::ReadObject& object, const std::string& k
 
 Result<std::vector<ObservedObject>> observe_host(
     const std::string& stack, const providers::HostConfig& host, providers::Transport& transport,
-    const std::vector<const providers::KindReader*>& readers) {
-  auto inventory = providers::read_host_inventory(stack, host, transport, readers);
+    const std::vector<const providers::KindReader*>& readers,
+    const std::vector<providers::StackObject>& declared) {
+  std::vector<providers::StackObject> here;
+  std::copy_if(declared.begin(), declared.end(), std::back_inserter(here),
+               [&host](const providers::StackObject& object) { return object.id.host == host.name; });
+  auto inventory = providers::read_host_inventory(stack, host, transport, readers, here);
   if (!inventory) return std::unexpected(inventory.error());
 
   std::vector<ObservedObject> observed;
@@ -46,14 +50,14 @@ Result<std::vector<ObservedObject>> observe_host(
 
 ObservedState observe(const std::string& stack, const std::map<std::string, providers::HostConfig>& hosts,
                       const std::vector<const providers::KindReader*>& readers,
-                      const TransportFactory& connect) {
+                      const TransportFactory& connect, const std::vector<providers::StackObject>& declared) {
   std::vector<std::pair<std::string, std::future<Result<std::vector<ObservedObject>>>>> work;
   for (const auto& entry : hosts) {
     const providers::HostConfig* host = &entry.second;
-    work.emplace_back(entry.first, std::async(std::launch::async, [&stack, &readers, &connect, host] {
+    work.emplace_back(entry.first, std::async(std::launch::async, [&stack, &readers, &connect, &declared, host] {
       auto transport = connect(*host);
       if (!transport) return Result<std::vector<ObservedObject>>(std::unexpected(transport.error()));
-      return observe_host(stack, *host, **transport, readers);
+      return observe_host(stack, *host, **transport, readers, declared);
     }));
   }
   ObservedState state;

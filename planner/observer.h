@@ -9,6 +9,11 @@
 // its kind keeps there: a volume's source hash) is merged into its observed
 // spec, so the diff compares it. A host that cannot be reached or
 // read is listed in ObservedState::unreachable with the reason.
+//
+// `declared` (the stack's objects) are hints: each host's readers read the
+// objects declared there in the first round, beside the listings, so a host
+// that holds what the stack declares is read in one round trip. Every object a
+// host holds is observed, declared or not.
 
 #include "planner/observed_state.h"
 #include "providers/host_config.h"
@@ -29,11 +34,12 @@ using TransportFactory =
 // One host: every object each reader finds there, with its ownership.
 providers::Result<std::vector<ObservedObject>> observe_host(
     const std::string& stack, const providers::HostConfig& host, providers::Transport& transport,
-    const std::vector<const providers::KindReader*>& readers);
+    const std::vector<const providers::KindReader*>& readers,
+    const std::vector<providers::StackObject>& declared);
 
 // Every host, in parallel.
 ObservedState observe(const std::string& stack, const std::map<std::string, providers::HostConfig>& hosts,
                       const std::vector<const providers::KindReader*>& readers,
-                      const TransportFactory& connect);
+                      const TransportFactory& connect, const std::vector<providers::StackObject>& declared);
 
 }  // namespace virtplan::planner

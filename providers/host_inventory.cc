@@ -6,18 +6,22 @@
 
 #include <algorithm>
 #include <future>
+#include <map>
 
 namespace virtplan::providers {
 
 namespace {
 
 // Runs every reading's rounds together: round k of all kinds is one batch.
+// A command several readings ask in one round (the volume reader reads the
+// domains' XML too) runs once, and each gets its result.
 void run_rounds(const VirshRunner& virsh, std::vector<std::unique_ptr<KindReading>>& readings) {
   std::vector<std::vector<Result<std::string>>> previous(readings.size());
   std::vector<bool> active(readings.size(), true);
   while (std::any_of(active.begin(), active.end(), [](bool a) { return a; })) {
     std::vector<VirshArgs> batch;
-    std::vector<std::pair<std::size_t, std::size_t>> spans(readings.size());  // (first, count)
+    std::map<VirshArgs, std::size_t> index;                  // command -> its place in the batch
+    std::vector<std::vector<std::size_t>> asked(readings.size());  // each reading's, as batch places
     for (std::size_t i = 0; i < readings.size(); ++i) {
       if (!active[i]) continue;
       auto commands = readings[i]->next_round(previous[i]);
@@ -25,16 +29,18 @@ void run_rounds(const VirshRunner& virsh, std::vector<std::unique_ptr<KindReadin
         active[i] = false;
         continue;
       }
-      spans[i] = {batch.size(), commands.size()};
-      batch.insert(batch.end(), commands.begin(), commands.end());
+      for (auto& command : commands) {
+        auto [at, added] = index.try_emplace(command, batch.size());
+        if (added) batch.push_back(std::move(command));
+        asked[i].push_back(at->second);
+      }
     }
     if (batch.empty()) break;
     auto results = virsh.batch(batch);
     for (std::size_t i = 0; i < readings.size(); ++i) {
       if (!active[i]) continue;
-      const auto [first, count] = spans[i];
-      previous[i].assign(results.begin() + static_cast<std::ptrdiff_t>(first),
-                         results.begin() + static_cast<std::ptrdiff_t>(first + count));
+      previous[i].clear();
+      for (std::size_t at : asked[i]) previous[i].push_back(results.at(at));
     }
   }
 }
@@ -43,14 +49,15 @@ void run_rounds(const VirshRunner& virsh, std::vector<std::unique_ptr<KindReadin
 
 Result<HostInventory> read_host_inventory(const std::string& stack, const HostConfig& host,
                                           Transport& transport,
-                                          const std::vector<const KindReader*>& readers) {
+                                          const std::vector<const KindReader*>& readers,
+                                          const std::vector<StackObject>& declared) {
   // The ledger and libvirt are read at the same time: two round trips overlap.
   auto ledger = std::async(std::launch::async,
                            [&] { return Ledger::load(transport, stack, host.become); });
 
   VirshRunner virsh(transport, host.libvirt_uri, host.become);
   std::vector<std::unique_ptr<KindReading>> readings;
-  for (const auto* reader : readers) readings.push_back(reader->start());
+  for (const auto* reader : readers) readings.push_back(reader->start(declared));
   run_rounds(virsh, readings);
 
   auto loaded = ledger.get();

@@ -4,8 +4,11 @@
 // objects each kind's reader found, and the stack's ledger there.
 // read_host_inventory() reads it in a constant number of round trips: every
 // reader's commands of a round go in one virsh batch (architecture.md,
-// decision 3), and the ledger is read alongside. The planner turns it into
-// owned/unowned objects without knowing about virsh.
+// decision 3), and the ledger is read alongside. `declared` (what the stack
+// declares on this host) lets the readers read those objects in the first
+// round, with the listings: a host that holds just them is read in one round
+// trip. The planner turns it into owned/unowned objects without knowing
+// about virsh.
 
 #include "providers/host_config.h"
 #include "providers/kind_reader.h"
@@ -29,6 +32,7 @@ struct HostInventory {
 
 Result<HostInventory> read_host_inventory(const std::string& stack, const HostConfig& host,
                                           Transport& transport,
-                                          const std::vector<const KindReader*>& readers);
+                                          const std::vector<const KindReader*>& readers,
+                                          const std::vector<StackObject>& declared);
 
 }  // namespace virtplan::providers

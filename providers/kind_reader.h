@@ -47,7 +47,11 @@ class KindReader {
 public:
   virtual ~KindReader() = default;
   virtual std::string_view kind() const = 0;
-  virtual std::unique_ptr<KindReading> start() const = 0;
+  // `declared` is every object the stack declares on this host, of every
+  // kind (the volume reader reads the declared domains' disks): hints for
+  // the first round only. What is read is every object the host holds,
+  // declared or not.
+  virtual std::unique_ptr<KindReading> start(const std::vector<StackObject>& declared) const = 0;
 };
 
 }  // namespace virtplan::providers

@@ -31,29 +31,41 @@ Result<std::optional<std::string>> read_owner(const std::string& xml) {
   return *stack;
 }
 
+std::vector<std::string> declared_names(const std::vector<StackObject>& declared, std::string_view kind) {
+  std::set<std::string> names;
+  for (const StackObject& object : declared) {
+    if (object.id.kind == kind) names.insert(object.id.name);
+  }
+  return {names.begin(), names.end()};
+}
+
 std::vector<VirshArgs> ListDumpReading::next_round(const std::vector<Result<std::string>>& previous) {
+  m_results.answer(previous);
   switch (m_stage) {
-    case Stage::list:
+    case Stage::list: {
       m_stage = Stage::dump;
-      return m_recipe.lists;
+      std::vector<VirshArgs> commands = m_recipe.lists;
+      for (const std::string& name : m_recipe.declared) commands.push_back(m_recipe.dump(name));
+      return m_results.ask(commands);
+    }
     case Stage::dump: {
-      for (const auto& listed : previous) {
-        if (!listed) {
-          m_error = listed.error();
-          m_stage = Stage::done;
+      m_stage = Stage::done;
+      for (const VirshArgs& list : m_recipe.lists) {
+        const Result<std::string>* listed = m_results.find(list);
+        if (listed == nullptr || !*listed) {
+          m_error = listed == nullptr ? Error(ErrorCode::other, "listing not answered") : listed->error();
           return {};
         }
-        m_sets.push_back(parse_name_list(*listed));
+        m_sets.push_back(parse_name_list(**listed));
       }
-      m_names.assign(m_sets.at(0).begin(), m_sets.at(0).end());
+      // Only what the first round did not read already.
       std::vector<VirshArgs> dumps;
-      for (const std::string& name : m_names) dumps.push_back(m_recipe.dump(name));
-      m_stage = Stage::done;
-      if (dumps.empty()) return {};
-      return dumps;
+      for (const std::string& name : m_sets.at(0)) {
+        if (!m_results.asked(m_recipe.dump(name))) dumps.push_back(m_recipe.dump(name));
+      }
+      return m_results.ask(dumps);
     }
     case Stage::done:
-      m_dumps = previous;
       return {};
   }
   return {};
@@ -62,17 +74,20 @@ std::vector<VirshArgs> ListDumpReading::next_round(const std::vector<Result<std:
 Result<std::vector<ReadObject>> ListDumpReading::finish() {
   if (m_error) return fail(*m_error);
   std::vector<ReadObject> objects;
-  for (std::size_t i = 0; i < m_dumps.size() && i < m_names.size(); ++i) {
-    const std::string& name = m_names[i];
-    const auto& xml = m_dumps[i];
-    if (!xml) {
+  if (m_sets.empty()) return objects;
+  // The listing is the truth: a declared object it lacks is not there,
+  // whatever its speculative dump said.
+  for (const std::string& name : m_sets[0]) {
+    const Result<std::string>* xml = m_results.find(m_recipe.dump(name));
+    if (xml == nullptr) continue;  // never answered: the reading stopped early
+    if (!*xml) {
       // Gone between the listing and the dump: it is not there.
-      if (xml.error().code() == ErrorCode::not_found) continue;
-      return fail(xml.error().with_context(name));
+      if (xml->error().code() == ErrorCode::not_found) continue;
+      return fail(xml->error().with_context(name));
     }
-    auto spec = m_recipe.parse(*xml);
+    auto spec = m_recipe.parse(**xml);
     if (!spec) return fail(spec.error().with_context(name));
-    auto owner = read_owner(*xml);
+    auto owner = read_owner(**xml);
     if (!owner) return fail(owner.error().with_context(name));
     if (m_recipe.decorate) m_recipe.decorate(*spec, name, m_sets);
     objects.push_back(ReadObject{name, std::move(*spec), *owner});

@@ -3,9 +3,13 @@
 // ListDumpReading is the reading most kinds need, in two rounds: first list
 // the names (and the name sets that carry live state: autostart, running,
 // paused), then dump every object's inactive XML and parse it with the kind.
+// The declared objects' XML is asked for in the first round already, so the
+// second round dumps only what was listed and not declared; when there is
+// nothing such, there is no second round.
 // The ownership marker <metadata><vp:owner stack="..."/> is read from the
 // XML when it is there (domains and networks; pools and volumes have none).
 
+#include "providers/command_results.h"
 #include "providers/kind_reader.h"
 
 #include <functional>
@@ -23,6 +27,7 @@ struct ListDumpRecipe {
   std::function<Result<Spec>(const std::string& xml)> parse;
   // Adds what the XML lacks (state, autostart) from the name sets.
   std::function<void(Spec& spec, const std::string& name, const NameSets& sets)> decorate;
+  std::vector<std::string> declared;  // dumped in the first round, with the lists
 };
 
 class ListDumpReading : public KindReading {
@@ -37,11 +42,13 @@ private:
 
   ListDumpRecipe m_recipe;
   Stage m_stage = Stage::list;
+  CommandResults m_results;
   NameSets m_sets;
-  std::vector<std::string> m_names;  // the order dumps were asked for
-  std::vector<Result<std::string>> m_dumps;
   std::optional<Error> m_error;
 };
+
+// The names of the `kind` objects among `declared`, sorted.
+std::vector<std::string> declared_names(const std::vector<StackObject>& declared, std::string_view kind);
 
 // The names a `virsh -q ... --name` listing printed, one per line.
 std::set<std::string> parse_name_list(const std::string& output);

@@ -14,20 +14,26 @@ using providers::Result;
 using providers::VirshArgs;
 
 // Names (all, autostart, active), then each pool's inactive XML and, for an
-// active pool, its volumes.
+// active pool, its volumes. A declared pool's XML and volumes are asked for
+// with the names (a vol-list of a pool that is not active fails, and is not
+// used), so the second round reads only the pools the stack does not declare.
 class PoolReading : public providers::KindReading {
 public:
+  explicit PoolReading(std::vector<std::string> declared) : m_declared(std::move(declared)) {}
+
   std::vector<VirshArgs> next_round(const std::vector<Result<std::string>>& previous) override {
+    m_results.answer(previous);
     switch (m_stage++) {
-      case 0:
-        return {{"pool-list", "--all", "--name"},
-                {"pool-list", "--all", "--name", "--autostart"},
-                {"pool-list", "--name"}};
+      case 0: {
+        std::vector<VirshArgs> commands{k_all, k_autostart, k_active};
+        for (const std::string& name : m_declared) {
+          commands.push_back(dump_command(name));
+          commands.push_back(volumes_command(name));
+        }
+        return m_results.ask(commands);
+      }
       case 1:
-        return dump(previous);
-      case 2:
-        m_dumps = previous;
-        return {};
+        return m_results.ask(dump());
     }
     return {};
   }
@@ -35,62 +41,73 @@ public:
   Result<std::vector<ReadObject>> finish() override {
     if (m_error) return std::unexpected(*m_error);
     std::vector<ReadObject> objects;
-    std::size_t next = 0;
     for (const std::string& name : m_names) {
-      if (next >= m_dumps.size()) break;
-      const auto& xml = m_dumps[next++];
-      const Result<std::string>* volumes = nullptr;
-      if (m_active.contains(name) && next < m_dumps.size()) volumes = &m_dumps[next++];
-      if (!xml) {
+      const Result<std::string>* xml = m_results.find(dump_command(name));
+      if (xml == nullptr) continue;  // never answered: the reading stopped early
+      if (!*xml) {
         // Gone between the listing and the dump: it is not there.
-        if (xml.error().code() == ErrorCode::not_found) continue;
-        return std::unexpected(xml.error().with_context(name));
+        if (xml->error().code() == ErrorCode::not_found) continue;
+        return std::unexpected(xml->error().with_context(name));
       }
-      auto spec = PoolKind().parse_xml(*xml);
+      auto spec = PoolKind().parse_xml(**xml);
       if (!spec) return std::unexpected(spec.error().with_context(name));
       (*spec)["autostart"] = m_autostart.contains(name);
       (*spec)["active"] = m_active.contains(name);
       // What a replace would take away; unknown (left out) for an inactive pool.
-      if (volumes && *volumes) (*spec)["volumes"] = parse_volume_table(**volumes);
+      const Result<std::string>* volumes = m_results.find(volumes_command(name));
+      if (m_active.contains(name) && volumes != nullptr && *volumes) {
+        (*spec)["volumes"] = parse_volume_table(**volumes);
+      }
       objects.push_back(ReadObject{name, std::move(*spec), std::nullopt});
     }
     return objects;
   }
 
 private:
-  std::vector<VirshArgs> dump(const std::vector<Result<std::string>>& previous) {
-    for (const auto& listed : previous) {
-      if (!listed) {
-        m_error = listed.error();
-        m_stage = 3;
+  static inline const VirshArgs k_all{"pool-list", "--all", "--name"};
+  static inline const VirshArgs k_autostart{"pool-list", "--all", "--name", "--autostart"};
+  static inline const VirshArgs k_active{"pool-list", "--name"};
+
+  static VirshArgs dump_command(const std::string& name) { return {"pool-dumpxml", "--inactive", "--pool", name}; }
+  static VirshArgs volumes_command(const std::string& name) { return {"vol-list", "--pool", name}; }
+
+  // The listings' pools the first round did not read.
+  std::vector<VirshArgs> dump() {
+    std::vector<const std::string*> listed;
+    for (const VirshArgs* list : {&k_all, &k_autostart, &k_active}) {
+      const Result<std::string>* result = m_results.find(*list);
+      if (result == nullptr || !*result) {
+        m_error = result == nullptr ? providers::Error(ErrorCode::other, "pool-list not answered") : result->error();
         return {};
       }
+      listed.push_back(&**result);
     }
-    auto all = providers::parse_name_list(*previous.at(0));
-    m_autostart = providers::parse_name_list(*previous.at(1));
-    m_active = providers::parse_name_list(*previous.at(2));
+    auto all = providers::parse_name_list(*listed[0]);
+    m_autostart = providers::parse_name_list(*listed[1]);
+    m_active = providers::parse_name_list(*listed[2]);
     m_names.assign(all.begin(), all.end());
     std::vector<VirshArgs> commands;
     for (const std::string& name : m_names) {
-      commands.push_back({"pool-dumpxml", "--inactive", "--pool", name});
-      if (m_active.contains(name)) commands.push_back({"vol-list", "--pool", name});
+      commands.push_back(dump_command(name));
+      if (m_active.contains(name)) commands.push_back(volumes_command(name));
     }
-    if (commands.empty()) m_stage = 3;
     return commands;
   }
 
+  std::vector<std::string> m_declared;
   int m_stage = 0;
+  providers::CommandResults m_results;
   std::vector<std::string> m_names;
   std::set<std::string> m_autostart;
   std::set<std::string> m_active;
-  std::vector<Result<std::string>> m_dumps;
   std::optional<providers::Error> m_error;
 };
 
 }  // namespace
 
-std::unique_ptr<providers::KindReading> PoolReader::start() const {
-  return std::make_unique<PoolReading>();
+std::unique_ptr<providers::KindReading> PoolReader::start(
+    const std::vector<providers::StackObject>& declared) const {
+  return std::make_unique<PoolReading>(providers::declared_names(declared, "pool"));
 }
 
 }  // namespace virtplan::storage

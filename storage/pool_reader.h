@@ -14,7 +14,8 @@ namespace virtplan::storage {
 class PoolReader : public providers::KindReader {
 public:
   std::string_view kind() const override { return "pool"; }
-  std::unique_ptr<providers::KindReading> start() const override;
+  std::unique_ptr<providers::KindReading> start(
+      const std::vector<providers::StackObject>& declared) const override;
 };
 
 }  // namespace virtplan::storage

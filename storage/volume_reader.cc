@@ -21,37 +21,63 @@ using providers::VirshArgs;
 
 // Round 1: the pools and the domains (all, running). Round 2: each pool's
 // volumes, each domain's inactive XML and each running domain's live XML (a
-// disk attached live only is in use too). Round 3: each volume's XML.
+// disk attached live only is in use too). Round 3: each volume's XML. What
+// the stack declares is asked for in round 1 already (its volumes' XML, its
+// pools' volume lists, its domains' XML, live too for one declared running),
+// so rounds 2 and 3 read only what it does not declare; a dump of something
+// the listings then do not show is not used.
 class VolumeReading : public providers::KindReading {
 public:
+  explicit VolumeReading(const std::vector<providers::StackObject>& declared) {
+    std::set<std::string> pools;
+    for (const providers::StackObject& object : declared) {
+      if (object.id.kind == "pool") {
+        pools.insert(object.id.name);
+      } else if (object.id.kind == "volume" && object.spec.contains("pool") && object.spec["pool"].is_string()) {
+        const std::string pool = object.spec["pool"].get<std::string>();
+        pools.insert(pool);
+        m_first_round.push_back(volume_command(pool, object.id.name));
+      } else if (object.id.kind == "domain") {
+        m_first_round.push_back(domain_command(object.id.name, false));
+        if (object.spec.value("state", "running") != "stopped") {
+          m_first_round.push_back(domain_command(object.id.name, true));
+        }
+      }
+    }
+    for (const std::string& pool : pools) m_first_round.push_back(list_command(pool));
+  }
+
   std::vector<VirshArgs> next_round(const std::vector<Result<std::string>>& previous) override {
+    m_results.answer(previous);
     switch (m_stage++) {
-      case 0:
-        return {{"pool-list", "--name"}, {"list", "--all", "--name"}, {"list", "--name"}};
+      case 0: {
+        std::vector<VirshArgs> commands{k_pools, k_domains, k_running};
+        commands.insert(commands.end(), m_first_round.begin(), m_first_round.end());
+        return m_results.ask(commands);
+      }
       case 1:
-        return list_volumes(previous);
+        return m_results.ask(list_volumes());
       case 2:
-        return dump_volumes(previous);
-      case 3:
-        m_dumps = previous;
-        return {};
+        return m_results.ask(dump_volumes());
     }
     return {};
   }
 
   Result<std::vector<ReadObject>> finish() override {
     if (m_error) return std::unexpected(*m_error);
+    if (auto read = read_disks(); !read) return std::unexpected(read.error());
     std::vector<ReadObject> objects;
     std::vector<std::string> paths;
-    for (std::size_t i = 0; i < m_volumes.size() && i < m_dumps.size(); ++i) {
-      const auto& [pool, name] = m_volumes[i];
-      if (!m_dumps[i]) {
-        if (m_dumps[i].error().code() == ErrorCode::not_found) continue;
-        return std::unexpected(m_dumps[i].error().with_context(pool + "/" + name));
+    for (const auto& [pool, name] : volumes()) {
+      const Result<std::string>* xml = m_results.find(volume_command(pool, name));
+      if (xml == nullptr) continue;  // never answered: the reading stopped early
+      if (!*xml) {
+        if (xml->error().code() == ErrorCode::not_found) continue;
+        return std::unexpected(xml->error().with_context(pool + "/" + name));
       }
-      auto spec = VolumeKind().parse_xml(*m_dumps[i]);
+      auto spec = VolumeKind().parse_xml(**xml);
       if (!spec) return std::unexpected(spec.error().with_context(pool + "/" + name));
-      auto path = volume_path(*m_dumps[i]);
+      auto path = volume_path(**xml);
       if (!path) return std::unexpected(path.error().with_context(pool + "/" + name));
       (*spec)["pool"] = pool;
       (*spec)["used_by"] = users(pool, name, *path);
@@ -63,46 +89,81 @@ public:
   }
 
 private:
-  std::vector<VirshArgs> list_volumes(const std::vector<Result<std::string>>& previous) {
-    for (const auto& listed : previous) {
-      if (!listed) return stop(listed.error());
-    }
-    for (const std::string& pool : providers::parse_name_list(*previous[0])) m_pools.push_back(pool);
-    std::set<std::string> running = providers::parse_name_list(*previous[2]);
-    std::vector<VirshArgs> commands;
-    for (const std::string& pool : m_pools) commands.push_back({"vol-list", "--pool", pool});
-    for (const std::string& domain : providers::parse_name_list(*previous[1])) {
-      commands.push_back({"dumpxml", "--inactive", "--domain", domain});
-      m_domain_dumps.emplace_back(domain, false);
-      if (running.contains(domain)) {
-        commands.push_back({"dumpxml", "--domain", domain});
-        m_domain_dumps.emplace_back(domain, true);
+  static inline const VirshArgs k_pools{"pool-list", "--name"};
+  static inline const VirshArgs k_domains{"list", "--all", "--name"};
+  static inline const VirshArgs k_running{"list", "--name"};
+
+  static VirshArgs list_command(const std::string& pool) { return {"vol-list", "--pool", pool}; }
+  static VirshArgs volume_command(const std::string& pool, const std::string& name) {
+    return {"vol-dumpxml", "--pool", pool, "--vol", name};
+  }
+  static VirshArgs domain_command(const std::string& domain, bool live) {
+    if (live) return {"dumpxml", "--domain", domain};
+    return {"dumpxml", "--inactive", "--domain", domain};
+  }
+
+  // Round 2: every active pool's volumes and every domain's XML not read
+  // yet, and the XML of the volumes round 1's lists show.
+  std::vector<VirshArgs> list_volumes() {
+    std::vector<std::set<std::string>> listed;
+    for (const VirshArgs* list : {&k_pools, &k_domains, &k_running}) {
+      const Result<std::string>* result = m_results.find(*list);
+      if (result == nullptr || !*result) {
+        m_error = result == nullptr ? providers::Error(ErrorCode::other, "listing not answered") : result->error();
+        return {};
       }
+      listed.push_back(providers::parse_name_list(**result));
     }
-    if (m_pools.empty()) m_stage = 4;
+    m_pools.assign(listed[0].begin(), listed[0].end());
+    m_domains.assign(listed[1].begin(), listed[1].end());
+    m_running = std::move(listed[2]);
+    // Without a pool there is no volume, and nobody to use one.
+    if (m_pools.empty()) return {};
+    std::vector<VirshArgs> commands;
+    for (const std::string& pool : m_pools) commands.push_back(list_command(pool));
+    for (const std::string& domain : m_domains) {
+      commands.push_back(domain_command(domain, false));
+      if (m_running.contains(domain)) commands.push_back(domain_command(domain, true));
+    }
+    for (const auto& [pool, name] : volumes()) commands.push_back(volume_command(pool, name));
     return commands;
   }
 
-  std::vector<VirshArgs> dump_volumes(const std::vector<Result<std::string>>& previous) {
-    std::vector<VirshArgs> dumps;
-    for (std::size_t i = 0; i < previous.size() && i < m_pools.size(); ++i) {
-      // A pool stopped since the first round has nothing to read now.
-      if (!previous[i]) continue;
-      for (const std::string& name : parse_volume_table(*previous[i])) {
-        m_volumes.emplace_back(m_pools[i], name);
-        dumps.push_back({"vol-dumpxml", "--pool", m_pools[i], "--vol", name});
+  // Round 3: the XML of the volumes round 2's lists show.
+  std::vector<VirshArgs> dump_volumes() {
+    std::vector<VirshArgs> commands;
+    for (const auto& [pool, name] : volumes()) commands.push_back(volume_command(pool, name));
+    return commands;
+  }
+
+  // (pool, name) of every volume the answered lists of the active pools show,
+  // in the pools' order. A pool stopped since it was listed shows none.
+  std::vector<std::pair<std::string, std::string>> volumes() const {
+    std::vector<std::pair<std::string, std::string>> found;
+    for (const std::string& pool : m_pools) {
+      const Result<std::string>* list = m_results.find(list_command(pool));
+      if (list == nullptr || !*list) continue;
+      for (const std::string& name : parse_volume_table(**list)) found.emplace_back(pool, name);
+    }
+    return found;
+  }
+
+  // Every listed domain's disks, from its inactive XML and, when it runs, its
+  // live XML. A domain undefined or stopped since the listing uses nothing.
+  Result<void> read_disks() {
+    m_disks.clear();
+    if (m_pools.empty()) return {};
+    for (const std::string& domain : m_domains) {
+      for (const bool live : {false, true}) {
+        if (live && !m_running.contains(domain)) continue;
+        const Result<std::string>* xml = m_results.find(domain_command(domain, live));
+        if (xml == nullptr || !*xml) continue;
+        auto disks = read_domain_disks(**xml, live);
+        if (!disks) return std::unexpected(disks.error().with_context("domain " + domain));
+        std::move(disks->begin(), disks->end(), std::back_inserter(m_disks));
       }
     }
-    for (std::size_t i = 0; i < m_domain_dumps.size(); ++i) {
-      const auto& xml = previous.at(m_pools.size() + i);
-      // A domain undefined or stopped since the listing uses nothing.
-      if (!xml) continue;
-      auto disks = read_domain_disks(*xml, m_domain_dumps[i].second);
-      if (!disks) return stop(disks.error().with_context("domain " + m_domain_dumps[i].first));
-      std::move(disks->begin(), disks->end(), std::back_inserter(m_disks));
-    }
-    if (dumps.empty()) m_stage = 4;
-    return dumps;
+    return {};
   }
 
   // [{"domain": "web", "disk": "vda", "running": true}], one per domain disk,
@@ -136,18 +197,13 @@ private:
     }
   }
 
-  std::vector<VirshArgs> stop(providers::Error error) {
-    m_error = std::move(error);
-    m_stage = 4;
-    return {};
-  }
-
+  std::vector<VirshArgs> m_first_round;
   int m_stage = 0;
-  std::vector<std::string> m_pools;
-  std::vector<std::pair<std::string, bool>> m_domain_dumps;  // (domain, live), dump order
+  providers::CommandResults m_results;
+  std::vector<std::string> m_pools;    // active, sorted
+  std::vector<std::string> m_domains;  // all, sorted
+  std::set<std::string> m_running;
   std::vector<DomainDisk> m_disks;
-  std::vector<std::pair<std::string, std::string>> m_volumes;  // (pool, name), dump order
-  std::vector<Result<std::string>> m_dumps;
   std::optional<providers::Error> m_error;
 };
 
@@ -165,8 +221,9 @@ std::vector<std::string> parse_volume_table(const std::string& output) {
   return names;
 }
 
-std::unique_ptr<providers::KindReading> VolumeReader::start() const {
-  return std::make_unique<VolumeReading>();
+std::unique_ptr<providers::KindReading> VolumeReader::start(
+    const std::vector<providers::StackObject>& declared) const {
+  return std::make_unique<VolumeReading>(declared);
 }
 
 }  // namespace virtplan::storage

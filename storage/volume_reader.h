@@ -20,7 +20,8 @@ namespace virtplan::storage {
 class VolumeReader : public providers::KindReader {
 public:
   std::string_view kind() const override { return "volume"; }
-  std::unique_ptr<providers::KindReading> start() const override;
+  std::unique_ptr<providers::KindReading> start(
+      const std::vector<providers::StackObject>& declared) const override;
 };
 
 // The volume names in a `virsh -q vol-list --pool P` table.

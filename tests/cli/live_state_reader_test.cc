@@ -20,7 +20,7 @@ TEST_CASE("parse_domifaddr reads the lease addresses of real domifaddr output") 
 }
 
 TEST_CASE("LiveStateReader asks for leases of running domains only, in the second round") {
-  auto reading = LiveStateReader().start();
+  auto reading = LiveStateReader().start({});
   auto first = reading->next_round({});
   REQUIRE(first.size() == 3);
   CHECK(first[2] == providers::VirshArgs{"list", "--name", "--state-running"});
@@ -39,7 +39,7 @@ TEST_CASE("LiveStateReader asks for leases of running domains only, in the secon
 }
 
 TEST_CASE("LiveStateReader fails when a listing fails") {
-  auto reading = LiveStateReader().start();
+  auto reading = LiveStateReader().start({});
   reading->next_round({});
   auto none = reading->next_round({Result<std::string>(std::unexpected(providers::Error(providers::ErrorCode::other, "boom"))),
                                    Result<std::string>(""), Result<std::string>("")});

@@ -40,7 +40,8 @@ public:
 
   planner::DiffResult plan() const {
     auto observed =
-        planner::observe(m_stack.name, m_stack.hosts, cli::kind_readers(), providers::make_transport);
+        planner::observe(m_stack.name, m_stack.hosts, cli::kind_readers(), providers::make_transport,
+                         m_stack.objects);
     return planner::diff(m_stack.name, m_stack.objects, observed,
                          [](std::string_view k) { return cli::kinds().by_kind(k); });
   }

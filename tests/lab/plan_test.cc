@@ -63,7 +63,7 @@ domains:
 }
 
 planner::DiffResult plan(const planner::Stack& stack) {
-  auto observed = planner::observe(stack.name, stack.hosts, cli::kind_readers(), providers::make_transport);
+  auto observed = planner::observe(stack.name, stack.hosts, cli::kind_readers(), providers::make_transport, stack.objects);
   return planner::diff(stack.name, stack.objects, observed,
                        [](std::string_view k) { return cli::kinds().by_kind(k); });
 }

@@ -37,7 +37,7 @@ public:
   ScriptedReader(std::string kind, std::vector<std::vector<VirshArgs>> rounds, std::vector<ReadObject> objects)
       : m_kind(std::move(kind)), m_rounds(std::move(rounds)), m_objects(std::move(objects)) {}
   std::string_view kind() const override { return m_kind; }
-  std::unique_ptr<providers::KindReading> start() const override {
+  std::unique_ptr<providers::KindReading> start(const std::vector<providers::StackObject>&) const override {
     return std::make_unique<ScriptedReading>(m_rounds, m_objects);
   }
 
@@ -67,7 +67,7 @@ TEST_CASE("observe runs every kind's round together: one virsh process per round
   });
   ScriptedReader a("domain", {{{"list", "--all", "--name"}}, {{"domstate", "--domain", "test"}}}, {});
   ScriptedReader b("network", {{{"net-list", "--all", "--name"}}, {{"net-info", "--network", "default"}}}, {});
-  auto observed = planner::observe_host("observer-test-stack", test_host(), counting, {&a, &b});
+  auto observed = planner::observe_host("observer-test-stack", test_host(), counting, {&a, &b}, {});
   REQUIRE(observed.has_value());
   // Two rounds, each one batch, whatever the number of kinds.
   CHECK(virsh_runs == 2);
@@ -88,7 +88,7 @@ TEST_CASE("ownership comes from the marker first, then from the ledger") {
   ScriptedReader pools("pool", {}, {{"mine", {{"type", "dir"}}, std::nullopt}, {"manual", {}, std::nullopt}});
   ScriptedReader domains("domain", {},
                          {{"web", {}, "demo"}, {"stolen", {}, "other"}, {"hand", {}, std::nullopt}});
-  auto observed = planner::observe_host("demo", test_host(), fake, {&pools, &domains});
+  auto observed = planner::observe_host("demo", test_host(), fake, {&pools, &domains}, {});
   REQUIRE(observed.has_value());
   std::map<std::string, Ownership> owner;
   for (const auto& o : *observed) owner[o.id.address()] = o.ownership;
@@ -113,7 +113,7 @@ TEST_CASE("an owned object's ledger data is merged into its observed spec") {
   });
   ScriptedReader volumes("volume", {},
                          {{"disk", {{"format", "raw"}}, std::nullopt}, {"hand", {{"format", "raw"}}, std::nullopt}});
-  auto observed = planner::observe_host("demo", test_host(), fake, {&volumes});
+  auto observed = planner::observe_host("demo", test_host(), fake, {&volumes}, {});
   REQUIRE(observed.has_value());
   std::map<std::string, nlohmann::json> specs;
   for (const auto& o : *observed) specs[o.id.address()] = o.spec;
@@ -140,7 +140,8 @@ TEST_CASE("a host that cannot be reached is listed with its reason, the others a
           return Result<providers::CommandOutput>(providers::CommandOutput{0, "", ""});
         });
         return fake;
-      });
+      },
+      {});
   REQUIRE(state.objects.size() == 1);
   CHECK(state.objects[0].id.address() == "domain.web@lab1");
   CHECK(state.unreachable == std::map<std::string, std::string>{{"lab2", "lab2 (10.231.2.2:22): connection refused"}});

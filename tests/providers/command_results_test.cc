@@ -1,0 +1,38 @@
+#include "providers/command_results.h"
+
+#include <catch2/catch.hpp>
+
+namespace virtplan::providers {
+namespace {
+
+TEST_CASE("CommandResults asks each command once and keeps its answer for later rounds") {
+  CommandResults results;
+  const VirshArgs list{"list", "--all", "--name"};
+  const VirshArgs dump{"dumpxml", "--inactive", "--domain", "web"};
+  CHECK(results.ask({list, dump, list}) == std::vector<VirshArgs>{list, dump});
+  CHECK(results.asked(dump));
+  CHECK(results.find(dump) == nullptr);  // asked, not answered yet
+  results.answer({Result<std::string>("web\n"), Result<std::string>("<domain/>")});
+  REQUIRE(results.find(list) != nullptr);
+  CHECK(**results.find(list) == "web\n");
+  // The next round asks only what is new; the old answers stay.
+  const VirshArgs other{"dumpxml", "--inactive", "--domain", "db"};
+  CHECK(results.ask({dump, other}) == std::vector<VirshArgs>{other});
+  results.answer({Result<std::string>(std::unexpected(Error(ErrorCode::not_found, "no db")))});
+  REQUIRE(results.find(dump) != nullptr);
+  CHECK(**results.find(dump) == "<domain/>");
+  REQUIRE(results.find(other) != nullptr);
+  CHECK(results.find(other)->error().code() == ErrorCode::not_found);
+  CHECK_FALSE(results.asked({"net-list", "--all", "--name"}));
+}
+
+TEST_CASE("CommandResults fails a question left without an answer") {
+  CommandResults results;
+  results.ask({{"list", "--all", "--name"}, {"net-list", "--all", "--name"}});
+  results.answer({Result<std::string>("web\n")});
+  REQUIRE(results.find({"net-list", "--all", "--name"}) != nullptr);
+  CHECK_FALSE(results.find({"net-list", "--all", "--name"})->has_value());
+}
+
+}  // namespace
+}  // namespace virtplan::providers

@@ -1,0 +1,64 @@
+#include "providers/host_inventory.h"
+
+#include "tests/providers/fake_virsh_host.h"
+
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+
+namespace virtplan::providers {
+namespace {
+
+// One round of fixed commands; what it was answered goes to `seen`.
+class OneRoundReading : public KindReading {
+public:
+  OneRoundReading(std::vector<VirshArgs> commands, std::vector<std::string>* seen)
+      : m_commands(std::move(commands)), m_seen(seen) {}
+  std::vector<VirshArgs> next_round(const std::vector<Result<std::string>>& previous) override {
+    for (const auto& r : previous) m_seen->push_back(r ? *r : "error");
+    return std::exchange(m_commands, {});
+  }
+  Result<std::vector<ReadObject>> finish() override { return std::vector<ReadObject>{}; }
+
+private:
+  std::vector<VirshArgs> m_commands;
+  std::vector<std::string>* m_seen;
+};
+
+class OneRoundReader : public KindReader {
+public:
+  OneRoundReader(std::string kind, std::vector<VirshArgs> commands)
+      : m_kind(std::move(kind)), m_commands(std::move(commands)) {}
+  std::string_view kind() const override { return m_kind; }
+  std::unique_ptr<KindReading> start(const std::vector<StackObject>&) const override {
+    return std::make_unique<OneRoundReading>(m_commands, &seen);
+  }
+  mutable std::vector<std::string> seen;
+
+private:
+  std::string m_kind;
+  std::vector<VirshArgs> m_commands;
+};
+
+TEST_CASE("a command several readings ask in one round runs once and each gets its answer") {
+  test::FakeVirshHost host;
+  host.on("list --all --name", "web\n");
+  host.on("dumpxml --inactive --domain web", "<domain/>");
+  host.on("pool-list --name", "images\n");
+  OneRoundReader domains("domain", {{"list", "--all", "--name"}, {"dumpxml", "--inactive", "--domain", "web"}});
+  OneRoundReader volumes("volume", {{"pool-list", "--name"}, {"dumpxml", "--inactive", "--domain", "web"},
+                                    {"list", "--all", "--name"}});
+  auto inventory = read_host_inventory("demo", host.session().config, host.session().transport,
+                                       {&domains, &volumes}, {});
+  REQUIRE(inventory.has_value());
+  std::vector<std::string> virsh_ran;
+  std::copy_if(host.ran().begin(), host.ran().end(), std::back_inserter(virsh_ran),
+               [](const std::string& line) { return !line.starts_with("! "); });
+  std::sort(virsh_ran.begin(), virsh_ran.end());
+  CHECK(virsh_ran == std::vector<std::string>{"dumpxml --inactive --domain web", "list --all --name", "pool-list --name"});
+  CHECK(domains.seen == std::vector<std::string>{"web\n", "<domain/>"});
+  CHECK(volumes.seen == std::vector<std::string>{"images\n", "<domain/>", "web\n"});
+}
+
+}  // namespace
+}  // namespace virtplan::providers
