@@ -1,17 +1,21 @@
 #include "kvm/domain_actuator.h"
 
+#include "kvm/domain_address_wait.h"
 #include "kvm/domain_change_set.h"
 #include "kvm/domain_kind.h"
 #include "kvm/domain_live_updater.h"
 #include "kvm/domain_owner.h"
 #include "kvm/domain_power.h"
 #include "kvm/domain_reconciler.h"
+#include "kvm/domain_seed_media.h"
 #include "kvm/domain_spec.h"
 #include "providers/host_session.h"
 #include "providers/step_log.h"
 #include "providers/xml_document.h"
 
 #include <fmt/format.h>
+
+#include <algorithm>
 
 namespace virtplan::kvm {
 
@@ -80,6 +84,34 @@ bool owned_by(const providers::XmlDocument& document, const std::string& stack) 
   return owner && owner->stack == stack;
 }
 
+// `wait: {ip: true}` after the domain was started: the step ends once the
+// guest has an IPv4 address, which it reports, or fails saying which domain
+// on which host had none within the timeout (left running either way).
+Result<void> wait_for_ip(const DomainSpec& spec, HostSession& host, const ActuatorStep& step,
+                         const DomainTiming& timing) {
+  if (!spec.wait || !spec.wait->ip) return {};
+  const auto timeout = std::chrono::seconds(spec.wait->timeout);
+  if (step.progress) step.progress(fmt::format("waiting up to {} s for an IP address", timeout.count()));
+  AddressWaitOptions options;
+  options.timeout = timeout;
+  options.interval = timing.address_interval;
+  const auto start = std::chrono::steady_clock::now();
+  auto found = wait_for_address(host.virsh, step.desired.id.name, step.desired.id.address(), options);
+  if (!found) return providers::fail(found.error());
+  std::vector<std::string> ips;
+  for (const DomainAddress& address : *found) ips.push_back(fmt::format("{} ({})", address.ip, address.source));
+  const auto waited = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (step.progress) step.progress(fmt::format("IP address {} after {:.0f} s", fmt::join(ips, ", "), waited));
+  return {};
+}
+
+// The seed volume is replaced before the domain's step (the domain references
+// it): a running domain reads the old file until its media is changed.
+bool seed_changed(const std::vector<FieldChange>& fields) {
+  return std::any_of(fields.begin(), fields.end(),
+                     [](const FieldChange& field) { return field.path == std::string("/cloud_init/") + k_seed_sha256; });
+}
+
 }  // namespace
 
 Result<ActuatorOutcome> DomainActuator::create(const ActuatorStep& step, HostSession& host) const {
@@ -104,6 +136,9 @@ Result<ActuatorOutcome> DomainActuator::create(const ActuatorStep& step, HostSes
   if (want != PowerState::stopped) {
     DomainPower power(host.virsh, name, log, m_timing, step.progress);
     if (auto started = power.start(want == PowerState::paused); !started) return providers::fail(started.error());
+    if (want == PowerState::running) {
+      if (auto waited = wait_for_ip(*desired, host, step, m_timing); !waited) return providers::fail(waited.error());
+    }
   }
   return ActuatorOutcome{};
 }
@@ -168,6 +203,20 @@ Result<ActuatorOutcome> DomainActuator::update(const ActuatorStep& step, HostSes
     if (auto applied = updater.apply(changes, *desired, *document); !applied) return providers::fail(applied.error());
   }
 
+  if (stays_up && seed_changed(step.fields)) {
+    // Also before a restart: a guest that reboots itself later reads it too.
+    auto current = host.virsh.run({"dumpxml", "--inactive", "--domain", name});
+    if (!current) return providers::fail(log.failure("dumpxml", current.error(), "the seed CD-ROM not swapped"));
+    auto document = providers::XmlDocument::parse(*current, object.id.address());
+    if (!document) return providers::fail(document.error().with_context(object.id.address()));
+    auto swapped = swap_seed_media(host.virsh, name, *document, log);
+    if (!swapped) return providers::fail(swapped.error());
+    if (*swapped && !restart) {
+      outcome.warnings.push_back(fmt::format("new cloud-init seed on CD-ROM {}: the guest reads it at its next boot",
+                                             **swapped));
+    }
+  }
+
   if (changes.autostart && desired->autostart) {
     if (auto r = set_autostart(host, name, *desired->autostart, log, ""); !r) return providers::fail(r.error());
   }
@@ -191,6 +240,10 @@ Result<ActuatorOutcome> DomainActuator::update(const ActuatorStep& step, HostSes
     }
   } else if (auto reached = power.reach(now, want, timeout); !reached) {
     return providers::fail(reached.error());
+  }
+  // Started here (restarted, or from shut off): as after a create.
+  if (want == PowerState::running && (restart || now == PowerState::stopped)) {
+    if (auto waited = wait_for_ip(*desired, host, step, m_timing); !waited) return providers::fail(waited.error());
   }
   return outcome;
 }

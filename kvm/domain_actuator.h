@@ -4,7 +4,9 @@
 //
 // create: `define` the kind's create XML (`virt_type: auto` becomes kvm when
 //   the host's capabilities offer it, else qemu), `autostart` when asked,
-//   `start` (`--paused`) for state running (paused).
+//   `start` (`--paused`) for state running (paused); with `wait: {ip: true}`
+//   the step ends once the guest has an IPv4 address (kvm::wait_for_address),
+//   or fails after the spec's timeout naming domain, host and timeout.
 // update: the cheapest safe way (DomainChangeSet sorts the fields):
 //   1. restart-class fields on a running domain with `restart: never` are
 //      left out of the config, so the plan keeps showing them, and the step
@@ -14,10 +16,14 @@
 //   3. one atomic redefine: the live inactive XML through update_xml(), same
 //      UUID (also when only the ownership marker is missing);
 //   4. the other live fields on the running domain;
-//   5. autostart;
-//   6. either one restart for all restart-class fields (graceful shutdown,
+//   5. a replaced cloud-init seed (/cloud_init/seed_sha256) on a domain that
+//      stays up: its CD-ROM media swapped live (kvm/domain_seed_media.h);
+//      the guest reads it at its next boot (the field is restart-class);
+//   6. autostart;
+//   7. either one restart for all restart-class fields (graceful shutdown,
 //      forced after the timeout, start), or the power state the spec asks
-//      (running, stopped, paused; both ways).
+//      (running, stopped, paused; both ways); a domain started here waits
+//      for its IP address as after a create.
 //   The spec's `shutdown_timeout` (seconds) overrides the timing's default.
 // destroy: forced off when running, then undefined with its managed-save
 //   image, snapshot and checkpoint metadata and NVRAM — never its volumes.

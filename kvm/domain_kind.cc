@@ -37,8 +37,11 @@ providers::SourceLocation location(const StackObject& object, const std::string&
   return found == object.locations.end() ? object.where : found->second;
 }
 
-bool is_seed(const std::string& volume, const StackObject& object) {
-  return volume == object.id.name + "-cidata";
+// The content hash of a seed volume's spec (storage/cloud_init_volumes.h), read as JSON only.
+const json* seed_hash(const json& spec) {
+  if (!spec.contains("cloud_init") || !spec.at("cloud_init").is_object()) return nullptr;
+  const json& cloud_init = spec.at("cloud_init");
+  return cloud_init.contains("sha256") && cloud_init.at("sha256").is_string() ? &cloud_init.at("sha256") : nullptr;
 }
 
 Result<DomainSpec> spec_of(const StackObject& object) {
@@ -81,7 +84,7 @@ void check_disks(const StackObject& object, const std::vector<StackObject>& all,
     std::string volume = disk.at("volume");
     const StackObject* declared = find_object(all, "volume", volume, object.id.host);
     std::string where = "/disks/" + item.key();
-    if (is_seed(volume, object) && !disk.contains("pool")) {
+    if (volume == object.id.name + "-cidata" && !disk.contains("pool")) {
       diags.add(location(object, where), fmt::format("{}: cloud_init: the seed volume goes to the pool of the "
                                                      "first disk, and no disk has a pool",
                                                      object.id.address()));
@@ -142,6 +145,14 @@ void DomainKind::resolve(StackObject& object, const std::vector<StackObject>& al
     if (!disk.format && volume->spec.contains("format")) disk.format = volume->spec.at("format").get<std::string>();
   }
   fill_seed_pool(*spec, object.id.name);
+  // The seed's hash, once the loader derived the seed volume (it resolves
+  // the domain again then): new user-data is a change of the domain's too,
+  // which the guest sees only when it boots (DomainImpact: restart).
+  if (spec->cloud_init && spec->cloud_init->is_object()) {
+    const StackObject* seed = find_object(all, "volume", object.id.name + "-cidata", object.id.host);
+    const json* hash = seed ? seed_hash(seed->spec) : nullptr;
+    if (hash) (*spec->cloud_init)[k_seed_sha256] = *hash;
+  }
   object.spec = spec->to_json();
 }
 
@@ -150,7 +161,7 @@ std::vector<Reference> DomainKind::references(const StackObject& object) const {
   const json disks = object.spec.value("disks", json::object());
   for (const auto& item : disks.items()) {
     const json& disk = item.value().contains("media") ? item.value().at("media") : item.value();
-    if (!disk.contains("volume") || is_seed(disk.at("volume"), object)) continue;
+    if (!disk.contains("volume")) continue;
     Reference ref{ObjectId{"volume", disk.at("volume"), object.id.host}, location(object, "/disks/" + item.key())};
     if (disk.contains("pool")) ref.need = Reference::Need::optional;
     out.push_back(ref);
@@ -185,7 +196,10 @@ Result<Spec> DomainKind::parse_xml(const std::string& xml) const {
 }
 
 Result<json> DomainKind::to_stack(const Spec& spec) const {
-  return domain_to_stack(spec);
+  if (!spec.contains("cloud_init") || !spec.at("cloud_init").is_object()) return domain_to_stack(spec);
+  Spec without_hash = spec;
+  without_hash["cloud_init"].erase(k_seed_sha256);  // resolve() adds it, a stack never has it
+  return domain_to_stack(without_hash);
 }
 
 Result<std::string> DomainKind::update_xml(const std::string& current_xml, const StackObject& object) const {

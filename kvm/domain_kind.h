@@ -23,11 +23,20 @@
 //     the stack declares on the same host; references() names each disk's
 //     volume (Need::optional when the disk has a pool, so an external volume
 //     with an explicit `pool:` is allowed), each NIC's network, never host
-//     bridges nor the cloud-init seed volume "<name>-cidata".
+//     bridges; the cloud-init seed volume "<name>-cidata" too, so it is
+//     created before the domain and destroyed after it.
+//   - The seed's hash: resolve() copies the seed volume's /cloud_init/sha256
+//     into the domain's /cloud_init/seed_sha256 (k_seed_sha256) once the
+//     loader derived the seed, so new user-data is an update of the domain
+//     too (restart-class: the guest reads its seed at boot; the actuator
+//     swaps the CD-ROM media of a running domain). It reads back from the
+//     owner metadata; to_stack() leaves it out (the stack never writes it).
 
 #include "providers/resource_kind.h"
 
 namespace virtplan::kvm {
+
+inline constexpr const char* k_seed_sha256 = "seed_sha256";
 
 class DomainKind : public providers::ResourceKind {
 public:

@@ -2,6 +2,7 @@
 
 #include "planner/data_safety.h"
 #include "planner/impact_name.h"
+#include "planner/sensitive.h"
 #include "planner/spec_diff.h"
 
 #include <fmt/format.h>
@@ -28,8 +29,12 @@ std::vector<std::string> replace_reasons(const std::vector<FieldChange>& fields)
   std::vector<std::string> reasons;
   for (const FieldChange& f : fields) {
     if (f.impact == Impact::replace) {
-      reasons.push_back(fmt::format("{} {} -> {} forces replacement", f.path, f.before.dump(),
-                                    f.after.dump()));
+      // Reasons are printed as they are: secrets (user-data) masked here.
+      auto shown = [&](const nlohmann::json& v) {
+        return is_sensitive_path(f.path) && !v.is_null() ? nlohmann::json(k_sensitive).dump()
+                                                         : mask_sensitive(v).dump();
+      };
+      reasons.push_back(fmt::format("{} {} -> {} forces replacement", f.path, shown(f.before), shown(f.after)));
     }
   }
   return reasons;

@@ -282,9 +282,12 @@ void StackLoaderRun::place(const ResourceKind& kind, const Declaration& entry) {
 
 // Objects the declared ones imply (a domain's cloud-init seed volume), after
 // the declared ones are resolved (a seed goes to a disk's resolved pool), then
-// resolved themselves; they join the sorted list, so plans stay stable.
+// resolved themselves; they join the sorted list, so plans stay stable. The
+// objects that derived something are resolved again, as they may read what
+// they derived (a domain, its seed's content hash).
 void StackLoaderRun::expand() {
   std::vector<StackObject> derived;
+  std::set<ObjectId> deriving;
   for (const auto* expander : m_kinds.expanders()) {
     for (const auto& object : m_stack.objects) {
       std::vector<StackObject> implied;
@@ -307,6 +310,7 @@ void StackLoaderRun::expand() {
                                              extra.id.address(), extra.id.kind, extra.id.name,
                                              object.id.address()));
         } else if (std::none_of(derived.begin(), derived.end(), same)) {
+          deriving.insert(object.id);
           extra.stack = m_stack.name;
           derived.push_back(std::move(extra));
         }
@@ -322,6 +326,11 @@ void StackLoaderRun::expand() {
   }
   for (auto& object : derived) {
     m_stack.objects.push_back(std::move(object));
+  }
+  for (auto& object : m_stack.objects) {
+    if (!deriving.contains(object.id)) continue;
+    const ResourceKind& kind = *m_kinds.by_kind(object.id.kind);
+    guarded(kind, object, [&] { kind.resolve(object, m_stack.objects); });
   }
   std::sort(m_stack.objects.begin(), m_stack.objects.end(),
             [](const StackObject& a, const StackObject& b) {

@@ -5,7 +5,9 @@
 // asks every registered expander about every object once the declared ones
 // are parsed and resolved; what comes back is placed on the same host, goes
 // through its own kind's resolve(), references and check() like a declared
-// object, and is planned, applied and destroyed like one.
+// object, and is planned, applied and destroyed like one. The deriving object
+// is then resolved again (it may read what it derived: a domain, its seed's
+// content hash), so a kind's resolve() must be safe to run twice.
 //
 // An expander lives with the kind of what it derives (the seed volume's is in
 // storage/) and reads the deriving object's spec as JSON only, so no folder

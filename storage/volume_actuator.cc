@@ -3,6 +3,7 @@
 #include "providers/host_session.h"
 #include "providers/list_dump_reading.h"
 #include "providers/human_size.h"
+#include "storage/cloud_init_seed.h"
 #include "storage/volume_kind.h"
 #include "storage/volume_upload.h"
 #include "storage/volume_users.h"
@@ -108,6 +109,9 @@ json volume_ledger_data(const Spec& spec) {
                {"allow_shrink", spec.value("allow_shrink", false)}};
   if (spec.contains("source")) data["source"] = spec["source"];
   if (spec.contains("source_sha256")) data["source_sha256"] = spec["source_sha256"];
+  // The seed's inputs: the volume's XML cannot show them, so this is what
+  // makes the next plan compare equal.
+  if (spec.contains("cloud_init")) data["cloud_init"] = spec["cloud_init"];
   return data;
 }
 
@@ -115,6 +119,15 @@ Result<ActuatorOutcome> VolumeActuator::create(const ActuatorStep& step, HostSes
   const Spec& spec = step.desired.spec;
   if (spec.contains("source")) {
     auto uploaded = upload_volume(step, host);
+    if (!uploaded) return fail(uploaded.error());
+    return ActuatorOutcome{volume_ledger_data(spec), {}};
+  }
+  if (spec.contains("cloud_init")) {
+    auto seed = CloudInitSeed::from_spec(spec["cloud_init"]);
+    if (!seed) return fail(step_error(step, "not created", seed.error()));
+    auto image = seed->image();
+    if (!image) return fail(step_error(step, "not created", image.error()));
+    auto uploaded = upload_volume_image(step, host, *image);
     if (!uploaded) return fail(uploaded.error());
     return ActuatorOutcome{volume_ledger_data(spec), {}};
   }

@@ -4,7 +4,10 @@
 //
 // create: vol-create --pool P with VolumeKind::create_xml on stdin (a qcow2
 // overlay's <backingStore> is in that document); a volume with `source:` is
-// its file uploaded (storage/volume_upload.h).
+// its file uploaded (storage/volume_upload.h); a cloud-init seed (a spec with
+// `cloud_init`, storage/cloud_init_volumes.h) is its ISO image, built in memory
+// from those inputs and uploaded the same way. A changed seed is a replace
+// (VolumeKind::impact), so it is never rewritten in place.
 //
 // update: capacity grows in place: `blockresize` through the first running
 // domain whose disk uses the volume (QEMU holds a write lock on an image in
@@ -33,7 +36,8 @@ public:
 };
 
 // What the ledger remembers of a volume: what its spec holds that libvirt
-// cannot show (protect, allow_shrink, the source file and its sha256).
+// cannot show (protect, allow_shrink, the source file and its sha256, a
+// seed's cloud_init inputs).
 nlohmann::json volume_ledger_data(const providers::Spec& spec);
 
 }  // namespace virtplan::storage

@@ -119,8 +119,10 @@ Spec VolumeKind::reconcile(const Spec& desired, const Spec& observed) const {
   // The content of a file uploaded before its hash was recorded is unknown:
   // not compared, so nothing is replaced on a guess.
   if (!observed.contains("source_sha256")) out.erase("source_sha256");
-  // The ledger's flags default to false: only turning one on is a change.
+  // The ledger's flags default to false: only turning one on is a change. A
+  // derived volume (a cloud-init seed) has none in its spec: false too.
   for (const char* flag : {"protect", "allow_shrink"}) {
+    if (!out.contains(flag)) out[flag] = false;
     if (!observed.contains(flag) && out.value(flag, false) == false) out.erase(flag);
   }
   return out;
@@ -132,12 +134,16 @@ Impact VolumeKind::impact(std::string_view path, const json& before, const json&
   if (path == "/protect" || path == "/allow_shrink" || path == "/source") return Impact::none;
   if (path == "/source_sha256" && before.is_null()) return Impact::none;
   if (path == "/capacity") return Impact::live;
+  // A seed's inputs change its hash, which alone says "replace": the
+  // planner's replace reasons print values, and user-data's are secret.
+  if (path.starts_with("/cloud_init/") && path != "/cloud_init/sha256") return Impact::none;
   // format, backing, backing_store, the source's content, pool: a new volume.
   return Impact::replace;
 }
 
-std::vector<providers::Hold> VolumeKind::holds(const ObjectId& id, const Spec& observed, bool) const {
+std::vector<providers::Hold> VolumeKind::holds(const ObjectId& id, const Spec& observed, bool replacing) const {
   std::vector<providers::Hold> out;
+  if (replacing && observed.contains("cloud_init")) return out;
   if (observed.contains("used_by")) {
     for (const json& user : observed["used_by"]) {
       out.push_back({ObjectId{"domain", user.value("domain", ""), id.host},
@@ -154,6 +160,7 @@ std::vector<providers::Hold> VolumeKind::holds(const ObjectId& id, const Spec& o
 }
 
 std::optional<std::uint64_t> VolumeKind::data_at_risk(const Spec& observed) const {
+  if (observed.contains("cloud_init")) return std::nullopt;
   if (!observed.contains("capacity") || !observed["capacity"].is_number_integer()) return std::nullopt;
   return observed["capacity"].get<std::uint64_t>();
 }

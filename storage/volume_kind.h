@@ -48,7 +48,10 @@ public:
   // Data safety: the domain disks that use it and the overlays whose backing
   // file it is (/used_by, /backing_of, set by VolumeReader) hold it; its
   // capacity is lost with it; a shrink needs allow_shrink and no running
-  // domain using it.
+  // domain using it. A cloud-init seed (/cloud_init, from the ledger) is
+  // derived from the stack: replacing it loses nothing and its domain does
+  // not hold it then (the domain's CD-ROM media is swapped after), but its
+  // destroy is held like any volume's.
   std::vector<providers::Hold> holds(const providers::ObjectId& id, const providers::Spec& observed,
                                      bool replacing) const override;
   std::optional<std::uint64_t> data_at_risk(const providers::Spec& observed) const override;

@@ -43,23 +43,32 @@ std::function<void(std::uint64_t)> reporter(const ActuatorStep& step, std::uint6
   };
 }
 
-// Creates `name` to hold the image and streams the file into it; deletes it
-// again when the upload fails.
+// Creates `name` from `holder` (an empty volume the content fits in as it
+// is), then runs `upload` (vol-upload into it); deletes the volume again when
+// the upload fails. `what` names the content in messages.
+Result<void> create_and_upload(const ActuatorStep& step, HostSession& host, const std::string& pool,
+                               const std::string& name, const std::string& holder, const std::string& what,
+                               const std::function<Result<std::string>(std::vector<std::string>)>& upload) {
+  auto created = host.virsh.run({"vol-create", "--pool", pool, "--file", "/dev/stdin"}, holder);
+  if (!created) return fail(step_error(step, "not created", created.error()));
+  auto uploaded = upload({"vol-upload", "--pool", pool, "--vol", name, "--file", "/dev/stdin"});
+  if (!uploaded) {
+    auto deleted = host.virsh.run({"vol-delete", "--pool", pool, "--vol", name});
+    return fail(step_error(step, deleted ? fmt::format("upload of {} failed, volume {} deleted again", what, name)
+                                         : fmt::format("upload of {} failed, volume {} left behind", what, name),
+                           uploaded.error()));
+  }
+  return {};
+}
+
+// The file streamed from disk, never read into memory.
 Result<void> create_and_upload(const ActuatorStep& step, HostSession& host, const std::string& pool,
                                const std::string& name, const SourceImage& image) {
   auto xml = holder_xml(name, image);
   if (!xml) return fail(step_error(step, "not created", xml.error()));
-  auto created = host.virsh.run({"vol-create", "--pool", pool, "--file", "/dev/stdin"}, *xml);
-  if (!created) return fail(step_error(step, "not created", created.error()));
-  auto uploaded = host.virsh.run_with_file({"vol-upload", "--pool", pool, "--vol", name, "--file", "/dev/stdin"},
-                                           image.path, reporter(step, image.size), k_upload_timeout);
-  if (!uploaded) {
-    auto deleted = host.virsh.run({"vol-delete", "--pool", pool, "--vol", name});
-    return fail(step_error(step, deleted ? fmt::format("upload of {} failed, volume {} deleted again", image.path, name)
-                                         : fmt::format("upload of {} failed, volume {} left behind", image.path, name),
-                           uploaded.error()));
-  }
-  return {};
+  return create_and_upload(step, host, pool, name, *xml, image.path, [&](std::vector<std::string> args) {
+    return host.virsh.run_with_file(std::move(args), image.path, reporter(step, image.size), k_upload_timeout);
+  });
 }
 
 }  // namespace
@@ -108,6 +117,24 @@ Result<void> upload_volume(const ActuatorStep& step, HostSession& host) {
     if (!grown) return fail(step_error(step, "uploaded, not grown to its capacity", grown.error()));
   }
   return {};
+}
+
+Result<void> upload_volume_image(const ActuatorStep& step, HostSession& host, const std::vector<std::uint8_t>& image) {
+  auto spec = VolumeSpec::from_json(step.desired.spec);
+  if (!spec) return fail(step_error(step, "not created", spec.error()));
+  const std::string& name = step.desired.id.name;
+  SourceImage holder;
+  holder.format = "raw";
+  holder.size = image.size();
+  holder.virtual_size = image.size();
+  auto xml = holder_xml(name, holder);
+  if (!xml) return fail(step_error(step, "not created", xml.error()));
+  // Small (a seed is a few hundred KiB): sent on stdin as it is.
+  std::string bytes(image.begin(), image.end());
+  return create_and_upload(step, host, spec->pool.value_or(""), name, *xml, "its image built in memory",
+                           [&](std::vector<std::string> args) {
+                             return host.virsh.run(std::move(args), std::move(bytes));
+                           });
 }
 
 }  // namespace virtplan::storage

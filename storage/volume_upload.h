@@ -8,11 +8,20 @@
 // `vol-create-from` converts it (libvirt runs qemu-img on the host), then the
 // temporary volume is deleted. A capacity larger than the image's grows it
 // afterwards. On failure, what was made is deleted again and the error says so.
+//
+// upload_volume_image() is the same for content made in memory (a cloud-init
+// seed, storage/cloud_init_seed.h): a raw volume of the image's size, then
+// vol-upload with the bytes on standard input.
 
 #include "providers/kind_actuator.h"
+
+#include <cstdint>
+#include <vector>
 
 namespace virtplan::storage {
 
 providers::Result<void> upload_volume(const providers::ActuatorStep& step, providers::HostSession& host);
+providers::Result<void> upload_volume_image(const providers::ActuatorStep& step, providers::HostSession& host,
+                                            const std::vector<std::uint8_t>& image);
 
 }  // namespace virtplan::storage

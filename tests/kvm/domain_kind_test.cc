@@ -66,12 +66,14 @@ cloud_init: {user_data: ./u.yaml}
   CHECK(object.spec.at("disks").at("vda").at("format") == "qcow2");
   CHECK(object.spec.at("disks").at("sda").at("media").at("pool") == "images");  // the seed follows vda
   auto refs = kind.references(object);
-  REQUIRE(refs.size() == 3);
-  CHECK(refs[0].target.address() == "volume.root@lab1");
+  REQUIRE(refs.size() == 4);
+  CHECK(refs[0].target.address() == "volume.web-cidata@lab1");  // the seed CD-ROM (sda): created first
   CHECK(refs[0].need == providers::Reference::Need::optional);
-  CHECK(refs[1].target.address() == "volume.outside@lab1");
+  CHECK(refs[1].target.address() == "volume.root@lab1");
   CHECK(refs[1].need == providers::Reference::Need::optional);
-  CHECK(refs[2].target.address() == "network.lan@lab1");  // bridges are the host's own
+  CHECK(refs[2].target.address() == "volume.outside@lab1");
+  CHECK(refs[2].need == providers::Reference::Need::optional);
+  CHECK(refs[3].target.address() == "network.lan@lab1");  // bridges are the host's own
 
   // Without a declared volume and without pool: a required reference the loader reports.
   providers::Diagnostics none;

@@ -1,0 +1,141 @@
+// DomainActuator and `wait: {ip: true}`: a domain the actuator starts (create,
+// start from shut off, restart) ends its step only once the guest has an IPv4
+// address, or fails naming domain, host and timeout; a domain it does not
+// start is not waited for.
+
+#include "kvm/domain_actuator.h"
+#include "kvm/domain_impact.h"
+#include "kvm/domain_kind.h"
+#include "tests/kvm/domain_test_support.h"
+#include "tests/providers/fake_virsh_host.h"
+
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+
+using namespace virtplan;
+using nlohmann::json;
+using providers::ActuatorStep;
+using providers::FieldChange;
+using providers::StackObject;
+using providers::test::FakeVirshHost;
+using Lines = std::vector<std::string>;
+
+namespace {
+
+constexpr const char* k_waiting = R"(
+vcpus: 1
+memory: 64MiB
+virt_type: qemu
+interfaces: [{network: lan, mac: "52:54:00:aa:00:01"}]
+wait: {ip: true, timeout: 1s}
+)";
+
+const std::string k_iflist = " vnet3      network   lan       virtio   52:54:00:aa:00:01\n";
+const std::string k_leases =
+    " 2026-11-26 02:37:14   52:54:00:aa:00:01   ipv4   192.168.177.50/24   web   01:52:54:00:aa:00:01\n";
+
+StackObject domain(const std::string& yaml) {
+  providers::Diagnostics diags;
+  StackObject object = kvm::test::parse_domain(yaml, diags);
+  for (const auto& d : diags.sorted()) UNSCOPED_INFO(d.str());
+  REQUIRE(diags.empty());
+  return object;
+}
+
+kvm::DomainTiming quick() {
+  kvm::DomainTiming timing;
+  timing.shutdown_timeout = std::chrono::milliseconds(0);
+  timing.poll_interval = std::chrono::milliseconds(1);
+  timing.address_interval = std::chrono::milliseconds(50);
+  return timing;
+}
+
+// A running guest whose lease shows up on the second look.
+void guest_leases_late(FakeVirshHost& host) {
+  host.on("domstate --domain web", "running\n");
+  host.on("domiflist --domain web", k_iflist);
+  host.then("net-dhcp-leases --network lan", "");
+  host.on("net-dhcp-leases --network lan", k_leases);
+}
+
+std::size_t count(const Lines& lines, const std::string& line) {
+  return static_cast<std::size_t>(std::count(lines.begin(), lines.end(), line));
+}
+
+}  // namespace
+
+TEST_CASE("domain create with wait: {ip: true} ends once the guest's lease shows, and says the address",
+          "[actuator]") {
+  FakeVirshHost host;
+  guest_leases_late(host);
+  std::vector<std::string> progress;
+  ActuatorStep step{domain(k_waiting), nullptr, {}, [&](std::string_view text) { progress.emplace_back(text); }};
+  auto done = kvm::DomainActuator(quick()).create(step, host.session());
+  REQUIRE(done);
+  const Lines& ran = host.ran();
+  REQUIRE(ran.size() >= 3);
+  CHECK(Lines(ran.begin(), ran.begin() + 2) == Lines{"define /dev/stdin", "start --domain web"});
+  // Two looks: the first found no lease, the second did.
+  CHECK(count(ran, "net-dhcp-leases --network lan") == 2);
+  CHECK(ran.back() == "net-dhcp-leases --network lan");
+  REQUIRE(progress.size() == 2);
+  CHECK(progress[0] == "waiting up to 1 s for an IP address");
+  CHECK(progress[1].starts_with("IP address 192.168.177.50 (network lan) after "));
+}
+
+TEST_CASE("domain create with wait: {ip: true} fails after the timeout naming domain, host and timeout",
+          "[actuator]") {
+  FakeVirshHost host;
+  host.on("domstate --domain web", "running\n");
+  host.on("domiflist --domain web", k_iflist);
+  auto done = kvm::DomainActuator(quick()).create(ActuatorStep{domain(k_waiting), nullptr, {}, {}}, host.session());
+  REQUIRE_FALSE(done);
+  CHECK(done.error().code() == providers::ErrorCode::timeout);
+  CHECK(done.error().message().starts_with("domain.web@lab1: no IP address after 1 s (watched the DHCP leases of "
+                                           "network lan and the guest agent)"));
+  // Started, and left running for a person to look at.
+  CHECK(count(host.ran(), "start --domain web") == 1);
+  CHECK(count(host.ran(), "destroy --domain web") == 0);
+}
+
+TEST_CASE("domain create without wait, or paused, does not look for an address", "[actuator]") {
+  for (const std::string& yaml : {std::string("vcpus: 1\nmemory: 64MiB\nvirt_type: qemu\n"),
+                                 std::string(k_waiting) + "state: paused\n"}) {
+    FakeVirshHost host;
+    guest_leases_late(host);
+    REQUIRE(kvm::DomainActuator(quick()).create(ActuatorStep{domain(yaml), nullptr, {}, {}}, host.session()));
+    CHECK(count(host.ran(), "domstate --domain web") == 0);
+    CHECK(count(host.ran(), "net-dhcp-leases --network lan") == 0);
+  }
+}
+
+TEST_CASE("domain update waits for the address when it starts the domain, not when it stays up", "[actuator]") {
+  StackObject web = domain(k_waiting);
+  auto xml = kvm::DomainKind().create_xml(web);
+  REQUIRE(xml);
+
+  // Shut off -> running: started here, so waited for.
+  FakeVirshHost stopped;
+  stopped.then("domstate --domain web", "shut off\n");
+  guest_leases_late(stopped);
+  stopped.on("dumpxml --inactive --domain web", *xml);
+  StackObject before_stopped = web;
+  before_stopped.spec["state"] = "stopped";
+  ActuatorStep start{web, before_stopped.spec, {FieldChange{"/state", "stopped", "running", providers::Impact::live}}, {}};
+  REQUIRE(kvm::DomainActuator(quick()).update(start, stopped.session()));
+  CHECK(count(stopped.ran(), "start --domain web") == 1);
+  CHECK(count(stopped.ran(), "net-dhcp-leases --network lan") == 2);
+
+  // Running, a title set live: nothing started, no wait.
+  FakeVirshHost running;
+  guest_leases_late(running);
+  running.on("dumpxml --inactive --domain web", *xml);
+  StackObject titled = web;
+  titled.spec["title"] = "web server";
+  auto title = kvm::DomainImpact::of("/title", nullptr, "web server");
+  ActuatorStep live{titled, web.spec, {FieldChange{"/title", nullptr, "web server", title}}, {}};
+  REQUIRE(kvm::DomainActuator(quick()).update(live, running.session()));
+  CHECK(count(running.ran(), "net-dhcp-leases --network lan") == 0);
+  CHECK(count(running.ran(), "start --domain web") == 0);
+}
