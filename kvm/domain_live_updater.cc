@@ -47,16 +47,16 @@ Result<void> DomainLiveUpdater::device_command(const char* command, const Domain
 }
 
 // libvirt keeps one element per namespace in <metadata>: `virsh metadata
-// --set` replaces the running domain's owner element with the config's whole.
+// --set` replaces the running domain's owner element with the config's whole
+// (read and written again, without its namespace: DomainOwner).
 Result<void> DomainLiveUpdater::set_metadata(const XmlDocument& config) {
   const auto& ns = DomainOwner::xml_namespace();
-  auto metadata = config.root().child("metadata");
-  auto owner = metadata ? metadata->child("owner", ns) : std::nullopt;
+  auto owner = DomainOwner::read(config.root());
   if (!owner) {
     return providers::fail(m_log.failure(ErrorCode::other, "the owner metadata is not in the domain's XML",
                                          "the running domain not fully updated"));
   }
-  return run({"metadata", "--domain", m_name, "--uri", ns.uri, "--key", ns.prefix, "--set", owner->to_string(),
+  return run({"metadata", "--domain", m_name, "--uri", ns.uri, "--key", ns.prefix, "--set", owner->unqualified_xml(),
               "--live"},
              "metadata set live");
 }

@@ -1,6 +1,7 @@
 #include "kvm/domain_owner.h"
 
 #include "providers/owner_marker.h"
+#include "providers/xml_document.h"
 
 namespace virtplan::kvm {
 
@@ -20,25 +21,43 @@ DomainOwner DomainOwner::from_spec(const DomainSpec& spec, std::string stack) {
   return owner;
 }
 
-void DomainOwner::write(XmlNode domain) const {
-  XmlNode metadata = domain.ensure_child("metadata");
-  if (auto old = metadata.child("owner", xml_namespace())) old->remove();
-  XmlNode owner = metadata.add_child("owner", xml_namespace());
-  owner.set_attr("stack", stack);
-  owner.set_attr("restart", restart);
-  owner.set_attr("hotplug-slots", std::to_string(hotplug_slots));
-  if (wait) {
-    owner.set_attr("wait-ip", wait->ip ? "true" : "false");
-    owner.set_attr("wait-timeout", std::to_string(wait->timeout));
+namespace {
+
+// The owner element's attributes and children; the children in `ns`, or in
+// no namespace when it is null (for `virsh metadata --set`, which puts the
+// whole element into the namespace it is given and refuses one that
+// declares it already).
+void fill(const DomainOwner& from, XmlNode owner, const providers::XmlNamespace* ns) {
+  owner.set_attr("stack", from.stack);
+  owner.set_attr("restart", from.restart);
+  owner.set_attr("hotplug-slots", std::to_string(from.hotplug_slots));
+  if (from.wait) {
+    owner.set_attr("wait-ip", from.wait->ip ? "true" : "false");
+    owner.set_attr("wait-timeout", std::to_string(from.wait->timeout));
   }
-  if (shutdown_timeout) owner.set_attr("shutdown-timeout", std::to_string(*shutdown_timeout));
-  if (cloud_init) owner.add_child("cloud-init", xml_namespace()).set_text(cloud_init->dump());
-  for (const auto& patch : xml) {
+  if (from.shutdown_timeout) owner.set_attr("shutdown-timeout", std::to_string(*from.shutdown_timeout));
+  auto add = [&](std::string_view name) { return ns ? owner.add_child(name, *ns) : owner.add_child(name); };
+  if (from.cloud_init) add("cloud-init").set_text(from.cloud_init->dump());
+  for (const auto& patch : from.xml) {
     bool set = patch.op == DomainSpec::XmlPatch::Op::set;
-    XmlNode node = owner.add_child(set ? "set" : "remove", xml_namespace());
+    XmlNode node = add(set ? "set" : "remove");
     node.set_attr("path", patch.path);
     if (set) node.set_attr("value", patch.value);
   }
+}
+
+}  // namespace
+
+void DomainOwner::write(XmlNode domain) const {
+  XmlNode metadata = domain.ensure_child("metadata");
+  if (auto old = metadata.child("owner", xml_namespace())) old->remove();
+  fill(*this, metadata.add_child("owner", xml_namespace()), &xml_namespace());
+}
+
+std::string DomainOwner::unqualified_xml() const {
+  auto document = providers::XmlDocument::create("owner");
+  fill(*this, document.root(), nullptr);
+  return document.root().to_string();
 }
 
 std::optional<DomainOwner> DomainOwner::read(XmlNode domain) {

@@ -40,6 +40,9 @@ struct DomainOwner {
   static DomainOwner from_spec(const DomainSpec& spec, std::string stack);
   // Replaces the owner element under <metadata> (created if needed) of `domain`.
   void write(providers::XmlNode domain) const;
+  // The owner element without any namespace, as `virsh metadata --set
+  // --key vp --uri URI` takes it (libvirt puts it into the namespace).
+  std::string unqualified_xml() const;
   // The owner element of `domain`, nullopt when there is none.
   static std::optional<DomainOwner> read(providers::XmlNode domain);
 };

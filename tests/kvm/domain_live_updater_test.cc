@@ -26,11 +26,13 @@ struct MetadataCase {
   providers::ActuatorStep step;
 };
 
-// restart: if-needed -> never, and a shutdown_timeout given; `state` in both.
+// restart: if-needed -> never, and a shutdown_timeout given; `state` and an
+// xml patch in both.
 MetadataCase restart_never(const std::string& state) {
   providers::Diagnostics diags;
   MetadataCase c;
-  const std::string base = "memory: 128MiB\nvirt_type: qemu\nstate: " + state + "\n";
+  const std::string base = "memory: 128MiB\nvirt_type: qemu\nstate: " + state +
+                           "\nxml: [{set: /domain/on_crash, value: restart}]\n";
   c.before = parse_domain(base, diags);
   c.after = parse_domain(base + "restart: never\nshutdown_timeout: 5s\n", diags);
   INFO(messages(diags));
@@ -64,16 +66,21 @@ TEST_CASE("owner metadata changes go to the running domain with virsh metadata -
                              "vp", "--set"}) + " ";
   REQUIRE(metadata.starts_with(prefix));
   REQUIRE(metadata.ends_with("' --live"));
-  // The element sent is the config's owner element, whole and namespaced
-  // (one quoted word: libxml2 writes attribute values in double quotes).
+  // One quoted word: libxml2 writes attribute values in double quotes.
   const std::string element = metadata.substr(prefix.size() + 1, metadata.size() - prefix.size() - 1 - 8);
   auto sent = providers::XmlDocument::parse(element, "test");
   REQUIRE(sent);
+  // The config's owner element, whole, in no namespace: libvirt puts it into
+  // --uri's and refuses an element that declares it already.
   CHECK(sent->root().name() == "owner");
-  CHECK(sent->root().namespace_uri() == kvm::DomainOwner::xml_namespace().uri);
+  CHECK_FALSE(sent->root().namespace_uri());
+  CHECK(element.find("xmlns") == std::string::npos);
   CHECK(sent->root().attr("restart") == "never");
   CHECK(sent->root().attr("shutdown-timeout") == "5");
   CHECK(sent->root().attr("stack") == "demo");
+  // Its children too (the xml patches), unchanged.
+  REQUIRE(sent->root().child("set"));
+  CHECK(sent->root().child("set")->attr("path") == "/domain/on_crash");
 }
 
 TEST_CASE("owner metadata changes of a stopped domain are only redefined", "[actuator]") {

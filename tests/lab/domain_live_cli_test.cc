@@ -1,0 +1,182 @@
+// Issue 5's remaining live changes through `virtplan apply` as users run it,
+// on TCG domains without an OS (64 MiB): a NIC's link state and the owner
+// metadata (restart policy, shutdown_timeout) change in the running domain
+// and its config without a restart (same domain id and QEMU pid, visible in
+// the live and the inactive XML); `state: stopped` forces off a domain that
+// ignores the ACPI power button after its shutdown_timeout and says so; and
+// `virtplan domain VERB` is refused while an apply holds the stack's lock.
+
+#include "providers/ssh_transport.h"
+#include "providers/stack_lock.h"
+#include "tests/lab/actuator_scratch.h"
+#include "tests/lab/lab_fixture.h"
+#include "tests/lab/lab_stack.h"
+#include "tests/support/virtplan_process.h"
+
+#include <catch2/catch.hpp>
+#include <fmt/format.h>
+
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <string>
+
+using virtplan::lab::LabEnv;
+using virtplan::lab::Probe;
+using virtplan::lab::host_block;
+using virtplan::lab::require_lab;
+using virtplan::lab::write_stack;
+using virtplan::lab::write_stack_at;
+using virtplan::test::run_virtplan;
+
+namespace {
+
+bool has(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
+std::string tag_for(char letter) { return fmt::format("{}{}", letter, getpid() % 100000); }
+
+constexpr const char* k_mac = "52:54:00:dd:00:10";
+
+// One isolated network and one domain without an OS on lab host 0; `extra`
+// are more domain keys, `nic` more keys of its NIC. `octet` keeps each test
+// case's subnet apart.
+std::string live_stack(const LabEnv& env, const std::string& tag, int octet, const std::string& nic = "",
+                       const std::string& extra = "") {
+  return fmt::format(
+      "stack: lv-{0}\nhosts:\n{1}"
+      "networks:\n  n-{0}:\n    host: {2}\n    mode: isolated\n    bridge: vpl{3}\n"
+      "    ipv4: {{address: 10.{3}.0.1/24}}\n"
+      "domains:\n  d-{0}:\n    host: {2}\n    vcpus: 1\n    memory: 64MiB\n    virt_type: qemu\n"
+      "    interfaces: [{{network: n-{0}, mac: \"{4}\"{5}}}]\n{6}",
+      tag, host_block(env, 0), env.hosts[0].name, octet, k_mac, nic, extra);
+}
+
+// Applies `text` to the stack file; the apply succeeds and the plan after
+// it is empty.
+std::string apply_stack(const std::string& path, const std::string& text) {
+  write_stack_at(path, text);
+  const auto run = run_virtplan("apply --auto-approve -f " + path);
+  INFO(run.output);
+  CHECK(run.status == 0);
+  const auto plan = run_virtplan("plan --detailed-exitcode -f " + path);
+  INFO(plan.output);
+  CHECK(plan.status == 0);
+  return run.output;
+}
+
+struct Cleanup {
+  std::string stack;
+  ~Cleanup() {
+    run_virtplan("destroy --auto-approve -f " + stack);
+    std::filesystem::remove(stack);
+  }
+};
+
+}  // namespace
+
+TEST_CASE("a NIC's link state and the owner metadata change live through apply in the same QEMU process and show "
+          "in the live and inactive XML") {
+  const LabEnv env = require_lab(1);
+  const std::string tag = tag_for('l');
+  const std::string stack = write_stack(live_stack(env, tag, 221));
+  Cleanup cleanup{stack};
+  apply_stack(stack, live_stack(env, tag, 221));
+  Probe probe{env, "d-" + tag};
+  REQUIRE(probe.state() == "running");
+  const std::string id = probe.id();
+  const std::string pid = probe.pid();
+  const std::string nic = fmt::format("//interface[mac/@address='{}']", k_mac);
+  CHECK(probe.live(nic + "/link/@state") == "");
+
+  SECTION("link down, then up again") {
+    const auto down = apply_stack(stack, live_stack(env, tag, 221, ", link: down"));
+    CHECK(has(down, "domain.d-" + tag));
+    CHECK(probe.id() == id);
+    CHECK(probe.pid() == pid);
+    CHECK(probe.live(nic + "/link/@state") == "down");
+    CHECK(probe.config(nic + "/link/@state") == "down");
+    CHECK(probe.virsh(fmt::format("domif-getlink d-{} {}", tag, k_mac)).find("down") != std::string::npos);
+
+    apply_stack(stack, live_stack(env, tag, 221, ", link: up"));
+    CHECK(probe.id() == id);
+    CHECK(probe.pid() == pid);
+    CHECK(probe.live(nic + "/link/@state") == "up");
+    CHECK(probe.config(nic + "/link/@state") == "up");
+    CHECK(probe.virsh(fmt::format("domif-getlink d-{} {}", tag, k_mac)).find("up") != std::string::npos);
+  }
+
+  SECTION("owner metadata: restart policy and shutdown_timeout") {
+    const std::string owner = "/domain/metadata/*[local-name()='owner']";
+    CHECK(probe.live(owner + "/@restart") == "if-needed");
+    apply_stack(stack, live_stack(env, tag, 221, "", "    restart: never\n    shutdown_timeout: 45s\n"));
+    CHECK(probe.id() == id);
+    CHECK(probe.pid() == pid);
+    CHECK(probe.live(owner + "/@restart") == "never");
+    CHECK(probe.config(owner + "/@restart") == "never");
+    CHECK(probe.live(owner + "/@shutdown-timeout") == "45");
+    CHECK(probe.config(owner + "/@shutdown-timeout") == "45");
+    CHECK(probe.live(owner + "/@stack") == "lv-" + tag);
+  }
+}
+
+TEST_CASE("state stopped: a domain that ignores the ACPI power button is forced off after its shutdown_timeout "
+          "and apply says so") {
+  const LabEnv env = require_lab(1);
+  const std::string tag = tag_for('s');
+  const std::string running = live_stack(env, tag, 222, "", "    shutdown_timeout: 5s\n");
+  const std::string stack = write_stack(running);
+  Cleanup cleanup{stack};
+  apply_stack(stack, running);
+  Probe probe{env, "d-" + tag};
+  REQUIRE(probe.state() == "running");
+
+  write_stack_at(stack, live_stack(env, tag, 222, "", "    shutdown_timeout: 5s\n    state: stopped\n"));
+  const auto started = std::chrono::steady_clock::now();
+  const auto run = run_virtplan("apply --auto-approve -f " + stack);
+  const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  INFO(run.output);
+  CHECK(run.status == 0);
+  CHECK(has(run.output, fmt::format("domain.d-{}@{}: warning: stopped: the guest did not shut down within 5 s and "
+                                    "was forced off",
+                                    tag, env.hosts[0].name)));
+  CHECK(probe.state() == "shut off");
+  // 5 s of waiting, and not the 60 s default.
+  CHECK(took >= 5.0);
+  CHECK(took < 40.0);
+  WARN("apply with a forced stop took " << took << " s");
+  CHECK(run_virtplan("plan --detailed-exitcode -f " + stack).status == 0);
+}
+
+TEST_CASE("an operation is refused while an apply holds the stack's lock and does nothing") {
+  const LabEnv env = require_lab(1);
+  const std::string tag = tag_for('o');
+  const std::string text = live_stack(env, tag, 223);
+  const std::string stack = write_stack(text);
+  Cleanup cleanup{stack};
+  apply_stack(stack, text);
+  Probe probe{env, "d-" + tag};
+  REQUIRE(probe.state() == "running");
+  const std::string address = fmt::format("domain.d-{}@{}", tag, env.hosts[0].name);
+
+  auto transport = virtplan::providers::SshTransport::create(env.host_config(0));
+  REQUIRE(transport);
+  auto held = virtplan::providers::StackLock::acquire(**transport, "lv-" + tag, virtplan::providers::Become::none,
+                                                      std::chrono::seconds(0));
+  REQUIRE(held);
+  const auto refused = run_virtplan("domain destroy " + address + " -f " + stack);
+  INFO(refused.output);
+  CHECK(refused.status == 1);
+  CHECK(has(refused.output, address + ": "));
+  CHECK(has(refused.output, "is locked by another apply"));
+  CHECK(has(refused.output, "nothing done"));
+  CHECK(probe.state() == "running");
+  // Listing snapshots changes nothing: it needs no lock.
+  CHECK(run_virtplan("domain snapshot-list " + address + " -f " + stack).status == 0);
+
+  held = std::unexpected(virtplan::providers::Error("released"));  // the lock goes with its holder
+  const auto done = run_virtplan("domain destroy " + address + " -f " + stack);
+  INFO(done.output);
+  CHECK(done.status == 0);
+  CHECK(probe.state() == "shut off");
+}
