@@ -8,17 +8,28 @@
 
 #include "providers/host_config.h"
 #include "providers/transport.h"
+#include "providers/virsh_batcher.h"
 #include "providers/virsh_runner.h"
 
 namespace virtplan::providers {
 
+// Steps on one host run at the same time; their virsh commands go through one
+// batcher, so commands that meet are run by one virsh process.
 struct HostSession {
-  HostSession(const HostConfig& config, Transport& transport)
-      : config(config), transport(transport), virsh(transport, config.libvirt_uri, config.become) {}
+  HostSession(const HostConfig& config, Transport& transport, VirshBatcher::Options batching = {})
+      : config(config),
+        transport(transport),
+        unbatched(transport, config.libvirt_uri, config.become),
+        batcher(unbatched, batching),
+        virsh(transport, config.libvirt_uri, config.become, &batcher) {}
+  HostSession(const HostSession&) = delete;
+  HostSession& operator=(const HostSession&) = delete;
 
   const HostConfig& config;
   Transport& transport;
-  VirshRunner virsh;
+  VirshRunner unbatched;  // what the batcher runs its processes with; in this order
+  VirshBatcher batcher;
+  VirshRunner virsh;      // what actuators use
 };
 
 }  // namespace virtplan::providers

@@ -1,10 +1,12 @@
 #include "providers/virsh_runner.h"
 
+#include "providers/virsh_batcher.h"
 #include "providers/virsh_error.h"
 #include "providers/virsh_quote.h"
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <random>
 
 // How a batch is attributed. For commands c0..cn-1 the one virsh argument is
@@ -21,6 +23,14 @@
 // section holds "error: " lines (virsh's exit status is only the last
 // command's). The nonce is random so no object's XML can forge a marker.
 // A missing marker means virsh stopped early; the commands from there on fail.
+//
+// Documents (batch_calls): virsh has one standard input, so a batch cannot
+// give each command its own. The documents go on stdin one after the other;
+// a fixed sh script (k_documents_script) cuts them into files of the given
+// sizes in a private temporary directory, runs virsh there, and removes the
+// directory when virsh ends. Each command names its file ("vpdoc3")
+// where it would have said /dev/stdin. Sizes are numbers we print and the
+// file names are ours: nothing from a user reaches the script.
 
 namespace virtplan::providers {
 namespace {
@@ -28,6 +38,12 @@ namespace {
 // Below Linux's limit of 128 KiB for one argument, with room for quoting
 // added by a transport that crosses a shell.
 constexpr std::size_t k_max_batch_bytes = 64 * 1024;
+
+constexpr std::string_view k_documents_script =
+    R"sh(set -e; d=$(mktemp -d "${TMPDIR:-/tmp}/virtplan-virsh.XXXXXXXX"); trap 'rm -rf -- "$d"' EXIT; n=$1; shift; i=0; )sh"
+    R"sh(while [ "$i" -lt "$n" ]; do head -c "$1" > "$d/vpdoc$i"; )sh"
+    R"sh(if [ "$(wc -c < "$d/vpdoc$i")" -ne "$1" ]; then echo "error: document $i was cut short" >&2; exit 1; fi; )sh"
+    R"sh(shift; i=$((i + 1)); done; cd -- "$d"; set +e; "$@")sh";
 
 std::string random_nonce() {
   thread_local std::mt19937_64 generator{std::random_device{}()};
@@ -40,13 +56,22 @@ struct Markers {
   std::string err(std::size_t i) const { return fmt::format("error: {}\n", out(i)); }
 };
 
-std::string batch_script(const std::vector<const std::vector<std::string>*>& commands,
-                         const Markers& markers) {
+// The words of a call as the batch runs it: /dev/stdin becomes the file its
+// document was cut into.
+std::vector<std::string> batch_words(const VirshCall& call, std::size_t document) {
+  std::vector<std::string> words = call.args;
+  if (call.document) std::replace(words.begin(), words.end(), std::string("/dev/stdin"), fmt::format("vpdoc{}", document));
+  return words;
+}
+
+std::string batch_script(const std::vector<const VirshCall*>& calls, const Markers& markers) {
   std::string script;
-  for (std::size_t i = 0; i <= commands.size(); ++i) {
+  std::size_t documents = 0;
+  for (std::size_t i = 0; i <= calls.size(); ++i) {
     script += fmt::format("echo --err {0} ; echo {0}", markers.out(i));
-    if (i < commands.size()) {
-      script += " ; " + virsh_join(*commands[i]) + " ; ";
+    if (i < calls.size()) {
+      script += " ; " + virsh_join(batch_words(*calls[i], documents)) + " ; ";
+      if (calls[i]->document) ++documents;
     }
   }
   return script;
@@ -76,13 +101,12 @@ std::vector<std::optional<std::string>> split_sections(const std::string& text,
 }
 
 // Groups consecutive commands so each group's script stays under the limit.
-std::vector<std::vector<const std::vector<std::string>*>> chunk(
-    const std::vector<const std::vector<std::string>*>& commands) {
-  std::vector<std::vector<const std::vector<std::string>*>> groups(1);
+std::vector<std::vector<const VirshCall*>> chunk(const std::vector<const VirshCall*>& commands) {
+  std::vector<std::vector<const VirshCall*>> groups(1);
   std::size_t size = 0;
   for (const auto* command : commands) {
-    // The command plus its share of markers.
-    std::size_t cost = virsh_join(*command).size() + 120;
+    // The command plus its share of markers (a document goes on stdin).
+    std::size_t cost = virsh_join(command->args).size() + 120;
     if (!groups.back().empty() && size + cost > k_max_batch_bytes) {
       groups.emplace_back();
       size = 0;
@@ -97,6 +121,9 @@ std::vector<std::vector<const std::vector<std::string>*>> chunk(
 
 VirshRunner::VirshRunner(Transport& transport, std::string uri, Become become)
     : m_transport(transport), m_uri(std::move(uri)), m_become(become) {}
+
+VirshRunner::VirshRunner(Transport& transport, std::string uri, Become become, VirshBatcher* batcher)
+    : m_transport(transport), m_uri(std::move(uri)), m_become(become), m_batcher(batcher) {}
 
 std::vector<std::string> VirshRunner::base_argv() const {
   std::vector<std::string> argv;
@@ -113,6 +140,14 @@ std::string VirshRunner::context(const std::vector<std::string>& args) const {
 
 Result<std::string> VirshRunner::run(std::vector<std::string> args,
                                      std::optional<std::string> stdin_data) const {
+  if (m_batcher != nullptr && !args.empty() && VirshBatcher::batches(args[0])) {
+    return m_batcher->run(VirshCall{std::move(args), std::move(stdin_data)});
+  }
+  return run_alone(std::move(args), std::move(stdin_data));
+}
+
+Result<std::string> VirshRunner::run_alone(std::vector<std::string> args,
+                                           std::optional<std::string> stdin_data) const {
   if (args.empty()) {
     return fail(ErrorCode::invalid, fmt::format("{}: virsh: no command", m_transport.host_name()));
   }
@@ -160,10 +195,17 @@ Result<std::string> VirshRunner::run_with_file(std::vector<std::string> args, co
 
 std::vector<Result<std::string>> VirshRunner::batch(
     const std::vector<std::vector<std::string>>& commands) const {
+  std::vector<VirshCall> calls;
+  calls.reserve(commands.size());
+  for (const auto& command : commands) calls.push_back(VirshCall{command, std::nullopt});
+  return batch_calls(calls);
+}
+
+std::vector<Result<std::string>> VirshRunner::batch_calls(const std::vector<VirshCall>& commands) const {
   std::vector<Result<std::string>> results;
-  std::vector<const std::vector<std::string>*> runnable;
+  std::vector<const VirshCall*> runnable;
   for (const auto& command : commands) {
-    if (!command.empty()) {
+    if (!command.args.empty()) {
       runnable.push_back(&command);
     }
   }
@@ -178,7 +220,7 @@ std::vector<Result<std::string>> VirshRunner::batch(
   // Put the empty commands' errors back in their places.
   std::size_t next = 0;
   for (const auto& command : commands) {
-    if (command.empty()) {
+    if (command.args.empty()) {
       results.push_back(fail(ErrorCode::invalid,
                              fmt::format("{}: virsh: no command", m_transport.host_name())));
     } else {
@@ -188,11 +230,30 @@ std::vector<Result<std::string>> VirshRunner::batch(
   return results;
 }
 
-std::vector<Result<std::string>> VirshRunner::run_batch(
-    const std::vector<const std::vector<std::string>*>& commands) const {
+std::vector<Result<std::string>> VirshRunner::run_batch(const std::vector<const VirshCall*>& commands) const {
   Markers markers;
   Command command{base_argv(), std::nullopt, m_timeout};
   command.argv.push_back(batch_script(commands, markers));
+  std::vector<std::string> sizes;
+  std::string documents;
+  for (const VirshCall* call : commands) {
+    if (!call->document) continue;
+    sizes.push_back(std::to_string(call->document->size()));
+    documents += *call->document;
+  }
+  if (!sizes.empty()) {
+    // virsh runs as the last words of the documents script, which itself
+    // runs as whoever virsh would have run as.
+    std::vector<std::string> argv;
+    auto virsh = std::find(command.argv.begin(), command.argv.end(), "virsh");
+    argv.assign(command.argv.begin(), virsh);
+    argv.insert(argv.end(), {"sh", "-c", std::string(k_documents_script), "virtplan-virsh",
+                             std::to_string(sizes.size())});
+    argv.insert(argv.end(), sizes.begin(), sizes.end());
+    argv.insert(argv.end(), virsh, command.argv.end());
+    command.argv = std::move(argv);
+    command.stdin_data = std::move(documents);
+  }
   auto output = m_transport.run(command);
   std::vector<Result<std::string>> results;
   if (!output) {
@@ -209,7 +270,7 @@ std::vector<Result<std::string>> VirshRunner::run_batch(
     return results;
   }
   for (std::size_t i = 0; i < commands.size(); ++i) {
-    std::string where = context(*commands[i]);
+    std::string where = context(commands[i]->args);
     if (!outs[i] || !errs[i]) {
       auto said = virsh_error_lines(output->err);
       results.push_back(fail(ErrorCode::other,

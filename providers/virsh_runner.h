@@ -26,9 +26,22 @@
 
 namespace virtplan::providers {
 
+class VirshBatcher;
+
+// One virsh command and the document it reads on standard input (its
+// "/dev/stdin" argument), for batch_calls().
+struct VirshCall {
+  std::vector<std::string> args;
+  std::optional<std::string> document;
+};
+
 class VirshRunner {
 public:
   VirshRunner(Transport& transport, std::string uri, Become become = Become::none);
+  // run() hands its commands to `batcher`, which may run them together with
+  // other threads' commands (see virsh_batcher.h); the batcher must outlive
+  // this runner and its copies.
+  VirshRunner(Transport& transport, std::string uri, Become become, VirshBatcher* batcher);
 
   // Runs one virsh command: args are the subcommand and its arguments
   // ({"define", "/dev/stdin"}). Returns what it printed on stdout; fails with
@@ -54,21 +67,32 @@ public:
   // argument may have.
   std::vector<Result<std::string>> batch(const std::vector<std::vector<std::string>>& commands) const;
 
+  // batch() for commands that may read a document: each call's document is
+  // sent on the one standard input, written to a private temporary file on
+  // the host (removed when virsh ends), and the call's "/dev/stdin"
+  // argument names that file instead.
+  std::vector<Result<std::string>> batch_calls(const std::vector<VirshCall>& calls) const;
+
   const std::string& uri() const { return m_uri; }
   Transport& transport() const { return m_transport; }
-  // For every command from now on; default 5 minutes.
-  void set_timeout(std::chrono::milliseconds timeout) { m_timeout = timeout; }
+  // For every command from now on; default 5 minutes. A runner with its own
+  // timeout runs its commands alone, never through a batcher.
+  void set_timeout(std::chrono::milliseconds timeout) {
+    m_timeout = timeout;
+    m_batcher = nullptr;
+  }
 
 private:
   // [sudo -n] virsh -q -c URI, to which the subcommand is appended.
   std::vector<std::string> base_argv() const;
-  std::vector<Result<std::string>> run_batch(
-      const std::vector<const std::vector<std::string>*>& commands) const;
+  std::vector<Result<std::string>> run_batch(const std::vector<const VirshCall*>& calls) const;
+  Result<std::string> run_alone(std::vector<std::string> args, std::optional<std::string> stdin_data) const;
   std::string context(const std::vector<std::string>& args) const;
 
   Transport& m_transport;
   std::string m_uri;
   Become m_become;
+  VirshBatcher* m_batcher = nullptr;
   std::chrono::milliseconds m_timeout{std::chrono::minutes(5)};
 };
 

@@ -13,14 +13,21 @@
 //   CHECK(host.ran() == std::vector<std::string>{"domstate --domain web", ...});
 //
 // Lines are the subcommand as providers::virsh_join spells it. Unscripted
-// subcommands succeed and print nothing.
+// subcommands succeed and print nothing. A batch whose commands read
+// documents (VirshRunner::batch_calls) is answered like one without: each
+// document is cut from stdin by its size and recorded as that command's
+// stdin, under the line with "/dev/stdin" put back. Safe to use from several
+// threads; on_process() runs before each process is answered (outside the
+// fake's lock), so a test can hold one process while others queue up.
 
 #include "providers/host_session.h"
 #include "providers/virsh_quote.h"
 #include "tests/providers/fake_transport.h"
 
 #include <deque>
+#include <functional>
 #include <map>
+#include <mutex>
 #include <regex>
 #include <string>
 #include <vector>
@@ -34,7 +41,7 @@ public:
     std::string err;  // "error: ..." lines make the subcommand fail
   };
 
-  FakeVirshHost() : m_session(m_config, m_fake) {
+  explicit FakeVirshHost(VirshBatcher::Options batching = {}) : m_session(m_config, m_fake, batching) {
     m_config.name = "lab1";
     m_fake.respond_with([this](const Command& command) { return answer(command); });
   }
@@ -49,6 +56,8 @@ public:
   void reply_once(const std::string& line, Reply reply) { m_queued[line].push_back(std::move(reply)); }
   // Anything else the transport runs (not virsh): its exit status and output.
   void on_other(const std::string& argv0, CommandOutput output) { m_other[argv0] = std::move(output); }
+  // Called with every process's command before it is answered.
+  void on_process(std::function<void(const Command&)> hook) { m_on_process = std::move(hook); }
 
   HostSession& session() { return m_session; }
   // Every subcommand run so far, in order (other programs as "! ARGV...").
@@ -89,7 +98,37 @@ private:
     return it == m_replies.end() ? Reply{} : it->second;
   }
 
+  // The documents wrapper's parts: sh -c SCRIPT virtplan-virsh N SIZE... virsh ...
+  static bool cut_documents(const Command& command, std::vector<std::string>& argv,
+                            std::vector<std::string>& documents) {
+    const auto& a = command.argv;
+    if (a.size() < 5 || a[0] != "sh" || a[1] != "-c" || a[3] != "virtplan-virsh") return false;
+    const std::size_t n = std::stoul(a[4]);
+    std::size_t at = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+      const std::size_t size = std::stoul(a[5 + i]);
+      documents.push_back(command.stdin_data.value_or("").substr(at, size));
+      at += size;
+    }
+    argv.assign(a.begin() + 5 + static_cast<std::ptrdiff_t>(n), a.end());
+    return true;
+  }
+
   Result<CommandOutput> answer(const Command& command) {
+    if (m_on_process) m_on_process(command);
+    std::lock_guard lock(m_mutex);
+    std::vector<std::string> argv;
+    std::vector<std::string> documents;
+    if (cut_documents(command, argv, documents)) {
+      Command inner = command;
+      inner.argv = std::move(argv);
+      inner.stdin_data.reset();
+      return answer_virsh(inner, documents);
+    }
+    return answer_virsh(command, documents);
+  }
+
+  Result<CommandOutput> answer_virsh(const Command& command, const std::vector<std::string>& documents) {
     if (command.argv.empty() || command.argv[0] != "virsh") {
       m_ran.push_back("! " + virsh_join(command.argv));
       auto it = command.argv.empty() ? m_other.end() : m_other.find(command.argv[0]);
@@ -104,6 +143,12 @@ private:
         output.out += markers[i];
         output.err += "error: " + markers[i] + "\n";
         if (i < lines.size()) {
+          static const std::regex k_document(" vpdoc([0-9]+)( |$)");
+          std::smatch document;
+          if (std::regex_search(lines[i], document, k_document)) {
+            lines[i] = std::regex_replace(lines[i], k_document, " /dev/stdin$2");
+            m_stdin[lines[i]] = documents.at(std::stoul(document[1].str()));
+          }
           Reply reply = reply_to(lines[i]);
           output.out += reply.out;
           output.err += reply.err;
@@ -125,6 +170,8 @@ private:
   std::map<std::string, CommandOutput> m_other;
   std::vector<std::string> m_ran;
   std::map<std::string, std::string> m_stdin;
+  std::function<void(const Command&)> m_on_process;
+  std::mutex m_mutex;
 };
 
 }  // namespace virtplan::providers::test
