@@ -23,6 +23,17 @@ std::set<std::string> parse_name_list(const std::string& output) {
   return names;
 }
 
+Result<NameSets> read_name_sets(const CommandResults& results, const std::vector<VirshArgs>& lists) {
+  NameSets sets;
+  for (const VirshArgs& list : lists) {
+    const Result<std::string>* listed = results.find(list);
+    if (listed == nullptr) return fail(ErrorCode::other, fmt::format("virsh {}: not answered", list.at(0)));
+    if (!*listed) return fail(listed->error());
+    sets.push_back(parse_name_list(**listed));
+  }
+  return sets;
+}
+
 Result<std::optional<std::string>> read_owner(const std::string& xml) {
   auto doc = XmlDocument::parse(xml);
   if (!doc) return fail(doc.error());
@@ -50,14 +61,12 @@ std::vector<VirshArgs> ListDumpReading::next_round(const std::vector<Result<std:
     }
     case Stage::dump: {
       m_stage = Stage::done;
-      for (const VirshArgs& list : m_recipe.lists) {
-        const Result<std::string>* listed = m_results.find(list);
-        if (listed == nullptr || !*listed) {
-          m_error = listed == nullptr ? Error(ErrorCode::other, "listing not answered") : listed->error();
-          return {};
-        }
-        m_sets.push_back(parse_name_list(**listed));
+      auto sets = read_name_sets(m_results, m_recipe.lists);
+      if (!sets) {
+        m_error = sets.error();
+        return {};
       }
+      m_sets = std::move(*sets);
       // Only what the first round did not read already.
       std::vector<VirshArgs> dumps;
       for (const std::string& name : m_sets.at(0)) {

@@ -53,6 +53,10 @@ std::vector<std::string> declared_names(const std::vector<StackObject>& declared
 // The names a `virsh -q ... --name` listing printed, one per line.
 std::set<std::string> parse_name_list(const std::string& output);
 
+// The names each of `lists` printed, in their order, from `results`; fails
+// with the first listing's error when one failed.
+Result<NameSets> read_name_sets(const CommandResults& results, const std::vector<VirshArgs>& lists);
+
 // The stack named by the <vp:owner> marker in an object's XML, if any.
 Result<std::optional<std::string>> read_owner(const std::string& xml);
 

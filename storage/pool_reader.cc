@@ -73,19 +73,14 @@ private:
 
   // The listings' pools the first round did not read.
   std::vector<VirshArgs> dump() {
-    std::vector<const std::string*> listed;
-    for (const VirshArgs* list : {&k_all, &k_autostart, &k_active}) {
-      const Result<std::string>* result = m_results.find(*list);
-      if (result == nullptr || !*result) {
-        m_error = result == nullptr ? providers::Error(ErrorCode::other, "pool-list not answered") : result->error();
-        return {};
-      }
-      listed.push_back(&**result);
+    auto listed = providers::read_name_sets(m_results, {k_all, k_autostart, k_active});
+    if (!listed) {
+      m_error = listed.error();
+      return {};
     }
-    auto all = providers::parse_name_list(*listed[0]);
-    m_autostart = providers::parse_name_list(*listed[1]);
-    m_active = providers::parse_name_list(*listed[2]);
-    m_names.assign(all.begin(), all.end());
+    m_names.assign((*listed)[0].begin(), (*listed)[0].end());
+    m_autostart = std::move((*listed)[1]);
+    m_active = std::move((*listed)[2]);
     std::vector<VirshArgs> commands;
     for (const std::string& name : m_names) {
       commands.push_back(dump_command(name));

@@ -105,18 +105,14 @@ private:
   // Round 2: every active pool's volumes and every domain's XML not read
   // yet, and the XML of the volumes round 1's lists show.
   std::vector<VirshArgs> list_volumes() {
-    std::vector<std::set<std::string>> listed;
-    for (const VirshArgs* list : {&k_pools, &k_domains, &k_running}) {
-      const Result<std::string>* result = m_results.find(*list);
-      if (result == nullptr || !*result) {
-        m_error = result == nullptr ? providers::Error(ErrorCode::other, "listing not answered") : result->error();
-        return {};
-      }
-      listed.push_back(providers::parse_name_list(**result));
+    auto listed = providers::read_name_sets(m_results, {k_pools, k_domains, k_running});
+    if (!listed) {
+      m_error = listed.error();
+      return {};
     }
-    m_pools.assign(listed[0].begin(), listed[0].end());
-    m_domains.assign(listed[1].begin(), listed[1].end());
-    m_running = std::move(listed[2]);
+    m_pools.assign((*listed)[0].begin(), (*listed)[0].end());
+    m_domains.assign((*listed)[1].begin(), (*listed)[1].end());
+    m_running = std::move((*listed)[2]);
     // Without a pool there is no volume, and nobody to use one.
     if (m_pools.empty()) return {};
     std::vector<VirshArgs> commands;
