@@ -170,7 +170,16 @@ ApplyReport apply_plan(const Plan& plan, const KindLookup& kinds, const Actuator
   auto graph = ApplyGraph::build(plan, kinds);
   if (!graph) return ApplyReport({}, {graph.error().message() + "; nothing was done"}, elapsed());
   Scheduler scheduler(*graph, plan.stack(), actuators, hosts, observer, options);
-  return ApplyReport(scheduler.run(), {}, elapsed());
+  auto results = scheduler.run();
+  // The ledgers catch up in the background while steps run; the apply is
+  // over when they are on the hosts.
+  std::vector<std::string> errors;
+  for (const providers::Error& error : hosts.flush()) {
+    errors.push_back(error.message() +
+                     "; the stack's ledger there may not list everything this apply made (the next apply "
+                     "adopts what it made, as after a crash)");
+  }
+  return ApplyReport(std::move(results), std::move(errors), elapsed());
 }
 
 }  // namespace virtplan::planner

@@ -8,8 +8,12 @@
 // Ownership is recorded so that a crash at any moment converges
 // (architecture.md, decision 4): the intent to create is saved *before* the
 // create runs, so the next apply adopts a half-made object it owns instead of
-// failing "already exists". Every method returns only once its record is
-// saved on the host. Safe to call from several threads at once.
+// failing "already exists". record_intents returns only once the intents are
+// saved on the host. mark_created and forget return once recorded; the
+// record reaches the host soon after, in the background, and at the latest
+// when flush() returns: a crash before that leaves the object an intent,
+// which the next apply adopts, so waiting for each of those saves would only
+// slow every step down. Safe to call from several threads at once.
 
 #include "providers/error.h"
 #include "providers/object_id.h"
@@ -42,6 +46,10 @@ public:
 
   // The object is gone: the stack no longer owns it.
   virtual Result<void> forget(const ObjectId& id) = 0;
+
+  // Saves every record not yet on its host, waiting for it; one error per
+  // host where that failed.
+  virtual std::vector<Error> flush() = 0;
 };
 
 }  // namespace virtplan::providers

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include <condition_variable>
+#include <thread>
 
 namespace virtplan::providers {
 
@@ -24,13 +25,17 @@ struct RemoteHostAccess::HostState {
   std::unique_ptr<HostSession> session;
   std::unique_ptr<StackLock> lock;
 
-  std::mutex ledger_mutex;  // guards ledger, version, saved, saving, writes
-  std::condition_variable saved_changed;
+  std::mutex ledger_mutex;  // guards ledger, version, saved, attempted, saving, writes
+  std::condition_variable_any saved_changed;
   std::optional<Ledger> ledger;
   std::uint64_t version = 0;  // bumped by every change
   std::uint64_t saved = 0;    // the version on the host
+  std::uint64_t attempted = 0;  // the newest version a save was attempted with
   bool saving = false;
   int writes = 0;
+
+  // Last, so it stops before the rest goes; started once the ledger is loaded.
+  std::jthread saver;
 };
 
 namespace {
@@ -51,7 +56,9 @@ RemoteHostAccess::RemoteHostAccess(std::string stack, std::map<std::string, Host
   for (auto& [name, config] : hosts) m_hosts.emplace(name, std::make_unique<HostState>(std::move(config)));
 }
 
-RemoteHostAccess::~RemoteHostAccess() = default;
+// Records a caller did not flush still reach their hosts; each host's saver
+// stops before its connection goes.
+RemoteHostAccess::~RemoteHostAccess() { flush(); }
 
 RemoteHostAccess::HostState* RemoteHostAccess::state_of(const std::string& host) const {
   auto it = m_hosts.find(host);
@@ -75,6 +82,7 @@ Result<void> RemoteHostAccess::connect(HostState& state) {
     state.ledger = std::move(*ledger);
   }
   state.session = std::make_unique<HostSession>(state.config, *state.transport);
+  state.saver = std::jthread([this, &state](std::stop_token stop) { save_in_background(state, stop); });
   return {};
 }
 
@@ -95,20 +103,42 @@ Result<HostSession*> RemoteHostAccess::session(const std::string& host) {
 }
 
 Result<void> RemoteHostAccess::record_intents(const std::string& host, const std::vector<ObjectId>& ids) {
-  return change_ledger(host, [&ids](Ledger& ledger) {
-    for (const ObjectId& id : ids) ledger.record_intent(id.kind, id.name);
-  });
+  return change_ledger(
+      host,
+      [&ids](Ledger& ledger) {
+        for (const ObjectId& id : ids) ledger.record_intent(id.kind, id.name);
+      },
+      Wait::saved);
 }
 
 Result<void> RemoteHostAccess::mark_created(const ObjectId& id, const nlohmann::json& ledger_data) {
-  return change_ledger(id.host, [&](Ledger& ledger) { ledger.mark_created(id.kind, id.name, ledger_data); });
+  return change_ledger(
+      id.host, [&](Ledger& ledger) { ledger.mark_created(id.kind, id.name, ledger_data); }, Wait::recorded);
 }
 
 Result<void> RemoteHostAccess::forget(const ObjectId& id) {
-  return change_ledger(id.host, [&](Ledger& ledger) { ledger.forget(id.kind, id.name); });
+  return change_ledger(id.host, [&](Ledger& ledger) { ledger.forget(id.kind, id.name); }, Wait::recorded);
 }
 
-Result<void> RemoteHostAccess::change_ledger(const std::string& host, const std::function<void(Ledger&)>& edit) {
+std::vector<Error> RemoteHostAccess::flush() {
+  std::vector<Error> errors;
+  for (auto& [name, state] : m_hosts) {
+    std::uint64_t version = 0;
+    {
+      std::lock_guard lock(state->connect_mutex);
+      if (!state->session) continue;  // never reached: nothing recorded there
+    }
+    {
+      std::lock_guard lock(state->ledger_mutex);
+      version = state->version;
+    }
+    if (auto saved = save_through(*state, version); !saved) errors.push_back(saved.error());
+  }
+  return errors;
+}
+
+Result<void> RemoteHostAccess::change_ledger(const std::string& host, const std::function<void(Ledger&)>& edit,
+                                             Wait wait) {
   auto session = this->session(host);
   if (!session) return std::unexpected(session.error());
   HostState& state = *state_of(host);
@@ -119,7 +149,30 @@ Result<void> RemoteHostAccess::change_ledger(const std::string& host, const std:
     edit(*state.ledger);
     version = ++state.version;
   }
+  if (wait == Wait::recorded) {
+    state.saved_changed.notify_all();  // the saver's turn
+    return {};
+  }
   return save_through(state, version);
+}
+
+// Saves whenever there is something new and no save is in flight. A failed
+// save is not retried until something changes again (or flush() asks).
+void RemoteHostAccess::save_in_background(HostState& state, std::stop_token stop) {
+  std::unique_lock lock(state.ledger_mutex);
+  while (state.saved_changed.wait(lock, stop, [&] { return state.version > state.attempted && !state.saving; })) {
+    state.saving = true;
+    const std::uint64_t carrying = state.version;
+    state.attempted = carrying;
+    const Ledger snapshot = *state.ledger;
+    lock.unlock();
+    auto saved = snapshot.save(*state.transport, state.config.become, m_options.ledger_dir);
+    lock.lock();
+    state.saving = false;
+    ++state.writes;
+    if (saved) state.saved = std::max(state.saved, carrying);
+    state.saved_changed.notify_all();
+  }
 }
 
 // Returns once a save holding `version` is on the host. Whoever finds no save
@@ -132,6 +185,7 @@ Result<void> RemoteHostAccess::save_through(HostState& state, std::uint64_t vers
     if (state.saved >= version) return {};
     state.saving = true;
     const std::uint64_t carrying = state.version;
+    state.attempted = std::max(state.attempted, carrying);
     const Ledger snapshot = *state.ledger;
     lock.unlock();
     auto saved = snapshot.save(*state.transport, state.config.become, m_options.ledger_dir);

@@ -7,10 +7,11 @@
 // after every change.
 //
 // Saves are coalesced without ever losing a record: a change bumps the
-// ledger's version and then waits for a save that includes it; when several
-// steps finish while one save is in flight, the next save carries all of
-// them, so N finished steps cost far fewer than N writes, and no call returns
-// before its record is on the host. Once the stack lock is lost (its
+// ledger's version; intents then wait for a save that includes them, other
+// records are saved by the host's background saver, and flush() waits for
+// everything. When several steps finish while one save is in flight, the next
+// save carries all of them, so N finished steps cost far fewer than N writes.
+// Once the stack lock is lost (its
 // connection broke), every record fails with ErrorCode::locked, so no create
 // starts without its intent saved under the lock.
 
@@ -27,7 +28,9 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <stop_token>
 #include <string>
+#include <vector>
 
 namespace virtplan::providers {
 
@@ -49,6 +52,7 @@ public:
   Result<void> record_intents(const std::string& host, const std::vector<ObjectId>& ids) override;
   Result<void> mark_created(const ObjectId& id, const nlohmann::json& ledger_data) override;
   Result<void> forget(const ObjectId& id) override;
+  std::vector<Error> flush() override;
 
   // How many times the ledger was written on `host` (for tests and metrics).
   int ledger_writes(const std::string& host) const;
@@ -58,8 +62,10 @@ private:
 
   HostState* state_of(const std::string& host) const;
   Result<void> connect(HostState& state);
-  Result<void> change_ledger(const std::string& host, const std::function<void(Ledger&)>& edit);
+  enum class Wait { saved, recorded };
+  Result<void> change_ledger(const std::string& host, const std::function<void(Ledger&)>& edit, Wait wait);
   Result<void> save_through(HostState& state, std::uint64_t version);
+  void save_in_background(HostState& state, std::stop_token stop);
 
   std::string m_stack;
   Options m_options;

@@ -16,6 +16,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <unistd.h>
+
 #include <mutex>
 
 using namespace virtplan::planner;
@@ -25,7 +27,9 @@ using virtplan::lab::require_lab;
 
 namespace {
 
-constexpr const char* k_stack = "engine-lab-test";
+// Each test case runs in its own process, and ctest runs them side by side:
+// one stack (lock and ledger) per process, so they do not meet.
+const std::string k_stack = "engine-lab-test-" + std::to_string(getpid());
 
 // Runs `virsh uri` on the step's host for every call and logs the call; the
 // ledger data of a create is {"uri": what virsh answered}.

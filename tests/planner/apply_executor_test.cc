@@ -216,6 +216,18 @@ TEST_CASE("apply: creates on a host whose ledger cannot be written fail without 
   CHECK(result_of(report, "volume.b@lab2").status == StepStatus::done);
 }
 
+TEST_CASE("apply: a ledger that cannot be brought up to date at the end fails the apply and says so") {
+  ApplyRig rig;
+  rig.hosts.flush_fails("lab2");
+  Plan plan("demo", {change("volume.a@lab1", Action::create), change("volume.b@lab2", Action::create)});
+  const ApplyReport report = rig.apply(plan);
+  CHECK(report.done() == 2);
+  CHECK_FALSE(report.ok());
+  CHECK(report.errors() ==
+        std::vector<std::string>{"lab2: writing the ledger failed: disk full; the stack's ledger there may not list "
+                                 "everything this apply made (the next apply adopts what it made, as after a crash)"});
+}
+
 TEST_CASE("apply: parallelism bounds the steps running at once, overall and per host") {
   std::vector<Change> changes;
   for (int i = 0; i < 12; ++i) {
@@ -223,10 +235,22 @@ TEST_CASE("apply: parallelism bounds the steps running at once, overall and per 
     changes.push_back(change(fmt::format("volume.v{:02}@lab2", i), Action::create));
   }
   const Plan plan("demo", changes);
-  SECTION("default: 8 overall, 4 per host") {
+  SECTION("default: 8 overall, and one host may take all 8 (its virsh batcher bounds its processes)") {
     ApplyRig rig;
     rig.volume.delay(30ms);
     REQUIRE(rig.apply(plan).ok());
+    CHECK(rig.journal.max_running() == 8);
+    std::vector<Change> one_host;
+    for (int i = 0; i < 12; ++i) one_host.push_back(change(fmt::format("volume.w{:02}@lab1", i), Action::create));
+    ApplyRig single;
+    single.volume.delay(30ms);
+    REQUIRE(single.apply(Plan("demo", one_host)).ok());
+    CHECK(single.journal.max_running_on("lab1") == 8);
+  }
+  SECTION("4 per host") {
+    ApplyRig rig;
+    rig.volume.delay(30ms);
+    REQUIRE(rig.apply(plan, ApplyOptions{8, 4}).ok());
     CHECK(rig.journal.max_running_on("lab1") == 4);
     CHECK(rig.journal.max_running_on("lab2") == 4);
     CHECK(rig.journal.max_running() == 8);

@@ -47,6 +47,20 @@ public:
     return m_hosts.at(host).session.get();
   }
 
+  // Records are journaled as they are made; flush has nothing left to save
+  // unless told to fail on a host.
+  FakeHostAccess& flush_fails(const std::string& host) {
+    m_flush_fails.insert(host);
+    return *this;
+  }
+  std::vector<providers::Error> flush() override {
+    std::vector<providers::Error> errors;
+    for (const std::string& host : m_flush_fails) {
+      errors.emplace_back(providers::ErrorCode::other, host + ": writing the ledger failed: disk full");
+    }
+    return errors;
+  }
+
   providers::Result<void> record_intents(const std::string& host,
                                          const std::vector<providers::ObjectId>& ids) override {
     std::string event = "intents " + host;
@@ -79,6 +93,7 @@ private:
   std::map<std::string, Host> m_hosts;
   std::set<std::string> m_unreachable;
   std::set<std::string> m_broken;
+  std::set<std::string> m_flush_fails;
 };
 
 }  // namespace virtplan::planner::testing
