@@ -161,17 +161,7 @@ Result<void> RemoteHostAccess::change_ledger(const std::string& host, const std:
 void RemoteHostAccess::save_in_background(HostState& state, std::stop_token stop) {
   std::unique_lock lock(state.ledger_mutex);
   while (state.saved_changed.wait(lock, stop, [&] { return state.version > state.attempted && !state.saving; })) {
-    state.saving = true;
-    const std::uint64_t carrying = state.version;
-    state.attempted = carrying;
-    const Ledger snapshot = *state.ledger;
-    lock.unlock();
-    auto saved = snapshot.save(*state.transport, state.config.become, m_options.ledger_dir);
-    lock.lock();
-    state.saving = false;
-    ++state.writes;
-    if (saved) state.saved = std::max(state.saved, carrying);
-    state.saved_changed.notify_all();
+    (void)save_newest(state, lock);  // flush() reports what stays unsaved
   }
 }
 
@@ -183,19 +173,25 @@ Result<void> RemoteHostAccess::save_through(HostState& state, std::uint64_t vers
   while (true) {
     state.saved_changed.wait(lock, [&] { return state.saved >= version || !state.saving; });
     if (state.saved >= version) return {};
-    state.saving = true;
-    const std::uint64_t carrying = state.version;
-    state.attempted = std::max(state.attempted, carrying);
-    const Ledger snapshot = *state.ledger;
-    lock.unlock();
-    auto saved = snapshot.save(*state.transport, state.config.become, m_options.ledger_dir);
-    lock.lock();
-    state.saving = false;
-    ++state.writes;
-    state.saved_changed.notify_all();
-    if (!saved) return std::unexpected(saved.error());
-    state.saved = std::max(state.saved, carrying);
+    if (auto saved = save_newest(state, lock); !saved) return saved;
   }
+}
+
+// Writes the ledger as it is now, with `lock` (on state.ledger_mutex) held
+// on entry and exit but not while writing.
+Result<void> RemoteHostAccess::save_newest(HostState& state, std::unique_lock<std::mutex>& lock) {
+  state.saving = true;
+  const std::uint64_t carrying = state.version;
+  state.attempted = std::max(state.attempted, carrying);
+  const Ledger snapshot = *state.ledger;
+  lock.unlock();
+  auto saved = snapshot.save(*state.transport, state.config.become, m_options.ledger_dir);
+  lock.lock();
+  state.saving = false;
+  ++state.writes;
+  if (saved) state.saved = std::max(state.saved, carrying);
+  state.saved_changed.notify_all();
+  return saved;
 }
 
 int RemoteHostAccess::ledger_writes(const std::string& host) const {

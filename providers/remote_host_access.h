@@ -65,6 +65,7 @@ private:
   enum class Wait { saved, recorded };
   Result<void> change_ledger(const std::string& host, const std::function<void(Ledger&)>& edit, Wait wait);
   Result<void> save_through(HostState& state, std::uint64_t version);
+  Result<void> save_newest(HostState& state, std::unique_lock<std::mutex>& lock);
   void save_in_background(HostState& state, std::stop_token stop);
 
   std::string m_stack;
