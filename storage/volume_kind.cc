@@ -116,6 +116,11 @@ Spec VolumeKind::reconcile(const Spec& desired, const Spec& observed) const {
   if (!out.contains("capacity") && observed.contains("capacity")) {
     out["capacity"] = observed["capacity"];
   }
+  // A seed is an ISO 9660 image in a raw file: libvirt probes its content and
+  // reports format iso. Either way it is the same bytes.
+  if (out.contains("cloud_init") && out.value("format", "raw") == "raw" && observed.value("format", "") == "iso") {
+    out["format"] = "iso";
+  }
   // The content of a file uploaded before its hash was recorded is unknown:
   // not compared, so nothing is replaced on a guess.
   if (!observed.contains("source_sha256")) out.erase("source_sha256");

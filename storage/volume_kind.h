@@ -40,7 +40,8 @@ public:
   // A capacity the stack leaves to the source or backing file is what the
   // host has. What libvirt cannot tell comes from the ledger (the observer
   // merges it into the observed spec): source_sha256 is compared only when
-  // recorded; protect and allow_shrink count as false when not recorded.
+  // recorded; protect and allow_shrink count as false when not recorded; a
+  // cloud-init seed libvirt reports as format iso is the raw seed it was.
   providers::Spec reconcile(const providers::Spec& desired,
                             const providers::Spec& observed) const override;
   providers::Impact impact(std::string_view path, const nlohmann::json& before,

@@ -13,6 +13,7 @@
 #include "providers/xml_document.h"
 #include "storage/cloud_init_seed.h"
 #include "tests/lab/lab_fixture.h"
+#include "tests/lab/lab_guest.h"
 
 #include <catch2/catch.hpp>
 
@@ -28,36 +29,17 @@ namespace {
 
 using namespace std::chrono_literals;
 using virtplan::lab::LabEnv;
+using virtplan::lab::guest_dir;
 using virtplan::lab::require_lab;
+using virtplan::lab::wait_until;
 using virtplan::providers::shell_quote;
 using virtplan::providers::XmlDocument;
 using Clock = std::chrono::steady_clock;
 
 const std::string k_mac = "52:54:00:7a:00:05";
 
-// The cached guest's directory (building it first if needed: the build script
-// is a no-op when it is cached).
-std::string guest_dir() {
-  auto built = virtplan::lab::detail::run_child({std::string(VIRTPLAN_SOURCE_DIR) + "/tests/lab/guest/build"});
-  INFO(built.err);
-  REQUIRE(built.status == 0);
-  std::string dir = built.out.substr(0, built.out.find('\n'));
-  REQUIRE(!dir.empty());
-  return dir;
-}
-
 double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
-}
-
-// Polls `done` every 250 ms until it holds or `limit` passes.
-bool wait_until(std::chrono::seconds limit, const std::function<bool()>& done) {
-  auto deadline = Clock::now() + limit;
-  while (Clock::now() < deadline) {
-    if (done()) return true;
-    std::this_thread::sleep_for(250ms);
-  }
-  return done();
 }
 
 // A NAT network and a domain of the guest on lab host 0, with names and a
