@@ -31,19 +31,9 @@ const char* const k_kvm_caps = R"(<capabilities><guest><os_type>hvm</os_type><ar
 const char* const k_tcg_caps = R"(<capabilities><guest><os_type>hvm</os_type><arch name='x86_64'>
 <domain type='qemu'/></arch></guest></capabilities>)";
 
-StackObject domain(const std::string& yaml) {
-  providers::Diagnostics diags;
-  StackObject object = kvm::test::parse_domain(yaml, diags);
-  for (const auto& d : diags.sorted()) UNSCOPED_INFO(d.str());
-  REQUIRE(diags.empty());
-  return object;
-}
+StackObject domain(const std::string& yaml) { return kvm::test::valid_domain(yaml); }
 
-std::string xml_of(const StackObject& object) {
-  auto xml = kvm::DomainKind().create_xml(object);
-  REQUIRE(xml);
-  return *xml;
-}
+std::string xml_of(const StackObject& object) { return kvm::test::created_xml(object); }
 
 FieldChange field(const std::string& path, json before, json after) {
   auto impact = kvm::DomainImpact::of(path, before, after);

@@ -35,13 +35,7 @@ const std::string k_iflist = " vnet3      network   lan       virtio   52:54:00:
 const std::string k_leases =
     " 2026-11-26 02:37:14   52:54:00:aa:00:01   ipv4   192.168.177.50/24   web   01:52:54:00:aa:00:01\n";
 
-StackObject domain(const std::string& yaml) {
-  providers::Diagnostics diags;
-  StackObject object = kvm::test::parse_domain(yaml, diags);
-  for (const auto& d : diags.sorted()) UNSCOPED_INFO(d.str());
-  REQUIRE(diags.empty());
-  return object;
-}
+StackObject domain(const std::string& yaml) { return kvm::test::valid_domain(yaml); }
 
 kvm::DomainTiming quick() {
   kvm::DomainTiming timing;
@@ -112,14 +106,13 @@ TEST_CASE("domain create without wait, or paused, does not look for an address",
 
 TEST_CASE("domain update waits for the address when it starts the domain, not when it stays up", "[actuator]") {
   StackObject web = domain(k_waiting);
-  auto xml = kvm::DomainKind().create_xml(web);
-  REQUIRE(xml);
+  const std::string xml = kvm::test::created_xml(web);
 
   // Shut off -> running: started here, so waited for.
   FakeVirshHost stopped;
   stopped.then("domstate --domain web", "shut off\n");
   guest_leases_late(stopped);
-  stopped.on("dumpxml --inactive --domain web", *xml);
+  stopped.on("dumpxml --inactive --domain web", xml);
   StackObject before_stopped = web;
   before_stopped.spec["state"] = "stopped";
   ActuatorStep start{web, before_stopped.spec, {FieldChange{"/state", "stopped", "running", providers::Impact::live}}, {}};
@@ -130,7 +123,7 @@ TEST_CASE("domain update waits for the address when it starts the domain, not wh
   // Running, a title set live: nothing started, no wait.
   FakeVirshHost running;
   guest_leases_late(running);
-  running.on("dumpxml --inactive --domain web", *xml);
+  running.on("dumpxml --inactive --domain web", xml);
   StackObject titled = web;
   titled.spec["title"] = "web server";
   auto title = kvm::DomainImpact::of("/title", nullptr, "web server");

@@ -25,22 +25,12 @@ using Lines = std::vector<std::string>;
 namespace {
 
 StackObject seeded(const std::string& extra = "") {
-  providers::Diagnostics diags;
-  StackObject object = kvm::test::parse_domain(
-      "vcpus: 1\nmemory: 64MiB\nvirt_type: qemu\n"
-      "disks: [{volume: web-root, pool: images, target: vda}]\n"
-      "cloud_init: {user_data: {packages: [nginx]}}\n" + extra,
-      diags);
-  for (const auto& d : diags.sorted()) UNSCOPED_INFO(d.str());
-  REQUIRE(diags.empty());
-  return object;
+  return kvm::test::valid_domain("vcpus: 1\nmemory: 64MiB\nvirt_type: qemu\n"
+                                 "disks: [{volume: web-root, pool: images, target: vda}]\n"
+                                 "cloud_init: {user_data: {packages: [nginx]}}\n" + extra);
 }
 
-std::string xml_of(const StackObject& object) {
-  auto xml = kvm::DomainKind().create_xml(object);
-  REQUIRE(xml);
-  return *xml;
-}
+std::string xml_of(const StackObject& object) { return kvm::test::created_xml(object); }
 
 // The domain before (seed "aa") and after (seed "bb") new user-data.
 struct SeedChange {

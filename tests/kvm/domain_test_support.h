@@ -51,6 +51,22 @@ inline providers::StackObject parse_stack_file(const std::string& file, const st
   return object;
 }
 
+// A domain from `yaml` that must parse without a message.
+inline providers::StackObject valid_domain(const std::string& yaml) {
+  providers::Diagnostics diags;
+  providers::StackObject object = parse_domain(yaml, diags);
+  for (const auto& d : diags.sorted()) UNSCOPED_INFO(d.str());
+  REQUIRE(diags.empty());
+  return object;
+}
+
+// The XML create_xml() makes of `object`, which must succeed.
+inline std::string created_xml(const providers::StackObject& object) {
+  auto xml = DomainKind().create_xml(object);
+  REQUIRE(xml);
+  return *xml;
+}
+
 // The diagnostics as "line:col: message" lines, for exact comparisons.
 inline std::string messages(const providers::Diagnostics& diags) {
   std::string out;
