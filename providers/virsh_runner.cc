@@ -1,5 +1,6 @@
 #include "providers/virsh_runner.h"
 
+#include "providers/tar_archive.h"
 #include "providers/virsh_batcher.h"
 #include "providers/virsh_error.h"
 #include "providers/virsh_quote.h"
@@ -25,12 +26,12 @@
 // A missing marker means virsh stopped early; the commands from there on fail.
 //
 // Documents (batch_calls): virsh has one standard input, so a batch cannot
-// give each command its own. The documents go on stdin one after the other;
-// a fixed sh script (k_documents_script) cuts them into files of the given
-// sizes in a private temporary directory, runs virsh there, and removes the
-// directory when virsh ends. Each command names its file ("vpdoc3")
-// where it would have said /dev/stdin. Sizes are numbers we print and the
-// file names are ours: nothing from a user reaches the script.
+// give each command its own. The documents go on stdin as one tar archive
+// (TarArchive); a fixed sh script (k_documents_script) unpacks it into a
+// private temporary directory, runs virsh there, and removes the directory
+// when virsh ends. Each command names its file ("vpdoc3") where it would
+// have said /dev/stdin. The file names are ours: nothing from a user reaches
+// the script or tar.
 
 namespace virtplan::providers {
 namespace {
@@ -40,10 +41,8 @@ namespace {
 constexpr std::size_t k_max_batch_bytes = 64 * 1024;
 
 constexpr std::string_view k_documents_script =
-    R"sh(set -e; d=$(mktemp -d "${TMPDIR:-/tmp}/virtplan-virsh.XXXXXXXX"); trap 'rm -rf -- "$d"' EXIT; n=$1; shift; i=0; )sh"
-    R"sh(while [ "$i" -lt "$n" ]; do head -c "$1" > "$d/vpdoc$i"; )sh"
-    R"sh(if [ "$(wc -c < "$d/vpdoc$i")" -ne "$1" ]; then echo "error: document $i was cut short" >&2; exit 1; fi; )sh"
-    R"sh(shift; i=$((i + 1)); done; cd -- "$d"; set +e; "$@")sh";
+    R"sh(set -e; d=$(mktemp -d "${TMPDIR:-/tmp}/virtplan-virsh.XXXXXXXX"); trap 'rm -rf -- "$d"' EXIT; )sh"
+    R"sh(tar -x --no-same-owner -C "$d" -f -; cd -- "$d"; set +e; "$@")sh";
 
 std::string random_nonce() {
   thread_local std::mt19937_64 generator{std::random_device{}()};
@@ -234,25 +233,21 @@ std::vector<Result<std::string>> VirshRunner::run_batch(const std::vector<const 
   Markers markers;
   Command command{base_argv(), std::nullopt, m_timeout};
   command.argv.push_back(batch_script(commands, markers));
-  std::vector<std::string> sizes;
-  std::string documents;
+  TarArchive documents;
+  std::size_t count = 0;
   for (const VirshCall* call : commands) {
-    if (!call->document) continue;
-    sizes.push_back(std::to_string(call->document->size()));
-    documents += *call->document;
+    if (call->document) documents.add(fmt::format("vpdoc{}", count++), *call->document);
   }
-  if (!sizes.empty()) {
+  if (count > 0) {
     // virsh runs as the last words of the documents script, which itself
     // runs as whoever virsh would have run as.
     std::vector<std::string> argv;
     auto virsh = std::find(command.argv.begin(), command.argv.end(), "virsh");
     argv.assign(command.argv.begin(), virsh);
-    argv.insert(argv.end(), {"sh", "-c", std::string(k_documents_script), "virtplan-virsh",
-                             std::to_string(sizes.size())});
-    argv.insert(argv.end(), sizes.begin(), sizes.end());
+    argv.insert(argv.end(), {"sh", "-c", std::string(k_documents_script), "virtplan-virsh"});
     argv.insert(argv.end(), virsh, command.argv.end());
     command.argv = std::move(argv);
-    command.stdin_data = std::move(documents);
+    command.stdin_data = documents.bytes();
   }
   auto output = m_transport.run(command);
   std::vector<Result<std::string>> results;

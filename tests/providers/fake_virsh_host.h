@@ -15,8 +15,8 @@
 // Lines are the subcommand as providers::virsh_join spells it. Unscripted
 // subcommands succeed and print nothing. A batch whose commands read
 // documents (VirshRunner::batch_calls) is answered like one without: each
-// document is cut from stdin by its size and recorded as that command's
-// stdin, under the line with "/dev/stdin" put back. Safe to use from several
+// document is taken from the tar archive on stdin and recorded as that
+// command's stdin, under the line with "/dev/stdin" put back. Safe to use from several
 // threads; on_process() runs before each process is answered (outside the
 // fake's lock), so a test can hold one process while others queue up.
 
@@ -98,19 +98,20 @@ private:
     return it == m_replies.end() ? Reply{} : it->second;
   }
 
-  // The documents wrapper's parts: sh -c SCRIPT virtplan-virsh N SIZE... virsh ...
+  // The documents wrapper's parts: sh -c SCRIPT virtplan-virsh virsh ..., the
+  // documents a tar archive on stdin (ustar: a 512-byte header with the size
+  // in octal at 124, then the content padded to 512).
   static bool cut_documents(const Command& command, std::vector<std::string>& argv,
                             std::vector<std::string>& documents) {
     const auto& a = command.argv;
-    if (a.size() < 5 || a[0] != "sh" || a[1] != "-c" || a[3] != "virtplan-virsh") return false;
-    const std::size_t n = std::stoul(a[4]);
-    std::size_t at = 0;
-    for (std::size_t i = 0; i < n; ++i) {
-      const std::size_t size = std::stoul(a[5 + i]);
-      documents.push_back(command.stdin_data.value_or("").substr(at, size));
-      at += size;
+    if (a.size() < 4 || a[0] != "sh" || a[1] != "-c" || a[3] != "virtplan-virsh") return false;
+    const std::string archive = command.stdin_data.value_or("");
+    for (std::size_t at = 0; at + 512 <= archive.size() && archive[at] != '\0';) {
+      const std::size_t size = std::stoul(archive.substr(at + 124, 11), nullptr, 8);
+      documents.push_back(archive.substr(at + 512, size));
+      at += 512 + (size + 511) / 512 * 512;
     }
-    argv.assign(a.begin() + 5 + static_cast<std::ptrdiff_t>(n), a.end());
+    argv.assign(a.begin() + 4, a.end());
     return true;
   }
 

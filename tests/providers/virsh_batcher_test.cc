@@ -1,5 +1,6 @@
 #include "providers/virsh_batcher.h"
 
+#include "providers/tar_archive.h"
 #include "tests/providers/fake_virsh_host.h"
 
 #include <catch2/catch.hpp>
@@ -109,11 +110,13 @@ TEST_CASE("virsh runner: documents of a batch go to private files the commands n
   const std::vector<Command> commands = fake.commands();
   REQUIRE(commands.size() == 1);
   const Command& command = commands[0];
-  REQUIRE(command.argv.size() == 14);
+  REQUIRE(command.argv.size() == 11);
   CHECK(Lines(command.argv.begin(), command.argv.begin() + 3) == Lines{"sudo", "-n", "sh"});
-  CHECK(Lines(command.argv.begin() + 5, command.argv.begin() + 12) ==
-        Lines{"virtplan-virsh", "2", "4", "5", "virsh", "-q", "-c"});
-  CHECK(command.stdin_data == "<a/><bb/>");
+  CHECK(Lines(command.argv.begin() + 5, command.argv.begin() + 9) == Lines{"virtplan-virsh", "virsh", "-q", "-c"});
+  TarArchive documents;
+  documents.add("vpdoc0", "<a/>");
+  documents.add("vpdoc1", "<bb/>");
+  CHECK(command.stdin_data == documents.bytes());
   const std::string& script = command.argv.back();
   CHECK(script.find(" ; define vpdoc0 ; ") != std::string::npos);
   CHECK(script.find(" ; net-define vpdoc1 ; ") != std::string::npos);
