@@ -109,7 +109,7 @@ TEST_CASE("cloud_init: the seed volume is derived, referenced by its domain and 
   CHECK(std::find(needs.begin(), needs.end(), seed_step) != needs.end());
 }
 
-TEST_CASE("cloud_init: unchanged is an empty plan; new user-data replaces the seed and restarts the domain, "
+TEST_CASE("cloud_init: unchanged is an empty plan, and new user-data replaces the seed and restarts the domain, "
           "secrets masked") {
   StackDir dir;
   auto before = load(dir, "#cloud-config\npassword: first-secret\n");

@@ -35,7 +35,7 @@ providers::StackObject domain(const std::string& yaml) {
 
 }  // namespace
 
-TEST_CASE("a NIC's link is up unless it says down; up is left out of the spec") {
+TEST_CASE("a NIC's link is up unless it says down, and up is left out of the spec") {
   CHECK_FALSE(domain(nic_domain("")).spec["interfaces"][k_mac].contains("link"));
   CHECK_FALSE(domain(nic_domain(", link: up")).spec["interfaces"][k_mac].contains("link"));
   CHECK(domain(nic_domain(", link: down")).spec["interfaces"][k_mac]["link"] == "down");

@@ -17,7 +17,7 @@ using nlohmann::json;
 using providers::test::FakeVirshHost;
 using Lines = std::vector<std::string>;
 
-TEST_CASE("shutdown_timeout reads seconds or minutes; absent means the 60 s default") {
+TEST_CASE("shutdown_timeout reads seconds or minutes, and absent means the 60 s default") {
   providers::Diagnostics diags;
   auto seconds = parse_domain("memory: 256MiB\nshutdown_timeout: 5s\n", diags);
   auto minutes = parse_domain("memory: 256MiB\nshutdown_timeout: 2m\n", diags);

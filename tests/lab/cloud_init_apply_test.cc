@@ -152,7 +152,7 @@ void apply_and_see(const SeedStack& lab, const std::string& expected, const std:
 
 }  // namespace
 
-TEST_CASE("apply boots the lab guest with a cloud-init seed, waits for its reserved address, status shows it; new "
+TEST_CASE("apply boots the lab guest with a cloud-init seed, waits for its reserved address, status shows it, and new "
           "user-data replaces the seed and restarts the guest, which prints it") {
   LabEnv env = require_lab();
   SeedStack lab(env, 1, "if-needed");

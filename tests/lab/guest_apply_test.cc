@@ -9,6 +9,7 @@
 #include "tests/lab/actuator_scratch.h"
 #include "tests/lab/hand_made_objects.h"
 #include "tests/lab/lab_fixture.h"
+#include "tests/lab/lab_guest.h"
 #include "tests/lab/lab_stack.h"
 #include "tests/support/virtplan_process.h"
 
@@ -29,6 +30,7 @@ using virtplan::lab::host_block;
 using virtplan::lab::require_lab;
 using virtplan::lab::write_stack;
 using virtplan::lab::write_stack_at;
+using virtplan::lab::wait_until;
 using virtplan::test::run_virtplan;
 
 namespace {
@@ -36,15 +38,6 @@ namespace {
 using namespace std::chrono_literals;
 
 bool has(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
-
-bool wait_until(std::chrono::seconds limit, const std::function<bool()>& done) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (done()) return true;
-    std::this_thread::sleep_for(1s);
-  }
-  return done();
-}
 
 constexpr const char* k_mac1 = "52:54:00:de:00:10";
 constexpr const char* k_mac2 = "52:54:00:de:00:11";
@@ -91,7 +84,7 @@ struct GuestStack {
 TEST_CASE("apply detaches a virtio disk and a NIC from the running real guest which lets them go and then "
           "stops it gracefully") {
   const LabEnv env = require_lab(1);
-  const GuestStack g{env, fmt::format("{}", getpid() % 100000), virtplan::lab::HandMade::guest_dir(),
+  const GuestStack g{env, fmt::format("{}", getpid() % 100000), virtplan::lab::guest_dir(),
                      224 + getpid() % 8};
   const std::string stack = write_stack(g.text(true, "running"));
   struct Cleanup {

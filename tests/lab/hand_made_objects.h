@@ -9,6 +9,7 @@
 
 #include "providers/shell_quote.h"
 #include "tests/lab/lab_env.h"
+#include "tests/lab/lab_guest.h"
 #include "tests/support/virtplan_process.h"
 
 #include <catch2/catch.hpp>
@@ -34,14 +35,6 @@ struct HandMade {
   std::string address(const std::string& kind, const LabEnv& env) const {
     const std::string& name = kind == "pool" ? pool : kind == "volume" ? volume : kind == "network" ? network : domain;
     return kind + "." + name + "@" + env.hosts[0].name;
-  }
-
-  // The lab guest (tests/lab/guest/build prints its directory; cached).
-  static std::string guest_dir() {
-    auto built = detail::run_child({std::string(VIRTPLAN_SOURCE_DIR) + "/tests/lab/guest/build"});
-    INFO(built.err);
-    REQUIRE(built.status == 0);
-    return built.out.substr(0, built.out.find('\n'));
   }
 
   void create(const LabEnv& env) const {

@@ -76,7 +76,7 @@ TEST_CASE("seed volume create: a failed upload deletes the volume again and says
       "volume.web-cidata@lab1: upload of its image built in memory failed, volume web-cidata deleted again: "));
 }
 
-TEST_CASE("seed volume kind: observed with the ledger's inputs it equals the desired spec; a new hash replaces it, "
+TEST_CASE("seed volume kind: observed with the ledger's inputs it equals the desired spec, and a new hash replaces it, "
           "unheld and losing no data") {
   const CloudInitSeed old_seed = seed("#cloud-config\nruncmd: [one]\n");
   const CloudInitSeed new_seed = seed("#cloud-config\nruncmd: [two]\n");
