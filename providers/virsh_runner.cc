@@ -56,7 +56,7 @@ struct Markers {
 };
 
 // The words of a call as the batch runs it: /dev/stdin becomes the file its
-// document was cut into.
+// document is unpacked to.
 std::vector<std::string> batch_words(const VirshCall& call, std::size_t document) {
   std::vector<std::string> words = call.args;
   if (call.document) std::replace(words.begin(), words.end(), std::string("/dev/stdin"), fmt::format("vpdoc{}", document));
