@@ -24,17 +24,15 @@
 #include <thread>
 
 using virtplan::lab::LabEnv;
+using virtplan::lab::has;
 using virtplan::lab::host_block;
 using virtplan::lab::require_lab;
+using virtplan::lab::tag_for;
 using virtplan::lab::write_stack;
 using virtplan::lab::write_stack_at;
 using virtplan::test::run_virtplan;
 
 namespace {
-
-bool has(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
-
-std::string tag_for(char letter) { return fmt::format("{}{}", letter, getpid() % 100000); }
 
 // One pool, one volume, one NAT network with a static DHCP host, and one
 // running TCG domain using them, on each host listed (`hosts: all` of the

@@ -32,14 +32,13 @@ namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 using virtplan::lab::LabEnv;
 using virtplan::lab::guest_dir;
+using virtplan::lab::has;
 using virtplan::lab::host_block;
 using virtplan::lab::require_lab;
 using virtplan::lab::wait_until;
 using virtplan::providers::shell_quote;
 using virtplan::test::run_virtplan;
 using Clock = std::chrono::steady_clock;
-
-bool has(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
 // One stack on lab host 0: a pool, a small virtio disk, a NAT network with a
 // static DHCP host for the guest's MAC, and the guest booted from the lab

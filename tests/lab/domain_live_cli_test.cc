@@ -24,17 +24,15 @@
 
 using virtplan::lab::LabEnv;
 using virtplan::lab::Probe;
+using virtplan::lab::has;
 using virtplan::lab::host_block;
 using virtplan::lab::require_lab;
+using virtplan::lab::tag_for;
 using virtplan::lab::write_stack;
 using virtplan::lab::write_stack_at;
 using virtplan::test::run_virtplan;
 
 namespace {
-
-bool has(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
-
-std::string tag_for(char letter) { return fmt::format("{}{}", letter, getpid() % 100000); }
 
 constexpr const char* k_mac = "52:54:00:dd:00:10";
 

@@ -26,6 +26,7 @@
 
 using virtplan::lab::LabEnv;
 using virtplan::lab::Probe;
+using virtplan::lab::has;
 using virtplan::lab::host_block;
 using virtplan::lab::require_lab;
 using virtplan::lab::write_stack;
@@ -36,8 +37,6 @@ using virtplan::test::run_virtplan;
 namespace {
 
 using namespace std::chrono_literals;
-
-bool has(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
 constexpr const char* k_mac1 = "52:54:00:de:00:10";
 constexpr const char* k_mac2 = "52:54:00:de:00:11";

@@ -3,7 +3,8 @@
 // Stack files for lab tests: the `hosts:` entry of a lab host (its address,
 // the lab's client key and known_hosts, strict host keys), a temporary file
 // to hold a stack for the virtplan binary (removed by its owner), and a stack
-// text loaded in process by the real loader with every kind.
+// text loaded in process by the real loader with every kind; and the two
+// small helpers the CLI lab tests use to name objects and read output.
 
 #include "cli/kinds.h"
 #include "planner/stack.h"
@@ -21,6 +22,13 @@
 #include <string>
 
 namespace virtplan::lab {
+
+// Whether virtplan's output says `part`.
+inline bool has(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
+// A name tag unique to this test process ("a12345"): ctest runs test cases
+// side by side, each in its own process.
+inline std::string tag_for(char letter) { return fmt::format("{}{}", letter, getpid() % 100000); }
 
 // "  lab1:\n    address: ssh://root@10.231.1.2:22\n    identity: ...\n..."
 inline std::string host_block(const LabEnv& env, std::size_t i) {
