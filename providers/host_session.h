@@ -7,29 +7,38 @@
 // virsh, XML and SSH.
 
 #include "providers/host_config.h"
+#include "providers/shared_virsh.h"
 #include "providers/transport.h"
 #include "providers/virsh_batcher.h"
 #include "providers/virsh_runner.h"
+#include "providers/virsh_shell_pool.h"
 
 namespace virtplan::providers {
 
-// Steps on one host run at the same time; their virsh commands go through one
-// batcher, so commands that meet are run by one virsh process.
+// Steps on one host run at the same time; their quick virsh commands share a
+// few virsh processes (shared_virsh.h): the shell pool's, kept running for
+// the session, where the transport can stream; else the batcher's.
 struct HostSession {
-  HostSession(const HostConfig& config, Transport& transport, VirshBatcher::Options batching = {})
+  HostSession(const HostConfig& config, Transport& transport, VirshBatcher::Options batching = {},
+              VirshShellPool::Options shelling = {})
       : config(config),
         transport(transport),
-        unbatched(transport, config.libvirt_uri, config.become),
-        batcher(unbatched, batching),
-        virsh(transport, config.libvirt_uri, config.become, &batcher) {}
+        alone(transport, config.libvirt_uri, config.become),
+        batcher(alone, batching),
+        shells(alone, shelling),
+        virsh(transport, config.libvirt_uri, config.become, shared()) {}
   HostSession(const HostSession&) = delete;
   HostSession& operator=(const HostSession&) = delete;
 
   const HostConfig& config;
   Transport& transport;
-  VirshRunner unbatched;  // what the batcher runs its processes with; in this order
+  VirshRunner alone;  // runs each command in its own virsh process; in this order
   VirshBatcher batcher;
-  VirshRunner virsh;      // what actuators use
+  VirshShellPool shells;
+  VirshRunner virsh;  // what actuators use
+
+private:
+  SharedVirsh* shared() { return transport.can_stream() ? static_cast<SharedVirsh*>(&shells) : &batcher; }
 };
 
 }  // namespace virtplan::providers

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <csignal>
 #include <cstring>
+#include <condition_variable>
 #include <mutex>
 #include <thread>
 
@@ -349,6 +350,79 @@ private:
   Fd m_stdin;
 };
 
+// A streamed child: our end of its stdin, and a thread that hands what it
+// prints to the sink, reaps it and says how it ended.
+class LocalStream : public CommandStream {
+public:
+  LocalStream(pid_t pid, Fd stdin_end, Fd out, Fd err, StreamSink sink)
+      : m_pid(pid), m_stdin(std::move(stdin_end)), m_sink(std::move(sink)) {
+    m_reader = std::thread([this, out = std::move(out), err = std::move(err)]() mutable { pump(out, err); });
+  }
+
+  // Closing stdin asks the command to end; one that has not within a few
+  // seconds is killed with its process group. The reader then stops, and
+  // with it every call to the sink.
+  ~LocalStream() override {
+    {
+      std::lock_guard lock(m_write_mutex);
+      m_stdin.reset();
+    }
+    {
+      std::unique_lock lock(m_done_mutex);
+      if (!m_done_changed.wait_for(lock, k_release_wait, [this] { return m_done; })) ::kill(-m_pid, SIGKILL);
+    }
+    m_reader.join();
+  }
+
+  Result<void> write(std::string data) override {
+    std::lock_guard lock(m_write_mutex);
+    std::string_view rest = data;
+    while (!rest.empty() && m_stdin.open()) {
+      const ssize_t n = ::write(m_stdin.get(), rest.data(), rest.size());
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) m_stdin.reset();  // EPIPE: the command is gone
+      else rest.remove_prefix(static_cast<std::size_t>(n));
+    }
+    if (!rest.empty() || !m_stdin.open()) return fail(ErrorCode::transport, "local: the streamed command has ended");
+    return {};
+  }
+
+private:
+  static constexpr auto k_release_wait = std::chrono::seconds(5);
+
+  void pump(Fd& out, Fd& err) {
+    std::string piece;
+    while (out.open() || err.open()) {
+      pollfd fds[2] = {{out.get(), POLLIN, 0}, {err.get(), POLLIN, 0}};
+      if (::poll(fds, 2, -1) < 0 && errno != EINTR) break;
+      for (int i = 0; i < 2; ++i) {
+        if (fds[i].revents == 0) continue;
+        piece.clear();
+        read_into_string(i == 0 ? out : err, piece);
+        if (!piece.empty() && m_sink.output) m_sink.output(piece, i == 1);
+      }
+    }
+    int status = 0;
+    while (::waitpid(m_pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    CommandOutput ended;
+    ended.exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 127);
+    if (m_sink.ended) m_sink.ended(ended);
+    std::lock_guard lock(m_done_mutex);
+    m_done = true;
+    m_done_changed.notify_all();
+  }
+
+  const pid_t m_pid;
+  std::mutex m_write_mutex;
+  Fd m_stdin;
+  StreamSink m_sink;
+  std::mutex m_done_mutex;
+  std::condition_variable m_done_changed;
+  bool m_done = false;
+  std::thread m_reader;  // last: it starts once everything above exists
+};
+
 }  // namespace
 
 LocalTransport::LocalTransport() {
@@ -438,6 +512,33 @@ Result<HoldOutcome> LocalTransport::hold(const Command& command, std::string_vie
   }
   outcome.ended.exit_status = exit_status(command, *status, outcome.ended.err);
   return outcome;
+}
+
+}  // namespace virtplan::providers
+
+namespace virtplan::providers {
+
+Result<std::unique_ptr<CommandStream>> LocalTransport::stream(const Command& command, StreamSink sink) {
+  if (command.argv.empty()) {
+    return fail(ErrorCode::invalid, "local: empty command");
+  }
+  auto in = make_pipe(command);
+  auto out = make_pipe(command);
+  auto err = make_pipe(command);
+  if (!in || !out || !err) {
+    return fail(!in ? in.error() : !out ? out.error() : err.error());
+  }
+  auto pid = spawn(command, *in, *out, *err, true);
+  if (!pid) {
+    return fail(pid.error());
+  }
+  in->read.reset();
+  out->write.reset();
+  err->write.reset();
+  set_nonblocking(out->read.get());
+  set_nonblocking(err->read.get());
+  return std::unique_ptr<CommandStream>(std::make_unique<LocalStream>(*pid, std::move(in->write), std::move(out->read),
+                                                                       std::move(err->read), std::move(sink)));
 }
 
 }  // namespace virtplan::providers

@@ -30,6 +30,10 @@ public:
   // them fails (EPIPE).
   Result<HoldOutcome> hold(const Command& command, std::string_view ready_line) override;
 
+  // Runs the command as hold() does, its output going to the sink as it
+  // comes (from a thread of the stream's own).
+  bool can_stream() const override { return true; }
+  Result<std::unique_ptr<CommandStream>> stream(const Command& command, StreamSink sink) override;
   const std::string& host_name() const override;
 };
 

@@ -64,6 +64,8 @@ void SshChannelJob::hold_until(std::string ready_line, std::shared_ptr<SshHoldSt
   m_hold = std::move(state);
 }
 
+void SshChannelJob::stream_to(std::shared_ptr<SshStreamState> state) { m_stream = std::move(state); }
+
 std::string SshChannelJob::summary() const {
   if (m_display.size() <= k_summary_length) return m_display;
   return m_display.substr(0, k_summary_length) + "...";
@@ -116,11 +118,18 @@ SshChannelJob::Progress SshChannelJob::request_exec() {
     return Progress::done;
   }
   m_state = State::streaming;
+  if (m_stream) {
+    // It runs: that is the result the caller waits for; it then runs for as
+    // long as its handle lives.
+    m_deadline = Clock::time_point::max();
+    report(CommandOutput{});
+  }
   return stream();
 }
 
 SshChannelJob::Progress SshChannelJob::stream() {
   if (m_hold) return stream_held();
+  if (m_stream) return stream_duplex();
   if (auto written = write_stdin(); !written) {
     finish(fail(written.error()));
     return Progress::done;
@@ -158,6 +167,42 @@ SshChannelJob::Progress SshChannelJob::stream_held() {
   return Progress::done;
 }
 
+// A streamed command: what the handle queued goes to stdin as the window
+// allows; its output went to the sink as it came (on_data).
+SshChannelJob::Progress SshChannelJob::stream_duplex() {
+  bool release = false;
+  {
+    std::lock_guard lock(m_stream->mutex);
+    m_stream_input += m_stream->input;
+    m_stream->input.clear();
+    release = m_stream->release;
+  }
+  if (!m_eof_sent && !m_remote_closed) {
+    auto written = write_some(std::string_view(m_stream_input).substr(m_stream_sent));
+    if (!written) {
+      finish(fail(written.error()));
+      return Progress::done;
+    }
+    m_stream_sent += *written;
+    if (m_stream_sent == m_stream_input.size()) {
+      m_stream_input.clear();
+      m_stream_sent = 0;
+      if (release) {
+        ssh_channel_send_eof(m_channel);
+        m_eof_sent = true;
+        m_deadline = Clock::now() + k_release_wait;
+      }
+    }
+  }
+  if (!m_remote_closed) return Progress::waiting;
+  if (!m_exit_status && !m_exit_signal) {
+    finish(fail(ErrorCode::transport, fmt::format("{}: `{}` ended without an exit status", m_where, summary())));
+  } else {
+    finish(output());
+  }
+  return Progress::done;
+}
+
 // Writes no more than the peer's window allows, so ssh_channel_write never
 // waits: the rest goes when a window adjust arrives, while output keeps being
 // read. That is what lets a large stdin and a large stdout cross.
@@ -166,26 +211,33 @@ Result<void> SshChannelJob::write_stdin() {
   if (m_command.stdin_file) return write_stdin_file();
   const std::string_view data =
       m_command.stdin_data ? std::string_view(*m_command.stdin_data) : std::string_view();
-  size_t budget = k_write_chunk;
-  while (m_stdin_written < data.size() && budget > 0) {
+  auto written = write_some(data.substr(m_stdin_written));
+  if (!written) return fail(written.error());
+  m_stdin_written += *written;
+  if (m_stdin_written < data.size()) return {};
+  ssh_channel_send_eof(m_channel);
+  m_eof_sent = true;
+  return {};
+}
+
+// Sends the start of `data`, at most one chunk and what the window allows;
+// returns how much went.
+Result<size_t> SshChannelJob::write_some(std::string_view data) {
+  size_t sent = 0;
+  while (sent < data.size() && sent < k_write_chunk) {
     const size_t window = ssh_channel_window_size(m_channel);
-    const size_t length = std::min({window, budget, data.size() - m_stdin_written});
-    if (length == 0) return {};
-    const int rc = ssh_channel_write(m_channel, data.data() + m_stdin_written,
-                                     static_cast<uint32_t>(length));
+    const size_t length = std::min({window, k_write_chunk - sent, data.size() - sent});
+    if (length == 0) break;
+    const int rc = ssh_channel_write(m_channel, data.data() + sent, static_cast<uint32_t>(length));
     if (rc < 0) {
       return fail(ErrorCode::transport,
                   fmt::format("{}: cannot send stdin to `{}`: {}", m_where, summary(),
                               ssh_get_error(ssh_channel_get_session(m_channel))));
     }
-    m_stdin_written += static_cast<size_t>(rc);
-    budget -= static_cast<size_t>(rc);
-    if (rc == 0) return {};
+    if (rc == 0) break;
+    sent += static_cast<size_t>(rc);
   }
-  if (m_stdin_written < data.size()) return {};
-  ssh_channel_send_eof(m_channel);
-  m_eof_sent = true;
-  return {};
+  return sent;
 }
 
 // A file streamed to stdin: one piece (k_file_piece) in memory at a time,
@@ -294,9 +346,17 @@ void SshChannelJob::reset() {
 
 void SshChannelJob::finish(Result<CommandOutput> result) {
   if (m_state == State::finished) return;
+  // A stream that ran tells its sink how it ended; one that never started
+  // tells the caller of stream(), through report().
+  const bool stream_ran = m_stream && m_reported;
   m_state = State::finished;
+  if (stream_ran) {
+    std::lock_guard lock(m_stream->sink_mutex);
+    if (m_stream->sink.ended) m_stream->sink.ended(result);
+  }
   report(std::move(result));
   if (m_hold && !m_hold->ended.exchange(true)) m_hold->ended_promise.set_value();
+  if (m_stream && !m_stream->ended.exchange(true)) m_stream->ended_promise.set_value();
 }
 
 // Delivers the result once: a held command's comes at its ready line, long
@@ -321,6 +381,13 @@ int SshChannelJob::on_data(ssh_session, ssh_channel, void* data, uint32_t length
   auto* job = static_cast<SshChannelJob*>(self);
   // A held command's output after its ready line is nobody's: drop it.
   if (job->m_hold && job->m_hold->ready.load()) return static_cast<int>(length);
+  if (job->m_stream) {
+    std::lock_guard lock(job->m_stream->sink_mutex);
+    if (job->m_stream->sink.output) {
+      job->m_stream->sink.output(std::string_view(static_cast<const char*>(data), length), is_stderr != 0);
+    }
+    return static_cast<int>(length);
+  }
   (is_stderr != 0 ? job->m_err : job->m_out).append(static_cast<const char*>(data), length);
   return static_cast<int>(length);
 }

@@ -16,6 +16,7 @@
 #include <fstream>
 #include <future>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -30,6 +31,21 @@ struct SshHoldState {
   std::atomic<bool> release{false};   // the handle is gone: end the command
   std::atomic<bool> ended{false};
   std::promise<void> ended_promise;   // set once, when `ended` becomes true
+};
+
+// What a streamed command's handle and its job share (Transport::stream):
+// the handle queues stdin and asks for the release, the job sends the one
+// and does the other, feeds the sink and says when the command ended.
+struct SshStreamState {
+  std::mutex mutex;          // guards input and release
+  std::string input;         // queued by the handle, not yet taken by the job
+  bool release = false;      // the handle is gone: end stdin once input is sent
+  std::atomic<bool> ended{false};
+  std::promise<void> ended_promise;  // set once, when `ended` becomes true
+  // Calls reach the sink under this lock, so once the handle emptied the
+  // sink (under it) nothing reaches its owner any more.
+  std::mutex sink_mutex;
+  StreamSink sink;
 };
 
 class SshChannelJob {
@@ -57,9 +73,18 @@ public:
   // the command runs on, with no deadline, until `state->release` (then its
   // stdin ends) or until it ends on its own or the session dies.
   void hold_until(std::string ready_line, std::shared_ptr<SshHoldState> state);
-  // True while this holds a command past its ready line: it keeps its channel
-  // for an unbounded time, so no other command may wait for that channel.
-  bool holding() const { return m_hold && m_hold->ready.load() && m_state != State::finished; }
+  // Makes this a streamed command (Transport::stream): the result is
+  // delivered once the command runs; from then on it has no deadline, its
+  // stdin comes from `state->input` and its output goes to the sink, until
+  // `state->release` (then its stdin ends), it ends, or the session dies.
+  void stream_to(std::shared_ptr<SshStreamState> state);
+  // True while this holds a command past its ready line, or streams one: it
+  // keeps its channel for an unbounded time, so no other command may wait
+  // for that channel.
+  bool holding() const {
+    if (m_state == State::finished) return false;
+    return (m_hold && m_hold->ready.load()) || (m_stream && m_state == State::streaming);
+  }
 
   Progress advance(ssh_session session);
 
@@ -97,6 +122,8 @@ private:
   Progress request_exec();
   Progress stream();
   Result<void> write_stdin();
+  Result<std::size_t> write_some(std::string_view data);
+  Progress stream_duplex();
   Result<void> write_stdin_file();
   void finish(Result<CommandOutput> result);
   void report(Result<CommandOutput> result);
@@ -120,6 +147,9 @@ private:
   bool m_reported = false;
   std::string m_ready_line;                  // held commands only
   std::shared_ptr<SshHoldState> m_hold;      // held commands only
+  std::shared_ptr<SshStreamState> m_stream;  // streamed commands only
+  std::string m_stream_input;                // taken from the state, not yet sent
+  std::size_t m_stream_sent = 0;             // of m_stream_input
   State m_state = State::idle;
   bool m_ever_refused = false;
   bool m_resent = false;

@@ -102,6 +102,44 @@ private:
   std::future<void> m_ended;
 };
 
+// The handle of a streamed command: queues stdin for the I/O thread, and at
+// the end asks it to close stdin and waits a little for the command to end,
+// as Held does. After that the sink is emptied: whatever the command still
+// does, nothing reaches the sink's owner, which may be going away.
+class SshTransport::Stream final : public CommandStream {
+public:
+  Stream(const SshTransport& transport, std::shared_ptr<SshStreamState> state)
+      : m_transport(transport), m_state(std::move(state)), m_ended(m_state->ended_promise.get_future()) {}
+  ~Stream() override {
+    if (!m_state->ended.load()) {
+      {
+        std::lock_guard lock(m_state->mutex);
+        m_state->release = true;
+      }
+      m_transport.wake();
+      m_ended.wait_for(std::chrono::seconds(10));
+    }
+    std::lock_guard lock(m_state->sink_mutex);
+    m_state->sink = {};
+  }
+  Result<void> write(std::string data) override {
+    {
+      std::lock_guard lock(m_state->mutex);
+      if (m_state->ended.load() || m_state->release) {
+        return fail(ErrorCode::transport, fmt::format("{}: the streamed command has ended", m_transport.host_name()));
+      }
+      m_state->input += data;
+    }
+    m_transport.wake();
+    return {};
+  }
+
+private:
+  const SshTransport& m_transport;
+  std::shared_ptr<SshStreamState> m_state;
+  std::future<void> m_ended;
+};
+
 Result<std::future<Result<CommandOutput>>> SshTransport::submit(JobPointer job) {
   auto result = job->result();
   {
@@ -146,6 +184,25 @@ Result<HoldOutcome> SshTransport::hold(const Command& command, std::string_view 
     outcome.ended = std::move(*output);
   }
   return outcome;
+}
+
+Result<std::unique_ptr<CommandStream>> SshTransport::stream(const Command& command, StreamSink sink) {
+  if (command.argv.empty()) {
+    return fail(ErrorCode::invalid, fmt::format("{}: empty command", m_target.where()));
+  }
+  Command streamed = command;
+  streamed.stdin_data.reset();
+  streamed.stdin_file.reset();
+  auto job = std::make_unique<SshChannelJob>(m_target.where(), shell_join(streamed.argv),
+                                             shell_join(streamed.argv), streamed);
+  auto state = std::make_shared<SshStreamState>();
+  state->sink = std::move(sink);
+  job->stream_to(state);
+  auto result = submit(std::move(job));
+  if (!result) return fail(result.error());
+  auto started = result->get();
+  if (!started) return fail(started.error());
+  return std::unique_ptr<CommandStream>(std::make_unique<Stream>(*this, std::move(state)));
 }
 
 void SshTransport::wake() const {

@@ -43,6 +43,11 @@ public:
   // closes the channel's pipes). A held channel counts against the channel
   // limit for as long as it is held.
   Result<HoldOutcome> hold(const Command& command, std::string_view ready_line) override;
+  // Streams the command on a channel of the one session; like a held
+  // command, it has no timeout(1), ends when its stdin does, and counts
+  // against the channel limit while it runs.
+  bool can_stream() const override { return true; }
+  Result<std::unique_ptr<CommandStream>> stream(const Command& command, StreamSink sink) override;
   const std::string& host_name() const override { return m_target.name; }
 
   // How many sessions this transport has opened so far: 1 while the first one
@@ -56,6 +61,7 @@ private:
   SshTransport(SshTarget target, int wake_fd, ssh_event event);
 
   class Held;
+  class Stream;
   Result<std::future<Result<CommandOutput>>> submit(JobPointer job);
   std::string remote_line(const Command& command) const;
   void wake() const;

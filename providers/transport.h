@@ -63,6 +63,33 @@ struct HoldOutcome {
   CommandOutput ended;
 };
 
+// CommandStream is a command that runs while its caller talks to it
+// (Transport::stream): what write() sends goes to the command's standard
+// input, in order; what the command prints goes to the stream's sink as it
+// comes. Destroying the handle ends the command's standard input, its signal
+// to stop, and waits a few seconds for it to end (then, over SSH, closes its
+// channel; locally, kills it). Like a held command, it also ends when the
+// process holding it dies or its connection breaks. A CommandStream must not
+// outlive the Transport that made it.
+class CommandStream {
+public:
+  virtual ~CommandStream() = default;
+  // Queues `data` for the command's standard input and returns at once.
+  // Fails once the command has ended.
+  virtual Result<void> write(std::string data) = 0;
+};
+
+// Where a streamed command's output goes. Both are called from a thread of
+// the transport, one call at a time, never while write() is waiting: keep
+// them short, and do not destroy the stream from inside them.
+struct StreamSink {
+  // A piece of what the command printed, on stdout or on stderr.
+  std::function<void(std::string_view text, bool is_stderr)> output;
+  // Once, when the command ended (its exit status; out and err hold nothing
+  // output() did not already get) or its connection broke (an error).
+  std::function<void(const Result<CommandOutput>& ended)> ended;
+};
+
 class Transport {
 public:
   virtual ~Transport() = default;
@@ -80,6 +107,20 @@ public:
   // discarded. Fails like run() when the command cannot be started or neither
   // prints the line nor ends in time (it is then stopped).
   virtual Result<HoldOutcome> hold(const Command& command, std::string_view ready_line) = 0;
+
+  // Whether stream() works on this transport. A caller that can do without
+  // one (VirshShell's users fall back to one process per command) asks first.
+  virtual bool can_stream() const { return false; }
+
+  // Starts the command and returns once it runs, leaving it running until
+  // the handle is destroyed (CommandStream); command.timeout bounds the start
+  // only, and command.stdin_data is ignored. Fails like run() when the
+  // command cannot be started.
+  virtual Result<std::unique_ptr<CommandStream>> stream(const Command& command, StreamSink sink) {
+    (void)command;
+    (void)sink;
+    return fail(ErrorCode::other, host_name() + ": this transport cannot stream a command");
+  }
 
   // The host as a person names it in messages: "lab1" or "local".
   virtual const std::string& host_name() const = 0;

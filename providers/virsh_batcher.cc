@@ -1,28 +1,19 @@
 #include "providers/virsh_batcher.h"
 
 #include <algorithm>
-#include <set>
+#include <chrono>
+#include <cstdio>
 
 namespace virtplan::providers {
 
-bool VirshBatcher::batches(std::string_view subcommand) {
-  static const std::set<std::string_view, std::less<>> k_quick = {
-      // domains
-      "autostart", "define", "desc", "domifaddr", "dominfo", "domstate", "dumpxml", "list", "metadata", "undefine",
-      // networks
-      "net-autostart", "net-define", "net-dhcp-leases", "net-dumpxml", "net-info", "net-list", "net-undefine",
-      // pools and volumes
-      "pool-autostart", "pool-define", "pool-dumpxml", "pool-info", "pool-list", "pool-undefine", "vol-create",
-      "vol-delete", "vol-dumpxml", "vol-info", "vol-list",
-      // the host
-      "capabilities"};
-  return k_quick.contains(subcommand);
+bool VirshBatcher::takes(const VirshCall& call) const {
+  return !call.args.empty() && is_quick_virsh_command(call.args[0]);
 }
 
 VirshBatcher::VirshBatcher(const VirshRunner& runner, Options options)
     : m_runner(runner), m_options(options) {}
 
-Result<std::string> VirshBatcher::run(VirshCall call) {
+Result<std::string> VirshBatcher::run(VirshCall call, std::chrono::milliseconds) {
   Pending mine{std::move(call), std::nullopt};
   std::unique_lock lock(m_mutex);
   m_waiting.push_back(&mine);
@@ -57,6 +48,11 @@ std::vector<VirshBatcher::Pending*> VirshBatcher::take_waiting() {
 // Results are set under the lock: a waiter reads its own only after it
 // wakes with the lock held.
 void VirshBatcher::run_group(std::vector<Pending*>& group) {
+  static const auto t0 = std::chrono::steady_clock::now();
+  const auto start = std::chrono::steady_clock::now();
+  std::string names;
+  for (const Pending* p : group) { names += p->call.args.empty() ? std::string("?") : p->call.args[0]; names += ' '; }
+  struct Done { std::chrono::steady_clock::time_point s, t0; std::string n; ~Done() { auto e = std::chrono::steady_clock::now(); fprintf(stderr, "TRACE %.3f +%.3f %s\n", std::chrono::duration<double>(s - t0).count(), std::chrono::duration<double>(e - s).count(), n.c_str()); } } done{start, t0, names};
   if (group.size() == 1) {
     auto result = m_runner.run(group[0]->call.args, group[0]->call.document);
     std::lock_guard lock(m_mutex);

@@ -1,11 +1,9 @@
 #pragma once
 
-// VirshBatcher gathers the virsh commands that several threads want to run on
-// one host at about the same time into one virsh process. Apply runs many
-// steps per host at once and most of them are one quick command (define,
-// vol-create, start); starting a virsh process and its libvirt connection
-// costs more than such a command (libvirt-facts.md), so running each in its
-// own process made apply several times slower than one raw virsh batch.
+// VirshBatcher gathers the quick virsh commands (shared_virsh.h) that
+// several threads want to run on one host at about the same time into one new
+// virsh process. It is how steps share virsh on a transport that cannot keep
+// a virsh running (VirshShellPool is the other way, used where it can).
 //
 // It is a group commit: at most `processes` virsh processes run at once for
 // the host; a command that arrives while they are all busy waits, and the
@@ -16,14 +14,9 @@
 // results and errors (VirshRunner's batch markers), and a document a command
 // reads from /dev/stdin is written to a private file on the host for the
 // batch (VirshRunner::batch_calls).
-//
-// Only quick commands are gathered (batches()): definitions, deletions and
-// reads, which libvirtd answers in milliseconds. Starting a QEMU, a graceful
-// shutdown or a block job can take seconds, and in one virsh process they
-// would run one after another where separate processes run side by side; those
-// run alone, as before.
 
 #include "providers/error.h"
+#include "providers/shared_virsh.h"
 #include "providers/virsh_runner.h"
 
 #include <condition_variable>
@@ -37,7 +30,7 @@
 
 namespace virtplan::providers {
 
-class VirshBatcher {
+class VirshBatcher final : public SharedVirsh {
 public:
   struct Options {
     int processes = 2;              // virsh processes at once on the host
@@ -48,12 +41,13 @@ public:
   // outlive this.
   VirshBatcher(const VirshRunner& runner, Options options);
 
-  // Whether commands of this virsh subcommand are gathered.
-  static bool batches(std::string_view subcommand);
+  // Quick commands.
+  bool takes(const VirshCall& call) const override;
 
   // Runs `call` in the next virsh process that starts, alone or with others,
-  // and returns its output or error as VirshRunner::run would.
-  Result<std::string> run(VirshCall call);
+  // and returns its output or error as VirshRunner::run would. The timeout is
+  // the runner's, which the batch runs with.
+  Result<std::string> run(VirshCall call, std::chrono::milliseconds timeout) override;
 
   // How many virsh processes were started, and for how many commands: for
   // tests and benchmarks.

@@ -1,7 +1,7 @@
 #include "providers/virsh_runner.h"
 
 #include "providers/tar_archive.h"
-#include "providers/virsh_batcher.h"
+#include "providers/shared_virsh.h"
 #include "providers/virsh_error.h"
 #include "providers/virsh_quote.h"
 
@@ -121,8 +121,8 @@ std::vector<std::vector<const VirshCall*>> chunk(const std::vector<const VirshCa
 VirshRunner::VirshRunner(Transport& transport, std::string uri, Become become)
     : m_transport(transport), m_uri(std::move(uri)), m_become(become) {}
 
-VirshRunner::VirshRunner(Transport& transport, std::string uri, Become become, VirshBatcher* batcher)
-    : m_transport(transport), m_uri(std::move(uri)), m_become(become), m_batcher(batcher) {}
+VirshRunner::VirshRunner(Transport& transport, std::string uri, Become become, SharedVirsh* shared)
+    : m_transport(transport), m_uri(std::move(uri)), m_become(become), m_shared(shared) {}
 
 std::vector<std::string> VirshRunner::base_argv() const {
   std::vector<std::string> argv;
@@ -139,8 +139,10 @@ std::string VirshRunner::context(const std::vector<std::string>& args) const {
 
 Result<std::string> VirshRunner::run(std::vector<std::string> args,
                                      std::optional<std::string> stdin_data) const {
-  if (m_batcher != nullptr && !args.empty() && VirshBatcher::batches(args[0])) {
-    return m_batcher->run(VirshCall{std::move(args), std::move(stdin_data)});
+  if (m_shared != nullptr) {
+    VirshCall call{std::move(args), std::move(stdin_data)};
+    if (m_shared->takes(call)) return m_shared->run(std::move(call), m_timeout);
+    return run_alone(std::move(call.args), std::move(call.document));
   }
   return run_alone(std::move(args), std::move(stdin_data));
 }

@@ -26,7 +26,7 @@
 
 namespace virtplan::providers {
 
-class VirshBatcher;
+class SharedVirsh;
 
 // One virsh command and the document it reads on standard input (its
 // "/dev/stdin" argument), for batch_calls().
@@ -38,10 +38,10 @@ struct VirshCall {
 class VirshRunner {
 public:
   VirshRunner(Transport& transport, std::string uri, Become become = Become::none);
-  // run() hands its commands to `batcher`, which may run them together with
-  // other threads' commands (see virsh_batcher.h); the batcher must outlive
-  // this runner and its copies.
-  VirshRunner(Transport& transport, std::string uri, Become become, VirshBatcher* batcher);
+  // run() hands the commands `shared` takes to it, which may run them in a
+  // virsh process together with other threads' commands (shared_virsh.h);
+  // it must outlive this runner and its copies.
+  VirshRunner(Transport& transport, std::string uri, Become become, SharedVirsh* shared);
 
   // Runs one virsh command: args are the subcommand and its arguments
   // ({"define", "/dev/stdin"}). Returns what it printed on stdout; fails with
@@ -74,13 +74,15 @@ public:
   std::vector<Result<std::string>> batch_calls(const std::vector<VirshCall>& calls) const;
 
   const std::string& uri() const { return m_uri; }
+  Become become() const { return m_become; }
   Transport& transport() const { return m_transport; }
   // For every command from now on; default 5 minutes. A runner with its own
-  // timeout runs its commands alone, never through a batcher.
+  // timeout runs its commands alone, never in a shared virsh.
   void set_timeout(std::chrono::milliseconds timeout) {
     m_timeout = timeout;
-    m_batcher = nullptr;
+    m_shared = nullptr;
   }
+  std::chrono::milliseconds timeout() const { return m_timeout; }
 
 private:
   // [sudo -n] virsh -q -c URI, to which the subcommand is appended.
@@ -92,7 +94,7 @@ private:
   Transport& m_transport;
   std::string m_uri;
   Become m_become;
-  VirshBatcher* m_batcher = nullptr;
+  SharedVirsh* m_shared = nullptr;
   std::chrono::milliseconds m_timeout{std::chrono::minutes(5)};
 };
 

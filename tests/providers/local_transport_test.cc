@@ -3,6 +3,11 @@
 #include <catch2/catch.hpp>
 
 #include <atomic>
+#include <condition_variable>
+#include <csignal>
+#include <functional>
+#include <mutex>
+#include <optional>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -179,4 +184,63 @@ TEST_CASE("local: eight threads at once", "[local]") {
     thread.join();
   }
   CHECK(right == 160);
+}
+
+namespace {
+
+// What a stream's sink got, for the tests below.
+struct Collected {
+  std::mutex mutex;
+  std::condition_variable changed;
+  std::string out;
+  std::string err;
+  std::optional<int> exit_status;
+
+  StreamSink sink() {
+    return StreamSink{[this](std::string_view text, bool is_stderr) {
+                        std::lock_guard lock(mutex);
+                        (is_stderr ? err : out).append(text);
+                        changed.notify_all();
+                      },
+                      [this](const Result<CommandOutput>& ended) {
+                        std::lock_guard lock(mutex);
+                        exit_status = ended ? ended->exit_status : -1;
+                        changed.notify_all();
+                      }};
+  }
+  bool wait_for(std::function<bool()> done) {
+    std::unique_lock lock(mutex);
+    return changed.wait_for(lock, std::chrono::seconds(10), done);
+  }
+};
+
+}  // namespace
+
+TEST_CASE("local: a streamed command answers each write as it comes, and ends with its stdin", "[local]") {
+  LocalTransport local;
+  CHECK(local.can_stream());
+  Collected got;
+  // One line in, one line out on each stream: the answers come while the
+  // command runs, not at its end.
+  auto stream = local.stream(argv_command({"sh", "-c", "while read -r l; do echo \"out $l\"; echo \"err $l\" >&2; done; exit 3"}),
+                             got.sink());
+  REQUIRE(stream.has_value());
+  REQUIRE((*stream)->write("one\n").has_value());
+  CHECK(got.wait_for([&] { return got.out == "out one\n" && got.err == "err one\n"; }));
+  REQUIRE((*stream)->write("two\n").has_value());
+  CHECK(got.wait_for([&] { return got.out == "out one\nout two\n"; }));
+  CHECK_FALSE(got.exit_status.has_value());
+  stream->reset();  // ends stdin: the loop ends, the command exits 3
+  CHECK(got.exit_status == 3);
+}
+
+TEST_CASE("local: a streamed command that ignores its stdin's end is killed with its group", "[local]") {
+  LocalTransport local;
+  Collected got;
+  auto stream = local.stream(argv_command({"sh", "-c", "trap '' HUP; sleep 60 & sleep 60; wait"}), got.sink());
+  REQUIRE(stream.has_value());
+  const auto start = std::chrono::steady_clock::now();
+  stream->reset();
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(9));
+  CHECK(got.exit_status == 128 + SIGKILL);
 }

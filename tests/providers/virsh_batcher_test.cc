@@ -91,7 +91,8 @@ TEST_CASE("virsh batcher: no more processes at once than asked, and no more comm
   std::vector<std::future<Result<std::string>>> calls;
   for (int i = 0; i < 12; ++i) {
     calls.push_back(std::async(std::launch::async, [&, i] {
-      return batcher.run(VirshCall{{"domstate", "--domain", "d" + std::to_string(i)}, std::nullopt});
+      return batcher.run(VirshCall{{"domstate", "--domain", "d" + std::to_string(i)}, std::nullopt},
+                         std::chrono::minutes(1));
     }));
   }
   for (auto& call : calls) CHECK(call.get());
@@ -126,9 +127,11 @@ TEST_CASE("virsh runner: documents of a batch go to private files the commands n
 TEST_CASE("virsh batcher: commands that may take seconds run in their own process") {
   FakeVirshHost host(VirshBatcher::Options{1, 64});
   for (const char* slow : {"start", "shutdown", "destroy", "reboot", "blockresize", "snapshot-create-as"}) {
-    CHECK_FALSE(VirshBatcher::batches(slow));
+    CHECK_FALSE(is_quick_virsh_command(slow));
+    CHECK_FALSE(host.session().batcher.takes({{slow, "--domain", "web"}, std::nullopt}));
   }
-  CHECK(VirshBatcher::batches("define"));
+  CHECK(is_quick_virsh_command("define"));
+  CHECK(host.session().batcher.takes({{"define", "/dev/stdin"}, "<domain/>"}));
   REQUIRE(host.session().virsh.run({"start", "--domain", "web"}));
   CHECK(host.ran() == Lines{"start --domain web"});
   CHECK(host.session().batcher.commands_run() == 0);

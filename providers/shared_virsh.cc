@@ -1,0 +1,21 @@
+#include "providers/shared_virsh.h"
+
+#include <set>
+
+namespace virtplan::providers {
+
+bool is_quick_virsh_command(std::string_view subcommand) {
+  static const std::set<std::string_view, std::less<>> k_quick = {
+      // domains
+      "autostart", "define", "desc", "domifaddr", "dominfo", "domstate", "dumpxml", "list", "metadata", "undefine",
+      // networks
+      "net-autostart", "net-define", "net-dhcp-leases", "net-dumpxml", "net-info", "net-list", "net-undefine",
+      // pools and volumes
+      "pool-autostart", "pool-define", "pool-dumpxml", "pool-info", "pool-list", "pool-undefine", "vol-create",
+      "vol-delete", "vol-dumpxml", "vol-info", "vol-list",
+      // the host
+      "capabilities"};
+  return k_quick.contains(subcommand);
+}
+
+}  // namespace virtplan::providers

@@ -1,0 +1,41 @@
+#pragma once
+
+// SharedVirsh is where VirshRunner::run() sends the commands that may share a
+// virsh process with other threads' commands: apply runs many steps on a host
+// at once, most of them one quick command (define, vol-create, start...), and
+// starting a virsh process and its libvirt connection costs more than such a
+// command (libvirt-facts.md). Two ways to share one:
+//   - VirshShellPool (virsh_shell_pool.h): a few virsh processes kept running
+//     on the host for the whole session, fed commands as they come. Used
+//     whenever the transport can stream a command (SSH, local).
+//   - VirshBatcher (virsh_batcher.h): commands that meet run in one new virsh
+//     process. For transports that cannot stream (the unit tests' fakes).
+//
+// Only quick commands are shared (is_quick_virsh_command): definitions,
+// deletions and reads, which libvirtd answers in milliseconds. Starting a
+// QEMU, a graceful shutdown or a block job can take seconds; in one virsh
+// process they would hold up every command behind them, so they run alone.
+
+#include "providers/error.h"
+#include "providers/virsh_runner.h"
+
+#include <chrono>
+#include <string>
+#include <string_view>
+
+namespace virtplan::providers {
+
+// Whether commands of this virsh subcommand are quick enough to share a
+// virsh process.
+bool is_quick_virsh_command(std::string_view subcommand);
+
+class SharedVirsh {
+public:
+  virtual ~SharedVirsh() = default;
+  // Whether this runs `call`; VirshRunner runs the others alone.
+  virtual bool takes(const VirshCall& call) const = 0;
+  // Runs `call` and returns its output or error as VirshRunner::run would.
+  virtual Result<std::string> run(VirshCall call, std::chrono::milliseconds timeout) = 0;
+};
+
+}  // namespace virtplan::providers

@@ -1,0 +1,212 @@
+#include "providers/virsh_shell.h"
+
+#include "providers/shell_quote.h"
+#include "providers/virsh_error.h"
+#include "providers/virsh_quote.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <random>
+
+namespace virtplan::providers {
+namespace {
+
+// How long the shell may take to start (the stream's exec, not its commands).
+constexpr auto k_start_timeout = std::chrono::seconds(30);
+
+// The shell's first lines (see the header). `set -e` until virsh runs: a
+// prelude that fails ends the shell before any call started, and those calls
+// then run elsewhere. The EXIT trap closes virsh's input, waits for it and
+// removes the directory; a signal (the channel closing) goes through it too.
+// INPUTRC=/dev/null: no one's readline bindings act on our commands.
+constexpr std::string_view k_prelude = R"sh(set -e
+d=$(mktemp -d "${TMPDIR:-/tmp}/virtplan-virsh.XXXXXXXX")
+trap 'exec 3>&-; wait; rm -rf -- "$d"' EXIT
+trap 'exit 1' HUP INT TERM PIPE
+cd -- "$d"
+mkfifo vpin
+INPUTRC=/dev/null "$@" <vpin &
+exec 3>vpin
+set +e
+)sh";
+
+std::string random_nonce() {
+  thread_local std::mt19937_64 generator{std::random_device{}()};
+  return fmt::format("{:016x}{:016x}", generator(), generator());
+}
+
+bool printable_ascii(const std::string& word) {
+  return std::ranges::all_of(word, [](char c) { return c >= 0x20 && c <= 0x7e; });
+}
+
+}  // namespace
+
+Result<std::unique_ptr<VirshShell>> VirshShell::start(Transport& transport, const std::string& uri, Become become) {
+  std::unique_ptr<VirshShell> shell(new VirshShell(transport.host_name(), random_nonce()));
+  Command command;
+  if (become == Become::sudo) command.argv = {"sudo", "-n"};
+  command.argv.insert(command.argv.end(), {"sh", "-s", "virsh", "-q", "-c", uri});
+  command.timeout = k_start_timeout;
+  VirshShell* raw = shell.get();
+  StreamSink sink{[raw](std::string_view text, bool is_stderr) { raw->on_output(text, is_stderr); },
+                  [raw](const Result<CommandOutput>& ended) { raw->on_ended(ended); }};
+  auto stream = transport.stream(command, std::move(sink));
+  if (!stream) return fail(stream.error());
+  shell->m_stream = std::move(*stream);
+  if (auto written = shell->m_stream->write(std::string(k_prelude)); !written) return fail(written.error());
+  return shell;
+}
+
+VirshShell::VirshShell(std::string host, std::string nonce) : m_host(std::move(host)), m_nonce(std::move(nonce)) {}
+
+// The stream goes first: after it, its sink calls nothing here.
+VirshShell::~VirshShell() { m_stream.reset(); }
+
+bool VirshShell::takes(const VirshCall& call) {
+  return !call.args.empty() && std::ranges::all_of(call.args, printable_ascii);
+}
+
+std::string VirshShell::marker(std::size_t index, char which) const {
+  return fmt::format("vp{}-{}{}", m_nonce, index, which);
+}
+
+std::string VirshShell::script_for(const VirshCall& call, std::size_t index) const {
+  std::string script;
+  std::vector<std::string> words = call.args;
+  if (call.document) {
+    const std::string file = fmt::format("vpdoc{}", index);
+    std::replace(words.begin(), words.end(), std::string("/dev/stdin"), file);
+    const std::string end = fmt::format("vp{}d{}", m_nonce, index);
+    std::string document = *call.document;
+    if (!document.ends_with('\n')) document += '\n';
+    // A quoted here-document: sh expands nothing in it.
+    script += fmt::format("cat > {} <<'{}'\n{}{}\n", file, end, document, end);
+  }
+  // "vp''NONCE-7s" is the marker to virsh, and never the marker as echoed.
+  auto split = [&](char which) { return "vp''" + marker(index, which).substr(2); };
+  const std::string line = fmt::format("echo --err {0} ; echo {0} ; {1} ; echo --err {2} ; echo {2}", split('s'),
+                                       virsh_join(words), split('e'));
+  script += "printf '%s\\n' " + shell_quote(line) + " >&3\n";
+  return script;
+}
+
+VirshShell::Outcome VirshShell::run(const VirshCall& call, std::chrono::milliseconds timeout) {
+  Pending mine;
+  mine.where = fmt::format("{}: virsh {}", m_host, call.args.empty() ? "" : call.args[0]);
+  if (call.document && call.document->find(fmt::format("vp{}d", m_nonce)) != std::string::npos) {
+    // Cannot happen by chance (the nonce is random): refuse rather than let
+    // a document end its here-document early.
+    return fail(ErrorCode::invalid, fmt::format("{}: the document holds the shell's marker", mine.where));
+  }
+  {
+    std::lock_guard order(m_write_mutex);
+    {
+      std::lock_guard lock(m_mutex);
+      if (m_broken) return std::nullopt;
+      mine.index = m_next++;
+      m_pending.push_back(&mine);
+    }
+    if (auto written = m_stream->write(script_for(call, mine.index)); !written) {
+      std::lock_guard lock(m_mutex);
+      break_all(written.error());
+    }
+  }
+  std::unique_lock lock(m_mutex);
+  if (!m_changed.wait_for(lock, timeout, [&] { return mine.settled; })) {
+    break_all(Error(ErrorCode::timeout, fmt::format("no answer from the shared virsh within {} ms", timeout.count())));
+  }
+  return std::move(mine.outcome);
+}
+
+void VirshShell::on_output(std::string_view text, bool is_stderr) {
+  std::lock_guard lock(m_mutex);
+  (is_stderr ? m_err : m_out).append(text);
+  settle_ready();
+}
+
+// Settles, in order, every call whose output and errors have both come.
+void VirshShell::settle_ready() {
+  bool settled_any = false;
+  while (!m_pending.empty()) {
+    Pending& call = *m_pending.front();
+    const std::string start = marker(call.index, 's');
+    const std::string end = marker(call.index, 'e');
+    const std::string err_start = "error: " + start + "\n";
+    const std::string err_end = "error: " + end + "\n";
+    const auto out_at = m_out.find(start);
+    if (out_at == std::string::npos) break;
+    call.started = true;
+    const auto out_end = m_out.find(end, out_at);
+    const auto err_at = m_err.find(err_start);
+    const auto err_end_at = err_at == std::string::npos ? err_at : m_err.find(err_end, err_at);
+    if (out_end == std::string::npos || err_end_at == std::string::npos) break;
+    const std::string out = m_out.substr(out_at + start.size(), out_end - out_at - start.size());
+    const std::string err = m_err.substr(err_at + err_start.size(), err_end_at - err_at - err_start.size());
+    m_out.erase(0, out_end + end.size());
+    m_err.erase(0, err_end_at + err_end.size());
+    if (!virsh_error_lines(err).empty()) {
+      call.outcome = fail(virsh_error(call.where, err, 1));
+    } else {
+      call.outcome = out;
+    }
+    call.settled = true;
+    m_answered = true;
+    m_pending.pop_front();
+    settled_any = true;
+  }
+  if (settled_any) m_changed.notify_all();
+}
+
+// The shell is over: calls that had not started did not run (the stream
+// ended, so nothing more runs) and may run elsewhere; those that had fail.
+void VirshShell::on_ended(const Result<CommandOutput>& ended) {
+  std::lock_guard lock(m_mutex);
+  settle_ready();
+  auto said = virsh_error_lines(m_err);
+  std::string why;
+  if (!ended) {
+    why = ended.error().message();
+  } else {
+    why = fmt::format("the host's shared virsh ended (exit status {}){}", ended->exit_status,
+                      said.empty() ? "" : ": " + said.back());
+  }
+  const Error error(ended ? ErrorCode::other : ended.error().code(), why);
+  for (Pending* call : m_pending) {
+    if (!call->started) call->outcome = std::nullopt;
+    else call->outcome = fail(ErrorCode::other, fmt::format("{}: stopped before this command finished: {}", call->where, why));
+    call->settled = true;
+  }
+  m_pending.clear();
+  if (!m_broken) m_broken = error;
+  m_changed.notify_all();
+}
+
+// Calls still waiting fail with `error`: the shell may still run what it was
+// sent, so none of them may run anywhere else.
+void VirshShell::break_all(const Error& error) {
+  for (Pending* call : m_pending) {
+    call->outcome = fail(error.code(), fmt::format("{}: {}", call->where, error.message()));
+    call->settled = true;
+  }
+  m_pending.clear();
+  if (!m_broken) m_broken = error;
+  m_changed.notify_all();
+}
+
+std::size_t VirshShell::queued() const {
+  std::lock_guard lock(m_mutex);
+  return m_pending.size();
+}
+
+bool VirshShell::broken() const {
+  std::lock_guard lock(m_mutex);
+  return m_broken.has_value();
+}
+
+bool VirshShell::answered() const {
+  std::lock_guard lock(m_mutex);
+  return m_answered;
+}
+
+}  // namespace virtplan::providers

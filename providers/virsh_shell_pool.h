@@ -1,0 +1,61 @@
+#pragma once
+
+// VirshShellPool shares a few long-running virsh processes (VirshShell) among
+// every thread that runs quick virsh commands on one host: a command goes to
+// the shell with the fewest commands waiting, and a new shell starts, up to
+// `shells`, when every running one is busy. One shell would do libvirtd's
+// work one command at a time; a second lets it overlap a slow vol-create with
+// defines, and on a host with cores to spare, with another vol-create.
+//
+// Whatever a shell cannot do runs alone, as VirshRunner::run runs it: a call
+// with words a shell does not take, and a call whose shell ended before the
+// call started (it did not run). A host where a shell ends before answering
+// anything (no mkfifo, a sudo that wants a password) gets no more shells.
+
+#include "providers/shared_virsh.h"
+#include "providers/virsh_runner.h"
+#include "providers/virsh_shell.h"
+
+#include <chrono>
+#include <cstddef>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+namespace virtplan::providers {
+
+class VirshShellPool final : public SharedVirsh {
+public:
+  struct Options {
+    int shells = 3;  // virsh processes kept running on the host, at most
+  };
+
+  // `alone` runs what no shell runs; it must not itself share virsh, and
+  // must outlive this.
+  VirshShellPool(const VirshRunner& alone, Options options);
+  // Ends every shell.
+  ~VirshShellPool() override;
+  VirshShellPool(const VirshShellPool&) = delete;
+  VirshShellPool& operator=(const VirshShellPool&) = delete;
+
+  // Quick commands (shared_virsh.h) that a shell can send (VirshShell::takes).
+  bool takes(const VirshCall& call) const override;
+  Result<std::string> run(VirshCall call, std::chrono::milliseconds timeout) override;
+
+  // How many shells were started: for tests and benchmarks.
+  std::size_t shells_started() const;
+
+private:
+  VirshShell* pick();
+  VirshShell* least_busy() const;
+
+  const VirshRunner& m_alone;
+  const Options m_options;
+  mutable std::mutex m_mutex;
+  std::vector<std::unique_ptr<VirshShell>> m_shells;  // broken ones too, ended at the end
+  int m_starting = 0;
+  bool m_disabled = false;
+  std::size_t m_started = 0;
+};
+
+}  // namespace virtplan::providers

@@ -1,0 +1,223 @@
+// VirshShell and VirshShellPool against a real virsh on this machine, through
+// LocalTransport: libvirt's test driver (test:///default) lives inside the
+// virsh process, so what one command defines the next one sees only when
+// both ran in the same virsh: the shell's whole point.
+
+#include "providers/local_transport.h"
+#include "providers/virsh_runner.h"
+#include "providers/virsh_shell.h"
+#include "providers/virsh_shell_pool.h"
+
+#include <catch2/catch.hpp>
+
+#include <cstdlib>
+#include <filesystem>
+#include <future>
+#include <string>
+#include <vector>
+
+using namespace virtplan::providers;
+
+namespace {
+
+const std::string k_test_uri = "test:///default";
+constexpr auto k_timeout = std::chrono::seconds(20);
+
+std::string domain_xml(const std::string& name) {
+  // Built by hand on purpose: the test must not depend on the code under test
+  // for its input. (Production XML goes through providers/xml_document.h.)
+  return "<domain type='test'><name>" + name +
+         "</name><memory unit='MiB'>64</memory><os><type>hvm</type></os></domain>";
+}
+
+std::string escaped(std::string text) {
+  std::string out;
+  for (char c : text) {
+    if (c == '&') out += "&amp;";
+    else if (c == '<') out += "&lt;";
+    else if (c == '\'') out += "&apos;";
+    else out += c;
+  }
+  return out;
+}
+
+std::unique_ptr<VirshShell> start_shell(LocalTransport& local) {
+  auto shell = VirshShell::start(local, k_test_uri, Become::none);
+  INFO((shell ? "" : shell.error().message()));
+  REQUIRE(shell.has_value());
+  return std::move(*shell);
+}
+
+Result<std::string> run_ok(VirshShell& shell, VirshCall call) {
+  auto outcome = shell.run(call, k_timeout);
+  REQUIRE(outcome.has_value());
+  return std::move(*outcome);
+}
+
+// A private TMPDIR for the shells a test starts, restored after it.
+class PrivateTmpdir {
+public:
+  PrivateTmpdir() : m_dir(std::filesystem::temp_directory_path() / ("vp-shell-test-" + std::to_string(getpid()))) {
+    std::filesystem::create_directories(m_dir);
+    if (const char* old = std::getenv("TMPDIR")) m_old = old;
+    setenv("TMPDIR", m_dir.c_str(), 1);
+  }
+  ~PrivateTmpdir() {
+    if (m_old) setenv("TMPDIR", m_old->c_str(), 1);
+    else unsetenv("TMPDIR");
+    std::filesystem::remove_all(m_dir);
+  }
+  bool empty() const { return std::filesystem::is_empty(m_dir); }
+  void point_at_nothing() { setenv("TMPDIR", (m_dir / "missing").c_str(), 1); }
+
+private:
+  std::filesystem::path m_dir;
+  std::optional<std::string> m_old;
+};
+
+}  // namespace
+
+TEST_CASE("virsh shell: one virsh for many commands, each with its own output, error and document") {
+  LocalTransport local;
+  auto shell = start_shell(local);
+  auto defined = run_ok(*shell, {{"define", "/dev/stdin"}, domain_xml("vpshell-a")});
+  CHECK(defined.has_value());
+  // The test driver forgets everything when virsh exits: seeing the domain
+  // proves the second command ran in the same virsh as the first.
+  auto listed = run_ok(*shell, {{"list", "--all", "--name"}, std::nullopt});
+  REQUIRE(listed.has_value());
+  CHECK(listed->find("vpshell-a\n") != std::string::npos);
+  auto missing = run_ok(*shell, {{"dominfo", "--domain", "vpshell-none"}, std::nullopt});
+  REQUIRE_FALSE(missing.has_value());
+  CHECK(missing.error().code() == ErrorCode::not_found);
+  CHECK(missing.error().message().starts_with("local: virsh dominfo: "));
+  // The failure stays with its command.
+  auto dumped = run_ok(*shell, {{"dumpxml", "--domain", "vpshell-a"}, std::nullopt});
+  REQUIRE(dumped.has_value());
+  CHECK(dumped->find("<name>vpshell-a</name>") != std::string::npos);
+  CHECK(shell->queued() == 0);
+  CHECK_FALSE(shell->broken());
+  // Word for word what a virsh process of its own prints.
+  VirshRunner alone(local, k_test_uri);
+  for (const std::vector<std::string>& command : {std::vector<std::string>{"list", "--name", "--state-running"},
+                                                  std::vector<std::string>{"domstate", "--domain", "test"},
+                                                  std::vector<std::string>{"dumpxml", "--domain", "test"}}) {
+    auto shared = run_ok(*shell, {command, std::nullopt});
+    auto own = alone.run(command);
+    REQUIRE(shared.has_value());
+    REQUIRE(own.has_value());
+    CHECK(*shared == *own);
+  }
+}
+
+TEST_CASE("virsh shell: thirty threads at once get their own results") {
+  LocalTransport local;
+  auto shell = start_shell(local);
+  std::vector<std::future<std::pair<Result<std::string>, Result<std::string>>>> calls;
+  for (int i = 0; i < 30; ++i) {
+    calls.push_back(std::async(std::launch::async, [&, i] {
+      const std::string name = "vpshell-t" + std::to_string(i);
+      auto define = shell->run({{"define", "/dev/stdin"}, domain_xml(name)}, k_timeout);
+      auto dump = shell->run({{"dumpxml", "--domain", name}, std::nullopt}, k_timeout);
+      return std::pair{define.value_or(Result<std::string>(fail(ErrorCode::other, "not run"))),
+                       dump.value_or(Result<std::string>(fail(ErrorCode::other, "not run")))};
+    }));
+  }
+  for (int i = 0; i < 30; ++i) {
+    auto [define, dump] = calls[static_cast<std::size_t>(i)].get();
+    CHECK(define.has_value());
+    REQUIRE(dump.has_value());
+    CHECK(dump->find("<name>vpshell-t" + std::to_string(i) + "</name>") != std::string::npos);
+  }
+}
+
+TEST_CASE("virsh shell: hostile names and documents stay words and data") {
+  PrivateTmpdir tmp;
+  LocalTransport local;
+  auto shell = start_shell(local);
+  const std::string victim = "vpshell-victim";
+  REQUIRE(run_ok(*shell, {{"define", "/dev/stdin"}, domain_xml(victim)}).has_value());
+  // Quotes, ';', newline-free sh and virsh syntax, a fake marker and a
+  // fake here-document end: none may run anything or cut a document.
+  const std::string hostile = "x' ; undefine --domain " + victim + " ; echo '$(touch pwned)`touch pwned2`";
+  std::string document = domain_xml(escaped(hostile));
+  document.insert(document.find("<os>"), "<description>\nEOF\n'EOF'\nvpdoc0\n</description>");
+  auto defined = run_ok(*shell, {{"define", "/dev/stdin"}, document});
+  INFO((defined ? "" : defined.error().message()));
+  REQUIRE(defined.has_value());
+  auto info = run_ok(*shell, {{"dominfo", "--domain", hostile}, std::nullopt});
+  REQUIRE(info.has_value());
+  CHECK(info->find("Name:           " + hostile) != std::string::npos);
+  CHECK(run_ok(*shell, {{"domstate", "--domain", victim}, std::nullopt}).has_value());
+  auto description = run_ok(*shell, {{"desc", "--domain", hostile}, std::nullopt});
+  REQUIRE(description.has_value());
+  CHECK(description->find("\nEOF\n'EOF'\nvpdoc0\n") != std::string::npos);
+  shell.reset();
+  CHECK(tmp.empty());  // neither pwned file, and the shell's directory is gone
+}
+
+TEST_CASE("virsh shell: only printable ASCII words are sent to a shell") {
+  CHECK(VirshShell::takes({{"define", "/dev/stdin"}, "<domain>\n\t\xc3\xa9</domain>"}));  // documents: anything
+  CHECK_FALSE(VirshShell::takes({{"desc", "--domain", "a", "line\nline"}, std::nullopt}));
+  CHECK_FALSE(VirshShell::takes({{"desc", "--domain", "a", "tab\there"}, std::nullopt}));
+  CHECK_FALSE(VirshShell::takes({{"desc", "--domain", "caf\xc3\xa9"}, std::nullopt}));
+  CHECK_FALSE(VirshShell::takes({{}, std::nullopt}));
+  LocalTransport local;
+  VirshRunner alone(local, k_test_uri);
+  VirshShellPool pool(alone, VirshShellPool::Options{2});
+  CHECK(pool.takes({{"define", "/dev/stdin"}, "<domain/>"}));
+  CHECK_FALSE(pool.takes({{"start", "--domain", "a"}, std::nullopt}));  // slow: runs alone
+  CHECK_FALSE(pool.takes({{"desc", "--domain", "caf\xc3\xa9"}, std::nullopt}));
+}
+
+TEST_CASE("virsh shell: a call that gets no answer in time breaks the shell, and later calls fail rather than run twice") {
+  LocalTransport local;
+  auto shell = start_shell(local);
+  auto waited = shell->run({{"event", "--all", "--timeout", "2"}, std::nullopt}, std::chrono::milliseconds(300));
+  REQUIRE(waited.has_value());
+  REQUIRE_FALSE(waited->has_value());
+  CHECK(waited->error().code() == ErrorCode::timeout);
+  CHECK(waited->error().message() == "local: virsh event: no answer from the shared virsh within 300 ms");
+  CHECK(shell->broken());
+  // Not sent at all: the caller may run it elsewhere.
+  CHECK_FALSE(shell->run({{"list", "--name"}, std::nullopt}, k_timeout).has_value());
+}
+
+TEST_CASE("virsh shell pool: shells start as commands wait, up to the limit, and end with the pool") {
+  PrivateTmpdir tmp;
+  LocalTransport local;
+  VirshRunner alone(local, k_test_uri);
+  {
+    VirshShellPool pool(alone, VirshShellPool::Options{2});
+    VirshRunner virsh(local, k_test_uri, Become::none, &pool);
+    std::vector<std::future<Result<std::string>>> calls;
+    for (int i = 0; i < 40; ++i) {
+      calls.push_back(std::async(std::launch::async, [&] { return virsh.run({"list", "--all", "--name"}); }));
+    }
+    for (auto& call : calls) {
+      auto listed = call.get();
+      REQUIRE(listed.has_value());
+      CHECK(listed->find("test\n") != std::string::npos);  // the test driver's own domain
+    }
+    CHECK(pool.shells_started() >= 1);
+    CHECK(pool.shells_started() <= 2);
+    CHECK_FALSE(tmp.empty());  // the shells' directories, while they run
+  }
+  CHECK(tmp.empty());
+}
+
+TEST_CASE("virsh shell pool: where a shell cannot start, commands run alone and no more shells are tried") {
+  PrivateTmpdir tmp;
+  tmp.point_at_nothing();  // mktemp fails: the shell ends before any command
+  LocalTransport local;
+  VirshRunner alone(local, k_test_uri);
+  VirshShellPool pool(alone, VirshShellPool::Options{3});
+  VirshRunner virsh(local, k_test_uri, Become::none, &pool);
+  for (int i = 0; i < 3; ++i) {
+    auto listed = virsh.run({"list", "--all", "--name"});
+    INFO((listed ? "" : listed.error().message()));
+    REQUIRE(listed.has_value());
+    CHECK(*listed == "test\n");
+  }
+  CHECK(pool.shells_started() == 1);
+}
