@@ -19,24 +19,31 @@ Result<std::string> VirshShellPool::run(VirshCall call, std::chrono::millisecond
     VirshShell* shell = pick();
     if (shell == nullptr) break;
     auto outcome = shell->run(call, timeout);
-    if (outcome) return std::move(*outcome);
-    if (!shell->answered()) {
-      std::lock_guard lock(m_mutex);
-      m_disabled = true;
+    std::lock_guard lock(m_mutex);
+    if (outcome) {
+      ++m_answered;
+      return std::move(*outcome);
     }
+    if (!shell->answered()) m_disabled = true;
   }
   return m_alone.run(std::move(call.args), std::move(call.document));
 }
 
 // The shell with the fewest calls waiting, or a new one when all are busy
-// and there is room; nullptr when the host gets no shells.
+// and there is room; nullptr when the host gets no shells. A caller that
+// finds no shell running and no room to start one waits for one to start.
 VirshShell* VirshShellPool::pick() {
   std::unique_lock lock(m_mutex);
-  if (m_disabled) return nullptr;
-  VirshShell* best = least_busy();
-  const int live = static_cast<int>(std::ranges::count_if(m_shells, [](const auto& s) { return !s->broken(); }));
-  if (best != nullptr && (best->queued() == 0 || live + m_starting >= std::max(1, m_options.shells))) return best;
-  if (live + m_starting >= std::max(1, m_options.shells)) return best;
+  const int most = std::max(1, m_options.shells);
+  while (true) {
+    if (m_disabled) return nullptr;
+    VirshShell* best = least_busy();
+    const int live = static_cast<int>(std::ranges::count_if(m_shells, [](const auto& s) { return !s->broken(); }));
+    const bool room = live + m_starting < most;
+    if (best != nullptr && (best->queued() == 0 || !room)) return best;
+    if (room) break;
+    m_start_ended.wait(lock);
+  }
   // Started without the lock: opening a channel may wait for a free one,
   // and the running shells stay usable meanwhile.
   ++m_starting;
@@ -44,6 +51,7 @@ VirshShell* VirshShellPool::pick() {
   auto started = VirshShell::start(m_alone.transport(), m_alone.uri(), m_alone.become());
   lock.lock();
   --m_starting;
+  m_start_ended.notify_all();
   if (!started) {
     if (least_busy() == nullptr) m_disabled = true;
     return least_busy();
@@ -70,6 +78,11 @@ VirshShell* VirshShellPool::least_busy() const {
 std::size_t VirshShellPool::shells_started() const {
   std::lock_guard lock(m_mutex);
   return m_started;
+}
+
+std::size_t VirshShellPool::commands_answered() const {
+  std::lock_guard lock(m_mutex);
+  return m_answered;
 }
 
 }  // namespace virtplan::providers

@@ -17,6 +17,7 @@
 #include "providers/virsh_shell.h"
 
 #include <chrono>
+#include <condition_variable>
 #include <cstddef>
 #include <memory>
 #include <mutex>
@@ -42,8 +43,10 @@ public:
   bool takes(const VirshCall& call) const override;
   Result<std::string> run(VirshCall call, std::chrono::milliseconds timeout) override;
 
-  // How many shells were started: for tests and benchmarks.
+  // How many shells were started, and how many calls they answered: for
+  // tests and benchmarks.
   std::size_t shells_started() const;
+  std::size_t commands_answered() const;
 
 private:
   VirshShell* pick();
@@ -52,10 +55,12 @@ private:
   const VirshRunner& m_alone;
   const Options m_options;
   mutable std::mutex m_mutex;
+  std::condition_variable m_start_ended;
   std::vector<std::unique_ptr<VirshShell>> m_shells;  // broken ones too, ended at the end
   int m_starting = 0;
   bool m_disabled = false;
   std::size_t m_started = 0;
+  std::size_t m_answered = 0;
 };
 
 }  // namespace virtplan::providers

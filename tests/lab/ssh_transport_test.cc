@@ -18,6 +18,10 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <mutex>
+#include <optional>
 #include <filesystem>
 #include <fstream>
 #include <future>
@@ -636,5 +640,59 @@ TEST_CASE("commands that time out before their channel opens leak no server slot
     }));
   }
   for (int i = 0; i < 8; ++i) CHECK(results[i].get().out == std::to_string(i) + "\n");
+  CHECK(transport->sessions_opened() == 1);
+}
+
+namespace {
+
+// What a stream's sink got.
+struct StreamLog {
+  std::mutex mutex;
+  std::condition_variable changed;
+  std::string out;
+  std::string err;
+  std::optional<int> exit_status;
+
+  StreamSink sink() {
+    return StreamSink{[this](std::string_view text, bool is_stderr) {
+                        std::lock_guard lock(mutex);
+                        (is_stderr ? err : out).append(text);
+                        changed.notify_all();
+                      },
+                      [this](const Result<CommandOutput>& ended) {
+                        std::lock_guard lock(mutex);
+                        exit_status = ended ? ended->exit_status : -1;
+                        changed.notify_all();
+                      }};
+  }
+  bool wait_for(const std::function<bool()>& done) {
+    std::unique_lock lock(mutex);
+    return changed.wait_for(lock, 20s, done);
+  }
+};
+
+}  // namespace
+
+TEST_CASE("a streamed command answers each write while it runs, beside other commands, and ends with its stdin") {
+  const LabEnv env = require_lab(2);
+  auto transport = connect_to(env.host_config(0));
+  REQUIRE(transport->can_stream());
+  StreamLog log;
+  auto stream = transport->stream(
+      shell("while read -r l; do echo \"out $l\"; echo \"err $l\" >&2; done; echo bye; exit 4"), log.sink());
+  REQUIRE(stream);
+  // 300 KiB in one write crosses several SSH windows.
+  const std::string big(300 * 1024, 'x');
+  REQUIRE((*stream)->write("one\n" + big + "\n"));
+  CHECK(log.wait_for([&] { return log.out == "out one\nout " + big + "\n"; }));
+  CHECK(log.err.starts_with("err one\n"));
+  // Other commands run on the same session meanwhile.
+  CHECK(must_run(*transport, program({"echo", "beside"})).out == "beside\n");
+  REQUIRE((*stream)->write("two\n"));
+  CHECK(log.wait_for([&] { return log.out.ends_with("out two\n"); }));
+  CHECK_FALSE(log.exit_status.has_value());
+  stream->reset();  // its stdin ends: the loop ends, it says bye and exits 4
+  CHECK(log.exit_status == 4);
+  CHECK(log.out.ends_with("out two\nbye\n"));
   CHECK(transport->sessions_opened() == 1);
 }

@@ -3,7 +3,8 @@
 // its own document and its own result, and the documents' temporary files
 // are gone afterwards.
 
-#include "providers/host_session.h"
+#include "providers/virsh_batcher.h"
+#include "providers/virsh_runner.h"
 #include "providers/transport_factory.h"
 #include "tests/lab/lab_fixture.h"
 #include "tests/lab/scratch_domain.h"
@@ -26,7 +27,15 @@ TEST_CASE("virsh batcher over ssh: concurrent defines share processes and keep t
   LabEnv env = require_lab();
   auto transport = providers::make_transport(env.host_config(0));
   REQUIRE(transport.has_value());
-  providers::HostSession host(env.host_config(0), **transport, providers::VirshBatcher::Options{1, 64});
+  // Over SSH a host session shares virsh through its shell pool; the batcher
+  // (what transports that cannot stream use) is built here by hand.
+  const providers::HostConfig config = env.host_config(0);
+  providers::VirshRunner alone(**transport, config.libvirt_uri, config.become);
+  providers::VirshBatcher batcher(alone, providers::VirshBatcher::Options{1, 64});
+  struct {
+    providers::VirshRunner virsh;
+    providers::VirshBatcher& batcher;
+  } host{providers::VirshRunner(**transport, config.libvirt_uri, config.become, &batcher), batcher};
   const std::string prefix = "vpbatch" + std::to_string(getpid()) + "-";
 
   constexpr int k_domains = 12;

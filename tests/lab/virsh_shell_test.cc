@@ -1,0 +1,112 @@
+// The shared virsh over real SSH against a real libvirtd: a host session's
+// quick commands, sent by many threads at once, go to a few virsh processes
+// that stay running (VirshShellPool); each command keeps its own document and
+// result; hostile names stay words; and the shells' temporary directories go
+// with them.
+
+#include "providers/host_session.h"
+#include "providers/shell_quote.h"
+#include "providers/transport_factory.h"
+#include "tests/lab/lab_fixture.h"
+#include "tests/lab/scratch_domain.h"
+
+#include <catch2/catch.hpp>
+
+#include <unistd.h>
+
+#include <chrono>
+#include <future>
+#include <string>
+#include <thread>
+#include <vector>
+
+using namespace virtplan;
+using lab::LabEnv;
+using lab::require_lab;
+
+namespace {
+
+// The shells' directories on the host that no process works in any more:
+// every shared virsh (and batch) runs with its directory as working
+// directory, so a directory nobody is in belongs to a shell that ended and
+// should be gone. Other tests' shells on the host are left out that way.
+std::string orphaned_virsh_dirs(const LabEnv& env) {
+  return env.run_in(0, "for d in /tmp/virtplan-virsh.*; do [ -d \"$d\" ] || continue; used=; "
+                       "for p in /proc/[0-9]*; do [ \"$(readlink $p/cwd 2>/dev/null)\" = \"$d\" ] && used=1 && break; done; "
+                       "[ -n \"$used\" ] || echo \"$d\"; done");
+}
+
+}  // namespace
+
+TEST_CASE("shared virsh over ssh: concurrent defines go to a few running virsh processes, each with its own result") {
+  LabEnv env = require_lab();
+  auto transport = providers::make_transport(env.host_config(0));
+  REQUIRE(transport.has_value());
+  const std::string prefix = "vpshell" + std::to_string(getpid()) + "-";
+  constexpr int k_domains = 24;
+  {
+    providers::HostSession host(env.host_config(0), **transport);
+    std::vector<std::future<providers::Result<std::string>>> defines;
+    for (int i = 0; i < k_domains; ++i) {
+      defines.push_back(std::async(std::launch::async, [&, i] {
+        return host.virsh.run({"define", "/dev/stdin"},
+                              lab::scratch_domain_xml(prefix + std::to_string(i), std::nullopt));
+      }));
+    }
+    // One more, whose document libvirt refuses: only it fails.
+    auto broken = std::async(std::launch::async, [&] { return host.virsh.run({"define", "/dev/stdin"}, "<domain"); });
+    for (auto& define : defines) {
+      auto defined = define.get();
+      INFO((defined ? "" : defined.error().message()));
+      CHECK(defined.has_value());
+    }
+    auto refused = broken.get();
+    REQUIRE_FALSE(refused.has_value());
+    CHECK(refused.error().message().starts_with(env.hosts[0].name + ": virsh define: "));
+    // Each read gets its own domain's XML back.
+    for (int i = 0; i < k_domains; ++i) {
+      auto xml = host.virsh.run({"dumpxml", "--domain", prefix + std::to_string(i)});
+      REQUIRE(xml.has_value());
+      CHECK(xml->find("<name>" + prefix + std::to_string(i) + "</name>") != std::string::npos);
+    }
+    // All of it through the shells, and no more of them than the pool's limit.
+    CHECK(host.shells.commands_answered() == k_domains * 2 + 1);
+    CHECK(host.shells.shells_started() >= 1);
+    CHECK(host.shells.shells_started() <= 3);
+    CHECK(host.batcher.commands_run() == 0);
+  }
+  for (int i = 0; i < k_domains; ++i) {
+    CHECK(env.run_in(0, "virsh -q domstate --domain " + prefix + std::to_string(i)) == "shut off\n");
+  }
+  // The session is over: its shells ended and took their directories along.
+  std::string left;
+  for (int i = 0; i < 100; ++i) {
+    left = orphaned_virsh_dirs(env);
+    if (left.empty()) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  CHECK(left == "");
+  for (int i = 0; i < k_domains; ++i) lab::remove_scratch_domain(env, prefix + std::to_string(i));
+}
+
+TEST_CASE("shared virsh over ssh: a hostile name is one word to virsh and nothing to sh") {
+  LabEnv env = require_lab();
+  auto transport = providers::make_transport(env.host_config(0));
+  REQUIRE(transport.has_value());
+  // Names may not hold '/': the mark lands in the host's home directory.
+  const std::string mark = "vp-shell-pwned-" + std::to_string(getpid());
+  const std::string hostile = "vpevil" + std::to_string(getpid()) + "' ; undefine --domain x ; echo \"$(cd; touch " + mark +
+                              ")`cd; touch " + mark + "`";
+  providers::HostSession host(env.host_config(0), **transport);
+  auto defined = host.virsh.run({"define", "/dev/stdin"}, lab::scratch_domain_xml(hostile, std::nullopt));
+  INFO((defined ? "" : defined.error().message()));
+  REQUIRE(defined.has_value());
+  auto state = host.virsh.run({"domstate", "--domain", hostile});
+  REQUIRE(state.has_value());
+  CHECK(state->starts_with("shut off\n"));
+  CHECK(host.shells.commands_answered() == 2);
+  // Raw virsh on the host agrees, and nothing ran.
+  CHECK(env.run_in(0, "virsh -q domstate --domain " + providers::shell_quote(hostile)) == "shut off\n");
+  CHECK(env.run_in(0, "ls /root/" + mark + " 2>/dev/null || true") == "");
+  REQUIRE(host.virsh.run({"undefine", "--domain", hostile}).has_value());
+}
