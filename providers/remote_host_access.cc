@@ -156,12 +156,14 @@ Result<void> RemoteHostAccess::change_ledger(const std::string& host, const std:
   return save_through(state, version);
 }
 
-// Saves whenever there is something new and no save is in flight. A failed
-// save is not retried until something changes again (or flush() asks).
+// Saves whenever there is something new and no save is in flight, then
+// pauses, so that records made meanwhile go in one write. A failed save is
+// not retried until something changes again (or flush() asks).
 void RemoteHostAccess::save_in_background(HostState& state, std::stop_token stop) {
   std::unique_lock lock(state.ledger_mutex);
   while (state.saved_changed.wait(lock, stop, [&] { return state.version > state.attempted && !state.saving; })) {
     (void)save_newest(state, lock);  // flush() reports what stays unsaved
+    state.saved_changed.wait_for(lock, stop, m_options.background_pause, [] { return false; });
   }
 }
 

@@ -43,6 +43,11 @@ public:
     std::chrono::seconds lock_wait{0};              // how long to wait for a busy stack lock
     std::string ledger_dir{Ledger::k_default_dir};  // tests point it elsewhere
     bool take_lock = true;                          // tests of the ledger alone turn it off
+    // Between two background saves of a host's ledger. Each save is a few
+    // processes and an fsync on the host, which compete with libvirtd for
+    // its CPU; what waits is only records (intents are saved before their
+    // creates), and flush() saves at once.
+    std::chrono::milliseconds background_pause{1000};
   };
 
   RemoteHostAccess(std::string stack, std::map<std::string, HostConfig> hosts, Options options);
