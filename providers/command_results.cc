@@ -33,4 +33,6 @@ const Result<std::string>* CommandResults::find(const VirshArgs& command) const 
 
 bool CommandResults::asked(const VirshArgs& command) const { return m_results.contains(command); }
 
+void CommandResults::forget(const VirshArgs& command) { m_results.erase(command); }
+
 }  // namespace virtplan::providers

@@ -26,6 +26,9 @@ public:
   // The answer to `command`; nullptr when it was never asked or not answered yet.
   const Result<std::string>* find(const VirshArgs& command) const;
   bool asked(const VirshArgs& command) const;
+  // Drops what `command` answered, so that ask() asks it again: for an answer
+  // that is known to be worth asking once more (a listing that raced).
+  void forget(const VirshArgs& command);
 
 private:
   std::vector<VirshArgs> m_pending;

@@ -4,6 +4,8 @@
 #include "storage/pool_kind.h"
 #include "storage/volume_reader.h"
 
+#include <string_view>
+
 namespace virtplan::storage {
 
 namespace {
@@ -13,27 +15,50 @@ using providers::ReadObject;
 using providers::Result;
 using providers::VirshArgs;
 
+// virsh's pool-list, filtered or not, asks each listed pool's info after
+// listing them; a pool another client removes in between makes the whole
+// listing fail with this (libvirt 9.0), though nothing is wrong with the host.
+constexpr std::string_view k_listing_raced = "Could not retrieve pool information";
+// How often a raced listing is asked in all. While another client keeps
+// defining and undefining a pool, a third to a half of the listings race (lab,
+// 30 pools); ten attempts leave a failed reading at about one in 10^4 even
+// then. A retry costs one round trip, only when a listing raced; a listing
+// that fails so every time still fails the reading, with virsh's words.
+constexpr int k_list_attempts = 10;
+
+bool raced(const Result<std::string>* listed) {
+  return listed != nullptr && !*listed && listed->error().message().find(k_listing_raced) != std::string::npos;
+}
+
 // Names (all, autostart, active), then each pool's inactive XML and, for an
 // active pool, its volumes. A declared pool's XML and volumes are asked for
 // with the names (a vol-list of a pool that is not active fails, and is not
 // used), so the second round reads only the pools the stack does not declare.
+// A listing that raced with a pool's removal is asked again, alone, before that.
 class PoolReading : public providers::KindReading {
 public:
   explicit PoolReading(std::vector<std::string> declared) : m_declared(std::move(declared)) {}
 
   std::vector<VirshArgs> next_round(const std::vector<Result<std::string>>& previous) override {
     m_results.answer(previous);
-    switch (m_stage++) {
-      case 0: {
+    switch (m_stage) {
+      case Stage::list: {
+        m_stage = Stage::dump;
         std::vector<VirshArgs> commands{k_all, k_autostart, k_active};
         for (const std::string& name : m_declared) {
           commands.push_back(dump_command(name));
           commands.push_back(volumes_command(name));
         }
+        m_list_attempts = 1;
         return m_results.ask(commands);
       }
-      case 1:
+      case Stage::dump: {
+        if (auto again = relist(); !again.empty()) return again;
+        m_stage = Stage::done;
         return m_results.ask(dump());
+      }
+      case Stage::done:
+        return {};
     }
     return {};
   }
@@ -71,6 +96,23 @@ private:
   static VirshArgs dump_command(const std::string& name) { return {"pool-dumpxml", "--inactive", "--pool", name}; }
   static VirshArgs volumes_command(const std::string& name) { return {"vol-list", "--pool", name}; }
 
+  enum class Stage { list, dump, done };
+
+  // The listings that raced, forgotten and asked again; none once every
+  // listing answered or the attempts ran out (the failure then stands).
+  std::vector<VirshArgs> relist() {
+    if (m_list_attempts >= k_list_attempts) return {};
+    std::vector<VirshArgs> again;
+    for (const VirshArgs& list : {k_all, k_autostart, k_active}) {
+      if (!raced(m_results.find(list))) continue;
+      m_results.forget(list);
+      again.push_back(list);
+    }
+    if (again.empty()) return {};
+    ++m_list_attempts;
+    return m_results.ask(again);
+  }
+
   // The listings' pools the first round did not read.
   std::vector<VirshArgs> dump() {
     auto listed = providers::read_name_sets(m_results, {k_all, k_autostart, k_active});
@@ -90,7 +132,8 @@ private:
   }
 
   std::vector<std::string> m_declared;
-  int m_stage = 0;
+  Stage m_stage = Stage::list;
+  int m_list_attempts = 0;
   providers::CommandResults m_results;
   std::vector<std::string> m_names;
   std::set<std::string> m_autostart;

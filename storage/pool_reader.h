@@ -5,7 +5,8 @@
 // active, its volume list. The spec gets what the XML lacks: `autostart`,
 // `active`, and `volumes` (the names in an active pool, for the planner's
 // data-safety rule: a pool holding volumes is never replaced). Pools carry no
-// ownership marker: the ledger says which are the stack's.
+// ownership marker: the ledger says which are the stack's. A listing that
+// fails because a pool vanished while virsh listed it is asked again.
 
 #include "providers/kind_reader.h"
 

@@ -34,5 +34,21 @@ TEST_CASE("CommandResults fails a question left without an answer") {
   CHECK_FALSE(results.find({"net-list", "--all", "--name"})->has_value());
 }
 
+TEST_CASE("CommandResults asks a forgotten command again, and only that one") {
+  CommandResults results;
+  const VirshArgs list{"pool-list", "--all", "--name"};
+  const VirshArgs dump{"pool-dumpxml", "--inactive", "--pool", "p"};
+  results.ask({list, dump});
+  results.answer({Result<std::string>(std::unexpected(Error("Could not retrieve pool information"))),
+                  Result<std::string>("<pool/>")});
+  results.forget(list);
+  CHECK_FALSE(results.asked(list));
+  CHECK(results.find(list) == nullptr);
+  CHECK(results.ask({list, dump}) == std::vector<VirshArgs>{list});
+  results.answer({Result<std::string>("p\n")});
+  REQUIRE(results.find(list) != nullptr);
+  CHECK(**results.find(list) == "p\n");
+}
+
 }  // namespace
 }  // namespace virtplan::providers
