@@ -109,9 +109,9 @@ json run(const std::string& args_path) {
   AnsibleOutcome outcome;
   outcome.check_mode = args->check_mode;
   outcome.diff = args->diff;
-  outcome.unreachable = observed.unreachable;
+  outcome.unread = observed.unread;
   for (const auto& object : stack->objects) {
-    if (observed.unreachable.contains(object.id.host)) {
+    if (observed.unread.contains(object.id.host)) {
       outcome.not_reached[object.id.host].push_back(object.id.address());
     }
   }

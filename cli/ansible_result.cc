@@ -3,6 +3,7 @@
 #include "planner/apply_report_json.h"
 #include "planner/plan_json.h"
 #include "planner/sensitive.h"
+#include "planner/unread_host.h"
 #include "providers/human_size.h"
 
 #include <fmt/format.h>
@@ -64,12 +65,13 @@ std::vector<std::string> problems(const AnsibleOutcome& o) {
                                   planner::to_string(r.status), r.reason));
     }
   }
-  for (const auto& [host, why] : o.unreachable) {
+  for (const auto& [host, why] : o.unread) {
     auto objects = o.not_reached.find(host);
     const std::string which = objects == o.not_reached.end() || objects->second.empty()
                                   ? std::string()
                                   : fmt::format(" ({})", fmt::join(objects->second, ", "));
-    lines.push_back(fmt::format("{}: could not be reached, nothing was planned or done there{}: {}", host, which, why));
+    lines.push_back(fmt::format("{}: {}, nothing was planned or done there{}: {}", host,
+                                planner::unread_wording(why), which, why.message()));
   }
   return lines;
 }
@@ -184,9 +186,9 @@ json ansible_result(const AnsibleOutcome& o) {
   } else if (o.check_mode && o.plan != nullptr) {
     result["warnings"] = pending_restarts(*o.plan);
   }
-  json unreachable = json::object();
-  for (const auto& [host, why] : o.unreachable) unreachable[host] = why;
-  result["unreachable"] = unreachable;
+  // The key keeps its name for playbooks that read it; it holds every host
+  // not read (unreachable, locked or unreadable), each with its message.
+  result["unreachable"] = planner::unread_messages(o.unread);
   return result;
 }
 

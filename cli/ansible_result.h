@@ -3,8 +3,9 @@
 // The one JSON object the Ansible module prints, shaped from what the run
 // found and did, with Ansible's meaning for each key:
 //   changed   something on a host changed (check mode: would change)
-//   failed    anything planned was not done, a host could not be reached, or
-//             the run was refused; msg then names each object and host
+//   failed    anything planned was not done, a host could not be reached,
+//             read or locked, or the run was refused; msg then names each
+//             object and host
 //   msg       one line per problem, "; "-joined; or what was done
 //   plan      the plan as `virtplan plan --json` prints it, secrets masked
 //   summary   the plan's counts, plus done/failed/skipped after an apply
@@ -19,6 +20,7 @@
 #include "planner/apply_report.h"
 #include "planner/diff.h"
 #include "planner/plan.h"
+#include "providers/error.h"
 
 #include <nlohmann/json.hpp>
 
@@ -33,7 +35,7 @@ struct AnsibleOutcome {
   const planner::Plan* plan = nullptr;          // null when no plan could be made
   const planner::ApplyReport* report = nullptr; // null unless the plan was carried out
   std::vector<std::string> errors{};            // why nothing was done: nothing changed
-  std::map<std::string, std::string> unreachable{};               // host -> why
+  std::map<std::string, providers::Error> unread{};               // host -> what kept it from being read
   std::map<std::string, std::vector<std::string>> not_reached{};  // host -> addresses declared there
   bool check_mode = false;
   bool diff = false;

@@ -12,6 +12,7 @@
 #include "planner/observer.h"
 #include "planner/plan_json.h"
 #include "planner/plan_text.h"
+#include "planner/unread_host.h"
 #include "providers/host_session.h"
 
 #include <fmt/format.h>
@@ -29,24 +30,26 @@ providers::RemoteHostAccess::Options access_options(std::chrono::seconds lock_wa
   return options;
 }
 
-void print_unreachable(const std::map<std::string, std::string>& unreachable) {
-  for (const auto& [host, why] : unreachable) {
-    fmt::print("  {}: could not be reached, nothing was planned or done there: {}\n", host, why);
-  }
-}
-
-// `--json`: the plan, what became of it, and the hosts not reached, in one document.
+// `--json`: the plan, what became of it, and the hosts not read, in one
+// document ("unreachable" keeps its name for scripts that read it).
 void print_json(const planner::Plan& plan, const planner::ApplyReport& report,
-                const std::map<std::string, std::string>& unreachable) {
-  nlohmann::json hosts = nlohmann::json::object();
-  for (const auto& [host, why] : unreachable) hosts[host] = why;
+                const std::map<std::string, providers::Error>& unread) {
   const nlohmann::json document{{"plan", planner::plan_to_json(plan, planner::Secrets::masked)},
                                 {"report", planner::apply_report_json(report)},
-                                {"unreachable", hosts}};
+                                {"unreachable", planner::unread_messages(unread)}};
   fmt::print("{}\n", document.dump(2));
 }
 
 }  // namespace
+
+std::string unread_hosts_text(const std::map<std::string, providers::Error>& unread) {
+  std::string text;
+  for (const auto& [host, why] : unread) {
+    text += fmt::format("  {}: {}, nothing was planned or done there: {}\n", host, planner::unread_wording(why),
+                        why.message());
+  }
+  return text;
+}
 
 ApplyRun::ApplyRun(const planner::Stack& stack, std::chrono::seconds lock_wait)
     : m_stack(stack), m_access(stack.name, stack.hosts, access_options(lock_wait)) {}
@@ -59,11 +62,11 @@ planner::ObservedState ApplyRun::lock_and_observe() {
   }
   std::map<std::string, providers::HostConfig> reached;
   std::map<std::string, providers::Transport*> transports;
-  std::map<std::string, std::string> unreachable;
+  std::map<std::string, providers::Error> unread;
   for (auto& [name, future] : sessions) {
     auto session = future.get();
     if (!session) {
-      unreachable[name] = session.error().message();
+      unread.emplace(name, session.error());
       continue;
     }
     reached[name] = m_stack.hosts.at(name);
@@ -76,7 +79,7 @@ planner::ObservedState ApplyRun::lock_and_observe() {
         return std::make_unique<BorrowedTransport>(*transports.at(host.name));
       },
       m_stack.objects);
-  observed.unreachable.merge(unreachable);
+  observed.unread.merge(unread);
   return observed;
 }
 
@@ -89,15 +92,14 @@ int ApplyRun::execute(const planner::Plan& plan, const planner::ObservedState& o
                       const ExecuteOptions& options) {
   // show
   if (!options.json) fmt::print("{}", planner::render_plan_text(plan, kind_lookup()));
-  const bool all_reached = observed.unreachable.empty();
+  const bool all_read = observed.unread.empty();
   if (!plan.summary().has_changes()) {
     if (options.json) {
-      print_json(plan, planner::ApplyReport(), observed.unreachable);
+      print_json(plan, planner::ApplyReport(), observed.unread);
     } else {
-      fmt::print("\nNothing to do.\n");
-      print_unreachable(observed.unreachable);
+      fmt::print("\nNothing to do.\n{}", unread_hosts_text(observed.unread));
     }
-    return all_reached ? 0 : 1;
+    return all_read ? 0 : 1;
   }
   // confirm
   if (!confirmed(options.question, options.auto_approve, options.json ? stderr : stdout)) return 1;
@@ -109,12 +111,11 @@ int ApplyRun::execute(const planner::Plan& plan, const planner::ObservedState& o
       apply(plan, options.json ? static_cast<planner::ApplyObserver&>(quiet) : printer, options.parallelism);
   // report
   if (options.json) {
-    print_json(plan, report, observed.unreachable);
+    print_json(plan, report, observed.unread);
   } else {
-    fmt::print("\n{}", planner::render_apply_report_text(report));
-    print_unreachable(observed.unreachable);
+    fmt::print("\n{}{}", planner::render_apply_report_text(report), unread_hosts_text(observed.unread));
   }
-  return report.ok() && all_reached ? 0 : 1;
+  return report.ok() && all_read ? 0 : 1;
 }
 
 }  // namespace virtplan::cli

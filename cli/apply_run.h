@@ -5,9 +5,9 @@
 // once and takes the stack's lock there, then reads the hosts through those
 // same sessions, so nothing another apply does can slip in between the read
 // and the changes. execute() shows the plan, asks, carries it out and reports.
-// A host that cannot be reached, or whose lock another apply holds, is set
-// aside with the reason: nothing is planned or done there, the others go on,
-// and the exit status says so.
+// A host that cannot be reached or read, or whose lock another command holds,
+// is set aside with the reason: nothing is planned or done there, the others
+// go on, and the exit status says so.
 
 #include "cli/confirmation.h"
 #include "planner/apply_observer.h"
@@ -18,6 +18,8 @@
 #include "providers/remote_host_access.h"
 
 #include <chrono>
+#include <map>
+#include <string>
 #include <string_view>
 
 namespace virtplan::cli {
@@ -28,6 +30,11 @@ struct ExecuteOptions {
   bool json = false;
   int parallelism = 8;
 };
+
+// The summary's lines for the hosts set aside, one a host, saying what kept
+// each from being read (unread_host.h):
+//   "  lab2: is locked, nothing was planned or done there: lab2: stack ..."
+std::string unread_hosts_text(const std::map<std::string, providers::Error>& unread);
 
 class ApplyRun {
 public:
@@ -40,7 +47,7 @@ public:
   planner::ApplyReport apply(const planner::Plan& plan, planner::ApplyObserver& observer, int parallelism);
 
   // The process's exit status: 0 when everything planned was done and every
-  // host was reached, else 1.
+  // host was read, else 1.
   int execute(const planner::Plan& plan, const planner::ObservedState& observed,
               const ExecuteOptions& options);
 

@@ -3,6 +3,7 @@
 #include "cli/stack_observation.h"
 #include "cli/stack_options.h"
 #include "planner/sensitive.h"
+#include "planner/unread_host.h"
 #include "providers/stack_yaml.h"
 
 #include <fmt/format.h>
@@ -43,15 +44,13 @@ int show_live_state(const std::string& path, bool as_json) {
     text += object.id.address() + "\n" + indented(providers::stack_yaml(spec), "    ");
   }
   if (as_json) {
-    fmt::print("{}\n", json{{"stack", stack->name}, {"objects", objects}, {"unreachable", observed.state.unreachable}}
+    fmt::print("{}\n", json{{"stack", stack->name}, {"objects", objects}, {"unreachable", planner::unread_messages(observed.state.unread)}}
                            .dump(2));
   } else {
     fmt::print("{}", objects.empty() ? fmt::format("stack '{}' owns nothing on its reachable hosts\n", stack->name) : text);
   }
-  for (const auto& [host, why] : observed.state.unreachable) {
-    fmt::print(stderr, "{}: unreachable: {}\n", host, why);
-  }
-  return observed.state.unreachable.empty() ? 0 : 1;
+  for (const auto& [host, why] : observed.state.unread) fmt::print(stderr, "{}\n", planner::unread_line(host, why));
+  return observed.state.unread.empty() ? 0 : 1;
 }
 
 }  // namespace virtplan::cli

@@ -25,7 +25,7 @@ StackObservation observe_stack(const planner::Stack& stack, const std::vector<co
   std::set<std::string> extra_kinds;
   for (const auto* reader : extra) extra_kinds.insert(std::string(reader->kind()));
   StackObservation out;
-  out.state.unreachable = std::move(all.unreachable);
+  out.state.unread = std::move(all.unread);
   for (auto& object : all.objects) {
     if (extra_kinds.contains(object.id.kind)) {
       out.facts[object.id.kind][{object.id.host, object.id.name}] = std::move(object.spec);

@@ -19,7 +19,7 @@
 namespace virtplan::cli {
 
 struct StackObservation {
-  planner::ObservedState state;  // the resource kinds' objects, and unreachable hosts
+  planner::ObservedState state;  // the resource kinds' objects, and the hosts not read
   // facts[reader kind][{host, name}]: what an extra reader reported.
   std::map<std::string, std::map<std::pair<std::string, std::string>, providers::Spec>> facts;
 

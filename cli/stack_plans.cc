@@ -12,9 +12,9 @@ namespace virtplan::cli {
 planner::DiffResult diff_reached(const planner::Stack& stack, const planner::ObservedState& observed) {
   std::vector<providers::StackObject> reachable;
   std::copy_if(stack.objects.begin(), stack.objects.end(), std::back_inserter(reachable),
-               [&](const providers::StackObject& o) { return !observed.unreachable.contains(o.id.host); });
+               [&](const providers::StackObject& o) { return !observed.unread.contains(o.id.host); });
   planner::ObservedState read = observed;
-  read.unreachable.clear();
+  read.unread.clear();
   return planner::diff(stack.name, reachable, read, kind_lookup());
 }
 

@@ -3,6 +3,7 @@
 #include "cli/live_state_reader.h"
 #include "cli/stack_options.h"
 #include "cli/stack_observation.h"
+#include "planner/unread_host.h"
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -48,7 +49,7 @@ std::string state_of(const StackObservation& observed, const planner::ObservedOb
 
 StatusRow row_for(const StackObservation& observed, const providers::ObjectId& id) {
   StatusRow row{id, "missing", "", {}};
-  if (observed.state.unreachable.contains(id.host)) {
+  if (observed.state.unread.contains(id.host)) {
     row.state = "unknown";
     return row;
   }
@@ -92,7 +93,7 @@ void print_table(const std::vector<StatusRow>& rows) {
 }
 
 json status_json(const std::string& stack, const std::vector<StatusRow>& rows,
-                 const std::map<std::string, std::string>& unreachable) {
+                 const std::map<std::string, providers::Error>& unread) {
   json objects = json::array();
   for (const StatusRow& row : rows) {
     objects.push_back({{"address", row.id.address()},
@@ -106,7 +107,7 @@ json status_json(const std::string& stack, const std::vector<StatusRow>& rows,
                                                                      : json(nullptr)},
                        {"addresses", row.addresses}});
   }
-  return {{"stack", stack}, {"objects", objects}, {"unreachable", unreachable}};
+  return {{"stack", stack}, {"objects", objects}, {"unreachable", planner::unread_messages(unread)}};
 }
 
 int status(const StatusOptions& options) {
@@ -120,14 +121,12 @@ int status(const StatusOptions& options) {
   for (const providers::ObjectId& id : declared_or_owned(*stack, observed.state)) rows.push_back(row_for(observed, id));
   // render
   if (options.json) {
-    fmt::print("{}\n", status_json(stack->name, rows, observed.state.unreachable).dump(2));
+    fmt::print("{}\n", status_json(stack->name, rows, observed.state.unread).dump(2));
   } else {
     print_table(rows);
   }
-  for (const auto& [host, why] : observed.state.unreachable) {
-    fmt::print(stderr, "{}: unreachable: {}\n", host, why);
-  }
-  return observed.state.unreachable.empty() ? 0 : 1;
+  for (const auto& [host, why] : observed.state.unread) fmt::print(stderr, "{}\n", planner::unread_line(host, why));
+  return observed.state.unread.empty() ? 0 : 1;
 }
 
 }  // namespace

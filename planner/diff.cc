@@ -4,6 +4,7 @@
 #include "planner/impact_name.h"
 #include "planner/sensitive.h"
 #include "planner/spec_diff.h"
+#include "planner/unread_host.h"
 
 #include <fmt/format.h>
 
@@ -78,14 +79,15 @@ DiffResult diff(const std::string& stack, const std::vector<StackObject>& desire
 
   std::vector<Change> changes;
   std::vector<std::string> errors;
-  for (const auto& [host, why] : observed.unreachable) {
-    errors.push_back(fmt::format("{}: could not be read, its objects are not planned: {}", host, why));
+  for (const auto& [host, why] : observed.unread) {
+    errors.push_back(
+        fmt::format("{}: {}, its objects are not planned: {}", host, unread_wording(why), why.message()));
   }
 
   std::set<ObjectId> declared;
   for (const StackObject& want : desired) {
     declared.insert(want.id);
-    if (observed.unreachable.contains(want.id.host)) continue;
+    if (observed.unread.contains(want.id.host)) continue;
     const providers::ResourceKind* kind = kinds(want.id.kind);
     if (kind == nullptr) {
       errors.push_back(fmt::format("{}: unknown kind '{}'", want.id.address(), want.id.kind));

@@ -2,9 +2,11 @@
 
 // ObservedState is what the hosts really hold, as read by the observe stage:
 // each object's spec (parsed from libvirt's XML by its kind) and who owns it.
-// Hosts that could not be read are listed with the reason, so the plan can say
-// so instead of planning creates for everything on them.
+// Hosts that could not be read are listed with the error that stopped them,
+// so the plan can say so (unread_host.h: unreachable, locked or unreadable)
+// instead of planning creates for everything on them.
 
+#include "providers/error.h"
 #include "providers/object_id.h"
 #include "providers/resource_kind.h"
 
@@ -29,7 +31,7 @@ struct ObservedObject {
 
 struct ObservedState {
   std::vector<ObservedObject> objects;
-  std::map<std::string, std::string> unreachable;  // host -> why it could not be read
+  std::map<std::string, providers::Error> unread;  // host -> what kept it from being read
 };
 
 }  // namespace virtplan::planner

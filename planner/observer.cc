@@ -64,7 +64,7 @@ ObservedState observe(const std::string& stack, const std::map<std::string, prov
   for (auto& [name, future] : work) {
     auto objects = future.get();
     if (!objects) {
-      state.unreachable[name] = objects.error().message();
+      state.unread.emplace(name, objects.error());
       continue;
     }
     std::move(objects->begin(), objects->end(), std::back_inserter(state.objects));

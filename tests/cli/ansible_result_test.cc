@@ -89,7 +89,7 @@ TEST_CASE("ansible result: a failed step and an unreachable host fail the task, 
        StepResult{{"volume", "data", "lab2"}, Action::update, StepStatus::done, "", {}, {}}},
       {}, std::chrono::milliseconds(5));
   cli::AnsibleOutcome outcome{.plan = &plan, .report = &report};
-  outcome.unreachable = {{"dead", "dead: connect to 10.0.0.9:22 failed"}};
+  outcome.unread = {{"dead", providers::Error(providers::ErrorCode::unreachable, "dead: connect to 10.0.0.9:22 failed")}};
   outcome.not_reached = {{"dead", {"pool.p@dead", "volume.v@dead"}}};
   const json result = cli::ansible_result(outcome);
   CHECK(result["failed"] == true);
@@ -100,6 +100,25 @@ TEST_CASE("ansible result: a failed step and an unreachable host fail the task, 
                  "dead: connect to 10.0.0.9:22 failed"));
   CHECK(result["unreachable"]["dead"] == "dead: connect to 10.0.0.9:22 failed");
   CHECK(result["summary"]["failed"] == 1);
+}
+
+TEST_CASE("ansible result: a host reached but not read, or locked, is not called unreachable") {
+  const planner::Plan plan = two_changes();
+  cli::AnsibleOutcome outcome{.plan = &plan};
+  outcome.unread = {
+      {"busy", providers::Error(providers::ErrorCode::locked,
+                                "busy: stack 'demo' is locked by `virtplan domain start` (pid 7 on ci) since "
+                                "2026-11-26T01:00:00Z; try again when it finishes")},
+      {"odd", providers::Error("odd: virsh pool-list: Could not retrieve pool information")}};
+  const json result = cli::ansible_result(outcome);
+  CHECK(result["failed"] == true);
+  const std::string msg = result["msg"];
+  CHECK(has(msg, "busy: is locked, nothing was planned or done there: busy: stack 'demo' is locked by "
+                 "`virtplan domain start` (pid 7 on ci)"));
+  CHECK(has(msg, "odd: could not be read, nothing was planned or done there: odd: virsh pool-list: Could not "
+                 "retrieve pool information"));
+  CHECK_FALSE(has(msg, "could not be reached"));
+  CHECK(result["unreachable"]["odd"] == "odd: virsh pool-list: Could not retrieve pool information");
 }
 
 TEST_CASE("ansible result: refused runs change nothing and say why") {

@@ -282,6 +282,37 @@ TEST_CASE("with one host unreachable, the other host's work completes, exit 1, t
   std::filesystem::remove(stack);
 }
 
+TEST_CASE("a host that answers but cannot be read is said to be unreadable, not unreachable, and the other host is "
+          "applied") {
+  const LabEnv env = require_lab(2);
+  const std::string tag = tag_for('u');
+  const std::string stack = write_stack(fmt::format(
+      "stack: ap-{0}\nhosts:\n{1}{2}pools:\n  p-{0}: {{hosts: all, type: dir, path: /var/lib/virtplan/p-{0}}}\n", tag,
+      host_block(env, 0), host_block(env, 1)));
+  // The stack's ledger on the second host is not JSON: reading that host fails after reaching it.
+  const std::string ledger = fmt::format("/var/lib/virtplan/ledger/ap-{}.json", tag);
+  env.run_in(1, fmt::format("mkdir -p /var/lib/virtplan/ledger && echo 'not json' > {}", ledger));
+  const std::string host = env.hosts[1].name;
+
+  const auto plan = run_virtplan("plan -f " + stack);
+  INFO(plan.output);
+  CHECK(plan.status == 1);
+  CHECK(has(plan.output, fmt::format("error: {}: could not be read, its objects are not planned: {}: ", host, host)));
+  CHECK(has(plan.output, "not a valid ledger"));
+  const auto apply = run_virtplan("apply --auto-approve -f " + stack);
+  INFO(apply.output);
+  CHECK(apply.status == 1);
+  CHECK(has(apply.output, fmt::format("pool.p-{}@{}: created (", tag, env.hosts[0].name)));
+  CHECK(has(apply.output, fmt::format("  {}: could not be read, nothing was planned or done there: {}: ", host, host)));
+  CHECK(has(apply.output, "not a valid ledger"));
+  CHECK_FALSE(has(plan.output + apply.output, "could not be reached"));
+  CHECK_FALSE(has(names_on(env, 1), "p-" + tag));
+
+  env.run_in(1, "rm -f " + ledger);
+  destroy_all(stack);
+  std::filesystem::remove(stack);
+}
+
 TEST_CASE("two applies of one stack at once: one fails cleanly on the lock, nothing is corrupted") {
   const LabEnv env = require_lab(1);
   const std::string tag = tag_for('f');
@@ -298,7 +329,9 @@ TEST_CASE("two applies of one stack at once: one fails cleanly on the lock, noth
   CHECK_FALSE(has(outputs, "already exists"));
   const Background& refused = first_status != 0 ? first : second;
   CHECK(has(refused.output(), "is locked by another apply (virtplan pid "));
-  CHECK(has(refused.output(), "nothing was planned or done there"));
+  // Reached, but locked: the summary says so, not "could not be reached".
+  CHECK(has(refused.output(), fmt::format("  {}: is locked, nothing was planned or done there: ", env.hosts[0].name)));
+  CHECK_FALSE(has(refused.output(), "could not be reached"));
   // The one that held the lock did all of it, and left a ledger the next plan reads.
   const auto after = run_virtplan("plan --detailed-exitcode -f " + stack);
   INFO(after.output);

@@ -111,7 +111,7 @@ TEST_CASE("status, metrics and show report the live state of what the stack owns
       env.hosts[0].index, env.client_key, env.known_hosts);
   const auto partial = run_virtplan("status" + f);
   CHECK(partial.status == 1);
-  CHECK(partial.output.find("dead: unreachable: ") != std::string::npos);
+  CHECK(partial.output.find("dead: could not be reached: ") != std::string::npos);
   CHECK(partial.output.find(made.address("domain", env)) != std::string::npos);
   CHECK(run_virtplan("metrics" + f).status == 1);
 

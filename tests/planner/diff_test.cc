@@ -150,13 +150,29 @@ TEST_CASE("diff refuses to touch a declared object it does not own and names imp
 }
 
 TEST_CASE("diff plans nothing on an unreachable host and says why") {
-  planner::ObservedState obs{{}, {{"lab2", "connection refused"}}};
+  planner::ObservedState obs{{}, {{"lab2", providers::Error(providers::ErrorCode::unreachable, "connection refused")}}};
   auto r = planner::diff("demo", {declared("a", {{"memory", 1}}, "lab2"), declared("b", {{"memory", 1}})}, obs,
                          lookup());
   const auto& c = only_change(r);
   CHECK(c.id.name == "b");
   REQUIRE(r.errors.size() == 1);
-  CHECK(r.errors[0] == "lab2: could not be read, its objects are not planned: connection refused");
+  CHECK(r.errors[0] == "lab2: could not be reached, its objects are not planned: connection refused");
+}
+
+TEST_CASE("diff says a host was reached when its virsh failed or its lock was held") {
+  planner::ObservedState obs{
+      {},
+      {{"lab2", providers::Error("lab2: virsh pool-list: Could not retrieve pool information")},
+       {"lab3", providers::Error(providers::ErrorCode::locked, "lab3: stack 'demo' is locked by `virtplan import`")}}};
+  auto r = planner::diff("demo", {declared("a", {{"memory", 1}}, "lab2"), declared("b", {{"memory", 1}}, "lab3")},
+                         obs, lookup());
+  CHECK(r.plan.changes().empty());
+  REQUIRE(r.errors.size() == 2);
+  CHECK(r.errors[0] ==
+        "lab2: could not be read, its objects are not planned: lab2: virsh pool-list: Could not retrieve pool "
+        "information");
+  CHECK(r.errors[1] ==
+        "lab3: is locked, its objects are not planned: lab3: stack 'demo' is locked by `virtplan import`");
 }
 
 TEST_CASE("plan changes are sorted by address whatever the input order") {

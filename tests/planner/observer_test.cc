@@ -144,7 +144,9 @@ TEST_CASE("a host that cannot be reached is listed with its reason, the others a
       {});
   REQUIRE(state.objects.size() == 1);
   CHECK(state.objects[0].id.address() == "domain.web@lab1");
-  CHECK(state.unreachable == std::map<std::string, std::string>{{"lab2", "lab2 (10.231.2.2:22): connection refused"}});
+  REQUIRE(state.unread.size() == 1);
+  CHECK(state.unread.at("lab2").code() == providers::ErrorCode::unreachable);
+  CHECK(state.unread.at("lab2").message() == "lab2 (10.231.2.2:22): connection refused");
 }
 
 TEST_CASE("name listings are read whatever the padding virsh adds") {

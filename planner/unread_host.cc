@@ -1,0 +1,43 @@
+#include "planner/unread_host.h"
+
+#include <fmt/format.h>
+
+namespace virtplan::planner {
+
+using providers::ErrorCode;
+
+std::string_view unread_wording(const providers::Error& why) {
+  switch (why.code()) {
+    case ErrorCode::unreachable:
+    // A host that is down mostly shows as a connect timeout. A virsh command
+    // that timed out on a reached host has this code too; its message
+    // ("timed out after ...") tells the two apart.
+    case ErrorCode::timeout:
+    case ErrorCode::host_key_unknown:
+    case ErrorCode::host_key_changed:
+    case ErrorCode::auth_failed:
+    case ErrorCode::transport:
+      return "could not be reached";
+    case ErrorCode::locked:
+      return "is locked";
+    case ErrorCode::other:
+    case ErrorCode::invalid:
+    case ErrorCode::not_found:
+    case ErrorCode::already_exists:
+    case ErrorCode::stale:
+      return "could not be read";
+  }
+  return "could not be read";
+}
+
+std::string unread_line(const std::string& host, const providers::Error& why) {
+  return fmt::format("{}: {}: {}", host, unread_wording(why), why.message());
+}
+
+std::map<std::string, std::string> unread_messages(const std::map<std::string, providers::Error>& unread) {
+  std::map<std::string, std::string> messages;
+  for (const auto& [host, why] : unread) messages.emplace(host, why.message());
+  return messages;
+}
+
+}  // namespace virtplan::planner

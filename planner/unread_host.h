@@ -1,0 +1,30 @@
+#pragma once
+
+// How every summary (plan, apply, destroy, status, metrics, the Ansible
+// module) says why a host's objects were not read. A host that answered but
+// whose virsh failed, or whose stack lock another command holds, was reached:
+// "could not be reached" would send the reader to check the network.
+
+#include "providers/error.h"
+
+#include <map>
+#include <string>
+#include <string_view>
+
+namespace virtplan::planner {
+
+// "could not be reached" when no working connection was had (no route,
+// refused, timed out, authentication, host key, the connection broke,
+// libvirtd not answering); "is locked" when another virtplan command holds
+// the stack's lock there; else "could not be read" (reached, but virsh or
+// the ledger failed). The error's message says the rest.
+std::string_view unread_wording(const providers::Error& why);
+
+// "lab1: is locked: lab1: stack 'demo' is locked by ...": one host not read,
+// for the commands that only show (status, metrics, show --live).
+std::string unread_line(const std::string& host, const providers::Error& why);
+
+// host -> the error's message, for the JSON documents' "unreachable" object.
+std::map<std::string, std::string> unread_messages(const std::map<std::string, providers::Error>& unread);
+
+}  // namespace virtplan::planner
