@@ -5,6 +5,7 @@
 // and progress printing have no place here (stdout must hold one JSON object).
 
 #include "cli/ansible_module.h"
+#include "providers/stack_lock.h"
 
 #include <cstdio>
 
@@ -18,6 +19,8 @@ int main(int argc, char** argv) {
     std::printf("%s\n", usage.dump().c_str());
     return 1;
   }
+  // A stack lock the module takes names it to whoever it refuses.
+  virtplan::providers::StackLock::set_holder_command("virtplan-ansible");
   const nlohmann::json result = virtplan::cli::run_ansible_module(argv[1]);
   // Bytes a host sent that are not UTF-8 (in an error message) must not
   // cost the whole result: they are replaced, not thrown on.

@@ -150,6 +150,7 @@ int run_domain(const DomainOptions& options) {
   // changes nothing and needs no lock.
   std::optional<providers::StackLock> lock;
   if (options.verb != "snapshot-list") {
+    providers::StackLock::set_holder_command(fmt::format("virtplan domain {}", options.verb));
     auto taken = providers::StackLock::acquire(**transport, stack->name, host->second.become, std::chrono::seconds(0));
     if (!taken) {
       fmt::print(stderr, "{}: {}; nothing done\n", id->address(), taken.error().message());

@@ -21,7 +21,7 @@ enum class ErrorCode {
   auth_failed,
   transport,         // the channel to the host broke mid-command
   stale,             // a saved plan no longer matches the host
-  locked,            // another apply holds the stack's lock
+  locked,            // another virtplan command (apply, import...) holds the stack's lock
 };
 
 class Error {

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <ctime>
+#include <mutex>
 #include <vector>
 
 #include <limits.h>
@@ -44,26 +45,36 @@ Result<void> check_stack_name(std::string_view stack) {
   return {};
 }
 
-// Who holds the lock, as the busy message of another apply shows it.
+std::mutex g_holder_mutex;
+std::string g_holder_command = "virtplan";
+
+std::string holder_command() {
+  std::lock_guard lock(g_holder_mutex);
+  return g_holder_command;
+}
+
+// Who holds the lock, as the busy message of another process shows it:
+// "`virtplan import` (pid 4242 on build7) since 2026-11-26T01:02:03Z".
 std::string describe_self() {
   char host[HOST_NAME_MAX + 1] = {};
   if (::gethostname(host, sizeof host - 1) != 0) host[0] = '\0';
   const std::time_t now = std::time(nullptr);
   std::tm utc{};
   ::gmtime_r(&now, &utc);
-  return fmt::format("virtplan pid {} on {} since {:%Y-%m-%dT%H:%M:%SZ}", ::getpid(),
+  return fmt::format("`{}` (pid {} on {}) since {:%Y-%m-%dT%H:%M:%SZ}", holder_command(), ::getpid(),
                      host[0] != '\0' ? host : "an unnamed host", utc);
 }
 
-// The holder line another apply recorded, checked before it goes into our
-// message: one line, printable, not too long.
+// The holder line another process recorded, checked before it goes into our
+// message: one line, printable, not too long. (A line of an older virtplan,
+// "virtplan pid 4242 on build7 since ...", reads as well after "locked by".)
 std::string holder_from(std::string_view recorded) {
   recorded = recorded.substr(0, recorded.find('\n'));
   std::string holder;
   for (char c : recorded.substr(0, k_max_holder)) {
     holder += (c >= 0x20 && c < 0x7f) ? c : '?';
   }
-  return holder.empty() ? "holder not recorded yet" : holder;
+  return holder.empty() ? "another virtplan (holder not recorded yet)" : holder;
 }
 
 std::string first_line(std::string_view text) {
@@ -72,6 +83,11 @@ std::string first_line(std::string_view text) {
 }
 
 }  // namespace
+
+void StackLock::set_holder_command(std::string command) {
+  std::lock_guard lock(g_holder_mutex);
+  g_holder_command = std::move(command);
+}
 
 StackLock::StackLock(std::string stack, std::unique_ptr<HeldCommand> held)
     : m_stack(std::move(stack)), m_held(std::move(held)) {}
@@ -108,9 +124,8 @@ Result<StackLock> StackLock::acquire(Transport& transport, std::string_view stac
   const CommandOutput& ended = outcome->ended;
   if (ended.exit_status == k_busy_status) {
     return fail(ErrorCode::locked,
-                fmt::format("{}: stack '{}' is locked by another apply ({}); try again when it "
-                            "finishes",
-                            host, stack, holder_from(ended.out)));
+                fmt::format("{}: stack '{}' is locked by {}; try again when it finishes", host, stack,
+                            holder_from(ended.out)));
   }
   const std::string why = first_line(ended.err);
   return fail(ErrorCode::other,

@@ -1,7 +1,9 @@
 #pragma once
 
 // StackLock is the per-stack lock on one host, held for the length of an apply
-// so that two applies of one stack never change a host at once. It is a
+// (or destroy, import, domain operation) so that two of them never change a
+// host's objects of one stack at once. The holder records who it is, so a
+// refused command can say which command holds it. It is a
 // flock(1) on /var/lib/virtplan/lock/STACK.lock taken by a command the
 // transport holds open (Transport::hold): the lock is released when the
 // StackLock is destroyed, and also when the process holding it dies or its
@@ -25,14 +27,20 @@ public:
 
   // Takes the lock of `stack` on the host behind `transport`, waiting up to
   // `wait` while another process holds it. Fails with ErrorCode::locked when
-  // it is still held after that:
-  //   lab1: stack 'demo' is locked by another apply (virtplan pid 4242 on
-  //   build7 since 2026-11-26T01:02:03Z); try again when it finishes
+  // it is still held after that, naming the holder's command:
+  //   lab1: stack 'demo' is locked by `virtplan import` (pid 4242 on build7)
+  //   since 2026-11-26T01:02:03Z; try again when it finishes
   // and with the transport's error when the host cannot be asked. `dir` is for
   // tests. The StackLock must not outlive `transport`.
   static Result<StackLock> acquire(Transport& transport, std::string_view stack, Become become,
                                    std::chrono::seconds wait,
                                    std::string_view dir = k_default_dir);
+
+  // What this process is, as the holder another process is refused by:
+  // "virtplan import", "virtplan domain start". Said once by the command
+  // line, before any lock is taken (it is process-wide because the lock is
+  // taken deep inside apply, far from the command); "virtplan" until then.
+  static void set_holder_command(std::string command);
 
   StackLock(StackLock&&) noexcept = default;
   StackLock& operator=(StackLock&&) noexcept = default;

@@ -12,15 +12,11 @@
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
 
-#include <fcntl.h>
 #include <signal.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <thread>
 
 using virtplan::lab::LabEnv;
@@ -30,7 +26,9 @@ using virtplan::lab::require_lab;
 using virtplan::lab::tag_for;
 using virtplan::lab::write_stack;
 using virtplan::lab::write_stack_at;
+using virtplan::test::Background;
 using virtplan::test::run_virtplan;
+using virtplan::test::start_virtplan;
 
 namespace {
 
@@ -66,42 +64,6 @@ std::string full_stack(const LabEnv& env, const std::string& tag, int octet, std
 std::string names_on(const LabEnv& env, std::size_t i) {
   return env.run_in(i, "virsh -q list --all --name; virsh -q net-list --all --name; "
                        "virsh -q pool-list --all --name");
-}
-
-// virtplan started in the background with its output in a file, so a test
-// can kill it or run two at once.
-struct Background {
-  pid_t pid = -1;
-  std::string log;
-
-  int wait() const {
-    int status = 0;
-    waitpid(pid, &status, 0);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  }
-  std::string output() const {
-    std::ifstream in(log);
-    std::stringstream text;
-    text << in.rdbuf();
-    return text.str();
-  }
-};
-
-Background start_virtplan(const std::string& args, const std::string& log) {
-  Background run{-1, log};
-  run.pid = fork();
-  REQUIRE(run.pid >= 0);
-  if (run.pid == 0) {
-    const int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    const int null_fd = open("/dev/null", O_RDONLY);
-    dup2(null_fd, 0);
-    dup2(fd, 1);
-    dup2(fd, 2);
-    const std::string command = "exec " + virtplan::providers::shell_quote(VIRTPLAN_BINARY) + " " + args;
-    execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char*>(nullptr));
-    _exit(127);
-  }
-  return run;
 }
 
 void destroy_all(const std::string& stack) {
@@ -328,7 +290,8 @@ TEST_CASE("two applies of one stack at once: one fails cleanly on the lock, noth
   CHECK(first_status + second_status == 1);
   CHECK_FALSE(has(outputs, "already exists"));
   const Background& refused = first_status != 0 ? first : second;
-  CHECK(has(refused.output(), "is locked by another apply (virtplan pid "));
+  const Background& holder = first_status != 0 ? second : first;
+  CHECK(has(refused.output(), fmt::format("is locked by `virtplan apply` (pid {} on ", holder.pid)));
   // Reached, but locked: the summary says so, not "could not be reached".
   CHECK(has(refused.output(), fmt::format("  {}: is locked, nothing was planned or done there: ", env.hosts[0].name)));
   CHECK_FALSE(has(refused.output(), "could not be reached"));
@@ -451,13 +414,16 @@ TEST_CASE("import refuses while an apply holds the stack's lock, and adopts noth
 
   auto transport = virtplan::providers::SshTransport::create(env.host_config(0));
   REQUIRE(transport);
+  // This process holds it, under a name of its own.
+  virtplan::providers::StackLock::set_holder_command("lab_tests import case");
   auto held = virtplan::providers::StackLock::acquire(**transport, "ap-" + tag, virtplan::providers::Become::none,
                                                       std::chrono::seconds(0));
+  virtplan::providers::StackLock::set_holder_command("virtplan");
   REQUIRE(held);
   const auto refused = run_virtplan("import " + address + " -f " + stack);
   INFO(refused.output);
   CHECK(refused.status == 1);
-  CHECK(has(refused.output, "is locked by another apply"));
+  CHECK(has(refused.output, fmt::format("is locked by `lab_tests import case` (pid {} on ", getpid())));
   CHECK(has(refused.output, "nothing imported"));
   CHECK_FALSE(has(env.run_in(0, ledger), "h-" + tag));
 

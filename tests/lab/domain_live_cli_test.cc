@@ -4,12 +4,12 @@
 // and its config without a restart (same domain id and QEMU pid, visible in
 // the live and the inactive XML); `state: stopped` forces off a domain that
 // ignores the ACPI power button after its shutdown_timeout and says so; and
-// `virtplan domain VERB` is refused while an apply holds the stack's lock.
+// `virtplan domain VERB` is refused, naming the holder, while an apply or
+// another operation holds the stack's lock.
 
-#include "providers/ssh_transport.h"
-#include "providers/stack_lock.h"
 #include "tests/lab/actuator_scratch.h"
 #include "tests/lab/lab_fixture.h"
+#include "tests/lab/lab_guest.h"
 #include "tests/lab/lab_stack.h"
 #include "tests/support/virtplan_process.h"
 
@@ -28,9 +28,12 @@ using virtplan::lab::has;
 using virtplan::lab::host_block;
 using virtplan::lab::require_lab;
 using virtplan::lab::tag_for;
+using virtplan::lab::wait_until;
 using virtplan::lab::write_stack;
 using virtplan::lab::write_stack_at;
+using virtplan::test::Background;
 using virtplan::test::run_virtplan;
+using virtplan::test::start_virtplan;
 
 namespace {
 
@@ -146,35 +149,66 @@ TEST_CASE("state stopped: a domain that ignores the ACPI power button is forced 
   CHECK(run_virtplan("plan --detailed-exitcode -f " + stack).status == 0);
 }
 
-TEST_CASE("an operation is refused while an apply holds the stack's lock and does nothing") {
+TEST_CASE("an operation is refused while an apply or another operation holds the stack's lock, naming the "
+          "holder, and does nothing") {
   const LabEnv env = require_lab(1);
   const std::string tag = tag_for('o');
-  const std::string text = live_stack(env, tag, 223);
+  const std::string text = live_stack(env, tag, 223, "", "    shutdown_timeout: 20s\n");
   const std::string stack = write_stack(text);
   Cleanup cleanup{stack};
   apply_stack(stack, text);
   Probe probe{env, "d-" + tag};
   REQUIRE(probe.state() == "running");
   const std::string address = fmt::format("domain.d-{}@{}", tag, env.hosts[0].name);
+  const std::string lock_file = fmt::format("cat /var/lib/virtplan/lock/lv-{}.lock", tag);
+  // Until the holder started in the background has recorded itself: the file
+  // keeps the line of every earlier holder, so its pid tells them apart.
+  auto wait_for_holder = [&](const Background& holder, const std::string& command) {
+    const std::string line = fmt::format("`{}` (pid {} on ", command, holder.pid);
+    return wait_until(std::chrono::seconds(60), [&] { return has(env.run_in(0, lock_file), line); });
+  };
 
-  auto transport = virtplan::providers::SshTransport::create(env.host_config(0));
-  REQUIRE(transport);
-  auto held = virtplan::providers::StackLock::acquire(**transport, "lv-" + tag, virtplan::providers::Become::none,
-                                                      std::chrono::seconds(0));
-  REQUIRE(held);
+  // The holder is another operation: a shutdown waiting for a guest that
+  // ignores the ACPI power button (no OS), up to its --timeout.
+  Background shutdown = start_virtplan(fmt::format("domain shutdown {} --timeout 20 -f {}", address, stack),
+                                       stack + ".shutdown.log");
+  REQUIRE(wait_for_holder(shutdown, "virtplan domain shutdown"));
   const auto refused = run_virtplan("domain destroy " + address + " -f " + stack);
   INFO(refused.output);
   CHECK(refused.status == 1);
-  CHECK(has(refused.output, address + ": "));
-  CHECK(has(refused.output, "is locked by another apply"));
-  CHECK(has(refused.output, "nothing done"));
+  CHECK(has(refused.output, fmt::format("{}: {}: stack 'lv-{}' is locked by `virtplan domain shutdown` (pid {} on ",
+                                        address, env.hosts[0].name, tag, shutdown.pid)));
+  CHECK(has(refused.output, "; try again when it finishes; nothing done"));
   CHECK(probe.state() == "running");
-  // Listing snapshots changes nothing: it needs no lock.
-  CHECK(run_virtplan("domain snapshot-list " + address + " -f " + stack).status == 0);
+  shutdown.wait();
+  INFO(shutdown.output());
+  CHECK(probe.state() == "running");  // the guest ignored it, and nothing forced it off
 
-  held = std::unexpected(virtplan::providers::Error("released"));  // the lock goes with its holder
-  const auto done = run_virtplan("domain destroy " + address + " -f " + stack);
+  // The holder is an apply: stopping the domain, which waits its
+  // shutdown_timeout before forcing it off.
+  write_stack_at(stack, live_stack(env, tag, 223, "", "    shutdown_timeout: 20s\n    state: stopped\n"));
+  Background apply = start_virtplan("apply --auto-approve -f " + stack, stack + ".apply.log");
+  REQUIRE(wait_for_holder(apply, "virtplan apply"));
+  const auto refused_snapshot = run_virtplan("domain snapshot " + address + " s1 -f " + stack);
+  INFO(refused_snapshot.output);
+  CHECK(refused_snapshot.status == 1);
+  CHECK(has(refused_snapshot.output, fmt::format("stack 'lv-{}' is locked by `virtplan apply` (pid {} on ", tag,
+                                              apply.pid)));
+  CHECK(has(refused_snapshot.output, "nothing done"));
+  // Listing snapshots changes nothing: it needs no lock.
+  const auto listed = run_virtplan("domain snapshot-list " + address + " -f " + stack);
+  INFO(listed.output);
+  CHECK(listed.status == 0);
+  CHECK_FALSE(has(listed.output, "s1"));
+  CHECK(apply.wait() == 0);
+  INFO(apply.output());
+  CHECK(probe.state() == "shut off");
+
+  // With no holder the operation runs.
+  write_stack_at(stack, text);
+  const auto done = run_virtplan("domain start " + address + " -f " + stack);
   INFO(done.output);
   CHECK(done.status == 0);
-  CHECK(probe.state() == "shut off");
+  CHECK(probe.state() == "running");
+  for (const char* suffix : {".shutdown.log", ".apply.log"}) std::filesystem::remove(stack + suffix);
 }

@@ -47,7 +47,7 @@ private:
   Result<CommandOutput> answer(const Command& command) {
     if (command.argv.size() > 3 && command.argv[3] == "virtplan-lock") {
       ++locks;
-      if (lock_busy) return CommandOutput{75, "virtplan pid 7 on ci since 2026-11-26T01:00:00Z\n", ""};
+      if (lock_busy) return CommandOutput{75, "`virtplan import` (pid 7 on ci) since 2026-11-26T01:00:00Z\n", ""};
       return CommandOutput{0, "locked\n", ""};
     }
     if (command.argv.size() < 5 || command.argv[3] != "virtplan-ledger") {
@@ -246,7 +246,7 @@ TEST_CASE("remote host access: a busy stack lock fails the host with the lock's 
   REQUIRE_FALSE(session);
   CHECK(session.error().code() == ErrorCode::locked);
   CHECK(session.error().message() ==
-        "lab1: stack 'demo' is locked by another apply (virtplan pid 7 on ci since 2026-11-26T01:00:00Z); "
+        "lab1: stack 'demo' is locked by `virtplan import` (pid 7 on ci) since 2026-11-26T01:00:00Z; "
         "try again when it finishes");
   CHECK_FALSE(access.record_intents("lab1", {id("volume", "a")}));
   CHECK(rig.lab1.reads == 0);

@@ -107,6 +107,7 @@ TEST_CASE("stack lock: a second acquire waits, then fails naming the holder, and
           "[stack_lock]") {
   TempDir dir;
   LocalTransport local;
+  StackLock::set_holder_command("virtplan apply");
   auto first = StackLock::acquire(local, "demo", Become::none, 0s, dir.str());
   INFO((first ? "" : first.error().message()));
   REQUIRE(first.has_value());
@@ -120,10 +121,10 @@ TEST_CASE("stack lock: a second acquire waits, then fails naming the holder, and
   CHECK(second.error().code() == ErrorCode::locked);
   CHECK(waited >= 2s);
   CHECK(waited < 10s);
-  const std::string expected = "local: stack 'demo' is locked by another apply (virtplan pid " +
-                               std::to_string(::getpid()) + " on " + this_host() + " since ";
+  const std::string expected = "local: stack 'demo' is locked by `virtplan apply` (pid " +
+                               std::to_string(::getpid()) + " on " + this_host() + ") since ";
   CHECK(second.error().message().starts_with(expected));
-  CHECK(second.error().message().ends_with("Z); try again when it finishes"));
+  CHECK(second.error().message().ends_with("Z; try again when it finishes"));
 
   // Another stack's lock is independent.
   auto other = StackLock::acquire(local, "other", Become::none, 0s, dir.str());
@@ -178,8 +179,7 @@ TEST_CASE("stack lock: a holder killed with -9 leaves the lock free", "[stack_lo
   auto busy = StackLock::acquire(local, "demo", Become::none, 0s, dir.str());
   REQUIRE_FALSE(busy.has_value());
   CHECK(busy.error().code() == ErrorCode::locked);
-  CHECK(busy.error().message().find("virtplan pid " + std::to_string(child) + " on ") !=
-        std::string::npos);
+  CHECK(busy.error().message().find("(pid " + std::to_string(child) + " on ") != std::string::npos);
 
   ::kill(child, SIGKILL);
   int status = 0;
@@ -195,6 +195,7 @@ TEST_CASE("stack lock: the command, become, and errors that are not a busy lock"
           "[stack_lock]") {
   FakeTransport fake("lab1");
   fake.reply("locked\n");
+  StackLock::set_holder_command("virtplan destroy");
   {
     auto lock = StackLock::acquire(fake, "demo", Become::sudo, 7s);
     REQUIRE(lock.has_value());
@@ -208,7 +209,7 @@ TEST_CASE("stack lock: the command, become, and errors that are not a busy lock"
   CHECK(command.argv[2] == "sh");
   CHECK(command.argv[6] == "/var/lib/virtplan/lock/demo.lock");
   CHECK(command.argv[7] == "7");
-  CHECK(command.argv[8].starts_with("virtplan pid "));
+  CHECK(command.argv[8].starts_with("`virtplan destroy` (pid " + std::to_string(::getpid()) + " on "));
   CHECK(command.timeout > 7s);
 
   // Busy, with nothing recorded yet (the holder was between flock and printf).
@@ -216,7 +217,7 @@ TEST_CASE("stack lock: the command, become, and errors that are not a busy lock"
   auto busy = StackLock::acquire(fake, "demo", Become::none, 0s);
   REQUIRE_FALSE(busy.has_value());
   CHECK(busy.error().message() ==
-        "lab1: stack 'demo' is locked by another apply (holder not recorded yet); try again when "
+        "lab1: stack 'demo' is locked by another virtplan (holder not recorded yet); try again when "
         "it finishes");
   CHECK(fake.commands().at(1).argv.at(0) == "sh");
 
@@ -237,4 +238,31 @@ TEST_CASE("stack lock: the command, become, and errors that are not a busy lock"
   REQUIRE_FALSE(bad.has_value());
   CHECK(bad.error().code() == ErrorCode::invalid);
   CHECK(fake.commands().size() == 4);  // the bad name never reached the host
+}
+
+TEST_CASE("stack lock: the refusal names the command that holds it, as the holder recorded it",
+          "[stack_lock]") {
+  TempDir dir;
+  LocalTransport local;
+  StackLock::set_holder_command("virtplan import");
+  auto holder = StackLock::acquire(local, "demo", Become::none, 0s, dir.str());
+  REQUIRE(holder.has_value());
+  // The refused process is another command: the message names the holder's.
+  StackLock::set_holder_command("virtplan domain start");
+  auto refused = StackLock::acquire(local, "demo", Become::none, 0s, dir.str());
+  REQUIRE_FALSE(refused.has_value());
+  CHECK(refused.error().code() == ErrorCode::locked);
+  CHECK(refused.error().message().starts_with("local: stack 'demo' is locked by `virtplan import` (pid " +
+                                              std::to_string(::getpid()) + " on " + this_host() + ") since "));
+  CHECK(refused.error().message().find("domain start") == std::string::npos);
+
+  // A holder line an older virtplan wrote still reads as a sentence.
+  FakeTransport fake("lab1");
+  fake.reply("virtplan pid 7 on ci since 2026-11-26T01:00:00Z\n", 75);
+  auto old = StackLock::acquire(fake, "demo", Become::none, 0s);
+  REQUIRE_FALSE(old.has_value());
+  CHECK(old.error().message() ==
+        "lab1: stack 'demo' is locked by virtplan pid 7 on ci since 2026-11-26T01:00:00Z; try again when it "
+        "finishes");
+  StackLock::set_holder_command("virtplan");
 }
