@@ -11,6 +11,7 @@
 #include "cli/status_command.h"
 #include "cli/subcommand.h"
 #include "cli/validate_command.h"
+#include "providers/stack_lock.h"
 
 #include <CLI/CLI.hpp>
 
@@ -51,6 +52,8 @@ int run(int argc, char** argv) {
   }
   for (const auto& [command, runner] : runners) {
     if (command->parsed()) {
+      // A stack lock this command takes names it to whoever it refuses.
+      providers::StackLock::set_holder_command("virtplan " + command->get_name());
       return runner();
     }
   }
