@@ -39,6 +39,15 @@ void script_pool(FakeVirshHost& host, const std::string& name) {
   host.on("vol-list --pool " + name, "");
 }
 
+// The one pool the host holds, as read.
+ReadObject only_pool(FakeVirshHost& host) {
+  auto pools = read_pools(host);
+  INFO((pools ? std::string() : pools.error().message()));
+  REQUIRE(pools);
+  REQUIRE(pools->size() == 1);
+  return pools->at(0);
+}
+
 long times_run(const FakeVirshHost& host, const std::string& line) {
   return std::count(host.ran().begin(), host.ran().end(), line);
 }
@@ -51,12 +60,10 @@ TEST_CASE("pool reader: a filtered listing that raced with a pool's removal is a
   host.on("pool-list --all --name --autostart", "keep\n");
   host.on("pool-list --name", "keep\n");
 
-  auto pools = read_pools(host);
-  REQUIRE(pools);
-  REQUIRE(pools->size() == 1);
-  CHECK(pools->at(0).name == "keep");
-  CHECK(pools->at(0).spec["autostart"] == true);  // from the second answer
-  CHECK(pools->at(0).spec["active"] == true);
+  const ReadObject pool = only_pool(host);
+  CHECK(pool.name == "keep");
+  CHECK(pool.spec["autostart"] == true);  // from the second answer
+  CHECK(pool.spec["active"] == true);
   CHECK(times_run(host, "pool-list --all --name --autostart") == 2);
   // The listings that answered are not asked again.
   CHECK(times_run(host, "pool-list --all --name") == 1);
@@ -72,12 +79,10 @@ TEST_CASE("pool reader: the unfiltered listing that raced is asked again, and th
   host.on("pool-list --all --name --autostart", "");
   host.on("pool-list --name", "");
 
-  auto pools = read_pools(host);
-  REQUIRE(pools);
-  REQUIRE(pools->size() == 1);
-  CHECK(pools->at(0).name == "keep");
-  CHECK(pools->at(0).spec["autostart"] == false);
-  CHECK(pools->at(0).spec["active"] == false);
+  const ReadObject pool = only_pool(host);
+  CHECK(pool.name == "keep");
+  CHECK(pool.spec["autostart"] == false);
+  CHECK(pool.spec["active"] == false);
   CHECK(times_run(host, "pool-list --all --name") == 2);
 }
 
