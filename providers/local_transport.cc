@@ -280,6 +280,29 @@ Result<pid_t> spawn(const Command& command, Pipe& in, Pipe& out, Pipe& err,
   return pid;
 }
 
+// A started child and our ends of its pipes. Our copies of the child's ends
+// are closed, so EOF arrives when the child is done.
+struct Child {
+  pid_t pid;
+  Fd in;  // closed unless the child reads stdin from us
+  Fd out;
+  Fd err;
+};
+
+Result<Child> start_child(const Command& command, bool keep_stdin) {
+  auto in = make_pipe(command);
+  auto out = make_pipe(command);
+  auto err = make_pipe(command);
+  if (!in || !out || !err) {
+    return fail(!in ? in.error() : !out ? out.error() : err.error());
+  }
+  auto pid = spawn(command, *in, *out, *err, keep_stdin);
+  if (!pid) {
+    return fail(pid.error());
+  }
+  return Child{*pid, std::move(in->write), std::move(out->read), std::move(err->read)};
+}
+
 
 // Reads the child's stdout and stderr until stdout holds `ready_line` as a
 // whole line (true), both are closed, or the deadline passed (false for both).
@@ -439,32 +462,22 @@ Result<CommandOutput> LocalTransport::run(const Command& command) {
     return fail(ErrorCode::invalid, "local: empty command");
   }
   auto deadline = Clock::now() + command.timeout;
-  auto in = make_pipe(command);
-  auto out = make_pipe(command);
-  auto err = make_pipe(command);
-  if (!in || !out || !err) {
-    return fail(!in ? in.error() : !out ? out.error() : err.error());
+  auto child = start_child(command, false);
+  if (!child) {
+    return fail(child.error());
   }
-  auto pid = spawn(command, *in, *out, *err);
-  if (!pid) {
-    return fail(pid.error());
-  }
-  // Our copies of the child's ends go, so EOF arrives when the child is done.
-  in->read.reset();
-  out->write.reset();
-  err->write.reset();
   CommandOutput output;
   // A temporary: our stdin end closes before we wait, whatever the child did.
   bool drained =
-      PipePump(std::move(in->write), std::move(out->read), std::move(err->read),
+      PipePump(std::move(child->in), std::move(child->out), std::move(child->err),
                command.stdin_data ? std::string_view(*command.stdin_data) : std::string_view())
           .run(deadline, output);
   std::optional<int> status;
   if (drained) {
-    status = wait_until(*pid, deadline);
+    status = wait_until(child->pid, deadline);
   }
   if (!status) {
-    kill_group(*pid);
+    kill_group(child->pid);
     return fail(timeout_error(command));
   }
   output.exit_status = exit_status(command, *status, output.err);
@@ -480,34 +493,25 @@ Result<HoldOutcome> LocalTransport::hold(const Command& command, std::string_vie
     return fail(ErrorCode::invalid, "local: empty command");
   }
   auto deadline = Clock::now() + command.timeout;
-  auto in = make_pipe(command);
-  auto out = make_pipe(command);
-  auto err = make_pipe(command);
-  if (!in || !out || !err) {
-    return fail(!in ? in.error() : !out ? out.error() : err.error());
+  auto child = start_child(command, true);
+  if (!child) {
+    return fail(child.error());
   }
-  auto pid = spawn(command, *in, *out, *err, true);
-  if (!pid) {
-    return fail(pid.error());
-  }
-  in->read.reset();
-  out->write.reset();
-  err->write.reset();
   HoldOutcome outcome;
-  if (read_until_line(out->read, err->read, ready_line, deadline, outcome.ended)) {
+  if (read_until_line(child->out, child->err, ready_line, deadline, outcome.ended)) {
     // Our read ends close: the command is not expected to say more, and a
     // write it makes now fails rather than filling a pipe nobody reads.
-    outcome.held = std::make_unique<LocalHeldCommand>(*pid, std::move(in->write));
+    outcome.held = std::make_unique<LocalHeldCommand>(child->pid, std::move(child->in));
     outcome.ended = {};
     return outcome;
   }
-  in->write.reset();
+  child->in.reset();
   std::optional<int> status;
-  if (!out->read.open() && !err->read.open()) {
-    status = wait_until(*pid, deadline);
+  if (!child->out.open() && !child->err.open()) {
+    status = wait_until(child->pid, deadline);
   }
   if (!status) {
-    kill_group(*pid);
+    kill_group(child->pid);
     return fail(timeout_error(command));
   }
   outcome.ended.exit_status = exit_status(command, *status, outcome.ended.err);
@@ -522,23 +526,15 @@ Result<std::unique_ptr<CommandStream>> LocalTransport::stream(const Command& com
   if (command.argv.empty()) {
     return fail(ErrorCode::invalid, "local: empty command");
   }
-  auto in = make_pipe(command);
-  auto out = make_pipe(command);
-  auto err = make_pipe(command);
-  if (!in || !out || !err) {
-    return fail(!in ? in.error() : !out ? out.error() : err.error());
+  auto child = start_child(command, true);
+  if (!child) {
+    return fail(child.error());
   }
-  auto pid = spawn(command, *in, *out, *err, true);
-  if (!pid) {
-    return fail(pid.error());
-  }
-  in->read.reset();
-  out->write.reset();
-  err->write.reset();
-  set_nonblocking(out->read.get());
-  set_nonblocking(err->read.get());
-  return std::unique_ptr<CommandStream>(std::make_unique<LocalStream>(*pid, std::move(in->write), std::move(out->read),
-                                                                       std::move(err->read), std::move(sink)));
+  set_nonblocking(child->out.get());
+  set_nonblocking(child->err.get());
+  return std::unique_ptr<CommandStream>(std::make_unique<LocalStream>(child->pid, std::move(child->in),
+                                                                       std::move(child->out), std::move(child->err),
+                                                                       std::move(sink)));
 }
 
 }  // namespace virtplan::providers

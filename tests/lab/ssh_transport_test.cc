@@ -6,6 +6,8 @@
 #include "providers/shell_quote.h"
 #include "tests/lab/lab_fixture.h"
 
+#include "tests/support/stream_log.h"
+
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
 
@@ -18,10 +20,6 @@
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
-#include <functional>
-#include <mutex>
-#include <optional>
 #include <filesystem>
 #include <fstream>
 #include <future>
@@ -643,41 +641,11 @@ TEST_CASE("commands that time out before their channel opens leak no server slot
   CHECK(transport->sessions_opened() == 1);
 }
 
-namespace {
-
-// What a stream's sink got.
-struct StreamLog {
-  std::mutex mutex;
-  std::condition_variable changed;
-  std::string out;
-  std::string err;
-  std::optional<int> exit_status;
-
-  StreamSink sink() {
-    return StreamSink{[this](std::string_view text, bool is_stderr) {
-                        std::lock_guard lock(mutex);
-                        (is_stderr ? err : out).append(text);
-                        changed.notify_all();
-                      },
-                      [this](const Result<CommandOutput>& ended) {
-                        std::lock_guard lock(mutex);
-                        exit_status = ended ? ended->exit_status : -1;
-                        changed.notify_all();
-                      }};
-  }
-  bool wait_for(const std::function<bool()>& done) {
-    std::unique_lock lock(mutex);
-    return changed.wait_for(lock, 20s, done);
-  }
-};
-
-}  // namespace
-
 TEST_CASE("a streamed command answers each write while it runs, beside other commands, and ends with its stdin") {
   const LabEnv env = require_lab(2);
   auto transport = connect_to(env.host_config(0));
   REQUIRE(transport->can_stream());
-  StreamLog log;
+  virtplan::test::StreamLog log;
   auto stream = transport->stream(
       shell("while read -r l; do echo \"out $l\"; echo \"err $l\" >&2; done; echo bye; exit 4"), log.sink());
   REQUIRE(stream);

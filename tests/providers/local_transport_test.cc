@@ -1,13 +1,11 @@
 #include "providers/local_transport.h"
 
+#include "tests/support/stream_log.h"
+
 #include <catch2/catch.hpp>
 
 #include <atomic>
-#include <condition_variable>
 #include <csignal>
-#include <functional>
-#include <mutex>
-#include <optional>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -186,40 +184,10 @@ TEST_CASE("local: eight threads at once", "[local]") {
   CHECK(right == 160);
 }
 
-namespace {
-
-// What a stream's sink got, for the tests below.
-struct Collected {
-  std::mutex mutex;
-  std::condition_variable changed;
-  std::string out;
-  std::string err;
-  std::optional<int> exit_status;
-
-  StreamSink sink() {
-    return StreamSink{[this](std::string_view text, bool is_stderr) {
-                        std::lock_guard lock(mutex);
-                        (is_stderr ? err : out).append(text);
-                        changed.notify_all();
-                      },
-                      [this](const Result<CommandOutput>& ended) {
-                        std::lock_guard lock(mutex);
-                        exit_status = ended ? ended->exit_status : -1;
-                        changed.notify_all();
-                      }};
-  }
-  bool wait_for(std::function<bool()> done) {
-    std::unique_lock lock(mutex);
-    return changed.wait_for(lock, std::chrono::seconds(10), done);
-  }
-};
-
-}  // namespace
-
 TEST_CASE("local: a streamed command answers each write as it comes, and ends with its stdin", "[local]") {
   LocalTransport local;
   CHECK(local.can_stream());
-  Collected got;
+  virtplan::test::StreamLog got;
   // One line in, one line out on each stream: the answers come while the
   // command runs, not at its end.
   auto stream = local.stream(argv_command({"sh", "-c", "while read -r l; do echo \"out $l\"; echo \"err $l\" >&2; done; exit 3"}),
@@ -236,7 +204,7 @@ TEST_CASE("local: a streamed command answers each write as it comes, and ends wi
 
 TEST_CASE("local: a streamed command that ignores its stdin's end is killed with its group", "[local]") {
   LocalTransport local;
-  Collected got;
+  virtplan::test::StreamLog got;
   auto stream = local.stream(argv_command({"sh", "-c", "trap '' HUP; sleep 60 & sleep 60; wait"}), got.sink());
   REQUIRE(stream.has_value());
   const auto start = std::chrono::steady_clock::now();
