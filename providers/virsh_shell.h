@@ -13,9 +13,7 @@
 // fifo, and removes the directory when the stream ends (which also ends
 // virsh). Then each call is a few lines of sh:
 //
-//   cat > vpdoc7 <<'vpNONCEd7'       (only for a call with a document)
-//   <the document>
-//   vpNONCEd7
+//   printf '%s' '<the document>' > vpdoc7      (only for a call with a document)
 //   printf '%s\n' '<virsh line>' >&3
 //
 // where the virsh line is the command between markers:
@@ -28,7 +26,8 @@
 // itself: on stdout, the text between "vpNONCE-7s" and "vpNONCE-7e" is exactly
 // the command's output, and on stderr the text between "error: vpNONCE-7s\n"
 // and "error: vpNONCE-7e\n" its errors. The nonce is random per shell, so no
-// object's XML can forge a marker or end a document early.
+// object's XML can forge a marker. Documents and virsh lines are quoted with
+// shell_quote(), so sh expands nothing in them.
 //
 // Only commands whose words are printable ASCII are sent (takes()): readline
 // reads one line per command and would act on control characters, and may

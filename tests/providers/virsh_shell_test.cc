@@ -137,11 +137,11 @@ TEST_CASE("virsh shell: hostile names and documents stay words and data") {
   auto shell = start_shell(local);
   const std::string victim = "vpshell-victim";
   REQUIRE(run_ok(*shell, {{"define", "/dev/stdin"}, domain_xml(victim)}).has_value());
-  // Quotes, ';', newline-free sh and virsh syntax, a fake marker and a
-  // fake here-document end: none may run anything or cut a document.
+  // Quotes, ';', sh and virsh syntax in a name and in a document: none may
+  // run anything, end a quote early or cut a document.
   const std::string hostile = "x' ; undefine --domain " + victim + " ; echo '$(touch pwned)`touch pwned2`";
   std::string document = domain_xml(escaped(hostile));
-  document.insert(document.find("<os>"), "<description>\nEOF\n'EOF'\nvpdoc0\n</description>");
+  document.insert(document.find("<os>"), "<description>\nEOF\n'EOF'\nvpdoc0\nit's $(touch pwned3)\n</description>");
   auto defined = run_ok(*shell, {{"define", "/dev/stdin"}, document});
   INFO((defined ? "" : defined.error().message()));
   REQUIRE(defined.has_value());
@@ -151,7 +151,7 @@ TEST_CASE("virsh shell: hostile names and documents stay words and data") {
   CHECK(run_ok(*shell, {{"domstate", "--domain", victim}, std::nullopt}).has_value());
   auto description = run_ok(*shell, {{"desc", "--domain", hostile}, std::nullopt});
   REQUIRE(description.has_value());
-  CHECK(description->find("\nEOF\n'EOF'\nvpdoc0\n") != std::string::npos);
+  CHECK(description->find("\nEOF\n'EOF'\nvpdoc0\nit's $(touch pwned3)\n") != std::string::npos);
   shell.reset();
   CHECK(tmp.empty());  // neither pwned file, and the shell's directory is gone
 }
