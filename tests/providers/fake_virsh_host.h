@@ -24,12 +24,14 @@
 #include "providers/virsh_quote.h"
 #include "tests/providers/fake_transport.h"
 
+#include <algorithm>
 #include <deque>
 #include <functional>
 #include <map>
 #include <mutex>
-#include <regex>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace virtplan::providers::test {
@@ -71,13 +73,31 @@ public:
   std::size_t processes() const { return m_fake.commands().size(); }
 
 private:
+  // The markers VirshRunner puts around each command of a batch, "echo --err
+  // vpmark<hex>n<index>e ; echo vpmark<hex>n<index>e", and the commands
+  // between them. Parsed by hand: <regex> would double this header's compile
+  // time, in every test that includes it.
+  static bool is_marker(std::string_view word) {
+    if (!word.starts_with("vpmark") || !word.ends_with('e')) return false;
+    const std::string_view body = word.substr(6, word.size() - 7);
+    const std::size_t n = body.find('n');
+    if (n == std::string_view::npos || n == 0 || n + 1 == body.size()) return false;
+    auto all = [](std::string_view part, std::string_view digits) {
+      return part.find_first_not_of(digits) == std::string_view::npos;
+    };
+    return all(body.substr(0, n), "0123456789abcdef") && all(body.substr(n + 1), "0123456789");
+  }
   static std::vector<std::string> split_batch(const std::string& script, std::vector<std::string>& markers) {
-    static const std::regex k_marker("echo --err (vpmark[0-9a-f]+n[0-9]+e) ; echo \\1");
+    static constexpr std::string_view k_echo = "echo --err ";
     std::vector<std::pair<std::size_t, std::size_t>> spans;
-    for (auto it = std::sregex_iterator(script.begin(), script.end(), k_marker); it != std::sregex_iterator();
-         ++it) {
-      markers.push_back((*it)[1].str());
-      spans.emplace_back(it->position(), it->position() + it->length());
+    for (std::size_t at = script.find(k_echo); at != std::string::npos; at = script.find(k_echo, at + 1)) {
+      const std::size_t start = at + k_echo.size();
+      const std::size_t end = std::min(script.find(' ', start), script.size());
+      const std::string marker = script.substr(start, end - start);
+      const std::string tail = " ; echo " + marker;
+      if (!is_marker(marker) || script.compare(end, tail.size(), tail) != 0) continue;
+      markers.push_back(marker);
+      spans.emplace_back(at, end + tail.size());
     }
     std::vector<std::string> lines;
     for (std::size_t i = 0; i + 1 < spans.size(); ++i) {
@@ -85,6 +105,21 @@ private:
       lines.push_back(between.substr(3, between.size() - 6));  // " ; COMMAND ; "
     }
     return lines;
+  }
+
+  // Puts "/dev/stdin" back for each " vpdocN" word of a batch line; the
+  // number of the first is the index of its document, if there is one.
+  static std::optional<std::size_t> restore_stdin(std::string& line) {
+    static constexpr std::string_view k_doc = " vpdoc";
+    std::optional<std::size_t> first;
+    for (std::size_t at = line.find(k_doc); at != std::string::npos; at = line.find(k_doc, at + 1)) {
+      const std::size_t digits = at + k_doc.size();
+      const std::size_t end = std::min(line.find_first_not_of("0123456789", digits), line.size());
+      if (end == digits || (end < line.size() && line[end] != ' ')) continue;
+      if (!first) first = std::stoul(line.substr(digits, end - digits));
+      line.replace(at, end - at, " /dev/stdin");
+    }
+    return first;
   }
 
   Reply reply_to(const std::string& line) {
@@ -144,12 +179,7 @@ private:
         output.out += markers[i];
         output.err += "error: " + markers[i] + "\n";
         if (i < lines.size()) {
-          static const std::regex k_document(" vpdoc([0-9]+)( |$)");
-          std::smatch document;
-          if (std::regex_search(lines[i], document, k_document)) {
-            lines[i] = std::regex_replace(lines[i], k_document, " /dev/stdin$2");
-            m_stdin[lines[i]] = documents.at(std::stoul(document[1].str()));
-          }
+          if (auto document = restore_stdin(lines[i])) m_stdin[lines[i]] = documents.at(*document);
           Reply reply = reply_to(lines[i]);
           output.out += reply.out;
           output.err += reply.err;
