@@ -32,11 +32,6 @@ const StackObject* find_object(const std::vector<StackObject>& all, const std::s
   return nullptr;
 }
 
-providers::SourceLocation location(const StackObject& object, const std::string& path) {
-  auto found = object.locations.find(path);
-  return found == object.locations.end() ? object.where : found->second;
-}
-
 // The content hash of a seed volume's spec (storage/cloud_init_volumes.h), read as JSON only.
 const json* seed_hash(const json& spec) {
   if (!spec.contains("cloud_init") || !spec.at("cloud_init").is_object()) return nullptr;
@@ -68,9 +63,9 @@ void check_macs(const StackObject& object, const std::vector<StackObject>& all, 
     const json theirs = other.spec.value("interfaces", json::object());
     for (const auto& item : mine.items()) {
       if (item.key().find('#') != std::string::npos || !theirs.contains(item.key())) continue;
-      diags.add(location(object, "/interfaces/" + item.key()),
+      diags.add(object.location("/interfaces/" + item.key()),
                 fmt::format("{}: MAC address {} is also used by {} ({})", object.id.address(), item.key(),
-                            other.id.address(), location(other, "/interfaces/" + item.key()).str()));
+                            other.id.address(), other.location("/interfaces/" + item.key()).str()));
     }
   }
 }
@@ -85,12 +80,12 @@ void check_disks(const StackObject& object, const std::vector<StackObject>& all,
     const StackObject* declared = find_object(all, "volume", volume, object.id.host);
     std::string where = "/disks/" + item.key();
     if (volume == object.id.name + "-cidata" && !disk.contains("pool")) {
-      diags.add(location(object, where), fmt::format("{}: cloud_init: the seed volume goes to the pool of the "
+      diags.add(object.location(where), fmt::format("{}: cloud_init: the seed volume goes to the pool of the "
                                                      "first disk, and no disk has a pool",
                                                      object.id.address()));
     } else if (declared && disk.contains("pool") && declared->spec.contains("pool") &&
                declared->spec.at("pool") != disk.at("pool")) {
-      diags.add(location(object, where),
+      diags.add(object.location(where),
                 fmt::format("{}: disk {}: volume '{}' is in pool '{}', not '{}'", object.id.address(), item.key(),
                             volume, declared->spec.at("pool").get<std::string>(), disk.at("pool").get<std::string>()));
     }
@@ -162,7 +157,7 @@ std::vector<Reference> DomainKind::references(const StackObject& object) const {
   for (const auto& item : disks.items()) {
     const json& disk = item.value().contains("media") ? item.value().at("media") : item.value();
     if (!disk.contains("volume")) continue;
-    Reference ref{ObjectId{"volume", disk.at("volume"), object.id.host}, location(object, "/disks/" + item.key())};
+    Reference ref{ObjectId{"volume", disk.at("volume"), object.id.host}, object.location("/disks/" + item.key())};
     if (disk.contains("pool")) ref.need = Reference::Need::optional;
     out.push_back(ref);
   }
@@ -170,7 +165,7 @@ std::vector<Reference> DomainKind::references(const StackObject& object) const {
   for (const auto& item : nics.items()) {
     if (!item.value().contains("network")) continue;
     out.push_back(Reference{ObjectId{"network", item.value().at("network"), object.id.host},
-                            location(object, "/interfaces/" + item.key())});
+                            object.location("/interfaces/" + item.key())});
   }
   return out;
 }

@@ -17,7 +17,6 @@ using nlohmann::json;
 using providers::Diagnostics;
 using providers::Impact;
 using providers::Result;
-using providers::SourceLocation;
 using providers::Spec;
 using providers::StackObject;
 using providers::XmlDocument;
@@ -29,11 +28,6 @@ constexpr std::string_view k_live_paths[] = {"/ipv4/dhcp/hosts", "/ipv4/dhcp/ran
 
 bool starts_with_path(std::string_view path, std::string_view prefix) {
   return path.starts_with(prefix) && (path.size() == prefix.size() || path[prefix.size()] == '/');
-}
-
-SourceLocation location(const StackObject& object, const std::string& pointer) {
-  auto it = object.locations.find(pointer);
-  return it != object.locations.end() ? it->second : object.where;
 }
 
 std::vector<const StackObject*> other_networks(const StackObject& object,
@@ -56,10 +50,10 @@ void check_subnet(const StackObject& object, const StackObject& other, Diagnosti
   auto mine = subnet_of(object.spec);
   auto theirs = subnet_of(other.spec);
   if (!mine || !theirs || !mine->overlaps(*theirs)) return;
-  diags.add(location(object, "/ipv4/address"),
+  diags.add(object.location("/ipv4/address"),
             fmt::format("{}: subnet {} overlaps {} of {} ({})", object.id.address(),
                         mine->subnet_str(), theirs->subnet_str(), other.id.address(),
-                        location(other, "/ipv4/address").str()));
+                        other.location("/ipv4/address").str()));
 }
 
 void check_bridge(const StackObject& object, const StackObject& other, Diagnostics& diags) {
@@ -69,10 +63,10 @@ void check_bridge(const StackObject& object, const StackObject& other, Diagnosti
   // Several bridge-mode networks may well name one host bridge; a bridge that
   // libvirt creates belongs to one network only.
   if (object.spec["mode"] == "bridge" && other.spec["mode"] == "bridge") return;
-  diags.add(location(object, "/bridge"),
+  diags.add(object.location("/bridge"),
             fmt::format("{}: bridge {} is also used by {} ({})", object.id.address(),
                         object.spec["bridge"].get<std::string>(), other.id.address(),
-                        location(other, "/bridge").str()));
+                        other.location("/bridge").str()));
 }
 
 const json& dhcp_hosts(const Spec& spec) {
@@ -89,10 +83,10 @@ void check_macs(const StackObject& object, const StackObject& other, Diagnostics
   for (const auto& [mac, entry] : dhcp_hosts(object.spec).items()) {
     if (!theirs.contains(mac)) continue;
     std::string pointer = "/ipv4/dhcp/hosts/" + mac;
-    diags.add(location(object, pointer),
+    diags.add(object.location(pointer),
               fmt::format("{}: duplicate MAC {} on host {}: also a DHCP host of {} ({})",
                           object.id.address(), mac, object.id.host, other.id.address(),
-                          location(other, pointer).str()));
+                          other.location(pointer).str()));
   }
 }
 

@@ -50,6 +50,13 @@ struct StackObject {
   // Where managed fields came from, by JSON pointer ("/disks/vda/volume"),
   // for errors found after parsing (references, conflicts). Display only.
   std::map<std::string, SourceLocation> locations;
+
+  // Where the field at `pointer` came from, or the object's key when it has
+  // no location of its own.
+  const SourceLocation& location(const std::string& pointer) const {
+    auto it = locations.find(pointer);
+    return it != locations.end() ? it->second : where;
+  }
 };
 
 // Reference is one object needing another (a disk's volume, a volume's pool,

@@ -21,15 +21,10 @@ using providers::StackObject;
 // Seeds are small; a bigger file is a mistake (an image named as user-data).
 constexpr std::uintmax_t k_max_file_bytes = 1 << 20;
 
-SourceLocation location(const StackObject& object, const std::string& pointer) {
-  auto it = object.locations.find(pointer);
-  return it != object.locations.end() ? it->second : object.where;
-}
-
 // A file the stack names, relative to the directory of the stack file.
 std::optional<std::string> read_stack_file(const StackObject& object, const std::string& key,
                                            const std::string& name, Diagnostics& diags) {
-  SourceLocation where = location(object, "/cloud_init/" + key);
+  SourceLocation where = object.location("/cloud_init/" + key);
   std::filesystem::path path(name);
   if (path.is_relative()) path = std::filesystem::path(where.file).parent_path() / path;
   std::error_code error;
@@ -103,7 +98,7 @@ std::vector<StackObject> CloudInitVolumes::expand(const StackObject& object, Dia
   StackObject seed;
   seed.id = providers::ObjectId{"volume", volume, object.id.host};
   seed.stack = object.stack;
-  seed.where = location(object, "/cloud_init");
+  seed.where = object.location("/cloud_init");
   seed.spec = {{"pool", *pool}, {"format", "raw"}, {"cloud_init", CloudInitSeed(input).to_spec()}};
   seed.locations["/cloud_init"] = seed.where;
   return {seed};

@@ -14,17 +14,11 @@ using nlohmann::json;
 using providers::Diagnostics;
 using providers::Impact;
 using providers::Result;
-using providers::SourceLocation;
 using providers::Spec;
 using providers::StackObject;
 using providers::XmlDocument;
 using providers::XmlNode;
 using providers::fail;
-
-SourceLocation location(const StackObject& object, const std::string& pointer) {
-  auto it = object.locations.find(pointer);
-  return it != object.locations.end() ? it->second : object.where;
-}
 
 // Device-backed types share /dev paths by design; only file pools own theirs.
 bool owns_directory(const Spec& spec) {
@@ -50,10 +44,10 @@ void PoolKind::check(const StackObject& object, const std::vector<StackObject>& 
         !owns_directory(other.spec) || other.spec.value("path", "") != object.spec["path"]) {
       continue;
     }
-    diags.add(location(object, "/path"),
+    diags.add(object.location("/path"),
               fmt::format("{}: path {} is also the path of {} ({})", object.id.address(),
                           object.spec["path"].get<std::string>(), other.id.address(),
-                          location(other, "/path").str()));
+                          other.location("/path").str()));
   }
 }
 

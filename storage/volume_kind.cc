@@ -17,17 +17,11 @@ using providers::Impact;
 using providers::ObjectId;
 using providers::Reference;
 using providers::Result;
-using providers::SourceLocation;
 using providers::Spec;
 using providers::StackObject;
 using providers::XmlDocument;
 using providers::fail;
 using providers::human_size;
-
-SourceLocation location(const StackObject& object, const std::string& pointer) {
-  auto it = object.locations.find(pointer);
-  return it != object.locations.end() ? it->second : object.where;
-}
 
 const StackObject* find_object(const std::vector<StackObject>& all, std::string_view kind,
                                const std::string& name, const std::string& host) {
@@ -58,11 +52,11 @@ std::vector<Reference> VolumeKind::references(const StackObject& object) const {
   std::vector<Reference> out;
   if (object.spec.contains("pool")) {
     out.push_back(Reference{ObjectId{"pool", object.spec["pool"], object.id.host},
-                            location(object, "/pool")});
+                            object.location("/pool")});
   }
   if (object.spec.contains("backing")) {
     out.push_back(Reference{ObjectId{"volume", object.spec["backing"], object.id.host},
-                            location(object, "/backing")});
+                            object.location("/backing")});
   }
   return out;
 }
@@ -72,7 +66,7 @@ void VolumeKind::check(const StackObject& object, const std::vector<StackObject>
   if (!object.spec.contains("backing")) return;
   const StackObject* backing = find_object(all, "volume", object.spec["backing"], object.id.host);
   if (!backing || backing->spec.value("pool", "") == object.spec.value("pool", "")) return;
-  diags.add(location(object, "/backing"),
+  diags.add(object.location("/backing"),
             fmt::format("{}: backing volume {} is in pool {}, not in this volume's pool {} "
                         "(an overlay and its backing file share a pool)",
                         object.id.address(), backing->id.name, backing->spec.value("pool", "?"),
