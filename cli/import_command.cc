@@ -53,7 +53,7 @@ Result<std::string> stack_yaml_of(const providers::ResourceKind& kind, const pla
   return providers::stack_yaml(nlohmann::ordered_json{{std::string(kind.section()), section}});
 }
 
-int fail_with(const providers::Error& error) {
+int import_failed(const providers::Error& error) {
   fmt::print(stderr, "{}\n", error.message());
   return 1;
 }
@@ -61,7 +61,7 @@ int fail_with(const providers::Error& error) {
 int import_object(const ImportOptions& options) {
   // parse the address, load the stack
   auto id = providers::parse_address(options.address);
-  if (!id) return fail_with(id.error());
+  if (!id) return import_failed(id.error());
   auto stack = load_stack(options.path, stderr);
   if (!stack) return 1;
   const providers::ResourceKind* kind = kinds().by_kind(id->kind);
@@ -77,7 +77,7 @@ int import_object(const ImportOptions& options) {
   }
   // connect and lock: an apply of the stack writes the same ledger
   auto transport = providers::make_transport(host->second);
-  if (!transport) return fail_with(transport.error().with_context(id->address()));
+  if (!transport) return import_failed(transport.error().with_context(id->address()));
   auto lock = providers::StackLock::acquire(**transport, stack->name, host->second.become, std::chrono::seconds(0));
   if (!lock) {
     fmt::print(stderr, "{}: {}; nothing imported\n", id->address(), lock.error().message());
@@ -85,7 +85,7 @@ int import_object(const ImportOptions& options) {
   }
   // observe the object
   auto object = observe_object(*stack, host->second, **transport, *id);
-  if (!object) return fail_with(object.error());
+  if (!object) return import_failed(object.error());
   // check and take ownership
   if (object->ownership == planner::Ownership::foreign) {
     fmt::print(stderr, "{}: owned by stack '{}', not by '{}'; not imported\n", id->address(), object->owner,
@@ -94,12 +94,12 @@ int import_object(const ImportOptions& options) {
   }
   // The YAML is made first: an object the stack could not declare is not adopted.
   auto yaml = stack_yaml_of(*kind, *object);
-  if (!yaml) return fail_with(yaml.error().with_context("not imported"));
+  if (!yaml) return import_failed(yaml.error().with_context("not imported"));
   if (object->ownership == planner::Ownership::ours) {
     fmt::print(stderr, "{}: already owned by stack '{}'; its YAML:\n", id->address(), stack->name);
   } else {
     auto recorded = adopt_object(stack->name, host->second, **transport, *id);
-    if (!recorded) return fail_with(recorded.error());
+    if (!recorded) return import_failed(recorded.error());
     fmt::print(stderr, "{}: now owned by stack '{}' ({}); add this to the stack:\n", id->address(), stack->name,
                *recorded);
   }

@@ -14,7 +14,7 @@ using providers::Result;
 namespace {
 
 using Clock = std::chrono::steady_clock;
-constexpr auto k_poll = std::chrono::milliseconds(300);
+constexpr auto k_backup_poll = std::chrono::milliseconds(300);
 
 // The value of `Key:   value` in virsh's domjobinfo output; empty when absent.
 std::string field(std::string_view text, std::string_view key) {
@@ -76,7 +76,7 @@ Result<void> DomainBackup::push(std::string_view target, std::string_view file,
                       where(), target, file,
                       std::chrono::duration_cast<std::chrono::seconds>(timeout).count(), m_domain));
     }
-    std::this_thread::sleep_for(k_poll);
+    std::this_thread::sleep_for(k_backup_poll);
   }
   auto done = m_virsh.run({"domjobinfo", "--domain", m_domain, "--completed"});
   if (!done) {

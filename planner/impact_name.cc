@@ -8,7 +8,7 @@ namespace virtplan::planner {
 using providers::Impact;
 
 namespace {
-constexpr std::array<std::pair<Impact, std::string_view>, 4> k_names{{
+constexpr std::array<std::pair<Impact, std::string_view>, 4> k_impact_names{{
     {Impact::none, "none"},
     {Impact::live, "live"},
     {Impact::restart, "restart"},
@@ -17,14 +17,14 @@ constexpr std::array<std::pair<Impact, std::string_view>, 4> k_names{{
 }  // namespace
 
 std::string_view to_string(Impact impact) {
-  for (const auto& [i, name] : k_names) {
+  for (const auto& [i, name] : k_impact_names) {
     if (i == impact) return name;
   }
   return "none";
 }
 
 std::optional<Impact> impact_from_string(std::string_view text) {
-  for (const auto& [i, name] : k_names) {
+  for (const auto& [i, name] : k_impact_names) {
     if (name == text) return i;
   }
   return std::nullopt;

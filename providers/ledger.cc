@@ -61,7 +61,7 @@ Result<LedgerEntry> entry_from_json(const std::string& key, const json& j) {
 
 // The stack name becomes a file name: the loader's name rule already keeps
 // '/' and a leading '.' out; this guards any other caller.
-Result<void> check_stack_name(std::string_view stack) {
+Result<void> check_ledger_stack_name(std::string_view stack) {
   if (stack.empty() || stack.front() == '.' || stack.find('/') != std::string_view::npos) {
     return fail(ErrorCode::invalid, fmt::format("'{}' cannot name a ledger file", stack));
   }
@@ -113,7 +113,7 @@ std::string Ledger::serialize() const {
 
 Result<Ledger> Ledger::load(Transport& transport, std::string_view stack, Become become,
                             std::string_view dir) {
-  if (auto ok = check_stack_name(stack); !ok) return fail(ok.error());
+  if (auto ok = check_ledger_stack_name(stack); !ok) return fail(ok.error());
   const std::string file = path(stack, dir);
   Command command{shell_argv(become, k_read_script, file), std::nullopt,
                   std::chrono::seconds(60)};
@@ -129,7 +129,7 @@ Result<Ledger> Ledger::load(Transport& transport, std::string_view stack, Become
 }
 
 Result<void> Ledger::save(Transport& transport, Become become, std::string_view dir) const {
-  if (auto ok = check_stack_name(m_stack); !ok) return fail(ok.error());
+  if (auto ok = check_ledger_stack_name(m_stack); !ok) return fail(ok.error());
   const std::string file = path(m_stack, dir);
   std::string text = serialize();
   const std::string size = std::to_string(text.size());

@@ -14,7 +14,7 @@
 namespace virtplan::providers {
 namespace {
 
-struct ParserFree {
+struct RelaxNgParserFree {
   void operator()(xmlRelaxNGParserCtxtPtr parser) const { xmlRelaxNGFreeParserCtxt(parser); }
 };
 struct ValidatorFree {
@@ -27,7 +27,7 @@ Result<std::shared_ptr<RelaxNgSchema>> parse_schema(const std::string& path) {
     return fail(ErrorCode::not_found, fmt::format("{}: cannot read relaxng schema: {}", path,
                                                   std::strerror(errno)));
   }
-  std::unique_ptr<xmlRelaxNGParserCtxt, ParserFree> parser(xmlRelaxNGNewParserCtxt(path.c_str()));
+  std::unique_ptr<xmlRelaxNGParserCtxt, RelaxNgParserFree> parser(xmlRelaxNGNewParserCtxt(path.c_str()));
   if (!parser) {
     return fail(ErrorCode::other, fmt::format("{}: out of memory", path));
   }

@@ -13,7 +13,7 @@
 namespace virtplan::providers {
 namespace {
 
-const xmlChar* to_xml(const std::string& text) {
+const xmlChar* node_xml_chars(const std::string& text) {
   return reinterpret_cast<const xmlChar*>(text.c_str());
 }
 
@@ -67,10 +67,10 @@ Result<XPathObject> evaluate(xmlNodePtr node, std::string_view expression,
   context->error = XmlErrors::collect;
   context->userData = &errors;
   for (const auto& ns : namespaces) {
-    xmlXPathRegisterNs(context.get(), to_xml(ns.prefix), to_xml(ns.uri));
+    xmlXPathRegisterNs(context.get(), node_xml_chars(ns.prefix), node_xml_chars(ns.uri));
   }
   std::string text(expression);
-  XPathObject result(xmlXPathEvalExpression(to_xml(text), context.get()));
+  XPathObject result(xmlXPathEvalExpression(node_xml_chars(text), context.get()));
   if (!result || !errors.empty()) {
     return fail(ErrorCode::invalid, fmt::format("xpath '{}': {}", text,
                                                 errors.joined("invalid expression")));
@@ -127,15 +127,15 @@ std::vector<XmlNode> XmlNode::children() const {
 }
 
 XmlNode XmlNode::add_child(std::string_view name) {
-  xmlNodePtr child = xmlNewDocNode(m_node->doc, nullptr, to_xml(std::string(name)), nullptr);
+  xmlNodePtr child = xmlNewDocNode(m_node->doc, nullptr, node_xml_chars(std::string(name)), nullptr);
   return XmlNode(xmlAddChild(m_node, child));
 }
 
 XmlNode XmlNode::add_child(std::string_view name, const XmlNamespace& ns) {
   XmlNode child = add_child(name);
-  xmlNsPtr declared = xmlSearchNsByHref(m_node->doc, m_node, to_xml(ns.uri));
+  xmlNsPtr declared = xmlSearchNsByHref(m_node->doc, m_node, node_xml_chars(ns.uri));
   if (declared == nullptr) {
-    declared = xmlNewNs(child.m_node, to_xml(ns.uri), to_xml(ns.prefix));
+    declared = xmlNewNs(child.m_node, node_xml_chars(ns.uri), node_xml_chars(ns.prefix));
   }
   xmlSetNs(child.m_node, declared);
   return child;
@@ -155,11 +155,11 @@ XmlNode XmlNode::add_child_copy(XmlNode source) {
 
 void XmlNode::set_attr(std::string_view name, std::string_view value) {
   // xmlSetProp stores the value as a text node: nothing in it is parsed.
-  xmlSetProp(m_node, to_xml(std::string(name)), to_xml(std::string(value)));
+  xmlSetProp(m_node, node_xml_chars(std::string(name)), node_xml_chars(std::string(value)));
 }
 
 std::optional<std::string> XmlNode::attr(std::string_view name) const {
-  xmlChar* value = xmlGetNoNsProp(m_node, to_xml(std::string(name)));
+  xmlChar* value = xmlGetNoNsProp(m_node, node_xml_chars(std::string(name)));
   if (value == nullptr) {
     return std::nullopt;
   }
@@ -167,14 +167,14 @@ std::optional<std::string> XmlNode::attr(std::string_view name) const {
 }
 
 bool XmlNode::remove_attr(std::string_view name) {
-  return xmlUnsetProp(m_node, to_xml(std::string(name))) == 0;
+  return xmlUnsetProp(m_node, node_xml_chars(std::string(name))) == 0;
 }
 
 void XmlNode::set_text(std::string_view value) {
   // Not xmlNodeSetContent: it would read "&amp;" in `value` as an entity.
   xmlNodeSetContent(m_node, nullptr);
   std::string text(value);
-  xmlAddChild(m_node, xmlNewDocTextLen(m_node->doc, to_xml(text), static_cast<int>(text.size())));
+  xmlAddChild(m_node, xmlNewDocTextLen(m_node->doc, node_xml_chars(text), static_cast<int>(text.size())));
 }
 
 std::string XmlNode::text() const {

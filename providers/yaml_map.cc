@@ -60,7 +60,7 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
   return d[a.size()][b.size()];
 }
 
-bool is_name_char(char c) {
+bool is_yaml_name_char(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
          c == '_' || c == '+' || c == '-';
 }
@@ -140,7 +140,7 @@ std::optional<std::string> name_problem(std::string_view name) {
     return fmt::format("invalid name '{}': a name may not start with '.' or '-'", name);
   }
   for (char c : name) {
-    if (!is_name_char(c)) {
+    if (!is_yaml_name_char(c)) {
       return fmt::format(
           "invalid name '{}': a name may hold only letters, digits, '.', '_', '+' and '-'", name);
     }

@@ -59,7 +59,7 @@ PoolSource source_from(const json& in) {
   return source;
 }
 
-PoolSpec spec_from(const json& in) {
+PoolSpec pool_spec_from(const json& in) {
   PoolSpec spec;
   auto type = pool_type_from_string(in.at("type").get<std::string>());
   if (!type) throw std::invalid_argument("unknown pool type " + in.at("type").dump());
@@ -81,7 +81,7 @@ json PoolSpec::to_json() const {
 
 Result<PoolSpec> PoolSpec::from_json(const json& value) {
   try {
-    return spec_from(value);
+    return pool_spec_from(value);
   } catch (const std::exception& e) {
     return fail(ErrorCode::invalid, std::string("pool spec: ") + e.what());
   }

@@ -26,7 +26,7 @@ using providers::Spec;
 using providers::fail;
 using providers::human_size;
 
-Error step_error(const ActuatorStep& step, std::string_view done, const Error& error) {
+Error volume_step_error(const ActuatorStep& step, std::string_view done, const Error& error) {
   return Error(error.code(), fmt::format("{}: {}: {}", step.desired.id.address(), done,
                                          error.message()));
 }
@@ -75,7 +75,7 @@ Result<void> resize(const ActuatorStep& step, HostSession& host, std::uint64_t b
                             human_size(after)));
   }
   auto users = running_users(host, pool, name);
-  if (!users) return fail(step_error(step, "not resized", users.error()));
+  if (!users) return fail(volume_step_error(step, "not resized", users.error()));
   if (!users->empty()) {
     const DomainDisk& disk = users->front();
     if (shrink) {
@@ -88,7 +88,7 @@ Result<void> resize(const ActuatorStep& step, HostSession& host, std::uint64_t b
     auto resized = host.virsh.run({"blockresize", "--domain", disk.domain, "--path", disk.target,
                                    "--size", fmt::format("{}B", after)});
     if (!resized) {
-      return fail(step_error(step, fmt::format("not resized (through domain {}, disk {})",
+      return fail(volume_step_error(step, fmt::format("not resized (through domain {}, disk {})",
                                                disk.domain, disk.target),
                              resized.error()));
     }
@@ -98,7 +98,7 @@ Result<void> resize(const ActuatorStep& step, HostSession& host, std::uint64_t b
                                 "--capacity", std::to_string(after)};
   if (shrink) args.push_back("--shrink");
   auto resized = host.virsh.run(args);
-  if (!resized) return fail(step_error(step, "not resized", resized.error()));
+  if (!resized) return fail(volume_step_error(step, "not resized", resized.error()));
   return {};
 }
 
@@ -124,17 +124,17 @@ Result<ActuatorOutcome> VolumeActuator::create(const ActuatorStep& step, HostSes
   }
   if (spec.contains("cloud_init")) {
     auto seed = CloudInitSeed::from_spec(spec["cloud_init"]);
-    if (!seed) return fail(step_error(step, "not created", seed.error()));
+    if (!seed) return fail(volume_step_error(step, "not created", seed.error()));
     auto image = seed->image();
-    if (!image) return fail(step_error(step, "not created", image.error()));
+    if (!image) return fail(volume_step_error(step, "not created", image.error()));
     auto uploaded = upload_volume_image(step, host, *image);
     if (!uploaded) return fail(uploaded.error());
     return ActuatorOutcome{volume_ledger_data(spec), {}};
   }
   auto xml = VolumeKind().create_xml(step.desired);
-  if (!xml) return fail(step_error(step, "not created", xml.error()));
+  if (!xml) return fail(volume_step_error(step, "not created", xml.error()));
   auto created = host.virsh.run({"vol-create", "--pool", pool_of(step), "--file", "/dev/stdin"}, *xml);
-  if (!created) return fail(step_error(step, "not created", created.error()));
+  if (!created) return fail(volume_step_error(step, "not created", created.error()));
   return ActuatorOutcome{volume_ledger_data(spec), {}};
 }
 
@@ -154,7 +154,7 @@ Result<ActuatorOutcome> VolumeActuator::destroy(const ActuatorStep& step, HostSe
   if (!deleted) {
     // Gone already (a destroy that crashed after vol-delete): done.
     if (deleted.error().code() == ErrorCode::not_found) return ActuatorOutcome{};
-    return fail(step_error(step, "not deleted", deleted.error()));
+    return fail(volume_step_error(step, "not deleted", deleted.error()));
   }
   return ActuatorOutcome{};
 }

@@ -10,7 +10,7 @@ using providers::ErrorCode;
 using providers::Result;
 using providers::fail;
 
-VolumeSpec spec_from(const json& in) {
+VolumeSpec volume_spec_from(const json& in) {
   VolumeSpec spec;
   spec.pool = take<std::string>(in, "pool");
   spec.format = in.value("format", "raw");
@@ -47,7 +47,7 @@ json VolumeSpec::to_json() const {
 
 Result<VolumeSpec> VolumeSpec::from_json(const json& value) {
   try {
-    return spec_from(value);
+    return volume_spec_from(value);
   } catch (const std::exception& e) {
     return fail(ErrorCode::invalid, std::string("volume spec: ") + e.what());
   }

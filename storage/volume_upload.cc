@@ -21,7 +21,7 @@ using providers::human_size;
 // Uploads take as long as the link needs.
 constexpr auto k_upload_timeout = std::chrono::hours(12);
 
-Error step_error(const ActuatorStep& step, std::string_view done, const Error& error) {
+Error upload_step_error(const ActuatorStep& step, std::string_view done, const Error& error) {
   return Error(error.code(), fmt::format("{}: {}: {}", step.desired.id.address(), done, error.message()));
 }
 
@@ -50,11 +50,11 @@ Result<void> create_and_upload(const ActuatorStep& step, HostSession& host, cons
                                const std::string& name, const std::string& holder, const std::string& what,
                                const std::function<Result<std::string>(std::vector<std::string>)>& upload) {
   auto created = host.virsh.run({"vol-create", "--pool", pool, "--file", "/dev/stdin"}, holder);
-  if (!created) return fail(step_error(step, "not created", created.error()));
+  if (!created) return fail(upload_step_error(step, "not created", created.error()));
   auto uploaded = upload({"vol-upload", "--pool", pool, "--vol", name, "--file", "/dev/stdin"});
   if (!uploaded) {
     auto deleted = host.virsh.run({"vol-delete", "--pool", pool, "--vol", name});
-    return fail(step_error(step, deleted ? fmt::format("upload of {} failed, volume {} deleted again", what, name)
+    return fail(upload_step_error(step, deleted ? fmt::format("upload of {} failed, volume {} deleted again", what, name)
                                          : fmt::format("upload of {} failed, volume {} left behind", what, name),
                            uploaded.error()));
   }
@@ -65,7 +65,7 @@ Result<void> create_and_upload(const ActuatorStep& step, HostSession& host, cons
 Result<void> create_and_upload(const ActuatorStep& step, HostSession& host, const std::string& pool,
                                const std::string& name, const SourceImage& image) {
   auto xml = holder_xml(name, image);
-  if (!xml) return fail(step_error(step, "not created", xml.error()));
+  if (!xml) return fail(upload_step_error(step, "not created", xml.error()));
   return create_and_upload(step, host, pool, name, *xml, image.path, [&](std::vector<std::string> args) {
     return host.virsh.run_with_file(std::move(args), image.path, reporter(step, image.size), k_upload_timeout);
   });
@@ -75,11 +75,11 @@ Result<void> create_and_upload(const ActuatorStep& step, HostSession& host, cons
 
 Result<void> upload_volume(const ActuatorStep& step, HostSession& host) {
   auto spec = VolumeSpec::from_json(step.desired.spec);
-  if (!spec) return fail(step_error(step, "not created", spec.error()));
+  if (!spec) return fail(upload_step_error(step, "not created", spec.error()));
   const std::string& name = step.desired.id.name;
   const std::string pool = spec->pool.value_or("");
   auto image = SourceImage::inspect(*spec->source, false);
-  if (!image) return fail(step_error(step, "not created", image.error()));
+  if (!image) return fail(upload_step_error(step, "not created", image.error()));
   if (image->format != "raw" && image->format != "qcow2") {
     return fail(providers::ErrorCode::invalid,
                 fmt::format("{}: not created: source {} is {}, which virtplan cannot convert",
@@ -98,37 +98,37 @@ Result<void> upload_volume(const ActuatorStep& step, HostSession& host) {
     target.format = spec->format;
     target.capacity = image->virtual_size;
     auto document = build_volume_xml(target, name);
-    if (!document) return fail(step_error(step, "uploaded, not converted", document.error()));
+    if (!document) return fail(upload_step_error(step, "uploaded, not converted", document.error()));
     auto converted = host.virsh.run({"vol-create-from", "--pool", pool, "--file", "/dev/stdin",
                                      "--vol", staging, "--inputpool", pool},
                                     document->to_string());
     auto cleaned = host.virsh.run({"vol-delete", "--pool", pool, "--vol", staging});
     if (!converted) {
-      return fail(step_error(step, fmt::format("uploaded as {} {}, not converted to {}", image->format,
+      return fail(upload_step_error(step, fmt::format("uploaded as {} {}, not converted to {}", image->format,
                                                cleaned ? "and deleted again" : "(left behind)", spec->format),
                              converted.error()));
     }
-    if (!cleaned) return fail(step_error(step, fmt::format("created; staging volume {} left behind", staging), cleaned.error()));
+    if (!cleaned) return fail(upload_step_error(step, fmt::format("created; staging volume {} left behind", staging), cleaned.error()));
   }
 
   if (spec->capacity && *spec->capacity > image->virtual_size) {
     auto grown = host.virsh.run({"vol-resize", "--pool", pool, "--vol", name, "--capacity",
                                  std::to_string(*spec->capacity)});
-    if (!grown) return fail(step_error(step, "uploaded, not grown to its capacity", grown.error()));
+    if (!grown) return fail(upload_step_error(step, "uploaded, not grown to its capacity", grown.error()));
   }
   return {};
 }
 
 Result<void> upload_volume_image(const ActuatorStep& step, HostSession& host, const std::vector<std::uint8_t>& image) {
   auto spec = VolumeSpec::from_json(step.desired.spec);
-  if (!spec) return fail(step_error(step, "not created", spec.error()));
+  if (!spec) return fail(upload_step_error(step, "not created", spec.error()));
   const std::string& name = step.desired.id.name;
   SourceImage holder;
   holder.format = "raw";
   holder.size = image.size();
   holder.virtual_size = image.size();
   auto xml = holder_xml(name, holder);
-  if (!xml) return fail(step_error(step, "not created", xml.error()));
+  if (!xml) return fail(upload_step_error(step, "not created", xml.error()));
   // Small (a seed is a few hundred KiB): sent on stdin as it is.
   std::string bytes(image.begin(), image.end());
   return create_and_upload(step, host, spec->pool.value_or(""), name, *xml, "its image built in memory",

@@ -16,7 +16,7 @@ using nlohmann::json;
 
 namespace {
 
-bool has(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+bool mentions(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
 // An arguments file as Ansible writes it, removed afterwards.
 struct ArgsFile {
@@ -37,7 +37,7 @@ TEST_CASE("ansible module: a missing or broken arguments file fails with its pat
   CHECK(missing["msg"] == "/nonexistent/args: cannot be read");
   const json broken = run_with("{not json");
   CHECK(broken["failed"] == true);
-  CHECK(has(broken["msg"], "not JSON"));
+  CHECK(mentions(broken["msg"], "not JSON"));
 }
 
 TEST_CASE("ansible module: stack_content goes through the loader, whose messages name stack_content") {
@@ -47,14 +47,14 @@ TEST_CASE("ansible module: stack_content goes through the loader, whose messages
   INFO(result.dump());
   CHECK(result["failed"] == true);
   CHECK(result["changed"] == false);
-  CHECK(has(result["msg"], "stack_content:"));
-  CHECK(has(result["msg"], "sizee"));
+  CHECK(mentions(result["msg"], "stack_content:"));
+  CHECK(mentions(result["msg"], "sizee"));
 }
 
 TEST_CASE("ansible module: a stack path that does not exist fails naming it") {
   const json result = run_with(R"({"stack": "/nonexistent/stack.yaml"})");
   CHECK(result["failed"] == true);
-  CHECK(has(result["msg"], "/nonexistent/stack.yaml"));
+  CHECK(mentions(result["msg"], "/nonexistent/stack.yaml"));
 }
 
 TEST_CASE("ansible module: a bad target fails before any host is contacted") {
@@ -62,6 +62,6 @@ TEST_CASE("ansible module: a bad target fails before any host is contacted") {
       "pools": {"p": {"host": "h", "type": "dir", "path": "/var/lib/virtplan/p"}}}, "targets": ["not-an-address"]})");
   INFO(result.dump());
   CHECK(result["failed"] == true);
-  CHECK(has(result["msg"], "targets"));
+  CHECK(mentions(result["msg"], "targets"));
   CHECK_FALSE(result.contains("unreachable"));  // no host was tried
 }

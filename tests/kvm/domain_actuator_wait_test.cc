@@ -35,9 +35,9 @@ const std::string k_iflist = " vnet3      network   lan       virtio   52:54:00:
 const std::string k_leases =
     " 2026-11-26 02:37:14   52:54:00:aa:00:01   ipv4   192.168.177.50/24   web   01:52:54:00:aa:00:01\n";
 
-StackObject domain(const std::string& yaml) { return kvm::test::valid_domain(yaml); }
+StackObject wait_domain(const std::string& yaml) { return kvm::test::valid_domain(yaml); }
 
-kvm::DomainTiming quick() {
+kvm::DomainTiming quick_waits() {
   kvm::DomainTiming timing;
   timing.shutdown_timeout = std::chrono::milliseconds(0);
   timing.poll_interval = std::chrono::milliseconds(1);
@@ -64,8 +64,8 @@ TEST_CASE("domain create with wait: {ip: true} ends once the guest's lease shows
   FakeVirshHost host;
   guest_leases_late(host);
   std::vector<std::string> progress;
-  ActuatorStep step{domain(k_waiting), nullptr, {}, [&](std::string_view text) { progress.emplace_back(text); }};
-  auto done = kvm::DomainActuator(quick()).create(step, host.session());
+  ActuatorStep step{wait_domain(k_waiting), nullptr, {}, [&](std::string_view text) { progress.emplace_back(text); }};
+  auto done = kvm::DomainActuator(quick_waits()).create(step, host.session());
   REQUIRE(done);
   const Lines& ran = host.ran();
   REQUIRE(ran.size() >= 3);
@@ -83,7 +83,7 @@ TEST_CASE("domain create with wait: {ip: true} fails after the timeout naming do
   FakeVirshHost host;
   host.on("domstate --domain web", "running\n");
   host.on("domiflist --domain web", k_iflist);
-  auto done = kvm::DomainActuator(quick()).create(ActuatorStep{domain(k_waiting), nullptr, {}, {}}, host.session());
+  auto done = kvm::DomainActuator(quick_waits()).create(ActuatorStep{wait_domain(k_waiting), nullptr, {}, {}}, host.session());
   REQUIRE_FALSE(done);
   CHECK(done.error().code() == providers::ErrorCode::timeout);
   CHECK(done.error().message().starts_with("domain.web@lab1: no IP address after 1 s (watched the DHCP leases of "
@@ -98,14 +98,14 @@ TEST_CASE("domain create without wait, or paused, does not look for an address",
                                  std::string(k_waiting) + "state: paused\n"}) {
     FakeVirshHost host;
     guest_leases_late(host);
-    REQUIRE(kvm::DomainActuator(quick()).create(ActuatorStep{domain(yaml), nullptr, {}, {}}, host.session()));
+    REQUIRE(kvm::DomainActuator(quick_waits()).create(ActuatorStep{wait_domain(yaml), nullptr, {}, {}}, host.session()));
     CHECK(count(host.ran(), "domstate --domain web") == 0);
     CHECK(count(host.ran(), "net-dhcp-leases --network lan") == 0);
   }
 }
 
 TEST_CASE("domain update waits for the address when it starts the domain, not when it stays up", "[actuator]") {
-  StackObject web = domain(k_waiting);
+  StackObject web = wait_domain(k_waiting);
   const std::string xml = kvm::test::created_xml(web);
 
   // Shut off -> running: started here, so waited for.
@@ -116,7 +116,7 @@ TEST_CASE("domain update waits for the address when it starts the domain, not wh
   StackObject before_stopped = web;
   before_stopped.spec["state"] = "stopped";
   ActuatorStep start{web, before_stopped.spec, {FieldChange{"/state", "stopped", "running", providers::Impact::live}}, {}};
-  REQUIRE(kvm::DomainActuator(quick()).update(start, stopped.session()));
+  REQUIRE(kvm::DomainActuator(quick_waits()).update(start, stopped.session()));
   CHECK(count(stopped.ran(), "start --domain web") == 1);
   CHECK(count(stopped.ran(), "net-dhcp-leases --network lan") == 2);
 
@@ -128,7 +128,7 @@ TEST_CASE("domain update waits for the address when it starts the domain, not wh
   titled.spec["title"] = "web server";
   auto title = kvm::DomainImpact::of("/title", nullptr, "web server");
   ActuatorStep live{titled, web.spec, {FieldChange{"/title", nullptr, "web server", title}}, {}};
-  REQUIRE(kvm::DomainActuator(quick()).update(live, running.session()));
+  REQUIRE(kvm::DomainActuator(quick_waits()).update(live, running.session()));
   CHECK(count(running.ran(), "net-dhcp-leases --network lan") == 0);
   CHECK(count(running.ran(), "start --domain web") == 0);
 }

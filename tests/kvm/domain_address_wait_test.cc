@@ -24,10 +24,10 @@ using virtplan::providers::FakeTransport;
 using virtplan::providers::Result;
 using virtplan::providers::VirshRunner;
 
-const std::string k_iflist =
+const std::string k_address_iflist =
     " vnet3      network   lan       virtio   52:54:00:AA:00:01\n"
     " vnet4      bridge    br0       virtio   52:54:00:aa:00:02\n";
-const std::string k_leases =
+const std::string k_address_leases =
     " 2026-11-26 02:37:14   52:54:00:bb:00:09   ipv4   192.168.177.60/24   other   -\n"
     " 2026-11-26 02:37:14   52:54:00:aa:00:01   ipv4   192.168.177.50/24   -       01:52:54:00:aa:00:01\n";
 
@@ -41,7 +41,7 @@ struct Host {
 
   Host() {
     answers["domstate"] = {0, "running\n\n", ""};
-    answers["domiflist"] = {0, k_iflist, ""};
+    answers["domiflist"] = {0, k_address_iflist, ""};
     answers["domifaddr-lease"] = {0, "", ""};
     answers["domifaddr-agent"] = {1, "", "error: Guest agent is not responding: QEMU guest agent is not connected\n"};
     fake.respond_with([this](const Command& command) -> Result<CommandOutput> {
@@ -56,7 +56,7 @@ struct Host {
         return answer;
       }
       if (line.find(" net-dhcp-leases ") != std::string::npos) {
-        return CommandOutput{0, rounds >= lease_round ? k_leases : std::string(), ""};
+        return CommandOutput{0, rounds >= lease_round ? k_address_leases : std::string(), ""};
       }
       return std::unexpected(virtplan::providers::Error(ErrorCode::other, "unexpected: " + line));
     });

@@ -16,7 +16,7 @@ using providers::StackObject;
 
 namespace {
 
-StackObject seeded() {
+StackObject seeded_domain() {
   return kvm::test::valid_domain("vcpus: 1\nmemory: 64MiB\ndisks: [{volume: web-root, pool: images}]\n"
                                  "cloud_init: {user_data: ./web.yaml}\nwait: {ip: true, timeout: 90s}\n");
 }
@@ -31,7 +31,7 @@ StackObject seed_volume(const std::string& hash) {
 }  // namespace
 
 TEST_CASE("domain kind: the seed volume is a reference of its domain") {
-  StackObject web = seeded();
+  StackObject web = seeded_domain();
   auto refs = kvm::DomainKind().references(web);
   auto seed = std::find_if(refs.begin(), refs.end(), [](const auto& r) { return r.target.address() == "volume.web-cidata@lab1"; });
   REQUIRE(seed != refs.end());
@@ -39,7 +39,7 @@ TEST_CASE("domain kind: the seed volume is a reference of its domain") {
 }
 
 TEST_CASE("domain kind: resolve copies the derived seed's hash into cloud_init, and again when it changes") {
-  StackObject web = seeded();
+  StackObject web = seeded_domain();
   const kvm::DomainKind kind;
   kind.resolve(web, {web});
   CHECK_FALSE(web.spec.at("cloud_init").contains(kvm::k_seed_sha256));  // not derived yet
@@ -52,7 +52,7 @@ TEST_CASE("domain kind: resolve copies the derived seed's hash into cloud_init, 
 }
 
 TEST_CASE("domain kind: to_stack leaves out the seed's hash and wait, and the seed CD-ROM") {
-  StackObject web = seeded();
+  StackObject web = seeded_domain();
   kvm::DomainKind().resolve(web, {web, seed_volume("aa11")});
   REQUIRE(web.spec.contains("wait"));
   auto yaml = kvm::DomainKind().to_stack(web.spec);

@@ -25,7 +25,7 @@ std::string nic_domain(const std::string& link) {
   return "memory: 128MiB\nvirt_type: qemu\ninterfaces:\n  - {network: lan, mac: \"52:54:00:00:00:10\"" + link + "}\n";
 }
 
-providers::StackObject domain(const std::string& yaml) {
+providers::StackObject parsed_nic_domain(const std::string& yaml) {
   providers::Diagnostics diags;
   auto object = parse_domain(yaml, diags);
   INFO(messages(diags));
@@ -36,9 +36,9 @@ providers::StackObject domain(const std::string& yaml) {
 }  // namespace
 
 TEST_CASE("a NIC's link is up unless it says down, and up is left out of the spec") {
-  CHECK_FALSE(domain(nic_domain("")).spec["interfaces"][k_mac].contains("link"));
-  CHECK_FALSE(domain(nic_domain(", link: up")).spec["interfaces"][k_mac].contains("link"));
-  CHECK(domain(nic_domain(", link: down")).spec["interfaces"][k_mac]["link"] == "down");
+  CHECK_FALSE(parsed_nic_domain(nic_domain("")).spec["interfaces"][k_mac].contains("link"));
+  CHECK_FALSE(parsed_nic_domain(nic_domain(", link: up")).spec["interfaces"][k_mac].contains("link"));
+  CHECK(parsed_nic_domain(nic_domain(", link: down")).spec["interfaces"][k_mac]["link"] == "down");
 
   providers::Diagnostics diags;
   parse_domain(nic_domain(", link: off"), diags);
@@ -48,7 +48,7 @@ TEST_CASE("a NIC's link is up unless it says down, and up is left out of the spe
 
 TEST_CASE("a NIC's link state round-trips through libvirt's XML and the import writer") {
   kvm::DomainKind kind;
-  auto down = domain(nic_domain(", link: down"));
+  auto down = parsed_nic_domain(nic_domain(", link: down"));
   auto xml = kind.create_xml(down);
   REQUIRE(xml);
   auto document = providers::XmlDocument::parse(*xml, "test");
@@ -63,7 +63,7 @@ TEST_CASE("a NIC's link state round-trips through libvirt's XML and the import w
 
   // Brought up again: the NIC keeps a <link state='up'/> (update-device must
   // be told), which reads back as the default.
-  auto up = domain(nic_domain(""));
+  auto up = parsed_nic_domain(nic_domain(""));
   auto updated = kind.update_xml(*xml, up);
   REQUIRE(updated);
   auto again = providers::XmlDocument::parse(*updated, "test");
@@ -79,8 +79,8 @@ TEST_CASE("a NIC's link change is live: update-device with the new config elemen
   CHECK(kvm::DomainImpact::of(path, "down", nullptr) == providers::Impact::live);
 
   FakeVirshHost host;
-  auto before = domain(nic_domain(""));
-  auto after = domain(nic_domain(", link: down"));
+  auto before = parsed_nic_domain(nic_domain(""));
+  auto after = parsed_nic_domain(nic_domain(", link: down"));
   auto before_xml = kvm::DomainKind().create_xml(before);
   auto after_xml = kvm::DomainKind().create_xml(after);
   REQUIRE(before_xml);

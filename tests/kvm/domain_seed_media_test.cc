@@ -30,7 +30,7 @@ StackObject seeded(const std::string& extra = "") {
                                  "cloud_init: {user_data: {packages: [nginx]}}\n" + extra);
 }
 
-std::string xml_of(const StackObject& object) { return kvm::test::created_xml(object); }
+std::string media_xml(const StackObject& object) { return kvm::test::created_xml(object); }
 
 // The domain before (seed "aa") and after (seed "bb") new user-data.
 struct SeedChange {
@@ -49,7 +49,7 @@ SeedChange seed_change(const std::string& extra = "") {
   return change;
 }
 
-kvm::DomainTiming quick() {
+kvm::DomainTiming quick_restart() {
   kvm::DomainTiming timing;
   timing.shutdown_timeout = std::chrono::milliseconds(0);
   timing.poll_interval = std::chrono::milliseconds(1);
@@ -60,7 +60,7 @@ kvm::DomainTiming quick() {
 
 TEST_CASE("swap_seed_media ejects the seed CD-ROM and inserts its config element again, confirmed") {
   StackObject web = seeded();
-  const std::string xml = xml_of(web);
+  const std::string xml = media_xml(web);
   auto config = providers::XmlDocument::parse(xml);
   REQUIRE(config);
   FakeVirshHost host;
@@ -82,7 +82,7 @@ TEST_CASE("swap_seed_media ejects the seed CD-ROM and inserts its config element
 
 TEST_CASE("swap_seed_media does nothing without a seed CD-ROM, and says what is left when insert fails") {
   StackObject plain = kvm::test::parse_stack_file("minimal.yaml", "web");
-  auto config = providers::XmlDocument::parse(xml_of(plain));
+  auto config = providers::XmlDocument::parse(media_xml(plain));
   REQUIRE(config);
   FakeVirshHost none;
   providers::StepLog log(plain.id);
@@ -92,10 +92,10 @@ TEST_CASE("swap_seed_media does nothing without a seed CD-ROM, and says what is 
   CHECK(none.ran().empty());
 
   StackObject web = seeded();
-  auto seeded_config = providers::XmlDocument::parse(xml_of(web));
+  auto seeded_config = providers::XmlDocument::parse(media_xml(web));
   REQUIRE(seeded_config);
   FakeVirshHost failing;
-  failing.on("dumpxml --domain web", xml_of(web));
+  failing.on("dumpxml --domain web", media_xml(web));
   failing.fail("update-device --domain web --file /dev/stdin --live", "error: internal error: unable to open\n");
   providers::StepLog seeded_log(web.id);
   auto failed = kvm::swap_seed_media(failing.session().virsh, "web", *seeded_config, seeded_log);
@@ -109,9 +109,9 @@ TEST_CASE("domain update: a new seed under a running domain with restart: never 
   SeedChange change = seed_change("restart: never\n");
   FakeVirshHost host;
   host.on("domstate --domain web", "running\n");
-  host.on("dumpxml --inactive --domain web", xml_of(change.before));
-  host.on("dumpxml --domain web", xml_of(change.before));
-  auto done = kvm::DomainActuator(quick()).update(change.step, host.session());
+  host.on("dumpxml --inactive --domain web", media_xml(change.before));
+  host.on("dumpxml --domain web", media_xml(change.before));
+  auto done = kvm::DomainActuator(quick_restart()).update(change.step, host.session());
   REQUIRE(done);
   CHECK(host.ran() == Lines{"domstate --domain web", "dumpxml --inactive --domain web", "define /dev/stdin",
                             "dumpxml --inactive --domain web", "dumpxml --domain web",
@@ -131,9 +131,9 @@ TEST_CASE("domain update: a new seed under a running domain with restart: if-nee
   FakeVirshHost host;
   host.then("domstate --domain web", "running\n");
   host.on("domstate --domain web", "shut off\n");
-  host.on("dumpxml --inactive --domain web", xml_of(change.before));
-  host.on("dumpxml --domain web", xml_of(change.before));
-  kvm::DomainTiming timing = quick();
+  host.on("dumpxml --inactive --domain web", media_xml(change.before));
+  host.on("dumpxml --domain web", media_xml(change.before));
+  kvm::DomainTiming timing = quick_restart();
   timing.shutdown_timeout = std::chrono::seconds(5);
   auto done = kvm::DomainActuator(timing).update(change.step, host.session());
   REQUIRE(done);

@@ -10,11 +10,11 @@ namespace virtplan::kvm {
 namespace {
 
 using nlohmann::json;
-using test::check_stack_round_trip;
+using virtplan::test::check_stack_round_trip;
 
 // parse_xml() of a captured XML, with what the reader adds from `virsh list`.
 json observed(const std::string& file, const std::string& state, bool autostart) {
-  auto spec = DomainKind().parse_xml(test::read_file(test::source_path("tests/kvm/data/" + file)));
+  auto spec = DomainKind().parse_xml(virtplan::test::read_file(virtplan::test::source_path("tests/kvm/data/" + file)));
   REQUIRE(spec.has_value());
   (*spec)["state"] = state;
   (*spec)["autostart"] = autostart;

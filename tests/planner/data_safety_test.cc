@@ -62,7 +62,7 @@ StackObject declared(const std::string& kind, const std::string& name, Spec spec
   return StackObject{{kind, name, "lab1"}, std::move(spec), "demo", {}, {}};
 }
 
-std::vector<std::string> addresses(const Plan& plan) {
+std::vector<std::string> planned_addresses(const Plan& plan) {
   std::vector<std::string> out;
   for (const Change& c : plan.changes()) out.push_back(c.id.address());
   return out;
@@ -109,12 +109,12 @@ TEST_CASE("data safety: a held object stays unless its holders go in the same pl
     auto result = diff("demo", {declared("domain", "web", json::object())}, observed, lookup);
     CHECK(result.errors == Strings{"volume.data@lab1: would be destroyed but is held by "
                                    "domain.web@lab1 (disk vda); it is left alone"});
-    CHECK(addresses(result.plan) == Strings{"domain.web@lab1"});
+    CHECK(planned_addresses(result.plan) == Strings{"domain.web@lab1"});
   }
   SECTION("the holder is destroyed too") {
     auto result = diff("demo", {}, observed, lookup);
     CHECK(result.errors.empty());
-    CHECK(addresses(result.plan) == Strings{"domain.web@lab1", "volume.data@lab1"});
+    CHECK(planned_addresses(result.plan) == Strings{"domain.web@lab1", "volume.data@lab1"});
   }
 }
 

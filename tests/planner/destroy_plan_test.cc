@@ -25,7 +25,7 @@ ObservedState lab() {
   return state;
 }
 
-std::vector<std::string> addresses(const Plan& plan) {
+std::vector<std::string> destroyed_addresses(const Plan& plan) {
   std::vector<std::string> out;
   for (const Change& c : plan.changes()) {
     CHECK(c.action == Action::destroy);
@@ -41,7 +41,7 @@ TEST_CASE("destroy plan: every owned object on every host, nothing else") {
   auto plan = destroy_plan("demo", lab(), linked_kinds());
   REQUIRE(plan);
   CHECK(plan->stack() == "demo");
-  CHECK(addresses(*plan) == std::vector<std::string>{"domain.web@lab1", "network.lan@lab2", "pool.p@lab1",
+  CHECK(destroyed_addresses(*plan) == std::vector<std::string>{"domain.web@lab1", "network.lan@lab2", "pool.p@lab1",
                                                      "volume.data@lab1", "volume.root@lab1"});
   CHECK(plan->changes()[4].before == needing({"pool.p"}));
 }
@@ -49,14 +49,14 @@ TEST_CASE("destroy plan: every owned object on every host, nothing else") {
 TEST_CASE("destroy plan: a pool target takes its owned volumes and the owned domains using them") {
   auto plan = destroy_plan("demo", lab(), linked_kinds(), {id_of("pool.p@lab1")});
   REQUIRE(plan);
-  CHECK(addresses(*plan) ==
+  CHECK(destroyed_addresses(*plan) ==
         std::vector<std::string>{"domain.web@lab1", "pool.p@lab1", "volume.data@lab1", "volume.root@lab1"});
 }
 
 TEST_CASE("destroy plan: a domain target is destroyed alone") {
   auto plan = destroy_plan("demo", lab(), linked_kinds(), {id_of("domain.web@lab1")});
   REQUIRE(plan);
-  CHECK(addresses(*plan) == std::vector<std::string>{"domain.web@lab1"});
+  CHECK(destroyed_addresses(*plan) == std::vector<std::string>{"domain.web@lab1"});
 }
 
 TEST_CASE("destroy plan: a target the stack does not own is an error") {

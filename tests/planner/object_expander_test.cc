@@ -32,12 +32,12 @@ public:
   }
 };
 
-struct Loaded {
+struct Expanded {
   Stack stack;
   std::vector<std::string> errors;
 };
 
-Loaded load(const std::string& text) {
+Expanded expand_text(const std::string& text) {
   static const testing::FakeDomainKind domains;
   static const testing::FakeVolumeKind volumes;
   static const FakeVarsExpander expander;
@@ -46,7 +46,7 @@ Loaded load(const std::string& text) {
   registry.add(volumes);
   registry.add_expander(expander);
   Diagnostics diags;
-  Loaded loaded{StackLoader(registry).load({SourceFile{"s.yaml", text}}, diags), {}};
+  Expanded loaded{StackLoader(registry).load({SourceFile{"s.yaml", text}}, diags), {}};
   for (const auto& d : diags.sorted()) loaded.errors.push_back(d.str());
   return loaded;
 }
@@ -66,7 +66,7 @@ const std::string k_head =
 }  // namespace
 
 TEST_CASE("derived objects join the stack on their domain's hosts, sorted, and satisfy references") {
-  auto loaded = load(k_head +
+  auto loaded = expand_text(k_head +
                      "volumes:\n"
                      "  zz: {host: lab1, capacity: 1GiB}\n"
                      "domains:\n"
@@ -84,7 +84,7 @@ TEST_CASE("derived objects join the stack on their domain's hosts, sorted, and s
 }
 
 TEST_CASE("declaring an object that virtplan derives is an error at the declaration") {
-  auto loaded = load(k_head +
+  auto loaded = expand_text(k_head +
                      "volumes:\n"
                      "  web-vars: {host: lab1, capacity: 1GiB}\n"
                      "domains:\n"

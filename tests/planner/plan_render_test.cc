@@ -31,7 +31,7 @@ public:
 
 const RenderTestKind k_volume;
 
-planner::KindLookup lookup() {
+planner::KindLookup render_lookup() {
   return [](std::string_view k) -> const providers::ResourceKind* {
     return k == "volume" ? &k_volume : nullptr;
   };
@@ -80,7 +80,7 @@ TEST_CASE("text plan lists changed objects sorted, fields indented, and counts t
       "  + volume.web-root@lab1  create  qcow2 10 GiB\n"
       "\n"
       "Plan: 1 to add, 2 to change (1 live, 1 restart), 0 to replace, 1 to destroy.\n";
-  const std::string got = planner::render_plan_text(sample_plan(), lookup());
+  const std::string got = planner::render_plan_text(sample_plan(), render_lookup());
   INFO("got:\n" << got << "want:\n" << want);
   CHECK(got == want);
 }
@@ -88,7 +88,7 @@ TEST_CASE("text plan lists changed objects sorted, fields indented, and counts t
 TEST_CASE("text plan of an up-to-date stack says so") {
   planner::Plan plan("demo", {Change{{"volume", "a", "lab1"}, Action::no_op, Impact::none, {}, {},
                                      json::object(), json::object()}});
-  CHECK(planner::render_plan_text(plan, lookup()) == "No changes: 1 object up to date.\n");
+  CHECK(planner::render_plan_text(plan, render_lookup()) == "No changes: 1 object up to date.\n");
 }
 
 TEST_CASE("json plan has the documented shape and masks secrets") {

@@ -19,7 +19,7 @@ public:
   Impact impact(std::string_view, const json&, const json&) const override { return Impact::replace; }
 };
 
-const SeedKind k_kind;
+const SeedKind k_seed_kind;
 
 }  // namespace
 
@@ -34,7 +34,7 @@ TEST_CASE("replace reasons mask user-data, whether it is the field or inside it"
                                   planner::Ownership::ours, "demo"};
   planner::ObservedObject unrecorded{{"volume", "web-cidata", "lab1"}, {{"format", "raw"}},
                                      planner::Ownership::ours, "demo"};
-  auto lookup = [](std::string_view) -> const providers::ResourceKind* { return &k_kind; };
+  auto lookup = [](std::string_view) -> const providers::ResourceKind* { return &k_seed_kind; };
   for (const auto& observed : {changed, unrecorded}) {
     auto result = planner::diff("demo", {declared}, planner::ObservedState{{observed}, {}}, lookup);
     REQUIRE(result.plan.changes().size() == 1);

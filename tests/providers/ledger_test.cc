@@ -14,13 +14,13 @@ namespace fs = std::filesystem;
 namespace {
 
 // A fresh directory per test, removed afterwards.
-struct TempDir {
+struct LedgerDir {
   fs::path path;
-  TempDir() {
+  LedgerDir() {
     char tmpl[] = "/tmp/vp-ledger-XXXXXX";
     path = mkdtemp(tmpl);
   }
-  ~TempDir() { fs::remove_all(path); }
+  ~LedgerDir() { fs::remove_all(path); }
 };
 
 std::string read_file(const fs::path& p) {
@@ -81,7 +81,7 @@ TEST_CASE("ledger parse refuses another stack's file, other versions and garbage
 }
 
 TEST_CASE("ledger saves atomically on a real shell and loads back") {
-  TempDir dir;
+  LedgerDir dir;
   LocalTransport local;
   const std::string ledger_dir = (dir.path / "ledger").string();
 
@@ -102,7 +102,7 @@ TEST_CASE("ledger saves atomically on a real shell and loads back") {
 }
 
 TEST_CASE("a ledger write cut short leaves the previous ledger whole") {
-  TempDir dir;
+  LedgerDir dir;
   LocalTransport local;
   const std::string ledger_dir = (dir.path / "ledger").string();
   REQUIRE(sample().save(local, Become::none, ledger_dir).has_value());

@@ -11,7 +11,7 @@ using namespace virtplan::providers;
 
 namespace {
 
-Command argv_command(std::vector<std::string> argv) {
+Command shell_command(std::vector<std::string> argv) {
   Command command;
   command.argv = std::move(argv);
   return command;
@@ -89,7 +89,7 @@ TEST_CASE("shell_quote: hostile words come through /bin/sh byte for byte", "[she
   std::string pwned = "/tmp/vp-pwned-" + std::to_string(::getpid());
   for (const auto& word : hostile_corpus(pwned)) {
     INFO("word: " << word);
-    auto output = local.run(argv_command({"/bin/sh", "-c", "printf %s " + shell_quote(word)}));
+    auto output = local.run(shell_command({"/bin/sh", "-c", "printf %s " + shell_quote(word)}));
     REQUIRE(output.has_value());
     CHECK(output->exit_status == 0);
     CHECK(output->out == word);
@@ -98,7 +98,7 @@ TEST_CASE("shell_quote: hostile words come through /bin/sh byte for byte", "[she
   auto all = hostile_corpus(pwned);
   std::vector<std::string> argv = {"printf", "%s\\0"};
   argv.insert(argv.end(), all.begin(), all.end());
-  auto joined = local.run(argv_command({"/bin/sh", "-c", shell_join(argv)}));
+  auto joined = local.run(shell_command({"/bin/sh", "-c", shell_join(argv)}));
   REQUIRE(joined.has_value());
   std::string expected;
   for (const auto& word : all) {

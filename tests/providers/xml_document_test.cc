@@ -17,7 +17,7 @@ namespace {
 
 const XmlNamespace k_owner{"vp", "https://virtplan.dev/xmlns/owner/1"};
 
-XmlDocument parsed(std::string_view xml) {
+XmlDocument parsed_xml(std::string_view xml) {
   auto document = XmlDocument::parse(xml);
   REQUIRE(document.has_value());
   return std::move(*document);
@@ -26,7 +26,7 @@ XmlDocument parsed(std::string_view xml) {
 }  // namespace
 
 TEST_CASE("xml: parse reads elements, attributes and text", "[xml]") {
-  auto doc = parsed("<domain type='kvm'><name>web</name><devices><disk device='disk'/>"
+  auto doc = parsed_xml("<domain type='kvm'><name>web</name><devices><disk device='disk'/>"
                     "<disk device='cdrom'/><interface/></devices></domain>");
   XmlNode root = doc.root();
   CHECK(root.name() == "domain");
@@ -87,12 +87,12 @@ TEST_CASE("xml: create and build a document", "[xml]") {
   CHECK(root.child("name")->text() == "net & <lab>");
   CHECK(ip.attr("note") == "a\"b'c&d<e");
   // What we write reads back the same.
-  auto again = parsed(doc.to_string());
+  auto again = parsed_xml(doc.to_string());
   CHECK(again.to_string() == doc.to_string());
 }
 
 TEST_CASE("xml: set_text takes text literally and replaces children", "[xml]") {
-  auto doc = parsed("<a><b><c/></b></a>");
+  auto doc = parsed_xml("<a><b><c/></b></a>");
   XmlNode b = *doc.root().child("b");
   b.set_text("&amp; stays");
   CHECK(b.text() == "&amp; stays");
@@ -101,7 +101,7 @@ TEST_CASE("xml: set_text takes text literally and replaces children", "[xml]") {
 }
 
 TEST_CASE("xml: remove_attr, remove and ensure_child", "[xml]") {
-  auto doc = parsed("<a x='1'><b/><c/><b/></a>");
+  auto doc = parsed_xml("<a x='1'><b/><c/><b/></a>");
   XmlNode root = doc.root();
   CHECK(root.remove_attr("x"));
   CHECK_FALSE(root.remove_attr("x"));
@@ -116,17 +116,17 @@ TEST_CASE("xml: remove_attr, remove and ensure_child", "[xml]") {
 }
 
 TEST_CASE("xml: output is re-indented whatever the input's layout", "[xml]") {
-  auto doc = parsed("<a>\n      <b>x</b>\n\t<c/>\n</a>\n");
+  auto doc = parsed_xml("<a>\n      <b>x</b>\n\t<c/>\n</a>\n");
   doc.root().add_child("d").add_child("e");
   CHECK(doc.to_string() ==
         "<a>\n  <b>x</b>\n  <c/>\n  <d>\n    <e/>\n  </d>\n</a>\n");
   // Non-ASCII stays UTF-8, not character references.
-  auto text = parsed("<a>caf\xc3\xa9</a>");
+  auto text = parsed_xml("<a>caf\xc3\xa9</a>");
   CHECK(text.to_string() == "<a>caf\xc3\xa9</a>\n");
 }
 
 TEST_CASE("xml: add_child_copy copies a subtree across documents", "[xml]") {
-  auto source = parsed("<domain><metadata><vp:owner xmlns:vp='https://virtplan.dev/xmlns/owner/1'"
+  auto source = parsed_xml("<domain><metadata><vp:owner xmlns:vp='https://virtplan.dev/xmlns/owner/1'"
                        " stack='s'><vp:note>n</vp:note></vp:owner></metadata></domain>");
   auto target = XmlDocument::create("domain");
   XmlNode metadata = target.root().add_child("metadata");
@@ -157,7 +157,7 @@ TEST_CASE("xml: namespaced elements are created and found by uri", "[xml]") {
         "      <vp:ledger>x</vp:ledger>\n    </vp:owner>\n  </metadata>\n</domain>\n");
 
   // Found by URI even when the document uses another prefix.
-  auto other = parsed("<domain><metadata><x:owner xmlns:x='https://virtplan.dev/xmlns/owner/1' "
+  auto other = parsed_xml("<domain><metadata><x:owner xmlns:x='https://virtplan.dev/xmlns/owner/1' "
                       "stack='s'/><owner/></metadata></domain>");
   XmlNode md = *other.root().child("metadata");
   REQUIRE(md.child("owner", k_owner));
@@ -172,7 +172,7 @@ TEST_CASE("xml: namespaced elements are created and found by uri", "[xml]") {
 }
 
 TEST_CASE("xml: xpath relative to a node, nodes and strings", "[xml]") {
-  auto doc = parsed("<domain><name>web</name><devices>"
+  auto doc = parsed_xml("<domain><name>web</name><devices>"
                     "<disk device='disk'><target dev='vda'/></disk>"
                     "<disk device='cdrom'><target dev='sda'/></disk></devices>"
                     "<metadata><vp:owner xmlns:vp='https://virtplan.dev/xmlns/owner/1' "
@@ -197,7 +197,7 @@ TEST_CASE("xml: xpath relative to a node, nodes and strings", "[xml]") {
 }
 
 TEST_CASE("xml: xpath reports invalid expressions clearly", "[xml]") {
-  auto doc = parsed("<a/>");
+  auto doc = parsed_xml("<a/>");
   auto bad = doc.root().xpath_nodes("//b[");
   REQUIRE_FALSE(bad);
   CHECK(bad.error().code() == ErrorCode::invalid);
@@ -214,12 +214,12 @@ TEST_CASE("xml: relaxng validation against libvirt's schema", "[xml]") {
   const std::string path = "/usr/share/libvirt/schemas/network.rng";
   auto schema = RelaxNgSchema::load(path);
   REQUIRE(schema);
-  auto good = parsed("<network><name>lab</name><bridge name='vpbr0'/>"
+  auto good = parsed_xml("<network><name>lab</name><bridge name='vpbr0'/>"
                      "<ip address='10.231.9.1' netmask='255.255.255.0'/></network>");
   CHECK((*schema)->problems(good).empty());
   CHECK((*schema)->validate(good).has_value());
 
-  auto bad = parsed("<network><bridge name='vpbr0'/><colour>red</colour></network>");
+  auto bad = parsed_xml("<network><bridge name='vpbr0'/><colour>red</colour></network>");
   auto problems = (*schema)->problems(bad);
   CHECK_FALSE(problems.empty());
   auto result = (*schema)->validate(bad);
@@ -238,10 +238,10 @@ TEST_CASE("xml: relaxng validation against libvirt's schema", "[xml]") {
 TEST_CASE("xml: domain.rng validates a minimal domain", "[xml]") {
   auto schema = RelaxNgSchema::load("/usr/share/libvirt/schemas/domain.rng");
   REQUIRE(schema);
-  auto good = parsed("<domain type='kvm'><name>web</name><memory unit='KiB'>262144</memory>"
+  auto good = parsed_xml("<domain type='kvm'><name>web</name><memory unit='KiB'>262144</memory>"
                      "<os><type arch='x86_64'>hvm</type></os></domain>");
   CHECK((*schema)->problems(good).empty());
-  auto bad = parsed("<domain type='kvm'><memory>lots</memory></domain>");
+  auto bad = parsed_xml("<domain type='kvm'><memory>lots</memory></domain>");
   CHECK_FALSE((*schema)->problems(bad).empty());
 }
 
