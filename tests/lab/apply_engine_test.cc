@@ -29,7 +29,7 @@ namespace {
 
 // Each test case runs in its own process, and ctest runs them side by side:
 // one stack (lock and ledger) per process, so they do not meet.
-const std::string k_stack = "engine-lab-test-" + std::to_string(getpid());
+const std::string k_engine_stack = "engine-lab-test-" + std::to_string(getpid());
 
 // Runs `virsh uri` on the step's host for every call and logs the call; the
 // ledger data of a create is {"uri": what virsh answered}.
@@ -92,10 +92,10 @@ Change create(ObjectId id, nlohmann::json spec = nlohmann::json::object()) {
   return Change{std::move(id), Action::create, Impact::none, {}, {}, nullptr, std::move(spec)};
 }
 
-std::string ledger_path() { return Ledger::path(k_stack); }
+std::string ledger_path() { return Ledger::path(k_engine_stack); }
 
 Ledger ledger_on(const LabEnv& env, std::size_t i) {
-  auto ledger = Ledger::parse(k_stack, env.run_in(i, "cat " + ledger_path() + " 2>/dev/null || true"));
+  auto ledger = Ledger::parse(k_engine_stack, env.run_in(i, "cat " + ledger_path() + " 2>/dev/null || true"));
   REQUIRE(ledger);
   return *ledger;
 }
@@ -117,13 +117,13 @@ TEST_CASE("apply engine over ssh: creates on two hosts land in each host's ledge
   remove_ledgers(env);
   const std::string lab1 = env.hosts[0].name, lab2 = env.hosts[1].name;
   Engine engine;
-  Plan plan(k_stack, {create({"pool", "p", lab1}),
+  Plan plan(k_engine_stack, {create({"pool", "p", lab1}),
                       create({"volume", "v", lab1}, {{"needs", {"pool.p"}}}),
                       create({"network", "n", lab2})});
   NullApplyObserver quiet;
   std::size_t writes_lab1 = 0;
   {
-    RemoteHostAccess access(k_stack, lab_hosts(env), {});
+    RemoteHostAccess access(k_engine_stack, lab_hosts(env), {});
     const ApplyReport report = apply_plan(plan, engine.kinds(), engine.actuators(), access, quiet, {});
     INFO(render_apply_report_text(report));
     REQUIRE(report.ok());
@@ -153,10 +153,10 @@ TEST_CASE("apply engine over ssh: creates on two hosts land in each host's ledge
   observed.objects = {{{"pool", "p", lab1}, nlohmann::json::object(), Ownership::ours, ""},
                       {{"volume", "v", lab1}, {{"needs", {"pool.p"}}}, Ownership::ours, ""},
                       {{"network", "n", lab2}, nlohmann::json::object(), Ownership::ours, ""}};
-  auto destroy = destroy_plan(k_stack, observed, engine.kinds());
+  auto destroy = destroy_plan(k_engine_stack, observed, engine.kinds());
   REQUIRE(destroy);
   {
-    RemoteHostAccess access(k_stack, lab_hosts(env), {});
+    RemoteHostAccess access(k_engine_stack, lab_hosts(env), {});
     const ApplyReport report = apply_plan(*destroy, engine.kinds(), engine.actuators(), access, quiet, {});
     INFO(render_apply_report_text(report));
     REQUIRE(report.ok());
@@ -181,10 +181,10 @@ TEST_CASE("apply engine over ssh: a host that cannot be reached fails only its o
   hosts["gone"] = gone;
 
   Engine engine;
-  Plan plan(k_stack, {create({"volume", "a", lab1}), create({"volume", "b", "gone"}),
+  Plan plan(k_engine_stack, {create({"volume", "a", lab1}), create({"volume", "b", "gone"}),
                       create({"volume", "c", "gone"}, {{"needs", {"volume.b"}}})});
   NullApplyObserver quiet;
-  RemoteHostAccess access(k_stack, hosts, {});
+  RemoteHostAccess access(k_engine_stack, hosts, {});
   const ApplyReport report = apply_plan(plan, engine.kinds(), engine.actuators(), access, quiet, {});
   INFO(render_apply_report_text(report));
   CHECK(report.done() == 1);

@@ -21,7 +21,7 @@ using virtplan::lab::LabEnv;
 using virtplan::lab::require_lab;
 
 // 64 MiB, no disk: SeaBIOS finds nothing to boot and the domain just runs.
-constexpr std::string_view k_domain = "vp-operations-test";
+constexpr std::string_view k_operations_domain = "vp-operations-test";
 
 std::string must(const providers::Result<std::string>& state) {
   INFO((state ? std::string() : state.error().message()));
@@ -38,12 +38,12 @@ void must(const providers::Result<void>& done) {
 
 TEST_CASE("domain operations over ssh: every lifecycle verb on a real domain", "[operations]") {
   const LabEnv lab = require_lab(1);
-  virtplan::lab::remove_scratch_domain(lab, k_domain);
+  virtplan::lab::remove_scratch_domain(lab, k_operations_domain);
   auto transport = providers::SshTransport::create(lab.host_config(0));
   REQUIRE(transport);
   providers::VirshRunner virsh(**transport, "qemu:///system");
-  REQUIRE(virsh.run({"define", "/dev/stdin"}, virtplan::lab::scratch_domain_xml(k_domain, std::nullopt)));
-  kvm::DomainOperations ops(virsh, std::string(k_domain));
+  REQUIRE(virsh.run({"define", "/dev/stdin"}, virtplan::lab::scratch_domain_xml(k_operations_domain, std::nullopt)));
+  kvm::DomainOperations ops(virsh, std::string(k_operations_domain));
   const std::string where = "domain.vp-operations-test@" + lab.hosts[0].name;
 
   CHECK(must(ops.state()) == "shut off");
@@ -59,7 +59,7 @@ TEST_CASE("domain operations over ssh: every lifecycle verb on a real domain", "
   // Managed save: stopped with an image; restore runs it again from there.
   must(ops.save());
   CHECK(must(ops.state()) == "shut off");
-  const std::string image_line = "virsh -q dominfo --domain " + std::string(k_domain) +
+  const std::string image_line = "virsh -q dominfo --domain " + std::string(k_operations_domain) +
                                  " | grep '^Managed save:'";
   CHECK(lab.run_in(0, image_line).ends_with("yes\n"));
   must(ops.restore());
@@ -90,5 +90,5 @@ TEST_CASE("domain operations over ssh: every lifecycle verb on a real domain", "
   auto absent = missing.start();
   REQUIRE_FALSE(absent);
   CHECK(absent.error().code() == providers::ErrorCode::not_found);
-  virtplan::lab::remove_scratch_domain(lab, k_domain);
+  virtplan::lab::remove_scratch_domain(lab, k_operations_domain);
 }

@@ -20,17 +20,17 @@ using namespace std::chrono_literals;
 using virtplan::lab::LabEnv;
 using virtplan::lab::require_lab;
 
-constexpr std::string_view k_domain = "vp-snapshot-test";
-constexpr std::string_view k_dir = "/var/tmp/vp-snapshot-test";
+constexpr std::string_view k_snapshot_domain = "vp-snapshot-test";
+constexpr std::string_view k_snapshot_dir = "/var/tmp/vp-snapshot-test";
 
-std::string disk_path() { return std::string(k_dir) + "/disk.qcow2"; }
+std::string snapshot_disk_path() { return std::string(k_snapshot_dir) + "/disk.qcow2"; }
 
 // Whether the disk's first 4 KiB all hold `pattern`, read with qemu-io on the host.
 bool disk_holds(const LabEnv& lab, std::string_view pattern) {
   // qemu-io exits 1 when the pattern does not match: that is an answer here.
   const std::string read = "read -P " + std::string(pattern) + " 0 4k";
   const std::string out = lab.run_in(0, "qemu-io -f qcow2 -c " + providers::shell_quote(read) +
-                                            " " + providers::shell_quote(disk_path()) +
+                                            " " + providers::shell_quote(snapshot_disk_path()) +
                                             " 2>&1 || true");
   return out.find("read 4096/4096 bytes") != std::string::npos &&
          out.find("Pattern verification failed") == std::string::npos;
@@ -39,7 +39,7 @@ bool disk_holds(const LabEnv& lab, std::string_view pattern) {
 void write_pattern(const LabEnv& lab, std::string_view pattern) {
   lab.run_in(0, "qemu-io -f qcow2 -c " +
                     providers::shell_quote("write -P " + std::string(pattern) + " 0 4k") + " " +
-                    providers::shell_quote(disk_path()));
+                    providers::shell_quote(snapshot_disk_path()));
 }
 
 }  // namespace
@@ -47,9 +47,9 @@ void write_pattern(const LabEnv& lab, std::string_view pattern) {
 TEST_CASE("domain snapshots over ssh: revert restores the disk content of the snapshot",
           "[snapshots]") {
   const LabEnv lab = require_lab(1);
-  virtplan::lab::remove_scratch_domain(lab, k_domain, k_dir);
-  lab.run_in(0, "mkdir -p " + providers::shell_quote(std::string(k_dir)) +
-                    " && qemu-img create -q -f qcow2 " + providers::shell_quote(disk_path()) +
+  virtplan::lab::remove_scratch_domain(lab, k_snapshot_domain, k_snapshot_dir);
+  lab.run_in(0, "mkdir -p " + providers::shell_quote(std::string(k_snapshot_dir)) +
+                    " && qemu-img create -q -f qcow2 " + providers::shell_quote(snapshot_disk_path()) +
                     " 16M");
   write_pattern(lab, "0xab");
   REQUIRE(disk_holds(lab, "0xab"));
@@ -57,11 +57,11 @@ TEST_CASE("domain snapshots over ssh: revert restores the disk content of the sn
   auto transport = providers::SshTransport::create(lab.host_config(0));
   REQUIRE(transport);
   providers::VirshRunner virsh(**transport, "qemu:///system");
-  auto defined = virsh.run({"define", "/dev/stdin"}, virtplan::lab::scratch_domain_xml(k_domain, disk_path()));
+  auto defined = virsh.run({"define", "/dev/stdin"}, virtplan::lab::scratch_domain_xml(k_snapshot_domain, snapshot_disk_path()));
   INFO((defined ? std::string() : defined.error().message()));
   REQUIRE(defined);
 
-  kvm::DomainSnapshots snapshots(virsh, std::string(k_domain));
+  kvm::DomainSnapshots snapshots(virsh, std::string(k_snapshot_domain));
   auto created = snapshots.create("before-change", "marker 0xab");
   INFO((created ? std::string() : created.error().message()));
   REQUIRE(created);
@@ -97,7 +97,7 @@ TEST_CASE("domain snapshots over ssh: revert restores the disk content of the sn
   REQUIRE(after);
   CHECK(after->empty());
   // The internal snapshot is gone from the image too.
-  CHECK(lab.run_in(0, "qemu-img snapshot -l " + providers::shell_quote(disk_path())).find(
+  CHECK(lab.run_in(0, "qemu-img snapshot -l " + providers::shell_quote(snapshot_disk_path())).find(
             "before-change") == std::string::npos);
-  virtplan::lab::remove_scratch_domain(lab, k_domain, k_dir);
+  virtplan::lab::remove_scratch_domain(lab, k_snapshot_domain, k_snapshot_dir);
 }

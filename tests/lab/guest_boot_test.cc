@@ -36,7 +36,7 @@ using virtplan::providers::shell_quote;
 using virtplan::providers::XmlDocument;
 using Clock = std::chrono::steady_clock;
 
-const std::string k_mac = "52:54:00:7a:00:05";
+const std::string k_guest_mac = "52:54:00:7a:00:05";
 
 double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
@@ -101,7 +101,7 @@ private:
     range.set_attr("start", m_subnet + ".100");
     range.set_attr("end", m_subnet + ".200");
     auto host = dhcp.add_child("host");
-    host.set_attr("mac", k_mac);
+    host.set_attr("mac", k_guest_mac);
     host.set_attr("ip", this->ip());
     return doc.to_string();
   }
@@ -156,7 +156,7 @@ private:
     auto nic = devices.add_child("interface");
     nic.set_attr("type", "network");
     nic.add_child("source").set_attr("network", m_name);
-    nic.add_child("mac").set_attr("address", k_mac);
+    nic.add_child("mac").set_attr("address", k_guest_mac);
     nic.add_child("model").set_attr("type", "virtio");
     auto serial = devices.add_child("serial");
     serial.set_attr("type", "pty");
@@ -217,11 +217,11 @@ TEST_CASE("the lab guest boots under TCG to its reserved DHCP address, prints it
   REQUIRE(addresses);
   REQUIRE(addresses->size() == 1);
   CHECK(addresses->front().ip == lab.ip());
-  CHECK(addresses->front().mac == k_mac);
+  CHECK(addresses->front().mac == k_guest_mac);
   CHECK(addresses->front().source == "network " + lab.name());
 
   // The guest says the same on its serial console, then prints the seed.
-  CHECK(wait_until(30s, [&] { return lab.serial_has("VIRTPLAN-GUEST ip=" + lab.ip() + " mac=" + k_mac); }));
+  CHECK(wait_until(30s, [&] { return lab.serial_has("VIRTPLAN-GUEST ip=" + lab.ip() + " mac=" + k_guest_mac); }));
   CHECK(wait_until(30s, [&] { return lab.serial_has("VIRTPLAN-GUEST user-data end"); }));
   double seed_seconds = seconds_since(started);
   std::string serial = lab.serial();

@@ -43,22 +43,22 @@ std::string tiny_domain_xml(const std::string& name) {
 
 // Defines a domain on one host and removes it (running or not) when the test
 // ends, pass or fail.
-class ScopedDomain {
+class SmokeDomain {
 public:
-  ScopedDomain(const LabEnv& env, std::size_t host, std::string name)
+  SmokeDomain(const LabEnv& env, std::size_t host, std::string name)
       : m_env(env), m_host(host), m_name(std::move(name)) {
     m_env.run_in(m_host, "printf '%s' " + virtplan::providers::shell_quote(tiny_domain_xml(m_name)) +
                              " | virsh -q define /dev/stdin");
   }
-  ~ScopedDomain() {
+  ~SmokeDomain() {
     try {
       m_env.run_in(m_host, "virsh -q destroy " + m_name + " >/dev/null 2>&1; virsh -q undefine " +
                                m_name + " >/dev/null 2>&1; true");
     } catch (...) {
     }
   }
-  ScopedDomain(const ScopedDomain&) = delete;
-  ScopedDomain& operator=(const ScopedDomain&) = delete;
+  SmokeDomain(const SmokeDomain&) = delete;
+  SmokeDomain& operator=(const SmokeDomain&) = delete;
 
 private:
   const LabEnv& m_env;
@@ -116,7 +116,7 @@ TEST_CASE("the lab env names each host with its address, and host_config reaches
 TEST_CASE("a domain defined on one lab host is not visible on another") {
   LabEnv env = require_lab(2);
   std::string name = unique_name("only-on-first");
-  ScopedDomain domain(env, 0, name);
+  SmokeDomain domain(env, 0, name);
   CHECK(contains(domain_names(env, 0), name));
   CHECK_FALSE(contains(domain_names(env, 1), name));
   // Over SSH too: the address leads to the same host as the namespace.
@@ -131,8 +131,8 @@ TEST_CASE("two lab hosts start TCG domains of the same name") {
   // The cgroup collision case (machine/qemu-ID-NAME shared by both hosts).
   LabEnv env = require_lab(2);
   std::string name = unique_name("twin");
-  ScopedDomain first(env, 0, name);
-  ScopedDomain second(env, 1, name);
+  SmokeDomain first(env, 0, name);
+  SmokeDomain second(env, 1, name);
   env.run_in(0, "virsh -q start " + name);
   env.run_in(1, "virsh -q start " + name);
   CHECK(trimmed(env.run_in(0, "virsh domstate " + name)) == "running");
