@@ -31,7 +31,7 @@ exec 3>vpin
 set +e
 )sh";
 
-std::string random_nonce() {
+std::string shell_nonce() {
   thread_local std::mt19937_64 generator{std::random_device{}()};
   return fmt::format("{:016x}{:016x}", generator(), generator());
 }
@@ -43,7 +43,7 @@ bool printable_ascii(const std::string& word) {
 }  // namespace
 
 Result<std::unique_ptr<VirshShell>> VirshShell::start(Transport& transport, const std::string& uri, Become become) {
-  std::unique_ptr<VirshShell> shell(new VirshShell(transport.host_name(), random_nonce()));
+  std::unique_ptr<VirshShell> shell(new VirshShell(transport.host_name(), shell_nonce()));
   Command command;
   if (become == Become::sudo) command.argv = {"sudo", "-n"};
   command.argv.insert(command.argv.end(), {"sh", "-s", "virsh", "-q", "-c", uri});
