@@ -1,14 +1,14 @@
 #include "providers/virsh_runner.h"
 
-#include "providers/tar_archive.h"
+#include "providers/random_nonce.h"
 #include "providers/shared_virsh.h"
+#include "providers/tar_archive.h"
 #include "providers/virsh_error.h"
 #include "providers/virsh_quote.h"
 
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <random>
 
 // How a batch is attributed. For commands c0..cn-1 the one virsh argument is
 //
@@ -43,11 +43,6 @@ constexpr std::size_t k_max_batch_bytes = 64 * 1024;
 constexpr std::string_view k_documents_script =
     R"sh(set -e; d=$(mktemp -d "${TMPDIR:-/tmp}/virtplan-virsh.XXXXXXXX"); trap 'rm -rf -- "$d"' EXIT; )sh"
     R"sh(tar -x --no-same-owner -C "$d" -f -; cd -- "$d"; set +e; "$@")sh";
-
-std::string random_nonce() {
-  thread_local std::mt19937_64 generator{std::random_device{}()};
-  return fmt::format("{:016x}{:016x}", generator(), generator());
-}
 
 struct Markers {
   std::string nonce = random_nonce();

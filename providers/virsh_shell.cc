@@ -1,5 +1,6 @@
 #include "providers/virsh_shell.h"
 
+#include "providers/random_nonce.h"
 #include "providers/shell_quote.h"
 #include "providers/virsh_error.h"
 #include "providers/virsh_quote.h"
@@ -7,7 +8,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <random>
 
 namespace virtplan::providers {
 namespace {
@@ -31,11 +31,6 @@ exec 3>vpin
 set +e
 )sh";
 
-std::string shell_nonce() {
-  thread_local std::mt19937_64 generator{std::random_device{}()};
-  return fmt::format("{:016x}{:016x}", generator(), generator());
-}
-
 bool printable_ascii(const std::string& word) {
   return std::ranges::all_of(word, [](char c) { return c >= 0x20 && c <= 0x7e; });
 }
@@ -43,7 +38,7 @@ bool printable_ascii(const std::string& word) {
 }  // namespace
 
 Result<std::unique_ptr<VirshShell>> VirshShell::start(Transport& transport, const std::string& uri, Become become) {
-  std::unique_ptr<VirshShell> shell(new VirshShell(transport.host_name(), shell_nonce()));
+  std::unique_ptr<VirshShell> shell(new VirshShell(transport.host_name(), random_nonce()));
   Command command;
   if (become == Become::sudo) command.argv = {"sudo", "-n"};
   command.argv.insert(command.argv.end(), {"sh", "-s", "virsh", "-q", "-c", uri});
