@@ -1,13 +1,16 @@
 #pragma once
 
-// random_nonce() is 128 random bits as 32 hex digits: what the markers around
-// virsh commands are made of (VirshRunner's batches, VirshShell), so that no
-// object's XML, which an attacker may write, can forge one.
+// random_nonce() is random bits as hex digits (128 bits by default): what the
+// markers around virsh commands are made of (VirshRunner's batches,
+// VirshShell), so that no object's XML, which an attacker may write, can
+// forge one.
 
+#include <cstddef>
 #include <string>
 
 namespace virtplan::providers {
 
-std::string random_nonce();
+// `hex_digits` from 1 to 32.
+std::string random_nonce(std::size_t hex_digits = 32);
 
 }  // namespace virtplan::providers

@@ -20,13 +20,16 @@ constexpr auto k_start_timeout = std::chrono::seconds(30);
 // then run elsewhere. The EXIT trap closes virsh's input, waits for it and
 // removes the directory; a signal (the channel closing) goes through it too.
 // INPUTRC=/dev/null: no one's readline bindings act on our commands.
+// XDG_CACHE_HOME: an interactive virsh saves its readline history there on
+// exit (libvirt/virsh/history, the last 500 lines); ours goes to the private
+// directory, not over the history of whoever uses virsh on the host.
 constexpr std::string_view k_prelude = R"sh(set -e
 d=$(mktemp -d "${TMPDIR:-/tmp}/virtplan-virsh.XXXXXXXX")
 trap 'exec 3>&-; wait; rm -rf -- "$d"' EXIT
 trap 'exit 1' HUP INT TERM PIPE
 cd -- "$d"
 mkfifo vpin
-INPUTRC=/dev/null "$@" <vpin &
+XDG_CACHE_HOME="$d" INPUTRC=/dev/null "$@" <vpin &
 exec 3>vpin
 set +e
 )sh";
@@ -38,7 +41,7 @@ bool printable_ascii(const std::string& word) {
 }  // namespace
 
 Result<std::unique_ptr<VirshShell>> VirshShell::start(Transport& transport, const std::string& uri, Become become) {
-  std::unique_ptr<VirshShell> shell(new VirshShell(transport.host_name(), random_nonce()));
+  std::unique_ptr<VirshShell> shell(new VirshShell(transport.host_name(), random_nonce(16)));
   Command command;
   if (become == Become::sudo) command.argv = {"sudo", "-n"};
   command.argv.insert(command.argv.end(), {"sh", "-s", "virsh", "-q", "-c", uri});
@@ -77,8 +80,8 @@ std::string VirshShell::script_for(const VirshCall& call, std::size_t index) con
   }
   // "vp''NONCE-7s" is the marker to virsh, and never the marker as echoed.
   auto split = [&](char which) { return "vp''" + marker(index, which).substr(2); };
-  const std::string line = fmt::format("echo --err {0} ; echo {0} ; {1} ; echo --err {2} ; echo {2}", split('s'),
-                                       virsh_join(words), split('e'));
+  const std::string line =
+      fmt::format("echo {0};{1};echo --err {2};echo {2}", split('s'), virsh_join(words), split('e'));
   script += "printf '%s\\n' " + shell_quote(line) + " >&3\n";
   return script;
 }
@@ -119,17 +122,17 @@ void VirshShell::settle_ready() {
     Pending& call = *m_pending.front();
     const std::string start = marker(call.index, 's');
     const std::string end = marker(call.index, 'e');
-    const std::string err_start = "error: " + start + "\n";
     const std::string err_end = "error: " + end + "\n";
     const auto out_at = m_out.find(start);
     if (out_at == std::string::npos) break;
     call.started = true;
     const auto out_end = m_out.find(end, out_at);
-    const auto err_at = m_err.find(err_start);
-    const auto err_end_at = err_at == std::string::npos ? err_at : m_err.find(err_end, err_at);
+    const auto err_end_at = m_err.find(err_end);
     if (out_end == std::string::npos || err_end_at == std::string::npos) break;
     const std::string out = m_out.substr(out_at + start.size(), out_end - out_at - start.size());
-    const std::string err = m_err.substr(err_at + err_start.size(), err_end_at - err_at - err_start.size());
+    // Nothing but virsh's commands writes to stderr (readline echoes to
+    // stdout), so all since the last call's end is this call's.
+    const std::string err = m_err.substr(0, err_end_at);
     m_out.erase(0, out_end + end.size());
     m_err.erase(0, err_end_at + err_end.size());
     if (!virsh_error_lines(err).empty()) {

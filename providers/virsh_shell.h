@@ -18,16 +18,20 @@
 //
 // where the virsh line is the command between markers:
 //
-//   echo --err vp''NONCE-7s ; echo vp''NONCE-7s ; CMD ; echo --err vp''NONCE-7e ; echo vp''NONCE-7e
+//   echo vp''NONCE-7s;CMD;echo --err vp''NONCE-7e;echo vp''NONCE-7e
 //
 // virsh reads its commands with readline, which echoes each line (mangled by
-// horizontal scrolling when long) after its prompt. The markers are written
-// with an empty quote inside, so the echoed line never holds the marker
-// itself: on stdout, the text between "vpNONCE-7s" and "vpNONCE-7e" is exactly
-// the command's output, and on stderr the text between "error: vpNONCE-7s\n"
-// and "error: vpNONCE-7e\n" its errors. The nonce is random per shell, so no
-// object's XML can forge a marker. Documents and virsh lines are quoted with
-// shell_quote(), so sh expands nothing in them.
+// horizontal scrolling when long) after its prompt, to stdout. The markers are
+// written with an empty quote inside, so the echoed line never holds the
+// marker itself: on stdout, the text between "vpNONCE-7s" and "vpNONCE-7e" is
+// exactly the command's output, and on stderr the text since the previous
+// call's end up to "error: vpNONCE-7e\n" its errors. The nonce is random per
+// shell, so no object's XML can forge a marker. Documents and virsh lines are
+// quoted with shell_quote(), so sh expands nothing in them.
+//
+// Readline reads the line one byte at a time, a few system calls per byte:
+// the line is kept short (no spaces, one start marker, a 64-bit nonce),
+// because that cost is paid inside the host's one virsh loop.
 //
 // Only commands whose words are printable ASCII are sent (takes()): readline
 // reads one line per command and would act on control characters, and may

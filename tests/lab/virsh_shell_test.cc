@@ -110,3 +110,30 @@ TEST_CASE("shared virsh over ssh: a hostile name is one word to virsh and nothin
   CHECK(env.run_in(0, "ls /root/" + mark + " 2>/dev/null || true") == "");
   REQUIRE(host.virsh.run({"undefine", "--domain", hostile}).has_value());
 }
+
+TEST_CASE("shared virsh over ssh: the host's own virsh history is left as it was") {
+  LabEnv env = require_lab();
+  auto transport = providers::make_transport(env.host_config(0));
+  REQUIRE(transport.has_value());
+  // An interactive virsh writes its readline history when it ends; the
+  // shells are interactive virsh processes, and must not write over the
+  // history of the people who use virsh on the host.
+  const std::string history = "/root/.cache/libvirt/virsh/history";
+  const std::string mine = "list --all # an admin's command, pid " + std::to_string(getpid());
+  env.run_in(0, "mkdir -p /root/.cache/libvirt/virsh && printf '%s\\n' " + providers::shell_quote(mine) + " >> " + history);
+  const std::string before = env.run_in(0, "cat " + history);
+  {
+    providers::HostSession host(env.host_config(0), **transport);
+    for (int i = 0; i < 3; ++i) REQUIRE(host.virsh.run({"list", "--all", "--name"}).has_value());
+    CHECK(host.shells.commands_answered() == 3);
+  }
+  // The session's shells have ended (its destructor waits for them).
+  std::string after;
+  for (int i = 0; i < 20; ++i) {
+    after = env.run_in(0, "cat " + history);
+    if (after != before) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  CHECK(after == before);
+  CHECK(after.find(mine) != std::string::npos);
+}
