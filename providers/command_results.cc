@@ -35,4 +35,8 @@ bool CommandResults::asked(const VirshArgs& command) const { return m_results.co
 
 void CommandResults::forget(const VirshArgs& command) { m_results.erase(command); }
 
+bool failed_saying(const Result<std::string>* answer, std::string_view words) {
+  return answer != nullptr && !*answer && answer->error().message().find(words) != std::string::npos;
+}
+
 }  // namespace virtplan::providers

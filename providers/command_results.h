@@ -12,6 +12,7 @@
 #include "providers/kind_reader.h"
 
 #include <map>
+#include <string_view>
 
 namespace virtplan::providers {
 
@@ -34,5 +35,10 @@ private:
   std::vector<VirshArgs> m_pending;
   std::map<VirshArgs, std::optional<Result<std::string>>> m_results;
 };
+
+// Whether `answer` is a failure whose message holds `words` (as virsh said
+// them): for the few failures a reading recognises by virsh's words because
+// their code says too little. False for a success or no answer.
+bool failed_saying(const Result<std::string>* answer, std::string_view words);
 
 }  // namespace virtplan::providers

@@ -66,6 +66,7 @@ Result<HostInventory> read_host_inventory(const std::string& stack, const HostCo
   HostInventory inventory{{}, std::move(*loaded)};
   for (std::size_t i = 0; i < readers.size(); ++i) {
     const std::string kind(readers[i]->kind());
+    readings[i]->owned(inventory.ledger);
     auto objects = readings[i]->finish();
     if (!objects) return fail(objects.error().with_context(fmt::format("{}: reading {}s", host.name, kind)));
     inventory.kinds.push_back(KindObjects{kind, std::move(*objects)});

@@ -9,7 +9,8 @@
 //
 // The observer drives it: start() on each host, then next_round() with the
 // results of the commands it asked for last (empty the first time), until it
-// returns no commands; then finish().
+// returns no commands; then owned() with the stack's ledger there, and
+// finish().
 
 #include "providers/error.h"
 #include "providers/resource_kind.h"
@@ -21,6 +22,8 @@
 #include <vector>
 
 namespace virtplan::providers {
+
+class Ledger;
 
 using VirshArgs = std::vector<std::string>;
 
@@ -38,6 +41,11 @@ public:
   // The commands of the next round, given the results of the previous one in
   // the order they were asked for. No commands: the reading is finished.
   virtual std::vector<VirshArgs> next_round(const std::vector<Result<std::string>>& previous) = 0;
+  // What the stack owns on the host, before finish(): the ledger is read
+  // alongside the rounds, so start() cannot have it. A reading that forgives
+  // a failure for objects the stack neither declares nor owns (a foreign pool
+  // stopped while it was read) learns here which those are.
+  virtual void owned(const Ledger& /*ledger*/) {}
   // Every object read, sorted by name; fails when what the host said made no
   // sense (a per-object problem names the object).
   virtual Result<std::vector<ReadObject>> finish() = 0;

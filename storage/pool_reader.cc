@@ -1,6 +1,8 @@
 #include "storage/pool_reader.h"
 
+#include "providers/ledger.h"
 #include "providers/list_dump_reading.h"
+#include "storage/pool_gone.h"
 #include "storage/pool_kind.h"
 #include "storage/volume_reader.h"
 
@@ -26,18 +28,25 @@ constexpr std::string_view k_listing_raced = "Could not retrieve pool informatio
 // that fails so every time still fails the reading, with virsh's words.
 constexpr int k_list_attempts = 10;
 
-bool raced(const Result<std::string>* listed) {
-  return listed != nullptr && !*listed && listed->error().message().find(k_listing_raced) != std::string::npos;
-}
+bool raced(const Result<std::string>* listed) { return providers::failed_saying(listed, k_listing_raced); }
 
 // Names (all, autostart, active), then each pool's inactive XML and, for an
 // active pool, its volumes. A declared pool's XML and volumes are asked for
 // with the names (a vol-list of a pool that is not active fails, and is not
 // used), so the second round reads only the pools the stack does not declare.
 // A listing that raced with a pool's removal is asked again, alone, before that.
+// An active pool's volumes that cannot be listed fail the reading, unless the
+// pool just stopped or vanished meanwhile and the stack does not need it.
 class PoolReading : public providers::KindReading {
 public:
-  explicit PoolReading(std::vector<std::string> declared) : m_declared(std::move(declared)) {}
+  explicit PoolReading(std::vector<std::string> declared)
+      : m_declared(std::move(declared)), m_needed(m_declared.begin(), m_declared.end()) {}
+
+  void owned(const providers::Ledger& ledger) override {
+    for (const providers::LedgerEntry& entry : ledger.entries()) {
+      if (entry.kind == "pool") m_needed.insert(entry.name);
+    }
+  }
 
   std::vector<VirshArgs> next_round(const std::vector<Result<std::string>>& previous) override {
     m_results.answer(previous);
@@ -78,10 +87,17 @@ public:
       if (!spec) return std::unexpected(spec.error().with_context(name));
       (*spec)["autostart"] = m_autostart.contains(name);
       (*spec)["active"] = m_active.contains(name);
-      // What a replace would take away; unknown (left out) for an inactive pool.
+      // What a replace would take away; unknown (left out) for an inactive
+      // pool, and for one the stack does not need that stopped or vanished
+      // since the listing. A pool of the stack's whose volumes nobody saw
+      // could be replaced over them: that fails.
       const Result<std::string>* volumes = m_results.find(volumes_command(name));
-      if (m_active.contains(name) && volumes != nullptr && *volumes) {
-        (*spec)["volumes"] = parse_volume_table(**volumes);
+      if (m_active.contains(name) && volumes != nullptr) {
+        if (*volumes) {
+          (*spec)["volumes"] = parse_volume_table(**volumes);
+        } else if (m_needed.contains(name) || !pool_gone(volumes, name)) {
+          return std::unexpected(volumes->error().with_context(name));
+        }
       }
       objects.push_back(ReadObject{name, std::move(*spec), std::nullopt});
     }
@@ -132,6 +148,7 @@ private:
   }
 
   std::vector<std::string> m_declared;
+  std::set<std::string> m_needed;  // declared or owned
   Stage m_stage = Stage::list;
   int m_list_attempts = 0;
   providers::CommandResults m_results;

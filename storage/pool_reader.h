@@ -6,7 +6,9 @@
 // `active`, and `volumes` (the names in an active pool, for the planner's
 // data-safety rule: a pool holding volumes is never replaced). Pools carry no
 // ownership marker: the ledger says which are the stack's. A listing that
-// fails because a pool vanished while virsh listed it is asked again.
+// fails because a pool vanished while virsh listed it is asked again. An
+// active pool whose volumes cannot be listed fails the reading, unless it
+// stopped or vanished meanwhile and the stack neither declares nor owns it.
 
 #include "providers/kind_reader.h"
 

@@ -1,6 +1,8 @@
 #include "storage/volume_reader.h"
 
+#include "providers/ledger.h"
 #include "providers/list_dump_reading.h"
+#include "storage/pool_gone.h"
 #include "storage/volume_kind.h"
 #include "storage/volume_users.h"
 
@@ -26,16 +28,18 @@ using providers::VirshArgs;
 // pools' volume lists, its domains' XML, live too for one declared running),
 // so rounds 2 and 3 read only what it does not declare; a dump of something
 // the listings then do not show is not used.
+// A pool the stack does not need (see forgiven()) may stop or vanish between
+// the rounds: its volumes are then not there. Any other volume that cannot be
+// read fails the reading.
 class VolumeReading : public providers::KindReading {
 public:
   explicit VolumeReading(const std::vector<providers::StackObject>& declared) {
-    std::set<std::string> pools;
     for (const providers::StackObject& object : declared) {
       if (object.id.kind == "pool") {
-        pools.insert(object.id.name);
+        m_needed.insert(object.id.name);
       } else if (object.id.kind == "volume" && object.spec.contains("pool") && object.spec["pool"].is_string()) {
         const std::string pool = object.spec["pool"].get<std::string>();
-        pools.insert(pool);
+        m_needed.insert(pool);
         m_first_round.push_back(volume_command(pool, object.id.name));
       } else if (object.id.kind == "domain") {
         m_first_round.push_back(domain_command(object.id.name, false));
@@ -44,7 +48,13 @@ public:
         }
       }
     }
-    for (const std::string& pool : pools) m_first_round.push_back(list_command(pool));
+    for (const std::string& pool : m_needed) m_first_round.push_back(list_command(pool));
+  }
+
+  void owned(const providers::Ledger& ledger) override {
+    for (const providers::LedgerEntry& entry : ledger.entries()) {
+      if (entry.kind == "pool") m_needed.insert(entry.name);
+    }
   }
 
   std::vector<VirshArgs> next_round(const std::vector<Result<std::string>>& previous) override {
@@ -66,13 +76,16 @@ public:
   Result<std::vector<ReadObject>> finish() override {
     if (m_error) return std::unexpected(*m_error);
     if (auto read = read_disks(); !read) return std::unexpected(read.error());
+    if (auto listed = read_lists(); !listed) return std::unexpected(listed.error());
     std::vector<ReadObject> objects;
     std::vector<std::string> paths;
     for (const auto& [pool, name] : volumes()) {
       const Result<std::string>* xml = m_results.find(volume_command(pool, name));
       if (xml == nullptr) continue;  // never answered: the reading stopped early
       if (!*xml) {
-        if (xml->error().code() == ErrorCode::not_found) continue;
+        if (forgiven(xml, pool)) continue;
+        // Deleted between the list and the dump: it is not there.
+        if (xml->error().code() == ErrorCode::not_found && !pool_gone(xml, pool)) continue;
         return std::unexpected(xml->error().with_context(pool + "/" + name));
       }
       auto spec = VolumeKind().parse_xml(**xml);
@@ -133,7 +146,8 @@ private:
   }
 
   // (pool, name) of every volume the answered lists of the active pools show,
-  // in the pools' order. A pool stopped since it was listed shows none.
+  // in the pools' order. A pool whose list failed shows none (read_lists()
+  // says whether that is all right).
   std::vector<std::pair<std::string, std::string>> volumes() const {
     std::vector<std::pair<std::string, std::string>> found;
     for (const std::string& pool : m_pools) {
@@ -142,6 +156,26 @@ private:
       for (const std::string& name : parse_volume_table(**list)) found.emplace_back(pool, name);
     }
     return found;
+  }
+
+  // Fails for a listed pool whose volumes could not be listed, unless that
+  // is forgiven.
+  Result<void> read_lists() const {
+    for (const std::string& pool : m_pools) {
+      const Result<std::string>* list = m_results.find(list_command(pool));
+      if (list == nullptr || *list || forgiven(list, pool)) continue;
+      return std::unexpected(list->error().with_context(pool));
+    }
+    return {};
+  }
+
+  // Whether a failed `answer` about `pool` is no failure: it says the pool
+  // stopped or was undefined since it was listed (pool_gone()), and the stack
+  // neither declares it, nor names it in a volume, nor owns it: then it just
+  // has no volumes now. One the stack needs must be read, or the plan could
+  // create over volumes nobody saw.
+  bool forgiven(const Result<std::string>* answer, const std::string& pool) const {
+    return !m_needed.contains(pool) && pool_gone(answer, pool);
   }
 
   // Every listed domain's disks, from its inactive XML and, when it runs, its
@@ -193,6 +227,7 @@ private:
     }
   }
 
+  std::set<std::string> m_needed;  // pools declared, named by a declared volume, or owned
   std::vector<VirshArgs> m_first_round;
   int m_stage = 0;
   providers::CommandResults m_results;

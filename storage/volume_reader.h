@@ -9,6 +9,11 @@
 // planner's data-safety rules read (VolumeKind::holds). Volumes carry no
 // ownership marker: the ledger says which are the stack's.
 //
+// A pool stopped or undefined by someone else between the rounds has no
+// volumes to show: for a pool the stack does not need that is no failure. A
+// pool it declares, names in a declared volume, or owns (ledger) must be read:
+// a volume list or dump that fails for it fails the reading.
+//
 // `vol-list` has no --name in libvirt 9.0: the name is the first column of
 // its table, so a volume whose name holds a space (never one of ours: the
 // stack's names cannot) is not read.

@@ -50,5 +50,15 @@ TEST_CASE("CommandResults asks a forgotten command again, and only that one") {
   CHECK(**results.find(list) == "p\n");
 }
 
+TEST_CASE("failed_saying finds virsh's words in a failure only") {
+  const Result<std::string> failed =
+      std::unexpected(Error(ErrorCode::other, "lab1: virsh pool-list: Could not retrieve pool information"));
+  const Result<std::string> answered = std::string("Could not retrieve pool information\n");
+  CHECK(failed_saying(&failed, "Could not retrieve pool information"));
+  CHECK_FALSE(failed_saying(&failed, "is not active"));
+  CHECK_FALSE(failed_saying(&answered, "Could not retrieve pool information"));
+  CHECK_FALSE(failed_saying(nullptr, "Could not retrieve pool information"));
+}
+
 }  // namespace
 }  // namespace virtplan::providers

@@ -1,5 +1,6 @@
 #include "providers/host_inventory.h"
 
+#include "providers/ledger.h"
 #include "tests/providers/fake_virsh_host.h"
 
 #include <catch2/catch.hpp>
@@ -58,6 +59,41 @@ TEST_CASE("a command several readings ask in one round runs once and each gets i
   CHECK(virsh_ran == std::vector<std::string>{"dumpxml --inactive --domain web", "list --all --name", "pool-list --name"});
   CHECK(domains.seen == std::vector<std::string>{"web\n", "<domain/>"});
   CHECK(volumes.seen == std::vector<std::string>{"images\n", "<domain/>", "web\n"});
+}
+
+// Asks nothing; says what the stack owns, as owned() told it, by failing
+// finish() with it (or with "not told" when owned() did not come first).
+class OwnedReading : public KindReading {
+public:
+  std::vector<VirshArgs> next_round(const std::vector<Result<std::string>>&) override { return {}; }
+  void owned(const Ledger& ledger) override {
+    m_owned.clear();
+    for (const LedgerEntry& entry : ledger.entries()) m_owned += entry.kind + "." + entry.name + " ";
+  }
+  Result<std::vector<ReadObject>> finish() override { return fail(ErrorCode::other, m_owned); }
+
+private:
+  std::string m_owned = "not told";
+};
+
+class OwnedReader : public KindReader {
+public:
+  std::string_view kind() const override { return "pool"; }
+  std::unique_ptr<KindReading> start(const std::vector<StackObject>&) const override {
+    return std::make_unique<OwnedReading>();
+  }
+};
+
+TEST_CASE("each reading learns what the host's ledger says the stack owns before it finishes") {
+  test::FakeVirshHost host;
+  Ledger ledger("demo");
+  ledger.mark_created("pool", "images");
+  ledger.mark_created("volume", "disk");
+  host.on_other("sh", CommandOutput{0, ledger.serialize(), ""});
+  const OwnedReader pools;
+  auto inventory = read_host_inventory("demo", host.session().config, host.session().transport, {&pools}, {});
+  REQUIRE_FALSE(inventory);
+  CHECK(inventory.error().message() == "lab1: reading pools: pool.images volume.disk ");
 }
 
 }  // namespace

@@ -2,9 +2,13 @@
 // pool vanished while virsh listed it (libvirt 9.0 asks each listed pool's
 // info and says "Could not retrieve pool information") is asked again, alone;
 // any other failure, or a race that does not end, still fails the reading.
+// An active pool stopped or undefined before its volumes are listed has no
+// volume list when the stack does not need it; one the stack declares or owns
+// fails the reading, as does any other failure to list a pool's volumes.
 
 #include "storage/pool_reader.h"
 
+#include "providers/ledger.h"
 #include "tests/providers/fake_virsh_host.h"
 
 #include <catch2/catch.hpp>
@@ -16,19 +20,29 @@
 namespace virtplan::storage {
 namespace {
 
+using providers::Ledger;
+using providers::ObjectId;
 using providers::ReadObject;
 using providers::Result;
 using providers::test::FakeVirshHost;
 
 constexpr const char* k_raced = "error: Could not retrieve pool information\n";
 
-// Drives a reading the way the observer does: each round as one batch.
-Result<std::vector<ReadObject>> read_pools(FakeVirshHost& host) {
-  auto reading = PoolReader().start({});
+// Drives a reading the way the observer does: each round as one batch, then
+// the ledger, then finish().
+Result<std::vector<ReadObject>> read_pools(FakeVirshHost& host, const std::vector<std::string>& declared = {},
+                                           const Ledger& ledger = Ledger("s")) {
+  std::vector<providers::StackObject> objects;
+  for (const std::string& name : declared) {
+    objects.emplace_back();
+    objects.back().id = ObjectId{"pool", name, "lab1"};
+  }
+  auto reading = PoolReader().start(objects);
   std::vector<Result<std::string>> answers;
   for (auto commands = reading->next_round({}); !commands.empty(); commands = reading->next_round(answers)) {
     answers = host.session().alone.batch(commands);
   }
+  reading->owned(ledger);
   return reading->finish();
 }
 
@@ -109,6 +123,56 @@ TEST_CASE("pool reader: a listing that fails otherwise is not asked again") {
   CHECK(pools.error().message().find("failed to connect to the hypervisor") != std::string::npos);
   CHECK(times_run(host, "pool-list --all --name --autostart") == 1);
   CHECK(host.processes() == 1);
+}
+
+// An active pool "other" whose volume list fails with `err`, beside "keep".
+void script_failing_list(FakeVirshHost& host, const std::string& err) {
+  script_pool(host, "keep");
+  script_pool(host, "other");
+  host.on("pool-list --all --name", "keep\nother\n");
+  host.on("pool-list --all --name --autostart", "");
+  host.on("pool-list --name", "keep\nother\n");
+  host.fail("vol-list --pool other", err);
+}
+
+constexpr const char* k_stopped =
+    "error: Failed to list volumes\nerror: Requested operation is not valid: storage pool 'other' is not active\n";
+constexpr const char* k_undefined =
+    "error: failed to get pool 'other'\nerror: Storage pool not found: no storage pool with matching name 'other'\n";
+
+TEST_CASE("pool reader: a pool the stack does not need, stopped or undefined before its volumes were listed, has "
+          "no volume list") {
+  const std::string err = GENERATE(as<std::string>{}, k_stopped, k_undefined);
+  FakeVirshHost host;
+  script_failing_list(host, err);
+  auto pools = read_pools(host, {"keep"});
+  INFO((pools ? std::string() : pools.error().message()));
+  REQUIRE(pools);
+  REQUIRE(pools->size() == 2);
+  CHECK(pools->at(0).spec.contains("volumes"));
+  CHECK(pools->at(1).name == "other");
+  CHECK_FALSE(pools->at(1).spec.contains("volumes"));  // unknown, as for an inactive pool
+}
+
+TEST_CASE("pool reader: a declared or owned pool whose volumes cannot be listed fails the reading") {
+  const std::string err = GENERATE(as<std::string>{}, k_stopped, k_undefined);
+  const bool owned = GENERATE(false, true);
+  FakeVirshHost host;
+  script_failing_list(host, err);
+  Ledger ledger("s");
+  if (owned) ledger.mark_created("pool", "other");
+  auto pools = owned ? read_pools(host, {}, ledger) : read_pools(host, {"other"});
+  INFO((owned ? "owned" : "declared"));
+  REQUIRE_FALSE(pools);
+  CHECK_THAT(pools.error().message(), Catch::Contains("other") && Catch::Contains("vol-list"));
+}
+
+TEST_CASE("pool reader: a pool's volume list that fails otherwise fails the reading, needed or not") {
+  FakeVirshHost host;
+  script_failing_list(host, "error: Failed to list volumes\nerror: cannot open directory: Permission denied\n");
+  auto pools = read_pools(host, {"keep"});
+  REQUIRE_FALSE(pools);
+  CHECK_THAT(pools.error().message(), Catch::Contains("other") && Catch::Contains("Permission denied"));
 }
 
 }  // namespace
