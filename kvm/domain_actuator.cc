@@ -84,17 +84,31 @@ bool owned_by(const providers::XmlDocument& document, const std::string& stack) 
   return owner && owner->stack == stack;
 }
 
+// With `wait: {ip: true}`, the DHCP leases the domain holds just before it is
+// started to run (`want`): the network keeps a lease of an earlier boot until
+// it expires, and that one must not end the wait (see
+// kvm/domain_address_wait.h). None when nothing will wait.
+Result<std::vector<DhcpLease>> leases_before_start(const DomainSpec& spec, PowerState want, HostSession& host,
+                                                   const std::string& name, const StepLog& log) {
+  if (want != PowerState::running || !spec.wait || !spec.wait->ip) return std::vector<DhcpLease>{};
+  auto leases = dhcp_leases(host.virsh, name);
+  if (!leases) return providers::fail(log.failure("domiflist", leases.error(), "not started"));
+  return leases;
+}
+
 // `wait: {ip: true}` after the domain was started: the step ends once the
-// guest has an IPv4 address, which it reports, or fails saying which domain
-// on which host had none within the timeout (left running either way).
+// guest has an IPv4 address other than the `earlier` leases, which it
+// reports, or fails saying which domain on which host had none within the
+// timeout (left running either way).
 Result<void> wait_for_ip(const DomainSpec& spec, HostSession& host, const ActuatorStep& step,
-                         const DomainTiming& timing) {
+                         const DomainTiming& timing, std::vector<DhcpLease> earlier) {
   if (!spec.wait || !spec.wait->ip) return {};
   const auto timeout = std::chrono::seconds(spec.wait->timeout);
   if (step.progress) step.progress(fmt::format("waiting up to {} s for an IP address", timeout.count()));
   AddressWaitOptions options;
   options.timeout = timeout;
   options.interval = timing.address_interval;
+  options.earlier_leases = std::move(earlier);
   const auto start = std::chrono::steady_clock::now();
   auto found = wait_for_address(host.virsh, step.desired.id.name, step.desired.id.address(), options);
   if (!found) return providers::fail(found.error());
@@ -134,10 +148,14 @@ Result<ActuatorOutcome> DomainActuator::create(const ActuatorStep& step, HostSes
   }
   auto want = power_state_from_spec(desired->state.value_or("running")).value_or(PowerState::running);
   if (want != PowerState::stopped) {
+    // A domain defined anew may have a MAC an earlier one had (a replace).
+    auto earlier = leases_before_start(*desired, want, host, name, log);
+    if (!earlier) return providers::fail(earlier.error());
     DomainPower power(host.virsh, name, log, m_timing, step.progress);
     if (auto started = power.start(want == PowerState::paused); !started) return providers::fail(started.error());
     if (want == PowerState::running) {
-      if (auto waited = wait_for_ip(*desired, host, step, m_timing); !waited) return providers::fail(waited.error());
+      auto waited = wait_for_ip(*desired, host, step, m_timing, std::move(*earlier));
+      if (!waited) return providers::fail(waited.error());
     }
   }
   return ActuatorOutcome{};
@@ -223,9 +241,19 @@ Result<ActuatorOutcome> DomainActuator::update(const ActuatorStep& step, HostSes
 
   DomainPower power(host.virsh, name, log, m_timing, step.progress);
   const auto timeout = shutdown_timeout(object.spec, m_timing);
+  // Read while the domain is off (after the shutdown of a restart): a guest
+  // still running could renew its lease after the reading.
+  std::vector<DhcpLease> earlier;
+  const auto read_earlier = [&]() -> Result<void> {
+    auto leases = leases_before_start(*desired, want, host, name, log);
+    if (!leases) return providers::fail(leases.error());
+    earlier = std::move(*leases);
+    return {};
+  };
   if (restart) {
     auto forced = power.shut_down(now, timeout);
     if (!forced) return providers::fail(forced.error());
+    if (auto read = read_earlier(); !read) return providers::fail(read.error());
     if (auto started = power.start(want == PowerState::paused); !started) return providers::fail(started.error());
     if (*forced) {
       outcome.warnings.push_back(fmt::format("restarted: the guest did not shut down within {} s and was forced off",
@@ -238,12 +266,16 @@ Result<ActuatorOutcome> DomainActuator::update(const ActuatorStep& step, HostSes
       outcome.warnings.push_back(fmt::format("stopped: the guest did not shut down within {} s and was forced off",
                                              std::chrono::duration_cast<std::chrono::seconds>(timeout).count()));
     }
-  } else if (auto reached = power.reach(now, want, timeout); !reached) {
-    return providers::fail(reached.error());
+  } else {
+    if (now == PowerState::stopped) {
+      if (auto read = read_earlier(); !read) return providers::fail(read.error());
+    }
+    if (auto reached = power.reach(now, want, timeout); !reached) return providers::fail(reached.error());
   }
   // Started here (restarted, or from shut off): as after a create.
   if (want == PowerState::running && (restart || now == PowerState::stopped)) {
-    if (auto waited = wait_for_ip(*desired, host, step, m_timing); !waited) return providers::fail(waited.error());
+    auto waited = wait_for_ip(*desired, host, step, m_timing, std::move(earlier));
+    if (!waited) return providers::fail(waited.error());
   }
   return outcome;
 }

@@ -5,8 +5,9 @@
 // create: `define` the kind's create XML (`virt_type: auto` becomes kvm when
 //   the host's capabilities offer it, else qemu), `autostart` when asked,
 //   `start` (`--paused`) for state running (paused); with `wait: {ip: true}`
-//   the step ends once the guest has an IPv4 address (kvm::wait_for_address),
-//   or fails after the spec's timeout naming domain, host and timeout.
+//   the step ends once the guest has an IPv4 address (kvm::wait_for_address;
+//   a DHCP lease its MACs held before the start does not count), or fails
+//   after the spec's timeout naming domain, host and timeout.
 // update: the cheapest safe way (DomainChangeSet sorts the fields):
 //   1. restart-class fields on a running domain with `restart: never` are
 //      left out of the config, so the plan keeps showing them, and the step

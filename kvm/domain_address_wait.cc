@@ -75,15 +75,17 @@ std::vector<Nic> parse_domiflist(const std::string& text) {
   return nics;
 }
 
-// `net-dhcp-leases -q`: "2026-11-26 02:37:14  52:54:00:aa:00:01  ipv4  192.168.1.5/24  host  id".
-void parse_leases(const std::string& text, const std::set<std::string>& macs, const std::string& network,
-                  std::vector<DomainAddress>& out) {
+// `net-dhcp-leases -q`: "2026-11-26 02:37:14  52:54:00:aa:00:01  ipv4  192.168.1.5/24  host  id";
+// the expiry is the words before the MAC.
+void parse_leases(const std::string& text, const std::set<std::string>& macs, std::vector<DhcpLease>& out) {
   for (const auto& line : lines(text)) {
     auto w = words(line);
     auto mac = std::find_if(w.begin(), w.end(), is_mac);
     if (mac == w.end() || std::distance(mac, w.end()) < 3 || !macs.contains(lower(*mac))) continue;
     if (*(mac + 1) != "ipv4") continue;
-    if (auto ip = usable_ipv4(*(mac + 2))) out.push_back({lower(*mac), *ip, "network " + network});
+    std::string expiry;
+    for (auto word = w.begin(); word != mac; ++word) expiry += (expiry.empty() ? "" : " ") + *word;
+    if (auto ip = usable_ipv4(*(mac + 2))) out.push_back({lower(*mac), *ip, expiry});
   }
 }
 
@@ -100,6 +102,47 @@ void parse_domifaddr(const std::string& text, const std::string& source, std::ve
   }
 }
 
+// The leases of `nics`' MACs, each with its network; the last lease query
+// that failed goes to `soft_error`.
+std::vector<std::pair<DhcpLease, std::string>> read_leases(const VirshRunner& virsh, const std::vector<Nic>& nics,
+                                                           std::optional<providers::Error>& soft_error) {
+  std::set<std::string> macs;
+  std::set<std::string> networks;
+  for (const auto& nic : nics) {
+    macs.insert(nic.mac);
+    if (nic.network) networks.insert(*nic.network);
+  }
+  std::vector<std::pair<DhcpLease, std::string>> found;
+  for (const auto& network : networks) {
+    auto listed = virsh.run({"net-dhcp-leases", "--network", network});
+    if (!listed) {
+      soft_error = listed.error();
+      continue;
+    }
+    std::vector<DhcpLease> leases;
+    parse_leases(*listed, macs, leases);
+    for (auto& lease : leases) found.emplace_back(std::move(lease), network);
+  }
+  return found;
+}
+
+Result<std::vector<Nic>> read_nics(const VirshRunner& virsh, const std::string& name) {
+  auto iflist = virsh.run({"domiflist", "--domain", name});
+  if (!iflist) return providers::fail(iflist.error());
+  return parse_domiflist(*iflist);
+}
+
+// An infinite lease: its expiry is 0, which virsh prints as the epoch in the
+// host's time zone.
+bool never_expires(const DhcpLease& lease) {
+  return lease.expiry.starts_with("1970-01-01") || lease.expiry.starts_with("1969-12-31");
+}
+
+// Whether `lease` is one of `earlier`, and can be told from one granted again.
+bool stale(const DhcpLease& lease, const std::vector<DhcpLease>& earlier) {
+  return !never_expires(lease) && std::find(earlier.begin(), earlier.end(), lease) != earlier.end();
+}
+
 struct Round {
   bool running = false;
   std::string state;
@@ -108,33 +151,32 @@ struct Round {
   std::optional<providers::Error> soft_error;  // a lease query that failed
 };
 
-Result<Round> poll(const VirshRunner& virsh, const std::string& name) {
+// One look at the domain; the `earlier` leases (and domifaddr's leases of
+// the same MAC and address) are not counted.
+Result<Round> poll(const VirshRunner& virsh, const std::string& name, const std::vector<DhcpLease>& earlier) {
   Round round;
   auto state = virsh.run({"domstate", "--domain", name});
   if (!state) return providers::fail(state.error());
   round.state = words(*state).empty() ? "" : state->substr(0, state->find('\n'));
   round.running = round.state == "running";
   if (!round.running) return round;
-  auto iflist = virsh.run({"domiflist", "--domain", name});
-  if (!iflist) return providers::fail(iflist.error());
-  round.nics = parse_domiflist(*iflist);
-  std::set<std::string> macs;
-  std::set<std::string> networks;
-  for (const auto& nic : round.nics) {
-    macs.insert(nic.mac);
-    if (nic.network) networks.insert(*nic.network);
-  }
-  for (const auto& network : networks) {
-    auto leases = virsh.run({"net-dhcp-leases", "--network", network});
-    if (leases) {
-      parse_leases(*leases, macs, network, round.addresses);
-    } else {
-      round.soft_error = leases.error();
-    }
+  auto nics = read_nics(virsh, name);
+  if (!nics) return providers::fail(nics.error());
+  round.nics = std::move(*nics);
+  for (const auto& [lease, network] : read_leases(virsh, round.nics, round.soft_error)) {
+    if (stale(lease, earlier)) continue;
+    round.addresses.push_back({lease.mac, lease.ip, "network " + network});
   }
   if (round.addresses.empty()) {
     auto lease = virsh.run({"domifaddr", "--domain", name, "--source", "lease"});
-    if (lease) parse_domifaddr(*lease, "lease", round.addresses);
+    std::vector<DomainAddress> leased;
+    if (lease) parse_domifaddr(*lease, "lease", leased);
+    std::erase_if(leased, [&earlier](const DomainAddress& address) {
+      return std::any_of(earlier.begin(), earlier.end(), [&address](const DhcpLease& old) {
+        return !never_expires(old) && old.mac == address.mac && old.ip == address.ip;
+      });
+    });
+    round.addresses = std::move(leased);
   }
   if (round.addresses.empty()) {
     // Fails unless the guest runs qemu-guest-agent: expected, not an error.
@@ -164,8 +206,18 @@ std::string watched(const Round& round) {
 
 }  // namespace
 
+Result<std::vector<DhcpLease>> dhcp_leases(const VirshRunner& virsh, const std::string& name) {
+  auto nics = read_nics(virsh, name);
+  if (!nics) return providers::fail(nics.error());
+  std::optional<providers::Error> ignored;  // a network that is not active holds no leases
+  std::vector<DhcpLease> leases;
+  for (auto& [lease, network] : read_leases(virsh, *nics, ignored)) leases.push_back(std::move(lease));
+  std::sort(leases.begin(), leases.end());
+  return leases;
+}
+
 Result<std::vector<DomainAddress>> domain_addresses(const VirshRunner& virsh, const std::string& name) {
-  auto round = poll(virsh, name);
+  auto round = poll(virsh, name, {});
   if (!round) return providers::fail(round.error());
   return round->addresses;
 }
@@ -177,7 +229,7 @@ Result<std::vector<DomainAddress>> wait_for_address(const VirshRunner& virsh, co
   const auto start = options.now();
   const auto deadline = start + options.timeout;
   for (;;) {
-    auto round = poll(virsh, name);
+    auto round = poll(virsh, name, options.earlier_leases);
     if (!round) {
       return providers::fail(round.error().with_context(address + ": waiting for an IP address"));
     }
@@ -198,6 +250,11 @@ Result<std::vector<DomainAddress>> wait_for_address(const VirshRunner& virsh, co
       std::string message = fmt::format("{}: no IP address after {} s (watched {}); the guest may not have "
                                         "booted, or does not ask for DHCP; the domain was left running",
                                         address, seconds, watched(*round));
+      if (!options.earlier_leases.empty()) {
+        std::vector<std::string> old;
+        for (const DhcpLease& lease : options.earlier_leases) old.push_back(lease.ip + " until " + lease.expiry);
+        message += fmt::format(" (leases from before the start do not count: {})", fmt::join(old, ", "));
+      }
       if (round->soft_error) message += fmt::format(" (last lease query: {})", round->soft_error->message());
       return providers::fail(ErrorCode::timeout, message);
     }

@@ -14,7 +14,9 @@ namespace {
 
 using namespace std::chrono_literals;
 using virtplan::kvm::AddressWaitOptions;
+using virtplan::kvm::DhcpLease;
 using virtplan::kvm::DomainAddress;
+using virtplan::kvm::dhcp_leases;
 using virtplan::kvm::domain_addresses;
 using virtplan::kvm::wait_for_address;
 using virtplan::providers::Command;
@@ -32,12 +34,14 @@ const std::string k_address_leases =
     " 2026-11-26 02:37:14   52:54:00:aa:00:01   ipv4   192.168.177.50/24   -       01:52:54:00:aa:00:01\n";
 
 // A host whose answers are looked up by virsh subcommand; `rounds` counts
-// the domstate calls, and leases appear from round `lease_round` on.
+// the domstate calls, and leases appear from round `lease_round` on, with
+// `early_leases` before.
 struct Host {
   FakeTransport fake{"lab1"};
   std::map<std::string, CommandOutput> answers;
   int rounds = 0;
   int lease_round = 1;
+  std::string early_leases;
 
   Host() {
     answers["domstate"] = {0, "running\n\n", ""};
@@ -56,7 +60,7 @@ struct Host {
         return answer;
       }
       if (line.find(" net-dhcp-leases ") != std::string::npos) {
-        return CommandOutput{0, rounds >= lease_round ? k_address_leases : std::string(), ""};
+        return CommandOutput{0, rounds >= lease_round ? k_address_leases : early_leases, ""};
       }
       return std::unexpected(virtplan::providers::Error(ErrorCode::other, "unexpected: " + line));
     });
@@ -151,4 +155,85 @@ TEST_CASE("wait_for_address fails at once for a domain that is not running or do
   REQUIRE_FALSE(missing);
   CHECK(missing.error().message().starts_with("domain.web@lab1: waiting for an IP address: "));
   CHECK(missing.error().message().find("failed to get domain 'web'") != std::string::npos);
+}
+
+// The lease of the boot before a restart: the same MAC and address, and an
+// expiry an hour before the one k_address_leases shows.
+const DhcpLease k_old_lease{"52:54:00:aa:00:01", "192.168.177.50", "2026-11-26 01:37:14"};
+const std::string k_old_lease_line =
+    " 2026-11-26 01:37:14   52:54:00:aa:00:01   ipv4   192.168.177.50/24   -       01:52:54:00:aa:00:01\n";
+
+TEST_CASE("dhcp_leases reads the leases of the domain's MACs with their expiry, also while it is off") {
+  Host host;
+  host.answers["domstate"] = {0, "shut off\n\n", ""};
+  host.lease_round = 0;
+  VirshRunner virsh(host.fake, "qemu:///system");
+  auto leases = dhcp_leases(virsh, "web");
+  REQUIRE(leases);
+  // Not the other MAC's lease on the same network.
+  CHECK(*leases == std::vector<DhcpLease>{{"52:54:00:aa:00:01", "192.168.177.50", "2026-11-26 02:37:14"}});
+  CHECK(host.rounds == 0);  // domstate is not asked
+}
+
+TEST_CASE("wait_for_address does not count a lease from before the start; the one granted again ends it") {
+  Host host;
+  host.early_leases = k_old_lease_line;
+  host.lease_round = 3;
+  VirshRunner virsh(host.fake, "qemu:///system");
+  FakeClock clock;
+  auto options = clock.options(120s);
+  options.earlier_leases = {k_old_lease};
+  auto found = wait_for_address(virsh, "web", "domain.web@lab1", options);
+  REQUIRE(found);
+  CHECK(*found == std::vector<DomainAddress>{{"52:54:00:aa:00:01", "192.168.177.50", "network lan"}});
+  CHECK(host.rounds == 3);
+
+  // Without them, the old lease ends the wait at once: what a restart did before.
+  Host old;
+  old.early_leases = k_old_lease_line;
+  old.lease_round = 3;
+  VirshRunner old_virsh(old.fake, "qemu:///system");
+  FakeClock old_clock;
+  REQUIRE(wait_for_address(old_virsh, "web", "domain.web@lab1", old_clock.options(120s)));
+  CHECK(old.rounds == 1);
+}
+
+TEST_CASE("wait_for_address does not count domifaddr's lease of an earlier lease's MAC and address, nor a "
+          "timed-out wait's old lease, and says so") {
+  Host host;
+  host.early_leases = k_old_lease_line;
+  host.lease_round = 1000;
+  host.answers["domifaddr-lease"] = {0, " vnet3   52:54:00:aa:00:01   ipv4   192.168.177.50/24\n", ""};
+  VirshRunner virsh(host.fake, "qemu:///system");
+  FakeClock clock;
+  auto options = clock.options(5s);
+  options.earlier_leases = {k_old_lease};
+  auto found = wait_for_address(virsh, "web", "domain.web@lab1", options);
+  REQUIRE_FALSE(found);
+  CHECK(found.error().code() == ErrorCode::timeout);
+  CHECK(found.error().message() ==
+        "domain.web@lab1: no IP address after 5 s (watched the DHCP leases of network lan and the guest agent); "
+        "the guest may not have booted, or does not ask for DHCP; the domain was left running (leases from before "
+        "the start do not count: 192.168.177.50 until 2026-11-26 01:37:14)");
+
+  // The guest agent's addresses are the guest's own, now: they count.
+  host.answers["domifaddr-agent"] = {0, " eth0   52:54:00:aa:00:01   ipv4   192.168.177.50/24\n", ""};
+  auto agent = wait_for_address(virsh, "web", "domain.web@lab1", options);
+  REQUIRE(agent);
+  CHECK(*agent == std::vector<DomainAddress>{{"52:54:00:aa:00:01", "192.168.177.50", "agent"}});
+}
+
+TEST_CASE("wait_for_address counts a lease that never expires: granted again, it looks the same") {
+  Host host;
+  host.early_leases =
+      " 1970-01-01 00:00:00   52:54:00:aa:00:01   ipv4   192.168.177.50/24   -       01:52:54:00:aa:00:01\n";
+  host.lease_round = 1000;
+  VirshRunner virsh(host.fake, "qemu:///system");
+  FakeClock clock;
+  auto options = clock.options(120s);
+  options.earlier_leases = {{"52:54:00:aa:00:01", "192.168.177.50", "1970-01-01 00:00:00"}};
+  auto found = wait_for_address(virsh, "web", "domain.web@lab1", options);
+  REQUIRE(found);
+  CHECK(*found == std::vector<DomainAddress>{{"52:54:00:aa:00:01", "192.168.177.50", "network lan"}});
+  CHECK(host.rounds == 1);
 }
