@@ -2,6 +2,7 @@
 
 #include "cli/apply_run.h"
 #include "cli/kinds.h"
+#include "cli/lock_wait_option.h"
 #include "cli/stack_options.h"
 #include "cli/stack_plans.h"
 #include "cli/targets.h"
@@ -63,9 +64,7 @@ SubcommandRunner setup_destroy(CLI::App& command) {
   command.add_flag("--auto-approve", options->auto_approve, "destroy without asking (required without a terminal)");
   command.add_option("--parallelism", options->parallelism, "objects destroyed at once (default 8)")
       ->check(CLI::Range(1, 64));
-  command.add_option("--lock-wait", options->lock_wait,
-                     "seconds to wait for another apply of the stack to finish (default 0: fail at once)")
-      ->check(CLI::Range(0, 86400));
+  add_lock_wait_option(command, options->lock_wait);
   command.add_flag("--json", options->json, "print the plan and the report as one JSON document");
   return [options] { return destroy(*options); };
 }

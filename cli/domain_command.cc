@@ -1,5 +1,6 @@
 #include "cli/domain_command.h"
 
+#include "cli/lock_wait_option.h"
 #include "cli/stack_options.h"
 #include "kvm/domain_backup.h"
 #include "kvm/domain_operations.h"
@@ -192,6 +193,7 @@ SubcommandRunner setup_domain(CLI::App& command) {
                    "act on a domain the stack does not own");
   command.add_flag("--json", options->json, "snapshot-list: print JSON");
   command.add_option("--disk", options->disk, "backup: the disk target (default vda)");
+  command.footer(lock_footer(" (snapshot-list takes none)"));
   return [options] { return run_domain(*options); };
 }
 

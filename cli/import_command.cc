@@ -2,6 +2,7 @@
 
 #include "cli/kind_readers.h"
 #include "cli/kinds.h"
+#include "cli/lock_wait_option.h"
 #include "cli/object_adoption.h"
 #include "cli/stack_options.h"
 #include "planner/observer.h"
@@ -115,6 +116,7 @@ SubcommandRunner setup_import(CLI::App& command) {
   command.add_option("address", options->address, "the object to adopt: KIND.NAME@HOST")->required();
   command.add_option("-f,--file", options->path,
                      "stack file or directory (default: ./stack.yaml, else ./*.yaml)");
+  command.footer(lock_footer(""));
   return [options] { return import_object(*options); };
 }
 
