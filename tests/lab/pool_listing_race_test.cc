@@ -12,56 +12,19 @@
 #include "storage/pool_reader.h"
 #include "tests/lab/lab_fixture.h"
 #include "tests/lab/lab_stack.h"
+#include "tests/lab/virsh_churn.h"
 #include "tests/support/virtplan_process.h"
 
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
 
 #include <filesystem>
-#include <stdexcept>
 #include <string>
-#include <thread>
 
 namespace {
 
 using namespace virtplan;
 using lab::LabEnv;
-
-// The churn on host 0, from a thread: defines and undefines pool `name` (20
-// times a virsh process) until the stop file exists. Stopped and joined
-// however the test ends.
-class PoolChurn {
-public:
-  PoolChurn(const LabEnv& env, const std::string& name) : m_env(env), m_stop("/tmp/vp-churn-" + name + ".stop") {
-    std::string cycle;
-    for (int i = 0; i < 20; ++i) {
-      cycle += fmt::format("pool-define-as {0} dir --target /tmp/{0} ; pool-undefine {0} ; ", name);
-    }
-    m_env.run_in(0, "rm -f " + m_stop);  // here, not in the thread: stop() may come before it runs
-    const std::string script = fmt::format(
-        "while [ ! -e {0} ]; do virsh -q {1} >/dev/null 2>&1; done; virsh -q pool-undefine {2} >/dev/null 2>&1; true",
-        m_stop, providers::shell_quote(cycle), name);
-    m_thread = std::thread([this, script] {
-      try {
-        m_env.run_in(0, script);
-      } catch (const std::runtime_error&) {
-        // The test sees the churn's effect, or its absence, in the raw listings.
-      }
-    });
-  }
-  ~PoolChurn() { stop(); }
-  void stop() {
-    if (!m_thread.joinable()) return;
-    m_env.run_in(0, "touch " + m_stop);
-    m_thread.join();
-    m_env.run_in(0, "rm -f " + m_stop);
-  }
-
-private:
-  const LabEnv& m_env;
-  std::string m_stop;
-  std::thread m_thread;
-};
 
 // How many of `n` raw `virsh pool-list --all --name` failed on the race.
 int raw_races(const LabEnv& env, int n) {
@@ -93,7 +56,13 @@ TEST_CASE("pool listing race: pools defined and undefined by another client whil
   int plan_failures = 0;
   std::string failures;
   {
-    PoolChurn churn(env, "rz-" + tag);
+    // 20 definitions and removals of one pool a virsh process.
+    const std::string churned = "rz-" + tag;
+    std::string cycle;
+    for (int i = 0; i < 20; ++i) {
+      cycle += fmt::format("pool-define-as {0} dir --target /tmp/{0} ; pool-undefine {0} ; ", churned);
+    }
+    lab::VirshChurn churn(env, churned, cycle, "virsh -q pool-undefine " + churned + " >/dev/null 2>&1");
     raced += raw_races(env, 30);
 
     static const storage::PoolReader pools;

@@ -8,8 +8,7 @@
 
 #include "storage/pool_reader.h"
 
-#include "providers/ledger.h"
-#include "tests/providers/fake_virsh_host.h"
+#include "tests/storage/reader_driver.h"
 
 #include <catch2/catch.hpp>
 
@@ -28,8 +27,7 @@ using providers::test::FakeVirshHost;
 
 constexpr const char* k_raced = "error: Could not retrieve pool information\n";
 
-// Drives a reading the way the observer does: each round as one batch, then
-// the ledger, then finish().
+// The pools read, with pools `declared` and `ledger`.
 Result<std::vector<ReadObject>> read_pools(FakeVirshHost& host, const std::vector<std::string>& declared = {},
                                            const Ledger& ledger = Ledger("s")) {
   std::vector<providers::StackObject> objects;
@@ -37,13 +35,7 @@ Result<std::vector<ReadObject>> read_pools(FakeVirshHost& host, const std::vecto
     objects.emplace_back();
     objects.back().id = ObjectId{"pool", name, "lab1"};
   }
-  auto reading = PoolReader().start(objects);
-  std::vector<Result<std::string>> answers;
-  for (auto commands = reading->next_round({}); !commands.empty(); commands = reading->next_round(answers)) {
-    answers = host.session().alone.batch(commands);
-  }
-  reading->owned(ledger);
-  return reading->finish();
+  return test::read_with(PoolReader(), host, objects, ledger);
 }
 
 void script_pool(FakeVirshHost& host, const std::string& name) {

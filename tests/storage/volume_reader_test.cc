@@ -6,8 +6,7 @@
 
 #include "storage/volume_reader.h"
 
-#include "providers/ledger.h"
-#include "tests/providers/fake_virsh_host.h"
+#include "tests/storage/reader_driver.h"
 
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
@@ -54,17 +53,9 @@ void script_host(FakeVirshHost& host) {
   host.on("vol-dumpxml --pool other --vol o1", volume_xml("other", "o1"));
 }
 
-// Drives a reading the way read_host_inventory() does: each round as one
-// batch, then the ledger, then finish().
 Result<std::vector<ReadObject>> read_volumes(FakeVirshHost& host, const std::vector<StackObject>& declared = {},
                                              const Ledger& ledger = Ledger("s")) {
-  auto reading = VolumeReader().start(declared);
-  std::vector<Result<std::string>> answers;
-  for (auto commands = reading->next_round({}); !commands.empty(); commands = reading->next_round(answers)) {
-    answers = host.session().alone.batch(commands);
-  }
-  reading->owned(ledger);
-  return reading->finish();
+  return test::read_with(VolumeReader(), host, declared, ledger);
 }
 
 std::vector<std::string> names(const std::vector<ReadObject>& objects) {

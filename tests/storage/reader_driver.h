@@ -1,0 +1,28 @@
+#pragma once
+
+// Drives a KindReader's reading against a fake virsh host the way
+// providers::read_host_inventory() does: each round as one batch, then the
+// stack's ledger (owned()), then finish().
+
+#include "providers/kind_reader.h"
+#include "providers/ledger.h"
+#include "tests/providers/fake_virsh_host.h"
+
+#include <string>
+#include <vector>
+
+namespace virtplan::storage::test {
+
+inline providers::Result<std::vector<providers::ReadObject>> read_with(
+    const providers::KindReader& reader, providers::test::FakeVirshHost& host,
+    const std::vector<providers::StackObject>& declared, const providers::Ledger& ledger) {
+  auto reading = reader.start(declared);
+  std::vector<providers::Result<std::string>> answers;
+  for (auto commands = reading->next_round({}); !commands.empty(); commands = reading->next_round(answers)) {
+    answers = host.session().alone.batch(commands);
+  }
+  reading->owned(ledger);
+  return reading->finish();
+}
+
+}  // namespace virtplan::storage::test
