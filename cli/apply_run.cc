@@ -1,6 +1,5 @@
 #include "cli/apply_run.h"
 
-#include "cli/borrowed_transport.h"
 #include "cli/kind_actuators.h"
 #include "cli/kind_readers.h"
 #include "cli/kinds.h"
@@ -13,6 +12,7 @@
 #include "planner/plan_json.h"
 #include "planner/plan_text.h"
 #include "planner/unread_host.h"
+#include "providers/host_inventory.h"
 #include "providers/host_session.h"
 
 #include <fmt/format.h>
@@ -61,7 +61,7 @@ planner::ObservedState ApplyRun::lock_and_observe() {
     sessions.emplace(name, std::async(std::launch::async, [this, name = name] { return m_access.session(name); }));
   }
   std::map<std::string, providers::HostConfig> reached;
-  std::map<std::string, providers::Transport*> transports;
+  std::map<std::string, providers::HostSession*> open;
   std::map<std::string, providers::Error> unread;
   for (auto& [name, future] : sessions) {
     auto session = future.get();
@@ -70,13 +70,15 @@ planner::ObservedState ApplyRun::lock_and_observe() {
       continue;
     }
     reached[name] = m_stack.hosts.at(name);
-    transports[name] = &(*session)->transport;
+    open[name] = *session;
   }
-  // observe: through the locked sessions
+  // observe: through the locked sessions, so that nothing changes a host
+  // between its lock and its reading, and their virsh (started meanwhile)
+  // answers the reads without a virsh process per round
   planner::ObservedState observed = planner::observe(
-      m_stack.name, reached, kind_readers(),
-      [&transports](const providers::HostConfig& host) -> providers::Result<std::unique_ptr<providers::Transport>> {
-        return std::make_unique<BorrowedTransport>(*transports.at(host.name));
+      m_stack.name, reached,
+      [this, &open](const providers::HostConfig& host, const std::vector<providers::StackObject>& here) {
+        return providers::read_host_inventory(m_stack.name, host, open.at(host.name)->virsh, kind_readers(), here);
       },
       m_stack.objects);
   observed.unread.merge(unread);

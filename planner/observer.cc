@@ -19,26 +19,25 @@ Ownership ownership_of(const providers::ReadObject& object, const std::string& k
   return ledger.owns(kind, object.name) ? Ownership::ours : Ownership::unowned;
 }
 
-}  // namespace
-
-Result<std::vector<ObservedObject>> observe_host(
-    const std::string& stack, const providers::HostConfig& host, providers::Transport& transport,
-    const std::vector<const providers::KindReader*>& readers,
-    const std::vector<providers::StackObject>& declared) {
+// What the stack declares on `host`.
+std::vector<providers::StackObject> declared_on(const providers::HostConfig& host,
+                                                const std::vector<providers::StackObject>& declared) {
   std::vector<providers::StackObject> here;
   std::copy_if(declared.begin(), declared.end(), std::back_inserter(here),
                [&host](const providers::StackObject& object) { return object.id.host == host.name; });
-  auto inventory = providers::read_host_inventory(stack, host, transport, readers, here);
-  if (!inventory) return std::unexpected(inventory.error());
+  return here;
+}
 
+std::vector<ObservedObject> observed_objects(const std::string& stack, const providers::HostConfig& host,
+                                             providers::HostInventory& inventory) {
   std::vector<ObservedObject> observed;
-  for (auto& [kind, objects] : inventory->kinds) {
+  for (auto& [kind, objects] : inventory.kinds) {
     for (auto& object : objects) {
-      const Ownership ownership = ownership_of(object, kind, stack, inventory->ledger);
+      const Ownership ownership = ownership_of(object, kind, stack, inventory.ledger);
       // What the host cannot show (a volume's source hash) is kept in the
       // ledger: with it, the observed spec compares like any other field.
       if (ownership == Ownership::ours && object.spec.is_object()) {
-        auto entry = inventory->ledger.find(kind, object.name);
+        auto entry = inventory.ledger.find(kind, object.name);
         if (entry && entry->data.is_object()) object.spec.update(entry->data);
       }
       observed.push_back(ObservedObject{{kind, object.name, host.name}, std::move(object.spec), ownership,
@@ -48,16 +47,40 @@ Result<std::vector<ObservedObject>> observe_host(
   return observed;
 }
 
+}  // namespace
+
+Result<std::vector<ObservedObject>> observe_host(
+    const std::string& stack, const providers::HostConfig& host, providers::Transport& transport,
+    const std::vector<const providers::KindReader*>& readers,
+    const std::vector<providers::StackObject>& declared) {
+  auto inventory = providers::read_host_inventory(stack, host, transport, readers, declared_on(host, declared));
+  if (!inventory) return std::unexpected(inventory.error());
+  return observed_objects(stack, host, *inventory);
+}
+
 ObservedState observe(const std::string& stack, const std::map<std::string, providers::HostConfig>& hosts,
                       const std::vector<const providers::KindReader*>& readers,
                       const TransportFactory& connect, const std::vector<providers::StackObject>& declared) {
+  return observe(
+      stack, hosts,
+      [&](const providers::HostConfig& host,
+          const std::vector<providers::StackObject>& here) -> Result<providers::HostInventory> {
+        auto transport = connect(host);
+        if (!transport) return std::unexpected(transport.error());
+        return providers::read_host_inventory(stack, host, **transport, readers, here);
+      },
+      declared);
+}
+
+ObservedState observe(const std::string& stack, const std::map<std::string, providers::HostConfig>& hosts,
+                      const InventoryReader& read, const std::vector<providers::StackObject>& declared) {
   std::vector<std::pair<std::string, std::future<Result<std::vector<ObservedObject>>>>> work;
   for (const auto& entry : hosts) {
     const providers::HostConfig* host = &entry.second;
-    work.emplace_back(entry.first, std::async(std::launch::async, [&stack, &readers, &connect, &declared, host] {
-      auto transport = connect(*host);
-      if (!transport) return Result<std::vector<ObservedObject>>(std::unexpected(transport.error()));
-      return observe_host(stack, *host, **transport, readers, declared);
+    work.emplace_back(entry.first, std::async(std::launch::async, [&stack, &read, &declared, host] {
+      auto inventory = read(*host, declared_on(*host, declared));
+      if (!inventory) return Result<std::vector<ObservedObject>>(std::unexpected(inventory.error()));
+      return Result<std::vector<ObservedObject>>(observed_objects(stack, *host, *inventory));
     }));
   }
   ObservedState state;

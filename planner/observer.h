@@ -17,6 +17,7 @@
 
 #include "planner/observed_state.h"
 #include "providers/host_config.h"
+#include "providers/host_inventory.h"
 #include "providers/kind_reader.h"
 #include "providers/transport.h"
 
@@ -31,15 +32,25 @@ namespace virtplan::planner {
 using TransportFactory =
     std::function<providers::Result<std::unique_ptr<providers::Transport>>(const providers::HostConfig&)>;
 
+// What one host holds for the stack, read some way (over a new connection,
+// or through an open host session's virsh); `here` are the objects the stack
+// declares on that host.
+using InventoryReader = std::function<providers::Result<providers::HostInventory>(
+    const providers::HostConfig& host, const std::vector<providers::StackObject>& here)>;
+
 // One host: every object each reader finds there, with its ownership.
 providers::Result<std::vector<ObservedObject>> observe_host(
     const std::string& stack, const providers::HostConfig& host, providers::Transport& transport,
     const std::vector<const providers::KindReader*>& readers,
     const std::vector<providers::StackObject>& declared);
 
-// Every host, in parallel.
+// Every host, in parallel, each over a transport from `connect`.
 ObservedState observe(const std::string& stack, const std::map<std::string, providers::HostConfig>& hosts,
                       const std::vector<const providers::KindReader*>& readers,
                       const TransportFactory& connect, const std::vector<providers::StackObject>& declared);
+
+// Every host, in parallel, each read by `read`.
+ObservedState observe(const std::string& stack, const std::map<std::string, providers::HostConfig>& hosts,
+                      const InventoryReader& read, const std::vector<providers::StackObject>& declared);
 
 }  // namespace virtplan::planner

@@ -51,11 +51,17 @@ Result<HostInventory> read_host_inventory(const std::string& stack, const HostCo
                                           Transport& transport,
                                           const std::vector<const KindReader*>& readers,
                                           const std::vector<StackObject>& declared) {
+  return read_host_inventory(stack, host, VirshRunner(transport, host.libvirt_uri, host.become), readers, declared);
+}
+
+Result<HostInventory> read_host_inventory(const std::string& stack, const HostConfig& host,
+                                          const VirshRunner& virsh,
+                                          const std::vector<const KindReader*>& readers,
+                                          const std::vector<StackObject>& declared) {
   // The ledger and libvirt are read at the same time: two round trips overlap.
   auto ledger = std::async(std::launch::async,
-                           [&] { return Ledger::load(transport, stack, host.become); });
+                           [&] { return Ledger::load(virsh.transport(), stack, host.become); });
 
-  VirshRunner virsh(transport, host.libvirt_uri, host.become);
   std::vector<std::unique_ptr<KindReading>> readings;
   for (const auto* reader : readers) readings.push_back(reader->start(declared));
   run_rounds(virsh, readings);

@@ -30,8 +30,16 @@ struct HostInventory {
   Ledger ledger;
 };
 
+class VirshRunner;
+
 Result<HostInventory> read_host_inventory(const std::string& stack, const HostConfig& host,
                                           Transport& transport,
+                                          const std::vector<const KindReader*>& readers,
+                                          const std::vector<StackObject>& declared);
+// The same through `virsh`, whose batches may go to a host session's running
+// virsh (HostSession::virsh) instead of a virsh process of their own.
+Result<HostInventory> read_host_inventory(const std::string& stack, const HostConfig& host,
+                                          const VirshRunner& virsh,
                                           const std::vector<const KindReader*>& readers,
                                           const std::vector<StackObject>& declared);
 

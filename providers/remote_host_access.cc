@@ -69,6 +69,10 @@ Result<void> RemoteHostAccess::connect(HostState& state) {
   auto transport = m_options.connect(state.config);
   if (!transport) return std::unexpected(transport.error());
   state.transport = std::move(*transport);
+  // The session first, so that its first virsh starts while the lock is
+  // taken, the ledger loaded and the host observed.
+  state.session = std::make_unique<HostSession>(state.config, *state.transport);
+  state.session->warm_up();
   if (m_options.take_lock) {
     auto lock = StackLock::acquire(*state.transport, m_stack, state.config.become, m_options.lock_wait);
     if (!lock) return std::unexpected(lock.error());
@@ -81,7 +85,6 @@ Result<void> RemoteHostAccess::connect(HostState& state) {
     std::lock_guard lock(state.ledger_mutex);
     state.ledger = std::move(*ledger);
   }
-  state.session = std::make_unique<HostSession>(state.config, *state.transport);
   state.saver = std::jthread([this, &state](std::stop_token stop) { save_in_background(state, stop); });
   return {};
 }
@@ -95,6 +98,7 @@ Result<HostSession*> RemoteHostAccess::session(const std::string& host) {
     if (auto connected = connect(*state); !connected) {
       state->error = connected.error();
       state->lock.reset();  // before the transport it holds open
+      state->session.reset();
       state->transport.reset();
     }
   }

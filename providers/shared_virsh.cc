@@ -18,4 +18,8 @@ bool is_quick_virsh_command(std::string_view subcommand) {
   return k_quick.contains(subcommand);
 }
 
+bool is_quick_virsh_call(const VirshCall& call) {
+  return !call.args.empty() && (call.quick || is_quick_virsh_command(call.args[0]));
+}
+
 }  // namespace virtplan::providers

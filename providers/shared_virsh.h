@@ -20,14 +20,19 @@
 #include "providers/virsh_runner.h"
 
 #include <chrono>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace virtplan::providers {
 
 // Whether commands of this virsh subcommand are quick enough to share a
 // virsh process.
 bool is_quick_virsh_command(std::string_view subcommand);
+// Whether this call is: its subcommand is, or its caller says so
+// (VirshCall::quick).
+bool is_quick_virsh_call(const VirshCall& call);
 
 class SharedVirsh {
 public:
@@ -36,6 +41,15 @@ public:
   virtual bool takes(const VirshCall& call) const = 0;
   // Runs `call` and returns its output or error as VirshRunner::run would.
   virtual Result<std::string> run(VirshCall call, std::chrono::milliseconds timeout) = 0;
+  // Runs a batch as VirshRunner::batch_calls would, or returns nothing when
+  // this does not run batches (or not these calls): then the batch runs in a
+  // virsh process of its own.
+  virtual std::optional<std::vector<Result<std::string>>> run_all(const std::vector<VirshCall>& calls,
+                                                                  std::chrono::milliseconds timeout) {
+    (void)calls;
+    (void)timeout;
+    return std::nullopt;
+  }
 };
 
 }  // namespace virtplan::providers

@@ -7,7 +7,7 @@
 namespace virtplan::providers {
 
 bool VirshBatcher::takes(const VirshCall& call) const {
-  return !call.args.empty() && is_quick_virsh_command(call.args[0]);
+  return is_quick_virsh_call(call);
 }
 
 VirshBatcher::VirshBatcher(const VirshRunner& runner, Options options)

@@ -134,12 +134,16 @@ std::string VirshRunner::context(const std::vector<std::string>& args) const {
 
 Result<std::string> VirshRunner::run(std::vector<std::string> args,
                                      std::optional<std::string> stdin_data) const {
-  if (m_shared != nullptr) {
-    VirshCall call{std::move(args), std::move(stdin_data)};
-    if (m_shared->takes(call)) return m_shared->run(std::move(call), m_timeout);
-    return run_alone(std::move(call.args), std::move(call.document));
-  }
-  return run_alone(std::move(args), std::move(stdin_data));
+  return run_call(VirshCall{std::move(args), std::move(stdin_data)});
+}
+
+Result<std::string> VirshRunner::run_quick(std::vector<std::string> args) const {
+  return run_call(VirshCall{std::move(args), std::nullopt, true});
+}
+
+Result<std::string> VirshRunner::run_call(VirshCall call) const {
+  if (m_shared != nullptr && m_shared->takes(call)) return m_shared->run(std::move(call), m_timeout);
+  return run_alone(std::move(call.args), std::move(call.document));
 }
 
 Result<std::string> VirshRunner::run_alone(std::vector<std::string> args,
@@ -198,6 +202,9 @@ std::vector<Result<std::string>> VirshRunner::batch(
 }
 
 std::vector<Result<std::string>> VirshRunner::batch_calls(const std::vector<VirshCall>& commands) const {
+  if (m_shared != nullptr) {
+    if (auto shared = m_shared->run_all(commands, m_timeout)) return std::move(*shared);
+  }
   std::vector<Result<std::string>> results;
   std::vector<const VirshCall*> runnable;
   for (const auto& command : commands) {

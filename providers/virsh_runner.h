@@ -33,6 +33,10 @@ class SharedVirsh;
 struct VirshCall {
   std::vector<std::string> args;
   std::optional<std::string> document;
+  // The caller knows this call returns promptly although its subcommand
+  // need not (a dir pool's pool-start, unlike a network filesystem's mount):
+  // it may share a virsh process like the quick subcommands (shared_virsh.h).
+  bool quick = false;
 };
 
 class VirshRunner {
@@ -49,6 +53,8 @@ public:
   // transport's error when it could not run at all.
   Result<std::string> run(std::vector<std::string> args,
                           std::optional<std::string> stdin_data = std::nullopt) const;
+  // run() for a call the caller knows to be quick (VirshCall::quick).
+  Result<std::string> run_quick(std::vector<std::string> args) const;
 
   // Like run(), with the local file `path` streamed to virsh's standard
   // input (`vol-upload ... --file /dev/stdin`), never read into memory;
@@ -88,6 +94,7 @@ private:
   // [sudo -n] virsh -q -c URI, to which the subcommand is appended.
   std::vector<std::string> base_argv() const;
   std::vector<Result<std::string>> run_batch(const std::vector<const VirshCall*>& calls) const;
+  Result<std::string> run_call(VirshCall call) const;
   Result<std::string> run_alone(std::vector<std::string> args, std::optional<std::string> stdin_data) const;
   std::string context(const std::vector<std::string>& args) const;
 

@@ -87,26 +87,39 @@ std::string VirshShell::script_for(const VirshCall& call, std::size_t index) con
 }
 
 VirshShell::Outcome VirshShell::run(const VirshCall& call, std::chrono::milliseconds timeout) {
-  Pending mine;
-  mine.where = fmt::format("{}: virsh {}", m_host, call.args.empty() ? "" : call.args[0]);
+  return std::move(run_all({call}, timeout).front());
+}
+
+std::vector<VirshShell::Outcome> VirshShell::run_all(const std::vector<VirshCall>& calls,
+                                                     std::chrono::milliseconds timeout) {
+  std::vector<Pending> mine(calls.size());  // fixed size: m_pending points into it
   {
     std::lock_guard order(m_write_mutex);
+    std::string script;
     {
       std::lock_guard lock(m_mutex);
-      if (m_broken) return std::nullopt;
-      mine.index = m_next++;
-      m_pending.push_back(&mine);
+      if (m_broken) return std::vector<Outcome>(calls.size());
+      for (std::size_t i = 0; i < calls.size(); ++i) {
+        mine[i].where = fmt::format("{}: virsh {}", m_host, calls[i].args.empty() ? "" : calls[i].args[0]);
+        mine[i].index = m_next++;
+        m_pending.push_back(&mine[i]);
+        script += script_for(calls[i], mine[i].index);
+      }
     }
-    if (auto written = m_stream->write(script_for(call, mine.index)); !written) {
+    if (auto written = m_stream->write(std::move(script)); !written) {
       std::lock_guard lock(m_mutex);
       break_all(written.error());
     }
   }
   std::unique_lock lock(m_mutex);
-  if (!m_changed.wait_for(lock, timeout, [&] { return mine.settled; })) {
+  auto all_settled = [&] { return std::ranges::all_of(mine, [](const Pending& p) { return p.settled; }); };
+  if (!m_changed.wait_for(lock, timeout, all_settled)) {
     break_all(Error(ErrorCode::timeout, fmt::format("no answer from the shared virsh within {} ms", timeout.count())));
   }
-  return std::move(mine.outcome);
+  std::vector<Outcome> outcomes;
+  outcomes.reserve(mine.size());
+  for (Pending& pending : mine) outcomes.push_back(std::move(pending.outcome));
+  return outcomes;
 }
 
 void VirshShell::on_output(std::string_view text, bool is_stderr) {

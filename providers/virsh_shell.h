@@ -50,6 +50,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace virtplan::providers {
 
@@ -75,6 +76,10 @@ public:
   // that finds no result within `timeout` fails with a timeout, and so does
   // every call after it: the shell is then broken.
   Outcome run(const VirshCall& call, std::chrono::milliseconds timeout);
+  // run() for several calls, sent at once and run back to back (a batch
+  // without a virsh process of its own); one outcome per call, in order.
+  // `timeout` is for all of them.
+  std::vector<Outcome> run_all(const std::vector<VirshCall>& calls, std::chrono::milliseconds timeout);
 
   // Calls sent whose results have not come yet.
   std::size_t queued() const;

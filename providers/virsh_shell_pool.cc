@@ -6,10 +6,23 @@ namespace virtplan::providers {
 
 VirshShellPool::VirshShellPool(const VirshRunner& alone, Options options) : m_alone(alone), m_options(options) {}
 
-VirshShellPool::~VirshShellPool() = default;
+// The shell warm_up() is starting must be in m_shells before they end.
+VirshShellPool::~VirshShellPool() {
+  if (m_warming.joinable()) m_warming.join();
+}
+
+void VirshShellPool::warm_up() {
+  std::unique_lock lock(m_mutex);
+  if (m_warming.joinable() || m_disabled || !m_shells.empty() || m_starting > 0) return;
+  ++m_starting;  // now, so that a caller meanwhile waits for this shell
+  m_warming = std::thread([this] {
+    std::unique_lock starting(m_mutex);
+    start_shell(starting);
+  });
+}
 
 bool VirshShellPool::takes(const VirshCall& call) const {
-  return !call.args.empty() && is_quick_virsh_command(call.args[0]) && VirshShell::takes(call);
+  return is_quick_virsh_call(call) && VirshShell::takes(call);
 }
 
 Result<std::string> VirshShellPool::run(VirshCall call, std::chrono::milliseconds timeout) {
@@ -32,6 +45,31 @@ Result<std::string> VirshShellPool::run(VirshCall call, std::chrono::millisecond
 // The shell with the fewest calls waiting, or a new one when all are busy
 // and there is room; nullptr when the host gets no shells. A caller that
 // finds no shell running and no room to start one waits for one to start.
+std::optional<std::vector<Result<std::string>>> VirshShellPool::run_all(const std::vector<VirshCall>& calls,
+                                                                        std::chrono::milliseconds timeout) {
+  if (calls.empty() || !std::ranges::all_of(calls, [this](const VirshCall& call) { return takes(call); })) {
+    return std::nullopt;
+  }
+  VirshShell* shell = pick();
+  if (shell == nullptr) return std::nullopt;
+  auto outcomes = shell->run_all(calls, timeout);
+  const auto answered = std::ranges::count_if(outcomes, [](const auto& outcome) { return outcome.has_value(); });
+  {
+    std::lock_guard lock(m_mutex);
+    m_answered += static_cast<std::size_t>(answered);
+    if (answered == 0 && !shell->answered()) m_disabled = true;
+  }
+  // Calls the shell ended before starting did not run: the runner's own
+  // batch takes them all when none ran, else each runs alone.
+  if (answered == 0) return std::nullopt;
+  std::vector<Result<std::string>> results;
+  results.reserve(calls.size());
+  for (std::size_t i = 0; i < calls.size(); ++i) {
+    results.push_back(outcomes[i] ? std::move(*outcomes[i]) : m_alone.run(calls[i].args, calls[i].document));
+  }
+  return results;
+}
+
 VirshShell* VirshShellPool::pick() {
   std::unique_lock lock(m_mutex);
   const int most = std::max(1, m_options.shells);
@@ -44,9 +82,14 @@ VirshShell* VirshShellPool::pick() {
     if (room) break;
     m_start_ended.wait(lock);
   }
-  // Started without the lock: opening a channel may wait for a free one,
-  // and the running shells stay usable meanwhile.
   ++m_starting;
+  return start_shell(lock);
+}
+
+// Starts the shell counted in m_starting; `lock` (on m_mutex) is held on entry
+// and exit. Started without the lock: opening a channel may wait for a free
+// one, and the running shells stay usable meanwhile.
+VirshShell* VirshShellPool::start_shell(std::unique_lock<std::mutex>& lock) {
   lock.unlock();
   auto started = VirshShell::start(m_alone.transport(), m_alone.uri(), m_alone.become());
   lock.lock();

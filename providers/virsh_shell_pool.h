@@ -24,6 +24,7 @@
 #include <cstddef>
 #include <memory>
 #include <mutex>
+#include <thread>
 #include <vector>
 
 namespace virtplan::providers {
@@ -42,9 +43,17 @@ public:
   VirshShellPool(const VirshShellPool&) = delete;
   VirshShellPool& operator=(const VirshShellPool&) = delete;
 
+  // Starts a first shell in the background, so that virsh is up by the time
+  // the first command comes (a session opens the pool while it takes the
+  // lock and reads the host). Does nothing once a shell runs or starts.
+  void warm_up();
+
   // Quick commands (shared_virsh.h) that a shell can send (VirshShell::takes).
   bool takes(const VirshCall& call) const override;
   Result<std::string> run(VirshCall call, std::chrono::milliseconds timeout) override;
+  // The whole batch to one shell, when a shell takes every call.
+  std::optional<std::vector<Result<std::string>>> run_all(const std::vector<VirshCall>& calls,
+                                                          std::chrono::milliseconds timeout) override;
 
   // How many shells were started, and how many calls they answered: for
   // tests and benchmarks.
@@ -53,6 +62,7 @@ public:
 
 private:
   VirshShell* pick();
+  VirshShell* start_shell(std::unique_lock<std::mutex>& lock);
   VirshShell* least_busy() const;
 
   const VirshRunner& m_alone;
@@ -64,6 +74,7 @@ private:
   bool m_disabled = false;
   std::size_t m_started = 0;
   std::size_t m_answered = 0;
+  std::thread m_warming;  // warm_up()'s start, joined before the shells end
 };
 
 }  // namespace virtplan::providers

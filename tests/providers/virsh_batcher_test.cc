@@ -136,3 +136,14 @@ TEST_CASE("virsh batcher: commands that may take seconds run in their own proces
   CHECK(host.ran() == Lines{"start --domain web"});
   CHECK(host.session().batcher.commands_run() == 0);
 }
+
+TEST_CASE("virsh batcher: a call its caller marks quick is shared whatever its subcommand") {
+  FakeVirshHost host(VirshBatcher::Options{1, 64});
+  CHECK_FALSE(is_quick_virsh_call({{"pool-start", "--pool", "images"}, std::nullopt}));
+  CHECK(is_quick_virsh_call({{"pool-start", "--pool", "images"}, std::nullopt, true}));
+  CHECK_FALSE(is_quick_virsh_call({{}, std::nullopt, true}));
+  REQUIRE(host.session().virsh.run_quick({"pool-start", "--pool", "images"}));
+  REQUIRE(host.session().virsh.run({"pool-build", "--pool", "images"}));
+  CHECK(host.ran() == Lines{"pool-start --pool images", "pool-build --pool images"});
+  CHECK(host.session().batcher.commands_run() == 1);
+}

@@ -14,6 +14,7 @@
 #include <filesystem>
 #include <future>
 #include <string>
+#include <thread>
 #include <vector>
 
 using namespace virtplan::providers;
@@ -220,4 +221,94 @@ TEST_CASE("virsh shell pool: where a shell cannot start, commands run alone and 
     CHECK(*listed == "test\n");
   }
   CHECK(pool.shells_started() == 1);
+}
+
+TEST_CASE("virsh shell: a batch runs back to back in the shell, each call with its own result") {
+  LocalTransport local;
+  auto shell = start_shell(local);
+  auto outcomes = shell->run_all({{{"define", "/dev/stdin"}, domain_xml("vpshell-b")},
+                                  {{"list", "--all", "--name"}, std::nullopt},
+                                  {{"dominfo", "--domain", "vpshell-none"}, std::nullopt},
+                                  {{"dumpxml", "--domain", "vpshell-b"}, std::nullopt}},
+                                 k_timeout);
+  REQUIRE(outcomes.size() == 4);
+  for (const auto& outcome : outcomes) REQUIRE(outcome.has_value());
+  CHECK(outcomes[0]->has_value());
+  REQUIRE(outcomes[1]->has_value());
+  CHECK(outcomes[1]->value().find("vpshell-b\n") != std::string::npos);
+  REQUIRE_FALSE(outcomes[2]->has_value());
+  CHECK(outcomes[2]->error().message().starts_with("local: virsh dominfo: "));
+  REQUIRE(outcomes[3]->has_value());
+  CHECK(outcomes[3]->value().find("<name>vpshell-b</name>") != std::string::npos);
+  CHECK(shell->queued() == 0);
+  // Word for word what a batch in a virsh process of its own prints.
+  const std::vector<std::vector<std::string>> reads = {
+      {"list", "--name", "--state-running"}, {"domstate", "--domain", "test"}, {"dumpxml", "--domain", "test"}};
+  std::vector<VirshCall> calls;
+  for (const auto& read : reads) calls.push_back({read, std::nullopt});
+  auto shared = shell->run_all(calls, k_timeout);
+  auto own = VirshRunner(local, k_test_uri).batch(reads);
+  REQUIRE(shared.size() == own.size());
+  for (std::size_t i = 0; i < own.size(); ++i) {
+    REQUIRE(shared[i].has_value());
+    REQUIRE(shared[i]->has_value());
+    REQUIRE(own[i].has_value());
+    CHECK(shared[i]->value() == *own[i]);
+  }
+}
+
+TEST_CASE("virsh shell pool: a runner's batch goes to a running shell, and to its own virsh where none can start") {
+  PrivateTmpdir tmp;
+  LocalTransport local;
+  VirshRunner alone(local, k_test_uri);
+  {
+    VirshShellPool pool(alone, VirshShellPool::Options{1});
+    VirshRunner virsh(local, k_test_uri, Become::none, &pool);
+    auto results = virsh.batch_calls({{{"define", "/dev/stdin"}, domain_xml("vpshell-c")}, {{"list", "--all", "--name"}, std::nullopt}});
+    REQUIRE(results.size() == 2);
+    REQUIRE(results[1].has_value());
+    CHECK(results[1]->find("vpshell-c\n") != std::string::npos);
+    CHECK(pool.commands_answered() == 2);
+    // The test driver forgets when its virsh ends: the shell still knows the
+    // domain, so the batch ran there and not in a virsh of its own.
+    auto later = virsh.run({"list", "--all", "--name"});
+    REQUIRE(later.has_value());
+    CHECK(later->find("vpshell-c\n") != std::string::npos);
+    CHECK(pool.shells_started() == 1);
+    // A batch with a call no shell takes (not quick) runs in its own virsh.
+    auto mixed = virsh.batch({{"list", "--all", "--name"}, {"start", "--domain", "vpshell-c"}});
+    REQUIRE(mixed[0].has_value());
+    CHECK(mixed[0]->find("vpshell-c") == std::string::npos);
+    CHECK(pool.commands_answered() == 3);
+  }
+  tmp.point_at_nothing();  // mktemp fails: no shell starts
+  VirshShellPool broken(alone, VirshShellPool::Options{1});
+  VirshRunner virsh(local, k_test_uri, Become::none, &broken);
+  auto results = virsh.batch({{"list", "--all", "--name"}, {"domstate", "--domain", "test"}});
+  REQUIRE(results[0].has_value());
+  CHECK(*results[0] == "test\n");
+  REQUIRE(results[1].has_value());
+  CHECK(*results[1] == "running\n");
+  CHECK(broken.commands_answered() == 0);
+}
+
+TEST_CASE("virsh shell pool: warm_up starts a shell before any command, which the first command then uses") {
+  PrivateTmpdir tmp;
+  LocalTransport local;
+  VirshRunner alone(local, k_test_uri);
+  {
+    VirshShellPool pool(alone, VirshShellPool::Options{4});
+    pool.warm_up();
+    pool.warm_up();  // once is enough: no second shell
+    for (int i = 0; i < 100 && pool.shells_started() == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    CHECK(pool.shells_started() == 1);
+    CHECK(pool.commands_answered() == 0);
+    VirshRunner virsh(local, k_test_uri, Become::none, &pool);
+    REQUIRE(virsh.run({"list", "--all", "--name"}).has_value());
+    CHECK(pool.shells_started() == 1);
+    CHECK(pool.commands_answered() == 1);
+  }
+  // A pool that goes while its warm-up runs waits for it, and ends its shell.
+  { VirshShellPool(alone, VirshShellPool::Options{4}).warm_up(); }
+  CHECK(tmp.empty());
 }
