@@ -4,6 +4,8 @@
 // result; hostile names stay words; and the shells' temporary directories go
 // with them.
 
+#include "cli/kind_readers.h"
+#include "providers/host_inventory.h"
 #include "providers/host_session.h"
 #include "providers/shell_quote.h"
 #include "providers/transport_factory.h"
@@ -136,4 +138,25 @@ TEST_CASE("shared virsh over ssh: the host's own virsh history is left as it was
   }
   CHECK(after == before);
   CHECK(after.find(mine) != std::string::npos);
+}
+
+TEST_CASE("shared virsh over ssh: a session's shell starts with it, and reading the host goes through it") {
+  LabEnv env = require_lab();
+  auto transport = providers::make_transport(env.host_config(0));
+  REQUIRE(transport.has_value());
+  providers::HostSession host(env.host_config(0), **transport);
+  host.warm_up();
+  for (int i = 0; i < 100 && host.shells.shells_started() == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  CHECK(host.shells.shells_started() == 1);
+  // Every kind's listing and the XML of what it finds: batches, each of
+  // which went to a virsh process of its own before.
+  auto inventory = providers::read_host_inventory("vpshell-inventory", host.config, host.virsh, cli::kind_readers(), {});
+  INFO((inventory ? "" : inventory.error().message()));
+  REQUIRE(inventory.has_value());
+  CHECK(inventory->kinds.size() == cli::kind_readers().size());
+  CHECK(host.shells.shells_started() == 1);
+  CHECK(host.shells.commands_answered() >= cli::kind_readers().size());
+  CHECK(host.batcher.commands_run() == 0);
 }
