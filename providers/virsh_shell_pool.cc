@@ -1,14 +1,21 @@
 #include "providers/virsh_shell_pool.h"
 
 #include <algorithm>
+#include <future>
 
 namespace virtplan::providers {
 
 VirshShellPool::VirshShellPool(const VirshRunner& alone, Options options) : m_alone(alone), m_options(options) {}
 
-// The shell warm_up() is starting must be in m_shells before they end.
+// The shell warm_up() is starting must be in m_shells before they end. Each
+// shell's end waits for its virsh to exit: they end side by side, not one
+// after another.
 VirshShellPool::~VirshShellPool() {
   if (m_warming.joinable()) m_warming.join();
+  std::vector<std::future<void>> ending;
+  for (auto& shell : m_shells) {
+    ending.push_back(std::async(std::launch::async, [gone = std::move(shell)]() mutable { gone.reset(); }));
+  }
 }
 
 void VirshShellPool::warm_up() {
