@@ -4,7 +4,8 @@
 // reserved DHCP address and says it, `status` shows the address, the guest
 // prints the stack's user-data on its serial console, the next plan is empty;
 // new user-data plans the seed's replace and the domain's restart, and after
-// apply the guest prints the new user-data. With `restart: never` the new
+// apply (which waited for the lease of the new boot, not the one before the
+// restart) the guest prints the new user-data. With `restart: never` the new
 // seed's media is swapped live and a reset guest reads it. User-data secrets
 // never appear in what virtplan prints.
 
@@ -22,6 +23,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -81,6 +83,11 @@ public:
   virtplan::test::VirtplanRun virtplan(const std::string& verb) const {
     return run_virtplan(verb + " -f " + shell_quote(stack()));
   }
+  // The network's lease of the guest's MAC, as net-dhcp-leases lists it
+  // (with its expiry), or "".
+  std::string lease() const {
+    return run(fmt::format("virsh -q net-dhcp-leases --network n-{} | grep -i {} || true", m_tag, mac()));
+  }
   std::string serial() const {
     std::string text = run("cat " + shell_quote(serial_log()) + " 2>/dev/null || true");
     std::erase(text, '\r');
@@ -135,12 +142,15 @@ std::string user_data(const std::string& marker, const std::string& secret) {
   return fmt::format("#cloud-config\n# {}\nchpasswd: {{list: 'root:{}'}}\n", marker, secret);
 }
 
-// Applies, checks the secret stayed out of the output and the guest printed
-// `expected`, and that the next plan is empty.
-void apply_and_see(const SeedStack& lab, const std::string& expected, const std::string& secret) {
+// Applies, runs `right_after` as soon as apply succeeded, checks the secret
+// stayed out of the output and the guest printed `expected`, and that the
+// next plan is empty.
+void apply_and_see(const SeedStack& lab, const std::string& expected, const std::string& secret,
+                   const std::function<void()>& right_after = {}) {
   auto applied = lab.virtplan("apply --auto-approve");
   INFO("apply:\n" << applied.output << "\nserial log:\n" << lab.serial());
   REQUIRE(applied.status == 0);
+  if (right_after) right_after();
   CHECK_FALSE(has(applied.output, secret));
   CHECK(wait_until(120s, [&] { return lab.printed_user_data() == expected; }));
   auto again = lab.virtplan("plan");
@@ -198,7 +208,17 @@ TEST_CASE("apply boots the lab guest with a cloud-init seed, waits for its reser
   auto plan_json = lab.virtplan("plan --json");
   CHECK_FALSE(has(plan_json.output, "s3cret"));
 
-  apply_and_see(lab, second, "s3cret-two");
+  // The restart's wait: {ip: true} ends on the lease the new boot asked for:
+  // when apply returns, the network has granted it again (a later expiry).
+  // The lease of the boot before, still listed, must not have ended it.
+  const std::string lease_before = lab.lease();
+  REQUIRE_FALSE(lease_before.empty());
+  apply_and_see(lab, second, "s3cret-two", [&] {
+    const std::string lease_after = lab.lease();
+    INFO("lease before the restart: " << lease_before << "\nright after apply: " << lease_after);
+    CHECK_FALSE(lease_after.empty());
+    CHECK(lease_after != lease_before);
+  });
   WARN("cloud-init apply: first apply (create, boot, DHCP lease) " << apply_seconds << " s");
 }
 

@@ -2,11 +2,11 @@
 // while virtplan reads the host. Observing lists the active pools, then reads
 // their volumes in later round trips; a pool that stopped or vanished in
 // between used to fail the whole reading ("pool 'p-761' is not active" from
-// vol-dumpxml) and the host counted as not read. Here a thread defines,
-// starts, stops and undefines a pool holding files with raw virsh on the host
-// while the pool and volume readers, then `virtplan plan`, read it again and
-// again: every reading succeeds. Raw list-then-read pairs in the same window
-// show the race did happen.
+// vol-dumpxml) and the host counted as not read. Here a thread defines a
+// pool holding a hundred files, starts and stops it, and undefines it, with
+// raw virsh on the host, while the pool and volume readers, then `virtplan
+// plan`, read the host again and again: every reading succeeds. Raw
+// list-then-read pairs in the same window show the race did happen.
 
 #include "providers/host_inventory.h"
 #include "providers/shell_quote.h"
@@ -15,7 +15,7 @@
 #include "storage/volume_reader.h"
 #include "tests/lab/lab_fixture.h"
 #include "tests/lab/lab_stack.h"
-#include "tests/lab/virsh_churn.h"
+#include "tests/lab/host_churn.h"
 #include "tests/support/virtplan_process.h"
 
 #include <catch2/catch.hpp>
@@ -51,8 +51,10 @@ TEST_CASE("foreign pool stopped mid-read: a pool another client stops and undefi
   const std::string churned = "fz-" + tag;
   const std::string dir = "/var/lib/virtplan/" + churned;
   // Files in the pool's directory are its volumes once it runs: the volume
-  // reader asks each one's XML in a later round than the pool's list.
-  env.run_in(0, fmt::format("mkdir -p {0} && for v in a b c d e; do truncate -s 1M {0}/$v.img; done", dir));
+  // reader asks each one's XML in a later round than the pool's list, all in
+  // one batch; a hundred of them keep that batch long enough for the pool to
+  // stop during it.
+  env.run_in(0, fmt::format("mkdir -p {0} && for v in $(seq 100); do truncate -s 1M {0}/v$v.img; done", dir));
   const std::string stack = lab::write_stack(fmt::format(
       "stack: fs-{0}\nhosts:\n{1}pools:\n  fp-{0}: {{host: {2}, type: dir, path: /var/lib/virtplan/fp-{0}}}\n", tag,
       lab::host_block(env, 0), env.hosts[0].name));
@@ -62,14 +64,17 @@ TEST_CASE("foreign pool stopped mid-read: a pool another client stops and undefi
   int plan_failures = 0;
   std::string failures;
   {
-    // A definition, ten start/stop pairs and the removal, a virsh process.
-    std::string cycle = fmt::format("pool-define-as {0} dir --target {1} ; ", churned, dir);
-    for (int i = 0; i < 10; ++i) cycle += fmt::format("pool-start {0} ; pool-destroy {0} ; ", churned);
-    cycle += fmt::format("pool-undefine {0} ; ", churned);
-    lab::VirshChurn churn(env, churned, cycle,
-                          fmt::format("virsh -q pool-destroy {0} >/dev/null 2>&1; virsh -q pool-undefine {0} "
-                                      ">/dev/null 2>&1",
-                                      churned));
+    // A definition, five runs of 0.3 s each and the removal. Running most of
+    // the time, the pool is usually listed and its volumes listed, then stops
+    // while the readers dump them.
+    const std::string pool = providers::shell_quote(churned);
+    const std::string quiet = " >/dev/null 2>&1";
+    const std::string pass = fmt::format(
+        "virsh -q pool-define-as {0} dir --target {1}{2}; for i in 1 2 3 4 5; do virsh -q pool-start {0}{2}; "
+        "sleep 0.3; virsh -q pool-destroy {0}{2}; done; virsh -q pool-undefine {0}{2}",
+        pool, providers::shell_quote(dir), quiet);
+    lab::HostChurn churn(env, churned, pass,
+                         fmt::format("virsh -q pool-destroy {0}{1}; virsh -q pool-undefine {0}{1}", pool, quiet));
     stops += raw_stops(env, churned, 30);
 
     static const storage::PoolReader pools;

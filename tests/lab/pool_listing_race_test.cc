@@ -12,7 +12,7 @@
 #include "storage/pool_reader.h"
 #include "tests/lab/lab_fixture.h"
 #include "tests/lab/lab_stack.h"
-#include "tests/lab/virsh_churn.h"
+#include "tests/lab/host_churn.h"
 #include "tests/support/virtplan_process.h"
 
 #include <catch2/catch.hpp>
@@ -62,7 +62,8 @@ TEST_CASE("pool listing race: pools defined and undefined by another client whil
     for (int i = 0; i < 20; ++i) {
       cycle += fmt::format("pool-define-as {0} dir --target /tmp/{0} ; pool-undefine {0} ; ", churned);
     }
-    lab::VirshChurn churn(env, churned, cycle, "virsh -q pool-undefine " + churned + " >/dev/null 2>&1");
+    lab::HostChurn churn(env, churned, "virsh -q " + providers::shell_quote(cycle) + " >/dev/null 2>&1",
+                         "virsh -q pool-undefine " + churned + " >/dev/null 2>&1");
     raced += raw_races(env, 30);
 
     static const storage::PoolReader pools;

@@ -1,12 +1,11 @@
 #pragma once
 
-// VirshChurn is another client changing libvirt on lab host 0 while a test
-// reads it: a thread runs `cycle` (virsh commands, one virsh process a pass)
-// again and again until stop(), then `cleanup` (shell). Stopped and joined
-// however the test ends. The stop is a file named after `name`, made from
-// outside the loop, so stop() may come before the thread ever ran.
+// HostChurn is another client changing libvirt on lab host 0 while a test
+// reads it: a thread runs `pass` (shell commands, virsh ones say) again and
+// again until stop(), then `cleanup`. Stopped and joined however the test
+// ends. The stop is a file named after `name`, made from outside the loop, so
+// stop() may come before the thread ever ran.
 
-#include "providers/shell_quote.h"
 #include "tests/lab/lab_env.h"
 
 #include <fmt/format.h>
@@ -17,14 +16,13 @@
 
 namespace virtplan::lab {
 
-class VirshChurn {
+class HostChurn {
 public:
-  VirshChurn(const LabEnv& env, const std::string& name, const std::string& cycle, const std::string& cleanup)
+  HostChurn(const LabEnv& env, const std::string& name, const std::string& pass, const std::string& cleanup)
       : m_env(env), m_stop("/tmp/vp-churn-" + name + ".stop") {
     m_env.run_in(0, "rm -f " + m_stop);  // here, not in the thread: stop() may come before it runs
     const std::string script =
-        fmt::format("while [ ! -e {0} ]; do virsh -q {1} >/dev/null 2>&1; done; {2}; true", m_stop,
-                    providers::shell_quote(cycle), cleanup);
+        fmt::format("while [ ! -e {0} ]; do {1}; done; {2}; true", m_stop, pass, cleanup);
     m_thread = std::thread([this, script] {
       try {
         m_env.run_in(0, script);
@@ -33,9 +31,9 @@ public:
       }
     });
   }
-  VirshChurn(const VirshChurn&) = delete;
-  VirshChurn& operator=(const VirshChurn&) = delete;
-  ~VirshChurn() { stop(); }
+  HostChurn(const HostChurn&) = delete;
+  HostChurn& operator=(const HostChurn&) = delete;
+  ~HostChurn() { stop(); }
 
   void stop() {
     if (!m_thread.joinable()) return;
