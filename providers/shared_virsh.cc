@@ -14,7 +14,7 @@ bool is_quick_virsh_command(std::string_view subcommand) {
       "pool-autostart", "pool-define", "pool-dumpxml", "pool-info", "pool-list", "pool-undefine", "vol-create",
       "vol-delete", "vol-dumpxml", "vol-info", "vol-list",
       // the host
-      "capabilities"};
+      "capabilities", "nodeinfo"};
   return k_quick.contains(subcommand);
 }
 

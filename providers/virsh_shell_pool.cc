@@ -1,6 +1,7 @@
 #include "providers/virsh_shell_pool.h"
 
 #include <algorithm>
+#include <charconv>
 #include <future>
 
 namespace virtplan::providers {
@@ -24,8 +25,26 @@ void VirshShellPool::warm_up() {
   ++m_starting;  // now, so that a caller meanwhile waits for this shell
   m_warming = std::thread([this] {
     std::unique_lock starting(m_mutex);
-    start_shell(starting);
+    start_shell(starting, true);
   });
+}
+
+std::optional<int> VirshShellPool::cpus_in(std::string_view nodeinfo) {
+  constexpr std::string_view k_label = "CPU(s):";
+  for (std::size_t at = 0; at < nodeinfo.size();) {
+    std::size_t end = nodeinfo.find('\n', at);
+    if (end == std::string_view::npos) end = nodeinfo.size();
+    std::string_view line = nodeinfo.substr(at, end - at);
+    at = end + 1;
+    if (!line.starts_with(k_label)) continue;
+    line.remove_prefix(k_label.size());
+    line.remove_prefix(std::min(line.find_first_not_of(" \t"), line.size()));
+    int cpus = 0;
+    auto [next, error] = std::from_chars(line.data(), line.data() + line.size(), cpus);
+    if (error != std::errc() || cpus <= 0) return std::nullopt;
+    return cpus;
+  }
+  return std::nullopt;
 }
 
 bool VirshShellPool::takes(const VirshCall& call) const {
@@ -79,27 +98,38 @@ std::optional<std::vector<Result<std::string>>> VirshShellPool::run_all(const st
 
 VirshShell* VirshShellPool::pick() {
   std::unique_lock lock(m_mutex);
-  const int most = std::max(1, m_options.shells);
   while (true) {
     if (m_disabled) return nullptr;
+    const int most = std::max(1, m_host_cpus > 0 ? std::min(m_options.shells, m_host_cpus) : m_options.shells);
     VirshShell* best = least_busy();
     const int live = static_cast<int>(std::ranges::count_if(m_shells, [](const auto& s) { return !s->broken(); }));
     const bool room = live + m_starting < most;
     if (best != nullptr && (best->queued() == 0 || !room)) return best;
-    if (room) break;
+    // With none running, the one starting takes this call too.
+    if (room && (best != nullptr || m_starting == 0)) break;
     m_start_ended.wait(lock);
   }
   ++m_starting;
-  return start_shell(lock);
+  return start_shell(lock, false);
 }
 
 // Starts the shell counted in m_starting; `lock` (on m_mutex) is held on entry
 // and exit. Started without the lock: opening a channel may wait for a free
 // one, and the running shells stay usable meanwhile.
-VirshShell* VirshShellPool::start_shell(std::unique_lock<std::mutex>& lock) {
+VirshShell* VirshShellPool::start_shell(std::unique_lock<std::mutex>& lock, bool learn_cpus) {
   lock.unlock();
   auto started = VirshShell::start(m_alone.transport(), m_alone.uri(), m_alone.become());
+  // Asked before the shell is shared, so that no caller finds it busy with it.
+  std::optional<int> cpus;
+  bool ended_unanswered = false;  // this host's shells cannot work (shared_virsh.h)
+  if (started && learn_cpus) {
+    auto info = (*started)->run({{"nodeinfo"}, std::nullopt}, std::chrono::seconds(30));
+    if (info && *info) cpus = cpus_in(**info);
+    ended_unanswered = !info && !(*started)->answered();
+  }
   lock.lock();
+  if (cpus) m_host_cpus = *cpus;
+  if (ended_unanswered) m_disabled = true;
   --m_starting;
   m_start_ended.notify_all();
   if (!started) {

@@ -24,6 +24,8 @@
 #include <cstddef>
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -32,7 +34,11 @@ namespace virtplan::providers {
 class VirshShellPool final : public SharedVirsh {
 public:
   struct Options {
-    int shells = 4;  // virsh processes kept running on the host, at most
+    // virsh processes kept running on the host, at most; and no more than
+    // the host has CPUs, once warm_up() learnt how many (libvirtd's heavy
+    // work, a qemu-img per volume and its forks, is CPU-bound: on a 2-CPU
+    // host, 100 volumes take longer from 4 virsh processes than from 2).
+    int shells = 4;
   };
 
   // `alone` runs what no shell runs; it must not itself share virsh, and
@@ -45,8 +51,11 @@ public:
 
   // Starts a first shell in the background, so that virsh is up by the time
   // the first command comes (a session opens the pool while it takes the
-  // lock and reads the host). Does nothing once a shell runs or starts.
+  // lock and reads the host), and asks it for the host's CPUs (nodeinfo).
+  // Does nothing once a shell runs or starts.
   void warm_up();
+  // The "CPU(s):" of `virsh nodeinfo`.
+  static std::optional<int> cpus_in(std::string_view nodeinfo);
 
   // Quick commands (shared_virsh.h) that a shell can send (VirshShell::takes).
   bool takes(const VirshCall& call) const override;
@@ -62,7 +71,7 @@ public:
 
 private:
   VirshShell* pick();
-  VirshShell* start_shell(std::unique_lock<std::mutex>& lock);
+  VirshShell* start_shell(std::unique_lock<std::mutex>& lock, bool learn_cpus);
   VirshShell* least_busy() const;
 
   const VirshRunner& m_alone;
@@ -74,6 +83,7 @@ private:
   bool m_disabled = false;
   std::size_t m_started = 0;
   std::size_t m_answered = 0;
+  int m_host_cpus = 0;    // 0 until warm_up() learns it
   std::thread m_warming;  // warm_up()'s start, joined before the shells end
 };
 

@@ -159,4 +159,13 @@ TEST_CASE("shared virsh over ssh: a session's shell starts with it, and reading 
   CHECK(host.shells.shells_started() == 1);
   CHECK(host.shells.commands_answered() >= cli::kind_readers().size());
   CHECK(host.batcher.commands_run() == 0);
+  // The warm shell asked for the host's CPUs: however many calls come at
+  // once, no more shells than the host has CPUs (nor than four).
+  const int cpus = std::stoi(env.run_in(0, "nproc"));
+  std::vector<std::future<providers::Result<std::string>>> reads;
+  for (int i = 0; i < 24; ++i) {
+    reads.push_back(std::async(std::launch::async, [&] { return host.virsh.run({"list", "--all", "--name"}); }));
+  }
+  for (auto& read : reads) CHECK(read.get().has_value());
+  CHECK(static_cast<int>(host.shells.shells_started()) <= std::min(cpus, 4));
 }

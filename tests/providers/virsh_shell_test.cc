@@ -221,6 +221,13 @@ TEST_CASE("virsh shell pool: where a shell cannot start, commands run alone and 
     CHECK(*listed == "test\n");
   }
   CHECK(pool.shells_started() == 1);
+  // Nor when the shell that fails is the warm-up's.
+  VirshShellPool warmed(alone, VirshShellPool::Options{3});
+  warmed.warm_up();
+  VirshRunner through_warmed(local, k_test_uri, Become::none, &warmed);
+  for (int i = 0; i < 3; ++i) REQUIRE(through_warmed.run({"list", "--all", "--name"}).has_value());
+  CHECK(warmed.shells_started() == 1);
+  CHECK(warmed.commands_answered() == 0);
 }
 
 TEST_CASE("virsh shell: a batch runs back to back in the shell, each call with its own result") {
@@ -311,4 +318,16 @@ TEST_CASE("virsh shell pool: warm_up starts a shell before any command, which th
   // A pool that goes while its warm-up runs waits for it, and ends its shell.
   { VirshShellPool(alone, VirshShellPool::Options{4}).warm_up(); }
   CHECK(tmp.empty());
+}
+
+TEST_CASE("virsh shell pool: the host's CPUs come from nodeinfo's CPU(s) line") {
+  LocalTransport local;
+  auto info = VirshRunner(local, k_test_uri).run({"nodeinfo"});
+  REQUIRE(info.has_value());
+  CHECK(VirshShellPool::cpus_in(*info) == 16);  // the test driver's host
+  CHECK(VirshShellPool::cpus_in("CPU model:           x86_64\nCPU(s):              2\nCPU frequency: 2000 MHz\n") == 2);
+  CHECK(VirshShellPool::cpus_in("CPU(s): 64") == 64);
+  CHECK(VirshShellPool::cpus_in("CPU model: x86_64\n") == std::nullopt);
+  CHECK(VirshShellPool::cpus_in("CPU(s):  many\n") == std::nullopt);
+  CHECK(VirshShellPool::cpus_in("CPU(s): 0\n") == std::nullopt);
 }
