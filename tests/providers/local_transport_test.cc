@@ -197,7 +197,7 @@ TEST_CASE("local: a streamed command answers each write as it comes, and ends wi
   CHECK(got.wait_for([&] { return got.out == "out one\n" && got.err == "err one\n"; }));
   REQUIRE((*stream)->write("two\n").has_value());
   CHECK(got.wait_for([&] { return got.out == "out one\nout two\n"; }));
-  CHECK_FALSE(got.exit_status.has_value());
+  CHECK_FALSE(got.locked([&] { return got.exit_status.has_value(); }));
   stream->reset();  // ends stdin: the loop ends, the command exits 3
   CHECK(got.exit_status == 3);
 }

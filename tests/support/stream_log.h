@@ -39,6 +39,15 @@ struct StreamLog {
     std::unique_lock lock(mutex);
     return changed.wait_for(lock, std::chrono::seconds(20), done);
   }
+
+  // What `read` returns, read under the lock: while the command runs, the
+  // transport's thread may append or end at any moment (ThreadSanitizer
+  // reported the unlocked reads the tests used to make).
+  template <class Read>
+  auto locked(Read read) {
+    std::lock_guard lock(mutex);
+    return read();
+  }
 };
 
 }  // namespace virtplan::test
