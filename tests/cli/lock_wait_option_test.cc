@@ -63,7 +63,7 @@ TEST_CASE("import's and domain's help say they take the stack's lock without wai
   check_names_every_holder(domain);
 }
 
-TEST_CASE("--lock-wait takes 0 to 86400 seconds") {
+TEST_CASE("lock-wait option: takes 0 to 86400 seconds") {
   int seconds = -1;
   CLI::App app{"virtplan"};
   add_lock_wait_option(app, seconds);

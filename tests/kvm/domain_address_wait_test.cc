@@ -175,7 +175,7 @@ TEST_CASE("dhcp_leases reads the leases of the domain's MACs with their expiry, 
   CHECK(host.rounds == 0);  // domstate is not asked
 }
 
-TEST_CASE("wait_for_address does not count a lease from before the start; the one granted again ends it") {
+TEST_CASE("wait_for_address does not count a lease from before the start, and the one granted again ends it") {
   Host host;
   host.early_leases = k_old_lease_line;
   host.lease_round = 3;
