@@ -92,6 +92,7 @@ VirshShell::Outcome VirshShell::run(const VirshCall& call, std::chrono::millisec
 
 std::vector<VirshShell::Outcome> VirshShell::run_all(const std::vector<VirshCall>& calls,
                                                      std::chrono::milliseconds timeout) {
+  if (calls.empty()) return {};
   std::vector<Pending> mine(calls.size());  // fixed size: m_pending points into it
   {
     std::lock_guard order(m_write_mutex);
@@ -112,8 +113,9 @@ std::vector<VirshShell::Outcome> VirshShell::run_all(const std::vector<VirshCall
     }
   }
   std::unique_lock lock(m_mutex);
-  auto all_settled = [&] { return std::ranges::all_of(mine, [](const Pending& p) { return p.settled; }); };
-  if (!m_changed.wait_for(lock, timeout, all_settled)) {
+  // Calls settle in the order they were sent (or all at once when the shell
+  // breaks): the last one settled means all are.
+  if (!m_changed.wait_for(lock, timeout, [&] { return mine.back().settled; })) {
     break_all(Error(ErrorCode::timeout, fmt::format("no answer from the shared virsh within {} ms", timeout.count())));
   }
   std::vector<Outcome> outcomes;

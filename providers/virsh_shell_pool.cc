@@ -68,9 +68,6 @@ Result<std::string> VirshShellPool::run(VirshCall call, std::chrono::millisecond
   return m_alone.run(std::move(call.args), std::move(call.document));
 }
 
-// The shell with the fewest calls waiting, or a new one when all are busy
-// and there is room; nullptr when the host gets no shells. A caller that
-// finds no shell running and no room to start one waits for one to start.
 std::optional<std::vector<Result<std::string>>> VirshShellPool::run_all(const std::vector<VirshCall>& calls,
                                                                         std::chrono::milliseconds timeout) {
   if (calls.empty() || !std::ranges::all_of(calls, [this](const VirshCall& call) { return takes(call); })) {
@@ -96,6 +93,10 @@ std::optional<std::vector<Result<std::string>>> VirshShellPool::run_all(const st
   return results;
 }
 
+// The shell with the fewest calls waiting, or a new one when all are busy
+// and there is room; nullptr when the host gets no shells. A caller that
+// finds no shell running waits for one starting, or when there is no room to
+// start one, for a start to end.
 VirshShell* VirshShellPool::pick() {
   std::unique_lock lock(m_mutex);
   while (true) {
