@@ -3,14 +3,9 @@
 namespace virtplan::planner {
 
 providers::YamlValue Declaration::yaml(std::string context) const {
-  // Read through a one-entry map, so that an empty value (`web:`) is placed at
-  // its key rather than where yaml-cpp puts it, after the line.
-  YAML::Node holder(YAML::NodeType::Map);
-  holder.force_insert(key, value);
-  providers::YamlMap map(holder, file, context);
-  if (auto read = map.get(name()); key.IsScalar() && read) {
-    return *read;
-  }
+  // Not through a one-entry map: inserting into a new map merges the whole
+  // document's node set into it, once per declaration (quadratic in the stack).
+  if (key.IsScalar()) return providers::YamlValue::of_entry(key, value, file, std::move(context));
   return providers::YamlValue(value, file, std::move(context));
 }
 

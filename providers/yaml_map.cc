@@ -226,6 +226,15 @@ std::optional<std::string> closest_match(std::string_view word,
 YamlValue::YamlValue(YAML::Node node, std::string file, std::string context)
     : m_node(std::move(node)), m_file(std::move(file)), m_context(std::move(context)) {}
 
+YamlValue YamlValue::of_entry(const YAML::Node& key, const YAML::Node& value, std::string file,
+                              std::string context) {
+  YamlValue result(value, std::move(file), std::move(context));
+  if (!value.IsDefined() || value.IsNull()) {
+    result.m_where = location_of(key.Mark(), result.m_file);
+  }
+  return result;
+}
+
 SourceLocation YamlValue::where() const {
   if (m_where) {
     return *m_where;
@@ -387,19 +396,12 @@ std::optional<YamlValue> YamlMap::get(std::string_view key) {
   // A duplicate key is reported by the loader; the first one wins here.
   for (const auto& entry : m_node) {
     if (entry.first.IsScalar() && entry.first.Scalar() == key) {
-      return value_of(entry.first, entry.second);
+      return YamlValue::of_entry(entry.first, entry.second, m_file, m_context);
     }
   }
   return fallback;
 }
 
-YamlValue YamlMap::value_of(const YAML::Node& key, const YAML::Node& value) const {
-  YamlValue result(value, m_file, m_context);
-  if (!value.IsDefined() || value.IsNull()) {
-    result.m_where = location_of(key.Mark(), m_file);
-  }
-  return result;
-}
 
 void YamlMap::allow(std::initializer_list<std::string_view> keys) {
   for (auto key : keys) {
@@ -422,7 +424,7 @@ std::vector<std::pair<YamlValue, YamlValue>> YamlMap::entries() {
       own.emplace(entry.first.Scalar());
     }
     items.emplace_back(YamlValue(entry.first, m_file, m_context),
-                       value_of(entry.first, entry.second));
+                       YamlValue::of_entry(entry.first, entry.second, m_file, m_context));
   }
   if (m_defaults) {
     for (auto& [key, value] : m_defaults->entries()) {

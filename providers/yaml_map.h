@@ -30,6 +30,10 @@ public:
   // `context` names the object being read ("domain.web"); messages about this
   // value and everything read through it start with it. Empty: no prefix.
   YamlValue(YAML::Node node, std::string file, std::string context = {});
+  // The value of a `key: value` entry. An empty value (`web:`) is placed at
+  // its key: yaml-cpp marks it after the line.
+  static YamlValue of_entry(const YAML::Node& key, const YAML::Node& value, std::string file,
+                            std::string context = {});
 
   SourceLocation where() const;
   bool is_null() const;
@@ -115,8 +119,6 @@ public:
   const std::string& file() const { return m_file; }
 
 private:
-  YamlValue value_of(const YAML::Node& key, const YAML::Node& value) const;
-
   YAML::Node m_node;
   std::string m_file;
   std::string m_context;

@@ -88,6 +88,14 @@ TEST_CASE("duplicate YAML keys are reported at the second, naming the first's li
                          });
 }
 
+TEST_CASE("an empty declaration is reported at its name, not after its line") {
+  auto loaded = load(k_hosts +
+                     "domains:\n"
+                     "  web:\n"
+                     "  db: {host: lab1, memory: 1GiB}\n");
+  CHECK(loaded.errors == std::vector<std::string>{"s.yaml:6:3: domain.web: expected a map, got nothing"});
+}
+
 TEST_CASE("a name declared in two files is reported at the second, naming the first") {
   auto loaded = load({SourceFile{"d/a.yaml", k_hosts + "domains:\n  web: {host: lab1}\n"},
                       SourceFile{"d/b.yaml", "domains:\n  x: {host: lab1}\n  web: {host: lab2}\n"}});
