@@ -74,11 +74,16 @@ planner::ObservedState ApplyRun::lock_and_observe() {
   }
   // observe: through the locked sessions, so that nothing changes a host
   // between its lock and its reading, and their virsh (started meanwhile)
-  // answers the reads without a virsh process per round
+  // answers the reads without a virsh process per round; with the ledger
+  // loaded under the lock, not read again
   planner::ObservedState observed = planner::observe(
       m_stack.name, reached,
-      [this, &open](const providers::HostConfig& host, const std::vector<providers::StackObject>& here) {
-        return providers::read_host_inventory(m_stack.name, host, open.at(host.name)->virsh, kind_readers(), here);
+      [this, &open](const providers::HostConfig& host, const std::vector<providers::StackObject>& here)
+          -> providers::Result<providers::HostInventory> {
+        auto ledger = m_access.ledger(host.name);
+        if (!ledger) return providers::fail(providers::ErrorCode::other, host.name + ": the ledger was not loaded");
+        return providers::read_host_inventory(host, open.at(host.name)->virsh, kind_readers(), here,
+                                              std::move(*ledger));
       },
       m_stack.objects);
   observed.unread.merge(unread);

@@ -12,7 +12,8 @@ enum List { all, autostart, running, paused };
 
 std::unique_ptr<providers::KindReading> DomainReader::start(const std::vector<providers::StackObject>& declared) const {
   providers::ListDumpRecipe recipe;
-  recipe.declared = providers::declared_names(declared, "domain");
+  recipe.kind = "domain";
+  recipe.declared = providers::declared_names(declared, recipe.kind);
   recipe.lists = {{"list", "--all", "--name"},
                   {"list", "--all", "--name", "--autostart"},
                   {"list", "--name", "--state-running"},

@@ -7,7 +7,8 @@ namespace virtplan::net {
 
 std::unique_ptr<providers::KindReading> NetworkReader::start(const std::vector<providers::StackObject>& declared) const {
   providers::ListDumpRecipe recipe;
-  recipe.declared = providers::declared_names(declared, "network");
+  recipe.kind = "network";
+  recipe.declared = providers::declared_names(declared, recipe.kind);
   recipe.lists = {{"net-list", "--all", "--name"}, {"net-list", "--all", "--name", "--autostart"}};
   recipe.dump = [](const std::string& name) {
     return providers::VirshArgs{"net-dumpxml", "--inactive", "--network", name};

@@ -45,6 +45,26 @@ void run_rounds(const VirshRunner& virsh, std::vector<std::unique_ptr<KindReadin
   }
 }
 
+std::vector<std::unique_ptr<KindReading>> start(const std::vector<const KindReader*>& readers,
+                                               const std::vector<StackObject>& declared) {
+  std::vector<std::unique_ptr<KindReading>> readings;
+  for (const auto* reader : readers) readings.push_back(reader->start(declared));
+  return readings;
+}
+
+// Each reading's objects, once every one was told what the stack owns.
+Result<HostInventory> finish(const HostConfig& host, const std::vector<const KindReader*>& readers,
+                             std::vector<std::unique_ptr<KindReading>>& readings, Ledger ledger) {
+  HostInventory inventory{{}, std::move(ledger)};
+  for (std::size_t i = 0; i < readers.size(); ++i) {
+    const std::string kind(readers[i]->kind());
+    auto objects = readings[i]->finish();
+    if (!objects) return fail(objects.error().with_context(fmt::format("{}: reading {}s", host.name, kind)));
+    inventory.kinds.push_back(KindObjects{kind, std::move(*objects)});
+  }
+  return inventory;
+}
+
 }  // namespace
 
 Result<HostInventory> read_host_inventory(const std::string& stack, const HostConfig& host,
@@ -62,22 +82,22 @@ Result<HostInventory> read_host_inventory(const std::string& stack, const HostCo
   auto ledger = std::async(std::launch::async,
                            [&] { return Ledger::load(virsh.transport(), stack, host.become); });
 
-  std::vector<std::unique_ptr<KindReading>> readings;
-  for (const auto* reader : readers) readings.push_back(reader->start(declared));
+  auto readings = start(readers, declared);
   run_rounds(virsh, readings);
 
   auto loaded = ledger.get();
   if (!loaded) return fail(loaded.error());
+  for (auto& reading : readings) reading->owned(*loaded);
+  return finish(host, readers, readings, std::move(*loaded));
+}
 
-  HostInventory inventory{{}, std::move(*loaded)};
-  for (std::size_t i = 0; i < readers.size(); ++i) {
-    const std::string kind(readers[i]->kind());
-    readings[i]->owned(inventory.ledger);
-    auto objects = readings[i]->finish();
-    if (!objects) return fail(objects.error().with_context(fmt::format("{}: reading {}s", host.name, kind)));
-    inventory.kinds.push_back(KindObjects{kind, std::move(*objects)});
-  }
-  return inventory;
+Result<HostInventory> read_host_inventory(const HostConfig& host, const VirshRunner& virsh,
+                                          const std::vector<const KindReader*>& readers,
+                                          const std::vector<StackObject>& declared, Ledger ledger) {
+  auto readings = start(readers, declared);
+  for (auto& reading : readings) reading->owned(ledger);
+  run_rounds(virsh, readings);
+  return finish(host, readers, readings, std::move(ledger));
 }
 
 }  // namespace virtplan::providers

@@ -42,5 +42,13 @@ Result<HostInventory> read_host_inventory(const std::string& stack, const HostCo
                                           const VirshRunner& virsh,
                                           const std::vector<const KindReader*>& readers,
                                           const std::vector<StackObject>& declared);
+// The same with the stack's ledger already read (apply reads it under its
+// lock): it is not read again, and the readers learn it before their first
+// round, so they ask ahead only for the declared objects the stack owns. A
+// first apply's reading is then the listings alone, not one failing dump per
+// object it is about to create.
+Result<HostInventory> read_host_inventory(const HostConfig& host, const VirshRunner& virsh,
+                                          const std::vector<const KindReader*>& readers,
+                                          const std::vector<StackObject>& declared, Ledger ledger);
 
 }  // namespace virtplan::providers

@@ -41,10 +41,15 @@ public:
   // The commands of the next round, given the results of the previous one in
   // the order they were asked for. No commands: the reading is finished.
   virtual std::vector<VirshArgs> next_round(const std::vector<Result<std::string>>& previous) = 0;
-  // What the stack owns on the host, before finish(): the ledger is read
-  // alongside the rounds, so start() cannot have it. A reading that forgives
-  // a failure for objects the stack neither declares nor owns (a foreign pool
-  // stopped while it was read) learns here which those are.
+  // What the stack owns on the host, once, before finish(). Usually after the
+  // last round: the ledger is read alongside the rounds. When the caller has
+  // it already (apply read it under the stack's lock), before the first
+  // round: a reading then asks ahead only for the declared objects the stack
+  // owns, since one it declares but does not own is most likely not there (a
+  // first apply) and is read in a later round if the listing shows it. A
+  // reading that forgives a failure for objects the stack neither declares
+  // nor owns (a foreign pool stopped while it was read) learns here which
+  // those are.
   virtual void owned(const Ledger& /*ledger*/) {}
   // Every object read, sorted by name; fails when what the host said made no
   // sense (a per-object problem names the object).

@@ -1,5 +1,6 @@
 #include "providers/list_dump_reading.h"
 
+#include "providers/ledger.h"
 #include "providers/owner_marker.h"
 #include "providers/xml_document.h"
 
@@ -78,6 +79,11 @@ std::vector<VirshArgs> ListDumpReading::next_round(const std::vector<Result<std:
       return {};
   }
   return {};
+}
+
+void ListDumpReading::owned(const Ledger& ledger) {
+  if (m_stage != Stage::list) return;  // after the rounds: nothing left to narrow
+  std::erase_if(m_recipe.declared, [&](const std::string& name) { return !ledger.owns(m_recipe.kind, name); });
 }
 
 Result<std::vector<ReadObject>> ListDumpReading::finish() {

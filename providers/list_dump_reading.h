@@ -3,9 +3,10 @@
 // ListDumpReading is the reading most kinds need, in two rounds: first list
 // the names (and the name sets that carry live state: autostart, running,
 // paused), then dump every object's inactive XML and parse it with the kind.
-// The declared objects' XML is asked for in the first round already, so the
-// second round dumps only what was listed and not declared; when there is
-// nothing such, there is no second round.
+// The declared objects' XML is asked for in the first round already (only
+// those the stack owns, when owned() comes first), so the second round dumps
+// only what was listed and not asked; when there is nothing such, there is no
+// second round.
 // The ownership marker <metadata><vp:owner stack="..."/> is read from the
 // XML when it is there (domains and networks; pools and volumes have none).
 
@@ -22,6 +23,7 @@ namespace virtplan::providers {
 using NameSets = std::vector<std::set<std::string>>;
 
 struct ListDumpRecipe {
+  std::string kind;                                        // as the ledger names it: "domain"
   std::vector<VirshArgs> lists;                           // each prints names, one per line
   std::function<VirshArgs(const std::string& name)> dump; // prints one object's inactive XML
   std::function<Result<Spec>(const std::string& xml)> parse;
@@ -35,6 +37,7 @@ public:
   explicit ListDumpReading(ListDumpRecipe recipe) : m_recipe(std::move(recipe)) {}
 
   std::vector<VirshArgs> next_round(const std::vector<Result<std::string>>& previous) override;
+  void owned(const Ledger& ledger) override;
   Result<std::vector<ReadObject>> finish() override;
 
 private:

@@ -200,6 +200,13 @@ Result<void> RemoteHostAccess::save_newest(HostState& state, std::unique_lock<st
   return saved;
 }
 
+std::optional<Ledger> RemoteHostAccess::ledger(const std::string& host) const {
+  HostState* state = state_of(host);
+  if (state == nullptr) return std::nullopt;
+  std::lock_guard lock(state->ledger_mutex);
+  return state->ledger;
+}
+
 int RemoteHostAccess::ledger_writes(const std::string& host) const {
   HostState* state = state_of(host);
   if (state == nullptr) return 0;

@@ -59,6 +59,10 @@ public:
   Result<void> forget(const ObjectId& id) override;
   std::vector<Error> flush() override;
 
+  // The stack's ledger on `host` as this process holds it (loaded under the
+  // lock, with every record made since); nullopt for a host not connected.
+  std::optional<Ledger> ledger(const std::string& host) const;
+
   // How many times the ledger was written on `host` (for tests and metrics).
   int ledger_writes(const std::string& host) const;
 

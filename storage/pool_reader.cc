@@ -33,7 +33,8 @@ bool raced(const Result<std::string>* listed) { return providers::failed_saying(
 // Names (all, autostart, active), then each pool's inactive XML and, for an
 // active pool, its volumes. A declared pool's XML and volumes are asked for
 // with the names (a vol-list of a pool that is not active fails, and is not
-// used), so the second round reads only the pools the stack does not declare.
+// used; when owned() comes first, only for the pools the stack owns), so the
+// second round reads only the pools not asked for yet.
 // A listing that raced with a pool's removal is asked again, alone, before that.
 // An active pool's volumes that cannot be listed fail the reading, unless the
 // pool just stopped or vanished meanwhile and the stack does not need it.
@@ -46,6 +47,8 @@ public:
     for (const providers::LedgerEntry& entry : ledger.entries()) {
       if (entry.kind == "pool") m_needed.insert(entry.name);
     }
+    if (m_stage != Stage::list) return;
+    std::erase_if(m_declared, [&](const std::string& name) { return !ledger.owns("pool", name); });
   }
 
   std::vector<VirshArgs> next_round(const std::vector<Result<std::string>>& previous) override {

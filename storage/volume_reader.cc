@@ -25,9 +25,10 @@ using providers::VirshArgs;
 // volumes, each domain's inactive XML and each running domain's live XML (a
 // disk attached live only is in use too). Round 3: each volume's XML. What
 // the stack declares is asked for in round 1 already (its volumes' XML, its
-// pools' volume lists, its domains' XML, live too for one declared running),
-// so rounds 2 and 3 read only what it does not declare; a dump of something
-// the listings then do not show is not used.
+// pools' volume lists, its domains' XML, live too for one declared running;
+// when owned() comes first, only for what the stack owns), so rounds 2 and 3
+// read only what was not asked yet; a dump of something the listings then do
+// not show is not used.
 // A pool the stack does not need (see forgiven()) may stop or vanish between
 // the rounds: its volumes are then not there. Any other volume that cannot be
 // read fails the reading.
@@ -40,21 +41,23 @@ public:
       } else if (object.id.kind == "volume" && object.spec.contains("pool") && object.spec["pool"].is_string()) {
         const std::string pool = object.spec["pool"].get<std::string>();
         m_needed.insert(pool);
-        m_first_round.push_back(volume_command(pool, object.id.name));
+        m_ahead.push_back({"volume", object.id.name, volume_command(pool, object.id.name)});
       } else if (object.id.kind == "domain") {
-        m_first_round.push_back(domain_command(object.id.name, false));
+        m_ahead.push_back({"domain", object.id.name, domain_command(object.id.name, false)});
         if (object.spec.value("state", "running") != "stopped") {
-          m_first_round.push_back(domain_command(object.id.name, true));
+          m_ahead.push_back({"domain", object.id.name, domain_command(object.id.name, true)});
         }
       }
     }
-    for (const std::string& pool : m_needed) m_first_round.push_back(list_command(pool));
+    for (const std::string& pool : m_needed) m_ahead.push_back({"pool", pool, list_command(pool)});
   }
 
   void owned(const providers::Ledger& ledger) override {
     for (const providers::LedgerEntry& entry : ledger.entries()) {
       if (entry.kind == "pool") m_needed.insert(entry.name);
     }
+    if (m_stage != 0) return;
+    std::erase_if(m_ahead, [&](const Ahead& ahead) { return !ledger.owns(ahead.kind, ahead.name); });
   }
 
   std::vector<VirshArgs> next_round(const std::vector<Result<std::string>>& previous) override {
@@ -62,7 +65,7 @@ public:
     switch (m_stage++) {
       case 0: {
         std::vector<VirshArgs> commands{k_pools, k_domains, k_running};
-        commands.insert(commands.end(), m_first_round.begin(), m_first_round.end());
+        for (const Ahead& ahead : m_ahead) commands.push_back(ahead.command);
         return m_results.ask(commands);
       }
       case 1:
@@ -102,6 +105,13 @@ public:
   }
 
 private:
+  // A first-round command, and the object whose reading it speeds up.
+  struct Ahead {
+    std::string kind;
+    std::string name;
+    VirshArgs command;
+  };
+
   static inline const VirshArgs k_pools{"pool-list", "--name"};
   static inline const VirshArgs k_domains{"list", "--all", "--name"};
   static inline const VirshArgs k_running{"list", "--name"};
@@ -228,7 +238,7 @@ private:
   }
 
   std::set<std::string> m_needed;  // pools declared, named by a declared volume, or owned
-  std::vector<VirshArgs> m_first_round;
+  std::vector<Ahead> m_ahead;
   int m_stage = 0;
   providers::CommandResults m_results;
   std::vector<std::string> m_pools;    // active, sorted

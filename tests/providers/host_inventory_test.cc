@@ -5,7 +5,10 @@
 
 #include <catch2/catch.hpp>
 
+#include <fmt/format.h>
+
 #include <algorithm>
+#include <utility>
 
 namespace virtplan::providers {
 namespace {
@@ -94,6 +97,62 @@ TEST_CASE("each reading learns what the host's ledger says the stack owns before
   auto inventory = read_host_inventory("demo", host.session().config, host.session().transport, {&pools}, {});
   REQUIRE_FALSE(inventory);
   CHECK(inventory.error().message() == "lab1: reading pools: pool.images volume.disk ");
+}
+
+// Records when it learnt the ledger: before or after its one round.
+class OrderReading : public KindReading {
+public:
+  explicit OrderReading(std::vector<std::string>* events) : m_events(events) {}
+  std::vector<VirshArgs> next_round(const std::vector<Result<std::string>>&) override {
+    if (std::exchange(m_asked, true)) return {};
+    m_events->push_back("round");
+    return {{"list", "--all", "--name"}};
+  }
+  void owned(const Ledger& ledger) override {
+    m_events->push_back(fmt::format("owned {}", ledger.entries().size()));
+  }
+  Result<std::vector<ReadObject>> finish() override { return std::vector<ReadObject>{}; }
+
+private:
+  std::vector<std::string>* m_events;
+  bool m_asked = false;
+};
+
+class OrderReader : public KindReader {
+public:
+  std::string_view kind() const override { return "domain"; }
+  std::unique_ptr<KindReading> start(const std::vector<StackObject>&) const override {
+    return std::make_unique<OrderReading>(&events);
+  }
+  mutable std::vector<std::string> events;
+};
+
+TEST_CASE("given the ledger apply read under its lock, the inventory does not read it again and the readings "
+          "learn it before their first round") {
+  test::FakeVirshHost host;
+  host.on("list --all --name", "web\n");
+  Ledger ledger("demo");
+  ledger.record_intent("domain", "web");
+  const OrderReader domains;
+  auto inventory = read_host_inventory(host.session().config, host.session().alone, {&domains}, {}, ledger);
+  REQUIRE(inventory.has_value());
+  CHECK(inventory->ledger == ledger);
+  CHECK(domains.events == std::vector<std::string>{"owned 1", "round"});
+  CHECK(host.ran() == std::vector<std::string>{"list --all --name"});
+}
+
+TEST_CASE("without a ledger given, the inventory reads it alongside the rounds and the readings learn it after") {
+  test::FakeVirshHost host;
+  host.on("list --all --name", "web\n");
+  Ledger ledger("demo");
+  ledger.record_intent("domain", "web");
+  host.on_other("sh", CommandOutput{0, ledger.serialize(), ""});
+  const OrderReader domains;
+  auto inventory = read_host_inventory("demo", host.session().config, host.session().transport, {&domains}, {});
+  REQUIRE(inventory.has_value());
+  CHECK(inventory->ledger == ledger);
+  CHECK(domains.events == std::vector<std::string>{"round", "owned 1"});
+  CHECK(std::count_if(host.ran().begin(), host.ran().end(), [](const std::string& line) { return line.starts_with("! sh"); }) == 1);
 }
 
 }  // namespace

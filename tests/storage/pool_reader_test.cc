@@ -58,6 +58,36 @@ long times_run(const FakeVirshHost& host, const std::string& line) {
   return std::count(host.ran().begin(), host.ran().end(), line);
 }
 
+TEST_CASE("pool reader: told the ledger first, round 1 asks ahead only for the pools the stack owns") {
+  std::vector<providers::StackObject> declared(2);
+  declared[0].id = ObjectId{"pool", "mine", "lab1"};
+  declared[1].id = ObjectId{"pool", "new", "lab1"};
+  Ledger ledger("s");
+  ledger.mark_created("pool", "mine");
+  auto reading = PoolReader().start(declared);
+  reading->owned(ledger);
+  const auto round = reading->next_round({});
+  auto asks = [&](const providers::VirshArgs& args) { return std::find(round.begin(), round.end(), args) != round.end(); };
+  CHECK(asks({"pool-dumpxml", "--inactive", "--pool", "mine"}));
+  CHECK(asks({"vol-list", "--pool", "mine"}));
+  CHECK_FALSE(asks({"pool-dumpxml", "--inactive", "--pool", "new"}));
+  CHECK_FALSE(asks({"vol-list", "--pool", "new"}));
+}
+
+TEST_CASE("pool reader: told the ledger first, a declared pool it does not own is still read when listed") {
+  FakeVirshHost host;
+  host.on("pool-list --all --name", "new\n");
+  host.on("pool-list --name", "new\n");
+  script_pool(host, "new");
+  std::vector<providers::StackObject> declared(1);
+  declared[0].id = ObjectId{"pool", "new", "lab1"};
+  auto pools = test::read_with(PoolReader(), host, declared, Ledger("s"), test::LedgerGiven::before_rounds);
+  INFO((pools ? std::string() : pools.error().message()));
+  REQUIRE(pools);
+  REQUIRE(pools->size() == 1);
+  CHECK(pools->at(0).name == "new");
+}
+
 TEST_CASE("pool reader: a filtered listing that raced with a pool's removal is asked again") {
   FakeVirshHost host;
   script_pool(host, "keep");

@@ -10,7 +10,9 @@
 
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -80,6 +82,46 @@ TEST_CASE("volume reader: reads every active pool's volumes") {
   FakeVirshHost host;
   script_host(host);
   auto volumes = read_volumes(host);
+  INFO((volumes ? std::string() : volumes.error().message()));
+  REQUIRE(volumes);
+  CHECK(names(*volumes) == std::vector<std::string>{"k1", "o1"});
+}
+
+TEST_CASE("volume reader: told the ledger first, round 1 asks ahead only for what the stack owns") {
+  StackObject web;
+  web.id = ObjectId{"domain", "web", "lab1"};
+  web.spec = {{"state", "running"}};
+  const std::vector<StackObject> declared{declared_pool("keep"), declared_volume("k1", "keep"),
+                                          declared_volume("new", "keep"), web};
+  Ledger ledger("s");
+  ledger.mark_created("pool", "keep");
+  ledger.mark_created("volume", "k1");
+  auto asks = [](const std::vector<providers::VirshArgs>& round, const std::string& line) {
+    return std::any_of(round.begin(), round.end(), [&](const auto& args) { return fmt::format("{}", fmt::join(args, " ")) == line; });
+  };
+
+  auto told_first = VolumeReader().start(declared);
+  told_first->owned(ledger);
+  const auto narrowed = told_first->next_round({});
+  CHECK(asks(narrowed, "vol-dumpxml --pool keep --vol k1"));
+  CHECK(asks(narrowed, "vol-list --pool keep"));
+  CHECK_FALSE(asks(narrowed, "vol-dumpxml --pool keep --vol new"));
+  CHECK_FALSE(asks(narrowed, "dumpxml --inactive --domain web"));
+  CHECK_FALSE(asks(narrowed, "dumpxml --domain web"));
+
+  const auto ahead = VolumeReader().start(declared)->next_round({});
+  CHECK(asks(ahead, "vol-dumpxml --pool keep --vol new"));
+  CHECK(asks(ahead, "dumpxml --inactive --domain web"));
+  CHECK(asks(ahead, "dumpxml --domain web"));
+}
+
+TEST_CASE("volume reader: told the ledger first, it still reads every volume, owned or not") {
+  FakeVirshHost host;
+  script_host(host);
+  Ledger ledger("s");
+  ledger.mark_created("volume", "k1");
+  auto volumes = test::read_with(VolumeReader(), host, {declared_volume("k1", "keep"), declared_volume("o1", "other")},
+                                 ledger, test::LedgerGiven::before_rounds);
   INFO((volumes ? std::string() : volumes.error().message()));
   REQUIRE(volumes);
   CHECK(names(*volumes) == std::vector<std::string>{"k1", "o1"});
