@@ -28,7 +28,7 @@ struct HostSession {
         shells(alone, shelling),
         virsh(transport, config.libvirt_uri, config.become, shared()) {}
   HostSession(const HostSession&) = delete;
-  // Starts the first shared virsh now, in the background (VirshShellPool::warm_up).
+  // Starts the first shared virshes now, in the background (VirshShellPool::warm_up).
   void warm_up() {
     if (transport.can_stream()) shells.warm_up();
   }

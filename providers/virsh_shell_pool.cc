@@ -26,6 +26,11 @@ void VirshShellPool::warm_up() {
   m_warming = std::thread([this] {
     std::unique_lock starting(m_mutex);
     start_shell(starting, true);
+    // One after another: a host slow to start one is not asked for more at once.
+    while (!m_disabled && live_shells() + m_starting < std::min(m_options.warm, most_shells())) {
+      ++m_starting;
+      start_shell(starting, false);
+    }
   });
 }
 
@@ -93,6 +98,15 @@ std::optional<std::vector<Result<std::string>>> VirshShellPool::run_all(const st
   return results;
 }
 
+// No more than the options allow, nor than the host has CPUs once known.
+int VirshShellPool::most_shells() const {
+  return std::max(1, m_host_cpus > 0 ? std::min(m_options.shells, m_host_cpus) : m_options.shells);
+}
+
+int VirshShellPool::live_shells() const {
+  return static_cast<int>(std::ranges::count_if(m_shells, [](const auto& shell) { return !shell->broken(); }));
+}
+
 // The shell with the fewest calls waiting, or a new one when all are busy
 // and there is room; nullptr when the host gets no shells. A caller that
 // finds no shell running waits for one starting, or when there is no room to
@@ -101,10 +115,9 @@ VirshShell* VirshShellPool::pick() {
   std::unique_lock lock(m_mutex);
   while (true) {
     if (m_disabled) return nullptr;
-    const int most = std::max(1, m_host_cpus > 0 ? std::min(m_options.shells, m_host_cpus) : m_options.shells);
+    const int most = most_shells();
     VirshShell* best = least_busy();
-    const int live = static_cast<int>(std::ranges::count_if(m_shells, [](const auto& s) { return !s->broken(); }));
-    const bool room = live + m_starting < most;
+    const bool room = live_shells() + m_starting < most;
     if (best != nullptr && (best->queued() == 0 || !room)) return best;
     // With none running, the one starting takes this call too.
     if (room && (best != nullptr || m_starting == 0)) break;

@@ -39,6 +39,10 @@ public:
     // work, a qemu-img per volume and its forks, is CPU-bound: on a 2-CPU
     // host, 100 volumes take longer from 4 virsh processes than from 2).
     int shells = 4;
+    // Shells warm_up() starts, within that limit: two, so that an apply's
+    // first steps side by side (a pool and a network) find both running
+    // rather than one waiting ~150 ms for a virsh to start.
+    int warm = 2;
   };
 
   // `alone` runs what no shell runs; it must not itself share virsh, and
@@ -51,8 +55,9 @@ public:
 
   // Starts a first shell in the background, so that virsh is up by the time
   // the first command comes (a session opens the pool while it takes the
-  // lock and reads the host), and asks it for the host's CPUs (nodeinfo).
-  // Does nothing once a shell runs or starts.
+  // lock and reads the host), and asks it for the host's CPUs (nodeinfo);
+  // then, when the host has the CPUs for it, the other `warm` shells. Does
+  // nothing once a shell runs or starts.
   void warm_up();
   // The "CPU(s):" of `virsh nodeinfo`.
   static std::optional<int> cpus_in(std::string_view nodeinfo);
@@ -70,6 +75,8 @@ public:
   std::size_t commands_answered() const;
 
 private:
+  int most_shells() const;  // these two with m_mutex held
+  int live_shells() const;
   VirshShell* pick();
   VirshShell* start_shell(std::unique_lock<std::mutex>& lock, bool learn_cpus);
   VirshShell* least_busy() const;

@@ -140,28 +140,30 @@ TEST_CASE("shared virsh over ssh: the host's own virsh history is left as it was
   CHECK(after.find(mine) != std::string::npos);
 }
 
-TEST_CASE("shared virsh over ssh: a session's shell starts with it, and reading the host goes through it") {
+TEST_CASE("shared virsh over ssh: a session's shells start with it, and reading the host goes through them") {
   LabEnv env = require_lab();
+  const int cpus = std::stoi(env.run_in(0, "nproc"));
   auto transport = providers::make_transport(env.host_config(0));
   REQUIRE(transport.has_value());
   providers::HostSession host(env.host_config(0), **transport);
   host.warm_up();
-  for (int i = 0; i < 100 && host.shells.shells_started() == 0; ++i) {
+  // Two, or one on a one-CPU host: the first asks nodeinfo before the second starts.
+  const std::size_t warm = static_cast<std::size_t>(std::min(cpus, 2));
+  for (int i = 0; i < 100 && host.shells.shells_started() < warm; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
-  CHECK(host.shells.shells_started() == 1);
+  CHECK(host.shells.shells_started() == warm);
   // Every kind's listing and the XML of what it finds: batches, each of
   // which went to a virsh process of its own before.
   auto inventory = providers::read_host_inventory("vpshell-inventory", host.config, host.virsh, cli::kind_readers(), {});
   INFO((inventory ? "" : inventory.error().message()));
   REQUIRE(inventory.has_value());
   CHECK(inventory->kinds.size() == cli::kind_readers().size());
-  CHECK(host.shells.shells_started() == 1);
+  CHECK(host.shells.shells_started() == warm);
   CHECK(host.shells.commands_answered() >= cli::kind_readers().size());
   CHECK(host.batcher.commands_run() == 0);
   // The warm shell asked for the host's CPUs: however many calls come at
   // once, no more shells than the host has CPUs (nor than four).
-  const int cpus = std::stoi(env.run_in(0, "nproc"));
   std::vector<std::future<providers::Result<std::string>>> reads;
   for (int i = 0; i < 24; ++i) {
     reads.push_back(std::async(std::launch::async, [&] { return host.virsh.run({"list", "--all", "--name"}); }));
