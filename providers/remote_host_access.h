@@ -47,7 +47,7 @@ public:
     // processes and an fsync on the host, which compete with libvirtd for
     // its CPU; what waits is only records (intents are saved before their
     // creates), and flush() saves at once.
-    std::chrono::milliseconds background_pause{1000};
+    std::chrono::milliseconds background_pause{2000};
   };
 
   RemoteHostAccess(std::string stack, std::map<std::string, HostConfig> hosts, Options options);
