@@ -7,12 +7,14 @@
 #include <fmt/format.h>
 
 #include <condition_variable>
+#include <future>
 #include <thread>
 
 namespace virtplan::providers {
 
-// One host's connection and ledger. Members are destroyed in reverse order:
-// the lock goes before the session and the transport it runs over.
+// One host's connection and ledger. ~RemoteHostAccess ends the saver, the
+// lock and the session; the transport they run over goes after them, with
+// the state.
 struct RemoteHostAccess::HostState {
   explicit HostState(HostConfig host_config) : config(std::move(host_config)) {}
 
@@ -56,9 +58,22 @@ RemoteHostAccess::RemoteHostAccess(std::string stack, std::map<std::string, Host
   for (auto& [name, config] : hosts) m_hosts.emplace(name, std::make_unique<HostState>(std::move(config)));
 }
 
-// Records a caller did not flush still reach their hosts; each host's saver
-// stops before its connection goes.
-RemoteHostAccess::~RemoteHostAccess() { flush(); }
+// Records a caller did not flush still reach their hosts. Then every host's
+// saver stops and its stack lock and shells end, all side by side: each of
+// those waits for a command on the host to exit (~50 ms), and one after
+// another they added up at the end of every apply. The connections go last.
+RemoteHostAccess::~RemoteHostAccess() {
+  flush();
+  std::vector<std::future<void>> ending;
+  for (auto& [name, state] : m_hosts) {
+    ending.push_back(std::async(std::launch::async, [&state = *state] {
+      state.saver = {};  // before the lock: a save in flight ends under it
+      state.lock.reset();
+    }));
+    ending.push_back(std::async(std::launch::async, [&state = *state] { state.session.reset(); }));
+  }
+  for (auto& end : ending) end.get();
+}
 
 RemoteHostAccess::HostState* RemoteHostAccess::state_of(const std::string& host) const {
   auto it = m_hosts.find(host);
