@@ -41,8 +41,8 @@ public:
   Scheduler(const ApplyGraph& graph, const std::string& stack, const ActuatorLookup& actuators,
             providers::HostAccess& hosts, ApplyObserver& observer, const ApplyOptions& options)
       : m_graph(graph), m_stack(stack), m_actuators(actuators), m_hosts(hosts), m_observer(observer),
-        m_options(options), m_gate(hosts, intents_by_host(graph)), m_phase(graph.size(), Phase::waiting),
-        m_unmet(graph.size()), m_results(graph.size()) {
+        m_options(options), m_gate(hosts, intents_by_host(graph)), m_height(graph.heights()),
+        m_phase(graph.size(), Phase::waiting), m_unmet(graph.size()), m_results(graph.size()) {
     for (std::size_t i = 0; i < graph.size(); ++i) m_unmet[i] = graph.dependencies(i).size();
   }
 
@@ -79,13 +79,16 @@ private:
     return next;
   }
 
+  // The highest step that may start now, the first by address among equals.
   std::optional<std::size_t> runnable() const {
+    std::optional<std::size_t> best;
     for (std::size_t i = 0; i < m_graph.size(); ++i) {
       if (m_phase[i] != Phase::waiting || m_unmet[i] != 0) continue;
+      if (best && m_height[i] <= m_height[*best]) continue;
       auto it = m_running_on.find(m_graph.step(i).id.host);
-      if (it == m_running_on.end() || it->second < std::max(1, m_options.per_host)) return i;
+      if (it == m_running_on.end() || it->second < std::max(1, m_options.per_host)) best = i;
     }
-    return std::nullopt;
+    return best;
   }
 
   // The observer hears of a step's end before anything waiting on it starts.
@@ -148,6 +151,7 @@ private:
   ApplyObserver& m_observer;
   const ApplyOptions& m_options;
   ApplyHostGate m_gate;
+  const std::vector<std::size_t> m_height;  // ApplyGraph::heights
 
   std::mutex m_mutex;
   std::condition_variable m_changed;

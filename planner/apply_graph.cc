@@ -123,6 +123,15 @@ std::vector<std::size_t> ApplyGraph::order() const {
   return out;  // shorter than size() only when there is a cycle
 }
 
+std::vector<std::size_t> ApplyGraph::heights() const {
+  std::vector<std::size_t> height(size(), 1);
+  const std::vector<std::size_t> steps = order();
+  for (auto it = steps.rbegin(); it != steps.rend(); ++it) {
+    for (std::size_t then : m_needed_by[*it]) height[*it] = std::max(height[*it], height[then] + 1);
+  }
+  return height;
+}
+
 Result<void> ApplyGraph::check_acyclic() const {
   const std::vector<std::size_t> sorted = order();
   if (sorted.size() == size()) return {};

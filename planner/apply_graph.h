@@ -42,6 +42,9 @@ public:
   const std::vector<std::size_t>& dependents(std::size_t index) const { return m_needed_by[index]; }
   // Every step in an order that respects the dependencies (ties by address).
   std::vector<std::size_t> order() const;
+  // Each step's height: the number of steps on the longest chain from it to
+  // a step nothing waits on, itself included (1 for that last step).
+  std::vector<std::size_t> heights() const;
 
 private:
   explicit ApplyGraph(std::vector<Change> steps);

@@ -93,6 +93,24 @@ TEST_CASE("apply: creates run pool before volume before domain, and network befo
   CHECK(rig.before("start create network.lan@lab1", "create pool.p@lab1"));
 }
 
+TEST_CASE("apply: of the steps that may start, the one with the longest chain waiting on it goes first") {
+  ApplyRig rig;
+  Plan plan("demo", {change("pool.p@lab1", Action::create),
+                     change("volume.a@lab1", Action::create, needing({"pool.p"})),
+                     change("volume.b@lab1", Action::create, needing({"pool.p"})),
+                     change("domain.a@lab1", Action::create, needing({"volume.a"})),
+                     change("domain.b@lab1", Action::create, needing({"volume.b"}))});
+  const ApplyReport report = rig.apply(plan, ApplyOptions{.parallelism = 1});
+  CHECK(report.ok());
+  // By address alone, domain.a (ready once volume.a is made) would go before volume.b.
+  std::vector<std::string> creates;
+  for (const std::string& event : rig.journal.events()) {
+    if (event.starts_with("start create ")) creates.push_back(event.substr(13));
+  }
+  CHECK(creates == std::vector<std::string>{"pool.p@lab1", "volume.a@lab1", "volume.b@lab1", "domain.a@lab1",
+                                            "domain.b@lab1"});
+}
+
 TEST_CASE("apply: destroys run in reverse and each is forgotten after it is done") {
   ApplyRig rig;
   Plan plan("demo", {change("pool.p@lab1", Action::destroy),

@@ -43,6 +43,24 @@ TEST_CASE("apply graph: creates go pool, volume, domain and network before domai
                                                      "domain.web@lab1"});
 }
 
+TEST_CASE("apply graph: a step's height is the longest chain from it to the end, itself included") {
+  Plan creates("demo", {change("domain.web@lab1", Action::create, needing({"volume.root", "network.lan"})),
+                        change("network.lan@lab1", Action::create),
+                        change("pool.p@lab1", Action::create),
+                        change("volume.root@lab1", Action::create, needing({"pool.p"}))});
+  auto graph = ApplyGraph::build(creates, linked_kinds());
+  REQUIRE(graph);
+  // In address order: domain, network, pool, volume.
+  CHECK(graph->heights() == std::vector<std::size_t>{1, 2, 3, 2});
+
+  Plan destroys("demo", {change("pool.p@lab1", Action::destroy),
+                         change("volume.root@lab1", Action::destroy, needing({"pool.p"})),
+                         change("domain.web@lab1", Action::destroy, needing({"volume.root"}))});
+  auto reverse = ApplyGraph::build(destroys, linked_kinds());
+  REQUIRE(reverse);
+  CHECK(reverse->heights() == std::vector<std::size_t>{3, 1, 2});
+}
+
 TEST_CASE("apply graph: destroys run in reverse, domain then volume then pool") {
   Plan plan("demo", {change("domain.web@lab1", Action::destroy, needing({"volume.root"})),
                      change("pool.p@lab1", Action::destroy),
