@@ -31,6 +31,10 @@ struct LabHost {
   std::string name;      // "lab<K>"
   std::string address;   // "10.231.K.2"
   int holder_pid = 0;    // the process that keeps the namespaces; run_in() enters through it
+  // Whether its libvirtd offers KVM: the machine has /dev/kvm and the lab
+  // does not hide it from this host (VIRTPLAN_LAB_NO_KVM hides it from the
+  // second host by default, so every lab has a TCG-only host).
+  bool kvm = false;
 };
 
 namespace detail {
@@ -143,7 +147,8 @@ struct LabEnv {
       env.hosts.push_back(LabHost{
           k, detail::require(values, prefix + "NAME", path),
           detail::require(values, prefix + "ADDRESS", path),
-          std::stoi(detail::require(values, prefix + "PID", path))});
+          std::stoi(detail::require(values, prefix + "PID", path)),
+          detail::require(values, prefix + "KVM", path) == "yes"});
     }
     return env;
   }

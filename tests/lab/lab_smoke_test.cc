@@ -148,15 +148,20 @@ TEST_CASE("two lab hosts start TCG domains of the same name") {
 
 TEST_CASE("lab hosts run TCG domains, or KVM ones through a usable /dev/kvm") {
   LabEnv env = require_lab(2);
-  std::string caps = env.run_in(0, "virsh capabilities");
-  CHECK(caps.find("<domain type='qemu'") != std::string::npos);
   struct stat kvm{};
-  if (stat("/dev/kvm", &kvm) == 0) {
-    // QEMU runs as libvirt-qemu: the lab opens /dev/kvm to it.
-    CHECK((kvm.st_mode & 0666) == 0666);
-  } else {
-    CHECK(caps.find("<domain type='kvm'") == std::string::npos);
+  const bool machine_has_kvm = stat("/dev/kvm", &kvm) == 0;
+  // QEMU runs as libvirt-qemu: the lab opens /dev/kvm to it.
+  if (machine_has_kvm) CHECK((kvm.st_mode & 0666) == 0666);
+  for (std::size_t i = 0; i < env.hosts.size(); ++i) {
+    INFO(env.hosts[i].name << (env.hosts[i].kvm ? " (KVM)" : " (no KVM)"));
+    std::string caps = env.run_in(i, "virsh capabilities");
+    CHECK(caps.find("<domain type='qemu'") != std::string::npos);
+    CHECK((caps.find("<domain type='kvm'") != std::string::npos) == env.hosts[i].kvm);
   }
+  // Every lab has a host without KVM, whether or not the machine has
+  // /dev/kvm: the second hides it, so both kinds of host are tested here.
+  CHECK_FALSE(env.hosts[1].kvm);
+  CHECK(env.hosts[0].kvm == machine_has_kvm);
 }
 
 TEST_CASE("each lab host's sshd presents its own host key, checked strictly") {
