@@ -128,6 +128,8 @@ struct LabEnv {
   std::string client_key;
   std::string known_hosts;
   std::vector<LabHost> hosts;
+  // Which hosts hide /dev/kvm (VIRTPLAN_LAB_NO_KVM): "second", "none" or "all".
+  std::string no_kvm;
 
   // The lab in $VIRTPLAN_LAB_DIR (else /var/tmp/virtplan-lab), or nullopt when
   // it is not up (`lab up` writes the env file last, `lab down` removes it).
@@ -141,6 +143,7 @@ struct LabEnv {
     env.dir = detail::require(values, "VIRTPLAN_LAB_DIR", path);
     env.client_key = detail::require(values, "LAB_CLIENT_KEY", path);
     env.known_hosts = detail::require(values, "LAB_KNOWN_HOSTS", path);
+    env.no_kvm = detail::require(values, "VIRTPLAN_LAB_NO_KVM", path);
     std::istringstream indices(detail::require(values, "LAB_HOSTS", path));
     for (int k; indices >> k;) {
       std::string prefix = "LAB_HOST_" + std::to_string(k) + "_";
