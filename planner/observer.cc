@@ -1,5 +1,6 @@
 #include "planner/observer.h"
 
+#include "planner/ledger_ownership.h"
 #include "providers/host_inventory.h"
 
 #include <algorithm>
@@ -11,14 +12,6 @@ using providers::Result;
 
 namespace {
 
-Ownership ownership_of(const providers::ReadObject& object, const std::string& kind,
-                       const std::string& stack, const providers::Ledger& ledger) {
-  // The marker in the object itself wins over the ledger: it travels with
-  // the object, the ledger may lag behind a crash.
-  if (object.owner) return *object.owner == stack ? Ownership::ours : Ownership::foreign;
-  return ledger.owns(kind, object.name) ? Ownership::ours : Ownership::unowned;
-}
-
 // What the stack declares on `host`.
 std::vector<providers::StackObject> declared_on(const providers::HostConfig& host,
                                                 const std::vector<providers::StackObject>& declared) {
@@ -28,20 +21,21 @@ std::vector<providers::StackObject> declared_on(const providers::HostConfig& hos
   return here;
 }
 
-std::vector<ObservedObject> observed_objects(const std::string& stack, const providers::HostConfig& host,
-                                             providers::HostInventory& inventory) {
+Result<std::vector<ObservedObject>> observed_objects(const std::string& stack, const providers::HostConfig& host,
+                                                     providers::HostInventory& inventory,
+                                                     const std::vector<providers::StackObject>& here) {
+  const LedgerOwnership ledger(stack, inventory, here);
+  if (auto trusted = ledger.check_entries(); !trusted) return std::unexpected(trusted.error());
   std::vector<ObservedObject> observed;
-  for (auto& [kind, objects] : inventory.kinds) {
+  for (auto& [kind, objects, ledger_keys, marks_owner] : inventory.kinds) {
     for (auto& object : objects) {
-      const Ownership ownership = ownership_of(object, kind, stack, inventory.ledger);
+      providers::ObjectId id{kind, object.name, host.name, object.pool};
+      const Ownership ownership = ledger.of(id, object, marks_owner);
       // What the host cannot show (a volume's source hash) is kept in the
       // ledger: with it, the observed spec compares like any other field.
-      if (ownership == Ownership::ours && object.spec.is_object()) {
-        auto entry = inventory.ledger.find(kind, object.name);
-        if (entry && entry->data.is_object()) object.spec.update(entry->data);
-      }
-      observed.push_back(ObservedObject{{kind, object.name, host.name}, std::move(object.spec), ownership,
-                                        object.owner.value_or("")});
+      providers::Spec spec = ownership == Ownership::ours ? ledger.merged(id, std::move(object.spec), ledger_keys)
+                                                          : std::move(object.spec);
+      observed.push_back(ObservedObject{std::move(id), std::move(spec), ownership, object.owner.value_or("")});
     }
   }
   return observed;
@@ -53,9 +47,10 @@ Result<std::vector<ObservedObject>> observe_host(
     const std::string& stack, const providers::HostConfig& host, providers::Transport& transport,
     const std::vector<const providers::KindReader*>& readers,
     const std::vector<providers::StackObject>& declared) {
-  auto inventory = providers::read_host_inventory(stack, host, transport, readers, declared_on(host, declared));
+  const auto here = declared_on(host, declared);
+  auto inventory = providers::read_host_inventory(stack, host, transport, readers, here);
   if (!inventory) return std::unexpected(inventory.error());
-  return observed_objects(stack, host, *inventory);
+  return observed_objects(stack, host, *inventory, here);
 }
 
 ObservedState observe(const std::string& stack, const std::map<std::string, providers::HostConfig>& hosts,
@@ -78,9 +73,10 @@ ObservedState observe(const std::string& stack, const std::map<std::string, prov
   for (const auto& entry : hosts) {
     const providers::HostConfig* host = &entry.second;
     work.emplace_back(entry.first, std::async(std::launch::async, [&stack, &read, &declared, host] {
-      auto inventory = read(*host, declared_on(*host, declared));
+      const auto here = declared_on(*host, declared);
+      auto inventory = read(*host, here);
       if (!inventory) return Result<std::vector<ObservedObject>>(std::unexpected(inventory.error()));
-      return Result<std::vector<ObservedObject>>(observed_objects(stack, *host, *inventory));
+      return observed_objects(stack, *host, *inventory, here);
     }));
   }
   ObservedState state;

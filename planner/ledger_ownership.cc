@@ -1,0 +1,100 @@
+#include "planner/ledger_ownership.h"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
+
+namespace virtplan::planner {
+
+using providers::LedgerEntry;
+using providers::LedgerState;
+using providers::ObjectId;
+using providers::Result;
+
+namespace {
+
+// The entry as the ledger file names it: "volume.images/root", "domain.web".
+std::string entry_key(const LedgerEntry& e) {
+  return e.pool.empty() ? e.kind + "." + e.name : e.kind + "." + e.pool + "/" + e.name;
+}
+
+}  // namespace
+
+LedgerOwnership::LedgerOwnership(std::string stack, const providers::HostInventory& inventory,
+                                 const std::vector<providers::StackObject>& declared)
+    : m_stack(std::move(stack)), m_inventory(inventory) {
+  for (const providers::StackObject& object : declared) {
+    if (!object.id.pool.empty()) m_declared_pools[{object.id.kind, object.id.name}] = object.id.pool;
+  }
+}
+
+Result<void> LedgerOwnership::check_entries() const {
+  for (const providers::KindObjects& kind : m_inventory.kinds) {
+    for (const LedgerEntry& e : m_inventory.ledger.entries()) {
+      if (e.kind != kind.kind || !e.data.is_object()) continue;
+      for (const auto& item : e.data.items()) {
+        if (std::find(kind.ledger_keys.begin(), kind.ledger_keys.end(), item.key()) != kind.ledger_keys.end()) {
+          continue;
+        }
+        const std::string kept =
+            kind.ledger_keys.empty() ? std::string("nothing") : fmt::format("{}", fmt::join(kind.ledger_keys, ", "));
+        return providers::fail(
+            providers::ErrorCode::invalid,
+            fmt::format("ledger of stack '{}': entry {} holds '{}', which a {} does not keep in the ledger "
+                        "(it keeps: {}); a ledger edited by hand or written by another tool is not trusted: "
+                        "remove that key",
+                        m_stack, entry_key(e), item.key(), e.kind, kept));
+      }
+    }
+  }
+  return {};
+}
+
+std::optional<std::string> LedgerOwnership::legacy_pool(const std::string& kind, const std::string& name) const {
+  if (auto it = m_declared_pools.find({kind, name}); it != m_declared_pools.end()) return it->second;
+  // Undeclared: the one of that name in a pool the stack owns.
+  std::vector<std::string> pools;
+  for (const providers::KindObjects& objects : m_inventory.kinds) {
+    if (objects.kind != kind) continue;
+    for (const providers::ReadObject& object : objects.objects) {
+      if (object.name == name && !object.pool.empty() && m_inventory.ledger.owns("pool", object.pool)) {
+        pools.push_back(object.pool);
+      }
+    }
+  }
+  if (pools.size() == 1) return pools.front();
+  return std::nullopt;
+}
+
+std::optional<LedgerEntry> LedgerOwnership::entry(const ObjectId& id) const {
+  if (auto exact = m_inventory.ledger.find(id)) return exact;
+  if (id.pool.empty()) return std::nullopt;
+  auto legacy = m_inventory.ledger.find(id.kind, id.name);
+  if (!legacy || legacy_pool(id.kind, id.name) != id.pool) return std::nullopt;
+  return legacy;
+}
+
+Ownership LedgerOwnership::of(const ObjectId& id, const providers::ReadObject& object, bool marks_owner) const {
+  // The marker in the object itself wins over the ledger: it travels with
+  // the object, the ledger may lag behind a crash.
+  if (object.owner) return *object.owner == m_stack ? Ownership::ours : Ownership::foreign;
+  auto found = entry(id);
+  if (!found) return Ownership::unowned;
+  // The stack marks every object of this kind it makes: an unmarked one
+  // under an intent was made by someone else after the create failed.
+  if (marks_owner && found->state == LedgerState::intent) return Ownership::unowned;
+  return Ownership::ours;
+}
+
+providers::Spec LedgerOwnership::merged(const ObjectId& id, providers::Spec spec,
+                                        const std::vector<std::string>& ledger_keys) const {
+  auto found = entry(id);
+  if (!found || !found->data.is_object() || !spec.is_object()) return spec;
+  for (const std::string& key : ledger_keys) {
+    if (found->data.contains(key)) spec[key] = found->data[key];
+  }
+  return spec;
+}
+
+}  // namespace virtplan::planner
