@@ -219,9 +219,10 @@ TEST_CASE("an intent left by a crash does not make a domain defined by hand late
   text += fmt::format("domains:\n  {}: {{host: {}, vcpus: 1, memory: 64MiB, virt_type: qemu, state: stopped}}\n",
                       domain, env.hosts[0].name);
   const std::string stack = write_stack(text);
-  // virtplan recorded its intent, then died before `define`.
+  // virtplan recorded its intent, then died before `define` (format 1: any
+  // virtplan reads it).
   env.run_in(0, fmt::format("mkdir -p /var/lib/virtplan/ledger && printf '%s' {} > {}",
-                            shell_quote(fmt::format(R"({{"format_version": "2", "stack": "{}", "objects": )"
+                            shell_quote(fmt::format(R"({{"format_version": "1", "stack": "{}", "objects": )"
                                                     R"({{"domain.{}": {{"state": "intent", "data": {{}}}}}}}})",
                                                     n.stack, domain)),
                             n.ledger()));
