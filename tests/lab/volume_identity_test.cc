@@ -7,6 +7,7 @@
 // stack's.
 
 #include "providers/shell_quote.h"
+#include "tests/lab/hand_made_objects.h"
 #include "tests/lab/lab_fixture.h"
 #include "tests/lab/lab_stack.h"
 #include "tests/support/virtplan_process.h"
@@ -242,4 +243,57 @@ TEST_CASE("an intent left by a crash does not make a domain defined by hand late
 
   env.run_in(0, fmt::format("virsh -q undefine --domain {} >/dev/null 2>&1; rm -f {}; true", domain, n.ledger()));
   std::filesystem::remove(stack);
+}
+
+TEST_CASE("import of a volume name that two pools hold asks for the pool, and volume.POOL/NAME@HOST adopts that one") {
+  const LabEnv env = require_lab(1);
+  const Names n('u');
+  const std::string other = "oth-" + n.tag;
+  make_foreign_pool(env, n.dev, n.root);
+  make_foreign_pool(env, other, n.root);
+  const std::string stack = write_stack(stack_text(env, n, false));
+  REQUIRE(run_virtplan("apply --auto-approve -f " + stack).status == 0);
+  const std::string host = env.hosts[0].name;
+
+  const auto ambiguous = run_virtplan(fmt::format("import volume.{}@{} -f {}", n.root, host, stack));
+  INFO(ambiguous.output);
+  CHECK(ambiguous.status == 1);
+  CHECK(has(ambiguous.output, fmt::format("volume.{0}@{1}: names 2 objects; say which: volume.{2}/{0}@{1}, "
+                                          "volume.{3}/{0}@{1}; nothing imported",
+                                          n.root, host, n.dev, other)));
+  CHECK_FALSE(has(env.run_in(0, "cat " + n.ledger()), n.root));
+
+  const auto imported = run_virtplan(fmt::format("import volume.{}/{}@{} -f {}", other, n.root, host, stack));
+  INFO(imported.output);
+  CHECK(imported.status == 0);
+  CHECK(has(imported.output, "pool: " + other));
+  CHECK(has(env.run_in(0, "cat " + n.ledger()), fmt::format("\"volume.{}/{}\"", other, n.root)));
+
+  // Its pool too (a stack declares the pool of its volumes); declared as
+  // imported, the plan is empty; dropped again, only the adopted volume is
+  // destroyed.
+  const std::string errors = fmt::format("/tmp/vp-import-{}.err", n.tag);
+  const auto pool_yaml = virtplan::lab::virtplan_stdout(fmt::format("import pool.{}@{} -f {}", other, host, stack), errors);
+  INFO(pool_yaml.output);
+  REQUIRE(pool_yaml.status == 0);
+  std::filesystem::remove(errors);
+  const std::string pools_section = "pools:\n";
+  std::string declared = stack_text(env, n, false);
+  declared.insert(declared.find(pools_section) + pools_section.size(),
+                  pool_yaml.output.substr(pool_yaml.output.find('\n') + 1));
+  declared += fmt::format("volumes:\n  {}: {{host: {}, pool: {}, format: raw, capacity: 8MiB}}\n", n.root, host, other);
+  write_stack_at(stack, declared);
+  const auto plan = run_virtplan("plan --detailed-exitcode -f " + stack);
+  INFO(plan.output);
+  CHECK(plan.status == 0);
+  declared.erase(declared.find("volumes:\n"));
+  write_stack_at(stack, declared);
+  const auto dropped = run_virtplan("apply --auto-approve -f " + stack);
+  INFO(dropped.output);
+  CHECK(dropped.status == 0);
+  CHECK_FALSE(has(volumes_in(env, other), n.root));
+  CHECK(has(volumes_in(env, n.dev), n.root));
+
+  remove_pool(env, other);
+  clean_up(env, n, stack);
 }
