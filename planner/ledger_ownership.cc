@@ -97,4 +97,21 @@ providers::Spec LedgerOwnership::merged(const ObjectId& id, providers::Spec spec
   return spec;
 }
 
+std::vector<ObjectId> LedgerOwnership::unfulfilled_intents(const std::string& host,
+                                                           const std::vector<ObservedObject>& observed) const {
+  std::vector<ObjectId> out;
+  for (const LedgerEntry& e : m_inventory.ledger.entries()) {
+    if (e.state != LedgerState::intent) continue;
+    const bool read = std::any_of(m_inventory.kinds.begin(), m_inventory.kinds.end(),
+                                  [&](const providers::KindObjects& k) { return k.kind == e.kind; });
+    // A legacy entry (no pool) is fulfilled by a volume of its name in any pool.
+    const ObjectId id = e.id(host);
+    const bool there = std::any_of(observed.begin(), observed.end(), [&](const ObservedObject& o) {
+      return o.id == id || (e.pool.empty() && o.id.named_by(id));
+    });
+    if (read && !there) out.push_back(id);
+  }
+  return out;
+}
+
 }  // namespace virtplan::planner

@@ -55,6 +55,11 @@ public:
   providers::Spec merged(const providers::ObjectId& id, providers::Spec spec,
                          const std::vector<std::string>& ledger_keys) const;
 
+  // The intents on `host` whose object `observed` (this host's) does not
+  // hold, of the kinds read here.
+  std::vector<providers::ObjectId> unfulfilled_intents(const std::string& host,
+                                                       const std::vector<ObservedObject>& observed) const;
+
 private:
   std::optional<std::string> legacy_pool(const std::string& kind, const std::string& name) const;
 

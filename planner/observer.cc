@@ -21,12 +21,18 @@ std::vector<providers::StackObject> declared_on(const providers::HostConfig& hos
   return here;
 }
 
-Result<std::vector<ObservedObject>> observed_objects(const std::string& stack, const providers::HostConfig& host,
-                                                     providers::HostInventory& inventory,
-                                                     const std::vector<providers::StackObject>& here) {
+// One host's objects, and the stack's intents there that led to none.
+struct HostObservation {
+  std::vector<ObservedObject> objects;
+  std::vector<providers::ObjectId> unfulfilled_intents;
+};
+
+Result<HostObservation> observed_objects(const std::string& stack, const providers::HostConfig& host,
+                                         providers::HostInventory& inventory,
+                                         const std::vector<providers::StackObject>& here) {
   const LedgerOwnership ledger(stack, inventory, here);
   if (auto trusted = ledger.check_entries(); !trusted) return std::unexpected(trusted.error());
-  std::vector<ObservedObject> observed;
+  HostObservation observed;
   for (auto& [kind, objects, ledger_keys, marks_owner] : inventory.kinds) {
     for (auto& object : objects) {
       providers::ObjectId id{kind, object.name, host.name, object.pool};
@@ -35,9 +41,11 @@ Result<std::vector<ObservedObject>> observed_objects(const std::string& stack, c
       // ledger: with it, the observed spec compares like any other field.
       providers::Spec spec = ownership == Ownership::ours ? ledger.merged(id, std::move(object.spec), ledger_keys)
                                                           : std::move(object.spec);
-      observed.push_back(ObservedObject{std::move(id), std::move(spec), ownership, object.owner.value_or("")});
+      observed.objects.push_back(
+          ObservedObject{std::move(id), std::move(spec), ownership, object.owner.value_or("")});
     }
   }
+  observed.unfulfilled_intents = ledger.unfulfilled_intents(host.name, observed.objects);
   return observed;
 }
 
@@ -50,7 +58,9 @@ Result<std::vector<ObservedObject>> observe_host(
   const auto here = declared_on(host, declared);
   auto inventory = providers::read_host_inventory(stack, host, transport, readers, here);
   if (!inventory) return std::unexpected(inventory.error());
-  return observed_objects(stack, host, *inventory, here);
+  auto observed = observed_objects(stack, host, *inventory, here);
+  if (!observed) return std::unexpected(observed.error());
+  return std::move(observed->objects);
 }
 
 ObservedState observe(const std::string& stack, const std::map<std::string, providers::HostConfig>& hosts,
@@ -69,13 +79,13 @@ ObservedState observe(const std::string& stack, const std::map<std::string, prov
 
 ObservedState observe(const std::string& stack, const std::map<std::string, providers::HostConfig>& hosts,
                       const InventoryReader& read, const std::vector<providers::StackObject>& declared) {
-  std::vector<std::pair<std::string, std::future<Result<std::vector<ObservedObject>>>>> work;
+  std::vector<std::pair<std::string, std::future<Result<HostObservation>>>> work;
   for (const auto& entry : hosts) {
     const providers::HostConfig* host = &entry.second;
     work.emplace_back(entry.first, std::async(std::launch::async, [&stack, &read, &declared, host] {
       const auto here = declared_on(*host, declared);
       auto inventory = read(*host, here);
-      if (!inventory) return Result<std::vector<ObservedObject>>(std::unexpected(inventory.error()));
+      if (!inventory) return Result<HostObservation>(std::unexpected(inventory.error()));
       return observed_objects(stack, *host, *inventory, here);
     }));
   }
@@ -86,7 +96,9 @@ ObservedState observe(const std::string& stack, const std::map<std::string, prov
       state.unread.emplace(name, objects.error());
       continue;
     }
-    std::move(objects->begin(), objects->end(), std::back_inserter(state.objects));
+    std::move(objects->objects.begin(), objects->objects.end(), std::back_inserter(state.objects));
+    std::move(objects->unfulfilled_intents.begin(), objects->unfulfilled_intents.end(),
+              std::back_inserter(state.unfulfilled_intents));
   }
   std::sort(state.objects.begin(), state.objects.end(),
             [](const ObservedObject& a, const ObservedObject& b) { return a.id < b.id; });

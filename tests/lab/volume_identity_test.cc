@@ -297,3 +297,36 @@ TEST_CASE("import of a volume name that two pools hold asks for the pool, and vo
   remove_pool(env, other);
   clean_up(env, n, stack);
 }
+
+TEST_CASE("an intent left by a crash for a volume the stack no longer declares is cleared by the next apply, so a foreign volume made later under its name is left alone") {
+  const LabEnv env = require_lab(1);
+  const Names n('t');
+  const std::string ghost = "ghost-" + n.tag;
+  const std::string stack = write_stack(stack_text(env, n, false));
+  REQUIRE(run_virtplan("apply --auto-approve -f " + stack).status == 0);
+  // virtplan recorded its intent to create `ghost`, then died before the
+  // create, and the stack dropped it (format 1: any virtplan reads it).
+  env.run_in(0, fmt::format("printf '%s' {} > {}",
+                            shell_quote(fmt::format(R"({{"format_version": "1", "stack": "{}", "objects": {{)"
+                                                    R"("pool.{}": {{"state": "created", "data": {{"built": true}}}},)"
+                                                    R"("volume.{}": {{"state": "intent", "data": {{}}}}}}}})",
+                                                    n.stack, n.prod, ghost)),
+                            n.ledger()));
+  const auto apply = run_virtplan("apply --auto-approve -f " + stack);
+  INFO(apply.output);
+  CHECK(apply.status == 0);
+  CHECK_FALSE(has(env.run_in(0, "cat " + n.ledger()), ghost));
+
+  // Someone else makes a volume of that name in the stack's pool.
+  env.run_in(0, fmt::format("virsh -q vol-create-as --pool {} --name {} --capacity 8M --format raw >/dev/null", n.prod,
+                            ghost));
+  const auto plan = run_virtplan("plan --detailed-exitcode -f " + stack);
+  INFO(plan.output);
+  CHECK(plan.status == 0);
+  const auto again = run_virtplan("apply --auto-approve -f " + stack);
+  INFO(again.output);
+  CHECK(has(volumes_in(env, n.prod), ghost));
+
+  env.run_in(0, fmt::format("virsh -q vol-delete --pool {} --vol {} >/dev/null 2>&1; true", n.prod, ghost));
+  clean_up(env, n, stack);
+}

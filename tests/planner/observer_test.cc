@@ -258,3 +258,22 @@ TEST_CASE("an intent owns an object of a marking kind only when the object carri
                                                              {"domain.made@lab1", Ownership::ours},
                                                              {"domain.adopted@lab1", Ownership::ours}});
 }
+
+TEST_CASE("intents whose object is not on the host are listed for clearing; fulfilled ones and created ones are not") {
+  auto host = host_with_ledger(R"({"format_version": "2", "stack": "prod", "objects": {)"
+                               R"("volume.img/made": {"state": "intent"}, "volume.img/never": {"state": "intent"},)"
+                               R"("volume.gone": {"state": "intent"}, "volume.img/lost": {"state": "created"},)"
+                               R"("network.other": {"state": "intent"}}})");
+  ScriptedReader volumes("volume", {}, {volume_in("img", "made")});
+  std::map<std::string, providers::HostConfig> hosts{{"lab1", test_host()}};
+  const auto state = planner::observe(
+      "prod", hosts, [&](const providers::HostConfig& h, const std::vector<providers::StackObject>& here) {
+        return providers::read_host_inventory("prod", h, *host, {&volumes}, here);
+      },
+      {});
+  REQUIRE(state.unread.empty());
+  // A created entry whose object is gone is the plan's business (it plans a
+  // create); a network was not read here, so nothing is known of it.
+  CHECK(state.unfulfilled_intents == std::vector<providers::ObjectId>{{"volume", "gone", "lab1", ""},
+                                                                       {"volume", "never", "lab1", "img"}});
+}
