@@ -19,6 +19,26 @@ std::string entry_key(const LedgerEntry& e) {
   return e.pool.empty() ? e.kind + "." + e.name : e.kind + "." + e.pool + "/" + e.name;
 }
 
+// What is wrong with an entry's data, given the keys its kind keeps, and
+// what to do about it.
+struct Untrusted {
+  std::string problem;
+  std::string remedy;
+};
+
+std::optional<Untrusted> untrusted_data(const LedgerEntry& e, const std::vector<std::string>& kept) {
+  if (!e.data.is_object()) {
+    return Untrusted{fmt::format("holds data {}, not an object of keys", e.data.dump()), "make it {}"};
+  }
+  for (const auto& item : e.data.items()) {
+    if (std::find(kept.begin(), kept.end(), item.key()) != kept.end()) continue;
+    return Untrusted{fmt::format("holds '{}', which a {} does not keep in the ledger (it keeps: {})", item.key(),
+                                 e.kind, kept.empty() ? std::string("nothing") : fmt::format("{}", fmt::join(kept, ", "))),
+                     "remove that key"};
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 LedgerOwnership::LedgerOwnership(std::string stack, const providers::HostInventory& inventory,
@@ -32,19 +52,12 @@ LedgerOwnership::LedgerOwnership(std::string stack, const providers::HostInvento
 Result<void> LedgerOwnership::check_entries() const {
   for (const providers::KindObjects& kind : m_inventory.kinds) {
     for (const LedgerEntry& e : m_inventory.ledger.entries()) {
-      if (e.kind != kind.kind || !e.data.is_object()) continue;
-      for (const auto& item : e.data.items()) {
-        if (std::find(kind.ledger_keys.begin(), kind.ledger_keys.end(), item.key()) != kind.ledger_keys.end()) {
-          continue;
-        }
-        const std::string kept =
-            kind.ledger_keys.empty() ? std::string("nothing") : fmt::format("{}", fmt::join(kind.ledger_keys, ", "));
-        return providers::fail(
-            providers::ErrorCode::invalid,
-            fmt::format("ledger of stack '{}': entry {} holds '{}', which a {} does not keep in the ledger "
-                        "(it keeps: {}); a ledger edited by hand or written by another tool is not trusted: "
-                        "remove that key",
-                        m_stack, entry_key(e), item.key(), e.kind, kept));
+      if (e.kind != kind.kind) continue;
+      if (auto untrusted = untrusted_data(e, kind.ledger_keys)) {
+        return providers::fail(providers::ErrorCode::invalid,
+                               fmt::format("ledger of stack '{}': entry {} {}; a ledger edited by hand or written "
+                                           "by another tool is not trusted: {}",
+                                           m_stack, entry_key(e), untrusted->problem, untrusted->remedy));
       }
     }
   }

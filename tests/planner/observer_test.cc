@@ -243,6 +243,16 @@ TEST_CASE("only the keys a kind keeps in the ledger are merged; a ledger entry w
           "ledger (it keeps: protect, source_sha256); a ledger edited by hand or written by another tool is not "
           "trusted: remove that key");
   }
+  SECTION("data that is not an object of keys is refused") {
+    auto host = host_with_ledger(R"({"format_version": "2", "stack": "prod", "objects": {)"
+                                 R"("domain.web": {"state": "created", "data": "qcow2"}}})");
+    ScriptedReader domains("domain", {}, {{"web", {}, "prod"}}, {}, true);
+    auto observed = planner::observe_host("prod", test_host(), *host, {&domains}, {});
+    REQUIRE_FALSE(observed.has_value());
+    CHECK(observed.error().message() ==
+          "ledger of stack 'prod': entry domain.web holds data \"qcow2\", not an object of keys; a ledger edited by "
+          "hand or written by another tool is not trusted: make it {}");
+  }
 }
 
 TEST_CASE("an intent owns an object of a marking kind only when the object carries the stack's marker") {
