@@ -163,7 +163,14 @@ Result<void> Ledger::save(Transport& transport, Become become, std::string_view 
 
 void Ledger::record_intent(const ObjectId& id) {
   // An object already created stays created: intent only ever adds ownership.
-  m_entries.try_emplace(key_of(id), LedgerEntry{id.kind, id.name, LedgerState::intent, json::object(), id.pool});
+  // A legacy entry of the volume moves to its pool's key as it is (created,
+  // with its data: `protect` must not be lost if the create never ends).
+  LedgerEntry entry{id.kind, id.name, LedgerState::intent, json::object(), id.pool};
+  if (auto legacy = m_entries.find(Key{id.kind, "", id.name}); !id.pool.empty() && legacy != m_entries.end()) {
+    entry.state = legacy->second.state;
+    entry.data = legacy->second.data;
+  }
+  m_entries.try_emplace(key_of(id), std::move(entry));
   drop_legacy(id);
 }
 

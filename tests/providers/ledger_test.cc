@@ -112,6 +112,14 @@ TEST_CASE("a ledger of format 1 reads its volumes as legacy entries, rewritten b
   CHECK(text.find(R"("format_version": "2")") != std::string::npos);
   CHECK(text.find(R"("volume.root")") == std::string::npos);
 
+  // An intent for a legacy volume keeps what the legacy entry said.
+  auto again = Ledger::parse("prod", R"({"format_version": "1", "stack": "prod", "objects": {)"
+                                     R"("volume.root": {"state": "created", "data": {"protect": true}}}})");
+  REQUIRE(again.has_value());
+  again->record_intent(ObjectId{"volume", "root", "lab1", "prod-img"});
+  CHECK(again->entries() == std::vector<LedgerEntry>{{"volume", "root", LedgerState::created,
+                                                      nlohmann::json{{"protect", true}}, "prod-img"}});
+
   auto bad = Ledger::parse("prod", R"({"format_version": "2", "stack": "prod", "objects": {"volume./root": {"state": "created"}}})");
   REQUIRE_FALSE(bad.has_value());
   CHECK(bad.error().message() == "ledger of stack 'prod': entry 'volume./root' is not KIND.NAME or KIND.POOL/NAME");
