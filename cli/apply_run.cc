@@ -87,7 +87,18 @@ planner::ObservedState ApplyRun::lock_and_observe() {
       },
       m_stack.objects);
   observed.unread.merge(unread);
+  clear_unfulfilled_intents(observed);
   return observed;
+}
+
+// Intents that led to no object (read under the lock, so no apply of the
+// stack is making one now) are cleared before anything else happens: kept,
+// one would make a foreign object made later under its name the stack's. A
+// create the plan still holds records its intent again before it runs. One
+// that cannot be cleared stays as it was; the ledger write failing will fail
+// this host's steps anyway.
+void ApplyRun::clear_unfulfilled_intents(const planner::ObservedState& observed) {
+  for (const providers::ObjectId& id : observed.unfulfilled_intents) (void)m_access.forget(id);
 }
 
 planner::ApplyReport ApplyRun::apply(const planner::Plan& plan, planner::ApplyObserver& observer, int parallelism) {

@@ -4,7 +4,9 @@
 // the final report. lock_and_observe() connects to every host of the stack at
 // once and takes the stack's lock there, then reads the hosts through those
 // same sessions, so nothing another apply does can slip in between the read
-// and the changes. execute() shows the plan, asks, carries it out and reports.
+// and the changes; under that lock it clears the ledger's intents that led to
+// no object (ObservedState::unfulfilled_intents). execute() shows the plan,
+// asks, carries it out and reports.
 // A host that cannot be reached or read, or whose lock another command holds,
 // is set aside with the reason: nothing is planned or done there, the others
 // go on, and the exit status says so.
@@ -52,6 +54,8 @@ public:
               const ExecuteOptions& options);
 
 private:
+  void clear_unfulfilled_intents(const planner::ObservedState& observed);
+
   const planner::Stack& m_stack;
   providers::RemoteHostAccess m_access;
 };

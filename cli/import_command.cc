@@ -34,13 +34,19 @@ Result<planner::ObservedObject> observe_object(const planner::Stack& stack, cons
                                                providers::Transport& transport, const ObjectId& id) {
   auto observed = planner::observe_host(stack.name, host, transport, kind_readers(), stack.objects);
   if (!observed) return providers::fail(observed.error().with_context(id.address()));
-  auto found = std::find_if(observed->begin(), observed->end(),
-                            [&](const planner::ObservedObject& object) { return object.id == id; });
-  if (found == observed->end()) {
+  // `volume.NAME@HOST` names the volume of that name in whichever pool
+  // holds one; two pools holding one need `volume.POOL/NAME@HOST`.
+  std::vector<ObjectId> ids;
+  for (const planner::ObservedObject& object : *observed) ids.push_back(object.id);
+  auto which = providers::resolve_address(id, ids);
+  if (!which && which.error().code() == providers::ErrorCode::not_found) {
     return providers::fail(providers::ErrorCode::not_found,
-                           fmt::format("{}: no {} named '{}' on {}; nothing imported", id.address(), id.kind,
-                                       id.name, id.host));
+                           fmt::format("{}: no {} named '{}' on {}; nothing imported", id.qualified_address(),
+                                       id.kind, id.name, id.host));
   }
+  if (!which) return providers::fail(providers::ErrorCode::invalid, which.error().message() + "; nothing imported");
+  auto found = std::find_if(observed->begin(), observed->end(),
+                            [&](const planner::ObservedObject& object) { return object.id == *which; });
   return *found;
 }
 
@@ -99,7 +105,7 @@ int import_object(const ImportOptions& options) {
   if (object->ownership == planner::Ownership::ours) {
     fmt::print(stderr, "{}: already owned by stack '{}'; its YAML:\n", id->address(), stack->name);
   } else {
-    auto recorded = adopt_object(stack->name, host->second, **transport, *id);
+    auto recorded = adopt_object(stack->name, host->second, **transport, object->id);
     if (!recorded) return import_failed(recorded.error());
     fmt::print(stderr, "{}: now owned by stack '{}' ({}); add this to the stack:\n", id->address(), stack->name,
                *recorded);

@@ -46,8 +46,8 @@ Result<std::string> adopt_object(const std::string& stack, const providers::Host
                                  providers::Transport& transport, const providers::ObjectId& id) {
   auto ledger = providers::Ledger::load(transport, stack, host.become);
   if (!ledger) return providers::fail(ledger.error().with_context(id.address() + ": reading the ledger"));
-  if (!ledger->owns(id.kind, id.name)) {
-    ledger->mark_created(id.kind, id.name);
+  if (!ledger->owns(id)) {
+    ledger->mark_created(id);
     if (auto saved = ledger->save(transport, host.become); !saved) {
       return providers::fail(saved.error().with_context(id.address() + ": not adopted: writing the ledger"));
     }

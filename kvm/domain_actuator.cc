@@ -301,4 +301,8 @@ Result<ActuatorOutcome> DomainActuator::destroy(const ActuatorStep& step, HostSe
   return ActuatorOutcome{};
 }
 
+providers::Result<bool> DomainActuator::exists(const providers::ObjectId& id, providers::HostSession& host) const {
+  return providers::existence_from(host.virsh.run({"dominfo", "--domain", id.name}));
+}
+
 }  // namespace virtplan::kvm

@@ -157,7 +157,10 @@ std::vector<Reference> DomainKind::references(const StackObject& object) const {
   for (const auto& item : disks.items()) {
     const json& disk = item.value().contains("media") ? item.value().at("media") : item.value();
     if (!disk.contains("volume")) continue;
-    Reference ref{ObjectId{"volume", disk.at("volume"), object.id.host}, object.location("/disks/" + item.key())};
+    // A volume is (host, pool, name): the disk's pool (resolve() fills in
+    // a declared volume's) says which.
+    Reference ref{ObjectId{"volume", disk.at("volume"), object.id.host, disk.value("pool", "")},
+                  object.location("/disks/" + item.key())};
     if (disk.contains("pool")) ref.need = Reference::Need::optional;
     out.push_back(ref);
   }

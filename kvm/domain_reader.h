@@ -13,6 +13,8 @@ public:
   std::string_view kind() const override { return "domain"; }
   std::unique_ptr<providers::KindReading> start(
       const std::vector<providers::StackObject>& declared) const override;
+  // Every domain the stack defines carries its <metadata> owner marker.
+  bool marks_owner() const override { return true; }
 };
 
 }  // namespace virtplan::kvm

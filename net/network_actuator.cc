@@ -190,4 +190,8 @@ Result<ActuatorOutcome> NetworkActuator::destroy(const ActuatorStep& step, HostS
   return ActuatorOutcome{};
 }
 
+providers::Result<bool> NetworkActuator::exists(const providers::ObjectId& id, providers::HostSession& host) const {
+  return providers::existence_from(host.virsh.run({"net-info", "--network", id.name}));
+}
+
 }  // namespace virtplan::net

@@ -29,6 +29,7 @@ public:
                                                        providers::HostSession& host) const override;
   providers::Result<providers::ActuatorOutcome> destroy(const providers::ActuatorStep& step,
                                                         providers::HostSession& host) const override;
+  providers::Result<bool> exists(const providers::ObjectId& id, providers::HostSession& host) const override;
 };
 
 }  // namespace virtplan::net

@@ -12,6 +12,8 @@ public:
   std::string_view kind() const override { return "network"; }
   std::unique_ptr<providers::KindReading> start(
       const std::vector<providers::StackObject>& declared) const override;
+  // Every network the stack defines carries its <metadata> owner marker.
+  bool marks_owner() const override { return true; }
 };
 
 }  // namespace virtplan::net

@@ -94,6 +94,25 @@ Result<ActuatorOutcome> perform(const Change& change, const std::string& stack, 
   return act(*actuator, change, stack, **session, progress);
 }
 
+// After a create (or the create half of a replace) failed: an intent that led
+// to no object is cleared from the ledger, so that a foreign object made
+// later under that name is not taken for the stack's. When the host cannot
+// say (it is unreachable: the create may have run), the intent stays, and
+// the next apply adopts what it made.
+std::optional<std::string> clear_failed_intent(const Change& change, const ActuatorLookup& actuators,
+                                               providers::HostAccess& hosts, ApplyHostGate& gate) {
+  if (!creates(change.action)) return std::nullopt;
+  const KindActuator* actuator = actuators(change.id.kind);
+  auto session = gate.session(change.id.host);
+  if (actuator == nullptr || !session) return std::nullopt;
+  auto exists = actuator->exists(change.id, **session);
+  if (!exists || *exists) return std::nullopt;
+  if (auto forgotten = hosts.forget(change.id); !forgotten) {
+    return "its intent could not be cleared from the stack's ledger: " + forgotten.error().message();
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 StepResult run_apply_step(const Change& change, const std::string& stack, const ActuatorLookup& actuators,
@@ -104,6 +123,7 @@ StepResult run_apply_step(const Change& change, const std::string& stack, const 
   if (!outcome) {
     result.status = StepStatus::failed;
     result.reason = outcome.error().message();
+    if (auto warning = clear_failed_intent(change, actuators, hosts, gate)) result.warnings.push_back(*warning);
   } else {
     result.warnings = outcome->warnings;
     if (auto warning = record(change, *outcome, hosts)) result.warnings.push_back(*warning);

@@ -1,5 +1,7 @@
 #include "planner/destroy_plan.h"
 
+#include "providers/object_address.h"
+
 #include <fmt/format.h>
 
 #include <map>
@@ -41,14 +43,19 @@ Result<std::set<ObjectId>> closure(const std::string& stack, const Owned& owned,
   const auto used_by = users(owned, kinds);
   std::set<ObjectId> chosen;
   std::vector<ObjectId> todo;
+  std::vector<ObjectId> ids;
+  for (const auto& [id, object] : owned) ids.push_back(id);
   for (const ObjectId& target : targets) {
-    if (!owned.contains(target)) {
+    // `volume.NAME@HOST` names the owned volume of that name, in its pool.
+    auto which = providers::resolve_address(target, ids);
+    if (!which && which.error().code() != providers::ErrorCode::not_found) return std::unexpected(which.error());
+    if (!which) {
       return providers::fail(providers::ErrorCode::not_found,
                              fmt::format("{}: not owned by stack '{}' (or its host could not be read); "
                                          "nothing to destroy",
-                                         target.address(), stack));
+                                         target.qualified_address(), stack));
     }
-    todo.push_back(target);
+    todo.push_back(*which);
   }
   while (!todo.empty()) {
     ObjectId id = todo.back();

@@ -1,5 +1,6 @@
 #include "planner/observer.h"
 
+#include "planner/ledger_ownership.h"
 #include "providers/host_inventory.h"
 
 #include <algorithm>
@@ -11,14 +12,6 @@ using providers::Result;
 
 namespace {
 
-Ownership ownership_of(const providers::ReadObject& object, const std::string& kind,
-                       const std::string& stack, const providers::Ledger& ledger) {
-  // The marker in the object itself wins over the ledger: it travels with
-  // the object, the ledger may lag behind a crash.
-  if (object.owner) return *object.owner == stack ? Ownership::ours : Ownership::foreign;
-  return ledger.owns(kind, object.name) ? Ownership::ours : Ownership::unowned;
-}
-
 // What the stack declares on `host`.
 std::vector<providers::StackObject> declared_on(const providers::HostConfig& host,
                                                 const std::vector<providers::StackObject>& declared) {
@@ -28,22 +21,31 @@ std::vector<providers::StackObject> declared_on(const providers::HostConfig& hos
   return here;
 }
 
-std::vector<ObservedObject> observed_objects(const std::string& stack, const providers::HostConfig& host,
-                                             providers::HostInventory& inventory) {
-  std::vector<ObservedObject> observed;
-  for (auto& [kind, objects] : inventory.kinds) {
+// One host's objects, and the stack's intents there that led to none.
+struct HostObservation {
+  std::vector<ObservedObject> objects;
+  std::vector<providers::ObjectId> unfulfilled_intents;
+};
+
+Result<HostObservation> observed_objects(const std::string& stack, const providers::HostConfig& host,
+                                         providers::HostInventory& inventory,
+                                         const std::vector<providers::StackObject>& here) {
+  const LedgerOwnership ledger(stack, inventory, here);
+  if (auto trusted = ledger.check_entries(); !trusted) return std::unexpected(trusted.error());
+  HostObservation observed;
+  for (auto& [kind, objects, ledger_keys, marks_owner] : inventory.kinds) {
     for (auto& object : objects) {
-      const Ownership ownership = ownership_of(object, kind, stack, inventory.ledger);
+      providers::ObjectId id{kind, object.name, host.name, object.pool};
+      const Ownership ownership = ledger.of(id, object, marks_owner);
       // What the host cannot show (a volume's source hash) is kept in the
       // ledger: with it, the observed spec compares like any other field.
-      if (ownership == Ownership::ours && object.spec.is_object()) {
-        auto entry = inventory.ledger.find(kind, object.name);
-        if (entry && entry->data.is_object()) object.spec.update(entry->data);
-      }
-      observed.push_back(ObservedObject{{kind, object.name, host.name}, std::move(object.spec), ownership,
-                                        object.owner.value_or("")});
+      providers::Spec spec = ownership == Ownership::ours ? ledger.merged(id, std::move(object.spec), ledger_keys)
+                                                          : std::move(object.spec);
+      observed.objects.push_back(
+          ObservedObject{std::move(id), std::move(spec), ownership, object.owner.value_or("")});
     }
   }
+  observed.unfulfilled_intents = ledger.unfulfilled_intents(host.name, observed.objects);
   return observed;
 }
 
@@ -53,9 +55,12 @@ Result<std::vector<ObservedObject>> observe_host(
     const std::string& stack, const providers::HostConfig& host, providers::Transport& transport,
     const std::vector<const providers::KindReader*>& readers,
     const std::vector<providers::StackObject>& declared) {
-  auto inventory = providers::read_host_inventory(stack, host, transport, readers, declared_on(host, declared));
+  const auto here = declared_on(host, declared);
+  auto inventory = providers::read_host_inventory(stack, host, transport, readers, here);
   if (!inventory) return std::unexpected(inventory.error());
-  return observed_objects(stack, host, *inventory);
+  auto observed = observed_objects(stack, host, *inventory, here);
+  if (!observed) return std::unexpected(observed.error());
+  return std::move(observed->objects);
 }
 
 ObservedState observe(const std::string& stack, const std::map<std::string, providers::HostConfig>& hosts,
@@ -74,13 +79,14 @@ ObservedState observe(const std::string& stack, const std::map<std::string, prov
 
 ObservedState observe(const std::string& stack, const std::map<std::string, providers::HostConfig>& hosts,
                       const InventoryReader& read, const std::vector<providers::StackObject>& declared) {
-  std::vector<std::pair<std::string, std::future<Result<std::vector<ObservedObject>>>>> work;
+  std::vector<std::pair<std::string, std::future<Result<HostObservation>>>> work;
   for (const auto& entry : hosts) {
     const providers::HostConfig* host = &entry.second;
     work.emplace_back(entry.first, std::async(std::launch::async, [&stack, &read, &declared, host] {
-      auto inventory = read(*host, declared_on(*host, declared));
-      if (!inventory) return Result<std::vector<ObservedObject>>(std::unexpected(inventory.error()));
-      return Result<std::vector<ObservedObject>>(observed_objects(stack, *host, *inventory));
+      const auto here = declared_on(*host, declared);
+      auto inventory = read(*host, here);
+      if (!inventory) return Result<HostObservation>(std::unexpected(inventory.error()));
+      return observed_objects(stack, *host, *inventory, here);
     }));
   }
   ObservedState state;
@@ -90,7 +96,9 @@ ObservedState observe(const std::string& stack, const std::map<std::string, prov
       state.unread.emplace(name, objects.error());
       continue;
     }
-    std::move(objects->begin(), objects->end(), std::back_inserter(state.objects));
+    std::move(objects->objects.begin(), objects->objects.end(), std::back_inserter(state.objects));
+    std::move(objects->unfulfilled_intents.begin(), objects->unfulfilled_intents.end(),
+              std::back_inserter(state.unfulfilled_intents));
   }
   std::sort(state.objects.begin(), state.objects.end(),
             [](const ObservedObject& a, const ObservedObject& b) { return a.id < b.id; });

@@ -7,8 +7,9 @@
 // Ownership comes from each object's <metadata> marker where its kind has one,
 // else from the stack's ledger on that host; an owned object's ledger data (what
 // its kind keeps there: a volume's source hash) is merged into its observed
-// spec, so the diff compares it. A host that cannot be reached or
-// read is listed in ObservedState::unread with its error.
+// spec, so the diff compares it (the rules: planner/ledger_ownership.h). A
+// volume's identity holds its pool. A host that cannot be reached or read, or
+// whose ledger is not trusted, is listed in ObservedState::unread with its error.
 //
 // `declared` (the stack's objects) are hints: each host's readers read the
 // objects declared there in the first round, beside the listings, so a host

@@ -30,16 +30,20 @@ json change_to_json(const Change& c, Secrets secrets) {
   json fields = json::array();
   for (const FieldChange& f : c.fields) fields.push_back(field_to_json(f, secrets));
   auto spec = [&](const json& v) { return secrets == Secrets::masked ? mask_sensitive(v) : v; };
-  return json{{"address", c.id.address()},
-              {"kind", c.id.kind},
-              {"name", c.id.name},
-              {"host", c.id.host},
-              {"action", to_string(c.action)},
-              {"impact", to_string(c.impact)},
-              {"reasons", c.reasons},
-              {"fields", fields},
-              {"before", spec(c.before)},
-              {"after", spec(c.after)}};
+  json out{{"address", c.id.address()},
+           {"kind", c.id.kind},
+           {"name", c.id.name},
+           {"host", c.id.host},
+           {"action", to_string(c.action)},
+           {"impact", to_string(c.impact)},
+           {"reasons", c.reasons},
+           {"fields", fields},
+           {"before", spec(c.before)},
+           {"after", spec(c.after)}};
+  // A volume's pool is part of its identity: a saved plan destroys the
+  // volume it names, not a same-named one in another pool.
+  if (!c.id.pool.empty()) out["pool"] = c.id.pool;
+  return out;
 }
 
 json summary_to_json(const PlanSummary& s) {
@@ -61,7 +65,7 @@ Result<FieldChange> field_from_json(const json& j) {
 Result<Change> change_from_json(const json& j) {
   Change c;
   c.id = {j.at("kind").get<std::string>(), j.at("name").get<std::string>(),
-          j.at("host").get<std::string>()};
+          j.at("host").get<std::string>(), j.value("pool", "")};
   auto action = action_from_string(j.at("action").get<std::string>());
   auto impact = impact_from_string(j.at("impact").get<std::string>());
   if (!action || !impact) {

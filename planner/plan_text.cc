@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <map>
 
 namespace virtplan::planner {
 
@@ -89,18 +90,36 @@ std::string render_summary_line(const PlanSummary& s) {
                      s.destroy);
 }
 
+namespace {
+
+// Each change's address as the text shows it: a volume that moves between
+// pools is two changes of one address (a create and a destroy), so where an
+// address names two changes both say their pool ("volume.img/root@lab1").
+std::map<providers::ObjectId, std::string> shown_addresses(const Plan& plan) {
+  std::map<std::string, int> uses;
+  for (const Change& c : plan.changes()) ++uses[c.id.address()];
+  std::map<providers::ObjectId, std::string> shown;
+  for (const Change& c : plan.changes()) {
+    shown[c.id] = uses[c.id.address()] > 1 ? c.id.qualified_address() : c.id.address();
+  }
+  return shown;
+}
+
+}  // namespace
+
 std::string render_plan_text(const Plan& plan, const KindLookup& kinds) {
+  const auto shown = shown_addresses(plan);
   std::size_t width = 0;
   for (const Change& c : plan.changes()) {
     if (c.action != Action::no_op) {
-      width = std::max(width, symbol(c.action).size() + 1 + c.id.address().size());
+      width = std::max(width, symbol(c.action).size() + 1 + shown.at(c.id).size());
     }
   }
   std::string out;
   for (const Change& c : plan.changes()) {
     if (c.action == Action::no_op) continue;
     const providers::ResourceKind* kind = kinds(c.id.kind);
-    const std::string head = fmt::format("{} {}", symbol(c.action), c.id.address());
+    const std::string head = fmt::format("{} {}", symbol(c.action), shown.at(c.id));
     const std::string more = detail(kind, c);
     out += fmt::format("  {:<{}}  {}", head, width, to_string(c.action));
     out += more.empty() ? "\n" : fmt::format("  {}\n", more);

@@ -299,7 +299,11 @@ void StackLoaderRun::expand() {
       }
       for (auto& extra : implied) {
         const ResourceKind* kind = m_kinds.by_kind(extra.id.kind);
-        auto same = [&](const StackObject& other) { return other.id == extra.id; };
+        // By name, whatever the pool: a stack declares one volume per name
+        // and host, so that `volume.NAME@HOST` names one object.
+        auto same = [&](const StackObject& other) {
+          return other.id.kind == extra.id.kind && other.id.name == extra.id.name && other.id.host == extra.id.host;
+        };
         if (kind == nullptr) {
           m_diags.add(object.where, fmt::format("{}: derived {} of unknown kind '{}'",
                                                 object.id.address(), extra.id.name, extra.id.kind));

@@ -1,6 +1,7 @@
 #include "planner/target_selection.h"
 
 #include "planner/apply_graph.h"
+#include "providers/object_address.h"
 
 #include <fmt/format.h>
 
@@ -35,18 +36,26 @@ std::set<ObjectId> needed(const ApplyGraph& graph, const std::vector<ObjectId>& 
 }  // namespace
 
 Result<Plan> select_targets(const Plan& plan, const std::vector<ObjectId>& targets, const KindLookup& kinds) {
-  std::set<ObjectId> in_plan;
-  for (const Change& c : plan.changes()) in_plan.insert(c.id);
+  std::vector<ObjectId> in_plan;
+  for (const Change& c : plan.changes()) in_plan.push_back(c.id);
+  // `volume.NAME@HOST` names the plan's volume of that name, in its pool; a
+  // volume moving between pools is two changes: the pool says which.
+  std::vector<ObjectId> resolved;
   for (const ObjectId& target : targets) {
-    if (!in_plan.contains(target)) {
-      return providers::fail(providers::ErrorCode::not_found,
-                             fmt::format("--target {}: the stack neither declares nor owns it", target.address()));
+    auto which = providers::resolve_address(target, in_plan);
+    if (!which && which.error().code() != providers::ErrorCode::not_found) {
+      return std::unexpected(which.error().with_context("--target"));
     }
+    if (!which) {
+      return providers::fail(providers::ErrorCode::not_found,
+                             fmt::format("--target {}: the stack neither declares nor owns it", target.qualified_address()));
+    }
+    resolved.push_back(*which);
   }
   auto graph = ApplyGraph::build(plan, kinds);
   if (!graph) return std::unexpected(graph.error());
-  std::set<ObjectId> chosen = needed(*graph, targets);
-  chosen.insert(targets.begin(), targets.end());  // a target with nothing to do stays, as a no-op
+  std::set<ObjectId> chosen = needed(*graph, resolved);
+  chosen.insert(resolved.begin(), resolved.end());  // a target with nothing to do stays, as a no-op
   std::vector<Change> changes;
   for (const Change& c : plan.changes()) {
     if (chosen.contains(c.id)) changes.push_back(c);

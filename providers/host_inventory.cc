@@ -60,7 +60,8 @@ Result<HostInventory> finish(const HostConfig& host, const std::vector<const Kin
     const std::string kind(readers[i]->kind());
     auto objects = readings[i]->finish();
     if (!objects) return fail(objects.error().with_context(fmt::format("{}: reading {}s", host.name, kind)));
-    inventory.kinds.push_back(KindObjects{kind, std::move(*objects)});
+    inventory.kinds.push_back(
+        KindObjects{kind, std::move(*objects), readers[i]->ledger_keys(), readers[i]->marks_owner()});
   }
   return inventory;
 }

@@ -22,7 +22,9 @@ namespace virtplan::providers {
 
 struct KindObjects {
   std::string kind;
-  std::vector<ReadObject> objects;  // sorted by name
+  std::vector<ReadObject> objects;        // sorted by name
+  std::vector<std::string> ledger_keys = {};  // KindReader::ledger_keys()
+  bool marks_owner = false;                   // KindReader::marks_owner()
 };
 
 struct HostInventory {

@@ -55,6 +55,15 @@ struct ActuatorOutcome {
   std::vector<std::string> warnings;
 };
 
+// What virsh's answer to an info command (vol-info, dominfo...) says about
+// whether the object exists: an answer is yes, "not found" is no, any other
+// failure is no answer.
+inline Result<bool> existence_from(const Result<std::string>& answer) {
+  if (answer) return true;
+  if (answer.error().code() == ErrorCode::not_found) return false;
+  return fail(answer.error());
+}
+
 class KindActuator {
 public:
   virtual ~KindActuator() = default;
@@ -72,6 +81,14 @@ public:
 
   // Removes the object (a domain: stopped, then undefined; never its volumes).
   virtual Result<ActuatorOutcome> destroy(const ActuatorStep& step, HostSession& host) const = 0;
+  // Whether the object is on the host now: asked after a create failed, so
+  // that an intent that led to no object is cleared from the ledger (else a
+  // foreign object made later under that name would pass for the stack's).
+  // An error when the host cannot say; the intent is then kept.
+  virtual Result<bool> exists(const ObjectId& id, HostSession& host) const {
+    (void)id, (void)host;
+    return fail(ErrorCode::other, std::string(kind()) + ": cannot tell whether an object exists");
+  }
 };
 
 }  // namespace virtplan::providers

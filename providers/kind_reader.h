@@ -32,6 +32,7 @@ struct ReadObject {
   std::string name;
   Spec spec;                         // as the kind's parse_xml() gives it, plus live state
   std::optional<std::string> owner;  // the stack in its <metadata> marker, if the kind has one
+  std::string pool = {};             // a volume's pool: part of its identity (ObjectId::pool)
 };
 
 // KindReading is one kind's reading of one host in progress.
@@ -65,6 +66,17 @@ public:
   // the first round only. What is read is every object the host holds,
   // declared or not.
   virtual std::unique_ptr<KindReading> start(const std::vector<StackObject>& declared) const = 0;
+  // The spec keys the kind keeps in the stack's ledger, what the host cannot
+  // show (a volume's source hash): the observer merges these, and only
+  // these, from an owned object's ledger entry into its observed spec; an
+  // entry holding any other key is refused (a hand-edited or foreign ledger
+  // must not invent a change).
+  virtual std::vector<std::string> ledger_keys() const { return {}; }
+  // Whether every object the stack makes of this kind carries its owner
+  // marker (<metadata>): then one without it was not made by the stack, and
+  // an intent in the ledger (left by a create that failed) does not make it
+  // the stack's.
+  virtual bool marks_owner() const { return false; }
 };
 
 }  // namespace virtplan::providers

@@ -8,7 +8,10 @@ using nlohmann::json;
 
 namespace {
 
-constexpr std::string_view k_format_version = "1";
+// 2: a volume's key names its pool ("volume.POOL/NAME"). 1 (read, never
+// written): volumes keyed by name alone, read as legacy entries.
+constexpr std::string_view k_format_version = "2";
+constexpr std::string_view k_legacy_format_version = "1";
 
 // Each script is a constant: paths and sizes reach it as positional
 // arguments ($1, $2), so nothing user-named is ever part of shell code.
@@ -55,9 +58,22 @@ Result<LedgerEntry> entry_from_json(const std::string& key, const json& j) {
   if (state != "intent" && state != "created") {
     return fail(ErrorCode::invalid, fmt::format("entry '{}' has unknown state '{}'", key, state));
   }
-  return LedgerEntry{key.substr(0, dot), key.substr(dot + 1),
-                     state == "created" ? LedgerState::created : LedgerState::intent,
-                     j.value("data", json::object())};
+  LedgerEntry entry{key.substr(0, dot), key.substr(dot + 1),
+                    state == "created" ? LedgerState::created : LedgerState::intent,
+                    j.value("data", json::object()), ""};
+  // "volume.POOL/NAME": names never hold '/'.
+  if (const auto slash = entry.name.find('/'); slash != std::string::npos) {
+    entry.pool = entry.name.substr(0, slash);
+    entry.name = entry.name.substr(slash + 1);
+    if (entry.pool.empty() || entry.name.empty() || entry.name.find('/') != std::string::npos) {
+      return fail(ErrorCode::invalid, fmt::format("entry '{}' is not KIND.NAME or KIND.POOL/NAME", key));
+    }
+  }
+  return entry;
+}
+
+std::string key_text(const LedgerEntry& e) {
+  return e.pool.empty() ? e.kind + "." + e.name : e.kind + "." + e.pool + "/" + e.name;
 }
 
 // The stack name becomes a file name: the loader's name rule already keeps
@@ -84,7 +100,7 @@ Result<Ledger> Ledger::parse(std::string_view stack, std::string_view text) {
   try {
     const json doc = json::parse(text);
     const std::string version = doc.at("format_version").get<std::string>();
-    if (version != k_format_version) {
+    if (version != k_format_version && version != k_legacy_format_version) {
       return fail(ErrorCode::invalid,
                   fmt::format("{}: format version {} is not supported", context, version));
     }
@@ -95,7 +111,7 @@ Result<Ledger> Ledger::parse(std::string_view stack, std::string_view text) {
     for (const auto& item : doc.at("objects").items()) {
       auto entry = entry_from_json(item.key(), item.value());
       if (!entry) return fail(entry.error().with_context(context));
-      ledger.m_entries[{entry->kind, entry->name}] = std::move(*entry);
+      ledger.m_entries[key_of(entry->id(""))] = std::move(*entry);
     }
   } catch (const json::exception& e) {
     return fail(ErrorCode::invalid, fmt::format("{}: not a valid ledger: {}", context, e.what()));
@@ -106,7 +122,7 @@ Result<Ledger> Ledger::parse(std::string_view stack, std::string_view text) {
 std::string Ledger::serialize() const {
   json objects = json::object();
   for (const auto& [key, e] : m_entries) {
-    objects[e.kind + "." + e.name] = json{{"state", state_name(e.state)}, {"data", e.data}};
+    objects[key_text(e)] = json{{"state", state_name(e.state)}, {"data", e.data}};
   }
   const json doc{{"format_version", k_format_version}, {"stack", m_stack}, {"objects", objects}};
   return doc.dump(2) + "\n";
@@ -145,30 +161,56 @@ Result<void> Ledger::save(Transport& transport, Become become, std::string_view 
   return {};
 }
 
-void Ledger::record_intent(const std::string& kind, const std::string& name) {
-  auto [it, added] = m_entries.try_emplace({kind, name}, LedgerEntry{kind, name});
+void Ledger::record_intent(const ObjectId& id) {
   // An object already created stays created: intent only ever adds ownership.
-  (void)it;
-  (void)added;
+  // A legacy entry of the volume moves to its pool's key as it is (created,
+  // with its data: `protect` must not be lost if the create never ends).
+  LedgerEntry entry{id.kind, id.name, LedgerState::intent, json::object(), id.pool};
+  if (auto legacy = m_entries.find(Key{id.kind, "", id.name}); !id.pool.empty() && legacy != m_entries.end()) {
+    entry.state = legacy->second.state;
+    entry.data = legacy->second.data;
+  }
+  m_entries.try_emplace(key_of(id), std::move(entry));
+  drop_legacy(id);
 }
 
-void Ledger::mark_created(const std::string& kind, const std::string& name, json data) {
-  m_entries[{kind, name}] = LedgerEntry{kind, name, LedgerState::created, std::move(data)};
+void Ledger::mark_created(const ObjectId& id, json data) {
+  m_entries[key_of(id)] = LedgerEntry{id.kind, id.name, LedgerState::created, std::move(data), id.pool};
+  drop_legacy(id);
 }
 
-void Ledger::forget(const std::string& kind, const std::string& name) {
-  m_entries.erase({kind, name});
+void Ledger::forget(const ObjectId& id) {
+  m_entries.erase(key_of(id));
+  drop_legacy(id);
 }
 
-std::optional<LedgerEntry> Ledger::find(std::string_view kind, std::string_view name) const {
-  auto it = m_entries.find(std::pair<std::string, std::string>(kind, name));
+void Ledger::drop_legacy(const ObjectId& id) {
+  if (!id.pool.empty()) m_entries.erase(Key{id.kind, "", id.name});
+}
+
+std::optional<LedgerEntry> Ledger::find(const ObjectId& id) const {
+  auto it = m_entries.find(key_of(id));
   if (it == m_entries.end()) return std::nullopt;
   return it->second;
 }
 
-bool Ledger::owns(std::string_view kind, std::string_view name) const {
-  return find(kind, name).has_value();
+bool Ledger::owns(const ObjectId& id) const { return find(id).has_value(); }
+
+void Ledger::record_intent(const std::string& kind, const std::string& name) {
+  record_intent(ObjectId{kind, name, "", ""});
 }
+
+void Ledger::mark_created(const std::string& kind, const std::string& name, json data) {
+  mark_created(ObjectId{kind, name, "", ""}, std::move(data));
+}
+
+void Ledger::forget(const std::string& kind, const std::string& name) { forget(ObjectId{kind, name, "", ""}); }
+
+std::optional<LedgerEntry> Ledger::find(std::string_view kind, std::string_view name) const {
+  return find(ObjectId{std::string(kind), std::string(name), "", ""});
+}
+
+bool Ledger::owns(std::string_view kind, std::string_view name) const { return find(kind, name).has_value(); }
 
 std::vector<LedgerEntry> Ledger::entries() const {
   std::vector<LedgerEntry> out;

@@ -14,6 +14,7 @@
 
 #include "providers/error.h"
 #include "providers/host_config.h"
+#include "providers/object_id.h"
 #include "providers/transport.h"
 
 #include <nlohmann/json.hpp>
@@ -22,6 +23,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <vector>
 
 namespace virtplan::providers {
@@ -32,12 +34,20 @@ enum class LedgerState {
 };
 
 // LedgerEntry is one owned object; `data` holds what its kind needs to
-// remember (a volume's source content hash, say).
+// remember (a volume's source content hash, say). A volume's entry names its
+// pool (identity is exact, architecture.md decision 9): the file's key is
+// "volume.POOL/NAME". A ledger of format 1 keyed volumes by name alone
+// ("volume.NAME"); such an entry is read with an empty pool, a *legacy* entry,
+// and the observer decides which volume it meant (planner/observer.h).
 struct LedgerEntry {
   std::string kind;
   std::string name;
   LedgerState state = LedgerState::intent;
   nlohmann::json data = nlohmann::json::object();
+  std::string pool = {};  // a volume's pool; empty for other kinds and legacy entries
+
+  // The id it records, on `host`.
+  ObjectId id(const std::string& host) const { return ObjectId{kind, name, host, pool}; }
 
   bool operator==(const LedgerEntry&) const = default;
 };
@@ -65,20 +75,35 @@ public:
   static std::string path(std::string_view stack, std::string_view dir = k_default_dir);
 
   const std::string& stack() const { return m_stack; }
+  // The ledger is one host's: an id's host is not part of its key, its kind,
+  // pool and name are. Recording a volume by its pool drops a legacy entry of
+  // its name: the new entry says exactly what the old one meant (a stack
+  // declares one volume per name).
+  void record_intent(const ObjectId& id);
+  void mark_created(const ObjectId& id, nlohmann::json data = nlohmann::json::object());
+  void forget(const ObjectId& id);
+  std::optional<LedgerEntry> find(const ObjectId& id) const;
+  bool owns(const ObjectId& id) const;
+
+  // The same for kinds without a pool (domains, networks, pools).
   void record_intent(const std::string& kind, const std::string& name);
   void mark_created(const std::string& kind, const std::string& name,
                     nlohmann::json data = nlohmann::json::object());
   void forget(const std::string& kind, const std::string& name);
-
   std::optional<LedgerEntry> find(std::string_view kind, std::string_view name) const;
   bool owns(std::string_view kind, std::string_view name) const;
-  std::vector<LedgerEntry> entries() const;  // sorted by kind, then name
+
+  std::vector<LedgerEntry> entries() const;  // sorted by kind, then pool, then name
 
   bool operator==(const Ledger&) const = default;
 
 private:
   std::string m_stack;
-  std::map<std::pair<std::string, std::string>, LedgerEntry, std::less<>> m_entries;
+  using Key = std::tuple<std::string, std::string, std::string>;  // kind, pool, name
+  static Key key_of(const ObjectId& id) { return {id.kind, id.pool, id.name}; }
+  void drop_legacy(const ObjectId& id);
+
+  std::map<Key, LedgerEntry> m_entries;
 };
 
 }  // namespace virtplan::providers

@@ -125,18 +125,18 @@ Result<void> RemoteHostAccess::record_intents(const std::string& host, const std
   return change_ledger(
       host,
       [&ids](Ledger& ledger) {
-        for (const ObjectId& id : ids) ledger.record_intent(id.kind, id.name);
+        for (const ObjectId& id : ids) ledger.record_intent(id);
       },
       Wait::saved);
 }
 
 Result<void> RemoteHostAccess::mark_created(const ObjectId& id, const nlohmann::json& ledger_data) {
   return change_ledger(
-      id.host, [&](Ledger& ledger) { ledger.mark_created(id.kind, id.name, ledger_data); }, Wait::recorded);
+      id.host, [&](Ledger& ledger) { ledger.mark_created(id, ledger_data); }, Wait::recorded);
 }
 
 Result<void> RemoteHostAccess::forget(const ObjectId& id) {
-  return change_ledger(id.host, [&](Ledger& ledger) { ledger.forget(id.kind, id.name); }, Wait::recorded);
+  return change_ledger(id.host, [&](Ledger& ledger) { ledger.forget(id); }, Wait::recorded);
 }
 
 std::vector<Error> RemoteHostAccess::flush() {

@@ -96,7 +96,7 @@ std::vector<StackObject> CloudInitVolumes::expand(const StackObject& object, Dia
   }
 
   StackObject seed;
-  seed.id = providers::ObjectId{"volume", volume, object.id.host};
+  seed.id = providers::ObjectId{"volume", volume, object.id.host, *pool};
   seed.stack = object.stack;
   seed.where = object.location("/cloud_init");
   seed.spec = {{"pool", *pool}, {"format", "raw"}, {"cloud_init", CloudInitSeed(input).to_spec()}};

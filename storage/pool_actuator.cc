@@ -201,4 +201,8 @@ Result<ActuatorOutcome> PoolActuator::destroy(const ActuatorStep& step, HostSess
   return outcome;
 }
 
+providers::Result<bool> PoolActuator::exists(const providers::ObjectId& id, providers::HostSession& host) const {
+  return providers::existence_from(host.virsh.run({"pool-info", "--pool", id.name}));
+}
+
 }  // namespace virtplan::storage

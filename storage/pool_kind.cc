@@ -105,7 +105,7 @@ std::vector<providers::Hold> PoolKind::holds(const providers::ObjectId& id, cons
   std::vector<providers::Hold> out;
   if (!replacing || !observed.contains("volumes")) return out;
   for (const json& volume : observed["volumes"]) {
-    out.push_back({providers::ObjectId{"volume", volume.get<std::string>(), id.host}, "volume in the pool"});
+    out.push_back({providers::ObjectId{"volume", volume.get<std::string>(), id.host, id.name}, "volume in the pool"});
   }
   return out;
 }

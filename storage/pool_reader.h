@@ -19,6 +19,8 @@ public:
   std::string_view kind() const override { return "pool"; }
   std::unique_ptr<providers::KindReading> start(
       const std::vector<providers::StackObject>& declared) const override;
+  // Whether virtplan built the pool's directory (pool_actuator.cc).
+  std::vector<std::string> ledger_keys() const override { return {"built"}; }
 };
 
 }  // namespace virtplan::storage

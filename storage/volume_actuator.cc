@@ -31,7 +31,11 @@ Error volume_step_error(const ActuatorStep& step, std::string_view done, const E
                                          error.message()));
 }
 
+// The pool is part of the volume's identity (ObjectId::pool): a destroy
+// deletes the volume the plan named, never a same-named one elsewhere. A
+// step made without one (older saved plans, tests) falls back to the spec.
 std::string pool_of(const ActuatorStep& step) {
+  if (!step.desired.id.pool.empty()) return step.desired.id.pool;
   if (step.desired.spec.is_object() && step.desired.spec.contains("pool")) {
     return step.desired.spec["pool"].get<std::string>();
   }
@@ -104,6 +108,10 @@ Result<void> resize(const ActuatorStep& step, HostSession& host, std::uint64_t b
 
 }  // namespace
 
+std::vector<std::string> volume_ledger_keys() {
+  return {"allow_shrink", "cloud_init", "protect", "source", "source_sha256"};
+}
+
 json volume_ledger_data(const Spec& spec) {
   json data = {{"protect", spec.value("protect", false)},
                {"allow_shrink", spec.value("allow_shrink", false)}};
@@ -157,6 +165,10 @@ Result<ActuatorOutcome> VolumeActuator::destroy(const ActuatorStep& step, HostSe
     return fail(volume_step_error(step, "not deleted", deleted.error()));
   }
   return ActuatorOutcome{};
+}
+
+providers::Result<bool> VolumeActuator::exists(const providers::ObjectId& id, providers::HostSession& host) const {
+  return providers::existence_from(host.virsh.run({"vol-info", "--pool", id.pool, "--vol", id.name}));
 }
 
 }  // namespace virtplan::storage

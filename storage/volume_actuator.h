@@ -33,11 +33,15 @@ public:
                                                        providers::HostSession& host) const override;
   providers::Result<providers::ActuatorOutcome> destroy(const providers::ActuatorStep& step,
                                                         providers::HostSession& host) const override;
+  providers::Result<bool> exists(const providers::ObjectId& id, providers::HostSession& host) const override;
 };
 
 // What the ledger remembers of a volume: what its spec holds that libvirt
 // cannot show (protect, allow_shrink, the source file and its sha256, a
 // seed's cloud_init inputs).
 nlohmann::json volume_ledger_data(const providers::Spec& spec);
+// Every key volume_ledger_data() may write: the observer merges only these
+// from a ledger entry (VolumeReader::ledger_keys()).
+std::vector<std::string> volume_ledger_keys();
 
 }  // namespace virtplan::storage

@@ -39,6 +39,8 @@ void VolumeKind::parse(providers::YamlMap& map, StackObject& object, Diagnostics
 
 void VolumeKind::resolve(StackObject& object, const std::vector<StackObject>& all) const {
   const Spec& spec = object.spec;
+  // A volume is (host, pool, name): its pool is part of its id.
+  if (spec.contains("pool") && spec["pool"].is_string()) object.id.pool = spec["pool"].get<std::string>();
   if (!spec.contains("backing") || !spec.contains("pool")) return;
   const StackObject* pool = find_object(all, "pool", spec["pool"], object.id.host);
   const StackObject* backing = find_object(all, "volume", spec["backing"], object.id.host);
@@ -55,7 +57,8 @@ std::vector<Reference> VolumeKind::references(const StackObject& object) const {
                             object.location("/pool")});
   }
   if (object.spec.contains("backing")) {
-    out.push_back(Reference{ObjectId{"volume", object.spec["backing"], object.id.host},
+    // An overlay and its backing file share a pool (check()).
+    out.push_back(Reference{ObjectId{"volume", object.spec["backing"], object.id.host, object.id.pool},
                             object.location("/backing")});
   }
   return out;
@@ -152,7 +155,9 @@ std::vector<providers::Hold> VolumeKind::holds(const ObjectId& id, const Spec& o
   }
   if (observed.contains("backing_of")) {
     for (const json& overlay : observed["backing_of"]) {
-      out.push_back({ObjectId{"volume", overlay.get<std::string>(), id.host}, "backing file"});
+      // Overlays are read in the pools' order; one made by hand in another
+      // pool is named in this one, which only makes the hold stricter.
+      out.push_back({ObjectId{"volume", overlay.get<std::string>(), id.host, id.pool}, "backing file"});
     }
   }
   return out;

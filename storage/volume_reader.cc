@@ -3,6 +3,7 @@
 #include "providers/ledger.h"
 #include "providers/list_dump_reading.h"
 #include "storage/pool_gone.h"
+#include "storage/volume_actuator.h"
 #include "storage/volume_kind.h"
 #include "storage/volume_users.h"
 
@@ -41,7 +42,7 @@ public:
       } else if (object.id.kind == "volume" && object.spec.contains("pool") && object.spec["pool"].is_string()) {
         const std::string pool = object.spec["pool"].get<std::string>();
         m_needed.insert(pool);
-        m_ahead.push_back({"volume", object.id.name, volume_command(pool, object.id.name)});
+        m_ahead.push_back({"volume", object.id.name, volume_command(pool, object.id.name), pool});
       } else if (object.id.kind == "domain") {
         m_ahead.push_back({"domain", object.id.name, domain_command(object.id.name, false)});
         if (object.spec.value("state", "running") != "stopped") {
@@ -57,7 +58,11 @@ public:
       if (entry.kind == "pool") m_needed.insert(entry.name);
     }
     if (m_stage != 0) return;
-    std::erase_if(m_ahead, [&](const Ahead& ahead) { return !ledger.owns(ahead.kind, ahead.name); });
+    // A volume is owned by its pool's entry, or by a legacy one (its name alone).
+    std::erase_if(m_ahead, [&](const Ahead& ahead) {
+      return !ledger.owns(providers::ObjectId{ahead.kind, ahead.name, "", ahead.pool}) &&
+             !ledger.owns(ahead.kind, ahead.name);
+    });
   }
 
   std::vector<VirshArgs> next_round(const std::vector<Result<std::string>>& previous) override {
@@ -98,7 +103,7 @@ public:
       (*spec)["pool"] = pool;
       (*spec)["used_by"] = users(pool, name, *path);
       paths.push_back(*path);
-      objects.push_back(ReadObject{name, std::move(*spec), std::nullopt});
+      objects.push_back(ReadObject{name, std::move(*spec), std::nullopt, pool});
     }
     add_backing_of(objects, paths);
     return objects;
@@ -110,6 +115,7 @@ private:
     std::string kind;
     std::string name;
     VirshArgs command;
+    std::string pool = {};  // a volume's
   };
 
   static inline const VirshArgs k_pools{"pool-list", "--name"};
@@ -261,6 +267,8 @@ std::vector<std::string> parse_volume_table(const std::string& output) {
   }
   return names;
 }
+
+std::vector<std::string> VolumeReader::ledger_keys() const { return volume_ledger_keys(); }
 
 std::unique_ptr<providers::KindReading> VolumeReader::start(
     const std::vector<providers::StackObject>& declared) const {

@@ -27,6 +27,7 @@ public:
   std::string_view kind() const override { return "volume"; }
   std::unique_ptr<providers::KindReading> start(
       const std::vector<providers::StackObject>& declared) const override;
+  std::vector<std::string> ledger_keys() const override;
 };
 
 // The volume names in a `virsh -q vol-list --pool P` table.

@@ -49,6 +49,7 @@ StackObject parsed(const providers::ResourceKind& kind, const std::string& name,
   kind.parse(map, object, diags);
   map.report_unknown(diags);
   REQUIRE(diags.empty());
+  kind.resolve(object, {});  // as the loader does: a volume's id takes its pool
   return object;
 }
 
@@ -172,7 +173,9 @@ planner::DiffResult plan_against(const LabEnv& env, providers::Transport& transp
   for (const auto& [key, spec] : observe(env, transport)) {
     if (!owned.contains(key)) continue;
     auto dot = key.find('.');
-    planner::ObservedObject object{{key.substr(0, dot), key.substr(dot + 1), env.host_config(0).name},
+    // As the observer does: a volume's id holds its pool.
+    planner::ObservedObject object{{key.substr(0, dot), key.substr(dot + 1), env.host_config(0).name,
+                                    key.starts_with("volume.") ? spec.value("pool", "") : ""},
                                    spec, planner::Ownership::ours, ""};
     if (auto it = ledger.find(key); it != ledger.end()) object.spec.update(it->second);
     state.objects.push_back(std::move(object));

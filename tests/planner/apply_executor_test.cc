@@ -333,3 +333,18 @@ TEST_CASE("apply: a kind without an actuator fails its step") {
                  *std::make_unique<NullApplyObserver>(), {});
   CHECK(result_of(report, "volume.a@lab1").reason == "volume.a@lab1: no actuator for kind 'volume'; nothing was done");
 }
+
+TEST_CASE("apply: a create that failed and left no object clears its intent; one that may have run keeps it") {
+  ApplyRig rig;
+  rig.volume.fail("create", "volume.gone@lab1").exists_answer(false);
+  rig.pool.fail("create", "pool.maybe@lab2");
+  const ApplyReport report =
+      rig.apply(Plan("demo", {change("volume.gone@lab1", Action::create), change("pool.maybe@lab2", Action::create)}));
+  CHECK(report.failed() == 2);
+  // lab1 says the volume is not there: a foreign one made later under its
+  // name must not pass for the stack's.
+  CHECK(rig.before("create volume.gone@lab1", "exists volume.gone@lab1 false"));
+  CHECK(rig.before("exists volume.gone@lab1 false", "forget volume.gone@lab1"));
+  // lab2 cannot tell (the base's answer): the intent stays for the next apply to adopt.
+  CHECK(rig.journal.position("forget pool.maybe@lab2") == -1);
+}

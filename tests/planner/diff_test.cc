@@ -187,3 +187,24 @@ TEST_CASE("plan changes are sorted by address whatever the input order") {
 TEST_CASE("json pointer tokens escape tilde and slash") {
   CHECK(planner::json_pointer_token("a/b~c") == "a~1b~0c");
 }
+
+TEST_CASE("a same-named object in another pool is another object: no replace, and only the stack's is destroyed") {
+  providers::StackObject root = declared("root", {{"format", "qcow2"}});
+  root.id.pool = "prod-img";
+  planner::ObservedObject ours = found("root", {{"format", "qcow2"}});
+  ours.id.pool = "prod-img";
+  planner::ObservedObject foreign = found("root", {{"format", "raw"}}, Ownership::unowned);
+  foreign.id.pool = "dev-img";
+  // The foreign one sorts first: a diff by name alone matched it.
+  const planner::ObservedState observed{{foreign, ours}, {}};
+
+  const auto kept = planner::diff("prod", {root}, observed, lookup());
+  CHECK(kept.errors.empty());
+  CHECK(only_change(kept).action == Action::no_op);
+  CHECK(only_change(kept).id.pool == "prod-img");
+
+  const auto dropped = planner::diff("prod", {}, observed, lookup());
+  CHECK(dropped.errors.empty());
+  CHECK(only_change(dropped).action == Action::destroy);
+  CHECK(only_change(dropped).id.qualified_address() == "thing.prod-img/root@lab1");
+}

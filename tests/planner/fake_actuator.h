@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include <chrono>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -36,7 +37,20 @@ public:
     return *this;
   }
 
+  // What exists() answers after a failure: nothing set, the base's "cannot
+  // tell" (the intent stays).
+  FakeActuator& exists_answer(bool answer) {
+    m_exists = answer;
+    return *this;
+  }
+
   std::string_view kind() const override { return m_kind; }
+
+  providers::Result<bool> exists(const providers::ObjectId& id, providers::HostSession& host) const override {
+    if (!m_exists) return KindActuator::exists(id, host);
+    m_journal.note(fmt::format("exists {} {}", id.address(), *m_exists));
+    return *m_exists;
+  }
 
   providers::Result<providers::ActuatorOutcome> create(const providers::ActuatorStep& step,
                                                        providers::HostSession&) const override {
@@ -76,6 +90,7 @@ private:
   std::set<std::string> m_failing;
   std::chrono::milliseconds m_delay{0};
   nlohmann::json m_data = nlohmann::json::object();
+  std::optional<bool> m_exists;
 };
 
 }  // namespace virtplan::planner::testing

@@ -34,18 +34,54 @@ private:
 
 class ScriptedReader : public providers::KindReader {
 public:
-  ScriptedReader(std::string kind, std::vector<std::vector<VirshArgs>> rounds, std::vector<ReadObject> objects)
-      : m_kind(std::move(kind)), m_rounds(std::move(rounds)), m_objects(std::move(objects)) {}
+  ScriptedReader(std::string kind, std::vector<std::vector<VirshArgs>> rounds, std::vector<ReadObject> objects,
+                 std::vector<std::string> ledger_keys = {}, bool marks_owner = false)
+      : m_kind(std::move(kind)), m_rounds(std::move(rounds)), m_objects(std::move(objects)),
+        m_ledger_keys(std::move(ledger_keys)), m_marks_owner(marks_owner) {}
   std::string_view kind() const override { return m_kind; }
   std::unique_ptr<providers::KindReading> start(const std::vector<providers::StackObject>&) const override {
     return std::make_unique<ScriptedReading>(m_rounds, m_objects);
   }
+  std::vector<std::string> ledger_keys() const override { return m_ledger_keys; }
+  bool marks_owner() const override { return m_marks_owner; }
 
 private:
   std::string m_kind;
   std::vector<std::vector<VirshArgs>> m_rounds;
   std::vector<ReadObject> m_objects;
+  std::vector<std::string> m_ledger_keys;
+  bool m_marks_owner;
 };
+
+// A transport whose host holds the ledger `text` (and answers every virsh
+// batch with nothing: the scripted readers need no answers).
+std::unique_ptr<providers::FakeTransport> host_with_ledger(std::string text) {
+  auto fake = std::make_unique<providers::FakeTransport>("lab1");
+  fake->respond_with([text](const providers::Command& c) -> Result<providers::CommandOutput> {
+    if (c.argv.front() == "sh") return providers::CommandOutput{0, text, ""};
+    return providers::CommandOutput{0, "", ""};
+  });
+  return fake;
+}
+
+ReadObject volume_in(std::string pool, std::string name, nlohmann::json spec = {{"format", "raw"}}) {
+  spec["pool"] = pool;
+  return ReadObject{std::move(name), std::move(spec), std::nullopt, std::move(pool)};
+}
+
+providers::StackObject declared_volume(std::string pool, std::string name) {
+  providers::StackObject object;
+  object.id = providers::ObjectId{"volume", std::move(name), "lab1", pool};
+  object.spec = {{"pool", pool}, {"format", "raw"}};
+  return object;
+}
+
+// Each observed object's qualified address and ownership.
+std::map<std::string, Ownership> owners(const std::vector<planner::ObservedObject>& observed) {
+  std::map<std::string, Ownership> out;
+  for (const auto& o : observed) out[o.id.qualified_address()] = o.ownership;
+  return out;
+}
 
 providers::HostConfig test_host() {
   providers::HostConfig host;
@@ -112,7 +148,8 @@ TEST_CASE("an owned object's ledger data is merged into its observed spec") {
     return providers::CommandOutput{0, "", ""};
   });
   ScriptedReader volumes("volume", {},
-                         {{"disk", {{"format", "raw"}}, std::nullopt}, {"hand", {{"format", "raw"}}, std::nullopt}});
+                         {{"disk", {{"format", "raw"}}, std::nullopt}, {"hand", {{"format", "raw"}}, std::nullopt}},
+                         {"source_sha256"});
   auto observed = planner::observe_host("demo", test_host(), fake, {&volumes}, {});
   REQUIRE(observed.has_value());
   std::map<std::string, nlohmann::json> specs;
@@ -152,4 +189,101 @@ TEST_CASE("a host that cannot be reached is listed with its reason, the others a
 TEST_CASE("name listings are read whatever the padding virsh adds") {
   CHECK(providers::parse_name_list("web\npz                  \n\n  db\n") ==
         std::set<std::string>{"web", "pz", "db"});
+}
+
+TEST_CASE("a volume is owned by its pool and name: a same-named volume in a foreign pool is not the stack's") {
+  auto host = host_with_ledger(R"({"format_version": "2", "stack": "prod", "objects": {)"
+                               R"("pool.prod-img": {"state": "created"}, "volume.prod-img/root": {"state": "created"}}})");
+  ScriptedReader volumes("volume", {}, {volume_in("dev-img", "root"), volume_in("prod-img", "root")});
+  auto observed = planner::observe_host("prod", test_host(), *host, {&volumes}, {});
+  REQUIRE(observed.has_value());
+  CHECK(owners(*observed) == std::map<std::string, Ownership>{{"volume.dev-img/root@lab1", Ownership::unowned},
+                                                             {"volume.prod-img/root@lab1", Ownership::ours}});
+}
+
+TEST_CASE("a ledger of format 1 (volumes by name alone) owns the volume in the pool the stack declares, or in a pool it owns") {
+  const std::string legacy = R"({"format_version": "1", "stack": "prod", "objects": {)"
+                             R"("pool.prod-img": {"state": "created"}, "volume.root": {"state": "created"},)"
+                             R"("volume.logs": {"state": "created"}, "volume.both": {"state": "created"}}})";
+  auto host = host_with_ledger(legacy);
+  ScriptedReader volumes("volume", {},
+                         {volume_in("dev-img", "root"), volume_in("prod-img", "root"), volume_in("dev-img", "logs"),
+                          volume_in("prod-img", "logs"), volume_in("dev-img", "both"), volume_in("other", "both")});
+  // `root` is declared in prod-img; `logs` no longer is (the pool the stack
+  // owns tells); `both` is in two pools the stack does not own: nothing is
+  // taken on a guess.
+  auto observed = planner::observe_host("prod", test_host(), *host, {&volumes}, {declared_volume("prod-img", "root")});
+  REQUIRE(observed.has_value());
+  CHECK(owners(*observed) == std::map<std::string, Ownership>{{"volume.dev-img/root@lab1", Ownership::unowned},
+                                                             {"volume.prod-img/root@lab1", Ownership::ours},
+                                                             {"volume.dev-img/logs@lab1", Ownership::unowned},
+                                                             {"volume.prod-img/logs@lab1", Ownership::ours},
+                                                             {"volume.dev-img/both@lab1", Ownership::unowned},
+                                                             {"volume.other/both@lab1", Ownership::unowned}});
+}
+
+TEST_CASE("only the keys a kind keeps in the ledger are merged; a ledger entry with another key is refused") {
+  SECTION("a kept key joins the spec") {
+    auto host = host_with_ledger(R"({"format_version": "2", "stack": "prod", "objects": {)"
+                                 R"("volume.img/root": {"state": "created", "data": {"protect": true}}}})");
+    ScriptedReader volumes("volume", {}, {volume_in("img", "root")}, {"protect", "source_sha256"});
+    auto observed = planner::observe_host("prod", test_host(), *host, {&volumes}, {});
+    REQUIRE(observed.has_value());
+    REQUIRE(observed->size() == 1);
+    CHECK(observed->front().spec == nlohmann::json{{"format", "raw"}, {"pool", "img"}, {"protect", true}});
+  }
+  SECTION("an observed field in the ledger (a hand edit) is refused, naming the entry and the key") {
+    auto host = host_with_ledger(R"({"format_version": "2", "stack": "prod", "objects": {)"
+                                 R"("volume.img/root": {"state": "created", "data": {"format": "qcow2"}}}})");
+    ScriptedReader volumes("volume", {}, {volume_in("img", "root")}, {"protect", "source_sha256"});
+    auto observed = planner::observe_host("prod", test_host(), *host, {&volumes}, {});
+    REQUIRE_FALSE(observed.has_value());
+    CHECK(observed.error().message() ==
+          "ledger of stack 'prod': entry volume.img/root holds 'format', which a volume does not keep in the "
+          "ledger (it keeps: protect, source_sha256); a ledger edited by hand or written by another tool is not "
+          "trusted: remove that key");
+  }
+  SECTION("data that is not an object of keys is refused") {
+    auto host = host_with_ledger(R"({"format_version": "2", "stack": "prod", "objects": {)"
+                                 R"("domain.web": {"state": "created", "data": "qcow2"}}})");
+    ScriptedReader domains("domain", {}, {{"web", {}, "prod"}}, {}, true);
+    auto observed = planner::observe_host("prod", test_host(), *host, {&domains}, {});
+    REQUIRE_FALSE(observed.has_value());
+    CHECK(observed.error().message() ==
+          "ledger of stack 'prod': entry domain.web holds data \"qcow2\", not an object of keys; a ledger edited by "
+          "hand or written by another tool is not trusted: make it {}");
+  }
+}
+
+TEST_CASE("an intent owns an object of a marking kind only when the object carries the stack's marker") {
+  // A create that failed left intents; someone then made `hand` by hand.
+  auto host = host_with_ledger(R"({"format_version": "2", "stack": "prod", "objects": {)"
+                               R"("domain.hand": {"state": "intent"}, "domain.made": {"state": "intent"},)"
+                               R"("domain.adopted": {"state": "created"}}})");
+  ScriptedReader domains("domain", {}, {{"hand", {}, std::nullopt}, {"made", {}, "prod"}, {"adopted", {}, std::nullopt}},
+                         {}, true);
+  auto observed = planner::observe_host("prod", test_host(), *host, {&domains}, {});
+  REQUIRE(observed.has_value());
+  CHECK(owners(*observed) == std::map<std::string, Ownership>{{"domain.hand@lab1", Ownership::unowned},
+                                                             {"domain.made@lab1", Ownership::ours},
+                                                             {"domain.adopted@lab1", Ownership::ours}});
+}
+
+TEST_CASE("intents whose object is not on the host are listed for clearing; fulfilled ones and created ones are not") {
+  auto host = host_with_ledger(R"({"format_version": "2", "stack": "prod", "objects": {)"
+                               R"("volume.img/made": {"state": "intent"}, "volume.img/never": {"state": "intent"},)"
+                               R"("volume.gone": {"state": "intent"}, "volume.img/lost": {"state": "created"},)"
+                               R"("network.other": {"state": "intent"}}})");
+  ScriptedReader volumes("volume", {}, {volume_in("img", "made")});
+  std::map<std::string, providers::HostConfig> hosts{{"lab1", test_host()}};
+  const auto state = planner::observe(
+      "prod", hosts, [&](const providers::HostConfig& h, const std::vector<providers::StackObject>& here) {
+        return providers::read_host_inventory("prod", h, *host, {&volumes}, here);
+      },
+      {});
+  REQUIRE(state.unread.empty());
+  // A created entry whose object is gone is the plan's business (it plans a
+  // create); a network was not read here, so nothing is known of it.
+  CHECK(state.unfulfilled_intents == std::vector<providers::ObjectId>{{"volume", "gone", "lab1", ""},
+                                                                       {"volume", "never", "lab1", "img"}});
 }

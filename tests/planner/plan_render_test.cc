@@ -135,3 +135,24 @@ TEST_CASE("sensitive keys are recognized whatever their case") {
   CHECK(planner::mask_sensitive(json{{"users", {{{"name", "a"}, {"passwd", "x"}}}}}) ==
         json{{"users", {{{"name", "a"}, {"passwd", "(sensitive)"}}}}});
 }
+
+TEST_CASE("a volume moving between pools shows both changes with their pools, and a saved plan keeps the pools") {
+  providers::ObjectId moved{"volume", "root", "lab1", "new-img"};
+  providers::ObjectId left{"volume", "root", "lab1", "old-img"};
+  planner::Plan plan("demo", {Change{moved, Action::create, Impact::none, {}, {}, nullptr,
+                                     json{{"format", "qcow2"}, {"capacity", k_gib}}},
+                              Change{left, Action::destroy, Impact::none, {}, {}, json::object(), nullptr},
+                              Change{{"volume", "data", "lab1", "new-img"}, Action::destroy, Impact::none, {}, {},
+                                     json::object(), nullptr}});
+  const std::string got = planner::render_plan_text(plan, render_lookup());
+  INFO(got);
+  CHECK(got.find("  + volume.new-img/root@lab1  create") != std::string::npos);
+  CHECK(got.find("  - volume.old-img/root@lab1  destroy") != std::string::npos);
+  CHECK(got.find("  - volume.data@lab1") != std::string::npos);  // one of its name: no pool needed
+
+  const json saved = planner::plan_to_json(plan, planner::Secrets::kept);
+  auto loaded = planner::plan_from_json(json::parse(saved.dump()));
+  REQUIRE(loaded.has_value());
+  CHECK(*loaded == plan);
+  CHECK(saved["changes"][0]["pool"].is_string());
+}

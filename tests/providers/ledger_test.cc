@@ -80,6 +80,51 @@ TEST_CASE("ledger parse refuses another stack's file, other versions and garbage
   CHECK(key.error().message() == "ledger of stack 'demo': entry 'nodot' is not KIND.NAME");
 }
 
+TEST_CASE("a volume's ledger key names its pool: two pools' volumes of one name are two entries") {
+  Ledger ledger("prod");
+  ledger.mark_created(ObjectId{"volume", "root", "", "prod-img"}, {{"protect", true}});
+  ledger.record_intent(ObjectId{"volume", "root", "", "other-img"});
+  CHECK(ledger.owns(ObjectId{"volume", "root", "lab1", "prod-img"}));
+  CHECK_FALSE(ledger.owns(ObjectId{"volume", "root", "lab1", "dev-img"}));
+  CHECK_FALSE(ledger.owns("volume", "root"));  // no entry by name alone
+  const std::string text = ledger.serialize();
+  CHECK(text.find(R"("format_version": "2")") != std::string::npos);
+  CHECK(text.find(R"("volume.prod-img/root")") != std::string::npos);
+  CHECK(text.find(R"("volume.other-img/root")") != std::string::npos);
+  auto back = Ledger::parse("prod", text);
+  REQUIRE(back.has_value());
+  CHECK(*back == ledger);
+  ledger.forget(ObjectId{"volume", "root", "", "other-img"});
+  CHECK(ledger.entries().size() == 1);
+}
+
+TEST_CASE("a ledger of format 1 reads its volumes as legacy entries, rewritten by pool once recorded") {
+  auto old = Ledger::parse("prod", R"({"format_version": "1", "stack": "prod", "objects": {)"
+                                   R"("pool.prod-img": {"state": "created"}, "volume.root": {"state": "created", "data": {"protect": true}}}})");
+  REQUIRE(old.has_value());
+  REQUIRE(old->find("volume", "root").has_value());
+  CHECK(old->find("volume", "root")->pool.empty());
+  CHECK(old->find("volume", "root")->data == nlohmann::json{{"protect", true}});
+  old->mark_created(ObjectId{"volume", "root", "lab1", "prod-img"}, {{"protect", true}});
+  CHECK_FALSE(old->owns("volume", "root"));  // the legacy entry is gone, the exact one replaces it
+  CHECK(old->owns(ObjectId{"volume", "root", "lab1", "prod-img"}));
+  const std::string text = old->serialize();
+  CHECK(text.find(R"("format_version": "2")") != std::string::npos);
+  CHECK(text.find(R"("volume.root")") == std::string::npos);
+
+  // An intent for a legacy volume keeps what the legacy entry said.
+  auto again = Ledger::parse("prod", R"({"format_version": "1", "stack": "prod", "objects": {)"
+                                     R"("volume.root": {"state": "created", "data": {"protect": true}}}})");
+  REQUIRE(again.has_value());
+  again->record_intent(ObjectId{"volume", "root", "lab1", "prod-img"});
+  CHECK(again->entries() == std::vector<LedgerEntry>{{"volume", "root", LedgerState::created,
+                                                      nlohmann::json{{"protect", true}}, "prod-img"}});
+
+  auto bad = Ledger::parse("prod", R"({"format_version": "2", "stack": "prod", "objects": {"volume./root": {"state": "created"}}})");
+  REQUIRE_FALSE(bad.has_value());
+  CHECK(bad.error().message() == "ledger of stack 'prod': entry 'volume./root' is not KIND.NAME or KIND.POOL/NAME");
+}
+
 TEST_CASE("ledger saves atomically on a real shell and loads back") {
   LedgerDir dir;
   LocalTransport local;

@@ -20,3 +20,25 @@ TEST_CASE("parse_address refuses what is not an address, with an example") {
           fmt::format("'{}': not an object address; expected KIND.NAME@HOST, e.g. domain.web@lab1", bad));
   }
 }
+
+TEST_CASE("a volume's address may name its pool, and an address without one names the only volume of that name") {
+  using virtplan::providers::resolve_address;
+  CHECK(parse_address("volume.images/root@lab1") == ObjectId{"volume", "root", "lab1", "images"});
+  CHECK(parse_address("volume.images/root@lab1")->qualified_address() == "volume.images/root@lab1");
+  CHECK(parse_address("volume.images/root@lab1")->address() == "volume.root@lab1");
+  for (const char* bad : {"volume./root@lab1", "volume.images/@lab1", "volume.a/b/c@lab1"}) {
+    CHECK_FALSE(parse_address(bad).has_value());
+  }
+
+  const std::vector<ObjectId> two{{"volume", "root", "lab1", "dev-img"}, {"volume", "root", "lab1", "prod-img"},
+                                  {"volume", "data", "lab1", "prod-img"}};
+  CHECK(resolve_address(*parse_address("volume.data@lab1"), two) == ObjectId{"volume", "data", "lab1", "prod-img"});
+  CHECK(resolve_address(*parse_address("volume.prod-img/root@lab1"), two) ==
+        ObjectId{"volume", "root", "lab1", "prod-img"});
+  const auto ambiguous = resolve_address(*parse_address("volume.root@lab1"), two);
+  REQUIRE_FALSE(ambiguous.has_value());
+  CHECK(ambiguous.error().message() ==
+        "volume.root@lab1: names 2 objects; say which: volume.dev-img/root@lab1, volume.prod-img/root@lab1");
+  CHECK(resolve_address(*parse_address("volume.gone@lab1"), two).error().code() ==
+        virtplan::providers::ErrorCode::not_found);
+}
