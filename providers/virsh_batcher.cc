@@ -48,11 +48,6 @@ std::vector<VirshBatcher::Pending*> VirshBatcher::take_waiting() {
 // Results are set under the lock: a waiter reads its own only after it
 // wakes with the lock held.
 void VirshBatcher::run_group(std::vector<Pending*>& group) {
-  static const auto t0 = std::chrono::steady_clock::now();
-  const auto start = std::chrono::steady_clock::now();
-  std::string names;
-  for (const Pending* p : group) { names += p->call.args.empty() ? std::string("?") : p->call.args[0]; names += ' '; }
-  struct Done { std::chrono::steady_clock::time_point s, t0; std::string n; ~Done() { auto e = std::chrono::steady_clock::now(); fprintf(stderr, "TRACE %.3f +%.3f %s\n", std::chrono::duration<double>(s - t0).count(), std::chrono::duration<double>(e - s).count(), n.c_str()); } } done{start, t0, names};
   if (group.size() == 1) {
     auto result = m_runner.run(group[0]->call.args, group[0]->call.document);
     std::lock_guard lock(m_mutex);
