@@ -90,9 +90,10 @@ planner::ObservedState ApplyRun::lock_and_observe() {
   return observed;
 }
 
-planner::ApplyReport ApplyRun::apply(const planner::Plan& plan, planner::ApplyObserver& observer, int parallelism) {
+planner::ApplyReport ApplyRun::apply(const planner::Plan& plan, planner::ApplyObserver& observer, int parallelism,
+                                     providers::StopMode stop) {
   return planner::apply_plan(plan, kind_lookup(), kind_actuator, m_access, observer,
-                             planner::ApplyOptions{.parallelism = parallelism});
+                             planner::ApplyOptions{.parallelism = parallelism, .stop = stop});
 }
 
 int ApplyRun::execute(const planner::Plan& plan, const planner::ObservedState& observed,
@@ -115,7 +116,8 @@ int ApplyRun::execute(const planner::Plan& plan, const planner::ObservedState& o
   planner::NullApplyObserver quiet;
   if (!options.json) fmt::print("\n");
   const planner::ApplyReport report =
-      apply(plan, options.json ? static_cast<planner::ApplyObserver&>(quiet) : printer, options.parallelism);
+      apply(plan, options.json ? static_cast<planner::ApplyObserver&>(quiet) : printer, options.parallelism,
+            options.stop);
   // report
   if (options.json) {
     print_json(plan, report, observed.unread);
