@@ -40,8 +40,28 @@ bool all_forceable(const std::vector<Hold>& holds) {
   return std::all_of(holds.begin(), holds.end(), [](const Hold& hold) { return hold.forceable == Hold::Forceable::yes; });
 }
 
-// Why the change must not be made, or nothing. A forced change that goes on
-// despite its holders gets a reason naming them.
+// Why the holds on a destroy or replace refuse it, or nothing. With
+// Force::yes, holds that are all forceable let it go on, and the change gets
+// a reason naming every holder it cuts off.
+std::optional<std::string> refuse_held(const providers::ResourceKind& kind, Change& change,
+                                       const std::set<ObjectId>& destroyed, Force force) {
+  const std::vector<Hold> holds = standing_holds(kind, change, destroyed);
+  if (holds.empty()) return std::nullopt;
+  const std::string address = change.id.address();
+  if (!all_forceable(holds)) {
+    return fmt::format("{}: would be {} but is held by {}; it is left alone", address, verb(change.action),
+                       holders_text(holds));
+  }
+  if (force == Force::yes) {
+    change.reasons.push_back(fmt::format("FORCED: cuts off {}", holders_text(holds)));
+    return std::nullopt;
+  }
+  return fmt::format("{}: would be {} but is held by {}; it is left alone (`virtplan destroy --target {} --force` "
+                     "destroys it anyway, cutting them off)",
+                     address, verb(change.action), holders_text(holds), address);
+}
+
+// Why the change must not be made, or nothing.
 std::optional<std::string> refuse(const providers::ResourceKind& kind, Change& change,
                                   const std::set<ObjectId>& destroyed, Force force) {
   const bool losing = change.action == Action::destroy || change.action == Action::replace;
@@ -51,19 +71,7 @@ std::optional<std::string> refuse(const providers::ResourceKind& kind, Change& c
                        change.id.address(), verb(change.action));
   }
   if (losing) {
-    const std::vector<Hold> holds = standing_holds(kind, change, destroyed);
-    if (!holds.empty() && all_forceable(holds) && force == Force::yes) {
-      change.reasons.push_back(fmt::format("FORCED: cuts off {}", holders_text(holds)));
-    } else if (!holds.empty()) {
-      const std::string address = change.id.address();
-      const std::string override_hint =
-          all_forceable(holds) ? fmt::format(" (`virtplan destroy --target {} --force` destroys it anyway, "
-                                             "cutting them off)",
-                                             address)
-                               : "";
-      return fmt::format("{}: would be {} but is held by {}; it is left alone{}", address, verb(change.action),
-                         holders_text(holds), override_hint);
-    }
+    if (auto why = refuse_held(kind, change, destroyed, force)) return why;
   }
   if (change.action == Action::update || change.action == Action::replace) {
     if (auto why = kind.refusal(change.before, change.after)) {
