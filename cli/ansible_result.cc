@@ -1,10 +1,10 @@
 #include "cli/ansible_result.h"
 
 #include "planner/apply_report_json.h"
+#include "planner/data_safety.h"
 #include "planner/plan_json.h"
 #include "planner/sensitive.h"
 #include "planner/unread_host.h"
-#include "providers/human_size.h"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -145,9 +145,9 @@ std::vector<std::string> guard_refusals(const planner::Plan& plan, const planner
     if (!allow_data_loss && (c.action == Action::destroy || c.action == Action::replace)) {
       const providers::ResourceKind* kind = kinds(c.id.kind);
       if (kind == nullptr) continue;
-      if (auto bytes = kind->data_at_risk(c.before)) {
+      if (auto lost = planner::data_loss(*kind, c.before)) {
         refused.push_back(fmt::format("{}: {} loses its data ({}); set allow_data_loss: true to allow it", address,
-                                      planner::to_string(c.action), providers::human_size(*bytes)));
+                                      planner::to_string(c.action), *lost));
       }
     }
   }

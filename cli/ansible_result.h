@@ -52,7 +52,8 @@ nlohmann::json ansible_diff(const planner::Plan& plan);
 // restart (vcpus); set allow_restart: true to allow it"): an update with a
 // restart impact (unless the domain declares `restart: never`, which leaves
 // it pending) and a replace, without allow_restart; a destroy or replace that
-// loses data (the kind's data_at_risk), without allow_data_loss.
+// loses data (planner::data_loss: bytes, a domain's managed save, NVRAM or
+// snapshots), without allow_data_loss.
 std::vector<std::string> guard_refusals(const planner::Plan& plan, const planner::KindLookup& kinds,
                                         bool allow_restart, bool allow_data_loss);
 

@@ -101,9 +101,10 @@ void ApplyRun::clear_unfulfilled_intents(const planner::ObservedState& observed)
   for (const providers::ObjectId& id : observed.unfulfilled_intents) (void)m_access.forget(id);
 }
 
-planner::ApplyReport ApplyRun::apply(const planner::Plan& plan, planner::ApplyObserver& observer, int parallelism) {
+planner::ApplyReport ApplyRun::apply(const planner::Plan& plan, planner::ApplyObserver& observer, int parallelism,
+                                     providers::StopMode stop) {
   return planner::apply_plan(plan, kind_lookup(), kind_actuator, m_access, observer,
-                             planner::ApplyOptions{.parallelism = parallelism});
+                             planner::ApplyOptions{.parallelism = parallelism, .stop = stop});
 }
 
 int ApplyRun::execute(const planner::Plan& plan, const planner::ObservedState& observed,
@@ -126,7 +127,8 @@ int ApplyRun::execute(const planner::Plan& plan, const planner::ObservedState& o
   planner::NullApplyObserver quiet;
   if (!options.json) fmt::print("\n");
   const planner::ApplyReport report =
-      apply(plan, options.json ? static_cast<planner::ApplyObserver&>(quiet) : printer, options.parallelism);
+      apply(plan, options.json ? static_cast<planner::ApplyObserver&>(quiet) : printer, options.parallelism,
+            options.stop);
   // report
   if (options.json) {
     print_json(plan, report, observed.unread);

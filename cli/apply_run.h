@@ -17,6 +17,7 @@
 #include "planner/observed_state.h"
 #include "planner/plan.h"
 #include "planner/stack.h"
+#include "providers/kind_actuator.h"
 #include "providers/remote_host_access.h"
 
 #include <chrono>
@@ -31,6 +32,8 @@ struct ExecuteOptions {
   AutoApprove auto_approve = AutoApprove::no;
   bool json = false;
   int parallelism = 8;
+  // How destroys stop running domains: immediate for `destroy --force`.
+  providers::StopMode stop = providers::StopMode::graceful;
 };
 
 // The summary's lines for the hosts set aside, one a host, saying what kept
@@ -46,7 +49,8 @@ public:
 
   // Carries the plan out on the locked hosts, without printing or asking:
   // for callers that render the outcome themselves (the Ansible module).
-  planner::ApplyReport apply(const planner::Plan& plan, planner::ApplyObserver& observer, int parallelism);
+  planner::ApplyReport apply(const planner::Plan& plan, planner::ApplyObserver& observer, int parallelism,
+                             providers::StopMode stop = providers::StopMode::graceful);
 
   // The process's exit status: 0 when everything planned was done and every
   // host was read, else 1.

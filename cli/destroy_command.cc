@@ -24,6 +24,7 @@ struct DestroyOptions {
   bool json = false;
   int parallelism = 8;
   int lock_wait = 0;
+  bool force = false;
 };
 
 int destroy(const DestroyOptions& options) {
@@ -39,7 +40,8 @@ int destroy(const DestroyOptions& options) {
   ApplyRun run(*stack, std::chrono::seconds(options.lock_wait));
   const planner::ObservedState observed = run.lock_and_observe();
   // plan the destruction, guarded: protected and held objects stop it
-  const planner::DiffResult plan = guarded_destroy_plan(*stack, observed, *targets);
+  const planner::DiffResult plan =
+      guarded_destroy_plan(*stack, observed, *targets, options.force ? planner::Force::yes : planner::Force::no);
   if (!plan.errors.empty()) {
     for (const std::string& error : plan.errors) fmt::print(stderr, "error: {}\n", error);
     fmt::print(stderr, "nothing was changed\n");
@@ -50,7 +52,9 @@ int destroy(const DestroyOptions& options) {
                      ExecuteOptions{.question = "Destroy these objects",
                                     .auto_approve = options.auto_approve ? AutoApprove::yes : AutoApprove::no,
                                     .json = options.json,
-                                    .parallelism = options.parallelism});
+                                    .parallelism = options.parallelism,
+                                    .stop = options.force ? providers::StopMode::immediate
+                                                          : providers::StopMode::graceful});
 }
 
 }  // namespace
@@ -62,6 +66,9 @@ SubcommandRunner setup_destroy(CLI::App& command) {
   command.add_option("--target", options->targets,
                      "destroy only this object (KIND.NAME@HOST) and what the stack owns that needs it; repeatable");
   command.add_flag("--auto-approve", options->auto_approve, "destroy without asking (required without a terminal)");
+  command.add_flag("--force", options->force,
+                   "pull the plug: force running domains off without asking them to shut down, and destroy "
+                   "networks that domains outside the stack still use (cutting them off)");
   command.add_option("--parallelism", options->parallelism, "objects destroyed at once (default 8)")
       ->check(CLI::Range(1, 64));
   add_lock_wait_option(command, options->lock_wait);

@@ -4,6 +4,7 @@
 // command line and the Ansible module. Each comes with the errors that block
 // it; a caller changes nothing when there are any.
 
+#include "planner/data_safety.h"
 #include "planner/diff.h"
 #include "planner/observed_state.h"
 #include "planner/stack.h"
@@ -21,8 +22,11 @@ planner::DiffResult diff_reached(const planner::Stack& stack, const planner::Obs
 
 // destroy's plan: everything the stack owns (or the targets and the owned
 // objects that need them), less nothing: a protected or held object is an
-// error that blocks the whole destroy rather than a silent omission.
+// error that blocks the whole destroy rather than a silent omission. With
+// Force::yes (`destroy --force`) a network that foreign domains still use is
+// destroyed anyway, the plan naming each domain it cuts off.
 planner::DiffResult guarded_destroy_plan(const planner::Stack& stack, const planner::ObservedState& observed,
-                                         const std::vector<providers::ObjectId>& targets);
+                                         const std::vector<providers::ObjectId>& targets,
+                                         planner::Force force = planner::Force::no);
 
 }  // namespace virtplan::cli

@@ -33,7 +33,7 @@ namespace {
 
 std::chrono::milliseconds shutdown_timeout(const json& spec, const DomainTiming& timing) {
   // Signed in a spec made in memory, unsigned in one read back from JSON.
-  if (spec.contains("shutdown_timeout") && spec.at("shutdown_timeout").is_number_integer() &&
+  if (spec.is_object() && spec.contains("shutdown_timeout") && spec.at("shutdown_timeout").is_number_integer() &&
       spec.at("shutdown_timeout").get<std::int64_t>() > 0) {
     return std::chrono::seconds(spec.at("shutdown_timeout").get<std::int64_t>());
   }
@@ -289,8 +289,19 @@ Result<ActuatorOutcome> DomainActuator::destroy(const ActuatorStep& step, HostSe
     if (state.error().code() == ErrorCode::not_found) return ActuatorOutcome{};  // gone already
     return providers::fail(log.failure("domstate", state.error(), "nothing destroyed"));
   }
-  if (power_state_from_domstate(*state) != PowerState::stopped) {
+  ActuatorOutcome outcome;
+  const PowerState now = power_state_from_domstate(*state);
+  if (now != PowerState::stopped && step.stop == providers::StopMode::immediate) {
     if (auto off = power.force_off(); !off) return providers::fail(off.error());
+  } else if (now != PowerState::stopped) {
+    // The timeout the domain was given (its owner metadata, in the observed spec).
+    const auto timeout = shutdown_timeout(step.before, m_timing);
+    auto forced = power.shut_down(now, timeout);
+    if (!forced) return providers::fail(forced.error());
+    if (*forced) {
+      outcome.warnings.push_back(fmt::format("forced off: the guest did not shut down within {} s",
+                                             std::chrono::duration_cast<std::chrono::seconds>(timeout).count()));
+    }
   }
   // Its volumes are resources of their own: never --remove-all-storage.
   auto undefined = host.virsh.run({"undefine", "--domain", name, "--managed-save", "--snapshots-metadata",
@@ -298,7 +309,7 @@ Result<ActuatorOutcome> DomainActuator::destroy(const ActuatorStep& step, HostSe
   if (!undefined && undefined.error().code() != ErrorCode::not_found) {
     return providers::fail(log.failure("undefine", undefined.error(), "not undefined"));
   }
-  return ActuatorOutcome{};
+  return outcome;
 }
 
 providers::Result<bool> DomainActuator::exists(const providers::ObjectId& id, providers::HostSession& host) const {

@@ -26,9 +26,14 @@
 //      (running, stopped, paused; both ways); a domain started here waits
 //      for its IP address as after a create.
 //   The spec's `shutdown_timeout` (seconds) overrides the timing's default.
-// destroy: forced off when running, then undefined with its managed-save
-//   image, snapshot and checkpoint metadata and NVRAM — never its volumes.
-//   An object already gone is fine (a rerun after a crash).
+// destroy: a running or paused domain is shut down gracefully (ACPI, up to
+//   its `shutdown_timeout`, then forced off with a warning saying so), or
+//   forced off at once with step.stop immediate (`virtplan destroy
+//   --force`); then undefined with its managed-save image, snapshot and
+//   checkpoint metadata and NVRAM (the plan's DATA LOSS line names them:
+//   kvm/domain_saved_state.h) — never its volumes. A replace's destroy stops
+//   the domain the same way. An object already gone is fine (a rerun after a
+//   crash).
 
 #include "kvm/domain_timing.h"
 #include "providers/kind_actuator.h"

@@ -2,6 +2,7 @@
 
 #include "kvm/domain_impact.h"
 #include "kvm/domain_reconciler.h"
+#include "kvm/domain_saved_state.h"
 #include "kvm/domain_spec.h"
 #include "kvm/domain_stack_writer.h"
 #include "kvm/domain_xml_reader.h"
@@ -110,6 +111,10 @@ std::string plural(std::size_t n, const char* word) {
 }
 
 }  // namespace
+
+std::vector<std::string> DomainKind::lost_state(const Spec& observed) const {
+  return saved_state_losses(observed);
+}
 
 std::string DomainKind::summary(const Spec& spec) const {
   auto typed = DomainSpec::from_json(spec);

@@ -57,6 +57,8 @@ public:
   providers::Impact impact(std::string_view path, const nlohmann::json& before,
                            const nlohmann::json& after) const override;
   providers::Result<nlohmann::json> to_stack(const providers::Spec& spec) const override;
+  // /saved_state (kvm/domain_saved_state.h): "managed save", "NVRAM", "3 snapshots".
+  std::vector<std::string> lost_state(const providers::Spec& observed) const override;
   // "2 vCPUs (max 4), 1 GiB, 2 disks, 1 NIC"
   std::string summary(const providers::Spec& spec) const override;
   // Sizes under /memory in binary units ("512 MiB").

@@ -2,7 +2,10 @@
 
 // DomainReader reads every domain of a host in two rounds (names and state,
 // then each inactive XML), adding what the XML lacks: `state` (running,
-// paused or stopped) and `autostart`.
+// paused or stopped), `autostart`, and /saved_state, what a destroy would
+// delete with the domain (kvm/domain_saved_state.h): managed save and
+// snapshots from the first round's listings, the snapshots counted in the
+// second round for only the domains that have some.
 
 #include "providers/kind_reader.h"
 

@@ -139,6 +139,19 @@ Result<std::string> NetworkKind::update_xml(const std::string& current_xml,
   return document->to_string();
 }
 
+std::vector<providers::Hold> NetworkKind::holds(const providers::ObjectId& id, const Spec& observed,
+                                                bool replacing) const {
+  std::vector<providers::Hold> out;
+  if (replacing || !observed.is_object() || !observed.contains("used_by")) return out;
+  for (const json& user : observed["used_by"]) {
+    out.push_back({providers::ObjectId{"domain", user.value("domain", ""), id.host},
+                   fmt::format("interface {}{}", user.value("interface", "?"),
+                               user.value("running", false) ? ", running" : ""),
+                   providers::Hold::Forceable::yes});
+  }
+  return out;
+}
+
 Spec NetworkKind::reconcile(const Spec& desired, const Spec& observed) const {
   Spec out = desired;
   if (!out.contains("bridge") && observed.contains("bridge")) {

@@ -40,6 +40,11 @@ public:
                            const nlohmann::json& after) const override;
   providers::Result<nlohmann::json> to_stack(const providers::Spec& spec) const override;
   std::string summary(const providers::Spec& spec) const override;
+  // A destroy (not a replace, which defines it again) is held by each domain
+  // in /used_by (net/network_users.h): forceable, since a domain cut off
+  // loses its connectivity, not its data.
+  std::vector<providers::Hold> holds(const providers::ObjectId& id, const providers::Spec& observed,
+                                     bool replacing) const override;
 };
 
 }  // namespace virtplan::net

@@ -1,7 +1,9 @@
 #pragma once
 
 // NetworkReader reads every virtual network of a host in two rounds (names,
-// then each inactive XML), adding `autostart`, which the XML lacks.
+// then each inactive XML), adding what the XML lacks: `autostart`, and
+// `used_by`, the domains whose interfaces use the network (from the domains'
+// XML, read in the same rounds: net/network_users.h).
 
 #include "providers/kind_reader.h"
 

@@ -60,7 +60,7 @@ private:
     while (auto next = take()) {
       const Change& change = m_graph.step(*next);
       notify([&] { m_observer.step_started(change.id, change.action); });
-      StepResult result = run_apply_step(change, m_stack, m_actuators, m_hosts, m_gate,
+      StepResult result = run_apply_step(change, m_stack, m_actuators, m_hosts, m_gate, m_options.stop,
                                          [this, &change](std::string_view text) {
                                            notify([&] { m_observer.step_progress(change.id, text); });
                                          });

@@ -17,8 +17,9 @@ namespace {
 
 using Progress = std::function<void(std::string_view)>;
 
-ActuatorStep destroy_step(const Change& change, const std::string& stack, const Progress& progress) {
-  return ActuatorStep{StackObject{change.id, nullptr, stack, {}, {}}, change.before, {}, progress};
+ActuatorStep destroy_step(const Change& change, const std::string& stack, const Progress& progress,
+                          providers::StopMode stop) {
+  return ActuatorStep{StackObject{change.id, nullptr, stack, {}, {}}, change.before, {}, progress, stop};
 }
 
 ActuatorStep build_step(const Change& change, const std::string& stack, const Progress& progress) {
@@ -27,8 +28,8 @@ ActuatorStep build_step(const Change& change, const std::string& stack, const Pr
 
 // A replace is a destroy, then a create of the object from nothing.
 Result<ActuatorOutcome> replace(const KindActuator& actuator, const Change& change, const std::string& stack,
-                                HostSession& session, const Progress& progress) {
-  auto destroyed = actuator.destroy(destroy_step(change, stack, progress), session);
+                                HostSession& session, providers::StopMode stop, const Progress& progress) {
+  auto destroyed = actuator.destroy(destroy_step(change, stack, progress, stop), session);
   if (!destroyed) return std::unexpected(destroyed.error().with_context(change.id.address() + ": replace: not destroyed, nothing created"));
   ActuatorStep create = build_step(change, stack, progress);
   create.before = nullptr;
@@ -40,12 +41,12 @@ Result<ActuatorOutcome> replace(const KindActuator& actuator, const Change& chan
 }
 
 Result<ActuatorOutcome> act(const KindActuator& actuator, const Change& change, const std::string& stack,
-                            HostSession& session, const Progress& progress) {
+                            HostSession& session, providers::StopMode stop, const Progress& progress) {
   switch (change.action) {
     case Action::create: return actuator.create(build_step(change, stack, progress), session);
     case Action::update: return actuator.update(build_step(change, stack, progress), session);
-    case Action::destroy: return actuator.destroy(destroy_step(change, stack, progress), session);
-    case Action::replace: return replace(actuator, change, stack, session, progress);
+    case Action::destroy: return actuator.destroy(destroy_step(change, stack, progress, stop), session);
+    case Action::replace: return replace(actuator, change, stack, session, stop, progress);
     case Action::no_op: break;
   }
   return ActuatorOutcome{};
@@ -83,7 +84,7 @@ Result<HostSession*> ready_host(const Change& change, ApplyHostGate& gate) {
 }
 
 Result<ActuatorOutcome> perform(const Change& change, const std::string& stack, const ActuatorLookup& actuators,
-                                ApplyHostGate& gate, const Progress& progress) {
+                                ApplyHostGate& gate, providers::StopMode stop, const Progress& progress) {
   const KindActuator* actuator = actuators(change.id.kind);
   if (actuator == nullptr) {
     return providers::fail(providers::ErrorCode::invalid,
@@ -91,7 +92,7 @@ Result<ActuatorOutcome> perform(const Change& change, const std::string& stack, 
   }
   auto session = ready_host(change, gate);
   if (!session) return std::unexpected(session.error());
-  return act(*actuator, change, stack, **session, progress);
+  return act(*actuator, change, stack, **session, stop, progress);
 }
 
 // After a create (or the create half of a replace) failed: an intent that led
@@ -116,10 +117,11 @@ std::optional<std::string> clear_failed_intent(const Change& change, const Actua
 }  // namespace
 
 StepResult run_apply_step(const Change& change, const std::string& stack, const ActuatorLookup& actuators,
-                          providers::HostAccess& hosts, ApplyHostGate& gate, const Progress& progress) {
+                          providers::HostAccess& hosts, ApplyHostGate& gate, providers::StopMode stop,
+                          const Progress& progress) {
   const auto start = std::chrono::steady_clock::now();
   StepResult result{change.id, change.action, StepStatus::done, {}, {}, {}};
-  auto outcome = perform(change, stack, actuators, gate, progress);
+  auto outcome = perform(change, stack, actuators, gate, stop, progress);
   if (!outcome) {
     result.status = StepStatus::failed;
     result.reason = outcome.error().message();

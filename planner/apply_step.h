@@ -18,7 +18,7 @@
 namespace virtplan::planner {
 
 StepResult run_apply_step(const Change& change, const std::string& stack, const ActuatorLookup& actuators,
-                          providers::HostAccess& hosts, ApplyHostGate& gate,
+                          providers::HostAccess& hosts, ApplyHostGate& gate, providers::StopMode stop,
                           const std::function<void(std::string_view)>& progress);
 
 }  // namespace virtplan::planner

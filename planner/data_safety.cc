@@ -9,6 +9,7 @@
 
 namespace virtplan::planner {
 
+using providers::Hold;
 using providers::ObjectId;
 
 namespace {
@@ -17,9 +18,52 @@ std::string verb(Action action) {
   return action == Action::replace ? "replaced" : "destroyed";
 }
 
+// The holds on a change that stand: those whose holder the plan does not
+// destroy too.
+std::vector<Hold> standing_holds(const providers::ResourceKind& kind, const Change& change,
+                                 const std::set<ObjectId>& destroyed) {
+  std::vector<Hold> standing;
+  for (Hold& hold : kind.holds(change.id, change.before, change.action == Action::replace)) {
+    if (!destroyed.contains(hold.holder)) standing.push_back(std::move(hold));
+  }
+  return standing;
+}
+
+std::string holders_text(const std::vector<Hold>& holds) {
+  std::vector<std::string> holders;
+  for (const Hold& hold : holds) holders.push_back(fmt::format("{} ({})", hold.holder.address(), hold.how));
+  std::sort(holders.begin(), holders.end());
+  return fmt::format("{}", fmt::join(holders, ", "));
+}
+
+bool all_forceable(const std::vector<Hold>& holds) {
+  return std::all_of(holds.begin(), holds.end(), [](const Hold& hold) { return hold.forceable == Hold::Forceable::yes; });
+}
+
+// Why the holds on a destroy or replace refuse it, or nothing. With
+// Force::yes, holds that are all forceable let it go on, and the change gets
+// a reason naming every holder it cuts off.
+std::optional<std::string> refuse_held(const providers::ResourceKind& kind, Change& change,
+                                       const std::set<ObjectId>& destroyed, Force force) {
+  const std::vector<Hold> holds = standing_holds(kind, change, destroyed);
+  if (holds.empty()) return std::nullopt;
+  const std::string address = change.id.address();
+  if (!all_forceable(holds)) {
+    return fmt::format("{}: would be {} but is held by {}; it is left alone", address, verb(change.action),
+                       holders_text(holds));
+  }
+  if (force == Force::yes) {
+    change.reasons.push_back(fmt::format("FORCED: cuts off {}", holders_text(holds)));
+    return std::nullopt;
+  }
+  return fmt::format("{}: would be {} but is held by {}; it is left alone (`virtplan destroy --target {} --force` "
+                     "destroys it anyway, cutting them off)",
+                     address, verb(change.action), holders_text(holds), address);
+}
+
 // Why the change must not be made, or nothing.
-std::optional<std::string> refuse(const providers::ResourceKind& kind, const Change& change,
-                                  const std::set<ObjectId>& destroyed) {
+std::optional<std::string> refuse(const providers::ResourceKind& kind, Change& change,
+                                  const std::set<ObjectId>& destroyed, Force force) {
   const bool losing = change.action == Action::destroy || change.action == Action::replace;
   if (losing && (kind.is_protected(change.before) || kind.is_protected(change.after))) {
     return fmt::format("{}: is protected (protect: true) and would be {}; it is left alone (set "
@@ -27,17 +71,7 @@ std::optional<std::string> refuse(const providers::ResourceKind& kind, const Cha
                        change.id.address(), verb(change.action));
   }
   if (losing) {
-    std::vector<std::string> holders;
-    for (const providers::Hold& hold : kind.holds(change.id, change.before, change.action == Action::replace)) {
-      if (!destroyed.contains(hold.holder)) {
-        holders.push_back(fmt::format("{} ({})", hold.holder.address(), hold.how));
-      }
-    }
-    std::sort(holders.begin(), holders.end());
-    if (!holders.empty()) {
-      return fmt::format("{}: would be {} but is held by {}; it is left alone", change.id.address(),
-                         verb(change.action), fmt::join(holders, ", "));
-    }
+    if (auto why = refuse_held(kind, change, destroyed, force)) return why;
   }
   if (change.action == Action::update || change.action == Action::replace) {
     if (auto why = kind.refusal(change.before, change.after)) {
@@ -49,8 +83,16 @@ std::optional<std::string> refuse(const providers::ResourceKind& kind, const Cha
 
 }  // namespace
 
+std::optional<std::string> data_loss(const providers::ResourceKind& kind, const providers::Spec& observed) {
+  std::vector<std::string> lost;
+  if (auto bytes = kind.data_at_risk(observed)) lost.push_back(providers::human_size(*bytes));
+  for (std::string& state : kind.lost_state(observed)) lost.push_back(std::move(state));
+  if (lost.empty()) return std::nullopt;
+  return fmt::format("{}", fmt::join(lost, ", "));
+}
+
 void check_data_safety(std::vector<Change>& changes, const KindLookup& kinds,
-                       std::vector<std::string>& errors) {
+                       std::vector<std::string>& errors, Force force) {
   std::set<ObjectId> destroyed;
   for (const Change& change : changes) {
     if (change.action == Action::destroy) destroyed.insert(change.id);
@@ -62,14 +104,12 @@ void check_data_safety(std::vector<Change>& changes, const KindLookup& kinds,
       kept.push_back(std::move(change));
       continue;
     }
-    if (auto why = refuse(*kind, change, destroyed)) {
+    if (auto why = refuse(*kind, change, destroyed, force)) {
       errors.push_back(*why);
       continue;
     }
     if (change.action == Action::destroy || change.action == Action::replace) {
-      if (auto bytes = kind->data_at_risk(change.before)) {
-        change.reasons.push_back(fmt::format("DATA LOSS: {}", providers::human_size(*bytes)));
-      }
+      if (auto lost = data_loss(*kind, change.before)) change.reasons.push_back("DATA LOSS: " + *lost);
     }
     kept.push_back(std::move(change));
   }

@@ -32,6 +32,11 @@ namespace virtplan::providers {
 
 struct HostSession;  // providers/host_session.h
 
+// StopMode is how a destroy stops what still runs (a domain): asked to shut
+// down and forced off only after its timeout, saying so (graceful, the
+// default), or forced off at once (immediate: `virtplan destroy --force`).
+enum class StopMode { graceful, immediate };
+
 // ActuatorStep is one object's planned change, as the actuator needs it.
 struct ActuatorStep {
   // The object as the stack declares it (create, update; spec = the plan's
@@ -44,6 +49,8 @@ struct ActuatorStep {
   // Progress on long work ("waiting for shutdown, 12 s", "uploaded 40%"):
   // shown on a terminal, never required. May be empty.
   std::function<void(std::string_view)> progress;
+  // How a destroy (or a replace's destroy) stops a running object.
+  StopMode stop = StopMode::graceful;
 };
 
 // ActuatorOutcome is what a successful step leaves behind.
@@ -79,7 +86,8 @@ public:
   // when a restart-class field changed on a running domain and it allows one.
   virtual Result<ActuatorOutcome> update(const ActuatorStep& step, HostSession& host) const = 0;
 
-  // Removes the object (a domain: stopped, then undefined; never its volumes).
+  // Removes the object (a domain: stopped as step.stop says, then undefined;
+  // never its volumes).
   virtual Result<ActuatorOutcome> destroy(const ActuatorStep& step, HostSession& host) const = 0;
   // Whether the object is on the host now: asked after a create failed, so
   // that an intent that led to no object is cleared from the ledger (else a

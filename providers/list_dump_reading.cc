@@ -58,6 +58,7 @@ std::vector<VirshArgs> ListDumpReading::next_round(const std::vector<Result<std:
       m_stage = Stage::dump;
       std::vector<VirshArgs> commands = m_recipe.lists;
       for (const std::string& name : m_recipe.declared) commands.push_back(m_recipe.dump(name));
+      for (const AheadCommand& ahead : m_recipe.ahead) commands.push_back(ahead.command);
       return m_results.ask(commands);
     }
     case Stage::dump: {
@@ -73,6 +74,9 @@ std::vector<VirshArgs> ListDumpReading::next_round(const std::vector<Result<std:
       for (const std::string& name : m_sets.at(0)) {
         if (!m_results.asked(m_recipe.dump(name))) dumps.push_back(m_recipe.dump(name));
       }
+      if (m_recipe.extra) {
+        for (VirshArgs& command : m_recipe.extra(m_sets)) dumps.push_back(std::move(command));
+      }
       return m_results.ask(dumps);
     }
     case Stage::done:
@@ -84,6 +88,7 @@ std::vector<VirshArgs> ListDumpReading::next_round(const std::vector<Result<std:
 void ListDumpReading::owned(const Ledger& ledger) {
   if (m_stage != Stage::list) return;  // after the rounds: nothing left to narrow
   std::erase_if(m_recipe.declared, [&](const std::string& name) { return !ledger.owns(m_recipe.kind, name); });
+  std::erase_if(m_recipe.ahead, [&](const AheadCommand& ahead) { return !ledger.owns(ahead.kind, ahead.name); });
 }
 
 Result<std::vector<ReadObject>> ListDumpReading::finish() {
@@ -106,6 +111,11 @@ Result<std::vector<ReadObject>> ListDumpReading::finish() {
     if (!owner) return fail(owner.error().with_context(name));
     if (m_recipe.decorate) m_recipe.decorate(*spec, name, m_sets);
     objects.push_back(ReadObject{name, std::move(*spec), *owner});
+  }
+  if (m_recipe.complete) {
+    if (auto completed = m_recipe.complete(objects, m_sets, m_results); !completed) {
+      return fail(completed.error());
+    }
   }
   return objects;
 }

@@ -22,6 +22,16 @@ namespace virtplan::providers {
 // the order the recipe lists them (names[0] is every object).
 using NameSets = std::vector<std::set<std::string>>;
 
+// AheadCommand is a command a recipe asks in the first round because the
+// stack declares `kind` `name` (a declared domain's XML, which a network
+// reader reads to learn who uses each network): dropped when owned() comes
+// first and the stack does not own that object, like the declared dumps.
+struct AheadCommand {
+  std::string kind;
+  std::string name;
+  VirshArgs command;
+};
+
 struct ListDumpRecipe {
   std::string kind;                                        // as the ledger names it: "domain"
   std::vector<VirshArgs> lists;                           // each prints names, one per line
@@ -30,6 +40,19 @@ struct ListDumpRecipe {
   // Adds what the XML lacks (state, autostart) from the name sets.
   std::function<void(Spec& spec, const std::string& name, const NameSets& sets)> decorate;
   std::vector<std::string> declared;  // dumped in the first round, with the lists
+  // Optional: asked in the first round with the lists, so that a host holding
+  // just what the stack declares is still read in one round.
+  std::vector<AheadCommand> ahead;
+  // Optional: more commands for the second round, from the listings (the
+  // snapshot lists of the domains `list --with-snapshot` names; the domains'
+  // XML a network reader reads to learn which domains use each network).
+  // What was asked already (ahead) is not asked again.
+  std::function<std::vector<VirshArgs>(const NameSets& sets)> extra;
+  // Optional: adds what the extra commands said to the objects read, once
+  // every object is read; a failure fails the reading.
+  std::function<Result<void>(std::vector<ReadObject>& objects, const NameSets& sets,
+                             const CommandResults& results)>
+      complete;
 };
 
 class ListDumpReading : public KindReading {

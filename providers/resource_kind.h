@@ -76,8 +76,14 @@ struct Reference {
 // Hold is one thing that keeps an object from being deleted safely: a
 // domain whose disk uses a volume, an overlay whose backing file it is.
 struct Hold {
+  // Whether `virtplan destroy --force` may go on anyway: a network's foreign
+  // users lose their connectivity, which a person may accept; a volume's
+  // users would lose their disk, which no flag makes safe.
+  enum class Forceable { no, yes };
+
   ObjectId holder;
   std::string how;  // "disk vda", "backing file"
+  Forceable forceable = Forceable::no;
 };
 
 class ResourceKind {
@@ -147,6 +153,13 @@ public:
   virtual std::optional<std::uint64_t> data_at_risk(const Spec& observed) const {
     (void)observed;
     return std::nullopt;
+  }
+  // What else than bytes is lost with the observed object, as a plan names
+  // it (a domain's "managed save", "NVRAM", "3 snapshots"); empty when
+  // nothing. Printed beside data_at_risk() in the DATA LOSS line.
+  virtual std::vector<std::string> lost_state(const Spec& observed) const {
+    (void)observed;
+    return {};
   }
   // Why the update or replace from `before` (observed) to `after` (desired)
   // must not be applied (a volume shrink without allow_shrink); nullopt when

@@ -274,18 +274,65 @@ TEST_CASE("domain update: a stopped domain is only redefined", "[actuator]") {
   CHECK(host.ran() == Lines{"domstate --domain web", "dumpxml --inactive --domain web", "define /dev/stdin"});
 }
 
-TEST_CASE("domain destroy: forced off, undefined with its metadata, never its storage", "[actuator]") {
+TEST_CASE("domain destroy --force: forced off at once, undefined with its metadata, never its storage",
+          "[actuator]") {
   FakeVirshHost host;
   host.on("domstate --domain web", "running\n");
   ActuatorStep step;
   step.desired.id = {"domain", "web", "lab1"};
-  REQUIRE(kvm::DomainActuator().destroy(step, host.session()));
+  step.stop = providers::StopMode::immediate;
+  auto done = kvm::DomainActuator().destroy(step, host.session());
+  REQUIRE(done);
   CHECK(host.ran() == Lines{"domstate --domain web", "destroy --domain web",
                             "undefine --domain web --managed-save --snapshots-metadata --checkpoints-metadata "
                             "--nvram"});
+  CHECK(done->warnings.empty());
 
   FakeVirshHost gone;
   gone.fail("domstate --domain web", "error: failed to get domain 'web'\n");
   REQUIRE(kvm::DomainActuator().destroy(step, gone.session()));
   CHECK(gone.ran() == Lines{"domstate --domain web"});
+}
+
+TEST_CASE("domain destroy: a running guest is asked to shut down and is not forced when it does", "[actuator]") {
+  FakeVirshHost host;
+  host.then("domstate --domain web", "running\n");
+  host.then("domstate --domain web", "running\n");
+  host.on("domstate --domain web", "shut off\n");
+  ActuatorStep step;
+  step.desired.id = {"domain", "web", "lab1"};
+  kvm::DomainTiming timing = quick();
+  timing.shutdown_timeout = std::chrono::seconds(30);
+  auto done = kvm::DomainActuator(timing).destroy(step, host.session());
+  REQUIRE(done);
+  CHECK(host.ran() == Lines{"domstate --domain web", "shutdown --domain web", "domstate --domain web",
+                            "domstate --domain web",
+                            "undefine --domain web --managed-save --snapshots-metadata --checkpoints-metadata "
+                            "--nvram"});
+  CHECK(done->warnings.empty());
+}
+
+TEST_CASE("domain destroy: a guest that ignores the shutdown is forced off after the domain's shutdown_timeout, "
+          "and says so",
+          "[actuator]") {
+  FakeVirshHost host;
+  host.on("domstate --domain web", "running\n");  // never goes down by itself
+  ActuatorStep step;
+  step.desired.id = {"domain", "web", "lab1"};
+  step.before = json{{"shutdown_timeout", 1}};  // as the owner metadata gave it
+  kvm::DomainTiming timing = quick();
+  timing.shutdown_timeout = std::chrono::seconds(60);  // the domain's 1 s must win
+  timing.poll_interval = std::chrono::milliseconds(50);
+  const auto started = std::chrono::steady_clock::now();
+  auto done = kvm::DomainActuator(timing).destroy(step, host.session());
+  const auto took = std::chrono::steady_clock::now() - started;
+  REQUIRE(done);
+  CHECK(took >= std::chrono::seconds(1));
+  CHECK(took < std::chrono::seconds(30));
+  REQUIRE(host.ran().size() >= 4);
+  CHECK(host.ran()[1] == "shutdown --domain web");
+  CHECK(host.ran()[host.ran().size() - 2] == "destroy --domain web");
+  CHECK(host.ran().back() ==
+        "undefine --domain web --managed-save --snapshots-metadata --checkpoints-metadata --nvram");
+  CHECK(done->warnings == Lines{"forced off: the guest did not shut down within 1 s"});
 }

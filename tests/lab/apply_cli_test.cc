@@ -66,8 +66,10 @@ std::string names_on(const LabEnv& env, std::size_t i) {
                        "virsh -q pool-list --all --name");
 }
 
+// --force: these domains have no OS and would ignore the ACPI shutdown a
+// plain destroy asks for, each for its whole shutdown_timeout.
 void destroy_all(const std::string& stack) {
-  const auto run = run_virtplan("destroy --auto-approve -f " + stack);
+  const auto run = run_virtplan("destroy --auto-approve --force -f " + stack);
   INFO(run.output);
   CHECK(run.status == 0);
 }

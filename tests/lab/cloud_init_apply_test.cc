@@ -61,7 +61,7 @@ public:
     std::ofstream(m_dir / "stack.yaml") << text();
   }
   ~SeedStack() {
-    auto destroyed = run_virtplan("destroy --auto-approve -f " + shell_quote(stack()));
+    auto destroyed = run_virtplan("destroy --auto-approve --force -f " + shell_quote(stack()));
     if (destroyed.status != 0) WARN("destroy failed: " << destroyed.output);
     try {
       run("rm -rf " + shell_quote(boot_dir()) + " " + shell_quote(serial_log()));

@@ -69,7 +69,7 @@ std::string apply_stack(const std::string& path, const std::string& text) {
 struct Cleanup {
   std::string stack;
   ~Cleanup() {
-    run_virtplan("destroy --auto-approve -f " + stack);
+    run_virtplan("destroy --auto-approve --force -f " + stack);
     std::filesystem::remove(stack);
   }
 };

@@ -90,7 +90,7 @@ TEST_CASE("apply detaches a virtio disk and a NIC from the running real guest wh
     const GuestStack& g;
     std::string stack;
     ~Cleanup() {
-      run_virtplan("destroy --auto-approve -f " + stack);
+      run_virtplan("destroy --auto-approve --force -f " + stack);
       g.env.run_in(0, "rm -f " + virtplan::providers::shell_quote(g.serial_log()) + "; true");
       std::filesystem::remove(stack);
     }

@@ -127,6 +127,23 @@ TEST_CASE("apply: destroys run in reverse and each is forgotten after it is done
   CHECK(rig.journal.count("created ") == 0);
 }
 
+TEST_CASE("apply: destroys and a replace's destroy stop gracefully unless the options say immediate "
+          "(destroy --force)") {
+  Plan plan("demo", {change("domain.old@lab1", Action::destroy), change("domain.web@lab1", Action::replace)});
+  SECTION("by default") {
+    ApplyRig rig;
+    CHECK(rig.apply(plan).ok());
+    CHECK(rig.journal.count("immediate ") == 0);
+    CHECK(rig.journal.position("destroy domain.old@lab1") >= 0);
+  }
+  SECTION("immediate") {
+    ApplyRig rig;
+    CHECK(rig.apply(plan, ApplyOptions{.stop = virtplan::providers::StopMode::immediate}).ok());
+    CHECK(rig.journal.position("immediate destroy domain.old@lab1") >= 0);
+    CHECK(rig.journal.position("immediate destroy domain.web@lab1") >= 0);
+  }
+}
+
 TEST_CASE("apply: intents of every create on a host are recorded in one write before any create") {
   ApplyRig rig;
   rig.volume.ledger_data({{"sha256", "abc"}});

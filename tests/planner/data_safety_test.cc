@@ -40,17 +40,38 @@ public:
   }
 };
 
+// Domains lose what /lost names (managed save, snapshots...).
 class HolderKind : public testing::StubKind {
 public:
   HolderKind() : StubKind("domain", "domains") {}
+  std::vector<std::string> lost_state(const Spec& observed) const override {
+    std::vector<std::string> out;
+    for (const json& item : observed.value("lost", json::array())) out.push_back(item.get<std::string>());
+    return out;
+  }
+};
+
+// A network the domains in /users hold, forceably.
+class LinkKind : public testing::StubKind {
+public:
+  LinkKind() : StubKind("network", "networks") {}
+  std::vector<Hold> holds(const ObjectId& id, const Spec& observed, bool) const override {
+    std::vector<Hold> out;
+    for (const json& name : observed.value("users", json::array())) {
+      out.push_back({ObjectId{"domain", name.get<std::string>(), id.host}, "interface", Hold::Forceable::yes});
+    }
+    return out;
+  }
 };
 
 const DiskKind k_disks;
 const HolderKind k_domains;
+const LinkKind k_networks;
 
 const providers::ResourceKind* lookup(std::string_view kind) {
   if (kind == "volume") return &k_disks;
   if (kind == "domain") return &k_domains;
+  if (kind == "network") return &k_networks;
   return nullptr;
 }
 
@@ -124,6 +145,64 @@ TEST_CASE("data safety: an update the kind refuses is not planned") {
   auto result = diff("demo", {declared("volume", "data", {{"size", k_gib}})}, observed, lookup);
   CHECK(result.errors == Strings{"volume.data@lab1: size shrinks; it is left alone"});
   CHECK(result.plan.changes().empty());
+}
+
+TEST_CASE("data safety: a destroy names the state it loses besides bytes, in the kind's words") {
+  ObservedState observed;
+  observed.objects = {owned("domain", "web", {{"lost", {"managed save", "NVRAM", "3 snapshots"}}}),
+                      owned("domain", "plain", json::object())};
+  auto result = diff("demo", {}, observed, lookup);
+  CHECK(result.errors.empty());
+  REQUIRE(result.plan.changes().size() == 2);
+  CHECK(result.plan.changes()[0].id.name == "plain");
+  CHECK(result.plan.changes()[0].reasons.empty());
+  CHECK(result.plan.changes()[1].reasons == Strings{"DATA LOSS: managed save, NVRAM, 3 snapshots"});
+}
+
+TEST_CASE("data safety: data_loss() puts bytes first, then the named state") {
+  CHECK(data_loss(k_disks, {{"size", 2 * k_gib}}) == "2 GiB");
+  CHECK(data_loss(k_domains, {{"lost", {"managed save"}}}) == "managed save");
+  CHECK(data_loss(k_domains, json::object()) == std::nullopt);
+}
+
+TEST_CASE("data safety: a forceable hold refuses unless forced, and a forced change names whom it cuts off") {
+  std::vector<Change> changes{Change{ObjectId{"network", "lan", "lab1"}, Action::destroy, Impact::none, {}, {},
+                                     Spec{{"users", {"db", "cache"}}}, nullptr}};
+  SECTION("not forced: refused, naming every holder and the override") {
+    std::vector<std::string> errors;
+    check_data_safety(changes, lookup, errors);
+    CHECK(changes.empty());
+    CHECK(errors == Strings{"network.lan@lab1: would be destroyed but is held by domain.cache@lab1 (interface), "
+                            "domain.db@lab1 (interface); it is left alone (`virtplan destroy --target "
+                            "network.lan@lab1 --force` destroys it anyway, cutting them off)"});
+  }
+  SECTION("forced: planned, with a reason naming them") {
+    std::vector<std::string> errors;
+    check_data_safety(changes, lookup, errors, Force::yes);
+    CHECK(errors.empty());
+    REQUIRE(changes.size() == 1);
+    CHECK(changes[0].reasons ==
+          Strings{"FORCED: cuts off domain.cache@lab1 (interface), domain.db@lab1 (interface)"});
+  }
+  SECTION("a holder destroyed in the same plan does not hold it") {
+    changes.push_back(Change{ObjectId{"domain", "db", "lab1"}, Action::destroy, Impact::none, {}, {},
+                             json::object(), nullptr});
+    std::vector<std::string> errors;
+    check_data_safety(changes, lookup, errors);
+    CHECK(errors == Strings{"network.lan@lab1: would be destroyed but is held by domain.cache@lab1 (interface); "
+                            "it is left alone (`virtplan destroy --target network.lan@lab1 --force` destroys it "
+                            "anyway, cutting them off)"});
+  }
+}
+
+TEST_CASE("data safety: force does not override a hold that is not forceable") {
+  std::vector<Change> changes{Change{ObjectId{"volume", "data", "lab1"}, Action::destroy, Impact::none, {}, {},
+                                     Spec{{"size", k_gib}, {"held_by", {"web"}}}, nullptr}};
+  std::vector<std::string> errors;
+  check_data_safety(changes, lookup, errors, Force::yes);
+  CHECK(changes.empty());
+  CHECK(errors == Strings{"volume.data@lab1: would be destroyed but is held by domain.web@lab1 (disk vda); it is "
+                          "left alone"});
 }
 
 }  // namespace

@@ -3,7 +3,8 @@
 // FakeActuator is a KindActuator for apply tests: each call is written to an
 // ApplyJournal as "start create volume.a@lab1" ... "create volume.a@lab1",
 // takes `delay` (so that overlapping calls show in the journal's concurrency
-// counters), and fails for the addresses it is told to fail.
+// counters), and fails for the addresses it is told to fail. A destroy told
+// to stop at once (StopMode::immediate) also notes "immediate destroy ...".
 
 #include "providers/kind_actuator.h"
 #include "tests/planner/apply_journal.h"
@@ -71,6 +72,7 @@ private:
     const std::string what = op + " " + step.desired.id.address();
     m_journal.begin(step.desired.id.host);
     m_journal.note("start " + what);
+    if (op == "destroy" && step.stop == providers::StopMode::immediate) m_journal.note("immediate " + what);
     if (step.progress) step.progress("working on " + what);
     std::this_thread::sleep_for(m_delay);
     m_journal.note(what);
