@@ -4,6 +4,7 @@
 #include "cli/kind_readers.h"
 #include "cli/kinds.h"
 #include "cli/progress_printer.h"
+#include "cli/stack_observation.h"
 #include "planner/apply_executor.h"
 #include "planner/apply_report_json.h"
 #include "planner/apply_report_text.h"
@@ -24,9 +25,11 @@
 namespace virtplan::cli {
 namespace {
 
-providers::RemoteHostAccess::Options access_options(std::chrono::seconds lock_wait) {
+providers::RemoteHostAccess::Options access_options(std::chrono::seconds lock_wait,
+                                                    providers::HostConnections& hosts) {
   providers::RemoteHostAccess::Options options;
   options.lock_wait = lock_wait;
+  options.connect = hosts.maker();
   return options;
 }
 
@@ -42,19 +45,23 @@ void print_json(const planner::Plan& plan, const planner::ApplyReport& report,
 
 }  // namespace
 
-std::string unread_hosts_text(const std::map<std::string, providers::Error>& unread) {
+std::string unread_hosts_text(const std::map<std::string, providers::Error>& unread,
+                              const std::map<std::string, std::vector<std::string>>& objects) {
   std::string text;
   for (const auto& [host, why] : unread) {
-    text += fmt::format("  {}: {}, nothing was planned or done there: {}\n", host, planner::unread_wording(why),
-                        why.message());
+    text += fmt::format("  {}: {}, nothing was planned or done there{}: {}\n", host, planner::unread_wording(why),
+                        planner::listed_objects(objects, host), why.message());
   }
   return text;
 }
 
 ApplyRun::ApplyRun(const planner::Stack& stack, std::chrono::seconds lock_wait)
-    : m_stack(stack), m_access(stack.name, stack.hosts, access_options(lock_wait)) {}
+    : m_stack(stack), m_hosts(stack.hosts), m_access(stack.name, stack.hosts, access_options(lock_wait, m_hosts)) {}
 
-planner::ObservedState ApplyRun::lock_and_observe() {
+providers::Result<planner::ObservedState> ApplyRun::lock_and_observe() {
+  // refuse one hypervisor under two names before any lock: each entry's
+  // lock would shut the other out, each plan would destroy the other's objects
+  if (auto one = one_entry_per_hypervisor(m_hosts); !one) return std::unexpected(one.error());
   // lock: every host at once; a slow or dead host costs its connect timeout once
   std::map<std::string, std::future<providers::Result<providers::HostSession*>>> sessions;
   for (const auto& [name, config] : m_stack.hosts) {
@@ -97,14 +104,16 @@ planner::ApplyReport ApplyRun::apply(const planner::Plan& plan, planner::ApplyOb
 
 int ApplyRun::execute(const planner::Plan& plan, const planner::ObservedState& observed,
                       const ExecuteOptions& options) {
-  // show
-  if (!options.json) fmt::print("{}", planner::render_plan_text(plan, kind_lookup()));
+  // show: no plan at all when no host was read, not even "No changes"
   const bool all_read = observed.unread.empty();
+  const bool none_read = planner::no_host_read(m_stack.hosts.size(), observed.unread);
+  const auto not_done = planner::unread_objects(m_stack.objects, observed.unread);
+  if (!options.json && !none_read) fmt::print("{}", planner::render_plan_text(plan, kind_lookup()));
   if (!plan.summary().has_changes()) {
     if (options.json) {
       print_json(plan, planner::ApplyReport(), observed.unread);
     } else {
-      fmt::print("\nNothing to do.\n{}", unread_hosts_text(observed.unread));
+      fmt::print("{}{}", none_read ? "" : "\nNothing to do.\n", unread_hosts_text(observed.unread, not_done));
     }
     return all_read ? 0 : 1;
   }
@@ -120,7 +129,7 @@ int ApplyRun::execute(const planner::Plan& plan, const planner::ObservedState& o
   if (options.json) {
     print_json(plan, report, observed.unread);
   } else {
-    fmt::print("\n{}{}", planner::render_apply_report_text(report), unread_hosts_text(observed.unread));
+    fmt::print("\n{}{}", planner::render_apply_report_text(report), unread_hosts_text(observed.unread, not_done));
   }
   return report.ok() && all_read ? 0 : 1;
 }

@@ -147,6 +147,7 @@ Result<std::future<Result<CommandOutput>>> SshTransport::submit(JobPointer job) 
     if (m_stopping) {
       return fail(ErrorCode::transport, fmt::format("{}: transport is closing", m_target.where()));
     }
+    if (m_never_connected) return fail(*m_never_connected);
     m_submitted.push_back(std::move(job));
   }
   wake();
@@ -205,6 +206,11 @@ Result<std::unique_ptr<CommandStream>> SshTransport::stream(const Command& comma
   return std::unique_ptr<CommandStream>(std::make_unique<Stream>(*this, std::move(state)));
 }
 
+std::string SshTransport::host_key() const {
+  std::lock_guard lock(m_mutex);
+  return m_host_key;
+}
+
 void SshTransport::wake() const {
   const uint64_t one = 1;
   [[maybe_unused]] auto written = write(m_wake_fd, &one, sizeof one);
@@ -243,17 +249,29 @@ bool SshTransport::collect_submissions() {
 
 // Connects when commands wait and there is no session: at the first command,
 // and again once after the session died. When connecting fails, every waiting
-// command fails with that error rather than waiting for its own timeout.
+// command fails with that error rather than waiting for its own timeout; when
+// the very first connection fails, so does every later command, at once.
 void SshTransport::ensure_session() {
   if (m_session || m_waiting.empty()) return;
   auto session = SshSession::open(m_target);
   if (!session) {
+    std::lock_guard lock(m_mutex);
+    if (m_sessions_opened.load() == 0) {
+      m_never_connected = session.error();
+      // Those submitted while the connection was tried fail the same way.
+      for (auto& job : m_submitted) m_waiting.push_back(std::move(job));
+      m_submitted.clear();
+    }
     for (auto& job : m_waiting) job->abandon(session.error());
     m_waiting.clear();
     return;
   }
   m_session = std::move(*session);
   m_sessions_opened.fetch_add(1);
+  {
+    std::lock_guard lock(m_mutex);
+    m_host_key = m_session->host_key();
+  }
   ssh_event_add_session(m_event, m_session->handle());
   m_last_keepalive = Clock::now();
 }

@@ -124,6 +124,12 @@ public:
 
   // The host as a person names it in messages: "lab1" or "local".
   virtual const std::string& host_name() const = 0;
+
+  // The SSH host key the host proved it holds ("ssh-ed25519 SHA256:..."),
+  // once a command reached it; empty before that and for transports without
+  // SSH. Part of what tells two host entries for one hypervisor apart
+  // (providers/host_identity.h).
+  virtual std::string host_key() const { return {}; }
 };
 
 }  // namespace virtplan::providers
