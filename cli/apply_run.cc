@@ -30,6 +30,12 @@ providers::RemoteHostAccess::Options access_options(std::chrono::seconds lock_wa
   providers::RemoteHostAccess::Options options;
   options.lock_wait = lock_wait;
   options.connect = hosts.maker();
+  // The hosts' identities are read while their locks are taken and their
+  // ledgers read, and lock_and_observe() checks them before anything is
+  // planned: a second entry for one hypervisor just fails on the first
+  // one's lock meanwhile. Waiting for a busy lock, that second entry would
+  // wait out the whole --lock-wait: then the identities come first.
+  if (lock_wait.count() > 0) options.before_lock = [&hosts] { return one_entry_per_hypervisor(hosts); };
   return options;
 }
 
@@ -59,9 +65,6 @@ ApplyRun::ApplyRun(const planner::Stack& stack, std::chrono::seconds lock_wait)
     : m_stack(stack), m_hosts(stack.hosts), m_access(stack.name, stack.hosts, access_options(lock_wait, m_hosts)) {}
 
 providers::Result<planner::ObservedState> ApplyRun::lock_and_observe() {
-  // refuse one hypervisor under two names before any lock: each entry's
-  // lock would shut the other out, each plan would destroy the other's objects
-  if (auto one = one_entry_per_hypervisor(m_hosts); !one) return std::unexpected(one.error());
   // lock: every host at once; a slow or dead host costs its connect timeout once
   std::map<std::string, std::future<providers::Result<providers::HostSession*>>> sessions;
   for (const auto& [name, config] : m_stack.hosts) {
@@ -79,6 +82,10 @@ providers::Result<planner::ObservedState> ApplyRun::lock_and_observe() {
     reached[name] = m_stack.hosts.at(name);
     open[name] = *session;
   }
+  // refuse one hypervisor under two names (no host was locked then: each
+  // entry's lock would shut the other out, each plan would destroy the
+  // other's objects)
+  if (auto one = one_entry_per_hypervisor(m_hosts); !one) return std::unexpected(one.error());
   // observe: through the locked sessions, so that nothing changes a host
   // between its lock and its reading, and their virsh (started meanwhile)
   // answers the reads without a virsh process per round; with the ledger

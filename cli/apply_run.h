@@ -2,9 +2,9 @@
 
 // ApplyRun is one `apply` or `destroy` from the moment the hosts are locked to
 // the final report. It reaches every host of the stack at once when made
-// (providers::HostConnections); lock_and_observe() refuses the run when two
-// entries reach one hypervisor, else takes the stack's lock on every host, then reads the hosts through those
-// same sessions, so nothing another apply does can slip in between the read
+// (providers::HostConnections); lock_and_observe() refuses the run, before
+// any lock, when two entries reach one hypervisor, else takes the stack's
+// lock on every host, then reads the hosts through those same sessions, so nothing another apply does can slip in between the read
 // and the changes. execute() shows the plan, asks, carries it out and reports.
 // A host that cannot be reached or read, or whose lock another command holds,
 // is set aside with the reason: nothing is planned or done there, the others

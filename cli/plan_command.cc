@@ -35,15 +35,15 @@ int plan(const PlanOptions& options) {
   // load + validate
   auto stack = load_stack(options.path, stderr);
   if (!stack) return 1;
-  // reach every host: one hypervisor under two names is refused
+  // reach every host, and observe while their identities are read
   providers::HostConnections hosts(stack->hosts);
+  const planner::ObservedState observed =
+      planner::observe(stack->name, stack->hosts, kind_readers(), hosts.maker(), stack->objects);
+  // one hypervisor under two names is refused: each would plan the other's objects as destroys
   if (auto one = one_entry_per_hypervisor(hosts); !one) {
     print_refusal(one.error(), stderr);
     return 1;
   }
-  // observe
-  const planner::ObservedState observed =
-      planner::observe(stack->name, stack->hosts, kind_readers(), hosts.maker(), stack->objects);
   // diff
   planner::DiffResult result = planner::diff(stack->name, stack->objects, observed, kind_lookup());
   auto narrowed = narrow_to_targets(result.plan, options.targets);

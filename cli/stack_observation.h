@@ -31,17 +31,17 @@ struct StackObservation {
 };
 
 // Every host is reached first (providers::HostConnections): when two entries
-// reach one hypervisor, nothing is read and the error names them.
+// reach one hypervisor, the error names them and nothing is shown.
 providers::Result<StackObservation> observe_stack(const planner::Stack& stack,
                                                   const std::vector<const providers::KindReader*>& extra);
 
 // Fails when two of the stack's host entries reach one hypervisor, one line
 // per entry repeating another (host_identity.h): the whole run must stop
-// before it reads or changes anything.
+// before it shows, locks or changes anything. Waits for the hosts' identities.
 providers::Result<void> one_entry_per_hypervisor(const providers::HostConnections& hosts);
 
 // Prints a run's refusal to `out`: "error: LINE" for each of its lines, then
-// "nothing was read or changed".
+// "nothing was planned or changed".
 void print_refusal(const providers::Error& why, std::FILE* out);
 
 // Every object the stack declares or owns on a host (owned ones it no longer

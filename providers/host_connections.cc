@@ -2,23 +2,39 @@
 
 #include "providers/transport_factory.h"
 
-#include <future>
-
 namespace virtplan::providers {
 
 namespace {
 
-struct Reached {
-  Result<std::unique_ptr<Transport>> transport;
-  std::optional<HostIdentity> identity;
+// A Transport that forwards to one HostConnections owns: the connection
+// stays with HostConnections, whose identity read may still be using it
+// when the command is done with its handle.
+class BorrowedTransport final : public Transport {
+public:
+  explicit BorrowedTransport(Transport& owner) : m_owner(owner) {}
+
+  Result<CommandOutput> run(const Command& command) override { return m_owner.run(command); }
+  Result<HoldOutcome> hold(const Command& command, std::string_view ready_line) override {
+    return m_owner.hold(command, ready_line);
+  }
+  bool can_stream() const override { return m_owner.can_stream(); }
+  Result<std::unique_ptr<CommandStream>> stream(const Command& command, StreamSink sink) override {
+    return m_owner.stream(command, std::move(sink));
+  }
+  const std::string& host_name() const override { return m_owner.host_name(); }
+  Result<void> connect() override { return m_owner.connect(); }
+  std::string host_key() const override { return m_owner.host_key(); }
+
+private:
+  Transport& m_owner;
 };
 
-Reached reach(const HostConfig& host, const HostConnections::TransportMaker& connect) {
+// A transport whose connection is up, or why it could not be made.
+Result<std::unique_ptr<Transport>> connected(const HostConfig& host, const HostConnections::TransportMaker& connect) {
   auto transport = connect(host);
-  if (!transport) return Reached{std::unexpected(transport.error()), std::nullopt};
-  auto identity = read_host_identity(host, **transport);
-  if (!identity) return Reached{std::unexpected(identity.error()), std::nullopt};
-  return Reached{std::move(transport), std::move(*identity)};
+  if (!transport) return std::unexpected(transport.error());
+  if (auto up = (*transport)->connect(); !up) return std::unexpected(up.error());
+  return transport;
 }
 
 }  // namespace
@@ -28,33 +44,42 @@ HostConnections::HostConnections(const std::map<std::string, HostConfig>& hosts)
 
 HostConnections::HostConnections(const std::map<std::string, HostConfig>& hosts, const TransportMaker& connect)
     : m_connect(connect) {
-  std::map<std::string, std::future<Reached>> reaching;
+  std::map<std::string, std::future<Result<std::unique_ptr<Transport>>>> connecting;
   for (const auto& [name, host] : hosts) {
-    reaching.emplace(name, std::async(std::launch::async, reach, std::cref(host), std::cref(m_connect)));
+    connecting.emplace(name, std::async(std::launch::async, connected, std::cref(host), std::cref(m_connect)));
   }
-  std::map<std::string, HostIdentity> identities;
-  for (auto& [name, future] : reaching) {
-    Reached reached = future.get();
-    if (reached.identity) identities.emplace(name, std::move(*reached.identity));
-    m_transports.emplace(name, std::move(reached.transport));
+  for (auto& [name, future] : connecting) {
+    auto host = std::make_unique<Host>(Host{hosts.at(name), future.get(), {}});
+    if (host->transport) {
+      host->identity = std::async(std::launch::async, read_host_identity, std::cref(host->config),
+                                  std::ref(**host->transport));
+    }
+    m_hosts.emplace(name, std::move(host));
   }
-  m_same_hypervisor = same_hypervisor_errors(identities);
+}
+
+HostConnections::~HostConnections() = default;
+
+std::vector<std::string> HostConnections::same_hypervisor() const {
+  std::lock_guard lock(m_mutex);
+  if (!m_same_hypervisor) {
+    std::map<std::string, HostIdentity> identities;
+    for (const auto& [name, host] : m_hosts) {
+      if (!host->identity.valid()) continue;
+      auto identity = host->identity.get();
+      if (identity) identities.emplace(name, std::move(*identity));
+    }
+    m_same_hypervisor = same_hypervisor_errors(identities);
+  }
+  return *m_same_hypervisor;
 }
 
 Result<std::unique_ptr<Transport>> HostConnections::take(const HostConfig& host) {
-  std::unique_lock lock(m_mutex);
-  auto found = m_transports.find(host.name);
-  if (found == m_transports.end()) {
-    lock.unlock();
-    return m_connect(host);
-  }
-  Result<std::unique_ptr<Transport>> taken = std::move(found->second);
-  if (taken) {
-    m_transports.erase(found);  // handed over: a second take connects anew
-  } else {
-    found->second = std::unexpected(taken.error());  // the same error again
-  }
-  return taken;
+  auto found = m_hosts.find(host.name);
+  if (found == m_hosts.end()) return m_connect(host);
+  const auto& transport = found->second->transport;
+  if (!transport) return std::unexpected(transport.error());
+  return std::unique_ptr<Transport>(std::make_unique<BorrowedTransport>(**transport));
 }
 
 }  // namespace virtplan::providers

@@ -55,6 +55,7 @@ SshTransport::~SshTransport() {
     std::lock_guard lock(m_mutex);
     m_stopping = true;
   }
+  m_first_connect_changed.notify_all();
   wake();
   m_thread.join();
   ssh_event_remove_fd(m_event, m_wake_fd);
@@ -206,6 +207,20 @@ Result<std::unique_ptr<CommandStream>> SshTransport::stream(const Command& comma
   return std::unique_ptr<CommandStream>(std::make_unique<Stream>(*this, std::move(state)));
 }
 
+Result<void> SshTransport::connect() {
+  std::unique_lock lock(m_mutex);
+  if (!m_first_connect_ended) {
+    m_connect_asked = true;
+    wake();
+    m_first_connect_changed.wait(lock, [this] { return m_first_connect_ended || m_stopping; });
+  }
+  if (m_never_connected) return fail(*m_never_connected);
+  if (!m_first_connect_ended) {
+    return fail(ErrorCode::transport, fmt::format("{}: transport is closing", m_target.where()));
+  }
+  return {};
+}
+
 std::string SshTransport::host_key() const {
   std::lock_guard lock(m_mutex);
   return m_host_key;
@@ -252,10 +267,14 @@ bool SshTransport::collect_submissions() {
 // command fails with that error rather than waiting for its own timeout; when
 // the very first connection fails, so does every later command, at once.
 void SshTransport::ensure_session() {
-  if (m_session || m_waiting.empty()) return;
-  auto session = SshSession::open(m_target);
-  if (!session) {
+  {
     std::lock_guard lock(m_mutex);
+    if (m_session || (m_waiting.empty() && !m_connect_asked)) return;
+  }
+  auto session = SshSession::open(m_target);
+  std::lock_guard lock(m_mutex);
+  m_connect_asked = false;
+  if (!session) {
     if (m_sessions_opened.load() == 0) {
       m_never_connected = session.error();
       // Those submitted while the connection was tried fail the same way.
@@ -264,16 +283,15 @@ void SshTransport::ensure_session() {
     }
     for (auto& job : m_waiting) job->abandon(session.error());
     m_waiting.clear();
-    return;
-  }
-  m_session = std::move(*session);
-  m_sessions_opened.fetch_add(1);
-  {
-    std::lock_guard lock(m_mutex);
+  } else {
+    m_session = std::move(*session);
+    m_sessions_opened.fetch_add(1);
+    ssh_event_add_session(m_event, m_session->handle());
+    m_last_keepalive = Clock::now();
     m_host_key = m_session->host_key();
   }
-  ssh_event_add_session(m_event, m_session->handle());
-  m_last_keepalive = Clock::now();
+  m_first_connect_ended = true;
+  m_first_connect_changed.notify_all();
 }
 
 void SshTransport::start_waiting_jobs() {

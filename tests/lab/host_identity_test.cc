@@ -186,11 +186,19 @@ TEST_CASE("hosts: one lab host reached under two entries is refused by every com
     CHECK(run.status == 1);
     CHECK(has(run.output, refusal));
     CHECK(has(run.output, "; SSH host key ssh-ed25519 SHA256:"));
-    CHECK(has(run.output, "nothing was read or changed"));
+    CHECK(has(run.output, "nothing was planned or changed"));
     // Refused before any plan: no destroy planned, none carried out.
     CHECK_FALSE(has(run.output, "destroy  "));
     CHECK_FALSE(has(run.output, "destroyed"));
   }
+  // Waiting for busy locks, the second entry does not wait for the first
+  // one's: the refusal comes first.
+  const auto start = Clock::now();
+  const auto waiting = run_virtplan("apply --auto-approve --lock-wait 60 -f " + stack);
+  INFO(waiting.output);
+  CHECK(waiting.status == 1);
+  CHECK(has(waiting.output, refusal));
+  CHECK(hosts_seconds_since(start) < 20);
   // The second lab host is another hypervisor: never named in a refusal.
   CHECK_FALSE(has(run_virtplan("plan -f " + stack).output, env.hosts[1].name + ": the same hypervisor"));
   CHECK(has(hosts_pools_of(env, 0), "p-" + tag));

@@ -102,7 +102,11 @@ TEST_CASE("host connections: two entries reaching one hypervisor are found, each
   // The connection that was identified is the one handed on.
   auto hv2 = connections.take(hosts.at("hv2"));
   REQUIRE(hv2.has_value());
-  CHECK(hv2->get() == made.at("hv2"));
+  const auto& fake = static_cast<const FakeSshHost&>(*made.at("hv2"));
+  const std::size_t before = fake.commands().size();
+  CHECK((*hv2)->run(Command{{"true"}, std::nullopt, std::chrono::seconds(1)}).has_value());
+  CHECK(fake.commands().size() == before + 1);
+  CHECK((*hv2)->host_key() == "ssh-ed25519 SHA256:bbb");
   // A host that could not be reached is not tried again: the same error.
   for (int i = 0; i < 2; ++i) {
     auto dead = connections.take(hosts.at("dead"));
