@@ -107,7 +107,7 @@ json run(const std::string& args_path) {
 
   ApplyRun apply_run(*stack, std::chrono::seconds(args->lock_wait));
   const auto observing = apply_run.lock_and_observe();
-  if (!observing) return failure(observing.error().message() + "\nnothing was read or changed");
+  if (!observing) return failure(observing.error().message() + "\nnothing was planned or changed");
   const planner::ObservedState& observed = *observing;
   AnsibleOutcome outcome;
   outcome.check_mode = args->check_mode;
