@@ -9,6 +9,7 @@
 #include "cli/targets.h"
 #include "planner/destroy_plan.h"
 #include "planner/null_apply_observer.h"
+#include "planner/unread_host.h"
 #include "planner/stack_loader.h"
 #include "providers/stack_yaml.h"
 
@@ -105,16 +106,14 @@ json run(const std::string& args_path) {
   }
 
   ApplyRun apply_run(*stack, std::chrono::seconds(args->lock_wait));
-  const planner::ObservedState observed = apply_run.lock_and_observe();
+  const auto observing = apply_run.lock_and_observe();
+  if (!observing) return failure(observing.error().message() + "\nnothing was planned or changed");
+  const planner::ObservedState& observed = *observing;
   AnsibleOutcome outcome;
   outcome.check_mode = args->check_mode;
   outcome.diff = args->diff;
   outcome.unread = observed.unread;
-  for (const auto& object : stack->objects) {
-    if (observed.unread.contains(object.id.host)) {
-      outcome.not_reached[object.id.host].push_back(object.id.address());
-    }
-  }
+  outcome.not_reached = planner::unread_objects(stack->objects, observed.unread);
   auto plan = plan_for(*args, *stack, observed);
   if (!plan) {
     outcome.errors.push_back(plan.error().message());

@@ -4,6 +4,7 @@
 #include "cli/kinds.h"
 #include "cli/lock_wait_option.h"
 #include "cli/plan_file.h"
+#include "cli/stack_observation.h"
 #include "cli/stack_options.h"
 #include "cli/stack_plans.h"
 #include "cli/targets.h"
@@ -52,7 +53,12 @@ int apply(const ApplyOptions& options) {
   if (!stack) return 1;
   // lock + observe
   ApplyRun run(*stack, std::chrono::seconds(options.lock_wait));
-  const planner::ObservedState observed = run.lock_and_observe();
+  const auto observing = run.lock_and_observe();
+  if (!observing) {
+    print_refusal(observing.error(), stderr);
+    return 1;
+  }
+  const planner::ObservedState& observed = *observing;
   // diff
   const planner::DiffResult result = diff_reached(*stack, observed);
   if (!result.errors.empty()) {

@@ -4,6 +4,7 @@
 #include "cli/kind_readers.h"
 #include "cli/kinds.h"
 #include "cli/progress_printer.h"
+#include "cli/stack_observation.h"
 #include "planner/apply_executor.h"
 #include "planner/apply_report_json.h"
 #include "planner/apply_report_text.h"
@@ -24,9 +25,17 @@
 namespace virtplan::cli {
 namespace {
 
-providers::RemoteHostAccess::Options access_options(std::chrono::seconds lock_wait) {
+providers::RemoteHostAccess::Options access_options(std::chrono::seconds lock_wait,
+                                                    providers::HostConnections& hosts) {
   providers::RemoteHostAccess::Options options;
   options.lock_wait = lock_wait;
+  options.connect = hosts.maker();
+  // The hosts' identities are read while their locks are taken and their
+  // ledgers read, and lock_and_observe() checks them before anything is
+  // planned: a second entry for one hypervisor just fails on the first
+  // one's lock meanwhile. Waiting for a busy lock, that second entry would
+  // wait out the whole --lock-wait: then the identities come first.
+  if (lock_wait.count() > 0) options.before_lock = [&hosts] { return one_entry_per_hypervisor(hosts); };
   return options;
 }
 
@@ -42,19 +51,20 @@ void print_json(const planner::Plan& plan, const planner::ApplyReport& report,
 
 }  // namespace
 
-std::string unread_hosts_text(const std::map<std::string, providers::Error>& unread) {
+std::string unread_hosts_text(const std::map<std::string, providers::Error>& unread,
+                              const std::map<std::string, std::vector<std::string>>& objects) {
   std::string text;
   for (const auto& [host, why] : unread) {
-    text += fmt::format("  {}: {}, nothing was planned or done there: {}\n", host, planner::unread_wording(why),
-                        why.message());
+    text += fmt::format("  {}: {}, nothing was planned or done there{}: {}\n", host, planner::unread_wording(why),
+                        planner::listed_objects(objects, host), why.message());
   }
   return text;
 }
 
 ApplyRun::ApplyRun(const planner::Stack& stack, std::chrono::seconds lock_wait)
-    : m_stack(stack), m_access(stack.name, stack.hosts, access_options(lock_wait)) {}
+    : m_stack(stack), m_hosts(stack.hosts), m_access(stack.name, stack.hosts, access_options(lock_wait, m_hosts)) {}
 
-planner::ObservedState ApplyRun::lock_and_observe() {
+providers::Result<planner::ObservedState> ApplyRun::lock_and_observe() {
   // lock: every host at once; a slow or dead host costs its connect timeout once
   std::map<std::string, std::future<providers::Result<providers::HostSession*>>> sessions;
   for (const auto& [name, config] : m_stack.hosts) {
@@ -72,6 +82,10 @@ planner::ObservedState ApplyRun::lock_and_observe() {
     reached[name] = m_stack.hosts.at(name);
     open[name] = *session;
   }
+  // refuse one hypervisor under two names (no host was locked then: each
+  // entry's lock would shut the other out, each plan would destroy the
+  // other's objects)
+  if (auto one = one_entry_per_hypervisor(m_hosts); !one) return std::unexpected(one.error());
   // observe: through the locked sessions, so that nothing changes a host
   // between its lock and its reading, and their virsh (started meanwhile)
   // answers the reads without a virsh process per round; with the ledger
@@ -109,14 +123,16 @@ planner::ApplyReport ApplyRun::apply(const planner::Plan& plan, planner::ApplyOb
 
 int ApplyRun::execute(const planner::Plan& plan, const planner::ObservedState& observed,
                       const ExecuteOptions& options) {
-  // show
-  if (!options.json) fmt::print("{}", planner::render_plan_text(plan, kind_lookup()));
+  // show: no plan at all when no host was read, not even "No changes"
   const bool all_read = observed.unread.empty();
+  const bool none_read = planner::no_host_read(m_stack.hosts.size(), observed.unread);
+  const auto not_done = planner::unread_objects(m_stack.objects, observed.unread);
+  if (!options.json && !none_read) fmt::print("{}", planner::render_plan_text(plan, kind_lookup()));
   if (!plan.summary().has_changes()) {
     if (options.json) {
       print_json(plan, planner::ApplyReport(), observed.unread);
     } else {
-      fmt::print("\nNothing to do.\n{}", unread_hosts_text(observed.unread));
+      fmt::print("{}{}", none_read ? "" : "\nNothing to do.\n", unread_hosts_text(observed.unread, not_done));
     }
     return all_read ? 0 : 1;
   }
@@ -133,7 +149,7 @@ int ApplyRun::execute(const planner::Plan& plan, const planner::ObservedState& o
   if (options.json) {
     print_json(plan, report, observed.unread);
   } else {
-    fmt::print("\n{}{}", planner::render_apply_report_text(report), unread_hosts_text(observed.unread));
+    fmt::print("\n{}{}", planner::render_apply_report_text(report), unread_hosts_text(observed.unread, not_done));
   }
   return report.ok() && all_read ? 0 : 1;
 }

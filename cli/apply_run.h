@@ -1,12 +1,14 @@
 #pragma once
 
 // ApplyRun is one `apply` or `destroy` from the moment the hosts are locked to
-// the final report. lock_and_observe() connects to every host of the stack at
-// once and takes the stack's lock there, then reads the hosts through those
-// same sessions, so nothing another apply does can slip in between the read
-// and the changes; under that lock it clears the ledger's intents that led to
-// no object (ObservedState::unfulfilled_intents). execute() shows the plan,
-// asks, carries it out and reports.
+// the final report. It reaches every host of the stack at once when made
+// (providers::HostConnections); lock_and_observe() refuses the run, before
+// any lock, when two entries reach one hypervisor, else takes the stack's
+// lock on every host, then reads the hosts through those same sessions, so
+// nothing another apply does can slip in between the read and the changes;
+// under that lock it clears the ledger's intents that led to no object
+// (ObservedState::unfulfilled_intents). execute() shows the plan, asks,
+// carries it out and reports.
 // A host that cannot be reached or read, or whose lock another command holds,
 // is set aside with the reason: nothing is planned or done there, the others
 // go on, and the exit status says so.
@@ -17,6 +19,7 @@
 #include "planner/observed_state.h"
 #include "planner/plan.h"
 #include "planner/stack.h"
+#include "providers/host_connections.h"
 #include "providers/kind_actuator.h"
 #include "providers/remote_host_access.h"
 
@@ -24,6 +27,7 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace virtplan::cli {
 
@@ -37,15 +41,19 @@ struct ExecuteOptions {
 };
 
 // The summary's lines for the hosts set aside, one a host, saying what kept
-// each from being read (unread_host.h):
-//   "  lab2: is locked, nothing was planned or done there: lab2: stack ..."
-std::string unread_hosts_text(const std::map<std::string, providers::Error>& unread);
+// each from being read (unread_host.h) and which of the stack's objects
+// there were left alone (planner::unread_objects):
+//   "  lab2: is locked, nothing was planned or done there (pool.p@lab2): lab2: stack ..."
+std::string unread_hosts_text(const std::map<std::string, providers::Error>& unread,
+                              const std::map<std::string, std::vector<std::string>>& objects);
 
 class ApplyRun {
 public:
   ApplyRun(const planner::Stack& stack, std::chrono::seconds lock_wait);
 
-  planner::ObservedState lock_and_observe();
+  // Fails, naming both entries, when two reach one hypervisor: no lock is
+  // taken and nothing is read then (print it with print_refusal).
+  providers::Result<planner::ObservedState> lock_and_observe();
 
   // Carries the plan out on the locked hosts, without printing or asking:
   // for callers that render the outcome themselves (the Ansible module).
@@ -61,6 +69,7 @@ private:
   void clear_unfulfilled_intents(const planner::ObservedState& observed);
 
   const planner::Stack& m_stack;
+  providers::HostConnections m_hosts;  // before m_access, which takes its transports
   providers::RemoteHostAccess m_access;
 };
 

@@ -3,6 +3,7 @@
 #include "cli/apply_run.h"
 #include "cli/kinds.h"
 #include "cli/lock_wait_option.h"
+#include "cli/stack_observation.h"
 #include "cli/stack_options.h"
 #include "cli/stack_plans.h"
 #include "cli/targets.h"
@@ -38,7 +39,12 @@ int destroy(const DestroyOptions& options) {
   }
   // lock + observe
   ApplyRun run(*stack, std::chrono::seconds(options.lock_wait));
-  const planner::ObservedState observed = run.lock_and_observe();
+  const auto observing = run.lock_and_observe();
+  if (!observing) {
+    print_refusal(observing.error(), stderr);
+    return 1;
+  }
+  const planner::ObservedState& observed = *observing;
   // plan the destruction, guarded: protected and held objects stop it
   const planner::DiffResult plan =
       guarded_destroy_plan(*stack, observed, *targets, options.force ? planner::Force::yes : planner::Force::no);

@@ -1,6 +1,7 @@
 #include "cli/domain_command.h"
 
 #include "cli/lock_wait_option.h"
+#include "cli/stack_observation.h"
 #include "cli/stack_options.h"
 #include "kvm/domain_backup.h"
 #include "kvm/domain_operations.h"
@@ -143,7 +144,13 @@ int run_domain(const DomainOptions& options) {
                id->host);
     return 1;
   }
-  auto transport = providers::make_transport(host->second);
+  // reach the stack's hosts: one hypervisor under two names is refused
+  providers::HostConnections hosts(stack->hosts);
+  if (auto one = one_entry_per_hypervisor(hosts); !one) {
+    print_refusal(one.error(), stderr);
+    return 1;
+  }
+  auto transport = hosts.take(host->second);
   if (!transport) return fail_with(transport.error().with_context(id->address()));
   // An operation and an apply of the same stack must not act on the domain
   // at once (an apply would undo a shutdown half-way, or fail on it): take

@@ -4,6 +4,7 @@
 #include "cli/kinds.h"
 #include "cli/lock_wait_option.h"
 #include "cli/object_adoption.h"
+#include "cli/stack_observation.h"
 #include "cli/stack_options.h"
 #include "planner/observer.h"
 #include "providers/object_address.h"
@@ -82,8 +83,14 @@ int import_object(const ImportOptions& options) {
                id->address(), id->host);
     return 1;
   }
+  // reach the stack's hosts: one hypervisor under two names is refused
+  providers::HostConnections hosts(stack->hosts);
+  if (auto one = one_entry_per_hypervisor(hosts); !one) {
+    print_refusal(one.error(), stderr);
+    return 1;
+  }
   // connect and lock: an apply of the stack writes the same ledger
-  auto transport = providers::make_transport(host->second);
+  auto transport = hosts.take(host->second);
   if (!transport) return import_failed(transport.error().with_context(id->address()));
   auto lock = providers::StackLock::acquire(**transport, stack->name, host->second.become, std::chrono::seconds(0));
   if (!lock) {

@@ -29,7 +29,12 @@ int show_live_state(const std::string& path, bool as_json) {
   auto stack = load_stack(path, stderr);
   if (!stack) return 1;
   // observe
-  const StackObservation observed = observe_stack(*stack, {});
+  const auto observing = observe_stack(*stack, {});
+  if (!observing) {
+    print_refusal(observing.error(), stderr);
+    return 1;
+  }
+  const StackObservation& observed = *observing;
   // render: the observer sorted the objects by id
   json objects = json::array();
   std::string text;

@@ -46,7 +46,12 @@ int metrics(const MetricsOptions& options) {
   if (!stack) return 1;
   // observe, with domstats in the first round
   static const kvm::DomainStatsReader domstats;
-  const StackObservation observed = observe_stack(*stack, {&domstats});
+  const auto observing = observe_stack(*stack, {&domstats});
+  if (!observing) {
+    print_refusal(observing.error(), stderr);
+    return 1;
+  }
+  const StackObservation& observed = *observing;
   const std::vector<DomainSample> samples = samples_of(*stack, observed);
   // render
   if (options.format == "json") {

@@ -9,7 +9,9 @@
 #include "planner/observer.h"
 #include "planner/plan_json.h"
 #include "planner/plan_text.h"
-#include "providers/transport_factory.h"
+#include "cli/stack_observation.h"
+#include "planner/unread_host.h"
+#include "providers/host_connections.h"
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -33,9 +35,15 @@ int plan(const PlanOptions& options) {
   // load + validate
   auto stack = load_stack(options.path, stderr);
   if (!stack) return 1;
-  // observe
+  // reach every host, and observe while their identities are read
+  providers::HostConnections hosts(stack->hosts);
   const planner::ObservedState observed =
-      planner::observe(stack->name, stack->hosts, kind_readers(), providers::make_transport, stack->objects);
+      planner::observe(stack->name, stack->hosts, kind_readers(), hosts.maker(), stack->objects);
+  // one hypervisor under two names is refused: each would plan the other's objects as destroys
+  if (auto one = one_entry_per_hypervisor(hosts); !one) {
+    print_refusal(one.error(), stderr);
+    return 1;
+  }
   // diff
   planner::DiffResult result = planner::diff(stack->name, stack->objects, observed, kind_lookup());
   auto narrowed = narrow_to_targets(result.plan, options.targets);
@@ -47,7 +55,8 @@ int plan(const PlanOptions& options) {
   // render
   if (options.json) {
     fmt::print("{}\n", planner::plan_to_json(plan, planner::Secrets::masked).dump(2));
-  } else {
+  } else if (!planner::no_host_read(stack->hosts.size(), observed.unread)) {
+    // Not even "No changes" when no host was read: nothing was compared.
     fmt::print("{}", planner::render_plan_text(plan, kind_lookup()));
   }
   for (const std::string& error : result.errors) fmt::print(stderr, "error: {}\n", error);

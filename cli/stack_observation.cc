@@ -2,10 +2,13 @@
 
 #include "cli/kind_readers.h"
 #include "planner/observer.h"
-#include "providers/transport_factory.h"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <set>
+#include <sstream>
 
 namespace virtplan::cli {
 
@@ -17,10 +20,26 @@ const providers::Spec* StackObservation::fact(const std::string& kind, const std
   return found == by_kind->second.end() ? nullptr : &found->second;
 }
 
-StackObservation observe_stack(const planner::Stack& stack, const std::vector<const providers::KindReader*>& extra) {
+providers::Result<void> one_entry_per_hypervisor(const providers::HostConnections& hosts) {
+  const std::vector<std::string> repeated = hosts.same_hypervisor();
+  if (repeated.empty()) return {};
+  return providers::fail(providers::ErrorCode::invalid, fmt::format("{}", fmt::join(repeated, "\n")));
+}
+
+void print_refusal(const providers::Error& why, std::FILE* out) {
+  std::istringstream lines(why.message());
+  for (std::string line; std::getline(lines, line);) fmt::print(out, "error: {}\n", line);
+  fmt::print(out, "nothing was planned or changed\n");
+}
+
+providers::Result<StackObservation> observe_stack(const planner::Stack& stack,
+                                                  const std::vector<const providers::KindReader*>& extra) {
+  providers::HostConnections hosts(stack.hosts);
   std::vector<const providers::KindReader*> readers = kind_readers();
   readers.insert(readers.end(), extra.begin(), extra.end());
-  planner::ObservedState all = planner::observe(stack.name, stack.hosts, readers, providers::make_transport, stack.objects);
+  // Reading changes nothing: it goes on while the hosts' identities are read.
+  planner::ObservedState all = planner::observe(stack.name, stack.hosts, readers, hosts.maker(), stack.objects);
+  if (auto one = one_entry_per_hypervisor(hosts); !one) return std::unexpected(one.error());
 
   std::set<std::string> extra_kinds;
   for (const auto* reader : extra) extra_kinds.insert(std::string(reader->kind()));

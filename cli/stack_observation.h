@@ -9,7 +9,10 @@
 
 #include "planner/observed_state.h"
 #include "planner/stack.h"
+#include "providers/host_connections.h"
 #include "providers/kind_reader.h"
+
+#include <cstdio>
 
 #include <map>
 #include <string>
@@ -27,7 +30,19 @@ struct StackObservation {
   const providers::Spec* fact(const std::string& kind, const std::string& host, const std::string& name) const;
 };
 
-StackObservation observe_stack(const planner::Stack& stack, const std::vector<const providers::KindReader*>& extra);
+// Every host is reached first (providers::HostConnections): when two entries
+// reach one hypervisor, the error names them and nothing is shown.
+providers::Result<StackObservation> observe_stack(const planner::Stack& stack,
+                                                  const std::vector<const providers::KindReader*>& extra);
+
+// Fails when two of the stack's host entries reach one hypervisor, one line
+// per entry repeating another (host_identity.h): the whole run must stop
+// before it shows, locks or changes anything. Waits for the hosts' identities.
+providers::Result<void> one_entry_per_hypervisor(const providers::HostConnections& hosts);
+
+// Prints a run's refusal to `out`: "error: LINE" for each of its lines, then
+// "nothing was planned or changed".
+void print_refusal(const providers::Error& why, std::FILE* out);
 
 // Every object the stack declares or owns on a host (owned ones it no longer
 // declares included), sorted by id.

@@ -116,7 +116,12 @@ int status(const StatusOptions& options) {
   if (!stack) return 1;
   // observe, with the live facts in the same rounds
   static const LiveStateReader live;
-  const StackObservation observed = observe_stack(*stack, {&live});
+  const auto observing = observe_stack(*stack, {&live});
+  if (!observing) {
+    print_refusal(observing.error(), stderr);
+    return 1;
+  }
+  const StackObservation& observed = *observing;
   std::vector<StatusRow> rows;
   for (const providers::ObjectId& id : declared_or_owned(*stack, observed.state)) rows.push_back(row_for(observed, id));
   // render

@@ -79,9 +79,10 @@ DiffResult diff(const std::string& stack, const std::vector<StackObject>& desire
 
   std::vector<Change> changes;
   std::vector<std::string> errors;
+  const auto not_planned = unread_objects(desired, observed.unread);
   for (const auto& [host, why] : observed.unread) {
-    errors.push_back(
-        fmt::format("{}: {}, its objects are not planned: {}", host, unread_wording(why), why.message()));
+    errors.push_back(fmt::format("{}: {}, its objects are not planned{}: {}", host, unread_wording(why),
+                                 listed_objects(not_planned, host), why.message()));
   }
 
   std::set<ObjectId> declared;

@@ -4,6 +4,10 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <cstdint>
 #include <cstdlib>
 #include <pwd.h>
 #include <unistd.h>
@@ -39,7 +43,61 @@ std::optional<std::string> read_path(YamlMap& map, std::string_view key, Diagnos
   return text ? std::optional(expand_home(*text)) : std::nullopt;
 }
 
+// A number of seconds, bare (`30`) or with its unit (`30s`), or nullopt
+// (reported) when it is neither or outside [least, most].
+std::optional<std::int64_t> read_seconds(const YamlValue& value, std::string_view key, std::int64_t least,
+                                         std::int64_t most, Diagnostics& diags) {
+  auto text = value.as_string(diags);
+  if (!text) return std::nullopt;
+  std::string_view digits(*text);
+  if (digits.ends_with('s')) digits.remove_suffix(1);
+  std::int64_t seconds = -1;
+  const auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), seconds);
+  if (digits.empty() || error != std::errc() || end != digits.data() + digits.size() || seconds < least ||
+      seconds > most) {
+    value.error(diags, fmt::format("'{}' must be a number of seconds from {} to {} (such as 30 or 30s), got '{}'",
+                                   key, least, most, *text));
+    return std::nullopt;
+  }
+  return seconds;
+}
+
+// The SSH timings a host entry may set: how long a connection may take, and
+// how often an idle session says it is alive (0: never).
+struct SecondsKey {
+  std::string_view key;
+  std::int64_t least;
+  std::int64_t most;
+  void (*set)(HostConfig&, std::int64_t);
+};
+
+constexpr SecondsKey k_seconds_keys[] = {
+    {"connect_timeout", 1, 3600,
+     [](HostConfig& config, std::int64_t s) { config.connect_timeout = std::chrono::seconds(s); }},
+    {"keepalive", 0, 3600, [](HostConfig& config, std::int64_t s) { config.keepalive = std::chrono::seconds(s); }},
+};
+
+void read_timings(YamlMap& map, HostConfig& config, Diagnostics& diags) {
+  for (const SecondsKey& timing : k_seconds_keys) {
+    auto value = map.get(timing.key);
+    if (!value) continue;
+    if (auto seconds = read_seconds(*value, timing.key, timing.least, timing.most, diags)) {
+      timing.set(config, *seconds);
+    }
+  }
+}
+
 }  // namespace
+
+std::string host_address_key(const HostConfig& host) {
+  if (host.local) return "local";
+  if (host.hostname.empty()) return {};
+  std::string name = host.hostname;
+  std::transform(name.begin(), name.end(), name.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  const bool ipv6 = name.find(':') != std::string::npos;
+  return fmt::format("ssh://{}@{}{}{}:{}", host.user, ipv6 ? "[" : "", name, ipv6 ? "]" : "", host.port);
+}
 
 std::string expand_home(const std::string& path) {
   if (path == "~") {
@@ -89,6 +147,7 @@ HostConfig read_host(const std::string& name, const YamlValue& value, Diagnostic
       config.become = *text == "sudo" ? providers::Become::sudo : providers::Become::none;
     }
   }
+  read_timings(*map, config, diags);
   map->report_unknown(diags);
   return config;
 }

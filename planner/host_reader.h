@@ -7,6 +7,8 @@
 //   known_hosts: ~/.ssh/known_hosts
 //   host_key: strict | accept-new
 //   become: none | sudo
+//   connect_timeout: 10s                        (seconds, 1..3600; `10` or `10s`)
+//   keepalive: 15s                              (seconds, 0..3600; 0: never)
 
 #include "providers/diagnostics.h"
 #include "providers/host_config.h"
@@ -21,6 +23,12 @@ namespace virtplan::planner {
 // address is read by providers::parse_host_address (transport_factory.h).
 providers::HostConfig read_host(const std::string& name, const providers::YamlValue& value,
                                 providers::Diagnostics& diags);
+
+// The address `host` is reached at, spelled one way: "local", or
+// "ssh://USER@HOST:PORT" with the default user and port filled in and the
+// host name in lower case (names are case-insensitive); empty when the
+// entry has no usable address.
+std::string host_address_key(const providers::HostConfig& host);
 
 // `path` with a leading "~/" (or a lone "~") replaced by the home directory.
 std::string expand_home(const std::string& path);

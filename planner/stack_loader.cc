@@ -154,6 +154,29 @@ std::string read_stack_name(const Collected& collected, const std::vector<Source
   return name.value_or("");
 }
 
+// Two entries with one address are one hypervisor under two names: each
+// would plan the other's objects as destroys and take the other's lock
+// (architecture.md, decision 9). Addresses that differ in spelling only
+// (ssh://h and ssh://root@h:22) compare equal here; spellings that name one
+// host differently (a second IP address, a DNS alias) are caught when the
+// hosts are reached (providers/host_identity.h).
+void check_addresses_differ(const std::vector<Declaration>& entries,
+                            const std::map<std::string, providers::HostConfig>& hosts, Diagnostics& diags) {
+  std::map<std::string, const Declaration*> first_at;  // the address -> the entry that gave it first
+  for (const auto& entry : entries) {
+    auto host = hosts.find(entry.name());
+    if (host == hosts.end()) continue;
+    const std::string address = host_address_key(host->second);
+    if (address.empty()) continue;  // not read: its own error says why
+    auto [first, added] = first_at.try_emplace(address, &entry);
+    if (added || first->second->name() == entry.name()) continue;
+    diags.add(entry.where(),
+              fmt::format("host '{}' has the same address as host '{}' (at {}): {}; one hypervisor must be "
+                          "declared once",
+                          entry.name(), first->second->name(), first->second->where().str(), address));
+  }
+}
+
 std::map<std::string, providers::HostConfig> read_hosts(const std::vector<Declaration>& entries,
                                                         Diagnostics& diags) {
   std::map<std::string, providers::HostConfig> hosts;
@@ -164,6 +187,7 @@ std::map<std::string, providers::HostConfig> read_hosts(const std::vector<Declar
     hosts[entry.name()] = read_host(entry.name(), entry.yaml(fmt::format("host {}", entry.name())),
                                     diags);
   }
+  check_addresses_differ(entries, hosts, diags);
   return hosts;
 }
 

@@ -1,6 +1,9 @@
 #include "planner/unread_host.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
 
 namespace virtplan::planner {
 
@@ -38,6 +41,26 @@ std::map<std::string, std::string> unread_messages(const std::map<std::string, p
   std::map<std::string, std::string> messages;
   for (const auto& [host, why] : unread) messages.emplace(host, why.message());
   return messages;
+}
+
+std::map<std::string, std::vector<std::string>> unread_objects(
+    const std::vector<providers::StackObject>& declared, const std::map<std::string, providers::Error>& unread) {
+  std::map<std::string, std::vector<std::string>> objects;
+  for (const auto& object : declared) {
+    if (unread.contains(object.id.host)) objects[object.id.host].push_back(object.id.address());
+  }
+  for (auto& [host, addresses] : objects) std::sort(addresses.begin(), addresses.end());
+  return objects;
+}
+
+std::string listed_objects(const std::map<std::string, std::vector<std::string>>& objects, const std::string& host) {
+  auto found = objects.find(host);
+  if (found == objects.end() || found->second.empty()) return {};
+  return fmt::format(" ({})", fmt::join(found->second, ", "));
+}
+
+bool no_host_read(std::size_t hosts, const std::map<std::string, providers::Error>& unread) {
+  return hosts > 0 && unread.size() >= hosts;
 }
 
 }  // namespace virtplan::planner

@@ -6,8 +6,11 @@
 // "could not be reached" would send the reader to check the network.
 
 #include "providers/error.h"
+#include "providers/resource_kind.h"
 
+#include <cstddef>
 #include <map>
+#include <vector>
 #include <string>
 #include <string_view>
 
@@ -26,5 +29,19 @@ std::string unread_line(const std::string& host, const providers::Error& why);
 
 // host -> the error's message, for the JSON documents' "unreachable" object.
 std::map<std::string, std::string> unread_messages(const std::map<std::string, providers::Error>& unread);
+
+// host -> the addresses of the objects `declared` places on it, for each
+// host not read: what was not planned or done there, which every summary
+// lists so that nobody has to work it out from the stack.
+std::map<std::string, std::vector<std::string>> unread_objects(
+    const std::vector<providers::StackObject>& declared, const std::map<std::string, providers::Error>& unread);
+
+// " (pool.p@dead, volume.v@dead)" for the host's entry in `objects`; empty
+// when it has none.
+std::string listed_objects(const std::map<std::string, std::vector<std::string>>& objects, const std::string& host);
+
+// Whether a stack of `hosts` hosts had none read: then there is no plan to
+// show, not even "No changes".
+bool no_host_read(std::size_t hosts, const std::map<std::string, providers::Error>& unread);
 
 }  // namespace virtplan::planner

@@ -50,6 +50,12 @@ Result<void> trust_new_key(ssh_session session, const SshTarget& target) {
 
 }  // namespace
 
+Result<std::string> server_key_text(ssh_session session, const SshTarget& target) {
+  auto key = server_key(session, target);
+  if (!key) return fail(key.error());
+  return fmt::format("{} {}", key->type, key->fingerprint);
+}
+
 std::string keyscan_type(std::string_view key_type) {
   if (key_type.starts_with("ssh-")) key_type.remove_prefix(4);
   if (key_type.starts_with("ecdsa")) return "ecdsa";

@@ -19,6 +19,9 @@ namespace virtplan::providers {
 // host_key_unknown or host_key_changed, and a message that says what to do.
 Result<void> verify_host_key(ssh_session session, const SshTarget& target);
 
+// The key the server showed, as a person compares it: "ssh-ed25519 SHA256:...".
+Result<std::string> server_key_text(ssh_session session, const SshTarget& target);
+
 // ssh-keyscan's -t name for a key type: "ssh-ed25519" -> "ed25519",
 // "ecdsa-sha2-nistp256" -> "ecdsa", "ssh-rsa" -> "rsa".
 std::string keyscan_type(std::string_view key_type);

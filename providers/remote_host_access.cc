@@ -88,6 +88,9 @@ Result<void> RemoteHostAccess::connect(HostState& state) {
   // taken, the ledger loaded and the host observed.
   state.session = std::make_unique<HostSession>(state.config, *state.transport);
   state.session->warm_up();
+  if (m_options.before_lock) {
+    if (auto go_on = m_options.before_lock(); !go_on) return std::unexpected(go_on.error());
+  }
   if (m_options.take_lock) {
     auto lock = StackLock::acquire(*state.transport, m_stack, state.config.become, m_options.lock_wait);
     if (!lock) return std::unexpected(lock.error());

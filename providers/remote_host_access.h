@@ -43,6 +43,10 @@ public:
     std::chrono::seconds lock_wait{0};              // how long to wait for a busy stack lock
     std::string ledger_dir{Ledger::k_default_dir};  // tests point it elsewhere
     bool take_lock = true;                          // tests of the ledger alone turn it off
+    // Asked once a host is connected, before its lock is taken; its error
+    // becomes the host's (apply refuses one hypervisor under two entries
+    // here, so the second entry never waits on the first one's lock).
+    std::function<Result<void>()> before_lock;
     // Between two background saves of a host's ledger. Each save is a few
     // processes and an fsync on the host, which compete with libvirtd for
     // its CPU; what waits is only records (intents are saved before their

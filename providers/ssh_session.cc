@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include <sys/socket.h>
+
 namespace virtplan::providers {
 
 namespace {
@@ -36,9 +38,27 @@ Result<void> set_options(ssh_session session, const SshTarget& target) {
   return {};
 }
 
+// Whether the TCP connection stands although the SSH handshake failed: then
+// something listens on the port.
+bool tcp_connected(ssh_session session) {
+  const socket_t fd = ssh_get_fd(session);
+  sockaddr_storage peer{};
+  socklen_t length = sizeof peer;
+  return fd != SSH_INVALID_SOCKET && getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &length) == 0;
+}
+
 // libssh reports a connect timeout as "Timeout connecting to HOST"; anything
-// else (refused, no route, DNS) means the host cannot be reached.
+// else (refused, no route, DNS) means the host cannot be reached. A server
+// that took the connection but never greeted (no SSH banner) is said as such:
+// "timeout connecting" would send the reader to check the network or sshd,
+// when the port holds something that is not an SSH server, or a hung one.
 Error connect_error(ssh_session session, const SshTarget& target) {
+  if (ssh_get_serverbanner(session) == nullptr && tcp_connected(session)) {
+    return Error(ErrorCode::timeout,
+                 fmt::format("{}: the connection was accepted but no SSH server answered within the connect "
+                             "timeout ({} ms): nothing greeted with an SSH banner (is port {} an SSH server?)",
+                             target.where(), target.connect_timeout.count(), target.port));
+  }
   const std::string reason = ssh_get_error(session);
   const bool timed_out = reason.find("Timeout") != std::string::npos ||
                          reason.find("timeout") != std::string::npos ||
@@ -58,6 +78,9 @@ Result<std::unique_ptr<SshSession>> SshSession::open(const SshTarget& target) {
   if (auto set = set_options(raw, target); !set) return fail(set.error());
   if (ssh_connect(raw) != SSH_OK) return fail(connect_error(raw, target));
   if (auto known = verify_host_key(raw, target); !known) return fail(known.error());
+  auto key = server_key_text(raw, target);
+  if (!key) return fail(key.error());
+  session->m_host_key = std::move(*key);
   if (auto auth = authenticate(raw, target); !auth) return fail(auth.error());
   ssh_set_blocking(raw, 0);
   return session;

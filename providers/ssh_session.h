@@ -27,11 +27,15 @@ public:
   bool alive() const;
   // libssh's last error, for messages.
   std::string last_error() const;
+  // The host key the server proved it holds, checked against known_hosts:
+  // "ssh-ed25519 SHA256:...".
+  const std::string& host_key() const { return m_host_key; }
 
 private:
   explicit SshSession(ssh_session session) : m_session(session) {}
 
   ssh_session m_session;
+  std::string m_host_key;
 };
 
 }  // namespace virtplan::providers

@@ -55,6 +55,7 @@ SshTransport::~SshTransport() {
     std::lock_guard lock(m_mutex);
     m_stopping = true;
   }
+  m_first_connect_changed.notify_all();
   wake();
   m_thread.join();
   ssh_event_remove_fd(m_event, m_wake_fd);
@@ -147,6 +148,7 @@ Result<std::future<Result<CommandOutput>>> SshTransport::submit(JobPointer job) 
     if (m_stopping) {
       return fail(ErrorCode::transport, fmt::format("{}: transport is closing", m_target.where()));
     }
+    if (m_never_connected) return fail(*m_never_connected);
     m_submitted.push_back(std::move(job));
   }
   wake();
@@ -205,6 +207,25 @@ Result<std::unique_ptr<CommandStream>> SshTransport::stream(const Command& comma
   return std::unique_ptr<CommandStream>(std::make_unique<Stream>(*this, std::move(state)));
 }
 
+Result<void> SshTransport::connect() {
+  std::unique_lock lock(m_mutex);
+  if (!m_first_connect_ended) {
+    m_connect_asked = true;
+    wake();
+    m_first_connect_changed.wait(lock, [this] { return m_first_connect_ended || m_stopping; });
+  }
+  if (m_never_connected) return fail(*m_never_connected);
+  if (!m_first_connect_ended) {
+    return fail(ErrorCode::transport, fmt::format("{}: transport is closing", m_target.where()));
+  }
+  return {};
+}
+
+std::string SshTransport::host_key() const {
+  std::lock_guard lock(m_mutex);
+  return m_host_key;
+}
+
 void SshTransport::wake() const {
   const uint64_t one = 1;
   [[maybe_unused]] auto written = write(m_wake_fd, &one, sizeof one);
@@ -243,19 +264,34 @@ bool SshTransport::collect_submissions() {
 
 // Connects when commands wait and there is no session: at the first command,
 // and again once after the session died. When connecting fails, every waiting
-// command fails with that error rather than waiting for its own timeout.
+// command fails with that error rather than waiting for its own timeout; when
+// the very first connection fails, so does every later command, at once.
 void SshTransport::ensure_session() {
-  if (m_session || m_waiting.empty()) return;
+  {
+    std::lock_guard lock(m_mutex);
+    if (m_session || (m_waiting.empty() && !m_connect_asked)) return;
+  }
   auto session = SshSession::open(m_target);
+  std::lock_guard lock(m_mutex);
+  m_connect_asked = false;
   if (!session) {
+    if (m_sessions_opened.load() == 0) {
+      m_never_connected = session.error();
+      // Those submitted while the connection was tried fail the same way.
+      for (auto& job : m_submitted) m_waiting.push_back(std::move(job));
+      m_submitted.clear();
+    }
     for (auto& job : m_waiting) job->abandon(session.error());
     m_waiting.clear();
-    return;
+  } else {
+    m_session = std::move(*session);
+    m_sessions_opened.fetch_add(1);
+    ssh_event_add_session(m_event, m_session->handle());
+    m_last_keepalive = Clock::now();
+    m_host_key = m_session->host_key();
   }
-  m_session = std::move(*session);
-  m_sessions_opened.fetch_add(1);
-  ssh_event_add_session(m_event, m_session->handle());
-  m_last_keepalive = Clock::now();
+  m_first_connect_ended = true;
+  m_first_connect_changed.notify_all();
 }
 
 void SshTransport::start_waiting_jobs() {

@@ -15,11 +15,13 @@
 #include <libssh/libssh.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <chrono>
 #include <deque>
 #include <future>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -49,6 +51,8 @@ public:
   bool can_stream() const override { return true; }
   Result<std::unique_ptr<CommandStream>> stream(const Command& command, StreamSink sink) override;
   const std::string& host_name() const override { return m_target.name; }
+  Result<void> connect() override;
+  std::string host_key() const override;
 
   // How many sessions this transport has opened so far: 1 while the first one
   // lives, more after reconnects. For tests and diagnostics.
@@ -86,9 +90,17 @@ private:
   const int m_wake_fd;              // an eventfd: run() and the destructor wake the I/O thread
   std::atomic<int> m_sessions_opened{0};
 
-  mutable std::mutex m_mutex;       // guards the two members below
+  mutable std::mutex m_mutex;       // guards the members below
   std::deque<JobPointer> m_submitted;
   bool m_stopping = false;
+  std::string m_host_key;            // of the newest session
+  bool m_connect_asked = false;      // connect() wants a session with no command waiting
+  bool m_first_connect_ended = false;
+  std::condition_variable m_first_connect_changed;
+  // Why the first connection failed. A host that never answered is not
+  // tried again: each try costs a whole connect_timeout, and a run's later
+  // commands (the lock, the ledger) would each wait it out again.
+  std::optional<Error> m_never_connected;
 
   // Touched by the I/O thread only.
   ssh_event m_event;

@@ -238,7 +238,8 @@ TEST_CASE("with one host unreachable, the other host's work completes, exit 1, t
   CHECK(apply.status == 1);
   CHECK(has(apply.output, fmt::format("pool.p-{}@{}: created (", tag, env.hosts[0].name)));
   CHECK(has(apply.output, "Apply: 1 done, 0 failed, 0 skipped."));
-  CHECK(has(apply.output, "  dead: could not be reached, nothing was planned or done there: "));
+  CHECK(has(apply.output, fmt::format("  dead: could not be reached, nothing was planned or done there (pool.p-{}@dead): ",
+                                      tag)));
   CHECK(has(names_on(env, 0), "p-" + tag));
 
   write_stack_at(stack, fmt::format("stack: ap-{}\nhosts:\n{}", tag, host_block(env, 0)));
@@ -261,13 +262,15 @@ TEST_CASE("a host that answers but cannot be read is said to be unreadable, not 
   const auto plan = run_virtplan("plan -f " + stack);
   INFO(plan.output);
   CHECK(plan.status == 1);
-  CHECK(has(plan.output, fmt::format("error: {}: could not be read, its objects are not planned: {}: ", host, host)));
+  CHECK(has(plan.output, fmt::format("error: {}: could not be read, its objects are not planned (pool.p-{}@{}): {}: ",
+                                     host, tag, host, host)));
   CHECK(has(plan.output, "not a valid ledger"));
   const auto apply = run_virtplan("apply --auto-approve -f " + stack);
   INFO(apply.output);
   CHECK(apply.status == 1);
   CHECK(has(apply.output, fmt::format("pool.p-{}@{}: created (", tag, env.hosts[0].name)));
-  CHECK(has(apply.output, fmt::format("  {}: could not be read, nothing was planned or done there: {}: ", host, host)));
+  CHECK(has(apply.output, fmt::format("  {}: could not be read, nothing was planned or done there (pool.p-{}@{}): {}: ",
+                                      host, tag, host, host)));
   CHECK(has(apply.output, "not a valid ledger"));
   CHECK_FALSE(has(plan.output + apply.output, "could not be reached"));
   CHECK_FALSE(has(names_on(env, 1), "p-" + tag));
@@ -295,7 +298,7 @@ TEST_CASE("two applies of one stack at once: one fails cleanly on the lock, noth
   const Background& holder = first_status != 0 ? second : first;
   CHECK(has(refused.output(), fmt::format("is locked by `virtplan apply` (pid {} on ", holder.pid)));
   // Reached, but locked: the summary says so, not "could not be reached".
-  CHECK(has(refused.output(), fmt::format("  {}: is locked, nothing was planned or done there: ", env.hosts[0].name)));
+  CHECK(has(refused.output(), fmt::format("  {}: is locked, nothing was planned or done there (", env.hosts[0].name)));
   CHECK_FALSE(has(refused.output(), "could not be reached"));
   // The one that held the lock did all of it, and left a ledger the next plan reads.
   const auto after = run_virtplan("plan --detailed-exitcode -f " + stack);

@@ -5,6 +5,7 @@
 #include "providers/ssh_transport.h"
 #include "providers/shell_quote.h"
 #include "tests/lab/lab_fixture.h"
+#include "tests/lab/lab_stack.h"
 
 #include "tests/support/stream_log.h"
 
@@ -183,24 +184,28 @@ private:
   std::thread m_thread;
 };
 
-// Bytes the client sends through a relay during `idle` after one command,
-// with keepalives every `keepalive` (0: none).
-size_t idle_client_bytes(const LabEnv& env, std::chrono::seconds keepalive,
-                         std::chrono::milliseconds idle) {
+// Bytes the client sends through a relay to host 0 during `idle` after one
+// command, reaching it as `config` says but through the relay.
+size_t idle_client_bytes(const LabEnv& env, HostConfig config, std::chrono::milliseconds idle) {
   CountingRelay relay(env.hosts[0].address, 22);
   ScratchDir scratch;
-  HostConfig config = env.host_config(0);
   config.hostname = "127.0.0.1";
   config.port = relay.port();
   config.known_hosts = scratch.file("known_hosts");
   config.host_key = HostKeyPolicy::accept_new;
-  config.keepalive = keepalive;
   auto transport = connect_to(config);
   CHECK(must_run(*transport, program({"true"})).exit_status == 0);
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   const size_t before = relay.client_bytes();
   std::this_thread::sleep_for(idle);
   return relay.client_bytes() - before;
+}
+
+// The same with keepalives every `keepalive` (0: none).
+size_t idle_client_bytes(const LabEnv& env, std::chrono::seconds keepalive, std::chrono::milliseconds idle) {
+  HostConfig config = env.host_config(0);
+  config.keepalive = keepalive;
+  return idle_client_bytes(env, config, idle);
 }
 
 // Sets an environment variable for one scope, restoring the old value after.
@@ -551,6 +556,19 @@ TEST_CASE("a closed port fails at once as unreachable") {
   auto output = connect_to(config)->run(program({"true"}));
   REQUIRE_FALSE(output);
   CHECK(output.error().code() == ErrorCode::unreachable);
+}
+
+TEST_CASE("keepalive and connect_timeout written in a stack's host entry are the ones the transport uses") {
+  const LabEnv env = require_lab(1);
+  const auto entry = [&env](const std::string& timings) {
+    const auto stack = virtplan::lab::load_stack_text(fmt::format("stack: ka\nhosts:\n{}{}",
+                                                                  virtplan::lab::host_block(env, 0), timings));
+    return stack.hosts.at(env.hosts[0].name);
+  };
+  const HostConfig every_second = entry("    keepalive: 1s\n    connect_timeout: 2\n");
+  CHECK(every_second.connect_timeout == 2s);
+  CHECK(idle_client_bytes(env, every_second, 3500ms) >= 3 * 32);
+  CHECK(idle_client_bytes(env, entry("    keepalive: 0\n"), 2500ms) == 0);
 }
 
 TEST_CASE("an idle session sends keepalives at the configured interval, and none when disabled") {

@@ -149,14 +149,17 @@ TEST_CASE("diff refuses to touch a declared object it does not own and names imp
   CHECK(r.errors[1] == "thing.b@lab1: exists and belongs to stack 'other', not 'demo'; it is left alone");
 }
 
-TEST_CASE("diff plans nothing on an unreachable host and says why") {
+TEST_CASE("diff plans nothing on an unreachable host and says why, listing every object not planned") {
   planner::ObservedState obs{{}, {{"lab2", providers::Error(providers::ErrorCode::unreachable, "connection refused")}}};
-  auto r = planner::diff("demo", {declared("a", {{"memory", 1}}, "lab2"), declared("b", {{"memory", 1}})}, obs,
-                         lookup());
+  auto r = planner::diff("demo",
+                         {declared("z", {{"memory", 1}}, "lab2"), declared("a", {{"memory", 1}}, "lab2"),
+                          declared("b", {{"memory", 1}})},
+                         obs, lookup());
   const auto& c = only_change(r);
   CHECK(c.id.name == "b");
   REQUIRE(r.errors.size() == 1);
-  CHECK(r.errors[0] == "lab2: could not be reached, its objects are not planned: connection refused");
+  CHECK(r.errors[0] ==
+        "lab2: could not be reached, its objects are not planned (thing.a@lab2, thing.z@lab2): connection refused");
 }
 
 TEST_CASE("diff says a host was reached when its virsh failed or its lock was held") {
@@ -169,10 +172,10 @@ TEST_CASE("diff says a host was reached when its virsh failed or its lock was he
   CHECK(r.plan.changes().empty());
   REQUIRE(r.errors.size() == 2);
   CHECK(r.errors[0] ==
-        "lab2: could not be read, its objects are not planned: lab2: virsh pool-list: Could not retrieve pool "
-        "information");
-  CHECK(r.errors[1] ==
-        "lab3: is locked, its objects are not planned: lab3: stack 'demo' is locked by `virtplan import`");
+        "lab2: could not be read, its objects are not planned (thing.a@lab2): lab2: virsh pool-list: Could not "
+        "retrieve pool information");
+  CHECK(r.errors[1] == "lab3: is locked, its objects are not planned (thing.b@lab3): lab3: stack 'demo' is locked "
+                       "by `virtplan import`");
 }
 
 TEST_CASE("plan changes are sorted by address whatever the input order") {

@@ -61,7 +61,7 @@ const std::string k_head =
     "stack: demo\n"
     "hosts:\n"
     "  lab1: {address: local}\n"
-    "  lab2: {address: local}\n";
+    "  lab2: {address: 'ssh://root@10.0.0.2'}\n";
 
 }  // namespace
 

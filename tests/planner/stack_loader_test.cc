@@ -122,6 +122,27 @@ TEST_CASE("a profile's keys go under the domain's own and errors in them point i
   CHECK(web.spec["memory"] == 1024 * 1024 * 1024);  // the domain wins
 }
 
+TEST_CASE("validate: two host entries with one address, however it is spelled, are refused naming both") {
+  auto loaded = load("stack: demo\n"
+                     "hosts:\n"
+                     "  hv1: {address: 'ssh://root@10.0.0.2:22'}\n"
+                     "  hv1-again: {address: 'ssh://10.0.0.2'}\n"
+                     "  hv1-upper: {address: 'ssh://root@HV.example'}\n"
+                     "  hv1-lower: {address: 'ssh://hv.example:22'}\n"
+                     "  here: {address: local}\n"
+                     "  here-too: {address: local}\n"
+                     "  other-port: {address: 'ssh://root@10.0.0.2:2222'}\n"
+                     "  other-user: {address: 'ssh://ops@10.0.0.2'}\n");
+  CHECK(loaded.errors ==
+        std::vector<std::string>{
+            "s.yaml:4:3: host 'hv1-again' has the same address as host 'hv1' (at s.yaml:3:3): "
+            "ssh://root@10.0.0.2:22; one hypervisor must be declared once",
+            "s.yaml:6:3: host 'hv1-lower' has the same address as host 'hv1-upper' (at s.yaml:5:3): "
+            "ssh://root@hv.example:22; one hypervisor must be declared once",
+            "s.yaml:8:3: host 'here-too' has the same address as host 'here' (at s.yaml:7:3): local; one "
+            "hypervisor must be declared once"});
+}
+
 TEST_CASE("placement: an undeclared host, both host and hosts, neither") {
   auto loaded = load(k_hosts +
                      "domains:\n"

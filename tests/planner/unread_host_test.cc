@@ -31,5 +31,25 @@ TEST_CASE("unread host: one line a host, with the error's own words") {
         std::map<std::string, std::string>{{"lab1", "no"}, {"lab2", "held"}});
 }
 
+TEST_CASE("unread host: the objects declared on each host not read, sorted, and none for the hosts read") {
+  auto object = [](std::string kind, std::string name, std::string host) {
+    providers::StackObject o;
+    o.id = {std::move(kind), std::move(name), std::move(host)};
+    return o;
+  };
+  const std::vector<providers::StackObject> declared{object("volume", "v", "dead"), object("pool", "p", "dead"),
+                                                     object("pool", "p", "alive")};
+  const auto objects = unread_objects(declared, {{"dead", Error(ErrorCode::timeout, "x")}});
+  CHECK(objects == std::map<std::string, std::vector<std::string>>{{"dead", {"pool.p@dead", "volume.v@dead"}}});
+  CHECK(listed_objects(objects, "dead") == " (pool.p@dead, volume.v@dead)");
+  CHECK(listed_objects(objects, "alive").empty());
+}
+
+TEST_CASE("unread host: no host read only when every host of the stack was set aside") {
+  CHECK(no_host_read(1, {{"dead", Error("x")}}));
+  CHECK_FALSE(no_host_read(2, {{"dead", Error("x")}}));
+  CHECK_FALSE(no_host_read(0, {}));
+}
+
 }  // namespace
 }  // namespace virtplan::planner

@@ -105,6 +105,27 @@ TEST_CASE("commands queued behind a failing connect all fail with it, not one ti
   CHECK(std::chrono::steady_clock::now() - start < 5s);
 }
 
+TEST_CASE("a server that never greets is said as such, and later commands fail at once with that error") {
+  LoopbackSocket silent(true);
+  auto transport = SshTransport::create(loopback(silent.port()));
+  REQUIRE(transport);
+  auto first = (*transport)->run(echo_command());
+  REQUIRE_FALSE(first);
+  const std::string what = "loop (127.0.0.1:" + std::to_string(silent.port()) +
+                           "): the connection was accepted but no SSH server answered within the connect timeout "
+                           "(1000 ms): nothing greeted with an SSH banner (is port " +
+                           std::to_string(silent.port()) + " an SSH server?)";
+  CHECK(first.error().message() == what);
+  // A run's later commands (its lock, its ledger) do not wait another
+  // connect_timeout each: the host never answered, it is not tried again.
+  const auto start = std::chrono::steady_clock::now();
+  auto second = (*transport)->run(echo_command());
+  REQUIRE_FALSE(second);
+  CHECK(second.error().code() == ErrorCode::timeout);
+  CHECK(second.error().message() == what);
+  CHECK(std::chrono::steady_clock::now() - start < 500ms);
+}
+
 TEST_CASE("an empty command is refused before anything is sent") {
   auto transport = SshTransport::create(loopback(1));
   REQUIRE(transport);
