@@ -151,7 +151,6 @@ TEST_CASE("a metadata set that virsh refuses on stdin fails the update with virs
   host.on("domstate --domain web", "running\n");
   host.then("dumpxml --inactive --domain web", c.before_xml);
   host.then("dumpxml --inactive --domain web", c.after_xml);
-  host.on_process([&](const providers::Command&) {});
   // Every interactive line fails: the fake answers the metadata line with an error.
   const std::string element = kvm::DomainOwner::read(
                                   providers::XmlDocument::parse(c.after_xml, "t")->root())
