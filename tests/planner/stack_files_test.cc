@@ -4,6 +4,7 @@
 // that follows what the files hold.
 
 #include "planner/stack_files.h"
+#include "planner/yaml_reader.h"
 #include "tests/support/fifo_feeder.h"
 
 #include <catch2/catch.hpp>
