@@ -19,23 +19,23 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct TempDir {
+struct PlanFileDir {
   fs::path path;
-  TempDir() {
+  PlanFileDir() {
     std::string pattern = (fs::temp_directory_path() / "virtplan-plan-file-XXXXXX").string();
     path = mkdtemp(pattern.data());
   }
-  ~TempDir() { fs::remove_all(path); }
+  ~PlanFileDir() { fs::remove_all(path); }
 };
 
-std::string read_text(const fs::path& path) {
+std::string plan_file_text(const fs::path& path) {
   std::ifstream in(path);
   std::stringstream text;
   text << in.rdbuf();
   return text.str();
 }
 
-unsigned permissions(const fs::path& path) {
+unsigned mode_of(const fs::path& path) {
   struct stat info {};
   REQUIRE(::lstat(path.c_str(), &info) == 0);
   return info.st_mode & 07777;
@@ -46,30 +46,30 @@ planner::Plan a_plan() { return planner::Plan("demo", {}); }
 }  // namespace
 
 TEST_CASE("plan --out over an existing 0644 file leaves a 0600 file holding the plan") {
-  TempDir dir;
+  PlanFileDir dir;
   const fs::path file = dir.path / "saved.plan";
   std::ofstream(file) << "old";
   fs::permissions(file, fs::perms(0644));
-  REQUIRE(permissions(file) == 0644);
+  REQUIRE(mode_of(file) == 0644);
   REQUIRE(cli::save_plan(a_plan(), file.string()));
-  CHECK(permissions(file) == 0600);
+  CHECK(mode_of(file) == 0600);
   auto read = cli::read_plan(file.string());
   REQUIRE(read);
   CHECK(*read == a_plan());
 }
 
 TEST_CASE("plan --out over a symlink replaces the link and leaves its target alone") {
-  TempDir dir;
+  PlanFileDir dir;
   const fs::path target = dir.path / "elsewhere";
   const fs::path file = dir.path / "saved.plan";
   std::ofstream(target) << "not yours";
   fs::permissions(target, fs::perms(0644));
   fs::create_symlink(target, file);
   REQUIRE(cli::save_plan(a_plan(), file.string()));
-  CHECK(read_text(target) == "not yours");
-  CHECK(permissions(target) == 0644);
+  CHECK(plan_file_text(target) == "not yours");
+  CHECK(mode_of(target) == 0644);
   CHECK(fs::is_regular_file(fs::symlink_status(file)));
-  CHECK(permissions(file) == 0600);
+  CHECK(mode_of(file) == 0600);
   // Nothing left beside it: the temporary file became the plan.
   std::size_t entries = 0;
   for ([[maybe_unused]] const auto& entry : fs::directory_iterator(dir.path)) ++entries;
@@ -77,7 +77,7 @@ TEST_CASE("plan --out over a symlink replaces the link and leaves its target alo
 }
 
 TEST_CASE("plan --out into a directory that does not exist fails naming the file") {
-  TempDir dir;
+  PlanFileDir dir;
   const fs::path file = dir.path / "missing" / "saved.plan";
   auto saved = cli::save_plan(a_plan(), file.string());
   REQUIRE_FALSE(saved);

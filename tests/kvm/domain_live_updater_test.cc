@@ -102,14 +102,21 @@ TEST_CASE("owner metadata with non-ASCII user-data goes to virsh on stdin, never
   providers::Diagnostics diags;
   const std::string secret = "p\u00e4ssw\u00f6rd-\u00f1-\u65e5";
   const std::string base = "memory: 128MiB\nvirt_type: qemu\nstate: running\n"
+                           "disks: [{volume: root, pool: images}]\n"
                            "cloud_init: {user_data: {chpasswd: {list: 'root:" + secret + "'}}}\n";
   MetadataCase c;
   c.before = parse_domain(base, diags);
   c.after = parse_domain(base + "restart: never\n", diags);
   INFO(messages(diags));
   REQUIRE(diags.empty());
-  c.before_xml = *kvm::DomainKind().create_xml(c.before);
-  c.after_xml = *kvm::DomainKind().create_xml(c.after);
+  kvm::DomainKind().resolve(c.before, {c.before});  // the seed CD-ROM's pool
+  kvm::DomainKind().resolve(c.after, {c.after});
+  auto before_xml = kvm::DomainKind().create_xml(c.before);
+  auto after_xml = kvm::DomainKind().create_xml(c.after);
+  REQUIRE(before_xml);
+  REQUIRE(after_xml);
+  c.before_xml = *before_xml;
+  c.after_xml = *after_xml;
   c.step.desired = c.after;
   c.step.before = c.before.spec;
   c.step.fields = {{"/restart", "if-needed", "never", kvm::DomainImpact::of("/restart", "if-needed", "never")}};
