@@ -31,9 +31,11 @@ using providers::fail;
 // other directories only themselves (/var/lib/libvirt/images is a pool).
 constexpr std::array<std::string_view, 10> k_system_trees{"/bin",  "/boot", "/dev",  "/etc", "/lib",
                                                           "/lib32", "/lib64", "/proc", "/sbin", "/sys"};
-constexpr std::array<std::string_view, 16> k_system_directories{
-    "/",    "/home", "/media",   "/mnt",     "/opt",      "/root",          "/run",     "/srv",
-    "/tmp", "/usr",  "/usr/bin", "/usr/lib", "/usr/sbin", "/var", "/var/lib", "/var/lib/libvirt"};
+// /var/lib/virtplan holds the stacks' ledgers (a pool is its subdirectory).
+constexpr std::array<std::string_view, 17> k_system_directories{
+    "/",        "/home",    "/media",    "/mnt", "/opt",     "/root",            "/run",
+    "/srv",     "/tmp",     "/usr",      "/usr/bin", "/usr/lib", "/usr/sbin", "/var",
+    "/var/lib", "/var/lib/libvirt", "/var/lib/virtplan"};
 
 bool is_system_directory(const std::string& path) {
   std::string normal = std::filesystem::path(path).lexically_normal().string();
