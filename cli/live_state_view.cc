@@ -50,9 +50,7 @@ int show_live_state(const std::string& path, bool as_json) {
   } else {
     fmt::print("{}", objects.empty() ? fmt::format("stack '{}' owns nothing on its reachable hosts\n", stack->name) : text);
   }
-  for (const auto& [host, why] : observed.state.unread) {
-    fmt::print(stderr, "{}\n", providers::printable_text(planner::unread_line(host, why)));
-  }
+  for (const auto& [host, why] : observed.state.unread) fmt::print(stderr, "{}\n", planner::unread_line(host, why));
   return observed.state.unread.empty() ? 0 : 1;
 }
 
