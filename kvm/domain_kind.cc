@@ -13,6 +13,7 @@
 
 #include <functional>
 #include <map>
+#include <set>
 #include <utility>
 
 namespace virtplan::kvm {
@@ -88,10 +89,13 @@ void check_macs(const StackIndex& all, Diagnostics& diags) {
   });
 }
 
-// A volume written by two guests at once is a corrupted file system: a
-// writable disk is one domain's. Read-only disks and CD-ROMs may share.
+// A volume written by two guests at once is a corrupted file system, unless
+// every one of them knows it shares the disk (`shareable: true`, a cluster
+// file system): a writable disk is otherwise one domain's. Read-only disks
+// and CD-ROMs may share.
 void check_shared_volumes(const StackIndex& all, Diagnostics& diags) {
   Users users;
+  std::set<std::pair<std::string, std::string>> exclusive;  // written by a disk that does not share it
   for (const StackObject& object : all) {
     if (object.id.kind != "domain" || !object.spec.contains("disks")) continue;
     for (const auto& item : object.spec.at("disks").items()) {
@@ -105,12 +109,15 @@ void check_shared_volumes(const StackIndex& all, Diagnostics& diags) {
                                               disk.at("volume").get<std::string>())
                                 : disk.at("volume").get<std::string>();
       users[{object.id.host, volume}].emplace_back(&object, "/disks/" + item.key());
+      if (!disk.value("shareable", false)) exclusive.insert({object.id.host, volume});
     }
   }
+  std::erase_if(users, [&](const auto& entry) { return !exclusive.contains(entry.first); });
   report_shared(users, diags, [](const StackObject& object, const std::string& volume, const StackObject& other,
                                  const std::string& other_where) {
     return fmt::format("{}: volume {} is also a writable disk of {} ({}); two guests writing one volume "
-                       "corrupt it (make one of the disks readonly)",
+                       "corrupt it (make all but one readonly: true, or every one shareable: true for a "
+                       "cluster file system)",
                        object.id.address(), volume, other.id.address(), other_where);
   });
 }
