@@ -4,6 +4,7 @@
 #include "cli/stack_options.h"
 #include "planner/sensitive.h"
 #include "planner/unread_host.h"
+#include "providers/printable_text.h"
 #include "providers/stack_yaml.h"
 
 #include <fmt/format.h>
@@ -46,7 +47,7 @@ int show_live_state(const std::string& path, bool as_json) {
                        {"name", object.id.name},
                        {"host", object.id.host},
                        {"spec", spec}});
-    text += object.id.address() + "\n" + indented(providers::stack_yaml(spec), "    ");
+    text += providers::printable_text(object.id.address()) + "\n" + indented(providers::stack_yaml(spec), "    ");
   }
   if (as_json) {
     fmt::print("{}\n", json{{"stack", stack->name}, {"objects", objects}, {"unreachable", planner::unread_messages(observed.state.unread)}}

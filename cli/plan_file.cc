@@ -3,22 +3,55 @@
 #include "planner/plan_json.h"
 
 #include <fmt/format.h>
-#include <sys/stat.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <sstream>
+#include <string_view>
 
 namespace virtplan::cli {
 
+namespace {
+
+// Writes all of `text` to `fd`.
+bool write_all(int fd, std::string_view text) {
+  while (!text.empty()) {
+    const ssize_t wrote = ::write(fd, text.data(), text.size());
+    if (wrote < 0 && errno == EINTR) continue;
+    if (wrote <= 0) return false;
+    text.remove_prefix(static_cast<std::size_t>(wrote));
+  }
+  return true;
+}
+
+}  // namespace
+
+// A saved plan keeps its secrets (apply needs them), so it is written to a
+// new file that only its owner reads (mkostemp: O_EXCL, 0600) beside the
+// target, then renamed over it: whatever was at FILE (a 0644 file, a
+// symlink to elsewhere) is replaced, never written through, and a reader
+// never sees half a plan.
 providers::Result<void> save_plan(const planner::Plan& plan, const std::string& file) {
-  const mode_t old_mask = umask(077);
-  std::ofstream out(file, std::ios::trunc);
-  umask(old_mask);
-  out << planner::plan_to_json(plan, planner::Secrets::kept).dump(2) << "\n";
-  out.close();
-  if (!out) return providers::fail(providers::ErrorCode::other, fmt::format("{}: cannot write the plan", file));
+  const std::string text = planner::plan_to_json(plan, planner::Secrets::kept).dump(2) + "\n";
+  std::string temporary = file + ".tmp-XXXXXX";
+  const int fd = ::mkostemp(temporary.data(), O_CLOEXEC);
+  if (fd < 0) {
+    return providers::fail(providers::ErrorCode::other,
+                           fmt::format("{}: cannot write the plan: {}", file, std::strerror(errno)));
+  }
+  const bool written = write_all(fd, text) && ::fsync(fd) == 0;
+  const int write_error = errno;
+  const bool closed = ::close(fd) == 0;
+  if (!written || !closed || ::rename(temporary.c_str(), file.c_str()) != 0) {
+    const int error = !written ? write_error : errno;
+    ::unlink(temporary.c_str());
+    return providers::fail(providers::ErrorCode::other,
+                           fmt::format("{}: cannot write the plan: {}", file, std::strerror(error)));
+  }
   return {};
 }
 

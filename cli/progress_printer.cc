@@ -1,5 +1,7 @@
 #include "cli/progress_printer.h"
 
+#include "providers/printable_text.h"
+
 #include <fmt/format.h>
 
 #include <string_view>
@@ -38,27 +40,29 @@ std::string seconds(std::chrono::milliseconds elapsed) {
 }  // namespace
 
 void ProgressPrinter::step_started(const providers::ObjectId& id, Action action) {
-  fmt::print(m_out, "  {}: {}\n", id.address(), doing(action));
+  fmt::print(m_out, "  {}: {}\n", providers::printable_text(id.address()), doing(action));
   std::fflush(m_out);
 }
 
 void ProgressPrinter::step_progress(const providers::ObjectId& id, std::string_view text) {
-  fmt::print(m_out, "  {}: {}\n", id.address(), text);
+  fmt::print(m_out, "  {}: {}\n", providers::printable_text(id.address()), providers::printable_text(text));
   std::fflush(m_out);
 }
 
 void ProgressPrinter::step_finished(const planner::StepResult& result) {
-  const std::string address = result.id.address();
+  // Reasons quote hosts (libvirt's messages): each stays on its line.
+  const std::string address = providers::printable_text(result.id.address());
+  const std::string reason = providers::printable_text(result.reason);
   switch (result.status) {
     case planner::StepStatus::done:
       fmt::print(m_out, "  {}: {} ({})\n", address, done(result.action), seconds(result.elapsed));
       break;
     case planner::StepStatus::failed:
       fmt::print(m_out, "  {}: {} failed after {}: {}\n", address, to_string(result.action),
-                 seconds(result.elapsed), result.reason);
+                 seconds(result.elapsed), reason);
       break;
     case planner::StepStatus::skipped:
-      fmt::print(m_out, "  {}: skipped: {}\n", address, result.reason);
+      fmt::print(m_out, "  {}: skipped: {}\n", address, reason);
       break;
   }
   std::fflush(m_out);

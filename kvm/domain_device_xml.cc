@@ -43,10 +43,10 @@ void write_source(XmlNode disk_xml, const DomainSpec::Disk& disk) {
 }
 
 // libvirt keeps <disk> children in a fixed order (driver, source, target,
-// readonly); an update rebuilds the managed ones in that order and keeps the
+// readonly, shareable); an update rebuilds the managed ones in that order and keeps the
 // others (address, alias, boot) after them.
 void reorder(XmlNode disk_xml) {
-  for (const char* name : {"driver", "source", "target", "readonly"}) {
+  for (const char* name : {"driver", "source", "target", "readonly", "shareable"}) {
     if (auto child = disk_xml.child(name)) {
       XmlNode copy = disk_xml.add_child_copy(*child);
       (void)copy;
@@ -55,7 +55,7 @@ void reorder(XmlNode disk_xml) {
   }
   for (XmlNode child : disk_xml.children()) {
     std::string name = child.name();
-    if (name != "driver" && name != "source" && name != "target" && name != "readonly") {
+    if (name != "driver" && name != "source" && name != "target" && name != "readonly" && name != "shareable") {
       disk_xml.add_child_copy(child);
       child.remove();
     }
@@ -78,6 +78,7 @@ XmlNode DomainDeviceXml::add_disk(XmlNode devices, const std::string& target, co
   target_xml.set_attr("dev", target);
   target_xml.set_attr("bus", disk.bus);
   if (disk.readonly) disk_xml.add_child("readonly");
+  if (disk.shareable) disk_xml.add_child("shareable");
   return disk_xml;
 }
 
@@ -95,6 +96,9 @@ void DomainDeviceXml::update_disk(XmlNode disk_xml, const DomainSpec::Disk& disk
   auto readonly = disk_xml.child("readonly");
   if (disk.readonly && !readonly) disk_xml.add_child("readonly");
   if (!disk.readonly && readonly) readonly->remove();
+  auto shareable = disk_xml.child("shareable");
+  if (disk.shareable && !shareable) disk_xml.add_child("shareable");
+  if (!disk.shareable && shareable) shareable->remove();
   reorder(disk_xml);
 }
 

@@ -12,6 +12,11 @@
 
 #include <fmt/format.h>
 
+#include <functional>
+#include <map>
+#include <set>
+#include <utility>
+
 namespace virtplan::kvm {
 
 using nlohmann::json;
@@ -21,17 +26,10 @@ using providers::ObjectId;
 using providers::Reference;
 using providers::Result;
 using providers::Spec;
+using providers::StackIndex;
 using providers::StackObject;
 
 namespace {
-
-const StackObject* find_object(const std::vector<StackObject>& all, const std::string& kind,
-                               const std::string& name, const std::string& host) {
-  for (const StackObject& other : all) {
-    if (other.id.kind == kind && other.id.name == name && other.id.host == host) return &other;
-  }
-  return nullptr;
-}
 
 // The content hash of a seed volume's spec (storage/cloud_init_volumes.h), read as JSON only.
 const json* seed_hash(const json& spec) {
@@ -57,28 +55,82 @@ Result<void> check_pools(const DomainSpec& spec, const StackObject& object) {
   return {};
 }
 
-void check_macs(const StackObject& object, const std::vector<StackObject>& all, Diagnostics& diags) {
-  const json mine = object.spec.value("interfaces", json::object());
-  for (const StackObject& other : all) {
-    if (other.id.kind != "domain" || other.id.host != object.id.host || other.id == object.id) continue;
-    const json theirs = other.spec.value("interfaces", json::object());
-    for (const auto& item : mine.items()) {
-      if (item.key().find('#') != std::string::npos || !theirs.contains(item.key())) continue;
-      diags.add(object.location("/interfaces/" + item.key()),
-                fmt::format("{}: MAC address {} is also used by {} ({})", object.id.address(), item.key(),
-                            other.id.address(), other.location("/interfaces/" + item.key()).str()));
+// Who uses one thing on one host (a MAC, a volume), to report each user
+// against the others: built in one pass over the domains.
+using Users = std::map<std::pair<std::string, std::string>, std::vector<std::pair<const StackObject*, std::string>>>;
+
+void report_shared(const Users& users, Diagnostics& diags,
+                   const std::function<std::string(const StackObject&, const std::string& key,
+                                                   const StackObject& other, const std::string& other_where)>& message) {
+  for (const auto& [key, list] : users) {
+    if (list.size() < 2) continue;
+    for (const auto& [object, pointer] : list) {
+      for (const auto& [other, other_pointer] : list) {
+        if (other == object) continue;
+        diags.add(object->location(pointer),
+                  message(*object, key.second, *other, other->location(other_pointer).str()));
+      }
     }
   }
 }
 
-void check_disks(const StackObject& object, const std::vector<StackObject>& all, Diagnostics& diags) {
+void check_macs(const StackIndex& all, Diagnostics& diags) {
+  Users users;
+  for (const StackObject& object : all) {
+    if (object.id.kind != "domain" || !object.spec.contains("interfaces")) continue;
+    for (const auto& item : object.spec.at("interfaces").items()) {
+      if (item.key().find('#') != std::string::npos) continue;  // no MAC given: libvirt assigns one
+      users[{object.id.host, item.key()}].emplace_back(&object, "/interfaces/" + item.key());
+    }
+  }
+  report_shared(users, diags, [](const StackObject& object, const std::string& mac, const StackObject& other,
+                                 const std::string& other_where) {
+    return fmt::format("{}: MAC address {} is also used by {} ({})", object.id.address(), mac, other.id.address(),
+                       other_where);
+  });
+}
+
+// A volume written by two guests at once is a corrupted file system, unless
+// every one of them knows it shares the disk (`shareable: true`, a cluster
+// file system): a writable disk is otherwise one domain's. Read-only disks
+// and CD-ROMs may share.
+void check_shared_volumes(const StackIndex& all, Diagnostics& diags) {
+  Users users;
+  std::set<std::pair<std::string, std::string>> exclusive;  // written by a disk that does not share it
+  for (const StackObject& object : all) {
+    if (object.id.kind != "domain" || !object.spec.contains("disks")) continue;
+    for (const auto& item : object.spec.at("disks").items()) {
+      const json& disk = item.value();
+      if (disk.contains("media") || disk.value("cdrom", false) || disk.value("readonly", false) ||
+          !disk.contains("volume")) {
+        continue;
+      }
+      const std::string volume =
+          disk.contains("pool") ? fmt::format("{}/{}", disk.at("pool").get<std::string>(),
+                                              disk.at("volume").get<std::string>())
+                                : disk.at("volume").get<std::string>();
+      users[{object.id.host, volume}].emplace_back(&object, "/disks/" + item.key());
+      if (!disk.value("shareable", false)) exclusive.insert({object.id.host, volume});
+    }
+  }
+  std::erase_if(users, [&](const auto& entry) { return !exclusive.contains(entry.first); });
+  report_shared(users, diags, [](const StackObject& object, const std::string& volume, const StackObject& other,
+                                 const std::string& other_where) {
+    return fmt::format("{}: volume {} is also a writable disk of {} ({}); two guests writing one volume "
+                       "corrupt it (make all but one readonly: true, or every one shareable: true for a "
+                       "cluster file system)",
+                       object.id.address(), volume, other.id.address(), other_where);
+  });
+}
+
+void check_disks(const StackObject& object, const StackIndex& all, Diagnostics& diags) {
   // value() returns a copy: keep it alive for the loop.
   const json disks = object.spec.value("disks", json::object());
   for (const auto& item : disks.items()) {
     const json& disk = item.value().contains("media") ? item.value().at("media") : item.value();
     if (!disk.contains("volume")) continue;
     std::string volume = disk.at("volume");
-    const StackObject* declared = find_object(all, "volume", volume, object.id.host);
+    const StackObject* declared = all.find("volume", volume, object.id.host);
     std::string where = "/disks/" + item.key();
     if (volume == object.id.name + "-cidata" && !disk.contains("pool")) {
       diags.add(object.location(where), fmt::format("{}: cloud_init: the seed volume goes to the pool of the "
@@ -134,12 +186,12 @@ void DomainKind::parse(providers::YamlMap& map, StackObject& object, Diagnostics
   DomainYamlReader(object, diags).read(map);
 }
 
-void DomainKind::resolve(StackObject& object, const std::vector<StackObject>& all) const {
+void DomainKind::resolve(StackObject& object, const StackIndex& all) const {
   auto spec = DomainSpec::from_json(object.spec);
   if (!spec) return;  // parse() reported why
   for (auto& [target, disk] : spec->disks) {
     if (!disk.volume) continue;
-    const StackObject* volume = find_object(all, "volume", *disk.volume, object.id.host);
+    const StackObject* volume = all.find("volume", *disk.volume, object.id.host);
     if (!volume) continue;
     if (!disk.pool && volume->spec.contains("pool")) disk.pool = volume->spec.at("pool").get<std::string>();
     if (!disk.format && volume->spec.contains("format")) disk.format = volume->spec.at("format").get<std::string>();
@@ -149,7 +201,7 @@ void DomainKind::resolve(StackObject& object, const std::vector<StackObject>& al
   // the domain again then): new user-data is a change of the domain's too,
   // which the guest sees only when it boots (DomainImpact: restart).
   if (spec->cloud_init && spec->cloud_init->is_object()) {
-    const StackObject* seed = find_object(all, "volume", object.id.name + "-cidata", object.id.host);
+    const StackObject* seed = all.find("volume", object.id.name + "-cidata", object.id.host);
     const json* hash = seed ? seed_hash(seed->spec) : nullptr;
     if (hash) (*spec->cloud_init)[k_seed_sha256] = *hash;
   }
@@ -178,9 +230,13 @@ std::vector<Reference> DomainKind::references(const StackObject& object) const {
   return out;
 }
 
-void DomainKind::check(const StackObject& object, const std::vector<StackObject>& all, Diagnostics& diags) const {
-  check_macs(object, all, diags);
+void DomainKind::check(const StackObject& object, const StackIndex& all, Diagnostics& diags) const {
   check_disks(object, all, diags);
+}
+
+void DomainKind::check_all(const StackIndex& all, Diagnostics& diags) const {
+  check_macs(all, diags);
+  check_shared_volumes(all, diags);
 }
 
 Result<std::string> DomainKind::create_xml(const StackObject& object) const {

@@ -45,10 +45,13 @@ public:
 
   void parse(providers::YamlMap& map, providers::StackObject& object,
              providers::Diagnostics& diags) const override;
-  void resolve(providers::StackObject& object, const std::vector<providers::StackObject>& all) const override;
+  void resolve(providers::StackObject& object, const providers::StackIndex& all) const override;
   std::vector<providers::Reference> references(const providers::StackObject& object) const override;
-  void check(const providers::StackObject& object, const std::vector<providers::StackObject>& all,
+  void check(const providers::StackObject& object, const providers::StackIndex& all,
              providers::Diagnostics& diags) const override;
+  // MACs used by two domains of a host; a volume that is the writable disk
+  // of two domains (both would write it: the file system is lost).
+  void check_all(const providers::StackIndex& all, providers::Diagnostics& diags) const override;
   providers::Result<std::string> create_xml(const providers::StackObject& object) const override;
   providers::Result<providers::Spec> parse_xml(const std::string& xml) const override;
   providers::Result<std::string> update_xml(const std::string& current_xml,

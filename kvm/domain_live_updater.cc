@@ -56,9 +56,13 @@ Result<void> DomainLiveUpdater::set_metadata(const XmlDocument& config) {
     return providers::fail(m_log.failure(ErrorCode::other, "the owner metadata is not in the domain's XML",
                                          "the running domain not fully updated"));
   }
-  return run({"metadata", "--domain", m_name, "--uri", ns.uri, "--key", ns.prefix, "--set", owner->unqualified_xml(),
-              "--live"},
-             "metadata set live");
+  // The element holds cloud-init's data (user-data: passwords, keys): it
+  // goes to virsh on standard input, never on a command line.
+  auto set = m_virsh.run_secret(
+      {"metadata", "--domain", m_name, "--uri", ns.uri, "--key", ns.prefix, "--set", owner->unqualified_xml(), "--live"});
+  if (!set) return providers::fail(m_log.failure("metadata", set.error(), "the running domain not fully updated"));
+  m_log.done("metadata set live");
+  return {};
 }
 
 Result<std::vector<DomainChangeSet::Detach>> DomainLiveUpdater::detach(

@@ -3,6 +3,11 @@
 #include "providers/owner_marker.h"
 #include "providers/xml_document.h"
 
+#include <fmt/format.h>
+
+#include <string_view>
+#include <utility>
+
 namespace virtplan::kvm {
 
 using providers::XmlNode;
@@ -54,10 +59,49 @@ void DomainOwner::write(XmlNode domain) const {
   fill(*this, metadata.add_child("owner", xml_namespace()), &xml_namespace());
 }
 
+namespace {
+
+// One UTF-8 sequence's code point and length; libxml2 writes valid UTF-8.
+std::pair<char32_t, std::size_t> code_point(std::string_view text) {
+  const auto first = static_cast<unsigned char>(text[0]);
+  const std::size_t length = first < 0xE0 ? 2 : first < 0xF0 ? 3 : 4;
+  if (first < 0x80 || length > text.size()) return {first, 1};
+  char32_t value = first & (0x7F >> length);
+  for (std::size_t i = 1; i < length; ++i) value = (value << 6) | (static_cast<unsigned char>(text[i]) & 0x3F);
+  return {value, length};
+}
+
+// `xml` as one line of printable ASCII: the newlines that format it between
+// elements dropped, and every other character outside printable ASCII (a
+// newline in a text, user-data's non-ASCII letters) written as a character
+// reference, which an XML parser reads back as that same character.
+std::string printable_ascii_xml(std::string_view xml) {
+  std::string out;
+  while (!xml.empty()) {
+    if (xml.front() == '\n' && (out.empty() || out.back() == '>')) {
+      const std::size_t next = xml.find_first_not_of(' ', 1);
+      if (next == std::string_view::npos || xml[next] == '<') {  // formatting: nothing but spaces to the next tag
+        xml.remove_prefix(next == std::string_view::npos ? xml.size() : next);
+        continue;
+      }
+    }
+    const auto [value, length] = code_point(xml);
+    if (value >= 0x20 && value < 0x7F) {
+      out += static_cast<char>(value);
+    } else {
+      out += "&#x" + fmt::format("{:x}", static_cast<unsigned>(value)) + ";";
+    }
+    xml.remove_prefix(length);
+  }
+  return out;
+}
+
+}  // namespace
+
 std::string DomainOwner::unqualified_xml() const {
   auto document = providers::XmlDocument::create("owner");
   fill(*this, document.root(), nullptr);
-  return document.root().to_string();
+  return printable_ascii_xml(document.root().to_string());
 }
 
 std::optional<DomainOwner> DomainOwner::read(XmlNode domain) {

@@ -41,7 +41,9 @@ struct DomainOwner {
   // Replaces the owner element under <metadata> (created if needed) of `domain`.
   void write(providers::XmlNode domain) const;
   // The owner element without any namespace, as `virsh metadata --set
-  // --key vp --uri URI` takes it (libvirt puts it into the namespace).
+  // --key vp --uri URI` takes it (libvirt puts it into the namespace), on one
+  // line of printable ASCII (characters references for the rest), as it goes
+  // to virsh on its standard input (VirshRunner::run_secret).
   std::string unqualified_xml() const;
   // The owner element of `domain`, nullopt when there is none.
   static std::optional<DomainOwner> read(providers::XmlNode domain);

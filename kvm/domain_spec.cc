@@ -18,6 +18,7 @@ void put_optional(json& out, const char* key, const std::optional<std::string>& 
 
 json disk_json(const DomainSpec::Disk& disk) {
   json out = {{"bus", disk.bus}, {"cdrom", disk.cdrom}, {"readonly", disk.readonly}};
+  if (disk.shareable) out["shareable"] = true;  // absent when false: specs from before it stay equal
   // A CD-ROM's volume is its media, which changes live; a disk's volume does
   // not. Separate keys let the impact of a leaf change be decided by its path.
   json& source = disk.cdrom ? out["media"] : out;
@@ -101,6 +102,7 @@ DomainSpec::Disk disk_from(const json& in, const std::string& path) {
   disk.bus = need_enum(in.at("bus"), path + "/bus", {"virtio", "scsi", "sata", "ide"});
   disk.cdrom = in.at("cdrom").get<bool>();
   disk.readonly = in.at("readonly").get<bool>();
+  disk.shareable = in.value("shareable", false);
   const json& source = disk.cdrom && in.contains("media") ? in.at("media") : in;
   const std::string source_path = disk.cdrom ? path + "/media" : path;
   disk.volume = optional_string(source, "volume", source_path);

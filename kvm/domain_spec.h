@@ -15,7 +15,7 @@
 //   numa           optional {"nodeset": "0", "mode": "strict"}
 //   hugepages      false (default)
 //   disks          {TARGET: {"bus", "cdrom": false, "readonly", "volume",
-//                  "pool"?, "format"?, "cache"?}} or, for a CD-ROM,
+//                  "pool"?, "format"?, "cache"?, "shareable"?: true}} or, for a CD-ROM,
 //                  {TARGET: {"bus", "cdrom": true, "readonly": true,
 //                  "media"?: {"volume", "pool"?, "format"?}, "cache"?}} (no
 //                  media: an empty drive); see DiskTargetAllocator for the
@@ -85,6 +85,9 @@ struct DomainSpec {
     std::string bus = "virtio";  // virtio | scsi | sata | ide
     bool cdrom = false;
     bool readonly = false;  // always true for a CD-ROM
+    // Written by several domains at once (a cluster file system): libvirt's
+    // <shareable/>. Only such a disk may share its volume with another.
+    bool shareable = false;
     std::optional<std::string> volume;  // absent: an empty CD-ROM drive
     std::optional<std::string> pool;
     std::optional<std::string> format;  // the volume's format (driver type)

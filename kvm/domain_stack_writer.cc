@@ -39,6 +39,7 @@ json disk_yaml(const std::string& target, const DomainSpec::Disk& disk) {
   if (disk.format) out["format"] = *disk.format;
   if (disk.cache) out["cache"] = *disk.cache;
   if (!disk.cdrom && disk.readonly) out["readonly"] = true;
+  if (disk.shareable) out["shareable"] = true;
   return out;
 }
 

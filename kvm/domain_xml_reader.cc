@@ -110,6 +110,7 @@ std::optional<DomainSpec::Disk> DomainXmlReader::read_disk(XmlNode element) {
     disk.cache = driver->attr("cache");
   }
   disk.readonly = element.child("readonly").has_value();
+  disk.shareable = element.child("shareable").has_value();
   return disk;
 }
 

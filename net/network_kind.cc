@@ -30,13 +30,10 @@ bool starts_with_path(std::string_view path, std::string_view prefix) {
   return path.starts_with(prefix) && (path.size() == prefix.size() || path[prefix.size()] == '/');
 }
 
-std::vector<const StackObject*> other_networks(const StackObject& object,
-                                               const std::vector<StackObject>& all) {
+std::vector<const StackObject*> other_networks(const StackObject& object, const providers::StackIndex& all) {
   std::vector<const StackObject*> others;
-  for (const StackObject& other : all) {
-    if (other.id.kind == "network" && other.id.host == object.id.host && other.id != object.id) {
-      others.push_back(&other);
-    }
+  for (const StackObject* other : all.on_host("network", object.id.host)) {
+    if (other->id != object.id) others.push_back(other);
   }
   return others;
 }
@@ -102,7 +99,7 @@ std::vector<providers::Reference> NetworkKind::references(const StackObject&) co
   return {};
 }
 
-void NetworkKind::check(const StackObject& object, const std::vector<StackObject>& all,
+void NetworkKind::check(const StackObject& object, const providers::StackIndex& all,
                         Diagnostics& diags) const {
   for (const StackObject* other : other_networks(object, all)) {
     check_subnet(object, *other, diags);

@@ -27,7 +27,7 @@ public:
   std::vector<providers::Reference> references(const providers::StackObject& object) const override;
   // Across the networks of one host: overlapping subnets, one bridge name
   // used twice, one MAC with static leases in two networks.
-  void check(const providers::StackObject& object, const std::vector<providers::StackObject>& all,
+  void check(const providers::StackObject& object, const providers::StackIndex& all,
              providers::Diagnostics& diags) const override;
   providers::Result<std::string> create_xml(const providers::StackObject& object) const override;
   providers::Result<providers::Spec> parse_xml(const std::string& xml) const override;

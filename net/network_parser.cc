@@ -94,6 +94,14 @@ std::optional<DhcpHost> read_dhcp_host(Reader& r, const YamlValue& value, const 
     ip_value->error(r.diags, fmt::format("DHCP host {} is outside the subnet {}", ip->str(), subnet.subnet_str()));
     ip.reset();
   }
+  // The host's own address on the network (its gateway): a guest given it
+  // would fight the host for it.
+  if (ip && *ip == subnet.address()) {
+    ip_value->error(r.diags, fmt::format("DHCP host {} is the network's own address (the gateway, "
+                                         "ipv4.address {})",
+                                         ip->str(), subnet.str()));
+    ip.reset();
+  }
   std::optional<std::string> name;
   if (name_value) name = name_value->as_string(r.diags);
   if (!mac || !ip) return std::nullopt;

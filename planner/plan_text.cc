@@ -2,6 +2,7 @@
 
 #include "planner/impact_name.h"
 #include "planner/sensitive.h"
+#include "providers/printable_text.h"
 
 #include <fmt/format.h>
 
@@ -42,15 +43,17 @@ std::string display_path(std::string_view pointer) {
   return out;
 }
 
+// Values come from hosts and stacks: a title with a newline or an escape
+// sequence must not forge a plan line (providers/printable_text.h).
 std::string show(const providers::ResourceKind* kind, const FieldChange& f, const json& value) {
   if (is_sensitive_path(f.path)) return std::string(k_sensitive);
   const json masked = mask_sensitive(value);
-  if (kind != nullptr) return kind->format_value(f.path, masked);
-  return masked.is_string() ? masked.get<std::string>() : masked.dump();
+  if (kind != nullptr) return providers::printable_text(kind->format_value(f.path, masked));
+  return providers::printable_text(masked.is_string() ? masked.get<std::string>() : masked.dump());
 }
 
 std::string field_line(const providers::ResourceKind* kind, const Change& c, const FieldChange& f) {
-  const std::string path = display_path(f.path);
+  const std::string path = providers::printable_text(display_path(f.path));
   std::string line;
   if (f.before.is_null()) {
     line = fmt::format("      + {} {}", path, show(kind, f, f.after));
@@ -112,15 +115,15 @@ std::string render_plan_text(const Plan& plan, const KindLookup& kinds) {
   std::size_t width = 0;
   for (const Change& c : plan.changes()) {
     if (c.action != Action::no_op) {
-      width = std::max(width, symbol(c.action).size() + 1 + shown.at(c.id).size());
+      width = std::max(width, symbol(c.action).size() + 1 + providers::printable_text(shown.at(c.id)).size());
     }
   }
   std::string out;
   for (const Change& c : plan.changes()) {
     if (c.action == Action::no_op) continue;
     const providers::ResourceKind* kind = kinds(c.id.kind);
-    const std::string head = fmt::format("{} {}", symbol(c.action), shown.at(c.id));
-    const std::string more = detail(kind, c);
+    const std::string head = fmt::format("{} {}", symbol(c.action), providers::printable_text(shown.at(c.id)));
+    const std::string more = providers::printable_text(detail(kind, c));
     out += fmt::format("  {:<{}}  {}", head, width, to_string(c.action));
     out += more.empty() ? "\n" : fmt::format("  {}\n", more);
     if (c.action == Action::update || c.action == Action::replace) {

@@ -8,10 +8,13 @@
 namespace virtplan::planner {
 
 namespace {
-// user_data: cloud-init user-data is where passwords and keys go, as text
-// (a seed volume's spec holds the file's content), so all of it is masked.
-constexpr std::array<std::string_view, 8> k_markers{
-    "password", "passwd", "secret", "token", "private_key", "passphrase", "credential", "user_data"};
+// Every cloud-init input is masked whole: user-data is where passwords and
+// keys go, network-config holds Wi-Fi keys, meta-data tokens, all as text (a
+// seed volume's spec holds the files' content, where no key inside says
+// "password").
+constexpr std::array<std::string_view, 10> k_markers{
+    "password",    "passwd",     "secret",    "token",     "private_key",
+    "passphrase",  "credential", "user_data", "meta_data", "network_config"};
 
 std::string lowercase(std::string_view text) {
   std::string out(text);

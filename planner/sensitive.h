@@ -2,7 +2,8 @@
 
 // Secrets never reach a terminal, a log or a CI transcript: every value under
 // a key named like a secret (password, passwd, secret, token, private_key,
-// ...) is shown as "(sensitive)".
+// ...) or holding a cloud-init input (user_data, meta_data, network_config)
+// is shown as "(sensitive)".
 
 #include <nlohmann/json.hpp>
 

@@ -1,12 +1,13 @@
 #include "planner/stack_files.h"
 
 #include "planner/yaml_reader.h"
+#include "providers/regular_file.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
 #include <system_error>
 
 namespace virtplan::planner {
@@ -17,38 +18,83 @@ using providers::ErrorCode;
 using providers::fail;
 using providers::Result;
 
+// What a file that is neither a regular file nor a directory is, for messages.
+std::string type_name(fs::file_type type) {
+  switch (type) {
+    case fs::file_type::fifo: return "a FIFO";
+    case fs::file_type::character: return "a character device";
+    case fs::file_type::block: return "a block device";
+    case fs::file_type::socket: return "a socket";
+    default: return "not a file";
+  }
+}
+
+// A file's text, up to just past the limit: what it costs is what it holds,
+// so a directory of many small files stays small.
 Result<SourceFile> read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return fail(ErrorCode::not_found, fmt::format("{}: cannot be read", path));
+  auto file = providers::RegularFile::open(path);
+  if (!file) {
+    return fail(file.error());
   }
-  std::string text(k_max_file_size + 1, '\0');
-  in.read(text.data(), static_cast<std::streamsize>(text.size()));
-  if (in.bad()) {
-    return fail(ErrorCode::other, fmt::format("{}: cannot be read", path));
+  auto text = file->read(k_max_file_size + 1);
+  if (!text) {
+    return fail(text.error());
   }
-  text.resize(static_cast<std::size_t>(in.gcount()));
-  return SourceFile{path, std::move(text)};
+  return SourceFile{path, std::move(*text)};
+}
+
+// Whether a directory entry is a stack file: a *.yaml name, not hidden. One
+// that is not a regular file (a dangling symlink, a FIFO) is an error, not
+// skipped: its objects would silently become destroys. A directory so named
+// is a subdirectory, which a stack directory may have.
+Result<bool> is_stack_file(const fs::directory_entry& entry, const std::string& prefix) {
+  const std::string name = entry.path().filename().string();
+  if (!name.ends_with(".yaml") || name.starts_with(".")) {
+    return false;
+  }
+  std::error_code error;
+  auto status = entry.status(error);
+  if (error || !fs::exists(status)) {
+    return fail(ErrorCode::not_found,
+                fmt::format("{}: cannot be read: {}", prefix + name,
+                            entry.is_symlink() ? "a symbolic link to nothing" : error.message()));
+  }
+  if (fs::is_directory(status)) {
+    return false;
+  }
+  if (!fs::is_regular_file(status)) {
+    return fail(ErrorCode::invalid, fmt::format("{}: is {}{}, not a regular file", prefix + name,
+                                                entry.is_symlink() ? "a symbolic link to " : "",
+                                                type_name(status.type())));
+  }
+  return true;
 }
 
 Result<std::vector<SourceFile>> read_directory(const std::string& path) {
   std::error_code error;
   std::vector<std::string> names;
+  std::vector<std::string> problems;  // every bad entry, in name order, not the first found
+  std::string prefix = path == "." ? "" : (path.ends_with('/') ? path : path + "/");
   for (const auto& entry : fs::directory_iterator(path, error)) {
-    const std::string name = entry.path().filename().string();
-    if (name.ends_with(".yaml") && !name.starts_with(".") && entry.is_regular_file(error)) {
-      names.push_back(name);
+    auto stack_file = is_stack_file(entry, prefix);
+    if (!stack_file) {
+      problems.push_back(stack_file.error().message());
+    } else if (*stack_file) {
+      names.push_back(entry.path().filename().string());
     }
   }
   if (error) {
     return fail(ErrorCode::other, fmt::format("{}: cannot be read: {}", path, error.message()));
+  }
+  if (!problems.empty()) {
+    std::sort(problems.begin(), problems.end());
+    return fail(ErrorCode::invalid, fmt::format("{}", fmt::join(problems, "\n")));
   }
   if (names.empty()) {
     return fail(ErrorCode::not_found, fmt::format("{}: no *.yaml files in this directory", path));
   }
   std::sort(names.begin(), names.end());
   std::vector<SourceFile> files;
-  std::string prefix = path == "." ? "" : (path.ends_with('/') ? path : path + "/");
   for (const auto& name : names) {
     auto file = read_file(prefix + name);
     if (!file) {
@@ -69,6 +115,10 @@ Result<std::vector<SourceFile>> read_stack_files(const std::string& path) {
   }
   if (fs::is_directory(status)) {
     return read_directory(path);
+  }
+  if (!fs::is_regular_file(status)) {
+    return fail(ErrorCode::invalid,
+                fmt::format("{}: is {}, not a regular file or a directory", path, type_name(status.type())));
   }
   auto file = read_file(path);
   if (!file) {

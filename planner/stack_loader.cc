@@ -11,6 +11,7 @@
 #include <functional>
 #include <map>
 #include <set>
+#include <tuple>
 
 namespace virtplan::planner {
 namespace {
@@ -229,7 +230,7 @@ private:
   std::vector<std::string> placement(YamlMap& map, const Declaration& entry);
   std::optional<std::string> declared_host(const YamlValue& value);
   void apply_profile(YamlMap& map);
-  void check_references(const StackObject& object, const ResourceKind& kind);
+  void check_references(const StackObject& object, const ResourceKind& kind, const providers::StackIndex& index);
   void guarded(const ResourceKind& kind, const StackObject& object,
                const std::function<void()>& call);
 
@@ -267,15 +268,28 @@ Stack StackLoaderRun::load(const std::vector<SourceFile>& files) {
               return a.id.address() < b.id.address();
             });
   // resolve() may change an object; references and checks see the result.
-  for (auto& object : m_stack.objects) {
-    const ResourceKind& kind = *m_kinds.by_kind(object.id.kind);
-    guarded(kind, object, [&] { kind.resolve(object, m_stack.objects); });
+  // Every lookup across objects goes through an index (StackIndex): linear.
+  {
+    const providers::StackIndex index(m_stack.objects);
+    for (auto& object : m_stack.objects) {
+      const ResourceKind& kind = *m_kinds.by_kind(object.id.kind);
+      guarded(kind, object, [&] { kind.resolve(object, index); });
+    }
   }
   expand();
+  const providers::StackIndex index(m_stack.objects);
   for (const auto& object : m_stack.objects) {
     const ResourceKind& kind = *m_kinds.by_kind(object.id.kind);
-    check_references(object, kind);
-    guarded(kind, object, [&] { kind.check(object, m_stack.objects, m_diags); });
+    check_references(object, kind, index);
+    guarded(kind, object, [&] { kind.check(object, index, m_diags); });
+  }
+  for (const ResourceKind* kind : m_kinds.kinds()) {
+    try {
+      kind->check_all(index, m_diags);
+    } catch (const std::exception& e) {
+      m_diags.add(SourceLocation{files.empty() ? "" : files.front().path, 1, 1},
+                  fmt::format("internal error in kind {}: {}", kind->kind(), e.what()));
+    }
   }
   return std::move(m_stack);
 }
@@ -311,7 +325,9 @@ void StackLoaderRun::place(const ResourceKind& kind, const Declaration& entry) {
 // they derived (a domain, its seed's content hash).
 void StackLoaderRun::expand() {
   std::vector<StackObject> derived;
+  std::set<std::tuple<std::string, std::string, std::string>> derived_names;  // kind, host, name
   std::set<ObjectId> deriving;
+  const providers::StackIndex declared(m_stack.objects);
   for (const auto* expander : m_kinds.expanders()) {
     for (const auto& object : m_stack.objects) {
       std::vector<StackObject> implied;
@@ -323,21 +339,18 @@ void StackLoaderRun::expand() {
       }
       for (auto& extra : implied) {
         const ResourceKind* kind = m_kinds.by_kind(extra.id.kind);
-        // By name, whatever the pool: a stack declares one volume per name
-        // and host, so that `volume.NAME@HOST` names one object.
-        auto same = [&](const StackObject& other) {
-          return other.id.kind == extra.id.kind && other.id.name == extra.id.name && other.id.host == extra.id.host;
-        };
         if (kind == nullptr) {
           m_diags.add(object.where, fmt::format("{}: derived {} of unknown kind '{}'",
                                                 object.id.address(), extra.id.name, extra.id.kind));
-        } else if (auto it = std::find_if(m_stack.objects.begin(), m_stack.objects.end(), same);
-                   it != m_stack.objects.end()) {
+        } else if (const StackObject* it = declared.find(extra.id.kind, extra.id.name, extra.id.host);
+                   it != nullptr) {
+          // By name, whatever the pool: a stack declares one volume per name
+          // and host, so that `volume.NAME@HOST` names one object.
           m_diags.add(it->where, fmt::format("{}: {} '{}' is made by virtplan for {}; the stack "
                                              "must not declare it",
                                              extra.id.address(), extra.id.kind, extra.id.name,
                                              object.id.address()));
-        } else if (std::none_of(derived.begin(), derived.end(), same)) {
+        } else if (derived_names.insert({extra.id.kind, extra.id.host, extra.id.name}).second) {
           deriving.insert(object.id);
           extra.stack = m_stack.name;
           derived.push_back(std::move(extra));
@@ -350,15 +363,16 @@ void StackLoaderRun::expand() {
   }
   for (auto& object : derived) {
     const ResourceKind& kind = *m_kinds.by_kind(object.id.kind);
-    guarded(kind, object, [&] { kind.resolve(object, m_stack.objects); });
+    guarded(kind, object, [&] { kind.resolve(object, declared); });
   }
   for (auto& object : derived) {
     m_stack.objects.push_back(std::move(object));
   }
+  const providers::StackIndex all(m_stack.objects);  // the derived ones moved the objects
   for (auto& object : m_stack.objects) {
     if (!deriving.contains(object.id)) continue;
     const ResourceKind& kind = *m_kinds.by_kind(object.id.kind);
-    guarded(kind, object, [&] { kind.resolve(object, m_stack.objects); });
+    guarded(kind, object, [&] { kind.resolve(object, all); });
   }
   std::sort(m_stack.objects.begin(), m_stack.objects.end(),
             [](const StackObject& a, const StackObject& b) {
@@ -451,7 +465,8 @@ void StackLoaderRun::apply_profile(YamlMap& map) {
   map.set_defaults(std::move(defaults));
 }
 
-void StackLoaderRun::check_references(const StackObject& object, const ResourceKind& kind) {
+void StackLoaderRun::check_references(const StackObject& object, const ResourceKind& kind,
+                                      const providers::StackIndex& index) {
   std::vector<providers::Reference> references;
   guarded(kind, object, [&] { references = kind.references(object); });
   for (const auto& reference : references) {
@@ -459,8 +474,7 @@ void StackLoaderRun::check_references(const StackObject& object, const ResourceK
     if (reference.need == providers::Reference::Need::optional) {
       continue;
     }
-    auto same = [&](const StackObject& other) { return other.id == target; };
-    if (std::any_of(m_stack.objects.begin(), m_stack.objects.end(), same)) {
+    if (index.find(target) != nullptr) {
       continue;
     }
     Names on_host;

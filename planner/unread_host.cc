@@ -1,5 +1,7 @@
 #include "planner/unread_host.h"
 
+#include "providers/printable_text.h"
+
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
@@ -33,8 +35,9 @@ std::string_view unread_wording(const providers::Error& why) {
   return "could not be read";
 }
 
+// The message quotes the host (ssh, libvirt): escaped, so it stays one line.
 std::string unread_line(const std::string& host, const providers::Error& why) {
-  return fmt::format("{}: {}: {}", host, unread_wording(why), why.message());
+  return providers::printable_text(fmt::format("{}: {}: {}", host, unread_wording(why), why.message()));
 }
 
 std::map<std::string, std::string> unread_messages(const std::map<std::string, providers::Error>& unread) {

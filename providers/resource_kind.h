@@ -20,6 +20,7 @@
 #include "providers/diagnostics.h"
 #include "providers/error.h"
 #include "providers/object_id.h"
+#include "providers/stack_index.h"
 #include "providers/yaml_map.h"
 
 #include <nlohmann/json.hpp>
@@ -102,15 +103,24 @@ public:
   // Fills in what the spec takes from other objects of the stack (a domain
   // disk's pool defaults to its volume's pool), once every object is parsed
   // and before references() and check(). Most kinds need nothing.
-  virtual void resolve(StackObject& /*object*/, const std::vector<StackObject>& /*all*/) const {}
+  virtual void resolve(StackObject& /*object*/, const StackIndex& /*all*/) const {}
 
   // The objects this one needs (created before it, destroyed after it).
   virtual std::vector<Reference> references(const StackObject& object) const = 0;
 
-  // Checks that need the whole stack (duplicate MACs on a host, overlapping
-  // subnets). `all` holds every object of every kind.
-  virtual void check(const StackObject& object, const std::vector<StackObject>& all,
-                     Diagnostics& diags) const = 0;
+  // Checks of one object that need the whole stack (its backing volume's
+  // pool, overlapping subnets). `all` holds every object of every kind; look
+  // others up through its index, never by scanning it (quadratic).
+  virtual void check(const StackObject& object, const StackIndex& all, Diagnostics& diags) const = 0;
+
+  // Checks that compare every object of this kind with the others (a MAC on
+  // two domains, a volume written by two), once per load, through an index
+  // the kind builds in one pass: linear, where comparing each object with
+  // every other is quadratic.
+  virtual void check_all(const StackIndex& all, Diagnostics& diags) const {
+    (void)all;
+    (void)diags;
+  }
 
   // The XML that creates the object (libvirt's define/create document).
   virtual Result<std::string> create_xml(const StackObject& object) const = 0;

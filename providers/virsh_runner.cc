@@ -4,6 +4,7 @@
 #include "providers/shared_virsh.h"
 #include "providers/tar_archive.h"
 #include "providers/virsh_error.h"
+#include "providers/virsh_shell.h"
 #include "providers/virsh_quote.h"
 
 #include <fmt/format.h>
@@ -168,6 +169,30 @@ Result<std::string> VirshRunner::run_alone(std::vector<std::string> args,
     return fail(virsh_error(where, output->err, output->exit_status));
   }
   return std::move(output->out);
+}
+
+Result<void> VirshRunner::run_secret(std::vector<std::string> args) const {
+  if (args.empty()) {
+    return fail(ErrorCode::invalid, fmt::format("{}: virsh: no command", m_transport.host_name()));
+  }
+  std::string where = context(args);
+  VirshCall call{std::move(args), std::nullopt};
+  if (!VirshShell::takes(call)) {
+    return fail(ErrorCode::invalid, fmt::format("{}: a word is not printable ASCII: it cannot go to virsh on "
+                                                "its standard input, and a command line would show it",
+                                                where));
+  }
+  Command command{base_argv(), virsh_join(call.args) + "\n", m_timeout};
+  auto output = m_transport.run(command);
+  if (!output) {
+    return fail(output.error());
+  }
+  // Interactive virsh exits 0 whatever its commands did: failures are its
+  // "error: " lines on stderr.
+  if (output->exit_status != 0 || output->err.find("error: ") != std::string::npos) {
+    return fail(virsh_error(where, output->err, output->exit_status != 0 ? output->exit_status : 1));
+  }
+  return {};
 }
 
 Result<std::string> VirshRunner::run_with_file(std::vector<std::string> args, const std::string& path,

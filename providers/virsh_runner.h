@@ -56,6 +56,16 @@ public:
   // run() for a call the caller knows to be quick (VirshCall::quick).
   Result<std::string> run_quick(std::vector<std::string> args) const;
 
+  // Runs one command whose words hold a secret that virsh takes only as an
+  // argument (`metadata --set`'s element, cloud-init data inside), so that
+  // the words reach no command line on the host (ps, audit logs): the
+  // command goes on the standard input of a virsh of its own, which reads it
+  // as a command in its interactive mode (as VirshShell's does). Every word
+  // must be printable ASCII, since readline acts on control characters
+  // (escape the rest first: XML takes character references); a call with
+  // another word fails without running.
+  Result<void> run_secret(std::vector<std::string> args) const;
+
   // Like run(), with the local file `path` streamed to virsh's standard
   // input (`vol-upload ... --file /dev/stdin`), never read into memory;
   // `progress` gets the bytes sent so far (Command::stdin_progress). An

@@ -1,13 +1,12 @@
 #include "storage/cloud_init_volumes.h"
 
+#include "providers/regular_file.h"
 #include "storage/cloud_init_seed.h"
 
 #include <fmt/format.h>
 
 #include <filesystem>
-#include <fstream>
 #include <optional>
-#include <sstream>
 #include <string>
 
 namespace virtplan::storage {
@@ -27,21 +26,25 @@ std::optional<std::string> read_stack_file(const StackObject& object, const std:
   SourceLocation where = object.location("/cloud_init/" + key);
   std::filesystem::path path(name);
   if (path.is_relative()) path = std::filesystem::path(where.file).parent_path() / path;
-  std::error_code error;
-  auto size = std::filesystem::file_size(path, error);
-  if (!error && size > k_max_file_bytes) {
-    diags.add(where, fmt::format("{}: cloud_init {}: {} is {} bytes, more than a seed takes (1 MiB)",
-                                 object.id.address(), key, path.string(), size));
+  // Only a regular file: a FIFO or a device would hang or never end.
+  auto file = providers::RegularFile::open(path.string());
+  if (!file) {
+    const bool exists = file.error().code() == providers::ErrorCode::invalid;
+    diags.add(where, fmt::format("{}: cloud_init {}: {}", object.id.address(), key,
+                                 exists ? file.error().message() : "cannot read " + path.string()));
     return std::nullopt;
   }
-  std::ifstream in(path, std::ios::binary);
-  if (error || !in) {
+  if (file->size() > k_max_file_bytes) {
+    diags.add(where, fmt::format("{}: cloud_init {}: {} is {} bytes, more than a seed takes (1 MiB)",
+                                 object.id.address(), key, path.string(), file->size()));
+    return std::nullopt;
+  }
+  auto text = file->read(k_max_file_bytes + 1);
+  if (!text || text->size() > k_max_file_bytes) {
     diags.add(where, fmt::format("{}: cloud_init {}: cannot read {}", object.id.address(), key, path.string()));
     return std::nullopt;
   }
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
+  return std::move(*text);
 }
 
 // user_data and network_config: a file's text, or an inline map as YAML

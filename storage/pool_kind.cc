@@ -7,6 +7,11 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <array>
+#include <filesystem>
+#include <string_view>
+
 namespace virtplan::storage {
 namespace {
 
@@ -19,6 +24,26 @@ using providers::StackObject;
 using providers::XmlDocument;
 using providers::XmlNode;
 using providers::fail;
+
+// Directories a pool must never be: the volumes it holds are files in it
+// (a volume "passwd" in a pool at /etc is /etc/passwd), and destroying the
+// pool removes it. The trees are refused with everything under them; the
+// other directories only themselves (/var/lib/libvirt/images is a pool).
+constexpr std::array<std::string_view, 10> k_system_trees{"/bin",  "/boot", "/dev",  "/etc", "/lib",
+                                                          "/lib32", "/lib64", "/proc", "/sbin", "/sys"};
+// /var/lib/virtplan holds the stacks' ledgers (a pool is its subdirectory).
+constexpr std::array<std::string_view, 17> k_system_directories{
+    "/",        "/home",    "/media",    "/mnt", "/opt",     "/root",            "/run",
+    "/srv",     "/tmp",     "/usr",      "/usr/bin", "/usr/lib", "/usr/sbin", "/var",
+    "/var/lib", "/var/lib/libvirt", "/var/lib/virtplan"};
+
+bool is_system_directory(const std::string& path) {
+  std::string normal = std::filesystem::path(path).lexically_normal().string();
+  while (normal.size() > 1 && normal.ends_with('/')) normal.pop_back();
+  auto under = [&](std::string_view tree) { return normal == tree || normal.starts_with(std::string(tree) + "/"); };
+  return std::any_of(k_system_trees.begin(), k_system_trees.end(), under) ||
+         std::find(k_system_directories.begin(), k_system_directories.end(), normal) != k_system_directories.end();
+}
 
 // Device-backed types share /dev paths by design; only file pools own theirs.
 bool owns_directory(const Spec& spec) {
@@ -36,18 +61,22 @@ std::vector<providers::Reference> PoolKind::references(const StackObject&) const
   return {};
 }
 
-void PoolKind::check(const StackObject& object, const std::vector<StackObject>& all,
-                     Diagnostics& diags) const {
+void PoolKind::check(const StackObject& object, const providers::StackIndex& all, Diagnostics& diags) const {
   if (!owns_directory(object.spec) || !object.spec.contains("path")) return;
-  for (const StackObject& other : all) {
-    if (other.id.kind != "pool" || other.id.host != object.id.host || other.id == object.id ||
-        !owns_directory(other.spec) || other.spec.value("path", "") != object.spec["path"]) {
+  const std::string path = object.spec["path"];
+  if (is_system_directory(path)) {
+    diags.add(object.location("/path"),
+              fmt::format("{}: path {} is a system directory: a pool's volumes are files in it, and "
+                          "destroying the pool removes it (give the pool a directory of its own)",
+                          object.id.address(), path));
+  }
+  for (const StackObject* other : all.on_host("pool", object.id.host)) {
+    if (other->id == object.id || !owns_directory(other->spec) || other->spec.value("path", "") != path) {
       continue;
     }
     diags.add(object.location("/path"),
-              fmt::format("{}: path {} is also the path of {} ({})", object.id.address(),
-                          object.spec["path"].get<std::string>(), other.id.address(),
-                          other.location("/path").str()));
+              fmt::format("{}: path {} is also the path of {} ({})", object.id.address(), path,
+                          other->id.address(), other->location("/path").str()));
   }
 }
 

@@ -26,7 +26,7 @@ public:
              providers::Diagnostics& diags) const override;
   std::vector<providers::Reference> references(const providers::StackObject& object) const override;
   // Two pools of one host with the same target path.
-  void check(const providers::StackObject& object, const std::vector<providers::StackObject>& all,
+  void check(const providers::StackObject& object, const providers::StackIndex& all,
              providers::Diagnostics& diags) const override;
   providers::Result<std::string> create_xml(const providers::StackObject& object) const override;
   providers::Result<providers::Spec> parse_xml(const std::string& xml) const override;

@@ -1,12 +1,11 @@
 #include "storage/source_image.h"
 
+#include "providers/regular_file.h"
 #include "providers/sha256.h"
 
 #include <fmt/format.h>
 
-#include <cerrno>
 #include <cstring>
-#include <fstream>
 #include <vector>
 
 namespace virtplan::storage {
@@ -28,19 +27,21 @@ std::uint64_t big_endian(const unsigned char* bytes, int count) {
 }  // namespace
 
 Result<SourceImage> SourceImage::inspect(const std::string& path, bool hash) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return fail(ErrorCode::not_found, fmt::format("cannot read source file {}: {}", path, std::strerror(errno)));
+  // Only a regular file: a FIFO or a device would hang or never end.
+  auto in = providers::RegularFile::open(path);
+  if (!in && in.error().code() == ErrorCode::invalid) {
+    return fail(ErrorCode::invalid, fmt::format("source file {}", in.error().message()));
   }
+  if (!in) return fail(ErrorCode::not_found, fmt::format("cannot read source file {}", path));
   SourceImage image;
   image.path = path;
   std::vector<char> piece(k_piece);
   providers::Sha256 sha;
   bool first = true;
-  while (in) {
-    in.read(piece.data(), static_cast<std::streamsize>(piece.size()));
-    const auto got = static_cast<std::size_t>(in.gcount());
-    if (in.bad()) return fail(ErrorCode::other, fmt::format("reading source file {} failed", path));
+  while (true) {
+    auto read = in->read_some(piece.data(), piece.size());
+    if (!read) return fail(ErrorCode::other, fmt::format("reading source file {} failed", path));
+    const std::size_t got = *read;
     if (got == 0) break;
     if (first) {
       const auto* bytes = reinterpret_cast<const unsigned char*>(piece.data());
@@ -51,9 +52,7 @@ Result<SourceImage> SourceImage::inspect(const std::string& path, bool hash) {
       }
       first = false;
       if (!hash) {
-        in.clear();  // a file shorter than a piece hit its end already
-        in.seekg(0, std::ios::end);
-        image.size = static_cast<std::uint64_t>(in.tellg());
+        image.size = in->size();
         break;
       }
     }

@@ -7,6 +7,12 @@
 #include "storage/volume_xml.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
 
 namespace virtplan::storage {
 namespace {
@@ -18,17 +24,28 @@ using providers::ObjectId;
 using providers::Reference;
 using providers::Result;
 using providers::Spec;
+using providers::StackIndex;
 using providers::StackObject;
 using providers::XmlDocument;
 using providers::fail;
 using providers::human_size;
 
-const StackObject* find_object(const std::vector<StackObject>& all, std::string_view kind,
-                               const std::string& name, const std::string& host) {
-  for (const StackObject& other : all) {
-    if (other.id.kind == kind && other.id.name == name && other.id.host == host) return &other;
+// The backing chain from `object` returns to it: A -> B -> A. Apply would
+// find it only when creating either volume. A chain that loops without
+// passing through `object` is reported at the volumes in the loop.
+std::optional<std::vector<std::string>> backing_cycle(const StackObject& object, const StackIndex& all) {
+  std::vector<std::string> chain{object.id.name};
+  std::set<std::string> seen{object.id.name};
+  const StackObject* at = &object;
+  while (at->spec.contains("backing") && at->spec.at("backing").is_string()) {
+    const std::string next = at->spec.at("backing");
+    chain.push_back(next);
+    if (next == object.id.name) return chain;
+    if (!seen.insert(next).second) return std::nullopt;  // a loop elsewhere
+    at = all.find("volume", next, object.id.host);
+    if (at == nullptr) return std::nullopt;
   }
-  return nullptr;
+  return std::nullopt;
 }
 
 }  // namespace
@@ -37,13 +54,13 @@ void VolumeKind::parse(providers::YamlMap& map, StackObject& object, Diagnostics
   parse_volume(map, object, diags);
 }
 
-void VolumeKind::resolve(StackObject& object, const std::vector<StackObject>& all) const {
+void VolumeKind::resolve(StackObject& object, const StackIndex& all) const {
   const Spec& spec = object.spec;
   // A volume is (host, pool, name): its pool is part of its id.
   if (spec.contains("pool") && spec["pool"].is_string()) object.id.pool = spec["pool"].get<std::string>();
   if (!spec.contains("backing") || !spec.contains("pool")) return;
-  const StackObject* pool = find_object(all, "pool", spec["pool"], object.id.host);
-  const StackObject* backing = find_object(all, "volume", spec["backing"], object.id.host);
+  const StackObject* pool = all.find("pool", spec["pool"], object.id.host);
+  const StackObject* backing = all.find("volume", spec["backing"], object.id.host);
   if (!pool || !backing || !pool->spec.contains("path")) return;
   object.spec["backing_store"] = {
       {"path", pool->spec["path"].get<std::string>() + "/" + spec["backing"].get<std::string>()},
@@ -64,10 +81,16 @@ std::vector<Reference> VolumeKind::references(const StackObject& object) const {
   return out;
 }
 
-void VolumeKind::check(const StackObject& object, const std::vector<StackObject>& all,
-                       Diagnostics& diags) const {
+void VolumeKind::check(const StackObject& object, const StackIndex& all, Diagnostics& diags) const {
   if (!object.spec.contains("backing")) return;
-  const StackObject* backing = find_object(all, "volume", object.spec["backing"], object.id.host);
+  if (object.spec["backing"] != object.id.name) {  // its own backing: the parser said so
+    if (auto cycle = backing_cycle(object, all)) {
+      diags.add(object.location("/backing"),
+                fmt::format("{}: the backing chain is a cycle: {}", object.id.address(), fmt::join(*cycle, " -> ")));
+      return;
+    }
+  }
+  const StackObject* backing = all.find("volume", object.spec["backing"], object.id.host);
   if (!backing || backing->spec.value("pool", "") == object.spec.value("pool", "")) return;
   diags.add(object.location("/backing"),
             fmt::format("{}: backing volume {} is in pool {}, not in this volume's pool {} "

@@ -27,11 +27,11 @@ public:
   // Sets /backing_store from the stack's pool (target path) and backing
   // volume (format); see storage/volume_spec.h.
   void resolve(providers::StackObject& object,
-               const std::vector<providers::StackObject>& all) const override;
+               const providers::StackIndex& all) const override;
   // Its pool, and its backing volume.
   std::vector<providers::Reference> references(const providers::StackObject& object) const override;
   // The backing volume lies in the same pool.
-  void check(const providers::StackObject& object, const std::vector<providers::StackObject>& all,
+  void check(const providers::StackObject& object, const providers::StackIndex& all,
              providers::Diagnostics& diags) const override;
   providers::Result<std::string> create_xml(const providers::StackObject& object) const override;
   providers::Result<providers::Spec> parse_xml(const std::string& xml) const override;

@@ -92,3 +92,80 @@ TEST_CASE("owner metadata changes of a stopped domain are only redefined", "[act
   REQUIRE(done);
   CHECK(host.ran() == Lines{"domstate --domain web", "dumpxml --inactive --domain web", "define /dev/stdin"});
 }
+
+// Inline user-data with letters beyond ASCII went to `virsh metadata --set`
+// as an argument of a virsh process (visible in ps, audit logs, errors): the
+// owner element holds cloud-init's data. Now it goes on an interactive
+// virsh's standard input, escaped to printable ASCII (XML character
+// references), and no process on the host has it on its command line.
+TEST_CASE("owner metadata with non-ASCII user-data goes to virsh on stdin, never on a command line", "[actuator]") {
+  providers::Diagnostics diags;
+  const std::string secret = "p\u00e4ssw\u00f6rd-\u00f1-\u65e5";
+  const std::string base = "memory: 128MiB\nvirt_type: qemu\nstate: running\n"
+                           "disks: [{volume: root, pool: images}]\n"
+                           "cloud_init: {user_data: {chpasswd: {list: 'root:" + secret + "'}}}\n";
+  MetadataCase c;
+  c.before = parse_domain(base, diags);
+  c.after = parse_domain(base + "restart: never\n", diags);
+  INFO(messages(diags));
+  REQUIRE(diags.empty());
+  kvm::DomainKind().resolve(c.before, {c.before});  // the seed CD-ROM's pool
+  kvm::DomainKind().resolve(c.after, {c.after});
+  auto before_xml = kvm::DomainKind().create_xml(c.before);
+  auto after_xml = kvm::DomainKind().create_xml(c.after);
+  REQUIRE(before_xml);
+  REQUIRE(after_xml);
+  c.before_xml = *before_xml;
+  c.after_xml = *after_xml;
+  c.step.desired = c.after;
+  c.step.before = c.before.spec;
+  c.step.fields = {{"/restart", "if-needed", "never", kvm::DomainImpact::of("/restart", "if-needed", "never")}};
+  FakeVirshHost host;
+  host.on("domstate --domain web", "running\n");
+  host.then("dumpxml --inactive --domain web", c.before_xml);
+  host.then("dumpxml --inactive --domain web", c.after_xml);
+  auto done = kvm::DomainActuator().update(c.step, host.session());
+  REQUIRE(done);
+  // No process's command line holds the user-data, in any spelling.
+  for (const auto& command : host.commands()) {
+    for (const auto& word : command.argv) {
+      INFO(word);
+      CHECK(word.find("root:") == std::string::npos);
+      CHECK(word.find("cloud-init") == std::string::npos);
+    }
+  }
+  REQUIRE(host.interactive().size() == 1);
+  const std::string& line = host.interactive().front();
+  CHECK(std::all_of(line.begin(), line.end(), [](char ch) { return ch >= 0x20 && ch < 0x7f; }));
+  CHECK(line.starts_with("metadata --domain web "));
+  // What virsh reads back is the same user-data, letter for letter.
+  const std::string prefix = providers::virsh_join({"metadata", "--domain", "web", "--uri",
+                                                    kvm::DomainOwner::xml_namespace().uri, "--key", "vp", "--set"}) +
+                             " '";
+  REQUIRE(line.starts_with(prefix));
+  REQUIRE(line.ends_with("' --live"));
+  auto sent = providers::XmlDocument::parse(line.substr(prefix.size(), line.size() - prefix.size() - 8), "test");
+  REQUIRE(sent);
+  auto cloud_init = sent->root().child("cloud-init");
+  REQUIRE(cloud_init);
+  CHECK(nlohmann::json::parse(cloud_init->text()) == c.after.spec.at("cloud_init"));
+  CHECK(cloud_init->text().find(secret) != std::string::npos);
+}
+
+TEST_CASE("a metadata set that virsh refuses on stdin fails the update with virsh's error", "[actuator]") {
+  MetadataCase c = restart_never("running");
+  FakeVirshHost host;
+  host.on("domstate --domain web", "running\n");
+  host.then("dumpxml --inactive --domain web", c.before_xml);
+  host.then("dumpxml --inactive --domain web", c.after_xml);
+  // Every interactive line fails: the fake answers the metadata line with an error.
+  const std::string element = kvm::DomainOwner::read(
+                                  providers::XmlDocument::parse(c.after_xml, "t")->root())
+                                  ->unqualified_xml();
+  host.fail(providers::virsh_join({"metadata", "--domain", "web", "--uri", kvm::DomainOwner::xml_namespace().uri,
+                                   "--key", "vp", "--set", element, "--live"}),
+            "error: Requested operation is not valid: domain is not running\n");
+  auto done = kvm::DomainActuator().update(c.step, host.session());
+  REQUIRE_FALSE(done);
+  CHECK(done.error().message().find("domain is not running") != std::string::npos);
+}

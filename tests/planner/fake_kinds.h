@@ -49,7 +49,7 @@ public:
   std::vector<providers::Reference> references(const providers::StackObject&) const override {
     return {};
   }
-  void check(const providers::StackObject&, const std::vector<providers::StackObject>&,
+  void check(const providers::StackObject&, const providers::StackIndex&,
              providers::Diagnostics&) const override {}
 };
 
@@ -92,7 +92,7 @@ public:
     return refs;
   }
 
-  void check(const providers::StackObject& object, const std::vector<providers::StackObject>& all,
+  void check(const providers::StackObject& object, const providers::StackIndex& all,
              providers::Diagnostics& diags) const override {
     if (!object.spec.contains("mac")) return;
     for (const auto& other : all) {

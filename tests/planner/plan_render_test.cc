@@ -156,3 +156,31 @@ TEST_CASE("a volume moving between pools shows both changes with their pools, an
   CHECK(*loaded == plan);
   CHECK(saved["changes"][0]["pool"].is_string());
 }
+
+// A title or description read from a host is printed in the plan: a newline
+// in it forged a plan line, an escape sequence rewrote the terminal.
+TEST_CASE("plan text escapes control characters in values from hosts: no forged line, no escape sequence") {
+  std::vector<Change> changes;
+  const std::string forged = "old\n  - volume.precious@lab1  destroy\n\x1b[2J\x1b[1A";
+  changes.push_back(Change{{"domain", "web", "lab1"},
+                           Action::update,
+                           Impact::live,
+                           {},
+                           {FieldChange{"/title", forged, "new", Impact::live},
+                            FieldChange{"/description", "\x9b" "31m red", "ok\r\t\x7f", Impact::live}},
+                           json{{"title", forged}},
+                           json{{"title", "new"}}});
+  changes.push_back(Change{{"volume", "we\x1b]0;owned\x07ird", "lab1"}, Action::destroy, Impact::none,
+                           {"holds \u202e\u00e9t\u00e9"}, {}, json::object(), nullptr});
+  const std::string text = planner::render_plan_text(planner::Plan("demo", std::move(changes)), render_lookup());
+  INFO(text);
+  CHECK(text.find("\x1b") == std::string::npos);
+  CHECK(text.find("\r") == std::string::npos);
+  CHECK(text.find("\x7f") == std::string::npos);
+  CHECK(text.find("\n  - volume.precious") == std::string::npos);
+  CHECK(text.find(R"(title  old\n  - volume.precious@lab1  destroy\n\e[2J\e[1A -> new)") != std::string::npos);
+  CHECK(text.find(R"(description  \x9b31m red -> ok\r\t\x7f)") != std::string::npos);
+  CHECK(text.find(R"(- volume.we\e]0;owned\x07ird@lab1)") != std::string::npos);
+  // Letters beyond ASCII stay; a bidirectional override does not.
+  CHECK(text.find("holds \\u202e\u00e9t\u00e9") != std::string::npos);
+}

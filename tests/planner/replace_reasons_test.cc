@@ -53,3 +53,32 @@ TEST_CASE("replace reasons mask user-data, whether it is the field or inside it"
   CHECK(again.plan.changes().front().reasons.back() ==
         R"x(/cloud_init/user_data "(sensitive)" -> "(sensitive)" forces replacement)x");
 }
+
+TEST_CASE("replace reasons mask a seed's meta-data and network-config as they mask user-data") {
+  providers::StackObject declared;
+  declared.id = {"volume", "web-cidata", "lab1"};
+  declared.spec = {{"cloud_init",
+                    {{"user_data", "#cloud-config\n"},
+                     {"meta_data", "token: mt-new"},
+                     {"network_config", "pass: wifi-new"},
+                     {"sha256", "bb"}}},
+                   {"format", "raw"}};
+  planner::ObservedObject observed{{"volume", "web-cidata", "lab1"},
+                                   {{"cloud_init",
+                                     {{"user_data", "#cloud-config\n"},
+                                      {"meta_data", "token: mt-old"},
+                                      {"network_config", "pass: wifi-old"},
+                                      {"sha256", "aa"}}},
+                                    {"format", "raw"}},
+                                   planner::Ownership::ours, "demo"};
+  auto lookup = [](std::string_view) -> const providers::ResourceKind* { return &k_seed_kind; };
+  auto result = planner::diff("demo", {declared}, planner::ObservedState{{observed}, {}}, lookup);
+  REQUIRE(result.plan.changes().size() == 1);
+  const auto& reasons = result.plan.changes().front().reasons;
+  REQUIRE(reasons.size() == 3);
+  for (const std::string& reason : reasons) {
+    INFO(reason);
+    CHECK(reason.find("mt-") == std::string::npos);
+    CHECK(reason.find("wifi-") == std::string::npos);
+  }
+}

@@ -20,7 +20,7 @@ public:
   std::vector<providers::Reference> references(const providers::StackObject&) const override {
     return {};
   }
-  void check(const providers::StackObject&, const std::vector<providers::StackObject>&,
+  void check(const providers::StackObject&, const providers::StackIndex&,
              providers::Diagnostics&) const override {}
   providers::Result<std::string> create_xml(const providers::StackObject&) const override {
     return std::string();

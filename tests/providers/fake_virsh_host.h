@@ -69,6 +69,10 @@ public:
     auto it = m_stdin.find(line);
     return it == m_stdin.end() ? std::string() : it->second;
   }
+  // The subcommands sent on an interactive virsh's standard input.
+  const std::vector<std::string>& interactive() const { return m_interactive; }
+  // Every process the transport started, as it was started.
+  std::vector<Command> commands() const { return m_fake.commands(); }
   // How many processes were started (round trips).
   std::size_t processes() const { return m_fake.commands().size(); }
 
@@ -171,6 +175,7 @@ private:
       return it == m_other.end() ? CommandOutput{} : it->second;
     }
     std::vector<std::string> words(command.argv.begin() + 4, command.argv.end());  // after virsh -q -c URI
+    if (words.empty() && command.stdin_data) return answer_interactive(*command.stdin_data);
     if (words.size() == 1 && words[0].starts_with("echo --err vpmark")) {
       std::vector<std::string> markers;
       auto lines = split_batch(words[0], markers);
@@ -193,10 +198,29 @@ private:
     return CommandOutput{reply.err.empty() ? 0 : 1, reply.out, reply.err};
   }
 
+  // A virsh with no command reads its commands from stdin, a line each
+  // (VirshRunner::run_secret), and exits 0 whatever they did.
+  Result<CommandOutput> answer_interactive(const std::string& input) {
+    CommandOutput output;
+    std::size_t start = 0;
+    while (start < input.size()) {
+      std::size_t end = input.find('\n', start);
+      if (end == std::string::npos) end = input.size();
+      std::string line = input.substr(start, end - start);
+      m_interactive.push_back(line);
+      Reply reply = reply_to(line);
+      output.out += reply.out;
+      output.err += reply.err;
+      start = end + 1;
+    }
+    return output;
+  }
+
   HostConfig m_config;
   FakeTransport m_fake{"lab1"};
   HostSession m_session;
   std::map<std::string, Reply> m_replies;
+  std::vector<std::string> m_interactive;
   std::map<std::string, std::deque<Reply>> m_queued;
   std::map<std::string, CommandOutput> m_other;
   std::vector<std::string> m_ran;

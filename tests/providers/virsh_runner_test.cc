@@ -357,3 +357,28 @@ TEST_CASE("virsh real: 200 commands in one batch, empty outputs in place", "[vir
     }
   }
 }
+
+// A secret virsh takes only as an argument (metadata --set) goes on the
+// standard input of an interactive virsh: no command line holds it.
+TEST_CASE("virsh: run_secret sends the command on stdin, and fails on virsh's error lines or a word not "
+          "printable ASCII", "[virsh]") {
+  FakeTransport fake("lab1");
+  fake.reply("").reply("", 0, "error: Requested operation is not valid: domain is not running\n");
+  VirshRunner virsh(fake, "qemu:///system", Become::sudo);
+  REQUIRE(virsh.run_secret({"metadata", "--domain", "web", "--set", "<owner>s3cret &amp; &#xe9;</owner>"}));
+  auto refused = virsh.run_secret({"metadata", "--domain", "web", "--set", "<owner/>"});
+  REQUIRE_FALSE(refused);
+  CHECK(refused.error().message() == "lab1: virsh metadata: Requested operation is not valid: domain is not running");
+  auto commands = fake.commands();
+  REQUIRE(commands.size() == 2);
+  CHECK(commands[0].argv == Argv{"sudo", "-n", "virsh", "-q", "-c", "qemu:///system"});
+  CHECK(commands[0].stdin_data == "metadata --domain web --set '<owner>s3cret &amp; &#xe9;</owner>'\n");
+  // Readline would act on a control character, and a command line would
+  // show the word: neither happens.
+  auto control = virsh.run_secret({"metadata", "--set", "<owner>a\nb</owner>"});
+  REQUIRE_FALSE(control);
+  CHECK(control.error().code() == ErrorCode::invalid);
+  auto beyond_ascii = virsh.run_secret({"metadata", "--set", "<owner>\u00e9</owner>"});
+  REQUIRE_FALSE(beyond_ascii);
+  CHECK(fake.commands().size() == 2);
+}

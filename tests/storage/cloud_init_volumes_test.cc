@@ -5,6 +5,7 @@
 #include "storage/cloud_init_volumes.h"
 
 #include "storage/cloud_init_seed.h"
+#include "tests/support/fifo_feeder.h"
 
 #include <catch2/catch.hpp>
 
@@ -110,4 +111,34 @@ TEST_CASE("domains without cloud_init, or whose seed has no pool, derive nothing
   no_pool.spec["disks"]["sda"]["media"].erase("pool");
   CHECK(CloudInitVolumes().expand(no_pool, diags).empty());
   CHECK(diags.empty());
+}
+
+// A FIFO blocked the read until something wrote to it (forever, usually),
+// and a device never ended: only regular files are read, the path named.
+TEST_CASE("a FIFO or a device as user_data or network_config is refused, naming the path") {
+  StackDir dir;
+  dir.write("ci/user.yaml", "#cloud-config\n");
+  virtplan::test::FifoFeeder user_fifo((dir.path / "ci/fifo-user.yaml").string(), "#cloud-config\n");
+  virtplan::test::FifoFeeder net_fifo((dir.path / "ci/fifo-net.yaml").string(), "version: 2\n");
+  const std::string at = (dir.path / "stack.yaml").string() + ":7:3: domain.web@lab1: cloud_init ";
+  struct Case {
+    json cloud_init;
+    std::string message;
+  };
+  const std::vector<Case> cases{
+      {{{"user_data", "ci/fifo-user.yaml"}},
+       at + "user_data: " + (dir.path / "ci/fifo-user.yaml").string() + ": is a FIFO, not a regular file"},
+      {{{"user_data", "ci/user.yaml"}, {"network_config", "ci/fifo-net.yaml"}},
+       at + "network_config: " + (dir.path / "ci/fifo-net.yaml").string() + ": is a FIFO, not a regular file"},
+      {{{"user_data", "/dev/zero"}}, at + "user_data: /dev/zero: is a character device, not a regular file"},
+  };
+  for (const auto& c : cases) {
+    INFO(c.cloud_init.dump());
+    Diagnostics diags;
+    auto derived = CloudInitVolumes().expand(domain(dir, c.cloud_init), diags);
+    CHECK(derived.empty());
+    auto messages = diags.sorted();
+    REQUIRE(messages.size() == 1);
+    CHECK(messages[0].str() == c.message);
+  }
 }

@@ -5,6 +5,11 @@
 #include "storage/pool_kind.h"
 #include "storage/volume_kind.h"
 #include "tests/storage/kind_fixture.h"
+#include "tests/support/fifo_feeder.h"
+
+#include <unistd.h>
+
+#include <filesystem>
 
 namespace virtplan::storage {
 namespace {
@@ -99,6 +104,23 @@ TEST_CASE("volume source: hashed, and checked to exist") {
   auto missing = parse_object(kind, "v", "pool: p\nsource: ./no-such-image.qcow2\n");
   REQUIRE(missing.messages().size() == 1);
   CHECK(missing.messages()[0].contains("cannot read source file"));
+}
+
+// A FIFO blocked the hash forever, a device never ended it.
+TEST_CASE("volume source: a FIFO or a device is refused, naming the path") {
+  VolumeKind kind;
+  const std::string fifo = (std::filesystem::temp_directory_path() /
+                            ("vp-source-fifo-" + std::to_string(::getpid()))).string();
+  {
+    virtplan::test::FifoFeeder feeder(fifo, "not an image");
+    auto from_fifo = parse_object(kind, "v", "pool: p\nsource: " + fifo + "\n");
+    REQUIRE(from_fifo.messages().size() == 1);
+    CHECK(from_fifo.messages()[0].contains("source file " + fifo + ": is a FIFO, not a regular file"));
+  }
+  std::filesystem::remove(fifo);
+  auto from_device = parse_object(kind, "v", "pool: p\nsource: /dev/zero\n");
+  REQUIRE(from_device.messages().size() == 1);
+  CHECK(from_device.messages()[0].contains("source file /dev/zero: is a character device, not a regular file"));
 }
 
 TEST_CASE("volume formats, sizes and overlays are checked") {
