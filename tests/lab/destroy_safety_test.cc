@@ -129,7 +129,7 @@ TEST_CASE("destroy shuts a running real guest down on ACPI and waits for it, for
   WARN("real guest: graceful destroy took " << took << " s");
 }
 
-TEST_CASE("destroy forces off domains that ignore ACPI after their shutdown_timeout, side by side, and says so; "
+TEST_CASE("destroy forces off domains that ignore ACPI after their shutdown_timeout, side by side, and says so, and "
           "--force does not wait") {
   const LabEnv env = require_lab(1);
   const std::string tag = tag_for('t');

@@ -59,7 +59,7 @@ TEST_CASE("network users: one entry per domain and MAC, running when a live docu
   CHECK(net::network_used_by(users, "none").empty());
 }
 
-TEST_CASE("network kind: a destroy is held, forceably, by every domain using the network; a replace is not") {
+TEST_CASE("network kind: a destroy is held, forceably, by every domain using the network, but a replace is not") {
   const json observed{{"used_by", json::array({{{"domain", "db"}, {"interface", "52:54:00:00:00:01"}, {"running", true}},
                                                {{"domain", "cache"}, {"interface", "52:54:00:00:00:03"}, {"running", false}}})}};
   const providers::ObjectId id{"network", "lan", "lab1"};

@@ -351,7 +351,7 @@ TEST_CASE("apply: a kind without an actuator fails its step") {
   CHECK(result_of(report, "volume.a@lab1").reason == "volume.a@lab1: no actuator for kind 'volume'; nothing was done");
 }
 
-TEST_CASE("apply: a create that failed and left no object clears its intent; one that may have run keeps it") {
+TEST_CASE("apply: a create that failed and left no object clears its intent, and one that may have run keeps it") {
   ApplyRig rig;
   rig.volume.fail("create", "volume.gone@lab1").exists_answer(false);
   rig.pool.fail("create", "pool.maybe@lab2");

@@ -75,7 +75,7 @@ TEST_CASE("a dangling *.yaml symlink in a stack directory is an error naming it,
                                        dir.path.string() + "/c.yaml: cannot be read: a symbolic link to nothing");
 }
 
-TEST_CASE("a *.yaml symlink to a file is read; a subdirectory named *.yaml is not a stack file") {
+TEST_CASE("a *.yaml symlink to a file is read, but a subdirectory named *.yaml is not a stack file") {
   TempDir dir;
   const std::string target = dir.file("real.txt", k_stack);
   fs::create_symlink(target, dir.path / "a.yaml");
