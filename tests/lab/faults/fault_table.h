@@ -19,6 +19,7 @@ struct FaultRow {
   int lost = 0;       // the stack's objects that vanished or were made again, foreign objects that vanished
   int touched = 0;    // foreign objects changed or removed
   int unowned = 0;    // objects left on the host that are neither foreign nor in the stack's ledger
+  int stale = 0;      // ledger entries, after the next apply, for objects the host does not hold
   std::string elsewhere;  // a fault another test covers: where
 
   void add(const FaultRow& run) {
@@ -28,6 +29,7 @@ struct FaultRow {
     lost += run.lost;
     touched += run.touched;
     unowned += run.unowned;
+    stale += run.stale;
   }
 };
 
@@ -47,14 +49,14 @@ inline FaultRow covered_elsewhere(std::string fault, std::string where) {
 inline std::string render_fault_table(const std::vector<FaultRow>& rows) {
   std::string out =
       "| fault injected | runs | hit mid-apply | next apply converged | objects lost | foreign objects touched | "
-      "unowned objects left |\n| --- | --- | --- | --- | --- | --- | --- |\n";
+      "unowned objects left | stale ledger entries |\n| --- | --- | --- | --- | --- | --- | --- | --- |\n";
   for (const FaultRow& r : rows) {
     if (!r.elsewhere.empty()) {
-      out += fmt::format("| {} | - | - | - | - | - | - (covered by {}) |\n", r.fault, r.elsewhere);
+      out += fmt::format("| {} | - | - | - | - | - | - | - (covered by {}) |\n", r.fault, r.elsewhere);
       continue;
     }
-    out += fmt::format("| {} | {} | {} | {} | {} | {} | {} |\n", r.fault, r.runs, r.injected, r.converged, r.lost,
-                       r.touched, r.unowned);
+    out += fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} |\n", r.fault, r.runs, r.injected, r.converged,
+                       r.lost, r.touched, r.unowned, r.stale);
   }
   return out;
 }

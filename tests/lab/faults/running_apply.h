@@ -93,6 +93,7 @@ public:
   }
 
   std::string output() const { return m_run.output(); }
+  int count_lines(const std::function<bool(std::string_view)>& wanted) const { return matching_lines(wanted); }
 
 private:
   int matching_lines(const std::function<bool(std::string_view)>& wanted) const {
