@@ -98,6 +98,19 @@ FaultRow cut_during_ledger_save(FaultSuite& suite, const LabEnv& env) {
   });
 }
 
+// kill -9 of virtplan right after its Nth step line; whether it died before
+// its summary, mid-run.
+Injector kill_after_step_line(int boundary) {
+  return [boundary](RunningApply& run) {
+    const bool reached = run.wait_for_lines(is_step_line, boundary);
+    run.kill9();
+    run.wait();
+    // Lines printed together (the steps that start at once) came before the kill.
+    std::cout << fmt::format("  (aimed after step line {}, killed after {})\n", boundary, run.count_lines(is_step_line));
+    return reached && !has(run.output(), "\nApply: ");
+  };
+}
+
 // kill -9 of virtplan right after its Nth step line (a step started or
 // finished), N drawn from a fixed seed: 8 steps each way make 16 step
 // lines, and N stops at 15 so a step is always still to come.
@@ -110,16 +123,7 @@ FaultRow kill_at_random_boundaries(FaultSuite& suite, int seeds) {
     const int boundary = 1 + static_cast<int>(random() % 15);
     const Shape to = seed % 2 == 1 ? Shape::full : Shape::small;
     const std::string label = fmt::format("kill -9 after step line {} toward {} (seed {})", boundary, to_string(to), seed);
-    row.add(suite.run(label, to, [boundary](RunningApply& apply) {
-      const bool reached = apply.wait_for_lines(is_step_line, boundary);
-      apply.kill9();
-      apply.wait();
-      // Lines printed together (the steps that start at once) came before the kill.
-      std::cout << fmt::format("  (aimed after step line {}, killed after {})\n", boundary,
-                               apply.count_lines(is_step_line));
-      // It died mid-apply when it never printed its summary.
-      return reached && !has(apply.output(), "\nApply: ");
-    }));
+    row.add(suite.run(label, to, kill_after_step_line(boundary)));
   }
   return row;
 }
@@ -178,6 +182,23 @@ FaultRow foreign_client(FaultSuite& suite, const LabEnv& env) {
                       [](RunningApply&) { return true; }));
     churn.stop();
   }
+  // Gone again, so that the rows after this one are not about it.
+  env.run_in(0, fmt::format("virsh -q vol-delete --pool {} {} >/dev/null 2>&1; true", pool, suite.stack().volume(0)));
+  suite.drop_foreign(same_named);
+  return row;
+}
+
+// kill -9 of `virtplan destroy` of the full stack (10 objects: 20 step lines)
+// right after its Nth step line, N from 1 to 19 drawn from a fixed seed; the
+// next destroy must leave nothing of the stack and a ledger listing nothing.
+FaultRow kill_destroy_at_random_boundaries(FaultSuite& suite, int seeds) {
+  FaultRow row = fault_row("`kill -9` of `virtplan destroy` at a step boundary (seeds 1-" + std::to_string(seeds) + ")");
+  for (int seed = 1; seed <= seeds; ++seed) {
+    std::mt19937 random(static_cast<std::uint32_t>(seed));
+    const int boundary = 1 + static_cast<int>(random() % 19);
+    row.add(suite.run_destroy(fmt::format("kill -9 of destroy after step line {} (seed {})", boundary, seed),
+                              kill_after_step_line(boundary)));
+  }
   return row;
 }
 
@@ -212,6 +233,7 @@ TEST_CASE("faults mid-apply lose nothing, touch nothing foreign, leave nothing u
                                     "the stack lock's own lab test"));
   rows.push_back(ledger_disk_full(suite, env));
   rows.push_back(foreign_client(suite, env));
+  rows.push_back(kill_destroy_at_random_boundaries(suite, 4));
   suite.tear_down();
   suite.remove_foreign_objects();
 

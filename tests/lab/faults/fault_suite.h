@@ -38,6 +38,7 @@
 #include <optional>
 #include <sstream>
 #include <set>
+#include <utility>
 #include <string>
 
 namespace virtplan::lab::faults {
@@ -98,28 +99,43 @@ public:
   FaultRow run(const std::string& label, Shape to, const Injector& inject) {
     if (!ensure(other(to))) return failed_run(label);
     write(to);
-    const std::string log = fmt::format("/tmp/vp-faults-{}-{}.log", m_stack.tag, ++m_runs);
-    bool hit = false;
-    std::string output;
-    {
-      RunningApply apply("apply --auto-approve -f " + m_file, log);
-      hit = inject(apply);
-      const auto status = apply.wait();
-      output = apply.output();
-      INFO(label << ": the faulted apply printed:\n" << output);
-      CHECK(status.has_value());  // it ended, whatever the fault
-    }
-    std::filesystem::remove(log);
+    const auto [hit, output] = interrupted("apply", label, inject);
     return judge(label, to, hit, output);
   }
 
-  // Judges the host after a faulted apply to `to` (already ended, printing
-  // `output`), then converges it with a clean apply.
-  FaultRow judge(const std::string& label, Shape to, bool hit, const std::string& output) {
-    INFO(label << ": the faulted apply printed:\n" << output);
+  // One faulted `virtplan destroy` of the full stack, judged: the next
+  // destroy must leave nothing of the stack. The small stack's objects go
+  // too, so from here on they are not checked for being kept.
+  FaultRow run_destroy(const std::string& label, const Injector& inject) {
+    if (!ensure(Shape::full)) return failed_run(label);
+    m_kept.clear();
+    const auto [hit, output] = interrupted("destroy", label, inject);
+    return judge(label, std::nullopt, hit, output);
+  }
+
+  // Runs `virtplan COMMAND` with `inject` hitting it; whether it hit
+  // mid-run, and what it printed.
+  std::pair<bool, std::string> interrupted(const std::string& command, const std::string& label,
+                                           const Injector& inject) {
+    const std::string log = fmt::format("/tmp/vp-faults-{}-{}.log", m_stack.tag, ++m_runs);
+    RunningApply run(command + " --auto-approve -f " + m_file, log);
+    const bool hit = inject(run);
+    const auto status = run.wait();
+    const std::string output = run.output();
+    m_shape = std::nullopt;  // whatever it did: the next apply finds out
+    INFO(label << ": the faulted " << command << " printed:\n" << output);
+    CHECK(status.has_value());  // it ended, whatever the fault
+    std::filesystem::remove(log);
+    return {hit, output};
+  }
+
+  // Judges the host after a faulted run toward `to` (nullopt: nothing, a
+  // destroy), which printed `output`, then converges it with a clean run.
+  FaultRow judge(const std::string& label, std::optional<Shape> to, bool hit, const std::string& output) {
+    INFO(label << ": the faulted run printed:\n" << output);
     Damage damage = inspect(label + ", after the fault", Entries::may_lead_objects);
     const bool converged = converge(label, to);
-    damage.add(inspect(label + ", after the next apply", Entries::match_objects));
+    damage.add(inspect(label + ", after the next run", Entries::match_objects));
     FaultRow row = fault_row(label);
     row.runs = 1;
     row.injected = hit ? 1 : 0;
@@ -294,11 +310,14 @@ private:
 
   // The next apply succeeds without "already exists", the plan after it is
   // empty, and the host holds exactly the stack in `shape` (inspect() then
-  // checks that the ledger lists exactly that).
-  bool converge(const std::string& label, Shape shape) {
-    const auto rerun = test::run_virtplan("apply --auto-approve --lock-wait 60 -f " + m_file);
-    const auto plan = test::run_virtplan("plan --detailed-exitcode -f " + m_file);
-    INFO(label << ": the next apply printed:\n" << rerun.output << "\nand the plan after it:\n" << plan.output);
+  // checks that the ledger lists exactly that). With no shape, the next
+  // destroy succeeds and leaves nothing of the stack.
+  bool converge(const std::string& label, std::optional<Shape> shape) {
+    const std::string command = shape ? "apply" : "destroy";
+    const auto rerun = test::run_virtplan(command + " --auto-approve --lock-wait 60 -f " + m_file);
+    const auto plan = shape ? test::run_virtplan("plan --detailed-exitcode -f " + m_file) : test::VirtplanRun{0, ""};
+    INFO(label << ": the next " << command << " printed:\n" << rerun.output << "\nand the plan after it:\n"
+               << plan.output);
     CHECK(rerun.status == 0);
     CHECK_FALSE(has(rerun.output, "already exists"));
     CHECK(plan.status == 0);
@@ -306,10 +325,10 @@ private:
     for (const auto& [key, fingerprint] : read_inventory(m_env, m_host_dir)) {
       if (!foreign(key)) held.insert(key);
     }
-    CHECK(held == m_stack.keys(shape));
-    const bool ok =
-        rerun.status == 0 && !has(rerun.output, "already exists") && plan.status == 0 && held == m_stack.keys(shape);
-    m_shape = ok ? std::optional(shape) : std::nullopt;  // unknown: the next run applies afresh
+    const std::set<std::string> wanted = shape ? m_stack.keys(*shape) : std::set<std::string>{};
+    CHECK(held == wanted);
+    const bool ok = rerun.status == 0 && !has(rerun.output, "already exists") && plan.status == 0 && held == wanted;
+    m_shape = ok ? shape : std::nullopt;  // unknown: the next run applies afresh
     return ok;
   }
 
