@@ -1,11 +1,12 @@
 // Fault injection against a real lab host (issue 15): faults hit `virtplan
-// apply` mid-way (the SSH link cut, libvirtd killed, sshd restarted,
-// virtplan itself killed with -9 at step boundaries chosen by fixed seeds,
-// the ledger's disk full, a foreign virsh client busy beside it), and after
-// each the host must have lost nothing, nothing foreign may have been
-// touched, nothing unowned may be left, and the next apply must converge
-// (fault_suite.h says how each is judged). The table of what happened is
-// printed and written to $VIRTPLAN_FAULT_TABLE for the README.
+// apply` and `virtplan destroy` mid-way (the SSH link cut, libvirtd killed,
+// sshd restarted, virtplan itself killed with -9 at step boundaries chosen
+// by fixed seeds, the ledger's disk full, a foreign virsh client busy beside
+// it), and after each the host must have lost nothing, nothing foreign may
+// have been touched, nothing unowned may be left, no ledger entry may
+// outlive its object, and the next run must converge (fault_suite.h says how
+// each is judged). The table of what happened is printed and written to
+// $VIRTPLAN_FAULT_TABLE; docs/fault-injection.md explains it.
 //
 // It runs on a lab of its own (tests/lab/CMakeLists.txt: fixture
 // lab_faults, one host), since it kills that host's daemons.
