@@ -71,12 +71,14 @@ Injector cut_ssh_at(const LabEnv& env, const std::string& kind) {
       });
 }
 
+// libvirtd killed while virtplan is frozen, started again while it goes on.
 Injector restart_libvirtd_at(const LabEnv& env, const std::string& kind) {
-  return at_first_create(kind, [&env] { kill_and_restart_libvirtd(env); });
+  return at_first_create(kind, [&env] { kill_libvirtd(env); }, [&env] { start_libvirtd(env); });
 }
 
+// sshd stopped while virtplan is frozen, started again while it goes on.
 Injector restart_sshd_at(const LabEnv& env, const std::string& host_dir, const std::string& kind) {
-  return at_first_create(kind, [&env, host_dir] { restart_sshd(env, host_dir); });
+  return at_first_create(kind, [host_dir] { stop_sshd(host_dir); }, [&env] { start_sshd(env); });
 }
 
 // SSH cut while the second ledger write of the apply is under way (the first

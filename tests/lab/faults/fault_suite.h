@@ -144,11 +144,22 @@ public:
     row.touched = static_cast<int>(damage.touched.size());
     row.unowned = static_cast<int>(damage.unowned.size());
     row.stale = static_cast<int>(damage.stale.size());
-    std::cout << fmt::format("  {}: {}, {}, lost {}, foreign touched {}, unowned {}, stale ledger entries {}\n", label,
-                             hit ? "hit mid-apply" : "MISSED", converged ? "converged" : "DID NOT CONVERGE", row.lost,
-                             row.touched, row.unowned, row.stale)
+    std::cout << fmt::format("  {}: {} ({}), {}, lost {}, foreign touched {}, unowned {}, stale ledger entries {}\n",
+                             label, hit ? "hit mid-apply" : "MISSED", summary_of(output),
+                             converged ? "converged" : "DID NOT CONVERGE", row.lost, row.touched, row.unowned, row.stale)
               << std::flush;
     return row;
+  }
+
+  // What a faulted run said it did: its summary line, else its first error.
+  static std::string summary_of(const std::string& output) {
+    std::istringstream in(output);
+    std::string line, error;
+    while (std::getline(in, line)) {
+      if (line.rfind("Apply: ", 0) == 0) return line;
+      if (error.empty() && line.rfind("error: ", 0) == 0) error = line;
+    }
+    return error.empty() ? "no summary: killed" : error;
   }
 
   // Applies `shape` with no fault when the host does not hold it; whether

@@ -72,14 +72,17 @@ private:
 };
 
 // Kills the host's libvirtd with -9 (its domains, all stopped here, and the
-// virsh clients connected to it see it vanish), then starts it again the
-// way the lab does and waits until it answers.
-inline void kill_and_restart_libvirtd(const LabEnv& env) {
-  const int holder = env.hosts[0].holder_pid;
-  const int pid = pid_in_file(fmt::format("/proc/{}/root/run/libvirtd.pid", holder));
+// virsh clients connected to it see it vanish) and waits until it is gone.
+inline void kill_libvirtd(const LabEnv& env) {
+  const int pid = pid_in_file(fmt::format("/proc/{}/root/run/libvirtd.pid", env.hosts[0].holder_pid));
   kill(pid, SIGKILL);
   if (!wait_until([&] { return !process_runs(pid); }, std::chrono::seconds(30)))
     throw std::runtime_error("libvirtd did not die after kill -9");
+}
+
+// Starts the host's libvirtd again the way the lab does, and waits until it
+// answers.
+inline void start_libvirtd(const LabEnv& env) {
   env.run_in(0, "cd / && env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 libvirtd -d "
                 "</dev/null >>/run/lab/daemons.log 2>&1");
   const bool answers = wait_until(
@@ -95,14 +98,18 @@ inline void kill_and_restart_libvirtd(const LabEnv& env) {
   if (!answers) throw std::runtime_error("libvirtd restarted but does not answer");
 }
 
-// Stops the host's listening sshd and starts a new one, as `systemctl
-// restart ssh` does: sessions already open keep their own sshd process.
-// Waits until a new login works.
-inline void restart_sshd(const LabEnv& env, const std::string& host_dir) {
+// Stops the host's listening sshd, as `systemctl restart ssh` does first:
+// sessions already open keep their own sshd process; new logins are refused.
+inline void stop_sshd(const std::string& host_dir) {
   const int pid = pid_in_file(host_dir + "/sshd.pid");
   kill(pid, SIGTERM);
   if (!wait_until([&] { return !process_runs(pid); }, std::chrono::seconds(30)))
     throw std::runtime_error("sshd did not stop on TERM");
+}
+
+// Starts a new listening sshd the way the lab does, and waits until a login
+// works.
+inline void start_sshd(const LabEnv& env) {
   env.run_in(0, "cd / && env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 "
                 "setsid /usr/sbin/sshd -D -f /run/lab/sshd_config -E /run/lab/sshd.log </dev/null >/dev/null 2>&1 & "
                 "echo $! >/run/lab/sshd.pid");
