@@ -4,6 +4,7 @@
 #include "cli/kind_readers.h"
 #include "cli/kinds.h"
 #include "cli/progress_printer.h"
+#include "cli/vanished_entries.h"
 #include "planner/apply_executor.h"
 #include "planner/apply_report_json.h"
 #include "planner/apply_report_text.h"
@@ -87,10 +88,24 @@ planner::ObservedState ApplyRun::lock_and_observe() {
       },
       m_stack.objects);
   observed.unread.merge(unread);
+  for (const auto& [name, session] : open) {
+    if (observed.unread.contains(name)) continue;
+    auto ledger = m_access.ledger(name);
+    if (!ledger) continue;
+    for (auto& id : vanished_entries(name, *ledger, observed.objects)) m_vanished.push_back(std::move(id));
+  }
   return observed;
 }
 
+// Recorded now, saved with the run's ledger writes (at the latest when the
+// hosts are let go); a save that fails leaves them for the next run.
+void ApplyRun::forget_vanished_entries() {
+  for (const providers::ObjectId& id : m_vanished) (void)m_access.forget(id);
+  m_vanished.clear();
+}
+
 planner::ApplyReport ApplyRun::apply(const planner::Plan& plan, planner::ApplyObserver& observer, int parallelism) {
+  forget_vanished_entries();
   return planner::apply_plan(plan, kind_lookup(), kind_actuator, m_access, observer,
                              planner::ApplyOptions{.parallelism = parallelism});
 }
@@ -101,6 +116,7 @@ int ApplyRun::execute(const planner::Plan& plan, const planner::ObservedState& o
   if (!options.json) fmt::print("{}", planner::render_plan_text(plan, kind_lookup()));
   const bool all_read = observed.unread.empty();
   if (!plan.summary().has_changes()) {
+    forget_vanished_entries();
     if (options.json) {
       print_json(plan, planner::ApplyReport(), observed.unread);
     } else {

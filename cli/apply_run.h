@@ -7,7 +7,9 @@
 // and the changes. execute() shows the plan, asks, carries it out and reports.
 // A host that cannot be reached or read, or whose lock another command holds,
 // is set aside with the reason: nothing is planned or done there, the others
-// go on, and the exit status says so.
+// go on, and the exit status says so. Ledger entries whose objects are gone
+// (cli/vanished_entries.h) are forgotten once the run changes the hosts, or
+// finds nothing to do: not when it stops before (refused, not approved).
 
 #include "cli/confirmation.h"
 #include "planner/apply_observer.h"
@@ -21,6 +23,7 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace virtplan::cli {
 
@@ -52,8 +55,11 @@ public:
               const ExecuteOptions& options);
 
 private:
+  void forget_vanished_entries();
+
   const planner::Stack& m_stack;
   providers::RemoteHostAccess m_access;
+  std::vector<providers::ObjectId> m_vanished;  // found by lock_and_observe()
 };
 
 }  // namespace virtplan::cli
