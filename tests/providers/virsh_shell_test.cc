@@ -184,6 +184,25 @@ TEST_CASE("virsh shell: a call that gets no answer in time breaks the shell, and
   CHECK_FALSE(shell->run({{"list", "--name"}, std::nullopt}, k_timeout).has_value());
 }
 
+TEST_CASE("virsh shell: when its virsh exits (libvirtd killed under it, say), the calls sent to it end at once") {
+  PrivateTmpdir tmp;
+  LocalTransport local;
+  auto shell = start_shell(local);
+  const auto start = std::chrono::steady_clock::now();
+  // `quit` ends virsh as a lost connection can; the call after it was sent
+  // to the same virsh and never read.
+  auto outcomes = shell->run_all({{{"quit"}, std::nullopt}, {{"list", "--name"}, std::nullopt}}, k_timeout);
+  CHECK(std::chrono::steady_clock::now() - start < k_timeout / 2);
+  REQUIRE(outcomes.size() == 2);
+  REQUIRE(outcomes[0].has_value());
+  REQUIRE_FALSE(outcomes[0]->has_value());
+  CHECK(outcomes[0]->error().message().find("local: virsh quit: stopped before this command finished: ") == 0);
+  CHECK_FALSE(outcomes[1].has_value());  // never run: the caller may run it elsewhere
+  CHECK(shell->broken());
+  shell.reset();
+  CHECK(tmp.empty());
+}
+
 TEST_CASE("virsh shell pool: shells start as commands wait, up to the limit, and end with the pool") {
   PrivateTmpdir tmp;
   LocalTransport local;
