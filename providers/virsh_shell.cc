@@ -25,7 +25,8 @@ constexpr auto k_start_timeout = std::chrono::seconds(30);
 // to it would wait for its timeout (minutes). It takes an untrapped USR1 to
 // do that: a trapped signal waits until the shell's read of its input
 // returns. The virsh's subshell removes the directory first (no EXIT trap
-// runs then); a normal end (virsh seeing its input close) sends USR1 too,
+// runs then), whatever virsh's status (`set -e` is still on in the
+// subshell); a normal end (virsh seeing its input close) sends USR1 too,
 // which the EXIT trap ignores.
 // INPUTRC=/dev/null: no one's readline bindings act on our commands.
 // XDG_CACHE_HOME: an interactive virsh saves its readline history there on
@@ -37,7 +38,7 @@ trap 'trap "" USR1; exec 3>&-; wait; rm -rf -- "$d"' EXIT
 trap 'exit 1' HUP INT TERM PIPE
 cd -- "$d"
 mkfifo vpin
-{ XDG_CACHE_HOME="$d" INPUTRC=/dev/null "$@" <vpin; rm -rf -- "$d"; kill -USR1 $$; } &
+{ XDG_CACHE_HOME="$d" INPUTRC=/dev/null "$@" <vpin || :; rm -rf -- "$d"; kill -USR1 $$; } &
 exec 3>vpin
 set +e
 )sh";

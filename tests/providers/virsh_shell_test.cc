@@ -12,6 +12,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <future>
 #include <string>
 #include <thread>
@@ -201,6 +202,33 @@ TEST_CASE("virsh shell: when its virsh exits (libvirtd killed under it, say), th
   CHECK(shell->broken());
   shell.reset();
   CHECK(tmp.empty());
+}
+
+TEST_CASE("virsh shell: a virsh that fails and exits mid-command ends its shell and the call at once") {
+  PrivateTmpdir tmp;
+  // A virsh that starts the first command it reads (its start marker) and
+  // exits with an error, as the real one can when libvirtd is killed under it.
+  const auto bin = std::filesystem::temp_directory_path() / ("vp-fake-virsh-" + std::to_string(getpid()));
+  std::filesystem::create_directories(bin);
+  std::ofstream(bin / "virsh") << "#!/bin/sh\nread line\neval \"${line%%;*}\"\n"
+                                  "echo 'error: Disconnected from qemu:///system due to end of file' >&2\nexit 1\n";
+  std::filesystem::permissions(bin / "virsh", std::filesystem::perms::owner_all);
+  const std::string path = std::getenv("PATH");
+  setenv("PATH", (bin.string() + ":" + path).c_str(), 1);
+  LocalTransport local;
+  auto shell = start_shell(local);
+  const auto start = std::chrono::steady_clock::now();
+  auto outcome = shell->run({{"vol-create", "--pool", "p", "/dev/stdin"}, std::string("<volume/>")}, k_timeout);
+  setenv("PATH", path.c_str(), 1);
+  CHECK(std::chrono::steady_clock::now() - start < k_timeout / 2);
+  REQUIRE(outcome.has_value());
+  REQUIRE_FALSE(outcome->has_value());
+  CHECK(outcome->error().message() ==
+        "local: virsh vol-create: stopped before this command finished: the host's shared virsh ended (exit status "
+        "138): Disconnected from qemu:///system due to end of file");
+  shell.reset();
+  std::filesystem::remove_all(bin);
+  CHECK(tmp.empty());  // the shell's directory went with it
 }
 
 TEST_CASE("virsh shell pool: shells start as commands wait, up to the limit, and end with the pool") {
