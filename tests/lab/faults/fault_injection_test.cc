@@ -39,19 +39,22 @@ namespace {
 // depend on it.
 constexpr auto k_cut_length = std::chrono::seconds(2);
 
-// The first step line of a create of `kind` ("  volume.v1-x@lab4: creating").
-std::function<bool(std::string_view)> creating(const std::string& kind) {
-  return [kind](std::string_view line) {
-    return is_step_line(line) && line.substr(2, kind.size() + 1) == kind + "." && line.ends_with(": creating");
+// A step line starting `doing` ("creating", "destroying") to an object of
+// `kind` ("  volume.v1-x@lab4: creating").
+std::function<bool(std::string_view)> starting(const std::string& kind, const std::string& doing) {
+  return [kind, doing](std::string_view line) {
+    return is_step_line(line) && line.substr(2, kind.size() + 1) == kind + "." && line.ends_with(": " + doing);
   };
 }
 
-// Injects `fault` the moment `apply` prints the first create of `kind`:
-// virtplan is frozen while the fault goes in, so it lands mid-apply however
-// fast the machine is; `after` runs once virtplan goes on (the fault's end).
-Injector at_first_create(const std::string& kind, std::function<void()> fault, std::function<void()> after = {}) {
-  return [kind, fault, after](RunningApply& apply) {
-    if (!apply.wait_for_lines(creating(kind), 1)) return false;
+// Injects `fault` the moment `apply` prints the first step line of `doing`
+// to a `kind`: virtplan is frozen while the fault goes in, so it lands
+// mid-apply however fast the machine is; `after` runs once virtplan goes on
+// (the fault's end).
+Injector at_first(const std::string& kind, const std::string& doing, std::function<void()> fault,
+                  std::function<void()> after = {}) {
+  return [kind, doing, fault, after](RunningApply& apply) {
+    if (!apply.wait_for_lines(starting(kind, doing), 1)) return false;
     const bool mid_apply = apply.freeze();
     fault();
     apply.thaw();
@@ -61,10 +64,10 @@ Injector at_first_create(const std::string& kind, std::function<void()> fault, s
 }
 
 // The host's SSH traffic dropped for k_cut_length, then let through again.
-Injector cut_ssh_at(const LabEnv& env, const std::string& kind) {
+Injector cut_ssh_at(const LabEnv& env, const std::string& kind, const std::string& doing = "creating") {
   auto cut = std::make_shared<std::optional<SshCut>>();
-  return at_first_create(
-      kind, [&env, cut] { cut->emplace(env); },
+  return at_first(
+      kind, doing, [&env, cut] { cut->emplace(env); },
       [cut] {
         std::this_thread::sleep_for(k_cut_length);
         (*cut)->restore();
@@ -72,13 +75,13 @@ Injector cut_ssh_at(const LabEnv& env, const std::string& kind) {
 }
 
 // libvirtd killed while virtplan is frozen, started again while it goes on.
-Injector restart_libvirtd_at(const LabEnv& env, const std::string& kind) {
-  return at_first_create(kind, [&env] { kill_libvirtd(env); }, [&env] { start_libvirtd(env); });
+Injector restart_libvirtd_at(const LabEnv& env, const std::string& kind, const std::string& doing = "creating") {
+  return at_first(kind, doing, [&env] { kill_libvirtd(env); }, [&env] { start_libvirtd(env); });
 }
 
 // sshd stopped while virtplan is frozen, started again while it goes on.
 Injector restart_sshd_at(const LabEnv& env, const std::string& host_dir, const std::string& kind) {
-  return at_first_create(kind, [host_dir] { stop_sshd(host_dir); }, [&env] { start_sshd(env); });
+  return at_first(kind, "creating", [host_dir] { stop_sshd(host_dir); }, [&env] { start_sshd(env); });
 }
 
 // SSH cut while the second ledger write of the apply is under way (the first
@@ -223,9 +226,14 @@ TEST_CASE("faults mid-apply lose nothing, touch nothing foreign, leave nothing u
                            cut_ssh_at(env, "volume")));
   rows.push_back(suite.run("SSH cut 2 s during defines", Shape::full, cut_ssh_at(env, "domain")));
   rows.push_back(cut_during_ledger_save(suite, env));
-  FaultRow libvirtd = fault_row("libvirtd killed (-9) and restarted, during volume creates / during defines");
+  rows.push_back(suite.run("SSH cut 2 s during destroys", Shape::small, cut_ssh_at(env, "domain", "destroying")));
+  FaultRow libvirtd = fault_row("libvirtd killed (-9) and restarted, during volume creates / defines / destroys");
   libvirtd.add(suite.run("libvirtd killed during volume creates", Shape::full, restart_libvirtd_at(env, "volume")));
   libvirtd.add(suite.run("libvirtd killed during defines", Shape::full, restart_libvirtd_at(env, "domain")));
+  libvirtd.add(suite.run("libvirtd killed during destroys", Shape::small,
+                         restart_libvirtd_at(env, "domain", "destroying")));
+  libvirtd.add(suite.run("libvirtd killed during volume creates, again", Shape::full,
+                         restart_libvirtd_at(env, "volume")));
   rows.push_back(libvirtd);
   FaultRow sshd = fault_row("sshd restarted, during volume creates / during defines");
   sshd.add(suite.run("sshd restarted during volume creates", Shape::full, restart_sshd_at(env, dir, "volume")));
