@@ -101,22 +101,30 @@ providers::Result<planner::ObservedState> ApplyRun::lock_and_observe() {
       },
       m_stack.objects);
   observed.unread.merge(unread);
-  clear_unfulfilled_intents(observed);
+  remember_vanished_entries(observed);
   return observed;
 }
 
-// Intents that led to no object (read under the lock, so no apply of the
-// stack is making one now) are cleared before anything else happens: kept,
-// one would make a foreign object made later under its name the stack's. A
-// create the plan still holds records its intent again before it runs. One
-// that cannot be cleared stays as it was; the ledger write failing will fail
-// this host's steps anyway.
-void ApplyRun::clear_unfulfilled_intents(const planner::ObservedState& observed) {
-  for (const providers::ObjectId& id : observed.unfulfilled_intents) (void)m_access.forget(id);
+// Ledger entries whose objects the host does not hold (an intent whose create
+// failed or never ran, an entry a killed destroy left behind), read under the
+// lock, so no apply of the stack is making one now. Kept, one would make a
+// foreign object made later under its name the stack's. They are forgotten
+// once the run goes ahead (it changes the hosts or finds nothing to do), not
+// when it stops before (refused, not approved); a create the plan still holds
+// records its intent again before it runs. A save that fails leaves them for
+// the next run.
+void ApplyRun::remember_vanished_entries(const planner::ObservedState& observed) {
+  m_vanished = observed.vanished_entries;
+}
+
+void ApplyRun::forget_vanished_entries() {
+  for (const providers::ObjectId& id : m_vanished) (void)m_access.forget(id);
+  m_vanished.clear();
 }
 
 planner::ApplyReport ApplyRun::apply(const planner::Plan& plan, planner::ApplyObserver& observer, int parallelism,
                                      providers::StopMode stop) {
+  forget_vanished_entries();
   return planner::apply_plan(plan, kind_lookup(), kind_actuator, m_access, observer,
                              planner::ApplyOptions{.parallelism = parallelism, .stop = stop});
 }
@@ -129,6 +137,7 @@ int ApplyRun::execute(const planner::Plan& plan, const planner::ObservedState& o
   const auto not_done = planner::unread_objects(m_stack.objects, observed.unread);
   if (!options.json && !none_read) fmt::print("{}", planner::render_plan_text(plan, kind_lookup()));
   if (!plan.summary().has_changes()) {
+    forget_vanished_entries();
     if (options.json) {
       print_json(plan, planner::ApplyReport(), observed.unread);
     } else {

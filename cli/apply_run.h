@@ -5,13 +5,14 @@
 // (providers::HostConnections); lock_and_observe() refuses the run, before
 // any lock, when two entries reach one hypervisor, else takes the stack's
 // lock on every host, then reads the hosts through those same sessions, so
-// nothing another apply does can slip in between the read and the changes;
-// under that lock it clears the ledger's intents that led to no object
-// (ObservedState::unfulfilled_intents). execute() shows the plan, asks,
-// carries it out and reports.
+// nothing another apply does can slip in between the read and the changes.
+// execute() shows the plan, asks, carries it out and reports.
 // A host that cannot be reached or read, or whose lock another command holds,
 // is set aside with the reason: nothing is planned or done there, the others
-// go on, and the exit status says so.
+// go on, and the exit status says so. Ledger entries whose objects are gone
+// (ObservedState::vanished_entries, read under the lock) are forgotten once
+// the run changes the hosts, or finds nothing to do: not when it stops before
+// (refused, not approved).
 
 #include "cli/confirmation.h"
 #include "planner/apply_observer.h"
@@ -66,11 +67,13 @@ public:
               const ExecuteOptions& options);
 
 private:
-  void clear_unfulfilled_intents(const planner::ObservedState& observed);
+  void remember_vanished_entries(const planner::ObservedState& observed);
+  void forget_vanished_entries();
 
   const planner::Stack& m_stack;
   providers::HostConnections m_hosts;  // before m_access, which takes its transports
   providers::RemoteHostAccess m_access;
+  std::vector<providers::ObjectId> m_vanished;  // found by lock_and_observe()
 };
 
 }  // namespace virtplan::cli

@@ -110,19 +110,36 @@ providers::Spec LedgerOwnership::merged(const ObjectId& id, providers::Spec spec
   return spec;
 }
 
-std::vector<ObjectId> LedgerOwnership::unfulfilled_intents(const std::string& host,
-                                                           const std::vector<ObservedObject>& observed) const {
+namespace {
+
+// Whether `observed` (one host's) lists every volume that could be the
+// entry's: its pool's volumes are listed when the pool is active, and there
+// are none when the pool is gone.
+bool volumes_listed(const LedgerEntry& e, const std::vector<ObservedObject>& observed) {
+  auto inactive = [&](const ObservedObject& o) {
+    return o.id.kind == "pool" && (e.pool.empty() || o.id.name == e.pool) && !o.spec.value("active", false);
+  };
+  return std::none_of(observed.begin(), observed.end(), inactive);
+}
+
+}  // namespace
+
+std::vector<ObjectId> LedgerOwnership::vanished_entries(const std::string& host,
+                                                        const std::vector<ObservedObject>& observed) const {
+  auto read = [&](const std::string& kind) {
+    return std::any_of(m_inventory.kinds.begin(), m_inventory.kinds.end(),
+                       [&](const providers::KindObjects& k) { return k.kind == kind; });
+  };
   std::vector<ObjectId> out;
   for (const LedgerEntry& e : m_inventory.ledger.entries()) {
-    if (e.state != LedgerState::intent) continue;
-    const bool read = std::any_of(m_inventory.kinds.begin(), m_inventory.kinds.end(),
-                                  [&](const providers::KindObjects& k) { return k.kind == e.kind; });
-    // A legacy entry (no pool) is fulfilled by a volume of its name in any pool.
+    if (!read(e.kind)) continue;
+    if (e.kind == "volume" && (!read("pool") || !volumes_listed(e, observed))) continue;
+    // A legacy entry (no pool) is there with a volume of its name in any pool.
     const ObjectId id = e.id(host);
     const bool there = std::any_of(observed.begin(), observed.end(), [&](const ObservedObject& o) {
       return o.id == id || (e.pool.empty() && o.id.named_by(id));
     });
-    if (read && !there) out.push_back(id);
+    if (!there) out.push_back(id);
   }
   return out;
 }

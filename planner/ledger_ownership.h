@@ -55,10 +55,14 @@ public:
   providers::Spec merged(const providers::ObjectId& id, providers::Spec spec,
                          const std::vector<std::string>& ledger_keys) const;
 
-  // The intents on `host` whose object `observed` (this host's) does not
-  // hold, of the kinds read here.
-  std::vector<providers::ObjectId> unfulfilled_intents(const std::string& host,
-                                                       const std::vector<ObservedObject>& observed) const;
+  // The entries on `host` (intents and created ones) whose object
+  // `observed` (this host's) does not hold, where the reading lists every
+  // object of the kind: domains, networks and pools always; a volume only
+  // when its pool is gone or active (an inactive pool lists no volumes; a
+  // legacy entry, of no pool, needs every pool active). A kind not read here
+  // is never taken for gone.
+  std::vector<providers::ObjectId> vanished_entries(const std::string& host,
+                                                    const std::vector<ObservedObject>& observed) const;
 
 private:
   std::optional<std::string> legacy_pool(const std::string& kind, const std::string& name) const;

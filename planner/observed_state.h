@@ -32,11 +32,12 @@ struct ObservedObject {
 struct ObservedState {
   std::vector<ObservedObject> objects;
   std::map<std::string, providers::Error> unread;  // host -> what kept it from being read
-  // Ledger intents whose object is on no host: a create that failed or never
-  // ran (a crash between the intent and the create). Kept, one of them
-  // would make a foreign object made later under its name the stack's:
-  // commands that hold the lock (apply, destroy) clear them.
-  std::vector<providers::ObjectId> unfulfilled_intents = {};
+  // Ledger entries whose object the host was read not to hold: an intent
+  // whose create failed or never ran, an entry a killed destroy left behind.
+  // Kept, one would make a foreign object made later under its name the
+  // stack's: commands that hold the lock (apply, destroy) forget them
+  // (LedgerOwnership::vanished_entries says which).
+  std::vector<providers::ObjectId> vanished_entries = {};
 };
 
 }  // namespace virtplan::planner

@@ -24,7 +24,7 @@ std::vector<providers::StackObject> declared_on(const providers::HostConfig& hos
 // One host's objects, and the stack's intents there that led to none.
 struct HostObservation {
   std::vector<ObservedObject> objects;
-  std::vector<providers::ObjectId> unfulfilled_intents;
+  std::vector<providers::ObjectId> vanished_entries;
 };
 
 Result<HostObservation> observed_objects(const std::string& stack, const providers::HostConfig& host,
@@ -45,7 +45,7 @@ Result<HostObservation> observed_objects(const std::string& stack, const provide
           ObservedObject{std::move(id), std::move(spec), ownership, object.owner.value_or("")});
     }
   }
-  observed.unfulfilled_intents = ledger.unfulfilled_intents(host.name, observed.objects);
+  observed.vanished_entries = ledger.vanished_entries(host.name, observed.objects);
   return observed;
 }
 
@@ -97,8 +97,8 @@ ObservedState observe(const std::string& stack, const std::map<std::string, prov
       continue;
     }
     std::move(objects->objects.begin(), objects->objects.end(), std::back_inserter(state.objects));
-    std::move(objects->unfulfilled_intents.begin(), objects->unfulfilled_intents.end(),
-              std::back_inserter(state.unfulfilled_intents));
+    std::move(objects->vanished_entries.begin(), objects->vanished_entries.end(),
+              std::back_inserter(state.vanished_entries));
   }
   std::sort(state.objects.begin(), state.objects.end(),
             [](const ObservedObject& a, const ObservedObject& b) { return a.id < b.id; });

@@ -23,11 +23,13 @@ constexpr std::string_view k_read_script = R"sh(if [ -e "$1" ]; then cat -- "$1"
 // Writes stdin to a temporary file beside the ledger, refuses it unless it
 // holds exactly $2 bytes (a writer killed mid-stream sends less), then renames
 // it into place: readers see the old ledger or the new one, never a part.
+// However the script ends (a full disk fails `cat`, `set -e` exits), the
+// trap removes the temporary file; after the rename it names nothing.
 // Few processes: an apply saves every second or so, beside libvirtd's work.
 constexpr std::string_view k_write_script =
     R"sh(set -e; umask 077; [ -d "${1%/*}" ] || mkdir -p -- "${1%/*}"; )sh"
-    R"sh(t=$(mktemp -- "$1.XXXXXX"); cat > "$t"; )sh"
-    R"sh(n=$(wc -c < "$t"); if [ "$n" -ne "$2" ]; then rm -f -- "$t"; )sh"
+    R"sh(t=$(mktemp -- "$1.XXXXXX"); trap 'rm -f -- "$t"' EXIT; cat > "$t"; )sh"
+    R"sh(n=$(wc -c < "$t"); if [ "$n" -ne "$2" ]; then )sh"
     R"sh(echo "ledger write truncated: got $n of $2 bytes" >&2; exit 1; fi; )sh"
     R"sh(sync -- "$t" 2>/dev/null || true; mv -f -- "$t" "$1")sh";
 

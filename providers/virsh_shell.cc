@@ -19,17 +19,26 @@ constexpr auto k_start_timeout = std::chrono::seconds(30);
 // prelude that fails ends the shell before any call started, and those calls
 // then run elsewhere. The EXIT trap closes virsh's input, waits for it and
 // removes the directory; a signal (the channel closing) goes through it too.
+// A virsh that exits on its own (libvirtd killed under it, say) ends the
+// shell, so the stream ends and the calls sent to it end with it, at once:
+// otherwise the shell would sit waiting for more input and every call sent
+// to it would wait for its timeout (minutes). It takes an untrapped USR1 to
+// do that: a trapped signal waits until the shell's read of its input
+// returns. The virsh's subshell removes the directory first (no EXIT trap
+// runs then), whatever virsh's status (`set -e` is still on in the
+// subshell); a normal end (virsh seeing its input close) sends USR1 too,
+// which the EXIT trap ignores.
 // INPUTRC=/dev/null: no one's readline bindings act on our commands.
 // XDG_CACHE_HOME: an interactive virsh saves its readline history there on
 // exit (libvirt/virsh/history, the last 500 lines); ours goes to the private
 // directory, not over the history of whoever uses virsh on the host.
 constexpr std::string_view k_prelude = R"sh(set -e
 d=$(mktemp -d "${TMPDIR:-/tmp}/virtplan-virsh.XXXXXXXX")
-trap 'exec 3>&-; wait; rm -rf -- "$d"' EXIT
+trap 'trap "" USR1; exec 3>&-; wait; rm -rf -- "$d"' EXIT
 trap 'exit 1' HUP INT TERM PIPE
 cd -- "$d"
 mkfifo vpin
-XDG_CACHE_HOME="$d" INPUTRC=/dev/null "$@" <vpin &
+{ XDG_CACHE_HOME="$d" INPUTRC=/dev/null "$@" <vpin || :; rm -rf -- "$d"; kill -USR1 $$; } &
 exec 3>vpin
 set +e
 )sh";

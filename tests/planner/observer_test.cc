@@ -222,7 +222,7 @@ TEST_CASE("a ledger of format 1 (volumes by name alone) owns the volume in the p
                                                              {"volume.other/both@lab1", Ownership::unowned}});
 }
 
-TEST_CASE("only the keys a kind keeps in the ledger are merged, and a ledger entry with another key is refused") {
+TEST_CASE("only the keys a kind keeps in the ledger are merged; a ledger entry with another key is refused") {
   SECTION("a kept key joins the spec") {
     auto host = host_with_ledger(R"({"format_version": "2", "stack": "prod", "objects": {)"
                                  R"("volume.img/root": {"state": "created", "data": {"protect": true}}}})");
@@ -269,21 +269,63 @@ TEST_CASE("an intent owns an object of a marking kind only when the object carri
                                                              {"domain.adopted@lab1", Ownership::ours}});
 }
 
-TEST_CASE("intents whose object is not on the host are listed for clearing, but fulfilled ones and created ones are not") {
-  auto host = host_with_ledger(R"({"format_version": "2", "stack": "prod", "objects": {)"
-                               R"("volume.img/made": {"state": "intent"}, "volume.img/never": {"state": "intent"},)"
-                               R"("volume.gone": {"state": "intent"}, "volume.img/lost": {"state": "created"},)"
-                               R"("network.other": {"state": "intent"}}})");
-  ScriptedReader volumes("volume", {}, {volume_in("img", "made")});
+namespace {
+
+// The entries LedgerOwnership::vanished_entries lists on lab1, reading
+// `readers`, with the ledger `objects` (its JSON "objects" members).
+std::vector<providers::ObjectId> vanished(const std::string& objects, std::vector<const providers::KindReader*> readers) {
+  auto host = host_with_ledger(R"({"format_version": "2", "stack": "prod", "objects": {)" + objects + "}}");
   std::map<std::string, providers::HostConfig> hosts{{"lab1", test_host()}};
   const auto state = planner::observe(
       "prod", hosts, [&](const providers::HostConfig& h, const std::vector<providers::StackObject>& here) {
-        return providers::read_host_inventory("prod", h, *host, {&volumes}, here);
+        return providers::read_host_inventory("prod", h, *host, readers, here);
       },
       {});
   REQUIRE(state.unread.empty());
-  // A created entry whose object is gone is the plan's business (it plans a
-  // create); a network was not read here, so nothing is known of it.
-  CHECK(state.unfulfilled_intents == std::vector<providers::ObjectId>{{"volume", "gone", "lab1", ""},
-                                                                       {"volume", "never", "lab1", "img"}});
+  return state.vanished_entries;
+}
+
+ReadObject pool_named(std::string name, bool active) { return ReadObject{std::move(name), {{"active", active}}}; }
+
+}  // namespace
+
+TEST_CASE("ledger entries whose object the host does not hold are listed for forgetting, intents and created ones alike") {
+  ScriptedReader pools("pool", {}, {pool_named("img", true)});
+  ScriptedReader volumes("volume", {}, {volume_in("img", "made")});
+  ScriptedReader domains("domain", {}, {{"web", {}, "prod"}});
+  // `lost` was created and deleted by a destroy killed before its ledger
+  // save; `gone` is a legacy intent (no pool); a network was not read here,
+  // so nothing is known of it.
+  CHECK(vanished(R"("volume.img/made": {"state": "intent"}, "volume.img/never": {"state": "intent"},)"
+                 R"("volume.gone": {"state": "intent"}, "volume.img/lost": {"state": "created"},)"
+                 R"("domain.web": {"state": "created"}, "domain.old": {"state": "created"},)"
+                 R"("network.other": {"state": "intent"})",
+                 {&pools, &volumes, &domains}) ==
+        std::vector<providers::ObjectId>{{"domain", "old", "lab1", ""},
+                                         {"volume", "gone", "lab1", ""},
+                                         {"volume", "lost", "lab1", "img"},
+                                         {"volume", "never", "lab1", "img"}});
+}
+
+TEST_CASE("an object of the entry's name keeps its entry, whoever owns it now") {
+  ScriptedReader pools("pool", {}, {pool_named("images", true)});
+  CHECK(vanished(R"("pool.images": {"state": "created"})", {&pools}).empty());
+}
+
+TEST_CASE("with a pool inactive, volumes not seen may be in it and keep their entries, and so do legacy ones") {
+  ScriptedReader pools("pool", {}, {pool_named("img", false), pool_named("other", true)});
+  ScriptedReader volumes("volume", {}, {});
+  ScriptedReader domains("domain", {}, {});
+  CHECK(vanished(R"("volume.img/root": {"state": "created"}, "volume.legacy": {"state": "created"},)"
+                 R"("volume.other/gone": {"state": "created"}, "volume.dropped/v": {"state": "created"},)"
+                 R"("domain.gone": {"state": "created"})",
+                 {&pools, &volumes, &domains}) ==
+        std::vector<providers::ObjectId>{{"domain", "gone", "lab1", ""},
+                                         {"volume", "v", "lab1", "dropped"},  // its pool is gone too
+                                         {"volume", "gone", "lab1", "other"}});
+}
+
+TEST_CASE("a kind not read is never taken for gone, nor a volume when pools are not read") {
+  ScriptedReader volumes("volume", {}, {});
+  CHECK(vanished(R"("secret.token": {"state": "created"}, "volume.img/root": {"state": "created"})", {&volumes}).empty());
 }

@@ -4,6 +4,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <cstdlib>
+
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -166,6 +168,32 @@ TEST_CASE("a ledger write cut short leaves the previous ledger whole") {
   CHECK(saved.error().message().find("ledger write truncated") != std::string::npos);
   CHECK(saved.error().message().starts_with("lab1: writing "));
 
+  auto loaded = Ledger::load(local, "demo", Become::none, ledger_dir);
+  REQUIRE(loaded.has_value());
+  CHECK(*loaded == sample());
+  CHECK(std::distance(fs::directory_iterator(dir.path / "ledger"), fs::directory_iterator{}) == 1);
+}
+
+TEST_CASE("a ledger write that fails on the host (its disk full) leaves the previous ledger and no temporary file") {
+  LedgerDir dir;
+  LocalTransport local;
+  const std::string ledger_dir = (dir.path / "ledger").string();
+  REQUIRE(sample().save(local, Become::none, ledger_dir).has_value());
+
+  // The host's `cat` fails writing the temporary file, as on a full disk
+  // (the fault suite does it for real with a full tmpfs).
+  fs::create_directories(dir.path / "bin");
+  std::ofstream(dir.path / "bin" / "cat") << "#!/bin/sh\necho 'cat: write error: No space left on device' >&2\nexit 1\n";
+  fs::permissions(dir.path / "bin" / "cat", fs::perms::owner_all);
+  const std::string path = std::getenv("PATH");
+  setenv("PATH", ((dir.path / "bin").string() + ":" + path).c_str(), 1);
+  Ledger bigger = sample();
+  bigger.mark_created("domain", "web");
+  auto saved = bigger.save(local, Become::none, ledger_dir);
+  setenv("PATH", path.c_str(), 1);
+
+  REQUIRE_FALSE(saved.has_value());
+  CHECK(saved.error().message().find("No space left on device") != std::string::npos);
   auto loaded = Ledger::load(local, "demo", Become::none, ledger_dir);
   REQUIRE(loaded.has_value());
   CHECK(*loaded == sample());

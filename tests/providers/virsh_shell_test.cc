@@ -12,6 +12,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <future>
 #include <string>
 #include <thread>
@@ -182,6 +183,52 @@ TEST_CASE("virsh shell: a call that gets no answer in time breaks the shell, and
   CHECK(shell->broken());
   // Not sent at all: the caller may run it elsewhere.
   CHECK_FALSE(shell->run({{"list", "--name"}, std::nullopt}, k_timeout).has_value());
+}
+
+TEST_CASE("virsh shell: when its virsh exits (libvirtd killed under it, say), the calls sent to it end at once") {
+  PrivateTmpdir tmp;
+  LocalTransport local;
+  auto shell = start_shell(local);
+  const auto start = std::chrono::steady_clock::now();
+  // `quit` ends virsh as a lost connection can; the call after it was sent
+  // to the same virsh and never read.
+  auto outcomes = shell->run_all({{{"quit"}, std::nullopt}, {{"list", "--name"}, std::nullopt}}, k_timeout);
+  CHECK(std::chrono::steady_clock::now() - start < k_timeout / 2);
+  REQUIRE(outcomes.size() == 2);
+  REQUIRE(outcomes[0].has_value());
+  REQUIRE_FALSE(outcomes[0]->has_value());
+  CHECK(outcomes[0]->error().message().find("local: virsh quit: stopped before this command finished: ") == 0);
+  CHECK_FALSE(outcomes[1].has_value());  // never run: the caller may run it elsewhere
+  CHECK(shell->broken());
+  shell.reset();
+  CHECK(tmp.empty());
+}
+
+TEST_CASE("virsh shell: a virsh that fails and exits mid-command ends its shell and the call at once") {
+  PrivateTmpdir tmp;
+  // A virsh that starts the first command it reads (its start marker) and
+  // exits with an error, as the real one can when libvirtd is killed under it.
+  const auto bin = std::filesystem::temp_directory_path() / ("vp-fake-virsh-" + std::to_string(getpid()));
+  std::filesystem::create_directories(bin);
+  std::ofstream(bin / "virsh") << "#!/bin/sh\nread line\neval \"${line%%;*}\"\n"
+                                  "echo 'error: Disconnected from qemu:///system due to end of file' >&2\nexit 1\n";
+  std::filesystem::permissions(bin / "virsh", std::filesystem::perms::owner_all);
+  const std::string path = std::getenv("PATH");
+  setenv("PATH", (bin.string() + ":" + path).c_str(), 1);
+  LocalTransport local;
+  auto shell = start_shell(local);
+  const auto start = std::chrono::steady_clock::now();
+  auto outcome = shell->run({{"vol-create", "--pool", "p", "/dev/stdin"}, std::string("<volume/>")}, k_timeout);
+  setenv("PATH", path.c_str(), 1);
+  CHECK(std::chrono::steady_clock::now() - start < k_timeout / 2);
+  REQUIRE(outcome.has_value());
+  REQUIRE_FALSE(outcome->has_value());
+  CHECK(outcome->error().message() ==
+        "local: virsh vol-create: stopped before this command finished: the host's shared virsh ended (exit status "
+        "138): Disconnected from qemu:///system due to end of file");
+  shell.reset();
+  std::filesystem::remove_all(bin);
+  CHECK(tmp.empty());  // the shell's directory went with it
 }
 
 TEST_CASE("virsh shell pool: shells start as commands wait, up to the limit, and end with the pool") {
