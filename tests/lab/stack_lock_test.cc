@@ -191,13 +191,16 @@ TEST_CASE("stack lock over ssh: a client that falls silent loses the lock within
   const LabEnv lab = require_lab(1);
   REQUIRE(becomes_free(lab, 10s));
   int ready[2];
+  int resumed[2];
   int verdict[2];
   REQUIRE(::pipe(ready) == 0);
+  REQUIRE(::pipe(resumed) == 0);
   REQUIRE(::pipe(verdict) == 0);
   const pid_t child = ::fork();
   REQUIRE(child >= 0);
   if (child == 0) {
     ::close(ready[0]);
+    ::close(resumed[1]);
     ::close(verdict[0]);
     char answer = 'n';
     auto transport = SshTransport::create(lab.host_config(0));
@@ -208,7 +211,10 @@ TEST_CASE("stack lock over ssh: a client that falls silent loses the lock within
     answer = lock ? 'y' : 'n';
     [[maybe_unused]] auto written = ::write(ready[1], &answer, 1);
     if (!lock) ::_exit(1);
-    // Stopped here by the parent, then continued: did the lock survive?
+    // Stopped by the parent meanwhile, then continued and told so: did the
+    // lock survive?
+    char go = 0;
+    [[maybe_unused]] auto got = ::read(resumed[0], &go, 1);
     const auto deadline = Clock::now() + 20s;
     while (Clock::now() < deadline && lock->held()) std::this_thread::sleep_for(100ms);
     answer = lock->held() ? 'h' : 'l';
@@ -216,6 +222,7 @@ TEST_CASE("stack lock over ssh: a client that falls silent loses the lock within
     ::_exit(0);
   }
   ::close(ready[1]);
+  ::close(resumed[0]);
   ::close(verdict[1]);
   char answer = 0;
   const bool told = ::read(ready[0], &answer, 1) == 1;
@@ -232,6 +239,9 @@ TEST_CASE("stack lock over ssh: a client that falls silent loses the lock within
   auto after = StackLock::acquire(*connection, k_stack, Become::none, StackLock::k_silence_bound + 30s);
   const auto waited = Clock::now() - stopped;
   ::kill(child, SIGCONT);
+  const char go = 'g';
+  [[maybe_unused]] auto sent = ::write(resumed[1], &go, 1);
+  ::close(resumed[1]);
   char seen = 0;
   const bool heard = ::read(verdict[0], &seen, 1) == 1;
   ::close(verdict[0]);
