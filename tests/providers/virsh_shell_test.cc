@@ -11,6 +11,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <atomic>
 #include <cstdlib>
 #include <filesystem>
 #include <future>
@@ -423,4 +424,51 @@ TEST_CASE("virsh shell pool: a read whose shell lost its connection before answe
   auto read = pool.run(VirshCall{{"dumpxml", "web"}, std::nullopt}, k_timeout);
   REQUIRE(read);
   CHECK(transport.sends_of_breaking_word() >= 2);
+}
+
+namespace {
+
+// LocalTransport that starts one streamed command, then refuses the next
+// ones, as a host's transport does once its stack lock is released or lost;
+// after `refusals_allowed` refusals it lets them through again (so that a
+// pool that keeps trying ends too).
+class RefusesAfterFirstStream : public Transport {
+public:
+  explicit RefusesAfterFirstStream(int refusals_allowed) : m_refusals_allowed(refusals_allowed) {}
+  Result<CommandOutput> run(const Command& command) override { return m_local.run(command); }
+  Result<HoldOutcome> hold(const Command& command, std::string_view ready_line) override {
+    return m_local.hold(command, ready_line);
+  }
+  bool can_stream() const override { return true; }
+  Result<std::unique_ptr<CommandStream>> stream(const Command& command, StreamSink sink) override {
+    if (m_streams.fetch_add(1) > 0 && m_refusals.load() < m_refusals_allowed) {
+      m_refusals.fetch_add(1);
+      return fail(ErrorCode::locked, "local: the stack lock was lost");
+    }
+    return m_local.stream(command, std::move(sink));
+  }
+  const std::string& host_name() const override { return m_local.host_name(); }
+  int refusals() const { return m_refusals.load(); }
+
+private:
+  LocalTransport m_local;
+  const int m_refusals_allowed;
+  std::atomic<int> m_streams{0};
+  std::atomic<int> m_refusals{0};
+};
+
+}  // namespace
+
+// A warm-up whose second shell cannot start used to try again for as long as
+// its first shell lived: a thread spinning at full CPU, and an apply hung at
+// the end of a host whose lock had been released (its pool's end waits for it).
+TEST_CASE("virsh shell pool: warm_up stops at a shell that cannot start, rather than trying again and again") {
+  PrivateTmpdir tmp;
+  RefusesAfterFirstStream transport(1000);
+  VirshRunner alone(transport, k_test_uri);
+  {
+    VirshShellPool pool(alone, VirshShellPool::Options{4, 2});
+    pool.warm_up();
+  }  // waits for the warm-up to end
+  CHECK(transport.refusals() == 1);
 }
