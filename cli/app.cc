@@ -10,6 +10,7 @@
 #include "cli/show_command.h"
 #include "cli/status_command.h"
 #include "cli/subcommand.h"
+#include "cli/unlock_command.h"
 #include "cli/validate_command.h"
 #include "providers/stack_lock.h"
 
@@ -32,6 +33,8 @@ constexpr Subcommand k_subcommands[] = {
     {"status", "a live table of the stack's objects: state, host, IP addresses", &setup_status},
     {"metrics", "domain statistics from virsh domstats, for Prometheus, InfluxDB or as JSON", &setup_metrics},
     {"domain", "lifecycle operations on one domain: start, shutdown, snapshot, backup...", &setup_domain},
+    {"unlock", "break the stack's lock on a host, naming its holder first (like terraform force-unlock)",
+     &setup_unlock},
 };
 
 }  // namespace

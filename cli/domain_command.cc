@@ -7,6 +7,7 @@
 #include "kvm/domain_operations.h"
 #include "kvm/domain_snapshots.h"
 #include "providers/ledger.h"
+#include "providers/lock_guarded_transport.h"
 #include "providers/object_address.h"
 #include "providers/stack_lock.h"
 #include "providers/transport_factory.h"
@@ -166,8 +167,12 @@ int run_domain(const DomainOptions& options) {
     }
     lock.emplace(std::move(*taken));
   }
+  // Nothing is sent once the lock is lost (architecture.md, decision 10).
+  providers::LockGuardedTransport guarded(**transport, [&lock, &host]() -> providers::Result<void> {
+    return lock ? lock->check_held(host->first) : providers::Result<void>();
+  });
   if (!options.force_unowned) {
-    auto ledger = providers::Ledger::load(**transport, stack->name, host->second.become);
+    auto ledger = providers::Ledger::load(guarded, stack->name, host->second.become);
     if (!ledger) return fail_with(ledger.error().with_context(id->address()));
     if (!ledger->find("domain", id->name)) {
       fmt::print(stderr,
@@ -177,7 +182,7 @@ int run_domain(const DomainOptions& options) {
       return 1;
     }
   }
-  providers::VirshRunner virsh(**transport, host->second.libvirt_uri, host->second.become);
+  providers::VirshRunner virsh(guarded, host->second.libvirt_uri, host->second.become);
   return run_verb(options, virsh, id->name, id->address());
 }
 

@@ -7,6 +7,7 @@
 #include "cli/stack_observation.h"
 #include "cli/stack_options.h"
 #include "planner/observer.h"
+#include "providers/lock_guarded_transport.h"
 #include "providers/object_address.h"
 #include "providers/stack_yaml.h"
 #include "providers/stack_lock.h"
@@ -97,8 +98,10 @@ int import_object(const ImportOptions& options) {
     fmt::print(stderr, "{}: {}; nothing imported\n", id->address(), lock.error().message());
     return 1;
   }
+  // Nothing is sent once the lock is lost (architecture.md, decision 10).
+  providers::LockGuardedTransport guarded(**transport, [&lock, &host] { return lock->check_held(host->first); });
   // observe the object
-  auto object = observe_object(*stack, host->second, **transport, *id);
+  auto object = observe_object(*stack, host->second, guarded, *id);
   if (!object) return import_failed(object.error());
   // check and take ownership
   if (object->ownership == planner::Ownership::foreign) {
@@ -112,7 +115,7 @@ int import_object(const ImportOptions& options) {
   if (object->ownership == planner::Ownership::ours) {
     fmt::print(stderr, "{}: already owned by stack '{}'; its YAML:\n", id->address(), stack->name);
   } else {
-    auto recorded = adopt_object(stack->name, host->second, **transport, object->id);
+    auto recorded = adopt_object(stack->name, host->second, guarded, object->id);
     if (!recorded) return import_failed(recorded.error());
     fmt::print(stderr, "{}: now owned by stack '{}' ({}); add this to the stack:\n", id->address(), stack->name,
                *recorded);

@@ -29,11 +29,20 @@ void ApplyHostGate::open(const std::string& host, Entry& e) {
   if (auto saved = m_hosts.record_intents(host, it->second); !saved) e.intents_error = saved.error();
 }
 
+// Asked again before every step, not only the first: a host whose stack
+// lock was lost since fails every step that has not started, with why, and
+// so do the steps waiting on them (unreachable()).
 Result<HostSession*> ApplyHostGate::session(const std::string& host) {
   Entry& e = entry(host);
   std::lock_guard lock(e.mutex);
   if (!e.opened) open(host, e);
-  return *e.session;
+  if (!*e.session) return *e.session;
+  auto still = m_hosts.session(host);
+  if (!still) {
+    std::lock_guard hosts_lock(m_mutex);
+    m_unreachable.emplace(host, still.error());
+  }
+  return still;
 }
 
 Result<void> ApplyHostGate::intents_saved(const std::string& host) {

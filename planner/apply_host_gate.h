@@ -6,7 +6,8 @@
 // later on the same host get the same outcome without asking again, so an
 // unreachable host costs one connection attempt, not one per step.
 // unreachable() lets the scheduler fail a host's waiting steps with the
-// host's own error rather than skip them.
+// host's own error rather than skip them. A host whose stack lock is lost
+// mid-apply counts as unreachable from then on (decision 10).
 
 #include "providers/error.h"
 #include "providers/host_access.h"

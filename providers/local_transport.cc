@@ -338,14 +338,18 @@ bool read_until_line(Fd& out, Fd& err, std::string_view ready_line, Clock::time_
   return output.out.starts_with(wanted) || output.out.find("\n" + wanted) != std::string::npos;
 }
 
-// The held child: our end of its stdin, and its pid to reap.
+// The held child: our end of its stdin, and its pid to reap; a thread
+// writes the heartbeat (Transport::hold) to that stdin.
 class LocalHeldCommand : public HeldCommand {
 public:
-  LocalHeldCommand(pid_t pid, Fd stdin_end) : m_pid(pid), m_stdin(std::move(stdin_end)) {}
+  LocalHeldCommand(pid_t pid, Fd stdin_end) : m_pid(pid), m_stdin(std::move(stdin_end)) {
+    m_heartbeat = std::jthread([this](std::stop_token stop) { beat(stop); });
+  }
 
   // Closing stdin asks the command to end; one that does not within a few
   // seconds is killed with its process group, so nothing it held survives us.
   ~LocalHeldCommand() override {
+    m_heartbeat = {};
     std::lock_guard lock(m_mutex);
     m_stdin.reset();
     if (m_ended) {
@@ -366,11 +370,25 @@ public:
   }
 
 private:
+  // SIGPIPE is ignored (see run()): a write to a command gone just fails.
+  void beat(std::stop_token stop) {
+    std::mutex idle;
+    std::unique_lock lock(idle);
+    std::condition_variable_any never;
+    while (true) {
+      never.wait_for(lock, stop, k_hold_heartbeat, [] { return false; });
+      if (stop.stop_requested()) return;
+      std::lock_guard guard(m_mutex);
+      if (m_stdin.open()) [[maybe_unused]] auto sent = ::write(m_stdin.get(), &k_hold_heartbeat_byte, 1);
+    }
+  }
+
   static constexpr auto k_release_wait = std::chrono::seconds(5);
   const pid_t m_pid;
   mutable std::mutex m_mutex;
   mutable bool m_ended = false;
   Fd m_stdin;
+  std::jthread m_heartbeat;  // last: it uses the members above
 };
 
 // A streamed child: our end of its stdin, and a thread that hands what it

@@ -1,6 +1,7 @@
 #include "providers/remote_host_access.h"
 
 #include "providers/host_session.h"
+#include "providers/lock_guarded_transport.h"
 #include "providers/stack_lock.h"
 #include "providers/transport_factory.h"
 
@@ -24,8 +25,33 @@ struct RemoteHostAccess::HostState {
   bool tried = false;
   std::optional<Error> error;  // why the host cannot be used, once tried
   std::unique_ptr<Transport> transport;
+  // What the session and the ledger use: `transport`, refusing everything
+  // once the lock is lost (lock_guarded_transport.h).
+  std::unique_ptr<Transport> guarded;
   std::unique_ptr<HostSession> session;
+
+  // The stack lock, and whether it was taken: before (while it is being
+  // taken) the session may start its virsh shells and nothing else is sent.
+  mutable std::mutex lock_mutex;
   std::unique_ptr<StackLock> lock;
+  bool lock_taken = false;
+  bool lock_released = false;
+
+  // Fails once the lock was taken and then lost (or released at the end).
+  Result<void> check_lock() const {
+    std::lock_guard guard(lock_mutex);
+    if (!lock_taken || (lock && lock->held() && !lock_released)) return {};
+    return std::unexpected(StackLock::lost_error(config.name));
+  }
+  // Releases the lock (once the session no longer needs it).
+  void release_lock() {
+    std::unique_ptr<StackLock> gone;
+    {
+      std::lock_guard guard(lock_mutex);
+      lock_released = true;
+      gone = std::move(lock);
+    }
+  }
 
   std::mutex ledger_mutex;  // guards ledger, version, saved, attempted, saving, writes
   std::condition_variable_any saved_changed;
@@ -39,18 +65,6 @@ struct RemoteHostAccess::HostState {
   // Last, so it stops before the rest goes; started once the ledger is loaded.
   std::jthread saver;
 };
-
-namespace {
-
-// Whether `state`'s host may still be changed: its stack lock, when one was
-// taken, must still be held (StackLock: an apply that lost it must stop).
-Result<void> check_lock(const std::string& host, const std::unique_ptr<StackLock>& lock, bool taken) {
-  if (!taken || (lock && lock->held())) return {};
-  return fail(ErrorCode::locked,
-              fmt::format("{}: the stack lock was lost (its connection broke); nothing more is changed there", host));
-}
-
-}  // namespace
 
 RemoteHostAccess::RemoteHostAccess(std::string stack, std::map<std::string, HostConfig> hosts, Options options)
     : m_stack(std::move(stack)), m_options(std::move(options)) {
@@ -68,7 +82,7 @@ RemoteHostAccess::~RemoteHostAccess() {
   for (auto& [name, state] : m_hosts) {
     ending.push_back(std::async(std::launch::async, [&state = *state] {
       state.saver = {};  // before the lock: a save in flight ends under it
-      state.lock.reset();
+      state.release_lock();
     }));
     ending.push_back(std::async(std::launch::async, [&state = *state] { state.session.reset(); }));
   }
@@ -84,20 +98,24 @@ Result<void> RemoteHostAccess::connect(HostState& state) {
   auto transport = m_options.connect(state.config);
   if (!transport) return std::unexpected(transport.error());
   state.transport = std::move(*transport);
+  state.guarded = std::make_unique<LockGuardedTransport>(*state.transport, [&state] { return state.check_lock(); });
   // The session first, so that its first virsh starts while the lock is
   // taken, the ledger loaded and the host observed.
-  state.session = std::make_unique<HostSession>(state.config, *state.transport);
+  state.session = std::make_unique<HostSession>(state.config, *state.guarded);
   state.session->warm_up();
   if (m_options.before_lock) {
     if (auto go_on = m_options.before_lock(); !go_on) return std::unexpected(go_on.error());
   }
   if (m_options.take_lock) {
+    lock_earlier_hosts(state);
     auto lock = StackLock::acquire(*state.transport, m_stack, state.config.become, m_options.lock_wait);
     if (!lock) return std::unexpected(lock.error());
+    std::lock_guard guard(state.lock_mutex);
     state.lock = std::make_unique<StackLock>(std::move(*lock));
+    state.lock_taken = true;
   }
   // Loaded after the lock is held: no other apply of the stack changes it now.
-  auto ledger = Ledger::load(*state.transport, m_stack, state.config.become, m_options.ledger_dir);
+  auto ledger = Ledger::load(*state.guarded, m_stack, state.config.become, m_options.ledger_dir);
   if (!ledger) return std::unexpected(ledger.error());
   {
     std::lock_guard lock(state.ledger_mutex);
@@ -105,6 +123,20 @@ Result<void> RemoteHostAccess::connect(HostState& state) {
   }
   state.saver = std::jthread([this, &state](std::stop_token stop) { save_in_background(state, stop); });
   return {};
+}
+
+// With --lock-wait, two applies that each took one host's lock and wait for
+// the other's would both wait out the whole timeout. Locks are taken in one
+// order, by host name, so they cannot: before a host's lock, every host
+// named before it has had its turn (its connection made here if no one else
+// is making it). Waits go only towards earlier hosts, so they never form a
+// cycle. Without a wait nothing waits, and hosts lock side by side.
+void RemoteHostAccess::lock_earlier_hosts(const HostState& state) {
+  if (m_options.lock_wait.count() <= 0) return;
+  for (const auto& [name, earlier] : m_hosts) {
+    if (earlier.get() == &state) break;
+    (void)session(name);  // its outcome is its own steps' business
+  }
 }
 
 Result<HostSession*> RemoteHostAccess::session(const std::string& host) {
@@ -115,12 +147,15 @@ Result<HostSession*> RemoteHostAccess::session(const std::string& host) {
     state->tried = true;
     if (auto connected = connect(*state); !connected) {
       state->error = connected.error();
-      state->lock.reset();  // before the transport it holds open
+      state->release_lock();  // before the transport it holds open
       state->session.reset();
+      state->guarded.reset();
       state->transport.reset();
     }
   }
   if (state->error) return std::unexpected(*state->error);
+  // A lock lost since stops the host's remaining work (decision 10).
+  if (auto held = state->check_lock(); !held) return std::unexpected(held.error());
   return state->session.get();
 }
 
@@ -164,7 +199,6 @@ Result<void> RemoteHostAccess::change_ledger(const std::string& host, const std:
   auto session = this->session(host);
   if (!session) return std::unexpected(session.error());
   HostState& state = *state_of(host);
-  if (auto held = check_lock(host, state.lock, m_options.take_lock); !held) return held;
   std::uint64_t version = 0;
   {
     std::lock_guard lock(state.ledger_mutex);
@@ -209,7 +243,8 @@ Result<void> RemoteHostAccess::save_newest(HostState& state, std::unique_lock<st
   state.attempted = std::max(state.attempted, carrying);
   const Ledger snapshot = *state.ledger;
   lock.unlock();
-  auto saved = snapshot.save(*state.transport, state.config.become, m_options.ledger_dir);
+  // Through the guarded transport: no ledger write once the lock is lost.
+  auto saved = snapshot.save(*state.guarded, state.config.become, m_options.ledger_dir);
   lock.lock();
   state.saving = false;
   ++state.writes;

@@ -11,9 +11,12 @@
 // records are saved by the host's background saver, and flush() waits for
 // everything. When several steps finish while one save is in flight, the next
 // save carries all of them, so N finished steps cost far fewer than N writes.
-// Once the stack lock is lost (its
-// connection broke), every record fails with ErrorCode::locked, so no create
-// starts without its intent saved under the lock.
+// Once the stack lock is lost (its holder
+// on the host ended, its connection broke or fell silent), session() and
+// every record fail with ErrorCode::locked, and the host's transport sends
+// nothing more (LockGuardedTransport): no change and no ledger write happens
+// there without the lock. Locks are taken in host-name order when waiting
+// for them (Options::lock_wait), so two applies never wait on each other.
 
 #include "providers/error.h"
 #include "providers/host_access.h"
@@ -75,6 +78,7 @@ private:
 
   HostState* state_of(const std::string& host) const;
   Result<void> connect(HostState& state);
+  void lock_earlier_hosts(const HostState& state);
   enum class Wait { saved, recorded };
   Result<void> change_ledger(const std::string& host, const std::function<void(Ledger&)>& edit, Wait wait);
   Result<void> save_through(HostState& state, std::uint64_t version);

@@ -1,5 +1,6 @@
 #include "providers/shared_virsh.h"
 
+#include <algorithm>
 #include <set>
 
 namespace virtplan::providers {
@@ -16,6 +17,19 @@ bool is_quick_virsh_command(std::string_view subcommand) {
       // the host
       "capabilities", "nodeinfo"};
   return k_quick.contains(subcommand);
+}
+
+bool is_read_only_virsh_call(const VirshCall& call) {
+  static const std::set<std::string_view, std::less<>> k_reads = {
+      "capabilities", "domcapabilities", "domifaddr", "dominfo", "domstate", "dumpxml", "list", "net-dhcp-leases",
+      "net-dumpxml", "net-info", "net-list", "nodeinfo", "pool-dumpxml", "pool-info", "pool-list", "sysinfo",
+      "vol-dumpxml", "vol-info", "vol-list"};
+  if (call.args.empty()) return false;
+  if (call.args[0] == "metadata") {
+    // `metadata DOMAIN URI` reads; with --set or --remove it writes.
+    return std::ranges::none_of(call.args, [](const std::string& word) { return word == "--set" || word == "--remove"; });
+  }
+  return k_reads.contains(call.args[0]);
 }
 
 bool is_quick_virsh_call(const VirshCall& call) {

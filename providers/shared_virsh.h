@@ -34,6 +34,11 @@ bool is_quick_virsh_command(std::string_view subcommand);
 // (VirshCall::quick).
 bool is_quick_virsh_call(const VirshCall& call);
 
+// Whether this call only reads (dumpxml, list, metadata without --set...):
+// one that may have run can be sent again without harm. Any other call that
+// may have run is never sent twice (architecture.md, decision 10).
+bool is_read_only_virsh_call(const VirshCall& call);
+
 class SharedVirsh {
 public:
   virtual ~SharedVirsh() = default;

@@ -150,8 +150,10 @@ SshChannelJob::Progress SshChannelJob::stream_held() {
       (m_out.starts_with(m_ready_line) || m_out.find("\n" + m_ready_line) != std::string::npos)) {
     m_hold->ready.store(true);
     m_deadline = Clock::time_point::max();
+    m_next_heartbeat = Clock::now() + k_hold_heartbeat;
     report(CommandOutput{0, m_out, m_err});
   }
+  send_heartbeat();
   if (m_hold->release.load() && !m_eof_sent && !m_remote_closed) {
     ssh_channel_send_eof(m_channel);
     m_eof_sent = true;
@@ -165,6 +167,15 @@ SshChannelJob::Progress SshChannelJob::stream_held() {
     finish(output());
   }
   return Progress::done;
+}
+
+// Tells a held command its client is alive (Transport::hold). The I/O loop
+// passes here at least every second, so a heartbeat is at most that late. A
+// byte the window cannot take now is simply skipped: the next one follows.
+void SshChannelJob::send_heartbeat() {
+  if (!m_hold->ready.load() || m_eof_sent || m_remote_closed || Clock::now() < m_next_heartbeat) return;
+  if (ssh_channel_window_size(m_channel) > 0) ssh_channel_write(m_channel, &k_hold_heartbeat_byte, 1);
+  m_next_heartbeat = Clock::now() + k_hold_heartbeat;
 }
 
 // A streamed command: what the handle queued goes to stdin as the window

@@ -81,6 +81,11 @@ public:
   // True while this holds a command past its ready line, or streams one: it
   // keeps its channel for an unbounded time, so no other command may wait
   // for that channel.
+  // True while this holds a command past its ready line that no one asked
+  // to release: what the command holds (a lock) goes when its session does.
+  bool holds_unreleased() const {
+    return m_state != State::finished && m_hold && m_hold->ready.load() && !m_hold->release.load();
+  }
   bool holding() const {
     if (m_state == State::finished) return false;
     return (m_hold && m_hold->ready.load()) || (m_stream && m_state == State::streaming);
@@ -91,6 +96,7 @@ public:
   // True once the exec request went out: from then on the command may have
   // run, so it must not be sent again on another connection.
   bool started() const { return m_state >= State::executing; }
+  bool finished() const { return m_state == State::finished; }
   Clock::time_point deadline() const { return m_deadline; }
 
   // The deadline passed: stop the remote command, free the channel, report.
@@ -128,6 +134,7 @@ private:
   void finish(Result<CommandOutput> result);
   void report(Result<CommandOutput> result);
   Progress stream_held();
+  void send_heartbeat();
   CommandOutput output();
   void release_channel();
 
@@ -147,6 +154,7 @@ private:
   bool m_reported = false;
   std::string m_ready_line;                  // held commands only
   std::shared_ptr<SshHoldState> m_hold;      // held commands only
+  Clock::time_point m_next_heartbeat{};      // held commands: the next k_hold_heartbeat_byte
   std::shared_ptr<SshStreamState> m_stream;  // streamed commands only
   std::string m_stream_input;                // taken from the state, not yet sent
   std::size_t m_stream_sent = 0;             // of m_stream_input

@@ -270,6 +270,13 @@ void SshTransport::ensure_session() {
   {
     std::lock_guard lock(m_mutex);
     if (m_session || (m_waiting.empty() && !m_connect_asked)) return;
+    // The session that held the stack lock died: no new one (check_session).
+    if (m_hold_lost) {
+      for (auto& job : m_waiting) job->abandon(*m_hold_lost);
+      m_waiting.clear();
+      m_connect_asked = false;
+      return;
+    }
   }
   auto session = SshSession::open(m_target);
   std::lock_guard lock(m_mutex);
@@ -356,15 +363,30 @@ void SshTransport::drain_expired_opens() {
 // A session the server closed (or that broke) is dropped. Commands already
 // started on it fail: they may have run, and running them twice is not safe.
 // Commands not started yet go back to the queue and a new session is opened
-// for them, once.
+// for them, once; except when the session held a command that was not
+// released (the stack lock): what it held is gone, the commands queued
+// behind it counted on it, so they fail and no session opens again
+// (architecture.md, decision 10). The held command ends first, so that
+// whoever checks it sees it gone before any other command here fails.
 void SshTransport::check_session() {
   if (!m_session || m_session->alive()) return;
   const std::string reason = m_session->last_error();
+  for (auto& job : m_active) {
+    if (!job->holds_unreleased()) continue;
+    m_hold_lost = Error(ErrorCode::locked,
+                        fmt::format("{}: connection lost while holding `{}` ({}); no new connection is opened, "
+                                    "since what it held is gone",
+                                    m_target.where(), job->summary(), reason));
+    job->abandon(*m_hold_lost);
+  }
   std::vector<JobPointer> resend;
   for (auto& job : m_active) {
-    if (!job->started() && job->claim_resend()) {
+    if (job->finished()) continue;
+    if (!m_hold_lost && !job->started() && job->claim_resend()) {
       job->reset();
       resend.push_back(std::move(job));
+    } else if (m_hold_lost && !job->started()) {
+      job->abandon(*m_hold_lost);
     } else {
       job->abandon(Error(ErrorCode::transport,
                          fmt::format("{}: connection lost while running `{}`: {}",

@@ -110,6 +110,9 @@ private:
   std::vector<JobPointer> m_draining;  // timed out while their channel was opening
   Clock::time_point m_opening_blocked_until{};
   Clock::time_point m_last_keepalive{};
+  // Set when a session died holding an unreleased command: every later
+  // command fails with it, and no session opens again.
+  std::optional<Error> m_hold_lost;
 
   std::thread m_thread;             // last: it starts once everything above exists
 };

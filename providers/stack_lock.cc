@@ -22,19 +22,37 @@ constexpr int k_busy_status = 75;
 constexpr auto k_start_margin = std::chrono::seconds(30);
 constexpr std::size_t k_max_holder = 200;
 
-// Constant shell code; the lock file, the wait and the holder's description
-// arrive as $1, $2, $3. The lock belongs to fd 9, which sh keeps open while
-// `cat` waits for the end of stdin: when virtplan releases the lock, dies, or
-// loses its connection, stdin ends, sh exits and the kernel drops the lock.
-// "locked" goes out before the holder is recorded: a sh whose client vanished
-// while it waited dies on that write and does not record a holder that is gone.
+// Constant shell code; the lock file, the wait, the holder's description and
+// the longest silence arrive as $1..$4. The lock belongs to fd 9, which sh
+// keeps open while it waits for the client's heartbeats (Transport::hold):
+// when virtplan releases the lock, dies, loses its connection or falls
+// silent for $4 seconds, the loop ends, sh exits and the kernel drops the
+// lock. The loop's processes close fd 9 (and stderr), so a holder killed on
+// the host frees the lock at once rather than when its child exits.
+//
+// The file is created 0600 (umask) and never through a symbolic link: it is
+// refused when the path is one, and fd 9 must be the very file at the path
+// afterwards (same inode, one link), so a link swapped in meanwhile, or a
+// hard link to another file, is refused too. The holder is written through
+// fd 9's own file (/proc/$$/fd/9), never by path. "locked" goes out before
+// the holder is recorded: a sh whose client vanished while it waited dies
+// on that write and does not record a holder that is gone. The record's
+// second line is the host pid `virtplan unlock` ends (stack_lock_breaker.h).
 constexpr std::string_view k_lock_script =
-    R"sh(mkdir -p -- "${1%/*}" || exit 70; )sh"
-    R"sh(exec 9>>"$1" || exit 70; )sh"
+    R"sh(umask 077; mkdir -p -- "${1%/*}" || exit 70; )sh"
+    R"sh(if [ -L "$1" ] || { [ -e "$1" ] && [ ! -f "$1" ]; }; then )sh"
+    R"sh(echo "$1 is not a regular file: refusing to lock through it" >&2; exit 71; fi; )sh"
+    R"sh(exec 9<>"$1" || exit 70; )sh"
+    R"sh(if [ "$(stat -L -c %d:%i:%h /proc/$$/fd/9)" != "$(stat -c %d:%i -- "$1"):1" ]; then )sh"
+    R"sh(echo "$1 is not a file of its own (a link, or swapped while it was opened): refusing to lock through it" >&2; exit 71; fi; )sh"
+    R"sh(chmod 600 /proc/$$/fd/9 || exit 70; )sh"
     R"sh(if [ "$2" -gt 0 ]; then flock -E 75 -w "$2" 9; else flock -E 75 -n 9; fi; )sh"
     R"sh(rc=$?; if [ "$rc" -ne 0 ]; then )sh"
-    R"sh(if [ "$rc" -eq 75 ]; then cat -- "$1"; fi; exit "$rc"; fi; )sh"
-    R"sh(echo locked; printf '%s\n' "$3" > "$1"; cat > /dev/null)sh";
+    R"sh(if [ "$rc" -eq 75 ]; then cat <&9; fi; exit "$rc"; fi; )sh"
+    R"sh(echo locked; printf '%s
+host pid %s
+' "$3" "$$" > /proc/$$/fd/9; )sh"
+    R"sh(while b=$(exec 9>&- 2>/dev/null; timeout "$4" head -c 1) && [ -n "$b" ]; do :; done)sh";
 
 // The stack name becomes a file name: the loader's name rule already keeps
 // '/' and a leading '.' out; this guards any other caller.
@@ -100,6 +118,18 @@ bool StackLock::held() const {
   return m_held && m_held->running();
 }
 
+Result<void> StackLock::check_held(const std::string& host) const {
+  if (held()) return {};
+  return std::unexpected(lost_error(host));
+}
+
+Error StackLock::lost_error(const std::string& host) {
+  return Error(ErrorCode::locked,
+               fmt::format("{}: the stack lock was lost (its holder on the host ended, or its connection broke or "
+                           "fell silent); nothing more is changed there",
+                           host));
+}
+
 Result<StackLock> StackLock::acquire(Transport& transport, std::string_view stack, Become become,
                                      std::chrono::seconds wait, std::string_view dir) {
   const std::string& host = transport.host_name();
@@ -109,8 +139,8 @@ Result<StackLock> StackLock::acquire(Transport& transport, std::string_view stac
   std::vector<std::string> argv;
   if (become == Become::sudo) argv = {"sudo", "-n"};
   const auto seconds = std::max<long long>(wait.count(), 0);
-  argv.insert(argv.end(), {"sh", "-c", std::string(k_lock_script), "virtplan-lock",
-                           path(stack, dir), fmt::format("{}", seconds), describe_self()});
+  argv.insert(argv.end(), {"sh", "-c", std::string(k_lock_script), "virtplan-lock", path(stack, dir),
+                           fmt::format("{}", seconds), describe_self(), fmt::format("{}", k_silence_bound.count())});
   Command command{std::move(argv), std::nullopt, wait + k_start_margin};
   auto outcome = transport.hold(command, k_ready);
   if (!outcome) {

@@ -4,11 +4,13 @@
 // (or destroy, import, domain operation) so that two of them never change a
 // host's objects of one stack at once. The holder records who it is, so a
 // refused command can say which command holds it. It is a
-// flock(1) on /var/lib/virtplan/lock/STACK.lock taken by a command the
-// transport holds open (Transport::hold): the lock is released when the
-// StackLock is destroyed, and also when the process holding it dies or its
-// connection breaks, because the host's command ends then. No stale lock file
-// is ever left to clean up by hand.
+// flock(1) on /var/lib/virtplan/lock/STACK.lock (0600, never through a
+// symbolic link) taken by a command the transport holds open
+// (Transport::hold): the lock is released when the StackLock is destroyed,
+// and also when the process holding it dies, its connection breaks, or it
+// sends no heartbeat for k_silence_bound, because the host's command ends
+// then. The protocol is in docs/locking.md; `virtplan unlock` breaks a lock
+// by hand (stack_lock_breaker.h).
 
 #include "providers/error.h"
 #include "providers/host_config.h"
@@ -24,6 +26,10 @@ namespace virtplan::providers {
 class StackLock {
 public:
   static constexpr std::string_view k_default_dir = "/var/lib/virtplan/lock";
+  // How long the host's holder waits for a heartbeat (k_hold_heartbeat,
+  // every 5 s) before it lets the lock go: a client stopped, hung or cut
+  // off silently loses its lock this long after its last heartbeat.
+  static constexpr std::chrono::seconds k_silence_bound{30};
 
   // Takes the lock of `stack` on the host behind `transport`, waiting up to
   // `wait` while another process holds it. Fails with ErrorCode::locked when
@@ -52,6 +58,10 @@ public:
   // False once the lock was lost: its connection broke, or the host's command
   // holding it ended. An apply that finds it lost must stop changing the host.
   bool held() const;
+  // Fails with ErrorCode::locked once the lock is lost, saying so for `host`:
+  // what LockGuardedTransport asks before it sends anything there.
+  Result<void> check_held(const std::string& host) const;
+  static Error lost_error(const std::string& host);
 
   const std::string& stack() const { return m_stack; }
 

@@ -49,6 +49,15 @@ struct CommandOutput {
 // ends when the process holding it dies or its connection breaks, since
 // either closes that input: what a command holds (a lock) is freed with it.
 // A HeldCommand must not outlive the Transport that made it.
+//
+// While it is held, the transport writes k_hold_heartbeat_byte to the
+// command's standard input every k_hold_heartbeat: a client that stops
+// (SIGSTOP, a hung machine, a connection that silently drops every packet)
+// stops sending them, so the command can end itself after a bounded silence
+// instead of waiting hours for TCP to notice (docs/locking.md).
+inline constexpr auto k_hold_heartbeat = std::chrono::seconds(5);
+inline constexpr char k_hold_heartbeat_byte = '.';
+
 class HeldCommand {
 public:
   virtual ~HeldCommand() = default;

@@ -1,6 +1,7 @@
 #include "providers/virsh_shell.h"
 
 #include "providers/random_nonce.h"
+#include "providers/shared_virsh.h"
 #include "providers/shell_quote.h"
 #include "providers/virsh_error.h"
 #include "providers/virsh_quote.h"
@@ -112,6 +113,7 @@ std::vector<VirshShell::Outcome> VirshShell::run_all(const std::vector<VirshCall
       for (std::size_t i = 0; i < calls.size(); ++i) {
         mine[i].where = fmt::format("{}: virsh {}", m_host, calls[i].args.empty() ? "" : calls[i].args[0]);
         mine[i].index = m_next++;
+        mine[i].read_only = is_read_only_virsh_call(calls[i]);
         m_pending.push_back(&mine[i]);
         script += script_for(calls[i], mine[i].index);
       }
@@ -172,8 +174,9 @@ void VirshShell::settle_ready() {
   if (settled_any) m_changed.notify_all();
 }
 
-// The shell is over: calls that had not started did not run (the stream
-// ended, so nothing more runs) and may run elsewhere; those that had fail.
+// The shell is over: nothing more runs in it. A call whose start was seen
+// fails; one whose start was not seen may run elsewhere only when that is
+// safe (Outcome): it may still have run.
 void VirshShell::on_ended(const Result<CommandOutput>& ended) {
   std::lock_guard lock(m_mutex);
   settle_ready();
@@ -186,9 +189,17 @@ void VirshShell::on_ended(const Result<CommandOutput>& ended) {
                       said.empty() ? "" : ": " + said.back());
   }
   const Error error(ended ? ErrorCode::other : ended.error().code(), why);
+  const bool never_ran = ended && !m_answered;
   for (Pending* call : m_pending) {
-    if (!call->started) call->outcome = std::nullopt;
-    else call->outcome = fail(ErrorCode::other, fmt::format("{}: stopped before this command finished: {}", call->where, why));
+    if (!call->started && (call->read_only || never_ran)) {
+      call->outcome = std::nullopt;
+    } else if (!call->started) {
+      call->outcome = fail(error.code(), fmt::format("{}: may have run, so it is not sent again: the shared virsh "
+                                                     "ended before answering: {}",
+                                                     call->where, why));
+    } else {
+      call->outcome = fail(ErrorCode::other, fmt::format("{}: stopped before this command finished: {}", call->where, why));
+    }
     call->settled = true;
   }
   m_pending.clear();

@@ -68,8 +68,11 @@ public:
   static bool takes(const VirshCall& call);
 
   // What became of a call: its output or virsh's error, or nothing when the
-  // shell ended before the call started (then it did not run, and may be run
-  // elsewhere).
+  // shell ended before the call started and it may be run elsewhere: a call
+  // that only reads, or any call of a shell whose own start failed (it
+  // answered nothing and ended by itself: virsh never ran). Any other call
+  // that was sent may have run (its output lost with the connection, or in
+  // virsh's buffer when it was killed), so it fails and is not sent again.
   using Outcome = std::optional<Result<std::string>>;
 
   // Sends `call` after those already sent and waits for its result. A call
@@ -93,6 +96,7 @@ private:
     std::size_t index = 0;
     std::string where;  // "lab1: virsh define"
     bool started = false;
+    bool read_only = false;  // is_read_only_virsh_call: may run again elsewhere
     Outcome outcome;
     bool settled = false;
   };

@@ -26,10 +26,14 @@ void VirshShellPool::warm_up() {
   m_warming = std::thread([this] {
     std::unique_lock starting(m_mutex);
     start_shell(starting, true);
-    // One after another: a host slow to start one is not asked for more at once.
+    // One after another: a host slow to start one is not asked for more at
+    // once; and a start that failed ends the warm-up (the transport refuses
+    // now, say once the stack lock is lost: trying again would spin).
     while (!m_disabled && live_shells() + m_starting < std::min(m_options.warm, most_shells())) {
+      const std::size_t started = m_started;
       ++m_starting;
       start_shell(starting, false);
+      if (m_started == started) break;
     }
   });
 }

@@ -687,3 +687,28 @@ TEST_CASE("a streamed command answers each write while it runs, beside other com
   CHECK(log.out.ends_with("out two\nbye\n"));
   CHECK(transport->sessions_opened() == 1);
 }
+
+// Issue 15, item 3: a dropped session used to be reopened for the next
+// command even when it held a command (the stack lock): the lock was gone
+// with it, and an apply went on changing the host unlocked. Now nothing is
+// sent on a new session once a session holding a command died.
+TEST_CASE("a session that died while holding a command is not reopened: later commands fail as locked") {
+  const LabEnv env = require_lab(2);
+  auto transport = connect_to(env.host_config(0));
+  auto held = transport->hold(Command{{"sh", "-c", "echo ready; cat >/dev/null"}, std::nullopt, 30s}, "ready");
+  REQUIRE(held);
+  REQUIRE(held->held);
+  const std::string pid = must_run(*transport, shell(
+      "p=$$; while [ \"$(ps -o comm= -p $p)\" != sshd ]; do p=$(ps -o ppid= -p $p | tr -d ' '); done; "
+      "printf %s $p")).out;
+  REQUIRE_FALSE(pid.empty());
+  env.run_in(0, "kill -KILL " + pid);
+  const auto deadline = Clock::now() + 10s;
+  while (Clock::now() < deadline && held->held->running()) std::this_thread::sleep_for(50ms);
+  CHECK_FALSE(held->held->running());
+  auto after = transport->run(program({"echo", "unlocked"}));
+  REQUIRE_FALSE(after);
+  CHECK(after.error().code() == ErrorCode::locked);
+  CHECK(after.error().message().find("no new connection is opened") != std::string::npos);
+  CHECK(transport->sessions_opened() == 1);
+}

@@ -13,6 +13,7 @@
 #include <chrono>
 #include <csignal>
 #include <future>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -178,4 +179,100 @@ TEST_CASE("stack lock over ssh: a holder killed with -9 leaves the lock free wit
   auto after = must_lock(*connection, 20s);
   CHECK(Clock::now() - start < 5s);
   CHECK(after.held());
+}
+
+// Issue 15, item 4: a client that stops (SIGSTOP, a hung machine, a link
+// that silently drops everything) used to keep its lock until TCP gave up,
+// about two hours. Its heartbeats stop, and the host's holder lets the lock
+// go within StackLock::k_silence_bound of the last one; the client, once it
+// runs again, sees that it lost it.
+TEST_CASE("stack lock over ssh: a client that falls silent loses the lock within the silence bound",
+          "[stack_lock]") {
+  const LabEnv lab = require_lab(1);
+  REQUIRE(becomes_free(lab, 10s));
+  int ready[2];
+  int resumed[2];
+  int verdict[2];
+  REQUIRE(::pipe(ready) == 0);
+  REQUIRE(::pipe(resumed) == 0);
+  REQUIRE(::pipe(verdict) == 0);
+  const pid_t child = ::fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    ::close(ready[0]);
+    ::close(resumed[1]);
+    ::close(verdict[0]);
+    char answer = 'n';
+    auto transport = SshTransport::create(lab.host_config(0));
+    std::optional<StackLock> lock;
+    if (transport) {
+      if (auto taken = StackLock::acquire(**transport, k_stack, Become::none, 0s)) lock.emplace(std::move(*taken));
+    }
+    answer = lock ? 'y' : 'n';
+    [[maybe_unused]] auto written = ::write(ready[1], &answer, 1);
+    if (!lock) ::_exit(1);
+    // Stopped by the parent meanwhile, then continued and told so: did the
+    // lock survive?
+    char go = 0;
+    [[maybe_unused]] auto got = ::read(resumed[0], &go, 1);
+    const auto deadline = Clock::now() + 20s;
+    while (Clock::now() < deadline && lock->held()) std::this_thread::sleep_for(100ms);
+    answer = lock->held() ? 'h' : 'l';
+    written = ::write(verdict[1], &answer, 1);
+    ::_exit(0);
+  }
+  ::close(ready[1]);
+  ::close(resumed[0]);
+  ::close(verdict[1]);
+  char answer = 0;
+  const bool told = ::read(ready[0], &answer, 1) == 1;
+  ::close(ready[0]);
+  if (!told || answer != 'y') {
+    ::kill(child, SIGKILL);
+    ::waitpid(child, nullptr, 0);
+    FAIL("the child could not take the lock");
+  }
+  // Silent from now on: no heartbeat, but its connection stays up.
+  ::kill(child, SIGSTOP);
+  const auto stopped = Clock::now();
+  auto connection = connect_to(lab.host_config(0));
+  auto after = StackLock::acquire(*connection, k_stack, Become::none, StackLock::k_silence_bound + 30s);
+  const auto waited = Clock::now() - stopped;
+  ::kill(child, SIGCONT);
+  const char go = 'g';
+  [[maybe_unused]] auto sent = ::write(resumed[1], &go, 1);
+  ::close(resumed[1]);
+  char seen = 0;
+  const bool heard = ::read(verdict[0], &seen, 1) == 1;
+  ::close(verdict[0]);
+  ::waitpid(child, nullptr, 0);
+  INFO((after ? std::string() : after.error().message()));
+  REQUIRE(after.has_value());
+  // The bound, plus the I/O loop's one second of lateness and some slack for a busy host.
+  CHECK(waited <= StackLock::k_silence_bound + 5s);
+  CHECK(after->held());
+  // The stopped client, continued, knows it lost the lock.
+  CHECK(heard);
+  CHECK(seen == 'l');
+}
+
+// Issue 15, item 13: the lock file used to be 0644, and under `become: sudo`
+// it was written through a redirect that follows a symbolic link.
+TEST_CASE("stack lock over ssh: the lock file is 0600, and a symbolic link at its path is refused, its target untouched",
+          "[stack_lock]") {
+  const LabEnv lab = require_lab(1);
+  auto connection = connect_to(lab.host_config(0));
+  {
+    auto lock = must_lock(*connection, 0s);
+    CHECK(lab.run_in(0, "stat -c %a " + shell_quote(StackLock::path(k_stack))) == "600\n");
+  }
+  const std::string victim = "/root/lock-victim-" + std::to_string(getpid());
+  lab.run_in(0, "echo precious > " + victim + "; chmod 644 " + victim + "; rm -f " +
+                    shell_quote(StackLock::path(k_stack)) + "; ln -s " + victim + " " +
+                    shell_quote(StackLock::path(k_stack)));
+  auto refused = StackLock::acquire(*connection, k_stack, Become::none, 0s);
+  REQUIRE_FALSE(refused.has_value());
+  CHECK(refused.error().message().find("is not a regular file: refusing to lock through it") != std::string::npos);
+  CHECK(lab.run_in(0, "cat " + victim + "; stat -c %a " + victim) == "precious\n644\n");
+  lab.run_in(0, "rm -f " + victim + " " + shell_quote(StackLock::path(k_stack)));
 }

@@ -79,13 +79,16 @@ public:
     HoldOutcome outcome;
     const std::string line = std::string(ready_line) + "\n";
     if (reply->out.starts_with(line) || reply->out.find("\n" + line) != std::string::npos) {
-      outcome.held = std::make_unique<Held>(m_releases);
+      outcome.held = std::make_unique<Held>(m_releases, m_holds_lost);
     } else {
       outcome.ended = std::move(*reply);
     }
     return outcome;
   }
   int releases() const { return m_releases->load(); }
+  // Every command held so far stops running, as when its holder on the host
+  // is killed or its connection breaks.
+  void lose_holds() { m_holds_lost->store(true); }
 
   const std::string& host_name() const override { return m_host_name; }
 
@@ -113,15 +116,18 @@ public:
 private:
   class Held : public HeldCommand {
   public:
-    explicit Held(std::shared_ptr<std::atomic<int>> releases) : m_releases(std::move(releases)) {}
+    Held(std::shared_ptr<std::atomic<int>> releases, std::shared_ptr<std::atomic<bool>> lost)
+        : m_releases(std::move(releases)), m_lost(std::move(lost)) {}
     ~Held() override { m_releases->fetch_add(1); }
-    bool running() const override { return true; }
+    bool running() const override { return !m_lost->load(); }
 
   private:
     std::shared_ptr<std::atomic<int>> m_releases;
+    std::shared_ptr<std::atomic<bool>> m_lost;
   };
 
   std::shared_ptr<std::atomic<int>> m_releases = std::make_shared<std::atomic<int>>(0);
+  std::shared_ptr<std::atomic<bool>> m_holds_lost = std::make_shared<std::atomic<bool>>(false);
   std::string m_host_name;
   mutable std::mutex m_mutex;
   std::deque<Result<CommandOutput>> m_script;

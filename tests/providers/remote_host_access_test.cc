@@ -6,6 +6,9 @@
 #include <catch2/catch.hpp>
 
 #include <atomic>
+#include <condition_variable>
+#include <future>
+#include <mutex>
 #include <thread>
 
 using namespace virtplan::providers;
@@ -50,6 +53,7 @@ private:
       if (lock_busy) return CommandOutput{75, "`virtplan import` (pid 7 on ci) since 2026-11-26T01:00:00Z\n", ""};
       return CommandOutput{0, "locked\n", ""};
     }
+    if (!command.argv.empty() && command.argv[0] == "virsh") return CommandOutput{0, "", ""};
     if (command.argv.size() < 5 || command.argv[3] != "virtplan-ledger") {
       return CommandOutput{127, "", "unexpected command"};
     }
@@ -252,4 +256,98 @@ TEST_CASE("remote host access: a busy stack lock fails the host with the lock's 
   CHECK(rig.lab1.reads == 0);
   CHECK(rig.lab1.writes == 0);
   CHECK(rig.lab1.locks == 1);
+}
+
+// Decision 10: a lock lost mid-apply (its holder killed on the host, its
+// connection broken or silent) stops everything on the host at once.
+TEST_CASE("remote host access: once the stack lock is lost, nothing more reaches the host, not even the ledger") {
+  Rig rig;
+  auto access = rig.access(true);
+  auto session = access.session("lab1");
+  REQUIRE(session);
+  REQUIRE(access.record_intents("lab1", {id("volume", "a")}));
+  REQUIRE((*session)->virsh.run({"define", "/dev/stdin"}, "<domain/>"));
+  REQUIRE(access.mark_created(id("volume", "a"), nlohmann::json::object()));
+  const std::size_t sent = rig.lab1.transport.commands().size();
+
+  rig.lab1.transport.lose_holds();
+
+  auto again = access.session("lab1");
+  REQUIRE_FALSE(again);
+  CHECK(again.error().code() == ErrorCode::locked);
+  CHECK(again.error().message().starts_with("lab1: the stack lock was lost"));
+  auto defined = (*session)->virsh.run({"define", "/dev/stdin"}, "<domain/>");
+  REQUIRE_FALSE(defined);
+  CHECK(defined.error().message().find("the stack lock was lost") != std::string::npos);
+  CHECK_FALSE(access.record_intents("lab1", {id("volume", "b")}));
+  CHECK_FALSE(access.forget(id("volume", "a")));
+  // Whatever was recorded before the loss and not yet saved stays unsaved
+  // (the next apply adopts it from its intent): flush writes nothing.
+  for (const Error& error : access.flush()) CHECK(error.code() == ErrorCode::locked);
+  CHECK(rig.lab1.transport.commands().size() == sent);
+}
+
+namespace {
+
+// Two hosts whose lock commands the test answers by hand, in the order it
+// chooses, to see which lock an access asks for first.
+struct TwoLockHosts {
+  FakeLedgerHost lab1{"lab1"};
+  FakeLedgerHost lab2{"lab2"};
+  std::mutex mutex;
+  std::condition_variable changed;
+  std::vector<std::string> asked;  // hosts whose lock was asked for, in order
+  bool lab1_free = false;
+
+  TwoLockHosts() {
+    lab1.transport.respond_with([this](const Command& command) { return lock_or_ledger(lab1, command, true); });
+    lab2.transport.respond_with([this](const Command& command) { return lock_or_ledger(lab2, command, false); });
+  }
+
+  Result<CommandOutput> lock_or_ledger(FakeLedgerHost& host, const Command& command, bool waits) {
+    if (command.argv.size() > 3 && command.argv[3] == "virtplan-lock") {
+      std::unique_lock lock(mutex);
+      asked.push_back(host.transport.host_name());
+      changed.notify_all();
+      if (waits) changed.wait(lock, [&] { return lab1_free; });
+      return CommandOutput{0, "locked\n", ""};
+    }
+    return CommandOutput{0, "", ""};  // the ledger: empty
+  }
+
+  RemoteHostAccess access() {
+    std::map<std::string, HostConfig> hosts;
+    hosts["lab1"].name = "lab1";
+    hosts["lab2"].name = "lab2";
+    RemoteHostAccess::Options options;
+    options.lock_wait = 60s;
+    options.connect = [this](const HostConfig& config) -> Result<std::unique_ptr<Transport>> {
+      return std::make_unique<ForwardingTransport>(config.name == "lab1" ? lab1.transport : lab2.transport);
+    };
+    return RemoteHostAccess("demo", std::move(hosts), std::move(options));
+  }
+};
+
+}  // namespace
+
+// Issue 15, item 5: with --lock-wait, two applies that each took one host's
+// lock would wait for each other until the timeout. Locks go in host-name
+// order, so an apply that waits for lab1 holds nothing on lab2 meanwhile.
+TEST_CASE("remote host access: with a lock wait, a host's lock is asked for only after every host named before it") {
+  TwoLockHosts hosts;
+  auto access = hosts.access();
+  auto lab2 = std::async(std::launch::async, [&] { return access.session("lab2"); });
+  std::vector<std::string> asked_first;
+  {
+    std::unique_lock lock(hosts.mutex);
+    hosts.changed.wait_for(lock, 10s, [&] { return !hosts.asked.empty(); });
+    asked_first = hosts.asked;
+    hosts.lab1_free = true;
+    hosts.changed.notify_all();
+  }
+  // lab1's lock is being waited for; lab2's was not asked for.
+  CHECK(asked_first == std::vector<std::string>{"lab1"});
+  REQUIRE(lab2.get());
+  CHECK(hosts.asked == std::vector<std::string>{"lab1", "lab2"});
+  REQUIRE(access.session("lab1"));
 }

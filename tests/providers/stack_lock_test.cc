@@ -1,6 +1,7 @@
 #include "providers/stack_lock.h"
 
 #include "providers/local_transport.h"
+#include "providers/stack_lock_breaker.h"
 #include "tests/providers/fake_transport.h"
 
 #include <catch2/catch.hpp>
@@ -203,13 +204,14 @@ TEST_CASE("stack lock: the command, become, and errors that are not a busy lock"
   }
   CHECK(fake.releases() == 1);
   const auto command = fake.commands().at(0);
-  REQUIRE(command.argv.size() == 9);
+  REQUIRE(command.argv.size() == 10);
   CHECK(command.argv[0] == "sudo");
   CHECK(command.argv[1] == "-n");
   CHECK(command.argv[2] == "sh");
   CHECK(command.argv[6] == "/var/lib/virtplan/lock/demo.lock");
   CHECK(command.argv[7] == "7");
   CHECK(command.argv[8].starts_with("`virtplan destroy` (pid " + std::to_string(::getpid()) + " on "));
+  CHECK(command.argv[9] == std::to_string(StackLock::k_silence_bound.count()));
   CHECK(command.timeout > 7s);
 
   // Busy, with nothing recorded yet (the holder was between flock and printf).
@@ -265,4 +267,138 @@ TEST_CASE("stack lock: the refusal names the command that holds it, as the holde
         "lab1: stack 'demo' is locked by virtplan pid 7 on ci since 2026-11-26T01:00:00Z; try again when it "
         "finishes");
   StackLock::set_holder_command("virtplan");
+}
+
+namespace {
+
+std::string file_text(const fs::path& path) {
+  std::ifstream in(path);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+// The host pid the holder recorded on its second line (just after it said
+// "locked": waited for).
+long recorded_host_pid(const fs::path& lock_file) {
+  const auto deadline = Clock::now() + 5s;
+  std::string text = file_text(lock_file);
+  while (text.find("\nhost pid ") == std::string::npos && Clock::now() < deadline) {
+    std::this_thread::sleep_for(20ms);
+    text = file_text(lock_file);
+  }
+  const auto at = text.find("\nhost pid ");
+  REQUIRE(at != std::string::npos);
+  return std::stol(text.substr(at + 10));
+}
+
+bool eventually_false(const StackLock& lock, std::chrono::seconds limit) {
+  const auto deadline = Clock::now() + limit;
+  while (lock.held() && Clock::now() < deadline) std::this_thread::sleep_for(20ms);
+  return !lock.held();
+}
+
+}  // namespace
+
+// Issue 15, item 13.
+TEST_CASE("stack lock: the lock file is 0600, even one an older virtplan left 0644", "[stack_lock]") {
+  TempDir dir;
+  LocalTransport local;
+  {
+    auto fresh = StackLock::acquire(local, "demo", Become::none, 0s, dir.str());
+    REQUIRE(fresh.has_value());
+    CHECK((fs::status(dir.path() / "demo.lock").permissions() & fs::perms::all) ==
+          (fs::perms::owner_read | fs::perms::owner_write));
+  }
+  std::ofstream(dir.path() / "old.lock") << "virtplan pid 7 on ci since 2026-11-26T01:00:00Z\n";
+  fs::permissions(dir.path() / "old.lock", fs::perms::owner_all | fs::perms::group_read | fs::perms::others_read);
+  auto old = StackLock::acquire(local, "old", Become::none, 0s, dir.str());
+  REQUIRE(old.has_value());
+  CHECK((fs::status(dir.path() / "old.lock").permissions() & fs::perms::all) ==
+        (fs::perms::owner_read | fs::perms::owner_write));
+}
+
+TEST_CASE("stack lock: a symbolic link at the lock's path is refused and its target left alone", "[stack_lock]") {
+  TempDir dir;
+  LocalTransport local;
+  const fs::path victim = dir.path() / "victim";
+  std::ofstream(victim) << "precious\n";
+  fs::create_symlink(victim, dir.path() / "demo.lock");
+  auto refused = StackLock::acquire(local, "demo", Become::none, 0s, dir.str());
+  REQUIRE_FALSE(refused.has_value());
+  CHECK(refused.error().message().find("is not a regular file: refusing to lock through it") != std::string::npos);
+  CHECK(file_text(victim) == "precious\n");
+  // A hard link to another file is refused too (it is not the lock's own file).
+  fs::remove(dir.path() / "demo.lock");
+  fs::create_hard_link(victim, dir.path() / "demo.lock");
+  auto linked = StackLock::acquire(local, "demo", Become::none, 0s, dir.str());
+  REQUIRE_FALSE(linked.has_value());
+  CHECK(linked.error().message().find("is not a file of its own (a link, or swapped while it was opened)") !=
+        std::string::npos);
+  CHECK(file_text(victim) == "precious\n");
+}
+
+// Issue 15, items 3 and 4: the holder on the host is one process, recorded in
+// the lock file; killing it frees the lock at once (the process waiting for
+// the heartbeat does not keep it), and the client sees the lock lost.
+TEST_CASE("stack lock: the holder killed on the host frees the lock at once, and the client sees it lost",
+          "[stack_lock]") {
+  TempDir dir;
+  LocalTransport local;
+  auto lock = StackLock::acquire(local, "demo", Become::none, 0s, dir.str());
+  REQUIRE(lock.has_value());
+  CHECK(lock->check_held("local"));
+  REQUIRE(::kill(static_cast<pid_t>(recorded_host_pid(dir.path() / "demo.lock")), SIGKILL) == 0);
+  const auto start = Clock::now();
+  LocalTransport other;
+  auto after = StackLock::acquire(other, "demo", Become::none, 20s, dir.str());
+  INFO((after ? "" : after.error().message()));
+  CHECK(after.has_value());
+  CHECK(Clock::now() - start < 3s);
+  CHECK(eventually_false(*lock, 5s));
+  auto lost = lock->check_held("local");
+  REQUIRE_FALSE(lost);
+  CHECK(lost.error().code() == ErrorCode::locked);
+  CHECK(lost.error().message().starts_with("local: the stack lock was lost"));
+}
+
+// Issue 15, item 4: `virtplan unlock`'s two halves.
+TEST_CASE("stack lock breaker: names the holder, its host pid and age, and ends exactly that holder", "[stack_lock]") {
+  TempDir dir;
+  LocalTransport local;
+  auto none = find_lock_holder(local, "demo", Become::none, dir.str());
+  REQUIRE(none.has_value());
+  CHECK_FALSE(none->has_value());
+
+  StackLock::set_holder_command("virtplan apply");
+  auto lock = StackLock::acquire(local, "demo", Become::none, 0s, dir.str());
+  StackLock::set_holder_command("virtplan");
+  REQUIRE(lock.has_value());
+  const long host_pid = recorded_host_pid(dir.path() / "demo.lock");
+  auto found = find_lock_holder(local, "demo", Become::none, dir.str());
+  INFO((found ? "" : found.error().message()));
+  REQUIRE(found.has_value());
+  REQUIRE(found->has_value());
+  const LockHolder holder = **found;
+  CHECK(holder.who.starts_with("`virtplan apply` (pid " + std::to_string(::getpid()) + " on "));
+  REQUIRE(holder.host_pid.has_value());
+  CHECK(*holder.host_pid == host_pid);
+  CHECK(holder.age < 60s);
+
+  // A pid that does not hold the lock is not ended.
+  LockHolder stranger = holder;
+  stranger.host_pid = ::getpid();
+  auto refused = break_stack_lock(local, "demo", Become::none, stranger, dir.str());
+  REQUIRE_FALSE(refused.has_value());
+  CHECK(refused.error().message().find("does not hold the lock any more") != std::string::npos);
+  CHECK(lock->held());
+
+  auto broken = break_stack_lock(local, "demo", Become::none, holder, dir.str());
+  INFO((broken ? "" : broken.error().message()));
+  CHECK(broken.has_value());
+  CHECK(eventually_false(*lock, 5s));
+  auto after = find_lock_holder(local, "demo", Become::none, dir.str());
+  REQUIRE(after.has_value());
+  CHECK_FALSE(after->has_value());
+  CHECK(describe_age(7384s) == "2h 03m");
+  CHECK(describe_age(187s) == "3m 07s");
+  CHECK(describe_age(12s) == "12s");
 }

@@ -4,12 +4,14 @@
 // both ran in the same virsh: the shell's whole point.
 
 #include "providers/local_transport.h"
+#include "providers/shell_quote.h"
 #include "providers/virsh_runner.h"
 #include "providers/virsh_shell.h"
 #include "providers/virsh_shell_pool.h"
 
 #include <catch2/catch.hpp>
 
+#include <atomic>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -378,4 +380,142 @@ TEST_CASE("virsh shell pool: the host's CPUs come from nodeinfo's CPU(s) line") 
   CHECK(VirshShellPool::cpus_in("CPU model: x86_64\n") == std::nullopt);
   CHECK(VirshShellPool::cpus_in("CPU(s):  many\n") == std::nullopt);
   CHECK(VirshShellPool::cpus_in("CPU(s): 0\n") == std::nullopt);
+}
+
+namespace {
+
+// A transport whose streamed commands (shared virshes) lose their connection
+// as soon as a call containing `breaking_word` is written to them, the call's
+// start marker never seen: the call may or may not have run on the host.
+class ConnectionLosingTransport : public Transport {
+public:
+  explicit ConnectionLosingTransport(std::string breaking_word) : m_breaking_word(std::move(breaking_word)) {}
+
+  Result<CommandOutput> run(const Command& command) override {
+    std::lock_guard lock(m_mutex);
+    m_alone.push_back(shell_join(command.argv));
+    return CommandOutput{0, "", ""};
+  }
+  Result<HoldOutcome> hold(const Command&, std::string_view) override {
+    return fail(ErrorCode::other, "no holds here");
+  }
+  bool can_stream() const override { return true; }
+  Result<std::unique_ptr<CommandStream>> stream(const Command&, StreamSink sink) override {
+    std::lock_guard lock(m_mutex);
+    ++m_streams;
+    return std::unique_ptr<CommandStream>(std::make_unique<Losing>(*this, std::move(sink)));
+  }
+  const std::string& host_name() const override { return m_name; }
+
+  // How often the breaking word was sent, in a shell or alone.
+  int sends_of_breaking_word() {
+    std::lock_guard lock(m_mutex);
+    int sends = m_written_breaking;
+    for (const auto& line : m_alone) sends += line.find(m_breaking_word) != std::string::npos ? 1 : 0;
+    return sends;
+  }
+
+private:
+  class Losing : public CommandStream {
+  public:
+    Losing(ConnectionLosingTransport& owner, StreamSink sink) : m_owner(owner), m_sink(std::move(sink)) {}
+    ~Losing() override {
+      if (m_breaker.joinable()) m_breaker.join();
+    }
+    Result<void> write(std::string data) override {
+      if (data.find(m_owner.m_breaking_word) == std::string::npos || m_breaker.joinable()) return {};
+      {
+        std::lock_guard lock(m_owner.m_mutex);
+        ++m_owner.m_written_breaking;
+      }
+      // The sink hears of it from another thread, never inside write().
+      m_breaker = std::thread([this] {
+        m_sink.ended(fail(ErrorCode::transport, "lab1: connection lost while running `sh -s virsh`"));
+      });
+      return {};
+    }
+
+  private:
+    ConnectionLosingTransport& m_owner;
+    StreamSink m_sink;
+    std::thread m_breaker;
+  };
+
+  const std::string m_name = "lab1";
+  const std::string m_breaking_word;
+  std::mutex m_mutex;
+  std::vector<std::string> m_alone;
+  int m_streams = 0;
+  int m_written_breaking = 0;
+};
+
+}  // namespace
+
+// Issue 15, item 3: a call written to a shared virsh whose connection then
+// broke may have run; it used to be sent again (to another shell, or alone)
+// as if it had not.
+TEST_CASE("virsh shell pool: a change whose shell lost its connection before answering is not sent again") {
+  ConnectionLosingTransport transport("define");
+  VirshRunner alone(transport, k_test_uri);
+  VirshShellPool pool(alone, {});
+  auto defined = pool.run(VirshCall{{"define", "/dev/stdin"}, "<domain/>"}, k_timeout);
+  REQUIRE_FALSE(defined);
+  CHECK(defined.error().message().find("may have run, so it is not sent again") != std::string::npos);
+  CHECK(transport.sends_of_breaking_word() == 1);
+}
+
+TEST_CASE("virsh shell pool: a read whose shell lost its connection before answering is sent again") {
+  ConnectionLosingTransport transport("dumpxml");
+  VirshRunner alone(transport, k_test_uri);
+  VirshShellPool pool(alone, {});
+  auto read = pool.run(VirshCall{{"dumpxml", "web"}, std::nullopt}, k_timeout);
+  REQUIRE(read);
+  CHECK(transport.sends_of_breaking_word() >= 2);
+}
+
+namespace {
+
+// LocalTransport that starts one streamed command, then refuses the next
+// ones, as a host's transport does once its stack lock is released or lost;
+// after `refusals_allowed` refusals it lets them through again (so that a
+// pool that keeps trying ends too).
+class RefusesAfterFirstStream : public Transport {
+public:
+  explicit RefusesAfterFirstStream(int refusals_allowed) : m_refusals_allowed(refusals_allowed) {}
+  Result<CommandOutput> run(const Command& command) override { return m_local.run(command); }
+  Result<HoldOutcome> hold(const Command& command, std::string_view ready_line) override {
+    return m_local.hold(command, ready_line);
+  }
+  bool can_stream() const override { return true; }
+  Result<std::unique_ptr<CommandStream>> stream(const Command& command, StreamSink sink) override {
+    if (m_streams.fetch_add(1) > 0 && m_refusals.load() < m_refusals_allowed) {
+      m_refusals.fetch_add(1);
+      return fail(ErrorCode::locked, "local: the stack lock was lost");
+    }
+    return m_local.stream(command, std::move(sink));
+  }
+  const std::string& host_name() const override { return m_local.host_name(); }
+  int refusals() const { return m_refusals.load(); }
+
+private:
+  LocalTransport m_local;
+  const int m_refusals_allowed;
+  std::atomic<int> m_streams{0};
+  std::atomic<int> m_refusals{0};
+};
+
+}  // namespace
+
+// A warm-up whose second shell cannot start used to try again for as long as
+// its first shell lived: a thread spinning at full CPU, and an apply hung at
+// the end of a host whose lock had been released (its pool's end waits for it).
+TEST_CASE("virsh shell pool: warm_up stops at a shell that cannot start, rather than trying again and again") {
+  PrivateTmpdir tmp;
+  RefusesAfterFirstStream transport(1000);
+  VirshRunner alone(transport, k_test_uri);
+  {
+    VirshShellPool pool(alone, VirshShellPool::Options{4, 2});
+    pool.warm_up();
+  }  // waits for the warm-up to end
+  CHECK(transport.refusals() == 1);
 }

@@ -1,0 +1,48 @@
+#pragma once
+
+// Breaking a stack lock by hand (`virtplan unlock`, like `terraform
+// force-unlock`). A lock frees itself when its holder releases it, dies,
+// loses its connection or falls silent (StackLock); breaking it is for a
+// holder that is alive but must be stopped (a hung apply on a machine one
+// cannot reach). The person is shown who holds it first (find_lock_holder),
+// and break_stack_lock ends exactly that holder's process on the host: when
+// another holder took the lock meanwhile, nothing is ended.
+
+#include "providers/error.h"
+#include "providers/host_config.h"
+#include "providers/stack_lock.h"
+#include "providers/transport.h"
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace virtplan::providers {
+
+// Who holds a stack's lock on a host, as its holder recorded itself.
+struct LockHolder {
+  // "`virtplan apply` (pid 4242 on build7) since 2026-11-26T01:02:03Z"
+  std::string who;
+  // The host's process holding the lock; nullopt for a holder that did not
+  // record it (an older virtplan).
+  std::optional<long> host_pid;
+  // Since the holder recorded itself, by the host's clock.
+  std::chrono::seconds age{0};
+};
+
+// The holder of `stack`'s lock on the host, or nullopt when it is free.
+Result<std::optional<LockHolder>> find_lock_holder(Transport& transport, std::string_view stack, Become become,
+                                                   std::string_view dir = StackLock::k_default_dir);
+
+// Ends `holder`'s host process (TERM, then KILL after 5 s) and returns once
+// the lock is free. Fails, ending nothing, when that process no longer holds
+// the lock (another holder took it: show it again) or recorded no pid.
+// Returns at once when the lock is already free.
+Result<void> break_stack_lock(Transport& transport, std::string_view stack, Become become, const LockHolder& holder,
+                              std::string_view dir = StackLock::k_default_dir);
+
+// "2h 05m", "3m 07s", "12s": an age as the confirmation shows it.
+std::string describe_age(std::chrono::seconds age);
+
+}  // namespace virtplan::providers
