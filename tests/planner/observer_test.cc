@@ -285,7 +285,9 @@ std::vector<providers::ObjectId> vanished(const std::string& objects, std::vecto
   return state.vanished_entries;
 }
 
-ReadObject pool_named(std::string name, bool active) { return ReadObject{std::move(name), {{"active", active}}}; }
+ReadObject pool_named(std::string name, bool active) {
+  return ReadObject{std::move(name), {{"active", active}}, std::nullopt};
+}
 
 }  // namespace
 
