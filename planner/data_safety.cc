@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <map>
 #include <set>
 
 namespace virtplan::planner {
@@ -18,13 +19,34 @@ std::string verb(Action action) {
   return action == Action::replace ? "replaced" : "destroyed";
 }
 
+// What each object the plan changes will still use once the plan is carried
+// out: nothing for a destroy, what its new spec references for an update or a
+// replace. The apply graph runs a change that lets go of an object before that
+// object's destroy, so such a hold does not stand.
+using StillUses = std::map<ObjectId, std::set<ObjectId>>;
+
+StillUses still_uses(const std::vector<Change>& changes, const KindLookup& kinds) {
+  StillUses out;
+  for (const Change& change : changes) {
+    if (change.action == Action::destroy) out[change.id];
+    if (change.action != Action::update && change.action != Action::replace) continue;
+    const providers::ResourceKind* kind = kinds(change.id.kind);
+    if (kind == nullptr) continue;
+    auto& uses = out[change.id];
+    for (const providers::Reference& ref : kind->references(providers::StackObject{change.id, change.after, {}, {}, {}}))
+      uses.insert(ref.target);
+  }
+  return out;
+}
+
 // The holds on a change that stand: those whose holder the plan does not
-// destroy too.
+// destroy, or change so that it no longer uses the held object.
 std::vector<Hold> standing_holds(const providers::ResourceKind& kind, const Change& change,
-                                 const std::set<ObjectId>& destroyed) {
+                                 const StillUses& still) {
   std::vector<Hold> standing;
   for (Hold& hold : kind.holds(change.id, change.before, change.action == Action::replace)) {
-    if (!destroyed.contains(hold.holder)) standing.push_back(std::move(hold));
+    auto changed = still.find(hold.holder);
+    if (changed == still.end() || changed->second.contains(change.id)) standing.push_back(std::move(hold));
   }
   return standing;
 }
@@ -44,8 +66,8 @@ bool all_forceable(const std::vector<Hold>& holds) {
 // Force::yes, holds that are all forceable let it go on, and the change gets
 // a reason naming every holder it cuts off.
 std::optional<std::string> refuse_held(const providers::ResourceKind& kind, Change& change,
-                                       const std::set<ObjectId>& destroyed, Force force) {
-  const std::vector<Hold> holds = standing_holds(kind, change, destroyed);
+                                       const StillUses& still, Force force) {
+  const std::vector<Hold> holds = standing_holds(kind, change, still);
   if (holds.empty()) return std::nullopt;
   const std::string address = change.id.address();
   if (!all_forceable(holds)) {
@@ -63,7 +85,7 @@ std::optional<std::string> refuse_held(const providers::ResourceKind& kind, Chan
 
 // Why the change must not be made, or nothing.
 std::optional<std::string> refuse(const providers::ResourceKind& kind, Change& change,
-                                  const std::set<ObjectId>& destroyed, Force force) {
+                                  const StillUses& still, Force force) {
   const bool losing = change.action == Action::destroy || change.action == Action::replace;
   if (losing && (kind.is_protected(change.before) || kind.is_protected(change.after))) {
     return fmt::format("{}: is protected (protect: true) and would be {}; it is left alone (set "
@@ -71,7 +93,7 @@ std::optional<std::string> refuse(const providers::ResourceKind& kind, Change& c
                        change.id.address(), verb(change.action));
   }
   if (losing) {
-    if (auto why = refuse_held(kind, change, destroyed, force)) return why;
+    if (auto why = refuse_held(kind, change, still, force)) return why;
   }
   if (change.action == Action::update || change.action == Action::replace) {
     if (auto why = kind.refusal(change.before, change.after)) {
@@ -93,10 +115,7 @@ std::optional<std::string> data_loss(const providers::ResourceKind& kind, const 
 
 void check_data_safety(std::vector<Change>& changes, const KindLookup& kinds,
                        std::vector<std::string>& errors, Force force) {
-  std::set<ObjectId> destroyed;
-  for (const Change& change : changes) {
-    if (change.action == Action::destroy) destroyed.insert(change.id);
-  }
+  const StillUses still = still_uses(changes, kinds);
   std::vector<Change> kept;
   for (Change& change : changes) {
     const providers::ResourceKind* kind = kinds(change.id.kind);
@@ -104,7 +123,7 @@ void check_data_safety(std::vector<Change>& changes, const KindLookup& kinds,
       kept.push_back(std::move(change));
       continue;
     }
-    if (auto why = refuse(*kind, change, destroyed, force)) {
+    if (auto why = refuse(*kind, change, still, force)) {
       errors.push_back(*why);
       continue;
     }

@@ -23,10 +23,11 @@ using providers::VirshArgs;
 constexpr std::string_view k_listing_raced = "Could not retrieve pool information";
 // How often a raced listing is asked in all. While another client keeps
 // defining and undefining a pool, a third to a half of the listings race (lab,
-// 30 pools); ten attempts leave a failed reading at about one in 10^4 even
-// then. A retry costs one round trip, only when a listing raced; a listing
-// that fails so every time still fails the reading, with virsh's words.
-constexpr int k_list_attempts = 10;
+// 30 pools), and more on a loaded machine (33 of 60 in one run): ten attempts
+// failed one plan in a lab run; thirty leave a failed reading at about one in
+// 10^8 even at 55%. A retry costs one round trip, only when a listing raced; a
+// listing that fails so every time still fails the reading, with virsh's words.
+constexpr int k_list_attempts = 30;
 
 bool raced(const Result<std::string>* listed) { return providers::failed_saying(listed, k_listing_raced); }
 

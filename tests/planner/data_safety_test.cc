@@ -40,10 +40,17 @@ public:
   }
 };
 
-// Domains lose what /lost names (managed save, snapshots...).
+// Domains lose what /lost names (managed save, snapshots...) and use the
+// networks /uses names.
 class HolderKind : public testing::StubKind {
 public:
   HolderKind() : StubKind("domain", "domains") {}
+  std::vector<providers::Reference> references(const StackObject& object) const override {
+    std::vector<providers::Reference> out;
+    for (const json& name : object.spec.value("uses", json::array()))
+      out.push_back({ObjectId{"network", name.get<std::string>(), object.id.host}, {}});
+    return out;
+  }
   std::vector<std::string> lost_state(const Spec& observed) const override {
     std::vector<std::string> out;
     for (const json& item : observed.value("lost", json::array())) out.push_back(item.get<std::string>());
@@ -183,6 +190,17 @@ TEST_CASE("data safety: a forceable hold refuses unless forced, and a forced cha
     REQUIRE(changes.size() == 1);
     CHECK(changes[0].reasons ==
           Strings{"FORCED: cuts off domain.cache@lab1 (interface), domain.db@lab1 (interface)"});
+  }
+  SECTION("a holder the plan changes so that it no longer uses it does not hold it, one that still does holds") {
+    changes.push_back(Change{ObjectId{"domain", "db", "lab1"}, Action::update, Impact::live, {}, {},
+                             Spec{{"uses", {"lan"}}}, Spec{{"uses", json::array()}}});
+    changes.push_back(Change{ObjectId{"domain", "cache", "lab1"}, Action::update, Impact::live, {}, {},
+                             Spec{{"uses", {"lan"}}}, Spec{{"uses", {"lan", "wan"}}}});
+    std::vector<std::string> errors;
+    check_data_safety(changes, lookup, errors);
+    CHECK(errors == Strings{"network.lan@lab1: would be destroyed but is held by domain.cache@lab1 (interface); "
+                            "it is left alone (`virtplan destroy --target network.lan@lab1 --force` destroys it "
+                            "anyway, cutting them off)"});
   }
   SECTION("a holder destroyed in the same plan does not hold it") {
     changes.push_back(Change{ObjectId{"domain", "db", "lab1"}, Action::destroy, Impact::none, {}, {},

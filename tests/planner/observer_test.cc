@@ -222,7 +222,7 @@ TEST_CASE("a ledger of format 1 (volumes by name alone) owns the volume in the p
                                                              {"volume.other/both@lab1", Ownership::unowned}});
 }
 
-TEST_CASE("only the keys a kind keeps in the ledger are merged; a ledger entry with another key is refused") {
+TEST_CASE("only the keys a kind keeps in the ledger are merged, and a ledger entry with another key is refused") {
   SECTION("a kept key joins the spec") {
     auto host = host_with_ledger(R"({"format_version": "2", "stack": "prod", "objects": {)"
                                  R"("volume.img/root": {"state": "created", "data": {"protect": true}}}})");
