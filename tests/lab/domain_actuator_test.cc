@@ -48,7 +48,9 @@ TEST_CASE("domain and network actuators: create from nothing, restore drift, des
   Scratch scratch(env, t);
   const std::string host = env.hosts[0].name;
   const std::string domains = fmt::format(
+      // No OS answers ACPI: the destroy at the end forces it off after 1 s.
       "  d-{0}:\n    host: {1}\n    vcpus: {{current: 1, max: 2}}\n    memory: 128MiB\n    autostart: true\n"
+      "    shutdown_timeout: 1s\n"
       "    interfaces: [{{network: n-{0}, mac: \"52:54:00:81:00:10\"}}]\n",
       t, host);
   const std::string yaml = stack_yaml(env, t, network_yaml(env, "n-" + t, "vpd" + t, 1), domains);
@@ -266,7 +268,8 @@ TEST_CASE("virt_type auto picks KVM where a host offers it and TCG on a host wit
   remove();
   const std::string hosts = lab::lab_host_yaml(env, 0) + lab::lab_host_yaml(env, 1);
   const std::string yaml =
-      fmt::format("stack: {0}\nhosts:\n{1}domains:\n  {0}:\n    hosts: [{2}, {3}]\n    vcpus: 1\n    memory: 64MiB\n",
+      fmt::format("stack: {0}\nhosts:\n{1}domains:\n  {0}:\n    hosts: [{2}, {3}]\n    vcpus: 1\n    memory: 64MiB\n"
+                  "    shutdown_timeout: 1s\n",  // no OS answers ACPI: destroy forces it off after 1 s
                   name, hosts, env.hosts[0].name, env.hosts[1].name);
   ActuatorHarness harness(yaml);
   harness.converge();

@@ -122,7 +122,7 @@ TEST_CASE("pool reader: the unfiltered listing that raced is asked again, and th
   CHECK(times_run(host, "pool-list --all --name") == 2);
 }
 
-TEST_CASE("pool reader: a listing that keeps racing fails with virsh's words after ten attempts") {
+TEST_CASE("pool reader: a listing that keeps racing fails with virsh's words after thirty attempts") {
   FakeVirshHost host;
   host.on("pool-list --all --name", "keep\n");
   host.fail("pool-list --all --name --autostart", k_raced);
@@ -131,7 +131,7 @@ TEST_CASE("pool reader: a listing that keeps racing fails with virsh's words aft
   auto pools = read_pools(host);
   REQUIRE_FALSE(pools);
   CHECK(pools.error().message().find("Could not retrieve pool information") != std::string::npos);
-  CHECK(times_run(host, "pool-list --all --name --autostart") == 10);
+  CHECK(times_run(host, "pool-list --all --name --autostart") == 30);
 }
 
 TEST_CASE("pool reader: a listing that fails otherwise is not asked again") {
