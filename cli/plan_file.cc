@@ -1,6 +1,7 @@
 #include "cli/plan_file.h"
 
 #include "planner/plan_json.h"
+#include "providers/regular_file.h"
 
 #include <fmt/format.h>
 #include <fcntl.h>
@@ -9,13 +10,15 @@
 
 #include <cerrno>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 #include <string_view>
 
 namespace virtplan::cli {
 
 namespace {
+
+// Far beyond any plan (2,000 objects save to a few MiB), and a bound on the
+// memory a wrong file can take.
+constexpr std::size_t k_max_plan_size = std::size_t{1} << 30;
 
 // Writes all of `text` to `fd`.
 bool write_all(int fd, std::string_view text) {
@@ -55,15 +58,18 @@ providers::Result<void> save_plan(const planner::Plan& plan, const std::string& 
   return {};
 }
 
+// A saved plan is read only from a regular file: a FIFO or a device named as
+// PLANFILE (`apply PLANFILE`, `show PLANFILE`) would block or never end.
 providers::Result<planner::Plan> read_plan(const std::string& file) {
-  std::ifstream in(file);
-  if (!in) {
-    return providers::fail(providers::ErrorCode::not_found,
-                           fmt::format("{}: cannot read: {}", file, std::strerror(errno)));
+  auto opened = providers::RegularFile::open(file);
+  if (!opened) return providers::fail(opened.error());
+  auto text = opened->read(k_max_plan_size + 1);
+  if (!text) return providers::fail(text.error());
+  if (text->size() > k_max_plan_size) {
+    return providers::fail(providers::ErrorCode::invalid,
+                           fmt::format("{}: not a virtplan plan: larger than {} bytes", file, k_max_plan_size));
   }
-  std::stringstream text;
-  text << in.rdbuf();
-  const auto document = nlohmann::json::parse(text.str(), nullptr, /*allow_exceptions=*/false);
+  const auto document = nlohmann::json::parse(*text, nullptr, /*allow_exceptions=*/false);
   if (document.is_discarded()) {
     return providers::fail(providers::ErrorCode::invalid, fmt::format("{}: not a virtplan plan: not JSON", file));
   }

@@ -3,6 +3,7 @@
 // becomes 0600, and a symlink at FILE is replaced, never written through.
 
 #include "cli/plan_file.h"
+#include "tests/support/fifo_feeder.h"
 
 #include <catch2/catch.hpp>
 
@@ -82,4 +83,24 @@ TEST_CASE("plan --out into a directory that does not exist fails naming the file
   auto saved = cli::save_plan(a_plan(), file.string());
   REQUIRE_FALSE(saved);
   CHECK(saved.error().message().starts_with(file.string() + ": cannot write the plan: "));
+}
+
+// A FIFO as PLANFILE blocked `apply PLANFILE` and `show PLANFILE` forever.
+// The feeder writes a valid plan into it, so code that still reads FIFOs
+// accepts it and fails the test instead of hanging it.
+TEST_CASE("a saved plan is read only from a regular file: a FIFO or a device is refused, naming the path") {
+  PlanFileDir dir;
+  const fs::path saved = dir.path / "saved.plan";
+  REQUIRE(cli::save_plan(a_plan(), saved.string()));
+  const std::string text = plan_file_text(saved);
+  const fs::path fifo = dir.path / "fifo.plan";
+  test::FifoFeeder feeder(fifo.string(), text);
+  auto from_fifo = cli::read_plan(fifo.string());
+  REQUIRE_FALSE(from_fifo);
+  CHECK(from_fifo.error().message().find(fifo.string()) != std::string::npos);
+  CHECK(from_fifo.error().message().find("FIFO") != std::string::npos);
+  auto from_device = cli::read_plan("/dev/zero");
+  REQUIRE_FALSE(from_device);
+  CHECK(from_device.error().message().find("/dev/zero") != std::string::npos);
+  CHECK(cli::read_plan(saved.string()));
 }

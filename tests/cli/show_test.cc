@@ -66,7 +66,7 @@ TEST_CASE("show refuses a missing file and a file that is not a plan") {
   SavedPlan saved;
   auto missing = test::run_virtplan("show nope.plan", saved.dir);
   CHECK(missing.status == 1);
-  CHECK(missing.output == "nope.plan: cannot read: No such file or directory\n");
+  CHECK(missing.output == "nope.plan: cannot be read: No such file or directory\n");
   auto garbage = test::run_virtplan("show garbage.plan", saved.dir);
   CHECK(garbage.status == 1);
   CHECK(garbage.output == "garbage.plan: not a virtplan plan: not JSON\n");
