@@ -45,6 +45,25 @@ constexpr std::string_view k_documents_script =
     R"sh(set -e; d=$(mktemp -d "${TMPDIR:-/tmp}/virtplan-virsh.XXXXXXXX"); trap 'rm -rf -- "$d"' EXIT; )sh"
     R"sh(tar -x --no-same-owner -C "$d" -f -; cd -- "$d"; set +e; "$@")sh";
 
+// An interactive virsh (run_secret) adds every line it reads to its readline
+// history and writes that to ~/.cache/libvirt/virsh/history on exit: it
+// keeps it in a private directory removed with it, as the shared shells'
+// virsh does (virsh_shell.cc), and no host readline bindings act on it.
+constexpr std::string_view k_private_history_script =
+    R"sh(d=$(mktemp -d "${TMPDIR:-/tmp}/virtplan-virsh.XXXXXXXX") || exit 125; trap 'rm -rf -- "$d"' EXIT; )sh"
+    R"sh(XDG_CACHE_HOME="$d" INPUTRC=/dev/null "$@")sh";
+
+// `argv` (a virsh command line, maybe behind sudo) run as the last words of
+// `script`, named `name`: the script runs as whoever virsh would have run as.
+std::vector<std::string> behind_script(const std::vector<std::string>& argv, std::string_view script,
+                                       std::string_view name) {
+  auto virsh = std::find(argv.begin(), argv.end(), "virsh");
+  std::vector<std::string> out(argv.begin(), virsh);
+  out.insert(out.end(), {"sh", "-c", std::string(script), std::string(name)});
+  out.insert(out.end(), virsh, argv.end());
+  return out;
+}
+
 struct Markers {
   std::string nonce = random_nonce();
   std::string out(std::size_t i) const { return fmt::format("vpmark{}n{}e", nonce, i); }
@@ -182,7 +201,8 @@ Result<void> VirshRunner::run_secret(std::vector<std::string> args) const {
                                                 "its standard input, and a command line would show it",
                                                 where));
   }
-  Command command{base_argv(), virsh_join(call.args) + "\n", m_timeout};
+  Command command{behind_script(base_argv(), k_private_history_script, "virtplan-virsh-private"),
+                  virsh_join(call.args) + "\n", m_timeout};
   auto output = m_transport.run(command);
   if (!output) {
     return fail(output.error());
@@ -268,14 +288,7 @@ std::vector<Result<std::string>> VirshRunner::run_batch(const std::vector<const 
     if (call->document) documents.add(fmt::format("vpdoc{}", count++), *call->document);
   }
   if (count > 0) {
-    // virsh runs as the last words of the documents script, which itself
-    // runs as whoever virsh would have run as.
-    std::vector<std::string> argv;
-    auto virsh = std::find(command.argv.begin(), command.argv.end(), "virsh");
-    argv.assign(command.argv.begin(), virsh);
-    argv.insert(argv.end(), {"sh", "-c", std::string(k_documents_script), "virtplan-virsh"});
-    argv.insert(argv.end(), virsh, command.argv.end());
-    command.argv = std::move(argv);
+    command.argv = behind_script(command.argv, k_documents_script, "virtplan-virsh");
     command.stdin_data = documents.bytes();
   }
   auto output = m_transport.run(command);

@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
+#include <sstream>
 #include <string>
 
 using virtplan::lab::LabEnv;
@@ -77,7 +78,7 @@ TEST_CASE("non-ASCII inline user-data reaches a running domain's metadata intact
   struct Cleanup {
     std::string stack;
     ~Cleanup() {
-      run_virtplan("destroy --auto-approve -f " + stack);
+      run_virtplan("destroy --auto-approve --force -f " + stack);
       std::filesystem::remove(stack);
     }
   } cleanup{stack};
@@ -101,11 +102,24 @@ TEST_CASE("non-ASCII inline user-data reaches a running domain's metadata intact
   CHECK(cloud_init.dump().find("root:" + k_secret) != std::string::npos);
   CHECK(probe.config(owner + "/*[local-name()='cloud-init']") == probe.live(owner + "/*[local-name()='cloud-init']"));
 
-  const std::string argv = log.text();
+  // Other tests run virsh on this host meanwhile: only this test's lines
+  // (they name its objects) are held to the words of its secret.
+  const std::string all = log.text();
+  std::string argv;
+  std::istringstream lines(all);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.find(tag) != std::string::npos) argv += line + "\n";
+  }
   INFO(argv);
   CHECK(argv.find("virsh -q -c") != std::string::npos);  // the log saw virtplan's virsh processes
   CHECK(argv.find("root:") == std::string::npos);
-  CHECK(argv.find("p\u00e4ssw") == std::string::npos);
+  CHECK(all.find("p\u00e4ssw") == std::string::npos);
   CHECK(argv.find("cloud-init") == std::string::npos);
   CHECK(argv.find("chpasswd") == std::string::npos);
+  // Nor in a file: an interactive virsh writes every line it read to its
+  // readline history (~/.cache/libvirt/virsh/history) unless told otherwise.
+  // (The metadata went as ASCII with character references: its secret is
+  // looked for by its ASCII words.)
+  CHECK(env.run_in(0, fmt::format("grep -rl chpasswd /root /tmp 2>/dev/null | xargs -r grep -l -- {} || true", tag)) ==
+        "");
 }
