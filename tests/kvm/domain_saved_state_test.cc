@@ -9,6 +9,8 @@
 #include "kvm/domain_saved_state.h"
 #include "tests/kvm/domain_test_support.h"
 
+#include "tests/support/scripted_round.h"
+
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -33,17 +35,6 @@ std::string saved_state_xml(const std::string& name, bool nvram) {
     xml.insert(os_end, "<nvram>/var/lib/libvirt/qemu/nvram/" + name + "_VARS.fd</nvram>");
   }
   return xml;
-}
-
-// Answers each command of a round from `answers`, "" when not scripted.
-std::vector<Result<std::string>> answer_round(const std::vector<VirshArgs>& commands,
-                                        const std::map<VirshArgs, std::string>& answers) {
-  std::vector<Result<std::string>> out;
-  for (const VirshArgs& command : commands) {
-    auto it = answers.find(command);
-    out.push_back(it == answers.end() ? std::string() : it->second);
-  }
-  return out;
 }
 
 }  // namespace
@@ -85,12 +76,12 @@ TEST_CASE("domain reader: managed save, NVRAM and snapshot counts in two rounds,
   CHECK(std::find(first.begin(), first.end(), managed) != first.end());
   CHECK(std::find(first.begin(), first.end(), snapshotted) != first.end());
 
-  auto second = reading->next_round(answer_round(first, {{all, "plain\nsaved\n"}, {managed, "saved\n"}, {snapshotted, "saved\n"}}));
+  auto second = reading->next_round(test::answer_round(first, {{all, "plain\nsaved\n"}, {managed, "saved\n"}, {snapshotted, "saved\n"}}));
   const VirshArgs snapshots{"snapshot-list", "--domain", "saved", "--name"};
   CHECK(second == std::vector<VirshArgs>{{"dumpxml", "--inactive", "--domain", "plain"},
                                          {"dumpxml", "--inactive", "--domain", "saved"},
                                          snapshots});
-  CHECK(reading->next_round(answer_round(second, {{second[0], saved_state_xml("plain", false)},
+  CHECK(reading->next_round(test::answer_round(second, {{second[0], saved_state_xml("plain", false)},
                                             {second[1], saved_state_xml("saved", true)},
                                             {snapshots, "one\ntwo\nthree\n"}}))
             .empty());

@@ -7,6 +7,8 @@
 #include "net/network_users.h"
 #include "providers/ledger.h"
 
+#include "tests/support/scripted_round.h"
+
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -26,16 +28,6 @@ std::string domain_with_nics(const std::string& name, const std::vector<std::pai
   }
   xml += "<interface type='bridge'><mac address='52:54:00:00:00:99'/><source bridge='br0'/></interface>";
   return xml + "</devices></domain>";
-}
-
-std::vector<Result<std::string>> answer_network_round(const std::vector<VirshArgs>& commands,
-                                                      const std::map<VirshArgs, std::string>& answers) {
-  std::vector<Result<std::string>> out;
-  for (const VirshArgs& command : commands) {
-    auto it = answers.find(command);
-    out.push_back(it == answers.end() ? std::string() : it->second);
-  }
-  return out;
 }
 
 }  // namespace
@@ -82,7 +74,7 @@ TEST_CASE("network reader: reads the domains' XML in its second round and puts u
   REQUIRE(std::find(first.begin(), first.end(), domains) != first.end());
   REQUIRE(std::find(first.begin(), first.end(), running) != first.end());
   auto second = reading->next_round(
-      answer_network_round(first, {{networks, "lan\n"}, {domains, "db\nidle\n"}, {running, "db\n"}}));
+      test::answer_round(first, {{networks, "lan\n"}, {domains, "db\nidle\n"}, {running, "db\n"}}));
   const VirshArgs lan{"net-dumpxml", "--inactive", "--network", "lan"};
   const VirshArgs db_inactive{"dumpxml", "--inactive", "--domain", "db"};
   const VirshArgs db_live{"dumpxml", "--domain", "db"};
@@ -91,7 +83,7 @@ TEST_CASE("network reader: reads the domains' XML in its second round and puts u
   const std::string lan_xml = "<network><name>lan</name><forward mode='nat'/><bridge name='virbr9'/>"
                               "<ip address='192.168.90.1' netmask='255.255.255.0'/></network>";
   CHECK(reading
-            ->next_round(answer_network_round(
+            ->next_round(test::answer_round(
                 second, {{lan, lan_xml},
                          {db_inactive, domain_with_nics("db", {{"lan", "52:54:00:00:00:01"}})},
                          {db_live, domain_with_nics("db", {{"lan", "52:54:00:00:00:01"}, {"lan", "52:54:00:00:00:02"}})},
