@@ -50,6 +50,9 @@ Result<std::vector<NetworkUser>> all_users(const NameSets& sets, const providers
   std::vector<NetworkUser> users;
   for (const std::string& domain : sets[domains]) {
     for (bool live : {false, true}) {
+      // A declared domain's live XML is asked ahead, before the listings
+      // say whether it runs: of a shut-off one, virsh gives the inactive XML.
+      if (live && !sets[running_domains].contains(domain)) continue;
       const Result<std::string>* xml = results.find(domain_dump(domain, live));
       if (xml == nullptr) continue;
       if (!*xml) {

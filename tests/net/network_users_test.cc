@@ -114,3 +114,30 @@ TEST_CASE("network reader: a declared domain's XML is asked with the listings (o
   auto asked = unowned->next_round({});
   CHECK(std::find(asked.begin(), asked.end(), inactive) == asked.end());
 }
+
+// A declared domain's live XML is asked with the listings, before they say
+// whether it runs; virsh answers it for a shut-off domain too (with the
+// inactive XML), which must not make the domain a running user.
+TEST_CASE("network reader: a declared domain that is shut off uses the network, but not as a running domain") {
+  providers::StackObject web;
+  web.id = {"domain", "web", "lab1"};
+  web.spec = json{{"state", "running"}};
+  auto reading = net::NetworkReader().start({web});
+  const VirshArgs networks{"net-list", "--all", "--name"};
+  const VirshArgs domains{"list", "--all", "--name"};
+  const VirshArgs lan{"net-dumpxml", "--inactive", "--network", "lan"};
+  const std::string web_xml = domain_with_nics("web", {{"lan", "52:54:00:00:00:07"}});
+  auto first = reading->next_round({});
+  const VirshArgs live{"dumpxml", "--domain", "web"};
+  REQUIRE(std::find(first.begin(), first.end(), live) != first.end());
+  auto second = reading->next_round(test::answer_round(
+      first, {{networks, "lan\n"}, {domains, "web\n"}, {live, web_xml},
+              {{"dumpxml", "--inactive", "--domain", "web"}, web_xml}}));
+  CHECK(reading->next_round(test::answer_round(second, {{lan, "<network><name>lan</name><bridge name='virbr9'/></network>"}}))
+            .empty());
+  auto objects = reading->finish();
+  REQUIRE(objects);
+  REQUIRE(objects->size() == 1);
+  CHECK((*objects)[0].spec["used_by"] ==
+        json::array({{{"domain", "web"}, {"interface", "52:54:00:00:00:07"}, {"running", false}}}));
+}
