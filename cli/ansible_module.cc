@@ -125,10 +125,12 @@ json run(const std::string& args_path) {
     outcome.errors.push_back("nothing was changed");
     return ansible_result(outcome);
   }
-  if (args->check_mode || !plan->summary().has_changes()) return ansible_result(outcome);
+  if (args->check_mode) return ansible_result(outcome);
+  // Applied even with nothing to change: that is where the run lets go of
+  // ledger entries whose objects are gone (ApplyRun::apply).
   planner::NullApplyObserver quiet;
   const planner::ApplyReport report = apply_run.apply(*plan, quiet, args->parallelism);
-  outcome.report = &report;
+  if (plan->summary().has_changes()) outcome.report = &report;
   return ansible_result(outcome);
 }
 

@@ -117,6 +117,8 @@ void ApplyRun::remember_vanished_entries(const planner::ObservedState& observed)
   m_vanished = observed.vanished_entries;
 }
 
+// Called by apply() only, whether or not the plan changes anything: the
+// one place where a run that goes ahead lets go of them.
 void ApplyRun::forget_vanished_entries() {
   for (const providers::ObjectId& id : m_vanished) (void)m_access.forget(id);
   m_vanished.clear();
@@ -125,6 +127,7 @@ void ApplyRun::forget_vanished_entries() {
 planner::ApplyReport ApplyRun::apply(const planner::Plan& plan, planner::ApplyObserver& observer, int parallelism,
                                      providers::StopMode stop) {
   forget_vanished_entries();
+  if (!plan.summary().has_changes()) return {};
   return planner::apply_plan(plan, kind_lookup(), kind_actuator, m_access, observer,
                              planner::ApplyOptions{.parallelism = parallelism, .stop = stop});
 }
@@ -137,7 +140,8 @@ int ApplyRun::execute(const planner::Plan& plan, const planner::ObservedState& o
   const auto not_done = planner::unread_objects(m_stack.objects, observed.unread);
   if (!options.json && !none_read) fmt::print("{}", planner::render_plan_text(plan, kind_lookup()));
   if (!plan.summary().has_changes()) {
-    forget_vanished_entries();
+    planner::NullApplyObserver nothing_to_report;
+    apply(plan, nothing_to_report, options.parallelism, options.stop);  // forgets vanished entries only
     if (options.json) {
       print_json(plan, planner::ApplyReport(), observed.unread);
     } else {
