@@ -66,12 +66,7 @@ std::vector<std::string> problems(const AnsibleOutcome& o) {
     }
   }
   for (const auto& [host, why] : o.unread) {
-    auto objects = o.not_reached.find(host);
-    const std::string which = objects == o.not_reached.end() || objects->second.empty()
-                                  ? std::string()
-                                  : fmt::format(" ({})", fmt::join(objects->second, ", "));
-    lines.push_back(fmt::format("{}: {}, nothing was planned or done there{}: {}", host,
-                                planner::unread_wording(why), which, why.message()));
+    lines.push_back(planner::unread_summary(host, why, "nothing was planned or done there", o.not_reached));
   }
   return lines;
 }

@@ -55,8 +55,7 @@ std::string unread_hosts_text(const std::map<std::string, providers::Error>& unr
                               const std::map<std::string, std::vector<std::string>>& objects) {
   std::string text;
   for (const auto& [host, why] : unread) {
-    text += fmt::format("  {}: {}, nothing was planned or done there{}: {}\n", host, planner::unread_wording(why),
-                        planner::listed_objects(objects, host), why.message());
+    text += fmt::format("  {}\n", planner::unread_summary(host, why, "nothing was planned or done there", objects));
   }
   return text;
 }

@@ -81,8 +81,7 @@ DiffResult diff(const std::string& stack, const std::vector<StackObject>& desire
   std::vector<std::string> errors;
   const auto not_planned = unread_objects(desired, observed.unread);
   for (const auto& [host, why] : observed.unread) {
-    errors.push_back(fmt::format("{}: {}, its objects are not planned{}: {}", host, unread_wording(why),
-                                 listed_objects(not_planned, host), why.message()));
+    errors.push_back(unread_summary(host, why, "its objects are not planned", not_planned));
   }
 
   std::set<ObjectId> declared;

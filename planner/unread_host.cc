@@ -40,6 +40,12 @@ std::string unread_line(const std::string& host, const providers::Error& why) {
   return providers::printable_text(fmt::format("{}: {}: {}", host, unread_wording(why), why.message()));
 }
 
+std::string unread_summary(const std::string& host, const providers::Error& why, std::string_view outcome,
+                           const std::map<std::string, std::vector<std::string>>& objects) {
+  return providers::printable_text(fmt::format("{}: {}, {}{}: {}", host, unread_wording(why), outcome,
+                                               listed_objects(objects, host), why.message()));
+}
+
 std::map<std::string, std::string> unread_messages(const std::map<std::string, providers::Error>& unread) {
   std::map<std::string, std::string> messages;
   for (const auto& [host, why] : unread) messages.emplace(host, why.message());

@@ -27,6 +27,13 @@ std::string_view unread_wording(const providers::Error& why);
 // for the commands that only show (status, metrics, show --live).
 std::string unread_line(const std::string& host, const providers::Error& why);
 
+// "dead: could not be reached, OUTCOME (pool.p@dead): MESSAGE": a host not
+// read in a summary (plan's errors, apply's and destroy's summary, the
+// Ansible module's message), with the stack's objects there (`objects`, from
+// unread_objects()). Escaped like unread_line(): the message quotes the host.
+std::string unread_summary(const std::string& host, const providers::Error& why, std::string_view outcome,
+                           const std::map<std::string, std::vector<std::string>>& objects);
+
 // host -> the error's message, for the JSON documents' "unreachable" object.
 std::map<std::string, std::string> unread_messages(const std::map<std::string, providers::Error>& unread);
 
