@@ -37,20 +37,6 @@ std::optional<std::string> scalar_text(const YamlValue& value, providers::Diagno
   return value.as_string(diags);
 }
 
-// A duration in seconds ("120s", "2m" or a bare number), 1 s to 1 h; a bad
-// one is an error at its place that `what` names ("wait timeout").
-std::optional<int> read_seconds(const YamlValue& value, providers::Diagnostics& diags, std::string_view what) {
-  auto text = value.as_string(diags);
-  if (!text) return std::nullopt;
-  static const std::regex k_duration(R"(([0-9]{1,5})\s*(s|m)?)");
-  std::smatch match;
-  if (std::regex_match(*text, match, k_duration)) {
-    int seconds = std::stoi(match[1]) * (match[2] == "m" ? 60 : 1);
-    if (seconds >= 1 && seconds <= 3600) return seconds;
-  }
-  value.error(diags, fmt::format("{} '{}': expected seconds from 1s to 3600s (as 120s or 2m)", what, *text));
-  return std::nullopt;
-}
 
 }  // namespace
 
@@ -117,7 +103,7 @@ void DomainYamlReader::read_scalars(YamlMap& map) {
   if (auto v = map.get("restart")) {
     m_spec.restart = v->as_enum(m_diags, {"if-needed", "never"}).value_or("if-needed");
   }
-  if (auto v = map.get("shutdown_timeout")) m_spec.shutdown_timeout = read_seconds(*v, m_diags, "shutdown_timeout");
+  if (auto v = map.get("shutdown_timeout")) m_spec.shutdown_timeout = v->as_seconds(m_diags, "shutdown_timeout", 1, 3600);
   if (auto v = map.get("title")) m_spec.title = v->as_string(m_diags);
   if (auto v = map.get("description")) m_spec.description = v->as_string(m_diags);
   if (auto v = map.get("hotplug_slots")) {
@@ -424,7 +410,7 @@ void DomainYamlReader::read_cloud_init(const YamlValue& value) {
   add_seed_disk();
 }
 
-// `wait: {ip: true, timeout: 120s}`; the timeout is a duration (read_seconds),
+// `wait: {ip: true, timeout: 120s}`; the timeout is a duration (as_seconds),
 // 120 s when not given.
 void DomainYamlReader::read_wait(const YamlValue& value) {
   auto map = value.as_map(m_diags);
@@ -436,7 +422,7 @@ void DomainYamlReader::read_wait(const YamlValue& value) {
     value.error(m_diags, "wait needs ip (wait: {ip: true})");
   }
   if (auto v = map->get("timeout")) {
-    if (auto seconds = read_seconds(*v, m_diags, "wait timeout")) wait.timeout = *seconds;
+    if (auto seconds = v->as_seconds(m_diags, "wait timeout", 1, 3600)) wait.timeout = static_cast<int>(*seconds);
   }
   map->report_unknown(m_diags);
   m_spec.wait = wait;

@@ -43,24 +43,6 @@ std::optional<std::string> read_path(YamlMap& map, std::string_view key, Diagnos
   return text ? std::optional(expand_home(*text)) : std::nullopt;
 }
 
-// A number of seconds, bare (`30`) or with its unit (`30s`), or nullopt
-// (reported) when it is neither or outside [least, most].
-std::optional<std::int64_t> read_seconds(const YamlValue& value, std::string_view key, std::int64_t least,
-                                         std::int64_t most, Diagnostics& diags) {
-  auto text = value.as_string(diags);
-  if (!text) return std::nullopt;
-  std::string_view digits(*text);
-  if (digits.ends_with('s')) digits.remove_suffix(1);
-  std::int64_t seconds = -1;
-  const auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), seconds);
-  if (digits.empty() || error != std::errc() || end != digits.data() + digits.size() || seconds < least ||
-      seconds > most) {
-    value.error(diags, fmt::format("'{}' must be a number of seconds from {} to {} (such as 30 or 30s), got '{}'",
-                                   key, least, most, *text));
-    return std::nullopt;
-  }
-  return seconds;
-}
 
 // The SSH timings a host entry may set: how long a connection may take, and
 // how often an idle session says it is alive (0: never).
@@ -81,7 +63,7 @@ void read_timings(YamlMap& map, HostConfig& config, Diagnostics& diags) {
   for (const SecondsKey& timing : k_seconds_keys) {
     auto value = map.get(timing.key);
     if (!value) continue;
-    if (auto seconds = read_seconds(*value, timing.key, timing.least, timing.most, diags)) {
+    if (auto seconds = value->as_seconds(diags, timing.key, timing.least, timing.most)) {
       timing.set(config, *seconds);
     }
   }

@@ -294,6 +294,26 @@ std::optional<bool> YamlValue::as_bool(Diagnostics& diags) const {
   return std::nullopt;
 }
 
+std::optional<std::int64_t> YamlValue::as_seconds(Diagnostics& diags, std::string_view what, std::int64_t least,
+                                                   std::int64_t most) const {
+  auto text = as_string(diags);
+  if (!text) return std::nullopt;
+  std::string_view digits(*text);
+  std::int64_t unit = 1;
+  if (digits.ends_with('s') || digits.ends_with('m')) {
+    unit = digits.back() == 'm' ? 60 : 1;
+    digits.remove_suffix(1);
+    while (digits.ends_with(' ')) digits.remove_suffix(1);
+  }
+  std::int64_t count = -1;
+  const auto [end, failed] = std::from_chars(digits.data(), digits.data() + digits.size(), count);
+  const bool number = !digits.empty() && failed == std::errc() && end == digits.data() + digits.size() &&
+                      count >= 0 && count <= 1'000'000;
+  if (number && count * unit >= least && count * unit <= most) return count * unit;
+  error(diags, fmt::format("{} '{}': expected seconds from {}s to {}s (as 120s or 2m)", what, *text, least, most));
+  return std::nullopt;
+}
+
 std::optional<std::uint64_t> YamlValue::as_size(Diagnostics& diags) const {
   if (!is_scalar()) {
     error(diags, fmt::format("expected a size such as 10GiB, got {}", describe(m_node)));

@@ -48,6 +48,12 @@ public:
   std::optional<bool> as_bool(Diagnostics& diags) const;
   // A size with units: "512MiB", "20GiB", "1G" (= GiB), "10GB" (decimal); a bare number is bytes.
   std::optional<std::uint64_t> as_size(Diagnostics& diags) const;
+  // A duration: seconds bare (`30`) or with a unit (`30s`, `2m`), from `least`
+  // to `most` seconds; otherwise reports
+  //   "wait timeout '2h': expected seconds from 1s to 3600s (as 120s or 2m)"
+  // where `what` names the setting.
+  std::optional<std::int64_t> as_seconds(Diagnostics& diags, std::string_view what, std::int64_t least,
+                                         std::int64_t most) const;
   std::optional<std::vector<YamlValue>> as_sequence(Diagnostics& diags) const;
   std::optional<YamlMap> as_map(Diagnostics& diags) const;
   // A string that must be one of `allowed`; otherwise reports
