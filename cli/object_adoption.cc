@@ -46,7 +46,9 @@ Result<std::string> adopt_object(const std::string& stack, const providers::Host
                                  providers::Transport& transport, const providers::ObjectId& id) {
   auto ledger = providers::Ledger::load(transport, stack, host.become);
   if (!ledger) return providers::fail(ledger.error().with_context(id.address() + ": reading the ledger"));
-  if (!ledger->owns(id)) {
+  // An intent (a create that failed, then the object made by hand) becomes
+  // created too: adopting is saying the object is there and the stack's.
+  if (auto entry = ledger->find(id); !entry || entry->state != providers::LedgerState::created) {
     ledger->mark_created(id);
     if (auto saved = ledger->save(transport, host.become); !saved) {
       return providers::fail(saved.error().with_context(id.address() + ": not adopted: writing the ledger"));

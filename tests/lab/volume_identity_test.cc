@@ -240,6 +240,11 @@ TEST_CASE("an intent left by a crash does not make a domain defined by hand late
   const auto destroy = run_virtplan("destroy --auto-approve -f " + stack);
   INFO(destroy.output);
   CHECK(has(env.run_in(0, "virsh -q list --all --name"), domain));
+  // Adopted by hand, it is the stack's: its entry is no longer an intent.
+  const auto adopted = run_virtplan(fmt::format("import domain.{}@{} -f {}", domain, env.hosts[0].name, stack));
+  INFO(adopted.output);
+  CHECK(adopted.status == 0);
+  CHECK(env.run_in(0, fmt::format("jq -r '.objects[\"domain.{}\"].state' {}", domain, n.ledger())) == "created\n");
 
   env.run_in(0, fmt::format("virsh -q undefine --domain {} >/dev/null 2>&1; rm -f {}; true", domain, n.ledger()));
   std::filesystem::remove(stack);
