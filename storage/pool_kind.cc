@@ -1,5 +1,7 @@
 #include "storage/pool_kind.h"
 
+#include "providers/ledger.h"
+#include "providers/stack_lock.h"
 #include "storage/pool_parser.h"
 #include "storage/pool_spec.h"
 #include "storage/pool_stack_writer.h"
@@ -27,15 +29,18 @@ using providers::fail;
 
 // Directories a pool must never be: the volumes it holds are files in it
 // (a volume "passwd" in a pool at /etc is /etc/passwd), and destroying the
-// pool removes it. The trees are refused with everything under them; the
-// other directories only themselves (/var/lib/libvirt/images is a pool).
-constexpr std::array<std::string_view, 10> k_system_trees{"/bin",  "/boot", "/dev",  "/etc", "/lib",
-                                                          "/lib32", "/lib64", "/proc", "/sbin", "/sys"};
-// /var/lib/virtplan holds the stacks' ledgers (a pool is its subdirectory).
-constexpr std::array<std::string_view, 17> k_system_directories{
-    "/",        "/home",    "/media",    "/mnt", "/opt",     "/root",            "/run",
-    "/srv",     "/tmp",     "/usr",      "/usr/bin", "/usr/lib", "/usr/sbin", "/var",
-    "/var/lib", "/var/lib/libvirt", "/var/lib/virtplan"};
+// pool removes it. The trees are refused with everything under them (on a
+// merged-/usr system /usr/lib is /lib; a volume "STACK.json" in a pool under
+// the ledger directory would be a ledger); the other directories only
+// themselves (/var/lib/libvirt/images is a pool, so is /var/lib/virtplan/P).
+constexpr std::array<std::string_view, 17> k_system_trees{
+    "/bin",     "/boot",     "/dev",         "/etc",      "/lib",
+    "/lib32",   "/lib64",    "/proc",        "/sbin",     "/sys",
+    "/usr/bin", "/usr/lib",  "/usr/lib64",   "/usr/libexec", "/usr/sbin",
+    providers::Ledger::k_default_dir, providers::StackLock::k_default_dir};
+constexpr std::array<std::string_view, 14> k_system_directories{
+    "/",   "/home", "/media", "/mnt",     "/opt",             "/root",            "/run",
+    "/srv", "/tmp", "/usr",   "/var",     "/var/lib", "/var/lib/libvirt", "/var/lib/virtplan"};
 
 bool is_system_directory(const std::string& path) {
   std::string normal = std::filesystem::path(path).lexically_normal().string();

@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 
 namespace virtplan::storage {
 namespace {
@@ -108,18 +109,25 @@ Result<void> resize(const ActuatorStep& step, HostSession& host, std::uint64_t b
 
 }  // namespace
 
-std::vector<std::string> volume_ledger_keys() {
-  return {"allow_shrink", "cloud_init", "protect", "source", "source_sha256"};
-}
+namespace {
+
+// What a volume keeps in the ledger: what its XML cannot show (the seed's
+// cloud-init inputs, the source and its hash, the policies), so that the
+// next plan compares equal. One list for writing and for reading back: the
+// observer refuses an entry holding any other key.
+constexpr std::array<std::string_view, 5> k_ledger_keys{"allow_shrink", "cloud_init", "protect", "source",
+                                                        "source_sha256"};
+
+}  // namespace
+
+std::vector<std::string> volume_ledger_keys() { return {k_ledger_keys.begin(), k_ledger_keys.end()}; }
 
 json volume_ledger_data(const Spec& spec) {
   json data = {{"protect", spec.value("protect", false)},
                {"allow_shrink", spec.value("allow_shrink", false)}};
-  if (spec.contains("source")) data["source"] = spec["source"];
-  if (spec.contains("source_sha256")) data["source_sha256"] = spec["source_sha256"];
-  // The seed's inputs: the volume's XML cannot show them, so this is what
-  // makes the next plan compare equal.
-  if (spec.contains("cloud_init")) data["cloud_init"] = spec["cloud_init"];
+  for (std::string_view key : k_ledger_keys) {
+    if (!data.contains(key) && spec.contains(key)) data[std::string(key)] = spec[std::string(key)];
+  }
   return data;
 }
 
