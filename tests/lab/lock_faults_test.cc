@@ -176,11 +176,19 @@ TEST_CASE("unlock: names the holder, its pid and the lock's age, refuses without
   CHECK(held->held());
   CHECK(locked_on(env, 0, name));
 
+  // Another stack's lock on the same host: breaking this one leaves it held.
+  const std::string other_name = name + "-other";
+  auto other = providers::StackLock::acquire(**transport, other_name, providers::Become::none, 0s);
+  REQUIRE(other);
+  REQUIRE(locked_on(env, 0, other_name));
+
   const auto broken = run_virtplan("unlock --auto-approve " + env.hosts[0].name + " -f " + stack);
   INFO(broken.output);
   CHECK(broken.status == 0);
   CHECK(has(broken.output, fmt::format("the lock of stack '{}' is broken", name)));
   CHECK_FALSE(locked_on(env, 0, name));
+  CHECK(locked_on(env, 0, other_name));
+  CHECK(other->held());
   // Its holder learns it lost the lock.
   CHECK(eventually(10s, [&] { return !held->held(); }));
 
@@ -218,8 +226,9 @@ TEST_CASE("lock wait: two applies of a two-host stack that each hold one host fi
   REQUIRE(eventually(30s, [&] {
     return has(env.run_in(first_host, "ps -eo args"), "flock -E 75 -w");
   }));
-  std::this_thread::sleep_for(1s);  // (room for the old, parallel order to take the second host)
-  // ... and does not hold the second's meanwhile: the other apply takes it.
+  // ... and does not take the second's meanwhile (the old, parallel order
+  // took it at once): watched for 5 s, then the other apply takes it.
+  CHECK_FALSE(eventually(5s, [&] { return locked_on(env, second_host, name); }));
   auto other_second = providers::StackLock::acquire(**to_second, name, providers::Become::none, 0s);
   INFO((other_second ? std::string() : other_second.error().message()));
   CHECK(other_second.has_value());

@@ -292,12 +292,13 @@ ReadObject pool_named(std::string name, bool active) {
 }  // namespace
 
 TEST_CASE("ledger entries whose object the host does not hold are listed for forgetting, intents and created ones alike") {
-  ScriptedReader pools("pool", {}, {pool_named("img", true)});
-  ScriptedReader volumes("volume", {}, {volume_in("img", "made")});
+  ScriptedReader pools("pool", {}, {pool_named("img", true), pool_named("dev", true)});
+  ScriptedReader volumes("volume", {}, {volume_in("img", "made"), volume_in("dev", "lost")});
   ScriptedReader domains("domain", {}, {{"web", {}, "prod"}});
   // `lost` was created and deleted by a destroy killed before its ledger
-  // save; `gone` is a legacy intent (no pool); a network was not read here,
-  // so nothing is known of it.
+  // save (a volume of its name in another pool is another object); `gone` is
+  // a legacy intent (no pool); a network was not read here, so nothing is
+  // known of it.
   CHECK(vanished(R"("volume.img/made": {"state": "intent"}, "volume.img/never": {"state": "intent"},)"
                  R"("volume.gone": {"state": "intent"}, "volume.img/lost": {"state": "created"},)"
                  R"("domain.web": {"state": "created"}, "domain.old": {"state": "created"},)"

@@ -93,7 +93,6 @@ public:
     REQUIRE(now.contains(key));
     m_foreign[key] = now.at(key);
   }
-  void drop_foreign(const std::string& key) { m_foreign.erase(key); }
 
   // One faulted apply to `to`, judged; the row it adds to.
   FaultRow run(const std::string& label, Shape to, const Injector& inject) {
@@ -250,23 +249,17 @@ private:
     return nlohmann::json::parse(text.str());
   }
 
-  // Whether the ledger lists the object of inventory key "KIND/.../NAME".
-  // The ledger keys objects "KIND.NAME"; a key that also names the pool
-  // ("KIND.POOL/NAME" or the like) counts too.
+  // Whether the ledger lists the object of inventory key "KIND/.../NAME",
+  // keyed "KIND.NAME". A volume ("volume/POOL/NAME") is the ledger's only as "volume.POOL/NAME"
+  // (or, from a format 1 ledger, "volume.NAME"): a same-named volume in
+  // another pool is another object.
   static bool in_ledger(const nlohmann::json& ledger, const std::string& key) {
     if (ledger.is_null()) return false;
     const std::string kind = key.substr(0, key.find('/'));
+    const std::string qualified = key.substr(key.find('/') + 1);  // "POOL/NAME" or "NAME"
     const std::string name = key.substr(key.rfind('/') + 1);
-    for (const auto& item : ledger.at("objects").items()) {
-      const std::string& k = item.key();
-      if (k.rfind(kind + ".", 0) != 0) continue;
-      const std::string rest = k.substr(kind.size() + 1);
-      if (rest == name) return true;
-      if (rest.size() > name.size() && rest.ends_with(name) &&
-          std::string("/:@.").find(rest[rest.size() - name.size() - 1]) != std::string::npos)
-        return true;
-    }
-    return false;
+    const auto& objects = ledger.at("objects");
+    return objects.contains(kind + "." + qualified) || objects.contains(kind + "." + name);
   }
 
   // Whether the ledger may list objects the host does not hold: after a
