@@ -14,11 +14,6 @@ using providers::Result;
 
 namespace {
 
-// The entry as the ledger file names it: "volume.images/root", "domain.web".
-std::string entry_key(const LedgerEntry& e) {
-  return e.pool.empty() ? e.kind + "." + e.name : e.kind + "." + e.pool + "/" + e.name;
-}
-
 // What is wrong with an entry's data, given the keys its kind keeps, and
 // what to do about it.
 struct Untrusted {
@@ -57,7 +52,7 @@ Result<void> LedgerOwnership::check_entries() const {
         return providers::fail(providers::ErrorCode::invalid,
                                fmt::format("ledger of stack '{}': entry {} {}; a ledger edited by hand or written "
                                            "by another tool is not trusted: {}",
-                                           m_stack, entry_key(e), untrusted->problem, untrusted->remedy));
+                                           m_stack, e.key(), untrusted->problem, untrusted->remedy));
       }
     }
   }

@@ -74,10 +74,6 @@ Result<LedgerEntry> entry_from_json(const std::string& key, const json& j) {
   return entry;
 }
 
-std::string key_text(const LedgerEntry& e) {
-  return e.pool.empty() ? e.kind + "." + e.name : e.kind + "." + e.pool + "/" + e.name;
-}
-
 // The stack name becomes a file name: the loader's name rule already keeps
 // '/' and a leading '.' out; this guards any other caller.
 Result<void> check_ledger_stack_name(std::string_view stack) {
@@ -124,7 +120,7 @@ Result<Ledger> Ledger::parse(std::string_view stack, std::string_view text) {
 std::string Ledger::serialize() const {
   json objects = json::object();
   for (const auto& [key, e] : m_entries) {
-    objects[key_text(e)] = json{{"state", state_name(e.state)}, {"data", e.data}};
+    objects[e.key()] = json{{"state", state_name(e.state)}, {"data", e.data}};
   }
   const json doc{{"format_version", k_format_version}, {"stack", m_stack}, {"objects", objects}};
   return doc.dump(2) + "\n";
