@@ -218,7 +218,11 @@ TEST_CASE("the lab guest boots under TCG to its reserved DHCP address, prints it
   REQUIRE(addresses->size() == 1);
   CHECK(addresses->front().ip == lab.ip());
   CHECK(addresses->front().mac == k_guest_mac);
-  CHECK(addresses->front().source == "network " + lab.name());
+  // The network's lease list is asked first; when it has not listed the
+  // lease yet in that round (seen once in a loaded run), domifaddr's reading
+  // of the same dnsmasq leases finds it: both are this network's lease.
+  const std::string source = addresses->front().source;
+  CHECK((source == "network " + lab.name() || source == "lease"));
 
   // The guest says the same on its serial console, then prints the seed.
   CHECK(wait_until(30s, [&] { return lab.serial_has("VIRTPLAN-GUEST ip=" + lab.ip() + " mac=" + k_guest_mac); }));
