@@ -298,14 +298,24 @@ TEST_CASE("a channel the server refuses is retried when a slot frees") {
   // connection: opens 3..8 are refused and must wait, not fail.
   const std::string pid_file = "/run/vp-test-sshd-" + std::to_string(getpid()) + ".pid";
   const int port = 2200 + getpid() % 50;
-  env.run_in(0, fmt::format("/usr/sbin/sshd -f /run/lab/sshd_config -p {} -o MaxSessions=2 "
-                            "-o PidFile={}", port, pid_file));
+  // Not daemonized by sshd itself: it detaches before it binds its port, so
+  // its return said nothing about whether it listens yet (a CI run connected
+  // first and was refused). It runs in the foreground, in the background of
+  // this shell, and the shell returns once the port listens.
+  env.run_in(0, fmt::format(
+                    "setsid /usr/sbin/sshd -D -f /run/lab/sshd_config -p {port} -o MaxSessions=2 "
+                    "-o PidFile=none </dev/null >/dev/null 2>{pid_file}.log & echo $! >{pid_file}; "
+                    "for i in $(seq 300); do "
+                    "  ss -Hltn 'sport = :{port}' | grep -q . && exit 0; "
+                    "  kill -0 $(cat {pid_file}) 2>/dev/null || break; sleep 0.1; "
+                    "done; kill $(cat {pid_file}) 2>/dev/null; cat {pid_file}.log >&2; exit 1",
+                    fmt::arg("port", port), fmt::arg("pid_file", pid_file)));
   struct Stop {
     const LabEnv& env;
     std::string pid_file;
     ~Stop() {
       try {
-        env.run_in(0, "kill $(cat " + pid_file + ") && rm -f " + pid_file);
+        env.run_in(0, "kill $(cat " + pid_file + ") && rm -f " + pid_file + " " + pid_file + ".log");
       } catch (const std::exception& error) {
         WARN(error.what());
       }
