@@ -83,8 +83,7 @@ int apply(const ApplyOptions& options) {
 
 SubcommandRunner setup_apply(CLI::App& command) {
   auto options = std::make_shared<ApplyOptions>();
-  command.add_option("-f,--file", options->path,
-                     "stack file or directory (default: ./stack.yaml, else ./*.yaml)");
+  add_stack_file_option(command, options->path);
   command.add_option("planfile", options->planfile, "a plan saved by `virtplan plan --out` (refused when stale)");
   command.add_option("--target", options->targets,
                      "apply only this object (KIND.NAME@HOST) and what it needs; repeatable");

@@ -67,8 +67,7 @@ int destroy(const DestroyOptions& options) {
 
 SubcommandRunner setup_destroy(CLI::App& command) {
   auto options = std::make_shared<DestroyOptions>();
-  command.add_option("-f,--file", options->path,
-                     "stack file or directory (default: ./stack.yaml, else ./*.yaml)");
+  add_stack_file_option(command, options->path);
   command.add_option("--target", options->targets,
                      "destroy only this object (KIND.NAME@HOST) and what the stack owns that needs it; repeatable");
   command.add_flag("--auto-approve", options->auto_approve, "destroy without asking (required without a terminal)");

@@ -18,7 +18,6 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
-#include <array>
 #include <memory>
 #include <optional>
 #include <string>
@@ -38,91 +37,156 @@ struct DomainOptions {
   std::string disk = "vda";
 };
 
-constexpr std::string_view k_verbs =
-    "start, shutdown, reboot, destroy, suspend, resume, save, restore, snapshot, snapshot-list, "
-    "snapshot-revert, snapshot-delete, backup";
-
-constexpr std::array<std::string_view, 13> k_verb_list = {
-    "start",    "shutdown", "reboot",        "destroy",         "suspend",
-    "resume",   "save",     "restore",       "snapshot",        "snapshot-list",
-    "snapshot-revert", "snapshot-delete", "backup"};
-
 int fail_with(const providers::Error& error) {
   fmt::print(stderr, "{}\n", error.message());
   return 1;
 }
 
-bool needs_argument(std::string_view verb) {
-  return verb == "snapshot" || verb == "snapshot-revert" || verb == "snapshot-delete" ||
-         verb == "backup";
+// What a verb acts through, and on.
+struct VerbContext {
+  const DomainOptions& options;
+  const providers::VirshRunner& virsh;
+  const std::string& name;   // the domain's name on the host
+  const std::string& where;  // "domain.NAME@HOST", for messages
+};
+
+// A verb's outcome: what "ADDRESS: ..." says it did (empty when the verb
+// printed its own output), or why it failed.
+using VerbResult = providers::Result<std::string>;
+
+VerbResult said(providers::Result<void> done, std::string what) {
+  if (!done) return std::unexpected(done.error());
+  return what;
 }
 
-int run_verb(const DomainOptions& options, const providers::VirshRunner& virsh,
-             const std::string& name, const std::string& where) {
-  const kvm::DomainOperations ops(virsh, name);
-  const kvm::DomainSnapshots snapshots(virsh, name);
-  providers::Result<void> done;
-  std::string said;
-  const std::string& verb = options.verb;
-  if (verb == "start") {
-    done = ops.start(), said = "started";
-  } else if (verb == "shutdown") {
-    auto forced = ops.shutdown(std::chrono::seconds(options.timeout), options.force);
-    if (!forced) return fail_with(forced.error());
-    said = *forced ? fmt::format("forced off after {} s without a clean shutdown", options.timeout)
-                   : "shut down";
-  } else if (verb == "reboot") {
-    done = ops.reboot(), said = "rebooted";
-  } else if (verb == "destroy") {
-    done = ops.destroy(), said = "forced off";
-  } else if (verb == "suspend") {
-    done = ops.suspend(), said = "suspended";
-  } else if (verb == "resume") {
-    done = ops.resume(), said = "resumed";
-  } else if (verb == "save") {
-    done = ops.save(), said = "saved to its managed save image and stopped";
-  } else if (verb == "restore") {
-    done = ops.restore(), said = "restored from its managed save image";
-  } else if (verb == "snapshot") {
-    done = snapshots.create(options.argument),
-    said = fmt::format("snapshot '{}' taken", options.argument);
-  } else if (verb == "snapshot-revert") {
-    done = snapshots.revert(options.argument),
-    said = fmt::format("reverted to snapshot '{}'", options.argument);
-  } else if (verb == "snapshot-delete") {
-    done = snapshots.remove(options.argument),
-    said = fmt::format("snapshot '{}' deleted", options.argument);
-  } else if (verb == "backup") {
-    done = kvm::DomainBackup(virsh, name)
-               .push(options.disk, options.argument, std::chrono::seconds(options.timeout));
-    said = fmt::format("disk {} backed up to {}", options.disk, options.argument);
-  } else if (verb == "snapshot-list") {
-    auto list = snapshots.list();
-    if (!list) return fail_with(list.error());
-    if (options.json) {
-      nlohmann::ordered_json items = nlohmann::ordered_json::array();
-      for (const auto& s : *list) {
-        items.push_back({{"name", s.name}, {"state", s.state}, {"parent", s.parent},
-                         {"current", s.current}});
-      }
-      fmt::print("{}\n", nlohmann::ordered_json{{"domain", where}, {"snapshots", items}}.dump(2));
-    } else {
-      for (const auto& s : *list) {
-        fmt::print("{}\t{}\t{}{}\n", s.name, s.state, s.parent.empty() ? "-" : s.parent,
-                   s.current ? "\tcurrent" : "");
-      }
+VerbResult start(const VerbContext& c) {
+  return said(kvm::DomainOperations(c.virsh, c.name).start(), "started");
+}
+
+VerbResult shutdown(const VerbContext& c) {
+  auto forced = kvm::DomainOperations(c.virsh, c.name)
+                    .shutdown(std::chrono::seconds(c.options.timeout), c.options.force);
+  if (!forced) return std::unexpected(forced.error());
+  return *forced ? fmt::format("forced off after {} s without a clean shutdown", c.options.timeout)
+                 : "shut down";
+}
+
+VerbResult reboot(const VerbContext& c) {
+  return said(kvm::DomainOperations(c.virsh, c.name).reboot(), "rebooted");
+}
+
+VerbResult destroy(const VerbContext& c) {
+  return said(kvm::DomainOperations(c.virsh, c.name).destroy(), "forced off");
+}
+
+VerbResult suspend(const VerbContext& c) {
+  return said(kvm::DomainOperations(c.virsh, c.name).suspend(), "suspended");
+}
+
+VerbResult resume(const VerbContext& c) {
+  return said(kvm::DomainOperations(c.virsh, c.name).resume(), "resumed");
+}
+
+VerbResult save(const VerbContext& c) {
+  return said(kvm::DomainOperations(c.virsh, c.name).save(), "saved to its managed save image and stopped");
+}
+
+VerbResult restore(const VerbContext& c) {
+  return said(kvm::DomainOperations(c.virsh, c.name).restore(), "restored from its managed save image");
+}
+
+VerbResult snapshot(const VerbContext& c) {
+  return said(kvm::DomainSnapshots(c.virsh, c.name).create(c.options.argument),
+              fmt::format("snapshot '{}' taken", c.options.argument));
+}
+
+VerbResult snapshot_list(const VerbContext& c) {
+  auto list = kvm::DomainSnapshots(c.virsh, c.name).list();
+  if (!list) return std::unexpected(list.error());
+  if (c.options.json) {
+    nlohmann::ordered_json items = nlohmann::ordered_json::array();
+    for (const auto& s : *list) {
+      items.push_back({{"name", s.name}, {"state", s.state}, {"parent", s.parent}, {"current", s.current}});
     }
-    return 0;
+    fmt::print("{}\n", nlohmann::ordered_json{{"domain", c.where}, {"snapshots", items}}.dump(2));
+  } else {
+    for (const auto& s : *list) {
+      fmt::print("{}\t{}\t{}{}\n", s.name, s.state, s.parent.empty() ? "-" : s.parent, s.current ? "\tcurrent" : "");
+    }
   }
-  if (!done) return fail_with(done.error());
-  fmt::print("{}: {}\n", where, said);
+  return std::string();
+}
+
+VerbResult snapshot_revert(const VerbContext& c) {
+  return said(kvm::DomainSnapshots(c.virsh, c.name).revert(c.options.argument),
+              fmt::format("reverted to snapshot '{}'", c.options.argument));
+}
+
+VerbResult snapshot_delete(const VerbContext& c) {
+  return said(kvm::DomainSnapshots(c.virsh, c.name).remove(c.options.argument),
+              fmt::format("snapshot '{}' deleted", c.options.argument));
+}
+
+VerbResult backup(const VerbContext& c) {
+  return said(kvm::DomainBackup(c.virsh, c.name)
+                  .push(c.options.disk, c.options.argument, std::chrono::seconds(c.options.timeout)),
+              fmt::format("disk {} backed up to {}", c.options.disk, c.options.argument));
+}
+
+// One operation of `virtplan domain`: its name, the argument it needs (empty:
+// none), whether it takes the stack's lock, and what it does. Listing
+// snapshots changes nothing and needs no lock.
+struct DomainVerb {
+  std::string_view name;
+  std::string_view argument;  // "a snapshot name", in "`snapshot` needs a snapshot name"
+  bool needs_lock;
+  VerbResult (*run)(const VerbContext&);
+};
+
+constexpr std::string_view k_snapshot_name = "a snapshot name";
+
+constexpr DomainVerb k_verbs[] = {
+    {"start", "", true, start},
+    {"shutdown", "", true, shutdown},
+    {"reboot", "", true, reboot},
+    {"destroy", "", true, destroy},
+    {"suspend", "", true, suspend},
+    {"resume", "", true, resume},
+    {"save", "", true, save},
+    {"restore", "", true, restore},
+    {"snapshot", k_snapshot_name, true, snapshot},
+    {"snapshot-list", "", false, snapshot_list},
+    {"snapshot-revert", k_snapshot_name, true, snapshot_revert},
+    {"snapshot-delete", k_snapshot_name, true, snapshot_delete},
+    {"backup", "the backup file on the host", true, backup},
+};
+
+const DomainVerb* find_verb(std::string_view name) {
+  auto verb = std::ranges::find(k_verbs, name, &DomainVerb::name);
+  return verb == std::end(k_verbs) ? nullptr : &*verb;
+}
+
+// "start, shutdown, ...": the names of the verbs `keep` keeps (all by default).
+std::string verb_names(bool (*keep)(const DomainVerb&) = [](const DomainVerb&) { return true; }) {
+  std::string names;
+  for (const DomainVerb& verb : k_verbs) {
+    if (keep(verb)) names += fmt::format("{}{}", names.empty() ? "" : ", ", verb.name);
+  }
+  return names;
+}
+
+int run_verb(const DomainVerb& verb, const DomainOptions& options, const providers::VirshRunner& virsh,
+             const std::string& name, const std::string& where) {
+  auto said = verb.run(VerbContext{options, virsh, name, where});
+  if (!said) return fail_with(said.error());
+  if (!said->empty()) fmt::print("{}: {}\n", where, *said);
   return 0;
 }
 
 int run_domain(const DomainOptions& options) {
-  if (std::ranges::find(k_verb_list, options.verb) == k_verb_list.end()) {
-    fmt::print(stderr, "virtplan domain: unknown operation '{}' (known: {})\n", options.verb,
-               k_verbs);
+  const DomainVerb* verb = find_verb(options.verb);
+  if (verb == nullptr) {
+    fmt::print(stderr, "virtplan domain: unknown operation '{}' (known: {})\n", options.verb, verb_names());
     return 2;
   }
   auto id = providers::parse_address(options.address);
@@ -132,9 +196,8 @@ int run_domain(const DomainOptions& options) {
                id->address());
     return 2;
   }
-  if (needs_argument(options.verb) && options.argument.empty()) {
-    fmt::print(stderr, "{}: `{}` needs {}; nothing done\n", id->address(), options.verb,
-               options.verb == "backup" ? "the backup file on the host" : "a snapshot name");
+  if (!verb->argument.empty() && options.argument.empty()) {
+    fmt::print(stderr, "{}: `{}` needs {}; nothing done\n", id->address(), verb->name, verb->argument);
     return 2;
   }
   auto stack = load_stack(options.path, stderr);
@@ -158,7 +221,7 @@ int run_domain(const DomainOptions& options) {
   // the stack's lock as apply does, without waiting. Listing snapshots
   // changes nothing and needs no lock.
   std::optional<providers::StackLock> lock;
-  if (options.verb != "snapshot-list") {
+  if (verb->needs_lock) {
     providers::StackLock::set_holder_command(fmt::format("virtplan domain {}", options.verb));
     auto taken = providers::StackLock::acquire(**transport, stack->name, host->second.become, std::chrono::seconds(0));
     if (!taken) {
@@ -183,21 +246,18 @@ int run_domain(const DomainOptions& options) {
     }
   }
   providers::VirshRunner virsh(guarded, host->second.libvirt_uri, host->second.become);
-  return run_verb(options, virsh, id->name, id->address());
+  return run_verb(*verb, options, virsh, id->name, id->address());
 }
 
 }  // namespace
 
 SubcommandRunner setup_domain(CLI::App& command) {
   auto options = std::make_shared<DomainOptions>();
-  command.add_option("verb", options->verb, std::string("the operation: ") + std::string(k_verbs))
-      ->required();
+  command.add_option("verb", options->verb, "the operation: " + verb_names())->required();
   command.add_option("address", options->address, "the domain: domain.NAME@HOST")->required();
   command.add_option("argument", options->argument,
-                     "snapshot name (snapshot, snapshot-revert, snapshot-delete) or backup file "
-                     "on the host (backup)");
-  command.add_option("-f,--file", options->path,
-                     "stack file or directory (default: ./stack.yaml, else ./*.yaml)");
+                     fmt::format("snapshot name or backup file on the host ({})", verb_names([](const DomainVerb& verb) { return !verb.argument.empty(); })));
+  add_stack_file_option(command, options->path);
   command.add_option("--timeout", options->timeout,
                      "seconds to wait for a shutdown or a backup (default 60)");
   command.add_flag("--force", options->force, "shutdown: force it off after the timeout");
@@ -205,7 +265,8 @@ SubcommandRunner setup_domain(CLI::App& command) {
                    "act on a domain the stack does not own");
   command.add_flag("--json", options->json, "snapshot-list: print JSON");
   command.add_option("--disk", options->disk, "backup: the disk target (default vda)");
-  command.footer(lock_footer(" (snapshot-list takes none)"));
+  command.footer(lock_footer(
+      fmt::format(" ({} takes none)", verb_names([](const DomainVerb& verb) { return !verb.needs_lock; }))));
   return [options] { return run_domain(*options); };
 }
 

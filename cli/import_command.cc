@@ -130,8 +130,7 @@ int import_object(const ImportOptions& options) {
 SubcommandRunner setup_import(CLI::App& command) {
   auto options = std::make_shared<ImportOptions>();
   command.add_option("address", options->address, "the object to adopt: KIND.NAME@HOST")->required();
-  command.add_option("-f,--file", options->path,
-                     "stack file or directory (default: ./stack.yaml, else ./*.yaml)");
+  add_stack_file_option(command, options->path);
   command.footer(lock_footer(""));
   return [options] { return import_object(*options); };
 }

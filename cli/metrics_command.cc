@@ -69,8 +69,7 @@ int metrics(const MetricsOptions& options) {
 
 SubcommandRunner setup_metrics(CLI::App& command) {
   auto options = std::make_shared<MetricsOptions>();
-  command.add_option("-f,--file", options->path,
-                     "stack file or directory (default: ./stack.yaml, else ./*.yaml)");
+  add_stack_file_option(command, options->path);
   command.add_option("--format", options->format, "prometheus (default), influx or json")
       ->check(CLI::IsMember({"prometheus", "influx", "json"}));
   return [options] { return metrics(*options); };

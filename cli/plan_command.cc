@@ -74,8 +74,7 @@ int plan(const PlanOptions& options) {
 
 SubcommandRunner setup_plan(CLI::App& command) {
   auto options = std::make_shared<PlanOptions>();
-  command.add_option("-f,--file", options->path,
-                     "stack file or directory (default: ./stack.yaml, else ./*.yaml)");
+  add_stack_file_option(command, options->path);
   command.add_option("--target", options->targets, "plan only this object (KIND.NAME@HOST); repeatable");
   command.add_option("--out", options->out, "save the plan to FILE for a later apply");
   command.add_flag("--json", options->json, "print the plan as JSON");

@@ -3,6 +3,7 @@
 #include "cli/kinds.h"
 #include "cli/live_state_view.h"
 #include "cli/plan_file.h"
+#include "cli/stack_options.h"
 #include "planner/plan_json.h"
 #include "planner/plan_text.h"
 
@@ -42,8 +43,7 @@ SubcommandRunner setup_show(CLI::App& command) {
   auto options = std::make_shared<ShowOptions>();
   command.add_option("planfile", options->planfile,
                      "a plan saved by `virtplan plan --out`; without it, the stack's live state");
-  command.add_option("-f,--file", options->path,
-                     "stack file or directory, for the live state (default: ./stack.yaml, else ./*.yaml)");
+  add_stack_file_option(command, options->path, ", for the live state");
   command.add_flag("--json", options->json, "print the plan (or the live state) as JSON");
   return [options] { return show(*options); };
 }

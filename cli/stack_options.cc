@@ -4,9 +4,15 @@
 #include "planner/stack_files.h"
 #include "planner/stack_loader.h"
 
+#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
 namespace virtplan::cli {
+
+void add_stack_file_option(CLI::App& command, std::string& path, std::string_view use) {
+  command.add_option("-f,--file", path,
+                     fmt::format("stack file or directory{} (default: ./stack.yaml, else ./*.yaml)", use));
+}
 
 std::optional<planner::Stack> load_stack(const std::string& path, std::FILE* errors) {
   std::string chosen = path.empty() ? planner::default_stack_path() : path;

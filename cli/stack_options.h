@@ -5,11 +5,21 @@
 
 #include "planner/stack.h"
 
+#include <cstdio>
 #include <optional>
 #include <string>
-#include <cstdio>
+#include <string_view>
+
+namespace CLI {
+class App;
+}
 
 namespace virtplan::cli {
+
+// Adds the stack-file option every subcommand that reads a stack takes,
+// `-f,--file PATH`, stored in `path` for load_stack(). `use` says what the
+// stack is read for when that is not plain (", for the live state").
+void add_stack_file_option(CLI::App& command, std::string& path, std::string_view use = "");
 
 // The stack at `path` (empty: the default, ./stack.yaml or ./*.yaml), or
 // nullopt after printing every problem to `errors`, sorted by place.

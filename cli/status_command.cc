@@ -138,8 +138,7 @@ int status(const StatusOptions& options) {
 
 SubcommandRunner setup_status(CLI::App& command) {
   auto options = std::make_shared<StatusOptions>();
-  command.add_option("-f,--file", options->path,
-                     "stack file or directory (default: ./stack.yaml, else ./*.yaml)");
+  add_stack_file_option(command, options->path);
   command.add_flag("--json", options->json, "print the status as JSON");
   return [options] { return status(*options); };
 }

@@ -85,8 +85,7 @@ SubcommandRunner setup_unlock(CLI::App& command) {
   auto options = std::make_shared<UnlockOptions>();
   command.add_option("host", options->target, "the host whose lock to break: HOST, or an object's KIND.NAME@HOST")
       ->required();
-  command.add_option("-f,--file", options->path,
-                     "stack file or directory (default: ./stack.yaml, else ./*.yaml)");
+  add_stack_file_option(command, options->path);
   command.add_flag("--auto-approve", options->auto_approve, "break it without asking (required without a terminal)");
   return [options] { return unlock(*options); };
 }

@@ -30,8 +30,7 @@ int validate(const std::string& path) {
 
 SubcommandRunner setup_validate(CLI::App& command) {
   auto path = std::make_shared<std::string>();
-  command.add_option("-f,--file", *path,
-                     "stack file or directory (default: ./stack.yaml, else ./*.yaml)");
+  add_stack_file_option(command, *path);
   return [path] { return validate(*path); };
 }
 
