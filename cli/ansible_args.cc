@@ -1,5 +1,7 @@
 #include "cli/ansible_args.h"
 
+#include "providers/plain_text.h"
+
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
@@ -17,18 +19,12 @@ std::unexpected<providers::Error> invalid(std::string message) {
   return providers::fail(providers::ErrorCode::invalid, std::move(message));
 }
 
-std::string lowercase(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
-  return out;
-}
-
 // Ansible's boolean conversion (module_utils/parsing/convert_bool.py).
 providers::Result<bool> to_bool(std::string_view name, const ordered_json& value) {
   if (value.is_boolean()) return value.get<bool>();
   if (value.is_number_integer() && (value == 0 || value == 1)) return value == 1;
   if (value.is_string()) {
-    const std::string text = lowercase(value.get<std::string>());
+    const std::string text = providers::lowercase(value.get<std::string>());
     for (const char* yes : {"y", "yes", "on", "1", "true", "t"}) {
       if (text == yes) return true;
     }

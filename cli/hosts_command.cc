@@ -18,14 +18,6 @@ namespace {
 
 using providers::HostConfig;
 
-std::string address(const HostConfig& host) {
-  if (host.local) return "local";
-  // An IPv6 address is bracketed, as in the stack's own address syntax.
-  const bool ipv6 = host.hostname.find(':') != std::string::npos;
-  const std::string hostname = ipv6 ? "[" + host.hostname + "]" : host.hostname;
-  return fmt::format("ssh://{}@{}:{}", host.user, hostname, host.port);
-}
-
 // One host's line after its name and address: facts, or the error.
 providers::Result<std::string> describe(const HostConfig& host) {
   auto transport = providers::make_transport(host);
@@ -53,9 +45,9 @@ int hosts(const std::string& path) {
   for (auto& [host, probe] : probes) {
     auto line = probe.get();
     if (line) {
-      fmt::print("{:<{}}  {}  {}\n", host->name, width, address(*host), *line);
+      fmt::print("{:<{}}  {}  {}\n", host->name, width, providers::host_address_key(*host), *line);
     } else {
-      fmt::print("{:<{}}  {}  error: {}\n", host->name, width, address(*host),
+      fmt::print("{:<{}}  {}  error: {}\n", host->name, width, providers::host_address_key(*host),
                  line.error().message());
       status = 1;
     }
@@ -67,8 +59,7 @@ int hosts(const std::string& path) {
 
 SubcommandRunner setup_hosts(CLI::App& command) {
   auto path = std::make_shared<std::string>();
-  command.add_option("-f,--file", *path,
-                     "stack file or directory (default: ./stack.yaml, else ./*.yaml)");
+  add_stack_file_option(command, *path);
   return [path] { return hosts(*path); };
 }
 

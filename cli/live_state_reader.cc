@@ -1,12 +1,12 @@
 #include "cli/live_state_reader.h"
 
+#include "providers/domifaddr.h"
 #include "providers/list_dump_reading.h"
 
 #include <algorithm>
 #include <map>
 #include <optional>
 #include <set>
-#include <sstream>
 
 namespace virtplan::cli {
 
@@ -15,6 +15,13 @@ namespace {
 using providers::ReadObject;
 using providers::Result;
 using providers::VirshArgs;
+
+// The IPv4 and IPv6 addresses `virsh -q domifaddr` lists, without their prefix lengths.
+std::vector<std::string> addresses_in(const std::string& domifaddr) {
+  std::vector<std::string> addresses;
+  for (const auto& row : providers::parse_domifaddr(domifaddr)) addresses.push_back(row.address);
+  return addresses;
+}
 
 class LiveStateReading : public providers::KindReading {
 public:
@@ -27,7 +34,7 @@ public:
       case 2:
         // A domain stopped since the listing, or without a lease: no addresses.
         for (std::size_t i = 0; i < previous.size() && i < m_running.size(); ++i) {
-          if (previous[i]) m_addresses[m_running[i]] = parse_domifaddr(*previous[i]);
+          if (previous[i]) m_addresses[m_running[i]] = addresses_in(*previous[i]);
         }
         return {};
     }
@@ -75,21 +82,6 @@ private:
 };
 
 }  // namespace
-
-std::vector<std::string> parse_domifaddr(const std::string& output) {
-  std::vector<std::string> addresses;
-  std::istringstream lines(output);
-  std::string line;
-  while (std::getline(lines, line)) {
-    std::istringstream words(line);
-    std::vector<std::string> fields;
-    for (std::string word; words >> word;) fields.push_back(word);
-    // NAME MAC PROTOCOL ADDRESS, or "-" "-" PROTOCOL ADDRESS on a continuation.
-    if (fields.size() != 4 || (fields[2] != "ipv4" && fields[2] != "ipv6")) continue;
-    addresses.push_back(fields[3].substr(0, fields[3].find('/')));
-  }
-  return addresses;
-}
 
 // What runs now is listed first: the declared objects do not shorten it.
 std::unique_ptr<providers::KindReading> LiveStateReader::start(

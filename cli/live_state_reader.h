@@ -23,9 +23,4 @@ public:
       const std::vector<providers::StackObject>& declared) const override;
 };
 
-// The addresses (without prefix length) in `virsh -q domifaddr` output:
-// " vnet0  52:54:00:7a:61:01  ipv4  10.79.0.148/24", one per line; a NIC
-// with several addresses continues on lines whose name is "-".
-std::vector<std::string> parse_domifaddr(const std::string& output);
-
 }  // namespace virtplan::cli

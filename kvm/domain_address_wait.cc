@@ -1,12 +1,15 @@
 #include "kvm/domain_address_wait.h"
 
+#include "providers/domifaddr.h"
+#include "providers/mac_address.h"
+#include "providers/plain_text.h"
+
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <cctype>
 #include <optional>
 #include <set>
-#include <sstream>
 #include <thread>
 #include <tuple>
 
@@ -17,34 +20,12 @@ using providers::ErrorCode;
 using providers::Result;
 using providers::VirshRunner;
 
-std::vector<std::string> words(const std::string& line) {
-  std::istringstream in(line);
-  std::vector<std::string> out;
-  for (std::string word; in >> word;) out.push_back(word);
-  return out;
-}
-
-std::vector<std::string> lines(const std::string& text) {
-  std::istringstream in(text);
-  std::vector<std::string> out;
-  for (std::string line; std::getline(in, line);) {
-    if (!words(line).empty()) out.push_back(line);
-  }
-  return out;
-}
-
-std::string lower(std::string text) {
-  std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });
-  return text;
-}
+using providers::lines_of;
+using providers::lowercase;
+using providers::words_of;
 
 bool is_mac(const std::string& word) {
-  if (word.size() != 17) return false;
-  for (std::size_t i = 0; i < word.size(); ++i) {
-    bool colon = i % 3 == 2;
-    if (colon ? word[i] != ':' : !std::isxdigit(static_cast<unsigned char>(word[i]))) return false;
-  }
-  return true;
+  return providers::MacAddress::parse(word).has_value();
 }
 
 // "192.168.1.5/24" -> "192.168.1.5"; nullopt for what a guest cannot be
@@ -65,10 +46,10 @@ struct Nic {
 // interface is "-" while the domain is off).
 std::vector<Nic> parse_domiflist(const std::string& text) {
   std::vector<Nic> nics;
-  for (const auto& line : lines(text)) {
-    auto w = words(line);
+  for (std::string_view line : lines_of(text)) {
+    auto w = words_of(line);
     if (w.size() < 5 || !is_mac(w.back())) continue;
-    Nic nic{lower(w.back()), std::nullopt};
+    Nic nic{lowercase(w.back()), std::nullopt};
     if (w[1] == "network") nic.network = w[2];
     nics.push_back(nic);
   }
@@ -78,27 +59,23 @@ std::vector<Nic> parse_domiflist(const std::string& text) {
 // `net-dhcp-leases -q`: "2026-11-26 02:37:14  52:54:00:aa:00:01  ipv4  192.168.1.5/24  host  id";
 // the expiry is the words before the MAC.
 void parse_leases(const std::string& text, const std::set<std::string>& macs, std::vector<DhcpLease>& out) {
-  for (const auto& line : lines(text)) {
-    auto w = words(line);
+  for (std::string_view line : lines_of(text)) {
+    auto w = words_of(line);
     auto mac = std::find_if(w.begin(), w.end(), is_mac);
-    if (mac == w.end() || std::distance(mac, w.end()) < 3 || !macs.contains(lower(*mac))) continue;
+    if (mac == w.end() || std::distance(mac, w.end()) < 3 || !macs.contains(lowercase(*mac))) continue;
     if (*(mac + 1) != "ipv4") continue;
     std::string expiry;
     for (auto word = w.begin(); word != mac; ++word) expiry += (expiry.empty() ? "" : " ") + *word;
-    if (auto ip = usable_ipv4(*(mac + 2))) out.push_back({lower(*mac), *ip, expiry});
+    if (auto ip = usable_ipv4(*(mac + 2))) out.push_back({lowercase(*mac), *ip, expiry});
   }
 }
 
-// `domifaddr -q`: "vnet0  52:54:00:aa:00:01  ipv4  192.168.1.5/24"; further
-// addresses of the same interface have "-" for name and MAC.
-void parse_domifaddr(const std::string& text, const std::string& source, std::vector<DomainAddress>& out) {
-  std::string mac;
-  for (const auto& line : lines(text)) {
-    auto w = words(line);
-    if (w.size() < 4) continue;
-    if (w[1] != "-") mac = lower(w[1]);
-    if (mac.empty() || mac == "00:00:00:00:00:00" || w[2] != "ipv4") continue;
-    if (auto ip = usable_ipv4(w[3])) out.push_back({mac, *ip, source});
+// `domifaddr -q` (providers/domifaddr.h): the usable IPv4 addresses of real
+// NICs (not the guest agent's loopback, whose MAC is all zeros).
+void read_domifaddr(const std::string& text, const std::string& source, std::vector<DomainAddress>& out) {
+  for (const auto& row : providers::parse_domifaddr(text)) {
+    if (row.mac.empty() || row.mac == "00:00:00:00:00:00" || row.protocol != "ipv4") continue;
+    if (auto ip = usable_ipv4(row.address)) out.push_back({row.mac, *ip, source});
   }
 }
 
@@ -157,7 +134,7 @@ Result<Round> poll(const VirshRunner& virsh, const std::string& name, const std:
   Round round;
   auto state = virsh.run({"domstate", "--domain", name});
   if (!state) return providers::fail(state.error());
-  round.state = words(*state).empty() ? "" : state->substr(0, state->find('\n'));
+  round.state = words_of(*state).empty() ? "" : state->substr(0, state->find('\n'));
   round.running = round.state == "running";
   if (!round.running) return round;
   auto nics = read_nics(virsh, name);
@@ -170,7 +147,7 @@ Result<Round> poll(const VirshRunner& virsh, const std::string& name, const std:
   if (round.addresses.empty()) {
     auto lease = virsh.run({"domifaddr", "--domain", name, "--source", "lease"});
     std::vector<DomainAddress> leased;
-    if (lease) parse_domifaddr(*lease, "lease", leased);
+    if (lease) read_domifaddr(*lease, "lease", leased);
     std::erase_if(leased, [&earlier](const DomainAddress& address) {
       return std::any_of(earlier.begin(), earlier.end(), [&address](const DhcpLease& old) {
         return !never_expires(old) && old.mac == address.mac && old.ip == address.ip;
@@ -181,7 +158,7 @@ Result<Round> poll(const VirshRunner& virsh, const std::string& name, const std:
   if (round.addresses.empty()) {
     // Fails unless the guest runs qemu-guest-agent: expected, not an error.
     auto agent = virsh.run({"domifaddr", "--domain", name, "--source", "agent"});
-    if (agent) parse_domifaddr(*agent, "agent", round.addresses);
+    if (agent) read_domifaddr(*agent, "agent", round.addresses);
   }
   std::sort(round.addresses.begin(), round.addresses.end(), [](const auto& a, const auto& b) {
     return std::tie(a.mac, a.ip, a.source) < std::tie(b.mac, b.ip, b.source);

@@ -9,6 +9,7 @@
 #include "kvm/domain_xml_updater.h"
 #include "kvm/domain_xml_writer.h"
 #include "kvm/domain_yaml_reader.h"
+#include "providers/human_size.h"
 
 #include <fmt/format.h>
 
@@ -145,19 +146,6 @@ void check_disks(const StackObject& object, const StackIndex& all, Diagnostics& 
   }
 }
 
-std::string size_text(std::uint64_t bytes) {
-  static const char* const k_units[] = {"bytes", "KiB", "MiB", "GiB", "TiB"};
-  int unit = 0;
-  double value = static_cast<double>(bytes);
-  while (value >= 1024 && unit < 4) {
-    value /= 1024;
-    ++unit;
-  }
-  return value == static_cast<double>(static_cast<std::uint64_t>(value))
-             ? fmt::format("{} {}", static_cast<std::uint64_t>(value), k_units[unit])
-             : fmt::format("{:.1f} {}", value, k_units[unit]);
-}
-
 std::string plural(std::size_t n, const char* word) {
   return fmt::format("{} {}{}", n, word, n == 1 ? "" : "s");
 }
@@ -173,12 +161,12 @@ std::string DomainKind::summary(const Spec& spec) const {
   if (!typed) return {};
   std::string vcpus = plural(static_cast<std::size_t>(typed->vcpus.current), "vCPU");
   if (typed->vcpus.max != typed->vcpus.current) vcpus += fmt::format(" (max {})", typed->vcpus.max);
-  return fmt::format("{}, {}, {}, {}", vcpus, size_text(typed->memory.current), plural(typed->disks.size(), "disk"),
+  return fmt::format("{}, {}, {}, {}", vcpus, providers::human_size(typed->memory.current), plural(typed->disks.size(), "disk"),
                      plural(typed->interfaces.size(), "NIC"));
 }
 
 std::string DomainKind::format_value(std::string_view path, const json& value) const {
-  if (path.starts_with("/memory") && value.is_number_unsigned()) return size_text(value.get<std::uint64_t>());
+  if (path.starts_with("/memory") && value.is_number_unsigned()) return providers::human_size(value.get<std::uint64_t>());
   return value.is_string() ? value.get<std::string>() : value.dump();
 }
 

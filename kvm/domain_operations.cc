@@ -1,6 +1,7 @@
 #include "kvm/domain_operations.h"
 
 #include "kvm/domain_power.h"
+#include "providers/plain_text.h"
 
 #include <fmt/format.h>
 
@@ -12,12 +13,6 @@ using providers::Result;
 namespace {
 
 constexpr auto k_poll = std::chrono::milliseconds(500);
-
-std::string first_line(std::string_view text) {
-  text = text.substr(0, text.find('\n'));
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\r')) text.remove_suffix(1);
-  return std::string(text);
-}
 
 }  // namespace
 
@@ -43,7 +38,7 @@ Result<std::string> DomainOperations::state() const {
     return providers::fail(out.error().code(), fmt::format("{}: cannot read its state: {}", where(),
                                                            out.error().message()));
   }
-  return first_line(*out);
+  return std::string(providers::first_line(*out));
 }
 
 Result<void> DomainOperations::start() const {

@@ -1,5 +1,7 @@
 #include "kvm/domain_power.h"
 
+#include "providers/plain_text.h"
+
 #include <fmt/format.h>
 
 #include <thread>
@@ -9,19 +11,8 @@ namespace virtplan::kvm {
 using providers::Result;
 using Clock = std::chrono::steady_clock;
 
-namespace {
-
-std::string trimmed(std::string_view text) {
-  auto begin = text.find_first_not_of(" \t\r\n");
-  if (begin == std::string_view::npos) return {};
-  auto end = text.find_last_not_of(" \t\r\n");
-  return std::string(text.substr(begin, end - begin + 1));
-}
-
-}  // namespace
-
 PowerState power_state_from_domstate(std::string_view text) {
-  std::string state = trimmed(text);
+  const std::string_view state = providers::trimmed(text);
   if (state == "shut off" || state == "crashed") return PowerState::stopped;
   if (state == "paused") return PowerState::paused;
   return PowerState::running;

@@ -1,5 +1,7 @@
 #include "kvm/domain_snapshots.h"
 
+#include "providers/plain_text.h"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -8,28 +10,13 @@ namespace virtplan::kvm {
 
 using providers::Result;
 
-namespace {
-
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t' || text.back() == '\r')) {
-    text.remove_suffix(1);
-  }
-  return text;
-}
-
-}  // namespace
-
 SnapshotInfo parse_snapshot_info(std::string_view text) {
   SnapshotInfo info;
-  while (!text.empty()) {
-    const auto end = text.find('\n');
-    const std::string_view line = text.substr(0, end);
-    text = end == std::string_view::npos ? std::string_view() : text.substr(end + 1);
+  for (std::string_view line : providers::lines_of(text)) {
     const auto colon = line.find(':');
     if (colon == std::string_view::npos) continue;
-    const std::string_view key = trim(line.substr(0, colon));
-    const std::string value(trim(line.substr(colon + 1)));
+    const std::string_view key = providers::trimmed(line.substr(0, colon));
+    const std::string value(providers::trimmed(line.substr(colon + 1)));
     if (key == "Name") {
       info.name = value;
     } else if (key == "State") {
@@ -83,11 +70,8 @@ Result<std::vector<SnapshotInfo>> DomainSnapshots::list() const {
                                                              where, names.error().message()));
   }
   std::vector<std::vector<std::string>> infos;
-  std::string_view text = *names;
-  while (!text.empty()) {
-    const auto end = text.find('\n');
-    const std::string name(trim(text.substr(0, end)));
-    text = end == std::string_view::npos ? std::string_view() : text.substr(end + 1);
+  for (std::string_view line : providers::lines_of(*names)) {
+    const std::string name(providers::trimmed(line));
     if (!name.empty()) {
       infos.push_back({"snapshot-info", "--domain", m_domain, "--snapshotname", name});
     }

@@ -2,6 +2,7 @@
 
 #include "kvm/domain_owner.h"
 #include "kvm/domain_xml_patcher.h"
+#include "providers/plain_text.h"
 
 #include <fmt/format.h>
 
@@ -193,8 +194,7 @@ std::optional<std::string> DomainXmlReader::interface_key(XmlNode nic) {
   if (!mac) return std::nullopt;
   auto address = mac->attr("address");
   if (!address) return std::nullopt;
-  for (char& c : *address) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return address;
+  return providers::lowercase(*address);
 }
 
 std::optional<std::string> DomainXmlReader::hostdev_key(XmlNode hostdev) {

@@ -1,5 +1,8 @@
 #include "kvm/domain_yaml_reader.h"
 
+#include "providers/mac_address.h"
+#include "providers/plain_text.h"
+
 #include <fmt/format.h>
 
 #include <regex>
@@ -12,15 +15,9 @@ using providers::YamlValue;
 
 namespace {
 
-const std::regex k_mac(R"(^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}$)");
 const std::regex k_pci(R"(^[0-9a-fA-F]{4}:[0-9a-fA-F]{2}:[0-1][0-9a-fA-F]\.[0-7]$)");
 const std::regex k_usb(R"(^[0-9a-fA-F]{4}:[0-9a-fA-F]{4}$)");
 const std::regex k_target(R"(^(vd|sd|hd)[a-z]{1,2}$)");
-
-std::string lowercase(std::string text) {
-  for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return text;
-}
 
 // A plain scalar as YAML 1.2's core schema types it.
 json plain_scalar(const std::string& text) {
@@ -314,13 +311,10 @@ void DomainYamlReader::read_interface(const YamlValue& value, std::map<std::stri
   if (auto v = map->get("link")) nic.link_up = v->as_enum(m_diags, {"up", "down"}).value_or("up") == "up";
   std::optional<YamlValue> mac_value = map->get("mac");
   if (mac_value) {
-    auto mac = mac_value->as_string(m_diags);
-    if (mac && !std::regex_match(*mac, k_mac)) {
-      mac_value->error(m_diags, fmt::format("invalid MAC address '{}': expected six hex pairs like 52:54:00:12:34:56", *mac));
-    } else if (mac && (std::stoi(mac->substr(0, 2), nullptr, 16) & 1) != 0) {
-      mac_value->error(m_diags, fmt::format("invalid MAC address '{}': it is a multicast address", *mac));
-    } else if (mac) {
-      nic.mac = lowercase(*mac);
+    if (auto text = mac_value->as_string(m_diags)) {
+      auto mac = providers::MacAddress::read_nic(*text);
+      if (mac) nic.mac = mac->str();
+      else mac_value->error(m_diags, mac.error());
     }
   }
   map->report_unknown(m_diags);
@@ -370,8 +364,8 @@ void DomainYamlReader::read_hostdevs(const YamlValue& value) {
       item.error(m_diags, "a hostdev needs exactly one of pci, usb");
       continue;
     }
-    if (dev.pci) dev.pci = lowercase(*dev.pci);
-    if (dev.usb) dev.usb = lowercase(*dev.usb);
+    if (dev.pci) dev.pci = providers::lowercase(*dev.pci);
+    if (dev.usb) dev.usb = providers::lowercase(*dev.usb);
     std::string key = hostdev_key(dev);
     if (m_spec.hostdevs.contains(key)) item.error(m_diags, fmt::format("hostdev {} is listed twice", key));
     remember("/hostdevs/" + key, item);

@@ -4,7 +4,7 @@
 // gets this address (and, optionally, this host name).
 
 #include "net/ipv4_address.h"
-#include "net/mac_address.h"
+#include "providers/mac_address.h"
 
 #include <optional>
 #include <string>
@@ -12,7 +12,7 @@
 namespace virtplan::net {
 
 struct DhcpHost {
-  MacAddress mac;
+  providers::MacAddress mac;
   Ipv4Address ip;
   std::optional<std::string> name;
 };

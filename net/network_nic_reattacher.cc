@@ -1,10 +1,9 @@
 #include "net/network_nic_reattacher.h"
 
+#include "providers/plain_text.h"
 #include "providers/xml_document.h"
 
 #include <fmt/format.h>
-
-#include <sstream>
 
 namespace virtplan::net {
 
@@ -17,24 +16,10 @@ using providers::XmlNode;
 
 namespace {
 
-std::vector<std::string> lines(const std::string& text) {
-  std::vector<std::string> out;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) {
-    if (!line.empty()) out.push_back(line);
-  }
-  return out;
-}
-
-std::string lowercase(std::string text) {
-  for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return text;
-}
-
 std::optional<std::string> mac_of(XmlNode nic) {
   auto mac = nic.child("mac");
   if (!mac || !mac->attr("address")) return std::nullopt;
-  return lowercase(*mac->attr("address"));
+  return providers::lowercase(*mac->attr("address"));
 }
 
 std::optional<XmlNode> nic_by_mac(const XmlDocument& domain, const std::string& mac) {
@@ -85,7 +70,8 @@ Result<std::string> master_of(HostSession& host, const std::string& domain, cons
   auto link = host.transport.run(readlink);
   if (!link) return providers::fail(link.error().with_context(log.id().address()));
   if (link->exit_status != 0) return std::string();
-  std::string path = lines(link->out).empty() ? "" : lines(link->out).front();
+  const auto lines = providers::lines_of(link->out);
+  const std::string path(lines.empty() ? "" : lines.front());
   return path.substr(path.rfind('/') + 1);
 }
 
@@ -97,7 +83,10 @@ Result<std::vector<NetworkNicReattacher::Nic>> NetworkNicReattacher::find(HostSe
   std::vector<Nic> nics;
   auto names = host.virsh.run({"list", "--name"});
   if (!names) return providers::fail(log.failure("list", names.error(), "nothing changed"));
-  std::vector<std::string> domains = lines(*names);
+  std::vector<std::string> domains;  // in the listing's order
+  for (std::string_view line : providers::lines_of(*names)) {
+    if (!providers::trimmed(line).empty()) domains.emplace_back(providers::trimmed(line));
+  }
   std::vector<std::vector<std::string>> dumps;
   for (const auto& name : domains) dumps.push_back({"dumpxml", "--domain", name});
   auto xmls = host.virsh.batch(dumps);

@@ -11,6 +11,7 @@ namespace virtplan::net {
 namespace {
 
 using providers::Diagnostics;
+using providers::MacAddress;
 using providers::SourceLocation;
 using providers::StackObject;
 using providers::YamlMap;
@@ -83,11 +84,11 @@ std::optional<DhcpHost> read_dhcp_host(Reader& r, const YamlValue& value, const 
     return std::nullopt;
   }
   auto mac_text = mac_value->as_string(r.diags);
-  auto mac = mac_text ? MacAddress::parse(*mac_text) : std::nullopt;
-  if (mac_text && !mac) mac_value->error(r.diags, fmt::format("invalid MAC address '{}'", *mac_text));
-  if (mac && mac->is_multicast()) {
-    mac_value->error(r.diags, fmt::format("MAC address {} is a multicast address", mac->str()));
-    mac.reset();
+  std::optional<MacAddress> mac;
+  if (mac_text) {
+    auto read = MacAddress::read_nic(*mac_text);
+    if (read) mac = *read;
+    else mac_value->error(r.diags, read.error());
   }
   auto ip = read_address(*ip_value, r.diags);
   if (ip && !subnet.contains(*ip)) {

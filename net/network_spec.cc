@@ -8,6 +8,7 @@ namespace {
 
 using nlohmann::json;
 using providers::ErrorCode;
+using providers::MacAddress;
 using providers::Result;
 using providers::fail;
 

@@ -10,6 +10,7 @@ namespace virtplan::net {
 namespace {
 
 using providers::ErrorCode;
+using providers::MacAddress;
 using providers::Result;
 using providers::XmlDocument;
 using providers::XmlNode;

@@ -71,16 +71,6 @@ void read_timings(YamlMap& map, HostConfig& config, Diagnostics& diags) {
 
 }  // namespace
 
-std::string host_address_key(const HostConfig& host) {
-  if (host.local) return "local";
-  if (host.hostname.empty()) return {};
-  std::string name = host.hostname;
-  std::transform(name.begin(), name.end(), name.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  const bool ipv6 = name.find(':') != std::string::npos;
-  return fmt::format("ssh://{}@{}{}{}:{}", host.user, ipv6 ? "[" : "", name, ipv6 ? "]" : "", host.port);
-}
-
 std::string expand_home(const std::string& path) {
   if (path == "~") {
     return home();

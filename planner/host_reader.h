@@ -24,12 +24,6 @@ namespace virtplan::planner {
 providers::HostConfig read_host(const std::string& name, const providers::YamlValue& value,
                                 providers::Diagnostics& diags);
 
-// The address `host` is reached at, spelled one way: "local", or
-// "ssh://USER@HOST:PORT" with the default user and port filled in and the
-// host name in lower case (names are case-insensitive); empty when the
-// entry has no usable address.
-std::string host_address_key(const providers::HostConfig& host);
-
 // `path` with a leading "~/" (or a lone "~") replaced by the home directory.
 std::string expand_home(const std::string& path);
 

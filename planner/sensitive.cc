@@ -1,5 +1,7 @@
 #include "planner/sensitive.h"
 
+#include "providers/plain_text.h"
+
 #include <algorithm>
 #include <array>
 #include <cctype>
@@ -15,17 +17,10 @@ namespace {
 constexpr std::array<std::string_view, 10> k_markers{
     "password",    "passwd",     "secret",    "token",     "private_key",
     "passphrase",  "credential", "user_data", "meta_data", "network_config"};
-
-std::string lowercase(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
 }  // namespace
 
 bool is_sensitive_key(std::string_view key) {
-  const std::string lower = lowercase(key);
+  const std::string lower = providers::lowercase(key);
   return std::any_of(k_markers.begin(), k_markers.end(),
                      [&](std::string_view m) { return lower.find(m) != std::string::npos; });
 }

@@ -18,17 +18,6 @@ using providers::ErrorCode;
 using providers::fail;
 using providers::Result;
 
-// What a file that is neither a regular file nor a directory is, for messages.
-std::string type_name(fs::file_type type) {
-  switch (type) {
-    case fs::file_type::fifo: return "a FIFO";
-    case fs::file_type::character: return "a character device";
-    case fs::file_type::block: return "a block device";
-    case fs::file_type::socket: return "a socket";
-    default: return "not a file";
-  }
-}
-
 // A file's text, up to just past the limit: what it costs is what it holds,
 // so a directory of many small files stays small.
 Result<SourceFile> read_file(const std::string& path) {
@@ -65,7 +54,7 @@ Result<bool> is_stack_file(const fs::directory_entry& entry, const std::string& 
   if (!fs::is_regular_file(status)) {
     return fail(ErrorCode::invalid, fmt::format("{}: is {}{}, not a regular file", prefix + name,
                                                 entry.is_symlink() ? "a symbolic link to " : "",
-                                                type_name(status.type())));
+                                                providers::file_type_name(status.type())));
   }
   return true;
 }
@@ -118,7 +107,7 @@ Result<std::vector<SourceFile>> read_stack_files(const std::string& path) {
   }
   if (!fs::is_regular_file(status)) {
     return fail(ErrorCode::invalid,
-                fmt::format("{}: is {}, not a regular file or a directory", path, type_name(status.type())));
+                fmt::format("{}: is {}, not a regular file or a directory", path, providers::file_type_name(status.type())));
   }
   auto file = read_file(path);
   if (!file) {

@@ -167,7 +167,7 @@ void check_addresses_differ(const std::vector<Declaration>& entries,
   for (const auto& entry : entries) {
     auto host = hosts.find(entry.name());
     if (host == hosts.end()) continue;
-    const std::string address = host_address_key(host->second);
+    const std::string address = providers::host_address_key(host->second);
     if (address.empty()) continue;  // not read: its own error says why
     auto [first, added] = first_at.try_emplace(address, &entry);
     if (added || first->second->name() == entry.name()) continue;

@@ -28,4 +28,11 @@ struct HostConfig {
   std::chrono::seconds keepalive{std::chrono::seconds(15)};
 };
 
+// The address `host` is reached at, spelled one way: "local", or
+// "ssh://USER@HOST:PORT" with the default user and port filled in, the host
+// name in lower case (names are case-insensitive) and an IPv6 address in
+// brackets, as the stack's own address syntax has it; empty when the entry
+// has no usable address.
+std::string host_address_key(const HostConfig& host);
+
 }  // namespace virtplan::providers

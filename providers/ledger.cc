@@ -1,5 +1,9 @@
 #include "providers/ledger.h"
 
+#include "providers/host_script.h"
+#include "providers/object_address.h"
+#include "providers/plain_text.h"
+
 #include <fmt/format.h>
 
 namespace virtplan::providers {
@@ -33,22 +37,8 @@ constexpr std::string_view k_write_script =
     R"sh(echo "ledger write truncated: got $n of $2 bytes" >&2; exit 1; fi; )sh"
     R"sh(sync -- "$t" 2>/dev/null || true; mv -f -- "$t" "$1")sh";
 
-std::string trimmed(std::string text) {
-  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
-  return text;
-}
-
 std::string_view state_name(LedgerState state) {
   return state == LedgerState::created ? "created" : "intent";
-}
-
-std::vector<std::string> shell_argv(Become become, std::string_view script, std::string path,
-                                    std::optional<std::string> size = std::nullopt) {
-  std::vector<std::string> argv;
-  if (become == Become::sudo) argv = {"sudo", "-n"};
-  argv.insert(argv.end(), {"sh", "-c", std::string(script), "virtplan-ledger", std::move(path)});
-  if (size) argv.push_back(*size);
-  return argv;
 }
 
 Result<LedgerEntry> entry_from_json(const std::string& key, const json& j) {
@@ -60,18 +50,14 @@ Result<LedgerEntry> entry_from_json(const std::string& key, const json& j) {
   if (state != "intent" && state != "created") {
     return fail(ErrorCode::invalid, fmt::format("entry '{}' has unknown state '{}'", key, state));
   }
-  LedgerEntry entry{key.substr(0, dot), key.substr(dot + 1),
-                    state == "created" ? LedgerState::created : LedgerState::intent,
-                    j.value("data", json::object()), ""};
   // "volume.POOL/NAME": names never hold '/'.
-  if (const auto slash = entry.name.find('/'); slash != std::string::npos) {
-    entry.pool = entry.name.substr(0, slash);
-    entry.name = entry.name.substr(slash + 1);
-    if (entry.pool.empty() || entry.name.empty() || entry.name.find('/') != std::string::npos) {
-      return fail(ErrorCode::invalid, fmt::format("entry '{}' is not KIND.NAME or KIND.POOL/NAME", key));
-    }
+  auto named = split_pool_name(std::string_view(key).substr(dot + 1));
+  if (!named) {
+    return fail(ErrorCode::invalid, fmt::format("entry '{}' is not KIND.NAME or KIND.POOL/NAME", key));
   }
-  return entry;
+  return LedgerEntry{key.substr(0, dot), std::move(named->name),
+                     state == "created" ? LedgerState::created : LedgerState::intent,
+                     j.value("data", json::object()), std::move(named->pool)};
 }
 
 // The stack name becomes a file name: the loader's name rule already keeps
@@ -130,7 +116,7 @@ Result<Ledger> Ledger::load(Transport& transport, std::string_view stack, Become
                             std::string_view dir) {
   if (auto ok = check_ledger_stack_name(stack); !ok) return fail(ok.error());
   const std::string file = path(stack, dir);
-  Command command{shell_argv(become, k_read_script, file), std::nullopt,
+  Command command{host_script_argv(become, k_read_script, "virtplan-ledger", {file}), std::nullopt,
                   std::chrono::seconds(60)};
   auto out = transport.run(command);
   if (!out) return fail(out.error().with_context(transport.host_name() + ": reading " + file));
@@ -148,7 +134,7 @@ Result<void> Ledger::save(Transport& transport, Become become, std::string_view 
   const std::string file = path(m_stack, dir);
   std::string text = serialize();
   const std::string size = std::to_string(text.size());
-  Command command{shell_argv(become, k_write_script, file, size), std::move(text),
+  Command command{host_script_argv(become, k_write_script, "virtplan-ledger", {file, size}), std::move(text),
                   std::chrono::seconds(60)};
   auto out = transport.run(command);
   if (!out) return fail(out.error().with_context(transport.host_name() + ": writing " + file));

@@ -21,16 +21,18 @@ Result<ObjectId> parse_address(std::string_view text) {
       at + 1 == text.size()) {
     return std::unexpected(not_an_address(text));
   }
-  ObjectId id{std::string(text.substr(0, dot)), std::string(text.substr(dot + 1, at - dot - 1)),
-              std::string(text.substr(at + 1)), ""};
-  if (const auto slash = id.name.find('/'); slash != std::string::npos) {
-    id.pool = id.name.substr(0, slash);
-    id.name = id.name.substr(slash + 1);
-    if (id.pool.empty() || id.name.empty() || id.name.find('/') != std::string::npos) {
-      return std::unexpected(not_an_address(text));
-    }
-  }
-  return id;
+  auto named = split_pool_name(text.substr(dot + 1, at - dot - 1));
+  if (!named) return std::unexpected(not_an_address(text));
+  return ObjectId{std::string(text.substr(0, dot)), std::move(named->name), std::string(text.substr(at + 1)),
+                  std::move(named->pool)};
+}
+
+std::optional<PoolAndName> split_pool_name(std::string_view text) {
+  const auto slash = text.find('/');
+  if (slash == std::string_view::npos) return PoolAndName{"", std::string(text)};
+  PoolAndName split{std::string(text.substr(0, slash)), std::string(text.substr(slash + 1))};
+  if (split.pool.empty() || split.name.empty() || split.name.find('/') != std::string::npos) return std::nullopt;
+  return split;
 }
 
 Result<ObjectId> resolve_address(const ObjectId& query, const std::vector<ObjectId>& candidates) {

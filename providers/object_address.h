@@ -12,6 +12,8 @@
 #include "providers/error.h"
 #include "providers/object_id.h"
 
+#include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -20,6 +22,15 @@ namespace virtplan::providers {
 // Fails with ErrorCode::invalid: "'web@lab1': not an object address; expected
 // KIND.NAME@HOST, e.g. domain.web@lab1".
 Result<ObjectId> parse_address(std::string_view text);
+
+// A volume's name as an address or a ledger key spells it: "POOL/NAME", or
+// "NAME" alone (the pool then empty). nullopt when a side of the '/' is
+// empty or the name holds a second '/'.
+struct PoolAndName {
+  std::string pool;
+  std::string name;
+};
+std::optional<PoolAndName> split_pool_name(std::string_view text);
 
 // The one of `candidates` that `query` names. Fails with not_found when none
 // does, and with invalid when several do (a volume name in two pools),

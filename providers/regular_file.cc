@@ -15,18 +15,33 @@ namespace {
 // Read a piece at a time: what a read costs is what the file holds.
 constexpr std::size_t k_piece = 64 * 1024;
 
+std::filesystem::file_type type_of(unsigned mode) {
+  using std::filesystem::file_type;
+  switch (mode & S_IFMT) {
+    case S_IFREG: return file_type::regular;
+    case S_IFDIR: return file_type::directory;
+    case S_IFIFO: return file_type::fifo;
+    case S_IFCHR: return file_type::character;
+    case S_IFBLK: return file_type::block;
+    case S_IFSOCK: return file_type::socket;
+    case S_IFLNK: return file_type::symlink;
+    default: return file_type::unknown;
+  }
+}
+
 }  // namespace
 
-std::string file_type_name(unsigned mode) {
-  switch (mode & S_IFMT) {
-    case S_IFREG: return "a regular file";
-    case S_IFDIR: return "a directory";
-    case S_IFIFO: return "a FIFO";
-    case S_IFCHR: return "a character device";
-    case S_IFBLK: return "a block device";
-    case S_IFSOCK: return "a socket";
-    case S_IFLNK: return "a symbolic link";
-    default: return "not a regular file";
+std::string file_type_name(std::filesystem::file_type type) {
+  using std::filesystem::file_type;
+  switch (type) {
+    case file_type::regular: return "a regular file";
+    case file_type::directory: return "a directory";
+    case file_type::fifo: return "a FIFO";
+    case file_type::character: return "a character device";
+    case file_type::block: return "a block device";
+    case file_type::socket: return "a socket";
+    case file_type::symlink: return "a symbolic link";
+    default: return "a file of an unknown type";
   }
 }
 
@@ -42,7 +57,7 @@ Result<RegularFile> RegularFile::open(const std::string& path) {
     const bool stated = info.st_mode != 0;
     ::close(fd);
     return fail(ErrorCode::invalid, stated ? fmt::format("{}: is {}, not a regular file", path,
-                                                         file_type_name(info.st_mode))
+                                                         file_type_name(type_of(info.st_mode)))
                                            : fmt::format("{}: cannot be read", path));
   }
   // Reads of a regular file never block; clearing the flag keeps it so.

@@ -11,6 +11,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <filesystem>
 #include <string>
 
 namespace virtplan::providers {
@@ -42,7 +43,7 @@ private:
   std::uint64_t m_size = 0;
 };
 
-// What `mode` (st_mode) is, for messages: "a directory", "a FIFO", ...
-std::string file_type_name(unsigned mode);
+// What a file of `type` is, for messages: "a directory", "a FIFO", ...
+std::string file_type_name(std::filesystem::file_type type);
 
 }  // namespace virtplan::providers

@@ -1,5 +1,9 @@
 #include "providers/stack_lock.h"
 
+#include "providers/host_script.h"
+#include "providers/lock_record.h"
+#include "providers/plain_text.h"
+
 #include <fmt/chrono.h>
 #include <fmt/format.h>
 
@@ -20,7 +24,6 @@ constexpr int k_busy_status = 75;
 // How much longer than the lock's wait the transport gives the command to
 // print k_ready: starting sh and flock on a busy host.
 constexpr auto k_start_margin = std::chrono::seconds(30);
-constexpr std::size_t k_max_holder = 200;
 
 // Constant shell code; the lock file, the wait, the holder's description and
 // the longest silence arrive as $1..$4. The lock belongs to fd 9, which sh
@@ -83,23 +86,6 @@ std::string describe_self() {
                      host[0] != '\0' ? host : "an unnamed host", utc);
 }
 
-// The holder line another process recorded, checked before it goes into our
-// message: one line, printable, not too long. (A line of an older virtplan,
-// "virtplan pid 4242 on build7 since ...", reads as well after "locked by".)
-std::string holder_from(std::string_view recorded) {
-  recorded = recorded.substr(0, recorded.find('\n'));
-  std::string holder;
-  for (char c : recorded.substr(0, k_max_holder)) {
-    holder += (c >= 0x20 && c < 0x7f) ? c : '?';
-  }
-  return holder.empty() ? "another virtplan (holder not recorded yet)" : holder;
-}
-
-std::string first_line(std::string_view text) {
-  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.remove_suffix(1);
-  return std::string(text.substr(0, text.find('\n')));
-}
-
 }  // namespace
 
 void StackLock::set_holder_command(std::string command) {
@@ -136,12 +122,11 @@ Result<StackLock> StackLock::acquire(Transport& transport, std::string_view stac
   if (auto valid = check_stack_name(stack); !valid) {
     return fail(valid.error().with_context(host));
   }
-  std::vector<std::string> argv;
-  if (become == Become::sudo) argv = {"sudo", "-n"};
   const auto seconds = std::max<long long>(wait.count(), 0);
-  argv.insert(argv.end(), {"sh", "-c", std::string(k_lock_script), "virtplan-lock", path(stack, dir),
-                           fmt::format("{}", seconds), describe_self(), fmt::format("{}", k_silence_bound.count())});
-  Command command{std::move(argv), std::nullopt, wait + k_start_margin};
+  Command command{host_script_argv(become, k_lock_script, "virtplan-lock",
+                                   {path(stack, dir), fmt::format("{}", seconds), describe_self(),
+                                    fmt::format("{}", k_silence_bound.count())}),
+                  std::nullopt, wait + k_start_margin};
   auto outcome = transport.hold(command, k_ready);
   if (!outcome) {
     return fail(outcome.error().code(),
@@ -155,9 +140,9 @@ Result<StackLock> StackLock::acquire(Transport& transport, std::string_view stac
   if (ended.exit_status == k_busy_status) {
     return fail(ErrorCode::locked,
                 fmt::format("{}: stack '{}' is locked by {}; try again when it finishes", host, stack,
-                            holder_from(ended.out)));
+                            read_lock_record(ended.out).who));
   }
-  const std::string why = first_line(ended.err);
+  const std::string why(first_line(ended.err));
   return fail(ErrorCode::other,
               fmt::format("{}: stack '{}': cannot take the lock {}: exit status {}{}", host, stack,
                           path(stack, dir), ended.exit_status, why.empty() ? "" : ": " + why));

@@ -1,7 +1,12 @@
 #include "providers/stack_lock_breaker.h"
 
+#include "providers/host_script.h"
+#include "providers/plain_text.h"
+#include "providers/printable_text.h"
+
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
 #include <vector>
 
@@ -34,56 +39,24 @@ constexpr std::string_view k_break_script =
     R"sh(kill -KILL "$2"; if flock -w 5 9; then echo broken; exit 0; fi; )sh"
     R"sh(echo "the lock is still held after host process $2 was killed" >&2; exit 74)sh";
 
-constexpr std::string_view k_pid_prefix = "host pid ";
-
 Command breaker_command(std::string_view script, Become become, std::vector<std::string> args) {
-  Command command;
-  if (become == Become::sudo) command.argv = {"sudo", "-n"};
-  command.argv.insert(command.argv.end(), {"sh", "-c", std::string(script), "virtplan-unlock"});
-  command.argv.insert(command.argv.end(), args.begin(), args.end());
-  command.timeout = std::chrono::seconds(30);
-  return command;
-}
-
-std::vector<std::string_view> lines_of(std::string_view text) {
-  std::vector<std::string_view> lines;
-  while (!text.empty()) {
-    const auto end = text.find('\n');
-    lines.push_back(text.substr(0, end));
-    if (end == std::string_view::npos) break;
-    text.remove_prefix(end + 1);
-  }
-  return lines;
-}
-
-template <typename Number>
-std::optional<Number> number_in(std::string_view text) {
-  Number value{};
-  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (error != std::errc() || end != text.data() + text.size()) return std::nullopt;
-  return value;
-}
-
-// The record as a person may read it: printable, one line, not too long.
-std::string printable(std::string_view text) {
-  std::string shown;
-  for (char c : text.substr(0, 200)) shown += (c >= 0x20 && c < 0x7f) ? c : '?';
-  return shown;
+  return Command{host_script_argv(become, script, "virtplan-unlock", std::move(args)), std::nullopt,
+                 std::chrono::seconds(30)};
 }
 
 std::string failure_of(const CommandOutput& ended) {
-  std::string why(ended.err.substr(0, ended.err.find('\n')));
-  return fmt::format("exit status {}{}", ended.exit_status, why.empty() ? "" : ": " + printable(why));
+  const std::string_view why = first_line(ended.err);
+  return fmt::format("exit status {}{}", ended.exit_status, why.empty() ? "" : ": " + printable_text(why));
 }
 
-// "held", age, then the record: holder line, "host pid N".
-LockHolder holder_in(const std::vector<std::string_view>& lines) {
-  LockHolder holder;
-  holder.age = std::chrono::seconds(std::max(0LL, number_in<long long>(lines.size() > 1 ? lines[1] : "").value_or(0)));
-  holder.who = lines.size() > 2 && !lines[2].empty() ? printable(lines[2]) : "another virtplan (holder not recorded yet)";
-  for (std::size_t i = 3; i < lines.size(); ++i) {
-    if (lines[i].starts_with(k_pid_prefix)) holder.host_pid = number_in<long>(lines[i].substr(k_pid_prefix.size()));
-  }
+// "held", the record's age in seconds (host clock), then the record.
+LockHolder holder_in(std::string_view out) {
+  const auto lines = lines_of(out);
+  long long age = 0;
+  if (lines.size() > 1) std::from_chars(lines[1].data(), lines[1].data() + lines[1].size(), age);
+  const std::string_view record = lines.size() > 2 ? out.substr(lines[2].data() - out.data()) : "";
+  LockHolder holder = read_lock_record(record);
+  holder.age = std::chrono::seconds(std::max(0LL, age));
   return holder;
 }
 
@@ -101,7 +74,7 @@ Result<std::optional<LockHolder>> find_lock_holder(Transport& transport, std::st
   }
   const auto lines = lines_of(ended->out);
   if (lines.empty() || lines[0] != "held") return std::optional<LockHolder>();
-  return std::optional<LockHolder>(holder_in(lines));
+  return std::optional<LockHolder>(holder_in(ended->out));
 }
 
 Result<void> break_stack_lock(Transport& transport, std::string_view stack, Become become, const LockHolder& holder,

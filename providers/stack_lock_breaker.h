@@ -10,6 +10,7 @@
 
 #include "providers/error.h"
 #include "providers/host_config.h"
+#include "providers/lock_record.h"
 #include "providers/stack_lock.h"
 #include "providers/transport.h"
 
@@ -19,17 +20,6 @@
 #include <string_view>
 
 namespace virtplan::providers {
-
-// Who holds a stack's lock on a host, as its holder recorded itself.
-struct LockHolder {
-  // "`virtplan apply` (pid 4242 on build7) since 2026-11-26T01:02:03Z"
-  std::string who;
-  // The host's process holding the lock; nullopt for a holder that did not
-  // record it (an older virtplan).
-  std::optional<long> host_pid;
-  // Since the holder recorded itself, by the host's clock.
-  std::chrono::seconds age{0};
-};
 
 // The holder of `stack`'s lock on the host, or nullopt when it is free.
 Result<std::optional<LockHolder>> find_lock_holder(Transport& transport, std::string_view stack, Become become,

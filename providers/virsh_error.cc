@@ -1,5 +1,7 @@
 #include "providers/virsh_error.h"
 
+#include "providers/plain_text.h"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -11,23 +13,6 @@ namespace virtplan::providers {
 namespace {
 
 constexpr std::string_view k_error_prefix = "error: ";
-
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) {
-    text.remove_prefix(1);
-  }
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) {
-    text.remove_suffix(1);
-  }
-  return text;
-}
-
-std::string lower(std::string_view text) {
-  std::string result(text);
-  std::transform(result.begin(), result.end(), result.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return result;
-}
 
 bool contains(const std::string& haystack, std::string_view needle) {
   return haystack.find(needle) != std::string::npos;
@@ -53,16 +38,6 @@ const std::array<std::pair<std::string_view, ErrorCode>, 15> k_codes = {{
     {"_definition):", ErrorCode::invalid},
 }};
 
-std::vector<std::string_view> lines_of(std::string_view text) {
-  std::vector<std::string_view> lines;
-  while (!text.empty()) {
-    auto end = text.find('\n');
-    lines.push_back(text.substr(0, end));
-    text = end == std::string_view::npos ? std::string_view() : text.substr(end + 1);
-  }
-  return lines;
-}
-
 std::string joined(const std::vector<std::string>& parts, std::string_view separator) {
   std::string text;
   for (const auto& part : parts) {
@@ -80,7 +55,7 @@ std::vector<std::string> virsh_error_lines(std::string_view err) {
   std::vector<std::string> found;
   for (auto line : lines_of(err)) {
     if (line.starts_with(k_error_prefix)) {
-      auto text = trim(line.substr(k_error_prefix.size()));
+      auto text = trimmed(line.substr(k_error_prefix.size()));
       if (!text.empty()) {
         found.emplace_back(text);
       }
@@ -90,7 +65,7 @@ std::vector<std::string> virsh_error_lines(std::string_view err) {
 }
 
 ErrorCode classify_virsh_message(std::string_view message) {
-  std::string text = lower(message);
+  std::string text = lowercase(message);
   for (const auto& [needle, code] : k_codes) {
     if (contains(text, needle)) {
       return code;
@@ -107,8 +82,8 @@ Error virsh_error(std::string_view context, std::string_view err, int exit_statu
   if (message.empty()) {
     std::vector<std::string> lines;
     for (auto line : lines_of(err)) {
-      if (!trim(line).empty()) {
-        lines.emplace_back(trim(line));
+      if (!trimmed(line).empty()) {
+        lines.emplace_back(trimmed(line));
       }
     }
     message = lines.empty() ? fmt::format("exited with status {}", exit_status)

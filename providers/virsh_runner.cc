@@ -64,6 +64,19 @@ std::vector<std::string> behind_script(const std::vector<std::string>& argv, std
   return out;
 }
 
+// What `command` (one virsh command line) printed, or its failure as virsh
+// reported it, `where` first.
+Result<std::string> output_of(Transport& transport, const Command& command, const std::string& where) {
+  auto output = transport.run(command);
+  if (!output) {
+    return fail(output.error());
+  }
+  if (output->exit_status != 0) {
+    return fail(virsh_error(where, output->err, output->exit_status));
+  }
+  return std::move(output->out);
+}
+
 struct Markers {
   std::string nonce = random_nonce();
   std::string out(std::size_t i) const { return fmt::format("vpmark{}n{}e", nonce, i); }
@@ -180,14 +193,7 @@ Result<std::string> VirshRunner::run_alone(std::vector<std::string> args,
   Command command{base_argv(), std::move(stdin_data), m_timeout};
   command.argv.insert(command.argv.end(), std::make_move_iterator(args.begin()),
                       std::make_move_iterator(args.end()));
-  auto output = m_transport.run(command);
-  if (!output) {
-    return fail(output.error());
-  }
-  if (output->exit_status != 0) {
-    return fail(virsh_error(where, output->err, output->exit_status));
-  }
-  return std::move(output->out);
+  return output_of(m_transport, command, where);
 }
 
 Result<void> VirshRunner::run_secret(std::vector<std::string> args) const {
@@ -228,14 +234,7 @@ Result<std::string> VirshRunner::run_with_file(std::vector<std::string> args, co
                       std::make_move_iterator(args.end()));
   command.stdin_file = path;
   command.stdin_progress = std::move(progress);
-  auto output = m_transport.run(command);
-  if (!output) {
-    return fail(output.error());
-  }
-  if (output->exit_status != 0) {
-    return fail(virsh_error(where, output->err, output->exit_status));
-  }
-  return std::move(output->out);
+  return output_of(m_transport, command, where);
 }
 
 std::vector<Result<std::string>> VirshRunner::batch(

@@ -1,5 +1,5 @@
-// LiveStateReader's rounds and parse_domifaddr() on what `virsh -q domifaddr
-// --source lease` printed on a lab host (tests/cli/data/domifaddr-lease.txt).
+// LiveStateReader's rounds (providers/domifaddr_test.cc reads what `virsh -q
+// domifaddr --source lease` printed on a lab host).
 
 #include "cli/live_state_reader.h"
 #include "tests/support/kind_fixture.h"
@@ -10,14 +10,6 @@ namespace virtplan::cli {
 namespace {
 
 using providers::Result;
-
-TEST_CASE("parse_domifaddr reads the lease addresses of real domifaddr output") {
-  const std::string captured = test::read_file(test::source_path("tests/cli/data/domifaddr-lease.txt"));
-  CHECK(parse_domifaddr(captured) == std::vector<std::string>{"10.79.0.148"});
-  CHECK(parse_domifaddr(captured + " -          -                    ipv6         fd00::5/64\n") ==
-        std::vector<std::string>{"10.79.0.148", "fd00::5"});
-  CHECK(parse_domifaddr("").empty());
-}
 
 TEST_CASE("LiveStateReader asks for leases of running domains only, in the second round") {
   auto reading = LiveStateReader().start({});

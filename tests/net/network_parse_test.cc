@@ -64,9 +64,9 @@ dns:
 )");
   CHECK(hosts.messages() ==
         Messages{"stack.yaml:4:12: network.lan: invalid DHCP range '10.77.0.9-10.77.0.1' (expected START-END, START <= END)",
-                 "stack.yaml:6:15: network.lan: invalid MAC address '52:54:00:00:00'",
+                 "stack.yaml:6:15: network.lan: invalid MAC address '52:54:00:00:00': expected six hex pairs like 52:54:00:12:34:56",
                  "stack.yaml:7:40: network.lan: invalid IPv4 address '10.77.0.256'",
-                 "stack.yaml:8:15: network.lan: MAC address 01:00:5e:00:00:01 is a multicast address",
+                 "stack.yaml:8:15: network.lan: invalid MAC address '01:00:5e:00:00:01': it is a multicast address",
                  "stack.yaml:10:16: network.lan: invalid IPv4 address '10.77.0.300'"});
 }
 

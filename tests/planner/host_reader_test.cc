@@ -13,6 +13,7 @@ namespace virtplan::planner {
 namespace {
 
 using namespace std::chrono_literals;
+using providers::host_address_key;
 
 struct Read {
   providers::HostConfig config;

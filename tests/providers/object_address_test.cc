@@ -42,3 +42,14 @@ TEST_CASE("a volume's address may name its pool, and an address without one name
   CHECK(resolve_address(*parse_address("volume.gone@lab1"), two).error().code() ==
         virtplan::providers::ErrorCode::not_found);
 }
+
+TEST_CASE("split_pool_name reads NAME or POOL/NAME, and nothing with an empty side or a second '/'") {
+  using virtplan::providers::split_pool_name;
+  CHECK(split_pool_name("root")->pool.empty());
+  CHECK(split_pool_name("root")->name == "root");
+  CHECK(split_pool_name("images/root")->pool == "images");
+  CHECK(split_pool_name("images/root")->name == "root");
+  CHECK_FALSE(split_pool_name("/root").has_value());
+  CHECK_FALSE(split_pool_name("images/").has_value());
+  CHECK_FALSE(split_pool_name("a/b/c").has_value());
+}

@@ -1,8 +1,10 @@
-#include "net/mac_address.h"
+#include "providers/mac_address.h"
+
+#include <fmt/format.h>
 
 #include <cctype>
 
-namespace virtplan::net {
+namespace virtplan::providers {
 namespace {
 
 constexpr std::size_t k_text_size = 17;  // "xx:xx:xx:xx:xx:xx"
@@ -31,9 +33,21 @@ std::optional<MacAddress> MacAddress::parse(std::string_view text) {
   return MacAddress(std::move(normal));
 }
 
+std::expected<MacAddress, std::string> MacAddress::read_nic(std::string_view text) {
+  auto mac = parse(text);
+  if (!mac) {
+    return std::unexpected(
+        fmt::format("invalid MAC address '{}': expected six hex pairs like 52:54:00:12:34:56", text));
+  }
+  if (mac->is_multicast()) {
+    return std::unexpected(fmt::format("invalid MAC address '{}': it is a multicast address", text));
+  }
+  return *mac;
+}
+
 bool MacAddress::is_multicast() const {
   int first = std::stoi(m_text.substr(0, 2), nullptr, 16);
   return (first & 1) != 0;
 }
 
-}  // namespace virtplan::net
+}  // namespace virtplan::providers
