@@ -102,8 +102,8 @@ void collect_file(const SourceFile& file, const Names& sections, Collected& out,
 
 // Removes each name's later declarations, reporting those from another file
 // (a name repeated within one file is a duplicate YAML key, already reported).
-void drop_redeclared(std::string_view what, std::vector<Declaration>& entries,
-                     Diagnostics& diags) {
+void drop_redeclared_entries(std::string_view what, std::vector<Declaration>& entries,
+                             Diagnostics& diags) {
   std::map<std::string, const Declaration*, std::less<>> first;
   std::vector<Declaration> kept;
   for (const auto& entry : entries) {
@@ -216,6 +216,12 @@ std::map<std::string, YamlMap, std::less<>> read_profiles(const std::vector<Decl
   return profiles;
 }
 
+// Objects in the order plans list them: by address.
+void sort_by_address(std::vector<StackObject>& objects) {
+  std::sort(objects.begin(), objects.end(),
+            [](const StackObject& a, const StackObject& b) { return a.id.address() < b.id.address(); });
+}
+
 // StackLoaderRun is one load in progress: the passes that need the whole
 // load's state (the hosts, the profiles, the objects so far).
 class StackLoaderRun {
@@ -225,8 +231,14 @@ public:
   Stack load(const std::vector<SourceFile>& files);
 
 private:
+  Collected collect(const std::vector<SourceFile>& files);
+  void drop_redeclared(Collected& collected);
+  void read_settings(Collected& collected, const std::vector<SourceFile>& files);
+  void place_objects(Collected& collected);
   void place(const ResourceKind& kind, const Declaration& entry);
+  void resolve();
   void expand();
+  void check(const std::vector<SourceFile>& files);
   std::vector<std::string> placement(YamlMap& map, const Declaration& entry);
   std::optional<std::string> declared_host(const YamlValue& value);
   void apply_profile(YamlMap& map);
@@ -241,6 +253,17 @@ private:
 };
 
 Stack StackLoaderRun::load(const std::vector<SourceFile>& files) {
+  Collected collected = collect(files);  // every file's sections, entry by entry
+  drop_redeclared(collected);            // a name declared in two files counts once
+  read_settings(collected, files);       // the stack's name, its hosts, its profiles
+  place_objects(collected);              // each object on its hosts, read by its kind
+  resolve();                             // what an object takes from others (a disk's pool)
+  expand();                              // the objects the declared ones imply
+  check(files);                          // references, each object, then each kind as a whole
+  return std::move(m_stack);
+}
+
+Collected StackLoaderRun::collect(const std::vector<SourceFile>& files) {
   Names sections{std::string(k_hosts_section), std::string(k_profiles_section)};
   for (const auto& section : m_kinds.sections()) {
     sections.insert(section);
@@ -249,34 +272,44 @@ Stack StackLoaderRun::load(const std::vector<SourceFile>& files) {
   for (const auto& file : files) {
     collect_file(file, sections, collected, m_diags);
   }
+  return collected;
+}
+
+void StackLoaderRun::drop_redeclared(Collected& collected) {
   for (auto& [section, entries] : collected.sections) {
     const ResourceKind* kind = m_kinds.by_section(section);
     std::string what = kind != nullptr ? std::string(kind->kind())
                                        : section == k_hosts_section ? "host" : "profile";
-    drop_redeclared(what, entries, m_diags);
+    drop_redeclared_entries(what, entries, m_diags);
   }
+}
+
+void StackLoaderRun::read_settings(Collected& collected, const std::vector<SourceFile>& files) {
   m_stack.name = read_stack_name(collected, files, m_diags);
   m_stack.hosts = read_hosts(collected.sections[std::string(k_hosts_section)], m_diags);
   m_profiles = read_profiles(collected.sections[std::string(k_profiles_section)], m_diags);
+}
+
+void StackLoaderRun::place_objects(Collected& collected) {
   for (const ResourceKind* kind : m_kinds.kinds()) {
     for (const auto& entry : collected.sections[std::string(kind->section())]) {
       place(*kind, entry);
     }
   }
-  std::sort(m_stack.objects.begin(), m_stack.objects.end(),
-            [](const StackObject& a, const StackObject& b) {
-              return a.id.address() < b.id.address();
-            });
-  // resolve() may change an object; references and checks see the result.
-  // Every lookup across objects goes through an index (StackIndex): linear.
-  {
-    const providers::StackIndex index(m_stack.objects);
-    for (auto& object : m_stack.objects) {
-      const ResourceKind& kind = *m_kinds.by_kind(object.id.kind);
-      guarded(kind, object, [&] { kind.resolve(object, index); });
-    }
+  sort_by_address(m_stack.objects);
+}
+
+// resolve() may change an object; references and checks see the result.
+// Every lookup across objects goes through an index (StackIndex): linear.
+void StackLoaderRun::resolve() {
+  const providers::StackIndex index(m_stack.objects);
+  for (auto& object : m_stack.objects) {
+    const ResourceKind& kind = *m_kinds.by_kind(object.id.kind);
+    guarded(kind, object, [&] { kind.resolve(object, index); });
   }
-  expand();
+}
+
+void StackLoaderRun::check(const std::vector<SourceFile>& files) {
   const providers::StackIndex index(m_stack.objects);
   for (const auto& object : m_stack.objects) {
     const ResourceKind& kind = *m_kinds.by_kind(object.id.kind);
@@ -291,7 +324,6 @@ Stack StackLoaderRun::load(const std::vector<SourceFile>& files) {
                   fmt::format("internal error in kind {}: {}", kind->kind(), e.what()));
     }
   }
-  return std::move(m_stack);
 }
 
 void StackLoaderRun::place(const ResourceKind& kind, const Declaration& entry) {
@@ -374,10 +406,7 @@ void StackLoaderRun::expand() {
     const ResourceKind& kind = *m_kinds.by_kind(object.id.kind);
     guarded(kind, object, [&] { kind.resolve(object, all); });
   }
-  std::sort(m_stack.objects.begin(), m_stack.objects.end(),
-            [](const StackObject& a, const StackObject& b) {
-              return a.id.address() < b.id.address();
-            });
+  sort_by_address(m_stack.objects);
 }
 
 // The hosts an object is placed on: `host: X`, `hosts: [X, Y]` or `hosts: all`.
