@@ -20,25 +20,20 @@ namespace virtplan::lab {
 
 inline std::string tag() { return fmt::format("{}", getpid() % 100000); }
 
-inline std::string trim(std::string text) {
-  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
-  return text;
-}
-
 // One domain on lab host 0 as the tests look at it, from inside the host.
 struct Probe {
   const LabEnv& env;
   std::string name;
 
-  std::string virsh(const std::string& args) const { return trim(env.run_in(0, "virsh -q " + args)); }
+  std::string virsh(const std::string& args) const { return trimmed(env.run_in(0, "virsh -q " + args)); }
   std::string id() const { return virsh("domid " + name); }
-  std::string pid() const { return trim(env.run_in(0, "cat /run/libvirt/qemu/" + name + ".pid")); }
+  std::string pid() const { return trimmed(env.run_in(0, "cat /run/libvirt/qemu/" + name + ".pid")); }
   std::string state() const { return virsh("domstate " + name); }
   // How many times QEMU was started for it: libvirt logs one "starting up"
   // line per start. (Domain ids are counted per host, so other tests'
   // domains move them.)
   int starts() const {
-    return std::stoi(trim(env.run_in(0, "grep -c 'starting up' /var/log/libvirt/qemu/" + name + ".log || true")));
+    return std::stoi(trimmed(env.run_in(0, "grep -c 'starting up' /var/log/libvirt/qemu/" + name + ".log || true")));
   }
   // The first string of `xpath` in the live (or inactive) XML, "" if none.
   std::string live(const std::string& xpath) const { return query("dumpxml " + name, xpath); }

@@ -28,10 +28,12 @@
 #include <string>
 
 using virtplan::lab::LabEnv;
+using virtplan::lab::StackCleanup;
 using virtplan::lab::has;
 using virtplan::lab::host_block;
 using virtplan::lab::require_lab;
 using virtplan::lab::tag_for;
+using virtplan::lab::trimmed;
 using virtplan::lab::wait_until;
 using virtplan::lab::write_stack;
 using virtplan::lab::write_stack_at;
@@ -46,27 +48,6 @@ using Clock = std::chrono::steady_clock;
 double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
-
-std::string trimmed(std::string text) {
-  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
-  return text;
-}
-
-// Removes the stack's objects (forced: whatever a failed test left running)
-// and its file, and runs `extra` on lab host 0 (what the test made by hand).
-struct DestroyCleanup {
-  const LabEnv& env;
-  std::string stack;
-  std::string extra;
-  ~DestroyCleanup() {
-    try {
-      if (!extra.empty()) env.run_in(0, extra + "; true");
-    } catch (...) {
-    }
-    run_virtplan("destroy --auto-approve --force -f " + stack);
-    std::filesystem::remove(stack);
-  }
-};
 
 // `count` domains without an OS (TCG, 64 MiB), each given `timeout`.
 std::string no_os_stack(const LabEnv& env, const std::string& tag, int count, const std::string& timeout) {
@@ -103,7 +84,7 @@ TEST_CASE("destroy shuts a running real guest down on ACPI and waits for it, for
       "    cloud_init: {{user_data: {{hello: destroy}}}}\n"
       "    xml: [{{set: /domain/devices/serial/log/@file, value: {4}}}]\n",
       tag, host_block(env, 0), env.hosts[0].name, guest, serial_log));
-  DestroyCleanup cleanup{env, stack, "rm -f " + shell_quote(serial_log)};
+  StackCleanup cleanup{env, stack, "rm -f " + shell_quote(serial_log)};
   env.run_in(0, "mkdir -p /var/log/libvirt/qemu");
   const auto serial = [&] {
     std::string text = env.run_in(0, "cat " + shell_quote(serial_log) + " 2>/dev/null || true");
@@ -145,7 +126,7 @@ TEST_CASE("destroy forces off domains that ignore ACPI after their shutdown_time
                                                     "<vcpu>1</vcpu><os><type arch='x86_64'>hvm</type></os></domain>",
                                                     foreign)),
                             foreign));
-  DestroyCleanup cleanup{env, stack, fmt::format("virsh -q destroy {0}; virsh -q undefine {0}", foreign)};
+  StackCleanup cleanup{env, stack, fmt::format("virsh -q destroy {0}; virsh -q undefine {0}", foreign)};
   auto foreign_state = [&] { return trimmed(env.run_in(0, "virsh -q domstate " + foreign)); };
 
   SECTION("graceful: each is asked, waited for 20 s, then forced off, all at once") {
@@ -203,7 +184,7 @@ TEST_CASE("destroy's plan names a domain's managed save, NVRAM and snapshots as 
       "    firmware: uefi\n    state: stopped\n    disks: [{{volume: v-{2}, bus: virtio}}]\n",
       name, host, tag);
   const std::string stack = write_stack(base + domain);
-  DestroyCleanup cleanup{env, stack, ""};
+  StackCleanup cleanup{env, stack};
   const auto created = run_virtplan("apply --auto-approve -f " + stack);
   INFO(created.output);
   REQUIRE(created.status == 0);
@@ -249,7 +230,7 @@ TEST_CASE("a network a domain outside the stack uses is not destroyed: destroy a
       "networks:\n  {0}:\n    host: {1}\n    mode: isolated\n    bridge: vpn{2}\n    ipv4: {{address: 10.{2}.7.1/24}}\n",
       network, host, octet);
   const std::string stack = write_stack(with_network);
-  DestroyCleanup cleanup{env, stack,
+  StackCleanup cleanup{env, stack,
                          fmt::format("virsh -q destroy --domain {0} >/dev/null 2>&1; virsh -q undefine --domain {0} "
                                      ">/dev/null 2>&1",
                                      shell_quote(foreign))};

@@ -276,7 +276,7 @@ TEST_CASE("virt_type auto picks KVM where a host offers it and TCG on a host wit
   CHECK(harness.pending() == Lines{});
   for (std::size_t i = 0; i < 2; ++i) {
     INFO(env.hosts[i].name << (env.hosts[i].kvm ? " offers KVM" : " has no KVM"));
-    CHECK(lab::trim(env.run_in(i, "virsh -q domstate " + name)) == "running");
+    CHECK(lab::trimmed(env.run_in(i, "virsh -q domstate " + name)) == "running");
     auto xml = providers::XmlDocument::parse(env.run_in(i, "virsh -q dumpxml --inactive " + name));
     REQUIRE(xml);
     CHECK(xml->root().xpath_string("string(/domain/@type)")->value_or("") == (env.hosts[i].kvm ? "kvm" : "qemu"));

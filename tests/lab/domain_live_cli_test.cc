@@ -23,6 +23,7 @@
 #include <string>
 
 using virtplan::lab::LabEnv;
+using virtplan::lab::StackCleanup;
 using virtplan::lab::Probe;
 using virtplan::lab::has;
 using virtplan::lab::host_block;
@@ -66,14 +67,6 @@ std::string apply_stack(const std::string& path, const std::string& text) {
   return run.output;
 }
 
-struct Cleanup {
-  std::string stack;
-  ~Cleanup() {
-    run_virtplan("destroy --auto-approve --force -f " + stack);
-    std::filesystem::remove(stack);
-  }
-};
-
 }  // namespace
 
 TEST_CASE("a NIC's link state and the owner metadata change live through apply in the same QEMU process and show "
@@ -81,7 +74,7 @@ TEST_CASE("a NIC's link state and the owner metadata change live through apply i
   const LabEnv env = require_lab(1);
   const std::string tag = tag_for('l');
   const std::string stack = write_stack(live_stack(env, tag, 221));
-  Cleanup cleanup{stack};
+  StackCleanup cleanup{env, stack};
   apply_stack(stack, live_stack(env, tag, 221));
   Probe probe{env, "d-" + tag};
   REQUIRE(probe.state() == "running");
@@ -127,7 +120,7 @@ TEST_CASE("state stopped: a domain that ignores the ACPI power button is forced 
   const std::string tag = tag_for('s');
   const std::string running = live_stack(env, tag, 222, "", "    shutdown_timeout: 5s\n");
   const std::string stack = write_stack(running);
-  Cleanup cleanup{stack};
+  StackCleanup cleanup{env, stack};
   apply_stack(stack, running);
   Probe probe{env, "d-" + tag};
   REQUIRE(probe.state() == "running");
@@ -155,7 +148,7 @@ TEST_CASE("an operation is refused while an apply or another operation holds the
   const std::string tag = tag_for('o');
   const std::string text = live_stack(env, tag, 223, "", "    shutdown_timeout: 20s\n");
   const std::string stack = write_stack(text);
-  Cleanup cleanup{stack};
+  StackCleanup cleanup{env, stack};
   apply_stack(stack, text);
   Probe probe{env, "d-" + tag};
   REQUIRE(probe.state() == "running");

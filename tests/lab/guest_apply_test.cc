@@ -25,6 +25,7 @@
 #include <thread>
 
 using virtplan::lab::LabEnv;
+using virtplan::lab::StackCleanup;
 using virtplan::lab::Probe;
 using virtplan::lab::has;
 using virtplan::lab::host_block;
@@ -86,15 +87,7 @@ TEST_CASE("apply detaches a virtio disk and a NIC from the running real guest wh
   const GuestStack g{env, fmt::format("{}", getpid() % 100000), virtplan::lab::guest_dir(),
                      224 + getpid() % 8};
   const std::string stack = write_stack(g.text(true, "running"));
-  struct Cleanup {
-    const GuestStack& g;
-    std::string stack;
-    ~Cleanup() {
-      run_virtplan("destroy --auto-approve --force -f " + stack);
-      g.env.run_in(0, "rm -f " + virtplan::providers::shell_quote(g.serial_log()) + "; true");
-      std::filesystem::remove(stack);
-    }
-  } cleanup{g, stack};
+  StackCleanup cleanup{env, stack, "rm -f " + virtplan::providers::shell_quote(g.serial_log())};
   env.run_in(0, "mkdir -p /var/log/libvirt/qemu");
 
   const auto created = run_virtplan("apply --auto-approve -f " + stack);

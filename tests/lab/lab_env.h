@@ -5,6 +5,7 @@
 // (over real SSH through host_config(), or from the inside through run_in()).
 
 #include "providers/host_config.h"
+#include "providers/plain_text.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -12,6 +13,9 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
+#include <functional>
+#include <thread>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -23,6 +27,21 @@
 #include <vector>
 
 namespace virtplan::lab {
+
+// What a host printed, without the white space around it ("running\n" ->
+// "running"), as a string a check can hold on to.
+inline std::string trimmed(const std::string& text) { return std::string(providers::trimmed(text)); }
+
+// Polls `done` every `every` until it holds or `limit` passes; whether it held.
+inline bool wait_until(std::chrono::milliseconds limit, const std::function<bool()>& done,
+                       std::chrono::milliseconds every = std::chrono::milliseconds(250)) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (done()) return true;
+    std::this_thread::sleep_for(every);
+  }
+  return done();
+}
 
 // LabHost is one lab host: a mount + network namespace with its own libvirtd,
 // virtlogd and sshd, reached at `address` over a veth.

@@ -25,14 +25,4 @@ inline std::string guest_dir() {
   return dir;
 }
 
-// Polls `done` every 250 ms until it holds or `limit` passes.
-inline bool wait_until(std::chrono::seconds limit, const std::function<bool()>& done) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (done()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(250));
-  }
-  return done();
-}
-
 }  // namespace virtplan::lab

@@ -21,17 +21,12 @@ namespace {
 
 using virtplan::lab::LabEnv;
 using virtplan::lab::require_lab;
+using virtplan::lab::trimmed;
 
 
 // A name no other test (or a parallel run of this one) uses.
 std::string unique_name(const std::string& what) {
   return "smoke-" + what + "-" + std::to_string(getpid());
-}
-
-
-std::string trimmed(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
-  return s;
 }
 
 // The smallest domain that starts under TCG: no disk, no <cpu>, 64 MiB.

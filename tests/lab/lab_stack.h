@@ -11,6 +11,7 @@
 #include "planner/stack_files.h"
 #include "planner/stack_loader.h"
 #include "tests/lab/lab_env.h"
+#include "tests/support/virtplan_process.h"
 
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
@@ -48,6 +49,24 @@ inline std::string write_stack(const std::string& text) {
 inline void write_stack_at(const std::string& path, const std::string& text) {
   std::ofstream(path, std::ios::trunc) << text;
 }
+
+// Destroys what the stack file `stack` declares (forced: whatever a failed
+// test left running) and removes the file, however the test ends; `extra`
+// runs first on lab host 0, for what the test made by hand.
+struct StackCleanup {
+  const LabEnv& env;
+  std::string stack;
+  std::string extra = {};
+
+  ~StackCleanup() {
+    try {
+      if (!extra.empty()) env.run_in(0, extra + "; true");
+    } catch (...) {
+    }
+    test::run_virtplan("destroy --auto-approve --force -f " + stack);
+    std::filesystem::remove(stack);
+  }
+};
 
 // The stack `yaml` declares, loaded as `virtplan` loads it; a test that
 // writes a stack with a mistake fails here with the loader's messages.

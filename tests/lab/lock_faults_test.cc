@@ -26,6 +26,8 @@ using virtplan::lab::has;
 using virtplan::lab::host_block;
 using virtplan::lab::require_lab;
 using virtplan::lab::tag_for;
+using virtplan::lab::wait_until;
+using virtplan::lab::trimmed;
 using virtplan::lab::write_stack;
 using virtplan::test::run_virtplan;
 using virtplan::test::start_virtplan;
@@ -45,23 +47,6 @@ std::string holders_on(const LabEnv& env, std::size_t i, const std::string& stac
 bool locked_on(const LabEnv& env, std::size_t i, const std::string& stack) {
   const std::string file = providers::shell_quote(lock_file(stack));
   return env.run_in(i, "if [ -e " + file + " ] && ! flock -n " + file + " true; then echo held; fi") == "held\n";
-}
-
-// Waits up to `limit` for `ready`, polling.
-template <typename Ready>
-bool eventually(std::chrono::seconds limit, Ready ready) {
-  const auto deadline = Clock::now() + limit;
-  while (Clock::now() < deadline) {
-    if (ready()) return true;
-    std::this_thread::sleep_for(100ms);
-  }
-  return ready();
-}
-
-std::string trimmed(const std::string& text) {
-  const auto begin = text.find_first_not_of(" \n");
-  if (begin == std::string::npos) return "";
-  return text.substr(begin, text.find_last_not_of(" \n") - begin + 1);
 }
 
 int count_of(const std::string& text, const std::string& part) {
@@ -106,7 +91,7 @@ TEST_CASE("lock fault: a holder killed on the host mid-apply stops that apply th
 
   auto first = start_virtplan("apply --auto-approve -f " + stack, "/tmp/lk-first-" + tag + ".log");
   // Mid-apply: the first volumes are there.
-  REQUIRE(eventually(120s, [&] { return volumes_in(env, pool) > 0; }));
+  REQUIRE(wait_until(120s, [&] { return volumes_in(env, pool) > 0; }));
   const std::string killed = holders_on(env, 0, "lk-" + tag);
   env.run_in(0, "fuser -k -KILL " + providers::shell_quote(lock_file("lk-" + tag)) + " 2>/dev/null; true");
   const int at_kill = volumes_in(env, pool);
@@ -160,7 +145,7 @@ TEST_CASE("unlock: names the holder, its pid and the lock's age, refuses without
   providers::StackLock::set_holder_command("virtplan");
   REQUIRE(held);
   // The holder records itself just after it said "locked".
-  REQUIRE(eventually(5s, [&] { return has(env.run_in(0, "cat " + providers::shell_quote(lock_file(name))), "host pid"); }));
+  REQUIRE(wait_until(5s, [&] { return has(env.run_in(0, "cat " + providers::shell_quote(lock_file(name))), "host pid"); }));
   const std::string host_pid = trimmed(holders_on(env, 0, name));
   REQUIRE_FALSE(host_pid.empty());
   REQUIRE(host_pid.find(' ') == std::string::npos);  // one process holds it
@@ -190,7 +175,7 @@ TEST_CASE("unlock: names the holder, its pid and the lock's age, refuses without
   CHECK(locked_on(env, 0, other_name));
   CHECK(other->held());
   // Its holder learns it lost the lock.
-  CHECK(eventually(10s, [&] { return !held->held(); }));
+  CHECK(wait_until(10s, [&] { return !held->held(); }));
 
   const auto unknown = run_virtplan("unlock nowhere -f " + stack);
   CHECK(unknown.status == 1);
@@ -223,12 +208,12 @@ TEST_CASE("lock wait: two applies of a two-host stack that each hold one host fi
 
   auto apply = start_virtplan("apply --auto-approve --lock-wait 60 -f " + stack, "/tmp/lk-wait-" + tag + ".log");
   // The apply is waiting for the first host's lock...
-  REQUIRE(eventually(30s, [&] {
+  REQUIRE(wait_until(30s, [&] {
     return has(env.run_in(first_host, "ps -eo args"), "flock -E 75 -w");
   }));
   // ... and does not take the second's meanwhile (the old, parallel order
   // took it at once): watched for 5 s, then the other apply takes it.
-  CHECK_FALSE(eventually(5s, [&] { return locked_on(env, second_host, name); }));
+  CHECK_FALSE(wait_until(5s, [&] { return locked_on(env, second_host, name); }));
   auto other_second = providers::StackLock::acquire(**to_second, name, providers::Become::none, 0s);
   INFO((other_second ? std::string() : other_second.error().message()));
   CHECK(other_second.has_value());

@@ -21,6 +21,7 @@
 #include <string>
 
 using virtplan::lab::LabEnv;
+using virtplan::lab::StackCleanup;
 using virtplan::lab::Probe;
 using virtplan::lab::host_block;
 using virtplan::lab::require_lab;
@@ -75,13 +76,7 @@ TEST_CASE("non-ASCII inline user-data reaches a running domain's metadata intact
   const LabEnv env = require_lab(1);
   const std::string tag = tag_for('s');
   const std::string stack = write_stack(secret_stack(env, tag, ""));
-  struct Cleanup {
-    std::string stack;
-    ~Cleanup() {
-      run_virtplan("destroy --auto-approve --force -f " + stack);
-      std::filesystem::remove(stack);
-    }
-  } cleanup{stack};
+  StackCleanup cleanup{env, stack};
   VirshArgumentLog log(env);
 
   const auto created = run_virtplan("apply --auto-approve -f " + stack);

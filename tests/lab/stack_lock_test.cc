@@ -54,13 +54,9 @@ bool free_on_host(const LabEnv& lab) {
                            " true; then echo free; else echo busy; fi") == "free\n";
 }
 
+// Polls the lock file until it is free or `limit` passes.
 bool becomes_free(const LabEnv& lab, std::chrono::seconds limit) {
-  const auto deadline = Clock::now() + limit;
-  while (Clock::now() < deadline) {
-    if (free_on_host(lab)) return true;
-    std::this_thread::sleep_for(100ms);
-  }
-  return free_on_host(lab);
+  return virtplan::lab::wait_until(limit, [&lab] { return free_on_host(lab); }, 100ms);
 }
 
 std::string this_host() {

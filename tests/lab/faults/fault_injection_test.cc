@@ -182,7 +182,7 @@ FaultRow foreign_client(FaultSuite& suite, const LabEnv& env) {
       continue;
     }
     HostChurn churn(env, "faults-" + tag, make + remove + "echo >>" + passes, remove + "true");
-    REQUIRE(wait_until([&] { return !env.run_in(0, "cat " + passes + " 2>/dev/null; true").empty(); },
+    REQUIRE(poll_until([&] { return !env.run_in(0, "cat " + passes + " 2>/dev/null; true").empty(); },
                        std::chrono::seconds(60)));
     row.add(suite.run(fmt::format("foreign client busy while the stack goes {}", to_string(to)), to,
                       [](RunningApply&) { return true; }));

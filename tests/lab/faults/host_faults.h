@@ -76,7 +76,7 @@ private:
 inline void kill_libvirtd(const LabEnv& env) {
   const int pid = pid_in_file(fmt::format("/proc/{}/root/run/libvirtd.pid", env.hosts[0].holder_pid));
   kill(pid, SIGKILL);
-  if (!wait_until([&] { return !process_runs(pid); }, std::chrono::seconds(30)))
+  if (!poll_until([&] { return !process_runs(pid); }, std::chrono::seconds(30)))
     throw std::runtime_error("libvirtd did not die after kill -9");
 }
 
@@ -85,7 +85,7 @@ inline void kill_libvirtd(const LabEnv& env) {
 inline void start_libvirtd(const LabEnv& env) {
   env.run_in(0, "cd / && env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 libvirtd -d "
                 "</dev/null >>/run/lab/daemons.log 2>&1");
-  const bool answers = wait_until(
+  const bool answers = poll_until(
       [&] {
         try {
           env.run_in(0, "virsh -q list >/dev/null 2>&1");
@@ -103,7 +103,7 @@ inline void start_libvirtd(const LabEnv& env) {
 inline void stop_sshd(const std::string& host_dir) {
   const int pid = pid_in_file(host_dir + "/sshd.pid");
   kill(pid, SIGTERM);
-  if (!wait_until([&] { return !process_runs(pid); }, std::chrono::seconds(30)))
+  if (!poll_until([&] { return !process_runs(pid); }, std::chrono::seconds(30)))
     throw std::runtime_error("sshd did not stop on TERM");
 }
 
@@ -115,7 +115,7 @@ inline void start_sshd(const LabEnv& env) {
                 "echo $! >/run/lab/sshd.pid");
   auto argv = env.ssh_argv(0);
   argv.push_back("true");
-  if (!wait_until([&] { return lab::detail::run_child(argv).status == 0; }, std::chrono::seconds(60)))
+  if (!poll_until([&] { return lab::detail::run_child(argv).status == 0; }, std::chrono::seconds(60)))
     throw std::runtime_error("sshd restarted but logins fail");
 }
 
@@ -136,7 +136,7 @@ public:
   // Waits for the `n`th write since the watch began; false when `apply`
   // ended first or the limit passed.
   bool wait_for_write(int n, RunningApply& apply, std::chrono::milliseconds limit = std::chrono::seconds(120)) {
-    return wait_until([&] { return drain() >= n || !apply.running(); }, limit) && m_writes >= n;
+    return poll_until([&] { return drain() >= n || !apply.running(); }, limit) && m_writes >= n;
   }
 
 private:
@@ -185,7 +185,7 @@ public:
   // directory busy for a moment after virtplan exits.
   void restore() {
     if (m_restored) return;
-    const bool gone = wait_until(
+    const bool gone = poll_until(
         [&] {
           try {
             m_env.run_in(0, "umount /var/lib/virtplan/ledger");

@@ -6,6 +6,7 @@
 // is on something observable (a line, the process's exit) with a bounded
 // limit, never a sleep that guesses how long virtplan takes.
 
+#include "tests/lab/lab_env.h"
 #include "tests/support/virtplan_process.h"
 
 #include <signal.h>
@@ -23,14 +24,9 @@ namespace virtplan::lab::faults {
 
 using Clock = std::chrono::steady_clock;
 
-// Polls `done` every 5 ms until it holds or `limit` passes; whether it held.
-inline bool wait_until(const std::function<bool()>& done, std::chrono::milliseconds limit) {
-  const auto deadline = Clock::now() + limit;
-  while (!done()) {
-    if (Clock::now() >= deadline) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  return true;
+// The faults are timed to apply's progress: look often.
+inline bool poll_until(const std::function<bool()>& done, std::chrono::milliseconds limit) {
+  return lab::wait_until(limit, done, std::chrono::milliseconds(5));
 }
 
 // A progress line of apply (cli/progress_printer.cc), "  ADDR: creating" or
@@ -60,7 +56,7 @@ public:
   // false when virtplan ended first or `limit` passed.
   bool wait_for_lines(const std::function<bool(std::string_view)>& wanted, int count,
                       std::chrono::milliseconds limit = std::chrono::seconds(120)) {
-    return wait_until(
+    return poll_until(
         [&] { return matching_lines(wanted) >= count || !running(); }, limit) &&
            matching_lines(wanted) >= count;
   }
@@ -78,7 +74,7 @@ public:
   bool freeze() {
     if (!running()) return false;
     kill(m_run.pid, SIGSTOP);
-    wait_until([&] { return stopped(); }, std::chrono::seconds(30));
+    poll_until([&] { return stopped(); }, std::chrono::seconds(30));
     return stopped() && output().find("\nApply: ") == std::string::npos;
   }
   void thaw() { kill(m_run.pid, SIGCONT); }
@@ -86,7 +82,7 @@ public:
   // The exit status once it ended (128+signal when killed); nullopt when it
   // still ran after `limit`, in which case it is killed.
   std::optional<int> wait(std::chrono::milliseconds limit = std::chrono::seconds(180)) {
-    if (wait_until([&] { return !running(); }, limit)) return m_status;
+    if (poll_until([&] { return !running(); }, limit)) return m_status;
     kill(m_run.pid, SIGKILL);
     reap(true);
     return std::nullopt;
