@@ -1,5 +1,6 @@
 #include "kvm/domain_backup.h"
 
+#include "providers/object_id.h"
 #include "providers/xml_document.h"
 
 #include <fmt/format.h>
@@ -37,7 +38,7 @@ DomainBackup::DomainBackup(const providers::VirshRunner& virsh, std::string doma
     : m_virsh(virsh), m_domain(std::move(domain)) {}
 
 std::string DomainBackup::where() const {
-  return fmt::format("domain.{}@{}", m_domain, m_virsh.transport().host_name());
+  return providers::ObjectId{"domain", m_domain, m_virsh.transport().host_name()}.address();
 }
 
 std::string DomainBackup::backup_xml(std::string_view target, std::string_view file) {

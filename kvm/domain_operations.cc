@@ -1,6 +1,7 @@
 #include "kvm/domain_operations.h"
 
 #include "kvm/domain_power.h"
+#include "providers/object_id.h"
 #include "providers/plain_text.h"
 
 #include <fmt/format.h>
@@ -20,7 +21,7 @@ DomainOperations::DomainOperations(const providers::VirshRunner& virsh, std::str
     : m_virsh(virsh), m_domain(std::move(domain)) {}
 
 std::string DomainOperations::where() const {
-  return fmt::format("domain.{}@{}", m_domain, m_virsh.transport().host_name());
+  return providers::ObjectId{"domain", m_domain, m_virsh.transport().host_name()}.address();
 }
 
 Result<void> DomainOperations::run(std::vector<std::string> args, std::string_view not_done) const {

@@ -1,5 +1,6 @@
 #include "kvm/domain_snapshots.h"
 
+#include "providers/object_id.h"
 #include "providers/plain_text.h"
 
 #include <fmt/format.h>
@@ -63,7 +64,7 @@ Result<void> DomainSnapshots::remove(std::string_view name) const {
 }
 
 Result<std::vector<SnapshotInfo>> DomainSnapshots::list() const {
-  const std::string where = fmt::format("domain.{}@{}", m_domain, m_virsh.transport().host_name());
+  const std::string where = providers::ObjectId{"domain", m_domain, m_virsh.transport().host_name()}.address();
   auto names = m_virsh.run({"snapshot-list", "--domain", m_domain, "--name"});
   if (!names) {
     return providers::fail(names.error().code(), fmt::format("{}: cannot list snapshots: {}",

@@ -134,14 +134,7 @@ SshChannelJob::Progress SshChannelJob::stream() {
     finish(fail(written.error()));
     return Progress::done;
   }
-  if (!m_remote_closed) return Progress::waiting;
-  if (!m_exit_status && !m_exit_signal) {
-    finish(fail(ErrorCode::transport,
-                fmt::format("{}: `{}` ended without an exit status", m_where, summary())));
-  } else {
-    finish(output());
-  }
-  return Progress::done;
+  return m_remote_closed ? finish_closed() : Progress::waiting;
 }
 
 // A held command: nothing goes to its stdin, which ends only at the release.
@@ -159,10 +152,14 @@ SshChannelJob::Progress SshChannelJob::stream_held() {
     m_eof_sent = true;
     m_deadline = Clock::now() + k_release_wait;
   }
-  if (!m_remote_closed) return Progress::waiting;
+  return m_remote_closed ? finish_closed() : Progress::waiting;
+}
+
+// The command's end, once the server closed the channel: its output, or a
+// failure when no exit status or signal came with it.
+SshChannelJob::Progress SshChannelJob::finish_closed() {
   if (!m_exit_status && !m_exit_signal) {
-    finish(fail(ErrorCode::transport,
-                fmt::format("{}: `{}` ended without an exit status", m_where, summary())));
+    finish(fail(ErrorCode::transport, fmt::format("{}: `{}` ended without an exit status", m_where, summary())));
   } else {
     finish(output());
   }
@@ -205,13 +202,7 @@ SshChannelJob::Progress SshChannelJob::stream_duplex() {
       }
     }
   }
-  if (!m_remote_closed) return Progress::waiting;
-  if (!m_exit_status && !m_exit_signal) {
-    finish(fail(ErrorCode::transport, fmt::format("{}: `{}` ended without an exit status", m_where, summary())));
-  } else {
-    finish(output());
-  }
-  return Progress::done;
+  return m_remote_closed ? finish_closed() : Progress::waiting;
 }
 
 // Writes no more than the peer's window allows, so ssh_channel_write never

@@ -134,6 +134,7 @@ private:
   void finish(Result<CommandOutput> result);
   void report(Result<CommandOutput> result);
   Progress stream_held();
+  Progress finish_closed();
   void send_heartbeat();
   CommandOutput output();
   void release_channel();
