@@ -1,7 +1,5 @@
 #include "cli/apply_run.h"
 
-#include "cli/kind_actuators.h"
-#include "cli/kind_readers.h"
 #include "cli/kinds.h"
 #include "cli/progress_printer.h"
 #include "cli/stack_observation.h"

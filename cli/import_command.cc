@@ -1,6 +1,5 @@
 #include "cli/import_command.h"
 
-#include "cli/kind_readers.h"
 #include "cli/kinds.h"
 #include "cli/lock_wait_option.h"
 #include "cli/object_adoption.h"

@@ -9,18 +9,14 @@
 namespace virtplan::cli {
 
 const providers::KindRegistry& kinds() {
-  // One line per kind: adding a kind is a folder and a line here.
-  static const kvm::DomainKind domain;
-  static const net::NetworkKind network;
-  static const storage::PoolKind pool;
-  static const storage::VolumeKind volume;
   static const storage::CloudInitVolumes cloud_init_volumes;
   static const providers::KindRegistry registry = [] {
     providers::KindRegistry all;
-    all.add(domain);
-    all.add(network);
-    all.add(pool);
-    all.add(volume);
+    // One line per kind: adding a kind is a folder and a line here.
+    all.add(kvm::domain_entry());
+    all.add(net::network_entry());
+    all.add(storage::pool_entry());
+    all.add(storage::volume_entry());
     all.add_expander(cloud_init_volumes);
     return all;
   }();
@@ -29,6 +25,14 @@ const providers::KindRegistry& kinds() {
 
 planner::KindLookup kind_lookup() {
   return [](std::string_view kind) { return kinds().by_kind(kind); };
+}
+
+const std::vector<const providers::KindReader*>& kind_readers() {
+  return kinds().readers();
+}
+
+const providers::KindActuator* kind_actuator(std::string_view kind) {
+  return kinds().actuator(kind);
 }
 
 }  // namespace virtplan::cli

@@ -1,6 +1,5 @@
 #include "cli/plan_command.h"
 
-#include "cli/kind_readers.h"
 #include "cli/kinds.h"
 #include "cli/plan_file.h"
 #include "cli/stack_options.h"

@@ -1,6 +1,6 @@
 #include "cli/stack_observation.h"
 
-#include "cli/kind_readers.h"
+#include "cli/kinds.h"
 #include "planner/observer.h"
 
 #include <fmt/format.h>

@@ -126,6 +126,238 @@ bool seed_changed(const std::vector<FieldChange>& fields) {
                      [](const FieldChange& field) { return field.path == std::string("/cloud_init/") + k_seed_sha256; });
 }
 
+
+// DomainUpdate is one domain update carried out in the steps
+// DomainActuator::update lists (domain_actuator.h), with what they hand
+// each other: the power state and the inactive XML read once before the
+// changes, the inactive XML read once more after the redefine (libvirt
+// assigns MACs and addresses at define, which live attaches need).
+class DomainUpdate {
+public:
+  DomainUpdate(const ActuatorStep& step, HostSession& host, const DomainTiming& timing)
+      : m_step(step), m_object(step.desired), m_name(step.desired.id.name), m_host(host), m_timing(timing),
+        m_log(step.desired.id), m_changes(DomainChangeSet::of(step.fields)), m_config(step.desired.spec),
+        m_updater(host.virsh, m_name, m_log, timing, step.progress) {}
+
+  // The typed spec, the power state and the inactive XML (one batch).
+  Result<void> read_host() {
+    auto desired = typed(m_object);
+    if (!desired) return providers::fail(desired.error());
+    m_desired = std::move(*desired);
+    auto read = m_host.virsh.batch({{"domstate", "--domain", m_name}, {"dumpxml", "--inactive", "--domain", m_name}});
+    if (!read[0]) return providers::fail(m_log.failure("domstate", read[0].error(), "nothing changed"));
+    if (!read[1]) return providers::fail(m_log.failure("dumpxml", read[1].error(), "nothing changed"));
+    m_now = power_state_from_domstate(*read[0]);
+    m_want = m_desired.state ? power_state_from_spec(*m_desired.state).value_or(m_now) : m_now;
+    auto inactive = providers::XmlDocument::parse(*read[1], m_object.id.address());
+    if (!inactive) return providers::fail(inactive.error().with_context(m_object.id.address()));
+    m_inactive_xml = std::move(*read[1]);
+    m_owned = owned_by(*inactive, m_object.stack);
+    const bool active = m_now != PowerState::stopped;
+    m_stays_up = active && m_want != PowerState::stopped;
+    m_restart = m_stays_up && !m_changes.restart.empty();
+    return {};
+  }
+
+  // 1. Restart-class fields of a running domain with `restart: never` are
+  // left out of the config, so the plan keeps showing them as pending.
+  void hold_back_restart() {
+    if (!m_restart || m_desired.restart.value_or("if-needed") != "never") return;
+    for (const FieldChange& field : m_changes.restart) restore(m_config, field);
+    m_outcome.warnings.push_back("restart pending (restart: never)");
+    m_restart = false;
+  }
+
+  // A change the plan showed as live must be made live: without a live way
+  // for it the step changes nothing (the plan shows it again), and never
+  // restarts a domain the plan did not show restarting.
+  Result<void> refuse_changes_without_live_way() const {
+    if (!live() || m_changes.no_live_way.empty()) return {};
+    std::vector<std::string> paths;
+    for (const FieldChange& field : m_changes.no_live_way) paths.push_back(field.path);
+    return providers::fail(m_log.failure(
+        ErrorCode::invalid, fmt::format("no live way to change {}, planned as live", fmt::join(paths, ", ")),
+        "nothing changed"));
+  }
+
+  // 2. Live detaches, confirmed; a device the guest kept stays in the config.
+  Result<void> detach_live() {
+    if (!live() || m_changes.detach.empty()) return {};
+    auto kept = m_updater.detach(m_changes.detach);
+    if (!kept) return providers::fail(kept.error());
+    for (const auto& detach : *kept) {
+      restore(m_config, detach.field);
+      m_outcome.warnings.push_back(fmt::format("the guest did not release {} within {} s; it stays in the config",
+                                               detach.device.describe(), seconds(m_timing.detach_timeout)));
+    }
+    return {};
+  }
+
+  // 3. One atomic redefine of the inactive XML through update_xml() (same
+  // UUID), also when only the ownership marker is missing.
+  Result<void> redefine() {
+    if (!m_changes.config && m_owned) return {};
+    auto xml = domain_kind().update_xml(
+        m_inactive_xml, StackObject{m_object.id, m_config, m_object.stack, m_object.where, m_object.locations});
+    if (!xml) return providers::fail(m_log.failure(ErrorCode::invalid, xml.error().message(), "not redefined"));
+    if (auto defined = m_host.virsh.run({"define", "/dev/stdin"}, *xml); !defined) {
+      return providers::fail(m_log.failure("define", defined.error(), "not redefined"));
+    }
+    m_log.done("redefined");
+    m_redefined = true;
+    return {};
+  }
+
+  // 4. The other live fields on the running domain, from the new config. A
+  // failure puts the config back as it was, so the change stays pending.
+  Result<void> apply_live() {
+    if (!live() || !m_changes.any_live_after_define()) return {};
+    auto config = config_xml("the running domain not updated");
+    if (!config) return providers::fail(config.error());
+    auto applied = m_updater.apply(m_changes, m_desired, **config);
+    if (!applied) return providers::fail(put_config_back(applied.error()));
+    return {};
+  }
+
+  // 5. A replaced cloud-init seed on a domain that stays up: its CD-ROM
+  // media swapped live, also before a restart (a guest that reboots itself
+  // later reads it too).
+  Result<void> swap_seed_media() {
+    if (!m_stays_up || !seed_changed(m_step.fields)) return {};
+    auto config = config_xml("the seed CD-ROM not swapped");
+    if (!config) return providers::fail(config.error());
+    auto swapped = kvm::swap_seed_media(m_host.virsh, m_name, **config, m_log);
+    if (!swapped) return providers::fail(swapped.error());
+    if (*swapped && !m_restart) {
+      m_outcome.warnings.push_back(
+          fmt::format("new cloud-init seed on CD-ROM {}: the guest reads it at its next boot", **swapped));
+    }
+    return {};
+  }
+
+  // 6. Autostart.
+  Result<void> set_autostart() {
+    if (!m_changes.autostart || !m_desired.autostart) return {};
+    return kvm::set_autostart(m_host, m_name, *m_desired.autostart, m_log, "");
+  }
+
+  // 7. One restart for all restart-class fields, or the power state the
+  // spec asks; a domain started here waits for its IP address as after a
+  // create.
+  Result<void> reach_power() {
+    DomainPower power(m_host.virsh, m_name, m_log, m_timing, m_step.progress);
+    const auto timeout = shutdown_timeout(m_object.spec, m_timing);
+    Result<void> done;
+    if (m_restart) {
+      done = restart(power, timeout);
+    } else if (m_want == PowerState::stopped && m_now != PowerState::stopped) {
+      done = stop(power, timeout);
+    } else {
+      done = reach(power, timeout);
+    }
+    if (!done) return done;
+    // Started here (restarted, or from shut off): as after a create.
+    if (m_want != PowerState::running || (!m_restart && m_now != PowerState::stopped)) return {};
+    return wait_for_ip(m_desired, m_host, m_step, m_timing, std::move(m_earlier_leases));
+  }
+
+  ActuatorOutcome outcome() { return std::move(m_outcome); }
+
+private:
+  bool live() const { return m_stays_up && !m_restart; }
+
+  static long long seconds(std::chrono::milliseconds duration) {
+    return std::chrono::duration_cast<std::chrono::seconds>(duration).count();
+  }
+
+  // The inactive XML as the host has it now: the one read first, or after
+  // a redefine the new one, read once.
+  Result<const providers::XmlDocument*> config_xml(std::string_view not_done) {
+    if (m_config_document) return &*m_config_document;
+    std::string text = m_inactive_xml;
+    if (m_redefined) {
+      auto current = m_host.virsh.run({"dumpxml", "--inactive", "--domain", m_name});
+      if (!current) return providers::fail(m_log.failure("dumpxml", current.error(), not_done));
+      text = std::move(*current);
+    }
+    auto document = providers::XmlDocument::parse(text, m_object.id.address());
+    if (!document) return providers::fail(document.error().with_context(m_object.id.address()));
+    m_config_document = std::move(*document);
+    return &*m_config_document;
+  }
+
+  // After a live change failed: the config as it was before this step, so
+  // the next plan shows the change again instead of a config that no
+  // longer differs from the stack while the running domain does.
+  providers::Error put_config_back(const providers::Error& failure) {
+    if (!m_redefined) return failure;
+    auto defined = m_host.virsh.run({"define", "/dev/stdin"}, m_inactive_xml);
+    if (!defined) return failure;
+    return providers::Error(failure.code(), failure.message() + "; the config was put back, the change stays pending");
+  }
+
+  // The DHCP leases to ignore when waiting for an address, read while the
+  // domain is off (after the shutdown of a restart): a guest still running
+  // could renew its lease after the reading.
+  Result<void> read_earlier_leases() {
+    auto leases = leases_before_start(m_desired, m_want, m_host, m_name, m_log);
+    if (!leases) return providers::fail(leases.error());
+    m_earlier_leases = std::move(*leases);
+    return {};
+  }
+
+  Result<void> restart(DomainPower& power, std::chrono::milliseconds timeout) {
+    auto forced = power.shut_down(m_now, timeout);
+    if (!forced) return providers::fail(forced.error());
+    if (auto read = read_earlier_leases(); !read) return read;
+    if (auto started = power.start(m_want == PowerState::paused); !started) return providers::fail(started.error());
+    if (*forced) {
+      m_outcome.warnings.push_back(fmt::format(
+          "restarted: the guest did not shut down within {} s and was forced off", seconds(timeout)));
+    }
+    return {};
+  }
+
+  Result<void> stop(DomainPower& power, std::chrono::milliseconds timeout) {
+    auto forced = power.shut_down(m_now, timeout);
+    if (!forced) return providers::fail(forced.error());
+    if (*forced) {
+      m_outcome.warnings.push_back(
+          fmt::format("stopped: the guest did not shut down within {} s and was forced off", seconds(timeout)));
+    }
+    return {};
+  }
+
+  Result<void> reach(DomainPower& power, std::chrono::milliseconds timeout) {
+    if (m_now == PowerState::stopped) {
+      if (auto read = read_earlier_leases(); !read) return read;
+    }
+    if (auto reached = power.reach(m_now, m_want, timeout); !reached) return providers::fail(reached.error());
+    return {};
+  }
+
+  const ActuatorStep& m_step;
+  const StackObject& m_object;
+  const std::string& m_name;
+  HostSession& m_host;
+  const DomainTiming& m_timing;
+  StepLog m_log;
+  const DomainChangeSet m_changes;
+  json m_config;  // the spec the redefine writes: the desired one, less what is held back
+  DomainLiveUpdater m_updater;
+  DomainSpec m_desired;
+  PowerState m_now = PowerState::stopped;
+  PowerState m_want = PowerState::stopped;
+  std::string m_inactive_xml;  // as read before any change
+  bool m_owned = true;
+  bool m_stays_up = false;
+  bool m_restart = false;
+  bool m_redefined = false;
+  std::optional<providers::XmlDocument> m_config_document;
+  std::vector<DhcpLease> m_earlier_leases;
+  ActuatorOutcome m_outcome;
+};
+
 }  // namespace
 
 Result<ActuatorOutcome> DomainActuator::create(const ActuatorStep& step, HostSession& host) const {
@@ -136,7 +368,7 @@ Result<ActuatorOutcome> DomainActuator::create(const ActuatorStep& step, HostSes
   if (!spec) return providers::fail(spec.error());
   auto desired = typed(StackObject{object.id, *spec, object.stack, object.where, object.locations});
   if (!desired) return providers::fail(desired.error());
-  auto xml = DomainKind().create_xml(StackObject{object.id, *spec, object.stack, object.where, object.locations});
+  auto xml = domain_kind().create_xml(StackObject{object.id, *spec, object.stack, object.where, object.locations});
   if (!xml) return providers::fail(xml.error().with_context(object.id.address()));
 
   if (auto defined = host.virsh.run({"define", "/dev/stdin"}, *xml); !defined) {
@@ -162,122 +394,17 @@ Result<ActuatorOutcome> DomainActuator::create(const ActuatorStep& step, HostSes
 }
 
 Result<ActuatorOutcome> DomainActuator::update(const ActuatorStep& step, HostSession& host) const {
-  const StackObject& object = step.desired;
-  const std::string& name = object.id.name;
-  StepLog log(object.id);
-  ActuatorOutcome outcome;
-  auto desired = typed(object);
-  if (!desired) return providers::fail(desired.error());
-
-  auto read = host.virsh.batch({{"domstate", "--domain", name}, {"dumpxml", "--inactive", "--domain", name}});
-  if (!read[0]) return providers::fail(log.failure("domstate", read[0].error(), "nothing changed"));
-  if (!read[1]) return providers::fail(log.failure("dumpxml", read[1].error(), "nothing changed"));
-  const PowerState now = power_state_from_domstate(*read[0]);
-  const PowerState want = desired->state ? power_state_from_spec(*desired->state).value_or(now) : now;
-  auto inactive = providers::XmlDocument::parse(*read[1], object.id.address());
-  if (!inactive) return providers::fail(inactive.error().with_context(object.id.address()));
-
-  const DomainChangeSet changes = DomainChangeSet::of(step.fields);
-  const bool active = now != PowerState::stopped;
-  const bool stays_up = active && want != PowerState::stopped;
-  bool restart = stays_up && !changes.restart.empty();
-  json config = object.spec;
-  if (restart && desired->restart.value_or("if-needed") == "never") {
-    // Left out of the config so the plan keeps showing them as pending.
-    for (const FieldChange& field : changes.restart) restore(config, field);
-    outcome.warnings.push_back("restart pending (restart: never)");
-    restart = false;
-  }
-  const bool live = stays_up && !restart;
-  DomainLiveUpdater updater(host.virsh, name, log, m_timing, step.progress);
-
-  if (live && !changes.detach.empty()) {
-    auto kept = updater.detach(changes.detach);
-    if (!kept) return providers::fail(kept.error());
-    for (const auto& detach : *kept) {
-      restore(config, detach.field);
-      outcome.warnings.push_back(fmt::format("the guest did not release {} within {} s; it stays in the config",
-                                             detach.device.describe(),
-                                             std::chrono::duration_cast<std::chrono::seconds>(m_timing.detach_timeout).count()));
-    }
-  }
-
-  if (changes.config || !owned_by(*inactive, object.stack)) {
-    auto xml = DomainKind().update_xml(*read[1], StackObject{object.id, config, object.stack, object.where,
-                                                             object.locations});
-    if (!xml) return providers::fail(log.failure(ErrorCode::invalid, xml.error().message(), "not redefined"));
-    if (auto defined = host.virsh.run({"define", "/dev/stdin"}, *xml); !defined) {
-      return providers::fail(log.failure("define", defined.error(), "not redefined"));
-    }
-    log.done("redefined");
-  }
-
-  if (live && (changes.vcpus || changes.memory || changes.title || changes.description || changes.metadata ||
-               !changes.attach.empty() || changes.attach_nics || !changes.update.empty())) {
-    auto current = host.virsh.run({"dumpxml", "--inactive", "--domain", name});
-    if (!current) return providers::fail(log.failure("dumpxml", current.error(), "the running domain not updated"));
-    auto document = providers::XmlDocument::parse(*current, object.id.address());
-    if (!document) return providers::fail(document.error().with_context(object.id.address()));
-    if (auto applied = updater.apply(changes, *desired, *document); !applied) return providers::fail(applied.error());
-  }
-
-  if (stays_up && seed_changed(step.fields)) {
-    // Also before a restart: a guest that reboots itself later reads it too.
-    auto current = host.virsh.run({"dumpxml", "--inactive", "--domain", name});
-    if (!current) return providers::fail(log.failure("dumpxml", current.error(), "the seed CD-ROM not swapped"));
-    auto document = providers::XmlDocument::parse(*current, object.id.address());
-    if (!document) return providers::fail(document.error().with_context(object.id.address()));
-    auto swapped = swap_seed_media(host.virsh, name, *document, log);
-    if (!swapped) return providers::fail(swapped.error());
-    if (*swapped && !restart) {
-      outcome.warnings.push_back(fmt::format("new cloud-init seed on CD-ROM {}: the guest reads it at its next boot",
-                                             **swapped));
-    }
-  }
-
-  if (changes.autostart && desired->autostart) {
-    if (auto r = set_autostart(host, name, *desired->autostart, log, ""); !r) return providers::fail(r.error());
-  }
-
-  DomainPower power(host.virsh, name, log, m_timing, step.progress);
-  const auto timeout = shutdown_timeout(object.spec, m_timing);
-  // Read while the domain is off (after the shutdown of a restart): a guest
-  // still running could renew its lease after the reading.
-  std::vector<DhcpLease> earlier;
-  const auto read_earlier = [&]() -> Result<void> {
-    auto leases = leases_before_start(*desired, want, host, name, log);
-    if (!leases) return providers::fail(leases.error());
-    earlier = std::move(*leases);
-    return {};
-  };
-  if (restart) {
-    auto forced = power.shut_down(now, timeout);
-    if (!forced) return providers::fail(forced.error());
-    if (auto read = read_earlier(); !read) return providers::fail(read.error());
-    if (auto started = power.start(want == PowerState::paused); !started) return providers::fail(started.error());
-    if (*forced) {
-      outcome.warnings.push_back(fmt::format("restarted: the guest did not shut down within {} s and was forced off",
-                                             std::chrono::duration_cast<std::chrono::seconds>(timeout).count()));
-    }
-  } else if (want == PowerState::stopped && active) {
-    auto forced = power.shut_down(now, timeout);
-    if (!forced) return providers::fail(forced.error());
-    if (*forced) {
-      outcome.warnings.push_back(fmt::format("stopped: the guest did not shut down within {} s and was forced off",
-                                             std::chrono::duration_cast<std::chrono::seconds>(timeout).count()));
-    }
-  } else {
-    if (now == PowerState::stopped) {
-      if (auto read = read_earlier(); !read) return providers::fail(read.error());
-    }
-    if (auto reached = power.reach(now, want, timeout); !reached) return providers::fail(reached.error());
-  }
-  // Started here (restarted, or from shut off): as after a create.
-  if (want == PowerState::running && (restart || now == PowerState::stopped)) {
-    auto waited = wait_for_ip(*desired, host, step, m_timing, std::move(earlier));
-    if (!waited) return providers::fail(waited.error());
-  }
-  return outcome;
+  DomainUpdate update(step, host, m_timing);
+  if (auto r = update.read_host(); !r) return providers::fail(r.error());
+  update.hold_back_restart();                                                   // 1
+  if (auto r = update.refuse_changes_without_live_way(); !r) return providers::fail(r.error());
+  if (auto r = update.detach_live(); !r) return providers::fail(r.error());     // 2
+  if (auto r = update.redefine(); !r) return providers::fail(r.error());        // 3
+  if (auto r = update.apply_live(); !r) return providers::fail(r.error());      // 4
+  if (auto r = update.swap_seed_media(); !r) return providers::fail(r.error()); // 5
+  if (auto r = update.set_autostart(); !r) return providers::fail(r.error());   // 6
+  if (auto r = update.reach_power(); !r) return providers::fail(r.error());     // 7
+  return update.outcome();
 }
 
 Result<ActuatorOutcome> DomainActuator::destroy(const ActuatorStep& step, HostSession& host) const {

@@ -8,15 +8,20 @@
 //   the step ends once the guest has an IPv4 address (kvm::wait_for_address;
 //   a DHCP lease its MACs held before the start does not count), or fails
 //   after the spec's timeout naming domain, host and timeout.
-// update: the cheapest safe way (DomainChangeSet sorts the fields):
+// update: exactly the impact the plan recorded in each field, the cheapest
+//   safe way (DomainChangeSet sorts the fields by the domain's field rules):
 //   1. restart-class fields on a running domain with `restart: never` are
 //      left out of the config, so the plan keeps showing them, and the step
 //      warns "restart pending (restart: never)";
+//   A field the plan showed as live that has no live way fails the step
+//   before anything changes; it never restarts the domain.
 //   2. live detaches, confirmed (DomainLiveUpdater); a device the guest kept
 //      stays in the config;
 //   3. one atomic redefine: the live inactive XML through update_xml(), same
 //      UUID (also when only the ownership marker is missing);
-//   4. the other live fields on the running domain;
+//   4. the other live fields on the running domain, from the inactive XML
+//      read once after the redefine; when one fails, the config is put back
+//      as it was, so the change stays pending (the next plan shows it);
 //   5. a replaced cloud-init seed (/cloud_init/seed_sha256) on a domain that
 //      stays up: its CD-ROM media swapped live (kvm/domain_seed_media.h);
 //      the guest reads it at its next boot (the field is restart-class);

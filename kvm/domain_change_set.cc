@@ -1,99 +1,82 @@
 #include "kvm/domain_change_set.h"
 
+#include "kvm/domain_field_rules.h"
+#include "providers/json_path.h"
+
 #include <algorithm>
+#include <optional>
 
 namespace virtplan::kvm {
 
 using providers::FieldChange;
+using providers::FieldRule;
 using providers::Impact;
+using providers::JsonPath;
 
 namespace {
-
-std::string unescape(std::string_view token) {
-  std::string out;
-  for (std::size_t i = 0; i < token.size(); ++i) {
-    if (token[i] == '~' && i + 1 < token.size()) {
-      out += token[i + 1] == '1' ? '/' : '~';
-      ++i;
-    } else {
-      out += token[i];
-    }
-  }
-  return out;
-}
 
 void add_update(std::vector<DomainDeviceRef>& update, DomainDeviceRef device) {
   if (std::find(update.begin(), update.end(), device) == update.end()) update.push_back(std::move(device));
 }
 
-// Places a live field; false when there is no live way for it.
-bool place_live(DomainChangeSet& set, const FieldChange& field, const std::vector<std::string>& t) {
-  const std::string& top = t[0];
-  bool whole_item = t.size() == 2;
-  bool added = whole_item && field.before.is_null() && !field.after.is_null();
-  bool removed = whole_item && field.after.is_null() && !field.before.is_null();
-  if (top == "title" && t.size() == 1) return set.title = true;
-  if (top == "description" && t.size() == 1) return set.description = true;
-  if (top == "vcpus" && t.size() == 2 && t[1] == "current") return set.vcpus = true;
-  if (top == "memory" && t.size() == 2 && t[1] == "current") return set.memory = true;
-  if (top == "disks" && t.size() >= 2) {
-    DomainDeviceRef disk{DomainDeviceRef::Type::disk, t[1]};
-    if (added) set.attach.push_back(disk);
-    else if (removed) set.detach.push_back({disk, field});
-    else if (t.size() >= 3 && t[2] == "media") add_update(set.update, disk);
-    else return false;
-    return true;
+// The device a path below "/disks", "/interfaces" or "/hostdevs" names.
+std::optional<DomainDeviceRef> device_of(const JsonPath& path) {
+  if (path.size() < 2) return std::nullopt;
+  if (path[0] == "disks") return DomainDeviceRef{DomainDeviceRef::Type::disk, path[1]};
+  if (path[0] == "interfaces") return DomainDeviceRef{DomainDeviceRef::Type::interface, path[1]};
+  if (path[0] == "hostdevs") return DomainDeviceRef{DomainDeviceRef::Type::hostdev, path[1]};
+  return std::nullopt;
+}
+
+// Places a device change by its rule's live way; false when it has none.
+bool place_device(DomainChangeSet& set, const FieldChange& field, std::string_view live) {
+  auto device = device_of(JsonPath::parse(field.path));
+  if (!device) return false;
+  if (live == domain_live::attach) {
+    // A NIC without `mac:` gets its MAC only at define: every NIC the new
+    // config has and the running domain lacks is attached.
+    if (device->type == DomainDeviceRef::Type::interface) set.attach_nics = true;
+    else set.attach.push_back(*device);
+  } else if (live == domain_live::detach) {
+    set.detach.push_back({*device, field});
+  } else if (live == domain_live::update) {
+    add_update(set.update, *device);
+  } else {
+    return false;
   }
-  if (top == "interfaces" && t.size() >= 2) {
-    DomainDeviceRef nic{DomainDeviceRef::Type::interface, t[1]};
-    if (added) set.attach_nics = true;
-    else if (removed) set.detach.push_back({nic, field});
-    else if (t.size() == 3 && (t[2] == "network" || t[2] == "bridge" || t[2] == "link")) add_update(set.update, nic);
-    else return false;
-    return true;
-  }
-  if (top == "hostdevs" && (added || removed)) {
-    DomainDeviceRef dev{DomainDeviceRef::Type::hostdev, t[1]};
-    if (added) set.attach.push_back(dev);
-    else set.detach.push_back({dev, field});
-    return true;
-  }
-  return false;
+  return true;
+}
+
+// Places a field by its rule's live way; false when it has none.
+bool place_live(DomainChangeSet& set, const FieldChange& field, std::string_view live) {
+  if (live == domain_live::metadata) return set.metadata = true;
+  if (live == domain_live::title) return set.title = true;
+  if (live == domain_live::description) return set.description = true;
+  if (live == domain_live::vcpus) return set.vcpus = true;
+  if (live == domain_live::memory) return set.memory = true;
+  return place_device(set, field, live);
 }
 
 }  // namespace
 
-std::vector<std::string> pointer_tokens(std::string_view pointer) {
-  std::vector<std::string> out;
-  if (pointer.starts_with('/')) pointer.remove_prefix(1);
-  else if (pointer.empty()) return out;
-  while (true) {
-    auto slash = pointer.find('/');
-    out.push_back(unescape(pointer.substr(0, slash)));
-    if (slash == std::string_view::npos) break;
-    pointer.remove_prefix(slash + 1);
-  }
-  return out;
-}
-
 DomainChangeSet DomainChangeSet::of(const std::vector<FieldChange>& fields) {
   DomainChangeSet set;
   for (const FieldChange& field : fields) {
-    std::vector<std::string> t = pointer_tokens(field.path);
-    if (t.size() == 1 && t[0] == "autostart") {
+    const FieldRule& rule = domain_field_rules().rule_for(field.path, field.before, field.after);
+    if (rule.live == domain_live::autostart) {
       set.autostart = true;
       continue;
     }
-    if (t.size() == 1 && t[0] == "state") {
+    if (rule.live == domain_live::power) {
       set.state = true;
       continue;
     }
     set.config = true;
-    if (field.impact == Impact::none) {  // a policy of apply's: the owner metadata only
-      set.metadata = true;
-      continue;
+    if (field.impact >= Impact::restart) {
+      set.restart.push_back(field);
+    } else if (!place_live(set, field, rule.live) && field.impact == Impact::live) {
+      set.no_live_way.push_back(field);
     }
-    if (t.empty() || field.impact != Impact::live || !place_live(set, field, t)) set.restart.push_back(field);
   }
   return set;
 }

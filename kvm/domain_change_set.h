@@ -1,24 +1,23 @@
 #pragma once
 
 // DomainChangeSet sorts the changed fields of a domain update by how apply
-// carries each out (the impact classes are DomainImpact's; the libvirt facts
-// behind them are in libvirt-facts.md):
+// carries each out: the impact the plan recorded in each field, and the live
+// way of the field's rule (kvm/domain_field_rules.h), the table the plan read:
 //   - autostart and state: their own virsh commands, whatever else changed;
 //   - every other field: written to the config by an atomic redefine;
-//   - restart-class fields: take effect at the next boot (apply restarts the
-//     domain once for all of them, unless `restart: never`);
-//   - live-class fields: also applied to the running domain, each its own
-//     way: vCPUs, memory, title, description, a device attached, detached or
-//     updated (CD-ROM media, a NIC's source or link state), the owner
-//     metadata (restart policy, wait, shutdown_timeout: DomainOwner).
-// A live field the actuator has no live way for counts as restart-class, so
-// nothing is silently left unapplied on a running domain.
+//   - restart-class fields (as the plan recorded them): take effect at the
+//     next boot (apply restarts the domain once for all of them, unless
+//     `restart: never`);
+//   - live-class fields: also applied to the running domain, each the way
+//     its rule names: vCPUs, memory, title, description, a device attached,
+//     detached or updated (CD-ROM media, a NIC's source or link state), the
+//     owner metadata (restart policy, wait, shutdown_timeout: DomainOwner).
+// A field the plan showed as live whose rule has no live way is listed in
+// `no_live_way`: apply reports it and changes nothing, never restarts for it.
 
 #include "kvm/domain_device_ref.h"
 #include "providers/field_change.h"
 
-#include <string>
-#include <string_view>
 #include <vector>
 
 namespace virtplan::kvm {
@@ -48,16 +47,14 @@ struct DomainChangeSet {
   bool attach_nics = false;
   std::vector<Detach> detach;
   std::vector<DomainDeviceRef> update;  // CD-ROM media, NIC source and link (deduplicated)
+  std::vector<providers::FieldChange> no_live_way;
 
-  bool any_live() const {
-    return vcpus || memory || title || description || metadata || !attach.empty() || attach_nics ||
-           !detach.empty() || !update.empty();
+  // The live changes made after the redefine (all but the detaches).
+  bool any_live_after_define() const {
+    return vcpus || memory || title || description || metadata || !attach.empty() || attach_nics || !update.empty();
   }
 
   static DomainChangeSet of(const std::vector<providers::FieldChange>& fields);
 };
-
-// A JSON pointer's tokens, unescaped ("/disks/vd~1b" -> {"disks", "vd/b"}).
-std::vector<std::string> pointer_tokens(std::string_view pointer);
 
 }  // namespace virtplan::kvm

@@ -1,6 +1,8 @@
 #include "kvm/domain_kind.h"
 
-#include "kvm/domain_impact.h"
+#include "kvm/domain_actuator.h"
+#include "kvm/domain_field_rules.h"
+#include "kvm/domain_reader.h"
 #include "kvm/domain_reconciler.h"
 #include "kvm/domain_saved_state.h"
 #include "kvm/domain_spec.h"
@@ -187,7 +189,7 @@ void DomainKind::resolve(StackObject& object, const StackIndex& all) const {
   fill_seed_pool(*spec, object.id.name);
   // The seed's hash, once the loader derived the seed volume (it resolves
   // the domain again then): new user-data is a change of the domain's too,
-  // which the guest sees only when it boots (DomainImpact: restart).
+  // which the guest sees only when it boots (kvm/domain_field_rules.h: restart).
   if (spec->cloud_init && spec->cloud_init->is_object()) {
     const StackObject* seed = all.find("volume", object.id.name + "-cidata", object.id.host);
     const json* hash = seed ? seed_hash(seed->spec) : nullptr;
@@ -262,8 +264,20 @@ Spec DomainKind::reconcile(const Spec& desired, const Spec& observed) const {
   return DomainReconciler::reconcile(desired, observed);
 }
 
-providers::Impact DomainKind::impact(std::string_view path, const json& before, const json& after) const {
-  return DomainImpact::of(path, before, after);
+const providers::FieldRules& DomainKind::field_rules() const {
+  return domain_field_rules();
+}
+
+const DomainKind& domain_kind() {
+  static const DomainKind k_domain;
+  return k_domain;
+}
+
+const providers::KindEntry& domain_entry() {
+  static const DomainReader k_reader;
+  static const DomainActuator k_actuator;
+  static const providers::KindEntry k_entry{&domain_kind(), &k_reader, &k_actuator};
+  return k_entry;
 }
 
 }  // namespace virtplan::kvm

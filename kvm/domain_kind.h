@@ -32,6 +32,7 @@
 //     swaps the CD-ROM media of a running domain). It reads back from the
 //     owner metadata; to_stack() leaves it out (the stack never writes it).
 
+#include "providers/kind_registry.h"
 #include "providers/resource_kind.h"
 
 namespace virtplan::kvm {
@@ -57,8 +58,8 @@ public:
   providers::Result<std::string> update_xml(const std::string& current_xml,
                                             const providers::StackObject& object) const override;
   providers::Spec reconcile(const providers::Spec& desired, const providers::Spec& observed) const override;
-  providers::Impact impact(std::string_view path, const nlohmann::json& before,
-                           const nlohmann::json& after) const override;
+  // kvm/domain_field_rules.h
+  const providers::FieldRules& field_rules() const override;
   providers::Result<nlohmann::json> to_stack(const providers::Spec& spec) const override;
   // /saved_state (kvm/domain_saved_state.h): "managed save", "NVRAM", "3 snapshots".
   std::vector<std::string> lost_state(const providers::Spec& observed) const override;
@@ -67,5 +68,12 @@ public:
   // Sizes under /memory in binary units ("512 MiB").
   std::string format_value(std::string_view path, const nlohmann::json& value) const override;
 };
+
+// The one DomainKind the program uses (its registry entry, its reader and
+// actuator).
+const DomainKind& domain_kind();
+
+// The domain kind's registry entry: domain_kind(), its reader and its actuator.
+const providers::KindEntry& domain_entry();
 
 }  // namespace virtplan::kvm

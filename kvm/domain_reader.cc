@@ -21,7 +21,7 @@ VirshArgs snapshot_list(const std::string& name) {
 
 // The spec from the inactive XML, with the NVRAM file it names.
 Result<providers::Spec> parse(const std::string& xml) {
-  auto spec = DomainKind().parse_xml(xml);
+  auto spec = domain_kind().parse_xml(xml);
   if (!spec) return spec;
   auto nvram = nvram_of(xml, *spec);
   if (!nvram) return providers::fail(nvram.error());

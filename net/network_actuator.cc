@@ -9,6 +9,9 @@
 #include "providers/xml_document.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
 
 namespace virtplan::net {
 
@@ -53,9 +56,9 @@ bool is_active(const std::string& info) {
 Result<void> verify(HostSession& host, const StackObject& object, const StepLog& log) {
   auto after = host.virsh.run({"net-dumpxml", "--inactive", "--network", object.id.name});
   if (!after) return providers::fail(log.failure("net-dumpxml", after.error(), "not verified"));
-  auto now = NetworkKind().parse_xml(*after);
+  auto now = network_kind().parse_xml(*after);
   if (!now) return providers::fail(now.error().with_context(object.id.address()));
-  json want = NetworkKind().reconcile(object.spec, *now);
+  json want = network_kind().reconcile(object.spec, *now);
   for (const auto& [key, value] : want.items()) {
     if (key == "autostart") continue;  // not in the XML
     json found = now->contains(key) ? now->at(key) : json();
@@ -67,11 +70,30 @@ Result<void> verify(HostSession& host, const StackObject& object, const StepLog&
   return {};
 }
 
+// The live way of a field's rule (net/network_kind.h), the table the plan
+// read.
+std::string_view live_way(const providers::FieldChange& field) {
+  return network_field_rules().rule_for(field.path, field.before, field.after).live;
+}
+
+// As the plan recorded it: a restart only when the plan showed one.
 bool needs_restart(const std::vector<providers::FieldChange>& fields) {
+  return std::any_of(fields.begin(), fields.end(),
+                     [](const providers::FieldChange& field) { return field.impact >= Impact::restart; });
+}
+
+// A change the plan showed as live must be made live: one whose rule has no
+// live way fails the step before anything changes, never restarts the
+// network.
+Result<void> refuse_changes_without_live_way(const std::vector<providers::FieldChange>& fields, const StepLog& log) {
+  std::vector<std::string> paths;
   for (const auto& field : fields) {
-    if (field.path != "/autostart" && field.impact >= Impact::restart) return true;
+    if (field.impact == Impact::live && live_way(field).empty()) paths.push_back(field.path);
   }
-  return false;
+  if (paths.empty()) return {};
+  return providers::fail(log.failure(ErrorCode::invalid,
+                                     fmt::format("no live way to change {}, planned as live", fmt::join(paths, ", ")),
+                                     "nothing changed"));
 }
 
 }  // namespace
@@ -80,7 +102,7 @@ Result<ActuatorOutcome> NetworkActuator::create(const ActuatorStep& step, HostSe
   const StackObject& object = step.desired;
   const std::string& name = object.id.name;
   StepLog log(object.id);
-  auto xml = NetworkKind().create_xml(object);
+  auto xml = network_kind().create_xml(object);
   if (!xml) return providers::fail(xml.error());
   if (auto r = run(host, {"net-define", "/dev/stdin"}, log, "defined", "nothing created", *xml); !r) {
     return providers::fail(r.error());
@@ -105,9 +127,10 @@ Result<ActuatorOutcome> NetworkActuator::update(const ActuatorStep& step, HostSe
   auto document = providers::XmlDocument::parse(*read[0], object.id.address());
   if (!document) return providers::fail(document.error().with_context(object.id.address()));
   const bool owned = object.stack.empty() || read_network_owner(*document) == object.stack;
+  if (auto r = refuse_changes_without_live_way(step.fields, log); !r) return providers::fail(r.error());
 
   if (needs_restart(step.fields)) {
-    auto xml = NetworkKind().update_xml(*read[0], object);
+    auto xml = network_kind().update_xml(*read[0], object);
     if (!xml) return providers::fail(xml.error());
     std::vector<NetworkNicReattacher::Nic> nics;
     if (active) {
@@ -130,7 +153,7 @@ Result<ActuatorOutcome> NetworkActuator::update(const ActuatorStep& step, HostSe
       if (auto r = NetworkNicReattacher::reattach(host, name, nics, log); !r) return providers::fail(r.error());
     }
   } else {
-    auto current = NetworkKind().parse_xml(*read[0]);
+    auto current = network_kind().parse_xml(*read[0]);
     if (!current) return providers::fail(current.error().with_context(object.id.address()));
     const std::vector<NetUpdate> updates = NetUpdate::between(*current, object.spec);
     for (const NetUpdate& update : updates) {
@@ -147,7 +170,7 @@ Result<ActuatorOutcome> NetworkActuator::update(const ActuatorStep& step, HostSe
       // which changes only the config's metadata.
       auto reread = host.virsh.run({"net-dumpxml", "--inactive", "--network", name});
       if (!reread) return providers::fail(log.failure("net-dumpxml", reread.error(), "ownership marker not written"));
-      auto xml = NetworkKind().update_xml(*reread, object);
+      auto xml = network_kind().update_xml(*reread, object);
       if (!xml) return providers::fail(xml.error());
       if (auto r = run(host, {"net-define", "/dev/stdin"}, log, "ownership marker written", "ownership marker not written",
                        *xml);
@@ -161,7 +184,7 @@ Result<ActuatorOutcome> NetworkActuator::update(const ActuatorStep& step, HostSe
   }
 
   for (const auto& field : step.fields) {
-    if (field.path == "/autostart" && object.spec.contains("autostart")) {
+    if (live_way(field) == network_live::autostart && object.spec.contains("autostart")) {
       if (auto r = set_autostart(host, name, object.spec.at("autostart").get<bool>(), log); !r) {
         return providers::fail(r.error());
       }

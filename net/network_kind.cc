@@ -1,14 +1,14 @@
 #include "net/network_kind.h"
 
+#include "net/network_actuator.h"
 #include "net/network_parser.h"
+#include "net/network_reader.h"
 #include "net/network_spec.h"
 #include "net/network_stack_writer.h"
 #include "net/network_xml.h"
 
 #include <fmt/format.h>
 
-#include <algorithm>
-#include <set>
 
 namespace virtplan::net {
 namespace {
@@ -22,13 +22,15 @@ using providers::StackObject;
 using providers::XmlDocument;
 using providers::fail;
 
-// Paths below these change live through net-update; see libvirt-facts.md.
-constexpr std::string_view k_live_paths[] = {"/ipv4/dhcp/hosts", "/ipv4/dhcp/range", "/dns/hosts",
-                                             "/autostart"};
-
-bool starts_with_path(std::string_view path, std::string_view prefix) {
-  return path.starts_with(prefix) && (path.size() == prefix.size() || path[prefix.size()] == '/');
-}
+// What net-update changes live, see libvirt-facts.md; the rest needs the
+// network redefined and restarted.
+constexpr providers::FieldRule k_network_rules[] = {
+    {"/ipv4/dhcp/hosts/**", Impact::live, network_live::net_update},
+    {"/ipv4/dhcp/range/**", Impact::live, network_live::net_update},
+    {"/dns/hosts/**", Impact::live, network_live::net_update},
+    {"/autostart", Impact::live, network_live::autostart},
+    {"/**", Impact::restart},
+};
 
 std::vector<const StackObject*> other_networks(const StackObject& object, const providers::StackIndex& all) {
   std::vector<const StackObject*> others;
@@ -86,8 +88,6 @@ void check_macs(const StackObject& object, const StackObject& other, Diagnostics
                           other.location(pointer).str()));
   }
 }
-
-Impact max_impact(Impact a, Impact b) { return std::max(a, b); }
 
 }  // namespace
 
@@ -157,27 +157,25 @@ Spec NetworkKind::reconcile(const Spec& desired, const Spec& observed) const {
   return out;
 }
 
-Impact NetworkKind::impact(std::string_view path, const json& before, const json& after) const {
-  // A whole subtree (say /ipv4 or /dns) is as disruptive as its most
-  // disruptive field.
-  if (before.is_object() && after.is_object()) {
-    std::set<std::string> keys;
-    for (const auto& item : before.items()) keys.insert(item.key());
-    for (const auto& item : after.items()) keys.insert(item.key());
-    Impact worst = Impact::none;
-    for (const std::string& key : keys) {
-      static const json k_null;
-      worst = max_impact(worst, impact(std::string(path) + "/" + key,
-                                       before.contains(key) ? before[key] : k_null,
-                                       after.contains(key) ? after[key] : k_null));
-    }
-    return worst;
-  }
-  if (before == after) return Impact::none;
-  for (std::string_view live : k_live_paths) {
-    if (starts_with_path(path, live)) return Impact::live;
-  }
-  return Impact::restart;
+const providers::FieldRules& NetworkKind::field_rules() const {
+  return network_field_rules();
+}
+
+const providers::FieldRules& network_field_rules() {
+  static constexpr providers::FieldRules k_table{k_network_rules};
+  return k_table;
+}
+
+const NetworkKind& network_kind() {
+  static const NetworkKind k_network;
+  return k_network;
+}
+
+const providers::KindEntry& network_entry() {
+  static const NetworkReader k_reader;
+  static const NetworkActuator k_actuator;
+  static const providers::KindEntry k_entry{&network_kind(), &k_reader, &k_actuator};
+  return k_entry;
 }
 
 std::string NetworkKind::summary(const Spec& spec) const {

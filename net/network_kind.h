@@ -4,7 +4,8 @@
 // routed, open, isolated, or a view of an existing host bridge) with their
 // DHCP ranges, static leases and DNS hosts. The spec is NetworkSpec's JSON.
 //
-// Impact: DHCP hosts, the DHCP range, DNS hosts and autostart change live
+// Impact (network_field_rules(), the table the plan and NetworkActuator read):
+// DHCP hosts, the DHCP range, DNS hosts and autostart change live
 // (`net-update ... --live --config`, `net-autostart`); everything else (mode,
 // bridge, address/subnet, forward device, MTU, domain name) needs the network
 // redefined and restarted, which briefly disconnects its guests.
@@ -13,6 +14,7 @@
 // it with `virsh net-list --all --autostart --name` and set /autostart) and
 // the owner (read_network_owner() in net/network_xml.h).
 
+#include "providers/kind_registry.h"
 #include "providers/resource_kind.h"
 
 namespace virtplan::net {
@@ -36,8 +38,7 @@ public:
   // libvirt names the bridge (virbrN) when the stack does not.
   providers::Spec reconcile(const providers::Spec& desired,
                             const providers::Spec& observed) const override;
-  providers::Impact impact(std::string_view path, const nlohmann::json& before,
-                           const nlohmann::json& after) const override;
+  const providers::FieldRules& field_rules() const override;
   providers::Result<nlohmann::json> to_stack(const providers::Spec& spec) const override;
   std::string summary(const providers::Spec& spec) const override;
   // A destroy (not a replace, which defines it again) is held by each domain
@@ -46,5 +47,19 @@ public:
   std::vector<providers::Hold> holds(const providers::ObjectId& id, const providers::Spec& observed,
                                      bool replacing) const override;
 };
+
+// The live ways of a network's field rules, as NetworkActuator runs them.
+namespace network_live {
+inline constexpr std::string_view net_update = "net-update";
+inline constexpr std::string_view autostart = "net-autostart";
+}  // namespace network_live
+
+const providers::FieldRules& network_field_rules();
+
+// The one NetworkKind the program uses.
+const NetworkKind& network_kind();
+
+// The network kind's registry entry: network_kind(), its reader and its actuator.
+const providers::KindEntry& network_entry();
 
 }  // namespace virtplan::net

@@ -91,7 +91,7 @@ std::unique_ptr<providers::KindReading> NetworkReader::start(const std::vector<p
   recipe.dump = [](const std::string& name) {
     return VirshArgs{"net-dumpxml", "--inactive", "--network", name};
   };
-  recipe.parse = [](const std::string& xml) { return NetworkKind().parse_xml(xml); };
+  recipe.parse = [](const std::string& xml) { return network_kind().parse_xml(xml); };
   recipe.decorate = [](providers::Spec& spec, const std::string& name, const NameSets& sets) {
     spec["autostart"] = sets[autostart].contains(name);
   };

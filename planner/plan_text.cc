@@ -2,6 +2,7 @@
 
 #include "planner/impact_name.h"
 #include "planner/sensitive.h"
+#include "providers/json_path.h"
 #include "providers/printable_text.h"
 
 #include <fmt/format.h>
@@ -29,18 +30,7 @@ std::string_view symbol(Action action) {
 
 // "/memory/current" -> "memory.current"; JSON pointer escapes undone.
 std::string display_path(std::string_view pointer) {
-  std::string out;
-  for (std::size_t i = 0; i < pointer.size(); ++i) {
-    char c = pointer[i];
-    if (c == '/') {
-      if (i != 0) out += '.';
-    } else if (c == '~' && i + 1 < pointer.size()) {
-      out += pointer[++i] == '1' ? '/' : '~';
-    } else {
-      out += c;
-    }
-  }
-  return out;
+  return providers::JsonPath::parse(pointer).dotted();
 }
 
 // Values come from hosts and stacks: a title with a newline or an escape

@@ -1,5 +1,6 @@
 #include "planner/sensitive.h"
 
+#include "providers/json_path.h"
 #include "providers/plain_text.h"
 
 #include <algorithm>
@@ -43,16 +44,9 @@ nlohmann::json mask_sensitive(const nlohmann::json& value) {
 }
 
 bool is_sensitive_path(std::string_view path) {
-  std::size_t start = 0;
-  while (start < path.size()) {
-    std::size_t end = path.find('/', start + 1);
-    if (end == std::string_view::npos) end = path.size();
-    std::string_view token = path.substr(start, end - start);
-    if (!token.empty() && token.front() == '/') token.remove_prefix(1);
-    if (is_sensitive_key(token)) return true;
-    start = end;
-  }
-  return false;
+  const providers::JsonPath tokens = providers::JsonPath::parse(path);
+  return std::any_of(tokens.tokens().begin(), tokens.tokens().end(),
+                     [](const std::string& token) { return is_sensitive_key(token); });
 }
 
 }  // namespace virtplan::planner

@@ -1,5 +1,7 @@
 #include "planner/spec_diff.h"
 
+#include "providers/json_path.h"
+
 #include <algorithm>
 #include <set>
 
@@ -25,7 +27,7 @@ void diff_object(const providers::ResourceKind& kind, const std::string& path, c
   for (const std::string& key : keys) {
     const json& d = desired.contains(key) ? desired.at(key) : k_null;
     const json& o = observed.contains(key) ? observed.at(key) : k_null;
-    diff_value(kind, path + "/" + json_pointer_token(key), d, o, Level::nested, out);
+    diff_value(kind, path + "/" + providers::JsonPath::escape(key), d, o, Level::nested, out);
   }
 }
 
@@ -40,20 +42,6 @@ void diff_value(const providers::ResourceKind& kind, const std::string& path, co
 }
 
 }  // namespace
-
-std::string json_pointer_token(const std::string& key) {
-  std::string token;
-  for (char c : key) {
-    if (c == '~') {
-      token += "~0";
-    } else if (c == '/') {
-      token += "~1";
-    } else {
-      token += c;
-    }
-  }
-  return token;
-}
 
 std::vector<FieldChange> diff_specs(const providers::ResourceKind& kind,
                                     const providers::Spec& desired,

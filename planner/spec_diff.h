@@ -1,7 +1,8 @@
 #pragma once
 
 // diff_specs() compares a desired spec with an observed one, field by field,
-// and asks the kind how disruptive each difference is. Specs are canonical
+// and asks the kind's field rules how disruptive each difference is (the
+// impact apply then carries out). Specs are canonical
 // JSON (providers/resource_kind.h), so collections keyed by identity (disks by
 // target, NICs by MAC) match by identity, never by position.
 
@@ -19,8 +20,5 @@ namespace virtplan::planner {
 std::vector<FieldChange> diff_specs(const providers::ResourceKind& kind,
                                     const providers::Spec& desired,
                                     const providers::Spec& observed);
-
-// "/disks/vd~1b": a JSON pointer token with '~' and '/' escaped.
-std::string json_pointer_token(const std::string& key);
 
 }  // namespace virtplan::planner

@@ -19,6 +19,7 @@
 
 #include "providers/diagnostics.h"
 #include "providers/error.h"
+#include "providers/field_rules.h"
 #include "providers/object_id.h"
 #include "providers/stack_index.h"
 #include "providers/yaml_map.h"
@@ -35,9 +36,6 @@
 namespace virtplan::providers {
 
 using Spec = nlohmann::json;
-
-// Impact is how disruptive a change is, in increasing order.
-enum class Impact { none, live, restart, replace };
 
 // StackObject is one object of the stack, placed on one host.
 struct StackObject {
@@ -140,10 +138,16 @@ public:
   // unset (a NIC's MAC), from the observed spec, so it is not a change.
   virtual Spec reconcile(const Spec& desired, const Spec& observed) const = 0;
 
+  // The kind's field rules: how disruptive a change to each field is, and
+  // how apply makes it live (providers/field_rules.h). The plan and the
+  // kind's actuator read this one table.
+  virtual const FieldRules& field_rules() const = 0;
+
   // How disruptive changing the field at `path` (a JSON pointer into the spec)
   // from `before` to `after` is; either may be null (added or removed).
-  virtual Impact impact(std::string_view path, const nlohmann::json& before,
-                        const nlohmann::json& after) const = 0;
+  Impact impact(std::string_view path, const nlohmann::json& before, const nlohmann::json& after) const {
+    return field_rules().impact(path, before, after);
+  }
 
   // Data safety: facts the planner's generic rules read (planner/data_safety.h).
   // Whether the spec asks that the object never be destroyed or replaced:

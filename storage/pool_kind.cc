@@ -2,7 +2,9 @@
 
 #include "providers/ledger.h"
 #include "providers/stack_lock.h"
+#include "storage/pool_actuator.h"
 #include "storage/pool_parser.h"
+#include "storage/pool_reader.h"
 #include "storage/pool_spec.h"
 #include "storage/pool_stack_writer.h"
 #include "storage/pool_xml.h"
@@ -126,10 +128,36 @@ Spec PoolKind::reconcile(const Spec& desired, const Spec& observed) const {
   return out;
 }
 
-Impact PoolKind::impact(std::string_view path, const json& before, const json& after) const {
-  if (before == after) return Impact::none;
-  if (path == "/autostart" || path == "/active") return Impact::live;
-  return Impact::replace;
+namespace {
+
+// Type, target path, source: a new pool (and with it new volumes).
+constexpr providers::FieldRule k_pool_rules[] = {
+    {"/autostart", Impact::live, pool_live::autostart},
+    {"/active", Impact::live, pool_live::start},
+    {"/**", Impact::replace},
+};
+
+}  // namespace
+
+const providers::FieldRules& PoolKind::field_rules() const {
+  return pool_field_rules();
+}
+
+const providers::FieldRules& pool_field_rules() {
+  static constexpr providers::FieldRules k_table{k_pool_rules};
+  return k_table;
+}
+
+const PoolKind& pool_kind() {
+  static const PoolKind k_pool;
+  return k_pool;
+}
+
+const providers::KindEntry& pool_entry() {
+  static const PoolReader k_reader;
+  static const PoolActuator k_actuator;
+  static const providers::KindEntry k_entry{&pool_kind(), &k_reader, &k_actuator};
+  return k_entry;
 }
 
 std::vector<providers::Hold> PoolKind::holds(const providers::ObjectId& id, const Spec& observed,

@@ -4,7 +4,8 @@
 // libvirt 9.0 offers for local and shared block/file storage (dir, fs, netfs,
 // logical, disk, iscsi, iscsi-direct, scsi, mpath). The spec is PoolSpec's JSON.
 //
-// Impact: autostart changes live (`pool-autostart`), and so does starting a
+// Impact (pool_field_rules(), the table the plan and PoolActuator read):
+// autostart changes live (`pool-autostart`), and so does starting a
 // pool stopped by hand (the reader sets /active; reconcile() wants it true,
 // as every declared pool runs); any other change (type,
 // target path, source) replaces the pool, and with it its volumes.
@@ -13,6 +14,7 @@
 // it with `virsh pool-list --all --autostart --name` and set /autostart).
 // Pools drop <metadata>, so ownership lives in the host's ledger.
 
+#include "providers/kind_registry.h"
 #include "providers/resource_kind.h"
 
 namespace virtplan::storage {
@@ -37,8 +39,7 @@ public:
                                             const providers::StackObject& object) const override;
   providers::Spec reconcile(const providers::Spec& desired,
                             const providers::Spec& observed) const override;
-  providers::Impact impact(std::string_view path, const nlohmann::json& before,
-                           const nlohmann::json& after) const override;
+  const providers::FieldRules& field_rules() const override;
   // A replace is refused while the pool holds volumes (/volumes, set by
   // PoolReader for an active pool); a destroy keeps their files.
   std::vector<providers::Hold> holds(const providers::ObjectId& id, const providers::Spec& observed,
@@ -46,5 +47,19 @@ public:
   providers::Result<nlohmann::json> to_stack(const providers::Spec& spec) const override;
   std::string summary(const providers::Spec& spec) const override;
 };
+
+// The live ways of a pool's field rules, as PoolActuator runs them.
+namespace pool_live {
+inline constexpr std::string_view autostart = "pool-autostart";
+inline constexpr std::string_view start = "pool-start";
+}  // namespace pool_live
+
+const providers::FieldRules& pool_field_rules();
+
+// The one PoolKind the program uses.
+const PoolKind& pool_kind();
+
+// The pool kind's registry entry: pool_kind(), its reader and its actuator.
+const providers::KindEntry& pool_entry();
 
 }  // namespace virtplan::storage

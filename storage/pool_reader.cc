@@ -87,7 +87,7 @@ public:
         if (xml->error().code() == ErrorCode::not_found) continue;
         return std::unexpected(xml->error().with_context(name));
       }
-      auto spec = PoolKind().parse_xml(**xml);
+      auto spec = pool_kind().parse_xml(**xml);
       if (!spec) return std::unexpected(spec.error().with_context(name));
       (*spec)["autostart"] = m_autostart.contains(name);
       (*spec)["active"] = m_active.contains(name);

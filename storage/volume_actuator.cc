@@ -147,7 +147,7 @@ Result<ActuatorOutcome> VolumeActuator::create(const ActuatorStep& step, HostSes
     if (!uploaded) return fail(uploaded.error());
     return ActuatorOutcome{volume_ledger_data(spec), {}};
   }
-  auto xml = VolumeKind().create_xml(step.desired);
+  auto xml = volume_kind().create_xml(step.desired);
   if (!xml) return fail(volume_step_error(step, "not created", xml.error()));
   auto created = host.virsh.run({"vol-create", "--pool", pool_of(step), "--file", "/dev/stdin"}, *xml);
   if (!created) return fail(volume_step_error(step, "not created", created.error()));
@@ -156,7 +156,8 @@ Result<ActuatorOutcome> VolumeActuator::create(const ActuatorStep& step, HostSes
 
 Result<ActuatorOutcome> VolumeActuator::update(const ActuatorStep& step, HostSession& host) const {
   for (const auto& field : step.fields) {
-    if (field.path != "/capacity") continue;
+    // The live way of the field's rule (storage/volume_kind.h), the table the plan read.
+    if (volume_field_rules().rule_for(field.path, field.before, field.after).live != volume_live::resize) continue;
     if (!field.before.is_number_integer() || !field.after.is_number_integer()) continue;
     auto resized = resize(step, host, field.before.get<std::uint64_t>(),
                           field.after.get<std::uint64_t>());

@@ -1,7 +1,9 @@
 #include "storage/volume_kind.h"
 
 #include "providers/human_size.h"
+#include "storage/volume_actuator.h"
 #include "storage/volume_parser.h"
+#include "storage/volume_reader.h"
 #include "storage/volume_spec.h"
 #include "storage/volume_stack_writer.h"
 #include "storage/volume_xml.h"
@@ -153,17 +155,47 @@ Spec VolumeKind::reconcile(const Spec& desired, const Spec& observed) const {
   return out;
 }
 
-Impact VolumeKind::impact(std::string_view path, const json& before, const json& after) const {
-  if (before == after) return Impact::none;
-  // virtplan's own, and the source's path (its content is what counts).
-  if (path == "/protect" || path == "/allow_shrink" || path == "/source") return Impact::none;
-  if (path == "/source_sha256" && before.is_null()) return Impact::none;
-  if (path == "/capacity") return Impact::live;
-  // A seed's inputs change its hash, which alone says "replace": the
-  // planner's replace reasons print values, and user-data's are secret.
-  if (path.starts_with("/cloud_init/") && path != "/cloud_init/sha256") return Impact::none;
-  // format, backing, backing_store, the source's content, pool: a new volume.
-  return Impact::replace;
+namespace {
+
+// A source hash recorded for the first time is no change of the file.
+bool first_recorded(const json& before, const json&) { return before.is_null(); }
+
+constexpr providers::FieldRule k_volume_rules[] = {
+    // virtplan's own, and the source's path (its content is what counts).
+    {"/protect", Impact::none},
+    {"/allow_shrink", Impact::none},
+    {"/source", Impact::none},
+    {"/source_sha256", Impact::none, {}, first_recorded},
+    {"/capacity", Impact::live, volume_live::resize},
+    // A seed's inputs change its hash, which alone says "replace": the
+    // planner's replace reasons print values, and user-data's are secret.
+    {"/cloud_init/sha256", Impact::replace},
+    {"/cloud_init/*/**", Impact::none},
+    // format, backing, backing_store, the source's content, pool: a new volume.
+    {"/**", Impact::replace},
+};
+
+}  // namespace
+
+const providers::FieldRules& VolumeKind::field_rules() const {
+  return volume_field_rules();
+}
+
+const providers::FieldRules& volume_field_rules() {
+  static constexpr providers::FieldRules k_table{k_volume_rules};
+  return k_table;
+}
+
+const VolumeKind& volume_kind() {
+  static const VolumeKind k_volume;
+  return k_volume;
+}
+
+const providers::KindEntry& volume_entry() {
+  static const VolumeReader k_reader;
+  static const VolumeActuator k_actuator;
+  static const providers::KindEntry k_entry{&volume_kind(), &k_reader, &k_actuator};
+  return k_entry;
 }
 
 std::vector<providers::Hold> VolumeKind::holds(const ObjectId& id, const Spec& observed, bool replacing) const {

@@ -4,7 +4,8 @@
 // host, empty, uploaded from a file, or a qcow2 overlay of another volume of
 // the pool. The spec is VolumeSpec's JSON.
 //
-// Impact: capacity changes live (`vol-resize`, or `blockresize` under a
+// Impact (volume_field_rules(), the table the plan and VolumeActuator read):
+// capacity changes live (`vol-resize`, or `blockresize` under a
 // running domain; a shrink is refused unless allow_shrink, see refusal());
 // format, backing, the source file's content (source_sha256) and pool
 // replace the volume (data loss); protect, allow_shrink and the source's
@@ -13,6 +14,7 @@
 // Volumes are never redefined (libvirt has no vol-define): update_xml() gives
 // the host's document with the new capacity, for display and checks only.
 
+#include "providers/kind_registry.h"
 #include "providers/resource_kind.h"
 
 namespace virtplan::storage {
@@ -44,8 +46,7 @@ public:
   // cloud-init seed libvirt reports as format iso is the raw seed it was.
   providers::Spec reconcile(const providers::Spec& desired,
                             const providers::Spec& observed) const override;
-  providers::Impact impact(std::string_view path, const nlohmann::json& before,
-                           const nlohmann::json& after) const override;
+  const providers::FieldRules& field_rules() const override;
   // Data safety: the domain disks that use it and the overlays whose backing
   // file it is (/used_by, /backing_of, set by VolumeReader) hold it; its
   // capacity is lost with it; a shrink needs allow_shrink and no running
@@ -62,5 +63,19 @@ public:
   std::string summary(const providers::Spec& spec) const override;
   std::string format_value(std::string_view path, const nlohmann::json& value) const override;
 };
+
+// The live ways of a volume's field rules, as VolumeActuator runs them.
+namespace volume_live {
+// vol-resize, or blockresize under a running domain.
+inline constexpr std::string_view resize = "vol-resize";
+}  // namespace volume_live
+
+const providers::FieldRules& volume_field_rules();
+
+// The one VolumeKind the program uses.
+const VolumeKind& volume_kind();
+
+// The volume kind's registry entry: volume_kind(), its reader and its actuator.
+const providers::KindEntry& volume_entry();
 
 }  // namespace virtplan::storage

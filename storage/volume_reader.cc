@@ -96,7 +96,7 @@ public:
         if (xml->error().code() == ErrorCode::not_found && !pool_gone(xml, pool)) continue;
         return std::unexpected(xml->error().with_context(pool + "/" + name));
       }
-      auto spec = VolumeKind().parse_xml(**xml);
+      auto spec = volume_kind().parse_xml(**xml);
       if (!spec) return std::unexpected(spec.error().with_context(pool + "/" + name));
       auto path = volume_path(**xml);
       if (!path) return std::unexpected(path.error().with_context(pool + "/" + name));

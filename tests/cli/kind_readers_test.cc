@@ -3,7 +3,7 @@
 // stack's objects as hints and without, and that the hints change nothing
 // observed.
 
-#include "cli/kind_readers.h"
+#include "cli/kinds.h"
 #include "planner/observer.h"
 #include "tests/providers/fake_virsh_host.h"
 

@@ -2,7 +2,7 @@
 // create, update and destroy case, in order, and the messages of failures.
 
 #include "kvm/domain_actuator.h"
-#include "kvm/domain_impact.h"
+#include "kvm/domain_field_rules.h"
 #include "kvm/domain_kind.h"
 #include "providers/xml_document.h"
 #include "tests/kvm/domain_test_support.h"
@@ -36,7 +36,7 @@ StackObject domain(const std::string& yaml) { return kvm::test::valid_domain(yam
 std::string xml_of(const StackObject& object) { return kvm::test::created_xml(object); }
 
 FieldChange field(const std::string& path, json before, json after) {
-  auto impact = kvm::DomainImpact::of(path, before, after);
+  auto impact = kvm::domain_field_rules().impact(path, before, after);
   return FieldChange{path, std::move(before), std::move(after), impact};
 }
 

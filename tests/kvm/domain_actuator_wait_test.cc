@@ -6,7 +6,7 @@
 // lease of the boot before until it expires.
 
 #include "kvm/domain_actuator.h"
-#include "kvm/domain_impact.h"
+#include "kvm/domain_field_rules.h"
 #include "kvm/domain_kind.h"
 #include "tests/kvm/domain_test_support.h"
 #include "tests/providers/fake_virsh_host.h"
@@ -143,7 +143,7 @@ TEST_CASE("domain update waits for the address when it starts the domain, not wh
   running.on("dumpxml --inactive --domain web", xml);
   StackObject titled = web;
   titled.spec["title"] = "web server";
-  auto title = kvm::DomainImpact::of("/title", nullptr, "web server");
+  auto title = kvm::domain_field_rules().impact("/title", nullptr, "web server");
   ActuatorStep live{titled, web.spec, {FieldChange{"/title", nullptr, "web server", title}}, {}};
   REQUIRE(kvm::DomainActuator(quick_waits()).update(live, running.session()));
   CHECK(count(running.ran(), "net-dhcp-leases --network lan") == 0);
@@ -182,7 +182,7 @@ TEST_CASE("domain restart with wait: {ip: true} does not end on the lease of the
   host.on("net-dhcp-leases --network lan", k_leases);        // renewed by the new boot
   kvm::DomainTiming timing = quick_waits();
   timing.shutdown_timeout = std::chrono::seconds(5);
-  auto impact = kvm::DomainImpact::of("/vcpus/max", 2, 4);
+  auto impact = kvm::domain_field_rules().impact("/vcpus/max", 2, 4);
   std::vector<std::string> progress;
   ActuatorStep step{after, before.spec, {FieldChange{"/vcpus/max", 2, 4, impact}},
                     [&](std::string_view text) { progress.emplace_back(text); }};

@@ -4,7 +4,7 @@
 // element; a stopped domain is only redefined.
 
 #include "kvm/domain_actuator.h"
-#include "kvm/domain_impact.h"
+#include "kvm/domain_field_rules.h"
 #include "kvm/domain_owner.h"
 #include "kvm/domain_xml_reader.h"
 #include "providers/virsh_quote.h"
@@ -41,8 +41,8 @@ MetadataCase restart_never(const std::string& state) {
   c.after_xml = *kvm::DomainKind().create_xml(c.after);
   c.step.desired = c.after;
   c.step.before = c.before.spec;
-  c.step.fields = {{"/restart", "if-needed", "never", kvm::DomainImpact::of("/restart", "if-needed", "never")},
-                   {"/shutdown_timeout", nullptr, 5, kvm::DomainImpact::of("/shutdown_timeout", nullptr, 5)}};
+  c.step.fields = {{"/restart", "if-needed", "never", kvm::domain_field_rules().impact("/restart", "if-needed", "never")},
+                   {"/shutdown_timeout", nullptr, 5, kvm::domain_field_rules().impact("/shutdown_timeout", nullptr, 5)}};
   return c;
 }
 
@@ -119,7 +119,7 @@ TEST_CASE("owner metadata with non-ASCII user-data goes to virsh on stdin, never
   c.after_xml = *after_xml;
   c.step.desired = c.after;
   c.step.before = c.before.spec;
-  c.step.fields = {{"/restart", "if-needed", "never", kvm::DomainImpact::of("/restart", "if-needed", "never")}};
+  c.step.fields = {{"/restart", "if-needed", "never", kvm::domain_field_rules().impact("/restart", "if-needed", "never")}};
   FakeVirshHost host;
   host.on("domstate --domain web", "running\n");
   host.then("dumpxml --inactive --domain web", c.before_xml);

@@ -4,7 +4,7 @@
 // with the NIC's config element (which then says the new state).
 
 #include "kvm/domain_actuator.h"
-#include "kvm/domain_impact.h"
+#include "kvm/domain_field_rules.h"
 #include "kvm/domain_stack_writer.h"
 #include "providers/xml_document.h"
 #include "tests/kvm/domain_test_support.h"
@@ -75,8 +75,8 @@ TEST_CASE("a NIC's link state round-trips through libvirt's XML and the import w
 
 TEST_CASE("a NIC's link change is live: update-device with the new config element") {
   const std::string path = std::string("/interfaces/") + k_mac + "/link";
-  CHECK(kvm::DomainImpact::of(path, nullptr, "down") == providers::Impact::live);
-  CHECK(kvm::DomainImpact::of(path, "down", nullptr) == providers::Impact::live);
+  CHECK(kvm::domain_field_rules().impact(path, nullptr, "down") == providers::Impact::live);
+  CHECK(kvm::domain_field_rules().impact(path, "down", nullptr) == providers::Impact::live);
 
   FakeVirshHost host;
   auto before = parsed_nic_domain(nic_domain(""));
@@ -92,7 +92,7 @@ TEST_CASE("a NIC's link change is live: update-device with the new config elemen
   providers::ActuatorStep step;
   step.desired = after;
   step.before = before.spec;
-  step.fields = {{path, nullptr, "down", kvm::DomainImpact::of(path, nullptr, "down")}};
+  step.fields = {{path, nullptr, "down", kvm::domain_field_rules().impact(path, nullptr, "down")}};
   auto done = kvm::DomainActuator().update(step, host.session());
   REQUIRE(done);
   CHECK(done->warnings.empty());

@@ -5,7 +5,7 @@
 // (restart: never) says it reads the seed at its next boot.
 
 #include "kvm/domain_actuator.h"
-#include "kvm/domain_impact.h"
+#include "kvm/domain_field_rules.h"
 #include "kvm/domain_kind.h"
 #include "kvm/domain_seed_media.h"
 #include "providers/step_log.h"
@@ -45,7 +45,7 @@ SeedChange seed_change(const std::string& extra = "") {
   change.after.spec["cloud_init"][kvm::k_seed_sha256] = "bb";
   const std::string path = std::string("/cloud_init/") + kvm::k_seed_sha256;
   change.step = ActuatorStep{change.after, change.before.spec,
-                             {FieldChange{path, "aa", "bb", kvm::DomainImpact::of(path, "aa", "bb")}}, {}};
+                             {FieldChange{path, "aa", "bb", kvm::domain_field_rules().impact(path, "aa", "bb")}}, {}};
   return change;
 }
 

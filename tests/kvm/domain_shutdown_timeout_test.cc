@@ -5,7 +5,7 @@
 // ignores the request is forced off after it, which apply says.
 
 #include "kvm/domain_actuator.h"
-#include "kvm/domain_impact.h"
+#include "kvm/domain_field_rules.h"
 #include "kvm/domain_stack_writer.h"
 #include "tests/kvm/domain_test_support.h"
 #include "tests/providers/fake_virsh_host.h"

@@ -3,12 +3,10 @@
 // ActuatorHarness drives the kinds' actuators against lab hosts the way apply
 // does, without the executor: a stack loaded by the real loader, planned by
 // the real observer and diff, and each planned change carried out by its
-// kind's actuator (cli/kind_actuators.h) over real SSH, creates and updates
+// kind's actuator (cli/kinds.h) over real SSH, creates and updates
 // in dependency order (pools, volumes, networks, domains), destroys in
 // reverse. The actuator tests then check the next plan has nothing to do.
 
-#include "cli/kind_actuators.h"
-#include "cli/kind_readers.h"
 #include "cli/kinds.h"
 #include "planner/action.h"
 #include "planner/diff.h"

@@ -2,15 +2,17 @@
 // apply drives it (ActuatorHarness: real loader, observer, diff). From
 // nothing to running; drift made by hand with virsh restored; live changes
 // that keep the domain in the same QEMU process (same domain id and pid) and
-// show in both the live and the inactive XML; restart-class changes that
-// restart it exactly once, or, with `restart: never`, not at all while the
-// plan keeps listing them; destroy that leaves nothing.
+// show in both the live and the inactive XML, walking every rule of the
+// domain's field rules the lab can (kvm/domain_field_rules.h); restart-class
+// changes that restart it exactly once, or, with `restart: never`, not at
+// all while the plan keeps listing them; destroy that leaves nothing.
 //
 // Domains are TCG guests without an OS (128 MiB): SCSI disks attach and
 // detach without a guest's help; a graceful shutdown never completes, so the
 // restart tests use a domain actuator with a 2 s shutdown timeout.
 
 #include "kvm/domain_actuator.h"
+#include "kvm/domain_field_rules.h"
 #include "providers/xml_document.h"
 #include "tests/lab/actuator_harness.h"
 #include "tests/lab/actuator_scratch.h"
@@ -20,6 +22,9 @@
 #include <fmt/ranges.h>
 
 #include <unistd.h>
+
+#include <set>
+#include <string_view>
 
 using namespace virtplan;
 using lab::ActuatorHarness;
@@ -122,10 +127,24 @@ TEST_CASE("domain live changes keep the same QEMU process and show in live and i
   const std::string id = probe.id();
   const std::string pid = probe.pid();
 
+  // The domain's field rules each step's plan used: every rule that is not
+  // a restart must be walked here (the table test in tests/cli walks them
+  // against a fake host; this one proves QEMU keeps running).
+  std::set<const providers::FieldRule*> walked;
   auto step = [&](const std::string& what, const std::string& yaml) {
     INFO(what);
     ActuatorHarness harness(stack(yaml));
-    auto warnings = harness.converge();
+    auto planned = harness.plan();
+    for (const auto& e : planned.errors) FAIL(e);
+    for (const auto& change : planned.plan.changes()) {
+      if (change.id.kind != "domain") continue;
+      for (const auto& f : change.fields) {
+        INFO(f.path);
+        CHECK(f.impact <= providers::Impact::live);
+        walked.insert(&kvm::domain_field_rules().rule_for(f.path, f.before, f.after));
+      }
+    }
+    auto warnings = harness.apply(planned.plan);
     for (const auto& [address, list] : warnings) CHECK(list == Lines{});
     CHECK(harness.pending() == Lines{});
     CHECK(probe.id() == id);
@@ -179,9 +198,43 @@ TEST_CASE("domain live changes keep the same QEMU process and show in live and i
   CHECK(probe.live("string(/domain/description)") == "serves the web");
   CHECK(probe.config("string(/domain/description)") == "serves the web");
 
-  step("autostart", domain(v2, m96, "", "m2", moved,
-                           "    title: web server\n    description: serves the web\n    autostart: true\n"));
+  const std::string keys = "    title: web server\n    description: serves the web\n    autostart: true\n";
+  step("autostart", domain(v2, m96, "", "m2", moved, keys));
   CHECK(probe.virsh("dominfo d-" + t).find("Autostart:      enable") != std::string::npos);
+
+  const std::string down = fmt::format("      - {{network: o-{}, mac: \"52:54:00:81:00:11\", link: down}}\n", t);
+  step("the NIC's link down", domain(v2, m96, "", "m2", down, keys));
+  CHECK(probe.live("string(//interface[mac/@address='52:54:00:81:00:11']/link/@state)") == "down");
+
+  // A NIC on a host bridge (the lab network's), then moved to another.
+  auto bridged = [&](const std::string& bridge) {
+    return fmt::format("      - {{bridge: {}, mac: \"52:54:00:81:00:12\"}}\n", bridge);
+  };
+  step("a bridge NIC attached", domain(v2, m96, "", "m2", down + bridged("vpd" + t), keys));
+  step("its bridge changed", domain(v2, m96, "", "m2", down + bridged("vpo" + t), keys));
+  CHECK(probe.live("string(//interface[mac/@address='52:54:00:81:00:12']/source/@bridge)") == "vpo" + t);
+  const std::string nics = down + bridged("vpo" + t);
+
+  // virtplan's own policies: only the owner metadata changes.
+  const std::string policies = keys + "    restart: never\n    shutdown_timeout: 30s\n    wait: {ip: true, timeout: 30s}\n";
+  step("restart policy, shutdown timeout and wait", domain(v2, m96, "", "m2", nics, policies));
+
+  step("paused", domain(v2, m96, "", "m2", nics, policies + "    state: paused\n"));
+  CHECK(probe.state() == "paused");
+  step("running again", domain(v2, m96, "", "m2", nics, policies + "    state: running\n"));
+  CHECK(probe.state() == "running");
+
+  // Not walked here: host devices (a lab host has none to give) and a NIC's
+  // detach (a PCI unplug needs a guest OS that releases the device).
+  const auto not_in_lab = [](const providers::FieldRule& rule) {
+    return std::string_view(rule.pattern) == "/hostdevs/*" ||
+           (std::string_view(rule.pattern) == "/interfaces/*" && rule.live == kvm::domain_live::detach);
+  };
+  for (const providers::FieldRule& rule : kvm::domain_field_rules().rules()) {
+    if (rule.impact > providers::Impact::live || not_in_lab(rule)) continue;
+    INFO("rule " << rule.pattern << " (" << rule.live << ")");
+    CHECK(walked.contains(&rule));
+  }
 }
 
 TEST_CASE("domain restart-class changes restart it once, or never with restart never") {

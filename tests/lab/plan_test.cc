@@ -5,7 +5,6 @@
 // to do — no false differences; an object of the same name that the stack
 // does not own is never planned and the error names `virtplan import`.
 
-#include "cli/kind_readers.h"
 #include "cli/kinds.h"
 #include "planner/diff.h"
 #include "planner/observer.h"

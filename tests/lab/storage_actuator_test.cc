@@ -3,7 +3,7 @@
 // with the kinds' readers with no difference from the stack, then destroyed,
 // leaving nothing (the directory virtplan built is gone, one it found is kept).
 
-#include "cli/kind_actuators.h"
+#include "cli/kinds.h"
 #include "planner/diff.h"
 #include "planner/spec_diff.h"
 #include "providers/host_inventory.h"

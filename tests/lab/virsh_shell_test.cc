@@ -4,7 +4,7 @@
 // result; hostile names stay words; and the shells' temporary directories go
 // with them.
 
-#include "cli/kind_readers.h"
+#include "cli/kinds.h"
 #include "providers/host_inventory.h"
 #include "providers/host_session.h"
 #include "providers/shell_quote.h"

@@ -21,8 +21,10 @@ using Strings = std::vector<std::string>;
 class DiskKind : public testing::StubKind {
 public:
   DiskKind() : StubKind("volume", "volumes") {}
-  Impact impact(std::string_view path, const json&, const json&) const override {
-    return path == "/format" ? Impact::replace : Impact::live;
+  const providers::FieldRules& field_rules() const override {
+    static constexpr providers::FieldRule k_disk_rules[] = {{"/format", Impact::replace}, {"/**", Impact::live}};
+    static constexpr providers::FieldRules k_rules{k_disk_rules};
+    return k_rules;
   }
   std::vector<Hold> holds(const ObjectId& id, const Spec& observed, bool) const override {
     std::vector<Hold> out;

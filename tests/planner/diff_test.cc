@@ -1,5 +1,6 @@
 #include "planner/diff.h"
 #include "planner/spec_diff.h"
+#include "providers/json_path.h"
 #include "tests/planner/stub_kind.h"
 
 #include <catch2/catch.hpp>
@@ -24,10 +25,13 @@ public:
     if (!out.contains("mac") && observed.contains("mac")) out["mac"] = observed["mac"];
     return out;
   }
-  Impact impact(std::string_view path, const json&, const json&) const override {
-    if (path == "/format") return Impact::replace;
-    if (path == "/memory" || path.starts_with("/disks/")) return Impact::live;
-    return Impact::restart;
+  const providers::FieldRules& field_rules() const override {
+    static constexpr providers::FieldRule k_thing_rules[] = {{"/format", Impact::replace},
+                                                             {"/memory", Impact::live},
+                                                             {"/disks/*/**", Impact::live},
+                                                             {"/**", Impact::restart}};
+    static constexpr providers::FieldRules k_rules{k_thing_rules};
+    return k_rules;
   }
 };
 
@@ -188,7 +192,7 @@ TEST_CASE("plan changes are sorted by address whatever the input order") {
 }
 
 TEST_CASE("json pointer tokens escape tilde and slash") {
-  CHECK(planner::json_pointer_token("a/b~c") == "a~1b~0c");
+  CHECK(providers::JsonPath::escape("a/b~c") == "a~1b~0c");
 }
 
 TEST_CASE("a same-named object in another pool is another object: no replace, and only the stack's is destroyed") {

@@ -16,7 +16,11 @@ namespace {
 class SeedKind : public planner::testing::StubKind {
 public:
   SeedKind() : StubKind("volume", "volumes") {}
-  Impact impact(std::string_view, const json&, const json&) const override { return Impact::replace; }
+  const providers::FieldRules& field_rules() const override {
+    static constexpr providers::FieldRule k_seed_rules[] = {{"/**", Impact::replace}};
+    static constexpr providers::FieldRules k_rules{k_seed_rules};
+    return k_rules;
+  }
 };
 
 const SeedKind k_seed_kind;

@@ -35,9 +35,11 @@ public:
   providers::Spec reconcile(const providers::Spec& desired, const providers::Spec&) const override {
     return desired;
   }
-  providers::Impact impact(std::string_view, const nlohmann::json&,
-                           const nlohmann::json&) const override {
-    return providers::Impact::live;
+  // Every change live, unless a test kind says otherwise.
+  const providers::FieldRules& field_rules() const override {
+    static constexpr providers::FieldRule k_all_live[] = {{"/**", providers::Impact::live}};
+    static constexpr providers::FieldRules k_rules{k_all_live};
+    return k_rules;
   }
 
 private:

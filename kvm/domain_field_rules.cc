@@ -1,0 +1,58 @@
+#include "kvm/domain_field_rules.h"
+
+namespace virtplan::kvm {
+
+using providers::FieldRule;
+using providers::Impact;
+using providers::item_added;
+using providers::item_removed;
+
+
+namespace {
+
+// Hot-plug works on virtio and scsi disks only (QEMU's AHCI has none).
+bool is_hotplug_bus(const nlohmann::json& disk) {
+  std::string bus = disk.is_object() ? disk.value("bus", "") : "";
+  return bus == "virtio" || bus == "scsi";
+}
+
+bool hotplug_disk_added(const nlohmann::json& before, const nlohmann::json& after) {
+  return item_added(before, after) && is_hotplug_bus(after);
+}
+
+bool hotplug_disk_removed(const nlohmann::json& before, const nlohmann::json& after) {
+  return item_removed(before, after) && is_hotplug_bus(before);
+}
+
+constexpr FieldRule k_domain_rules[] = {
+    // How apply behaves, not the guest: nothing to do on the host but record it.
+    {"/restart", Impact::none, domain_live::metadata},
+    {"/wait/**", Impact::none, domain_live::metadata},
+    {"/shutdown_timeout", Impact::none, domain_live::metadata},
+    {"/autostart", Impact::live, domain_live::autostart},
+    {"/state", Impact::live, domain_live::power},
+    {"/title", Impact::live, domain_live::title},
+    {"/description", Impact::live, domain_live::description},
+    {"/vcpus/current", Impact::live, domain_live::vcpus},
+    {"/memory/current", Impact::live, domain_live::memory},
+    {"/disks/*", Impact::live, domain_live::attach, hotplug_disk_added},
+    {"/disks/*", Impact::live, domain_live::detach, hotplug_disk_removed},
+    {"/disks/*/media/**", Impact::live, domain_live::update},
+    {"/interfaces/*", Impact::live, domain_live::attach, item_added},
+    {"/interfaces/*", Impact::live, domain_live::detach, item_removed},
+    {"/interfaces/*/network", Impact::live, domain_live::update},
+    {"/interfaces/*/bridge", Impact::live, domain_live::update},
+    {"/interfaces/*/link", Impact::live, domain_live::update},
+    {"/hostdevs/*", Impact::live, domain_live::attach, item_added},
+    {"/hostdevs/*", Impact::live, domain_live::detach, item_removed},
+    {"/**", Impact::restart},
+};
+
+}  // namespace
+
+const providers::FieldRules& domain_field_rules() {
+  static constexpr providers::FieldRules k_table{k_domain_rules};
+  return k_table;
+}
+
+}  // namespace virtplan::kvm
