@@ -64,6 +64,15 @@ interfaces:
   CHECK(nics.at("bridge:br0#1") == json({{"bridge", "br0"}, {"model", "virtio"}}));
 }
 
+// One MAC rule for domains and networks (providers/mac_address.h): a network's
+// DHCP host took "52-54-00-..." and a domain's NIC did not.
+TEST_CASE("a NIC's MAC may be written with dashes, as a network's DHCP host's may, and reads as libvirt prints it") {
+  providers::Diagnostics diags;
+  auto object = parse_domain("memory: 1GiB\ninterfaces:\n  - {network: lan, mac: \"52-54-00-AA-00-01\"}\n", diags);
+  REQUIRE(messages(diags) == "");
+  CHECK(object.spec.at("interfaces").at("52:54:00:aa:00:01").at("mac") == "52:54:00:aa:00:01");
+}
+
 TEST_CASE("bad values are reported at their file:line:col") {
   providers::Diagnostics diags;
   parse_domain(R"(memory: 1GiB
