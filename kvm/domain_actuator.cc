@@ -394,16 +394,17 @@ Result<ActuatorOutcome> DomainActuator::create(const ActuatorStep& step, HostSes
 }
 
 Result<ActuatorOutcome> DomainActuator::update(const ActuatorStep& step, HostSession& host) const {
+  // The steps domain_actuator.h lists, in its order.
   DomainUpdate update(step, host, m_timing);
   if (auto r = update.read_host(); !r) return providers::fail(r.error());
-  update.hold_back_restart();                                                   // 1
+  update.hold_back_restart();
   if (auto r = update.refuse_changes_without_live_way(); !r) return providers::fail(r.error());
-  if (auto r = update.detach_live(); !r) return providers::fail(r.error());     // 2
-  if (auto r = update.redefine(); !r) return providers::fail(r.error());        // 3
-  if (auto r = update.apply_live(); !r) return providers::fail(r.error());      // 4
-  if (auto r = update.swap_seed_media(); !r) return providers::fail(r.error()); // 5
-  if (auto r = update.set_autostart(); !r) return providers::fail(r.error());   // 6
-  if (auto r = update.reach_power(); !r) return providers::fail(r.error());     // 7
+  if (auto r = update.detach_live(); !r) return providers::fail(r.error());
+  if (auto r = update.redefine(); !r) return providers::fail(r.error());
+  if (auto r = update.apply_live(); !r) return providers::fail(r.error());
+  if (auto r = update.swap_seed_media(); !r) return providers::fail(r.error());
+  if (auto r = update.set_autostart(); !r) return providers::fail(r.error());
+  if (auto r = update.reach_power(); !r) return providers::fail(r.error());
   return update.outcome();
 }
 

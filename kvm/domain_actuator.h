@@ -12,9 +12,9 @@
 //   safe way (DomainChangeSet sorts the fields by the domain's field rules):
 //   1. restart-class fields on a running domain with `restart: never` are
 //      left out of the config, so the plan keeps showing them, and the step
-//      warns "restart pending (restart: never)";
-//   A field the plan showed as live that has no live way fails the step
-//   before anything changes; it never restarts the domain.
+//      warns "restart pending (restart: never)"; then a field the plan
+//      showed as live that has no live way fails the step before anything
+//      changes (it never restarts the domain);
 //   2. live detaches, confirmed (DomainLiveUpdater); a device the guest kept
 //      stays in the config;
 //   3. one atomic redefine: the live inactive XML through update_xml(), same

@@ -41,8 +41,7 @@ inline constexpr const char* k_seed_sha256 = "seed_sha256";
 
 class DomainKind : public providers::ResourceKind {
 public:
-  std::string_view kind() const override { return "domain"; }
-  std::string_view section() const override { return "domains"; }
+  DomainKind() : ResourceKind("domain", "domains") {}
 
   void parse(providers::YamlMap& map, providers::StackObject& object,
              providers::Diagnostics& diags) const override;

@@ -21,8 +21,7 @@ namespace virtplan::net {
 
 class NetworkKind : public providers::ResourceKind {
 public:
-  std::string_view kind() const override { return "network"; }
-  std::string_view section() const override { return "networks"; }
+  NetworkKind() : ResourceKind("network", "networks") {}
 
   void parse(providers::YamlMap& map, providers::StackObject& object,
              providers::Diagnostics& diags) const override;

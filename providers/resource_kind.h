@@ -89,8 +89,8 @@ class ResourceKind {
 public:
   virtual ~ResourceKind() = default;
 
-  virtual std::string_view kind() const = 0;     // "domain": addresses read domain.NAME@HOST
-  virtual std::string_view section() const = 0;  // "domains": the stack's top-level key
+  std::string_view kind() const { return m_kind; }        // "domain": addresses read domain.NAME@HOST
+  std::string_view section() const { return m_section; }  // "domains": the stack's top-level key
 
   // Reads one object's own keys into `object.spec` (and `object.locations`).
   // The planner has already read the keys it owns (`host`, `hosts`, `profile`)
@@ -207,6 +207,13 @@ public:
     (void)path;
     return value.is_string() ? value.get<std::string>() : value.dump();
   }
+
+protected:
+  ResourceKind(std::string kind, std::string section) : m_kind(std::move(kind)), m_section(std::move(section)) {}
+
+private:
+  std::string m_kind;
+  std::string m_section;
 };
 
 }  // namespace virtplan::providers

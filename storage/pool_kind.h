@@ -21,8 +21,7 @@ namespace virtplan::storage {
 
 class PoolKind : public providers::ResourceKind {
 public:
-  std::string_view kind() const override { return "pool"; }
-  std::string_view section() const override { return "pools"; }
+  PoolKind() : ResourceKind("pool", "pools") {}
 
   void parse(providers::YamlMap& map, providers::StackObject& object,
              providers::Diagnostics& diags) const override;

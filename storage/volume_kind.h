@@ -21,8 +21,7 @@ namespace virtplan::storage {
 
 class VolumeKind : public providers::ResourceKind {
 public:
-  std::string_view kind() const override { return "volume"; }
-  std::string_view section() const override { return "volumes"; }
+  VolumeKind() : ResourceKind("volume", "volumes") {}
 
   void parse(providers::YamlMap& map, providers::StackObject& object,
              providers::Diagnostics& diags) const override;

@@ -14,6 +14,7 @@ namespace virtplan::planner::testing {
 // FakeKind implements what the loader does not call as failures.
 class FakeKind : public providers::ResourceKind {
 public:
+  using ResourceKind::ResourceKind;
   providers::Result<std::string> create_xml(const providers::StackObject&) const override {
     return providers::fail(providers::ErrorCode::other, "fake");
   }
@@ -37,8 +38,7 @@ public:
 
 class FakeVolumeKind : public FakeKind {
 public:
-  std::string_view kind() const override { return "volume"; }
-  std::string_view section() const override { return "volumes"; }
+  FakeVolumeKind() : FakeKind("volume", "volumes") {}
   void parse(providers::YamlMap& map, providers::StackObject& object,
              providers::Diagnostics& diags) const override {
     if (auto capacity = map.get("capacity")) {
@@ -56,8 +56,7 @@ public:
 
 class FakeDomainKind : public FakeKind {
 public:
-  std::string_view kind() const override { return "domain"; }
-  std::string_view section() const override { return "domains"; }
+  FakeDomainKind() : FakeKind("domain", "domains") {}
 
   void parse(providers::YamlMap& map, providers::StackObject& object,
              providers::Diagnostics& diags) const override {

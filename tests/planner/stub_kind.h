@@ -11,11 +11,8 @@ namespace virtplan::planner::testing {
 
 class StubKind : public providers::ResourceKind {
 public:
-  StubKind(std::string kind, std::string section)
-      : m_kind(std::move(kind)), m_section(std::move(section)) {}
+  StubKind(std::string kind, std::string section) : ResourceKind(std::move(kind), std::move(section)) {}
 
-  std::string_view kind() const override { return m_kind; }
-  std::string_view section() const override { return m_section; }
   void parse(providers::YamlMap&, providers::StackObject&, providers::Diagnostics&) const override {}
   std::vector<providers::Reference> references(const providers::StackObject&) const override {
     return {};
@@ -41,10 +38,6 @@ public:
     static constexpr providers::FieldRules k_rules{k_all_live};
     return k_rules;
   }
-
-private:
-  std::string m_kind;
-  std::string m_section;
 };
 
 }  // namespace virtplan::planner::testing
