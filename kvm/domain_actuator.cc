@@ -63,7 +63,8 @@ Result<DomainSpec> typed(const StackObject& object) {
 // `virt_type: auto` is what the host offers: kvm when it can, else TCG.
 Result<json> with_virt_type(const json& spec, HostSession& host, const StepLog& log) {
   if (spec.value("virt_type", "auto") != "auto") return spec;
-  auto capabilities = host.virsh.run({"capabilities"});
+  // Once per host, not once per domain (HostSession::read_once).
+  auto capabilities = host.read_once({"capabilities"});
   if (!capabilities) return providers::fail(log.failure("capabilities", capabilities.error(), "not defined"));
   return DomainReconciler::reconcile(spec, json{{"virt_type", host_virt_type(*capabilities)}});
 }
@@ -72,7 +73,7 @@ Result<void> set_autostart(HostSession& host, const std::string& name, bool on, 
                            std::string_view not_done) {
   std::vector<std::string> args{"autostart", "--domain", name};
   if (!on) args.push_back("--disable");
-  auto ran = host.virsh.run(std::move(args));
+  auto ran = host.virsh().run(std::move(args));
   if (!ran) return providers::fail(log.failure("autostart", ran.error(), not_done));
   log.done(on ? "autostart set" : "autostart disabled");
   return {};
@@ -91,7 +92,7 @@ bool owned_by(const providers::XmlDocument& document, const std::string& stack) 
 Result<std::vector<DhcpLease>> leases_before_start(const DomainSpec& spec, PowerState want, HostSession& host,
                                                    const std::string& name, const StepLog& log) {
   if (want != PowerState::running || !spec.wait || !spec.wait->ip) return std::vector<DhcpLease>{};
-  auto leases = dhcp_leases(host.virsh, name);
+  auto leases = dhcp_leases(host.virsh(), name);
   if (!leases) return providers::fail(log.failure("domiflist", leases.error(), "not started"));
   return leases;
 }
@@ -110,7 +111,7 @@ Result<void> wait_for_ip(const DomainSpec& spec, HostSession& host, const Actuat
   options.interval = timing.address_interval;
   options.earlier_leases = std::move(earlier);
   const auto start = std::chrono::steady_clock::now();
-  auto found = wait_for_address(host.virsh, step.desired.id.name, step.desired.id.address(), options);
+  auto found = wait_for_address(host.virsh(), step.desired.id.name, step.desired.id.address(), options);
   if (!found) return providers::fail(found.error());
   std::vector<std::string> ips;
   for (const DomainAddress& address : *found) ips.push_back(fmt::format("{} ({})", address.ip, address.source));
@@ -139,7 +140,7 @@ Result<ActuatorOutcome> DomainActuator::create(const ActuatorStep& step, HostSes
   auto xml = DomainKind().create_xml(StackObject{object.id, *spec, object.stack, object.where, object.locations});
   if (!xml) return providers::fail(xml.error().with_context(object.id.address()));
 
-  if (auto defined = host.virsh.run({"define", "/dev/stdin"}, *xml); !defined) {
+  if (auto defined = host.virsh().run({"define", "/dev/stdin"}, *xml); !defined) {
     return providers::fail(log.failure("define", defined.error(), "nothing created"));
   }
   log.done("defined");
@@ -151,7 +152,7 @@ Result<ActuatorOutcome> DomainActuator::create(const ActuatorStep& step, HostSes
     // A domain defined anew may have a MAC an earlier one had (a replace).
     auto earlier = leases_before_start(*desired, want, host, name, log);
     if (!earlier) return providers::fail(earlier.error());
-    DomainPower power(host.virsh, name, log, m_timing, step.progress);
+    DomainPower power(host.virsh(), name, log, m_timing, step.progress);
     if (auto started = power.start(want == PowerState::paused); !started) return providers::fail(started.error());
     if (want == PowerState::running) {
       auto waited = wait_for_ip(*desired, host, step, m_timing, std::move(*earlier));
@@ -169,7 +170,7 @@ Result<ActuatorOutcome> DomainActuator::update(const ActuatorStep& step, HostSes
   auto desired = typed(object);
   if (!desired) return providers::fail(desired.error());
 
-  auto read = host.virsh.batch({{"domstate", "--domain", name}, {"dumpxml", "--inactive", "--domain", name}});
+  auto read = host.virsh().batch({{"domstate", "--domain", name}, {"dumpxml", "--inactive", "--domain", name}});
   if (!read[0]) return providers::fail(log.failure("domstate", read[0].error(), "nothing changed"));
   if (!read[1]) return providers::fail(log.failure("dumpxml", read[1].error(), "nothing changed"));
   const PowerState now = power_state_from_domstate(*read[0]);
@@ -189,7 +190,7 @@ Result<ActuatorOutcome> DomainActuator::update(const ActuatorStep& step, HostSes
     restart = false;
   }
   const bool live = stays_up && !restart;
-  DomainLiveUpdater updater(host.virsh, name, log, m_timing, step.progress);
+  DomainLiveUpdater updater(host.virsh(), name, log, m_timing, step.progress);
 
   if (live && !changes.detach.empty()) {
     auto kept = updater.detach(changes.detach);
@@ -206,7 +207,7 @@ Result<ActuatorOutcome> DomainActuator::update(const ActuatorStep& step, HostSes
     auto xml = DomainKind().update_xml(*read[1], StackObject{object.id, config, object.stack, object.where,
                                                              object.locations});
     if (!xml) return providers::fail(log.failure(ErrorCode::invalid, xml.error().message(), "not redefined"));
-    if (auto defined = host.virsh.run({"define", "/dev/stdin"}, *xml); !defined) {
+    if (auto defined = host.virsh().run({"define", "/dev/stdin"}, *xml); !defined) {
       return providers::fail(log.failure("define", defined.error(), "not redefined"));
     }
     log.done("redefined");
@@ -214,7 +215,7 @@ Result<ActuatorOutcome> DomainActuator::update(const ActuatorStep& step, HostSes
 
   if (live && (changes.vcpus || changes.memory || changes.title || changes.description || changes.metadata ||
                !changes.attach.empty() || changes.attach_nics || !changes.update.empty())) {
-    auto current = host.virsh.run({"dumpxml", "--inactive", "--domain", name});
+    auto current = host.virsh().run({"dumpxml", "--inactive", "--domain", name});
     if (!current) return providers::fail(log.failure("dumpxml", current.error(), "the running domain not updated"));
     auto document = providers::XmlDocument::parse(*current, object.id.address());
     if (!document) return providers::fail(document.error().with_context(object.id.address()));
@@ -223,11 +224,11 @@ Result<ActuatorOutcome> DomainActuator::update(const ActuatorStep& step, HostSes
 
   if (stays_up && seed_changed(step.fields)) {
     // Also before a restart: a guest that reboots itself later reads it too.
-    auto current = host.virsh.run({"dumpxml", "--inactive", "--domain", name});
+    auto current = host.virsh().run({"dumpxml", "--inactive", "--domain", name});
     if (!current) return providers::fail(log.failure("dumpxml", current.error(), "the seed CD-ROM not swapped"));
     auto document = providers::XmlDocument::parse(*current, object.id.address());
     if (!document) return providers::fail(document.error().with_context(object.id.address()));
-    auto swapped = swap_seed_media(host.virsh, name, *document, log);
+    auto swapped = swap_seed_media(host.virsh(), name, *document, log);
     if (!swapped) return providers::fail(swapped.error());
     if (*swapped && !restart) {
       outcome.warnings.push_back(fmt::format("new cloud-init seed on CD-ROM {}: the guest reads it at its next boot",
@@ -239,7 +240,7 @@ Result<ActuatorOutcome> DomainActuator::update(const ActuatorStep& step, HostSes
     if (auto r = set_autostart(host, name, *desired->autostart, log, ""); !r) return providers::fail(r.error());
   }
 
-  DomainPower power(host.virsh, name, log, m_timing, step.progress);
+  DomainPower power(host.virsh(), name, log, m_timing, step.progress);
   const auto timeout = shutdown_timeout(object.spec, m_timing);
   // Read while the domain is off (after the shutdown of a restart): a guest
   // still running could renew its lease after the reading.
@@ -283,8 +284,8 @@ Result<ActuatorOutcome> DomainActuator::update(const ActuatorStep& step, HostSes
 Result<ActuatorOutcome> DomainActuator::destroy(const ActuatorStep& step, HostSession& host) const {
   const std::string& name = step.desired.id.name;
   StepLog log(step.desired.id);
-  DomainPower power(host.virsh, name, log, m_timing, step.progress);
-  auto state = host.virsh.run({"domstate", "--domain", name});
+  DomainPower power(host.virsh(), name, log, m_timing, step.progress);
+  auto state = host.virsh().run({"domstate", "--domain", name});
   if (!state) {
     if (state.error().code() == ErrorCode::not_found) return ActuatorOutcome{};  // gone already
     return providers::fail(log.failure("domstate", state.error(), "nothing destroyed"));
@@ -304,7 +305,7 @@ Result<ActuatorOutcome> DomainActuator::destroy(const ActuatorStep& step, HostSe
     }
   }
   // Its volumes are resources of their own: never --remove-all-storage.
-  auto undefined = host.virsh.run({"undefine", "--domain", name, "--managed-save", "--snapshots-metadata",
+  auto undefined = host.virsh().run({"undefine", "--domain", name, "--managed-save", "--snapshots-metadata",
                                    "--checkpoints-metadata", "--nvram"});
   if (!undefined && undefined.error().code() != ErrorCode::not_found) {
     return providers::fail(log.failure("undefine", undefined.error(), "not undefined"));
@@ -313,7 +314,7 @@ Result<ActuatorOutcome> DomainActuator::destroy(const ActuatorStep& step, HostSe
 }
 
 providers::Result<bool> DomainActuator::exists(const providers::ObjectId& id, providers::HostSession& host) const {
-  return providers::existence_from(host.virsh.run({"dominfo", "--domain", id.name}));
+  return providers::existence_from(host.virsh().run({"dominfo", "--domain", id.name}));
 }
 
 }  // namespace virtplan::kvm

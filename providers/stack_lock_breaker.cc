@@ -45,7 +45,7 @@ Command breaker_command(std::string_view script, Become become, std::vector<std:
   return command;
 }
 
-std::vector<std::string_view> lines_of(std::string_view text) {
+std::vector<std::string_view> output_lines(std::string_view text) {
   std::vector<std::string_view> lines;
   while (!text.empty()) {
     const auto end = text.find('\n');
@@ -99,7 +99,7 @@ Result<std::optional<LockHolder>> find_lock_holder(Transport& transport, std::st
     return fail(ErrorCode::other, fmt::format("{}: stack '{}': cannot read the lock {}: {}", host, stack, file,
                                               failure_of(*ended)));
   }
-  const auto lines = lines_of(ended->out);
+  const auto lines = output_lines(ended->out);
   if (lines.empty() || lines[0] != "held") return std::optional<LockHolder>();
   return std::optional<LockHolder>(holder_in(lines));
 }
