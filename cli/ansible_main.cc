@@ -5,7 +5,7 @@
 // and progress printing have no place here (stdout must hold one JSON object).
 
 #include "cli/ansible_module.h"
-#include "providers/stack_lock.h"
+#include "providers/command_trace.h"
 
 #include <cstdio>
 
@@ -19,8 +19,13 @@ int main(int argc, char** argv) {
     std::printf("%s\n", usage.dump().c_str());
     return 1;
   }
-  // A stack lock the module takes names it to whoever it refuses.
-  virtplan::providers::StackLock::set_holder_command("virtplan-ansible");
+  // VIRTPLAN_LOG=debug traces every command sent to a host on stderr
+  // (stdout holds the result only).
+  if (auto tracing = virtplan::providers::configure_command_trace(std::nullopt); !tracing) {
+    const nlohmann::json refused = {{"failed", true}, {"changed", false}, {"msg", tracing.error().message()}};
+    std::printf("%s\n", refused.dump().c_str());
+    return 1;
+  }
   const nlohmann::json result = virtplan::cli::run_ansible_module(argv[1]);
   // Bytes a host sent that are not UTF-8 (in an error message) must not
   // cost the whole result: they are replaced, not thrown on.

@@ -105,7 +105,7 @@ json run(const std::string& args_path) {
     return failure(targets.error().with_context("targets").message());
   }
 
-  ApplyRun apply_run(*stack, std::chrono::seconds(args->lock_wait));
+  ApplyRun apply_run(*stack, std::chrono::seconds(args->lock_wait), "virtplan-ansible");
   const auto observing = apply_run.lock_and_observe();
   if (!observing) return failure(observing.error().message() + "\nnothing was planned or changed");
   const planner::ObservedState& observed = *observing;

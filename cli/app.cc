@@ -12,10 +12,14 @@
 #include "cli/subcommand.h"
 #include "cli/unlock_command.h"
 #include "cli/validate_command.h"
-#include "providers/stack_lock.h"
+#include "providers/command_trace.h"
+
+#include <fmt/format.h>
 
 #include <CLI/CLI.hpp>
 
+#include <optional>
+#include <string>
 #include <vector>
 
 namespace virtplan::cli {
@@ -43,6 +47,12 @@ int run(int argc, char** argv) {
   CLI::App app{"virtplan: declarative infrastructure as code for KVM"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "virtplan 0.1.0");
+  // Before or after the subcommand: `virtplan apply --log-file x` too.
+  app.fallthrough();
+  std::optional<std::string> log_file;
+  app.add_option("--log-file", log_file,
+                 "write every command sent to a host, with its duration and exit status, to PATH "
+                 "(VIRTPLAN_LOG=debug writes them to stderr)");
   std::vector<std::pair<CLI::App*, SubcommandRunner>> runners;
   for (const auto& row : k_subcommands) {
     CLI::App* command = app.add_subcommand(std::string(row.name), std::string(row.help));
@@ -53,10 +63,12 @@ int run(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
   }
+  if (auto tracing = providers::configure_command_trace(log_file); !tracing) {
+    fmt::print(stderr, "error: {}\n", tracing.error().message());
+    return 1;
+  }
   for (const auto& [command, runner] : runners) {
     if (command->parsed()) {
-      // A stack lock this command takes names it to whoever it refuses.
-      providers::StackLock::set_holder_command("virtplan " + command->get_name());
       return runner();
     }
   }

@@ -27,7 +27,7 @@ struct ApplyOptions {
   std::vector<std::string> targets;
   bool auto_approve = false;
   bool json = false;
-  int parallelism = 8;
+  int parallelism = 0;  // no cap over all hosts: each host takes what it can
   int lock_wait = 0;
 };
 
@@ -52,7 +52,7 @@ int apply(const ApplyOptions& options) {
   auto stack = load_stack(options.path, stderr);
   if (!stack) return 1;
   // lock + observe
-  ApplyRun run(*stack, std::chrono::seconds(options.lock_wait));
+  ApplyRun run(*stack, std::chrono::seconds(options.lock_wait), "virtplan apply");
   const auto observing = run.lock_and_observe();
   if (!observing) {
     print_refusal(observing.error(), stderr);
@@ -88,7 +88,7 @@ SubcommandRunner setup_apply(CLI::App& command) {
   command.add_option("--target", options->targets,
                      "apply only this object (KIND.NAME@HOST) and what it needs; repeatable");
   command.add_flag("--auto-approve", options->auto_approve, "apply without asking (required without a terminal)");
-  command.add_option("--parallelism", options->parallelism, "objects changed at once (default 8)")
+  command.add_option("--parallelism", options->parallelism, "at most N objects changed at once over all hosts (default: no cap; each host takes as many at once as its CPUs allow, whatever the others do)")
       ->check(CLI::Range(1, 64));
   add_lock_wait_option(command, options->lock_wait);
   command.add_flag("--json", options->json, "print the plan and the report as one JSON document");

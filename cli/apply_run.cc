@@ -23,10 +23,11 @@
 namespace virtplan::cli {
 namespace {
 
-providers::RemoteHostAccess::Options access_options(std::chrono::seconds lock_wait,
+providers::RemoteHostAccess::Options access_options(std::chrono::seconds lock_wait, std::string holder,
                                                     providers::HostConnections& hosts) {
   providers::RemoteHostAccess::Options options;
   options.lock_wait = lock_wait;
+  options.holder = std::move(holder);
   options.connect = hosts.maker();
   // The hosts' identities are read while their locks are taken and their
   // ledgers read, and lock_and_observe() checks them before anything is
@@ -58,8 +59,9 @@ std::string unread_hosts_text(const std::map<std::string, providers::Error>& unr
   return text;
 }
 
-ApplyRun::ApplyRun(const planner::Stack& stack, std::chrono::seconds lock_wait)
-    : m_stack(stack), m_hosts(stack.hosts), m_access(stack.name, stack.hosts, access_options(lock_wait, m_hosts)) {}
+ApplyRun::ApplyRun(const planner::Stack& stack, std::chrono::seconds lock_wait, std::string holder)
+    : m_stack(stack), m_hosts(stack.hosts),
+      m_access(stack.name, stack.hosts, access_options(lock_wait, std::move(holder), m_hosts)) {}
 
 providers::Result<planner::ObservedState> ApplyRun::lock_and_observe() {
   // lock: every host at once; a slow or dead host costs its connect timeout once
@@ -93,7 +95,7 @@ providers::Result<planner::ObservedState> ApplyRun::lock_and_observe() {
           -> providers::Result<providers::HostInventory> {
         auto ledger = m_access.ledger(host.name);
         if (!ledger) return providers::fail(providers::ErrorCode::other, host.name + ": the ledger was not loaded");
-        return providers::read_host_inventory(host, open.at(host.name)->virsh, kind_readers(), here,
+        return providers::read_host_inventory(host, open.at(host.name)->virsh(), kind_readers(), here,
                                               std::move(*ledger));
       },
       m_stack.objects);

@@ -36,7 +36,7 @@ struct ExecuteOptions {
   std::string_view question;  // "Apply these changes"
   AutoApprove auto_approve = AutoApprove::no;
   bool json = false;
-  int parallelism = 8;
+  int parallelism = 0;  // at most this many steps at once over all hosts; 0: no cap (planner::ApplyOptions)
   // How destroys stop running domains: immediate for `destroy --force`.
   providers::StopMode stop = providers::StopMode::graceful;
 };
@@ -50,7 +50,9 @@ std::string unread_hosts_text(const std::map<std::string, providers::Error>& unr
 
 class ApplyRun {
 public:
-  ApplyRun(const planner::Stack& stack, std::chrono::seconds lock_wait);
+  // `holder`: the command, as another command its locks refuse names it
+  // ("virtplan apply").
+  ApplyRun(const planner::Stack& stack, std::chrono::seconds lock_wait, std::string holder);
 
   // Fails, naming both entries, when two reach one hypervisor: no lock is
   // taken and nothing is read then (print it with print_refusal).

@@ -23,7 +23,7 @@ struct DestroyOptions {
   std::vector<std::string> targets;
   bool auto_approve = false;
   bool json = false;
-  int parallelism = 8;
+  int parallelism = 0;  // no cap over all hosts: each host takes what it can
   int lock_wait = 0;
   bool force = false;
 };
@@ -38,7 +38,7 @@ int destroy(const DestroyOptions& options) {
     return 1;
   }
   // lock + observe
-  ApplyRun run(*stack, std::chrono::seconds(options.lock_wait));
+  ApplyRun run(*stack, std::chrono::seconds(options.lock_wait), "virtplan destroy");
   const auto observing = run.lock_and_observe();
   if (!observing) {
     print_refusal(observing.error(), stderr);
@@ -74,7 +74,7 @@ SubcommandRunner setup_destroy(CLI::App& command) {
   command.add_flag("--force", options->force,
                    "pull the plug: force running domains off without asking them to shut down, and destroy "
                    "networks that domains outside the stack still use (cutting them off)");
-  command.add_option("--parallelism", options->parallelism, "objects destroyed at once (default 8)")
+  command.add_option("--parallelism", options->parallelism, "at most N objects destroyed at once over all hosts (default: no cap; each host takes as many at once as its CPUs allow, whatever the others do)")
       ->check(CLI::Range(1, 64));
   add_lock_wait_option(command, options->lock_wait);
   command.add_flag("--json", options->json, "print the plan and the report as one JSON document");

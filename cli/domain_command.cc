@@ -7,9 +7,8 @@
 #include "kvm/domain_operations.h"
 #include "kvm/domain_snapshots.h"
 #include "providers/ledger.h"
-#include "providers/lock_guarded_transport.h"
+#include "providers/host_session.h"
 #include "providers/object_address.h"
-#include "providers/stack_lock.h"
 #include "providers/transport_factory.h"
 #include "providers/virsh_runner.h"
 
@@ -220,22 +219,16 @@ int run_domain(const DomainOptions& options) {
   // at once (an apply would undo a shutdown half-way, or fail on it): take
   // the stack's lock as apply does, without waiting. Listing snapshots
   // changes nothing and needs no lock.
-  std::optional<providers::StackLock> lock;
-  if (verb->needs_lock) {
-    providers::StackLock::set_holder_command(fmt::format("virtplan domain {}", options.verb));
-    auto taken = providers::StackLock::acquire(**transport, stack->name, host->second.become, std::chrono::seconds(0));
-    if (!taken) {
-      fmt::print(stderr, "{}: {}; nothing done\n", id->address(), taken.error().message());
-      return 1;
-    }
-    lock.emplace(std::move(*taken));
+  const providers::HostSession::Lock lock{
+      .take = verb->needs_lock ? providers::HostSession::Lock::Take::yes : providers::HostSession::Lock::Take::no,
+      .holder = fmt::format("virtplan domain {}", options.verb)};
+  auto session = providers::HostSession::open(host->second, **transport, stack->name, lock);
+  if (!session) {
+    fmt::print(stderr, "{}: {}; nothing done\n", id->address(), session.error().message());
+    return 1;
   }
-  // Nothing is sent once the lock is lost (architecture.md, decision 10).
-  providers::LockGuardedTransport guarded(**transport, [&lock, &host]() -> providers::Result<void> {
-    return lock ? lock->check_held(host->first) : providers::Result<void>();
-  });
   if (!options.force_unowned) {
-    auto ledger = providers::Ledger::load(guarded, stack->name, host->second.become);
+    auto ledger = providers::Ledger::load((*session)->transport(), stack->name, host->second.become);
     if (!ledger) return fail_with(ledger.error().with_context(id->address()));
     if (!ledger->find("domain", id->name)) {
       fmt::print(stderr,
@@ -245,7 +238,8 @@ int run_domain(const DomainOptions& options) {
       return 1;
     }
   }
-  providers::VirshRunner virsh(guarded, host->second.libvirt_uri, host->second.become);
+  // Each command in a virsh of its own: an operation's commands are few and slow.
+  const providers::VirshRunner& virsh = (*session)->alone();
   return run_verb(*verb, options, virsh, id->name, id->address());
 }
 

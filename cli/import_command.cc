@@ -6,10 +6,9 @@
 #include "cli/stack_observation.h"
 #include "cli/stack_options.h"
 #include "planner/observer.h"
-#include "providers/lock_guarded_transport.h"
+#include "providers/host_session.h"
 #include "providers/object_address.h"
 #include "providers/stack_yaml.h"
-#include "providers/stack_lock.h"
 #include "providers/transport_factory.h"
 
 #include <CLI/CLI.hpp>
@@ -92,13 +91,14 @@ int import_object(const ImportOptions& options) {
   // connect and lock: an apply of the stack writes the same ledger
   auto transport = hosts.take(host->second);
   if (!transport) return import_failed(transport.error().with_context(id->address()));
-  auto lock = providers::StackLock::acquire(**transport, stack->name, host->second.become, std::chrono::seconds(0));
-  if (!lock) {
-    fmt::print(stderr, "{}: {}; nothing imported\n", id->address(), lock.error().message());
+  auto session = providers::HostSession::open(host->second, **transport, stack->name,
+                                              providers::HostSession::Lock{.holder = "virtplan import"});
+  if (!session) {
+    fmt::print(stderr, "{}: {}; nothing imported\n", id->address(), session.error().message());
     return 1;
   }
   // Nothing is sent once the lock is lost (architecture.md, decision 10).
-  providers::LockGuardedTransport guarded(**transport, [&lock, &host] { return lock->check_held(host->first); });
+  providers::Transport& guarded = (*session)->transport();
   // observe the object
   auto object = observe_object(*stack, host->second, guarded, *id);
   if (!object) return import_failed(object.error());

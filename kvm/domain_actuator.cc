@@ -63,7 +63,7 @@ Result<DomainSpec> typed(const StackObject& object) {
 // `virt_type: auto` is what the host offers: kvm when it can, else TCG.
 Result<json> with_virt_type(const json& spec, HostSession& host, const StepLog& log) {
   if (spec.value("virt_type", "auto") != "auto") return spec;
-  auto capabilities = host.virsh.run({"capabilities"});
+  auto capabilities = host.virsh().run({"capabilities"});
   if (!capabilities) return providers::fail(log.failure("capabilities", capabilities.error(), "not defined"));
   return DomainReconciler::reconcile(spec, json{{"virt_type", host_virt_type(*capabilities)}});
 }
@@ -72,7 +72,7 @@ Result<void> set_autostart(HostSession& host, const std::string& name, bool on, 
                            std::string_view not_done) {
   std::vector<std::string> args{"autostart", "--domain", name};
   if (!on) args.push_back("--disable");
-  auto ran = host.virsh.run(std::move(args));
+  auto ran = host.virsh().run(std::move(args));
   if (!ran) return providers::fail(log.failure("autostart", ran.error(), not_done));
   log.done(on ? "autostart set" : "autostart disabled");
   return {};
@@ -91,7 +91,7 @@ bool owned_by(const providers::XmlDocument& document, const std::string& stack) 
 Result<std::vector<DhcpLease>> leases_before_start(const DomainSpec& spec, PowerState want, HostSession& host,
                                                    const std::string& name, const StepLog& log) {
   if (want != PowerState::running || !spec.wait || !spec.wait->ip) return std::vector<DhcpLease>{};
-  auto leases = dhcp_leases(host.virsh, name);
+  auto leases = dhcp_leases(host.virsh(), name);
   if (!leases) return providers::fail(log.failure("domiflist", leases.error(), "not started"));
   return leases;
 }
@@ -110,7 +110,7 @@ Result<void> wait_for_ip(const DomainSpec& spec, HostSession& host, const Actuat
   options.interval = timing.address_interval;
   options.earlier_leases = std::move(earlier);
   const auto start = std::chrono::steady_clock::now();
-  auto found = wait_for_address(host.virsh, step.desired.id.name, step.desired.id.address(), options);
+  auto found = wait_for_address(host.virsh(), step.desired.id.name, step.desired.id.address(), options);
   if (!found) return providers::fail(found.error());
   std::vector<std::string> ips;
   for (const DomainAddress& address : *found) ips.push_back(fmt::format("{} ({})", address.ip, address.source));
@@ -137,14 +137,14 @@ public:
   DomainUpdate(const ActuatorStep& step, HostSession& host, const DomainTiming& timing)
       : m_step(step), m_object(step.desired), m_name(step.desired.id.name), m_host(host), m_timing(timing),
         m_log(step.desired.id), m_changes(DomainChangeSet::of(step.fields)), m_config(step.desired.spec),
-        m_updater(host.virsh, m_name, m_log, timing, step.progress) {}
+        m_updater(host.virsh(), m_name, m_log, timing, step.progress) {}
 
   // The typed spec, the power state and the inactive XML (one batch).
   Result<void> read_host() {
     auto desired = typed(m_object);
     if (!desired) return providers::fail(desired.error());
     m_desired = std::move(*desired);
-    auto read = m_host.virsh.batch({{"domstate", "--domain", m_name}, {"dumpxml", "--inactive", "--domain", m_name}});
+    auto read = m_host.virsh().batch({{"domstate", "--domain", m_name}, {"dumpxml", "--inactive", "--domain", m_name}});
     if (!read[0]) return providers::fail(m_log.failure("domstate", read[0].error(), "nothing changed"));
     if (!read[1]) return providers::fail(m_log.failure("dumpxml", read[1].error(), "nothing changed"));
     m_now = power_state_from_domstate(*read[0]);
@@ -200,7 +200,7 @@ public:
     auto xml = domain_kind().update_xml(
         m_inactive_xml, StackObject{m_object.id, m_config, m_object.stack, m_object.where, m_object.locations});
     if (!xml) return providers::fail(m_log.failure(ErrorCode::invalid, xml.error().message(), "not redefined"));
-    if (auto defined = m_host.virsh.run({"define", "/dev/stdin"}, *xml); !defined) {
+    if (auto defined = m_host.virsh().run({"define", "/dev/stdin"}, *xml); !defined) {
       return providers::fail(m_log.failure("define", defined.error(), "not redefined"));
     }
     m_log.done("redefined");
@@ -226,7 +226,7 @@ public:
     if (!m_stays_up || !seed_changed(m_step.fields)) return {};
     auto config = config_xml("the seed CD-ROM not swapped");
     if (!config) return providers::fail(config.error());
-    auto swapped = kvm::swap_seed_media(m_host.virsh, m_name, **config, m_log);
+    auto swapped = kvm::swap_seed_media(m_host.virsh(), m_name, **config, m_log);
     if (!swapped) return providers::fail(swapped.error());
     if (*swapped && !m_restart) {
       m_outcome.warnings.push_back(
@@ -245,7 +245,7 @@ public:
   // spec asks; a domain started here waits for its IP address as after a
   // create.
   Result<void> reach_power() {
-    DomainPower power(m_host.virsh, m_name, m_log, m_timing, m_step.progress);
+    DomainPower power(m_host.virsh(), m_name, m_log, m_timing, m_step.progress);
     const auto timeout = shutdown_timeout(m_object.spec, m_timing);
     Result<void> done;
     if (m_restart) {
@@ -276,7 +276,7 @@ private:
     if (m_config_document) return &*m_config_document;
     std::string text = m_inactive_xml;
     if (m_redefined) {
-      auto current = m_host.virsh.run({"dumpxml", "--inactive", "--domain", m_name});
+      auto current = m_host.virsh().run({"dumpxml", "--inactive", "--domain", m_name});
       if (!current) return providers::fail(m_log.failure("dumpxml", current.error(), not_done));
       text = std::move(*current);
     }
@@ -291,7 +291,7 @@ private:
   // longer differs from the stack while the running domain does.
   providers::Error put_config_back(const providers::Error& failure) {
     if (!m_redefined) return failure;
-    auto defined = m_host.virsh.run({"define", "/dev/stdin"}, m_inactive_xml);
+    auto defined = m_host.virsh().run({"define", "/dev/stdin"}, m_inactive_xml);
     if (!defined) return failure;
     return providers::Error(failure.code(), failure.message() + "; the config was put back, the change stays pending");
   }
@@ -371,7 +371,7 @@ Result<ActuatorOutcome> DomainActuator::create(const ActuatorStep& step, HostSes
   auto xml = domain_kind().create_xml(StackObject{object.id, *spec, object.stack, object.where, object.locations});
   if (!xml) return providers::fail(xml.error().with_context(object.id.address()));
 
-  if (auto defined = host.virsh.run({"define", "/dev/stdin"}, *xml); !defined) {
+  if (auto defined = host.virsh().run({"define", "/dev/stdin"}, *xml); !defined) {
     return providers::fail(log.failure("define", defined.error(), "nothing created"));
   }
   log.done("defined");
@@ -383,7 +383,7 @@ Result<ActuatorOutcome> DomainActuator::create(const ActuatorStep& step, HostSes
     // A domain defined anew may have a MAC an earlier one had (a replace).
     auto earlier = leases_before_start(*desired, want, host, name, log);
     if (!earlier) return providers::fail(earlier.error());
-    DomainPower power(host.virsh, name, log, m_timing, step.progress);
+    DomainPower power(host.virsh(), name, log, m_timing, step.progress);
     if (auto started = power.start(want == PowerState::paused); !started) return providers::fail(started.error());
     if (want == PowerState::running) {
       auto waited = wait_for_ip(*desired, host, step, m_timing, std::move(*earlier));
@@ -411,8 +411,8 @@ Result<ActuatorOutcome> DomainActuator::update(const ActuatorStep& step, HostSes
 Result<ActuatorOutcome> DomainActuator::destroy(const ActuatorStep& step, HostSession& host) const {
   const std::string& name = step.desired.id.name;
   StepLog log(step.desired.id);
-  DomainPower power(host.virsh, name, log, m_timing, step.progress);
-  auto state = host.virsh.run({"domstate", "--domain", name});
+  DomainPower power(host.virsh(), name, log, m_timing, step.progress);
+  auto state = host.virsh().run({"domstate", "--domain", name});
   if (!state) {
     if (state.error().code() == ErrorCode::not_found) return ActuatorOutcome{};  // gone already
     return providers::fail(log.failure("domstate", state.error(), "nothing destroyed"));
@@ -432,7 +432,7 @@ Result<ActuatorOutcome> DomainActuator::destroy(const ActuatorStep& step, HostSe
     }
   }
   // Its volumes are resources of their own: never --remove-all-storage.
-  auto undefined = host.virsh.run({"undefine", "--domain", name, "--managed-save", "--snapshots-metadata",
+  auto undefined = host.virsh().run({"undefine", "--domain", name, "--managed-save", "--snapshots-metadata",
                                    "--checkpoints-metadata", "--nvram"});
   if (!undefined && undefined.error().code() != ErrorCode::not_found) {
     return providers::fail(log.failure("undefine", undefined.error(), "not undefined"));
@@ -441,7 +441,7 @@ Result<ActuatorOutcome> DomainActuator::destroy(const ActuatorStep& step, HostSe
 }
 
 providers::Result<bool> DomainActuator::exists(const providers::ObjectId& id, providers::HostSession& host) const {
-  return providers::existence_from(host.virsh.run({"dominfo", "--domain", id.name}));
+  return providers::existence_from(host.virsh().run({"dominfo", "--domain", id.name}));
 }
 
 }  // namespace virtplan::kvm

@@ -30,7 +30,7 @@ namespace {
 Result<void> run(HostSession& host, std::vector<std::string> args, StepLog& log, std::string done,
                  std::string_view not_done, std::optional<std::string> stdin_data = std::nullopt) {
   std::string command = args.front();
-  auto ran = host.virsh.run(std::move(args), std::move(stdin_data));
+  auto ran = host.virsh().run(std::move(args), std::move(stdin_data));
   if (!ran) return providers::fail(log.failure(command, ran.error(), not_done));
   log.done(std::move(done));
   return {};
@@ -54,7 +54,7 @@ bool is_active(const std::string& info) {
 // outside the subnet, libvirt-facts.md): read the config back and compare the
 // fields the stack sets, as the planner would.
 Result<void> verify(HostSession& host, const StackObject& object, const StepLog& log) {
-  auto after = host.virsh.run({"net-dumpxml", "--inactive", "--network", object.id.name});
+  auto after = host.virsh().run({"net-dumpxml", "--inactive", "--network", object.id.name});
   if (!after) return providers::fail(log.failure("net-dumpxml", after.error(), "not verified"));
   auto now = network_kind().parse_xml(*after);
   if (!now) return providers::fail(now.error().with_context(object.id.address()));
@@ -120,7 +120,7 @@ Result<ActuatorOutcome> NetworkActuator::update(const ActuatorStep& step, HostSe
   const StackObject& object = step.desired;
   const std::string& name = object.id.name;
   StepLog log(object.id);
-  auto read = host.virsh.batch({{"net-dumpxml", "--inactive", "--network", name}, {"net-info", "--network", name}});
+  auto read = host.virsh().batch({{"net-dumpxml", "--inactive", "--network", name}, {"net-info", "--network", name}});
   if (!read[0]) return providers::fail(log.failure("net-dumpxml", read[0].error(), "nothing changed"));
   if (!read[1]) return providers::fail(log.failure("net-info", read[1].error(), "nothing changed"));
   const bool active = is_active(*read[1]);
@@ -168,7 +168,7 @@ Result<ActuatorOutcome> NetworkActuator::update(const ActuatorStep& step, HostSe
     if (!owned) {
       // No net-metadata before libvirt 9.7: the marker goes in by redefining,
       // which changes only the config's metadata.
-      auto reread = host.virsh.run({"net-dumpxml", "--inactive", "--network", name});
+      auto reread = host.virsh().run({"net-dumpxml", "--inactive", "--network", name});
       if (!reread) return providers::fail(log.failure("net-dumpxml", reread.error(), "ownership marker not written"));
       auto xml = network_kind().update_xml(*reread, object);
       if (!xml) return providers::fail(xml.error());
@@ -196,7 +196,7 @@ Result<ActuatorOutcome> NetworkActuator::update(const ActuatorStep& step, HostSe
 Result<ActuatorOutcome> NetworkActuator::destroy(const ActuatorStep& step, HostSession& host) const {
   const std::string& name = step.desired.id.name;
   StepLog log(step.desired.id);
-  auto info = host.virsh.run({"net-info", "--network", name});
+  auto info = host.virsh().run({"net-info", "--network", name});
   if (!info) {
     if (info.error().code() == ErrorCode::not_found) return ActuatorOutcome{};  // gone already
     return providers::fail(log.failure("net-info", info.error(), "nothing destroyed"));
@@ -206,7 +206,7 @@ Result<ActuatorOutcome> NetworkActuator::destroy(const ActuatorStep& step, HostS
       return providers::fail(r.error());
     }
   }
-  auto undefined = host.virsh.run({"net-undefine", "--network", name});
+  auto undefined = host.virsh().run({"net-undefine", "--network", name});
   if (!undefined && undefined.error().code() != ErrorCode::not_found) {
     return providers::fail(log.failure("net-undefine", undefined.error(), "not undefined"));
   }
@@ -214,7 +214,7 @@ Result<ActuatorOutcome> NetworkActuator::destroy(const ActuatorStep& step, HostS
 }
 
 providers::Result<bool> NetworkActuator::exists(const providers::ObjectId& id, providers::HostSession& host) const {
-  return providers::existence_from(host.virsh.run({"net-info", "--network", id.name}));
+  return providers::existence_from(host.virsh().run({"net-info", "--network", id.name}));
 }
 
 }  // namespace virtplan::net

@@ -43,7 +43,7 @@ std::string with_source(const std::string& nic_xml, const std::string& type, con
 }
 
 Result<std::string> bridge_of(HostSession& host, const std::string& network, const StepLog& log) {
-  auto xml = host.virsh.run({"net-dumpxml", "--network", network});
+  auto xml = host.virsh().run({"net-dumpxml", "--network", network});
   if (!xml) return providers::fail(log.failure("net-dumpxml", xml.error(), "guests not reconnected"));
   auto document = XmlDocument::parse(*xml, log.id().address());
   if (!document) return providers::fail(document.error().with_context(log.id().address()));
@@ -57,7 +57,7 @@ Result<std::string> bridge_of(HostSession& host, const std::string& network, con
 // The bridge the tap of `domain`'s NIC `mac` is enslaved to, "" when none.
 Result<std::string> master_of(HostSession& host, const std::string& domain, const std::string& mac,
                               const StepLog& log) {
-  auto xml = host.virsh.run({"dumpxml", "--domain", domain});
+  auto xml = host.virsh().run({"dumpxml", "--domain", domain});
   if (!xml) return providers::fail(log.failure("dumpxml", xml.error(), "reconnection not verified"));
   auto document = XmlDocument::parse(*xml, domain);
   if (!document) return providers::fail(document.error());
@@ -67,7 +67,7 @@ Result<std::string> master_of(HostSession& host, const std::string& domain, cons
   if (!dev) return std::string();
   providers::Command readlink;
   readlink.argv = {"readlink", "/sys/class/net/" + *dev + "/master"};
-  auto link = host.transport.run(readlink);
+  auto link = host.transport().run(readlink);
   if (!link) return providers::fail(link.error().with_context(log.id().address()));
   if (link->exit_status != 0) return std::string();
   const auto lines = providers::lines_of(link->out);
@@ -81,7 +81,7 @@ Result<std::vector<NetworkNicReattacher::Nic>> NetworkNicReattacher::find(HostSe
                                                                           const std::string& network,
                                                                           const StepLog& log) {
   std::vector<Nic> nics;
-  auto names = host.virsh.run({"list", "--name"});
+  auto names = host.virsh().run({"list", "--name"});
   if (!names) return providers::fail(log.failure("list", names.error(), "nothing changed"));
   std::vector<std::string> domains;  // in the listing's order
   for (std::string_view line : providers::lines_of(*names)) {
@@ -89,7 +89,7 @@ Result<std::vector<NetworkNicReattacher::Nic>> NetworkNicReattacher::find(HostSe
   }
   std::vector<std::vector<std::string>> dumps;
   for (const auto& name : domains) dumps.push_back({"dumpxml", "--domain", name});
-  auto xmls = host.virsh.batch(dumps);
+  auto xmls = host.virsh().batch(dumps);
   for (std::size_t i = 0; i < domains.size(); ++i) {
     // A domain that stopped since the list has no NIC to reconnect.
     if (!xmls[i]) continue;
@@ -114,7 +114,7 @@ Result<void> NetworkNicReattacher::reattach(HostSession& host, const std::string
   if (!bridge) return providers::fail(bridge.error());
   for (const Nic& nic : nics) {
     for (const auto& [type, name] : {std::pair<std::string, std::string>{"bridge", *bridge}, {"network", network}}) {
-      auto updated = host.virsh.run({"update-device", "--domain", nic.domain, "--file", "/dev/stdin", "--live"},
+      auto updated = host.virsh().run({"update-device", "--domain", nic.domain, "--file", "/dev/stdin", "--live"},
                                     with_source(nic.xml, type, name));
       if (!updated) {
         return providers::fail(log.failure("update-device", updated.error(),

@@ -12,6 +12,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <thread>
 
 namespace virtplan::planner {
@@ -33,6 +34,13 @@ std::map<std::string, std::vector<ObjectId>> intents_by_host(const ApplyGraph& g
   return out;
 }
 
+// The hosts the graph's steps run on, sorted, once each.
+std::vector<std::string> hosts_of(const ApplyGraph& graph) {
+  std::set<std::string> hosts;
+  for (std::size_t i = 0; i < graph.size(); ++i) hosts.insert(graph.step(i).id.host);
+  return {hosts.begin(), hosts.end()};
+}
+
 // Scheduler runs an ApplyGraph with a pool of workers. One mutex guards the
 // phases and counters; observer calls are serialized by a second one and are
 // never made while the first is held, so an observer cannot stall scheduling.
@@ -42,15 +50,22 @@ public:
             providers::HostAccess& hosts, ApplyObserver& observer, const ApplyOptions& options)
       : m_graph(graph), m_stack(stack), m_actuators(actuators), m_hosts(hosts), m_observer(observer),
         m_options(options), m_gate(hosts, intents_by_host(graph)), m_height(graph.heights()),
-        m_phase(graph.size(), Phase::waiting), m_unmet(graph.size()), m_results(graph.size()) {
+        m_host_names(hosts_of(graph)), m_phase(graph.size(), Phase::waiting), m_unmet(graph.size()),
+        m_results(graph.size()) {
     for (std::size_t i = 0; i < graph.size(); ++i) m_unmet[i] = graph.dependencies(i).size();
   }
 
   std::vector<StepResult> run() {
-    const int workers = std::clamp<int>(m_options.parallelism, 1, std::max<int>(1, static_cast<int>(m_graph.size())));
+    std::size_t workers = 0;
+    for (const std::string& host : m_host_names) {
+      m_capacity[host] = std::max(1, m_hosts.capacity(host));
+      workers += static_cast<std::size_t>(m_capacity[host]);
+    }
+    if (m_options.parallelism > 0) workers = std::min(workers, static_cast<std::size_t>(m_options.parallelism));
+    workers = std::clamp<std::size_t>(workers, 1, std::max<std::size_t>(1, m_graph.size()));
     {
       std::vector<std::jthread> pool;
-      for (int i = 0; i < workers; ++i) pool.emplace_back([this] { work(); });
+      for (std::size_t i = 0; i < workers; ++i) pool.emplace_back([this] { work(); });
     }
     return std::move(m_results);
   }
@@ -75,20 +90,39 @@ private:
     m_changed.wait(lock, [&] { return m_finished == m_graph.size() || (next = runnable()); });
     if (!next) return std::nullopt;
     m_phase[*next] = Phase::running;
-    ++m_running_on[m_graph.step(*next).id.host];
+    const std::string& host = m_graph.step(*next).id.host;
+    ++m_running_on[host];
+    m_turn = host_index(host) + 1;
     return next;
   }
 
-  // The highest step that may start now, the first by address among equals.
+  // The next step to start: hosts take turns, from the one after the host
+  // that started a step last, so that under --parallelism no host waits for
+  // another's steps (ties by address would run one host's steps, then the
+  // next's); a host with as many steps running as it takes passes its turn.
+  // On its turn, a host starts its highest step that may start (the longest
+  // chain waiting on it: ApplyGraph::heights), the first by address among
+  // equals.
   std::optional<std::size_t> runnable() const {
-    std::optional<std::size_t> best;
+    std::map<std::string, std::size_t> best;  // per host
     for (std::size_t i = 0; i < m_graph.size(); ++i) {
       if (m_phase[i] != Phase::waiting || m_unmet[i] != 0) continue;
-      if (best && m_height[i] <= m_height[*best]) continue;
-      auto it = m_running_on.find(m_graph.step(i).id.host);
-      if (it == m_running_on.end() || it->second < std::max(1, m_options.per_host)) best = i;
+      auto [it, first] = best.try_emplace(m_graph.step(i).id.host, i);
+      if (!first && m_height[i] > m_height[it->second]) it->second = i;
     }
-    return best;
+    for (std::size_t k = 0; k < m_host_names.size(); ++k) {
+      const std::string& host = m_host_names[(m_turn + k) % m_host_names.size()];
+      auto it = best.find(host);
+      if (it == best.end()) continue;
+      auto running = m_running_on.find(host);
+      if (running == m_running_on.end() || running->second < m_capacity.at(host)) return it->second;
+    }
+    return std::nullopt;
+  }
+
+  std::size_t host_index(const std::string& host) const {
+    return static_cast<std::size_t>(std::lower_bound(m_host_names.begin(), m_host_names.end(), host) -
+                                    m_host_names.begin());
   }
 
   // The observer hears of a step's end before anything waiting on it starts.
@@ -152,12 +186,15 @@ private:
   const ApplyOptions& m_options;
   ApplyHostGate m_gate;
   const std::vector<std::size_t> m_height;  // ApplyGraph::heights
+  const std::vector<std::string> m_host_names;  // the graph's hosts, sorted
+  std::map<std::string, int> m_capacity;        // steps each host takes at once, set by run()
 
   std::mutex m_mutex;
   std::condition_variable m_changed;
   std::vector<Phase> m_phase;
   std::vector<std::size_t> m_unmet;
   std::map<std::string, int> m_running_on;
+  std::size_t m_turn = 0;  // index into m_host_names of the host whose turn is next
   std::size_t m_finished = 0;
   std::vector<StepResult> m_results;
   std::mutex m_observer_mutex;

@@ -1,14 +1,16 @@
 #pragma once
 
 // apply_plan() carries out a plan: it builds the ApplyGraph and runs every
-// step whose dependencies are done, several at a time (ApplyOptions bounds
-// them overall and per host), each through its kind's actuator on the host's
+// step whose dependencies are done, several at a time (as many on each host
+// as it takes, HostAccess::capacity; ApplyOptions may cap them overall), each through its kind's actuator on the host's
 // session. It never prints: progress goes to the observer, the outcome is the
 // returned report.
 //
-//   - Of the steps that may start, the one with the longest chain of steps
-//     waiting on it goes first (ApplyGraph::heights), then by address: the
-//     volumes before the domains of volumes already made. Long chains start
+//   - Hosts take turns (round-robin), so that one host's steps never hold
+//     every slot while another host waits. On a host, of the steps that may
+//     start, the one with the longest chain of steps waiting on it goes first
+//     (ApplyGraph::heights), then by address: the volumes before the domains
+//     of volumes already made. Long chains start
 //     early, and libvirtd creates the volumes back to back and defines the
 //     domains after: a define beside a vol-create (whose qemu-img fork stalls
 //     libvirtd's other threads) took 4x as long on a 2-core lab host.

@@ -1,20 +1,19 @@
 #pragma once
 
-// ApplyOptions bounds how much an apply does at once: `parallelism` steps
-// overall (`--parallelism`), and at most `per_host` of them on any one host.
-// What keeps a host's libvirtd from drowning is not this bound but the host
-// session's shared virsh (providers/shared_virsh.h): however many steps run
-// on a host, their quick commands go to a few virsh processes. So a host may
-// take as many steps as the apply allows. Domains that a destroy shuts down
-// gracefully wait side by side, each in its own step.
+// ApplyOptions bounds how much an apply does at once. Each host takes as
+// many steps at once as it can (HostAccess::capacity: from its CPUs, the
+// bound its shared virsh processes have too), whatever the other hosts do,
+// so hosts never wait on each other; `parallelism` (`--parallelism N`), when
+// set, caps the steps running at once over all hosts, which are then taken
+// round-robin across the hosts. Domains that a destroy shuts down gracefully
+// wait side by side, each in its own step.
 
 #include "providers/kind_actuator.h"
 
 namespace virtplan::planner {
 
 struct ApplyOptions {
-  int parallelism = 8;
-  int per_host = 8;
+  int parallelism = 0;  // 0: no cap over all hosts, only each host's own
   // How destroys stop running domains (every step gets it): graceful, or
   // immediate for `virtplan destroy --force`.
   providers::StopMode stop = providers::StopMode::graceful;

@@ -25,7 +25,7 @@
 
 namespace virtplan::providers {
 
-struct HostSession;  // providers/host_session.h
+class HostSession;  // providers/host_session.h
 
 class HostAccess {
 public:
@@ -35,6 +35,14 @@ public:
   // one, or the same error ("lab2: connection refused") for a host that cannot
   // be reached or whose stack lock is held. Valid while this object lives.
   virtual Result<HostSession*> session(const std::string& host) = 0;
+
+  // How many steps may run on `host` at once: what it can work on side by
+  // side (HostSession::capacity). A host not reached yet gets the default.
+  static constexpr int k_default_capacity = 8;
+  virtual int capacity(const std::string& host) const {
+    (void)host;
+    return k_default_capacity;
+  }
 
   // Records the intent to create every object in `ids` (all on `host`) in one
   // write, before any of them is created.

@@ -48,14 +48,34 @@ HostConnections::HostConnections(const std::map<std::string, HostConfig>& hosts,
   for (const auto& [name, host] : hosts) {
     connecting.emplace(name, std::async(std::launch::async, connected, std::cref(host), std::cref(m_connect)));
   }
-  for (auto& [name, future] : connecting) {
-    auto host = std::make_unique<Host>(Host{hosts.at(name), future.get(), {}});
-    if (host->transport) {
-      host->identity = std::async(std::launch::async, read_host_identity, std::cref(host->config),
-                                  std::ref(**host->transport));
+  for (auto& [name, future] : connecting) m_hosts.emplace(name, std::make_unique<Host>(Host{hosts.at(name), future.get(), {}}));
+  for (auto& [name, host] : m_hosts) {
+    if (!host->transport) continue;
+    const std::string key = (*host->transport)->host_key();
+    if (!needs_libvirt_uuid(name, key)) {
+      host->identity = std::async(std::launch::deferred, [key] { return Result<HostIdentity>(HostIdentity{{}, key}); });
+      continue;
     }
-    m_hosts.emplace(name, std::move(host));
+    host->identity = std::async(std::launch::async, read_host_identity, std::cref(host->config),
+                                std::ref(**host->transport));
   }
+}
+
+// Two entries are one hypervisor only when their SSH host keys agree (or one
+// has none: `local`), and then their libvirt host UUIDs decide
+// (HostIdentity::same_hypervisor). A host whose key no other reached entry
+// shares is another hypervisor than every other whatever its UUID, so its UUID
+// is not asked: `virsh capabilities` makes a freshly started libvirtd probe
+// every QEMU binary on the host (seconds, measured 3.5-7 s on the lab), and
+// every command waits for this answer before it changes anything.
+bool HostConnections::needs_libvirt_uuid(const std::string& name, const std::string& key) const {
+  if (key.empty()) return true;
+  for (const auto& [other, host] : m_hosts) {
+    if (other == name || !host->transport) continue;
+    const std::string other_key = (*host->transport)->host_key();
+    if (other_key.empty() || other_key == key) return true;
+  }
+  return false;
 }
 
 HostConnections::~HostConnections() = default;

@@ -30,8 +30,10 @@ public:
   using TransportMaker = std::function<Result<std::unique_ptr<Transport>>(const HostConfig&)>;
 
   // Connects to every host in `hosts` side by side (a dead host costs its
-  // connect_timeout once, not once per host), then starts reading each
-  // reached host's identity in the background.
+  // connect_timeout once, not once per host), then starts reading, in the
+  // background, the libvirt host UUID of each reached host whose SSH host
+  // key another reached entry shares (or that has none): only those can be
+  // one hypervisor (HostIdentity::same_hypervisor).
   HostConnections(const std::map<std::string, HostConfig>& hosts, const TransportMaker& connect);
   explicit HostConnections(const std::map<std::string, HostConfig>& hosts);
   // Waits for the identity reads still running.
@@ -62,6 +64,8 @@ private:
     // Declared after the transport: destroyed first, waiting for the read.
     std::future<Result<HostIdentity>> identity;
   };
+
+  bool needs_libvirt_uuid(const std::string& name, const std::string& key) const;
 
   TransportMaker m_connect;
   std::map<std::string, std::unique_ptr<Host>> m_hosts;

@@ -30,7 +30,7 @@
 
 namespace virtplan::providers {
 
-struct HostSession;  // providers/host_session.h
+class HostSession;  // providers/host_session.h
 
 // StopMode is how a destroy stops what still runs (a domain): asked to shut
 // down and forced off only after its timeout, saying so (graceful, the

@@ -1,8 +1,6 @@
 #include "providers/remote_host_access.h"
 
 #include "providers/host_session.h"
-#include "providers/lock_guarded_transport.h"
-#include "providers/stack_lock.h"
 #include "providers/transport_factory.h"
 
 #include <fmt/format.h>
@@ -25,33 +23,10 @@ struct RemoteHostAccess::HostState {
   bool tried = false;
   std::optional<Error> error;  // why the host cannot be used, once tried
   std::unique_ptr<Transport> transport;
-  // What the session and the ledger use: `transport`, refusing everything
-  // once the lock is lost (lock_guarded_transport.h).
-  std::unique_ptr<Transport> guarded;
+  // Its transport refuses everything once the lock is lost (host_session.h).
   std::unique_ptr<HostSession> session;
 
-  // The stack lock, and whether it was taken: before (while it is being
-  // taken) the session may start its virsh shells and nothing else is sent.
-  mutable std::mutex lock_mutex;
-  std::unique_ptr<StackLock> lock;
-  bool lock_taken = false;
-  bool lock_released = false;
-
-  // Fails once the lock was taken and then lost (or released at the end).
-  Result<void> check_lock() const {
-    std::lock_guard guard(lock_mutex);
-    if (!lock_taken || (lock && lock->held() && !lock_released)) return {};
-    return std::unexpected(StackLock::lost_error(config.name));
-  }
-  // Releases the lock (once the session no longer needs it).
-  void release_lock() {
-    std::unique_ptr<StackLock> gone;
-    {
-      std::lock_guard guard(lock_mutex);
-      lock_released = true;
-      gone = std::move(lock);
-    }
-  }
+  Result<void> check_lock() const { return session ? session->check_lock() : Result<void>(); }
 
   std::mutex ledger_mutex;  // guards ledger, version, saved, attempted, saving, writes
   std::condition_variable_any saved_changed;
@@ -82,9 +57,8 @@ RemoteHostAccess::~RemoteHostAccess() {
   for (auto& [name, state] : m_hosts) {
     ending.push_back(std::async(std::launch::async, [&state = *state] {
       state.saver = {};  // before the lock: a save in flight ends under it
-      state.release_lock();
+      state.session.reset();  // its shells and its lock end side by side
     }));
-    ending.push_back(std::async(std::launch::async, [&state = *state] { state.session.reset(); }));
   }
   for (auto& end : ending) end.get();
 }
@@ -98,24 +72,20 @@ Result<void> RemoteHostAccess::connect(HostState& state) {
   auto transport = m_options.connect(state.config);
   if (!transport) return std::unexpected(transport.error());
   state.transport = std::move(*transport);
-  state.guarded = std::make_unique<LockGuardedTransport>(*state.transport, [&state] { return state.check_lock(); });
   // The session first, so that its first virsh starts while the lock is
   // taken, the ledger loaded and the host observed.
-  state.session = std::make_unique<HostSession>(state.config, *state.guarded);
+  state.session = std::make_unique<HostSession>(state.config, *state.transport);
   state.session->warm_up();
   if (m_options.before_lock) {
     if (auto go_on = m_options.before_lock(); !go_on) return std::unexpected(go_on.error());
   }
   if (m_options.take_lock) {
     lock_earlier_hosts(state);
-    auto lock = StackLock::acquire(*state.transport, m_stack, state.config.become, m_options.lock_wait);
-    if (!lock) return std::unexpected(lock.error());
-    std::lock_guard guard(state.lock_mutex);
-    state.lock = std::make_unique<StackLock>(std::move(*lock));
-    state.lock_taken = true;
+    HostSession::Lock lock{.wait = m_options.lock_wait, .holder = m_options.holder};
+    if (auto taken = state.session->take_lock(m_stack, lock); !taken) return std::unexpected(taken.error());
   }
   // Loaded after the lock is held: no other apply of the stack changes it now.
-  auto ledger = Ledger::load(*state.guarded, m_stack, state.config.become, m_options.ledger_dir);
+  auto ledger = Ledger::load(state.session->transport(), m_stack, state.config.become, m_options.ledger_dir);
   if (!ledger) return std::unexpected(ledger.error());
   {
     std::lock_guard lock(state.ledger_mutex);
@@ -147,9 +117,7 @@ Result<HostSession*> RemoteHostAccess::session(const std::string& host) {
     state->tried = true;
     if (auto connected = connect(*state); !connected) {
       state->error = connected.error();
-      state->release_lock();  // before the transport it holds open
-      state->session.reset();
-      state->guarded.reset();
+      state->session.reset();  // before the transport it holds open
       state->transport.reset();
     }
   }
@@ -157,6 +125,13 @@ Result<HostSession*> RemoteHostAccess::session(const std::string& host) {
   // A lock lost since stops the host's remaining work (decision 10).
   if (auto held = state->check_lock(); !held) return std::unexpected(held.error());
   return state->session.get();
+}
+
+int RemoteHostAccess::capacity(const std::string& host) const {
+  HostState* state = state_of(host);
+  if (state == nullptr) return k_default_capacity;
+  std::lock_guard lock(state->connect_mutex);
+  return state->session ? state->session->capacity() : k_default_capacity;
 }
 
 Result<void> RemoteHostAccess::record_intents(const std::string& host, const std::vector<ObjectId>& ids) {
@@ -244,7 +219,7 @@ Result<void> RemoteHostAccess::save_newest(HostState& state, std::unique_lock<st
   const Ledger snapshot = *state.ledger;
   lock.unlock();
   // Through the guarded transport: no ledger write once the lock is lost.
-  auto saved = snapshot.save(*state.guarded, state.config.become, m_options.ledger_dir);
+  auto saved = snapshot.save(state.session->transport(), state.config.become, m_options.ledger_dir);
   lock.lock();
   state.saving = false;
   ++state.writes;

@@ -46,6 +46,7 @@ public:
     std::chrono::seconds lock_wait{0};              // how long to wait for a busy stack lock
     std::string ledger_dir{Ledger::k_default_dir};  // tests point it elsewhere
     bool take_lock = true;                          // tests of the ledger alone turn it off
+    std::string holder{"virtplan"};                 // the command, as a refused one names it (stack_lock.h)
     // Asked once a host is connected, before its lock is taken; its error
     // becomes the host's (apply refuses one hypervisor under two entries
     // here, so the second entry never waits on the first one's lock).
@@ -61,6 +62,8 @@ public:
   ~RemoteHostAccess() override;
 
   Result<HostSession*> session(const std::string& host) override;
+  // The session's capacity once the host is reached; until then the default.
+  int capacity(const std::string& host) const override;
   Result<void> record_intents(const std::string& host, const std::vector<ObjectId>& ids) override;
   Result<void> mark_created(const ObjectId& id, const nlohmann::json& ledger_data) override;
   Result<void> forget(const ObjectId& id) override;

@@ -66,32 +66,19 @@ Result<void> check_stack_name(std::string_view stack) {
   return {};
 }
 
-std::mutex g_holder_mutex;
-std::string g_holder_command = "virtplan";
-
-std::string holder_command() {
-  std::lock_guard lock(g_holder_mutex);
-  return g_holder_command;
-}
-
 // Who holds the lock, as the busy message of another process shows it:
 // "`virtplan import` (pid 4242 on build7) since 2026-11-26T01:02:03Z".
-std::string describe_self() {
+std::string describe_self(std::string_view holder) {
   char host[HOST_NAME_MAX + 1] = {};
   if (::gethostname(host, sizeof host - 1) != 0) host[0] = '\0';
   const std::time_t now = std::time(nullptr);
   std::tm utc{};
   ::gmtime_r(&now, &utc);
-  return fmt::format("`{}` (pid {} on {}) since {:%Y-%m-%dT%H:%M:%SZ}", holder_command(), ::getpid(),
+  return fmt::format("`{}` (pid {} on {}) since {:%Y-%m-%dT%H:%M:%SZ}", holder, ::getpid(),
                      host[0] != '\0' ? host : "an unnamed host", utc);
 }
 
 }  // namespace
-
-void StackLock::set_holder_command(std::string command) {
-  std::lock_guard lock(g_holder_mutex);
-  g_holder_command = std::move(command);
-}
 
 StackLock::StackLock(std::string stack, std::unique_ptr<HeldCommand> held)
     : m_stack(std::move(stack)), m_held(std::move(held)) {}
@@ -117,14 +104,14 @@ Error StackLock::lost_error(const std::string& host) {
 }
 
 Result<StackLock> StackLock::acquire(Transport& transport, std::string_view stack, Become become,
-                                     std::chrono::seconds wait, std::string_view dir) {
+                                     std::chrono::seconds wait, std::string_view dir, std::string_view holder) {
   const std::string& host = transport.host_name();
   if (auto valid = check_stack_name(stack); !valid) {
     return fail(valid.error().with_context(host));
   }
   const auto seconds = std::max<long long>(wait.count(), 0);
   Command command{host_script_argv(become, k_lock_script, "virtplan-lock",
-                                   {path(stack, dir), fmt::format("{}", seconds), describe_self(),
+                                   {path(stack, dir), fmt::format("{}", seconds), describe_self(holder),
                                     fmt::format("{}", k_silence_bound.count())}),
                   std::nullopt, wait + k_start_margin};
   auto outcome = transport.hold(command, k_ready);

@@ -31,22 +31,21 @@ public:
   // off silently loses its lock this long after its last heartbeat.
   static constexpr std::chrono::seconds k_silence_bound{30};
 
+  // Who takes a lock when the caller does not say: a refused command names it.
+  static constexpr std::string_view k_default_holder = "virtplan";
+
   // Takes the lock of `stack` on the host behind `transport`, waiting up to
-  // `wait` while another process holds it. Fails with ErrorCode::locked when
+  // `wait` while another process holds it, as `holder` (the command this
+  // process is, "virtplan import", which a command refused names). Fails with ErrorCode::locked when
   // it is still held after that, naming the holder's command:
   //   lab1: stack 'demo' is locked by `virtplan import` (pid 4242 on build7)
   //   since 2026-11-26T01:02:03Z; try again when it finishes
   // and with the transport's error when the host cannot be asked. `dir` is for
-  // tests. The StackLock must not outlive `transport`.
+  // tests. The StackLock must not outlive `transport`. HostSession::open
+  // takes it for every command (host_session.h).
   static Result<StackLock> acquire(Transport& transport, std::string_view stack, Become become,
-                                   std::chrono::seconds wait,
-                                   std::string_view dir = k_default_dir);
-
-  // What this process is, as the holder another process is refused by:
-  // "virtplan import", "virtplan domain start". Said once by the command
-  // line, before any lock is taken (it is process-wide because the lock is
-  // taken deep inside apply, far from the command); "virtplan" until then.
-  static void set_holder_command(std::string command);
+                                   std::chrono::seconds wait, std::string_view dir = k_default_dir,
+                                   std::string_view holder = k_default_holder);
 
   StackLock(StackLock&&) noexcept = default;
   StackLock& operator=(StackLock&&) noexcept = default;

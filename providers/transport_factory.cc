@@ -1,5 +1,6 @@
 #include "providers/transport_factory.h"
 
+#include "providers/command_trace.h"
 #include "providers/local_transport.h"
 #include "providers/ssh_transport.h"
 
@@ -67,11 +68,13 @@ Result<std::pair<std::string_view, std::string_view>> split_host(std::string_vie
 
 }  // namespace
 
+// Every host's transport is made here, so the command trace sees every
+// command sent to a host (command_trace.h).
 Result<std::unique_ptr<Transport>> make_transport(const HostConfig& config) {
-  if (config.local) return std::unique_ptr<Transport>(std::make_unique<LocalTransport>());
+  if (config.local) return traced(std::make_unique<LocalTransport>());
   auto transport = SshTransport::create(config);
   if (!transport) return fail(transport.error());
-  return std::unique_ptr<Transport>(std::move(*transport));
+  return traced(std::move(*transport));
 }
 
 Result<void> parse_host_address(std::string_view address, HostConfig& config) {

@@ -1,5 +1,6 @@
 #include "providers/virsh_shell.h"
 
+#include "providers/command_trace.h"
 #include "providers/random_nonce.h"
 #include "providers/shared_virsh.h"
 #include "providers/shell_quote.h"
@@ -114,6 +115,11 @@ std::vector<VirshShell::Outcome> VirshShell::run_all(const std::vector<VirshCall
         mine[i].where = fmt::format("{}: virsh {}", m_host, calls[i].args.empty() ? "" : calls[i].args[0]);
         mine[i].index = m_next++;
         mine[i].read_only = is_read_only_virsh_call(calls[i]);
+        if (command_trace() != nullptr) {
+          mine[i].words = calls[i].args;
+          mine[i].words.insert(mine[i].words.begin(), "virsh");
+          mine[i].sent = std::chrono::steady_clock::now();
+        }
         m_pending.push_back(&mine[i]);
         script += script_for(calls[i], mine[i].index);
       }
@@ -133,6 +139,16 @@ std::vector<VirshShell::Outcome> VirshShell::run_all(const std::vector<VirshCall
   outcomes.reserve(mine.size());
   for (Pending& pending : mine) outcomes.push_back(std::move(pending.outcome));
   return outcomes;
+}
+
+// One line of the command trace for a call the shell answered: "exit=1"
+// when virsh printed an error for it.
+void VirshShell::trace(const Pending& call, std::size_t out_bytes, std::size_t err_bytes) const {
+  CommandTrace* trace = command_trace();
+  if (trace == nullptr || call.words.empty()) return;
+  const auto took = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - call.sent);
+  trace->record(TracedCommand{m_host, "shell", call.words, took, call.outcome && *call.outcome ? 0 : 1, {}, 0,
+                              out_bytes, err_bytes});
 }
 
 void VirshShell::on_output(std::string_view text, bool is_stderr) {
@@ -166,6 +182,7 @@ void VirshShell::settle_ready() {
     } else {
       call.outcome = out;
     }
+    trace(call, out.size(), err.size());
     call.settled = true;
     m_answered = true;
     m_pending.pop_front();

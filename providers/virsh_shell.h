@@ -99,12 +99,16 @@ private:
     bool read_only = false;  // is_read_only_virsh_call: may run again elsewhere
     Outcome outcome;
     bool settled = false;
+    // For the command trace (command_trace.h), kept only while it is on.
+    std::vector<std::string> words;
+    std::chrono::steady_clock::time_point sent;
   };
 
   VirshShell(std::string host, std::string nonce);
   void on_output(std::string_view text, bool is_stderr);
   void on_ended(const Result<CommandOutput>& ended);
   void settle_ready();
+  void trace(const Pending& call, std::size_t out_bytes, std::size_t err_bytes) const;
   void break_all(const Error& error);
   std::string marker(std::size_t index, char which) const;
   std::string script_for(const VirshCall& call, std::size_t index) const;

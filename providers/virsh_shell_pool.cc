@@ -107,6 +107,13 @@ int VirshShellPool::most_shells() const {
   return std::max(1, m_host_cpus > 0 ? std::min(m_options.shells, m_host_cpus) : m_options.shells);
 }
 
+int VirshShellPool::capacity() const {
+  std::unique_lock lock(m_mutex);
+  m_start_ended.wait_for(lock, std::chrono::seconds(5),
+                         [this] { return m_host_cpus > 0 || m_disabled || m_starting == 0; });
+  return most_shells();
+}
+
 int VirshShellPool::live_shells() const {
   return static_cast<int>(std::ranges::count_if(m_shells, [](const auto& shell) { return !shell->broken(); }));
 }

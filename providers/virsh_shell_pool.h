@@ -69,6 +69,11 @@ public:
   std::optional<std::vector<Result<std::string>>> run_all(const std::vector<VirshCall>& calls,
                                                           std::chrono::milliseconds timeout) override;
 
+  // The most shells this pool runs at once: `shells`, and no more than the
+  // host's CPUs. Waits (a few seconds at most) for warm_up() to have learnt
+  // them, when it is learning them.
+  int capacity() const;
+
   // How many shells were started, and how many calls they answered: for
   // tests and benchmarks.
   std::size_t shells_started() const;
@@ -84,7 +89,7 @@ private:
   const VirshRunner& m_alone;
   const Options m_options;
   mutable std::mutex m_mutex;
-  std::condition_variable m_start_ended;
+  mutable std::condition_variable m_start_ended;
   std::vector<std::unique_ptr<VirshShell>> m_shells;  // broken ones too, ended at the end
   int m_starting = 0;
   bool m_disabled = false;

@@ -51,7 +51,7 @@ Result<bool> start(const ActuatorStep& step, HostSession& host, const Spec& spec
   const std::string& name = step.desired.id.name;
   auto run = [&](std::string_view subcommand) {
     std::vector<std::string> args{std::string(subcommand), "--pool", name};
-    return quick_to_start(spec) ? host.virsh.run_quick(std::move(args)) : host.virsh.run(std::move(args));
+    return quick_to_start(spec) ? host.virsh().run_quick(std::move(args)) : host.virsh().run(std::move(args));
   };
   auto started = run("pool-start");
   if (started) return false;
@@ -70,7 +70,7 @@ Result<void> set_autostart(const ActuatorStep& step, HostSession& host, bool on,
                            std::string_view done) {
   std::vector<std::string> args{"pool-autostart", "--pool", step.desired.id.name};
   if (!on) args.push_back("--disable");
-  auto set = host.virsh.run(args);
+  auto set = host.virsh().run(args);
   if (!set) {
     return fail(step_error(step, fmt::format("{}, autostart not {}", done, on ? "set" : "unset"),
                            set.error()));
@@ -113,7 +113,7 @@ Result<ActuatorOutcome> PoolActuator::create(const ActuatorStep& step, HostSessi
   const Spec& spec = step.desired.spec;
   auto xml = pool_kind().create_xml(step.desired);
   if (!xml) return fail(step_error(step, "not defined", xml.error()));
-  auto defined = host.virsh.run({"pool-define", "/dev/stdin"}, *xml);
+  auto defined = host.virsh().run({"pool-define", "/dev/stdin"}, *xml);
   if (!defined) return fail(step_error(step, "not defined", defined.error()));
   auto built = start(step, host, spec, "defined");
   if (!built) return fail(built.error());
@@ -135,11 +135,11 @@ Result<ActuatorOutcome> PoolActuator::update(const ActuatorStep& step, HostSessi
   });
   std::string done = "nothing changed";
   if (redefine) {
-    auto current = host.virsh.run({"pool-dumpxml", "--inactive", "--pool", name});
+    auto current = host.virsh().run({"pool-dumpxml", "--inactive", "--pool", name});
     if (!current) return fail(step_error(step, done, current.error()));
     auto xml = pool_kind().update_xml(*current, step.desired);
     if (!xml) return fail(step_error(step, done, xml.error()));
-    auto defined = host.virsh.run({"pool-define", "/dev/stdin"}, *xml);
+    auto defined = host.virsh().run({"pool-define", "/dev/stdin"}, *xml);
     if (!defined) return fail(step_error(step, done, defined.error()));
     done = "redefined";
   }
@@ -163,7 +163,7 @@ Result<ActuatorOutcome> PoolActuator::update(const ActuatorStep& step, HostSessi
 Result<ActuatorOutcome> PoolActuator::destroy(const ActuatorStep& step, HostSession& host) const {
   const std::string& name = step.desired.id.name;
   const bool built = step.before.is_object() && step.before.value("built", false);
-  auto looked = host.virsh.batch({{"pool-info", "--pool", name},
+  auto looked = host.virsh().batch({{"pool-info", "--pool", name},
                                   {"pool-refresh", "--pool", name},
                                   {"vol-list", "--pool", name}});
   if (!looked[0]) {
@@ -182,7 +182,7 @@ Result<ActuatorOutcome> PoolActuator::destroy(const ActuatorStep& step, HostSess
   if (running) commands.push_back({"pool-destroy", "--pool", name});
   if (remove_directory) commands.push_back({"pool-delete", "--pool", name});
   commands.push_back({"pool-undefine", "--pool", name});
-  auto results = host.virsh.batch(commands);
+  auto results = host.virsh().batch(commands);
 
   ActuatorOutcome outcome;
   std::size_t i = 0;
@@ -209,7 +209,7 @@ Result<ActuatorOutcome> PoolActuator::destroy(const ActuatorStep& step, HostSess
 }
 
 providers::Result<bool> PoolActuator::exists(const providers::ObjectId& id, providers::HostSession& host) const {
-  return providers::existence_from(host.virsh.run({"pool-info", "--pool", id.name}));
+  return providers::existence_from(host.virsh().run({"pool-info", "--pool", id.name}));
 }
 
 }  // namespace virtplan::storage

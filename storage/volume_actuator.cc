@@ -46,7 +46,7 @@ std::string pool_of(const ActuatorStep& step) {
 // The disks of running domains that use the volume, read from the host now.
 Result<std::vector<DomainDisk>> running_users(HostSession& host, const std::string& pool,
                                               const std::string& volume) {
-  auto first = host.virsh.batch({{"list", "--name"}, {"vol-dumpxml", "--pool", pool, "--vol", volume}});
+  auto first = host.virsh().batch({{"list", "--name"}, {"vol-dumpxml", "--pool", pool, "--vol", volume}});
   if (!first[0]) return fail(first[0].error());
   if (!first[1]) return fail(first[1].error());
   auto path = volume_path(*first[1]);
@@ -57,7 +57,7 @@ Result<std::vector<DomainDisk>> running_users(HostSession& host, const std::stri
   }
   std::vector<DomainDisk> disks;
   if (dumps.empty()) return disks;
-  for (const auto& xml : host.virsh.batch(dumps)) {
+  for (const auto& xml : host.virsh().batch(dumps)) {
     // A domain that stopped or vanished since the list uses nothing live.
     if (!xml) continue;
     auto read = read_domain_disks(*xml, true);
@@ -90,7 +90,7 @@ Result<void> resize(const ActuatorStep& step, HostSession& host, std::uint64_t b
                               step.desired.id.address(), disk.domain, disk.target));
     }
     // --size is KiB unless it carries a unit: say bytes.
-    auto resized = host.virsh.run({"blockresize", "--domain", disk.domain, "--path", disk.target,
+    auto resized = host.virsh().run({"blockresize", "--domain", disk.domain, "--path", disk.target,
                                    "--size", fmt::format("{}B", after)});
     if (!resized) {
       return fail(volume_step_error(step, fmt::format("not resized (through domain {}, disk {})",
@@ -102,7 +102,7 @@ Result<void> resize(const ActuatorStep& step, HostSession& host, std::uint64_t b
   std::vector<std::string> args{"vol-resize", "--pool", pool, "--vol", name,
                                 "--capacity", std::to_string(after)};
   if (shrink) args.push_back("--shrink");
-  auto resized = host.virsh.run(args);
+  auto resized = host.virsh().run(args);
   if (!resized) return fail(volume_step_error(step, "not resized", resized.error()));
   return {};
 }
@@ -149,7 +149,7 @@ Result<ActuatorOutcome> VolumeActuator::create(const ActuatorStep& step, HostSes
   }
   auto xml = volume_kind().create_xml(step.desired);
   if (!xml) return fail(volume_step_error(step, "not created", xml.error()));
-  auto created = host.virsh.run({"vol-create", "--pool", pool_of(step), "--file", "/dev/stdin"}, *xml);
+  auto created = host.virsh().run({"vol-create", "--pool", pool_of(step), "--file", "/dev/stdin"}, *xml);
   if (!created) return fail(volume_step_error(step, "not created", created.error()));
   return ActuatorOutcome{volume_ledger_data(spec), {}};
 }
@@ -167,7 +167,7 @@ Result<ActuatorOutcome> VolumeActuator::update(const ActuatorStep& step, HostSes
 }
 
 Result<ActuatorOutcome> VolumeActuator::destroy(const ActuatorStep& step, HostSession& host) const {
-  auto deleted = host.virsh.run({"vol-delete", "--pool", pool_of(step), "--vol", step.desired.id.name});
+  auto deleted = host.virsh().run({"vol-delete", "--pool", pool_of(step), "--vol", step.desired.id.name});
   if (!deleted) {
     // Gone already (a destroy that crashed after vol-delete): done.
     if (deleted.error().code() == ErrorCode::not_found) return ActuatorOutcome{};
@@ -177,7 +177,7 @@ Result<ActuatorOutcome> VolumeActuator::destroy(const ActuatorStep& step, HostSe
 }
 
 providers::Result<bool> VolumeActuator::exists(const providers::ObjectId& id, providers::HostSession& host) const {
-  return providers::existence_from(host.virsh.run({"vol-info", "--pool", id.pool, "--vol", id.name}));
+  return providers::existence_from(host.virsh().run({"vol-info", "--pool", id.pool, "--vol", id.name}));
 }
 
 }  // namespace virtplan::storage

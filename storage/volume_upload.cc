@@ -49,11 +49,11 @@ std::function<void(std::uint64_t)> reporter(const ActuatorStep& step, std::uint6
 Result<void> create_and_upload(const ActuatorStep& step, HostSession& host, const std::string& pool,
                                const std::string& name, const std::string& holder, const std::string& what,
                                const std::function<Result<std::string>(std::vector<std::string>)>& upload) {
-  auto created = host.virsh.run({"vol-create", "--pool", pool, "--file", "/dev/stdin"}, holder);
+  auto created = host.virsh().run({"vol-create", "--pool", pool, "--file", "/dev/stdin"}, holder);
   if (!created) return fail(upload_step_error(step, "not created", created.error()));
   auto uploaded = upload({"vol-upload", "--pool", pool, "--vol", name, "--file", "/dev/stdin"});
   if (!uploaded) {
-    auto deleted = host.virsh.run({"vol-delete", "--pool", pool, "--vol", name});
+    auto deleted = host.virsh().run({"vol-delete", "--pool", pool, "--vol", name});
     return fail(upload_step_error(step, deleted ? fmt::format("upload of {} failed, volume {} deleted again", what, name)
                                          : fmt::format("upload of {} failed, volume {} left behind", what, name),
                            uploaded.error()));
@@ -67,7 +67,7 @@ Result<void> create_and_upload(const ActuatorStep& step, HostSession& host, cons
   auto xml = holder_xml(name, image);
   if (!xml) return fail(upload_step_error(step, "not created", xml.error()));
   return create_and_upload(step, host, pool, name, *xml, image.path, [&](std::vector<std::string> args) {
-    return host.virsh.run_with_file(std::move(args), image.path, reporter(step, image.size), k_upload_timeout);
+    return host.virsh().run_with_file(std::move(args), image.path, reporter(step, image.size), k_upload_timeout);
   });
 }
 
@@ -99,10 +99,10 @@ Result<void> upload_volume(const ActuatorStep& step, HostSession& host) {
     target.capacity = image->virtual_size;
     auto document = build_volume_xml(target, name);
     if (!document) return fail(upload_step_error(step, "uploaded, not converted", document.error()));
-    auto converted = host.virsh.run({"vol-create-from", "--pool", pool, "--file", "/dev/stdin",
+    auto converted = host.virsh().run({"vol-create-from", "--pool", pool, "--file", "/dev/stdin",
                                      "--vol", staging, "--inputpool", pool},
                                     document->to_string());
-    auto cleaned = host.virsh.run({"vol-delete", "--pool", pool, "--vol", staging});
+    auto cleaned = host.virsh().run({"vol-delete", "--pool", pool, "--vol", staging});
     if (!converted) {
       return fail(upload_step_error(step, fmt::format("uploaded as {} {}, not converted to {}", image->format,
                                                cleaned ? "and deleted again" : "(left behind)", spec->format),
@@ -112,7 +112,7 @@ Result<void> upload_volume(const ActuatorStep& step, HostSession& host) {
   }
 
   if (spec->capacity && *spec->capacity > image->virtual_size) {
-    auto grown = host.virsh.run({"vol-resize", "--pool", pool, "--vol", name, "--capacity",
+    auto grown = host.virsh().run({"vol-resize", "--pool", pool, "--vol", name, "--capacity",
                                  std::to_string(*spec->capacity)});
     if (!grown) return fail(upload_step_error(step, "uploaded, not grown to its capacity", grown.error()));
   }
@@ -133,7 +133,7 @@ Result<void> upload_volume_image(const ActuatorStep& step, HostSession& host, co
   std::string bytes(image.begin(), image.end());
   return create_and_upload(step, host, spec->pool.value_or(""), name, *xml, "its image built in memory",
                            [&](std::vector<std::string> args) {
-                             return host.virsh.run(std::move(args), std::move(bytes));
+                             return host.virsh().run(std::move(args), std::move(bytes));
                            });
 }
 

@@ -36,7 +36,7 @@ TEST_CASE("ansible args: a task with a stack path and Ansible's own keys gives t
   CHECK_FALSE(args.stack_content.has_value());
   CHECK(args.state == StackState::present);
   CHECK(args.targets.empty());
-  CHECK(args.parallelism == 8);
+  CHECK(args.parallelism == 0);
   CHECK(args.lock_wait == 0);
   CHECK_FALSE(args.allow_restart);
   CHECK_FALSE(args.allow_data_loss);
@@ -65,7 +65,7 @@ TEST_CASE("ansible args: targets as a list, null parameters left unset") {
   const AnsibleArgs args = parsed(R"({"stack": "s.yaml", "targets": ["domain.web@lab1"], "parallelism": null,
       "allow_restart": "off"})");
   CHECK(args.targets == std::vector<std::string>{"domain.web@lab1"});
-  CHECK(args.parallelism == 8);
+  CHECK(args.parallelism == 0);
   CHECK_FALSE(args.allow_restart);
 }
 

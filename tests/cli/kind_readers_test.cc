@@ -153,7 +153,7 @@ struct Observation {
 Observation observe(const HostContents& contents, const std::vector<StackObject>& hints) {
   providers::test::FakeVirshHost host;
   script(host, contents);
-  auto observed = planner::observe_host("bench", host.session().config, host.session().transport, kind_readers(),
+  auto observed = planner::observe_host("bench", host.session().config(), host.session().transport(), kind_readers(),
                                         hints);
   REQUIRE(observed.has_value());
   Observation out;

@@ -23,7 +23,7 @@ TEST_CASE("backup: begins, follows the job to completion, and reports a failed j
   host.then("domjobinfo --domain web", "Job type:         Unbounded\nOperation:        Backup\n");
   host.on("domjobinfo --domain web", "Job type:         None\n");
   host.on("domjobinfo --domain web --completed", "Job type:         Completed\n");
-  kvm::DomainBackup backup(host.session().virsh, "web");
+  kvm::DomainBackup backup(host.session().virsh(), "web");
   auto pushed = backup.push("vda", "/var/tmp/b.qcow2", 30s);
   INFO((pushed ? std::string() : pushed.error().message()));
   REQUIRE(pushed);
@@ -37,7 +37,7 @@ TEST_CASE("backup: begins, follows the job to completion, and reports a failed j
   FakeVirshHost failing;
   failing.on("domjobinfo --domain web", "Job type:         None\n");
   failing.on("domjobinfo --domain web --completed", "Job type:         Failed\n");
-  auto failed = kvm::DomainBackup(failing.session().virsh, "web").push("vda", "/b.qcow2", 30s);
+  auto failed = kvm::DomainBackup(failing.session().virsh(), "web").push("vda", "/b.qcow2", 30s);
   REQUIRE_FALSE(failed);
   CHECK(failed.error().message() ==
         "domain.web@lab1: backup of vda to /b.qcow2 did not complete: job Failed");

@@ -11,7 +11,7 @@ using providers::test::FakeVirshHost;
 TEST_CASE("operations: each verb is one virsh command naming the domain as an option value",
           "[operations]") {
   FakeVirshHost host;
-  kvm::DomainOperations ops(host.session().virsh, "web");
+  kvm::DomainOperations ops(host.session().virsh(), "web");
   REQUIRE(ops.start());
   REQUIRE(ops.reboot());
   REQUIRE(ops.suspend());
@@ -27,14 +27,14 @@ TEST_CASE("operations: shutdown waits for power off, forces only when asked", "[
   FakeVirshHost host;
   host.then("domstate --domain web", "running\n");
   host.on("domstate --domain web", "shut off\n");
-  kvm::DomainOperations ops(host.session().virsh, "web");
+  kvm::DomainOperations ops(host.session().virsh(), "web");
   auto graceful = ops.shutdown(10s, false);
   REQUIRE(graceful);
   CHECK_FALSE(*graceful);
 
   FakeVirshHost stubborn;
   stubborn.on("domstate --domain web", "running\n");
-  kvm::DomainOperations stuck(stubborn.session().virsh, "web");
+  kvm::DomainOperations stuck(stubborn.session().virsh(), "web");
   auto refused = stuck.shutdown(0ms, false);
   REQUIRE_FALSE(refused);
   CHECK(refused.error().code() == providers::ErrorCode::timeout);
@@ -52,7 +52,7 @@ TEST_CASE("operations: restore needs a managed save image", "[operations]") {
   FakeVirshHost host;
   host.then("dominfo --domain web", "Name:           web\nManaged save:   no\n");
   host.then("dominfo --domain web", "Name:           web\nManaged save:   yes\n");
-  kvm::DomainOperations ops(host.session().virsh, "web");
+  kvm::DomainOperations ops(host.session().virsh(), "web");
   auto none = ops.restore();
   REQUIRE_FALSE(none);
   CHECK(none.error().code() == providers::ErrorCode::not_found);
@@ -66,7 +66,7 @@ TEST_CASE("operations: a failure says which domain, where, and what was not done
           "[operations]") {
   FakeVirshHost host;
   host.fail("start --domain web", "error: failed to get domain 'web'\n");
-  kvm::DomainOperations ops(host.session().virsh, "web");
+  kvm::DomainOperations ops(host.session().virsh(), "web");
   auto started = ops.start();
   REQUIRE_FALSE(started);
   CHECK(started.error().code() == providers::ErrorCode::not_found);

@@ -66,7 +66,7 @@ TEST_CASE("swap_seed_media ejects the seed CD-ROM and inserts its config element
   FakeVirshHost host;
   host.on("dumpxml --domain web", xml);
   providers::StepLog log(web.id);
-  auto swapped = kvm::swap_seed_media(host.session().virsh, "web", *config, log);
+  auto swapped = kvm::swap_seed_media(host.session().virsh(), "web", *config, log);
   REQUIRE(swapped);
   REQUIRE(swapped->has_value());
   CHECK(**swapped == "sda");
@@ -86,7 +86,7 @@ TEST_CASE("swap_seed_media does nothing without a seed CD-ROM, and says what is 
   REQUIRE(config);
   FakeVirshHost none;
   providers::StepLog log(plain.id);
-  auto nothing = kvm::swap_seed_media(none.session().virsh, "web", *config, log);
+  auto nothing = kvm::swap_seed_media(none.session().virsh(), "web", *config, log);
   REQUIRE(nothing);
   CHECK_FALSE(nothing->has_value());
   CHECK(none.ran().empty());
@@ -98,7 +98,7 @@ TEST_CASE("swap_seed_media does nothing without a seed CD-ROM, and says what is 
   failing.on("dumpxml --domain web", media_xml(web));
   failing.fail("update-device --domain web --file /dev/stdin --live", "error: internal error: unable to open\n");
   providers::StepLog seeded_log(web.id);
-  auto failed = kvm::swap_seed_media(failing.session().virsh, "web", *seeded_config, seeded_log);
+  auto failed = kvm::swap_seed_media(failing.session().virsh(), "web", *seeded_config, seeded_log);
   REQUIRE_FALSE(failed);
   CHECK(failed.error().message() == "domain.web@lab1: virsh update-device failed: internal error: unable to open "
                                     "(the seed CD-ROM sda is ejected, the new seed not inserted)");

@@ -10,7 +10,7 @@ using providers::test::FakeVirshHost;
 TEST_CASE("snapshots: create, revert and delete name the domain and snapshot as option values",
           "[snapshots]") {
   FakeVirshHost host;
-  kvm::DomainSnapshots snapshots(host.session().virsh, "web");
+  kvm::DomainSnapshots snapshots(host.session().virsh(), "web");
   REQUIRE(snapshots.create("before-upgrade", "pre 2.0"));
   REQUIRE(snapshots.revert("before-upgrade"));
   REQUIRE(snapshots.remove("before-upgrade"));
@@ -25,7 +25,7 @@ TEST_CASE("snapshots: a failure names the domain, the host and what was not done
   FakeVirshHost host;
   host.fail("snapshot-revert --domain web --snapshotname nope",
             "error: Domain snapshot not found: no domain snapshot with matching name 'nope'\n");
-  kvm::DomainSnapshots snapshots(host.session().virsh, "web");
+  kvm::DomainSnapshots snapshots(host.session().virsh(), "web");
   auto reverted = snapshots.revert("nope");
   REQUIRE_FALSE(reverted);
   CHECK(reverted.error().message().starts_with(
@@ -42,7 +42,7 @@ TEST_CASE("snapshots: list reads every snapshot in one batch, sorted by name", "
   host.on("snapshot-info --domain web --snapshotname b",
           "Name:           b\nDomain:         web\nCurrent:        yes\nState:          running\n"
           "Location:       internal\nParent:         a\nChildren:       0\n");
-  kvm::DomainSnapshots snapshots(host.session().virsh, "web");
+  kvm::DomainSnapshots snapshots(host.session().virsh(), "web");
   auto list = snapshots.list();
   REQUIRE(list);
   CHECK(*list == std::vector<kvm::SnapshotInfo>{{"a", "shutoff", "", false},
@@ -51,7 +51,7 @@ TEST_CASE("snapshots: list reads every snapshot in one batch, sorted by name", "
 
   FakeVirshHost empty;
   empty.on("snapshot-list --domain web --name", "");
-  auto none = kvm::DomainSnapshots(empty.session().virsh, "web").list();
+  auto none = kvm::DomainSnapshots(empty.session().virsh(), "web").list();
   REQUIRE(none);
   CHECK(none->empty());
   CHECK(empty.processes() == 1);

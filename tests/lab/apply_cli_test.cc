@@ -13,10 +13,14 @@
 #include <fmt/format.h>
 
 #include <signal.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <filesystem>
+#include <fstream>
+#include <regex>
+#include <sstream>
 #include <thread>
 
 using virtplan::lab::LabEnv;
@@ -420,10 +424,10 @@ TEST_CASE("import refuses while an apply holds the stack's lock, and adopts noth
   auto transport = virtplan::providers::SshTransport::create(env.host_config(0));
   REQUIRE(transport);
   // This process holds it, under a name of its own.
-  virtplan::providers::StackLock::set_holder_command("lab_tests import case");
   auto held = virtplan::providers::StackLock::acquire(**transport, "ap-" + tag, virtplan::providers::Become::none,
-                                                      std::chrono::seconds(0));
-  virtplan::providers::StackLock::set_holder_command("virtplan");
+                                                      std::chrono::seconds(0),
+                                                      virtplan::providers::StackLock::k_default_dir,
+                                                      "lab_tests import case");
   REQUIRE(held);
   const auto refused = run_virtplan("import " + address + " -f " + stack);
   INFO(refused.output);
@@ -439,4 +443,80 @@ TEST_CASE("import refuses while an apply holds the stack's lock, and adopts noth
   CHECK(has(env.run_in(0, ledger), "h-" + tag));
   env.run_in(0, fmt::format("virsh -q pool-undefine h-{} >/dev/null", tag));
   std::filesystem::remove(stack);
+}
+
+// The command trace (providers/command_trace.h) as a user turns it on:
+// VIRTPLAN_LOG=debug writes every command sent to a host to stderr, and
+// --log-file to a file, with the host and how each ended, and never a
+// secret (cloud-init's user-data goes to the host on standard input only).
+namespace {
+
+std::string trace_file_text(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+}  // namespace
+
+TEST_CASE("VIRTPLAN_LOG=debug traces the real virsh commands of an apply with host and exit status, and no secret") {
+  const auto env = require_lab(1);
+  const std::string tag = tag_for('t');
+  const std::string host = env.hosts[0].name;
+  const std::string secret = "s3cret-" + tag;
+  const std::filesystem::path dir = fmt::format("/tmp/vp-trace-{}", tag);
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "user-data.yaml") << "#cloud-config\npassword: " << secret << "\n";
+  const std::string stack = (dir / "stack.yaml").string();
+  std::ofstream(stack) << fmt::format(
+      "stack: tr-{0}\nhosts:\n{1}"
+      "pools:\n  p-{0}: {{host: {2}, type: dir, path: /var/lib/virtplan/p-{0}}}\n"
+      "volumes:\n  v-{0}: {{host: {2}, pool: p-{0}, format: qcow2, capacity: 16MiB}}\n"
+      "domains:\n  d-{0}:\n    host: {2}\n    vcpus: 1\n    memory: 64MiB\n    virt_type: qemu\n    state: stopped\n"
+      "    disks: [{{volume: v-{0}, target: vda, bus: virtio}}]\n"
+      "    cloud_init: {{user_data: ./user-data.yaml}}\n",
+      tag, host_block(env, 0), host);
+
+  // VIRTPLAN_LOG=debug: on stderr (which run_virtplan reads with stdout).
+  ::setenv("VIRTPLAN_LOG", "debug", 1);
+  const auto apply = run_virtplan("apply --auto-approve -f " + stack, dir);
+  ::unsetenv("VIRTPLAN_LOG");
+  INFO(apply.output);
+  REQUIRE(apply.status == 0);
+  // "2026-12-05T06:55:01.123Z lab21 shell 3ms exit=0 out=0B err=0B: virsh define /dev/stdin"
+  const std::regex line(fmt::format(R"(\d{{4}}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{{3}}Z {} (run|shell|hold|stream) \d+ms )"
+                                    R"((exit=\d+|held|failed \(.*\)) .*: .+)",
+                                    host));
+  const auto traced_lines = [&](const std::string& text, const std::string& verb) {
+    std::istringstream lines(text);
+    int matching = 0;
+    for (std::string one; std::getline(lines, one);) {
+      if (!std::regex_match(one, line)) continue;
+      if (has(one, " exit=0 ") && has(one, "virsh") && has(one, " " + verb + " ")) ++matching;
+    }
+    return matching;
+  };
+  CHECK(traced_lines(apply.output, "define") >= 1);
+  CHECK(traced_lines(apply.output, "vol-create") >= 1);
+  CHECK_FALSE(has(apply.output, secret));
+
+  // Not traced unless asked.
+  const auto plan = run_virtplan("plan -f " + stack, dir);
+  CHECK(plan.status == 0);
+  CHECK_FALSE(std::regex_search(plan.output, std::regex(host + " (run|shell) ")));
+
+  // --log-file: to a file, one line a command.
+  const std::string log = (dir / "trace.log").string();
+  const auto destroy = run_virtplan("--log-file " + log + " destroy --auto-approve --force -f " + stack, dir);
+  INFO(destroy.output);
+  CHECK(destroy.status == 0);
+  const std::string trace = trace_file_text(log);
+  INFO(trace);
+  std::istringstream lines(trace);
+  for (std::string one; std::getline(lines, one);) CHECK(std::regex_match(one, line));
+  CHECK(traced_lines(trace, "undefine") >= 1);
+  CHECK(traced_lines(trace, "vol-delete") >= 1);
+  CHECK_FALSE(has(trace, secret));
+  std::filesystem::remove_all(dir);
 }

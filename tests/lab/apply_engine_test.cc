@@ -53,7 +53,7 @@ public:
 
 private:
   Result<ActuatorOutcome> call(const std::string& op, const ActuatorStep& step, HostSession& host) const {
-    auto uri = host.virsh.run({"uri"});
+    auto uri = host.virsh().run({"uri"});
     if (!uri) return std::unexpected(uri.error().with_context(step.desired.id.address()));
     {
       std::lock_guard lock(m_mutex);

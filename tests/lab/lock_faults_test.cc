@@ -140,9 +140,8 @@ TEST_CASE("unlock: names the holder, its pid and the lock's age, refuses without
 
   auto transport = providers::SshTransport::create(env.host_config(0));
   REQUIRE(transport);
-  providers::StackLock::set_holder_command("lab_tests unlock case");
-  auto held = providers::StackLock::acquire(**transport, name, providers::Become::none, 0s);
-  providers::StackLock::set_holder_command("virtplan");
+  auto held = providers::StackLock::acquire(**transport, name, providers::Become::none, 0s,
+                                            providers::StackLock::k_default_dir, "lab_tests unlock case");
   REQUIRE(held);
   // The holder records itself just after it said "locked".
   REQUIRE(wait_until(5s, [&] { return has(env.run_in(0, "cat " + providers::shell_quote(lock_file(name))), "host pid"); }));

@@ -51,12 +51,12 @@ TEST_CASE("shared virsh over ssh: concurrent defines go to a few running virsh p
     std::vector<std::future<providers::Result<std::string>>> defines;
     for (int i = 0; i < k_domains; ++i) {
       defines.push_back(std::async(std::launch::async, [&, i] {
-        return host.virsh.run({"define", "/dev/stdin"},
+        return host.virsh().run({"define", "/dev/stdin"},
                               lab::scratch_domain_xml(prefix + std::to_string(i), std::nullopt));
       }));
     }
     // One more, whose document libvirt refuses: only it fails.
-    auto broken = std::async(std::launch::async, [&] { return host.virsh.run({"define", "/dev/stdin"}, "<domain"); });
+    auto broken = std::async(std::launch::async, [&] { return host.virsh().run({"define", "/dev/stdin"}, "<domain"); });
     for (auto& define : defines) {
       auto defined = define.get();
       INFO((defined ? "" : defined.error().message()));
@@ -67,15 +67,15 @@ TEST_CASE("shared virsh over ssh: concurrent defines go to a few running virsh p
     CHECK(refused.error().message().starts_with(env.hosts[0].name + ": virsh define: "));
     // Each read gets its own domain's XML back.
     for (int i = 0; i < k_domains; ++i) {
-      auto xml = host.virsh.run({"dumpxml", "--domain", prefix + std::to_string(i)});
+      auto xml = host.virsh().run({"dumpxml", "--domain", prefix + std::to_string(i)});
       REQUIRE(xml.has_value());
       CHECK(xml->find("<name>" + prefix + std::to_string(i) + "</name>") != std::string::npos);
     }
     // All of it through the shells, and no more of them than the pool's limit (4).
-    CHECK(host.shells.commands_answered() == k_domains * 2 + 1);
-    CHECK(host.shells.shells_started() >= 1);
-    CHECK(host.shells.shells_started() <= 4);
-    CHECK(host.batcher.commands_run() == 0);
+    CHECK(host.shells().commands_answered() == k_domains * 2 + 1);
+    CHECK(host.shells().shells_started() >= 1);
+    CHECK(host.shells().shells_started() <= 4);
+    CHECK(host.batcher().commands_run() == 0);
   }
   for (int i = 0; i < k_domains; ++i) {
     CHECK(env.run_in(0, "virsh -q domstate --domain " + prefix + std::to_string(i)) == "shut off\n");
@@ -100,17 +100,17 @@ TEST_CASE("shared virsh over ssh: a hostile name is one word to virsh and nothin
   const std::string hostile = "vpevil" + std::to_string(getpid()) + "' ; undefine --domain x ; echo \"$(cd; touch " + mark +
                               ")`cd; touch " + mark + "`";
   providers::HostSession host(env.host_config(0), **transport);
-  auto defined = host.virsh.run({"define", "/dev/stdin"}, lab::scratch_domain_xml(hostile, std::nullopt));
+  auto defined = host.virsh().run({"define", "/dev/stdin"}, lab::scratch_domain_xml(hostile, std::nullopt));
   INFO((defined ? "" : defined.error().message()));
   REQUIRE(defined.has_value());
-  auto state = host.virsh.run({"domstate", "--domain", hostile});
+  auto state = host.virsh().run({"domstate", "--domain", hostile});
   REQUIRE(state.has_value());
   CHECK(state->starts_with("shut off\n"));
-  CHECK(host.shells.commands_answered() == 2);
+  CHECK(host.shells().commands_answered() == 2);
   // Raw virsh on the host agrees, and nothing ran.
   CHECK(env.run_in(0, "virsh -q domstate --domain " + providers::shell_quote(hostile)) == "shut off\n");
   CHECK(env.run_in(0, "ls /root/" + mark + " 2>/dev/null || true") == "");
-  REQUIRE(host.virsh.run({"undefine", "--domain", hostile}).has_value());
+  REQUIRE(host.virsh().run({"undefine", "--domain", hostile}).has_value());
 }
 
 TEST_CASE("shared virsh over ssh: the host's own virsh history is left as it was") {
@@ -126,8 +126,8 @@ TEST_CASE("shared virsh over ssh: the host's own virsh history is left as it was
   const std::string before = env.run_in(0, "cat " + history);
   {
     providers::HostSession host(env.host_config(0), **transport);
-    for (int i = 0; i < 3; ++i) REQUIRE(host.virsh.run({"list", "--all", "--name"}).has_value());
-    CHECK(host.shells.commands_answered() == 3);
+    for (int i = 0; i < 3; ++i) REQUIRE(host.virsh().run({"list", "--all", "--name"}).has_value());
+    CHECK(host.shells().commands_answered() == 3);
   }
   // The session's shells have ended (its destructor waits for them).
   std::string after;
@@ -149,25 +149,25 @@ TEST_CASE("shared virsh over ssh: a session's shells start with it, and reading 
   host.warm_up();
   // Two, or one on a one-CPU host: the first asks nodeinfo before the second starts.
   const std::size_t warm = static_cast<std::size_t>(std::min(cpus, 2));
-  for (int i = 0; i < 100 && host.shells.shells_started() < warm; ++i) {
+  for (int i = 0; i < 100 && host.shells().shells_started() < warm; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
-  CHECK(host.shells.shells_started() == warm);
+  CHECK(host.shells().shells_started() == warm);
   // Every kind's listing and the XML of what it finds: batches, each of
   // which went to a virsh process of its own before.
-  auto inventory = providers::read_host_inventory("vpshell-inventory", host.config, host.virsh, cli::kind_readers(), {});
+  auto inventory = providers::read_host_inventory("vpshell-inventory", host.config(), host.virsh(), cli::kind_readers(), {});
   INFO((inventory ? "" : inventory.error().message()));
   REQUIRE(inventory.has_value());
   CHECK(inventory->kinds.size() == cli::kind_readers().size());
-  CHECK(host.shells.shells_started() == warm);
-  CHECK(host.shells.commands_answered() >= cli::kind_readers().size());
-  CHECK(host.batcher.commands_run() == 0);
+  CHECK(host.shells().shells_started() == warm);
+  CHECK(host.shells().commands_answered() >= cli::kind_readers().size());
+  CHECK(host.batcher().commands_run() == 0);
   // The warm shell asked for the host's CPUs: however many calls come at
   // once, no more shells than the host has CPUs (nor than four).
   std::vector<std::future<providers::Result<std::string>>> reads;
   for (int i = 0; i < 24; ++i) {
-    reads.push_back(std::async(std::launch::async, [&] { return host.virsh.run({"list", "--all", "--name"}); }));
+    reads.push_back(std::async(std::launch::async, [&] { return host.virsh().run({"list", "--all", "--name"}); }));
   }
   for (auto& read : reads) CHECK(read.get().has_value());
-  CHECK(static_cast<int>(host.shells.shells_started()) <= std::min(cpus, 4));
+  CHECK(static_cast<int>(host.shells().shells_started()) <= std::min(cpus, 4));
 }

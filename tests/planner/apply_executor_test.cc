@@ -263,47 +263,75 @@ TEST_CASE("apply: a ledger that cannot be brought up to date at the end fails th
                                  "everything this apply made (the next apply adopts what it made, as after a crash)"});
 }
 
-TEST_CASE("apply: parallelism bounds the steps running at once, overall and per host") {
+TEST_CASE("apply: each host takes as many steps as it can, whatever the others do, and --parallelism caps them all") {
   std::vector<Change> changes;
   for (int i = 0; i < 12; ++i) {
     changes.push_back(change(fmt::format("volume.v{:02}@lab1", i), Action::create));
     changes.push_back(change(fmt::format("volume.v{:02}@lab2", i), Action::create));
   }
   const Plan plan("demo", changes);
-  SECTION("default: 8 overall, and one host may take all 8 (its virsh batcher bounds its processes)") {
+  SECTION("default: no cap over all hosts, each host its own (8 here)") {
     ApplyRig rig;
     rig.volume.delay(30ms);
     REQUIRE(rig.apply(plan).ok());
-    CHECK(rig.journal.max_running() == 8);
-    std::vector<Change> one_host;
-    for (int i = 0; i < 12; ++i) one_host.push_back(change(fmt::format("volume.w{:02}@lab1", i), Action::create));
-    ApplyRig single;
-    single.volume.delay(30ms);
-    REQUIRE(single.apply(Plan("demo", one_host)).ok());
-    CHECK(single.journal.max_running_on("lab1") == 8);
+    CHECK(rig.journal.max_running_on("lab1") == 8);
+    CHECK(rig.journal.max_running_on("lab2") == 8);
+    CHECK(rig.journal.max_running() == 16);
   }
-  SECTION("4 per host") {
+  SECTION("a host that takes 4") {
     ApplyRig rig;
+    rig.hosts.takes("lab1", 4);
     rig.volume.delay(30ms);
-    REQUIRE(rig.apply(plan, ApplyOptions{8, 4}).ok());
+    REQUIRE(rig.apply(plan).ok());
     CHECK(rig.journal.max_running_on("lab1") == 4);
-    CHECK(rig.journal.max_running_on("lab2") == 4);
-    CHECK(rig.journal.max_running() == 8);
+    CHECK(rig.journal.max_running_on("lab2") == 8);
   }
   SECTION("--parallelism 3") {
     ApplyRig rig;
     rig.volume.delay(30ms);
-    REQUIRE(rig.apply(plan, ApplyOptions{3, 4}).ok());
+    REQUIRE(rig.apply(plan, ApplyOptions{.parallelism = 3}).ok());
     CHECK(rig.journal.max_running() == 3);
   }
-  SECTION("one per host") {
+  SECTION("hosts that take one step each") {
     ApplyRig rig;
+    rig.hosts.takes("lab1", 1).takes("lab2", 1);
     rig.volume.delay(20ms);
-    REQUIRE(rig.apply(plan, ApplyOptions{8, 1}).ok());
+    REQUIRE(rig.apply(plan).ok());
     CHECK(rig.journal.max_running_on("lab1") == 1);
     CHECK(rig.journal.max_running_on("lab2") == 1);
     CHECK(rig.journal.max_running() == 2);
   }
+}
+
+TEST_CASE("apply: hosts take turns, so under --parallelism no host waits for another's steps") {
+  // By address alone, every step on lab1 (a...) would start before any on lab2 (b...).
+  ApplyRig rig;
+  Plan plan("demo", {change("volume.a1@lab1", Action::create), change("volume.a2@lab1", Action::create),
+                     change("volume.a3@lab1", Action::create), change("volume.b1@lab2", Action::create),
+                     change("volume.b2@lab2", Action::create), change("volume.b3@lab2", Action::create)});
+  REQUIRE(rig.apply(plan, ApplyOptions{.parallelism = 1}).ok());
+  std::vector<std::string> creates;
+  for (const std::string& event : rig.journal.events()) {
+    if (event.starts_with("start create ")) creates.push_back(event.substr(13));
+  }
+  CHECK(creates == std::vector<std::string>{"volume.a1@lab1", "volume.b1@lab2", "volume.a2@lab1", "volume.b2@lab2",
+                                            "volume.a3@lab1", "volume.b3@lab2"});
+}
+
+TEST_CASE("apply: a host's longest chain goes first on its turn, and a long chain on one host does not hold the others") {
+  ApplyRig rig;
+  Plan plan("demo", {change("pool.p@lab1", Action::create),
+                     change("volume.a@lab1", Action::create, needing({"pool.p"})),
+                     change("domain.a@lab1", Action::create, needing({"volume.a"})),
+                     change("volume.x@lab1", Action::create), change("volume.b@lab2", Action::create),
+                     change("volume.c@lab2", Action::create)});
+  REQUIRE(rig.apply(plan, ApplyOptions{.parallelism = 1}).ok());
+  std::vector<std::string> creates;
+  for (const std::string& event : rig.journal.events()) {
+    if (event.starts_with("start create ")) creates.push_back(event.substr(13));
+  }
+  CHECK(creates == std::vector<std::string>{"pool.p@lab1", "volume.b@lab2", "volume.a@lab1", "volume.c@lab2",
+                                            "domain.a@lab1", "volume.x@lab1"});
 }
 
 TEST_CASE("apply: the observer hears start, progress and finish of each step, and skipped steps finish only") {

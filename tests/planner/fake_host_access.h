@@ -39,6 +39,16 @@ public:
     return *this;
   }
 
+  // `host` takes `steps` at once (HostAccess::capacity); else the default.
+  FakeHostAccess& takes(const std::string& host, int steps) {
+    m_capacity[host] = steps;
+    return *this;
+  }
+  int capacity(const std::string& host) const override {
+    auto it = m_capacity.find(host);
+    return it == m_capacity.end() ? k_default_capacity : it->second;
+  }
+
   providers::Result<providers::HostSession*> session(const std::string& host) override {
     m_journal.note("session " + host);
     if (m_unreachable.contains(host)) {
@@ -94,6 +104,7 @@ private:
   std::set<std::string> m_unreachable;
   std::set<std::string> m_broken;
   std::set<std::string> m_flush_fails;
+  std::map<std::string, int> m_capacity;
 };
 
 }  // namespace virtplan::planner::testing

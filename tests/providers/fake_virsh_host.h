@@ -43,8 +43,7 @@ public:
     std::string err;  // "error: ..." lines make the subcommand fail
   };
 
-  explicit FakeVirshHost(VirshBatcher::Options batching = {}) : m_session(m_config, m_fake, batching) {
-    m_config.name = "lab1";
+  explicit FakeVirshHost(VirshBatcher::Options batching = {}) : m_session(lab1(), m_fake, batching) {
     m_fake.respond_with([this](const Command& command) { return answer(command); });
   }
 
@@ -221,7 +220,12 @@ private:
     return output;
   }
 
-  HostConfig m_config;
+  static HostConfig lab1() {
+    HostConfig config;
+    config.name = "lab1";
+    return config;
+  }
+
   FakeTransport m_fake{"lab1"};
   HostSession m_session;
   std::map<std::string, Reply> m_replies;

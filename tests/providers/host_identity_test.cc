@@ -98,6 +98,11 @@ TEST_CASE("host connections: two entries reaching one hypervisor are found, each
         std::vector<std::string>{"hv1-by-name: the same hypervisor as host 'hv1' (libvirt host UUID u1; SSH host "
                                  "key ssh-ed25519 SHA256:aaa): declare each hypervisor once"});
   CHECK(connects.load() == 4);
+  // hv2's SSH host key is its own: no entry can be its hypervisor, whatever
+  // its UUID, so its libvirt is not asked (`capabilities` costs a fresh
+  // libvirtd a probe of every QEMU binary); hv1's entries were.
+  CHECK(static_cast<const FakeSshHost&>(*made.at("hv2")).commands().empty());
+  CHECK_FALSE(static_cast<const FakeSshHost&>(*made.at("hv1")).commands().empty());
 
   // The connection that was identified is the one handed on.
   auto hv2 = connections.take(hosts.at("hv2"));

@@ -52,7 +52,7 @@ TEST_CASE("a command several readings ask in one round runs once and each gets i
   OneRoundReader domains("domain", {{"list", "--all", "--name"}, {"dumpxml", "--inactive", "--domain", "web"}});
   OneRoundReader volumes("volume", {{"pool-list", "--name"}, {"dumpxml", "--inactive", "--domain", "web"},
                                     {"list", "--all", "--name"}});
-  auto inventory = read_host_inventory("demo", host.session().config, host.session().transport,
+  auto inventory = read_host_inventory("demo", host.session().config(), host.session().transport(),
                                        {&domains, &volumes}, {});
   REQUIRE(inventory.has_value());
   std::vector<std::string> virsh_ran;
@@ -94,7 +94,7 @@ TEST_CASE("each reading learns what the host's ledger says the stack owns before
   ledger.mark_created("volume", "disk");
   host.on_other("sh", CommandOutput{0, ledger.serialize(), ""});
   const OwnedReader pools;
-  auto inventory = read_host_inventory("demo", host.session().config, host.session().transport, {&pools}, {});
+  auto inventory = read_host_inventory("demo", host.session().config(), host.session().transport(), {&pools}, {});
   REQUIRE_FALSE(inventory);
   CHECK(inventory.error().message() == "lab1: reading pools: pool.images volume.disk ");
 }
@@ -134,7 +134,7 @@ TEST_CASE("given the ledger apply read under its lock, the inventory does not re
   Ledger ledger("demo");
   ledger.record_intent("domain", "web");
   const OrderReader domains;
-  auto inventory = read_host_inventory(host.session().config, host.session().alone, {&domains}, {}, ledger);
+  auto inventory = read_host_inventory(host.session().config(), host.session().alone(), {&domains}, {}, ledger);
   REQUIRE(inventory.has_value());
   CHECK(inventory->ledger == ledger);
   CHECK(domains.events == std::vector<std::string>{"owned 1", "round"});
@@ -148,7 +148,7 @@ TEST_CASE("without a ledger given, the inventory reads it alongside the rounds a
   ledger.record_intent("domain", "web");
   host.on_other("sh", CommandOutput{0, ledger.serialize(), ""});
   const OrderReader domains;
-  auto inventory = read_host_inventory("demo", host.session().config, host.session().transport, {&domains}, {});
+  auto inventory = read_host_inventory("demo", host.session().config(), host.session().transport(), {&domains}, {});
   REQUIRE(inventory.has_value());
   CHECK(inventory->ledger == ledger);
   CHECK(domains.events == std::vector<std::string>{"round", "owned 1"});

@@ -120,7 +120,7 @@ TEST_CASE("remote host access: connects once per host, on first use, and reads t
   auto second = access.session("lab1");
   REQUIRE(second);
   CHECK(*first == *second);
-  CHECK((*first)->config.name == "lab1");
+  CHECK((*first)->config().name == "lab1");
   CHECK(rig.connects == 1);
   CHECK(rig.lab1.reads == 1);
   CHECK(rig.lab1.writes == 0);
@@ -266,7 +266,7 @@ TEST_CASE("remote host access: once the stack lock is lost, nothing more reaches
   auto session = access.session("lab1");
   REQUIRE(session);
   REQUIRE(access.record_intents("lab1", {id("volume", "a")}));
-  REQUIRE((*session)->virsh.run({"define", "/dev/stdin"}, "<domain/>"));
+  REQUIRE((*session)->virsh().run({"define", "/dev/stdin"}, "<domain/>"));
   REQUIRE(access.mark_created(id("volume", "a"), nlohmann::json::object()));
   const std::size_t sent = rig.lab1.transport.commands().size();
 
@@ -276,7 +276,7 @@ TEST_CASE("remote host access: once the stack lock is lost, nothing more reaches
   REQUIRE_FALSE(again);
   CHECK(again.error().code() == ErrorCode::locked);
   CHECK(again.error().message().starts_with("lab1: the stack lock was lost"));
-  auto defined = (*session)->virsh.run({"define", "/dev/stdin"}, "<domain/>");
+  auto defined = (*session)->virsh().run({"define", "/dev/stdin"}, "<domain/>");
   REQUIRE_FALSE(defined);
   CHECK(defined.error().message().find("the stack lock was lost") != std::string::npos);
   CHECK_FALSE(access.record_intents("lab1", {id("volume", "b")}));

@@ -108,8 +108,7 @@ TEST_CASE("stack lock: a second acquire waits, then fails naming the holder, and
           "[stack_lock]") {
   TempDir dir;
   LocalTransport local;
-  StackLock::set_holder_command("virtplan apply");
-  auto first = StackLock::acquire(local, "demo", Become::none, 0s, dir.str());
+  auto first = StackLock::acquire(local, "demo", Become::none, 0s, dir.str(), "virtplan apply");
   INFO((first ? "" : first.error().message()));
   REQUIRE(first.has_value());
   CHECK(first->held());
@@ -196,9 +195,8 @@ TEST_CASE("stack lock: the command, become, and errors that are not a busy lock"
           "[stack_lock]") {
   FakeTransport fake("lab1");
   fake.reply("locked\n");
-  StackLock::set_holder_command("virtplan destroy");
   {
-    auto lock = StackLock::acquire(fake, "demo", Become::sudo, 7s);
+    auto lock = StackLock::acquire(fake, "demo", Become::sudo, 7s, StackLock::k_default_dir, "virtplan destroy");
     REQUIRE(lock.has_value());
     CHECK(fake.releases() == 0);
   }
@@ -246,12 +244,10 @@ TEST_CASE("stack lock: the refusal names the command that holds it, as the holde
           "[stack_lock]") {
   TempDir dir;
   LocalTransport local;
-  StackLock::set_holder_command("virtplan import");
-  auto holder = StackLock::acquire(local, "demo", Become::none, 0s, dir.str());
+  auto holder = StackLock::acquire(local, "demo", Become::none, 0s, dir.str(), "virtplan import");
   REQUIRE(holder.has_value());
   // The refused process is another command: the message names the holder's.
-  StackLock::set_holder_command("virtplan domain start");
-  auto refused = StackLock::acquire(local, "demo", Become::none, 0s, dir.str());
+  auto refused = StackLock::acquire(local, "demo", Become::none, 0s, dir.str(), "virtplan domain start");
   REQUIRE_FALSE(refused.has_value());
   CHECK(refused.error().code() == ErrorCode::locked);
   CHECK(refused.error().message().starts_with("local: stack 'demo' is locked by `virtplan import` (pid " +
@@ -266,7 +262,6 @@ TEST_CASE("stack lock: the refusal names the command that holds it, as the holde
   CHECK(old.error().message() ==
         "lab1: stack 'demo' is locked by virtplan pid 7 on ci since 2026-11-26T01:00:00Z; try again when it "
         "finishes");
-  StackLock::set_holder_command("virtplan");
 }
 
 namespace {
@@ -368,9 +363,7 @@ TEST_CASE("stack lock breaker: names the holder, its host pid and age, and ends 
   REQUIRE(none.has_value());
   CHECK_FALSE(none->has_value());
 
-  StackLock::set_holder_command("virtplan apply");
-  auto lock = StackLock::acquire(local, "demo", Become::none, 0s, dir.str());
-  StackLock::set_holder_command("virtplan");
+  auto lock = StackLock::acquire(local, "demo", Become::none, 0s, dir.str(), "virtplan apply");
   REQUIRE(lock.has_value());
   const long host_pid = recorded_host_pid(dir.path() / "demo.lock");
   auto found = find_lock_holder(local, "demo", Become::none, dir.str());

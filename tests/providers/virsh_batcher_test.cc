@@ -23,7 +23,7 @@ void hold_first_process_until(FakeVirshHost& host, std::size_t count) {
   auto first = std::make_shared<std::atomic<bool>>(true);
   host.on_process([&host, count, first](const Command&) {
     if (!first->exchange(false)) return;
-    while (host.session().batcher.waiting() < count) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    while (host.session().batcher().waiting() < count) std::this_thread::sleep_for(std::chrono::milliseconds(1));
   });
 }
 
@@ -32,14 +32,14 @@ void hold_first_process_until(FakeVirshHost& host, std::size_t count) {
 TEST_CASE("virsh batcher: a lone command runs as VirshRunner::run runs it") {
   FakeVirshHost host;
   host.on("domstate --domain web", "running\n");
-  auto state = host.session().virsh.run({"domstate", "--domain", "web"});
+  auto state = host.session().virsh().run({"domstate", "--domain", "web"});
   REQUIRE(state);
   CHECK(*state == "running\n");
-  auto defined = host.session().virsh.run({"define", "/dev/stdin"}, "<domain/>");
+  auto defined = host.session().virsh().run({"define", "/dev/stdin"}, "<domain/>");
   REQUIRE(defined);
   CHECK(host.stdin_of("define /dev/stdin") == "<domain/>");
   CHECK(host.processes() == 2);
-  CHECK(host.session().batcher.processes_started() == 2);
+  CHECK(host.session().batcher().processes_started() == 2);
 }
 
 TEST_CASE("virsh batcher: commands that meet run in one process, each with its own result and document") {
@@ -49,14 +49,14 @@ TEST_CASE("virsh batcher: commands that meet run in one process, each with its o
   hold_first_process_until(host, 3);
 
   // One command holds the only process; three more arrive meanwhile.
-  auto first = std::async(std::launch::async, [&] { return host.session().virsh.run({"list", "--name"}); });
-  while (host.session().batcher.processes_started() < 1) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  auto first = std::async(std::launch::async, [&] { return host.session().virsh().run({"list", "--name"}); });
+  while (host.session().batcher().processes_started() < 1) std::this_thread::sleep_for(std::chrono::milliseconds(1));
   auto define = std::async(std::launch::async,
-                           [&] { return host.session().virsh.run({"define", "/dev/stdin"}, "<domain>a</domain>"); });
+                           [&] { return host.session().virsh().run({"define", "/dev/stdin"}, "<domain>a</domain>"); });
   auto create = std::async(std::launch::async, [&] {
-    return host.session().virsh.run({"vol-create", "--pool", "images", "--file", "/dev/stdin"}, "<volume>b</volume>");
+    return host.session().virsh().run({"vol-create", "--pool", "images", "--file", "/dev/stdin"}, "<volume>b</volume>");
   });
-  auto info = std::async(std::launch::async, [&] { return host.session().virsh.run({"dominfo", "--domain", "web"}); });
+  auto info = std::async(std::launch::async, [&] { return host.session().virsh().run({"dominfo", "--domain", "web"}); });
 
   REQUIRE(first.get());
   auto defined = define.get();
@@ -68,8 +68,8 @@ TEST_CASE("virsh batcher: commands that meet run in one process, each with its o
   REQUIRE(shown);
   CHECK(*shown == "Name: web\n");
   CHECK(host.processes() == 2);
-  CHECK(host.session().batcher.processes_started() == 2);
-  CHECK(host.session().batcher.commands_run() == 4);
+  CHECK(host.session().batcher().processes_started() == 2);
+  CHECK(host.session().batcher().commands_run() == 4);
   CHECK(host.stdin_of("define /dev/stdin") == "<domain>a</domain>");
   CHECK(host.stdin_of("vol-create --pool images --file /dev/stdin") == "<volume>b</volume>");
 }
@@ -86,7 +86,7 @@ TEST_CASE("virsh batcher: no more processes at once than asked, and no more comm
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
     --running;
   });
-  VirshRunner plain(host.session().transport, "qemu:///system");
+  VirshRunner plain(host.session().transport(), "qemu:///system");
   VirshBatcher batcher(plain, VirshBatcher::Options{2, 3});
   std::vector<std::future<Result<std::string>>> calls;
   for (int i = 0; i < 12; ++i) {
@@ -128,13 +128,13 @@ TEST_CASE("virsh batcher: commands that may take seconds run in their own proces
   FakeVirshHost host(VirshBatcher::Options{1, 64});
   for (const char* slow : {"start", "shutdown", "destroy", "reboot", "blockresize", "snapshot-create-as"}) {
     CHECK_FALSE(is_quick_virsh_command(slow));
-    CHECK_FALSE(host.session().batcher.takes({{slow, "--domain", "web"}, std::nullopt}));
+    CHECK_FALSE(host.session().batcher().takes({{slow, "--domain", "web"}, std::nullopt}));
   }
   CHECK(is_quick_virsh_command("define"));
-  CHECK(host.session().batcher.takes({{"define", "/dev/stdin"}, "<domain/>"}));
-  REQUIRE(host.session().virsh.run({"start", "--domain", "web"}));
+  CHECK(host.session().batcher().takes({{"define", "/dev/stdin"}, "<domain/>"}));
+  REQUIRE(host.session().virsh().run({"start", "--domain", "web"}));
   CHECK(host.ran() == Lines{"start --domain web"});
-  CHECK(host.session().batcher.commands_run() == 0);
+  CHECK(host.session().batcher().commands_run() == 0);
 }
 
 TEST_CASE("virsh batcher: a call its caller marks quick is shared whatever its subcommand") {
@@ -142,8 +142,8 @@ TEST_CASE("virsh batcher: a call its caller marks quick is shared whatever its s
   CHECK_FALSE(is_quick_virsh_call({{"pool-start", "--pool", "images"}, std::nullopt}));
   CHECK(is_quick_virsh_call({{"pool-start", "--pool", "images"}, std::nullopt, true}));
   CHECK_FALSE(is_quick_virsh_call({{}, std::nullopt, true}));
-  REQUIRE(host.session().virsh.run_quick({"pool-start", "--pool", "images"}));
-  REQUIRE(host.session().virsh.run({"pool-build", "--pool", "images"}));
+  REQUIRE(host.session().virsh().run_quick({"pool-start", "--pool", "images"}));
+  REQUIRE(host.session().virsh().run({"pool-build", "--pool", "images"}));
   CHECK(host.ran() == Lines{"pool-start --pool images", "pool-build --pool images"});
-  CHECK(host.session().batcher.commands_run() == 1);
+  CHECK(host.session().batcher().commands_run() == 1);
 }

@@ -45,7 +45,7 @@ TEST_CASE("pool actuator: create defines, starts and sets autostart in three rou
                             "pool-autostart --pool images"});
   CHECK(host.stdin_of("pool-define /dev/stdin") == *PoolKind().create_xml(step.desired));
   // A dir pool's start and build are quick: all five share the host's virsh.
-  CHECK(host.session().batcher.commands_run() == 5);
+  CHECK(host.session().batcher().commands_run() == 5);
   // It made the directory, so destroy may remove it.
   CHECK(outcome->ledger_data == json{{"built", true}});
 }
@@ -68,7 +68,7 @@ TEST_CASE("pool actuator: a device pool is never built") {
         "pool.images@lab1: defined, not started: lab1: virsh pool-start: cannot find volume group 'vg0'");
   CHECK(host.ran() == Lines{"pool-define /dev/stdin", "pool-start --pool images"});
   // Starting a device pool may scan, mount or log in: it runs alone.
-  CHECK(host.session().batcher.commands_run() == 1);
+  CHECK(host.session().batcher().commands_run() == 1);
 }
 
 TEST_CASE("pool actuator: a failed define says nothing was done") {

@@ -24,7 +24,7 @@ inline providers::Result<std::vector<providers::ReadObject>> read_with(
   if (given == LedgerGiven::before_rounds) reading->owned(ledger);
   std::vector<providers::Result<std::string>> answers;
   for (auto commands = reading->next_round({}); !commands.empty(); commands = reading->next_round(answers)) {
-    answers = host.session().alone.batch(commands);
+    answers = host.session().alone().batch(commands);
   }
   if (given == LedgerGiven::after_rounds) reading->owned(ledger);
   return reading->finish();
