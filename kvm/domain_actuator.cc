@@ -63,7 +63,8 @@ Result<DomainSpec> typed(const StackObject& object) {
 // `virt_type: auto` is what the host offers: kvm when it can, else TCG.
 Result<json> with_virt_type(const json& spec, HostSession& host, const StepLog& log) {
   if (spec.value("virt_type", "auto") != "auto") return spec;
-  auto capabilities = host.virsh().run({"capabilities"});
+  // Once per host, not once per domain (HostSession::read_once).
+  auto capabilities = host.read_once({"capabilities"});
   if (!capabilities) return providers::fail(log.failure("capabilities", capabilities.error(), "not defined"));
   return DomainReconciler::reconcile(spec, json{{"virt_type", host_virt_type(*capabilities)}});
 }
