@@ -1,6 +1,6 @@
 #include "cli/ansible_args.h"
 
-#include "providers/plain_text.h"
+#include "providers/base/plain_text.h"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>

@@ -11,7 +11,7 @@
 // a spec to convert them, so booleans and integers may arrive as strings
 // ("yes", "8"); they are converted the way Ansible converts them.
 
-#include "providers/error.h"
+#include "providers/base/error.h"
 
 #include <nlohmann/json.hpp>
 

@@ -5,7 +5,7 @@
 // and progress printing have no place here (stdout must hold one JSON object).
 
 #include "cli/ansible_module.h"
-#include "providers/command_trace.h"
+#include "providers/host/command_trace.h"
 
 #include <cstdio>
 

@@ -11,7 +11,7 @@
 #include "planner/null_apply_observer.h"
 #include "planner/unread_host.h"
 #include "planner/stack_loader.h"
-#include "providers/stack_yaml.h"
+#include "providers/base/stack_yaml.h"
 
 #include <fmt/format.h>
 

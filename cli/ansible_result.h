@@ -20,7 +20,7 @@
 #include "planner/apply_report.h"
 #include "planner/diff.h"
 #include "planner/plan.h"
-#include "providers/error.h"
+#include "providers/base/error.h"
 
 #include <nlohmann/json.hpp>
 

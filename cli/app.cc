@@ -12,7 +12,7 @@
 #include "cli/subcommand.h"
 #include "cli/unlock_command.h"
 #include "cli/validate_command.h"
-#include "providers/command_trace.h"
+#include "providers/host/command_trace.h"
 
 #include <fmt/format.h>
 

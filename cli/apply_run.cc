@@ -11,8 +11,8 @@
 #include "planner/plan_json.h"
 #include "planner/plan_text.h"
 #include "planner/unread_host.h"
-#include "providers/host_inventory.h"
-#include "providers/host_session.h"
+#include "providers/host/host_inventory.h"
+#include "providers/host/host_session.h"
 
 #include <fmt/format.h>
 

@@ -20,9 +20,9 @@
 #include "planner/observed_state.h"
 #include "planner/plan.h"
 #include "planner/stack.h"
-#include "providers/host_connections.h"
-#include "providers/kind_actuator.h"
-#include "providers/remote_host_access.h"
+#include "providers/host/host_connections.h"
+#include "providers/kind/actuator.h"
+#include "providers/host/remote_host_access.h"
 
 #include <chrono>
 #include <map>

@@ -6,11 +6,11 @@
 #include "kvm/domain_backup.h"
 #include "kvm/domain_operations.h"
 #include "kvm/domain_snapshots.h"
-#include "providers/ledger.h"
-#include "providers/host_session.h"
-#include "providers/object_address.h"
-#include "providers/transport_factory.h"
-#include "providers/virsh_runner.h"
+#include "providers/host/ledger.h"
+#include "providers/host/host_session.h"
+#include "providers/kind/object_address.h"
+#include "providers/host/transport_factory.h"
+#include "providers/virsh/runner.h"
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>

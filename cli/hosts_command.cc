@@ -1,8 +1,8 @@
 #include "cli/hosts_command.h"
 
 #include "cli/stack_options.h"
-#include "providers/host_probe.h"
-#include "providers/transport_factory.h"
+#include "providers/virsh/host_probe.h"
+#include "providers/host/transport_factory.h"
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>

@@ -6,10 +6,10 @@
 #include "cli/stack_observation.h"
 #include "cli/stack_options.h"
 #include "planner/observer.h"
-#include "providers/host_session.h"
-#include "providers/object_address.h"
-#include "providers/stack_yaml.h"
-#include "providers/transport_factory.h"
+#include "providers/host/host_session.h"
+#include "providers/kind/object_address.h"
+#include "providers/base/stack_yaml.h"
+#include "providers/host/transport_factory.h"
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>

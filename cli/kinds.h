@@ -5,9 +5,9 @@
 // kinds.cc.
 
 #include "planner/diff.h"
-#include "providers/kind_actuator.h"
-#include "providers/kind_reader.h"
-#include "providers/kind_registry.h"
+#include "providers/kind/actuator.h"
+#include "providers/kind/reader.h"
+#include "providers/kind/registry.h"
 
 #include <string_view>
 #include <vector>

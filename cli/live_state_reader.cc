@@ -1,7 +1,7 @@
 #include "cli/live_state_reader.h"
 
-#include "providers/domifaddr.h"
-#include "providers/list_dump_reading.h"
+#include "providers/virsh/domifaddr.h"
+#include "providers/virsh/list_dump_reading.h"
 
 #include <algorithm>
 #include <map>

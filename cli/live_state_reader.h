@@ -9,7 +9,7 @@
 // running domain. It reports one object per fact holder, named "KIND:NAME"
 // ("network:lan" {"active": true}, "domain:web" {"addresses": [...]}).
 
-#include "providers/kind_reader.h"
+#include "providers/kind/reader.h"
 
 #include <string>
 #include <vector>

@@ -4,8 +4,8 @@
 #include "cli/stack_options.h"
 #include "planner/sensitive.h"
 #include "planner/unread_host.h"
-#include "providers/printable_text.h"
-#include "providers/stack_yaml.h"
+#include "providers/base/printable_text.h"
+#include "providers/base/stack_yaml.h"
 
 #include <fmt/format.h>
 

@@ -1,6 +1,6 @@
 #pragma once
 
-// How the command line speaks of the stack lock (providers/stack_lock.h),
+// How the command line speaks of the stack lock (providers/host/stack_lock.h),
 // in one place so that every command's help says the same as a refusal: the
 // lock of a stack on a host is held by whichever virtplan command changes the
 // stack's objects there (apply, destroy, import, a domain operation, the

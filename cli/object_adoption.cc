@@ -1,8 +1,8 @@
 #include "cli/object_adoption.h"
 
-#include "providers/ledger.h"
-#include "providers/owner_marker.h"
-#include "providers/virsh_runner.h"
+#include "providers/host/ledger.h"
+#include "providers/xml/owner_marker.h"
+#include "providers/virsh/runner.h"
 
 #include <fmt/format.h>
 

@@ -9,10 +9,10 @@
 // on its own, so a failure after it leaves the object owned, never half
 // owned. The caller checks that no other stack owns the object.
 
-#include "providers/error.h"
-#include "providers/host_config.h"
-#include "providers/object_id.h"
-#include "providers/transport.h"
+#include "providers/base/error.h"
+#include "providers/host/host_config.h"
+#include "providers/kind/object_id.h"
+#include "providers/host/transport.h"
 
 #include <string>
 

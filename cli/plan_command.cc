@@ -10,7 +10,7 @@
 #include "planner/plan_text.h"
 #include "cli/stack_observation.h"
 #include "planner/unread_host.h"
-#include "providers/host_connections.h"
+#include "providers/host/host_connections.h"
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>

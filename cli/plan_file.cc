@@ -1,7 +1,7 @@
 #include "cli/plan_file.h"
 
 #include "planner/plan_json.h"
-#include "providers/regular_file.h"
+#include "providers/base/regular_file.h"
 
 #include <fmt/format.h>
 #include <fcntl.h>

@@ -5,7 +5,7 @@
 // later), so it is written readable by its owner only.
 
 #include "planner/plan.h"
-#include "providers/error.h"
+#include "providers/base/error.h"
 
 #include <string>
 

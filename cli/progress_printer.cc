@@ -1,6 +1,6 @@
 #include "cli/progress_printer.h"
 
-#include "providers/printable_text.h"
+#include "providers/base/printable_text.h"
 
 #include <fmt/format.h>
 

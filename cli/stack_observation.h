@@ -9,8 +9,8 @@
 
 #include "planner/observed_state.h"
 #include "planner/stack.h"
-#include "providers/host_connections.h"
-#include "providers/kind_reader.h"
+#include "providers/host/host_connections.h"
+#include "providers/kind/reader.h"
 
 #include <cstdio>
 

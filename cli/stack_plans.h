@@ -8,7 +8,7 @@
 #include "planner/diff.h"
 #include "planner/observed_state.h"
 #include "planner/stack.h"
-#include "providers/object_id.h"
+#include "providers/kind/object_id.h"
 
 #include <vector>
 

@@ -2,7 +2,7 @@
 
 #include "cli/kinds.h"
 #include "planner/target_selection.h"
-#include "providers/object_address.h"
+#include "providers/kind/object_address.h"
 
 namespace virtplan::cli {
 

@@ -6,8 +6,8 @@
 // `plan --target X` shows exactly what `apply --target X` does.
 
 #include "planner/plan.h"
-#include "providers/error.h"
-#include "providers/object_id.h"
+#include "providers/base/error.h"
+#include "providers/kind/object_id.h"
 
 #include <string>
 #include <vector>

@@ -2,9 +2,9 @@
 
 #include "cli/confirmation.h"
 #include "cli/stack_options.h"
-#include "providers/object_address.h"
-#include "providers/stack_lock_breaker.h"
-#include "providers/transport_factory.h"
+#include "providers/kind/object_address.h"
+#include "providers/host/stack_lock_breaker.h"
+#include "providers/host/transport_factory.h"
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>

@@ -9,9 +9,9 @@
 #include "kvm/domain_reconciler.h"
 #include "kvm/domain_seed_media.h"
 #include "kvm/domain_spec.h"
-#include "providers/host_session.h"
-#include "providers/step_log.h"
-#include "providers/xml_document.h"
+#include "providers/host/host_session.h"
+#include "providers/kind/step_log.h"
+#include "providers/xml/document.h"
 
 #include <fmt/format.h>
 

@@ -41,7 +41,7 @@
 //   crash).
 
 #include "kvm/domain_timing.h"
-#include "providers/kind_actuator.h"
+#include "providers/kind/actuator.h"
 
 namespace virtplan::kvm {
 

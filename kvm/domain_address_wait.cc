@@ -1,8 +1,8 @@
 #include "kvm/domain_address_wait.h"
 
-#include "providers/domifaddr.h"
-#include "providers/mac_address.h"
-#include "providers/plain_text.h"
+#include "providers/virsh/domifaddr.h"
+#include "providers/base/mac_address.h"
+#include "providers/base/plain_text.h"
 
 #include <fmt/format.h>
 
@@ -70,7 +70,7 @@ void parse_leases(const std::string& text, const std::set<std::string>& macs, st
   }
 }
 
-// `domifaddr -q` (providers/domifaddr.h): the usable IPv4 addresses of real
+// `domifaddr -q` (providers/virsh/domifaddr.h): the usable IPv4 addresses of real
 // NICs (not the guest agent's loopback, whose MAC is all zeros).
 void read_domifaddr(const std::string& text, const std::string& source, std::vector<DomainAddress>& out) {
   for (const auto& row : providers::parse_domifaddr(text)) {

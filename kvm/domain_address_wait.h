@@ -21,8 +21,8 @@
 // never expires (`<lease expiry='0'/>`; virsh prints the epoch) looks the same
 // when granted again, so it cannot be told apart and counts, as before.
 
-#include "providers/error.h"
-#include "providers/virsh_runner.h"
+#include "providers/base/error.h"
+#include "providers/virsh/runner.h"
 
 #include <chrono>
 #include <functional>

@@ -1,7 +1,7 @@
 #include "kvm/domain_backup.h"
 
-#include "providers/object_id.h"
-#include "providers/xml_document.h"
+#include "providers/kind/object_id.h"
+#include "providers/xml/document.h"
 
 #include <fmt/format.h>
 

@@ -4,8 +4,8 @@
 // the host (`virsh backup-begin` with a backup document built by libxml2),
 // then waits for libvirt's backup job to finish and says whether it did.
 
-#include "providers/error.h"
-#include "providers/virsh_runner.h"
+#include "providers/base/error.h"
+#include "providers/virsh/runner.h"
 
 #include <chrono>
 #include <string>

@@ -1,7 +1,7 @@
 #include "kvm/domain_change_set.h"
 
 #include "kvm/domain_field_rules.h"
-#include "providers/json_path.h"
+#include "providers/base/json_path.h"
 
 #include <algorithm>
 #include <optional>

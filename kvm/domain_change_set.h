@@ -16,7 +16,7 @@
 // `no_live_way`: apply reports it and changes nothing, never restarts for it.
 
 #include "kvm/domain_device_ref.h"
-#include "providers/field_change.h"
+#include "providers/kind/field_change.h"
 
 #include <vector>
 

@@ -6,7 +6,7 @@
 // element through it, in the inactive XML (what to attach) or the live XML
 // (what to detach, whether it is there).
 
-#include "providers/xml_document.h"
+#include "providers/xml/document.h"
 
 #include <optional>
 #include <set>

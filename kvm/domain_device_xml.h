@@ -6,7 +6,7 @@
 // two always agree on how a device is written.
 
 #include "kvm/domain_spec.h"
-#include "providers/xml_node.h"
+#include "providers/xml/node.h"
 
 #include <string>
 

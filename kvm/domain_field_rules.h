@@ -25,7 +25,7 @@
 // A CD-ROM's media sits under "/disks/T/media" (DomainSpec), so its change
 // is told apart from a disk's volume by the path alone.
 
-#include "providers/field_rules.h"
+#include "providers/kind/field_rules.h"
 
 #include <string_view>
 

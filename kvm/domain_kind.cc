@@ -11,7 +11,7 @@
 #include "kvm/domain_xml_updater.h"
 #include "kvm/domain_xml_writer.h"
 #include "kvm/domain_yaml_reader.h"
-#include "providers/human_size.h"
+#include "providers/base/human_size.h"
 
 #include <fmt/format.h>
 

@@ -32,8 +32,8 @@
 //     swaps the CD-ROM media of a running domain). It reads back from the
 //     owner metadata; to_stack() leaves it out (the stack never writes it).
 
-#include "providers/kind_registry.h"
-#include "providers/resource_kind.h"
+#include "providers/kind/registry.h"
+#include "providers/kind/resource_kind.h"
 
 namespace virtplan::kvm {
 

@@ -17,9 +17,9 @@
 #include "kvm/domain_change_set.h"
 #include "kvm/domain_spec.h"
 #include "kvm/domain_timing.h"
-#include "providers/step_log.h"
-#include "providers/virsh_runner.h"
-#include "providers/xml_document.h"
+#include "providers/kind/step_log.h"
+#include "providers/virsh/runner.h"
+#include "providers/xml/document.h"
 
 #include <functional>
 #include <optional>

@@ -1,8 +1,8 @@
 #include "kvm/domain_operations.h"
 
 #include "kvm/domain_power.h"
-#include "providers/object_id.h"
-#include "providers/plain_text.h"
+#include "providers/kind/object_id.h"
+#include "providers/base/plain_text.h"
 
 #include <fmt/format.h>
 

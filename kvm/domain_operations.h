@@ -7,8 +7,8 @@
 // which host and what was not done. The stack is not changed: the next plan
 // shows a domain whose state an operation changed against what the stack says.
 
-#include "providers/error.h"
-#include "providers/virsh_runner.h"
+#include "providers/base/error.h"
+#include "providers/virsh/runner.h"
 
 #include <chrono>
 #include <string>

@@ -1,7 +1,7 @@
 #include "kvm/domain_owner.h"
 
-#include "providers/owner_marker.h"
-#include "providers/xml_document.h"
+#include "providers/xml/owner_marker.h"
+#include "providers/xml/document.h"
 
 #include <fmt/format.h>
 

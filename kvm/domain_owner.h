@@ -18,8 +18,8 @@
 // children.
 
 #include "kvm/domain_spec.h"
-#include "providers/xml_namespace.h"
-#include "providers/xml_node.h"
+#include "providers/xml/namespace.h"
+#include "providers/xml/node.h"
 
 #include <optional>
 #include <string>

@@ -1,6 +1,6 @@
 #include "kvm/domain_power.h"
 
-#include "providers/plain_text.h"
+#include "providers/base/plain_text.h"
 
 #include <fmt/format.h>
 

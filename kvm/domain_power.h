@@ -11,9 +11,9 @@
 // step had already done.
 
 #include "kvm/domain_timing.h"
-#include "providers/error.h"
-#include "providers/step_log.h"
-#include "providers/virsh_runner.h"
+#include "providers/base/error.h"
+#include "providers/kind/step_log.h"
+#include "providers/virsh/runner.h"
 
 #include <chrono>
 #include <functional>

@@ -2,7 +2,7 @@
 
 #include "kvm/domain_kind.h"
 #include "kvm/domain_saved_state.h"
-#include "providers/list_dump_reading.h"
+#include "providers/virsh/list_dump_reading.h"
 
 namespace virtplan::kvm {
 

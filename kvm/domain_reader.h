@@ -7,7 +7,7 @@
 // snapshots from the first round's listings, the snapshots counted in the
 // second round for only the domains that have some.
 
-#include "providers/kind_reader.h"
+#include "providers/kind/reader.h"
 
 namespace virtplan::kvm {
 

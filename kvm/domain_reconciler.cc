@@ -1,6 +1,6 @@
 #include "kvm/domain_reconciler.h"
 
-#include "providers/xml_document.h"
+#include "providers/xml/document.h"
 
 #include <map>
 #include <set>

@@ -1,6 +1,6 @@
 #include "kvm/domain_saved_state.h"
 
-#include "providers/xml_document.h"
+#include "providers/xml/document.h"
 
 #include <fmt/format.h>
 

@@ -20,8 +20,8 @@
 // domain never started has none yet but is still named: virsh does not tell
 // whether the file exists.
 
-#include "providers/error.h"
-#include "providers/resource_kind.h"
+#include "providers/base/error.h"
+#include "providers/kind/resource_kind.h"
 
 #include <optional>
 #include <string>

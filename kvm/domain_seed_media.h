@@ -13,10 +13,10 @@
 // Returns the CD-ROM's target, or nullopt when the config has no seed
 // CD-ROM or the running domain does not show it (nothing to swap).
 
-#include "providers/error.h"
-#include "providers/step_log.h"
-#include "providers/virsh_runner.h"
-#include "providers/xml_document.h"
+#include "providers/base/error.h"
+#include "providers/kind/step_log.h"
+#include "providers/virsh/runner.h"
+#include "providers/xml/document.h"
 
 #include <optional>
 #include <string>

@@ -1,7 +1,7 @@
 #include "kvm/domain_snapshots.h"
 
-#include "providers/object_id.h"
-#include "providers/plain_text.h"
+#include "providers/kind/object_id.h"
+#include "providers/base/plain_text.h"
 
 #include <fmt/format.h>
 

@@ -6,8 +6,8 @@
 // plan still compares the domain with its stack, so a revert that changed the
 // power state shows there.
 
-#include "providers/error.h"
-#include "providers/virsh_runner.h"
+#include "providers/base/error.h"
+#include "providers/virsh/runner.h"
 
 #include <string>
 #include <string_view>

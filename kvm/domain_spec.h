@@ -2,7 +2,7 @@
 
 // DomainSpec is one domain (virtual machine) as the stack declares it and as
 // libvirt's XML describes it: the typed form of the domain's canonical JSON
-// spec (providers/resource_kind.h). Enumerated fields hold their validated
+// spec (providers/kind/resource_kind.h). Enumerated fields hold their validated
 // stack spelling ("virtio", "host-passthrough"); from_json() checks them again.
 //
 // Canonical JSON (every key below is always present unless marked optional):
@@ -49,7 +49,7 @@
 //                  metadata, a change is no change to the guest
 //   xml            [{"set": XPATH, "value": TEXT} | {"remove": XPATH}], in order
 
-#include "providers/error.h"
+#include "providers/base/error.h"
 
 #include <nlohmann/json.hpp>
 

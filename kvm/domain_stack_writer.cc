@@ -1,7 +1,7 @@
 #include "kvm/domain_stack_writer.h"
 
 #include "kvm/domain_spec.h"
-#include "providers/stack_size.h"
+#include "providers/base/stack_size.h"
 
 namespace virtplan::kvm {
 

@@ -6,7 +6,7 @@
 // it, whose spec is {"stats": {KEY: VALUE, ...}} as printed (see
 // domain_stats.h); `virtplan metrics` keeps the stack's domains.
 
-#include "providers/kind_reader.h"
+#include "providers/kind/reader.h"
 
 namespace virtplan::kvm {
 

@@ -1,6 +1,6 @@
 #include "kvm/domain_xml_patcher.h"
 
-#include "providers/xml_node.h"
+#include "providers/xml/node.h"
 
 #include <fmt/format.h>
 #include <libxml/tree.h>

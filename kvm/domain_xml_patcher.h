@@ -14,8 +14,8 @@
 // holds() tells whether a patch is still in effect, for reading back.
 
 #include "kvm/domain_spec.h"
-#include "providers/error.h"
-#include "providers/xml_document.h"
+#include "providers/base/error.h"
+#include "providers/xml/document.h"
 
 #include <vector>
 

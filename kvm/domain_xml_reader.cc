@@ -2,7 +2,7 @@
 
 #include "kvm/domain_owner.h"
 #include "kvm/domain_xml_patcher.h"
-#include "providers/plain_text.h"
+#include "providers/base/plain_text.h"
 
 #include <fmt/format.h>
 

@@ -16,8 +16,8 @@
 // shows it).
 
 #include "kvm/domain_spec.h"
-#include "providers/error.h"
-#include "providers/xml_document.h"
+#include "providers/base/error.h"
+#include "providers/xml/document.h"
 
 #include <string>
 

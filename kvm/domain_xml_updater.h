@@ -12,7 +12,7 @@
 // that many unused ones (no device on their bus), highest index first.
 
 #include "kvm/domain_spec.h"
-#include "providers/error.h"
+#include "providers/base/error.h"
 
 #include <string>
 

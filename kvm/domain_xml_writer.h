@@ -14,8 +14,8 @@
 // which runs everywhere, unless the engine resolved it: see DomainKind).
 
 #include "kvm/domain_spec.h"
-#include "providers/error.h"
-#include "providers/xml_document.h"
+#include "providers/base/error.h"
+#include "providers/xml/document.h"
 
 #include <string>
 

@@ -1,7 +1,7 @@
 #include "kvm/domain_yaml_reader.h"
 
-#include "providers/mac_address.h"
-#include "providers/plain_text.h"
+#include "providers/base/mac_address.h"
+#include "providers/base/plain_text.h"
 
 #include <fmt/format.h>
 

@@ -15,9 +15,9 @@
 
 #include "kvm/disk_target_allocator.h"
 #include "kvm/domain_spec.h"
-#include "providers/diagnostics.h"
-#include "providers/resource_kind.h"
-#include "providers/yaml_map.h"
+#include "providers/base/diagnostics.h"
+#include "providers/kind/resource_kind.h"
+#include "providers/base/yaml_map.h"
 
 #include <map>
 #include <string>

@@ -4,7 +4,7 @@
 // gets this address (and, optionally, this host name).
 
 #include "net/ipv4_address.h"
-#include "providers/mac_address.h"
+#include "providers/base/mac_address.h"
 
 #include <optional>
 #include <string>

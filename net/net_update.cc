@@ -1,6 +1,6 @@
 #include "net/net_update.h"
 
-#include "providers/xml_document.h"
+#include "providers/xml/document.h"
 
 #include <set>
 

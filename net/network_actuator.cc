@@ -4,9 +4,9 @@
 #include "net/network_kind.h"
 #include "net/network_nic_reattacher.h"
 #include "net/network_xml.h"
-#include "providers/host_session.h"
-#include "providers/step_log.h"
-#include "providers/xml_document.h"
+#include "providers/host/host_session.h"
+#include "providers/kind/step_log.h"
+#include "providers/xml/document.h"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>

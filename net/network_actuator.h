@@ -16,7 +16,7 @@
 // destroy: `net-destroy` when active, then `net-undefine`; a network already
 //   gone is fine.
 
-#include "providers/kind_actuator.h"
+#include "providers/kind/actuator.h"
 
 namespace virtplan::net {
 

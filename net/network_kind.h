@@ -14,8 +14,8 @@
 // it with `virsh net-list --all --autostart --name` and set /autostart) and
 // the owner (read_network_owner() in net/network_xml.h).
 
-#include "providers/kind_registry.h"
-#include "providers/resource_kind.h"
+#include "providers/kind/registry.h"
+#include "providers/kind/resource_kind.h"
 
 namespace virtplan::net {
 

@@ -1,7 +1,7 @@
 #include "net/network_nic_reattacher.h"
 
-#include "providers/plain_text.h"
-#include "providers/xml_document.h"
+#include "providers/base/plain_text.h"
+#include "providers/xml/document.h"
 
 #include <fmt/format.h>
 

@@ -10,9 +10,9 @@
 // the source differs, and the bridge name may be the same as before), and
 // checks that its tap is enslaved to the new bridge. Configs are not touched.
 
-#include "providers/error.h"
-#include "providers/host_session.h"
-#include "providers/step_log.h"
+#include "providers/base/error.h"
+#include "providers/host/host_session.h"
+#include "providers/kind/step_log.h"
 
 #include <string>
 #include <vector>

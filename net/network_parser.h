@@ -4,9 +4,9 @@
 // what one network can check alone: addresses, MACs, modes, and that every
 // DHCP range and static lease lies in the network's subnet.
 
-#include "providers/diagnostics.h"
-#include "providers/resource_kind.h"
-#include "providers/yaml_map.h"
+#include "providers/base/diagnostics.h"
+#include "providers/kind/resource_kind.h"
+#include "providers/base/yaml_map.h"
 
 namespace virtplan::net {
 

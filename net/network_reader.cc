@@ -2,7 +2,7 @@
 
 #include "net/network_kind.h"
 #include "net/network_users.h"
-#include "providers/list_dump_reading.h"
+#include "providers/virsh/list_dump_reading.h"
 
 namespace virtplan::net {
 

@@ -5,7 +5,7 @@
 // `used_by`, the domains whose interfaces use the network (from the domains'
 // XML, read in the same rounds: net/network_users.h).
 
-#include "providers/kind_reader.h"
+#include "providers/kind/reader.h"
 
 namespace virtplan::net {
 

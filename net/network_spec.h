@@ -20,7 +20,7 @@
 #include "net/dns_host.h"
 #include "net/network_ipv4.h"
 #include "net/network_mode.h"
-#include "providers/error.h"
+#include "providers/base/error.h"
 
 #include <nlohmann/json.hpp>
 

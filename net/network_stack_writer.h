@@ -4,8 +4,8 @@
 // as the keys of `networks: NAME:` in a stack, defaults left out (autostart
 // true), so that the parser gives the same spec back (`virtplan import`).
 
-#include "providers/error.h"
-#include "providers/resource_kind.h"
+#include "providers/base/error.h"
+#include "providers/kind/resource_kind.h"
 
 namespace virtplan::net {
 

@@ -1,6 +1,6 @@
 #include "net/network_users.h"
 
-#include "providers/xml_document.h"
+#include "providers/xml/document.h"
 
 #include <map>
 #include <utility>

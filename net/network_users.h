@@ -11,7 +11,7 @@
 // planner refuses it unless forced (planner/data_safety.h). A domain plugged
 // into the network's bridge directly (<interface type='bridge'>) is not seen.
 
-#include "providers/error.h"
+#include "providers/base/error.h"
 
 #include <nlohmann/json.hpp>
 

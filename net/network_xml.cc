@@ -1,6 +1,6 @@
 #include "net/network_xml.h"
 
-#include "providers/owner_marker.h"
+#include "providers/xml/owner_marker.h"
 
 #include <fmt/format.h>
 

@@ -5,9 +5,9 @@
 // and a host's document with the managed fields changed for a redefine.
 
 #include "net/network_spec.h"
-#include "providers/error.h"
-#include "providers/xml_document.h"
-#include "providers/xml_namespace.h"
+#include "providers/base/error.h"
+#include "providers/xml/document.h"
+#include "providers/xml/namespace.h"
 
 #include <optional>
 #include <string>

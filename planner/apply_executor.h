@@ -36,8 +36,8 @@
 #include "planner/apply_report.h"
 #include "planner/diff.h"
 #include "planner/plan.h"
-#include "providers/host_access.h"
-#include "providers/kind_actuator.h"
+#include "providers/host/host_access.h"
+#include "providers/kind/actuator.h"
 
 #include <functional>
 #include <string_view>

@@ -23,7 +23,7 @@
 #include "planner/change.h"
 #include "planner/diff.h"
 #include "planner/plan.h"
-#include "providers/error.h"
+#include "providers/base/error.h"
 
 #include <cstddef>
 #include <vector>

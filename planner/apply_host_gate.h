@@ -9,9 +9,9 @@
 // host's own error rather than skip them. A host whose stack lock is lost
 // mid-apply counts as unreachable from then on (decision 10).
 
-#include "providers/error.h"
-#include "providers/host_access.h"
-#include "providers/object_id.h"
+#include "providers/base/error.h"
+#include "providers/host/host_access.h"
+#include "providers/kind/object_id.h"
 
 #include <map>
 #include <memory>

@@ -11,7 +11,7 @@
 
 #include "planner/action.h"
 #include "planner/step_result.h"
-#include "providers/object_id.h"
+#include "providers/kind/object_id.h"
 
 #include <string_view>
 

@@ -8,7 +8,7 @@
 // round-robin across the hosts. Domains that a destroy shuts down gracefully
 // wait side by side, each in its own step.
 
-#include "providers/kind_actuator.h"
+#include "providers/kind/actuator.h"
 
 namespace virtplan::planner {
 

@@ -1,13 +1,13 @@
 #include "planner/apply_report_text.h"
 
-#include "providers/printable_text.h"
+#include "providers/base/printable_text.h"
 
 #include <fmt/format.h>
 
 namespace virtplan::planner {
 
 // Reasons, warnings and errors quote hosts (libvirt's messages, names): each
-// stays on its line (providers/printable_text.h).
+// stays on its line (providers/base/printable_text.h).
 std::string render_apply_report_text(const ApplyReport& report) {
   using providers::printable_text;
   std::string out;

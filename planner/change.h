@@ -6,9 +6,9 @@
 // apply checks `before` against the host again to refuse a stale plan.
 
 #include "planner/action.h"
-#include "providers/field_change.h"
-#include "providers/object_id.h"
-#include "providers/resource_kind.h"
+#include "providers/kind/field_change.h"
+#include "providers/kind/object_id.h"
+#include "providers/kind/resource_kind.h"
 
 #include <nlohmann/json.hpp>
 

@@ -1,6 +1,6 @@
 #include "planner/data_safety.h"
 
-#include "providers/human_size.h"
+#include "providers/base/human_size.h"
 
 #include <fmt/format.h>
 

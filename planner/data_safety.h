@@ -2,7 +2,7 @@
 
 // check_data_safety() is the planner's generic guard against losing data,
 // applied to a plan's changes after diff(), with facts each kind gives
-// (providers/resource_kind.h: is_protected, holds, data_at_risk, lost_state,
+// (providers/kind/resource_kind.h: is_protected, holds, data_at_risk, lost_state,
 // refusal):
 //   - a protected object is never destroyed or replaced;
 //   - an object something holds (a volume a domain's disk uses, the backing

@@ -3,8 +3,8 @@
 // Declaration is one `NAME: VALUE` entry of a stack section (a host, a profile,
 // a domain...) as found in one file, before it is read.
 
-#include "providers/diagnostics.h"
-#include "providers/yaml_map.h"
+#include "providers/base/diagnostics.h"
+#include "providers/base/yaml_map.h"
 
 #include <yaml-cpp/yaml.h>
 

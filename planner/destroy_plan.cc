@@ -1,6 +1,6 @@
 #include "planner/destroy_plan.h"
 
-#include "providers/object_address.h"
+#include "providers/kind/object_address.h"
 
 #include <fmt/format.h>
 

@@ -5,7 +5,7 @@
 
 #include "planner/observed_state.h"
 #include "planner/plan.h"
-#include "providers/resource_kind.h"
+#include "providers/kind/resource_kind.h"
 
 #include <functional>
 #include <string>

@@ -1,6 +1,6 @@
 #include "planner/host_reader.h"
 
-#include "providers/transport_factory.h"
+#include "providers/host/transport_factory.h"
 
 #include <fmt/format.h>
 

@@ -10,9 +10,9 @@
 //   connect_timeout: 10s                        (seconds, 1..3600; `10` or `10s`)
 //   keepalive: 15s                              (seconds, 0..3600; 0: never)
 
-#include "providers/diagnostics.h"
-#include "providers/host_config.h"
-#include "providers/yaml_map.h"
+#include "providers/base/diagnostics.h"
+#include "providers/host/host_config.h"
+#include "providers/base/yaml_map.h"
 
 #include <string>
 #include <string_view>

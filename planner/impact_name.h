@@ -2,7 +2,7 @@
 
 // The words for providers::Impact in plans: "live", "restart", "replace".
 
-#include "providers/resource_kind.h"
+#include "providers/kind/resource_kind.h"
 
 #include <optional>
 #include <string_view>

@@ -25,8 +25,8 @@
 //     ledger must not invent a change, let alone a replace.
 
 #include "planner/observed_state.h"
-#include "providers/host_inventory.h"
-#include "providers/ledger.h"
+#include "providers/host/host_inventory.h"
+#include "providers/host/ledger.h"
 
 #include <map>
 #include <optional>

@@ -6,9 +6,9 @@
 // so the plan can say so (unread_host.h: unreachable, locked or unreadable)
 // instead of planning creates for everything on them.
 
-#include "providers/error.h"
-#include "providers/object_id.h"
-#include "providers/resource_kind.h"
+#include "providers/base/error.h"
+#include "providers/kind/object_id.h"
+#include "providers/kind/resource_kind.h"
 
 #include <map>
 #include <string>

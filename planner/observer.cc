@@ -1,7 +1,7 @@
 #include "planner/observer.h"
 
 #include "planner/ledger_ownership.h"
-#include "providers/host_inventory.h"
+#include "providers/host/host_inventory.h"
 
 #include <algorithm>
 #include <future>

@@ -17,10 +17,10 @@
 // host holds is observed, declared or not.
 
 #include "planner/observed_state.h"
-#include "providers/host_config.h"
-#include "providers/host_inventory.h"
-#include "providers/kind_reader.h"
-#include "providers/transport.h"
+#include "providers/host/host_config.h"
+#include "providers/host/host_inventory.h"
+#include "providers/kind/reader.h"
+#include "providers/host/transport.h"
 
 #include <functional>
 #include <map>

@@ -7,7 +7,7 @@
 //    "before", "after", "impact"}], "before", "after"}], "summary": {...}}
 
 #include "planner/plan.h"
-#include "providers/error.h"
+#include "providers/base/error.h"
 
 #include <nlohmann/json.hpp>
 

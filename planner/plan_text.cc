@@ -2,8 +2,8 @@
 
 #include "planner/impact_name.h"
 #include "planner/sensitive.h"
-#include "providers/json_path.h"
-#include "providers/printable_text.h"
+#include "providers/base/json_path.h"
+#include "providers/base/printable_text.h"
 
 #include <fmt/format.h>
 
@@ -34,7 +34,7 @@ std::string display_path(std::string_view pointer) {
 }
 
 // Values come from hosts and stacks: a title with a newline or an escape
-// sequence must not forge a plan line (providers/printable_text.h).
+// sequence must not forge a plan line (providers/base/printable_text.h).
 std::string show(const providers::ResourceKind* kind, const FieldChange& f, const json& value) {
   if (is_sensitive_path(f.path)) return std::string(k_sensitive);
   const json masked = mask_sensitive(value);

@@ -1,7 +1,7 @@
 #include "planner/sensitive.h"
 
-#include "providers/json_path.h"
-#include "providers/plain_text.h"
+#include "providers/base/json_path.h"
+#include "providers/base/plain_text.h"
 
 #include <algorithm>
 #include <array>

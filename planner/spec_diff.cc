@@ -1,6 +1,6 @@
 #include "planner/spec_diff.h"
 
-#include "providers/json_path.h"
+#include "providers/base/json_path.h"
 
 #include <algorithm>
 #include <set>

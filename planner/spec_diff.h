@@ -3,11 +3,11 @@
 // diff_specs() compares a desired spec with an observed one, field by field,
 // and asks the kind's field rules how disruptive each difference is (the
 // impact apply then carries out). Specs are canonical
-// JSON (providers/resource_kind.h), so collections keyed by identity (disks by
+// JSON (providers/kind/resource_kind.h), so collections keyed by identity (disks by
 // target, NICs by MAC) match by identity, never by position.
 
 #include "planner/change.h"
-#include "providers/resource_kind.h"
+#include "providers/kind/resource_kind.h"
 
 #include <string>
 #include <vector>

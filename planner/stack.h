@@ -4,8 +4,8 @@
 // checked: the stack's name, its hosts, and its objects, one per host they are
 // placed on. It is what plan, apply and validate start from.
 
-#include "providers/host_config.h"
-#include "providers/resource_kind.h"
+#include "providers/host/host_config.h"
+#include "providers/kind/resource_kind.h"
 
 #include <map>
 #include <string>

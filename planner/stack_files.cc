@@ -1,7 +1,7 @@
 #include "planner/stack_files.h"
 
 #include "planner/yaml_reader.h"
-#include "providers/regular_file.h"
+#include "providers/base/regular_file.h"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>

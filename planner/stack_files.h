@@ -4,7 +4,7 @@
 // *.yaml files (not its subdirectories) are merged in name order.
 
 #include "planner/source_file.h"
-#include "providers/error.h"
+#include "providers/base/error.h"
 
 #include <optional>
 #include <string>

@@ -160,7 +160,7 @@ std::string read_stack_name(const Collected& collected, const std::vector<Source
 // (architecture.md, decision 9). Addresses that differ in spelling only
 // (ssh://h and ssh://root@h:22) compare equal here; spellings that name one
 // host differently (a second IP address, a DNS alias) are caught when the
-// hosts are reached (providers/host_identity.h).
+// hosts are reached (providers/host/host_identity.h).
 void check_addresses_differ(const std::vector<Declaration>& entries,
                             const std::map<std::string, providers::HostConfig>& hosts, Diagnostics& diags) {
   std::map<std::string, const Declaration*> first_at;  // the address -> the entry that gave it first

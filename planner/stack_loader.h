@@ -18,8 +18,8 @@
 
 #include "planner/source_file.h"
 #include "planner/stack.h"
-#include "providers/diagnostics.h"
-#include "providers/kind_registry.h"
+#include "providers/base/diagnostics.h"
+#include "providers/kind/registry.h"
 
 #include <vector>
 

@@ -7,8 +7,8 @@
 // Only `before` is compared: `after` is the saved plan's to carry out.
 
 #include "planner/plan.h"
-#include "providers/error.h"
-#include "providers/object_id.h"
+#include "providers/base/error.h"
+#include "providers/kind/object_id.h"
 
 #include <vector>
 

@@ -6,7 +6,7 @@
 
 #include "planner/action.h"
 #include "planner/step_status.h"
-#include "providers/object_id.h"
+#include "providers/kind/object_id.h"
 
 #include <chrono>
 #include <string>

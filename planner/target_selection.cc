@@ -1,7 +1,7 @@
 #include "planner/target_selection.h"
 
 #include "planner/apply_graph.h"
-#include "providers/object_address.h"
+#include "providers/kind/object_address.h"
 
 #include <fmt/format.h>
 

@@ -10,8 +10,8 @@
 
 #include "planner/diff.h"
 #include "planner/plan.h"
-#include "providers/error.h"
-#include "providers/object_id.h"
+#include "providers/base/error.h"
+#include "providers/kind/object_id.h"
 
 #include <vector>
 

@@ -1,6 +1,6 @@
 #include "planner/unread_host.h"
 
-#include "providers/printable_text.h"
+#include "providers/base/printable_text.h"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>

@@ -5,8 +5,8 @@
 // whose virsh failed, or whose stack lock another command holds, was reached:
 // "could not be reached" would send the reader to check the network.
 
-#include "providers/error.h"
-#include "providers/resource_kind.h"
+#include "providers/base/error.h"
+#include "providers/kind/resource_kind.h"
 
 #include <cstddef>
 #include <map>

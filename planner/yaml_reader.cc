@@ -1,7 +1,7 @@
 #include "planner/yaml_reader.h"
 
 #include "planner/yaml_structure_check.h"
-#include "providers/yaml_map.h"
+#include "providers/base/yaml_map.h"
 
 #include <fmt/format.h>
 

@@ -7,7 +7,7 @@
 // refuses while parsing (deep nesting, aliases, duplicate keys).
 
 #include "planner/source_file.h"
-#include "providers/diagnostics.h"
+#include "providers/base/diagnostics.h"
 
 #include <yaml-cpp/yaml.h>
 

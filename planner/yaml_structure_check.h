@@ -11,7 +11,7 @@
 //   - duplicate keys in a map at any depth (yaml-cpp keeps both);
 //   - a second document in the file.
 
-#include "providers/diagnostics.h"
+#include "providers/base/diagnostics.h"
 
 #include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/mark.h>

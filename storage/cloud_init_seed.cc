@@ -4,7 +4,7 @@
 
 #include "storage/cloud_init_seed.h"
 
-#include "providers/sha256.h"
+#include "providers/base/sha256.h"
 
 #include <fmt/format.h>
 #include <libisofs/libisofs.h>

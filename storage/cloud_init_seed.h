@@ -19,7 +19,7 @@
 // where every text is the file's content (the loader reads files the stack
 // names). from_spec() reads that back; the sha256 is recomputed, never trusted.
 
-#include "providers/error.h"
+#include "providers/base/error.h"
 
 #include <nlohmann/json.hpp>
 

@@ -1,6 +1,6 @@
 #include "storage/cloud_init_volumes.h"
 
-#include "providers/regular_file.h"
+#include "providers/base/regular_file.h"
 #include "storage/cloud_init_seed.h"
 
 #include <fmt/format.h>

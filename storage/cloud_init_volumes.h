@@ -16,7 +16,7 @@
 // records {"cloud_init": spec["cloud_init"]} as ledger data, so the observed
 // spec compares equal.
 
-#include "providers/object_expander.h"
+#include "providers/kind/object_expander.h"
 
 namespace virtplan::storage {
 

@@ -1,6 +1,6 @@
 #include "storage/pool_actuator.h"
 
-#include "providers/host_session.h"
+#include "providers/host/host_session.h"
 #include "storage/pool_kind.h"
 
 #include <fmt/format.h>

@@ -18,7 +18,7 @@
 // holds no volumes (rmdir: the files of volumes made by hand are never
 // removed), pool-undefine. A pool that is already gone is done.
 
-#include "providers/kind_actuator.h"
+#include "providers/kind/actuator.h"
 
 namespace virtplan::storage {
 

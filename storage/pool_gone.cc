@@ -1,6 +1,6 @@
 #include "storage/pool_gone.h"
 
-#include "providers/command_results.h"
+#include "providers/virsh/command_results.h"
 
 #include <fmt/format.h>
 

@@ -11,7 +11,7 @@
 // Such a pool has no volumes to show now. Whether that is an answer or a
 // failure is the reader's call: it depends on whether the stack needs the pool.
 
-#include "providers/error.h"
+#include "providers/base/error.h"
 
 #include <string>
 

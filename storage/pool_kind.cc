@@ -1,7 +1,7 @@
 #include "storage/pool_kind.h"
 
-#include "providers/ledger.h"
-#include "providers/stack_lock.h"
+#include "providers/host/ledger.h"
+#include "providers/host/stack_lock.h"
 #include "storage/pool_actuator.h"
 #include "storage/pool_parser.h"
 #include "storage/pool_reader.h"

@@ -14,8 +14,8 @@
 // it with `virsh pool-list --all --autostart --name` and set /autostart).
 // Pools drop <metadata>, so ownership lives in the host's ledger.
 
-#include "providers/kind_registry.h"
-#include "providers/resource_kind.h"
+#include "providers/kind/registry.h"
+#include "providers/kind/resource_kind.h"
 
 namespace virtplan::storage {
 

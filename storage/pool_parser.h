@@ -4,9 +4,9 @@
 // JSON), checking what one pool can check alone: the type, the target path,
 // and which `source:` keys the type takes and needs.
 
-#include "providers/diagnostics.h"
-#include "providers/resource_kind.h"
-#include "providers/yaml_map.h"
+#include "providers/base/diagnostics.h"
+#include "providers/kind/resource_kind.h"
+#include "providers/base/yaml_map.h"
 
 #include <optional>
 #include <string>

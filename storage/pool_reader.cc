@@ -1,7 +1,7 @@
 #include "storage/pool_reader.h"
 
-#include "providers/ledger.h"
-#include "providers/list_dump_reading.h"
+#include "providers/host/ledger.h"
+#include "providers/virsh/list_dump_reading.h"
 #include "storage/pool_gone.h"
 #include "storage/pool_kind.h"
 #include "storage/volume_reader.h"

@@ -10,7 +10,7 @@
 // active pool whose volumes cannot be listed fails the reading, unless it
 // stopped or vanished meanwhile and the stack neither declares nor owns it.
 
-#include "providers/kind_reader.h"
+#include "providers/kind/reader.h"
 
 namespace virtplan::storage {
 

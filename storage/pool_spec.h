@@ -15,7 +15,7 @@
 // XML: parse_xml leaves it out and the observer fills it in from
 // `virsh pool-list --all --autostart --name`.
 
-#include "providers/error.h"
+#include "providers/base/error.h"
 #include "storage/pool_source.h"
 #include "storage/pool_type.h"
 

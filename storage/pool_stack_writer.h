@@ -5,8 +5,8 @@
 // empty source), so that the parser gives the same spec back
 // (`virtplan import`).
 
-#include "providers/error.h"
-#include "providers/resource_kind.h"
+#include "providers/base/error.h"
+#include "providers/kind/resource_kind.h"
 
 namespace virtplan::storage {
 

@@ -5,8 +5,8 @@
 // `pool-dumpxml --inactive` describes. Pools hold no <metadata> in libvirt
 // 9.0 (it is dropped), so ownership is kept in the host's ledger instead.
 
-#include "providers/error.h"
-#include "providers/xml_document.h"
+#include "providers/base/error.h"
+#include "providers/xml/document.h"
 #include "storage/pool_spec.h"
 
 #include <string>

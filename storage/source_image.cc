@@ -1,7 +1,7 @@
 #include "storage/source_image.h"
 
-#include "providers/regular_file.h"
-#include "providers/sha256.h"
+#include "providers/base/regular_file.h"
+#include "providers/base/sha256.h"
 
 #include <fmt/format.h>
 

@@ -6,7 +6,7 @@
 // changed file shows as a replace), and its format as its first bytes say
 // (qcow2 by its magic and virtual size, else raw: the bytes are the disk).
 
-#include "providers/error.h"
+#include "providers/base/error.h"
 
 #include <cstdint>
 #include <string>

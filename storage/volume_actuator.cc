@@ -1,8 +1,8 @@
 #include "storage/volume_actuator.h"
 
-#include "providers/host_session.h"
-#include "providers/list_dump_reading.h"
-#include "providers/human_size.h"
+#include "providers/host/host_session.h"
+#include "providers/virsh/list_dump_reading.h"
+#include "providers/base/human_size.h"
 #include "storage/cloud_init_seed.h"
 #include "storage/volume_kind.h"
 #include "storage/volume_upload.h"

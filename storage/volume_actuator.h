@@ -20,7 +20,7 @@
 // destroy: vol-delete. The planner guarantees nobody holds the volume (see
 // VolumeKind::holds); a volume already gone is done.
 
-#include "providers/kind_actuator.h"
+#include "providers/kind/actuator.h"
 
 namespace virtplan::storage {
 

@@ -1,6 +1,6 @@
 #include "storage/volume_kind.h"
 
-#include "providers/human_size.h"
+#include "providers/base/human_size.h"
 #include "storage/volume_actuator.h"
 #include "storage/volume_parser.h"
 #include "storage/volume_reader.h"

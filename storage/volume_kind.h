@@ -14,8 +14,8 @@
 // Volumes are never redefined (libvirt has no vol-define): update_xml() gives
 // the host's document with the new capacity, for display and checks only.
 
-#include "providers/kind_registry.h"
-#include "providers/resource_kind.h"
+#include "providers/kind/registry.h"
+#include "providers/kind/resource_kind.h"
 
 namespace virtplan::storage {
 

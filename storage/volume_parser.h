@@ -4,9 +4,9 @@
 // JSON), checking what one volume can check alone: the format, that a size is
 // given (or implied by `source` or `backing`), and that overlays are qcow2.
 
-#include "providers/diagnostics.h"
-#include "providers/resource_kind.h"
-#include "providers/yaml_map.h"
+#include "providers/base/diagnostics.h"
+#include "providers/kind/resource_kind.h"
+#include "providers/base/yaml_map.h"
 
 namespace virtplan::storage {
 

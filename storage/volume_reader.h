@@ -18,7 +18,7 @@
 // its table, so a volume whose name holds a space (never one of ours: the
 // stack's names cannot) is not read.
 
-#include "providers/kind_reader.h"
+#include "providers/kind/reader.h"
 
 namespace virtplan::storage {
 

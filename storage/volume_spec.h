@@ -20,7 +20,7 @@
 // "source", "source_sha256", "protect" and "allow_shrink", which the host's
 // ledger keeps (VolumeActuator's ledger_data; the observer merges them in).
 
-#include "providers/error.h"
+#include "providers/base/error.h"
 #include "storage/backing_store.h"
 
 #include <nlohmann/json.hpp>

@@ -1,6 +1,6 @@
 #include "storage/volume_stack_writer.h"
 
-#include "providers/stack_size.h"
+#include "providers/base/stack_size.h"
 #include "storage/volume_spec.h"
 
 namespace virtplan::storage {

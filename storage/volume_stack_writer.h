@@ -6,8 +6,8 @@
 // same spec back (`virtplan import`). An overlay whose backing file is not a
 // volume of its pool cannot be declared: that fails.
 
-#include "providers/error.h"
-#include "providers/resource_kind.h"
+#include "providers/base/error.h"
+#include "providers/kind/resource_kind.h"
 
 namespace virtplan::storage {
 

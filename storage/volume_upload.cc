@@ -1,7 +1,7 @@
 #include "storage/volume_upload.h"
 
-#include "providers/host_session.h"
-#include "providers/human_size.h"
+#include "providers/host/host_session.h"
+#include "providers/base/human_size.h"
 #include "storage/source_image.h"
 #include "storage/volume_spec.h"
 #include "storage/volume_xml.h"

@@ -13,7 +13,7 @@
 // seed, storage/cloud_init_seed.h): a raw volume of the image's size, then
 // vol-upload with the bytes on standard input.
 
-#include "providers/kind_actuator.h"
+#include "providers/kind/actuator.h"
 
 #include <cstdint>
 #include <vector>

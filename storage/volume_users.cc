@@ -1,6 +1,6 @@
 #include "storage/volume_users.h"
 
-#include "providers/xml_document.h"
+#include "providers/xml/document.h"
 
 namespace virtplan::storage {
 

@@ -7,7 +7,7 @@
 // and the volume actuator (to grow a disk of a running domain with
 // blockresize instead of vol-resize) use it.
 
-#include "providers/error.h"
+#include "providers/base/error.h"
 
 #include <string>
 #include <vector>

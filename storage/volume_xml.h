@@ -3,8 +3,8 @@
 // The libvirt storage volume XML of a VolumeSpec, both ways: the document
 // `vol-create POOL /dev/stdin` reads, and the spec `vol-dumpxml` describes.
 
-#include "providers/error.h"
-#include "providers/xml_document.h"
+#include "providers/base/error.h"
+#include "providers/xml/document.h"
 #include "storage/volume_spec.h"
 
 #include <string>

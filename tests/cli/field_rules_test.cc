@@ -1,4 +1,4 @@
-// Every rule of every kind's field rules (providers/field_rules.h), walked:
+// Every rule of every kind's field rules (providers/kind/field_rules.h), walked:
 // a sample change that the rule decides is planned (the kind's spec diff
 // records the impact the plan shows) and applied by the kind's actuator, as
 // registered, to a running object on a host that records its commands. What
@@ -14,7 +14,7 @@
 #include "kvm/domain_kind.h"
 #include "planner/diff.h"
 #include "planner/spec_diff.h"
-#include "providers/json_path.h"
+#include "providers/base/json_path.h"
 #include "tests/providers/fake_virsh_host.h"
 #include "tests/support/kind_fixture.h"
 

@@ -4,7 +4,7 @@
 #include "kvm/domain_actuator.h"
 #include "kvm/domain_field_rules.h"
 #include "kvm/domain_kind.h"
-#include "providers/xml_document.h"
+#include "providers/xml/document.h"
 #include "tests/kvm/domain_test_support.h"
 #include "tests/providers/fake_virsh_host.h"
 

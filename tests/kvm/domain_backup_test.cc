@@ -1,6 +1,6 @@
 #include "kvm/domain_backup.h"
 
-#include "providers/xml_document.h"
+#include "providers/xml/document.h"
 #include "tests/providers/fake_virsh_host.h"
 
 #include <catch2/catch.hpp>

@@ -155,7 +155,7 @@ TEST_CASE("summary and sizes read as a person writes them") {
   kvm::DomainKind kind;
   CHECK(kind.summary(object.spec) == "2 vCPUs (max 4), 512 MiB, 5 disks, 3 NICs");
   CHECK(kind.format_value("/memory/max", json(1610612736u)) == "1.5 GiB");
-  // One rule with volumes' sizes (providers/human_size.h): 2047 MiB is "2 GiB", not "2.0 GiB".
+  // One rule with volumes' sizes (providers/base/human_size.h): 2047 MiB is "2 GiB", not "2.0 GiB".
   CHECK(kind.format_value("/memory/current", json(2146435072u)) == "2 GiB");
   CHECK(kind.format_value("/state", "running") == "running");
 }

@@ -7,8 +7,8 @@
 #include "kvm/domain_field_rules.h"
 #include "kvm/domain_owner.h"
 #include "kvm/domain_xml_reader.h"
-#include "providers/virsh_quote.h"
-#include "providers/xml_document.h"
+#include "providers/virsh/quote.h"
+#include "providers/xml/document.h"
 #include "tests/kvm/domain_test_support.h"
 #include "tests/providers/fake_virsh_host.h"
 

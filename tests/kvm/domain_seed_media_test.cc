@@ -8,7 +8,7 @@
 #include "kvm/domain_field_rules.h"
 #include "kvm/domain_kind.h"
 #include "kvm/domain_seed_media.h"
-#include "providers/step_log.h"
+#include "providers/kind/step_log.h"
 #include "tests/kvm/domain_test_support.h"
 #include "tests/providers/fake_virsh_host.h"
 

@@ -5,8 +5,8 @@
 
 #include <fmt/format.h>
 
-#include "providers/relax_ng_schema.h"
-#include "providers/xml_document.h"
+#include "providers/xml/relax_ng_schema.h"
+#include "providers/xml/document.h"
 #include "tests/kvm/domain_test_support.h"
 
 using namespace virtplan;

@@ -3,7 +3,7 @@
 // `virtplan import` is empty.
 
 #include "kvm/domain_kind.h"
-#include "providers/stack_yaml.h"
+#include "providers/base/stack_yaml.h"
 #include "tests/support/stack_round_trip.h"
 
 namespace virtplan::kvm {

@@ -5,8 +5,8 @@
 // (VIRTPLAN_UPDATE_GOLDEN=1 rewrites them).
 
 #include "kvm/domain_kind.h"
-#include "providers/diagnostics.h"
-#include "providers/yaml_map.h"
+#include "providers/base/diagnostics.h"
+#include "providers/base/yaml_map.h"
 
 #include <catch2/catch.hpp>
 #include <yaml-cpp/yaml.h>

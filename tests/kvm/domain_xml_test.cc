@@ -1,7 +1,7 @@
 #include "kvm/domain_kind.h"
 #include "kvm/domain_xml_reader.h"
-#include "providers/relax_ng_schema.h"
-#include "providers/xml_document.h"
+#include "providers/xml/relax_ng_schema.h"
+#include "providers/xml/document.h"
 #include "tests/kvm/domain_test_support.h"
 
 using namespace virtplan;

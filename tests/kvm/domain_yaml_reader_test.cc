@@ -64,7 +64,7 @@ interfaces:
   CHECK(nics.at("bridge:br0#1") == json({{"bridge", "br0"}, {"model", "virtio"}}));
 }
 
-// One MAC rule for domains and networks (providers/mac_address.h): a network's
+// One MAC rule for domains and networks (providers/base/mac_address.h): a network's
 // DHCP host took "52-54-00-..." and a domain's NIC did not.
 TEST_CASE("a NIC's MAC may be written with dashes, as a network's DHCP host's may, and reads as libvirt prints it") {
   providers::Diagnostics diags;

@@ -11,8 +11,8 @@
 #include "planner/action.h"
 #include "planner/diff.h"
 #include "planner/observer.h"
-#include "providers/host_session.h"
-#include "providers/transport_factory.h"
+#include "providers/host/host_session.h"
+#include "providers/host/transport_factory.h"
 #include "tests/lab/lab_fixture.h"
 #include "tests/lab/lab_stack.h"
 

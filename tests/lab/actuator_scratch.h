@@ -5,7 +5,7 @@
 // Scratch removes what a test made (names end in "-TAG"), and the stack YAML
 // the tests build.
 
-#include "providers/xml_document.h"
+#include "providers/xml/document.h"
 #include "tests/lab/actuator_harness.h"
 
 #include <catch2/catch.hpp>

@@ -3,8 +3,8 @@
 // case owns its names (a per-process tag) and its subnet, so cases running at
 // once on the same lab never meet.
 
-#include "providers/ssh_transport.h"
-#include "providers/stack_lock.h"
+#include "providers/host/ssh_transport.h"
+#include "providers/host/stack_lock.h"
 #include "tests/lab/lab_fixture.h"
 #include "tests/lab/lab_stack.h"
 #include "tests/support/virtplan_process.h"
@@ -445,7 +445,7 @@ TEST_CASE("import refuses while an apply holds the stack's lock, and adopts noth
   std::filesystem::remove(stack);
 }
 
-// The command trace (providers/command_trace.h) as a user turns it on:
+// The command trace (providers/host/command_trace.h) as a user turns it on:
 // VIRTPLAN_LOG=debug writes every command sent to a host to stderr, and
 // --log-file to a file, with the host and how each ended, and never a
 // secret (cloud-init's user-data goes to the host on standard input only).

@@ -8,9 +8,9 @@
 #include "planner/apply_report_text.h"
 #include "planner/destroy_plan.h"
 #include "planner/null_apply_observer.h"
-#include "providers/host_session.h"
-#include "providers/ledger.h"
-#include "providers/remote_host_access.h"
+#include "providers/host/host_session.h"
+#include "providers/host/ledger.h"
+#include "providers/host/remote_host_access.h"
 #include "tests/lab/lab_fixture.h"
 #include "tests/planner/linked_kind.h"
 

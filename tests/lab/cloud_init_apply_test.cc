@@ -9,7 +9,7 @@
 // seed's media is swapped live and a reset guest reads it. User-data secrets
 // never appear in what virtplan prints.
 
-#include "providers/shell_quote.h"
+#include "providers/host/shell_quote.h"
 #include "tests/lab/lab_fixture.h"
 #include "tests/lab/lab_guest.h"
 #include "tests/lab/lab_stack.h"

@@ -12,7 +12,7 @@
 //     refused, naming that domain, by destroy and by apply; `destroy --force`
 //     destroys it, naming whom it cuts off.
 
-#include "providers/shell_quote.h"
+#include "providers/host/shell_quote.h"
 #include "tests/lab/lab_fixture.h"
 #include "tests/lab/lab_guest.h"
 #include "tests/lab/lab_stack.h"

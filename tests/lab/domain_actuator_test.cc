@@ -13,7 +13,7 @@
 
 #include "kvm/domain_actuator.h"
 #include "kvm/domain_field_rules.h"
-#include "providers/xml_document.h"
+#include "providers/xml/document.h"
 #include "tests/lab/actuator_harness.h"
 #include "tests/lab/actuator_scratch.h"
 

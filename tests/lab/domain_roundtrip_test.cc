@@ -5,9 +5,9 @@
 // libvirt assigned and its PCI address.
 
 #include "kvm/domain_kind.h"
-#include "providers/xml_document.h"
-#include "providers/yaml_map.h"
-#include "providers/shell_quote.h"
+#include "providers/xml/document.h"
+#include "providers/base/yaml_map.h"
+#include "providers/host/shell_quote.h"
 #include "tests/lab/lab_fixture.h"
 
 #include <catch2/catch.hpp>

@@ -3,9 +3,9 @@
 // it, delete removes it.
 
 #include "kvm/domain_snapshots.h"
-#include "providers/shell_quote.h"
-#include "providers/ssh_transport.h"
-#include "providers/virsh_runner.h"
+#include "providers/host/shell_quote.h"
+#include "providers/host/ssh_transport.h"
+#include "providers/virsh/runner.h"
 #include "tests/lab/lab_fixture.h"
 #include "tests/lab/scratch_domain.h"
 

@@ -8,9 +8,9 @@
 // plan`, read the host again and again: every reading succeeds. Raw
 // list-then-read pairs in the same window show the race did happen.
 
-#include "providers/host_inventory.h"
-#include "providers/shell_quote.h"
-#include "providers/transport_factory.h"
+#include "providers/host/host_inventory.h"
+#include "providers/host/shell_quote.h"
+#include "providers/host/transport_factory.h"
 #include "storage/pool_reader.h"
 #include "storage/volume_reader.h"
 #include "tests/lab/lab_fixture.h"

@@ -7,10 +7,10 @@
 // powers off on `virsh shutdown`. The timings go to the test's output.
 
 #include "kvm/domain_address_wait.h"
-#include "providers/shell_quote.h"
-#include "providers/transport_factory.h"
-#include "providers/virsh_runner.h"
-#include "providers/xml_document.h"
+#include "providers/host/shell_quote.h"
+#include "providers/host/transport_factory.h"
+#include "providers/virsh/runner.h"
+#include "providers/xml/document.h"
 #include "storage/cloud_init_seed.h"
 #include "tests/lab/lab_fixture.h"
 #include "tests/lab/lab_guest.h"

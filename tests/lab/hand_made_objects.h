@@ -7,7 +7,7 @@
 // collide; remove() undefines everything again. A stack dir for them holds
 // base.yaml (the stack's name and the host) and what a test adds.
 
-#include "providers/shell_quote.h"
+#include "providers/host/shell_quote.h"
 #include "tests/lab/lab_env.h"
 #include "tests/lab/lab_guest.h"
 #include "tests/support/virtplan_process.h"

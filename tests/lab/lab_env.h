@@ -4,8 +4,8 @@
 // started, read from the env file the script writes, and the ways to reach them
 // (over real SSH through host_config(), or from the inside through run_in()).
 
-#include "providers/host_config.h"
-#include "providers/plain_text.h"
+#include "providers/host/host_config.h"
+#include "providers/base/plain_text.h"
 
 #include <fcntl.h>
 #include <poll.h>

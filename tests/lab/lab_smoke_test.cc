@@ -2,7 +2,7 @@
 // files, host keys), TCG domains start in them, and two hosts can run domains
 // of the same name. Every other lab test relies on these properties.
 
-#include "providers/shell_quote.h"
+#include "providers/host/shell_quote.h"
 #include "tests/lab/lab_fixture.h"
 
 #include <catch2/catch.hpp>

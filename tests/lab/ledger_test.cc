@@ -1,8 +1,8 @@
 // The ledger on a real lab host over real SSH: saved, read back, private to
 // each host, and kept whole when a write is cut short.
 
-#include "providers/ledger.h"
-#include "providers/transport_factory.h"
+#include "providers/host/ledger.h"
+#include "providers/host/transport_factory.h"
 #include "tests/lab/lab_fixture.h"
 
 #include <catch2/catch.hpp>

@@ -4,9 +4,9 @@
 // disturbed; `virtplan unlock` names the holder and breaks its lock; two
 // applies waiting for the locks of a two-host stack do not deadlock.
 
-#include "providers/shell_quote.h"
-#include "providers/ssh_transport.h"
-#include "providers/stack_lock.h"
+#include "providers/host/shell_quote.h"
+#include "providers/host/ssh_transport.h"
+#include "providers/host/stack_lock.h"
 #include "tests/lab/lab_fixture.h"
 #include "tests/lab/lab_stack.h"
 #include "tests/support/virtplan_process.h"

@@ -3,8 +3,8 @@
 // false diff); update_xml() redefines it in place, keeping its UUID.
 
 #include "net/network_kind.h"
-#include "providers/yaml_map.h"
-#include "providers/shell_quote.h"
+#include "providers/base/yaml_map.h"
+#include "providers/host/shell_quote.h"
 #include "tests/lab/lab_fixture.h"
 
 #include <catch2/catch.hpp>

@@ -8,9 +8,9 @@
 #include "cli/kinds.h"
 #include "planner/diff.h"
 #include "planner/observer.h"
-#include "providers/ledger.h"
-#include "providers/transport_factory.h"
-#include "providers/virsh_runner.h"
+#include "providers/host/ledger.h"
+#include "providers/host/transport_factory.h"
+#include "providers/virsh/runner.h"
 #include "tests/lab/lab_fixture.h"
 #include "tests/lab/lab_stack.h"
 

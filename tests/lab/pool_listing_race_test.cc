@@ -6,9 +6,9 @@
 // pool reader, then `virtplan plan`, read it again and again: every reading
 // succeeds, and raw listings in the same window show the race did happen.
 
-#include "providers/host_inventory.h"
-#include "providers/shell_quote.h"
-#include "providers/transport_factory.h"
+#include "providers/host/host_inventory.h"
+#include "providers/host/shell_quote.h"
+#include "providers/host/transport_factory.h"
 #include "storage/pool_reader.h"
 #include "tests/lab/lab_fixture.h"
 #include "tests/lab/lab_stack.h"

@@ -5,8 +5,8 @@
 // its XML, built with libxml2 (64 MiB, 1 vCPU, optionally one qcow2 file as
 // vda), and its removal, whatever state a failed run left it in.
 
-#include "providers/shell_quote.h"
-#include "providers/xml_document.h"
+#include "providers/host/shell_quote.h"
+#include "providers/xml/document.h"
 #include "tests/lab/lab_env.h"
 
 #include <optional>

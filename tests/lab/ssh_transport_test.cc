@@ -2,8 +2,8 @@
 // concurrent commands, sshd's MaxSessions lived with, stdin and hostile
 // arguments byte-for-byte, exit statuses, timeouts, host keys and auth.
 
-#include "providers/ssh_transport.h"
-#include "providers/shell_quote.h"
+#include "providers/host/ssh_transport.h"
+#include "providers/host/shell_quote.h"
 #include "tests/lab/lab_fixture.h"
 #include "tests/lab/lab_stack.h"
 

@@ -3,9 +3,9 @@
 // free within seconds (sshd closes the dead connection's channel, the host's
 // command sees the end of its stdin and exits).
 
-#include "providers/ssh_transport.h"
-#include "providers/shell_quote.h"
-#include "providers/stack_lock.h"
+#include "providers/host/ssh_transport.h"
+#include "providers/host/shell_quote.h"
+#include "providers/host/stack_lock.h"
 #include "tests/lab/lab_fixture.h"
 
 #include <catch2/catch.hpp>

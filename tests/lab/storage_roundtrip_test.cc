@@ -3,10 +3,10 @@
 // --inactive` and `vol-dumpxml`, and parsed into the desired specs (no false
 // diff); the pool is redefined from update_xml() keeping its UUID.
 
-#include "providers/yaml_map.h"
+#include "providers/base/yaml_map.h"
 #include "storage/pool_kind.h"
 #include "storage/volume_kind.h"
-#include "providers/shell_quote.h"
+#include "providers/host/shell_quote.h"
 #include "tests/lab/lab_fixture.h"
 
 #include <catch2/catch.hpp>

@@ -3,9 +3,9 @@
 // its own document and its own result, and the documents' temporary files
 // are gone afterwards.
 
-#include "providers/virsh_batcher.h"
-#include "providers/virsh_runner.h"
-#include "providers/transport_factory.h"
+#include "providers/virsh/batcher.h"
+#include "providers/virsh/runner.h"
+#include "providers/host/transport_factory.h"
 #include "tests/lab/lab_fixture.h"
 #include "tests/lab/scratch_domain.h"
 

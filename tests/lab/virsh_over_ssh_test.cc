@@ -2,8 +2,8 @@
 // reaches that host's libvirt only, and a batched read gives one result per
 // command, a failure in the middle included.
 
-#include "providers/ssh_transport.h"
-#include "providers/virsh_runner.h"
+#include "providers/host/ssh_transport.h"
+#include "providers/virsh/runner.h"
 #include "tests/lab/lab_fixture.h"
 
 #include <catch2/catch.hpp>

@@ -5,10 +5,10 @@
 // with them.
 
 #include "cli/kinds.h"
-#include "providers/host_inventory.h"
-#include "providers/host_session.h"
-#include "providers/shell_quote.h"
-#include "providers/transport_factory.h"
+#include "providers/host/host_inventory.h"
+#include "providers/host/host_session.h"
+#include "providers/host/shell_quote.h"
+#include "providers/host/transport_factory.h"
 #include "tests/lab/lab_fixture.h"
 #include "tests/lab/scratch_domain.h"
 

@@ -6,7 +6,7 @@
 // failed (or by a crash) does not make a foreign object made later the
 // stack's.
 
-#include "providers/shell_quote.h"
+#include "providers/host/shell_quote.h"
 #include "tests/lab/hand_made_objects.h"
 #include "tests/lab/lab_fixture.h"
 #include "tests/lab/lab_stack.h"

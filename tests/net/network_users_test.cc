@@ -5,7 +5,7 @@
 #include "net/network_kind.h"
 #include "net/network_reader.h"
 #include "net/network_users.h"
-#include "providers/ledger.h"
+#include "providers/host/ledger.h"
 
 #include "tests/support/scripted_round.h"
 

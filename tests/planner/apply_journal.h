@@ -5,7 +5,7 @@
 // volume.a@lab1 volume.b@lab1"), and how many actuator calls ran at once,
 // overall and per host.
 
-#include "providers/object_id.h"
+#include "providers/kind/object_id.h"
 
 #include <algorithm>
 #include <map>

@@ -1,6 +1,6 @@
 #include "planner/diff.h"
 #include "planner/spec_diff.h"
-#include "providers/json_path.h"
+#include "providers/base/json_path.h"
 #include "tests/planner/stub_kind.h"
 
 #include <catch2/catch.hpp>

@@ -6,7 +6,7 @@
 // counters), and fails for the addresses it is told to fail. A destroy told
 // to stop at once (StopMode::immediate) also notes "immediate destroy ...".
 
-#include "providers/kind_actuator.h"
+#include "providers/kind/actuator.h"
 #include "tests/planner/apply_journal.h"
 
 #include <fmt/format.h>

@@ -6,8 +6,8 @@
 // every call is written to the ApplyJournal ("session lab1", "intents lab1
 // pool.p@lab1 volume.v@lab1", "created volume.v@lab1 {...}", "forget ...").
 
-#include "providers/host_access.h"
-#include "providers/host_session.h"
+#include "providers/host/host_access.h"
+#include "providers/host/host_session.h"
 #include "tests/planner/apply_journal.h"
 #include "tests/providers/fake_transport.h"
 

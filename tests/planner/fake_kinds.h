@@ -5,7 +5,7 @@
 // and a check (no two domains on one host with the same `mac`), so that the
 // loader's generic passes can be tested without kvm/ or storage/.
 
-#include "providers/resource_kind.h"
+#include "providers/kind/resource_kind.h"
 
 #include <fmt/format.h>
 

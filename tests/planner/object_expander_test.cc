@@ -3,7 +3,7 @@
 // may not also be declared.
 
 #include "planner/stack_loader.h"
-#include "providers/object_expander.h"
+#include "providers/kind/object_expander.h"
 
 #include "tests/planner/fake_kinds.h"
 

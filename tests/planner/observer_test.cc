@@ -1,6 +1,6 @@
 #include "planner/observer.h"
-#include "providers/list_dump_reading.h"
-#include "providers/local_transport.h"
+#include "providers/virsh/list_dump_reading.h"
+#include "providers/host/local_transport.h"
 #include "tests/providers/fake_transport.h"
 
 #include <catch2/catch.hpp>

@@ -3,7 +3,7 @@
 // StubKind is a ResourceKind that does nothing, for planner tests that need a
 // kind with one or two behaviours of their own: derive, and override those.
 
-#include "providers/resource_kind.h"
+#include "providers/kind/resource_kind.h"
 
 #include <string>
 

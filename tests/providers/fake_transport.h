@@ -11,8 +11,8 @@
 //   ... code under test ...
 //   CHECK(fake.commands()[0].argv == std::vector<std::string>{"virsh", ...});
 
-#include "providers/shell_quote.h"
-#include "providers/transport.h"
+#include "providers/host/shell_quote.h"
+#include "providers/host/transport.h"
 
 #include <atomic>
 #include <deque>

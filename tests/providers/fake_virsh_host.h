@@ -20,8 +20,8 @@
 // threads; on_process() runs before each process is answered (outside the
 // fake's lock), so a test can hold one process while others queue up.
 
-#include "providers/host_session.h"
-#include "providers/virsh_quote.h"
+#include "providers/host/host_session.h"
+#include "providers/virsh/quote.h"
 #include "tests/providers/fake_transport.h"
 
 #include <algorithm>

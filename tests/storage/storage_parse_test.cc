@@ -1,7 +1,7 @@
 // The loader rules pools and volumes check: pool types and their source keys,
 // target paths, volume sizes, formats and backing volumes.
 
-#include "providers/sha256.h"
+#include "providers/base/sha256.h"
 #include "storage/pool_kind.h"
 #include "storage/volume_kind.h"
 #include "tests/storage/kind_fixture.h"

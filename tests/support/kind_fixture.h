@@ -4,11 +4,11 @@
 // snippet the way the loader would, golden files compared exactly, and
 // libvirt's RelaxNG schemas.
 
-#include "providers/diagnostics.h"
-#include "providers/relax_ng_schema.h"
-#include "providers/resource_kind.h"
-#include "providers/xml_document.h"
-#include "providers/yaml_map.h"
+#include "providers/base/diagnostics.h"
+#include "providers/xml/relax_ng_schema.h"
+#include "providers/kind/resource_kind.h"
+#include "providers/xml/document.h"
+#include "providers/base/yaml_map.h"
 
 #include <catch2/catch.hpp>
 #include <fmt/format.h>

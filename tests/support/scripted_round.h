@@ -4,8 +4,8 @@
 // for unit tests that drive a reader round by round without a host: each
 // command gets its scripted output, "" when it is not in the script.
 
-#include "providers/error.h"
-#include "providers/kind_reader.h"
+#include "providers/base/error.h"
+#include "providers/kind/reader.h"
 
 #include <map>
 #include <string>

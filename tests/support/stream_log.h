@@ -3,7 +3,7 @@
 // StreamLog collects what a streamed command (Transport::stream) printed and
 // how it ended, for tests of the local and SSH transports.
 
-#include "providers/transport.h"
+#include "providers/host/transport.h"
 
 #include <chrono>
 #include <condition_variable>

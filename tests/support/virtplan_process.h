@@ -6,7 +6,7 @@
 // test can act while it runs. Arguments pass through the shell, quoted by the
 // one quoting function.
 
-#include "providers/shell_quote.h"
+#include "providers/host/shell_quote.h"
 
 #include <catch2/catch.hpp>
 

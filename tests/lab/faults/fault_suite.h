@@ -18,7 +18,7 @@
 // A run starts from the other shape (small or full), so every run has
 // creates, defines, updates or destroys for the fault to interrupt.
 
-#include "providers/ledger.h"
+#include "providers/host/ledger.h"
 #include "tests/lab/faults/fault_stack.h"
 #include "tests/lab/faults/fault_table.h"
 #include "tests/lab/faults/host_inventory.h"

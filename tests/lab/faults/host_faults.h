@@ -119,7 +119,7 @@ inline void start_sshd(const LabEnv& env) {
     throw std::runtime_error("sshd restarted but logins fail");
 }
 
-// Tells when the ledger writer (providers/ledger.cc) makes its temporary
+// Tells when the ledger writer (providers/host/ledger.cc) makes its temporary
 // file "STACK.json.XXXXXX" in the ledger directory, seen through the lab dir
 // (inotify watches the directory itself, whichever namespace writes to it).
 class LedgerWriteWatch {

@@ -11,7 +11,7 @@
 // one batch of every dump), not through virtplan: the suite judges virtplan
 // by what libvirt says.
 
-#include "providers/sha256.h"
+#include "providers/base/sha256.h"
 #include "tests/lab/lab_env.h"
 
 #include <fmt/format.h>

@@ -1,0 +1,38 @@
+#pragma once
+
+// HostConfig is how to reach one host: the stack's `hosts:` entry, resolved.
+// The loader fills it; make_transport() (providers/host/transport_factory.h) turns it
+// into a LocalTransport or an SshTransport.
+
+#include <chrono>
+#include <optional>
+#include <string>
+
+namespace virtplan::providers {
+
+enum class HostKeyPolicy { strict, accept_new };
+enum class Become { none, sudo };
+
+struct HostConfig {
+  std::string name;                          // the key in `hosts:`, e.g. "lab1"
+  bool local = false;                        // `address: local`: run commands on this machine
+  std::string user = "root";                 // from ssh://USER@HOST:PORT
+  std::string hostname;                      // from ssh://USER@HOST:PORT
+  int port = 22;
+  std::string libvirt_uri = "qemu:///system";
+  std::optional<std::string> identity;       // a private key file; unset: agent, then ~/.ssh/id_*
+  std::optional<std::string> known_hosts;    // unset: ~/.ssh/known_hosts
+  HostKeyPolicy host_key = HostKeyPolicy::strict;
+  Become become = Become::none;
+  std::chrono::milliseconds connect_timeout{std::chrono::seconds(10)};
+  std::chrono::seconds keepalive{std::chrono::seconds(15)};
+};
+
+// The address `host` is reached at, spelled one way: "local", or
+// "ssh://USER@HOST:PORT" with the default user and port filled in, the host
+// name in lower case (names are case-insensitive) and an IPv6 address in
+// brackets, as the stack's own address syntax has it; empty when the entry
+// has no usable address.
+std::string host_address_key(const HostConfig& host);
+
+}  // namespace virtplan::providers

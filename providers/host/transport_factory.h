@@ -1,0 +1,24 @@
+#pragma once
+
+// The transport factory turns a host's configuration into the Transport that
+// reaches it: LocalTransport for `local`, SshTransport for everything else.
+
+#include "providers/base/error.h"
+#include "providers/host/host_config.h"
+#include "providers/host/transport.h"
+
+#include <memory>
+#include <string_view>
+
+namespace virtplan::providers {
+
+Result<std::unique_ptr<Transport>> make_transport(const HostConfig& config);
+
+// Reads a host address into `config`: `local`, or ssh://[USER@]HOST[:PORT]
+// with HOST a name, an IPv4 address or an IPv6 address in brackets
+// (ssh://root@[fe80::1]:2222). Fields the address does not give keep their
+// values, except the port, which is 22 unless given. Fails with
+// ErrorCode::invalid and a message quoting the address.
+Result<void> parse_host_address(std::string_view address, HostConfig& config);
+
+}  // namespace virtplan::providers

@@ -1,0 +1,102 @@
+#pragma once
+
+// KindActuator is how one resource kind is changed on a host: create, update
+// and destroy, each through virsh over the host's transport. The apply
+// executor (planner/apply_executor.h) calls it once per planned step, in
+// dependency order, several steps at a time; an actuator keeps no state
+// between calls, so one instance serves every host and thread.
+//
+// Every method must be safe to run again after a crash half-way through it:
+// the ledger records the intent to create *before* create() runs, so the next
+// apply finds a half-made object that it owns and plans an update for it, or
+// finds nothing and calls create() again. create() that meets an object of the
+// same name that is already there therefore fails with a clear message
+// rather than overwrite it: the planner only calls it when none was observed.
+//
+// Errors name the object and the host and carry virsh's own words
+// (virsh_error.h), and say what was done before the failure ("defined, not
+// started: ...").
+
+#include "providers/base/error.h"
+#include "providers/kind/field_change.h"
+#include "providers/kind/resource_kind.h"
+
+#include <nlohmann/json.hpp>
+
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace virtplan::providers {
+
+class HostSession;  // providers/host/host_session.h
+
+// StopMode is how a destroy stops what still runs (a domain): asked to shut
+// down and forced off only after its timeout, saying so (graceful, the
+// default), or forced off at once (immediate: `virtplan destroy --force`).
+enum class StopMode { graceful, immediate };
+
+// ActuatorStep is one object's planned change, as the actuator needs it.
+struct ActuatorStep {
+  // The object as the stack declares it (create, update; spec = the plan's
+  // `after`). For a destroy: id and stack only, spec null.
+  StackObject desired;
+  // What the host held when planned (the plan's `before`); null for a create.
+  Spec before;
+  // The fields that differ, each with its impact (update only).
+  std::vector<FieldChange> fields;
+  // Progress on long work ("waiting for shutdown, 12 s", "uploaded 40%"):
+  // shown on a terminal, never required. May be empty.
+  std::function<void(std::string_view)> progress;
+  // How a destroy (or a replace's destroy) stops a running object.
+  StopMode stop = StopMode::graceful;
+};
+
+// ActuatorOutcome is what a successful step leaves behind.
+struct ActuatorOutcome {
+  // What the ledger remembers for this object (a volume's source hash).
+  nlohmann::json ledger_data = nlohmann::json::object();
+  // Done, but a person should know: "restart pending (restart: never)",
+  // "the guest did not release disk vdb within 30 s".
+  std::vector<std::string> warnings;
+};
+
+// What virsh's answer to an info command (vol-info, dominfo...) says about
+// whether the object exists: an answer is yes, "not found" is no, any other
+// failure is no answer.
+inline Result<bool> existence_from(const Result<std::string>& answer) {
+  if (answer) return true;
+  if (answer.error().code() == ErrorCode::not_found) return false;
+  return fail(answer.error());
+}
+
+class KindActuator {
+public:
+  virtual ~KindActuator() = default;
+  virtual std::string_view kind() const = 0;
+
+  // Makes the object from nothing, in the state the spec asks (a domain
+  // started when `state: running`, a pool built and started, autostart set).
+  virtual Result<ActuatorOutcome> create(const ActuatorStep& step, HostSession& host) const = 0;
+
+  // Changes an existing object to the spec, the cheapest safe way its fields'
+  // impacts allow: live where it can, an atomic redefine (current inactive
+  // XML through ResourceKind::update_xml, same UUID) for the rest, a restart
+  // when a restart-class field changed on a running domain and it allows one.
+  virtual Result<ActuatorOutcome> update(const ActuatorStep& step, HostSession& host) const = 0;
+
+  // Removes the object (a domain: stopped as step.stop says, then undefined;
+  // never its volumes).
+  virtual Result<ActuatorOutcome> destroy(const ActuatorStep& step, HostSession& host) const = 0;
+  // Whether the object is on the host now: asked after a create failed, so
+  // that an intent that led to no object is cleared from the ledger (else a
+  // foreign object made later under that name would pass for the stack's).
+  // An error when the host cannot say; the intent is then kept.
+  virtual Result<bool> exists(const ObjectId& id, HostSession& host) const {
+    (void)id, (void)host;
+    return fail(ErrorCode::other, std::string(kind()) + ": cannot tell whether an object exists");
+  }
+};
+
+}  // namespace virtplan::providers

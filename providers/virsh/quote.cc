@@ -1,0 +1,22 @@
+#include "providers/virsh/quote.h"
+
+#include "providers/host/shell_quote.h"
+
+namespace virtplan::providers {
+
+std::string virsh_quote(std::string_view text) {
+  return shell_quote(text);
+}
+
+std::string virsh_join(const std::vector<std::string>& words) {
+  std::string line;
+  for (const auto& word : words) {
+    if (!line.empty()) {
+      line += ' ';
+    }
+    line += virsh_quote(word);
+  }
+  return line;
+}
+
+}  // namespace virtplan::providers

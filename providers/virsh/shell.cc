@@ -1,0 +1,254 @@
+#include "providers/virsh/shell.h"
+
+#include "providers/host/command_trace.h"
+#include "providers/base/random_nonce.h"
+#include "providers/virsh/shared_virsh.h"
+#include "providers/host/shell_quote.h"
+#include "providers/virsh/virsh_error.h"
+#include "providers/virsh/quote.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+namespace virtplan::providers {
+namespace {
+
+// How long the shell may take to start (the stream's exec, not its commands).
+constexpr auto k_start_timeout = std::chrono::seconds(30);
+
+// The shell's first lines (see the header). `set -e` until virsh runs: a
+// prelude that fails ends the shell before any call started, and those calls
+// then run elsewhere. The EXIT trap closes virsh's input, waits for it and
+// removes the directory; a signal (the channel closing) goes through it too.
+// A virsh that exits on its own (libvirtd killed under it, say) ends the
+// shell, so the stream ends and the calls sent to it end with it, at once:
+// otherwise the shell would sit waiting for more input and every call sent
+// to it would wait for its timeout (minutes). It takes an untrapped USR1 to
+// do that: a trapped signal waits until the shell's read of its input
+// returns. The virsh's subshell removes the directory first (no EXIT trap
+// runs then), whatever virsh's status (`set -e` is still on in the
+// subshell); a normal end (virsh seeing its input close) sends USR1 too,
+// which the EXIT trap ignores.
+// INPUTRC=/dev/null: no one's readline bindings act on our commands.
+// XDG_CACHE_HOME: an interactive virsh saves its readline history there on
+// exit (libvirt/virsh/history, the last 500 lines); ours goes to the private
+// directory, not over the history of whoever uses virsh on the host.
+constexpr std::string_view k_prelude = R"sh(set -e
+d=$(mktemp -d "${TMPDIR:-/tmp}/virtplan-virsh.XXXXXXXX")
+trap 'trap "" USR1; exec 3>&-; wait; rm -rf -- "$d"' EXIT
+trap 'exit 1' HUP INT TERM PIPE
+cd -- "$d"
+mkfifo vpin
+{ XDG_CACHE_HOME="$d" INPUTRC=/dev/null "$@" <vpin || :; rm -rf -- "$d"; kill -USR1 $$; } &
+exec 3>vpin
+set +e
+)sh";
+
+bool printable_ascii(const std::string& word) {
+  return std::ranges::all_of(word, [](char c) { return c >= 0x20 && c <= 0x7e; });
+}
+
+}  // namespace
+
+Result<std::unique_ptr<VirshShell>> VirshShell::start(Transport& transport, const std::string& uri, Become become) {
+  std::unique_ptr<VirshShell> shell(new VirshShell(transport.host_name(), random_nonce(16)));
+  Command command;
+  if (become == Become::sudo) command.argv = {"sudo", "-n"};
+  command.argv.insert(command.argv.end(), {"sh", "-s", "virsh", "-q", "-c", uri});
+  command.timeout = k_start_timeout;
+  VirshShell* raw = shell.get();
+  StreamSink sink{[raw](std::string_view text, bool is_stderr) { raw->on_output(text, is_stderr); },
+                  [raw](const Result<CommandOutput>& ended) { raw->on_ended(ended); }};
+  auto stream = transport.stream(command, std::move(sink));
+  if (!stream) return fail(stream.error());
+  shell->m_stream = std::move(*stream);
+  if (auto written = shell->m_stream->write(std::string(k_prelude)); !written) return fail(written.error());
+  return shell;
+}
+
+VirshShell::VirshShell(std::string host, std::string nonce) : m_host(std::move(host)), m_nonce(std::move(nonce)) {}
+
+// The stream goes first: after it, its sink calls nothing here.
+VirshShell::~VirshShell() { m_stream.reset(); }
+
+bool VirshShell::takes(const VirshCall& call) {
+  return !call.args.empty() && std::ranges::all_of(call.args, printable_ascii);
+}
+
+std::string VirshShell::marker(std::size_t index, char which) const {
+  return fmt::format("vp{}-{}{}", m_nonce, index, which);
+}
+
+std::string VirshShell::script_for(const VirshCall& call, std::size_t index) const {
+  std::string script;
+  std::vector<std::string> words = call.args;
+  if (call.document) {
+    const std::string file = fmt::format("vpdoc{}", index);
+    std::replace(words.begin(), words.end(), std::string("/dev/stdin"), file);
+    // printf is built into sh: no process per document.
+    script += fmt::format("printf '%s' {} > {}\n", shell_quote(*call.document), file);
+  }
+  // "vp''NONCE-7s" is the marker to virsh, and never the marker as echoed.
+  auto split = [&](char which) { return "vp''" + marker(index, which).substr(2); };
+  const std::string line =
+      fmt::format("echo {0};{1};echo --err {2};echo {2}", split('s'), virsh_join(words), split('e'));
+  script += "printf '%s\\n' " + shell_quote(line) + " >&3\n";
+  return script;
+}
+
+VirshShell::Outcome VirshShell::run(const VirshCall& call, std::chrono::milliseconds timeout) {
+  return std::move(run_all({call}, timeout).front());
+}
+
+std::vector<VirshShell::Outcome> VirshShell::run_all(const std::vector<VirshCall>& calls,
+                                                     std::chrono::milliseconds timeout) {
+  if (calls.empty()) return {};
+  std::vector<Pending> mine(calls.size());  // fixed size: m_pending points into it
+  {
+    std::lock_guard order(m_write_mutex);
+    std::string script;
+    {
+      std::lock_guard lock(m_mutex);
+      if (m_broken) return std::vector<Outcome>(calls.size());
+      for (std::size_t i = 0; i < calls.size(); ++i) {
+        mine[i].where = fmt::format("{}: virsh {}", m_host, calls[i].args.empty() ? "" : calls[i].args[0]);
+        mine[i].index = m_next++;
+        mine[i].read_only = is_read_only_virsh_call(calls[i]);
+        if (command_trace() != nullptr) {
+          mine[i].words = calls[i].args;
+          mine[i].words.insert(mine[i].words.begin(), "virsh");
+          mine[i].sent = std::chrono::steady_clock::now();
+        }
+        m_pending.push_back(&mine[i]);
+        script += script_for(calls[i], mine[i].index);
+      }
+    }
+    if (auto written = m_stream->write(std::move(script)); !written) {
+      std::lock_guard lock(m_mutex);
+      break_all(written.error());
+    }
+  }
+  std::unique_lock lock(m_mutex);
+  // Calls settle in the order they were sent (or all at once when the shell
+  // breaks): the last one settled means all are.
+  if (!m_changed.wait_for(lock, timeout, [&] { return mine.back().settled; })) {
+    break_all(Error(ErrorCode::timeout, fmt::format("no answer from the shared virsh within {} ms", timeout.count())));
+  }
+  std::vector<Outcome> outcomes;
+  outcomes.reserve(mine.size());
+  for (Pending& pending : mine) outcomes.push_back(std::move(pending.outcome));
+  return outcomes;
+}
+
+// One line of the command trace for a call the shell answered: "exit=1"
+// when virsh printed an error for it.
+void VirshShell::trace(const Pending& call, std::size_t out_bytes, std::size_t err_bytes) const {
+  CommandTrace* trace = command_trace();
+  if (trace == nullptr || call.words.empty()) return;
+  const auto took = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - call.sent);
+  trace->record(TracedCommand{m_host, "shell", call.words, took, call.outcome && *call.outcome ? 0 : 1, {}, 0,
+                              out_bytes, err_bytes});
+}
+
+void VirshShell::on_output(std::string_view text, bool is_stderr) {
+  std::lock_guard lock(m_mutex);
+  (is_stderr ? m_err : m_out).append(text);
+  settle_ready();
+}
+
+// Settles, in order, every call whose output and errors have both come.
+void VirshShell::settle_ready() {
+  bool settled_any = false;
+  while (!m_pending.empty()) {
+    Pending& call = *m_pending.front();
+    const std::string start = marker(call.index, 's');
+    const std::string end = marker(call.index, 'e');
+    const std::string err_end = "error: " + end + "\n";
+    const auto out_at = m_out.find(start);
+    if (out_at == std::string::npos) break;
+    call.started = true;
+    const auto out_end = m_out.find(end, out_at);
+    const auto err_end_at = m_err.find(err_end);
+    if (out_end == std::string::npos || err_end_at == std::string::npos) break;
+    const std::string out = m_out.substr(out_at + start.size(), out_end - out_at - start.size());
+    // Nothing but virsh's commands writes to stderr (readline echoes to
+    // stdout), so all since the last call's end is this call's.
+    const std::string err = m_err.substr(0, err_end_at);
+    m_out.erase(0, out_end + end.size());
+    m_err.erase(0, err_end_at + err_end.size());
+    if (!virsh_error_lines(err).empty()) {
+      call.outcome = fail(virsh_error(call.where, err, 1));
+    } else {
+      call.outcome = out;
+    }
+    trace(call, out.size(), err.size());
+    call.settled = true;
+    m_answered = true;
+    m_pending.pop_front();
+    settled_any = true;
+  }
+  if (settled_any) m_changed.notify_all();
+}
+
+// The shell is over: nothing more runs in it. A call whose start was seen
+// fails; one whose start was not seen may run elsewhere only when that is
+// safe (Outcome): it may still have run.
+void VirshShell::on_ended(const Result<CommandOutput>& ended) {
+  std::lock_guard lock(m_mutex);
+  settle_ready();
+  auto said = virsh_error_lines(m_err);
+  std::string why;
+  if (!ended) {
+    why = ended.error().message();
+  } else {
+    why = fmt::format("the host's shared virsh ended (exit status {}){}", ended->exit_status,
+                      said.empty() ? "" : ": " + said.back());
+  }
+  const Error error(ended ? ErrorCode::other : ended.error().code(), why);
+  const bool never_ran = ended && !m_answered;
+  for (Pending* call : m_pending) {
+    if (!call->started && (call->read_only || never_ran)) {
+      call->outcome = std::nullopt;
+    } else if (!call->started) {
+      call->outcome = fail(error.code(), fmt::format("{}: may have run, so it is not sent again: the shared virsh "
+                                                     "ended before answering: {}",
+                                                     call->where, why));
+    } else {
+      call->outcome = fail(ErrorCode::other, fmt::format("{}: stopped before this command finished: {}", call->where, why));
+    }
+    call->settled = true;
+  }
+  m_pending.clear();
+  if (!m_broken) m_broken = error;
+  m_changed.notify_all();
+}
+
+// Calls still waiting fail with `error`: the shell may still run what it was
+// sent, so none of them may run anywhere else.
+void VirshShell::break_all(const Error& error) {
+  for (Pending* call : m_pending) {
+    call->outcome = fail(error.code(), fmt::format("{}: {}", call->where, error.message()));
+    call->settled = true;
+  }
+  m_pending.clear();
+  if (!m_broken) m_broken = error;
+  m_changed.notify_all();
+}
+
+std::size_t VirshShell::queued() const {
+  std::lock_guard lock(m_mutex);
+  return m_pending.size();
+}
+
+bool VirshShell::broken() const {
+  std::lock_guard lock(m_mutex);
+  return m_broken.has_value();
+}
+
+bool VirshShell::answered() const {
+  std::lock_guard lock(m_mutex);
+  return m_answered;
+}
+
+}  // namespace virtplan::providers

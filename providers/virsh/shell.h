@@ -1,0 +1,132 @@
+#pragma once
+
+// VirshShell is one virsh process kept running on a host, fed one command
+// after another as callers ask, so that a command costs what libvirtd takes
+// to do it and not a new virsh process and connection (~40 ms on the host,
+// plus a channel over SSH). Several threads may call run() at once: their
+// commands go to virsh in the order they came, back to back, while each
+// caller waits for its own result.
+//
+// On the host it is an sh reading its script from the stream's stdin
+// (`[sudo -n] sh -s virsh -q -c URI`). A prelude (k_prelude in the .cc) makes
+// a private temporary directory, starts virsh in it reading commands from a
+// fifo, and removes the directory when the stream ends (which also ends
+// virsh). Then each call is a few lines of sh:
+//
+//   printf '%s' '<the document>' > vpdoc7      (only for a call with a document)
+//   printf '%s\n' '<virsh line>' >&3
+//
+// where the virsh line is the command between markers:
+//
+//   echo vp''NONCE-7s;CMD;echo --err vp''NONCE-7e;echo vp''NONCE-7e
+//
+// virsh reads its commands with readline, which echoes each line (mangled by
+// horizontal scrolling when long) after its prompt, to stdout. The markers are
+// written with an empty quote inside, so the echoed line never holds the
+// marker itself: on stdout, the text between "vpNONCE-7s" and "vpNONCE-7e" is
+// exactly the command's output, and on stderr the text since the previous
+// call's end up to "error: vpNONCE-7e\n" its errors. The nonce is random per
+// shell, so no object's XML can forge a marker. Documents and virsh lines are
+// quoted with shell_quote(), so sh expands nothing in them.
+//
+// Readline reads the line one byte at a time, a few system calls per byte:
+// the line is kept short (no spaces, one start marker, a 64-bit nonce),
+// because that cost is paid inside the host's one virsh loop.
+//
+// Only commands whose words are printable ASCII are sent (takes()): readline
+// reads one line per command and would act on control characters, and may
+// mangle 8-bit ones under the host's locale.
+
+#include "providers/base/error.h"
+#include "providers/host/host_config.h"
+#include "providers/host/transport.h"
+#include "providers/virsh/runner.h"
+
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace virtplan::providers {
+
+class VirshShell {
+public:
+  // Starts the shell; fails when the transport cannot stream or the command
+  // does not start.
+  static Result<std::unique_ptr<VirshShell>> start(Transport& transport, const std::string& uri, Become become);
+  // Ends the shell's input, which ends it, and waits a little for that.
+  ~VirshShell();
+  VirshShell(const VirshShell&) = delete;
+  VirshShell& operator=(const VirshShell&) = delete;
+
+  // Whether run() can send this call: every word printable ASCII.
+  static bool takes(const VirshCall& call);
+
+  // What became of a call: its output or virsh's error, or nothing when the
+  // shell ended before the call started and it may be run elsewhere: a call
+  // that only reads, or any call of a shell whose own start failed (it
+  // answered nothing and ended by itself: virsh never ran). Any other call
+  // that was sent may have run (its output lost with the connection, or in
+  // virsh's buffer when it was killed), so it fails and is not sent again.
+  using Outcome = std::optional<Result<std::string>>;
+
+  // Sends `call` after those already sent and waits for its result. A call
+  // that finds no result within `timeout` fails with a timeout, and so does
+  // every call after it: the shell is then broken.
+  Outcome run(const VirshCall& call, std::chrono::milliseconds timeout);
+  // run() for several calls, sent at once and run back to back (a batch
+  // without a virsh process of its own); one outcome per call, in order.
+  // `timeout` is for all of them.
+  std::vector<Outcome> run_all(const std::vector<VirshCall>& calls, std::chrono::milliseconds timeout);
+
+  // Calls sent whose results have not come yet.
+  std::size_t queued() const;
+  // True once the shell ended or timed out: it takes no more calls.
+  bool broken() const;
+  // Whether any call got its result from this shell.
+  bool answered() const;
+
+private:
+  struct Pending {
+    std::size_t index = 0;
+    std::string where;  // "lab1: virsh define"
+    bool started = false;
+    bool read_only = false;  // is_read_only_virsh_call: may run again elsewhere
+    Outcome outcome;
+    bool settled = false;
+    // For the command trace (command_trace.h), kept only while it is on.
+    std::vector<std::string> words;
+    std::chrono::steady_clock::time_point sent;
+  };
+
+  VirshShell(std::string host, std::string nonce);
+  void on_output(std::string_view text, bool is_stderr);
+  void on_ended(const Result<CommandOutput>& ended);
+  void settle_ready();
+  void trace(const Pending& call, std::size_t out_bytes, std::size_t err_bytes) const;
+  void break_all(const Error& error);
+  std::string marker(std::size_t index, char which) const;
+  std::string script_for(const VirshCall& call, std::size_t index) const;
+
+  const std::string m_host;
+  const std::string m_nonce;
+
+  std::mutex m_write_mutex;  // calls are numbered and written in one order
+  mutable std::mutex m_mutex;
+  std::condition_variable m_changed;
+  std::size_t m_next = 0;             // the next call's index
+  std::deque<Pending*> m_pending;     // sent, in order, not settled
+  std::string m_out;                  // stdout not yet attributed
+  std::string m_err;                  // stderr not yet attributed
+  std::optional<Error> m_broken;
+  bool m_answered = false;
+
+  std::unique_ptr<CommandStream> m_stream;  // set once started; ended first in the destructor
+};
+
+}  // namespace virtplan::providers

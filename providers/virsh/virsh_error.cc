@@ -1,0 +1,95 @@
+#include "providers/virsh/virsh_error.h"
+
+#include "providers/base/plain_text.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <utility>
+
+namespace virtplan::providers {
+namespace {
+
+constexpr std::string_view k_error_prefix = "error: ";
+
+bool contains(const std::string& haystack, std::string_view needle) {
+  return haystack.find(needle) != std::string::npos;
+}
+
+// Checked in this order: the first that matches wins. A failed start naming a
+// missing network is not_found, not invalid.
+const std::array<std::pair<std::string_view, ErrorCode>, 15> k_codes = {{
+    {"already exists", ErrorCode::already_exists},
+    {"failed to get domain", ErrorCode::not_found},
+    {"failed to get network", ErrorCode::not_found},
+    {"failed to get pool", ErrorCode::not_found},
+    {"failed to get vol", ErrorCode::not_found},
+    {"domain not found", ErrorCode::not_found},
+    {"network not found", ErrorCode::not_found},
+    {"storage pool not found", ErrorCode::not_found},
+    {"storage volume not found", ErrorCode::not_found},
+    {"no domain with matching name", ErrorCode::not_found},
+    {"failed to connect to the hypervisor", ErrorCode::unreachable},
+    {"xml error", ErrorCode::invalid},
+    {"invalid argument", ErrorCode::invalid},
+    {"unsupported configuration", ErrorCode::invalid},
+    {"_definition):", ErrorCode::invalid},
+}};
+
+std::string joined(const std::vector<std::string>& parts, std::string_view separator) {
+  std::string text;
+  for (const auto& part : parts) {
+    if (!text.empty()) {
+      text += separator;
+    }
+    text += part;
+  }
+  return text;
+}
+
+}  // namespace
+
+std::vector<std::string> virsh_error_lines(std::string_view err) {
+  std::vector<std::string> found;
+  for (auto line : lines_of(err)) {
+    if (line.starts_with(k_error_prefix)) {
+      auto text = trimmed(line.substr(k_error_prefix.size()));
+      if (!text.empty()) {
+        found.emplace_back(text);
+      }
+    }
+  }
+  return found;
+}
+
+ErrorCode classify_virsh_message(std::string_view message) {
+  std::string text = lowercase(message);
+  for (const auto& [needle, code] : k_codes) {
+    if (contains(text, needle)) {
+      return code;
+    }
+  }
+  if (contains(text, "internal error") && contains(text, "xml")) {
+    return ErrorCode::invalid;
+  }
+  return ErrorCode::other;
+}
+
+Error virsh_error(std::string_view context, std::string_view err, int exit_status) {
+  std::string message = joined(virsh_error_lines(err), ": ");
+  if (message.empty()) {
+    std::vector<std::string> lines;
+    for (auto line : lines_of(err)) {
+      if (!trimmed(line).empty()) {
+        lines.emplace_back(trimmed(line));
+      }
+    }
+    message = lines.empty() ? fmt::format("exited with status {}", exit_status)
+                            : joined(lines, "; ");
+  }
+  return Error(classify_virsh_message(message), fmt::format("{}: {}", context, message));
+}
+
+}  // namespace virtplan::providers
