@@ -76,7 +76,8 @@ providers::Result<std::vector<std::string>> to_string_list(std::string_view name
     }
     return items;
   }
-  if (!value.is_array()) return invalid(fmt::format("{}: expected a list of strings, got {}", name, value.dump()));
+  if (!value.is_array())
+    return invalid(fmt::format("{}: expected a list of strings, got {}", name, value.dump()));
   for (const ordered_json& item : value) {
     auto text = to_string(name, item);
     if (!text) return providers::fail(text.error());
@@ -126,8 +127,9 @@ providers::Result<void> set_parameter(AnsibleArgs& args, const std::string& key,
 }  // namespace
 
 const std::vector<std::string>& ansible_parameter_names() {
-  static const std::vector<std::string> names = {"allow_data_loss", "allow_restart", "lock_wait", "parallelism",
-                                                 "stack",           "stack_content", "state",     "targets"};
+  static const std::vector<std::string> names = {"allow_data_loss", "allow_restart", "lock_wait",
+                                                 "parallelism",     "stack",         "stack_content",
+                                                 "state",           "targets"};
   return names;
 }
 
@@ -162,8 +164,9 @@ providers::Result<AnsibleArgs> parse_ansible_args(const ordered_json& document) 
                                fmt::join(names, ", ")));
   }
   if (args.stack.has_value() == args.stack_content.has_value()) {
-    return invalid("give exactly one of stack (a path on the machine the module runs on) and stack_content "
-                   "(the stack as a mapping)");
+    return invalid(
+        "give exactly one of stack (a path on the machine the module runs on) and stack_content "
+        "(the stack as a mapping)");
   }
   return args;
 }

@@ -30,8 +30,8 @@ struct AnsibleArgs {
   std::optional<nlohmann::ordered_json> stack_content;
   StackState state = StackState::present;
   std::vector<std::string> targets;  // addresses, "pool.images@lab1"
-  int parallelism = 0;  // 0: no cap over all hosts (planner::ApplyOptions)
-  int lock_wait = 0;  // seconds
+  int parallelism = 0;               // 0: no cap over all hosts (planner::ApplyOptions)
+  int lock_wait = 0;                 // seconds
   // Guards: a plan that restarts or replaces an object, or loses data, is
   // refused unless the task allows it.
   bool allow_restart = false;

@@ -14,8 +14,9 @@ int main(int argc, char** argv) {
     const nlohmann::json usage = {
         {"failed", true},
         {"changed", false},
-        {"msg", "virtplan-ansible: expects one argument, the path of the arguments file Ansible writes; "
-                "use it as the module virtplan.kvm.stack"}};
+        {"msg",
+         "virtplan-ansible: expects one argument, the path of the arguments file Ansible writes; "
+         "use it as the module virtplan.kvm.stack"}};
     std::printf("%s\n", usage.dump().c_str());
     return 1;
   }

@@ -4,13 +4,13 @@
 #include "cli/ansible_result.h"
 #include "cli/apply_run.h"
 #include "cli/kinds.h"
-#include "cli/stack_plans.h"
 #include "cli/stack_options.h"
+#include "cli/stack_plans.h"
 #include "cli/targets.h"
 #include "planner/destroy_plan.h"
 #include "planner/null_apply_observer.h"
-#include "planner/unread_host.h"
 #include "planner/stack_loader.h"
+#include "planner/unread_host.h"
 #include "providers/base/stack_yaml.h"
 
 #include <fmt/format.h>

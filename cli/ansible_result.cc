@@ -49,7 +49,8 @@ std::string done_message(const planner::ApplyReport& report) {
 std::string would_message(const planner::Plan& plan) {
   std::vector<std::string> would;
   for (const Change& c : plan.changes()) {
-    if (c.action != Action::no_op) would.push_back(fmt::format("{} {}", planner::to_string(c.action), c.id.address()));
+    if (c.action != Action::no_op)
+      would.push_back(fmt::format("{} {}", planner::to_string(c.action), c.id.address()));
   }
   if (would.empty()) return "check mode: nothing to do";
   return fmt::format("check mode: would {}", fmt::join(would, ", "));
@@ -129,20 +130,21 @@ std::vector<std::string> guard_refusals(const planner::Plan& plan, const planner
     const std::string address = c.id.address();
     if (!allow_restart) {
       if (c.action == Action::replace) {
-        refused.push_back(fmt::format("{}: would be replaced (destroyed and created again: {}); set allow_restart: "
-                                      "true to allow it",
-                                      address, fmt::join(field_paths(c, Impact::replace), ", ")));
+        refused.push_back(
+            fmt::format("{}: would be replaced (destroyed and created again: {}); set allow_restart: "
+                        "true to allow it",
+                        address, fmt::join(field_paths(c, Impact::replace), ", ")));
       } else if (c.action == Action::update && c.impact == Impact::restart && !restart_deferred(c)) {
-        refused.push_back(fmt::format("{}: needs a restart ({}); set allow_restart: true to allow it", address,
-                                      fmt::join(field_paths(c, Impact::restart), ", ")));
+        refused.push_back(fmt::format("{}: needs a restart ({}); set allow_restart: true to allow it",
+                                      address, fmt::join(field_paths(c, Impact::restart), ", ")));
       }
     }
     if (!allow_data_loss && (c.action == Action::destroy || c.action == Action::replace)) {
       const providers::ResourceKind* kind = kinds(c.id.kind);
       if (kind == nullptr) continue;
       if (auto lost = planner::data_loss(*kind, c.before)) {
-        refused.push_back(fmt::format("{}: {} loses its data ({}); set allow_data_loss: true to allow it", address,
-                                      planner::to_string(c.action), *lost));
+        refused.push_back(fmt::format("{}: {} loses its data ({}); set allow_data_loss: true to allow it",
+                                      address, planner::to_string(c.action), *lost));
       }
     }
   }

@@ -32,9 +32,9 @@
 namespace virtplan::cli {
 
 struct AnsibleOutcome {
-  const planner::Plan* plan = nullptr;          // null when no plan could be made
-  const planner::ApplyReport* report = nullptr; // null unless the plan was carried out
-  std::vector<std::string> errors{};            // why nothing was done: nothing changed
+  const planner::Plan* plan = nullptr;                            // null when no plan could be made
+  const planner::ApplyReport* report = nullptr;                   // null unless the plan was carried out
+  std::vector<std::string> errors{};                              // why nothing was done: nothing changed
   std::map<std::string, providers::Error> unread{};               // host -> what kept it from being read
   std::map<std::string, std::vector<std::string>> not_reached{};  // host -> addresses declared there
   bool check_mode = false;

@@ -11,8 +11,8 @@
 #include "planner/diff.h"
 #include "planner/stale_plan.h"
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
 #include <memory>
 #include <string>
@@ -84,11 +84,16 @@ int apply(const ApplyOptions& options) {
 SubcommandRunner setup_apply(CLI::App& command) {
   auto options = std::make_shared<ApplyOptions>();
   add_stack_file_option(command, options->path);
-  command.add_option("planfile", options->planfile, "a plan saved by `virtplan plan --out` (refused when stale)");
+  command.add_option("planfile", options->planfile,
+                     "a plan saved by `virtplan plan --out` (refused when stale)");
   command.add_option("--target", options->targets,
                      "apply only this object (KIND.NAME@HOST) and what it needs; repeatable");
-  command.add_flag("--auto-approve", options->auto_approve, "apply without asking (required without a terminal)");
-  command.add_option("--parallelism", options->parallelism, "at most N objects changed at once over all hosts (default: no cap; each host takes as many at once as its CPUs allow, whatever the others do)")
+  command.add_flag("--auto-approve", options->auto_approve,
+                   "apply without asking (required without a terminal)");
+  command
+      .add_option(
+          "--parallelism", options->parallelism,
+          "at most N objects changed at once over all hosts (default: no cap; each host takes as many at once as its CPUs allow, whatever the others do)")
       ->check(CLI::Range(1, 64));
   add_lock_wait_option(command, options->lock_wait);
   command.add_flag("--json", options->json, "print the plan and the report as one JSON document");

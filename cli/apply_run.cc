@@ -54,20 +54,23 @@ std::string unread_hosts_text(const std::map<std::string, providers::Error>& unr
                               const std::map<std::string, std::vector<std::string>>& objects) {
   std::string text;
   for (const auto& [host, why] : unread) {
-    text += fmt::format("  {}\n", planner::unread_summary(host, why, "nothing was planned or done there", objects));
+    text += fmt::format("  {}\n",
+                        planner::unread_summary(host, why, "nothing was planned or done there", objects));
   }
   return text;
 }
 
 ApplyRun::ApplyRun(const planner::Stack& stack, std::chrono::seconds lock_wait, std::string holder)
-    : m_stack(stack), m_hosts(stack.hosts),
+    : m_stack(stack),
+      m_hosts(stack.hosts),
       m_access(stack.name, stack.hosts, access_options(lock_wait, std::move(holder), m_hosts)) {}
 
 providers::Result<planner::ObservedState> ApplyRun::lock_and_observe() {
   // lock: every host at once; a slow or dead host costs its connect timeout once
   std::map<std::string, std::future<providers::Result<providers::HostSession*>>> sessions;
   for (const auto& [name, config] : m_stack.hosts) {
-    sessions.emplace(name, std::async(std::launch::async, [this, name = name] { return m_access.session(name); }));
+    sessions.emplace(name,
+                     std::async(std::launch::async, [this, name = name] { return m_access.session(name); }));
   }
   std::map<std::string, providers::HostConfig> reached;
   std::map<std::string, providers::HostSession*> open;
@@ -94,7 +97,8 @@ providers::Result<planner::ObservedState> ApplyRun::lock_and_observe() {
       [this, &open](const providers::HostConfig& host, const std::vector<providers::StackObject>& here)
           -> providers::Result<providers::HostInventory> {
         auto ledger = m_access.ledger(host.name);
-        if (!ledger) return providers::fail(providers::ErrorCode::other, host.name + ": the ledger was not loaded");
+        if (!ledger)
+          return providers::fail(providers::ErrorCode::other, host.name + ": the ledger was not loaded");
         return providers::read_host_inventory(host, open.at(host.name)->virsh(), kind_readers(), here,
                                               std::move(*ledger));
       },
@@ -123,8 +127,8 @@ void ApplyRun::forget_vanished_entries() {
   m_vanished.clear();
 }
 
-planner::ApplyReport ApplyRun::apply(const planner::Plan& plan, planner::ApplyObserver& observer, int parallelism,
-                                     providers::StopMode stop) {
+planner::ApplyReport ApplyRun::apply(const planner::Plan& plan, planner::ApplyObserver& observer,
+                                     int parallelism, providers::StopMode stop) {
   forget_vanished_entries();
   if (!plan.summary().has_changes()) return {};
   return planner::apply_plan(plan, kind_lookup(), kind_actuator, m_access, observer,
@@ -161,7 +165,8 @@ int ApplyRun::execute(const planner::Plan& plan, const planner::ObservedState& o
   if (options.json) {
     print_json(plan, report, observed.unread);
   } else {
-    fmt::print("\n{}{}", planner::render_apply_report_text(report), unread_hosts_text(observed.unread, not_done));
+    fmt::print("\n{}{}", planner::render_apply_report_text(report),
+               unread_hosts_text(observed.unread, not_done));
   }
   return report.ok() && all_read ? 0 : 1;
 }

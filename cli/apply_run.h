@@ -21,8 +21,8 @@
 #include "planner/plan.h"
 #include "planner/stack.h"
 #include "providers/host/host_connections.h"
-#include "providers/kind/actuator.h"
 #include "providers/host/remote_host_access.h"
+#include "providers/kind/actuator.h"
 
 #include <chrono>
 #include <map>

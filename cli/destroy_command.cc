@@ -8,8 +8,8 @@
 #include "cli/stack_plans.h"
 #include "cli/targets.h"
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
 #include <memory>
 #include <string>
@@ -46,21 +46,21 @@ int destroy(const DestroyOptions& options) {
   }
   const planner::ObservedState& observed = *observing;
   // plan the destruction, guarded: protected and held objects stop it
-  const planner::DiffResult plan =
-      guarded_destroy_plan(*stack, observed, *targets, options.force ? planner::Force::yes : planner::Force::no);
+  const planner::DiffResult plan = guarded_destroy_plan(
+      *stack, observed, *targets, options.force ? planner::Force::yes : planner::Force::no);
   if (!plan.errors.empty()) {
     for (const std::string& error : plan.errors) fmt::print(stderr, "error: {}\n", error);
     fmt::print(stderr, "nothing was changed\n");
     return 1;
   }
   // confirm, destroy, report
-  return run.execute(plan.plan, observed,
-                     ExecuteOptions{.question = "Destroy these objects",
-                                    .auto_approve = options.auto_approve ? AutoApprove::yes : AutoApprove::no,
-                                    .json = options.json,
-                                    .parallelism = options.parallelism,
-                                    .stop = options.force ? providers::StopMode::immediate
-                                                          : providers::StopMode::graceful});
+  return run.execute(
+      plan.plan, observed,
+      ExecuteOptions{.question = "Destroy these objects",
+                     .auto_approve = options.auto_approve ? AutoApprove::yes : AutoApprove::no,
+                     .json = options.json,
+                     .parallelism = options.parallelism,
+                     .stop = options.force ? providers::StopMode::immediate : providers::StopMode::graceful});
 }
 
 }  // namespace
@@ -68,13 +68,18 @@ int destroy(const DestroyOptions& options) {
 SubcommandRunner setup_destroy(CLI::App& command) {
   auto options = std::make_shared<DestroyOptions>();
   add_stack_file_option(command, options->path);
-  command.add_option("--target", options->targets,
-                     "destroy only this object (KIND.NAME@HOST) and what the stack owns that needs it; repeatable");
-  command.add_flag("--auto-approve", options->auto_approve, "destroy without asking (required without a terminal)");
+  command.add_option(
+      "--target", options->targets,
+      "destroy only this object (KIND.NAME@HOST) and what the stack owns that needs it; repeatable");
+  command.add_flag("--auto-approve", options->auto_approve,
+                   "destroy without asking (required without a terminal)");
   command.add_flag("--force", options->force,
                    "pull the plug: force running domains off without asking them to shut down, and destroy "
                    "networks that domains outside the stack still use (cutting them off)");
-  command.add_option("--parallelism", options->parallelism, "at most N objects destroyed at once over all hosts (default: no cap; each host takes as many at once as its CPUs allow, whatever the others do)")
+  command
+      .add_option(
+          "--parallelism", options->parallelism,
+          "at most N objects destroyed at once over all hosts (default: no cap; each host takes as many at once as its CPUs allow, whatever the others do)")
       ->check(CLI::Range(1, 64));
   add_lock_wait_option(command, options->lock_wait);
   command.add_flag("--json", options->json, "print the plan and the report as one JSON document");

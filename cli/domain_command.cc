@@ -6,14 +6,14 @@
 #include "kvm/domain_backup.h"
 #include "kvm/domain_operations.h"
 #include "kvm/domain_snapshots.h"
-#include "providers/host/ledger.h"
 #include "providers/host/host_session.h"
-#include "providers/kind/object_address.h"
+#include "providers/host/ledger.h"
 #include "providers/host/transport_factory.h"
+#include "providers/kind/object_address.h"
 #include "providers/virsh/runner.h"
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -110,7 +110,8 @@ VerbResult snapshot_list(const VerbContext& c) {
     fmt::print("{}\n", nlohmann::ordered_json{{"domain", c.where}, {"snapshots", items}}.dump(2));
   } else {
     for (const auto& s : *list) {
-      fmt::print("{}\t{}\t{}{}\n", s.name, s.state, s.parent.empty() ? "-" : s.parent, s.current ? "\tcurrent" : "");
+      fmt::print("{}\t{}\t{}{}\n", s.name, s.state, s.parent.empty() ? "-" : s.parent,
+                 s.current ? "\tcurrent" : "");
     }
   }
   return std::string();
@@ -191,8 +192,7 @@ int run_domain(const DomainOptions& options) {
   auto id = providers::parse_address(options.address);
   if (!id) return fail_with(id.error());
   if (id->kind != "domain") {
-    fmt::print(stderr, "{}: operations are for domains (domain.NAME@HOST); nothing done\n",
-               id->address());
+    fmt::print(stderr, "{}: operations are for domains (domain.NAME@HOST); nothing done\n", id->address());
     return 2;
   }
   if (!verb->argument.empty() && options.argument.empty()) {
@@ -203,8 +203,7 @@ int run_domain(const DomainOptions& options) {
   if (!stack) return 1;
   auto host = stack->hosts.find(id->host);
   if (host == stack->hosts.end()) {
-    fmt::print(stderr, "{}: the stack does not declare host '{}'; nothing done\n", id->address(),
-               id->host);
+    fmt::print(stderr, "{}: the stack does not declare host '{}'; nothing done\n", id->address(), id->host);
     return 1;
   }
   // reach the stack's hosts: one hypervisor under two names is refused
@@ -219,9 +218,9 @@ int run_domain(const DomainOptions& options) {
   // at once (an apply would undo a shutdown half-way, or fail on it): take
   // the stack's lock as apply does, without waiting. Listing snapshots
   // changes nothing and needs no lock.
-  const providers::HostSession::Lock lock{
-      .take = verb->needs_lock ? providers::HostSession::Lock::Take::yes : providers::HostSession::Lock::Take::no,
-      .holder = fmt::format("virtplan domain {}", options.verb)};
+  const providers::HostSession::Lock lock{.take = verb->needs_lock ? providers::HostSession::Lock::Take::yes
+                                                                   : providers::HostSession::Lock::Take::no,
+                                          .holder = fmt::format("virtplan domain {}", options.verb)};
   auto session = providers::HostSession::open(host->second, **transport, stack->name, lock);
   if (!session) {
     fmt::print(stderr, "{}: {}; nothing done\n", id->address(), session.error().message());
@@ -250,13 +249,13 @@ SubcommandRunner setup_domain(CLI::App& command) {
   command.add_option("verb", options->verb, "the operation: " + verb_names())->required();
   command.add_option("address", options->address, "the domain: domain.NAME@HOST")->required();
   command.add_option("argument", options->argument,
-                     fmt::format("snapshot name or backup file on the host ({})", verb_names([](const DomainVerb& verb) { return !verb.argument.empty(); })));
+                     fmt::format("snapshot name or backup file on the host ({})",
+                                 verb_names([](const DomainVerb& verb) { return !verb.argument.empty(); })));
   add_stack_file_option(command, options->path);
   command.add_option("--timeout", options->timeout,
                      "seconds to wait for a shutdown or a backup (default 60)");
   command.add_flag("--force", options->force, "shutdown: force it off after the timeout");
-  command.add_flag("--force-unowned", options->force_unowned,
-                   "act on a domain the stack does not own");
+  command.add_flag("--force-unowned", options->force_unowned, "act on a domain the stack does not own");
   command.add_flag("--json", options->json, "snapshot-list: print JSON");
   command.add_option("--disk", options->disk, "backup: the disk target (default vda)");
   command.footer(lock_footer(

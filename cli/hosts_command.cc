@@ -1,11 +1,11 @@
 #include "cli/hosts_command.h"
 
 #include "cli/stack_options.h"
-#include "providers/virsh/host_probe.h"
 #include "providers/host/transport_factory.h"
+#include "providers/virsh/host_probe.h"
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
 #include <algorithm>
 #include <future>

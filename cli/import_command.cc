@@ -6,13 +6,13 @@
 #include "cli/stack_observation.h"
 #include "cli/stack_options.h"
 #include "planner/observer.h"
-#include "providers/host/host_session.h"
-#include "providers/kind/object_address.h"
 #include "providers/base/stack_yaml.h"
+#include "providers/host/host_session.h"
 #include "providers/host/transport_factory.h"
+#include "providers/kind/object_address.h"
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
 #include <algorithm>
 #include <memory>
@@ -44,14 +44,16 @@ Result<planner::ObservedObject> observe_object(const planner::Stack& stack, cons
                            fmt::format("{}: no {} named '{}' on {}; nothing imported", id.qualified_address(),
                                        id.kind, id.name, id.host));
   }
-  if (!which) return providers::fail(providers::ErrorCode::invalid, which.error().message() + "; nothing imported");
+  if (!which)
+    return providers::fail(providers::ErrorCode::invalid, which.error().message() + "; nothing imported");
   auto found = std::find_if(observed->begin(), observed->end(),
                             [&](const planner::ObservedObject& object) { return object.id == *which; });
   return *found;
 }
 
 // `SECTION: {NAME: {host: HOST, ...}}`, host first as a person writes it.
-Result<std::string> stack_yaml_of(const providers::ResourceKind& kind, const planner::ObservedObject& object) {
+Result<std::string> stack_yaml_of(const providers::ResourceKind& kind,
+                                  const planner::ObservedObject& object) {
   auto keys = kind.to_stack(object.spec);
   if (!keys) return providers::fail(keys.error().with_context(object.id.address()));
   nlohmann::ordered_json declaration = {{"host", object.id.host}};
@@ -73,12 +75,14 @@ int import_object(const ImportOptions& options) {
   if (!stack) return 1;
   const providers::ResourceKind* kind = kinds().by_kind(id->kind);
   if (!kind) {
-    fmt::print(stderr, "{}: unknown kind '{}' (known: domain, network, pool, volume)\n", id->address(), id->kind);
+    fmt::print(stderr, "{}: unknown kind '{}' (known: domain, network, pool, volume)\n", id->address(),
+               id->kind);
     return 1;
   }
   auto host = stack->hosts.find(id->host);
   if (host == stack->hosts.end()) {
-    fmt::print(stderr, "{}: the stack does not declare host '{}'; add it under `hosts:` first; nothing imported\n",
+    fmt::print(stderr,
+               "{}: the stack does not declare host '{}'; add it under `hosts:` first; nothing imported\n",
                id->address(), id->host);
     return 1;
   }
@@ -116,8 +120,8 @@ int import_object(const ImportOptions& options) {
   } else {
     auto recorded = adopt_object(stack->name, host->second, guarded, object->id);
     if (!recorded) return import_failed(recorded.error());
-    fmt::print(stderr, "{}: now owned by stack '{}' ({}); add this to the stack:\n", id->address(), stack->name,
-               *recorded);
+    fmt::print(stderr, "{}: now owned by stack '{}' ({}); add this to the stack:\n", id->address(),
+               stack->name, *recorded);
   }
   // render
   fmt::print("{}", *yaml);

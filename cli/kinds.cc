@@ -27,12 +27,8 @@ planner::KindLookup kind_lookup() {
   return [](std::string_view kind) { return kinds().by_kind(kind); };
 }
 
-const std::vector<const providers::KindReader*>& kind_readers() {
-  return kinds().readers();
-}
+const std::vector<const providers::KindReader*>& kind_readers() { return kinds().readers(); }
 
-const providers::KindActuator* kind_actuator(std::string_view kind) {
-  return kinds().actuator(kind);
-}
+const providers::KindActuator* kind_actuator(std::string_view kind) { return kinds().actuator(kind); }
 
 }  // namespace virtplan::cli

@@ -49,7 +49,8 @@ public:
     for (const auto& [name, addresses] : m_addresses) {
       objects.push_back({"domain:" + name, {{"addresses", addresses}}, {}});
     }
-    std::sort(objects.begin(), objects.end(), [](const ReadObject& a, const ReadObject& b) { return a.name < b.name; });
+    std::sort(objects.begin(), objects.end(),
+              [](const ReadObject& a, const ReadObject& b) { return a.name < b.name; });
     return objects;
   }
 

@@ -47,15 +47,21 @@ int show_live_state(const std::string& path, bool as_json) {
                        {"name", object.id.name},
                        {"host", object.id.host},
                        {"spec", spec}});
-    text += providers::printable_text(object.id.address()) + "\n" + indented(providers::stack_yaml(spec), "    ");
+    text +=
+        providers::printable_text(object.id.address()) + "\n" + indented(providers::stack_yaml(spec), "    ");
   }
   if (as_json) {
-    fmt::print("{}\n", json{{"stack", stack->name}, {"objects", objects}, {"unreachable", planner::unread_messages(observed.state.unread)}}
+    fmt::print("{}\n", json{{"stack", stack->name},
+                            {"objects", objects},
+                            {"unreachable", planner::unread_messages(observed.state.unread)}}
                            .dump(2));
   } else {
-    fmt::print("{}", objects.empty() ? fmt::format("stack '{}' owns nothing on its reachable hosts\n", stack->name) : text);
+    fmt::print("{}", objects.empty()
+                         ? fmt::format("stack '{}' owns nothing on its reachable hosts\n", stack->name)
+                         : text);
   }
-  for (const auto& [host, why] : observed.state.unread) fmt::print(stderr, "{}\n", planner::unread_line(host, why));
+  for (const auto& [host, why] : observed.state.unread)
+    fmt::print(stderr, "{}\n", planner::unread_line(host, why));
   return observed.state.unread.empty() ? 0 : 1;
 }
 

@@ -1,7 +1,7 @@
 #include "cli/lock_wait_option.h"
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
 namespace virtplan::cli {
 
@@ -24,9 +24,10 @@ void add_lock_wait_option(CLI::App& command, int& seconds) {
 }
 
 std::string lock_footer(const std::string& exception) {
-  return fmt::format("Takes the stack's lock on the host without waiting{}: while another command holds it ({}), "
-                     "this fails at once, naming that command, and changes nothing.",
-                     exception, k_holders);
+  return fmt::format(
+      "Takes the stack's lock on the host without waiting{}: while another command holds it ({}), "
+      "this fails at once, naming that command, and changes nothing.",
+      exception, k_holders);
 }
 
 }  // namespace virtplan::cli

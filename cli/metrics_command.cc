@@ -6,8 +6,8 @@
 #include "kvm/domain_stats_reader.h"
 #include "planner/unread_host.h"
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
 #include <algorithm>
 #include <map>
@@ -55,13 +55,16 @@ int metrics(const MetricsOptions& options) {
   const std::vector<DomainSample> samples = samples_of(*stack, observed);
   // render
   if (options.format == "json") {
-    fmt::print("{}\n", render_metrics_json(stack->name, samples, planner::unread_messages(observed.state.unread)).dump(2));
+    fmt::print(
+        "{}\n",
+        render_metrics_json(stack->name, samples, planner::unread_messages(observed.state.unread)).dump(2));
   } else if (options.format == "influx") {
     fmt::print("{}", render_influx(stack->name, samples));
   } else {
     fmt::print("{}", render_prometheus(stack->name, samples));
   }
-  for (const auto& [host, why] : observed.state.unread) fmt::print(stderr, "{}\n", planner::unread_line(host, why));
+  for (const auto& [host, why] : observed.state.unread)
+    fmt::print(stderr, "{}\n", planner::unread_line(host, why));
   return observed.state.unread.empty() ? 0 : 1;
 }
 

@@ -51,9 +51,7 @@ std::string tag_value(const std::string& text) {
   return out;
 }
 
-std::string number(double value) {
-  return fmt::format("{}", value);
-}
+std::string number(double value) { return fmt::format("{}", value); }
 
 const std::vector<Gauge>& gauges() {
   static const std::vector<Gauge> k_gauges = {
@@ -61,7 +59,8 @@ const std::vector<Gauge>& gauges() {
        [](const Metrics& m) { return one(m.state); }},
       {"virtplan_domain_cpu_time_seconds", "CPU time the domain used", "counter",
        [](const Metrics& m) { return one(m.cpu_time_seconds); }},
-      {"virtplan_domain_vcpus", "vCPUs the domain has now", "gauge", [](const Metrics& m) { return one(m.vcpus); }},
+      {"virtplan_domain_vcpus", "vCPUs the domain has now", "gauge",
+       [](const Metrics& m) { return one(m.vcpus); }},
       {"virtplan_domain_balloon_current_bytes", "memory the balloon gives the domain", "gauge",
        [](const Metrics& m) { return one(m.balloon_current_bytes); }},
       {"virtplan_domain_balloon_maximum_bytes", "memory the domain may grow to", "gauge",
@@ -86,7 +85,8 @@ const std::vector<Gauge>& gauges() {
        [](const Metrics& m) {
          std::vector<std::pair<std::string, double>> out;
          for (const auto& disk : m.disks) {
-           if (disk.read_bytes) out.emplace_back("device=\"" + label_value(disk.name) + "\"", *disk.read_bytes);
+           if (disk.read_bytes)
+             out.emplace_back("device=\"" + label_value(disk.name) + "\"", *disk.read_bytes);
          }
          return out;
        }},
@@ -94,7 +94,8 @@ const std::vector<Gauge>& gauges() {
        [](const Metrics& m) {
          std::vector<std::pair<std::string, double>> out;
          for (const auto& disk : m.disks) {
-           if (disk.write_bytes) out.emplace_back("device=\"" + label_value(disk.name) + "\"", *disk.write_bytes);
+           if (disk.write_bytes)
+             out.emplace_back("device=\"" + label_value(disk.name) + "\"", *disk.write_bytes);
          }
          return out;
        }},
@@ -125,9 +126,9 @@ std::string render_prometheus(const std::string& stack, const std::vector<Domain
     out += fmt::format("# HELP {} {}\n# TYPE {} {}\n", gauge.name, gauge.help, gauge.name, gauge.type);
     for (const DomainSample& sample : samples) {
       for (const auto& [extra, value] : gauge.values(sample.metrics)) {
-        const std::string labels = fmt::format("domain=\"{}\",host=\"{}\",stack=\"{}\"{}{}", label_value(sample.domain),
-                                               label_value(sample.host), label_value(stack),
-                                               extra.empty() ? "" : ",", extra);
+        const std::string labels =
+            fmt::format("domain=\"{}\",host=\"{}\",stack=\"{}\"{}{}", label_value(sample.domain),
+                        label_value(sample.host), label_value(stack), extra.empty() ? "" : ",", extra);
         out += fmt::format("{}{{{}}} {}\n", gauge.name, labels, number(value));
       }
     }
@@ -138,8 +139,8 @@ std::string render_prometheus(const std::string& stack, const std::vector<Domain
 std::string render_influx(const std::string& stack, const std::vector<DomainSample>& samples) {
   std::string out;
   for (const DomainSample& sample : samples) {
-    const std::string tags =
-        fmt::format("domain={},host={},stack={}", tag_value(sample.domain), tag_value(sample.host), tag_value(stack));
+    const std::string tags = fmt::format("domain={},host={},stack={}", tag_value(sample.domain),
+                                         tag_value(sample.host), tag_value(stack));
     const Metrics& m = sample.metrics;
     std::vector<std::string> fields;
     put(fields, "state", m.state);
@@ -153,7 +154,8 @@ std::string render_influx(const std::string& stack, const std::vector<DomainSamp
       put(net, "rx_bytes", nic.rx_bytes);
       put(net, "tx_bytes", nic.tx_bytes);
       if (!net.empty()) {
-        out += fmt::format("virtplan_domain_net,{},interface={} {}\n", tags, tag_value(nic.name), fmt::join(net, ","));
+        out += fmt::format("virtplan_domain_net,{},interface={} {}\n", tags, tag_value(nic.name),
+                           fmt::join(net, ","));
       }
     }
     for (const auto& disk : m.disks) {
@@ -161,7 +163,8 @@ std::string render_influx(const std::string& stack, const std::vector<DomainSamp
       put(block, "read_bytes", disk.read_bytes);
       put(block, "write_bytes", disk.write_bytes);
       if (!block.empty()) {
-        out += fmt::format("virtplan_domain_block,{},device={} {}\n", tags, tag_value(disk.name), fmt::join(block, ","));
+        out += fmt::format("virtplan_domain_block,{},device={} {}\n", tags, tag_value(disk.name),
+                           fmt::join(block, ","));
       }
     }
   }
@@ -175,12 +178,14 @@ json render_metrics_json(const std::string& stack, const std::vector<DomainSampl
     const Metrics& m = sample.metrics;
     json interfaces = json::array();
     for (const auto& nic : m.interfaces) {
-      interfaces.push_back({{"name", nic.name}, {"rx_bytes", or_null(nic.rx_bytes)}, {"tx_bytes", or_null(nic.tx_bytes)}});
+      interfaces.push_back(
+          {{"name", nic.name}, {"rx_bytes", or_null(nic.rx_bytes)}, {"tx_bytes", or_null(nic.tx_bytes)}});
     }
     json disks = json::array();
     for (const auto& disk : m.disks) {
-      disks.push_back(
-          {{"name", disk.name}, {"read_bytes", or_null(disk.read_bytes)}, {"write_bytes", or_null(disk.write_bytes)}});
+      disks.push_back({{"name", disk.name},
+                       {"read_bytes", or_null(disk.read_bytes)},
+                       {"write_bytes", or_null(disk.write_bytes)}});
     }
     domains.push_back({{"domain", sample.domain},
                        {"host", sample.host},

@@ -1,8 +1,8 @@
 #include "cli/object_adoption.h"
 
 #include "providers/host/ledger.h"
-#include "providers/xml/owner_marker.h"
 #include "providers/virsh/runner.h"
+#include "providers/xml/owner_marker.h"
 
 #include <fmt/format.h>
 
@@ -21,7 +21,8 @@ struct MarkerCommands {
 };
 
 std::optional<MarkerCommands> marker_commands(const providers::ObjectId& id) {
-  if (id.kind == "domain") return MarkerCommands{{"dumpxml", "--inactive", "--domain", id.name}, {"define", "/dev/stdin"}};
+  if (id.kind == "domain")
+    return MarkerCommands{{"dumpxml", "--inactive", "--domain", id.name}, {"define", "/dev/stdin"}};
   if (id.kind == "network") {
     return MarkerCommands{{"net-dumpxml", "--inactive", "--network", id.name}, {"net-define", "/dev/stdin"}};
   }

@@ -11,8 +11,8 @@
 
 #include "providers/base/error.h"
 #include "providers/host/host_config.h"
-#include "providers/kind/object_id.h"
 #include "providers/host/transport.h"
+#include "providers/kind/object_id.h"
 
 #include <string>
 

@@ -2,18 +2,18 @@
 
 #include "cli/kinds.h"
 #include "cli/plan_file.h"
+#include "cli/stack_observation.h"
 #include "cli/stack_options.h"
 #include "cli/targets.h"
 #include "planner/diff.h"
 #include "planner/observer.h"
 #include "planner/plan_json.h"
 #include "planner/plan_text.h"
-#include "cli/stack_observation.h"
 #include "planner/unread_host.h"
 #include "providers/host/host_connections.h"
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
 #include <memory>
 #include <string>
@@ -77,8 +77,7 @@ SubcommandRunner setup_plan(CLI::App& command) {
   command.add_option("--target", options->targets, "plan only this object (KIND.NAME@HOST); repeatable");
   command.add_option("--out", options->out, "save the plan to FILE for a later apply");
   command.add_flag("--json", options->json, "print the plan as JSON");
-  command.add_flag("--detailed-exitcode", options->detailed_exitcode,
-                   "exit 2 when the plan has changes");
+  command.add_flag("--detailed-exitcode", options->detailed_exitcode, "exit 2 when the plan has changes");
   return [options] { return plan(*options); };
 }
 

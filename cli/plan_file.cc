@@ -3,8 +3,8 @@
 #include "planner/plan_json.h"
 #include "providers/base/regular_file.h"
 
-#include <fmt/format.h>
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -66,12 +66,14 @@ providers::Result<planner::Plan> read_plan(const std::string& file) {
   auto text = opened->read(k_max_plan_size + 1);
   if (!text) return providers::fail(text.error());
   if (text->size() > k_max_plan_size) {
-    return providers::fail(providers::ErrorCode::invalid,
-                           fmt::format("{}: not a virtplan plan: larger than {} bytes", file, k_max_plan_size));
+    return providers::fail(
+        providers::ErrorCode::invalid,
+        fmt::format("{}: not a virtplan plan: larger than {} bytes", file, k_max_plan_size));
   }
   const auto document = nlohmann::json::parse(*text, nullptr, /*allow_exceptions=*/false);
   if (document.is_discarded()) {
-    return providers::fail(providers::ErrorCode::invalid, fmt::format("{}: not a virtplan plan: not JSON", file));
+    return providers::fail(providers::ErrorCode::invalid,
+                           fmt::format("{}: not a virtplan plan: not JSON", file));
   }
   auto plan = planner::plan_from_json(document);
   if (!plan) return providers::fail(plan.error().with_context(file));

@@ -13,22 +13,32 @@ using planner::Action;
 
 std::string_view doing(Action action) {
   switch (action) {
-    case Action::create: return "creating";
-    case Action::update: return "updating";
-    case Action::replace: return "replacing";
-    case Action::destroy: return "destroying";
-    case Action::no_op: break;
+    case Action::create:
+      return "creating";
+    case Action::update:
+      return "updating";
+    case Action::replace:
+      return "replacing";
+    case Action::destroy:
+      return "destroying";
+    case Action::no_op:
+      break;
   }
   return "checking";
 }
 
 std::string_view done(Action action) {
   switch (action) {
-    case Action::create: return "created";
-    case Action::update: return "updated";
-    case Action::replace: return "replaced";
-    case Action::destroy: return "destroyed";
-    case Action::no_op: break;
+    case Action::create:
+      return "created";
+    case Action::update:
+      return "updated";
+    case Action::replace:
+      return "replaced";
+    case Action::destroy:
+      return "destroyed";
+    case Action::no_op:
+      break;
   }
   return "unchanged";
 }

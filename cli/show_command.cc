@@ -7,8 +7,8 @@
 #include "planner/plan_json.h"
 #include "planner/plan_text.h"
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
 #include <memory>
 #include <string>

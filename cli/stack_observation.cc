@@ -38,7 +38,8 @@ providers::Result<StackObservation> observe_stack(const planner::Stack& stack,
   std::vector<const providers::KindReader*> readers = kind_readers();
   readers.insert(readers.end(), extra.begin(), extra.end());
   // Reading changes nothing: it goes on while the hosts' identities are read.
-  planner::ObservedState all = planner::observe(stack.name, stack.hosts, readers, hosts.maker(), stack.objects);
+  planner::ObservedState all =
+      planner::observe(stack.name, stack.hosts, readers, hosts.maker(), stack.objects);
   if (auto one = one_entry_per_hypervisor(hosts); !one) return std::unexpected(one.error());
 
   std::set<std::string> extra_kinds;

@@ -27,7 +27,8 @@ struct StackObservation {
   std::map<std::string, std::map<std::pair<std::string, std::string>, providers::Spec>> facts;
 
   // The fact `name` on `host` from the reader of `kind`; nullptr when none.
-  const providers::Spec* fact(const std::string& kind, const std::string& host, const std::string& name) const;
+  const providers::Spec* fact(const std::string& kind, const std::string& host,
+                              const std::string& name) const;
 };
 
 // Every host is reached first (providers::HostConnections): when two entries

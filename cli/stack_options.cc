@@ -4,8 +4,8 @@
 #include "planner/stack_files.h"
 #include "planner/stack_loader.h"
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
 namespace virtplan::cli {
 

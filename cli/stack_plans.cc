@@ -19,7 +19,8 @@ planner::DiffResult diff_reached(const planner::Stack& stack, const planner::Obs
 }
 
 planner::DiffResult guarded_destroy_plan(const planner::Stack& stack, const planner::ObservedState& observed,
-                                         const std::vector<providers::ObjectId>& targets, planner::Force force) {
+                                         const std::vector<providers::ObjectId>& targets,
+                                         planner::Force force) {
   auto plan = planner::destroy_plan(stack.name, observed, kind_lookup(), targets);
   if (!plan) return planner::DiffResult{planner::Plan(stack.name, {}), {plan.error().message()}};
   std::vector<planner::Change> changes = plan->changes();

@@ -1,13 +1,13 @@
 #include "cli/status_command.h"
 
 #include "cli/live_state_reader.h"
-#include "cli/stack_options.h"
 #include "cli/stack_observation.h"
+#include "cli/stack_options.h"
 #include "planner/unread_host.h"
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
+#include <CLI/CLI.hpp>
 
 #include <algorithm>
 #include <map>
@@ -73,10 +73,11 @@ std::string ownership_note(const StatusRow& row) {
 }
 
 void print_table(const std::vector<StatusRow>& rows) {
-  std::vector<std::vector<std::string>> cells = {{"ADDRESS", "KIND", "HOST", "STATE", "IP ADDRESSES", "NOTE"}};
+  std::vector<std::vector<std::string>> cells = {
+      {"ADDRESS", "KIND", "HOST", "STATE", "IP ADDRESSES", "NOTE"}};
   for (const StatusRow& row : rows) {
-    cells.push_back({row.id.address(), row.id.kind, row.id.host, row.state, fmt::format("{}", fmt::join(row.addresses, ",")),
-                     ownership_note(row)});
+    cells.push_back({row.id.address(), row.id.kind, row.id.host, row.state,
+                     fmt::format("{}", fmt::join(row.addresses, ",")), ownership_note(row)});
   }
   std::vector<std::size_t> widths(cells.front().size(), 0);
   for (const auto& line : cells) {
@@ -123,14 +124,16 @@ int status(const StatusOptions& options) {
   }
   const StackObservation& observed = *observing;
   std::vector<StatusRow> rows;
-  for (const providers::ObjectId& id : declared_or_owned(*stack, observed.state)) rows.push_back(row_for(observed, id));
+  for (const providers::ObjectId& id : declared_or_owned(*stack, observed.state))
+    rows.push_back(row_for(observed, id));
   // render
   if (options.json) {
     fmt::print("{}\n", status_json(stack->name, rows, observed.state.unread).dump(2));
   } else {
     print_table(rows);
   }
-  for (const auto& [host, why] : observed.state.unread) fmt::print(stderr, "{}\n", planner::unread_line(host, why));
+  for (const auto& [host, why] : observed.state.unread)
+    fmt::print(stderr, "{}\n", planner::unread_line(host, why));
   return observed.state.unread.empty() ? 0 : 1;
 }
 

@@ -2,12 +2,12 @@
 
 #include "cli/confirmation.h"
 #include "cli/stack_options.h"
-#include "providers/kind/object_address.h"
 #include "providers/host/stack_lock_breaker.h"
 #include "providers/host/transport_factory.h"
+#include "providers/kind/object_address.h"
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
 #include <memory>
 #include <string>
@@ -53,8 +53,8 @@ int unlock(const UnlockOptions& options) {
   if (!host_name) return unlock_failed(host_name.error().message());
   auto host = stack->hosts.find(*host_name);
   if (host == stack->hosts.end()) {
-    return unlock_failed(fmt::format("{}: not a host of stack '{}' (its hosts: {}); nothing unlocked", *host_name,
-                                     stack->name, hosts_of(*stack)));
+    return unlock_failed(fmt::format("{}: not a host of stack '{}' (its hosts: {}); nothing unlocked",
+                                     *host_name, stack->name, hosts_of(*stack)));
   }
   // connect, read the lock
   auto transport = providers::make_transport(host->second);
@@ -68,7 +68,8 @@ int unlock(const UnlockOptions& options) {
   }
   // show, confirm
   fmt::print("{}: stack '{}' is locked by {}\n", *host_name, stack->name, describe_holder(**holder));
-  fmt::print("Breaking it ends that process; the command holding it stops changing {} at once.\n", *host_name);
+  fmt::print("Breaking it ends that process; the command holding it stops changing {} at once.\n",
+             *host_name);
   const auto approve = options.auto_approve ? AutoApprove::yes : AutoApprove::no;
   if (!confirmed("Break this lock", approve, stdout)) return 1;
   // break
@@ -83,10 +84,13 @@ int unlock(const UnlockOptions& options) {
 
 SubcommandRunner setup_unlock(CLI::App& command) {
   auto options = std::make_shared<UnlockOptions>();
-  command.add_option("host", options->target, "the host whose lock to break: HOST, or an object's KIND.NAME@HOST")
+  command
+      .add_option("host", options->target,
+                  "the host whose lock to break: HOST, or an object's KIND.NAME@HOST")
       ->required();
   add_stack_file_option(command, options->path);
-  command.add_flag("--auto-approve", options->auto_approve, "break it without asking (required without a terminal)");
+  command.add_flag("--auto-approve", options->auto_approve,
+                   "break it without asking (required without a terminal)");
   return [options] { return unlock(*options); };
 }
 

@@ -2,8 +2,8 @@
 
 #include "cli/stack_options.h"
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
 #include <memory>
 #include <string>
@@ -20,8 +20,7 @@ int validate(const std::string& path) {
   if (!stack) {
     return 1;
   }
-  fmt::print("stack {}: {}, {}, valid\n", stack->name,
-             count(stack->hosts.size(), "host", "hosts"),
+  fmt::print("stack {}: {}, {}, valid\n", stack->name, count(stack->hosts.size(), "host", "hosts"),
              count(stack->objects.size(), "object", "objects"));
   return 0;
 }

@@ -33,7 +33,8 @@ namespace {
 
 std::chrono::milliseconds shutdown_timeout(const json& spec, const DomainTiming& timing) {
   // Signed in a spec made in memory, unsigned in one read back from JSON.
-  if (spec.is_object() && spec.contains("shutdown_timeout") && spec.at("shutdown_timeout").is_number_integer() &&
+  if (spec.is_object() && spec.contains("shutdown_timeout") &&
+      spec.at("shutdown_timeout").is_number_integer() &&
       spec.at("shutdown_timeout").get<std::int64_t>() > 0) {
     return std::chrono::seconds(spec.at("shutdown_timeout").get<std::int64_t>());
   }
@@ -114,7 +115,8 @@ Result<void> wait_for_ip(const DomainSpec& spec, HostSession& host, const Actuat
   auto found = wait_for_address(host.virsh(), step.desired.id.name, step.desired.id.address(), options);
   if (!found) return providers::fail(found.error());
   std::vector<std::string> ips;
-  for (const DomainAddress& address : *found) ips.push_back(fmt::format("{} ({})", address.ip, address.source));
+  for (const DomainAddress& address : *found)
+    ips.push_back(fmt::format("{} ({})", address.ip, address.source));
   const auto waited = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (step.progress) step.progress(fmt::format("IP address {} after {:.0f} s", fmt::join(ips, ", "), waited));
   return {};
@@ -123,10 +125,10 @@ Result<void> wait_for_ip(const DomainSpec& spec, HostSession& host, const Actuat
 // The seed volume is replaced before the domain's step (the domain references
 // it): a running domain reads the old file until its media is changed.
 bool seed_changed(const std::vector<FieldChange>& fields) {
-  return std::any_of(fields.begin(), fields.end(),
-                     [](const FieldChange& field) { return field.path == std::string("/cloud_init/") + k_seed_sha256; });
+  return std::any_of(fields.begin(), fields.end(), [](const FieldChange& field) {
+    return field.path == std::string("/cloud_init/") + k_seed_sha256;
+  });
 }
-
 
 // DomainUpdate is one domain update carried out in the steps
 // DomainActuator::update lists (domain_actuator.h), with what they hand
@@ -136,8 +138,14 @@ bool seed_changed(const std::vector<FieldChange>& fields) {
 class DomainUpdate {
 public:
   DomainUpdate(const ActuatorStep& step, HostSession& host, const DomainTiming& timing)
-      : m_step(step), m_object(step.desired), m_name(step.desired.id.name), m_host(host), m_timing(timing),
-        m_log(step.desired.id), m_changes(DomainChangeSet::of(step.fields)), m_config(step.desired.spec),
+      : m_step(step),
+        m_object(step.desired),
+        m_name(step.desired.id.name),
+        m_host(host),
+        m_timing(timing),
+        m_log(step.desired.id),
+        m_changes(DomainChangeSet::of(step.fields)),
+        m_config(step.desired.spec),
         m_updater(host.virsh(), m_name, m_log, timing, step.progress) {}
 
   // The typed spec, the power state and the inactive XML (one batch).
@@ -145,7 +153,8 @@ public:
     auto desired = typed(m_object);
     if (!desired) return providers::fail(desired.error());
     m_desired = std::move(*desired);
-    auto read = m_host.virsh().batch({{"domstate", "--domain", m_name}, {"dumpxml", "--inactive", "--domain", m_name}});
+    auto read = m_host.virsh().batch(
+        {{"domstate", "--domain", m_name}, {"dumpxml", "--inactive", "--domain", m_name}});
     if (!read[0]) return providers::fail(m_log.failure("domstate", read[0].error(), "nothing changed"));
     if (!read[1]) return providers::fail(m_log.failure("dumpxml", read[1].error(), "nothing changed"));
     m_now = power_state_from_domstate(*read[0]);
@@ -188,8 +197,9 @@ public:
     if (!kept) return providers::fail(kept.error());
     for (const auto& detach : *kept) {
       restore(m_config, detach.field);
-      m_outcome.warnings.push_back(fmt::format("the guest did not release {} within {} s; it stays in the config",
-                                               detach.device.describe(), seconds(m_timing.detach_timeout)));
+      m_outcome.warnings.push_back(
+          fmt::format("the guest did not release {} within {} s; it stays in the config",
+                      detach.device.describe(), seconds(m_timing.detach_timeout)));
     }
     return {};
   }
@@ -198,9 +208,10 @@ public:
   // UUID), also when only the ownership marker is missing.
   Result<void> redefine() {
     if (!m_changes.config && m_owned) return {};
-    auto xml = domain_kind().update_xml(
-        m_inactive_xml, StackObject{m_object.id, m_config, m_object.stack, m_object.where, m_object.locations});
-    if (!xml) return providers::fail(m_log.failure(ErrorCode::invalid, xml.error().message(), "not redefined"));
+    auto xml = domain_kind().update_xml(m_inactive_xml, StackObject{m_object.id, m_config, m_object.stack,
+                                                                    m_object.where, m_object.locations});
+    if (!xml)
+      return providers::fail(m_log.failure(ErrorCode::invalid, xml.error().message(), "not redefined"));
     if (auto defined = m_host.virsh().run({"define", "/dev/stdin"}, *xml); !defined) {
       return providers::fail(m_log.failure("define", defined.error(), "not redefined"));
     }
@@ -294,7 +305,8 @@ private:
     if (!m_redefined) return failure;
     auto defined = m_host.virsh().run({"define", "/dev/stdin"}, m_inactive_xml);
     if (!defined) return failure;
-    return providers::Error(failure.code(), failure.message() + "; the config was put back, the change stays pending");
+    return providers::Error(failure.code(),
+                            failure.message() + "; the config was put back, the change stays pending");
   }
 
   // The DHCP leases to ignore when waiting for an address, read while the
@@ -311,7 +323,8 @@ private:
     auto forced = power.shut_down(m_now, timeout);
     if (!forced) return providers::fail(forced.error());
     if (auto read = read_earlier_leases(); !read) return read;
-    if (auto started = power.start(m_want == PowerState::paused); !started) return providers::fail(started.error());
+    if (auto started = power.start(m_want == PowerState::paused); !started)
+      return providers::fail(started.error());
     if (*forced) {
       m_outcome.warnings.push_back(fmt::format(
           "restarted: the guest did not shut down within {} s and was forced off", seconds(timeout)));
@@ -323,8 +336,8 @@ private:
     auto forced = power.shut_down(m_now, timeout);
     if (!forced) return providers::fail(forced.error());
     if (*forced) {
-      m_outcome.warnings.push_back(
-          fmt::format("stopped: the guest did not shut down within {} s and was forced off", seconds(timeout)));
+      m_outcome.warnings.push_back(fmt::format(
+          "stopped: the guest did not shut down within {} s and was forced off", seconds(timeout)));
     }
     return {};
   }
@@ -369,7 +382,8 @@ Result<ActuatorOutcome> DomainActuator::create(const ActuatorStep& step, HostSes
   if (!spec) return providers::fail(spec.error());
   auto desired = typed(StackObject{object.id, *spec, object.stack, object.where, object.locations});
   if (!desired) return providers::fail(desired.error());
-  auto xml = domain_kind().create_xml(StackObject{object.id, *spec, object.stack, object.where, object.locations});
+  auto xml =
+      domain_kind().create_xml(StackObject{object.id, *spec, object.stack, object.where, object.locations});
   if (!xml) return providers::fail(xml.error().with_context(object.id.address()));
 
   if (auto defined = host.virsh().run({"define", "/dev/stdin"}, *xml); !defined) {
@@ -385,7 +399,8 @@ Result<ActuatorOutcome> DomainActuator::create(const ActuatorStep& step, HostSes
     auto earlier = leases_before_start(*desired, want, host, name, log);
     if (!earlier) return providers::fail(earlier.error());
     DomainPower power(host.virsh(), name, log, m_timing, step.progress);
-    if (auto started = power.start(want == PowerState::paused); !started) return providers::fail(started.error());
+    if (auto started = power.start(want == PowerState::paused); !started)
+      return providers::fail(started.error());
     if (want == PowerState::running) {
       auto waited = wait_for_ip(*desired, host, step, m_timing, std::move(*earlier));
       if (!waited) return providers::fail(waited.error());
@@ -428,20 +443,22 @@ Result<ActuatorOutcome> DomainActuator::destroy(const ActuatorStep& step, HostSe
     auto forced = power.shut_down(now, timeout);
     if (!forced) return providers::fail(forced.error());
     if (*forced) {
-      outcome.warnings.push_back(fmt::format("forced off: the guest did not shut down within {} s",
-                                             std::chrono::duration_cast<std::chrono::seconds>(timeout).count()));
+      outcome.warnings.push_back(
+          fmt::format("forced off: the guest did not shut down within {} s",
+                      std::chrono::duration_cast<std::chrono::seconds>(timeout).count()));
     }
   }
   // Its volumes are resources of their own: never --remove-all-storage.
   auto undefined = host.virsh().run({"undefine", "--domain", name, "--managed-save", "--snapshots-metadata",
-                                   "--checkpoints-metadata", "--nvram"});
+                                     "--checkpoints-metadata", "--nvram"});
   if (!undefined && undefined.error().code() != ErrorCode::not_found) {
     return providers::fail(log.failure("undefine", undefined.error(), "not undefined"));
   }
   return outcome;
 }
 
-providers::Result<bool> DomainActuator::exists(const providers::ObjectId& id, providers::HostSession& host) const {
+providers::Result<bool> DomainActuator::exists(const providers::ObjectId& id,
+                                               providers::HostSession& host) const {
   return providers::existence_from(host.virsh().run({"dominfo", "--domain", id.name}));
 }
 

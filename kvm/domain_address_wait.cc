@@ -1,8 +1,8 @@
 #include "kvm/domain_address_wait.h"
 
-#include "providers/virsh/domifaddr.h"
 #include "providers/base/mac_address.h"
 #include "providers/base/plain_text.h"
+#include "providers/virsh/domifaddr.h"
 
 #include <fmt/format.h>
 
@@ -24,9 +24,7 @@ using providers::lines_of;
 using providers::lowercase;
 using providers::words_of;
 
-bool is_mac(const std::string& word) {
-  return providers::MacAddress::parse(word).has_value();
-}
+bool is_mac(const std::string& word) { return providers::MacAddress::parse(word).has_value(); }
 
 // "192.168.1.5/24" -> "192.168.1.5"; nullopt for what a guest cannot be
 // reached at (loopback, link-local) or what is not an address.
@@ -81,7 +79,8 @@ void read_domifaddr(const std::string& text, const std::string& source, std::vec
 
 // The leases of `nics`' MACs, each with its network; the last lease query
 // that failed goes to `soft_error`.
-std::vector<std::pair<DhcpLease, std::string>> read_leases(const VirshRunner& virsh, const std::vector<Nic>& nics,
+std::vector<std::pair<DhcpLease, std::string>> read_leases(const VirshRunner& virsh,
+                                                           const std::vector<Nic>& nics,
                                                            std::optional<providers::Error>& soft_error) {
   std::set<std::string> macs;
   std::set<std::string> networks;
@@ -163,9 +162,10 @@ Result<Round> poll(const VirshRunner& virsh, const std::string& name, const std:
   std::sort(round.addresses.begin(), round.addresses.end(), [](const auto& a, const auto& b) {
     return std::tie(a.mac, a.ip, a.source) < std::tie(b.mac, b.ip, b.source);
   });
-  round.addresses.erase(std::unique(round.addresses.begin(), round.addresses.end(),
-                                    [](const auto& a, const auto& b) { return a.mac == b.mac && a.ip == b.ip; }),
-                        round.addresses.end());
+  round.addresses.erase(
+      std::unique(round.addresses.begin(), round.addresses.end(),
+                  [](const auto& a, const auto& b) { return a.mac == b.mac && a.ip == b.ip; }),
+      round.addresses.end());
   return round;
 }
 
@@ -176,8 +176,9 @@ std::string watched(const Round& round) {
       networks.push_back(*nic.network);
     }
   }
-  std::string what = networks.empty() ? std::string("domifaddr")
-                                      : fmt::format("the DHCP leases of network {}", fmt::join(networks, ", "));
+  std::string what = networks.empty()
+                         ? std::string("domifaddr")
+                         : fmt::format("the DHCP leases of network {}", fmt::join(networks, ", "));
   return what + " and the guest agent";
 }
 
@@ -200,7 +201,8 @@ Result<std::vector<DomainAddress>> domain_addresses(const VirshRunner& virsh, co
 }
 
 Result<std::vector<DomainAddress>> wait_for_address(const VirshRunner& virsh, const std::string& name,
-                                                    const std::string& address, const AddressWaitOptions& options) {
+                                                    const std::string& address,
+                                                    const AddressWaitOptions& options) {
   std::function<void(std::chrono::milliseconds)> sleep = options.sleep;
   if (!sleep) sleep = [](std::chrono::milliseconds d) { std::this_thread::sleep_for(d); };
   const auto start = options.now();
@@ -218,18 +220,20 @@ Result<std::vector<DomainAddress>> wait_for_address(const VirshRunner& virsh, co
     }
     if (!round->addresses.empty()) return round->addresses;
     if (round->nics.empty()) {
-      return providers::fail(ErrorCode::invalid,
-                             fmt::format("{}: waiting for an IP address: the domain has no network interface",
-                                         address));
+      return providers::fail(
+          ErrorCode::invalid,
+          fmt::format("{}: waiting for an IP address: the domain has no network interface", address));
     }
     if (options.now() >= deadline) {
       auto seconds = std::chrono::duration_cast<std::chrono::seconds>(options.timeout).count();
-      std::string message = fmt::format("{}: no IP address after {} s (watched {}); the guest may not have "
-                                        "booted, or does not ask for DHCP; the domain was left running",
-                                        address, seconds, watched(*round));
+      std::string message = fmt::format(
+          "{}: no IP address after {} s (watched {}); the guest may not have "
+          "booted, or does not ask for DHCP; the domain was left running",
+          address, seconds, watched(*round));
       if (!options.earlier_leases.empty()) {
         std::vector<std::string> old;
-        for (const DhcpLease& lease : options.earlier_leases) old.push_back(lease.ip + " until " + lease.expiry);
+        for (const DhcpLease& lease : options.earlier_leases)
+          old.push_back(lease.ip + " until " + lease.expiry);
         message += fmt::format(" (leases from before the start do not count: {})", fmt::join(old, ", "));
       }
       if (round->soft_error) message += fmt::format(" (last lease query: {})", round->soft_error->message());

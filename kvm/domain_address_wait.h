@@ -54,7 +54,9 @@ struct AddressWaitOptions {
   std::chrono::milliseconds timeout = std::chrono::seconds(120);
   std::chrono::milliseconds interval = std::chrono::seconds(2);
   // The clock and the pause between rounds; tests replace them.
-  std::function<std::chrono::steady_clock::time_point()> now = [] { return std::chrono::steady_clock::now(); };
+  std::function<std::chrono::steady_clock::time_point()> now = [] {
+    return std::chrono::steady_clock::now();
+  };
   std::function<void(std::chrono::milliseconds)> sleep;  // default: std::this_thread::sleep_for
   // The leases from before the start, which do not count (see above); also
   // not a domifaddr lease with the same MAC and address, since domifaddr
@@ -74,7 +76,8 @@ providers::Result<std::vector<DomainAddress>> wait_for_address(const providers::
 // The DHCP leases the networks of domain `name`'s interfaces hold now for its
 // MACs, sorted; the domain may be shut off. A network whose leases cannot be
 // read (not active) holds none.
-providers::Result<std::vector<DhcpLease>> dhcp_leases(const providers::VirshRunner& virsh, const std::string& name);
+providers::Result<std::vector<DhcpLease>> dhcp_leases(const providers::VirshRunner& virsh,
+                                                      const std::string& name);
 
 // One round, without waiting: the IPv4 addresses the host knows now (empty
 // when none yet). Used by wait_for_address and by status.

@@ -56,17 +56,15 @@ Result<void> DomainBackup::push(std::string_view target, std::string_view file,
   auto begun = m_virsh.run({"backup-begin", "--domain", m_domain, "--backupxml", "/dev/stdin"},
                            backup_xml(target, file));
   if (!begun) {
-    return providers::fail(begun.error().code(),
-                           fmt::format("{}: backup of {} not started: {}", where(), target,
-                                       begun.error().message()));
+    return providers::fail(begun.error().code(), fmt::format("{}: backup of {} not started: {}", where(),
+                                                             target, begun.error().message()));
   }
   const auto deadline = Clock::now() + timeout;
   while (true) {
     auto job = m_virsh.run({"domjobinfo", "--domain", m_domain});
     if (!job) {
-      return providers::fail(job.error().code(),
-                             fmt::format("{}: backup of {} started; cannot follow it: {}", where(),
-                                         target, job.error().message()));
+      return providers::fail(job.error().code(), fmt::format("{}: backup of {} started; cannot follow it: {}",
+                                                             where(), target, job.error().message()));
     }
     if (field(*job, "Job type") == "None") break;
     if (Clock::now() >= deadline) {
@@ -81,15 +79,14 @@ Result<void> DomainBackup::push(std::string_view target, std::string_view file,
   }
   auto done = m_virsh.run({"domjobinfo", "--domain", m_domain, "--completed"});
   if (!done) {
-    return providers::fail(done.error().code(),
-                           fmt::format("{}: backup of {} ended; cannot read how: {}", where(),
-                                       target, done.error().message()));
+    return providers::fail(done.error().code(), fmt::format("{}: backup of {} ended; cannot read how: {}",
+                                                            where(), target, done.error().message()));
   }
   const std::string outcome = field(*done, "Job type");
   if (outcome != "Completed") {
     return providers::fail(ErrorCode::other,
-                           fmt::format("{}: backup of {} to {} did not complete: job {}", where(),
-                                       target, file, outcome.empty() ? "unknown" : outcome));
+                           fmt::format("{}: backup of {} to {} did not complete: job {}", where(), target,
+                                       file, outcome.empty() ? "unknown" : outcome));
   }
   return {};
 }

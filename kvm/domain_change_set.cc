@@ -35,8 +35,10 @@ bool place_device(DomainChangeSet& set, const FieldChange& field, std::string_vi
   if (live == domain_live::attach) {
     // A NIC without `mac:` gets its MAC only at define: every NIC the new
     // config has and the running domain lacks is attached.
-    if (device->type == DomainDeviceRef::Type::interface) set.attach_nics = true;
-    else set.attach.push_back(*device);
+    if (device->type == DomainDeviceRef::Type::interface)
+      set.attach_nics = true;
+    else
+      set.attach.push_back(*device);
   } else if (live == domain_live::detach) {
     set.detach.push_back({*device, field});
   } else if (live == domain_live::update) {

@@ -40,7 +40,7 @@ struct DomainChangeSet {
   bool memory = false;
   bool title = false;
   bool description = false;
-  bool metadata = false;  // the owner element in <metadata> (DomainOwner)
+  bool metadata = false;                // the owner element in <metadata> (DomainOwner)
   std::vector<DomainDeviceRef> attach;  // disks and host devices by key
   // A NIC was added: attach every NIC the new config has and the running
   // domain lacks (a NIC without `mac:` gets its MAC only at define).
@@ -51,7 +51,8 @@ struct DomainChangeSet {
 
   // The live changes made after the redefine (all but the detaches).
   bool any_live_after_define() const {
-    return vcpus || memory || title || description || metadata || !attach.empty() || attach_nics || !update.empty();
+    return vcpus || memory || title || description || metadata || !attach.empty() || attach_nics ||
+           !update.empty();
   }
 
   static DomainChangeSet of(const std::vector<providers::FieldChange>& fields);

@@ -12,18 +12,24 @@ namespace {
 
 const char* element_name(DomainDeviceRef::Type type) {
   switch (type) {
-    case DomainDeviceRef::Type::disk: return "disk";
-    case DomainDeviceRef::Type::interface: return "interface";
-    case DomainDeviceRef::Type::hostdev: return "hostdev";
+    case DomainDeviceRef::Type::disk:
+      return "disk";
+    case DomainDeviceRef::Type::interface:
+      return "interface";
+    case DomainDeviceRef::Type::hostdev:
+      return "hostdev";
   }
   return "disk";
 }
 
 std::optional<std::string> key_of(DomainDeviceRef::Type type, XmlNode element) {
   switch (type) {
-    case DomainDeviceRef::Type::disk: return DomainXmlReader::disk_key(element);
-    case DomainDeviceRef::Type::interface: return DomainXmlReader::interface_key(element);
-    case DomainDeviceRef::Type::hostdev: return DomainXmlReader::hostdev_key(element);
+    case DomainDeviceRef::Type::disk:
+      return DomainXmlReader::disk_key(element);
+    case DomainDeviceRef::Type::interface:
+      return DomainXmlReader::interface_key(element);
+    case DomainDeviceRef::Type::hostdev:
+      return DomainXmlReader::hostdev_key(element);
   }
   return std::nullopt;
 }
@@ -32,9 +38,12 @@ std::optional<std::string> key_of(DomainDeviceRef::Type type, XmlNode element) {
 
 std::string DomainDeviceRef::describe() const {
   switch (type) {
-    case Type::disk: return "disk " + key;
-    case Type::interface: return "NIC " + key;
-    case Type::hostdev: return "host device " + key;
+    case Type::disk:
+      return "disk " + key;
+    case Type::interface:
+      return "NIC " + key;
+    case Type::hostdev:
+      return "host device " + key;
   }
   return key;
 }

@@ -55,16 +55,15 @@ void reorder(XmlNode disk_xml) {
   }
   for (XmlNode child : disk_xml.children()) {
     std::string name = child.name();
-    if (name != "driver" && name != "source" && name != "target" && name != "readonly" && name != "shareable") {
+    if (name != "driver" && name != "source" && name != "target" && name != "readonly" &&
+        name != "shareable") {
       disk_xml.add_child_copy(child);
       child.remove();
     }
   }
 }
 
-std::string hex(std::string_view digits) {
-  return "0x" + std::string(digits);
-}
+std::string hex(std::string_view digits) { return "0x" + std::string(digits); }
 
 }  // namespace
 
@@ -127,7 +126,8 @@ void DomainDeviceXml::update_interface(XmlNode nic_xml, const DomainSpec::Interf
   // An explicit state='up' rather than no <link>: update-device compares the
   // element it is given with the running NIC, so a link brought back up must
   // say so.
-  if (!nic.link_up || nic_xml.child("link")) nic_xml.ensure_child("link").set_attr("state", nic.link_up ? "up" : "down");
+  if (!nic.link_up || nic_xml.child("link"))
+    nic_xml.ensure_child("link").set_attr("state", nic.link_up ? "up" : "down");
 }
 
 XmlNode DomainDeviceXml::add_hostdev(XmlNode devices, const DomainSpec::Hostdev& dev) {

@@ -7,7 +7,6 @@ using providers::Impact;
 using providers::item_added;
 using providers::item_removed;
 
-
 namespace {
 
 // Hot-plug works on virtio and scsi disks only (QEMU's AHCI has none).

@@ -38,7 +38,8 @@ namespace {
 const json* seed_hash(const json& spec) {
   if (!spec.contains("cloud_init") || !spec.at("cloud_init").is_object()) return nullptr;
   const json& cloud_init = spec.at("cloud_init");
-  return cloud_init.contains("sha256") && cloud_init.at("sha256").is_string() ? &cloud_init.at("sha256") : nullptr;
+  return cloud_init.contains("sha256") && cloud_init.at("sha256").is_string() ? &cloud_init.at("sha256")
+                                                                              : nullptr;
 }
 
 Result<DomainSpec> spec_of(const StackObject& object) {
@@ -51,8 +52,8 @@ Result<void> check_pools(const DomainSpec& spec, const StackObject& object) {
   for (const auto& [target, disk] : spec.disks) {
     if (disk.volume && !disk.pool) {
       return providers::fail(ErrorCode::invalid,
-                             fmt::format("{}: disk {}: the pool of volume '{}' is unknown", object.id.address(),
-                                         target, *disk.volume));
+                             fmt::format("{}: disk {}: the pool of volume '{}' is unknown",
+                                         object.id.address(), target, *disk.volume));
     }
   }
   return {};
@@ -60,11 +61,13 @@ Result<void> check_pools(const DomainSpec& spec, const StackObject& object) {
 
 // Who uses one thing on one host (a MAC, a volume), to report each user
 // against the others: built in one pass over the domains.
-using Users = std::map<std::pair<std::string, std::string>, std::vector<std::pair<const StackObject*, std::string>>>;
+using Users =
+    std::map<std::pair<std::string, std::string>, std::vector<std::pair<const StackObject*, std::string>>>;
 
-void report_shared(const Users& users, Diagnostics& diags,
-                   const std::function<std::string(const StackObject&, const std::string& key,
-                                                   const StackObject& other, const std::string& other_where)>& message) {
+void report_shared(
+    const Users& users, Diagnostics& diags,
+    const std::function<std::string(const StackObject&, const std::string& key, const StackObject& other,
+                                    const std::string& other_where)>& message) {
   for (const auto& [key, list] : users) {
     if (list.size() < 2) continue;
     for (const auto& [object, pointer] : list) {
@@ -86,11 +89,12 @@ void check_macs(const StackIndex& all, Diagnostics& diags) {
       users[{object.id.host, item.key()}].emplace_back(&object, "/interfaces/" + item.key());
     }
   }
-  report_shared(users, diags, [](const StackObject& object, const std::string& mac, const StackObject& other,
-                                 const std::string& other_where) {
-    return fmt::format("{}: MAC address {} is also used by {} ({})", object.id.address(), mac, other.id.address(),
-                       other_where);
-  });
+  report_shared(users, diags,
+                [](const StackObject& object, const std::string& mac, const StackObject& other,
+                   const std::string& other_where) {
+                  return fmt::format("{}: MAC address {} is also used by {} ({})", object.id.address(), mac,
+                                     other.id.address(), other_where);
+                });
 }
 
 // A volume written by two guests at once is a corrupted file system, unless
@@ -109,21 +113,23 @@ void check_shared_volumes(const StackIndex& all, Diagnostics& diags) {
         continue;
       }
       const std::string volume =
-          disk.contains("pool") ? fmt::format("{}/{}", disk.at("pool").get<std::string>(),
-                                              disk.at("volume").get<std::string>())
-                                : disk.at("volume").get<std::string>();
+          disk.contains("pool")
+              ? fmt::format("{}/{}", disk.at("pool").get<std::string>(), disk.at("volume").get<std::string>())
+              : disk.at("volume").get<std::string>();
       users[{object.id.host, volume}].emplace_back(&object, "/disks/" + item.key());
       if (!disk.value("shareable", false)) exclusive.insert({object.id.host, volume});
     }
   }
   std::erase_if(users, [&](const auto& entry) { return !exclusive.contains(entry.first); });
-  report_shared(users, diags, [](const StackObject& object, const std::string& volume, const StackObject& other,
-                                 const std::string& other_where) {
-    return fmt::format("{}: volume {} is also a writable disk of {} ({}); two guests writing one volume "
-                       "corrupt it (make all but one readonly: true, or every one shareable: true for a "
-                       "cluster file system)",
-                       object.id.address(), volume, other.id.address(), other_where);
-  });
+  report_shared(users, diags,
+                [](const StackObject& object, const std::string& volume, const StackObject& other,
+                   const std::string& other_where) {
+                  return fmt::format(
+                      "{}: volume {} is also a writable disk of {} ({}); two guests writing one volume "
+                      "corrupt it (make all but one readonly: true, or every one shareable: true for a "
+                      "cluster file system)",
+                      object.id.address(), volume, other.id.address(), other_where);
+                });
 }
 
 void check_disks(const StackObject& object, const StackIndex& all, Diagnostics& diags) {
@@ -137,13 +143,14 @@ void check_disks(const StackObject& object, const StackIndex& all, Diagnostics& 
     std::string where = "/disks/" + item.key();
     if (volume == object.id.name + "-cidata" && !disk.contains("pool")) {
       diags.add(object.location(where), fmt::format("{}: cloud_init: the seed volume goes to the pool of the "
-                                                     "first disk, and no disk has a pool",
-                                                     object.id.address()));
+                                                    "first disk, and no disk has a pool",
+                                                    object.id.address()));
     } else if (declared && disk.contains("pool") && declared->spec.contains("pool") &&
                declared->spec.at("pool") != disk.at("pool")) {
       diags.add(object.location(where),
-                fmt::format("{}: disk {}: volume '{}' is in pool '{}', not '{}'", object.id.address(), item.key(),
-                            volume, declared->spec.at("pool").get<std::string>(), disk.at("pool").get<std::string>()));
+                fmt::format("{}: disk {}: volume '{}' is in pool '{}', not '{}'", object.id.address(),
+                            item.key(), volume, declared->spec.at("pool").get<std::string>(),
+                            disk.at("pool").get<std::string>()));
     }
   }
 }
@@ -163,12 +170,13 @@ std::string DomainKind::summary(const Spec& spec) const {
   if (!typed) return {};
   std::string vcpus = plural(static_cast<std::size_t>(typed->vcpus.current), "vCPU");
   if (typed->vcpus.max != typed->vcpus.current) vcpus += fmt::format(" (max {})", typed->vcpus.max);
-  return fmt::format("{}, {}, {}, {}", vcpus, providers::human_size(typed->memory.current), plural(typed->disks.size(), "disk"),
-                     plural(typed->interfaces.size(), "NIC"));
+  return fmt::format("{}, {}, {}, {}", vcpus, providers::human_size(typed->memory.current),
+                     plural(typed->disks.size(), "disk"), plural(typed->interfaces.size(), "NIC"));
 }
 
 std::string DomainKind::format_value(std::string_view path, const json& value) const {
-  if (path.starts_with("/memory") && value.is_number_unsigned()) return providers::human_size(value.get<std::uint64_t>());
+  if (path.starts_with("/memory") && value.is_number_unsigned())
+    return providers::human_size(value.get<std::uint64_t>());
   return value.is_string() ? value.get<std::string>() : value.dump();
 }
 
@@ -184,7 +192,8 @@ void DomainKind::resolve(StackObject& object, const StackIndex& all) const {
     const StackObject* volume = all.find("volume", *disk.volume, object.id.host);
     if (!volume) continue;
     if (!disk.pool && volume->spec.contains("pool")) disk.pool = volume->spec.at("pool").get<std::string>();
-    if (!disk.format && volume->spec.contains("format")) disk.format = volume->spec.at("format").get<std::string>();
+    if (!disk.format && volume->spec.contains("format"))
+      disk.format = volume->spec.at("format").get<std::string>();
   }
   fill_seed_pool(*spec, object.id.name);
   // The seed's hash, once the loader derived the seed volume (it resolves
@@ -264,9 +273,7 @@ Spec DomainKind::reconcile(const Spec& desired, const Spec& observed) const {
   return DomainReconciler::reconcile(desired, observed);
 }
 
-const providers::FieldRules& DomainKind::field_rules() const {
-  return domain_field_rules();
-}
+const providers::FieldRules& DomainKind::field_rules() const { return domain_field_rules(); }
 
 const DomainKind& domain_kind() {
   static const DomainKind k_domain;

@@ -16,7 +16,11 @@ using Clock = std::chrono::steady_clock;
 DomainLiveUpdater::DomainLiveUpdater(const providers::VirshRunner& virsh, std::string name,
                                      providers::StepLog& log, DomainTiming timing,
                                      std::function<void(std::string_view)> progress)
-    : m_virsh(virsh), m_name(std::move(name)), m_log(log), m_timing(timing), m_progress(std::move(progress)) {}
+    : m_virsh(virsh),
+      m_name(std::move(name)),
+      m_log(log),
+      m_timing(timing),
+      m_progress(std::move(progress)) {}
 
 Result<XmlDocument> DomainLiveUpdater::live_xml() const {
   auto xml = m_virsh.run({"dumpxml", "--domain", m_name});
@@ -30,7 +34,8 @@ Result<void> DomainLiveUpdater::run(std::vector<std::string> args, std::string d
                                     std::optional<std::string> stdin_data) {
   std::string command = args.front();
   auto ran = m_virsh.run(std::move(args), std::move(stdin_data));
-  if (!ran) return providers::fail(m_log.failure(command, ran.error(), "the running domain not fully updated"));
+  if (!ran)
+    return providers::fail(m_log.failure(command, ran.error(), "the running domain not fully updated"));
   m_log.done(std::move(done));
   return {};
 }
@@ -39,7 +44,8 @@ Result<void> DomainLiveUpdater::device_command(const char* command, const Domain
                                                const XmlDocument& from, std::string done) {
   auto element = device.find(from);
   if (!element) {
-    return providers::fail(m_log.failure(ErrorCode::other, fmt::format("{} is not in the domain's XML", device.describe()),
+    return providers::fail(m_log.failure(ErrorCode::other,
+                                         fmt::format("{} is not in the domain's XML", device.describe()),
                                          "the running domain not fully updated"));
   }
   return run({command, "--domain", m_name, "--file", "/dev/stdin", "--live"}, std::move(done),
@@ -58,9 +64,10 @@ Result<void> DomainLiveUpdater::set_metadata(const XmlDocument& config) {
   }
   // The element holds cloud-init's data (user-data: passwords, keys): it
   // goes to virsh on standard input, never on a command line.
-  auto set = m_virsh.run_secret(
-      {"metadata", "--domain", m_name, "--uri", ns.uri, "--key", ns.prefix, "--set", owner->unqualified_xml(), "--live"});
-  if (!set) return providers::fail(m_log.failure("metadata", set.error(), "the running domain not fully updated"));
+  auto set = m_virsh.run_secret({"metadata", "--domain", m_name, "--uri", ns.uri, "--key", ns.prefix, "--set",
+                                 owner->unqualified_xml(), "--live"});
+  if (!set)
+    return providers::fail(m_log.failure("metadata", set.error(), "the running domain not fully updated"));
   m_log.done("metadata set live");
   return {};
 }
@@ -74,7 +81,8 @@ Result<std::vector<DomainChangeSet::Detach>> DomainLiveUpdater::detach(
   std::vector<const DomainChangeSet::Detach*> waiting;
   for (const auto& detach : devices) {
     if (!detach.device.find(*live)) continue;  // gone already (an earlier apply's request)
-    auto sent = device_command("detach-device", detach.device, *live, detach.device.describe() + " detach requested");
+    auto sent =
+        device_command("detach-device", detach.device, *live, detach.device.describe() + " detach requested");
     if (!sent) return providers::fail(sent.error());
     waiting.push_back(&detach);
   }
@@ -84,7 +92,8 @@ Result<std::vector<DomainChangeSet::Detach>> DomainLiveUpdater::detach(
     if (!now) return providers::fail(now.error());
     std::erase_if(waiting, [&](const DomainChangeSet::Detach* d) { return !d->device.find(*now); });
     if (waiting.empty() || Clock::now() >= deadline) break;
-    if (m_progress) m_progress(fmt::format("waiting for the guest to release {}", waiting.front()->device.describe()));
+    if (m_progress)
+      m_progress(fmt::format("waiting for the guest to release {}", waiting.front()->device.describe()));
     std::this_thread::sleep_for(m_timing.poll_interval);
   }
   for (const auto* detach : waiting) kept.push_back(*detach);
@@ -95,15 +104,18 @@ Result<void> DomainLiveUpdater::apply(const DomainChangeSet& changes, const Doma
                                       const XmlDocument& config) {
   if (changes.vcpus) {
     auto count = std::to_string(desired.vcpus.current);
-    if (auto r = run({"setvcpus", "--domain", m_name, "--count", count, "--live"}, "vCPUs set live"); !r) return r;
+    if (auto r = run({"setvcpus", "--domain", m_name, "--count", count, "--live"}, "vCPUs set live"); !r)
+      return r;
   }
   if (changes.memory) {
     auto kib = std::to_string(desired.memory.current / 1024);
-    if (auto r = run({"setmem", "--domain", m_name, "--size", kib, "--live"}, "memory set live"); !r) return r;
+    if (auto r = run({"setmem", "--domain", m_name, "--size", kib, "--live"}, "memory set live"); !r)
+      return r;
   }
   if (changes.title) {
-    if (auto r = run({"desc", "--domain", m_name, "--live", "--title", "--new-desc", desired.title.value_or("")},
-                     "title set live");
+    if (auto r =
+            run({"desc", "--domain", m_name, "--live", "--title", "--new-desc", desired.title.value_or("")},
+                "title set live");
         !r) {
       return r;
     }
@@ -123,7 +135,8 @@ Result<void> DomainLiveUpdater::apply(const DomainChangeSet& changes, const Doma
   if (!live) return providers::fail(live.error());
   for (const auto& device : changes.update) {
     if (!device.find(*live)) continue;  // not in the running domain: nothing to change there
-    if (auto r = device_command("update-device", device, config, device.describe() + " updated live"); !r) return r;
+    if (auto r = device_command("update-device", device, config, device.describe() + " updated live"); !r)
+      return r;
   }
   std::vector<DomainDeviceRef> attach;
   for (const auto& device : changes.attach) {
@@ -136,17 +149,18 @@ Result<void> DomainLiveUpdater::apply(const DomainChangeSet& changes, const Doma
     }
   }
   for (const auto& device : attach) {
-    if (auto r = device_command("attach-device", device, config, device.describe() + " attached live"); !r) return r;
+    if (auto r = device_command("attach-device", device, config, device.describe() + " attached live"); !r)
+      return r;
   }
   if (attach.empty()) return {};
   auto after = live_xml();
   if (!after) return providers::fail(after.error());
   for (const auto& device : attach) {
     if (!device.find(*after)) {
-      return providers::fail(m_log.failure(ErrorCode::other,
-                                           fmt::format("attach-device succeeded but the running domain does "
-                                                       "not show {}",
-                                                       device.describe())));
+      return providers::fail(
+          m_log.failure(ErrorCode::other, fmt::format("attach-device succeeded but the running domain does "
+                                                      "not show {}",
+                                                      device.describe())));
     }
   }
   return {};

@@ -36,7 +36,8 @@ public:
 
   // Detaches each device from the running domain. Returns the ones the guest
   // did not release within the timeout.
-  providers::Result<std::vector<DomainChangeSet::Detach>> detach(const std::vector<DomainChangeSet::Detach>& devices);
+  providers::Result<std::vector<DomainChangeSet::Detach>> detach(
+      const std::vector<DomainChangeSet::Detach>& devices);
 
   // The rest of `changes`, from `config` (the inactive XML after the redefine).
   providers::Result<void> apply(const DomainChangeSet& changes, const DomainSpec& desired,

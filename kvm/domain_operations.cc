@@ -1,8 +1,8 @@
 #include "kvm/domain_operations.h"
 
 #include "kvm/domain_power.h"
-#include "providers/kind/object_id.h"
 #include "providers/base/plain_text.h"
+#include "providers/kind/object_id.h"
 
 #include <fmt/format.h>
 
@@ -27,8 +27,8 @@ std::string DomainOperations::where() const {
 Result<void> DomainOperations::run(std::vector<std::string> args, std::string_view not_done) const {
   auto done = m_virsh.run(std::move(args));
   if (!done) {
-    return providers::fail(done.error().code(), fmt::format("{}: {}: {}", where(), not_done,
-                                                            done.error().message()));
+    return providers::fail(done.error().code(),
+                           fmt::format("{}: {}: {}", where(), not_done, done.error().message()));
   }
   return {};
 }
@@ -36,15 +36,13 @@ Result<void> DomainOperations::run(std::vector<std::string> args, std::string_vi
 Result<std::string> DomainOperations::state() const {
   auto out = m_virsh.run({"domstate", "--domain", m_domain});
   if (!out) {
-    return providers::fail(out.error().code(), fmt::format("{}: cannot read its state: {}", where(),
-                                                           out.error().message()));
+    return providers::fail(out.error().code(),
+                           fmt::format("{}: cannot read its state: {}", where(), out.error().message()));
   }
   return std::string(providers::first_line(*out));
 }
 
-Result<void> DomainOperations::start() const {
-  return run({"start", "--domain", m_domain}, "not started");
-}
+Result<void> DomainOperations::start() const { return run({"start", "--domain", m_domain}, "not started"); }
 
 Result<bool> DomainOperations::shutdown(std::chrono::milliseconds timeout, bool force) const {
   if (auto asked = run({"shutdown", "--domain", m_domain}, "not shut down"); !asked) {
@@ -66,8 +64,8 @@ Result<bool> DomainOperations::shutdown(std::chrono::milliseconds timeout, bool 
                     "(add --force to force it off after the timeout)",
                     where(), std::chrono::duration_cast<std::chrono::seconds>(timeout).count()));
   }
-  if (auto forced = run({"destroy", "--domain", m_domain},
-                        "asked to shut down and did not; forcing it off failed");
+  if (auto forced =
+          run({"destroy", "--domain", m_domain}, "asked to shut down and did not; forcing it off failed");
       !forced) {
     return providers::fail(forced.error());
   }
@@ -86,9 +84,7 @@ Result<void> DomainOperations::suspend() const {
   return run({"suspend", "--domain", m_domain}, "not suspended");
 }
 
-Result<void> DomainOperations::resume() const {
-  return run({"resume", "--domain", m_domain}, "not resumed");
-}
+Result<void> DomainOperations::resume() const { return run({"resume", "--domain", m_domain}, "not resumed"); }
 
 Result<void> DomainOperations::save() const {
   return run({"managedsave", "--domain", m_domain}, "not saved");
@@ -98,8 +94,8 @@ Result<void> DomainOperations::restore() const {
   // `start` would quietly boot afresh without an image: look first.
   auto info = m_virsh.run({"dominfo", "--domain", m_domain});
   if (!info) {
-    return providers::fail(info.error().code(), fmt::format("{}: not restored: {}", where(),
-                                                            info.error().message()));
+    return providers::fail(info.error().code(),
+                           fmt::format("{}: not restored: {}", where(), info.error().message()));
   }
   bool has_image = false;
   std::string_view text = *info;

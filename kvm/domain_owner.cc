@@ -1,7 +1,7 @@
 #include "kvm/domain_owner.h"
 
-#include "providers/xml/owner_marker.h"
 #include "providers/xml/document.h"
+#include "providers/xml/owner_marker.h"
 
 #include <fmt/format.h>
 
@@ -67,7 +67,8 @@ std::pair<char32_t, std::size_t> code_point(std::string_view text) {
   const std::size_t length = first < 0xE0 ? 2 : first < 0xF0 ? 3 : 4;
   if (first < 0x80 || length > text.size()) return {first, 1};
   char32_t value = first & (0x7F >> length);
-  for (std::size_t i = 1; i < length; ++i) value = (value << 6) | (static_cast<unsigned char>(text[i]) & 0x3F);
+  for (std::size_t i = 1; i < length; ++i)
+    value = (value << 6) | (static_cast<unsigned char>(text[i]) & 0x3F);
   return {value, length};
 }
 
@@ -80,7 +81,8 @@ std::string printable_ascii_xml(std::string_view xml) {
   while (!xml.empty()) {
     if (xml.front() == '\n' && (out.empty() || out.back() == '>')) {
       const std::size_t next = xml.find_first_not_of(' ', 1);
-      if (next == std::string_view::npos || xml[next] == '<') {  // formatting: nothing but spaces to the next tag
+      if (next == std::string_view::npos ||
+          xml[next] == '<') {  // formatting: nothing but spaces to the next tag
         xml.remove_prefix(next == std::string_view::npos ? xml.size() : next);
         continue;
       }
@@ -114,7 +116,8 @@ std::optional<DomainOwner> DomainOwner::read(XmlNode domain) {
   owner.restart = element->attr("restart").value_or("if-needed");
   if (auto slots = element->attr("hotplug-slots")) owner.hotplug_slots = std::atoi(slots->c_str());
   if (auto ip = element->attr("wait-ip")) {
-    owner.wait = DomainSpec::Wait{*ip == "true", std::atoi(element->attr("wait-timeout").value_or("120").c_str())};
+    owner.wait =
+        DomainSpec::Wait{*ip == "true", std::atoi(element->attr("wait-timeout").value_or("120").c_str())};
   }
   if (auto seconds = element->attr("shutdown-timeout")) owner.shutdown_timeout = std::atoi(seconds->c_str());
   if (auto data = element->child("cloud-init", xml_namespace())) {
@@ -124,8 +127,8 @@ std::optional<DomainOwner> DomainOwner::read(XmlNode domain) {
   for (XmlNode node : element->children()) {
     if (node.namespace_uri() != xml_namespace().uri) continue;
     if (node.name() == "set") {
-      owner.xml.push_back({DomainSpec::XmlPatch::Op::set, node.attr("path").value_or(""),
-                           node.attr("value").value_or("")});
+      owner.xml.push_back(
+          {DomainSpec::XmlPatch::Op::set, node.attr("path").value_or(""), node.attr("value").value_or("")});
     } else if (node.name() == "remove") {
       owner.xml.push_back({DomainSpec::XmlPatch::Op::remove, node.attr("path").value_or(""), ""});
     }

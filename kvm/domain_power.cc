@@ -27,9 +27,12 @@ std::optional<PowerState> power_state_from_spec(std::string_view text) {
 
 std::string_view power_state_name(PowerState state) {
   switch (state) {
-    case PowerState::stopped: return "stopped";
-    case PowerState::running: return "running";
-    case PowerState::paused: return "paused";
+    case PowerState::stopped:
+      return "stopped";
+    case PowerState::running:
+      return "running";
+    case PowerState::paused:
+      return "paused";
   }
   return "running";
 }
@@ -55,7 +58,11 @@ Result<bool> wait_until_stopped(const std::function<Result<PowerState>()>& read_
 
 DomainPower::DomainPower(const providers::VirshRunner& virsh, std::string name, providers::StepLog& log,
                          DomainTiming timing, std::function<void(std::string_view)> progress)
-    : m_virsh(virsh), m_name(std::move(name)), m_log(log), m_timing(timing), m_progress(std::move(progress)) {}
+    : m_virsh(virsh),
+      m_name(std::move(name)),
+      m_log(log),
+      m_timing(timing),
+      m_progress(std::move(progress)) {}
 
 Result<void> DomainPower::run(std::vector<std::string> args, std::string_view not_done, std::string done) {
   std::string command = args.front();
@@ -99,7 +106,8 @@ Result<bool> DomainPower::shut_down(PowerState from, std::chrono::milliseconds t
   // A guest that refuses the request (no ACPI) is forced off like one that ignores it.
   auto asked = m_virsh.run({"shutdown", "--domain", m_name});
   if (asked) {
-    auto stopped = wait_until_stopped([this] { return state(); }, timeout, m_timing.poll_interval, m_progress);
+    auto stopped =
+        wait_until_stopped([this] { return state(); }, timeout, m_timing.poll_interval, m_progress);
     if (!stopped) return providers::fail(stopped.error());
     if (*stopped) {
       m_log.done("shut down");

@@ -15,9 +15,7 @@ using providers::VirshArgs;
 // The order of the recipe's lists, which decorate() and the rest read back.
 enum List { all, autostart, running, paused, managed_save, with_snapshots };
 
-VirshArgs snapshot_list(const std::string& name) {
-  return {"snapshot-list", "--domain", name, "--name"};
-}
+VirshArgs snapshot_list(const std::string& name) { return {"snapshot-list", "--domain", name, "--name"}; }
 
 // The spec from the inactive XML, with the NVRAM file it names.
 Result<providers::Spec> parse(const std::string& xml) {
@@ -58,7 +56,8 @@ Result<void> count_snapshots(std::vector<providers::ReadObject>& objects, const 
 
 }  // namespace
 
-std::unique_ptr<providers::KindReading> DomainReader::start(const std::vector<providers::StackObject>& declared) const {
+std::unique_ptr<providers::KindReading> DomainReader::start(
+    const std::vector<providers::StackObject>& declared) const {
   providers::ListDumpRecipe recipe;
   recipe.kind = "domain";
   recipe.declared = providers::declared_names(declared, recipe.kind);
@@ -68,9 +67,7 @@ std::unique_ptr<providers::KindReading> DomainReader::start(const std::vector<pr
                   {"list", "--name", "--state-paused"},
                   {"list", "--all", "--name", "--with-managed-save"},
                   {"list", "--all", "--name", "--with-snapshot"}};
-  recipe.dump = [](const std::string& name) {
-    return VirshArgs{"dumpxml", "--inactive", "--domain", name};
-  };
+  recipe.dump = [](const std::string& name) { return VirshArgs{"dumpxml", "--inactive", "--domain", name}; };
   recipe.parse = parse;
   recipe.decorate = decorate;
   recipe.extra = [](const NameSets& sets) {

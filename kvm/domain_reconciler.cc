@@ -18,9 +18,7 @@ std::string source_of(const json& nic) {
   return {};
 }
 
-bool is_placeholder(const std::string& key) {
-  return key.find('#') != std::string::npos;
-}
+bool is_placeholder(const std::string& key) { return key.find('#') != std::string::npos; }
 
 // The placeholders of one source, in N order ("#2" before "#10").
 std::vector<std::string> placeholders_in_order(const json& nics, const std::string& source) {
@@ -50,7 +48,8 @@ void pair_nics(json& nics, const json& observed_nics) {
       for (const std::string& key : waiting) {
         if (!nics.contains(key)) continue;  // paired in the first round
         for (auto mac = free_macs.begin(); mac != free_macs.end(); ++mac) {
-          if (same_model && observed_nics.at(*mac).value("model", "") != nics.at(key).value("model", "")) continue;
+          if (same_model && observed_nics.at(*mac).value("model", "") != nics.at(key).value("model", ""))
+            continue;
           json nic = nics.at(key);
           nic["mac"] = *mac;
           nics.erase(key);

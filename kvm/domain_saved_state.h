@@ -40,7 +40,8 @@ providers::Result<nlohmann::json> nvram_of(const std::string& domain_xml, const 
 
 // Adds to `spec`'s /saved_state what is there (nothing when it is all absent,
 // null or zero).
-void add_saved_state(providers::Spec& spec, bool managed_save, const nlohmann::json& nvram, std::size_t snapshots);
+void add_saved_state(providers::Spec& spec, bool managed_save, const nlohmann::json& nvram,
+                     std::size_t snapshots);
 
 // What destroying the observed domain loses, as the plan names it, in this
 // order: "managed save", "NVRAM", "3 snapshots" ("1 snapshot").

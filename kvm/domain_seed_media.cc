@@ -39,8 +39,9 @@ Result<XmlDocument> live_xml(const providers::VirshRunner& virsh, const std::str
 
 }  // namespace
 
-Result<std::optional<std::string>> swap_seed_media(const providers::VirshRunner& virsh, const std::string& name,
-                                                   const XmlDocument& config, providers::StepLog& log) {
+Result<std::optional<std::string>> swap_seed_media(const providers::VirshRunner& virsh,
+                                                   const std::string& name, const XmlDocument& config,
+                                                   providers::StepLog& log) {
   const std::string volume = name + "-cidata";
   auto target = seed_target(config, volume);
   if (!target) return std::optional<std::string>();
@@ -50,22 +51,25 @@ Result<std::optional<std::string>> swap_seed_media(const providers::VirshRunner&
   if (!before) return providers::fail(before.error());
   if (!element || !disk.find(*before)) return std::optional<std::string>();
 
-  auto ejected = virsh.run({"change-media", "--domain", name, "--path", *target, "--eject", "--live", "--force"});
+  auto ejected =
+      virsh.run({"change-media", "--domain", name, "--path", *target, "--eject", "--live", "--force"});
   if (!ejected) return providers::fail(log.failure("change-media", ejected.error(), k_not_done));
-  auto inserted = virsh.run({"update-device", "--domain", name, "--file", "/dev/stdin", "--live"},
-                            element->to_string());
+  auto inserted =
+      virsh.run({"update-device", "--domain", name, "--file", "/dev/stdin", "--live"}, element->to_string());
   if (!inserted) {
-    return providers::fail(log.failure("update-device", inserted.error(),
-                                       fmt::format("the seed CD-ROM {} is ejected, the new seed not inserted", *target)));
+    return providers::fail(
+        log.failure("update-device", inserted.error(),
+                    fmt::format("the seed CD-ROM {} is ejected, the new seed not inserted", *target)));
   }
   auto after = live_xml(virsh, name, log);
   if (!after) return providers::fail(after.error());
   if (seed_target(*after, volume) != target) {
-    return providers::fail(log.failure(ErrorCode::other,
-                                       fmt::format("update-device succeeded but the running domain's CD-ROM {} "
-                                                   "does not show volume {}",
-                                                   *target, volume),
-                                       k_not_done));
+    return providers::fail(
+        log.failure(ErrorCode::other,
+                    fmt::format("update-device succeeded but the running domain's CD-ROM {} "
+                                "does not show volume {}",
+                                *target, volume),
+                    k_not_done));
   }
   log.done(fmt::format("seed CD-ROM {} swapped live", *target));
   return target;

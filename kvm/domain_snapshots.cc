@@ -1,7 +1,7 @@
 #include "kvm/domain_snapshots.h"
 
-#include "providers/kind/object_id.h"
 #include "providers/base/plain_text.h"
+#include "providers/kind/object_id.h"
 
 #include <fmt/format.h>
 
@@ -39,16 +39,14 @@ Result<void> DomainSnapshots::run(std::vector<std::string> args, std::string_vie
   auto done = m_virsh.run(std::move(args));
   if (!done) {
     return providers::fail(done.error().code(),
-                           fmt::format("domain.{}@{}: {}: {}", m_domain,
-                                       m_virsh.transport().host_name(), what,
-                                       done.error().message()));
+                           fmt::format("domain.{}@{}: {}: {}", m_domain, m_virsh.transport().host_name(),
+                                       what, done.error().message()));
   }
   return {};
 }
 
 Result<void> DomainSnapshots::create(std::string_view name, std::string_view description) const {
-  std::vector<std::string> args{"snapshot-create-as", "--domain", m_domain, "--name",
-                                std::string(name)};
+  std::vector<std::string> args{"snapshot-create-as", "--domain", m_domain, "--name", std::string(name)};
   if (!description.empty()) args.insert(args.end(), {"--description", std::string(description)});
   return run(std::move(args), fmt::format("snapshot '{}' not taken", name));
 }
@@ -64,11 +62,12 @@ Result<void> DomainSnapshots::remove(std::string_view name) const {
 }
 
 Result<std::vector<SnapshotInfo>> DomainSnapshots::list() const {
-  const std::string where = providers::ObjectId{"domain", m_domain, m_virsh.transport().host_name()}.address();
+  const std::string where =
+      providers::ObjectId{"domain", m_domain, m_virsh.transport().host_name()}.address();
   auto names = m_virsh.run({"snapshot-list", "--domain", m_domain, "--name"});
   if (!names) {
-    return providers::fail(names.error().code(), fmt::format("{}: cannot list snapshots: {}",
-                                                             where, names.error().message()));
+    return providers::fail(names.error().code(),
+                           fmt::format("{}: cannot list snapshots: {}", where, names.error().message()));
   }
   std::vector<std::vector<std::string>> infos;
   for (std::string_view line : providers::lines_of(*names)) {
@@ -82,9 +81,9 @@ Result<std::vector<SnapshotInfo>> DomainSnapshots::list() const {
   auto results = m_virsh.batch(infos);
   for (std::size_t i = 0; i < results.size(); ++i) {
     if (!results[i]) {
-      return providers::fail(results[i].error().code(),
-                             fmt::format("{}: cannot read snapshot '{}': {}", where, infos[i][4],
-                                         results[i].error().message()));
+      return providers::fail(
+          results[i].error().code(),
+          fmt::format("{}: cannot read snapshot '{}': {}", where, infos[i][4], results[i].error().message()));
     }
     snapshots.push_back(parse_snapshot_info(*results[i]));
   }

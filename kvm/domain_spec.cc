@@ -88,9 +88,7 @@ std::string need_enum(const json& value, const std::string& path, const std::set
   return text;
 }
 
-std::string need_string(const json& value, const std::string& path) {
-  return need_enum(value, path, {});
-}
+std::string need_string(const json& value, const std::string& path) { return need_enum(value, path, {}); }
 
 std::optional<std::string> optional_string(const json& object, const char* key, const std::string& path) {
   if (!object.contains(key)) return std::nullopt;
@@ -178,14 +176,14 @@ void read_optionals(const json& in, DomainSpec& spec) {
   }
   if (in.contains("boot")) {
     const json& boot = in.at("boot");
-    spec.boot = DomainSpec::Boot{optional_string(boot, "kernel", "/boot"),
-                                 optional_string(boot, "initrd", "/boot"),
-                                 optional_string(boot, "cmdline", "/boot")};
+    spec.boot =
+        DomainSpec::Boot{optional_string(boot, "kernel", "/boot"), optional_string(boot, "initrd", "/boot"),
+                         optional_string(boot, "cmdline", "/boot")};
   }
   if (in.contains("cloud_init")) spec.cloud_init = in.at("cloud_init");
   if (in.contains("security")) {
-    spec.security = need_enum(in.at("security").at("model"), "/security/model",
-                              {"selinux", "apparmor", "none"});
+    spec.security =
+        need_enum(in.at("security").at("model"), "/security/model", {"selinux", "apparmor", "none"});
   }
   spec.title = optional_string(in, "title", "");
   spec.description = optional_string(in, "description", "");
@@ -194,8 +192,8 @@ void read_optionals(const json& in, DomainSpec& spec) {
     spec.state = need_enum(in.at("state"), "/state", {"running", "stopped", "paused"});
   }
   if (in.contains("restart")) spec.restart = need_enum(in.at("restart"), "/restart", {"if-needed", "never"});
-  if (in.contains("wait")) spec.wait = DomainSpec::Wait{in.at("wait").at("ip").get<bool>(),
-                                                        in.at("wait").at("timeout").get<int>()};
+  if (in.contains("wait"))
+    spec.wait = DomainSpec::Wait{in.at("wait").at("ip").get<bool>(), in.at("wait").at("timeout").get<int>()};
   if (in.contains("shutdown_timeout")) spec.shutdown_timeout = in.at("shutdown_timeout").get<int>();
 }
 
@@ -218,13 +216,9 @@ DomainSpec spec_from(const json& in) {
 
 }  // namespace
 
-json DomainSpec::Disk::to_json() const {
-  return disk_json(*this);
-}
+json DomainSpec::Disk::to_json() const { return disk_json(*this); }
 
-json DomainSpec::Interface::to_json() const {
-  return interface_json(*this);
-}
+json DomainSpec::Interface::to_json() const { return interface_json(*this); }
 
 json DomainSpec::to_json() const {
   json out = {

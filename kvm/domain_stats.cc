@@ -7,7 +7,8 @@ namespace virtplan::kvm {
 
 namespace {
 
-std::optional<std::uint64_t> number(const std::map<std::string, std::string>& values, const std::string& key) {
+std::optional<std::uint64_t> number(const std::map<std::string, std::string>& values,
+                                    const std::string& key) {
   auto found = values.find(key);
   if (found == values.end()) return std::nullopt;
   std::uint64_t value = 0;

@@ -10,7 +10,8 @@ namespace {
 
 class DomainStatsReading : public providers::KindReading {
 public:
-  std::vector<providers::VirshArgs> next_round(const std::vector<providers::Result<std::string>>& previous) override {
+  std::vector<providers::VirshArgs> next_round(
+      const std::vector<providers::Result<std::string>>& previous) override {
     if (!m_asked) {
       m_asked = true;
       return {{"domstats", "--raw"}};

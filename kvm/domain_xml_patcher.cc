@@ -93,9 +93,9 @@ Result<void> apply_set(XmlDocument& document, const DomainSpec::XmlPatch& patch,
   if (matches->empty()) {
     auto created = create_path(document, patch.path);
     if (!created) {
-      return providers::fail(ErrorCode::invalid,
-                             fmt::format("xml patch {}: set '{}' matches nothing in the domain XML",
-                                         index, patch.path));
+      return providers::fail(
+          ErrorCode::invalid,
+          fmt::format("xml patch {}: set '{}' matches nothing in the domain XML", index, patch.path));
     }
     matches->push_back(*created);
   }
@@ -108,9 +108,9 @@ Result<void> apply_remove(XmlDocument& document, const DomainSpec::XmlPatch& pat
   auto matches = find(document, patch.path);
   if (!matches) return providers::fail(matches.error().with_context(fmt::format("xml patch {}", index)));
   if (matches->empty() && missing == DomainXmlPatcher::Missing::error) {
-    return providers::fail(ErrorCode::invalid,
-                           fmt::format("xml patch {}: remove '{}' matches nothing in the domain XML",
-                                       index, patch.path));
+    return providers::fail(
+        ErrorCode::invalid,
+        fmt::format("xml patch {}: remove '{}' matches nothing in the domain XML", index, patch.path));
   }
   // Attributes first, then elements from the last: removing an element frees
   // everything below it, which later matches may point into.

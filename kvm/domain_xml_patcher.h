@@ -27,8 +27,7 @@ public:
 
   // `missing` says what a remove matching nothing is.
   static providers::Result<void> apply(providers::XmlDocument& document,
-                                       const std::vector<DomainSpec::XmlPatch>& patches,
-                                       Missing missing);
+                                       const std::vector<DomainSpec::XmlPatch>& patches, Missing missing);
   // True when `document` shows the patch applied: every match of a set holds
   // its value (and there is one), a remove matches nothing.
   static bool holds(const providers::XmlDocument& document, const DomainSpec::XmlPatch& patch);

@@ -65,13 +65,15 @@ void read_cpu(XmlNode domain, DomainSpec& spec) {
       std::string cpuset = pin.attr("cpuset").value_or("");
       char* end = nullptr;
       long host = std::strtol(cpuset.c_str(), &end, 10);
-      if (!cpuset.empty() && *end == '\0') cpu.pin[std::atoi(pin.attr("vcpu").value_or("0").c_str())] = static_cast<int>(host);
+      if (!cpuset.empty() && *end == '\0')
+        cpu.pin[std::atoi(pin.attr("vcpu").value_or("0").c_str())] = static_cast<int>(host);
     }
   }
   if (cpu.mode || !cpu.pin.empty()) spec.cpu = cpu;
   if (auto numatune = domain.child("numatune")) {
     if (auto memory = numatune->child("memory")) {
-      spec.numa = DomainSpec::Numa{memory->attr("nodeset").value_or(""), memory->attr("mode").value_or("strict")};
+      spec.numa =
+          DomainSpec::Numa{memory->attr("nodeset").value_or(""), memory->attr("mode").value_or("strict")};
     }
   }
 }
@@ -226,7 +228,8 @@ Result<DomainSpec> DomainXmlReader::read(const std::string& xml) {
 Result<DomainSpec> DomainXmlReader::read(const XmlDocument& document) {
   XmlNode domain = document.root();
   if (domain.name() != "domain") {
-    return providers::fail(ErrorCode::invalid, fmt::format("expected a <domain> document, got <{}>", domain.name()));
+    return providers::fail(ErrorCode::invalid,
+                           fmt::format("expected a <domain> document, got <{}>", domain.name()));
   }
   DomainSpec spec;
   spec.virt_type = domain.attr("type").value_or("qemu");

@@ -41,7 +41,8 @@ void update_os(XmlNode domain, const DomainSpec& desired, const DomainSpec& obse
   XmlNode type = os.ensure_child("type");
   // Only a different machine family is written: rewriting "pc-q35-7.2" as
   // "q35" would move the guest to a newer machine version.
-  if (machine_alias(type.attr("machine").value_or("")) != desired.machine) type.set_attr("machine", desired.machine);
+  if (machine_alias(type.attr("machine").value_or("")) != desired.machine)
+    type.set_attr("machine", desired.machine);
   type.set_attr("arch", desired.arch);
   if (desired.firmware != observed.firmware) {
     if (desired.firmware == "uefi") {
@@ -57,8 +58,9 @@ void update_os(XmlNode domain, const DomainSpec& desired, const DomainSpec& obse
     if (auto old = os.child(name)) old->remove();
   }
   if (desired.boot) {
-    for (auto [name, value] : {std::pair{"kernel", desired.boot->kernel}, std::pair{"initrd", desired.boot->initrd},
-                               std::pair{"cmdline", desired.boot->cmdline}}) {
+    for (auto [name, value] :
+         {std::pair{"kernel", desired.boot->kernel}, std::pair{"initrd", desired.boot->initrd},
+          std::pair{"cmdline", desired.boot->cmdline}}) {
       if (value) os.add_child(name).set_text(*value);
     }
   }
@@ -146,7 +148,8 @@ void update_root_ports(XmlNode devices, int have, int want) {
 void update_tuning(XmlNode domain, const DomainSpec& desired, const DomainSpec& observed) {
   if (cpu_json(desired.cpu) != cpu_json(observed.cpu)) {
     bool same_model = desired.cpu.has_value() == observed.cpu.has_value() &&
-                      (!desired.cpu || (desired.cpu->mode == observed.cpu->mode && desired.cpu->model == observed.cpu->model));
+                      (!desired.cpu || (desired.cpu->mode == observed.cpu->mode &&
+                                        desired.cpu->model == observed.cpu->model));
     // Rewriting <cpu> drops what libvirt expanded in it; only when the model changed.
     if (!same_model) DomainXmlWriter::write_cpu(domain, desired);
   }

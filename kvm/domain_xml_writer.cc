@@ -60,7 +60,8 @@ void write_devices(XmlNode domain, const DomainSpec& spec) {
   std::vector<std::pair<std::string, const DomainSpec::Disk*>> ordered;
   for (const auto& [target, disk] : spec.disks) ordered.emplace_back(target, &disk);
   std::stable_sort(ordered.begin(), ordered.end(), [](const auto& a, const auto& b) {
-    return std::pair(a.second->cdrom, a.second->bus != "virtio") < std::pair(b.second->cdrom, b.second->bus != "virtio");
+    return std::pair(a.second->cdrom, a.second->bus != "virtio") <
+           std::pair(b.second->cdrom, b.second->bus != "virtio");
   });
   bool scsi = false;
   for (const auto& [target, disk] : ordered) {

@@ -34,7 +34,6 @@ std::optional<std::string> scalar_text(const YamlValue& value, providers::Diagno
   return value.as_string(diags);
 }
 
-
 }  // namespace
 
 json yaml_to_json(const YAML::Node& node) {
@@ -100,7 +99,8 @@ void DomainYamlReader::read_scalars(YamlMap& map) {
   if (auto v = map.get("restart")) {
     m_spec.restart = v->as_enum(m_diags, {"if-needed", "never"}).value_or("if-needed");
   }
-  if (auto v = map.get("shutdown_timeout")) m_spec.shutdown_timeout = v->as_seconds(m_diags, "shutdown_timeout", 1, 3600);
+  if (auto v = map.get("shutdown_timeout"))
+    m_spec.shutdown_timeout = v->as_seconds(m_diags, "shutdown_timeout", 1, 3600);
   if (auto v = map.get("title")) m_spec.title = v->as_string(m_diags);
   if (auto v = map.get("description")) m_spec.description = v->as_string(m_diags);
   if (auto v = map.get("hotplug_slots")) {
@@ -204,8 +204,8 @@ void DomainYamlReader::check_pins() {
   if (!m_spec.cpu || !m_pin_where) return;
   for (const auto& [vcpu, host] : m_spec.cpu->pin) {
     if (vcpu >= m_spec.vcpus.max) {
-      m_pin_where->error(m_diags, fmt::format("bad pin: vCPU {} does not exist (vcpus max is {})", vcpu,
-                                              m_spec.vcpus.max));
+      m_pin_where->error(
+          m_diags, fmt::format("bad pin: vCPU {} does not exist (vcpus max is {})", vcpu, m_spec.vcpus.max));
     }
   }
 }
@@ -225,7 +225,6 @@ void DomainYamlReader::read_numa(const YamlValue& value) {
   map->report_unknown(m_diags);
   m_spec.numa = numa;
 }
-
 
 void DomainYamlReader::read_disks(const YamlValue& value) {
   auto items = value.as_sequence(m_diags);
@@ -247,12 +246,15 @@ void DomainYamlReader::read_disk(const YamlValue& value, DiskTargetAllocator& se
   DomainSpec::Disk disk;
   if (auto v = map->get("cdrom")) disk.cdrom = v->as_bool(m_diags).value_or(false);
   disk.bus = disk.cdrom ? "sata" : "virtio";
-  if (auto v = map->get("bus")) disk.bus = v->as_enum(m_diags, {"virtio", "scsi", "sata", "ide"}).value_or(disk.bus);
+  if (auto v = map->get("bus"))
+    disk.bus = v->as_enum(m_diags, {"virtio", "scsi", "sata", "ide"}).value_or(disk.bus);
   if (auto v = map->get("volume")) disk.volume = v->as_name(m_diags);
   if (auto v = map->get("pool")) disk.pool = v->as_name(m_diags);
-  if (auto v = map->get("format")) disk.format = v->as_enum(m_diags, {"raw", "qcow2", "vmdk", "vdi", "vpc", "qed"});
+  if (auto v = map->get("format"))
+    disk.format = v->as_enum(m_diags, {"raw", "qcow2", "vmdk", "vdi", "vpc", "qed"});
   if (auto v = map->get("cache")) {
-    disk.cache = v->as_enum(m_diags, {"default", "none", "writethrough", "writeback", "directsync", "unsafe"});
+    disk.cache =
+        v->as_enum(m_diags, {"default", "none", "writethrough", "writeback", "directsync", "unsafe"});
   }
   disk.readonly = disk.cdrom;
   if (auto v = map->get("readonly")) {
@@ -313,8 +315,10 @@ void DomainYamlReader::read_interface(const YamlValue& value, std::map<std::stri
   if (mac_value) {
     if (auto text = mac_value->as_string(m_diags)) {
       auto mac = providers::MacAddress::read_nic(*text);
-      if (mac) nic.mac = mac->str();
-      else mac_value->error(m_diags, mac.error());
+      if (mac)
+        nic.mac = mac->str();
+      else
+        mac_value->error(m_diags, mac.error());
     }
   }
   map->report_unknown(m_diags);
@@ -348,14 +352,16 @@ void DomainYamlReader::read_hostdevs(const YamlValue& value) {
     if (auto v = map->get("pci")) {
       dev.pci = v->as_string(m_diags);
       if (dev.pci && !std::regex_match(*dev.pci, k_pci)) {
-        v->error(m_diags, fmt::format("invalid PCI address '{}': expected DDDD:BB:SS.F like 0000:03:00.1", *dev.pci));
+        v->error(m_diags,
+                 fmt::format("invalid PCI address '{}': expected DDDD:BB:SS.F like 0000:03:00.1", *dev.pci));
         continue;
       }
     }
     if (auto v = map->get("usb")) {
       dev.usb = v->as_string(m_diags);
       if (dev.usb && !std::regex_match(*dev.usb, k_usb)) {
-        v->error(m_diags, fmt::format("invalid USB device '{}': expected vendor:product like 046d:c52b", *dev.usb));
+        v->error(m_diags,
+                 fmt::format("invalid USB device '{}': expected vendor:product like 046d:c52b", *dev.usb));
         continue;
       }
     }
@@ -380,7 +386,8 @@ void DomainYamlReader::read_boot(const YamlValue& value) {
   if (auto v = map->get("kernel")) boot.kernel = v->as_string(m_diags);
   if (auto v = map->get("initrd")) boot.initrd = v->as_string(m_diags);
   if (auto v = map->get("cmdline")) boot.cmdline = v->as_string(m_diags);
-  if (!boot.kernel && (boot.initrd || boot.cmdline)) value.error(m_diags, "boot initrd and cmdline need a kernel");
+  if (!boot.kernel && (boot.initrd || boot.cmdline))
+    value.error(m_diags, "boot initrd and cmdline need a kernel");
   map->report_unknown(m_diags);
   m_spec.boot = boot;
 }
@@ -416,7 +423,8 @@ void DomainYamlReader::read_wait(const YamlValue& value) {
     value.error(m_diags, "wait needs ip (wait: {ip: true})");
   }
   if (auto v = map->get("timeout")) {
-    if (auto seconds = v->as_seconds(m_diags, "wait timeout", 1, 3600)) wait.timeout = static_cast<int>(*seconds);
+    if (auto seconds = v->as_seconds(m_diags, "wait timeout", 1, 3600))
+      wait.timeout = static_cast<int>(*seconds);
   }
   map->report_unknown(m_diags);
   m_spec.wait = wait;

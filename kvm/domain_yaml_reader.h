@@ -16,8 +16,8 @@
 #include "kvm/disk_target_allocator.h"
 #include "kvm/domain_spec.h"
 #include "providers/base/diagnostics.h"
-#include "providers/kind/resource_kind.h"
 #include "providers/base/yaml_map.h"
+#include "providers/kind/resource_kind.h"
 
 #include <map>
 #include <string>

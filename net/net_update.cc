@@ -64,7 +64,8 @@ std::vector<NetUpdate> NetUpdate::between(const json& current, const json& desir
     if (!want.contains(mac)) out.push_back({"delete", "ip-dhcp-host", dhcp_host_xml(mac, entry)});
   }
   for (const auto& [mac, entry] : want.items()) {
-    if (had.contains(mac) && had.at(mac) != entry) out.push_back({"modify", "ip-dhcp-host", dhcp_host_xml(mac, entry)});
+    if (had.contains(mac) && had.at(mac) != entry)
+      out.push_back({"modify", "ip-dhcp-host", dhcp_host_xml(mac, entry)});
   }
   for (const auto& [mac, entry] : want.items()) {
     if (!had.contains(mac)) out.push_back({"add-last", "ip-dhcp-host", dhcp_host_xml(mac, entry)});
@@ -83,10 +84,12 @@ std::vector<NetUpdate> NetUpdate::between(const json& current, const json& desir
   const json& want_dns = at_path(desired, {"dns", "hosts"});
   // A DNS host cannot be modified: one whose names change is deleted and added again.
   for (const auto& [ip, names] : had_dns.items()) {
-    if (!want_dns.contains(ip) || want_dns.at(ip) != names) out.push_back({"delete", "dns-host", dns_host_xml(ip, names)});
+    if (!want_dns.contains(ip) || want_dns.at(ip) != names)
+      out.push_back({"delete", "dns-host", dns_host_xml(ip, names)});
   }
   for (const auto& [ip, names] : want_dns.items()) {
-    if (!had_dns.contains(ip) || had_dns.at(ip) != names) out.push_back({"add-last", "dns-host", dns_host_xml(ip, names)});
+    if (!had_dns.contains(ip) || had_dns.at(ip) != names)
+      out.push_back({"add-last", "dns-host", dns_host_xml(ip, names)});
   }
   return out;
 }

@@ -47,7 +47,8 @@ bool is_active(const std::string& info) {
   std::size_t at = info.find("Active:");
   if (at == std::string::npos) return false;
   std::size_t end = info.find('\n', at);
-  return info.substr(at, end == std::string::npos ? std::string::npos : end - at).find("yes") != std::string::npos;
+  return info.substr(at, end == std::string::npos ? std::string::npos : end - at).find("yes") !=
+         std::string::npos;
 }
 
 // net-update reports success for changes it then does not make (a DHCP host
@@ -63,8 +64,8 @@ Result<void> verify(HostSession& host, const StackObject& object, const StepLog&
     if (key == "autostart") continue;  // not in the XML
     json found = now->contains(key) ? now->at(key) : json();
     if (found != value) {
-      return providers::fail(log.failure(
-          ErrorCode::other, fmt::format("net-update left {} as {}, not {}", key, found.dump(), value.dump())));
+      return providers::fail(log.failure(ErrorCode::other, fmt::format("net-update left {} as {}, not {}",
+                                                                       key, found.dump(), value.dump())));
     }
   }
   return {};
@@ -85,15 +86,16 @@ bool needs_restart(const std::vector<providers::FieldChange>& fields) {
 // A change the plan showed as live must be made live: one whose rule has no
 // live way fails the step before anything changes, never restarts the
 // network.
-Result<void> refuse_changes_without_live_way(const std::vector<providers::FieldChange>& fields, const StepLog& log) {
+Result<void> refuse_changes_without_live_way(const std::vector<providers::FieldChange>& fields,
+                                             const StepLog& log) {
   std::vector<std::string> paths;
   for (const auto& field : fields) {
     if (field.impact == Impact::live && live_way(field).empty()) paths.push_back(field.path);
   }
   if (paths.empty()) return {};
-  return providers::fail(log.failure(ErrorCode::invalid,
-                                     fmt::format("no live way to change {}, planned as live", fmt::join(paths, ", ")),
-                                     "nothing changed"));
+  return providers::fail(log.failure(
+      ErrorCode::invalid, fmt::format("no live way to change {}, planned as live", fmt::join(paths, ", ")),
+      "nothing changed"));
 }
 
 }  // namespace
@@ -120,7 +122,8 @@ Result<ActuatorOutcome> NetworkActuator::update(const ActuatorStep& step, HostSe
   const StackObject& object = step.desired;
   const std::string& name = object.id.name;
   StepLog log(object.id);
-  auto read = host.virsh().batch({{"net-dumpxml", "--inactive", "--network", name}, {"net-info", "--network", name}});
+  auto read =
+      host.virsh().batch({{"net-dumpxml", "--inactive", "--network", name}, {"net-info", "--network", name}});
   if (!read[0]) return providers::fail(log.failure("net-dumpxml", read[0].error(), "nothing changed"));
   if (!read[1]) return providers::fail(log.failure("net-info", read[1].error(), "nothing changed"));
   const bool active = is_active(*read[1]);
@@ -150,17 +153,19 @@ Result<ActuatorOutcome> NetworkActuator::update(const ActuatorStep& step, HostSe
           !r) {
         return providers::fail(r.error());
       }
-      if (auto r = NetworkNicReattacher::reattach(host, name, nics, log); !r) return providers::fail(r.error());
+      if (auto r = NetworkNicReattacher::reattach(host, name, nics, log); !r)
+        return providers::fail(r.error());
     }
   } else {
     auto current = network_kind().parse_xml(*read[0]);
     if (!current) return providers::fail(current.error().with_context(object.id.address()));
     const std::vector<NetUpdate> updates = NetUpdate::between(*current, object.spec);
     for (const NetUpdate& update : updates) {
-      std::vector<std::string> args{"net-update", "--network", name,      "--command", update.command,
+      std::vector<std::string> args{"net-update", "--network",    name,    "--command",  update.command,
                                     "--section",  update.section, "--xml", "/dev/stdin", "--config"};
       if (active) args.push_back("--live");
-      if (auto r = run(host, std::move(args), log, fmt::format("{} {}", update.section, update.command), "", update.xml);
+      if (auto r = run(host, std::move(args), log, fmt::format("{} {}", update.section, update.command), "",
+                       update.xml);
           !r) {
         return providers::fail(r.error());
       }
@@ -169,11 +174,12 @@ Result<ActuatorOutcome> NetworkActuator::update(const ActuatorStep& step, HostSe
       // No net-metadata before libvirt 9.7: the marker goes in by redefining,
       // which changes only the config's metadata.
       auto reread = host.virsh().run({"net-dumpxml", "--inactive", "--network", name});
-      if (!reread) return providers::fail(log.failure("net-dumpxml", reread.error(), "ownership marker not written"));
+      if (!reread)
+        return providers::fail(log.failure("net-dumpxml", reread.error(), "ownership marker not written"));
       auto xml = network_kind().update_xml(*reread, object);
       if (!xml) return providers::fail(xml.error());
-      if (auto r = run(host, {"net-define", "/dev/stdin"}, log, "ownership marker written", "ownership marker not written",
-                       *xml);
+      if (auto r = run(host, {"net-define", "/dev/stdin"}, log, "ownership marker written",
+                       "ownership marker not written", *xml);
           !r) {
         return providers::fail(r.error());
       }
@@ -213,7 +219,8 @@ Result<ActuatorOutcome> NetworkActuator::destroy(const ActuatorStep& step, HostS
   return ActuatorOutcome{};
 }
 
-providers::Result<bool> NetworkActuator::exists(const providers::ObjectId& id, providers::HostSession& host) const {
+providers::Result<bool> NetworkActuator::exists(const providers::ObjectId& id,
+                                                providers::HostSession& host) const {
   return providers::existence_from(host.virsh().run({"net-info", "--network", id.name}));
 }
 

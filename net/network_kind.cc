@@ -9,18 +9,17 @@
 
 #include <fmt/format.h>
 
-
 namespace virtplan::net {
 namespace {
 
 using nlohmann::json;
 using providers::Diagnostics;
+using providers::fail;
 using providers::Impact;
 using providers::Result;
 using providers::Spec;
 using providers::StackObject;
 using providers::XmlDocument;
-using providers::fail;
 
 // What net-update changes live, see libvirt-facts.md; the rest needs the
 // network redefined and restarted.
@@ -50,9 +49,8 @@ void check_subnet(const StackObject& object, const StackObject& other, Diagnosti
   auto theirs = subnet_of(other.spec);
   if (!mine || !theirs || !mine->overlaps(*theirs)) return;
   diags.add(object.location("/ipv4/address"),
-            fmt::format("{}: subnet {} overlaps {} of {} ({})", object.id.address(),
-                        mine->subnet_str(), theirs->subnet_str(), other.id.address(),
-                        other.location("/ipv4/address").str()));
+            fmt::format("{}: subnet {} overlaps {} of {} ({})", object.id.address(), mine->subnet_str(),
+                        theirs->subnet_str(), other.id.address(), other.location("/ipv4/address").str()));
 }
 
 void check_bridge(const StackObject& object, const StackObject& other, Diagnostics& diags) {
@@ -83,9 +81,8 @@ void check_macs(const StackObject& object, const StackObject& other, Diagnostics
     if (!theirs.contains(mac)) continue;
     std::string pointer = "/ipv4/dhcp/hosts/" + mac;
     diags.add(object.location(pointer),
-              fmt::format("{}: duplicate MAC {} on host {}: also a DHCP host of {} ({})",
-                          object.id.address(), mac, object.id.host, other.id.address(),
-                          other.location(pointer).str()));
+              fmt::format("{}: duplicate MAC {} on host {}: also a DHCP host of {} ({})", object.id.address(),
+                          mac, object.id.host, other.id.address(), other.location(pointer).str()));
   }
 }
 
@@ -95,9 +92,7 @@ void NetworkKind::parse(providers::YamlMap& map, StackObject& object, Diagnostic
   parse_network(map, object, diags);
 }
 
-std::vector<providers::Reference> NetworkKind::references(const StackObject&) const {
-  return {};
-}
+std::vector<providers::Reference> NetworkKind::references(const StackObject&) const { return {}; }
 
 void NetworkKind::check(const StackObject& object, const providers::StackIndex& all,
                         Diagnostics& diags) const {
@@ -114,9 +109,7 @@ Result<std::string> NetworkKind::create_xml(const StackObject& object) const {
   return build_network_xml(*spec, object.id.name, object.stack).to_string();
 }
 
-Result<json> NetworkKind::to_stack(const Spec& spec) const {
-  return network_to_stack(spec);
-}
+Result<json> NetworkKind::to_stack(const Spec& spec) const { return network_to_stack(spec); }
 
 Result<Spec> NetworkKind::parse_xml(const std::string& xml) const {
   auto document = XmlDocument::parse(xml, "network");
@@ -126,8 +119,7 @@ Result<Spec> NetworkKind::parse_xml(const std::string& xml) const {
   return spec->to_json();
 }
 
-Result<std::string> NetworkKind::update_xml(const std::string& current_xml,
-                                            const StackObject& object) const {
+Result<std::string> NetworkKind::update_xml(const std::string& current_xml, const StackObject& object) const {
   auto spec = NetworkSpec::from_json(object.spec);
   if (!spec) return fail(spec.error().with_context(object.id.address()));
   auto document = XmlDocument::parse(current_xml, object.id.address());
@@ -157,9 +149,7 @@ Spec NetworkKind::reconcile(const Spec& desired, const Spec& observed) const {
   return out;
 }
 
-const providers::FieldRules& NetworkKind::field_rules() const {
-  return network_field_rules();
-}
+const providers::FieldRules& NetworkKind::field_rules() const { return network_field_rules(); }
 
 const providers::FieldRules& network_field_rules() {
   static constexpr providers::FieldRules k_table{k_network_rules};

@@ -35,8 +35,7 @@ public:
   providers::Result<std::string> update_xml(const std::string& current_xml,
                                             const providers::StackObject& object) const override;
   // libvirt names the bridge (virbrN) when the stack does not.
-  providers::Spec reconcile(const providers::Spec& desired,
-                            const providers::Spec& observed) const override;
+  providers::Spec reconcile(const providers::Spec& desired, const providers::Spec& observed) const override;
   const providers::FieldRules& field_rules() const override;
   providers::Result<nlohmann::json> to_stack(const providers::Spec& spec) const override;
   std::string summary(const providers::Spec& spec) const override;

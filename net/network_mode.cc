@@ -2,9 +2,7 @@
 
 namespace virtplan::net {
 
-std::string_view to_string(NetworkMode mode) {
-  return k_network_mode_names[static_cast<int>(mode)];
-}
+std::string_view to_string(NetworkMode mode) { return k_network_mode_names[static_cast<int>(mode)]; }
 
 std::optional<NetworkMode> network_mode_from_string(std::string_view text) {
   for (int i = 0; i < static_cast<int>(std::size(k_network_mode_names)); ++i) {

@@ -20,7 +20,6 @@ std::string_view to_string(NetworkMode mode);
 std::optional<NetworkMode> network_mode_from_string(std::string_view text);
 
 // The names as the stack spells them, for "expected one of" messages.
-inline constexpr std::string_view k_network_mode_names[] = {"nat", "route", "open", "isolated",
-                                                            "bridge"};
+inline constexpr std::string_view k_network_mode_names[] = {"nat", "route", "open", "isolated", "bridge"};
 
 }  // namespace virtplan::net

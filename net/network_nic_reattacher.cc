@@ -49,7 +49,8 @@ Result<std::string> bridge_of(HostSession& host, const std::string& network, con
   if (!document) return providers::fail(document.error().with_context(log.id().address()));
   auto bridge = document->root().child("bridge");
   if (!bridge || !bridge->attr("name")) {
-    return providers::fail(log.failure(ErrorCode::other, "the restarted network has no bridge", "guests not reconnected"));
+    return providers::fail(
+        log.failure(ErrorCode::other, "the restarted network has no bridge", "guests not reconnected"));
   }
   return *bridge->attr("name");
 }
@@ -107,27 +108,29 @@ Result<std::vector<NetworkNicReattacher::Nic>> NetworkNicReattacher::find(HostSe
   return nics;
 }
 
-Result<void> NetworkNicReattacher::reattach(HostSession& host, const std::string& network, const std::vector<Nic>& nics,
-                                            StepLog& log) {
+Result<void> NetworkNicReattacher::reattach(HostSession& host, const std::string& network,
+                                            const std::vector<Nic>& nics, StepLog& log) {
   if (nics.empty()) return {};
   auto bridge = bridge_of(host, network, log);
   if (!bridge) return providers::fail(bridge.error());
   for (const Nic& nic : nics) {
-    for (const auto& [type, name] : {std::pair<std::string, std::string>{"bridge", *bridge}, {"network", network}}) {
-      auto updated = host.virsh().run({"update-device", "--domain", nic.domain, "--file", "/dev/stdin", "--live"},
-                                    with_source(nic.xml, type, name));
+    for (const auto& [type, name] :
+         {std::pair<std::string, std::string>{"bridge", *bridge}, {"network", network}}) {
+      auto updated =
+          host.virsh().run({"update-device", "--domain", nic.domain, "--file", "/dev/stdin", "--live"},
+                           with_source(nic.xml, type, name));
       if (!updated) {
-        return providers::fail(log.failure("update-device", updated.error(),
-                                           fmt::format("NIC {} of domain {} not reconnected", nic.mac, nic.domain)));
+        return providers::fail(
+            log.failure("update-device", updated.error(),
+                        fmt::format("NIC {} of domain {} not reconnected", nic.mac, nic.domain)));
       }
     }
     auto master = master_of(host, nic.domain, nic.mac, log);
     if (!master) return providers::fail(master.error());
     if (*master != *bridge) {
       return providers::fail(log.failure(
-          ErrorCode::other,
-          fmt::format("NIC {} of domain {} is on bridge '{}' after reconnecting, not '{}'", nic.mac, nic.domain,
-                      *master, *bridge)));
+          ErrorCode::other, fmt::format("NIC {} of domain {} is on bridge '{}' after reconnecting, not '{}'",
+                                        nic.mac, nic.domain, *master, *bridge)));
     }
     log.done(fmt::format("domain {} reconnected", nic.domain));
   }

@@ -87,12 +87,15 @@ std::optional<DhcpHost> read_dhcp_host(Reader& r, const YamlValue& value, const 
   std::optional<MacAddress> mac;
   if (mac_text) {
     auto read = MacAddress::read_nic(*mac_text);
-    if (read) mac = *read;
-    else mac_value->error(r.diags, read.error());
+    if (read)
+      mac = *read;
+    else
+      mac_value->error(r.diags, read.error());
   }
   auto ip = read_address(*ip_value, r.diags);
   if (ip && !subnet.contains(*ip)) {
-    ip_value->error(r.diags, fmt::format("DHCP host {} is outside the subnet {}", ip->str(), subnet.subnet_str()));
+    ip_value->error(r.diags,
+                    fmt::format("DHCP host {} is outside the subnet {}", ip->str(), subnet.subnet_str()));
     ip.reset();
   }
   // The host's own address on the network (its gateway): a guest given it
@@ -121,9 +124,11 @@ void read_dhcp_hosts(Reader& r, const YamlValue& value, const Ipv4Cidr& subnet, 
     auto [mac_at, new_mac] = macs.emplace(host->mac, item.where());
     auto [ip_at, new_ip] = ips.emplace(host->ip, item.where());
     if (!new_mac) {
-      item.error(r.diags, fmt::format("duplicate DHCP host MAC {} (first at {})", host->mac.str(), mac_at->second.str()));
+      item.error(r.diags, fmt::format("duplicate DHCP host MAC {} (first at {})", host->mac.str(),
+                                      mac_at->second.str()));
     } else if (!new_ip) {
-      item.error(r.diags, fmt::format("duplicate DHCP host address {} (first at {})", host->ip.str(), ip_at->second.str()));
+      item.error(r.diags, fmt::format("duplicate DHCP host address {} (first at {})", host->ip.str(),
+                                      ip_at->second.str()));
     } else {
       dhcp.hosts.push_back(*host);
     }
@@ -156,7 +161,8 @@ void read_ipv4(Reader& r, const YamlValue& value) {
   if (!text) return;
   auto cidr = Ipv4Cidr::parse(*text);
   if (!cidr) {
-    address_value->error(r.diags, fmt::format("invalid IPv4 address/prefix '{}' (expected like 10.77.0.1/24)", *text));
+    address_value->error(r.diags,
+                         fmt::format("invalid IPv4 address/prefix '{}' (expected like 10.77.0.1/24)", *text));
     return;
   }
   if (cidr->prefix() < 31 && (cidr->address() == cidr->network() || cidr->address() == cidr->broadcast())) {
@@ -244,7 +250,8 @@ void check_bridge_mode(Reader& r, YamlMap& map) {
   for (const char* key : {"ipv4", "dns", "domain", "mtu", "forward_dev"}) {
     if (auto value = map.get(key)) {
       value->error(r.diags, fmt::format("'{}' is not allowed in bridge mode (libvirt only attaches "
-                                        "guests to the existing bridge)", key));
+                                        "guests to the existing bridge)",
+                                        key));
     }
   }
   if (!r.spec.bridge) map.error(r.diags, "bridge mode needs 'bridge' (the existing host bridge)");

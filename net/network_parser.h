@@ -5,12 +5,11 @@
 // DHCP range and static lease lies in the network's subnet.
 
 #include "providers/base/diagnostics.h"
-#include "providers/kind/resource_kind.h"
 #include "providers/base/yaml_map.h"
+#include "providers/kind/resource_kind.h"
 
 namespace virtplan::net {
 
-void parse_network(providers::YamlMap& map, providers::StackObject& object,
-                   providers::Diagnostics& diags);
+void parse_network(providers::YamlMap& map, providers::StackObject& object, providers::Diagnostics& diags);
 
 }  // namespace virtplan::net

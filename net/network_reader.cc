@@ -23,7 +23,8 @@ VirshArgs domain_dump(const std::string& domain, bool live) {
 
 // The declared domains' XML, asked with the listings as the volume reader
 // asks it (live too for one declared running).
-std::vector<providers::AheadCommand> declared_domain_dumps(const std::vector<providers::StackObject>& declared) {
+std::vector<providers::AheadCommand> declared_domain_dumps(
+    const std::vector<providers::StackObject>& declared) {
   std::vector<providers::AheadCommand> ahead;
   for (const providers::StackObject& object : declared) {
     if (object.id.kind != "domain") continue;
@@ -80,7 +81,8 @@ Result<void> add_users(std::vector<providers::ReadObject>& objects, const NameSe
 
 }  // namespace
 
-std::unique_ptr<providers::KindReading> NetworkReader::start(const std::vector<providers::StackObject>& declared) const {
+std::unique_ptr<providers::KindReading> NetworkReader::start(
+    const std::vector<providers::StackObject>& declared) const {
   providers::ListDumpRecipe recipe;
   recipe.kind = "network";
   recipe.declared = providers::declared_names(declared, recipe.kind);

@@ -8,9 +8,9 @@ namespace {
 
 using nlohmann::json;
 using providers::ErrorCode;
+using providers::fail;
 using providers::MacAddress;
 using providers::Result;
-using providers::fail;
 
 json dhcp_to_json(const NetworkDhcp& dhcp) {
   json out = {{"hosts", json::object()}};

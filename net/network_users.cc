@@ -9,7 +9,8 @@ namespace virtplan::net {
 
 using providers::Result;
 
-Result<std::vector<NetworkUser>> read_network_users(const std::string& domain, const std::string& xml, bool running) {
+Result<std::vector<NetworkUser>> read_network_users(const std::string& domain, const std::string& xml,
+                                                    bool running) {
   auto document = providers::XmlDocument::parse(xml, domain);
   if (!document) return providers::fail(document.error());
   std::vector<NetworkUser> users;

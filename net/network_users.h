@@ -31,8 +31,8 @@ struct NetworkUser {
 };
 
 // The network interfaces in one domain document (dumpxml, live or inactive).
-providers::Result<std::vector<NetworkUser>> read_network_users(const std::string& domain, const std::string& xml,
-                                                               bool running);
+providers::Result<std::vector<NetworkUser>> read_network_users(const std::string& domain,
+                                                               const std::string& xml, bool running);
 
 // /used_by of `network` from every domain's users: one entry per domain and
 // MAC, running when a live document showed it.

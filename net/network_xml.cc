@@ -10,11 +10,11 @@ namespace virtplan::net {
 namespace {
 
 using providers::ErrorCode;
+using providers::fail;
 using providers::MacAddress;
 using providers::Result;
 using providers::XmlDocument;
 using providers::XmlNode;
-using providers::fail;
 
 // Elements libvirt rejects on a network in bridge mode: it only names the
 // host bridge, it serves no addresses.
@@ -143,8 +143,7 @@ void apply_spec(XmlNode root, const NetworkSpec& spec) {
     }
     return;
   }
-  set_optional_attr(root, "mtu", "size",
-                    spec.mtu ? std::optional(std::to_string(*spec.mtu)) : std::nullopt);
+  set_optional_attr(root, "mtu", "size", spec.mtu ? std::optional(std::to_string(*spec.mtu)) : std::nullopt);
   set_optional_attr(root, "domain", "name", spec.domain);
   set_dns(root, spec.dns_hosts);
   set_ipv4(root, spec.ipv4);
@@ -156,8 +155,8 @@ Result<Ipv4Address> address_attr(XmlNode node, std::string_view name) {
   auto text = node.attr(name);
   auto address = text ? Ipv4Address::parse(*text) : std::nullopt;
   if (!address) {
-    return fail(ErrorCode::invalid, fmt::format("<{}> has no valid IPv4 {}= ('{}')", node.name(),
-                                                name, text.value_or("")));
+    return fail(ErrorCode::invalid,
+                fmt::format("<{}> has no valid IPv4 {}= ('{}')", node.name(), name, text.value_or("")));
   }
   return *address;
 }
@@ -279,8 +278,7 @@ Result<NetworkSpec> read_spec(XmlNode root) {
 
 }  // namespace
 
-XmlDocument build_network_xml(const NetworkSpec& spec, const std::string& name,
-                              const std::string& stack) {
+XmlDocument build_network_xml(const NetworkSpec& spec, const std::string& name, const std::string& stack) {
   XmlDocument document = XmlDocument::create("network");
   XmlNode root = document.root();
   root.add_child("name").set_text(name);

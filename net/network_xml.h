@@ -22,8 +22,7 @@ providers::XmlDocument build_network_xml(const NetworkSpec& spec, const std::str
 // describes `spec`, keeping everything virtplan does not manage (UUID, the
 // bridge's MAC, stp/delay, NAT port ranges, IPv6, ...), and marks it owned by
 // `stack`.
-void update_network_xml(providers::XmlDocument& document, const NetworkSpec& spec,
-                        const std::string& stack);
+void update_network_xml(providers::XmlDocument& document, const NetworkSpec& spec, const std::string& stack);
 
 // The spec a network document describes; autostart stays unset.
 providers::Result<NetworkSpec> read_network_xml(const providers::XmlDocument& document);

@@ -48,9 +48,17 @@ class Scheduler {
 public:
   Scheduler(const ApplyGraph& graph, const std::string& stack, const ActuatorLookup& actuators,
             providers::HostAccess& hosts, ApplyObserver& observer, const ApplyOptions& options)
-      : m_graph(graph), m_stack(stack), m_actuators(actuators), m_hosts(hosts), m_observer(observer),
-        m_options(options), m_gate(hosts, intents_by_host(graph)), m_height(graph.heights()),
-        m_host_names(hosts_of(graph)), m_phase(graph.size(), Phase::waiting), m_unmet(graph.size()),
+      : m_graph(graph),
+        m_stack(stack),
+        m_actuators(actuators),
+        m_hosts(hosts),
+        m_observer(observer),
+        m_options(options),
+        m_gate(hosts, intents_by_host(graph)),
+        m_height(graph.heights()),
+        m_host_names(hosts_of(graph)),
+        m_phase(graph.size(), Phase::waiting),
+        m_unmet(graph.size()),
         m_results(graph.size()) {
     for (std::size_t i = 0; i < graph.size(); ++i) m_unmet[i] = graph.dependencies(i).size();
   }
@@ -61,7 +69,8 @@ public:
       m_capacity[host] = std::max(1, m_hosts.capacity(host));
       workers += static_cast<std::size_t>(m_capacity[host]);
     }
-    if (m_options.parallelism > 0) workers = std::min(workers, static_cast<std::size_t>(m_options.parallelism));
+    if (m_options.parallelism > 0)
+      workers = std::min(workers, static_cast<std::size_t>(m_options.parallelism));
     workers = std::clamp<std::size_t>(workers, 1, std::max<std::size_t>(1, m_graph.size()));
     {
       std::vector<std::jthread> pool;
@@ -160,8 +169,12 @@ private:
     for (std::size_t then : m_graph.dependents(index)) {
       if (m_phase[then] != Phase::waiting) continue;
       const Change& change = m_graph.step(then);
-      StepResult result{change.id, change.action, StepStatus::skipped,
-                        fmt::format("needs {}, which {}", cause.id.address(), why), {}, {}};
+      StepResult result{change.id,
+                        change.action,
+                        StepStatus::skipped,
+                        fmt::format("needs {}, which {}", cause.id.address(), why),
+                        {},
+                        {}};
       if (auto host_error = m_gate.unreachable(change.id.host)) {
         result.status = StepStatus::failed;
         result.reason = host_error->message();
@@ -185,7 +198,7 @@ private:
   ApplyObserver& m_observer;
   const ApplyOptions& m_options;
   ApplyHostGate m_gate;
-  const std::vector<std::size_t> m_height;  // ApplyGraph::heights
+  const std::vector<std::size_t> m_height;      // ApplyGraph::heights
   const std::vector<std::string> m_host_names;  // the graph's hosts, sorted
   std::map<std::string, int> m_capacity;        // steps each host takes at once, set by run()
 

@@ -2,9 +2,8 @@
 
 // apply_plan() carries out a plan: it builds the ApplyGraph and runs every
 // step whose dependencies are done, several at a time (as many on each host
-// as it takes, HostAccess::capacity; ApplyOptions may cap them overall), each through its kind's actuator on the host's
-// session. It never prints: progress goes to the observer, the outcome is the
-// returned report.
+// as it takes, HostAccess::capacity; ApplyOptions may cap them overall), each through its kind's actuator on
+// the host's session. It never prints: progress goes to the observer, the outcome is the returned report.
 //
 //   - Hosts take turns (round-robin), so that one host's steps never hold
 //     every slot while another host waits. On a host, of the steps that may

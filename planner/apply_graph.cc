@@ -30,7 +30,8 @@ Result<std::vector<ObjectId>> referenced(const Change& change, const nlohmann::j
                            fmt::format("{}: unknown kind '{}'", change.id.address(), change.id.kind));
   }
   std::vector<ObjectId> out;
-  for (const providers::Reference& ref : kind->references(providers::StackObject{change.id, spec, {}, {}, {}})) {
+  for (const providers::Reference& ref :
+       kind->references(providers::StackObject{change.id, spec, {}, {}, {}})) {
     out.push_back(ref.target);
   }
   return out;
@@ -38,8 +39,9 @@ Result<std::vector<ObjectId>> referenced(const Change& change, const nlohmann::j
 
 // Follows the first unfinished dependency from `start` until a step repeats:
 // every step left after a topological sort lies on or leads to a cycle.
-std::vector<std::size_t> find_cycle(std::size_t start, const std::vector<bool>& finished,
-                                    const std::function<const std::vector<std::size_t>&(std::size_t)>& needs) {
+std::vector<std::size_t> find_cycle(
+    std::size_t start, const std::vector<bool>& finished,
+    const std::function<const std::vector<std::size_t>&(std::size_t)>& needs) {
   std::vector<std::size_t> path;
   std::map<std::size_t, std::size_t> seen;  // step -> position in path
   std::size_t at = start;
@@ -97,7 +99,8 @@ Result<ApplyGraph> ApplyGraph::build(const Plan& plan, const KindLookup& kinds) 
     if (!used) return std::unexpected(used.error());
     for (const ObjectId& target : *used) {
       auto it = index.find(target);
-      if (it != index.end() && graph.step(it->second).action == Action::destroy) graph.add_edge(i, it->second);
+      if (it != index.end() && graph.step(it->second).action == Action::destroy)
+        graph.add_edge(i, it->second);
     }
   }
   if (auto acyclic = graph.check_acyclic(); !acyclic) return std::unexpected(acyclic.error());

@@ -25,7 +25,8 @@ namespace virtplan::planner {
 class ApplyHostGate {
 public:
   // `intents`: per host, the objects to be created there.
-  ApplyHostGate(providers::HostAccess& hosts, std::map<std::string, std::vector<providers::ObjectId>> intents);
+  ApplyHostGate(providers::HostAccess& hosts,
+                std::map<std::string, std::vector<providers::ObjectId>> intents);
 
   // The host's session, or why it cannot be had.
   providers::Result<providers::HostSession*> session(const std::string& host);

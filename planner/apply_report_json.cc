@@ -23,12 +23,13 @@ json step_json(const StepResult& r) {
 json apply_report_json(const ApplyReport& report) {
   json objects = json::array();
   for (const StepResult& r : report.results()) objects.push_back(step_json(r));
-  return json{{"format_version", "1"},
-              {"ok", report.ok()},
-              {"elapsed_ms", report.elapsed().count()},
-              {"summary", {{"done", report.done()}, {"failed", report.failed()}, {"skipped", report.skipped()}}},
-              {"errors", report.errors()},
-              {"objects", std::move(objects)}};
+  return json{
+      {"format_version", "1"},
+      {"ok", report.ok()},
+      {"elapsed_ms", report.elapsed().count()},
+      {"summary", {{"done", report.done()}, {"failed", report.failed()}, {"skipped", report.skipped()}}},
+      {"errors", report.errors()},
+      {"objects", std::move(objects)}};
 }
 
 }  // namespace virtplan::planner

@@ -23,19 +23,24 @@ ActuatorStep destroy_step(const Change& change, const std::string& stack, const 
 }
 
 ActuatorStep build_step(const Change& change, const std::string& stack, const Progress& progress) {
-  return ActuatorStep{StackObject{change.id, change.after, stack, {}, {}}, change.before, change.fields, progress};
+  return ActuatorStep{StackObject{change.id, change.after, stack, {}, {}}, change.before, change.fields,
+                      progress};
 }
 
 // A replace is a destroy, then a create of the object from nothing.
 Result<ActuatorOutcome> replace(const KindActuator& actuator, const Change& change, const std::string& stack,
                                 HostSession& session, providers::StopMode stop, const Progress& progress) {
   auto destroyed = actuator.destroy(destroy_step(change, stack, progress, stop), session);
-  if (!destroyed) return std::unexpected(destroyed.error().with_context(change.id.address() + ": replace: not destroyed, nothing created"));
+  if (!destroyed)
+    return std::unexpected(
+        destroyed.error().with_context(change.id.address() + ": replace: not destroyed, nothing created"));
   ActuatorStep create = build_step(change, stack, progress);
   create.before = nullptr;
   create.fields.clear();
   auto created = actuator.create(create, session);
-  if (!created) return std::unexpected(created.error().with_context(change.id.address() + ": replace: destroyed, not created again"));
+  if (!created)
+    return std::unexpected(
+        created.error().with_context(change.id.address() + ": replace: destroyed, not created again"));
   created->warnings.insert(created->warnings.begin(), destroyed->warnings.begin(), destroyed->warnings.end());
   return created;
 }
@@ -43,11 +48,16 @@ Result<ActuatorOutcome> replace(const KindActuator& actuator, const Change& chan
 Result<ActuatorOutcome> act(const KindActuator& actuator, const Change& change, const std::string& stack,
                             HostSession& session, providers::StopMode stop, const Progress& progress) {
   switch (change.action) {
-    case Action::create: return actuator.create(build_step(change, stack, progress), session);
-    case Action::update: return actuator.update(build_step(change, stack, progress), session);
-    case Action::destroy: return actuator.destroy(destroy_step(change, stack, progress, stop), session);
-    case Action::replace: return replace(actuator, change, stack, session, stop, progress);
-    case Action::no_op: break;
+    case Action::create:
+      return actuator.create(build_step(change, stack, progress), session);
+    case Action::update:
+      return actuator.update(build_step(change, stack, progress), session);
+    case Action::destroy:
+      return actuator.destroy(destroy_step(change, stack, progress, stop), session);
+    case Action::replace:
+      return replace(actuator, change, stack, session, stop, progress);
+    case Action::no_op:
+      break;
   }
   return ActuatorOutcome{};
 }
@@ -76,19 +86,21 @@ Result<HostSession*> ready_host(const Change& change, ApplyHostGate& gate) {
   if (!session) return session;
   if (creates(change.action)) {
     if (auto saved = gate.intents_saved(change.id.host); !saved) {
-      return std::unexpected(
-          saved.error().with_context(change.id.address() + ": not created, its ownership could not be recorded first"));
+      return std::unexpected(saved.error().with_context(
+          change.id.address() + ": not created, its ownership could not be recorded first"));
     }
   }
   return session;
 }
 
-Result<ActuatorOutcome> perform(const Change& change, const std::string& stack, const ActuatorLookup& actuators,
-                                ApplyHostGate& gate, providers::StopMode stop, const Progress& progress) {
+Result<ActuatorOutcome> perform(const Change& change, const std::string& stack,
+                                const ActuatorLookup& actuators, ApplyHostGate& gate,
+                                providers::StopMode stop, const Progress& progress) {
   const KindActuator* actuator = actuators(change.id.kind);
   if (actuator == nullptr) {
-    return providers::fail(providers::ErrorCode::invalid,
-                           fmt::format("{}: no actuator for kind '{}'; nothing was done", change.id.address(), change.id.kind));
+    return providers::fail(
+        providers::ErrorCode::invalid,
+        fmt::format("{}: no actuator for kind '{}'; nothing was done", change.id.address(), change.id.kind));
   }
   auto session = ready_host(change, gate);
   if (!session) return std::unexpected(session.error());
@@ -125,12 +137,14 @@ StepResult run_apply_step(const Change& change, const std::string& stack, const 
   if (!outcome) {
     result.status = StepStatus::failed;
     result.reason = outcome.error().message();
-    if (auto warning = clear_failed_intent(change, actuators, hosts, gate)) result.warnings.push_back(*warning);
+    if (auto warning = clear_failed_intent(change, actuators, hosts, gate))
+      result.warnings.push_back(*warning);
   } else {
     result.warnings = outcome->warnings;
     if (auto warning = record(change, *outcome, hosts)) result.warnings.push_back(*warning);
   }
-  result.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
+  result.elapsed =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
   return result;
 }
 

@@ -15,9 +15,7 @@ using providers::ObjectId;
 
 namespace {
 
-std::string verb(Action action) {
-  return action == Action::replace ? "replaced" : "destroyed";
-}
+std::string verb(Action action) { return action == Action::replace ? "replaced" : "destroyed"; }
 
 // What each object the plan changes will still use once the plan is carried
 // out: nothing for a destroy, what its new spec references for an update or a
@@ -33,7 +31,8 @@ StillUses still_uses(const std::vector<Change>& changes, const KindLookup& kinds
     const providers::ResourceKind* kind = kinds(change.id.kind);
     if (kind == nullptr) continue;
     auto& uses = out[change.id];
-    for (const providers::Reference& ref : kind->references(providers::StackObject{change.id, change.after, {}, {}, {}}))
+    for (const providers::Reference& ref :
+         kind->references(providers::StackObject{change.id, change.after, {}, {}, {}}))
       uses.insert(ref.target);
   }
   return out;
@@ -59,7 +58,8 @@ std::string holders_text(const std::vector<Hold>& holds) {
 }
 
 bool all_forceable(const std::vector<Hold>& holds) {
-  return std::all_of(holds.begin(), holds.end(), [](const Hold& hold) { return hold.forceable == Hold::Forceable::yes; });
+  return std::all_of(holds.begin(), holds.end(),
+                     [](const Hold& hold) { return hold.forceable == Hold::Forceable::yes; });
 }
 
 // Why the holds on a destroy or replace refuse it, or nothing. With
@@ -78,19 +78,21 @@ std::optional<std::string> refuse_held(const providers::ResourceKind& kind, Chan
     change.reasons.push_back(fmt::format("FORCED: cuts off {}", holders_text(holds)));
     return std::nullopt;
   }
-  return fmt::format("{}: would be {} but is held by {}; it is left alone (`virtplan destroy --target {} --force` "
-                     "destroys it anyway, cutting them off)",
-                     address, verb(change.action), holders_text(holds), address);
+  return fmt::format(
+      "{}: would be {} but is held by {}; it is left alone (`virtplan destroy --target {} --force` "
+      "destroys it anyway, cutting them off)",
+      address, verb(change.action), holders_text(holds), address);
 }
 
 // Why the change must not be made, or nothing.
-std::optional<std::string> refuse(const providers::ResourceKind& kind, Change& change,
-                                  const StillUses& still, Force force) {
+std::optional<std::string> refuse(const providers::ResourceKind& kind, Change& change, const StillUses& still,
+                                  Force force) {
   const bool losing = change.action == Action::destroy || change.action == Action::replace;
   if (losing && (kind.is_protected(change.before) || kind.is_protected(change.after))) {
-    return fmt::format("{}: is protected (protect: true) and would be {}; it is left alone (set "
-                       "protect: false and apply first to allow it)",
-                       change.id.address(), verb(change.action));
+    return fmt::format(
+        "{}: is protected (protect: true) and would be {}; it is left alone (set "
+        "protect: false and apply first to allow it)",
+        change.id.address(), verb(change.action));
   }
   if (losing) {
     if (auto why = refuse_held(kind, change, still, force)) return why;

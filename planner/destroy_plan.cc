@@ -30,7 +30,8 @@ std::map<ObjectId, std::vector<ObjectId>> users(const Owned& owned, const KindLo
   for (const auto& [id, object] : owned) {
     const providers::ResourceKind* kind = kinds(id.kind);
     if (kind == nullptr) continue;
-    for (const providers::Reference& ref : kind->references(providers::StackObject{id, object->spec, {}, {}, {}})) {
+    for (const providers::Reference& ref :
+         kind->references(providers::StackObject{id, object->spec, {}, {}, {}})) {
       if (owned.contains(ref.target)) out[ref.target].push_back(id);
     }
   }
@@ -48,7 +49,8 @@ Result<std::set<ObjectId>> closure(const std::string& stack, const Owned& owned,
   for (const ObjectId& target : targets) {
     // `volume.NAME@HOST` names the owned volume of that name, in its pool.
     auto which = providers::resolve_address(target, ids);
-    if (!which && which.error().code() != providers::ErrorCode::not_found) return std::unexpected(which.error());
+    if (!which && which.error().code() != providers::ErrorCode::not_found)
+      return std::unexpected(which.error());
     if (!which) {
       return providers::fail(providers::ErrorCode::not_found,
                              fmt::format("{}: not owned by stack '{}' (or its host could not be read); "
@@ -82,7 +84,8 @@ Result<Plan> destroy_plan(const std::string& stack, const ObservedState& observe
   }
   std::vector<Change> changes;
   for (const ObjectId& id : chosen) {
-    changes.push_back(Change{id, Action::destroy, providers::Impact::none, {}, {}, owned.at(id)->spec, nullptr});
+    changes.push_back(
+        Change{id, Action::destroy, providers::Impact::none, {}, {}, owned.at(id)->spec, nullptr});
   }
   return Plan(stack, std::move(changes));
 }

@@ -35,7 +35,8 @@ std::vector<std::string> replace_reasons(const std::vector<FieldChange>& fields)
         return is_sensitive_path(f.path) && !v.is_null() ? nlohmann::json(k_sensitive).dump()
                                                          : mask_sensitive(v).dump();
       };
-      reasons.push_back(fmt::format("{} {} -> {} forces replacement", f.path, shown(f.before), shown(f.after)));
+      reasons.push_back(
+          fmt::format("{} {} -> {} forces replacement", f.path, shown(f.before), shown(f.after)));
     }
   }
   return reasons;
@@ -47,9 +48,8 @@ std::string not_ours_error(const std::string& stack, const ObservedObject& found
     return fmt::format("{}: exists and belongs to stack '{}', not '{}'; it is left alone", address,
                        found.owner, stack);
   }
-  return fmt::format(
-      "{}: exists on {} but is not owned by stack '{}'; adopt it with: virtplan import {}", address,
-      found.id.host, stack, address);
+  return fmt::format("{}: exists on {} but is not owned by stack '{}'; adopt it with: virtplan import {}",
+                     address, found.id.host, stack, address);
 }
 
 Change planned_change(const providers::ResourceKind& kind, const StackObject& want,

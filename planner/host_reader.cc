@@ -4,13 +4,13 @@
 
 #include <fmt/format.h>
 
+#include <pwd.h>
+#include <unistd.h>
 #include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <cstdint>
 #include <cstdlib>
-#include <pwd.h>
-#include <unistd.h>
 
 namespace virtplan::planner {
 namespace {
@@ -43,7 +43,6 @@ std::optional<std::string> read_path(YamlMap& map, std::string_view key, Diagnos
   return text ? std::optional(expand_home(*text)) : std::nullopt;
 }
 
-
 // The SSH timings a host entry may set: how long a connection may take, and
 // how often an idle session says it is alive (0: never).
 struct SecondsKey {
@@ -56,7 +55,8 @@ struct SecondsKey {
 constexpr SecondsKey k_seconds_keys[] = {
     {"connect_timeout", 1, 3600,
      [](HostConfig& config, std::int64_t s) { config.connect_timeout = std::chrono::seconds(s); }},
-    {"keepalive", 0, 3600, [](HostConfig& config, std::int64_t s) { config.keepalive = std::chrono::seconds(s); }},
+    {"keepalive", 0, 3600,
+     [](HostConfig& config, std::int64_t s) { config.keepalive = std::chrono::seconds(s); }},
 };
 
 void read_timings(YamlMap& map, HostConfig& config, Diagnostics& diags) {
@@ -110,8 +110,8 @@ HostConfig read_host(const std::string& name, const YamlValue& value, Diagnostic
   config.known_hosts = read_path(*map, "known_hosts", diags);
   if (auto policy = map->get("host_key")) {
     if (auto text = policy->as_enum(diags, {"strict", "accept-new"})) {
-      config.host_key = *text == "strict" ? providers::HostKeyPolicy::strict
-                                          : providers::HostKeyPolicy::accept_new;
+      config.host_key =
+          *text == "strict" ? providers::HostKeyPolicy::strict : providers::HostKeyPolicy::accept_new;
     }
   }
   if (auto become = map->get("become")) {

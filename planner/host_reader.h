@@ -11,8 +11,8 @@
 //   keepalive: 15s                              (seconds, 0..3600; 0: never)
 
 #include "providers/base/diagnostics.h"
-#include "providers/host/host_config.h"
 #include "providers/base/yaml_map.h"
+#include "providers/host/host_config.h"
 
 #include <string>
 #include <string_view>

@@ -27,9 +27,10 @@ std::optional<Untrusted> untrusted_data(const LedgerEntry& e, const std::vector<
   }
   for (const auto& item : e.data.items()) {
     if (std::find(kept.begin(), kept.end(), item.key()) != kept.end()) continue;
-    return Untrusted{fmt::format("holds '{}', which a {} does not keep in the ledger (it keeps: {})", item.key(),
-                                 e.kind, kept.empty() ? std::string("nothing") : fmt::format("{}", fmt::join(kept, ", "))),
-                     "remove that key"};
+    return Untrusted{
+        fmt::format("holds '{}', which a {} does not keep in the ledger (it keeps: {})", item.key(), e.kind,
+                    kept.empty() ? std::string("nothing") : fmt::format("{}", fmt::join(kept, ", "))),
+        "remove that key"};
   }
   return std::nullopt;
 }
@@ -49,17 +50,19 @@ Result<void> LedgerOwnership::check_entries() const {
     for (const LedgerEntry& e : m_inventory.ledger.entries()) {
       if (e.kind != kind.kind) continue;
       if (auto untrusted = untrusted_data(e, kind.ledger_keys)) {
-        return providers::fail(providers::ErrorCode::invalid,
-                               fmt::format("ledger of stack '{}': entry {} {}; a ledger edited by hand or written "
-                                           "by another tool is not trusted: {}",
-                                           m_stack, e.key(), untrusted->problem, untrusted->remedy));
+        return providers::fail(
+            providers::ErrorCode::invalid,
+            fmt::format("ledger of stack '{}': entry {} {}; a ledger edited by hand or written "
+                        "by another tool is not trusted: {}",
+                        m_stack, e.key(), untrusted->problem, untrusted->remedy));
       }
     }
   }
   return {};
 }
 
-std::optional<std::string> LedgerOwnership::legacy_pool(const std::string& kind, const std::string& name) const {
+std::optional<std::string> LedgerOwnership::legacy_pool(const std::string& kind,
+                                                        const std::string& name) const {
   if (auto it = m_declared_pools.find({kind, name}); it != m_declared_pools.end()) return it->second;
   // Undeclared: the one of that name in a pool the stack owns.
   std::vector<std::string> pools;
@@ -83,7 +86,8 @@ std::optional<LedgerEntry> LedgerOwnership::entry(const ObjectId& id) const {
   return legacy;
 }
 
-Ownership LedgerOwnership::of(const ObjectId& id, const providers::ReadObject& object, bool marks_owner) const {
+Ownership LedgerOwnership::of(const ObjectId& id, const providers::ReadObject& object,
+                              bool marks_owner) const {
   // The marker in the object itself wins over the ledger: it travels with
   // the object, the ledger may lag behind a crash.
   if (object.owner) return *object.owner == m_stack ? Ownership::ours : Ownership::foreign;

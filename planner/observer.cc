@@ -39,8 +39,9 @@ Result<HostObservation> observed_objects(const std::string& stack, const provide
       const Ownership ownership = ledger.of(id, object, marks_owner);
       // What the host cannot show (a volume's source hash) is kept in the
       // ledger: with it, the observed spec compares like any other field.
-      providers::Spec spec = ownership == Ownership::ours ? ledger.merged(id, std::move(object.spec), ledger_keys)
-                                                          : std::move(object.spec);
+      providers::Spec spec = ownership == Ownership::ours
+                                 ? ledger.merged(id, std::move(object.spec), ledger_keys)
+                                 : std::move(object.spec);
       observed.objects.push_back(
           ObservedObject{std::move(id), std::move(spec), ownership, object.owner.value_or("")});
     }
@@ -51,10 +52,10 @@ Result<HostObservation> observed_objects(const std::string& stack, const provide
 
 }  // namespace
 
-Result<std::vector<ObservedObject>> observe_host(
-    const std::string& stack, const providers::HostConfig& host, providers::Transport& transport,
-    const std::vector<const providers::KindReader*>& readers,
-    const std::vector<providers::StackObject>& declared) {
+Result<std::vector<ObservedObject>> observe_host(const std::string& stack, const providers::HostConfig& host,
+                                                 providers::Transport& transport,
+                                                 const std::vector<const providers::KindReader*>& readers,
+                                                 const std::vector<providers::StackObject>& declared) {
   const auto here = declared_on(host, declared);
   auto inventory = providers::read_host_inventory(stack, host, transport, readers, here);
   if (!inventory) return std::unexpected(inventory.error());
@@ -83,11 +84,11 @@ ObservedState observe(const std::string& stack, const std::map<std::string, prov
   for (const auto& entry : hosts) {
     const providers::HostConfig* host = &entry.second;
     work.emplace_back(entry.first, std::async(std::launch::async, [&stack, &read, &declared, host] {
-      const auto here = declared_on(*host, declared);
-      auto inventory = read(*host, here);
-      if (!inventory) return Result<HostObservation>(std::unexpected(inventory.error()));
-      return observed_objects(stack, *host, *inventory, here);
-    }));
+                        const auto here = declared_on(*host, declared);
+                        auto inventory = read(*host, here);
+                        if (!inventory) return Result<HostObservation>(std::unexpected(inventory.error()));
+                        return observed_objects(stack, *host, *inventory, here);
+                      }));
   }
   ObservedState state;
   for (auto& [name, future] : work) {

@@ -19,8 +19,8 @@
 #include "planner/observed_state.h"
 #include "providers/host/host_config.h"
 #include "providers/host/host_inventory.h"
-#include "providers/kind/reader.h"
 #include "providers/host/transport.h"
+#include "providers/kind/reader.h"
 
 #include <functional>
 #include <map>

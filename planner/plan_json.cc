@@ -64,8 +64,8 @@ Result<FieldChange> field_from_json(const json& j) {
 
 Result<Change> change_from_json(const json& j) {
   Change c;
-  c.id = {j.at("kind").get<std::string>(), j.at("name").get<std::string>(),
-          j.at("host").get<std::string>(), j.value("pool", "")};
+  c.id = {j.at("kind").get<std::string>(), j.at("name").get<std::string>(), j.at("host").get<std::string>(),
+          j.value("pool", "")};
   auto action = action_from_string(j.at("action").get<std::string>());
   auto impact = impact_from_string(j.at("impact").get<std::string>());
   if (!action || !impact) {
@@ -100,8 +100,8 @@ Result<Plan> plan_from_json(const json& document) {
     const std::string version = document.at("format_version").get<std::string>();
     if (version != k_plan_format_version) {
       return fail(ErrorCode::invalid,
-                  fmt::format("plan format version {} is not supported (this virtplan reads {})",
-                              version, k_plan_format_version));
+                  fmt::format("plan format version {} is not supported (this virtplan reads {})", version,
+                              k_plan_format_version));
     }
     std::vector<Change> changes;
     for (const json& j : document.at("changes")) {

@@ -19,19 +19,22 @@ namespace {
 
 std::string_view symbol(Action action) {
   switch (action) {
-    case Action::create: return "+";
-    case Action::update: return "~";
-    case Action::replace: return "-/+";
-    case Action::destroy: return "-";
-    case Action::no_op: break;
+    case Action::create:
+      return "+";
+    case Action::update:
+      return "~";
+    case Action::replace:
+      return "-/+";
+    case Action::destroy:
+      return "-";
+    case Action::no_op:
+      break;
   }
   return " ";
 }
 
 // "/memory/current" -> "memory.current"; JSON pointer escapes undone.
-std::string display_path(std::string_view pointer) {
-  return providers::JsonPath::parse(pointer).dotted();
-}
+std::string display_path(std::string_view pointer) { return providers::JsonPath::parse(pointer).dotted(); }
 
 // Values come from hosts and stacks: a title with a newline or an escape
 // sequence must not forge a plan line (providers/base/printable_text.h).
@@ -62,11 +65,16 @@ std::string field_line(const providers::ResourceKind* kind, const Change& c, con
 
 std::string detail(const providers::ResourceKind* kind, const Change& c) {
   switch (c.action) {
-    case Action::create: return kind != nullptr ? kind->summary(c.after) : std::string();
-    case Action::update: return std::string(to_string(c.impact));
-    case Action::replace: return fmt::format("{}", fmt::join(c.reasons, "; "));
-    case Action::destroy: return fmt::format("{}", fmt::join(c.reasons, "; "));
-    case Action::no_op: break;
+    case Action::create:
+      return kind != nullptr ? kind->summary(c.after) : std::string();
+    case Action::update:
+      return std::string(to_string(c.impact));
+    case Action::replace:
+      return fmt::format("{}", fmt::join(c.reasons, "; "));
+    case Action::destroy:
+      return fmt::format("{}", fmt::join(c.reasons, "; "));
+    case Action::no_op:
+      break;
   }
   return {};
 }
@@ -112,7 +120,8 @@ std::string render_plan_text(const Plan& plan, const KindLookup& kinds) {
   for (const Change& c : plan.changes()) {
     if (c.action == Action::no_op) continue;
     const providers::ResourceKind* kind = kinds(c.id.kind);
-    const std::string head = fmt::format("{} {}", symbol(c.action), providers::printable_text(shown.at(c.id)));
+    const std::string head =
+        fmt::format("{} {}", symbol(c.action), providers::printable_text(shown.at(c.id)));
     const std::string more = providers::printable_text(detail(kind, c));
     out += fmt::format("  {:<{}}  {}", head, width, to_string(c.action));
     out += more.empty() ? "\n" : fmt::format("  {}\n", more);

@@ -16,8 +16,8 @@ namespace {
 // seed volume's spec holds the files' content, where no key inside says
 // "password").
 constexpr std::array<std::string_view, 10> k_markers{
-    "password",    "passwd",     "secret",    "token",     "private_key",
-    "passphrase",  "credential", "user_data", "meta_data", "network_config"};
+    "password",   "passwd",     "secret",    "token",     "private_key",
+    "passphrase", "credential", "user_data", "meta_data", "network_config"};
 }  // namespace
 
 bool is_sensitive_key(std::string_view key) {
@@ -30,8 +30,8 @@ nlohmann::json mask_sensitive(const nlohmann::json& value) {
   if (value.is_object()) {
     nlohmann::json out = nlohmann::json::object();
     for (const auto& item : value.items()) {
-      out[item.key()] = is_sensitive_key(item.key()) ? nlohmann::json(k_sensitive)
-                                                     : mask_sensitive(item.value());
+      out[item.key()] =
+          is_sensitive_key(item.key()) ? nlohmann::json(k_sensitive) : mask_sensitive(item.value());
     }
     return out;
   }

@@ -43,8 +43,7 @@ void diff_value(const providers::ResourceKind& kind, const std::string& path, co
 
 }  // namespace
 
-std::vector<FieldChange> diff_specs(const providers::ResourceKind& kind,
-                                    const providers::Spec& desired,
+std::vector<FieldChange> diff_specs(const providers::ResourceKind& kind, const providers::Spec& desired,
                                     const providers::Spec& observed) {
   std::vector<FieldChange> out;
   if (desired.is_object() && observed.is_object()) {

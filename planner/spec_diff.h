@@ -17,8 +17,7 @@ namespace virtplan::planner {
 // Top-level keys the desired spec lacks are not managed and never compared
 // (libvirt-side extras); below the top level every key of either side counts,
 // so a disk missing from the stack is a removal. Result sorted by path.
-std::vector<FieldChange> diff_specs(const providers::ResourceKind& kind,
-                                    const providers::Spec& desired,
+std::vector<FieldChange> diff_specs(const providers::ResourceKind& kind, const providers::Spec& desired,
                                     const providers::Spec& observed);
 
 }  // namespace virtplan::planner

@@ -14,9 +14,9 @@
 namespace virtplan::planner {
 
 struct Stack {
-  std::string name;                                     // `stack:`
-  std::map<std::string, providers::HostConfig> hosts;   // by name
-  std::vector<providers::StackObject> objects;          // sorted by address
+  std::string name;                                    // `stack:`
+  std::map<std::string, providers::HostConfig> hosts;  // by name
+  std::vector<providers::StackObject> objects;         // sorted by address
 };
 
 }  // namespace virtplan::planner

@@ -106,8 +106,8 @@ Result<std::vector<SourceFile>> read_stack_files(const std::string& path) {
     return read_directory(path);
   }
   if (!fs::is_regular_file(status)) {
-    return fail(ErrorCode::invalid,
-                fmt::format("{}: is {}, not a regular file or a directory", path, providers::file_type_name(status.type())));
+    return fail(ErrorCode::invalid, fmt::format("{}: is {}, not a regular file or a directory", path,
+                                                providers::file_type_name(status.type())));
   }
   auto file = read_file(path);
   if (!file) {

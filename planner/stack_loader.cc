@@ -69,8 +69,7 @@ void collect_section(const std::string& file, const std::string& section, const 
   }
 }
 
-void collect_file(const SourceFile& file, const Names& sections, Collected& out,
-                  Diagnostics& diags) {
+void collect_file(const SourceFile& file, const Names& sections, Collected& out, Diagnostics& diags) {
   auto root = read_yaml(file, diags);
   if (!root) {
     out.all_files_read = false;
@@ -94,16 +93,14 @@ void collect_file(const SourceFile& file, const Names& sections, Collected& out,
     } else {
       Names known = sections;
       known.emplace(k_stack_key);
-      diags.add(where,
-                fmt::format("unknown key '{}'{}", key.Scalar(), hint_for(key.Scalar(), known)));
+      diags.add(where, fmt::format("unknown key '{}'{}", key.Scalar(), hint_for(key.Scalar(), known)));
     }
   }
 }
 
 // Removes each name's later declarations, reporting those from another file
 // (a name repeated within one file is a duplicate YAML key, already reported).
-void drop_redeclared_entries(std::string_view what, std::vector<Declaration>& entries,
-                             Diagnostics& diags) {
+void drop_redeclared_entries(std::string_view what, std::vector<Declaration>& entries, Diagnostics& diags) {
   std::map<std::string, const Declaration*, std::less<>> first;
   std::vector<Declaration> kept;
   for (const auto& entry : entries) {
@@ -111,8 +108,8 @@ void drop_redeclared_entries(std::string_view what, std::vector<Declaration>& en
     if (inserted || !entry.key.IsScalar()) {
       kept.push_back(entry);
     } else if (it->second->file != entry.file) {
-      diags.add(entry.where(), fmt::format("{} '{}' is declared twice (first at {})", what,
-                                           entry.name(), it->second->where().str()));
+      diags.add(entry.where(), fmt::format("{} '{}' is declared twice (first at {})", what, entry.name(),
+                                           it->second->where().str()));
     }
   }
   entries = std::move(kept);
@@ -144,8 +141,8 @@ std::string read_stack_name(const Collected& collected, const std::vector<Source
       name = text;
       first = value.where();
     } else if (*name != *text) {
-      value.error(diags, fmt::format("stack name '{}' differs from '{}' (at {})", *text, *name,
-                                     first->str()));
+      value.error(diags,
+                  fmt::format("stack name '{}' differs from '{}' (at {})", *text, *name, first->str()));
     }
   }
   if (collected.stack_names.empty() && collected.all_files_read && !files.empty()) {
@@ -185,8 +182,7 @@ std::map<std::string, providers::HostConfig> read_hosts(const std::vector<Declar
     if (!check_name(entry, diags)) {
       continue;
     }
-    hosts[entry.name()] = read_host(entry.name(), entry.yaml(fmt::format("host {}", entry.name())),
-                                    diags);
+    hosts[entry.name()] = read_host(entry.name(), entry.yaml(fmt::format("host {}", entry.name())), diags);
   }
   check_addresses_differ(entries, hosts, diags);
   return hosts;
@@ -242,9 +238,9 @@ private:
   std::vector<std::string> placement(YamlMap& map, const Declaration& entry);
   std::optional<std::string> declared_host(const YamlValue& value);
   void apply_profile(YamlMap& map);
-  void check_references(const StackObject& object, const ResourceKind& kind, const providers::StackIndex& index);
-  void guarded(const ResourceKind& kind, const StackObject& object,
-               const std::function<void()>& call);
+  void check_references(const StackObject& object, const ResourceKind& kind,
+                        const providers::StackIndex& index);
+  void guarded(const ResourceKind& kind, const StackObject& object, const std::function<void()>& call);
 
   const KindRegistry& m_kinds;
   Diagnostics& m_diags;
@@ -278,8 +274,9 @@ Collected StackLoaderRun::collect(const std::vector<SourceFile>& files) {
 void StackLoaderRun::drop_redeclared(Collected& collected) {
   for (auto& [section, entries] : collected.sections) {
     const ResourceKind* kind = m_kinds.by_section(section);
-    std::string what = kind != nullptr ? std::string(kind->kind())
-                                       : section == k_hosts_section ? "host" : "profile";
+    std::string what = kind != nullptr              ? std::string(kind->kind())
+                       : section == k_hosts_section ? "host"
+                                                    : "profile";
     drop_redeclared_entries(what, entries, m_diags);
   }
 }
@@ -366,22 +363,22 @@ void StackLoaderRun::expand() {
       try {
         implied = expander->expand(object, m_diags);
       } catch (const std::exception& e) {
-        m_diags.add(object.where, fmt::format("{}: internal error deriving objects: {}",
-                                              object.id.address(), e.what()));
+        m_diags.add(object.where,
+                    fmt::format("{}: internal error deriving objects: {}", object.id.address(), e.what()));
       }
       for (auto& extra : implied) {
         const ResourceKind* kind = m_kinds.by_kind(extra.id.kind);
         if (kind == nullptr) {
-          m_diags.add(object.where, fmt::format("{}: derived {} of unknown kind '{}'",
-                                                object.id.address(), extra.id.name, extra.id.kind));
+          m_diags.add(object.where, fmt::format("{}: derived {} of unknown kind '{}'", object.id.address(),
+                                                extra.id.name, extra.id.kind));
         } else if (const StackObject* it = declared.find(extra.id.kind, extra.id.name, extra.id.host);
                    it != nullptr) {
           // By name, whatever the pool: a stack declares one volume per name
           // and host, so that `volume.NAME@HOST` names one object.
-          m_diags.add(it->where, fmt::format("{}: {} '{}' is made by virtplan for {}; the stack "
-                                             "must not declare it",
-                                             extra.id.address(), extra.id.kind, extra.id.name,
-                                             object.id.address()));
+          m_diags.add(it->where,
+                      fmt::format("{}: {} '{}' is made by virtplan for {}; the stack "
+                                  "must not declare it",
+                                  extra.id.address(), extra.id.kind, extra.id.name, object.id.address()));
         } else if (derived_names.insert({extra.id.kind, extra.id.host, extra.id.name}).second) {
           deriving.insert(object.id);
           extra.stack = m_stack.name;
@@ -421,8 +418,8 @@ std::vector<std::string> StackLoaderRun::placement(YamlMap& map, const Declarati
       placed.push_back(*name);
     }
   } else if (!hosts) {
-    m_diags.add(entry.where(), fmt::format("{}: missing 'host' (or 'hosts: [...]' or 'hosts: all')",
-                                           map.context()));
+    m_diags.add(entry.where(),
+                fmt::format("{}: missing 'host' (or 'hosts: [...]' or 'hosts: all')", map.context()));
   } else if (hosts->is_scalar() && hosts->node().Scalar() == "all") {
     if (m_stack.hosts.empty()) {
       hosts->error(m_diags, "'hosts: all' but the stack declares no hosts");
@@ -459,8 +456,8 @@ std::optional<std::string> StackLoaderRun::declared_host(const YamlValue& value)
     for (const auto& [host, config] : m_stack.hosts) {
       known.insert(host);
     }
-    value.error(m_diags, fmt::format("host '{}' is not declared in 'hosts:'{}", *name,
-                                     hint_for(*name, known)));
+    value.error(m_diags,
+                fmt::format("host '{}' is not declared in 'hosts:'{}", *name, hint_for(*name, known)));
     return std::nullopt;
   }
   return name;
@@ -482,8 +479,8 @@ void StackLoaderRun::apply_profile(YamlMap& map) {
     for (const auto& [known_name, profile_map] : m_profiles) {
       known.insert(known_name);
     }
-    profile->error(m_diags, fmt::format("profile '{}' is not declared in 'profiles:'{}", *name,
-                                        hint_for(*name, known)));
+    profile->error(
+        m_diags, fmt::format("profile '{}' is not declared in 'profiles:'{}", *name, hint_for(*name, known)));
     return;
   }
   // A fresh reader of the profile, so that its unknown keys are judged by
@@ -520,11 +517,10 @@ void StackLoaderRun::check_references(const StackObject& object, const ResourceK
     }
     std::string message =
         elsewhere.empty()
-            ? fmt::format("{}: {} '{}' is not declared in the stack{}", object.id.address(),
-                          target.kind, target.name, hint_for(target.name, on_host))
-            : fmt::format("{}: {} '{}' is not placed on host {} (it is on {})",
-                          object.id.address(), target.kind, target.name, target.host,
-                          fmt::join(elsewhere, ", "));
+            ? fmt::format("{}: {} '{}' is not declared in the stack{}", object.id.address(), target.kind,
+                          target.name, hint_for(target.name, on_host))
+            : fmt::format("{}: {} '{}' is not placed on host {} (it is on {})", object.id.address(),
+                          target.kind, target.name, target.host, fmt::join(elsewhere, ", "));
     m_diags.add(reference.where, message);
   }
 }
@@ -536,8 +532,8 @@ void StackLoaderRun::guarded(const ResourceKind& kind, const StackObject& object
   try {
     call();
   } catch (const std::exception& e) {
-    m_diags.add(object.where, fmt::format("{}: internal error in kind {}: {}",
-                                          object.id.address(), kind.kind(), e.what()));
+    m_diags.add(object.where,
+                fmt::format("{}: internal error in kind {}: {}", object.id.address(), kind.kind(), e.what()));
   }
 }
 

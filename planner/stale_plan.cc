@@ -41,8 +41,8 @@ std::vector<ObjectId> stale_objects(const Plan& saved, const Plan& fresh) {
 
 providers::Result<void> check_not_stale(const Plan& saved, const Plan& fresh) {
   if (saved.stack() != fresh.stack()) {
-    return providers::fail(providers::ErrorCode::stale,
-                           fmt::format("saved plan is of stack '{}', not '{}'", saved.stack(), fresh.stack()));
+    return providers::fail(providers::ErrorCode::stale, fmt::format("saved plan is of stack '{}', not '{}'",
+                                                                    saved.stack(), fresh.stack()));
   }
   const auto stale = stale_objects(saved, fresh);
   if (stale.empty()) return {};

@@ -47,8 +47,9 @@ Result<Plan> select_targets(const Plan& plan, const std::vector<ObjectId>& targe
       return std::unexpected(which.error().with_context("--target"));
     }
     if (!which) {
-      return providers::fail(providers::ErrorCode::not_found,
-                             fmt::format("--target {}: the stack neither declares nor owns it", target.qualified_address()));
+      return providers::fail(
+          providers::ErrorCode::not_found,
+          fmt::format("--target {}: the stack neither declares nor owns it", target.qualified_address()));
     }
     resolved.push_back(*which);
   }

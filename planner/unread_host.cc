@@ -53,7 +53,8 @@ std::map<std::string, std::string> unread_messages(const std::map<std::string, p
 }
 
 std::map<std::string, std::vector<std::string>> unread_objects(
-    const std::vector<providers::StackObject>& declared, const std::map<std::string, providers::Error>& unread) {
+    const std::vector<providers::StackObject>& declared,
+    const std::map<std::string, providers::Error>& unread) {
   std::map<std::string, std::vector<std::string>> objects;
   for (const auto& object : declared) {
     if (unread.contains(object.id.host)) objects[object.id.host].push_back(object.id.address());
@@ -62,7 +63,8 @@ std::map<std::string, std::vector<std::string>> unread_objects(
   return objects;
 }
 
-std::string listed_objects(const std::map<std::string, std::vector<std::string>>& objects, const std::string& host) {
+std::string listed_objects(const std::map<std::string, std::vector<std::string>>& objects,
+                           const std::string& host) {
   auto found = objects.find(host);
   if (found == objects.end() || found->second.empty()) return {};
   return fmt::format(" ({})", fmt::join(found->second, ", "));

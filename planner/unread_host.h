@@ -10,9 +10,9 @@
 
 #include <cstddef>
 #include <map>
-#include <vector>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace virtplan::planner {
 
@@ -41,11 +41,13 @@ std::map<std::string, std::string> unread_messages(const std::map<std::string, p
 // host not read: what was not planned or done there, which every summary
 // lists so that nobody has to work it out from the stack.
 std::map<std::string, std::vector<std::string>> unread_objects(
-    const std::vector<providers::StackObject>& declared, const std::map<std::string, providers::Error>& unread);
+    const std::vector<providers::StackObject>& declared,
+    const std::map<std::string, providers::Error>& unread);
 
 // " (pool.p@dead, volume.v@dead)" for the host's entry in `objects`; empty
 // when it has none.
-std::string listed_objects(const std::map<std::string, std::vector<std::string>>& objects, const std::string& host);
+std::string listed_objects(const std::map<std::string, std::vector<std::string>>& objects,
+                           const std::string& host);
 
 // Whether a stack of `hosts` hosts had none read: then there is no plan to
 // show, not even "No changes".

@@ -93,8 +93,7 @@ bool check_structure(const SourceFile& file, Diagnostics& diags) {
     return false;
   } catch (const YamlStructureCheck::TooDeep& deep) {
     diags.add(providers::location_of(deep.mark, file.path),
-              fmt::format("nesting deeper than {} levels is not supported",
-                          YamlStructureCheck::k_max_depth));
+              fmt::format("nesting deeper than {} levels is not supported", YamlStructureCheck::k_max_depth));
     return false;
   } catch (const YAML::Exception& e) {
     diags.add(providers::location_of(e.mark, file.path), fmt::format("invalid YAML: {}", e.msg));

@@ -23,9 +23,7 @@ void YamlStructureCheck::OnDocumentStart(const YAML::Mark& mark) {
 
 void YamlStructureCheck::OnDocumentEnd() {}
 
-void YamlStructureCheck::OnNull(const YAML::Mark& mark, YAML::anchor_t) {
-  begin_node(mark, nullptr);
-}
+void YamlStructureCheck::OnNull(const YAML::Mark& mark, YAML::anchor_t) { begin_node(mark, nullptr); }
 
 void YamlStructureCheck::OnAlias(const YAML::Mark& mark, YAML::anchor_t) {
   begin_node(mark, nullptr);
@@ -40,8 +38,8 @@ void YamlStructureCheck::OnScalar(const YAML::Mark& mark, const std::string&, YA
   begin_node(mark, &value);
 }
 
-void YamlStructureCheck::OnSequenceStart(const YAML::Mark& mark, const std::string&,
-                                         YAML::anchor_t, YAML::EmitterStyle::value) {
+void YamlStructureCheck::OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                                         YAML::EmitterStyle::value) {
   begin_node(mark, nullptr);
   open(mark, false);
 }

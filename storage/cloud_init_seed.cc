@@ -137,7 +137,8 @@ Result<std::unique_ptr<IsoWriteOpts, OptsFree>> write_options() {
 
 }  // namespace
 
-CloudInitSeed::CloudInitSeed(CloudInitSeedInput input) : m_input(std::move(input)), m_hash(hash_of(m_input)) {}
+CloudInitSeed::CloudInitSeed(CloudInitSeedInput input)
+    : m_input(std::move(input)), m_hash(hash_of(m_input)) {}
 
 Result<CloudInitSeed> CloudInitSeed::from_spec(const json& value) {
   if (!value.is_object() || !value.contains("user_data") || !value.at("user_data").is_string()) {
@@ -145,8 +146,9 @@ Result<CloudInitSeed> CloudInitSeed::from_spec(const json& value) {
   }
   CloudInitSeedInput input;
   input.user_data = value.at("user_data").get<std::string>();
-  for (auto [key, field] : {std::pair{"network_config", &input.network_config},
-                            std::pair{"meta_data", &input.meta_data}, std::pair{"hostname", &input.hostname}}) {
+  for (auto [key, field] :
+       {std::pair{"network_config", &input.network_config}, std::pair{"meta_data", &input.meta_data},
+        std::pair{"hostname", &input.hostname}}) {
     if (!value.contains(key)) continue;
     if (!value.at(key).is_string()) {
       return providers::fail(ErrorCode::invalid, fmt::format("cloud-init seed: {} must be text", key));

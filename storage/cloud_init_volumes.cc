@@ -41,7 +41,8 @@ std::optional<std::string> read_stack_file(const StackObject& object, const std:
   }
   auto text = file->read(k_max_file_bytes + 1);
   if (!text || text->size() > k_max_file_bytes) {
-    diags.add(where, fmt::format("{}: cloud_init {}: cannot read {}", object.id.address(), key, path.string()));
+    diags.add(where,
+              fmt::format("{}: cloud_init {}: cannot read {}", object.id.address(), key, path.string()));
     return std::nullopt;
   }
   return std::move(*text);
@@ -60,7 +61,8 @@ std::optional<std::string> document(const StackObject& object, const json& cloud
 std::optional<std::string> meta_lines(const StackObject& object, const json& value, Diagnostics& diags) {
   if (value.is_string()) return read_stack_file(object, "meta_data", value.get<std::string>(), diags);
   std::string text;
-  for (const auto& item : value.items()) text += fmt::format("{}: {}\n", json(item.key()).dump(), item.value().dump());
+  for (const auto& item : value.items())
+    text += fmt::format("{}: {}\n", json(item.key()).dump(), item.value().dump());
   return text;
 }
 
@@ -69,7 +71,8 @@ std::optional<std::string> seed_pool(const json& spec, const std::string& volume
   const json disks = spec.value("disks", json::object());  // a copy: keep it alive for the loop
   for (const auto& item : disks.items()) {
     const json& disk = item.value().contains("media") ? item.value().at("media") : item.value();
-    if (disk.value("volume", "") == volume && disk.contains("pool")) return disk.at("pool").get<std::string>();
+    if (disk.value("volume", "") == volume && disk.contains("pool"))
+      return disk.at("pool").get<std::string>();
   }
   return std::nullopt;
 }

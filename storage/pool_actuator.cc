@@ -16,10 +16,10 @@ using providers::ActuatorOutcome;
 using providers::ActuatorStep;
 using providers::Error;
 using providers::ErrorCode;
+using providers::fail;
 using providers::HostSession;
 using providers::Result;
 using providers::Spec;
-using providers::fail;
 
 // The types whose volumes live in a target directory that pool-build makes
 // (and, without flags, only makes: it never formats a device).
@@ -30,8 +30,7 @@ bool keeps_directory(const Spec& spec) {
 
 // "pool.images@lab1: defined, not started: lab1: virsh pool-start: ..."
 Error step_error(const ActuatorStep& step, std::string_view done, const Error& error) {
-  return Error(error.code(), fmt::format("{}: {}: {}", step.desired.id.address(), done,
-                                         error.message()));
+  return Error(error.code(), fmt::format("{}: {}: {}", step.desired.id.address(), done, error.message()));
 }
 
 // The live way of a field's rule (storage/pool_kind.h), the table the plan read.
@@ -46,8 +45,7 @@ bool quick_to_start(const Spec& spec) { return spec.value("type", "") == "dir"; 
 
 // Starts the pool; a pool whose directory is missing is built and started
 // again. Returns whether it built the directory.
-Result<bool> start(const ActuatorStep& step, HostSession& host, const Spec& spec,
-                   std::string_view done) {
+Result<bool> start(const ActuatorStep& step, HostSession& host, const Spec& spec, std::string_view done) {
   const std::string& name = step.desired.id.name;
   auto run = [&](std::string_view subcommand) {
     std::vector<std::string> args{std::string(subcommand), "--pool", name};
@@ -55,25 +53,27 @@ Result<bool> start(const ActuatorStep& step, HostSession& host, const Spec& spec
   };
   auto started = run("pool-start");
   if (started) return false;
-  if (!keeps_directory(spec)) return fail(step_error(step, fmt::format("{}, not started", done), started.error()));
+  if (!keeps_directory(spec))
+    return fail(step_error(step, fmt::format("{}, not started", done), started.error()));
   auto built = run("pool-build");
   if (!built) {
-    return fail(step_error(step, fmt::format("{}, not built or started", done),
-                           Error(built.error().code(), started.error().message() + "; then " + built.error().message())));
+    return fail(step_error(
+        step, fmt::format("{}, not built or started", done),
+        Error(built.error().code(), started.error().message() + "; then " + built.error().message())));
   }
   auto restarted = run("pool-start");
-  if (!restarted) return fail(step_error(step, fmt::format("{} and built, not started", done), restarted.error()));
+  if (!restarted)
+    return fail(step_error(step, fmt::format("{} and built, not started", done), restarted.error()));
   return true;
 }
 
-Result<void> set_autostart(const ActuatorStep& step, HostSession& host, bool on,
-                           std::string_view done) {
+Result<void> set_autostart(const ActuatorStep& step, HostSession& host, bool on, std::string_view done) {
   std::vector<std::string> args{"pool-autostart", "--pool", step.desired.id.name};
   if (!on) args.push_back("--disable");
   auto set = host.virsh().run(args);
   if (!set) {
-    return fail(step_error(step, fmt::format("{}, autostart not {}", done, on ? "set" : "unset"),
-                           set.error()));
+    return fail(
+        step_error(step, fmt::format("{}, autostart not {}", done, on ? "set" : "unset"), set.error()));
   }
   return {};
 }
@@ -130,9 +130,8 @@ Result<ActuatorOutcome> PoolActuator::update(const ActuatorStep& step, HostSessi
   bool was_built = step.before.is_object() && step.before.value("built", false);
   // A field without a live way (the plan makes those a replace; an
   // adoption may bring them here) is written by a redefine.
-  bool redefine = std::any_of(step.fields.begin(), step.fields.end(), [](const auto& f) {
-    return live_way(f).empty();
-  });
+  bool redefine =
+      std::any_of(step.fields.begin(), step.fields.end(), [](const auto& f) { return live_way(f).empty(); });
   std::string done = "nothing changed";
   if (redefine) {
     auto current = host.virsh().run({"pool-dumpxml", "--inactive", "--pool", name});
@@ -163,9 +162,8 @@ Result<ActuatorOutcome> PoolActuator::update(const ActuatorStep& step, HostSessi
 Result<ActuatorOutcome> PoolActuator::destroy(const ActuatorStep& step, HostSession& host) const {
   const std::string& name = step.desired.id.name;
   const bool built = step.before.is_object() && step.before.value("built", false);
-  auto looked = host.virsh().batch({{"pool-info", "--pool", name},
-                                  {"pool-refresh", "--pool", name},
-                                  {"vol-list", "--pool", name}});
+  auto looked = host.virsh().batch(
+      {{"pool-info", "--pool", name}, {"pool-refresh", "--pool", name}, {"vol-list", "--pool", name}});
   if (!looked[0]) {
     // Gone already (a destroy that crashed after pool-undefine): done.
     if (looked[0].error().code() == ErrorCode::not_found) return ActuatorOutcome{};
@@ -193,14 +191,14 @@ Result<ActuatorOutcome> PoolActuator::destroy(const ActuatorStep& step, HostSess
   if (remove_directory) {
     const auto& deleted = results[i++];
     if (!deleted) {
-      outcome.warnings.push_back(fmt::format("{}: directory {} kept: {}", step.desired.id.address(),
-                                             path, deleted.error().message()));
+      outcome.warnings.push_back(fmt::format("{}: directory {} kept: {}", step.desired.id.address(), path,
+                                             deleted.error().message()));
     }
   } else if (built && volumes.value_or(0) > 0) {
-    outcome.warnings.push_back(fmt::format("{}: directory {} kept: it holds {} volume{} the stack "
-                                           "does not own",
-                                           step.desired.id.address(), path, *volumes,
-                                           *volumes == 1 ? "" : "s"));
+    outcome.warnings.push_back(
+        fmt::format("{}: directory {} kept: it holds {} volume{} the stack "
+                    "does not own",
+                    step.desired.id.address(), path, *volumes, *volumes == 1 ? "" : "s"));
   }
   if (!results[i]) {
     return fail(step_error(step, running ? "stopped, still defined" : "still defined", results[i].error()));
@@ -208,7 +206,8 @@ Result<ActuatorOutcome> PoolActuator::destroy(const ActuatorStep& step, HostSess
   return outcome;
 }
 
-providers::Result<bool> PoolActuator::exists(const providers::ObjectId& id, providers::HostSession& host) const {
+providers::Result<bool> PoolActuator::exists(const providers::ObjectId& id,
+                                             providers::HostSession& host) const {
   return providers::existence_from(host.virsh().run({"pool-info", "--pool", id.name}));
 }
 

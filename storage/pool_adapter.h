@@ -9,7 +9,7 @@
 namespace virtplan::storage {
 
 struct PoolAdapter {
-  std::string type = "scsi_host";  // scsi_host | fc_host
+  std::string type = "scsi_host";     // scsi_host | fc_host
   std::optional<std::string> name;    // scsi_host: "host0"
   std::optional<std::string> parent;  // fc_host: the parent scsi_host
   std::optional<std::string> wwnn;    // fc_host

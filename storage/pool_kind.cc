@@ -21,13 +21,13 @@ namespace {
 
 using nlohmann::json;
 using providers::Diagnostics;
+using providers::fail;
 using providers::Impact;
 using providers::Result;
 using providers::Spec;
 using providers::StackObject;
 using providers::XmlDocument;
 using providers::XmlNode;
-using providers::fail;
 
 // Directories a pool must never be: the volumes it holds are files in it
 // (a volume "passwd" in a pool at /etc is /etc/passwd), and destroying the
@@ -35,21 +35,47 @@ using providers::fail;
 // merged-/usr system /usr/lib is /lib; a volume "STACK.json" in a pool under
 // the ledger directory would be a ledger); the other directories only
 // themselves (/var/lib/libvirt/images is a pool, so is /var/lib/virtplan/P).
-constexpr std::array<std::string_view, 17> k_system_trees{
-    "/bin",     "/boot",     "/dev",         "/etc",      "/lib",
-    "/lib32",   "/lib64",    "/proc",        "/sbin",     "/sys",
-    "/usr/bin", "/usr/lib",  "/usr/lib64",   "/usr/libexec", "/usr/sbin",
-    providers::Ledger::k_default_dir, providers::StackLock::k_default_dir};
-constexpr std::array<std::string_view, 14> k_system_directories{
-    "/",   "/home", "/media", "/mnt",     "/opt",             "/root",            "/run",
-    "/srv", "/tmp", "/usr",   "/var",     "/var/lib", "/var/lib/libvirt", "/var/lib/virtplan"};
+constexpr std::array<std::string_view, 17> k_system_trees{"/bin",
+                                                          "/boot",
+                                                          "/dev",
+                                                          "/etc",
+                                                          "/lib",
+                                                          "/lib32",
+                                                          "/lib64",
+                                                          "/proc",
+                                                          "/sbin",
+                                                          "/sys",
+                                                          "/usr/bin",
+                                                          "/usr/lib",
+                                                          "/usr/lib64",
+                                                          "/usr/libexec",
+                                                          "/usr/sbin",
+                                                          providers::Ledger::k_default_dir,
+                                                          providers::StackLock::k_default_dir};
+constexpr std::array<std::string_view, 14> k_system_directories{"/",
+                                                                "/home",
+                                                                "/media",
+                                                                "/mnt",
+                                                                "/opt",
+                                                                "/root",
+                                                                "/run",
+                                                                "/srv",
+                                                                "/tmp",
+                                                                "/usr",
+                                                                "/var",
+                                                                "/var/lib",
+                                                                "/var/lib/libvirt",
+                                                                "/var/lib/virtplan"};
 
 bool is_system_directory(const std::string& path) {
   std::string normal = std::filesystem::path(path).lexically_normal().string();
   while (normal.size() > 1 && normal.ends_with('/')) normal.pop_back();
-  auto under = [&](std::string_view tree) { return normal == tree || normal.starts_with(std::string(tree) + "/"); };
+  auto under = [&](std::string_view tree) {
+    return normal == tree || normal.starts_with(std::string(tree) + "/");
+  };
   return std::any_of(k_system_trees.begin(), k_system_trees.end(), under) ||
-         std::find(k_system_directories.begin(), k_system_directories.end(), normal) != k_system_directories.end();
+         std::find(k_system_directories.begin(), k_system_directories.end(), normal) !=
+             k_system_directories.end();
 }
 
 // Device-backed types share /dev paths by design; only file pools own theirs.
@@ -64,9 +90,7 @@ void PoolKind::parse(providers::YamlMap& map, StackObject& object, Diagnostics& 
   parse_pool(map, object, diags);
 }
 
-std::vector<providers::Reference> PoolKind::references(const StackObject&) const {
-  return {};
-}
+std::vector<providers::Reference> PoolKind::references(const StackObject&) const { return {}; }
 
 void PoolKind::check(const StackObject& object, const providers::StackIndex& all, Diagnostics& diags) const {
   if (!owns_directory(object.spec) || !object.spec.contains("path")) return;
@@ -93,9 +117,7 @@ Result<std::string> PoolKind::create_xml(const StackObject& object) const {
   return build_pool_xml(*spec, object.id.name).to_string();
 }
 
-Result<json> PoolKind::to_stack(const Spec& spec) const {
-  return pool_to_stack(spec);
-}
+Result<json> PoolKind::to_stack(const Spec& spec) const { return pool_to_stack(spec); }
 
 Result<Spec> PoolKind::parse_xml(const std::string& xml) const {
   auto document = XmlDocument::parse(xml, "pool");
@@ -105,8 +127,7 @@ Result<Spec> PoolKind::parse_xml(const std::string& xml) const {
   return spec->to_json();
 }
 
-Result<std::string> PoolKind::update_xml(const std::string& current_xml,
-                                         const StackObject& object) const {
+Result<std::string> PoolKind::update_xml(const std::string& current_xml, const StackObject& object) const {
   auto spec = PoolSpec::from_json(object.spec);
   if (!spec) return fail(spec.error().with_context(object.id.address()));
   auto current = XmlDocument::parse(current_xml, object.id.address());
@@ -139,9 +160,7 @@ constexpr providers::FieldRule k_pool_rules[] = {
 
 }  // namespace
 
-const providers::FieldRules& PoolKind::field_rules() const {
-  return pool_field_rules();
-}
+const providers::FieldRules& PoolKind::field_rules() const { return pool_field_rules(); }
 
 const providers::FieldRules& pool_field_rules() {
   static constexpr providers::FieldRules k_table{k_pool_rules};
@@ -167,7 +186,8 @@ std::vector<providers::Hold> PoolKind::holds(const providers::ObjectId& id, cons
   std::vector<providers::Hold> out;
   if (!replacing || !observed.contains("volumes")) return out;
   for (const json& volume : observed["volumes"]) {
-    out.push_back({providers::ObjectId{"volume", volume.get<std::string>(), id.host, id.name}, "volume in the pool"});
+    out.push_back(
+        {providers::ObjectId{"volume", volume.get<std::string>(), id.host, id.name}, "volume in the pool"});
   }
   return out;
 }

@@ -36,8 +36,7 @@ public:
   // document a replace or an adoption defines).
   providers::Result<std::string> update_xml(const std::string& current_xml,
                                             const providers::StackObject& object) const override;
-  providers::Spec reconcile(const providers::Spec& desired,
-                            const providers::Spec& observed) const override;
+  providers::Spec reconcile(const providers::Spec& desired, const providers::Spec& observed) const override;
   const providers::FieldRules& field_rules() const override;
   // A replace is refused while the pool holds volumes (/volumes, set by
   // PoolReader for an active pool); a destroy keeps their files.

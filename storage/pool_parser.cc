@@ -16,8 +16,8 @@ using providers::StackObject;
 using providers::YamlMap;
 using providers::YamlValue;
 
-constexpr std::string_view k_all_source_keys[] = {"device", "host",      "port",   "dir", "name",
-                                                   "format", "iqn", "initiator", "adapter"};
+constexpr std::string_view k_all_source_keys[] = {"device", "host", "port",      "dir",    "name",
+                                                  "format", "iqn",  "initiator", "adapter"};
 constexpr int k_max_port = 65535;
 
 // libvirt's IscsiQualifiedName pattern (storagepool.rng).
@@ -213,7 +213,7 @@ void parse_pool(YamlMap& map, StackObject& object, Diagnostics& diags) {
   if (!type_value) {
     map.error(diags, "a pool needs 'type' (dir, fs, netfs, logical, disk, iscsi, iscsi-direct, scsi, mpath)");
   } else if (auto text = type_value->as_enum(diags, {"dir", "fs", "netfs", "logical", "disk", "iscsi",
-                                                      "iscsi-direct", "scsi", "mpath"})) {
+                                                     "iscsi-direct", "scsi", "mpath"})) {
     spec.type = *pool_type_from_string(*text);
     object.locations["/type"] = type_value->where();
   }

@@ -5,8 +5,8 @@
 // and which `source:` keys the type takes and needs.
 
 #include "providers/base/diagnostics.h"
-#include "providers/kind/resource_kind.h"
 #include "providers/base/yaml_map.h"
+#include "providers/kind/resource_kind.h"
 
 #include <optional>
 #include <string>
@@ -14,8 +14,7 @@
 
 namespace virtplan::storage {
 
-void parse_pool(providers::YamlMap& map, providers::StackObject& object,
-                providers::Diagnostics& diags);
+void parse_pool(providers::YamlMap& map, providers::StackObject& object, providers::Diagnostics& diags);
 
 // An absolute path as libvirt keeps it: "//" collapsed, no trailing '/'.
 // nullopt when `path` is not absolute.

@@ -113,7 +113,9 @@ private:
   static inline const VirshArgs k_autostart{"pool-list", "--all", "--name", "--autostart"};
   static inline const VirshArgs k_active{"pool-list", "--name"};
 
-  static VirshArgs dump_command(const std::string& name) { return {"pool-dumpxml", "--inactive", "--pool", name}; }
+  static VirshArgs dump_command(const std::string& name) {
+    return {"pool-dumpxml", "--inactive", "--pool", name};
+  }
   static VirshArgs volumes_command(const std::string& name) { return {"vol-list", "--pool", name}; }
 
   enum class Stage { list, dump, done };

@@ -12,8 +12,8 @@
 namespace virtplan::storage {
 
 struct PoolSource {
-  std::vector<std::string> devices;      // fs, disk: one; logical: the PVs
-  std::optional<std::string> host;       // netfs, iscsi, iscsi-direct
+  std::vector<std::string> devices;  // fs, disk: one; logical: the PVs
+  std::optional<std::string> host;   // netfs, iscsi, iscsi-direct
   std::optional<int> port;
   std::optional<std::string> dir;        // netfs: the export
   std::optional<std::string> name;       // logical: the volume group

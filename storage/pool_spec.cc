@@ -9,8 +9,8 @@ namespace {
 
 using nlohmann::json;
 using providers::ErrorCode;
-using providers::Result;
 using providers::fail;
+using providers::Result;
 
 json adapter_to_json(const PoolAdapter& adapter) {
   json out = {{"type", adapter.type}};

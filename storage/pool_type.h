@@ -15,8 +15,8 @@ std::string_view to_string(PoolType type);  // "iscsi-direct" as libvirt spells 
 std::optional<PoolType> pool_type_from_string(std::string_view text);
 
 // The names as the stack spells them, for "expected one of" messages.
-inline constexpr std::string_view k_pool_type_names[] = {
-    "dir", "fs", "netfs", "logical", "disk", "iscsi", "iscsi-direct", "scsi", "mpath"};
+inline constexpr std::string_view k_pool_type_names[] = {"dir",   "fs",           "netfs", "logical", "disk",
+                                                         "iscsi", "iscsi-direct", "scsi",  "mpath"};
 
 // The `source:` keys this type accepts, and those it cannot do without.
 std::vector<std::string_view> pool_source_keys(PoolType type);
@@ -26,8 +26,8 @@ std::vector<std::string_view> pool_required_source_keys(PoolType type);
 // nullopt when the stack must say (dir, fs, netfs) or the type has no target
 // at all (iscsi-direct) or it depends on the source (logical: /dev/VG).
 std::optional<std::string_view> default_pool_path(PoolType type);
-bool pool_has_target(PoolType type);   // false for iscsi-direct
-bool pool_needs_path(PoolType type);   // dir, fs, netfs: the stack must give `path:`
+bool pool_has_target(PoolType type);  // false for iscsi-direct
+bool pool_needs_path(PoolType type);  // dir, fs, netfs: the stack must give `path:`
 
 // The <format type> libvirt fills in when the source gives none, so that an
 // unset format does not read back as a change; nullopt for types without one.

@@ -6,15 +6,13 @@ namespace virtplan::storage {
 namespace {
 
 using providers::ErrorCode;
+using providers::fail;
 using providers::Result;
 using providers::XmlDocument;
 using providers::XmlNode;
-using providers::fail;
 
 // iSCSI pools name their target in <device path>, other types a block device.
-bool device_is_iqn(PoolType type) {
-  return type == PoolType::iscsi || type == PoolType::iscsi_direct;
-}
+bool device_is_iqn(PoolType type) { return type == PoolType::iscsi || type == PoolType::iscsi_direct; }
 
 void add_adapter(XmlNode source, const PoolAdapter& adapter) {
   XmlNode node = source.add_child("adapter");

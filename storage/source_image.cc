@@ -11,8 +11,8 @@
 namespace virtplan::storage {
 
 using providers::ErrorCode;
-using providers::Result;
 using providers::fail;
+using providers::Result;
 
 namespace {
 

@@ -1,8 +1,8 @@
 #include "storage/volume_actuator.h"
 
+#include "providers/base/human_size.h"
 #include "providers/host/host_session.h"
 #include "providers/virsh/list_dump_reading.h"
-#include "providers/base/human_size.h"
 #include "storage/cloud_init_seed.h"
 #include "storage/volume_kind.h"
 #include "storage/volume_upload.h"
@@ -21,15 +21,14 @@ using providers::ActuatorOutcome;
 using providers::ActuatorStep;
 using providers::Error;
 using providers::ErrorCode;
+using providers::fail;
 using providers::HostSession;
+using providers::human_size;
 using providers::Result;
 using providers::Spec;
-using providers::fail;
-using providers::human_size;
 
 Error volume_step_error(const ActuatorStep& step, std::string_view done, const Error& error) {
-  return Error(error.code(), fmt::format("{}: {}: {}", step.desired.id.address(), done,
-                                         error.message()));
+  return Error(error.code(), fmt::format("{}: {}: {}", step.desired.id.address(), done, error.message()));
 }
 
 // The pool is part of the volume's identity (ObjectId::pool): a destroy
@@ -67,17 +66,16 @@ Result<std::vector<DomainDisk>> running_users(HostSession& host, const std::stri
   return disks_using(disks, pool, volume, *path);
 }
 
-Result<void> resize(const ActuatorStep& step, HostSession& host, std::uint64_t before,
-                    std::uint64_t after) {
+Result<void> resize(const ActuatorStep& step, HostSession& host, std::uint64_t before, std::uint64_t after) {
   const std::string& name = step.desired.id.name;
   const std::string pool = pool_of(step);
   const bool shrink = after < before;
   if (shrink && !step.desired.spec.value("allow_shrink", false)) {
-    return fail(ErrorCode::invalid,
-                fmt::format("{}: not resized: capacity {} -> {} shrinks the volume (data past {} "
-                            "is lost); set allow_shrink: true to allow it",
-                            step.desired.id.address(), human_size(before), human_size(after),
-                            human_size(after)));
+    return fail(
+        ErrorCode::invalid,
+        fmt::format("{}: not resized: capacity {} -> {} shrinks the volume (data past {} "
+                    "is lost); set allow_shrink: true to allow it",
+                    step.desired.id.address(), human_size(before), human_size(after), human_size(after)));
   }
   auto users = running_users(host, pool, name);
   if (!users) return fail(volume_step_error(step, "not resized", users.error()));
@@ -90,17 +88,17 @@ Result<void> resize(const ActuatorStep& step, HostSession& host, std::uint64_t b
                               step.desired.id.address(), disk.domain, disk.target));
     }
     // --size is KiB unless it carries a unit: say bytes.
-    auto resized = host.virsh().run({"blockresize", "--domain", disk.domain, "--path", disk.target,
-                                   "--size", fmt::format("{}B", after)});
+    auto resized = host.virsh().run(
+        {"blockresize", "--domain", disk.domain, "--path", disk.target, "--size", fmt::format("{}B", after)});
     if (!resized) {
-      return fail(volume_step_error(step, fmt::format("not resized (through domain {}, disk {})",
-                                               disk.domain, disk.target),
-                             resized.error()));
+      return fail(volume_step_error(
+          step, fmt::format("not resized (through domain {}, disk {})", disk.domain, disk.target),
+          resized.error()));
     }
     return {};
   }
-  std::vector<std::string> args{"vol-resize", "--pool", pool, "--vol", name,
-                                "--capacity", std::to_string(after)};
+  std::vector<std::string> args{"vol-resize",         "--pool", pool, "--vol", name, "--capacity",
+                                std::to_string(after)};
   if (shrink) args.push_back("--shrink");
   auto resized = host.virsh().run(args);
   if (!resized) return fail(volume_step_error(step, "not resized", resized.error()));
@@ -157,10 +155,10 @@ Result<ActuatorOutcome> VolumeActuator::create(const ActuatorStep& step, HostSes
 Result<ActuatorOutcome> VolumeActuator::update(const ActuatorStep& step, HostSession& host) const {
   for (const auto& field : step.fields) {
     // The live way of the field's rule (storage/volume_kind.h), the table the plan read.
-    if (volume_field_rules().rule_for(field.path, field.before, field.after).live != volume_live::resize) continue;
+    if (volume_field_rules().rule_for(field.path, field.before, field.after).live != volume_live::resize)
+      continue;
     if (!field.before.is_number_integer() || !field.after.is_number_integer()) continue;
-    auto resized = resize(step, host, field.before.get<std::uint64_t>(),
-                          field.after.get<std::uint64_t>());
+    auto resized = resize(step, host, field.before.get<std::uint64_t>(), field.after.get<std::uint64_t>());
     if (!resized) return fail(resized.error());
   }
   return ActuatorOutcome{volume_ledger_data(step.desired.spec), {}};
@@ -176,7 +174,8 @@ Result<ActuatorOutcome> VolumeActuator::destroy(const ActuatorStep& step, HostSe
   return ActuatorOutcome{};
 }
 
-providers::Result<bool> VolumeActuator::exists(const providers::ObjectId& id, providers::HostSession& host) const {
+providers::Result<bool> VolumeActuator::exists(const providers::ObjectId& id,
+                                               providers::HostSession& host) const {
   return providers::existence_from(host.virsh().run({"vol-info", "--pool", id.pool, "--vol", id.name}));
 }
 

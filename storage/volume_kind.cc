@@ -21,6 +21,8 @@ namespace {
 
 using nlohmann::json;
 using providers::Diagnostics;
+using providers::fail;
+using providers::human_size;
 using providers::Impact;
 using providers::ObjectId;
 using providers::Reference;
@@ -29,8 +31,6 @@ using providers::Spec;
 using providers::StackIndex;
 using providers::StackObject;
 using providers::XmlDocument;
-using providers::fail;
-using providers::human_size;
 
 // The backing chain from `object` returns to it: A -> B -> A. Apply would
 // find it only when creating either volume. A chain that loops without
@@ -72,8 +72,7 @@ void VolumeKind::resolve(StackObject& object, const StackIndex& all) const {
 std::vector<Reference> VolumeKind::references(const StackObject& object) const {
   std::vector<Reference> out;
   if (object.spec.contains("pool")) {
-    out.push_back(Reference{ObjectId{"pool", object.spec["pool"], object.id.host},
-                            object.location("/pool")});
+    out.push_back(Reference{ObjectId{"pool", object.spec["pool"], object.id.host}, object.location("/pool")});
   }
   if (object.spec.contains("backing")) {
     // An overlay and its backing file share a pool (check()).
@@ -87,8 +86,8 @@ void VolumeKind::check(const StackObject& object, const StackIndex& all, Diagnos
   if (!object.spec.contains("backing")) return;
   if (object.spec["backing"] != object.id.name) {  // its own backing: the parser said so
     if (auto cycle = backing_cycle(object, all)) {
-      diags.add(object.location("/backing"),
-                fmt::format("{}: the backing chain is a cycle: {}", object.id.address(), fmt::join(*cycle, " -> ")));
+      diags.add(object.location("/backing"), fmt::format("{}: the backing chain is a cycle: {}",
+                                                         object.id.address(), fmt::join(*cycle, " -> ")));
       return;
     }
   }
@@ -109,9 +108,7 @@ Result<std::string> VolumeKind::create_xml(const StackObject& object) const {
   return document->to_string();
 }
 
-Result<json> VolumeKind::to_stack(const Spec& spec) const {
-  return volume_to_stack(spec);
-}
+Result<json> VolumeKind::to_stack(const Spec& spec) const { return volume_to_stack(spec); }
 
 Result<Spec> VolumeKind::parse_xml(const std::string& xml) const {
   auto document = XmlDocument::parse(xml, "volume");
@@ -121,8 +118,7 @@ Result<Spec> VolumeKind::parse_xml(const std::string& xml) const {
   return spec->to_json();
 }
 
-Result<std::string> VolumeKind::update_xml(const std::string& current_xml,
-                                           const StackObject& object) const {
+Result<std::string> VolumeKind::update_xml(const std::string& current_xml, const StackObject& object) const {
   auto document = XmlDocument::parse(current_xml, object.id.address());
   if (!document) return fail(document.error());
   if (object.spec.contains("capacity")) {
@@ -140,7 +136,8 @@ Spec VolumeKind::reconcile(const Spec& desired, const Spec& observed) const {
   }
   // A seed is an ISO 9660 image in a raw file: libvirt probes its content and
   // reports format iso. Either way it is the same bytes.
-  if (out.contains("cloud_init") && out.value("format", "raw") == "raw" && observed.value("format", "") == "iso") {
+  if (out.contains("cloud_init") && out.value("format", "raw") == "raw" &&
+      observed.value("format", "") == "iso") {
     out["format"] = "iso";
   }
   // The content of a file uploaded before its hash was recorded is unknown:
@@ -177,9 +174,7 @@ constexpr providers::FieldRule k_volume_rules[] = {
 
 }  // namespace
 
-const providers::FieldRules& VolumeKind::field_rules() const {
-  return volume_field_rules();
-}
+const providers::FieldRules& VolumeKind::field_rules() const { return volume_field_rules(); }
 
 const providers::FieldRules& volume_field_rules() {
   static constexpr providers::FieldRules k_table{k_volume_rules};
@@ -198,7 +193,8 @@ const providers::KindEntry& volume_entry() {
   return k_entry;
 }
 
-std::vector<providers::Hold> VolumeKind::holds(const ObjectId& id, const Spec& observed, bool replacing) const {
+std::vector<providers::Hold> VolumeKind::holds(const ObjectId& id, const Spec& observed,
+                                               bool replacing) const {
   std::vector<providers::Hold> out;
   if (replacing && observed.contains("cloud_init")) return out;
   if (observed.contains("used_by")) {
@@ -230,16 +226,17 @@ std::optional<std::string> VolumeKind::refusal(const Spec& before, const Spec& a
   auto will = after["capacity"].get<std::uint64_t>();
   if (will >= was) return std::nullopt;
   if (!after.value("allow_shrink", false)) {
-    return fmt::format("capacity {} -> {} shrinks the volume (data past {} is lost); set "
-                       "allow_shrink: true to allow it",
-                       human_size(was), human_size(will), human_size(will));
+    return fmt::format(
+        "capacity {} -> {} shrinks the volume (data past {} is lost); set "
+        "allow_shrink: true to allow it",
+        human_size(was), human_size(will), human_size(will));
   }
   for (const json& user : before.value("used_by", json::array())) {
     if (user.value("running", false)) {
-      return fmt::format("capacity {} -> {}: running domain {} uses it (disk {}); a volume in use "
-                         "is never shrunk",
-                         human_size(was), human_size(will), user.value("domain", "?"),
-                         user.value("disk", "?"));
+      return fmt::format(
+          "capacity {} -> {}: running domain {} uses it (disk {}); a volume in use "
+          "is never shrunk",
+          human_size(was), human_size(will), user.value("domain", "?"), user.value("disk", "?"));
     }
   }
   return std::nullopt;

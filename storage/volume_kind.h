@@ -27,8 +27,7 @@ public:
              providers::Diagnostics& diags) const override;
   // Sets /backing_store from the stack's pool (target path) and backing
   // volume (format); see storage/volume_spec.h.
-  void resolve(providers::StackObject& object,
-               const providers::StackIndex& all) const override;
+  void resolve(providers::StackObject& object, const providers::StackIndex& all) const override;
   // Its pool, and its backing volume.
   std::vector<providers::Reference> references(const providers::StackObject& object) const override;
   // The backing volume lies in the same pool.
@@ -43,8 +42,7 @@ public:
   // merges it into the observed spec): source_sha256 is compared only when
   // recorded; protect and allow_shrink count as false when not recorded; a
   // cloud-init seed libvirt reports as format iso is the raw seed it was.
-  providers::Spec reconcile(const providers::Spec& desired,
-                            const providers::Spec& observed) const override;
+  providers::Spec reconcile(const providers::Spec& desired, const providers::Spec& observed) const override;
   const providers::FieldRules& field_rules() const override;
   // Data safety: the domain disks that use it and the overlays whose backing
   // file it is (/used_by, /backing_of, set by VolumeReader) hold it; its

@@ -50,11 +50,12 @@ void check_backing(const YamlMap& map, const VolumeSpec& spec, const std::option
   if (!spec.backing) return;
   // Without `format:` an overlay is qcow2 already, so only an explicit one is wrong.
   if (spec.format != k_overlay_format && format) {
-    format->error(diags, fmt::format("a volume with 'backing' must be {}, not {}", k_overlay_format,
-                                     spec.format));
+    format->error(diags,
+                  fmt::format("a volume with 'backing' must be {}, not {}", k_overlay_format, spec.format));
   }
   if (spec.source) {
-    map.error(diags, "a volume takes 'source' or 'backing', not both (an upload would overwrite the overlay)");
+    map.error(diags,
+              "a volume takes 'source' or 'backing', not both (an upload would overwrite the overlay)");
   }
   if (*spec.backing == object.id.name) {
     map.error(diags, fmt::format("volume {} cannot be its own backing volume", object.id.name));

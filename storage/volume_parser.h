@@ -5,12 +5,11 @@
 // given (or implied by `source` or `backing`), and that overlays are qcow2.
 
 #include "providers/base/diagnostics.h"
-#include "providers/kind/resource_kind.h"
 #include "providers/base/yaml_map.h"
+#include "providers/kind/resource_kind.h"
 
 namespace virtplan::storage {
 
-void parse_volume(providers::YamlMap& map, providers::StackObject& object,
-                  providers::Diagnostics& diags);
+void parse_volume(providers::YamlMap& map, providers::StackObject& object, providers::Diagnostics& diags);
 
 }  // namespace virtplan::storage

@@ -39,7 +39,8 @@ public:
     for (const providers::StackObject& object : declared) {
       if (object.id.kind == "pool") {
         m_needed.insert(object.id.name);
-      } else if (object.id.kind == "volume" && object.spec.contains("pool") && object.spec["pool"].is_string()) {
+      } else if (object.id.kind == "volume" && object.spec.contains("pool") &&
+                 object.spec["pool"].is_string()) {
         const std::string pool = object.spec["pool"].get<std::string>();
         m_needed.insert(pool);
         m_ahead.push_back({"volume", object.id.name, volume_command(pool, object.id.name), pool});

@@ -7,8 +7,8 @@ namespace {
 
 using nlohmann::json;
 using providers::ErrorCode;
-using providers::Result;
 using providers::fail;
+using providers::Result;
 
 VolumeSpec volume_spec_from(const json& in) {
   VolumeSpec spec;
@@ -18,8 +18,7 @@ VolumeSpec volume_spec_from(const json& in) {
   spec.backing = take<std::string>(in, "backing");
   if (in.contains("backing_store")) {
     const json& store = in.at("backing_store");
-    spec.backing_store = BackingStore{store.at("path").get<std::string>(),
-                                      store.value("format", "")};
+    spec.backing_store = BackingStore{store.at("path").get<std::string>(), store.value("format", "")};
   }
   spec.source = take<std::string>(in, "source");
   spec.source_sha256 = take<std::string>(in, "source_sha256");

@@ -52,8 +52,8 @@ struct VolumeSpec {
 
 // The volume formats the stack accepts: libvirt's storageFormat list
 // (storagecommon.rng) for file volumes.
-inline constexpr std::string_view k_volume_formats[] = {
-    "raw", "qcow2", "qcow", "qed", "vmdk", "vdi", "vpc", "vhd", "iso", "cow", "bochs", "cloop",
-    "dmg", "ploop"};
+inline constexpr std::string_view k_volume_formats[] = {"raw",   "qcow2", "qcow", "qed",  "vmdk",
+                                                        "vdi",   "vpc",   "vhd",  "iso",  "cow",
+                                                        "bochs", "cloop", "dmg",  "ploop"};
 
 }  // namespace virtplan::storage

@@ -16,9 +16,9 @@ providers::Result<json> volume_to_stack(const providers::Spec& spec) {
   // parse_xml() names a backing file outside the pool by its path, which a
   // stack cannot declare (`backing:` names a volume of the same pool).
   if (backing && backing->find('/') != std::string::npos) {
-    return providers::fail(providers::ErrorCode::invalid,
-                           "backing file " + *backing + " is not a volume of pool " + *typed->pool +
-                               ": a stack cannot declare this overlay");
+    return providers::fail(providers::ErrorCode::invalid, "backing file " + *backing +
+                                                              " is not a volume of pool " + *typed->pool +
+                                                              ": a stack cannot declare this overlay");
   }
   if (backing) out["backing"] = *backing;
   // The parser's default: qcow2 for an overlay, raw otherwise.

@@ -1,7 +1,7 @@
 #include "storage/volume_upload.h"
 
-#include "providers/host/host_session.h"
 #include "providers/base/human_size.h"
+#include "providers/host/host_session.h"
 #include "storage/source_image.h"
 #include "storage/volume_spec.h"
 #include "storage/volume_xml.h"
@@ -13,10 +13,10 @@ namespace {
 
 using providers::ActuatorStep;
 using providers::Error;
-using providers::HostSession;
-using providers::Result;
 using providers::fail;
+using providers::HostSession;
 using providers::human_size;
+using providers::Result;
 
 // Uploads take as long as the link needs.
 constexpr auto k_upload_timeout = std::chrono::hours(12);
@@ -54,9 +54,11 @@ Result<void> create_and_upload(const ActuatorStep& step, HostSession& host, cons
   auto uploaded = upload({"vol-upload", "--pool", pool, "--vol", name, "--file", "/dev/stdin"});
   if (!uploaded) {
     auto deleted = host.virsh().run({"vol-delete", "--pool", pool, "--vol", name});
-    return fail(upload_step_error(step, deleted ? fmt::format("upload of {} failed, volume {} deleted again", what, name)
-                                         : fmt::format("upload of {} failed, volume {} left behind", what, name),
-                           uploaded.error()));
+    return fail(
+        upload_step_error(step,
+                          deleted ? fmt::format("upload of {} failed, volume {} deleted again", what, name)
+                                  : fmt::format("upload of {} failed, volume {} left behind", what, name),
+                          uploaded.error()));
   }
   return {};
 }
@@ -67,7 +69,8 @@ Result<void> create_and_upload(const ActuatorStep& step, HostSession& host, cons
   auto xml = holder_xml(name, image);
   if (!xml) return fail(upload_step_error(step, "not created", xml.error()));
   return create_and_upload(step, host, pool, name, *xml, image.path, [&](std::vector<std::string> args) {
-    return host.virsh().run_with_file(std::move(args), image.path, reporter(step, image.size), k_upload_timeout);
+    return host.virsh().run_with_file(std::move(args), image.path, reporter(step, image.size),
+                                      k_upload_timeout);
   });
 }
 
@@ -99,27 +102,32 @@ Result<void> upload_volume(const ActuatorStep& step, HostSession& host) {
     target.capacity = image->virtual_size;
     auto document = build_volume_xml(target, name);
     if (!document) return fail(upload_step_error(step, "uploaded, not converted", document.error()));
-    auto converted = host.virsh().run({"vol-create-from", "--pool", pool, "--file", "/dev/stdin",
-                                     "--vol", staging, "--inputpool", pool},
-                                    document->to_string());
+    auto converted = host.virsh().run(
+        {"vol-create-from", "--pool", pool, "--file", "/dev/stdin", "--vol", staging, "--inputpool", pool},
+        document->to_string());
     auto cleaned = host.virsh().run({"vol-delete", "--pool", pool, "--vol", staging});
     if (!converted) {
-      return fail(upload_step_error(step, fmt::format("uploaded as {} {}, not converted to {}", image->format,
-                                               cleaned ? "and deleted again" : "(left behind)", spec->format),
-                             converted.error()));
+      return fail(
+          upload_step_error(step,
+                            fmt::format("uploaded as {} {}, not converted to {}", image->format,
+                                        cleaned ? "and deleted again" : "(left behind)", spec->format),
+                            converted.error()));
     }
-    if (!cleaned) return fail(upload_step_error(step, fmt::format("created; staging volume {} left behind", staging), cleaned.error()));
+    if (!cleaned)
+      return fail(upload_step_error(step, fmt::format("created; staging volume {} left behind", staging),
+                                    cleaned.error()));
   }
 
   if (spec->capacity && *spec->capacity > image->virtual_size) {
-    auto grown = host.virsh().run({"vol-resize", "--pool", pool, "--vol", name, "--capacity",
-                                 std::to_string(*spec->capacity)});
+    auto grown = host.virsh().run(
+        {"vol-resize", "--pool", pool, "--vol", name, "--capacity", std::to_string(*spec->capacity)});
     if (!grown) return fail(upload_step_error(step, "uploaded, not grown to its capacity", grown.error()));
   }
   return {};
 }
 
-Result<void> upload_volume_image(const ActuatorStep& step, HostSession& host, const std::vector<std::uint8_t>& image) {
+Result<void> upload_volume_image(const ActuatorStep& step, HostSession& host,
+                                 const std::vector<std::uint8_t>& image) {
   auto spec = VolumeSpec::from_json(step.desired.spec);
   if (!spec) return fail(upload_step_error(step, "not created", spec.error()));
   const std::string& name = step.desired.id.name;
@@ -131,10 +139,9 @@ Result<void> upload_volume_image(const ActuatorStep& step, HostSession& host, co
   if (!xml) return fail(upload_step_error(step, "not created", xml.error()));
   // Small (a seed is a few hundred KiB): sent on stdin as it is.
   std::string bytes(image.begin(), image.end());
-  return create_and_upload(step, host, spec->pool.value_or(""), name, *xml, "its image built in memory",
-                           [&](std::vector<std::string> args) {
-                             return host.virsh().run(std::move(args), std::move(bytes));
-                           });
+  return create_and_upload(
+      step, host, spec->pool.value_or(""), name, *xml, "its image built in memory",
+      [&](std::vector<std::string> args) { return host.virsh().run(std::move(args), std::move(bytes)); });
 }
 
 }  // namespace virtplan::storage

@@ -4,9 +4,9 @@
 
 namespace virtplan::storage {
 
+using providers::fail;
 using providers::Result;
 using providers::XmlDocument;
-using providers::fail;
 
 Result<std::vector<DomainDisk>> read_domain_disks(const std::string& xml, bool running) {
   auto document = XmlDocument::parse(xml, "domain");

@@ -9,20 +9,29 @@ namespace virtplan::storage {
 namespace {
 
 using providers::ErrorCode;
+using providers::fail;
 using providers::Result;
 using providers::XmlDocument;
 using providers::XmlNode;
-using providers::fail;
 
 // libvirt's scaledInteger units; dumpxml writes bytes, a hand-written
 // document may not.
 std::optional<std::uint64_t> unit_scale(const std::string& unit) {
-  static const std::map<std::string, std::uint64_t> k_units = {
-      {"", 1},          {"b", 1},          {"bytes", 1},
-      {"KB", 1000ull},  {"k", 1ull << 10}, {"KiB", 1ull << 10},
-      {"MB", 1000'000ull}, {"M", 1ull << 20}, {"MiB", 1ull << 20},
-      {"GB", 1000'000'000ull}, {"G", 1ull << 30}, {"GiB", 1ull << 30},
-      {"TB", 1000'000'000'000ull}, {"T", 1ull << 40}, {"TiB", 1ull << 40}};
+  static const std::map<std::string, std::uint64_t> k_units = {{"", 1},
+                                                               {"b", 1},
+                                                               {"bytes", 1},
+                                                               {"KB", 1000ull},
+                                                               {"k", 1ull << 10},
+                                                               {"KiB", 1ull << 10},
+                                                               {"MB", 1000'000ull},
+                                                               {"M", 1ull << 20},
+                                                               {"MiB", 1ull << 20},
+                                                               {"GB", 1000'000'000ull},
+                                                               {"G", 1ull << 30},
+                                                               {"GiB", 1ull << 30},
+                                                               {"TB", 1000'000'000'000ull},
+                                                               {"T", 1ull << 40},
+                                                               {"TiB", 1ull << 40}};
   auto it = k_units.find(unit);
   if (it == k_units.end()) return std::nullopt;
   return it->second;

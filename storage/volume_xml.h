@@ -12,8 +12,7 @@
 namespace virtplan::storage {
 
 // Needs spec.backing_store when spec.backing is set (resolve() fills it in).
-providers::Result<providers::XmlDocument> build_volume_xml(const VolumeSpec& spec,
-                                                           const std::string& name);
+providers::Result<providers::XmlDocument> build_volume_xml(const VolumeSpec& spec, const std::string& name);
 
 // The spec a volume document describes: format, capacity in bytes and the
 // backing store, with "backing" the backing file's name when it lies in the

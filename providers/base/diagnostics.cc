@@ -8,9 +8,7 @@ std::string SourceLocation::str() const {
   return file + ":" + std::to_string(line) + ":" + std::to_string(column);
 }
 
-std::string Diagnostic::str() const {
-  return where.str() + ": " + message;
-}
+std::string Diagnostic::str() const { return where.str() + ": " + message; }
 
 void Diagnostics::add(SourceLocation where, std::string message) {
   m_items.push_back(Diagnostic{std::move(where), std::move(message)});

@@ -11,17 +11,17 @@ namespace virtplan::providers {
 
 enum class ErrorCode {
   other,
-  invalid,           // bad input: a stack, an argument, a document libvirt refused
-  not_found,         // the object or file is not there (when that is an error)
+  invalid,    // bad input: a stack, an argument, a document libvirt refused
+  not_found,  // the object or file is not there (when that is an error)
   already_exists,
   timeout,
-  unreachable,       // no route, DNS failure, connection refused
+  unreachable,  // no route, DNS failure, connection refused
   host_key_unknown,
   host_key_changed,
   auth_failed,
-  transport,         // the channel to the host broke mid-command
-  stale,             // a saved plan no longer matches the host
-  locked,            // another virtplan command (apply, import...) holds the stack's lock
+  transport,  // the channel to the host broke mid-command
+  stale,      // a saved plan no longer matches the host
+  locked,     // another virtplan command (apply, import...) holds the stack's lock
 };
 
 class Error {
@@ -33,9 +33,7 @@ public:
   const std::string& message() const { return m_message; }
 
   // Prefixes the message with where it happened: "lab1: " + "connection refused".
-  Error with_context(const std::string& context) const& {
-    return Error(m_code, context + ": " + m_message);
-  }
+  Error with_context(const std::string& context) const& { return Error(m_code, context + ": " + m_message); }
   Error with_context(const std::string& context) && {
     m_message = context + ": " + m_message;
     return std::move(*this);
@@ -53,8 +51,6 @@ using Result = std::expected<T, Error>;
 inline std::unexpected<Error> fail(ErrorCode code, std::string message) {
   return std::unexpected<Error>(Error(code, std::move(message)));
 }
-inline std::unexpected<Error> fail(Error error) {
-  return std::unexpected<Error>(std::move(error));
-}
+inline std::unexpected<Error> fail(Error error) { return std::unexpected<Error>(std::move(error)); }
 
 }  // namespace virtplan::providers

@@ -17,9 +17,11 @@ struct CodePoint {
 // (a stray continuation byte, a truncated or overlong sequence).
 std::optional<CodePoint> decode(std::string_view text) {
   const auto first = static_cast<unsigned char>(text[0]);
-  std::size_t length = first < 0x80 ? 1 : (first & 0xE0) == 0xC0 ? 2 : (first & 0xF0) == 0xE0 ? 3
-                                       : (first & 0xF8) == 0xF0   ? 4
-                                                                  : 0;
+  std::size_t length = first < 0x80             ? 1
+                       : (first & 0xE0) == 0xC0 ? 2
+                       : (first & 0xF0) == 0xE0 ? 3
+                       : (first & 0xF8) == 0xF0 ? 4
+                                                : 0;
   if (length == 0 || length > text.size()) return std::nullopt;
   char32_t value = length == 1 ? first : first & (0x7F >> length);
   for (std::size_t i = 1; i < length; ++i) {
@@ -28,7 +30,8 @@ std::optional<CodePoint> decode(std::string_view text) {
     value = (value << 6) | (next & 0x3F);
   }
   static constexpr char32_t k_smallest[] = {0, 0, 0x80, 0x800, 0x10000};
-  if (value < k_smallest[length] || value > 0x10FFFF || (value >= 0xD800 && value <= 0xDFFF)) return std::nullopt;
+  if (value < k_smallest[length] || value > 0x10FFFF || (value >= 0xD800 && value <= 0xDFFF))
+    return std::nullopt;
   return CodePoint{value, length};
 }
 
@@ -39,11 +42,16 @@ bool is_hidden(char32_t c) {
 
 std::string escaped(char32_t c) {
   switch (c) {
-    case '\n': return "\\n";
-    case '\r': return "\\r";
-    case '\t': return "\\t";
-    case 0x1B: return "\\e";
-    default: break;
+    case '\n':
+      return "\\n";
+    case '\r':
+      return "\\r";
+    case '\t':
+      return "\\t";
+    case 0x1B:
+      return "\\e";
+    default:
+      break;
   }
   return c < 0x80 ? fmt::format("\\x{:02x}", static_cast<unsigned>(c))
                   : fmt::format("\\u{:04x}", static_cast<unsigned>(c));

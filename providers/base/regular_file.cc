@@ -2,11 +2,11 @@
 
 #include <fmt/format.h>
 
-#include <cerrno>
-#include <cstring>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <cerrno>
+#include <cstring>
 #include <utility>
 
 namespace virtplan::providers {
@@ -18,14 +18,22 @@ constexpr std::size_t k_piece = 64 * 1024;
 std::filesystem::file_type type_of(unsigned mode) {
   using std::filesystem::file_type;
   switch (mode & S_IFMT) {
-    case S_IFREG: return file_type::regular;
-    case S_IFDIR: return file_type::directory;
-    case S_IFIFO: return file_type::fifo;
-    case S_IFCHR: return file_type::character;
-    case S_IFBLK: return file_type::block;
-    case S_IFSOCK: return file_type::socket;
-    case S_IFLNK: return file_type::symlink;
-    default: return file_type::unknown;
+    case S_IFREG:
+      return file_type::regular;
+    case S_IFDIR:
+      return file_type::directory;
+    case S_IFIFO:
+      return file_type::fifo;
+    case S_IFCHR:
+      return file_type::character;
+    case S_IFBLK:
+      return file_type::block;
+    case S_IFSOCK:
+      return file_type::socket;
+    case S_IFLNK:
+      return file_type::symlink;
+    default:
+      return file_type::unknown;
   }
 }
 
@@ -34,14 +42,22 @@ std::filesystem::file_type type_of(unsigned mode) {
 std::string file_type_name(std::filesystem::file_type type) {
   using std::filesystem::file_type;
   switch (type) {
-    case file_type::regular: return "a regular file";
-    case file_type::directory: return "a directory";
-    case file_type::fifo: return "a FIFO";
-    case file_type::character: return "a character device";
-    case file_type::block: return "a block device";
-    case file_type::socket: return "a socket";
-    case file_type::symlink: return "a symbolic link";
-    default: return "a file of an unknown type";
+    case file_type::regular:
+      return "a regular file";
+    case file_type::directory:
+      return "a directory";
+    case file_type::fifo:
+      return "a FIFO";
+    case file_type::character:
+      return "a character device";
+    case file_type::block:
+      return "a block device";
+    case file_type::socket:
+      return "a socket";
+    case file_type::symlink:
+      return "a symbolic link";
+    default:
+      return "a file of an unknown type";
   }
 }
 
@@ -86,7 +102,8 @@ Result<std::size_t> RegularFile::read_some(char* buffer, std::size_t capacity) {
   while (true) {
     const ssize_t got = ::read(m_fd, buffer, capacity);
     if (got >= 0) return static_cast<std::size_t>(got);
-    if (errno != EINTR) return fail(ErrorCode::other, fmt::format("{}: cannot be read: {}", m_path, std::strerror(errno)));
+    if (errno != EINTR)
+      return fail(ErrorCode::other, fmt::format("{}: cannot be read: {}", m_path, std::strerror(errno)));
   }
 }
 

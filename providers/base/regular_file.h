@@ -36,7 +36,8 @@ public:
   Result<std::size_t> read_some(char* buffer, std::size_t capacity);
 
 private:
-  RegularFile(std::string path, int fd, std::uint64_t size) : m_path(std::move(path)), m_fd(fd), m_size(size) {}
+  RegularFile(std::string path, int fd, std::uint64_t size)
+      : m_path(std::move(path)), m_fd(fd), m_size(size) {}
 
   std::string m_path;
   int m_fd = -1;

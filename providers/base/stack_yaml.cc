@@ -86,12 +86,8 @@ std::string write(const Json& tree) {
 
 }  // namespace
 
-std::string stack_yaml(const nlohmann::json& tree) {
-  return write(tree);
-}
+std::string stack_yaml(const nlohmann::json& tree) { return write(tree); }
 
-std::string stack_yaml(const nlohmann::ordered_json& tree) {
-  return write(tree);
-}
+std::string stack_yaml(const nlohmann::ordered_json& tree) { return write(tree); }
 
 }  // namespace virtplan::providers

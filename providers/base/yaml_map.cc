@@ -61,8 +61,8 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
 }
 
 bool is_yaml_name_char(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
-         c == '_' || c == '+' || c == '-';
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+         c == '+' || c == '-';
 }
 
 struct Unit {
@@ -73,13 +73,19 @@ struct Unit {
 constexpr std::uint64_t k_kib = 1024;
 constexpr std::array<Unit, 13> k_units{{
     {"B", 1},
-    {"KiB", k_kib}, {"MiB", k_kib * k_kib}, {"GiB", k_kib * k_kib * k_kib},
-    {"TiB", k_kib * k_kib * k_kib * k_kib},
-    {"KB", 1000}, {"MB", 1000 * 1000}, {"GB", 1000 * 1000 * 1000},
+    {"KiB", k_kib},
+    {"MiB", k_kib* k_kib},
+    {"GiB", k_kib* k_kib* k_kib},
+    {"TiB", k_kib* k_kib* k_kib* k_kib},
+    {"KB", 1000},
+    {"MB", 1000 * 1000},
+    {"GB", 1000 * 1000 * 1000},
     {"TB", 1000ULL * 1000 * 1000 * 1000},
     // Bare letters are binary, as virsh and qemu-img read them.
-    {"K", k_kib}, {"M", k_kib * k_kib}, {"G", k_kib * k_kib * k_kib},
-    {"T", k_kib * k_kib * k_kib * k_kib},
+    {"K", k_kib},
+    {"M", k_kib* k_kib},
+    {"G", k_kib* k_kib* k_kib},
+    {"T", k_kib* k_kib* k_kib* k_kib},
 }};
 
 constexpr std::string_view k_unit_list = "KiB, MiB, GiB, TiB, KB, MB, GB, TB, K, M, G, T";
@@ -102,8 +108,7 @@ std::string unit_hint(std::string_view unit) {
   for (const auto& u : k_units) {
     if (u.name.size() == unit.size() &&
         std::equal(unit.begin(), unit.end(), u.name.begin(), [](char a, char b) {
-          return std::tolower(static_cast<unsigned char>(a)) ==
-                 std::tolower(static_cast<unsigned char>(b));
+          return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
         })) {
       return fmt::format(" (did you mean '{}'?)", u.name);
     }
@@ -125,9 +130,7 @@ SourceLocation location_of(const YAML::Mark& mark, const std::string& file) {
   return where;
 }
 
-bool is_valid_name(std::string_view name) {
-  return !name_problem(name).has_value();
-}
+bool is_valid_name(std::string_view name) { return !name_problem(name).has_value(); }
 
 std::optional<std::string> name_problem(std::string_view name) {
   if (name.empty()) {
@@ -141,8 +144,8 @@ std::optional<std::string> name_problem(std::string_view name) {
   }
   for (char c : name) {
     if (!is_yaml_name_char(c)) {
-      return fmt::format(
-          "invalid name '{}': a name may hold only letters, digits, '.', '_', '+' and '-'", name);
+      return fmt::format("invalid name '{}': a name may hold only letters, digits, '.', '_', '+' and '-'",
+                         name);
     }
   }
   return std::nullopt;
@@ -294,8 +297,8 @@ std::optional<bool> YamlValue::as_bool(Diagnostics& diags) const {
   return std::nullopt;
 }
 
-std::optional<std::int64_t> YamlValue::as_seconds(Diagnostics& diags, std::string_view what, std::int64_t least,
-                                                   std::int64_t most) const {
+std::optional<std::int64_t> YamlValue::as_seconds(Diagnostics& diags, std::string_view what,
+                                                  std::int64_t least, std::int64_t most) const {
   auto text = as_string(diags);
   if (!text) return std::nullopt;
   std::string_view digits(*text);
@@ -310,7 +313,8 @@ std::optional<std::int64_t> YamlValue::as_seconds(Diagnostics& diags, std::strin
   const bool number = !digits.empty() && failed == std::errc() && end == digits.data() + digits.size() &&
                       count >= 0 && count <= 1'000'000;
   if (number && count * unit >= least && count * unit <= most) return count * unit;
-  error(diags, fmt::format("{} '{}': expected seconds from {}s to {}s (as 120s or 2m)", what, *text, least, most));
+  error(diags,
+        fmt::format("{} '{}': expected seconds from {}s to {}s (as 120s or 2m)", what, *text, least, most));
   return std::nullopt;
 }
 
@@ -347,8 +351,8 @@ std::optional<YamlMap> YamlValue::as_map(Diagnostics& diags) const {
   return YamlMap(m_node, m_file, m_context);
 }
 
-std::optional<std::string> YamlValue::as_enum(
-    Diagnostics& diags, std::initializer_list<std::string_view> allowed) const {
+std::optional<std::string> YamlValue::as_enum(Diagnostics& diags,
+                                              std::initializer_list<std::string_view> allowed) const {
   if (!is_scalar()) {
     error(diags, fmt::format("expected one of {}, got {}", join(allowed), describe(m_node)));
     return std::nullopt;
@@ -397,9 +401,7 @@ void YamlMap::error(Diagnostics& diags, std::string_view message) const {
   diags.add(where(), with_context(m_context, message));
 }
 
-void YamlMap::set_defaults(YamlMap defaults) {
-  m_defaults = std::make_shared<YamlMap>(std::move(defaults));
-}
+void YamlMap::set_defaults(YamlMap defaults) { m_defaults = std::make_shared<YamlMap>(std::move(defaults)); }
 
 std::optional<YamlValue> YamlMap::get(std::string_view key) {
   m_known->emplace(key);
@@ -421,7 +423,6 @@ std::optional<YamlValue> YamlMap::get(std::string_view key) {
   }
   return fallback;
 }
-
 
 void YamlMap::allow(std::initializer_list<std::string_view> keys) {
   for (auto key : keys) {

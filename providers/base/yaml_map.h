@@ -136,7 +136,8 @@ private:
 
 // The closest of `candidates` to `word` when it is close enough to be a likely
 // typo (edit distance), for "did you mean" messages.
-std::optional<std::string> closest_match(std::string_view word, const std::set<std::string, std::less<>>& candidates);
+std::optional<std::string> closest_match(std::string_view word,
+                                         const std::set<std::string, std::less<>>& candidates);
 
 }  // namespace virtplan::providers
 

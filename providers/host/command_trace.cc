@@ -16,7 +16,7 @@ using Clock = std::chrono::steady_clock;
 
 // Options whose value is a secret, and `key=value` words whose key names one.
 constexpr std::array<std::string_view, 4> k_secret_options = {"--passwd", "--password", "--secret-value",
-                                                               "--base64"};
+                                                              "--base64"};
 constexpr std::array<std::string_view, 4> k_secret_keys = {"passwd=", "password=", "secret=", "token="};
 // A batch of a few hundred commands is one line; past this much of it the
 // line says how much more there was.
@@ -114,7 +114,8 @@ std::string trace_line(const TracedCommand& command) {
 
 Result<std::unique_ptr<CommandTraceFile>> CommandTraceFile::open(const std::string& path) {
   std::FILE* stream = std::fopen(path.c_str(), "a");
-  if (stream == nullptr) return fail(ErrorCode::other, fmt::format("--log-file {}: cannot open it for writing", path));
+  if (stream == nullptr)
+    return fail(ErrorCode::other, fmt::format("--log-file {}: cannot open it for writing", path));
   return std::make_unique<CommandTraceFile>(stream, true);
 }
 
@@ -201,7 +202,8 @@ Result<std::unique_ptr<CommandStream>> TracingTransport::stream(const Command& c
   };
   counting.ended = [this, count, start, argv = command.argv,
                     ended = std::move(sink.ended)](const Result<CommandOutput>& outcome) {
-    TracedCommand traced{host_name(), "stream", argv, since(start), {}, {}, count->in, count->out, count->err};
+    TracedCommand traced{host_name(), "stream",  argv,       since(start), {},
+                         {},          count->in, count->out, count->err};
     if (outcome) {
       traced.exit_status = outcome->exit_status;
     } else {
@@ -212,7 +214,8 @@ Result<std::unique_ptr<CommandStream>> TracingTransport::stream(const Command& c
   };
   auto stream = m_inner->stream(command, std::move(counting));
   if (!stream) {
-    m_trace.record(TracedCommand{host_name(), "stream", command.argv, since(start), {}, stream.error().message(), 0, 0, 0});
+    m_trace.record(TracedCommand{
+        host_name(), "stream", command.argv, since(start), {}, stream.error().message(), 0, 0, 0});
     return stream;
   }
   return std::unique_ptr<CommandStream>(std::make_unique<CountedStream>(std::move(*stream), count));

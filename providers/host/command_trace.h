@@ -6,8 +6,8 @@
 // much it printed, one line a command, what TF_LOG is to Terraform users
 // debugging a slow or failing apply:
 //
-//   2026-12-05T06:55:01.123Z lab1 run 12ms exit=0 in=0B out=1204B err=0B: sudo -n virsh -q -c qemu:///system list
-//   2026-12-05T06:55:01.140Z lab1 shell 3ms exit=0 out=512B err=0B: virsh define /dev/stdin
+//   2026-12-05T06:55:01.123Z lab1 run 12ms exit=0 in=0B out=1204B err=0B: sudo -n virsh -q -c qemu:///system
+//   list 2026-12-05T06:55:01.140Z lab1 shell 3ms exit=0 out=512B err=0B: virsh define /dev/stdin
 //
 // Every host's transport is made by make_transport (transport_factory.h),
 // which wraps it in a TracingTransport while a trace is on: so every process

@@ -14,14 +14,14 @@ enum class HostKeyPolicy { strict, accept_new };
 enum class Become { none, sudo };
 
 struct HostConfig {
-  std::string name;                          // the key in `hosts:`, e.g. "lab1"
-  bool local = false;                        // `address: local`: run commands on this machine
-  std::string user = "root";                 // from ssh://USER@HOST:PORT
-  std::string hostname;                      // from ssh://USER@HOST:PORT
+  std::string name;           // the key in `hosts:`, e.g. "lab1"
+  bool local = false;         // `address: local`: run commands on this machine
+  std::string user = "root";  // from ssh://USER@HOST:PORT
+  std::string hostname;       // from ssh://USER@HOST:PORT
   int port = 22;
   std::string libvirt_uri = "qemu:///system";
-  std::optional<std::string> identity;       // a private key file; unset: agent, then ~/.ssh/id_*
-  std::optional<std::string> known_hosts;    // unset: ~/.ssh/known_hosts
+  std::optional<std::string> identity;     // a private key file; unset: agent, then ~/.ssh/id_*
+  std::optional<std::string> known_hosts;  // unset: ~/.ssh/known_hosts
   HostKeyPolicy host_key = HostKeyPolicy::strict;
   Become become = Become::none;
   std::chrono::milliseconds connect_timeout{std::chrono::seconds(10)};

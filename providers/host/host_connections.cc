@@ -30,7 +30,8 @@ private:
 };
 
 // A transport whose connection is up, or why it could not be made.
-Result<std::unique_ptr<Transport>> connected(const HostConfig& host, const HostConnections::TransportMaker& connect) {
+Result<std::unique_ptr<Transport>> connected(const HostConfig& host,
+                                             const HostConnections::TransportMaker& connect) {
   auto transport = connect(host);
   if (!transport) return std::unexpected(transport.error());
   if (auto up = (*transport)->connect(); !up) return std::unexpected(up.error());
@@ -42,18 +43,23 @@ Result<std::unique_ptr<Transport>> connected(const HostConfig& host, const HostC
 HostConnections::HostConnections(const std::map<std::string, HostConfig>& hosts)
     : HostConnections(hosts, make_transport) {}
 
-HostConnections::HostConnections(const std::map<std::string, HostConfig>& hosts, const TransportMaker& connect)
+HostConnections::HostConnections(const std::map<std::string, HostConfig>& hosts,
+                                 const TransportMaker& connect)
     : m_connect(connect) {
   std::map<std::string, std::future<Result<std::unique_ptr<Transport>>>> connecting;
   for (const auto& [name, host] : hosts) {
-    connecting.emplace(name, std::async(std::launch::async, connected, std::cref(host), std::cref(m_connect)));
+    connecting.emplace(name,
+                       std::async(std::launch::async, connected, std::cref(host), std::cref(m_connect)));
   }
-  for (auto& [name, future] : connecting) m_hosts.emplace(name, std::make_unique<Host>(Host{hosts.at(name), future.get(), {}}));
+  for (auto& [name, future] : connecting)
+    m_hosts.emplace(name, std::make_unique<Host>(Host{hosts.at(name), future.get(), {}}));
   for (auto& [name, host] : m_hosts) {
     if (!host->transport) continue;
     const std::string key = (*host->transport)->host_key();
     if (!needs_libvirt_uuid(name, key)) {
-      host->identity = std::async(std::launch::deferred, [key] { return Result<HostIdentity>(HostIdentity{{}, key}); });
+      host->identity = std::async(std::launch::deferred, [key] {
+        return Result<HostIdentity>(HostIdentity{{}, key});
+      });
       continue;
     }
     host->identity = std::async(std::launch::async, read_host_identity, std::cref(host->config),

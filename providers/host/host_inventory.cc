@@ -20,7 +20,7 @@ void run_rounds(const VirshRunner& virsh, std::vector<std::unique_ptr<KindReadin
   std::vector<bool> active(readings.size(), true);
   while (std::any_of(active.begin(), active.end(), [](bool a) { return a; })) {
     std::vector<VirshArgs> batch;
-    std::map<VirshArgs, std::size_t> index;                  // command -> its place in the batch
+    std::map<VirshArgs, std::size_t> index;                        // command -> its place in the batch
     std::vector<std::vector<std::size_t>> asked(readings.size());  // each reading's, as batch places
     for (std::size_t i = 0; i < readings.size(); ++i) {
       if (!active[i]) continue;
@@ -46,7 +46,7 @@ void run_rounds(const VirshRunner& virsh, std::vector<std::unique_ptr<KindReadin
 }
 
 std::vector<std::unique_ptr<KindReading>> start(const std::vector<const KindReader*>& readers,
-                                               const std::vector<StackObject>& declared) {
+                                                const std::vector<StackObject>& declared) {
   std::vector<std::unique_ptr<KindReading>> readings;
   for (const auto* reader : readers) readings.push_back(reader->start(declared));
   return readings;
@@ -69,10 +69,10 @@ Result<HostInventory> finish(const HostConfig& host, const std::vector<const Kin
 }  // namespace
 
 Result<HostInventory> read_host_inventory(const std::string& stack, const HostConfig& host,
-                                          Transport& transport,
-                                          const std::vector<const KindReader*>& readers,
+                                          Transport& transport, const std::vector<const KindReader*>& readers,
                                           const std::vector<StackObject>& declared) {
-  return read_host_inventory(stack, host, VirshRunner(transport, host.libvirt_uri, host.become), readers, declared);
+  return read_host_inventory(stack, host, VirshRunner(transport, host.libvirt_uri, host.become), readers,
+                             declared);
 }
 
 Result<HostInventory> read_host_inventory(const std::string& stack, const HostConfig& host,
@@ -80,8 +80,8 @@ Result<HostInventory> read_host_inventory(const std::string& stack, const HostCo
                                           const std::vector<const KindReader*>& readers,
                                           const std::vector<StackObject>& declared) {
   // The ledger and libvirt are read at the same time: two round trips overlap.
-  auto ledger = std::async(std::launch::async,
-                           [&] { return Ledger::load(virsh.transport(), stack, host.become); });
+  auto ledger =
+      std::async(std::launch::async, [&] { return Ledger::load(virsh.transport(), stack, host.become); });
 
   auto readings = start(readers, declared);
   run_rounds(virsh, readings);

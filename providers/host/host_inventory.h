@@ -11,9 +11,9 @@
 // about virsh.
 
 #include "providers/host/host_config.h"
-#include "providers/kind/reader.h"
 #include "providers/host/ledger.h"
 #include "providers/host/transport.h"
+#include "providers/kind/reader.h"
 
 #include <string>
 #include <vector>
@@ -22,7 +22,7 @@ namespace virtplan::providers {
 
 struct KindObjects {
   std::string kind;
-  std::vector<ReadObject> objects;        // sorted by name
+  std::vector<ReadObject> objects;            // sorted by name
   std::vector<std::string> ledger_keys = {};  // KindReader::ledger_keys()
   bool marks_owner = false;                   // KindReader::marks_owner()
 };
@@ -35,8 +35,7 @@ struct HostInventory {
 class VirshRunner;
 
 Result<HostInventory> read_host_inventory(const std::string& stack, const HostConfig& host,
-                                          Transport& transport,
-                                          const std::vector<const KindReader*>& readers,
+                                          Transport& transport, const std::vector<const KindReader*>& readers,
                                           const std::vector<StackObject>& declared);
 // The same through `virsh`, whose batches may go to a host session's running
 // virsh (HostSession::virsh) instead of a virsh process of their own.

@@ -13,9 +13,13 @@ Result<std::unique_ptr<HostSession>> HostSession::open(const HostConfig& config,
 
 HostSession::HostSession(const HostConfig& config, Transport& transport, VirshBatcher::Options batching,
                          VirshShellPool::Options shelling)
-    : m_config(config), m_transport(transport), m_guarded(transport, [this] { return check_lock(); }),
-      m_alone(m_guarded, config.libvirt_uri, config.become), m_batcher(m_alone, batching),
-      m_shells(m_alone, shelling), m_virsh(m_guarded, config.libvirt_uri, config.become, shared()) {}
+    : m_config(config),
+      m_transport(transport),
+      m_guarded(transport, [this] { return check_lock(); }),
+      m_alone(m_guarded, config.libvirt_uri, config.become),
+      m_batcher(m_alone, batching),
+      m_shells(m_alone, shelling),
+      m_virsh(m_guarded, config.libvirt_uri, config.become, shared()) {}
 
 // The lock goes while the members do: the shells end (each waits for its
 // virsh) meanwhile, and m_releasing waits for the lock after them.

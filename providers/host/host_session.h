@@ -17,11 +17,11 @@
 #include "providers/host/host_access.h"
 #include "providers/host/host_config.h"
 #include "providers/host/lock_guarded_transport.h"
-#include "providers/virsh/shared_virsh.h"
 #include "providers/host/stack_lock.h"
 #include "providers/host/transport.h"
 #include "providers/virsh/batcher.h"
 #include "providers/virsh/runner.h"
+#include "providers/virsh/shared_virsh.h"
 #include "providers/virsh/shell_pool.h"
 
 #include <chrono>
@@ -107,10 +107,12 @@ public:
   int capacity() const;
 
 private:
-  SharedVirsh* shared() { return m_transport.can_stream() ? static_cast<SharedVirsh*>(&m_shells) : &m_batcher; }
+  SharedVirsh* shared() {
+    return m_transport.can_stream() ? static_cast<SharedVirsh*>(&m_shells) : &m_batcher;
+  }
 
   const HostConfig m_config;  // a copy: callers pass temporaries
-  Transport& m_transport;  // the host's, unguarded: the lock is taken through it
+  Transport& m_transport;     // the host's, unguarded: the lock is taken through it
 
   mutable std::mutex m_lock_mutex;  // guards the three below
   std::unique_ptr<StackLock> m_lock;

@@ -19,16 +19,14 @@ struct ServerKey {
 Result<ServerKey> server_key(ssh_session session, const SshTarget& target) {
   ssh_key key = nullptr;
   if (ssh_get_server_publickey(session, &key) != SSH_OK) {
-    return fail(ErrorCode::transport,
-                fmt::format("{}: cannot read the server's host key: {}", target.where(),
-                            ssh_get_error(session)));
+    return fail(ErrorCode::transport, fmt::format("{}: cannot read the server's host key: {}", target.where(),
+                                                  ssh_get_error(session)));
   }
   std::unique_ptr<ssh_key_struct, decltype(&ssh_key_free)> owned(key, &ssh_key_free);
   unsigned char* hash = nullptr;
   size_t hash_length = 0;
   if (ssh_get_publickey_hash(key, SSH_PUBLICKEY_HASH_SHA256, &hash, &hash_length) != 0) {
-    return fail(ErrorCode::transport,
-                fmt::format("{}: cannot hash the server's host key", target.where()));
+    return fail(ErrorCode::transport, fmt::format("{}: cannot hash the server's host key", target.where()));
   }
   char* text = ssh_get_fingerprint_hash(SSH_PUBLICKEY_HASH_SHA256, hash, hash_length);
   ssh_clean_pubkey_hash(&hash);
@@ -42,8 +40,8 @@ Result<ServerKey> server_key(ssh_session session, const SshTarget& target) {
 Result<void> trust_new_key(ssh_session session, const SshTarget& target) {
   if (ssh_session_update_known_hosts(session) != SSH_OK) {
     return fail(ErrorCode::host_key_unknown,
-                fmt::format("{}: host key is not known and cannot be added to {}: {}",
-                            target.where(), target.known_hosts, ssh_get_error(session)));
+                fmt::format("{}: host key is not known and cannot be added to {}: {}", target.where(),
+                            target.known_hosts, ssh_get_error(session)));
   }
   return {};
 }
@@ -98,19 +96,17 @@ Result<void> verify_host_key(ssh_session session, const SshTarget& target) {
     // let an attacker pick an algorithm the real host never used.
     case SSH_KNOWN_HOSTS_CHANGED:
     case SSH_KNOWN_HOSTS_OTHER:
-      return fail(ErrorCode::host_key_changed,
-                  changed_host_key_message(target, key->type, key->fingerprint));
+      return fail(ErrorCode::host_key_changed, changed_host_key_message(target, key->type, key->fingerprint));
     case SSH_KNOWN_HOSTS_UNKNOWN:
     case SSH_KNOWN_HOSTS_NOT_FOUND:
       if (target.host_key == HostKeyPolicy::accept_new) return trust_new_key(session, target);
-      return fail(ErrorCode::host_key_unknown,
-                  unknown_host_key_message(target, key->type, key->fingerprint));
+      return fail(ErrorCode::host_key_unknown, unknown_host_key_message(target, key->type, key->fingerprint));
     case SSH_KNOWN_HOSTS_ERROR:
       break;
   }
   return fail(ErrorCode::host_key_unknown,
-              fmt::format("{}: cannot check the host key against {}: {}", target.where(),
-                          target.known_hosts, ssh_get_error(session)));
+              fmt::format("{}: cannot check the host key against {}: {}", target.where(), target.known_hosts,
+                          ssh_get_error(session)));
 }
 
 }  // namespace virtplan::providers

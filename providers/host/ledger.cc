@@ -1,8 +1,8 @@
 #include "providers/host/ledger.h"
 
+#include "providers/base/plain_text.h"
 #include "providers/host/host_script.h"
 #include "providers/kind/object_address.h"
-#include "providers/base/plain_text.h"
 
 #include <fmt/format.h>
 
@@ -121,8 +121,8 @@ Result<Ledger> Ledger::load(Transport& transport, std::string_view stack, Become
   auto out = transport.run(command);
   if (!out) return fail(out.error().with_context(transport.host_name() + ": reading " + file));
   if (out->exit_status != 0) {
-    return fail(ErrorCode::other, fmt::format("{}: reading {} failed: {}", transport.host_name(),
-                                              file, trimmed(out->err)));
+    return fail(ErrorCode::other,
+                fmt::format("{}: reading {} failed: {}", transport.host_name(), file, trimmed(out->err)));
   }
   auto ledger = parse(stack, out->out);
   if (!ledger) return fail(ledger.error().with_context(transport.host_name() + ": " + file));
@@ -139,8 +139,8 @@ Result<void> Ledger::save(Transport& transport, Become become, std::string_view 
   auto out = transport.run(command);
   if (!out) return fail(out.error().with_context(transport.host_name() + ": writing " + file));
   if (out->exit_status != 0) {
-    return fail(ErrorCode::other, fmt::format("{}: writing {} failed: {}", transport.host_name(),
-                                              file, trimmed(out->err)));
+    return fail(ErrorCode::other,
+                fmt::format("{}: writing {} failed: {}", transport.host_name(), file, trimmed(out->err)));
   }
   return {};
 }
@@ -150,7 +150,8 @@ void Ledger::record_intent(const ObjectId& id) {
   // A legacy entry of the volume moves to its pool's key as it is (created,
   // with its data: `protect` must not be lost if the create never ends).
   LedgerEntry entry{id.kind, id.name, LedgerState::intent, json::object(), id.pool};
-  if (auto legacy = m_entries.find(Key{id.kind, "", id.name}); !id.pool.empty() && legacy != m_entries.end()) {
+  if (auto legacy = m_entries.find(Key{id.kind, "", id.name});
+      !id.pool.empty() && legacy != m_entries.end()) {
     entry.state = legacy->second.state;
     entry.data = legacy->second.data;
   }
@@ -188,7 +189,9 @@ void Ledger::mark_created(const std::string& kind, const std::string& name, json
   mark_created(ObjectId{kind, name, "", ""}, std::move(data));
 }
 
-void Ledger::forget(const std::string& kind, const std::string& name) { forget(ObjectId{kind, name, "", ""}); }
+void Ledger::forget(const std::string& kind, const std::string& name) {
+  forget(ObjectId{kind, name, "", ""});
+}
 
 std::optional<LedgerEntry> Ledger::find(std::string_view kind, std::string_view name) const {
   return find(ObjectId{std::string(kind), std::string(name), "", ""});

@@ -14,8 +14,8 @@
 
 #include "providers/base/error.h"
 #include "providers/host/host_config.h"
-#include "providers/kind/object_id.h"
 #include "providers/host/transport.h"
+#include "providers/kind/object_id.h"
 
 #include <nlohmann/json.hpp>
 
@@ -62,8 +62,7 @@ public:
 
   // The ledger of `stack` on the host behind `transport`; an empty one when the
   // host has none yet.
-  static Result<Ledger> load(Transport& transport, std::string_view stack,
-                             Become become = Become::none,
+  static Result<Ledger> load(Transport& transport, std::string_view stack, Become become = Become::none,
                              std::string_view dir = k_default_dir);
 
   // Parses a ledger file's text; errors name the stack and what is wrong.

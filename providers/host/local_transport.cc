@@ -6,9 +6,9 @@
 
 #include <cerrno>
 #include <chrono>
+#include <condition_variable>
 #include <csignal>
 #include <cstring>
-#include <condition_variable>
 #include <mutex>
 #include <thread>
 
@@ -82,9 +82,7 @@ Result<Pipe> make_pipe(const Command& command) {
   return Pipe{Fd(fds[0]), Fd(fds[1])};
 }
 
-void set_nonblocking(int fd) {
-  ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
-}
+void set_nonblocking(int fd) { ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK); }
 
 // The spawn attributes: own process group (so a timeout kills the child's
 // children too), default signal dispositions and an empty signal mask (ours
@@ -102,8 +100,7 @@ public:
     posix_spawnattr_setsigdefault(&m_attr, &defaults);
     posix_spawnattr_setsigmask(&m_attr, &empty);
     posix_spawnattr_setpgroup(&m_attr, 0);
-    posix_spawnattr_setflags(&m_attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF |
-                                          POSIX_SPAWN_SETSIGMASK);
+    posix_spawnattr_setflags(&m_attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
   }
   ~SpawnSetup() {
     posix_spawn_file_actions_destroy(&m_actions);
@@ -247,13 +244,12 @@ int exit_status(const Command& command, int status, std::string& err) {
 }
 
 Error timeout_error(const Command& command) {
-  return Error(ErrorCode::timeout, fmt::format("local: {}: timed out after {} ms",
-                                               describe(command), command.timeout.count()));
+  return Error(ErrorCode::timeout,
+               fmt::format("local: {}: timed out after {} ms", describe(command), command.timeout.count()));
 }
 
 // A held command's stdin is always the pipe: its end is the signal to stop.
-Result<pid_t> spawn(const Command& command, Pipe& in, Pipe& out, Pipe& err,
-                    bool keep_stdin = false) {
+Result<pid_t> spawn(const Command& command, Pipe& in, Pipe& out, Pipe& err, bool keep_stdin = false) {
   SpawnSetup setup;
   Fd own_input;
   if (!keep_stdin && command.stdin_file) {
@@ -266,8 +262,7 @@ Result<pid_t> spawn(const Command& command, Pipe& in, Pipe& out, Pipe& err,
   } else if (!keep_stdin && (!command.stdin_data || command.stdin_data->empty())) {
     own_input = Fd(::open("/dev/null", O_RDONLY | O_CLOEXEC));
   }
-  setup.connect(own_input.open() ? own_input.get() : in.read.get(), out.write.get(),
-                err.write.get());
+  setup.connect(own_input.open() ? own_input.get() : in.read.get(), out.write.get(), err.write.get());
   pid_t pid = 0;
   int error = setup.spawn(&pid, command.argv);
   if (error == ENOENT) {
@@ -303,7 +298,6 @@ Result<Child> start_child(const Command& command, bool keep_stdin) {
   return Child{*pid, std::move(in->write), std::move(out->read), std::move(err->read)};
 }
 
-
 // Reads the child's stdout and stderr until stdout holds `ready_line` as a
 // whole line (true), both are closed, or the deadline passed (false for both).
 bool read_until_line(Fd& out, Fd& err, std::string_view ready_line, Clock::time_point deadline,
@@ -312,8 +306,7 @@ bool read_until_line(Fd& out, Fd& err, std::string_view ready_line, Clock::time_
   set_nonblocking(out.get());
   set_nonblocking(err.get());
   while (out.open() || err.open()) {
-    if (output.out.starts_with(wanted) ||
-        output.out.find("\n" + wanted) != std::string::npos) {
+    if (output.out.starts_with(wanted) || output.out.find("\n" + wanted) != std::string::npos) {
       return true;
     }
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
@@ -379,7 +372,8 @@ private:
       never.wait_for(lock, stop, k_hold_heartbeat, [] { return false; });
       if (stop.stop_requested()) return;
       std::lock_guard guard(m_mutex);
-      if (m_stdin.open()) [[maybe_unused]] auto sent = ::write(m_stdin.get(), &k_hold_heartbeat_byte, 1);
+      if (m_stdin.open()) [[maybe_unused]]
+        auto sent = ::write(m_stdin.get(), &k_hold_heartbeat_byte, 1);
     }
   }
 
@@ -421,10 +415,13 @@ public:
     while (!rest.empty() && m_stdin.open()) {
       const ssize_t n = ::write(m_stdin.get(), rest.data(), rest.size());
       if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) m_stdin.reset();  // EPIPE: the command is gone
-      else rest.remove_prefix(static_cast<std::size_t>(n));
+      if (n <= 0)
+        m_stdin.reset();  // EPIPE: the command is gone
+      else
+        rest.remove_prefix(static_cast<std::size_t>(n));
     }
-    if (!rest.empty() || !m_stdin.open()) return fail(ErrorCode::transport, "local: the streamed command has ended");
+    if (!rest.empty() || !m_stdin.open())
+      return fail(ErrorCode::transport, "local: the streamed command has ended");
     return {};
   }
 
@@ -447,7 +444,8 @@ private:
     while (::waitpid(m_pid, &status, 0) < 0 && errno == EINTR) {
     }
     CommandOutput ended;
-    ended.exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 127);
+    ended.exit_status =
+        WIFEXITED(status) ? WEXITSTATUS(status) : 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 127);
     if (m_sink.ended) m_sink.ended(ended);
     std::lock_guard lock(m_done_mutex);
     m_done = true;
@@ -471,9 +469,7 @@ LocalTransport::LocalTransport() {
   std::call_once(once, [] { std::signal(SIGPIPE, SIG_IGN); });
 }
 
-const std::string& LocalTransport::host_name() const {
-  return k_host_name;
-}
+const std::string& LocalTransport::host_name() const { return k_host_name; }
 
 Result<CommandOutput> LocalTransport::run(const Command& command) {
   if (command.argv.empty()) {
@@ -486,10 +482,9 @@ Result<CommandOutput> LocalTransport::run(const Command& command) {
   }
   CommandOutput output;
   // A temporary: our stdin end closes before we wait, whatever the child did.
-  bool drained =
-      PipePump(std::move(child->in), std::move(child->out), std::move(child->err),
-               command.stdin_data ? std::string_view(*command.stdin_data) : std::string_view())
-          .run(deadline, output);
+  bool drained = PipePump(std::move(child->in), std::move(child->out), std::move(child->err),
+                          command.stdin_data ? std::string_view(*command.stdin_data) : std::string_view())
+                     .run(deadline, output);
   std::optional<int> status;
   if (drained) {
     status = wait_until(child->pid, deadline);
@@ -550,9 +545,8 @@ Result<std::unique_ptr<CommandStream>> LocalTransport::stream(const Command& com
   }
   set_nonblocking(child->out.get());
   set_nonblocking(child->err.get());
-  return std::unique_ptr<CommandStream>(std::make_unique<LocalStream>(child->pid, std::move(child->in),
-                                                                       std::move(child->out), std::move(child->err),
-                                                                       std::move(sink)));
+  return std::unique_ptr<CommandStream>(std::make_unique<LocalStream>(
+      child->pid, std::move(child->in), std::move(child->out), std::move(child->err), std::move(sink)));
 }
 
 }  // namespace virtplan::providers

@@ -31,8 +31,8 @@ struct RemoteHostAccess::HostState {
   std::mutex ledger_mutex;  // guards ledger, version, saved, attempted, saving, writes
   std::condition_variable_any saved_changed;
   std::optional<Ledger> ledger;
-  std::uint64_t version = 0;  // bumped by every change
-  std::uint64_t saved = 0;    // the version on the host
+  std::uint64_t version = 0;    // bumped by every change
+  std::uint64_t saved = 0;      // the version on the host
   std::uint64_t attempted = 0;  // the newest version a save was attempted with
   bool saving = false;
   int writes = 0;
@@ -41,7 +41,8 @@ struct RemoteHostAccess::HostState {
   std::jthread saver;
 };
 
-RemoteHostAccess::RemoteHostAccess(std::string stack, std::map<std::string, HostConfig> hosts, Options options)
+RemoteHostAccess::RemoteHostAccess(std::string stack, std::map<std::string, HostConfig> hosts,
+                                   Options options)
     : m_stack(std::move(stack)), m_options(std::move(options)) {
   if (!m_options.connect) m_options.connect = make_transport;
   for (auto& [name, config] : hosts) m_hosts.emplace(name, std::make_unique<HostState>(std::move(config)));
@@ -56,7 +57,7 @@ RemoteHostAccess::~RemoteHostAccess() {
   std::vector<std::future<void>> ending;
   for (auto& [name, state] : m_hosts) {
     ending.push_back(std::async(std::launch::async, [&state = *state] {
-      state.saver = {};  // before the lock: a save in flight ends under it
+      state.saver = {};       // before the lock: a save in flight ends under it
       state.session.reset();  // its shells and its lock end side by side
     }));
   }
@@ -149,7 +150,8 @@ Result<void> RemoteHostAccess::mark_created(const ObjectId& id, const nlohmann::
 }
 
 Result<void> RemoteHostAccess::forget(const ObjectId& id) {
-  return change_ledger(id.host, [&](Ledger& ledger) { ledger.forget(id); }, Wait::recorded);
+  return change_ledger(
+      id.host, [&](Ledger& ledger) { ledger.forget(id); }, Wait::recorded);
 }
 
 std::vector<Error> RemoteHostAccess::flush() {
@@ -169,8 +171,8 @@ std::vector<Error> RemoteHostAccess::flush() {
   return errors;
 }
 
-Result<void> RemoteHostAccess::change_ledger(const std::string& host, const std::function<void(Ledger&)>& edit,
-                                             Wait wait) {
+Result<void> RemoteHostAccess::change_ledger(const std::string& host,
+                                             const std::function<void(Ledger&)>& edit, Wait wait) {
   auto session = this->session(host);
   if (!session) return std::unexpected(session.error());
   HostState& state = *state_of(host);
@@ -192,7 +194,8 @@ Result<void> RemoteHostAccess::change_ledger(const std::string& host, const std:
 // not retried until something changes again (or flush() asks).
 void RemoteHostAccess::save_in_background(HostState& state, std::stop_token stop) {
   std::unique_lock lock(state.ledger_mutex);
-  while (state.saved_changed.wait(lock, stop, [&] { return state.version > state.attempted && !state.saving; })) {
+  while (state.saved_changed.wait(lock, stop,
+                                  [&] { return state.version > state.attempted && !state.saving; })) {
     (void)save_newest(state, lock);  // flush() reports what stays unsaved
     state.saved_changed.wait_for(lock, stop, m_options.background_pause, [] { return false; });
   }

@@ -9,9 +9,8 @@ namespace {
 // Not here: '~' and '#' (special at the start of a word in sh), '=' (zsh
 // expands "=cmd" to a path), and everything else that is not plainly inert.
 bool is_safe(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-         c == '-' || c == '_' || c == '.' || c == '/' || c == ':' || c == ',' ||
-         c == '+' || c == '@' || c == '%';
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+         c == '.' || c == '/' || c == ':' || c == ',' || c == '+' || c == '@' || c == '%';
 }
 
 }  // namespace

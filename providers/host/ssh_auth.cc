@@ -69,8 +69,10 @@ Outcome try_defaults(ssh_session session, const SshTarget& target, std::vector<s
 
 std::string auth_methods_text(int methods) {
   static constexpr std::pair<int, const char*> k_names[] = {
-      {SSH_AUTH_METHOD_PUBLICKEY, "publickey"},         {SSH_AUTH_METHOD_PASSWORD, "password"},
-      {SSH_AUTH_METHOD_INTERACTIVE, "keyboard-interactive"}, {SSH_AUTH_METHOD_HOSTBASED, "hostbased"},
+      {SSH_AUTH_METHOD_PUBLICKEY, "publickey"},
+      {SSH_AUTH_METHOD_PASSWORD, "password"},
+      {SSH_AUTH_METHOD_INTERACTIVE, "keyboard-interactive"},
+      {SSH_AUTH_METHOD_HOSTBASED, "hostbased"},
       {SSH_AUTH_METHOD_GSSAPI_MIC, "gssapi-with-mic"},
   };
   std::vector<std::string> names;
@@ -97,8 +99,7 @@ Result<void> authenticate(ssh_session session, const SshTarget& target) {
   if (outcome == Outcome::accepted) return {};
   return fail(ErrorCode::auth_failed,
               fmt::format("{}: authentication failed for user {}: the server offers {}; tried {}",
-                          target.where(), target.user, auth_methods_text(offered),
-                          fmt::join(tried, ", ")));
+                          target.where(), target.user, auth_methods_text(offered), fmt::join(tried, ", ")));
 }
 
 }  // namespace virtplan::providers

@@ -25,9 +25,9 @@ constexpr auto k_release_wait = std::chrono::seconds(5);
 
 int signal_number(std::string_view name) {
   static constexpr std::pair<std::string_view, int> k_signals[] = {
-      {"HUP", 1},   {"INT", 2},   {"QUIT", 3},  {"ILL", 4},   {"TRAP", 5},  {"ABRT", 6},
-      {"BUS", 7},   {"FPE", 8},   {"KILL", 9},  {"USR1", 10}, {"SEGV", 11}, {"USR2", 12},
-      {"PIPE", 13}, {"ALRM", 14}, {"TERM", 15},
+      {"HUP", 1},   {"INT", 2},   {"QUIT", 3},  {"ILL", 4},   {"TRAP", 5},
+      {"ABRT", 6},  {"BUS", 7},   {"FPE", 8},   {"KILL", 9},  {"USR1", 10},
+      {"SEGV", 11}, {"USR2", 12}, {"PIPE", 13}, {"ALRM", 14}, {"TERM", 15},
   };
   if (name.starts_with("SIG")) name.remove_prefix(3);
   for (const auto& [signal, number] : k_signals) {
@@ -36,8 +36,7 @@ int signal_number(std::string_view name) {
   return 0;
 }
 
-SshChannelJob::SshChannelJob(std::string where, std::string remote_line, std::string display,
-                             Command command)
+SshChannelJob::SshChannelJob(std::string where, std::string remote_line, std::string display, Command command)
     : m_where(std::move(where)),
       m_remote_line(std::move(remote_line)),
       m_display(std::move(display)),
@@ -53,8 +52,8 @@ SshChannelJob::SshChannelJob(std::string where, std::string remote_line, std::st
 
 SshChannelJob::~SshChannelJob() {
   if (m_state != State::finished) {
-    finish(fail(ErrorCode::transport, fmt::format("{}: transport closed before `{}` finished",
-                                                  m_where, summary())));
+    finish(fail(ErrorCode::transport,
+                fmt::format("{}: transport closed before `{}` finished", m_where, summary())));
   }
   release_channel();
 }
@@ -90,8 +89,8 @@ SshChannelJob::Progress SshChannelJob::open_channel(ssh_session session) {
   if (m_state == State::idle) {
     m_channel = ssh_channel_new(session);
     if (m_channel == nullptr) {
-      finish(fail(ErrorCode::transport, fmt::format("{}: cannot create a channel: {}", m_where,
-                                                    ssh_get_error(session))));
+      finish(fail(ErrorCode::transport,
+                  fmt::format("{}: cannot create a channel: {}", m_where, ssh_get_error(session))));
       return Progress::done;
     }
     ssh_set_channel_callbacks(m_channel, &m_callbacks);
@@ -112,9 +111,9 @@ SshChannelJob::Progress SshChannelJob::request_exec() {
   const int rc = ssh_channel_request_exec(m_channel, m_remote_line.c_str());
   if (rc == SSH_AGAIN) return Progress::waiting;
   if (rc != SSH_OK) {
-    finish(fail(ErrorCode::transport,
-                fmt::format("{}: the server refused to run `{}`: {}", m_where, summary(),
-                            ssh_get_error(ssh_channel_get_session(m_channel)))));
+    finish(
+        fail(ErrorCode::transport, fmt::format("{}: the server refused to run `{}`: {}", m_where, summary(),
+                                               ssh_get_error(ssh_channel_get_session(m_channel)))));
     return Progress::done;
   }
   m_state = State::streaming;
@@ -159,7 +158,8 @@ SshChannelJob::Progress SshChannelJob::stream_held() {
 // failure when no exit status or signal came with it.
 SshChannelJob::Progress SshChannelJob::finish_closed() {
   if (!m_exit_status && !m_exit_signal) {
-    finish(fail(ErrorCode::transport, fmt::format("{}: `{}` ended without an exit status", m_where, summary())));
+    finish(
+        fail(ErrorCode::transport, fmt::format("{}: `{}` ended without an exit status", m_where, summary())));
   } else {
     finish(output());
   }
@@ -232,9 +232,8 @@ Result<size_t> SshChannelJob::write_some(std::string_view data) {
     if (length == 0) break;
     const int rc = ssh_channel_write(m_channel, data.data() + sent, static_cast<uint32_t>(length));
     if (rc < 0) {
-      return fail(ErrorCode::transport,
-                  fmt::format("{}: cannot send stdin to `{}`: {}", m_where, summary(),
-                              ssh_get_error(ssh_channel_get_session(m_channel))));
+      return fail(ErrorCode::transport, fmt::format("{}: cannot send stdin to `{}`: {}", m_where, summary(),
+                                                    ssh_get_error(ssh_channel_get_session(m_channel))));
     }
     if (rc == 0) break;
     sent += static_cast<size_t>(rc);
@@ -263,8 +262,8 @@ Result<void> SshChannelJob::write_stdin_file() {
       m_piece_size = static_cast<size_t>(m_stdin_file.gcount());
       m_piece_at = 0;
       if (m_stdin_file.bad()) {
-        return fail(ErrorCode::other, fmt::format("{}: reading {} failed while sending it to `{}`",
-                                                  m_where, *m_command.stdin_file, summary()));
+        return fail(ErrorCode::other, fmt::format("{}: reading {} failed while sending it to `{}`", m_where,
+                                                  *m_command.stdin_file, summary()));
       }
       if (m_piece_size == 0) break;
     }
@@ -274,8 +273,8 @@ Result<void> SshChannelJob::write_stdin_file() {
     const int rc = ssh_channel_write(m_channel, m_piece.data() + m_piece_at, static_cast<uint32_t>(length));
     if (rc < 0) {
       return fail(ErrorCode::transport,
-                  fmt::format("{}: cannot send {} to `{}`: {}", m_where, *m_command.stdin_file,
-                              summary(), ssh_get_error(ssh_channel_get_session(m_channel))));
+                  fmt::format("{}: cannot send {} to `{}`: {}", m_where, *m_command.stdin_file, summary(),
+                              ssh_get_error(ssh_channel_get_session(m_channel))));
     }
     m_piece_at += static_cast<size_t>(rc);
     m_stdin_written += static_cast<size_t>(rc);
@@ -305,8 +304,8 @@ CommandOutput SshChannelJob::output() {
   const int number = signal_number(*m_exit_signal);
   result.exit_status = number > 0 ? 128 + number : 255;
   if (!result.err.empty() && result.err.back() != '\n') result.err += '\n';
-  result.err += fmt::format("{}: `{}` was killed by signal {}{}", m_where, summary(),
-                            *m_exit_signal, m_core_dumped ? " (core dumped)" : "");
+  result.err += fmt::format("{}: `{}` was killed by signal {}{}", m_where, summary(), *m_exit_signal,
+                            m_core_dumped ? " (core dumped)" : "");
   return result;
 }
 
@@ -319,11 +318,11 @@ void SshChannelJob::expire() {
   }
   const std::string message =
       started() || !m_ever_refused
-          ? fmt::format("{}: `{}` timed out after {} ms", m_where, summary(),
-                        m_command.timeout.count())
-          : fmt::format("{}: `{}` did not start within {} ms: the server kept refusing to "
-                        "open a channel (sshd MaxSessions reached)",
-                        m_where, summary(), m_command.timeout.count());
+          ? fmt::format("{}: `{}` timed out after {} ms", m_where, summary(), m_command.timeout.count())
+          : fmt::format(
+                "{}: `{}` did not start within {} ms: the server kept refusing to "
+                "open a channel (sshd MaxSessions reached)",
+                m_where, summary(), m_command.timeout.count());
   const bool opening = m_state == State::opening;
   finish(fail(ErrorCode::timeout, message));
   if (!opening) release_channel();
@@ -378,8 +377,7 @@ void SshChannelJob::release_channel() {
   m_channel = nullptr;
 }
 
-int SshChannelJob::on_data(ssh_session, ssh_channel, void* data, uint32_t length, int is_stderr,
-                           void* self) {
+int SshChannelJob::on_data(ssh_session, ssh_channel, void* data, uint32_t length, int is_stderr, void* self) {
   auto* job = static_cast<SshChannelJob*>(self);
   // A held command's output after its ready line is nobody's: drop it.
   if (job->m_hold && job->m_hold->ready.load()) return static_cast<int>(length);
@@ -402,8 +400,8 @@ void SshChannelJob::on_exit_status(ssh_session, ssh_channel, int status, void* s
   static_cast<SshChannelJob*>(self)->m_exit_status = status;
 }
 
-void SshChannelJob::on_exit_signal(ssh_session, ssh_channel, const char* signal, int core,
-                                   const char*, const char*, void* self) {
+void SshChannelJob::on_exit_signal(ssh_session, ssh_channel, const char* signal, int core, const char*,
+                                   const char*, void* self) {
   auto* job = static_cast<SshChannelJob*>(self);
   job->m_exit_signal = signal != nullptr ? signal : "?";
   job->m_core_dumped = core != 0;

@@ -27,19 +27,19 @@ namespace virtplan::providers {
 // What a held command's handle and its job share (Transport::hold): the
 // handle asks for the release, the job says when the command ended.
 struct SshHoldState {
-  std::atomic<bool> ready{false};     // the ready line came: the result is the hold
-  std::atomic<bool> release{false};   // the handle is gone: end the command
+  std::atomic<bool> ready{false};    // the ready line came: the result is the hold
+  std::atomic<bool> release{false};  // the handle is gone: end the command
   std::atomic<bool> ended{false};
-  std::promise<void> ended_promise;   // set once, when `ended` becomes true
+  std::promise<void> ended_promise;  // set once, when `ended` becomes true
 };
 
 // What a streamed command's handle and its job share (Transport::stream):
 // the handle queues stdin and asks for the release, the job sends the one
 // and does the other, feeds the sink and says when the command ended.
 struct SshStreamState {
-  std::mutex mutex;          // guards input and release
-  std::string input;         // queued by the handle, not yet taken by the job
-  bool release = false;      // the handle is gone: end stdin once input is sent
+  std::mutex mutex;      // guards input and release
+  std::string input;     // queued by the handle, not yet taken by the job
+  bool release = false;  // the handle is gone: end stdin once input is sent
   std::atomic<bool> ended{false};
   std::promise<void> ended_promise;  // set once, when `ended` becomes true
   // Calls reach the sink under this lock, so once the handle emptied the
@@ -139,12 +139,11 @@ private:
   CommandOutput output();
   void release_channel();
 
-  static int on_data(ssh_session, ssh_channel, void* data, uint32_t length, int is_stderr,
-                     void* self);
+  static int on_data(ssh_session, ssh_channel, void* data, uint32_t length, int is_stderr, void* self);
   static void on_close(ssh_session, ssh_channel, void* self);
   static void on_exit_status(ssh_session, ssh_channel, int status, void* self);
-  static void on_exit_signal(ssh_session, ssh_channel, const char* signal, int core,
-                             const char* message, const char* language, void* self);
+  static void on_exit_signal(ssh_session, ssh_channel, const char* signal, int core, const char* message,
+                             const char* language, void* self);
 
   const std::string m_where;
   const std::string m_remote_line;

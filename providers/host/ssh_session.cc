@@ -20,9 +20,8 @@ Result<void> set_options(ssh_session session, const SshTarget& target) {
   const int no = 0;
   // The system file is replaced by /dev/null when the stack names its own
   // known_hosts, so exactly one file decides and the messages can name it.
-  const char* system_file = target.system_known_hosts == SystemKnownHosts::ignored
-                                ? "/dev/null"
-                                : "/etc/ssh/ssh_known_hosts";
+  const char* system_file =
+      target.system_known_hosts == SystemKnownHosts::ignored ? "/dev/null" : "/etc/ssh/ssh_known_hosts";
   const bool ok = ssh_options_set(session, SSH_OPTIONS_HOST, target.hostname.c_str()) == 0 &&
                   ssh_options_set(session, SSH_OPTIONS_PORT, &port) == 0 &&
                   ssh_options_set(session, SSH_OPTIONS_USER, target.user.c_str()) == 0 &&
@@ -54,10 +53,11 @@ bool tcp_connected(ssh_session session) {
 // when the port holds something that is not an SSH server, or a hung one.
 Error connect_error(ssh_session session, const SshTarget& target) {
   if (ssh_get_serverbanner(session) == nullptr && tcp_connected(session)) {
-    return Error(ErrorCode::timeout,
-                 fmt::format("{}: the connection was accepted but no SSH server answered within the connect "
-                             "timeout ({} ms): nothing greeted with an SSH banner (is port {} an SSH server?)",
-                             target.where(), target.connect_timeout.count(), target.port));
+    return Error(
+        ErrorCode::timeout,
+        fmt::format("{}: the connection was accepted but no SSH server answered within the connect "
+                    "timeout ({} ms): nothing greeted with an SSH banner (is port {} an SSH server?)",
+                    target.where(), target.connect_timeout.count(), target.port));
   }
   const std::string reason = ssh_get_error(session);
   const bool timed_out = reason.find("Timeout") != std::string::npos ||

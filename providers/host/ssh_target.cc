@@ -2,9 +2,9 @@
 
 #include <fmt/format.h>
 
-#include <cstdlib>
 #include <pwd.h>
 #include <unistd.h>
+#include <cstdlib>
 
 namespace virtplan::providers {
 
@@ -12,15 +12,11 @@ namespace {
 
 bool is_ipv6_literal(const std::string& host) { return host.find(':') != std::string::npos; }
 
-std::string bracketed(const std::string& host) {
-  return is_ipv6_literal(host) ? "[" + host + "]" : host;
-}
+std::string bracketed(const std::string& host) { return is_ipv6_literal(host) ? "[" + host + "]" : host; }
 
 }  // namespace
 
-std::string SshTarget::where() const {
-  return fmt::format("{} ({}:{})", name, bracketed(hostname), port);
-}
+std::string SshTarget::where() const { return fmt::format("{} ({}:{})", name, bracketed(hostname), port); }
 
 std::string SshTarget::known_hosts_name() const {
   // OpenSSH writes the bare host for port 22 and "[host]:port" otherwise.
@@ -50,8 +46,7 @@ Result<SshTarget> resolve_ssh_target(const HostConfig& config) {
   target.identity = config.identity;
   target.default_identities = {ssh_dir + "/id_ed25519", ssh_dir + "/id_ecdsa", ssh_dir + "/id_rsa"};
   target.known_hosts = config.known_hosts.value_or(ssh_dir + "/known_hosts");
-  target.system_known_hosts =
-      config.known_hosts ? SystemKnownHosts::ignored : SystemKnownHosts::consulted;
+  target.system_known_hosts = config.known_hosts ? SystemKnownHosts::ignored : SystemKnownHosts::consulted;
   target.host_key = config.host_key;
   target.connect_timeout = config.connect_timeout;
   target.keepalive = config.keepalive;

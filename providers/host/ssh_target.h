@@ -17,7 +17,7 @@ namespace virtplan::providers {
 enum class SystemKnownHosts { consulted, ignored };
 
 struct SshTarget {
-  std::string name;         // "lab1", for messages
+  std::string name;  // "lab1", for messages
   std::string user;
   std::string hostname;
   int port = 22;

@@ -4,11 +4,11 @@
 
 #include <fmt/format.h>
 
-#include <algorithm>
-#include <chrono>
 #include <poll.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
+#include <algorithm>
+#include <chrono>
 
 namespace virtplan::providers {
 
@@ -84,9 +84,7 @@ std::string SshTransport::remote_line(const Command& command) const {
 class SshTransport::Held final : public HeldCommand {
 public:
   Held(const SshTransport& transport, std::shared_ptr<SshHoldState> state)
-      : m_transport(transport),
-        m_state(std::move(state)),
-        m_ended(m_state->ended_promise.get_future()) {}
+      : m_transport(transport), m_state(std::move(state)), m_ended(m_state->ended_promise.get_future()) {}
   ~Held() override {
     if (m_state->ended.load()) return;  // also: the transport may be gone
     m_state->release.store(true);
@@ -127,7 +125,8 @@ public:
     {
       std::lock_guard lock(m_state->mutex);
       if (m_state->ended.load() || m_state->release) {
-        return fail(ErrorCode::transport, fmt::format("{}: the streamed command has ended", m_transport.host_name()));
+        return fail(ErrorCode::transport,
+                    fmt::format("{}: the streamed command has ended", m_transport.host_name()));
       }
       m_state->input += data;
     }
@@ -171,8 +170,8 @@ Result<HoldOutcome> SshTransport::hold(const Command& command, std::string_view 
   }
   Command held = command;
   held.stdin_data.reset();
-  auto job = std::make_unique<SshChannelJob>(m_target.where(), shell_join(held.argv),
-                                             shell_join(held.argv), held);
+  auto job =
+      std::make_unique<SshChannelJob>(m_target.where(), shell_join(held.argv), shell_join(held.argv), held);
   auto state = std::make_shared<SshHoldState>();
   job->hold_until(std::string(ready_line), state);
   auto result = submit(std::move(job));
@@ -334,8 +333,7 @@ void SshTransport::advance_active_jobs() {
   // A held command's channel closes only at its release: it does not count.
   const bool one_will_close =
       std::ranges::any_of(m_active, [](const JobPointer& job) { return !job->holding(); });
-  m_opening_blocked_until =
-      one_will_close ? Clock::time_point::max() : Clock::now() + k_refusal_backoff;
+  m_opening_blocked_until = one_will_close ? Clock::time_point::max() : Clock::now() + k_refusal_backoff;
 }
 
 void SshTransport::expire_jobs() {
@@ -373,10 +371,11 @@ void SshTransport::check_session() {
   const std::string reason = m_session->last_error();
   for (auto& job : m_active) {
     if (!job->holds_unreleased()) continue;
-    m_hold_lost = Error(ErrorCode::locked,
-                        fmt::format("{}: connection lost while holding `{}` ({}); no new connection is opened, "
-                                    "since what it held is gone",
-                                    m_target.where(), job->summary(), reason));
+    m_hold_lost =
+        Error(ErrorCode::locked,
+              fmt::format("{}: connection lost while holding `{}` ({}); no new connection is opened, "
+                          "since what it held is gone",
+                          m_target.where(), job->summary(), reason));
     job->abandon(*m_hold_lost);
   }
   std::vector<JobPointer> resend;
@@ -388,9 +387,8 @@ void SshTransport::check_session() {
     } else if (m_hold_lost && !job->started()) {
       job->abandon(*m_hold_lost);
     } else {
-      job->abandon(Error(ErrorCode::transport,
-                         fmt::format("{}: connection lost while running `{}`: {}",
-                                     m_target.where(), job->summary(), reason)));
+      job->abandon(Error(ErrorCode::transport, fmt::format("{}: connection lost while running `{}`: {}",
+                                                           m_target.where(), job->summary(), reason)));
     }
   }
   m_active.clear();
@@ -428,7 +426,8 @@ int SshTransport::next_wait_ms() const {
   if (!m_waiting.empty() && m_opening_blocked_until != Clock::time_point::max()) {
     until = std::min(until, std::max(now, m_opening_blocked_until));
   }
-  if (m_session && m_target.keepalive.count() > 0) until = std::min(until, m_last_keepalive + m_target.keepalive);
+  if (m_session && m_target.keepalive.count() > 0)
+    until = std::min(until, m_last_keepalive + m_target.keepalive);
   const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(until - now).count();
   // Round up so a deadline is past when the loop looks again.
   return static_cast<int>(std::clamp<long long>(wait + 1, 0, k_max_wait_ms));

@@ -15,8 +15,8 @@
 #include <libssh/libssh.h>
 
 #include <atomic>
-#include <condition_variable>
 #include <chrono>
+#include <condition_variable>
 #include <deque>
 #include <future>
 #include <memory>
@@ -87,14 +87,14 @@ private:
   static int on_wake(int fd, int revents, void* self);
 
   const SshTarget m_target;
-  const int m_wake_fd;              // an eventfd: run() and the destructor wake the I/O thread
+  const int m_wake_fd;  // an eventfd: run() and the destructor wake the I/O thread
   std::atomic<int> m_sessions_opened{0};
 
-  mutable std::mutex m_mutex;       // guards the members below
+  mutable std::mutex m_mutex;  // guards the members below
   std::deque<JobPointer> m_submitted;
   bool m_stopping = false;
-  std::string m_host_key;            // of the newest session
-  bool m_connect_asked = false;      // connect() wants a session with no command waiting
+  std::string m_host_key;        // of the newest session
+  bool m_connect_asked = false;  // connect() wants a session with no command waiting
   bool m_first_connect_ended = false;
   std::condition_variable m_first_connect_changed;
   // Why the first connection failed. A host that never answered is not
@@ -105,8 +105,8 @@ private:
   // Touched by the I/O thread only.
   ssh_event m_event;
   std::unique_ptr<SshSession> m_session;
-  std::deque<JobPointer> m_waiting;  // for a channel slot, in arrival order
-  std::vector<JobPointer> m_active;  // holding a channel
+  std::deque<JobPointer> m_waiting;    // for a channel slot, in arrival order
+  std::vector<JobPointer> m_active;    // holding a channel
   std::vector<JobPointer> m_draining;  // timed out while their channel was opening
   Clock::time_point m_opening_blocked_until{};
   Clock::time_point m_last_keepalive{};
@@ -114,7 +114,7 @@ private:
   // command fails with it, and no session opens again.
   std::optional<Error> m_hold_lost;
 
-  std::thread m_thread;             // last: it starts once everything above exists
+  std::thread m_thread;  // last: it starts once everything above exists
 };
 
 }  // namespace virtplan::providers

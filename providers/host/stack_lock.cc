@@ -1,8 +1,8 @@
 #include "providers/host/stack_lock.h"
 
+#include "providers/base/plain_text.h"
 #include "providers/host/host_script.h"
 #include "providers/host/lock_record.h"
-#include "providers/base/plain_text.h"
 
 #include <fmt/chrono.h>
 #include <fmt/format.h>
@@ -87,9 +87,7 @@ std::string StackLock::path(std::string_view stack, std::string_view dir) {
   return fmt::format("{}/{}.lock", dir, stack);
 }
 
-bool StackLock::held() const {
-  return m_held && m_held->running();
-}
+bool StackLock::held() const { return m_held && m_held->running(); }
 
 Result<void> StackLock::check_held(const std::string& host) const {
   if (held()) return {};
@@ -97,14 +95,16 @@ Result<void> StackLock::check_held(const std::string& host) const {
 }
 
 Error StackLock::lost_error(const std::string& host) {
-  return Error(ErrorCode::locked,
-               fmt::format("{}: the stack lock was lost (its holder on the host ended, or its connection broke or "
-                           "fell silent); nothing more is changed there",
-                           host));
+  return Error(
+      ErrorCode::locked,
+      fmt::format("{}: the stack lock was lost (its holder on the host ended, or its connection broke or "
+                  "fell silent); nothing more is changed there",
+                  host));
 }
 
 Result<StackLock> StackLock::acquire(Transport& transport, std::string_view stack, Become become,
-                                     std::chrono::seconds wait, std::string_view dir, std::string_view holder) {
+                                     std::chrono::seconds wait, std::string_view dir,
+                                     std::string_view holder) {
   const std::string& host = transport.host_name();
   if (auto valid = check_stack_name(stack); !valid) {
     return fail(valid.error().with_context(host));
@@ -116,18 +116,16 @@ Result<StackLock> StackLock::acquire(Transport& transport, std::string_view stac
                   std::nullopt, wait + k_start_margin};
   auto outcome = transport.hold(command, k_ready);
   if (!outcome) {
-    return fail(outcome.error().code(),
-                fmt::format("{}: stack '{}': cannot take the lock: {}", host, stack,
-                            outcome.error().message()));
+    return fail(outcome.error().code(), fmt::format("{}: stack '{}': cannot take the lock: {}", host, stack,
+                                                    outcome.error().message()));
   }
   if (outcome->held) {
     return StackLock(std::string(stack), std::move(outcome->held));
   }
   const CommandOutput& ended = outcome->ended;
   if (ended.exit_status == k_busy_status) {
-    return fail(ErrorCode::locked,
-                fmt::format("{}: stack '{}' is locked by {}; try again when it finishes", host, stack,
-                            read_lock_record(ended.out).who));
+    return fail(ErrorCode::locked, fmt::format("{}: stack '{}' is locked by {}; try again when it finishes",
+                                               host, stack, read_lock_record(ended.out).who));
   }
   const std::string why(first_line(ended.err));
   return fail(ErrorCode::other,

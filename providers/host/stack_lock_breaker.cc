@@ -1,8 +1,8 @@
 #include "providers/host/stack_lock_breaker.h"
 
-#include "providers/host/host_script.h"
 #include "providers/base/plain_text.h"
 #include "providers/base/printable_text.h"
+#include "providers/host/host_script.h"
 
 #include <fmt/format.h>
 
@@ -62,23 +62,24 @@ LockHolder holder_in(std::string_view out) {
 
 }  // namespace
 
-Result<std::optional<LockHolder>> find_lock_holder(Transport& transport, std::string_view stack, Become become,
-                                                   std::string_view dir) {
+Result<std::optional<LockHolder>> find_lock_holder(Transport& transport, std::string_view stack,
+                                                   Become become, std::string_view dir) {
   const std::string& host = transport.host_name();
   const std::string file = StackLock::path(stack, dir);
   auto ended = transport.run(breaker_command(k_inspect_script, become, {file}));
-  if (!ended) return fail(ended.error().with_context(fmt::format("{}: stack '{}': reading the lock", host, stack)));
+  if (!ended)
+    return fail(ended.error().with_context(fmt::format("{}: stack '{}': reading the lock", host, stack)));
   if (ended->exit_status != 0) {
-    return fail(ErrorCode::other, fmt::format("{}: stack '{}': cannot read the lock {}: {}", host, stack, file,
-                                              failure_of(*ended)));
+    return fail(ErrorCode::other, fmt::format("{}: stack '{}': cannot read the lock {}: {}", host, stack,
+                                              file, failure_of(*ended)));
   }
   const auto lines = lines_of(ended->out);
   if (lines.empty() || lines[0] != "held") return std::optional<LockHolder>();
   return std::optional<LockHolder>(holder_in(ended->out));
 }
 
-Result<void> break_stack_lock(Transport& transport, std::string_view stack, Become become, const LockHolder& holder,
-                              std::string_view dir) {
+Result<void> break_stack_lock(Transport& transport, std::string_view stack, Become become,
+                              const LockHolder& holder, std::string_view dir) {
   const std::string& host = transport.host_name();
   const std::string file = StackLock::path(stack, dir);
   if (!holder.host_pid) {
@@ -87,8 +88,10 @@ Result<void> break_stack_lock(Transport& transport, std::string_view stack, Beco
                             "end the process holding {} on the host (`fuser {}`)",
                             host, stack, file, file));
   }
-  auto ended = transport.run(breaker_command(k_break_script, become, {file, fmt::format("{}", *holder.host_pid)}));
-  if (!ended) return fail(ended.error().with_context(fmt::format("{}: stack '{}': breaking the lock", host, stack)));
+  auto ended =
+      transport.run(breaker_command(k_break_script, become, {file, fmt::format("{}", *holder.host_pid)}));
+  if (!ended)
+    return fail(ended.error().with_context(fmt::format("{}: stack '{}': breaking the lock", host, stack)));
   if (ended->exit_status != 0) {
     return fail(ended->exit_status == 73 ? ErrorCode::locked : ErrorCode::other,
                 fmt::format("{}: stack '{}': the lock was not broken: {}", host, stack, failure_of(*ended)));

@@ -22,15 +22,16 @@
 namespace virtplan::providers {
 
 // The holder of `stack`'s lock on the host, or nullopt when it is free.
-Result<std::optional<LockHolder>> find_lock_holder(Transport& transport, std::string_view stack, Become become,
+Result<std::optional<LockHolder>> find_lock_holder(Transport& transport, std::string_view stack,
+                                                   Become become,
                                                    std::string_view dir = StackLock::k_default_dir);
 
 // Ends `holder`'s host process (TERM, then KILL after 5 s) and returns once
 // the lock is free. Fails, ending nothing, when that process no longer holds
 // the lock (another holder took it: show it again) or recorded no pid.
 // Returns at once when the lock is already free.
-Result<void> break_stack_lock(Transport& transport, std::string_view stack, Become become, const LockHolder& holder,
-                              std::string_view dir = StackLock::k_default_dir);
+Result<void> break_stack_lock(Transport& transport, std::string_view stack, Become become,
+                              const LockHolder& holder, std::string_view dir = StackLock::k_default_dir);
 
 // "2h 05m", "3m 07s", "12s": an age as the confirmation shows it.
 std::string describe_age(std::chrono::seconds age);

@@ -17,8 +17,7 @@ constexpr std::string_view k_scheme = "ssh://";
 
 std::unexpected<Error> bad_address(std::string_view address, std::string_view why) {
   return fail(ErrorCode::invalid,
-              fmt::format("address '{}': {} (expected 'local' or ssh://[USER@]HOST[:PORT])",
-                          address, why));
+              fmt::format("address '{}': {} (expected 'local' or ssh://[USER@]HOST[:PORT])", address, why));
 }
 
 bool is_name_char(char c) {

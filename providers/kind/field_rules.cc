@@ -18,7 +18,8 @@ const FieldRule& FieldRules::rule_for(std::string_view path, const nlohmann::jso
   return k_unmatched;
 }
 
-Impact FieldRules::impact(std::string_view path, const nlohmann::json& before, const nlohmann::json& after) const {
+Impact FieldRules::impact(std::string_view path, const nlohmann::json& before,
+                          const nlohmann::json& after) const {
   if (before == after) return Impact::none;
   if (!before.is_object() || !after.is_object()) return rule_for(path, before, after).impact;
   std::set<std::string> keys;

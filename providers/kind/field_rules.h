@@ -45,7 +45,8 @@ public:
   // The rule deciding a change of the field at `path` from `before` to
   // `after`: the first that matches (a table without a match for it gives a
   // restart without a live way).
-  const FieldRule& rule_for(std::string_view path, const nlohmann::json& before, const nlohmann::json& after) const;
+  const FieldRule& rule_for(std::string_view path, const nlohmann::json& before,
+                            const nlohmann::json& after) const;
 
   // How disruptive the change is: none when nothing changed; an object
   // changed into an object is as disruptive as its most disruptive field;

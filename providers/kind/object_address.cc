@@ -8,8 +8,9 @@ namespace virtplan::providers {
 namespace {
 
 Error not_an_address(std::string_view text) {
-  return Error(ErrorCode::invalid,
-               fmt::format("'{}': not an object address; expected KIND.NAME@HOST, e.g. domain.web@lab1", text));
+  return Error(
+      ErrorCode::invalid,
+      fmt::format("'{}': not an object address; expected KIND.NAME@HOST, e.g. domain.web@lab1", text));
 }
 
 }  // namespace
@@ -31,7 +32,8 @@ std::optional<PoolAndName> split_pool_name(std::string_view text) {
   const auto slash = text.find('/');
   if (slash == std::string_view::npos) return PoolAndName{"", std::string(text)};
   PoolAndName split{std::string(text.substr(0, slash)), std::string(text.substr(slash + 1))};
-  if (split.pool.empty() || split.name.empty() || split.name.find('/') != std::string::npos) return std::nullopt;
+  if (split.pool.empty() || split.name.empty() || split.name.find('/') != std::string::npos)
+    return std::nullopt;
   return split;
 }
 

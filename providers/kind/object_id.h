@@ -14,9 +14,9 @@
 namespace virtplan::providers {
 
 struct ObjectId {
-  std::string kind;  // "domain", "volume", "pool", "network"
-  std::string name;  // the libvirt name exactly
-  std::string host;  // the key in `hosts:`
+  std::string kind;       // "domain", "volume", "pool", "network"
+  std::string name;       // the libvirt name exactly
+  std::string host;       // the key in `hosts:`
   std::string pool = {};  // a volume's pool; empty for the other kinds
 
   std::string address() const { return kind + "." + name + "@" + host; }

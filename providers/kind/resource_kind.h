@@ -19,10 +19,10 @@
 
 #include "providers/base/diagnostics.h"
 #include "providers/base/error.h"
+#include "providers/base/yaml_map.h"
 #include "providers/kind/field_rules.h"
 #include "providers/kind/object_id.h"
 #include "providers/kind/stack_index.h"
-#include "providers/base/yaml_map.h"
 
 #include <nlohmann/json.hpp>
 
@@ -131,8 +131,7 @@ public:
   // The live inactive XML with the managed fields changed to `object`'s and
   // everything else (UUID, assigned MACs and addresses, devices added by hand)
   // kept, for an atomic redefine.
-  virtual Result<std::string> update_xml(const std::string& current_xml,
-                                         const StackObject& object) const = 0;
+  virtual Result<std::string> update_xml(const std::string& current_xml, const StackObject& object) const = 0;
 
   // Fills in the desired spec what libvirt assigns when the stack leaves it
   // unset (a NIC's MAC), from the observed spec, so it is not a change.
@@ -209,7 +208,8 @@ public:
   }
 
 protected:
-  ResourceKind(std::string kind, std::string section) : m_kind(std::move(kind)), m_section(std::move(section)) {}
+  ResourceKind(std::string kind, std::string section)
+      : m_kind(std::move(kind)), m_section(std::move(section)) {}
 
 private:
   std::string m_kind;

@@ -25,12 +25,14 @@ const StackObject* StackIndex::find(const ObjectId& id) const {
   return it == m_by_id.end() ? nullptr : &(*m_objects)[it->second];
 }
 
-const StackObject* StackIndex::find(const std::string& kind, const std::string& name, const std::string& host) const {
+const StackObject* StackIndex::find(const std::string& kind, const std::string& name,
+                                    const std::string& host) const {
   auto it = m_by_name.find(std::tuple{kind, name, host});
   return it == m_by_name.end() ? nullptr : &(*m_objects)[it->second];
 }
 
-const std::vector<const StackObject*>& StackIndex::on_host(const std::string& kind, const std::string& host) const {
+const std::vector<const StackObject*>& StackIndex::on_host(const std::string& kind,
+                                                           const std::string& host) const {
   static const std::vector<const StackObject*> k_none;
   auto it = m_by_kind_and_host.find({kind, host});
   return it == m_by_kind_and_host.end() ? k_none : it->second;

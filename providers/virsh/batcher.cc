@@ -6,9 +6,7 @@
 
 namespace virtplan::providers {
 
-bool VirshBatcher::takes(const VirshCall& call) const {
-  return is_quick_virsh_call(call);
-}
+bool VirshBatcher::takes(const VirshCall& call) const { return is_quick_virsh_call(call); }
 
 VirshBatcher::VirshBatcher(const VirshRunner& runner, Options options)
     : m_runner(runner), m_options(options) {}

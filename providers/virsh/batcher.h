@@ -16,8 +16,8 @@
 // batch (VirshRunner::batch_calls).
 
 #include "providers/base/error.h"
-#include "providers/virsh/shared_virsh.h"
 #include "providers/virsh/runner.h"
+#include "providers/virsh/shared_virsh.h"
 
 #include <condition_variable>
 #include <cstddef>

@@ -19,7 +19,8 @@ void CommandResults::answer(const std::vector<Result<std::string>>& results) {
     if (i < results.size()) {
       m_results[m_pending[i]] = results[i];
     } else {
-      m_results[m_pending[i]] = fail(ErrorCode::other, fmt::format("virsh {}: no answer", shell_join(m_pending[i])));
+      m_results[m_pending[i]] =
+          fail(ErrorCode::other, fmt::format("virsh {}: no answer", shell_join(m_pending[i])));
     }
   }
   m_pending.clear();

@@ -32,8 +32,8 @@ Result<HostFacts> parse_host_facts(const std::string& version, const std::string
   }
   auto doc = XmlDocument::parse(capabilities, "capabilities");
   if (!doc) return fail(doc.error());
-  auto kvm = doc->root().xpath_strings(
-      "/capabilities/guest[arch/@name='x86_64']/arch/domain[@type='kvm']/@type");
+  auto kvm =
+      doc->root().xpath_strings("/capabilities/guest[arch/@name='x86_64']/arch/domain[@type='kvm']/@type");
   if (!kvm) return fail(kvm.error());
   facts.kvm = !kvm->empty();
   return facts;

@@ -1,8 +1,8 @@
 #include "providers/virsh/list_dump_reading.h"
 
 #include "providers/host/ledger.h"
-#include "providers/xml/owner_marker.h"
 #include "providers/xml/document.h"
+#include "providers/xml/owner_marker.h"
 
 #include <fmt/format.h>
 
@@ -87,8 +87,10 @@ std::vector<VirshArgs> ListDumpReading::next_round(const std::vector<Result<std:
 
 void ListDumpReading::owned(const Ledger& ledger) {
   if (m_stage != Stage::list) return;  // after the rounds: nothing left to narrow
-  std::erase_if(m_recipe.declared, [&](const std::string& name) { return !ledger.owns(m_recipe.kind, name); });
-  std::erase_if(m_recipe.ahead, [&](const AheadCommand& ahead) { return !ledger.owns(ahead.kind, ahead.name); });
+  std::erase_if(m_recipe.declared,
+                [&](const std::string& name) { return !ledger.owns(m_recipe.kind, name); });
+  std::erase_if(m_recipe.ahead,
+                [&](const AheadCommand& ahead) { return !ledger.owns(ahead.kind, ahead.name); });
 }
 
 Result<std::vector<ReadObject>> ListDumpReading::finish() {

@@ -10,8 +10,8 @@
 // The ownership marker <metadata><vp:owner stack="..."/> is read from the
 // XML when it is there (domains and networks; pools and volumes have none).
 
-#include "providers/virsh/command_results.h"
 #include "providers/kind/reader.h"
+#include "providers/virsh/command_results.h"
 
 #include <functional>
 #include <set>
@@ -34,8 +34,8 @@ struct AheadCommand {
 
 struct ListDumpRecipe {
   std::string kind;                                        // as the ledger names it: "domain"
-  std::vector<VirshArgs> lists;                           // each prints names, one per line
-  std::function<VirshArgs(const std::string& name)> dump; // prints one object's inactive XML
+  std::vector<VirshArgs> lists;                            // each prints names, one per line
+  std::function<VirshArgs(const std::string& name)> dump;  // prints one object's inactive XML
   std::function<Result<Spec>(const std::string& xml)> parse;
   // Adds what the XML lacks (state, autostart) from the name sets.
   std::function<void(Spec& spec, const std::string& name, const NameSets& sets)> decorate;

@@ -4,9 +4,7 @@
 
 namespace virtplan::providers {
 
-std::string virsh_quote(std::string_view text) {
-  return shell_quote(text);
-}
+std::string virsh_quote(std::string_view text) { return shell_quote(text); }
 
 std::string virsh_join(const std::vector<std::string>& words) {
   std::string line;

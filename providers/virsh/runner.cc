@@ -1,11 +1,11 @@
 #include "providers/virsh/runner.h"
 
 #include "providers/base/random_nonce.h"
-#include "providers/virsh/shared_virsh.h"
 #include "providers/base/tar_archive.h"
-#include "providers/virsh/virsh_error.h"
-#include "providers/virsh/shell.h"
 #include "providers/virsh/quote.h"
+#include "providers/virsh/shared_virsh.h"
+#include "providers/virsh/shell.h"
+#include "providers/virsh/virsh_error.h"
 
 #include <fmt/format.h>
 
@@ -87,7 +87,8 @@ struct Markers {
 // document is unpacked to.
 std::vector<std::string> batch_words(const VirshCall& call, std::size_t document) {
   std::vector<std::string> words = call.args;
-  if (call.document) std::replace(words.begin(), words.end(), std::string("/dev/stdin"), fmt::format("vpdoc{}", document));
+  if (call.document)
+    std::replace(words.begin(), words.end(), std::string("/dev/stdin"), fmt::format("vpdoc{}", document));
   return words;
 }
 
@@ -106,8 +107,8 @@ std::string batch_script(const std::vector<const VirshCall*>& calls, const Marke
 
 // The sections of `text` between consecutive markers 0..count; nullopt for
 // each section whose closing marker is missing.
-std::vector<std::optional<std::string>> split_sections(const std::string& text,
-                                                       std::size_t count, auto marker) {
+std::vector<std::optional<std::string>> split_sections(const std::string& text, std::size_t count,
+                                                       auto marker) {
   std::vector<std::optional<std::string>> sections(count);
   std::string first = marker(0);
   auto start = text.find(first);
@@ -225,8 +226,8 @@ Result<std::string> VirshRunner::run_with_file(std::vector<std::string> args, co
                                                std::function<void(std::uint64_t)> progress,
                                                std::chrono::milliseconds timeout) const {
   if (args.size() < 2) {
-    return fail(ErrorCode::invalid, fmt::format("{}: virsh: a streamed command needs arguments",
-                                                m_transport.host_name()));
+    return fail(ErrorCode::invalid,
+                fmt::format("{}: virsh: a streamed command needs arguments", m_transport.host_name()));
   }
   std::string where = context(args);
   Command command{base_argv(), std::nullopt, timeout};
@@ -268,8 +269,8 @@ std::vector<Result<std::string>> VirshRunner::batch_calls(const std::vector<Virs
   std::size_t next = 0;
   for (const auto& command : commands) {
     if (command.args.empty()) {
-      results.push_back(fail(ErrorCode::invalid,
-                             fmt::format("{}: virsh: no command", m_transport.host_name())));
+      results.push_back(
+          fail(ErrorCode::invalid, fmt::format("{}: virsh: no command", m_transport.host_name())));
     } else {
       results.push_back(std::move(ran[next++]));
     }
@@ -300,8 +301,8 @@ std::vector<Result<std::string>> VirshRunner::run_batch(const std::vector<const 
   auto errs = split_sections(output->err, commands.size(), [&](auto i) { return markers.err(i); });
   if (!output->out.contains(markers.out(0))) {
     // Nothing ran: virsh refused the whole batch, or could not start.
-    Error whole = virsh_error(fmt::format("{}: virsh batch", m_transport.host_name()),
-                              output->err, output->exit_status);
+    Error whole = virsh_error(fmt::format("{}: virsh batch", m_transport.host_name()), output->err,
+                              output->exit_status);
     results.assign(commands.size(), fail(whole));
     return results;
   }
@@ -309,11 +310,10 @@ std::vector<Result<std::string>> VirshRunner::run_batch(const std::vector<const 
     std::string where = context(commands[i]->args);
     if (!outs[i] || !errs[i]) {
       auto said = virsh_error_lines(output->err);
-      results.push_back(fail(ErrorCode::other,
-                             fmt::format("{}: virsh stopped before this command finished "
-                                         "(exit status {}){}",
-                                         where, output->exit_status,
-                                         said.empty() ? "" : ": " + said.back())));
+      results.push_back(fail(
+          ErrorCode::other, fmt::format("{}: virsh stopped before this command finished "
+                                        "(exit status {}){}",
+                                        where, output->exit_status, said.empty() ? "" : ": " + said.back())));
     } else if (!virsh_error_lines(*errs[i]).empty()) {
       results.push_back(fail(virsh_error(where, *errs[i], 1)));
     } else {

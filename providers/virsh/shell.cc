@@ -1,11 +1,11 @@
 #include "providers/virsh/shell.h"
 
-#include "providers/host/command_trace.h"
 #include "providers/base/random_nonce.h"
-#include "providers/virsh/shared_virsh.h"
+#include "providers/host/command_trace.h"
 #include "providers/host/shell_quote.h"
-#include "providers/virsh/virsh_error.h"
 #include "providers/virsh/quote.h"
+#include "providers/virsh/shared_virsh.h"
+#include "providers/virsh/virsh_error.h"
 
 #include <fmt/format.h>
 
@@ -51,7 +51,8 @@ bool printable_ascii(const std::string& word) {
 
 }  // namespace
 
-Result<std::unique_ptr<VirshShell>> VirshShell::start(Transport& transport, const std::string& uri, Become become) {
+Result<std::unique_ptr<VirshShell>> VirshShell::start(Transport& transport, const std::string& uri,
+                                                      Become become) {
   std::unique_ptr<VirshShell> shell(new VirshShell(transport.host_name(), random_nonce(16)));
   Command command;
   if (become == Become::sudo) command.argv = {"sudo", "-n"};
@@ -67,7 +68,8 @@ Result<std::unique_ptr<VirshShell>> VirshShell::start(Transport& transport, cons
   return shell;
 }
 
-VirshShell::VirshShell(std::string host, std::string nonce) : m_host(std::move(host)), m_nonce(std::move(nonce)) {}
+VirshShell::VirshShell(std::string host, std::string nonce)
+    : m_host(std::move(host)), m_nonce(std::move(nonce)) {}
 
 // The stream goes first: after it, its sink calls nothing here.
 VirshShell::~VirshShell() { m_stream.reset(); }
@@ -133,7 +135,8 @@ std::vector<VirshShell::Outcome> VirshShell::run_all(const std::vector<VirshCall
   // Calls settle in the order they were sent (or all at once when the shell
   // breaks): the last one settled means all are.
   if (!m_changed.wait_for(lock, timeout, [&] { return mine.back().settled; })) {
-    break_all(Error(ErrorCode::timeout, fmt::format("no answer from the shared virsh within {} ms", timeout.count())));
+    break_all(Error(ErrorCode::timeout,
+                    fmt::format("no answer from the shared virsh within {} ms", timeout.count())));
   }
   std::vector<Outcome> outcomes;
   outcomes.reserve(mine.size());
@@ -146,9 +149,10 @@ std::vector<VirshShell::Outcome> VirshShell::run_all(const std::vector<VirshCall
 void VirshShell::trace(const Pending& call, std::size_t out_bytes, std::size_t err_bytes) const {
   CommandTrace* trace = command_trace();
   if (trace == nullptr || call.words.empty()) return;
-  const auto took = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - call.sent);
-  trace->record(TracedCommand{m_host, "shell", call.words, took, call.outcome && *call.outcome ? 0 : 1, {}, 0,
-                              out_bytes, err_bytes});
+  const auto took =
+      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - call.sent);
+  trace->record(TracedCommand{
+      m_host, "shell", call.words, took, call.outcome && *call.outcome ? 0 : 1, {}, 0, out_bytes, err_bytes});
 }
 
 void VirshShell::on_output(std::string_view text, bool is_stderr) {
@@ -211,11 +215,13 @@ void VirshShell::on_ended(const Result<CommandOutput>& ended) {
     if (!call->started && (call->read_only || never_ran)) {
       call->outcome = std::nullopt;
     } else if (!call->started) {
-      call->outcome = fail(error.code(), fmt::format("{}: may have run, so it is not sent again: the shared virsh "
-                                                     "ended before answering: {}",
-                                                     call->where, why));
+      call->outcome =
+          fail(error.code(), fmt::format("{}: may have run, so it is not sent again: the shared virsh "
+                                         "ended before answering: {}",
+                                         call->where, why));
     } else {
-      call->outcome = fail(ErrorCode::other, fmt::format("{}: stopped before this command finished: {}", call->where, why));
+      call->outcome = fail(ErrorCode::other,
+                           fmt::format("{}: stopped before this command finished: {}", call->where, why));
     }
     call->settled = true;
   }

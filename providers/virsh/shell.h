@@ -58,7 +58,8 @@ class VirshShell {
 public:
   // Starts the shell; fails when the transport cannot stream or the command
   // does not start.
-  static Result<std::unique_ptr<VirshShell>> start(Transport& transport, const std::string& uri, Become become);
+  static Result<std::unique_ptr<VirshShell>> start(Transport& transport, const std::string& uri,
+                                                   Become become);
   // Ends the shell's input, which ends it, and waits a little for that.
   ~VirshShell();
   VirshShell(const VirshShell&) = delete;
@@ -119,10 +120,10 @@ private:
   std::mutex m_write_mutex;  // calls are numbered and written in one order
   mutable std::mutex m_mutex;
   std::condition_variable m_changed;
-  std::size_t m_next = 0;             // the next call's index
-  std::deque<Pending*> m_pending;     // sent, in order, not settled
-  std::string m_out;                  // stdout not yet attributed
-  std::string m_err;                  // stderr not yet attributed
+  std::size_t m_next = 0;          // the next call's index
+  std::deque<Pending*> m_pending;  // sent, in order, not settled
+  std::string m_out;               // stdout not yet attributed
+  std::string m_err;               // stderr not yet attributed
   std::optional<Error> m_broken;
   bool m_answered = false;
 

@@ -6,7 +6,8 @@
 
 namespace virtplan::providers {
 
-VirshShellPool::VirshShellPool(const VirshRunner& alone, Options options) : m_alone(alone), m_options(options) {}
+VirshShellPool::VirshShellPool(const VirshRunner& alone, Options options)
+    : m_alone(alone), m_options(options) {}
 
 // The shell warm_up() is starting must be in m_shells before they end. Each
 // shell's end waits for its virsh to exit: they end side by side, not one
@@ -85,7 +86,8 @@ std::optional<std::vector<Result<std::string>>> VirshShellPool::run_all(const st
   VirshShell* shell = pick();
   if (shell == nullptr) return std::nullopt;
   auto outcomes = shell->run_all(calls, timeout);
-  const auto answered = std::ranges::count_if(outcomes, [](const auto& outcome) { return outcome.has_value(); });
+  const auto answered =
+      std::ranges::count_if(outcomes, [](const auto& outcome) { return outcome.has_value(); });
   {
     std::lock_guard lock(m_mutex);
     m_answered += static_cast<std::size_t>(answered);
@@ -115,7 +117,8 @@ int VirshShellPool::capacity() const {
 }
 
 int VirshShellPool::live_shells() const {
-  return static_cast<int>(std::ranges::count_if(m_shells, [](const auto& shell) { return !shell->broken(); }));
+  return static_cast<int>(
+      std::ranges::count_if(m_shells, [](const auto& shell) { return !shell->broken(); }));
 }
 
 // The shell with the fewest calls waiting, or a new one when all are busy

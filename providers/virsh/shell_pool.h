@@ -15,8 +15,8 @@
 // call started (it did not run). A host where a shell ends before answering
 // anything (no mkfifo, a sudo that wants a password) gets no more shells.
 
-#include "providers/virsh/shared_virsh.h"
 #include "providers/virsh/runner.h"
+#include "providers/virsh/shared_virsh.h"
 #include "providers/virsh/shell.h"
 
 #include <chrono>

@@ -86,8 +86,7 @@ Error virsh_error(std::string_view context, std::string_view err, int exit_statu
         lines.emplace_back(trimmed(line));
       }
     }
-    message = lines.empty() ? fmt::format("exited with status {}", exit_status)
-                            : joined(lines, "; ");
+    message = lines.empty() ? fmt::format("exited with status {}", exit_status) : joined(lines, "; ");
   }
   return Error(classify_virsh_message(message), fmt::format("{}: {}", context, message));
 }

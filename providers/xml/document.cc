@@ -13,9 +13,7 @@
 namespace virtplan::providers {
 namespace {
 
-const xmlChar* to_xml(const std::string& text) {
-  return reinterpret_cast<const xmlChar*>(text.c_str());
-}
+const xmlChar* to_xml(const std::string& text) { return reinterpret_cast<const xmlChar*>(text.c_str()); }
 
 // No network, no DTD loading, no entity substitution (those options are simply
 // not set), and whitespace between elements dropped so output re-indents.
@@ -39,9 +37,7 @@ void init_xml() {
   std::call_once(once, [] { xmlInitParser(); });
 }
 
-void XmlDocument::Free::operator()(_xmlDoc* doc) const {
-  xmlFreeDoc(doc);
-}
+void XmlDocument::Free::operator()(_xmlDoc* doc) const { xmlFreeDoc(doc); }
 
 Result<XmlDocument> XmlDocument::parse(std::string_view xml, std::string_view source) {
   init_xml();
@@ -55,8 +51,8 @@ Result<XmlDocument> XmlDocument::parse(std::string_view xml, std::string_view so
   XmlErrors errors;
   parser->_private = &errors;
   parser->sax->serror = on_parse_error;
-  xmlDocPtr doc = xmlCtxtReadMemory(parser.get(), xml.data(), static_cast<int>(xml.size()),
-                                    nullptr, "UTF-8", k_parse_options);
+  xmlDocPtr doc = xmlCtxtReadMemory(parser.get(), xml.data(), static_cast<int>(xml.size()), nullptr, "UTF-8",
+                                    k_parse_options);
   XmlDocument document(doc);
   // Namespace errors leave a document behind; they are still errors.
   if (doc == nullptr || !errors.empty() || xmlDocGetRootElement(doc) == nullptr) {
@@ -81,16 +77,10 @@ XmlDocument XmlDocument::create(std::string_view root_name, const XmlNamespace& 
   return document;
 }
 
-XmlDocument XmlDocument::copy() const {
-  return XmlDocument(xmlCopyDoc(m_doc.get(), 1));
-}
+XmlDocument XmlDocument::copy() const { return XmlDocument(xmlCopyDoc(m_doc.get(), 1)); }
 
-XmlNode XmlDocument::root() const {
-  return XmlNode(xmlDocGetRootElement(m_doc.get()));
-}
+XmlNode XmlDocument::root() const { return XmlNode(xmlDocGetRootElement(m_doc.get())); }
 
-std::string XmlDocument::to_string() const {
-  return root().to_string();
-}
+std::string XmlDocument::to_string() const { return root().to_string(); }
 
 }  // namespace virtplan::providers

@@ -39,8 +39,7 @@ bool in_namespace(xmlNodePtr node, const XmlNamespace* ns) {
          reinterpret_cast<const char*>(node->ns->href) == ns->uri;
 }
 
-std::vector<XmlNode> matching_children(xmlNodePtr parent, std::string_view name,
-                                       const XmlNamespace* ns) {
+std::vector<XmlNode> matching_children(xmlNodePtr parent, std::string_view name, const XmlNamespace* ns) {
   std::vector<XmlNode> found;
   for (xmlNodePtr child = parent->children; child != nullptr; child = child->next) {
     if (is_named(child, name) && in_namespace(child, ns)) {
@@ -72,17 +71,14 @@ Result<XPathObject> evaluate(xmlNodePtr node, std::string_view expression,
   std::string text(expression);
   XPathObject result(xmlXPathEvalExpression(node_xml_chars(text), context.get()));
   if (!result || !errors.empty()) {
-    return fail(ErrorCode::invalid, fmt::format("xpath '{}': {}", text,
-                                                errors.joined("invalid expression")));
+    return fail(ErrorCode::invalid, fmt::format("xpath '{}': {}", text, errors.joined("invalid expression")));
   }
   return result;
 }
 
 }  // namespace
 
-std::string XmlNode::name() const {
-  return reinterpret_cast<const char*>(m_node->name);
-}
+std::string XmlNode::name() const { return reinterpret_cast<const char*>(m_node->name); }
 
 std::optional<std::string> XmlNode::namespace_uri() const {
   if (m_node->ns == nullptr || m_node->ns->href == nullptr) {
@@ -177,9 +173,7 @@ void XmlNode::set_text(std::string_view value) {
   xmlAddChild(m_node, xmlNewDocTextLen(m_node->doc, node_xml_chars(text), static_cast<int>(text.size())));
 }
 
-std::string XmlNode::text() const {
-  return take(xmlNodeGetContent(m_node));
-}
+std::string XmlNode::text() const { return take(xmlNodeGetContent(m_node)); }
 
 void XmlNode::remove() {
   xmlUnlinkNode(m_node);
@@ -187,15 +181,14 @@ void XmlNode::remove() {
   m_node = nullptr;
 }
 
-Result<std::vector<XmlNode>> XmlNode::xpath_nodes(
-    std::string_view expression, const std::vector<XmlNamespace>& namespaces) const {
+Result<std::vector<XmlNode>> XmlNode::xpath_nodes(std::string_view expression,
+                                                  const std::vector<XmlNamespace>& namespaces) const {
   auto result = evaluate(m_node, expression, namespaces);
   if (!result) {
     return fail(result.error());
   }
   if ((*result)->type != XPATH_NODESET) {
-    return fail(ErrorCode::invalid,
-                fmt::format("xpath '{}': the result is not a set of nodes", expression));
+    return fail(ErrorCode::invalid, fmt::format("xpath '{}': the result is not a set of nodes", expression));
   }
   std::vector<XmlNode> nodes;
   xmlNodeSetPtr set = (*result)->nodesetval;
@@ -207,8 +200,8 @@ Result<std::vector<XmlNode>> XmlNode::xpath_nodes(
   return nodes;
 }
 
-Result<std::vector<std::string>> XmlNode::xpath_strings(
-    std::string_view expression, const std::vector<XmlNamespace>& namespaces) const {
+Result<std::vector<std::string>> XmlNode::xpath_strings(std::string_view expression,
+                                                        const std::vector<XmlNamespace>& namespaces) const {
   auto result = evaluate(m_node, expression, namespaces);
   if (!result) {
     return fail(result.error());
@@ -225,8 +218,8 @@ Result<std::vector<std::string>> XmlNode::xpath_strings(
   return strings;
 }
 
-Result<std::optional<std::string>> XmlNode::xpath_string(
-    std::string_view expression, const std::vector<XmlNamespace>& namespaces) const {
+Result<std::optional<std::string>> XmlNode::xpath_string(std::string_view expression,
+                                                         const std::vector<XmlNamespace>& namespaces) const {
   auto strings = xpath_strings(expression, namespaces);
   if (!strings) {
     return fail(strings.error());

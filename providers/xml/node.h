@@ -65,11 +65,11 @@ public:
                                            const std::vector<XmlNamespace>& namespaces = {}) const;
   // A node-set yields each node's string value (attributes and text nodes
   // included); a string, number or boolean yields one string.
-  Result<std::vector<std::string>> xpath_strings(
-      std::string_view expression, const std::vector<XmlNamespace>& namespaces = {}) const;
+  Result<std::vector<std::string>> xpath_strings(std::string_view expression,
+                                                 const std::vector<XmlNamespace>& namespaces = {}) const;
   // The first string xpath_strings() would return, nullopt if none.
-  Result<std::optional<std::string>> xpath_string(
-      std::string_view expression, const std::vector<XmlNamespace>& namespaces = {}) const;
+  Result<std::optional<std::string>> xpath_string(std::string_view expression,
+                                                  const std::vector<XmlNamespace>& namespaces = {}) const;
 
   // This element and its subtree as indented XML, ending with a newline.
   std::string to_string() const;

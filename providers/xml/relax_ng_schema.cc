@@ -24,8 +24,8 @@ struct ValidatorFree {
 Result<std::shared_ptr<RelaxNgSchema>> parse_schema(const std::string& path) {
   // Checked first: libxml2 reports a missing file on its global handler only.
   if (access(path.c_str(), R_OK) != 0) {
-    return fail(ErrorCode::not_found, fmt::format("{}: cannot read relaxng schema: {}", path,
-                                                  std::strerror(errno)));
+    return fail(ErrorCode::not_found,
+                fmt::format("{}: cannot read relaxng schema: {}", path, std::strerror(errno)));
   }
   std::unique_ptr<xmlRelaxNGParserCtxt, RelaxNgParserFree> parser(xmlRelaxNGNewParserCtxt(path.c_str()));
   if (!parser) {
@@ -35,8 +35,7 @@ Result<std::shared_ptr<RelaxNgSchema>> parse_schema(const std::string& path) {
   xmlRelaxNGSetParserStructuredErrors(parser.get(), XmlErrors::collect, &errors);
   xmlRelaxNGPtr schema = xmlRelaxNGParse(parser.get());
   if (schema == nullptr) {
-    return fail(ErrorCode::invalid,
-                fmt::format("{}: {}", path, errors.joined("cannot read relaxng schema")));
+    return fail(ErrorCode::invalid, fmt::format("{}: {}", path, errors.joined("cannot read relaxng schema")));
   }
   return std::make_shared<RelaxNgSchema>(path, schema);
 }
@@ -46,9 +45,7 @@ Result<std::shared_ptr<RelaxNgSchema>> parse_schema(const std::string& path) {
 RelaxNgSchema::RelaxNgSchema(std::string path, _xmlRelaxNG* schema)
     : m_path(std::move(path)), m_schema(schema) {}
 
-RelaxNgSchema::~RelaxNgSchema() {
-  xmlRelaxNGFree(m_schema);
-}
+RelaxNgSchema::~RelaxNgSchema() { xmlRelaxNGFree(m_schema); }
 
 Result<std::shared_ptr<RelaxNgSchema>> RelaxNgSchema::load(const std::string& path) {
   static std::mutex mutex;
@@ -87,8 +84,7 @@ Result<void> RelaxNgSchema::validate(const XmlDocument& document) const {
   for (auto& problem : found) {
     errors.add(std::move(problem));
   }
-  return fail(ErrorCode::invalid,
-              fmt::format("does not match {}:\n{}", m_path, errors.joined("")));
+  return fail(ErrorCode::invalid, fmt::format("does not match {}:\n{}", m_path, errors.joined("")));
 }
 
 }  // namespace virtplan::providers

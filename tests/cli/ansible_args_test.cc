@@ -6,10 +6,10 @@
 
 #include <catch2/catch.hpp>
 
+using nlohmann::ordered_json;
 using virtplan::cli::AnsibleArgs;
 using virtplan::cli::parse_ansible_args;
 using virtplan::cli::StackState;
-using nlohmann::ordered_json;
 
 namespace {
 
@@ -45,7 +45,8 @@ TEST_CASE("ansible args: a task with a stack path and Ansible's own keys gives t
 }
 
 TEST_CASE("ansible args: every parameter, with the string forms templating produces") {
-  const AnsibleArgs args = parsed(R"({"stack_content": {"stack": "demo", "hosts": {"h": {"address": "local"}}},
+  const AnsibleArgs args =
+      parsed(R"({"stack_content": {"stack": "demo", "hosts": {"h": {"address": "local"}}},
       "state": "absent", "targets": "pool.a@h, volume.b@h", "parallelism": "4", "lock_wait": 30,
       "allow_restart": "yes", "allow_data_loss": "True", "_ansible_check_mode": true, "_ansible_diff": "1"})");
   REQUIRE(args.stack_content.has_value());
@@ -77,14 +78,16 @@ TEST_CASE("ansible args: unknown keys are refused by name, with what is supporte
 
 TEST_CASE("ansible args: the stack is given exactly once") {
   CHECK(refusal(R"({"state": "present"})").find("give exactly one of stack") != std::string::npos);
-  CHECK(refusal(R"({"stack": "s.yaml", "stack_content": {"stack": "x"}})").find("exactly one") != std::string::npos);
+  CHECK(refusal(R"({"stack": "s.yaml", "stack_content": {"stack": "x"}})").find("exactly one") !=
+        std::string::npos);
   CHECK(refusal(R"({"stack_content": "stack: x"})").find("stack_content: expected the stack as a mapping") !=
         std::string::npos);
   CHECK(refusal(R"({"stack": ""})").find("stack: expected a non-empty string") != std::string::npos);
 }
 
 TEST_CASE("ansible args: bad values name their parameter") {
-  CHECK(refusal(R"({"stack": "s", "state": "running"})") == "state: expected present or absent, got \"running\"");
+  CHECK(refusal(R"({"stack": "s", "state": "running"})") ==
+        "state: expected present or absent, got \"running\"");
   CHECK(refusal(R"({"stack": "s", "parallelism": 0})") == "parallelism: 0 is out of range 1..64");
   CHECK(refusal(R"({"stack": "s", "parallelism": "8x"})") == "parallelism: expected an integer, got \"8x\"");
   CHECK(refusal(R"({"stack": "s", "allow_data_loss": "maybe"})") ==

@@ -11,17 +11,19 @@
 #include <filesystem>
 #include <fstream>
 
-using virtplan::cli::run_ansible_module;
 using nlohmann::json;
+using virtplan::cli::run_ansible_module;
 
 namespace {
 
-bool mentions(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+bool mentions(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
 
 // An arguments file as Ansible writes it, removed afterwards.
 struct ArgsFile {
-  std::filesystem::path path = std::filesystem::temp_directory_path() /
-                               ("vp-ansible-args-" + std::to_string(getpid()) + ".json");
+  std::filesystem::path path =
+      std::filesystem::temp_directory_path() / ("vp-ansible-args-" + std::to_string(getpid()) + ".json");
   explicit ArgsFile(const std::string& text) { std::ofstream(path) << text; }
   ~ArgsFile() { std::filesystem::remove(path); }
 };
@@ -58,7 +60,8 @@ TEST_CASE("ansible module: a stack path that does not exist fails naming it") {
 }
 
 TEST_CASE("ansible module: a bad target fails before any host is contacted") {
-  const json result = run_with(R"({"stack_content": {"stack": "demo", "hosts": {"h": {"address": "ssh://root@192.0.2.1:22"}},
+  const json result =
+      run_with(R"({"stack_content": {"stack": "demo", "hosts": {"h": {"address": "ssh://root@192.0.2.1:22"}},
       "pools": {"p": {"host": "h", "type": "dir", "path": "/var/lib/virtplan/p"}}}, "targets": ["not-an-address"]})");
   INFO(result.dump());
   CHECK(result["failed"] == true);

@@ -20,7 +20,12 @@ namespace {
 bool has(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
 Change created_domain() {
-  return Change{{"domain", "web", "lab1"}, Action::create, Impact::none, {}, {}, nullptr,
+  return Change{{"domain", "web", "lab1"},
+                Action::create,
+                Impact::none,
+                {},
+                {},
+                nullptr,
                 json{{"memory", 64}, {"cloud_init", {{"password", "hunter2"}}}}};
 }
 
@@ -35,11 +40,13 @@ Change grown_volume() {
 }
 
 Change unchanged_pool() {
-  return Change{{"pool", "images", "lab1"}, Action::no_op, Impact::none, {}, {}, json{{"type", "dir"}},
-                json{{"type", "dir"}}};
+  return Change{{"pool", "images", "lab1"}, Action::no_op,        Impact::none, {}, {},
+                json{{"type", "dir"}},      json{{"type", "dir"}}};
 }
 
-planner::Plan two_changes() { return planner::Plan("demo", {created_domain(), grown_volume(), unchanged_pool()}); }
+planner::Plan two_changes() {
+  return planner::Plan("demo", {created_domain(), grown_volume(), unchanged_pool()});
+}
 
 }  // namespace
 
@@ -65,7 +72,12 @@ TEST_CASE("ansible result: after an apply, changed means a step was done") {
   const planner::Plan plan = two_changes();
   const planner::ApplyReport report(
       {StepResult{{"domain", "web", "lab1"}, Action::create, StepStatus::done, "", {}, {}},
-       StepResult{{"volume", "data", "lab2"}, Action::update, StepStatus::done, "", {"restart pending (restart: never)"}, {}}},
+       StepResult{{"volume", "data", "lab2"},
+                  Action::update,
+                  StepStatus::done,
+                  "",
+                  {"restart pending (restart: never)"},
+                  {}}},
       {}, std::chrono::milliseconds(5));
   const json result = cli::ansible_result({.plan = &plan, .report = &report});
   CHECK(result["changed"] == true);
@@ -84,20 +96,26 @@ TEST_CASE("ansible result: after an apply, changed means a step was done") {
 TEST_CASE("ansible result: a failed step and an unreachable host fail the task, naming objects and hosts") {
   const planner::Plan plan = two_changes();
   const planner::ApplyReport report(
-      {StepResult{{"domain", "web", "lab1"}, Action::create, StepStatus::failed,
-                  "lab1: virsh define failed: no memory", {}, {}},
+      {StepResult{{"domain", "web", "lab1"},
+                  Action::create,
+                  StepStatus::failed,
+                  "lab1: virsh define failed: no memory",
+                  {},
+                  {}},
        StepResult{{"volume", "data", "lab2"}, Action::update, StepStatus::done, "", {}, {}}},
       {}, std::chrono::milliseconds(5));
   cli::AnsibleOutcome outcome{.plan = &plan, .report = &report};
-  outcome.unread = {{"dead", providers::Error(providers::ErrorCode::unreachable, "dead: connect to 10.0.0.9:22 failed")}};
+  outcome.unread = {
+      {"dead", providers::Error(providers::ErrorCode::unreachable, "dead: connect to 10.0.0.9:22 failed")}};
   outcome.not_reached = {{"dead", {"pool.p@dead", "volume.v@dead"}}};
   const json result = cli::ansible_result(outcome);
   CHECK(result["failed"] == true);
   CHECK(result["changed"] == true);  // lab2's volume did grow
   const std::string msg = result["msg"];
   CHECK(has(msg, "domain.web@lab1: create failed: lab1: virsh define failed: no memory"));
-  CHECK(has(msg, "dead: could not be reached, nothing was planned or done there (pool.p@dead, volume.v@dead): "
-                 "dead: connect to 10.0.0.9:22 failed"));
+  CHECK(has(msg,
+            "dead: could not be reached, nothing was planned or done there (pool.p@dead, volume.v@dead): "
+            "dead: connect to 10.0.0.9:22 failed"));
   CHECK(result["unreachable"]["dead"] == "dead: connect to 10.0.0.9:22 failed");
   CHECK(result["summary"]["failed"] == 1);
 }
@@ -113,18 +131,22 @@ TEST_CASE("ansible result: a host reached but not read, or locked, is not called
   const json result = cli::ansible_result(outcome);
   CHECK(result["failed"] == true);
   const std::string msg = result["msg"];
-  CHECK(has(msg, "busy: is locked, nothing was planned or done there: busy: stack 'demo' is locked by "
-                 "`virtplan domain start` (pid 7 on ci)"));
-  CHECK(has(msg, "odd: could not be read, nothing was planned or done there: odd: virsh pool-list: Could not "
-                 "retrieve pool information"));
+  CHECK(has(msg,
+            "busy: is locked, nothing was planned or done there: busy: stack 'demo' is locked by "
+            "`virtplan domain start` (pid 7 on ci)"));
+  CHECK(has(msg,
+            "odd: could not be read, nothing was planned or done there: odd: virsh pool-list: Could not "
+            "retrieve pool information"));
   CHECK_FALSE(has(msg, "could not be reached"));
   CHECK(result["unreachable"]["odd"] == "odd: virsh pool-list: Could not retrieve pool information");
 }
 
 TEST_CASE("ansible result: refused runs change nothing and say why") {
   const planner::Plan plan = two_changes();
-  const json result = cli::ansible_result(
-      {.plan = &plan, .errors = {"volume.data@lab2: update loses its data", "nothing was changed"}, .check_mode = true});
+  const json result =
+      cli::ansible_result({.plan = &plan,
+                           .errors = {"volume.data@lab2: update loses its data", "nothing was changed"},
+                           .check_mode = true});
   CHECK(result["failed"] == true);
   CHECK(result["changed"] == false);
   CHECK(result["msg"] == "volume.data@lab2: update loses its data; nothing was changed");
@@ -163,18 +185,21 @@ TEST_CASE("ansible result: guards refuse restarts, replaces and data loss unless
                        {providers::FieldChange{"/format", "raw", "qcow2", Impact::replace}},
                        json{{"capacity", 1073741824}, {"format", "raw"}},
                        json{{"capacity", 1073741824}, {"format", "qcow2"}}};
-  const Change destroy{{"pool", "old", "lab1"}, Action::destroy, Impact::none, {}, {}, json{{"type", "dir"}}, nullptr};
+  const Change destroy{{"pool", "old", "lab1"}, Action::destroy, Impact::none, {}, {},
+                       json{{"type", "dir"}},   nullptr};
   const planner::Plan plan("demo", {restart, deferred, replace, destroy});
 
   const auto refused = cli::guard_refusals(plan, cli::kind_lookup(), false, false);
   REQUIRE(refused.size() == 3);
   CHECK(refused[0] == "domain.web@lab1: needs a restart (/vcpus); set allow_restart: true to allow it");
   CHECK(has(refused[1], "volume.data@lab1: would be replaced (destroyed and created again: /format)"));
-  CHECK(refused[2] == "volume.data@lab1: replace loses its data (1 GiB); set allow_data_loss: true to allow it");
+  CHECK(refused[2] ==
+        "volume.data@lab1: replace loses its data (1 GiB); set allow_data_loss: true to allow it");
 
   // check mode says which restart stays pending
   const json checked = cli::ansible_result({.plan = &plan, .check_mode = true});
-  CHECK(checked["warnings"] == json::array({"domain.lazy@lab1: restart pending after apply (restart: never): /vcpus"}));
+  CHECK(checked["warnings"] ==
+        json::array({"domain.lazy@lab1: restart pending after apply (restart: never): /vcpus"}));
 
   const auto data_only = cli::guard_refusals(plan, cli::kind_lookup(), true, false);
   REQUIRE(data_only.size() == 1);

@@ -12,8 +12,8 @@
 #include "planner/stack_loader.h"
 #include "storage/volume_actuator.h"
 
-#include <catch2/catch.hpp>
 #include <fmt/format.h>
+#include <catch2/catch.hpp>
 
 #include <unistd.h>
 
@@ -92,7 +92,8 @@ TEST_CASE("cloud_init: the seed volume is derived, referenced by its domain and 
   const StackObject& web = find(objects, "domain.web@lab1");
   CHECK(web.spec.at("cloud_init").at("seed_sha256") == seed.spec.at("cloud_init").at("sha256"));
   auto refs = virtplan::cli::kinds().by_kind("domain")->references(web);
-  CHECK(std::any_of(refs.begin(), refs.end(), [](const auto& r) { return r.target.address() == "volume.web-cidata@lab1"; }));
+  CHECK(std::any_of(refs.begin(), refs.end(),
+                    [](const auto& r) { return r.target.address() == "volume.web-cidata@lab1"; }));
 
   auto created = virtplan::planner::diff("demo", objects, {}, virtplan::cli::kind_lookup());
   REQUIRE(created.errors.empty());
@@ -109,8 +110,9 @@ TEST_CASE("cloud_init: the seed volume is derived, referenced by its domain and 
   CHECK(std::find(needs.begin(), needs.end(), seed_step) != needs.end());
 }
 
-TEST_CASE("cloud_init: unchanged is an empty plan, and new user-data replaces the seed and restarts the domain, "
-          "secrets masked") {
+TEST_CASE(
+    "cloud_init: unchanged is an empty plan, and new user-data replaces the seed and restarts the domain, "
+    "secrets masked") {
   StackDir dir;
   auto before = load(dir, "#cloud-config\npassword: first-secret\n");
   auto lookup = virtplan::cli::kind_lookup();
@@ -137,7 +139,8 @@ TEST_CASE("cloud_init: unchanged is an empty plan, and new user-data replaces th
   CHECK(text.find("/cloud_init/sha256") != std::string::npos);  // the replace's reason
   CHECK(text.find("secret") == std::string::npos);
   CHECK(text.find("DATA LOSS") == std::string::npos);
-  const std::string plan_json = virtplan::planner::plan_to_json(changed.plan, virtplan::planner::Secrets::masked).dump();
+  const std::string plan_json =
+      virtplan::planner::plan_to_json(changed.plan, virtplan::planner::Secrets::masked).dump();
   CHECK(plan_json.find("first-secret") == std::string::npos);
   CHECK(plan_json.find("second-secret") == std::string::npos);
 }

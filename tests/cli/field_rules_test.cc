@@ -18,8 +18,8 @@
 #include "tests/providers/fake_virsh_host.h"
 #include "tests/support/kind_fixture.h"
 
-#include <catch2/catch.hpp>
 #include <fmt/format.h>
+#include <catch2/catch.hpp>
 
 #include <algorithm>
 #include <sstream>
@@ -77,30 +77,32 @@ const std::vector<Sample>& samples() {
       {"domain", "/wait/**", "metadata", k_domain + k_nic, k_domain + k_nic + "wait: {ip: true}\n"},
       {"domain", "/shutdown_timeout", "metadata", k_domain, k_domain + "shutdown_timeout: 30\n"},
       {"domain", "/autostart", "autostart", k_domain + "autostart: true\n", k_domain + "autostart: false\n"},
-      {"domain", "/state", "power", k_domain + "state: running\n", k_domain + "state: paused\n", nullptr, nullptr,
-       "suspend"},
+      {"domain", "/state", "power", k_domain + "state: running\n", k_domain + "state: paused\n", nullptr,
+       nullptr, "suspend"},
       {"domain", "/title", "desc --title", k_domain, k_domain + "title: web server\n"},
       {"domain", "/description", "desc", k_domain, k_domain + "description: serves the web\n"},
-      {"domain", "/vcpus/current", "setvcpus", k_domain,
-       replaced(k_domain, "current: 1", "current: 2")},
+      {"domain", "/vcpus/current", "setvcpus", k_domain, replaced(k_domain, "current: 1", "current: 2")},
       {"domain", "/memory/current", "setmem", k_domain,
        replaced(k_domain, "memory: 128MiB", "memory: {current: 96MiB, max: 128MiB}")},
       {"domain", "/disks/*", "attach-device", k_domain,
        k_domain + "disks:\n  - {volume: b, pool: p, target: vdb, bus: virtio}\n"},
-      {"domain", "/disks/*", "detach-device", k_domain + "disks:\n  - {volume: b, pool: p, target: sdb, bus: scsi}\n",
-       k_domain},
+      {"domain", "/disks/*", "detach-device",
+       k_domain + "disks:\n  - {volume: b, pool: p, target: sdb, bus: scsi}\n", k_domain},
       {"domain", "/disks/*/media/**", "update-device", k_domain + k_sda_cdrom,
        k_domain + "disks:\n  - {cdrom: true, target: sda, volume: iso, pool: p}\n"},
       {"domain", "/interfaces/*", "attach-device", k_domain, k_domain + k_nic},
       {"domain", "/interfaces/*", "detach-device", k_domain + k_nic, k_domain},
       {"domain", "/interfaces/*/network", "update-device", k_domain + k_nic,
        k_domain + replaced(k_nic, "network: lan", "network: lan2")},
-      {"domain", "/interfaces/*/bridge", "update-device", k_domain + replaced(k_nic, "network: lan", "bridge: br0"),
+      {"domain", "/interfaces/*/bridge", "update-device",
+       k_domain + replaced(k_nic, "network: lan", "bridge: br0"),
        k_domain + replaced(k_nic, "network: lan", "bridge: br1")},
       {"domain", "/interfaces/*/link", "update-device", k_domain + k_nic,
        k_domain + replaced(k_nic, "mac:", "link: down, mac:")},
-      {"domain", "/hostdevs/*", "attach-device", k_domain, k_domain + "hostdevs:\n  - {pci: \"0000:03:00.1\"}\n"},
-      {"domain", "/hostdevs/*", "detach-device", k_domain + "hostdevs:\n  - {pci: \"0000:03:00.1\"}\n", k_domain},
+      {"domain", "/hostdevs/*", "attach-device", k_domain,
+       k_domain + "hostdevs:\n  - {pci: \"0000:03:00.1\"}\n"},
+      {"domain", "/hostdevs/*", "detach-device", k_domain + "hostdevs:\n  - {pci: \"0000:03:00.1\"}\n",
+       k_domain},
       {"domain", "/**", "", k_domain, replaced(k_domain, "max: 2", "max: 4")},
       // network
       {"network", "/ipv4/dhcp/hosts/**", "net-update", k_network,
@@ -109,7 +111,8 @@ const std::vector<Sample>& samples() {
        replaced(k_network, "10.77.0.199", "10.77.0.149")},
       {"network", "/dns/hosts/**", "net-update", k_network,
        k_network + "dns:\n  hosts:\n    - {ip: 10.77.0.10, names: [web.lan]}\n"},
-      {"network", "/autostart", "net-autostart", k_network, replaced(k_network, "autostart: true", "autostart: false")},
+      {"network", "/autostart", "net-autostart", k_network,
+       replaced(k_network, "autostart: true", "autostart: false")},
       {"network", "/**", "", k_network, replaced(k_network, "bridge: vpb0", "bridge: vpb1")},
       // pool
       {"pool", "/autostart", "pool-autostart", k_pool + "autostart: true\n", k_pool + "autostart: false\n"},
@@ -121,9 +124,19 @@ const std::vector<Sample>& samples() {
       {"volume", "/source", "", k_volume, k_volume, {{"source", "/a.img"}}, {{"source", "/b.img"}}},
       {"volume", "/source_sha256", "", k_volume, k_volume, nullptr, {{"source_sha256", "aa"}}},
       {"volume", "/capacity", "vol-resize", k_volume, replaced(k_volume, "1GiB", "2GiB")},
-      {"volume", "/cloud_init/sha256", "", k_volume, k_volume, {{"cloud_init", {{"sha256", "aa"}}}},
+      {"volume",
+       "/cloud_init/sha256",
+       "",
+       k_volume,
+       k_volume,
+       {{"cloud_init", {{"sha256", "aa"}}}},
        {{"cloud_init", {{"sha256", "bb"}}}}},
-      {"volume", "/cloud_init/*/**", "", k_volume, k_volume, {{"cloud_init", {{"user_data", "a"}}}},
+      {"volume",
+       "/cloud_init/*/**",
+       "",
+       k_volume,
+       k_volume,
+       {{"cloud_init", {{"user_data", "a"}}}},
        {{"cloud_init", {{"user_data", "b"}}}}},
       {"volume", "/**", "", k_volume, k_volume + "format: qcow2\n"},
   };
@@ -137,7 +150,8 @@ const Sample* sample_for(std::string_view kind, const FieldRule& rule) {
   return nullptr;
 }
 
-providers::StackObject parsed(const providers::ResourceKind& kind, const std::string& yaml, const json& patch) {
+providers::StackObject parsed(const providers::ResourceKind& kind, const std::string& yaml,
+                              const json& patch) {
   auto object = test::parse_object(kind, kind.kind() == "domain" ? "web" : "lan", yaml);
   for (const auto& m : object.messages()) UNSCOPED_INFO(m);
   REQUIRE(object.diags.empty());
@@ -153,14 +167,15 @@ std::string create_xml(const providers::ResourceKind& kind, const providers::Sta
 
 // A running object of `kind` as the host holds it: `before`, and after a
 // (re)define `after`.
-void script_running(FakeVirshHost& host, const providers::ResourceKind& kind, const providers::StackObject& before,
-                    const providers::StackObject& after) {
+void script_running(FakeVirshHost& host, const providers::ResourceKind& kind,
+                    const providers::StackObject& before, const providers::StackObject& after) {
   if (kind.kind() == "domain") {
     host.on("domstate --domain web", "running\n");
     host.then("dumpxml --inactive --domain web", create_xml(kind, before));
     host.on("dumpxml --inactive --domain web", create_xml(kind, after));
     // Live reads: before and after a detach, before and after an attach.
-    for (const auto* object : {&before, &after, &before}) host.then("dumpxml --domain web", create_xml(kind, *object));
+    for (const auto* object : {&before, &after, &before})
+      host.then("dumpxml --domain web", create_xml(kind, *object));
     host.on("dumpxml --domain web", create_xml(kind, after));
   } else if (kind.kind() == "network") {
     host.on("net-info --network lan", "Name:           lan\nActive:         yes\n");
@@ -202,8 +217,9 @@ bool ran_way(const Lines& ran, std::string_view way) {
   return std::any_of(ran.begin(), ran.end(), [&](const std::string& line) {
     const auto got = words(line);
     return !got.empty() && got[0] == want[0] &&
-           std::all_of(want.begin(), want.end(),
-                       [&](const std::string& w) { return std::find(got.begin(), got.end(), w) != got.end(); });
+           std::all_of(want.begin(), want.end(), [&](const std::string& w) {
+             return std::find(got.begin(), got.end(), w) != got.end();
+           });
   });
 }
 
@@ -216,7 +232,8 @@ bool restarted(std::string_view kind, const Lines& ran) {
 
 void check_rule(const providers::ResourceKind& kind, const FieldRule& rule) {
   const Sample* sample = sample_for(kind.kind(), rule);
-  INFO(fmt::format("{} rule {} ({})", kind.kind(), rule.pattern, rule.live.empty() ? "no live way" : rule.live));
+  INFO(fmt::format("{} rule {} ({})", kind.kind(), rule.pattern,
+                   rule.live.empty() ? "no live way" : rule.live));
   REQUIRE(sample != nullptr);
   const auto before = parsed(kind, sample->before, sample->patch_before);
   const auto after = parsed(kind, sample->after, sample->patch_after);
@@ -275,12 +292,14 @@ TEST_CASE("every sample is a rule's: none is left over from a rule that is gone"
     REQUIRE(kind != nullptr);
     const auto rules = kind->field_rules().rules();
     INFO(sample.kind << " " << sample.pattern << " " << sample.live);
-    CHECK(std::any_of(rules.begin(), rules.end(),
-                      [&](const FieldRule& rule) { return rule.pattern == sample.pattern && rule.live == sample.live; }));
+    CHECK(std::any_of(rules.begin(), rules.end(), [&](const FieldRule& rule) {
+      return rule.pattern == sample.pattern && rule.live == sample.live;
+    }));
   }
 }
 
-TEST_CASE("a domain change the plan showed as live without a live way fails and changes nothing, never restarts") {
+TEST_CASE(
+    "a domain change the plan showed as live without a live way fails and changes nothing, never restarts") {
   FakeVirshHost host;
   const auto before = parsed(kvm::domain_kind(), k_domain, nullptr);
   const auto after = parsed(kvm::domain_kind(), replaced(k_domain, "max: 2", "max: 4"), nullptr);
@@ -301,7 +320,8 @@ TEST_CASE("a domain's failed live change puts the config back, so it stays pendi
   const auto before = parsed(kvm::domain_kind(), k_domain, nullptr);
   const auto after = parsed(kvm::domain_kind(), replaced(k_domain, "current: 1", "current: 2"), nullptr);
   script_running(host, kvm::domain_kind(), before, after);
-  host.fail("setvcpus --domain web --count 2 --live", "error: invalid argument: requested vcpus is greater\n");
+  host.fail("setvcpus --domain web --count 2 --live",
+            "error: invalid argument: requested vcpus is greater\n");
   providers::ActuatorStep step;
   step.desired = after;
   step.before = before.spec;

@@ -7,8 +7,8 @@
 #include "planner/observer.h"
 #include "tests/providers/fake_virsh_host.h"
 
-#include <catch2/catch.hpp>
 #include <fmt/format.h>
+#include <catch2/catch.hpp>
 
 #include <algorithm>
 #include <map>
@@ -78,10 +78,11 @@ void script(providers::test::FakeVirshHost& host, const HostContents& contents) 
   host.on("net-list --all --name --autostart", "");
   for (const std::string& name : contents.networks) {
     host.on("net-dumpxml --inactive --network " + name,
-            fmt::format("<network><name>{}</name><metadata><vp:owner xmlns:vp=\"https://virtplan.dev/xmlns/owner/1\" "
-                        "stack=\"bench\"/></metadata><forward mode='nat'/><bridge name='vpbench0'/>"
-                        "<ip address='10.199.0.1' netmask='255.255.0.0'/></network>",
-                        name));
+            fmt::format(
+                "<network><name>{}</name><metadata><vp:owner xmlns:vp=\"https://virtplan.dev/xmlns/owner/1\" "
+                "stack=\"bench\"/></metadata><forward mode='nat'/><bridge name='vpbench0'/>"
+                "<ip address='10.199.0.1' netmask='255.255.0.0'/></network>",
+                name));
   }
   std::vector<std::string> pools;
   for (const auto& [pool, volumes] : contents.pools) {
@@ -98,10 +99,11 @@ void script(providers::test::FakeVirshHost& host, const HostContents& contents) 
     host.on("vol-list --pool " + pool, table);
   }
   for (const std::string& volume : contents.missing_volumes) {
-    host.fail("vol-dumpxml --pool bp --vol " + volume,
-              fmt::format("error: failed to get vol '{}'\nerror: Storage volume not found: no storage vol with "
-                          "matching path '{}'\n",
-                          volume, volume));
+    host.fail(
+        "vol-dumpxml --pool bp --vol " + volume,
+        fmt::format("error: failed to get vol '{}'\nerror: Storage volume not found: no storage vol with "
+                    "matching path '{}'\n",
+                    volume, volume));
   }
   host.on("pool-list --all --name", lines(pools));
   host.on("pool-list --all --name --autostart", "");
@@ -109,13 +111,17 @@ void script(providers::test::FakeVirshHost& host, const HostContents& contents) 
   // The ledger: the stack owns its pool and volumes (they carry no marker).
   std::string owned = R"("pool.bp": {"state": "created"})";
   for (const auto& [pool, volumes] : contents.pools) {
-    for (const std::string& volume : volumes) owned += fmt::format(R"(, "volume.{}": {{"state": "created"}})", volume);
+    for (const std::string& volume : volumes)
+      owned += fmt::format(R"(, "volume.{}": {{"state": "created"}})", volume);
   }
-  host.on_other("sh", providers::CommandOutput{
-                          0, fmt::format(R"({{"format_version": "1", "stack": "bench", "objects": {{{}}}}})", owned), ""});
+  host.on_other(
+      "sh",
+      providers::CommandOutput{
+          0, fmt::format(R"({{"format_version": "1", "stack": "bench", "objects": {{{}}}}})", owned), ""});
 }
 
-StackObject declared(const std::string& kind, const std::string& name, providers::Spec spec = providers::Spec::object()) {
+StackObject declared(const std::string& kind, const std::string& name,
+                     providers::Spec spec = providers::Spec::object()) {
   StackObject object;
   object.id = {kind, name, "lab1"};
   object.spec = std::move(spec);
@@ -153,8 +159,8 @@ struct Observation {
 Observation observe(const HostContents& contents, const std::vector<StackObject>& hints) {
   providers::test::FakeVirshHost host;
   script(host, contents);
-  auto observed = planner::observe_host("bench", host.session().config(), host.session().transport(), kind_readers(),
-                                        hints);
+  auto observed = planner::observe_host("bench", host.session().config(), host.session().transport(),
+                                        kind_readers(), hints);
   REQUIRE(observed.has_value());
   Observation out;
   const auto others = std::count_if(host.ran().begin(), host.ran().end(),

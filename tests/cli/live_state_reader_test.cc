@@ -16,11 +16,12 @@ TEST_CASE("LiveStateReader asks for leases of running domains only, in the secon
   auto first = reading->next_round({});
   REQUIRE(first.size() == 3);
   CHECK(first[2] == providers::VirshArgs{"list", "--name", "--state-running"});
-  auto second = reading->next_round({Result<std::string>("lan\n"), Result<std::string>("images   \n"),
-                                     Result<std::string>("web\n")});
+  auto second = reading->next_round(
+      {Result<std::string>("lan\n"), Result<std::string>("images   \n"), Result<std::string>("web\n")});
   REQUIRE(second.size() == 1);
   CHECK(second[0] == providers::VirshArgs{"domifaddr", "--source", "lease", "--domain", "web"});
-  CHECK(reading->next_round({Result<std::string>(" vnet0  52:54:00:00:00:10  ipv4  10.77.0.10/24\n")}).empty());
+  CHECK(
+      reading->next_round({Result<std::string>(" vnet0  52:54:00:00:00:10  ipv4  10.77.0.10/24\n")}).empty());
   auto objects = reading->finish();
   REQUIRE(objects.has_value());
   REQUIRE(objects->size() == 3);
@@ -33,8 +34,9 @@ TEST_CASE("LiveStateReader asks for leases of running domains only, in the secon
 TEST_CASE("LiveStateReader fails when a listing fails") {
   auto reading = LiveStateReader().start({});
   reading->next_round({});
-  auto none = reading->next_round({Result<std::string>(std::unexpected(providers::Error(providers::ErrorCode::other, "boom"))),
-                                   Result<std::string>(""), Result<std::string>("")});
+  auto none = reading->next_round(
+      {Result<std::string>(std::unexpected(providers::Error(providers::ErrorCode::other, "boom"))),
+       Result<std::string>(""), Result<std::string>("")});
   CHECK(none.empty());
   CHECK_FALSE(reading->finish().has_value());
 }

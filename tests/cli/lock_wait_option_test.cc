@@ -53,13 +53,15 @@ TEST_CASE("apply's and destroy's --lock-wait say which commands hold the stack's
 
 TEST_CASE("import's and domain's help say they take the stack's lock without waiting, and who can hold it") {
   const std::string import = help_of("import", &setup_import);
-  CHECK_THAT(import, Contains("Takes the stack's lock on the host without waiting: while another command holds it"));
+  CHECK_THAT(import,
+             Contains("Takes the stack's lock on the host without waiting: while another command holds it"));
   CHECK_THAT(import, Contains("changes nothing"));
   check_names_every_holder(import);
   CHECK_THAT(import, !Contains("--lock-wait"));
 
   const std::string domain = help_of("domain", &setup_domain);
-  CHECK_THAT(domain, Contains("Takes the stack's lock on the host without waiting (snapshot-list takes none)"));
+  CHECK_THAT(domain,
+             Contains("Takes the stack's lock on the host without waiting (snapshot-list takes none)"));
   check_names_every_holder(domain);
 }
 

@@ -12,7 +12,8 @@ namespace {
 
 std::vector<DomainSample> samples() {
   std::vector<DomainSample> out;
-  for (const auto& stats : kvm::parse_domstats(test::read_file(test::source_path("tests/kvm/data/domstats-raw.txt")))) {
+  for (const auto& stats :
+       kvm::parse_domstats(test::read_file(test::source_path("tests/kvm/data/domstats-raw.txt")))) {
     out.push_back(DomainSample{stats.domain, "lab1", stats.metrics()});
   }
   return out;
@@ -27,12 +28,18 @@ TEST_CASE("prometheus output: help, type and labelled samples per metric") {
   CHECK(has_line(text, "# TYPE virtplan_domain_cpu_time_seconds counter"));
   CHECK(has_line(text, "virtplan_domain_state{domain=\"capweb\",host=\"lab1\",stack=\"demo\"} 1"));
   CHECK(has_line(text, "virtplan_domain_state{domain=\"capoff\",host=\"lab1\",stack=\"demo\"} 5"));
-  CHECK(has_line(text, "virtplan_domain_balloon_current_bytes{domain=\"capweb\",host=\"lab1\",stack=\"demo\"} 134217728"));
+  CHECK(has_line(
+      text,
+      "virtplan_domain_balloon_current_bytes{domain=\"capweb\",host=\"lab1\",stack=\"demo\"} 134217728"));
   CHECK(has_line(text, "virtplan_domain_vcpus{domain=\"capweb\",host=\"lab1\",stack=\"demo\"} 1"));
-  CHECK(text.find("virtplan_domain_net_rx_bytes{domain=\"capweb\",host=\"lab1\",stack=\"demo\",interface=\"vnet0\"} ") !=
-        std::string::npos);
-  CHECK(text.find("virtplan_domain_block_read_bytes{domain=\"capweb\",host=\"lab1\",stack=\"demo\",device=\"vda\"} ") !=
-        std::string::npos);
+  CHECK(
+      text.find(
+          "virtplan_domain_net_rx_bytes{domain=\"capweb\",host=\"lab1\",stack=\"demo\",interface=\"vnet0\"} ") !=
+      std::string::npos);
+  CHECK(
+      text.find(
+          "virtplan_domain_block_read_bytes{domain=\"capweb\",host=\"lab1\",stack=\"demo\",device=\"vda\"} ") !=
+      std::string::npos);
   CHECK(text.find("device=\"vda\"") != std::string::npos);
 }
 

@@ -31,8 +31,12 @@ struct SavedPlan {
                                       {planner::FieldChange{"/capacity", 1, 2, providers::Impact::live}},
                                       json{{"capacity", 1}},
                                       json{{"capacity", 2}}});
-    changes.push_back(planner::Change{{"domain", "web", "lab1"}, planner::Action::create,
-                                      providers::Impact::none, {}, {}, nullptr,
+    changes.push_back(planner::Change{{"domain", "web", "lab1"},
+                                      planner::Action::create,
+                                      providers::Impact::none,
+                                      {},
+                                      {},
+                                      nullptr,
                                       json{{"cloud_init", {{"root_password", "hunter2"}}}}});
     std::ofstream(dir / "saved.plan")
         << planner::plan_to_json(planner::Plan("demo", std::move(changes)), planner::Secrets::kept).dump(2);

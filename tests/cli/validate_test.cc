@@ -85,9 +85,7 @@ const bool k_corpus_registered = [] {
   return true;
 }();
 
-TEST_CASE("the corpus has a case for every rule (at least 40)") {
-  CHECK(corpus_cases().size() >= 40);
-}
+TEST_CASE("the corpus has a case for every rule (at least 40)") { CHECK(corpus_cases().size() >= 40); }
 
 TEST_CASE("every example in examples/ is valid") {
   std::vector<std::string> examples;

@@ -24,7 +24,8 @@ std::vector<StackObject> load(const std::vector<virtplan::planner::SourceFile>& 
 }
 
 const StackObject& object(const std::vector<StackObject>& all, const std::string& address) {
-  auto it = std::find_if(all.begin(), all.end(), [&](const StackObject& o) { return o.id.address() == address; });
+  auto it =
+      std::find_if(all.begin(), all.end(), [&](const StackObject& o) { return o.id.address() == address; });
   REQUIRE(it != all.end());
   return *it;
 }
@@ -33,11 +34,13 @@ const StackObject& object(const std::vector<StackObject>& all, const std::string
 
 TEST_CASE("a loaded volume's id, a disk's volume and an overlay's backing file all name the pool") {
   Diagnostics diags;
-  const auto all = load({{"s.yaml", k_head + "pools:\n  img: {host: lab1, type: dir, path: /var/lib/virtplan/img}\n"
-                                             "volumes:\n  base: {host: lab1, pool: img, format: qcow2, capacity: 1GiB}\n"
-                                             "  root: {host: lab1, pool: img, format: qcow2, capacity: 1GiB, backing: base}\n"
-                                             "domains:\n  web: {host: lab1, vcpus: 1, memory: 64MiB, disks: [{volume: root}]}\n"}},
-                        diags);
+  const auto all =
+      load({{"s.yaml",
+             k_head + "pools:\n  img: {host: lab1, type: dir, path: /var/lib/virtplan/img}\n"
+                      "volumes:\n  base: {host: lab1, pool: img, format: qcow2, capacity: 1GiB}\n"
+                      "  root: {host: lab1, pool: img, format: qcow2, capacity: 1GiB, backing: base}\n"
+                      "domains:\n  web: {host: lab1, vcpus: 1, memory: 64MiB, disks: [{volume: root}]}\n"}},
+           diags);
   for (const auto& d : diags.sorted()) FAIL_CHECK(d.str());
   const ObjectId root{"volume", "root", "lab1", "img"};
   CHECK(object(all, "volume.root@lab1").id == root);
@@ -50,7 +53,8 @@ TEST_CASE("a loaded volume's id, a disk's volume and an overlay's backing file a
   const auto of_web = targets(object(all, "domain.web@lab1"));
   CHECK(std::find(of_web.begin(), of_web.end(), root) != of_web.end());
   const auto of_root = targets(object(all, "volume.root@lab1"));
-  CHECK(std::find(of_root.begin(), of_root.end(), ObjectId{"volume", "base", "lab1", "img"}) != of_root.end());
+  CHECK(std::find(of_root.begin(), of_root.end(), ObjectId{"volume", "base", "lab1", "img"}) !=
+        of_root.end());
 }
 
 TEST_CASE("one volume name declared in two pools of one host is refused, naming both places") {
@@ -62,5 +66,6 @@ TEST_CASE("one volume name declared in two pools of one host is refused, naming 
        diags);
   std::vector<std::string> errors;
   for (const auto& d : diags.sorted()) errors.push_back(d.str());
-  CHECK(errors == std::vector<std::string>{"d/b.yaml:2:3: volume 'root' is declared twice (first at d/a.yaml:8:3)"});
+  CHECK(errors ==
+        std::vector<std::string>{"d/b.yaml:2:3: volume 'root' is declared twice (first at d/a.yaml:8:3)"});
 }

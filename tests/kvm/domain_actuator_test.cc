@@ -42,7 +42,8 @@ FieldChange field(const std::string& path, json before, json after) {
 
 // An update step from `before` (what the host holds, defined from its create
 // XML) to `after`, with the given changed fields.
-ActuatorStep update_step(const StackObject& after, const StackObject& before, std::vector<FieldChange> fields) {
+ActuatorStep update_step(const StackObject& after, const StackObject& before,
+                         std::vector<FieldChange> fields) {
   ActuatorStep step;
   step.desired = after;
   step.before = before.spec;
@@ -87,12 +88,13 @@ TEST_CASE("domain create: virt_type auto is kvm when the host offers it, else qe
 
 TEST_CASE("domain create: paused starts paused, stopped is only defined", "[actuator]") {
   FakeVirshHost paused_host;
-  REQUIRE(kvm::DomainActuator().create(ActuatorStep{domain(std::string(k_base) + "state: paused\n"), nullptr, {}, {}},
-                                       paused_host.session()));
+  REQUIRE(kvm::DomainActuator().create(
+      ActuatorStep{domain(std::string(k_base) + "state: paused\n"), nullptr, {}, {}}, paused_host.session()));
   CHECK(paused_host.ran() == Lines{"define /dev/stdin", "start --domain web --paused"});
   FakeVirshHost stopped_host;
-  REQUIRE(kvm::DomainActuator().create(ActuatorStep{domain(std::string(k_base) + "state: stopped\n"), nullptr, {}, {}},
-                                       stopped_host.session()));
+  REQUIRE(kvm::DomainActuator().create(
+      ActuatorStep{domain(std::string(k_base) + "state: stopped\n"), nullptr, {}, {}},
+      stopped_host.session()));
   CHECK(stopped_host.ran() == Lines{"define /dev/stdin"});
 }
 
@@ -109,7 +111,8 @@ TEST_CASE("domain create: a failed start says the domain is defined, not started
 TEST_CASE("domain update: memory and vCPUs of a running domain change live and in the config", "[actuator]") {
   FakeVirshHost host;
   StackObject before = domain(k_base);
-  StackObject after = domain("vcpus: {current: 2, max: 2}\nmemory: {current: 96MiB, max: 128MiB}\nvirt_type: qemu\n");
+  StackObject after =
+      domain("vcpus: {current: 2, max: 2}\nmemory: {current: 96MiB, max: 128MiB}\nvirt_type: qemu\n");
   host.on("domstate --domain web", "running\n");
   host.then("dumpxml --inactive --domain web", xml_of(before));
   host.then("dumpxml --inactive --domain web", xml_of(after));
@@ -126,12 +129,14 @@ TEST_CASE("domain update: memory and vCPUs of a running domain change live and i
 TEST_CASE("domain update: restart-class changes restart a running domain once", "[actuator]") {
   FakeVirshHost host;
   StackObject before = domain(k_base);
-  StackObject after = domain("vcpus: {current: 1, max: 4}\nmemory: {current: 128MiB, max: 256MiB}\nvirt_type: qemu\n");
+  StackObject after =
+      domain("vcpus: {current: 1, max: 4}\nmemory: {current: 128MiB, max: 256MiB}\nvirt_type: qemu\n");
   host.then("domstate --domain web", "running\n");
   host.then("domstate --domain web", "running\n");
   host.on("domstate --domain web", "shut off\n");
   host.on("dumpxml --inactive --domain web", xml_of(before));
-  auto step = update_step(after, before, {field("/memory/max", 134217728, 268435456), field("/vcpus/max", 2, 4)});
+  auto step =
+      update_step(after, before, {field("/memory/max", 134217728, 268435456), field("/vcpus/max", 2, 4)});
   kvm::DomainTiming timing = quick();
   timing.shutdown_timeout = std::chrono::seconds(5);
   auto done = kvm::DomainActuator(timing).update(step, host.session());
@@ -164,7 +169,8 @@ TEST_CASE("domain update: a guest that ignores shutdown is forced off after the 
 TEST_CASE("domain update: restart never keeps restart-class changes out and warns", "[actuator]") {
   FakeVirshHost host;
   StackObject before = domain(std::string(k_base) + "restart: never\n");
-  StackObject after = domain("vcpus: {current: 2, max: 4}\nmemory: 128MiB\nvirt_type: qemu\nrestart: never\n");
+  StackObject after =
+      domain("vcpus: {current: 2, max: 4}\nmemory: 128MiB\nvirt_type: qemu\nrestart: never\n");
   host.on("domstate --domain web", "running\n");
   host.on("dumpxml --inactive --domain web", xml_of(before));
   auto step = update_step(after, before, {field("/vcpus/current", 1, 2), field("/vcpus/max", 2, 4)});
@@ -190,8 +196,9 @@ TEST_CASE("domain update: power state both ways", "[actuator]") {
                         Case{"running", "paused", {"suspend --domain web"}},
                         Case{"paused", "running", {"resume --domain web"}},
                         Case{"running", "stopped", {"shutdown --domain web", "domstate --domain web"}},
-                        Case{"paused", "stopped", {"resume --domain web", "shutdown --domain web",
-                                                   "domstate --domain web"}}}) {
+                        Case{"paused",
+                             "stopped",
+                             {"resume --domain web", "shutdown --domain web", "domstate --domain web"}}}) {
     INFO(c.now << " -> " << c.want);
     FakeVirshHost host;
     StackObject before = domain(k_base);
@@ -199,8 +206,8 @@ TEST_CASE("domain update: power state both ways", "[actuator]") {
     host.then("domstate --domain web", std::string(c.now) + "\n");
     host.on("domstate --domain web", "shut off\n");
     host.on("dumpxml --inactive --domain web", xml_of(before));
-    auto done = kvm::DomainActuator(quick()).update(update_step(after, before, {field("/state", "x", c.want)}),
-                                                    host.session());
+    auto done = kvm::DomainActuator(quick()).update(
+        update_step(after, before, {field("/state", "x", c.want)}), host.session());
     REQUIRE(done);
     Lines expected{"domstate --domain web", "dumpxml --inactive --domain web"};
     expected.insert(expected.end(), c.then.begin(), c.then.end());
@@ -223,34 +230,40 @@ TEST_CASE("domain update: autostart off, without a redefine", "[actuator]") {
 TEST_CASE("domain update: a disk attached and one detached live, by target", "[actuator]") {
   FakeVirshHost host;
   const std::string disks = "disks:\n  - {volume: a, pool: p, target: sda, bus: scsi}\n";
-  StackObject before = domain(std::string(k_base) + disks + "  - {volume: b, pool: p, target: sdb, bus: scsi}\n");
-  StackObject after = domain(std::string(k_base) + disks + "  - {volume: c, pool: p, target: sdc, bus: scsi}\n");
+  StackObject before =
+      domain(std::string(k_base) + disks + "  - {volume: b, pool: p, target: sdb, bus: scsi}\n");
+  StackObject after =
+      domain(std::string(k_base) + disks + "  - {volume: c, pool: p, target: sdc, bus: scsi}\n");
   host.on("domstate --domain web", "running\n");
   host.then("dumpxml --inactive --domain web", xml_of(before));
   host.then("dumpxml --inactive --domain web", xml_of(after));
-  host.then("dumpxml --domain web", xml_of(before));                   // before detaching
+  host.then("dumpxml --domain web", xml_of(before));                               // before detaching
   host.then("dumpxml --domain web", xml_of(domain(std::string(k_base) + disks)));  // sdb gone
   host.then("dumpxml --domain web", xml_of(domain(std::string(k_base) + disks)));  // before attaching
-  host.then("dumpxml --domain web", xml_of(after));                    // sdc there
+  host.then("dumpxml --domain web", xml_of(after));                                // sdc there
   auto step = update_step(after, before,
                           {field("/disks/sdb", before.spec["disks"]["sdb"], nullptr),
                            field("/disks/sdc", nullptr, after.spec["disks"]["sdc"])});
   REQUIRE(step.fields[0].impact == providers::Impact::live);
   auto done = kvm::DomainActuator(quick()).update(step, host.session());
   REQUIRE(done);
-  CHECK(host.ran() == Lines{"domstate --domain web", "dumpxml --inactive --domain web", "dumpxml --domain web",
-                            "detach-device --domain web --file /dev/stdin --live", "dumpxml --domain web",
-                            "define /dev/stdin", "dumpxml --inactive --domain web", "dumpxml --domain web",
-                            "attach-device --domain web --file /dev/stdin --live", "dumpxml --domain web"});
-  CHECK(host.stdin_of("detach-device --domain web --file /dev/stdin --live").find("dev=\"sdb\"") != std::string::npos);
-  CHECK(host.stdin_of("attach-device --domain web --file /dev/stdin --live").find("dev=\"sdc\"") != std::string::npos);
+  CHECK(host.ran() == Lines{"domstate --domain web", "dumpxml --inactive --domain web",
+                            "dumpxml --domain web", "detach-device --domain web --file /dev/stdin --live",
+                            "dumpxml --domain web", "define /dev/stdin", "dumpxml --inactive --domain web",
+                            "dumpxml --domain web", "attach-device --domain web --file /dev/stdin --live",
+                            "dumpxml --domain web"});
+  CHECK(host.stdin_of("detach-device --domain web --file /dev/stdin --live").find("dev=\"sdb\"") !=
+        std::string::npos);
+  CHECK(host.stdin_of("attach-device --domain web --file /dev/stdin --live").find("dev=\"sdc\"") !=
+        std::string::npos);
   CHECK(done->warnings.empty());
 }
 
 TEST_CASE("domain update: a device the guest does not release stays in the config", "[actuator]") {
   FakeVirshHost host;
   const std::string disks = "disks:\n  - {volume: a, pool: p, target: vda, bus: virtio}\n";
-  StackObject before = domain(std::string(k_base) + disks + "  - {volume: b, pool: p, target: vdb, bus: virtio}\n");
+  StackObject before =
+      domain(std::string(k_base) + disks + "  - {volume: b, pool: p, target: vdb, bus: virtio}\n");
   StackObject after = domain(std::string(k_base) + disks);
   host.on("domstate --domain web", "running\n");
   host.on("dumpxml --inactive --domain web", xml_of(before));
@@ -265,11 +278,13 @@ TEST_CASE("domain update: a device the guest does not release stays in the confi
 TEST_CASE("domain update: a stopped domain is only redefined", "[actuator]") {
   FakeVirshHost host;
   StackObject before = domain(std::string(k_base) + "state: stopped\n");
-  StackObject after = domain("vcpus: {current: 1, max: 4}\nmemory: 256MiB\nvirt_type: qemu\nstate: stopped\n");
+  StackObject after =
+      domain("vcpus: {current: 1, max: 4}\nmemory: 256MiB\nvirt_type: qemu\nstate: stopped\n");
   host.on("domstate --domain web", "shut off\n");
   host.on("dumpxml --inactive --domain web", xml_of(before));
-  auto step = update_step(after, before, {field("/memory/current", 134217728, 268435456),
-                                          field("/memory/max", 134217728, 268435456), field("/vcpus/max", 2, 4)});
+  auto step = update_step(after, before,
+                          {field("/memory/current", 134217728, 268435456),
+                           field("/memory/max", 134217728, 268435456), field("/vcpus/max", 2, 4)});
   REQUIRE(kvm::DomainActuator(quick()).update(step, host.session()));
   CHECK(host.ran() == Lines{"domstate --domain web", "dumpxml --inactive --domain web", "define /dev/stdin"});
 }
@@ -283,9 +298,10 @@ TEST_CASE("domain destroy --force: forced off at once, undefined with its metada
   step.stop = providers::StopMode::immediate;
   auto done = kvm::DomainActuator().destroy(step, host.session());
   REQUIRE(done);
-  CHECK(host.ran() == Lines{"domstate --domain web", "destroy --domain web",
-                            "undefine --domain web --managed-save --snapshots-metadata --checkpoints-metadata "
-                            "--nvram"});
+  CHECK(host.ran() ==
+        Lines{"domstate --domain web", "destroy --domain web",
+              "undefine --domain web --managed-save --snapshots-metadata --checkpoints-metadata "
+              "--nvram"});
   CHECK(done->warnings.empty());
 
   FakeVirshHost gone;
@@ -294,7 +310,8 @@ TEST_CASE("domain destroy --force: forced off at once, undefined with its metada
   CHECK(gone.ran() == Lines{"domstate --domain web"});
 }
 
-TEST_CASE("domain destroy: a running guest is asked to shut down and is not forced when it does", "[actuator]") {
+TEST_CASE("domain destroy: a running guest is asked to shut down and is not forced when it does",
+          "[actuator]") {
   FakeVirshHost host;
   host.then("domstate --domain web", "running\n");
   host.then("domstate --domain web", "running\n");
@@ -305,16 +322,18 @@ TEST_CASE("domain destroy: a running guest is asked to shut down and is not forc
   timing.shutdown_timeout = std::chrono::seconds(30);
   auto done = kvm::DomainActuator(timing).destroy(step, host.session());
   REQUIRE(done);
-  CHECK(host.ran() == Lines{"domstate --domain web", "shutdown --domain web", "domstate --domain web",
-                            "domstate --domain web",
-                            "undefine --domain web --managed-save --snapshots-metadata --checkpoints-metadata "
-                            "--nvram"});
+  CHECK(host.ran() ==
+        Lines{"domstate --domain web", "shutdown --domain web", "domstate --domain web",
+              "domstate --domain web",
+              "undefine --domain web --managed-save --snapshots-metadata --checkpoints-metadata "
+              "--nvram"});
   CHECK(done->warnings.empty());
 }
 
-TEST_CASE("domain destroy: a guest that ignores the shutdown is forced off after the domain's shutdown_timeout, "
-          "and says so",
-          "[actuator]") {
+TEST_CASE(
+    "domain destroy: a guest that ignores the shutdown is forced off after the domain's shutdown_timeout, "
+    "and says so",
+    "[actuator]") {
   FakeVirshHost host;
   host.on("domstate --domain web", "running\n");  // never goes down by itself
   ActuatorStep step;

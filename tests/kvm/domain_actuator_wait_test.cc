@@ -78,7 +78,8 @@ TEST_CASE("domain create with wait: {ip: true} ends once the guest's lease shows
   FakeVirshHost host;
   guest_leases_late(host);
   std::vector<std::string> progress;
-  ActuatorStep step{wait_domain(k_waiting), nullptr, {}, [&](std::string_view text) { progress.emplace_back(text); }};
+  ActuatorStep step{
+      wait_domain(k_waiting), nullptr, {}, [&](std::string_view text) { progress.emplace_back(text); }};
   auto done = kvm::DomainActuator(quick_waits()).create(step, host.session());
   REQUIRE(done);
   const Lines& ran = host.ran();
@@ -99,11 +100,13 @@ TEST_CASE("domain create with wait: {ip: true} fails after the timeout naming do
   FakeVirshHost host;
   host.on("domstate --domain web", "running\n");
   host.on("domiflist --domain web", k_iflist);
-  auto done = kvm::DomainActuator(quick_waits()).create(ActuatorStep{wait_domain(k_waiting), nullptr, {}, {}}, host.session());
+  auto done = kvm::DomainActuator(quick_waits())
+                  .create(ActuatorStep{wait_domain(k_waiting), nullptr, {}, {}}, host.session());
   REQUIRE_FALSE(done);
   CHECK(done.error().code() == providers::ErrorCode::timeout);
-  CHECK(done.error().message().starts_with("domain.web@lab1: no IP address after 1 s (watched the DHCP leases of "
-                                           "network lan and the guest agent)"));
+  CHECK(done.error().message().starts_with(
+      "domain.web@lab1: no IP address after 1 s (watched the DHCP leases of "
+      "network lan and the guest agent)"));
   // Started, and left running for a person to look at.
   CHECK(count(host.ran(), "start --domain web") == 1);
   CHECK(count(host.ran(), "destroy --domain web") == 0);
@@ -111,17 +114,19 @@ TEST_CASE("domain create with wait: {ip: true} fails after the timeout naming do
 
 TEST_CASE("domain create without wait, or paused, does not look for an address", "[actuator]") {
   for (const std::string& yaml : {std::string("vcpus: 1\nmemory: 64MiB\nvirt_type: qemu\n"),
-                                 std::string(k_waiting) + "state: paused\n"}) {
+                                  std::string(k_waiting) + "state: paused\n"}) {
     FakeVirshHost host;
     guest_leases_late(host);
-    REQUIRE(kvm::DomainActuator(quick_waits()).create(ActuatorStep{wait_domain(yaml), nullptr, {}, {}}, host.session()));
+    REQUIRE(kvm::DomainActuator(quick_waits())
+                .create(ActuatorStep{wait_domain(yaml), nullptr, {}, {}}, host.session()));
     CHECK(count(host.ran(), "domstate --domain web") == 0);
     CHECK(count(host.ran(), "domiflist --domain web") == 0);
     CHECK(count(host.ran(), "net-dhcp-leases --network lan") == 0);
   }
 }
 
-TEST_CASE("domain update waits for the address when it starts the domain, not when it stays up", "[actuator]") {
+TEST_CASE("domain update waits for the address when it starts the domain, not when it stays up",
+          "[actuator]") {
   StackObject web = wait_domain(k_waiting);
   const std::string xml = kvm::test::created_xml(web);
 
@@ -132,7 +137,8 @@ TEST_CASE("domain update waits for the address when it starts the domain, not wh
   stopped.on("dumpxml --inactive --domain web", xml);
   StackObject before_stopped = web;
   before_stopped.spec["state"] = "stopped";
-  ActuatorStep start{web, before_stopped.spec, {FieldChange{"/state", "stopped", "running", providers::Impact::live}}, {}};
+  ActuatorStep start{
+      web, before_stopped.spec, {FieldChange{"/state", "stopped", "running", providers::Impact::live}}, {}};
   REQUIRE(kvm::DomainActuator(quick_waits()).update(start, stopped.session()));
   CHECK(count(stopped.ran(), "start --domain web") == 1);
   CHECK(count(stopped.ran(), "net-dhcp-leases --network lan") == 3);
@@ -150,7 +156,8 @@ TEST_CASE("domain update waits for the address when it starts the domain, not wh
   CHECK(count(running.ran(), "start --domain web") == 0);
 }
 
-TEST_CASE("domain create with wait: {ip: true} does not end on a lease its MAC held before the start", "[actuator]") {
+TEST_CASE("domain create with wait: {ip: true} does not end on a lease its MAC held before the start",
+          "[actuator]") {
   // A replace: the domain defined anew has the MAC of the one destroyed, whose
   // lease the network still lists.
   FakeVirshHost host;
@@ -160,7 +167,8 @@ TEST_CASE("domain create with wait: {ip: true} does not end on a lease its MAC h
   host.then("net-dhcp-leases --network lan", k_old_leases);  // the guest is still booting
   host.on("net-dhcp-leases --network lan", k_leases);        // it asked, and got it again
   std::vector<std::string> progress;
-  ActuatorStep step{wait_domain(k_waiting), nullptr, {}, [&](std::string_view text) { progress.emplace_back(text); }};
+  ActuatorStep step{
+      wait_domain(k_waiting), nullptr, {}, [&](std::string_view text) { progress.emplace_back(text); }};
   REQUIRE(kvm::DomainActuator(quick_waits()).create(step, host.session()));
   CHECK(count(host.ran(), "net-dhcp-leases --network lan") == 3);
   REQUIRE(progress.size() == 2);
@@ -184,8 +192,10 @@ TEST_CASE("domain restart with wait: {ip: true} does not end on the lease of the
   timing.shutdown_timeout = std::chrono::seconds(5);
   auto impact = kvm::domain_field_rules().impact("/vcpus/max", 2, 4);
   std::vector<std::string> progress;
-  ActuatorStep step{after, before.spec, {FieldChange{"/vcpus/max", 2, 4, impact}},
-                    [&](std::string_view text) { progress.emplace_back(text); }};
+  ActuatorStep step{
+      after, before.spec, {FieldChange{"/vcpus/max", 2, 4, impact}}, [&](std::string_view text) {
+        progress.emplace_back(text);
+      }};
   auto done = kvm::DomainActuator(timing).update(step, host.session());
   INFO((done ? std::string() : done.error().message()));
   REQUIRE(done);
@@ -213,10 +223,12 @@ TEST_CASE("domain restart with wait: {ip: true} times out when only the old leas
   host.on("net-dhcp-leases --network lan", k_old_leases);
   StackObject stopped = web;
   stopped.spec["state"] = "stopped";
-  ActuatorStep start{web, stopped.spec, {FieldChange{"/state", "stopped", "running", providers::Impact::live}}, {}};
+  ActuatorStep start{
+      web, stopped.spec, {FieldChange{"/state", "stopped", "running", providers::Impact::live}}, {}};
   auto done = kvm::DomainActuator(quick_waits()).update(start, host.session());
   REQUIRE_FALSE(done);
   CHECK(done.error().code() == providers::ErrorCode::timeout);
   CHECK_THAT(done.error().message(),
-             Catch::Contains("(leases from before the start do not count: 192.168.177.50 until 2026-11-26 01:36:02)"));
+             Catch::Contains(
+                 "(leases from before the start do not count: 192.168.177.50 until 2026-11-26 01:36:02)"));
 }

@@ -14,10 +14,10 @@ namespace {
 
 using namespace std::chrono_literals;
 using virtplan::kvm::AddressWaitOptions;
-using virtplan::kvm::DhcpLease;
-using virtplan::kvm::DomainAddress;
 using virtplan::kvm::dhcp_leases;
+using virtplan::kvm::DhcpLease;
 using virtplan::kvm::domain_addresses;
+using virtplan::kvm::DomainAddress;
 using virtplan::kvm::wait_for_address;
 using virtplan::providers::Command;
 using virtplan::providers::CommandOutput;
@@ -47,13 +47,15 @@ struct Host {
     answers["domstate"] = {0, "running\n\n", ""};
     answers["domiflist"] = {0, k_address_iflist, ""};
     answers["domifaddr-lease"] = {0, "", ""};
-    answers["domifaddr-agent"] = {1, "", "error: Guest agent is not responding: QEMU guest agent is not connected\n"};
+    answers["domifaddr-agent"] = {
+        1, "", "error: Guest agent is not responding: QEMU guest agent is not connected\n"};
     fake.respond_with([this](const Command& command) -> Result<CommandOutput> {
       const std::string line = virtplan::providers::shell_join(command.argv);
       for (const auto& [key, answer] : answers) {
         std::string sub = key.substr(0, key.find('-'));
         if (line.find(" " + sub + " ") == std::string::npos) continue;
-        if (key.find('-') != std::string::npos && line.find(key.substr(key.find('-') + 1)) == std::string::npos) {
+        if (key.find('-') != std::string::npos &&
+            line.find(key.substr(key.find('-') + 1)) == std::string::npos) {
           continue;
         }
         if (sub == "domstate") ++rounds;
@@ -128,9 +130,10 @@ TEST_CASE("wait_for_address times out with what it watched, and leaves the domai
   auto found = wait_for_address(virsh, "web", "domain.web@lab1", clock.options(5s));
   REQUIRE_FALSE(found);
   CHECK(found.error().code() == ErrorCode::timeout);
-  CHECK(found.error().message() ==
-        "domain.web@lab1: no IP address after 5 s (watched the DHCP leases of network lan and the guest agent); "
-        "the guest may not have booted, or does not ask for DHCP; the domain was left running");
+  CHECK(
+      found.error().message() ==
+      "domain.web@lab1: no IP address after 5 s (watched the DHCP leases of network lan and the guest agent); "
+      "the guest may not have booted, or does not ask for DHCP; the domain was left running");
   // 2 s, 2 s, then the 1 s left: never past the deadline.
   CHECK(clock.sleeps == std::vector<std::chrono::milliseconds>{2s, 2s, 1s});
   for (const auto& command : host.fake.commands()) {
@@ -146,8 +149,9 @@ TEST_CASE("wait_for_address fails at once for a domain that is not running or do
   FakeClock clock;
   auto off = wait_for_address(virsh, "web", "domain.web@lab1", clock.options(120s));
   REQUIRE_FALSE(off);
-  CHECK(off.error().message() ==
-        "domain.web@lab1: waiting for an IP address: the domain is shut off, not running; it will not get one");
+  CHECK(
+      off.error().message() ==
+      "domain.web@lab1: waiting for an IP address: the domain is shut off, not running; it will not get one");
   CHECK(clock.sleeps.empty());
 
   host.answers["domstate"] = {1, "", "error: failed to get domain 'web'\n"};
@@ -175,7 +179,8 @@ TEST_CASE("dhcp_leases reads the leases of the domain's MACs with their expiry, 
   CHECK(host.rounds == 0);  // domstate is not asked
 }
 
-TEST_CASE("wait_for_address does not count a lease from before the start, and the one granted again ends it") {
+TEST_CASE(
+    "wait_for_address does not count a lease from before the start, and the one granted again ends it") {
   Host host;
   host.early_leases = k_old_lease_line;
   host.lease_round = 3;
@@ -198,8 +203,9 @@ TEST_CASE("wait_for_address does not count a lease from before the start, and th
   CHECK(old.rounds == 1);
 }
 
-TEST_CASE("wait_for_address does not count domifaddr's lease of an earlier lease's MAC and address, nor a "
-          "timed-out wait's old lease, and says so") {
+TEST_CASE(
+    "wait_for_address does not count domifaddr's lease of an earlier lease's MAC and address, nor a "
+    "timed-out wait's old lease, and says so") {
   Host host;
   host.early_leases = k_old_lease_line;
   host.lease_round = 1000;
@@ -211,10 +217,11 @@ TEST_CASE("wait_for_address does not count domifaddr's lease of an earlier lease
   auto found = wait_for_address(virsh, "web", "domain.web@lab1", options);
   REQUIRE_FALSE(found);
   CHECK(found.error().code() == ErrorCode::timeout);
-  CHECK(found.error().message() ==
-        "domain.web@lab1: no IP address after 5 s (watched the DHCP leases of network lan and the guest agent); "
-        "the guest may not have booted, or does not ask for DHCP; the domain was left running (leases from before "
-        "the start do not count: 192.168.177.50 until 2026-11-26 01:37:14)");
+  CHECK(
+      found.error().message() ==
+      "domain.web@lab1: no IP address after 5 s (watched the DHCP leases of network lan and the guest agent); "
+      "the guest may not have booted, or does not ask for DHCP; the domain was left running (leases from before "
+      "the start do not count: 192.168.177.50 until 2026-11-26 01:37:14)");
 
   // The guest agent's addresses are the guest's own, now: they count.
   host.answers["domifaddr-agent"] = {0, " eth0   52:54:00:aa:00:01   ipv4   192.168.177.50/24\n", ""};

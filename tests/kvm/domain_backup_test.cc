@@ -17,8 +17,7 @@ TEST_CASE("backup: the document names the disk and the target file", "[backup]")
   CHECK(*file == std::optional<std::string>("/b/x'<.qcow2"));
 }
 
-TEST_CASE("backup: begins, follows the job to completion, and reports a failed job",
-          "[backup]") {
+TEST_CASE("backup: begins, follows the job to completion, and reports a failed job", "[backup]") {
   FakeVirshHost host;
   host.then("domjobinfo --domain web", "Job type:         Unbounded\nOperation:        Backup\n");
   host.on("domjobinfo --domain web", "Job type:         None\n");
@@ -27,10 +26,9 @@ TEST_CASE("backup: begins, follows the job to completion, and reports a failed j
   auto pushed = backup.push("vda", "/var/tmp/b.qcow2", 30s);
   INFO((pushed ? std::string() : pushed.error().message()));
   REQUIRE(pushed);
-  CHECK(host.ran() == std::vector<std::string>{
-                          "backup-begin --domain web --backupxml /dev/stdin",
-                          "domjobinfo --domain web", "domjobinfo --domain web",
-                          "domjobinfo --domain web --completed"});
+  CHECK(host.ran() == std::vector<std::string>{"backup-begin --domain web --backupxml /dev/stdin",
+                                               "domjobinfo --domain web", "domjobinfo --domain web",
+                                               "domjobinfo --domain web --completed"});
   CHECK(host.stdin_of("backup-begin --domain web --backupxml /dev/stdin")
             .find("<target file=\"/var/tmp/b.qcow2\"/>") != std::string::npos);
 

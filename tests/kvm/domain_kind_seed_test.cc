@@ -17,14 +17,17 @@ using providers::StackObject;
 namespace {
 
 StackObject seeded_domain() {
-  return kvm::test::valid_domain("vcpus: 1\nmemory: 64MiB\ndisks: [{volume: web-root, pool: images}]\n"
-                                 "cloud_init: {user_data: ./web.yaml}\nwait: {ip: true, timeout: 90s}\n");
+  return kvm::test::valid_domain(
+      "vcpus: 1\nmemory: 64MiB\ndisks: [{volume: web-root, pool: images}]\n"
+      "cloud_init: {user_data: ./web.yaml}\nwait: {ip: true, timeout: 90s}\n");
 }
 
 StackObject seed_volume(const std::string& hash) {
   StackObject seed;
   seed.id = {"volume", "web-cidata", "lab1"};
-  seed.spec = {{"pool", "images"}, {"format", "raw"}, {"cloud_init", {{"user_data", "#cloud-config\n"}, {"sha256", hash}}}};
+  seed.spec = {{"pool", "images"},
+               {"format", "raw"},
+               {"cloud_init", {{"user_data", "#cloud-config\n"}, {"sha256", hash}}}};
   return seed;
 }
 
@@ -33,7 +36,8 @@ StackObject seed_volume(const std::string& hash) {
 TEST_CASE("domain kind: the seed volume is a reference of its domain") {
   StackObject web = seeded_domain();
   auto refs = kvm::DomainKind().references(web);
-  auto seed = std::find_if(refs.begin(), refs.end(), [](const auto& r) { return r.target.address() == "volume.web-cidata@lab1"; });
+  auto seed = std::find_if(refs.begin(), refs.end(),
+                           [](const auto& r) { return r.target.address() == "volume.web-cidata@lab1"; });
   REQUIRE(seed != refs.end());
   CHECK(seed->need == providers::Reference::Need::optional);  // its disk names the pool
 }

@@ -41,8 +41,9 @@ TEST_CASE("impact follows libvirt's live and restart rules") {
   CHECK(kind.impact("/interfaces/52:54:00:00:00:01/network", "a", "b") == Impact::live);
   CHECK(kind.impact("/interfaces/52:54:00:00:00:01/model", "virtio", "e1000e") == Impact::restart);
   CHECK(kind.impact("/hostdevs/pci:0000:03:00.1", nullptr, json::object()) == Impact::live);
-  for (const char* path : {"/cpu/mode", "/numa/nodeset", "/hugepages", "/machine", "/firmware", "/boot/kernel",
-                           "/virt_type", "/hotplug_slots", "/xml", "/security/model", "/cloud_init/user_data"}) {
+  for (const char* path :
+       {"/cpu/mode", "/numa/nodeset", "/hugepages", "/machine", "/firmware", "/boot/kernel", "/virt_type",
+        "/hotplug_slots", "/xml", "/security/model", "/cloud_init/user_data"}) {
     CHECK(kind.impact(path, "a", "b") == Impact::restart);
   }
   CHECK(kind.impact("/restart", "never", "if-needed") == Impact::none);
@@ -88,11 +89,12 @@ cloud_init: {user_data: ./u.yaml}
 
 TEST_CASE("check finds a MAC used by two domains on one host, and a disk naming the wrong pool") {
   providers::Diagnostics parse_diags;
-  auto web = parse_domain("memory: 1GiB\ninterfaces:\n  - {network: lan, mac: \"52:54:00:00:00:10\"}\n"
-                          "disks:\n  - {volume: root, pool: wrong}\n",
-                          parse_diags, "web");
-  auto db = parse_domain("memory: 1GiB\ninterfaces:\n  - {network: lan, mac: \"52:54:00:00:00:10\"}\n", parse_diags,
-                         "db");
+  auto web = parse_domain(
+      "memory: 1GiB\ninterfaces:\n  - {network: lan, mac: \"52:54:00:00:00:10\"}\n"
+      "disks:\n  - {volume: root, pool: wrong}\n",
+      parse_diags, "web");
+  auto db = parse_domain("memory: 1GiB\ninterfaces:\n  - {network: lan, mac: \"52:54:00:00:00:10\"}\n",
+                         parse_diags, "db");
   REQUIRE(parse_diags.empty());
   std::vector<providers::StackObject> all = {web, db, volume("root", "images")};
   const providers::StackIndex index(all);
@@ -116,10 +118,11 @@ TEST_CASE("domain checks look objects up: walks of the whole stack stay constant
     std::vector<providers::StackObject> all;
     for (int i = 0; i < count; ++i) {
       providers::Diagnostics parse_diags;
-      all.push_back(parse_domain(fmt::format("memory: 1GiB\ndisks:\n  - {{volume: v{}}}\n"
-                                             "interfaces:\n  - {{network: lan, mac: \"52:54:00:00:{:02x}:{:02x}\"}}\n",
-                                             i, i / 256, i % 256),
-                                 parse_diags, fmt::format("d{}", i)));
+      all.push_back(
+          parse_domain(fmt::format("memory: 1GiB\ndisks:\n  - {{volume: v{}}}\n"
+                                   "interfaces:\n  - {{network: lan, mac: \"52:54:00:00:{:02x}:{:02x}\"}}\n",
+                                   i, i / 256, i % 256),
+                       parse_diags, fmt::format("d{}", i)));
       REQUIRE(parse_diags.empty());
       all.push_back(volume(fmt::format("v{}", i), "images"));
     }
@@ -142,7 +145,8 @@ TEST_CASE("domain checks look objects up: walks of the whole stack stay constant
 
 TEST_CASE("reconcile takes libvirt's CPU model when the stack pins vCPUs without a mode") {
   json desired = {{"cpu", {{"pin", {{"0", 1}}}}}, {"virt_type", "auto"}};
-  json observed = {{"cpu", {{"mode", "custom"}, {"model", "qemu64"}, {"pin", {{"0", 1}}}}}, {"virt_type", "qemu"}};
+  json observed = {{"cpu", {{"mode", "custom"}, {"model", "qemu64"}, {"pin", {{"0", 1}}}}},
+                   {"virt_type", "qemu"}};
   json reconciled = kvm::DomainKind().reconcile(desired, observed);
   CHECK(reconciled.at("cpu") == observed.at("cpu"));
   CHECK(reconciled.at("virt_type") == "qemu");

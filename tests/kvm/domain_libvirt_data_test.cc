@@ -104,13 +104,13 @@ TEST_CASE("update_xml changes managed fields and keeps UUID, MACs, addresses and
   auto object = parse_stack_file("full.yaml", "web");
   json found = observed("web");
   object.spec = kvm::DomainKind().reconcile(object.spec, found);
-  object.spec["memory"]["current"] = 805306368;          // 768 MiB
-  object.spec["disks"].erase("sdb");                     // the scsi data disk goes
-  object.spec["disks"]["vdb"] = {{"bus", "virtio"}, {"cdrom", false}, {"readonly", false},
-                                 {"volume", "logs"}, {"pool", "images"}};
+  object.spec["memory"]["current"] = 805306368;  // 768 MiB
+  object.spec["disks"].erase("sdb");             // the scsi data disk goes
+  object.spec["disks"]["vdb"] = {
+      {"bus", "virtio"}, {"cdrom", false}, {"readonly", false}, {"volume", "logs"}, {"pool", "images"}};
   object.spec["interfaces"].erase("52:54:00:00:00:11");  // the bridge NIC goes
-  object.spec["interfaces"]["52:54:00:00:00:20"] = {{"network", "default"}, {"mac", "52:54:00:00:00:20"},
-                                                    {"model", "virtio"}};
+  object.spec["interfaces"]["52:54:00:00:00:20"] = {
+      {"network", "default"}, {"mac", "52:54:00:00:00:20"}, {"model", "virtio"}};
   auto updated = kvm::DomainKind().update_xml(live, object);
   REQUIRE(updated);
   auto before = providers::XmlDocument::parse(live);

@@ -41,8 +41,9 @@ MetadataCase restart_never(const std::string& state) {
   c.after_xml = *kvm::DomainKind().create_xml(c.after);
   c.step.desired = c.after;
   c.step.before = c.before.spec;
-  c.step.fields = {{"/restart", "if-needed", "never", kvm::domain_field_rules().impact("/restart", "if-needed", "never")},
-                   {"/shutdown_timeout", nullptr, 5, kvm::domain_field_rules().impact("/shutdown_timeout", nullptr, 5)}};
+  c.step.fields = {
+      {"/restart", "if-needed", "never", kvm::domain_field_rules().impact("/restart", "if-needed", "never")},
+      {"/shutdown_timeout", nullptr, 5, kvm::domain_field_rules().impact("/shutdown_timeout", nullptr, 5)}};
   return c;
 }
 
@@ -62,8 +63,9 @@ TEST_CASE("owner metadata changes go to the running domain with virsh metadata -
   CHECK(host.ran()[3] == "dumpxml --inactive --domain web");
   const std::string& metadata = host.ran()[4];
   const std::string prefix =
-      providers::virsh_join({"metadata", "--domain", "web", "--uri", kvm::DomainOwner::xml_namespace().uri, "--key",
-                             "vp", "--set"}) + " ";
+      providers::virsh_join({"metadata", "--domain", "web", "--uri", kvm::DomainOwner::xml_namespace().uri,
+                             "--key", "vp", "--set"}) +
+      " ";
   REQUIRE(metadata.starts_with(prefix));
   REQUIRE(metadata.ends_with("' --live"));
   // One quoted word: libxml2 writes attribute values in double quotes.
@@ -98,12 +100,15 @@ TEST_CASE("owner metadata changes of a stopped domain are only redefined", "[act
 // owner element holds cloud-init's data. Now it goes on an interactive
 // virsh's standard input, escaped to printable ASCII (XML character
 // references), and no process on the host has it on its command line.
-TEST_CASE("owner metadata with non-ASCII user-data goes to virsh on stdin, never on a command line", "[actuator]") {
+TEST_CASE("owner metadata with non-ASCII user-data goes to virsh on stdin, never on a command line",
+          "[actuator]") {
   providers::Diagnostics diags;
   const std::string secret = "p\u00e4ssw\u00f6rd-\u00f1-\u65e5";
-  const std::string base = "memory: 128MiB\nvirt_type: qemu\nstate: running\n"
-                           "disks: [{volume: root, pool: images}]\n"
-                           "cloud_init: {user_data: {chpasswd: {list: 'root:" + secret + "'}}}\n";
+  const std::string base =
+      "memory: 128MiB\nvirt_type: qemu\nstate: running\n"
+      "disks: [{volume: root, pool: images}]\n"
+      "cloud_init: {user_data: {chpasswd: {list: 'root:" +
+      secret + "'}}}\n";
   MetadataCase c;
   c.before = parse_domain(base, diags);
   c.after = parse_domain(base + "restart: never\n", diags);
@@ -119,7 +124,8 @@ TEST_CASE("owner metadata with non-ASCII user-data goes to virsh on stdin, never
   c.after_xml = *after_xml;
   c.step.desired = c.after;
   c.step.before = c.before.spec;
-  c.step.fields = {{"/restart", "if-needed", "never", kvm::domain_field_rules().impact("/restart", "if-needed", "never")}};
+  c.step.fields = {
+      {"/restart", "if-needed", "never", kvm::domain_field_rules().impact("/restart", "if-needed", "never")}};
   FakeVirshHost host;
   host.on("domstate --domain web", "running\n");
   host.then("dumpxml --inactive --domain web", c.before_xml);
@@ -139,12 +145,14 @@ TEST_CASE("owner metadata with non-ASCII user-data goes to virsh on stdin, never
   CHECK(std::all_of(line.begin(), line.end(), [](char ch) { return ch >= 0x20 && ch < 0x7f; }));
   CHECK(line.starts_with("metadata --domain web "));
   // What virsh reads back is the same user-data, letter for letter.
-  const std::string prefix = providers::virsh_join({"metadata", "--domain", "web", "--uri",
-                                                    kvm::DomainOwner::xml_namespace().uri, "--key", "vp", "--set"}) +
-                             " '";
+  const std::string prefix =
+      providers::virsh_join({"metadata", "--domain", "web", "--uri", kvm::DomainOwner::xml_namespace().uri,
+                             "--key", "vp", "--set"}) +
+      " '";
   REQUIRE(line.starts_with(prefix));
   REQUIRE(line.ends_with("' --live"));
-  auto sent = providers::XmlDocument::parse(line.substr(prefix.size(), line.size() - prefix.size() - 8), "test");
+  auto sent =
+      providers::XmlDocument::parse(line.substr(prefix.size(), line.size() - prefix.size() - 8), "test");
   REQUIRE(sent);
   auto cloud_init = sent->root().child("cloud-init");
   REQUIRE(cloud_init);
@@ -159,12 +167,12 @@ TEST_CASE("a metadata set that virsh refuses on stdin fails the update with virs
   host.then("dumpxml --inactive --domain web", c.before_xml);
   host.then("dumpxml --inactive --domain web", c.after_xml);
   // Every interactive line fails: the fake answers the metadata line with an error.
-  const std::string element = kvm::DomainOwner::read(
-                                  providers::XmlDocument::parse(c.after_xml, "t")->root())
-                                  ->unqualified_xml();
-  host.fail(providers::virsh_join({"metadata", "--domain", "web", "--uri", kvm::DomainOwner::xml_namespace().uri,
-                                   "--key", "vp", "--set", element, "--live"}),
-            "error: Requested operation is not valid: domain is not running\n");
+  const std::string element =
+      kvm::DomainOwner::read(providers::XmlDocument::parse(c.after_xml, "t")->root())->unqualified_xml();
+  host.fail(
+      providers::virsh_join({"metadata", "--domain", "web", "--uri", kvm::DomainOwner::xml_namespace().uri,
+                             "--key", "vp", "--set", element, "--live"}),
+      "error: Requested operation is not valid: domain is not running\n");
   auto done = kvm::DomainActuator().update(c.step, host.session());
   REQUIRE_FALSE(done);
   CHECK(done.error().message().find("domain is not running") != std::string::npos);

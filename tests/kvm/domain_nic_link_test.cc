@@ -22,7 +22,8 @@ namespace {
 constexpr const char* k_mac = "52:54:00:00:00:10";
 
 std::string nic_domain(const std::string& link) {
-  return "memory: 128MiB\nvirt_type: qemu\ninterfaces:\n  - {network: lan, mac: \"52:54:00:00:00:10\"" + link + "}\n";
+  return "memory: 128MiB\nvirt_type: qemu\ninterfaces:\n  - {network: lan, mac: \"52:54:00:00:00:10\"" +
+         link + "}\n";
 }
 
 providers::StackObject parsed_nic_domain(const std::string& yaml) {
@@ -42,8 +43,7 @@ TEST_CASE("a NIC's link is up unless it says down, and up is left out of the spe
 
   providers::Diagnostics diags;
   parse_domain(nic_domain(", link: off"), diags);
-  CHECK(messages(diags) ==
-        "stack.yaml:4:52: domain.web: expected one of up, down, got 'off'\n");
+  CHECK(messages(diags) == "stack.yaml:4:52: domain.web: expected one of up, down, got 'off'\n");
 }
 
 TEST_CASE("a NIC's link state round-trips through libvirt's XML and the import writer") {

@@ -8,8 +8,7 @@ using namespace virtplan;
 using namespace std::chrono_literals;
 using providers::test::FakeVirshHost;
 
-TEST_CASE("operations: each verb is one virsh command naming the domain as an option value",
-          "[operations]") {
+TEST_CASE("operations: each verb is one virsh command naming the domain as an option value", "[operations]") {
   FakeVirshHost host;
   kvm::DomainOperations ops(host.session().virsh(), "web");
   REQUIRE(ops.start());
@@ -56,14 +55,12 @@ TEST_CASE("operations: restore needs a managed save image", "[operations]") {
   auto none = ops.restore();
   REQUIRE_FALSE(none);
   CHECK(none.error().code() == providers::ErrorCode::not_found);
-  CHECK(none.error().message().starts_with(
-      "domain.web@lab1: not restored: it has no managed save image"));
+  CHECK(none.error().message().starts_with("domain.web@lab1: not restored: it has no managed save image"));
   REQUIRE(ops.restore());
   CHECK(host.ran().back() == "start --domain web");
 }
 
-TEST_CASE("operations: a failure says which domain, where, and what was not done",
-          "[operations]") {
+TEST_CASE("operations: a failure says which domain, where, and what was not done", "[operations]") {
   FakeVirshHost host;
   host.fail("start --domain web", "error: failed to get domain 'web'\n");
   kvm::DomainOperations ops(host.session().virsh(), "web");

@@ -4,10 +4,10 @@
 // that for a changed /cloud_init/seed_sha256, then restarts the guest or
 // (restart: never) says it reads the seed at its next boot.
 
+#include "kvm/domain_seed_media.h"
 #include "kvm/domain_actuator.h"
 #include "kvm/domain_field_rules.h"
 #include "kvm/domain_kind.h"
-#include "kvm/domain_seed_media.h"
 #include "providers/kind/step_log.h"
 #include "tests/kvm/domain_test_support.h"
 #include "tests/providers/fake_virsh_host.h"
@@ -25,9 +25,11 @@ using Lines = std::vector<std::string>;
 namespace {
 
 StackObject seeded(const std::string& extra = "") {
-  return kvm::test::valid_domain("vcpus: 1\nmemory: 64MiB\nvirt_type: qemu\n"
-                                 "disks: [{volume: web-root, pool: images, target: vda}]\n"
-                                 "cloud_init: {user_data: {packages: [nginx]}}\n" + extra);
+  return kvm::test::valid_domain(
+      "vcpus: 1\nmemory: 64MiB\nvirt_type: qemu\n"
+      "disks: [{volume: web-root, pool: images, target: vda}]\n"
+      "cloud_init: {user_data: {packages: [nginx]}}\n" +
+      extra);
 }
 
 std::string media_xml(const StackObject& object) { return kvm::test::created_xml(object); }
@@ -44,8 +46,11 @@ SeedChange seed_change(const std::string& extra = "") {
   change.before.spec["cloud_init"][kvm::k_seed_sha256] = "aa";
   change.after.spec["cloud_init"][kvm::k_seed_sha256] = "bb";
   const std::string path = std::string("/cloud_init/") + kvm::k_seed_sha256;
-  change.step = ActuatorStep{change.after, change.before.spec,
-                             {FieldChange{path, "aa", "bb", kvm::domain_field_rules().impact(path, "aa", "bb")}}, {}};
+  change.step =
+      ActuatorStep{change.after,
+                   change.before.spec,
+                   {FieldChange{path, "aa", "bb", kvm::domain_field_rules().impact(path, "aa", "bb")}},
+                   {}};
   return change;
 }
 
@@ -73,7 +78,8 @@ TEST_CASE("swap_seed_media ejects the seed CD-ROM and inserts its config element
   CHECK(host.ran() == Lines{"dumpxml --domain web",
                             "change-media --domain web --path sda --eject --live --force",
                             "update-device --domain web --file /dev/stdin --live", "dumpxml --domain web"});
-  auto inserted = providers::XmlDocument::parse(host.stdin_of("update-device --domain web --file /dev/stdin --live"));
+  auto inserted =
+      providers::XmlDocument::parse(host.stdin_of("update-device --domain web --file /dev/stdin --live"));
   REQUIRE(inserted);
   CHECK(inserted->root().name() == "disk");
   CHECK(inserted->root().attr("device") == "cdrom");
@@ -96,12 +102,14 @@ TEST_CASE("swap_seed_media does nothing without a seed CD-ROM, and says what is 
   REQUIRE(seeded_config);
   FakeVirshHost failing;
   failing.on("dumpxml --domain web", media_xml(web));
-  failing.fail("update-device --domain web --file /dev/stdin --live", "error: internal error: unable to open\n");
+  failing.fail("update-device --domain web --file /dev/stdin --live",
+               "error: internal error: unable to open\n");
   providers::StepLog seeded_log(web.id);
   auto failed = kvm::swap_seed_media(failing.session().virsh(), "web", *seeded_config, seeded_log);
   REQUIRE_FALSE(failed);
-  CHECK(failed.error().message() == "domain.web@lab1: virsh update-device failed: internal error: unable to open "
-                                    "(the seed CD-ROM sda is ejected, the new seed not inserted)");
+  CHECK(failed.error().message() ==
+        "domain.web@lab1: virsh update-device failed: internal error: unable to open "
+        "(the seed CD-ROM sda is ejected, the new seed not inserted)");
 }
 
 TEST_CASE("domain update: a new seed under a running domain with restart: never is swapped live, no restart",
@@ -125,8 +133,10 @@ TEST_CASE("domain update: a new seed under a running domain with restart: never 
                                 "new cloud-init seed on CD-ROM sda: the guest reads it at its next boot"});
 }
 
-TEST_CASE("domain update: a new seed under a running domain with restart: if-needed is swapped, then the guest "
-          "restarted", "[actuator]") {
+TEST_CASE(
+    "domain update: a new seed under a running domain with restart: if-needed is swapped, then the guest "
+    "restarted",
+    "[actuator]") {
   SeedChange change = seed_change();
   FakeVirshHost host;
   host.then("domstate --domain web", "running\n");

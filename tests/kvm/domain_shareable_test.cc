@@ -5,8 +5,8 @@
 
 #include <fmt/format.h>
 
-#include "providers/xml/relax_ng_schema.h"
 #include "providers/xml/document.h"
+#include "providers/xml/relax_ng_schema.h"
 #include "tests/kvm/domain_test_support.h"
 
 using namespace virtplan;
@@ -18,9 +18,10 @@ namespace {
 
 providers::StackObject shared_disk_domain(bool shareable) {
   providers::Diagnostics diags;
-  auto object = parse_domain(fmt::format("memory: 1GiB\ndisks:\n  - {{volume: quorum, pool: images, format: raw{}}}\n",
-                                         shareable ? ", shareable: true" : ""),
-                             diags);
+  auto object =
+      parse_domain(fmt::format("memory: 1GiB\ndisks:\n  - {{volume: quorum, pool: images, format: raw{}}}\n",
+                               shareable ? ", shareable: true" : ""),
+                   diags);
   INFO(messages(diags));
   REQUIRE(diags.empty());
   return object;

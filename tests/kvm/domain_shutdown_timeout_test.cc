@@ -36,10 +36,11 @@ TEST_CASE("a bad shutdown_timeout is an error at its file:line:col") {
   parse_domain("memory: 256MiB\nshutdown_timeout: soon\n", diags);
   parse_domain("memory: 256MiB\nshutdown_timeout: 0s\n", diags);
   parse_domain("memory: 256MiB\nshutdown_timeout: 2h\n", diags);
-  CHECK(messages(diags) ==
-        "stack.yaml:2:19: domain.web: shutdown_timeout '0s': expected seconds from 1s to 3600s (as 120s or 2m)\n"
-        "stack.yaml:2:19: domain.web: shutdown_timeout '2h': expected seconds from 1s to 3600s (as 120s or 2m)\n"
-        "stack.yaml:2:19: domain.web: shutdown_timeout 'soon': expected seconds from 1s to 3600s (as 120s or 2m)\n");
+  CHECK(
+      messages(diags) ==
+      "stack.yaml:2:19: domain.web: shutdown_timeout '0s': expected seconds from 1s to 3600s (as 120s or 2m)\n"
+      "stack.yaml:2:19: domain.web: shutdown_timeout '2h': expected seconds from 1s to 3600s (as 120s or 2m)\n"
+      "stack.yaml:2:19: domain.web: shutdown_timeout 'soon': expected seconds from 1s to 3600s (as 120s or 2m)\n");
 }
 
 TEST_CASE("shutdown_timeout round-trips through the owner metadata and changing it has no impact") {
@@ -64,8 +65,9 @@ TEST_CASE("shutdown_timeout round-trips through the owner metadata and changing 
   CHECK(kind.impact("/shutdown_timeout", nullptr, 30) == providers::Impact::none);
 }
 
-TEST_CASE("state stopped: a guest that ignores the shutdown is forced off after its shutdown_timeout, and apply says so",
-          "[actuator]") {
+TEST_CASE(
+    "state stopped: a guest that ignores the shutdown is forced off after its shutdown_timeout, and apply says so",
+    "[actuator]") {
   providers::Diagnostics diags;
   auto before = parse_domain("memory: 128MiB\nvirt_type: qemu\nshutdown_timeout: 1s\n", diags);
   auto after = parse_domain("memory: 128MiB\nvirt_type: qemu\nshutdown_timeout: 1s\nstate: stopped\n", diags);
@@ -93,7 +95,8 @@ TEST_CASE("state stopped: a guest that ignores the shutdown is forced off after 
   CHECK(host.ran().back() == "destroy --domain web");
 }
 
-TEST_CASE("state stopped: a guest that shuts down in time is not forced and no warning is given", "[actuator]") {
+TEST_CASE("state stopped: a guest that shuts down in time is not forced and no warning is given",
+          "[actuator]") {
   providers::Diagnostics diags;
   auto before = parse_domain("memory: 128MiB\nvirt_type: qemu\n", diags);
   auto after = parse_domain("memory: 128MiB\nvirt_type: qemu\nstate: stopped\n", diags);
@@ -109,6 +112,6 @@ TEST_CASE("state stopped: a guest that shuts down in time is not forced and no w
   auto done = kvm::DomainActuator().update(step, host.session());
   REQUIRE(done);
   CHECK(done->warnings.empty());
-  CHECK(host.ran() == Lines{"domstate --domain web", "dumpxml --inactive --domain web", "shutdown --domain web",
-                            "domstate --domain web"});
+  CHECK(host.ran() == Lines{"domstate --domain web", "dumpxml --inactive --domain web",
+                            "shutdown --domain web", "domstate --domain web"});
 }

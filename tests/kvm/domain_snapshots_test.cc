@@ -14,11 +14,11 @@ TEST_CASE("snapshots: create, revert and delete name the domain and snapshot as 
   REQUIRE(snapshots.create("before-upgrade", "pre 2.0"));
   REQUIRE(snapshots.revert("before-upgrade"));
   REQUIRE(snapshots.remove("before-upgrade"));
-  CHECK(host.ran() == std::vector<std::string>{
-                          "snapshot-create-as --domain web --name before-upgrade --description "
-                          "'pre 2.0'",
-                          "snapshot-revert --domain web --snapshotname before-upgrade",
-                          "snapshot-delete --domain web --snapshotname before-upgrade"});
+  CHECK(host.ran() ==
+        std::vector<std::string>{"snapshot-create-as --domain web --name before-upgrade --description "
+                                 "'pre 2.0'",
+                                 "snapshot-revert --domain web --snapshotname before-upgrade",
+                                 "snapshot-delete --domain web --snapshotname before-upgrade"});
 }
 
 TEST_CASE("snapshots: a failure names the domain, the host and what was not done", "[snapshots]") {
@@ -45,8 +45,7 @@ TEST_CASE("snapshots: list reads every snapshot in one batch, sorted by name", "
   kvm::DomainSnapshots snapshots(host.session().virsh(), "web");
   auto list = snapshots.list();
   REQUIRE(list);
-  CHECK(*list == std::vector<kvm::SnapshotInfo>{{"a", "shutoff", "", false},
-                                                {"b", "running", "a", true}});
+  CHECK(*list == std::vector<kvm::SnapshotInfo>{{"a", "shutoff", "", false}, {"b", "running", "a", true}});
   CHECK(host.processes() == 2);
 
   FakeVirshHost empty;

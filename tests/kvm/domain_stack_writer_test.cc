@@ -14,7 +14,8 @@ using virtplan::test::check_stack_round_trip;
 
 // parse_xml() of a captured XML, with what the reader adds from `virsh list`.
 json observed(const std::string& file, const std::string& state, bool autostart) {
-  auto spec = DomainKind().parse_xml(virtplan::test::read_file(virtplan::test::source_path("tests/kvm/data/" + file)));
+  auto spec = DomainKind().parse_xml(
+      virtplan::test::read_file(virtplan::test::source_path("tests/kvm/data/" + file)));
   REQUIRE(spec.has_value());
   (*spec)["state"] = state;
   (*spec)["autostart"] = autostart;
@@ -32,7 +33,8 @@ TEST_CASE("domain to_stack round-trips real dumpxml output through the YAML read
 }
 
 TEST_CASE("domain to_stack writes sizes with units and leaves defaults out") {
-  const std::string text = check_stack_round_trip(DomainKind(), "web", observed("mini.inactive.xml", "running", false));
+  const std::string text =
+      check_stack_round_trip(DomainKind(), "web", observed("mini.inactive.xml", "running", false));
   CHECK(text.find("memory: ") != std::string::npos);
   CHECK(text.find("iB\n") != std::string::npos);
   CHECK(text.find("state:") == std::string::npos);

@@ -11,7 +11,8 @@ namespace virtplan::kvm {
 namespace {
 
 std::vector<DomainStats> captured() {
-  return parse_domstats(virtplan::test::read_file(virtplan::test::source_path("tests/kvm/data/domstats-raw.txt")));
+  return parse_domstats(
+      virtplan::test::read_file(virtplan::test::source_path("tests/kvm/data/domstats-raw.txt")));
 }
 
 TEST_CASE("parse_domstats reads every domain of real domstats --raw output") {

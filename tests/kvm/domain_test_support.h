@@ -8,8 +8,8 @@
 #include "providers/base/diagnostics.h"
 #include "providers/base/yaml_map.h"
 
-#include <catch2/catch.hpp>
 #include <yaml-cpp/yaml.h>
+#include <catch2/catch.hpp>
 
 #include <cstdlib>
 #include <fstream>
@@ -81,7 +81,8 @@ inline void check_golden(const std::string& relative, const std::string& got) {
   }
   const std::string want = read_text(path);
   INFO("golden file " << path << " (regenerate with VIRTPLAN_UPDATE_GOLDEN=1)\n--- got ---\n"
-                      << got << "--- want ---\n" << want);
+                      << got << "--- want ---\n"
+                      << want);
   CHECK(got == want);
 }
 

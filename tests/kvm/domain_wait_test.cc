@@ -30,8 +30,10 @@ TEST_CASE("a wait without ip, with a bad timeout or an unknown key is an error a
   parse_domain("memory: 256MiB\nwait: {ip: true, agent: true}\n", diags);
   std::string text = messages(diags);
   CHECK(text.find("wait needs ip (wait: {ip: true})") != std::string::npos);
-  CHECK(text.find("wait timeout 'forever': expected seconds from 1s to 3600s (as 120s or 2m)") != std::string::npos);
-  CHECK(text.find("wait timeout '0s': expected seconds from 1s to 3600s (as 120s or 2m)") != std::string::npos);
+  CHECK(text.find("wait timeout 'forever': expected seconds from 1s to 3600s (as 120s or 2m)") !=
+        std::string::npos);
+  CHECK(text.find("wait timeout '0s': expected seconds from 1s to 3600s (as 120s or 2m)") !=
+        std::string::npos);
   CHECK(text.find("unknown key 'agent'") != std::string::npos);
 }
 

@@ -1,7 +1,7 @@
 #include "kvm/domain_kind.h"
 #include "kvm/domain_xml_reader.h"
-#include "providers/xml/relax_ng_schema.h"
 #include "providers/xml/document.h"
+#include "providers/xml/relax_ng_schema.h"
 #include "tests/kvm/domain_test_support.h"
 
 using namespace virtplan;
@@ -63,8 +63,8 @@ TEST_CASE("every generated document is valid against libvirt's domain schema") {
       // An update that changes every kind of field must stay valid too.
       object.spec["memory"]["current"] = 268435456;
       object.spec["hotplug_slots"] = 2;
-      object.spec["disks"]["vdz"] = {{"bus", "virtio"}, {"cdrom", false}, {"readonly", true},
-                                     {"volume", "extra"}, {"pool", "images"}};
+      object.spec["disks"]["vdz"] = {
+          {"bus", "virtio"}, {"cdrom", false}, {"readonly", true}, {"volume", "extra"}, {"pool", "images"}};
       auto updated = kvm::DomainKind().update_xml(xml, object);
       REQUIRE(updated);
       require_valid(*updated);

@@ -43,7 +43,8 @@ cloud_init: {user_data: ./u.yaml}
   CHECK(disks.at("vdb").at("volume") == "a");
   CHECK(disks.at("vda").at("volume") == "b");
   // The seed CD-ROM comes after the listed disks, in the first disk's pool.
-  CHECK(disks.at("sdc").at("media") == json({{"volume", "web-cidata"}, {"pool", "images"}, {"format", "raw"}}));
+  CHECK(disks.at("sdc").at("media") ==
+        json({{"volume", "web-cidata"}, {"pool", "images"}, {"format", "raw"}}));
 }
 
 TEST_CASE("NICs are keyed by MAC, or by a placeholder per source until reconciled") {
@@ -58,7 +59,8 @@ interfaces:
                              diags);
   REQUIRE(messages(diags) == "");
   const json& nics = object.spec.at("interfaces");
-  CHECK(nics.at("52:54:00:aa:00:01") == json({{"network", "lan"}, {"mac", "52:54:00:aa:00:01"}, {"model", "e1000e"}}));
+  CHECK(nics.at("52:54:00:aa:00:01") ==
+        json({{"network", "lan"}, {"mac", "52:54:00:aa:00:01"}, {"model", "e1000e"}}));
   CHECK(nics.at("network:lan#1") == json({{"network", "lan"}, {"model", "virtio"}}));
   CHECK(nics.at("network:lan#2") == json({{"network", "lan"}, {"model", "virtio"}}));
   CHECK(nics.at("bridge:br0#1") == json({{"bridge", "br0"}, {"model", "virtio"}}));
@@ -66,9 +68,11 @@ interfaces:
 
 // One MAC rule for domains and networks (providers/base/mac_address.h): a network's
 // DHCP host took "52-54-00-..." and a domain's NIC did not.
-TEST_CASE("a NIC's MAC may be written with dashes, as a network's DHCP host's may, and reads as libvirt prints it") {
+TEST_CASE(
+    "a NIC's MAC may be written with dashes, as a network's DHCP host's may, and reads as libvirt prints it") {
   providers::Diagnostics diags;
-  auto object = parse_domain("memory: 1GiB\ninterfaces:\n  - {network: lan, mac: \"52-54-00-AA-00-01\"}\n", diags);
+  auto object =
+      parse_domain("memory: 1GiB\ninterfaces:\n  - {network: lan, mac: \"52-54-00-AA-00-01\"}\n", diags);
   REQUIRE(messages(diags) == "");
   CHECK(object.spec.at("interfaces").at("52:54:00:aa:00:01").at("mac") == "52:54:00:aa:00:01");
 }
@@ -95,20 +99,21 @@ firmware: uefl
 memroy: 2GiB
 )",
                diags);
-  CHECK(messages(diags) ==
-        "stack.yaml:2:8: domain.web: vcpus current 4 is more than max 2\n"
-        "stack.yaml:5:8: domain.web: bad pin: vCPU 7 does not exist (vcpus max is 1)\n"
-        "stack.yaml:5:15: domain.web: bad pin: vCPU 'x' is not a vCPU number\n"
-        "stack.yaml:7:36: domain.web: expected one of virtio, scsi, sata, ide, got 'usb'\n"
-        "stack.yaml:9:39: domain.web: disk target 'vda' is used twice\n"
-        "stack.yaml:10:29: domain.web: a cdrom is always read-only\n"
-        "stack.yaml:12:25: domain.web: invalid MAC address '52:54:00:zz:00:01': expected six hex pairs like "
-        "52:54:00:12:34:56\n"
-        "stack.yaml:13:25: domain.web: invalid MAC address '01:54:00:00:00:01': it is a multicast address\n"
-        "stack.yaml:14:5: domain.web: an interface needs exactly one of network, bridge\n"
-        "stack.yaml:16:11: domain.web: invalid PCI address '03:00.1': expected DDDD:BB:SS.F like 0000:03:00.1\n"
-        "stack.yaml:17:11: domain.web: expected one of bios, uefi, got 'uefl' (did you mean 'uefi'?)\n"
-        "stack.yaml:18:1: domain.web: unknown key 'memroy' (did you mean 'memory'?)\n");
+  CHECK(
+      messages(diags) ==
+      "stack.yaml:2:8: domain.web: vcpus current 4 is more than max 2\n"
+      "stack.yaml:5:8: domain.web: bad pin: vCPU 7 does not exist (vcpus max is 1)\n"
+      "stack.yaml:5:15: domain.web: bad pin: vCPU 'x' is not a vCPU number\n"
+      "stack.yaml:7:36: domain.web: expected one of virtio, scsi, sata, ide, got 'usb'\n"
+      "stack.yaml:9:39: domain.web: disk target 'vda' is used twice\n"
+      "stack.yaml:10:29: domain.web: a cdrom is always read-only\n"
+      "stack.yaml:12:25: domain.web: invalid MAC address '52:54:00:zz:00:01': expected six hex pairs like "
+      "52:54:00:12:34:56\n"
+      "stack.yaml:13:25: domain.web: invalid MAC address '01:54:00:00:00:01': it is a multicast address\n"
+      "stack.yaml:14:5: domain.web: an interface needs exactly one of network, bridge\n"
+      "stack.yaml:16:11: domain.web: invalid PCI address '03:00.1': expected DDDD:BB:SS.F like 0000:03:00.1\n"
+      "stack.yaml:17:11: domain.web: expected one of bios, uefi, got 'uefl' (did you mean 'uefi'?)\n"
+      "stack.yaml:18:1: domain.web: unknown key 'memroy' (did you mean 'memory'?)\n");
 }
 
 TEST_CASE("memory and vcpus take a single value or current and max") {
@@ -120,5 +125,6 @@ TEST_CASE("memory and vcpus take a single value or current and max") {
 
   providers::Diagnostics missing;
   parse_domain("vcpus: 2\n", missing);
-  CHECK(messages(missing) == "stack.yaml:1:1: domain.web: memory is required (give `memory:` or a profile that has it)\n");
+  CHECK(messages(missing) ==
+        "stack.yaml:1:1: domain.web: memory is required (give `memory:` or a profile that has it)\n");
 }

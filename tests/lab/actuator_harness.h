@@ -16,8 +16,8 @@
 #include "tests/lab/lab_fixture.h"
 #include "tests/lab/lab_stack.h"
 
-#include <catch2/catch.hpp>
 #include <fmt/format.h>
+#include <catch2/catch.hpp>
 
 #include <algorithm>
 #include <map>
@@ -37,9 +37,8 @@ public:
   void use(const providers::KindActuator& actuator) { m_overrides[std::string(actuator.kind())] = &actuator; }
 
   planner::DiffResult plan() const {
-    auto observed =
-        planner::observe(m_stack.name, m_stack.hosts, cli::kind_readers(), providers::make_transport,
-                         m_stack.objects);
+    auto observed = planner::observe(m_stack.name, m_stack.hosts, cli::kind_readers(),
+                                     providers::make_transport, m_stack.objects);
     return planner::diff(m_stack.name, m_stack.objects, observed,
                          [](std::string_view k) { return cli::kinds().by_kind(k); });
   }
@@ -85,10 +84,17 @@ public:
       providers::HostSession& host = session(change->id.host);
       providers::Result<providers::ActuatorOutcome> done = fail_unset();
       switch (change->action) {
-        case planner::Action::create: done = actuator->create(step, host); break;
-        case planner::Action::update: done = actuator->update(step, host); break;
-        case planner::Action::destroy: done = actuator->destroy(step, host); break;
-        default: FAIL("unexpected action for " << change->id.address());
+        case planner::Action::create:
+          done = actuator->create(step, host);
+          break;
+        case planner::Action::update:
+          done = actuator->update(step, host);
+          break;
+        case planner::Action::destroy:
+          done = actuator->destroy(step, host);
+          break;
+        default:
+          FAIL("unexpected action for " << change->id.address());
       }
       if (!done) FAIL(done.error().message());
       warnings[change->id.address()] = done->warnings;

@@ -8,8 +8,8 @@
 #include "providers/xml/document.h"
 #include "tests/lab/actuator_harness.h"
 
-#include <catch2/catch.hpp>
 #include <fmt/format.h>
+#include <catch2/catch.hpp>
 
 #include <unistd.h>
 
@@ -33,7 +33,8 @@ struct Probe {
   // line per start. (Domain ids are counted per host, so other tests'
   // domains move them.)
   int starts() const {
-    return std::stoi(trimmed(env.run_in(0, "grep -c 'starting up' /var/log/libvirt/qemu/" + name + ".log || true")));
+    return std::stoi(
+        trimmed(env.run_in(0, "grep -c 'starting up' /var/log/libvirt/qemu/" + name + ".log || true")));
   }
   // The first string of `xpath` in the live (or inactive) XML, "" if none.
   std::string live(const std::string& xpath) const { return query("dumpxml " + name, xpath); }
@@ -58,14 +59,15 @@ struct Scratch {
 
   void clean() const {
     try {
-      env.run_in(0, fmt::format(
-                        "for d in $(virsh -q list --all --name | grep -- '-{0}$'); do virsh -q destroy $d; "
-                        "virsh -q undefine $d --nvram; done >/dev/null 2>&1; "
-                        "for n in $(virsh -q net-list --all --name | grep -- '-{0}$'); do virsh -q net-destroy $n; "
-                        "virsh -q net-undefine $n; done >/dev/null 2>&1; "
-                        "virsh -q pool-destroy p-{0} >/dev/null 2>&1; virsh -q pool-undefine p-{0} >/dev/null 2>&1; "
-                        "rm -rf /var/lib/virtplan/p-{0} /var/lib/virtplan/ledger/act-{0}.json; true",
-                        tag));
+      env.run_in(
+          0, fmt::format(
+                 "for d in $(virsh -q list --all --name | grep -- '-{0}$'); do virsh -q destroy $d; "
+                 "virsh -q undefine $d --nvram; done >/dev/null 2>&1; "
+                 "for n in $(virsh -q net-list --all --name | grep -- '-{0}$'); do virsh -q net-destroy $n; "
+                 "virsh -q net-undefine $n; done >/dev/null 2>&1; "
+                 "virsh -q pool-destroy p-{0} >/dev/null 2>&1; virsh -q pool-undefine p-{0} >/dev/null 2>&1; "
+                 "rm -rf /var/lib/virtplan/p-{0} /var/lib/virtplan/ledger/act-{0}.json; true",
+                 tag));
     } catch (...) {
     }
   }
@@ -85,20 +87,21 @@ struct Scratch {
 };
 
 inline std::string stack_yaml(const LabEnv& env, const std::string& t, const std::string& networks,
-                       const std::string& domains) {
+                              const std::string& domains) {
   return fmt::format("stack: act-{}\nhosts:\n{}networks:\n{}domains:\n{}", t, lab_host_yaml(env, 0), networks,
                      domains);
 }
 
 // An isolated network on lab host 0 at 10.81.SUBNET.0/24, with a static
 // lease for the MAC the tests' domains use when `lease`.
-inline std::string network_yaml(const LabEnv& env, const std::string& name, const std::string& bridge, int subnet,
-                         bool lease = true) {
+inline std::string network_yaml(const LabEnv& env, const std::string& name, const std::string& bridge,
+                                int subnet, bool lease = true) {
   return fmt::format(
       "  {0}:\n    host: {1}\n    mode: isolated\n    bridge: {2}\n    ipv4:\n      address: 10.81.{3}.1/24\n"
       "      dhcp:\n        range: 10.81.{3}.100-10.81.{3}.150\n{4}",
       name, env.hosts[0].name, bridge, subnet,
-      lease ? fmt::format("        hosts: [{{mac: \"52:54:00:81:00:10\", ip: 10.81.{}.10, name: web}}]\n", subnet)
+      lease ? fmt::format("        hosts: [{{mac: \"52:54:00:81:00:10\", ip: 10.81.{}.10, name: web}}]\n",
+                          subnet)
             : "");
 }
 

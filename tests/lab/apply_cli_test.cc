@@ -9,8 +9,8 @@
 #include "tests/lab/lab_stack.h"
 #include "tests/support/virtplan_process.h"
 
-#include <catch2/catch.hpp>
 #include <fmt/format.h>
+#include <catch2/catch.hpp>
 
 #include <signal.h>
 #include <stdlib.h>
@@ -23,9 +23,9 @@
 #include <sstream>
 #include <thread>
 
-using virtplan::lab::LabEnv;
 using virtplan::lab::has;
 using virtplan::lab::host_block;
+using virtplan::lab::LabEnv;
 using virtplan::lab::require_lab;
 using virtplan::lab::tag_for;
 using virtplan::lab::write_stack;
@@ -66,8 +66,9 @@ std::string full_stack(const LabEnv& env, const std::string& tag, int octet, std
 
 // Every name of the kinds virsh lists on host i, one per line.
 std::string names_on(const LabEnv& env, std::size_t i) {
-  return env.run_in(i, "virsh -q list --all --name; virsh -q net-list --all --name; "
-                       "virsh -q pool-list --all --name");
+  return env.run_in(i,
+                    "virsh -q list --all --name; virsh -q net-list --all --name; "
+                    "virsh -q pool-list --all --name");
 }
 
 // --force: these domains have no OS and would ignore the ACPI shutdown a
@@ -80,12 +81,14 @@ void destroy_all(const std::string& stack) {
 
 }  // namespace
 
-TEST_CASE("apply converges a two-host stack from nothing, the next plan is empty, destroy leaves only what was not ours") {
+TEST_CASE(
+    "apply converges a two-host stack from nothing, the next plan is empty, destroy leaves only what was not ours") {
   const LabEnv env = require_lab(2);
   const std::string tag = tag_for('a');
   const std::string stack = write_stack(full_stack(env, tag, 201, 2));
   // An object the stack does not own, on the way of nothing: destroy must leave it.
-  env.run_in(0, fmt::format("virsh -q pool-define-as h-{0} dir --target /var/lib/virtplan/h-{0} >/dev/null", tag));
+  env.run_in(
+      0, fmt::format("virsh -q pool-define-as h-{0} dir --target /var/lib/virtplan/h-{0} >/dev/null", tag));
 
   const auto apply = run_virtplan("apply --auto-approve -f " + stack);
   INFO(apply.output);
@@ -121,9 +124,10 @@ TEST_CASE("drift made by hand shows in the plan, apply restores it, the next pla
   REQUIRE(run_virtplan("apply --auto-approve -f " + stack).status == 0);
 
   const std::string dom = "d0-" + tag;
-  env.run_in(0, fmt::format("virsh -q setmem {0} 49152 --config >/dev/null && virsh -q destroy {0} >/dev/null && "
-                            "virsh -q autostart --disable {0} >/dev/null",
-                            dom));
+  env.run_in(
+      0, fmt::format("virsh -q setmem {0} 49152 --config >/dev/null && virsh -q destroy {0} >/dev/null && "
+                     "virsh -q autostart --disable {0} >/dev/null",
+                     dom));
   env.run_in(0, fmt::format("virsh -q net-update n-{0} delete ip-dhcp-host "
                             "\"<host mac='52:54:00:ca:00:10'/>\" --live --config >/dev/null",
                             tag));
@@ -149,15 +153,17 @@ TEST_CASE("drift made by hand shows in the plan, apply restores it, the next pla
   std::filesystem::remove(stack);
 }
 
-TEST_CASE("an object dropped from the stack is destroyed, an unowned one of a declared name is never touched") {
+TEST_CASE(
+    "an object dropped from the stack is destroyed, an unowned one of a declared name is never touched") {
   const LabEnv env = require_lab(1);
   const std::string tag = tag_for('c');
   const std::string head = fmt::format("stack: ap-{}\nhosts:\n{}", tag, host_block(env, 0));
-  const std::string pool = fmt::format("  p-{0}: {{host: {1}, type: dir, path: /var/lib/virtplan/p-{0}}}\n", tag,
-                                       env.hosts[0].name);
-  const std::string stack = write_stack(head + "pools:\n" + pool +
-                                        fmt::format("  q-{0}: {{host: {1}, type: dir, path: /var/lib/virtplan/q-{0}}}\n",
-                                                    tag, env.hosts[0].name));
+  const std::string pool = fmt::format("  p-{0}: {{host: {1}, type: dir, path: /var/lib/virtplan/p-{0}}}\n",
+                                       tag, env.hosts[0].name);
+  const std::string stack =
+      write_stack(head + "pools:\n" + pool +
+                  fmt::format("  q-{0}: {{host: {1}, type: dir, path: /var/lib/virtplan/q-{0}}}\n", tag,
+                              env.hosts[0].name));
   REQUIRE(run_virtplan("apply --auto-approve -f " + stack).status == 0);
   CHECK(has(names_on(env, 0), "q-" + tag));
 
@@ -171,10 +177,13 @@ TEST_CASE("an object dropped from the stack is destroyed, an unowned one of a de
   CHECK_FALSE(has(names_on(env, 0), "q-" + tag));
 
   // made by hand, then declared: the import error, and apply changes nothing
-  env.run_in(0, fmt::format("virsh -q pool-define-as h-{0} dir --target /var/lib/virtplan/h-{0} >/dev/null", tag));
-  write_stack_at(stack, head + "pools:\n" + pool +
-                            fmt::format("  h-{0}: {{host: {1}, type: dir, path: /var/lib/virtplan/h-{0}, autostart: false}}\n",
-                                        tag, env.hosts[0].name));
+  env.run_in(
+      0, fmt::format("virsh -q pool-define-as h-{0} dir --target /var/lib/virtplan/h-{0} >/dev/null", tag));
+  write_stack_at(
+      stack,
+      head + "pools:\n" + pool +
+          fmt::format("  h-{0}: {{host: {1}, type: dir, path: /var/lib/virtplan/h-{0}, autostart: false}}\n",
+                      tag, env.hosts[0].name));
   const std::string address = fmt::format("pool.h-{}@{}", tag, env.hosts[0].name);
   const auto refused = run_virtplan("apply --auto-approve -f " + stack);
   INFO(refused.output);
@@ -235,15 +244,16 @@ TEST_CASE("with one host unreachable, the other host's work completes, exit 1, t
       "stack: ap-{0}\nhosts:\n{1}  dead:\n    address: ssh://root@10.231.{2}.77:22\n"
       "    identity: {3}\n    known_hosts: {4}\n",
       tag, host_block(env, 0), env.hosts[0].index, env.client_key, env.known_hosts);
-  const std::string stack =
-      write_stack(head + fmt::format("pools:\n  p-{0}: {{hosts: all, type: dir, path: /var/lib/virtplan/p-{0}}}\n", tag));
+  const std::string stack = write_stack(
+      head + fmt::format("pools:\n  p-{0}: {{hosts: all, type: dir, path: /var/lib/virtplan/p-{0}}}\n", tag));
   const auto apply = run_virtplan("apply --auto-approve -f " + stack);
   INFO(apply.output);
   CHECK(apply.status == 1);
   CHECK(has(apply.output, fmt::format("pool.p-{}@{}: created (", tag, env.hosts[0].name)));
   CHECK(has(apply.output, "Apply: 1 done, 0 failed, 0 skipped."));
-  CHECK(has(apply.output, fmt::format("  dead: could not be reached, nothing was planned or done there (pool.p-{}@dead): ",
-                                      tag)));
+  CHECK(has(apply.output,
+            fmt::format("  dead: could not be reached, nothing was planned or done there (pool.p-{}@dead): ",
+                        tag)));
   CHECK(has(names_on(env, 0), "p-" + tag));
 
   write_stack_at(stack, fmt::format("stack: ap-{}\nhosts:\n{}", tag, host_block(env, 0)));
@@ -251,13 +261,14 @@ TEST_CASE("with one host unreachable, the other host's work completes, exit 1, t
   std::filesystem::remove(stack);
 }
 
-TEST_CASE("a host that answers but cannot be read is said to be unreadable, not unreachable, and the other host is "
-          "applied") {
+TEST_CASE(
+    "a host that answers but cannot be read is said to be unreadable, not unreachable, and the other host is "
+    "applied") {
   const LabEnv env = require_lab(2);
   const std::string tag = tag_for('u');
   const std::string stack = write_stack(fmt::format(
-      "stack: ap-{0}\nhosts:\n{1}{2}pools:\n  p-{0}: {{hosts: all, type: dir, path: /var/lib/virtplan/p-{0}}}\n", tag,
-      host_block(env, 0), host_block(env, 1)));
+      "stack: ap-{0}\nhosts:\n{1}{2}pools:\n  p-{0}: {{hosts: all, type: dir, path: /var/lib/virtplan/p-{0}}}\n",
+      tag, host_block(env, 0), host_block(env, 1)));
   // The stack's ledger on the second host is not JSON: reading that host fails after reaching it.
   const std::string ledger = fmt::format("/var/lib/virtplan/ledger/ap-{}.json", tag);
   env.run_in(1, fmt::format("mkdir -p /var/lib/virtplan/ledger && echo 'not json' > {}", ledger));
@@ -266,15 +277,17 @@ TEST_CASE("a host that answers but cannot be read is said to be unreadable, not 
   const auto plan = run_virtplan("plan -f " + stack);
   INFO(plan.output);
   CHECK(plan.status == 1);
-  CHECK(has(plan.output, fmt::format("error: {}: could not be read, its objects are not planned (pool.p-{}@{}): {}: ",
-                                     host, tag, host, host)));
+  CHECK(has(plan.output,
+            fmt::format("error: {}: could not be read, its objects are not planned (pool.p-{}@{}): {}: ",
+                        host, tag, host, host)));
   CHECK(has(plan.output, "not a valid ledger"));
   const auto apply = run_virtplan("apply --auto-approve -f " + stack);
   INFO(apply.output);
   CHECK(apply.status == 1);
   CHECK(has(apply.output, fmt::format("pool.p-{}@{}: created (", tag, env.hosts[0].name)));
-  CHECK(has(apply.output, fmt::format("  {}: could not be read, nothing was planned or done there (pool.p-{}@{}): {}: ",
-                                      host, tag, host, host)));
+  CHECK(has(apply.output,
+            fmt::format("  {}: could not be read, nothing was planned or done there (pool.p-{}@{}): {}: ",
+                        host, tag, host, host)));
   CHECK(has(apply.output, "not a valid ledger"));
   CHECK_FALSE(has(plan.output + apply.output, "could not be reached"));
   CHECK_FALSE(has(names_on(env, 1), "p-" + tag));
@@ -302,7 +315,8 @@ TEST_CASE("two applies of one stack at once: one fails cleanly on the lock, noth
   const Background& holder = first_status != 0 ? second : first;
   CHECK(has(refused.output(), fmt::format("is locked by `virtplan apply` (pid {} on ", holder.pid)));
   // Reached, but locked: the summary says so, not "could not be reached".
-  CHECK(has(refused.output(), fmt::format("  {}: is locked, nothing was planned or done there (", env.hosts[0].name)));
+  CHECK(has(refused.output(),
+            fmt::format("  {}: is locked, nothing was planned or done there (", env.hosts[0].name)));
   CHECK_FALSE(has(refused.output(), "could not be reached"));
   // The one that held the lock did all of it, and left a ledger the next plan reads.
   const auto after = run_virtplan("plan --detailed-exitcode -f " + stack);
@@ -317,14 +331,16 @@ TEST_CASE("a saved plan applied after a manual change is refused as stale, and c
   const LabEnv env = require_lab(1);
   const std::string tag = tag_for('g');
   const std::string head = fmt::format("stack: ap-{}\nhosts:\n{}", tag, host_block(env, 0));
-  const std::string pool = fmt::format("pools:\n  p-{0}: {{host: {1}, type: dir, path: /var/lib/virtplan/p-{0}}}\n",
-                                       tag, env.hosts[0].name);
+  const std::string pool = fmt::format(
+      "pools:\n  p-{0}: {{host: {1}, type: dir, path: /var/lib/virtplan/p-{0}}}\n", tag, env.hosts[0].name);
   const std::string stack = write_stack(head + pool);
   REQUIRE(run_virtplan("apply --auto-approve -f " + stack).status == 0);
 
-  write_stack_at(stack, head + pool +
-                            fmt::format("volumes:\n  v-{0}: {{host: {1}, pool: p-{0}, format: qcow2, capacity: 16MiB}}\n",
-                                        tag, env.hosts[0].name));
+  write_stack_at(
+      stack,
+      head + pool +
+          fmt::format("volumes:\n  v-{0}: {{host: {1}, pool: p-{0}, format: qcow2, capacity: 16MiB}}\n", tag,
+                      env.hosts[0].name));
   const std::string saved = stack + ".plan";
   REQUIRE(run_virtplan("plan --out " + saved + " -f " + stack).status == 0);
   env.run_in(0, fmt::format("virsh -q pool-autostart --disable p-{} >/dev/null", tag));
@@ -346,8 +362,8 @@ TEST_CASE("apply refuses to ask without a terminal and changes nothing") {
   const LabEnv env = require_lab(1);
   const std::string tag = tag_for('h');
   const std::string stack = write_stack(fmt::format(
-      "stack: ap-{0}\nhosts:\n{1}pools:\n  p-{0}: {{hosts: all, type: dir, path: /var/lib/virtplan/p-{0}}}\n", tag,
-      host_block(env, 0)));
+      "stack: ap-{0}\nhosts:\n{1}pools:\n  p-{0}: {{hosts: all, type: dir, path: /var/lib/virtplan/p-{0}}}\n",
+      tag, host_block(env, 0)));
   const auto run = run_virtplan("apply -f " + stack + " </dev/null");
   INFO(run.output);
   CHECK(run.status == 1);
@@ -368,16 +384,18 @@ TEST_CASE("destroy refuses a protected volume, says so, and changes nothing") {
   const auto refused = run_virtplan("destroy --auto-approve -f " + stack);
   INFO(refused.output);
   CHECK(refused.status == 1);
-  CHECK(has(refused.output, fmt::format("volume.v-{}@{}: is protected (protect: true) and would be destroyed", tag,
-                                        env.hosts[0].name)));
+  CHECK(has(refused.output, fmt::format("volume.v-{}@{}: is protected (protect: true) and would be destroyed",
+                                        tag, env.hosts[0].name)));
   CHECK(has(refused.output, "nothing was changed"));
   CHECK(has(env.run_in(0, fmt::format("virsh -q vol-list --pool p-{}", tag)), "v-" + tag));
 
   // Unprotected in the stack and applied, it goes.
-  write_stack_at(stack, fmt::format(
-      "stack: ap-{0}\nhosts:\n{1}pools:\n  p-{0}: {{hosts: all, type: dir, path: /var/lib/virtplan/p-{0}}}\n"
-      "volumes:\n  v-{0}: {{hosts: all, pool: p-{0}, format: qcow2, capacity: 16MiB}}\n",
-      tag, host_block(env, 0)));
+  write_stack_at(
+      stack,
+      fmt::format(
+          "stack: ap-{0}\nhosts:\n{1}pools:\n  p-{0}: {{hosts: all, type: dir, path: /var/lib/virtplan/p-{0}}}\n"
+          "volumes:\n  v-{0}: {{hosts: all, pool: p-{0}, format: qcow2, capacity: 16MiB}}\n",
+          tag, host_block(env, 0)));
   REQUIRE(run_virtplan("apply --auto-approve -f " + stack).status == 0);
   const auto destroyed = run_virtplan("destroy --auto-approve -f " + stack);
   INFO(destroyed.output);
@@ -387,7 +405,8 @@ TEST_CASE("destroy refuses a protected volume, says so, and changes nothing") {
   std::filesystem::remove(stack);
 }
 
-TEST_CASE("a domain stopped by `virtplan domain destroy` shows in the next plan until `virtplan domain start` brings it back") {
+TEST_CASE(
+    "a domain stopped by `virtplan domain destroy` shows in the next plan until `virtplan domain start` brings it back") {
   const LabEnv env = require_lab(1);
   const std::string tag = tag_for('j');
   const std::string stack = write_stack(full_stack(env, tag, 205, 1));
@@ -417,17 +436,17 @@ TEST_CASE("import refuses while an apply holds the stack's lock, and adopts noth
   const LabEnv env = require_lab(1);
   const std::string tag = tag_for('k');
   const std::string stack = write_stack(fmt::format("stack: ap-{}\nhosts:\n{}", tag, host_block(env, 0)));
-  env.run_in(0, fmt::format("virsh -q pool-define-as h-{0} dir --target /var/lib/virtplan/h-{0} >/dev/null", tag));
+  env.run_in(
+      0, fmt::format("virsh -q pool-define-as h-{0} dir --target /var/lib/virtplan/h-{0} >/dev/null", tag));
   const std::string address = fmt::format("pool.h-{}@{}", tag, env.hosts[0].name);
   const std::string ledger = fmt::format("cat /var/lib/virtplan/ledger/ap-{}.json 2>/dev/null; true", tag);
 
   auto transport = virtplan::providers::SshTransport::create(env.host_config(0));
   REQUIRE(transport);
   // This process holds it, under a name of its own.
-  auto held = virtplan::providers::StackLock::acquire(**transport, "ap-" + tag, virtplan::providers::Become::none,
-                                                      std::chrono::seconds(0),
-                                                      virtplan::providers::StackLock::k_default_dir,
-                                                      "lab_tests import case");
+  auto held = virtplan::providers::StackLock::acquire(
+      **transport, "ap-" + tag, virtplan::providers::Become::none, std::chrono::seconds(0),
+      virtplan::providers::StackLock::k_default_dir, "lab_tests import case");
   REQUIRE(held);
   const auto refused = run_virtplan("import " + address + " -f " + stack);
   INFO(refused.output);
@@ -460,7 +479,8 @@ std::string trace_file_text(const std::string& path) {
 
 }  // namespace
 
-TEST_CASE("VIRTPLAN_LOG=debug traces the real virsh commands of an apply with host and exit status, and no secret") {
+TEST_CASE(
+    "VIRTPLAN_LOG=debug traces the real virsh commands of an apply with host and exit status, and no secret") {
   const auto env = require_lab(1);
   const std::string tag = tag_for('t');
   const std::string host = env.hosts[0].name;
@@ -485,9 +505,10 @@ TEST_CASE("VIRTPLAN_LOG=debug traces the real virsh commands of an apply with ho
   INFO(apply.output);
   REQUIRE(apply.status == 0);
   // "2026-12-05T06:55:01.123Z lab21 shell 3ms exit=0 out=0B err=0B: virsh define /dev/stdin"
-  const std::regex line(fmt::format(R"(\d{{4}}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{{3}}Z {} (run|shell|hold|stream) \d+ms )"
-                                    R"((exit=\d+|held|failed \(.*\)) .*: .+)",
-                                    host));
+  const std::regex line(
+      fmt::format(R"(\d{{4}}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{{3}}Z {} (run|shell|hold|stream) \d+ms )"
+                  R"((exit=\d+|held|failed \(.*\)) .*: .+)",
+                  host));
   const auto traced_lines = [&](const std::string& text, const std::string& verb) {
     std::istringstream lines(text);
     int matching = 0;

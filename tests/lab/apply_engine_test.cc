@@ -117,9 +117,9 @@ TEST_CASE("apply engine over ssh: creates on two hosts land in each host's ledge
   remove_ledgers(env);
   const std::string lab1 = env.hosts[0].name, lab2 = env.hosts[1].name;
   Engine engine;
-  Plan plan(k_engine_stack, {create({"pool", "p", lab1}),
-                      create({"volume", "v", lab1}, {{"needs", {"pool.p"}}}),
-                      create({"network", "n", lab2})});
+  Plan plan(k_engine_stack,
+            {create({"pool", "p", lab1}), create({"volume", "v", lab1}, {{"needs", {"pool.p"}}}),
+             create({"network", "n", lab2})});
   NullApplyObserver quiet;
   std::size_t writes_lab1 = 0;
   {
@@ -138,9 +138,9 @@ TEST_CASE("apply engine over ssh: creates on two hosts land in each host's ledge
   CHECK(pool_at < volume_at);
 
   const Ledger on1 = ledger_on(env, 0);
-  CHECK(on1.entries() == std::vector<LedgerEntry>{
-                             {"pool", "p", LedgerState::created, {{"uri", "qemu:///system"}}},
-                             {"volume", "v", LedgerState::created, {{"uri", "qemu:///system"}}}});
+  CHECK(on1.entries() ==
+        std::vector<LedgerEntry>{{"pool", "p", LedgerState::created, {{"uri", "qemu:///system"}}},
+                                 {"volume", "v", LedgerState::created, {{"uri", "qemu:///system"}}}});
   // One write for both intents, then one per create (or fewer, coalesced).
   CHECK(writes_lab1 >= 2);
   CHECK(writes_lab1 <= 3);
@@ -182,7 +182,7 @@ TEST_CASE("apply engine over ssh: a host that cannot be reached fails only its o
 
   Engine engine;
   Plan plan(k_engine_stack, {create({"volume", "a", lab1}), create({"volume", "b", "gone"}),
-                      create({"volume", "c", "gone"}, {{"needs", {"volume.b"}}})});
+                             create({"volume", "c", "gone"}, {{"needs", {"volume.b"}}})});
   NullApplyObserver quiet;
   RemoteHostAccess access(k_engine_stack, hosts, {});
   const ApplyReport report = apply_plan(plan, engine.kinds(), engine.actuators(), access, quiet, {});

@@ -15,8 +15,8 @@
 #include "tests/lab/lab_stack.h"
 #include "tests/support/virtplan_process.h"
 
-#include <catch2/catch.hpp>
 #include <fmt/format.h>
+#include <catch2/catch.hpp>
 
 #include <unistd.h>
 
@@ -32,10 +32,10 @@ namespace {
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
-using virtplan::lab::LabEnv;
 using virtplan::lab::guest_dir;
 using virtplan::lab::has;
 using virtplan::lab::host_block;
+using virtplan::lab::LabEnv;
 using virtplan::lab::require_lab;
 using virtplan::lab::wait_until;
 using virtplan::providers::shell_quote;
@@ -50,14 +50,18 @@ using Clock = std::chrono::steady_clock;
 class SeedStack {
 public:
   SeedStack(const LabEnv& env, int which, std::string restart)
-      : m_env(env), m_tag(fmt::format("c{}{}", getpid() % 100000, which)),
-        m_octet(100 + getpid() % 100), m_which(which), m_restart(std::move(restart)),
+      : m_env(env),
+        m_tag(fmt::format("c{}{}", getpid() % 100000, which)),
+        m_octet(100 + getpid() % 100),
+        m_which(which),
+        m_restart(std::move(restart)),
         m_dir(fs::temp_directory_path() / ("vp-ci-" + m_tag)) {
     fs::create_directories(m_dir);
     const std::string guest = guest_dir();
     // The serial log's directory: virtlogd does not make it.
-    run("mkdir -p " + shell_quote(boot_dir()) + " /var/log/libvirt/qemu && cp " + shell_quote(guest + "/vmlinuz") + " " +
-        shell_quote(guest + "/initrd.img") + " " + shell_quote(boot_dir() + "/"));
+    run("mkdir -p " + shell_quote(boot_dir()) + " /var/log/libvirt/qemu && cp " +
+        shell_quote(guest + "/vmlinuz") + " " + shell_quote(guest + "/initrd.img") + " " +
+        shell_quote(boot_dir() + "/"));
     std::ofstream(m_dir / "stack.yaml") << text();
   }
   ~SeedStack() {
@@ -161,8 +165,9 @@ void apply_and_see(const SeedStack& lab, const std::string& expected, const std:
 
 }  // namespace
 
-TEST_CASE("apply boots the lab guest with a cloud-init seed, waits for its reserved address, status shows it, and new "
-          "user-data replaces the seed and restarts the guest, which prints it") {
+TEST_CASE(
+    "apply boots the lab guest with a cloud-init seed, waits for its reserved address, status shows it, and new "
+    "user-data replaces the seed and restarts the guest, which prints it") {
   LabEnv env = require_lab();
   SeedStack lab(env, 1, "if-needed");
   const std::string first = user_data("virtplan seed one " + std::to_string(getpid()), "s3cret-one");
@@ -222,8 +227,9 @@ TEST_CASE("apply boots the lab guest with a cloud-init seed, waits for its reser
   WARN("cloud-init apply: first apply (create, boot, DHCP lease) " << apply_seconds << " s");
 }
 
-TEST_CASE("with restart: never, new user-data swaps the seed CD-ROM live without a restart, and the guest reads it "
-          "at its next boot") {
+TEST_CASE(
+    "with restart: never, new user-data swaps the seed CD-ROM live without a restart, and the guest reads it "
+    "at its next boot") {
   LabEnv env = require_lab();
   SeedStack lab(env, 2, "never");
   const std::string first = user_data("virtplan live seed one " + std::to_string(getpid()), "s3cret-a");

@@ -18,8 +18,8 @@
 #include "tests/lab/lab_stack.h"
 #include "tests/support/virtplan_process.h"
 
-#include <catch2/catch.hpp>
 #include <fmt/format.h>
+#include <catch2/catch.hpp>
 
 #include <unistd.h>
 
@@ -27,11 +27,11 @@
 #include <filesystem>
 #include <string>
 
-using virtplan::lab::LabEnv;
-using virtplan::lab::StackCleanup;
 using virtplan::lab::has;
 using virtplan::lab::host_block;
+using virtplan::lab::LabEnv;
 using virtplan::lab::require_lab;
+using virtplan::lab::StackCleanup;
 using virtplan::lab::tag_for;
 using virtplan::lab::trimmed;
 using virtplan::lab::wait_until;
@@ -53,9 +53,10 @@ double seconds_since(Clock::time_point start) {
 std::string no_os_stack(const LabEnv& env, const std::string& tag, int count, const std::string& timeout) {
   std::string text = fmt::format("stack: ds-{}\nhosts:\n{}domains:\n", tag, host_block(env, 0));
   for (int i = 0; i < count; ++i) {
-    text += fmt::format("  d{}-{}:\n    host: {}\n    vcpus: 1\n    memory: 64MiB\n    virt_type: qemu\n"
-                        "    shutdown_timeout: {}\n",
-                        i, tag, env.hosts[0].name, timeout);
+    text += fmt::format(
+        "  d{}-{}:\n    host: {}\n    vcpus: 1\n    memory: 64MiB\n    virt_type: qemu\n"
+        "    shutdown_timeout: {}\n",
+        i, tag, env.hosts[0].name, timeout);
   }
   return text;
 }
@@ -110,8 +111,9 @@ TEST_CASE("destroy shuts a running real guest down on ACPI and waits for it, for
   WARN("real guest: graceful destroy took " << took << " s");
 }
 
-TEST_CASE("destroy forces off domains that ignore ACPI after their shutdown_timeout, side by side, and says so, and "
-          "--force does not wait") {
+TEST_CASE(
+    "destroy forces off domains that ignore ACPI after their shutdown_timeout, side by side, and says so, and "
+    "--force does not wait") {
   const LabEnv env = require_lab(1);
   const std::string tag = tag_for('t');
   constexpr int k_domains = 3;
@@ -121,11 +123,13 @@ TEST_CASE("destroy forces off domains that ignore ACPI after their shutdown_time
   // A running domain the stack does not own, named like the stack's: never
   // shut down or destroyed (its name does not end in -TAG).
   const std::string foreign = "d0-" + tag + "-keep";
-  env.run_in(0, fmt::format("echo {} | virsh -q define /dev/stdin >/dev/null && virsh -q start {} >/dev/null",
-                            shell_quote(fmt::format("<domain type='qemu'><name>{}</name><memory unit='MiB'>32</memory>"
-                                                    "<vcpu>1</vcpu><os><type arch='x86_64'>hvm</type></os></domain>",
-                                                    foreign)),
-                            foreign));
+  env.run_in(
+      0,
+      fmt::format("echo {} | virsh -q define /dev/stdin >/dev/null && virsh -q start {} >/dev/null",
+                  shell_quote(fmt::format("<domain type='qemu'><name>{}</name><memory unit='MiB'>32</memory>"
+                                          "<vcpu>1</vcpu><os><type arch='x86_64'>hvm</type></os></domain>",
+                                          foreign)),
+                  foreign));
   StackCleanup cleanup{env, stack, fmt::format("virsh -q destroy {0}; virsh -q undefine {0}", foreign)};
   auto foreign_state = [&] { return trimmed(env.run_in(0, "virsh -q domstate " + foreign)); };
 
@@ -143,7 +147,8 @@ TEST_CASE("destroy forces off domains that ignore ACPI after their shutdown_time
     }
     std::size_t said = 0;
     for (auto at = destroyed.output.find("forced off: the guest did not shut down within 20 s");
-         at != std::string::npos; at = destroyed.output.find("forced off: the guest did not shut down", at + 1)) {
+         at != std::string::npos;
+         at = destroyed.output.find("forced off: the guest did not shut down", at + 1)) {
       ++said;
     }
     CHECK(said == k_domains);
@@ -169,7 +174,8 @@ TEST_CASE("destroy forces off domains that ignore ACPI after their shutdown_time
   }
 }
 
-TEST_CASE("destroy's plan names a domain's managed save, NVRAM and snapshots as DATA LOSS, and removes them") {
+TEST_CASE(
+    "destroy's plan names a domain's managed save, NVRAM and snapshots as DATA LOSS, and removes them") {
   const LabEnv env = require_lab(1);
   const std::string tag = tag_for('m');
   const std::string host = env.hosts[0].name;
@@ -192,9 +198,11 @@ TEST_CASE("destroy's plan names a domain's managed save, NVRAM and snapshots as 
   // Three internal snapshots while it is off (qcow2), then a start (which
   // makes its NVRAM file) and a managed save.
   const std::string quoted = shell_quote(name);
-  env.run_in(0, fmt::format("for s in one two three; do virsh -q snapshot-create-as --domain {0} --name $s >/dev/null; done"
-                            " && virsh -q start --domain {0} >/dev/null && virsh -q managedsave --domain {0} >/dev/null",
-                            quoted));
+  env.run_in(
+      0, fmt::format(
+             "for s in one two three; do virsh -q snapshot-create-as --domain {0} --name $s >/dev/null; done"
+             " && virsh -q start --domain {0} >/dev/null && virsh -q managedsave --domain {0} >/dev/null",
+             quoted));
   const std::string nvram = "/var/lib/libvirt/qemu/nvram/" + name + "_VARS.fd";
   const std::string saved = "/var/lib/libvirt/qemu/save/" + name + ".save";
   REQUIRE(trimmed(env.run_in(0, "ls " + shell_quote(nvram) + " " + shell_quote(saved))) ==
@@ -213,11 +221,13 @@ TEST_CASE("destroy's plan names a domain's managed save, NVRAM and snapshots as 
   CHECK(destroyed.status == 0);
   CHECK(has(destroyed.output, loss));
   CHECK(trimmed(domains_named(env, tag)).empty());
-  CHECK(trimmed(env.run_in(0, "ls " + shell_quote(nvram) + " " + shell_quote(saved) + " 2>/dev/null || true")).empty());
+  CHECK(trimmed(env.run_in(0, "ls " + shell_quote(nvram) + " " + shell_quote(saved) + " 2>/dev/null || true"))
+            .empty());
 }
 
-TEST_CASE("a network a domain outside the stack uses is not destroyed: destroy and apply refuse naming the domain, "
-          "destroy --force cuts it off and says so") {
+TEST_CASE(
+    "a network a domain outside the stack uses is not destroyed: destroy and apply refuse naming the domain, "
+    "destroy --force cuts it off and says so") {
   const LabEnv env = require_lab(1);
   const std::string tag = tag_for('n');
   const std::string host = env.hosts[0].name;
@@ -226,14 +236,17 @@ TEST_CASE("a network a domain outside the stack uses is not destroyed: destroy a
   const std::string mac = "52:54:00:7e:00:01";
   const int octet = 160 + getpid() % 40;
   const std::string base = fmt::format("stack: dn-{0}\nhosts:\n{1}", tag, host_block(env, 0));
-  const std::string with_network = base + fmt::format(
-      "networks:\n  {0}:\n    host: {1}\n    mode: isolated\n    bridge: vpn{2}\n    ipv4: {{address: 10.{2}.7.1/24}}\n",
-      network, host, octet);
+  const std::string with_network =
+      base +
+      fmt::format(
+          "networks:\n  {0}:\n    host: {1}\n    mode: isolated\n    bridge: vpn{2}\n    ipv4: {{address: 10.{2}.7.1/24}}\n",
+          network, host, octet);
   const std::string stack = write_stack(with_network);
-  StackCleanup cleanup{env, stack,
-                         fmt::format("virsh -q destroy --domain {0} >/dev/null 2>&1; virsh -q undefine --domain {0} "
-                                     ">/dev/null 2>&1",
-                                     shell_quote(foreign))};
+  StackCleanup cleanup{
+      env, stack,
+      fmt::format("virsh -q destroy --domain {0} >/dev/null 2>&1; virsh -q undefine --domain {0} "
+                  ">/dev/null 2>&1",
+                  shell_quote(foreign))};
   const auto created = run_virtplan("apply --auto-approve -f " + stack);
   INFO(created.output);
   REQUIRE(created.status == 0);
@@ -245,13 +258,17 @@ TEST_CASE("a network a domain outside the stack uses is not destroyed: destroy a
       "<devices><interface type='network'><mac address='{1}'/><source network='{2}'/></interface></devices>"
       "</domain>",
       foreign, mac, network);
-  env.run_in(0, fmt::format("echo {} | virsh -q define /dev/stdin >/dev/null && virsh -q start --domain {} >/dev/null",
-                            shell_quote(xml), shell_quote(foreign)));
-  const std::string refusal = fmt::format("network.{}@{}: would be destroyed but is held by domain.{}@{} (interface {}, "
-                                          "running)",
-                                          network, host, foreign, host, mac);
+  env.run_in(
+      0,
+      fmt::format("echo {} | virsh -q define /dev/stdin >/dev/null && virsh -q start --domain {} >/dev/null",
+                  shell_quote(xml), shell_quote(foreign)));
+  const std::string refusal = fmt::format(
+      "network.{}@{}: would be destroyed but is held by domain.{}@{} (interface {}, "
+      "running)",
+      network, host, foreign, host, mac);
   const auto network_there = [&] {
-    return trimmed(env.run_in(0, fmt::format("virsh -q net-list --all --name | grep -x -- {} || true", shell_quote(network))));
+    return trimmed(env.run_in(
+        0, fmt::format("virsh -q net-list --all --name | grep -x -- {} || true", shell_quote(network))));
   };
 
   const auto refused = run_virtplan("destroy --auto-approve -f " + stack);
@@ -272,7 +289,8 @@ TEST_CASE("a network a domain outside the stack uses is not destroyed: destroy a
   const auto forced = run_virtplan("destroy --auto-approve --force -f " + stack);
   INFO(forced.output);
   CHECK(forced.status == 0);
-  CHECK(has(forced.output, fmt::format("FORCED: cuts off domain.{}@{} (interface {}, running)", foreign, host, mac)));
+  CHECK(has(forced.output,
+            fmt::format("FORCED: cuts off domain.{}@{} (interface {}, running)", foreign, host, mac)));
   CHECK(network_there().empty());
   CHECK(trimmed(env.run_in(0, "virsh -q domstate --domain " + shell_quote(foreign))) == "running");
 }

@@ -17,9 +17,9 @@
 #include "tests/lab/actuator_harness.h"
 #include "tests/lab/actuator_scratch.h"
 
-#include <catch2/catch.hpp>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
+#include <catch2/catch.hpp>
 
 #include <unistd.h>
 
@@ -29,9 +29,9 @@
 using namespace virtplan;
 using lab::ActuatorHarness;
 using lab::LabEnv;
+using lab::network_yaml;
 using lab::Probe;
 using lab::Scratch;
-using lab::network_yaml;
 using lab::stack_yaml;
 using lab::tag;
 using Lines = std::vector<std::string>;
@@ -75,10 +75,11 @@ TEST_CASE("domain and network actuators: create from nothing, restore drift, des
   CHECK(probe.virsh("net-dumpxml n-" + t).find("52:54:00:81:00:10") != std::string::npos);
 
   // Drift by hand: memory, power, autostart, a DHCP host.
-  env.run_in(0, fmt::format("virsh -q setmaxmem d-{0} 262144 --config && virsh -q destroy d-{0} && "
-                            "virsh -q autostart --disable d-{0} && virsh -q net-update n-{0} delete ip-dhcp-host "
-                            "\"<host mac='52:54:00:81:00:10' name='web' ip='10.81.1.10'/>\" --live --config",
-                            t));
+  env.run_in(
+      0, fmt::format("virsh -q setmaxmem d-{0} 262144 --config && virsh -q destroy d-{0} && "
+                     "virsh -q autostart --disable d-{0} && virsh -q net-update n-{0} delete ip-dhcp-host "
+                     "\"<host mac='52:54:00:81:00:10' name='web' ip='10.81.1.10'/>\" --live --config",
+                     t));
   auto drifted = harness.pending();
   std::string shown = fmt::format("{}", fmt::join(drifted, "\n"));
   CHECK(shown.find("/memory/max") != std::string::npos);
@@ -106,7 +107,8 @@ TEST_CASE("domain live changes keep the same QEMU process and show in live and i
   Scratch scratch(env, t);
   scratch.volumes({"a", "b", "m1", "m2"});
   const std::string host = env.hosts[0].name;
-  const std::string networks = network_yaml(env, "n-" + t, "vpd" + t, 2) + network_yaml(env, "o-" + t, "vpo" + t, 3, false);
+  const std::string networks =
+      network_yaml(env, "n-" + t, "vpd" + t, 2) + network_yaml(env, "o-" + t, "vpo" + t, 3, false);
   // Everything a live change below touches, as a template.
   auto domain = [&](const std::string& vcpus, const std::string& memory, const std::string& extra_disk,
                     const std::string& media, const std::string& extra_nic, const std::string& title) {
@@ -160,14 +162,16 @@ TEST_CASE("domain live changes keep the same QEMU process and show in live and i
   // The balloon target: without a guest driver the live <currentMemory>
   // shows what the balloon holds, not the target (libvirt-facts.md), so the
   // live side is checked through dominfo's "Used memory" only when it moved.
-  step("memory within the maximum", domain("{current: 2, max: 2}", "{current: 96MiB, max: 128MiB}", "", "m1", "", ""));
+  step("memory within the maximum",
+       domain("{current: 2, max: 2}", "{current: 96MiB, max: 128MiB}", "", "m1", "", ""));
   CHECK(probe.config("string(/domain/currentMemory)") == "98304");
 
   // From here on the vCPUs and memory stay as set: taking a vCPU away live
   // needs a guest that cooperates.
   const std::string v2 = "{current: 2, max: 2}";
   const std::string m96 = "{current: 96MiB, max: 128MiB}";
-  const std::string with_sdb = fmt::format("      - {{volume: b, pool: p-{}, format: raw, target: sdb, bus: scsi}}\n", t);
+  const std::string with_sdb =
+      fmt::format("      - {{volume: b, pool: p-{}, format: raw, target: sdb, bus: scsi}}\n", t);
   step("a SCSI disk attached", domain(v2, m96, with_sdb, "m1", "", ""));
   CHECK(probe.live("string(//disk[target/@dev='sdb']/source/@volume)") == "b");
   CHECK(probe.config("string(//disk[target/@dev='sdb']/source/@volume)") == "b");
@@ -191,8 +195,8 @@ TEST_CASE("domain live changes keep the same QEMU process and show in live and i
   CHECK(probe.config("string(//interface[mac/@address='52:54:00:81:00:11']/source/@network)") == "o-" + t);
   CHECK(probe.live("string(//interface[mac/@address='52:54:00:81:00:11']/source/@bridge)") == "vpo" + t);
 
-  step("title and description", domain(v2, m96, "", "m2", moved,
-                                       "    title: web server\n    description: serves the web\n"));
+  step("title and description",
+       domain(v2, m96, "", "m2", moved, "    title: web server\n    description: serves the web\n"));
   CHECK(probe.live("string(/domain/title)") == "web server");
   CHECK(probe.config("string(/domain/title)") == "web server");
   CHECK(probe.live("string(/domain/description)") == "serves the web");
@@ -202,7 +206,8 @@ TEST_CASE("domain live changes keep the same QEMU process and show in live and i
   step("autostart", domain(v2, m96, "", "m2", moved, keys));
   CHECK(probe.virsh("dominfo d-" + t).find("Autostart:      enable") != std::string::npos);
 
-  const std::string down = fmt::format("      - {{network: o-{}, mac: \"52:54:00:81:00:11\", link: down}}\n", t);
+  const std::string down =
+      fmt::format("      - {{network: o-{}, mac: \"52:54:00:81:00:11\", link: down}}\n", t);
   step("the NIC's link down", domain(v2, m96, "", "m2", down, keys));
   CHECK(probe.live("string(//interface[mac/@address='52:54:00:81:00:11']/link/@state)") == "down");
 
@@ -216,7 +221,8 @@ TEST_CASE("domain live changes keep the same QEMU process and show in live and i
   const std::string nics = down + bridged("vpo" + t);
 
   // virtplan's own policies: only the owner metadata changes.
-  const std::string policies = keys + "    restart: never\n    shutdown_timeout: 30s\n    wait: {ip: true, timeout: 30s}\n";
+  const std::string policies =
+      keys + "    restart: never\n    shutdown_timeout: 30s\n    wait: {ip: true, timeout: 30s}\n";
   step("restart policy, shutdown timeout and wait", domain(v2, m96, "", "m2", nics, policies));
 
   step("paused", domain(v2, m96, "", "m2", nics, policies + "    state: paused\n"));
@@ -243,10 +249,11 @@ TEST_CASE("domain restart-class changes restart it once, or never with restart n
   Scratch scratch(env, t);
   const std::string host = env.hosts[0].name;
   auto stack = [&](const std::string& vcpus, const std::string& memory, const std::string& restart) {
-    return stack_yaml(env, t, network_yaml(env, "n-" + t, "vpd" + t, 4),
-                      fmt::format("  d-{0}:\n    host: {1}\n    vcpus: {2}\n    memory: {3}\n    restart: {4}\n"
-                                  "    interfaces: [{{network: n-{0}, mac: \"52:54:00:81:00:10\"}}]\n",
-                                  t, host, vcpus, memory, restart));
+    return stack_yaml(
+        env, t, network_yaml(env, "n-" + t, "vpd" + t, 4),
+        fmt::format("  d-{0}:\n    host: {1}\n    vcpus: {2}\n    memory: {3}\n    restart: {4}\n"
+                    "    interfaces: [{{network: n-{0}, mac: \"52:54:00:81:00:10\"}}]\n",
+                    t, host, vcpus, memory, restart));
   };
   const kvm::DomainActuator quick(short_timeouts());
   Probe probe{env, "d-" + t};
@@ -289,15 +296,16 @@ TEST_CASE("domain power state is enforced both ways") {
   Scratch scratch(env, t);
   const std::string host = env.hosts[0].name;
   auto stack = [&](const std::string& state) {
-    return fmt::format("stack: act-{0}\nhosts:\n{2}domains:\n  d-{0}:\n    host: {1}\n    vcpus: 1\n"
-                       "    memory: 64MiB\n    state: {3}\n",
-                       t, host, lab::lab_host_yaml(env, 0), state);
+    return fmt::format(
+        "stack: act-{0}\nhosts:\n{2}domains:\n  d-{0}:\n    host: {1}\n    vcpus: 1\n"
+        "    memory: 64MiB\n    state: {3}\n",
+        t, host, lab::lab_host_yaml(env, 0), state);
   };
   const kvm::DomainActuator quick(short_timeouts());
   Probe probe{env, "d-" + t};
-  for (const auto& [state, shown] : {std::pair{"paused", "paused"}, std::pair{"running", "running"},
-                                     std::pair{"stopped", "shut off"}, std::pair{"paused", "paused"},
-                                     std::pair{"stopped", "shut off"}, std::pair{"running", "running"}}) {
+  for (const auto& [state, shown] :
+       {std::pair{"paused", "paused"}, std::pair{"running", "running"}, std::pair{"stopped", "shut off"},
+        std::pair{"paused", "paused"}, std::pair{"stopped", "shut off"}, std::pair{"running", "running"}}) {
     INFO(state);
     ActuatorHarness harness(stack(state));
     harness.use(quick);
@@ -316,14 +324,16 @@ TEST_CASE("virt_type auto picks KVM where a host offers it and TCG on a host wit
   const std::string name = "vt-" + tag();
   auto remove = [&] {
     for (std::size_t i = 0; i < env.hosts.size(); ++i)
-      env.run_in(i, fmt::format("virsh -q destroy {0} >/dev/null 2>&1; virsh -q undefine {0} >/dev/null 2>&1; true", name));
+      env.run_in(
+          i, fmt::format("virsh -q destroy {0} >/dev/null 2>&1; virsh -q undefine {0} >/dev/null 2>&1; true",
+                         name));
   };
   remove();
   const std::string hosts = lab::lab_host_yaml(env, 0) + lab::lab_host_yaml(env, 1);
-  const std::string yaml =
-      fmt::format("stack: {0}\nhosts:\n{1}domains:\n  {0}:\n    hosts: [{2}, {3}]\n    vcpus: 1\n    memory: 64MiB\n"
-                  "    shutdown_timeout: 1s\n",  // no OS answers ACPI: destroy forces it off after 1 s
-                  name, hosts, env.hosts[0].name, env.hosts[1].name);
+  const std::string yaml = fmt::format(
+      "stack: {0}\nhosts:\n{1}domains:\n  {0}:\n    hosts: [{2}, {3}]\n    vcpus: 1\n    memory: 64MiB\n"
+      "    shutdown_timeout: 1s\n",  // no OS answers ACPI: destroy forces it off after 1 s
+      name, hosts, env.hosts[0].name, env.hosts[1].name);
   ActuatorHarness harness(yaml);
   harness.converge();
   CHECK(harness.pending() == Lines{});
@@ -332,7 +342,8 @@ TEST_CASE("virt_type auto picks KVM where a host offers it and TCG on a host wit
     CHECK(lab::trimmed(env.run_in(i, "virsh -q domstate " + name)) == "running");
     auto xml = providers::XmlDocument::parse(env.run_in(i, "virsh -q dumpxml --inactive " + name));
     REQUIRE(xml);
-    CHECK(xml->root().xpath_string("string(/domain/@type)")->value_or("") == (env.hosts[i].kvm ? "kvm" : "qemu"));
+    CHECK(xml->root().xpath_string("string(/domain/@type)")->value_or("") ==
+          (env.hosts[i].kvm ? "kvm" : "qemu"));
   }
 
   ActuatorHarness empty(fmt::format("stack: {}\nhosts:\n{}", name, hosts));

@@ -9,8 +9,8 @@
 #include "tests/lab/lab_fixture.h"
 #include "tests/lab/scratch_domain.h"
 
-#include <catch2/catch.hpp>
 #include <fmt/format.h>
+#include <catch2/catch.hpp>
 
 #include <string>
 
@@ -31,8 +31,7 @@ std::string backup_path() { return fmt::format("{}/backup.qcow2", k_dir); }
 
 }  // namespace
 
-TEST_CASE("domain backup over ssh: a push backup of a running domain holds the disk's content",
-          "[backup]") {
+TEST_CASE("domain backup over ssh: a push backup of a running domain holds the disk's content", "[backup]") {
   const LabEnv lab = require_lab(1);
   virtplan::lab::remove_scratch_domain(lab, k_domain, k_dir);
   lab.run_in(0, "mkdir -p " + providers::shell_quote(std::string(k_dir)) +
@@ -51,9 +50,8 @@ TEST_CASE("domain backup over ssh: a push backup of a running domain holds the d
   INFO((pushed ? std::string() : pushed.error().message()));
   REQUIRE(pushed);
 
-  const std::string read = lab.run_in(
-      0, "qemu-io -r -f qcow2 -c 'read -P 0xab 0 4k' " + providers::shell_quote(backup_path()) +
-             " 2>&1 || true");
+  const std::string read = lab.run_in(0, "qemu-io -r -f qcow2 -c 'read -P 0xab 0 4k' " +
+                                             providers::shell_quote(backup_path()) + " 2>&1 || true");
   CHECK(read.find("read 4096/4096 bytes") != std::string::npos);
   CHECK(read.find("Pattern verification failed") == std::string::npos);
 

@@ -13,8 +13,8 @@
 #include "tests/lab/lab_stack.h"
 #include "tests/support/virtplan_process.h"
 
-#include <catch2/catch.hpp>
 #include <fmt/format.h>
+#include <catch2/catch.hpp>
 
 #include <unistd.h>
 
@@ -22,12 +22,12 @@
 #include <filesystem>
 #include <string>
 
-using virtplan::lab::LabEnv;
-using virtplan::lab::StackCleanup;
-using virtplan::lab::Probe;
 using virtplan::lab::has;
 using virtplan::lab::host_block;
+using virtplan::lab::LabEnv;
+using virtplan::lab::Probe;
 using virtplan::lab::require_lab;
+using virtplan::lab::StackCleanup;
 using virtplan::lab::tag_for;
 using virtplan::lab::wait_until;
 using virtplan::lab::write_stack;
@@ -69,8 +69,9 @@ std::string apply_stack(const std::string& path, const std::string& text) {
 
 }  // namespace
 
-TEST_CASE("a NIC's link state and the owner metadata change live through apply in the same QEMU process and show "
-          "in the live and inactive XML") {
+TEST_CASE(
+    "a NIC's link state and the owner metadata change live through apply in the same QEMU process and show "
+    "in the live and inactive XML") {
   const LabEnv env = require_lab(1);
   const std::string tag = tag_for('l');
   const std::string stack = write_stack(live_stack(env, tag, 221));
@@ -114,8 +115,9 @@ TEST_CASE("a NIC's link state and the owner metadata change live through apply i
   }
 }
 
-TEST_CASE("state stopped: a domain that ignores the ACPI power button is forced off after its shutdown_timeout "
-          "and apply says so") {
+TEST_CASE(
+    "state stopped: a domain that ignores the ACPI power button is forced off after its shutdown_timeout "
+    "and apply says so") {
   const LabEnv env = require_lab(1);
   const std::string tag = tag_for('s');
   const std::string running = live_stack(env, tag, 222, "", "    shutdown_timeout: 5s\n");
@@ -131,9 +133,10 @@ TEST_CASE("state stopped: a domain that ignores the ACPI power button is forced 
   const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   INFO(run.output);
   CHECK(run.status == 0);
-  CHECK(has(run.output, fmt::format("domain.d-{}@{}: warning: stopped: the guest did not shut down within 5 s and "
-                                    "was forced off",
-                                    tag, env.hosts[0].name)));
+  CHECK(has(run.output,
+            fmt::format("domain.d-{}@{}: warning: stopped: the guest did not shut down within 5 s and "
+                        "was forced off",
+                        tag, env.hosts[0].name)));
   CHECK(probe.state() == "shut off");
   // 5 s of waiting, and not the 60 s default.
   CHECK(took >= 5.0);
@@ -142,8 +145,9 @@ TEST_CASE("state stopped: a domain that ignores the ACPI power button is forced 
   CHECK(run_virtplan("plan --detailed-exitcode -f " + stack).status == 0);
 }
 
-TEST_CASE("an operation is refused while an apply or another operation holds the stack's lock, naming the "
-          "holder, and does nothing") {
+TEST_CASE(
+    "an operation is refused while an apply or another operation holds the stack's lock, naming the "
+    "holder, and does nothing") {
   const LabEnv env = require_lab(1);
   const std::string tag = tag_for('o');
   const std::string text = live_stack(env, tag, 223, "", "    shutdown_timeout: 20s\n");
@@ -169,8 +173,9 @@ TEST_CASE("an operation is refused while an apply or another operation holds the
   const auto refused = run_virtplan("domain destroy " + address + " -f " + stack);
   INFO(refused.output);
   CHECK(refused.status == 1);
-  CHECK(has(refused.output, fmt::format("{}: {}: stack 'lv-{}' is locked by `virtplan domain shutdown` (pid {} on ",
-                                        address, env.hosts[0].name, tag, shutdown.pid)));
+  CHECK(has(refused.output,
+            fmt::format("{}: {}: stack 'lv-{}' is locked by `virtplan domain shutdown` (pid {} on ", address,
+                        env.hosts[0].name, tag, shutdown.pid)));
   CHECK(has(refused.output, "; try again when it finishes; nothing done"));
   CHECK(probe.state() == "running");
   shutdown.wait();
@@ -185,8 +190,8 @@ TEST_CASE("an operation is refused while an apply or another operation holds the
   const auto refused_snapshot = run_virtplan("domain snapshot " + address + " s1 -f " + stack);
   INFO(refused_snapshot.output);
   CHECK(refused_snapshot.status == 1);
-  CHECK(has(refused_snapshot.output, fmt::format("stack 'lv-{}' is locked by `virtplan apply` (pid {} on ", tag,
-                                              apply.pid)));
+  CHECK(has(refused_snapshot.output,
+            fmt::format("stack 'lv-{}' is locked by `virtplan apply` (pid {} on ", tag, apply.pid)));
   CHECK(has(refused_snapshot.output, "nothing done"));
   // Listing snapshots changes nothing: it needs no lock.
   const auto listed = run_virtplan("domain snapshot-list " + address + " -f " + stack);

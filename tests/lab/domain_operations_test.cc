@@ -42,7 +42,8 @@ TEST_CASE("domain operations over ssh: every lifecycle verb on a real domain", "
   auto transport = providers::SshTransport::create(lab.host_config(0));
   REQUIRE(transport);
   providers::VirshRunner virsh(**transport, "qemu:///system");
-  REQUIRE(virsh.run({"define", "/dev/stdin"}, virtplan::lab::scratch_domain_xml(k_operations_domain, std::nullopt)));
+  REQUIRE(virsh.run({"define", "/dev/stdin"},
+                    virtplan::lab::scratch_domain_xml(k_operations_domain, std::nullopt)));
   kvm::DomainOperations ops(virsh, std::string(k_operations_domain));
   const std::string where = "domain.vp-operations-test@" + lab.hosts[0].name;
 
@@ -59,8 +60,8 @@ TEST_CASE("domain operations over ssh: every lifecycle verb on a real domain", "
   // Managed save: stopped with an image; restore runs it again from there.
   must(ops.save());
   CHECK(must(ops.state()) == "shut off");
-  const std::string image_line = "virsh -q dominfo --domain " + std::string(k_operations_domain) +
-                                 " | grep '^Managed save:'";
+  const std::string image_line =
+      "virsh -q dominfo --domain " + std::string(k_operations_domain) + " | grep '^Managed save:'";
   CHECK(lab.run_in(0, image_line).ends_with("yes\n"));
   must(ops.restore());
   CHECK(must(ops.state()) == "running");

@@ -5,13 +5,13 @@
 // libvirt assigned and its PCI address.
 
 #include "kvm/domain_kind.h"
-#include "providers/xml/document.h"
 #include "providers/base/yaml_map.h"
 #include "providers/host/shell_quote.h"
+#include "providers/xml/document.h"
 #include "tests/lab/lab_fixture.h"
 
-#include <catch2/catch.hpp>
 #include <yaml-cpp/yaml.h>
+#include <catch2/catch.hpp>
 
 #include <fstream>
 #include <sstream>
@@ -30,8 +30,6 @@ using virtplan::providers::YamlMap;
 
 const char* const k_name = "vp-rt-web";
 
-
-
 StackObject full_domain() {
   std::ifstream in(std::string(VIRTPLAN_SOURCE_DIR) + "/tests/kvm/stacks/full.yaml");
   std::stringstream text;
@@ -48,7 +46,8 @@ StackObject full_domain() {
 }
 
 std::string define_and_dump(const LabEnv& env, const std::string& xml) {
-  env.run_in(0, "printf %s " + virtplan::providers::shell_quote(xml) + " > /tmp/vp-rt-domain.xml && virsh -q define "
+  env.run_in(0, "printf %s " + virtplan::providers::shell_quote(xml) +
+                    " > /tmp/vp-rt-domain.xml && virsh -q define "
                     "/tmp/vp-rt-domain.xml >/dev/null");
   return env.run_in(0, std::string("virsh -q dumpxml --inactive ") + k_name);
 }
@@ -110,8 +109,8 @@ TEST_CASE("a domain with every definable feature round-trips through libvirt wit
   REQUIRE(!assigned_mac.empty());
   object.spec["memory"]["current"] = 805306368;
   object.spec["disks"].erase("sdb");
-  object.spec["disks"]["vdb"] = {{"bus", "virtio"}, {"cdrom", false}, {"readonly", false},
-                                 {"volume", "logs"}, {"pool", "images"}};
+  object.spec["disks"]["vdb"] = {
+      {"bus", "virtio"}, {"cdrom", false}, {"readonly", false}, {"volume", "logs"}, {"pool", "images"}};
   object.spec["interfaces"].erase("52:54:00:00:00:11");
   auto updated = DomainKind().update_xml(dumped, object);
   REQUIRE(updated);

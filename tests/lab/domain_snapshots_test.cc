@@ -9,8 +9,8 @@
 #include "tests/lab/lab_fixture.h"
 #include "tests/lab/scratch_domain.h"
 
-#include <catch2/catch.hpp>
 #include <fmt/format.h>
+#include <catch2/catch.hpp>
 
 #include <string>
 
@@ -32,9 +32,8 @@ std::string snapshot_disk_path() { return fmt::format("{}/disk.qcow2", k_snapsho
 bool disk_holds(const LabEnv& lab, std::string_view pattern) {
   // qemu-io exits 1 when the pattern does not match: that is an answer here.
   const std::string read = "read -P " + std::string(pattern) + " 0 4k";
-  const std::string out = lab.run_in(0, "qemu-io -f qcow2 -c " + providers::shell_quote(read) +
-                                            " " + providers::shell_quote(snapshot_disk_path()) +
-                                            " 2>&1 || true");
+  const std::string out = lab.run_in(0, "qemu-io -f qcow2 -c " + providers::shell_quote(read) + " " +
+                                            providers::shell_quote(snapshot_disk_path()) + " 2>&1 || true");
   return out.find("read 4096/4096 bytes") != std::string::npos &&
          out.find("Pattern verification failed") == std::string::npos;
 }
@@ -47,8 +46,7 @@ void write_pattern(const LabEnv& lab, std::string_view pattern) {
 
 }  // namespace
 
-TEST_CASE("domain snapshots over ssh: revert restores the disk content of the snapshot",
-          "[snapshots]") {
+TEST_CASE("domain snapshots over ssh: revert restores the disk content of the snapshot", "[snapshots]") {
   const LabEnv lab = require_lab(1);
   virtplan::lab::remove_scratch_domain(lab, k_snapshot_domain, k_snapshot_dir);
   lab.run_in(0, "mkdir -p " + providers::shell_quote(std::string(k_snapshot_dir)) +
@@ -60,7 +58,8 @@ TEST_CASE("domain snapshots over ssh: revert restores the disk content of the sn
   auto transport = providers::SshTransport::create(lab.host_config(0));
   REQUIRE(transport);
   providers::VirshRunner virsh(**transport, "qemu:///system");
-  auto defined = virsh.run({"define", "/dev/stdin"}, virtplan::lab::scratch_domain_xml(k_snapshot_domain, snapshot_disk_path()));
+  auto defined = virsh.run({"define", "/dev/stdin"},
+                           virtplan::lab::scratch_domain_xml(k_snapshot_domain, snapshot_disk_path()));
   INFO((defined ? std::string() : defined.error().message()));
   REQUIRE(defined);
 
@@ -100,7 +99,7 @@ TEST_CASE("domain snapshots over ssh: revert restores the disk content of the sn
   REQUIRE(after);
   CHECK(after->empty());
   // The internal snapshot is gone from the image too.
-  CHECK(lab.run_in(0, "qemu-img snapshot -l " + providers::shell_quote(snapshot_disk_path())).find(
-            "before-change") == std::string::npos);
+  CHECK(lab.run_in(0, "qemu-img snapshot -l " + providers::shell_quote(snapshot_disk_path()))
+            .find("before-change") == std::string::npos);
   virtplan::lab::remove_scratch_domain(lab, k_snapshot_domain, k_snapshot_dir);
 }

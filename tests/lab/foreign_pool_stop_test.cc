@@ -13,13 +13,13 @@
 #include "providers/host/transport_factory.h"
 #include "storage/pool_reader.h"
 #include "storage/volume_reader.h"
+#include "tests/lab/host_churn.h"
 #include "tests/lab/lab_fixture.h"
 #include "tests/lab/lab_stack.h"
-#include "tests/lab/host_churn.h"
 #include "tests/support/virtplan_process.h"
 
-#include <catch2/catch.hpp>
 #include <fmt/format.h>
+#include <catch2/catch.hpp>
 
 #include <filesystem>
 #include <string>
@@ -36,16 +36,18 @@ int raw_stops(const LabEnv& env, const std::string& pool, int n) {
   // --name pads each name with spaces.
   const std::string listed = providers::shell_quote("^ *" + pool + " *$");
   return std::stoi(env.run_in(
-      0, fmt::format("n=0; for i in $(seq {0}); do virsh -q pool-list --name 2>/dev/null | grep -qE {1} && "
-                     "virsh -q vol-list --pool {2} 2>&1 >/dev/null | grep -qE 'is not active|matching name' && "
-                     "n=$((n+1)); done; echo $n",
-                     n, listed, providers::shell_quote(pool))));
+      0,
+      fmt::format("n=0; for i in $(seq {0}); do virsh -q pool-list --name 2>/dev/null | grep -qE {1} && "
+                  "virsh -q vol-list --pool {2} 2>&1 >/dev/null | grep -qE 'is not active|matching name' && "
+                  "n=$((n+1)); done; echo $n",
+                  n, listed, providers::shell_quote(pool))));
 }
 
 }  // namespace
 
-TEST_CASE("foreign pool stopped mid-read: a pool another client stops and undefines while virtplan reads its "
-          "volumes never fails the host") {
+TEST_CASE(
+    "foreign pool stopped mid-read: a pool another client stops and undefines while virtplan reads its "
+    "volumes never fails the host") {
   const LabEnv env = lab::require_lab(1);
   const std::string tag = lab::tag_for('f');
   const std::string churned = "fz-" + tag;
@@ -56,8 +58,8 @@ TEST_CASE("foreign pool stopped mid-read: a pool another client stops and undefi
   // stop during it.
   env.run_in(0, fmt::format("mkdir -p {0} && for v in $(seq 100); do truncate -s 1M {0}/v$v.img; done", dir));
   const std::string stack = lab::write_stack(fmt::format(
-      "stack: fs-{0}\nhosts:\n{1}pools:\n  fp-{0}: {{host: {2}, type: dir, path: /var/lib/virtplan/fp-{0}}}\n", tag,
-      lab::host_block(env, 0), env.hosts[0].name));
+      "stack: fs-{0}\nhosts:\n{1}pools:\n  fp-{0}: {{host: {2}, type: dir, path: /var/lib/virtplan/fp-{0}}}\n",
+      tag, lab::host_block(env, 0), env.hosts[0].name));
 
   int stops = 0;
   int reader_failures = 0;
@@ -73,8 +75,9 @@ TEST_CASE("foreign pool stopped mid-read: a pool another client stops and undefi
         "virsh -q pool-define-as {0} dir --target {1}{2}; for i in 1 2 3 4 5; do virsh -q pool-start {0}{2}; "
         "sleep 0.3; virsh -q pool-destroy {0}{2}; done; virsh -q pool-undefine {0}{2}",
         pool, providers::shell_quote(dir), quiet);
-    lab::HostChurn churn(env, churned, pass,
-                         fmt::format("virsh -q pool-destroy {0}{1}; virsh -q pool-undefine {0}{1}", pool, quiet));
+    lab::HostChurn churn(
+        env, churned, pass,
+        fmt::format("virsh -q pool-destroy {0}{1}; virsh -q pool-undefine {0}{1}", pool, quiet));
     stops += raw_stops(env, churned, 30);
 
     static const storage::PoolReader pools;
@@ -82,7 +85,8 @@ TEST_CASE("foreign pool stopped mid-read: a pool another client stops and undefi
     auto transport = providers::make_transport(env.host_config(0));
     REQUIRE(transport);
     for (int i = 0; i < 20; ++i) {
-      auto read = providers::read_host_inventory("fs-" + tag, env.host_config(0), **transport, {&pools, &volumes}, {});
+      auto read = providers::read_host_inventory("fs-" + tag, env.host_config(0), **transport,
+                                                 {&pools, &volumes}, {});
       if (!read) {
         ++reader_failures;
         failures += "reader: " + read.error().message() + "\n";

@@ -13,8 +13,8 @@
 #include "tests/lab/lab_stack.h"
 #include "tests/support/virtplan_process.h"
 
-#include <catch2/catch.hpp>
 #include <fmt/format.h>
+#include <catch2/catch.hpp>
 
 #include <unistd.h>
 
@@ -24,15 +24,15 @@
 #include <string>
 #include <thread>
 
-using virtplan::lab::LabEnv;
-using virtplan::lab::StackCleanup;
-using virtplan::lab::Probe;
 using virtplan::lab::has;
 using virtplan::lab::host_block;
+using virtplan::lab::LabEnv;
+using virtplan::lab::Probe;
 using virtplan::lab::require_lab;
+using virtplan::lab::StackCleanup;
+using virtplan::lab::wait_until;
 using virtplan::lab::write_stack;
 using virtplan::lab::write_stack_at;
-using virtplan::lab::wait_until;
 using virtplan::test::run_virtplan;
 
 namespace {
@@ -73,7 +73,8 @@ struct GuestStack {
   }
 
   std::string serial() const {
-    std::string text = env.run_in(0, "cat " + virtplan::providers::shell_quote(serial_log()) + " 2>/dev/null || true");
+    std::string text =
+        env.run_in(0, "cat " + virtplan::providers::shell_quote(serial_log()) + " 2>/dev/null || true");
     std::erase(text, '\r');
     return text;
   }
@@ -81,8 +82,9 @@ struct GuestStack {
 
 }  // namespace
 
-TEST_CASE("apply detaches a virtio disk and a NIC from the running real guest which lets them go and then "
-          "stops it gracefully") {
+TEST_CASE(
+    "apply detaches a virtio disk and a NIC from the running real guest which lets them go and then "
+    "stops it gracefully") {
   const LabEnv env = require_lab(1);
   const GuestStack g{env, fmt::format("{}", getpid() % 100000), virtplan::lab::guest_dir(),
                      224 + getpid() % 8};

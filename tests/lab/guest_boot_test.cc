@@ -28,8 +28,8 @@
 namespace {
 
 using namespace std::chrono_literals;
-using virtplan::lab::LabEnv;
 using virtplan::lab::guest_dir;
+using virtplan::lab::LabEnv;
 using virtplan::lab::require_lab;
 using virtplan::lab::wait_until;
 using virtplan::providers::shell_quote;
@@ -47,7 +47,8 @@ double seconds_since(Clock::time_point start) {
 class GuestOnLab {
 public:
   explicit GuestOnLab(const LabEnv& env)
-      : m_env(env), m_name("vp-guest-" + std::to_string(getpid())),
+      : m_env(env),
+        m_name("vp-guest-" + std::to_string(getpid())),
         m_subnet("192.168." + std::to_string(150 + getpid() % 90)),
         m_host_tmp(env.dir + "/" + env.hosts.at(0).name + "/tmp") {
     cleanup();
@@ -81,9 +82,9 @@ public:
     run("mkdir -p " + dir + " /var/log/libvirt/qemu && cp " + shell_quote(guest + "/vmlinuz") + " " +
         shell_quote(guest + "/initrd.img") + " " + dir + "/ && mv " +
         shell_quote("/tmp/" + m_name + "-cidata.iso") + " " + dir + "/cidata.iso && " +
-        "qemu-img create -q -f raw " + dir + "/extra.img 16M && " +
-        "virsh -q net-create --file " + shell_quote("/tmp/" + m_name + "-net.xml") + " >/dev/null && " +
-        "virsh -q define --file " + shell_quote("/tmp/" + m_name + "-domain.xml") + " >/dev/null");
+        "qemu-img create -q -f raw " + dir + "/extra.img 16M && " + "virsh -q net-create --file " +
+        shell_quote("/tmp/" + m_name + "-net.xml") + " >/dev/null && " + "virsh -q define --file " +
+        shell_quote("/tmp/" + m_name + "-domain.xml") + " >/dev/null");
   }
 
 private:
@@ -185,12 +186,14 @@ private:
 
 }  // namespace
 
-TEST_CASE("the lab guest boots under TCG to its reserved DHCP address, prints its seed, sees hot-plug and "
-          "powers off on virsh shutdown") {
+TEST_CASE(
+    "the lab guest boots under TCG to its reserved DHCP address, prints its seed, sees hot-plug and "
+    "powers off on virsh shutdown") {
   LabEnv env = require_lab();
   const std::string guest = guest_dir();
   virtplan::storage::CloudInitSeedInput input;
-  input.user_data = "#cloud-config\n# virtplan guest boot test " + std::to_string(getpid()) + "\nruncmd: [true]\n";
+  input.user_data =
+      "#cloud-config\n# virtplan guest boot test " + std::to_string(getpid()) + "\nruncmd: [true]\n";
   input.hostname = "guest";
   virtplan::storage::CloudInitSeed seed(input);
   auto image = seed.image();
@@ -211,7 +214,8 @@ TEST_CASE("the lab guest boots under TCG to its reserved DHCP address, prints it
   virtplan::kvm::AddressWaitOptions options;
   options.timeout = 120s;
   options.interval = 1s;
-  auto addresses = virtplan::kvm::wait_for_address(virsh, lab.name(), "domain." + lab.name() + "@lab", options);
+  auto addresses =
+      virtplan::kvm::wait_for_address(virsh, lab.name(), "domain." + lab.name() + "@lab", options);
   double lease_seconds = seconds_since(started);
   INFO("serial log:\n" << lab.serial());
   REQUIRE(addresses);
@@ -225,7 +229,8 @@ TEST_CASE("the lab guest boots under TCG to its reserved DHCP address, prints it
   CHECK((source == "network " + lab.name() || source == "lease"));
 
   // The guest says the same on its serial console, then prints the seed.
-  CHECK(wait_until(30s, [&] { return lab.serial_has("VIRTPLAN-GUEST ip=" + lab.ip() + " mac=" + k_guest_mac); }));
+  CHECK(wait_until(30s,
+                   [&] { return lab.serial_has("VIRTPLAN-GUEST ip=" + lab.ip() + " mac=" + k_guest_mac); }));
   CHECK(wait_until(30s, [&] { return lab.serial_has("VIRTPLAN-GUEST user-data end"); }));
   double seed_seconds = seconds_since(started);
   std::string serial = lab.serial();
@@ -237,14 +242,13 @@ TEST_CASE("the lab guest boots under TCG to its reserved DHCP address, prints it
   // its first virtio disk, whatever libvirt's target), and the unplug
   // completes (libvirt no longer lists the disk).
   CHECK(wait_until(30s, [&] { return lab.serial_has("VIRTPLAN-GUEST devices"); }));
-  lab.run("virsh -q attach-disk --domain " + name + " --source " + shell_quote(lab.boot_dir() + "/extra.img") +
-          " --target vdb --targetbus virtio --live >/dev/null");
+  lab.run("virsh -q attach-disk --domain " + name + " --source " +
+          shell_quote(lab.boot_dir() + "/extra.img") + " --target vdb --targetbus virtio --live >/dev/null");
   CHECK(wait_until(30s, [&] { return lab.serial_has("VIRTPLAN-GUEST hotplug add vda"); }));
   auto unplug = Clock::now();
   lab.run("virsh -q detach-disk --domain " + name + " --target vdb --live >/dev/null");
-  CHECK(wait_until(30s, [&] {
-    return lab.run("virsh -q domblklist --domain " + name).find("vdb") == std::string::npos;
-  }));
+  CHECK(wait_until(
+      30s, [&] { return lab.run("virsh -q domblklist --domain " + name).find("vdb") == std::string::npos; }));
   double unplug_seconds = seconds_since(unplug);
   CHECK(wait_until(30s, [&] { return lab.serial_has("VIRTPLAN-GUEST hotplug remove vda"); }));
 
@@ -259,8 +263,7 @@ TEST_CASE("the lab guest boots under TCG to its reserved DHCP address, prints it
   CHECK(off_seconds < 20);
   CHECK(lab.serial_has("VIRTPLAN-GUEST acpi power button: powering off"));
 
-  WARN("lab guest timings: virsh start " << start_seconds << " s, DHCP address " << lease_seconds
-                                         << " s after start, user-data printed " << seed_seconds
-                                         << " s, disk unplug " << unplug_seconds << " s, shutdown "
-                                         << off_seconds << " s");
+  WARN("lab guest timings: virsh start "
+       << start_seconds << " s, DHCP address " << lease_seconds << " s after start, user-data printed "
+       << seed_seconds << " s, disk unplug " << unplug_seconds << " s, shutdown " << off_seconds << " s");
 }

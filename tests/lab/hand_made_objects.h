@@ -12,8 +12,8 @@
 #include "tests/lab/lab_guest.h"
 #include "tests/support/virtplan_process.h"
 
-#include <catch2/catch.hpp>
 #include <fmt/format.h>
+#include <catch2/catch.hpp>
 
 #include <unistd.h>
 
@@ -29,20 +29,31 @@ struct HandMade {
   int subnet = 0;  // 10.SUBNET.0.0/24 for the network
 
   explicit HandMade(const std::string& t)
-      : tag(t), pool("p-" + t), volume("v-" + t), network("n-" + t), domain("d-" + t),
-        bridge("vp" + t.substr(0, 8)), mac("52:54:00:6e:00:01"), subnet(80 + getpid() % 40) {}
+      : tag(t),
+        pool("p-" + t),
+        volume("v-" + t),
+        network("n-" + t),
+        domain("d-" + t),
+        bridge("vp" + t.substr(0, 8)),
+        mac("52:54:00:6e:00:01"),
+        subnet(80 + getpid() % 40) {}
 
   std::string address(const std::string& kind, const LabEnv& env) const {
-    const std::string& name = kind == "pool" ? pool : kind == "volume" ? volume : kind == "network" ? network : domain;
+    const std::string& name = kind == "pool"      ? pool
+                              : kind == "volume"  ? volume
+                              : kind == "network" ? network
+                                                  : domain;
     return kind + "." + name + "@" + env.hosts[0].name;
   }
 
   void create(const LabEnv& env) const {
     using providers::shell_quote;
     const std::string dir = "/var/lib/virtplan/" + pool;
-    env.run_in(0, fmt::format("virsh -q pool-define-as --name {0} --type dir --target {1} && virsh -q pool-build --pool {0}"
-                              " && virsh -q pool-start --pool {0} && virsh -q pool-autostart --pool {0}",
-                              shell_quote(pool), shell_quote(dir)));
+    env.run_in(
+        0, fmt::format(
+               "virsh -q pool-define-as --name {0} --type dir --target {1} && virsh -q pool-build --pool {0}"
+               " && virsh -q pool-start --pool {0} && virsh -q pool-autostart --pool {0}",
+               shell_quote(pool), shell_quote(dir)));
     env.run_in(0, fmt::format("virsh -q vol-create-as --pool {} --name {} --capacity 16M --format qcow2",
                               shell_quote(pool), shell_quote(volume)));
     const std::string net_xml = fmt::format(
@@ -50,9 +61,10 @@ struct HandMade {
         "<ip address='10.{2}.0.1' prefix='24'><dhcp><range start='10.{2}.0.100' end='10.{2}.0.199'/></dhcp></ip>"
         "</network>",
         network, bridge, subnet);
-    env.run_in(0, fmt::format("echo {} | virsh -q net-define /dev/stdin && virsh -q net-start --network {} && "
-                              "virsh -q net-autostart --network {}",
-                              shell_quote(net_xml), shell_quote(network), shell_quote(network)));
+    env.run_in(0,
+               fmt::format("echo {} | virsh -q net-define /dev/stdin && virsh -q net-start --network {} && "
+                           "virsh -q net-autostart --network {}",
+                           shell_quote(net_xml), shell_quote(network), shell_quote(network)));
     const std::string guest = guest_dir();
     const std::string domain_xml = fmt::format(
         "<domain type='qemu'><name>{0}</name><memory unit='MiB'>128</memory><vcpu>1</vcpu>"
@@ -68,11 +80,14 @@ struct HandMade {
 
   void remove(const LabEnv& env) const {
     using providers::shell_quote;
-    env.run_in(0, fmt::format("virsh -q destroy --domain {0} >/dev/null 2>&1; virsh -q undefine --domain {0} >/dev/null 2>&1;"
-                              " virsh -q net-destroy --network {1} >/dev/null 2>&1; virsh -q net-undefine --network {1} >/dev/null 2>&1;"
-                              " virsh -q vol-delete --pool {2} --vol {3} >/dev/null 2>&1; virsh -q pool-destroy --pool {2} >/dev/null 2>&1;"
-                              " virsh -q pool-delete --pool {2} >/dev/null 2>&1; virsh -q pool-undefine --pool {2} >/dev/null 2>&1; true",
-                              shell_quote(domain), shell_quote(network), shell_quote(pool), shell_quote(volume)));
+    env.run_in(
+        0,
+        fmt::format(
+            "virsh -q destroy --domain {0} >/dev/null 2>&1; virsh -q undefine --domain {0} >/dev/null 2>&1;"
+            " virsh -q net-destroy --network {1} >/dev/null 2>&1; virsh -q net-undefine --network {1} >/dev/null 2>&1;"
+            " virsh -q vol-delete --pool {2} --vol {3} >/dev/null 2>&1; virsh -q pool-destroy --pool {2} >/dev/null 2>&1;"
+            " virsh -q pool-delete --pool {2} >/dev/null 2>&1; virsh -q pool-undefine --pool {2} >/dev/null 2>&1; true",
+            shell_quote(domain), shell_quote(network), shell_quote(pool), shell_quote(volume)));
   }
 
   // A fresh stack dir whose base.yaml names stack `stack` and lab host 0.
@@ -81,8 +96,8 @@ struct HandMade {
     std::filesystem::remove_all(dir);
     std::filesystem::create_directories(dir);
     std::ofstream(dir / "base.yaml") << fmt::format(
-        "stack: {}\nhosts:\n  {}:\n    address: ssh://root@{}:22\n    identity: {}\n    known_hosts: {}\n", stack,
-        env.hosts[0].name, env.hosts[0].address, env.client_key, env.known_hosts);
+        "stack: {}\nhosts:\n  {}:\n    address: ssh://root@{}:22\n    identity: {}\n    known_hosts: {}\n",
+        stack, env.hosts[0].name, env.hosts[0].address, env.client_key, env.known_hosts);
     return dir;
   }
 };

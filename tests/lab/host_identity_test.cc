@@ -14,8 +14,8 @@
 #include "tests/lab/lab_stack.h"
 #include "tests/support/virtplan_process.h"
 
-#include <catch2/catch.hpp>
 #include <fmt/format.h>
+#include <catch2/catch.hpp>
 
 #include <unistd.h>
 
@@ -26,9 +26,9 @@
 #include <string>
 #include <vector>
 
-using virtplan::lab::LabEnv;
 using virtplan::lab::has;
 using virtplan::lab::host_block;
+using virtplan::lab::LabEnv;
 using virtplan::lab::require_lab;
 using virtplan::lab::tag_for;
 using virtplan::lab::write_stack;
@@ -80,12 +80,13 @@ private:
 class SilentListener {
 public:
   SilentListener(const LabEnv& env, std::size_t i, int port) : m_env(env), m_i(i) {
-    m_pid = env.run_in(i, fmt::format("nc -l -k {} {} </dev/null >/dev/null 2>&1 & echo $!",
-                                      env.hosts[i].address, port));
+    m_pid = env.run_in(
+        i, fmt::format("nc -l -k {} {} </dev/null >/dev/null 2>&1 & echo $!", env.hosts[i].address, port));
     while (!m_pid.empty() && m_pid.back() == '\n') m_pid.pop_back();
     // Listening before the test connects.
-    env.run_in(i, fmt::format("for n in $(seq 50); do ss -ltn | grep -q ':{} ' && exit 0; sleep 0.1; done; exit 1",
-                              port));
+    env.run_in(
+        i, fmt::format("for n in $(seq 50); do ss -ltn | grep -q ':{} ' && exit 0; sleep 0.1; done; exit 1",
+                       port));
   }
   ~SilentListener() {
     try {
@@ -121,7 +122,8 @@ std::string hosts_known_hosts_with_port(const LabEnv& env, std::size_t i, int po
   return path;
 }
 
-std::string hosts_forwarded_block(const LabEnv& env, const std::string& name, int port, const std::string& known_hosts) {
+std::string hosts_forwarded_block(const LabEnv& env, const std::string& name, int port,
+                                  const std::string& known_hosts) {
   return fmt::format("  {}:\n    address: ssh://root@{}:{}\n    identity: {}\n    known_hosts: {}\n", name,
                      env.hosts[0].address, port, env.client_key, known_hosts);
 }
@@ -150,7 +152,8 @@ TEST_CASE("hosts: validate refuses one lab host under two spellings of its addre
   std::filesystem::remove(stack);
 }
 
-TEST_CASE("hosts: one lab host reached under two entries is refused by every command before anything changes") {
+TEST_CASE(
+    "hosts: one lab host reached under two entries is refused by every command before anything changes") {
   const LabEnv env = require_lab(2);
   const std::string tag = tag_for('j');
   const int port = hosts_test_port(2400);
@@ -159,12 +162,13 @@ TEST_CASE("hosts: one lab host reached under two entries is refused by every com
   const std::string name = env.hosts[0].name;
   const std::string pool = fmt::format("pool.p-{}@{}", tag, name);
   const auto pool_on = [&tag](const std::string& host) {
-    return fmt::format("pools:\n  p-{0}: {{host: {1}, type: dir, path: /var/lib/virtplan/p-{0}}}\n", tag, host);
+    return fmt::format("pools:\n  p-{0}: {{host: {1}, type: dir, path: /var/lib/virtplan/p-{0}}}\n", tag,
+                       host);
   };
 
   // The stack owns a pool on the host, made through its first entry.
-  const std::string stack = write_stack(fmt::format("stack: id-{}\nhosts:\n{}", tag, host_block(env, 0)) +
-                                        pool_on(name));
+  const std::string stack =
+      write_stack(fmt::format("stack: id-{}\nhosts:\n{}", tag, host_block(env, 0)) + pool_on(name));
   const auto made = run_virtplan("apply --auto-approve -f " + stack);
   INFO(made.output);
   REQUIRE(made.status == 0);
@@ -173,14 +177,15 @@ TEST_CASE("hosts: one lab host reached under two entries is refused by every com
   // The pool moves to a second entry that reaches the same sshd, the same
   // libvirtd, through another port: validate cannot see it. Read as two
   // hosts, the first would plan the pool's destruction.
-  const std::string twice = fmt::format("stack: id-{}\nhosts:\n{}{}{}{}", tag, host_block(env, 0),
-                                        hosts_forwarded_block(env, "twin", port, known_hosts), host_block(env, 1),
-                                        pool_on("twin"));
+  const std::string twice =
+      fmt::format("stack: id-{}\nhosts:\n{}{}{}{}", tag, host_block(env, 0),
+                  hosts_forwarded_block(env, "twin", port, known_hosts), host_block(env, 1), pool_on("twin"));
   write_stack_at(stack, twice);
   CHECK(run_virtplan("validate -f " + stack).status == 0);
-  const std::string refusal = fmt::format("error: twin: the same hypervisor as host '{}' (libvirt host UUID ", name);
-  for (const std::string& command : std::vector<std::string>{"plan", "apply --auto-approve", "destroy --auto-approve", "status", "show",
-        "import " + pool}) {
+  const std::string refusal =
+      fmt::format("error: twin: the same hypervisor as host '{}' (libvirt host UUID ", name);
+  for (const std::string& command : std::vector<std::string>{
+           "plan", "apply --auto-approve", "destroy --auto-approve", "status", "show", "import " + pool}) {
     const auto run = run_virtplan(command + " -f " + stack);
     INFO(command << ":\n" << run.output);
     CHECK(run.status == 1);
@@ -211,8 +216,9 @@ TEST_CASE("hosts: one lab host reached under two entries is refused by every com
   std::filesystem::remove(known_hosts);
 }
 
-TEST_CASE("hosts: a host that takes TCP but never speaks SSH costs one connect_timeout, shows no plan, says what "
-          "happened and lists every object left alone") {
+TEST_CASE(
+    "hosts: a host that takes TCP but never speaks SSH costs one connect_timeout, shows no plan, says what "
+    "happened and lists every object left alone") {
   const LabEnv env = require_lab(1);
   const std::string tag = tag_for('k');
   const int port = hosts_test_port(2500);
@@ -220,19 +226,20 @@ TEST_CASE("hosts: a host that takes TCP but never speaks SSH costs one connect_t
   // The stack's own connect_timeout (6 s, not the default 10 s) is the one
   // waited: once (at least 6 s), not twice (12 s and more); the margin
   // between is for a loaded machine starting the process and loading.
-  const std::string stack = write_stack(fmt::format(
-      "stack: id-{0}\nhosts:\n  silent:\n    address: ssh://root@{1}:{2}\n    identity: {3}\n"
-      "    known_hosts: {4}\n    connect_timeout: 6s\n    keepalive: 5\n"
-      "pools:\n  p-{0}: {{host: silent, type: dir, path: /var/lib/virtplan/p-{0}}}\n"
-      "volumes:\n  v-{0}: {{host: silent, pool: p-{0}, capacity: 1MiB}}\n",
-      tag, env.hosts[0].address, port, env.client_key, env.known_hosts));
+  const std::string stack = write_stack(
+      fmt::format("stack: id-{0}\nhosts:\n  silent:\n    address: ssh://root@{1}:{2}\n    identity: {3}\n"
+                  "    known_hosts: {4}\n    connect_timeout: 6s\n    keepalive: 5\n"
+                  "pools:\n  p-{0}: {{host: silent, type: dir, path: /var/lib/virtplan/p-{0}}}\n"
+                  "volumes:\n  v-{0}: {{host: silent, pool: p-{0}, capacity: 1MiB}}\n",
+                  tag, env.hosts[0].address, port, env.client_key, env.known_hosts));
   const std::string what = fmt::format(
       "silent ({}:{}): the connection was accepted but no SSH server answered within the connect timeout "
       "(6000 ms): nothing greeted with an SSH banner",
       env.hosts[0].address, port);
   const std::string objects = fmt::format("(pool.p-{0}@silent, volume.v-{0}@silent)", tag);
 
-  for (const std::string& command : std::vector<std::string>{"plan", "apply --auto-approve", "destroy --auto-approve"}) {
+  for (const std::string& command :
+       std::vector<std::string>{"plan", "apply --auto-approve", "destroy --auto-approve"}) {
     const auto start = Clock::now();
     const auto run = run_virtplan(command + " -f " + stack);
     const double took = hosts_seconds_since(start);
@@ -250,8 +257,10 @@ TEST_CASE("hosts: a host that takes TCP but never speaks SSH costs one connect_t
     CHECK_FALSE(has(run.output, "ledger"));
   }
   const auto plan = run_virtplan("plan -f " + stack);
-  CHECK(has(plan.output, "error: silent: could not be reached, its objects are not planned " + objects + ": " + what));
+  CHECK(has(plan.output,
+            "error: silent: could not be reached, its objects are not planned " + objects + ": " + what));
   const auto apply = run_virtplan("apply --auto-approve -f " + stack);
-  CHECK(has(apply.output, "  silent: could not be reached, nothing was planned or done there " + objects + ": " + what));
+  CHECK(has(apply.output,
+            "  silent: could not be reached, nothing was planned or done there " + objects + ": " + what));
   std::filesystem::remove(stack);
 }

@@ -65,18 +65,22 @@ TEST_CASE("import adopts hand-made objects and the plan is then empty") {
   CHECK(plan.output.find("No changes: 4 objects up to date.") != std::string::npos);
 
   // Importing again only prints the YAML.
-  const auto again = run_virtplan("import " + shell_quote(made.address("pool", env)) + " -f " + shell_quote(dir.string()));
+  const auto again =
+      run_virtplan("import " + shell_quote(made.address("pool", env)) + " -f " + shell_quote(dir.string()));
   CHECK(again.status == 0);
   CHECK(again.output.find("already owned by stack '" + stack + "'") != std::string::npos);
 
   // Another stack may not take what this one owns (domains and networks carry the marker).
   const auto other = HandMade::stack_dir(env, "other-" + made.tag);
-  const auto taken = run_virtplan("import " + shell_quote(made.address("network", env)) + " -f " + shell_quote(other.string()));
+  const auto taken = run_virtplan("import " + shell_quote(made.address("network", env)) + " -f " +
+                                  shell_quote(other.string()));
   CHECK(taken.status == 1);
-  CHECK(taken.output.find(made.address("network", env) + ": owned by stack '" + stack + "'") != std::string::npos);
+  CHECK(taken.output.find(made.address("network", env) + ": owned by stack '" + stack + "'") !=
+        std::string::npos);
 
   // A host the stack does not declare.
-  const auto unknown = run_virtplan("import " + shell_quote("pool." + made.pool + "@nowhere") + " -f " + shell_quote(dir.string()));
+  const auto unknown = run_virtplan("import " + shell_quote("pool." + made.pool + "@nowhere") + " -f " +
+                                    shell_quote(dir.string()));
   CHECK(unknown.status == 1);
   CHECK(unknown.output.find("the stack does not declare host 'nowhere'") != std::string::npos);
 

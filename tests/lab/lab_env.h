@@ -4,8 +4,8 @@
 // started, read from the env file the script writes, and the ways to reach them
 // (over real SSH through host_config(), or from the inside through run_in()).
 
-#include "providers/host/host_config.h"
 #include "providers/base/plain_text.h"
+#include "providers/host/host_config.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -14,16 +14,16 @@
 
 #include <cerrno>
 #include <chrono>
-#include <functional>
-#include <thread>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <optional>
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace virtplan::lab {
@@ -46,10 +46,10 @@ inline bool wait_until(std::chrono::milliseconds limit, const std::function<bool
 // LabHost is one lab host: a mount + network namespace with its own libvirtd,
 // virtlogd and sshd, reached at `address` over a veth.
 struct LabHost {
-  int index = 0;         // K: the host is "lab<K>" at 10.231.K.2
-  std::string name;      // "lab<K>"
-  std::string address;   // "10.231.K.2"
-  int holder_pid = 0;    // the process that keeps the namespaces; run_in() enters through it
+  int index = 0;        // K: the host is "lab<K>" at 10.231.K.2
+  std::string name;     // "lab<K>"
+  std::string address;  // "10.231.K.2"
+  int holder_pid = 0;   // the process that keeps the namespaces; run_in() enters through it
   // Whether its libvirtd offers KVM: the machine has /dev/kvm and the lab
   // does not hide it from this host (VIRTPLAN_LAB_NO_KVM hides it from the
   // second host by default, so every lab has a TCG-only host).
@@ -76,8 +76,8 @@ inline std::map<std::string, std::string> read_env_file(const std::string& path)
   return values;
 }
 
-inline const std::string& require(const std::map<std::string, std::string>& values,
-                                  const std::string& key, const std::string& path) {
+inline const std::string& require(const std::map<std::string, std::string>& values, const std::string& key,
+                                  const std::string& path) {
   auto it = values.find(key);
   if (it == values.end()) throw std::runtime_error(path + ": missing " + key);
   return it->second;
@@ -166,11 +166,10 @@ struct LabEnv {
     std::istringstream indices(detail::require(values, "LAB_HOSTS", path));
     for (int k; indices >> k;) {
       std::string prefix = "LAB_HOST_" + std::to_string(k) + "_";
-      env.hosts.push_back(LabHost{
-          k, detail::require(values, prefix + "NAME", path),
-          detail::require(values, prefix + "ADDRESS", path),
-          std::stoi(detail::require(values, prefix + "PID", path)),
-          detail::require(values, prefix + "KVM", path) == "yes"});
+      env.hosts.push_back(LabHost{k, detail::require(values, prefix + "NAME", path),
+                                  detail::require(values, prefix + "ADDRESS", path),
+                                  std::stoi(detail::require(values, prefix + "PID", path)),
+                                  detail::require(values, prefix + "KVM", path) == "yes"});
     }
     return env;
   }
@@ -193,10 +192,26 @@ struct LabEnv {
   // The OpenSSH client command line that logs into host i the way `lab ssh`
   // does; append the remote command.
   std::vector<std::string> ssh_argv(std::size_t i) const {
-    return {"ssh", "-F", "none", "-i", client_key, "-o", "UserKnownHostsFile=" + known_hosts,
-            "-o", "GlobalKnownHostsFile=/dev/null", "-o", "StrictHostKeyChecking=yes",
-            "-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes", "-o", "ConnectTimeout=10",
-            "-o", "LogLevel=ERROR", "root@" + hosts.at(i).address};
+    return {"ssh",
+            "-F",
+            "none",
+            "-i",
+            client_key,
+            "-o",
+            "UserKnownHostsFile=" + known_hosts,
+            "-o",
+            "GlobalKnownHostsFile=/dev/null",
+            "-o",
+            "StrictHostKeyChecking=yes",
+            "-o",
+            "BatchMode=yes",
+            "-o",
+            "IdentitiesOnly=yes",
+            "-o",
+            "ConnectTimeout=10",
+            "-o",
+            "LogLevel=ERROR",
+            "root@" + hosts.at(i).address};
   }
 
   // Runs a shell command inside host i (its mount, network and UTS
@@ -204,11 +219,11 @@ struct LabEnv {
   // stdout; throws std::runtime_error with its stderr when it exits non-zero.
   std::string run_in(std::size_t i, const std::string& shell_cmd) const {
     const LabHost& host = hosts.at(i);
-    auto result = detail::run_child({"nsenter", "-t", std::to_string(host.holder_pid), "-m", "-n",
-                                     "-u", "--", "/bin/sh", "-c", shell_cmd});
+    auto result = detail::run_child({"nsenter", "-t", std::to_string(host.holder_pid), "-m", "-n", "-u", "--",
+                                     "/bin/sh", "-c", shell_cmd});
     if (result.status != 0) {
-      throw std::runtime_error(host.name + ": '" + shell_cmd + "' exited " +
-                               std::to_string(result.status) + ": " + result.err);
+      throw std::runtime_error(host.name + ": '" + shell_cmd + "' exited " + std::to_string(result.status) +
+                               ": " + result.err);
     }
     return result.out;
   }

@@ -23,11 +23,8 @@ using virtplan::lab::LabEnv;
 using virtplan::lab::require_lab;
 using virtplan::lab::trimmed;
 
-
 // A name no other test (or a parallel run of this one) uses.
-std::string unique_name(const std::string& what) {
-  return "smoke-" + what + "-" + std::to_string(getpid());
-}
+std::string unique_name(const std::string& what) { return "smoke-" + what + "-" + std::to_string(getpid()); }
 
 // The smallest domain that starts under TCG: no disk, no <cpu>, 64 MiB.
 std::string tiny_domain_xml(const std::string& name) {
@@ -47,8 +44,8 @@ public:
   }
   ~SmokeDomain() {
     try {
-      m_env.run_in(m_host, "virsh -q destroy " + m_name + " >/dev/null 2>&1; virsh -q undefine " +
-                               m_name + " >/dev/null 2>&1; true");
+      m_env.run_in(m_host, "virsh -q destroy " + m_name + " >/dev/null 2>&1; virsh -q undefine " + m_name +
+                               " >/dev/null 2>&1; true");
     } catch (...) {
     }
   }
@@ -143,7 +140,7 @@ TEST_CASE("two lab hosts start TCG domains of the same name") {
 
 TEST_CASE("lab hosts run TCG domains, or KVM ones through a usable /dev/kvm") {
   LabEnv env = require_lab(2);
-  struct stat kvm{};
+  struct stat kvm {};
   const bool machine_has_kvm = stat("/dev/kvm", &kvm) == 0;
   // QEMU runs as libvirt-qemu: the lab opens /dev/kvm to it.
   if (machine_has_kvm) CHECK((kvm.st_mode & 0666) == 0666);
@@ -230,8 +227,8 @@ TEST_CASE("a lab host's /tmp, /root and /var/lib/virtplan are its own, kept in t
     std::string inside;
     std::string in_lab_dir;
   };
-  for (const Place& place : {Place{"/tmp", "tmp"}, Place{"/root", "root"},
-                             Place{"/var/lib/virtplan", "var-lib-virtplan"}}) {
+  for (const Place& place :
+       {Place{"/tmp", "tmp"}, Place{"/root", "root"}, Place{"/var/lib/virtplan", "var-lib-virtplan"}}) {
     INFO(place.inside);
     std::string path = place.inside + "/" + file;
     env.run_in(0, "echo " + host.name + " > " + path);
@@ -245,11 +242,12 @@ TEST_CASE("a lab host's /tmp, /root and /var/lib/virtplan are its own, kept in t
 
 TEST_CASE("the env file is shell-sourceable and says what LabEnv::load reads") {
   LabEnv env = require_lab(2);
-  auto sourced = run_here({"bash", "-c",
-                           "set -eu; . \"$0\"/env; echo \"$VIRTPLAN_LAB_DIR|$LAB_CLIENT_KEY|"
-                           "$LAB_KNOWN_HOSTS|$LAB_HOSTS\"; for k in $LAB_HOSTS; do "
-                           "eval echo \"\\$LAB_HOST_${k}_NAME \\$LAB_HOST_${k}_ADDRESS \\$LAB_HOST_${k}_PID\"; done",
-                           env.dir});
+  auto sourced =
+      run_here({"bash", "-c",
+                "set -eu; . \"$0\"/env; echo \"$VIRTPLAN_LAB_DIR|$LAB_CLIENT_KEY|"
+                "$LAB_KNOWN_HOSTS|$LAB_HOSTS\"; for k in $LAB_HOSTS; do "
+                "eval echo \"\\$LAB_HOST_${k}_NAME \\$LAB_HOST_${k}_ADDRESS \\$LAB_HOST_${k}_PID\"; done",
+                env.dir});
   REQUIRE(sourced.status == 0);
   std::string want = env.dir + "|" + env.client_key + "|" + env.known_hosts + "|";
   for (std::size_t i = 0; i < env.hosts.size(); ++i)
@@ -270,8 +268,9 @@ TEST_CASE("LabEnv::load says nullopt for a lab dir without an env file") {
 
 TEST_CASE("run_in runs inside the host and throws with stderr on failure") {
   LabEnv env = require_lab(2);
-  CHECK(trimmed(env.run_in(0, "cat /proc/sys/kernel/hostname; ip -4 -o addr show dev eth0 | "
-                              "grep -o '10\\.231\\.[0-9]*\\.2'")) ==
+  CHECK(trimmed(env.run_in(0,
+                           "cat /proc/sys/kernel/hostname; ip -4 -o addr show dev eth0 | "
+                           "grep -o '10\\.231\\.[0-9]*\\.2'")) ==
         env.hosts[0].name + "\n" + env.hosts[0].address);
   try {
     env.run_in(0, "echo out; echo broken-on-purpose >&2; exit 3");

@@ -13,9 +13,9 @@
 #include "tests/lab/lab_env.h"
 #include "tests/support/virtplan_process.h"
 
-#include <catch2/catch.hpp>
 #include <fmt/format.h>
 #include <unistd.h>
+#include <catch2/catch.hpp>
 
 #include <filesystem>
 #include <fstream>
@@ -25,7 +25,9 @@
 namespace virtplan::lab {
 
 // Whether virtplan's output says `part`.
-inline bool has(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+inline bool has(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
 
 // A name tag unique to this test process ("a12345"): ctest runs test cases
 // side by side, each in its own process.

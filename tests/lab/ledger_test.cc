@@ -13,7 +13,6 @@ using virtplan::lab::require_lab;
 
 namespace {
 
-
 std::unique_ptr<Transport> connect(const LabEnv& env, std::size_t i) {
   auto transport = make_transport(env.host_config(i));
   if (!transport) FAIL(transport.error().message());

@@ -30,8 +30,9 @@ std::filesystem::path imported_stack(const LabEnv& env, const HandMade& made) {
     REQUIRE(imported.status == 0);
     std::ofstream(dir / (std::string(kind) + ".yaml")) << imported.output;
   }
-  std::ofstream(dir / "missing.yaml") << fmt::format(
-      "pools:\n  gone-{0}: {{host: {1}, type: dir, path: /var/lib/virtplan/gone-{0}}}\n", made.tag, env.hosts[0].name);
+  std::ofstream(dir / "missing.yaml")
+      << fmt::format("pools:\n  gone-{0}: {{host: {1}, type: dir, path: /var/lib/virtplan/gone-{0}}}\n",
+                     made.tag, env.hosts[0].name);
   return dir;
 }
 
@@ -73,7 +74,8 @@ TEST_CASE("status, metrics and show report the live state of what the stack owns
   CHECK(object_at(status["objects"], made.address("network", env))["state"] == "active");
   CHECK(object_at(status["objects"], made.address("pool", env))["state"] == "active");
   CHECK(object_at(status["objects"], made.address("volume", env))["state"] == "present");
-  CHECK(object_at(status["objects"], fmt::format("pool.gone-{}@{}", made.tag, env.hosts[0].name))["state"] == "missing");
+  CHECK(object_at(status["objects"], fmt::format("pool.gone-{}@{}", made.tag, env.hosts[0].name))["state"] ==
+        "missing");
 
   const auto table = run_virtplan("status" + f);
   CHECK(table.status == 0);
@@ -84,10 +86,13 @@ TEST_CASE("status, metrics and show report the live state of what the stack owns
   const auto prometheus = run_virtplan("metrics" + f);
   INFO(prometheus.output);
   CHECK(prometheus.status == 0);
-  const std::string labels = fmt::format("domain=\"{}\",host=\"{}\",stack=\"{}\"", made.domain, env.hosts[0].name, stack);
+  const std::string labels =
+      fmt::format("domain=\"{}\",host=\"{}\",stack=\"{}\"", made.domain, env.hosts[0].name, stack);
   CHECK(prometheus.output.find("virtplan_domain_state{" + labels + "} 1\n") != std::string::npos);
-  CHECK(prometheus.output.find("virtplan_domain_balloon_maximum_bytes{" + labels + "} 134217728\n") != std::string::npos);
-  CHECK(prometheus.output.find("virtplan_domain_net_rx_bytes{" + labels + ",interface=") != std::string::npos);
+  CHECK(prometheus.output.find("virtplan_domain_balloon_maximum_bytes{" + labels + "} 134217728\n") !=
+        std::string::npos);
+  CHECK(prometheus.output.find("virtplan_domain_net_rx_bytes{" + labels + ",interface=") !=
+        std::string::npos);
   const auto influx = run_virtplan("metrics --format influx" + f);
   CHECK(influx.output.find(fmt::format("virtplan_domain,domain={},host={},stack={} state=1i", made.domain,
                                        env.hosts[0].name, stack)) != std::string::npos);

@@ -11,8 +11,8 @@
 #include "tests/lab/lab_stack.h"
 #include "tests/support/virtplan_process.h"
 
-#include <catch2/catch.hpp>
 #include <fmt/format.h>
+#include <catch2/catch.hpp>
 
 #include <chrono>
 #include <filesystem>
@@ -21,13 +21,13 @@
 
 #include <unistd.h>
 
-using virtplan::lab::LabEnv;
 using virtplan::lab::has;
 using virtplan::lab::host_block;
+using virtplan::lab::LabEnv;
 using virtplan::lab::require_lab;
 using virtplan::lab::tag_for;
-using virtplan::lab::wait_until;
 using virtplan::lab::trimmed;
+using virtplan::lab::wait_until;
 using virtplan::lab::write_stack;
 using virtplan::test::run_virtplan;
 using virtplan::test::start_virtplan;
@@ -46,7 +46,8 @@ std::string holders_on(const LabEnv& env, std::size_t i, const std::string& stac
 
 bool locked_on(const LabEnv& env, std::size_t i, const std::string& stack) {
   const std::string file = providers::shell_quote(lock_file(stack));
-  return env.run_in(i, "if [ -e " + file + " ] && ! flock -n " + file + " true; then echo held; fi") == "held\n";
+  return env.run_in(i, "if [ -e " + file + " ] && ! flock -n " + file + " true; then echo held; fi") ==
+         "held\n";
 }
 
 int count_of(const std::string& text, const std::string& part) {
@@ -57,9 +58,10 @@ int count_of(const std::string& text, const std::string& part) {
 
 // One dir pool with `volumes` small raw volumes on host 0.
 std::string volumes_stack(const LabEnv& env, const std::string& tag, int volumes) {
-  std::string text = fmt::format("stack: lk-{0}\nhosts:\n{1}pools:\n  p-{0}: {{host: {2}, type: dir, "
-                                 "path: /var/lib/virtplan/p-{0}}}\nvolumes:\n",
-                                 tag, host_block(env, 0), env.hosts[0].name);
+  std::string text = fmt::format(
+      "stack: lk-{0}\nhosts:\n{1}pools:\n  p-{0}: {{host: {2}, type: dir, "
+      "path: /var/lib/virtplan/p-{0}}}\nvolumes:\n",
+      tag, host_block(env, 0), env.hosts[0].name);
   for (int v = 0; v < volumes; ++v) {
     text += fmt::format("  v{1:03}-{0}: {{host: {2}, pool: p-{0}, format: raw, capacity: 1MiB}}\n", tag, v,
                         env.hosts[0].name);
@@ -81,8 +83,9 @@ void destroy_stack(const std::string& stack) {
 }  // namespace
 
 // Item 3 and the fault-injection case "lock lost mid-apply".
-TEST_CASE("lock fault: a holder killed on the host mid-apply stops that apply there, "
-          "and a second apply started meanwhile converges undisturbed") {
+TEST_CASE(
+    "lock fault: a holder killed on the host mid-apply stops that apply there, "
+    "and a second apply started meanwhile converges undisturbed") {
   const LabEnv env = require_lab(1);
   const std::string tag = tag_for('l');
   const int total = 300;
@@ -95,7 +98,8 @@ TEST_CASE("lock fault: a holder killed on the host mid-apply stops that apply th
   const std::string killed = holders_on(env, 0, "lk-" + tag);
   env.run_in(0, "fuser -k -KILL " + providers::shell_quote(lock_file("lk-" + tag)) + " 2>/dev/null; true");
   const int at_kill = volumes_in(env, pool);
-  auto second = start_virtplan("apply --auto-approve --lock-wait 120 -f " + stack, "/tmp/lk-second-" + tag + ".log");
+  auto second =
+      start_virtplan("apply --auto-approve --lock-wait 120 -f " + stack, "/tmp/lk-second-" + tag + ".log");
 
   const int first_status = first.wait();
   const std::string first_output = first.output();
@@ -124,19 +128,20 @@ TEST_CASE("lock fault: a holder killed on the host mid-apply stops that apply th
 }
 
 // Item 4: `virtplan unlock`, like `terraform force-unlock`.
-TEST_CASE("unlock: names the holder, its pid and the lock's age, refuses without a terminal, "
-          "and with --auto-approve frees the lock") {
+TEST_CASE(
+    "unlock: names the holder, its pid and the lock's age, refuses without a terminal, "
+    "and with --auto-approve frees the lock") {
   const LabEnv env = require_lab(1);
   const std::string tag = tag_for('u');
   const std::string name = "lk-" + tag;
-  const std::string stack =
-      write_stack(fmt::format("stack: {}\nhosts:\n{}", name, host_block(env, 0)));
+  const std::string stack = write_stack(fmt::format("stack: {}\nhosts:\n{}", name, host_block(env, 0)));
   const std::string address = fmt::format("pool.p-{}@{}", tag, env.hosts[0].name);
 
   const auto free = run_virtplan("unlock " + env.hosts[0].name + " -f " + stack);
   INFO(free.output);
   CHECK(free.status == 0);
-  CHECK(has(free.output, fmt::format("{}: stack '{}' is not locked; nothing to do", env.hosts[0].name, name)));
+  CHECK(
+      has(free.output, fmt::format("{}: stack '{}' is not locked; nothing to do", env.hosts[0].name, name)));
 
   auto transport = providers::SshTransport::create(env.host_config(0));
   REQUIRE(transport);
@@ -144,7 +149,8 @@ TEST_CASE("unlock: names the holder, its pid and the lock's age, refuses without
                                             providers::StackLock::k_default_dir, "lab_tests unlock case");
   REQUIRE(held);
   // The holder records itself just after it said "locked".
-  REQUIRE(wait_until(5s, [&] { return has(env.run_in(0, "cat " + providers::shell_quote(lock_file(name))), "host pid"); }));
+  REQUIRE(wait_until(
+      5s, [&] { return has(env.run_in(0, "cat " + providers::shell_quote(lock_file(name))), "host pid"); }));
   const std::string host_pid = trimmed(holders_on(env, 0, name));
   REQUIRE_FALSE(host_pid.empty());
   REQUIRE(host_pid.find(' ') == std::string::npos);  // one process holds it
@@ -153,7 +159,8 @@ TEST_CASE("unlock: names the holder, its pid and the lock's age, refuses without
   const auto refused = run_virtplan("unlock " + address + " -f " + stack);
   INFO(refused.output);
   CHECK(refused.status == 1);
-  CHECK(has(refused.output, fmt::format("stack '{}' is locked by `lab_tests unlock case` (pid {} on ", name, getpid())));
+  CHECK(has(refused.output,
+            fmt::format("stack '{}' is locked by `lab_tests unlock case` (pid {} on ", name, getpid())));
   CHECK(has(refused.output, ", held for "));
   CHECK(has(refused.output, "; host process " + host_pid + "\n"));
   CHECK(has(refused.output, "--auto-approve"));
@@ -191,8 +198,8 @@ TEST_CASE("lock wait: two applies of a two-host stack that each hold one host fi
   const std::string name = "lk-" + tag;
   // Hosts listed second-first: the order in the file does not matter.
   const std::string stack = write_stack(fmt::format(
-      "stack: {0}\nhosts:\n{1}{2}pools:\n  p-{3}: {{hosts: all, type: dir, path: /var/lib/virtplan/p-{3}}}\n", name,
-      host_block(env, 1), host_block(env, 0), tag));
+      "stack: {0}\nhosts:\n{1}{2}pools:\n  p-{3}: {{hosts: all, type: dir, path: /var/lib/virtplan/p-{3}}}\n",
+      name, host_block(env, 1), host_block(env, 0), tag));
   std::size_t first_host = env.hosts[0].name < env.hosts[1].name ? 0 : 1;
   std::size_t second_host = 1 - first_host;
 
@@ -205,11 +212,10 @@ TEST_CASE("lock wait: two applies of a two-host stack that each hold one host fi
       *providers::StackLock::acquire(**to_first, name, providers::Become::none, 0s));
   REQUIRE(other_first->held());
 
-  auto apply = start_virtplan("apply --auto-approve --lock-wait 60 -f " + stack, "/tmp/lk-wait-" + tag + ".log");
+  auto apply =
+      start_virtplan("apply --auto-approve --lock-wait 60 -f " + stack, "/tmp/lk-wait-" + tag + ".log");
   // The apply is waiting for the first host's lock...
-  REQUIRE(wait_until(30s, [&] {
-    return has(env.run_in(first_host, "ps -eo args"), "flock -E 75 -w");
-  }));
+  REQUIRE(wait_until(30s, [&] { return has(env.run_in(first_host, "ps -eo args"), "flock -E 75 -w"); }));
   // ... and does not take the second's meanwhile (the old, parallel order
   // took it at once): watched for 5 s, then the other apply takes it.
   CHECK_FALSE(wait_until(5s, [&] { return locked_on(env, second_host, name); }));

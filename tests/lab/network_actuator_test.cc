@@ -7,8 +7,8 @@
 #include "tests/lab/actuator_harness.h"
 #include "tests/lab/actuator_scratch.h"
 
-#include <catch2/catch.hpp>
 #include <fmt/format.h>
+#include <catch2/catch.hpp>
 
 using namespace virtplan;
 using lab::ActuatorHarness;
@@ -35,7 +35,8 @@ std::string stack(const LabEnv& env, const std::string& t, const std::string& br
 std::string tap_master(const Probe& probe) {
   std::string tap = probe.live("string(//interface[mac/@address='52:54:00:81:00:10']/target/@dev)");
   REQUIRE_FALSE(tap.empty());
-  return lab::trimmed(probe.env.run_in(0, "basename \"$(readlink /sys/class/net/" + tap + "/master)\" 2>/dev/null; true"));
+  return lab::trimmed(
+      probe.env.run_in(0, "basename \"$(readlink /sys/class/net/" + tap + "/master)\" 2>/dev/null; true"));
 }
 
 }  // namespace

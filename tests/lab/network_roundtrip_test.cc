@@ -7,8 +7,8 @@
 #include "providers/host/shell_quote.h"
 #include "tests/lab/lab_fixture.h"
 
-#include <catch2/catch.hpp>
 #include <yaml-cpp/yaml.h>
+#include <catch2/catch.hpp>
 
 #include <unistd.h>
 
@@ -22,8 +22,6 @@ using virtplan::net::NetworkKind;
 using virtplan::providers::Diagnostics;
 using virtplan::providers::StackObject;
 using virtplan::providers::YamlMap;
-
-
 
 StackObject network(const std::string& name, const std::string& yaml) {
   NetworkKind kind;
@@ -44,13 +42,14 @@ public:
   ScopedNetwork(const LabEnv& env, std::string name) : m_env(env), m_name(std::move(name)) {}
   ~ScopedNetwork() {
     try {
-      m_env.run_in(0, "virsh -q net-destroy " + m_name + " >/dev/null 2>&1; virsh -q net-undefine " +
-                          m_name + " >/dev/null 2>&1; true");
+      m_env.run_in(0, "virsh -q net-destroy " + m_name + " >/dev/null 2>&1; virsh -q net-undefine " + m_name +
+                          " >/dev/null 2>&1; true");
     } catch (...) {
     }
   }
   void define(const std::string& xml) const {
-    m_env.run_in(0, "printf '%s' " + virtplan::providers::shell_quote(xml) + " | virsh -q net-define /dev/stdin");
+    m_env.run_in(
+        0, "printf '%s' " + virtplan::providers::shell_quote(xml) + " | virsh -q net-define /dev/stdin");
   }
   std::string dump() const { return m_env.run_in(0, "virsh -q net-dumpxml --inactive " + m_name); }
   std::string uuid() const { return m_env.run_in(0, "virsh -q net-uuid " + m_name); }
@@ -76,9 +75,10 @@ TEST_CASE("network: every mode round-trips through a real libvirtd and updates i
   std::string suffix = std::to_string(getpid() % 1000);
   env.run_in(0, "ip link show vprt-br >/dev/null 2>&1 || ip link add vprt-br type bridge");
   const std::pair<std::string, std::string> cases[] = {
-      {"nat", "mode: nat\nbridge: vprt-nat\nmtu: 9000\ndomain: rt\nipv4:\n  address: 10.91.0.1/24\n"
-              "  dhcp:\n    range: 10.91.0.100-10.91.0.199\n    hosts: [{mac: \"52:54:00:91:00:10\", "
-              "ip: 10.91.0.10, name: web}]\ndns:\n  hosts: [{ip: 10.91.0.10, names: [web.rt, www.rt]}]\n"},
+      {"nat",
+       "mode: nat\nbridge: vprt-nat\nmtu: 9000\ndomain: rt\nipv4:\n  address: 10.91.0.1/24\n"
+       "  dhcp:\n    range: 10.91.0.100-10.91.0.199\n    hosts: [{mac: \"52:54:00:91:00:10\", "
+       "ip: 10.91.0.10, name: web}]\ndns:\n  hosts: [{ip: 10.91.0.10, names: [web.rt, www.rt]}]\n"},
       {"natmin", "ipv4: {address: 10.92.0.1/24, dhcp: {range: 10.92.0.2-10.92.0.9}}\n"},
       {"route", "mode: route\nbridge: vprt-route\nforward_dev: eth0\nipv4: {address: 10.93.0.1/24}\n"},
       {"open", "mode: open\nbridge: vprt-open\nipv4: {address: 10.94.0.1/24}\n"},
@@ -96,8 +96,11 @@ TEST_CASE("network: every mode round-trips through a real libvirtd and updates i
     check_no_diff(kind, object, live.dump());
 
     std::string uuid = live.uuid();
-    StackObject changed = network(name, yaml + (mode == "bridge" ? "autostart: false\n" : "dns: {hosts: [{ip: 10.99.0.9, names: [added.rt]}]}\n"));
-    if (mode == "nat") changed = network(name, "mode: nat\nbridge: vprt-nat\nipv4: {address: 10.91.0.1/24}\n");
+    StackObject changed =
+        network(name, yaml + (mode == "bridge" ? "autostart: false\n"
+                                               : "dns: {hosts: [{ip: 10.99.0.9, names: [added.rt]}]}\n"));
+    if (mode == "nat")
+      changed = network(name, "mode: nat\nbridge: vprt-nat\nipv4: {address: 10.91.0.1/24}\n");
     auto updated = kind.update_xml(live.dump(), changed);
     REQUIRE(updated.has_value());
     live.define(*updated);

@@ -6,8 +6,8 @@
 #include "tests/lab/lab_stack.h"
 #include "tests/support/virtplan_process.h"
 
-#include <catch2/catch.hpp>
 #include <fmt/format.h>
+#include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
 #include <sys/stat.h>
@@ -16,13 +16,12 @@
 #include <filesystem>
 #include <fstream>
 
-using virtplan::lab::LabEnv;
 using virtplan::lab::host_block;
+using virtplan::lab::LabEnv;
 using virtplan::lab::require_lab;
 using virtplan::lab::write_stack;
 
 namespace {
-
 
 using Run = virtplan::test::VirtplanRun;
 using virtplan::test::run_virtplan;
@@ -65,16 +64,17 @@ TEST_CASE("plan exits 1 and names the host that cannot be read, and plans the ot
   const std::string tag = fmt::format("d{}", getpid() % 100000);
   // An address on lab1's own veth that nothing answers: the packets stay on
   // this machine and the connect fails with "no route to host".
-  const std::string stack = write_stack(fmt::format(
-      "stack: cli-{0}\nhosts:\n{1}  dead:\n    address: ssh://root@10.231.{4}.77:22\n"
-      "    identity: {2}\n    known_hosts: {3}\n"
-      "pools:\n  p-{0}: {{hosts: all, type: dir, path: /var/lib/virtplan/p-{0}}}\n",
-      tag, host_block(env, 0), env.client_key, env.known_hosts, env.hosts[0].index));
+  const std::string stack =
+      write_stack(fmt::format("stack: cli-{0}\nhosts:\n{1}  dead:\n    address: ssh://root@10.231.{4}.77:22\n"
+                              "    identity: {2}\n    known_hosts: {3}\n"
+                              "pools:\n  p-{0}: {{hosts: all, type: dir, path: /var/lib/virtplan/p-{0}}}\n",
+                              tag, host_block(env, 0), env.client_key, env.known_hosts, env.hosts[0].index));
   const Run run = run_virtplan("plan --detailed-exitcode -f " + stack);
   CHECK(run.status == 1);
   CHECK(run.output.find(fmt::format("  + pool.p-{}@{}", tag, env.hosts[0].name)) != std::string::npos);
   // Every object left alone is named (pools: all places one on `dead` too).
-  CHECK(run.output.find(fmt::format("error: dead: could not be reached, its objects are not planned (pool.p-{}@dead): ",
-                                    tag)) != std::string::npos);
+  CHECK(run.output.find(fmt::format(
+            "error: dead: could not be reached, its objects are not planned (pool.p-{}@dead): ", tag)) !=
+        std::string::npos);
   std::filesystem::remove(stack);
 }

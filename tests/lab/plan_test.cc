@@ -14,11 +14,10 @@
 #include "tests/lab/lab_fixture.h"
 #include "tests/lab/lab_stack.h"
 
-#include <catch2/catch.hpp>
 #include <fmt/format.h>
+#include <catch2/catch.hpp>
 
 #include <unistd.h>
-
 
 using namespace virtplan;
 using planner::Action;
@@ -26,7 +25,6 @@ using virtplan::lab::LabEnv;
 using virtplan::lab::require_lab;
 
 namespace {
-
 
 // A stack of one of each kind on the lab's first host; names unique to this run.
 std::string stack_yaml(const LabEnv& env, const std::string& tag) {
@@ -62,7 +60,8 @@ domains:
 }
 
 planner::DiffResult plan(const planner::Stack& stack) {
-  auto observed = planner::observe(stack.name, stack.hosts, cli::kind_readers(), providers::make_transport, stack.objects);
+  auto observed = planner::observe(stack.name, stack.hosts, cli::kind_readers(), providers::make_transport,
+                                   stack.objects);
   return planner::diff(stack.name, stack.objects, observed,
                        [](std::string_view k) { return cli::kinds().by_kind(k); });
 }
@@ -112,13 +111,14 @@ void create_all(const planner::Stack& stack, providers::Transport& ssh) {
 }
 
 void remove_all(const LabEnv& env, const std::string& tag) {
-  env.run_in(0, fmt::format(
-                    "virsh -q undefine d-{0} >/dev/null 2>&1; virsh -q net-destroy n-{0} >/dev/null 2>&1; "
-                    "virsh -q net-undefine n-{0} >/dev/null 2>&1; virsh -q vol-delete v-{0} --pool p-{0} "
-                    ">/dev/null 2>&1; virsh -q pool-destroy p-{0} >/dev/null 2>&1; virsh -q pool-delete p-{0} "
-                    ">/dev/null 2>&1; virsh -q pool-undefine p-{0} >/dev/null 2>&1; "
-                    "rm -f /var/lib/virtplan/ledger/plan-{0}.json; true",
-                    tag));
+  env.run_in(
+      0,
+      fmt::format("virsh -q undefine d-{0} >/dev/null 2>&1; virsh -q net-destroy n-{0} >/dev/null 2>&1; "
+                  "virsh -q net-undefine n-{0} >/dev/null 2>&1; virsh -q vol-delete v-{0} --pool p-{0} "
+                  ">/dev/null 2>&1; virsh -q pool-destroy p-{0} >/dev/null 2>&1; virsh -q pool-delete p-{0} "
+                  ">/dev/null 2>&1; virsh -q pool-undefine p-{0} >/dev/null 2>&1; "
+                  "rm -f /var/lib/virtplan/ledger/plan-{0}.json; true",
+                  tag));
 }
 
 std::map<std::string, Action> actions(const planner::Plan& plan) {
@@ -139,11 +139,11 @@ TEST_CASE("plan creates everything on an empty host, then nothing once it exists
   auto first = plan(stack);
   CHECK(first.errors.empty());
   for (const auto& e : first.errors) UNSCOPED_INFO(e);
-  CHECK(actions(first.plan) == std::map<std::string, Action>{
-                                   {fmt::format("domain.d-{}@{}", tag, host), Action::create},
-                                   {fmt::format("network.n-{}@{}", tag, host), Action::create},
-                                   {fmt::format("pool.p-{}@{}", tag, host), Action::create},
-                                   {fmt::format("volume.v-{}@{}", tag, host), Action::create}});
+  CHECK(actions(first.plan) ==
+        std::map<std::string, Action>{{fmt::format("domain.d-{}@{}", tag, host), Action::create},
+                                      {fmt::format("network.n-{}@{}", tag, host), Action::create},
+                                      {fmt::format("pool.p-{}@{}", tag, host), Action::create},
+                                      {fmt::format("volume.v-{}@{}", tag, host), Action::create}});
 
   auto ssh = providers::make_transport(stack.hosts.at(host));
   REQUIRE(ssh.has_value());
@@ -153,7 +153,8 @@ TEST_CASE("plan creates everything on an empty host, then nothing once it exists
   CHECK(second.errors.empty());
   for (const auto& c : second.plan.changes()) {
     INFO(c.id.address());
-    for (const auto& f : c.fields) UNSCOPED_INFO(f.path << ": " << f.before.dump() << " -> " << f.after.dump());
+    for (const auto& f : c.fields)
+      UNSCOPED_INFO(f.path << ": " << f.before.dump() << " -> " << f.after.dump());
     CHECK(c.action == Action::no_op);
   }
   CHECK(second.plan.changes().size() == 4);

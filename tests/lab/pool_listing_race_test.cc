@@ -10,13 +10,13 @@
 #include "providers/host/shell_quote.h"
 #include "providers/host/transport_factory.h"
 #include "storage/pool_reader.h"
+#include "tests/lab/host_churn.h"
 #include "tests/lab/lab_fixture.h"
 #include "tests/lab/lab_stack.h"
-#include "tests/lab/host_churn.h"
 #include "tests/support/virtplan_process.h"
 
-#include <catch2/catch.hpp>
 #include <fmt/format.h>
+#include <catch2/catch.hpp>
 
 #include <filesystem>
 #include <string>
@@ -36,20 +36,22 @@ int raw_races(const LabEnv& env, int n) {
 
 }  // namespace
 
-TEST_CASE("pool listing race: pools defined and undefined by another client while virtplan reads never fail the "
-          "host") {
+TEST_CASE(
+    "pool listing race: pools defined and undefined by another client while virtplan reads never fail the "
+    "host") {
   const LabEnv env = lab::require_lab(1);
   const std::string tag = lab::tag_for('r');
   // pool-list sorts by name and asks each pool's info in that order: pools
   // listed before the churned one widen the window in which it vanishes.
   std::string define;
   for (int i = 1; i <= 30; ++i) {
-    define += fmt::format("pool-define-as rs-{0}-{1:02} dir --target /var/lib/virtplan/rs-{0}-{1:02} ; ", tag, i);
+    define +=
+        fmt::format("pool-define-as rs-{0}-{1:02} dir --target /var/lib/virtplan/rs-{0}-{1:02} ; ", tag, i);
   }
   env.run_in(0, "virsh -q " + providers::shell_quote(define) + " >/dev/null");
   const std::string stack = lab::write_stack(fmt::format(
-      "stack: rc-{0}\nhosts:\n{1}pools:\n  rp-{0}: {{host: {2}, type: dir, path: /var/lib/virtplan/rp-{0}}}\n", tag,
-      lab::host_block(env, 0), env.hosts[0].name));
+      "stack: rc-{0}\nhosts:\n{1}pools:\n  rp-{0}: {{host: {2}, type: dir, path: /var/lib/virtplan/rp-{0}}}\n",
+      tag, lab::host_block(env, 0), env.hosts[0].name));
 
   int raced = 0;
   int reader_failures = 0;

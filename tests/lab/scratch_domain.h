@@ -45,8 +45,9 @@ inline std::string scratch_domain_xml(std::string_view name, const std::optional
 // snapshot metadata, and removes `dir` (its disk's directory) when given.
 inline void remove_scratch_domain(const LabEnv& lab, std::string_view name, std::string_view dir = {}) {
   const std::string quoted = providers::shell_quote(std::string(name));
-  std::string command = "virsh -q destroy --domain " + quoted + " >/dev/null 2>&1; virsh -q undefine --domain " +
-                        quoted + " --managed-save --snapshots-metadata >/dev/null 2>&1; ";
+  std::string command = "virsh -q destroy --domain " + quoted +
+                        " >/dev/null 2>&1; virsh -q undefine --domain " + quoted +
+                        " --managed-save --snapshots-metadata >/dev/null 2>&1; ";
   if (!dir.empty()) command += "rm -rf " + providers::shell_quote(std::string(dir)) + "; ";
   lab.run_in(0, command + "true");
 }

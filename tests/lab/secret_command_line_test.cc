@@ -12,19 +12,19 @@
 #include "tests/lab/lab_stack.h"
 #include "tests/support/virtplan_process.h"
 
-#include <catch2/catch.hpp>
 #include <fmt/format.h>
+#include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
 #include <sstream>
 #include <string>
 
-using virtplan::lab::LabEnv;
-using virtplan::lab::StackCleanup;
-using virtplan::lab::Probe;
 using virtplan::lab::host_block;
+using virtplan::lab::LabEnv;
+using virtplan::lab::Probe;
 using virtplan::lab::require_lab;
+using virtplan::lab::StackCleanup;
 using virtplan::lab::tag_for;
 using virtplan::lab::write_stack;
 using virtplan::lab::write_stack_at;
@@ -54,11 +54,13 @@ struct VirshArgumentLog {
   const LabEnv& env;
   const std::string dir = "/var/lib/virtplan/argv-log";
   explicit VirshArgumentLog(const LabEnv& e) : env(e) {
-    env.run_in(0, fmt::format(
-                      "set -e; mkdir -p {0}; cp /usr/bin/virsh {0}/virsh.real; : > {0}/log; chmod 0666 {0}/log; "
-                      "printf '#!/bin/sh\\necho \"virsh $*\" >> {0}/log\\nexec {0}/virsh.real \"$@\"\\n' > {0}/virsh; "
-                      "chmod 0755 {0}/virsh; mount --bind {0}/virsh /usr/bin/virsh",
-                      dir));
+    env.run_in(
+        0,
+        fmt::format(
+            "set -e; mkdir -p {0}; cp /usr/bin/virsh {0}/virsh.real; : > {0}/log; chmod 0666 {0}/log; "
+            "printf '#!/bin/sh\\necho \"virsh $*\" >> {0}/log\\nexec {0}/virsh.real \"$@\"\\n' > {0}/virsh; "
+            "chmod 0755 {0}/virsh; mount --bind {0}/virsh /usr/bin/virsh",
+            dir));
   }
   ~VirshArgumentLog() {
     try {
@@ -71,8 +73,9 @@ struct VirshArgumentLog {
 
 }  // namespace
 
-TEST_CASE("non-ASCII inline user-data reaches a running domain's metadata intact and no virsh command line on "
-          "the host") {
+TEST_CASE(
+    "non-ASCII inline user-data reaches a running domain's metadata intact and no virsh command line on "
+    "the host") {
   const LabEnv env = require_lab(1);
   const std::string tag = tag_for('s');
   const std::string stack = write_stack(secret_stack(env, tag, ""));
@@ -95,7 +98,8 @@ TEST_CASE("non-ASCII inline user-data reaches a running domain's metadata intact
   CHECK(probe.live(owner + "/@restart") == "never");
   const auto cloud_init = nlohmann::json::parse(probe.live(owner + "/*[local-name()='cloud-init']"));
   CHECK(cloud_init.dump().find("root:" + k_secret) != std::string::npos);
-  CHECK(probe.config(owner + "/*[local-name()='cloud-init']") == probe.live(owner + "/*[local-name()='cloud-init']"));
+  CHECK(probe.config(owner + "/*[local-name()='cloud-init']") ==
+        probe.live(owner + "/*[local-name()='cloud-init']"));
 
   // Other tests run virsh on this host meanwhile: only this test's lines
   // (they name its objects) are held to the words of its secret.
@@ -115,6 +119,6 @@ TEST_CASE("non-ASCII inline user-data reaches a running domain's metadata intact
   // readline history (~/.cache/libvirt/virsh/history) unless told otherwise.
   // (The metadata went as ASCII with character references: its secret is
   // looked for by its ASCII words.)
-  CHECK(env.run_in(0, fmt::format("grep -rl chpasswd /root /tmp 2>/dev/null | xargs -r grep -l -- {} || true", tag)) ==
-        "");
+  CHECK(env.run_in(0, fmt::format("grep -rl chpasswd /root /tmp 2>/dev/null | xargs -r grep -l -- {} || true",
+                                  tag)) == "");
 }

@@ -9,14 +9,14 @@
 
 #include "tests/support/stream_log.h"
 
-#include <catch2/catch.hpp>
 #include <fmt/format.h>
+#include <catch2/catch.hpp>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
-#include <sys/socket.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -27,8 +27,8 @@
 #include <random>
 #include <set>
 #include <sstream>
-#include <thread>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace {
@@ -39,16 +39,13 @@ using virtplan::lab::LabEnv;
 using virtplan::lab::require_lab;
 using Clock = std::chrono::steady_clock;
 
-
 std::unique_ptr<SshTransport> connect_to(const HostConfig& config) {
   auto transport = SshTransport::create(config);
   REQUIRE(transport);
   return std::move(*transport);
 }
 
-Command program(std::vector<std::string> argv) {
-  return Command{std::move(argv), std::nullopt, 60s};
-}
+Command program(std::vector<std::string> argv) { return Command{std::move(argv), std::nullopt, 60s}; }
 
 Command shell(const std::string& line, std::chrono::milliseconds timeout = 60s) {
   return Command{{"sh", "-c", line}, std::nullopt, timeout};
@@ -90,9 +87,7 @@ std::string read_file(const std::string& path) {
   return text.str();
 }
 
-void write_file(const std::string& path, const std::string& text) {
-  std::ofstream(path) << text;
-}
+void write_file(const std::string& path, const std::string& text) { std::ofstream(path) << text; }
 
 // A fresh key pair made by ssh-keygen; returns the public key line.
 std::string generate_key(const std::string& path, const std::string& type) {
@@ -216,8 +211,10 @@ public:
     setenv(name, value.c_str(), 1);
   }
   ~ScopedEnv() {
-    if (m_old) setenv(m_name, m_old->c_str(), 1);
-    else unsetenv(m_name);
+    if (m_old)
+      setenv(m_name, m_old->c_str(), 1);
+    else
+      unsetenv(m_name);
   }
 
 private:
@@ -253,7 +250,8 @@ TEST_CASE("commands run over one session that every command reuses") {
   }
   std::vector<std::future<Result<CommandOutput>>> parallel;
   for (int i = 0; i < 12; ++i) {
-    parallel.push_back(std::async(std::launch::async, [&] { return transport->run(shell("echo $SSH_CONNECTION")); }));
+    parallel.push_back(
+        std::async(std::launch::async, [&] { return transport->run(shell("echo $SSH_CONNECTION")); }));
   }
   for (auto& output : parallel) connections.insert(must(output.get()).out);
   CHECK(connections.size() == 1);
@@ -302,14 +300,13 @@ TEST_CASE("a channel the server refuses is retried when a slot frees") {
   // its return said nothing about whether it listens yet (a CI run connected
   // first and was refused). It runs in the foreground, in the background of
   // this shell, and the shell returns once the port listens.
-  env.run_in(0, fmt::format(
-                    "setsid /usr/sbin/sshd -D -f /run/lab/sshd_config -p {port} -o MaxSessions=2 "
-                    "-o PidFile=none </dev/null >/dev/null 2>{pid_file}.log & echo $! >{pid_file}; "
-                    "for i in $(seq 300); do "
-                    "  ss -Hltn 'sport = :{port}' | grep -q . && exit 0; "
-                    "  kill -0 $(cat {pid_file}) 2>/dev/null || break; sleep 0.1; "
-                    "done; kill $(cat {pid_file}) 2>/dev/null; cat {pid_file}.log >&2; exit 1",
-                    fmt::arg("port", port), fmt::arg("pid_file", pid_file)));
+  env.run_in(0, fmt::format("setsid /usr/sbin/sshd -D -f /run/lab/sshd_config -p {port} -o MaxSessions=2 "
+                            "-o PidFile=none </dev/null >/dev/null 2>{pid_file}.log & echo $! >{pid_file}; "
+                            "for i in $(seq 300); do "
+                            "  ss -Hltn 'sport = :{port}' | grep -q . && exit 0; "
+                            "  kill -0 $(cat {pid_file}) 2>/dev/null || break; sleep 0.1; "
+                            "done; kill $(cat {pid_file}) 2>/dev/null; cat {pid_file}.log >&2; exit 1",
+                            fmt::arg("port", port), fmt::arg("pid_file", pid_file)));
   struct Stop {
     const LabEnv& env;
     std::string pid_file;
@@ -354,8 +351,8 @@ TEST_CASE("5 MB of stdin round-trips through cat byte for byte") {
 TEST_CASE("large stdout and stderr at once do not deadlock") {
   const LabEnv env = require_lab(2);
   auto transport = connect_to(env.host_config(0));
-  const CommandOutput output = must_run(
-      *transport, shell("head -c 3000000 /dev/zero; head -c 2000000 /dev/zero >&2; echo done >&2"));
+  const CommandOutput output =
+      must_run(*transport, shell("head -c 3000000 /dev/zero; head -c 2000000 /dev/zero >&2; echo done >&2"));
   CHECK(output.out.size() == 3000000);
   CHECK(output.err.size() == 2000005);
 }
@@ -397,8 +394,8 @@ TEST_CASE("a command past its timeout fails with timeout, is stopped, and the se
   const auto elapsed = Clock::now() - start;
   REQUIRE_FALSE(output);
   CHECK(output.error().code() == ErrorCode::timeout);
-  CHECK(output.error().message() == env.hosts[0].name + " (" + env.hosts[0].address +
-                                        ":22): `sleep " + marker + "` timed out after 1000 ms");
+  CHECK(output.error().message() == env.hosts[0].name + " (" + env.hosts[0].address + ":22): `sleep " +
+                                        marker + "` timed out after 1000 ms");
   CHECK(elapsed >= 1s);
   CHECK(elapsed < 4s);
   CHECK(must_run(*transport, program({"echo", "still here"})).out == "still here\n");
@@ -415,11 +412,13 @@ TEST_CASE("a session that died between commands is reopened once") {
   CHECK(must_run(*transport, program({"true"})).exit_status == 0);
   // The nearest sshd above the command is this connection's session process:
   // killing it drops the connection under the transport.
-  auto killed = transport->run(shell(
-      "p=$$; while [ \"$(ps -o comm= -p $p)\" != sshd ]; do p=$(ps -o ppid= -p $p | tr -d ' '); done; "
-      "kill -KILL $p; sleep 5"));
-  if (killed) CHECK(killed->exit_status != 0);
-  else CHECK(killed.error().code() == ErrorCode::transport);
+  auto killed = transport->run(
+      shell("p=$$; while [ \"$(ps -o comm= -p $p)\" != sshd ]; do p=$(ps -o ppid= -p $p | tr -d ' '); done; "
+            "kill -KILL $p; sleep 5"));
+  if (killed)
+    CHECK(killed->exit_status != 0);
+  else
+    CHECK(killed.error().code() == ErrorCode::transport);
   std::this_thread::sleep_for(200ms);
   CHECK(must_run(*transport, program({"echo", "again"})).out == "again\n");
   CHECK(transport->sessions_opened() == 2);
@@ -438,8 +437,8 @@ TEST_CASE("an unknown host key is refused by default and trusted with accept-new
     const std::string& message = output.error().message();
     CHECK_THAT(message, Catch::StartsWith(env.hosts[1].name + " (" + env.hosts[1].address +
                                           ":22): host key is not known: ssh-ed25519 SHA256:"));
-    CHECK_THAT(message, Catch::Contains("ssh-keyscan -t ed25519 -p 22 " + env.hosts[1].address +
-                                        " >> " + *config.known_hosts));
+    CHECK_THAT(message, Catch::Contains("ssh-keyscan -t ed25519 -p 22 " + env.hosts[1].address + " >> " +
+                                        *config.known_hosts));
     CHECK_THAT(message, Catch::Contains("host_key: accept-new"));
     CHECK(read_file(*config.known_hosts).empty());
   }
@@ -469,8 +468,8 @@ TEST_CASE("a changed host key is refused loudly under every policy") {
     CHECK_THAT(message, Catch::StartsWith(env.hosts[0].name + " (" + env.hosts[0].address +
                                           ":22): WARNING: the host key has CHANGED"));
     CHECK_THAT(message, Catch::Contains("man-in-the-middle"));
-    CHECK_THAT(message, Catch::EndsWith("ssh-keygen -f " + *config.known_hosts + " -R " +
-                                        env.hosts[0].address));
+    CHECK_THAT(message,
+               Catch::EndsWith("ssh-keygen -f " + *config.known_hosts + " -R " + env.hosts[0].address));
   }
   // accept-new did not overwrite the pinned key.
   CHECK(read_file(*config.known_hosts) == env.hosts[0].address + " " + impostor + "\n");
@@ -524,7 +523,8 @@ TEST_CASE("an address with nothing behind it fails within the connect timeout") 
   const auto elapsed = Clock::now() - start;
   REQUIRE_FALSE(output);
   CHECK((output.error().code() == ErrorCode::timeout || output.error().code() == ErrorCode::unreachable));
-  CHECK_THAT(output.error().message(), Catch::StartsWith(config.name + " (" + config.hostname + ":22): cannot connect (connect timeout 2000 ms)"));
+  CHECK_THAT(output.error().message(), Catch::StartsWith(config.name + " (" + config.hostname +
+                                                         ":22): cannot connect (connect timeout 2000 ms)"));
   CHECK(elapsed < 6s);
 }
 
@@ -534,7 +534,8 @@ TEST_CASE("a host whose firewall drops SSH fails with timeout after the connect 
   const int port = 2300 + getpid() % 50;
   env.run_in(0, fmt::format("nft add table inet {0} && nft add chain inet {0} input "
                             "'{{ type filter hook input priority 0; }}' && "
-                            "nft add rule inet {0} input tcp dport {1} drop", table, port));
+                            "nft add rule inet {0} input tcp dport {1} drop",
+                            table, port));
   struct Drop {
     const LabEnv& env;
     std::string table;
@@ -571,8 +572,8 @@ TEST_CASE("a closed port fails at once as unreachable") {
 TEST_CASE("keepalive and connect_timeout written in a stack's host entry are the ones the transport uses") {
   const LabEnv env = require_lab(1);
   const auto entry = [&env](const std::string& timings) {
-    const auto stack = virtplan::lab::load_stack_text(fmt::format("stack: ka\nhosts:\n{}{}",
-                                                                  virtplan::lab::host_block(env, 0), timings));
+    const auto stack = virtplan::lab::load_stack_text(
+        fmt::format("stack: ka\nhosts:\n{}{}", virtplan::lab::host_block(env, 0), timings));
     return stack.hosts.at(env.hosts[0].name);
   };
   const HostConfig every_second = entry("    keepalive: 1s\n    connect_timeout: 2\n");
@@ -592,9 +593,13 @@ TEST_CASE("a session killed while idle is noticed and the next command reconnect
   const LabEnv env = require_lab(2);
   auto transport = connect_to(env.host_config(0));
   // The nearest sshd above the command is this connection's session process.
-  const std::string pid = must_run(*transport, shell(
-      "p=$$; while [ \"$(ps -o comm= -p $p)\" != sshd ]; do p=$(ps -o ppid= -p $p | tr -d ' '); done; "
-      "printf %s $p")).out;
+  const std::string pid =
+      must_run(
+          *transport,
+          shell(
+              "p=$$; while [ \"$(ps -o comm= -p $p)\" != sshd ]; do p=$(ps -o ppid= -p $p | tr -d ' '); done; "
+              "printf %s $p"))
+          .out;
   REQUIRE_FALSE(pid.empty());
   env.run_in(0, "kill -KILL " + pid);
   std::this_thread::sleep_for(300ms);
@@ -635,8 +640,9 @@ TEST_CASE("without an identity the agent is used, then the default key files") {
     CHECK(output.error().message() ==
           env.hosts[0].name + " (" + env.hosts[0].address +
               ":22): authentication failed for user root: the server offers publickey; tried "
-              "ssh-agent (SSH_AUTH_SOCK is not set), " + keys + "id_ed25519 (not found), " + keys +
-              "id_ecdsa (not found), " + keys + "id_rsa (not found)");
+              "ssh-agent (SSH_AUTH_SOCK is not set), " +
+              keys + "id_ed25519 (not found), " + keys + "id_ecdsa (not found), " + keys +
+              "id_rsa (not found)");
   }
   SECTION("the agent holds the key") {
     const std::string socket = scratch.file("agent.sock");
@@ -673,7 +679,8 @@ TEST_CASE("commands that time out before their channel opens leak no server slot
   CHECK(transport->sessions_opened() == 1);
 }
 
-TEST_CASE("a streamed command answers each write while it runs, beside other commands, and ends with its stdin") {
+TEST_CASE(
+    "a streamed command answers each write while it runs, beside other commands, and ends with its stdin") {
   const LabEnv env = require_lab(2);
   auto transport = connect_to(env.host_config(0));
   REQUIRE(transport->can_stream());
@@ -705,12 +712,17 @@ TEST_CASE("a streamed command answers each write while it runs, beside other com
 TEST_CASE("a session that died while holding a command is not reopened: later commands fail as locked") {
   const LabEnv env = require_lab(2);
   auto transport = connect_to(env.host_config(0));
-  auto held = transport->hold(Command{{"sh", "-c", "echo ready; cat >/dev/null"}, std::nullopt, 30s}, "ready");
+  auto held =
+      transport->hold(Command{{"sh", "-c", "echo ready; cat >/dev/null"}, std::nullopt, 30s}, "ready");
   REQUIRE(held);
   REQUIRE(held->held);
-  const std::string pid = must_run(*transport, shell(
-      "p=$$; while [ \"$(ps -o comm= -p $p)\" != sshd ]; do p=$(ps -o ppid= -p $p | tr -d ' '); done; "
-      "printf %s $p")).out;
+  const std::string pid =
+      must_run(
+          *transport,
+          shell(
+              "p=$$; while [ \"$(ps -o comm= -p $p)\" != sshd ]; do p=$(ps -o ppid= -p $p | tr -d ' '); done; "
+              "printf %s $p"))
+          .out;
   REQUIRE_FALSE(pid.empty());
   env.run_in(0, "kill -KILL " + pid);
   const auto deadline = Clock::now() + 10s;

@@ -3,9 +3,9 @@
 // free within seconds (sshd closes the dead connection's channel, the host's
 // command sees the end of its stdin and exits).
 
-#include "providers/host/ssh_transport.h"
-#include "providers/host/shell_quote.h"
 #include "providers/host/stack_lock.h"
+#include "providers/host/shell_quote.h"
+#include "providers/host/ssh_transport.h"
 #include "tests/lab/lab_fixture.h"
 
 #include <catch2/catch.hpp>
@@ -56,7 +56,8 @@ bool free_on_host(const LabEnv& lab) {
 
 // Polls the lock file until it is free or `limit` passes.
 bool becomes_free(const LabEnv& lab, std::chrono::seconds limit) {
-  return virtplan::lab::wait_until(limit, [&lab] { return free_on_host(lab); }, 100ms);
+  return virtplan::lab::wait_until(
+      limit, [&lab] { return free_on_host(lab); }, 100ms);
 }
 
 std::string this_host() {
@@ -67,8 +68,7 @@ std::string this_host() {
 
 }  // namespace
 
-TEST_CASE("stack lock over ssh: a second connection waits, fails cleanly, then gets it",
-          "[stack_lock]") {
+TEST_CASE("stack lock over ssh: a second connection waits, fails cleanly, then gets it", "[stack_lock]") {
   const LabEnv lab = require_lab(1);
   const std::string host = lab.hosts.at(0).name;
   auto first_connection = connect_to(lab.host_config(0));
@@ -102,9 +102,9 @@ TEST_CASE("stack lock over ssh: a second connection waits, fails cleanly, then g
   CHECK(second.error().code() == ErrorCode::locked);
   CHECK(waited >= 3s);
   CHECK(waited < 15s);
-  CHECK(second.error().message().starts_with(
-      host + ": stack '" + k_stack + "' is locked by `virtplan` (pid " + std::to_string(::getpid()) + " on " +
-      this_host() + ") since "));
+  CHECK(second.error().message().starts_with(host + ": stack '" + k_stack +
+                                             "' is locked by `virtplan` (pid " + std::to_string(::getpid()) +
+                                             " on " + this_host() + ") since "));
   CHECK(second.error().message().ends_with("Z; try again when it finishes"));
   // The failed attempt left nothing running that could take the lock later.
   CHECK(second_connection->run(Command{{"true"}, std::nullopt, 30s}).has_value());
@@ -202,7 +202,8 @@ TEST_CASE("stack lock over ssh: a client that falls silent loses the lock within
     auto transport = SshTransport::create(lab.host_config(0));
     std::optional<StackLock> lock;
     if (transport) {
-      if (auto taken = StackLock::acquire(**transport, k_stack, Become::none, 0s)) lock.emplace(std::move(*taken));
+      if (auto taken = StackLock::acquire(**transport, k_stack, Become::none, 0s))
+        lock.emplace(std::move(*taken));
     }
     answer = lock ? 'y' : 'n';
     [[maybe_unused]] auto written = ::write(ready[1], &answer, 1);
@@ -254,8 +255,9 @@ TEST_CASE("stack lock over ssh: a client that falls silent loses the lock within
 
 // Issue 15, item 13: the lock file used to be 0644, and under `become: sudo`
 // it was written through a redirect that follows a symbolic link.
-TEST_CASE("stack lock over ssh: the lock file is 0600, and a symbolic link at its path is refused, its target untouched",
-          "[stack_lock]") {
+TEST_CASE(
+    "stack lock over ssh: the lock file is 0600, and a symbolic link at its path is refused, its target untouched",
+    "[stack_lock]") {
   const LabEnv lab = require_lab(1);
   auto connection = connect_to(lab.host_config(0));
   {
@@ -268,7 +270,8 @@ TEST_CASE("stack lock over ssh: the lock file is 0600, and a symbolic link at it
                     shell_quote(StackLock::path(k_stack)));
   auto refused = StackLock::acquire(*connection, k_stack, Become::none, 0s);
   REQUIRE_FALSE(refused.has_value());
-  CHECK(refused.error().message().find("is not a regular file: refusing to lock through it") != std::string::npos);
+  CHECK(refused.error().message().find("is not a regular file: refusing to lock through it") !=
+        std::string::npos);
   CHECK(lab.run_in(0, "cat " + victim + "; stat -c %a " + victim) == "precious\n644\n");
   lab.run_in(0, "rm -f " + victim + " " + shell_quote(StackLock::path(k_stack)));
 }

@@ -6,19 +6,19 @@
 #include "cli/kinds.h"
 #include "planner/diff.h"
 #include "planner/spec_diff.h"
+#include "providers/base/yaml_map.h"
 #include "providers/host/host_inventory.h"
 #include "providers/host/host_session.h"
 #include "providers/host/shell_quote.h"
 #include "providers/host/transport_factory.h"
-#include "providers/base/yaml_map.h"
 #include "storage/pool_kind.h"
 #include "storage/pool_reader.h"
 #include "storage/volume_kind.h"
 #include "storage/volume_reader.h"
 #include "tests/lab/lab_fixture.h"
 
-#include <catch2/catch.hpp>
 #include <yaml-cpp/yaml.h>
+#include <catch2/catch.hpp>
 
 #include <unistd.h>
 
@@ -39,8 +39,8 @@ using namespace virtplan;
 using providers::ActuatorStep;
 using providers::StackObject;
 
-StackObject parsed(const providers::ResourceKind& kind, const std::string& name,
-                   const std::string& host, const std::string& yaml) {
+StackObject parsed(const providers::ResourceKind& kind, const std::string& name, const std::string& host,
+                   const std::string& yaml) {
   StackObject object;
   object.id = {std::string(kind.kind()), name, host};
   object.stack = "actuator";
@@ -57,7 +57,8 @@ StackObject parsed(const providers::ResourceKind& kind, const std::string& name,
 std::map<std::string, providers::Spec> observe(const LabEnv& env, providers::Transport& transport) {
   static const storage::PoolReader pools;
   static const storage::VolumeReader volumes;
-  auto inventory = providers::read_host_inventory("actuator", env.host_config(0), transport, {&pools, &volumes}, {});
+  auto inventory =
+      providers::read_host_inventory("actuator", env.host_config(0), transport, {&pools, &volumes}, {});
   REQUIRE(inventory.has_value());
   std::map<std::string, providers::Spec> out;
   for (const auto& kind : inventory->kinds) {
@@ -83,7 +84,8 @@ TEST_CASE("storage actuators: create from nothing, read back unchanged, destroy 
       parsed(pools, pool, host_name, "type: dir\npath: " + dir + "\n"),
       parsed(volumes, "raw", host_name, "pool: " + pool + "\ncapacity: 8MiB\n"),
       parsed(volumes, "base", host_name, "pool: " + pool + "\nformat: qcow2\ncapacity: 32MiB\n"),
-      parsed(volumes, "overlay", host_name, "pool: " + pool + "\ncapacity: 64MiB\nbacking: base\nprotect: true\n"),
+      parsed(volumes, "overlay", host_name,
+             "pool: " + pool + "\ncapacity: 64MiB\nbacking: base\nprotect: true\n"),
   };
   for (StackObject& object : all) volumes.resolve(object, all);
   REQUIRE_FALSE(env.run_in(0, "test -e " + sh_quote(dir) + " && echo there || true").contains("there"));
@@ -107,11 +109,11 @@ TEST_CASE("storage actuators: create from nothing, read back unchanged, destroy 
     REQUIRE(observed.contains(key));
     providers::Spec seen = observed[key];
     seen.update(ledger[key]);
-    const providers::ResourceKind& kind = object.id.kind == "pool"
-                                              ? static_cast<const providers::ResourceKind&>(pools)
-                                              : volumes;
+    const providers::ResourceKind& kind =
+        object.id.kind == "pool" ? static_cast<const providers::ResourceKind&>(pools) : volumes;
     auto changes = planner::diff_specs(kind, kind.reconcile(object.spec, seen), seen);
-    for (const auto& change : changes) UNSCOPED_INFO(change.path << ": " << change.before << " -> " << change.after);
+    for (const auto& change : changes)
+      UNSCOPED_INFO(change.path << ": " << change.before << " -> " << change.after);
     CHECK(changes.empty());
   }
 
@@ -176,15 +178,18 @@ planner::DiffResult plan_against(const LabEnv& env, providers::Transport& transp
     // As the observer does: a volume's id holds its pool.
     planner::ObservedObject object{{key.substr(0, dot), key.substr(dot + 1), env.host_config(0).name,
                                     key.starts_with("volume.") ? spec.value("pool", "") : ""},
-                                   spec, planner::Ownership::ours, ""};
+                                   spec,
+                                   planner::Ownership::ours,
+                                   ""};
     if (auto it = ledger.find(key); it != ledger.end()) object.spec.update(it->second);
     state.objects.push_back(std::move(object));
   }
-  return planner::diff("actuator", desired, state, [](std::string_view kind) -> const providers::ResourceKind* {
-    if (kind == "pool") return &pools;
-    if (kind == "volume") return &volumes;
-    return nullptr;
-  });
+  return planner::diff("actuator", desired, state,
+                       [](std::string_view kind) -> const providers::ResourceKind* {
+                         if (kind == "pool") return &pools;
+                         if (kind == "volume") return &volumes;
+                         return nullptr;
+                       });
 }
 
 // Peak resident memory of this process so far, in bytes.
@@ -213,22 +218,25 @@ struct UploadLab {
     transport = std::move(*made);
     host = std::make_unique<providers::HostSession>(env.host_config(0), *transport);
     std::filesystem::create_directories(local_dir);
-    objects.push_back(parsed(storage::PoolKind(), pool, env.host_config(0).name, "type: dir\npath: " + dir + "\n"));
+    objects.push_back(
+        parsed(storage::PoolKind(), pool, env.host_config(0).name, "type: dir\npath: " + dir + "\n"));
     create(objects.back());
   }
   ~UploadLab() {
     try {
-      env.run_in(0, "for v in $(virsh -q vol-list " + pool + " | awk '{print $1}'); do virsh -q vol-delete --pool " +
-                        pool + " $v; done >/dev/null 2>&1; virsh -q pool-destroy " + pool +
-                        " >/dev/null 2>&1; virsh -q pool-delete " + pool + " >/dev/null 2>&1; virsh -q pool-undefine " +
-                        pool + " >/dev/null 2>&1; true");
+      env.run_in(0, "for v in $(virsh -q vol-list " + pool +
+                        " | awk '{print $1}'); do virsh -q vol-delete --pool " + pool +
+                        " $v; done >/dev/null 2>&1; virsh -q pool-destroy " + pool +
+                        " >/dev/null 2>&1; virsh -q pool-delete " + pool +
+                        " >/dev/null 2>&1; virsh -q pool-undefine " + pool + " >/dev/null 2>&1; true");
       std::filesystem::remove_all(local_dir);
     } catch (...) {
     }
   }
 
   StackObject volume(const std::string& name, const std::string& yaml) {
-    StackObject object = parsed(storage::VolumeKind(), name, env.host_config(0).name, "pool: " + pool + "\n" + yaml);
+    StackObject object =
+        parsed(storage::VolumeKind(), name, env.host_config(0).name, "pool: " + pool + "\n" + yaml);
     objects.push_back(object);
     storage::VolumeKind().resolve(objects.back(), objects);
     return objects.back();
@@ -303,11 +311,13 @@ TEST_CASE("storage actuators: a raw source converted to qcow2 on upload") {
   CHECK_FALSE(lab.env.run_in(0, "virsh -q vol-list " + lab.pool).contains("conv.upload"));
 }
 
-TEST_CASE("storage actuators: 10 linked clones of one uploaded base, each small, base refused for destruction") {
+TEST_CASE(
+    "storage actuators: 10 linked clones of one uploaded base, each small, base refused for destruction") {
   UploadLab lab;
   const std::string image = lab.local_dir + "/base.qcow2";
-  REQUIRE(std::system(("qemu-img create -q -f qcow2 " + sh_quote(image) + " 256M && qemu-io -c 'write -P 0x5a 0 8M' " +
-                       sh_quote(image) + " >/dev/null").c_str()) == 0);
+  REQUIRE(std::system(("qemu-img create -q -f qcow2 " + sh_quote(image) +
+                       " 256M && qemu-io -c 'write -P 0x5a 0 8M' " + sh_quote(image) + " >/dev/null")
+                          .c_str()) == 0);
   StackObject base = lab.volume("base", "format: qcow2\nsource: " + image + "\n");
   REQUIRE(lab.create(base).has_value());
   for (int i = 0; i < 10; ++i) {
@@ -330,7 +340,8 @@ TEST_CASE("storage actuators: 10 linked clones of one uploaded base, each small,
   }
   auto refused = lab.plan(without_base);
   REQUIRE(refused.errors.size() == 1);
-  CHECK(refused.errors[0].starts_with("volume.base@" + lab.env.host_config(0).name + ": would be destroyed but is held by "));
+  CHECK(refused.errors[0].starts_with("volume.base@" + lab.env.host_config(0).name +
+                                      ": would be destroyed but is held by "));
   CHECK(refused.errors[0].contains("(backing file)"));
   for (const auto& change : refused.plan.changes()) CHECK(change.id.name != "base");
 }
@@ -359,17 +370,25 @@ TEST_CASE("storage actuators: a volume grows under a running domain through bloc
   StackObject data = lab.volume("data", "format: qcow2\ncapacity: 64MiB\n");
   REQUIRE(lab.create(data).has_value());
   const std::string domain = "vpgrow-" + std::to_string(getpid());
-  const std::string xml =
-      "<domain type='qemu'><name>" + domain + "</name><memory unit='MiB'>64</memory><vcpu>1</vcpu>"
-      "<os><type arch='x86_64'>hvm</type></os><devices><disk type='file' device='disk'>"
-      "<driver name='qemu' type='qcow2'/><source file='" + lab.dir + "/data'/><target dev='vdb' bus='virtio'/>"
-      "</disk></devices></domain>";
-  lab.env.run_in(0, "printf '%s' " + sh_quote(xml) + " | virsh -q define /dev/stdin >/dev/null && virsh -q start " + domain + " >/dev/null");
+  const std::string xml = "<domain type='qemu'><name>" + domain +
+                          "</name><memory unit='MiB'>64</memory><vcpu>1</vcpu>"
+                          "<os><type arch='x86_64'>hvm</type></os><devices><disk type='file' device='disk'>"
+                          "<driver name='qemu' type='qcow2'/><source file='" +
+                          lab.dir +
+                          "/data'/><target dev='vdb' bus='virtio'/>"
+                          "</disk></devices></domain>";
+  lab.env.run_in(0, "printf '%s' " + sh_quote(xml) +
+                        " | virsh -q define /dev/stdin >/dev/null && virsh -q start " + domain +
+                        " >/dev/null");
   struct Cleanup {
     const LabEnv& env;
     std::string domain;
     ~Cleanup() {
-      try { env.run_in(0, "virsh -q destroy " + domain + " >/dev/null 2>&1; virsh -q undefine " + domain + " >/dev/null 2>&1; true"); } catch (...) {}
+      try {
+        env.run_in(0, "virsh -q destroy " + domain + " >/dev/null 2>&1; virsh -q undefine " + domain +
+                          " >/dev/null 2>&1; true");
+      } catch (...) {
+      }
     }
   } cleanup{lab.env, domain};
   std::string id = lab.env.run_in(0, "virsh -q domid " + domain);
@@ -382,11 +401,15 @@ TEST_CASE("storage actuators: a volume grows under a running domain through bloc
   StackObject bigger = parsed(storage::VolumeKind(), "data", lab.env.host_config(0).name,
                               "pool: " + lab.pool + "\nformat: qcow2\ncapacity: 128MiB\n");
   before.update(lab.ledger["volume.data"]);
-  ActuatorStep step{bigger, before, {providers::FieldChange{"/capacity", 64u << 20, 128u << 20, providers::Impact::live}}, {}};
+  ActuatorStep step{bigger,
+                    before,
+                    {providers::FieldChange{"/capacity", 64u << 20, 128u << 20, providers::Impact::live}},
+                    {}};
   auto grown = cli::kind_actuator("volume")->update(step, *lab.host);
   REQUIRE(grown.has_value());
   CHECK(lab.env.run_in(0, "virsh -q domid " + domain) == id);
-  CHECK(lab.env.run_in(0, "virsh -q domblkinfo " + domain + " vdb | grep Capacity").contains(std::to_string(128u << 20)));
+  CHECK(lab.env.run_in(0, "virsh -q domblkinfo " + domain + " vdb | grep Capacity")
+            .contains(std::to_string(128u << 20)));
 
   // Used by a running domain: never deleted, and the plan says by what.
   auto refused = lab.plan({lab.objects[0]});

@@ -4,13 +4,13 @@
 // diff); the pool is redefined from update_xml() keeping its UUID.
 
 #include "providers/base/yaml_map.h"
+#include "providers/host/shell_quote.h"
 #include "storage/pool_kind.h"
 #include "storage/volume_kind.h"
-#include "providers/host/shell_quote.h"
 #include "tests/lab/lab_fixture.h"
 
-#include <catch2/catch.hpp>
 #include <yaml-cpp/yaml.h>
+#include <catch2/catch.hpp>
 
 #include <unistd.h>
 
@@ -27,8 +27,6 @@ using virtplan::providers::StackObject;
 using virtplan::providers::YamlMap;
 using virtplan::storage::PoolKind;
 using virtplan::storage::VolumeKind;
-
-
 
 StackObject parsed(const ResourceKind& kind, const std::string& name, const std::string& yaml) {
   StackObject object;
@@ -48,10 +46,12 @@ public:
   ScopedPool(const LabEnv& env, std::string name) : m_env(env), m_name(std::move(name)) {}
   ~ScopedPool() {
     try {
-      m_env.run_in(0, "for v in $(virsh -q vol-list " + m_name + " | awk '{print $1}'); do virsh -q "
-                      "vol-delete --pool " + m_name + " $v; done >/dev/null 2>&1; virsh -q pool-destroy " +
-                      m_name + " >/dev/null 2>&1; virsh -q pool-delete " + m_name +
-                      " >/dev/null 2>&1; virsh -q pool-undefine " + m_name + " >/dev/null 2>&1; true");
+      m_env.run_in(0, "for v in $(virsh -q vol-list " + m_name +
+                          " | awk '{print $1}'); do virsh -q "
+                          "vol-delete --pool " +
+                          m_name + " $v; done >/dev/null 2>&1; virsh -q pool-destroy " + m_name +
+                          " >/dev/null 2>&1; virsh -q pool-delete " + m_name +
+                          " >/dev/null 2>&1; virsh -q pool-undefine " + m_name + " >/dev/null 2>&1; true");
     } catch (...) {
     }
   }
@@ -78,8 +78,10 @@ TEST_CASE("storage: a dir pool and its volumes round-trip through a real libvirt
   ScopedPool scoped(env, pool);
   auto pool_xml = pools.create_xml(all[0]);
   REQUIRE(pool_xml.has_value());
-  env.run_in(0, "printf '%s' " + virtplan::providers::shell_quote(*pool_xml) + " | virsh -q pool-define /dev/stdin && "
-                "virsh -q pool-build " + pool + " && virsh -q pool-start " + pool);
+  env.run_in(0, "printf '%s' " + virtplan::providers::shell_quote(*pool_xml) +
+                    " | virsh -q pool-define /dev/stdin && "
+                    "virsh -q pool-build " +
+                    pool + " && virsh -q pool-start " + pool);
   auto observed_pool = pools.parse_xml(env.run_in(0, "virsh -q pool-dumpxml --inactive " + pool));
   REQUIRE(observed_pool.has_value());
   (*observed_pool)["autostart"] = true;  // from pool-list, not the XML
@@ -89,8 +91,10 @@ TEST_CASE("storage: a dir pool and its volumes round-trip through a real libvirt
     INFO(all[i].id.address());
     auto xml = volumes.create_xml(all[i]);
     REQUIRE(xml.has_value());
-    env.run_in(0, "printf '%s' " + virtplan::providers::shell_quote(*xml) + " | virsh -q vol-create " + pool + " /dev/stdin");
-    auto observed = volumes.parse_xml(env.run_in(0, "virsh -q vol-dumpxml --pool " + pool + " " + all[i].id.name));
+    env.run_in(0, "printf '%s' " + virtplan::providers::shell_quote(*xml) + " | virsh -q vol-create " + pool +
+                      " /dev/stdin");
+    auto observed =
+        volumes.parse_xml(env.run_in(0, "virsh -q vol-dumpxml --pool " + pool + " " + all[i].id.name));
     REQUIRE(observed.has_value());
     (*observed)["pool"] = pool;  // the observer lists volumes per pool
     CHECK(volumes.reconcile(all[i].spec, *observed).dump(2) == observed->dump(2));
@@ -99,7 +103,8 @@ TEST_CASE("storage: a dir pool and its volumes round-trip through a real libvirt
   std::string uuid = env.run_in(0, "virsh -q pool-uuid " + pool);
   auto updated = pools.update_xml(env.run_in(0, "virsh -q pool-dumpxml --inactive " + pool), all[0]);
   REQUIRE(updated.has_value());
-  env.run_in(0, "printf '%s' " + virtplan::providers::shell_quote(*updated) + " | virsh -q pool-define /dev/stdin");
+  env.run_in(
+      0, "printf '%s' " + virtplan::providers::shell_quote(*updated) + " | virsh -q pool-define /dev/stdin");
   CHECK(env.run_in(0, "virsh -q pool-uuid " + pool) == uuid);
 }
 

@@ -3,9 +3,9 @@
 // its own document and its own result, and the documents' temporary files
 // are gone afterwards.
 
+#include "providers/host/transport_factory.h"
 #include "providers/virsh/batcher.h"
 #include "providers/virsh/runner.h"
-#include "providers/host/transport_factory.h"
 #include "tests/lab/lab_fixture.h"
 #include "tests/lab/scratch_domain.h"
 
@@ -15,8 +15,8 @@
 
 #include <chrono>
 #include <future>
-#include <thread>
 #include <string>
+#include <thread>
 #include <vector>
 
 using namespace virtplan;
@@ -42,11 +42,14 @@ TEST_CASE("virsh batcher over ssh: concurrent defines share processes and keep t
   std::vector<std::future<providers::Result<std::string>>> defines;
   for (int i = 0; i < k_domains; ++i) {
     defines.push_back(std::async(std::launch::async, [&, i] {
-      return host.virsh.run({"define", "/dev/stdin"}, lab::scratch_domain_xml(prefix + std::to_string(i), std::nullopt));
+      return host.virsh.run({"define", "/dev/stdin"},
+                            lab::scratch_domain_xml(prefix + std::to_string(i), std::nullopt));
     }));
   }
   // One more, whose document libvirt refuses: only it fails.
-  auto broken = std::async(std::launch::async, [&] { return host.virsh.run({"define", "/dev/stdin"}, "<domain"); });
+  auto broken = std::async(std::launch::async, [&] {
+    return host.virsh.run({"define", "/dev/stdin"}, "<domain");
+  });
 
   for (auto& define : defines) {
     auto defined = define.get();

@@ -6,8 +6,8 @@
 #include "providers/virsh/runner.h"
 #include "tests/lab/lab_fixture.h"
 
-#include <catch2/catch.hpp>
 #include <fmt/format.h>
+#include <catch2/catch.hpp>
 
 #include <unistd.h>
 
@@ -22,7 +22,6 @@ using namespace virtplan::providers;
 using virtplan::lab::LabEnv;
 using virtplan::lab::require_lab;
 
-
 std::unique_ptr<SshTransport> connect_to(const HostConfig& config) {
   auto transport = SshTransport::create(config);
   REQUIRE(transport);
@@ -30,17 +29,16 @@ std::unique_ptr<SshTransport> connect_to(const HostConfig& config) {
 }
 
 // A name no other test, or a parallel run of this one, uses.
-std::string unique_name(const std::string& what) {
-  return fmt::format("vp-ssh-{}-{}", what, getpid());
-}
+std::string unique_name(const std::string& what) { return fmt::format("vp-ssh-{}-{}", what, getpid()); }
 
 // The smallest domain libvirt defines: TCG, no disk, no <cpu>. A fixed test
 // document; the name is a plain word.
 std::string tiny_domain_xml(const std::string& name) {
-  return fmt::format("<domain type='qemu'><name>{}</name><memory unit='MiB'>32</memory>"
-                     "<vcpu>1</vcpu><os><type arch='x86_64' machine='pc'>hvm</type></os>"
-                     "<devices/></domain>",
-                     name);
+  return fmt::format(
+      "<domain type='qemu'><name>{}</name><memory unit='MiB'>32</memory>"
+      "<vcpu>1</vcpu><os><type arch='x86_64' machine='pc'>hvm</type></os>"
+      "<devices/></domain>",
+      name);
 }
 
 // Defines a domain on one host over SSH and undefines it from inside the host

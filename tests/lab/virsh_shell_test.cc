@@ -33,14 +33,17 @@ namespace {
 // directory, so a directory nobody is in belongs to a shell that ended and
 // should be gone. Other tests' shells on the host are left out that way.
 std::string orphaned_virsh_dirs(const LabEnv& env) {
-  return env.run_in(0, "for d in /tmp/virtplan-virsh.*; do [ -d \"$d\" ] || continue; used=; "
-                       "for p in /proc/[0-9]*; do [ \"$(readlink $p/cwd 2>/dev/null)\" = \"$d\" ] && used=1 && break; done; "
-                       "[ -n \"$used\" ] || echo \"$d\"; done");
+  return env.run_in(
+      0,
+      "for d in /tmp/virtplan-virsh.*; do [ -d \"$d\" ] || continue; used=; "
+      "for p in /proc/[0-9]*; do [ \"$(readlink $p/cwd 2>/dev/null)\" = \"$d\" ] && used=1 && break; done; "
+      "[ -n \"$used\" ] || echo \"$d\"; done");
 }
 
 }  // namespace
 
-TEST_CASE("shared virsh over ssh: concurrent defines go to a few running virsh processes, each with its own result") {
+TEST_CASE(
+    "shared virsh over ssh: concurrent defines go to a few running virsh processes, each with its own result") {
   LabEnv env = require_lab();
   auto transport = providers::make_transport(env.host_config(0));
   REQUIRE(transport.has_value());
@@ -52,11 +55,13 @@ TEST_CASE("shared virsh over ssh: concurrent defines go to a few running virsh p
     for (int i = 0; i < k_domains; ++i) {
       defines.push_back(std::async(std::launch::async, [&, i] {
         return host.virsh().run({"define", "/dev/stdin"},
-                              lab::scratch_domain_xml(prefix + std::to_string(i), std::nullopt));
+                                lab::scratch_domain_xml(prefix + std::to_string(i), std::nullopt));
       }));
     }
     // One more, whose document libvirt refuses: only it fails.
-    auto broken = std::async(std::launch::async, [&] { return host.virsh().run({"define", "/dev/stdin"}, "<domain"); });
+    auto broken = std::async(std::launch::async, [&] {
+      return host.virsh().run({"define", "/dev/stdin"}, "<domain");
+    });
     for (auto& define : defines) {
       auto defined = define.get();
       INFO((defined ? "" : defined.error().message()));
@@ -97,8 +102,9 @@ TEST_CASE("shared virsh over ssh: a hostile name is one word to virsh and nothin
   REQUIRE(transport.has_value());
   // Names may not hold '/': the mark lands in the host's home directory.
   const std::string mark = "vp-shell-pwned-" + std::to_string(getpid());
-  const std::string hostile = "vpevil" + std::to_string(getpid()) + "' ; undefine --domain x ; echo \"$(cd; touch " + mark +
-                              ")`cd; touch " + mark + "`";
+  const std::string hostile = "vpevil" + std::to_string(getpid()) +
+                              "' ; undefine --domain x ; echo \"$(cd; touch " + mark + ")`cd; touch " + mark +
+                              "`";
   providers::HostSession host(env.host_config(0), **transport);
   auto defined = host.virsh().run({"define", "/dev/stdin"}, lab::scratch_domain_xml(hostile, std::nullopt));
   INFO((defined ? "" : defined.error().message()));
@@ -122,7 +128,8 @@ TEST_CASE("shared virsh over ssh: the host's own virsh history is left as it was
   // history of the people who use virsh on the host.
   const std::string history = "/root/.cache/libvirt/virsh/history";
   const std::string mine = "list --all # an admin's command, pid " + std::to_string(getpid());
-  env.run_in(0, "mkdir -p /root/.cache/libvirt/virsh && printf '%s\\n' " + providers::shell_quote(mine) + " >> " + history);
+  env.run_in(0, "mkdir -p /root/.cache/libvirt/virsh && printf '%s\\n' " + providers::shell_quote(mine) +
+                    " >> " + history);
   const std::string before = env.run_in(0, "cat " + history);
   {
     providers::HostSession host(env.host_config(0), **transport);
@@ -155,7 +162,8 @@ TEST_CASE("shared virsh over ssh: a session's shells start with it, and reading 
   CHECK(host.shells().shells_started() == warm);
   // Every kind's listing and the XML of what it finds: batches, each of
   // which went to a virsh process of its own before.
-  auto inventory = providers::read_host_inventory("vpshell-inventory", host.config(), host.virsh(), cli::kind_readers(), {});
+  auto inventory = providers::read_host_inventory("vpshell-inventory", host.config(), host.virsh(),
+                                                  cli::kind_readers(), {});
   INFO((inventory ? "" : inventory.error().message()));
   REQUIRE(inventory.has_value());
   CHECK(inventory->kinds.size() == cli::kind_readers().size());
@@ -166,7 +174,9 @@ TEST_CASE("shared virsh over ssh: a session's shells start with it, and reading 
   // once, no more shells than the host has CPUs (nor than four).
   std::vector<std::future<providers::Result<std::string>>> reads;
   for (int i = 0; i < 24; ++i) {
-    reads.push_back(std::async(std::launch::async, [&] { return host.virsh().run({"list", "--all", "--name"}); }));
+    reads.push_back(std::async(std::launch::async, [&] {
+      return host.virsh().run({"list", "--all", "--name"});
+    }));
   }
   for (auto& read : reads) CHECK(read.get().has_value());
   CHECK(static_cast<int>(host.shells().shells_started()) <= std::min(cpus, 4));

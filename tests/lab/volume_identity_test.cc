@@ -12,14 +12,14 @@
 #include "tests/lab/lab_stack.h"
 #include "tests/support/virtplan_process.h"
 
-#include <catch2/catch.hpp>
 #include <fmt/format.h>
+#include <catch2/catch.hpp>
 
 #include <filesystem>
 
-using virtplan::lab::LabEnv;
 using virtplan::lab::has;
 using virtplan::lab::host_block;
+using virtplan::lab::LabEnv;
 using virtplan::lab::require_lab;
 using virtplan::lab::tag_for;
 using virtplan::lab::write_stack;
@@ -35,12 +35,17 @@ namespace {
 struct Names {
   std::string tag, stack, prod, dev, root;
   explicit Names(char letter)
-      : tag(tag_for(letter)), stack("vi-" + tag), prod("prod-" + tag), dev("dev-" + tag), root("root-" + tag) {}
+      : tag(tag_for(letter)),
+        stack("vi-" + tag),
+        prod("prod-" + tag),
+        dev("dev-" + tag),
+        root("root-" + tag) {}
   std::string ledger() const { return "/var/lib/virtplan/ledger/" + stack + ".json"; }
 };
 
 // The stack: its pool, and its volume `root` in it when `with_root`.
-std::string stack_text(const LabEnv& env, const Names& n, bool with_root, const std::string& capacity = "16MiB") {
+std::string stack_text(const LabEnv& env, const Names& n, bool with_root,
+                       const std::string& capacity = "16MiB") {
   std::string text = fmt::format("stack: {}\nhosts:\n{}", n.stack, host_block(env, 0));
   text += fmt::format("pools:\n  {0}: {{host: {1}, type: dir, path: /var/lib/virtplan/{0}}}\n", n.prod,
                       env.hosts[0].name);
@@ -53,18 +58,23 @@ std::string stack_text(const LabEnv& env, const Names& n, bool with_root, const 
 
 // A pool made by hand, holding a raw volume `volume`.
 void make_foreign_pool(const LabEnv& env, const std::string& pool, const std::string& volume) {
-  env.run_in(0, fmt::format("virsh -q pool-define-as --name {0} --type dir --target /var/lib/virtplan/{0} >/dev/null && "
-                            "virsh -q pool-build --pool {0} >/dev/null && virsh -q pool-start --pool {0} >/dev/null && "
-                            "virsh -q vol-create-as --pool {0} --name {1} --capacity 8M --format raw >/dev/null",
-                            shell_quote(pool), shell_quote(volume)));
+  env.run_in(0,
+             fmt::format(
+                 "virsh -q pool-define-as --name {0} --type dir --target /var/lib/virtplan/{0} >/dev/null && "
+                 "virsh -q pool-build --pool {0} >/dev/null && virsh -q pool-start --pool {0} >/dev/null && "
+                 "virsh -q vol-create-as --pool {0} --name {1} --capacity 8M --format raw >/dev/null",
+                 shell_quote(pool), shell_quote(volume)));
 }
 
 void remove_pool(const LabEnv& env, const std::string& pool) {
-  env.run_in(0, fmt::format("for v in $(virsh -q vol-list --pool {0} 2>/dev/null | awk '{{print $1}}'); do "
-                            "virsh -q vol-delete --pool {0} --vol \"$v\" >/dev/null 2>&1; done; "
-                            "virsh -q pool-destroy --pool {0} >/dev/null 2>&1; virsh -q pool-delete --pool {0} >/dev/null 2>&1; "
-                            "virsh -q pool-undefine --pool {0} >/dev/null 2>&1; rm -rf /var/lib/virtplan/{0}; true",
-                            shell_quote(pool)));
+  env.run_in(
+      0,
+      fmt::format(
+          "for v in $(virsh -q vol-list --pool {0} 2>/dev/null | awk '{{print $1}}'); do "
+          "virsh -q vol-delete --pool {0} --vol \"$v\" >/dev/null 2>&1; done; "
+          "virsh -q pool-destroy --pool {0} >/dev/null 2>&1; virsh -q pool-delete --pool {0} >/dev/null 2>&1; "
+          "virsh -q pool-undefine --pool {0} >/dev/null 2>&1; rm -rf /var/lib/virtplan/{0}; true",
+          shell_quote(pool)));
 }
 
 std::string volumes_in(const LabEnv& env, const std::string& pool) {
@@ -81,7 +91,8 @@ void clean_up(const LabEnv& env, const Names& n, const std::string& stack_file) 
 
 }  // namespace
 
-TEST_CASE("a same-named volume in a foreign pool is never the stack's: plan, drop and destroy leave it alone") {
+TEST_CASE(
+    "a same-named volume in a foreign pool is never the stack's: plan, drop and destroy leave it alone") {
   const LabEnv env = require_lab(1);
   const Names n('v');
   make_foreign_pool(env, n.dev, n.root);
@@ -123,15 +134,19 @@ TEST_CASE("a same-named volume in a foreign pool is never the stack's: plan, dro
   clean_up(env, n, stack);
 }
 
-TEST_CASE("a ledger of format 1 (volumes by name alone) still works beside a foreign same-named volume, and is rewritten by pool") {
+TEST_CASE(
+    "a ledger of format 1 (volumes by name alone) still works beside a foreign same-named volume, and is rewritten by pool") {
   const LabEnv env = require_lab(1);
   const Names n('w');
   const std::string stack = write_stack(stack_text(env, n, true));
   REQUIRE(run_virtplan("apply --auto-approve -f " + stack).status == 0);
   make_foreign_pool(env, n.dev, n.root);
   // The ledger as a virtplan before pools were part of a volume's key wrote it.
-  env.run_in(0, fmt::format("sed -i -e 's|\"volume.{0}/{1}\"|\"volume.{1}\"|' -e 's|\"format_version\": \"2\"|\"format_version\": \"1\"|' {2}",
-                            n.prod, n.root, n.ledger()));
+  env.run_in(
+      0,
+      fmt::format(
+          "sed -i -e 's|\"volume.{0}/{1}\"|\"volume.{1}\"|' -e 's|\"format_version\": \"2\"|\"format_version\": \"1\"|' {2}",
+          n.prod, n.root, n.ledger()));
   REQUIRE(has(env.run_in(0, "cat " + n.ledger()), "\"volume." + n.root + "\""));
 
   const auto plan = run_virtplan("plan --detailed-exitcode -f " + stack);
@@ -163,7 +178,8 @@ TEST_CASE("a hand-edited ledger that claims an observed field is refused, not pl
   const std::string stack = write_stack(stack_text(env, n, true));
   REQUIRE(run_virtplan("apply --auto-approve -f " + stack).status == 0);
   // The volume is raw; the ledger now says qcow2.
-  env.run_in(0, fmt::format("sed -i 's|\"protect\": false|\"format\": \"qcow2\", \"protect\": false|' {}", n.ledger()));
+  env.run_in(0, fmt::format("sed -i 's|\"protect\": false|\"format\": \"qcow2\", \"protect\": false|' {}",
+                            n.ledger()));
   REQUIRE(has(env.run_in(0, "cat " + n.ledger()), "qcow2"));
 
   const auto plan = run_virtplan("plan -f " + stack);
@@ -171,8 +187,9 @@ TEST_CASE("a hand-edited ledger that claims an observed field is refused, not pl
   CHECK(plan.status == 1);
   CHECK_FALSE(has(plan.output, "DATA LOSS"));
   CHECK_FALSE(has(plan.output, "replace"));
-  CHECK(has(plan.output, fmt::format("entry volume.{}/{} holds 'format', which a volume does not keep in the ledger",
-                                     n.prod, n.root)));
+  CHECK(has(plan.output,
+            fmt::format("entry volume.{}/{} holds 'format', which a volume does not keep in the ledger",
+                        n.prod, n.root)));
   const auto apply = run_virtplan("apply --auto-approve -f " + stack);
   CHECK(apply.status != 0);
   CHECK(has(volumes_in(env, n.prod), n.root));
@@ -181,7 +198,8 @@ TEST_CASE("a hand-edited ledger that claims an observed field is refused, not pl
   clean_up(env, n, stack);
 }
 
-TEST_CASE("an intent left by a create that failed does not make a foreign volume made later under that name the stack's") {
+TEST_CASE(
+    "an intent left by a create that failed does not make a foreign volume made later under that name the stack's") {
   const LabEnv env = require_lab(1);
   const Names n('y');
   const std::string stack = write_stack(stack_text(env, n, false));
@@ -212,25 +230,30 @@ TEST_CASE("an intent left by a create that failed does not make a foreign volume
   clean_up(env, n, stack);
 }
 
-TEST_CASE("an intent left by a crash does not make a domain defined by hand later the stack's: it lacks the marker") {
+TEST_CASE(
+    "an intent left by a crash does not make a domain defined by hand later the stack's: it lacks the marker") {
   const LabEnv env = require_lab(1);
   const Names n('z');
   const std::string domain = "d-" + n.tag;
   std::string text = fmt::format("stack: {}\nhosts:\n{}", n.stack, host_block(env, 0));
-  text += fmt::format("domains:\n  {}: {{host: {}, vcpus: 1, memory: 64MiB, virt_type: qemu, state: stopped}}\n",
-                      domain, env.hosts[0].name);
+  text +=
+      fmt::format("domains:\n  {}: {{host: {}, vcpus: 1, memory: 64MiB, virt_type: qemu, state: stopped}}\n",
+                  domain, env.hosts[0].name);
   const std::string stack = write_stack(text);
   // virtplan recorded its intent, then died before `define` (format 1: any
   // virtplan reads it).
-  env.run_in(0, fmt::format("mkdir -p /var/lib/virtplan/ledger && printf '%s' {} > {}",
-                            shell_quote(fmt::format(R"({{"format_version": "1", "stack": "{}", "objects": )"
-                                                    R"({{"domain.{}": {{"state": "intent", "data": {{}}}}}}}})",
-                                                    n.stack, domain)),
-                            n.ledger()));
-  env.run_in(0, fmt::format("echo {} | virsh -q define /dev/stdin >/dev/null",
-                            shell_quote(fmt::format("<domain type='qemu'><name>{}</name><memory unit='MiB'>32</memory>"
-                                                    "<vcpu>1</vcpu><os><type arch='x86_64'>hvm</type></os></domain>",
-                                                    domain))));
+  env.run_in(0,
+             fmt::format("mkdir -p /var/lib/virtplan/ledger && printf '%s' {} > {}",
+                         shell_quote(fmt::format(R"({{"format_version": "1", "stack": "{}", "objects": )"
+                                                 R"({{"domain.{}": {{"state": "intent", "data": {{}}}}}}}})",
+                                                 n.stack, domain)),
+                         n.ledger()));
+  env.run_in(
+      0,
+      fmt::format("echo {} | virsh -q define /dev/stdin >/dev/null",
+                  shell_quote(fmt::format("<domain type='qemu'><name>{}</name><memory unit='MiB'>32</memory>"
+                                          "<vcpu>1</vcpu><os><type arch='x86_64'>hvm</type></os></domain>",
+                                          domain))));
   const auto plan = run_virtplan("plan -f " + stack);
   INFO(plan.output);
   CHECK(plan.status == 1);
@@ -241,16 +264,20 @@ TEST_CASE("an intent left by a crash does not make a domain defined by hand late
   INFO(destroy.output);
   CHECK(has(env.run_in(0, "virsh -q list --all --name"), domain));
   // Adopted by hand, it is the stack's: its entry is no longer an intent.
-  const auto adopted = run_virtplan(fmt::format("import domain.{}@{} -f {}", domain, env.hosts[0].name, stack));
+  const auto adopted =
+      run_virtplan(fmt::format("import domain.{}@{} -f {}", domain, env.hosts[0].name, stack));
   INFO(adopted.output);
   CHECK(adopted.status == 0);
-  CHECK(env.run_in(0, fmt::format("jq -r '.objects[\"domain.{}\"].state' {}", domain, n.ledger())) == "created\n");
+  CHECK(env.run_in(0, fmt::format("jq -r '.objects[\"domain.{}\"].state' {}", domain, n.ledger())) ==
+        "created\n");
 
-  env.run_in(0, fmt::format("virsh -q undefine --domain {} >/dev/null 2>&1; rm -f {}; true", domain, n.ledger()));
+  env.run_in(
+      0, fmt::format("virsh -q undefine --domain {} >/dev/null 2>&1; rm -f {}; true", domain, n.ledger()));
   std::filesystem::remove(stack);
 }
 
-TEST_CASE("import of a volume name that two pools hold asks for the pool, and volume.POOL/NAME@HOST adopts that one") {
+TEST_CASE(
+    "import of a volume name that two pools hold asks for the pool, and volume.POOL/NAME@HOST adopts that one") {
   const LabEnv env = require_lab(1);
   const Names n('u');
   const std::string other = "oth-" + n.tag;
@@ -278,7 +305,8 @@ TEST_CASE("import of a volume name that two pools hold asks for the pool, and vo
   // imported, the plan is empty; dropped again, only the adopted volume is
   // destroyed.
   const std::string errors = fmt::format("/tmp/vp-import-{}.err", n.tag);
-  const auto pool_yaml = virtplan::lab::virtplan_stdout(fmt::format("import pool.{}@{} -f {}", other, host, stack), errors);
+  const auto pool_yaml =
+      virtplan::lab::virtplan_stdout(fmt::format("import pool.{}@{} -f {}", other, host, stack), errors);
   INFO(pool_yaml.output);
   REQUIRE(pool_yaml.status == 0);
   std::filesystem::remove(errors);
@@ -286,7 +314,8 @@ TEST_CASE("import of a volume name that two pools hold asks for the pool, and vo
   std::string declared = stack_text(env, n, false);
   declared.insert(declared.find(pools_section) + pools_section.size(),
                   pool_yaml.output.substr(pool_yaml.output.find('\n') + 1));
-  declared += fmt::format("volumes:\n  {}: {{host: {}, pool: {}, format: raw, capacity: 8MiB}}\n", n.root, host, other);
+  declared += fmt::format("volumes:\n  {}: {{host: {}, pool: {}, format: raw, capacity: 8MiB}}\n", n.root,
+                          host, other);
   write_stack_at(stack, declared);
   const auto plan = run_virtplan("plan --detailed-exitcode -f " + stack);
   INFO(plan.output);
@@ -303,7 +332,8 @@ TEST_CASE("import of a volume name that two pools hold asks for the pool, and vo
   clean_up(env, n, stack);
 }
 
-TEST_CASE("an intent left by a crash for a volume the stack no longer declares is cleared by the next apply, so a foreign volume made later under its name is left alone") {
+TEST_CASE(
+    "an intent left by a crash for a volume the stack no longer declares is cleared by the next apply, so a foreign volume made later under its name is left alone") {
   const LabEnv env = require_lab(1);
   const Names n('t');
   const std::string ghost = "ghost-" + n.tag;
@@ -311,20 +341,22 @@ TEST_CASE("an intent left by a crash for a volume the stack no longer declares i
   REQUIRE(run_virtplan("apply --auto-approve -f " + stack).status == 0);
   // virtplan recorded its intent to create `ghost`, then died before the
   // create, and the stack dropped it (format 1: any virtplan reads it).
-  env.run_in(0, fmt::format("printf '%s' {} > {}",
-                            shell_quote(fmt::format(R"({{"format_version": "1", "stack": "{}", "objects": {{)"
-                                                    R"("pool.{}": {{"state": "created", "data": {{"built": true}}}},)"
-                                                    R"("volume.{}": {{"state": "intent", "data": {{}}}}}}}})",
-                                                    n.stack, n.prod, ghost)),
-                            n.ledger()));
+  env.run_in(0, fmt::format(
+                    "printf '%s' {} > {}",
+                    shell_quote(fmt::format(R"({{"format_version": "1", "stack": "{}", "objects": {{)"
+                                            R"("pool.{}": {{"state": "created", "data": {{"built": true}}}},)"
+                                            R"("volume.{}": {{"state": "intent", "data": {{}}}}}}}})",
+                                            n.stack, n.prod, ghost)),
+                    n.ledger()));
   const auto apply = run_virtplan("apply --auto-approve -f " + stack);
   INFO(apply.output);
   CHECK(apply.status == 0);
   CHECK_FALSE(has(env.run_in(0, "cat " + n.ledger()), ghost));
 
   // Someone else makes a volume of that name in the stack's pool.
-  env.run_in(0, fmt::format("virsh -q vol-create-as --pool {} --name {} --capacity 8M --format raw >/dev/null", n.prod,
-                            ghost));
+  env.run_in(0,
+             fmt::format("virsh -q vol-create-as --pool {} --name {} --capacity 8M --format raw >/dev/null",
+                         n.prod, ghost));
   const auto plan = run_virtplan("plan --detailed-exitcode -f " + stack);
   INFO(plan.output);
   CHECK(plan.status == 0);

@@ -29,7 +29,8 @@ std::vector<std::string> summary(const std::vector<NetUpdate>& updates) {
 }  // namespace
 
 TEST_CASE("net-update: nothing for equal specs", "[net]") {
-  json spec = network({{"52:54:00:00:00:10", {{"ip", "10.77.0.10"}}}}, "10.77.0.100-10.77.0.199", json::object());
+  json spec =
+      network({{"52:54:00:00:00:10", {{"ip", "10.77.0.10"}}}}, "10.77.0.100-10.77.0.199", json::object());
   CHECK(NetUpdate::between(spec, spec).empty());
 }
 
@@ -37,8 +38,9 @@ TEST_CASE("net-update: DHCP hosts deleted, modified by MAC, added", "[net]") {
   json before = network({{"52:54:00:00:00:10", {{"ip", "10.77.0.10"}, {"name", "web"}}},
                          {"52:54:00:00:00:11", {{"ip", "10.77.0.11"}}}},
                         "10.77.0.100-10.77.0.199", json::object());
-  json after = network({{"52:54:00:00:00:11", {{"ip", "10.77.0.21"}}}, {"52:54:00:00:00:12", {{"ip", "10.77.0.10"}}}},
-                       "10.77.0.100-10.77.0.199", json::object());
+  json after =
+      network({{"52:54:00:00:00:11", {{"ip", "10.77.0.21"}}}, {"52:54:00:00:00:12", {{"ip", "10.77.0.10"}}}},
+              "10.77.0.100-10.77.0.199", json::object());
   CHECK(summary(NetUpdate::between(before, after)) ==
         std::vector<std::string>{
             R"(delete ip-dhcp-host <host mac="52:54:00:00:00:10" name="web" ip="10.77.0.10"/>)",

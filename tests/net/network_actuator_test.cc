@@ -57,7 +57,8 @@ TEST_CASE("network create: define, start, autostart", "[actuator]") {
   FakeVirshHost host;
   StackObject lan = network(k_lan);
   REQUIRE(net::NetworkActuator().create(ActuatorStep{lan, nullptr, {}, {}}, host.session()));
-  CHECK(host.ran() == Lines{"net-define /dev/stdin", "net-start --network lan", "net-autostart --network lan"});
+  CHECK(host.ran() ==
+        Lines{"net-define /dev/stdin", "net-start --network lan", "net-autostart --network lan"});
   CHECK(host.stdin_of("net-define /dev/stdin") == xml_of(lan));
   CHECK(host.stdin_of("net-define /dev/stdin").find("<vp:owner") != std::string::npos);
 }
@@ -67,8 +68,9 @@ TEST_CASE("network create: a failed start says it is defined", "[actuator]") {
   host.fail("net-start --network lan", "error: Failed to start network lan\nerror: bridge busy\n");
   auto done = net::NetworkActuator().create(ActuatorStep{network(k_lan), nullptr, {}, {}}, host.session());
   REQUIRE_FALSE(done);
-  CHECK(done.error().message() ==
-        "network.lan@lab1: virsh net-start failed: Failed to start network lan: bridge busy (defined, not started)");
+  CHECK(
+      done.error().message() ==
+      "network.lan@lab1: virsh net-start failed: Failed to start network lan: bridge busy (defined, not started)");
 }
 
 TEST_CASE("network update: a DHCP host deleted by hand is added back live and in the config", "[actuator]") {
@@ -81,8 +83,11 @@ TEST_CASE("network update: a DHCP host deleted by hand is added back live and in
   host.then("net-dumpxml --inactive --network lan", doc->to_string());
   host.then("net-dumpxml --inactive --network lan", xml_of(lan));
   host.on("net-info --network lan", k_active);
-  ActuatorStep step{lan, nullptr, {field("/ipv4/dhcp/hosts/52:54:00:00:00:10", nullptr,
-                                         lan.spec["ipv4"]["dhcp"]["hosts"]["52:54:00:00:00:10"])}, {}};
+  ActuatorStep step{lan,
+                    nullptr,
+                    {field("/ipv4/dhcp/hosts/52:54:00:00:00:10", nullptr,
+                           lan.spec["ipv4"]["dhcp"]["hosts"]["52:54:00:00:00:10"])},
+                    {}};
   REQUIRE(step.fields[0].impact == providers::Impact::live);
   auto done = net::NetworkActuator().update(step, host.session());
   REQUIRE(done);
@@ -101,8 +106,11 @@ TEST_CASE("network update: net-update that changes nothing is an error", "[actua
   (*doc->root().xpath_nodes("//dhcp/host"))[0].remove();
   host.on("net-dumpxml --inactive --network lan", doc->to_string());
   host.on("net-info --network lan", "Active:         no\n");
-  ActuatorStep step{lan, nullptr, {field("/ipv4/dhcp/hosts/52:54:00:00:00:10", nullptr,
-                                         lan.spec["ipv4"]["dhcp"]["hosts"]["52:54:00:00:00:10"])}, {}};
+  ActuatorStep step{lan,
+                    nullptr,
+                    {field("/ipv4/dhcp/hosts/52:54:00:00:00:10", nullptr,
+                           lan.spec["ipv4"]["dhcp"]["hosts"]["52:54:00:00:00:10"])},
+                    {}};
   auto done = net::NetworkActuator().update(step, host.session());
   REQUIRE_FALSE(done);
   CHECK(done.error().message().starts_with("network.lan@lab1: net-update left ipv4 as "));
@@ -136,8 +144,9 @@ TEST_CASE("network update: a new bridge restarts the network and reconnects runn
   const std::string update = "update-device --domain web --file /dev/stdin --live";
   CHECK(host.ran() == Lines{"net-dumpxml --inactive --network lan", "net-info --network lan", "list --name",
                             "dumpxml --domain web", "dumpxml --domain other", "net-define /dev/stdin",
-                            "net-destroy --network lan", "net-start --network lan", "net-dumpxml --network lan",
-                            update, update, "dumpxml --domain web", "! readlink /sys/class/net/vnet3/master"});
+                            "net-destroy --network lan", "net-start --network lan",
+                            "net-dumpxml --network lan", update, update, "dumpxml --domain web",
+                            "! readlink /sys/class/net/vnet3/master"});
   // The last switch puts the NIC back on the network (the first went to the bridge).
   CHECK(host.stdin_of(update).find("<source network=\"lan\"/>") != std::string::npos);
   CHECK(host.stdin_of("net-define /dev/stdin").find("vpb1") != std::string::npos);
@@ -149,17 +158,19 @@ TEST_CASE("network update: a NIC left on the old bridge fails the step and says 
   host.on("net-dumpxml --inactive --network lan", xml_of(after));
   host.on("net-info --network lan", k_active);
   host.on("list --name", "web\n");
-  host.on("dumpxml --domain web",
-          "<domain><devices><interface type='network'><mac address='52:54:00:00:00:10'/><source network='lan'/>"
-          "<target dev='vnet3'/></interface></devices></domain>");
+  host.on(
+      "dumpxml --domain web",
+      "<domain><devices><interface type='network'><mac address='52:54:00:00:00:10'/><source network='lan'/>"
+      "<target dev='vnet3'/></interface></devices></domain>");
   host.on("net-dumpxml --network lan", xml_of(after));
   host.on_other("readlink", {1, "", ""});
   ActuatorStep step{after, nullptr, {field("/ipv4/address", "10.76.0.1/24", "10.77.0.1/24")}, {}};
   auto done = net::NetworkActuator().update(step, host.session());
   REQUIRE_FALSE(done);
-  CHECK(done.error().message() ==
-        "network.lan@lab1: NIC 52:54:00:00:00:10 of domain web is on bridge '' after reconnecting, not 'vpb0' "
-        "(redefined, stopped, restarted)");
+  CHECK(
+      done.error().message() ==
+      "network.lan@lab1: NIC 52:54:00:00:00:10 of domain web is on bridge '' after reconnecting, not 'vpb0' "
+      "(redefined, stopped, restarted)");
 }
 
 TEST_CASE("network destroy: stopped, undefined, gone already is fine", "[actuator]") {
@@ -168,7 +179,8 @@ TEST_CASE("network destroy: stopped, undefined, gone already is fine", "[actuato
   ActuatorStep step;
   step.desired.id = {"network", "lan", "lab1"};
   REQUIRE(net::NetworkActuator().destroy(step, host.session()));
-  CHECK(host.ran() == Lines{"net-info --network lan", "net-destroy --network lan", "net-undefine --network lan"});
+  CHECK(host.ran() ==
+        Lines{"net-info --network lan", "net-destroy --network lan", "net-undefine --network lan"});
 
   FakeVirshHost gone;
   gone.fail("net-info --network lan", "error: failed to get network 'lan'\nerror: Network not found\n");

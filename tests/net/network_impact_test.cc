@@ -31,7 +31,8 @@ TEST_CASE("network impact: bridge, subnet, mode, mtu and domain need a restart")
 
 TEST_CASE("network impact of a subtree is its worst field") {
   NetworkKind kind;
-  json before = {{"address", "10.0.0.1/24"}, {"dhcp", {{"range", "10.0.0.2-10.0.0.9"}, {"hosts", json::object()}}}};
+  json before = {{"address", "10.0.0.1/24"},
+                 {"dhcp", {{"range", "10.0.0.2-10.0.0.9"}, {"hosts", json::object()}}}};
   json live = before;
   live["dhcp"]["range"] = "10.0.0.2-10.0.0.99";
   CHECK(kind.impact("/ipv4", before, live) == Impact::live);
@@ -79,7 +80,8 @@ ipv4:
     </dhcp>
   </ip>
   <ip family='ipv6' address='fd00::1' prefix='64'/>
-</network>)", parsed.object);
+</network>)",
+                             parsed.object);
   REQUIRE(xml.has_value());
   test::check_golden("tests/net/golden/update-keeps-unmanaged.xml", *xml);
 }

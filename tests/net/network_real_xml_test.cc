@@ -54,8 +54,9 @@ TEST_CASE("network parse_xml reads libvirt's own default network (netmask, no ow
   NetworkKind kind;
   auto spec = kind.parse_xml(data("default"));
   REQUIRE(spec.has_value());
-  CHECK(spec->dump() ==
-        R"({"bridge":"virbr0","dns":{"hosts":{}},"ipv4":{"address":"192.168.122.1/24","dhcp":{"hosts":{},"range":"192.168.122.2-192.168.122.254"}},"mode":"nat"})");
+  CHECK(
+      spec->dump() ==
+      R"({"bridge":"virbr0","dns":{"hosts":{}},"ipv4":{"address":"192.168.122.1/24","dhcp":{"hosts":{},"range":"192.168.122.2-192.168.122.254"}},"mode":"nat"})");
   auto document = providers::XmlDocument::parse(data("default"));
   REQUIRE(document.has_value());
   CHECK(read_network_owner(*document) == std::nullopt);

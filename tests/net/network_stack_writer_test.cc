@@ -20,8 +20,8 @@ json observed(const std::string& file, bool autostart) {
 
 TEST_CASE("network to_stack round-trips real net-dumpxml output in every mode") {
   const NetworkKind kind;
-  for (const char* file :
-       {"default", "vp-bridge", "vp-isolated", "vp-nat-live", "vp-nat-min", "vp-nat", "vp-open", "vp-route"}) {
+  for (const char* file : {"default", "vp-bridge", "vp-isolated", "vp-nat-live", "vp-nat-min", "vp-nat",
+                           "vp-open", "vp-route"}) {
     INFO(file);
     check_stack_round_trip(kind, "lan", observed(file, true));
     check_stack_round_trip(kind, "lan", observed(file, false));

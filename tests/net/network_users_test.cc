@@ -2,9 +2,9 @@
 // in the network reader's rounds), and the hold that keeps a destroy from
 // cutting them off unless forced.
 
+#include "net/network_users.h"
 #include "net/network_kind.h"
 #include "net/network_reader.h"
-#include "net/network_users.h"
 #include "providers/host/ledger.h"
 
 #include "tests/support/scripted_round.h"
@@ -21,10 +21,12 @@ using providers::VirshArgs;
 
 namespace {
 
-std::string domain_with_nics(const std::string& name, const std::vector<std::pair<std::string, std::string>>& nics) {
+std::string domain_with_nics(const std::string& name,
+                             const std::vector<std::pair<std::string, std::string>>& nics) {
   std::string xml = "<domain type='qemu'><name>" + name + "</name><devices>";
   for (const auto& [network, mac] : nics) {
-    xml += "<interface type='network'><mac address='" + mac + "'/><source network='" + network + "'/></interface>";
+    xml += "<interface type='network'><mac address='" + mac + "'/><source network='" + network +
+           "'/></interface>";
   }
   xml += "<interface type='bridge'><mac address='52:54:00:00:00:99'/><source bridge='br0'/></interface>";
   return xml + "</devices></domain>";
@@ -37,7 +39,7 @@ TEST_CASE("network users: each network interface of a domain, not its bridge int
       "db", domain_with_nics("db", {{"lan", "52:54:00:00:00:01"}, {"wan", "52:54:00:00:00:02"}}), true);
   REQUIRE(users);
   CHECK(*users == std::vector<net::NetworkUser>{{"lan", "db", "52:54:00:00:00:01", true},
-                                               {"wan", "db", "52:54:00:00:00:02", true}});
+                                                {"wan", "db", "52:54:00:00:00:02", true}});
 }
 
 TEST_CASE("network users: one entry per domain and MAC, running when a live document showed it") {
@@ -51,9 +53,12 @@ TEST_CASE("network users: one entry per domain and MAC, running when a live docu
   CHECK(net::network_used_by(users, "none").empty());
 }
 
-TEST_CASE("network kind: a destroy is held, forceably, by every domain using the network, but a replace is not") {
-  const json observed{{"used_by", json::array({{{"domain", "db"}, {"interface", "52:54:00:00:00:01"}, {"running", true}},
-                                               {{"domain", "cache"}, {"interface", "52:54:00:00:00:03"}, {"running", false}}})}};
+TEST_CASE(
+    "network kind: a destroy is held, forceably, by every domain using the network, but a replace is not") {
+  const json observed{
+      {"used_by",
+       json::array({{{"domain", "db"}, {"interface", "52:54:00:00:00:01"}, {"running", true}},
+                    {{"domain", "cache"}, {"interface", "52:54:00:00:00:03"}, {"running", false}}})}};
   const providers::ObjectId id{"network", "lan", "lab1"};
   auto holds = net::NetworkKind().holds(id, observed, false);
   REQUIRE(holds.size() == 2);
@@ -80,13 +85,15 @@ TEST_CASE("network reader: reads the domains' XML in its second round and puts u
   const VirshArgs db_live{"dumpxml", "--domain", "db"};
   const VirshArgs idle_inactive{"dumpxml", "--inactive", "--domain", "idle"};
   CHECK(second == std::vector<VirshArgs>{lan, db_inactive, db_live, idle_inactive});
-  const std::string lan_xml = "<network><name>lan</name><forward mode='nat'/><bridge name='virbr9'/>"
-                              "<ip address='192.168.90.1' netmask='255.255.255.0'/></network>";
+  const std::string lan_xml =
+      "<network><name>lan</name><forward mode='nat'/><bridge name='virbr9'/>"
+      "<ip address='192.168.90.1' netmask='255.255.255.0'/></network>";
   CHECK(reading
             ->next_round(test::answer_round(
                 second, {{lan, lan_xml},
                          {db_inactive, domain_with_nics("db", {{"lan", "52:54:00:00:00:01"}})},
-                         {db_live, domain_with_nics("db", {{"lan", "52:54:00:00:00:01"}, {"lan", "52:54:00:00:00:02"}})},
+                         {db_live, domain_with_nics(
+                                       "db", {{"lan", "52:54:00:00:00:01"}, {"lan", "52:54:00:00:00:02"}})},
                          {idle_inactive, domain_with_nics("idle", {{"wan", "52:54:00:00:00:05"}})}}))
             .empty());
   auto objects = reading->finish();
@@ -97,8 +104,9 @@ TEST_CASE("network reader: reads the domains' XML in its second round and puts u
                      {{"domain", "db"}, {"interface", "52:54:00:00:00:02"}, {"running", true}}}));
 }
 
-TEST_CASE("network reader: a declared domain's XML is asked with the listings (one round for a host holding just "
-          "the stack), unless the ledger says the stack does not own it") {
+TEST_CASE(
+    "network reader: a declared domain's XML is asked with the listings (one round for a host holding just "
+    "the stack), unless the ledger says the stack does not own it") {
   providers::StackObject web;
   web.id = {"domain", "web", "lab1"};
   web.spec = json{{"state", "running"}};
@@ -118,7 +126,8 @@ TEST_CASE("network reader: a declared domain's XML is asked with the listings (o
 // A declared domain's live XML is asked with the listings, before they say
 // whether it runs; virsh answers it for a shut-off domain too (with the
 // inactive XML), which must not make the domain a running user.
-TEST_CASE("network reader: a declared domain that is shut off uses the network, but not as a running domain") {
+TEST_CASE(
+    "network reader: a declared domain that is shut off uses the network, but not as a running domain") {
   providers::StackObject web;
   web.id = {"domain", "web", "lab1"};
   web.spec = json{{"state", "running"}};
@@ -130,10 +139,14 @@ TEST_CASE("network reader: a declared domain that is shut off uses the network, 
   auto first = reading->next_round({});
   const VirshArgs live{"dumpxml", "--domain", "web"};
   REQUIRE(std::find(first.begin(), first.end(), live) != first.end());
-  auto second = reading->next_round(test::answer_round(
-      first, {{networks, "lan\n"}, {domains, "web\n"}, {live, web_xml},
-              {{"dumpxml", "--inactive", "--domain", "web"}, web_xml}}));
-  CHECK(reading->next_round(test::answer_round(second, {{lan, "<network><name>lan</name><bridge name='virbr9'/></network>"}}))
+  auto second = reading->next_round(
+      test::answer_round(first, {{networks, "lan\n"},
+                                 {domains, "web\n"},
+                                 {live, web_xml},
+                                 {{"dumpxml", "--inactive", "--domain", "web"}, web_xml}}));
+  CHECK(reading
+            ->next_round(test::answer_round(
+                second, {{lan, "<network><name>lan</name><bridge name='virbr9'/></network>"}}))
             .empty());
   auto objects = reading->finish();
   REQUIRE(objects);

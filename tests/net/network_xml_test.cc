@@ -1,8 +1,8 @@
 // Golden XML for every network mode, validated against libvirt's schema, and
 // read back into the same spec.
 
-#include "net/network_kind.h"
 #include "net/network_xml.h"
+#include "net/network_kind.h"
 #include "tests/net/kind_fixture.h"
 #include "tests/net/network_examples.h"
 

@@ -48,10 +48,11 @@ struct ApplyRig {
 
 // The stack of the quickstart, on one host: pool -> volume -> domain, network -> domain.
 Plan quickstart_creates(const std::string& host = "lab1") {
-  return Plan("demo", {change("pool.p@" + host, Action::create),
-                       change("volume.root@" + host, Action::create, needing({"pool.p"})),
-                       change("network.lan@" + host, Action::create),
-                       change("domain.web@" + host, Action::create, needing({"volume.root", "network.lan"}))});
+  return Plan("demo",
+              {change("pool.p@" + host, Action::create),
+               change("volume.root@" + host, Action::create, needing({"pool.p"})),
+               change("network.lan@" + host, Action::create),
+               change("domain.web@" + host, Action::create, needing({"volume.root", "network.lan"}))});
 }
 
 const StepResult& result_of(const ApplyReport& report, const std::string& address) {
@@ -127,8 +128,9 @@ TEST_CASE("apply: destroys run in reverse and each is forgotten after it is done
   CHECK(rig.journal.count("created ") == 0);
 }
 
-TEST_CASE("apply: destroys and a replace's destroy stop gracefully unless the options say immediate "
-          "(destroy --force)") {
+TEST_CASE(
+    "apply: destroys and a replace's destroy stop gracefully unless the options say immediate "
+    "(destroy --force)") {
   Plan plan("demo", {change("domain.old@lab1", Action::destroy), change("domain.web@lab1", Action::replace)});
   SECTION("by default") {
     ApplyRig rig;
@@ -150,7 +152,8 @@ TEST_CASE("apply: intents of every create on a host are recorded in one write be
   const ApplyReport report = rig.apply(quickstart_creates());
   REQUIRE(report.ok());
   CHECK(rig.journal.count("intents ") == 1);
-  CHECK(rig.journal.position("intents lab1 domain.web@lab1 network.lan@lab1 pool.p@lab1 volume.root@lab1") == 1);
+  CHECK(rig.journal.position("intents lab1 domain.web@lab1 network.lan@lab1 pool.p@lab1 volume.root@lab1") ==
+        1);
   CHECK(rig.before("intents lab1 domain.web@lab1 network.lan@lab1 pool.p@lab1 volume.root@lab1",
                    "start create network.lan@lab1"));
   CHECK(rig.before("intents lab1 domain.web@lab1 network.lan@lab1 pool.p@lab1 volume.root@lab1",
@@ -259,11 +262,13 @@ TEST_CASE("apply: a ledger that cannot be brought up to date at the end fails th
   CHECK(report.done() == 2);
   CHECK_FALSE(report.ok());
   CHECK(report.errors() ==
-        std::vector<std::string>{"lab2: writing the ledger failed: disk full; the stack's ledger there may not list "
-                                 "everything this apply made (the next apply adopts what it made, as after a crash)"});
+        std::vector<std::string>{
+            "lab2: writing the ledger failed: disk full; the stack's ledger there may not list "
+            "everything this apply made (the next apply adopts what it made, as after a crash)"});
 }
 
-TEST_CASE("apply: each host takes as many steps as it can, whatever the others do, and --parallelism caps them all") {
+TEST_CASE(
+    "apply: each host takes as many steps as it can, whatever the others do, and --parallelism caps them all") {
   std::vector<Change> changes;
   for (int i = 0; i < 12; ++i) {
     changes.push_back(change(fmt::format("volume.v{:02}@lab1", i), Action::create));
@@ -314,11 +319,12 @@ TEST_CASE("apply: hosts take turns, so under --parallelism no host waits for ano
   for (const std::string& event : rig.journal.events()) {
     if (event.starts_with("start create ")) creates.push_back(event.substr(13));
   }
-  CHECK(creates == std::vector<std::string>{"volume.a1@lab1", "volume.b1@lab2", "volume.a2@lab1", "volume.b2@lab2",
-                                            "volume.a3@lab1", "volume.b3@lab2"});
+  CHECK(creates == std::vector<std::string>{"volume.a1@lab1", "volume.b1@lab2", "volume.a2@lab1",
+                                            "volume.b2@lab2", "volume.a3@lab1", "volume.b3@lab2"});
 }
 
-TEST_CASE("apply: a host's longest chain goes first on its turn, and a long chain on one host does not hold the others") {
+TEST_CASE(
+    "apply: a host's longest chain goes first on its turn, and a long chain on one host does not hold the others") {
   ApplyRig rig;
   Plan plan("demo", {change("pool.p@lab1", Action::create),
                      change("volume.a@lab1", Action::create, needing({"pool.p"})),
@@ -334,7 +340,8 @@ TEST_CASE("apply: a host's longest chain goes first on its turn, and a long chai
                                             "domain.a@lab1", "volume.x@lab1"});
 }
 
-TEST_CASE("apply: the observer hears start, progress and finish of each step, and skipped steps finish only") {
+TEST_CASE(
+    "apply: the observer hears start, progress and finish of each step, and skipped steps finish only") {
   ApplyRig rig;
   rig.pool.fail("create", "pool.p@lab1");
   Plan plan("demo", {change("pool.p@lab1", Action::create),
@@ -366,7 +373,8 @@ TEST_CASE("apply: a dependency cycle does nothing and is reported") {
   CHECK_FALSE(report.ok());
   CHECK(report.results().empty());
   CHECK(report.errors() ==
-        std::vector<std::string>{"dependency cycle: volume.a@lab1 -> volume.b@lab1 -> volume.a@lab1; nothing was done"});
+        std::vector<std::string>{
+            "dependency cycle: volume.a@lab1 -> volume.b@lab1 -> volume.a@lab1; nothing was done"});
   CHECK(rig.journal.events().empty());
 }
 
@@ -374,17 +382,19 @@ TEST_CASE("apply: a kind without an actuator fails its step") {
   ApplyRig rig;
   const ApplyReport report =
       apply_plan(Plan("demo", {change("volume.a@lab1", Action::create)}), linked_kinds(),
-                 [](std::string_view) -> const virtplan::providers::KindActuator* { return nullptr; }, rig.hosts,
-                 *std::make_unique<NullApplyObserver>(), {});
-  CHECK(result_of(report, "volume.a@lab1").reason == "volume.a@lab1: no actuator for kind 'volume'; nothing was done");
+                 [](std::string_view) -> const virtplan::providers::KindActuator* { return nullptr; },
+                 rig.hosts, *std::make_unique<NullApplyObserver>(), {});
+  CHECK(result_of(report, "volume.a@lab1").reason ==
+        "volume.a@lab1: no actuator for kind 'volume'; nothing was done");
 }
 
-TEST_CASE("apply: a create that failed and left no object clears its intent, and one that may have run keeps it") {
+TEST_CASE(
+    "apply: a create that failed and left no object clears its intent, and one that may have run keeps it") {
   ApplyRig rig;
   rig.volume.fail("create", "volume.gone@lab1").exists_answer(false);
   rig.pool.fail("create", "pool.maybe@lab2");
-  const ApplyReport report =
-      rig.apply(Plan("demo", {change("volume.gone@lab1", Action::create), change("pool.maybe@lab2", Action::create)}));
+  const ApplyReport report = rig.apply(
+      Plan("demo", {change("volume.gone@lab1", Action::create), change("pool.maybe@lab2", Action::create)}));
   CHECK(report.failed() == 2);
   // lab1 says the volume is not there: a foreign one made later under its
   // name must not pass for the stack's.

@@ -31,22 +31,21 @@ std::vector<std::string> needs_of(const ApplyGraph& graph, const std::string& ad
 
 TEST_CASE("apply graph: creates go pool, volume, domain and network before domain") {
   Plan plan("demo", {change("domain.web@lab1", Action::create, needing({"volume.root", "network.lan"})),
-                     change("network.lan@lab1", Action::create),
-                     change("pool.p@lab1", Action::create),
+                     change("network.lan@lab1", Action::create), change("pool.p@lab1", Action::create),
                      change("volume.root@lab1", Action::create, needing({"pool.p"}))});
   auto graph = ApplyGraph::build(plan, linked_kinds());
   REQUIRE(graph);
-  CHECK(needs_of(*graph, "domain.web@lab1") == std::vector<std::string>{"network.lan@lab1", "volume.root@lab1"});
+  CHECK(needs_of(*graph, "domain.web@lab1") ==
+        std::vector<std::string>{"network.lan@lab1", "volume.root@lab1"});
   CHECK(needs_of(*graph, "volume.root@lab1") == std::vector<std::string>{"pool.p@lab1"});
   CHECK(needs_of(*graph, "pool.p@lab1").empty());
-  CHECK(order_of(*graph) == std::vector<std::string>{"network.lan@lab1", "pool.p@lab1", "volume.root@lab1",
-                                                     "domain.web@lab1"});
+  CHECK(order_of(*graph) ==
+        std::vector<std::string>{"network.lan@lab1", "pool.p@lab1", "volume.root@lab1", "domain.web@lab1"});
 }
 
 TEST_CASE("apply graph: a step's height is the longest chain from it to the end, itself included") {
   Plan creates("demo", {change("domain.web@lab1", Action::create, needing({"volume.root", "network.lan"})),
-                        change("network.lan@lab1", Action::create),
-                        change("pool.p@lab1", Action::create),
+                        change("network.lan@lab1", Action::create), change("pool.p@lab1", Action::create),
                         change("volume.root@lab1", Action::create, needing({"pool.p"}))});
   auto graph = ApplyGraph::build(creates, linked_kinds());
   REQUIRE(graph);
@@ -82,8 +81,7 @@ TEST_CASE("apply graph: an update that stops using a network runs before the net
 
 TEST_CASE("apply graph: no-ops are not steps and add no edges, other hosts are separate") {
   Plan plan("demo", {change("domain.web@lab1", Action::create, needing({"volume.root"})),
-                     change("volume.root@lab1", Action::no_op),
-                     change("volume.root@lab2", Action::create)});
+                     change("volume.root@lab1", Action::no_op), change("volume.root@lab2", Action::create)});
   auto graph = ApplyGraph::build(plan, linked_kinds());
   REQUIRE(graph);
   CHECK(graph->size() == 2);

@@ -46,9 +46,8 @@ public:
   }
   int count(const std::string& prefix) const {
     std::lock_guard lock(m_mutex);
-    return static_cast<int>(std::count_if(m_events.begin(), m_events.end(), [&](const std::string& e) {
-      return e.rfind(prefix, 0) == 0;
-    }));
+    return static_cast<int>(std::count_if(m_events.begin(), m_events.end(),
+                                          [&](const std::string& e) { return e.rfind(prefix, 0) == 0; }));
   }
   int max_running() const {
     std::lock_guard lock(m_mutex);

@@ -20,14 +20,12 @@ inline providers::ObjectId id_of(const std::string& address) {
 }
 
 // A spec that references `needs` ("pool.p") through LinkedKind.
-inline nlohmann::json needing(std::vector<std::string> needs) {
-  return nlohmann::json{{"needs", needs}};
-}
+inline nlohmann::json needing(std::vector<std::string> needs) { return nlohmann::json{{"needs", needs}}; }
 
 // A change of `address`: creates have only `after`, destroys only `before`,
 // updates and replaces both (the same spec unless given).
-inline Change change(const std::string& address, Action action, nlohmann::json spec = nlohmann::json::object(),
-                     nlohmann::json before = nullptr) {
+inline Change change(const std::string& address, Action action,
+                     nlohmann::json spec = nlohmann::json::object(), nlohmann::json before = nullptr) {
   Change c;
   c.id = id_of(address);
   c.action = action;

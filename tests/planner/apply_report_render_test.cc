@@ -13,13 +13,26 @@ namespace {
 
 ApplyReport sample_report() {
   return ApplyReport(
-      {StepResult{id_of("volume.data@lab1"), Action::create, StepStatus::failed,
-                  "volume.data@lab1: virsh vol-create failed: no space", {}, 120ms},
+      {StepResult{id_of("volume.data@lab1"),
+                  Action::create,
+                  StepStatus::failed,
+                  "volume.data@lab1: virsh vol-create failed: no space",
+                  {},
+                  120ms},
        StepResult{id_of("domain.web@lab1"), Action::update, StepStatus::done, "", {"restart pending"}, 900ms},
-       StepResult{id_of("domain.db@lab1"), Action::create, StepStatus::skipped,
-                  "needs volume.data@lab1, which failed", {}, 0ms},
+       StepResult{id_of("domain.db@lab1"),
+                  Action::create,
+                  StepStatus::skipped,
+                  "needs volume.data@lab1, which failed",
+                  {},
+                  0ms},
        StepResult{id_of("pool.p@lab1"), Action::create, StepStatus::done, "", {}, 50ms},
-       StepResult{id_of("network.lan@lab2"), Action::destroy, StepStatus::failed, "lab2: connection refused", {}, 10ms},
+       StepResult{id_of("network.lan@lab2"),
+                  Action::destroy,
+                  StepStatus::failed,
+                  "lab2: connection refused",
+                  {},
+                  10ms},
        StepResult{id_of("volume.root@lab1"), Action::create, StepStatus::done, "", {}, 70ms}},
       {}, 1500ms);
 }
@@ -47,7 +60,8 @@ TEST_CASE("apply report text: the summary, then each failed and skipped object, 
 }
 
 TEST_CASE("apply report text: errors that stopped the apply come first") {
-  ApplyReport report({}, {"dependency cycle: volume.a@lab1 -> volume.b@lab1 -> volume.a@lab1; nothing was done"}, 0ms);
+  ApplyReport report(
+      {}, {"dependency cycle: volume.a@lab1 -> volume.b@lab1 -> volume.a@lab1; nothing was done"}, 0ms);
   CHECK(render_apply_report_text(report) ==
         "Error: dependency cycle: volume.a@lab1 -> volume.b@lab1 -> volume.a@lab1; nothing was done\n"
         "Apply: 0 done, 0 failed, 0 skipped.\n");

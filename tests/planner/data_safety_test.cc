@@ -22,7 +22,8 @@ class DiskKind : public testing::StubKind {
 public:
   DiskKind() : StubKind("volume", "volumes") {}
   const providers::FieldRules& field_rules() const override {
-    static constexpr providers::FieldRule k_disk_rules[] = {{"/format", Impact::replace}, {"/**", Impact::live}};
+    static constexpr providers::FieldRule k_disk_rules[] = {{"/format", Impact::replace},
+                                                            {"/**", Impact::live}};
     static constexpr providers::FieldRules k_rules{k_disk_rules};
     return k_rules;
   }
@@ -67,7 +68,8 @@ public:
   std::vector<Hold> holds(const ObjectId& id, const Spec& observed, bool) const override {
     std::vector<Hold> out;
     for (const json& name : observed.value("users", json::array())) {
-      out.push_back({ObjectId{"domain", name.get<std::string>(), id.host}, "interface", Hold::Forceable::yes});
+      out.push_back(
+          {ObjectId{"domain", name.get<std::string>(), id.host}, "interface", Hold::Forceable::yes});
     }
     return out;
   }
@@ -104,8 +106,8 @@ TEST_CASE("data safety: a destroy and a replace say how much data they lose") {
   ObservedState observed;
   observed.objects = {owned("volume", "old", {{"size", 10 * k_gib}}),
                       owned("volume", "disk", {{"size", k_gib}, {"format", "raw"}})};
-  auto result = diff("demo", {declared("volume", "disk", {{"size", k_gib}, {"format", "qcow2"}})},
-                     observed, lookup);
+  auto result =
+      diff("demo", {declared("volume", "disk", {{"size", k_gib}, {"format", "qcow2"}})}, observed, lookup);
   CHECK(result.errors.empty());
   REQUIRE(result.plan.changes().size() == 2);
   const Change& replace = result.plan.changes()[0];
@@ -120,9 +122,9 @@ TEST_CASE("data safety: protected objects are never destroyed or replaced") {
   ObservedState observed;
   observed.objects = {owned("volume", "keep", {{"size", k_gib}, {"protect", true}}),
                       owned("volume", "disk", {{"size", k_gib}, {"format", "raw"}})};
-  auto result = diff("demo",
-                     {declared("volume", "disk", {{"size", k_gib}, {"format", "qcow2"}, {"protect", true}})},
-                     observed, lookup);
+  auto result =
+      diff("demo", {declared("volume", "disk", {{"size", k_gib}, {"format", "qcow2"}, {"protect", true}})},
+           observed, lookup);
   CHECK(result.errors ==
         Strings{"volume.disk@lab1: is protected (protect: true) and would be replaced; it is left "
                 "alone (set protect: false and apply first to allow it)",
@@ -175,15 +177,21 @@ TEST_CASE("data safety: data_loss() puts bytes first, then the named state") {
 }
 
 TEST_CASE("data safety: a forceable hold refuses unless forced, and a forced change names whom it cuts off") {
-  std::vector<Change> changes{Change{ObjectId{"network", "lan", "lab1"}, Action::destroy, Impact::none, {}, {},
-                                     Spec{{"users", {"db", "cache"}}}, nullptr}};
+  std::vector<Change> changes{Change{ObjectId{"network", "lan", "lab1"},
+                                     Action::destroy,
+                                     Impact::none,
+                                     {},
+                                     {},
+                                     Spec{{"users", {"db", "cache"}}},
+                                     nullptr}};
   SECTION("not forced: refused, naming every holder and the override") {
     std::vector<std::string> errors;
     check_data_safety(changes, lookup, errors);
     CHECK(changes.empty());
-    CHECK(errors == Strings{"network.lan@lab1: would be destroyed but is held by domain.cache@lab1 (interface), "
-                            "domain.db@lab1 (interface); it is left alone (`virtplan destroy --target "
-                            "network.lan@lab1 --force` destroys it anyway, cutting them off)"});
+    CHECK(errors ==
+          Strings{"network.lan@lab1: would be destroyed but is held by domain.cache@lab1 (interface), "
+                  "domain.db@lab1 (interface); it is left alone (`virtplan destroy --target "
+                  "network.lan@lab1 --force` destroys it anyway, cutting them off)"});
   }
   SECTION("forced: planned, with a reason naming them") {
     std::vector<std::string> errors;
@@ -193,36 +201,55 @@ TEST_CASE("data safety: a forceable hold refuses unless forced, and a forced cha
     CHECK(changes[0].reasons ==
           Strings{"FORCED: cuts off domain.cache@lab1 (interface), domain.db@lab1 (interface)"});
   }
-  SECTION("a holder the plan changes so that it no longer uses it does not hold it, one that still does holds") {
-    changes.push_back(Change{ObjectId{"domain", "db", "lab1"}, Action::update, Impact::live, {}, {},
-                             Spec{{"uses", {"lan"}}}, Spec{{"uses", json::array()}}});
-    changes.push_back(Change{ObjectId{"domain", "cache", "lab1"}, Action::update, Impact::live, {}, {},
-                             Spec{{"uses", {"lan"}}}, Spec{{"uses", {"lan", "wan"}}}});
+  SECTION(
+      "a holder the plan changes so that it no longer uses it does not hold it, one that still does holds") {
+    changes.push_back(Change{ObjectId{"domain", "db", "lab1"},
+                             Action::update,
+                             Impact::live,
+                             {},
+                             {},
+                             Spec{{"uses", {"lan"}}},
+                             Spec{{"uses", json::array()}}});
+    changes.push_back(Change{ObjectId{"domain", "cache", "lab1"},
+                             Action::update,
+                             Impact::live,
+                             {},
+                             {},
+                             Spec{{"uses", {"lan"}}},
+                             Spec{{"uses", {"lan", "wan"}}}});
     std::vector<std::string> errors;
     check_data_safety(changes, lookup, errors);
-    CHECK(errors == Strings{"network.lan@lab1: would be destroyed but is held by domain.cache@lab1 (interface); "
-                            "it is left alone (`virtplan destroy --target network.lan@lab1 --force` destroys it "
-                            "anyway, cutting them off)"});
+    CHECK(errors ==
+          Strings{"network.lan@lab1: would be destroyed but is held by domain.cache@lab1 (interface); "
+                  "it is left alone (`virtplan destroy --target network.lan@lab1 --force` destroys it "
+                  "anyway, cutting them off)"});
   }
   SECTION("a holder destroyed in the same plan does not hold it") {
-    changes.push_back(Change{ObjectId{"domain", "db", "lab1"}, Action::destroy, Impact::none, {}, {},
-                             json::object(), nullptr});
+    changes.push_back(Change{
+        ObjectId{"domain", "db", "lab1"}, Action::destroy, Impact::none, {}, {}, json::object(), nullptr});
     std::vector<std::string> errors;
     check_data_safety(changes, lookup, errors);
-    CHECK(errors == Strings{"network.lan@lab1: would be destroyed but is held by domain.cache@lab1 (interface); "
-                            "it is left alone (`virtplan destroy --target network.lan@lab1 --force` destroys it "
-                            "anyway, cutting them off)"});
+    CHECK(errors ==
+          Strings{"network.lan@lab1: would be destroyed but is held by domain.cache@lab1 (interface); "
+                  "it is left alone (`virtplan destroy --target network.lan@lab1 --force` destroys it "
+                  "anyway, cutting them off)"});
   }
 }
 
 TEST_CASE("data safety: force does not override a hold that is not forceable") {
-  std::vector<Change> changes{Change{ObjectId{"volume", "data", "lab1"}, Action::destroy, Impact::none, {}, {},
-                                     Spec{{"size", k_gib}, {"held_by", {"web"}}}, nullptr}};
+  std::vector<Change> changes{Change{ObjectId{"volume", "data", "lab1"},
+                                     Action::destroy,
+                                     Impact::none,
+                                     {},
+                                     {},
+                                     Spec{{"size", k_gib}, {"held_by", {"web"}}},
+                                     nullptr}};
   std::vector<std::string> errors;
   check_data_safety(changes, lookup, errors, Force::yes);
   CHECK(changes.empty());
-  CHECK(errors == Strings{"volume.data@lab1: would be destroyed but is held by domain.web@lab1 (disk vda); it is "
-                          "left alone"});
+  CHECK(errors ==
+        Strings{"volume.data@lab1: would be destroyed but is held by domain.web@lab1 (disk vda); it is "
+                "left alone"});
 }
 
 }  // namespace

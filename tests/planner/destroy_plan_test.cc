@@ -9,8 +9,10 @@ using namespace virtplan::planner::testing;
 
 namespace {
 
-ObservedObject observed(const std::string& address, Ownership ownership, nlohmann::json spec = nlohmann::json::object()) {
-  return ObservedObject{id_of(address), std::move(spec), ownership, ownership == Ownership::foreign ? "other" : ""};
+ObservedObject observed(const std::string& address, Ownership ownership,
+                        nlohmann::json spec = nlohmann::json::object()) {
+  return ObservedObject{id_of(address), std::move(spec), ownership,
+                        ownership == Ownership::foreign ? "other" : ""};
 }
 
 ObservedState lab() {
@@ -41,8 +43,9 @@ TEST_CASE("destroy plan: every owned object on every host, nothing else") {
   auto plan = destroy_plan("demo", lab(), linked_kinds());
   REQUIRE(plan);
   CHECK(plan->stack() == "demo");
-  CHECK(destroyed_addresses(*plan) == std::vector<std::string>{"domain.web@lab1", "network.lan@lab2", "pool.p@lab1",
-                                                     "volume.data@lab1", "volume.root@lab1"});
+  CHECK(destroyed_addresses(*plan) == std::vector<std::string>{"domain.web@lab1", "network.lan@lab2",
+                                                               "pool.p@lab1", "volume.data@lab1",
+                                                               "volume.root@lab1"});
   CHECK(plan->changes()[4].before == needing({"pool.p"}));
 }
 

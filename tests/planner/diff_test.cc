@@ -6,10 +6,10 @@
 #include <catch2/catch.hpp>
 
 using namespace virtplan;
+using nlohmann::json;
 using planner::Action;
 using planner::Ownership;
 using providers::Impact;
-using nlohmann::json;
 
 namespace {
 
@@ -19,8 +19,7 @@ class DiffTestKind : public planner::testing::StubKind {
 public:
   DiffTestKind() : StubKind("thing", "things") {}
   // Fills an unset mac from what the host assigned, as domains do.
-  providers::Spec reconcile(const providers::Spec& desired,
-                            const providers::Spec& observed) const override {
+  providers::Spec reconcile(const providers::Spec& desired, const providers::Spec& observed) const override {
     providers::Spec out = desired;
     if (!out.contains("mac") && observed.contains("mac")) out["mac"] = observed["mac"];
     return out;
@@ -38,9 +37,8 @@ public:
 const DiffTestKind k_kind;
 
 planner::KindLookup lookup() {
-  return [](std::string_view k) -> const providers::ResourceKind* {
-    return k == "thing" ? &k_kind : nullptr;
-  };
+  return
+      [](std::string_view k) -> const providers::ResourceKind* { return k == "thing" ? &k_kind : nullptr; };
 }
 
 providers::StackObject declared(std::string name, json spec, std::string host = "lab1") {
@@ -106,8 +104,8 @@ TEST_CASE("diff matches collection items by key and reports added and removed on
 
 TEST_CASE("diff takes the largest impact and plans a replace with its reason") {
   planner::ObservedState obs{{found("a", {{"memory", 1}, {"format", "raw"}, {"cpu", "x"}})}, {}};
-  auto r = planner::diff("demo", {declared("a", {{"memory", 2}, {"format", "qcow2"}, {"cpu", "y"}})},
-                         obs, lookup());
+  auto r = planner::diff("demo", {declared("a", {{"memory", 2}, {"format", "qcow2"}, {"cpu", "y"}})}, obs,
+                         lookup());
   const auto& c = only_change(r);
   CHECK(c.action == Action::replace);
   CHECK(c.impact == Impact::replace);
@@ -129,9 +127,10 @@ TEST_CASE("diff lets the kind fill in what the host assigned") {
 }
 
 TEST_CASE("diff destroys what the stack owns and no longer declares, and nothing else") {
-  planner::ObservedState obs{{found("gone", {{"memory", 1}}), found("manual", {{"memory", 1}}, Ownership::unowned),
-                              found("theirs", {{"memory", 1}}, Ownership::foreign)},
-                             {}};
+  planner::ObservedState obs{
+      {found("gone", {{"memory", 1}}), found("manual", {{"memory", 1}}, Ownership::unowned),
+       found("theirs", {{"memory", 1}}, Ownership::foreign)},
+      {}};
   auto r = planner::diff("demo", {}, obs, lookup());
   const auto& c = only_change(r);
   CHECK(c.action == Action::destroy);
@@ -141,20 +140,21 @@ TEST_CASE("diff destroys what the stack owns and no longer declares, and nothing
 }
 
 TEST_CASE("diff refuses to touch a declared object it does not own and names import") {
-  planner::ObservedState obs{{found("a", {{"memory", 1}}, Ownership::unowned),
-                              found("b", {{"memory", 1}}, Ownership::foreign)},
-                             {}};
-  auto r = planner::diff("demo", {declared("a", {{"memory", 2}}), declared("b", {{"memory", 2}})}, obs,
-                         lookup());
+  planner::ObservedState obs{
+      {found("a", {{"memory", 1}}, Ownership::unowned), found("b", {{"memory", 1}}, Ownership::foreign)}, {}};
+  auto r =
+      planner::diff("demo", {declared("a", {{"memory", 2}}), declared("b", {{"memory", 2}})}, obs, lookup());
   CHECK(r.plan.changes().empty());
   REQUIRE(r.errors.size() == 2);
-  CHECK(r.errors[0] ==
-        "thing.a@lab1: exists on lab1 but is not owned by stack 'demo'; adopt it with: virtplan import thing.a@lab1");
+  CHECK(
+      r.errors[0] ==
+      "thing.a@lab1: exists on lab1 but is not owned by stack 'demo'; adopt it with: virtplan import thing.a@lab1");
   CHECK(r.errors[1] == "thing.b@lab1: exists and belongs to stack 'other', not 'demo'; it is left alone");
 }
 
 TEST_CASE("diff plans nothing on an unreachable host and says why, listing every object not planned") {
-  planner::ObservedState obs{{}, {{"lab2", providers::Error(providers::ErrorCode::unreachable, "connection refused")}}};
+  planner::ObservedState obs{
+      {}, {{"lab2", providers::Error(providers::ErrorCode::unreachable, "connection refused")}}};
   auto r = planner::diff("demo",
                          {declared("z", {{"memory", 1}}, "lab2"), declared("a", {{"memory", 1}}, "lab2"),
                           declared("b", {{"memory", 1}})},
@@ -162,29 +162,35 @@ TEST_CASE("diff plans nothing on an unreachable host and says why, listing every
   const auto& c = only_change(r);
   CHECK(c.id.name == "b");
   REQUIRE(r.errors.size() == 1);
-  CHECK(r.errors[0] ==
-        "lab2: could not be reached, its objects are not planned (thing.a@lab2, thing.z@lab2): connection refused");
+  CHECK(
+      r.errors[0] ==
+      "lab2: could not be reached, its objects are not planned (thing.a@lab2, thing.z@lab2): connection refused");
 }
 
 TEST_CASE("diff says a host was reached when its virsh failed or its lock was held") {
   planner::ObservedState obs{
       {},
       {{"lab2", providers::Error("lab2: virsh pool-list: Could not retrieve pool information")},
-       {"lab3", providers::Error(providers::ErrorCode::locked, "lab3: stack 'demo' is locked by `virtplan import`")}}};
-  auto r = planner::diff("demo", {declared("a", {{"memory", 1}}, "lab2"), declared("b", {{"memory", 1}}, "lab3")},
-                         obs, lookup());
+       {"lab3", providers::Error(providers::ErrorCode::locked,
+                                 "lab3: stack 'demo' is locked by `virtplan import`")}}};
+  auto r =
+      planner::diff("demo", {declared("a", {{"memory", 1}}, "lab2"), declared("b", {{"memory", 1}}, "lab3")},
+                    obs, lookup());
   CHECK(r.plan.changes().empty());
   REQUIRE(r.errors.size() == 2);
-  CHECK(r.errors[0] ==
-        "lab2: could not be read, its objects are not planned (thing.a@lab2): lab2: virsh pool-list: Could not "
-        "retrieve pool information");
-  CHECK(r.errors[1] == "lab3: is locked, its objects are not planned (thing.b@lab3): lab3: stack 'demo' is locked "
-                       "by `virtplan import`");
+  CHECK(
+      r.errors[0] ==
+      "lab2: could not be read, its objects are not planned (thing.a@lab2): lab2: virsh pool-list: Could not "
+      "retrieve pool information");
+  CHECK(r.errors[1] ==
+        "lab3: is locked, its objects are not planned (thing.b@lab3): lab3: stack 'demo' is locked "
+        "by `virtplan import`");
 }
 
 TEST_CASE("plan changes are sorted by address whatever the input order") {
-  auto r = planner::diff("demo", {declared("b", json::object(), "lab2"), declared("a", json::object(), "lab2"),
-                                  declared("b", json::object(), "lab1")},
+  auto r = planner::diff("demo",
+                         {declared("b", json::object(), "lab2"), declared("a", json::object(), "lab2"),
+                          declared("b", json::object(), "lab1")},
                          {}, lookup());
   std::vector<std::string> addresses;
   for (const auto& c : r.plan.changes()) addresses.push_back(c.id.address());
@@ -195,7 +201,8 @@ TEST_CASE("json pointer tokens escape tilde and slash") {
   CHECK(providers::JsonPath::escape("a/b~c") == "a~1b~0c");
 }
 
-TEST_CASE("a same-named object in another pool is another object: no replace, and only the stack's is destroyed") {
+TEST_CASE(
+    "a same-named object in another pool is another object: no replace, and only the stack's is destroyed") {
   providers::StackObject root = declared("root", {{"format", "qcow2"}});
   root.id.pool = "prod-img";
   planner::ObservedObject ours = found("root", {{"format", "qcow2"}});

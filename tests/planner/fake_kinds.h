@@ -25,8 +25,7 @@ public:
                                             const providers::StackObject&) const override {
     return providers::fail(providers::ErrorCode::other, "fake");
   }
-  providers::Spec reconcile(const providers::Spec& desired,
-                            const providers::Spec&) const override {
+  providers::Spec reconcile(const providers::Spec& desired, const providers::Spec&) const override {
     return desired;
   }
   const providers::FieldRules& field_rules() const override {
@@ -47,9 +46,7 @@ public:
       }
     }
   }
-  std::vector<providers::Reference> references(const providers::StackObject&) const override {
-    return {};
-  }
+  std::vector<providers::Reference> references(const providers::StackObject&) const override { return {}; }
   void check(const providers::StackObject&, const providers::StackIndex&,
              providers::Diagnostics&) const override {}
 };
@@ -80,14 +77,12 @@ public:
     }
   }
 
-  std::vector<providers::Reference> references(
-      const providers::StackObject& object) const override {
+  std::vector<providers::Reference> references(const providers::StackObject& object) const override {
     std::vector<providers::Reference> refs;
     if (!object.spec.contains("disks")) return refs;
     for (const auto& [target, disk] : object.spec["disks"].items()) {
-      refs.push_back(providers::Reference{
-          {"volume", disk["volume"].get<std::string>(), object.id.host},
-          object.locations.at("/disks/" + target + "/volume")});
+      refs.push_back(providers::Reference{{"volume", disk["volume"].get<std::string>(), object.id.host},
+                                          object.locations.at("/disks/" + target + "/volume")});
     }
     return refs;
   }
@@ -96,8 +91,8 @@ public:
              providers::Diagnostics& diags) const override {
     if (!object.spec.contains("mac")) return;
     for (const auto& other : all) {
-      if (other.id.kind == "domain" && other.id.host == object.id.host &&
-          other.id < object.id && other.spec.value("mac", "") == object.spec["mac"]) {
+      if (other.id.kind == "domain" && other.id.host == object.id.host && other.id < object.id &&
+          other.spec.value("mac", "") == object.spec["mac"]) {
         diags.add(object.locations.at("/mac"),
                   fmt::format("{}: mac {} is also used by {}", object.id.address(),
                               object.spec["mac"].get<std::string>(), other.id.address()));

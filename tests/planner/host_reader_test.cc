@@ -3,8 +3,8 @@
 
 #include "planner/host_reader.h"
 
-#include <catch2/catch.hpp>
 #include <yaml-cpp/yaml.h>
+#include <catch2/catch.hpp>
 
 #include <string>
 #include <vector>
@@ -41,10 +41,11 @@ TEST_CASE("host entry: connect_timeout and keepalive are read, bare or in second
 
 TEST_CASE("host entry: a timing that is not a number of seconds in range is an error at its value") {
   const Read r = read("{address: local, connect_timeout: 0, keepalive: soon}");
-  CHECK(r.errors == std::vector<std::string>{
-                        "s.yaml:1:35: host lab1: connect_timeout '0': expected seconds from 1s to 3600s (as 120s or 2m)",
-                        "s.yaml:1:49: host lab1: keepalive 'soon': expected seconds from 0s to 3600s (as 120s or "
-                        "2m)"});
+  CHECK(r.errors ==
+        std::vector<std::string>{
+            "s.yaml:1:35: host lab1: connect_timeout '0': expected seconds from 1s to 3600s (as 120s or 2m)",
+            "s.yaml:1:49: host lab1: keepalive 'soon': expected seconds from 0s to 3600s (as 120s or "
+            "2m)"});
 }
 
 // One reading of durations for every key: `2m` is as good for a host's
@@ -58,7 +59,8 @@ TEST_CASE("host entry: timings take minutes too, as every duration in a stack do
 
 TEST_CASE("host entry: the address key fills in the default user and port and ignores the name's case") {
   CHECK(host_address_key(read("{address: 'ssh://HV1.example'}").config) == "ssh://root@hv1.example:22");
-  CHECK(host_address_key(read("{address: 'ssh://root@hv1.example:22'}").config) == "ssh://root@hv1.example:22");
+  CHECK(host_address_key(read("{address: 'ssh://root@hv1.example:22'}").config) ==
+        "ssh://root@hv1.example:22");
   CHECK(host_address_key(read("{address: 'ssh://ops@[fe80::1]:2222'}").config) == "ssh://ops@[fe80::1]:2222");
   CHECK(host_address_key(read("{address: local}").config) == "local");
   CHECK(host_address_key(read("{address: 'nope://x'}").config).empty());

@@ -19,7 +19,9 @@ public:
     for (const auto& need : object.spec.value("needs", nlohmann::json::array())) {
       const std::string text = need.get<std::string>();
       const auto dot = text.find('.');
-      out.push_back(providers::Reference{{text.substr(0, dot), text.substr(dot + 1), object.id.host}, {}, providers::Reference::Need::declared});
+      out.push_back(providers::Reference{{text.substr(0, dot), text.substr(dot + 1), object.id.host},
+                                         {},
+                                         providers::Reference::Need::declared});
     }
     return out;
   }

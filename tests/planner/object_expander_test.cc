@@ -2,8 +2,8 @@
 // join the stack (sorted, with the stack's name), satisfy references, and
 // may not also be declared.
 
-#include "planner/stack_loader.h"
 #include "providers/kind/object_expander.h"
+#include "planner/stack_loader.h"
 
 #include "tests/planner/fake_kinds.h"
 
@@ -66,16 +66,17 @@ const std::string k_head =
 }  // namespace
 
 TEST_CASE("derived objects join the stack on their domain's hosts, sorted, and satisfy references") {
-  auto loaded = expand_text(k_head +
-                     "volumes:\n"
-                     "  zz: {host: lab1, capacity: 1GiB}\n"
-                     "domains:\n"
-                     "  web: {hosts: [lab1, lab2], firmware: uefi, disks: [{target: vdb, volume: web-vars}]}\n"
-                     "  app: {host: lab1, firmware: bios}\n");
+  auto loaded =
+      expand_text(k_head +
+                  "volumes:\n"
+                  "  zz: {host: lab1, capacity: 1GiB}\n"
+                  "domains:\n"
+                  "  web: {hosts: [lab1, lab2], firmware: uefi, disks: [{target: vdb, volume: web-vars}]}\n"
+                  "  app: {host: lab1, firmware: bios}\n");
   CHECK(loaded.errors == std::vector<std::string>{});
-  CHECK(addresses(loaded.stack) == std::vector<std::string>{"domain.app@lab1", "domain.web@lab1", "domain.web@lab2",
-                                                            "volume.web-vars@lab1", "volume.web-vars@lab2",
-                                                            "volume.zz@lab1"});
+  CHECK(addresses(loaded.stack) == std::vector<std::string>{"domain.app@lab1", "domain.web@lab1",
+                                                            "domain.web@lab2", "volume.web-vars@lab1",
+                                                            "volume.web-vars@lab2", "volume.zz@lab1"});
   auto vars = std::find_if(loaded.stack.objects.begin(), loaded.stack.objects.end(),
                            [](const StackObject& o) { return o.id.address() == "volume.web-vars@lab2"; });
   REQUIRE(vars != loaded.stack.objects.end());
@@ -85,13 +86,13 @@ TEST_CASE("derived objects join the stack on their domain's hosts, sorted, and s
 
 TEST_CASE("declaring an object that virtplan derives is an error at the declaration") {
   auto loaded = expand_text(k_head +
-                     "volumes:\n"
-                     "  web-vars: {host: lab1, capacity: 1GiB}\n"
-                     "domains:\n"
-                     "  web: {host: lab1, firmware: uefi}\n");
-  CHECK(loaded.errors ==
-        std::vector<std::string>{"s.yaml:6:3: volume.web-vars@lab1: volume 'web-vars' is made by virtplan for "
-                                 "domain.web@lab1; the stack must not declare it"});
+                            "volumes:\n"
+                            "  web-vars: {host: lab1, capacity: 1GiB}\n"
+                            "domains:\n"
+                            "  web: {host: lab1, firmware: uefi}\n");
+  CHECK(loaded.errors == std::vector<std::string>{
+                             "s.yaml:6:3: volume.web-vars@lab1: volume 'web-vars' is made by virtplan for "
+                             "domain.web@lab1; the stack must not declare it"});
 }
 
 }  // namespace virtplan::planner

@@ -1,6 +1,6 @@
 #include "planner/observer.h"
-#include "providers/virsh/list_dump_reading.h"
 #include "providers/host/local_transport.h"
+#include "providers/virsh/list_dump_reading.h"
 #include "tests/providers/fake_transport.h"
 
 #include <catch2/catch.hpp>
@@ -34,10 +34,14 @@ private:
 
 class ScriptedReader : public providers::KindReader {
 public:
-  ScriptedReader(std::string kind, std::vector<std::vector<VirshArgs>> rounds, std::vector<ReadObject> objects,
-                 std::vector<std::string> ledger_keys = {}, bool marks_owner = false)
-      : m_kind(std::move(kind)), m_rounds(std::move(rounds)), m_objects(std::move(objects)),
-        m_ledger_keys(std::move(ledger_keys)), m_marks_owner(marks_owner) {}
+  ScriptedReader(std::string kind, std::vector<std::vector<VirshArgs>> rounds,
+                 std::vector<ReadObject> objects, std::vector<std::string> ledger_keys = {},
+                 bool marks_owner = false)
+      : m_kind(std::move(kind)),
+        m_rounds(std::move(rounds)),
+        m_objects(std::move(objects)),
+        m_ledger_keys(std::move(ledger_keys)),
+        m_marks_owner(marks_owner) {}
   std::string_view kind() const override { return m_kind; }
   std::unique_ptr<providers::KindReading> start(const std::vector<providers::StackObject>&) const override {
     return std::make_unique<ScriptedReading>(m_rounds, m_objects);
@@ -102,7 +106,8 @@ TEST_CASE("observe runs every kind's round together: one virsh process per round
     return local.run(c);
   });
   ScriptedReader a("domain", {{{"list", "--all", "--name"}}, {{"domstate", "--domain", "test"}}}, {});
-  ScriptedReader b("network", {{{"net-list", "--all", "--name"}}, {{"net-info", "--network", "default"}}}, {});
+  ScriptedReader b("network", {{{"net-list", "--all", "--name"}}, {{"net-info", "--network", "default"}}},
+                   {});
   auto observed = planner::observe_host("observer-test-stack", test_host(), counting, {&a, &b}, {});
   REQUIRE(observed.has_value());
   // Two rounds, each one batch, whatever the number of kinds.
@@ -114,10 +119,11 @@ TEST_CASE("ownership comes from the marker first, then from the ledger") {
   fake.respond_with([](const providers::Command& c) -> Result<providers::CommandOutput> {
     if (c.argv.front() == "sh") {
       // The ledger: the stack owns pool.mine and domain.stolen.
-      return providers::CommandOutput{0,
-                                      R"({"format_version": "1", "stack": "demo", "objects": {)"
-                                      R"("pool.mine": {"state": "created"}, "domain.stolen": {"state": "created"}}})",
-                                      ""};
+      return providers::CommandOutput{
+          0,
+          R"({"format_version": "1", "stack": "demo", "objects": {)"
+          R"("pool.mine": {"state": "created"}, "domain.stolen": {"state": "created"}}})",
+          ""};
     }
     return providers::CommandOutput{0, "", ""};
   });
@@ -139,17 +145,19 @@ TEST_CASE("an owned object's ledger data is merged into its observed spec") {
   providers::FakeTransport fake("lab1");
   fake.respond_with([](const providers::Command& c) -> Result<providers::CommandOutput> {
     if (c.argv.front() == "sh") {
-      return providers::CommandOutput{0,
-                                      R"({"format_version": "1", "stack": "demo", "objects": {)"
-                                      R"("volume.disk": {"state": "created", "data": {"source_sha256": "ab"}},)"
-                                      R"("volume.gone": {"state": "created", "data": {"source_sha256": "cd"}}}})",
-                                      ""};
+      return providers::CommandOutput{
+          0,
+          R"({"format_version": "1", "stack": "demo", "objects": {)"
+          R"("volume.disk": {"state": "created", "data": {"source_sha256": "ab"}},)"
+          R"("volume.gone": {"state": "created", "data": {"source_sha256": "cd"}}}})",
+          ""};
     }
     return providers::CommandOutput{0, "", ""};
   });
-  ScriptedReader volumes("volume", {},
-                         {{"disk", {{"format", "raw"}}, std::nullopt}, {"hand", {{"format", "raw"}}, std::nullopt}},
-                         {"source_sha256"});
+  ScriptedReader volumes(
+      "volume", {},
+      {{"disk", {{"format", "raw"}}, std::nullopt}, {"hand", {{"format", "raw"}}, std::nullopt}},
+      {"source_sha256"});
   auto observed = planner::observe_host("demo", test_host(), fake, {&volumes}, {});
   REQUIRE(observed.has_value());
   std::map<std::string, nlohmann::json> specs;
@@ -191,38 +199,46 @@ TEST_CASE("name listings are read whatever the padding virsh adds") {
         std::set<std::string>{"web", "pz", "db"});
 }
 
-TEST_CASE("a volume is owned by its pool and name: a same-named volume in a foreign pool is not the stack's") {
-  auto host = host_with_ledger(R"({"format_version": "2", "stack": "prod", "objects": {)"
-                               R"("pool.prod-img": {"state": "created"}, "volume.prod-img/root": {"state": "created"}}})");
+TEST_CASE(
+    "a volume is owned by its pool and name: a same-named volume in a foreign pool is not the stack's") {
+  auto host = host_with_ledger(
+      R"({"format_version": "2", "stack": "prod", "objects": {)"
+      R"("pool.prod-img": {"state": "created"}, "volume.prod-img/root": {"state": "created"}}})");
   ScriptedReader volumes("volume", {}, {volume_in("dev-img", "root"), volume_in("prod-img", "root")});
   auto observed = planner::observe_host("prod", test_host(), *host, {&volumes}, {});
   REQUIRE(observed.has_value());
-  CHECK(owners(*observed) == std::map<std::string, Ownership>{{"volume.dev-img/root@lab1", Ownership::unowned},
-                                                             {"volume.prod-img/root@lab1", Ownership::ours}});
+  CHECK(owners(*observed) ==
+        std::map<std::string, Ownership>{{"volume.dev-img/root@lab1", Ownership::unowned},
+                                         {"volume.prod-img/root@lab1", Ownership::ours}});
 }
 
-TEST_CASE("a ledger of format 1 (volumes by name alone) owns the volume in the pool the stack declares, or in a pool it owns") {
+TEST_CASE(
+    "a ledger of format 1 (volumes by name alone) owns the volume in the pool the stack declares, or in a pool it owns") {
   const std::string legacy = R"({"format_version": "1", "stack": "prod", "objects": {)"
                              R"("pool.prod-img": {"state": "created"}, "volume.root": {"state": "created"},)"
                              R"("volume.logs": {"state": "created"}, "volume.both": {"state": "created"}}})";
   auto host = host_with_ledger(legacy);
-  ScriptedReader volumes("volume", {},
-                         {volume_in("dev-img", "root"), volume_in("prod-img", "root"), volume_in("dev-img", "logs"),
-                          volume_in("prod-img", "logs"), volume_in("dev-img", "both"), volume_in("other", "both")});
+  ScriptedReader volumes(
+      "volume", {},
+      {volume_in("dev-img", "root"), volume_in("prod-img", "root"), volume_in("dev-img", "logs"),
+       volume_in("prod-img", "logs"), volume_in("dev-img", "both"), volume_in("other", "both")});
   // `root` is declared in prod-img; `logs` no longer is (the pool the stack
   // owns tells); `both` is in two pools the stack does not own: nothing is
   // taken on a guess.
-  auto observed = planner::observe_host("prod", test_host(), *host, {&volumes}, {declared_volume("prod-img", "root")});
+  auto observed =
+      planner::observe_host("prod", test_host(), *host, {&volumes}, {declared_volume("prod-img", "root")});
   REQUIRE(observed.has_value());
-  CHECK(owners(*observed) == std::map<std::string, Ownership>{{"volume.dev-img/root@lab1", Ownership::unowned},
-                                                             {"volume.prod-img/root@lab1", Ownership::ours},
-                                                             {"volume.dev-img/logs@lab1", Ownership::unowned},
-                                                             {"volume.prod-img/logs@lab1", Ownership::ours},
-                                                             {"volume.dev-img/both@lab1", Ownership::unowned},
-                                                             {"volume.other/both@lab1", Ownership::unowned}});
+  CHECK(owners(*observed) ==
+        std::map<std::string, Ownership>{{"volume.dev-img/root@lab1", Ownership::unowned},
+                                         {"volume.prod-img/root@lab1", Ownership::ours},
+                                         {"volume.dev-img/logs@lab1", Ownership::unowned},
+                                         {"volume.prod-img/logs@lab1", Ownership::ours},
+                                         {"volume.dev-img/both@lab1", Ownership::unowned},
+                                         {"volume.other/both@lab1", Ownership::unowned}});
 }
 
-TEST_CASE("only the keys a kind keeps in the ledger are merged, and a ledger entry with another key is refused") {
+TEST_CASE(
+    "only the keys a kind keeps in the ledger are merged, and a ledger entry with another key is refused") {
   SECTION("a kept key joins the spec") {
     auto host = host_with_ledger(R"({"format_version": "2", "stack": "prod", "objects": {)"
                                  R"("volume.img/root": {"state": "created", "data": {"protect": true}}}})");
@@ -238,10 +254,11 @@ TEST_CASE("only the keys a kind keeps in the ledger are merged, and a ledger ent
     ScriptedReader volumes("volume", {}, {volume_in("img", "root")}, {"protect", "source_sha256"});
     auto observed = planner::observe_host("prod", test_host(), *host, {&volumes}, {});
     REQUIRE_FALSE(observed.has_value());
-    CHECK(observed.error().message() ==
-          "ledger of stack 'prod': entry volume.img/root holds 'format', which a volume does not keep in the "
-          "ledger (it keeps: protect, source_sha256); a ledger edited by hand or written by another tool is not "
-          "trusted: remove that key");
+    CHECK(
+        observed.error().message() ==
+        "ledger of stack 'prod': entry volume.img/root holds 'format', which a volume does not keep in the "
+        "ledger (it keeps: protect, source_sha256); a ledger edited by hand or written by another tool is not "
+        "trusted: remove that key");
   }
   SECTION("data that is not an object of keys is refused") {
     auto host = host_with_ledger(R"({"format_version": "2", "stack": "prod", "objects": {)"
@@ -249,9 +266,10 @@ TEST_CASE("only the keys a kind keeps in the ledger are merged, and a ledger ent
     ScriptedReader domains("domain", {}, {{"web", {}, "prod"}}, {}, true);
     auto observed = planner::observe_host("prod", test_host(), *host, {&domains}, {});
     REQUIRE_FALSE(observed.has_value());
-    CHECK(observed.error().message() ==
-          "ledger of stack 'prod': entry domain.web holds data \"qcow2\", not an object of keys; a ledger edited by "
-          "hand or written by another tool is not trusted: make it {}");
+    CHECK(
+        observed.error().message() ==
+        "ledger of stack 'prod': entry domain.web holds data \"qcow2\", not an object of keys; a ledger edited by "
+        "hand or written by another tool is not trusted: make it {}");
   }
 }
 
@@ -260,27 +278,30 @@ TEST_CASE("an intent owns an object of a marking kind only when the object carri
   auto host = host_with_ledger(R"({"format_version": "2", "stack": "prod", "objects": {)"
                                R"("domain.hand": {"state": "intent"}, "domain.made": {"state": "intent"},)"
                                R"("domain.adopted": {"state": "created"}}})");
-  ScriptedReader domains("domain", {}, {{"hand", {}, std::nullopt}, {"made", {}, "prod"}, {"adopted", {}, std::nullopt}},
+  ScriptedReader domains("domain", {},
+                         {{"hand", {}, std::nullopt}, {"made", {}, "prod"}, {"adopted", {}, std::nullopt}},
                          {}, true);
   auto observed = planner::observe_host("prod", test_host(), *host, {&domains}, {});
   REQUIRE(observed.has_value());
   CHECK(owners(*observed) == std::map<std::string, Ownership>{{"domain.hand@lab1", Ownership::unowned},
-                                                             {"domain.made@lab1", Ownership::ours},
-                                                             {"domain.adopted@lab1", Ownership::ours}});
+                                                              {"domain.made@lab1", Ownership::ours},
+                                                              {"domain.adopted@lab1", Ownership::ours}});
 }
 
 namespace {
 
 // The entries LedgerOwnership::vanished_entries lists on lab1, reading
 // `readers`, with the ledger `objects` (its JSON "objects" members).
-std::vector<providers::ObjectId> vanished(const std::string& objects, std::vector<const providers::KindReader*> readers) {
+std::vector<providers::ObjectId> vanished(const std::string& objects,
+                                          std::vector<const providers::KindReader*> readers) {
   auto host = host_with_ledger(R"({"format_version": "2", "stack": "prod", "objects": {)" + objects + "}}");
   std::map<std::string, providers::HostConfig> hosts{{"lab1", test_host()}};
-  const auto state = planner::observe(
-      "prod", hosts, [&](const providers::HostConfig& h, const std::vector<providers::StackObject>& here) {
-        return providers::read_host_inventory("prod", h, *host, readers, here);
-      },
-      {});
+  const auto state =
+      planner::observe("prod", hosts,
+                       [&](const providers::HostConfig& h, const std::vector<providers::StackObject>& here) {
+                         return providers::read_host_inventory("prod", h, *host, readers, here);
+                       },
+                       {});
   REQUIRE(state.unread.empty());
   return state.vanished_entries;
 }
@@ -291,7 +312,8 @@ ReadObject pool_named(std::string name, bool active) {
 
 }  // namespace
 
-TEST_CASE("ledger entries whose object the host does not hold are listed for forgetting, intents and created ones alike") {
+TEST_CASE(
+    "ledger entries whose object the host does not hold are listed for forgetting, intents and created ones alike") {
   ScriptedReader pools("pool", {}, {pool_named("img", true), pool_named("dev", true)});
   ScriptedReader volumes("volume", {}, {volume_in("img", "made"), volume_in("dev", "lost")});
   ScriptedReader domains("domain", {}, {{"web", {}, "prod"}});
@@ -315,7 +337,8 @@ TEST_CASE("an object of the entry's name keeps its entry, whoever owns it now") 
   CHECK(vanished(R"("pool.images": {"state": "created"})", {&pools}).empty());
 }
 
-TEST_CASE("with a pool inactive, volumes not seen may be in it and keep their entries, and so do legacy ones") {
+TEST_CASE(
+    "with a pool inactive, volumes not seen may be in it and keep their entries, and so do legacy ones") {
   ScriptedReader pools("pool", {}, {pool_named("img", false), pool_named("other", true)});
   ScriptedReader volumes("volume", {}, {});
   ScriptedReader domains("domain", {}, {});
@@ -330,5 +353,7 @@ TEST_CASE("with a pool inactive, volumes not seen may be in it and keep their en
 
 TEST_CASE("a kind not read is never taken for gone, nor a volume when pools are not read") {
   ScriptedReader volumes("volume", {}, {});
-  CHECK(vanished(R"("secret.token": {"state": "created"}, "volume.img/root": {"state": "created"})", {&volumes}).empty());
+  CHECK(
+      vanished(R"("secret.token": {"state": "created"}, "volume.img/root": {"state": "created"})", {&volumes})
+          .empty());
 }

@@ -6,11 +6,11 @@
 #include <catch2/catch.hpp>
 
 using namespace virtplan;
+using nlohmann::json;
 using planner::Action;
 using planner::Change;
 using planner::FieldChange;
 using providers::Impact;
-using nlohmann::json;
 
 namespace {
 
@@ -41,8 +41,13 @@ constexpr std::uint64_t k_gib = 1ULL << 30;
 
 planner::Plan sample_plan() {
   std::vector<Change> changes;
-  changes.push_back(Change{{"volume", "web-root", "lab1"}, Action::create, Impact::none, {}, {},
-                           nullptr, json{{"format", "qcow2"}, {"capacity", 10 * k_gib}}});
+  changes.push_back(Change{{"volume", "web-root", "lab1"},
+                           Action::create,
+                           Impact::none,
+                           {},
+                           {},
+                           nullptr,
+                           json{{"format", "qcow2"}, {"capacity", 10 * k_gib}}});
   changes.push_back(Change{{"volume", "data", "lab1"},
                            Action::update,
                            Impact::live,
@@ -59,10 +64,15 @@ planner::Plan sample_plan() {
                             FieldChange{"/vcpus/max", 2, 4, Impact::restart}},
                            json{{"vcpus", {{"max", 2}}}},
                            json{{"vcpus", {{"max", 4}}}}});
-  changes.push_back(Change{{"domain", "old", "lab1"}, Action::destroy, Impact::none,
-                           {"volumes are separate resources and are kept"}, {}, json::object(), nullptr});
-  changes.push_back(Change{{"volume", "same", "lab1"}, Action::no_op, Impact::none, {}, {},
-                           json::object(), json::object()});
+  changes.push_back(Change{{"domain", "old", "lab1"},
+                           Action::destroy,
+                           Impact::none,
+                           {"volumes are separate resources and are kept"},
+                           {},
+                           json::object(),
+                           nullptr});
+  changes.push_back(Change{
+      {"volume", "same", "lab1"}, Action::no_op, Impact::none, {}, {}, json::object(), json::object()});
   return planner::Plan("demo", std::move(changes));
 }
 
@@ -86,8 +96,9 @@ TEST_CASE("text plan lists changed objects sorted, fields indented, and counts t
 }
 
 TEST_CASE("text plan of an up-to-date stack says so") {
-  planner::Plan plan("demo", {Change{{"volume", "a", "lab1"}, Action::no_op, Impact::none, {}, {},
-                                     json::object(), json::object()}});
+  planner::Plan plan(
+      "demo",
+      {Change{{"volume", "a", "lab1"}, Action::no_op, Impact::none, {}, {}, json::object(), json::object()}});
   CHECK(planner::render_plan_text(plan, render_lookup()) == "No changes: 1 object up to date.\n");
 }
 
@@ -104,8 +115,13 @@ TEST_CASE("json plan has the documented shape and masks secrets") {
   CHECK(db["fields"][0]["before"] == "(sensitive)");
   CHECK(db["fields"][0]["after"] == "(sensitive)");
   CHECK(j["changes"][3]["action"] == "no-op");
-  CHECK(j["summary"] == json{{"add", 1}, {"change", 2}, {"change_live", 1}, {"change_restart", 1},
-                             {"replace", 0}, {"destroy", 1}, {"no_op", 1}});
+  CHECK(j["summary"] == json{{"add", 1},
+                             {"change", 2},
+                             {"change_live", 1},
+                             {"change_restart", 1},
+                             {"replace", 0},
+                             {"destroy", 1},
+                             {"no_op", 1}});
   CHECK(j.dump().find("\"new\"") == std::string::npos);
 }
 
@@ -136,14 +152,25 @@ TEST_CASE("sensitive keys are recognized whatever their case") {
         json{{"users", {{{"name", "a"}, {"passwd", "(sensitive)"}}}}});
 }
 
-TEST_CASE("a volume moving between pools shows both changes with their pools, and a saved plan keeps the pools") {
+TEST_CASE(
+    "a volume moving between pools shows both changes with their pools, and a saved plan keeps the pools") {
   providers::ObjectId moved{"volume", "root", "lab1", "new-img"};
   providers::ObjectId left{"volume", "root", "lab1", "old-img"};
-  planner::Plan plan("demo", {Change{moved, Action::create, Impact::none, {}, {}, nullptr,
+  planner::Plan plan("demo", {Change{moved,
+                                     Action::create,
+                                     Impact::none,
+                                     {},
+                                     {},
+                                     nullptr,
                                      json{{"format", "qcow2"}, {"capacity", k_gib}}},
                               Change{left, Action::destroy, Impact::none, {}, {}, json::object(), nullptr},
-                              Change{{"volume", "data", "lab1", "new-img"}, Action::destroy, Impact::none, {}, {},
-                                     json::object(), nullptr}});
+                              Change{{"volume", "data", "lab1", "new-img"},
+                                     Action::destroy,
+                                     Impact::none,
+                                     {},
+                                     {},
+                                     json::object(),
+                                     nullptr}});
   const std::string got = planner::render_plan_text(plan, render_lookup());
   INFO(got);
   CHECK(got.find("  + volume.new-img/root@lab1  create") != std::string::npos);
@@ -162,23 +189,33 @@ TEST_CASE("a volume moving between pools shows both changes with their pools, an
 TEST_CASE("plan text escapes control characters in values from hosts: no forged line, no escape sequence") {
   std::vector<Change> changes;
   const std::string forged = "old\n  - volume.precious@lab1  destroy\n\x1b[2J\x1b[1A";
-  changes.push_back(Change{{"domain", "web", "lab1"},
-                           Action::update,
-                           Impact::live,
+  changes.push_back(
+      Change{{"domain", "web", "lab1"},
+             Action::update,
+             Impact::live,
+             {},
+             {FieldChange{"/title", forged, "new", Impact::live}, FieldChange{"/description",
+                                                                              "\x9b"
+                                                                              "31m red",
+                                                                              "ok\r\t\x7f", Impact::live}},
+             json{{"title", forged}},
+             json{{"title", "new"}}});
+  changes.push_back(Change{{"volume", "we\x1b]0;owned\x07ird", "lab1"},
+                           Action::destroy,
+                           Impact::none,
+                           {"holds \u202e\u00e9t\u00e9"},
                            {},
-                           {FieldChange{"/title", forged, "new", Impact::live},
-                            FieldChange{"/description", "\x9b" "31m red", "ok\r\t\x7f", Impact::live}},
-                           json{{"title", forged}},
-                           json{{"title", "new"}}});
-  changes.push_back(Change{{"volume", "we\x1b]0;owned\x07ird", "lab1"}, Action::destroy, Impact::none,
-                           {"holds \u202e\u00e9t\u00e9"}, {}, json::object(), nullptr});
-  const std::string text = planner::render_plan_text(planner::Plan("demo", std::move(changes)), render_lookup());
+                           json::object(),
+                           nullptr});
+  const std::string text =
+      planner::render_plan_text(planner::Plan("demo", std::move(changes)), render_lookup());
   INFO(text);
   CHECK(text.find("\x1b") == std::string::npos);
   CHECK(text.find("\r") == std::string::npos);
   CHECK(text.find("\x7f") == std::string::npos);
   CHECK(text.find("\n  - volume.precious") == std::string::npos);
-  CHECK(text.find(R"(title  old\n  - volume.precious@lab1  destroy\n\e[2J\e[1A -> new)") != std::string::npos);
+  CHECK(text.find(R"(title  old\n  - volume.precious@lab1  destroy\n\e[2J\e[1A -> new)") !=
+        std::string::npos);
   CHECK(text.find(R"(description  \x9b31m red -> ok\r\t\x7f)") != std::string::npos);
   CHECK(text.find(R"(- volume.we\e]0;owned\x07ird@lab1)") != std::string::npos);
   // Letters beyond ASCII stay; a bidirectional override does not.

@@ -30,14 +30,16 @@ const SeedKind k_seed_kind;
 TEST_CASE("replace reasons mask user-data, whether it is the field or inside it") {
   providers::StackObject declared;
   declared.id = {"volume", "web-cidata", "lab1"};
-  declared.spec = {{"cloud_init", {{"user_data", "password: hunter2-new"}, {"sha256", "bb"}}}, {"format", "raw"}};
+  declared.spec = {{"cloud_init", {{"user_data", "password: hunter2-new"}, {"sha256", "bb"}}},
+                   {"format", "raw"}};
   // Changed inputs, and a seed whose inputs were never recorded (the whole map added).
-  planner::ObservedObject changed{{"volume", "web-cidata", "lab1"},
-                                  {{"cloud_init", {{"user_data", "password: hunter2-old"}, {"sha256", "aa"}}},
-                                   {"format", "raw"}},
-                                  planner::Ownership::ours, "demo"};
-  planner::ObservedObject unrecorded{{"volume", "web-cidata", "lab1"}, {{"format", "raw"}},
-                                     planner::Ownership::ours, "demo"};
+  planner::ObservedObject changed{
+      {"volume", "web-cidata", "lab1"},
+      {{"cloud_init", {{"user_data", "password: hunter2-old"}, {"sha256", "aa"}}}, {"format", "raw"}},
+      planner::Ownership::ours,
+      "demo"};
+  planner::ObservedObject unrecorded{
+      {"volume", "web-cidata", "lab1"}, {{"format", "raw"}}, planner::Ownership::ours, "demo"};
   auto lookup = [](std::string_view) -> const providers::ResourceKind* { return &k_seed_kind; };
   for (const auto& observed : {changed, unrecorded}) {
     auto result = planner::diff("demo", {declared}, planner::ObservedState{{observed}, {}}, lookup);
@@ -74,7 +76,8 @@ TEST_CASE("replace reasons mask a seed's meta-data and network-config as they ma
                                       {"network_config", "pass: wifi-old"},
                                       {"sha256", "aa"}}},
                                     {"format", "raw"}},
-                                   planner::Ownership::ours, "demo"};
+                                   planner::Ownership::ours,
+                                   "demo"};
   auto lookup = [](std::string_view) -> const providers::ResourceKind* { return &k_seed_kind; };
   auto result = planner::diff("demo", {declared}, planner::ObservedState{{observed}, {}}, lookup);
   REQUIRE(result.plan.changes().size() == 1);

@@ -71,8 +71,9 @@ TEST_CASE("a dangling *.yaml symlink in a stack directory is an error naming it,
   auto files = planner::read_stack_files(dir.path.string());
   REQUIRE_FALSE(files);
   // Every bad entry, in name order.
-  CHECK(files.error().message() == dir.path.string() + "/b.yaml: cannot be read: a symbolic link to nothing\n" +
-                                       dir.path.string() + "/c.yaml: cannot be read: a symbolic link to nothing");
+  CHECK(files.error().message() ==
+        dir.path.string() + "/b.yaml: cannot be read: a symbolic link to nothing\n" + dir.path.string() +
+            "/c.yaml: cannot be read: a symbolic link to nothing");
 }
 
 TEST_CASE("a *.yaml symlink to a file is read, but a subdirectory named *.yaml is not a stack file") {

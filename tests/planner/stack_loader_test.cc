@@ -51,8 +51,8 @@ TEST_CASE("a valid stack loads with one object per host, sorted by address") {
   CHECK(loaded.stack.hosts.at("lab1").local);
   std::vector<std::string> addresses;
   for (const auto& object : loaded.stack.objects) addresses.push_back(object.id.address());
-  CHECK(addresses == std::vector<std::string>{"domain.app@lab1", "domain.web@lab2",
-                                              "volume.root@lab1", "volume.root@lab2"});
+  CHECK(addresses == std::vector<std::string>{"domain.app@lab1", "domain.web@lab2", "volume.root@lab1",
+                                              "volume.root@lab2"});
   CHECK(loaded.stack.objects[0].spec["memory"] == 512 * 1024 * 1024);
   CHECK(loaded.stack.objects[0].stack == "demo");
   CHECK(loaded.stack.objects[2].spec["capacity"] == 10ULL * 1024 * 1024 * 1024);
@@ -99,8 +99,8 @@ TEST_CASE("an empty declaration is reported at its name, not after its line") {
 TEST_CASE("a name declared in two files is reported at the second, naming the first") {
   auto loaded = load({SourceFile{"d/a.yaml", k_hosts + "domains:\n  web: {host: lab1}\n"},
                       SourceFile{"d/b.yaml", "domains:\n  x: {host: lab1}\n  web: {host: lab2}\n"}});
-  CHECK(loaded.errors == std::vector<std::string>{
-                             "d/b.yaml:3:3: domain 'web' is declared twice (first at d/a.yaml:6:3)"});
+  CHECK(loaded.errors ==
+        std::vector<std::string>{"d/b.yaml:3:3: domain 'web' is declared twice (first at d/a.yaml:6:3)"});
 }
 
 TEST_CASE("a profile's keys go under the domain's own and errors in them point into the profile") {
@@ -123,16 +123,17 @@ TEST_CASE("a profile's keys go under the domain's own and errors in them point i
 }
 
 TEST_CASE("validate: two host entries with one address, however it is spelled, are refused naming both") {
-  auto loaded = load("stack: demo\n"
-                     "hosts:\n"
-                     "  hv1: {address: 'ssh://root@10.0.0.2:22'}\n"
-                     "  hv1-again: {address: 'ssh://10.0.0.2'}\n"
-                     "  hv1-upper: {address: 'ssh://root@HV.example'}\n"
-                     "  hv1-lower: {address: 'ssh://hv.example:22'}\n"
-                     "  here: {address: local}\n"
-                     "  here-too: {address: local}\n"
-                     "  other-port: {address: 'ssh://root@10.0.0.2:2222'}\n"
-                     "  other-user: {address: 'ssh://ops@10.0.0.2'}\n");
+  auto loaded = load(
+      "stack: demo\n"
+      "hosts:\n"
+      "  hv1: {address: 'ssh://root@10.0.0.2:22'}\n"
+      "  hv1-again: {address: 'ssh://10.0.0.2'}\n"
+      "  hv1-upper: {address: 'ssh://root@HV.example'}\n"
+      "  hv1-lower: {address: 'ssh://hv.example:22'}\n"
+      "  here: {address: local}\n"
+      "  here-too: {address: local}\n"
+      "  other-port: {address: 'ssh://root@10.0.0.2:2222'}\n"
+      "  other-user: {address: 'ssh://ops@10.0.0.2'}\n");
   CHECK(loaded.errors ==
         std::vector<std::string>{
             "s.yaml:4:3: host 'hv1-again' has the same address as host 'hv1' (at s.yaml:3:3): "
@@ -150,14 +151,13 @@ TEST_CASE("placement: an undeclared host, both host and hosts, neither") {
                      "  b: {host: lab1, hosts: all}\n"
                      "  c: {vcpus: 1}\n"
                      "  d: {hosts: [lab1, lab1, nope]}\n");
-  CHECK(loaded.errors ==
-        std::vector<std::string>{
-            "s.yaml:6:13: domain.a: host 'lab3' is not declared in 'hosts:'",
-            "s.yaml:7:26: domain.b: give either 'host' or 'hosts', not both",
-            "s.yaml:8:3: domain.c: missing 'host' (or 'hosts: [...]' or 'hosts: all')",
-            "s.yaml:9:21: domain.d: host 'lab1' is listed twice",
-            "s.yaml:9:27: domain.d: host 'nope' is not declared in 'hosts:'",
-        });
+  CHECK(loaded.errors == std::vector<std::string>{
+                             "s.yaml:6:13: domain.a: host 'lab3' is not declared in 'hosts:'",
+                             "s.yaml:7:26: domain.b: give either 'host' or 'hosts', not both",
+                             "s.yaml:8:3: domain.c: missing 'host' (or 'hosts: [...]' or 'hosts: all')",
+                             "s.yaml:9:21: domain.d: host 'lab1' is listed twice",
+                             "s.yaml:9:27: domain.d: host 'nope' is not declared in 'hosts:'",
+                         });
 }
 
 TEST_CASE("references to undeclared objects get a suggestion, and kind checks run") {
@@ -190,16 +190,14 @@ TEST_CASE("stack name: missing, invalid, and names breaking the names rule") {
 
 TEST_CASE("file-level problems are reported with their place") {
   CHECK(load("").errors == std::vector<std::string>{"s.yaml:1:1: the file is empty"});
-  CHECK(load("# only a comment\n").errors ==
-        std::vector<std::string>{"s.yaml:1:1: the file is empty"});
+  CHECK(load("# only a comment\n").errors == std::vector<std::string>{"s.yaml:1:1: the file is empty"});
   CHECK(load("stack: demo\nhosts: {a: [}\n").errors.at(0).starts_with("s.yaml:2:"));
   CHECK(load("stack: demo\nx: ab\xff\n").errors ==
         std::vector<std::string>{"s.yaml:2:6: the file is not valid UTF-8 (byte 0xff)"});
   CHECK(load("stack: demo\n\x01").errors ==
         std::vector<std::string>{"s.yaml:2:1: control character 0x01 is not allowed in a stack file"});
   // yaml-cpp 0.7 loops forever on a stray ',' at block level, unless stopped.
-  CHECK(load(",s x\n").errors ==
-        std::vector<std::string>{"s.yaml:1:1: invalid YAML: unexpected ',' here"});
+  CHECK(load(",s x\n").errors == std::vector<std::string>{"s.yaml:1:1: invalid YAML: unexpected ',' here"});
   CHECK(load("- a\n- b\n").errors ==
         std::vector<std::string>{
             "s.yaml:1:1: a stack file must be a map of sections (stack, hosts, profiles, domains, ...)"});

@@ -45,8 +45,9 @@ TEST_CASE("stale plan: objects that appeared or disappeared on a host are stale,
   REQUIRE(stale.size() == 2);
   CHECK(stale[0].address() == "network.lan@lab1");
   CHECK(stale[1].address() == "volume.root@lab1");
-  CHECK(check_not_stale(saved_plan(), fresh).error().message() ==
-        "saved plan is stale: network.lan@lab1, volume.root@lab1 changed since it was planned; run plan again");
+  CHECK(
+      check_not_stale(saved_plan(), fresh).error().message() ==
+      "saved plan is stale: network.lan@lab1, volume.root@lab1 changed since it was planned; run plan again");
 }
 
 TEST_CASE("stale plan: a plan of another stack is refused") {

@@ -14,9 +14,7 @@ public:
   StubKind(std::string kind, std::string section) : ResourceKind(std::move(kind), std::move(section)) {}
 
   void parse(providers::YamlMap&, providers::StackObject&, providers::Diagnostics&) const override {}
-  std::vector<providers::Reference> references(const providers::StackObject&) const override {
-    return {};
-  }
+  std::vector<providers::Reference> references(const providers::StackObject&) const override { return {}; }
   void check(const providers::StackObject&, const providers::StackIndex&,
              providers::Diagnostics&) const override {}
   providers::Result<std::string> create_xml(const providers::StackObject&) const override {

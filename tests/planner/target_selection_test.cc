@@ -16,14 +16,14 @@ std::vector<std::string> addresses(const Plan& plan) {
 }
 
 Plan full_plan() {
-  return Plan("demo", {change("pool.p@lab1", Action::create),
-                       change("volume.root@lab1", Action::create, needing({"pool.p"})),
-                       change("network.lan@lab1", Action::update),
-                       change("domain.web@lab1", Action::create, needing({"volume.root", "network.lan"})),
-                       change("domain.db@lab1", Action::create, needing({"volume.root"})),
-                       change("domain.old@lab1", Action::destroy, needing({"volume.gone"})),
-                       change("volume.gone@lab1", Action::destroy),
-                       change("volume.same@lab1", Action::no_op)});
+  return Plan(
+      "demo",
+      {change("pool.p@lab1", Action::create), change("volume.root@lab1", Action::create, needing({"pool.p"})),
+       change("network.lan@lab1", Action::update),
+       change("domain.web@lab1", Action::create, needing({"volume.root", "network.lan"})),
+       change("domain.db@lab1", Action::create, needing({"volume.root"})),
+       change("domain.old@lab1", Action::destroy, needing({"volume.gone"})),
+       change("volume.gone@lab1", Action::destroy), change("volume.same@lab1", Action::no_op)});
 }
 
 }  // namespace

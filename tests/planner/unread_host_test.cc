@@ -14,8 +14,8 @@ TEST_CASE("unread host: only a failed connection is called unreachable") {
     CHECK(unread_wording(Error(code, "x")) == "could not be reached");
   }
   CHECK(unread_wording(Error(ErrorCode::locked, "x")) == "is locked");
-  for (ErrorCode code : {ErrorCode::other, ErrorCode::invalid, ErrorCode::not_found, ErrorCode::already_exists,
-                         ErrorCode::stale}) {
+  for (ErrorCode code : {ErrorCode::other, ErrorCode::invalid, ErrorCode::not_found,
+                         ErrorCode::already_exists, ErrorCode::stale}) {
     CHECK(unread_wording(Error(code, "x")) == "could not be read");
   }
 }
@@ -37,10 +37,11 @@ TEST_CASE("unread host: the objects declared on each host not read, sorted, and 
     o.id = {std::move(kind), std::move(name), std::move(host)};
     return o;
   };
-  const std::vector<providers::StackObject> declared{object("volume", "v", "dead"), object("pool", "p", "dead"),
-                                                     object("pool", "p", "alive")};
+  const std::vector<providers::StackObject> declared{
+      object("volume", "v", "dead"), object("pool", "p", "dead"), object("pool", "p", "alive")};
   const auto objects = unread_objects(declared, {{"dead", Error(ErrorCode::timeout, "x")}});
-  CHECK(objects == std::map<std::string, std::vector<std::string>>{{"dead", {"pool.p@dead", "volume.v@dead"}}});
+  CHECK(objects ==
+        std::map<std::string, std::vector<std::string>>{{"dead", {"pool.p@dead", "volume.v@dead"}}});
   CHECK(listed_objects(objects, "dead") == " (pool.p@dead, volume.v@dead)");
   CHECK(listed_objects(objects, "alive").empty());
 }

@@ -66,8 +66,8 @@ public:
     if (responder) {
       return responder(command);
     }
-    return std::unexpected(Error(ErrorCode::other, m_host_name + ": fake: no reply scripted for " +
-                                                       shell_join(command.argv)));
+    return std::unexpected(
+        Error(ErrorCode::other, m_host_name + ": fake: no reply scripted for " + shell_join(command.argv)));
   }
 
   // Takes the next reply like run(): when its stdout holds the ready line, the

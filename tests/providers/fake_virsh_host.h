@@ -53,7 +53,9 @@ public:
   void fail(const std::string& line, std::string err) { m_replies[line] = Reply{{}, std::move(err)}; }
   // The reply to the next run of `line` only; several queue up in order.
   void then(const std::string& line, std::string out) { m_queued[line].push_back(Reply{std::move(out), {}}); }
-  void then_fail(const std::string& line, std::string err) { m_queued[line].push_back(Reply{{}, std::move(err)}); }
+  void then_fail(const std::string& line, std::string err) {
+    m_queued[line].push_back(Reply{{}, std::move(err)});
+  }
   void reply_once(const std::string& line, Reply reply) { m_queued[line].push_back(std::move(reply)); }
   // Anything else the transport runs (not virsh): its exit status and output.
   void on_other(const std::string& argv0, CommandOutput output) { m_other[argv0] = std::move(output); }

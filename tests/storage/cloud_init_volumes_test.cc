@@ -41,15 +41,19 @@ StackObject domain(const StackDir& dir, json cloud_init) {
   object.where = {(dir.path / "stack.yaml").string(), 7, 3};
   object.spec = {{"disks",
                   {{"vda", {{"volume", "web-root"}, {"pool", "images"}, {"bus", "virtio"}}},
-                   {"sda", {{"bus", "sata"}, {"cdrom", true}, {"readonly", true},
-                            {"media", {{"volume", "web-cidata"}, {"pool", "images"}, {"format", "raw"}}}}}}},
+                   {"sda",
+                    {{"bus", "sata"},
+                     {"cdrom", true},
+                     {"readonly", true},
+                     {"media", {{"volume", "web-cidata"}, {"pool", "images"}, {"format", "raw"}}}}}}},
                  {"cloud_init", cloud_init}};
   return object;
 }
 
 }  // namespace
 
-TEST_CASE("a domain's cloud_init derives its seed volume in the CD-ROM's pool, files read from the stack's dir") {
+TEST_CASE(
+    "a domain's cloud_init derives its seed volume in the CD-ROM's pool, files read from the stack's dir") {
   StackDir dir;
   dir.write("ci/user.yaml", "#cloud-config\npassword: hunter2\n");
   dir.write("ci/net.yaml", "version: 2\n");
@@ -76,7 +80,8 @@ TEST_CASE("an inline user_data map becomes #cloud-config text, and changing it c
   StackDir dir;
   Diagnostics diags;
   auto first = CloudInitVolumes().expand(domain(dir, {{"user_data", {{"packages", {"nginx"}}}}}), diags);
-  auto second = CloudInitVolumes().expand(domain(dir, {{"user_data", {{"packages", {"nginx", "git"}}}}}), diags);
+  auto second =
+      CloudInitVolumes().expand(domain(dir, {{"user_data", {{"packages", {"nginx", "git"}}}}}), diags);
   CHECK(diags.empty());
   REQUIRE(first.size() == 1);
   REQUIRE(second.size() == 1);
@@ -96,8 +101,9 @@ TEST_CASE("a user_data file that cannot be read is reported at the domain, and n
   CHECK(derived.empty());
   auto messages = diags.sorted();
   REQUIRE(messages.size() == 1);
-  CHECK(messages[0].str() == (dir.path / "stack.yaml").string() + ":7:3: domain.web@lab1: cloud_init user_data: "
-                                                                   "cannot read " +
+  CHECK(messages[0].str() == (dir.path / "stack.yaml").string() +
+                                 ":7:3: domain.web@lab1: cloud_init user_data: "
+                                 "cannot read " +
                                  (dir.path / "missing.yaml").string());
 }
 
@@ -129,7 +135,8 @@ TEST_CASE("a FIFO or a device as user_data or network_config is refused, naming 
       {{{"user_data", "ci/fifo-user.yaml"}},
        at + "user_data: " + (dir.path / "ci/fifo-user.yaml").string() + ": is a FIFO, not a regular file"},
       {{{"user_data", "ci/user.yaml"}, {"network_config", "ci/fifo-net.yaml"}},
-       at + "network_config: " + (dir.path / "ci/fifo-net.yaml").string() + ": is a FIFO, not a regular file"},
+       at + "network_config: " + (dir.path / "ci/fifo-net.yaml").string() +
+           ": is a FIFO, not a regular file"},
       {{{"user_data", "/dev/zero"}}, at + "user_data: /dev/zero: is a character device, not a regular file"},
   };
   for (const auto& c : cases) {

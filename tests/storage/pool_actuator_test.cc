@@ -35,14 +35,14 @@ const std::string k_dir = "type: dir\npath: /var/lib/virtplan/images\n";
 TEST_CASE("pool actuator: create defines, starts and sets autostart in three round trips") {
   FakeVirshHost host;
   host.reply_once("pool-start --pool images",
-            {"", "error: Failed to start pool images\nerror: cannot open directory "
-               "'/var/lib/virtplan/images': No such file or directory\n"});
+                  {"",
+                   "error: Failed to start pool images\nerror: cannot open directory "
+                   "'/var/lib/virtplan/images': No such file or directory\n"});
   auto step = create_step(k_dir);
   auto outcome = PoolActuator().create(step, host.session());
   REQUIRE(outcome.has_value());
-  CHECK(host.ran() == Lines{"pool-define /dev/stdin", "pool-start --pool images",
-                            "pool-build --pool images", "pool-start --pool images",
-                            "pool-autostart --pool images"});
+  CHECK(host.ran() == Lines{"pool-define /dev/stdin", "pool-start --pool images", "pool-build --pool images",
+                            "pool-start --pool images", "pool-autostart --pool images"});
   CHECK(host.stdin_of("pool-define /dev/stdin") == *PoolKind().create_xml(step.desired));
   // A dir pool's start and build are quick: all five share the host's virsh.
   CHECK(host.session().batcher().commands_run() == 5);
@@ -73,7 +73,8 @@ TEST_CASE("pool actuator: a device pool is never built") {
 
 TEST_CASE("pool actuator: a failed define says nothing was done") {
   FakeVirshHost host;
-  host.reply("pool-define /dev/stdin", {"", "error: operation failed: pool 'images' already exists with uuid 1\n"});
+  host.reply("pool-define /dev/stdin",
+             {"", "error: operation failed: pool 'images' already exists with uuid 1\n"});
   auto outcome = PoolActuator().create(create_step(k_dir), host.session());
   REQUIRE_FALSE(outcome.has_value());
   CHECK(outcome.error().message().starts_with("pool.images@lab1: not defined: lab1: virsh pool-define: "));
@@ -108,9 +109,9 @@ TEST_CASE("pool actuator: update starts a pool stopped by hand") {
 TEST_CASE("pool actuator: update of another field redefines with the host's UUID") {
   FakeVirshHost host;
   host.reply("pool-dumpxml --inactive --pool images",
-          {"<pool type='dir'><name>images</name><uuid>0b3c6a4e-2f0e-4c57-8a57-6f1d3e0b9d11</uuid>"
-           "<target><path>/old</path></target></pool>",
-           ""});
+             {"<pool type='dir'><name>images</name><uuid>0b3c6a4e-2f0e-4c57-8a57-6f1d3e0b9d11</uuid>"
+              "<target><path>/old</path></target></pool>",
+              ""});
   auto step = create_step(k_dir);
   step.before = step.desired.spec;
   step.before["path"] = "/old";
@@ -128,9 +129,9 @@ TEST_CASE("pool actuator: destroy of a built, empty, running pool removes its di
   auto outcome = PoolActuator().destroy(destroy_step(before), host.session());
   REQUIRE(outcome.has_value());
   CHECK(outcome->warnings.empty());
-  CHECK(host.ran() == Lines{"pool-info --pool images", "pool-refresh --pool images",
-                            "vol-list --pool images", "pool-destroy --pool images",
-                            "pool-delete --pool images", "pool-undefine --pool images"});
+  CHECK(host.ran() == Lines{"pool-info --pool images", "pool-refresh --pool images", "vol-list --pool images",
+                            "pool-destroy --pool images", "pool-delete --pool images",
+                            "pool-undefine --pool images"});
   CHECK(host.processes() == 2);
 }
 
@@ -171,7 +172,8 @@ TEST_CASE("pool actuator: destroy of an inactive pool, and of one already gone")
                               "pool-undefine --pool images"});
   }
   SECTION("gone") {
-    host.reply("pool-info --pool images", {"", "error: failed to get pool 'images'\nerror: Storage pool not found\n"});
+    host.reply("pool-info --pool images",
+               {"", "error: failed to get pool 'images'\nerror: Storage pool not found\n"});
     REQUIRE(PoolActuator().destroy(destroy_step(json{{"type", "dir"}}), host.session()).has_value());
     CHECK(host.ran().size() == 3);
   }

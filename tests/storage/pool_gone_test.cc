@@ -20,11 +20,13 @@ Result<std::string> failed(ErrorCode code, const std::string& message) {
 
 TEST_CASE("pool_gone: the pool stopped or undefined since it was listed") {
   const Result<std::string> stopped_list =
-      failed(ErrorCode::other, "Failed to list volumes: Requested operation is not valid: storage pool 'p-7' is not "
-                               "active");
+      failed(ErrorCode::other,
+             "Failed to list volumes: Requested operation is not valid: storage pool 'p-7' is not "
+             "active");
   const Result<std::string> stopped_dump = failed(ErrorCode::other, "pool 'p-7' is not active");
-  const Result<std::string> undefined = failed(
-      ErrorCode::not_found, "failed to get pool 'p-7': Storage pool not found: no storage pool with matching name 'p-7'");
+  const Result<std::string> undefined =
+      failed(ErrorCode::not_found,
+             "failed to get pool 'p-7': Storage pool not found: no storage pool with matching name 'p-7'");
   CHECK(pool_gone(&stopped_list, "p-7"));
   CHECK(pool_gone(&stopped_dump, "p-7"));
   CHECK(pool_gone(&undefined, "p-7"));
@@ -32,8 +34,9 @@ TEST_CASE("pool_gone: the pool stopped or undefined since it was listed") {
 
 TEST_CASE("pool_gone: not for another pool, another failure, a success or no answer") {
   const Result<std::string> stopped = failed(ErrorCode::other, "pool 'p-7' is not active");
-  const Result<std::string> volume_gone = failed(
-      ErrorCode::not_found, "failed to get vol 'v': Storage volume not found: no storage vol with matching path 'v'");
+  const Result<std::string> volume_gone =
+      failed(ErrorCode::not_found,
+             "failed to get vol 'v': Storage volume not found: no storage vol with matching path 'v'");
   const Result<std::string> denied = failed(ErrorCode::other, "cannot open directory: Permission denied");
   const Result<std::string> listed = std::string(" v  /var/lib/virtplan/p-7/v\n");
   CHECK_FALSE(pool_gone(&stopped, "p-70"));

@@ -39,9 +39,9 @@ Result<std::vector<ReadObject>> read_pools(FakeVirshHost& host, const std::vecto
 }
 
 void script_pool(FakeVirshHost& host, const std::string& name) {
-  host.on("pool-dumpxml --inactive --pool " + name,
-          "<pool type='dir'><name>" + name + "</name><source/><target><path>/var/lib/virtplan/" + name +
-              "</path></target></pool>");
+  host.on("pool-dumpxml --inactive --pool " + name, "<pool type='dir'><name>" + name +
+                                                        "</name><source/><target><path>/var/lib/virtplan/" +
+                                                        name + "</path></target></pool>");
   host.on("vol-list --pool " + name, "");
 }
 
@@ -67,7 +67,9 @@ TEST_CASE("pool reader: told the ledger first, round 1 asks ahead only for the p
   auto reading = PoolReader().start(declared);
   reading->owned(ledger);
   const auto round = reading->next_round({});
-  auto asks = [&](const providers::VirshArgs& args) { return std::find(round.begin(), round.end(), args) != round.end(); };
+  auto asks = [&](const providers::VirshArgs& args) {
+    return std::find(round.begin(), round.end(), args) != round.end();
+  };
   CHECK(asks({"pool-dumpxml", "--inactive", "--pool", "mine"}));
   CHECK(asks({"vol-list", "--pool", "mine"}));
   CHECK_FALSE(asks({"pool-dumpxml", "--inactive", "--pool", "new"}));
@@ -107,7 +109,8 @@ TEST_CASE("pool reader: a filtered listing that raced with a pool's removal is a
   CHECK(host.processes() == 3);  // listings, the raced one again, the dump
 }
 
-TEST_CASE("pool reader: the unfiltered listing that raced is asked again, and the vanished pool is not read") {
+TEST_CASE(
+    "pool reader: the unfiltered listing that raced is asked again, and the vanished pool is not read") {
   FakeVirshHost host;
   script_pool(host, "keep");
   host.then_fail("pool-list --all --name", k_raced);
@@ -162,8 +165,9 @@ constexpr const char* k_stopped =
 constexpr const char* k_undefined =
     "error: failed to get pool 'other'\nerror: Storage pool not found: no storage pool with matching name 'other'\n";
 
-TEST_CASE("pool reader: a pool the stack does not need, stopped or undefined before its volumes were listed, has "
-          "no volume list") {
+TEST_CASE(
+    "pool reader: a pool the stack does not need, stopped or undefined before its volumes were listed, has "
+    "no volume list") {
   const std::string err = GENERATE(as<std::string>{}, k_stopped, k_undefined);
   FakeVirshHost host;
   script_failing_list(host, err);
@@ -191,7 +195,8 @@ TEST_CASE("pool reader: a declared or owned pool whose volumes cannot be listed 
 
 TEST_CASE("pool reader: a pool's volume list that fails otherwise fails the reading, needed or not") {
   FakeVirshHost host;
-  script_failing_list(host, "error: Failed to list volumes\nerror: cannot open directory: Permission denied\n");
+  script_failing_list(host,
+                      "error: Failed to list volumes\nerror: cannot open directory: Permission denied\n");
   auto pools = read_pools(host, {"keep"});
   REQUIRE_FALSE(pools);
   CHECK_THAT(pools.error().message(), Catch::Contains("other") && Catch::Contains("Permission denied"));

@@ -11,7 +11,8 @@ using nlohmann::json;
 using test::check_stack_round_trip;
 
 json observed(const std::string& name, bool autostart) {
-  auto spec = PoolKind().parse_xml(test::read_file(test::source_path("tests/storage/data/pool-" + name + ".xml")));
+  auto spec =
+      PoolKind().parse_xml(test::read_file(test::source_path("tests/storage/data/pool-" + name + ".xml")));
   REQUIRE(spec.has_value());
   (*spec)["autostart"] = autostart;
   return *spec;

@@ -5,8 +5,8 @@
 // ledger (owned()) after the rounds or, as apply's reading under the lock
 // gives it, before them, then finish().
 
-#include "providers/kind/reader.h"
 #include "providers/host/ledger.h"
+#include "providers/kind/reader.h"
 #include "tests/providers/fake_virsh_host.h"
 
 #include <string>

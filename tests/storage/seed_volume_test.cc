@@ -47,7 +47,8 @@ const std::string k_upload = "vol-upload --pool images --vol web-cidata --file /
 
 }  // namespace
 
-TEST_CASE("seed volume create: the ISO built in memory goes into a raw volume of its size, the ledger keeps the inputs") {
+TEST_CASE(
+    "seed volume create: the ISO built in memory goes into a raw volume of its size, the ledger keeps the inputs") {
   const CloudInitSeed from = seed("#cloud-config\npassword: hunter2\n");
   auto image = from.image();
   REQUIRE(image);
@@ -57,7 +58,8 @@ TEST_CASE("seed volume create: the ISO built in memory goes into a raw volume of
   CHECK(host.ran() == Lines{"vol-create --pool images --file /dev/stdin", k_upload});
   // The upload is the image, byte for byte.
   CHECK(host.stdin_of(k_upload) == std::string(image->begin(), image->end()));
-  auto holder = virtplan::providers::XmlDocument::parse(host.stdin_of("vol-create --pool images --file /dev/stdin"));
+  auto holder =
+      virtplan::providers::XmlDocument::parse(host.stdin_of("vol-create --pool images --file /dev/stdin"));
   REQUIRE(holder);
   CHECK(holder->root().child("name")->text() == "web-cidata");
   CHECK(holder->root().child("capacity")->text() == std::to_string(image->size()));
@@ -76,11 +78,14 @@ TEST_CASE("seed volume create: a failed upload deletes the volume again and says
       "volume.web-cidata@lab1: upload of its image built in memory failed, volume web-cidata deleted again: "));
 }
 
-TEST_CASE("seed volume kind: observed with the ledger's inputs it equals the desired spec, and a new hash replaces it, "
-          "unheld and losing no data") {
+TEST_CASE(
+    "seed volume kind: observed with the ledger's inputs it equals the desired spec, and a new hash replaces it, "
+    "unheld and losing no data") {
   const CloudInitSeed old_seed = seed("#cloud-config\nruncmd: [one]\n");
   const CloudInitSeed new_seed = seed("#cloud-config\nruncmd: [two]\n");
-  json observed = {{"pool", "images"}, {"format", "raw"}, {"capacity", 374784},
+  json observed = {{"pool", "images"},
+                   {"format", "raw"},
+                   {"capacity", 374784},
                    {"used_by", json::array({{{"domain", "web"}, {"disk", "sda"}, {"running", true}}})}};
   json desired = {{"pool", "images"}, {"format", "raw"}, {"cloud_init", old_seed.to_spec()}};
   observed.update(virtplan::storage::volume_ledger_data(desired));
@@ -94,7 +99,8 @@ TEST_CASE("seed volume kind: observed with the ledger's inputs it equals the des
   observed["format"] = "raw";
 
   // The hash alone decides: the inputs' own fields (user_data is secret) do not.
-  CHECK(kind.impact("/cloud_init/sha256", old_seed.content_hash(), new_seed.content_hash()) == Impact::replace);
+  CHECK(kind.impact("/cloud_init/sha256", old_seed.content_hash(), new_seed.content_hash()) ==
+        Impact::replace);
   CHECK(kind.impact("/cloud_init/user_data", "a", "b") == Impact::none);
   CHECK(kind.impact("/cloud_init", nullptr, new_seed.to_spec()) == Impact::replace);
 

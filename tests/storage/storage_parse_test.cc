@@ -22,10 +22,14 @@ using test::parse_object;
 
 TEST_CASE("pool type is required and checked") {
   PoolKind kind;
-  CHECK(parse_object(kind, "p", "path: /x\n").messages() ==
-        Messages{"stack.yaml:1:1: pool.p: a pool needs 'type' (dir, fs, netfs, logical, disk, iscsi, iscsi-direct, scsi, mpath)"});
-  CHECK(parse_object(kind, "p", "type: dri\npath: /x\n").messages() ==
-        Messages{"stack.yaml:1:7: pool.p: expected one of dir, fs, netfs, logical, disk, iscsi, iscsi-direct, scsi, mpath, got 'dri' (did you mean 'dir'?)"});
+  CHECK(
+      parse_object(kind, "p", "path: /x\n").messages() ==
+      Messages{
+          "stack.yaml:1:1: pool.p: a pool needs 'type' (dir, fs, netfs, logical, disk, iscsi, iscsi-direct, scsi, mpath)"});
+  CHECK(
+      parse_object(kind, "p", "type: dri\npath: /x\n").messages() ==
+      Messages{
+          "stack.yaml:1:7: pool.p: expected one of dir, fs, netfs, logical, disk, iscsi, iscsi-direct, scsi, mpath, got 'dri' (did you mean 'dir'?)"});
 }
 
 TEST_CASE("pool path is required for file pools and must be absolute") {
@@ -46,13 +50,18 @@ TEST_CASE("pool source keys depend on the type") {
   CHECK(parse_object(kind, "p", "type: netfs\npath: /x\n").messages() ==
         Messages{"stack.yaml:1:1: pool.p: a netfs pool needs source.dir",
                  "stack.yaml:1:1: pool.p: a netfs pool needs source.host"});
-  CHECK(parse_object(kind, "p", "type: fs\npath: /x\nsource: {device: /dev/sdb, format: ext44}\n").messages() ==
-        Messages{"stack.yaml:3:36: pool.p: expected one of auto, ext2, ext3, ext4, ufs, iso9660, udf, gfs, gfs2, vfat, hfs+, xfs, ocfs2, vmfs, got 'ext44' (did you mean 'ext4'?)"});
-  CHECK(parse_object(kind, "p", "type: iscsi\nsource: {host: san, iqn: iqn.bad}\n").messages() ==
-        Messages{"stack.yaml:2:26: pool.p: invalid iSCSI qualified name 'iqn.bad' (expected like iqn.2013-06.com.example:target)"});
-  CHECK(parse_object(kind, "p", "type: iscsi-direct\npath: /x\nsource: {host: san, iqn: iqn.2013-06.com.example:t}\n").messages() ==
-        Messages{"stack.yaml:2:7: pool.p: a iscsi-direct pool has no target path",
-                 "stack.yaml:3:9: pool.p: a iscsi-direct pool needs source.initiator"});
+  CHECK(
+      parse_object(kind, "p", "type: fs\npath: /x\nsource: {device: /dev/sdb, format: ext44}\n").messages() ==
+      Messages{
+          "stack.yaml:3:36: pool.p: expected one of auto, ext2, ext3, ext4, ufs, iso9660, udf, gfs, gfs2, vfat, hfs+, xfs, ocfs2, vmfs, got 'ext44' (did you mean 'ext4'?)"});
+  CHECK(
+      parse_object(kind, "p", "type: iscsi\nsource: {host: san, iqn: iqn.bad}\n").messages() ==
+      Messages{
+          "stack.yaml:2:26: pool.p: invalid iSCSI qualified name 'iqn.bad' (expected like iqn.2013-06.com.example:target)"});
+  CHECK(parse_object(kind, "p",
+                     "type: iscsi-direct\npath: /x\nsource: {host: san, iqn: iqn.2013-06.com.example:t}\n")
+            .messages() == Messages{"stack.yaml:2:7: pool.p: a iscsi-direct pool has no target path",
+                                    "stack.yaml:3:9: pool.p: a iscsi-direct pool needs source.initiator"});
   CHECK(parse_object(kind, "p", "type: scsi\nsource: {adapter: {type: fc_host, wwnn: xyz}}\n").messages() ==
         Messages{"stack.yaml:2:19: pool.p: an fc_host adapter needs 'wwnn' and 'wwpn'",
                  "stack.yaml:2:41: pool.p: invalid wwnn 'xyz' (16 hex digits)"});
@@ -84,9 +93,13 @@ TEST_CASE("volume needs a pool, and a capacity unless source or backing gives on
   VolumeKind kind;
   CHECK(parse_object(kind, "v", "capacity: 1GiB\n").messages() ==
         Messages{"stack.yaml:1:1: volume.v: a volume needs 'pool' (the pool it lives in)"});
-  CHECK(parse_object(kind, "v", "pool: p\n").messages() ==
-        Messages{"stack.yaml:1:1: volume.v: a volume needs 'capacity' unless it has a 'source' file or a 'backing' volume"});
-  CHECK(parse_object(kind, "v", "pool: p\nsource: " + test::source_path("tests/storage/data/volume-vp-raw.xml") + "\nformat: qcow2\n")
+  CHECK(
+      parse_object(kind, "v", "pool: p\n").messages() ==
+      Messages{
+          "stack.yaml:1:1: volume.v: a volume needs 'capacity' unless it has a 'source' file or a 'backing' volume"});
+  CHECK(parse_object(kind, "v",
+                     "pool: p\nsource: " + test::source_path("tests/storage/data/volume-vp-raw.xml") +
+                         "\nformat: qcow2\n")
             .messages()
             .empty());
   CHECK(parse_object(kind, "v", "pool: p\nbacking: base\n").messages().empty());
@@ -99,8 +112,7 @@ TEST_CASE("volume source: hashed, and checked to exist") {
   auto good = parse_object(kind, "v", "pool: p\nsource: " + path + "\n");
   REQUIRE(good.messages().empty());
   CHECK(good.object.spec["source"] == path);
-  CHECK(good.object.spec["source_sha256"] ==
-        providers::Sha256::of(test::read_file(path)));
+  CHECK(good.object.spec["source_sha256"] == providers::Sha256::of(test::read_file(path)));
   auto missing = parse_object(kind, "v", "pool: p\nsource: ./no-such-image.qcow2\n");
   REQUIRE(missing.messages().size() == 1);
   CHECK(missing.messages()[0].contains("cannot read source file"));
@@ -109,8 +121,8 @@ TEST_CASE("volume source: hashed, and checked to exist") {
 // A FIFO blocked the hash forever, a device never ended it.
 TEST_CASE("volume source: a FIFO or a device is refused, naming the path") {
   VolumeKind kind;
-  const std::string fifo = (std::filesystem::temp_directory_path() /
-                            ("vp-source-fifo-" + std::to_string(::getpid()))).string();
+  const std::string fifo =
+      (std::filesystem::temp_directory_path() / ("vp-source-fifo-" + std::to_string(::getpid()))).string();
   {
     virtplan::test::FifoFeeder feeder(fifo, "not an image");
     auto from_fifo = parse_object(kind, "v", "pool: p\nsource: " + fifo + "\n");
@@ -120,18 +132,26 @@ TEST_CASE("volume source: a FIFO or a device is refused, naming the path") {
   std::filesystem::remove(fifo);
   auto from_device = parse_object(kind, "v", "pool: p\nsource: /dev/zero\n");
   REQUIRE(from_device.messages().size() == 1);
-  CHECK(from_device.messages()[0].contains("source file /dev/zero: is a character device, not a regular file"));
+  CHECK(
+      from_device.messages()[0].contains("source file /dev/zero: is a character device, not a regular file"));
 }
 
 TEST_CASE("volume formats, sizes and overlays are checked") {
   VolumeKind kind;
-  CHECK(parse_object(kind, "v", "pool: p\ncapacity: 1GiB\nformat: qcow2x\n").messages() ==
-        Messages{"stack.yaml:3:9: volume.v: unknown volume format 'qcow2x' (did you mean 'qcow2'?) (expected one of raw, qcow2, qcow, qed, vmdk, vdi, vpc, vhd, iso, cow, bochs, cloop, dmg, ploop)"});
+  CHECK(
+      parse_object(kind, "v", "pool: p\ncapacity: 1GiB\nformat: qcow2x\n").messages() ==
+      Messages{
+          "stack.yaml:3:9: volume.v: unknown volume format 'qcow2x' (did you mean 'qcow2'?) (expected one of raw, qcow2, qcow, qed, vmdk, vdi, vpc, vhd, iso, cow, bochs, cloop, dmg, ploop)"});
   CHECK(parse_object(kind, "v", "pool: p\nbacking: b\nformat: raw\n").messages() ==
         Messages{"stack.yaml:3:9: volume.v: a volume with 'backing' must be qcow2, not raw"});
-  CHECK(parse_object(kind, "v", "pool: p\nbacking: v\nsource: " + test::source_path("tests/storage/data/volume-vp-raw.xml") + "\n").messages() ==
-        Messages{"stack.yaml:1:1: volume.v: a volume takes 'source' or 'backing', not both (an upload would overwrite the overlay)",
-                 "stack.yaml:1:1: volume.v: volume v cannot be its own backing volume"});
+  CHECK(
+      parse_object(
+          kind, "v",
+          "pool: p\nbacking: v\nsource: " + test::source_path("tests/storage/data/volume-vp-raw.xml") + "\n")
+          .messages() ==
+      Messages{
+          "stack.yaml:1:1: volume.v: a volume takes 'source' or 'backing', not both (an upload would overwrite the overlay)",
+          "stack.yaml:1:1: volume.v: volume v cannot be its own backing volume"});
   auto sized = parse_object(kind, "v", "pool: p\ncapacity: 10GiB\n");
   REQUIRE(sized.messages().empty());
   CHECK(sized.object.spec.dump() ==
@@ -181,16 +201,20 @@ TEST_CASE("volume reconcile: what only the ledger knows is compared as the ledge
   VolumeKind kind;
   json observed = {{"pool", "p"}, {"format", "qcow2"}, {"backing", "b"}, {"capacity", 42}};
   SECTION("nothing recorded: an unknown hash is not compared, flags count as false") {
-    json desired = {{"pool", "p"}, {"format", "qcow2"}, {"backing", "b"}, {"protect", true},
-                    {"allow_shrink", false}, {"source", "/x"}, {"source_sha256", "aa"}};
-    CHECK(kind.reconcile(desired, observed) ==
-          json{{"pool", "p"}, {"format", "qcow2"}, {"backing", "b"}, {"capacity", 42},
-               {"protect", true}, {"source", "/x"}});
+    json desired = {{"pool", "p"},           {"format", "qcow2"}, {"backing", "b"},       {"protect", true},
+                    {"allow_shrink", false}, {"source", "/x"},    {"source_sha256", "aa"}};
+    CHECK(kind.reconcile(desired, observed) == json{{"pool", "p"},
+                                                    {"format", "qcow2"},
+                                                    {"backing", "b"},
+                                                    {"capacity", 42},
+                                                    {"protect", true},
+                                                    {"source", "/x"}});
   }
   SECTION("recorded: compared") {
-    observed.update(json{{"protect", false}, {"allow_shrink", false}, {"source", "/x"}, {"source_sha256", "aa"}});
-    json desired = {{"pool", "p"}, {"format", "qcow2"}, {"backing", "b"}, {"protect", false},
-                    {"allow_shrink", false}, {"source", "/x"}, {"source_sha256", "bb"}};
+    observed.update(
+        json{{"protect", false}, {"allow_shrink", false}, {"source", "/x"}, {"source_sha256", "aa"}});
+    json desired = {{"pool", "p"},           {"format", "qcow2"}, {"backing", "b"},       {"protect", false},
+                    {"allow_shrink", false}, {"source", "/x"},    {"source_sha256", "bb"}};
     json want = desired;
     want["capacity"] = 42;
     CHECK(kind.reconcile(desired, observed) == want);
@@ -200,7 +224,8 @@ TEST_CASE("volume reconcile: what only the ledger knows is compared as the ledge
 TEST_CASE("volume data safety: holders, data at risk, shrink refusal") {
   VolumeKind kind;
   providers::ObjectId id{"volume", "base", "lab1"};
-  json observed = {{"capacity", 1024}, {"allow_shrink", false},
+  json observed = {{"capacity", 1024},
+                   {"allow_shrink", false},
                    {"used_by", {{{"domain", "web"}, {"disk", "vda"}, {"running", true}}}},
                    {"backing_of", {"o1"}}};
   auto holds = kind.holds(id, observed, false);

@@ -38,7 +38,8 @@ TEST_CASE("pool parse_xml of real pool-dumpxml equals the desired spec (dir, fs)
   CHECK(kind.reconcile(dir.object.spec, observed_pool("vp-dir", true)).dump(2) ==
         observed_pool("vp-dir", true).dump(2));
   // Defined with the loop device the lab host had.
-  auto fs = parse_object(kind, "vp-fs", "type: fs\npath: /var/lib/virtplan/fs\nsource: {device: /dev/loop0}\n");
+  auto fs =
+      parse_object(kind, "vp-fs", "type: fs\npath: /var/lib/virtplan/fs\nsource: {device: /dev/loop0}\n");
   REQUIRE(fs.messages().empty());
   CHECK(fs.object.spec.dump(2) == observed_pool("vp-fs", true).dump(2));
 }
@@ -70,8 +71,9 @@ TEST_CASE("volume parse_xml reads an overlay's backing volume by name and path")
   VolumeKind kind;
   auto spec = kind.parse_xml(data("volume-vp-overlay-same-size"));
   REQUIRE(spec.has_value());
-  CHECK(spec->dump() ==
-        R"({"backing":"vp-base","backing_store":{"format":"qcow2","path":"/var/lib/virtplan/images/vp-base"},"capacity":67108864,"format":"qcow2"})");
+  CHECK(
+      spec->dump() ==
+      R"({"backing":"vp-base","backing_store":{"format":"qcow2","path":"/var/lib/virtplan/images/vp-base"},"capacity":67108864,"format":"qcow2"})");
 }
 
 TEST_CASE("volume parse_xml names a backing file outside the pool by its path") {

@@ -107,11 +107,12 @@ TEST_CASE("pool spec fills in libvirt's defaults") {
 
 TEST_CASE("volume spec resolves the backing store from the stack's pool and backing volume") {
   auto all = example_stack();
-  auto overlay = std::find_if(all.begin(), all.end(),
-                              [](const StackObject& o) { return o.id.name == "vp-overlay"; });
+  auto overlay =
+      std::find_if(all.begin(), all.end(), [](const StackObject& o) { return o.id.name == "vp-overlay"; });
   REQUIRE(overlay != all.end());
-  CHECK(overlay->spec.dump() ==
-        R"({"allow_shrink":false,"backing":"vp-base","backing_store":{"format":"qcow2","path":"/var/lib/virtplan/images/vp-base"},"capacity":134217728,"format":"qcow2","pool":"vp-dir","protect":false})");
+  CHECK(
+      overlay->spec.dump() ==
+      R"({"allow_shrink":false,"backing":"vp-base","backing_store":{"format":"qcow2","path":"/var/lib/virtplan/images/vp-base"},"capacity":134217728,"format":"qcow2","pool":"vp-dir","protect":false})");
 }
 
 TEST_CASE("volume create_xml without a resolved backing store fails") {

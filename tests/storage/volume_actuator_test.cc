@@ -25,7 +25,8 @@ ActuatorStep step_for(const std::string& name, const std::string& yaml) {
 }
 
 ActuatorStep grow_step(std::uint64_t before, std::uint64_t after, const std::string& extra = "") {
-  auto step = step_for("data", "pool: images\nformat: qcow2\ncapacity: " + std::to_string(after) + "\n" + extra);
+  auto step =
+      step_for("data", "pool: images\nformat: qcow2\ncapacity: " + std::to_string(after) + "\n" + extra);
   step.before = step.desired.spec;
   step.before["capacity"] = before;
   step.fields = {FieldChange{"/capacity", before, after, Impact::live}};
@@ -36,8 +37,10 @@ const std::string k_volume_xml =
     "<volume><name>data</name><target><path>/var/lib/virtplan/images/data</path></target></volume>";
 
 std::string domain_xml(const std::string& name, const std::string& file, const std::string& target) {
-  return "<domain type='qemu'><name>" + name + "</name><devices><disk type='file' device='disk'>"
-         "<source file='" + file + "'/><target dev='" + target + "' bus='virtio'/></disk></devices></domain>";
+  return "<domain type='qemu'><name>" + name +
+         "</name><devices><disk type='file' device='disk'>"
+         "<source file='" +
+         file + "'/><target dev='" + target + "' bus='virtio'/></disk></devices></domain>";
 }
 
 TEST_CASE("volume actuator: create sends create_xml to vol-create") {
@@ -63,8 +66,10 @@ TEST_CASE("volume actuator: an overlay's backing store goes in the document") {
 
 TEST_CASE("volume actuator: a failed create names the volume and keeps virsh's words") {
   FakeVirshHost host;
-  host.reply("vol-create --pool images --file /dev/stdin",
-          {"", "error: Failed to create vol from /dev/stdin\nerror: storage volume name 'data' already in use.\n"});
+  host.reply(
+      "vol-create --pool images --file /dev/stdin",
+      {"",
+       "error: Failed to create vol from /dev/stdin\nerror: storage volume name 'data' already in use.\n"});
   auto outcome = VolumeActuator().create(step_for("data", "pool: images\ncapacity: 1MiB\n"), host.session());
   REQUIRE_FALSE(outcome.has_value());
   CHECK(outcome.error().message() ==
@@ -78,8 +83,7 @@ TEST_CASE("volume actuator: grow with no running user is vol-resize") {
   host.reply("list --name", {"other\n", ""});
   host.reply("dumpxml --domain other", {domain_xml("other", "/var/lib/virtplan/images/else", "vda"), ""});
   REQUIRE(VolumeActuator().update(grow_step(64 * k_mib, 128 * k_mib), host.session()).has_value());
-  CHECK(host.ran() == Lines{"list --name", "vol-dumpxml --pool images --vol data",
-                            "dumpxml --domain other",
+  CHECK(host.ran() == Lines{"list --name", "vol-dumpxml --pool images --vol data", "dumpxml --domain other",
                             "vol-resize --pool images --vol data --capacity 134217728"});
 }
 
@@ -112,8 +116,8 @@ TEST_CASE("volume actuator: shrink is refused without allow_shrink, and always u
   SECTION("allowed, but in use") {
     host.reply("list --name", {"web\n", ""});
     host.reply("dumpxml --domain web", {domain_xml("web", "/var/lib/virtplan/images/data", "vdb"), ""});
-    auto outcome = VolumeActuator().update(grow_step(128 * k_mib, 64 * k_mib, "allow_shrink: true\n"),
-                                           host.session());
+    auto outcome =
+        VolumeActuator().update(grow_step(128 * k_mib, 64 * k_mib, "allow_shrink: true\n"), host.session());
     REQUIRE_FALSE(outcome.has_value());
     CHECK(outcome.error().message().contains("running domain web uses it as disk vdb"));
   }
@@ -138,8 +142,10 @@ TEST_CASE("volume actuator: destroy is vol-delete, and a volume already gone is 
   step.before = {{"pool", "images"}, {"format", "raw"}};
   REQUIRE(VolumeActuator().destroy(step, host.session()).has_value());
   CHECK(host.ran() == Lines{"vol-delete --pool images --vol data"});
-  host.reply("vol-delete --pool images --vol data",
-          {"", "error: failed to get vol 'data'\nerror: Storage volume not found: no storage vol with matching path\n"});
+  host.reply(
+      "vol-delete --pool images --vol data",
+      {"",
+       "error: failed to get vol 'data'\nerror: Storage volume not found: no storage vol with matching path\n"});
   CHECK(VolumeActuator().destroy(step, host.session()).has_value());
 }
 

@@ -8,9 +8,9 @@
 
 #include "tests/storage/reader_driver.h"
 
-#include <catch2/catch.hpp>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
+#include <catch2/catch.hpp>
 
 #include <algorithm>
 #include <string>
@@ -29,21 +29,26 @@ using providers::test::FakeVirshHost;
 // What virsh prints when the pool stopped (vol-list, vol-dumpxml) or was
 // undefined (either) after it was listed.
 std::string list_stopped(const std::string& pool) {
-  return fmt::format("error: Failed to list volumes\nerror: Requested operation is not valid: storage pool '{}' "
-                     "is not active\n",
-                     pool);
+  return fmt::format(
+      "error: Failed to list volumes\nerror: Requested operation is not valid: storage pool '{}' "
+      "is not active\n",
+      pool);
 }
-std::string dump_stopped(const std::string& pool) { return fmt::format("error: pool '{}' is not active\n", pool); }
+std::string dump_stopped(const std::string& pool) {
+  return fmt::format("error: pool '{}' is not active\n", pool);
+}
 std::string undefined(const std::string& pool) {
-  return fmt::format("error: failed to get pool '{0}'\nerror: Storage pool not found: no storage pool with "
-                     "matching name '{0}'\n",
-                     pool);
+  return fmt::format(
+      "error: failed to get pool '{0}'\nerror: Storage pool not found: no storage pool with "
+      "matching name '{0}'\n",
+      pool);
 }
 
 std::string volume_xml(const std::string& pool, const std::string& name) {
-  return fmt::format("<volume type='file'><name>{1}</name><capacity unit='bytes'>1048576</capacity><target>"
-                     "<path>/var/lib/virtplan/{0}/{1}</path><format type='raw'/></target></volume>",
-                     pool, name);
+  return fmt::format(
+      "<volume type='file'><name>{1}</name><capacity unit='bytes'>1048576</capacity><target>"
+      "<path>/var/lib/virtplan/{0}/{1}</path><format type='raw'/></target></volume>",
+      pool, name);
 }
 
 // Pools "keep" (volume k1) and "other" (volume o1), both listed active.
@@ -55,7 +60,8 @@ void script_host(FakeVirshHost& host) {
   host.on("vol-dumpxml --pool other --vol o1", volume_xml("other", "o1"));
 }
 
-Result<std::vector<ReadObject>> read_volumes(FakeVirshHost& host, const std::vector<StackObject>& declared = {},
+Result<std::vector<ReadObject>> read_volumes(FakeVirshHost& host,
+                                             const std::vector<StackObject>& declared = {},
                                              const Ledger& ledger = Ledger("s")) {
   return test::read_with(VolumeReader(), host, declared, ledger);
 }
@@ -97,7 +103,8 @@ TEST_CASE("volume reader: told the ledger first, round 1 asks ahead only for wha
   ledger.mark_created("pool", "keep");
   ledger.mark_created("volume", "k1");
   auto asks = [](const std::vector<providers::VirshArgs>& round, const std::string& line) {
-    return std::any_of(round.begin(), round.end(), [&](const auto& args) { return fmt::format("{}", fmt::join(args, " ")) == line; });
+    return std::any_of(round.begin(), round.end(),
+                       [&](const auto& args) { return fmt::format("{}", fmt::join(args, " ")) == line; });
   };
 
   auto told_first = VolumeReader().start(declared);
@@ -120,15 +127,17 @@ TEST_CASE("volume reader: told the ledger first, it still reads every volume, ow
   script_host(host);
   Ledger ledger("s");
   ledger.mark_created("volume", "k1");
-  auto volumes = test::read_with(VolumeReader(), host, {declared_volume("k1", "keep"), declared_volume("o1", "other")},
-                                 ledger, test::LedgerGiven::before_rounds);
+  auto volumes =
+      test::read_with(VolumeReader(), host, {declared_volume("k1", "keep"), declared_volume("o1", "other")},
+                      ledger, test::LedgerGiven::before_rounds);
   INFO((volumes ? std::string() : volumes.error().message()));
   REQUIRE(volumes);
   CHECK(names(*volumes) == std::vector<std::string>{"k1", "o1"});
 }
 
-TEST_CASE("volume reader: a pool the stack does not need, stopped or undefined since it was listed, has no "
-          "volumes") {
+TEST_CASE(
+    "volume reader: a pool the stack does not need, stopped or undefined since it was listed, has no "
+    "volumes") {
   FakeVirshHost host;
   script_host(host);
   SECTION("stopped before its volume list") { host.fail("vol-list --pool other", list_stopped("other")); }
@@ -145,7 +154,8 @@ TEST_CASE("volume reader: a pool the stack does not need, stopped or undefined s
   CHECK(names(*volumes) == std::vector<std::string>{"k1"});
 }
 
-TEST_CASE("volume reader: a pool the stack needs, stopped or undefined since it was listed, fails the reading") {
+TEST_CASE(
+    "volume reader: a pool the stack needs, stopped or undefined since it was listed, fails the reading") {
   // Each way of needing the pool, with each way of losing it.
   const std::string need = GENERATE(as<std::string>{}, "declared", "named by a declared volume", "owned");
   const auto [line, failure] = GENERATE(table<std::string, std::string>({
@@ -174,8 +184,9 @@ TEST_CASE("volume reader: any other failure reading a pool's volumes fails the r
   FakeVirshHost host;
   script_host(host);
   SECTION("the volume list fails otherwise") {
-    host.fail("vol-list --pool other", "error: Failed to list volumes\nerror: cannot open directory: Permission "
-                                       "denied\n");
+    host.fail("vol-list --pool other",
+              "error: Failed to list volumes\nerror: cannot open directory: Permission "
+              "denied\n");
   }
   SECTION("the volume's XML fails otherwise") {
     host.fail("vol-dumpxml --pool other --vol o1", "error: internal error: cannot read\n");
@@ -189,9 +200,10 @@ TEST_CASE("volume reader: any other failure reading a pool's volumes fails the r
 TEST_CASE("volume reader: a volume deleted between its pool's list and its XML is not there, in any pool") {
   FakeVirshHost host;
   script_host(host);
-  host.fail("vol-dumpxml --pool keep --vol k1",
-            "error: failed to get vol 'k1'\nerror: Storage volume not found: no storage vol with matching path "
-            "'k1'\n");
+  host.fail(
+      "vol-dumpxml --pool keep --vol k1",
+      "error: failed to get vol 'k1'\nerror: Storage volume not found: no storage vol with matching path "
+      "'k1'\n");
   auto volumes = read_volumes(host, {declared_pool("keep")});
   INFO((volumes ? std::string() : volumes.error().message()));
   REQUIRE(volumes);

@@ -14,7 +14,8 @@ using nlohmann::json;
 using virtplan::test::check_stack_round_trip;
 
 json observed(const std::string& name) {
-  auto spec = VolumeKind().parse_xml(virtplan::test::read_file(virtplan::test::source_path("tests/storage/data/volume-" + name + ".xml")));
+  auto spec = VolumeKind().parse_xml(
+      virtplan::test::read_file(virtplan::test::source_path("tests/storage/data/volume-" + name + ".xml")));
   REQUIRE(spec.has_value());
   (*spec)["pool"] = "vp-dir";  // the observer lists volumes per pool
   return *spec;
@@ -22,8 +23,10 @@ json observed(const std::string& name) {
 
 // The pool and the base volume an overlay's YAML refers to.
 std::vector<providers::StackObject> neighbours() {
-  return {virtplan::test::parse_object(PoolKind(), "vp-dir", test::pool_examples().front().yaml).object,
-          virtplan::test::parse_object(VolumeKind(), "vp-base", "pool: vp-dir\nformat: qcow2\ncapacity: 64MiB\n").object};
+  return {
+      virtplan::test::parse_object(PoolKind(), "vp-dir", test::pool_examples().front().yaml).object,
+      virtplan::test::parse_object(VolumeKind(), "vp-base", "pool: vp-dir\nformat: qcow2\ncapacity: 64MiB\n")
+          .object};
 }
 
 TEST_CASE("volume to_stack round-trips real vol-dumpxml output (raw, qcow2, overlays)") {
@@ -37,7 +40,8 @@ TEST_CASE("volume to_stack round-trips real vol-dumpxml output (raw, qcow2, over
 TEST_CASE("volume to_stack writes capacity with units and the backing volume by name") {
   CHECK(check_stack_round_trip(VolumeKind(), "vp-raw", observed("vp-raw"), neighbours()) ==
         "capacity: 16MiB\npool: vp-dir\n");  // keys sorted
-  const std::string overlay = check_stack_round_trip(VolumeKind(), "vp-overlay", observed("vp-overlay"), neighbours());
+  const std::string overlay =
+      check_stack_round_trip(VolumeKind(), "vp-overlay", observed("vp-overlay"), neighbours());
   CHECK(overlay.find("backing: vp-base\n") != std::string::npos);
   CHECK(overlay.find("format:") == std::string::npos);
 }
@@ -47,7 +51,8 @@ TEST_CASE("volume to_stack refuses an overlay whose backing file is outside the 
   spec["backing"] = "/srv/golden/base.qcow2";
   auto tree = VolumeKind().to_stack(spec);
   REQUIRE_FALSE(tree.has_value());
-  CHECK(tree.error().message().find("/srv/golden/base.qcow2 is not a volume of pool vp-dir") != std::string::npos);
+  CHECK(tree.error().message().find("/srv/golden/base.qcow2 is not a volume of pool vp-dir") !=
+        std::string::npos);
 }
 
 }  // namespace

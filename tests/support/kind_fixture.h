@@ -5,14 +5,14 @@
 // libvirt's RelaxNG schemas.
 
 #include "providers/base/diagnostics.h"
-#include "providers/xml/relax_ng_schema.h"
+#include "providers/base/yaml_map.h"
 #include "providers/kind/resource_kind.h"
 #include "providers/xml/document.h"
-#include "providers/base/yaml_map.h"
+#include "providers/xml/relax_ng_schema.h"
 
-#include <catch2/catch.hpp>
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
+#include <catch2/catch.hpp>
 
 #include <cstdlib>
 #include <fstream>

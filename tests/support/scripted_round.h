@@ -14,7 +14,8 @@
 namespace virtplan::test {
 
 inline std::vector<providers::Result<std::string>> answer_round(
-    const std::vector<providers::VirshArgs>& commands, const std::map<providers::VirshArgs, std::string>& answers) {
+    const std::vector<providers::VirshArgs>& commands,
+    const std::map<providers::VirshArgs, std::string>& answers) {
   std::vector<providers::Result<std::string>> out;
   for (const providers::VirshArgs& command : commands) {
     auto it = answers.find(command);

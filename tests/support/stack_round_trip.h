@@ -7,8 +7,8 @@
 // after reconcile(), equal to the observed value. That is what makes the plan
 // empty after `virtplan import`.
 
-#include "providers/kind/resource_kind.h"
 #include "providers/base/stack_yaml.h"
+#include "providers/kind/resource_kind.h"
 #include "tests/support/kind_fixture.h"
 
 #include <catch2/catch.hpp>

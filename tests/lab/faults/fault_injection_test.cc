@@ -16,8 +16,8 @@
 #include "tests/lab/host_churn.h"
 #include "tests/lab/lab_fixture.h"
 
-#include <catch2/catch.hpp>
 #include <fmt/format.h>
+#include <catch2/catch.hpp>
 
 #include <cstdint>
 #include <cstdlib>
@@ -43,7 +43,8 @@ constexpr auto k_cut_length = std::chrono::seconds(2);
 // `kind` ("  volume.v1-x@lab4: creating").
 std::function<bool(std::string_view)> starting(const std::string& kind, const std::string& doing) {
   return [kind, doing](std::string_view line) {
-    return is_step_line(line) && line.substr(2, kind.size() + 1) == kind + "." && line.ends_with(": " + doing);
+    return is_step_line(line) && line.substr(2, kind.size() + 1) == kind + "." &&
+           line.ends_with(": " + doing);
   };
 }
 
@@ -75,13 +76,16 @@ Injector cut_ssh_at(const LabEnv& env, const std::string& kind, const std::strin
 }
 
 // libvirtd killed while virtplan is frozen, started again while it goes on.
-Injector restart_libvirtd_at(const LabEnv& env, const std::string& kind, const std::string& doing = "creating") {
-  return at_first(kind, doing, [&env] { kill_libvirtd(env); }, [&env] { start_libvirtd(env); });
+Injector restart_libvirtd_at(const LabEnv& env, const std::string& kind,
+                             const std::string& doing = "creating") {
+  return at_first(
+      kind, doing, [&env] { kill_libvirtd(env); }, [&env] { start_libvirtd(env); });
 }
 
 // sshd stopped while virtplan is frozen, started again while it goes on.
 Injector restart_sshd_at(const LabEnv& env, const std::string& host_dir, const std::string& kind) {
-  return at_first(kind, "creating", [host_dir] { stop_sshd(host_dir); }, [&env] { start_sshd(env); });
+  return at_first(
+      kind, "creating", [host_dir] { stop_sshd(host_dir); }, [&env] { start_sshd(env); });
 }
 
 // SSH cut while the second ledger write of the apply is under way (the first
@@ -112,7 +116,8 @@ Injector kill_after_step_line(int boundary) {
     run.kill9();
     run.wait();
     // Lines printed together (the steps that start at once) came before the kill.
-    std::cout << fmt::format("  (aimed after step line {}, killed after {})\n", boundary, run.count_lines(is_step_line));
+    std::cout << fmt::format("  (aimed after step line {}, killed after {})\n", boundary,
+                             run.count_lines(is_step_line));
     return reached && !has(run.output(), "\nApply: ");
   };
 }
@@ -123,12 +128,14 @@ Injector kill_after_step_line(int boundary) {
 // Runs alternate between growing the stack and shrinking it back, so the
 // kills land in creates, defines, updates and destroys.
 FaultRow kill_at_random_boundaries(FaultSuite& suite, int seeds) {
-  FaultRow row = fault_row("`kill -9` of virtplan at a step boundary (seeds 1-" + std::to_string(seeds) + ")");
+  FaultRow row =
+      fault_row("`kill -9` of virtplan at a step boundary (seeds 1-" + std::to_string(seeds) + ")");
   for (int seed = 1; seed <= seeds; ++seed) {
     std::mt19937 random(static_cast<std::uint32_t>(seed));
     const int boundary = 1 + static_cast<int>(random() % 15);
     const Shape to = seed % 2 == 1 ? Shape::full : Shape::small;
-    const std::string label = fmt::format("kill -9 after step line {} toward {} (seed {})", boundary, to_string(to), seed);
+    const std::string label =
+        fmt::format("kill -9 after step line {} toward {} (seed {})", boundary, to_string(to), seed);
     row.add(suite.run(label, to, kill_after_step_line(boundary)));
   }
   return row;
@@ -166,13 +173,17 @@ FaultRow foreign_client(FaultSuite& suite, const LabEnv& env) {
   const std::string& tag = suite.stack().tag;
   const std::string pool = suite.foreign_pool();
   const std::string same_named = "volume/" + pool + "/" + suite.stack().volume(0);
-  env.run_in(0, fmt::format("virsh -q vol-create-as {} {} 1M --format raw >/dev/null", pool, suite.stack().volume(0)));
-  FaultSuite::write_marker(suite.host_dir() + "/var-lib-virtplan/" + pool + "/" + suite.stack().volume(0), "foreign");
+  env.run_in(0, fmt::format("virsh -q vol-create-as {} {} 1M --format raw >/dev/null", pool,
+                            suite.stack().volume(0)));
+  FaultSuite::write_marker(suite.host_dir() + "/var-lib-virtplan/" + pool + "/" + suite.stack().volume(0),
+                           "foreign");
   suite.add_foreign(same_named);
   std::string make, remove;
   for (int i = 1; i <= 3; ++i) {
-    make += fmt::format("virsh -q vol-create-as {} {} 1M --format qcow2 >/dev/null 2>&1; ", pool, suite.stack().volume(i));
-    remove += fmt::format("virsh -q vol-delete --pool {} {} >/dev/null 2>&1; ", pool, suite.stack().volume(i));
+    make += fmt::format("virsh -q vol-create-as {} {} 1M --format qcow2 >/dev/null 2>&1; ", pool,
+                        suite.stack().volume(i));
+    remove +=
+        fmt::format("virsh -q vol-delete --pool {} {} >/dev/null 2>&1; ", pool, suite.stack().volume(i));
   }
   const std::string passes = "/tmp/vp-faults-churn-" + tag;
   env.run_in(0, "rm -f " + passes);
@@ -198,7 +209,8 @@ FaultRow foreign_client(FaultSuite& suite, const LabEnv& env) {
 // right after its Nth step line, N from 1 to 19 drawn from a fixed seed; the
 // next destroy must leave nothing of the stack and a ledger listing nothing.
 FaultRow kill_destroy_at_random_boundaries(FaultSuite& suite, int seeds) {
-  FaultRow row = fault_row("`kill -9` of `virtplan destroy` at a step boundary (seeds 1-" + std::to_string(seeds) + ")");
+  FaultRow row =
+      fault_row("`kill -9` of `virtplan destroy` at a step boundary (seeds 1-" + std::to_string(seeds) + ")");
   for (int seed = 1; seed <= seeds; ++seed) {
     std::mt19937 random(static_cast<std::uint32_t>(seed));
     const int boundary = 1 + static_cast<int>(random() % 19);
@@ -215,7 +227,8 @@ std::string table_path() {
 
 }  // namespace
 
-TEST_CASE("faults mid-apply lose nothing, touch nothing foreign, leave nothing unowned, and the next apply converges") {
+TEST_CASE(
+    "faults mid-apply lose nothing, touch nothing foreign, leave nothing unowned, and the next apply converges") {
   const LabEnv env = require_lab(1);
   FaultSuite suite(env);
   suite.set_up();
@@ -226,9 +239,12 @@ TEST_CASE("faults mid-apply lose nothing, touch nothing foreign, leave nothing u
                            cut_ssh_at(env, "volume")));
   rows.push_back(suite.run("SSH cut 2 s during defines", Shape::full, cut_ssh_at(env, "domain")));
   rows.push_back(cut_during_ledger_save(suite, env));
-  rows.push_back(suite.run("SSH cut 2 s during destroys", Shape::small, cut_ssh_at(env, "domain", "destroying")));
-  FaultRow libvirtd = fault_row("libvirtd killed (-9) and restarted, during volume creates / defines / destroys");
-  libvirtd.add(suite.run("libvirtd killed during volume creates", Shape::full, restart_libvirtd_at(env, "volume")));
+  rows.push_back(
+      suite.run("SSH cut 2 s during destroys", Shape::small, cut_ssh_at(env, "domain", "destroying")));
+  FaultRow libvirtd =
+      fault_row("libvirtd killed (-9) and restarted, during volume creates / defines / destroys");
+  libvirtd.add(
+      suite.run("libvirtd killed during volume creates", Shape::full, restart_libvirtd_at(env, "volume")));
   libvirtd.add(suite.run("libvirtd killed during defines", Shape::full, restart_libvirtd_at(env, "domain")));
   libvirtd.add(suite.run("libvirtd killed during destroys", Shape::small,
                          restart_libvirtd_at(env, "domain", "destroying")));
@@ -236,12 +252,13 @@ TEST_CASE("faults mid-apply lose nothing, touch nothing foreign, leave nothing u
                          restart_libvirtd_at(env, "volume")));
   rows.push_back(libvirtd);
   FaultRow sshd = fault_row("sshd restarted, during volume creates / during defines");
-  sshd.add(suite.run("sshd restarted during volume creates", Shape::full, restart_sshd_at(env, dir, "volume")));
+  sshd.add(
+      suite.run("sshd restarted during volume creates", Shape::full, restart_sshd_at(env, dir, "volume")));
   sshd.add(suite.run("sshd restarted during defines", Shape::full, restart_sshd_at(env, dir, "domain")));
   rows.push_back(sshd);
   rows.push_back(kill_at_random_boundaries(suite, 20));
   rows.push_back(covered_elsewhere("stack lock lost mid-apply (its holder killed on the host)",
-                                    "the stack lock's own lab test"));
+                                   "the stack lock's own lab test"));
   rows.push_back(ledger_disk_full(suite, env));
   rows.push_back(foreign_client(suite, env));
   rows.push_back(kill_destroy_at_random_boundaries(suite, 4));

@@ -44,16 +44,20 @@ struct FaultStack {
   std::string text(Shape shape, const std::string& host_yaml) const {
     const bool full = shape == Shape::full;
     std::string yaml = fmt::format("stack: {}\nhosts:\n{}", stack(), host_yaml);
-    yaml += fmt::format("pools:\n  {0}: {{host: {1}, type: dir, path: /var/lib/virtplan/{0}}}\n", pool(), host);
+    yaml +=
+        fmt::format("pools:\n  {0}: {{host: {1}, type: dir, path: /var/lib/virtplan/{0}}}\n", pool(), host);
     yaml += "volumes:\n";
-    yaml += fmt::format("  {}: {{host: {}, pool: {}, format: raw, capacity: 1MiB}}\n", volume(0), host, pool());
+    yaml +=
+        fmt::format("  {}: {{host: {}, pool: {}, format: raw, capacity: 1MiB}}\n", volume(0), host, pool());
     for (int i = 1; full && i <= 3; ++i) {
-      yaml += fmt::format("  {}: {{host: {}, pool: {}, format: qcow2, capacity: 1MiB}}\n", volume(i), host, pool());
+      yaml += fmt::format("  {}: {{host: {}, pool: {}, format: qcow2, capacity: 1MiB}}\n", volume(i), host,
+                          pool());
     }
     if (full) {
-      yaml += fmt::format("networks:\n  {0}:\n    host: {1}\n    mode: isolated\n    bridge: vpf{2}\n"
-                          "    ipv4: {{address: 10.{3}.0.1/24}}\n",
-                          network(), host, tag.substr(0, 8), octet);
+      yaml += fmt::format(
+          "networks:\n  {0}:\n    host: {1}\n    mode: isolated\n    bridge: vpf{2}\n"
+          "    ipv4: {{address: 10.{3}.0.1/24}}\n",
+          network(), host, tag.substr(0, 8), octet);
     }
     yaml += "domains:\n" + domain_yaml(0, full ? 96 : 64, full);
     for (int i = 1; full && i <= 3; ++i) yaml += domain_yaml(i, 64, true);
@@ -80,8 +84,9 @@ private:
         "    disks: [{{volume: {}, target: vda, bus: virtio}}]\n",
         domain(i), host, memory_mib, volume(i));
     if (nic) {
-      yaml += fmt::format("    interfaces: [{{network: {}, mac: \"52:54:00:{:02x}:00:{:02x}\", model: virtio}}]\n",
-                          network(), octet, 0x10 + i);
+      yaml += fmt::format(
+          "    interfaces: [{{network: {}, mac: \"52:54:00:{:02x}:00:{:02x}\", model: virtio}}]\n", network(),
+          octet, 0x10 + i);
     }
     return yaml;
   }

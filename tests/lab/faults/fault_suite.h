@@ -26,8 +26,8 @@
 #include "tests/lab/lab_stack.h"
 #include "tests/support/virtplan_process.h"
 
-#include <catch2/catch.hpp>
 #include <fmt/format.h>
+#include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
@@ -36,10 +36,10 @@
 #include <iostream>
 #include <map>
 #include <optional>
-#include <sstream>
 #include <set>
-#include <utility>
+#include <sstream>
 #include <string>
+#include <utility>
 
 namespace virtplan::lab::faults {
 
@@ -62,7 +62,8 @@ using Injector = std::function<bool(RunningApply&)>;
 class FaultSuite {
 public:
   explicit FaultSuite(const LabEnv& env)
-      : m_env(env), m_stack{tag_for('f'), env.hosts[0].name, 77},
+      : m_env(env),
+        m_stack{tag_for('f'), env.hosts[0].name, 77},
         m_host_dir(fmt::format("{}/lab{}", env.dir, env.hosts[0].index)),
         m_file(fmt::format("/tmp/vp-faults-{}.yaml", m_stack.tag)) {}
 
@@ -143,9 +144,11 @@ public:
     row.touched = static_cast<int>(damage.touched.size());
     row.unowned = static_cast<int>(damage.unowned.size());
     row.stale = static_cast<int>(damage.stale.size());
-    std::cout << fmt::format("  {}: {} ({}), {}, lost {}, foreign touched {}, unowned {}, stale ledger entries {}\n",
-                             label, hit ? "hit mid-apply" : "MISSED", summary_of(output),
-                             converged ? "converged" : "DID NOT CONVERGE", row.lost, row.touched, row.unowned, row.stale)
+    std::cout << fmt::format(
+                     "  {}: {} ({}), {}, lost {}, foreign touched {}, unowned {}, stale ledger entries {}\n",
+                     label, hit ? "hit mid-apply" : "MISSED", summary_of(output),
+                     converged ? "converged" : "DID NOT CONVERGE", row.lost, row.touched, row.unowned,
+                     row.stale)
               << std::flush;
     return row;
   }
@@ -219,21 +222,23 @@ private:
 
   void make_foreign_objects() {
     const std::string& tag = m_stack.tag;
-    m_env.run_in(0, fmt::format("set -e; virsh -q pool-define-as {0} dir --target /var/lib/virtplan/{0} >/dev/null; "
-                                "virsh -q pool-build {0} >/dev/null; virsh -q pool-start {0} >/dev/null; "
-                                "virsh -q vol-create-as {0} fv-{1} 1M --format raw >/dev/null",
-                                foreign_pool(), tag));
+    m_env.run_in(
+        0, fmt::format("set -e; virsh -q pool-define-as {0} dir --target /var/lib/virtplan/{0} >/dev/null; "
+                       "virsh -q pool-build {0} >/dev/null; virsh -q pool-start {0} >/dev/null; "
+                       "virsh -q vol-create-as {0} fv-{1} 1M --format raw >/dev/null",
+                       foreign_pool(), tag));
     write_marker(m_host_dir + "/var-lib-virtplan/" + foreign_pool() + "/fv-" + tag, "foreign " + tag);
     const std::string network = fmt::format(
-        "<network><name>fn-{0}</name><bridge name='vpfn{1}'/><ip address='10.78.0.1' prefix='24'/></network>", tag,
-        tag.substr(0, 8));
+        "<network><name>fn-{0}</name><bridge name='vpfn{1}'/><ip address='10.78.0.1' prefix='24'/></network>",
+        tag, tag.substr(0, 8));
     const std::string domain = fmt::format(
         "<domain type='qemu'><name>fd-{0}</name><memory unit='MiB'>64</memory><vcpu>1</vcpu>"
         "<os><type arch='x86_64' machine='q35'>hvm</type></os><devices/></domain>",
         tag);
-    m_env.run_in(0, fmt::format("set -e; echo {} | virsh -q net-define /dev/stdin >/dev/null; "
-                                "virsh -q net-start fn-{} >/dev/null; echo {} | virsh -q define /dev/stdin >/dev/null",
-                                providers::shell_quote(network), tag, providers::shell_quote(domain)));
+    m_env.run_in(
+        0, fmt::format("set -e; echo {} | virsh -q net-define /dev/stdin >/dev/null; "
+                       "virsh -q net-start fn-{} >/dev/null; echo {} | virsh -q define /dev/stdin >/dev/null",
+                       providers::shell_quote(network), tag, providers::shell_quote(domain)));
   }
 
   // The stack's ledger on the host as JSON; null when there is none.
@@ -291,7 +296,9 @@ private:
         FAIL_CHECK(when << ": the foreign " << key << " is gone");
       } else if (now.at(key) != fingerprint) {
         damage.touched.insert(key);
-        FAIL_CHECK(when << ": the foreign " << key << " changed from\n" << fingerprint << "to\n" << now.at(key));
+        FAIL_CHECK(when << ": the foreign " << key << " changed from\n"
+                        << fingerprint << "to\n"
+                        << now.at(key));
       }
     }
     for (const auto& [key, id] : m_kept) {
@@ -319,8 +326,10 @@ private:
   bool converge(const std::string& label, std::optional<Shape> shape) {
     const std::string command = shape ? "apply" : "destroy";
     const auto rerun = test::run_virtplan(command + " --auto-approve --lock-wait 60 -f " + m_file);
-    const auto plan = shape ? test::run_virtplan("plan --detailed-exitcode -f " + m_file) : test::VirtplanRun{0, ""};
-    INFO(label << ": the next " << command << " printed:\n" << rerun.output << "\nand the plan after it:\n"
+    const auto plan =
+        shape ? test::run_virtplan("plan --detailed-exitcode -f " + m_file) : test::VirtplanRun{0, ""};
+    INFO(label << ": the next " << command << " printed:\n"
+               << rerun.output << "\nand the plan after it:\n"
                << plan.output);
     CHECK(rerun.status == 0);
     CHECK_FALSE(has(rerun.output, "already exists"));
@@ -331,7 +340,8 @@ private:
     }
     const std::set<std::string> wanted = shape ? m_stack.keys(*shape) : std::set<std::string>{};
     CHECK(held == wanted);
-    const bool ok = rerun.status == 0 && !has(rerun.output, "already exists") && plan.status == 0 && held == wanted;
+    const bool ok =
+        rerun.status == 0 && !has(rerun.output, "already exists") && plan.status == 0 && held == wanted;
     m_shape = ok ? shape : std::nullopt;  // unknown: the next run applies afresh
     return ok;
   }
@@ -341,7 +351,7 @@ private:
   std::string m_host_dir;
   std::string m_file;
   std::optional<Shape> m_shape;
-  Inventory m_foreign;                       // key -> fingerprint of everything foreign
+  Inventory m_foreign;                        // key -> fingerprint of everything foreign
   std::map<std::string, std::string> m_kept;  // the small stack's keys -> identity
   int m_runs = 0;
 };

@@ -55,8 +55,8 @@ inline std::string render_fault_table(const std::vector<FaultRow>& rows) {
       out += fmt::format("| {} | - | - | - | - | - | - | - (covered by {}) |\n", r.fault, r.elsewhere);
       continue;
     }
-    out += fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} |\n", r.fault, r.runs, r.injected, r.converged,
-                       r.lost, r.touched, r.unowned, r.stale);
+    out += fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} |\n", r.fault, r.runs, r.injected,
+                       r.converged, r.lost, r.touched, r.unowned, r.stale);
   }
   return out;
 }

@@ -44,11 +44,12 @@ inline int pid_in_file(const std::string& path) {
 class SshCut {
 public:
   explicit SshCut(const LabEnv& env) : m_env(env) {
-    m_env.run_in(0, "nft -f - <<'EOF'\n"
-                    "table inet vp_fault {\n"
-                    "  chain in { type filter hook input priority -10; policy accept; tcp dport 22 drop; }\n"
-                    "  chain out { type filter hook output priority -10; policy accept; tcp sport 22 drop; }\n"
-                    "}\nEOF\n");
+    m_env.run_in(0,
+                 "nft -f - <<'EOF'\n"
+                 "table inet vp_fault {\n"
+                 "  chain in { type filter hook input priority -10; policy accept; tcp dport 22 drop; }\n"
+                 "  chain out { type filter hook output priority -10; policy accept; tcp sport 22 drop; }\n"
+                 "}\nEOF\n");
   }
   SshCut(const SshCut&) = delete;
   SshCut& operator=(const SshCut&) = delete;
@@ -83,8 +84,9 @@ inline void kill_libvirtd(const LabEnv& env) {
 // Starts the host's libvirtd again the way the lab does, and waits until it
 // answers.
 inline void start_libvirtd(const LabEnv& env) {
-  env.run_in(0, "cd / && env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 libvirtd -d "
-                "</dev/null >>/run/lab/daemons.log 2>&1");
+  env.run_in(0,
+             "cd / && env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 libvirtd -d "
+             "</dev/null >>/run/lab/daemons.log 2>&1");
   const bool answers = poll_until(
       [&] {
         try {
@@ -110,9 +112,11 @@ inline void stop_sshd(const std::string& host_dir) {
 // Starts a new listening sshd the way the lab does, and waits until a login
 // works.
 inline void start_sshd(const LabEnv& env) {
-  env.run_in(0, "cd / && env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 "
-                "setsid /usr/sbin/sshd -D -f /run/lab/sshd_config -E /run/lab/sshd.log </dev/null >/dev/null 2>&1 & "
-                "echo $! >/run/lab/sshd.pid");
+  env.run_in(
+      0,
+      "cd / && env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 "
+      "setsid /usr/sbin/sshd -D -f /run/lab/sshd_config -E /run/lab/sshd.log </dev/null >/dev/null 2>&1 & "
+      "echo $! >/run/lab/sshd.pid");
   auto argv = env.ssh_argv(0);
   argv.push_back("true");
   if (!poll_until([&] { return lab::detail::run_child(argv).status == 0; }, std::chrono::seconds(60)))
@@ -135,7 +139,8 @@ public:
 
   // Waits for the `n`th write since the watch began; false when `apply`
   // ended first or the limit passed.
-  bool wait_for_write(int n, RunningApply& apply, std::chrono::milliseconds limit = std::chrono::seconds(120)) {
+  bool wait_for_write(int n, RunningApply& apply,
+                      std::chrono::milliseconds limit = std::chrono::seconds(120)) {
     return poll_until([&] { return drain() >= n || !apply.running(); }, limit) && m_writes >= n;
   }
 
@@ -163,10 +168,11 @@ private:
 class FullLedgerDisk {
 public:
   FullLedgerDisk(const LabEnv& env, const std::string& ledger_file) : m_env(env) {
-    m_env.run_in(0, fmt::format("set -e; cp -p {0} /tmp/vp-fault-ledger; mount -t tmpfs -o size=64k vp-fault "
-                                "/var/lib/virtplan/ledger; cp -p /tmp/vp-fault-ledger {0}; rm /tmp/vp-fault-ledger; "
-                                "dd if=/dev/zero of=/var/lib/virtplan/ledger/filler bs=4k >/dev/null 2>&1 || true",
-                                ledger_file));
+    m_env.run_in(
+        0, fmt::format("set -e; cp -p {0} /tmp/vp-fault-ledger; mount -t tmpfs -o size=64k vp-fault "
+                       "/var/lib/virtplan/ledger; cp -p /tmp/vp-fault-ledger {0}; rm /tmp/vp-fault-ledger; "
+                       "dd if=/dev/zero of=/var/lib/virtplan/ledger/filler bs=4k >/dev/null 2>&1 || true",
+                       ledger_file));
   }
   FullLedgerDisk(const FullLedgerDisk&) = delete;
   FullLedgerDisk& operator=(const FullLedgerDisk&) = delete;
@@ -178,7 +184,9 @@ public:
   }
 
   // What the full directory holds: "NAME SIZE" lines.
-  std::string listing() const { return m_env.run_in(0, "cd /var/lib/virtplan/ledger && wc -c * | grep -v total"); }
+  std::string listing() const {
+    return m_env.run_in(0, "cd /var/lib/virtplan/ledger && wc -c * | grep -v total");
+  }
   std::string read(const std::string& file) const { return m_env.run_in(0, "cat " + file); }
 
   // Unmounts; the ledger's lock holder of a finished apply may keep the

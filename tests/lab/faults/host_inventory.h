@@ -50,9 +50,9 @@ true
 // permissions, which libvirtd shows after pool-build but not after it
 // restarts (it reads the pool's config, which never had them).
 inline bool volatile_line(const std::string& line) {
-  for (const char* part : {"<capacity", "<allocation", "<available", "<physical", "<atime>", "<mtime>", "<ctime>",
-                           "<btime>", "<timestamps>", "</timestamps>", "Capacity:", "Allocation:", "Available:",
-                           "<permissions>", "</permissions>", "<mode>", "<owner>", "<group>"}) {
+  for (const char* part : {"<capacity", "<allocation", "<available", "<physical", "<atime>", "<mtime>",
+                           "<ctime>", "<btime>", "<timestamps>", "</timestamps>", "Capacity:", "Allocation:",
+                           "Available:", "<permissions>", "</permissions>", "<mode>", "<owner>", "<group>"}) {
     if (line.find(part) != std::string::npos) return true;
   }
   return false;

@@ -56,8 +56,7 @@ public:
   // false when virtplan ended first or `limit` passed.
   bool wait_for_lines(const std::function<bool(std::string_view)>& wanted, int count,
                       std::chrono::milliseconds limit = std::chrono::seconds(120)) {
-    return poll_until(
-        [&] { return matching_lines(wanted) >= count || !running(); }, limit) &&
+    return poll_until([&] { return matching_lines(wanted) >= count || !running(); }, limit) &&
            matching_lines(wanted) >= count;
   }
 
@@ -89,7 +88,9 @@ public:
   }
 
   std::string output() const { return m_run.output(); }
-  int count_lines(const std::function<bool(std::string_view)>& wanted) const { return matching_lines(wanted); }
+  int count_lines(const std::function<bool(std::string_view)>& wanted) const {
+    return matching_lines(wanted);
+  }
 
 private:
   int matching_lines(const std::function<bool(std::string_view)>& wanted) const {

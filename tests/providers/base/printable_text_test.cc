@@ -12,11 +12,14 @@ TEST_CASE("printable_text escapes C0, DEL, C1, bidi overrides and bytes that are
   CHECK(printable_text("\x1b[31mred\x07") == R"(\e[31mred\x07)");
   CHECK(printable_text(std::string("nul\0!", 5)) == R"(nul\x00!)");
   CHECK(printable_text("del\x7f") == R"(del\x7f)");
-  CHECK(printable_text("\xc2\x9b" "2J") == R"(\u009b2J)");      // C1 CSI, as UTF-8
-  CHECK(printable_text("\x9b" "2J") == R"(\x9b2J)");            // C1 CSI, a lone byte
+  CHECK(printable_text("\xc2\x9b"
+                       "2J") == R"(\u009b2J)");  // C1 CSI, as UTF-8
+  CHECK(printable_text("\x9b"
+                       "2J") == R"(\x9b2J)");  // C1 CSI, a lone byte
   CHECK(printable_text("\xff\xfe") == R"(\xff\xfe)");
-  CHECK(printable_text("\xc0\xaf") == R"(\xc0\xaf)");           // overlong '/'
-  CHECK(printable_text("\xe2\x80\xae" "evil") == R"(\u202eevil)");  // right-to-left override
-  CHECK(printable_text("\xe2\x82") == R"(\xe2\x82)");           // truncated
+  CHECK(printable_text("\xc0\xaf") == R"(\xc0\xaf)");  // overlong '/'
+  CHECK(printable_text("\xe2\x80\xae"
+                       "evil") == R"(\u202eevil)");    // right-to-left override
+  CHECK(printable_text("\xe2\x82") == R"(\xe2\x82)");  // truncated
   CHECK(printable_text("back\\slash") == "back\\slash");
 }

@@ -1,7 +1,7 @@
 #include "providers/base/stack_yaml.h"
 
-#include <catch2/catch.hpp>
 #include <yaml-cpp/yaml.h>
+#include <catch2/catch.hpp>
 
 namespace virtplan::providers {
 namespace {

@@ -36,13 +36,13 @@ TEST_CASE("tar archive: GNU tar unpacks every file whole, empty and block-sized 
     std::ofstream out(dir / "a.tar", std::ios::binary);
     out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
   }
-  const std::string command = "tar -x --no-same-owner -C '" + (dir / "out").string() + "' -f '" +
-                              (dir / "a.tar").string() + "'";
+  const std::string command =
+      "tar -x --no-same-owner -C '" + (dir / "out").string() + "' -f '" + (dir / "a.tar").string() + "'";
   REQUIRE(std::system(command.c_str()) == 0);
   CHECK(read(dir / "out" / "vpdoc0") == "<domain><name>it's \"quoted\"</name></domain>\n");
   CHECK(read(dir / "out" / "vpdoc1").empty());
   CHECK(read(dir / "out" / "vpdoc2") == block);
-  CHECK((std::filesystem::status(dir / "out" / "vpdoc0").permissions() & std::filesystem::perms::others_read) ==
-        std::filesystem::perms::none);
+  CHECK((std::filesystem::status(dir / "out" / "vpdoc0").permissions() &
+         std::filesystem::perms::others_read) == std::filesystem::perms::none);
   std::filesystem::remove_all(dir);
 }

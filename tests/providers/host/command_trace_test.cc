@@ -41,7 +41,8 @@ private:
 
 }  // namespace
 
-TEST_CASE("command trace: each command run on a host, with its host, exit status and sizes, never its stdin") {
+TEST_CASE(
+    "command trace: each command run on a host, with its host, exit status and sizes, never its stdin") {
   RecordingTrace trace;
   auto fake = std::make_unique<FakeTransport>("lab1");
   FakeTransport& host = *fake;
@@ -87,7 +88,8 @@ TEST_CASE("command trace: a command that could not run says why, and a held comm
 }
 
 TEST_CASE("command trace: a command is one line, its script's newlines escaped") {
-  const TracedCommand command{"lab1", "run", {"sh", "-c", "a\nb\tc\x01"}, std::chrono::milliseconds(1), 0, {}, 0, 0, 0};
+  const TracedCommand command{
+      "lab1", "run", {"sh", "-c", "a\nb\tc\x01"}, std::chrono::milliseconds(1), 0, {}, 0, 0, 0};
   CHECK(trace_line(command) == "lab1 run 1ms exit=0 in=0B out=0B err=0B: sh -c a\\nb\\tc\\x01");
 }
 
@@ -105,7 +107,8 @@ TEST_CASE("command trace: a file gets one time-stamped line a command") {
   {
     auto file = CommandTraceFile::open(path);
     REQUIRE(file);
-    (*file)->record(TracedCommand{"lab1", "run", {"virsh", "list"}, std::chrono::milliseconds(12), 0, {}, 0, 5, 0});
+    (*file)->record(
+        TracedCommand{"lab1", "run", {"virsh", "list"}, std::chrono::milliseconds(12), 0, {}, 0, 5, 0});
   }
   std::ifstream in(path);
   std::stringstream text;

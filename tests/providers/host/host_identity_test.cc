@@ -2,8 +2,8 @@
 // are (libvirt host UUID, SSH host key), not by their names; HostConnections
 // reaches every host once and hands that connection on.
 
-#include "providers/host/host_connections.h"
 #include "providers/host/host_identity.h"
+#include "providers/host/host_connections.h"
 #include "tests/providers/fake_transport.h"
 
 #include <catch2/catch.hpp>
@@ -52,7 +52,8 @@ HostConfig host_entry(const std::string& name) {
 }  // namespace
 
 TEST_CASE("host identity: the libvirt host UUID comes from virsh capabilities") {
-  CHECK(libvirt_host_uuid(capabilities_file("capabilities-tcg.xml")) == "7354d7c3-ecd9-43e0-aff3-168917a23cc0");
+  CHECK(libvirt_host_uuid(capabilities_file("capabilities-tcg.xml")) ==
+        "7354d7c3-ecd9-43e0-aff3-168917a23cc0");
   CHECK_FALSE(libvirt_host_uuid("<capabilities><host/></capabilities>").has_value());
 }
 
@@ -79,8 +80,10 @@ TEST_CASE("host identity: each entry repeating another is named with the first e
 }
 
 TEST_CASE("host connections: two entries reaching one hypervisor are found, each host is connected once") {
-  std::map<std::string, HostConfig> hosts{{"hv1", host_entry("hv1")}, {"hv1-by-name", host_entry("hv1-by-name")},
-                                          {"hv2", host_entry("hv2")}, {"dead", host_entry("dead")}};
+  std::map<std::string, HostConfig> hosts{{"hv1", host_entry("hv1")},
+                                          {"hv1-by-name", host_entry("hv1-by-name")},
+                                          {"hv2", host_entry("hv2")},
+                                          {"dead", host_entry("dead")}};
   std::atomic<int> connects{0};
   std::map<std::string, Transport*> made;
   std::mutex made_mutex;
@@ -88,15 +91,16 @@ TEST_CASE("host connections: two entries reaching one hypervisor are found, each
     connects.fetch_add(1);
     if (config.name == "dead") return fail(ErrorCode::timeout, "dead (10.0.0.1:22): no SSH banner");
     const bool same = config.name.starts_with("hv1");
-    auto transport = std::make_unique<FakeSshHost>(config.name, same ? "u1" : "u2",
-                                                   same ? "ssh-ed25519 SHA256:aaa" : "ssh-ed25519 SHA256:bbb");
+    auto transport = std::make_unique<FakeSshHost>(
+        config.name, same ? "u1" : "u2", same ? "ssh-ed25519 SHA256:aaa" : "ssh-ed25519 SHA256:bbb");
     std::lock_guard lock(made_mutex);
     made[config.name] = transport.get();
     return std::unique_ptr<Transport>(std::move(transport));
   });
   CHECK(connections.same_hypervisor() ==
-        std::vector<std::string>{"hv1-by-name: the same hypervisor as host 'hv1' (libvirt host UUID u1; SSH host "
-                                 "key ssh-ed25519 SHA256:aaa): declare each hypervisor once"});
+        std::vector<std::string>{
+            "hv1-by-name: the same hypervisor as host 'hv1' (libvirt host UUID u1; SSH host "
+            "key ssh-ed25519 SHA256:aaa): declare each hypervisor once"});
   CHECK(connects.load() == 4);
   // hv2's SSH host key is its own: no entry can be its hypervisor, whatever
   // its UUID, so its libvirt is not asked (`capabilities` costs a fresh

@@ -49,9 +49,11 @@ TEST_CASE("a command several readings ask in one round runs once and each gets i
   host.on("list --all --name", "web\n");
   host.on("dumpxml --inactive --domain web", "<domain/>");
   host.on("pool-list --name", "images\n");
-  OneRoundReader domains("domain", {{"list", "--all", "--name"}, {"dumpxml", "--inactive", "--domain", "web"}});
-  OneRoundReader volumes("volume", {{"pool-list", "--name"}, {"dumpxml", "--inactive", "--domain", "web"},
-                                    {"list", "--all", "--name"}});
+  OneRoundReader domains("domain",
+                         {{"list", "--all", "--name"}, {"dumpxml", "--inactive", "--domain", "web"}});
+  OneRoundReader volumes(
+      "volume",
+      {{"pool-list", "--name"}, {"dumpxml", "--inactive", "--domain", "web"}, {"list", "--all", "--name"}});
   auto inventory = read_host_inventory("demo", host.session().config(), host.session().transport(),
                                        {&domains, &volumes}, {});
   REQUIRE(inventory.has_value());
@@ -59,7 +61,8 @@ TEST_CASE("a command several readings ask in one round runs once and each gets i
   std::copy_if(host.ran().begin(), host.ran().end(), std::back_inserter(virsh_ran),
                [](const std::string& line) { return !line.starts_with("! "); });
   std::sort(virsh_ran.begin(), virsh_ran.end());
-  CHECK(virsh_ran == std::vector<std::string>{"dumpxml --inactive --domain web", "list --all --name", "pool-list --name"});
+  CHECK(virsh_ran ==
+        std::vector<std::string>{"dumpxml --inactive --domain web", "list --all --name", "pool-list --name"});
   CHECK(domains.seen == std::vector<std::string>{"web\n", "<domain/>"});
   CHECK(volumes.seen == std::vector<std::string>{"images\n", "<domain/>", "web\n"});
 }
@@ -94,7 +97,8 @@ TEST_CASE("each reading learns what the host's ledger says the stack owns before
   ledger.mark_created("volume", "disk");
   host.on_other("sh", CommandOutput{0, ledger.serialize(), ""});
   const OwnedReader pools;
-  auto inventory = read_host_inventory("demo", host.session().config(), host.session().transport(), {&pools}, {});
+  auto inventory =
+      read_host_inventory("demo", host.session().config(), host.session().transport(), {&pools}, {});
   REQUIRE_FALSE(inventory);
   CHECK(inventory.error().message() == "lab1: reading pools: pool.images volume.disk ");
 }
@@ -127,32 +131,37 @@ public:
   mutable std::vector<std::string> events;
 };
 
-TEST_CASE("given the ledger apply read under its lock, the inventory does not read it again and the readings "
-          "learn it before their first round") {
+TEST_CASE(
+    "given the ledger apply read under its lock, the inventory does not read it again and the readings "
+    "learn it before their first round") {
   test::FakeVirshHost host;
   host.on("list --all --name", "web\n");
   Ledger ledger("demo");
   ledger.record_intent("domain", "web");
   const OrderReader domains;
-  auto inventory = read_host_inventory(host.session().config(), host.session().alone(), {&domains}, {}, ledger);
+  auto inventory =
+      read_host_inventory(host.session().config(), host.session().alone(), {&domains}, {}, ledger);
   REQUIRE(inventory.has_value());
   CHECK(inventory->ledger == ledger);
   CHECK(domains.events == std::vector<std::string>{"owned 1", "round"});
   CHECK(host.ran() == std::vector<std::string>{"list --all --name"});
 }
 
-TEST_CASE("without a ledger given, the inventory reads it alongside the rounds and the readings learn it after") {
+TEST_CASE(
+    "without a ledger given, the inventory reads it alongside the rounds and the readings learn it after") {
   test::FakeVirshHost host;
   host.on("list --all --name", "web\n");
   Ledger ledger("demo");
   ledger.record_intent("domain", "web");
   host.on_other("sh", CommandOutput{0, ledger.serialize(), ""});
   const OrderReader domains;
-  auto inventory = read_host_inventory("demo", host.session().config(), host.session().transport(), {&domains}, {});
+  auto inventory =
+      read_host_inventory("demo", host.session().config(), host.session().transport(), {&domains}, {});
   REQUIRE(inventory.has_value());
   CHECK(inventory->ledger == ledger);
   CHECK(domains.events == std::vector<std::string>{"round", "owned 1"});
-  CHECK(std::count_if(host.ran().begin(), host.ran().end(), [](const std::string& line) { return line.starts_with("! sh"); }) == 1);
+  CHECK(std::count_if(host.ran().begin(), host.ran().end(),
+                      [](const std::string& line) { return line.starts_with("! sh"); }) == 1);
 }
 
 }  // namespace

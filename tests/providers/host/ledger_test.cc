@@ -77,7 +77,8 @@ TEST_CASE("ledger parse refuses another stack's file, other versions and garbage
   REQUIRE_FALSE(half.has_value());
   CHECK(half.error().message().starts_with("ledger of stack 'demo': not a valid ledger: "));
 
-  auto key = Ledger::parse("demo", R"({"format_version": "1", "stack": "demo", "objects": {"nodot": {"state": "created"}}})");
+  auto key = Ledger::parse(
+      "demo", R"({"format_version": "1", "stack": "demo", "objects": {"nodot": {"state": "created"}}})");
   REQUIRE_FALSE(key.has_value());
   CHECK(key.error().message() == "ledger of stack 'demo': entry 'nodot' is not KIND.NAME");
 }
@@ -101,8 +102,10 @@ TEST_CASE("a volume's ledger key names its pool: two pools' volumes of one name 
 }
 
 TEST_CASE("a ledger of format 1 reads its volumes as legacy entries, rewritten by pool once recorded") {
-  auto old = Ledger::parse("prod", R"({"format_version": "1", "stack": "prod", "objects": {)"
-                                   R"("pool.prod-img": {"state": "created"}, "volume.root": {"state": "created", "data": {"protect": true}}}})");
+  auto old = Ledger::parse(
+      "prod",
+      R"({"format_version": "1", "stack": "prod", "objects": {)"
+      R"("pool.prod-img": {"state": "created"}, "volume.root": {"state": "created", "data": {"protect": true}}}})");
   REQUIRE(old.has_value());
   REQUIRE(old->find("volume", "root").has_value());
   CHECK(old->find("volume", "root")->pool.empty());
@@ -122,9 +125,12 @@ TEST_CASE("a ledger of format 1 reads its volumes as legacy entries, rewritten b
   CHECK(again->entries() == std::vector<LedgerEntry>{{"volume", "root", LedgerState::created,
                                                       nlohmann::json{{"protect", true}}, "prod-img"}});
 
-  auto bad = Ledger::parse("prod", R"({"format_version": "2", "stack": "prod", "objects": {"volume./root": {"state": "created"}}})");
+  auto bad = Ledger::parse(
+      "prod",
+      R"({"format_version": "2", "stack": "prod", "objects": {"volume./root": {"state": "created"}}})");
   REQUIRE_FALSE(bad.has_value());
-  CHECK(bad.error().message() == "ledger of stack 'prod': entry 'volume./root' is not KIND.NAME or KIND.POOL/NAME");
+  CHECK(bad.error().message() ==
+        "ledger of stack 'prod': entry 'volume./root' is not KIND.NAME or KIND.POOL/NAME");
 }
 
 TEST_CASE("ledger saves atomically on a real shell and loads back") {
@@ -174,7 +180,8 @@ TEST_CASE("a ledger write cut short leaves the previous ledger whole") {
   CHECK(std::distance(fs::directory_iterator(dir.path / "ledger"), fs::directory_iterator{}) == 1);
 }
 
-TEST_CASE("a ledger write that fails on the host (its disk full) leaves the previous ledger and no temporary file") {
+TEST_CASE(
+    "a ledger write that fails on the host (its disk full) leaves the previous ledger and no temporary file") {
   LedgerDir dir;
   LocalTransport local;
   const std::string ledger_dir = (dir.path / "ledger").string();
@@ -183,7 +190,8 @@ TEST_CASE("a ledger write that fails on the host (its disk full) leaves the prev
   // The host's `cat` fails writing the temporary file, as on a full disk
   // (the fault suite does it for real with a full tmpfs).
   fs::create_directories(dir.path / "bin");
-  std::ofstream(dir.path / "bin" / "cat") << "#!/bin/sh\necho 'cat: write error: No space left on device' >&2\nexit 1\n";
+  std::ofstream(dir.path / "bin" / "cat")
+      << "#!/bin/sh\necho 'cat: write error: No space left on device' >&2\nexit 1\n";
   fs::permissions(dir.path / "bin" / "cat", fs::perms::owner_all);
   const std::string path = std::getenv("PATH");
   setenv("PATH", ((dir.path / "bin").string() + ":" + path).c_str(), 1);
@@ -227,6 +235,7 @@ TEST_CASE("a ledger that cannot be read is an error naming host and file") {
   fake.reply("", 1, "cat: /var/lib/virtplan/ledger/demo.json: Permission denied");
   auto r = Ledger::load(fake, "demo");
   REQUIRE_FALSE(r.has_value());
-  CHECK(r.error().message() ==
-        "lab1: reading /var/lib/virtplan/ledger/demo.json failed: cat: /var/lib/virtplan/ledger/demo.json: Permission denied");
+  CHECK(
+      r.error().message() ==
+      "lab1: reading /var/lib/virtplan/ledger/demo.json failed: cat: /var/lib/virtplan/ledger/demo.json: Permission denied");
 }

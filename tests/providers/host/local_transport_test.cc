@@ -5,8 +5,8 @@
 #include <catch2/catch.hpp>
 
 #include <atomic>
-#include <csignal>
 #include <chrono>
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -84,7 +84,8 @@ TEST_CASE("local: a timeout kills the process group and says which command", "[l
   // A grandchild holding the pipes open dies with the group.
   std::string pid_file = "/tmp/vp-local-grandchild-" + std::to_string(::getpid());
   auto group = local.run(Command{{"/bin/sh", "-c", "sleep 30 & echo $! > " + pid_file + "; wait"},
-                                 std::nullopt, std::chrono::milliseconds(300)});
+                                 std::nullopt,
+                                 std::chrono::milliseconds(300)});
   REQUIRE_FALSE(group);
   CHECK(group.error().code() == ErrorCode::timeout);
   int grandchild = 0;
@@ -126,12 +127,13 @@ TEST_CASE("local: a child closing stdin early does not kill us", "[local]") {
   std::string input(8 * 1024 * 1024, 'x');
   auto output = run_ok(local, Command{{"head", "-c", "10"}, input, std::chrono::seconds(30)});
   CHECK(output.out == "xxxxxxxxxx");
-  auto closed = run_ok(local, Command{{"/bin/sh", "-c", "exec 0<&-; echo done"}, input,
-                                      std::chrono::seconds(30)});
+  auto closed =
+      run_ok(local, Command{{"/bin/sh", "-c", "exec 0<&-; echo done"}, input, std::chrono::seconds(30)});
   CHECK(closed.out == "done\n");
 }
 
-TEST_CASE("local: a file streamed to stdin reaches the child whole, and a missing one is an error", "[local]") {
+TEST_CASE("local: a file streamed to stdin reaches the child whole, and a missing one is an error",
+          "[local]") {
   LocalTransport local;
   const std::string path = "/tmp/vp-local-stdin-" + std::to_string(::getpid());
   {
@@ -190,8 +192,9 @@ TEST_CASE("local: a streamed command answers each write as it comes, and ends wi
   virtplan::test::StreamLog got;
   // One line in, one line out on each stream: the answers come while the
   // command runs, not at its end.
-  auto stream = local.stream(argv_command({"sh", "-c", "while read -r l; do echo \"out $l\"; echo \"err $l\" >&2; done; exit 3"}),
-                             got.sink());
+  auto stream = local.stream(
+      argv_command({"sh", "-c", "while read -r l; do echo \"out $l\"; echo \"err $l\" >&2; done; exit 3"}),
+      got.sink());
   REQUIRE(stream.has_value());
   REQUIRE((*stream)->write("one\n").has_value());
   CHECK(got.wait_for([&] { return got.out == "out one\n" && got.err == "err one\n"; }));
@@ -205,7 +208,8 @@ TEST_CASE("local: a streamed command answers each write as it comes, and ends wi
 TEST_CASE("local: a streamed command that ignores its stdin's end is killed with its group", "[local]") {
   LocalTransport local;
   virtplan::test::StreamLog got;
-  auto stream = local.stream(argv_command({"sh", "-c", "trap '' HUP; sleep 60 & sleep 60; wait"}), got.sink());
+  auto stream =
+      local.stream(argv_command({"sh", "-c", "trap '' HUP; sleep 60 & sleep 60; wait"}), got.sink());
   REQUIRE(stream.has_value());
   const auto start = std::chrono::steady_clock::now();
   stream->reset();

@@ -9,7 +9,8 @@ namespace virtplan::providers {
 namespace {
 
 TEST_CASE("a lock record gives its holder's line and host pid") {
-  const LockHolder holder = read_lock_record("`virtplan apply` (pid 42 on build7) since 2026-11-26T01:02:03Z\nhost pid 4242\n");
+  const LockHolder holder =
+      read_lock_record("`virtplan apply` (pid 42 on build7) since 2026-11-26T01:02:03Z\nhost pid 4242\n");
   CHECK(holder.who == "`virtplan apply` (pid 42 on build7) since 2026-11-26T01:02:03Z");
   CHECK(holder.host_pid == 4242L);
 }

@@ -50,7 +50,8 @@ private:
   Result<CommandOutput> answer(const Command& command) {
     if (command.argv.size() > 3 && command.argv[3] == "virtplan-lock") {
       ++locks;
-      if (lock_busy) return CommandOutput{75, "`virtplan import` (pid 7 on ci) since 2026-11-26T01:00:00Z\n", ""};
+      if (lock_busy)
+        return CommandOutput{75, "`virtplan import` (pid 7 on ci) since 2026-11-26T01:00:00Z\n", ""};
       return CommandOutput{0, "locked\n", ""};
     }
     if (!command.argv.empty() && command.argv[0] == "virsh") return CommandOutput{0, "", ""};
@@ -126,8 +127,9 @@ TEST_CASE("remote host access: connects once per host, on first use, and reads t
   CHECK(rig.lab1.writes == 0);
 }
 
-TEST_CASE("remote host access: an unreachable host fails with the transport's message, every time, "
-          "after one attempt") {
+TEST_CASE(
+    "remote host access: an unreachable host fails with the transport's message, every time, "
+    "after one attempt") {
   Rig rig;
   auto access = rig.access();
   for (int i = 0; i < 3; ++i) {
@@ -227,7 +229,8 @@ TEST_CASE("remote host access: a failed save is flush's error, and the next save
   CHECK(rig.lab1.ledger().owns("volume", "b"));
 }
 
-TEST_CASE("remote host access: the stack lock is taken before the ledger is read, and released with the access") {
+TEST_CASE(
+    "remote host access: the stack lock is taken before the ledger is read, and released with the access") {
   Rig rig;
   {
     auto access = rig.access(true);
@@ -242,7 +245,8 @@ TEST_CASE("remote host access: the stack lock is taken before the ledger is read
   CHECK(rig.lab1.transport.releases() == 1);
 }
 
-TEST_CASE("remote host access: a busy stack lock fails the host with the lock's message, nothing read or written") {
+TEST_CASE(
+    "remote host access: a busy stack lock fails the host with the lock's message, nothing read or written") {
   Rig rig;
   rig.lab1.lock_busy = true;
   auto access = rig.access(true);
@@ -260,7 +264,8 @@ TEST_CASE("remote host access: a busy stack lock fails the host with the lock's 
 
 // Decision 10: a lock lost mid-apply (its holder killed on the host, its
 // connection broken or silent) stops everything on the host at once.
-TEST_CASE("remote host access: once the stack lock is lost, nothing more reaches the host, not even the ledger") {
+TEST_CASE(
+    "remote host access: once the stack lock is lost, nothing more reaches the host, not even the ledger") {
   Rig rig;
   auto access = rig.access(true);
   auto session = access.session("lab1");
@@ -300,8 +305,10 @@ struct TwoLockHosts {
   bool lab1_free = false;
 
   TwoLockHosts() {
-    lab1.transport.respond_with([this](const Command& command) { return lock_or_ledger(lab1, command, true); });
-    lab2.transport.respond_with([this](const Command& command) { return lock_or_ledger(lab2, command, false); });
+    lab1.transport.respond_with(
+        [this](const Command& command) { return lock_or_ledger(lab1, command, true); });
+    lab2.transport.respond_with(
+        [this](const Command& command) { return lock_or_ledger(lab2, command, false); });
   }
 
   Result<CommandOutput> lock_or_ledger(FakeLedgerHost& host, const Command& command, bool waits) {
@@ -333,7 +340,8 @@ struct TwoLockHosts {
 // Issue 15, item 5: with --lock-wait, two applies that each took one host's
 // lock would wait for each other until the timeout. Locks go in host-name
 // order, so an apply that waits for lab1 holds nothing on lab2 meanwhile.
-TEST_CASE("remote host access: with a lock wait, a host's lock is asked for only after every host named before it") {
+TEST_CASE(
+    "remote host access: with a lock wait, a host's lock is asked for only after every host named before it") {
   TwoLockHosts hosts;
   auto access = hosts.access();
   auto lab2 = std::async(std::launch::async, [&] { return access.session("lab2"); });

@@ -1,5 +1,5 @@
-#include "providers/host/local_transport.h"
 #include "providers/host/shell_quote.h"
+#include "providers/host/local_transport.h"
 
 #include <catch2/catch.hpp>
 

@@ -36,8 +36,9 @@ TEST_CASE("resolve_ssh_target fills the defaults from the home directory") {
   REQUIRE(target);
   CHECK(target->known_hosts == "/home/ops/.ssh/known_hosts");
   CHECK(target->system_known_hosts == SystemKnownHosts::consulted);
-  CHECK(target->default_identities == std::vector<std::string>{
-      "/home/ops/.ssh/id_ed25519", "/home/ops/.ssh/id_ecdsa", "/home/ops/.ssh/id_rsa"});
+  CHECK(target->default_identities == std::vector<std::string>{"/home/ops/.ssh/id_ed25519",
+                                                               "/home/ops/.ssh/id_ecdsa",
+                                                               "/home/ops/.ssh/id_rsa"});
   CHECK(target->where() == "lab1 (10.231.1.2:22)");
 }
 

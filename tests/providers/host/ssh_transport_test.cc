@@ -111,10 +111,11 @@ TEST_CASE("a server that never greets is said as such, and later commands fail a
   REQUIRE(transport);
   auto first = (*transport)->run(echo_command());
   REQUIRE_FALSE(first);
-  const std::string what = "loop (127.0.0.1:" + std::to_string(silent.port()) +
-                           "): the connection was accepted but no SSH server answered within the connect timeout "
-                           "(1000 ms): nothing greeted with an SSH banner (is port " +
-                           std::to_string(silent.port()) + " an SSH server?)";
+  const std::string what =
+      "loop (127.0.0.1:" + std::to_string(silent.port()) +
+      "): the connection was accepted but no SSH server answered within the connect timeout "
+      "(1000 ms): nothing greeted with an SSH banner (is port " +
+      std::to_string(silent.port()) + " an SSH server?)";
   CHECK(first.error().message() == what);
   // A run's later commands (its lock, its ledger) do not wait another
   // connect_timeout each: the host never answered, it is not tried again.

@@ -52,14 +52,12 @@ std::string this_host() {
 
 }  // namespace
 
-TEST_CASE("local hold: the command runs until the handle goes, then sees the end of stdin",
-          "[stack_lock]") {
+TEST_CASE("local hold: the command runs until the handle goes, then sees the end of stdin", "[stack_lock]") {
   TempDir dir;
   LocalTransport local;
   const auto done = dir.path() / "done";
-  auto outcome = local.hold(sh("echo starting; echo ready; cat > /dev/null; touch '" +
-                               done.string() + "'"),
-                            "ready");
+  auto outcome =
+      local.hold(sh("echo starting; echo ready; cat > /dev/null; touch '" + done.string() + "'"), "ready");
   REQUIRE(outcome.has_value());
   REQUIRE(outcome->held != nullptr);
   CHECK(outcome->held->running());
@@ -69,8 +67,7 @@ TEST_CASE("local hold: the command runs until the handle goes, then sees the end
   CHECK(fs::exists(done));
 }
 
-TEST_CASE("local hold: a command that ends before its ready line reports how it ended",
-          "[stack_lock]") {
+TEST_CASE("local hold: a command that ends before its ready line reports how it ended", "[stack_lock]") {
   LocalTransport local;
   auto outcome = local.hold(sh("echo not-ready; echo oops >&2; exit 4"), "ready");
   REQUIRE(outcome.has_value());
@@ -84,8 +81,7 @@ TEST_CASE("local hold: a command that ends before its ready line reports how it 
   CHECK(partial->held == nullptr);
 }
 
-TEST_CASE("local hold: a command that neither gets ready nor ends times out and is stopped",
-          "[stack_lock]") {
+TEST_CASE("local hold: a command that neither gets ready nor ends times out and is stopped", "[stack_lock]") {
   LocalTransport local;
   const auto start = Clock::now();
   auto outcome = local.hold(sh("sleep 30", 500ms), "ready");
@@ -136,8 +132,7 @@ TEST_CASE("stack lock: a second acquire waits, then fails naming the holder, and
   CHECK(third.has_value());
 }
 
-TEST_CASE("stack lock: a waiting acquire gets the lock as soon as the holder releases it",
-          "[stack_lock]") {
+TEST_CASE("stack lock: a waiting acquire gets the lock as soon as the holder releases it", "[stack_lock]") {
   TempDir dir;
   LocalTransport local;
   auto first = StackLock::acquire(local, "demo", Become::none, 0s, dir.str());
@@ -191,12 +186,12 @@ TEST_CASE("stack lock: a holder killed with -9 leaves the lock free", "[stack_lo
   CHECK(Clock::now() - start < 3s);
 }
 
-TEST_CASE("stack lock: the command, become, and errors that are not a busy lock",
-          "[stack_lock]") {
+TEST_CASE("stack lock: the command, become, and errors that are not a busy lock", "[stack_lock]") {
   FakeTransport fake("lab1");
   fake.reply("locked\n");
   {
-    auto lock = StackLock::acquire(fake, "demo", Become::sudo, 7s, StackLock::k_default_dir, "virtplan destroy");
+    auto lock =
+        StackLock::acquire(fake, "demo", Become::sudo, 7s, StackLock::k_default_dir, "virtplan destroy");
     REQUIRE(lock.has_value());
     CHECK(fake.releases() == 0);
   }
@@ -251,7 +246,8 @@ TEST_CASE("stack lock: the refusal names the command that holds it, as the holde
   REQUIRE_FALSE(refused.has_value());
   CHECK(refused.error().code() == ErrorCode::locked);
   CHECK(refused.error().message().starts_with("local: stack 'demo' is locked by `virtplan import` (pid " +
-                                              std::to_string(::getpid()) + " on " + this_host() + ") since "));
+                                              std::to_string(::getpid()) + " on " + this_host() +
+                                              ") since "));
   CHECK(refused.error().message().find("domain start") == std::string::npos);
 
   // A holder line an older virtplan wrote still reads as a sentence.
@@ -304,14 +300,16 @@ TEST_CASE("stack lock: the lock file is 0600, even one an older virtplan left 06
           (fs::perms::owner_read | fs::perms::owner_write));
   }
   std::ofstream(dir.path() / "old.lock") << "virtplan pid 7 on ci since 2026-11-26T01:00:00Z\n";
-  fs::permissions(dir.path() / "old.lock", fs::perms::owner_all | fs::perms::group_read | fs::perms::others_read);
+  fs::permissions(dir.path() / "old.lock",
+                  fs::perms::owner_all | fs::perms::group_read | fs::perms::others_read);
   auto old = StackLock::acquire(local, "old", Become::none, 0s, dir.str());
   REQUIRE(old.has_value());
   CHECK((fs::status(dir.path() / "old.lock").permissions() & fs::perms::all) ==
         (fs::perms::owner_read | fs::perms::owner_write));
 }
 
-TEST_CASE("stack lock: a symbolic link at the lock's path is refused and its target left alone", "[stack_lock]") {
+TEST_CASE("stack lock: a symbolic link at the lock's path is refused and its target left alone",
+          "[stack_lock]") {
   TempDir dir;
   LocalTransport local;
   const fs::path victim = dir.path() / "victim";
@@ -319,7 +317,8 @@ TEST_CASE("stack lock: a symbolic link at the lock's path is refused and its tar
   fs::create_symlink(victim, dir.path() / "demo.lock");
   auto refused = StackLock::acquire(local, "demo", Become::none, 0s, dir.str());
   REQUIRE_FALSE(refused.has_value());
-  CHECK(refused.error().message().find("is not a regular file: refusing to lock through it") != std::string::npos);
+  CHECK(refused.error().message().find("is not a regular file: refusing to lock through it") !=
+        std::string::npos);
   CHECK(file_text(victim) == "precious\n");
   // A hard link to another file is refused too (it is not the lock's own file).
   fs::remove(dir.path() / "demo.lock");
@@ -356,7 +355,8 @@ TEST_CASE("stack lock: the holder killed on the host frees the lock at once, and
 }
 
 // Issue 15, item 4: `virtplan unlock`'s two halves.
-TEST_CASE("stack lock breaker: names the holder, its host pid and age, and ends exactly that holder", "[stack_lock]") {
+TEST_CASE("stack lock breaker: names the holder, its host pid and age, and ends exactly that holder",
+          "[stack_lock]") {
   TempDir dir;
   LocalTransport local;
   auto none = find_lock_holder(local, "demo", Become::none, dir.str());

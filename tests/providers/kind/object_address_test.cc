@@ -1,7 +1,7 @@
 #include "providers/kind/object_address.h"
 
-#include <catch2/catch.hpp>
 #include <fmt/format.h>
+#include <catch2/catch.hpp>
 
 using virtplan::providers::ObjectId;
 using virtplan::providers::parse_address;
@@ -13,7 +13,8 @@ TEST_CASE("parse_address reads KIND.NAME@HOST, names may hold dots") {
 }
 
 TEST_CASE("parse_address refuses what is not an address, with an example") {
-  for (const char* bad : {"", "web@lab1", "domain.web", ".web@lab1", "domain.@lab1", "domain.web@", "domainweb"}) {
+  for (const char* bad :
+       {"", "web@lab1", "domain.web", ".web@lab1", "domain.@lab1", "domain.web@", "domainweb"}) {
     const auto id = parse_address(bad);
     REQUIRE_FALSE(id.has_value());
     CHECK(id.error().message() ==
@@ -21,7 +22,8 @@ TEST_CASE("parse_address refuses what is not an address, with an example") {
   }
 }
 
-TEST_CASE("a volume's address may name its pool, and an address without one names the only volume of that name") {
+TEST_CASE(
+    "a volume's address may name its pool, and an address without one names the only volume of that name") {
   using virtplan::providers::resolve_address;
   CHECK(parse_address("volume.images/root@lab1") == ObjectId{"volume", "root", "lab1", "images"});
   CHECK(parse_address("volume.images/root@lab1")->qualified_address() == "volume.images/root@lab1");
@@ -30,9 +32,11 @@ TEST_CASE("a volume's address may name its pool, and an address without one name
     CHECK_FALSE(parse_address(bad).has_value());
   }
 
-  const std::vector<ObjectId> two{{"volume", "root", "lab1", "dev-img"}, {"volume", "root", "lab1", "prod-img"},
+  const std::vector<ObjectId> two{{"volume", "root", "lab1", "dev-img"},
+                                  {"volume", "root", "lab1", "prod-img"},
                                   {"volume", "data", "lab1", "prod-img"}};
-  CHECK(resolve_address(*parse_address("volume.data@lab1"), two) == ObjectId{"volume", "data", "lab1", "prod-img"});
+  CHECK(resolve_address(*parse_address("volume.data@lab1"), two) ==
+        ObjectId{"volume", "data", "lab1", "prod-img"});
   CHECK(resolve_address(*parse_address("volume.prod-img/root@lab1"), two) ==
         ObjectId{"volume", "root", "lab1", "prod-img"});
   const auto ambiguous = resolve_address(*parse_address("volume.root@lab1"), two);

@@ -23,7 +23,8 @@ void hold_first_process_until(FakeVirshHost& host, std::size_t count) {
   auto first = std::make_shared<std::atomic<bool>>(true);
   host.on_process([&host, count, first](const Command&) {
     if (!first->exchange(false)) return;
-    while (host.session().batcher().waiting() < count) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    while (host.session().batcher().waiting() < count)
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
   });
 }
 
@@ -50,13 +51,18 @@ TEST_CASE("virsh batcher: commands that meet run in one process, each with its o
 
   // One command holds the only process; three more arrive meanwhile.
   auto first = std::async(std::launch::async, [&] { return host.session().virsh().run({"list", "--name"}); });
-  while (host.session().batcher().processes_started() < 1) std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  auto define = std::async(std::launch::async,
-                           [&] { return host.session().virsh().run({"define", "/dev/stdin"}, "<domain>a</domain>"); });
-  auto create = std::async(std::launch::async, [&] {
-    return host.session().virsh().run({"vol-create", "--pool", "images", "--file", "/dev/stdin"}, "<volume>b</volume>");
+  while (host.session().batcher().processes_started() < 1)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  auto define = std::async(std::launch::async, [&] {
+    return host.session().virsh().run({"define", "/dev/stdin"}, "<domain>a</domain>");
   });
-  auto info = std::async(std::launch::async, [&] { return host.session().virsh().run({"dominfo", "--domain", "web"}); });
+  auto create = std::async(std::launch::async, [&] {
+    return host.session().virsh().run({"vol-create", "--pool", "images", "--file", "/dev/stdin"},
+                                      "<volume>b</volume>");
+  });
+  auto info = std::async(std::launch::async, [&] {
+    return host.session().virsh().run({"dominfo", "--domain", "web"});
+  });
 
   REQUIRE(first.get());
   auto defined = define.get();
@@ -106,14 +112,16 @@ TEST_CASE("virsh runner: documents of a batch go to private files the commands n
   FakeTransport fake;
   fake.respond_with([](const Command&) { return CommandOutput{0, "", ""}; });
   VirshRunner runner(fake, "qemu:///system", Become::sudo);
-  runner.batch_calls({VirshCall{{"define", "/dev/stdin"}, "<a/>"}, VirshCall{{"list", "--name"}, std::nullopt},
+  runner.batch_calls({VirshCall{{"define", "/dev/stdin"}, "<a/>"},
+                      VirshCall{{"list", "--name"}, std::nullopt},
                       VirshCall{{"net-define", "/dev/stdin"}, "<bb/>"}});
   const std::vector<Command> commands = fake.commands();
   REQUIRE(commands.size() == 1);
   const Command& command = commands[0];
   REQUIRE(command.argv.size() == 11);
   CHECK(Lines(command.argv.begin(), command.argv.begin() + 3) == Lines{"sudo", "-n", "sh"});
-  CHECK(Lines(command.argv.begin() + 5, command.argv.begin() + 9) == Lines{"virtplan-virsh", "virsh", "-q", "-c"});
+  CHECK(Lines(command.argv.begin() + 5, command.argv.begin() + 9) ==
+        Lines{"virtplan-virsh", "virsh", "-q", "-c"});
   TarArchive documents;
   documents.add("vpdoc0", "<a/>");
   documents.add("vpdoc1", "<bb/>");

@@ -13,7 +13,8 @@ namespace {
 using Rows = std::vector<InterfaceAddress>;
 
 TEST_CASE("parse_domifaddr reads the lease addresses of real domifaddr output") {
-  const std::string captured = virtplan::test::read_file(virtplan::test::source_path("tests/providers/data/domifaddr-lease.txt"));
+  const std::string captured =
+      virtplan::test::read_file(virtplan::test::source_path("tests/providers/data/domifaddr-lease.txt"));
   CHECK(parse_domifaddr(captured) == Rows{{"52:54:00:7a:61:01", "ipv4", "10.79.0.148"}});
   CHECK(parse_domifaddr("").empty());
 }

@@ -39,17 +39,20 @@ TEST_CASE("list-dump reading: without the ledger yet, the first round dumps ever
   CHECK(reading.next_round({}) == std::vector<VirshArgs>{k_list, dump("new"), dump("web")});
 }
 
-TEST_CASE("list-dump reading: told the ledger first, it dumps ahead only the declared objects the stack owns") {
+TEST_CASE(
+    "list-dump reading: told the ledger first, it dumps ahead only the declared objects the stack owns") {
   auto reading = reading_of({"new", "web"});
   reading.owned(ledger());
   CHECK(reading.next_round({}) == std::vector<VirshArgs>{k_list, dump("web")});
 }
 
-TEST_CASE("list-dump reading: a declared object not owned but listed is dumped in the second round and read") {
+TEST_CASE(
+    "list-dump reading: a declared object not owned but listed is dumped in the second round and read") {
   auto reading = reading_of({"new", "web"});
   reading.owned(ledger());
   REQUIRE(reading.next_round({}).size() == 2);
-  CHECK(reading.next_round({std::string("new\nweb\n"), std::string("<web/>")}) == std::vector<VirshArgs>{dump("new")});
+  CHECK(reading.next_round({std::string("new\nweb\n"), std::string("<web/>")}) ==
+        std::vector<VirshArgs>{dump("new")});
   CHECK(reading.next_round({std::string("<new/>")}).empty());
   auto objects = reading.finish();
   REQUIRE(objects.has_value());
@@ -60,7 +63,8 @@ TEST_CASE("list-dump reading: a declared object not owned but listed is dumped i
   CHECK((*objects)[1].spec["xml"] == "<web/>");
 }
 
-TEST_CASE("list-dump reading: told the ledger after the rounds, it has nothing left to narrow and reads all") {
+TEST_CASE(
+    "list-dump reading: told the ledger after the rounds, it has nothing left to narrow and reads all") {
   auto reading = reading_of({"web"});
   REQUIRE(reading.next_round({}) == std::vector<VirshArgs>{k_list, dump("web")});
   CHECK(reading.next_round({std::string("web\n"), std::string("<web/>")}).empty());

@@ -1,5 +1,5 @@
-#include "providers/host/local_transport.h"
 #include "providers/virsh/quote.h"
+#include "providers/host/local_transport.h"
 #include "providers/virsh/runner.h"
 
 #include <catch2/catch.hpp>
@@ -17,13 +17,42 @@ TEST_CASE("virsh_quote: known forms", "[virsh]") {
   CHECK(virsh_join({"dominfo", "--domain", "my vm"}) == "dominfo --domain 'my vm'");
 }
 
-TEST_CASE("virsh_quote: hostile words come through virsh's own parser byte for byte",
-          "[virsh][real]") {
+TEST_CASE("virsh_quote: hostile words come through virsh's own parser byte for byte", "[virsh][real]") {
   const std::vector<std::string> corpus = {
-      "plain", " ", "two words", "it's", "'", "''", "\"", "\"double\"", "a;b", "; list",
-      "a|b", "a && b", "$(touch /tmp/vp-pwned-virsh)", "`touch /tmp/vp-pwned-virsh`", "$HOME",
-      "line1\nline2", "\n", "tab\there", "-n", "caf\xc3\xa9", "*", "?", "[a-z]", "back\\slash",
-      "\\", "\\'", "\\\n", "~", "#comment", "a#b", "\x7f", "a b  c   d", "'\\''", "x=y",
+      "plain",
+      " ",
+      "two words",
+      "it's",
+      "'",
+      "''",
+      "\"",
+      "\"double\"",
+      "a;b",
+      "; list",
+      "a|b",
+      "a && b",
+      "$(touch /tmp/vp-pwned-virsh)",
+      "`touch /tmp/vp-pwned-virsh`",
+      "$HOME",
+      "line1\nline2",
+      "\n",
+      "tab\there",
+      "-n",
+      "caf\xc3\xa9",
+      "*",
+      "?",
+      "[a-z]",
+      "back\\slash",
+      "\\",
+      "\\'",
+      "\\\n",
+      "~",
+      "#comment",
+      "a#b",
+      "\x7f",
+      "a b  c   d",
+      "'\\''",
+      "x=y",
       "--help\n",  // starts with "--" only after quoting would be stripped: it is a value here
   };
   LocalTransport local;

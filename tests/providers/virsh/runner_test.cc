@@ -1,11 +1,11 @@
-#include "providers/host/local_transport.h"
 #include "providers/virsh/runner.h"
+#include "providers/host/local_transport.h"
 #include "providers/xml/document.h"
 
 #include "tests/providers/fake_transport.h"
 
-#include <catch2/catch.hpp>
 #include <fmt/format.h>
+#include <catch2/catch.hpp>
 
 #include <filesystem>
 #include <fstream>
@@ -24,8 +24,8 @@ std::vector<std::string> markers_of(const Command& command) {
   static const std::regex marker("vpmark[0-9a-f]+n[0-9]+e");
   const std::string& script = command.argv.back();
   std::vector<std::string> found;
-  for (auto it = std::sregex_iterator(script.begin(), script.end(), marker);
-       it != std::sregex_iterator(); ++it) {
+  for (auto it = std::sregex_iterator(script.begin(), script.end(), marker); it != std::sregex_iterator();
+       ++it) {
     // Each marker appears twice (echo --err M; echo M): keep one.
     if (found.empty() || found.back() != it->str()) {
       found.push_back(it->str());
@@ -77,16 +77,16 @@ TEST_CASE("virsh: become sudo prefixes sudo -n, and a lone argument is quoted", 
   REQUIRE(virsh.run({"list"}));
   // virsh parses a lone argument as a command string.
   REQUIRE(virsh.run({"a b"}));
-  CHECK(fake.argvs() == std::vector<Argv>{
-                            {"sudo", "-n", "virsh", "-q", "-c", "qemu:///system", "list"},
-                            {"sudo", "-n", "virsh", "-q", "-c", "qemu:///system", "'a b'"}});
+  CHECK(fake.argvs() == std::vector<Argv>{{"sudo", "-n", "virsh", "-q", "-c", "qemu:///system", "list"},
+                                          {"sudo", "-n", "virsh", "-q", "-c", "qemu:///system", "'a b'"}});
 }
 
 TEST_CASE("virsh: run maps failures", "[virsh]") {
   FakeTransport fake("lab1");
   fake.reply("", 1, "error: failed to get domain 'web'\n")
-      .reply("", 1, "error: Failed to define network from /dev/stdin\n"
-                    "error: operation failed: network 'default' already exists with uuid x\n")
+      .reply("", 1,
+             "error: Failed to define network from /dev/stdin\n"
+             "error: operation failed: network 'default' already exists with uuid x\n")
       .fail_next(Error(ErrorCode::unreachable, "lab1: connection refused"));
   VirshRunner virsh(fake, "qemu:///system");
   auto missing = virsh.run({"dominfo", "--domain", "web"});
@@ -137,9 +137,8 @@ TEST_CASE("virsh: batch attributes a failure in the middle to its command", "[vi
     return output;
   });
   VirshRunner virsh(fake, "qemu:///system");
-  auto results = virsh.batch({{"dumpxml", "--domain", "a"},
-                              {"dumpxml", "--domain", "b"},
-                              {"domstate", "--domain", "c"}});
+  auto results = virsh.batch(
+      {{"dumpxml", "--domain", "a"}, {"dumpxml", "--domain", "b"}, {"domstate", "--domain", "c"}});
   REQUIRE(results.size() == 3);
   CHECK(results[0].value() == "<domain/>\n");
   REQUIRE_FALSE(results[1]);
@@ -173,8 +172,7 @@ TEST_CASE("virsh: batch when virsh stops early, refuses the batch, or cannot run
     REQUIRE(results.size() == 3);
     for (const auto& result : results) {
       REQUIRE_FALSE(result);
-      CHECK(result.error().message() ==
-            "lab1: virsh batch: command 'list' doesn't support option --bogus");
+      CHECK(result.error().message() == "lab1: virsh batch: command 'list' doesn't support option --bogus");
     }
   }
   SECTION("transport failure") {
@@ -272,8 +270,8 @@ TEST_CASE("virsh real: run, errors and XML on stdin", "[virsh][real]") {
   auto exists = virsh.run({"net-define", "/dev/stdin"}, "<network><name>default</name></network>");
   REQUIRE_FALSE(exists);
   CHECK(exists.error().code() == ErrorCode::already_exists);
-  auto bad = virsh.run({"define", "/dev/stdin"},
-                       "<domain type='test'><name>x</name><memory>1</memory></domain>");
+  auto bad =
+      virsh.run({"define", "/dev/stdin"}, "<domain type='test'><name>x</name><memory>1</memory></domain>");
   REQUIRE_FALSE(bad);
   CHECK(bad.error().code() == ErrorCode::invalid);
   CHECK(bad.error().message().starts_with("local: virsh define: Failed to define domain"));
@@ -287,10 +285,10 @@ TEST_CASE("virsh real: run, errors and XML on stdin", "[virsh][real]") {
 
 TEST_CASE("virsh real: hostile domain names survive virsh's parser", "[virsh][real]") {
   const std::vector<std::string> names = {
-      "q'uote",   "dq\"uote", "semi;colon", "$(touch vp-pwned-virsh-name)", "sp ace",
-      "back\\slash", "#hash", "`touch vp-pwned-virsh-bt`", "tab\there", "--dashes"};
-  auto dir = std::filesystem::temp_directory_path() /
-             fmt::format("vp virsh 'test' {}", ::getpid());
+      "q'uote",    "dq\"uote",    "semi;colon", "$(touch vp-pwned-virsh-name)",
+      "sp ace",    "back\\slash", "#hash",      "`touch vp-pwned-virsh-bt`",
+      "tab\there", "--dashes"};
+  auto dir = std::filesystem::temp_directory_path() / fmt::format("vp virsh 'test' {}", ::getpid());
   std::filesystem::create_directories(dir);
   LocalTransport local;
   VirshRunner virsh(local, "test:///default");
@@ -335,10 +333,18 @@ TEST_CASE("virsh real: 200 commands in one batch, empty outputs in place", "[vir
   std::vector<Argv> commands;
   for (int i = 0; i < 200; ++i) {
     switch (i % 4) {
-      case 0: commands.push_back({"domstate", "--domain", "test"}); break;
-      case 1: commands.push_back({"echo"}); break;  // prints nothing
-      case 2: commands.push_back({"echo", "--", std::to_string(i)}); break;
-      default: commands.push_back({"domstate", "--domain", "missing" + std::to_string(i)}); break;
+      case 0:
+        commands.push_back({"domstate", "--domain", "test"});
+        break;
+      case 1:
+        commands.push_back({"echo"});
+        break;  // prints nothing
+      case 2:
+        commands.push_back({"echo", "--", std::to_string(i)});
+        break;
+      default:
+        commands.push_back({"domstate", "--domain", "missing" + std::to_string(i)});
+        break;
     }
   }
   auto results = virsh.batch(commands);
@@ -346,13 +352,18 @@ TEST_CASE("virsh real: 200 commands in one batch, empty outputs in place", "[vir
   for (int i = 0; i < 200; ++i) {
     INFO("command " << i);
     switch (i % 4) {
-      case 0: CHECK(results[i].value() == "running\n"); break;
-      case 1: CHECK(results[i].value() == ""); break;
-      case 2: CHECK(results[i].value() == std::to_string(i)); break;
+      case 0:
+        CHECK(results[i].value() == "running\n");
+        break;
+      case 1:
+        CHECK(results[i].value() == "");
+        break;
+      case 2:
+        CHECK(results[i].value() == std::to_string(i));
+        break;
       default:
         REQUIRE_FALSE(results[i]);
-        CHECK(results[i].error().message().find("'missing" + std::to_string(i) + "'") !=
-              std::string::npos);
+        CHECK(results[i].error().message().find("'missing" + std::to_string(i) + "'") != std::string::npos);
         break;
     }
   }
@@ -360,15 +371,18 @@ TEST_CASE("virsh real: 200 commands in one batch, empty outputs in place", "[vir
 
 // A secret virsh takes only as an argument (metadata --set) goes on the
 // standard input of an interactive virsh: no command line holds it.
-TEST_CASE("virsh: run_secret sends the command on stdin, and fails on virsh's error lines or a word not "
-          "printable ASCII", "[virsh]") {
+TEST_CASE(
+    "virsh: run_secret sends the command on stdin, and fails on virsh's error lines or a word not "
+    "printable ASCII",
+    "[virsh]") {
   FakeTransport fake("lab1");
   fake.reply("").reply("", 0, "error: Requested operation is not valid: domain is not running\n");
   VirshRunner virsh(fake, "qemu:///system", Become::sudo);
   REQUIRE(virsh.run_secret({"metadata", "--domain", "web", "--set", "<owner>s3cret &amp; &#xe9;</owner>"}));
   auto refused = virsh.run_secret({"metadata", "--domain", "web", "--set", "<owner/>"});
   REQUIRE_FALSE(refused);
-  CHECK(refused.error().message() == "lab1: virsh metadata: Requested operation is not valid: domain is not running");
+  CHECK(refused.error().message() ==
+        "lab1: virsh metadata: Requested operation is not valid: domain is not running");
   auto commands = fake.commands();
   REQUIRE(commands.size() == 2);
   // sudo first, then a script that gives virsh a private readline history

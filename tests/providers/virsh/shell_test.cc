@@ -3,10 +3,10 @@
 // virsh process, so what one command defines the next one sees only when
 // both ran in the same virsh: the shell's whole point.
 
+#include "providers/virsh/shell.h"
 #include "providers/host/local_transport.h"
 #include "providers/host/shell_quote.h"
 #include "providers/virsh/runner.h"
-#include "providers/virsh/shell.h"
 #include "providers/virsh/shell_pool.h"
 
 #include <catch2/catch.hpp>
@@ -37,10 +37,14 @@ std::string domain_xml(const std::string& name) {
 std::string escaped(std::string text) {
   std::string out;
   for (char c : text) {
-    if (c == '&') out += "&amp;";
-    else if (c == '<') out += "&lt;";
-    else if (c == '\'') out += "&apos;";
-    else out += c;
+    if (c == '&')
+      out += "&amp;";
+    else if (c == '<')
+      out += "&lt;";
+    else if (c == '\'')
+      out += "&apos;";
+    else
+      out += c;
   }
   return out;
 }
@@ -61,14 +65,17 @@ Result<std::string> run_ok(VirshShell& shell, VirshCall call) {
 // A private TMPDIR for the shells a test starts, restored after it.
 class PrivateTmpdir {
 public:
-  PrivateTmpdir() : m_dir(std::filesystem::temp_directory_path() / ("vp-shell-test-" + std::to_string(getpid()))) {
+  PrivateTmpdir()
+      : m_dir(std::filesystem::temp_directory_path() / ("vp-shell-test-" + std::to_string(getpid()))) {
     std::filesystem::create_directories(m_dir);
     if (const char* old = std::getenv("TMPDIR")) m_old = old;
     setenv("TMPDIR", m_dir.c_str(), 1);
   }
   ~PrivateTmpdir() {
-    if (m_old) setenv("TMPDIR", m_old->c_str(), 1);
-    else unsetenv("TMPDIR");
+    if (m_old)
+      setenv("TMPDIR", m_old->c_str(), 1);
+    else
+      unsetenv("TMPDIR");
     std::filesystem::remove_all(m_dir);
   }
   bool empty() const { return std::filesystem::is_empty(m_dir); }
@@ -103,9 +110,10 @@ TEST_CASE("virsh shell: one virsh for many commands, each with its own output, e
   CHECK_FALSE(shell->broken());
   // Word for word what a virsh process of its own prints.
   VirshRunner alone(local, k_test_uri);
-  for (const std::vector<std::string>& command : {std::vector<std::string>{"list", "--name", "--state-running"},
-                                                  std::vector<std::string>{"domstate", "--domain", "test"},
-                                                  std::vector<std::string>{"dumpxml", "--domain", "test"}}) {
+  for (const std::vector<std::string>& command :
+       {std::vector<std::string>{"list", "--name", "--state-running"},
+        std::vector<std::string>{"domstate", "--domain", "test"},
+        std::vector<std::string>{"dumpxml", "--domain", "test"}}) {
     auto shared = run_ok(*shell, {command, std::nullopt});
     auto own = alone.run(command);
     REQUIRE(shared.has_value());
@@ -145,7 +153,8 @@ TEST_CASE("virsh shell: hostile names and documents stay words and data") {
   // run anything, end a quote early or cut a document.
   const std::string hostile = "x' ; undefine --domain " + victim + " ; echo '$(touch pwned)`touch pwned2`";
   std::string document = domain_xml(escaped(hostile));
-  document.insert(document.find("<os>"), "<description>\nEOF\n'EOF'\nvpdoc0\nit's $(touch pwned3)\n</description>");
+  document.insert(document.find("<os>"),
+                  "<description>\nEOF\n'EOF'\nvpdoc0\nit's $(touch pwned3)\n</description>");
   auto defined = run_ok(*shell, {{"define", "/dev/stdin"}, document});
   INFO((defined ? "" : defined.error().message()));
   REQUIRE(defined.has_value());
@@ -161,7 +170,8 @@ TEST_CASE("virsh shell: hostile names and documents stay words and data") {
 }
 
 TEST_CASE("virsh shell: only printable ASCII words are sent to a shell") {
-  CHECK(VirshShell::takes({{"define", "/dev/stdin"}, "<domain>\n\t\xc3\xa9</domain>"}));  // documents: anything
+  CHECK(
+      VirshShell::takes({{"define", "/dev/stdin"}, "<domain>\n\t\xc3\xa9</domain>"}));  // documents: anything
   CHECK_FALSE(VirshShell::takes({{"desc", "--domain", "a", "line\nline"}, std::nullopt}));
   CHECK_FALSE(VirshShell::takes({{"desc", "--domain", "a", "tab\there"}, std::nullopt}));
   CHECK_FALSE(VirshShell::takes({{"desc", "--domain", "caf\xc3\xa9"}, std::nullopt}));
@@ -174,10 +184,12 @@ TEST_CASE("virsh shell: only printable ASCII words are sent to a shell") {
   CHECK_FALSE(pool.takes({{"desc", "--domain", "caf\xc3\xa9"}, std::nullopt}));
 }
 
-TEST_CASE("virsh shell: a call that gets no answer in time breaks the shell, and later calls fail rather than run twice") {
+TEST_CASE(
+    "virsh shell: a call that gets no answer in time breaks the shell, and later calls fail rather than run twice") {
   LocalTransport local;
   auto shell = start_shell(local);
-  auto waited = shell->run({{"event", "--all", "--timeout", "2"}, std::nullopt}, std::chrono::milliseconds(300));
+  auto waited =
+      shell->run({{"event", "--all", "--timeout", "2"}, std::nullopt}, std::chrono::milliseconds(300));
   REQUIRE(waited.has_value());
   REQUIRE_FALSE(waited->has_value());
   CHECK(waited->error().code() == ErrorCode::timeout);
@@ -187,7 +199,8 @@ TEST_CASE("virsh shell: a call that gets no answer in time breaks the shell, and
   CHECK_FALSE(shell->run({{"list", "--name"}, std::nullopt}, k_timeout).has_value());
 }
 
-TEST_CASE("virsh shell: when its virsh exits (libvirtd killed under it, say), the calls sent to it end at once") {
+TEST_CASE(
+    "virsh shell: when its virsh exits (libvirtd killed under it, say), the calls sent to it end at once") {
   PrivateTmpdir tmp;
   LocalTransport local;
   auto shell = start_shell(local);
@@ -199,7 +212,8 @@ TEST_CASE("virsh shell: when its virsh exits (libvirtd killed under it, say), th
   REQUIRE(outcomes.size() == 2);
   REQUIRE(outcomes[0].has_value());
   REQUIRE_FALSE(outcomes[0]->has_value());
-  CHECK(outcomes[0]->error().message().find("local: virsh quit: stopped before this command finished: ") == 0);
+  CHECK(outcomes[0]->error().message().find("local: virsh quit: stopped before this command finished: ") ==
+        0);
   CHECK_FALSE(outcomes[1].has_value());  // never run: the caller may run it elsewhere
   CHECK(shell->broken());
   shell.reset();
@@ -212,22 +226,25 @@ TEST_CASE("virsh shell: a virsh that fails and exits mid-command ends its shell 
   // exits with an error, as the real one can when libvirtd is killed under it.
   const auto bin = std::filesystem::temp_directory_path() / ("vp-fake-virsh-" + std::to_string(getpid()));
   std::filesystem::create_directories(bin);
-  std::ofstream(bin / "virsh") << "#!/bin/sh\nread line\neval \"${line%%;*}\"\n"
-                                  "echo 'error: Disconnected from qemu:///system due to end of file' >&2\nexit 1\n";
+  std::ofstream(bin / "virsh")
+      << "#!/bin/sh\nread line\neval \"${line%%;*}\"\n"
+         "echo 'error: Disconnected from qemu:///system due to end of file' >&2\nexit 1\n";
   std::filesystem::permissions(bin / "virsh", std::filesystem::perms::owner_all);
   const std::string path = std::getenv("PATH");
   setenv("PATH", (bin.string() + ":" + path).c_str(), 1);
   LocalTransport local;
   auto shell = start_shell(local);
   const auto start = std::chrono::steady_clock::now();
-  auto outcome = shell->run({{"vol-create", "--pool", "p", "/dev/stdin"}, std::string("<volume/>")}, k_timeout);
+  auto outcome =
+      shell->run({{"vol-create", "--pool", "p", "/dev/stdin"}, std::string("<volume/>")}, k_timeout);
   setenv("PATH", path.c_str(), 1);
   CHECK(std::chrono::steady_clock::now() - start < k_timeout / 2);
   REQUIRE(outcome.has_value());
   REQUIRE_FALSE(outcome->has_value());
-  CHECK(outcome->error().message() ==
-        "local: virsh vol-create: stopped before this command finished: the host's shared virsh ended (exit status "
-        "138): Disconnected from qemu:///system due to end of file");
+  CHECK(
+      outcome->error().message() ==
+      "local: virsh vol-create: stopped before this command finished: the host's shared virsh ended (exit status "
+      "138): Disconnected from qemu:///system due to end of file");
   shell.reset();
   std::filesystem::remove_all(bin);
   CHECK(tmp.empty());  // the shell's directory went with it
@@ -298,8 +315,9 @@ TEST_CASE("virsh shell: a batch runs back to back in the shell, each call with i
   CHECK(outcomes[3]->value().find("<name>vpshell-b</name>") != std::string::npos);
   CHECK(shell->queued() == 0);
   // Word for word what a batch in a virsh process of its own prints.
-  const std::vector<std::vector<std::string>> reads = {
-      {"list", "--name", "--state-running"}, {"domstate", "--domain", "test"}, {"dumpxml", "--domain", "test"}};
+  const std::vector<std::vector<std::string>> reads = {{"list", "--name", "--state-running"},
+                                                       {"domstate", "--domain", "test"},
+                                                       {"dumpxml", "--domain", "test"}};
   std::vector<VirshCall> calls;
   for (const auto& read : reads) calls.push_back({read, std::nullopt});
   auto shared = shell->run_all(calls, k_timeout);
@@ -313,14 +331,16 @@ TEST_CASE("virsh shell: a batch runs back to back in the shell, each call with i
   }
 }
 
-TEST_CASE("virsh shell pool: a runner's batch goes to a running shell, and to its own virsh where none can start") {
+TEST_CASE(
+    "virsh shell pool: a runner's batch goes to a running shell, and to its own virsh where none can start") {
   PrivateTmpdir tmp;
   LocalTransport local;
   VirshRunner alone(local, k_test_uri);
   {
     VirshShellPool pool(alone, VirshShellPool::Options{1});
     VirshRunner virsh(local, k_test_uri, Become::none, &pool);
-    auto results = virsh.batch_calls({{{"define", "/dev/stdin"}, domain_xml("vpshell-c")}, {{"list", "--all", "--name"}, std::nullopt}});
+    auto results = virsh.batch_calls(
+        {{{"define", "/dev/stdin"}, domain_xml("vpshell-c")}, {{"list", "--all", "--name"}, std::nullopt}});
     REQUIRE(results.size() == 2);
     REQUIRE(results[1].has_value());
     CHECK(results[1]->find("vpshell-c\n") != std::string::npos);
@@ -348,7 +368,8 @@ TEST_CASE("virsh shell pool: a runner's batch goes to a running shell, and to it
   CHECK(broken.commands_answered() == 0);
 }
 
-TEST_CASE("virsh shell pool: warm_up starts two shells before any command, which the first commands then use") {
+TEST_CASE(
+    "virsh shell pool: warm_up starts two shells before any command, which the first commands then use") {
   PrivateTmpdir tmp;
   LocalTransport local;
   VirshRunner alone(local, k_test_uri);
@@ -356,7 +377,8 @@ TEST_CASE("virsh shell pool: warm_up starts two shells before any command, which
     VirshShellPool pool(alone, VirshShellPool::Options{4, 2});
     pool.warm_up();
     pool.warm_up();  // once is enough: no more shells
-    for (int i = 0; i < 100 && pool.shells_started() < 2; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    for (int i = 0; i < 100 && pool.shells_started() < 2; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
     CHECK(pool.shells_started() == 2);
     CHECK(pool.commands_answered() == 0);
     VirshRunner virsh(local, k_test_uri, Become::none, &pool);
@@ -375,7 +397,8 @@ TEST_CASE("virsh shell pool: the host's CPUs come from nodeinfo's CPU(s) line") 
   auto info = VirshRunner(local, k_test_uri).run({"nodeinfo"});
   REQUIRE(info.has_value());
   CHECK(VirshShellPool::cpus_in(*info) == 16);  // the test driver's host
-  CHECK(VirshShellPool::cpus_in("CPU model:           x86_64\nCPU(s):              2\nCPU frequency: 2000 MHz\n") == 2);
+  CHECK(VirshShellPool::cpus_in(
+            "CPU model:           x86_64\nCPU(s):              2\nCPU frequency: 2000 MHz\n") == 2);
   CHECK(VirshShellPool::cpus_in("CPU(s): 64") == 64);
   CHECK(VirshShellPool::cpus_in("CPU model: x86_64\n") == std::nullopt);
   CHECK(VirshShellPool::cpus_in("CPU(s):  many\n") == std::nullopt);
@@ -509,7 +532,8 @@ private:
 // A warm-up whose second shell cannot start used to try again for as long as
 // its first shell lived: a thread spinning at full CPU, and an apply hung at
 // the end of a host whose lock had been released (its pool's end waits for it).
-TEST_CASE("virsh shell pool: warm_up stops at a shell that cannot start, rather than trying again and again") {
+TEST_CASE(
+    "virsh shell pool: warm_up stops at a shell that cannot start, rather than trying again and again") {
   PrivateTmpdir tmp;
   RefusesAfterFirstStream transport(1000);
   VirshRunner alone(transport, k_test_uri);

@@ -18,14 +18,12 @@ TEST_CASE("virsh_error: messages map to codes", "[virsh]") {
       {"Storage pool not found: no storage pool with matching name 'p'", ErrorCode::not_found},
       {"failed to get vol 'v': Storage volume not found: no storage vol with matching path 'v'",
        ErrorCode::not_found},
-      {"operation failed: network 'default' already exists with uuid dd8f",
-       ErrorCode::already_exists},
+      {"operation failed: network 'default' already exists with uuid dd8f", ErrorCode::already_exists},
       {"Failed to define domain from /dev/stdin: XML error: an os <type> must be specified",
        ErrorCode::invalid},
       {"invalid argument: could not find capabilities for arch=x", ErrorCode::invalid},
       {"unsupported configuration: spice graphics are not supported", ErrorCode::invalid},
-      {"internal error: Unexpected root element <x>, expecting <domain> in XML",
-       ErrorCode::invalid},
+      {"internal error: Unexpected root element <x>, expecting <domain> in XML", ErrorCode::invalid},
       {"Failed to define domain from /dev/stdin: (domain_definition):1: Opening and ending tag "
        "mismatch: name line 1 and nam",
        ErrorCode::invalid},
@@ -57,13 +55,13 @@ TEST_CASE("virsh_error: keeps virsh's error lines, joined, after the context", "
                            "<domain><name>x</nam></domain>\n"
                            "-------------------^\n",
                            1);
-  CHECK(parse.message() == "local: virsh define: Failed to define domain from /dev/stdin: "
-                           "(domain_definition):1: Opening and ending tag mismatch");
+  CHECK(parse.message() ==
+        "local: virsh define: Failed to define domain from /dev/stdin: "
+        "(domain_definition):1: Opening and ending tag mismatch");
 
   auto sudo = virsh_error("lab1: virsh list", "sudo: a password is required\n", 1);
   CHECK(sudo.message() == "lab1: virsh list: sudo: a password is required");
-  CHECK(virsh_error("lab1: virsh list", "", 3).message() ==
-        "lab1: virsh list: exited with status 3");
+  CHECK(virsh_error("lab1: virsh list", "", 3).message() == "lab1: virsh list: exited with status 3");
   CHECK(virsh_error_lines("warning: x\nerror: a\nerror:   \nerror: b\n") ==
         std::vector<std::string>{"a", "b"});
 }

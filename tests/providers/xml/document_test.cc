@@ -1,8 +1,8 @@
-#include "providers/xml/relax_ng_schema.h"
 #include "providers/xml/document.h"
+#include "providers/xml/relax_ng_schema.h"
 
-#include <catch2/catch.hpp>
 #include <fmt/format.h>
+#include <catch2/catch.hpp>
 
 #include <atomic>
 
@@ -26,8 +26,9 @@ XmlDocument parsed_xml(std::string_view xml) {
 }  // namespace
 
 TEST_CASE("xml: parse reads elements, attributes and text", "[xml]") {
-  auto doc = parsed_xml("<domain type='kvm'><name>web</name><devices><disk device='disk'/>"
-                    "<disk device='cdrom'/><interface/></devices></domain>");
+  auto doc = parsed_xml(
+      "<domain type='kvm'><name>web</name><devices><disk device='disk'/>"
+      "<disk device='cdrom'/><interface/></devices></domain>");
   XmlNode root = doc.root();
   CHECK(root.name() == "domain");
   CHECK(root.attr("type") == "kvm");
@@ -118,16 +119,16 @@ TEST_CASE("xml: remove_attr, remove and ensure_child", "[xml]") {
 TEST_CASE("xml: output is re-indented whatever the input's layout", "[xml]") {
   auto doc = parsed_xml("<a>\n      <b>x</b>\n\t<c/>\n</a>\n");
   doc.root().add_child("d").add_child("e");
-  CHECK(doc.to_string() ==
-        "<a>\n  <b>x</b>\n  <c/>\n  <d>\n    <e/>\n  </d>\n</a>\n");
+  CHECK(doc.to_string() == "<a>\n  <b>x</b>\n  <c/>\n  <d>\n    <e/>\n  </d>\n</a>\n");
   // Non-ASCII stays UTF-8, not character references.
   auto text = parsed_xml("<a>caf\xc3\xa9</a>");
   CHECK(text.to_string() == "<a>caf\xc3\xa9</a>\n");
 }
 
 TEST_CASE("xml: add_child_copy copies a subtree across documents", "[xml]") {
-  auto source = parsed_xml("<domain><metadata><vp:owner xmlns:vp='https://virtplan.dev/xmlns/owner/1'"
-                       " stack='s'><vp:note>n</vp:note></vp:owner></metadata></domain>");
+  auto source = parsed_xml(
+      "<domain><metadata><vp:owner xmlns:vp='https://virtplan.dev/xmlns/owner/1'"
+      " stack='s'><vp:note>n</vp:note></vp:owner></metadata></domain>");
   auto target = XmlDocument::create("domain");
   XmlNode metadata = target.root().add_child("metadata");
   XmlNode owner = *source.root().child("metadata")->child("owner", k_owner);
@@ -157,8 +158,9 @@ TEST_CASE("xml: namespaced elements are created and found by uri", "[xml]") {
         "      <vp:ledger>x</vp:ledger>\n    </vp:owner>\n  </metadata>\n</domain>\n");
 
   // Found by URI even when the document uses another prefix.
-  auto other = parsed_xml("<domain><metadata><x:owner xmlns:x='https://virtplan.dev/xmlns/owner/1' "
-                      "stack='s'/><owner/></metadata></domain>");
+  auto other = parsed_xml(
+      "<domain><metadata><x:owner xmlns:x='https://virtplan.dev/xmlns/owner/1' "
+      "stack='s'/><owner/></metadata></domain>");
   XmlNode md = *other.root().child("metadata");
   REQUIRE(md.child("owner", k_owner));
   CHECK(md.child("owner", k_owner)->attr("stack") == "s");
@@ -172,11 +174,12 @@ TEST_CASE("xml: namespaced elements are created and found by uri", "[xml]") {
 }
 
 TEST_CASE("xml: xpath relative to a node, nodes and strings", "[xml]") {
-  auto doc = parsed_xml("<domain><name>web</name><devices>"
-                    "<disk device='disk'><target dev='vda'/></disk>"
-                    "<disk device='cdrom'><target dev='sda'/></disk></devices>"
-                    "<metadata><vp:owner xmlns:vp='https://virtplan.dev/xmlns/owner/1' "
-                    "stack='s1'/></metadata></domain>");
+  auto doc = parsed_xml(
+      "<domain><name>web</name><devices>"
+      "<disk device='disk'><target dev='vda'/></disk>"
+      "<disk device='cdrom'><target dev='sda'/></disk></devices>"
+      "<metadata><vp:owner xmlns:vp='https://virtplan.dev/xmlns/owner/1' "
+      "stack='s1'/></metadata></domain>");
   XmlNode devices = *doc.root().child("devices");
   auto disks = devices.xpath_nodes("disk[@device='disk']");
   REQUIRE(disks);
@@ -214,8 +217,9 @@ TEST_CASE("xml: relaxng validation against libvirt's schema", "[xml]") {
   const std::string path = "/usr/share/libvirt/schemas/network.rng";
   auto schema = RelaxNgSchema::load(path);
   REQUIRE(schema);
-  auto good = parsed_xml("<network><name>lab</name><bridge name='vpbr0'/>"
-                     "<ip address='10.231.9.1' netmask='255.255.255.0'/></network>");
+  auto good = parsed_xml(
+      "<network><name>lab</name><bridge name='vpbr0'/>"
+      "<ip address='10.231.9.1' netmask='255.255.255.0'/></network>");
   CHECK((*schema)->problems(good).empty());
   CHECK((*schema)->validate(good).has_value());
 
@@ -238,8 +242,9 @@ TEST_CASE("xml: relaxng validation against libvirt's schema", "[xml]") {
 TEST_CASE("xml: domain.rng validates a minimal domain", "[xml]") {
   auto schema = RelaxNgSchema::load("/usr/share/libvirt/schemas/domain.rng");
   REQUIRE(schema);
-  auto good = parsed_xml("<domain type='kvm'><name>web</name><memory unit='KiB'>262144</memory>"
-                     "<os><type arch='x86_64'>hvm</type></os></domain>");
+  auto good = parsed_xml(
+      "<domain type='kvm'><name>web</name><memory unit='KiB'>262144</memory>"
+      "<os><type arch='x86_64'>hvm</type></os></domain>");
   CHECK((*schema)->problems(good).empty());
   auto bad = parsed_xml("<domain type='kvm'><memory>lots</memory></domain>");
   CHECK_FALSE((*schema)->problems(bad).empty());
