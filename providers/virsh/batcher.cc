@@ -47,7 +47,7 @@ std::vector<VirshBatcher::Pending*> VirshBatcher::take_waiting() {
 // wakes with the lock held.
 void VirshBatcher::run_group(std::vector<Pending*>& group) {
   if (group.size() == 1) {
-    auto result = m_runner.run(group[0]->call.args, group[0]->call.document);
+    auto result = m_runner.run_alone(group[0]->call.args, group[0]->call.document);
     std::lock_guard lock(m_mutex);
     group[0]->result = std::move(result);
     return;

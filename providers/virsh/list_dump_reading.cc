@@ -77,10 +77,49 @@ std::vector<VirshArgs> ListDumpReading::next_round(const std::vector<Result<std:
       if (m_recipe.extra) {
         for (VirshArgs& command : m_recipe.extra(m_sets)) dumps.push_back(std::move(command));
       }
-      return m_results.ask(dumps);
+      if (!dumps.empty()) {
+        m_stage = Stage::confirm;
+        return m_results.ask(dumps);
+      }
+      return relist_if_vanished();
     }
+    case Stage::confirm:
+      m_stage = Stage::done;
+      return relist_if_vanished();
     case Stage::done:
       return {};
+  }
+  return {};
+}
+
+std::vector<VirshArgs> ListDumpReading::relist_if_vanished() {
+  if (vanished().empty()) return {};
+  // Dumps that said "not found" are believed only if a listing made now
+  // agrees: a lookup over a connection that broke says the same words.
+  m_results.forget(m_recipe.lists.at(0));
+  return m_results.ask({m_recipe.lists.at(0)});
+}
+
+std::set<std::string> ListDumpReading::vanished() const {
+  std::set<std::string> names;
+  if (m_sets.empty()) return names;
+  for (const std::string& name : m_sets[0]) {
+    const Result<std::string>* xml = m_results.find(m_recipe.dump(name));
+    if (xml != nullptr && !*xml && xml->error().code() == ErrorCode::not_found) names.insert(name);
+  }
+  return names;
+}
+
+Result<void> ListDumpReading::confirm_vanished() const {
+  const std::set<std::string> names = vanished();
+  if (names.empty()) return {};
+  auto listed = read_name_sets(m_results, {m_recipe.lists.at(0)});
+  if (!listed) return fail(listed.error());
+  for (const std::string& name : names) {
+    if (!listed->at(0).contains(name)) continue;
+    const Error& said = m_results.find(m_recipe.dump(name))->error();
+    return fail(Error(ErrorCode::other, fmt::format("{}: {}, though it is still listed: it could not be read",
+                                                    name, said.message())));
   }
   return {};
 }
@@ -97,13 +136,14 @@ Result<std::vector<ReadObject>> ListDumpReading::finish() {
   if (m_error) return fail(*m_error);
   std::vector<ReadObject> objects;
   if (m_sets.empty()) return objects;
+  if (auto confirmed = confirm_vanished(); !confirmed) return fail(confirmed.error());
   // The listing is the truth: a declared object it lacks is not there,
   // whatever its speculative dump said.
   for (const std::string& name : m_sets[0]) {
     const Result<std::string>* xml = m_results.find(m_recipe.dump(name));
     if (xml == nullptr) continue;  // never answered: the reading stopped early
     if (!*xml) {
-      // Gone between the listing and the dump: it is not there.
+      // Gone between the listing and the dump (a second listing agrees).
       if (xml->error().code() == ErrorCode::not_found) continue;
       return fail(xml->error().with_context(name));
     }

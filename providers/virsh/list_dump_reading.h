@@ -6,7 +6,9 @@
 // The declared objects' XML is asked for in the first round already (only
 // those the stack owns, when owned() comes first), so the second round dumps
 // only what was listed and not asked; when there is nothing such, there is no
-// second round.
+// second round. An object whose dump says "not found" is taken for gone
+// (it went between the listing and the dump) only once a third round's
+// listing agrees: a lookup over a broken connection says the same.
 // The ownership marker <metadata><vp:owner stack="..."/> is read from the
 // XML when it is there (domains and networks; pools and volumes have none).
 
@@ -64,7 +66,15 @@ public:
   Result<std::vector<ReadObject>> finish() override;
 
 private:
-  enum class Stage { list, dump, done };
+  // confirm: a listing again, only when a dump said "not found".
+  enum class Stage { list, dump, confirm, done };
+
+  // The first listing asked again when vanished() is not empty; else nothing.
+  std::vector<VirshArgs> relist_if_vanished();
+  // The listed objects whose dump said "not found".
+  std::set<std::string> vanished() const;
+  // Fails when the confirming listing still names one of them, or failed.
+  Result<void> confirm_vanished() const;
 
   ListDumpRecipe m_recipe;
   Stage m_stage = Stage::list;

@@ -2,6 +2,7 @@
 
 #include "providers/base/random_nonce.h"
 #include "providers/base/tar_archive.h"
+#include "providers/virsh/list_dump_reading.h"
 #include "providers/virsh/quote.h"
 #include "providers/virsh/shared_virsh.h"
 #include "providers/virsh/shell.h"
@@ -176,8 +177,30 @@ Result<std::string> VirshRunner::run_quick(std::vector<std::string> args) const 
 }
 
 Result<std::string> VirshRunner::run_call(VirshCall call) const {
+  return confirm_absence(send(std::move(call)));
+}
+
+Result<std::string> VirshRunner::send(VirshCall call) const {
   if (m_shared != nullptr && m_shared->takes(call)) return m_shared->run(std::move(call), m_timeout);
   return run_alone(std::move(call.args), std::move(call.document));
+}
+
+Result<std::string> VirshRunner::confirm_absence(Result<std::string> result) const {
+  if (result) return result;
+  const auto name = bare_domain_lookup_failure(result.error());
+  if (!name) return result;
+  auto listed = send(VirshCall{{"list", "--all", "--name"}, std::nullopt, true});
+  if (!listed) {
+    return fail(Error(listed.error().code(),
+                      fmt::format("{} (whether it is gone is unknown: listing the domains failed too: {})",
+                                  result.error().message(), listed.error().message())));
+  }
+  if (parse_name_list(*listed).contains(*name)) {
+    return fail(Error(ErrorCode::other, fmt::format("{}, though libvirtd lists it (its connection broke "
+                                                    "mid-call?): nothing was done to it",
+                                                    result.error().message())));
+  }
+  return result;
 }
 
 Result<std::string> VirshRunner::run_alone(std::vector<std::string> args,

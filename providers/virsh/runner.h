@@ -56,6 +56,12 @@ public:
   // run() for a call the caller knows to be quick (VirshCall::quick).
   Result<std::string> run_quick(std::vector<std::string> args) const;
 
+  // run() in a virsh process of its own, never a shared one, and with no
+  // second look at a bare "failed to get domain": for a SharedVirsh that
+  // falls back to running alone a call it was handed (the runner that handed
+  // it over looks at the result).
+  Result<std::string> run_alone(std::vector<std::string> args, std::optional<std::string> stdin_data) const;
+
   // Runs one command whose words hold a secret that virsh takes only as an
   // argument (`metadata --set`'s element, cloud-init data inside), so that
   // the words reach no command line on the host (ps, audit logs): the
@@ -105,7 +111,13 @@ private:
   std::vector<std::string> base_argv() const;
   std::vector<Result<std::string>> run_batch(const std::vector<const VirshCall*>& calls) const;
   Result<std::string> run_call(VirshCall call) const;
-  Result<std::string> run_alone(std::vector<std::string> args, std::optional<std::string> stdin_data) const;
+  // To the shared virsh or a virsh of its own, with no second look at the result.
+  Result<std::string> send(VirshCall call) const;
+  // `result`, unless it is a bare "failed to get domain 'NAME'" that a
+  // listing contradicts (libvirtd lists NAME) or cannot confirm (the listing
+  // fails too): then an error that says so, never not_found. What treats
+  // not_found as "gone already" (a destroy, an existence check) may trust it.
+  Result<std::string> confirm_absence(Result<std::string> result) const;
   std::string context(const std::vector<std::string>& args) const;
 
   Transport& m_transport;

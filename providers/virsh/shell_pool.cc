@@ -75,7 +75,7 @@ Result<std::string> VirshShellPool::run(VirshCall call, std::chrono::millisecond
     }
     if (!shell->answered()) m_disabled = true;
   }
-  return m_alone.run(std::move(call.args), std::move(call.document));
+  return m_alone.run_alone(std::move(call.args), std::move(call.document));
 }
 
 std::optional<std::vector<Result<std::string>>> VirshShellPool::run_all(const std::vector<VirshCall>& calls,
@@ -99,7 +99,8 @@ std::optional<std::vector<Result<std::string>>> VirshShellPool::run_all(const st
   std::vector<Result<std::string>> results;
   results.reserve(calls.size());
   for (std::size_t i = 0; i < calls.size(); ++i) {
-    results.push_back(outcomes[i] ? std::move(*outcomes[i]) : m_alone.run(calls[i].args, calls[i].document));
+    results.push_back(outcomes[i] ? std::move(*outcomes[i])
+                                  : m_alone.run_alone(calls[i].args, calls[i].document));
   }
   return results;
 }

@@ -8,6 +8,7 @@
 
 #include "providers/base/error.h"
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -18,16 +19,25 @@ namespace virtplan::providers {
 std::vector<std::string> virsh_error_lines(std::string_view err);
 
 // The code for one message of virsh's, matched without regard to case:
-//   not_found: "failed to get domain|network|pool|vol", "Domain not found",
-//     "Network not found", "Storage pool not found", "Storage volume not
-//     found", "no domain with matching name"
+//   unreachable (checked first): "failed to connect to the hypervisor", a
+//     failed reconnect, and the words of a connection that broke ("End of
+//     file while reading data", "Cannot recv data", "Disconnected from"...)
+//   not_found: "failed to get domain", "Domain not found", "Network not
+//     found", "Storage pool not found", "Storage volume not found", "no
+//     domain with matching name" (for a network, pool or volume virsh adds
+//     libvirt's words to its "failed to get ...", and only those count)
 //   already_exists: "already exists"
 //   invalid: "XML error", "invalid argument", "unsupported configuration",
 //     "internal error" together with "XML", and libxml2's parse errors as
 //     libvirt reports them ("(domain_definition):1: ...")
-//   unreachable: "failed to connect to the hypervisor"
 //   other: anything else
 ErrorCode classify_virsh_message(std::string_view message);
+
+// The domain name when `error` is virsh's bare "failed to get domain 'NAME'"
+// and nothing else: virsh says only that whether the domain is gone or the
+// lookup failed for another reason (libvirtd's connection broke mid-call), so
+// it is "not found" only once a listing confirms it (VirshRunner does).
+std::optional<std::string> bare_domain_lookup_failure(const Error& error);
 
 // The error for a virsh command that failed: `context` first
 // ("lab1: virsh dominfo"), then virsh's error lines; the whole of stderr when

@@ -304,10 +304,21 @@ TEST_CASE("domain destroy --force: forced off at once, undefined with its metada
               "--nvram"});
   CHECK(done->warnings.empty());
 
+  // Gone already only when a listing agrees (a lookup over a broken
+  // connection says the same words).
   FakeVirshHost gone;
   gone.fail("domstate --domain web", "error: failed to get domain 'web'\n");
   REQUIRE(kvm::DomainActuator().destroy(step, gone.session()));
-  CHECK(gone.ran() == Lines{"domstate --domain web"});
+  CHECK(gone.ran() == Lines{"domstate --domain web", "list --all --name"});
+
+  // Still listed: libvirtd's connection broke mid-call; nothing is claimed destroyed.
+  FakeVirshHost broken;
+  broken.fail("domstate --domain web", "error: failed to get domain 'web'\n");
+  broken.on("list --all --name", "web\n");
+  auto not_done = kvm::DomainActuator().destroy(step, broken.session());
+  REQUIRE_FALSE(not_done);
+  CHECK(not_done.error().message().find("though libvirtd lists it") != std::string::npos);
+  CHECK(broken.ran() == Lines{"domstate --domain web", "list --all --name"});
 }
 
 TEST_CASE("domain destroy: a running guest is asked to shut down and is not forced when it does",

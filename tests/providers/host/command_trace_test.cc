@@ -46,7 +46,7 @@ TEST_CASE(
   RecordingTrace trace;
   auto fake = std::make_unique<FakeTransport>("lab1");
   FakeTransport& host = *fake;
-  host.reply("abc\n").reply("", 1, "error: failed to get domain 'x'\n");
+  host.reply("abc\n").reply("", 1, "error: domain 'x' is not running\n");
   TracingTransport transport(std::move(fake), trace);
   VirshRunner virsh(transport, "qemu:///system");
 
@@ -61,11 +61,11 @@ TEST_CASE(
   CHECK(commands[0].in_bytes == 41);
   CHECK(commands[0].out_bytes == 4);
   CHECK(commands[1].exit_status == 1);
-  CHECK(commands[1].err_bytes == 32);
+  CHECK(commands[1].err_bytes == 33);
   const auto lines = trace.lines();
   CHECK(lines[0].starts_with("lab1 run "));
   CHECK(lines[0].ends_with("exit=0 in=41B out=4B err=0B: virsh -q -c qemu:///system define /dev/stdin"));
-  CHECK(lines[1].ends_with("exit=1 in=0B out=0B err=32B: virsh -q -c qemu:///system dominfo --domain x"));
+  CHECK(lines[1].ends_with("exit=1 in=0B out=0B err=33B: virsh -q -c qemu:///system dominfo --domain x"));
   for (const std::string& line : lines) CHECK(line.find("hunter2") == std::string::npos);
   // What went through is what the host got.
   CHECK(host.commands().size() == 2);

@@ -74,5 +74,48 @@ TEST_CASE(
   CHECK(objects->size() == 1);
 }
 
+Result<std::string> lookup_failed(const std::string& name) {
+  return fail(ErrorCode::not_found, "lab1: virsh dumpxml: failed to get domain '" + name + "'");
+}
+
+// A dump that says "not found" for a listed object is what a lookup over a
+// broken connection says too: the object is taken for gone only when a
+// listing made afterwards agrees.
+TEST_CASE(
+    "list-dump reading: a listed object whose dump says not found is gone only if a new listing agrees") {
+  SECTION("listed again: the reading fails, naming it") {
+    auto reading = reading_of({"web"});
+    REQUIRE(reading.next_round({}) == std::vector<VirshArgs>{k_list, dump("web")});
+    CHECK(reading.next_round({std::string("web\n"), lookup_failed("web")}) == std::vector<VirshArgs>{k_list});
+    CHECK(reading.next_round({std::string("web\n")}).empty());
+    auto objects = reading.finish();
+    REQUIRE_FALSE(objects.has_value());
+    CHECK(objects.error().message().find("web: lab1: virsh dumpxml: failed to get domain 'web', though it is "
+                                         "still listed") == 0);
+  }
+  SECTION("the listing fails: so does the reading") {
+    auto reading = reading_of({});
+    REQUIRE(reading.next_round({}) == std::vector<VirshArgs>{k_list});
+    CHECK(reading.next_round({std::string("web\n")}) == std::vector<VirshArgs>{dump("web")});
+    CHECK(reading.next_round({lookup_failed("web")}) == std::vector<VirshArgs>{k_list});
+    CHECK(
+        reading.next_round({fail(ErrorCode::unreachable, "lab1: virsh list: Failed to reconnect")}).empty());
+    auto objects = reading.finish();
+    REQUIRE_FALSE(objects.has_value());
+    CHECK(objects.error().code() == ErrorCode::unreachable);
+  }
+  SECTION("no longer listed: it went between the listing and the dump") {
+    auto reading = reading_of({});
+    REQUIRE(reading.next_round({}) == std::vector<VirshArgs>{k_list});
+    CHECK(reading.next_round({std::string("db\nweb\n")}) == std::vector<VirshArgs>{dump("db"), dump("web")});
+    CHECK(reading.next_round({std::string("<db/>"), lookup_failed("web")}) == std::vector<VirshArgs>{k_list});
+    CHECK(reading.next_round({std::string("db\n")}).empty());
+    auto objects = reading.finish();
+    REQUIRE(objects.has_value());
+    REQUIRE(objects->size() == 1);
+    CHECK((*objects)[0].name == "db");
+  }
+}
+
 }  // namespace
 }  // namespace virtplan::providers

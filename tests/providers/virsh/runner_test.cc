@@ -84,6 +84,7 @@ TEST_CASE("virsh: become sudo prefixes sudo -n, and a lone argument is quoted", 
 TEST_CASE("virsh: run maps failures", "[virsh]") {
   FakeTransport fake("lab1");
   fake.reply("", 1, "error: failed to get domain 'web'\n")
+      .reply("other\n")  // the listing that confirms web is gone
       .reply("", 1,
              "error: Failed to define network from /dev/stdin\n"
              "error: operation failed: network 'default' already exists with uuid x\n")
@@ -100,6 +101,60 @@ TEST_CASE("virsh: run maps failures", "[virsh]") {
   REQUIRE_FALSE(down);
   CHECK(down.error().code() == ErrorCode::unreachable);
   CHECK_FALSE(virsh.run({}));
+}
+
+// virsh says only "failed to get domain 'NAME'" both when the domain is gone
+// and when the lookup failed over a connection that broke (libvirtd killed
+// mid-apply): a destroy that took the second for the first reported a
+// domain destroyed that was still defined.
+TEST_CASE("virsh: a bare domain lookup failure is not_found only when a listing agrees", "[virsh]") {
+  FakeTransport fake("lab1");
+  fake.reply("", 1, "error: failed to get domain 'web'\n")
+      .reply("db\nweb\n")  // still listed
+      .reply("", 1, "error: failed to get domain 'web'\n")
+      .reply("", 1, "error: Failed to reconnect to the hypervisor\n")  // the listing fails too
+      .reply("", 1, "error: failed to get domain 'web'\n")
+      .reply("db\n");  // not listed: gone
+  VirshRunner virsh(fake, "qemu:///system");
+
+  auto listed = virsh.run({"domstate", "--domain", "web"});
+  REQUIRE_FALSE(listed);
+  CHECK(listed.error().code() == ErrorCode::other);
+  CHECK(listed.error().message().find("though libvirtd lists it") != std::string::npos);
+
+  auto unknown = virsh.run({"domstate", "--domain", "web"});
+  REQUIRE_FALSE(unknown);
+  CHECK(unknown.error().code() == ErrorCode::unreachable);
+  CHECK(unknown.error().message().find("whether it is gone is unknown") != std::string::npos);
+
+  auto gone = virsh.run({"domstate", "--domain", "web"});
+  REQUIRE_FALSE(gone);
+  CHECK(gone.error().code() == ErrorCode::not_found);
+
+  const auto argvs = fake.argvs();
+  REQUIRE(argvs.size() == 6);
+  for (std::size_t i : {1U, 3U, 5U}) {
+    CHECK(std::vector<std::string>(argvs[i].end() - 3, argvs[i].end()) ==
+          std::vector<std::string>{"list", "--all", "--name"});
+  }
+}
+
+TEST_CASE("virsh: a lookup failure with libvirt's own words needs no listing", "[virsh]") {
+  FakeTransport fake("lab1");
+  fake.reply(
+          "", 1,
+          "error: failed to get network 'lan'\nerror: Network not found: no network with matching name 'lan'\n")
+      .reply(
+          "", 1,
+          "error: failed to get domain 'web'\nerror: Disconnected from qemu:///system due to end of file\n");
+  VirshRunner virsh(fake, "qemu:///system");
+  auto network = virsh.run({"net-info", "--network", "lan"});
+  REQUIRE_FALSE(network);
+  CHECK(network.error().code() == ErrorCode::not_found);
+  auto broken = virsh.run({"domstate", "--domain", "web"});
+  REQUIRE_FALSE(broken);
+  CHECK(broken.error().code() == ErrorCode::unreachable);
+  CHECK(fake.argvs().size() == 2);
 }
 
 TEST_CASE("virsh: batch script quotes each word and marks both streams", "[virsh]") {

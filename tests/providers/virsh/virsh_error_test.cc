@@ -28,6 +28,17 @@ TEST_CASE("virsh_error: messages map to codes", "[virsh]") {
        "mismatch: name line 1 and nam",
        ErrorCode::invalid},
       {"failed to connect to the hypervisor: Failed to connect socket", ErrorCode::unreachable},
+      // A lookup over a connection that broke is no proof of absence.
+      {"failed to get domain 'web': Disconnected from qemu:///system due to end of file",
+       ErrorCode::unreachable},
+      {"failed to get network 'n': End of file while reading data: Input/output error",
+       ErrorCode::unreachable},
+      {"failed to get pool 'p': internal error: client socket is closed", ErrorCode::unreachable},
+      {"Failed to reconnect to the hypervisor: Cannot recv data: Connection reset by peer",
+       ErrorCode::unreachable},
+      // virsh always adds libvirt's words for a missing pool: alone, the
+      // lookup failure says nothing of absence.
+      {"failed to get pool 'p'", ErrorCode::other},
       {"internal error: process exited while connecting to monitor", ErrorCode::other},
       {"Requested operation is not valid: domain is not running", ErrorCode::other},
       {"sudo: a password is required", ErrorCode::other},
@@ -64,4 +75,15 @@ TEST_CASE("virsh_error: keeps virsh's error lines, joined, after the context", "
   CHECK(virsh_error("lab1: virsh list", "", 3).message() == "lab1: virsh list: exited with status 3");
   CHECK(virsh_error_lines("warning: x\nerror: a\nerror:   \nerror: b\n") ==
         std::vector<std::string>{"a", "b"});
+}
+
+TEST_CASE("virsh_error: a bare domain lookup failure names the domain to confirm", "[virsh]") {
+  CHECK(bare_domain_lookup_failure(Error(ErrorCode::not_found,
+                                         "lab1: virsh domstate: failed to get domain "
+                                         "'it''s'")) == std::optional<std::string>("it''s"));
+  CHECK_FALSE(bare_domain_lookup_failure(
+      Error(ErrorCode::not_found,
+            "failed to get domain 'web': Domain not found: no domain with matching name 'web'")));
+  CHECK_FALSE(bare_domain_lookup_failure(Error(ErrorCode::other, "failed to get domain 'web'")));
+  CHECK_FALSE(bare_domain_lookup_failure(Error(ErrorCode::not_found, "failed to get network 'web'")));
 }
