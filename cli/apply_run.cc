@@ -11,12 +11,9 @@
 #include "planner/plan_json.h"
 #include "planner/plan_text.h"
 #include "planner/unread_host.h"
-#include "providers/host/host_inventory.h"
-#include "providers/host/host_session.h"
 
 #include <fmt/format.h>
 
-#include <future>
 #include <map>
 #include <vector>
 
@@ -66,44 +63,23 @@ ApplyRun::ApplyRun(const planner::Stack& stack, std::chrono::seconds lock_wait, 
       m_access(stack.name, stack.hosts, access_options(lock_wait, std::move(holder), m_hosts)) {}
 
 providers::Result<planner::ObservedState> ApplyRun::lock_and_observe() {
-  // lock: every host at once; a slow or dead host costs its connect timeout once
-  std::map<std::string, std::future<providers::Result<providers::HostSession*>>> sessions;
-  for (const auto& [name, config] : m_stack.hosts) {
-    sessions.emplace(name,
-                     std::async(std::launch::async, [this, name = name] { return m_access.session(name); }));
-  }
-  std::map<std::string, providers::HostConfig> reached;
-  std::map<std::string, providers::HostSession*> open;
-  std::map<std::string, providers::Error> unread;
-  for (auto& [name, future] : sessions) {
-    auto session = future.get();
-    if (!session) {
-      unread.emplace(name, session.error());
-      continue;
-    }
-    reached[name] = m_stack.hosts.at(name);
-    open[name] = *session;
-  }
-  // refuse one hypervisor under two names (no host was locked then: each
-  // entry's lock would shut the other out, each plan would destroy the
-  // other's objects)
+  // lock and observe: every host at once (a slow or dead host costs its
+  // connect timeout once), each through its locked session, so that nothing
+  // changes a host between its lock and its reading, and its virsh (started
+  // meanwhile) answers the reads without a virsh process per round; with the
+  // ledger loaded under the lock, not read again
+  const planner::HostOpener open =
+      [this](const providers::HostConfig& host) -> providers::Result<planner::OpenHost> {
+    auto session = m_access.session(host.name);
+    if (!session) return std::unexpected(session.error());
+    return planner::OpenHost{*session, m_access.ledger(host.name)};
+  };
+  planner::ObservedState observed =
+      planner::observe(m_stack.name, m_stack.hosts, open, kind_readers(), m_stack.objects);
+  // refuse one hypervisor under two names (each entry's lock would shut the
+  // other out, each plan would destroy the other's objects): nothing was
+  // planned or changed yet
   if (auto one = one_entry_per_hypervisor(m_hosts); !one) return std::unexpected(one.error());
-  // observe: through the locked sessions, so that nothing changes a host
-  // between its lock and its reading, and their virsh (started meanwhile)
-  // answers the reads without a virsh process per round; with the ledger
-  // loaded under the lock, not read again
-  planner::ObservedState observed = planner::observe(
-      m_stack.name, reached,
-      [this, &open](const providers::HostConfig& host, const std::vector<providers::StackObject>& here)
-          -> providers::Result<providers::HostInventory> {
-        auto ledger = m_access.ledger(host.name);
-        if (!ledger)
-          return providers::fail(providers::ErrorCode::other, host.name + ": the ledger was not loaded");
-        return providers::read_host_inventory(host, open.at(host.name)->virsh(), kind_readers(), here,
-                                              std::move(*ledger));
-      },
-      m_stack.objects);
-  observed.unread.merge(unread);
   remember_vanished_entries(observed);
   return observed;
 }

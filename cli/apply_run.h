@@ -2,10 +2,11 @@
 
 // ApplyRun is one `apply` or `destroy` from the moment the hosts are locked to
 // the final report. It reaches every host of the stack at once when made
-// (providers::HostConnections); lock_and_observe() refuses the run, before
-// any lock, when two entries reach one hypervisor, else takes the stack's
-// lock on every host, then reads the hosts through those same sessions, so
-// nothing another apply does can slip in between the read and the changes.
+// (providers::HostConnections); lock_and_observe() takes the stack's lock on
+// every host (HostSession::open, through RemoteHostAccess) and reads each
+// host through that same session (planner::observe), so nothing another
+// apply does can slip in between the read and the changes; it refuses the
+// run when two entries reach one hypervisor.
 // execute() shows the plan, asks, carries it out and reports.
 // A host that cannot be reached or read, or whose lock another command holds,
 // is set aside with the reason: nothing is planned or done there, the others
@@ -54,8 +55,8 @@ public:
   // ("virtplan apply").
   ApplyRun(const planner::Stack& stack, std::chrono::seconds lock_wait, std::string holder);
 
-  // Fails, naming both entries, when two reach one hypervisor: no lock is
-  // taken and nothing is read then (print it with print_refusal).
+  // Fails, naming both entries, when two reach one hypervisor: nothing is
+  // planned or changed then (print it with print_refusal).
   providers::Result<planner::ObservedState> lock_and_observe();
 
   // Carries the plan out on the locked hosts, without printing or asking:

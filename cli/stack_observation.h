@@ -1,9 +1,11 @@
 #pragma once
 
-// observe_stack() observes every host of a stack (planner::observe: hosts in
-// parallel, each in a constant number of batch rounds) with the kinds'
-// readers and, in the same rounds, `extra` readers of facts the kinds' specs
-// leave out (live state, statistics). The kinds' objects come back as the
+// observe_stack() observes every host of a stack for a command that only
+// reads (plan, status, show, metrics): each host's session opened without
+// the lock (HostSession::open), then planner::observe (hosts in parallel,
+// each in a constant number of batch rounds) with the kinds' readers and,
+// in the same rounds, `extra` readers of facts the kinds' specs leave out
+// (live state, statistics). The kinds' objects come back as the
 // planner sees them; the extra readers' objects are set apart as facts, by
 // reader kind, host and name.
 

@@ -8,6 +8,7 @@
 // reverse. The actuator tests then check the next plan has nothing to do.
 
 #include "cli/kinds.h"
+#include "cli/stack_observation.h"
 #include "planner/action.h"
 #include "planner/diff.h"
 #include "planner/observer.h"
@@ -37,9 +38,9 @@ public:
   void use(const providers::KindActuator& actuator) { m_overrides[std::string(actuator.kind())] = &actuator; }
 
   planner::DiffResult plan() const {
-    auto observed = planner::observe(m_stack.name, m_stack.hosts, cli::kind_readers(),
-                                     providers::make_transport, m_stack.objects);
-    return planner::diff(m_stack.name, m_stack.objects, observed,
+    auto observed = cli::observe_stack(m_stack, {});
+    REQUIRE(observed.has_value());
+    return planner::diff(m_stack.name, m_stack.objects, observed->state,
                          [](std::string_view k) { return cli::kinds().by_kind(k); });
   }
 
