@@ -1,4 +1,4 @@
-#include "cli/destroy_command.h"
+#include "cli/commands.h"
 
 #include "cli/apply_run.h"
 #include "cli/kinds.h"

@@ -1,4 +1,4 @@
-#include "cli/domain_command.h"
+#include "cli/commands.h"
 
 #include "cli/lock_wait_option.h"
 #include "cli/stack_observation.h"

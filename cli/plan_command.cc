@@ -1,4 +1,4 @@
-#include "cli/plan_command.h"
+#include "cli/commands.h"
 
 #include "cli/kinds.h"
 #include "cli/plan_file.h"

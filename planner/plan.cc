@@ -1,6 +1,8 @@
 #include "planner/plan.h"
 
 #include <algorithm>
+#include <array>
+#include <utility>
 
 namespace virtplan::planner {
 
@@ -40,6 +42,54 @@ PlanSummary Plan::summary() const {
     }
   }
   return s;
+}
+
+namespace {
+// The JSON plan's spelling (stack-format.md), shared by text and JSON output.
+constexpr std::array<std::pair<Action, std::string_view>, 5> k_names{{
+    {Action::no_op, "no-op"},
+    {Action::create, "create"},
+    {Action::update, "update"},
+    {Action::replace, "replace"},
+    {Action::destroy, "destroy"},
+}};
+}  // namespace
+
+std::string_view to_string(Action action) {
+  for (const auto& [a, name] : k_names) {
+    if (a == action) return name;
+  }
+  return "no-op";
+}
+
+std::optional<Action> action_from_string(std::string_view text) {
+  for (const auto& [a, name] : k_names) {
+    if (name == text) return a;
+  }
+  return std::nullopt;
+}
+
+namespace {
+constexpr std::array<std::pair<Impact, std::string_view>, 4> k_impact_names{{
+    {Impact::none, "none"},
+    {Impact::live, "live"},
+    {Impact::restart, "restart"},
+    {Impact::replace, "replace"},
+}};
+}  // namespace
+
+std::string_view to_string(Impact impact) {
+  for (const auto& [i, name] : k_impact_names) {
+    if (i == impact) return name;
+  }
+  return "none";
+}
+
+std::optional<Impact> impact_from_string(std::string_view text) {
+  for (const auto& [i, name] : k_impact_names) {
+    if (name == text) return i;
+  }
+  return std::nullopt;
 }
 
 }  // namespace virtplan::planner

@@ -9,9 +9,9 @@
 
 #include "cli/kinds.h"
 #include "cli/stack_observation.h"
-#include "planner/action.h"
 #include "planner/diff.h"
 #include "planner/observer.h"
+#include "planner/plan.h"
 #include "providers/host/host_session.h"
 #include "providers/host/transport_factory.h"
 #include "tests/lab/lab_fixture.h"
