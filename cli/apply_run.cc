@@ -1,8 +1,10 @@
 #include "cli/apply_run.h"
 
 #include "cli/kinds.h"
+#include "cli/lock_wait_option.h"
 #include "cli/progress_printer.h"
 #include "cli/stack_observation.h"
+#include "cli/stack_options.h"
 #include "planner/apply_executor.h"
 #include "planner/apply_observer.h"
 #include "planner/apply_report_json.h"
@@ -13,6 +15,7 @@
 #include "planner/unread_host.h"
 
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
 #include <map>
 #include <vector>
@@ -46,6 +49,30 @@ void print_json(const planner::Plan& plan, const planner::ApplyReport& report,
 }
 
 }  // namespace
+
+ExecuteOptions RunOptions::execute_options(std::string_view question) const {
+  return ExecuteOptions{.question = question,
+                        .auto_approve = auto_approve ? AutoApprove::yes : AutoApprove::no,
+                        .json = json,
+                        .parallelism = parallelism};
+}
+
+void add_run_options(CLI::App& command, RunOptions& options, const RunHelp& help) {
+  add_stack_file_option(command, options.path);
+  command.add_option(
+      "--target", options.targets,
+      fmt::format("{} only this object (KIND.NAME@HOST) and {}; repeatable", help.verb, help.needing));
+  command.add_flag("--auto-approve", options.auto_approve,
+                   fmt::format("{} without asking (required without a terminal)", help.verb));
+  command
+      .add_option("--parallelism", options.parallelism,
+                  fmt::format("at most N objects {} at once over all hosts (default: no cap; each host takes "
+                              "as many at once as its CPUs allow, whatever the others do)",
+                              help.done))
+      ->check(CLI::Range(1, 64));
+  add_lock_wait_option(command, options.lock_wait);
+  command.add_flag("--json", options.json, "print the plan and the report as one JSON document");
+}
 
 std::string unread_hosts_text(const std::map<std::string, providers::Error>& unread,
                               const std::map<std::string, std::vector<std::string>>& objects) {

@@ -31,6 +31,10 @@
 #include <string_view>
 #include <vector>
 
+namespace CLI {
+class App;
+}
+
 namespace virtplan::cli {
 
 struct ExecuteOptions {
@@ -41,6 +45,30 @@ struct ExecuteOptions {
   // How destroys stop running domains: immediate for `destroy --force`.
   providers::StopMode stop = providers::StopMode::graceful;
 };
+
+// What apply and destroy both take on the command line (add_run_options).
+struct RunOptions {
+  std::string path;
+  std::vector<std::string> targets;
+  bool auto_approve = false;
+  bool json = false;
+  int parallelism = 0;  // no cap over all hosts: each host takes what it can
+  int lock_wait = 0;
+
+  // How execute() goes, asking `question` ("Apply these changes").
+  ExecuteOptions execute_options(std::string_view question) const;
+};
+
+// How the run options' help speaks of one command.
+struct RunHelp {
+  std::string_view verb;     // "apply"
+  std::string_view done;     // "changed": at most N objects changed at once
+  std::string_view needing;  // what --target brings along: "what it needs"
+};
+
+// -f, --target, --auto-approve, --parallelism, --lock-wait and --json, into
+// `options` (which must outlive the parse).
+void add_run_options(CLI::App& command, RunOptions& options, const RunHelp& help);
 
 // The summary's lines for the hosts set aside, one a host, saying what kept
 // each from being read (unread_host.h) and which of the stack's objects

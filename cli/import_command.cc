@@ -87,25 +87,16 @@ int import_object(const ImportOptions& options) {
                id->address(), id->host);
     return 1;
   }
-  // reach the stack's hosts: one hypervisor under two names is refused
-  providers::HostConnections hosts(stack->hosts);
-  if (auto one = one_entry_per_hypervisor(hosts); !one) {
-    print_refusal(one.error(), stderr);
-    return 1;
-  }
+  // reach the stack's hosts (one hypervisor under two names is refused),
   // connect and lock: an apply of the stack writes the same ledger
-  auto transport = hosts.take(host->second);
-  if (!transport) return import_failed(transport.error().with_context(id->address()));
-  auto session = providers::HostSession::open(host->second, **transport, stack->name,
-                                              providers::HostSession::Lock{.holder = "virtplan import"});
-  if (!session) {
-    fmt::print(stderr, "{}: {}; nothing imported\n", id->address(), session.error().message());
-    return 1;
-  }
+  auto opened =
+      open_host(*stack, host->second, {.holder = "virtplan import"}, id->address(), "nothing imported");
+  if (!opened) return 1;
+  providers::HostSession& session = *opened->session;
   // Nothing is sent once the lock is lost (architecture.md, decision 10).
-  providers::Transport& guarded = (*session)->transport();
+  providers::Transport& guarded = session.transport();
   // observe the object
-  auto object = observe_object(*stack, **session, *id);
+  auto object = observe_object(*stack, session, *id);
   if (!object) return import_failed(object.error());
   // check and take ownership
   if (object->ownership == planner::Ownership::foreign) {

@@ -84,6 +84,29 @@ providers::Result<StackObservation> observe_stack(const planner::Stack& stack,
   return out;
 }
 
+std::optional<OpenedHost> open_host(const planner::Stack& stack, const providers::HostConfig& host,
+                                    const providers::HostSession::Lock& lock, const std::string& address,
+                                    std::string_view nothing) {
+  OpenedHost opened{std::make_unique<providers::HostConnections>(stack.hosts), nullptr, nullptr};
+  if (auto one = one_entry_per_hypervisor(*opened.hosts); !one) {
+    print_refusal(one.error(), stderr);
+    return std::nullopt;
+  }
+  auto transport = opened.hosts->take(host);
+  if (!transport) {
+    fmt::print(stderr, "{}\n", transport.error().with_context(address).message());
+    return std::nullopt;
+  }
+  opened.transport = std::move(*transport);
+  auto session = providers::HostSession::open(host, *opened.transport, stack.name, lock);
+  if (!session) {
+    fmt::print(stderr, "{}: {}; {}\n", address, session.error().message(), nothing);
+    return std::nullopt;
+  }
+  opened.session = std::move(*session);
+  return opened;
+}
+
 std::vector<providers::ObjectId> declared_or_owned(const planner::Stack& stack,
                                                    const planner::ObservedState& observed) {
   std::set<providers::ObjectId> ids;
