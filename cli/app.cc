@@ -1,17 +1,6 @@
 #include "cli/app.h"
 
-#include "cli/apply_command.h"
-#include "cli/destroy_command.h"
-#include "cli/domain_command.h"
-#include "cli/hosts_command.h"
-#include "cli/import_command.h"
-#include "cli/metrics_command.h"
-#include "cli/plan_command.h"
-#include "cli/show_command.h"
-#include "cli/status_command.h"
-#include "cli/subcommand.h"
-#include "cli/unlock_command.h"
-#include "cli/validate_command.h"
+#include "cli/commands.h"
 #include "providers/host/command_trace.h"
 
 #include <fmt/format.h>

@@ -1,4 +1,4 @@
-#include "cli/apply_command.h"
+#include "cli/commands.h"
 
 #include "cli/apply_run.h"
 #include "cli/kinds.h"
@@ -21,14 +21,8 @@
 namespace virtplan::cli {
 namespace {
 
-struct ApplyOptions {
-  std::string path;
+struct ApplyOptions : RunOptions {
   std::string planfile;
-  std::vector<std::string> targets;
-  bool auto_approve = false;
-  bool json = false;
-  int parallelism = 0;  // no cap over all hosts: each host takes what it can
-  int lock_wait = 0;
 };
 
 // The plan to carry out: the saved one, refused when the hosts changed since
@@ -72,31 +66,16 @@ int apply(const ApplyOptions& options) {
     return 1;
   }
   // confirm, apply, report
-  return run.execute(*plan, observed,
-                     ExecuteOptions{.question = "Apply these changes",
-                                    .auto_approve = options.auto_approve ? AutoApprove::yes : AutoApprove::no,
-                                    .json = options.json,
-                                    .parallelism = options.parallelism});
+  return run.execute(*plan, observed, options.execute_options("Apply these changes"));
 }
 
 }  // namespace
 
 SubcommandRunner setup_apply(CLI::App& command) {
   auto options = std::make_shared<ApplyOptions>();
-  add_stack_file_option(command, options->path);
+  add_run_options(command, *options, {.verb = "apply", .done = "changed", .needing = "what it needs"});
   command.add_option("planfile", options->planfile,
                      "a plan saved by `virtplan plan --out` (refused when stale)");
-  command.add_option("--target", options->targets,
-                     "apply only this object (KIND.NAME@HOST) and what it needs; repeatable");
-  command.add_flag("--auto-approve", options->auto_approve,
-                   "apply without asking (required without a terminal)");
-  command
-      .add_option(
-          "--parallelism", options->parallelism,
-          "at most N objects changed at once over all hosts (default: no cap; each host takes as many at once as its CPUs allow, whatever the others do)")
-      ->check(CLI::Range(1, 64));
-  add_lock_wait_option(command, options->lock_wait);
-  command.add_flag("--json", options->json, "print the plan and the report as one JSON document");
   return [options] { return apply(*options); };
 }
 

@@ -1,22 +1,22 @@
 #include "cli/apply_run.h"
 
 #include "cli/kinds.h"
+#include "cli/lock_wait_option.h"
 #include "cli/progress_printer.h"
 #include "cli/stack_observation.h"
+#include "cli/stack_options.h"
 #include "planner/apply_executor.h"
+#include "planner/apply_observer.h"
 #include "planner/apply_report_json.h"
 #include "planner/apply_report_text.h"
-#include "planner/null_apply_observer.h"
 #include "planner/observer.h"
 #include "planner/plan_json.h"
 #include "planner/plan_text.h"
 #include "planner/unread_host.h"
-#include "providers/host/host_inventory.h"
-#include "providers/host/host_session.h"
 
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
-#include <future>
 #include <map>
 #include <vector>
 
@@ -50,6 +50,30 @@ void print_json(const planner::Plan& plan, const planner::ApplyReport& report,
 
 }  // namespace
 
+ExecuteOptions RunOptions::execute_options(std::string_view question) const {
+  return ExecuteOptions{.question = question,
+                        .auto_approve = auto_approve ? AutoApprove::yes : AutoApprove::no,
+                        .json = json,
+                        .parallelism = parallelism};
+}
+
+void add_run_options(CLI::App& command, RunOptions& options, const RunHelp& help) {
+  add_stack_file_option(command, options.path);
+  command.add_option(
+      "--target", options.targets,
+      fmt::format("{} only this object (KIND.NAME@HOST) and {}; repeatable", help.verb, help.needing));
+  command.add_flag("--auto-approve", options.auto_approve,
+                   fmt::format("{} without asking (required without a terminal)", help.verb));
+  command
+      .add_option("--parallelism", options.parallelism,
+                  fmt::format("at most N objects {} at once over all hosts (default: no cap; each host takes "
+                              "as many at once as its CPUs allow, whatever the others do)",
+                              help.done))
+      ->check(CLI::Range(1, 64));
+  add_lock_wait_option(command, options.lock_wait);
+  command.add_flag("--json", options.json, "print the plan and the report as one JSON document");
+}
+
 std::string unread_hosts_text(const std::map<std::string, providers::Error>& unread,
                               const std::map<std::string, std::vector<std::string>>& objects) {
   std::string text;
@@ -66,44 +90,23 @@ ApplyRun::ApplyRun(const planner::Stack& stack, std::chrono::seconds lock_wait, 
       m_access(stack.name, stack.hosts, access_options(lock_wait, std::move(holder), m_hosts)) {}
 
 providers::Result<planner::ObservedState> ApplyRun::lock_and_observe() {
-  // lock: every host at once; a slow or dead host costs its connect timeout once
-  std::map<std::string, std::future<providers::Result<providers::HostSession*>>> sessions;
-  for (const auto& [name, config] : m_stack.hosts) {
-    sessions.emplace(name,
-                     std::async(std::launch::async, [this, name = name] { return m_access.session(name); }));
-  }
-  std::map<std::string, providers::HostConfig> reached;
-  std::map<std::string, providers::HostSession*> open;
-  std::map<std::string, providers::Error> unread;
-  for (auto& [name, future] : sessions) {
-    auto session = future.get();
-    if (!session) {
-      unread.emplace(name, session.error());
-      continue;
-    }
-    reached[name] = m_stack.hosts.at(name);
-    open[name] = *session;
-  }
-  // refuse one hypervisor under two names (no host was locked then: each
-  // entry's lock would shut the other out, each plan would destroy the
-  // other's objects)
+  // lock and observe: every host at once (a slow or dead host costs its
+  // connect timeout once), each through its locked session, so that nothing
+  // changes a host between its lock and its reading, and its virsh (started
+  // meanwhile) answers the reads without a virsh process per round; with the
+  // ledger loaded under the lock, not read again
+  const planner::HostOpener open =
+      [this](const providers::HostConfig& host) -> providers::Result<planner::OpenHost> {
+    auto session = m_access.session(host.name);
+    if (!session) return std::unexpected(session.error());
+    return planner::OpenHost{*session, m_access.ledger(host.name)};
+  };
+  planner::ObservedState observed =
+      planner::observe(m_stack.name, m_stack.hosts, open, kind_readers(), m_stack.objects);
+  // refuse one hypervisor under two names (each entry's lock would shut the
+  // other out, each plan would destroy the other's objects): nothing was
+  // planned or changed yet
   if (auto one = one_entry_per_hypervisor(m_hosts); !one) return std::unexpected(one.error());
-  // observe: through the locked sessions, so that nothing changes a host
-  // between its lock and its reading, and their virsh (started meanwhile)
-  // answers the reads without a virsh process per round; with the ledger
-  // loaded under the lock, not read again
-  planner::ObservedState observed = planner::observe(
-      m_stack.name, reached,
-      [this, &open](const providers::HostConfig& host, const std::vector<providers::StackObject>& here)
-          -> providers::Result<providers::HostInventory> {
-        auto ledger = m_access.ledger(host.name);
-        if (!ledger)
-          return providers::fail(providers::ErrorCode::other, host.name + ": the ledger was not loaded");
-        return providers::read_host_inventory(host, open.at(host.name)->virsh(), kind_readers(), here,
-                                              std::move(*ledger));
-      },
-      m_stack.objects);
-  observed.unread.merge(unread);
   remember_vanished_entries(observed);
   return observed;
 }

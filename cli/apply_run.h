@@ -2,10 +2,11 @@
 
 // ApplyRun is one `apply` or `destroy` from the moment the hosts are locked to
 // the final report. It reaches every host of the stack at once when made
-// (providers::HostConnections); lock_and_observe() refuses the run, before
-// any lock, when two entries reach one hypervisor, else takes the stack's
-// lock on every host, then reads the hosts through those same sessions, so
-// nothing another apply does can slip in between the read and the changes.
+// (providers::HostConnections); lock_and_observe() takes the stack's lock on
+// every host (HostSession::open, through RemoteHostAccess) and reads each
+// host through that same session (planner::observe), so nothing another
+// apply does can slip in between the read and the changes; it refuses the
+// run when two entries reach one hypervisor.
 // execute() shows the plan, asks, carries it out and reports.
 // A host that cannot be reached or read, or whose lock another command holds,
 // is set aside with the reason: nothing is planned or done there, the others
@@ -30,6 +31,10 @@
 #include <string_view>
 #include <vector>
 
+namespace CLI {
+class App;
+}
+
 namespace virtplan::cli {
 
 struct ExecuteOptions {
@@ -40,6 +45,30 @@ struct ExecuteOptions {
   // How destroys stop running domains: immediate for `destroy --force`.
   providers::StopMode stop = providers::StopMode::graceful;
 };
+
+// What apply and destroy both take on the command line (add_run_options).
+struct RunOptions {
+  std::string path;
+  std::vector<std::string> targets;
+  bool auto_approve = false;
+  bool json = false;
+  int parallelism = 0;  // no cap over all hosts: each host takes what it can
+  int lock_wait = 0;
+
+  // How execute() goes, asking `question` ("Apply these changes").
+  ExecuteOptions execute_options(std::string_view question) const;
+};
+
+// How the run options' help speaks of one command.
+struct RunHelp {
+  std::string_view verb;     // "apply"
+  std::string_view done;     // "changed": at most N objects changed at once
+  std::string_view needing;  // what --target brings along: "what it needs"
+};
+
+// -f, --target, --auto-approve, --parallelism, --lock-wait and --json, into
+// `options` (which must outlive the parse).
+void add_run_options(CLI::App& command, RunOptions& options, const RunHelp& help);
 
 // The summary's lines for the hosts set aside, one a host, saying what kept
 // each from being read (unread_host.h) and which of the stack's objects
@@ -54,8 +83,8 @@ public:
   // ("virtplan apply").
   ApplyRun(const planner::Stack& stack, std::chrono::seconds lock_wait, std::string holder);
 
-  // Fails, naming both entries, when two reach one hypervisor: no lock is
-  // taken and nothing is read then (print it with print_refusal).
+  // Fails, naming both entries, when two reach one hypervisor: nothing is
+  // planned or changed then (print it with print_refusal).
   providers::Result<planner::ObservedState> lock_and_observe();
 
   // Carries the plan out on the locked hosts, without printing or asking:

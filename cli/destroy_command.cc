@@ -1,4 +1,4 @@
-#include "cli/destroy_command.h"
+#include "cli/commands.h"
 
 #include "cli/apply_run.h"
 #include "cli/kinds.h"
@@ -18,13 +18,7 @@
 namespace virtplan::cli {
 namespace {
 
-struct DestroyOptions {
-  std::string path;
-  std::vector<std::string> targets;
-  bool auto_approve = false;
-  bool json = false;
-  int parallelism = 0;  // no cap over all hosts: each host takes what it can
-  int lock_wait = 0;
+struct DestroyOptions : RunOptions {
   bool force = false;
 };
 
@@ -54,35 +48,20 @@ int destroy(const DestroyOptions& options) {
     return 1;
   }
   // confirm, destroy, report
-  return run.execute(
-      plan.plan, observed,
-      ExecuteOptions{.question = "Destroy these objects",
-                     .auto_approve = options.auto_approve ? AutoApprove::yes : AutoApprove::no,
-                     .json = options.json,
-                     .parallelism = options.parallelism,
-                     .stop = options.force ? providers::StopMode::immediate : providers::StopMode::graceful});
+  ExecuteOptions execute = options.execute_options("Destroy these objects");
+  execute.stop = options.force ? providers::StopMode::immediate : providers::StopMode::graceful;
+  return run.execute(plan.plan, observed, execute);
 }
 
 }  // namespace
 
 SubcommandRunner setup_destroy(CLI::App& command) {
   auto options = std::make_shared<DestroyOptions>();
-  add_stack_file_option(command, options->path);
-  command.add_option(
-      "--target", options->targets,
-      "destroy only this object (KIND.NAME@HOST) and what the stack owns that needs it; repeatable");
-  command.add_flag("--auto-approve", options->auto_approve,
-                   "destroy without asking (required without a terminal)");
+  add_run_options(command, *options,
+                  {.verb = "destroy", .done = "destroyed", .needing = "what the stack owns that needs it"});
   command.add_flag("--force", options->force,
                    "pull the plug: force running domains off without asking them to shut down, and destroy "
                    "networks that domains outside the stack still use (cutting them off)");
-  command
-      .add_option(
-          "--parallelism", options->parallelism,
-          "at most N objects destroyed at once over all hosts (default: no cap; each host takes as many at once as its CPUs allow, whatever the others do)")
-      ->check(CLI::Range(1, 64));
-  add_lock_wait_option(command, options->lock_wait);
-  command.add_flag("--json", options->json, "print the plan and the report as one JSON document");
   return [options] { return destroy(*options); };
 }
 

@@ -1,4 +1,4 @@
-#include "cli/domain_command.h"
+#include "cli/commands.h"
 
 #include "cli/lock_wait_option.h"
 #include "cli/stack_observation.h"
@@ -206,28 +206,19 @@ int run_domain(const DomainOptions& options) {
     fmt::print(stderr, "{}: the stack does not declare host '{}'; nothing done\n", id->address(), id->host);
     return 1;
   }
-  // reach the stack's hosts: one hypervisor under two names is refused
-  providers::HostConnections hosts(stack->hosts);
-  if (auto one = one_entry_per_hypervisor(hosts); !one) {
-    print_refusal(one.error(), stderr);
-    return 1;
-  }
-  auto transport = hosts.take(host->second);
-  if (!transport) return fail_with(transport.error().with_context(id->address()));
-  // An operation and an apply of the same stack must not act on the domain
+  // reach the stack's hosts (one hypervisor under two names is refused),
+  // connect and lock. An operation and an apply of the same stack must not act on the domain
   // at once (an apply would undo a shutdown half-way, or fail on it): take
   // the stack's lock as apply does, without waiting. Listing snapshots
   // changes nothing and needs no lock.
   const providers::HostSession::Lock lock{.take = verb->needs_lock ? providers::HostSession::Lock::Take::yes
                                                                    : providers::HostSession::Lock::Take::no,
                                           .holder = fmt::format("virtplan domain {}", options.verb)};
-  auto session = providers::HostSession::open(host->second, **transport, stack->name, lock);
-  if (!session) {
-    fmt::print(stderr, "{}: {}; nothing done\n", id->address(), session.error().message());
-    return 1;
-  }
+  auto opened = open_host(*stack, host->second, lock, id->address(), "nothing done");
+  if (!opened) return 1;
+  providers::HostSession& session = *opened->session;
   if (!options.force_unowned) {
-    auto ledger = providers::Ledger::load((*session)->transport(), stack->name, host->second.become);
+    auto ledger = providers::Ledger::load(session.transport(), stack->name, host->second.become);
     if (!ledger) return fail_with(ledger.error().with_context(id->address()));
     if (!ledger->find("domain", id->name)) {
       fmt::print(stderr,
@@ -238,7 +229,7 @@ int run_domain(const DomainOptions& options) {
     }
   }
   // Each command in a virsh of its own: an operation's commands are few and slow.
-  const providers::VirshRunner& virsh = (*session)->alone();
+  const providers::VirshRunner& virsh = session.alone();
   return run_verb(*verb, options, virsh, id->name, id->address());
 }
 

@@ -1,4 +1,4 @@
-#include "cli/hosts_command.h"
+#include "cli/commands.h"
 
 #include "cli/stack_options.h"
 #include "providers/host/transport_factory.h"

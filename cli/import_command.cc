@@ -1,4 +1,4 @@
-#include "cli/import_command.h"
+#include "cli/commands.h"
 
 #include "cli/kinds.h"
 #include "cli/lock_wait_option.h"
@@ -30,14 +30,15 @@ struct ImportOptions {
 };
 
 // The object as its host holds it now.
-Result<planner::ObservedObject> observe_object(const planner::Stack& stack, const providers::HostConfig& host,
-                                               providers::Transport& transport, const ObjectId& id) {
-  auto observed = planner::observe_host(stack.name, host, transport, kind_readers(), stack.objects);
-  if (!observed) return providers::fail(observed.error().with_context(id.address()));
+Result<planner::ObservedObject> observe_object(const planner::Stack& stack, providers::HostSession& session,
+                                               const ObjectId& id) {
+  auto observing = planner::observe_host(session, stack.name, kind_readers(), stack.objects);
+  if (!observing) return providers::fail(observing.error().with_context(id.address()));
+  const std::vector<planner::ObservedObject>& observed = observing->objects;
   // `volume.NAME@HOST` names the volume of that name in whichever pool
   // holds one; two pools holding one need `volume.POOL/NAME@HOST`.
   std::vector<ObjectId> ids;
-  for (const planner::ObservedObject& object : *observed) ids.push_back(object.id);
+  for (const planner::ObservedObject& object : observed) ids.push_back(object.id);
   auto which = providers::resolve_address(id, ids);
   if (!which && which.error().code() == providers::ErrorCode::not_found) {
     return providers::fail(providers::ErrorCode::not_found,
@@ -46,7 +47,7 @@ Result<planner::ObservedObject> observe_object(const planner::Stack& stack, cons
   }
   if (!which)
     return providers::fail(providers::ErrorCode::invalid, which.error().message() + "; nothing imported");
-  auto found = std::find_if(observed->begin(), observed->end(),
+  auto found = std::find_if(observed.begin(), observed.end(),
                             [&](const planner::ObservedObject& object) { return object.id == *which; });
   return *found;
 }
@@ -86,25 +87,16 @@ int import_object(const ImportOptions& options) {
                id->address(), id->host);
     return 1;
   }
-  // reach the stack's hosts: one hypervisor under two names is refused
-  providers::HostConnections hosts(stack->hosts);
-  if (auto one = one_entry_per_hypervisor(hosts); !one) {
-    print_refusal(one.error(), stderr);
-    return 1;
-  }
+  // reach the stack's hosts (one hypervisor under two names is refused),
   // connect and lock: an apply of the stack writes the same ledger
-  auto transport = hosts.take(host->second);
-  if (!transport) return import_failed(transport.error().with_context(id->address()));
-  auto session = providers::HostSession::open(host->second, **transport, stack->name,
-                                              providers::HostSession::Lock{.holder = "virtplan import"});
-  if (!session) {
-    fmt::print(stderr, "{}: {}; nothing imported\n", id->address(), session.error().message());
-    return 1;
-  }
+  auto opened =
+      open_host(*stack, host->second, {.holder = "virtplan import"}, id->address(), "nothing imported");
+  if (!opened) return 1;
+  providers::HostSession& session = *opened->session;
   // Nothing is sent once the lock is lost (architecture.md, decision 10).
-  providers::Transport& guarded = (*session)->transport();
+  providers::Transport& guarded = session.transport();
   // observe the object
-  auto object = observe_object(*stack, host->second, guarded, *id);
+  auto object = observe_object(*stack, session, *id);
   if (!object) return import_failed(object.error());
   // check and take ownership
   if (object->ownership == planner::Ownership::foreign) {

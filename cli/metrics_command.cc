@@ -1,4 +1,4 @@
-#include "cli/metrics_command.h"
+#include "cli/commands.h"
 
 #include "cli/metrics_output.h"
 #include "cli/stack_observation.h"

@@ -1,4 +1,4 @@
-#include "cli/plan_command.h"
+#include "cli/commands.h"
 
 #include "cli/kinds.h"
 #include "cli/plan_file.h"
@@ -6,11 +6,9 @@
 #include "cli/stack_options.h"
 #include "cli/targets.h"
 #include "planner/diff.h"
-#include "planner/observer.h"
 #include "planner/plan_json.h"
 #include "planner/plan_text.h"
 #include "planner/unread_host.h"
-#include "providers/host/host_connections.h"
 
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
@@ -34,15 +32,14 @@ int plan(const PlanOptions& options) {
   // load + validate
   auto stack = load_stack(options.path, stderr);
   if (!stack) return 1;
-  // reach every host, and observe while their identities are read
-  providers::HostConnections hosts(stack->hosts);
-  const planner::ObservedState observed =
-      planner::observe(stack->name, stack->hosts, kind_readers(), hosts.maker(), stack->objects);
-  // one hypervisor under two names is refused: each would plan the other's objects as destroys
-  if (auto one = one_entry_per_hypervisor(hosts); !one) {
-    print_refusal(one.error(), stderr);
+  // observe every host; one hypervisor under two names is refused: each
+  // would plan the other's objects as destroys
+  auto observing = observe_stack(*stack, {});
+  if (!observing) {
+    print_refusal(observing.error(), stderr);
     return 1;
   }
+  const planner::ObservedState& observed = observing->state;
   // diff
   planner::DiffResult result = planner::diff(stack->name, stack->objects, observed, kind_lookup());
   auto narrowed = narrow_to_targets(result.plan, options.targets);

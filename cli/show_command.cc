@@ -1,4 +1,4 @@
-#include "cli/show_command.h"
+#include "cli/commands.h"
 
 #include "cli/kinds.h"
 #include "cli/live_state_view.h"

@@ -2,11 +2,13 @@
 
 #include "cli/kinds.h"
 #include "planner/observer.h"
+#include "providers/host/host_session.h"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
 #include <algorithm>
+#include <memory>
 #include <set>
 #include <sstream>
 
@@ -32,14 +34,40 @@ void print_refusal(const providers::Error& why, std::FILE* out) {
   fmt::print(out, "nothing was planned or changed\n");
 }
 
+namespace {
+
+// A host opened to be read: its session, without the stack's lock (reading
+// changes nothing), over the connection HostConnections made. The session
+// goes before the transport it runs over.
+struct ReadSession {
+  std::unique_ptr<providers::Transport> transport;
+  std::unique_ptr<providers::HostSession> session;
+};
+
+}  // namespace
+
 providers::Result<StackObservation> observe_stack(const planner::Stack& stack,
                                                   const std::vector<const providers::KindReader*>& extra) {
   providers::HostConnections hosts(stack.hosts);
   std::vector<const providers::KindReader*> readers = kind_readers();
   readers.insert(readers.end(), extra.begin(), extra.end());
+  // One slot a host, made before the hosts are opened side by side.
+  std::map<std::string, ReadSession> opened;
+  for (const auto& [name, host] : stack.hosts) opened[name];
+  const planner::HostOpener open =
+      [&](const providers::HostConfig& host) -> providers::Result<planner::OpenHost> {
+    ReadSession& slot = opened.at(host.name);
+    auto transport = hosts.take(host);
+    if (!transport) return std::unexpected(transport.error());
+    slot.transport = std::move(*transport);
+    auto session = providers::HostSession::open(host, *slot.transport, stack.name,
+                                                {.take = providers::HostSession::Lock::Take::no});
+    if (!session) return std::unexpected(session.error());
+    slot.session = std::move(*session);
+    return planner::OpenHost{slot.session.get(), std::nullopt};
+  };
   // Reading changes nothing: it goes on while the hosts' identities are read.
-  planner::ObservedState all =
-      planner::observe(stack.name, stack.hosts, readers, hosts.maker(), stack.objects);
+  planner::ObservedState all = planner::observe(stack.name, stack.hosts, open, readers, stack.objects);
   if (auto one = one_entry_per_hypervisor(hosts); !one) return std::unexpected(one.error());
 
   std::set<std::string> extra_kinds;
@@ -54,6 +82,29 @@ providers::Result<StackObservation> observe_stack(const planner::Stack& stack,
     }
   }
   return out;
+}
+
+std::optional<OpenedHost> open_host(const planner::Stack& stack, const providers::HostConfig& host,
+                                    const providers::HostSession::Lock& lock, const std::string& address,
+                                    std::string_view nothing) {
+  OpenedHost opened{std::make_unique<providers::HostConnections>(stack.hosts), nullptr, nullptr};
+  if (auto one = one_entry_per_hypervisor(*opened.hosts); !one) {
+    print_refusal(one.error(), stderr);
+    return std::nullopt;
+  }
+  auto transport = opened.hosts->take(host);
+  if (!transport) {
+    fmt::print(stderr, "{}\n", transport.error().with_context(address).message());
+    return std::nullopt;
+  }
+  opened.transport = std::move(*transport);
+  auto session = providers::HostSession::open(host, *opened.transport, stack.name, lock);
+  if (!session) {
+    fmt::print(stderr, "{}: {}; {}\n", address, session.error().message(), nothing);
+    return std::nullopt;
+  }
+  opened.session = std::move(*session);
+  return opened;
 }
 
 std::vector<providers::ObjectId> declared_or_owned(const planner::Stack& stack,

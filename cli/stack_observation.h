@@ -1,21 +1,27 @@
 #pragma once
 
-// observe_stack() observes every host of a stack (planner::observe: hosts in
-// parallel, each in a constant number of batch rounds) with the kinds'
-// readers and, in the same rounds, `extra` readers of facts the kinds' specs
-// leave out (live state, statistics). The kinds' objects come back as the
+// observe_stack() observes every host of a stack for a command that only
+// reads (plan, status, show, metrics): each host's session opened without
+// the lock (HostSession::open), then planner::observe (hosts in parallel,
+// each in a constant number of batch rounds) with the kinds' readers and,
+// in the same rounds, `extra` readers of facts the kinds' specs leave out
+// (live state, statistics). The kinds' objects come back as the
 // planner sees them; the extra readers' objects are set apart as facts, by
 // reader kind, host and name.
 
 #include "planner/observed_state.h"
 #include "planner/stack.h"
 #include "providers/host/host_connections.h"
+#include "providers/host/host_session.h"
 #include "providers/kind/reader.h"
 
 #include <cstdio>
 
 #include <map>
+#include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -35,6 +41,24 @@ struct StackObservation {
 // reach one hypervisor, the error names them and nothing is shown.
 providers::Result<StackObservation> observe_stack(const planner::Stack& stack,
                                                   const std::vector<const providers::KindReader*>& extra);
+
+// One host of the stack, open for a command on one of its objects (import,
+// `domain VERB`). The session goes first, then the transport it runs over,
+// then the connections.
+struct OpenedHost {
+  std::unique_ptr<providers::HostConnections> hosts;
+  std::unique_ptr<providers::Transport> transport;
+  std::unique_ptr<providers::HostSession> session;
+};
+
+// Reaches every host of the stack (one hypervisor under two entries is
+// refused, as print_refusal prints it), then opens `host`'s session as
+// `lock` says. Prints why it could not to stderr, `address` first and the
+// session's refusal followed by `; NOTHING` ("nothing imported"), and
+// returns nullopt then.
+std::optional<OpenedHost> open_host(const planner::Stack& stack, const providers::HostConfig& host,
+                                    const providers::HostSession::Lock& lock, const std::string& address,
+                                    std::string_view nothing);
 
 // Fails when two of the stack's host entries reach one hypervisor, one line
 // per entry repeating another (host_identity.h): the whole run must stop

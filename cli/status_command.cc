@@ -1,4 +1,4 @@
-#include "cli/status_command.h"
+#include "cli/commands.h"
 
 #include "cli/live_state_reader.h"
 #include "cli/stack_observation.h"

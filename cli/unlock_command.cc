@@ -1,4 +1,4 @@
-#include "cli/unlock_command.h"
+#include "cli/commands.h"
 
 #include "cli/confirmation.h"
 #include "cli/stack_options.h"

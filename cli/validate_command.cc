@@ -1,4 +1,4 @@
-#include "cli/validate_command.h"
+#include "cli/commands.h"
 
 #include "cli/stack_options.h"
 

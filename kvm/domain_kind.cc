@@ -281,10 +281,7 @@ const DomainKind& domain_kind() {
 }
 
 const providers::KindEntry& domain_entry() {
-  static const DomainReader k_reader;
-  static const DomainActuator k_actuator;
-  static const providers::KindEntry k_entry{&domain_kind(), &k_reader, &k_actuator};
-  return k_entry;
+  return providers::kind_entry<DomainReader, DomainActuator>(domain_kind());
 }
 
 }  // namespace virtplan::kvm

@@ -162,10 +162,7 @@ const NetworkKind& network_kind() {
 }
 
 const providers::KindEntry& network_entry() {
-  static const NetworkReader k_reader;
-  static const NetworkActuator k_actuator;
-  static const providers::KindEntry k_entry{&network_kind(), &k_reader, &k_actuator};
-  return k_entry;
+  return providers::kind_entry<NetworkReader, NetworkActuator>(network_kind());
 }
 
 std::string NetworkKind::summary(const Spec& spec) const {

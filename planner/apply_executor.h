@@ -31,8 +31,8 @@
 //     fields, and progress forwarded to the observer.
 
 #include "planner/apply_observer.h"
-#include "planner/apply_options.h"
 #include "planner/apply_report.h"
+#include "planner/apply_step.h"
 #include "planner/diff.h"
 #include "planner/plan.h"
 #include "providers/host/host_access.h"
@@ -43,8 +43,19 @@
 
 namespace virtplan::planner {
 
-// Finds a kind's actuator by name ("domain"); nullptr when it has none.
-using ActuatorLookup = std::function<const providers::KindActuator*(std::string_view kind)>;
+// ApplyOptions bounds how much an apply does at once. Each host takes as
+// many steps at once as it can (HostAccess::capacity: from its CPUs, the
+// bound its shared virsh processes have too), whatever the other hosts do,
+// so hosts never wait on each other; `parallelism` (`--parallelism N`), when
+// set, caps the steps running at once over all hosts, which are then taken
+// round-robin across the hosts. Domains that a destroy shuts down gracefully
+// wait side by side, each in its own step.
+struct ApplyOptions {
+  int parallelism = 0;  // 0: no cap over all hosts, only each host's own
+  // How destroys stop running domains (every step gets it): graceful, or
+  // immediate for `virtplan destroy --force`.
+  providers::StopMode stop = providers::StopMode::graceful;
+};
 
 ApplyReport apply_plan(const Plan& plan, const KindLookup& kinds, const ActuatorLookup& actuators,
                        providers::HostAccess& hosts, ApplyObserver& observer,

@@ -20,7 +20,6 @@
 // edge. A cycle is an error naming it: "dependency cycle: volume.a@lab1 ->
 // volume.b@lab1 -> volume.a@lab1".
 
-#include "planner/change.h"
 #include "planner/diff.h"
 #include "planner/plan.h"
 #include "providers/base/error.h"

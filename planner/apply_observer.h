@@ -9,8 +9,8 @@
 // skipped step gets step_finished only; every other step gets step_started,
 // any number of step_progress, then step_finished.
 
-#include "planner/action.h"
-#include "planner/step_result.h"
+#include "planner/apply_step.h"
+#include "planner/plan.h"
 #include "providers/kind/object_id.h"
 
 #include <string_view>
@@ -24,6 +24,14 @@ public:
   // What a long step is doing ("waiting for shutdown, 12 s"); display only.
   virtual void step_progress(const providers::ObjectId& id, std::string_view text) = 0;
   virtual void step_finished(const StepResult& result) = 0;
+};
+
+// NullApplyObserver hears nothing: for callers that only want the report.
+class NullApplyObserver : public ApplyObserver {
+public:
+  void step_started(const providers::ObjectId&, Action) override {}
+  void step_progress(const providers::ObjectId&, std::string_view) override {}
+  void step_finished(const StepResult&) override {}
 };
 
 }  // namespace virtplan::planner

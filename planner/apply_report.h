@@ -5,7 +5,7 @@
 // from starting at all (a dependency cycle). Rendered by apply_report_text.h
 // and apply_report_json.h.
 
-#include "planner/step_result.h"
+#include "planner/apply_step.h"
 
 #include <chrono>
 #include <string>

@@ -148,4 +148,16 @@ StepResult run_apply_step(const Change& change, const std::string& stack, const 
   return result;
 }
 
+std::string_view to_string(StepStatus status) {
+  switch (status) {
+    case StepStatus::done:
+      return "done";
+    case StepStatus::failed:
+      return "failed";
+    case StepStatus::skipped:
+      return "skipped";
+  }
+  return "unknown";
+}
+
 }  // namespace virtplan::planner

@@ -19,8 +19,8 @@
 // Every destroy or replace that loses data says what in its reasons
 // ("DATA LOSS: 10 GiB", "DATA LOSS: managed save, NVRAM, 3 snapshots").
 
-#include "planner/change.h"
 #include "planner/diff.h"
+#include "planner/plan.h"
 
 #include <optional>
 #include <string>

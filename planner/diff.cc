@@ -1,7 +1,7 @@
 #include "planner/diff.h"
 
 #include "planner/data_safety.h"
-#include "planner/impact_name.h"
+#include "planner/plan.h"
 #include "planner/sensitive.h"
 #include "planner/spec_diff.h"
 #include "planner/unread_host.h"

@@ -12,30 +12,13 @@ using providers::Result;
 
 namespace {
 
-// What the stack declares on `host`.
-std::vector<providers::StackObject> declared_on(const providers::HostConfig& host,
-                                                const std::vector<providers::StackObject>& declared) {
-  std::vector<providers::StackObject> here;
-  std::copy_if(declared.begin(), declared.end(), std::back_inserter(here),
-               [&host](const providers::StackObject& object) { return object.id.host == host.name; });
-  return here;
-}
-
-// One host's objects, and the stack's intents there that led to none.
-struct HostObservation {
-  std::vector<ObservedObject> objects;
-  std::vector<providers::ObjectId> vanished_entries;
-};
-
-Result<HostObservation> observed_objects(const std::string& stack, const providers::HostConfig& host,
-                                         providers::HostInventory& inventory,
-                                         const std::vector<providers::StackObject>& here) {
-  const LedgerOwnership ledger(stack, inventory, here);
+Result<HostObservation> observed_objects(const std::string& stack, providers::HostInventory& inventory) {
+  const LedgerOwnership ledger(stack, inventory, inventory.declared);
   if (auto trusted = ledger.check_entries(); !trusted) return std::unexpected(trusted.error());
   HostObservation observed;
   for (auto& [kind, objects, ledger_keys, marks_owner] : inventory.kinds) {
     for (auto& object : objects) {
-      providers::ObjectId id{kind, object.name, host.name, object.pool};
+      providers::ObjectId id{kind, object.name, inventory.host, object.pool};
       const Ownership ownership = ledger.of(id, object, marks_owner);
       // What the host cannot show (a volume's source hash) is kept in the
       // ledger: with it, the observed spec compares like any other field.
@@ -46,48 +29,32 @@ Result<HostObservation> observed_objects(const std::string& stack, const provide
           ObservedObject{std::move(id), std::move(spec), ownership, object.owner.value_or("")});
     }
   }
-  observed.vanished_entries = ledger.vanished_entries(host.name, observed.objects);
+  observed.vanished_entries = ledger.vanished_entries(inventory.host, observed.objects);
   return observed;
 }
 
 }  // namespace
 
-Result<std::vector<ObservedObject>> observe_host(const std::string& stack, const providers::HostConfig& host,
-                                                 providers::Transport& transport,
-                                                 const std::vector<const providers::KindReader*>& readers,
-                                                 const std::vector<providers::StackObject>& declared) {
-  const auto here = declared_on(host, declared);
-  auto inventory = providers::read_host_inventory(stack, host, transport, readers, here);
+Result<HostObservation> observe_host(providers::HostSession& session, const std::string& stack,
+                                     const std::vector<const providers::KindReader*>& readers,
+                                     const std::vector<providers::StackObject>& declared,
+                                     std::optional<providers::Ledger> ledger) {
+  auto inventory = providers::read_host_inventory(session, stack, readers, declared, std::move(ledger));
   if (!inventory) return std::unexpected(inventory.error());
-  auto observed = observed_objects(stack, host, *inventory, here);
-  if (!observed) return std::unexpected(observed.error());
-  return std::move(observed->objects);
+  return observed_objects(stack, *inventory);
 }
 
 ObservedState observe(const std::string& stack, const std::map<std::string, providers::HostConfig>& hosts,
-                      const std::vector<const providers::KindReader*>& readers,
-                      const TransportFactory& connect, const std::vector<providers::StackObject>& declared) {
-  return observe(
-      stack, hosts,
-      [&](const providers::HostConfig& host,
-          const std::vector<providers::StackObject>& here) -> Result<providers::HostInventory> {
-        auto transport = connect(host);
-        if (!transport) return std::unexpected(transport.error());
-        return providers::read_host_inventory(stack, host, **transport, readers, here);
-      },
-      declared);
-}
-
-ObservedState observe(const std::string& stack, const std::map<std::string, providers::HostConfig>& hosts,
-                      const InventoryReader& read, const std::vector<providers::StackObject>& declared) {
+                      const HostOpener& open, const std::vector<const providers::KindReader*>& readers,
+                      const std::vector<providers::StackObject>& declared) {
   std::vector<std::pair<std::string, std::future<Result<HostObservation>>>> work;
   for (const auto& entry : hosts) {
     const providers::HostConfig* host = &entry.second;
-    work.emplace_back(entry.first, std::async(std::launch::async, [&stack, &read, &declared, host] {
-                        const auto here = declared_on(*host, declared);
-                        auto inventory = read(*host, here);
-                        if (!inventory) return Result<HostObservation>(std::unexpected(inventory.error()));
-                        return observed_objects(stack, *host, *inventory, here);
+    work.emplace_back(entry.first, std::async(std::launch::async, [&, host]() -> Result<HostObservation> {
+                        auto opened = open(*host);
+                        if (!opened) return std::unexpected(opened.error());
+                        return observe_host(*opened->session, stack, readers, declared,
+                                            std::move(opened->ledger));
                       }));
   }
   ObservedState state;

@@ -5,12 +5,53 @@
 // stable. It is a value: made by diff(), rendered as text or JSON, saved to a
 // file and applied later.
 
-#include "planner/change.h"
+#include "providers/kind/field_change.h"
+#include "providers/kind/object_id.h"
+#include "providers/kind/resource_kind.h"
 
+#include <nlohmann/json.hpp>
+
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace virtplan::planner {
+
+// Action is what a plan does to one object, chosen by choose_action() from
+// what exists, who owns it and how disruptive its changes are.
+enum class Action {
+  no_op,    // exists, owned, nothing to change
+  create,   // declared, not on the host
+  update,   // declared, owned, some fields differ (impact live or restart)
+  replace,  // declared, owned, a field can only change by destroy + create
+  destroy,  // owned by the stack, no longer declared
+};
+
+std::string_view to_string(Action action);
+std::optional<Action> action_from_string(std::string_view text);
+
+// The words for providers::Impact in plans: "live", "restart", "replace".
+std::string_view to_string(providers::Impact impact);
+std::optional<providers::Impact> impact_from_string(std::string_view text);
+
+using FieldChange = providers::FieldChange;
+
+// Change is the plan for one object: its action, each changed field with its
+// impact, and why. `before` is the observed spec (null for a create) and
+// `after` the desired spec (null for a destroy); for a no-op they are equal.
+// apply checks `before` against the host again to refuse a stale plan.
+struct Change {
+  providers::ObjectId id;
+  Action action = Action::no_op;
+  providers::Impact impact = providers::Impact::none;  // the largest of the fields'
+  std::vector<std::string> reasons;                    // why a replace, what blocks, data loss
+  std::vector<FieldChange> fields;                     // sorted by path
+  nlohmann::json before;
+  nlohmann::json after;
+
+  bool operator==(const Change&) const = default;
+};
 
 // PlanSummary counts changes by action, updates also by impact.
 struct PlanSummary {

@@ -1,6 +1,6 @@
 #include "planner/plan_json.h"
 
-#include "planner/impact_name.h"
+#include "planner/plan.h"
 #include "planner/sensitive.h"
 
 #include <fmt/format.h>

@@ -1,6 +1,6 @@
 #include "planner/plan_text.h"
 
-#include "planner/impact_name.h"
+#include "planner/plan.h"
 #include "planner/sensitive.h"
 #include "providers/base/json_path.h"
 #include "providers/base/printable_text.h"

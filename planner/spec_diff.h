@@ -6,7 +6,7 @@
 // JSON (providers/kind/resource_kind.h), so collections keyed by identity (disks by
 // target, NICs by MAC) match by identity, never by position.
 
-#include "planner/change.h"
+#include "planner/plan.h"
 #include "providers/kind/resource_kind.h"
 
 #include <string>

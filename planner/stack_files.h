@@ -3,7 +3,6 @@
 // Finding and reading the files of a stack: one file, or a directory whose
 // *.yaml files (not its subdirectories) are merged in name order.
 
-#include "planner/source_file.h"
 #include "providers/base/error.h"
 
 #include <optional>
@@ -11,6 +10,13 @@
 #include <vector>
 
 namespace virtplan::planner {
+
+// SourceFile is one stack file's text and the path that names it in messages
+// (as given on the command line, or DIR/NAME for a directory stack).
+struct SourceFile {
+  std::string path;
+  std::string text;
+};
 
 // The files of the stack at `path`, read. A file is read up to just past
 // k_max_file_size (read_yaml refuses it then), so a huge file costs little.

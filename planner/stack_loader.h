@@ -16,8 +16,8 @@
 //   6. every reference checked against the objects, then each kind's check().
 // Kinds and expanders are reached only through the registry.
 
-#include "planner/source_file.h"
 #include "planner/stack.h"
+#include "planner/stack_files.h"
 #include "providers/base/diagnostics.h"
 #include "providers/kind/registry.h"
 

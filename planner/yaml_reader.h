@@ -6,7 +6,7 @@
 // that is not UTF-8, control characters. See YamlStructureCheck for what it
 // refuses while parsing (deep nesting, aliases, duplicate keys).
 
-#include "planner/source_file.h"
+#include "planner/stack_files.h"
 #include "providers/base/diagnostics.h"
 
 #include <yaml-cpp/yaml.h>

@@ -173,10 +173,7 @@ const PoolKind& pool_kind() {
 }
 
 const providers::KindEntry& pool_entry() {
-  static const PoolReader k_reader;
-  static const PoolActuator k_actuator;
-  static const providers::KindEntry k_entry{&pool_kind(), &k_reader, &k_actuator};
-  return k_entry;
+  return providers::kind_entry<PoolReader, PoolActuator>(pool_kind());
 }
 
 std::vector<providers::Hold> PoolKind::holds(const providers::ObjectId& id, const Spec& observed,

@@ -187,10 +187,7 @@ const VolumeKind& volume_kind() {
 }
 
 const providers::KindEntry& volume_entry() {
-  static const VolumeReader k_reader;
-  static const VolumeActuator k_actuator;
-  static const providers::KindEntry k_entry{&volume_kind(), &k_reader, &k_actuator};
-  return k_entry;
+  return providers::kind_entry<VolumeReader, VolumeActuator>(volume_kind());
 }
 
 std::vector<providers::Hold> VolumeKind::holds(const ObjectId& id, const Spec& observed,

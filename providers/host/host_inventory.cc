@@ -1,5 +1,6 @@
 #include "providers/host/host_inventory.h"
 
+#include "providers/host/host_session.h"
 #include "providers/virsh/runner.h"
 
 #include <fmt/format.h>
@@ -52,10 +53,19 @@ std::vector<std::unique_ptr<KindReading>> start(const std::vector<const KindRead
   return readings;
 }
 
+// What the stack declares on `host`.
+std::vector<StackObject> declared_on(const std::string& host, const std::vector<StackObject>& declared) {
+  std::vector<StackObject> here;
+  std::copy_if(declared.begin(), declared.end(), std::back_inserter(here),
+               [&host](const StackObject& object) { return object.id.host == host; });
+  return here;
+}
+
 // Each reading's objects, once every one was told what the stack owns.
 Result<HostInventory> finish(const HostConfig& host, const std::vector<const KindReader*>& readers,
-                             std::vector<std::unique_ptr<KindReading>>& readings, Ledger ledger) {
-  HostInventory inventory{{}, std::move(ledger)};
+                             std::vector<std::unique_ptr<KindReading>>& readings, Ledger ledger,
+                             std::vector<StackObject> here) {
+  HostInventory inventory{host.name, {}, std::move(ledger), std::move(here)};
   for (std::size_t i = 0; i < readers.size(); ++i) {
     const std::string kind(readers[i]->kind());
     auto objects = readings[i]->finish();
@@ -68,37 +78,27 @@ Result<HostInventory> finish(const HostConfig& host, const std::vector<const Kin
 
 }  // namespace
 
-Result<HostInventory> read_host_inventory(const std::string& stack, const HostConfig& host,
-                                          Transport& transport, const std::vector<const KindReader*>& readers,
-                                          const std::vector<StackObject>& declared) {
-  return read_host_inventory(stack, host, VirshRunner(transport, host.libvirt_uri, host.become), readers,
-                             declared);
-}
-
-Result<HostInventory> read_host_inventory(const std::string& stack, const HostConfig& host,
-                                          const VirshRunner& virsh,
+Result<HostInventory> read_host_inventory(HostSession& session, const std::string& stack,
                                           const std::vector<const KindReader*>& readers,
-                                          const std::vector<StackObject>& declared) {
+                                          const std::vector<StackObject>& declared,
+                                          std::optional<Ledger> ledger) {
+  const HostConfig& host = session.config();
+  const VirshRunner& virsh = session.reader();
+  auto here = declared_on(host.name, declared);
+  auto readings = start(readers, here);
+  if (ledger) {
+    for (auto& reading : readings) reading->owned(*ledger);
+    run_rounds(virsh, readings);
+    return finish(host, readers, readings, std::move(*ledger), std::move(here));
+  }
   // The ledger and libvirt are read at the same time: two round trips overlap.
-  auto ledger =
-      std::async(std::launch::async, [&] { return Ledger::load(virsh.transport(), stack, host.become); });
-
-  auto readings = start(readers, declared);
+  auto loading =
+      std::async(std::launch::async, [&] { return Ledger::load(session.transport(), stack, host.become); });
   run_rounds(virsh, readings);
-
-  auto loaded = ledger.get();
+  auto loaded = loading.get();
   if (!loaded) return fail(loaded.error());
   for (auto& reading : readings) reading->owned(*loaded);
-  return finish(host, readers, readings, std::move(*loaded));
-}
-
-Result<HostInventory> read_host_inventory(const HostConfig& host, const VirshRunner& virsh,
-                                          const std::vector<const KindReader*>& readers,
-                                          const std::vector<StackObject>& declared, Ledger ledger) {
-  auto readings = start(readers, declared);
-  for (auto& reading : readings) reading->owned(ledger);
-  run_rounds(virsh, readings);
-  return finish(host, readers, readings, std::move(ledger));
+  return finish(host, readers, readings, std::move(*loaded), std::move(here));
 }
 
 }  // namespace virtplan::providers

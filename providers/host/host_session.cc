@@ -3,8 +3,12 @@
 namespace virtplan::providers {
 
 Result<std::unique_ptr<HostSession>> HostSession::open(const HostConfig& config, Transport& transport,
-                                                       std::string_view stack, const Lock& lock) {
+                                                       std::string_view stack, const Lock& lock, Warm warm) {
   auto session = std::make_unique<HostSession>(config, transport);
+  if (warm == Warm::yes) session->warm_up();
+  if (lock.before) {
+    if (auto go_on = lock.before(); !go_on) return std::unexpected(go_on.error());
+  }
   if (lock.take == Lock::Take::yes) {
     if (auto taken = session->take_lock(stack, lock); !taken) return std::unexpected(taken.error());
   }
@@ -28,6 +32,7 @@ HostSession::~HostSession() {
 }
 
 void HostSession::warm_up() {
+  m_warm = true;
   if (m_transport.can_stream()) m_shells.warm_up();
 }
 

@@ -5,9 +5,11 @@
 // stack's lock there when the command changes anything, and a virsh runner
 // over that transport. Every command that reaches a host opens its session
 // with HostSession::open: apply, destroy and the Ansible module (through
-// RemoteHostAccess), import and `domain VERB`. Actuators receive it; the
-// planner only passes it along (it never includes this header), so the
-// planner stays free of virsh, XML and SSH.
+// RemoteHostAccess), plan, status, show and metrics (cli::observe_stack),
+// import and `domain VERB`; each observes the host through it
+// (planner::observe_host). Actuators receive it; the planner only passes it
+// along (it never includes this header), so the planner stays free of
+// virsh, XML and SSH.
 //
 // Once the lock was taken, nothing more is sent to the host after it is lost
 // (architecture.md, decision 10): the session's transport is guarded
@@ -25,6 +27,7 @@
 #include "providers/virsh/shell_pool.h"
 
 #include <chrono>
+#include <functional>
 #include <future>
 #include <map>
 #include <memory>
@@ -50,17 +53,25 @@ public:
     // "virtplan import", "virtplan domain start".
     std::string holder{StackLock::k_default_holder};
     std::string_view dir = StackLock::k_default_dir;  // tests point it elsewhere
+    // Asked once the session is made, before the lock is taken; its error is
+    // open()'s (RemoteHostAccess: one hypervisor under two entries is
+    // refused, and earlier hosts' locks are taken first).
+    std::function<Result<void>()> before = {};
   };
+  // Whether open() starts the shared virsh at once (warm_up()), so that it
+  // starts while the lock is taken: for a command that runs many quick
+  // commands on the host (apply), not for one that reads it once (plan).
+  enum class Warm { no, yes };
 
-  // Opens the session on `transport` (which must outlive it) and takes the
-  // lock of `stack` there as `lock` says (a caller that will run many quick
-  // commands calls warm_up() first, so its shared virsh starts meanwhile:
-  // RemoteHostAccess does). Fails with the lock's error (ErrorCode::locked, naming the
-  // holder) or the transport's.
+  // Opens the session on `transport` (which must outlive it), warms it up
+  // as `warm` says, and takes the lock of `stack` there as `lock` says.
+  // Fails with the lock's error (ErrorCode::locked, naming the holder),
+  // lock.before's or the transport's.
   static Result<std::unique_ptr<HostSession>> open(const HostConfig& config, Transport& transport,
-                                                   std::string_view stack, const Lock& lock);
+                                                   std::string_view stack, const Lock& lock,
+                                                   Warm warm = Warm::no);
 
-  // A session without the lock (yet): take_lock() may take it later.
+  // A session without the lock (open() takes it).
   HostSession(const HostConfig& config, Transport& transport, VirshBatcher::Options batching = {},
               VirshShellPool::Options shelling = {});
   HostSession(const HostSession&) = delete;
@@ -70,10 +81,6 @@ public:
 
   // Starts the first shared virshes now, in the background (VirshShellPool::warm_up).
   void warm_up();
-  // Takes the stack's lock (StackLock::acquire) for as long as the session
-  // lives or until release_lock(); from then on the session's transport
-  // sends nothing once the lock is lost.
-  Result<void> take_lock(std::string_view stack, const Lock& lock);
   // Fails once the lock was taken and then lost (or released).
   Result<void> check_lock() const;
   // Lets the lock go (once nothing more is to be sent under it).
@@ -87,6 +94,11 @@ public:
   // Runs each command in its own virsh process, in order.
   const VirshRunner& alone() const { return m_alone; }
   const VirshShellPool& shells() const { return m_shells; }
+  // What reads the host in batches (read_host_inventory): the shared virsh
+  // once warm_up() started it (apply: its reads go to the virsh its steps
+  // will use), else a virsh process per batch (plan, status: a shared virsh
+  // started for a few reads would cost its start and its end).
+  const VirshRunner& reader() const { return m_warm ? m_virsh : m_alone; }
   const VirshBatcher& batcher() const { return m_batcher; }
 
   // The output of a virsh read whose answer does not change while the
@@ -107,12 +119,17 @@ public:
   int capacity() const;
 
 private:
+  // Takes the stack's lock (StackLock::acquire) for as long as the session
+  // lives or until release_lock(); from then on the session's transport
+  // sends nothing once the lock is lost.
+  Result<void> take_lock(std::string_view stack, const Lock& lock);
   SharedVirsh* shared() {
     return m_transport.can_stream() ? static_cast<SharedVirsh*>(&m_shells) : &m_batcher;
   }
 
   const HostConfig m_config;  // a copy: callers pass temporaries
   Transport& m_transport;     // the host's, unguarded: the lock is taken through it
+  bool m_warm = false;        // warm_up() was called
 
   mutable std::mutex m_lock_mutex;  // guards the three below
   std::unique_ptr<StackLock> m_lock;

@@ -49,7 +49,7 @@ struct LedgerEntry {
   // The id it records, on `host`.
   ObjectId id(const std::string& host) const { return ObjectId{kind, name, host, pool}; }
   // Its key in the ledger file: "domain.web", "volume.images/root".
-  std::string key() const { return pool.empty() ? kind + "." + name : kind + "." + pool + "/" + name; }
+  std::string key() const { return kind + "." + name_in_pool(pool, name); }
 
   bool operator==(const LedgerEntry&) const = default;
 };

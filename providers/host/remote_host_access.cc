@@ -73,18 +73,22 @@ Result<void> RemoteHostAccess::connect(HostState& state) {
   auto transport = m_options.connect(state.config);
   if (!transport) return std::unexpected(transport.error());
   state.transport = std::move(*transport);
-  // The session first, so that its first virsh starts while the lock is
-  // taken, the ledger loaded and the host observed.
-  state.session = std::make_unique<HostSession>(state.config, *state.transport);
-  state.session->warm_up();
-  if (m_options.before_lock) {
-    if (auto go_on = m_options.before_lock(); !go_on) return std::unexpected(go_on.error());
-  }
-  if (m_options.take_lock) {
-    lock_earlier_hosts(state);
-    HostSession::Lock lock{.wait = m_options.lock_wait, .holder = m_options.holder};
-    if (auto taken = state.session->take_lock(m_stack, lock); !taken) return std::unexpected(taken.error());
-  }
+  // Warmed first, so that its first virsh starts while the lock is taken,
+  // the ledger loaded and the host observed.
+  const HostSession::Lock locking{
+      .take = m_options.take_lock ? HostSession::Lock::Take::yes : HostSession::Lock::Take::no,
+      .wait = m_options.lock_wait,
+      .holder = m_options.holder,
+      .before = [this, &state]() -> Result<void> {
+        if (m_options.before_lock) {
+          if (auto go_on = m_options.before_lock(); !go_on) return go_on;
+        }
+        if (m_options.take_lock) lock_earlier_hosts(state);
+        return {};
+      }};
+  auto session = HostSession::open(state.config, *state.transport, m_stack, locking, HostSession::Warm::yes);
+  if (!session) return std::unexpected(session.error());
+  state.session = std::move(*session);
   // Loaded after the lock is held: no other apply of the stack changes it now.
   auto ledger = Ledger::load(state.session->transport(), m_stack, state.config.become, m_options.ledger_dir);
   if (!ledger) return std::unexpected(ledger.error());

@@ -13,6 +13,12 @@
 
 namespace virtplan::providers {
 
+// NAME, or POOL/NAME for a volume: a name with its pool, as qualified
+// addresses and ledger keys spell it (names never hold '/').
+inline std::string name_in_pool(const std::string& pool, const std::string& name) {
+  return pool.empty() ? name : pool + "/" + name;
+}
+
 struct ObjectId {
   std::string kind;       // "domain", "volume", "pool", "network"
   std::string name;       // the libvirt name exactly
@@ -20,10 +26,8 @@ struct ObjectId {
   std::string pool = {};  // a volume's pool; empty for the other kinds
 
   std::string address() const { return kind + "." + name + "@" + host; }
-  // The address with the pool: "volume.images/root@lab1" (names never hold '/').
-  std::string qualified_address() const {
-    return pool.empty() ? address() : kind + "." + pool + "/" + name + "@" + host;
-  }
+  // The address with the pool: "volume.images/root@lab1".
+  std::string qualified_address() const { return kind + "." + name_in_pool(pool, name) + "@" + host; }
   // Whether an address as typed (`query`, from parse_address()) names this
   // object: a query without a pool names a volume of that name in any pool.
   bool named_by(const ObjectId& query) const {

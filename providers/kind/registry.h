@@ -29,6 +29,16 @@ struct KindEntry {
   const KindActuator* actuator = nullptr;  // nullptr: never applied
 };
 
+// The entry of a kind whose reader and actuator are made without
+// arguments: one of each, made on first use and kept for the process.
+template <class Reader, class Actuator>
+const KindEntry& kind_entry(const ResourceKind& spec) {
+  static const Reader k_reader;
+  static const Actuator k_actuator;
+  static const KindEntry k_entry{&spec, &k_reader, &k_actuator};
+  return k_entry;
+}
+
 class KindRegistry {
 public:
   // Adds `entry`; a second entry with the same kind() or section() replaces the first.

@@ -159,14 +159,14 @@ struct Observation {
 Observation observe(const HostContents& contents, const std::vector<StackObject>& hints) {
   providers::test::FakeVirshHost host;
   script(host, contents);
-  auto observed = planner::observe_host("bench", host.session().config(), host.session().transport(),
-                                        kind_readers(), hints);
+  auto observed = planner::observe_host(host.session(), "bench", kind_readers(), hints);
   REQUIRE(observed.has_value());
   Observation out;
   const auto others = std::count_if(host.ran().begin(), host.ran().end(),
                                     [](const std::string& line) { return line.starts_with("! "); });
   out.virsh_processes = host.processes() - static_cast<std::size_t>(others);
-  for (const auto& object : *observed) out.objects[object.id.address()] = {object.spec, object.ownership};
+  for (const auto& object : observed->objects)
+    out.objects[object.id.address()] = {object.spec, object.ownership};
   return out;
 }
 

@@ -5,10 +5,7 @@
 
 #include "cli/lock_wait_option.h"
 
-#include "cli/apply_command.h"
-#include "cli/destroy_command.h"
-#include "cli/domain_command.h"
-#include "cli/import_command.h"
+#include "cli/commands.h"
 
 #include <CLI/CLI.hpp>
 #include <catch2/catch.hpp>

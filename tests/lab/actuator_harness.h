@@ -8,9 +8,10 @@
 // reverse. The actuator tests then check the next plan has nothing to do.
 
 #include "cli/kinds.h"
-#include "planner/action.h"
+#include "cli/stack_observation.h"
 #include "planner/diff.h"
 #include "planner/observer.h"
+#include "planner/plan.h"
 #include "providers/host/host_session.h"
 #include "providers/host/transport_factory.h"
 #include "tests/lab/lab_fixture.h"
@@ -37,9 +38,9 @@ public:
   void use(const providers::KindActuator& actuator) { m_overrides[std::string(actuator.kind())] = &actuator; }
 
   planner::DiffResult plan() const {
-    auto observed = planner::observe(m_stack.name, m_stack.hosts, cli::kind_readers(),
-                                     providers::make_transport, m_stack.objects);
-    return planner::diff(m_stack.name, m_stack.objects, observed,
+    auto observed = cli::observe_stack(m_stack, {});
+    REQUIRE(observed.has_value());
+    return planner::diff(m_stack.name, m_stack.objects, observed->state,
                          [](std::string_view k) { return cli::kinds().by_kind(k); });
   }
 

@@ -5,9 +5,9 @@
 // up with.
 
 #include "planner/apply_executor.h"
+#include "planner/apply_observer.h"
 #include "planner/apply_report_text.h"
 #include "planner/destroy_plan.h"
-#include "planner/null_apply_observer.h"
 #include "providers/host/host_session.h"
 #include "providers/host/ledger.h"
 #include "providers/host/remote_host_access.h"

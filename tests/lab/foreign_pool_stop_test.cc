@@ -9,6 +9,7 @@
 // list-then-read pairs in the same window show the race did happen.
 
 #include "providers/host/host_inventory.h"
+#include "providers/host/host_session.h"
 #include "providers/host/shell_quote.h"
 #include "providers/host/transport_factory.h"
 #include "storage/pool_reader.h"
@@ -84,9 +85,9 @@ TEST_CASE(
     static const storage::VolumeReader volumes;
     auto transport = providers::make_transport(env.host_config(0));
     REQUIRE(transport);
+    providers::HostSession session(env.host_config(0), **transport);
     for (int i = 0; i < 20; ++i) {
-      auto read = providers::read_host_inventory("fs-" + tag, env.host_config(0), **transport,
-                                                 {&pools, &volumes}, {});
+      auto read = providers::read_host_inventory(session, "fs-" + tag, {&pools, &volumes}, {});
       if (!read) {
         ++reader_failures;
         failures += "reader: " + read.error().message() + "\n";

@@ -6,6 +6,7 @@
 // does not own is never planned and the error names `virtplan import`.
 
 #include "cli/kinds.h"
+#include "cli/stack_observation.h"
 #include "planner/diff.h"
 #include "planner/observer.h"
 #include "providers/host/ledger.h"
@@ -60,9 +61,9 @@ domains:
 }
 
 planner::DiffResult plan(const planner::Stack& stack) {
-  auto observed = planner::observe(stack.name, stack.hosts, cli::kind_readers(), providers::make_transport,
-                                   stack.objects);
-  return planner::diff(stack.name, stack.objects, observed,
+  auto observed = cli::observe_stack(stack, {});
+  REQUIRE(observed.has_value());
+  return planner::diff(stack.name, stack.objects, observed->state,
                        [](std::string_view k) { return cli::kinds().by_kind(k); });
 }
 

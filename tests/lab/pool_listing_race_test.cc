@@ -7,6 +7,7 @@
 // succeeds, and raw listings in the same window show the race did happen.
 
 #include "providers/host/host_inventory.h"
+#include "providers/host/host_session.h"
 #include "providers/host/shell_quote.h"
 #include "providers/host/transport_factory.h"
 #include "storage/pool_reader.h"
@@ -71,8 +72,9 @@ TEST_CASE(
     static const storage::PoolReader pools;
     auto transport = providers::make_transport(env.host_config(0));
     REQUIRE(transport);
+    providers::HostSession session(env.host_config(0), **transport);
     for (int i = 0; i < 20; ++i) {
-      auto read = providers::read_host_inventory("rc-" + tag, env.host_config(0), **transport, {&pools}, {});
+      auto read = providers::read_host_inventory(session, "rc-" + tag, {&pools}, {});
       if (!read) {
         ++reader_failures;
         failures += "reader: " + read.error().message() + "\n";

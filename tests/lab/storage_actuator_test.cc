@@ -57,8 +57,8 @@ StackObject parsed(const providers::ResourceKind& kind, const std::string& name,
 std::map<std::string, providers::Spec> observe(const LabEnv& env, providers::Transport& transport) {
   static const storage::PoolReader pools;
   static const storage::VolumeReader volumes;
-  auto inventory =
-      providers::read_host_inventory("actuator", env.host_config(0), transport, {&pools, &volumes}, {});
+  providers::HostSession session(env.host_config(0), transport);
+  auto inventory = providers::read_host_inventory(session, "actuator", {&pools, &volumes}, {});
   REQUIRE(inventory.has_value());
   std::map<std::string, providers::Spec> out;
   for (const auto& kind : inventory->kinds) {

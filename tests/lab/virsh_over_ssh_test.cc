@@ -3,6 +3,7 @@
 // command, a failure in the middle included.
 
 #include "providers/host/ssh_transport.h"
+#include "providers/virsh/list_dump_reading.h"
 #include "providers/virsh/runner.h"
 #include "tests/lab/lab_fixture.h"
 
@@ -66,16 +67,10 @@ private:
   std::string m_name;
 };
 
-std::vector<std::string> lines(const std::string& text) {
-  std::vector<std::string> result;
-  size_t start = 0;
-  while (start < text.size()) {
-    size_t end = text.find('\n', start);
-    if (end == std::string::npos) end = text.size();
-    if (end > start) result.push_back(text.substr(start, end - start));
-    start = end + 1;
-  }
-  return result;
+// A name listing's names, read as the readers read one (parse_name_list).
+std::vector<std::string> names_in(const std::string& listing) {
+  const auto names = parse_name_list(listing);
+  return {names.begin(), names.end()};
 }
 
 }  // namespace
@@ -94,12 +89,12 @@ TEST_CASE("each host sees only its own libvirt over SSH") {
   REQUIRE(first_list);
   REQUIRE(second_list);
   using Catch::Matchers::VectorContains;
-  CHECK_THAT(lines(*first_list), VectorContains(on_first.name()));
-  CHECK_THAT(lines(*first_list), !VectorContains(on_second.name()));
-  CHECK_THAT(lines(*second_list), VectorContains(on_second.name()));
-  CHECK_THAT(lines(*second_list), !VectorContains(on_first.name()));
+  CHECK_THAT(names_in(*first_list), VectorContains(on_first.name()));
+  CHECK_THAT(names_in(*first_list), !VectorContains(on_second.name()));
+  CHECK_THAT(names_in(*second_list), VectorContains(on_second.name()));
+  CHECK_THAT(names_in(*second_list), !VectorContains(on_first.name()));
   // And from inside each host, without SSH: the same picture.
-  CHECK_THAT(lines(env.run_in(1, "virsh -q -c qemu:///system list --all --name")),
+  CHECK_THAT(names_in(env.run_in(1, "virsh -q -c qemu:///system list --all --name")),
              !VectorContains(on_first.name()));
 }
 

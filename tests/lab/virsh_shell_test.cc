@@ -162,8 +162,7 @@ TEST_CASE("shared virsh over ssh: a session's shells start with it, and reading 
   CHECK(host.shells().shells_started() == warm);
   // Every kind's listing and the XML of what it finds: batches, each of
   // which went to a virsh process of its own before.
-  auto inventory = providers::read_host_inventory("vpshell-inventory", host.config(), host.virsh(),
-                                                  cli::kind_readers(), {});
+  auto inventory = providers::read_host_inventory(host, "vpshell-inventory", cli::kind_readers(), {});
   INFO((inventory ? "" : inventory.error().message()));
   REQUIRE(inventory.has_value());
   CHECK(inventory->kinds.size() == cli::kind_readers().size());

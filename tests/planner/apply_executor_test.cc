@@ -1,6 +1,6 @@
 #include "planner/apply_executor.h"
 
-#include "planner/null_apply_observer.h"
+#include "planner/apply_observer.h"
 #include "tests/planner/apply_plan_builder.h"
 #include "tests/planner/fake_actuator.h"
 #include "tests/planner/fake_host_access.h"

@@ -3,8 +3,8 @@
 // Helpers for apply tests: a change in one line, and the LinkedKind lookup
 // for the kinds the apply tests use (pool, volume, network, domain).
 
-#include "planner/change.h"
 #include "planner/diff.h"
+#include "planner/plan.h"
 #include "tests/planner/linked_kind.h"
 
 #include <string>

@@ -1,4 +1,5 @@
 #include "planner/observer.h"
+#include "providers/host/host_session.h"
 #include "providers/host/local_transport.h"
 #include "providers/virsh/list_dump_reading.h"
 #include "tests/providers/fake_transport.h"
@@ -95,6 +96,42 @@ providers::HostConfig test_host() {
   return host;
 }
 
+// observe_host over `transport`, in a session opened as every command opens
+// one (without the lock).
+Result<std::vector<planner::ObservedObject>> observe_through_session(
+    const std::string& stack, providers::Transport& transport,
+    const std::vector<const providers::KindReader*>& readers,
+    const std::vector<providers::StackObject>& declared) {
+  auto session = providers::HostSession::open(test_host(), transport, stack,
+                                              {.take = providers::HostSession::Lock::Take::no});
+  REQUIRE(session.has_value());
+  auto observed = planner::observe_host(**session, stack, readers, declared);
+  if (!observed) return std::unexpected(observed.error());
+  return observed->objects;
+}
+
+// planner::observe over the transports `connect` makes, each host in a
+// session of its own.
+planner::ObservedState observe_through_sessions(
+    const std::string& stack, const std::map<std::string, providers::HostConfig>& hosts,
+    const std::function<Result<std::unique_ptr<providers::Transport>>(const providers::HostConfig&)>& connect,
+    const std::vector<const providers::KindReader*>& readers) {
+  // Per host, the session goes before its transport.
+  std::map<std::string,
+           std::pair<std::unique_ptr<providers::Transport>, std::unique_ptr<providers::HostSession>>>
+      opened;
+  for (const auto& [name, host] : hosts) opened[name];
+  const planner::HostOpener open = [&](const providers::HostConfig& host) -> Result<planner::OpenHost> {
+    auto& [transport, session] = opened.at(host.name);
+    auto made = connect(host);
+    if (!made) return std::unexpected(made.error());
+    transport = std::move(*made);
+    session = std::make_unique<providers::HostSession>(host, *transport);
+    return planner::OpenHost{session.get(), std::nullopt};
+  };
+  return planner::observe(stack, hosts, open, readers, {});
+}
+
 }  // namespace
 
 TEST_CASE("observe runs every kind's round together: one virsh process per round") {
@@ -108,7 +145,7 @@ TEST_CASE("observe runs every kind's round together: one virsh process per round
   ScriptedReader a("domain", {{{"list", "--all", "--name"}}, {{"domstate", "--domain", "test"}}}, {});
   ScriptedReader b("network", {{{"net-list", "--all", "--name"}}, {{"net-info", "--network", "default"}}},
                    {});
-  auto observed = planner::observe_host("observer-test-stack", test_host(), counting, {&a, &b}, {});
+  auto observed = observe_through_session("observer-test-stack", counting, {&a, &b}, {});
   REQUIRE(observed.has_value());
   // Two rounds, each one batch, whatever the number of kinds.
   CHECK(virsh_runs == 2);
@@ -130,7 +167,7 @@ TEST_CASE("ownership comes from the marker first, then from the ledger") {
   ScriptedReader pools("pool", {}, {{"mine", {{"type", "dir"}}, std::nullopt}, {"manual", {}, std::nullopt}});
   ScriptedReader domains("domain", {},
                          {{"web", {}, "demo"}, {"stolen", {}, "other"}, {"hand", {}, std::nullopt}});
-  auto observed = planner::observe_host("demo", test_host(), fake, {&pools, &domains}, {});
+  auto observed = observe_through_session("demo", fake, {&pools, &domains}, {});
   REQUIRE(observed.has_value());
   std::map<std::string, Ownership> owner;
   for (const auto& o : *observed) owner[o.id.address()] = o.ownership;
@@ -158,7 +195,7 @@ TEST_CASE("an owned object's ledger data is merged into its observed spec") {
       "volume", {},
       {{"disk", {{"format", "raw"}}, std::nullopt}, {"hand", {{"format", "raw"}}, std::nullopt}},
       {"source_sha256"});
-  auto observed = planner::observe_host("demo", test_host(), fake, {&volumes}, {});
+  auto observed = observe_through_session("demo", fake, {&volumes}, {});
   REQUIRE(observed.has_value());
   std::map<std::string, nlohmann::json> specs;
   for (const auto& o : *observed) specs[o.id.address()] = o.spec;
@@ -173,8 +210,8 @@ TEST_CASE("a host that cannot be reached is listed with its reason, the others a
   hosts["lab1"] = test_host();
   hosts["lab2"] = test_host();
   hosts["lab2"].name = "lab2";
-  auto state = planner::observe(
-      "demo", hosts, {&none},
+  auto state = observe_through_sessions(
+      "demo", hosts,
       [](const providers::HostConfig& h) -> Result<std::unique_ptr<providers::Transport>> {
         if (h.name == "lab2") {
           return std::unexpected(providers::Error(providers::ErrorCode::unreachable,
@@ -186,7 +223,7 @@ TEST_CASE("a host that cannot be reached is listed with its reason, the others a
         });
         return fake;
       },
-      {});
+      {&none});
   REQUIRE(state.objects.size() == 1);
   CHECK(state.objects[0].id.address() == "domain.web@lab1");
   REQUIRE(state.unread.size() == 1);
@@ -205,7 +242,7 @@ TEST_CASE(
       R"({"format_version": "2", "stack": "prod", "objects": {)"
       R"("pool.prod-img": {"state": "created"}, "volume.prod-img/root": {"state": "created"}}})");
   ScriptedReader volumes("volume", {}, {volume_in("dev-img", "root"), volume_in("prod-img", "root")});
-  auto observed = planner::observe_host("prod", test_host(), *host, {&volumes}, {});
+  auto observed = observe_through_session("prod", *host, {&volumes}, {});
   REQUIRE(observed.has_value());
   CHECK(owners(*observed) ==
         std::map<std::string, Ownership>{{"volume.dev-img/root@lab1", Ownership::unowned},
@@ -225,8 +262,7 @@ TEST_CASE(
   // `root` is declared in prod-img; `logs` no longer is (the pool the stack
   // owns tells); `both` is in two pools the stack does not own: nothing is
   // taken on a guess.
-  auto observed =
-      planner::observe_host("prod", test_host(), *host, {&volumes}, {declared_volume("prod-img", "root")});
+  auto observed = observe_through_session("prod", *host, {&volumes}, {declared_volume("prod-img", "root")});
   REQUIRE(observed.has_value());
   CHECK(owners(*observed) ==
         std::map<std::string, Ownership>{{"volume.dev-img/root@lab1", Ownership::unowned},
@@ -243,7 +279,7 @@ TEST_CASE(
     auto host = host_with_ledger(R"({"format_version": "2", "stack": "prod", "objects": {)"
                                  R"("volume.img/root": {"state": "created", "data": {"protect": true}}}})");
     ScriptedReader volumes("volume", {}, {volume_in("img", "root")}, {"protect", "source_sha256"});
-    auto observed = planner::observe_host("prod", test_host(), *host, {&volumes}, {});
+    auto observed = observe_through_session("prod", *host, {&volumes}, {});
     REQUIRE(observed.has_value());
     REQUIRE(observed->size() == 1);
     CHECK(observed->front().spec == nlohmann::json{{"format", "raw"}, {"pool", "img"}, {"protect", true}});
@@ -252,7 +288,7 @@ TEST_CASE(
     auto host = host_with_ledger(R"({"format_version": "2", "stack": "prod", "objects": {)"
                                  R"("volume.img/root": {"state": "created", "data": {"format": "qcow2"}}}})");
     ScriptedReader volumes("volume", {}, {volume_in("img", "root")}, {"protect", "source_sha256"});
-    auto observed = planner::observe_host("prod", test_host(), *host, {&volumes}, {});
+    auto observed = observe_through_session("prod", *host, {&volumes}, {});
     REQUIRE_FALSE(observed.has_value());
     CHECK(
         observed.error().message() ==
@@ -264,7 +300,7 @@ TEST_CASE(
     auto host = host_with_ledger(R"({"format_version": "2", "stack": "prod", "objects": {)"
                                  R"("domain.web": {"state": "created", "data": "qcow2"}}})");
     ScriptedReader domains("domain", {}, {{"web", {}, "prod"}}, {}, true);
-    auto observed = planner::observe_host("prod", test_host(), *host, {&domains}, {});
+    auto observed = observe_through_session("prod", *host, {&domains}, {});
     REQUIRE_FALSE(observed.has_value());
     CHECK(
         observed.error().message() ==
@@ -281,7 +317,7 @@ TEST_CASE("an intent owns an object of a marking kind only when the object carri
   ScriptedReader domains("domain", {},
                          {{"hand", {}, std::nullopt}, {"made", {}, "prod"}, {"adopted", {}, std::nullopt}},
                          {}, true);
-  auto observed = planner::observe_host("prod", test_host(), *host, {&domains}, {});
+  auto observed = observe_through_session("prod", *host, {&domains}, {});
   REQUIRE(observed.has_value());
   CHECK(owners(*observed) == std::map<std::string, Ownership>{{"domain.hand@lab1", Ownership::unowned},
                                                               {"domain.made@lab1", Ownership::ours},
@@ -296,12 +332,12 @@ std::vector<providers::ObjectId> vanished(const std::string& objects,
                                           std::vector<const providers::KindReader*> readers) {
   auto host = host_with_ledger(R"({"format_version": "2", "stack": "prod", "objects": {)" + objects + "}}");
   std::map<std::string, providers::HostConfig> hosts{{"lab1", test_host()}};
-  const auto state =
-      planner::observe("prod", hosts,
-                       [&](const providers::HostConfig& h, const std::vector<providers::StackObject>& here) {
-                         return providers::read_host_inventory("prod", h, *host, readers, here);
-                       },
-                       {});
+  const auto state = observe_through_sessions(
+      "prod", hosts,
+      [&](const providers::HostConfig&) -> Result<std::unique_ptr<providers::Transport>> {
+        return std::move(host);
+      },
+      readers);
   REQUIRE(state.unread.empty());
   return state.vanished_entries;
 }

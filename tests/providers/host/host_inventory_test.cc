@@ -54,8 +54,7 @@ TEST_CASE("a command several readings ask in one round runs once and each gets i
   OneRoundReader volumes(
       "volume",
       {{"pool-list", "--name"}, {"dumpxml", "--inactive", "--domain", "web"}, {"list", "--all", "--name"}});
-  auto inventory = read_host_inventory("demo", host.session().config(), host.session().transport(),
-                                       {&domains, &volumes}, {});
+  auto inventory = read_host_inventory(host.session(), "demo", {&domains, &volumes}, {});
   REQUIRE(inventory.has_value());
   std::vector<std::string> virsh_ran;
   std::copy_if(host.ran().begin(), host.ran().end(), std::back_inserter(virsh_ran),
@@ -97,8 +96,7 @@ TEST_CASE("each reading learns what the host's ledger says the stack owns before
   ledger.mark_created("volume", "disk");
   host.on_other("sh", CommandOutput{0, ledger.serialize(), ""});
   const OwnedReader pools;
-  auto inventory =
-      read_host_inventory("demo", host.session().config(), host.session().transport(), {&pools}, {});
+  auto inventory = read_host_inventory(host.session(), "demo", {&pools}, {});
   REQUIRE_FALSE(inventory);
   CHECK(inventory.error().message() == "lab1: reading pools: pool.images volume.disk ");
 }
@@ -139,8 +137,7 @@ TEST_CASE(
   Ledger ledger("demo");
   ledger.record_intent("domain", "web");
   const OrderReader domains;
-  auto inventory =
-      read_host_inventory(host.session().config(), host.session().alone(), {&domains}, {}, ledger);
+  auto inventory = read_host_inventory(host.session(), "demo", {&domains}, {}, ledger);
   REQUIRE(inventory.has_value());
   CHECK(inventory->ledger == ledger);
   CHECK(domains.events == std::vector<std::string>{"owned 1", "round"});
@@ -155,8 +152,7 @@ TEST_CASE(
   ledger.record_intent("domain", "web");
   host.on_other("sh", CommandOutput{0, ledger.serialize(), ""});
   const OrderReader domains;
-  auto inventory =
-      read_host_inventory("demo", host.session().config(), host.session().transport(), {&domains}, {});
+  auto inventory = read_host_inventory(host.session(), "demo", {&domains}, {});
   REQUIRE(inventory.has_value());
   CHECK(inventory->ledger == ledger);
   CHECK(domains.events == std::vector<std::string>{"round", "owned 1"});
