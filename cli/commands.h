@@ -60,13 +60,16 @@ SubcommandRunner setup_domain(CLI::App& command);
 // new host, and what the quickstart runs on the lab.
 SubcommandRunner setup_hosts(CLI::App& command);
 
-// `virtplan import ADDR [-f PATH]`: adopts an object that exists on a host of
-// the stack but is owned by no stack (made by hand, or by another tool) into
+// `virtplan import ADDR... [-f PATH]`: adopts objects that exist on hosts of
+// the stack but are owned by no stack (made by hand, or by another tool) into
 // the stack's ownership (cli/object_adoption.h), and prints on stdout the
-// stack YAML that declares it as it is, under its section and with `host:`,
-// so that once it is in the stack the plan for it is empty. An object owned
-// by another stack is refused, naming that stack; one the stack owns already
-// only has its YAML printed. Exit 0, or 1 with the reason.
+// stack YAML that declares them as they are, under their sections and with
+// `host:`, so that once it is in the stack the plan for them is empty. Each
+// host is read once for all its addresses (adopting a host's hundred objects
+// is one run, not a hundred). An object owned by another stack is refused,
+// naming that stack; one the stack owns already only has its YAML printed.
+// Exit 0; or 1, each refused address with its reason on stderr, the YAML of
+// those adopted still printed.
 SubcommandRunner setup_import(CLI::App& command);
 
 // `virtplan metrics [-f PATH] [--format prometheus|influx|json]`: statistics

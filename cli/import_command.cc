@@ -7,6 +7,7 @@
 #include "cli/stack_options.h"
 #include "planner/observer.h"
 #include "providers/base/stack_yaml.h"
+#include "providers/base/yaml_map.h"
 #include "providers/host/host_session.h"
 #include "providers/host/transport_factory.h"
 #include "providers/kind/object_address.h"
@@ -15,8 +16,10 @@
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
+#include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace virtplan::cli {
 namespace {
@@ -25,16 +28,23 @@ using providers::ObjectId;
 using providers::Result;
 
 struct ImportOptions {
-  std::string address;
+  std::vector<std::string> addresses;
   std::string path;
 };
 
-// The object as its host holds it now.
-Result<planner::ObservedObject> observe_object(const planner::Stack& stack, providers::HostSession& session,
-                                               const ObjectId& id) {
-  auto observing = planner::observe_host(session, stack.name, kind_readers(), stack.objects);
-  if (!observing) return providers::fail(observing.error().with_context(id.address()));
-  const std::vector<planner::ObservedObject>& observed = observing->objects;
+// The objects of one host as it holds them now: read once for every address
+// of that host, since reading a host is most of an import's time.
+Result<std::vector<planner::ObservedObject>> observe_objects(const planner::Stack& stack,
+                                                             providers::HostSession& session,
+                                                             const std::string& address) {
+  auto observed = planner::observe_host(session, stack.name, kind_readers(), stack.objects);
+  if (!observed) return providers::fail(observed.error().with_context(address));
+  return std::move(observed->objects);
+}
+
+// The object `id` names among those read.
+Result<planner::ObservedObject> find_object(const std::vector<planner::ObservedObject>& observed,
+                                            const ObjectId& id) {
   // `volume.NAME@HOST` names the volume of that name in whichever pool
   // holds one; two pools holding one need `volume.POOL/NAME@HOST`.
   std::vector<ObjectId> ids;
@@ -47,87 +57,151 @@ Result<planner::ObservedObject> observe_object(const planner::Stack& stack, prov
   }
   if (!which)
     return providers::fail(providers::ErrorCode::invalid, which.error().message() + "; nothing imported");
-  auto found = std::find_if(observed.begin(), observed.end(),
-                            [&](const planner::ObservedObject& object) { return object.id == *which; });
-  return *found;
+  return *std::find_if(observed.begin(), observed.end(),
+                       [&](const planner::ObservedObject& object) { return object.id == *which; });
 }
 
-// `SECTION: {NAME: {host: HOST, ...}}`, host first as a person writes it.
-Result<std::string> stack_yaml_of(const providers::ResourceKind& kind,
-                                  const planner::ObservedObject& object) {
+// `NAME: {host: HOST, ...}`, host first as a person writes it.
+Result<nlohmann::ordered_json> declaration_of(const providers::ResourceKind& kind,
+                                              const planner::ObservedObject& object) {
   auto keys = kind.to_stack(object.spec);
   if (!keys) return providers::fail(keys.error().with_context(object.id.address()));
   nlohmann::ordered_json declaration = {{"host", object.id.host}};
   for (const auto& item : keys->items()) declaration[item.key()] = item.value();
-  nlohmann::ordered_json section = {{object.id.name, declaration}};
-  return providers::stack_yaml(nlohmann::ordered_json{{std::string(kind.section()), section}});
+  return declaration;
 }
 
-int import_failed(const providers::Error& error) {
-  fmt::print(stderr, "{}\n", error.message());
-  return 1;
-}
+// One address of the command line, checked before any host is contacted.
+struct ImportTarget {
+  ObjectId id;
+  const providers::ResourceKind* kind = nullptr;
+};
 
-int import_object(const ImportOptions& options) {
-  // parse the address, load the stack
-  auto id = providers::parse_address(options.address);
-  if (!id) return import_failed(id.error());
-  auto stack = load_stack(options.path, stderr);
-  if (!stack) return 1;
+Result<ImportTarget> import_target(const planner::Stack& stack, const std::string& address) {
+  auto id = providers::parse_address(address);
+  if (!id) return providers::fail(id.error());
   const providers::ResourceKind* kind = kinds().by_kind(id->kind);
   if (!kind) {
-    fmt::print(stderr, "{}: unknown kind '{}' (known: domain, network, pool, volume)\n", id->address(),
-               id->kind);
-    return 1;
+    return providers::fail(
+        providers::ErrorCode::invalid,
+        fmt::format("{}: unknown kind '{}' (known: domain, network, pool, volume)", id->address(), id->kind));
   }
-  auto host = stack->hosts.find(id->host);
-  if (host == stack->hosts.end()) {
-    fmt::print(stderr,
-               "{}: the stack does not declare host '{}'; add it under `hosts:` first; nothing imported\n",
-               id->address(), id->host);
-    return 1;
+  if (!stack.hosts.contains(id->host)) {
+    return providers::fail(
+        providers::ErrorCode::invalid,
+        fmt::format("{}: the stack does not declare host '{}'; add it under `hosts:` first; nothing imported",
+                    id->address(), id->host));
   }
-  // reach the stack's hosts (one hypervisor under two names is refused),
-  // connect and lock: an apply of the stack writes the same ledger
-  auto opened =
-      open_host(*stack, host->second, {.holder = "virtplan import"}, id->address(), "nothing imported");
-  if (!opened) return 1;
-  providers::HostSession& session = *opened->session;
-  // Nothing is sent once the lock is lost (architecture.md, decision 10).
-  providers::Transport& guarded = session.transport();
-  // observe the object
-  auto object = observe_object(*stack, session, *id);
-  if (!object) return import_failed(object.error());
-  // check and take ownership
+  return ImportTarget{*id, kind};
+}
+
+// Adopts one object read from its host and adds its declaration to
+// `document` (SECTION: {NAME: ...}). The YAML is made first: an object the
+// stack could not declare is not adopted.
+Result<void> import_one(const planner::Stack& stack, const providers::HostConfig& host,
+                        providers::Transport& transport, const std::vector<planner::ObservedObject>& observed,
+                        const ImportTarget& target, nlohmann::ordered_json& document) {
+  auto object = find_object(observed, target.id);
+  if (!object) return providers::fail(object.error());
   if (object->ownership == planner::Ownership::foreign) {
-    fmt::print(stderr, "{}: owned by stack '{}', not by '{}'; not imported\n", id->address(), object->owner,
-               stack->name);
+    return providers::fail(providers::ErrorCode::invalid,
+                           fmt::format("{}: owned by stack '{}', not by '{}'; not imported",
+                                       target.id.address(), object->owner, stack.name));
+  }
+  // A name libvirt accepts that a stack cannot hold ('c-<sparse>.img'): the
+  // printed YAML would not load, so the object is not adopted.
+  if (auto problem = providers::name_problem(object->id.name)) {
+    return providers::fail(
+        providers::ErrorCode::invalid,
+        fmt::format("{}: {}, so a stack cannot declare it; not imported", target.id.address(), *problem));
+  }
+  auto declaration = declaration_of(*target.kind, *object);
+  if (!declaration) return providers::fail(declaration.error().with_context("not imported"));
+  if (object->ownership == planner::Ownership::ours) {
+    fmt::print(stderr, "{}: already owned by stack '{}'; its YAML:\n", target.id.address(), stack.name);
+  } else {
+    auto recorded = adopt_object(stack.name, host, transport, object->id);
+    if (!recorded) return providers::fail(recorded.error());
+    fmt::print(stderr, "{}: now owned by stack '{}' ({}); add this to the stack:\n", target.id.address(),
+               stack.name, *recorded);
+  }
+  document[std::string(target.kind->section())][object->id.name] = std::move(*declaration);
+  return {};
+}
+
+// Imports the targets on one host under one session and lock, reading the
+// host once. Whether every one was imported.
+bool import_on_host(const planner::Stack& stack, const providers::HostConfig& host,
+                    providers::HostConnections& hosts, const std::vector<ImportTarget>& targets,
+                    nlohmann::ordered_json& document) {
+  const std::string first = targets.front().id.address();
+  // connect and lock: an apply of the stack writes the same ledger
+  auto transport = hosts.take(host);
+  if (!transport) {
+    fmt::print(stderr, "{}\n", transport.error().with_context(first).message());
+    return false;
+  }
+  auto session = providers::HostSession::open(host, **transport, stack.name,
+                                              providers::HostSession::Lock{.holder = "virtplan import"});
+  if (!session) {
+    fmt::print(stderr, "{}: {}; nothing imported\n", first, session.error().message());
+    return false;
+  }
+  // Nothing is sent once the lock is lost (architecture.md, decision 10).
+  providers::Transport& guarded = (*session)->transport();
+  auto observed = observe_objects(stack, **session, first);
+  if (!observed) {
+    fmt::print(stderr, "{}\n", observed.error().message());
+    return false;
+  }
+  bool all = true;
+  for (const ImportTarget& target : targets) {
+    if (auto imported = import_one(stack, host, guarded, *observed, target, document); !imported) {
+      fmt::print(stderr, "{}\n", imported.error().message());
+      all = false;
+    }
+  }
+  return all;
+}
+
+int import_objects(const ImportOptions& options) {
+  // load the stack, check every address before contacting a host
+  auto stack = load_stack(options.path, stderr);
+  if (!stack) return 1;
+  bool all = true;
+  std::map<std::string, std::vector<ImportTarget>> by_host;
+  for (const std::string& address : options.addresses) {
+    auto target = import_target(*stack, address);
+    if (!target) {
+      fmt::print(stderr, "{}\n", target.error().message());
+      all = false;
+      continue;
+    }
+    by_host[target->id.host].push_back(*target);
+  }
+  // reach the stack's hosts: one hypervisor under two names is refused
+  providers::HostConnections hosts(stack->hosts);
+  if (auto one = one_entry_per_hypervisor(hosts); !one) {
+    print_refusal(one.error(), stderr);
     return 1;
   }
-  // The YAML is made first: an object the stack could not declare is not adopted.
-  auto yaml = stack_yaml_of(*kind, *object);
-  if (!yaml) return import_failed(yaml.error().with_context("not imported"));
-  if (object->ownership == planner::Ownership::ours) {
-    fmt::print(stderr, "{}: already owned by stack '{}'; its YAML:\n", id->address(), stack->name);
-  } else {
-    auto recorded = adopt_object(stack->name, host->second, guarded, object->id);
-    if (!recorded) return import_failed(recorded.error());
-    fmt::print(stderr, "{}: now owned by stack '{}' ({}); add this to the stack:\n", id->address(),
-               stack->name, *recorded);
+  nlohmann::ordered_json document = nlohmann::ordered_json::object();
+  for (const auto& [name, targets] : by_host) {
+    all = import_on_host(*stack, stack->hosts.at(name), hosts, targets, document) && all;
   }
-  // render
-  fmt::print("{}", *yaml);
-  return 0;
+  // render what was adopted, even when another address was refused
+  if (!document.empty()) fmt::print("{}", providers::stack_yaml(document));
+  return all ? 0 : 1;
 }
 
 }  // namespace
 
 SubcommandRunner setup_import(CLI::App& command) {
   auto options = std::make_shared<ImportOptions>();
-  command.add_option("address", options->address, "the object to adopt: KIND.NAME@HOST")->required();
+  command.add_option("address", options->addresses, "the objects to adopt: KIND.NAME@HOST...")->required();
   add_stack_file_option(command, options->path);
   command.footer(lock_footer(""));
-  return [options] { return import_object(*options); };
+  return [options] { return import_objects(*options); };
 }
 
 }  // namespace virtplan::cli

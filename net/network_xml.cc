@@ -5,6 +5,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
+#include <map>
 
 namespace virtplan::net {
 namespace {
@@ -67,30 +69,52 @@ std::optional<XmlNode> ipv4_element(XmlNode root) {
   return std::nullopt;
 }
 
+std::string dhcp_range_key(XmlNode range) {
+  return range.attr("start").value_or("") + "-" + range.attr("end").value_or("");
+}
+
+std::string dhcp_host_key(std::string mac) {
+  std::transform(mac.begin(), mac.end(), mac.begin(), [](unsigned char c) { return std::tolower(c); });
+  return mac;
+}
+
+// A declared range or host that is already there is updated in place, so
+// what the spec does not model inside it (a <lease> time) stays; the others
+// are written anew and those no longer declared removed.
 void set_dhcp(XmlNode ip, const std::optional<NetworkDhcp>& dhcp) {
   if (!dhcp) {
     remove_children(ip, "dhcp");
     return;
   }
   XmlNode element = ip.ensure_child("dhcp");
-  remove_children(element, "range");
+  std::map<std::string, XmlNode> old_ranges, old_hosts;
+  for (XmlNode range : element.children("range")) old_ranges.emplace(dhcp_range_key(range), range);
   // Hosts matched by client id or name alone are not managed (see read_dhcp): keep them.
   for (XmlNode host : element.children("host")) {
-    if (host.attr("mac")) host.remove();
+    if (auto mac = host.attr("mac")) old_hosts.emplace(dhcp_host_key(*mac), host);
   }
   for (const auto& range : dhcp->ranges) {
-    XmlNode node = element.add_child("range");
-    node.set_attr("start", range.start.str());
-    node.set_attr("end", range.end.str());
+    const std::string key = range.start.str() + "-" + range.end.str();
+    if (old_ranges.erase(key) == 0) {
+      XmlNode node = element.add_child("range");
+      node.set_attr("start", range.start.str());
+      node.set_attr("end", range.end.str());
+    }
   }
   for (const auto& host : dhcp->hosts) {
-    XmlNode node = element.add_child("host");
+    auto old = old_hosts.find(dhcp_host_key(host.mac.str()));
+    XmlNode node = old != old_hosts.end() ? old->second : element.add_child("host");
+    if (old != old_hosts.end()) old_hosts.erase(old);
     node.set_attr("mac", host.mac.str());
     if (host.name) {
       node.set_attr("name", *host.name);
+    } else {
+      node.remove_attr("name");
     }
     node.set_attr("ip", host.ip.str());
   }
+  for (auto& [key, node] : old_ranges) node.remove();
+  for (auto& [key, node] : old_hosts) node.remove();
 }
 
 void set_ipv4(XmlNode root, const std::optional<NetworkIpv4>& ipv4) {

@@ -95,6 +95,50 @@ dns:
   CHECK(test::schema_problems("network.rng", *xml) == std::vector<std::string>{});
 }
 
+// Found by the corpus (tests/corpus/networks/leasetime-hours.xml): a
+// redefine rewrote every DHCP range and host and lost their lease times.
+TEST_CASE("network update_xml keeps the lease times inside a declared DHCP range and host") {
+  NetworkKind kind;
+  auto parsed = parse_object(kind, "vp-lease", R"(
+mode: nat
+bridge: vp-lease1
+ipv4:
+  address: 10.79.0.1/24
+  dhcp:
+    range: 10.79.0.100-10.79.0.150
+    hosts:
+      - {mac: "52:54:00:00:00:12", ip: 10.79.0.12, name: app}
+)");
+  REQUIRE(parsed.messages().empty());
+  const std::string defined = R"(<network>
+  <name>vp-lease</name>
+  <forward mode='nat'/>
+  <bridge name='vp-lease0' stp='on' delay='0'/>
+  <ip address='10.79.0.1' netmask='255.255.255.0'>
+    <dhcp>
+      <range start='10.79.0.100' end='10.79.0.150'>
+        <lease expiry='1' unit='hours'/>
+      </range>
+      <host mac='52:54:00:00:00:12' name='app' ip='10.79.0.12'>
+        <lease expiry='2' unit='hours'/>
+      </host>
+      <host mac='52:54:00:00:00:13' ip='10.79.0.13'/>
+    </dhcp>
+  </ip>
+</network>)";
+  auto xml = kind.update_xml(defined, parsed.object);
+  REQUIRE(xml.has_value());
+  CHECK(xml->find("<bridge name=\"vp-lease1\"") != std::string::npos);
+  CHECK(xml->find("<lease expiry=\"1\" unit=\"hours\"/>") != std::string::npos);
+  CHECK(xml->find("<lease expiry=\"2\" unit=\"hours\"/>") != std::string::npos);
+  CHECK(xml->find("52:54:00:00:00:13") == std::string::npos);  // no longer declared
+  auto spec = kind.parse_xml(*xml);
+  REQUIRE(spec.has_value());
+  json want = parsed.object.spec;
+  want.erase("autostart");
+  CHECK(spec->dump(2) == want.dump(2));
+}
+
 TEST_CASE("network update_xml to another mode drops what the old mode had") {
   NetworkKind kind;
   auto routed = parse_object(kind, "vp-nat", "mode: route\nbridge: vp-nat0\nipv4: {address: 10.77.0.1/24}\n");
