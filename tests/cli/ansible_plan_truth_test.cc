@@ -40,7 +40,7 @@ Change machine_change(Impact impact) {
                 json{{"machine", "q35"}}};
 }
 
-Change unchanged_pool() {
+Change steady_pool() {
   return Change{{"pool", "images", "lab1"}, Action::no_op,        Impact::none, {}, {},
                 json{{"type", "dir"}},      json{{"type", "dir"}}};
 }
@@ -48,7 +48,7 @@ Change unchanged_pool() {
 }  // namespace
 
 TEST_CASE("ansible module: every summary key it returns is documented, and no_op is also unchanged") {
-  const planner::Plan plan("demo", {machine_change(Impact::config), unchanged_pool()});
+  const planner::Plan plan("demo", {machine_change(Impact::config), steady_pool()});
   const planner::ApplyReport report({}, {}, std::chrono::milliseconds(1));
   const json result = cli::ansible_result({.plan = &plan, .report = &report});
   const json& summary = result["summary"];
