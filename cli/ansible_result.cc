@@ -100,6 +100,9 @@ json pending_restarts(const planner::Plan& plan) {
 json summary_of(const AnsibleOutcome& o) {
   json summary = o.plan != nullptr ? planner::plan_to_json(*o.plan, planner::Secrets::masked)["summary"]
                                    : json::object();
+  // `no_op` is the plan's word; `unchanged`, the same count, is what the
+  // module's documentation said before it, kept for playbooks that read it.
+  if (summary.contains("no_op")) summary["unchanged"] = summary["no_op"];
   if (o.report != nullptr) {
     summary["done"] = o.report->done();
     summary["failed"] = o.report->failed();
@@ -142,7 +145,7 @@ std::vector<std::string> guard_refusals(const planner::Plan& plan, const planner
     if (!allow_data_loss && (c.action == Action::destroy || c.action == Action::replace)) {
       const providers::ResourceKind* kind = kinds(c.id.kind);
       if (kind == nullptr) continue;
-      if (auto lost = planner::data_loss(*kind, c.before)) {
+      if (auto lost = planner::data_loss(*kind, c.observed_spec())) {
         refused.push_back(fmt::format("{}: {} loses its data ({}); set allow_data_loss: true to allow it",
                                       address, planner::to_string(c.action), *lost));
       }

@@ -8,7 +8,8 @@
 //             object and host
 //   msg       one line per problem, "; "-joined; or what was done
 //   plan      the plan as `virtplan plan --json` prints it, secrets masked
-//   summary   the plan's counts, plus done/failed/skipped after an apply
+//   summary   the plan's counts (plan_json's, and `unchanged`, the same as
+//             `no_op`), plus done/failed/skipped after an apply
 //   report    the apply report (apply_report_json), when something was applied
 //   diff      with --diff: Ansible's {before, after, before_header,
 //             after_header} per object that changes, secrets masked
@@ -51,7 +52,8 @@ nlohmann::json ansible_diff(const planner::Plan& plan);
 // What the guards refuse, one message per change ("domain.web@lab1: needs a
 // restart (vcpus); set allow_restart: true to allow it"): an update with a
 // restart impact (unless the domain declares `restart: never`, which leaves
-// it pending) and a replace, without allow_restart; a destroy or replace that
+// it pending; a `config` impact restarts nothing) and a replace, without
+// allow_restart; a destroy or replace that
 // loses data (planner::data_loss: bytes, a domain's managed save, NVRAM or
 // snapshots), without allow_data_loss.
 std::vector<std::string> guard_refusals(const planner::Plan& plan, const planner::KindLookup& kinds,

@@ -178,6 +178,23 @@ public:
     m_restart = false;
   }
 
+  // 1b. Config-class fields (planned while the domain did not run across
+  // the apply) of a domain found up and staying up: writing them would take
+  // a restart the plan did not show, so they are left out of the config and
+  // the next plan shows them again (as restart).
+  void hold_back_config() {
+    if (!m_stays_up || m_changes.config_only.empty()) return;
+    std::vector<std::string> paths;
+    for (const FieldChange& field : m_changes.config_only) {
+      restore(m_config, field);
+      paths.push_back(field.path);
+    }
+    m_outcome.warnings.push_back(
+        fmt::format("{} pending: planned as config (takes effect at next start) while the domain was not "
+                    "running, but it is running now; nothing restarted, plan again",
+                    fmt::join(paths, ", ")));
+  }
+
   // A change the plan showed as live must be made live: without a live way
   // for it the step changes nothing (the plan shows it again), and never
   // restarts a domain the plan did not show restarting.
@@ -414,6 +431,7 @@ Result<ActuatorOutcome> DomainActuator::update(const ActuatorStep& step, HostSes
   DomainUpdate update(step, host, m_timing);
   if (auto r = update.read_host(); !r) return providers::fail(r.error());
   update.hold_back_restart();
+  update.hold_back_config();
   if (auto r = update.refuse_changes_without_live_way(); !r) return providers::fail(r.error());
   if (auto r = update.detach_live(); !r) return providers::fail(r.error());
   if (auto r = update.redefine(); !r) return providers::fail(r.error());

@@ -12,7 +12,10 @@
 //   safe way (DomainChangeSet sorts the fields by the domain's field rules):
 //   1. restart-class fields on a running domain with `restart: never` are
 //      left out of the config, so the plan keeps showing them, and the step
-//      warns "restart pending (restart: never)"; then a field the plan
+//      warns "restart pending (restart: never)"; config-class fields (a
+//      restart-class change planned while the domain did not run across
+//      the apply) of a domain found up and staying up are left out too,
+//      with a warning: never a restart the plan did not show; then a field the plan
 //      showed as live that has no live way fails the step before anything
 //      changes (it never restarts the domain);
 //   2. live detaches, confirmed (DomainLiveUpdater); a device the guest kept

@@ -76,6 +76,8 @@ DomainChangeSet DomainChangeSet::of(const std::vector<FieldChange>& fields) {
     set.config = true;
     if (field.impact >= Impact::restart) {
       set.restart.push_back(field);
+    } else if (field.impact == Impact::config) {
+      set.config_only.push_back(field);
     } else if (!place_live(set, field, rule.live) && field.impact == Impact::live) {
       set.no_live_way.push_back(field);
     }

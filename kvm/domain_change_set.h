@@ -8,6 +8,9 @@
 //   - restart-class fields (as the plan recorded them): take effect at the
 //     next boot (apply restarts the domain once for all of them, unless
 //     `restart: never`);
+//   - config-class fields (a restart-class change the plan made while the
+//     domain did not run across the apply): only written to the config; a
+//     domain found running at apply time keeps them pending (`config`);
 //   - live-class fields: also applied to the running domain, each the way
 //     its rule names: vCPUs, memory, title, description, a device attached,
 //     detached or updated (CD-ROM media, a NIC's source or link state), the
@@ -35,6 +38,7 @@ struct DomainChangeSet {
   bool state = false;
   bool config = false;  // something the XML holds changed: redefine
   std::vector<providers::FieldChange> restart;
+  std::vector<providers::FieldChange> config_only;  // impact config: read at the next start
 
   bool vcpus = false;
   bool memory = false;

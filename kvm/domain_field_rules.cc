@@ -1,5 +1,7 @@
 #include "kvm/domain_field_rules.h"
 
+#include <string>
+
 namespace virtplan::kvm {
 
 using providers::FieldRule;
@@ -47,11 +49,25 @@ constexpr FieldRule k_domain_rules[] = {
     {"/**", Impact::restart},
 };
 
+std::string state_of(const nlohmann::json& spec, std::string_view otherwise) {
+  if (!spec.is_object() || !spec.contains("state") || !spec.at("state").is_string())
+    return std::string(otherwise);
+  return spec.at("state").get<std::string>();
+}
+
 }  // namespace
 
 const providers::FieldRules& domain_field_rules() {
   static constexpr providers::FieldRules k_table{k_domain_rules};
   return k_table;
+}
+
+providers::Running domain_running(const nlohmann::json& observed, const nlohmann::json& desired) {
+  // A desired spec without "state" keeps the domain as it is (the stack's
+  // default is running).
+  const std::string now = state_of(observed, "stopped");
+  const std::string wanted = state_of(desired, now);
+  return now != "stopped" && wanted != "stopped" ? providers::Running::yes : providers::Running::no;
 }
 
 }  // namespace virtplan::kvm

@@ -15,7 +15,8 @@
 //            or a host device (hot-plug: a free PCIe root port is needed, see
 //            hotplug_slots); a CD-ROM's media ("/disks/T/media..."); a NIC's
 //            source network or bridge, and its link state
-//   restart  everything else: vcpus/max, memory/max, cpu, numa, hugepages,
+//   restart  everything else (config when the domain does not run across
+//            the apply: domain_running): vcpus/max, memory/max, cpu, numa, hugepages,
 //            machine, arch, firmware, boot, virt_type, security,
 //            hotplug_slots, xml patches, cloud_init (the seed is read at
 //            boot), a NIC's model, a disk's bus, cache, format or readonly,
@@ -46,5 +47,12 @@ inline constexpr std::string_view update = "update-device";
 }  // namespace domain_live
 
 const providers::FieldRules& domain_field_rules();
+
+// Whether the domain runs across an apply from `observed` to `desired`
+// (specs with "state"): up now (running or paused) and not stopped by the
+// stack. A stopped domain, or one the apply stops or starts anyway, takes a
+// restart-class change at its next start: its impact is `config`, and apply
+// only redefines it (kvm/domain_actuator.h).
+providers::Running domain_running(const nlohmann::json& observed, const nlohmann::json& desired);
 
 }  // namespace virtplan::kvm

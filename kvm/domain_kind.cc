@@ -275,6 +275,11 @@ Spec DomainKind::reconcile(const Spec& desired, const Spec& observed) const {
 
 const providers::FieldRules& DomainKind::field_rules() const { return domain_field_rules(); }
 
+providers::Running DomainKind::running(const providers::Spec& observed,
+                                       const providers::Spec& desired) const {
+  return domain_running(observed, desired);
+}
+
 const DomainKind& domain_kind() {
   static const DomainKind k_domain;
   return k_domain;

@@ -59,6 +59,7 @@ public:
   providers::Spec reconcile(const providers::Spec& desired, const providers::Spec& observed) const override;
   // kvm/domain_field_rules.h
   const providers::FieldRules& field_rules() const override;
+  providers::Running running(const providers::Spec& observed, const providers::Spec& desired) const override;
   providers::Result<nlohmann::json> to_stack(const providers::Spec& spec) const override;
   // /saved_state (kvm/domain_saved_state.h): "managed save", "NVRAM", "3 snapshots".
   std::vector<std::string> lost_state(const providers::Spec& observed) const override;

@@ -95,7 +95,7 @@ Result<ApplyGraph> ApplyGraph::build(const Plan& plan, const KindLookup& kinds) 
       }
     }
     // What this object used is destroyed only after it has let go.
-    auto used = referenced(change, change.before, kinds);
+    auto used = referenced(change, change.observed_spec(), kinds);
     if (!used) return std::unexpected(used.error());
     for (const ObjectId& target : *used) {
       auto it = index.find(target);

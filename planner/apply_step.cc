@@ -19,12 +19,13 @@ using Progress = std::function<void(std::string_view)>;
 
 ActuatorStep destroy_step(const Change& change, const std::string& stack, const Progress& progress,
                           providers::StopMode stop) {
-  return ActuatorStep{StackObject{change.id, nullptr, stack, {}, {}}, change.before, {}, progress, stop};
+  return ActuatorStep{
+      StackObject{change.id, nullptr, stack, {}, {}}, change.observed_spec(), {}, progress, stop};
 }
 
 ActuatorStep build_step(const Change& change, const std::string& stack, const Progress& progress) {
-  return ActuatorStep{StackObject{change.id, change.after, stack, {}, {}}, change.before, change.fields,
-                      progress};
+  return ActuatorStep{StackObject{change.id, change.after, stack, {}, {}}, change.observed_spec(),
+                      change.fields, progress};
 }
 
 // A replace is a destroy, then a create of the object from nothing.

@@ -43,7 +43,7 @@ StillUses still_uses(const std::vector<Change>& changes, const KindLookup& kinds
 std::vector<Hold> standing_holds(const providers::ResourceKind& kind, const Change& change,
                                  const StillUses& still) {
   std::vector<Hold> standing;
-  for (Hold& hold : kind.holds(change.id, change.before, change.action == Action::replace)) {
+  for (Hold& hold : kind.holds(change.id, change.observed_spec(), change.action == Action::replace)) {
     auto changed = still.find(hold.holder);
     if (changed == still.end() || changed->second.contains(change.id)) standing.push_back(std::move(hold));
   }
@@ -88,7 +88,7 @@ std::optional<std::string> refuse_held(const providers::ResourceKind& kind, Chan
 std::optional<std::string> refuse(const providers::ResourceKind& kind, Change& change, const StillUses& still,
                                   Force force) {
   const bool losing = change.action == Action::destroy || change.action == Action::replace;
-  if (losing && (kind.is_protected(change.before) || kind.is_protected(change.after))) {
+  if (losing && (kind.is_protected(change.observed_spec()) || kind.is_protected(change.after))) {
     return fmt::format(
         "{}: is protected (protect: true) and would be {}; it is left alone (set "
         "protect: false and apply first to allow it)",
@@ -98,7 +98,7 @@ std::optional<std::string> refuse(const providers::ResourceKind& kind, Change& c
     if (auto why = refuse_held(kind, change, still, force)) return why;
   }
   if (change.action == Action::update || change.action == Action::replace) {
-    if (auto why = kind.refusal(change.before, change.after)) {
+    if (auto why = kind.refusal(change.observed_spec(), change.after)) {
       return fmt::format("{}: {}; it is left alone", change.id.address(), *why);
     }
   }
@@ -130,7 +130,8 @@ void check_data_safety(std::vector<Change>& changes, const KindLookup& kinds,
       continue;
     }
     if (change.action == Action::destroy || change.action == Action::replace) {
-      if (auto lost = data_loss(*kind, change.before)) change.reasons.push_back("DATA LOSS: " + *lost);
+      if (auto lost = data_loss(*kind, change.observed_spec()))
+        change.reasons.push_back("DATA LOSS: " + *lost);
     }
     kept.push_back(std::move(change));
   }

@@ -57,7 +57,8 @@ Change planned_change(const providers::ResourceKind& kind, const StackObject& wa
   Change change;
   change.id = want.id;
   change.after = kind.reconcile(want.spec, found.spec);
-  change.before = found.spec;
+  change.before = compared_part(change.after, found.spec);
+  change.observed = found.spec;
   change.fields = diff_specs(kind, change.after, found.spec);
   change.action = choose_action(change.fields);
   change.impact = largest_impact(change.fields);

@@ -35,6 +35,8 @@ PlanSummary Plan::summary() const {
         ++s.change;
         if (c.impact == Impact::restart) {
           ++s.change_restart;
+        } else if (c.impact == Impact::config) {
+          ++s.change_config;
         } else {
           ++s.change_live;
         }
@@ -55,9 +57,10 @@ constexpr std::array<std::pair<Action, std::string_view>, 5> k_action_names{{
     {Action::destroy, "destroy"},
 }};
 
-constexpr std::array<std::pair<Impact, std::string_view>, 4> k_impact_names{{
+constexpr std::array<std::pair<Impact, std::string_view>, 5> k_impact_names{{
     {Impact::none, "none"},
     {Impact::live, "live"},
+    {Impact::config, "config"},
     {Impact::restart, "restart"},
     {Impact::replace, "replace"},
 }};

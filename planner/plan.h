@@ -23,7 +23,7 @@ namespace virtplan::planner {
 enum class Action {
   no_op,    // exists, owned, nothing to change
   create,   // declared, not on the host
-  update,   // declared, owned, some fields differ (impact live or restart)
+  update,   // declared, owned, some fields differ (impact live, config or restart)
   replace,  // declared, owned, a field can only change by destroy + create
   destroy,  // owned by the stack, no longer declared
 };
@@ -31,16 +31,22 @@ enum class Action {
 std::string_view to_string(Action action);
 std::optional<Action> action_from_string(std::string_view text);
 
-// The words for providers::Impact in plans: "live", "restart", "replace".
+// The words for providers::Impact in plans: "live", "config", "restart",
+// "replace".
 std::string_view to_string(providers::Impact impact);
 std::optional<providers::Impact> impact_from_string(std::string_view text);
 
 using FieldChange = providers::FieldChange;
 
 // Change is the plan for one object: its action, each changed field with its
-// impact, and why. `before` is the observed spec (null for a create) and
-// `after` the desired spec (null for a destroy); for a no-op they are equal.
-// apply checks `before` against the host again to refuse a stale plan.
+// impact, and why. `after` is the desired spec (null for a destroy) and
+// `before` the part of the observed spec compared with it
+// (planner::compared_part: like with like, so what libvirt adds by itself
+// and the stack does not declare never reads as a removal), the whole
+// observed spec for a destroy, null for a create; for a no-op they are
+// equal. `observed` is the whole observed spec, what the engine reads (data
+// safety, a pool's state) and what apply checks against the host again to
+// refuse a stale plan (observed_spec(): `before` where a plan has none).
 struct Change {
   providers::ObjectId id;
   Action action = Action::no_op;
@@ -49,6 +55,9 @@ struct Change {
   std::vector<FieldChange> fields;                     // sorted by path
   nlohmann::json before;
   nlohmann::json after;
+  nlohmann::json observed = nullptr;
+
+  const nlohmann::json& observed_spec() const { return observed.is_null() ? before : observed; }
 
   bool operator==(const Change&) const = default;
 };
@@ -58,6 +67,7 @@ struct PlanSummary {
   int add = 0;
   int change = 0;
   int change_live = 0;
+  int change_config = 0;
   int change_restart = 0;
   int replace = 0;
   int destroy = 0;

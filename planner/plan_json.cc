@@ -40,6 +40,9 @@ json change_to_json(const Change& c, Secrets secrets) {
            {"fields", fields},
            {"before", spec(c.before)},
            {"after", spec(c.after)}};
+  // What the host holds beyond the compared `before` (what the stack does
+  // not declare): the stale-plan check compares it.
+  if (!c.observed.is_null()) out["observed"] = spec(c.observed);
   // A volume's pool is part of its identity: a saved plan destroys the
   // volume it names, not a same-named one in another pool.
   if (!c.id.pool.empty()) out["pool"] = c.id.pool;
@@ -50,6 +53,7 @@ json summary_to_json(const PlanSummary& s) {
   return json{{"add", s.add},
               {"change", s.change},
               {"change_live", s.change_live},
+              {"change_config", s.change_config},
               {"change_restart", s.change_restart},
               {"replace", s.replace},
               {"destroy", s.destroy},
@@ -81,6 +85,7 @@ Result<Change> change_from_json(const json& j) {
   }
   c.before = j.at("before");
   c.after = j.at("after");
+  c.observed = j.value("observed", nlohmann::json());
   return c;
 }
 

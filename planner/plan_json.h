@@ -4,7 +4,10 @@
 // what `plan --out FILE` saves for a later `apply FILE`.
 //   {"format_version": "1", "stack": ..., "changes": [{"address", "kind",
 //    "name", "host", "action", "impact", "reasons", "fields": [{"path",
-//    "before", "after", "impact"}], "before", "after"}], "summary": {...}}
+//    "before", "after", "impact"}], "before", "after", "observed"?}],
+//    "summary": {...}}
+// `before` is the observed spec's part compared with `after`, `observed`
+// the whole observed spec (planner::Change), absent for a create.
 
 #include "planner/plan.h"
 #include "providers/base/error.h"

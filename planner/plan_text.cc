@@ -68,6 +68,8 @@ std::string detail(const providers::ResourceKind* kind, const Change& c) {
     case Action::create:
       return kind != nullptr ? kind->summary(c.after) : std::string();
     case Action::update:
+      // A restart-class change to a domain that does not run across the apply.
+      if (c.impact == Impact::config) return "config (takes effect at next start)";
       return std::string(to_string(c.impact));
     case Action::replace:
       return fmt::format("{}", fmt::join(c.reasons, "; "));
@@ -86,7 +88,13 @@ std::string render_summary_line(const PlanSummary& s) {
     return fmt::format("No changes: {} object{} up to date.", s.unchanged, s.unchanged == 1 ? "" : "s");
   }
   std::string change = fmt::format("{} to change", s.change);
-  if (s.change > 0) change += fmt::format(" ({} live, {} restart)", s.change_live, s.change_restart);
+  // Config changes are counted only when there are any: most plans have none.
+  if (s.change > 0 && s.change_config > 0) {
+    change +=
+        fmt::format(" ({} live, {} config, {} restart)", s.change_live, s.change_config, s.change_restart);
+  } else if (s.change > 0) {
+    change += fmt::format(" ({} live, {} restart)", s.change_live, s.change_restart);
+  }
   return fmt::format("Plan: {} to add, {}, {} to replace, {} to destroy.", s.add, change, s.replace,
                      s.destroy);
 }

@@ -8,16 +8,27 @@
 namespace virtplan::planner {
 
 using nlohmann::json;
+using providers::Impact;
 
 namespace {
 
 enum class Level { top, nested };
 
-void diff_value(const providers::ResourceKind& kind, const std::string& path, const json& desired,
-                const json& observed, Level level, std::vector<FieldChange>& out);
+// What every field change of one object is judged by.
+struct Judge {
+  const providers::ResourceKind& kind;
+  providers::Running running;
 
-void diff_object(const providers::ResourceKind& kind, const std::string& path, const json& desired,
-                 const json& observed, Level level, std::vector<FieldChange>& out) {
+  Impact impact(const std::string& path, const json& before, const json& after) const {
+    return kind.impact(path, before, after, running);
+  }
+};
+
+void diff_value(const Judge& kind, const std::string& path, const json& desired, const json& observed,
+                Level level, std::vector<FieldChange>& out);
+
+void diff_object(const Judge& kind, const std::string& path, const json& desired, const json& observed,
+                 Level level, std::vector<FieldChange>& out) {
   std::set<std::string> keys;
   for (const auto& item : desired.items()) keys.insert(item.key());
   if (level == Level::nested) {
@@ -31,8 +42,8 @@ void diff_object(const providers::ResourceKind& kind, const std::string& path, c
   }
 }
 
-void diff_value(const providers::ResourceKind& kind, const std::string& path, const json& desired,
-                const json& observed, Level level, std::vector<FieldChange>& out) {
+void diff_value(const Judge& kind, const std::string& path, const json& desired, const json& observed,
+                Level level, std::vector<FieldChange>& out) {
   if (desired.is_object() && observed.is_object()) {
     diff_object(kind, path, desired, observed, level, out);
     return;
@@ -43,8 +54,9 @@ void diff_value(const providers::ResourceKind& kind, const std::string& path, co
 
 }  // namespace
 
-std::vector<FieldChange> diff_specs(const providers::ResourceKind& kind, const providers::Spec& desired,
+std::vector<FieldChange> diff_specs(const providers::ResourceKind& kind_of, const providers::Spec& desired,
                                     const providers::Spec& observed) {
+  const Judge kind{kind_of, kind_of.running(observed, desired)};
   std::vector<FieldChange> out;
   if (desired.is_object() && observed.is_object()) {
     diff_object(kind, "", desired, observed, Level::top, out);
@@ -54,6 +66,15 @@ std::vector<FieldChange> diff_specs(const providers::ResourceKind& kind, const p
   std::sort(out.begin(), out.end(),
             [](const FieldChange& a, const FieldChange& b) { return a.path < b.path; });
   return out;
+}
+
+providers::Spec compared_part(const providers::Spec& desired, const providers::Spec& observed) {
+  if (!desired.is_object() || !observed.is_object()) return observed;
+  json part = json::object();
+  for (const auto& item : observed.items()) {
+    if (desired.contains(item.key())) part[item.key()] = item.value();
+  }
+  return part;
 }
 
 }  // namespace virtplan::planner

@@ -16,8 +16,17 @@ namespace virtplan::planner {
 
 // Top-level keys the desired spec lacks are not managed and never compared
 // (libvirt-side extras); below the top level every key of either side counts,
-// so a disk missing from the stack is a removal. Result sorted by path.
+// so a disk missing from the stack is a removal. Each change's impact is the
+// kind's rules' for an object that runs across the apply or not
+// (ResourceKind::running). Result sorted by path.
 std::vector<FieldChange> diff_specs(const providers::ResourceKind& kind, const providers::Spec& desired,
                                     const providers::Spec& observed);
+
+// The part of `observed` that is compared with `desired`: its top-level keys
+// the desired spec has (what diff_specs() compares). A plan's `before` is
+// this part, so what libvirt fills in by itself and the stack does not
+// declare (a `cpu` model on a TCG domain) never reads as a removal next to
+// `after`. A non-object is compared whole.
+providers::Spec compared_part(const providers::Spec& desired, const providers::Spec& observed);
 
 }  // namespace virtplan::planner

@@ -13,7 +13,7 @@ namespace {
 
 std::map<ObjectId, const nlohmann::json*> befores(const Plan& plan) {
   std::map<ObjectId, const nlohmann::json*> out;
-  for (const Change& c : plan.changes()) out.emplace(c.id, &c.before);
+  for (const Change& c : plan.changes()) out.emplace(c.id, &c.observed_spec());
   return out;
 }
 

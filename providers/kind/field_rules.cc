@@ -18,10 +18,14 @@ const FieldRule& FieldRules::rule_for(std::string_view path, const nlohmann::jso
   return k_unmatched;
 }
 
-Impact FieldRules::impact(std::string_view path, const nlohmann::json& before,
-                          const nlohmann::json& after) const {
+Impact FieldRules::impact(std::string_view path, const nlohmann::json& before, const nlohmann::json& after,
+                          Running running) const {
   if (before == after) return Impact::none;
-  if (!before.is_object() || !after.is_object()) return rule_for(path, before, after).impact;
+  if (!before.is_object() || !after.is_object()) {
+    const Impact impact = rule_for(path, before, after).impact;
+    // Nothing runs to restart: the new config is read at the next start.
+    return impact == Impact::restart && running == Running::no ? Impact::config : impact;
+  }
   std::set<std::string> keys;
   for (const auto& item : before.items()) keys.insert(item.key());
   for (const auto& item : after.items()) keys.insert(item.key());
@@ -30,7 +34,7 @@ Impact FieldRules::impact(std::string_view path, const nlohmann::json& before,
   Impact worst = Impact::none;
   for (const std::string& key : keys) {
     worst = std::max(worst, impact(parent.child(key).str(), before.contains(key) ? before[key] : k_null,
-                                   after.contains(key) ? after[key] : k_null));
+                                   after.contains(key) ? after[key] : k_null, running));
   }
   return worst;
 }

@@ -18,8 +18,17 @@
 
 namespace virtplan::providers {
 
-// Impact is how disruptive a change is, in increasing order.
-enum class Impact { none, live, restart, replace };
+// Impact is how disruptive a change is, in increasing order. `config` is a
+// change written to the config that takes effect at the object's next start,
+// with nothing to disrupt now: a restart-class change to an object that is not
+// running across the apply (see Running).
+enum class Impact { none, live, config, restart, replace };
+
+// Whether the object runs before and after the apply (a domain that is up and
+// stays up). A restart-class change to one that does not (stopped, or stopped
+// or started by the same apply anyway) needs no restart: its impact is
+// `config`. The kind says which (ResourceKind::running); the rules decide.
+enum class Running { no, yes };
 
 // FieldRule is one line of a table. The first rule whose pattern matches the
 // changed field's path (and whose `when`, if any, accepts its values) decides;
@@ -50,8 +59,10 @@ public:
 
   // How disruptive the change is: none when nothing changed; an object
   // changed into an object is as disruptive as its most disruptive field;
-  // else its rule's impact.
-  Impact impact(std::string_view path, const nlohmann::json& before, const nlohmann::json& after) const;
+  // else its rule's impact, where a restart of an object not `running` is a
+  // config change (takes effect at its next start).
+  Impact impact(std::string_view path, const nlohmann::json& before, const nlohmann::json& after,
+                Running running = Running::yes) const;
 
 private:
   std::span<const FieldRule> m_rules;

@@ -142,10 +142,20 @@ public:
   // kind's actuator read this one table.
   virtual const FieldRules& field_rules() const = 0;
 
+  // Whether the object runs across an apply from `observed` to `desired`
+  // (a domain up before and after it): a restart-class change to one that
+  // does not is a config change (providers/kind/field_rules.h). Only what
+  // can run says no.
+  virtual Running running(const Spec& observed, const Spec& desired) const {
+    (void)observed, (void)desired;
+    return Running::yes;
+  }
+
   // How disruptive changing the field at `path` (a JSON pointer into the spec)
   // from `before` to `after` is; either may be null (added or removed).
-  Impact impact(std::string_view path, const nlohmann::json& before, const nlohmann::json& after) const {
-    return field_rules().impact(path, before, after);
+  Impact impact(std::string_view path, const nlohmann::json& before, const nlohmann::json& after,
+                Running running = Running::yes) const {
+    return field_rules().impact(path, before, after, running);
   }
 
   // Data safety: facts the planner's generic rules read (planner/data_safety.h).

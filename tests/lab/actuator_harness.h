@@ -80,7 +80,7 @@ public:
       REQUIRE(actuator != nullptr);
       providers::ActuatorStep step;
       step.desired = providers::StackObject{change->id, change->after, m_stack.name, {}, {}};
-      step.before = change->before;
+      step.before = change->observed_spec();
       step.fields = change->fields;
       providers::HostSession& host = session(change->id.host);
       providers::Result<providers::ActuatorOutcome> done = fail_unset();

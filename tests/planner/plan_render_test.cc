@@ -118,6 +118,7 @@ TEST_CASE("json plan has the documented shape and masks secrets") {
   CHECK(j["summary"] == json{{"add", 1},
                              {"change", 2},
                              {"change_live", 1},
+                             {"change_config", 0},
                              {"change_restart", 1},
                              {"replace", 0},
                              {"destroy", 1},
