@@ -69,8 +69,9 @@ void collect_section(const std::string& file, const std::string& section, const 
   }
 }
 
-void collect_file(const SourceFile& file, const Names& sections, Collected& out, Diagnostics& diags) {
-  auto root = read_yaml(file, diags);
+void collect_file(const SourceFile& file, const Names& sections, EmptyFile empty, Collected& out,
+                  Diagnostics& diags) {
+  auto root = read_yaml(file, diags, empty);
   if (!root) {
     out.all_files_read = false;
     return;
@@ -265,8 +266,10 @@ Collected StackLoaderRun::collect(const std::vector<SourceFile>& files) {
     sections.insert(section);
   }
   Collected collected;
+  // One of several files may be empty (a redirect's target); a lone one not.
+  const EmptyFile empty = files.size() > 1 ? EmptyFile::declares_nothing : EmptyFile::refused;
   for (const auto& file : files) {
-    collect_file(file, sections, collected, m_diags);
+    collect_file(file, sections, empty, collected, m_diags);
   }
   return collected;
 }
