@@ -226,6 +226,10 @@ void parse_pool(YamlMap& map, StackObject& object, Diagnostics& diags) {
   spec.source = read_source(source_map ? &*source_map : nullptr, diags, spec.type, map);
   spec.autostart = true;
   if (auto value = map.get("autostart")) spec.autostart = value->as_bool(diags).value_or(true);
+  // A pool left stopped stays stopped when the stack says so (import writes
+  // `active: false` for one it found stopped).
+  spec.active = true;
+  if (auto value = map.get("active")) spec.active = value->as_bool(diags).value_or(true);
   fill_defaults(spec, object.id.name);
   object.spec = spec.to_json();
 }
