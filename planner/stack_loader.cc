@@ -518,6 +518,11 @@ void StackLoaderRun::check_references(const StackObject& object, const ResourceK
         elsewhere.push_back(other.id.host);
       }
     }
+    // An external object, unless it looks like a slip of the keyboard.
+    if (reference.need == providers::Reference::Need::external_unless_typo && elsewhere.empty() &&
+        !providers::closest_match(target.name, on_host)) {
+      continue;
+    }
     std::string message =
         elsewhere.empty()
             ? fmt::format("{}: {} '{}' is not declared in the stack{}", object.id.address(), target.kind,

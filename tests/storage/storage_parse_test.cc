@@ -54,10 +54,19 @@ TEST_CASE("pool source keys depend on the type") {
       parse_object(kind, "p", "type: fs\npath: /x\nsource: {device: /dev/sdb, format: ext44}\n").messages() ==
       Messages{
           "stack.yaml:3:36: pool.p: expected one of auto, ext2, ext3, ext4, ufs, iso9660, udf, gfs, gfs2, vfat, hfs+, xfs, ocfs2, vmfs, got 'ext44' (did you mean 'ext4'?)"});
-  CHECK(
-      parse_object(kind, "p", "type: iscsi\nsource: {host: san, iqn: iqn.bad}\n").messages() ==
-      Messages{
-          "stack.yaml:2:26: pool.p: invalid iSCSI qualified name 'iqn.bad' (expected like iqn.2013-06.com.example:target)"});
+  // an iSCSI target is any name libvirt takes, not only an IQN; an initiator is an IQN
+  CHECK(parse_object(kind, "p", "type: iscsi\nsource: {host: san, iqn: storage.example.lun1}\n")
+            .messages()
+            .empty());
+  CHECK(parse_object(kind, "p", "type: iscsi\nsource: {host: san, iqn: 'two words'}\n").messages() ==
+        Messages{"stack.yaml:2:26: pool.p: invalid iSCSI target 'two words' (a name without blanks, like "
+                 "iqn.2013-06.com.example:target)"});
+  CHECK(parse_object(kind, "p",
+                     "type: iscsi-direct\nsource: {host: san, iqn: iqn.2013-06.com.example:t, initiator: "
+                     "iqn.bad}\n")
+            .messages() ==
+        Messages{"stack.yaml:2:64: pool.p: invalid iSCSI qualified name 'iqn.bad' (expected like "
+                 "iqn.2013-06.com.example:target)"});
   CHECK(parse_object(kind, "p",
                      "type: iscsi-direct\npath: /x\nsource: {host: san, iqn: iqn.2013-06.com.example:t}\n")
             .messages() == Messages{"stack.yaml:2:7: pool.p: a iscsi-direct pool has no target path",
