@@ -242,7 +242,7 @@ void parse_pool(YamlMap& map, StackObject& object, Diagnostics& diags) {
   if (auto value = map.get("autostart")) spec.autostart = value->as_bool(diags).value_or(true);
   // A pool left stopped stays stopped when the stack says so (import writes
   // `active: false` for one it found stopped).
-  spec.active = true;
+  // Left out, it is the default (true): reconcile() says so where a host was read.
   if (auto value = map.get("active")) spec.active = value->as_bool(diags).value_or(true);
   fill_defaults(spec, object.id.name);
   object.spec = spec.to_json();

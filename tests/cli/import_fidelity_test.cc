@@ -50,7 +50,7 @@ TEST_CASE("a NIC may use a network the stack does not declare, but not a near mi
   CHECK(
       load_errors({{"s.yaml", k_base + lan + domain + "      - {network: lna}\n"}}) ==
       std::vector<std::string>{
-          "s.yaml:10:9: domain.web@lab1: network 'lna' is not declared in the stack (did you mean 'lan'?)"});
+          "s.yaml:11:9: domain.web@lab1: network 'lna' is not declared in the stack (did you mean 'lan'?)"});
 }
 
 TEST_CASE("an empty or comment-only file beside the stack's own declares nothing") {

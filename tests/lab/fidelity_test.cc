@@ -160,8 +160,9 @@ TEST_CASE("fidelity: a foreign network virtplan cannot represent is left alone, 
   fs::remove(dir / "hostdev.yaml");
 
   // a stack that declares one keeps the read error: it cannot be planned
-  std::ofstream(dir / "declares.yaml") << fmt::format(
-      "networks:\n  {}:\n    host: {}\n    mode: nat\n    ipv4: 10.{}.9.1/24\n", vepa, host, made.subnet);
+  std::ofstream(dir / "declares.yaml")
+      << fmt::format("networks:\n  {}:\n    host: {}\n    mode: nat\n    ipv4: {{address: 10.{}.9.1/24}}\n",
+                     vepa, host, made.subnet);
   const auto declared = run_virtplan("plan -f " + shell_quote(dir.string()));
   INFO(declared.output);
   CHECK(declared.status == 1);

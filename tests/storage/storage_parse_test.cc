@@ -91,7 +91,9 @@ TEST_CASE("pool check: two file pools of one host with one path") {
 
 TEST_CASE("pool active: true unless the stack says, and import writes a stopped pool's") {
   PoolKind kind;
-  CHECK(parse_object(kind, "p", "type: dir\npath: /x\n").object.spec.value("active", false));
+  const json running = {{"type", "dir"}, {"active", true}};
+  CHECK(kind.reconcile(parse_object(kind, "p", "type: dir\npath: /x\n").object.spec, running)
+            .value("active", false));
   auto stopped = parse_object(kind, "p", "type: dir\npath: /x\nactive: false\n");
   CHECK(stopped.messages().empty());
   CHECK_FALSE(stopped.object.spec.value("active", true));
