@@ -78,6 +78,13 @@ std::string fidelity_domain_xml(const std::string& name, const std::string& devi
       name, extra, devices);
 }
 
+// The plan of the stack in `dir` changes nothing (exit 0 with --detailed-exitcode).
+void check_plan_empty(const fs::path& dir) {
+  const auto plan = run_virtplan("plan --detailed-exitcode -f " + shell_quote(dir.string()));
+  INFO(plan.output);
+  CHECK(plan.status == 0);
+}
+
 std::string dumpxml_secure(const LabEnv& env, const std::string& domain) {
   return env.run_in(0, "virsh -q dumpxml --inactive --security-info --domain " + shell_quote(domain));
 }
@@ -148,9 +155,7 @@ TEST_CASE("fidelity: a foreign network virtplan cannot represent is left alone, 
   CHECK(domain.status == 0);
   CHECK(has(domain.output, "now owned by stack '" + stack + "'"));
   // and the YAML it printed validates and plans empty
-  const auto after = run_virtplan("plan --detailed-exitcode -f " + shell_quote(dir.string()));
-  INFO(after.output);
-  CHECK(after.status == 0);
+  check_plan_empty(dir);
 
   // importing one of them is refused, naming why
   const auto refused = fidelity_import(dir, "network." + hostdev + "@" + host, "hostdev.yaml");
@@ -230,9 +235,7 @@ TEST_CASE("fidelity: a CPU model change keeps the CPU settings the stack does no
   CHECK(has(xml, "match='minimum'"));
   CHECK(has(xml, "fallback='allow'"));
   CHECK(has(xml, "<feature policy='disable' name='svm'/>"));
-  const auto again = run_virtplan("plan --detailed-exitcode -f " + shell_quote(dir.string()));
-  INFO(again.output);
-  CHECK(again.status == 0);
+  check_plan_empty(dir);
 }
 
 TEST_CASE("fidelity: a pool keeps the state it was left in, and apply stops and starts it") {
@@ -255,9 +258,7 @@ TEST_CASE("fidelity: a pool keeps the state it was left in, and apply stops and 
   INFO(imported.output);
   REQUIRE(imported.status == 0);
   CHECK(has(fidelity_read(dir / "pool.yaml"), "active: false"));
-  const auto plan = run_virtplan("plan --detailed-exitcode -f " + shell_quote(dir.string()));
-  INFO(plan.output);
-  CHECK(plan.status == 0);
+  check_plan_empty(dir);
 
   // started by hand: `active: false` stops it again, and keeps it defined
   env.run_in(0, "virsh -q pool-start --pool " + shell_quote(pool) + " >/dev/null");
@@ -272,9 +273,7 @@ TEST_CASE("fidelity: a pool keeps the state it was left in, and apply stops and 
   INFO(start.output);
   CHECK(start.status == 0);
   CHECK(virtplan::lab::trimmed(state()) == "running");
-  const auto settled = run_virtplan("plan --detailed-exitcode -f " + shell_quote(dir.string()));
-  INFO(settled.output);
-  CHECK(settled.status == 0);
+  check_plan_empty(dir);
 }
 
 TEST_CASE("fidelity: the README's import into the stack directory works through the shell") {
@@ -341,9 +340,7 @@ TEST_CASE("fidelity: import prints only YAML that validates, or refuses with the
   const auto validated = run_virtplan("validate -f " + shell_quote(dir.string()));
   INFO(validated.output);
   CHECK(validated.status == 0);
-  const auto plan = run_virtplan("plan --detailed-exitcode -f " + shell_quote(dir.string()));
-  INFO(plan.output);
-  CHECK(plan.status == 0);
+  check_plan_empty(dir);
 
   const auto refused = fidelity_import(dir, "pool." + scsi + "@" + host, "scsi.yaml");
   INFO(refused.output);
