@@ -55,6 +55,7 @@ int apply(const ApplyOptions& options) {
   const planner::ObservedState& observed = *observing;
   // diff
   const planner::DiffResult result = diff_reached(*stack, observed);
+  for (const std::string& warning : result.warnings) fmt::print(stderr, "warning: {}\n", warning);
   if (!result.errors.empty()) {
     for (const std::string& error : result.errors) fmt::print(stderr, "error: {}\n", error);
     fmt::print(stderr, "nothing was changed\n");

@@ -1,11 +1,13 @@
 #include "cli/commands.h"
 
+#include "cli/imported_yaml_check.h"
 #include "cli/kinds.h"
 #include "cli/lock_wait_option.h"
 #include "cli/object_adoption.h"
 #include "cli/stack_observation.h"
 #include "cli/stack_options.h"
 #include "planner/observer.h"
+#include "planner/stack_files.h"
 #include "providers/base/stack_yaml.h"
 #include "providers/base/yaml_map.h"
 #include "providers/host/host_session.h"
@@ -34,21 +36,22 @@ struct ImportOptions {
 
 // The objects of one host as it holds them now: read once for every address
 // of that host, since reading a host is most of an import's time.
-Result<std::vector<planner::ObservedObject>> observe_objects(const planner::Stack& stack,
-                                                             providers::HostSession& session,
-                                                             const std::string& address) {
+Result<planner::HostObservation> observe_objects(const planner::Stack& stack, providers::HostSession& session,
+                                                 const std::string& address) {
   auto observed = planner::observe_host(session, stack.name, kind_readers(), stack.objects);
   if (!observed) return providers::fail(observed.error().with_context(address));
-  return std::move(observed->objects);
+  return std::move(*observed);
 }
 
-// The object `id` names among those read.
-Result<planner::ObservedObject> find_object(const std::vector<planner::ObservedObject>& observed,
-                                            const ObjectId& id) {
+// The object `id` names among those read; one its kind cannot represent is
+// refused with the kind's reason.
+Result<planner::ObservedObject> find_object(const planner::HostObservation& host, const ObjectId& id) {
+  const std::vector<planner::ObservedObject>& observed = host.objects;
   // `volume.NAME@HOST` names the volume of that name in whichever pool
   // holds one; two pools holding one need `volume.POOL/NAME@HOST`.
   std::vector<ObjectId> ids;
   for (const planner::ObservedObject& object : observed) ids.push_back(object.id);
+  for (const planner::UnrepresentableObject& object : host.unrepresentable) ids.push_back(object.id);
   auto which = providers::resolve_address(id, ids);
   if (!which && which.error().code() == providers::ErrorCode::not_found) {
     return providers::fail(providers::ErrorCode::not_found,
@@ -57,6 +60,12 @@ Result<planner::ObservedObject> find_object(const std::vector<planner::ObservedO
   }
   if (!which)
     return providers::fail(providers::ErrorCode::invalid, which.error().message() + "; nothing imported");
+  for (const planner::UnrepresentableObject& object : host.unrepresentable) {
+    if (object.id != *which) continue;
+    return providers::fail(providers::ErrorCode::invalid,
+                           fmt::format("{}: {}, so a stack cannot declare it; not imported (left alone)",
+                                       id.address(), object.why));
+  }
   return *std::find_if(observed.begin(), observed.end(),
                        [&](const planner::ObservedObject& object) { return object.id == *which; });
 }
@@ -95,12 +104,19 @@ Result<ImportTarget> import_target(const planner::Stack& stack, const std::strin
   return ImportTarget{*id, kind};
 }
 
-// Adopts one object read from its host and adds its declaration to
-// `document` (SECTION: {NAME: ...}). The YAML is made first: an object the
-// stack could not declare is not adopted.
-Result<void> import_one(const planner::Stack& stack, const providers::HostConfig& host,
-                        providers::Transport& transport, const std::vector<planner::ObservedObject>& observed,
-                        const ImportTarget& target, nlohmann::ordered_json& document) {
+// One object read from its host, with the YAML that declares it, before it
+// is adopted.
+struct ImportCandidate {
+  const ImportTarget* target = nullptr;
+  planner::ObservedObject object;
+  ImportedDeclaration declared;
+};
+
+// The declaration of one object read from its host: the YAML is made first,
+// and checked (refused_declarations) before anything is adopted.
+Result<ImportCandidate> import_candidate(const planner::Stack& stack,
+                                         const planner::HostObservation& observed,
+                                         const ImportTarget& target) {
   auto object = find_object(observed, target.id);
   if (!object) return providers::fail(object.error());
   if (object->ownership == planner::Ownership::foreign) {
@@ -117,23 +133,53 @@ Result<void> import_one(const planner::Stack& stack, const providers::HostConfig
   }
   auto declaration = declaration_of(*target.kind, *object);
   if (!declaration) return providers::fail(declaration.error().with_context("not imported"));
-  if (object->ownership == planner::Ownership::ours) {
-    fmt::print(stderr, "{}: already owned by stack '{}'; its YAML:\n", target.id.address(), stack.name);
+  ImportedDeclaration declared{target.id.address(), std::string(target.kind->section()), object->id.name,
+                               std::move(*declaration)};
+  return ImportCandidate{&target, std::move(*object), std::move(declared)};
+}
+
+// Adopts a candidate whose YAML validates and adds its declaration to
+// `document` (SECTION: {NAME: ...}).
+Result<void> adopt_candidate(const planner::Stack& stack, const providers::HostConfig& host,
+                             providers::Transport& transport, ImportCandidate& candidate,
+                             nlohmann::ordered_json& document) {
+  const std::string address = candidate.target->id.address();
+  if (candidate.object.ownership == planner::Ownership::ours) {
+    fmt::print(stderr, "{}: already owned by stack '{}'; its YAML:\n", address, stack.name);
   } else {
-    auto recorded = adopt_object(stack.name, host, transport, object->id);
+    auto recorded = adopt_object(stack.name, host, transport, candidate.object.id);
     if (!recorded) return providers::fail(recorded.error());
-    fmt::print(stderr, "{}: now owned by stack '{}' ({}); add this to the stack:\n", target.id.address(),
-               stack.name, *recorded);
+    fmt::print(stderr, "{}: now owned by stack '{}' ({}); add this to the stack:\n", address, stack.name,
+               *recorded);
   }
-  document[std::string(target.kind->section())][object->id.name] = std::move(*declaration);
+  document[candidate.declared.section][candidate.declared.name] = std::move(candidate.declared.declaration);
   return {};
+}
+
+// The candidates whose YAML validates beside the stack's files; each other
+// one is refused, printing why. Whether none was refused.
+bool keep_valid(const std::vector<planner::SourceFile>& stack_files,
+                std::vector<ImportCandidate>& candidates) {
+  std::vector<ImportedDeclaration> declarations;
+  for (const ImportCandidate& candidate : candidates) declarations.push_back(candidate.declared);
+  const auto refused = refused_declarations(stack_files, declarations);
+  for (const auto& [index, why] : refused) {
+    fmt::print(stderr, "{}: the YAML import would print does not validate: {}; not imported\n",
+               declarations[index].address, why);
+  }
+  std::vector<ImportCandidate> kept;
+  for (std::size_t i = 0; i < candidates.size(); ++i) {
+    if (!refused.contains(i)) kept.push_back(std::move(candidates[i]));
+  }
+  candidates = std::move(kept);
+  return refused.empty();
 }
 
 // Imports the targets on one host under one session and lock, reading the
 // host once. Whether every one was imported.
-bool import_on_host(const planner::Stack& stack, const providers::HostConfig& host,
-                    providers::HostConnections& hosts, const std::vector<ImportTarget>& targets,
-                    nlohmann::ordered_json& document) {
+bool import_on_host(const planner::Stack& stack, const std::vector<planner::SourceFile>& stack_files,
+                    const providers::HostConfig& host, providers::HostConnections& hosts,
+                    const std::vector<ImportTarget>& targets, nlohmann::ordered_json& document) {
   const std::string first = targets.front().id.address();
   // connect and lock: an apply of the stack writes the same ledger
   auto transport = hosts.take(host);
@@ -155,9 +201,20 @@ bool import_on_host(const planner::Stack& stack, const providers::HostConfig& ho
     return false;
   }
   bool all = true;
+  std::vector<ImportCandidate> candidates;
   for (const ImportTarget& target : targets) {
-    if (auto imported = import_one(stack, host, guarded, *observed, target, document); !imported) {
-      fmt::print(stderr, "{}\n", imported.error().message());
+    auto candidate = import_candidate(stack, *observed, target);
+    if (!candidate) {
+      fmt::print(stderr, "{}\n", candidate.error().message());
+      all = false;
+      continue;
+    }
+    candidates.push_back(std::move(*candidate));
+  }
+  all = keep_valid(stack_files, candidates) && all;
+  for (ImportCandidate& candidate : candidates) {
+    if (auto adopted = adopt_candidate(stack, host, guarded, candidate, document); !adopted) {
+      fmt::print(stderr, "{}\n", adopted.error().message());
       all = false;
     }
   }
@@ -168,6 +225,13 @@ int import_objects(const ImportOptions& options) {
   // load the stack, check every address before contacting a host
   auto stack = load_stack(options.path, stderr);
   if (!stack) return 1;
+  // its files again: what import prints is checked beside them
+  auto stack_files =
+      planner::read_stack_files(options.path.empty() ? planner::default_stack_path() : options.path);
+  if (!stack_files) {
+    fmt::print(stderr, "{}\n", stack_files.error().message());
+    return 1;
+  }
   bool all = true;
   std::map<std::string, std::vector<ImportTarget>> by_host;
   for (const std::string& address : options.addresses) {
@@ -187,7 +251,7 @@ int import_objects(const ImportOptions& options) {
   }
   nlohmann::ordered_json document = nlohmann::ordered_json::object();
   for (const auto& [name, targets] : by_host) {
-    all = import_on_host(*stack, stack->hosts.at(name), hosts, targets, document) && all;
+    all = import_on_host(*stack, *stack_files, stack->hosts.at(name), hosts, targets, document) && all;
   }
   // render what was adopted, even when another address was refused
   if (!document.empty()) fmt::print("{}", providers::stack_yaml(document));

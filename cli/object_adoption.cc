@@ -1,5 +1,6 @@
 #include "cli/object_adoption.h"
 
+#include "kvm/domain_redefine_dump.h"
 #include "providers/host/ledger.h"
 #include "providers/virsh/runner.h"
 #include "providers/xml/owner_marker.h"
@@ -22,7 +23,7 @@ struct MarkerCommands {
 
 std::optional<MarkerCommands> marker_commands(const providers::ObjectId& id) {
   if (id.kind == "domain")
-    return MarkerCommands{{"dumpxml", "--inactive", "--domain", id.name}, {"define", "/dev/stdin"}};
+    return MarkerCommands{kvm::domain_redefine_dump(id.name), {"define", "/dev/stdin"}};
   if (id.kind == "network") {
     return MarkerCommands{{"net-dumpxml", "--inactive", "--network", id.name}, {"net-define", "/dev/stdin"}};
   }

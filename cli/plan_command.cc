@@ -55,6 +55,7 @@ int plan(const PlanOptions& options) {
     // Not even "No changes" when no host was read: nothing was compared.
     fmt::print("{}", planner::render_plan_text(plan, kind_lookup()));
   }
+  for (const std::string& warning : result.warnings) fmt::print(stderr, "warning: {}\n", warning);
   for (const std::string& error : result.errors) fmt::print(stderr, "error: {}\n", error);
   if (!options.out.empty()) {
     if (auto saved = save_plan(plan, options.out); !saved) {

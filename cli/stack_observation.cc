@@ -8,6 +8,7 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
+#include <iterator>
 #include <memory>
 #include <set>
 #include <sstream>
@@ -74,6 +75,11 @@ providers::Result<StackObservation> observe_stack(const planner::Stack& stack,
   for (const auto* reader : extra) extra_kinds.insert(std::string(reader->kind()));
   StackObservation out;
   out.state.unread = std::move(all.unread);
+  // what no kind can represent is listed (plan warns of it); an extra
+  // reader's facts are not objects
+  std::copy_if(all.unrepresentable.begin(), all.unrepresentable.end(),
+               std::back_inserter(out.state.unrepresentable),
+               [&](const planner::UnrepresentableObject& o) { return !extra_kinds.contains(o.id.kind); });
   for (auto& object : all.objects) {
     if (extra_kinds.contains(object.id.kind)) {
       out.facts[object.id.kind][{object.id.host, object.id.name}] = std::move(object.spec);

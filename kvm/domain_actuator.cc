@@ -7,6 +7,7 @@
 #include "kvm/domain_owner.h"
 #include "kvm/domain_power.h"
 #include "kvm/domain_reconciler.h"
+#include "kvm/domain_redefine_dump.h"
 #include "kvm/domain_seed_media.h"
 #include "kvm/domain_spec.h"
 #include "providers/host/host_session.h"
@@ -153,8 +154,7 @@ public:
     auto desired = typed(m_object);
     if (!desired) return providers::fail(desired.error());
     m_desired = std::move(*desired);
-    auto read = m_host.virsh().batch(
-        {{"domstate", "--domain", m_name}, {"dumpxml", "--inactive", "--domain", m_name}});
+    auto read = m_host.virsh().batch({{"domstate", "--domain", m_name}, domain_redefine_dump(m_name)});
     if (!read[0]) return providers::fail(m_log.failure("domstate", read[0].error(), "nothing changed"));
     if (!read[1]) return providers::fail(m_log.failure("dumpxml", read[1].error(), "nothing changed"));
     m_now = power_state_from_domstate(*read[0]);
@@ -305,7 +305,7 @@ private:
     if (m_config_document) return &*m_config_document;
     std::string text = m_inactive_xml;
     if (m_redefined) {
-      auto current = m_host.virsh().run({"dumpxml", "--inactive", "--domain", m_name});
+      auto current = m_host.virsh().run(domain_redefine_dump(m_name));
       if (!current) return providers::fail(m_log.failure("dumpxml", current.error(), not_done));
       text = std::move(*current);
     }

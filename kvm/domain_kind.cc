@@ -223,8 +223,11 @@ std::vector<Reference> DomainKind::references(const StackObject& object) const {
   const json nics = object.spec.value("interfaces", json::object());
   for (const auto& item : nics.items()) {
     if (!item.value().contains("network")) continue;
+    // A network the host has and the stack does not declare (`default`) is
+    // as legitimate as libvirt finds it.
     out.push_back(Reference{ObjectId{"network", item.value().at("network"), object.id.host},
-                            object.location("/interfaces/" + item.key())});
+                            object.location("/interfaces/" + item.key()),
+                            Reference::Need::external_unless_typo});
   }
   return out;
 }

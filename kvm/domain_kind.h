@@ -22,7 +22,9 @@
 //   - Disk pools: resolve() fills a disk's pool (and format) from the volume
 //     the stack declares on the same host; references() names each disk's
 //     volume (Need::optional when the disk has a pool, so an external volume
-//     with an explicit `pool:` is allowed), each NIC's network, never host
+//     with an explicit `pool:` is allowed), each NIC's network
+//     (Need::external_unless_typo: the host's `default` needs no
+//     declaration, a near miss of a declared one is an error), never host
 //     bridges; the cloud-init seed volume "<name>-cidata" too, so it is
 //     created before the domain and destroyed after it.
 //   - The seed's hash: resolve() copies the seed volume's /cloud_init/sha256

@@ -158,8 +158,12 @@ void read_devices(XmlNode domain, DomainSpec& spec) {
 
 void read_security(XmlNode domain, DomainSpec& spec) {
   // libvirt lists one seclabel per security driver; ours is the first one
-  // that is not a per-device relabel.
+  // that is not a per-device relabel. The `dac` driver's label (the
+  // user:group qemu runs as, which oVirt and others write) is not a
+  // confinement model the stack chooses: it is left to the XML, unmanaged,
+  // as the `security:` key leaves it.
   for (XmlNode seclabel : domain.children("seclabel")) {
+    if (seclabel.attr("model") == "dac") continue;
     std::string type = seclabel.attr("type").value_or("dynamic");
     if (type == "none") {
       spec.security = "none";

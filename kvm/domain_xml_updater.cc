@@ -150,8 +150,10 @@ void update_tuning(XmlNode domain, const DomainSpec& desired, const DomainSpec& 
     bool same_model = desired.cpu.has_value() == observed.cpu.has_value() &&
                       (!desired.cpu || (desired.cpu->mode == observed.cpu->mode &&
                                         desired.cpu->model == observed.cpu->model));
-    // Rewriting <cpu> drops what libvirt expanded in it; only when the model changed.
-    if (!same_model) DomainXmlWriter::write_cpu(domain, desired);
+    // Only when the mode or model changed, and then in place
+    // (DomainXmlWriter::update_cpu): check, match, fallback, features and
+    // topology are not the stack's.
+    if (!same_model) DomainXmlWriter::update_cpu(domain, desired);
   }
   bool pins_differ = (desired.cpu ? desired.cpu->pin : std::map<int, int>{}) !=
                      (observed.cpu ? observed.cpu->pin : std::map<int, int>{});

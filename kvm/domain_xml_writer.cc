@@ -144,6 +144,27 @@ void DomainXmlWriter::write_cpu(XmlNode domain, const DomainSpec& spec) {
   }
 }
 
+void DomainXmlWriter::update_cpu(XmlNode domain, const DomainSpec& spec) {
+  auto cpu = domain.child("cpu");
+  if (!cpu || !spec.cpu || !spec.cpu->mode) {
+    write_cpu(domain, spec);
+    return;
+  }
+  cpu->set_attr("mode", *spec.cpu->mode);
+  auto model = cpu->child("model");
+  if (!spec.cpu->model) {
+    // host-passthrough and host-model choose no model of their own
+    if (model) model->remove();
+    return;
+  }
+  if (!model) {
+    model = cpu->add_child("model");
+    model->set_attr("fallback", "forbid");
+  }
+  if (!cpu->attr("match")) cpu->set_attr("match", "exact");
+  model->set_text(*spec.cpu->model);
+}
+
 void DomainXmlWriter::write_tuning(XmlNode domain, const DomainSpec& spec) {
   if (auto old = domain.child("memoryBacking")) old->remove();
   if (spec.hugepages) domain.add_child("memoryBacking").add_child("hugepages");
@@ -165,7 +186,10 @@ void DomainXmlWriter::write_tuning(XmlNode domain, const DomainSpec& spec) {
 }
 
 void DomainXmlWriter::write_security(XmlNode domain, const DomainSpec& spec) {
-  for (XmlNode old : domain.children("seclabel")) old.remove();
+  // A `dac` label is not the stack's (domain_xml_reader.cc): it stays.
+  for (XmlNode old : domain.children("seclabel")) {
+    if (old.attr("model") != "dac") old.remove();
+  }
   if (!spec.security) return;
   XmlNode seclabel = domain.add_child("seclabel");
   if (*spec.security == "none") {

@@ -32,6 +32,10 @@ public:
   static void write_vcpus(providers::XmlNode domain, const DomainSpec& spec);
   static void write_os(providers::XmlNode os, const DomainSpec& spec);
   static void write_cpu(providers::XmlNode domain, const DomainSpec& spec);
+  // The <cpu> there changed in place to the spec's mode and model: what the
+  // stack does not declare (check, match, a model's fallback, features,
+  // topology) stays. write_cpu() where there is none, or none is wanted.
+  static void update_cpu(providers::XmlNode domain, const DomainSpec& spec);
   static void write_tuning(providers::XmlNode domain, const DomainSpec& spec);
   static void write_security(providers::XmlNode domain, const DomainSpec& spec);
 };

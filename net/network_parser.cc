@@ -243,18 +243,26 @@ void read_mtu(Reader& r, const YamlValue& value) {
   r.spec.mtu = *mtu;
 }
 
-// A network in bridge mode only names an existing host bridge: libvirt serves
-// no addresses, DNS or MTU on it, and the bridge must be named.
+// A network in bridge mode only names an existing host bridge, or the host
+// interface guests reach the outside through by macvtap (`forward_dev`, as
+// libvirt's <forward mode='bridge' dev='eth0'/>): libvirt serves no
+// addresses, DNS or MTU on it, and one of the two must be named.
 void check_bridge_mode(Reader& r, YamlMap& map) {
   if (r.spec.mode != NetworkMode::bridge) return;
-  for (const char* key : {"ipv4", "dns", "domain", "mtu", "forward_dev"}) {
+  for (const char* key : {"ipv4", "dns", "domain", "mtu"}) {
     if (auto value = map.get(key)) {
       value->error(r.diags, fmt::format("'{}' is not allowed in bridge mode (libvirt only attaches "
                                         "guests to the existing bridge)",
                                         key));
     }
   }
-  if (!r.spec.bridge) map.error(r.diags, "bridge mode needs 'bridge' (the existing host bridge)");
+  if (!r.spec.bridge && !r.spec.forward_dev) {
+    map.error(r.diags,
+              "bridge mode needs 'bridge' (the existing host bridge) or 'forward_dev' (the host interface, "
+              "for macvtap)");
+  } else if (r.spec.bridge && r.spec.forward_dev) {
+    map.error(r.diags, "bridge mode takes 'bridge' (a host bridge) or 'forward_dev' (macvtap), not both");
+  }
 }
 
 void check_forward_dev(Reader& r, YamlMap& map) {

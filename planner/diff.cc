@@ -66,6 +66,15 @@ Change planned_change(const providers::ResourceKind& kind, const StackObject& wa
   return change;
 }
 
+std::vector<std::string> unmanaged_warnings(const ObservedState& observed) {
+  std::vector<std::string> warnings;
+  for (const UnrepresentableObject& object : observed.unrepresentable) {
+    warnings.push_back(
+        fmt::format("{}: unmanaged, left alone: {}", object.id.qualified_address(), object.why));
+  }
+  return warnings;  // sorted: observe() sorts them by id
+}
+
 }  // namespace
 
 Action choose_action(const std::vector<FieldChange>& fields) {
@@ -113,7 +122,7 @@ DiffResult diff(const std::string& stack, const std::vector<StackObject>& desire
 
   check_data_safety(changes, kinds, errors);
   std::sort(errors.begin(), errors.end());
-  return DiffResult{Plan(stack, std::move(changes)), std::move(errors)};
+  return DiffResult{Plan(stack, std::move(changes)), std::move(errors), unmanaged_warnings(observed)};
 }
 
 }  // namespace virtplan::planner

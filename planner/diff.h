@@ -22,6 +22,10 @@ using KindLookup = std::function<const providers::ResourceKind*(std::string_view
 struct DiffResult {
   Plan plan;
   std::vector<std::string> errors;  // "domain.web@lab1: ..." sorted
+  // What the hosts hold that no kind can represent, left alone and unmanaged
+  // ("network.sriov@lab1: unmanaged, left alone: forward mode 'hostdev'
+  // ..."), sorted: the plan says it skipped them, and why.
+  std::vector<std::string> warnings = {};
 };
 
 DiffResult diff(const std::string& stack, const std::vector<providers::StackObject>& desired,

@@ -29,6 +29,14 @@ struct ObservedObject {
   std::string owner;  // the owning stack's name when foreign; display only
 };
 
+// UnrepresentableObject is an object on a host that its kind cannot
+// represent (a network of forward mode hostdev, say), owned by no stack the
+// plan knows and not declared: left alone, and listed as unmanaged.
+struct UnrepresentableObject {
+  providers::ObjectId id;
+  std::string why;  // the kind's words: "forward mode 'hostdev' is not one virtplan manages"
+};
+
 struct ObservedState {
   std::vector<ObservedObject> objects;
   std::map<std::string, providers::Error> unread;  // host -> what kept it from being read
@@ -38,6 +46,9 @@ struct ObservedState {
   // stack's: commands that hold the lock (apply, destroy) forget them
   // (LedgerOwnership::vanished_entries says which).
   std::vector<providers::ObjectId> vanished_entries = {};
+  // What the hosts hold that no kind can represent, owned and declared by
+  // no stack of theirs: left alone (planner::observe_host).
+  std::vector<UnrepresentableObject> unrepresentable = {};  // sorted by id
 };
 
 }  // namespace virtplan::planner

@@ -3,6 +3,8 @@
 #include "planner/ledger_ownership.h"
 #include "providers/host/host_inventory.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <future>
 
@@ -12,6 +14,23 @@ using providers::Result;
 
 namespace {
 
+// An object its kind cannot represent is left alone, unless this stack owns
+// or declares it: then the plan cannot be made without it, and the kind's
+// reason is the host's read error.
+Result<UnrepresentableObject> unrepresentable(providers::ObjectId id, Ownership ownership,
+                                              const std::string& why,
+                                              const std::vector<providers::StackObject>& declared) {
+  const bool is_declared =
+      std::any_of(declared.begin(), declared.end(), [&](const providers::StackObject& o) {
+        return o.id.kind == id.kind && o.id.name == id.name && (id.pool.empty() || o.id.pool == id.pool);
+      });
+  if (ownership == Ownership::ours || is_declared) {
+    return providers::fail(providers::ErrorCode::invalid,
+                           fmt::format("{}: {}", id.pool.empty() ? id.name : id.pool + "/" + id.name, why));
+  }
+  return UnrepresentableObject{std::move(id), why};
+}
+
 Result<HostObservation> observed_objects(const std::string& stack, providers::HostInventory& inventory) {
   const LedgerOwnership ledger(stack, inventory, inventory.declared);
   if (auto trusted = ledger.check_entries(); !trusted) return std::unexpected(trusted.error());
@@ -20,6 +39,12 @@ Result<HostObservation> observed_objects(const std::string& stack, providers::Ho
     for (auto& object : objects) {
       providers::ObjectId id{kind, object.name, inventory.host, object.pool};
       const Ownership ownership = ledger.of(id, object, marks_owner);
+      if (!object.unrepresentable.empty()) {
+        auto left = unrepresentable(std::move(id), ownership, object.unrepresentable, inventory.declared);
+        if (!left) return std::unexpected(left.error());
+        observed.unrepresentable.push_back(std::move(*left));
+        continue;
+      }
       // What the host cannot show (a volume's source hash) is kept in the
       // ledger: with it, the observed spec compares like any other field.
       providers::Spec spec = ownership == Ownership::ours
@@ -67,9 +92,13 @@ ObservedState observe(const std::string& stack, const std::map<std::string, prov
     std::move(objects->objects.begin(), objects->objects.end(), std::back_inserter(state.objects));
     std::move(objects->vanished_entries.begin(), objects->vanished_entries.end(),
               std::back_inserter(state.vanished_entries));
+    std::move(objects->unrepresentable.begin(), objects->unrepresentable.end(),
+              std::back_inserter(state.unrepresentable));
   }
   std::sort(state.objects.begin(), state.objects.end(),
             [](const ObservedObject& a, const ObservedObject& b) { return a.id < b.id; });
+  std::sort(state.unrepresentable.begin(), state.unrepresentable.end(),
+            [](const UnrepresentableObject& a, const UnrepresentableObject& b) { return a.id < b.id; });
   return state;
 }
 

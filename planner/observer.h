@@ -35,6 +35,10 @@ namespace virtplan::planner {
 // One host's objects, and the stack's intents there that led to none.
 struct HostObservation {
   std::vector<ObservedObject> objects;
+  // What the host holds that its kind cannot represent, the stack neither
+  // owns nor declares, and other stacks' too: left alone. One the stack owns
+  // or declares fails the host's reading with the kind's reason instead.
+  std::vector<UnrepresentableObject> unrepresentable = {};
   std::vector<providers::ObjectId> vanished_entries;
 };
 

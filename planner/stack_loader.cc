@@ -69,8 +69,9 @@ void collect_section(const std::string& file, const std::string& section, const 
   }
 }
 
-void collect_file(const SourceFile& file, const Names& sections, Collected& out, Diagnostics& diags) {
-  auto root = read_yaml(file, diags);
+void collect_file(const SourceFile& file, const Names& sections, EmptyFile empty, Collected& out,
+                  Diagnostics& diags) {
+  auto root = read_yaml(file, diags, empty);
   if (!root) {
     out.all_files_read = false;
     return;
@@ -265,8 +266,10 @@ Collected StackLoaderRun::collect(const std::vector<SourceFile>& files) {
     sections.insert(section);
   }
   Collected collected;
+  // One of several files may be empty (a redirect's target); a lone one not.
+  const EmptyFile empty = files.size() > 1 ? EmptyFile::declares_nothing : EmptyFile::refused;
   for (const auto& file : files) {
-    collect_file(file, sections, collected, m_diags);
+    collect_file(file, sections, empty, collected, m_diags);
   }
   return collected;
 }
@@ -514,6 +517,11 @@ void StackLoaderRun::check_references(const StackObject& object, const ResourceK
       } else if (other.id.name == target.name) {
         elsewhere.push_back(other.id.host);
       }
+    }
+    // An external object, unless it looks like a slip of the keyboard.
+    if (reference.need == providers::Reference::Need::external_unless_typo && elsewhere.empty() &&
+        !providers::closest_match(target.name, on_host)) {
+      continue;
     }
     std::string message =
         elsewhere.empty()

@@ -76,8 +76,11 @@ bool check_text(const SourceFile& file, Diagnostics& diags) {
   return true;
 }
 
-// Runs YamlStructureCheck over the text; false when the text must not be loaded.
-bool check_structure(const SourceFile& file, Diagnostics& diags) {
+// What check_structure() found.
+enum class Structure { loadable, empty, refused };
+
+// Runs YamlStructureCheck over the text.
+Structure check_structure(const SourceFile& file, Diagnostics& diags) {
   std::istringstream in(file.text);
   YamlStructureCheck check(file.path, diags);
   try {
@@ -90,33 +93,38 @@ bool check_structure(const SourceFile& file, Diagnostics& diags) {
     std::string what = at < file.text.size() ? fmt::format(" '{}'", file.text[at]) : "";
     diags.add(providers::location_of(stuck.mark, file.path),
               fmt::format("invalid YAML: unexpected{} here", what));
-    return false;
+    return Structure::refused;
   } catch (const YamlStructureCheck::TooDeep& deep) {
     diags.add(providers::location_of(deep.mark, file.path),
               fmt::format("nesting deeper than {} levels is not supported", YamlStructureCheck::k_max_depth));
-    return false;
+    return Structure::refused;
   } catch (const YAML::Exception& e) {
     diags.add(providers::location_of(e.mark, file.path), fmt::format("invalid YAML: {}", e.msg));
-    return false;
+    return Structure::refused;
   }
-  if (check.empty()) {
-    diags.add(SourceLocation{file.path, 1, 1}, "the file is empty");
-    return false;
-  }
-  return check.loadable();
+  if (check.empty()) return Structure::empty;
+  return check.loadable() ? Structure::loadable : Structure::refused;
 }
 
 }  // namespace
 
-std::optional<YAML::Node> read_yaml(const SourceFile& file, Diagnostics& diags) {
+std::optional<YAML::Node> read_yaml(const SourceFile& file, Diagnostics& diags, EmptyFile empty) {
   if (file.text.size() > k_max_file_size) {
     diags.add(SourceLocation{file.path, 1, 1},
               fmt::format("the file is larger than {} MiB, the limit for a stack file",
                           k_max_file_size / (1024 * 1024)));
     return std::nullopt;
   }
-  if (!check_text(file, diags) || !check_structure(file, diags)) {
-    return std::nullopt;
+  if (!check_text(file, diags)) return std::nullopt;
+  switch (check_structure(file, diags)) {
+    case Structure::refused:
+      return std::nullopt;
+    case Structure::empty:
+      if (empty == EmptyFile::declares_nothing) return YAML::Node(YAML::NodeType::Map);
+      diags.add(SourceLocation{file.path, 1, 1}, "the file is empty");
+      return std::nullopt;
+    case Structure::loadable:
+      break;
   }
   try {
     return YAML::Load(file.text);

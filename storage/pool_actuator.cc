@@ -115,10 +115,12 @@ Result<ActuatorOutcome> PoolActuator::create(const ActuatorStep& step, HostSessi
   if (!xml) return fail(step_error(step, "not defined", xml.error()));
   auto defined = host.virsh().run({"pool-define", "/dev/stdin"}, *xml);
   if (!defined) return fail(step_error(step, "not defined", defined.error()));
-  auto built = start(step, host, spec, "defined");
+  // `active: false`: defined only, as the stack says it is to be
+  const bool active = spec.value("active", true);
+  auto built = active ? start(step, host, spec, "defined") : Result<bool>(false);
   if (!built) return fail(built.error());
   if (spec.value("autostart", true)) {
-    auto set = set_autostart(step, host, true, "defined and started");
+    auto set = set_autostart(step, host, true, active ? "defined and started" : "defined");
     if (!set) return fail(set.error());
   }
   return ActuatorOutcome{built_data(*built), {}};
@@ -143,12 +145,18 @@ Result<ActuatorOutcome> PoolActuator::update(const ActuatorStep& step, HostSessi
     done = "redefined";
   }
   bool built_now = false;
-  bool active = step.before.is_object() ? step.before.value("active", true) : true;
-  if (!active && spec.value("active", true)) {
+  const bool active = step.before.is_object() ? step.before.value("active", true) : true;
+  const bool want_active = spec.value("active", true);
+  if (!active && want_active) {
     auto built = start(step, host, spec, done);
     if (!built) return fail(built.error());
     built_now = *built;
     done = done == "nothing changed" ? "started" : done + " and started";
+  } else if (active && !want_active) {
+    // Stopped, not undefined: `active: false` keeps the pool and its volumes.
+    auto stopped = host.virsh().run({"pool-destroy", "--pool", name});
+    if (!stopped) return fail(step_error(step, done, stopped.error()));
+    done = done == "nothing changed" ? "stopped" : done + " and stopped";
   }
   bool autostart_changed = std::any_of(step.fields.begin(), step.fields.end(),
                                        [](const auto& f) { return live_way(f) == pool_live::autostart; });

@@ -143,9 +143,10 @@ Result<std::string> PoolKind::update_xml(const std::string& current_xml, const S
 }
 
 Spec PoolKind::reconcile(const Spec& desired, const Spec& observed) const {
-  // A declared pool is always started: one stopped by hand is drift.
+  // `active:` is the stack's (default true): a pool stopped by hand is
+  // drift unless the stack says `active: false`.
   Spec out = desired;
-  if (observed.contains("active")) out["active"] = true;
+  if (observed.contains("active") && !out.contains("active")) out["active"] = true;
   return out;
 }
 

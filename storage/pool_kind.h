@@ -5,9 +5,10 @@
 // logical, disk, iscsi, iscsi-direct, scsi, mpath). The spec is PoolSpec's JSON.
 //
 // Impact (pool_field_rules(), the table the plan and PoolActuator read):
-// autostart changes live (`pool-autostart`), and so does starting a
-// pool stopped by hand (the reader sets /active; reconcile() wants it true,
-// as every declared pool runs); any other change (type,
+// autostart changes live (`pool-autostart`), and so does /active (the
+// stack's `active:`, default true; the reader sets what it found): starting a
+// pool (`pool-start`) or stopping it (`pool-destroy`, which keeps it defined);
+// any other change (type,
 // target path, source) replaces the pool, and with it its volumes.
 //
 // What libvirt's XML does not hold, parse_xml() leaves out: "autostart" (read
@@ -49,7 +50,7 @@ public:
 // The live ways of a pool's field rules, as PoolActuator runs them.
 namespace pool_live {
 inline constexpr std::string_view autostart = "pool-autostart";
-inline constexpr std::string_view start = "pool-start";
+inline constexpr std::string_view start = "pool-start";  // or pool-destroy, for `active: false`
 }  // namespace pool_live
 
 const providers::FieldRules& pool_field_rules();

@@ -56,6 +56,20 @@ std::optional<std::string> read_path(const YamlValue& value, Diagnostics& diags)
   return path;
 }
 
+// An iSCSI target as libvirt takes it (<device path=...>): any name without
+// blanks. Targets that are not in IQN form (eui., naa., a portal's own
+// naming) are legitimate, and libvirt defines them.
+std::optional<std::string> read_target(const YamlValue& value, Diagnostics& diags) {
+  auto text = value.as_string(diags);
+  if (text && (text->empty() || text->find_first_of(" \t\r\n") != std::string::npos)) {
+    value.error(diags, fmt::format("invalid iSCSI target '{}' (a name without blanks, like "
+                                   "iqn.2013-06.com.example:target)",
+                                   *text));
+    return std::nullopt;
+  }
+  return text;
+}
+
 std::optional<std::string> read_iqn(const YamlValue& value, Diagnostics& diags) {
   auto text = value.as_string(diags);
   if (text && !is_iqn(*text)) {
@@ -129,7 +143,7 @@ void read_source_key(std::string_view key, const YamlValue& value, Diagnostics& 
   } else if (key == "format") {
     source.format = read_choice(value, diags, pool_formats(type));
   } else if (key == "iqn") {
-    source.iqn = read_iqn(value, diags);
+    source.iqn = read_target(value, diags);
   } else if (key == "initiator") {
     source.initiator = read_iqn(value, diags);
   } else if (key == "adapter") {
@@ -226,6 +240,10 @@ void parse_pool(YamlMap& map, StackObject& object, Diagnostics& diags) {
   spec.source = read_source(source_map ? &*source_map : nullptr, diags, spec.type, map);
   spec.autostart = true;
   if (auto value = map.get("autostart")) spec.autostart = value->as_bool(diags).value_or(true);
+  // A pool left stopped stays stopped when the stack says so (import writes
+  // `active: false` for one it found stopped).
+  // Left out, it is the default (true): reconcile() says so where a host was read.
+  if (auto value = map.get("active")) spec.active = value->as_bool(diags).value_or(true);
   fill_defaults(spec, object.id.name);
   object.spec = spec.to_json();
 }

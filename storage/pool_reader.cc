@@ -88,7 +88,10 @@ public:
         return std::unexpected(xml->error().with_context(name));
       }
       auto spec = pool_kind().parse_xml(**xml);
-      if (!spec) return std::unexpected(spec.error().with_context(name));
+      if (!spec) {
+        objects.push_back(providers::unrepresentable_object(name, spec.error()));
+        continue;
+      }
       (*spec)["autostart"] = m_autostart.contains(name);
       (*spec)["active"] = m_active.contains(name);
       // What a replace would take away; unknown (left out) for an inactive

@@ -66,6 +66,7 @@ PoolSpec pool_spec_from(const json& in) {
   spec.type = *type;
   spec.path = take<std::string>(in, "path");
   spec.autostart = take<bool>(in, "autostart");
+  spec.active = take<bool>(in, "active");
   if (in.contains("source")) spec.source = source_from(in.at("source"));
   return spec;
 }
@@ -76,6 +77,7 @@ json PoolSpec::to_json() const {
   json out = {{"type", std::string(to_string(type))}, {"source", source_to_json(source)}};
   put(out, "path", path);
   put(out, "autostart", autostart);
+  put(out, "active", active);
   return out;
 }
 

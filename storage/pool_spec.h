@@ -9,7 +9,8 @@
 //               "initiator": "iqn...",
 //               "adapter": {"type": "scsi_host", "name": "host0"}}}
 //
-// "source" is always there, holding only the keys the type uses; parse()
+// "source" is always there, holding only the keys the type uses; "active" is
+// whether the pool runs (the stack's `active:`, default true); parse()
 // fills in the defaults libvirt would (format, target path, a logical pool's
 // volume group named after the pool). "autostart" is not part of libvirt's
 // XML: parse_xml leaves it out and the observer fills it in from
@@ -31,6 +32,9 @@ struct PoolSpec {
   std::optional<std::string> path;  // the target path; none for iscsi-direct
   PoolSource source;
   std::optional<bool> autostart;  // unset when read from XML
+  // Whether the pool runs (`active:`, true unless the stack says): unset when
+  // read from XML; the observer fills it in from `virsh pool-list --name`.
+  std::optional<bool> active;
 
   nlohmann::json to_json() const;
   static providers::Result<PoolSpec> from_json(const nlohmann::json& value);

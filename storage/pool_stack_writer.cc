@@ -15,6 +15,7 @@ providers::Result<json> pool_to_stack(const providers::Spec& spec) {
   if (canonical.contains("path")) out["path"] = canonical.at("path");
   if (canonical.contains("source") && !canonical.at("source").empty()) out["source"] = canonical.at("source");
   if (!canonical.value("autostart", true)) out["autostart"] = false;
+  if (!canonical.value("active", true)) out["active"] = false;
   return out;
 }
 

@@ -102,7 +102,16 @@ Result<PoolSpec> read_pool_xml(const XmlDocument& document) {
   }
   PoolSpec spec;
   spec.type = *type;
-  if (auto source = root.child("source")) spec.source = read_source(*source, *type);
+  auto source = root.child("source");
+  auto adapter = source ? source->child("adapter") : std::nullopt;
+  // A scsi_host adapter named by its parent's PCI address has no name a
+  // stack could give: the pool cannot be declared.
+  if (adapter && adapter->child("parentaddr") && !adapter->attr("name")) {
+    return fail(ErrorCode::invalid,
+                "a scsi_host adapter given by its parent's PCI address (<parentaddr>) is not one virtplan "
+                "manages (it takes the adapter by name)");
+  }
+  if (source) spec.source = read_source(*source, *type);
   if (auto target = root.child("target")) {
     if (auto path = target->child("path")) spec.path = path->text();
   }

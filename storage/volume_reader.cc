@@ -86,8 +86,8 @@ public:
     if (m_error) return std::unexpected(*m_error);
     if (auto read = read_disks(); !read) return std::unexpected(read.error());
     if (auto listed = read_lists(); !listed) return std::unexpected(listed.error());
-    std::vector<ReadObject> objects;
-    std::vector<std::string> paths;
+    std::vector<ReadObject> objects, unrepresentable;
+    std::vector<std::string> paths;  // of `objects`, in their order
     for (const auto& [pool, name] : volumes()) {
       const Result<std::string>* xml = m_results.find(volume_command(pool, name));
       if (xml == nullptr) continue;  // never answered: the reading stopped early
@@ -98,7 +98,10 @@ public:
         return std::unexpected(xml->error().with_context(pool + "/" + name));
       }
       auto spec = volume_kind().parse_xml(**xml);
-      if (!spec) return std::unexpected(spec.error().with_context(pool + "/" + name));
+      if (!spec) {
+        unrepresentable.push_back(providers::unrepresentable_object(name, spec.error(), std::nullopt, pool));
+        continue;
+      }
       auto path = volume_path(**xml);
       if (!path) return std::unexpected(path.error().with_context(pool + "/" + name));
       (*spec)["pool"] = pool;
@@ -107,6 +110,7 @@ public:
       objects.push_back(ReadObject{name, std::move(*spec), std::nullopt, pool});
     }
     add_backing_of(objects, paths);
+    std::move(unrepresentable.begin(), unrepresentable.end(), std::back_inserter(objects));
     return objects;
   }
 

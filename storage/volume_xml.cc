@@ -103,6 +103,12 @@ Result<VolumeSpec> read_volume_xml(const XmlDocument& document) {
   VolumeSpec spec;
   auto target = root.child("target");
   spec.format = target ? format_of(*target).value_or("raw") : "raw";
+  // A dir pool lists its subdirectories as volumes of format `dir`, of no
+  // capacity: nothing a stack could create, resize or attach.
+  if (spec.format == "dir") {
+    return fail(ErrorCode::invalid,
+                "format 'dir' (a directory in the pool) is not a volume virtplan manages");
+  }
   if (auto capacity = root.child("capacity")) {
     auto size = read_size(*capacity);
     if (!size) return fail(size.error());

@@ -33,7 +33,17 @@ struct ReadObject {
   Spec spec;                         // as the kind's parse_xml() gives it, plus live state
   std::optional<std::string> owner;  // the stack in its <metadata> marker, if the kind has one
   std::string pool = {};             // a volume's pool: part of its identity (ObjectId::pool)
+  // Why the kind cannot represent it (its parse_xml() failed: a network of
+  // forward mode hostdev, a pool by its adapter's PCI address); `spec` is
+  // then empty. Real hosts hold such objects: the observer leaves them
+  // alone unless the stack owns or declares one (planner::observe_host).
+  std::string unrepresentable = {};
 };
+
+// `name` as a kind that cannot represent it reads it: `why` is the parse
+// error, `owner` its marker when the XML had one.
+ReadObject unrepresentable_object(const std::string& name, const Error& why,
+                                  std::optional<std::string> owner = std::nullopt, std::string pool = {});
 
 // KindReading is one kind's reading of one host in progress.
 class KindReading {

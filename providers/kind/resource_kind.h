@@ -65,7 +65,11 @@ struct Reference {
   // Whether the stack must declare the target. `optional`: an external object
   // is allowed (a disk naming an undeclared volume with an explicit `pool:`);
   // when the stack does declare it, it is still created first.
-  enum class Need { declared, optional };
+  // `external_unless_typo`: an external object is allowed too (a NIC on the
+  // host's `default` network, which libvirt checks at define), unless its
+  // name is a likely typo of one the stack declares on that host: then it is
+  // an error with "did you mean".
+  enum class Need { declared, optional, external_unless_typo };
 
   ObjectId target;
   SourceLocation where;

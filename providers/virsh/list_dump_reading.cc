@@ -147,9 +147,13 @@ Result<std::vector<ReadObject>> ListDumpReading::finish() {
       if (xml->error().code() == ErrorCode::not_found) continue;
       return fail(xml->error().with_context(name));
     }
-    auto spec = m_recipe.parse(**xml);
-    if (!spec) return fail(spec.error().with_context(name));
     auto owner = read_owner(**xml);
+    auto spec = m_recipe.parse(**xml);
+    if (!spec) {
+      // XML that is not even XML has no owner to read either
+      objects.push_back(unrepresentable_object(name, spec.error(), owner ? *owner : std::nullopt));
+      continue;
+    }
     if (!owner) return fail(owner.error().with_context(name));
     if (m_recipe.decorate) m_recipe.decorate(*spec, name, m_sets);
     objects.push_back(ReadObject{name, std::move(*spec), *owner});

@@ -171,8 +171,8 @@ void script_running(FakeVirshHost& host, const providers::ResourceKind& kind,
                     const providers::StackObject& before, const providers::StackObject& after) {
   if (kind.kind() == "domain") {
     host.on("domstate --domain web", "running\n");
-    host.then("dumpxml --inactive --domain web", create_xml(kind, before));
-    host.on("dumpxml --inactive --domain web", create_xml(kind, after));
+    host.then("dumpxml --inactive --security-info --domain web", create_xml(kind, before));
+    host.on("dumpxml --inactive --security-info --domain web", create_xml(kind, after));
     // Live reads: before and after a detach, before and after an attach.
     for (const auto* object : {&before, &after, &before})
       host.then("dumpxml --domain web", create_xml(kind, *object));
@@ -312,7 +312,7 @@ TEST_CASE(
   REQUIRE_FALSE(done);
   CHECK(done.error().message() ==
         "domain.web@lab1: no live way to change /vcpus/max, planned as live (nothing changed)");
-  CHECK(host.ran() == Lines{"domstate --domain web", "dumpxml --inactive --domain web"});
+  CHECK(host.ran() == Lines{"domstate --domain web", "dumpxml --inactive --security-info --domain web"});
 }
 
 TEST_CASE("a domain's failed live change puts the config back, so it stays pending, and never restarts") {
@@ -329,8 +329,8 @@ TEST_CASE("a domain's failed live change puts the config back, so it stays pendi
   auto done = actuator_of("domain").update(step, host.session());
   REQUIRE_FALSE(done);
   CHECK(done.error().message().ends_with("; the config was put back, the change stays pending"));
-  CHECK(host.ran() == Lines{"domstate --domain web", "dumpxml --inactive --domain web", "define /dev/stdin",
-                            "dumpxml --inactive --domain web", "setvcpus --domain web --count 2 --live",
+  CHECK(host.ran() == Lines{"domstate --domain web", "dumpxml --inactive --security-info --domain web", "define /dev/stdin",
+                            "dumpxml --inactive --security-info --domain web", "setvcpus --domain web --count 2 --live",
                             "define /dev/stdin"});
   CHECK(host.stdin_of("define /dev/stdin") == create_xml(kvm::domain_kind(), before));
   CHECK_FALSE(restarted("domain", host.ran()));

@@ -114,14 +114,14 @@ TEST_CASE("domain update: memory and vCPUs of a running domain change live and i
   StackObject after =
       domain("vcpus: {current: 2, max: 2}\nmemory: {current: 96MiB, max: 128MiB}\nvirt_type: qemu\n");
   host.on("domstate --domain web", "running\n");
-  host.then("dumpxml --inactive --domain web", xml_of(before));
-  host.then("dumpxml --inactive --domain web", xml_of(after));
+  host.then("dumpxml --inactive --security-info --domain web", xml_of(before));
+  host.then("dumpxml --inactive --security-info --domain web", xml_of(after));
   auto step = update_step(after, before,
                           {field("/memory/current", 134217728, 100663296), field("/vcpus/current", 1, 2)});
   auto done = kvm::DomainActuator(quick()).update(step, host.session());
   REQUIRE(done);
-  CHECK(host.ran() == Lines{"domstate --domain web", "dumpxml --inactive --domain web", "define /dev/stdin",
-                            "dumpxml --inactive --domain web", "setvcpus --domain web --count 2 --live",
+  CHECK(host.ran() == Lines{"domstate --domain web", "dumpxml --inactive --security-info --domain web", "define /dev/stdin",
+                            "dumpxml --inactive --security-info --domain web", "setvcpus --domain web --count 2 --live",
                             "setmem --domain web --size 98304 --live"});
   CHECK(done->warnings.empty());
 }
@@ -134,14 +134,14 @@ TEST_CASE("domain update: restart-class changes restart a running domain once", 
   host.then("domstate --domain web", "running\n");
   host.then("domstate --domain web", "running\n");
   host.on("domstate --domain web", "shut off\n");
-  host.on("dumpxml --inactive --domain web", xml_of(before));
+  host.on("dumpxml --inactive --security-info --domain web", xml_of(before));
   auto step =
       update_step(after, before, {field("/memory/max", 134217728, 268435456), field("/vcpus/max", 2, 4)});
   kvm::DomainTiming timing = quick();
   timing.shutdown_timeout = std::chrono::seconds(5);
   auto done = kvm::DomainActuator(timing).update(step, host.session());
   REQUIRE(done);
-  CHECK(host.ran() == Lines{"domstate --domain web", "dumpxml --inactive --domain web", "define /dev/stdin",
+  CHECK(host.ran() == Lines{"domstate --domain web", "dumpxml --inactive --security-info --domain web", "define /dev/stdin",
                             "shutdown --domain web", "domstate --domain web", "domstate --domain web",
                             "start --domain web"});
   auto defined = kvm::DomainKind().parse_xml(host.stdin_of("define /dev/stdin"));
@@ -155,11 +155,11 @@ TEST_CASE("domain update: a guest that ignores shutdown is forced off after the 
   StackObject before = domain(k_base);
   StackObject after = domain("vcpus: {current: 1, max: 4}\nmemory: 128MiB\nvirt_type: qemu\n");
   host.on("domstate --domain web", "running\n");
-  host.on("dumpxml --inactive --domain web", xml_of(before));
+  host.on("dumpxml --inactive --security-info --domain web", xml_of(before));
   auto done = kvm::DomainActuator(quick()).update(update_step(after, before, {field("/vcpus/max", 2, 4)}),
                                                   host.session());
   REQUIRE(done);
-  CHECK(host.ran() == Lines{"domstate --domain web", "dumpxml --inactive --domain web", "define /dev/stdin",
+  CHECK(host.ran() == Lines{"domstate --domain web", "dumpxml --inactive --security-info --domain web", "define /dev/stdin",
                             "shutdown --domain web", "domstate --domain web", "destroy --domain web",
                             "start --domain web"});
   REQUIRE(done->warnings.size() == 1);
@@ -172,12 +172,12 @@ TEST_CASE("domain update: restart never keeps restart-class changes out and warn
   StackObject after =
       domain("vcpus: {current: 2, max: 4}\nmemory: 128MiB\nvirt_type: qemu\nrestart: never\n");
   host.on("domstate --domain web", "running\n");
-  host.on("dumpxml --inactive --domain web", xml_of(before));
+  host.on("dumpxml --inactive --security-info --domain web", xml_of(before));
   auto step = update_step(after, before, {field("/vcpus/current", 1, 2), field("/vcpus/max", 2, 4)});
   auto done = kvm::DomainActuator(quick()).update(step, host.session());
   REQUIRE(done);
-  CHECK(host.ran() == Lines{"domstate --domain web", "dumpxml --inactive --domain web", "define /dev/stdin",
-                            "dumpxml --inactive --domain web", "setvcpus --domain web --count 2 --live"});
+  CHECK(host.ran() == Lines{"domstate --domain web", "dumpxml --inactive --security-info --domain web", "define /dev/stdin",
+                            "dumpxml --inactive --security-info --domain web", "setvcpus --domain web --count 2 --live"});
   // The config keeps the old maximum; the live current count is written.
   auto defined = kvm::DomainKind().parse_xml(host.stdin_of("define /dev/stdin"));
   REQUIRE(defined);
@@ -205,11 +205,11 @@ TEST_CASE("domain update: power state both ways", "[actuator]") {
     StackObject after = domain(std::string(k_base) + "state: " + c.want + "\n");
     host.then("domstate --domain web", std::string(c.now) + "\n");
     host.on("domstate --domain web", "shut off\n");
-    host.on("dumpxml --inactive --domain web", xml_of(before));
+    host.on("dumpxml --inactive --security-info --domain web", xml_of(before));
     auto done = kvm::DomainActuator(quick()).update(
         update_step(after, before, {field("/state", "x", c.want)}), host.session());
     REQUIRE(done);
-    Lines expected{"domstate --domain web", "dumpxml --inactive --domain web"};
+    Lines expected{"domstate --domain web", "dumpxml --inactive --security-info --domain web"};
     expected.insert(expected.end(), c.then.begin(), c.then.end());
     CHECK(host.ran() == expected);
   }
@@ -220,10 +220,10 @@ TEST_CASE("domain update: autostart off, without a redefine", "[actuator]") {
   StackObject before = domain(std::string(k_base) + "autostart: true\n");
   StackObject after = domain(std::string(k_base) + "autostart: false\n");
   host.on("domstate --domain web", "running\n");
-  host.on("dumpxml --inactive --domain web", xml_of(before));
+  host.on("dumpxml --inactive --security-info --domain web", xml_of(before));
   REQUIRE(kvm::DomainActuator(quick()).update(update_step(after, before, {field("/autostart", true, false)}),
                                               host.session()));
-  CHECK(host.ran() == Lines{"domstate --domain web", "dumpxml --inactive --domain web",
+  CHECK(host.ran() == Lines{"domstate --domain web", "dumpxml --inactive --security-info --domain web",
                             "autostart --domain web --disable"});
 }
 
@@ -235,8 +235,8 @@ TEST_CASE("domain update: a disk attached and one detached live, by target", "[a
   StackObject after =
       domain(std::string(k_base) + disks + "  - {volume: c, pool: p, target: sdc, bus: scsi}\n");
   host.on("domstate --domain web", "running\n");
-  host.then("dumpxml --inactive --domain web", xml_of(before));
-  host.then("dumpxml --inactive --domain web", xml_of(after));
+  host.then("dumpxml --inactive --security-info --domain web", xml_of(before));
+  host.then("dumpxml --inactive --security-info --domain web", xml_of(after));
   host.then("dumpxml --domain web", xml_of(before));                               // before detaching
   host.then("dumpxml --domain web", xml_of(domain(std::string(k_base) + disks)));  // sdb gone
   host.then("dumpxml --domain web", xml_of(domain(std::string(k_base) + disks)));  // before attaching
@@ -247,9 +247,9 @@ TEST_CASE("domain update: a disk attached and one detached live, by target", "[a
   REQUIRE(step.fields[0].impact == providers::Impact::live);
   auto done = kvm::DomainActuator(quick()).update(step, host.session());
   REQUIRE(done);
-  CHECK(host.ran() == Lines{"domstate --domain web", "dumpxml --inactive --domain web",
+  CHECK(host.ran() == Lines{"domstate --domain web", "dumpxml --inactive --security-info --domain web",
                             "dumpxml --domain web", "detach-device --domain web --file /dev/stdin --live",
-                            "dumpxml --domain web", "define /dev/stdin", "dumpxml --inactive --domain web",
+                            "dumpxml --domain web", "define /dev/stdin", "dumpxml --inactive --security-info --domain web",
                             "dumpxml --domain web", "attach-device --domain web --file /dev/stdin --live",
                             "dumpxml --domain web"});
   CHECK(host.stdin_of("detach-device --domain web --file /dev/stdin --live").find("dev=\"sdb\"") !=
@@ -266,7 +266,7 @@ TEST_CASE("domain update: a device the guest does not release stays in the confi
       domain(std::string(k_base) + disks + "  - {volume: b, pool: p, target: vdb, bus: virtio}\n");
   StackObject after = domain(std::string(k_base) + disks);
   host.on("domstate --domain web", "running\n");
-  host.on("dumpxml --inactive --domain web", xml_of(before));
+  host.on("dumpxml --inactive --security-info --domain web", xml_of(before));
   host.on("dumpxml --domain web", xml_of(before));  // the guest keeps vdb
   auto step = update_step(after, before, {field("/disks/vdb", before.spec["disks"]["vdb"], nullptr)});
   auto done = kvm::DomainActuator(quick()).update(step, host.session());
@@ -281,12 +281,12 @@ TEST_CASE("domain update: a stopped domain is only redefined", "[actuator]") {
   StackObject after =
       domain("vcpus: {current: 1, max: 4}\nmemory: 256MiB\nvirt_type: qemu\nstate: stopped\n");
   host.on("domstate --domain web", "shut off\n");
-  host.on("dumpxml --inactive --domain web", xml_of(before));
+  host.on("dumpxml --inactive --security-info --domain web", xml_of(before));
   auto step = update_step(after, before,
                           {field("/memory/current", 134217728, 268435456),
                            field("/memory/max", 134217728, 268435456), field("/vcpus/max", 2, 4)});
   REQUIRE(kvm::DomainActuator(quick()).update(step, host.session()));
-  CHECK(host.ran() == Lines{"domstate --domain web", "dumpxml --inactive --domain web", "define /dev/stdin"});
+  CHECK(host.ran() == Lines{"domstate --domain web", "dumpxml --inactive --security-info --domain web", "define /dev/stdin"});
 }
 
 TEST_CASE("domain destroy --force: forced off at once, undefined with its metadata, never its storage",

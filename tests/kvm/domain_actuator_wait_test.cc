@@ -134,7 +134,7 @@ TEST_CASE("domain update waits for the address when it starts the domain, not wh
   FakeVirshHost stopped;
   stopped.then("domstate --domain web", "shut off\n");
   guest_leases_late(stopped);
-  stopped.on("dumpxml --inactive --domain web", xml);
+  stopped.on("dumpxml --inactive --security-info --domain web", xml);
   StackObject before_stopped = web;
   before_stopped.spec["state"] = "stopped";
   ActuatorStep start{
@@ -146,7 +146,7 @@ TEST_CASE("domain update waits for the address when it starts the domain, not wh
   // Running, a title set live: nothing started, no wait.
   FakeVirshHost running;
   guest_leases_late(running);
-  running.on("dumpxml --inactive --domain web", xml);
+  running.on("dumpxml --inactive --security-info --domain web", xml);
   StackObject titled = web;
   titled.spec["title"] = "web server";
   auto title = kvm::domain_field_rules().impact("/title", nullptr, "web server");
@@ -183,7 +183,7 @@ TEST_CASE("domain restart with wait: {ip: true} does not end on the lease of the
   host.then("domstate --domain web", "running\n");   // shutting down
   host.then("domstate --domain web", "shut off\n");  // down
   host.on("domstate --domain web", "running\n");     // started again
-  host.on("dumpxml --inactive --domain web", kvm::test::created_xml(before));
+  host.on("dumpxml --inactive --security-info --domain web", kvm::test::created_xml(before));
   host.on("domiflist --domain web", k_iflist);
   host.then("net-dhcp-leases --network lan", k_old_leases);  // read while it is off
   host.then("net-dhcp-leases --network lan", k_old_leases);  // first look after the start: still booting
@@ -218,7 +218,7 @@ TEST_CASE("domain restart with wait: {ip: true} times out when only the old leas
   FakeVirshHost host;
   host.then("domstate --domain web", "shut off\n");
   host.on("domstate --domain web", "running\n");
-  host.on("dumpxml --inactive --domain web", kvm::test::created_xml(web));
+  host.on("dumpxml --inactive --security-info --domain web", kvm::test::created_xml(web));
   host.on("domiflist --domain web", k_iflist);
   host.on("net-dhcp-leases --network lan", k_old_leases);
   StackObject stopped = web;

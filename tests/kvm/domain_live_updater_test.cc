@@ -53,14 +53,14 @@ TEST_CASE("owner metadata changes go to the running domain with virsh metadata -
   MetadataCase c = restart_never("running");
   FakeVirshHost host;
   host.on("domstate --domain web", "running\n");
-  host.then("dumpxml --inactive --domain web", c.before_xml);
-  host.then("dumpxml --inactive --domain web", c.after_xml);
+  host.then("dumpxml --inactive --security-info --domain web", c.before_xml);
+  host.then("dumpxml --inactive --security-info --domain web", c.after_xml);
   auto done = kvm::DomainActuator().update(c.step, host.session());
   REQUIRE(done);
   CHECK(done->warnings.empty());
   REQUIRE(host.ran().size() == 5);
   CHECK(host.ran()[2] == "define /dev/stdin");
-  CHECK(host.ran()[3] == "dumpxml --inactive --domain web");
+  CHECK(host.ran()[3] == "dumpxml --inactive --security-info --domain web");
   const std::string& metadata = host.ran()[4];
   const std::string prefix =
       providers::virsh_join({"metadata", "--domain", "web", "--uri", kvm::DomainOwner::xml_namespace().uri,
@@ -89,10 +89,10 @@ TEST_CASE("owner metadata changes of a stopped domain are only redefined", "[act
   MetadataCase c = restart_never("stopped");
   FakeVirshHost host;
   host.on("domstate --domain web", "shut off\n");
-  host.on("dumpxml --inactive --domain web", c.before_xml);
+  host.on("dumpxml --inactive --security-info --domain web", c.before_xml);
   auto done = kvm::DomainActuator().update(c.step, host.session());
   REQUIRE(done);
-  CHECK(host.ran() == Lines{"domstate --domain web", "dumpxml --inactive --domain web", "define /dev/stdin"});
+  CHECK(host.ran() == Lines{"domstate --domain web", "dumpxml --inactive --security-info --domain web", "define /dev/stdin"});
 }
 
 // Inline user-data with letters beyond ASCII went to `virsh metadata --set`
@@ -128,8 +128,8 @@ TEST_CASE("owner metadata with non-ASCII user-data goes to virsh on stdin, never
       {"/restart", "if-needed", "never", kvm::domain_field_rules().impact("/restart", "if-needed", "never")}};
   FakeVirshHost host;
   host.on("domstate --domain web", "running\n");
-  host.then("dumpxml --inactive --domain web", c.before_xml);
-  host.then("dumpxml --inactive --domain web", c.after_xml);
+  host.then("dumpxml --inactive --security-info --domain web", c.before_xml);
+  host.then("dumpxml --inactive --security-info --domain web", c.after_xml);
   auto done = kvm::DomainActuator().update(c.step, host.session());
   REQUIRE(done);
   // No process's command line holds the user-data, in any spelling.
@@ -164,8 +164,8 @@ TEST_CASE("a metadata set that virsh refuses on stdin fails the update with virs
   MetadataCase c = restart_never("running");
   FakeVirshHost host;
   host.on("domstate --domain web", "running\n");
-  host.then("dumpxml --inactive --domain web", c.before_xml);
-  host.then("dumpxml --inactive --domain web", c.after_xml);
+  host.then("dumpxml --inactive --security-info --domain web", c.before_xml);
+  host.then("dumpxml --inactive --security-info --domain web", c.after_xml);
   // Every interactive line fails: the fake answers the metadata line with an error.
   const std::string element =
       kvm::DomainOwner::read(providers::XmlDocument::parse(c.after_xml, "t")->root())->unqualified_xml();

@@ -86,8 +86,8 @@ TEST_CASE("a NIC's link change is live: update-device with the new config elemen
   REQUIRE(before_xml);
   REQUIRE(after_xml);
   host.on("domstate --domain web", "running\n");
-  host.then("dumpxml --inactive --domain web", *before_xml);
-  host.then("dumpxml --inactive --domain web", *after_xml);
+  host.then("dumpxml --inactive --security-info --domain web", *before_xml);
+  host.then("dumpxml --inactive --security-info --domain web", *after_xml);
   host.on("dumpxml --domain web", *before_xml);
   providers::ActuatorStep step;
   step.desired = after;
@@ -96,8 +96,8 @@ TEST_CASE("a NIC's link change is live: update-device with the new config elemen
   auto done = kvm::DomainActuator().update(step, host.session());
   REQUIRE(done);
   CHECK(done->warnings.empty());
-  CHECK(host.ran() == Lines{"domstate --domain web", "dumpxml --inactive --domain web", "define /dev/stdin",
-                            "dumpxml --inactive --domain web", "dumpxml --domain web",
+  CHECK(host.ran() == Lines{"domstate --domain web", "dumpxml --inactive --security-info --domain web", "define /dev/stdin",
+                            "dumpxml --inactive --security-info --domain web", "dumpxml --domain web",
                             "update-device --domain web --file /dev/stdin --live"});
   const std::string sent = host.stdin_of("update-device --domain web --file /dev/stdin --live");
   CHECK(sent.find("<link state=\"down\"/>") != std::string::npos);

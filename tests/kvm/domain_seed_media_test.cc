@@ -117,12 +117,12 @@ TEST_CASE("domain update: a new seed under a running domain with restart: never 
   SeedChange change = seed_change("restart: never\n");
   FakeVirshHost host;
   host.on("domstate --domain web", "running\n");
-  host.on("dumpxml --inactive --domain web", media_xml(change.before));
+  host.on("dumpxml --inactive --security-info --domain web", media_xml(change.before));
   host.on("dumpxml --domain web", media_xml(change.before));
   auto done = kvm::DomainActuator(quick_restart()).update(change.step, host.session());
   REQUIRE(done);
-  CHECK(host.ran() == Lines{"domstate --domain web", "dumpxml --inactive --domain web", "define /dev/stdin",
-                            "dumpxml --inactive --domain web", "dumpxml --domain web",
+  CHECK(host.ran() == Lines{"domstate --domain web", "dumpxml --inactive --security-info --domain web", "define /dev/stdin",
+                            "dumpxml --inactive --security-info --domain web", "dumpxml --domain web",
                             "change-media --domain web --path sda --eject --live --force",
                             "update-device --domain web --file /dev/stdin --live", "dumpxml --domain web"});
   // The config keeps the old hash, so the plan keeps showing the restart.
@@ -141,14 +141,14 @@ TEST_CASE(
   FakeVirshHost host;
   host.then("domstate --domain web", "running\n");
   host.on("domstate --domain web", "shut off\n");
-  host.on("dumpxml --inactive --domain web", media_xml(change.before));
+  host.on("dumpxml --inactive --security-info --domain web", media_xml(change.before));
   host.on("dumpxml --domain web", media_xml(change.before));
   kvm::DomainTiming timing = quick_restart();
   timing.shutdown_timeout = std::chrono::seconds(5);
   auto done = kvm::DomainActuator(timing).update(change.step, host.session());
   REQUIRE(done);
-  CHECK(host.ran() == Lines{"domstate --domain web", "dumpxml --inactive --domain web", "define /dev/stdin",
-                            "dumpxml --inactive --domain web", "dumpxml --domain web",
+  CHECK(host.ran() == Lines{"domstate --domain web", "dumpxml --inactive --security-info --domain web", "define /dev/stdin",
+                            "dumpxml --inactive --security-info --domain web", "dumpxml --domain web",
                             "change-media --domain web --path sda --eject --live --force",
                             "update-device --domain web --file /dev/stdin --live", "dumpxml --domain web",
                             "shutdown --domain web", "domstate --domain web", "start --domain web"});

@@ -76,7 +76,7 @@ TEST_CASE(
   REQUIRE(xml);
   FakeVirshHost host;
   host.on("domstate --domain web", "running\n");  // it never goes down by itself
-  host.on("dumpxml --inactive --domain web", *xml);
+  host.on("dumpxml --inactive --security-info --domain web", *xml);
   providers::ActuatorStep step;
   step.desired = after;
   step.before = before.spec;
@@ -104,7 +104,7 @@ TEST_CASE("state stopped: a guest that shuts down in time is not forced and no w
   FakeVirshHost host;
   host.then("domstate --domain web", "running\n");
   host.on("domstate --domain web", "shut off\n");
-  host.on("dumpxml --inactive --domain web", *kvm::DomainKind().create_xml(before));
+  host.on("dumpxml --inactive --security-info --domain web", *kvm::DomainKind().create_xml(before));
   providers::ActuatorStep step;
   step.desired = after;
   step.before = before.spec;
@@ -112,6 +112,6 @@ TEST_CASE("state stopped: a guest that shuts down in time is not forced and no w
   auto done = kvm::DomainActuator().update(step, host.session());
   REQUIRE(done);
   CHECK(done->warnings.empty());
-  CHECK(host.ran() == Lines{"domstate --domain web", "dumpxml --inactive --domain web",
+  CHECK(host.ran() == Lines{"domstate --domain web", "dumpxml --inactive --security-info --domain web",
                             "shutdown --domain web", "domstate --domain web"});
 }

@@ -295,15 +295,8 @@ TEST_CASE(
                                           n.root, host, n.dev, other)));
   CHECK_FALSE(has(env.run_in(0, "cat " + n.ledger()), n.root));
 
-  const auto imported = run_virtplan(fmt::format("import volume.{}/{}@{} -f {}", other, n.root, host, stack));
-  INFO(imported.output);
-  CHECK(imported.status == 0);
-  CHECK(has(imported.output, "pool: " + other));
-  CHECK(has(env.run_in(0, "cat " + n.ledger()), fmt::format("\"volume.{}/{}\"", other, n.root)));
-
-  // Its pool too (a stack declares the pool of its volumes); declared as
-  // imported, the plan is empty; dropped again, only the adopted volume is
-  // destroyed.
+  // Its pool first: a stack declares the pool of its volumes, and import
+  // prints only YAML that validates beside the stack's files.
   const std::string errors = fmt::format("/tmp/vp-import-{}.err", n.tag);
   const auto pool_yaml =
       virtplan::lab::virtplan_stdout(fmt::format("import pool.{}@{} -f {}", other, host, stack), errors);
@@ -314,6 +307,16 @@ TEST_CASE(
   std::string declared = stack_text(env, n, false);
   declared.insert(declared.find(pools_section) + pools_section.size(),
                   pool_yaml.output.substr(pool_yaml.output.find('\n') + 1));
+  write_stack_at(stack, declared);
+
+  const auto imported = run_virtplan(fmt::format("import volume.{}/{}@{} -f {}", other, n.root, host, stack));
+  INFO(imported.output);
+  CHECK(imported.status == 0);
+  CHECK(has(imported.output, "pool: " + other));
+  CHECK(has(env.run_in(0, "cat " + n.ledger()), fmt::format("\"volume.{}/{}\"", other, n.root)));
+
+  // Declared as imported, the plan is empty; dropped again, only the
+  // adopted volume is destroyed.
   declared += fmt::format("volumes:\n  {}: {{host: {}, pool: {}, format: raw, capacity: 8MiB}}\n", n.root,
                           host, other);
   write_stack_at(stack, declared);

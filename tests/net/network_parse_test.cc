@@ -120,9 +120,21 @@ TEST_CASE("network bridge mode takes a bridge name and nothing that serves addre
   CHECK(
       parsed.messages() ==
       Messages{
-          "stack.yaml:1:1: network.br: bridge mode needs 'bridge' (the existing host bridge)",
+          "stack.yaml:1:1: network.br: bridge mode needs 'bridge' (the existing host bridge) or 'forward_dev' (the host interface, for macvtap)",
           "stack.yaml:2:7: network.br: 'ipv4' is not allowed in bridge mode (libvirt only attaches guests to the existing bridge)",
           "stack.yaml:3:6: network.br: 'mtu' is not allowed in bridge mode (libvirt only attaches guests to the existing bridge)"});
+}
+
+TEST_CASE("network bridge mode by macvtap takes the host interface, as libvirt does") {
+  NetworkKind kind;
+  // <forward mode='bridge' dev='eth0'/>: what import prints for a macvtap network
+  auto macvtap = parse_object(kind, "mv", "mode: bridge\nforward_dev: eth0\n");
+  CHECK(macvtap.messages().empty());
+  CHECK(macvtap.object.spec.value("forward_dev", "") == "eth0");
+  auto both = parse_object(kind, "mv", "mode: bridge\nbridge: br0\nforward_dev: eth0\n");
+  CHECK(both.messages() ==
+        Messages{"stack.yaml:1:1: network.mv: bridge mode takes 'bridge' (a host bridge) or 'forward_dev' "
+                 "(macvtap), not both"});
 }
 
 TEST_CASE("network mode, bridge name and mtu are checked") {

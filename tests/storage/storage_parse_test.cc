@@ -54,10 +54,19 @@ TEST_CASE("pool source keys depend on the type") {
       parse_object(kind, "p", "type: fs\npath: /x\nsource: {device: /dev/sdb, format: ext44}\n").messages() ==
       Messages{
           "stack.yaml:3:36: pool.p: expected one of auto, ext2, ext3, ext4, ufs, iso9660, udf, gfs, gfs2, vfat, hfs+, xfs, ocfs2, vmfs, got 'ext44' (did you mean 'ext4'?)"});
-  CHECK(
-      parse_object(kind, "p", "type: iscsi\nsource: {host: san, iqn: iqn.bad}\n").messages() ==
-      Messages{
-          "stack.yaml:2:26: pool.p: invalid iSCSI qualified name 'iqn.bad' (expected like iqn.2013-06.com.example:target)"});
+  // an iSCSI target is any name libvirt takes, not only an IQN; an initiator is an IQN
+  CHECK(parse_object(kind, "p", "type: iscsi\nsource: {host: san, iqn: storage.example.lun1}\n")
+            .messages()
+            .empty());
+  CHECK(parse_object(kind, "p", "type: iscsi\nsource: {host: san, iqn: 'two words'}\n").messages() ==
+        Messages{"stack.yaml:2:26: pool.p: invalid iSCSI target 'two words' (a name without blanks, like "
+                 "iqn.2013-06.com.example:target)"});
+  CHECK(parse_object(kind, "p",
+                     "type: iscsi-direct\nsource: {host: san, iqn: iqn.2013-06.com.example:t, initiator: "
+                     "iqn.bad}\n")
+            .messages() ==
+        Messages{"stack.yaml:2:64: pool.p: invalid iSCSI qualified name 'iqn.bad' (expected like "
+                 "iqn.2013-06.com.example:target)"});
   CHECK(parse_object(kind, "p",
                      "type: iscsi-direct\npath: /x\nsource: {host: san, iqn: iqn.2013-06.com.example:t}\n")
             .messages() == Messages{"stack.yaml:2:7: pool.p: a iscsi-direct pool has no target path",
@@ -80,9 +89,49 @@ TEST_CASE("pool check: two file pools of one host with one path") {
         "stack.yaml:2:7: pool.a@lab1: path /srv/img is also the path of pool.b@lab1 (stack.yaml:2:7)");
 }
 
+TEST_CASE("pool active: true unless the stack says, and import writes a stopped pool's") {
+  PoolKind kind;
+  const json running = {{"type", "dir"}, {"active", true}};
+  CHECK(kind.reconcile(parse_object(kind, "p", "type: dir\npath: /x\n").object.spec, running)
+            .value("active", false));
+  auto stopped = parse_object(kind, "p", "type: dir\npath: /x\nactive: false\n");
+  CHECK(stopped.messages().empty());
+  CHECK_FALSE(stopped.object.spec.value("active", true));
+  // observed stopped: the YAML import prints keeps it so
+  auto observed = kind.parse_xml("<pool type='dir'><name>p</name><target><path>/x</path></target></pool>");
+  REQUIRE(observed);
+  (*observed)["active"] = false;
+  (*observed)["autostart"] = true;
+  auto yaml = kind.to_stack(*observed);
+  REQUIRE(yaml);
+  CHECK(yaml->value("active", true) == false);
+  (*observed)["active"] = true;
+  CHECK_FALSE(kind.to_stack(*observed)->contains("active"));
+  // reconcile leaves the stack's word alone
+  CHECK_FALSE(kind.reconcile(stopped.object.spec, *observed).value("active", true));
+}
+
+TEST_CASE("pool XML virtplan cannot represent is refused with the reason") {
+  PoolKind kind;
+  auto by_parent = kind.parse_xml(
+      "<pool type='scsi'><name>p</name><source><adapter type='scsi_host'><parentaddr unique_id='1'>"
+      "<address domain='0x0000' bus='0x00' slot='0x1f' function='0x2'/></parentaddr></adapter></source>"
+      "<target><path>/dev/disk/by-path</path></target></pool>");
+  REQUIRE_FALSE(by_parent);
+  CHECK(by_parent.error().message().find("<parentaddr>") != std::string::npos);
+  VolumeKind volumes;
+  auto directory = volumes.parse_xml(
+      "<volume type='dir'><name>sub</name><capacity unit='bytes'>0</capacity>"
+      "<target><path>/x/sub</path><format type='dir'/></target></volume>");
+  REQUIRE_FALSE(directory);
+  CHECK(directory.error().message() ==
+        "format 'dir' (a directory in the pool) is not a volume virtplan manages");
+}
+
 TEST_CASE("pool impact: autostart live, anything else replaces") {
   PoolKind kind;
   CHECK(kind.impact("/autostart", true, false) == Impact::live);
+  CHECK(kind.impact("/active", true, false) == Impact::live);
   CHECK(kind.impact("/path", "/a", "/b") == Impact::replace);
   CHECK(kind.impact("/type", "dir", "fs") == Impact::replace);
   CHECK(kind.impact("/source/format", "auto", "ext4") == Impact::replace);

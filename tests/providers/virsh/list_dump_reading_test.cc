@@ -74,6 +74,32 @@ TEST_CASE(
   CHECK(objects->size() == 1);
 }
 
+TEST_CASE("list-dump reading: an object the kind cannot parse is read as unrepresentable, not a failure") {
+  ListDumpRecipe recipe;
+  recipe.kind = "network";
+  recipe.lists = {k_list};
+  recipe.dump = dump;
+  recipe.parse = [](const std::string& xml) -> Result<Spec> {
+    if (xml.find("hostdev") != std::string::npos)
+      return fail(ErrorCode::invalid, "forward mode 'hostdev' is not one virtplan manages");
+    return Spec{{"xml", xml}};
+  };
+  ListDumpReading reading(std::move(recipe));
+  REQUIRE(reading.next_round({}) == std::vector<VirshArgs>{k_list});
+  REQUIRE(reading.next_round({std::string("lan\nsriov\n")}) ==
+          std::vector<VirshArgs>{dump("lan"), dump("sriov")});
+  CHECK(reading
+            .next_round(
+                {std::string("<network/>"), std::string("<network><forward mode='hostdev'/></network>")})
+            .empty());
+  auto objects = reading.finish();
+  REQUIRE(objects.has_value());
+  REQUIRE(objects->size() == 2);
+  CHECK((*objects)[0].unrepresentable.empty());
+  CHECK((*objects)[1].name == "sriov");
+  CHECK((*objects)[1].unrepresentable == "forward mode 'hostdev' is not one virtplan manages");
+}
+
 Result<std::string> lookup_failed(const std::string& name) {
   return fail(ErrorCode::not_found, "lab1: virsh dumpxml: failed to get domain '" + name + "'");
 }
