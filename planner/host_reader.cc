@@ -52,11 +52,20 @@ struct SecondsKey {
   void (*set)(HostConfig&, std::int64_t);
 };
 
+// The stack's own timings win over ssh_config's ConnectTimeout and
+// ServerAliveInterval.
+
 constexpr SecondsKey k_seconds_keys[] = {
     {"connect_timeout", 1, 3600,
-     [](HostConfig& config, std::int64_t s) { config.connect_timeout = std::chrono::seconds(s); }},
+     [](HostConfig& config, std::int64_t s) {
+       config.connect_timeout = std::chrono::seconds(s);
+       config.given.connect_timeout = true;
+     }},
     {"keepalive", 0, 3600,
-     [](HostConfig& config, std::int64_t s) { config.keepalive = std::chrono::seconds(s); }},
+     [](HostConfig& config, std::int64_t s) {
+       config.keepalive = std::chrono::seconds(s);
+       config.given.keepalive = true;
+     }},
 };
 
 void read_timings(YamlMap& map, HostConfig& config, Diagnostics& diags) {
@@ -95,7 +104,8 @@ HostConfig read_host(const std::string& name, const YamlValue& value, Diagnostic
       }
     }
   } else {
-    map->error(diags, "missing 'address' (local or ssh://[USER@]HOST[:PORT])");
+    map->error(diags,
+               "missing 'address' (local, ssh://[USER@]HOST[:PORT] or qemu+ssh://[USER@]HOST[:PORT]/system)");
   }
   if (auto uri = map->get("libvirt")) {
     if (auto text = uri->as_string(diags)) {
@@ -106,12 +116,16 @@ HostConfig read_host(const std::string& name, const YamlValue& value, Diagnostic
       }
     }
   }
-  config.identity = read_path(*map, "identity", diags);
-  config.known_hosts = read_path(*map, "known_hosts", diags);
+  // A qemu+ssh:// address may have set these already (keyfile=,
+  // known_hosts=); the keys of the entry win.
+  if (auto identity = read_path(*map, "identity", diags)) config.identity = identity;
+  if (auto known_hosts = read_path(*map, "known_hosts", diags)) config.known_hosts = known_hosts;
+  config.ssh_config = read_path(*map, "ssh_config", diags);
   if (auto policy = map->get("host_key")) {
     if (auto text = policy->as_enum(diags, {"strict", "accept-new"})) {
       config.host_key =
           *text == "strict" ? providers::HostKeyPolicy::strict : providers::HostKeyPolicy::accept_new;
+      config.given.host_key = true;
     }
   }
   if (auto become = map->get("become")) {

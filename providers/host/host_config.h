@@ -26,6 +26,22 @@ struct HostConfig {
   Become become = Become::none;
   std::chrono::milliseconds connect_timeout{std::chrono::seconds(10)};
   std::chrono::seconds keepalive{std::chrono::seconds(15)};
+  // Keepalives that may go unanswered before the connection counts as dead
+  // (ssh_config's ServerAliveCountMax).
+  int keepalive_count = 3;
+  // `ssh_config: PATH`: the OpenSSH client configuration for this host;
+  // unset: $VIRTPLAN_SSH_CONFIG, else ~/.ssh/config and /etc/ssh/ssh_config.
+  std::optional<std::string> ssh_config;
+  // Which of the fields above the stack itself set (identity and known_hosts
+  // say so by being set): those win over what ssh_config says.
+  struct Given {
+    bool user = false;
+    bool port = false;
+    bool host_key = false;
+    bool connect_timeout = false;
+    bool keepalive = false;
+  };
+  Given given;
 };
 
 // The address `host` is reached at, spelled one way: "local", or

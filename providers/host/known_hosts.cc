@@ -74,7 +74,7 @@ std::string changed_host_key_message(const SshTarget& target, std::string_view k
                                      std::string_view fingerprint) {
   std::string also;
   if (target.system_known_hosts == SystemKnownHosts::consulted) {
-    also = " (the old key may also be in /etc/ssh/ssh_known_hosts)";
+    also = fmt::format(" (the old key may also be in {})", target.global_known_hosts);
   }
   return fmt::format(
       "{}: WARNING: the host key has CHANGED: the host now presents {} {}, which does not "

@@ -2,10 +2,19 @@
 
 #include "providers/host/known_hosts.h"
 #include "providers/host/ssh_auth.h"
+#include "providers/host/ssh_jump.h"
 
 #include <fmt/format.h>
+// ssh_send_keepalive() is declared with the server API, but is a client
+// request as well (a keepalive@openssh.com global request).
+#include <libssh/server.h>
 
+#include <algorithm>
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 namespace virtplan::providers {
 
@@ -20,8 +29,9 @@ Result<void> set_options(ssh_session session, const SshTarget& target) {
   const int no = 0;
   // The system file is replaced by /dev/null when the stack names its own
   // known_hosts, so exactly one file decides and the messages can name it.
-  const char* system_file =
-      target.system_known_hosts == SystemKnownHosts::ignored ? "/dev/null" : "/etc/ssh/ssh_known_hosts";
+  const char* system_file = target.system_known_hosts == SystemKnownHosts::ignored
+                                ? "/dev/null"
+                                : target.global_known_hosts.c_str();
   const bool ok = ssh_options_set(session, SSH_OPTIONS_HOST, target.hostname.c_str()) == 0 &&
                   ssh_options_set(session, SSH_OPTIONS_PORT, &port) == 0 &&
                   ssh_options_set(session, SSH_OPTIONS_USER, target.user.c_str()) == 0 &&
@@ -76,6 +86,21 @@ Result<std::unique_ptr<SshSession>> SshSession::open(const SshTarget& target) {
   // Owned from here, so every early return below disconnects and frees it.
   std::unique_ptr<SshSession> session(new SshSession(raw));
   if (auto set = set_options(raw, target); !set) return fail(set.error());
+  if (!target.jumps.empty()) {
+    auto jump = SshJump::get(target.jumps);
+    if (!jump) return fail(jump.error());
+    auto tunnel = (*jump)->open_tunnel(target.hostname, target.port, target.connect_timeout);
+    if (!tunnel) {
+      return fail(tunnel.error().code(), fmt::format("{}: {}", target.where(), tunnel.error().message()));
+    }
+    // libssh owns the socket from here and closes it with the session.
+    if (ssh_options_set(raw, SSH_OPTIONS_FD, &tunnel->fd) != 0) {
+      close(tunnel->fd);
+      return fail(ErrorCode::other, fmt::format("{}: cannot hand the tunnel to libssh", target.where()));
+    }
+    session->m_via = std::move(*jump);
+    session->m_last_received = std::move(tunnel->last_received);
+  }
   if (ssh_connect(raw) != SSH_OK) return fail(connect_error(raw, target));
   if (auto known = verify_host_key(raw, target); !known) return fail(known.error());
   auto key = server_key_text(raw, target);
@@ -97,5 +122,37 @@ bool SshSession::alive() const {
 }
 
 std::string SshSession::last_error() const { return ssh_get_error(m_session); }
+
+void SshSession::send_keepalive() {
+  // libssh keeps one global request in flight: the first call collects the
+  // answer to the previous request (if it came), the second sends a new one.
+  ssh_send_keepalive(m_session);
+  ssh_send_keepalive(m_session);
+  m_keepalives_sent.push_back(std::chrono::steady_clock::now());
+  if (m_keepalives_sent.size() > 64) m_keepalives_sent.pop_front();
+}
+
+bool SshSession::keepalives_unanswered(int count, std::chrono::milliseconds limit) const {
+  const auto silence = silent_for();
+  if (silence <= limit) return false;
+  const auto since = std::chrono::steady_clock::now() - silence;
+  const auto sent = std::ranges::count_if(m_keepalives_sent, [since](auto at) { return at > since; });
+  return sent >= std::max(1, count);
+}
+
+std::chrono::milliseconds SshSession::silent_for() const {
+  if (m_last_received) {
+    const auto now = std::chrono::steady_clock::now().time_since_epoch();
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+        now - std::chrono::nanoseconds(m_last_received->load()));
+  }
+  tcp_info info{};
+  socklen_t length = sizeof info;
+  const socket_t fd = ssh_get_fd(m_session);
+  if (fd == SSH_INVALID_SOCKET || getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &length) != 0) {
+    return std::chrono::milliseconds(0);
+  }
+  return std::chrono::milliseconds(info.tcpi_last_data_recv);
+}
 
 }  // namespace virtplan::providers

@@ -8,14 +8,21 @@
 
 #include <libssh/libssh.h>
 
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <deque>
 #include <memory>
 
 namespace virtplan::providers {
 
+class SshJump;
+
 class SshSession {
 public:
-  // Connects within target.connect_timeout, checks the host key, authenticates,
-  // then leaves the session non-blocking for the I/O loop.
+  // Connects within target.connect_timeout (through target.jumps, each hop a
+  // shared SshJump), checks the host key, authenticates, then leaves the
+  // session non-blocking for the I/O loop.
   static Result<std::unique_ptr<SshSession>> open(const SshTarget& target);
 
   ~SshSession();
@@ -31,11 +38,30 @@ public:
   // "ssh-ed25519 SHA256:...".
   const std::string& host_key() const { return m_host_key; }
 
+  // Sends a keepalive@openssh.com request, which the server answers (unlike
+  // an SSH ignore message), without waiting for the answer.
+  void send_keepalive();
+  // How long nothing has come from the server: the kernel's count for a
+  // direct TCP connection, the tunnel's for a session behind a jump host.
+  // With a keepalive sent every interval, a live server is never silent for
+  // long.
+  std::chrono::milliseconds silent_for() const;
+  // Whether the server has been silent for longer than `limit` while at
+  // least `count` keepalives went out: it is gone. A client that was itself
+  // stopped (SIGSTOP, a suspended laptop) sent none meanwhile, and is not
+  // fooled by the silence it caused.
+  bool keepalives_unanswered(int count, std::chrono::milliseconds limit) const;
+
 private:
   explicit SshSession(ssh_session session) : m_session(session) {}
 
   ssh_session m_session;
   std::string m_host_key;
+  // Behind a jump host: the hop (kept alive as long as this session) and
+  // when the tunnel last brought bytes. Destroyed after m_session is freed.
+  std::shared_ptr<SshJump> m_via;
+  std::shared_ptr<std::atomic<std::int64_t>> m_last_received;
+  std::deque<std::chrono::steady_clock::time_point> m_keepalives_sent;  // the newest few
 };
 
 }  // namespace virtplan::providers

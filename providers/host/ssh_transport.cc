@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 
 namespace virtplan::providers {
 
@@ -34,6 +35,9 @@ constexpr int k_max_wait_ms = 1000;
 Result<std::unique_ptr<SshTransport>> SshTransport::create(const HostConfig& config) {
   auto target = resolve_ssh_target(config);
   if (!target) return fail(target.error());
+  // Never silently ignored: what ssh_config asks and virtplan does not do.
+  for (const std::string& warning : target->warnings)
+    fmt::print(stderr, "warning: {}: {}\n", config.name, warning);
   const int wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   if (wake_fd < 0) return fail(ErrorCode::other, fmt::format("{}: eventfd failed", config.name));
   ssh_event event = ssh_event_new();
@@ -367,8 +371,22 @@ void SshTransport::drain_expired_opens() {
 // (architecture.md, decision 10). The held command ends first, so that
 // whoever checks it sees it gone before any other command here fails.
 void SshTransport::check_session() {
-  if (!m_session || m_session->alive()) return;
-  const std::string reason = m_session->last_error();
+  if (!m_session) return;
+  std::string reason;
+  if (!m_session->alive()) {
+    reason = m_session->last_error();
+  } else if (const auto limit = m_target.keepalive * std::max(1, m_target.keepalive_count);
+             m_target.keepalive.count() > 0 &&
+             m_session->keepalives_unanswered(m_target.keepalive_count, limit)) {
+    // Keepalives are answered: this much silence means the path is gone
+    // (a dropped connection sends no reset), and waiting for each command's
+    // timeout would only waste it.
+    reason = fmt::format("no answer to {} keepalives in {} s: the connection is dead",
+                         std::max(1, m_target.keepalive_count),
+                         std::chrono::duration_cast<std::chrono::seconds>(limit).count());
+  } else {
+    return;
+  }
   for (auto& job : m_active) {
     if (!job->holds_unreleased()) continue;
     m_hold_lost =
@@ -398,13 +416,14 @@ void SshTransport::check_session() {
   drop_session();
 }
 
-// An SSH_MSG_IGNORE every `keepalive` keeps NAT and firewall state alive on an
-// idle session and makes a dead TCP connection surface as a write error.
+// A keepalive@openssh.com request every `keepalive` keeps NAT and firewall
+// state alive on an idle session, and its answer proves the server is still
+// there: check_session() drops a session silent for keepalive × count.
 void SshTransport::send_keepalive() {
   if (!m_session || m_target.keepalive.count() <= 0) return;
   const auto now = Clock::now();
   if (now - m_last_keepalive < m_target.keepalive) return;
-  ssh_send_ignore(m_session->handle(), "");
+  m_session->send_keepalive();
   m_last_keepalive = now;
 }
 

@@ -8,6 +8,8 @@
 
 #include <algorithm>
 #include <charconv>
+#include <optional>
+#include <string>
 
 namespace virtplan::providers {
 
@@ -17,7 +19,87 @@ constexpr std::string_view k_scheme = "ssh://";
 
 std::unexpected<Error> bad_address(std::string_view address, std::string_view why) {
   return fail(ErrorCode::invalid,
-              fmt::format("address '{}': {} (expected 'local' or ssh://[USER@]HOST[:PORT])", address, why));
+              fmt::format("address '{}': {} (expected 'local', ssh://[USER@]HOST[:PORT] or "
+                          "qemu+ssh://[USER@]HOST[:PORT]/system)",
+                          address, why));
+}
+
+// The libvirt URI schemes that name an SSH transport (libvirt's own ssh,
+// libssh and libssh2 drivers): virtplan reaches such a host with its own
+// SSH client and runs virsh there against the local driver.
+constexpr std::string_view k_libvirt_ssh_schemes[] = {"qemu+ssh://", "qemu+libssh://", "qemu+libssh2://"};
+
+// What virtplan does with each query parameter of a qemu+ssh:// URI.
+enum class UriParameter { identity, known_hosts, harmless, refused_no_verify, refused };
+
+struct UriParameterRule {
+  std::string_view name;
+  UriParameter meaning;
+};
+
+constexpr UriParameterRule k_uri_parameters[] = {
+    {"keyfile", UriParameter::identity},
+    {"known_hosts", UriParameter::known_hosts},
+    {"no_tty", UriParameter::harmless},
+    {"no_verify", UriParameter::refused_no_verify},
+    {"known_hosts_verify", UriParameter::refused_no_verify},
+};
+
+std::string percent_decoded(std::string_view text) {
+  std::string out;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '%' && i + 2 < text.size() &&
+        std::isxdigit(static_cast<unsigned char>(text[i + 1])) != 0 &&
+        std::isxdigit(static_cast<unsigned char>(text[i + 2])) != 0) {
+      out += static_cast<char>(std::stoi(std::string(text.substr(i + 1, 2)), nullptr, 16));
+      i += 2;
+    } else {
+      out += text[i];
+    }
+  }
+  return out;
+}
+
+// Applies "keyfile=...&known_hosts=..." to `config`.
+Result<void> apply_uri_query(std::string_view address, std::string_view query, HostConfig& config) {
+  size_t start = 0;
+  while (start < query.size()) {
+    const size_t amp = std::min(query.find('&', start), query.size());
+    const std::string_view pair = query.substr(start, amp - start);
+    start = amp + 1;
+    if (pair.empty()) continue;
+    const size_t eq = pair.find('=');
+    const std::string name(pair.substr(0, eq));
+    const std::string value =
+        eq == std::string_view::npos ? std::string() : percent_decoded(pair.substr(eq + 1));
+    const auto* rule = std::ranges::find(k_uri_parameters, name, &UriParameterRule::name);
+    const UriParameter meaning = rule == std::end(k_uri_parameters) ? UriParameter::refused : rule->meaning;
+    switch (meaning) {
+      case UriParameter::identity:
+        if (value.empty()) return bad_address(address, "keyfile= is empty");
+        config.identity = value;
+        break;
+      case UriParameter::known_hosts:
+        if (value.empty()) return bad_address(address, "known_hosts= is empty");
+        config.known_hosts = value;
+        break;
+      case UriParameter::harmless:
+        break;
+      case UriParameter::refused_no_verify:
+        if (value == "0" || value == "normal") break;
+        return bad_address(address,
+                           fmt::format("{}={} is refused: virtplan always checks the host key, since "
+                                       "an unchecked host may be anyone on the path, who would then be "
+                                       "given every command; use host_key: accept-new to trust a new "
+                                       "host's key on first contact",
+                                       name, value));
+      case UriParameter::refused:
+        return bad_address(address, fmt::format("parameter '{}' is not supported (virtplan takes keyfile, "
+                                                "known_hosts and no_tty)",
+                                                name));
+    }
+  }
+  return {};
 }
 
 bool is_name_char(char c) {
@@ -81,8 +163,30 @@ Result<void> parse_host_address(std::string_view address, HostConfig& config) {
     config.local = true;
     return {};
   }
-  if (!address.starts_with(k_scheme)) return bad_address(address, "unknown scheme");
-  std::string_view rest = address.substr(k_scheme.size());
+  std::optional<std::string_view> libvirt_scheme;
+  for (std::string_view scheme : k_libvirt_ssh_schemes) {
+    if (address.starts_with(scheme)) libvirt_scheme = scheme;
+  }
+  if (!address.starts_with(k_scheme) && !libvirt_scheme) return bad_address(address, "unknown scheme");
+  std::string_view rest = address.substr(libvirt_scheme ? libvirt_scheme->size() : k_scheme.size());
+  if (libvirt_scheme) {
+    // qemu+ssh://[USER@]HOST[:PORT]/PATH[?QUERY]: the path picks the driver
+    // instance, virsh runs on the host against it.
+    const size_t slash = rest.find('/');
+    if (slash == std::string_view::npos) return bad_address(address, "no path (such as /system)");
+    std::string_view path = rest.substr(slash);
+    std::string_view query;
+    if (const size_t question = path.find('?'); question != std::string_view::npos) {
+      query = path.substr(question + 1);
+      path = path.substr(0, question);
+    }
+    if (path != "/system" && path != "/session") {
+      return bad_address(address, fmt::format("path '{}' is not /system or /session", path));
+    }
+    if (auto applied = apply_uri_query(address, query, config); !applied) return applied;
+    config.libvirt_uri = fmt::format("qemu://{}", path);
+    rest = rest.substr(0, slash);
+  }
   std::optional<std::string_view> user;
   if (const size_t at = rest.find('@'); at != std::string_view::npos) {
     user = rest.substr(0, at);
@@ -100,6 +204,8 @@ Result<void> parse_host_address(std::string_view address, HostConfig& config) {
   }
   config.local = false;
   if (user) config.user = std::string(*user);
+  config.given.user = user.has_value();
+  config.given.port = !tail.empty();
   config.hostname = std::string(hostname);
   config.port = port;
   return {};

@@ -12,6 +12,7 @@
 
 #include "tests/lab/lab_fixture.h"
 #include "tests/lab/lab_stack.h"
+#include "tests/lab/nft_table.h"
 #include "tests/support/virtplan_process.h"
 
 #include <fmt/format.h>
@@ -49,29 +50,11 @@ int hosts_test_port(int base) { return base + getpid() % 50; }
 
 // Host i's sshd also answers on `port` (an nft redirect inside the host),
 // for as long as this lives: the same hypervisor under a second address.
-class ForwardedSsh {
+class ForwardedSsh : public virtplan::lab::NftTable {
 public:
   ForwardedSsh(const LabEnv& env, std::size_t i, int port)
-      : m_env(env), m_i(i), m_table(fmt::format("vpfwd{}", getpid())) {
-    env.run_in(i, fmt::format("nft add table ip {0} && nft add chain ip {0} pre "
-                              "'{{ type nat hook prerouting priority -100; }}' && "
-                              "nft add rule ip {0} pre tcp dport {1} redirect to :22",
-                              m_table, port));
-  }
-  ~ForwardedSsh() {
-    try {
-      m_env.run_in(m_i, "nft delete table ip " + m_table);
-    } catch (const std::exception& error) {
-      WARN(error.what());
-    }
-  }
-  ForwardedSsh(const ForwardedSsh&) = delete;
-  ForwardedSsh& operator=(const ForwardedSsh&) = delete;
-
-private:
-  const LabEnv& m_env;
-  std::size_t m_i;
-  std::string m_table;
+      : NftTable(env, i, "ip", "type nat hook prerouting priority -100;",
+                 fmt::format("tcp dport {} redirect to :22", port)) {}
 };
 
 // A TCP listener on host i's address and `port` that accepts and never says

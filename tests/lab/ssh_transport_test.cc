@@ -6,7 +6,9 @@
 #include "providers/host/shell_quote.h"
 #include "tests/lab/lab_fixture.h"
 #include "tests/lab/lab_stack.h"
+#include "tests/lab/nft_table.h"
 
+#include "tests/support/scratch_dir.h"
 #include "tests/support/stream_log.h"
 
 #include <fmt/format.h>
@@ -38,6 +40,7 @@ using namespace std::chrono_literals;
 using virtplan::lab::LabEnv;
 using virtplan::lab::require_lab;
 using Clock = std::chrono::steady_clock;
+using virtplan::test::ScratchDir;
 
 std::unique_ptr<SshTransport> connect_to(const HostConfig& config) {
   auto transport = SshTransport::create(config);
@@ -63,22 +66,6 @@ CommandOutput must(const Result<CommandOutput>& output) {
 }
 
 CommandOutput must_run(Transport& transport, const Command& command) { return must(transport.run(command)); }
-
-// A directory of its own under /tmp for known_hosts files and keys, removed
-// at the end of the test.
-class ScratchDir {
-public:
-  ScratchDir() {
-    std::string pattern = "/tmp/vp-ssh-test-XXXXXX";
-    REQUIRE(mkdtemp(pattern.data()) != nullptr);
-    m_path = pattern;
-  }
-  ~ScratchDir() { std::filesystem::remove_all(m_path); }
-  std::string file(const std::string& name) const { return m_path + "/" + name; }
-
-private:
-  std::string m_path;
-};
 
 std::string read_file(const std::string& path) {
   std::ifstream in(path);
@@ -530,23 +517,8 @@ TEST_CASE("an address with nothing behind it fails within the connect timeout") 
 
 TEST_CASE("a host whose firewall drops SSH fails with timeout after the connect timeout") {
   const LabEnv env = require_lab(2);
-  const std::string table = "vptest" + std::to_string(getpid());
   const int port = 2300 + getpid() % 50;
-  env.run_in(0, fmt::format("nft add table inet {0} && nft add chain inet {0} input "
-                            "'{{ type filter hook input priority 0; }}' && "
-                            "nft add rule inet {0} input tcp dport {1} drop",
-                            table, port));
-  struct Drop {
-    const LabEnv& env;
-    std::string table;
-    ~Drop() {
-      try {
-        env.run_in(0, "nft delete table inet " + table);
-      } catch (const std::exception& error) {
-        WARN(error.what());
-      }
-    }
-  } drop{env, table};
+  const virtplan::lab::NftDrop drop(env, 0, fmt::format("tcp dport {}", port));
   HostConfig config = env.host_config(0);
   config.port = port;
   config.connect_timeout = 2s;

@@ -248,18 +248,19 @@ TEST_CASE("hosts: addresses, enums, paths") {
   CHECK(b.port == 22);
   CHECK(b.libvirt_uri == "qemu+tcp://x/system");
   CHECK(b.known_hosts == "/kh");
-  CHECK(loaded.errors ==
-        std::vector<std::string>{
-            "s.yaml:5:16: host c: address 'ftp://x': unknown scheme (expected 'local' or "
-            "ssh://[USER@]HOST[:PORT])",
-            "s.yaml:5:37: host c: expected one of strict, accept-new, got 'strickt' (did you mean "
-            "'strict'?)",
-            "s.yaml:5:46: host c: unknown key 'becom' (did you mean 'become'?)",
-            "s.yaml:6:16: host d: address 'ssh://h:99999': bad port or trailing text ':99999' "
-            "(expected 'local' or ssh://[USER@]HOST[:PORT])",
-            "s.yaml:7:6: host e: missing 'address' (local or ssh://[USER@]HOST[:PORT])",
-            "s.yaml:7:16: host e: 'qemu' is not a libvirt URI (such as qemu:///system)",
-        });
+  CHECK(
+      loaded.errors ==
+      std::vector<std::string>{
+          "s.yaml:5:16: host c: address 'ftp://x': unknown scheme (expected 'local', "
+          "ssh://[USER@]HOST[:PORT] or qemu+ssh://[USER@]HOST[:PORT]/system)",
+          "s.yaml:5:37: host c: expected one of strict, accept-new, got 'strickt' (did you mean "
+          "'strict'?)",
+          "s.yaml:5:46: host c: unknown key 'becom' (did you mean 'become'?)",
+          "s.yaml:6:16: host d: address 'ssh://h:99999': bad port or trailing text ':99999' "
+          "(expected 'local', ssh://[USER@]HOST[:PORT] or qemu+ssh://[USER@]HOST[:PORT]/system)",
+          "s.yaml:7:6: host e: missing 'address' (local, ssh://[USER@]HOST[:PORT] or qemu+ssh://[USER@]HOST[:PORT]/system)",
+          "s.yaml:7:16: host e: 'qemu' is not a libvirt URI (such as qemu:///system)",
+      });
 }
 
 }  // namespace

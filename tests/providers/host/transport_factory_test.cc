@@ -57,8 +57,9 @@ TEST_CASE("parse_host_address reads IPv6 addresses in brackets") {
 }
 
 TEST_CASE("parse_host_address rejects malformed addresses, quoting them") {
-  CHECK(rejected("lab1").message() ==
-        "address 'lab1': unknown scheme (expected 'local' or ssh://[USER@]HOST[:PORT])");
+  CHECK(
+      rejected("lab1").message() ==
+      "address 'lab1': unknown scheme (expected 'local', ssh://[USER@]HOST[:PORT] or qemu+ssh://[USER@]HOST[:PORT]/system)");
   CHECK_THAT(rejected("ssh://").message(), Catch::Contains("no host"));
   CHECK_THAT(rejected("ssh://root@").message(), Catch::Contains("no host"));
   CHECK_THAT(rejected("ssh://@host").message(), Catch::Contains("'' is not a user name"));
@@ -101,4 +102,38 @@ TEST_CASE("make_transport gives a local transport that runs commands here") {
   auto output = (*transport)->run(Command{{"printf", "%s", "here"}, std::nullopt, std::chrono::seconds(10)});
   REQUIRE(output);
   CHECK(output->out == "here");
+}
+
+TEST_CASE("parse_host_address maps qemu+ssh:// URIs onto the SSH transport") {
+  HostConfig config =
+      parsed("qemu+ssh://admin@hv1.example.org:2222/system?keyfile=/k/id&known_hosts=/k/kh&no_tty=1");
+  CHECK_FALSE(config.local);
+  CHECK(config.user == "admin");
+  CHECK(config.hostname == "hv1.example.org");
+  CHECK(config.port == 2222);
+  CHECK(config.given.user);
+  CHECK(config.given.port);
+  CHECK(config.libvirt_uri == "qemu:///system");
+  CHECK(config.identity == "/k/id");
+  CHECK(config.known_hosts == "/k/kh");
+  HostConfig session = parsed("qemu+libssh://hv2/session?keyfile=%2Froot%2Fkey");
+  CHECK(session.libvirt_uri == "qemu:///session");
+  CHECK(session.identity == "/root/key");
+  CHECK_FALSE(session.given.user);
+  CHECK_FALSE(session.given.port);
+  CHECK(session.port == 22);
+}
+
+TEST_CASE(
+    "parse_host_address refuses qemu+ssh:// URIs that turn off host key checks, or ask what it cannot do") {
+  CHECK_THAT(rejected("qemu+ssh://h/system?no_verify=1").message(),
+             Catch::Contains("no_verify=1 is refused: virtplan always checks the host key"));
+  CHECK_THAT(rejected("qemu+ssh://h/system?known_hosts_verify=ignore").message(),
+             Catch::Contains("known_hosts_verify=ignore is refused"));
+  CHECK_THAT(rejected("qemu+ssh://h/system?socket=/run/x").message(),
+             Catch::Contains("parameter 'socket' is not supported"));
+  CHECK_THAT(rejected("qemu+ssh://h").message(), Catch::Contains("no path"));
+  CHECK_THAT(rejected("qemu+ssh://h/other").message(),
+             Catch::Contains("path '/other' is not /system or /session"));
+  CHECK(parsed("qemu+ssh://h/system?no_verify=0").hostname == "h");
 }
