@@ -21,8 +21,10 @@ struct MarkerCommands {
 };
 
 std::optional<MarkerCommands> marker_commands(const providers::ObjectId& id) {
+  // With --security-info: the redefine keeps a console's password.
   if (id.kind == "domain")
-    return MarkerCommands{{"dumpxml", "--inactive", "--domain", id.name}, {"define", "/dev/stdin"}};
+    return MarkerCommands{{"dumpxml", "--inactive", "--security-info", "--domain", id.name},
+                          {"define", "/dev/stdin"}};
   if (id.kind == "network") {
     return MarkerCommands{{"net-dumpxml", "--inactive", "--network", id.name}, {"net-define", "/dev/stdin"}};
   }
