@@ -22,6 +22,7 @@ struct MarkerCommands {
 };
 
 std::optional<MarkerCommands> marker_commands(const providers::ObjectId& id) {
+  // With --security-info: the redefine keeps a console's password.
   if (id.kind == "domain")
     return MarkerCommands{kvm::domain_redefine_dump(id.name), {"define", "/dev/stdin"}};
   if (id.kind == "network") {

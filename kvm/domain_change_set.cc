@@ -25,6 +25,7 @@ std::optional<DomainDeviceRef> device_of(const JsonPath& path) {
   if (path[0] == "disks") return DomainDeviceRef{DomainDeviceRef::Type::disk, path[1]};
   if (path[0] == "interfaces") return DomainDeviceRef{DomainDeviceRef::Type::interface, path[1]};
   if (path[0] == "hostdevs") return DomainDeviceRef{DomainDeviceRef::Type::hostdev, path[1]};
+  if (path[0] == "graphics") return DomainDeviceRef{DomainDeviceRef::Type::graphics, ""};
   return std::nullopt;
 }
 

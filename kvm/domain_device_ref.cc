@@ -18,6 +18,8 @@ const char* element_name(DomainDeviceRef::Type type) {
       return "interface";
     case DomainDeviceRef::Type::hostdev:
       return "hostdev";
+    case DomainDeviceRef::Type::graphics:
+      return "graphics";
   }
   return "disk";
 }
@@ -30,6 +32,8 @@ std::optional<std::string> key_of(DomainDeviceRef::Type type, XmlNode element) {
       return DomainXmlReader::interface_key(element);
     case DomainDeviceRef::Type::hostdev:
       return DomainXmlReader::hostdev_key(element);
+    case DomainDeviceRef::Type::graphics:
+      return std::string();  // one console: the first is the one the spec reads
   }
   return std::nullopt;
 }
@@ -44,6 +48,8 @@ std::string DomainDeviceRef::describe() const {
       return "NIC " + key;
     case Type::hostdev:
       return "host device " + key;
+    case Type::graphics:
+      return "graphics console";
   }
   return key;
 }

@@ -2,7 +2,7 @@
 
 // DomainDeviceRef names one managed device of a domain by its identity, as
 // the spec keys it: a disk by target ("vdb"), a NIC by MAC, a host device by
-// "pci:..."/"usb:...". Live attach, detach and update find the device's
+// "pci:..."/"usb:...", the (first) graphics console by "". Live attach, detach and update find the device's
 // element through it, in the inactive XML (what to attach) or the live XML
 // (what to detach, whether it is there).
 
@@ -15,7 +15,7 @@
 namespace virtplan::kvm {
 
 struct DomainDeviceRef {
-  enum class Type { disk, interface, hostdev };
+  enum class Type { disk, interface, hostdev, graphics };
 
   Type type = Type::disk;
   std::string key;

@@ -46,6 +46,9 @@ constexpr FieldRule k_domain_rules[] = {
     {"/interfaces/*/link", Impact::live, domain_live::update},
     {"/hostdevs/*", Impact::live, domain_live::attach, item_added},
     {"/hostdevs/*", Impact::live, domain_live::detach, item_removed},
+    // Measured on libvirt 9.0: update-device changes a VNC/SPICE password
+    // live; listen address, port and type it refuses ("cannot change").
+    {"/graphics/password", Impact::live, domain_live::update},
     {"/**", Impact::restart},
 };
 

@@ -14,11 +14,14 @@
 //            memory/current; adding or removing a virtio or scsi disk, a NIC
 //            or a host device (hot-plug: a free PCIe root port is needed, see
 //            hotplug_slots); a CD-ROM's media ("/disks/T/media..."); a NIC's
-//            source network or bridge, and its link state
+//            source network or bridge, and its link state; a console
+//            password ("/graphics/password", update-device)
 //   restart  everything else (config when the domain does not run across
 //            the apply: domain_running): vcpus/max, memory/max, cpu, numa, hugepages,
 //            machine, arch, firmware, boot, virt_type, security,
-//            hotplug_slots, xml patches, cloud_init (the seed is read at
+//            hotplug_slots, xml patches, the other device keys (graphics
+//            listen, port and type, video, serial, tablet, channels, tpm,
+//            rng, watchdog, memballoon, usb_controller: DomainDevices), cloud_init (the seed is read at
 //            boot), a NIC's model, a disk's bus, cache, format or readonly,
 //            adding or removing a sata or ide disk (QEMU's AHCI has no
 //            hot-plug), a disk's volume or pool

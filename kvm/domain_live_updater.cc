@@ -1,5 +1,6 @@
 #include "kvm/domain_live_updater.h"
 
+#include "kvm/domain_devices_xml.h"
 #include "kvm/domain_owner.h"
 
 #include <fmt/format.h>
@@ -135,7 +136,16 @@ Result<void> DomainLiveUpdater::apply(const DomainChangeSet& changes, const Doma
   if (!live) return providers::fail(live.error());
   for (const auto& device : changes.update) {
     if (!device.find(*live)) continue;  // not in the running domain: nothing to change there
-    if (auto r = device_command("update-device", device, config, device.describe() + " updated live"); !r)
+    // A console's password: from the running console (update-device refuses
+    // any other difference, and the config read lacks passwd).
+    std::optional<XmlDocument> console;
+    if (device.type == DomainDeviceRef::Type::graphics) {
+      console = live->copy();
+      DomainDevicesXml::set_password(console->root().ensure_child("devices"), desired.devices);
+    }
+    if (auto r = device_command("update-device", device, console ? *console : config,
+                                device.describe() + " updated live");
+        !r)
       return r;
   }
   std::vector<DomainDeviceRef> attach;

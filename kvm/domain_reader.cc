@@ -67,7 +67,12 @@ std::unique_ptr<providers::KindReading> DomainReader::start(
                   {"list", "--name", "--state-paused"},
                   {"list", "--all", "--name", "--with-managed-save"},
                   {"list", "--all", "--name", "--with-snapshot"}};
-  recipe.dump = [](const std::string& name) { return VirshArgs{"dumpxml", "--inactive", "--domain", name}; };
+  // With the console password (`graphics: {password}`): without
+  // --security-info libvirt leaves passwd out, and a declared one would
+  // always plan a change.
+  recipe.dump = [](const std::string& name) {
+    return VirshArgs{"dumpxml", "--inactive", "--security-info", "--domain", name};
+  };
   recipe.parse = parse;
   recipe.decorate = decorate;
   recipe.extra = [](const NameSets& sets) {

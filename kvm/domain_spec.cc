@@ -211,6 +211,9 @@ DomainSpec spec_from(const json& in) {
   spec.xml = patches_from(in.at("xml"));
   read_collections(in, spec);
   read_optionals(in, spec);
+  auto devices = DomainDevices::from_json(in);
+  if (!devices) throw JsonError{devices.error().message()};
+  spec.devices = std::move(*devices);
   return spec;
 }
 
@@ -252,6 +255,7 @@ json DomainSpec::to_json() const {
   put_optional(out, "restart", restart);
   if (wait) out["wait"] = {{"ip", wait->ip}, {"timeout", wait->timeout}};
   if (shutdown_timeout) out["shutdown_timeout"] = *shutdown_timeout;
+  devices.put(out);
   return out;
 }
 

@@ -48,7 +48,10 @@
 //                  address (kvm/domain_address_wait.h); kept in the owner
 //                  metadata, a change is no change to the guest
 //   xml            [{"set": XPATH, "value": TEXT} | {"remove": XPATH}], in order
+//   graphics, video, serial, tablet, channels, tpm, rng, watchdog,
+//                  memballoon, usb_controller: optional, see DomainDevices
 
+#include "kvm/domain_devices.h"
 #include "providers/base/error.h"
 
 #include <nlohmann/json.hpp>
@@ -149,6 +152,7 @@ struct DomainSpec {
   std::optional<Wait> wait;
   std::optional<int> shutdown_timeout;  // seconds
   std::vector<XmlPatch> xml;
+  DomainDevices devices;  // consoles and small devices, each key optional
 
   nlohmann::json to_json() const;
   // Checks types and enumerations; the message names the offending path.

@@ -95,6 +95,7 @@ providers::Result<json> domain_to_stack(const providers::Spec& spec) {
   if (typed->cloud_init) out["cloud_init"] = *typed->cloud_init;
   if (typed->security) out["security"] = {{"model", *typed->security}};
   if (!typed->xml.empty()) out["xml"] = canonical.at("xml");
+  typed->devices.put_stack_yaml(out);
   return out;
 }
 

@@ -1,5 +1,6 @@
 #include "kvm/domain_xml_reader.h"
 
+#include "kvm/domain_devices_xml.h"
 #include "kvm/domain_owner.h"
 #include "kvm/domain_xml_patcher.h"
 #include "providers/base/plain_text.h"
@@ -154,6 +155,7 @@ void read_devices(XmlNode domain, DomainSpec& spec) {
     (key->starts_with("pci:") ? dev.pci : dev.usb) = key->substr(4);
     spec.hostdevs[*key] = dev;
   }
+  spec.devices = DomainDevices::from_json(DomainDevicesXml::read(*devices)).value_or(DomainDevices{});
 }
 
 void read_security(XmlNode domain, DomainSpec& spec) {

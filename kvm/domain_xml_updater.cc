@@ -1,6 +1,7 @@
 #include "kvm/domain_xml_updater.h"
 
 #include "kvm/domain_device_xml.h"
+#include "kvm/domain_devices_xml.h"
 #include "kvm/domain_owner.h"
 #include "kvm/domain_xml_patcher.h"
 #include "kvm/domain_xml_reader.h"
@@ -170,6 +171,7 @@ void update_devices(XmlNode domain, const DomainSpec& desired, const DomainSpec&
   update_disks(devices, desired);
   update_interfaces(devices, desired);
   update_hostdevs(devices, desired);
+  DomainDevicesXml::update(devices, desired.devices);
   if (desired.hotplug_slots != observed.hotplug_slots) {
     update_root_ports(devices, observed.hotplug_slots, desired.hotplug_slots);
   }

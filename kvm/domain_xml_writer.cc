@@ -1,6 +1,7 @@
 #include "kvm/domain_xml_writer.h"
 
 #include "kvm/domain_device_xml.h"
+#include "kvm/domain_devices_xml.h"
 #include "kvm/domain_owner.h"
 #include "kvm/domain_xml_patcher.h"
 
@@ -50,7 +51,7 @@ int pcie_devices(const DomainSpec& spec) {
   for (const auto& [key, dev] : spec.hostdevs) {
     if (dev.pci) ++count;
   }
-  return count + (scsi ? 1 : 0);
+  return count + (scsi ? 1 : 0) + DomainDevicesXml::pcie_ports(spec.devices);
 }
 
 void write_devices(XmlNode domain, const DomainSpec& spec) {
@@ -78,14 +79,7 @@ void write_devices(XmlNode domain, const DomainSpec& spec) {
   }
   for (const auto& [key, nic] : spec.interfaces) DomainDeviceXml::add_interface(devices, nic);
   for (const auto& [key, dev] : spec.hostdevs) DomainDeviceXml::add_hostdev(devices, dev);
-  XmlNode serial = devices.add_child("serial");
-  serial.set_attr("type", "pty");
-  serial.add_child("target").set_attr("port", "0");
-  XmlNode console = devices.add_child("console");
-  console.set_attr("type", "pty");
-  XmlNode console_target = console.add_child("target");
-  console_target.set_attr("type", "serial");
-  console_target.set_attr("port", "0");
+  DomainDevicesXml::write_new(devices, spec.devices);
 }
 
 void write_text_child(XmlNode domain, const char* name, const std::optional<std::string>& value) {

@@ -73,6 +73,7 @@ void DomainYamlReader::read(YamlMap& map) {
   if (auto v = map.get("xml")) read_xml(*v);
   if (auto v = map.get("cloud_init")) read_cloud_init(*v);
   if (auto v = map.get("wait")) read_wait(*v);
+  m_spec.devices = DomainDevices::read_yaml(map, m_diags, m_object.locations);
   check_pins();
   m_object.spec = m_spec.to_json();
 }

@@ -18,7 +18,8 @@ enum List { all, autostart, domains, running_domains };
 
 VirshArgs domain_dump(const std::string& domain, bool live) {
   if (live) return {"dumpxml", "--domain", domain};
-  return {"dumpxml", "--inactive", "--domain", domain};
+  return {"dumpxml", "--inactive", "--security-info", "--domain",
+          domain};  // as the domain reader asks: one dump
 }
 
 // The declared domains' XML, asked with the listings as the volume reader

@@ -133,7 +133,8 @@ private:
   }
   static VirshArgs domain_command(const std::string& domain, bool live) {
     if (live) return {"dumpxml", "--domain", domain};
-    return {"dumpxml", "--inactive", "--domain", domain};
+    return {"dumpxml", "--inactive", "--security-info", "--domain",
+            domain};  // as the domain reader asks: one dump
   }
 
   // Round 2: every active pool's volumes and every domain's XML not read

@@ -103,6 +103,8 @@ const std::vector<Sample>& samples() {
        k_domain + "hostdevs:\n  - {pci: \"0000:03:00.1\"}\n"},
       {"domain", "/hostdevs/*", "detach-device", k_domain + "hostdevs:\n  - {pci: \"0000:03:00.1\"}\n",
        k_domain},
+      {"domain", "/graphics/password", "update-device", k_domain + "graphics: {type: vnc, password: a}\n",
+       k_domain + "graphics: {type: vnc, password: b}\n"},
       {"domain", "/**", "", k_domain, replaced(k_domain, "max: 2", "max: 4")},
       // network
       {"network", "/ipv4/dhcp/hosts/**", "net-update", k_network,

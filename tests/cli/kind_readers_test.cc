@@ -61,11 +61,12 @@ void script(providers::test::FakeVirshHost& host, const HostContents& contents) 
   std::vector<std::string> domains;
   for (const auto& [name, volume] : contents.domains) {
     domains.push_back(name);
-    host.on("dumpxml --inactive --domain " + name, domain_xml(name, volume));
+    host.on("dumpxml --inactive --security-info --domain " + name, domain_xml(name, volume));
     host.on("dumpxml --domain " + name, domain_xml(name, volume));
   }
   for (const std::string& name : contents.missing_domains) {
-    for (const std::string& line : {"dumpxml --inactive --domain " + name, "dumpxml --domain " + name}) {
+    for (const std::string& line :
+         {"dumpxml --inactive --security-info --domain " + name, "dumpxml --domain " + name}) {
       host.fail(line, fmt::format("error: failed to get domain '{}'\n", name));
     }
   }
@@ -160,6 +161,7 @@ Observation observe(const HostContents& contents, const std::vector<StackObject>
   providers::test::FakeVirshHost host;
   script(host, contents);
   auto observed = planner::observe_host(host.session(), "bench", kind_readers(), hints);
+  INFO((observed ? "" : observed.error().message()));
   REQUIRE(observed.has_value());
   Observation out;
   const auto others = std::count_if(host.ran().begin(), host.ran().end(),

@@ -83,8 +83,8 @@ TEST_CASE(
   auto second = reading->next_round(
       test::answer_round(first, {{all, "plain\nsaved\n"}, {managed, "saved\n"}, {snapshotted, "saved\n"}}));
   const VirshArgs snapshots{"snapshot-list", "--domain", "saved", "--name"};
-  CHECK(second == std::vector<VirshArgs>{{"dumpxml", "--inactive", "--domain", "plain"},
-                                         {"dumpxml", "--inactive", "--domain", "saved"},
+  CHECK(second == std::vector<VirshArgs>{{"dumpxml", "--inactive", "--security-info", "--domain", "plain"},
+                                         {"dumpxml", "--inactive", "--security-info", "--domain", "saved"},
                                          snapshots});
   CHECK(reading
             ->next_round(test::answer_round(second, {{second[0], saved_state_xml("plain", false)},

@@ -1,3 +1,4 @@
+#include "kvm/domain_devices.h"
 #include "kvm/domain_kind.h"
 #include "kvm/domain_xml_reader.h"
 #include "providers/xml/document.h"
@@ -17,7 +18,7 @@ const char* const k_schema = "/usr/share/libvirt/schemas/domain.rng";
 
 // The three stacks every XML test runs over: name in the stack, file.
 const std::vector<std::pair<std::string, std::string>> k_stacks = {
-    {"mini", "minimal"}, {"web", "full"}, {"efi", "uefi"}};
+    {"mini", "minimal"}, {"web", "full"}, {"efi", "uefi"}, {"con", "devices"}};
 
 std::string create_xml(const providers::StackObject& object) {
   auto xml = kvm::DomainKind().create_xml(object);
@@ -41,6 +42,15 @@ json without_unobserved(json spec) {
   spec.erase("autostart");
   spec.erase("state");
   return spec;
+}
+
+// The device keys the stack leaves out: not managed (DomainDevices), though
+// the XML read back has them.
+json without_undeclared_devices(json observed, const json& declared) {
+  for (std::string_view key : kvm::DomainDevices::keys()) {
+    if (!declared.contains(key)) observed.erase(std::string(key));
+  }
+  return observed;
 }
 
 }  // namespace
@@ -85,8 +95,9 @@ TEST_CASE("the generated XML reads back as the spec it came from") {
       for (auto it = want["interfaces"].begin(); it != want["interfaces"].end();) {
         it = it.key().find('#') != std::string::npos ? want["interfaces"].erase(it) : std::next(it);
       }
-      INFO("got  " << spec->dump() << "\nwant " << want.dump());
-      CHECK(*spec == want);
+      json got = without_undeclared_devices(*spec, want);
+      INFO("got  " << got.dump() << "\nwant " << want.dump());
+      CHECK(got == want);
     }
   }
 }

@@ -81,9 +81,9 @@ TEST_CASE("network reader: reads the domains' XML in its second round and puts u
   auto second = reading->next_round(
       test::answer_round(first, {{networks, "lan\n"}, {domains, "db\nidle\n"}, {running, "db\n"}}));
   const VirshArgs lan{"net-dumpxml", "--inactive", "--network", "lan"};
-  const VirshArgs db_inactive{"dumpxml", "--inactive", "--domain", "db"};
+  const VirshArgs db_inactive{"dumpxml", "--inactive", "--security-info", "--domain", "db"};
   const VirshArgs db_live{"dumpxml", "--domain", "db"};
-  const VirshArgs idle_inactive{"dumpxml", "--inactive", "--domain", "idle"};
+  const VirshArgs idle_inactive{"dumpxml", "--inactive", "--security-info", "--domain", "idle"};
   CHECK(second == std::vector<VirshArgs>{lan, db_inactive, db_live, idle_inactive});
   const std::string lan_xml =
       "<network><name>lan</name><forward mode='nat'/><bridge name='virbr9'/>"
@@ -110,7 +110,7 @@ TEST_CASE(
   providers::StackObject web;
   web.id = {"domain", "web", "lab1"};
   web.spec = json{{"state", "running"}};
-  const VirshArgs inactive{"dumpxml", "--inactive", "--domain", "web"};
+  const VirshArgs inactive{"dumpxml", "--inactive", "--security-info", "--domain", "web"};
   const VirshArgs live{"dumpxml", "--domain", "web"};
   auto reading = net::NetworkReader().start({web});
   auto first = reading->next_round({});
@@ -139,11 +139,11 @@ TEST_CASE(
   auto first = reading->next_round({});
   const VirshArgs live{"dumpxml", "--domain", "web"};
   REQUIRE(std::find(first.begin(), first.end(), live) != first.end());
-  auto second = reading->next_round(
-      test::answer_round(first, {{networks, "lan\n"},
-                                 {domains, "web\n"},
-                                 {live, web_xml},
-                                 {{"dumpxml", "--inactive", "--domain", "web"}, web_xml}}));
+  auto second = reading->next_round(test::answer_round(
+      first, {{networks, "lan\n"},
+              {domains, "web\n"},
+              {live, web_xml},
+              {{"dumpxml", "--inactive", "--security-info", "--domain", "web"}, web_xml}}));
   CHECK(reading
             ->next_round(test::answer_round(
                 second, {{lan, "<network><name>lan</name><bridge name='virbr9'/></network>"}}))

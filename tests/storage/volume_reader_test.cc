@@ -113,12 +113,12 @@ TEST_CASE("volume reader: told the ledger first, round 1 asks ahead only for wha
   CHECK(asks(narrowed, "vol-dumpxml --pool keep --vol k1"));
   CHECK(asks(narrowed, "vol-list --pool keep"));
   CHECK_FALSE(asks(narrowed, "vol-dumpxml --pool keep --vol new"));
-  CHECK_FALSE(asks(narrowed, "dumpxml --inactive --domain web"));
+  CHECK_FALSE(asks(narrowed, "dumpxml --inactive --security-info --domain web"));
   CHECK_FALSE(asks(narrowed, "dumpxml --domain web"));
 
   const auto ahead = VolumeReader().start(declared)->next_round({});
   CHECK(asks(ahead, "vol-dumpxml --pool keep --vol new"));
-  CHECK(asks(ahead, "dumpxml --inactive --domain web"));
+  CHECK(asks(ahead, "dumpxml --inactive --security-info --domain web"));
   CHECK(asks(ahead, "dumpxml --domain web"));
 }
 
