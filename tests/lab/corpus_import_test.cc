@@ -229,6 +229,12 @@ void remove_corpus_objects(const LabEnv& env) {
 // started first. Returns what virsh said of each file that failed.
 std::map<std::string, std::string> define_corpus(const LabEnv& env, std::vector<CorpusObject>& objects) {
   env.run_in(0, "mkdir -p /var/lib/virtplan/corpus-vols /var/lib/virtplan/corpus-pools");
+  // virsh reads the files on the host, whose /tmp, /root and libvirt trees
+  // are its own: a checkout under /tmp is not there. The host's /tmp is a
+  // folder of the lab dir, so the corpus is copied into it.
+  const fs::path host_tmp = fs::path(env.dir) / env.hosts[0].name / "tmp";
+  fs::remove_all(host_tmp / "virtplan-corpus");
+  fs::copy(corpus_dir(), host_tmp / "virtplan-corpus", fs::copy_options::recursive);
   std::vector<std::string> commands;
   bool pool_started = false;
   for (const CorpusObject& object : objects) {
@@ -237,7 +243,7 @@ std::map<std::string, std::string> define_corpus(const LabEnv& env, std::vector<
       pool_started = true;
     }
     commands.push_back("echo " + corpus_marker(object.file));
-    commands.push_back(fmt::format("{} {}", object.kind->define, (corpus_dir() / object.file).string()));
+    commands.push_back(fmt::format("{} /tmp/virtplan-corpus/{}", object.kind->define, object.file));
   }
   std::map<std::string, std::string> failures;
   for (const auto& [file, said] : split_by_marker(virsh_batch(env, commands))) {
