@@ -60,7 +60,10 @@ public:
         m_phase(graph.size(), Phase::waiting),
         m_unmet(graph.size()),
         m_results(graph.size()) {
-    for (std::size_t i = 0; i < graph.size(); ++i) m_unmet[i] = graph.dependencies(i).size();
+    for (std::size_t i = 0; i < graph.size(); ++i) {
+      m_unmet[i] = graph.dependencies(i).size();
+      ++m_left_on[graph.step(i).id.host];
+    }
   }
 
   std::vector<StepResult> run() {
@@ -138,6 +141,7 @@ private:
   void finish(std::size_t index, StepResult result) {
     notify([&] { m_observer.step_finished(result); });
     std::vector<StepResult> skipped;  // or failed with their host
+    std::vector<std::string> done_hosts;
     {
       std::lock_guard lock(m_mutex);
       --m_running_on[m_graph.step(index).id.host];
@@ -148,15 +152,19 @@ private:
       } else {
         skip_dependents(index, skipped);
       }
+      done_hosts.swap(m_done_hosts);
     }
     m_changed.notify_all();
     for (const StepResult& s : skipped) notify([&] { m_observer.step_finished(s); });
+    // A host whose steps are all over saves its ledger now, while others work on.
+    for (const std::string& host : done_hosts) m_hosts.finished_with(host);
   }
 
   void settle(std::size_t index, StepResult result) {
     m_results[index] = std::move(result);
     m_phase[index] = Phase::finished;
     ++m_finished;
+    if (--m_left_on[m_graph.step(index).id.host] == 0) m_done_hosts.push_back(m_graph.step(index).id.host);
   }
 
   // Everything that waits on a step that did not get done is skipped, with
@@ -207,7 +215,9 @@ private:
   std::vector<Phase> m_phase;
   std::vector<std::size_t> m_unmet;
   std::map<std::string, int> m_running_on;
-  std::size_t m_turn = 0;  // index into m_host_names of the host whose turn is next
+  std::map<std::string, std::size_t> m_left_on;  // steps not finished, per host
+  std::vector<std::string> m_done_hosts;         // hosts whose last step just finished
+  std::size_t m_turn = 0;                        // index into m_host_names of the host whose turn is next
   std::size_t m_finished = 0;
   std::vector<StepResult> m_results;
   std::mutex m_observer_mutex;

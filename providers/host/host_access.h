@@ -55,6 +55,12 @@ public:
   // The object is gone: the stack no longer owns it.
   virtual Result<void> forget(const ObjectId& id) = 0;
 
+  // This apply has no more steps on `host`: its records may reach it now
+  // rather than after a pause meant to gather more of them. A hint, so the
+  // host's work ends when its own last step does, not when the slowest
+  // host's does; flush() still waits for every save.
+  virtual void finished_with(const std::string& host) { (void)host; }
+
   // Saves every record not yet on its host, waiting for it; one error per
   // host where that failed.
   virtual std::vector<Error> flush() = 0;

@@ -35,6 +35,7 @@ struct RemoteHostAccess::HostState {
   std::uint64_t saved = 0;      // the version on the host
   std::uint64_t attempted = 0;  // the newest version a save was attempted with
   bool saving = false;
+  bool finished = false;  // no more records are coming: the saver skips its pause
   int writes = 0;
 
   // Last, so it stops before the rest goes; started once the ledger is loaded.
@@ -158,19 +159,38 @@ Result<void> RemoteHostAccess::forget(const ObjectId& id) {
       id.host, [&](Ledger& ledger) { ledger.forget(id); }, Wait::recorded);
 }
 
+void RemoteHostAccess::finished_with(const std::string& host) {
+  HostState* state = state_of(host);
+  if (state == nullptr) return;
+  {
+    std::lock_guard lock(state->ledger_mutex);
+    state->finished = true;
+  }
+  state->saved_changed.notify_all();
+}
+
+// The last saves run side by side, one per host: one after another they
+// added a save's round trip per host to the end of every apply. Errors come
+// in host-name order.
 std::vector<Error> RemoteHostAccess::flush() {
-  std::vector<Error> errors;
+  std::vector<std::future<Result<void>>> saves;
   for (auto& [name, state] : m_hosts) {
-    std::uint64_t version = 0;
+    finished_with(name);
     {
       std::lock_guard lock(state->connect_mutex);
       if (!state->session) continue;  // never reached: nothing recorded there
     }
+    std::uint64_t version = 0;
     {
       std::lock_guard lock(state->ledger_mutex);
       version = state->version;
     }
-    if (auto saved = save_through(*state, version); !saved) errors.push_back(saved.error());
+    saves.push_back(std::async(std::launch::async,
+                               [this, &state = *state, version] { return save_through(state, version); }));
+  }
+  std::vector<Error> errors;
+  for (auto& save : saves) {
+    if (auto saved = save.get(); !saved) errors.push_back(saved.error());
   }
   return errors;
 }
@@ -201,7 +221,7 @@ void RemoteHostAccess::save_in_background(HostState& state, std::stop_token stop
   while (state.saved_changed.wait(lock, stop,
                                   [&] { return state.version > state.attempted && !state.saving; })) {
     (void)save_newest(state, lock);  // flush() reports what stays unsaved
-    state.saved_changed.wait_for(lock, stop, m_options.background_pause, [] { return false; });
+    state.saved_changed.wait_for(lock, stop, m_options.background_pause, [&] { return state.finished; });
   }
 }
 

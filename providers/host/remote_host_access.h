@@ -67,6 +67,7 @@ public:
   Result<void> record_intents(const std::string& host, const std::vector<ObjectId>& ids) override;
   Result<void> mark_created(const ObjectId& id, const nlohmann::json& ledger_data) override;
   Result<void> forget(const ObjectId& id) override;
+  void finished_with(const std::string& host) override;
   std::vector<Error> flush() override;
 
   // The stack's ledger on `host` as this process holds it (loaded under the

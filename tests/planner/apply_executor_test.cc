@@ -308,6 +308,24 @@ TEST_CASE(
   }
 }
 
+TEST_CASE("apply: a host is told it is finished with as soon as its own last step is over, once") {
+  // lab1 has one step, lab2 three: taking turns, lab1 is over after the first round.
+  ApplyRig rig;
+  Plan plan("demo", {change("volume.a1@lab1", Action::create), change("volume.b1@lab2", Action::create),
+                     change("volume.b2@lab2", Action::create), change("volume.b3@lab2", Action::create)});
+  REQUIRE(rig.apply(plan, ApplyOptions{.parallelism = 1}).ok());
+  CHECK(rig.before("finished lab1", "start create volume.b2@lab2"));
+  CHECK(rig.before("start create volume.b3@lab2", "finished lab2"));
+  CHECK(rig.journal.count("finished ") == 2);
+}
+
+TEST_CASE("apply: a host whose steps are skipped after a failure is finished with too") {
+  ApplyRig rig;
+  rig.pool.fail("create", "pool.p@lab1");  // the volume and the domain are skipped
+  REQUIRE_FALSE(rig.apply(quickstart_creates()).ok());
+  CHECK(rig.journal.count("finished lab1") == 1);
+}
+
 TEST_CASE("apply: hosts take turns, so under --parallelism no host waits for another's steps") {
   // By address alone, every step on lab1 (a...) would start before any on lab2 (b...).
   ApplyRig rig;

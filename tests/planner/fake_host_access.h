@@ -4,7 +4,8 @@
 // session over a FakeTransport (no actuator of the tests uses it), hosts
 // marked unreachable fail session() with "HOST: connection refused", and
 // every call is written to the ApplyJournal ("session lab1", "intents lab1
-// pool.p@lab1 volume.v@lab1", "created volume.v@lab1 {...}", "forget ...").
+// pool.p@lab1 volume.v@lab1", "created volume.v@lab1 {...}", "forget ...",
+// "finished lab1").
 
 #include "providers/host/host_access.h"
 #include "providers/host/host_session.h"
@@ -63,6 +64,7 @@ public:
     m_flush_fails.insert(host);
     return *this;
   }
+  void finished_with(const std::string& host) override { m_journal.note("finished " + host); }
   std::vector<providers::Error> flush() override {
     std::vector<providers::Error> errors;
     for (const std::string& host : m_flush_fails) {

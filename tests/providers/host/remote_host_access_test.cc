@@ -91,12 +91,13 @@ struct Rig {
   FakeLedgerHost lab1{"lab1"};
   std::atomic<int> connects = 0;
 
-  RemoteHostAccess access(bool take_lock = false) {
+  RemoteHostAccess access(bool take_lock = false, std::chrono::milliseconds pause = 2000ms) {
     std::map<std::string, HostConfig> hosts;
     hosts["lab1"].name = "lab1";
     hosts["lab2"].name = "lab2";
     RemoteHostAccess::Options options;
     options.take_lock = take_lock;
+    options.background_pause = pause;
     options.connect = [this](const HostConfig& config) -> Result<std::unique_ptr<Transport>> {
       ++connects;
       if (config.name == "lab2") return fail(ErrorCode::unreachable, "lab2: connection refused");
@@ -182,6 +183,23 @@ TEST_CASE("remote host access: records reach the host in the background, without
   // The saver writes it soon; nothing else asks it to.
   for (int i = 0; i < 500 && !rig.lab1.ledger().owns("volume", "a"); ++i) std::this_thread::sleep_for(10ms);
   CHECK(rig.lab1.ledger().owns("volume", "a"));
+}
+
+TEST_CASE("remote host access: a host the apply is finished with saves at once, not after the pause") {
+  Rig rig;
+  auto access = rig.access(false, 1h);  // a pause no test outlives
+  REQUIRE(access.mark_created(id("volume", "a"), {}));
+  // The first record is saved at once; the saver then pauses, so the second waits...
+  for (int i = 0; i < 500 && !rig.lab1.ledger().owns("volume", "a"); ++i) std::this_thread::sleep_for(10ms);
+  REQUIRE(rig.lab1.ledger().owns("volume", "a"));
+  REQUIRE(access.mark_created(id("volume", "b"), {}));
+  std::this_thread::sleep_for(100ms);
+  CHECK_FALSE(rig.lab1.ledger().owns("volume", "b"));
+  // ...until the apply says it has nothing more for the host.
+  access.finished_with("lab1");
+  for (int i = 0; i < 500 && !rig.lab1.ledger().owns("volume", "b"); ++i) std::this_thread::sleep_for(10ms);
+  CHECK(rig.lab1.ledger().owns("volume", "b"));
+  CHECK(rig.lab1.writes == 2);
 }
 
 TEST_CASE("remote host access: concurrent changes share saves, and none is lost") {
