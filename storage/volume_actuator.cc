@@ -113,8 +113,9 @@ namespace {
 // cloud-init inputs, the source and its hash, the policies), so that the
 // next plan compares equal. One list for writing and for reading back: the
 // observer refuses an entry holding any other key.
-constexpr std::array<std::string_view, 5> k_ledger_keys{"allow_shrink", "cloud_init", "protect", "source",
-                                                        "source_sha256"};
+constexpr std::array<std::string_view, 8> k_ledger_keys{
+    "allow_shrink", "cloud_init",    "protect",    "source", "source_checksum_url",
+    "source_sha256", "source_sha512", "source_url"};
 
 }  // namespace
 
@@ -135,6 +136,15 @@ Result<ActuatorOutcome> VolumeActuator::create(const ActuatorStep& step, HostSes
     auto uploaded = upload_volume(step, host);
     if (!uploaded) return fail(uploaded.error());
     return ActuatorOutcome{volume_ledger_data(spec), {}};
+  }
+  if (spec.contains("source_url")) {
+    auto digest = fetch_volume(step, host);
+    if (!digest) return fail(digest.error());
+    // With checksum_url, the digest the checksum file gave: what the next
+    // plan compares (VolumeKind::reconcile).
+    json data = volume_ledger_data(spec);
+    data["source_" + digest->algorithm] = digest->hex;
+    return ActuatorOutcome{std::move(data), {}};
   }
   if (spec.contains("cloud_init")) {
     auto seed = CloudInitSeed::from_spec(spec["cloud_init"]);

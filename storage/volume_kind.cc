@@ -143,6 +143,18 @@ Spec VolumeKind::reconcile(const Spec& desired, const Spec& observed) const {
   // The content of a file uploaded before its hash was recorded is unknown:
   // not compared, so nothing is replaced on a guess.
   if (!observed.contains("source_sha256")) out.erase("source_sha256");
+  // An image by checksum_url was verified by the digest that file listed
+  // then (the ledger's): that is the stack's while neither URL changes, so a
+  // checksum file republished upstream replaces no disk. A changed URL
+  // leaves the digest unknown, a replace.
+  const bool pinned = out.contains("source_sha256") || out.contains("source_sha512");
+  if (out.contains("source_checksum_url") && !pinned &&
+      observed.value("source_url", json()) == out.value("source_url", json()) &&
+      observed.value("source_checksum_url", json()) == out["source_checksum_url"]) {
+    for (const char* digest : {"source_sha256", "source_sha512"}) {
+      if (observed.contains(digest)) out[digest] = observed[digest];
+    }
+  }
   // The ledger's flags default to false: only turning one on is a change. A
   // derived volume (a cloud-init seed) has none in its spec: false too.
   for (const char* flag : {"protect", "allow_shrink"}) {
@@ -163,6 +175,12 @@ constexpr providers::FieldRule k_volume_rules[] = {
     {"/allow_shrink", Impact::none},
     {"/source", Impact::none},
     {"/source_sha256", Impact::none, {}, first_recorded},
+    {"/source_sha512", Impact::none, {}, first_recorded},
+    // Where an image comes from: its digest is what counts (a mirror, a
+    // moved checksum file); a changed URL with checksum_url is a changed
+    // digest (reconcile()).
+    {"/source_url", Impact::none},
+    {"/source_checksum_url", Impact::none},
     {"/capacity", Impact::live, volume_live::resize},
     // A seed's inputs change its hash, which alone says "replace": the
     // planner's replace reasons print values, and user-data's are secret.
@@ -244,6 +262,7 @@ std::string VolumeKind::summary(const Spec& spec) const {
   if (spec.contains("capacity")) text += " " + human_size(spec["capacity"].get<std::uint64_t>());
   if (spec.contains("backing")) text += ", backing " + spec["backing"].get<std::string>();
   if (spec.contains("source")) text += ", from " + spec["source"].get<std::string>();
+  if (spec.contains("source_url")) text += ", from " + spec["source_url"].get<std::string>();
   return text;
 }
 

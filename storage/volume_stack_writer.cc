@@ -25,6 +25,17 @@ providers::Result<json> volume_to_stack(const providers::Spec& spec) {
   if (typed->format != (backing ? "qcow2" : "raw")) out["format"] = typed->format;
   if (typed->capacity) out["capacity"] = providers::stack_size(*typed->capacity);
   if (typed->source) out["source"] = *typed->source;
+  if (typed->source_url) {
+    json source = {{"url", *typed->source_url}};
+    if (typed->source_checksum_url) {
+      source["checksum_url"] = *typed->source_checksum_url;
+    } else if (typed->source_sha512) {
+      source["sha512"] = *typed->source_sha512;
+    } else if (typed->source_sha256) {
+      source["sha256"] = *typed->source_sha256;
+    }
+    out["source"] = source;
+  }
   if (typed->protect) out["protect"] = true;
   if (typed->allow_shrink) out["allow_shrink"] = true;
   return out;

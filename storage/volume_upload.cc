@@ -2,6 +2,7 @@
 
 #include "providers/base/human_size.h"
 #include "providers/host/host_session.h"
+#include "storage/image_fetch.h"
 #include "storage/source_image.h"
 #include "storage/volume_spec.h"
 #include "storage/volume_xml.h"
@@ -43,15 +44,19 @@ std::function<void(std::uint64_t)> reporter(const ActuatorStep& step, std::uint6
   };
 }
 
+// Sends content into a volume: runs the vol-upload command it is given, with
+// the `--file` its content is read from.
+using Upload = std::function<Result<std::string>(std::vector<std::string>)>;
+
 // Creates `name` from `holder` (an empty volume the content fits in as it
 // is), then runs `upload` (vol-upload into it); deletes the volume again when
 // the upload fails. `what` names the content in messages.
 Result<void> create_and_upload(const ActuatorStep& step, HostSession& host, const std::string& pool,
                                const std::string& name, const std::string& holder, const std::string& what,
-                               const std::function<Result<std::string>(std::vector<std::string>)>& upload) {
+                               const Upload& upload) {
   auto created = host.virsh().run({"vol-create", "--pool", pool, "--file", "/dev/stdin"}, holder);
   if (!created) return fail(upload_step_error(step, "not created", created.error()));
-  auto uploaded = upload({"vol-upload", "--pool", pool, "--vol", name, "--file", "/dev/stdin"});
+  auto uploaded = upload({"vol-upload", "--pool", pool, "--vol", name});
   if (!uploaded) {
     auto deleted = host.virsh().run({"vol-delete", "--pool", pool, "--vol", name});
     return fail(
@@ -63,43 +68,32 @@ Result<void> create_and_upload(const ActuatorStep& step, HostSession& host, cons
   return {};
 }
 
-// The file streamed from disk, never read into memory.
+// `image` (whose path `upload` reads) into `name`, as it is.
 Result<void> create_and_upload(const ActuatorStep& step, HostSession& host, const std::string& pool,
-                               const std::string& name, const SourceImage& image) {
+                               const std::string& name, const SourceImage& image, const Upload& upload) {
   auto xml = holder_xml(name, image);
   if (!xml) return fail(upload_step_error(step, "not created", xml.error()));
-  return create_and_upload(step, host, pool, name, *xml, image.path, [&](std::vector<std::string> args) {
-    return host.virsh().run_with_file(std::move(args), image.path, reporter(step, image.size),
-                                      k_upload_timeout);
-  });
+  return create_and_upload(step, host, pool, name, *xml, image.path, upload);
 }
 
-}  // namespace
-
-Result<void> upload_volume(const ActuatorStep& step, HostSession& host) {
-  auto spec = VolumeSpec::from_json(step.desired.spec);
-  if (!spec) return fail(upload_step_error(step, "not created", spec.error()));
+// The volume made of `image` as `upload` sends it: in the image's format, or
+// converted by libvirt (vol-create-from, which runs qemu-img on the host)
+// through a staging volume NAME.upload; grown to the stack's capacity.
+Result<void> make_volume(const ActuatorStep& step, HostSession& host, const VolumeSpec& spec,
+                         const SourceImage& image, const Upload& upload) {
   const std::string& name = step.desired.id.name;
-  const std::string pool = spec->pool.value_or("");
-  auto image = SourceImage::inspect(*spec->source, false);
-  if (!image) return fail(upload_step_error(step, "not created", image.error()));
-  if (image->format != "raw" && image->format != "qcow2") {
-    return fail(providers::ErrorCode::invalid,
-                fmt::format("{}: not created: source {} is {}, which virtplan cannot convert",
-                            step.desired.id.address(), image->path, image->format));
-  }
-
-  if (image->format == spec->format) {
-    auto done = create_and_upload(step, host, pool, name, *image);
+  const std::string pool = spec.pool.value_or("");
+  if (image.format == spec.format) {
+    auto done = create_and_upload(step, host, pool, name, image, upload);
     if (!done) return fail(done.error());
   } else {
     // Another format: upload as it is, then let libvirt convert.
     const std::string staging = name + ".upload";
-    auto done = create_and_upload(step, host, pool, staging, *image);
+    auto done = create_and_upload(step, host, pool, staging, image, upload);
     if (!done) return fail(done.error());
     VolumeSpec target;
-    target.format = spec->format;
-    target.capacity = image->virtual_size;
+    target.format = spec.format;
+    target.capacity = image.virtual_size;
     auto document = build_volume_xml(target, name);
     if (!document) return fail(upload_step_error(step, "uploaded, not converted", document.error()));
     auto converted = host.virsh().run(
@@ -109,8 +103,8 @@ Result<void> upload_volume(const ActuatorStep& step, HostSession& host) {
     if (!converted) {
       return fail(
           upload_step_error(step,
-                            fmt::format("uploaded as {} {}, not converted to {}", image->format,
-                                        cleaned ? "and deleted again" : "(left behind)", spec->format),
+                            fmt::format("uploaded as {} {}, not converted to {}", image.format,
+                                        cleaned ? "and deleted again" : "(left behind)", spec.format),
                             converted.error()));
     }
     if (!cleaned)
@@ -118,12 +112,57 @@ Result<void> upload_volume(const ActuatorStep& step, HostSession& host) {
                                     cleaned.error()));
   }
 
-  if (spec->capacity && *spec->capacity > image->virtual_size) {
+  if (spec.capacity && *spec.capacity > image.virtual_size) {
     auto grown = host.virsh().run(
-        {"vol-resize", "--pool", pool, "--vol", name, "--capacity", std::to_string(*spec->capacity)});
+        {"vol-resize", "--pool", pool, "--vol", name, "--capacity", std::to_string(*spec.capacity)});
     if (!grown) return fail(upload_step_error(step, "uploaded, not grown to its capacity", grown.error()));
   }
   return {};
+}
+
+}  // namespace
+
+Result<void> upload_volume(const ActuatorStep& step, HostSession& host) {
+  auto spec = VolumeSpec::from_json(step.desired.spec);
+  if (!spec) return fail(upload_step_error(step, "not created", spec.error()));
+  auto image = SourceImage::inspect(*spec->source, false);
+  if (!image) return fail(upload_step_error(step, "not created", image.error()));
+  if (image->format != "raw" && image->format != "qcow2") {
+    return fail(providers::ErrorCode::invalid,
+                fmt::format("{}: not created: source {} is {}, which virtplan cannot convert",
+                            step.desired.id.address(), image->path, image->format));
+  }
+  // The file streamed from disk, never read into memory.
+  return make_volume(step, host, *spec, *image, [&](std::vector<std::string> args) {
+    args.insert(args.end(), {"--file", "/dev/stdin"});
+    return host.virsh().run_with_file(std::move(args), image->path, reporter(step, image->size),
+                                      k_upload_timeout);
+  });
+}
+
+Result<ImageDigest> fetch_volume(const ActuatorStep& step, HostSession& host) {
+  auto spec = VolumeSpec::from_json(step.desired.spec);
+  if (!spec) return fail(upload_step_error(step, "not created", spec.error()));
+  auto digest = image_digest(step, host);
+  if (!digest) return fail(upload_step_error(step, "not created", digest.error()));
+  const ImageRequest request{*spec->source_url, *digest};
+  auto cached = fetch_image(step, host, request);
+  if (!cached) return fail(upload_step_error(step, "not created", cached.error()));
+  SourceImage image;
+  image.path = cached->path;
+  image.format = cached->format;
+  image.size = cached->size;
+  image.virtual_size = cached->virtual_size;
+  // virsh on the host reads the cached file there: nothing crosses the
+  // control machine's link.
+  auto made = make_volume(step, host, *spec, image, [&](std::vector<std::string> args) {
+    args.insert(args.end(), {"--file", cached->path});
+    providers::VirshRunner alone = host.alone();
+    alone.set_timeout(k_upload_timeout);
+    return alone.run(std::move(args));
+  });
+  if (!made) return fail(made.error());
+  return *digest;
 }
 
 Result<void> upload_volume_image(const ActuatorStep& step, HostSession& host,
@@ -139,9 +178,11 @@ Result<void> upload_volume_image(const ActuatorStep& step, HostSession& host,
   if (!xml) return fail(upload_step_error(step, "not created", xml.error()));
   // Small (a seed is a few hundred KiB): sent on stdin as it is.
   std::string bytes(image.begin(), image.end());
-  return create_and_upload(
-      step, host, spec->pool.value_or(""), name, *xml, "its image built in memory",
-      [&](std::vector<std::string> args) { return host.virsh().run(std::move(args), std::move(bytes)); });
+  return create_and_upload(step, host, spec->pool.value_or(""), name, *xml, "its image built in memory",
+                           [&](std::vector<std::string> args) {
+                             args.insert(args.end(), {"--file", "/dev/stdin"});
+                             return host.virsh().run(std::move(args), std::move(bytes));
+                           });
 }
 
 }  // namespace virtplan::storage
