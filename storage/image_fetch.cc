@@ -3,13 +3,13 @@
 #include "providers/base/human_size.h"
 #include "providers/base/plain_text.h"
 #include "providers/host/host_script.h"
-#include "providers/host/host_session.h"
-#include "storage/volume_spec.h"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <charconv>
+#include <cstdlib>
 #include <future>
 #include <mutex>
 #include <regex>
@@ -21,7 +21,6 @@ using providers::CommandOutput;
 using providers::Error;
 using providers::ErrorCode;
 using providers::fail;
-using providers::HostSession;
 using providers::human_size;
 using providers::Result;
 
@@ -349,27 +348,35 @@ std::string Progress::line(std::uint64_t bytes, std::uint64_t total,
 
 }  // namespace image_fetch
 
-Result<ImageDigest> image_digest(const providers::ActuatorStep& step, HostSession& host) {
-  auto spec = VolumeSpec::from_json(step.desired.spec);
-  if (!spec) return fail(spec.error());
-  if (spec->source_sha256) return ImageDigest{"sha256", *spec->source_sha256};
-  if (spec->source_sha512) return ImageDigest{"sha512", *spec->source_sha512};
-  if (!spec->source_checksum_url || !spec->source_url) {
+std::string client_image_cache() {
+  if (const char* set = std::getenv("VIRTPLAN_IMAGE_CACHE"); set != nullptr && *set != '\0') return set;
+  if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg != nullptr && *xdg == '/') {
+    return std::string(xdg) + "/virtplan/images";
+  }
+  const char* home = std::getenv("HOME");
+  return std::string(home != nullptr && *home == '/' ? home : "/tmp") + "/.cache/virtplan/images";
+}
+
+Result<ImageDigest> image_digest(const VolumeSpec& spec, FetchSite& site) {
+  if (spec.source_sha256) return ImageDigest{"sha256", *spec.source_sha256};
+  if (spec.source_sha512) return ImageDigest{"sha512", *spec.source_sha512};
+  if (!spec.source_checksum_url || !spec.source_url) {
     return fail(ErrorCode::invalid, "the volume's source has no digest and no checksum_url");
   }
-  const std::string& sums_url = *spec->source_checksum_url;
-  Command command{providers::host_script_argv(host.config().become, k_text_script, "virtplan-fetch", {sums_url}),
+  const std::string& sums_url = *spec.source_checksum_url;
+  Command command{providers::host_script_argv(site.become, k_text_script, "virtplan-fetch", {sums_url}),
                   std::nullopt, std::chrono::minutes(6)};
-  auto ran = host.transport().run(command);
+  auto ran = site.transport.run(command);
   if (!ran) return fail(ran.error());
   std::string_view said = ran->err;
   const std::string_view tool = first_word(said);
   if (tool == "none") {
-    return fail(ErrorCode::not_found, fmt::format("cannot fetch {}: neither curl nor wget is installed on the host",
-                                                  sums_url));
+    return fail(ErrorCode::not_found,
+                fmt::format("cannot fetch {}: neither curl nor wget is installed on {}", sums_url,
+                            site.transport.host_name()));
   }
   if (ran->exit_status != 0) return fail(image_fetch::download_error(tool, ran->exit_status, said, sums_url));
-  const std::string file = image_file_name(*spec->source_url);
+  const std::string file = image_file_name(*spec.source_url);
   auto digest = digest_in_sums(ran->out, file);
   if (!digest) {
     return fail(ErrorCode::not_found,
@@ -378,14 +385,14 @@ Result<ImageDigest> image_digest(const providers::ActuatorStep& step, HostSessio
   return *digest;
 }
 
-Result<CachedImage> fetch_image(const providers::ActuatorStep& step, HostSession& host,
+Result<CachedImage> fetch_image(const providers::ActuatorStep& step, FetchSite& site,
                                 const ImageRequest& request) {
-  const std::string& cache = host.config().image_cache;
-  Command command{providers::host_script_argv(host.config().become, k_fetch_script, "virtplan-fetch",
-                                   {cache, request.url, request.digest.algorithm, request.digest.hex}),
+  Command command{providers::host_script_argv(site.become, k_fetch_script, "virtplan-fetch",
+                                              {site.cache, request.url, request.digest.algorithm,
+                                               request.digest.hex}),
                   std::nullopt, k_download_timeout};
   const image_fetch::Progress progress(image_file_name(request.url), std::chrono::steady_clock::now());
-  auto ran = run_with_lines(host.transport(), command, [&](std::string_view line) {
+  auto ran = run_with_lines(site.transport, command, [&](std::string_view line) {
     std::string_view rest = line;
     const std::string_view word = first_word(rest);
     if (!step.progress) return;
@@ -397,9 +404,7 @@ Result<CachedImage> fetch_image(const providers::ActuatorStep& step, HostSession
     }
   });
   if (!ran) return fail(ran.error());
-  auto image = image_fetch::read_report(ran->out, ran->err, request);
-  if (!image) return fail(image.error());
-  return image;
+  return image_fetch::read_report(ran->out, ran->err, request);
 }
 
 }  // namespace virtplan::storage

@@ -18,12 +18,19 @@
 // The cache is named by the digest of what was downloaded, so an image is
 // fetched once per host whatever URL or volume names it.
 //
+// With `fetch: client` the same script runs on this machine, into its own
+// cache, for hosts that cannot reach the URL; the volume is then streamed to
+// the host as a `source:` file is.
+//
 // The image is hostile input too: one with a backing file or an external
 // data file (which would make a volume read the host's own files) is refused.
 
 #include "providers/base/error.h"
+#include "providers/host/host_config.h"
+#include "providers/host/transport.h"
 #include "providers/kind/actuator.h"
 #include "storage/checksum_file.h"
+#include "storage/volume_spec.h"
 
 #include <chrono>
 #include <cstdint>
@@ -48,13 +55,27 @@ struct CachedImage {
   std::string tool;           // "curl" or "wget" when this call downloaded it; empty when cached
 };
 
-// The digest a volume's spec asks for (source_sha256 or source_sha512), or
-// the one its source_checksum_url lists for the image's file name, read on
-// the host.
-providers::Result<ImageDigest> image_digest(const providers::ActuatorStep& step, providers::HostSession& host);
+// Where images are fetched and cached: a host (its transport, as root or
+// through sudo as its `become` says, and its `image_cache`), or this machine
+// for `fetch: client` (a LocalTransport and client_image_cache()).
+struct FetchSite {
+  providers::Transport& transport;
+  providers::Become become = providers::Become::none;
+  std::string cache;
+};
 
-// Makes sure the host's cache holds the image, downloading it when not.
-providers::Result<CachedImage> fetch_image(const providers::ActuatorStep& step, providers::HostSession& host,
+// This machine's image cache, for `fetch: client`: $VIRTPLAN_IMAGE_CACHE,
+// else $XDG_CACHE_HOME/virtplan/images, else ~/.cache/virtplan/images.
+std::string client_image_cache();
+
+// The digest a volume's spec asks for (source_sha256 or source_sha512), or
+// the one its source_checksum_url lists for the image's file name, read at
+// `site`.
+providers::Result<ImageDigest> image_digest(const VolumeSpec& spec, FetchSite& site);
+
+// Makes sure the site's cache holds the image, downloading it when not;
+// progress lines go to the step's progress.
+providers::Result<CachedImage> fetch_image(const providers::ActuatorStep& step, FetchSite& site,
                                            const ImageRequest& request);
 
 // The parts of the above that read text, tested alone.

@@ -113,9 +113,9 @@ namespace {
 // cloud-init inputs, the source and its hash, the policies), so that the
 // next plan compares equal. One list for writing and for reading back: the
 // observer refuses an entry holding any other key.
-constexpr std::array<std::string_view, 8> k_ledger_keys{
-    "allow_shrink", "cloud_init",    "protect",    "source", "source_checksum_url",
-    "source_sha256", "source_sha512", "source_url"};
+constexpr std::array<std::string_view, 9> k_ledger_keys{
+    "allow_shrink",  "cloud_init",    "protect",      "source",    "source_checksum_url",
+    "source_fetch",  "source_sha256", "source_sha512", "source_url"};
 
 }  // namespace
 

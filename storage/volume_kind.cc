@@ -181,6 +181,8 @@ constexpr providers::FieldRule k_volume_rules[] = {
     // digest (reconcile()).
     {"/source_url", Impact::none},
     {"/source_checksum_url", Impact::none},
+    // Who fetches it: the same bytes either way.
+    {"/source_fetch", Impact::none},
     {"/capacity", Impact::live, volume_live::resize},
     // A seed's inputs change its hash, which alone says "replace": the
     // planner's replace reasons print values, and user-data's are secret.

@@ -111,7 +111,8 @@ std::optional<std::string> read_digest(const YamlValue& value, std::string_view 
   if (!text) return std::nullopt;
   std::string hex;
   for (char c : *text) hex.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
-  const bool digits = std::all_of(hex.begin(), hex.end(), [](char c) { return std::isxdigit(c); });
+  const bool digits =
+      std::all_of(hex.begin(), hex.end(), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; });
   if (!digits || digest_algorithm(hex.size()) != algorithm) {
     value.error(diags, fmt::format("'{}' must be {} hex digits", algorithm, algorithm == "sha256" ? 64 : 128));
     return std::nullopt;
@@ -145,6 +146,11 @@ void read_source_url(const YamlValue& value, VolumeSpec& spec, Diagnostics& diag
       sums->error(diags, fmt::format("the URL {} names no file to look up in the checksum file",
                                      *spec.source_url));
     }
+  }
+  if (auto fetch = map->get("fetch")) {
+    // host (the default) is not recorded, so that saying it changes nothing.
+    auto where = fetch->as_enum(diags, {"host", "client"});
+    if (where == "client") spec.source_fetch = *where;
   }
   if (ways != 1) {
     map->error(diags, "'source' needs exactly one of 'sha256', 'sha512' or 'checksum_url': an image is "

@@ -25,6 +25,7 @@ VolumeSpec volume_spec_from(const json& in) {
   spec.source_url = take<std::string>(in, "source_url");
   spec.source_sha512 = take<std::string>(in, "source_sha512");
   spec.source_checksum_url = take<std::string>(in, "source_checksum_url");
+  spec.source_fetch = take<std::string>(in, "source_fetch");
   spec.protect = take<bool>(in, "protect");
   spec.allow_shrink = take<bool>(in, "allow_shrink");
   return spec;
@@ -45,6 +46,7 @@ json VolumeSpec::to_json() const {
   put(out, "source_url", source_url);
   put(out, "source_sha512", source_sha512);
   put(out, "source_checksum_url", source_checksum_url);
+  put(out, "source_fetch", source_fetch);
   put(out, "protect", protect);
   put(out, "allow_shrink", allow_shrink);
   return out;

@@ -62,6 +62,9 @@ struct VolumeSpec {
   std::optional<std::string> source_url;
   std::optional<std::string> source_sha512;
   std::optional<std::string> source_checksum_url;
+  // "client" (`fetch: client`): this machine fetches the image and streams
+  // it to the host; absent: the host fetches it.
+  std::optional<std::string> source_fetch;
   std::optional<bool> protect;
   std::optional<bool> allow_shrink;
 

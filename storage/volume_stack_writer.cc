@@ -34,6 +34,7 @@ providers::Result<json> volume_to_stack(const providers::Spec& spec) {
     } else if (typed->source_sha256) {
       source["sha256"] = *typed->source_sha256;
     }
+    if (typed->source_fetch) source["fetch"] = *typed->source_fetch;
     out["source"] = source;
   }
   if (typed->protect) out["protect"] = true;

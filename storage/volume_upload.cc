@@ -2,6 +2,7 @@
 
 #include "providers/base/human_size.h"
 #include "providers/host/host_session.h"
+#include "providers/host/local_transport.h"
 #include "storage/image_fetch.h"
 #include "storage/source_image.h"
 #include "storage/volume_spec.h"
@@ -143,19 +144,29 @@ Result<void> upload_volume(const ActuatorStep& step, HostSession& host) {
 Result<ImageDigest> fetch_volume(const ActuatorStep& step, HostSession& host) {
   auto spec = VolumeSpec::from_json(step.desired.spec);
   if (!spec) return fail(upload_step_error(step, "not created", spec.error()));
-  auto digest = image_digest(step, host);
+  // `fetch: client`: this machine fetches into its own cache and streams
+  // the image to the host; else the host fetches into its cache and virsh
+  // there reads the file: nothing crosses this machine's link.
+  const bool client = spec->source_fetch == "client";
+  providers::LocalTransport here;
+  FetchSite site = client ? FetchSite{here, providers::Become::none, client_image_cache()}
+                          : FetchSite{host.transport(), host.config().become, host.config().image_cache};
+  auto digest = image_digest(*spec, site);
   if (!digest) return fail(upload_step_error(step, "not created", digest.error()));
   const ImageRequest request{*spec->source_url, *digest};
-  auto cached = fetch_image(step, host, request);
+  auto cached = fetch_image(step, site, request);
   if (!cached) return fail(upload_step_error(step, "not created", cached.error()));
   SourceImage image;
   image.path = cached->path;
   image.format = cached->format;
   image.size = cached->size;
   image.virtual_size = cached->virtual_size;
-  // virsh on the host reads the cached file there: nothing crosses the
-  // control machine's link.
-  auto made = make_volume(step, host, *spec, image, [&](std::vector<std::string> args) {
+  auto made = make_volume(step, host, *spec, image, [&](std::vector<std::string> args) -> Result<std::string> {
+    if (client) {
+      args.insert(args.end(), {"--file", "/dev/stdin"});
+      return host.virsh().run_with_file(std::move(args), image.path, reporter(step, image.size),
+                                        k_upload_timeout);
+    }
     args.insert(args.end(), {"--file", cached->path});
     providers::VirshRunner alone = host.alone();
     alone.set_timeout(k_upload_timeout);

@@ -222,3 +222,43 @@ TEST_CASE("an xz image verified by a SHA256SUMS file is decompressed; a 404 says
   CHECK(has(missing.output, "cannot download " + server.url("missing.qcow2") +
                                 ": the server has no such file (HTTP 404)"));
 }
+
+TEST_CASE("fetch: client downloads on this machine once and streams to a host that cannot reach the URL") {
+  const LabEnv env = require_lab(1);
+  const Images images('c');
+  // On this machine's loopback: the lab host cannot reach it.
+  const ImageServer server(images.dir, "127.0.0.1");
+  const std::string client_cache = "/tmp/vp-client-cache-" + images.tag;
+  setenv("VIRTPLAN_IMAGE_CACHE", client_cache.c_str(), 1);
+  const std::string name = "img-" + images.tag;
+  const std::string source =
+      fmt::format("{{url: '{}', sha256: {}, fetch: client}}", server.url("disk.qcow2.xz"), images.disk_xz);
+  const std::string stack = write_stack(stack_text(
+      env, name, volume(env, name, "a", "qcow2", source) + volume(env, name, "b", "raw", source)));
+  const StackCleanup cleanup{env, stack, images.forget()};
+
+  const auto apply = run_virtplan("apply --auto-approve -f " + stack);
+  INFO(apply.output);
+  CHECK(apply.status == 0);
+  CHECK(server.gets("disk.qcow2.xz") == 1);
+  CHECK(has(volume_xml(env, name, "a"), "<format type='qcow2'/>"));
+  CHECK(has(env.run_in(0, fmt::format("head -c 64 /var/lib/virtplan/{}/b", name)), "virtplan disk " + images.tag));
+  // Cached here, decompressed, under its digest; not on the host.
+  CHECK(std::filesystem::exists(client_cache + "/sha256-" + images.disk_xz));
+  CHECK(env.run_in(0, fmt::format("ls -A {} 2>/dev/null | grep -c {} || true", k_cache, images.disk_xz)) == "0\n");
+  const auto plan = run_virtplan("plan --detailed-exitcode -f " + stack);
+  INFO(plan.output);
+  CHECK(plan.status == 0);
+
+  // The host itself cannot: the error says why.
+  write_stack_at(stack, stack_text(env, name,
+                                   volume(env, name, "a", "qcow2", source) +
+                                       volume(env, name, "h", "qcow2",
+                                              by_sha256(server.url("other.qcow2"), images.other))));
+  const auto direct = run_virtplan("apply --auto-approve -f " + stack);
+  INFO(direct.output);
+  CHECK(direct.status == 1);
+  CHECK(has(direct.output, "cannot download " + server.url("other.qcow2") + ": cannot connect to the server"));
+  std::filesystem::remove_all(client_cache);
+  unsetenv("VIRTPLAN_IMAGE_CACHE");
+}

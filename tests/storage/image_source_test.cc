@@ -81,6 +81,19 @@ TEST_CASE("image source: only http and https URLs without spaces or control char
             .size() == 1);
 }
 
+TEST_CASE("image source: fetch: client is recorded, fetch: host is the default and not") {
+  VolumeKind kind;
+  const std::string head = "pool: p\nsource: {url: 'https://x.example/d', sha256: " + k_sha256;
+  auto client = parse_object(kind, "v", head + ", fetch: client}\n");
+  REQUIRE(client.messages().empty());
+  CHECK(client.object.spec["source_fetch"] == "client");
+  auto host = parse_object(kind, "v", head + ", fetch: host}\n");
+  REQUIRE(host.messages().empty());
+  CHECK_FALSE(host.object.spec.contains("source_fetch"));
+  CHECK(parse_object(kind, "v", head + ", fetch: clint}\n").messages().size() == 1);
+  CHECK(kind.impact("/source_fetch", nullptr, "client") == Impact::none);
+}
+
 TEST_CASE("image source: not together with backing") {
   VolumeKind kind;
   CHECK(parse_object(kind, "v",
