@@ -113,9 +113,10 @@ namespace {
 // cloud-init inputs, the source and its hash, the policies), so that the
 // next plan compares equal. One list for writing and for reading back: the
 // observer refuses an entry holding any other key.
-constexpr std::array<std::string_view, 9> k_ledger_keys{
-    "allow_shrink",  "cloud_init",    "protect",      "source",    "source_checksum_url",
-    "source_fetch",  "source_sha256", "source_sha512", "source_url"};
+constexpr std::array<std::string_view, 13> k_ledger_keys{
+    "allow_shrink",   "backing_checksum_url", "backing_sha256", "backing_sha512", "backing_url",
+    "cloud_init",     "protect",              "source",         "source_checksum_url", "source_fetch",
+    "source_sha256",  "source_sha512",        "source_url"};
 
 }  // namespace
 
@@ -144,6 +145,13 @@ Result<ActuatorOutcome> VolumeActuator::create(const ActuatorStep& step, HostSes
     // plan compares (VolumeKind::reconcile).
     json data = volume_ledger_data(spec);
     data["source_" + digest->algorithm] = digest->hex;
+    return ActuatorOutcome{std::move(data), {}};
+  }
+  if (spec.contains("backing_url")) {
+    auto digest = create_image_overlay(step, host);
+    if (!digest) return fail(digest.error());
+    json data = volume_ledger_data(spec);
+    data["backing_" + digest->algorithm] = digest->hex;
     return ActuatorOutcome{std::move(data), {}};
   }
   if (spec.contains("cloud_init")) {

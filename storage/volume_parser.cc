@@ -49,7 +49,7 @@ std::optional<std::string> read_located_name(YamlMap& map, const char* key, Stac
 
 void check_backing(const YamlMap& map, const VolumeSpec& spec, const std::optional<YamlValue>& format,
                    const StackObject& object, Diagnostics& diags) {
-  if (!spec.backing) return;
+  if (!spec.backing && !spec.backing_url) return;
   // Without `format:` an overlay is qcow2 already, so only an explicit one is wrong.
   if (spec.format != k_overlay_format && format) {
     format->error(diags,
@@ -59,7 +59,7 @@ void check_backing(const YamlMap& map, const VolumeSpec& spec, const std::option
     map.error(diags,
               "a volume takes 'source' or 'backing', not both (an upload would overwrite the overlay)");
   }
-  if (*spec.backing == object.id.name) {
+  if (spec.backing && *spec.backing == object.id.name) {
     map.error(diags, fmt::format("volume {} cannot be its own backing volume", object.id.name));
   }
 }
@@ -159,15 +159,41 @@ void read_source_url(const YamlValue& value, VolumeSpec& spec, Diagnostics& diag
   map->report_unknown(diags);
 }
 
+// `backing: {source: {url, sha256 | sha512 | checksum_url}}`: an overlay of
+// an image the host fetches into its cache, read as a source image is.
+void read_backing_image(const YamlValue& value, VolumeSpec& spec, Diagnostics& diags) {
+  auto map = value.as_map(diags);
+  if (!map) return;
+  auto source = map->get("source");
+  map->report_unknown(diags);
+  if (!source) {
+    map->error(diags, "'backing' is a volume's name or {source: {url: ..., sha256: ...}}");
+    return;
+  }
+  VolumeSpec image;
+  read_source_url(*source, image, diags);
+  if (image.source_fetch) {
+    source->error(diags, "a backing image lives on the host: 'fetch: client' is for 'source' only");
+  }
+  spec.backing_url = image.source_url;
+  spec.backing_sha256 = image.source_sha256;
+  spec.backing_sha512 = image.source_sha512;
+  spec.backing_checksum_url = image.source_checksum_url;
+}
+
 }  // namespace
 
 void parse_volume(YamlMap& map, StackObject& object, Diagnostics& diags) {
   VolumeSpec spec;
   spec.pool = read_located_name(map, "pool", object, diags);
   if (!map.get("pool")) map.error(diags, "a volume needs 'pool' (the pool it lives in)");
-  spec.backing = read_located_name(map, "backing", object, diags);
+  if (auto backing = map.get("backing"); backing && backing->is_map()) {
+    read_backing_image(*backing, spec, diags);
+  } else {
+    spec.backing = read_located_name(map, "backing", object, diags);
+  }
   // An overlay is qcow2 unless the stack says otherwise (and then it is an error).
-  spec.format = spec.backing ? std::string(k_overlay_format) : "raw";
+  spec.format = spec.backing || spec.backing_url ? std::string(k_overlay_format) : "raw";
   auto format = map.get("format");
   if (format) spec.format = read_format(*format, diags).value_or(spec.format);
   auto source = map.get("source");
@@ -185,7 +211,7 @@ void parse_volume(YamlMap& map, StackObject& object, Diagnostics& diags) {
     spec.capacity = value->as_size(diags);
     if (spec.capacity == 0u) value->error(diags, "'capacity' must be more than 0 bytes");
     if (spec.capacity) object.locations["/capacity"] = value->where();
-  } else if (!source && !spec.backing) {
+  } else if (!source && !spec.backing && !spec.backing_url && !map.get("backing")) {
     map.error(diags, "a volume needs 'capacity' unless it has a 'source' or a 'backing' volume");
   }
   spec.protect = false;

@@ -15,6 +15,10 @@
 //    "source_sha256": "9f86d0..."}        (or "source_sha512": ...,
 //                                          or "source_checksum_url": URL)
 //
+// or, for an overlay of such an image, "backing_url" with "backing_sha256"
+// (or "backing_sha512", or "backing_checksum_url"); the host's XML then
+// shows the cached image as "backing" (its path) and "backing_store".
+//
 // With "source_checksum_url" the digest is the one that file lists for the
 // image's file name when the volume is made; the ledger records it (as
 // "source_sha256" or "source_sha512") and reconcile() takes it as the
@@ -65,6 +69,13 @@ struct VolumeSpec {
   // "client" (`fetch: client`): this machine fetches the image and streams
   // it to the host; absent: the host fetches it.
   std::optional<std::string> source_fetch;
+  // A qcow2 overlay of an image by URL (`backing: {source: {url, sha256}}`):
+  // its backing file is the host's cached copy of the image, shared by
+  // every overlay of it there. Verified like a source image.
+  std::optional<std::string> backing_url;
+  std::optional<std::string> backing_sha256;
+  std::optional<std::string> backing_sha512;
+  std::optional<std::string> backing_checksum_url;
   std::optional<bool> protect;
   std::optional<bool> allow_shrink;
 

@@ -176,6 +176,30 @@ Result<ImageDigest> fetch_volume(const ActuatorStep& step, HostSession& host) {
   return *digest;
 }
 
+Result<ImageDigest> create_image_overlay(const ActuatorStep& step, HostSession& host) {
+  auto spec = VolumeSpec::from_json(step.desired.spec);
+  if (!spec) return fail(upload_step_error(step, "not created", spec.error()));
+  VolumeSpec image_spec;
+  image_spec.source_url = spec->backing_url;
+  image_spec.source_sha256 = spec->backing_sha256;
+  image_spec.source_sha512 = spec->backing_sha512;
+  image_spec.source_checksum_url = spec->backing_checksum_url;
+  FetchSite site{host.transport(), host.config().become, host.config().image_cache};
+  auto digest = image_digest(image_spec, site);
+  if (!digest) return fail(upload_step_error(step, "not created", digest.error()));
+  auto cached = fetch_image(step, site, ImageRequest{*spec->backing_url, *digest});
+  if (!cached) return fail(upload_step_error(step, "not created", cached.error()));
+  VolumeSpec overlay = *spec;
+  overlay.backing_store = BackingStore{cached->path, cached->format};
+  overlay.capacity = std::max(spec->capacity.value_or(0), cached->virtual_size);
+  auto document = build_volume_xml(overlay, step.desired.id.name);
+  if (!document) return fail(upload_step_error(step, "not created", document.error()));
+  auto created = host.virsh().run({"vol-create", "--pool", spec->pool.value_or(""), "--file", "/dev/stdin"},
+                                  document->to_string());
+  if (!created) return fail(upload_step_error(step, "not created", created.error()));
+  return *digest;
+}
+
 Result<void> upload_volume_image(const ActuatorStep& step, HostSession& host,
                                  const std::vector<std::uint8_t>& image) {
   auto spec = VolumeSpec::from_json(step.desired.spec);

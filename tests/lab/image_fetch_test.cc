@@ -211,16 +211,20 @@ TEST_CASE("an xz image verified by a SHA256SUMS file is decompressed; a 404 says
   INFO(plan.output);
   CHECK(plan.status == 0);
 
-  // A file the server does not have.
+  // A file the server does not have, and a server whose name does not
+  // resolve (inside the lab host's namespace no query leaves it).
+  const std::string nowhere = "http://virtplan-lab.invalid/d.qcow2";
   write_stack_at(stack, stack_text(env, name,
                                    volume(env, name, "a", "qcow2", source) +
                                        volume(env, name, "gone", "qcow2",
-                                              by_sha256(server.url("missing.qcow2"), images.disk))));
+                                              by_sha256(server.url("missing.qcow2"), images.disk)) +
+                                       volume(env, name, "far", "qcow2", by_sha256(nowhere, images.other))));
   const auto missing = run_virtplan("apply --auto-approve -f " + stack);
   INFO(missing.output);
   CHECK(missing.status == 1);
   CHECK(has(missing.output, "cannot download " + server.url("missing.qcow2") +
                                 ": the server has no such file (HTTP 404)"));
+  CHECK(has(missing.output, "cannot download " + nowhere + ": cannot resolve the server's name (DNS)"));
 }
 
 TEST_CASE("fetch: client downloads on this machine once and streams to a host that cannot reach the URL") {
@@ -261,4 +265,43 @@ TEST_CASE("fetch: client downloads on this machine once and streams to a host th
   CHECK(has(direct.output, "cannot download " + server.url("other.qcow2") + ": cannot connect to the server"));
   std::filesystem::remove_all(client_cache);
   unsetenv("VIRTPLAN_IMAGE_CACHE");
+}
+
+TEST_CASE("overlays of an image by URL share its one cached copy as their backing file; a new digest replaces") {
+  const LabEnv env = require_lab(1);
+  const Images images('o');
+  const ImageServer server(images.dir, peer(env));
+  const std::string name = "img-" + images.tag;
+  const auto overlay = [&](const std::string& volume_name, const std::string& file, const std::string& digest) {
+    return fmt::format("  {}: {{host: {}, pool: {}, capacity: 4MiB, backing: {{source: {}}}}}\n", volume_name,
+                       env.hosts[0].name, name, by_sha256(server.url(file), digest));
+  };
+  const std::string stack = write_stack(
+      stack_text(env, name, overlay("c1", "disk.qcow2", images.disk) + overlay("c2", "disk.qcow2", images.disk)));
+  const StackCleanup cleanup{env, stack, images.forget()};
+
+  const auto apply = run_virtplan("apply --auto-approve -f " + stack);
+  INFO(apply.output);
+  REQUIRE(apply.status == 0);
+  CHECK(server.gets("disk.qcow2") == 1);
+  const std::string cached = fmt::format("{}/sha256-{}", k_cache, images.disk);
+  for (const char* clone : {"c1", "c2"}) {
+    const std::string xml = volume_xml(env, name, clone);
+    CHECK(has(xml, "<backingStore>\n    <path>" + cached + "</path>\n    <format type='qcow2'/>"));
+    CHECK(has(xml, "<capacity unit='bytes'>4194304</capacity>"));
+  }
+  // The clone reads the image through its backing file.
+  CHECK(has(env.run_in(0, fmt::format("qemu-img info -U /var/lib/virtplan/{}/c1", name)), "backing file: " + cached));
+  const auto plan = run_virtplan("plan --detailed-exitcode -f " + stack);
+  INFO(plan.output);
+  CHECK(plan.status == 0);
+
+  write_stack_at(stack, stack_text(env, name,
+                                   overlay("c1", "other.qcow2", images.other) +
+                                       overlay("c2", "disk.qcow2", images.disk)));
+  const auto replace = run_virtplan("plan -f " + stack);
+  INFO(replace.output);
+  CHECK(has(replace.output, "-/+ volume.c1@" + env.hosts[0].name));
+  CHECK(has(replace.output, "DATA LOSS"));
+  CHECK(has(replace.output, "1 to replace"));
 }

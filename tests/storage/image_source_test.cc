@@ -152,5 +152,64 @@ TEST_CASE("image source: import writes the source map back, summary names the UR
   CHECK(kind.summary(spec) == "qcow2, from http://h/d.qcow2");
 }
 
+TEST_CASE("backing image: backing: {source: {url, sha256}} is a qcow2 overlay of the cached image") {
+  VolumeKind kind;
+  auto parsed = parse_object(kind, "v",
+                             "pool: p\ncapacity: 8GiB\nbacking: {source: {url: 'https://x.example/d.qcow2', sha256: " +
+                                 k_sha256 + "}}\n");
+  REQUIRE(parsed.messages().empty());
+  CHECK(parsed.object.spec["format"] == "qcow2");
+  CHECK(parsed.object.spec["backing_url"] == "https://x.example/d.qcow2");
+  CHECK(parsed.object.spec["backing_sha256"] == k_sha256);
+  CHECK_FALSE(parsed.object.spec.contains("backing"));
+  CHECK(kind.references(parsed.object).size() == 1);  // its pool only
+  // no capacity needed: the image's
+  CHECK(parse_object(kind, "v",
+                     "pool: p\nbacking: {source: {url: 'https://x.example/d', sha512: " + k_sha512 + "}}\n")
+            .messages()
+            .empty());
+  CHECK(parse_object(kind, "v", "pool: p\nbacking: {}\n").messages() ==
+        Messages{"stack.yaml:2:10: volume.v: 'backing' is a volume's name or {source: {url: ..., sha256: ...}}"});
+  CHECK(parse_object(kind, "v",
+                     "pool: p\nformat: raw\nbacking: {source: {url: 'https://x.example/d', sha256: " + k_sha256 +
+                         "}}\n")
+            .messages() == Messages{"stack.yaml:2:9: volume.v: a volume with 'backing' must be qcow2, not raw"});
+  CHECK(parse_object(kind, "v",
+                     "pool: p\nbacking: {source: {url: 'https://x.example/d', sha256: " + k_sha256 +
+                         ", fetch: client}}\n")
+            .messages()
+            .size() == 1);
+}
+
+TEST_CASE("backing image reconcile: the cached file the host shows is the stack's while the digest stays") {
+  VolumeKind kind;
+  const json observed = {{"pool", "p"},
+                         {"format", "qcow2"},
+                         {"capacity", 42},
+                         {"backing", "/var/lib/virtplan/cache/sha256-" + k_sha256},
+                         {"backing_store", {{"path", "/var/lib/virtplan/cache/sha256-" + k_sha256}, {"format", "qcow2"}}},
+                         {"backing_url", "http://h/d.qcow2"},
+                         {"backing_sha256", k_sha256}};
+  json desired = {{"pool", "p"}, {"format", "qcow2"}, {"backing_url", "http://h/d.qcow2"}, {"backing_sha256", k_sha256}};
+  SECTION("same digest: no change") {
+    json want = observed;
+    CHECK(kind.reconcile(desired, observed) == want);
+  }
+  SECTION("another digest: the backing file is unknown, a replace") {
+    desired["backing_sha256"] = std::string(64, 'c');
+    const json after = kind.reconcile(desired, observed);
+    CHECK_FALSE(after.contains("backing"));
+    CHECK_FALSE(after.contains("backing_store"));
+    CHECK(kind.impact("/backing_sha256", k_sha256, std::string(64, 'c')) == Impact::replace);
+  }
+  SECTION("import names the image, not the cache's file") {
+    auto yaml = volume_to_stack(observed);
+    REQUIRE(yaml.has_value());
+    CHECK((*yaml)["backing"] == json{{"source", {{"url", "http://h/d.qcow2"}, {"sha256", k_sha256}}}});
+    CHECK_FALSE(yaml->contains("format"));
+    CHECK(kind.summary(observed) == "qcow2 42 B, backing http://h/d.qcow2");
+  }
+}
+
 }  // namespace
 }  // namespace virtplan::storage
