@@ -227,7 +227,7 @@ Error script_error(std::string_view line, const ImageRequest& request) {
 // The image's qemu-img info, checked: a format virtplan copies as it is,
 // and nothing that reaches outside the file.
 Result<CachedImage> read_info(std::string_view text, std::string path, const ImageRequest& request) {
-  nlohmann::json info = nlohmann::json::parse(text, nullptr, false);
+  nlohmann::json info = nlohmann::json::parse(std::string(text), nullptr, false);
   if (!info.is_object() || !info.contains("format") || !info.contains("virtual-size")) {
     return fail(ErrorCode::invalid, fmt::format("qemu-img info of {} said: {}", path, one_line(text)));
   }
