@@ -187,7 +187,7 @@ TEST_CASE("a wrong digest fails naming both digests, and leaves nothing in the c
   CHECK(has(volume_xml(env, name, "a"), "Storage volume not found"));
 }
 
-TEST_CASE("an xz image verified by a SHA256SUMS file is decompressed; a 404 says so") {
+TEST_CASE("an xz image verified by a SHA256SUMS file is decompressed, and a 404 or a bad name says so") {
   const LabEnv env = require_lab(1);
   const Images images('z');
   const ImageServer server(images.dir, peer(env));
@@ -267,7 +267,7 @@ TEST_CASE("fetch: client downloads on this machine once and streams to a host th
   unsetenv("VIRTPLAN_IMAGE_CACHE");
 }
 
-TEST_CASE("overlays of an image by URL share its one cached copy as their backing file; a new digest replaces") {
+TEST_CASE("overlays of an image by URL share its one cached copy as their backing file, and a new digest replaces") {
   const LabEnv env = require_lab(1);
   const Images images('o');
   const ImageServer server(images.dir, peer(env));

@@ -49,9 +49,9 @@ TEST_CASE("image source: a URL, a digest and exactly one way to verify are requi
   CHECK(parse_object(kind, "v", "pool: p\nsource: {sha256: " + k_sha256 + "}\n").messages() ==
         Messages{"stack.yaml:2:9: volume.v: 'source' needs 'url' (or is the path of a file on this machine)"});
   CHECK(parse_object(kind, "v", "pool: p\nsource: {url: 'https://x.example/d', sha256: abc}\n").messages() ==
-        Messages{"stack.yaml:2:50: volume.v: 'sha256' must be 64 hex digits"});
+        Messages{"stack.yaml:2:46: volume.v: 'sha256' must be 64 hex digits"});
   CHECK(parse_object(kind, "v", "pool: p\nsource: {url: 'https://x.example/d', sha512: " + k_sha256 + "}\n")
-            .messages() == Messages{"stack.yaml:2:50: volume.v: 'sha512' must be 128 hex digits"});
+            .messages() == Messages{"stack.yaml:2:46: volume.v: 'sha512' must be 128 hex digits"});
   CHECK(parse_object(kind, "v",
                      "pool: p\nsource: {url: 'https://x.example/d', sha256: " + k_sha256 + ", sah512: x}\n")
             .messages()
@@ -207,7 +207,7 @@ TEST_CASE("backing image reconcile: the cached file the host shows is the stack'
     REQUIRE(yaml.has_value());
     CHECK((*yaml)["backing"] == json{{"source", {{"url", "http://h/d.qcow2"}, {"sha256", k_sha256}}}});
     CHECK_FALSE(yaml->contains("format"));
-    CHECK(kind.summary(observed) == "qcow2 42 B, backing http://h/d.qcow2");
+    CHECK(kind.summary(observed) == "qcow2 42 bytes, backing http://h/d.qcow2");
   }
 }
 
