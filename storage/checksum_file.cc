@@ -30,7 +30,8 @@ std::optional<ImageDigest> digest_of(std::string_view tag, std::string_view hex)
   ImageDigest digest{std::string(tag), lowercase_hex(hex)};
   if (digest.hex.empty()) return std::nullopt;
   if (digest.algorithm.empty()) digest.algorithm = digest_algorithm(digest.hex.size());
-  if (digest.algorithm.empty() || digest_algorithm(digest.hex.size()) != digest.algorithm) return std::nullopt;
+  if (digest.algorithm.empty() || digest_algorithm(digest.hex.size()) != digest.algorithm)
+    return std::nullopt;
   return digest;
 }
 

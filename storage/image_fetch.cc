@@ -134,21 +134,28 @@ struct Meaning {
 
 Meaning curl_meaning(int status, std::string_view said) {
   switch (status) {
-    case 6: return {ErrorCode::unreachable, "cannot resolve the server's name (DNS)"};
-    case 7: return {ErrorCode::unreachable, "cannot connect to the server"};
+    case 6:
+      return {ErrorCode::unreachable, "cannot resolve the server's name (DNS)"};
+    case 7:
+      return {ErrorCode::unreachable, "cannot connect to the server"};
     case 22: {
       const auto http = http_status(said);
       if (http == 404) return {ErrorCode::not_found, "the server has no such file (HTTP 404)"};
       return {ErrorCode::other, http ? fmt::format("the server refused it (HTTP {})", *http)
                                      : std::string("the server refused it")};
     }
-    case 23: return {ErrorCode::other, "cannot write the download on the host (disk full?)"};
-    case 28: return {ErrorCode::timeout, "timed out (or stalled for 60 s)"};
+    case 23:
+      return {ErrorCode::other, "cannot write the download on the host (disk full?)"};
+    case 28:
+      return {ErrorCode::timeout, "timed out (or stalled for 60 s)"};
     case 18:
     case 52:
-    case 56: return {ErrorCode::transport, "the connection dropped mid-download"};
-    case 47: return {ErrorCode::other, "too many redirects"};
-    case 63: return {ErrorCode::invalid, "the file is larger than a checksum file may be"};
+    case 56:
+      return {ErrorCode::transport, "the connection dropped mid-download"};
+    case 47:
+      return {ErrorCode::other, "too many redirects"};
+    case 63:
+      return {ErrorCode::invalid, "the file is larger than a checksum file may be"};
     case 35:
     case 51:
     case 53:
@@ -162,26 +169,31 @@ Meaning curl_meaning(int status, std::string_view said) {
     case 80:
     case 83:
     case 90:
-    case 91: return {ErrorCode::other, "TLS failed (the server's certificate or the handshake)"};
-    default: return {ErrorCode::other, fmt::format("curl failed (exit status {})", status)};
+    case 91:
+      return {ErrorCode::other, "TLS failed (the server's certificate or the handshake)"};
+    default:
+      return {ErrorCode::other, fmt::format("curl failed (exit status {})", status)};
   }
 }
 
 Meaning wget_meaning(int status, std::string_view said) {
   switch (status) {
-    case 3: return {ErrorCode::other, "cannot write the download on the host (disk full?)"};
+    case 3:
+      return {ErrorCode::other, "cannot write the download on the host (disk full?)"};
     case 4:
       if (said.find("resolve") != std::string_view::npos)
         return {ErrorCode::unreachable, "cannot resolve the server's name (DNS)"};
       return {ErrorCode::unreachable, "network failure (cannot connect, timed out or dropped)"};
-    case 5: return {ErrorCode::other, "TLS failed (the server's certificate or the handshake)"};
+    case 5:
+      return {ErrorCode::other, "TLS failed (the server's certificate or the handshake)"};
     case 8: {
       const auto http = http_status(said);
       if (http == 404) return {ErrorCode::not_found, "the server has no such file (HTTP 404)"};
       return {ErrorCode::other, http ? fmt::format("the server refused it (HTTP {})", *http)
                                      : std::string("the server refused it")};
     }
-    default: return {ErrorCode::other, fmt::format("wget failed (exit status {})", status)};
+    default:
+      return {ErrorCode::other, fmt::format("wget failed (exit status {})", status)};
   }
 }
 
@@ -213,13 +225,15 @@ Error script_error(std::string_view line, const ImageRequest& request) {
     const std::string_view status = first_word(rest);
     return image_fetch::download_error(tool, static_cast<int>(number(status)), rest, request.url);
   }
-  if (kind == "tool") return Error(ErrorCode::not_found, fmt::format("cannot fetch {}: {}", request.url, rest));
+  if (kind == "tool")
+    return Error(ErrorCode::not_found, fmt::format("cannot fetch {}: {}", request.url, rest));
   if (kind == "unpack") {
-    return Error(ErrorCode::other, fmt::format("cannot decompress {} ({}): {}", request.url,
-                                               first_word(rest), one_line(rest)));
+    return Error(ErrorCode::other,
+                 fmt::format("cannot decompress {} ({}): {}", request.url, first_word(rest), one_line(rest)));
   }
   if (kind == "inspect") {
-    return Error(ErrorCode::invalid, fmt::format("qemu-img cannot read the image from {}: {}", request.url, rest));
+    return Error(ErrorCode::invalid,
+                 fmt::format("qemu-img cannot read the image from {}: {}", request.url, rest));
   }
   return Error(ErrorCode::other, fmt::format("cannot fetch {}: {}", request.url, rest));
 }
@@ -340,7 +354,8 @@ std::string Progress::line(std::uint64_t bytes, std::uint64_t total,
   const double seconds = std::chrono::duration<double>(now - m_start).count();
   const auto rate = seconds > 0 ? static_cast<std::uint64_t>(static_cast<double>(bytes) / seconds) : 0;
   std::string text = fmt::format("downloading {}: {}", m_file, human_size(bytes));
-  if (total > 0) text += fmt::format(" of {} ({}%)", human_size(total), std::min<std::uint64_t>(100, bytes * 100 / total));
+  if (total > 0)
+    text += fmt::format(" of {} ({}%)", human_size(total), std::min<std::uint64_t>(100, bytes * 100 / total));
   text += fmt::format(", {}/s", human_size(rate));
   if (total > bytes && rate > 0) text += fmt::format(", {} s left", (total - bytes) / rate);
   return text;
@@ -371,9 +386,8 @@ Result<ImageDigest> image_digest(const VolumeSpec& spec, FetchSite& site) {
   std::string_view said = ran->err;
   const std::string_view tool = first_word(said);
   if (tool == "none") {
-    return fail(ErrorCode::not_found,
-                fmt::format("cannot fetch {}: neither curl nor wget is installed on {}", sums_url,
-                            site.transport.host_name()));
+    return fail(ErrorCode::not_found, fmt::format("cannot fetch {}: neither curl nor wget is installed on {}",
+                                                  sums_url, site.transport.host_name()));
   }
   if (ran->exit_status != 0) return fail(image_fetch::download_error(tool, ran->exit_status, said, sums_url));
   const std::string file = image_file_name(*spec.source_url);
@@ -387,10 +401,10 @@ Result<ImageDigest> image_digest(const VolumeSpec& spec, FetchSite& site) {
 
 Result<CachedImage> fetch_image(const providers::ActuatorStep& step, FetchSite& site,
                                 const ImageRequest& request) {
-  Command command{providers::host_script_argv(site.become, k_fetch_script, "virtplan-fetch",
-                                              {site.cache, request.url, request.digest.algorithm,
-                                               request.digest.hex}),
-                  std::nullopt, k_download_timeout};
+  Command command{
+      providers::host_script_argv(site.become, k_fetch_script, "virtplan-fetch",
+                                  {site.cache, request.url, request.digest.algorithm, request.digest.hex}),
+      std::nullopt, k_download_timeout};
   const image_fetch::Progress progress(image_file_name(request.url), std::chrono::steady_clock::now());
   auto ran = run_with_lines(site.transport, command, [&](std::string_view line) {
     std::string_view rest = line;

@@ -48,11 +48,11 @@ struct ImageRequest {
 
 // The image in the host's cache, ready to be copied into a volume.
 struct CachedImage {
-  std::string path;           // on the host
-  std::string format;         // as qemu-img info says: "qcow2" or "raw"
-  std::uint64_t size = 0;     // bytes in the file
+  std::string path;        // on the host
+  std::string format;      // as qemu-img info says: "qcow2" or "raw"
+  std::uint64_t size = 0;  // bytes in the file
   std::uint64_t virtual_size = 0;
-  std::string tool;           // "curl" or "wget" when this call downloaded it; empty when cached
+  std::string tool;  // "curl" or "wget" when this call downloaded it; empty when cached
 };
 
 // Where images are fetched and cached: a host (its transport, as root or
@@ -90,7 +90,8 @@ providers::Result<CachedImage> read_report(std::string_view out, std::string_vie
 // What a failed download (`tool` ended with `status`, printing `said` on
 // its standard error) means, for a person: DNS, connection, HTTP status,
 // timeout, TLS, disk full.
-providers::Error download_error(std::string_view tool, int status, std::string_view said, std::string_view url);
+providers::Error download_error(std::string_view tool, int status, std::string_view said,
+                                std::string_view url);
 
 // Progress lines: "downloading debian.qcow2: 40 MiB of 100 MiB (40%), 12 MiB/s, 5 s left".
 class Progress {

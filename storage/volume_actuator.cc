@@ -114,9 +114,10 @@ namespace {
 // next plan compares equal. One list for writing and for reading back: the
 // observer refuses an entry holding any other key.
 constexpr std::array<std::string_view, 13> k_ledger_keys{
-    "allow_shrink",   "backing_checksum_url", "backing_sha256", "backing_sha512", "backing_url",
-    "cloud_init",     "protect",              "source",         "source_checksum_url", "source_fetch",
-    "source_sha256",  "source_sha512",        "source_url"};
+    "allow_shrink",        "backing_checksum_url", "backing_sha256", "backing_sha512",
+    "backing_url",         "cloud_init",           "protect",        "source",
+    "source_checksum_url", "source_fetch",         "source_sha256",  "source_sha512",
+    "source_url"};
 
 }  // namespace
 

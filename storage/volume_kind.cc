@@ -58,7 +58,8 @@ void take_listed_digest(Spec& out, const Spec& observed, const std::string& pref
   const std::string sums = prefix + "checksum_url", url = prefix + "url";
   const std::string sha256 = prefix + "sha256", sha512 = prefix + "sha512";
   if (!out.contains(sums) || out.contains(sha256) || out.contains(sha512)) return;
-  if (observed.value(url, json()) != out.value(url, json()) || observed.value(sums, json()) != out[sums]) return;
+  if (observed.value(url, json()) != out.value(url, json()) || observed.value(sums, json()) != out[sums])
+    return;
   for (const std::string& digest : {sha256, sha512}) {
     if (observed.contains(digest)) out[digest] = observed[digest];
   }

@@ -111,10 +111,11 @@ std::optional<std::string> read_digest(const YamlValue& value, std::string_view 
   if (!text) return std::nullopt;
   std::string hex;
   for (char c : *text) hex.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
-  const bool digits =
-      std::all_of(hex.begin(), hex.end(), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; });
+  const bool digits = std::all_of(hex.begin(), hex.end(),
+                                  [](char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; });
   if (!digits || digest_algorithm(hex.size()) != algorithm) {
-    value.error(diags, fmt::format("'{}' must be {} hex digits", algorithm, algorithm == "sha256" ? 64 : 128));
+    value.error(diags,
+                fmt::format("'{}' must be {} hex digits", algorithm, algorithm == "sha256" ? 64 : 128));
     return std::nullopt;
   }
   return hex;
@@ -143,8 +144,8 @@ void read_source_url(const YamlValue& value, VolumeSpec& spec, Diagnostics& diag
     ++ways;
     spec.source_checksum_url = read_url(*sums, diags);
     if (spec.source_url && image_file_name(*spec.source_url).empty()) {
-      sums->error(diags, fmt::format("the URL {} names no file to look up in the checksum file",
-                                     *spec.source_url));
+      sums->error(diags,
+                  fmt::format("the URL {} names no file to look up in the checksum file", *spec.source_url));
     }
   }
   if (auto fetch = map->get("fetch")) {
@@ -153,8 +154,9 @@ void read_source_url(const YamlValue& value, VolumeSpec& spec, Diagnostics& diag
     if (where == "client") spec.source_fetch = *where;
   }
   if (ways != 1) {
-    map->error(diags, "'source' needs exactly one of 'sha256', 'sha512' or 'checksum_url': an image is "
-                      "used only once its digest matches");
+    map->error(diags,
+               "'source' needs exactly one of 'sha256', 'sha512' or 'checksum_url': an image is "
+               "used only once its digest matches");
   }
   map->report_unknown(diags);
 }

@@ -104,11 +104,10 @@ Result<void> make_volume(const ActuatorStep& step, HostSession& host, const Volu
         document->to_string());
     auto cleaned = host.virsh().run({"vol-delete", "--pool", pool, "--vol", staging});
     if (!converted) {
-      return fail(
-          upload_step_error(step,
-                            fmt::format("uploaded as {} {}, not converted to {}", image.format,
-                                        cleaned ? "and deleted again" : "(left behind)", spec.format),
-                            converted.error()));
+      return fail(upload_step_error(step,
+                                    fmt::format("uploaded as {} {}, not converted to {}", image.format,
+                                                cleaned ? "and deleted again" : "(left behind)", spec.format),
+                                    converted.error()));
     }
     if (!cleaned)
       return fail(upload_step_error(step, fmt::format("created; staging volume {} left behind", staging),
@@ -163,17 +162,18 @@ Result<ImageDigest> fetch_volume(const ActuatorStep& step, HostSession& host) {
   image.format = cached->format;
   image.size = cached->size;
   image.virtual_size = cached->virtual_size;
-  auto made = make_volume(step, host, *spec, image, [&](std::vector<std::string> args) -> Result<std::string> {
-    if (client) {
-      args.insert(args.end(), {"--file", "/dev/stdin"});
-      return host.virsh().run_with_file(std::move(args), image.path, reporter(step, image.size),
-                                        k_upload_timeout);
-    }
-    args.insert(args.end(), {"--file", cached->path});
-    providers::VirshRunner alone = host.alone();
-    alone.set_timeout(k_upload_timeout);
-    return alone.run(std::move(args));
-  });
+  auto made =
+      make_volume(step, host, *spec, image, [&](std::vector<std::string> args) -> Result<std::string> {
+        if (client) {
+          args.insert(args.end(), {"--file", "/dev/stdin"});
+          return host.virsh().run_with_file(std::move(args), image.path, reporter(step, image.size),
+                                            k_upload_timeout);
+        }
+        args.insert(args.end(), {"--file", cached->path});
+        providers::VirshRunner alone = host.alone();
+        alone.set_timeout(k_upload_timeout);
+        return alone.run(std::move(args));
+      });
   if (!made) return fail(made.error());
   return *digest;
 }

@@ -33,8 +33,9 @@ providers::Result<void> upload_volume(const providers::ActuatorStep& step, provi
 // there first as for fetch_volume(); its capacity is the stack's or the
 // image's. Returns the image's digest.
 providers::Result<ImageDigest> create_image_overlay(const providers::ActuatorStep& step,
-                                                   providers::HostSession& host);
-providers::Result<ImageDigest> fetch_volume(const providers::ActuatorStep& step, providers::HostSession& host);
+                                                    providers::HostSession& host);
+providers::Result<ImageDigest> fetch_volume(const providers::ActuatorStep& step,
+                                            providers::HostSession& host);
 providers::Result<void> upload_volume_image(const providers::ActuatorStep& step, providers::HostSession& host,
                                             const std::vector<std::uint8_t>& image);
 

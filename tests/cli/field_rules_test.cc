@@ -363,9 +363,9 @@ TEST_CASE("a domain's failed live change puts the config back, so it stays pendi
   auto done = actuator_of("domain").update(step, host.session());
   REQUIRE_FALSE(done);
   CHECK(done.error().message().ends_with("; the config was put back, the change stays pending"));
-  CHECK(host.ran() == Lines{"domstate --domain web", "dumpxml --inactive --security-info --domain web", "define /dev/stdin",
-                            "dumpxml --inactive --security-info --domain web", "setvcpus --domain web --count 2 --live",
-                            "define /dev/stdin"});
+  CHECK(host.ran() == Lines{"domstate --domain web", "dumpxml --inactive --security-info --domain web",
+                            "define /dev/stdin", "dumpxml --inactive --security-info --domain web",
+                            "setvcpus --domain web --count 2 --live", "define /dev/stdin"});
   CHECK(host.stdin_of("define /dev/stdin") == create_xml(kvm::domain_kind(), before));
   CHECK_FALSE(restarted("domain", host.ran()));
 }

@@ -45,13 +45,13 @@ struct Images {
   explicit Images(char letter) : tag(tag_for(letter)), dir("/tmp/vp-images-" + tag) {
     std::filesystem::remove_all(dir);
     std::filesystem::create_directories(dir);
-    here(fmt::format(
-        "set -e; cd {0}; "
-        "for f in disk other; do head -c 1048576 /dev/zero >$f.raw; "
-        "printf 'virtplan %s {1}' $f | dd of=$f.raw conv=notrunc status=none; "
-        "qemu-img convert -f raw -O qcow2 $f.raw $f.qcow2; rm $f.raw; done; "
-        "xz -k -T1 disk.qcow2; sha256sum disk.qcow2 disk.qcow2.xz other.qcow2 >SHA256SUMS",
-        shell_quote(dir), tag));
+    here(
+        fmt::format("set -e; cd {0}; "
+                    "for f in disk other; do head -c 1048576 /dev/zero >$f.raw; "
+                    "printf 'virtplan %s {1}' $f | dd of=$f.raw conv=notrunc status=none; "
+                    "qemu-img convert -f raw -O qcow2 $f.raw $f.qcow2; rm $f.raw; done; "
+                    "xz -k -T1 disk.qcow2; sha256sum disk.qcow2 disk.qcow2.xz other.qcow2 >SHA256SUMS",
+                    shell_quote(dir), tag));
     disk = digest("disk.qcow2");
     disk_xz = digest("disk.qcow2.xz");
     other = digest("other.qcow2");
@@ -63,8 +63,9 @@ struct Images {
   }
   // Removes what the host's cache holds of these images.
   std::string forget() const {
-    return fmt::format("rm -f {0}/sha256-{1}* {0}/sha256-{2}* {0}/sha256-{3}* {0}/.sha256-{1}* {0}/.sha256-{2}*",
-                       k_cache, disk, disk_xz, other);
+    return fmt::format(
+        "rm -f {0}/sha256-{1}* {0}/sha256-{2}* {0}/sha256-{3}* {0}/.sha256-{1}* {0}/.sha256-{2}*", k_cache,
+        disk, disk_xz, other);
   }
 };
 
@@ -78,8 +79,8 @@ std::string stack_text(const LabEnv& env, const std::string& name, const std::st
       name, host_block(env, 0), env.hosts[0].name, volumes);
 }
 
-std::string volume(const LabEnv& env, const std::string& pool, const std::string& name, const std::string& format,
-                   const std::string& source) {
+std::string volume(const LabEnv& env, const std::string& pool, const std::string& name,
+                   const std::string& format, const std::string& source) {
   return fmt::format("  {}: {{host: {}, pool: {}, format: {}, source: {}}}\n", name, env.hosts[0].name, pool,
                      format, source);
 }
@@ -97,14 +98,15 @@ std::string volume_xml(const LabEnv& env, const std::string& pool, const std::st
 
 }  // namespace
 
-TEST_CASE("an image by URL is fetched once on the host for two volumes, converted, and the next plan is empty") {
+TEST_CASE(
+    "an image by URL is fetched once on the host for two volumes, converted, and the next plan is empty") {
   const LabEnv env = require_lab(1);
   const Images images('u');
   const ImageServer server(images.dir, peer(env));
   const std::string name = "img-" + images.tag;
   const std::string source = by_sha256(server.url("disk.qcow2"), images.disk);
-  const std::string stack = write_stack(stack_text(
-      env, name, volume(env, name, "a", "qcow2", source) + volume(env, name, "b", "raw", source)));
+  const std::string stack = write_stack(
+      stack_text(env, name, volume(env, name, "a", "qcow2", source) + volume(env, name, "b", "raw", source)));
   const StackCleanup cleanup{env, stack, images.forget()};
 
   const auto apply = run_virtplan("apply --auto-approve -f " + stack);
@@ -120,7 +122,8 @@ TEST_CASE("an image by URL is fetched once on the host for two volumes, converte
   CHECK(has(volume_xml(env, name, "a"), "<format type='qcow2'/>"));
   CHECK(has(volume_xml(env, name, "b"), "<format type='raw'/>"));
   CHECK(has(volume_xml(env, name, "b"), "<capacity unit='bytes'>1048576</capacity>"));
-  CHECK(has(env.run_in(0, fmt::format("head -c 64 /var/lib/virtplan/{}/b", name)), "virtplan disk " + images.tag));
+  CHECK(has(env.run_in(0, fmt::format("head -c 64 /var/lib/virtplan/{}/b", name)),
+            "virtplan disk " + images.tag));
 
   // The ledger has the digest: nothing to do, and nothing fetched again.
   const auto plan = run_virtplan("plan --detailed-exitcode -f " + stack);
@@ -131,9 +134,10 @@ TEST_CASE("an image by URL is fetched once on the host for two volumes, converte
   CHECK(server.gets("disk.qcow2") == 1);
 
   // Another digest (another image) replaces the volume, saying what is lost.
-  write_stack_at(stack, stack_text(env, name,
-                                   volume(env, name, "a", "qcow2", by_sha256(server.url("other.qcow2"), images.other)) +
-                                       volume(env, name, "b", "raw", source)));
+  write_stack_at(
+      stack, stack_text(env, name,
+                        volume(env, name, "a", "qcow2", by_sha256(server.url("other.qcow2"), images.other)) +
+                            volume(env, name, "b", "raw", source)));
   const auto replace = run_virtplan("plan -f " + stack);
   INFO(replace.output);
   CHECK(has(replace.output, "-/+ volume.a@" + env.hosts[0].name));
@@ -147,7 +151,8 @@ TEST_CASE("two applies wanting one image at once download it once (the per-diges
   const ImageServer server(images.dir, peer(env));
   const std::string source = by_sha256(server.url("disk.qcow2"), images.disk);
   const std::string first_name = "img1-" + images.tag, second_name = "img2-" + images.tag;
-  const std::string first = write_stack(stack_text(env, first_name, volume(env, first_name, "a", "qcow2", source)));
+  const std::string first =
+      write_stack(stack_text(env, first_name, volume(env, first_name, "a", "qcow2", source)));
   const std::string second =
       write_stack(stack_text(env, second_name, volume(env, second_name, "a", "qcow2", source)));
   const StackCleanup first_cleanup{env, first, images.forget()};
@@ -172,18 +177,19 @@ TEST_CASE("a wrong digest fails naming both digests, and leaves nothing in the c
   const ImageServer server(images.dir, peer(env));
   const std::string name = "img-" + images.tag;
   // other.qcow2's digest for disk.qcow2
-  const std::string stack = write_stack(
-      stack_text(env, name, volume(env, name, "a", "qcow2", by_sha256(server.url("disk.qcow2"), images.other))));
+  const std::string stack = write_stack(stack_text(
+      env, name, volume(env, name, "a", "qcow2", by_sha256(server.url("disk.qcow2"), images.other))));
   const StackCleanup cleanup{env, stack, images.forget()};
 
   const auto apply = run_virtplan("apply --auto-approve -f " + stack);
   INFO(apply.output);
   CHECK(apply.status == 1);
-  CHECK(has(apply.output, fmt::format("does not match its sha256: expected {}, got {}", images.other, images.disk)));
+  CHECK(has(apply.output,
+            fmt::format("does not match its sha256: expected {}, got {}", images.other, images.disk)));
   CHECK(server.gets("disk.qcow2") == 1);
   // Only the digest's lock file: no download, no partial file, no image.
-  CHECK(env.run_in(0, fmt::format("ls -A {} | grep -e {} -e {} || true", k_cache, images.other, images.disk)) ==
-        fmt::format("sha256-{}.lock\n", images.other));
+  CHECK(env.run_in(0, fmt::format("ls -A {} | grep -e {} -e {} || true", k_cache, images.other,
+                                  images.disk)) == fmt::format("sha256-{}.lock\n", images.other));
   CHECK(has(volume_xml(env, name, "a"), "Storage volume not found"));
 }
 
@@ -222,8 +228,8 @@ TEST_CASE("an xz image verified by a SHA256SUMS file is decompressed, and a 404 
   const auto missing = run_virtplan("apply --auto-approve -f " + stack);
   INFO(missing.output);
   CHECK(missing.status == 1);
-  CHECK(has(missing.output, "cannot download " + server.url("missing.qcow2") +
-                                ": the server has no such file (HTTP 404)"));
+  CHECK(has(missing.output,
+            "cannot download " + server.url("missing.qcow2") + ": the server has no such file (HTTP 404)"));
   CHECK(has(missing.output, "cannot download " + nowhere + ": cannot resolve the server's name (DNS)"));
 }
 
@@ -237,8 +243,8 @@ TEST_CASE("fetch: client downloads on this machine once and streams to a host th
   const std::string name = "img-" + images.tag;
   const std::string source =
       fmt::format("{{url: '{}', sha256: {}, fetch: client}}", server.url("disk.qcow2.xz"), images.disk_xz);
-  const std::string stack = write_stack(stack_text(
-      env, name, volume(env, name, "a", "qcow2", source) + volume(env, name, "b", "raw", source)));
+  const std::string stack = write_stack(
+      stack_text(env, name, volume(env, name, "a", "qcow2", source) + volume(env, name, "b", "raw", source)));
   const StackCleanup cleanup{env, stack, images.forget()};
 
   const auto apply = run_virtplan("apply --auto-approve -f " + stack);
@@ -246,10 +252,12 @@ TEST_CASE("fetch: client downloads on this machine once and streams to a host th
   CHECK(apply.status == 0);
   CHECK(server.gets("disk.qcow2.xz") == 1);
   CHECK(has(volume_xml(env, name, "a"), "<format type='qcow2'/>"));
-  CHECK(has(env.run_in(0, fmt::format("head -c 64 /var/lib/virtplan/{}/b", name)), "virtplan disk " + images.tag));
+  CHECK(has(env.run_in(0, fmt::format("head -c 64 /var/lib/virtplan/{}/b", name)),
+            "virtplan disk " + images.tag));
   // Cached here, decompressed, under its digest; not on the host.
   CHECK(std::filesystem::exists(client_cache + "/sha256-" + images.disk_xz));
-  CHECK(env.run_in(0, fmt::format("ls -A {} 2>/dev/null | grep -c {} || true", k_cache, images.disk_xz)) == "0\n");
+  CHECK(env.run_in(0, fmt::format("ls -A {} 2>/dev/null | grep -c {} || true", k_cache, images.disk_xz)) ==
+        "0\n");
   const auto plan = run_virtplan("plan --detailed-exitcode -f " + stack);
   INFO(plan.output);
   CHECK(plan.status == 0);
@@ -262,22 +270,25 @@ TEST_CASE("fetch: client downloads on this machine once and streams to a host th
   const auto direct = run_virtplan("apply --auto-approve -f " + stack);
   INFO(direct.output);
   CHECK(direct.status == 1);
-  CHECK(has(direct.output, "cannot download " + server.url("other.qcow2") + ": cannot connect to the server"));
+  CHECK(
+      has(direct.output, "cannot download " + server.url("other.qcow2") + ": cannot connect to the server"));
   std::filesystem::remove_all(client_cache);
   unsetenv("VIRTPLAN_IMAGE_CACHE");
 }
 
-TEST_CASE("overlays of an image by URL share its one cached copy as their backing file, and a new digest replaces") {
+TEST_CASE(
+    "overlays of an image by URL share its one cached copy as their backing file, and a new digest replaces") {
   const LabEnv env = require_lab(1);
   const Images images('o');
   const ImageServer server(images.dir, peer(env));
   const std::string name = "img-" + images.tag;
-  const auto overlay = [&](const std::string& volume_name, const std::string& file, const std::string& digest) {
+  const auto overlay = [&](const std::string& volume_name, const std::string& file,
+                           const std::string& digest) {
     return fmt::format("  {}: {{host: {}, pool: {}, capacity: 4MiB, backing: {{source: {}}}}}\n", volume_name,
                        env.hosts[0].name, name, by_sha256(server.url(file), digest));
   };
-  const std::string stack = write_stack(
-      stack_text(env, name, overlay("c1", "disk.qcow2", images.disk) + overlay("c2", "disk.qcow2", images.disk)));
+  const std::string stack = write_stack(stack_text(
+      env, name, overlay("c1", "disk.qcow2", images.disk) + overlay("c2", "disk.qcow2", images.disk)));
   const StackCleanup cleanup{env, stack, images.forget()};
 
   const auto apply = run_virtplan("apply --auto-approve -f " + stack);
@@ -291,7 +302,8 @@ TEST_CASE("overlays of an image by URL share its one cached copy as their backin
     CHECK(has(xml, "<capacity unit='bytes'>4194304</capacity>"));
   }
   // The clone reads the image through its backing file.
-  CHECK(has(env.run_in(0, fmt::format("qemu-img info -U /var/lib/virtplan/{}/c1", name)), "backing file: " + cached));
+  CHECK(has(env.run_in(0, fmt::format("qemu-img info -U /var/lib/virtplan/{}/c1", name)),
+            "backing file: " + cached));
   const auto plan = run_virtplan("plan --detailed-exitcode -f " + stack);
   INFO(plan.output);
   CHECK(plan.status == 0);

@@ -24,9 +24,10 @@ const char* k_qcow2_info = R"({
 })";
 
 TEST_CASE("fetch report: the image in the cache, its format and size, and the tool that fetched it") {
-  const std::string out = "fetching curl\nprogress 100 200\nprogress 200 200\nunpacking xz\nimage "
-                          "/var/lib/virtplan/cache/sha256-aaa\n" +
-                          std::string(k_qcow2_info) + "\n";
+  const std::string out =
+      "fetching curl\nprogress 100 200\nprogress 200 200\nunpacking xz\nimage "
+      "/var/lib/virtplan/cache/sha256-aaa\n" +
+      std::string(k_qcow2_info) + "\n";
   auto image = image_fetch::read_report(out, "", k_request);
   REQUIRE(image.has_value());
   CHECK(image->path == "/var/lib/virtplan/cache/sha256-aaa");
@@ -50,7 +51,8 @@ TEST_CASE("fetch report: a raw image's size is its virtual size") {
 
 TEST_CASE("fetch report: a digest mismatch names both digests and says the download is gone") {
   const std::string got(64, 'f');
-  auto image = image_fetch::read_report("fetching curl\nprogress 5 5\nerror digest " + got + "\n", "", k_request);
+  auto image =
+      image_fetch::read_report("fetching curl\nprogress 5 5\nerror digest " + got + "\n", "", k_request);
   REQUIRE_FALSE(image.has_value());
   CHECK(image.error().code() == ErrorCode::invalid);
   CHECK(image.error().message() == "http://10.231.1.1:8000/d.qcow2 does not match its sha256: expected " +
@@ -59,12 +61,14 @@ TEST_CASE("fetch report: a digest mismatch names both digests and says the downl
 
 TEST_CASE("fetch report: download failures say their cause") {
   auto not_there = image_fetch::read_report(
-      "fetching curl\nerror fetch curl 22 curl: (22) The requested URL returned error: 404 \n", "", k_request);
+      "fetching curl\nerror fetch curl 22 curl: (22) The requested URL returned error: 404 \n", "",
+      k_request);
   REQUIRE_FALSE(not_there.has_value());
   CHECK(not_there.error().code() == ErrorCode::not_found);
-  CHECK(not_there.error().message() ==
-        "cannot download http://10.231.1.1:8000/d.qcow2: the server has no such file (HTTP 404) (curl: curl: (22) "
-        "The requested URL returned error: 404)");
+  CHECK(
+      not_there.error().message() ==
+      "cannot download http://10.231.1.1:8000/d.qcow2: the server has no such file (HTTP 404) (curl: curl: (22) "
+      "The requested URL returned error: 404)");
   CHECK(image_fetch::download_error("curl", 6, "", "http://x.invalid/d").message() ==
         "cannot download http://x.invalid/d: cannot resolve the server's name (DNS)");
   CHECK(image_fetch::download_error("curl", 28, "", "u").code() == ErrorCode::timeout);
@@ -72,9 +76,11 @@ TEST_CASE("fetch report: download failures say their cause") {
   CHECK(image_fetch::download_error("curl", 23, "", "u").message().contains("disk full"));
   CHECK(image_fetch::download_error("curl", 22, "returned error: 503", "u").message().contains("HTTP 503"));
   CHECK(image_fetch::download_error("wget", 8, "ERROR 404: Not Found.", "u").code() == ErrorCode::not_found);
-  CHECK(image_fetch::download_error("wget", 4, "unable to resolve host address", "u").message().contains("DNS"));
-  auto no_tool = image_fetch::read_report("error tool neither curl nor wget is installed on the host\n", "",
-                                          k_request);
+  CHECK(image_fetch::download_error("wget", 4, "unable to resolve host address", "u")
+            .message()
+            .contains("DNS"));
+  auto no_tool =
+      image_fetch::read_report("error tool neither curl nor wget is installed on the host\n", "", k_request);
   REQUIRE_FALSE(no_tool.has_value());
   CHECK(no_tool.error().message() ==
         "cannot fetch http://10.231.1.1:8000/d.qcow2: neither curl nor wget is installed on the host");
@@ -96,7 +102,8 @@ TEST_CASE("fetch report: an image with a backing file or a data file, or of anot
       "", k_request);
   REQUIRE_FALSE(data_file.has_value());
   CHECK(data_file.error().message().contains("names a data file outside itself"));
-  auto vmdk = image_fetch::read_report("image /c/x\n{\"virtual-size\": 1, \"format\": \"vmdk\"}", "", k_request);
+  auto vmdk =
+      image_fetch::read_report("image /c/x\n{\"virtual-size\": 1, \"format\": \"vmdk\"}", "", k_request);
   REQUIRE_FALSE(vmdk.has_value());
   CHECK(vmdk.error().message().contains("is vmdk; virtplan takes qcow2 or raw"));
 }
@@ -106,7 +113,8 @@ TEST_CASE("fetch progress: bytes, total, rate and time left") {
   const image_fetch::Progress progress("d.qcow2", start);
   CHECK(progress.line(40 << 20, 100 << 20, start + std::chrono::seconds(4)) ==
         "downloading d.qcow2: 40 MiB of 100 MiB (40%), 10 MiB/s, 6 s left");
-  CHECK(progress.line(40 << 20, 0, start + std::chrono::seconds(4)) == "downloading d.qcow2: 40 MiB, 10 MiB/s");
+  CHECK(progress.line(40 << 20, 0, start + std::chrono::seconds(4)) ==
+        "downloading d.qcow2: 40 MiB, 10 MiB/s");
 }
 
 }  // namespace

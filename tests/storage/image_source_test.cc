@@ -21,15 +21,17 @@ TEST_CASE("image source: url with sha256 or sha512 is read into the spec, digest
   VolumeKind kind;
   auto by_sha256 = parse_object(kind, "v",
                                 "pool: p\nformat: qcow2\nsource: {url: 'https://images.example/d12.qcow2', "
-                                "sha256: " + std::string(64, 'A') + "}\n");
+                                "sha256: " +
+                                    std::string(64, 'A') + "}\n");
   REQUIRE(by_sha256.messages().empty());
   CHECK(by_sha256.object.spec["source_url"] == "https://images.example/d12.qcow2");
   CHECK(by_sha256.object.spec["source_sha256"] == k_sha256);
   CHECK_FALSE(by_sha256.object.spec.contains("source"));
   CHECK_FALSE(by_sha256.object.spec.contains("capacity"));  // the image's
 
-  auto by_sha512 = parse_object(kind, "v", "pool: p\nsource: {url: 'http://10.0.0.1:8080/d.raw.xz', sha512: " +
-                                               k_sha512 + "}\ncapacity: 2GiB\n");
+  auto by_sha512 = parse_object(
+      kind, "v",
+      "pool: p\nsource: {url: 'http://10.0.0.1:8080/d.raw.xz', sha512: " + k_sha512 + "}\ncapacity: 2GiB\n");
   REQUIRE(by_sha512.messages().empty());
   CHECK(by_sha512.object.spec["source_sha512"] == k_sha512);
 
@@ -46,8 +48,9 @@ TEST_CASE("image source: a URL, a digest and exactly one way to verify are requi
   CHECK(parse_object(kind, "v", "pool: p\nsource: {url: 'https://x.example/d.qcow2'}\n").messages() ==
         Messages{"stack.yaml:2:9: volume.v: 'source' needs exactly one of 'sha256', 'sha512' or "
                  "'checksum_url': an image is used only once its digest matches"});
-  CHECK(parse_object(kind, "v", "pool: p\nsource: {sha256: " + k_sha256 + "}\n").messages() ==
-        Messages{"stack.yaml:2:9: volume.v: 'source' needs 'url' (or is the path of a file on this machine)"});
+  CHECK(
+      parse_object(kind, "v", "pool: p\nsource: {sha256: " + k_sha256 + "}\n").messages() ==
+      Messages{"stack.yaml:2:9: volume.v: 'source' needs 'url' (or is the path of a file on this machine)"});
   CHECK(parse_object(kind, "v", "pool: p\nsource: {url: 'https://x.example/d', sha256: abc}\n").messages() ==
         Messages{"stack.yaml:2:46: volume.v: 'sha256' must be 64 hex digits"});
   CHECK(parse_object(kind, "v", "pool: p\nsource: {url: 'https://x.example/d', sha512: " + k_sha256 + "}\n")
@@ -61,7 +64,8 @@ TEST_CASE("image source: a URL, a digest and exactly one way to verify are requi
 TEST_CASE("image source: only http and https URLs without spaces or control characters") {
   VolumeKind kind;
   const auto with_url = [&](const std::string& url) {
-    return parse_object(kind, "v", "pool: p\nsource: {url: " + url + ", sha256: " + k_sha256 + "}\n").messages();
+    return parse_object(kind, "v", "pool: p\nsource: {url: " + url + ", sha256: " + k_sha256 + "}\n")
+        .messages();
   };
   CHECK(with_url("'file:///etc/shadow'") ==
         Messages{"stack.yaml:2:15: volume.v: 'file:///etc/shadow' is not an http:// or https:// URL"});
@@ -75,10 +79,11 @@ TEST_CASE("image source: only http and https URLs without spaces or control char
   CHECK(with_url("\"http://x.example/a\\nb\"").size() == 1);
   CHECK(with_url("'http://x.example/$(reboot)'").empty());  // a literal word to curl, never code
   // checksum_url needs a file name to look up
-  CHECK(parse_object(kind, "v",
-                     "pool: p\nsource: {url: 'https://x.example/dir/', checksum_url: 'https://x.example/S'}\n")
-            .messages()
-            .size() == 1);
+  CHECK(
+      parse_object(kind, "v",
+                   "pool: p\nsource: {url: 'https://x.example/dir/', checksum_url: 'https://x.example/S'}\n")
+          .messages()
+          .size() == 1);
 }
 
 TEST_CASE("image source: fetch: client is recorded, fetch: host is the default and not") {
@@ -98,8 +103,9 @@ TEST_CASE("image source: not together with backing") {
   VolumeKind kind;
   CHECK(parse_object(kind, "v",
                      "pool: p\nbacking: b\nsource: {url: 'https://x.example/d', sha256: " + k_sha256 + "}\n")
-            .messages() == Messages{"stack.yaml:1:1: volume.v: a volume takes 'source' or 'backing', not both "
-                                    "(an upload would overwrite the overlay)"});
+            .messages() ==
+        Messages{"stack.yaml:1:1: volume.v: a volume takes 'source' or 'backing', not both "
+                 "(an upload would overwrite the overlay)"});
 }
 
 TEST_CASE("image source impact: the digest replaces, the URLs change nothing on the host") {
@@ -142,10 +148,8 @@ TEST_CASE("image source reconcile: checksum_url takes the digest recorded while 
 
 TEST_CASE("image source: import writes the source map back, summary names the URL") {
   VolumeKind kind;
-  const json spec = {{"pool", "p"},
-                     {"format", "qcow2"},
-                     {"source_url", "http://h/d.qcow2"},
-                     {"source_sha256", k_sha256}};
+  const json spec = {
+      {"pool", "p"}, {"format", "qcow2"}, {"source_url", "http://h/d.qcow2"}, {"source_sha256", k_sha256}};
   auto yaml = volume_to_stack(spec);
   REQUIRE(yaml.has_value());
   CHECK((*yaml)["source"] == json{{"url", "http://h/d.qcow2"}, {"sha256", k_sha256}});
@@ -154,9 +158,10 @@ TEST_CASE("image source: import writes the source map back, summary names the UR
 
 TEST_CASE("backing image: backing: {source: {url, sha256}} is a qcow2 overlay of the cached image") {
   VolumeKind kind;
-  auto parsed = parse_object(kind, "v",
-                             "pool: p\ncapacity: 8GiB\nbacking: {source: {url: 'https://x.example/d.qcow2', sha256: " +
-                                 k_sha256 + "}}\n");
+  auto parsed = parse_object(
+      kind, "v",
+      "pool: p\ncapacity: 8GiB\nbacking: {source: {url: 'https://x.example/d.qcow2', sha256: " + k_sha256 +
+          "}}\n");
   REQUIRE(parsed.messages().empty());
   CHECK(parsed.object.spec["format"] == "qcow2");
   CHECK(parsed.object.spec["backing_url"] == "https://x.example/d.qcow2");
@@ -169,11 +174,13 @@ TEST_CASE("backing image: backing: {source: {url, sha256}} is a qcow2 overlay of
             .messages()
             .empty());
   CHECK(parse_object(kind, "v", "pool: p\nbacking: {}\n").messages() ==
-        Messages{"stack.yaml:2:10: volume.v: 'backing' is a volume's name or {source: {url: ..., sha256: ...}}"});
+        Messages{
+            "stack.yaml:2:10: volume.v: 'backing' is a volume's name or {source: {url: ..., sha256: ...}}"});
   CHECK(parse_object(kind, "v",
-                     "pool: p\nformat: raw\nbacking: {source: {url: 'https://x.example/d', sha256: " + k_sha256 +
-                         "}}\n")
-            .messages() == Messages{"stack.yaml:2:9: volume.v: a volume with 'backing' must be qcow2, not raw"});
+                     "pool: p\nformat: raw\nbacking: {source: {url: 'https://x.example/d', sha256: " +
+                         k_sha256 + "}}\n")
+            .messages() ==
+        Messages{"stack.yaml:2:9: volume.v: a volume with 'backing' must be qcow2, not raw"});
   CHECK(parse_object(kind, "v",
                      "pool: p\nbacking: {source: {url: 'https://x.example/d', sha256: " + k_sha256 +
                          ", fetch: client}}\n")
@@ -183,14 +190,16 @@ TEST_CASE("backing image: backing: {source: {url, sha256}} is a qcow2 overlay of
 
 TEST_CASE("backing image reconcile: the cached file the host shows is the stack's while the digest stays") {
   VolumeKind kind;
-  const json observed = {{"pool", "p"},
-                         {"format", "qcow2"},
-                         {"capacity", 42},
-                         {"backing", "/var/lib/virtplan/cache/sha256-" + k_sha256},
-                         {"backing_store", {{"path", "/var/lib/virtplan/cache/sha256-" + k_sha256}, {"format", "qcow2"}}},
-                         {"backing_url", "http://h/d.qcow2"},
-                         {"backing_sha256", k_sha256}};
-  json desired = {{"pool", "p"}, {"format", "qcow2"}, {"backing_url", "http://h/d.qcow2"}, {"backing_sha256", k_sha256}};
+  const json observed = {
+      {"pool", "p"},
+      {"format", "qcow2"},
+      {"capacity", 42},
+      {"backing", "/var/lib/virtplan/cache/sha256-" + k_sha256},
+      {"backing_store", {{"path", "/var/lib/virtplan/cache/sha256-" + k_sha256}, {"format", "qcow2"}}},
+      {"backing_url", "http://h/d.qcow2"},
+      {"backing_sha256", k_sha256}};
+  json desired = {
+      {"pool", "p"}, {"format", "qcow2"}, {"backing_url", "http://h/d.qcow2"}, {"backing_sha256", k_sha256}};
   SECTION("same digest: no change") {
     json want = observed;
     CHECK(kind.reconcile(desired, observed) == want);
