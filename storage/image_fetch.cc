@@ -132,18 +132,22 @@ struct Meaning {
   std::string what;
 };
 
+// An HTTP error status, as curl (22) and wget (8) report one.
+Meaning http_refusal(std::string_view said) {
+  const auto http = http_status(said);
+  if (http == 404) return {ErrorCode::not_found, "the server has no such file (HTTP 404)"};
+  return {ErrorCode::other, http ? fmt::format("the server refused it (HTTP {})", *http)
+                                 : std::string("the server refused it")};
+}
+
 Meaning curl_meaning(int status, std::string_view said) {
   switch (status) {
     case 6:
       return {ErrorCode::unreachable, "cannot resolve the server's name (DNS)"};
     case 7:
       return {ErrorCode::unreachable, "cannot connect to the server"};
-    case 22: {
-      const auto http = http_status(said);
-      if (http == 404) return {ErrorCode::not_found, "the server has no such file (HTTP 404)"};
-      return {ErrorCode::other, http ? fmt::format("the server refused it (HTTP {})", *http)
-                                     : std::string("the server refused it")};
-    }
+    case 22:
+      return http_refusal(said);
     case 23:
       return {ErrorCode::other, "cannot write the download on the host (disk full?)"};
     case 28:
@@ -186,12 +190,8 @@ Meaning wget_meaning(int status, std::string_view said) {
       return {ErrorCode::unreachable, "network failure (cannot connect, timed out or dropped)"};
     case 5:
       return {ErrorCode::other, "TLS failed (the server's certificate or the handshake)"};
-    case 8: {
-      const auto http = http_status(said);
-      if (http == 404) return {ErrorCode::not_found, "the server has no such file (HTTP 404)"};
-      return {ErrorCode::other, http ? fmt::format("the server refused it (HTTP {})", *http)
-                                     : std::string("the server refused it")};
-    }
+    case 8:
+      return http_refusal(said);
     default:
       return {ErrorCode::other, fmt::format("wget failed (exit status {})", status)};
   }

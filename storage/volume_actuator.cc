@@ -139,20 +139,15 @@ Result<ActuatorOutcome> VolumeActuator::create(const ActuatorStep& step, HostSes
     if (!uploaded) return fail(uploaded.error());
     return ActuatorOutcome{volume_ledger_data(spec), {}};
   }
-  if (spec.contains("source_url")) {
-    auto digest = fetch_volume(step, host);
+  // An image by URL, as the volume's content or its backing file.
+  const bool overlay = spec.contains("backing_url");
+  if (spec.contains("source_url") || overlay) {
+    auto digest = overlay ? create_image_overlay(step, host) : fetch_volume(step, host);
     if (!digest) return fail(digest.error());
     // With checksum_url, the digest the checksum file gave: what the next
     // plan compares (VolumeKind::reconcile).
     json data = volume_ledger_data(spec);
-    data["source_" + digest->algorithm] = digest->hex;
-    return ActuatorOutcome{std::move(data), {}};
-  }
-  if (spec.contains("backing_url")) {
-    auto digest = create_image_overlay(step, host);
-    if (!digest) return fail(digest.error());
-    json data = volume_ledger_data(spec);
-    data["backing_" + digest->algorithm] = digest->hex;
+    data[(overlay ? "backing_" : "source_") + digest->algorithm] = digest->hex;
     return ActuatorOutcome{std::move(data), {}};
   }
   if (spec.contains("cloud_init")) {

@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <utility>
 
 namespace virtplan::storage {
 namespace {
@@ -142,6 +143,21 @@ Result<void> upload_volume(const ActuatorStep& step, HostSession& host) {
   });
 }
 
+namespace {
+
+// The image `image_spec`'s source_* keys name, in `site`'s cache, and the
+// digest it was verified by.
+Result<std::pair<ImageDigest, CachedImage>> cached_image(const ActuatorStep& step, FetchSite& site,
+                                                         const VolumeSpec& image_spec) {
+  auto digest = image_digest(image_spec, site);
+  if (!digest) return fail(upload_step_error(step, "not created", digest.error()));
+  auto cached = fetch_image(step, site, ImageRequest{*image_spec.source_url, *digest});
+  if (!cached) return fail(upload_step_error(step, "not created", cached.error()));
+  return std::pair{*digest, *cached};
+}
+
+}  // namespace
+
 Result<ImageDigest> fetch_volume(const ActuatorStep& step, HostSession& host) {
   auto spec = VolumeSpec::from_json(step.desired.spec);
   if (!spec) return fail(upload_step_error(step, "not created", spec.error()));
@@ -152,16 +168,14 @@ Result<ImageDigest> fetch_volume(const ActuatorStep& step, HostSession& host) {
   providers::LocalTransport here;
   FetchSite site = client ? FetchSite{here, providers::Become::none, client_image_cache()}
                           : FetchSite{host.transport(), host.config().become, host.config().image_cache};
-  auto digest = image_digest(*spec, site);
-  if (!digest) return fail(upload_step_error(step, "not created", digest.error()));
-  const ImageRequest request{*spec->source_url, *digest};
-  auto cached = fetch_image(step, site, request);
-  if (!cached) return fail(upload_step_error(step, "not created", cached.error()));
+  auto fetched = cached_image(step, site, *spec);
+  if (!fetched) return fail(fetched.error());
+  const auto& [digest, cached] = *fetched;
   SourceImage image;
-  image.path = cached->path;
-  image.format = cached->format;
-  image.size = cached->size;
-  image.virtual_size = cached->virtual_size;
+  image.path = cached.path;
+  image.format = cached.format;
+  image.size = cached.size;
+  image.virtual_size = cached.virtual_size;
   auto made =
       make_volume(step, host, *spec, image, [&](std::vector<std::string> args) -> Result<std::string> {
         if (client) {
@@ -169,13 +183,13 @@ Result<ImageDigest> fetch_volume(const ActuatorStep& step, HostSession& host) {
           return host.virsh().run_with_file(std::move(args), image.path, reporter(step, image.size),
                                             k_upload_timeout);
         }
-        args.insert(args.end(), {"--file", cached->path});
+        args.insert(args.end(), {"--file", cached.path});
         providers::VirshRunner alone = host.alone();
         alone.set_timeout(k_upload_timeout);
         return alone.run(std::move(args));
       });
   if (!made) return fail(made.error());
-  return *digest;
+  return digest;
 }
 
 Result<ImageDigest> create_image_overlay(const ActuatorStep& step, HostSession& host) {
@@ -187,19 +201,18 @@ Result<ImageDigest> create_image_overlay(const ActuatorStep& step, HostSession& 
   image_spec.source_sha512 = spec->backing_sha512;
   image_spec.source_checksum_url = spec->backing_checksum_url;
   FetchSite site{host.transport(), host.config().become, host.config().image_cache};
-  auto digest = image_digest(image_spec, site);
-  if (!digest) return fail(upload_step_error(step, "not created", digest.error()));
-  auto cached = fetch_image(step, site, ImageRequest{*spec->backing_url, *digest});
-  if (!cached) return fail(upload_step_error(step, "not created", cached.error()));
+  auto fetched = cached_image(step, site, image_spec);
+  if (!fetched) return fail(fetched.error());
+  const auto& [digest, cached] = *fetched;
   VolumeSpec overlay = *spec;
-  overlay.backing_store = BackingStore{cached->path, cached->format};
-  overlay.capacity = std::max(spec->capacity.value_or(0), cached->virtual_size);
+  overlay.backing_store = BackingStore{cached.path, cached.format};
+  overlay.capacity = std::max(spec->capacity.value_or(0), cached.virtual_size);
   auto document = build_volume_xml(overlay, step.desired.id.name);
   if (!document) return fail(upload_step_error(step, "not created", document.error()));
   auto created = host.virsh().run({"vol-create", "--pool", spec->pool.value_or(""), "--file", "/dev/stdin"},
                                   document->to_string());
   if (!created) return fail(upload_step_error(step, "not created", created.error()));
-  return *digest;
+  return digest;
 }
 
 Result<void> upload_volume_image(const ActuatorStep& step, HostSession& host,

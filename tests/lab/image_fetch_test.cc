@@ -85,6 +85,12 @@ std::string volume(const LabEnv& env, const std::string& pool, const std::string
                      format, source);
 }
 
+// The stack `name` with volumes `a` (qcow2) and `b` (raw) of one image.
+std::string two_volumes(const LabEnv& env, const std::string& name, const std::string& source) {
+  return stack_text(env, name,
+                    volume(env, name, "a", "qcow2", source) + volume(env, name, "b", "raw", source));
+}
+
 std::string by_sha256(const std::string& url, const std::string& digest) {
   return fmt::format("{{url: '{}', sha256: {}}}", url, digest);
 }
@@ -105,8 +111,7 @@ TEST_CASE(
   const ImageServer server(images.dir, peer(env));
   const std::string name = "img-" + images.tag;
   const std::string source = by_sha256(server.url("disk.qcow2"), images.disk);
-  const std::string stack = write_stack(
-      stack_text(env, name, volume(env, name, "a", "qcow2", source) + volume(env, name, "b", "raw", source)));
+  const std::string stack = write_stack(two_volumes(env, name, source));
   const StackCleanup cleanup{env, stack, images.forget()};
 
   const auto apply = run_virtplan("apply --auto-approve -f " + stack);
@@ -243,8 +248,7 @@ TEST_CASE("fetch: client downloads on this machine once and streams to a host th
   const std::string name = "img-" + images.tag;
   const std::string source =
       fmt::format("{{url: '{}', sha256: {}, fetch: client}}", server.url("disk.qcow2.xz"), images.disk_xz);
-  const std::string stack = write_stack(
-      stack_text(env, name, volume(env, name, "a", "qcow2", source) + volume(env, name, "b", "raw", source)));
+  const std::string stack = write_stack(two_volumes(env, name, source));
   const StackCleanup cleanup{env, stack, images.forget()};
 
   const auto apply = run_virtplan("apply --auto-approve -f " + stack);
