@@ -117,8 +117,10 @@ TEST_CASE(
   const auto apply = run_virtplan("apply --auto-approve -f " + stack);
   INFO(apply.output);
   REQUIRE(apply.status == 0);
-  // One download for both volumes; the host got it, not this machine.
+  // One download for both volumes, with its progress; the host got it, not this machine.
   CHECK(server.gets("disk.qcow2") == 1);
+  CHECK(has(apply.output, "downloading disk.qcow2: "));
+  CHECK(has(apply.output, "(100%)"));
   CHECK(has(server.log(), env.hosts[0].address));
   // In the cache under its digest, the temporary names gone.
   CHECK(env.run_in(0, fmt::format("ls -A {} | grep {}", k_cache, images.disk)) ==
@@ -213,6 +215,7 @@ TEST_CASE("an xz image verified by a SHA256SUMS file is decompressed, and a 404 
   REQUIRE(apply.status == 0);
   CHECK(server.gets("SHA256SUMS") == 1);
   CHECK(server.gets("disk.qcow2.xz") == 1);
+  CHECK(has(apply.output, "decompressing disk.qcow2.xz (xz)"));
   // Decompressed: the qcow2 inside, 1 MiB of disk.
   CHECK(has(volume_xml(env, name, "a"), "<format type='qcow2'/>"));
   CHECK(has(volume_xml(env, name, "a"), "<capacity unit='bytes'>1048576</capacity>"));
