@@ -410,7 +410,10 @@ Result<CachedImage> fetch_image(const providers::ActuatorStep& step, FetchSite& 
     std::string_view rest = line;
     const std::string_view word = first_word(rest);
     if (!step.progress) return;
-    if (word == "progress") {
+    if (word == "fetching") {
+      step.progress(
+          fmt::format("downloading {} with {} on {}", request.url, rest, site.transport.host_name()));
+    } else if (word == "progress") {
       const std::uint64_t bytes = number(first_word(rest));
       step.progress(progress.line(bytes, number(first_word(rest)), std::chrono::steady_clock::now()));
     } else if (word == "unpacking") {

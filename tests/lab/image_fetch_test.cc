@@ -324,3 +324,86 @@ TEST_CASE(
   CHECK(has(replace.output, "DATA LOSS"));
   CHECK(has(replace.output, "1 to replace"));
 }
+
+namespace {
+
+// Hides tools from a lab host's shell while it lives: a file without the
+// execute bit mounted over each (sh's `command -v` passes it over), in that
+// host's own mount namespace; unmounted again at the end.
+struct HiddenTools {
+  const LabEnv& env;
+  std::size_t host;
+  std::vector<std::string> tools;
+  HiddenTools(const LabEnv& lab, std::size_t index, std::vector<std::string> names)
+      : env(lab), host(index), tools(std::move(names)) {
+    for (const std::string& tool : tools) {
+      env.run_in(host, fmt::format("f=$(mktemp) && chmod 0644 \"$f\" && mount --bind \"$f\" {}",
+                                   shell_quote("/usr/bin/" + tool)));
+    }
+  }
+  ~HiddenTools() {
+    for (const std::string& tool : tools) {
+      try {
+        env.run_in(host, "umount " + shell_quote("/usr/bin/" + tool));
+      } catch (...) {
+      }
+    }
+  }
+};
+
+}  // namespace
+
+// On the second lab host: the image tests above use the first, with curl.
+TEST_CASE("a host without curl downloads with wget, and one with neither names what is missing") {
+  const LabEnv env = require_lab(2);
+  const Images images('g');
+  const std::string address = fmt::format("10.231.{}.1", env.hosts[1].index);
+  const ImageServer server(images.dir, address);
+  const std::string name = "img-" + images.tag;
+  const std::string& host = env.hosts[1].name;
+  const auto stack_on_second = [&](const std::string& volumes) {
+    return fmt::format(
+        "stack: {0}\nhosts:\n{1}pools:\n  {0}: {{host: {2}, type: dir, path: /var/lib/virtplan/{0}}}\n"
+        "volumes:\n{3}",
+        name, host_block(env, 1), host, volumes);
+  };
+  const auto on_second = [&](const std::string& volume_name, const std::string& file,
+                             const std::string& digest) {
+    return fmt::format("  {}: {{host: {}, pool: {}, format: qcow2, source: {}}}\n", volume_name, host, name,
+                       by_sha256(server.url(file), digest));
+  };
+  const std::string stack = write_stack(stack_on_second(on_second("a", "disk.qcow2.xz", images.disk_xz)));
+  struct Cleanup {
+    const LabEnv& env;
+    std::string stack, forget;
+    ~Cleanup() {
+      try {
+        env.run_in(1, forget + "; true");
+      } catch (...) {
+      }
+      run_virtplan("destroy --auto-approve --force -f " + stack);
+      std::filesystem::remove(stack);
+    }
+  } cleanup{env, stack, images.forget()};
+
+  {
+    const HiddenTools no_curl(env, 1, {"curl"});
+    const auto apply = run_virtplan("apply --auto-approve -f " + stack);
+    INFO(apply.output);
+    CHECK(apply.status == 0);
+    CHECK(has(apply.output, "with wget on " + host));
+    CHECK(server.gets("disk.qcow2.xz") == 1);
+    CHECK(has(env.run_in(1, fmt::format("virsh -q vol-dumpxml --pool {} --vol a", name)),
+              "<format type='qcow2'/>"));
+
+    const HiddenTools no_wget(env, 1, {"wget"});
+    write_stack_at(stack, stack_on_second(on_second("a", "disk.qcow2.xz", images.disk_xz) +
+                                          on_second("b", "other.qcow2", images.other)));
+    const auto neither = run_virtplan("apply --auto-approve -f " + stack);
+    INFO(neither.output);
+    CHECK(neither.status == 1);
+    CHECK(has(neither.output, "cannot fetch " + server.url("other.qcow2") +
+                                  ": neither curl nor wget is installed on the host"));
+    CHECK(server.gets("other.qcow2") == 0);
+  }
+}
