@@ -58,13 +58,25 @@ if [ ! -f "$final" ]; then
       say "progress $(stat -c %s -- "$part" 2>/dev/null || echo 0) ${total:-0}"
     done ) &
   ticker=$!
-  if [ "$tool" = curl ]; then
-    curl -fsSL -g --proto =http,https --proto-redir =http,https --retry 3 --retry-delay 2 \
-      --connect-timeout 30 --speed-limit 1 --speed-time 60 -D "$part.headers" -o "$part" -- "$url" 2>"$part.err"
-  else
-    wget -nv --tries=3 --timeout=60 -O "$part" -- "$url" 2>"$part.err"
-  fi
-  rc=$?
+  # curl retries what it calls transient (timeouts, HTTP 5xx) by itself; a
+  # connection dropped mid-body (18, 52, 56) starts the download again here.
+  attempt=1
+  while :; do
+    if [ "$tool" = curl ]; then
+      curl -fsSL -g --proto =http,https --proto-redir =http,https --retry 3 --retry-delay 2 \
+        --connect-timeout 30 --speed-limit 1 --speed-time 60 -D "$part.headers" -o "$part" -- "$url" 2>"$part.err"
+    else
+      wget -nv --tries=3 --timeout=60 -O "$part" -- "$url" 2>"$part.err"
+    fi
+    rc=$?
+    case $tool.$rc in
+      curl.18|curl.52|curl.56) [ "$attempt" -lt 3 ] || break ;;
+      *) break ;;
+    esac
+    attempt=$((attempt + 1))
+    say "retrying $rc"
+    sleep 1
+  done
   kill "$ticker" 2>/dev/null; wait "$ticker" 2>/dev/null
   [ "$rc" -eq 0 ] || fail "fetch $tool $rc $(tail -c 400 -- "$part.err" | tr '\n' ' ')"
   size=$(stat -c %s -- "$part")
@@ -416,6 +428,9 @@ Result<CachedImage> fetch_image(const providers::ActuatorStep& step, FetchSite& 
     } else if (word == "progress") {
       const std::uint64_t bytes = number(first_word(rest));
       step.progress(progress.line(bytes, number(first_word(rest)), std::chrono::steady_clock::now()));
+    } else if (word == "retrying") {
+      step.progress(fmt::format("the connection dropped (curl exit status {}); downloading {} again", rest,
+                                image_file_name(request.url)));
     } else if (word == "unpacking") {
       step.progress(fmt::format("decompressing {} ({})", image_file_name(request.url), rest));
     }

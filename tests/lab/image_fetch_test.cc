@@ -36,7 +36,9 @@ constexpr const char* k_cache = "/var/lib/virtplan/cache";
 
 // The images a test serves, made here with qemu-img, each holding the test's
 // tag so that no other test (or an earlier run) has it in a host's cache:
-// disk.qcow2 (1 MiB), its xz, other.qcow2, and a SHA256SUMS of the three.
+// disk.qcow2 (1 MiB), its xz, other.qcow2, a SHA256SUMS of the three, and
+// drop-disk.qcow2 (disk.qcow2, which the server drops half-way the first
+// time).
 struct Images {
   std::string tag;
   std::string dir;
@@ -50,7 +52,8 @@ struct Images {
                     "for f in disk other; do head -c 1048576 /dev/zero >$f.raw; "
                     "printf 'virtplan %s {1}' $f | dd of=$f.raw conv=notrunc status=none; "
                     "qemu-img convert -f raw -O qcow2 $f.raw $f.qcow2; rm $f.raw; done; "
-                    "xz -k -T1 disk.qcow2; sha256sum disk.qcow2 disk.qcow2.xz other.qcow2 >SHA256SUMS",
+                    "xz -k -T1 disk.qcow2; cp disk.qcow2 drop-disk.qcow2; "
+                    "sha256sum disk.qcow2 disk.qcow2.xz other.qcow2 >SHA256SUMS",
                     shell_quote(dir), tag));
     disk = digest("disk.qcow2");
     disk_xz = digest("disk.qcow2.xz");
@@ -406,4 +409,22 @@ TEST_CASE("a host without curl downloads with wget, and one with neither names w
                                   ": neither curl nor wget is installed on the host"));
     CHECK(server.gets("other.qcow2") == 0);
   }
+}
+
+TEST_CASE("a download the server drops half-way is started again and verified") {
+  const LabEnv env = require_lab(1);
+  const Images images('d');
+  const ImageServer server(images.dir, peer(env));
+  const std::string name = "img-" + images.tag;
+  const std::string stack = write_stack(stack_text(
+      env, name, volume(env, name, "a", "qcow2", by_sha256(server.url("drop-disk.qcow2"), images.disk))));
+  const StackCleanup cleanup{env, stack, images.forget()};
+
+  const auto apply = run_virtplan("apply --auto-approve -f " + stack);
+  INFO(apply.output);
+  INFO(server.log());
+  CHECK(apply.status == 0);
+  CHECK(server.gets("drop-disk.qcow2") == 2);
+  CHECK(has(apply.output, "the connection dropped (curl exit status 18); downloading drop-disk.qcow2 again"));
+  CHECK(has(volume_xml(env, name, "a"), "<format type='qcow2'/>"));
 }

@@ -1,7 +1,7 @@
 #pragma once
 
-// ImageServer is an HTTP server the lab hosts reach: `python3 -m
-// http.server` on this machine, bound to this machine's end of a lab host's
+// ImageServer is an HTTP server the lab hosts reach: Python's http.server
+// on this machine, bound to this machine's end of a lab host's
 // veth (10.231.K.1), serving a directory of images the test makes with
 // qemu-img (qcow2, its xz, a SHA256SUMS). Its request log is how a test
 // counts downloads. It is stopped (by its pid) when the object goes.
@@ -40,6 +40,32 @@ inline std::string here(const std::string& command) {
 
 class ImageServer {
 public:
+  // Python's http.server, but the first request for a file named drop-*
+  // gets its full Content-Length and half its bytes, then the connection
+  // closes: a download dropped mid-body.
+  static constexpr const char* k_script = R"py(
+import functools, http.server, os, sys
+dropped = set()
+class Handler(http.server.SimpleHTTPRequestHandler):
+    def do_GET(self):
+        name = self.path.lstrip("/")
+        if name.startswith("drop-") and name not in dropped:
+            dropped.add(name)
+            with open(os.path.join(self.directory, name), "rb") as f:
+                data = f.read()
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data[: len(data) // 2])
+            self.close_connection = True
+            return
+        super().do_GET()
+address, directory = sys.argv[1], sys.argv[2]
+server = http.server.ThreadingHTTPServer((address, 0), functools.partial(Handler, directory=directory))
+print(f"Serving HTTP on {address} port {server.server_address[1]}", flush=True)
+server.serve_forever()
+)py";
+
   // Serves `dir` at `address` on a port the kernel picks.
   ImageServer(std::string dir, const std::string& address) : m_dir(std::move(dir)), m_log(m_dir + ".log") {
     m_pid = fork();
@@ -51,8 +77,8 @@ public:
       dup2(log, 1);
       dup2(log, 2);
       // Debian's python3 (scripts/setup), whatever else PATH offers.
-      execl("/usr/bin/python3", "python3", "-u", "-m", "http.server", "0", "--bind", address.c_str(),
-            "--directory", m_dir.c_str(), static_cast<char*>(nullptr));
+      execl("/usr/bin/python3", "python3", "-u", "-c", k_script, address.c_str(), m_dir.c_str(),
+            static_cast<char*>(nullptr));
       _exit(127);
     }
     // "Serving HTTP on 10.231.K.1 port 41234 (http://10.231.K.1:41234/) ..."
