@@ -134,6 +134,19 @@ HostConfig read_host(const std::string& name, const YamlValue& value, Diagnostic
     }
   }
   read_timings(*map, config, diags);
+  if (auto cache = map->get("image_cache")) {
+    // A path on the host, handed to its shell as an argument: absolute, and
+    // printable, since it shows in messages.
+    auto text = cache->as_string(diags);
+    const bool printable =
+        text && std::all_of(text->begin(), text->end(), [](char c) { return c >= ' ' && c < 0x7f; });
+    if (text && (!text->starts_with("/") || !printable)) {
+      cache->error(diags, fmt::format("'image_cache' must be an absolute path on the host, not '{}'",
+                                      printable ? *text : std::string("(unprintable)")));
+    } else if (text) {
+      config.image_cache = *text;
+    }
+  }
   map->report_unknown(diags);
   return config;
 }

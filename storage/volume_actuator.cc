@@ -113,8 +113,11 @@ namespace {
 // cloud-init inputs, the source and its hash, the policies), so that the
 // next plan compares equal. One list for writing and for reading back: the
 // observer refuses an entry holding any other key.
-constexpr std::array<std::string_view, 5> k_ledger_keys{"allow_shrink", "cloud_init", "protect", "source",
-                                                        "source_sha256"};
+constexpr std::array<std::string_view, 13> k_ledger_keys{
+    "allow_shrink",        "backing_checksum_url", "backing_sha256", "backing_sha512",
+    "backing_url",         "cloud_init",           "protect",        "source",
+    "source_checksum_url", "source_fetch",         "source_sha256",  "source_sha512",
+    "source_url"};
 
 }  // namespace
 
@@ -135,6 +138,17 @@ Result<ActuatorOutcome> VolumeActuator::create(const ActuatorStep& step, HostSes
     auto uploaded = upload_volume(step, host);
     if (!uploaded) return fail(uploaded.error());
     return ActuatorOutcome{volume_ledger_data(spec), {}};
+  }
+  // An image by URL, as the volume's content or its backing file.
+  const bool overlay = spec.contains("backing_url");
+  if (spec.contains("source_url") || overlay) {
+    auto digest = overlay ? create_image_overlay(step, host) : fetch_volume(step, host);
+    if (!digest) return fail(digest.error());
+    // With checksum_url, the digest the checksum file gave: what the next
+    // plan compares (VolumeKind::reconcile).
+    json data = volume_ledger_data(spec);
+    data[(overlay ? "backing_" : "source_") + digest->algorithm] = digest->hex;
+    return ActuatorOutcome{std::move(data), {}};
   }
   if (spec.contains("cloud_init")) {
     auto seed = CloudInitSeed::from_spec(spec["cloud_init"]);

@@ -50,6 +50,21 @@ std::optional<std::vector<std::string>> backing_cycle(const StackObject& object,
   return std::nullopt;
 }
 
+// An image by checksum_url (PREFIX "source_" or "backing_") was verified by
+// the digest that file listed then (the ledger's): that is the stack's while
+// neither URL changes, so a checksum file republished upstream replaces no
+// disk. A changed URL leaves the digest unknown, a replace.
+void take_listed_digest(Spec& out, const Spec& observed, const std::string& prefix) {
+  const std::string sums = prefix + "checksum_url", url = prefix + "url";
+  const std::string sha256 = prefix + "sha256", sha512 = prefix + "sha512";
+  if (!out.contains(sums) || out.contains(sha256) || out.contains(sha512)) return;
+  if (observed.value(url, json()) != out.value(url, json()) || observed.value(sums, json()) != out[sums])
+    return;
+  for (const std::string& digest : {sha256, sha512}) {
+    if (observed.contains(digest)) out[digest] = observed[digest];
+  }
+}
+
 }  // namespace
 
 void VolumeKind::parse(providers::YamlMap& map, StackObject& object, Diagnostics& diags) const {
@@ -143,6 +158,21 @@ Spec VolumeKind::reconcile(const Spec& desired, const Spec& observed) const {
   // The content of a file uploaded before its hash was recorded is unknown:
   // not compared, so nothing is replaced on a guess.
   if (!observed.contains("source_sha256")) out.erase("source_sha256");
+  // A digest read from a checksum file, as the ledger has it.
+  take_listed_digest(out, observed, "source_");
+  take_listed_digest(out, observed, "backing_");
+  // An overlay of a cached image: while the stack asks for the image the
+  // ledger recorded, the backing file the host shows (the cache's copy) is
+  // the stack's; another digest leaves it unknown, a replace.
+  if (out.contains("backing_url")) {
+    bool same_image = false;
+    for (const char* digest : {"backing_sha256", "backing_sha512"}) {
+      same_image = same_image || (out.contains(digest) && observed.value(digest, json()) == out[digest]);
+    }
+    for (const char* key : {"backing", "backing_store"}) {
+      if (same_image && observed.contains(key)) out[key] = observed[key];
+    }
+  }
   // The ledger's flags default to false: only turning one on is a change. A
   // derived volume (a cloud-init seed) has none in its spec: false too.
   for (const char* flag : {"protect", "allow_shrink"}) {
@@ -163,6 +193,19 @@ constexpr providers::FieldRule k_volume_rules[] = {
     {"/allow_shrink", Impact::none},
     {"/source", Impact::none},
     {"/source_sha256", Impact::none, {}, first_recorded},
+    {"/source_sha512", Impact::none, {}, first_recorded},
+    // Where an image comes from: its digest is what counts (a mirror, a
+    // moved checksum file); a changed URL with checksum_url is a changed
+    // digest (reconcile()).
+    {"/source_url", Impact::none},
+    {"/source_checksum_url", Impact::none},
+    // Who fetches it: the same bytes either way.
+    {"/source_fetch", Impact::none},
+    // An overlay's image by URL: as a source's (its digest decides).
+    {"/backing_sha256", Impact::none, {}, first_recorded},
+    {"/backing_sha512", Impact::none, {}, first_recorded},
+    {"/backing_url", Impact::none},
+    {"/backing_checksum_url", Impact::none},
     {"/capacity", Impact::live, volume_live::resize},
     // A seed's inputs change its hash, which alone says "replace": the
     // planner's replace reasons print values, and user-data's are secret.
@@ -242,8 +285,13 @@ std::optional<std::string> VolumeKind::refusal(const Spec& before, const Spec& a
 std::string VolumeKind::summary(const Spec& spec) const {
   std::string text = spec.value("format", "raw");
   if (spec.contains("capacity")) text += " " + human_size(spec["capacity"].get<std::uint64_t>());
-  if (spec.contains("backing")) text += ", backing " + spec["backing"].get<std::string>();
+  if (spec.contains("backing_url")) {
+    text += ", backing " + spec["backing_url"].get<std::string>();
+  } else if (spec.contains("backing")) {
+    text += ", backing " + spec["backing"].get<std::string>();
+  }
   if (spec.contains("source")) text += ", from " + spec["source"].get<std::string>();
+  if (spec.contains("source_url")) text += ", from " + spec["source_url"].get<std::string>();
   return text;
 }
 

@@ -7,9 +7,10 @@
 // Impact (volume_field_rules(), the table the plan and VolumeActuator read):
 // capacity changes live (`vol-resize`, or `blockresize` under a
 // running domain; a shrink is refused unless allow_shrink, see refusal());
-// format, backing, the source file's content (source_sha256) and pool
-// replace the volume (data loss); protect, allow_shrink and the source's
-// path are virtplan's own and change nothing on the host.
+// format, backing, the source's content (source_sha256, source_sha512) and
+// pool replace the volume (data loss); protect, allow_shrink, the source's
+// path and an image's URLs (source_url, source_checksum_url: its digest is
+// what counts) are virtplan's own and change nothing on the host.
 //
 // Volumes are never redefined (libvirt has no vol-define): update_xml() gives
 // the host's document with the new capacity, for display and checks only.

@@ -22,6 +22,14 @@ VolumeSpec volume_spec_from(const json& in) {
   }
   spec.source = take<std::string>(in, "source");
   spec.source_sha256 = take<std::string>(in, "source_sha256");
+  spec.source_url = take<std::string>(in, "source_url");
+  spec.source_sha512 = take<std::string>(in, "source_sha512");
+  spec.source_checksum_url = take<std::string>(in, "source_checksum_url");
+  spec.source_fetch = take<std::string>(in, "source_fetch");
+  spec.backing_url = take<std::string>(in, "backing_url");
+  spec.backing_sha256 = take<std::string>(in, "backing_sha256");
+  spec.backing_sha512 = take<std::string>(in, "backing_sha512");
+  spec.backing_checksum_url = take<std::string>(in, "backing_checksum_url");
   spec.protect = take<bool>(in, "protect");
   spec.allow_shrink = take<bool>(in, "allow_shrink");
   return spec;
@@ -39,6 +47,14 @@ json VolumeSpec::to_json() const {
   }
   put(out, "source", source);
   put(out, "source_sha256", source_sha256);
+  put(out, "source_url", source_url);
+  put(out, "source_sha512", source_sha512);
+  put(out, "source_checksum_url", source_checksum_url);
+  put(out, "source_fetch", source_fetch);
+  put(out, "backing_url", backing_url);
+  put(out, "backing_sha256", backing_sha256);
+  put(out, "backing_sha512", backing_sha512);
+  put(out, "backing_checksum_url", backing_checksum_url);
   put(out, "protect", protect);
   put(out, "allow_shrink", allow_shrink);
   return out;

@@ -9,6 +9,22 @@
 //    "source": "/stacks/images/base.qcow2", "source_sha256": "9f86d0...",
 //    "protect": false, "allow_shrink": false}
 //
+// or, for an image fetched by URL on the host (storage/image_fetch.h):
+//
+//   {..., "source_url": "https://cloud.example/debian-12.qcow2",
+//    "source_sha256": "9f86d0..."}        (or "source_sha512": ...,
+//                                          or "source_checksum_url": URL)
+//
+// or, for an overlay of such an image, "backing_url" with "backing_sha256"
+// (or "backing_sha512", or "backing_checksum_url"); the host's XML then
+// shows the cached image as "backing" (its path) and "backing_store".
+//
+// With "source_checksum_url" the digest is the one that file lists for the
+// image's file name when the volume is made; the ledger records it (as
+// "source_sha256" or "source_sha512") and reconcile() takes it as the
+// stack's while the two URLs stay the same: a checksum file republished
+// upstream does not replace a disk the stack did not change.
+//
 // "backing" names a volume of the same pool. "backing_store" is libvirt's
 // <backingStore>: the loader's resolve() step derives it from the stack's pool
 // (its target path) and backing volume (its format), and parse_xml() reads it
@@ -17,7 +33,8 @@
 //
 // What libvirt's XML does not hold, parse_xml() leaves out: "pool" (the
 // observer knows which pool it listed the volume in and sets /pool), and
-// "source", "source_sha256", "protect" and "allow_shrink", which the host's
+// "source", "source_sha256", the "source_url" keys, "protect" and
+// "allow_shrink", which the host's
 // ledger keeps (VolumeActuator's ledger_data; the observer merges them in).
 
 #include "providers/base/error.h"
@@ -43,6 +60,22 @@ struct VolumeSpec {
   // volume is its upload, and a changed file is a new volume.
   std::optional<std::string> source;
   std::optional<std::string> source_sha256;
+  // An image by URL, downloaded on the host into its image cache and
+  // verified by its digest before any volume is made of it: source_sha256,
+  // source_sha512, or the digest source_checksum_url lists for it.
+  std::optional<std::string> source_url;
+  std::optional<std::string> source_sha512;
+  std::optional<std::string> source_checksum_url;
+  // "client" (`fetch: client`): this machine fetches the image and streams
+  // it to the host; absent: the host fetches it.
+  std::optional<std::string> source_fetch;
+  // A qcow2 overlay of an image by URL (`backing: {source: {url, sha256}}`):
+  // its backing file is the host's cached copy of the image, shared by
+  // every overlay of it there. Verified like a source image.
+  std::optional<std::string> backing_url;
+  std::optional<std::string> backing_sha256;
+  std::optional<std::string> backing_sha512;
+  std::optional<std::string> backing_checksum_url;
   std::optional<bool> protect;
   std::optional<bool> allow_shrink;
 

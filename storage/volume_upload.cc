@@ -2,11 +2,16 @@
 
 #include "providers/base/human_size.h"
 #include "providers/host/host_session.h"
+#include "providers/host/local_transport.h"
+#include "storage/image_fetch.h"
 #include "storage/source_image.h"
 #include "storage/volume_spec.h"
 #include "storage/volume_xml.h"
 
 #include <fmt/format.h>
+
+#include <algorithm>
+#include <utility>
 
 namespace virtplan::storage {
 namespace {
@@ -43,15 +48,19 @@ std::function<void(std::uint64_t)> reporter(const ActuatorStep& step, std::uint6
   };
 }
 
+// Sends content into a volume: runs the vol-upload command it is given, with
+// the `--file` its content is read from.
+using Upload = std::function<Result<std::string>(std::vector<std::string>)>;
+
 // Creates `name` from `holder` (an empty volume the content fits in as it
 // is), then runs `upload` (vol-upload into it); deletes the volume again when
 // the upload fails. `what` names the content in messages.
 Result<void> create_and_upload(const ActuatorStep& step, HostSession& host, const std::string& pool,
                                const std::string& name, const std::string& holder, const std::string& what,
-                               const std::function<Result<std::string>(std::vector<std::string>)>& upload) {
+                               const Upload& upload) {
   auto created = host.virsh().run({"vol-create", "--pool", pool, "--file", "/dev/stdin"}, holder);
   if (!created) return fail(upload_step_error(step, "not created", created.error()));
-  auto uploaded = upload({"vol-upload", "--pool", pool, "--vol", name, "--file", "/dev/stdin"});
+  auto uploaded = upload({"vol-upload", "--pool", pool, "--vol", name});
   if (!uploaded) {
     auto deleted = host.virsh().run({"vol-delete", "--pool", pool, "--vol", name});
     return fail(
@@ -63,43 +72,32 @@ Result<void> create_and_upload(const ActuatorStep& step, HostSession& host, cons
   return {};
 }
 
-// The file streamed from disk, never read into memory.
+// `image` (whose path `upload` reads) into `name`, as it is.
 Result<void> create_and_upload(const ActuatorStep& step, HostSession& host, const std::string& pool,
-                               const std::string& name, const SourceImage& image) {
+                               const std::string& name, const SourceImage& image, const Upload& upload) {
   auto xml = holder_xml(name, image);
   if (!xml) return fail(upload_step_error(step, "not created", xml.error()));
-  return create_and_upload(step, host, pool, name, *xml, image.path, [&](std::vector<std::string> args) {
-    return host.virsh().run_with_file(std::move(args), image.path, reporter(step, image.size),
-                                      k_upload_timeout);
-  });
+  return create_and_upload(step, host, pool, name, *xml, image.path, upload);
 }
 
-}  // namespace
-
-Result<void> upload_volume(const ActuatorStep& step, HostSession& host) {
-  auto spec = VolumeSpec::from_json(step.desired.spec);
-  if (!spec) return fail(upload_step_error(step, "not created", spec.error()));
+// The volume made of `image` as `upload` sends it: in the image's format, or
+// converted by libvirt (vol-create-from, which runs qemu-img on the host)
+// through a staging volume NAME.upload; grown to the stack's capacity.
+Result<void> make_volume(const ActuatorStep& step, HostSession& host, const VolumeSpec& spec,
+                         const SourceImage& image, const Upload& upload) {
   const std::string& name = step.desired.id.name;
-  const std::string pool = spec->pool.value_or("");
-  auto image = SourceImage::inspect(*spec->source, false);
-  if (!image) return fail(upload_step_error(step, "not created", image.error()));
-  if (image->format != "raw" && image->format != "qcow2") {
-    return fail(providers::ErrorCode::invalid,
-                fmt::format("{}: not created: source {} is {}, which virtplan cannot convert",
-                            step.desired.id.address(), image->path, image->format));
-  }
-
-  if (image->format == spec->format) {
-    auto done = create_and_upload(step, host, pool, name, *image);
+  const std::string pool = spec.pool.value_or("");
+  if (image.format == spec.format) {
+    auto done = create_and_upload(step, host, pool, name, image, upload);
     if (!done) return fail(done.error());
   } else {
     // Another format: upload as it is, then let libvirt convert.
     const std::string staging = name + ".upload";
-    auto done = create_and_upload(step, host, pool, staging, *image);
+    auto done = create_and_upload(step, host, pool, staging, image, upload);
     if (!done) return fail(done.error());
     VolumeSpec target;
-    target.format = spec->format;
-    target.capacity = image->virtual_size;
+    target.format = spec.format;
+    target.capacity = image.virtual_size;
     auto document = build_volume_xml(target, name);
     if (!document) return fail(upload_step_error(step, "uploaded, not converted", document.error()));
     auto converted = host.virsh().run(
@@ -107,23 +105,114 @@ Result<void> upload_volume(const ActuatorStep& step, HostSession& host) {
         document->to_string());
     auto cleaned = host.virsh().run({"vol-delete", "--pool", pool, "--vol", staging});
     if (!converted) {
-      return fail(
-          upload_step_error(step,
-                            fmt::format("uploaded as {} {}, not converted to {}", image->format,
-                                        cleaned ? "and deleted again" : "(left behind)", spec->format),
-                            converted.error()));
+      return fail(upload_step_error(step,
+                                    fmt::format("uploaded as {} {}, not converted to {}", image.format,
+                                                cleaned ? "and deleted again" : "(left behind)", spec.format),
+                                    converted.error()));
     }
     if (!cleaned)
       return fail(upload_step_error(step, fmt::format("created; staging volume {} left behind", staging),
                                     cleaned.error()));
   }
 
-  if (spec->capacity && *spec->capacity > image->virtual_size) {
+  if (spec.capacity && *spec.capacity > image.virtual_size) {
     auto grown = host.virsh().run(
-        {"vol-resize", "--pool", pool, "--vol", name, "--capacity", std::to_string(*spec->capacity)});
+        {"vol-resize", "--pool", pool, "--vol", name, "--capacity", std::to_string(*spec.capacity)});
     if (!grown) return fail(upload_step_error(step, "uploaded, not grown to its capacity", grown.error()));
   }
   return {};
+}
+
+}  // namespace
+
+Result<void> upload_volume(const ActuatorStep& step, HostSession& host) {
+  auto spec = VolumeSpec::from_json(step.desired.spec);
+  if (!spec) return fail(upload_step_error(step, "not created", spec.error()));
+  auto image = SourceImage::inspect(*spec->source, false);
+  if (!image) return fail(upload_step_error(step, "not created", image.error()));
+  if (image->format != "raw" && image->format != "qcow2") {
+    return fail(providers::ErrorCode::invalid,
+                fmt::format("{}: not created: source {} is {}, which virtplan cannot convert",
+                            step.desired.id.address(), image->path, image->format));
+  }
+  // The file streamed from disk, never read into memory.
+  return make_volume(step, host, *spec, *image, [&](std::vector<std::string> args) {
+    args.insert(args.end(), {"--file", "/dev/stdin"});
+    return host.virsh().run_with_file(std::move(args), image->path, reporter(step, image->size),
+                                      k_upload_timeout);
+  });
+}
+
+namespace {
+
+// The image `image_spec`'s source_* keys name, in `site`'s cache, and the
+// digest it was verified by.
+Result<std::pair<ImageDigest, CachedImage>> cached_image(const ActuatorStep& step, FetchSite& site,
+                                                         const VolumeSpec& image_spec) {
+  auto digest = image_digest(image_spec, site);
+  if (!digest) return fail(upload_step_error(step, "not created", digest.error()));
+  auto cached = fetch_image(step, site, ImageRequest{*image_spec.source_url, *digest});
+  if (!cached) return fail(upload_step_error(step, "not created", cached.error()));
+  return std::pair{*digest, *cached};
+}
+
+}  // namespace
+
+Result<ImageDigest> fetch_volume(const ActuatorStep& step, HostSession& host) {
+  auto spec = VolumeSpec::from_json(step.desired.spec);
+  if (!spec) return fail(upload_step_error(step, "not created", spec.error()));
+  // `fetch: client`: this machine fetches into its own cache and streams
+  // the image to the host; else the host fetches into its cache and virsh
+  // there reads the file: nothing crosses this machine's link.
+  const bool client = spec->source_fetch == "client";
+  providers::LocalTransport here;
+  FetchSite site = client ? FetchSite{here, providers::Become::none, client_image_cache()}
+                          : FetchSite{host.transport(), host.config().become, host.config().image_cache};
+  auto fetched = cached_image(step, site, *spec);
+  if (!fetched) return fail(fetched.error());
+  const auto& [digest, cached] = *fetched;
+  SourceImage image;
+  image.path = cached.path;
+  image.format = cached.format;
+  image.size = cached.size;
+  image.virtual_size = cached.virtual_size;
+  auto made =
+      make_volume(step, host, *spec, image, [&](std::vector<std::string> args) -> Result<std::string> {
+        if (client) {
+          args.insert(args.end(), {"--file", "/dev/stdin"});
+          return host.virsh().run_with_file(std::move(args), image.path, reporter(step, image.size),
+                                            k_upload_timeout);
+        }
+        args.insert(args.end(), {"--file", cached.path});
+        providers::VirshRunner alone = host.alone();
+        alone.set_timeout(k_upload_timeout);
+        return alone.run(std::move(args));
+      });
+  if (!made) return fail(made.error());
+  return digest;
+}
+
+Result<ImageDigest> create_image_overlay(const ActuatorStep& step, HostSession& host) {
+  auto spec = VolumeSpec::from_json(step.desired.spec);
+  if (!spec) return fail(upload_step_error(step, "not created", spec.error()));
+  VolumeSpec image_spec;
+  image_spec.source_url = spec->backing_url;
+  image_spec.source_sha256 = spec->backing_sha256;
+  image_spec.source_sha512 = spec->backing_sha512;
+  image_spec.source_checksum_url = spec->backing_checksum_url;
+  FetchSite site{host.transport(), host.config().become, host.config().image_cache};
+  auto fetched = cached_image(step, site, image_spec);
+  if (!fetched) return fail(fetched.error());
+  const auto& [digest, cached] = *fetched;
+  VolumeSpec overlay = *spec;
+  overlay.backing_store = BackingStore{cached.path, cached.format};
+  overlay.capacity = std::max(spec->capacity.value_or(0), cached.virtual_size);
+  auto document = build_volume_xml(overlay, step.desired.id.name);
+  if (!document) return fail(upload_step_error(step, "not created", document.error()));
+  auto created = host.virsh().run({"vol-create", "--pool", spec->pool.value_or(""), "--file", "/dev/stdin"},
+                                  document->to_string());
+  if (!created) return fail(upload_step_error(step, "not created", created.error()));
+  return digest;
 }
 
 Result<void> upload_volume_image(const ActuatorStep& step, HostSession& host,
@@ -139,9 +228,11 @@ Result<void> upload_volume_image(const ActuatorStep& step, HostSession& host,
   if (!xml) return fail(upload_step_error(step, "not created", xml.error()));
   // Small (a seed is a few hundred KiB): sent on stdin as it is.
   std::string bytes(image.begin(), image.end());
-  return create_and_upload(
-      step, host, spec->pool.value_or(""), name, *xml, "its image built in memory",
-      [&](std::vector<std::string> args) { return host.virsh().run(std::move(args), std::move(bytes)); });
+  return create_and_upload(step, host, spec->pool.value_or(""), name, *xml, "its image built in memory",
+                           [&](std::vector<std::string> args) {
+                             args.insert(args.end(), {"--file", "/dev/stdin"});
+                             return host.virsh().run(std::move(args), std::move(bytes));
+                           });
 }
 
 }  // namespace virtplan::storage

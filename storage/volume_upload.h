@@ -9,11 +9,18 @@
 // temporary volume is deleted. A capacity larger than the image's grows it
 // afterwards. On failure, what was made is deleted again and the error says so.
 //
+// fetch_volume() is the same for an image by URL (`source: {url, sha256}`):
+// the image is fetched into the host's cache (storage/image_fetch.h) and
+// virsh on the host uploads it from there, converting it the same way.
+// Returns the digest it was verified by, for the ledger (with checksum_url,
+// the one the checksum file listed).
+//
 // upload_volume_image() is the same for content made in memory (a cloud-init
 // seed, storage/cloud_init_seed.h): a raw volume of the image's size, then
 // vol-upload with the bytes on standard input.
 
 #include "providers/kind/actuator.h"
+#include "storage/checksum_file.h"
 
 #include <cstdint>
 #include <vector>
@@ -21,6 +28,14 @@
 namespace virtplan::storage {
 
 providers::Result<void> upload_volume(const providers::ActuatorStep& step, providers::HostSession& host);
+// create_image_overlay() makes a qcow2 overlay (`backing: {source: {url,
+// sha256}}`) whose backing file is the image in the host's cache, fetched
+// there first as for fetch_volume(); its capacity is the stack's or the
+// image's. Returns the image's digest.
+providers::Result<ImageDigest> create_image_overlay(const providers::ActuatorStep& step,
+                                                    providers::HostSession& host);
+providers::Result<ImageDigest> fetch_volume(const providers::ActuatorStep& step,
+                                            providers::HostSession& host);
 providers::Result<void> upload_volume_image(const providers::ActuatorStep& step, providers::HostSession& host,
                                             const std::vector<std::uint8_t>& image);
 

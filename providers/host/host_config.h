@@ -32,6 +32,9 @@ struct HostConfig {
   // `ssh_config: PATH`: the OpenSSH client configuration for this host;
   // unset: $VIRTPLAN_SSH_CONFIG, else ~/.ssh/config and /etc/ssh/ssh_config.
   std::optional<std::string> ssh_config;
+  // `image_cache: PATH`: the directory on the host where images fetched by
+  // URL are kept, one file per digest (storage/image_fetch.h).
+  std::string image_cache = "/var/lib/virtplan/cache";
   // Which of the fields above the stack itself set (identity and known_hosts
   // say so by being set): those win over what ssh_config says.
   struct Given {

@@ -125,6 +125,38 @@ const std::vector<Sample>& samples() {
       {"volume", "/allow_shrink", "", k_volume, k_volume + "allow_shrink: true\n"},
       {"volume", "/source", "", k_volume, k_volume, {{"source", "/a.img"}}, {{"source", "/b.img"}}},
       {"volume", "/source_sha256", "", k_volume, k_volume, nullptr, {{"source_sha256", "aa"}}},
+      {"volume", "/source_sha512", "", k_volume, k_volume, nullptr, {{"source_sha512", "aa"}}},
+      {"volume", "/source_fetch", "", k_volume, k_volume, nullptr, {{"source_fetch", "client"}}},
+      {"volume", "/backing_sha256", "", k_volume, k_volume, nullptr, {{"backing_sha256", "aa"}}},
+      {"volume", "/backing_sha512", "", k_volume, k_volume, nullptr, {{"backing_sha512", "aa"}}},
+      {"volume",
+       "/backing_url",
+       "",
+       k_volume,
+       k_volume,
+       {{"backing_url", "http://a/d"}},
+       {{"backing_url", "http://mirror/d"}}},
+      {"volume",
+       "/backing_checksum_url",
+       "",
+       k_volume,
+       k_volume,
+       {{"backing_checksum_url", "http://a/S"}},
+       {{"backing_checksum_url", "http://b/S"}}},
+      {"volume",
+       "/source_url",
+       "",
+       k_volume,
+       k_volume,
+       {{"source_url", "http://a/d"}},
+       {{"source_url", "http://mirror/d"}}},
+      {"volume",
+       "/source_checksum_url",
+       "",
+       k_volume,
+       k_volume,
+       {{"source_checksum_url", "http://a/S"}},
+       {{"source_checksum_url", "http://b/S"}}},
       {"volume", "/capacity", "vol-resize", k_volume, replaced(k_volume, "1GiB", "2GiB")},
       {"volume",
        "/cloud_init/sha256",
@@ -331,9 +363,9 @@ TEST_CASE("a domain's failed live change puts the config back, so it stays pendi
   auto done = actuator_of("domain").update(step, host.session());
   REQUIRE_FALSE(done);
   CHECK(done.error().message().ends_with("; the config was put back, the change stays pending"));
-  CHECK(host.ran() == Lines{"domstate --domain web", "dumpxml --inactive --security-info --domain web", "define /dev/stdin",
-                            "dumpxml --inactive --security-info --domain web", "setvcpus --domain web --count 2 --live",
-                            "define /dev/stdin"});
+  CHECK(host.ran() == Lines{"domstate --domain web", "dumpxml --inactive --security-info --domain web",
+                            "define /dev/stdin", "dumpxml --inactive --security-info --domain web",
+                            "setvcpus --domain web --count 2 --live", "define /dev/stdin"});
   CHECK(host.stdin_of("define /dev/stdin") == create_xml(kvm::domain_kind(), before));
   CHECK_FALSE(restarted("domain", host.ran()));
 }

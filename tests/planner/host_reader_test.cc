@@ -39,6 +39,16 @@ TEST_CASE("host entry: connect_timeout and keepalive are read, bare or in second
   CHECK(off.config.connect_timeout == 10s);  // the default stays
 }
 
+TEST_CASE("host entry: image_cache is an absolute path on the host, /var/lib/virtplan/cache by default") {
+  CHECK(read("{address: local}").config.image_cache == "/var/lib/virtplan/cache");
+  const Read r = read("{address: local, image_cache: /srv/images cache}");
+  CHECK(r.errors == std::vector<std::string>{});
+  CHECK(r.config.image_cache == "/srv/images cache");
+  CHECK(read("{address: local, image_cache: cache}").errors ==
+        std::vector<std::string>{
+            "s.yaml:1:31: host lab1: 'image_cache' must be an absolute path on the host, not 'cache'"});
+}
+
 TEST_CASE("host entry: a timing that is not a number of seconds in range is an error at its value") {
   const Read r = read("{address: local, connect_timeout: 0, keepalive: soon}");
   CHECK(r.errors ==

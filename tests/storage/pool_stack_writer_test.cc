@@ -8,11 +8,13 @@ namespace virtplan::storage {
 namespace {
 
 using nlohmann::json;
-using test::check_stack_round_trip;
+// virtplan::test, named in full: in a unity batch, `test` alone may find
+// virtplan::storage::test (tests/storage/reader_driver.h) first.
+using virtplan::test::check_stack_round_trip;
 
 json observed(const std::string& name, bool autostart) {
-  auto spec =
-      PoolKind().parse_xml(test::read_file(test::source_path("tests/storage/data/pool-" + name + ".xml")));
+  auto spec = PoolKind().parse_xml(
+      virtplan::test::read_file(virtplan::test::source_path("tests/storage/data/pool-" + name + ".xml")));
   REQUIRE(spec.has_value());
   (*spec)["autostart"] = autostart;
   return *spec;

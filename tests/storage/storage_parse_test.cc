@@ -145,7 +145,7 @@ TEST_CASE("volume needs a pool, and a capacity unless source or backing gives on
   CHECK(
       parse_object(kind, "v", "pool: p\n").messages() ==
       Messages{
-          "stack.yaml:1:1: volume.v: a volume needs 'capacity' unless it has a 'source' file or a 'backing' volume"});
+          "stack.yaml:1:1: volume.v: a volume needs 'capacity' unless it has a 'source' or a 'backing' volume"});
   CHECK(parse_object(kind, "v",
                      "pool: p\nsource: " + test::source_path("tests/storage/data/volume-vp-raw.xml") +
                          "\nformat: qcow2\n")

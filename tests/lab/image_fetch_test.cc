@@ -1,0 +1,430 @@
+// Images by URL (issue 19), with the real binary against a lab host and an
+// HTTP server on this machine's end of its veth: the host downloads the image
+// itself, once however many volumes or applies want it (the server's log
+// counts the requests), verifies it before any volume is made of it,
+// decompresses it, converts it to the volume's format, and records its
+// digest so the next plan is empty and a new digest is a replace.
+
+#include "providers/host/shell_quote.h"
+#include "tests/lab/image_server.h"
+#include "tests/lab/lab_fixture.h"
+#include "tests/lab/lab_stack.h"
+#include "tests/support/virtplan_process.h"
+
+#include <fmt/format.h>
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+
+using virtplan::lab::has;
+using virtplan::lab::here;
+using virtplan::lab::host_block;
+using virtplan::lab::ImageServer;
+using virtplan::lab::LabEnv;
+using virtplan::lab::require_lab;
+using virtplan::lab::StackCleanup;
+using virtplan::lab::tag_for;
+using virtplan::lab::write_stack;
+using virtplan::lab::write_stack_at;
+using virtplan::providers::shell_quote;
+using virtplan::test::run_virtplan;
+using virtplan::test::start_virtplan;
+
+namespace {
+
+constexpr const char* k_cache = "/var/lib/virtplan/cache";
+
+// The images a test serves, made here with qemu-img, each holding the test's
+// tag so that no other test (or an earlier run) has it in a host's cache:
+// disk.qcow2 (1 MiB), its xz, other.qcow2, a SHA256SUMS of the three, and
+// drop-disk.qcow2 (disk.qcow2, which the server drops half-way the first
+// time).
+struct Images {
+  std::string tag;
+  std::string dir;
+  std::string disk, disk_xz, other;  // their sha256
+
+  explicit Images(char letter) : tag(tag_for(letter)), dir("/tmp/vp-images-" + tag) {
+    std::filesystem::remove_all(dir);
+    std::filesystem::create_directories(dir);
+    here(
+        fmt::format("set -e; cd {0}; "
+                    "for f in disk other; do head -c 1048576 /dev/zero >$f.raw; "
+                    "printf 'virtplan %s {1}' $f | dd of=$f.raw conv=notrunc status=none; "
+                    "qemu-img convert -f raw -O qcow2 $f.raw $f.qcow2; rm $f.raw; done; "
+                    "xz -k -T1 disk.qcow2; cp disk.qcow2 drop-disk.qcow2; "
+                    "sha256sum disk.qcow2 disk.qcow2.xz other.qcow2 >SHA256SUMS",
+                    shell_quote(dir), tag));
+    disk = digest("disk.qcow2");
+    disk_xz = digest("disk.qcow2.xz");
+    other = digest("other.qcow2");
+  }
+  ~Images() { std::filesystem::remove_all(dir); }
+
+  std::string digest(const std::string& file) const {
+    return here(fmt::format("sha256sum <{}/{} | cut -d' ' -f1", shell_quote(dir), file)).substr(0, 64);
+  }
+  // Removes what the host's cache holds of these images.
+  std::string forget() const {
+    return fmt::format(
+        "rm -f {0}/sha256-{1}* {0}/sha256-{2}* {0}/sha256-{3}* {0}/.sha256-{1}* {0}/.sha256-{2}*", k_cache,
+        disk, disk_xz, other);
+  }
+};
+
+// The stack `name`: a dir pool of its own name and the volumes in `volumes`
+// (YAML lines under `volumes:`, each with `host` and `pool` filled in by the
+// caller through {host} and {pool}).
+std::string stack_text(const LabEnv& env, const std::string& name, const std::string& volumes) {
+  return fmt::format(
+      "stack: {0}\nhosts:\n{1}pools:\n  {0}: {{host: {2}, type: dir, path: /var/lib/virtplan/{0}}}\n"
+      "volumes:\n{3}",
+      name, host_block(env, 0), env.hosts[0].name, volumes);
+}
+
+std::string volume(const LabEnv& env, const std::string& pool, const std::string& name,
+                   const std::string& format, const std::string& source) {
+  return fmt::format("  {}: {{host: {}, pool: {}, format: {}, source: {}}}\n", name, env.hosts[0].name, pool,
+                     format, source);
+}
+
+// The stack `name` with volumes `a` (qcow2) and `b` (raw) of one image.
+std::string two_volumes(const LabEnv& env, const std::string& name, const std::string& source) {
+  return stack_text(env, name,
+                    volume(env, name, "a", "qcow2", source) + volume(env, name, "b", "raw", source));
+}
+
+std::string by_sha256(const std::string& url, const std::string& digest) {
+  return fmt::format("{{url: '{}', sha256: {}}}", url, digest);
+}
+
+std::string peer(const LabEnv& env) { return fmt::format("10.231.{}.1", env.hosts[0].index); }
+
+std::string volume_xml(const LabEnv& env, const std::string& pool, const std::string& name) {
+  return env.run_in(0, fmt::format("virsh -q vol-dumpxml --pool {} --vol {} 2>&1 || true", shell_quote(pool),
+                                   shell_quote(name)));
+}
+
+}  // namespace
+
+TEST_CASE(
+    "an image by URL is fetched once on the host for two volumes, converted, and the next plan is empty") {
+  const LabEnv env = require_lab(1);
+  const Images images('u');
+  const ImageServer server(images.dir, peer(env));
+  const std::string name = "img-" + images.tag;
+  const std::string source = by_sha256(server.url("disk.qcow2"), images.disk);
+  const std::string stack = write_stack(two_volumes(env, name, source));
+  const StackCleanup cleanup{env, stack, images.forget()};
+
+  const auto apply = run_virtplan("apply --auto-approve -f " + stack);
+  INFO(apply.output);
+  REQUIRE(apply.status == 0);
+  // One download for both volumes, with its progress; the host got it, not this machine.
+  CHECK(server.gets("disk.qcow2") == 1);
+  CHECK(has(apply.output, "downloading disk.qcow2: "));
+  CHECK(has(apply.output, "(100%)"));
+  CHECK(has(server.log(), env.hosts[0].address));
+  // In the cache under its digest, the temporary names gone.
+  CHECK(env.run_in(0, fmt::format("ls -A {} | grep {}", k_cache, images.disk)) ==
+        fmt::format("sha256-{0}\nsha256-{0}.lock\n", images.disk));
+  // Each volume in its own format, of the image's size, with the image's bytes.
+  CHECK(has(volume_xml(env, name, "a"), "<format type='qcow2'/>"));
+  CHECK(has(volume_xml(env, name, "b"), "<format type='raw'/>"));
+  CHECK(has(volume_xml(env, name, "b"), "<capacity unit='bytes'>1048576</capacity>"));
+  CHECK(has(env.run_in(0, fmt::format("head -c 64 /var/lib/virtplan/{}/b", name)),
+            "virtplan disk " + images.tag));
+
+  // The ledger has the digest: nothing to do, and nothing fetched again.
+  const auto plan = run_virtplan("plan --detailed-exitcode -f " + stack);
+  INFO(plan.output);
+  CHECK(plan.status == 0);
+  const auto again = run_virtplan("apply --auto-approve -f " + stack);
+  CHECK(again.status == 0);
+  CHECK(server.gets("disk.qcow2") == 1);
+
+  // Another digest (another image) replaces the volume, saying what is lost.
+  write_stack_at(
+      stack, stack_text(env, name,
+                        volume(env, name, "a", "qcow2", by_sha256(server.url("other.qcow2"), images.other)) +
+                            volume(env, name, "b", "raw", source)));
+  const auto replace = run_virtplan("plan -f " + stack);
+  INFO(replace.output);
+  CHECK(has(replace.output, "-/+ volume.a@" + env.hosts[0].name));
+  CHECK(has(replace.output, "DATA LOSS"));
+  CHECK(has(replace.output, "1 to replace"));
+}
+
+TEST_CASE("two applies wanting one image at once download it once (the per-digest lock on the host)") {
+  const LabEnv env = require_lab(1);
+  const Images images('w');
+  const ImageServer server(images.dir, peer(env));
+  const std::string source = by_sha256(server.url("disk.qcow2"), images.disk);
+  const std::string first_name = "img1-" + images.tag, second_name = "img2-" + images.tag;
+  const std::string first =
+      write_stack(stack_text(env, first_name, volume(env, first_name, "a", "qcow2", source)));
+  const std::string second =
+      write_stack(stack_text(env, second_name, volume(env, second_name, "a", "qcow2", source)));
+  const StackCleanup first_cleanup{env, first, images.forget()};
+  const StackCleanup second_cleanup{env, second};
+
+  const auto one = start_virtplan("apply --auto-approve -f " + first, first + ".log");
+  const auto two = start_virtplan("apply --auto-approve -f " + second, second + ".log");
+  const int one_status = one.wait();
+  const int two_status = two.wait();
+  INFO(one.output());
+  INFO(two.output());
+  CHECK(one_status == 0);
+  CHECK(two_status == 0);
+  CHECK(server.gets("disk.qcow2") == 1);
+  std::filesystem::remove(first + ".log");
+  std::filesystem::remove(second + ".log");
+}
+
+TEST_CASE("a wrong digest fails naming both digests, and leaves nothing in the cache and no volume") {
+  const LabEnv env = require_lab(1);
+  const Images images('x');
+  const ImageServer server(images.dir, peer(env));
+  const std::string name = "img-" + images.tag;
+  // other.qcow2's digest for disk.qcow2
+  const std::string stack = write_stack(stack_text(
+      env, name, volume(env, name, "a", "qcow2", by_sha256(server.url("disk.qcow2"), images.other))));
+  const StackCleanup cleanup{env, stack, images.forget()};
+
+  const auto apply = run_virtplan("apply --auto-approve -f " + stack);
+  INFO(apply.output);
+  CHECK(apply.status == 1);
+  CHECK(has(apply.output,
+            fmt::format("does not match its sha256: expected {}, got {}", images.other, images.disk)));
+  CHECK(server.gets("disk.qcow2") == 1);
+  // Only the digest's lock file: no download, no partial file, no image.
+  CHECK(env.run_in(0, fmt::format("ls -A {} | grep -e {} -e {} || true", k_cache, images.other,
+                                  images.disk)) == fmt::format("sha256-{}.lock\n", images.other));
+  CHECK(has(volume_xml(env, name, "a"), "Storage volume not found"));
+}
+
+TEST_CASE("an xz image verified by a SHA256SUMS file is decompressed, and a 404 or a bad name says so") {
+  const LabEnv env = require_lab(1);
+  const Images images('z');
+  const ImageServer server(images.dir, peer(env));
+  const std::string name = "img-" + images.tag;
+  const std::string source =
+      fmt::format("{{url: '{}', checksum_url: '{}'}}", server.url("disk.qcow2.xz"), server.url("SHA256SUMS"));
+  const std::string stack = write_stack(stack_text(env, name, volume(env, name, "a", "qcow2", source)));
+  const StackCleanup cleanup{env, stack, images.forget()};
+
+  const auto apply = run_virtplan("apply --auto-approve -f " + stack);
+  INFO(apply.output);
+  REQUIRE(apply.status == 0);
+  CHECK(server.gets("SHA256SUMS") == 1);
+  CHECK(server.gets("disk.qcow2.xz") == 1);
+  CHECK(has(apply.output, "decompressing disk.qcow2.xz (xz)"));
+  // Decompressed: the qcow2 inside, 1 MiB of disk.
+  CHECK(has(volume_xml(env, name, "a"), "<format type='qcow2'/>"));
+  CHECK(has(volume_xml(env, name, "a"), "<capacity unit='bytes'>1048576</capacity>"));
+  // The digest the checksum file listed is in the ledger; the next plan is empty.
+  CHECK(has(env.run_in(0, "cat /var/lib/virtplan/ledger/" + name + ".json"), images.disk_xz));
+  const auto plan = run_virtplan("plan --detailed-exitcode -f " + stack);
+  INFO(plan.output);
+  CHECK(plan.status == 0);
+
+  // A file the server does not have, and a server whose name does not
+  // resolve (inside the lab host's namespace no query leaves it).
+  const std::string nowhere = "http://virtplan-lab.invalid/d.qcow2";
+  write_stack_at(stack, stack_text(env, name,
+                                   volume(env, name, "a", "qcow2", source) +
+                                       volume(env, name, "gone", "qcow2",
+                                              by_sha256(server.url("missing.qcow2"), images.disk)) +
+                                       volume(env, name, "far", "qcow2", by_sha256(nowhere, images.other))));
+  const auto missing = run_virtplan("apply --auto-approve -f " + stack);
+  INFO(missing.output);
+  CHECK(missing.status == 1);
+  CHECK(has(missing.output,
+            "cannot download " + server.url("missing.qcow2") + ": the server has no such file (HTTP 404)"));
+  CHECK(has(missing.output, "cannot download " + nowhere + ": cannot resolve the server's name (DNS)"));
+}
+
+TEST_CASE("fetch: client downloads on this machine once and streams to a host that cannot reach the URL") {
+  const LabEnv env = require_lab(1);
+  const Images images('c');
+  // On this machine's loopback: the lab host cannot reach it.
+  const ImageServer server(images.dir, "127.0.0.1");
+  const std::string client_cache = "/tmp/vp-client-cache-" + images.tag;
+  setenv("VIRTPLAN_IMAGE_CACHE", client_cache.c_str(), 1);
+  const std::string name = "img-" + images.tag;
+  const std::string source =
+      fmt::format("{{url: '{}', sha256: {}, fetch: client}}", server.url("disk.qcow2.xz"), images.disk_xz);
+  const std::string stack = write_stack(two_volumes(env, name, source));
+  const StackCleanup cleanup{env, stack, images.forget()};
+
+  const auto apply = run_virtplan("apply --auto-approve -f " + stack);
+  INFO(apply.output);
+  CHECK(apply.status == 0);
+  CHECK(server.gets("disk.qcow2.xz") == 1);
+  CHECK(has(volume_xml(env, name, "a"), "<format type='qcow2'/>"));
+  CHECK(has(env.run_in(0, fmt::format("head -c 64 /var/lib/virtplan/{}/b", name)),
+            "virtplan disk " + images.tag));
+  // Cached here, decompressed, under its digest; not on the host.
+  CHECK(std::filesystem::exists(client_cache + "/sha256-" + images.disk_xz));
+  CHECK(env.run_in(0, fmt::format("ls -A {} 2>/dev/null | grep -c {} || true", k_cache, images.disk_xz)) ==
+        "0\n");
+  const auto plan = run_virtplan("plan --detailed-exitcode -f " + stack);
+  INFO(plan.output);
+  CHECK(plan.status == 0);
+
+  // The host itself cannot: the error says why.
+  write_stack_at(stack, stack_text(env, name,
+                                   volume(env, name, "a", "qcow2", source) +
+                                       volume(env, name, "h", "qcow2",
+                                              by_sha256(server.url("other.qcow2"), images.other))));
+  const auto direct = run_virtplan("apply --auto-approve -f " + stack);
+  INFO(direct.output);
+  CHECK(direct.status == 1);
+  CHECK(
+      has(direct.output, "cannot download " + server.url("other.qcow2") + ": cannot connect to the server"));
+  std::filesystem::remove_all(client_cache);
+  unsetenv("VIRTPLAN_IMAGE_CACHE");
+}
+
+TEST_CASE(
+    "overlays of an image by URL share its one cached copy as their backing file, and a new digest replaces") {
+  const LabEnv env = require_lab(1);
+  const Images images('o');
+  const ImageServer server(images.dir, peer(env));
+  const std::string name = "img-" + images.tag;
+  const auto overlay = [&](const std::string& volume_name, const std::string& file,
+                           const std::string& digest) {
+    return fmt::format("  {}: {{host: {}, pool: {}, capacity: 4MiB, backing: {{source: {}}}}}\n", volume_name,
+                       env.hosts[0].name, name, by_sha256(server.url(file), digest));
+  };
+  const std::string stack = write_stack(stack_text(
+      env, name, overlay("c1", "disk.qcow2", images.disk) + overlay("c2", "disk.qcow2", images.disk)));
+  const StackCleanup cleanup{env, stack, images.forget()};
+
+  const auto apply = run_virtplan("apply --auto-approve -f " + stack);
+  INFO(apply.output);
+  REQUIRE(apply.status == 0);
+  CHECK(server.gets("disk.qcow2") == 1);
+  const std::string cached = fmt::format("{}/sha256-{}", k_cache, images.disk);
+  for (const char* clone : {"c1", "c2"}) {
+    const std::string xml = volume_xml(env, name, clone);
+    CHECK(has(xml, "<backingStore>\n    <path>" + cached + "</path>\n    <format type='qcow2'/>"));
+    CHECK(has(xml, "<capacity unit='bytes'>4194304</capacity>"));
+  }
+  // The clone reads the image through its backing file.
+  CHECK(has(env.run_in(0, fmt::format("qemu-img info -U /var/lib/virtplan/{}/c1", name)),
+            "backing file: " + cached));
+  const auto plan = run_virtplan("plan --detailed-exitcode -f " + stack);
+  INFO(plan.output);
+  CHECK(plan.status == 0);
+
+  write_stack_at(stack, stack_text(env, name,
+                                   overlay("c1", "other.qcow2", images.other) +
+                                       overlay("c2", "disk.qcow2", images.disk)));
+  const auto replace = run_virtplan("plan -f " + stack);
+  INFO(replace.output);
+  CHECK(has(replace.output, "-/+ volume.c1@" + env.hosts[0].name));
+  CHECK(has(replace.output, "DATA LOSS"));
+  CHECK(has(replace.output, "1 to replace"));
+}
+
+namespace {
+
+// Hides tools from a lab host's shell while it lives: a file without the
+// execute bit mounted over each (sh's `command -v` passes it over), in that
+// host's own mount namespace; unmounted again at the end.
+struct HiddenTools {
+  const LabEnv& env;
+  std::size_t host;
+  std::vector<std::string> tools;
+  HiddenTools(const LabEnv& lab, std::size_t index, std::vector<std::string> names)
+      : env(lab), host(index), tools(std::move(names)) {
+    for (const std::string& tool : tools) {
+      env.run_in(host, fmt::format("f=$(mktemp) && chmod 0644 \"$f\" && mount --bind \"$f\" {}",
+                                   shell_quote("/usr/bin/" + tool)));
+    }
+  }
+  ~HiddenTools() {
+    for (const std::string& tool : tools) {
+      try {
+        env.run_in(host, "umount " + shell_quote("/usr/bin/" + tool));
+      } catch (...) {
+      }
+    }
+  }
+};
+
+}  // namespace
+
+// On the second lab host: the image tests above use the first, with curl.
+TEST_CASE("a host without curl downloads with wget, and one with neither names what is missing") {
+  const LabEnv env = require_lab(2);
+  const Images images('g');
+  const std::string address = fmt::format("10.231.{}.1", env.hosts[1].index);
+  const ImageServer server(images.dir, address);
+  const std::string name = "img-" + images.tag;
+  const std::string& host = env.hosts[1].name;
+  const auto stack_on_second = [&](const std::string& volumes) {
+    return fmt::format(
+        "stack: {0}\nhosts:\n{1}pools:\n  {0}: {{host: {2}, type: dir, path: /var/lib/virtplan/{0}}}\n"
+        "volumes:\n{3}",
+        name, host_block(env, 1), host, volumes);
+  };
+  const auto on_second = [&](const std::string& volume_name, const std::string& file,
+                             const std::string& digest) {
+    return fmt::format("  {}: {{host: {}, pool: {}, format: qcow2, source: {}}}\n", volume_name, host, name,
+                       by_sha256(server.url(file), digest));
+  };
+  const std::string stack = write_stack(stack_on_second(on_second("a", "disk.qcow2.xz", images.disk_xz)));
+  struct Cleanup {
+    const LabEnv& env;
+    std::string stack, forget;
+    ~Cleanup() {
+      try {
+        env.run_in(1, forget + "; true");
+      } catch (...) {
+      }
+      run_virtplan("destroy --auto-approve --force -f " + stack);
+      std::filesystem::remove(stack);
+    }
+  } cleanup{env, stack, images.forget()};
+
+  {
+    const HiddenTools no_curl(env, 1, {"curl"});
+    const auto apply = run_virtplan("apply --auto-approve -f " + stack);
+    INFO(apply.output);
+    CHECK(apply.status == 0);
+    CHECK(has(apply.output, "with wget on " + host));
+    CHECK(server.gets("disk.qcow2.xz") == 1);
+    CHECK(has(env.run_in(1, fmt::format("virsh -q vol-dumpxml --pool {} --vol a", name)),
+              "<format type='qcow2'/>"));
+
+    const HiddenTools no_wget(env, 1, {"wget"});
+    write_stack_at(stack, stack_on_second(on_second("a", "disk.qcow2.xz", images.disk_xz) +
+                                          on_second("b", "other.qcow2", images.other)));
+    const auto neither = run_virtplan("apply --auto-approve -f " + stack);
+    INFO(neither.output);
+    CHECK(neither.status == 1);
+    CHECK(has(neither.output, "cannot fetch " + server.url("other.qcow2") +
+                                  ": neither curl nor wget is installed on the host"));
+    CHECK(server.gets("other.qcow2") == 0);
+  }
+}
+
+TEST_CASE("a download the server drops half-way is started again and verified") {
+  const LabEnv env = require_lab(1);
+  const Images images('d');
+  const ImageServer server(images.dir, peer(env));
+  const std::string name = "img-" + images.tag;
+  const std::string stack = write_stack(stack_text(
+      env, name, volume(env, name, "a", "qcow2", by_sha256(server.url("drop-disk.qcow2"), images.disk))));
+  const StackCleanup cleanup{env, stack, images.forget()};
+
+  const auto apply = run_virtplan("apply --auto-approve -f " + stack);
+  INFO(apply.output);
+  INFO(server.log());
+  CHECK(apply.status == 0);
+  CHECK(server.gets("drop-disk.qcow2") == 2);
+  CHECK(has(apply.output, "the connection dropped (curl exit status 18); downloading drop-disk.qcow2 again"));
+  CHECK(has(volume_xml(env, name, "a"), "<format type='qcow2'/>"));
+}
