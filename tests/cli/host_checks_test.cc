@@ -44,7 +44,7 @@ const CheckLine& line(const std::vector<CheckLine>& lines, const std::string& ch
 
 }  // namespace
 
-TEST_CASE("host checks: a host that is not reached fails once; every other check is skipped") {
+TEST_CASE("host checks: a host that is not reached fails once, every other check skipped") {
   const Result<HostSurvey> refused = std::unexpected(Error(ErrorCode::unreachable, "hv1 (10.0.0.1:22): refused"));
   const auto lines = run({}, refused);
   REQUIRE(lines.size() == host_check_names().size());

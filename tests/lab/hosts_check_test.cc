@@ -75,7 +75,7 @@ Verdicts verdicts(const nlohmann::json& doc) {
 
 }  // namespace
 
-TEST_CASE("hosts --check: a table per host and check; hops, the same host twice and failing checks exit 1") {
+TEST_CASE("hosts --check: a table per host and check, with hops, the same host twice and failing checks, exits 1") {
   const LabEnv env = require_lab(2);
   const std::string tag = tag_for('k');
   ScratchDir scratch;
@@ -88,7 +88,7 @@ TEST_CASE("hosts --check: a table per host and check; hops, the same host twice 
                   "  behind:\n    address: ssh://vp-behind\n    ssh_config: {5}\n"
                   "pools:\n"
                   "  good-{0}: {{host: hv1, type: dir, path: /var/lib/virtplan/hc-{0}}}\n"
-                  "  bad-{0}: {{host: behind, type: dir, path: /etc/hostname/hc-{0}}}\n"
+                  "  bad-{0}: {{host: behind, type: dir, path: /var/lib/virtplan/hcfile-{0}/pool}}\n"
                   "volumes:\n"
                   "  small-{0}: {{host: hv1, pool: good-{0}, capacity: 16MiB}}\n"
                   "  huge-{0}: {{host: behind, pool: bad-{0}, capacity: 900TiB}}\n"
@@ -100,6 +100,8 @@ TEST_CASE("hosts --check: a table per host and check; hops, the same host twice 
                   tag, env.hosts[0].address, env.client_key, env.known_hosts, env.hosts[1].address, config, 211,
                   212));
 
+  // A file where the pool's directory would have to be made.
+  env.run_in(0, "touch /var/lib/virtplan/hcfile-" + tag);
   const auto table = run_virtplan("hosts --check -f " + stack);
   INFO(table.output);
   CHECK(table.status == 1);
@@ -141,6 +143,7 @@ TEST_CASE("hosts --check: a table per host and check; hops, the same host twice 
   CHECK(has(at("hv1 nat").second, "dnsmasq"));
   CHECK(at("hv1 memory").first == "ok");
   CHECK(doc.at("failed").get<int>() == 4);
+  env.run_in(0, "rm -f /var/lib/virtplan/hcfile-" + tag);
 }
 
 TEST_CASE("hosts --check: every check passes on a plain host, and the exit status is 0") {
