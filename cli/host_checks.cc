@@ -47,15 +47,17 @@ Findings kvm(const CheckInput& in) {
 Findings identity(const CheckInput& in) {
   const HostSurvey& s = got(in);
   if (s.libvirt_error) return one(Verdict::skipped, "libvirt did not answer");
-  const std::string who =
-      s.ssh_host_key.empty() ? fmt::format("libvirt host UUID {}", s.libvirt_uuid)
-                             : fmt::format("libvirt host UUID {}; SSH host key {}", s.libvirt_uuid, s.ssh_host_key);
+  const std::string who = s.ssh_host_key.empty() ? fmt::format("libvirt host UUID {}", s.libvirt_uuid)
+                                                 : fmt::format("libvirt host UUID {}; SSH host key {}",
+                                                               s.libvirt_uuid, s.ssh_host_key);
   for (const auto& [name, other] : in.others) {
     if (other->libvirt_uuid.empty() || other->libvirt_uuid != s.libvirt_uuid) continue;
     // As apply decides (host_identity.h): both must agree, since cloned hosts
     // share SSH keys and some firmware gives every machine one UUID.
-    if (!s.ssh_host_key.empty() && !other->ssh_host_key.empty() && s.ssh_host_key != other->ssh_host_key) continue;
-    return one(Verdict::fail, fmt::format("the same host as '{}' ({}): declare each hypervisor once", name, who));
+    if (!s.ssh_host_key.empty() && !other->ssh_host_key.empty() && s.ssh_host_key != other->ssh_host_key)
+      continue;
+    return one(Verdict::fail,
+               fmt::format("the same host as '{}' ({}): declare each hypervisor once", name, who));
   }
   return one(Verdict::ok, who);
 }
@@ -93,7 +95,8 @@ Findings pools(const CheckInput& in) {
     } else if (it->second.state == "exists") {
       out.push_back({pool.name, Verdict::ok, fmt::format("{} exists", pool.path)});
     } else if (it->second.state == "creatable") {
-      out.push_back({pool.name, Verdict::ok, fmt::format("{} will be made, in {}", pool.path, it->second.nearest)});
+      out.push_back(
+          {pool.name, Verdict::ok, fmt::format("{} will be made, in {}", pool.path, it->second.nearest)});
     } else {
       out.push_back({pool.name, Verdict::fail,
                      fmt::format("{} cannot be made: {} is not a directory", pool.path, it->second.nearest)});
@@ -109,8 +112,9 @@ Findings space(const CheckInput& in) {
     auto it = got(in).paths.find(pool.path);
     if (it == got(in).paths.end()) continue;
     const auto free = it->second.free_bytes;
-    const std::string detail = fmt::format("{} of volumes declared, {} free on {}", human_size(pool.volume_bytes),
-                                           human_size(free), it->second.nearest);
+    const std::string detail =
+        fmt::format("{} of volumes declared, {} free on {}", human_size(pool.volume_bytes), human_size(free),
+                    it->second.nearest);
     out.push_back({pool.name, pool.volume_bytes > free ? Verdict::fail : Verdict::ok, detail});
   }
   return out;
@@ -125,10 +129,11 @@ Findings security(const CheckInput& in) {
       if (pool.path.empty() || it == s.paths.end()) continue;
       const bool labelled = it->second.selinux_label.find("virt_image_t") != std::string::npos;
       out.push_back({pool.name, labelled ? Verdict::ok : Verdict::fail,
-                     labelled ? fmt::format("{} is labelled {}", it->second.nearest, it->second.selinux_label)
-                              : fmt::format("{} is labelled {}, not virt_image_t: guests cannot open their disks "
-                                            "(semanage fcontext -a -t virt_image_t '{}(/.*)?'; restorecon -R {})",
-                                            it->second.nearest, it->second.selinux_label, pool.path, pool.path)});
+                     labelled
+                         ? fmt::format("{} is labelled {}", it->second.nearest, it->second.selinux_label)
+                         : fmt::format("{} is labelled {}, not virt_image_t: guests cannot open their disks "
+                                       "(semanage fcontext -a -t virt_image_t '{}(/.*)?'; restorecon -R {})",
+                                       it->second.nearest, it->second.selinux_label, pool.path, pool.path)});
     }
     return out;
   }
@@ -143,7 +148,8 @@ Findings nat(const CheckInput& in) {
   for (const auto& network : in.demand.networks) wanted = wanted || network.mode == "nat";
   if (!wanted) return {};
   if (s.dnsmasq.empty()) return one(Verdict::fail, "NAT networks need dnsmasq, and the host has none");
-  if (s.firewall.empty()) return one(Verdict::fail, "NAT networks need a firewall backend: no iptables or nft");
+  if (s.firewall.empty())
+    return one(Verdict::fail, "NAT networks need a firewall backend: no iptables or nft");
   return one(Verdict::ok, fmt::format("dnsmasq {}, firewall {}", s.dnsmasq, s.firewall));
 }
 
@@ -156,12 +162,14 @@ Findings bridges(const CheckInput& in) {
     if (owner != s.network_bridges.end() && owner->second == network.bridge) {
       out.push_back({network.bridge, Verdict::ok, fmt::format("network {}'s already", network.name)});
     } else if (network.mode != "bridge" && s.links.contains(network.bridge)) {
-      out.push_back({network.bridge, Verdict::fail,
-                     fmt::format("network {} would make it, but the host already has an interface of that name",
-                                 network.name)});
+      out.push_back(
+          {network.bridge, Verdict::fail,
+           fmt::format("network {} would make it, but the host already has an interface of that name",
+                       network.name)});
     } else if (network.mode == "bridge" && !s.links.contains(network.bridge)) {
-      out.push_back({network.bridge, Verdict::fail,
-                     fmt::format("network {} uses this existing bridge, and the host has none", network.name)});
+      out.push_back(
+          {network.bridge, Verdict::fail,
+           fmt::format("network {} uses this existing bridge, and the host has none", network.name)});
     } else {
       out.push_back({network.bridge, Verdict::ok, network.mode == "bridge" ? "exists" : "free"});
     }
@@ -173,8 +181,8 @@ Findings memory(const CheckInput& in) {
   const HostSurvey& s = got(in);
   if (in.demand.domains == 0) return {};
   const std::string detail =
-      fmt::format("{} for {} domain(s), {} available of {}", human_size(in.demand.memory_bytes), in.demand.domains,
-                  human_size(s.memory_available), human_size(s.memory_total));
+      fmt::format("{} for {} domain(s), {} available of {}", human_size(in.demand.memory_bytes),
+                  in.demand.domains, human_size(s.memory_available), human_size(s.memory_total));
   if (in.demand.memory_bytes > s.memory_total) return one(Verdict::fail, detail);
   if (in.demand.memory_bytes > s.memory_available) return one(Verdict::warn, detail);
   return one(Verdict::ok, detail);
@@ -195,10 +203,10 @@ struct HostCheck {
 // In the order the table prints them. A check with nothing to look at (no
 // NAT network, no domain) prints no line.
 constexpr std::array k_host_checks{
-    HostCheck{"reachable", &reachable}, HostCheck{"libvirt", &libvirt},   HostCheck{"kvm", &kvm},
+    HostCheck{"reachable", &reachable}, HostCheck{"libvirt", &libvirt},       HostCheck{"kvm", &kvm},
     HostCheck{"identity", &identity},   HostCheck{"permission", &permission}, HostCheck{"pool", &pools},
-    HostCheck{"space", &space},         HostCheck{"security", &security}, HostCheck{"nat", &nat},
-    HostCheck{"bridge", &bridges},      HostCheck{"memory", &memory},     HostCheck{"cpus", &cpus},
+    HostCheck{"space", &space},         HostCheck{"security", &security},     HostCheck{"nat", &nat},
+    HostCheck{"bridge", &bridges},      HostCheck{"memory", &memory},         HostCheck{"cpus", &cpus},
 };
 
 }  // namespace
@@ -222,7 +230,8 @@ std::vector<CheckLine> check_host(const CheckInput& input) {
   if (!input.survey) {
     lines.push_back({input.host, "reachable", Verdict::fail, input.survey.error().message()});
     for (const HostCheck& check : k_host_checks) {
-      if (check.name != "reachable") lines.push_back({input.host, std::string(check.name), Verdict::skipped, ""});
+      if (check.name != "reachable")
+        lines.push_back({input.host, std::string(check.name), Verdict::skipped, ""});
     }
     return lines;
   }

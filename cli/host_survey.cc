@@ -93,8 +93,8 @@ std::optional<std::string> bridge_of(const std::string& info) {
 
 // One virsh batch: versions, capabilities (KVM, host UUID), and each
 // declared network libvirt already has (a failed net-info: not defined yet).
-void read_libvirt(const providers::HostConfig& host, providers::Transport& transport, const HostDemand& demand,
-                  HostSurvey& survey) {
+void read_libvirt(const providers::HostConfig& host, providers::Transport& transport,
+                  const HostDemand& demand, HostSurvey& survey) {
   providers::VirshRunner virsh(transport, host.libvirt_uri, host.become);
   std::vector<std::vector<std::string>> calls{{"version"}, {"capabilities"}};
   for (const auto& network : demand.networks) calls.push_back({"net-info", network.name});
@@ -139,7 +139,8 @@ HostDemand demand_on(const planner::Stack& stack, const std::string& host) {
     } else if (object.id.kind == "domain") {
       ++demand.domains;
       if (spec.contains("memory")) demand.memory_bytes += spec["memory"].value("current", std::uint64_t{0});
-      if (spec.contains("vcpus")) demand.max_vcpus = std::max(demand.max_vcpus, spec["vcpus"].value("current", 0));
+      if (spec.contains("vcpus"))
+        demand.max_vcpus = std::max(demand.max_vcpus, spec["vcpus"].value("current", 0));
       if (spec.value("virt_type", std::string()) == "kvm") demand.kvm_domains.push_back(object.id.name);
     }
   }
@@ -198,9 +199,9 @@ Result<HostSurvey> survey_host(const providers::HostConfig& host, const HostDema
   for (const auto& pool : demand.pools) {
     if (!pool.path.empty()) args.push_back(pool.path);
   }
-  providers::Command command{
-      providers::host_script_argv(providers::Become::none, k_survey_script, "virtplan-check", std::move(args)),
-      std::nullopt, std::chrono::seconds(60)};
+  providers::Command command{providers::host_script_argv(providers::Become::none, k_survey_script,
+                                                         "virtplan-check", std::move(args)),
+                             std::nullopt, std::chrono::seconds(60)};
   auto ran = (*transport)->run(command);
   if (!ran) return std::unexpected(ran.error());
   parse_survey_script(ran->out, survey);

@@ -22,8 +22,8 @@ namespace virtplan::cli {
 struct HostDemand {
   struct Pool {
     std::string name;
-    std::string path;               // empty: a pool without a directory (no path checks)
-    std::uint64_t volume_bytes = 0; // the capacities of the volumes declared in it
+    std::string path;                // empty: a pool without a directory (no path checks)
+    std::uint64_t volume_bytes = 0;  // the capacities of the volumes declared in it
   };
   struct Network {
     std::string name;
@@ -33,8 +33,8 @@ struct HostDemand {
   std::vector<Pool> pools;        // by name
   std::vector<Network> networks;  // by name
   int domains = 0;
-  std::uint64_t memory_bytes = 0;  // the sum of the domains' current memory
-  int max_vcpus = 0;               // the most any one domain has
+  std::uint64_t memory_bytes = 0;        // the sum of the domains' current memory
+  int max_vcpus = 0;                     // the most any one domain has
   std::vector<std::string> kvm_domains;  // domains with virt_type: kvm
 };
 
@@ -55,21 +55,21 @@ struct HostSurvey {
   std::string user;
   bool root = false;
   std::set<std::string> groups;
-  std::string socket_group;        // the group of libvirt's socket
-  std::optional<bool> sudo;        // `sudo -n true` worked (asked only under become: sudo)
+  std::string socket_group;  // the group of libvirt's socket
+  std::optional<bool> sudo;  // `sudo -n true` worked (asked only under become: sudo)
   struct Path {
-    std::string state;          // "exists", "creatable", "blocked"
-    std::string nearest;        // the directory it is (or would be) in
+    std::string state;    // "exists", "creatable", "blocked"
+    std::string nearest;  // the directory it is (or would be) in
     std::uint64_t free_bytes = 0;
     std::string selinux_label;  // empty without SELinux
   };
-  std::map<std::string, Path> paths;  // by pool path
-  std::string apparmor;  // "enabled", "disabled", "" (not built in)
-  std::string selinux;   // "Enforcing", "Permissive", "Disabled", "" (none)
-  std::string dnsmasq;   // its path, empty when missing
-  std::string firewall;  // "nftables", "iptables (nf_tables)", ...
-  std::set<std::string> links;                       // the host's network interfaces
-  std::map<std::string, std::string> network_bridges; // declared networks libvirt has: bridge
+  std::map<std::string, Path> paths;                   // by pool path
+  std::string apparmor;                                // "enabled", "disabled", "" (not built in)
+  std::string selinux;                                 // "Enforcing", "Permissive", "Disabled", "" (none)
+  std::string dnsmasq;                                 // its path, empty when missing
+  std::string firewall;                                // "nftables", "iptables (nf_tables)", ...
+  std::set<std::string> links;                         // the host's network interfaces
+  std::map<std::string, std::string> network_bridges;  // declared networks libvirt has: bridge
   std::uint64_t memory_total = 0;
   std::uint64_t memory_available = 0;
   int cpus = 0;

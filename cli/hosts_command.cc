@@ -77,7 +77,8 @@ void print_json(const std::vector<CheckLine>& lines, std::size_t failed) {
   for (const auto& line : lines) {
     std::string verdict(verdict_name(line.verdict));
     if (line.verdict == Verdict::fail) verdict = "fail";
-    checks.push_back({{"host", line.host}, {"check", line.check}, {"verdict", verdict}, {"detail", line.detail}});
+    checks.push_back(
+        {{"host", line.host}, {"check", line.check}, {"verdict", verdict}, {"detail", line.detail}});
   }
   fmt::print("{}\n", nlohmann::json{{"checks", checks}, {"failed", failed}}.dump(2));
 }
@@ -92,7 +93,8 @@ int check_hosts(const std::string& path, bool json) {
   for (const auto& [name, host] : stack->hosts) demands.emplace(name, demand_on(*stack, name));
   std::map<std::string, std::future<providers::Result<HostSurvey>>> pending;
   for (const auto& [name, host] : stack->hosts) {
-    pending.emplace(name, std::async(std::launch::async, survey_host, std::cref(host), std::cref(demands.at(name))));
+    pending.emplace(
+        name, std::async(std::launch::async, survey_host, std::cref(host), std::cref(demands.at(name))));
   }
   std::map<std::string, providers::Result<HostSurvey>> surveys;
   for (auto& [name, survey] : pending) surveys.emplace(name, survey.get());
@@ -108,8 +110,8 @@ int check_hosts(const std::string& path, bool json) {
     auto host_lines = check_host({name, host, demands.at(name), surveys.at(name), earlier});
     lines.insert(lines.end(), host_lines.begin(), host_lines.end());
   }
-  const auto failed =
-      static_cast<std::size_t>(std::count_if(lines.begin(), lines.end(), [](const CheckLine& l) { return l.verdict == Verdict::fail; }));
+  const auto failed = static_cast<std::size_t>(std::count_if(
+      lines.begin(), lines.end(), [](const CheckLine& l) { return l.verdict == Verdict::fail; }));
   if (json) {
     print_json(lines, failed);
   } else {

@@ -1,8 +1,8 @@
 #include "cli/stack_observation.h"
 
 #include "cli/kinds.h"
-#include "providers/host/host_permission.h"
 #include "planner/observer.h"
+#include "providers/host/host_permission.h"
 #include "providers/host/host_session.h"
 
 #include <fmt/format.h>

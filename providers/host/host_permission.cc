@@ -38,7 +38,9 @@ std::string lower(std::string_view text) {
 }
 
 // The user as the host sees it: for `local`, whoever runs virtplan.
-std::string who(const HostConfig& host) { return host.local ? std::string("this user") : "user " + host.user; }
+std::string who(const HostConfig& host) {
+  return host.local ? std::string("this user") : "user " + host.user;
+}
 
 std::string hint(const HostConfig& host, Lacks lacks) {
   const std::string user = who(host);
@@ -51,9 +53,10 @@ std::string hint(const HostConfig& host, Lacks lacks) {
           "libvirt group (usermod -aG libvirt {}) and drop become: sudo",
           user, name, name, name);
     case Lacks::sudo_binary:
-      return fmt::format("become: sudo, but the host has no sudo: install it, or add {} to the libvirt group "
-                         "(usermod -aG libvirt {}) and drop become: sudo",
-                         name, name);
+      return fmt::format(
+          "become: sudo, but the host has no sudo: install it, or add {} to the libvirt group "
+          "(usermod -aG libvirt {}) and drop become: sudo",
+          name, name);
     case Lacks::libvirt_socket:
       return fmt::format(
           "{} may not use libvirt ({}): add it to the group of libvirt's socket (as root: usermod -aG libvirt "

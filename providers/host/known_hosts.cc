@@ -143,8 +143,9 @@ Result<void> verify_host_key(ssh_session session, const SshTarget& target) {
     case SSH_KNOWN_HOSTS_UNKNOWN:
     case SSH_KNOWN_HOSTS_NOT_FOUND:
       if (auto authority = find_cert_authority(target)) {
-        return fail(ErrorCode::host_key_unknown, cert_authority_message(target, authority->first, authority->second,
-                                                                        key->type, key->fingerprint));
+        return fail(
+            ErrorCode::host_key_unknown,
+            cert_authority_message(target, authority->first, authority->second, key->type, key->fingerprint));
       }
       if (target.host_key == HostKeyPolicy::accept_new) return trust_new_key(session, target);
       return fail(ErrorCode::host_key_unknown, unknown_host_key_message(target, key->type, key->fingerprint));

@@ -120,8 +120,9 @@ Result<Ledger> Ledger::load(Transport& transport, std::string_view stack, Become
                             std::string_view dir) {
   if (auto ok = check_ledger_stack_name(stack); !ok) return fail(ok.error());
   const std::string file = path(stack, dir);
-  Command command{host_script_argv(become, with_state_dir_functions(k_read_script), "virtplan-ledger", {file}), std::nullopt,
-                  std::chrono::seconds(60)};
+  Command command{
+      host_script_argv(become, with_state_dir_functions(k_read_script), "virtplan-ledger", {file}),
+      std::nullopt, std::chrono::seconds(60)};
   auto out = transport.run(command);
   if (!out) return fail(out.error().with_context(transport.host_name() + ": reading " + file));
   if (out->exit_status != 0) {
@@ -138,8 +139,9 @@ Result<void> Ledger::save(Transport& transport, Become become, std::string_view 
   const std::string file = path(m_stack, dir);
   std::string text = serialize();
   const std::string size = std::to_string(text.size());
-  Command command{host_script_argv(become, with_state_dir_functions(k_write_script), "virtplan-ledger", {file, size}), std::move(text),
-                  std::chrono::seconds(60)};
+  Command command{
+      host_script_argv(become, with_state_dir_functions(k_write_script), "virtplan-ledger", {file, size}),
+      std::move(text), std::chrono::seconds(60)};
   auto out = transport.run(command);
   if (!out) return fail(out.error().with_context(transport.host_name() + ": writing " + file));
   if (out->exit_status != 0) {

@@ -45,14 +45,15 @@ const CheckLine& line(const std::vector<CheckLine>& lines, const std::string& ch
 }  // namespace
 
 TEST_CASE("host checks: a host that is not reached fails once, every other check skipped") {
-  const Result<HostSurvey> refused = std::unexpected(Error(ErrorCode::unreachable, "hv1 (10.0.0.1:22): refused"));
+  const Result<HostSurvey> refused =
+      std::unexpected(Error(ErrorCode::unreachable, "hv1 (10.0.0.1:22): refused"));
   const auto lines = run({}, refused);
   REQUIRE(lines.size() == host_check_names().size());
   CHECK(lines[0] == CheckLine{"hv1", "reachable", Verdict::fail, "hv1 (10.0.0.1:22): refused"});
   for (std::size_t i = 1; i < lines.size(); ++i) CHECK(lines[i].verdict == Verdict::skipped);
 }
 
-TEST_CASE("host checks: two entries with one UUID and one SSH key are one host; cloned keys alone are not") {
+TEST_CASE("host checks: two entries with one UUID and one SSH key are one host, cloned keys alone are not") {
   const Result<HostSurvey> me = reached_host();
   HostSurvey twin = reached_host();
   CHECK(line(run({}, me, {{"hv0", &twin}}), "identity").verdict == Verdict::fail);
@@ -88,7 +89,7 @@ TEST_CASE("host checks: pool paths, free space, bridges and memory against what 
   CHECK(line(lines, "kvm").verdict == Verdict::ok);
 }
 
-TEST_CASE("host checks: permission is root, the socket's group, or sudo -n; else what to add") {
+TEST_CASE("host checks: permission is root, the socket's group, or sudo -n, else what to add") {
   HostSurvey s = reached_host();
   s.root = false;
   s.user = "alice";
@@ -106,10 +107,11 @@ TEST_CASE("host checks: permission is root, the socket's group, or sudo -n; else
 
 TEST_CASE("host survey: the script's lines, paths with spaces included") {
   HostSurvey s;
-  parse_survey_script("user\talice\t1000\ngroups\talice libvirt\nsocket_group\tlibvirt\n"
-                      "memory\t8589934592\t4294967296\ncpus\t4\nlinks\tlo eth0 \n"
-                      "path\tcreatable\t1024\t-\t/srv\t/srv/my pool\n",
-                      s);
+  parse_survey_script(
+      "user\talice\t1000\ngroups\talice libvirt\nsocket_group\tlibvirt\n"
+      "memory\t8589934592\t4294967296\ncpus\t4\nlinks\tlo eth0 \n"
+      "path\tcreatable\t1024\t-\t/srv\t/srv/my pool\n",
+      s);
   CHECK(s.user == "alice");
   CHECK_FALSE(s.root);
   CHECK(s.groups == std::set<std::string>{"alice", "libvirt"});

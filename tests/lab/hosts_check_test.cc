@@ -63,19 +63,22 @@ nlohmann::json json_of(const std::string& output) {
   return nlohmann::json::parse(output.substr(start, end - start + 1));
 }
 
-using Verdicts = std::map<std::string, std::pair<std::string, std::string>>;  // "host check" -> verdict, detail
+using Verdicts =
+    std::map<std::string, std::pair<std::string, std::string>>;  // "host check" -> verdict, detail
 
 Verdicts verdicts(const nlohmann::json& doc) {
   Verdicts out;
   for (const auto& c : doc.at("checks")) {
-    out[c.at("host").get<std::string>() + " " + c.at("check").get<std::string>()] = {c.at("verdict"), c.at("detail")};
+    out[c.at("host").get<std::string>() + " " + c.at("check").get<std::string>()] = {c.at("verdict"),
+                                                                                     c.at("detail")};
   }
   return out;
 }
 
 }  // namespace
 
-TEST_CASE("hosts --check: a table per host and check, with hops, the same host twice and failing checks, exits 1") {
+TEST_CASE(
+    "hosts --check: a table per host and check, with hops, the same host twice and failing checks, exits 1") {
   const LabEnv env = require_lab(2);
   const std::string tag = tag_for('k');
   ScratchDir scratch;
@@ -97,8 +100,8 @@ TEST_CASE("hosts --check: a table per host and check, with hops, the same host t
                   "  taken-{0}: {{host: hv1, mode: nat, bridge: eth0, ipv4: {{address: 10.{7}.0.1/24}}}}\n"
                   "domains:\n"
                   "  d-{0}: {{host: hv1, vcpus: 1, memory: 64MiB, virt_type: qemu}}\n",
-                  tag, env.hosts[0].address, env.client_key, env.known_hosts, env.hosts[1].address, config, 211,
-                  212));
+                  tag, env.hosts[0].address, env.client_key, env.known_hosts, env.hosts[1].address, config,
+                  211, 212));
 
   // A file where the pool's directory would have to be made.
   env.run_in(0, "touch /var/lib/virtplan/hcfile-" + tag);
@@ -132,8 +135,9 @@ TEST_CASE("hosts --check: a table per host and check, with hops, the same host t
   CHECK(has(at("hv0 identity").second, "the same host as 'behind'"));
   CHECK(at("hv1 identity").first == "ok");
   // Pools, space, bridges, NAT, memory.
-  CHECK(at("hv1 pool good-" + tag) == std::pair<std::string, std::string>{
-                                          "ok", "/var/lib/virtplan/hc-" + tag + " will be made, in /var/lib/virtplan"});
+  CHECK(at("hv1 pool good-" + tag) ==
+        std::pair<std::string, std::string>{
+            "ok", "/var/lib/virtplan/hc-" + tag + " will be made, in /var/lib/virtplan"});
   CHECK(at("behind pool bad-" + tag).first == "fail");
   CHECK(at("hv1 space good-" + tag).first == "ok");
   CHECK(at("behind space bad-" + tag).first == "fail");

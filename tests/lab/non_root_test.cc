@@ -30,8 +30,9 @@ namespace {
 
 // Host 0 of the lab as `user` reaches it, with `become`.
 std::string host_entry(const LabEnv& env, const std::string& user, const std::string& become) {
-  return fmt::format("  {}:\n    address: ssh://{}@{}:22\n    identity: {}\n    known_hosts: {}\n    become: {}\n",
-                     env.hosts[0].name, user, env.hosts[0].address, env.client_key, env.known_hosts, become);
+  return fmt::format(
+      "  {}:\n    address: ssh://{}@{}:22\n    identity: {}\n    known_hosts: {}\n    become: {}\n",
+      env.hosts[0].name, user, env.hosts[0].address, env.client_key, env.known_hosts, become);
 }
 
 // A dir pool and one volume in it: what libvirt makes, as whoever asks.
@@ -109,7 +110,8 @@ TEST_CASE("non-root: become: sudo applies through sudo -n for a user outside the
   REQUIRE(apply.status == 0);
   CHECK(has(apply.output, fmt::format("volume.v-{}@{}: created", tag, env.hosts[0].name)));
   // Written by root through sudo, in the group's directory.
-  CHECK(env.run_in(0, fmt::format("stat -c '%U %a' /var/lib/virtplan/ledger/nr-{}.json", tag)) == "root 660\n");
+  CHECK(env.run_in(0, fmt::format("stat -c '%U %a' /var/lib/virtplan/ledger/nr-{}.json", tag)) ==
+        "root 660\n");
   const auto destroy = run_virtplan("destroy --auto-approve -f " + stack);
   INFO(destroy.output);
   CHECK(destroy.status == 0);

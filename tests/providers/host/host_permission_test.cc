@@ -30,10 +30,11 @@ TEST_CASE("permission hint: a refused libvirt socket names the group to join") {
       "failed to connect to the hypervisor: Failed to connect socket to '/var/run/libvirt/libvirt-sock': "
       "Permission denied");
   REQUIRE(hint.has_value());
-  CHECK(*hint ==
-        "user alice may not use libvirt (qemu:///system): add it to the group of libvirt's socket (as root: "
-        "usermod -aG libvirt alice; it counts from the next login), or set become: sudo with a NOPASSWD sudoers "
-        "rule for it");
+  CHECK(
+      *hint ==
+      "user alice may not use libvirt (qemu:///system): add it to the group of libvirt's socket (as root: "
+      "usermod -aG libvirt alice; it counts from the next login), or set become: sudo with a NOPASSWD sudoers "
+      "rule for it");
 }
 
 TEST_CASE("permission hint: sudo asking for a password names the sudoers rule") {
@@ -50,8 +51,9 @@ TEST_CASE("permission hint: other failures get none, and the error is kept as it
   const Error error(ErrorCode::not_found, "failed to get domain 'web'");
   CHECK(with_permission_hint(remote("alice"), error).message() == "failed to get domain 'web'");
   const Error refused(ErrorCode::other, "sudo: a password is required");
-  CHECK(with_permission_hint(remote("alice"), refused).message().find(
-            "sudo: a password is required: user alice may not run sudo") == 0);
+  CHECK(with_permission_hint(remote("alice"), refused)
+            .message()
+            .find("sudo: a password is required: user alice may not run sudo") == 0);
 }
 
 // A state directory the user may not enter must not read as "no ledger yet".
@@ -65,8 +67,9 @@ TEST_CASE("state dir: a user who cannot enter it is refused with what to run, no
   fs::permissions(top, fs::perms::owner_all);
   LocalTransport local;
   std::vector<std::string> argv{"runuser", "-u", "nobody", "--"};
-  auto script = host_script_argv(Become::none, with_state_dir_functions(R"sh(vp_state_dir "$1" read; echo ok)sh"),
-                                 "virtplan-test", {(top / "ledger").string()});
+  auto script =
+      host_script_argv(Become::none, with_state_dir_functions(R"sh(vp_state_dir "$1" read; echo ok)sh"),
+                       "virtplan-test", {(top / "ledger").string()});
   argv.insert(argv.end(), script.begin(), script.end());
   auto ran = local.run(Command{argv, std::nullopt, std::chrono::seconds(30)});
   fs::remove_all(top);

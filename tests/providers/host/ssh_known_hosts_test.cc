@@ -116,10 +116,11 @@ TEST_CASE("host certificates: the message says virtplan cannot check them, and w
   target.name = "hv1";
   target.hostname = "10.0.0.1";
   target.known_hosts = "/home/ops/.ssh/known_hosts";
-  CHECK(cert_authority_message(target, "/home/ops/.ssh/known_hosts", 4, "ssh-ed25519", "SHA256:abc") ==
-        "hv1 (10.0.0.1:22): /home/ops/.ssh/known_hosts:4 trusts this host through a certificate authority "
-        "(@cert-authority), but virtplan cannot check host certificates: its SSH library (libssh 0.10) ignores "
-        "@cert-authority lines and never asks the server for its certificate; the host showed its plain key "
-        "ssh-ed25519 SHA256:abc: check that fingerprint, then trust the key itself with: ssh-keyscan -t ed25519 "
-        "-p 22 10.0.0.1 >> /home/ops/.ssh/known_hosts");
+  CHECK(
+      cert_authority_message(target, "/home/ops/.ssh/known_hosts", 4, "ssh-ed25519", "SHA256:abc") ==
+      "hv1 (10.0.0.1:22): /home/ops/.ssh/known_hosts:4 trusts this host through a certificate authority "
+      "(@cert-authority), but virtplan cannot check host certificates: its SSH library (libssh 0.10) ignores "
+      "@cert-authority lines and never asks the server for its certificate; the host showed its plain key "
+      "ssh-ed25519 SHA256:abc: check that fingerprint, then trust the key itself with: ssh-keyscan -t ed25519 "
+      "-p 22 10.0.0.1 >> /home/ops/.ssh/known_hosts");
 }
