@@ -128,10 +128,11 @@ SubcommandRunner setup_hosts(CLI::App& command) {
   auto check = std::make_shared<bool>(false);
   auto json = std::make_shared<bool>(false);
   add_stack_file_option(command, *path);
-  command.add_flag("--check", *check,
-                   "preflight: one line per check and host (reachable, versions, KVM, identity, permission, "
-                   "pools, space, AppArmor/SELinux, NAT, bridges, memory, CPUs); exit 1 when any fails");
-  command.add_flag("--json", *json, "with --check: the checks as JSON");
+  auto* check_flag = command.add_flag(
+      "--check", *check,
+      "preflight: one line per check and host (reachable, versions, KVM, identity, permission, "
+      "pools, space, AppArmor/SELinux, NAT, bridges, memory, CPUs); exit 1 when any fails");
+  command.add_flag("--json", *json, "with --check: the checks as JSON")->needs(check_flag);
   return [path, check, json] { return *check ? check_hosts(*path, *json) : hosts(*path); };
 }
 
