@@ -73,8 +73,10 @@ std::string hint(const HostConfig& host, Lacks lacks) {
 constexpr std::string_view k_state_dir_functions =
     R"sh(vp_group() { for s in /run/libvirt/libvirt-sock /run/libvirt/virtqemud-sock; do )sh"
     R"sh(if [ -S "$s" ]; then stat -c %G -- "$s"; return; fi; done; echo root; }; )sh"
-    R"sh(vp_denied() { g=$(vp_group); t=${3:-$1}; )sh"
-    R"sh(echo "user $(id -un) cannot use $1 ($2): share virtplan's state with libvirt's group: as root, run )sh"
+    R"sh(vp_denied() { g=$(vp_group); t=${3:-$1}; u=$(id -un); )sh"
+    R"sh(if [ "$(id -u)" != 0 ] && ! id -nG | tr ' ' '\n' | grep -qx -- "$g"; then )sh"
+    R"sh(echo "user $u cannot use $1 ($2): $u is not in libvirt's group $g: add it (as root: usermod -aG $g $u; it counts from the next login), or set become: sudo" >&2; exit 77; fi; )sh"
+    R"sh(echo "user $u cannot use $1 ($2): share virtplan's state with libvirt's group: as root, run )sh"
     R"sh(install -d -m 2770 -g $g $t $t/ledger $t/lock && chgrp -R $g $t && chmod -R g+rw $t; or set become: sudo" >&2; )sh"
     R"sh(exit 77; }; )sh"
     R"sh(vp_mode() { stat -c '%U:%G %A' -- "$1" 2>/dev/null || echo 'not readable'; }; )sh"
