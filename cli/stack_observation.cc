@@ -2,6 +2,7 @@
 
 #include "cli/kinds.h"
 #include "planner/observer.h"
+#include "providers/host/host_permission.h"
 #include "providers/host/host_session.h"
 
 #include <fmt/format.h>
@@ -75,6 +76,12 @@ providers::Result<StackObservation> observe_stack(const planner::Stack& stack,
   for (const auto* reader : extra) extra_kinds.insert(std::string(reader->kind()));
   StackObservation out;
   out.state.unread = std::move(all.unread);
+  // A host that refused this user libvirt or sudo says what to add.
+  for (auto& [name, why] : out.state.unread) {
+    if (auto host = stack.hosts.find(name); host != stack.hosts.end()) {
+      why = providers::with_permission_hint(host->second, std::move(why));
+    }
+  }
   // what no kind can represent is listed (plan warns of it); an extra
   // reader's facts are not objects
   std::copy_if(all.unrepresentable.begin(), all.unrepresentable.end(),

@@ -1,5 +1,6 @@
 #include "providers/host/host_identity.h"
 
+#include "providers/host/host_permission.h"
 #include "providers/virsh/runner.h"
 #include "providers/xml/document.h"
 
@@ -33,7 +34,8 @@ Result<std::string> libvirt_host_uuid(const std::string& capabilities) {
 Result<HostIdentity> read_host_identity(const HostConfig& config, Transport& transport) {
   VirshRunner virsh(transport, config.libvirt_uri, config.become);
   auto capabilities = virsh.run({"capabilities"});
-  if (!capabilities) return fail(capabilities.error());
+  // The first command of every run: a user the host refuses learns here what to add.
+  if (!capabilities) return fail(with_permission_hint(config, capabilities.error()));
   auto uuid = libvirt_host_uuid(*capabilities);
   if (!uuid) return fail(uuid.error().with_context(config.name));
   // Known once the command above reached the host.

@@ -1,5 +1,7 @@
 #include "providers/host/host_session.h"
 
+#include "providers/host/host_permission.h"
+
 namespace virtplan::providers {
 
 Result<std::unique_ptr<HostSession>> HostSession::open(const HostConfig& config, Transport& transport,
@@ -38,7 +40,7 @@ void HostSession::warm_up() {
 
 Result<void> HostSession::take_lock(std::string_view stack, const Lock& lock) {
   auto taken = StackLock::acquire(m_transport, stack, m_config.become, lock.wait, lock.dir, lock.holder);
-  if (!taken) return std::unexpected(taken.error());
+  if (!taken) return std::unexpected(with_permission_hint(m_config, taken.error()));
   std::lock_guard guard(m_lock_mutex);
   m_lock = std::make_unique<StackLock>(std::move(*taken));
   m_lock_taken = true;

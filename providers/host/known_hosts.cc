@@ -1,10 +1,13 @@
 #include "providers/host/known_hosts.h"
 
 #include "providers/host/shell_quote.h"
+#include "providers/host/ssh_config.h"
 
 #include <fmt/format.h>
 
+#include <fstream>
 #include <memory>
+#include <sstream>
 
 namespace virtplan::providers {
 
@@ -46,7 +49,47 @@ Result<void> trust_new_key(ssh_session session, const SshTarget& target) {
   return {};
 }
 
+// The known_hosts files consulted for `target` and a @cert-authority line
+// in them for it: "FILE", line.
+std::optional<std::pair<std::string, int>> find_cert_authority(const SshTarget& target) {
+  std::vector<std::string> files{target.known_hosts};
+  if (target.system_known_hosts == SystemKnownHosts::consulted) files.push_back(target.global_known_hosts);
+  for (const std::string& file : files) {
+    std::ifstream in(file);
+    if (!in) continue;
+    std::stringstream text;
+    text << in.rdbuf();
+    if (auto line = cert_authority_line(text.str(), target.known_hosts_name())) return std::pair{file, *line};
+  }
+  return std::nullopt;
+}
+
 }  // namespace
+
+std::optional<int> cert_authority_line(std::string_view text, std::string_view host) {
+  std::istringstream lines{std::string(text)};
+  int number = 0;
+  for (std::string line; std::getline(lines, line);) {
+    ++number;
+    std::istringstream words(line);
+    std::string marker, patterns;
+    words >> marker >> patterns;
+    if (marker != "@cert-authority" || patterns.empty()) continue;
+    if (ssh_pattern_list_matches(patterns, host)) return number;
+  }
+  return std::nullopt;
+}
+
+std::string cert_authority_message(const SshTarget& target, std::string_view file, int line,
+                                   std::string_view key_type, std::string_view fingerprint) {
+  return fmt::format(
+      "{}: {}:{} trusts this host through a certificate authority (@cert-authority), but virtplan cannot check "
+      "host certificates: its SSH library (libssh 0.10) ignores @cert-authority lines and never asks the server "
+      "for its certificate; the host showed its plain key {} {}: check that fingerprint, then trust the key "
+      "itself with: ssh-keyscan -t {} -p {} {} >> {}",
+      target.where(), file, line, key_type, fingerprint, keyscan_type(key_type), target.port,
+      shell_quote(target.hostname), shell_quote(target.known_hosts));
+}
 
 Result<std::string> server_key_text(ssh_session session, const SshTarget& target) {
   auto key = server_key(session, target);
@@ -99,6 +142,11 @@ Result<void> verify_host_key(ssh_session session, const SshTarget& target) {
       return fail(ErrorCode::host_key_changed, changed_host_key_message(target, key->type, key->fingerprint));
     case SSH_KNOWN_HOSTS_UNKNOWN:
     case SSH_KNOWN_HOSTS_NOT_FOUND:
+      if (auto authority = find_cert_authority(target)) {
+        return fail(
+            ErrorCode::host_key_unknown,
+            cert_authority_message(target, authority->first, authority->second, key->type, key->fingerprint));
+      }
       if (target.host_key == HostKeyPolicy::accept_new) return trust_new_key(session, target);
       return fail(ErrorCode::host_key_unknown, unknown_host_key_message(target, key->type, key->fingerprint));
     case SSH_KNOWN_HOSTS_ERROR:

@@ -9,6 +9,7 @@
 
 #include <libssh/libssh.h>
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -29,6 +30,21 @@ std::string keyscan_type(std::string_view key_type);
 // The messages, kept apart from libssh so their wording is unit-tested.
 std::string unknown_host_key_message(const SshTarget& target, std::string_view key_type,
                                      std::string_view fingerprint);
+// Host certificates: libssh 0.10 (Debian 12) skips every known_hosts line
+// that starts with a marker (knownhosts.c: "@cert-authority, @revoked: we do
+// not completely support them") and removes the *-cert-v01 algorithms from
+// the host key algorithms it offers (kex.c), so a server never even presents
+// its certificate. A host trusted only through a @cert-authority line would
+// read as "not known"; it is refused with this message instead, under every
+// policy (accept-new would silently replace the CA's trust with the key's).
+//
+// The 1-based number of the first `@cert-authority` line of `text` whose host
+// patterns match `host` (as known_hosts_name() spells it); hashed names
+// (|1|...) are not matched.
+std::optional<int> cert_authority_line(std::string_view text, std::string_view host);
+std::string cert_authority_message(const SshTarget& target, std::string_view file, int line,
+                                   std::string_view key_type, std::string_view fingerprint);
+
 std::string changed_host_key_message(const SshTarget& target, std::string_view key_type,
                                      std::string_view fingerprint);
 

@@ -1,6 +1,7 @@
 #include "providers/host/ledger.h"
 
 #include "providers/base/plain_text.h"
+#include "providers/host/host_permission.h"
 #include "providers/host/host_script.h"
 #include "providers/kind/object_address.h"
 
@@ -22,7 +23,10 @@ constexpr std::string_view k_legacy_format_version = "1";
 
 // Prints the ledger, or nothing when there is none yet; fails when one
 // exists but cannot be read.
-constexpr std::string_view k_read_script = R"sh(if [ -e "$1" ]; then cat -- "$1"; fi)sh";
+// A directory or ledger this user may not read is an error saying what to
+// run (vp_state_dir, host_permission.h), never taken for "no ledger yet".
+constexpr std::string_view k_read_script =
+    R"sh(vp_state_dir "${1%/*}" read; vp_state_file "$1" read; if [ -e "$1" ]; then cat -- "$1"; fi)sh";
 
 // Writes stdin to a temporary file beside the ledger, refuses it unless it
 // holds exactly $2 bytes (a writer killed mid-stream sends less), then renames
@@ -31,8 +35,8 @@ constexpr std::string_view k_read_script = R"sh(if [ -e "$1" ]; then cat -- "$1"
 // trap removes the temporary file; after the rename it names nothing.
 // Few processes: an apply saves every second or so, beside libvirtd's work.
 constexpr std::string_view k_write_script =
-    R"sh(set -e; umask 077; [ -d "${1%/*}" ] || mkdir -p -- "${1%/*}"; )sh"
-    R"sh(t=$(mktemp -- "$1.XXXXXX"); trap 'rm -f -- "$t"' EXIT; cat > "$t"; )sh"
+    R"sh(set -e; umask 077; vp_state_dir "${1%/*}" write; )sh"
+    R"sh(t=$(mktemp -- "$1.XXXXXX"); trap 'rm -f -- "$t"' EXIT; cat > "$t"; chmod 660 -- "$t"; )sh"
     R"sh(n=$(wc -c < "$t"); if [ "$n" -ne "$2" ]; then )sh"
     R"sh(echo "ledger write truncated: got $n of $2 bytes" >&2; exit 1; fi; )sh"
     R"sh(sync -- "$t" 2>/dev/null || true; mv -f -- "$t" "$1")sh";
@@ -116,8 +120,9 @@ Result<Ledger> Ledger::load(Transport& transport, std::string_view stack, Become
                             std::string_view dir) {
   if (auto ok = check_ledger_stack_name(stack); !ok) return fail(ok.error());
   const std::string file = path(stack, dir);
-  Command command{host_script_argv(become, k_read_script, "virtplan-ledger", {file}), std::nullopt,
-                  std::chrono::seconds(60)};
+  Command command{
+      host_script_argv(become, with_state_dir_functions(k_read_script), "virtplan-ledger", {file}),
+      std::nullopt, std::chrono::seconds(60)};
   auto out = transport.run(command);
   if (!out) return fail(out.error().with_context(transport.host_name() + ": reading " + file));
   if (out->exit_status != 0) {
@@ -134,8 +139,9 @@ Result<void> Ledger::save(Transport& transport, Become become, std::string_view 
   const std::string file = path(m_stack, dir);
   std::string text = serialize();
   const std::string size = std::to_string(text.size());
-  Command command{host_script_argv(become, k_write_script, "virtplan-ledger", {file, size}), std::move(text),
-                  std::chrono::seconds(60)};
+  Command command{
+      host_script_argv(become, with_state_dir_functions(k_write_script), "virtplan-ledger", {file, size}),
+      std::move(text), std::chrono::seconds(60)};
   auto out = transport.run(command);
   if (!out) return fail(out.error().with_context(transport.host_name() + ": writing " + file));
   if (out->exit_status != 0) {

@@ -1,5 +1,6 @@
 #include "providers/host/remote_host_access.h"
 
+#include "providers/host/host_permission.h"
 #include "providers/host/host_session.h"
 #include "providers/host/transport_factory.h"
 
@@ -92,7 +93,7 @@ Result<void> RemoteHostAccess::connect(HostState& state) {
   state.session = std::move(*session);
   // Loaded after the lock is held: no other apply of the stack changes it now.
   auto ledger = Ledger::load(state.session->transport(), m_stack, state.config.become, m_options.ledger_dir);
-  if (!ledger) return std::unexpected(ledger.error());
+  if (!ledger) return std::unexpected(with_permission_hint(state.config, ledger.error()));
   {
     std::lock_guard lock(state.ledger_mutex);
     state.ledger = std::move(*ledger);
@@ -247,6 +248,7 @@ Result<void> RemoteHostAccess::save_newest(HostState& state, std::unique_lock<st
   lock.unlock();
   // Through the guarded transport: no ledger write once the lock is lost.
   auto saved = snapshot.save(state.session->transport(), state.config.become, m_options.ledger_dir);
+  if (!saved) saved = std::unexpected(with_permission_hint(state.config, saved.error()));
   lock.lock();
   state.saving = false;
   ++state.writes;

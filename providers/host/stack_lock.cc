@@ -1,6 +1,7 @@
 #include "providers/host/stack_lock.h"
 
 #include "providers/base/plain_text.h"
+#include "providers/host/host_permission.h"
 #include "providers/host/host_script.h"
 #include "providers/host/lock_record.h"
 
@@ -33,7 +34,9 @@ constexpr auto k_start_margin = std::chrono::seconds(30);
 // lock. The loop's processes close fd 9 (and stderr), so a holder killed on
 // the host frees the lock at once rather than when its child exits.
 //
-// The file is created 0600 (umask) and never through a symbolic link: it is
+// The file is created 0660 in a directory of libvirt's group
+// (vp_state_dir, host_permission.h): root, `become: sudo` and members of the
+// group take the same lock. It is never created through a symbolic link: it is
 // refused when the path is one, and fd 9 must be the very file at the path
 // afterwards (same inode, one link), so a link swapped in meanwhile, or a
 // hard link to another file, is refused too. The holder is written through
@@ -42,13 +45,13 @@ constexpr auto k_start_margin = std::chrono::seconds(30);
 // on that write and does not record a holder that is gone. The record's
 // second line is the host pid `virtplan unlock` ends (stack_lock_breaker.h).
 constexpr std::string_view k_lock_script =
-    R"sh(umask 077; mkdir -p -- "${1%/*}" || exit 70; )sh"
+    R"sh(umask 007; vp_state_dir "${1%/*}" write; )sh"
     R"sh(if [ -L "$1" ] || { [ -e "$1" ] && [ ! -f "$1" ]; }; then )sh"
     R"sh(echo "$1 is not a regular file: refusing to lock through it" >&2; exit 71; fi; )sh"
-    R"sh(exec 9<>"$1" || exit 70; )sh"
+    R"sh(vp_state_file "$1" write; exec 9<>"$1" || exit 70; )sh"
     R"sh(if [ "$(stat -L -c %d:%i:%h /proc/$$/fd/9)" != "$(stat -c %d:%i -- "$1"):1" ]; then )sh"
     R"sh(echo "$1 is not a file of its own (a link, or swapped while it was opened): refusing to lock through it" >&2; exit 71; fi; )sh"
-    R"sh(chmod 600 /proc/$$/fd/9 || exit 70; )sh"
+    R"sh(if [ -O "$1" ]; then chmod 660 /proc/$$/fd/9 || exit 70; fi; )sh"
     R"sh(if [ "$2" -gt 0 ]; then flock -E 75 -w "$2" 9; else flock -E 75 -n 9; fi; )sh"
     R"sh(rc=$?; if [ "$rc" -ne 0 ]; then )sh"
     R"sh(if [ "$rc" -eq 75 ]; then cat <&9; fi; exit "$rc"; fi; )sh"
@@ -110,7 +113,7 @@ Result<StackLock> StackLock::acquire(Transport& transport, std::string_view stac
     return fail(valid.error().with_context(host));
   }
   const auto seconds = std::max<long long>(wait.count(), 0);
-  Command command{host_script_argv(become, k_lock_script, "virtplan-lock",
+  Command command{host_script_argv(become, with_state_dir_functions(k_lock_script), "virtplan-lock",
                                    {path(stack, dir), fmt::format("{}", seconds), describe_self(holder),
                                     fmt::format("{}", k_silence_bound.count())}),
                   std::nullopt, wait + k_start_margin};

@@ -256,13 +256,13 @@ TEST_CASE("stack lock over ssh: a client that falls silent loses the lock within
 // Issue 15, item 13: the lock file used to be 0644, and under `become: sudo`
 // it was written through a redirect that follows a symbolic link.
 TEST_CASE(
-    "stack lock over ssh: the lock file is 0600, and a symbolic link at its path is refused, its target untouched",
+    "stack lock over ssh: the lock file is 0660, and a symbolic link at its path is refused, its target untouched",
     "[stack_lock]") {
   const LabEnv lab = require_lab(1);
   auto connection = connect_to(lab.host_config(0));
   {
     auto lock = must_lock(*connection, 0s);
-    CHECK(lab.run_in(0, "stat -c %a " + shell_quote(StackLock::path(k_stack))) == "600\n");
+    CHECK(lab.run_in(0, "stat -c %a " + shell_quote(StackLock::path(k_stack))) == "660\n");
   }
   const std::string victim = "/root/lock-victim-" + std::to_string(getpid());
   lab.run_in(0, "echo precious > " + victim + "; chmod 644 " + victim + "; rm -f " +

@@ -96,3 +96,31 @@ TEST_CASE("signal_number knows the signals sshd reports") {
   CHECK(signal_number("SIGSEGV") == 11);
   CHECK(signal_number("NOSUCH") == 0);
 }
+
+TEST_CASE("host certificates: a @cert-authority line for the host is found, by pattern and port") {
+  const std::string text =
+      "# CA for the lab\n"
+      "10.0.0.9 ssh-ed25519 AAAA\n"
+      "@revoked 10.0.0.1 ssh-ed25519 AAAB\n"
+      "@cert-authority *.lab,10.0.0.*,!10.0.0.66 ssh-ed25519 AAAC lab-ca\n";
+  CHECK(cert_authority_line(text, "10.0.0.1") == std::optional<int>(4));
+  CHECK(cert_authority_line(text, "HV1.LAB") == std::optional<int>(4));
+  CHECK_FALSE(cert_authority_line(text, "10.0.0.66").has_value());
+  CHECK_FALSE(cert_authority_line(text, "[10.0.0.1]:2222").has_value());
+  CHECK(cert_authority_line("@cert-authority [10.0.0.1]:2222 ssh-ed25519 AAAC\n", "[10.0.0.1]:2222") ==
+        std::optional<int>(1));
+}
+
+TEST_CASE("host certificates: the message says virtplan cannot check them, and what to do instead") {
+  SshTarget target;
+  target.name = "hv1";
+  target.hostname = "10.0.0.1";
+  target.known_hosts = "/home/ops/.ssh/known_hosts";
+  CHECK(
+      cert_authority_message(target, "/home/ops/.ssh/known_hosts", 4, "ssh-ed25519", "SHA256:abc") ==
+      "hv1 (10.0.0.1:22): /home/ops/.ssh/known_hosts:4 trusts this host through a certificate authority "
+      "(@cert-authority), but virtplan cannot check host certificates: its SSH library (libssh 0.10) ignores "
+      "@cert-authority lines and never asks the server for its certificate; the host showed its plain key "
+      "ssh-ed25519 SHA256:abc: check that fingerprint, then trust the key itself with: ssh-keyscan -t ed25519 "
+      "-p 22 10.0.0.1 >> /home/ops/.ssh/known_hosts");
+}

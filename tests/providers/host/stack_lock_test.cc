@@ -289,15 +289,16 @@ bool eventually_false(const StackLock& lock, std::chrono::seconds limit) {
 
 }  // namespace
 
-// Issue 15, item 13.
-TEST_CASE("stack lock: the lock file is 0600, even one an older virtplan left 0644", "[stack_lock]") {
+// Issue 15, item 13: never readable by others. Issue 18: shared with
+// libvirt's group, so members of it and root take the same lock.
+TEST_CASE("stack lock: the lock file is 0660, even one an older virtplan left 0644", "[stack_lock]") {
   TempDir dir;
   LocalTransport local;
   {
     auto fresh = StackLock::acquire(local, "demo", Become::none, 0s, dir.str());
     REQUIRE(fresh.has_value());
     CHECK((fs::status(dir.path() / "demo.lock").permissions() & fs::perms::all) ==
-          (fs::perms::owner_read | fs::perms::owner_write));
+          (fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read | fs::perms::group_write));
   }
   std::ofstream(dir.path() / "old.lock") << "virtplan pid 7 on ci since 2026-11-26T01:00:00Z\n";
   fs::permissions(dir.path() / "old.lock",
@@ -305,7 +306,7 @@ TEST_CASE("stack lock: the lock file is 0600, even one an older virtplan left 06
   auto old = StackLock::acquire(local, "old", Become::none, 0s, dir.str());
   REQUIRE(old.has_value());
   CHECK((fs::status(dir.path() / "old.lock").permissions() & fs::perms::all) ==
-        (fs::perms::owner_read | fs::perms::owner_write));
+        (fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read | fs::perms::group_write));
 }
 
 TEST_CASE("stack lock: a symbolic link at the lock's path is refused and its target left alone",
