@@ -10,7 +10,10 @@ namespace virtplan::kvm {
 using nlohmann::json;
 using providers::XmlNode;
 
+// In a namespace of its own: the unity build puts this file beside others
+// whose unnamed namespaces have helpers of the same names.
 namespace {
+namespace cpu_layout {
 
 std::unexpected<std::string> wrong(std::string message) { return std::unexpected(std::move(message)); }
 
@@ -34,6 +37,7 @@ int count_attr(XmlNode element, const char* name) {
   return std::atoi(element.attr(name).value_or("1").c_str());
 }
 
+}  // namespace cpu_layout
 }  // namespace
 
 json CpuTopology::to_json() const {
@@ -43,7 +47,8 @@ json CpuTopology::to_json() const {
 }
 
 std::expected<CpuTopology, std::string> CpuTopology::from_json(const json& value) {
-  if (!value.is_object()) return wrong("cpu topology: expected a map of sockets, cores and threads");
+  if (!value.is_object())
+    return cpu_layout::wrong("cpu topology: expected a map of sockets, cores and threads");
   CpuTopology out;
   for (const auto& item : value.items()) {
     int* field = item.key() == "sockets"   ? &out.sockets
@@ -52,15 +57,16 @@ std::expected<CpuTopology, std::string> CpuTopology::from_json(const json& value
                  : item.key() == "threads" ? &out.threads
                                            : nullptr;
     if (!field)
-      return wrong(
+      return cpu_layout::wrong(
           fmt::format("cpu topology: unknown key '{}' (expected sockets, dies, cores, threads)", item.key()));
     if (!item.value().is_number_integer() || item.value().get<long long>() < 1 ||
         item.value().get<long long>() > 4096)
-      return wrong(fmt::format("cpu topology {}: expected a whole number from 1 to 4096", item.key()));
+      return cpu_layout::wrong(
+          fmt::format("cpu topology {}: expected a whole number from 1 to 4096", item.key()));
     *field = item.value().get<int>();
   }
   for (const char* key : {"sockets", "cores", "threads"}) {
-    if (!value.contains(key)) return wrong(fmt::format("cpu topology: {} is required", key));
+    if (!value.contains(key)) return cpu_layout::wrong(fmt::format("cpu topology: {} is required", key));
   }
   return out;
 }
@@ -68,18 +74,20 @@ std::expected<CpuTopology, std::string> CpuTopology::from_json(const json& value
 json CpuFeatures::to_json() const { return {{"require", require}, {"disable", disable}}; }
 
 std::expected<CpuFeatures, std::string> CpuFeatures::from_json(const json& value) {
-  if (!value.is_object()) return wrong("cpu features: expected a map with require and/or disable");
+  if (!value.is_object())
+    return cpu_layout::wrong("cpu features: expected a map with require and/or disable");
   CpuFeatures out;
   for (const auto& item : value.items()) {
     if (item.key() != "require" && item.key() != "disable")
-      return wrong(fmt::format("cpu features: unknown key '{}' (expected require, disable)", item.key()));
-    auto list = names(item.value(), item.key());
+      return cpu_layout::wrong(
+          fmt::format("cpu features: unknown key '{}' (expected require, disable)", item.key()));
+    auto list = cpu_layout::names(item.value(), item.key());
     if (!list) return std::unexpected(list.error());
     (item.key() == "require" ? out.require : out.disable) = std::move(*list);
   }
   for (const std::string& name : out.require) {
     if (out.disable.contains(name))
-      return wrong(fmt::format("cpu features: '{}' is both required and disabled", name));
+      return cpu_layout::wrong(fmt::format("cpu features: '{}' is both required and disabled", name));
   }
   return out;
 }
@@ -87,8 +95,8 @@ std::expected<CpuFeatures, std::string> CpuFeatures::from_json(const json& value
 std::optional<CpuTopology> CpuLayoutXml::read_topology(XmlNode cpu) {
   auto element = cpu.child("topology");
   if (!element) return std::nullopt;
-  return CpuTopology{count_attr(*element, "sockets"), count_attr(*element, "dies"),
-                     count_attr(*element, "cores"), count_attr(*element, "threads")};
+  return CpuTopology{cpu_layout::count_attr(*element, "sockets"), cpu_layout::count_attr(*element, "dies"),
+                     cpu_layout::count_attr(*element, "cores"), cpu_layout::count_attr(*element, "threads")};
 }
 
 std::optional<CpuFeatures> CpuLayoutXml::read_features(XmlNode cpu) {

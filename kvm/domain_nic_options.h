@@ -21,8 +21,8 @@
 // Where libvirt 9.0 accepts them (measured on the lab, README): a vlan only on
 // a `network:` NIC, on a bridge with `virtualport: openvswitch` or on a
 // macvtap NIC in passthrough mode (libvirt refuses it at start on any other
-// connection: "vlan tag not supported for this connection type"); an Open
-// vSwitch virtualport only on a `bridge:` or `network:` NIC.
+// connection: "vlan tag not supported for this connection type"); an MTU
+// not on a macvtap NIC (libvirt refuses it at define).
 
 #include "providers/base/diagnostics.h"
 #include "providers/base/yaml_map.h"

@@ -126,7 +126,7 @@ providers::Result<json> domain_to_stack(const providers::Spec& spec) {
   for (const auto& item : canonical.at("hostdevs").items()) out["hostdevs"].push_back(item.value());
   if (typed->boot) out["boot"] = canonical.at("boot");
   // What a plain `firmware: uefi` domain has anyway is left out.
-  if (typed->uefi && (typed->uefi->secure_boot.value_or(false) || typed->uefi->nvram_template))
+  if (typed->uefi && (typed->uefi->secure_boot || typed->uefi->loader))
     out["uefi"] = typed->uefi->to_json();
   if (typed->cloud_init) out["cloud_init"] = *typed->cloud_init;
   if (typed->security) out["security"] = {{"model", *typed->security}};

@@ -1,16 +1,22 @@
 #pragma once
 
 // DomainUefi is the optional `uefi:` key of a domain with `firmware: uefi`:
-//   uefi   {"secure_boot"?: BOOL, "nvram_template"?: "/absolute/path"}
-// Secure boot asks libvirt's firmware autoselection for an OVMF build with
-// Secure Boot and Microsoft's keys enrolled (<os><firmware><feature
-// name='secure-boot' enabled='yes'/><feature name='enrolled-keys' .../>,
-// <loader secure='yes'/>) and turns SMM on (<features><smm state='on'/>),
-// which that firmware needs; QEMU offers SMM on q35 only. The NVRAM template
-// is the variable store a new domain's NVRAM file is copied from
-// (<nvram template=PATH/>; Debian's ovmf: /usr/share/OVMF/OVMF_VARS_4M.ms.fd).
+//   uefi   {"secure_boot"?: BOOL, "loader"?: "/absolute/path",
+//           "nvram_template"?: "/absolute/path"}
+// Without `loader`, libvirt's firmware autoselection picks the OVMF build
+// (<os firmware='efi'>): secure_boot asks it for one with Secure Boot and
+// Microsoft's keys enrolled, or for one without (<os><firmware><feature
+// name='secure-boot'|'enrolled-keys' enabled='yes'|'no'/>). With `loader`,
+// the firmware is the one named (<loader readonly='yes' secure=...
+// type='pflash'>PATH</loader>) and `nvram_template` the variable store a new
+// domain's NVRAM file is copied from (<nvram template=PATH/>): libvirt 9.0
+// refuses a template under autoselection ("nvram attribute 'template' cannot
+// be specified when firmware autoselection is enabled", measured). Secure
+// boot turns SMM on (<features><smm state='on'/>), which that firmware
+// needs; QEMU has SMM on q35 only. Debian's ovmf: loader
+// /usr/share/OVMF/OVMF_CODE_4M.secboot.fd, template OVMF_VARS_4M.ms.fd.
 // A key the stack leaves out is not managed (DomainReconciler takes the
-// domain's). A domain read from XML with EFI firmware has "secure_boot".
+// domain's); a domain read from XML has each key its XML states.
 
 #include "providers/xml/node.h"
 
@@ -24,6 +30,7 @@ namespace virtplan::kvm {
 
 struct DomainUefi {
   std::optional<bool> secure_boot;
+  std::optional<std::string> loader;
   std::optional<std::string> nvram_template;
 
   nlohmann::json to_json() const;

@@ -47,14 +47,16 @@ using virtplan::test::run_virtplan;
 
 namespace {
 
-std::string domain_stack(const LabEnv& env, const std::string& tag, const std::string& keys) {
+// 64 MiB unless `keys` gives the memory; no OS to shut down, so a restart
+// forces the domain off after 1 s.
+std::string nc_stack(const LabEnv& env, const std::string& tag, const std::string& keys) {
   return fmt::format(
       "stack: nc-{0}\nhosts:\n{1}"
-      "domains:\n  d-{0}:\n    host: {2}\n    memory: 64MiB\n    virt_type: qemu\n{3}",
-      tag, host_block(env, 0), env.hosts[0].name, keys);
+      "domains:\n  d-{0}:\n    host: {2}\n{3}    virt_type: qemu\n    shutdown_timeout: 1s\n{4}",
+      tag, host_block(env, 0), env.hosts[0].name, has(keys, "memory:") ? "" : "    memory: 64MiB\n", keys);
 }
 
-void applied(const std::string& path, const std::string& text) {
+void nc_applied(const std::string& path, const std::string& text) {
   write_stack_at(path, text);
   const auto run = run_virtplan("apply --auto-approve -f " + path);
   INFO(run.output);
@@ -64,7 +66,7 @@ void applied(const std::string& path, const std::string& text) {
   CHECK(plan.status == 0);
 }
 
-std::string plan_of(const std::string& path, const std::string& text) {
+std::string nc_plan(const std::string& path, const std::string& text) {
   write_stack_at(path, text);
   const auto plan = run_virtplan("plan -f " + path);
   INFO(plan.output);
@@ -72,21 +74,30 @@ std::string plan_of(const std::string& path, const std::string& text) {
   return plan.output;
 }
 
-std::string read_text(const std::filesystem::path& path) {
+std::string nc_read_text(const std::filesystem::path& path) {
   std::ifstream in(path);
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
+// The same stack with its domain and stack renamed (d-TAG -> d-TAGa).
+std::string nc_renamed(std::string text, const std::string& tag) {
+  for (const std::string from : {"d-" + tag + ":", "nc-" + tag + "\n"}) {
+    auto at = text.find(from);
+    if (at != std::string::npos) text.insert(at + from.size() - 1, "a");
+  }
+  return text;
+}
+
 // A veth pair inside the lab host's namespace: the macvtap NIC's host device.
-struct HostVeth {
+struct NcHostVeth {
   const LabEnv& env;
   std::string name;
-  HostVeth(const LabEnv& e, const std::string& n) : env(e), name(n) {
+  NcHostVeth(const LabEnv& e, const std::string& n) : env(e), name(n) {
     env.run_in(0, fmt::format("ip link add {0} type veth peer name {0}p && ip link set {0} up && "
                               "ip link set {0}p up",
                               name));
   }
-  ~HostVeth() {
+  ~NcHostVeth() {
     try {
       env.run_in(0, fmt::format("ip link del {} >/dev/null 2>&1; true", name));
     } catch (...) {
@@ -101,7 +112,7 @@ TEST_CASE(
     "plans live through domiftune") {
   const LabEnv env = require_lab(1);
   const std::string tag = tag_for('n');
-  const HostVeth veth(env, "vm" + tag);
+  const NcHostVeth veth(env, "vm" + tag);
   auto nics = [&](const std::string& mode, int mtu, const std::string& bandwidth) {
     return fmt::format(
         "    interfaces:\n"
@@ -111,9 +122,9 @@ TEST_CASE(
   };
   // The second NIC sits on a Linux bridge of the lab host's own.
   env.run_in(0, fmt::format("ip link add {0}b type bridge && ip link set {0}b up", veth.name));
-  const std::string stack = write_stack(domain_stack(env, tag, nics("bridge", 1400, "")));
+  const std::string stack = write_stack(nc_stack(env, tag, nics("bridge", 1400, "")));
   StackCleanup cleanup{env, stack, fmt::format("ip link del {}b", veth.name)};
-  applied(stack, domain_stack(env, tag, nics("bridge", 1400, "")));
+  nc_applied(stack, nc_stack(env, tag, nics("bridge", 1400, "")));
   Probe probe{env, "d-" + tag};
   REQUIRE(probe.state() == "running");
   CHECK(probe.config("//interface[@type='direct']/source/@dev") == veth.name);
@@ -125,9 +136,9 @@ TEST_CASE(
   const std::string pid = probe.pid();
 
   SECTION("the macvtap mode and the MTU: a restart") {
-    const std::string changed = domain_stack(env, tag, nics("vepa", 1300, ""));
-    CHECK(has(plan_of(stack, changed), "(0 live, 2 restart)"));
-    applied(stack, changed);
+    const std::string changed = nc_stack(env, tag, nics("vepa", 1300, ""));
+    CHECK(has(nc_plan(stack, changed), "(0 live, 2 restart)"));
+    nc_applied(stack, changed);
     CHECK(probe.pid() != pid);
     CHECK(probe.live("//interface[@type='direct']/source/@mode") == "vepa");
     CHECK(probe.live("//interface[@type='bridge']/mtu/@size") == "1300");
@@ -135,15 +146,15 @@ TEST_CASE(
 
   SECTION("bandwidth: planned live; domiftune needs the sfq qdisc this kernel lacks, so nothing changes") {
     const std::string changed =
-        domain_stack(env, tag, nics("bridge", 1400, ", bandwidth: {inbound: {average: 1000, burst: 256}}"));
-    CHECK(has(plan_of(stack, changed), "(1 live, 0 restart)"));
+        nc_stack(env, tag, nics("bridge", 1400, ", bandwidth: {inbound: {average: 1000, burst: 256}}"));
+    CHECK(has(nc_plan(stack, changed), "(1 live, 0 restart)"));
     const auto run = run_virtplan("apply --auto-approve -f " + stack);
     INFO(run.output);
     CHECK(run.status != 0);
     CHECK(has(run.output, "domiftune"));
     CHECK(probe.pid() == pid);
     CHECK(probe.config("count(//bandwidth)") == "0");
-    CHECK(has(plan_of(stack, changed), "(1 live, 0 restart)"));
+    CHECK(has(nc_plan(stack, changed), "(1 live, 0 restart)"));
   }
 }
 
@@ -163,13 +174,13 @@ TEST_CASE(
         " burst: 512}}, outbound: {{average: 128}}}}}}\n",
         tag, average);
   };
-  const std::string stack = write_stack(domain_stack(env, tag, nics(1000)));
+  const std::string stack = write_stack(nc_stack(env, tag, nics(1000)));
   StackCleanup cleanup{env, stack};
-  applied(stack, domain_stack(env, tag, nics(1000)));
+  nc_applied(stack, nc_stack(env, tag, nics(1000)));
   Probe probe{env, "d-" + tag};
   CHECK(probe.state() == "shut off");
   CHECK(probe.config("//interface[mac/@address='52:54:00:4f:00:01']/virtualport/@type") == "openvswitch");
-  // libvirt fills in an interfaceid; the stack, which gives none, still plans empty (applied()).
+  // libvirt fills in an interfaceid; the stack, which gives none, still plans empty (nc_applied()).
   CHECK(
       probe.config(
           "string-length(//interface[mac/@address='52:54:00:4f:00:01']/virtualport/parameters/@interfaceid)") ==
@@ -180,9 +191,9 @@ TEST_CASE(
   CHECK(probe.config("//interface[mac/@address='52:54:00:4f:00:02']/vlan/tag/@id") == "42");
   CHECK(probe.config("//interface[mac/@address='52:54:00:4f:00:03']/bandwidth/inbound/@peak") == "2000");
 
-  const std::string changed = domain_stack(env, tag, nics(3000));
-  CHECK(has(plan_of(stack, changed), "(0 live, 1 config, 0 restart)"));
-  applied(stack, changed);
+  const std::string changed = nc_stack(env, tag, nics(3000));
+  CHECK(has(nc_plan(stack, changed), "(0 live, 1 config, 0 restart)"));
+  nc_applied(stack, changed);
   CHECK(probe.config("//interface[mac/@address='52:54:00:4f:00:03']/bandwidth/inbound/@average") == "3000");
 }
 
@@ -199,9 +210,9 @@ TEST_CASE(
         "      features: {{require: [sse4.2], disable: [{}]}}\n",
         disable);
   };
-  const std::string stack = write_stack(domain_stack(env, tag, cpu("svm")));
+  const std::string stack = write_stack(nc_stack(env, tag, cpu("svm")));
   StackCleanup cleanup{env, stack};
-  applied(stack, domain_stack(env, tag, cpu("svm")));
+  nc_applied(stack, nc_stack(env, tag, cpu("svm")));
   Probe probe{env, "d-" + tag};
   REQUIRE(probe.state() == "running");
   CHECK(probe.config("//cpu/topology/@cores") == "2");
@@ -210,18 +221,18 @@ TEST_CASE(
   CHECK(probe.config("//cpu/feature[@name='svm']/@policy") == "disable");
   const std::string pid = probe.pid();
 
-  const std::string changed = domain_stack(env, tag, cpu("svm, x2apic"));
-  CHECK(has(plan_of(stack, changed), "(0 live, 1 restart)"));
-  applied(stack, changed);
+  const std::string changed = nc_stack(env, tag, cpu("svm, x2apic"));
+  CHECK(has(nc_plan(stack, changed), "(0 live, 1 restart)"));
+  nc_applied(stack, changed);
   CHECK(probe.pid() != pid);
   CHECK(probe.live("//cpu/feature[@name='x2apic']/@policy") == "disable");
 
   // QEMU runs host-passthrough ("-cpu host") only with KVM: under TCG a stopped domain.
   const std::string passthrough =
-      domain_stack(env, tag,
-                   "    vcpus: 2\n    state: stopped\n    cpu:\n      mode: host-passthrough\n"
-                   "      topology: {sockets: 1, cores: 1, threads: 2}\n      features: {disable: [vmx]}\n");
-  applied(stack, passthrough);
+      nc_stack(env, tag,
+               "    vcpus: 2\n    state: stopped\n    cpu:\n      mode: host-passthrough\n"
+               "      topology: {sockets: 1, cores: 1, threads: 2}\n      features: {disable: [vmx]}\n");
+  nc_applied(stack, passthrough);
   CHECK(probe.state() == "shut off");
   CHECK(probe.config("//cpu/@mode") == "host-passthrough");
   CHECK(probe.config("//cpu/feature[@name='vmx']/@policy") == "disable");
@@ -232,17 +243,43 @@ TEST_CASE("UEFI secure boot with the Microsoft-keys NVRAM template starts under 
   const std::string tag = tag_for('u');
   const std::string keys =
       "    memory: 256MiB\n    firmware: uefi\n"
-      "    uefi: {secure_boot: true, nvram_template: /usr/share/OVMF/OVMF_VARS_4M.ms.fd}\n";
-  const std::string text = domain_stack(env, tag, keys);
+      "    uefi: {secure_boot: true, loader: /usr/share/OVMF/OVMF_CODE_4M.secboot.fd,\n"
+      "           nvram_template: /usr/share/OVMF/OVMF_VARS_4M.ms.fd}\n";
+  const std::string text = nc_stack(env, tag, keys);
   const std::string stack = write_stack(text);
   StackCleanup cleanup{env, stack};
-  applied(stack, text);
+  nc_applied(stack, text);
   Probe probe{env, "d-" + tag};
   REQUIRE(probe.state() == "running");
-  CHECK(probe.config("//os/firmware/feature[@name='secure-boot']/@enabled") == "yes");
+  CHECK(probe.config("//os/loader") == "/usr/share/OVMF/OVMF_CODE_4M.secboot.fd");
+  CHECK(probe.config("//os/loader/@secure") == "yes");
   CHECK(probe.config("//os/nvram/@template") == "/usr/share/OVMF/OVMF_VARS_4M.ms.fd");
   CHECK(probe.config("//features/smm/@state") == "on");
-  CHECK(has(probe.live("//os/loader"), "secboot"));
+  const std::string pid = probe.pid();
+
+  SECTION("secure boot off: a restart, with the same firmware file") {
+    std::string off = text;
+    off.replace(off.find("secure_boot: true"), 17, "secure_boot: false");
+    CHECK(has(nc_plan(stack, off), "(0 live, 1 restart)"));
+    nc_applied(stack, off);
+    CHECK(probe.pid() != pid);
+    CHECK(probe.live("//os/loader/@secure") == "no");
+  }
+
+  SECTION("firmware autoselection with secure boot: libvirt picks OVMF with Microsoft's keys enrolled") {
+    const std::string autoselect =
+        nc_stack(env, tag, "    memory: 256MiB\n    firmware: uefi\n    uefi: {secure_boot: true}\n");
+    // Another domain: the loader of one defined with a path stays its own.
+    const std::string other = write_stack(nc_renamed(autoselect, tag));
+    StackCleanup other_cleanup{env, other};
+    nc_applied(other, nc_renamed(autoselect, tag));
+    Probe auto_probe{env, "d-" + tag + "a"};
+    REQUIRE(auto_probe.state() == "running");
+    CHECK(auto_probe.config("//os/@firmware") == "efi");
+    CHECK(auto_probe.config("//os/firmware/feature[@name='secure-boot']/@enabled") == "yes");
+    CHECK(auto_probe.live("//os/loader/@secure") == "yes");
+    CHECK(has(auto_probe.live("//os/nvram/@template"), "OVMF_VARS_4M.ms.fd"));
+  }
 }
 
 TEST_CASE(
@@ -253,17 +290,18 @@ TEST_CASE(
   made.remove(env);
   const std::string xml = fmt::format(
       "<domain type='qemu'><name>{0}</name><memory unit='MiB'>64</memory><vcpu>4</vcpu>"
-      "<os firmware='efi'><type arch='x86_64' machine='q35'>hvm</type><firmware>"
-      "<feature enabled='yes' name='secure-boot'/><feature enabled='yes' name='enrolled-keys'/></firmware>"
-      "<loader secure='yes'/><nvram template='/usr/share/OVMF/OVMF_VARS_4M.ms.fd'/></os>"
+      "<os><type arch='x86_64' machine='q35'>hvm</type>"
+      "<loader readonly='yes' secure='yes' type='pflash'>/usr/share/OVMF/OVMF_CODE_4M.secboot.fd</loader>"
+      "<nvram template='/usr/share/OVMF/OVMF_VARS_4M.ms.fd'/></os>"
       "<features><acpi/><apic/><smm state='on'/></features>"
       "<cpu mode='custom' match='exact' check='partial'><model fallback='allow'>qemu64</model>"
       "<topology sockets='2' cores='2' threads='1'/><feature policy='disable' name='svm'/>"
       "<feature policy='optional' name='pcid'/></cpu><devices>"
       "<interface type='direct'><mac address='52:54:00:50:00:01'/><source dev='eth9' mode='private'/>"
-      "<model type='virtio'/><mtu size='1400'/><bandwidth><inbound average='500'/></bandwidth></interface>"
+      "<model type='virtio'/><bandwidth><inbound average='500'/></bandwidth></interface>"
       "<interface type='bridge'><mac address='52:54:00:50:00:02'/><source bridge='br9'/>"
-      "<virtualport type='openvswitch'/><vlan><tag id='7'/></vlan><model type='virtio'/></interface>"
+      "<virtualport type='openvswitch'/><vlan><tag id='7'/></vlan><model type='virtio'/><mtu size='1400'/>"
+      "</interface>"
       "</devices></domain>",
       made.domain);
   env.run_in(0, fmt::format("echo {} | virsh -q define /dev/stdin", shell_quote(xml)));
@@ -272,11 +310,12 @@ TEST_CASE(
   const auto errors = dir / "domain.err";
   const auto imported = virtplan::lab::virtplan_stdout(
       "import " + shell_quote(made.address("domain", env)) + " -f " + shell_quote(dir.string()), errors);
-  INFO("stdout:\n" << imported.output << "stderr:\n" << read_text(errors));
+  INFO("stdout:\n" << imported.output << "stderr:\n" << nc_read_text(errors));
   REQUIRE(imported.status == 0);
   for (const char* line : {"type: direct", "source_dev: eth9", "mode: private", "mtu: 1400", "average: 500",
                            "type: openvswitch", "interfaceid:", "vlan: 7", "sockets: 2", "- svm",
-                           "secure_boot: true", "nvram_template: /usr/share/OVMF/OVMF_VARS_4M.ms.fd"}) {
+                           "secure_boot: true", "loader: /usr/share/OVMF/OVMF_CODE_4M.secboot.fd",
+                           "nvram_template: /usr/share/OVMF/OVMF_VARS_4M.ms.fd"}) {
     INFO(line);
     CHECK(has(imported.output, line));
   }
@@ -297,7 +336,7 @@ TEST_CASE(
   CHECK(applied_run.status == 0);
   Probe probe{env, made.domain};
   CHECK(probe.config("//memory") == "98304");
-  CHECK(probe.config("//interface[@type='direct']/mtu/@size") == "1400");
+  CHECK(probe.config("//interface[@type='bridge']/mtu/@size") == "1400");
   CHECK(probe.config("//interface[@type='direct']/bandwidth/inbound/@average") == "500");
   CHECK(probe.config("//interface[@type='bridge']/vlan/tag/@id") == "7");
   CHECK(probe.config("//interface[@type='bridge']/virtualport/@type") == "openvswitch");
@@ -305,7 +344,7 @@ TEST_CASE(
   CHECK(probe.config("//cpu/@check") == "partial");
   CHECK(probe.config("//cpu/feature[@name='pcid']/@policy") == "optional");
   CHECK(probe.config("//os/nvram/@template") == "/usr/share/OVMF/OVMF_VARS_4M.ms.fd");
-  CHECK(probe.config("//os/firmware/feature[@name='secure-boot']/@enabled") == "yes");
+  CHECK(probe.config("//os/loader/@secure") == "yes");
   const auto after = run_virtplan("plan --detailed-exitcode -f " + shell_quote(dir.string()));
   INFO(after.output);
   CHECK(after.status == 0);
