@@ -29,7 +29,8 @@ json cpu_yaml(const DomainSpec::Cpu& cpu) {
   if (cpu.topology) out["topology"] = cpu.topology->to_json();
   if (cpu.features) {
     // Only the lists that have names.
-    for (const auto& item : cpu.features->to_json().items()) {
+    const json features = cpu.features->to_json();
+    for (const auto& item : features.items()) {
       if (!item.value().empty()) out["features"][item.key()] = item.value();
     }
   }

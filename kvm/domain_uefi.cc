@@ -97,6 +97,8 @@ std::optional<DomainUefi> DomainUefi::read_xml(XmlNode domain) {
       if (feature.attr("name") == "secure-boot") out.secure_boot = feature.attr("enabled") == "yes";
     }
   }
+  // A plain `firmware: uefi` domain: nothing for `uefi:` to state.
+  if (out == DomainUefi{}) return std::nullopt;
   return out;
 }
 

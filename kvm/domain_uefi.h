@@ -16,7 +16,8 @@
 // needs; QEMU has SMM on q35 only. Debian's ovmf: loader
 // /usr/share/OVMF/OVMF_CODE_4M.secboot.fd, template OVMF_VARS_4M.ms.fd.
 // A key the stack leaves out is not managed (DomainReconciler takes the
-// domain's); a domain read from XML has each key its XML states.
+// domain's); a domain read from XML has each key its XML states, and no
+// `uefi` at all when it states none (a plain `firmware: uefi`).
 
 #include "providers/xml/node.h"
 

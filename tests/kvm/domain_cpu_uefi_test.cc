@@ -151,6 +151,7 @@ TEST_CASE("uefi: secure boot by autoselection or by a loader with an NVRAM templ
   auto plain = cpu_parsed("memory: 128MiB\nfirmware: uefi\n");
   auto plain_observed = kind.parse_xml(*kind.create_xml(plain));
   REQUIRE(plain_observed);
+  CHECK_FALSE(plain_observed->contains("uefi"));
   CHECK_FALSE(kvm::domain_to_stack(*plain_observed)->contains("uefi"));
 
   // Secure boot off, in place: the loader stays.

@@ -81,7 +81,7 @@ std::string nc_read_text(const std::filesystem::path& path) {
 
 // The same stack with its domain and stack renamed (d-TAG -> d-TAGa).
 std::string nc_renamed(std::string text, const std::string& tag) {
-  for (const std::string from : {"d-" + tag + ":", "nc-" + tag + "\n"}) {
+  for (const std::string& from : {"d-" + tag + ":", "nc-" + tag + "\n"}) {
     auto at = text.find(from);
     if (at != std::string::npos) text.insert(at + from.size() - 1, "a");
   }
