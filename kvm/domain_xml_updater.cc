@@ -158,7 +158,8 @@ void update_cpu_layout(XmlNode domain, const DomainSpec& desired, const DomainSp
 }
 
 void update_tuning(XmlNode domain, const DomainSpec& desired, const DomainSpec& observed) {
-  if (cpu_json(desired.cpu) != cpu_json(observed.cpu)) {
+  // A stack without `cpu:` does not manage it: <cpu> stays as it is.
+  if (desired.cpu && cpu_json(desired.cpu) != cpu_json(observed.cpu)) {
     bool same_model = desired.cpu.has_value() == observed.cpu.has_value() &&
                       (!desired.cpu || (desired.cpu->mode == observed.cpu->mode &&
                                         desired.cpu->model == observed.cpu->model));

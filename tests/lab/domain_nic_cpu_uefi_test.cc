@@ -137,7 +137,7 @@ TEST_CASE(
 
   SECTION("the macvtap mode and the MTU: a restart") {
     const std::string changed = nc_stack(env, tag, nics("vepa", 1300, ""));
-    CHECK(has(nc_plan(stack, changed), "(0 live, 2 restart)"));
+    CHECK(has(nc_plan(stack, changed), "(0 live, 1 restart)"));
     nc_applied(stack, changed);
     CHECK(probe.pid() != pid);
     CHECK(probe.live("//interface[@type='direct']/source/@mode") == "vepa");
@@ -160,19 +160,19 @@ TEST_CASE(
 
 TEST_CASE(
     "NIC keys libvirt defines but this kernel cannot start: VLANs, an Open vSwitch port and bandwidth on a "
-    "stopped domain, the plan empty, a change planned config") {
+    "stopped domain, the plan empty, a VLAN change planned config, bandwidth live (a redefine)") {
   const LabEnv env = require_lab(1);
   const std::string tag = tag_for('q');
-  auto nics = [&](int average) {
+  auto nics = [&](int average, int tag_id = 42) {
     return fmt::format(
         "    state: stopped\n"
         "    interfaces:\n"
         "      - {{bridge: vq{0}, mac: \"52:54:00:4f:00:01\", virtualport: {{type: openvswitch, profileid: web}},"
         " vlan: {{tags: [10, 20], native: 10, native_mode: untagged}}}}\n"
-        "      - {{type: direct, source_dev: vq{0}, mode: passthrough, mac: \"52:54:00:4f:00:02\", vlan: 42}}\n"
+        "      - {{type: direct, source_dev: vq{0}, mode: passthrough, mac: \"52:54:00:4f:00:02\", vlan: {2}}}\n"
         "      - {{bridge: vq{0}, mac: \"52:54:00:4f:00:03\", bandwidth: {{inbound: {{average: {1}, peak: 2000,"
         " burst: 512}}, outbound: {{average: 128}}}}}}\n",
-        tag, average);
+        tag, average, tag_id);
   };
   const std::string stack = write_stack(nc_stack(env, tag, nics(1000)));
   StackCleanup cleanup{env, stack};
@@ -191,14 +191,21 @@ TEST_CASE(
   CHECK(probe.config("//interface[mac/@address='52:54:00:4f:00:02']/vlan/tag/@id") == "42");
   CHECK(probe.config("//interface[mac/@address='52:54:00:4f:00:03']/bandwidth/inbound/@peak") == "2000");
 
-  const std::string changed = nc_stack(env, tag, nics(3000));
-  CHECK(has(nc_plan(stack, changed), "(0 live, 1 config, 0 restart)"));
-  nc_applied(stack, changed);
+  // A VLAN change is restart-class: on a stopped domain, config.
+  const std::string tagged = nc_stack(env, tag, nics(1000, 43));
+  CHECK(has(nc_plan(stack, tagged), "(0 live, 1 config, 0 restart)"));
+  nc_applied(stack, tagged);
+  CHECK(probe.config("//interface[mac/@address='52:54:00:4f:00:02']/vlan/tag/@id") == "43");
+  // Bandwidth is live-class: on a stopped domain the redefine is all there is to do.
+  const std::string limited = nc_stack(env, tag, nics(3000, 43));
+  CHECK(has(nc_plan(stack, limited), "(1 live, 0 restart)"));
+  nc_applied(stack, limited);
   CHECK(probe.config("//interface[mac/@address='52:54:00:4f:00:03']/bandwidth/inbound/@average") == "3000");
+  CHECK(probe.state() == "shut off");
 }
 
 TEST_CASE(
-    "CPU keys: custom model, topology and features start under TCG; a feature change restarts; "
+    "CPU keys: custom model, topology and features start under TCG, a feature change restarts, "
     "host-passthrough is defined stopped") {
   const LabEnv env = require_lab(1);
   const std::string tag = tag_for('c');
