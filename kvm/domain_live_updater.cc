@@ -80,7 +80,9 @@ namespace {
 std::string iftune_rate(const nlohmann::json& bandwidth, const char* direction) {
   if (!bandwidth.is_object() || !bandwidth.contains(direction)) return "0";
   const nlohmann::json& rate = bandwidth.at(direction);
-  auto field = [&](const char* key) { return rate.contains(key) ? std::to_string(rate.at(key).get<long long>()) : ""; };
+  auto field = [&](const char* key) {
+    return rate.contains(key) ? std::to_string(rate.at(key).get<long long>()) : "";
+  };
   std::string out = fmt::format("{},{},{}", field("average"), field("peak"), field("burst"));
   if (rate.contains("floor")) out += "," + field("floor");
   return out;
@@ -94,15 +96,16 @@ Result<void> DomainLiveUpdater::set_bandwidth(const std::string& mac, const XmlD
   const DomainDeviceRef nic{DomainDeviceRef::Type::interface, mac};
   auto element = nic.find(config);
   if (!element) {
-    return providers::fail(m_log.failure(ErrorCode::other, fmt::format("{} is not in the domain's XML", nic.describe()),
+    return providers::fail(m_log.failure(ErrorCode::other,
+                                         fmt::format("{} is not in the domain's XML", nic.describe()),
                                          "the running domain not fully updated"));
   }
   const NicOptions options = NicOptions::read_xml(*element);
   const nlohmann::json* bandwidth = options.find("bandwidth");
   const nlohmann::json none = false;
   const nlohmann::json& limits = bandwidth ? *bandwidth : none;
-  return run({"domiftune", "--domain", m_name, "--interface", mac, "--inbound", iftune_rate(limits, "inbound"),
-              "--outbound", iftune_rate(limits, "outbound"), "--live"},
+  return run({"domiftune", "--domain", m_name, "--interface", mac, "--inbound",
+              iftune_rate(limits, "inbound"), "--outbound", iftune_rate(limits, "outbound"), "--live"},
              nic.describe() + " bandwidth set live");
 }
 

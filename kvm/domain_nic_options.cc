@@ -1,6 +1,7 @@
 #include "kvm/domain_nic_options.h"
 
 #include "kvm/domain_yaml_reader.h"
+#include "kvm/spec_checks.h"
 #include "providers/xml/node.h"
 
 #include <fmt/format.h>
@@ -25,15 +26,6 @@ namespace nic_opts {
 using Canonical = std::expected<json, std::string>;
 
 std::unexpected<std::string> wrong(std::string message) { return std::unexpected(std::move(message)); }
-
-std::optional<std::string> unknown_key(const json& value, const std::set<std::string>& known,
-                                       std::string_view what) {
-  for (const auto& item : value.items()) {
-    if (!known.contains(item.key()))
-      return fmt::format("{}: unknown key '{}' (expected {})", what, item.key(), fmt::join(known, ", "));
-  }
-  return std::nullopt;
-}
 
 bool whole_in(const json& value, long long low, long long high) {
   return value.is_number_integer() && value.get<long long>() >= low && value.get<long long>() <= high;

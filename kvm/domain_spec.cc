@@ -124,7 +124,8 @@ DomainSpec::Interface interface_from(const json& in, const std::string& path) {
   nic.network = optional_string(in, "network", path);
   nic.bridge = optional_string(in, "bridge", path);
   nic.direct = optional_string(in, "direct", path);
-  if (nic.direct) nic.mode = need_enum(in.at("mode"), path + "/mode", {"bridge", "vepa", "private", "passthrough"});
+  if (nic.direct)
+    nic.mode = need_enum(in.at("mode"), path + "/mode", {"bridge", "vepa", "private", "passthrough"});
   if (in.contains("link")) nic.link_up = need_enum(in.at("link"), path + "/link", {"up", "down"}) == "up";
   if (int(nic.network.has_value()) + int(nic.bridge.has_value()) + int(nic.direct.has_value()) != 1) {
     throw JsonError{fmt::format("{}: needs exactly one of network, bridge, direct", path)};

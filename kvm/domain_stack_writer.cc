@@ -59,7 +59,9 @@ void nic_options_yaml(const NicOptions& options, json& out) {
     const json& tags = value.at("tags");
     const bool trunk = value.at("trunk").get<bool>();
     if (value.contains("native")) {
-      written = {{"tags", tags}, {"trunk", true}, {"native", value.at("native").at("tag")},
+      written = {{"tags", tags},
+                 {"trunk", true},
+                 {"native", value.at("native").at("tag")},
                  {"native_mode", value.at("native").at("mode")}};
     } else if (tags.size() == 1 && !trunk) {
       written = tags.at(0);
@@ -127,8 +129,7 @@ providers::Result<json> domain_to_stack(const providers::Spec& spec) {
   for (const auto& item : canonical.at("hostdevs").items()) out["hostdevs"].push_back(item.value());
   if (typed->boot) out["boot"] = canonical.at("boot");
   // What a plain `firmware: uefi` domain has anyway is left out.
-  if (typed->uefi && (typed->uefi->secure_boot || typed->uefi->loader))
-    out["uefi"] = typed->uefi->to_json();
+  if (typed->uefi && (typed->uefi->secure_boot || typed->uefi->loader)) out["uefi"] = typed->uefi->to_json();
   if (typed->cloud_init) out["cloud_init"] = *typed->cloud_init;
   if (typed->security) out["security"] = {{"model", *typed->security}};
   if (!typed->xml.empty()) out["xml"] = canonical.at("xml");

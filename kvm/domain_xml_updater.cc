@@ -150,8 +150,10 @@ void update_root_ports(XmlNode devices, int have, int want) {
 // the rest of <cpu> is not the stack's.
 void update_cpu_layout(XmlNode domain, const DomainSpec& desired, const DomainSpec& observed) {
   if (!desired.cpu || (!desired.cpu->topology && !desired.cpu->features)) return;
-  const bool topology = desired.cpu->topology && (!observed.cpu || observed.cpu->topology != desired.cpu->topology);
-  const bool features = desired.cpu->features && (!observed.cpu || observed.cpu->features != desired.cpu->features);
+  const bool topology =
+      desired.cpu->topology && (!observed.cpu || observed.cpu->topology != desired.cpu->topology);
+  const bool features =
+      desired.cpu->features && (!observed.cpu || observed.cpu->features != desired.cpu->features);
   if (!topology && !features) return;
   CpuLayoutXml::write(domain.ensure_child("cpu"), topology ? desired.cpu->topology : std::nullopt,
                       features ? desired.cpu->features : std::nullopt);

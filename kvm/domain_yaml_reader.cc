@@ -227,9 +227,10 @@ void DomainYamlReader::read_pin(const YamlValue& value, DomainSpec::Cpu& cpu) {
 void DomainYamlReader::check_pins() {
   if (m_spec.cpu && m_spec.cpu->topology && m_topology_where &&
       m_spec.cpu->topology->count() != m_spec.vcpus.max) {
-    m_topology_where->error(m_diags, fmt::format("cpu topology gives {} vCPUs (sockets x dies x cores x threads), "
-                                                 "vcpus max is {}: libvirt needs them equal",
-                                                 m_spec.cpu->topology->count(), m_spec.vcpus.max));
+    m_topology_where->error(m_diags,
+                            fmt::format("cpu topology gives {} vCPUs (sockets x dies x cores x threads), "
+                                        "vcpus max is {}: libvirt needs them equal",
+                                        m_spec.cpu->topology->count(), m_spec.vcpus.max));
   }
   if (!m_spec.cpu || !m_pin_where) return;
   for (const auto& [vcpu, host] : m_spec.cpu->pin) {

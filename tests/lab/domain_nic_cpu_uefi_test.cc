@@ -74,11 +74,6 @@ std::string nc_plan(const std::string& path, const std::string& text) {
   return plan.output;
 }
 
-std::string nc_read_text(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
 // The same stack with its domain and stack renamed (d-TAG -> d-TAGa).
 std::string nc_renamed(std::string text, const std::string& tag) {
   for (const std::string& from : {"d-" + tag + ":", "nc-" + tag + "\n"}) {
@@ -311,26 +306,12 @@ TEST_CASE(
       "</interface>"
       "</devices></domain>",
       made.domain);
-  env.run_in(0, fmt::format("echo {} | virsh -q define /dev/stdin", shell_quote(xml)));
-  const std::string stack = "inc-" + made.tag;
-  const auto dir = HandMade::stack_dir(env, stack);
-  const auto errors = dir / "domain.err";
-  const auto imported = virtplan::lab::virtplan_stdout(
-      "import " + shell_quote(made.address("domain", env)) + " -f " + shell_quote(dir.string()), errors);
-  INFO("stdout:\n" << imported.output << "stderr:\n" << nc_read_text(errors));
-  REQUIRE(imported.status == 0);
-  for (const char* line : {"type: direct", "source_dev: eth9", "mode: private", "mtu: 1400", "average: 500",
-                           "type: openvswitch", "interfaceid:", "vlan: 7", "sockets: 2", "- svm",
-                           "secure_boot: true", "loader: /usr/share/OVMF/OVMF_CODE_4M.secboot.fd",
-                           "nvram_template: /usr/share/OVMF/OVMF_VARS_4M.ms.fd"}) {
-    INFO(line);
-    CHECK(has(imported.output, line));
-  }
-  std::ofstream(dir / "domain.yaml") << imported.output;
-  std::filesystem::remove(errors);
-  const auto plan = run_virtplan("plan --detailed-exitcode -f " + shell_quote(dir.string()));
-  INFO(plan.output);
-  CHECK(plan.status == 0);
+  const auto dir = HandMade::stack_dir(env, "inc-" + made.tag);
+  virtplan::lab::import_hand_made_domain(
+      env, made, xml, dir,
+      {"type: direct", "source_dev: eth9", "mode: private", "mtu: 1400", "average: 500", "type: openvswitch",
+       "interfaceid:", "vlan: 7", "sockets: 2", "- svm", "secure_boot: true",
+       "loader: /usr/share/OVMF/OVMF_CODE_4M.secboot.fd", "nvram_template: /usr/share/OVMF/OVMF_VARS_4M.ms.fd"});
 
   // The same domain in a stack that leaves every one of the keys out.
   std::ofstream(dir / "domain.yaml") << fmt::format(
@@ -352,9 +333,7 @@ TEST_CASE(
   CHECK(probe.config("//cpu/feature[@name='pcid']/@policy") == "optional");
   CHECK(probe.config("//os/nvram/@template") == "/usr/share/OVMF/OVMF_VARS_4M.ms.fd");
   CHECK(probe.config("//os/loader/@secure") == "yes");
-  const auto after = run_virtplan("plan --detailed-exitcode -f " + shell_quote(dir.string()));
-  INFO(after.output);
-  CHECK(after.status == 0);
+  virtplan::lab::check_plan_empty(dir);
   env.run_in(0, fmt::format("virsh -q undefine --nvram {} >/dev/null 2>&1; true", shell_quote(made.domain)));
   made.remove(env);
   std::filesystem::remove_all(dir);
