@@ -148,10 +148,10 @@ TEST_CASE(
       "<watchdog model='i6300esb' action='pause'/><serial type='pty'/></devices></domain>",
       made.domain);
   const auto dir = HandMade::stack_dir(env, "imd-" + made.tag);
-  virtplan::lab::import_hand_made_domain(env, made, xml, dir,
-                                         {"graphics:", "type: spice", "password: spice-secret-1", "video: qxl",
-                                          "tablet: true", "- spice-vdagent", "model: tpm-tis",
-                                          "backend: /dev/random", "action: pause"});
+  virtplan::lab::import_hand_made_domain(
+      env, made, xml, dir,
+      {"graphics:", "type: spice", "password: spice-secret-1", "video: qxl", "tablet: true",
+       "- spice-vdagent", "model: tpm-tis", "backend: /dev/random", "action: pause"});
 
   // The same domain in a stack that declares none of the device keys.
   std::ofstream(dir / "domain.yaml") << fmt::format(

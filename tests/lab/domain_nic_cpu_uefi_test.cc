@@ -311,7 +311,8 @@ TEST_CASE(
       env, made, xml, dir,
       {"type: direct", "source_dev: eth9", "mode: private", "mtu: 1400", "average: 500", "type: openvswitch",
        "interfaceid:", "vlan: 7", "sockets: 2", "- svm", "secure_boot: true",
-       "loader: /usr/share/OVMF/OVMF_CODE_4M.secboot.fd", "nvram_template: /usr/share/OVMF/OVMF_VARS_4M.ms.fd"});
+       "loader: /usr/share/OVMF/OVMF_CODE_4M.secboot.fd",
+       "nvram_template: /usr/share/OVMF/OVMF_VARS_4M.ms.fd"});
 
   // The same domain in a stack that leaves every one of the keys out.
   std::ofstream(dir / "domain.yaml") << fmt::format(

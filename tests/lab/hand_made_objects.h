@@ -125,9 +125,8 @@ inline std::string import_hand_made_domain(const LabEnv& env, const HandMade& ma
   using providers::shell_quote;
   env.run_in(0, fmt::format("echo {} | virsh -q define /dev/stdin", shell_quote(xml)));
   const auto errors = dir / "domain.err";
-  const auto imported =
-      virtplan_stdout("import " + shell_quote(made.address("domain", env)) + " -f " + shell_quote(dir.string()),
-                      errors);
+  const auto imported = virtplan_stdout(
+      "import " + shell_quote(made.address("domain", env)) + " -f " + shell_quote(dir.string()), errors);
   std::ifstream err(errors);
   INFO("stdout:\n" << imported.output << "stderr:\n" << std::string(std::istreambuf_iterator<char>(err), {}));
   REQUIRE(imported.status == 0);
