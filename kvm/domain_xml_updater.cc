@@ -171,13 +171,18 @@ void update_tuning(XmlNode domain, const DomainSpec& desired, const DomainSpec& 
     if (!same_model) DomainXmlWriter::update_cpu(domain, desired);
     update_cpu_layout(domain, desired, observed);
   }
-  bool pins_differ = (desired.cpu ? desired.cpu->pin : std::map<int, int>{}) !=
+  // `cpu:` (its pins) and `numa:` the stack leaves out are the domain's: a
+  // hugepages change rewrites the tuning elements with them, not without.
+  DomainSpec tuning = desired;
+  if (!tuning.cpu) tuning.cpu = observed.cpu;
+  if (!tuning.numa) tuning.numa = observed.numa;
+  bool pins_differ = (tuning.cpu ? tuning.cpu->pin : std::map<int, int>{}) !=
                      (observed.cpu ? observed.cpu->pin : std::map<int, int>{});
-  bool numa_differs = desired.numa.has_value() != observed.numa.has_value() ||
-                      (desired.numa && (desired.numa->mode != observed.numa->mode ||
-                                        desired.numa->nodeset != observed.numa->nodeset));
-  if (pins_differ || numa_differs || desired.hugepages != observed.hugepages) {
-    DomainXmlWriter::write_tuning(domain, desired);
+  bool numa_differs = tuning.numa.has_value() != observed.numa.has_value() ||
+                      (tuning.numa && (tuning.numa->mode != observed.numa->mode ||
+                                       tuning.numa->nodeset != observed.numa->nodeset));
+  if (pins_differ || numa_differs || tuning.hugepages != observed.hugepages) {
+    DomainXmlWriter::write_tuning(domain, tuning);
   }
 }
 

@@ -200,3 +200,24 @@ TEST_CASE("the XML of every NIC, CPU and UEFI key is valid to libvirt's RelaxNG 
     CHECK(test::schema_problems("domain.rng", *xml).empty());
   }
 }
+
+TEST_CASE(
+    "a stack without cpu: or numa: keeps the domain's <cpu>, vCPU pins and NUMA tuning through an update") {
+  kvm::DomainKind kind;
+  const std::string xml =
+      "<domain type='kvm'><name>web</name><memory unit='KiB'>131072</memory><vcpu>2</vcpu>"
+      "<cputune><vcpupin vcpu='0' cpuset='1'/></cputune><numatune><memory mode='strict' nodeset='0'/></numatune>"
+      "<os><type arch='x86_64' machine='q35'>hvm</type></os>"
+      "<cpu mode='host-passthrough' check='none'><topology sockets='1' dies='1' cores='2' threads='1'/></cpu>"
+      "<devices/></domain>";
+  auto desired = cpu_parsed("memory: 128MiB\nvcpus: 2\nvirt_type: kvm\nhugepages: true\n");
+  auto updated = kind.update_xml(xml, desired);
+  REQUIRE(updated);
+  auto document = cpu_document(*updated);
+  auto root = document.root();
+  CHECK(root.child("memoryBacking").has_value());
+  CHECK(root.xpath_string("string(//cputune/vcpupin/@cpuset)").value() == "1");
+  CHECK(root.xpath_string("string(//numatune/memory/@nodeset)").value() == "0");
+  CHECK(root.xpath_string("string(//cpu/@mode)").value() == "host-passthrough");
+  CHECK(root.xpath_string("string(//cpu/topology/@cores)").value() == "2");
+}
