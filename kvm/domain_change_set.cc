@@ -57,6 +57,13 @@ bool place_live(DomainChangeSet& set, const FieldChange& field, std::string_view
   if (live == domain_live::description) return set.description = true;
   if (live == domain_live::vcpus) return set.vcpus = true;
   if (live == domain_live::memory) return set.memory = true;
+  if (live == domain_live::iftune) {
+    auto path = JsonPath::parse(field.path);
+    if (path.size() < 2) return false;
+    const std::string mac(path[1]);
+    if (std::find(set.iftune.begin(), set.iftune.end(), mac) == set.iftune.end()) set.iftune.push_back(mac);
+    return true;
+  }
   return place_device(set, field, live);
 }
 

@@ -63,6 +63,16 @@ void reorder(XmlNode disk_xml) {
   }
 }
 
+// <source network=NAME/>, <source bridge=NAME/> or, for macvtap, <source dev=NAME mode=MODE/>.
+void write_interface_source(XmlNode source, const DomainSpec::Interface& nic) {
+  if (nic.direct) {
+    source.set_attr("dev", *nic.direct);
+    source.set_attr("mode", nic.mode);
+    return;
+  }
+  source.set_attr(nic.type(), nic.source());
+}
+
 std::string hex(std::string_view digits) { return "0x" + std::string(digits); }
 
 }  // namespace
@@ -103,17 +113,17 @@ void DomainDeviceXml::update_disk(XmlNode disk_xml, const DomainSpec::Disk& disk
 
 XmlNode DomainDeviceXml::add_interface(XmlNode devices, const DomainSpec::Interface& nic) {
   XmlNode nic_xml = devices.add_child("interface");
-  nic_xml.set_attr("type", nic.network ? "network" : "bridge");
+  nic_xml.set_attr("type", nic.type());
   if (nic.mac) nic_xml.add_child("mac").set_attr("address", *nic.mac);
-  XmlNode source = nic_xml.add_child("source");
-  source.set_attr(nic.network ? "network" : "bridge", nic.network ? *nic.network : *nic.bridge);
+  write_interface_source(nic_xml.add_child("source"), nic);
   nic_xml.add_child("model").set_attr("type", nic.model);
   if (!nic.link_up) nic_xml.add_child("link").set_attr("state", "down");
+  nic.options.write_xml(nic_xml);
   return nic_xml;
 }
 
 void DomainDeviceXml::update_interface(XmlNode nic_xml, const DomainSpec::Interface& nic) {
-  std::string type = nic.network ? "network" : "bridge";
+  std::string type = nic.type();
   XmlNode source = nic_xml.ensure_child("source");
   if (nic_xml.attr("type") != type) {
     // The old type's source attributes (network's portid, bridge name) do not apply.
@@ -121,13 +131,14 @@ void DomainDeviceXml::update_interface(XmlNode nic_xml, const DomainSpec::Interf
     source = nic_xml.ensure_child("source");
     nic_xml.set_attr("type", type);
   }
-  source.set_attr(type, nic.network ? *nic.network : *nic.bridge);
+  write_interface_source(source, nic);
   nic_xml.ensure_child("model").set_attr("type", nic.model);
   // An explicit state='up' rather than no <link>: update-device compares the
   // element it is given with the running NIC, so a link brought back up must
   // say so.
   if (!nic.link_up || nic_xml.child("link"))
     nic_xml.ensure_child("link").set_attr("state", nic.link_up ? "up" : "down");
+  nic.options.write_xml(nic_xml);
 }
 
 XmlNode DomainDeviceXml::add_hostdev(XmlNode devices, const DomainSpec::Hostdev& dev) {

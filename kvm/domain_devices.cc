@@ -1,6 +1,7 @@
 #include "kvm/domain_devices.h"
 
 #include "kvm/domain_yaml_reader.h"
+#include "kvm/spec_checks.h"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -29,16 +30,6 @@ Canonical one_of(const json& value, const std::vector<std::string>& allowed, std
   if (std::find(allowed.begin(), allowed.end(), text) == allowed.end())
     return wrong(fmt::format("{}: expected one of {}, got '{}'", what, fmt::join(allowed, ", "), text));
   return text;
-}
-
-// Every key of `value` is one of `known`.
-std::optional<std::string> unknown_key(const json& value, const std::set<std::string>& known,
-                                       std::string_view what) {
-  for (const auto& item : value.items()) {
-    if (!known.contains(item.key()))
-      return fmt::format("{}: unknown key '{}' (expected {})", what, item.key(), fmt::join(known, ", "));
-  }
-  return std::nullopt;
 }
 
 bool is_ip_address(const std::string& text) {

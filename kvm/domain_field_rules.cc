@@ -44,6 +44,11 @@ constexpr FieldRule k_domain_rules[] = {
     {"/interfaces/*/network", Impact::live, domain_live::update},
     {"/interfaces/*/bridge", Impact::live, domain_live::update},
     {"/interfaces/*/link", Impact::live, domain_live::update},
+    // libvirt changes a running NIC's bandwidth (domiftune --live, the tc
+    // rules on its tap or macvtap device); its vlan, virtualport, MTU, macvtap
+    // device and mode update-device refuses ("cannot modify", measured on
+    // libvirt 9.0: README), so they fall to the restart below.
+    {"/interfaces/*/bandwidth/**", Impact::live, domain_live::iftune},
     {"/hostdevs/*", Impact::live, domain_live::attach, item_added},
     {"/hostdevs/*", Impact::live, domain_live::detach, item_removed},
     // Measured on libvirt 9.0: update-device changes a VNC/SPICE password

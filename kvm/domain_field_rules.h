@@ -15,14 +15,16 @@
 //            or a host device (hot-plug: a free PCIe root port is needed, see
 //            hotplug_slots); a CD-ROM's media ("/disks/T/media..."); a NIC's
 //            source network or bridge, and its link state; a console
-//            password ("/graphics/password", update-device)
+//            password ("/graphics/password", update-device); a NIC's
+//            bandwidth ("/interfaces/K/bandwidth...", domiftune)
 //   restart  everything else (config when the domain does not run across
 //            the apply: domain_running): vcpus/max, memory/max, cpu, numa, hugepages,
 //            machine, arch, firmware, boot, virt_type, security,
 //            hotplug_slots, xml patches, the other device keys (graphics
 //            listen, port and type, video, serial, tablet, channels, tpm,
 //            rng, watchdog, memballoon, usb_controller: DomainDevices), cloud_init (the seed is read at
-//            boot), a NIC's model, a disk's bus, cache, format or readonly,
+//            boot), a NIC's model, macvtap device and mode, vlan, virtualport
+//            and mtu (NicOptions), a disk's bus, cache, format or readonly,
 //            adding or removing a sata or ide disk (QEMU's AHCI has no
 //            hot-plug), a disk's volume or pool
 //
@@ -47,6 +49,7 @@ inline constexpr std::string_view memory = "setmem";
 inline constexpr std::string_view attach = "attach-device";
 inline constexpr std::string_view detach = "detach-device";
 inline constexpr std::string_view update = "update-device";
+inline constexpr std::string_view iftune = "domiftune";  // a NIC's bandwidth
 }  // namespace domain_live
 
 const providers::FieldRules& domain_field_rules();

@@ -73,6 +73,42 @@ Result<void> DomainLiveUpdater::set_metadata(const XmlDocument& config) {
   return {};
 }
 
+namespace {
+
+// domiftune's rate: "average,peak,burst[,floor]" (empty fields left to
+// libvirt); "0" clears the direction.
+std::string iftune_rate(const nlohmann::json& bandwidth, const char* direction) {
+  if (!bandwidth.is_object() || !bandwidth.contains(direction)) return "0";
+  const nlohmann::json& rate = bandwidth.at(direction);
+  auto field = [&](const char* key) {
+    return rate.contains(key) ? std::to_string(rate.at(key).get<long long>()) : "";
+  };
+  std::string out = fmt::format("{},{},{}", field("average"), field("peak"), field("burst"));
+  if (rate.contains("floor")) out += "," + field("floor");
+  return out;
+}
+
+}  // namespace
+
+// A NIC's bandwidth as the new config has it (both directions: one left out
+// of domiftune would keep its old limit).
+Result<void> DomainLiveUpdater::set_bandwidth(const std::string& mac, const XmlDocument& config) {
+  const DomainDeviceRef nic{DomainDeviceRef::Type::interface, mac};
+  auto element = nic.find(config);
+  if (!element) {
+    return providers::fail(m_log.failure(ErrorCode::other,
+                                         fmt::format("{} is not in the domain's XML", nic.describe()),
+                                         "the running domain not fully updated"));
+  }
+  const NicOptions options = NicOptions::read_xml(*element);
+  const nlohmann::json* bandwidth = options.find("bandwidth");
+  const nlohmann::json none = false;
+  const nlohmann::json& limits = bandwidth ? *bandwidth : none;
+  return run({"domiftune", "--domain", m_name, "--interface", mac, "--inbound",
+              iftune_rate(limits, "inbound"), "--outbound", iftune_rate(limits, "outbound"), "--live"},
+             nic.describe() + " bandwidth set live");
+}
+
 Result<std::vector<DomainChangeSet::Detach>> DomainLiveUpdater::detach(
     const std::vector<DomainChangeSet::Detach>& devices) {
   std::vector<DomainChangeSet::Detach> kept;
@@ -130,6 +166,9 @@ Result<void> DomainLiveUpdater::apply(const DomainChangeSet& changes, const Doma
   }
   if (changes.metadata) {
     if (auto r = set_metadata(config); !r) return r;
+  }
+  for (const std::string& mac : changes.iftune) {
+    if (auto r = set_bandwidth(mac, config); !r) return r;
   }
   if (changes.update.empty() && changes.attach.empty() && !changes.attach_nics) return {};
   auto live = live_xml();

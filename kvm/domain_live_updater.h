@@ -12,7 +12,8 @@
 // from the new inactive XML, so an attached device has the MAC and address
 // libvirt assigned at define: setvcpus, setmem, desc, metadata (the owner
 // element), update-device (CD-ROM media, NIC source and link state),
-// attach-device, each attach confirmed by a re-read.
+// domiftune (a NIC's bandwidth), attach-device, each attach confirmed by a
+// re-read.
 
 #include "kvm/domain_change_set.h"
 #include "kvm/domain_spec.h"
@@ -50,6 +51,7 @@ private:
   providers::Result<void> run(std::vector<std::string> args, std::string done,
                               std::optional<std::string> stdin_data = std::nullopt);
   providers::Result<void> set_metadata(const providers::XmlDocument& config);
+  providers::Result<void> set_bandwidth(const std::string& mac, const providers::XmlDocument& config);
   providers::Result<void> device_command(const char* command, const DomainDeviceRef& device,
                                          const providers::XmlDocument& from, std::string done);
 

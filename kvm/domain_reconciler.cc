@@ -1,5 +1,6 @@
 #include "kvm/domain_reconciler.h"
 
+#include "kvm/domain_nic_options.h"
 #include "providers/xml/document.h"
 
 #include <map>
@@ -15,7 +16,33 @@ namespace {
 std::string source_of(const json& nic) {
   if (nic.contains("network")) return "network:" + nic.at("network").get<std::string>();
   if (nic.contains("bridge")) return "bridge:" + nic.at("bridge").get<std::string>();
+  if (nic.contains("direct")) return "direct:" + nic.at("direct").get<std::string>();
   return {};
+}
+
+// A NIC option the stack leaves out is not managed: the domain's value
+// stands (NicOptions). `false` (none) where the domain has none is the same
+// thing. An Open vSwitch port's interfaceid is libvirt's to choose when the
+// stack gives none (it fills one in at define).
+void take_unmanaged_options(json& nics, const json& observed_nics) {
+  for (auto item : nics.items()) {
+    if (!observed_nics.contains(item.key())) continue;
+    json& nic = item.value();
+    const json& seen = observed_nics.at(item.key());
+    for (std::string_view name : NicOptions::keys()) {
+      const std::string option(name);
+      if (!nic.contains(option)) {
+        if (seen.contains(option)) nic[option] = seen.at(option);
+      } else if (nic.at(option) == false && !seen.contains(option)) {
+        nic.erase(option);
+      }
+    }
+    if (nic.contains("virtualport") && nic.at("virtualport").is_object() &&
+        !nic.at("virtualport").contains("interfaceid") && seen.contains("virtualport") &&
+        seen.at("virtualport").is_object() && seen.at("virtualport").contains("interfaceid") &&
+        seen.at("virtualport").at("type") == nic.at("virtualport").at("type"))
+      nic["virtualport"]["interfaceid"] = seen.at("virtualport").at("interfaceid");
+  }
 }
 
 bool is_placeholder(const std::string& key) { return key.find('#') != std::string::npos; }
@@ -62,12 +89,27 @@ void pair_nics(json& nics, const json& observed_nics) {
   }
 }
 
+// A `cpu:` without topology or features leaves the domain's (kvm/domain_cpu_layout.h);
+// empty features where the domain has none are the same thing.
+void take_unmanaged_cpu_layout(json& desired, const json& observed) {
+  if (!desired.contains("cpu")) return;
+  json& cpu = desired["cpu"];
+  const json seen = observed.contains("cpu") ? observed.at("cpu") : json::object();
+  for (const char* key : {"topology", "features"}) {
+    if (!cpu.contains(key) && seen.contains(key)) cpu[key] = seen.at(key);
+  }
+  if (cpu.contains("features") && !seen.contains("features") && cpu.at("features").at("require").empty() &&
+      cpu.at("features").at("disable").empty())
+    cpu.erase("features");
+}
+
 }  // namespace
 
 json DomainReconciler::reconcile(const json& desired, const json& observed) {
   json out = desired;
   if (out.contains("interfaces") && observed.contains("interfaces")) {
     pair_nics(out["interfaces"], observed.at("interfaces"));
+    take_unmanaged_options(out["interfaces"], observed.at("interfaces"));
   }
   if (out.value("virt_type", "") == "auto" && observed.contains("virt_type") &&
       observed.at("virt_type") != "auto") {
@@ -79,6 +121,13 @@ json DomainReconciler::reconcile(const json& desired, const json& observed) {
       observed.at("cpu").contains("mode")) {
     for (const char* key : {"mode", "model"}) {
       if (observed.at("cpu").contains(key)) out["cpu"][key] = observed.at("cpu").at(key);
+    }
+  }
+  take_unmanaged_cpu_layout(out, observed);
+  // `uefi:` keys the stack leaves out are the domain's (kvm/domain_uefi.h).
+  if (out.contains("uefi") && observed.contains("uefi")) {
+    for (const auto& item : observed.at("uefi").items()) {
+      if (!out.at("uefi").contains(item.key())) out["uefi"][item.key()] = item.value();
     }
   }
   return out;

@@ -37,7 +37,12 @@ json interface_json(const DomainSpec::Interface& nic) {
   put_optional(out, "mac", nic.mac);
   put_optional(out, "network", nic.network);
   put_optional(out, "bridge", nic.bridge);
+  if (nic.direct) {
+    out["direct"] = *nic.direct;
+    out["mode"] = nic.mode;
+  }
   if (!nic.link_up) out["link"] = "down";
+  nic.options.put(out);
   return out;
 }
 
@@ -50,6 +55,8 @@ json cpu_json(const DomainSpec::Cpu& cpu) {
     for (const auto& [vcpu, host] : cpu.pin) pin[std::to_string(vcpu)] = host;
     out["pin"] = pin;
   }
+  if (cpu.topology) out["topology"] = cpu.topology->to_json();
+  if (cpu.features) out["features"] = cpu.features->to_json();
   return out;
 }
 
@@ -116,10 +123,16 @@ DomainSpec::Interface interface_from(const json& in, const std::string& path) {
   nic.mac = optional_string(in, "mac", path);
   nic.network = optional_string(in, "network", path);
   nic.bridge = optional_string(in, "bridge", path);
+  nic.direct = optional_string(in, "direct", path);
+  if (nic.direct)
+    nic.mode = need_enum(in.at("mode"), path + "/mode", {"bridge", "vepa", "private", "passthrough"});
   if (in.contains("link")) nic.link_up = need_enum(in.at("link"), path + "/link", {"up", "down"}) == "up";
-  if (nic.network.has_value() == nic.bridge.has_value()) {
-    throw JsonError{fmt::format("{}: needs exactly one of network, bridge", path)};
+  if (int(nic.network.has_value()) + int(nic.bridge.has_value()) + int(nic.direct.has_value()) != 1) {
+    throw JsonError{fmt::format("{}: needs exactly one of network, bridge, direct", path)};
   }
+  auto options = NicOptions::from_json(in);
+  if (!options) throw JsonError{fmt::format("{}: {}", path, options.error())};
+  nic.options = std::move(*options);
   return nic;
 }
 
@@ -133,6 +146,16 @@ DomainSpec::Cpu cpu_from(const json& in) {
     for (const auto& item : in.at("pin").items()) {
       cpu.pin[std::stoi(item.key())] = item.value().get<int>();
     }
+  }
+  if (in.contains("topology")) {
+    auto topology = CpuTopology::from_json(in.at("topology"));
+    if (!topology) throw JsonError{"/cpu/topology: " + topology.error()};
+    cpu.topology = *topology;
+  }
+  if (in.contains("features")) {
+    auto features = CpuFeatures::from_json(in.at("features"));
+    if (!features) throw JsonError{"/cpu/features: " + features.error()};
+    cpu.features = *features;
   }
   return cpu;
 }
@@ -181,6 +204,11 @@ void read_optionals(const json& in, DomainSpec& spec) {
                          optional_string(boot, "cmdline", "/boot")};
   }
   if (in.contains("cloud_init")) spec.cloud_init = in.at("cloud_init");
+  if (in.contains("uefi")) {
+    auto uefi = DomainUefi::from_json(in.at("uefi"));
+    if (!uefi) throw JsonError{"/uefi: " + uefi.error()};
+    spec.uefi = *uefi;
+  }
   if (in.contains("security")) {
     spec.security =
         need_enum(in.at("security").at("model"), "/security/model", {"selinux", "apparmor", "none"});
@@ -223,6 +251,18 @@ json DomainSpec::Disk::to_json() const { return disk_json(*this); }
 
 json DomainSpec::Interface::to_json() const { return interface_json(*this); }
 
+std::string DomainSpec::Interface::type() const {
+  if (network) return "network";
+  return direct ? "direct" : "bridge";
+}
+
+const std::string& DomainSpec::Interface::source() const {
+  static const std::string k_none;
+  if (network) return *network;
+  if (direct) return *direct;
+  return bridge ? *bridge : k_none;
+}
+
 json DomainSpec::to_json() const {
   json out = {
       {"machine", machine},
@@ -246,6 +286,7 @@ json DomainSpec::to_json() const {
   if (cpu) out["cpu"] = cpu_json(*cpu);
   if (numa) out["numa"] = {{"nodeset", numa->nodeset}, {"mode", numa->mode}};
   if (boot) out["boot"] = boot_json(*boot);
+  if (uefi) out["uefi"] = uefi->to_json();
   if (cloud_init) out["cloud_init"] = *cloud_init;
   if (security) out["security"] = {{"model", *security}};
   put_optional(out, "title", title);

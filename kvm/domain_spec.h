@@ -11,7 +11,8 @@
 //   arch           "x86_64" (default)
 //   vcpus          {"current": N, "max": M}; `vcpus: 2` is {2, 2}
 //   memory         {"current": BYTES, "max": BYTES}; a multiple of 1 KiB
-//   cpu            optional {"mode"?, "model"?, "pin"?: {"VCPU": HOSTCPU}}
+//   cpu            optional {"mode"?, "model"?, "pin"?: {"VCPU": HOSTCPU},
+//                  "topology"?, "features"? (kvm/domain_cpu_layout.h)}
 //   numa           optional {"nodeset": "0", "mode": "strict"}
 //   hugepages      false (default)
 //   disks          {TARGET: {"bus", "cdrom": false, "readonly", "volume",
@@ -20,16 +21,20 @@
 //                  "media"?: {"volume", "pool"?, "format"?}, "cache"?}} (no
 //                  media: an empty drive); see DiskTargetAllocator for the
 //                  targets of disks that give none
-//   interfaces     {KEY: {"network"|"bridge": NAME, "model", "mac"?, "link"?}};
+//   interfaces     {KEY: {"network"|"bridge"|"direct": NAME, "model", "mac"?, "link"?,
+//                  "mode"? (direct only, always there: bridge | vepa | private |
+//                  passthrough), "vlan"?, "virtualport"?, "bandwidth"?, "mtu"?
+//                  (NicOptions)}}; "direct" names the host device of a macvtap NIC;
 //                  "link": "down" only for a NIC whose link is down (the
 //                  default, up, is left out so it never shows as a change); KEY is
 //                  the MAC, or "network:lan#1" ("bridge:br0#2") for the n-th
-//                  NIC on that source that gives no MAC until reconcile()
+//                  NIC on that source ("direct:eth0#1") that gives no MAC until reconcile()
 //                  gives it the MAC libvirt assigned
 //   hostdevs       {"pci:0000:03:00.1": {"pci": "0000:03:00.1"},
 //                   "usb:046d:c52b": {"usb": "046d:c52b"}}
 //   boot           optional {"kernel"?, "initrd"?, "cmdline"?}
 //   firmware       "bios" (default) | "uefi"
+//   uefi           optional {"secure_boot"?, "nvram_template"?} (kvm/domain_uefi.h)
 //   virt_type      "auto" (default) | "kvm" | "qemu"
 //   cloud_init     optional {"user_data", "network_config"?, "meta_data"?},
 //                  each a file path (string) or an inline map, kept as given
@@ -51,7 +56,10 @@
 //   graphics, video, serial, tablet, channels, tpm, rng, watchdog,
 //                  memballoon, usb_controller: optional, see DomainDevices
 
+#include "kvm/domain_cpu_layout.h"
 #include "kvm/domain_devices.h"
+#include "kvm/domain_nic_options.h"
+#include "kvm/domain_uefi.h"
 #include "providers/base/error.h"
 
 #include <nlohmann/json.hpp>
@@ -79,6 +87,8 @@ struct DomainSpec {
     std::optional<std::string> mode;   // host-passthrough | host-model | custom
     std::optional<std::string> model;  // with custom
     std::map<int, int> pin;            // vCPU -> host CPU
+    std::optional<CpuTopology> topology;  // absent: not managed
+    std::optional<CpuFeatures> features;  // absent: not managed
   };
   struct Numa {
     std::string nodeset;
@@ -102,8 +112,18 @@ struct DomainSpec {
     std::optional<std::string> mac;  // lowercase
     std::optional<std::string> network;
     std::optional<std::string> bridge;
+    // A macvtap NIC (<interface type='direct'>): the host device and its
+    // macvtap mode (libvirt's default when the XML gives none: vepa).
+    std::optional<std::string> direct;
+    std::string mode = "vepa";
     std::string model = "virtio";
     bool link_up = true;  // <link state='down'/> when false
+    NicOptions options;   // vlan, virtualport, bandwidth, mtu: each optional
+
+    // "network", "bridge" or "direct".
+    std::string type() const;
+    // The source's name: the network, the bridge or the host device.
+    const std::string& source() const;
 
     nlohmann::json to_json() const;
   };
@@ -140,6 +160,7 @@ struct DomainSpec {
   std::map<std::string, Hostdev> hostdevs;      // by "pci:ADDR" / "usb:VID:PID"
   std::optional<Boot> boot;
   std::string firmware = "bios";
+  std::optional<DomainUefi> uefi;  // secure boot, NVRAM template
   std::string virt_type = "auto";
   std::optional<nlohmann::json> cloud_init;
   std::optional<std::string> security;  // the seclabel model

@@ -26,6 +26,14 @@ json cpu_yaml(const DomainSpec::Cpu& cpu) {
   if (cpu.mode) out["mode"] = *cpu.mode;
   if (cpu.model) out["model"] = *cpu.model;
   for (const auto& [vcpu, host] : cpu.pin) out["pin"][std::to_string(vcpu)] = host;
+  if (cpu.topology) out["topology"] = cpu.topology->to_json();
+  if (cpu.features) {
+    // Only the lists that have names.
+    const json features = cpu.features->to_json();
+    for (const auto& item : features.items()) {
+      if (!item.value().empty()) out["features"][item.key()] = item.value();
+    }
+  }
   return out;
 }
 
@@ -43,13 +51,41 @@ json disk_yaml(const std::string& target, const DomainSpec::Disk& disk) {
   return out;
 }
 
+// NIC options in their shortest stack form: `vlan: 42`, `vlan: [10, 20]`.
+void nic_options_yaml(const NicOptions& options, json& out) {
+  for (const auto& [key, value] : options.declared) {
+    json& written = out[key] = value;
+    if (key != "vlan" || !value.is_object()) continue;
+    const json& tags = value.at("tags");
+    const bool trunk = value.at("trunk").get<bool>();
+    if (value.contains("native")) {
+      written = {{"tags", tags},
+                 {"trunk", true},
+                 {"native", value.at("native").at("tag")},
+                 {"native_mode", value.at("native").at("mode")}};
+    } else if (tags.size() == 1 && !trunk) {
+      written = tags.at(0);
+    } else if (tags.size() > 1) {
+      written = tags;
+    } else {
+      written = {{"tags", tags}, {"trunk", true}};
+    }
+  }
+}
+
 json interface_yaml(const DomainSpec::Interface& nic) {
   json out = json::object();
   if (nic.network) out["network"] = *nic.network;
   if (nic.bridge) out["bridge"] = *nic.bridge;
+  if (nic.direct) {
+    out["type"] = "direct";
+    out["source_dev"] = *nic.direct;
+    out["mode"] = nic.mode;
+  }
   if (nic.mac) out["mac"] = *nic.mac;
   if (nic.model != "virtio") out["model"] = nic.model;
   if (!nic.link_up) out["link"] = "down";
+  nic_options_yaml(nic.options, out);
   return out;
 }
 
@@ -92,6 +128,8 @@ providers::Result<json> domain_to_stack(const providers::Spec& spec) {
   const json canonical = typed->to_json();
   for (const auto& item : canonical.at("hostdevs").items()) out["hostdevs"].push_back(item.value());
   if (typed->boot) out["boot"] = canonical.at("boot");
+  // What a plain `firmware: uefi` domain has anyway is left out.
+  if (typed->uefi && (typed->uefi->secure_boot || typed->uefi->loader)) out["uefi"] = typed->uefi->to_json();
   if (typed->cloud_init) out["cloud_init"] = *typed->cloud_init;
   if (typed->security) out["security"] = {{"model", *typed->security}};
   if (!typed->xml.empty()) out["xml"] = canonical.at("xml");

@@ -60,6 +60,8 @@ void read_cpu(XmlNode domain, DomainSpec& spec) {
     // A bare custom <cpu> (topology or NUMA cells only) chooses no CPU model.
     if (mode != "custom" || model) cpu.mode = mode;
     if (mode == "custom") cpu.model = model;
+    cpu.topology = CpuLayoutXml::read_topology(*element);
+    cpu.features = CpuLayoutXml::read_features(*element);
   }
   if (auto cputune = domain.child("cputune")) {
     for (XmlNode pin : cputune->children("vcpupin")) {
@@ -70,7 +72,7 @@ void read_cpu(XmlNode domain, DomainSpec& spec) {
         cpu.pin[std::atoi(pin.attr("vcpu").value_or("0").c_str())] = static_cast<int>(host);
     }
   }
-  if (cpu.mode || !cpu.pin.empty()) spec.cpu = cpu;
+  if (cpu.mode || !cpu.pin.empty() || cpu.topology || cpu.features) spec.cpu = cpu;
   if (auto numatune = domain.child("numatune")) {
     if (auto memory = numatune->child("memory")) {
       spec.numa =
@@ -122,15 +124,23 @@ std::optional<DomainSpec::Interface> DomainXmlReader::read_interface(XmlNode ele
   DomainSpec::Interface nic;
   std::string type = element.attr("type").value_or("");
   auto source = element.child("source");
-  if ((type != "network" && type != "bridge") || !source) return std::nullopt;
+  if ((type != "network" && type != "bridge" && type != "direct") || !source) return std::nullopt;
   if (type == "network") nic.network = source->attr("network");
   if (type == "bridge") nic.bridge = source->attr("bridge");
-  if (!nic.network && !nic.bridge) return std::nullopt;
+  if (type == "direct") {
+    nic.direct = source->attr("dev");
+    nic.mode = source->attr("mode").value_or("vepa");
+    // A macvtap mode the spec cannot state: the NIC is left unmanaged.
+    if (nic.mode != "bridge" && nic.mode != "vepa" && nic.mode != "private" && nic.mode != "passthrough")
+      return std::nullopt;
+  }
+  if (!nic.network && !nic.bridge && !nic.direct) return std::nullopt;
   auto model = element.child("model");
   nic.model = model ? model->attr("type").value_or("") : "";
   nic.mac = DomainXmlReader::interface_key(element);
   auto link = element.child("link");
   nic.link_up = !link || link->attr("state") != "down";
+  nic.options = NicOptions::read_xml(element);
   return nic;
 }
 
@@ -244,6 +254,7 @@ Result<DomainSpec> DomainXmlReader::read(const XmlDocument& document) {
   read_memory(domain, spec);
   read_cpu(domain, spec);
   read_os(domain, spec);
+  spec.uefi = DomainUefi::read_xml(domain);
   read_devices(domain, spec);
   read_security(domain, spec);
   read_owner(document, spec);

@@ -146,8 +146,22 @@ void update_root_ports(XmlNode devices, int have, int want) {
   for (int i = 0; i < have - want && i < static_cast<int>(spare.size()); ++i) spare[i].second.remove();
 }
 
+// The topology and features the stack declares, in place (DomainCpuLayout):
+// the rest of <cpu> is not the stack's.
+void update_cpu_layout(XmlNode domain, const DomainSpec& desired, const DomainSpec& observed) {
+  if (!desired.cpu || (!desired.cpu->topology && !desired.cpu->features)) return;
+  const bool topology =
+      desired.cpu->topology && (!observed.cpu || observed.cpu->topology != desired.cpu->topology);
+  const bool features =
+      desired.cpu->features && (!observed.cpu || observed.cpu->features != desired.cpu->features);
+  if (!topology && !features) return;
+  CpuLayoutXml::write(domain.ensure_child("cpu"), topology ? desired.cpu->topology : std::nullopt,
+                      features ? desired.cpu->features : std::nullopt);
+}
+
 void update_tuning(XmlNode domain, const DomainSpec& desired, const DomainSpec& observed) {
-  if (cpu_json(desired.cpu) != cpu_json(observed.cpu)) {
+  // A stack without `cpu:` does not manage it: <cpu> stays as it is.
+  if (desired.cpu && cpu_json(desired.cpu) != cpu_json(observed.cpu)) {
     bool same_model = desired.cpu.has_value() == observed.cpu.has_value() &&
                       (!desired.cpu || (desired.cpu->mode == observed.cpu->mode &&
                                         desired.cpu->model == observed.cpu->model));
@@ -155,14 +169,20 @@ void update_tuning(XmlNode domain, const DomainSpec& desired, const DomainSpec& 
     // (DomainXmlWriter::update_cpu): check, match, fallback, features and
     // topology are not the stack's.
     if (!same_model) DomainXmlWriter::update_cpu(domain, desired);
+    update_cpu_layout(domain, desired, observed);
   }
-  bool pins_differ = (desired.cpu ? desired.cpu->pin : std::map<int, int>{}) !=
+  // `cpu:` (its pins) and `numa:` the stack leaves out are the domain's: a
+  // hugepages change rewrites the tuning elements with them, not without.
+  DomainSpec tuning = desired;
+  if (!tuning.cpu) tuning.cpu = observed.cpu;
+  if (!tuning.numa) tuning.numa = observed.numa;
+  bool pins_differ = (tuning.cpu ? tuning.cpu->pin : std::map<int, int>{}) !=
                      (observed.cpu ? observed.cpu->pin : std::map<int, int>{});
-  bool numa_differs = desired.numa.has_value() != observed.numa.has_value() ||
-                      (desired.numa && (desired.numa->mode != observed.numa->mode ||
-                                        desired.numa->nodeset != observed.numa->nodeset));
-  if (pins_differ || numa_differs || desired.hugepages != observed.hugepages) {
-    DomainXmlWriter::write_tuning(domain, desired);
+  bool numa_differs = tuning.numa.has_value() != observed.numa.has_value() ||
+                      (tuning.numa && (tuning.numa->mode != observed.numa->mode ||
+                                       tuning.numa->nodeset != observed.numa->nodeset));
+  if (pins_differ || numa_differs || tuning.hugepages != observed.hugepages) {
+    DomainXmlWriter::write_tuning(domain, tuning);
   }
 }
 
@@ -202,6 +222,7 @@ Result<std::string> DomainXmlUpdater::update(const std::string& current_xml, con
   }
   update_tuning(domain, desired, *observed);
   update_os(domain, desired, *observed);
+  if (desired.uefi && desired.uefi != observed->uefi) desired.uefi->write_xml(domain);
   update_devices(domain, desired, *observed);
   if (desired.security != observed->security) DomainXmlWriter::write_security(domain, desired);
   auto patched = DomainXmlPatcher::apply(*document, desired.xml, DomainXmlPatcher::Missing::ignore);

@@ -127,19 +127,26 @@ void DomainXmlWriter::write_os(XmlNode os, const DomainSpec& spec) {
 
 void DomainXmlWriter::write_cpu(XmlNode domain, const DomainSpec& spec) {
   if (auto old = domain.child("cpu")) old->remove();
-  if (!spec.cpu || !spec.cpu->mode) return;
+  if (!spec.cpu || (!spec.cpu->mode && !spec.cpu->topology && !spec.cpu->features)) return;
   XmlNode cpu = domain.add_child("cpu");
-  cpu.set_attr("mode", *spec.cpu->mode);
+  if (spec.cpu->mode) cpu.set_attr("mode", *spec.cpu->mode);
   if (spec.cpu->model) {
     cpu.set_attr("match", "exact");
     XmlNode model = cpu.add_child("model");
     model.set_attr("fallback", "forbid");
     model.set_text(*spec.cpu->model);
   }
+  CpuLayoutXml::write(cpu, spec.cpu->topology, spec.cpu->features);
 }
 
 void DomainXmlWriter::update_cpu(XmlNode domain, const DomainSpec& spec) {
   auto cpu = domain.child("cpu");
+  // Without a mode of its own the stack keeps what the domain has (a bare
+  // <cpu> with topology or features only is libvirt's custom, no model).
+  if (cpu && spec.cpu && !spec.cpu->mode && !spec.cpu->model && (spec.cpu->topology || spec.cpu->features)) {
+    CpuLayoutXml::write(*cpu, spec.cpu->topology, spec.cpu->features);
+    return;
+  }
   if (!cpu || !spec.cpu || !spec.cpu->mode) {
     write_cpu(domain, spec);
     return;
@@ -208,6 +215,7 @@ Result<XmlDocument> DomainXmlWriter::write(const DomainSpec& spec, const std::st
   write_tuning(domain, spec);
   write_os(domain.add_child("os"), spec);
   write_features(domain);
+  if (spec.uefi) spec.uefi->write_xml(domain);
   write_cpu(domain, spec);
   write_lifecycle(domain);
   write_devices(domain, spec);

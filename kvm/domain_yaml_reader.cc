@@ -71,6 +71,7 @@ void DomainYamlReader::read(YamlMap& map) {
   if (auto v = map.get("boot")) read_boot(*v);
   if (auto v = map.get("security")) read_security(*v);
   if (auto v = map.get("xml")) read_xml(*v);
+  if (auto v = map.get("uefi")) read_uefi(*v);
   if (auto v = map.get("cloud_init")) read_cloud_init(*v);
   if (auto v = map.get("wait")) read_wait(*v);
   m_spec.devices = DomainDevices::read_yaml(map, m_diags, m_object.locations);
@@ -177,10 +178,32 @@ void DomainYamlReader::read_cpu(const YamlValue& value) {
   if (auto v = map->get("mode")) cpu.mode = v->as_enum(m_diags, {"host-passthrough", "host-model", "custom"});
   if (auto v = map->get("model")) cpu.model = v->as_string(m_diags);
   if (auto v = map->get("pin")) read_pin(*v, cpu);
+  read_cpu_layout(*map, cpu);
   if (cpu.mode == "custom" && !cpu.model) value.error(m_diags, "cpu mode custom needs a model");
   if (cpu.model && cpu.mode != "custom") value.error(m_diags, "cpu model needs mode custom");
   map->report_unknown(m_diags);
   m_spec.cpu = cpu;
+}
+
+// `topology: {sockets, cores, threads}` (checked against vcpus by
+// check_pins) and `features: {require: [...], disable: [...]}`.
+void DomainYamlReader::read_cpu_layout(YamlMap& map, DomainSpec::Cpu& cpu) {
+  if (auto v = map.get("topology")) {
+    auto topology = CpuTopology::from_json(yaml_to_json(v->node()));
+    if (topology) {
+      cpu.topology = *topology;
+      m_topology_where = *v;
+    } else {
+      v->error(m_diags, topology.error());
+    }
+  }
+  if (auto v = map.get("features")) {
+    auto features = CpuFeatures::from_json(yaml_to_json(v->node()));
+    if (features)
+      cpu.features = *features;
+    else
+      v->error(m_diags, features.error());
+  }
 }
 
 void DomainYamlReader::read_pin(const YamlValue& value, DomainSpec::Cpu& cpu) {
@@ -202,6 +225,13 @@ void DomainYamlReader::read_pin(const YamlValue& value, DomainSpec::Cpu& cpu) {
 }
 
 void DomainYamlReader::check_pins() {
+  if (m_spec.cpu && m_spec.cpu->topology && m_topology_where &&
+      m_spec.cpu->topology->count() != m_spec.vcpus.max) {
+    m_topology_where->error(m_diags,
+                            fmt::format("cpu topology gives {} vCPUs (sockets x dies x cores x threads), "
+                                        "vcpus max is {}: libvirt needs them equal",
+                                        m_spec.cpu->topology->count(), m_spec.vcpus.max));
+  }
   if (!m_spec.cpu || !m_pin_where) return;
   for (const auto& [vcpu, host] : m_spec.cpu->pin) {
     if (vcpu >= m_spec.vcpus.max) {
@@ -312,6 +342,8 @@ void DomainYamlReader::read_interface(const YamlValue& value, std::map<std::stri
     nic.model = v->as_enum(m_diags, {"virtio", "e1000e", "e1000", "rtl8139", "vmxnet3"}).value_or("virtio");
   }
   if (auto v = map->get("link")) nic.link_up = v->as_enum(m_diags, {"up", "down"}).value_or("up") == "up";
+  if (!read_direct(*map, nic)) return;
+  nic.options = NicOptions::read_yaml(*map, m_diags);
   std::optional<YamlValue> mac_value = map->get("mac");
   if (mac_value) {
     if (auto text = mac_value->as_string(m_diags)) {
@@ -323,8 +355,12 @@ void DomainYamlReader::read_interface(const YamlValue& value, std::map<std::stri
     }
   }
   map->report_unknown(m_diags);
-  if (nic.network.has_value() == nic.bridge.has_value()) {
-    map->error(m_diags, "an interface needs exactly one of network, bridge");
+  if (int(nic.network.has_value()) + int(nic.bridge.has_value()) + int(nic.direct.has_value()) != 1) {
+    map->error(m_diags, "an interface needs exactly one of network, bridge, or type: direct with source_dev");
+    return;
+  }
+  if (auto bad = nic.options.check(nic.type(), nic.mode)) {
+    map->error(m_diags, *bad);
     return;
   }
   if (mac_value && !nic.mac) return;
@@ -336,11 +372,41 @@ void DomainYamlReader::read_interface(const YamlValue& value, std::map<std::stri
       return;
     }
   } else {
-    std::string source = nic.network ? "network:" + *nic.network : "bridge:" + *nic.bridge;
+    std::string source = nic.type() + ":" + nic.source();
     key = fmt::format("{}#{}", source, ++unkeyed[source]);
   }
   remember("/interfaces/" + key, mac_value ? *mac_value : value);
   m_spec.interfaces[key] = nic;
+}
+
+// `type: direct` (a macvtap NIC) with `source_dev:` (the host device) and
+// `mode:` (libvirt's default, vepa, when not given); `type:` may also say
+// network or bridge, which the source key then names. False when the NIC is
+// reported and dropped.
+bool DomainYamlReader::read_direct(YamlMap& map, DomainSpec::Interface& nic) {
+  std::optional<std::string> type;
+  auto type_value = map.get("type");
+  if (type_value) type = type_value->as_enum(m_diags, {"network", "bridge", "direct"});
+  auto dev = map.get("source_dev");
+  auto mode = map.get("mode");
+  if (type != "direct") {
+    if (type && (*type == "network") != nic.network.has_value()) {
+      type_value->error(m_diags, fmt::format("type {} needs `{}:`", *type, *type));
+      return false;
+    }
+    for (const auto& extra : {dev, mode}) {
+      if (extra) extra->error(m_diags, "source_dev and mode are for `type: direct` (macvtap) only");
+    }
+    return !dev && !mode;
+  }
+  if (!dev) {
+    type_value->error(m_diags, "type direct needs source_dev (the host device the macvtap NIC sits on)");
+    return false;
+  }
+  nic.direct = dev->as_string(m_diags);
+  if (nic.direct && nic.direct->empty()) dev->error(m_diags, "source_dev: expected a host device name");
+  if (mode) nic.mode = mode->as_enum(m_diags, {"bridge", "vepa", "private", "passthrough"}).value_or("vepa");
+  return nic.direct && !nic.direct->empty();
 }
 
 void DomainYamlReader::read_hostdevs(const YamlValue& value) {
@@ -442,6 +508,20 @@ void DomainYamlReader::add_seed_disk() {
   seed.format = "raw";
   m_spec.disks[*target] = seed;
   fill_seed_pool(m_spec, m_object.id.name);
+}
+
+void DomainYamlReader::read_uefi(const YamlValue& value) {
+  auto uefi = DomainUefi::from_json(yaml_to_json(value.node()));
+  if (!uefi) {
+    value.error(m_diags, uefi.error());
+    return;
+  }
+  if (auto bad = uefi->check(m_spec.firmware, m_spec.machine)) {
+    value.error(m_diags, *bad);
+    return;
+  }
+  remember("/uefi", value);
+  m_spec.uefi = *uefi;
 }
 
 void DomainYamlReader::read_security(const YamlValue& value) {

@@ -42,16 +42,19 @@ private:
   void read_memory(const YamlValue& value);
   void read_cpu(const YamlValue& value);
   void read_pin(const YamlValue& value, DomainSpec::Cpu& cpu);
+  void read_cpu_layout(YamlMap& map, DomainSpec::Cpu& cpu);
   void read_numa(const YamlValue& value);
   void read_disks(const YamlValue& value);
   void read_disk(const YamlValue& value, DiskTargetAllocator& targets);
   void read_interfaces(const YamlValue& value);
   void read_interface(const YamlValue& value, std::map<std::string, int>& unkeyed);
+  bool read_direct(providers::YamlMap& map, DomainSpec::Interface& nic);
   void read_hostdevs(const YamlValue& value);
   void read_boot(const YamlValue& value);
   void read_cloud_init(const YamlValue& value);
   void read_wait(const YamlValue& value);
   void read_security(const YamlValue& value);
+  void read_uefi(const YamlValue& value);
   void read_xml(const YamlValue& value);
   void add_seed_disk();
   void check_pins();
@@ -64,6 +67,7 @@ private:
   // Explicit targets first (reserved before any is allocated).
   DiskTargetAllocator m_targets;
   std::optional<YamlValue> m_pin_where;
+  std::optional<YamlValue> m_topology_where;
 };
 
 // Converts YAML (inline cloud-init data) to JSON: plain scalars become

@@ -103,6 +103,11 @@ const std::vector<Sample>& samples() {
        k_domain + "hostdevs:\n  - {pci: \"0000:03:00.1\"}\n"},
       {"domain", "/hostdevs/*", "detach-device", k_domain + "hostdevs:\n  - {pci: \"0000:03:00.1\"}\n",
        k_domain},
+      {"domain", "/interfaces/*/bandwidth/**", "domiftune",
+       k_domain +
+           "interfaces:\n  - {network: lan, mac: \"52:54:00:00:00:10\", bandwidth: {inbound: {average: 1}}}\n",
+       k_domain +
+           "interfaces:\n  - {network: lan, mac: \"52:54:00:00:00:10\", bandwidth: {inbound: {average: 2}}}\n"},
       {"domain", "/graphics/password", "update-device", k_domain + "graphics: {type: vnc, password: a}\n",
        k_domain + "graphics: {type: vnc, password: b}\n"},
       {"domain", "/**", "", k_domain, replaced(k_domain, "max: 2", "max: 4")},

@@ -110,7 +110,7 @@ memroy: 2GiB
       "stack.yaml:12:25: domain.web: invalid MAC address '52:54:00:zz:00:01': expected six hex pairs like "
       "52:54:00:12:34:56\n"
       "stack.yaml:13:25: domain.web: invalid MAC address '01:54:00:00:00:01': it is a multicast address\n"
-      "stack.yaml:14:5: domain.web: an interface needs exactly one of network, bridge\n"
+      "stack.yaml:14:5: domain.web: an interface needs exactly one of network, bridge, or type: direct with source_dev\n"
       "stack.yaml:16:11: domain.web: invalid PCI address '03:00.1': expected DDDD:BB:SS.F like 0000:03:00.1\n"
       "stack.yaml:17:11: domain.web: expected one of bios, uefi, got 'uefl' (did you mean 'uefi'?)\n"
       "stack.yaml:18:1: domain.web: unknown key 'memroy' (did you mean 'memory'?)\n");

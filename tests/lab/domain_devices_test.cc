@@ -74,11 +74,6 @@ std::string plan_of(const std::string& path, const std::string& text) {
   return plan.output;
 }
 
-std::string read_text(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
 }  // namespace
 
 TEST_CASE(
@@ -152,26 +147,11 @@ TEST_CASE(
       "<rng model='virtio'><backend model='random'>/dev/random</backend></rng>"
       "<watchdog model='i6300esb' action='pause'/><serial type='pty'/></devices></domain>",
       made.domain);
-  env.run_in(0, fmt::format("echo {} | virsh -q define /dev/stdin", shell_quote(xml)));
-  const std::string stack = "imd-" + made.tag;
-  const auto dir = HandMade::stack_dir(env, stack);
-  const std::string address = made.address("domain", env);
-  const auto errors = dir / "domain.err";
-  const auto imported = virtplan::lab::virtplan_stdout(
-      "import " + shell_quote(address) + " -f " + shell_quote(dir.string()), errors);
-  INFO("stdout:\n" << imported.output << "stderr:\n" << read_text(errors));
-  REQUIRE(imported.status == 0);
-  for (const char* line :
-       {"graphics:", "type: spice", "password: spice-secret-1", "video: qxl", "tablet: true",
-        "- spice-vdagent", "model: tpm-tis", "backend: /dev/random", "action: pause"}) {
-    INFO(line);
-    CHECK(has(imported.output, line));
-  }
-  std::ofstream(dir / "domain.yaml") << imported.output;
-  std::filesystem::remove(errors);
-  const auto plan = run_virtplan("plan --detailed-exitcode -f " + shell_quote(dir.string()));
-  INFO(plan.output);
-  CHECK(plan.status == 0);
+  const auto dir = HandMade::stack_dir(env, "imd-" + made.tag);
+  virtplan::lab::import_hand_made_domain(
+      env, made, xml, dir,
+      {"graphics:", "type: spice", "password: spice-secret-1", "video: qxl", "tablet: true",
+       "- spice-vdagent", "model: tpm-tis", "backend: /dev/random", "action: pause"});
 
   // The same domain in a stack that declares none of the device keys.
   std::ofstream(dir / "domain.yaml") << fmt::format(
@@ -189,9 +169,7 @@ TEST_CASE(
   CHECK(probe.config("//rng/backend") == "/dev/random");
   CHECK(probe.config("//watchdog/@action") == "pause");
   CHECK(probe.config("//input[@type='tablet']/@bus") == "usb");
-  const auto after = run_virtplan("plan --detailed-exitcode -f " + shell_quote(dir.string()));
-  INFO(after.output);
-  CHECK(after.status == 0);
+  virtplan::lab::check_plan_empty(dir);
   made.remove(env);
   std::filesystem::remove_all(dir);
 }

@@ -109,4 +109,35 @@ inline test::VirtplanRun virtplan_stdout(const std::string& args, const std::fil
   return test::run_virtplan(args + " 2>" + providers::shell_quote(errors.string()) + " && true");
 }
 
+// `virtplan plan --detailed-exitcode` of the stack dir `dir` finds nothing to do.
+inline void check_plan_empty(const std::filesystem::path& dir) {
+  const auto plan = test::run_virtplan("plan --detailed-exitcode -f " + providers::shell_quote(dir.string()));
+  INFO(plan.output);
+  CHECK(plan.status == 0);
+}
+
+// Defines the domain `xml` by hand on lab host 0, imports it into
+// dir/domain.yaml (import's stdout, which must hold each of `lines`), and
+// checks that the plan is then empty. Returns the imported YAML.
+inline std::string import_hand_made_domain(const LabEnv& env, const HandMade& made, const std::string& xml,
+                                           const std::filesystem::path& dir,
+                                           std::initializer_list<const char*> lines) {
+  using providers::shell_quote;
+  env.run_in(0, fmt::format("echo {} | virsh -q define /dev/stdin", shell_quote(xml)));
+  const auto errors = dir / "domain.err";
+  const auto imported = virtplan_stdout(
+      "import " + shell_quote(made.address("domain", env)) + " -f " + shell_quote(dir.string()), errors);
+  std::ifstream err(errors);
+  INFO("stdout:\n" << imported.output << "stderr:\n" << std::string(std::istreambuf_iterator<char>(err), {}));
+  REQUIRE(imported.status == 0);
+  for (const char* line : lines) {
+    INFO(line);
+    CHECK(imported.output.find(line) != std::string::npos);
+  }
+  std::ofstream(dir / "domain.yaml") << imported.output;
+  std::filesystem::remove(errors);
+  check_plan_empty(dir);
+  return imported.output;
+}
+
 }  // namespace virtplan::lab
