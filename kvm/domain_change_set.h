@@ -13,7 +13,8 @@
 //     domain found running at apply time keeps them pending (`config`);
 //   - live-class fields: also applied to the running domain, each the way
 //     its rule names: vCPUs, memory, title, description, a device attached,
-//     detached or updated (CD-ROM media, a NIC's source or link state), the
+//     detached or updated (CD-ROM media, a NIC's source or link state), a
+//     disk's I/O limits (blkdeviotune), the
 //     owner metadata (restart policy, wait, shutdown_timeout: DomainOwner).
 // A field the plan showed as live whose rule has no live way is listed in
 // `no_live_way`: apply reports it and changes nothing, never restarts for it.
@@ -51,12 +52,13 @@ struct DomainChangeSet {
   bool attach_nics = false;
   std::vector<Detach> detach;
   std::vector<DomainDeviceRef> update;  // CD-ROM media, NIC source and link (deduplicated)
+  std::vector<std::string> iotune;      // disks (targets) whose I/O limits change (deduplicated)
   std::vector<providers::FieldChange> no_live_way;
 
   // The live changes made after the redefine (all but the detaches).
   bool any_live_after_define() const {
     return vcpus || memory || title || description || metadata || !attach.empty() || attach_nics ||
-           !update.empty();
+           !update.empty() || !iotune.empty();
   }
 
   static DomainChangeSet of(const std::vector<providers::FieldChange>& fields);

@@ -15,7 +15,8 @@
 //            or a host device (hot-plug: a free PCIe root port is needed, see
 //            hotplug_slots); a CD-ROM's media ("/disks/T/media..."); a NIC's
 //            source network or bridge, and its link state; a console
-//            password ("/graphics/password", update-device)
+//            password ("/graphics/password", update-device); a disk's
+//            I/O limits ("/disks/T/iotune/...", blkdeviotune)
 //   restart  everything else (config when the domain does not run across
 //            the apply: domain_running): vcpus/max, memory/max, cpu, numa, hugepages,
 //            machine, arch, firmware, boot, virt_type, security,
@@ -24,7 +25,8 @@
 //            rng, watchdog, memballoon, usb_controller: DomainDevices), cloud_init (the seed is read at
 //            boot), a NIC's model, a disk's bus, cache, format or readonly,
 //            adding or removing a sata or ide disk (QEMU's AHCI has no
-//            hot-plug), a disk's volume or pool
+//            hot-plug), a disk's volume or pool, and its io, discard,
+//            detect_zeroes, serial and boot_order (DiskKeys)
 //
 // A CD-ROM's media sits under "/disks/T/media" (DomainSpec), so its change
 // is told apart from a disk's volume by the path alone.
@@ -47,6 +49,7 @@ inline constexpr std::string_view memory = "setmem";
 inline constexpr std::string_view attach = "attach-device";
 inline constexpr std::string_view detach = "detach-device";
 inline constexpr std::string_view update = "update-device";
+inline constexpr std::string_view iotune = "blkdeviotune";  // a disk's I/O limits
 }  // namespace domain_live
 
 const providers::FieldRules& domain_field_rules();

@@ -1,5 +1,6 @@
 #include "kvm/domain_reconciler.h"
 
+#include "kvm/disk_keys.h"
 #include "providers/xml/document.h"
 
 #include <map>
@@ -62,6 +63,16 @@ void pair_nics(json& nics, const json& observed_nics) {
   }
 }
 
+// A disk's tuning keys the stack leaves out are not managed (DiskKeys): the
+// disk keeps what it has.
+void keep_unmanaged_disk_keys(json& desired, const json& observed) {
+  if (!desired.contains("disks") || !observed.contains("disks")) return;
+  for (auto& [target, disk] : desired.at("disks").items()) {
+    if (observed.at("disks").contains(target))
+      DiskKeys::reconcile_unmanaged(disk, observed.at("disks").at(target));
+  }
+}
+
 }  // namespace
 
 json DomainReconciler::reconcile(const json& desired, const json& observed) {
@@ -69,6 +80,7 @@ json DomainReconciler::reconcile(const json& desired, const json& observed) {
   if (out.contains("interfaces") && observed.contains("interfaces")) {
     pair_nics(out["interfaces"], observed.at("interfaces"));
   }
+  keep_unmanaged_disk_keys(out, observed);
   if (out.value("virt_type", "") == "auto" && observed.contains("virt_type") &&
       observed.at("virt_type") != "auto") {
     out["virt_type"] = observed.at("virt_type");

@@ -19,7 +19,9 @@
 //                  {TARGET: {"bus", "cdrom": true, "readonly": true,
 //                  "media"?: {"volume", "pool"?, "format"?}, "cache"?}} (no
 //                  media: an empty drive); see DiskTargetAllocator for the
-//                  targets of disks that give none
+//                  targets of disks that give none; each disk optionally
+//                  "io", "discard", "detect_zeroes", "iotune", "serial",
+//                  "boot_order" (DiskKeys: absent = unmanaged)
 //   interfaces     {KEY: {"network"|"bridge": NAME, "model", "mac"?, "link"?}};
 //                  "link": "down" only for a NIC whose link is down (the
 //                  default, up, is left out so it never shows as a change); KEY is
@@ -51,6 +53,7 @@
 //   graphics, video, serial, tablet, channels, tpm, rng, watchdog,
 //                  memballoon, usb_controller: optional, see DomainDevices
 
+#include "kvm/disk_keys.h"
 #include "kvm/domain_devices.h"
 #include "providers/base/error.h"
 
@@ -95,6 +98,7 @@ struct DomainSpec {
     std::optional<std::string> pool;
     std::optional<std::string> format;  // the volume's format (driver type)
     std::optional<std::string> cache;
+    DiskKeys keys;  // io, discard, detect_zeroes, iotune, serial, boot_order
 
     nlohmann::json to_json() const;
   };

@@ -264,6 +264,7 @@ void DomainYamlReader::read_disk(const YamlValue& value, DiskTargetAllocator& se
     if (!disk.cdrom && readonly) disk.readonly = *readonly;
   }
   if (auto v = map->get("shareable")) disk.shareable = v->as_bool(m_diags).value_or(false);
+  disk.keys = DiskKeys::read_yaml(*map, m_diags);
   if (!disk.cdrom && !disk.volume) map->error(m_diags, "a disk needs a volume (only a cdrom may be empty)");
   if (disk.bus == "ide" && m_spec.machine == "q35") {
     map->error(m_diags, "bus ide needs machine pc (q35 has no IDE controller); use sata");
