@@ -99,6 +99,7 @@ disks:
   - volume: a
     pool: p
     io: aio
+    cache: none
 )",
                diags);
   CHECK(messages(diags) ==
@@ -113,6 +114,8 @@ disks:
        "iotune: total_iops_sec cannot be set with read_iops_sec (libvirt takes a total or read/write limits)"},
       {"serial: \"a/b\"", "serial: expected letters, digits, space, _ . + or -, got \"a/b\""},
       {"boot_order: 0", "boot_order: expected a number from 1, got 0"},
+      {"io: native", "io: native needs cache: none or directsync (libvirt refuses it with another cache)"},
+      {"io: native, cache: writeback", "io: native needs cache: none or directsync"},
   };
   for (const auto& [yaml, message] : cases) {
     INFO(yaml);
@@ -131,7 +134,7 @@ TEST_CASE("disk keys: two disks with one boot order are refused at the second") 
         std::string::npos);
 }
 
-TEST_CASE("disk keys read back from libvirt's XML; a zero limit is no limit") {
+TEST_CASE("disk keys read back from libvirt's XML, a zero limit as no limit") {
   auto spec = kvm::DomainXmlReader::read(k_tuned_xml);
   REQUIRE(spec);
   const json vda = spec->to_json().at("disks").at("vda");
