@@ -19,7 +19,7 @@
 // plans no change; an update keeps what the <disk> element has of it. Read
 // from libvirt's XML, a key is there when the XML has it. Impact classes:
 // kvm/domain_field_rules.h (iotune is live through blkdeviotune, the rest
-// takes a restart: measured on libvirt 9.0, README "Disk keys").
+// takes a restart: measured on libvirt 9.0, README "Disks: by path, and their tuning keys").
 
 #include "providers/base/diagnostics.h"
 #include "providers/base/error.h"

@@ -7,7 +7,7 @@
 // dev=PATH/>), and by pool and volume (<disk type='volume'>) only for the
 // pool kinds that need it (iscsi, rbd, gluster...). On Ubuntu and Debian
 // hosts AppArmor's virt-aa-helper labels a disk by its path; it has long had
-// trouble with type='volume' disks (README, "Disks by path").
+// trouble with type='volume' disks (README, "Disks: by path, and their tuning keys").
 //
 // Both forms read back as the same disk: a path that is a known volume's
 // path is that volume. The domain reader knows every volume's path from the
