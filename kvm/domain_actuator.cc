@@ -2,6 +2,7 @@
 
 #include "kvm/domain_address_wait.h"
 #include "kvm/domain_change_set.h"
+#include "kvm/domain_disk_paths.h"
 #include "kvm/domain_kind.h"
 #include "kvm/domain_live_updater.h"
 #include "kvm/domain_owner.h"
@@ -225,8 +226,15 @@ public:
   // UUID), also when only the ownership marker is missing.
   Result<void> redefine() {
     if (!m_changes.config && m_owned) return {};
-    auto xml = domain_kind().update_xml(m_inactive_xml, StackObject{m_object.id, m_config, m_object.stack,
-                                                                    m_object.where, m_object.locations});
+    // Disks by path where their pool's kind allows (kvm/disk_sources.h);
+    // asked only when a disk changes or one names its volume by path (then
+    // the update must know that disk for the volume it is).
+    const DiskSources sources =
+        disks_by_path() ? read_disk_sources(m_host.virsh(), disk_volumes({&m_config, &m_step.before}))
+                        : DiskSources();
+    auto xml = domain_kind().update_xml(
+        m_inactive_xml,
+        StackObject{m_object.id, m_config, m_object.stack, m_object.where, m_object.locations}, sources);
     if (!xml)
       return providers::fail(m_log.failure(ErrorCode::invalid, xml.error().message(), "not redefined"));
     if (auto defined = m_host.virsh().run({"define", "/dev/stdin"}, *xml); !defined) {
@@ -235,6 +243,14 @@ public:
     m_log.done("redefined");
     m_redefined = true;
     return {};
+  }
+
+  bool disks_by_path() const {
+    const bool disk_changed =
+        std::any_of(m_step.fields.begin(), m_step.fields.end(),
+                    [](const FieldChange& field) { return field.path.starts_with("/disks"); });
+    return disk_changed || m_inactive_xml.find("<disk type='file'") != std::string::npos ||
+           m_inactive_xml.find("<disk type='block'") != std::string::npos;
   }
 
   // 4. The other live fields on the running domain, from the new config. A
@@ -399,8 +415,10 @@ Result<ActuatorOutcome> DomainActuator::create(const ActuatorStep& step, HostSes
   if (!spec) return providers::fail(spec.error());
   auto desired = typed(StackObject{object.id, *spec, object.stack, object.where, object.locations});
   if (!desired) return providers::fail(desired.error());
-  auto xml =
-      domain_kind().create_xml(StackObject{object.id, *spec, object.stack, object.where, object.locations});
+  // Disks by path where their pool's kind allows (kvm/disk_sources.h).
+  const DiskSources sources = read_disk_sources(host.virsh(), disk_volumes({&*spec}));
+  auto xml = domain_kind().create_xml(
+      StackObject{object.id, *spec, object.stack, object.where, object.locations}, sources);
   if (!xml) return providers::fail(xml.error().with_context(object.id.address()));
 
   if (auto defined = host.virsh().run({"define", "/dev/stdin"}, *xml); !defined) {

@@ -44,6 +44,9 @@ bool place_device(DomainChangeSet& set, const FieldChange& field, std::string_vi
     set.detach.push_back({*device, field});
   } else if (live == domain_live::update) {
     add_update(set.update, *device);
+  } else if (live == domain_live::iotune) {
+    if (std::find(set.iotune.begin(), set.iotune.end(), device->key) == set.iotune.end())
+      set.iotune.push_back(device->key);
   } else {
     return false;
   }

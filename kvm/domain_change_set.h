@@ -14,7 +14,8 @@
 //   - live-class fields: also applied to the running domain, each the way
 //     its rule names: vCPUs, memory, title, description, a device attached,
 //     detached or updated (CD-ROM media, a NIC's source or link state), a
-//     NIC's bandwidth (domiftune), the
+//     NIC's bandwidth (domiftune), a
+//     disk's I/O limits (blkdeviotune), the
 //     owner metadata (restart policy, wait, shutdown_timeout: DomainOwner).
 // A field the plan showed as live whose rule has no live way is listed in
 // `no_live_way`: apply reports it and changes nothing, never restarts for it.
@@ -54,12 +55,13 @@ struct DomainChangeSet {
   std::vector<Detach> detach;
   std::vector<DomainDeviceRef> update;  // CD-ROM media, NIC source and link (deduplicated)
   std::vector<std::string> iftune;      // NICs (by MAC) whose bandwidth changes live (deduplicated)
+  std::vector<std::string> iotune;      // disks (targets) whose I/O limits change (deduplicated)
   std::vector<providers::FieldChange> no_live_way;
 
   // The live changes made after the redefine (all but the detaches).
   bool any_live_after_define() const {
     return vcpus || memory || title || description || metadata || !attach.empty() || attach_nics ||
-           !update.empty() || !iftune.empty();
+           !update.empty() || !iftune.empty() || !iotune.empty();
   }
 
   static DomainChangeSet of(const std::vector<providers::FieldChange>& fields);

@@ -1,5 +1,7 @@
 #include "kvm/domain_device_xml.h"
 
+#include "kvm/domain_xml_reader.h"
+
 #include <fmt/format.h>
 
 namespace virtplan::kvm {
@@ -30,16 +32,29 @@ void write_driver(XmlNode disk_xml, const DomainSpec::Disk& disk) {
   }
 }
 
-void write_source(XmlNode disk_xml, const DomainSpec::Disk& disk) {
+// A volume by path when `sources` knows its path (DiskSources), else by
+// pool and volume.
+void write_source(XmlNode disk_xml, const DomainSpec::Disk& disk, const DiskSources& sources) {
   if (auto old = disk_xml.child("source")) old->remove();
   if (!disk.volume) {
     disk_xml.set_attr("type", "file");
     return;
   }
-  disk_xml.set_attr("type", "volume");
   XmlNode source = disk_xml.add_child("source");
+  if (auto path = sources.path_of({disk.pool.value_or(""), *disk.volume})) {
+    disk_xml.set_attr("type", path->type);
+    source.set_attr(path->type == "block" ? "dev" : "file", path->path);
+    return;
+  }
+  disk_xml.set_attr("type", "volume");
   source.set_attr("pool", disk.pool.value_or(""));
   source.set_attr("volume", *disk.volume);
+}
+
+// Whether the disk's <source> names the spec's volume already, in either form.
+bool same_source(XmlNode disk_xml, const DomainSpec::Disk& disk, const DiskSources& sources) {
+  auto read = DomainXmlReader::read_disk(disk_xml, sources);
+  return read && read->volume == disk.volume && read->pool == disk.pool;
 }
 
 // libvirt keeps <disk> children in a fixed order (driver, source, target,
@@ -77,24 +92,28 @@ std::string hex(std::string_view digits) { return "0x" + std::string(digits); }
 
 }  // namespace
 
-XmlNode DomainDeviceXml::add_disk(XmlNode devices, const std::string& target, const DomainSpec::Disk& disk) {
+XmlNode DomainDeviceXml::add_disk(XmlNode devices, const std::string& target, const DomainSpec::Disk& disk,
+                                  const DiskSources& sources) {
   XmlNode disk_xml = devices.add_child("disk");
   disk_xml.set_attr("type", disk.volume ? "volume" : "file");
   disk_xml.set_attr("device", disk.cdrom ? "cdrom" : "disk");
   write_driver(disk_xml, disk);
-  write_source(disk_xml, disk);
+  write_source(disk_xml, disk, sources);
   XmlNode target_xml = disk_xml.add_child("target");
   target_xml.set_attr("dev", target);
   target_xml.set_attr("bus", disk.bus);
   if (disk.readonly) disk_xml.add_child("readonly");
   if (disk.shareable) disk_xml.add_child("shareable");
+  disk.keys.write_xml(disk_xml);
   return disk_xml;
 }
 
-void DomainDeviceXml::update_disk(XmlNode disk_xml, const DomainSpec::Disk& disk) {
+void DomainDeviceXml::update_disk(XmlNode disk_xml, const DomainSpec::Disk& disk,
+                                  const DiskSources& sources) {
+  const bool keep_source = same_source(disk_xml, disk, sources);
   disk_xml.set_attr("device", disk.cdrom ? "cdrom" : "disk");
   write_driver(disk_xml, disk);
-  write_source(disk_xml, disk);
+  if (!keep_source) write_source(disk_xml, disk, sources);
   XmlNode target_xml = disk_xml.ensure_child("target");
   if (target_xml.attr("bus") != disk.bus) {
     target_xml.set_attr("bus", disk.bus);
@@ -108,6 +127,7 @@ void DomainDeviceXml::update_disk(XmlNode disk_xml, const DomainSpec::Disk& disk
   auto shareable = disk_xml.child("shareable");
   if (disk.shareable && !shareable) disk_xml.add_child("shareable");
   if (!disk.shareable && shareable) shareable->remove();
+  disk.keys.write_xml(disk_xml);
   reorder(disk_xml);
 }
 

@@ -5,6 +5,7 @@
 // both a new domain (DomainXmlWriter) and an update (DomainXmlUpdater), so the
 // two always agree on how a device is written.
 
+#include "kvm/disk_sources.h"
 #include "kvm/domain_spec.h"
 #include "providers/xml/node.h"
 
@@ -14,13 +15,17 @@ namespace virtplan::kvm {
 
 class DomainDeviceXml {
 public:
-  // Appends <disk> for `disk` at `target`.
+  // Appends <disk> for `disk` at `target`; its volume by path when
+  // `sources` knows it (DiskSources), else by pool and volume.
   static providers::XmlNode add_disk(providers::XmlNode devices, const std::string& target,
-                                     const DomainSpec::Disk& disk);
+                                     const DomainSpec::Disk& disk,
+                                     const DiskSources& sources = DiskSources::none());
   // Sets the parts of an existing <disk> that the spec manages (driver
   // type/cache, source, target bus, readonly), keeping the rest (address,
-  // alias, boot order).
-  static void update_disk(providers::XmlNode disk_xml, const DomainSpec::Disk& disk);
+  // alias, boot order). A source that already names the disk's volume, in
+  // either form, is kept as it is (its other attributes too).
+  static void update_disk(providers::XmlNode disk_xml, const DomainSpec::Disk& disk,
+                          const DiskSources& sources = DiskSources::none());
 
   // Appends <interface>; without a MAC libvirt assigns one at define.
   static providers::XmlNode add_interface(providers::XmlNode devices, const DomainSpec::Interface& nic);

@@ -54,6 +54,12 @@ constexpr FieldRule k_domain_rules[] = {
     // Measured on libvirt 9.0: update-device changes a VNC/SPICE password
     // live; listen address, port and type it refuses ("cannot change").
     {"/graphics/password", Impact::live, domain_live::update},
+    // Measured on libvirt 9.0 (README, "Disks: by path, and their tuning
+    // keys"): blkdeviotune changes a running disk's limits; update-device
+    // refuses a disk's cache, io, discard, serial, boot order, readonly and
+    // shareable ("cannot modify field"), and takes detect_zeroes without
+    // changing the running disk.
+    {"/disks/*/iotune/**", Impact::live, domain_live::iotune},
     {"/**", Impact::restart},
 };
 

@@ -16,7 +16,8 @@
 //            hotplug_slots); a CD-ROM's media ("/disks/T/media..."); a NIC's
 //            source network or bridge, and its link state; a console
 //            password ("/graphics/password", update-device); a NIC's
-//            bandwidth ("/interfaces/K/bandwidth...", domiftune)
+//            bandwidth ("/interfaces/K/bandwidth...", domiftune); a disk's
+//            I/O limits ("/disks/T/iotune/...", blkdeviotune)
 //   restart  everything else (config when the domain does not run across
 //            the apply: domain_running): vcpus/max, memory/max, cpu, numa, hugepages,
 //            machine, arch, firmware, boot, virt_type, security,
@@ -26,7 +27,8 @@
 //            boot), a NIC's model, macvtap device and mode, vlan, virtualport
 //            and mtu (NicOptions), a disk's bus, cache, format or readonly,
 //            adding or removing a sata or ide disk (QEMU's AHCI has no
-//            hot-plug), a disk's volume or pool
+//            hot-plug), a disk's volume or pool, and its io, discard,
+//            detect_zeroes, serial and boot_order (DiskKeys)
 //
 // A CD-ROM's media sits under "/disks/T/media" (DomainSpec), so its change
 // is told apart from a disk's volume by the path alone.
@@ -50,6 +52,7 @@ inline constexpr std::string_view attach = "attach-device";
 inline constexpr std::string_view detach = "detach-device";
 inline constexpr std::string_view update = "update-device";
 inline constexpr std::string_view iftune = "domiftune";  // a NIC's bandwidth
+inline constexpr std::string_view iotune = "blkdeviotune";  // a disk's I/O limits
 }  // namespace domain_live
 
 const providers::FieldRules& domain_field_rules();

@@ -155,6 +155,21 @@ void check_disks(const StackObject& object, const StackIndex& all, Diagnostics& 
   }
 }
 
+// libvirt refuses two devices with one boot order (DiskKeys boot_order).
+void check_boot_orders(const StackObject& object, Diagnostics& diags) {
+  const json disks = object.spec.value("disks", json::object());
+  std::map<int, std::string> first;  // boot order -> the disk that has it, in target order
+  for (const auto& item : disks.items()) {
+    if (!item.value().contains("boot_order") || !item.value().at("boot_order").is_number_integer()) continue;
+    const int order = item.value().at("boot_order").get<int>();
+    auto [taken, added] = first.emplace(order, item.key());
+    if (added) continue;
+    diags.add(object.location("/disks/" + item.key()),
+              fmt::format("{}: disk {}: boot_order {} is also disk {}'s (each device boots at its own place)",
+                          object.id.address(), item.key(), order, taken->second));
+  }
+}
+
 std::string plural(std::size_t n, const char* word) {
   return fmt::format("{} {}{}", n, word, n == 1 ? "" : "s");
 }
@@ -234,6 +249,7 @@ std::vector<Reference> DomainKind::references(const StackObject& object) const {
 
 void DomainKind::check(const StackObject& object, const StackIndex& all, Diagnostics& diags) const {
   check_disks(object, all, diags);
+  check_boot_orders(object, diags);
 }
 
 void DomainKind::check_all(const StackIndex& all, Diagnostics& diags) const {
@@ -242,10 +258,14 @@ void DomainKind::check_all(const StackIndex& all, Diagnostics& diags) const {
 }
 
 Result<std::string> DomainKind::create_xml(const StackObject& object) const {
+  return create_xml(object, DiskSources::none());
+}
+
+Result<std::string> DomainKind::create_xml(const StackObject& object, const DiskSources& sources) const {
   auto spec = spec_of(object);
   if (!spec) return providers::fail(spec.error());
   if (auto pools = check_pools(*spec, object); !pools) return providers::fail(pools.error());
-  auto document = DomainXmlWriter::write(*spec, object.id.name, object.stack);
+  auto document = DomainXmlWriter::write(*spec, object.id.name, object.stack, "qemu", sources);
   if (!document) return providers::fail(document.error());
   return document->to_string();
 }
@@ -264,10 +284,15 @@ Result<json> DomainKind::to_stack(const Spec& spec) const {
 }
 
 Result<std::string> DomainKind::update_xml(const std::string& current_xml, const StackObject& object) const {
+  return update_xml(current_xml, object, DiskSources::none());
+}
+
+Result<std::string> DomainKind::update_xml(const std::string& current_xml, const StackObject& object,
+                                           const DiskSources& sources) const {
   auto spec = spec_of(object);
   if (!spec) return providers::fail(spec.error());
   if (auto pools = check_pools(*spec, object); !pools) return providers::fail(pools.error());
-  auto updated = DomainXmlUpdater::update(current_xml, *spec, object.stack);
+  auto updated = DomainXmlUpdater::update(current_xml, *spec, object.stack, sources);
   if (!updated) return providers::fail(updated.error().with_context(object.id.address()));
   return updated;
 }

@@ -34,6 +34,7 @@
 //     swaps the CD-ROM media of a running domain). It reads back from the
 //     owner metadata; to_stack() leaves it out (the stack never writes it).
 
+#include "kvm/disk_sources.h"
 #include "providers/kind/registry.h"
 #include "providers/kind/resource_kind.h"
 
@@ -58,6 +59,13 @@ public:
   providers::Result<providers::Spec> parse_xml(const std::string& xml) const override;
   providers::Result<std::string> update_xml(const std::string& current_xml,
                                             const providers::StackObject& object) const override;
+  // As above, with the disks' volumes by path where `sources` knows them
+  // (kvm/disk_sources.h): what the actuator defines.
+  providers::Result<std::string> create_xml(const providers::StackObject& object,
+                                            const DiskSources& sources) const;
+  providers::Result<std::string> update_xml(const std::string& current_xml,
+                                            const providers::StackObject& object,
+                                            const DiskSources& sources) const;
   providers::Spec reconcile(const providers::Spec& desired, const providers::Spec& observed) const override;
   // kvm/domain_field_rules.h
   const providers::FieldRules& field_rules() const override;

@@ -1,10 +1,12 @@
 #include "kvm/domain_live_updater.h"
 
+#include "kvm/disk_keys.h"
 #include "kvm/domain_devices_xml.h"
 #include "kvm/domain_owner.h"
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <thread>
 
 namespace virtplan::kvm {
@@ -137,6 +139,23 @@ Result<std::vector<DomainChangeSet::Detach>> DomainLiveUpdater::detach(
   return kept;
 }
 
+// Every limit is given, 0 for those the spec leaves out (no limit): libvirt
+// keeps a limit it is not given, and one total and its read/write limits
+// cannot both be set.
+Result<void> DomainLiveUpdater::set_iotune(const std::string& target, const DomainSpec& desired) {
+  auto disk = desired.disks.find(target);
+  if (disk == desired.disks.end()) return {};  // detached: nothing to limit
+  const nlohmann::json limits = disk->second.keys.declared.value("iotune", nlohmann::json::object());
+  std::vector<std::string> args{"blkdeviotune", "--domain", m_name, "--device", target, "--live"};
+  for (std::string_view key : DiskKeys::iotune_keys()) {
+    std::string option = "--" + std::string(key);
+    std::replace(option.begin(), option.end(), '_', '-');
+    args.push_back(option);
+    args.push_back(std::to_string(limits.value(std::string(key), std::uint64_t{0})));
+  }
+  return run(std::move(args), fmt::format("disk {} I/O limits set live", target));
+}
+
 Result<void> DomainLiveUpdater::apply(const DomainChangeSet& changes, const DomainSpec& desired,
                                       const XmlDocument& config) {
   if (changes.vcpus) {
@@ -169,6 +188,9 @@ Result<void> DomainLiveUpdater::apply(const DomainChangeSet& changes, const Doma
   }
   for (const std::string& mac : changes.iftune) {
     if (auto r = set_bandwidth(mac, config); !r) return r;
+  }
+  for (const std::string& target : changes.iotune) {
+    if (auto r = set_iotune(target, desired); !r) return r;
   }
   if (changes.update.empty() && changes.attach.empty() && !changes.attach_nics) return {};
   auto live = live_xml();

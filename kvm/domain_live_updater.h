@@ -11,9 +11,9 @@
 // so the next plan still shows it. Everything else comes after the redefine,
 // from the new inactive XML, so an attached device has the MAC and address
 // libvirt assigned at define: setvcpus, setmem, desc, metadata (the owner
-// element), update-device (CD-ROM media, NIC source and link state),
-// domiftune (a NIC's bandwidth), attach-device, each attach confirmed by a
-// re-read.
+// element), blkdeviotune (a disk's I/O limits), update-device (CD-ROM
+// media, NIC source and link state), domiftune (a NIC's bandwidth),
+// attach-device, each attach confirmed by a re-read.
 
 #include "kvm/domain_change_set.h"
 #include "kvm/domain_spec.h"
@@ -52,6 +52,8 @@ private:
                               std::optional<std::string> stdin_data = std::nullopt);
   providers::Result<void> set_metadata(const providers::XmlDocument& config);
   providers::Result<void> set_bandwidth(const std::string& mac, const providers::XmlDocument& config);
+  // `virsh blkdeviotune --live` with the disk's limits in `desired` (DiskKeys iotune).
+  providers::Result<void> set_iotune(const std::string& target, const DomainSpec& desired);
   providers::Result<void> device_command(const char* command, const DomainDeviceRef& device,
                                          const providers::XmlDocument& from, std::string done);
 

@@ -5,7 +5,10 @@
 // paused or stopped), `autostart`, and /saved_state, what a destroy would
 // delete with the domain (kvm/domain_saved_state.h): managed save and
 // snapshots from the first round's listings, the snapshots counted in the
-// second round for only the domains that have some.
+// second round for only the domains that have some. A disk that names a pool
+// volume by path (kvm/disk_sources.h) is that volume: the first round lists
+// the active pools, the second their volumes with their paths (the volume
+// reader asks the same, and a round runs each command once).
 
 #include "providers/kind/reader.h"
 

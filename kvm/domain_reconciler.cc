@@ -1,5 +1,6 @@
 #include "kvm/domain_reconciler.h"
 
+#include "kvm/disk_keys.h"
 #include "kvm/domain_nic_options.h"
 #include "providers/xml/document.h"
 
@@ -103,6 +104,16 @@ void take_unmanaged_cpu_layout(json& desired, const json& observed) {
     cpu.erase("features");
 }
 
+// A disk's tuning keys the stack leaves out are not managed (DiskKeys): the
+// disk keeps what it has.
+void keep_unmanaged_disk_keys(json& desired, const json& observed) {
+  if (!desired.contains("disks") || !observed.contains("disks")) return;
+  for (auto& [target, disk] : desired.at("disks").items()) {
+    if (observed.at("disks").contains(target))
+      DiskKeys::reconcile_unmanaged(disk, observed.at("disks").at(target));
+  }
+}
+
 }  // namespace
 
 json DomainReconciler::reconcile(const json& desired, const json& observed) {
@@ -111,6 +122,7 @@ json DomainReconciler::reconcile(const json& desired, const json& observed) {
     pair_nics(out["interfaces"], observed.at("interfaces"));
     take_unmanaged_options(out["interfaces"], observed.at("interfaces"));
   }
+  keep_unmanaged_disk_keys(out, observed);
   if (out.value("virt_type", "") == "auto" && observed.contains("virt_type") &&
       observed.at("virt_type") != "auto") {
     out["virt_type"] = observed.at("virt_type");

@@ -9,6 +9,9 @@
 //     stay (a NIC to add; libvirt assigns its MAC at define).
 //   - a `cpu:` without a mode (pins only) takes the observed mode and model
 //     (libvirt gives TCG domains a custom qemu64 CPU by default).
+//   - a disk's tuning keys the stack leaves out (io, discard, detect_zeroes,
+//     iotune, serial, boot_order: DiskKeys) take the observed disk's values:
+//     they are not managed.
 //   - virt_type "auto" takes the observed type (kvm or qemu): "auto" means
 //     what the host offered when the domain was created, and a domain is not
 //     restarted because the host's capability changed since. For a domain

@@ -15,6 +15,15 @@ namespace {
 
 constexpr std::string_view k_not_done = "the seed CD-ROM not swapped";
 
+// Whether a <source> names volume `volume`: by pool and volume, or by path
+// (kvm/disk_sources.h: the seed's pool is a directory, the file is named as
+// the volume).
+bool names_volume(XmlNode source, const std::string& volume) {
+  if (source.attr("volume") == volume) return true;
+  auto file = source.attr("file");
+  return file && file->ends_with("/" + volume);
+}
+
 // The target of the CD-ROM whose source is volume `volume`.
 std::optional<std::string> seed_target(const XmlDocument& domain, const std::string& volume) {
   auto devices = domain.root().child("devices");
@@ -23,7 +32,7 @@ std::optional<std::string> seed_target(const XmlDocument& domain, const std::str
     auto source = disk.child("source");
     auto target = disk.child("target");
     if (disk.attr("device") != "cdrom" || !source || !target) continue;
-    if (source->attr("volume") == volume) return target->attr("dev");
+    if (names_volume(*source, volume)) return target->attr("dev");
   }
   return std::nullopt;
 }

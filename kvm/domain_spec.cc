@@ -29,6 +29,7 @@ json disk_json(const DomainSpec::Disk& disk) {
     put_optional(source, "format", disk.format);
   }
   put_optional(out, "cache", disk.cache);
+  disk.keys.put(out);
   return out;
 }
 
@@ -114,6 +115,9 @@ DomainSpec::Disk disk_from(const json& in, const std::string& path) {
   disk.pool = optional_string(source, "pool", source_path);
   disk.format = optional_string(source, "format", source_path);
   disk.cache = optional_string(in, "cache", path);
+  auto keys = DiskKeys::from_json(in, path);
+  if (!keys) throw JsonError{keys.error().message()};
+  disk.keys = std::move(*keys);
   return disk;
 }
 

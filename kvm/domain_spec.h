@@ -20,7 +20,9 @@
 //                  {TARGET: {"bus", "cdrom": true, "readonly": true,
 //                  "media"?: {"volume", "pool"?, "format"?}, "cache"?}} (no
 //                  media: an empty drive); see DiskTargetAllocator for the
-//                  targets of disks that give none
+//                  targets of disks that give none; each disk optionally
+//                  "io", "discard", "detect_zeroes", "iotune", "serial",
+//                  "boot_order" (DiskKeys: absent = unmanaged)
 //   interfaces     {KEY: {"network"|"bridge"|"direct": NAME, "model", "mac"?, "link"?,
 //                  "mode"? (direct only, always there: bridge | vepa | private |
 //                  passthrough), "vlan"?, "virtualport"?, "bandwidth"?, "mtu"?
@@ -56,6 +58,7 @@
 //   graphics, video, serial, tablet, channels, tpm, rng, watchdog,
 //                  memballoon, usb_controller: optional, see DomainDevices
 
+#include "kvm/disk_keys.h"
 #include "kvm/domain_cpu_layout.h"
 #include "kvm/domain_devices.h"
 #include "kvm/domain_nic_options.h"
@@ -105,6 +108,7 @@ struct DomainSpec {
     std::optional<std::string> pool;
     std::optional<std::string> format;  // the volume's format (driver type)
     std::optional<std::string> cache;
+    DiskKeys keys;  // io, discard, detect_zeroes, iotune, serial, boot_order
 
     nlohmann::json to_json() const;
   };

@@ -48,6 +48,7 @@ json disk_yaml(const std::string& target, const DomainSpec::Disk& disk) {
   if (disk.cache) out["cache"] = *disk.cache;
   if (!disk.cdrom && disk.readonly) out["readonly"] = true;
   if (disk.shareable) out["shareable"] = true;
+  disk.keys.put(out);
   return out;
 }
 

@@ -95,9 +95,19 @@ void read_os(XmlNode domain, DomainSpec& spec) {
   if (boot.kernel || boot.initrd || boot.cmdline) spec.boot = boot;
 }
 
+// The pool volume a file or block disk's path is (DiskSources).
+std::optional<DiskSources::Volume> volume_by_path(const std::string& type,
+                                                  const std::optional<XmlNode>& source,
+                                                  const DiskSources& sources) {
+  if (!source || (type != "file" && type != "block")) return std::nullopt;
+  auto path = source->attr(type == "file" ? "file" : "dev");
+  if (!path) return std::nullopt;
+  return sources.volume_at(*path);
+}
+
 }  // namespace
 
-std::optional<DomainSpec::Disk> DomainXmlReader::read_disk(XmlNode element) {
+std::optional<DomainSpec::Disk> DomainXmlReader::read_disk(XmlNode element, const DiskSources& sources) {
   DomainSpec::Disk disk;
   std::string device = element.attr("device").value_or("disk");
   if (device != "disk" && device != "cdrom") return std::nullopt;
@@ -107,8 +117,11 @@ std::optional<DomainSpec::Disk> DomainXmlReader::read_disk(XmlNode element) {
   if (type == "volume" && source) {
     disk.pool = source->attr("pool");
     disk.volume = source->attr("volume");
+  } else if (auto volume = volume_by_path(type, source, sources)) {
+    disk.pool = volume->pool;
+    disk.volume = volume->name;
   } else if (!(disk.cdrom && type == "file" && !source)) {
-    return std::nullopt;  // a path or a network disk: not one the spec can name
+    return std::nullopt;  // another path or a network disk: not one the spec can name
   }
   if (auto target = element.child("target")) disk.bus = target->attr("bus").value_or("");
   if (auto driver = element.child("driver")) {
@@ -117,6 +130,7 @@ std::optional<DomainSpec::Disk> DomainXmlReader::read_disk(XmlNode element) {
   }
   disk.readonly = element.child("readonly").has_value();
   disk.shareable = element.child("shareable").has_value();
+  disk.keys = DiskKeys::read_xml(element);
   return disk;
 }
 
@@ -146,12 +160,12 @@ std::optional<DomainSpec::Interface> DomainXmlReader::read_interface(XmlNode ele
 
 namespace {
 
-void read_devices(XmlNode domain, DomainSpec& spec) {
+void read_devices(XmlNode domain, DomainSpec& spec, const DiskSources& sources) {
   auto devices = domain.child("devices");
   if (!devices) return;
   for (XmlNode element : devices->children("disk")) {
     auto key = DomainXmlReader::disk_key(element);
-    auto disk = DomainXmlReader::read_disk(element);
+    auto disk = DomainXmlReader::read_disk(element, sources);
     if (key && disk) spec.disks[*key] = *disk;
   }
   for (XmlNode element : devices->children("interface")) {
@@ -235,13 +249,13 @@ std::optional<std::string> DomainXmlReader::hostdev_key(XmlNode hostdev) {
   return std::nullopt;
 }
 
-Result<DomainSpec> DomainXmlReader::read(const std::string& xml) {
+Result<DomainSpec> DomainXmlReader::read(const std::string& xml, const DiskSources& sources) {
   auto document = XmlDocument::parse(xml, "domain xml");
   if (!document) return providers::fail(document.error());
-  return read(*document);
+  return read(*document, sources);
 }
 
-Result<DomainSpec> DomainXmlReader::read(const XmlDocument& document) {
+Result<DomainSpec> DomainXmlReader::read(const XmlDocument& document, const DiskSources& sources) {
   XmlNode domain = document.root();
   if (domain.name() != "domain") {
     return providers::fail(ErrorCode::invalid,
@@ -255,7 +269,7 @@ Result<DomainSpec> DomainXmlReader::read(const XmlDocument& document) {
   read_cpu(domain, spec);
   read_os(domain, spec);
   spec.uefi = DomainUefi::read_xml(domain);
-  read_devices(domain, spec);
+  read_devices(domain, spec, sources);
   read_security(domain, spec);
   read_owner(document, spec);
   return spec;

@@ -58,6 +58,10 @@ void update_os(XmlNode domain, const DomainSpec& desired, const DomainSpec& obse
   for (const char* name : {"kernel", "initrd", "cmdline"}) {
     if (auto old = os.child(name)) old->remove();
   }
+  // libvirt refuses <os><boot dev=...> beside a disk's <boot order=...>.
+  if (DomainXmlWriter::disk_boot_order(desired)) {
+    for (XmlNode boot : os.children("boot")) boot.remove();
+  }
   if (desired.boot) {
     for (auto [name, value] :
          {std::pair{"kernel", desired.boot->kernel}, std::pair{"initrd", desired.boot->initrd},
@@ -67,22 +71,22 @@ void update_os(XmlNode domain, const DomainSpec& desired, const DomainSpec& obse
   }
 }
 
-void update_disks(XmlNode devices, const DomainSpec& desired) {
+void update_disks(XmlNode devices, const DomainSpec& desired, const DiskSources& sources) {
   std::set<std::string> present;
   for (XmlNode element : devices.children("disk")) {
     auto key = DomainXmlReader::disk_key(element);
-    auto managed = DomainXmlReader::read_disk(element);
+    auto managed = DomainXmlReader::read_disk(element, sources);
     if (!key || !managed) continue;  // a disk the spec cannot name: kept
     present.insert(*key);
     auto wanted = desired.disks.find(*key);
     if (wanted == desired.disks.end()) {
       element.remove();
     } else if (managed->to_json() != wanted->second.to_json()) {
-      DomainDeviceXml::update_disk(element, wanted->second);
+      DomainDeviceXml::update_disk(element, wanted->second, sources);
     }
   }
   for (const auto& [target, disk] : desired.disks) {
-    if (!present.contains(target)) DomainDeviceXml::add_disk(devices, target, disk);
+    if (!present.contains(target)) DomainDeviceXml::add_disk(devices, target, disk, sources);
   }
   bool scsi = std::any_of(desired.disks.begin(), desired.disks.end(),
                           [](const auto& item) { return item.second.bus == "scsi"; });
@@ -186,9 +190,10 @@ void update_tuning(XmlNode domain, const DomainSpec& desired, const DomainSpec& 
   }
 }
 
-void update_devices(XmlNode domain, const DomainSpec& desired, const DomainSpec& observed) {
+void update_devices(XmlNode domain, const DomainSpec& desired, const DomainSpec& observed,
+                    const DiskSources& sources) {
   XmlNode devices = domain.ensure_child("devices");
-  update_disks(devices, desired);
+  update_disks(devices, desired, sources);
   update_interfaces(devices, desired);
   update_hostdevs(devices, desired);
   DomainDevicesXml::update(devices, desired.devices);
@@ -200,10 +205,10 @@ void update_devices(XmlNode domain, const DomainSpec& desired, const DomainSpec&
 }  // namespace
 
 Result<std::string> DomainXmlUpdater::update(const std::string& current_xml, const DomainSpec& desired,
-                                             const std::string& stack) {
+                                             const std::string& stack, const DiskSources& sources) {
   auto document = XmlDocument::parse(current_xml, "domain xml");
   if (!document) return providers::fail(document.error());
-  auto observed = DomainXmlReader::read(*document);
+  auto observed = DomainXmlReader::read(*document, sources);
   if (!observed) return providers::fail(observed.error());
   XmlNode domain = document->root();
   if (desired.virt_type != "auto") domain.set_attr("type", desired.virt_type);
@@ -223,7 +228,7 @@ Result<std::string> DomainXmlUpdater::update(const std::string& current_xml, con
   update_tuning(domain, desired, *observed);
   update_os(domain, desired, *observed);
   if (desired.uefi && desired.uefi != observed->uefi) desired.uefi->write_xml(domain);
-  update_devices(domain, desired, *observed);
+  update_devices(domain, desired, *observed, sources);
   if (desired.security != observed->security) DomainXmlWriter::write_security(domain, desired);
   auto patched = DomainXmlPatcher::apply(*document, desired.xml, DomainXmlPatcher::Missing::ignore);
   if (!patched) return providers::fail(patched.error());

@@ -11,6 +11,7 @@
 // hotplug_slots: raising it appends spare root ports; lowering it removes
 // that many unused ones (no device on their bus), highest index first.
 
+#include "kvm/disk_sources.h"
 #include "kvm/domain_spec.h"
 #include "providers/base/error.h"
 
@@ -20,9 +21,12 @@ namespace virtplan::kvm {
 
 class DomainXmlUpdater {
 public:
-  // `stack` empty keeps the owner's stack as the XML has it.
+  // `stack` empty keeps the owner's stack as the XML has it. `sources` says
+  // which disks name a volume by path, and how to write a new one
+  // (DiskSources).
   static providers::Result<std::string> update(const std::string& current_xml, const DomainSpec& desired,
-                                               const std::string& stack);
+                                               const std::string& stack,
+                                               const DiskSources& sources = DiskSources::none());
 };
 
 }  // namespace virtplan::kvm

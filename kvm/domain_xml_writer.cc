@@ -54,7 +54,7 @@ int pcie_devices(const DomainSpec& spec) {
   return count + (scsi ? 1 : 0) + DomainDevicesXml::pcie_ports(spec.devices);
 }
 
-void write_devices(XmlNode domain, const DomainSpec& spec) {
+void write_devices(XmlNode domain, const DomainSpec& spec, const DiskSources& sources) {
   XmlNode devices = domain.add_child("devices");
   // Disks before CD-ROMs and virtio before the rest, so that `boot dev=hd`
   // finds the system disk (vda) first rather than a data disk on sata/scsi.
@@ -66,7 +66,7 @@ void write_devices(XmlNode domain, const DomainSpec& spec) {
   });
   bool scsi = false;
   for (const auto& [target, disk] : ordered) {
-    DomainDeviceXml::add_disk(devices, target, *disk);
+    DomainDeviceXml::add_disk(devices, target, *disk, sources);
     scsi = scsi || disk->bus == "scsi";
   }
   if (scsi) DomainDeviceXml::ensure_scsi_controller(devices);
@@ -122,7 +122,17 @@ void DomainXmlWriter::write_os(XmlNode os, const DomainSpec& spec) {
     write_text_child(os, "initrd", spec.boot->initrd);
     write_text_child(os, "cmdline", spec.boot->cmdline);
   }
-  if (!os.child("boot")) os.add_child("boot").set_attr("dev", "hd");
+  if (disk_boot_order(spec)) {
+    // libvirt refuses <os><boot dev=...> beside a device's <boot order=...>.
+    for (XmlNode boot : os.children("boot")) boot.remove();
+  } else if (!os.child("boot")) {
+    os.add_child("boot").set_attr("dev", "hd");
+  }
+}
+
+bool DomainXmlWriter::disk_boot_order(const DomainSpec& spec) {
+  return std::any_of(spec.disks.begin(), spec.disks.end(),
+                     [](const auto& item) { return item.second.keys.declared.contains("boot_order"); });
 }
 
 void DomainXmlWriter::write_cpu(XmlNode domain, const DomainSpec& spec) {
@@ -202,7 +212,8 @@ void DomainXmlWriter::write_security(XmlNode domain, const DomainSpec& spec) {
 }
 
 Result<XmlDocument> DomainXmlWriter::write(const DomainSpec& spec, const std::string& name,
-                                           const std::string& stack, const std::string& auto_virt_type) {
+                                           const std::string& stack, const std::string& auto_virt_type,
+                                           const DiskSources& sources) {
   XmlDocument document = XmlDocument::create("domain");
   XmlNode domain = document.root();
   domain.set_attr("type", spec.virt_type == "auto" ? auto_virt_type : spec.virt_type);
@@ -218,7 +229,7 @@ Result<XmlDocument> DomainXmlWriter::write(const DomainSpec& spec, const std::st
   if (spec.uefi) spec.uefi->write_xml(domain);
   write_cpu(domain, spec);
   write_lifecycle(domain);
-  write_devices(domain, spec);
+  write_devices(domain, spec, sources);
   write_security(domain, spec);
   if (auto done = DomainXmlPatcher::apply(document, spec.xml, DomainXmlPatcher::Missing::error); !done) {
     return providers::fail(done.error().with_context(fmt::format("domain {}", name)));

@@ -12,7 +12,11 @@
 //
 // virt_type "auto" is written as `auto_virt_type` (DomainKind passes "qemu",
 // which runs everywhere, unless the engine resolved it: see DomainKind).
+//
+// A disk's volume is written by path when `sources` knows it (DiskSources:
+// the actuator asks the host), else by pool and volume.
 
+#include "kvm/disk_sources.h"
 #include "kvm/domain_spec.h"
 #include "providers/base/error.h"
 #include "providers/xml/document.h"
@@ -25,7 +29,8 @@ class DomainXmlWriter {
 public:
   static providers::Result<providers::XmlDocument> write(const DomainSpec& spec, const std::string& name,
                                                          const std::string& stack,
-                                                         const std::string& auto_virt_type = "qemu");
+                                                         const std::string& auto_virt_type = "qemu",
+                                                         const DiskSources& sources = DiskSources::none());
 
   // The pieces an update rewrites in place, shared with DomainXmlUpdater.
   static void write_memory(providers::XmlNode domain, const DomainSpec& spec);
@@ -38,6 +43,8 @@ public:
   static void update_cpu(providers::XmlNode domain, const DomainSpec& spec);
   static void write_tuning(providers::XmlNode domain, const DomainSpec& spec);
   static void write_security(providers::XmlNode domain, const DomainSpec& spec);
+  // Whether a disk has a `boot_order` (DiskKeys): then <os> has no <boot dev>.
+  static bool disk_boot_order(const DomainSpec& spec);
 };
 
 }  // namespace virtplan::kvm

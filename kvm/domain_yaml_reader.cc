@@ -294,6 +294,11 @@ void DomainYamlReader::read_disk(const YamlValue& value, DiskTargetAllocator& se
     if (!disk.cdrom && readonly) disk.readonly = *readonly;
   }
   if (auto v = map->get("shareable")) disk.shareable = v->as_bool(m_diags).value_or(false);
+  disk.keys = DiskKeys::read_yaml(*map, m_diags);
+  // libvirt refuses io='native' with any cache but none or directsync.
+  if (auto v = map->get("io"); v && disk.keys.declared.value("io", "") == "native" && disk.cache != "none" &&
+                               disk.cache != "directsync")
+    v->error(m_diags, "io: native needs cache: none or directsync (libvirt refuses it with another cache)");
   if (!disk.cdrom && !disk.volume) map->error(m_diags, "a disk needs a volume (only a cdrom may be empty)");
   if (disk.bus == "ide" && m_spec.machine == "q35") {
     map->error(m_diags, "bus ide needs machine pc (q35 has no IDE controller); use sata");

@@ -77,9 +77,11 @@ std::vector<VirshArgs> ListDumpReading::next_round(const std::vector<Result<std:
       if (m_recipe.extra) {
         for (VirshArgs& command : m_recipe.extra(m_sets)) dumps.push_back(std::move(command));
       }
-      if (!dumps.empty()) {
+      // An extra command asked ahead already is not asked again: with
+      // nothing left, there is no such round.
+      if (auto asked = m_results.ask(dumps); !asked.empty()) {
         m_stage = Stage::confirm;
-        return m_results.ask(dumps);
+        return asked;
       }
       return relist_if_vanished();
     }

@@ -108,6 +108,9 @@ const std::vector<Sample>& samples() {
            "interfaces:\n  - {network: lan, mac: \"52:54:00:00:00:10\", bandwidth: {inbound: {average: 1}}}\n",
        k_domain +
            "interfaces:\n  - {network: lan, mac: \"52:54:00:00:00:10\", bandwidth: {inbound: {average: 2}}}\n"},
+      {"domain", "/disks/*/iotune/**", "blkdeviotune",
+       k_domain + "disks:\n  - {volume: b, pool: p, target: vdb, iotune: {total_iops_sec: 100}}\n",
+       k_domain + "disks:\n  - {volume: b, pool: p, target: vdb, iotune: {total_iops_sec: 200}}\n"},
       {"domain", "/graphics/password", "update-device", k_domain + "graphics: {type: vnc, password: a}\n",
        k_domain + "graphics: {type: vnc, password: b}\n"},
       {"domain", "/**", "", k_domain, replaced(k_domain, "max: 2", "max: 4")},

@@ -31,6 +31,8 @@ struct HostContents {
   // Declared but not on the host: their dumps fail "not found".
   std::vector<std::string> missing_domains;
   std::vector<std::string> missing_volumes;  // in bp
+  // Domains whose disk names its volume by path, as virt-install writes it.
+  std::set<std::string> by_path;
 };
 
 std::string lines(const auto& names) {
@@ -40,13 +42,21 @@ std::string lines(const auto& names) {
 }
 
 // Fixture text, as libvirt 9.0 prints it (trimmed to what the kinds read).
-std::string domain_xml(const std::string& name, const std::string& volume) {
+std::string domain_xml(const std::string& name, const std::string& volume, bool by_path = false) {
+  const std::string disk =
+      by_path ? fmt::format(
+                    "<disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source "
+                    "file='/var/lib/virtplan/bp/{}'/>",
+                    volume)
+              : fmt::format(
+                    "<disk type='volume' device='disk'><driver name='qemu' type='qcow2'/><source "
+                    "pool='bp' volume='{}'/>",
+                    volume);
   return fmt::format(
       "<domain type='qemu'><name>{}</name><metadata><vp:owner xmlns:vp=\"https://virtplan.dev/xmlns/owner/1\" "
       "stack=\"bench\"/></metadata><memory unit='KiB'>65536</memory><vcpu>1</vcpu><os><type arch='x86_64' "
-      "machine='pc-q35-7.2'>hvm</type></os><devices><disk type='volume' device='disk'><driver name='qemu' "
-      "type='qcow2'/><source pool='bp' volume='{}'/><target dev='vda' bus='virtio'/></disk></devices></domain>",
-      name, volume);
+      "machine='pc-q35-7.2'>hvm</type></os><devices>{}<target dev='vda' bus='virtio'/></disk></devices></domain>",
+      name, disk);
 }
 
 std::string volume_xml(const std::string& pool, const std::string& name) {
@@ -61,8 +71,9 @@ void script(providers::test::FakeVirshHost& host, const HostContents& contents) 
   std::vector<std::string> domains;
   for (const auto& [name, volume] : contents.domains) {
     domains.push_back(name);
-    host.on("dumpxml --inactive --security-info --domain " + name, domain_xml(name, volume));
-    host.on("dumpxml --domain " + name, domain_xml(name, volume));
+    const bool by_path = contents.by_path.contains(name);
+    host.on("dumpxml --inactive --security-info --domain " + name, domain_xml(name, volume, by_path));
+    host.on("dumpxml --domain " + name, domain_xml(name, volume, by_path));
   }
   for (const std::string& name : contents.missing_domains) {
     for (const std::string& line :
@@ -219,6 +230,24 @@ TEST_CASE("undeclared objects are still read, in a number of round trips that do
     CHECK(third.objects.at("volume.y@lab1").first["pool"] == "other");
     CHECK(third.objects == observe(other, {}).objects);
   }
+}
+
+TEST_CASE("a disk that names its volume by path is that volume, in the same round trips") {
+  HostContents contents = bench_host(2);
+  contents.by_path = {"bd2"};
+  const Observation hinted = observe(contents, bench_stack(2));
+  CHECK(hinted.virsh_processes == 1);
+  const Observation blind = observe(contents, {});
+  CHECK(blind.virsh_processes == 3);
+  CHECK(hinted.objects == blind.objects);
+  const nlohmann::json& vda = hinted.objects.at("domain.bd2@lab1").first["disks"]["vda"];
+  CHECK(vda["volume"] == "bv2");
+  CHECK(vda["pool"] == "bp");
+  // Read by path or by pool and volume, the two domains' disks are alike.
+  nlohmann::json other = hinted.objects.at("domain.bd1@lab1").first["disks"]["vda"];
+  other["volume"] = "bv2";
+  CHECK(vda == other);
+  CHECK(hinted.objects.at("volume.bv2@lab1").first["used_by"].size() == 1);
 }
 
 TEST_CASE("a declared object the host lacks is not observed, and costs no round trip") {

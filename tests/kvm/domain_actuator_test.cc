@@ -249,9 +249,12 @@ TEST_CASE("domain update: a disk attached and one detached live, by target", "[a
   REQUIRE(done);
   CHECK(host.ran() == Lines{"domstate --domain web", "dumpxml --inactive --security-info --domain web",
                             "dumpxml --domain web", "detach-device --domain web --file /dev/stdin --live",
-                            "dumpxml --domain web", "define /dev/stdin", "dumpxml --inactive --security-info --domain web",
-                            "dumpxml --domain web", "attach-device --domain web --file /dev/stdin --live",
-                            "dumpxml --domain web"});
+                            "dumpxml --domain web",
+                            // How the disks name their volumes (kvm/disk_sources.h): a disk changed.
+                            "pool-dumpxml --pool p", "vol-path --pool p a", "vol-path --pool p b",
+                            "vol-path --pool p c", "define /dev/stdin",
+                            "dumpxml --inactive --security-info --domain web", "dumpxml --domain web",
+                            "attach-device --domain web --file /dev/stdin --live", "dumpxml --domain web"});
   CHECK(host.stdin_of("detach-device --domain web --file /dev/stdin --live").find("dev=\"sdb\"") !=
         std::string::npos);
   CHECK(host.stdin_of("attach-device --domain web --file /dev/stdin --live").find("dev=\"sdc\"") !=

@@ -173,16 +173,17 @@ TEST_CASE("domain live changes keep the same QEMU process and show in live and i
   const std::string with_sdb =
       fmt::format("      - {{volume: b, pool: p-{}, format: raw, target: sdb, bus: scsi}}\n", t);
   step("a SCSI disk attached", domain(v2, m96, with_sdb, "m1", "", ""));
-  CHECK(probe.live("string(//disk[target/@dev='sdb']/source/@volume)") == "b");
-  CHECK(probe.config("string(//disk[target/@dev='sdb']/source/@volume)") == "b");
+  // By path: the scratch pool is a directory (kvm/disk_sources.h).
+  CHECK(probe.live("string(//disk[target/@dev='sdb']/source/@file)").ends_with("/p-" + t + "/b"));
+  CHECK(probe.config("string(//disk[target/@dev='sdb']/source/@file)").ends_with("/p-" + t + "/b"));
 
   step("the SCSI disk detached", domain(v2, m96, "", "m1", "", ""));
   CHECK(probe.live("count(//disk[target/@dev='sdb'])") == "0");
   CHECK(probe.config("count(//disk[target/@dev='sdb'])") == "0");
 
   step("CD-ROM media changed", domain(v2, m96, "", "m2", "", ""));
-  CHECK(probe.live("string(//disk[target/@dev='sdc']/source/@volume)") == "m2");
-  CHECK(probe.config("string(//disk[target/@dev='sdc']/source/@volume)") == "m2");
+  CHECK(probe.live("string(//disk[target/@dev='sdc']/source/@file)").ends_with("/p-" + t + "/m2"));
+  CHECK(probe.config("string(//disk[target/@dev='sdc']/source/@file)").ends_with("/p-" + t + "/m2"));
 
   const std::string nic = fmt::format("      - {{network: {}-{}, mac: \"52:54:00:81:00:11\"}}\n", "n", t);
   step("a NIC attached", domain(v2, m96, "", "m2", nic, ""));
@@ -229,6 +230,13 @@ TEST_CASE("domain live changes keep the same QEMU process and show in live and i
   CHECK(probe.state() == "paused");
   step("running again", domain(v2, m96, "", "m2", nics, policies + "    state: running\n"));
   CHECK(probe.state() == "running");
+
+  // A disk's I/O limits: blkdeviotune (kvm/disk_keys.h).
+  std::string tuned = domain(v2, m96, "", "m2", nics, policies + "    state: running\n");
+  tuned.replace(tuned.find("target: sda"), 0, "iotune: {total_iops_sec: 100}, ");
+  step("a disk's I/O limits", tuned);
+  CHECK(probe.live("string(//disk[target/@dev='sda']/iotune/total_iops_sec)") == "100");
+  CHECK(probe.config("string(//disk[target/@dev='sda']/iotune/total_iops_sec)") == "100");
 
   // Not walked here: host devices (a lab host has none to give), a NIC's
   // detach (a PCI unplug needs a guest OS that releases the device), and a
