@@ -14,7 +14,7 @@ bool is_quick_virsh_command(std::string_view subcommand) {
       "net-autostart", "net-define", "net-dhcp-leases", "net-dumpxml", "net-info", "net-list", "net-undefine",
       // pools and volumes
       "pool-autostart", "pool-define", "pool-dumpxml", "pool-info", "pool-list", "pool-undefine",
-      "vol-create", "vol-delete", "vol-dumpxml", "vol-info", "vol-list",
+      "vol-create", "vol-delete", "vol-dumpxml", "vol-info", "vol-list", "vol-path",
       // the host
       "capabilities", "nodeinfo"};
   return k_quick.contains(subcommand);
@@ -25,7 +25,7 @@ bool is_read_only_virsh_call(const VirshCall& call) {
       "capabilities", "domcapabilities", "domifaddr",   "dominfo",  "domstate",    "dumpxml",
       "list",         "net-dhcp-leases", "net-dumpxml", "net-info", "net-list",    "nodeinfo",
       "pool-dumpxml", "pool-info",       "pool-list",   "sysinfo",  "vol-dumpxml", "vol-info",
-      "vol-list"};
+      "vol-list",     "vol-path"};
   if (call.args.empty()) return false;
   if (call.args[0] == "metadata") {
     // `metadata DOMAIN URI` reads; with --set or --remove it writes.
