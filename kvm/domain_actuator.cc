@@ -229,9 +229,9 @@ public:
     // Disks by path where their pool's kind allows (kvm/disk_sources.h);
     // asked only when a disk changes or one names its volume by path (then
     // the update must know that disk for the volume it is).
-    const DiskSources sources =
-        disks_by_path() ? read_disk_sources(m_host.virsh(), disk_volumes({&m_config, &m_step.before}))
-                        : DiskSources();
+    const DiskSources sources = disks_by_path()
+                                    ? read_disk_sources(m_host, disk_volumes({&m_config, &m_step.before}))
+                                    : DiskSources();
     auto xml = domain_kind().update_xml(
         m_inactive_xml,
         StackObject{m_object.id, m_config, m_object.stack, m_object.where, m_object.locations}, sources);
@@ -416,7 +416,7 @@ Result<ActuatorOutcome> DomainActuator::create(const ActuatorStep& step, HostSes
   auto desired = typed(StackObject{object.id, *spec, object.stack, object.where, object.locations});
   if (!desired) return providers::fail(desired.error());
   // Disks by path where their pool's kind allows (kvm/disk_sources.h).
-  const DiskSources sources = read_disk_sources(host.virsh(), disk_volumes({&*spec}));
+  const DiskSources sources = read_disk_sources(host, disk_volumes({&*spec}));
   auto xml = domain_kind().create_xml(
       StackObject{object.id, *spec, object.stack, object.where, object.locations}, sources);
   if (!xml) return providers::fail(xml.error().with_context(object.id.address()));

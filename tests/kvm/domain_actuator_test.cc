@@ -86,6 +86,23 @@ TEST_CASE("domain create: virt_type auto is kvm when the host offers it, else qe
   }
 }
 
+TEST_CASE("domain create: a dir pool's volumes by path, its XML read once per session, no vol-path",
+          "[actuator]") {
+  FakeVirshHost host;
+  host.on("pool-dumpxml --pool p",
+          "<pool type='dir'><name>p</name><target><path>/var/lib/p/</path></target></pool>");
+  StackObject web = domain(std::string(k_base) +
+                           "state: stopped\ndisks:\n  - {volume: a, pool: p, target: vda, bus: virtio}\n");
+  for (int create = 0; create < 2; ++create)
+    REQUIRE(kvm::DomainActuator().create(ActuatorStep{web, nullptr, {}, {}}, host.session()));
+  CHECK(host.ran() == Lines{"pool-dumpxml --pool p", "define /dev/stdin", "define /dev/stdin"});
+  auto defined = providers::XmlDocument::parse(host.stdin_of("define /dev/stdin"));
+  REQUIRE(defined);
+  auto paths = defined->root().xpath_strings("/domain/devices/disk[@type='file']/source/@file");
+  REQUIRE(paths);
+  CHECK(*paths == std::vector<std::string>{"/var/lib/p/a"});
+}
+
 TEST_CASE("domain create: paused starts paused, stopped is only defined", "[actuator]") {
   FakeVirshHost paused_host;
   REQUIRE(kvm::DomainActuator().create(
@@ -120,8 +137,9 @@ TEST_CASE("domain update: memory and vCPUs of a running domain change live and i
                           {field("/memory/current", 134217728, 100663296), field("/vcpus/current", 1, 2)});
   auto done = kvm::DomainActuator(quick()).update(step, host.session());
   REQUIRE(done);
-  CHECK(host.ran() == Lines{"domstate --domain web", "dumpxml --inactive --security-info --domain web", "define /dev/stdin",
-                            "dumpxml --inactive --security-info --domain web", "setvcpus --domain web --count 2 --live",
+  CHECK(host.ran() == Lines{"domstate --domain web", "dumpxml --inactive --security-info --domain web",
+                            "define /dev/stdin", "dumpxml --inactive --security-info --domain web",
+                            "setvcpus --domain web --count 2 --live",
                             "setmem --domain web --size 98304 --live"});
   CHECK(done->warnings.empty());
 }
@@ -141,9 +159,9 @@ TEST_CASE("domain update: restart-class changes restart a running domain once", 
   timing.shutdown_timeout = std::chrono::seconds(5);
   auto done = kvm::DomainActuator(timing).update(step, host.session());
   REQUIRE(done);
-  CHECK(host.ran() == Lines{"domstate --domain web", "dumpxml --inactive --security-info --domain web", "define /dev/stdin",
-                            "shutdown --domain web", "domstate --domain web", "domstate --domain web",
-                            "start --domain web"});
+  CHECK(host.ran() == Lines{"domstate --domain web", "dumpxml --inactive --security-info --domain web",
+                            "define /dev/stdin", "shutdown --domain web", "domstate --domain web",
+                            "domstate --domain web", "start --domain web"});
   auto defined = kvm::DomainKind().parse_xml(host.stdin_of("define /dev/stdin"));
   REQUIRE(defined);
   CHECK(defined->at("vcpus") == json{{"current", 1}, {"max", 4}});
@@ -159,9 +177,9 @@ TEST_CASE("domain update: a guest that ignores shutdown is forced off after the 
   auto done = kvm::DomainActuator(quick()).update(update_step(after, before, {field("/vcpus/max", 2, 4)}),
                                                   host.session());
   REQUIRE(done);
-  CHECK(host.ran() == Lines{"domstate --domain web", "dumpxml --inactive --security-info --domain web", "define /dev/stdin",
-                            "shutdown --domain web", "domstate --domain web", "destroy --domain web",
-                            "start --domain web"});
+  CHECK(host.ran() == Lines{"domstate --domain web", "dumpxml --inactive --security-info --domain web",
+                            "define /dev/stdin", "shutdown --domain web", "domstate --domain web",
+                            "destroy --domain web", "start --domain web"});
   REQUIRE(done->warnings.size() == 1);
   CHECK(done->warnings[0] == "restarted: the guest did not shut down within 0 s and was forced off");
 }
@@ -176,8 +194,9 @@ TEST_CASE("domain update: restart never keeps restart-class changes out and warn
   auto step = update_step(after, before, {field("/vcpus/current", 1, 2), field("/vcpus/max", 2, 4)});
   auto done = kvm::DomainActuator(quick()).update(step, host.session());
   REQUIRE(done);
-  CHECK(host.ran() == Lines{"domstate --domain web", "dumpxml --inactive --security-info --domain web", "define /dev/stdin",
-                            "dumpxml --inactive --security-info --domain web", "setvcpus --domain web --count 2 --live"});
+  CHECK(host.ran() == Lines{"domstate --domain web", "dumpxml --inactive --security-info --domain web",
+                            "define /dev/stdin", "dumpxml --inactive --security-info --domain web",
+                            "setvcpus --domain web --count 2 --live"});
   // The config keeps the old maximum; the live current count is written.
   auto defined = kvm::DomainKind().parse_xml(host.stdin_of("define /dev/stdin"));
   REQUIRE(defined);
@@ -250,9 +269,9 @@ TEST_CASE("domain update: a disk attached and one detached live, by target", "[a
   CHECK(host.ran() == Lines{"domstate --domain web", "dumpxml --inactive --security-info --domain web",
                             "dumpxml --domain web", "detach-device --domain web --file /dev/stdin --live",
                             "dumpxml --domain web",
-                            // How the disks name their volumes (kvm/disk_sources.h): a disk changed.
-                            "pool-dumpxml --pool p", "vol-path --pool p a", "vol-path --pool p b",
-                            "vol-path --pool p c", "define /dev/stdin",
+                            // How the disks name their volumes (kvm/disk_sources.h): a disk
+                            // changed. The pool's XML, once (the fake's says no type: by volume).
+                            "pool-dumpxml --pool p", "define /dev/stdin",
                             "dumpxml --inactive --security-info --domain web", "dumpxml --domain web",
                             "attach-device --domain web --file /dev/stdin --live", "dumpxml --domain web"});
   CHECK(host.stdin_of("detach-device --domain web --file /dev/stdin --live").find("dev=\"sdb\"") !=
@@ -289,7 +308,8 @@ TEST_CASE("domain update: a stopped domain is only redefined", "[actuator]") {
                           {field("/memory/current", 134217728, 268435456),
                            field("/memory/max", 134217728, 268435456), field("/vcpus/max", 2, 4)});
   REQUIRE(kvm::DomainActuator(quick()).update(step, host.session()));
-  CHECK(host.ran() == Lines{"domstate --domain web", "dumpxml --inactive --security-info --domain web", "define /dev/stdin"});
+  CHECK(host.ran() == Lines{"domstate --domain web", "dumpxml --inactive --security-info --domain web",
+                            "define /dev/stdin"});
 }
 
 TEST_CASE("domain destroy --force: forced off at once, undefined with its metadata, never its storage",
