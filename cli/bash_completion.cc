@@ -179,31 +179,29 @@ _{name}() {{
   if [[ -n $pending ]]; then
     what=$(_{name}_value "$command" "$pending")
   elif [[ $cur == -* ]]; then
-    _{name}_reply "$(_{name}_options "$command")"
-                     "$cur" return elif[[-z $command]];
-                     then _{name} _reply
-                     "{commands}"
-                     "$cur" return else what = $(_{name} _positional "$command"
-                                                                     "$positional") fi case "$what" in file)
-             local IFS = $ '\n';
-  COMPREPLY = ($(compgen - f-- "$cur"));
-  compopt - o filenames 2 > / dev / null;
-  ;
+    _{name}_reply "$(_{name}_options "$command")" "$cur"
+    return
+  elif [[ -z $command ]]; then
+    _{name}_reply "{commands}" "$cur"
+    return
+  else
+    what=$(_{name}_positional "$command" "$positional")
+  fi
+  case "$what" in
+    file)
+      local IFS=$'\n'
+      COMPREPLY=($(compgen -f -- "$cur"))
+      compopt -o filenames 2>/dev/null ;;
     address)
       local addresses
       addresses=$(_{name}_addresses "$file")
       [[ $command == domain ]] && addresses=$(grep '^domain\.' <<<"$addresses")
-      _{name}_reply "$addresses" "$cur" ;
-    ;
-    verb) _{name}_reply "{verbs}" "$cur" ;
-    ;
-words:*) _{name}_reply "${{what#words:}}" "$cur" ;
-  ;
-    *) COMPREPLY=() ;
-    ;
-    esac
-}
-}
+      _{name}_reply "$addresses" "$cur" ;;
+    verb) _{name}_reply "{verbs}" "$cur" ;;
+    words:*) _{name}_reply "${{what#words:}}" "$cur" ;;
+    *) COMPREPLY=() ;;
+  esac
+}}
 
 complete -F _{name} {name}
 )bash",

@@ -42,7 +42,10 @@ constexpr const char* k_profile_users = "domains";
 // `dhcp` is read only under an `ipv4` with an address (its range is checked
 // against the subnet). Probe documents are built on these, so each probed
 // key has its siblings.
+// A domain's `vcpus: {current, max}` is read only with both given.
 constexpr std::pair<std::string_view, std::string_view> k_seeds[] = {
+    {"domains",
+     "{memory: {current: 512MiB, max: 1GiB}, vcpus: {current: 1, max: 2}, xml: [{set: /domain/title, value: t}]}"},
     {"networks",
      "{mode: nat, bridge: vp-probe0, ipv4: {address: 10.0.0.1/24, dhcp: {range: 10.0.0.100-10.0.0.199, "
      "hosts: [{mac: '52:54:00:00:00:01', ip: 10.0.0.10, name: a}]}}, dns: {hosts: [{ip: 10.0.0.10, names: [a]}]}}"},
@@ -69,8 +72,8 @@ YAML::Node child_of(const YAML::Node& seed, const std::string& key) {
 YAML::Node seed_at(const YAML::Node& seed, const Steps& steps) {
   YAML::Node node = YAML::Clone(seed);
   for (const auto& step : steps) {
-    YAML::Node next = step == "[]" ? (node.IsSequence() && node.size() > 0 ? node[0] : YAML::Node())
-                                   : child_of(node, step);
+    YAML::Node next =
+        step == "[]" ? (node.IsSequence() && node.size() > 0 ? node[0] : YAML::Node()) : child_of(node, step);
     node.reset(next);  // rebinds; `node = next` would write into the seed
   }
   return node;
@@ -79,7 +82,8 @@ YAML::Node seed_at(const YAML::Node& seed, const Steps& steps) {
 // A probe document: `seed` with `leaf` placed at `steps[from...]` (a list's
 // first item for "[]"); the leaf keeps its identity, which is what the probe
 // knows it by.
-YAML::Node probe_document(const YAML::Node& seed, const Steps& steps, std::size_t from, const YAML::Node& leaf) {
+YAML::Node probe_document(const YAML::Node& seed, const Steps& steps, std::size_t from,
+                          const YAML::Node& leaf) {
   if (from == steps.size()) return leaf;
   const std::string& step = steps[from];
   if (step == "[]") {
