@@ -42,10 +42,12 @@ constexpr const char* k_profile_users = "domains";
 // `dhcp` is read only under an `ipv4` with an address (its range is checked
 // against the subnet). Probe documents are built on these, so each probed
 // key has its siblings.
-// A domain's `vcpus: {current, max}` is read only with both given.
+// A domain's `vcpus: {current, max}` is read only with both given, a NIC's
+// `mode` only for `type: direct` with a `source_dev`.
 constexpr std::pair<std::string_view, std::string_view> k_seeds[] = {
     {"domains",
-     "{memory: {current: 512MiB, max: 1GiB}, vcpus: {current: 1, max: 2}, xml: [{set: /domain/title, value: t}]}"},
+     "{memory: {current: 512MiB, max: 1GiB}, vcpus: {current: 1, max: 2}, xml: [{set: /domain/title, value: t}], "
+     "interfaces: [{type: direct, source_dev: eth0}]}"},
     {"networks",
      "{mode: nat, bridge: vp-probe0, ipv4: {address: 10.0.0.1/24, dhcp: {range: 10.0.0.100-10.0.0.199, "
      "hosts: [{mac: '52:54:00:00:00:01', ip: 10.0.0.10, name: a}]}}, dns: {hosts: [{ip: 10.0.0.10, names: [a]}]}}"},
