@@ -6,6 +6,7 @@
 
 #include <functional>
 #include <string_view>
+#include <vector>
 
 namespace CLI {
 class App;
@@ -87,6 +88,24 @@ SubcommandRunner setup_metrics(CLI::App& command);
 // the way that the stack does not own); with --detailed-exitcode, 2 when the
 // plan has changes (and still 1 when a host could not be read).
 SubcommandRunner setup_plan(CLI::App& command);
+
+// `virtplan man`: prints virtplan(1) in roff, written from the same CLI11
+// definitions as --help (cli/man_page.h). Exit 0.
+SubcommandRunner setup_man(CLI::App& command);
+
+// `virtplan completion bash`: prints the bash completion script
+// (cli/bash_completion.h); `virtplan completion addresses [-f PATH]` prints
+// the stack's object addresses, one a line, for it, without contacting a
+// host. Exit 0, or 1 when the stack does not load.
+SubcommandRunner setup_completion(CLI::App& command);
+
+// The operations of `virtplan domain VERB`, in the order its help lists them.
+std::vector<std::string_view> domain_verbs();
+
+// `virtplan schema`: prints the JSON Schema (draft 2020-12) of the stack
+// format (cli/stack_schema.h), the text schema/virtplan-stack.schema.json
+// holds. Exit 0.
+SubcommandRunner setup_schema(CLI::App& command);
 
 // `virtplan show PLANFILE [--json]`: renders a plan saved by `plan --out`,
 // as text or as JSON (secrets masked either way), without contacting any

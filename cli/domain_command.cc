@@ -254,4 +254,10 @@ SubcommandRunner setup_domain(CLI::App& command) {
   return [options] { return run_domain(*options); };
 }
 
+std::vector<std::string_view> domain_verbs() {
+  std::vector<std::string_view> names;
+  for (const DomainVerb& verb : k_verbs) names.push_back(verb.name);
+  return names;
+}
+
 }  // namespace virtplan::cli

@@ -1,5 +1,7 @@
 #include "providers/base/yaml_map.h"
 
+#include "providers/base/yaml_probe.h"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -151,6 +153,12 @@ std::optional<std::string> name_problem(std::string_view name) {
   return std::nullopt;
 }
 
+std::vector<std::string_view> size_units() {
+  std::vector<std::string_view> names;
+  for (const auto& u : k_units) names.push_back(u.name);
+  return names;
+}
+
 std::optional<std::uint64_t> parse_size(std::string_view text, std::string* why) {
   auto fail_with = [&](std::string message) -> std::optional<std::uint64_t> {
     if (why != nullptr) {
@@ -250,14 +258,21 @@ SourceLocation YamlValue::where() const {
 
 bool YamlValue::is_null() const { return !m_node.IsDefined() || m_node.IsNull(); }
 bool YamlValue::is_scalar() const { return m_node.IsDefined() && m_node.IsScalar(); }
-bool YamlValue::is_sequence() const { return m_node.IsDefined() && m_node.IsSequence(); }
-bool YamlValue::is_map() const { return m_node.IsDefined() && m_node.IsMap(); }
+bool YamlValue::is_sequence() const {
+  YamlProbe::looked(m_node, YamlRead::sequence);
+  return m_node.IsDefined() && m_node.IsSequence();
+}
+bool YamlValue::is_map() const {
+  YamlProbe::looked(m_node, YamlRead::map);
+  return m_node.IsDefined() && m_node.IsMap();
+}
 
 void YamlValue::error(Diagnostics& diags, std::string_view message) const {
   diags.add(where(), with_context(m_context, message));
 }
 
 std::optional<std::string> YamlValue::as_string(Diagnostics& diags) const {
+  YamlProbe::read(m_node, YamlRead::string);
   if (!is_scalar()) {
     error(diags, fmt::format("expected a string, got {}", describe(m_node)));
     return std::nullopt;
@@ -266,6 +281,7 @@ std::optional<std::string> YamlValue::as_string(Diagnostics& diags) const {
 }
 
 std::optional<std::int64_t> YamlValue::as_int(Diagnostics& diags) const {
+  YamlProbe::read(m_node, YamlRead::integer);
   if (!is_scalar()) {
     error(diags, fmt::format("expected an integer, got {}", describe(m_node)));
     return std::nullopt;
@@ -284,6 +300,7 @@ std::optional<std::int64_t> YamlValue::as_int(Diagnostics& diags) const {
 }
 
 std::optional<bool> YamlValue::as_bool(Diagnostics& diags) const {
+  YamlProbe::read(m_node, YamlRead::boolean);
   if (is_scalar()) {
     const std::string& text = m_node.Scalar();
     if (text == "true" || text == "True" || text == "TRUE") {
@@ -299,6 +316,7 @@ std::optional<bool> YamlValue::as_bool(Diagnostics& diags) const {
 
 std::optional<std::int64_t> YamlValue::as_seconds(Diagnostics& diags, std::string_view what,
                                                   std::int64_t least, std::int64_t most) const {
+  YamlProbe::read(m_node, YamlRead::seconds);
   auto text = as_string(diags);
   if (!text) return std::nullopt;
   std::string_view digits(*text);
@@ -319,6 +337,7 @@ std::optional<std::int64_t> YamlValue::as_seconds(Diagnostics& diags, std::strin
 }
 
 std::optional<std::uint64_t> YamlValue::as_size(Diagnostics& diags) const {
+  YamlProbe::read(m_node, YamlRead::size);
   if (!is_scalar()) {
     error(diags, fmt::format("expected a size such as 10GiB, got {}", describe(m_node)));
     return std::nullopt;
@@ -332,6 +351,7 @@ std::optional<std::uint64_t> YamlValue::as_size(Diagnostics& diags) const {
 }
 
 std::optional<std::vector<YamlValue>> YamlValue::as_sequence(Diagnostics& diags) const {
+  YamlProbe::read(m_node, YamlRead::sequence);
   if (!is_sequence()) {
     error(diags, fmt::format("expected a list, got {}", describe(m_node)));
     return std::nullopt;
@@ -344,6 +364,7 @@ std::optional<std::vector<YamlValue>> YamlValue::as_sequence(Diagnostics& diags)
 }
 
 std::optional<YamlMap> YamlValue::as_map(Diagnostics& diags) const {
+  YamlProbe::read(m_node, YamlRead::map);
   if (!is_map()) {
     error(diags, fmt::format("expected a map, got {}", describe(m_node)));
     return std::nullopt;
@@ -353,6 +374,7 @@ std::optional<YamlMap> YamlValue::as_map(Diagnostics& diags) const {
 
 std::optional<std::string> YamlValue::as_enum(Diagnostics& diags,
                                               std::initializer_list<std::string_view> allowed) const {
+  YamlProbe::choices(m_node, std::vector<std::string>(allowed.begin(), allowed.end()));
   if (!is_scalar()) {
     error(diags, fmt::format("expected one of {}, got {}", join(allowed), describe(m_node)));
     return std::nullopt;
@@ -371,6 +393,7 @@ std::optional<std::string> YamlValue::as_enum(Diagnostics& diags,
 }
 
 std::optional<std::string> YamlValue::as_name(Diagnostics& diags) const {
+  YamlProbe::read(m_node, YamlRead::name);
   auto text = as_string(diags);
   if (!text) {
     return std::nullopt;
@@ -404,6 +427,7 @@ void YamlMap::error(Diagnostics& diags, std::string_view message) const {
 void YamlMap::set_defaults(YamlMap defaults) { m_defaults = std::make_shared<YamlMap>(std::move(defaults)); }
 
 std::optional<YamlValue> YamlMap::get(std::string_view key) {
+  YamlProbe::key(m_node, key);
   m_known->emplace(key);
   // Asked of the defaults too, even when this map has the key, so that the
   // defaults do not report it as unknown.
@@ -426,6 +450,7 @@ std::optional<YamlValue> YamlMap::get(std::string_view key) {
 
 void YamlMap::allow(std::initializer_list<std::string_view> keys) {
   for (auto key : keys) {
+    YamlProbe::key(m_node, key);
     m_known->emplace(key);
   }
   if (m_defaults) {
@@ -434,6 +459,7 @@ void YamlMap::allow(std::initializer_list<std::string_view> keys) {
 }
 
 std::vector<std::pair<YamlValue, YamlValue>> YamlMap::entries() {
+  YamlProbe::read(m_node, YamlRead::entries);
   std::vector<std::pair<YamlValue, YamlValue>> items;
   if (!m_node.IsDefined() || !m_node.IsMap()) {
     return items;

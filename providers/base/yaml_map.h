@@ -154,6 +154,8 @@ std::optional<std::string> name_problem(std::string_view name);
 // Reads a size with units (see YamlValue::as_size); the error says why not:
 // "invalid size '12XB': unknown unit 'XB' (use KiB, MiB, GiB, TiB, KB, MB, GB, TB, K, M, G, T)".
 std::optional<std::uint64_t> parse_size(std::string_view text, std::string* why = nullptr);
+// The units parse_size() takes ("B", "KiB", ..., "T"), for the stack schema's size pattern.
+std::vector<std::string_view> size_units();
 
 // A SourceLocation for a yaml-cpp mark (0-based) in `file`; a missing mark is line 1, column 1.
 SourceLocation location_of(const YAML::Mark& mark, const std::string& file);
