@@ -103,9 +103,10 @@ json run(const std::string& args_path) {
   // Placement (cli/stack_placement.h) reloads the stack from its files; the
   // module's may be inline. Refused rather than planned on a provisional host.
   if (!stack->auto_placed.empty()) {
-    return failure(fmt::format("domain {}: 'host: auto' is not supported by the Ansible module yet; "
-                               "run `virtplan apply` or name the host",
-                               stack->auto_placed.begin()->first));
+    return failure(
+        fmt::format("domain {}: 'host: auto' is not supported by the Ansible module yet; "
+                    "run `virtplan apply` or name the host",
+                    stack->auto_placed.begin()->first));
   }
   // Checked before any host is contacted: a typo fails fast.
   if (auto targets = parse_targets(args->targets); !targets) {

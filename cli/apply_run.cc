@@ -104,7 +104,8 @@ providers::Result<planner::ObservedState> ApplyRun::lock_and_observe(
   };
   std::vector<const providers::KindReader*> readers = kind_readers();
   readers.insert(readers.end(), extra.begin(), extra.end());
-  planner::ObservedState observed = planner::observe(m_stack.name, m_stack.hosts, open, readers, m_stack.objects);
+  planner::ObservedState observed =
+      planner::observe(m_stack.name, m_stack.hosts, open, readers, m_stack.objects);
   // refuse one hypervisor under two names (each entry's lock would shut the
   // other out, each plan would destroy the other's objects): nothing was
   // planned or changed yet

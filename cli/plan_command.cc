@@ -1,15 +1,15 @@
 #include "cli/commands.h"
 
 #include "cli/kinds.h"
-#include "cli/plan_file.h"
 #include "cli/node_size_reader.h"
+#include "cli/plan_file.h"
 #include "cli/stack_observation.h"
-#include "cli/stack_placement.h"
 #include "cli/stack_options.h"
+#include "cli/stack_placement.h"
 #include "cli/targets.h"
 #include "planner/diff.h"
-#include "planner/plan_json.h"
 #include "planner/placement_stage.h"
+#include "planner/plan_json.h"
 #include "planner/plan_text.h"
 #include "planner/unread_host.h"
 

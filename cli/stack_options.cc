@@ -15,7 +15,7 @@ void add_stack_file_option(CLI::App& command, std::string& path, std::string_vie
 }
 
 std::optional<planner::Stack> load_stack(const std::string& path, std::FILE* errors,
-                                        const std::map<std::string, std::string>& placed) {
+                                         const std::map<std::string, std::string>& placed) {
   std::string chosen = path.empty() ? planner::default_stack_path() : path;
   auto files = planner::read_stack_files(chosen);
   if (!files) {

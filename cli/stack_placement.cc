@@ -15,7 +15,8 @@ std::vector<const providers::KindReader*> placement_readers(const planner::Stack
   return {&k_node_sizes};
 }
 
-bool place_stack_domains(planner::Stack& stack, const std::string& path, const planner::ObservedState& observed,
+bool place_stack_domains(planner::Stack& stack, const std::string& path,
+                         const planner::ObservedState& observed,
                          const std::map<std::string, planner::NodeSize>& nodes,
                          std::vector<planner::Placement>& chosen, std::FILE* errors) {
   if (stack.auto_placed.empty()) return true;

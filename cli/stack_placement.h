@@ -28,7 +28,8 @@ std::vector<const providers::KindReader*> placement_readers(const planner::Stack
 // them placed. Prints
 // every domain that fits nowhere (naming each host and what it lacks) to
 // `errors` and returns false then. `chosen`: the domains placed by this run.
-bool place_stack_domains(planner::Stack& stack, const std::string& path, const planner::ObservedState& observed,
+bool place_stack_domains(planner::Stack& stack, const std::string& path,
+                         const planner::ObservedState& observed,
                          const std::map<std::string, planner::NodeSize>& nodes,
                          std::vector<planner::Placement>& chosen, std::FILE* errors);
 

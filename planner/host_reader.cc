@@ -87,8 +87,9 @@ std::optional<double> read_ratio(YamlMap& map, std::string_view key, Diagnostics
   double ratio = 0;
   auto [end, problem] = std::from_chars(text->data(), text->data() + text->size(), ratio);
   if (problem != std::errc() || end != text->data() + text->size() || !(ratio > 0 && ratio <= 100)) {
-    value->error(diags, fmt::format("'{}' must be a ratio more than 0 and at most 100 (such as 1.5), not '{}'",
-                                    key, *text));
+    value->error(
+        diags,
+        fmt::format("'{}' must be a ratio more than 0 and at most 100 (such as 1.5), not '{}'", key, *text));
     return std::nullopt;
   }
   return ratio;

@@ -19,7 +19,7 @@ std::string gib(std::int64_t bytes) { return fmt::format("{:.1f}", static_cast<d
 std::string gib_total(std::int64_t bytes) {
   const double value = static_cast<double>(bytes) / k_gib;
   return value == static_cast<double>(static_cast<std::int64_t>(value)) ? fmt::format("{:.0f}", value)
-                                                                         : fmt::format("{:.1f}", value);
+                                                                        : fmt::format("{:.1f}", value);
 }
 
 // HostState is one host during a run: what it allows and what is free.
@@ -115,15 +115,16 @@ std::optional<std::string> PlacementRun::lack(const PlacementRequest& request, s
     }
   }
   if (!request.affinity.empty()) {
-    if (auto group = m_affinity.find(request.affinity); group != m_affinity.end() && !group->second.empty() &&
-                                                        !group->second.contains(at)) {
+    if (auto group = m_affinity.find(request.affinity);
+        group != m_affinity.end() && !group->second.empty() && !group->second.contains(at)) {
       const auto& [host, member] = *group->second.begin();
       return fmt::format("affinity group {} is on {} ({})", request.affinity, m_hosts[host].name, member);
     }
   }
   if (static_cast<std::int64_t>(request.memory) > state.memory_free) {
-    return fmt::format("{} of {} GiB memory free, needs {} GiB", gib(std::max<std::int64_t>(state.memory_free, 0)),
-                       gib_total(state.memory_allowed), gib(static_cast<std::int64_t>(request.memory)));
+    return fmt::format("{} of {} GiB memory free, needs {} GiB",
+                       gib(std::max<std::int64_t>(state.memory_free, 0)), gib_total(state.memory_allowed),
+                       gib(static_cast<std::int64_t>(request.memory)));
   }
   if (request.vcpus > state.vcpus_free) {
     return fmt::format("{} of {} vCPUs free, needs {}", std::max<std::int64_t>(state.vcpus_free, 0),
@@ -152,17 +153,19 @@ void PlacementRun::place(const PlacementRequest& request, PlacementResult& out) 
   }
   if (!best) {
     std::vector<std::string> reasons;
-    for (std::size_t at : hosts) reasons.push_back(fmt::format("{}: {}", m_hosts[at].name, *lack(request, at)));
-    if (hosts.empty()) reasons.push_back(fmt::format("none of {} is a host of the stack", fmt::join(request.hosts, ", ")));
+    for (std::size_t at : hosts)
+      reasons.push_back(fmt::format("{}: {}", m_hosts[at].name, *lack(request, at)));
+    if (hosts.empty())
+      reasons.push_back(fmt::format("none of {} is a host of the stack", fmt::join(request.hosts, ", ")));
     out.errors.push_back(
         fmt::format("domain {}: no host fits ({})", request.domain, fmt::join(reasons, "; ")));
     return;
   }
   HostState& state = m_state[*best];
-  out.placed.push_back(Placement{
-      request.domain, m_hosts[*best].name,
-      fmt::format("{} of {} GiB free, {}", gib(state.memory_free), gib_total(state.memory_allowed),
-                  request.strategy == PlacementStrategy::spread ? "spread" : "pack")});
+  out.placed.push_back(
+      Placement{request.domain, m_hosts[*best].name,
+                fmt::format("{} of {} GiB free, {}", gib(state.memory_free), gib_total(state.memory_allowed),
+                            request.strategy == PlacementStrategy::spread ? "spread" : "pack")});
   state.memory_free -= static_cast<std::int64_t>(request.memory);
   state.vcpus_free -= request.vcpus;
   join(request.domain, request.anti_affinity, m_anti, *best);
@@ -171,7 +174,8 @@ void PlacementRun::place(const PlacementRequest& request, PlacementResult& out) 
 
 }  // namespace
 
-PlacementResult place_domains(const std::vector<HostCapacity>& hosts, const std::vector<PlacementRequest>& requests,
+PlacementResult place_domains(const std::vector<HostCapacity>& hosts,
+                              const std::vector<PlacementRequest>& requests,
                               const std::vector<PlacedMember>& settled) {
   std::vector<const PlacementRequest*> order;
   order.reserve(requests.size());

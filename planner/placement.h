@@ -32,20 +32,20 @@ enum class PlacementStrategy { spread, pack };
 // limits (the stack's host entry) and what its domains take already.
 struct HostCapacity {
   std::string name;
-  int cpus = 0;                      // nodeinfo CPU(s)
-  std::uint64_t memory = 0;          // nodeinfo memory, bytes
-  double cpu_overcommit = 1.0;       // `cpu_overcommit:`
-  double memory_overcommit = 1.0;    // `memory_overcommit:`
-  std::uint64_t reserved_memory = 0; // `reserved_memory:`, bytes kept for the host itself
-  int used_vcpus = 0;                // every domain defined on it
-  std::uint64_t used_memory = 0;     // every domain defined on it, bytes
+  int cpus = 0;                       // nodeinfo CPU(s)
+  std::uint64_t memory = 0;           // nodeinfo memory, bytes
+  double cpu_overcommit = 1.0;        // `cpu_overcommit:`
+  double memory_overcommit = 1.0;     // `memory_overcommit:`
+  std::uint64_t reserved_memory = 0;  // `reserved_memory:`, bytes kept for the host itself
+  int used_vcpus = 0;                 // every domain defined on it
+  std::uint64_t used_memory = 0;      // every domain defined on it, bytes
 };
 
 // PlacementRequest is one `host: auto` domain: what it takes and its rules.
 struct PlacementRequest {
   std::string domain;
   int vcpus = 1;
-  std::uint64_t memory = 0;  // bytes
+  std::uint64_t memory = 0;        // bytes
   std::vector<std::string> hosts;  // `placement.hosts`; empty: every host
   PlacementStrategy strategy = PlacementStrategy::spread;
   std::string anti_affinity;  // group name; empty: none
@@ -78,7 +78,8 @@ struct PlacementResult {
   std::vector<std::string> errors;
 };
 
-PlacementResult place_domains(const std::vector<HostCapacity>& hosts, const std::vector<PlacementRequest>& requests,
+PlacementResult place_domains(const std::vector<HostCapacity>& hosts,
+                              const std::vector<PlacementRequest>& requests,
                               const std::vector<PlacedMember>& settled);
 
 }  // namespace virtplan::planner

@@ -229,7 +229,8 @@ void sort_by_address(std::vector<StackObject>& objects) {
 // load's state (the hosts, the profiles, the objects so far).
 class StackLoaderRun {
 public:
-  StackLoaderRun(const KindRegistry& kinds, Diagnostics& diags, const std::map<std::string, std::string>& placed)
+  StackLoaderRun(const KindRegistry& kinds, Diagnostics& diags,
+                 const std::map<std::string, std::string>& placed)
       : m_kinds(kinds), m_diags(diags), m_placed(placed) {}
 
   Stack load(const std::vector<SourceFile>& files);
@@ -475,8 +476,8 @@ std::vector<std::string> StackLoaderRun::placement(const ResourceKind& kind, Yam
 // (m_placed), else a provisional one, the first candidate by name, so that
 // validate checks it as it would any object. A volume goes with its domain
 // (follow_domains); here it takes the first host.
-std::vector<std::string> StackLoaderRun::auto_host(const ResourceKind& kind, YamlMap& map, const YamlValue& host,
-                                                   const Declaration& entry) {
+std::vector<std::string> StackLoaderRun::auto_host(const ResourceKind& kind, YamlMap& map,
+                                                   const YamlValue& host, const Declaration& entry) {
   const std::string name = entry.name();
   if (kind.kind() == k_volume_kind) {
     if (m_stack.hosts.empty()) host.error(m_diags, "'host: auto' but the stack declares no hosts");
@@ -529,7 +530,8 @@ std::optional<PlacementRequest> StackLoaderRun::read_placement(YamlMap& map, con
     valid = valid && text;
     if (text) request.strategy = *text == "pack" ? PlacementStrategy::pack : PlacementStrategy::spread;
   }
-  for (auto [key, group] : {std::pair{"anti_affinity", &request.anti_affinity}, std::pair{"affinity", &request.affinity}}) {
+  for (auto [key, group] :
+       {std::pair{"anti_affinity", &request.anti_affinity}, std::pair{"affinity", &request.affinity}}) {
     if (auto text = rules->get(key)) {
       auto name = text->as_name(m_diags);
       valid = valid && name;
@@ -563,13 +565,15 @@ void StackLoaderRun::follow_domains() {
     if (hosts.size() == 1) {
       object.id.host = *hosts.begin();
     } else if (hosts.empty()) {
-      m_diags.add(object.where, fmt::format("volume.{}: 'host: auto' goes with the domain whose disks use it, "
-                                            "and no domain's do",
-                                            object.id.name));
+      m_diags.add(object.where,
+                  fmt::format("volume.{}: 'host: auto' goes with the domain whose disks use it, "
+                              "and no domain's do",
+                              object.id.name));
     } else {
-      m_diags.add(object.where, fmt::format("volume.{}: 'host: auto' goes with the domain whose disks use it, "
-                                            "and domains on several hosts do ({})",
-                                            object.id.name, fmt::join(users[object.id.name], ", ")));
+      m_diags.add(object.where,
+                  fmt::format("volume.{}: 'host: auto' goes with the domain whose disks use it, "
+                              "and domains on several hosts do ({})",
+                              object.id.name, fmt::join(users[object.id.name], ", ")));
     }
   }
   sort_by_address(m_stack.objects);

@@ -9,9 +9,9 @@
 //   3. `stack:`, `hosts:` and `profiles:` read;
 //   4. each object placed on its hosts (`host: X`, `hosts: [X, Y]`, `hosts: all`:
 //      one StackObject per host; `host: auto`: see load()'s `placed`, and a
-//      `host: auto` volume then moves to the host of the domain using it), its profile merged under it (domains only;
-//      shallow: a key the domain sets replaces the profile's whole value), and
-//      read by its kind, then its unknown keys reported;
+//      `host: auto` volume then moves to the host of the domain using it), its profile merged under it
+//      (domains only; shallow: a key the domain sets replaces the profile's whole value), and read by its
+//      kind, then its unknown keys reported;
 //   5. each kind's resolve(); then the registry's expanders add the objects
 //      the stack implies (a domain's cloud-init seed volume), resolved too;
 //   6. every reference checked against the objects, then each kind's check().

@@ -22,7 +22,8 @@ const std::string k_two_hosts =
     "  h1: {address: ssh://root@h1.example.net}\n"
     "pools:\n  img: {hosts: all, type: dir, path: /var/lib/virtplan/img}\n";
 
-Stack load_text(const std::string& text, Diagnostics& diags, const std::map<std::string, std::string>& placed = {}) {
+Stack load_text(const std::string& text, Diagnostics& diags,
+                const std::map<std::string, std::string>& placed = {}) {
   return virtplan::planner::StackLoader(virtplan::cli::kinds()).load({{"s.yaml", text}}, diags, placed);
 }
 
@@ -90,9 +91,10 @@ TEST_CASE("host: auto: misuses are errors at their place") {
 
 TEST_CASE("host: auto: a host's limits must be ratios and sizes") {
   Diagnostics diags;
-  load_text("stack: demo\nhosts:\n  h1: {address: local, cpu_overcommit: lots, memory_overcommit: 0, "
-            "reserved_memory: 2XB}\n",
-            diags);
+  load_text(
+      "stack: demo\nhosts:\n  h1: {address: local, cpu_overcommit: lots, memory_overcommit: 0, "
+      "reserved_memory: 2XB}\n",
+      diags);
   std::string all;
   for (const auto& d : diags.sorted()) all += d.str() + "\n";
   INFO(all);
@@ -111,9 +113,10 @@ TEST_CASE("placement stage: an owned domain stays where it is; new ones count ev
   for (const auto& d : diags.sorted()) FAIL_CHECK(d.str());
   constexpr std::uint64_t gib = 1024ull * 1024 * 1024;
   auto domain = [](const std::string& name, const std::string& host, std::uint64_t memory, Ownership owner) {
-    return ObservedObject{{"domain", name, host},
-                          {{"vcpus", {{"current", 1}, {"max", 1}}}, {"memory", {{"current", memory}, {"max", memory}}}},
-                          owner};
+    return ObservedObject{
+        {"domain", name, host},
+        {{"vcpus", {{"current", 1}, {"max", 1}}}, {"memory", {{"current", memory}, {"max", memory}}}},
+        owner};
   };
   ObservedState observed;
   // `old` is ours on h1, the fuller host: it stays there.

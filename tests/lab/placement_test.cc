@@ -32,7 +32,8 @@ struct PlacementForeignDomain {
   const LabEnv& env;
   std::size_t i;
   std::string name;
-  PlacementForeignDomain(const LabEnv& e, std::size_t host, std::string n, int gib) : env(e), i(host), name(std::move(n)) {
+  PlacementForeignDomain(const LabEnv& e, std::size_t host, std::string n, int gib)
+      : env(e), i(host), name(std::move(n)) {
     env.run_in(i, fmt::format("virsh -q define /dev/stdin <<'EOF'\n<domain type='qemu'><name>{}</name>"
                               "<memory unit='GiB'>{}</memory><vcpu>1</vcpu>"
                               "<os><type arch='x86_64'>hvm</type></os></domain>\nEOF",
@@ -47,9 +48,10 @@ struct PlacementForeignDomain {
 };
 
 std::string placement_domain(const std::string& name, const std::string& extra) {
-  return fmt::format("  {}:\n    host: auto\n    vcpus: 1\n    memory: 64MiB\n    state: stopped\n"
-                     "    virt_type: qemu\n{}",
-                     name, extra);
+  return fmt::format(
+      "  {}:\n    host: auto\n    vcpus: 1\n    memory: 64MiB\n    state: stopped\n"
+      "    virt_type: qemu\n{}",
+      name, extra);
 }
 
 // Where virsh says domain `name` is defined: the lab host index, or -1.

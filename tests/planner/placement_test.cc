@@ -137,8 +137,9 @@ TEST_CASE("placement: when nothing fits, the error names each host and what it l
   auto a = want("web-2", 2, 4);
   a.anti_affinity = "web";
   a.hosts = {"h3", "h1", "h2"};
-  auto result = place_domains({host("h1", 8, 16, 14), host("h2", 8, 16), host("h3", 2, 16, 0, 2), host("h4", 8, 64)},
-                              {a}, {{"web-1", "h2", "web", ""}});
+  auto result =
+      place_domains({host("h1", 8, 16, 14), host("h2", 8, 16), host("h3", 2, 16, 0, 2), host("h4", 8, 64)},
+                    {a}, {{"web-1", "h2", "web", ""}});
   REQUIRE(result.placed.empty());
   REQUIRE(result.errors.size() == 1);
   CHECK(result.errors[0] ==
