@@ -482,6 +482,7 @@ std::vector<std::string> StackLoaderRun::auto_host(const ResourceKind& kind, Yam
   if (kind.kind() == k_volume_kind) {
     if (m_stack.hosts.empty()) host.error(m_diags, "'host: auto' but the stack declares no hosts");
     if (m_stack.hosts.empty()) return {};
+    if (auto rules = map.get(k_placement_key)) rules->error(m_diags, "'placement' is for domains");
     m_following.insert(name);
     return {m_stack.hosts.begin()->first};
   }
