@@ -43,6 +43,17 @@ HostState start_state(const HostCapacity& host) {
 // for the message).
 using GroupHosts = std::map<std::size_t, std::string>;
 
+// The groups of one request, looked up once (not once a host: 10,000
+// domains over 100 hosts is a million checks).
+struct Groups {
+  const GroupHosts* anti = nullptr;      // its anti-affinity group's members, if any yet
+  const GroupHosts* affinity = nullptr;  // its affinity group's members, if any yet
+};
+
+// What keeps a request off a host, the first rule it breaks; words only
+// when nothing fits (describe()).
+enum class Lack { nothing, anti_affinity, affinity, memory, vcpus };
+
 class PlacementRun {
 public:
   PlacementRun(const std::vector<HostCapacity>& hosts, const std::vector<PlacedMember>& settled);
@@ -51,7 +62,10 @@ public:
 private:
   std::optional<std::size_t> index_of(const std::string& host) const;
   std::vector<std::size_t> candidates(const PlacementRequest& request) const;
-  std::optional<std::string> lack(const PlacementRequest& request, std::size_t at) const;
+  Groups groups_of(const PlacementRequest& request) const;
+  Lack lack(const PlacementRequest& request, std::size_t at, const Groups& groups) const;
+  std::string describe(Lack lack, const PlacementRequest& request, std::size_t at,
+                       const Groups& groups) const;
   bool better(const PlacementRequest& request, std::size_t candidate, std::size_t best) const;
   void join(const std::string& domain, const std::string& group, std::map<std::string, GroupHosts>& groups,
             std::size_t at);
@@ -104,33 +118,49 @@ std::vector<std::size_t> PlacementRun::candidates(const PlacementRequest& reques
   return out;
 }
 
-// What keeps `request` off host `at`, in words; nullopt when it fits.
-std::optional<std::string> PlacementRun::lack(const PlacementRequest& request, std::size_t at) const {
-  const HostState& state = m_state[at];
-  if (!request.anti_affinity.empty()) {
-    if (auto group = m_anti.find(request.anti_affinity); group != m_anti.end()) {
-      if (auto member = group->second.find(at); member != group->second.end()) {
-        return fmt::format("holds {} of anti-affinity group {}", member->second, request.anti_affinity);
-      }
-    }
+Groups PlacementRun::groups_of(const PlacementRequest& request) const {
+  Groups groups;
+  if (auto it = m_anti.find(request.anti_affinity); !request.anti_affinity.empty() && it != m_anti.end()) {
+    groups.anti = &it->second;
   }
-  if (!request.affinity.empty()) {
-    if (auto group = m_affinity.find(request.affinity);
-        group != m_affinity.end() && !group->second.empty() && !group->second.contains(at)) {
-      const auto& [host, member] = *group->second.begin();
+  if (auto it = m_affinity.find(request.affinity);
+      !request.affinity.empty() && it != m_affinity.end() && !it->second.empty()) {
+    groups.affinity = &it->second;
+  }
+  return groups;
+}
+
+// The rules, in the order a host is judged by them.
+Lack PlacementRun::lack(const PlacementRequest& request, std::size_t at, const Groups& groups) const {
+  const HostState& state = m_state[at];
+  if (groups.anti != nullptr && groups.anti->contains(at)) return Lack::anti_affinity;
+  if (groups.affinity != nullptr && !groups.affinity->contains(at)) return Lack::affinity;
+  if (static_cast<std::int64_t>(request.memory) > state.memory_free) return Lack::memory;
+  if (request.vcpus > state.vcpus_free) return Lack::vcpus;
+  return Lack::nothing;
+}
+
+std::string PlacementRun::describe(Lack lack, const PlacementRequest& request, std::size_t at,
+                                   const Groups& groups) const {
+  const HostState& state = m_state[at];
+  switch (lack) {
+    case Lack::anti_affinity:
+      return fmt::format("holds {} of anti-affinity group {}", groups.anti->at(at), request.anti_affinity);
+    case Lack::affinity: {
+      const auto& [host, member] = *groups.affinity->begin();
       return fmt::format("affinity group {} is on {} ({})", request.affinity, m_hosts[host].name, member);
     }
+    case Lack::memory:
+      return fmt::format("{} of {} GiB memory free, needs {} GiB",
+                         gib(std::max<std::int64_t>(state.memory_free, 0)), gib_total(state.memory_allowed),
+                         gib(static_cast<std::int64_t>(request.memory)));
+    case Lack::vcpus:
+      return fmt::format("{} of {} vCPUs free, needs {}", std::max<std::int64_t>(state.vcpus_free, 0),
+                         state.vcpus_allowed, request.vcpus);
+    case Lack::nothing:
+      break;
   }
-  if (static_cast<std::int64_t>(request.memory) > state.memory_free) {
-    return fmt::format("{} of {} GiB memory free, needs {} GiB",
-                       gib(std::max<std::int64_t>(state.memory_free, 0)), gib_total(state.memory_allowed),
-                       gib(static_cast<std::int64_t>(request.memory)));
-  }
-  if (request.vcpus > state.vcpus_free) {
-    return fmt::format("{} of {} vCPUs free, needs {}", std::max<std::int64_t>(state.vcpus_free, 0),
-                       state.vcpus_allowed, request.vcpus);
-  }
-  return std::nullopt;
+  return {};
 }
 
 // Whether `candidate` beats `best` for the request's strategy; equal hosts
@@ -147,14 +177,17 @@ bool PlacementRun::better(const PlacementRequest& request, std::size_t candidate
 void PlacementRun::place(const PlacementRequest& request, PlacementResult& out) {
   std::optional<std::size_t> best;
   const auto hosts = candidates(request);
+  const Groups groups = groups_of(request);
   for (std::size_t at : hosts) {
-    if (lack(request, at)) continue;
+    if (lack(request, at, groups) != Lack::nothing) continue;
     if (!best || better(request, at, *best)) best = at;
   }
   if (!best) {
     std::vector<std::string> reasons;
-    for (std::size_t at : hosts)
-      reasons.push_back(fmt::format("{}: {}", m_hosts[at].name, *lack(request, at)));
+    for (std::size_t at : hosts) {
+      reasons.push_back(
+          fmt::format("{}: {}", m_hosts[at].name, describe(lack(request, at, groups), request, at, groups)));
+    }
     if (hosts.empty())
       reasons.push_back(fmt::format("none of {} is a host of the stack", fmt::join(request.hosts, ", ")));
     out.errors.push_back(
