@@ -116,7 +116,8 @@ TEST_CASE("placement stage: an owned domain stays where it is; new ones count ev
     return ObservedObject{
         {"domain", name, host},
         {{"vcpus", {{"current", 1}, {"max", 1}}}, {"memory", {{"current", memory}, {"max", memory}}}},
-        owner};
+        owner,
+        ""};
   };
   ObservedState observed;
   // `old` is ours on h1, the fuller host: it stays there.
