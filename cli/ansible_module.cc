@@ -100,6 +100,14 @@ json run(const std::string& args_path) {
   if (!args) return failure(args.error().message());
   auto stack = load(*args);
   if (!stack) return failure(stack.error().message());
+  // Placement (cli/stack_placement.h) reloads the stack from its files; the
+  // module's may be inline. Refused rather than planned on a provisional host.
+  if (!stack->auto_placed.empty()) {
+    return failure(
+        fmt::format("domain {}: 'host: auto' is not supported by the Ansible module yet; "
+                    "run `virtplan apply` or name the host",
+                    stack->auto_placed.begin()->first));
+  }
   // Checked before any host is contacted: a typo fails fast.
   if (auto targets = parse_targets(args->targets); !targets) {
     return failure(targets.error().with_context("targets").message());

@@ -3,12 +3,15 @@
 #include "cli/apply_run.h"
 #include "cli/kinds.h"
 #include "cli/lock_wait_option.h"
+#include "cli/node_size_reader.h"
 #include "cli/plan_file.h"
 #include "cli/stack_observation.h"
 #include "cli/stack_options.h"
+#include "cli/stack_placement.h"
 #include "cli/stack_plans.h"
 #include "cli/targets.h"
 #include "planner/diff.h"
+#include "planner/placement_stage.h"
 #include "planner/stale_plan.h"
 
 #include <fmt/format.h>
@@ -47,14 +50,23 @@ int apply(const ApplyOptions& options) {
   if (!stack) return 1;
   // lock + observe
   ApplyRun run(*stack, std::chrono::seconds(options.lock_wait), "virtplan apply");
-  const auto observing = run.lock_and_observe();
+  auto observing = run.lock_and_observe(placement_readers(*stack));
   if (!observing) {
     print_refusal(observing.error(), stderr);
     return 1;
   }
-  const planner::ObservedState& observed = *observing;
+  planner::ObservedState& observed = *observing;
+  // place the `host: auto` domains (sticky: one that exists stays); the
+  // run's reference to the stack sees the placed one
+  std::vector<planner::Placement> chosen;
+  const auto nodes = take_node_sizes(observed);
+  if (!place_stack_domains(*stack, options.path, observed, nodes, chosen, stderr)) {
+    fmt::print(stderr, "nothing was changed\n");
+    return 1;
+  }
   // diff
-  const planner::DiffResult result = diff_reached(*stack, observed);
+  planner::DiffResult result = diff_reached(*stack, observed);
+  result.plan = planner::with_placement_reasons(result.plan, chosen);
   for (const std::string& warning : result.warnings) fmt::print(stderr, "warning: {}\n", warning);
   if (!result.errors.empty()) {
     for (const std::string& error : result.errors) fmt::print(stderr, "error: {}\n", error);

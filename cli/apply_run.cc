@@ -89,7 +89,8 @@ ApplyRun::ApplyRun(const planner::Stack& stack, std::chrono::seconds lock_wait, 
       m_hosts(stack.hosts),
       m_access(stack.name, stack.hosts, access_options(lock_wait, std::move(holder), m_hosts)) {}
 
-providers::Result<planner::ObservedState> ApplyRun::lock_and_observe() {
+providers::Result<planner::ObservedState> ApplyRun::lock_and_observe(
+    const std::vector<const providers::KindReader*>& extra) {
   // lock and observe: every host at once (a slow or dead host costs its
   // connect timeout once), each through its locked session, so that nothing
   // changes a host between its lock and its reading, and its virsh (started
@@ -101,8 +102,10 @@ providers::Result<planner::ObservedState> ApplyRun::lock_and_observe() {
     if (!session) return std::unexpected(session.error());
     return planner::OpenHost{*session, m_access.ledger(host.name)};
   };
+  std::vector<const providers::KindReader*> readers = kind_readers();
+  readers.insert(readers.end(), extra.begin(), extra.end());
   planner::ObservedState observed =
-      planner::observe(m_stack.name, m_stack.hosts, open, kind_readers(), m_stack.objects);
+      planner::observe(m_stack.name, m_stack.hosts, open, readers, m_stack.objects);
   // refuse one hypervisor under two names (each entry's lock would shut the
   // other out, each plan would destroy the other's objects): nothing was
   // planned or changed yet

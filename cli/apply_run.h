@@ -24,6 +24,7 @@
 #include "providers/host/host_connections.h"
 #include "providers/host/remote_host_access.h"
 #include "providers/kind/actuator.h"
+#include "providers/kind/reader.h"
 
 #include <chrono>
 #include <map>
@@ -85,7 +86,10 @@ public:
 
   // Fails, naming both entries, when two reach one hypervisor: nothing is
   // planned or changed then (print it with print_refusal).
-  providers::Result<planner::ObservedState> lock_and_observe();
+  // `extra`: readers of facts beside the kinds' (placement's node sizes),
+  // whose objects come back among the kinds' for the caller to take out.
+  providers::Result<planner::ObservedState> lock_and_observe(
+      const std::vector<const providers::KindReader*>& extra = {});
 
   // Carries the plan out on the locked hosts, without printing or asking:
   // for callers that render the outcome themselves (the Ansible module).

@@ -1,11 +1,14 @@
 #include "cli/commands.h"
 
 #include "cli/kinds.h"
+#include "cli/node_size_reader.h"
 #include "cli/plan_file.h"
 #include "cli/stack_observation.h"
 #include "cli/stack_options.h"
+#include "cli/stack_placement.h"
 #include "cli/targets.h"
 #include "planner/diff.h"
+#include "planner/placement_stage.h"
 #include "planner/plan_json.h"
 #include "planner/plan_text.h"
 #include "planner/unread_host.h"
@@ -34,14 +37,19 @@ int plan(const PlanOptions& options) {
   if (!stack) return 1;
   // observe every host; one hypervisor under two names is refused: each
   // would plan the other's objects as destroys
-  auto observing = observe_stack(*stack, {});
+  auto observing = observe_stack(*stack, placement_readers(*stack));
   if (!observing) {
     print_refusal(observing.error(), stderr);
     return 1;
   }
   const planner::ObservedState& observed = observing->state;
+  // place the `host: auto` domains (sticky: one that exists stays)
+  std::vector<planner::Placement> chosen;
+  const auto nodes = node_sizes(observing->facts[std::string(NodeSizeReader::k_kind)]);
+  if (!place_stack_domains(*stack, options.path, observed, nodes, chosen, stderr)) return 1;
   // diff
   planner::DiffResult result = planner::diff(stack->name, stack->objects, observed, kind_lookup());
+  result.plan = planner::with_placement_reasons(result.plan, chosen);
   auto narrowed = narrow_to_targets(result.plan, options.targets);
   if (!narrowed) {
     fmt::print(stderr, "error: {}\n", narrowed.error().message());

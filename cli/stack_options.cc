@@ -14,7 +14,8 @@ void add_stack_file_option(CLI::App& command, std::string& path, std::string_vie
                      fmt::format("stack file or directory{} (default: ./stack.yaml, else ./*.yaml)", use));
 }
 
-std::optional<planner::Stack> load_stack(const std::string& path, std::FILE* errors) {
+std::optional<planner::Stack> load_stack(const std::string& path, std::FILE* errors,
+                                         const std::map<std::string, std::string>& placed) {
   std::string chosen = path.empty() ? planner::default_stack_path() : path;
   auto files = planner::read_stack_files(chosen);
   if (!files) {
@@ -22,7 +23,7 @@ std::optional<planner::Stack> load_stack(const std::string& path, std::FILE* err
     return std::nullopt;
   }
   providers::Diagnostics diags;
-  planner::Stack stack = planner::StackLoader(kinds()).load(*files, diags);
+  planner::Stack stack = planner::StackLoader(kinds()).load(*files, diags, placed);
   if (!diags.empty()) {
     for (const auto& diagnostic : diags.sorted()) {
       fmt::print(errors, "{}\n", diagnostic.str());

@@ -6,6 +6,7 @@
 #include "planner/stack.h"
 
 #include <cstdio>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -23,6 +24,9 @@ void add_stack_file_option(CLI::App& command, std::string& path, std::string_vie
 
 // The stack at `path` (empty: the default, ./stack.yaml or ./*.yaml), or
 // nullopt after printing every problem to `errors`, sorted by place.
-std::optional<planner::Stack> load_stack(const std::string& path, std::FILE* errors);
+// `placed`: each `host: auto` domain's host, once plan chose it
+// (cli/stack_placement.h).
+std::optional<planner::Stack> load_stack(const std::string& path, std::FILE* errors,
+                                         const std::map<std::string, std::string>& placed = {});
 
 }  // namespace virtplan::cli

@@ -189,6 +189,16 @@ std::string DomainKind::summary(const Spec& spec) const {
                      plural(typed->disks.size(), "disk"), plural(typed->interfaces.size(), "NIC"));
 }
 
+// The maxima: what QEMU is started with and what the domain may grow to live.
+std::optional<providers::ResourceKind::HostUsage> DomainKind::host_usage(const Spec& spec) const {
+  if (!spec.is_object() || !spec.contains("vcpus") || !spec.contains("memory")) return std::nullopt;
+  const json& vcpus = spec["vcpus"];
+  const json& memory = spec["memory"];
+  if (!vcpus.is_object() || !memory.is_object()) return std::nullopt;
+  return HostUsage{vcpus.value("max", vcpus.value("current", 0)),
+                   memory.value("max", memory.value("current", std::uint64_t{0}))};
+}
+
 std::string DomainKind::format_value(std::string_view path, const json& value) const {
   if (path.starts_with("/memory") && value.is_number_unsigned())
     return providers::human_size(value.get<std::uint64_t>());

@@ -75,6 +75,7 @@ public:
   std::vector<std::string> lost_state(const providers::Spec& observed) const override;
   // "2 vCPUs (max 4), 1 GiB, 2 disks, 1 NIC"
   std::string summary(const providers::Spec& spec) const override;
+  std::optional<HostUsage> host_usage(const providers::Spec& spec) const override;
   // Sizes under /memory in binary units ("512 MiB").
   std::string format_value(std::string_view path, const nlohmann::json& value) const override;
 };

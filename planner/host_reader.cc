@@ -78,6 +78,32 @@ void read_timings(YamlMap& map, HostConfig& config, Diagnostics& diags) {
   }
 }
 
+// A ratio such as 1.5: more than 0, at most 100 (a typo's bound, not a policy).
+std::optional<double> read_ratio(YamlMap& map, std::string_view key, Diagnostics& diags) {
+  auto value = map.get(key);
+  if (!value) return std::nullopt;
+  auto text = value->as_string(diags);
+  if (!text) return std::nullopt;
+  double ratio = 0;
+  auto [end, problem] = std::from_chars(text->data(), text->data() + text->size(), ratio);
+  if (problem != std::errc() || end != text->data() + text->size() || !(ratio > 0 && ratio <= 100)) {
+    value->error(
+        diags,
+        fmt::format("'{}' must be a ratio more than 0 and at most 100 (such as 1.5), not '{}'", key, *text));
+    return std::nullopt;
+  }
+  return ratio;
+}
+
+// The limits placement keeps to on this host (planner/placement.h).
+void read_limits(YamlMap& map, HostConfig& config, Diagnostics& diags) {
+  if (auto ratio = read_ratio(map, "cpu_overcommit", diags)) config.cpu_overcommit = *ratio;
+  if (auto ratio = read_ratio(map, "memory_overcommit", diags)) config.memory_overcommit = *ratio;
+  if (auto reserved = map.get("reserved_memory")) {
+    if (auto size = reserved->as_size(diags)) config.reserved_memory = *size;
+  }
+}
+
 }  // namespace
 
 std::string expand_home(const std::string& path) {
@@ -147,6 +173,7 @@ HostConfig read_host(const std::string& name, const YamlValue& value, Diagnostic
       config.image_cache = *text;
     }
   }
+  read_limits(*map, config, diags);
   map->report_unknown(diags);
   return config;
 }

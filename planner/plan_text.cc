@@ -65,8 +65,12 @@ std::string field_line(const providers::ResourceKind* kind, const Change& c, con
 
 std::string detail(const providers::ResourceKind* kind, const Change& c) {
   switch (c.action) {
-    case Action::create:
-      return kind != nullptr ? kind->summary(c.after) : std::string();
+    case Action::create: {
+      // A placed domain's reason says where it goes and why (placement_stage.h).
+      std::string summary = kind != nullptr ? kind->summary(c.after) : std::string();
+      if (c.reasons.empty()) return summary;
+      return fmt::format("{}{}{}", summary, summary.empty() ? "" : "  ", fmt::join(c.reasons, "; "));
+    }
     case Action::update:
       // A restart-class change to a domain that does not run across the apply.
       if (c.impact == Impact::config) return "config (takes effect at next start)";

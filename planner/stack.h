@@ -4,6 +4,7 @@
 // checked: the stack's name, its hosts, and its objects, one per host they are
 // placed on. It is what plan, apply and validate start from.
 
+#include "planner/placement.h"
 #include "providers/host/host_config.h"
 #include "providers/kind/resource_kind.h"
 
@@ -17,6 +18,12 @@ struct Stack {
   std::string name;                                    // `stack:`
   std::map<std::string, providers::HostConfig> hosts;  // by name
   std::vector<providers::StackObject> objects;         // sorted by address
+  // The domains that say `host: auto`, by name, with their `placement:`
+  // (vcpus and memory unset: the kind's host_usage() says, from the spec).
+  // Their objects, and the volumes that follow them, sit on the host the
+  // loader was given for them (StackLoader::load's `placed`), else on a
+  // provisional one (the first candidate by name), until plan places them.
+  std::map<std::string, PlacementRequest> auto_placed;
 };
 
 }  // namespace virtplan::planner

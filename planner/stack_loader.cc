@@ -37,6 +37,12 @@ constexpr std::string_view k_profile_users = "domains";
 constexpr std::string_view k_host_key = "host";
 constexpr std::string_view k_hosts_key = "hosts";
 constexpr std::string_view k_profile_key = "profile";
+// `host: auto`: plan chooses the host (planner/placement.h). A domain may say
+// it, with `placement:`; a volume may say it to go with the one domain whose
+// disks use it (a cloud-init seed goes with its domain anyway).
+constexpr std::string_view k_auto_host = "auto";
+constexpr std::string_view k_placement_key = "placement";
+constexpr std::string_view k_volume_kind = "volume";
 
 // Every file's declarations, by section, in file order then position.
 struct Collected {
@@ -223,7 +229,9 @@ void sort_by_address(std::vector<StackObject>& objects) {
 // load's state (the hosts, the profiles, the objects so far).
 class StackLoaderRun {
 public:
-  StackLoaderRun(const KindRegistry& kinds, Diagnostics& diags) : m_kinds(kinds), m_diags(diags) {}
+  StackLoaderRun(const KindRegistry& kinds, Diagnostics& diags,
+                 const std::map<std::string, std::string>& placed)
+      : m_kinds(kinds), m_diags(diags), m_placed(placed) {}
 
   Stack load(const std::vector<SourceFile>& files);
 
@@ -233,10 +241,14 @@ private:
   void read_settings(Collected& collected, const std::vector<SourceFile>& files);
   void place_objects(Collected& collected);
   void place(const ResourceKind& kind, const Declaration& entry);
+  void follow_domains();
   void resolve();
   void expand();
   void check(const std::vector<SourceFile>& files);
-  std::vector<std::string> placement(YamlMap& map, const Declaration& entry);
+  std::vector<std::string> placement(const ResourceKind& kind, YamlMap& map, const Declaration& entry);
+  std::vector<std::string> auto_host(const ResourceKind& kind, YamlMap& map, const YamlValue& host,
+                                     const Declaration& entry);
+  std::optional<PlacementRequest> read_placement(YamlMap& map, const std::string& domain);
   std::optional<std::string> declared_host(const YamlValue& value);
   void apply_profile(YamlMap& map);
   void check_references(const StackObject& object, const ResourceKind& kind,
@@ -247,6 +259,8 @@ private:
   Diagnostics& m_diags;
   Stack m_stack;
   std::map<std::string, YamlMap, std::less<>> m_profiles;
+  const std::map<std::string, std::string>& m_placed;  // auto domain -> its host, when plan chose
+  std::set<std::string> m_following;                   // volumes with `host: auto`
 };
 
 Stack StackLoaderRun::load(const std::vector<SourceFile>& files) {
@@ -254,6 +268,7 @@ Stack StackLoaderRun::load(const std::vector<SourceFile>& files) {
   drop_redeclared(collected);            // a name declared in two files counts once
   read_settings(collected, files);       // the stack's name, its hosts, its profiles
   place_objects(collected);              // each object on its hosts, read by its kind
+  follow_domains();                      // `host: auto` volumes go where their domain is
   resolve();                             // what an object takes from others (a disk's pool)
   expand();                              // the objects the declared ones imply
   check(files);                          // references, each object, then each kind as a whole
@@ -333,10 +348,10 @@ void StackLoaderRun::place(const ResourceKind& kind, const Declaration& entry) {
   if (!named || !map) {
     return;
   }
-  for (const auto& host : placement(*map, entry)) {
+  for (const auto& host : placement(kind, *map, entry)) {
     // A fresh reader per host: each records what its kind asked for.
     YamlMap object_map(map->node(), map->file(), context);
-    object_map.allow({k_host_key, k_hosts_key});
+    object_map.allow({k_host_key, k_hosts_key, k_placement_key});
     if (kind.section() == k_profile_users) {
       apply_profile(object_map);
     }
@@ -409,13 +424,21 @@ void StackLoaderRun::expand() {
   sort_by_address(m_stack.objects);
 }
 
-// The hosts an object is placed on: `host: X`, `hosts: [X, Y]` or `hosts: all`.
-std::vector<std::string> StackLoaderRun::placement(YamlMap& map, const Declaration& entry) {
+// The hosts an object is placed on: `host: X`, `hosts: [X, Y]`, `hosts: all`
+// or `host: auto`.
+std::vector<std::string> StackLoaderRun::placement(const ResourceKind& kind, YamlMap& map,
+                                                   const Declaration& entry) {
   auto host = map.get(k_host_key);
   auto hosts = map.get(k_hosts_key);
   std::vector<std::string> placed;
+  const bool automatic = host && host->is_scalar() && host->node().Scalar() == k_auto_host;
+  if (auto rules = map.get(k_placement_key); rules && !automatic) {
+    rules->error(m_diags, "'placement' needs 'host: auto'");
+  }
   if (host && hosts) {
     hosts->error(m_diags, "give either 'host' or 'hosts', not both");
+  } else if (automatic) {
+    return auto_host(kind, map, *host, entry);
   } else if (host) {
     if (auto name = declared_host(*host)) {
       placed.push_back(*name);
@@ -447,6 +470,114 @@ std::vector<std::string> StackLoaderRun::placement(YamlMap& map, const Declarati
     }
   }
   return placed;
+}
+
+// The host of a `host: auto` object for this load: the one plan chose
+// (m_placed), else a provisional one, the first candidate by name, so that
+// validate checks it as it would any object. A volume goes with its domain
+// (follow_domains); here it takes the first host.
+std::vector<std::string> StackLoaderRun::auto_host(const ResourceKind& kind, YamlMap& map,
+                                                   const YamlValue& host, const Declaration& entry) {
+  const std::string name = entry.name();
+  if (kind.kind() == k_volume_kind) {
+    if (m_stack.hosts.empty()) host.error(m_diags, "'host: auto' but the stack declares no hosts");
+    if (m_stack.hosts.empty()) return {};
+    if (auto rules = map.get(k_placement_key)) rules->error(m_diags, "'placement' is for domains");
+    m_following.insert(name);
+    return {m_stack.hosts.begin()->first};
+  }
+  if (kind.section() != k_profile_users) {
+    host.error(m_diags, fmt::format("'host: auto' is for domains and their volumes, not a {}", kind.kind()));
+    return {};
+  }
+  auto request = read_placement(map, name);
+  if (!request) return {};
+  std::vector<std::string> candidates = request->hosts;
+  if (candidates.empty()) {
+    for (const auto& [host_name, config] : m_stack.hosts) candidates.push_back(host_name);
+  }
+  std::sort(candidates.begin(), candidates.end());
+  if (candidates.empty()) {
+    host.error(m_diags, "'host: auto' but the stack declares no hosts");
+    return {};
+  }
+  m_stack.auto_placed[name] = *request;
+  auto chosen = m_placed.find(name);
+  return {chosen != m_placed.end() ? chosen->second : candidates.front()};
+}
+
+// `placement: {hosts: [...], strategy: spread|pack, anti_affinity: NAME,
+// affinity: NAME}`, every key optional.
+std::optional<PlacementRequest> StackLoaderRun::read_placement(YamlMap& map, const std::string& domain) {
+  PlacementRequest request;
+  request.domain = domain;
+  auto value = map.get(k_placement_key);
+  if (!value) return request;
+  auto rules = value->as_map(m_diags);
+  if (!rules) return std::nullopt;
+  bool valid = true;
+  if (auto hosts = rules->get("hosts")) {
+    auto items = hosts->as_sequence(m_diags);
+    valid = valid && items && !items->empty();
+    if (items && items->empty()) hosts->error(m_diags, "expected at least one host");
+    for (const auto& item : items.value_or(std::vector<YamlValue>{})) {
+      auto name = declared_host(item);
+      valid = valid && name;
+      if (name) request.hosts.push_back(*name);
+    }
+  }
+  if (auto strategy = rules->get("strategy")) {
+    auto text = strategy->as_enum(m_diags, {"spread", "pack"});
+    valid = valid && text;
+    if (text) request.strategy = *text == "pack" ? PlacementStrategy::pack : PlacementStrategy::spread;
+  }
+  for (auto [key, group] :
+       {std::pair{"anti_affinity", &request.anti_affinity}, std::pair{"affinity", &request.affinity}}) {
+    if (auto text = rules->get(key)) {
+      auto name = text->as_name(m_diags);
+      valid = valid && name;
+      if (name) *group = *name;
+    }
+  }
+  rules->report_unknown(m_diags);
+  return valid ? std::optional(request) : std::nullopt;
+}
+
+// Each `host: auto` volume moves to the host of the one domain whose disks
+// use it; with none, or with several on different hosts, it has nowhere to go.
+void StackLoaderRun::follow_domains() {
+  if (m_following.empty()) return;
+  std::map<std::string, std::set<std::string>> hosts_of;  // volume -> its users' hosts
+  std::map<std::string, std::vector<std::string>> users;  // volume -> its users' addresses
+  for (const auto& object : m_stack.objects) {
+    const ResourceKind& kind = *m_kinds.by_kind(object.id.kind);
+    if (kind.section() != k_profile_users) continue;
+    std::vector<providers::Reference> references;
+    guarded(kind, object, [&] { references = kind.references(object); });
+    for (const auto& reference : references) {
+      if (reference.target.kind != k_volume_kind || !m_following.contains(reference.target.name)) continue;
+      hosts_of[reference.target.name].insert(object.id.host);
+      users[reference.target.name].push_back(object.id.address());
+    }
+  }
+  for (auto& object : m_stack.objects) {
+    if (object.id.kind != k_volume_kind || !m_following.contains(object.id.name)) continue;
+    const auto& hosts = hosts_of[object.id.name];
+    if (hosts.size() == 1) {
+      object.id.host = *hosts.begin();
+    } else if (hosts.empty()) {
+      m_diags.add(object.where,
+                  fmt::format("volume.{}: 'host: auto' goes with the domain whose disks use it, "
+                              "and no domain's do",
+                              object.id.name));
+    } else {
+      m_diags.add(object.where,
+                  fmt::format("volume.{}: 'host: auto' goes with the domain whose disks use it, "
+                              "and domains on several hosts do ({})",
+                              object.id.name, fmt::join(users[object.id.name], ", ")));
+    }
+  }
+  sort_by_address(m_stack.objects);
 }
 
 std::optional<std::string> StackLoaderRun::declared_host(const YamlValue& value) {
@@ -547,8 +678,9 @@ void StackLoaderRun::guarded(const ResourceKind& kind, const StackObject& object
 
 }  // namespace
 
-Stack StackLoader::load(const std::vector<SourceFile>& files, Diagnostics& diags) const {
-  return StackLoaderRun(m_kinds, diags).load(files);
+Stack StackLoader::load(const std::vector<SourceFile>& files, Diagnostics& diags,
+                        const std::map<std::string, std::string>& placed) const {
+  return StackLoaderRun(m_kinds, diags, placed).load(files);
 }
 
 }  // namespace virtplan::planner

@@ -5,6 +5,7 @@
 // into a LocalTransport or an SshTransport.
 
 #include <chrono>
+#include <cstdint>
 #include <optional>
 #include <string>
 
@@ -35,6 +36,12 @@ struct HostConfig {
   // `image_cache: PATH`: the directory on the host where images fetched by
   // URL are kept, one file per digest (storage/image_fetch.h).
   std::string image_cache = "/var/lib/virtplan/cache";
+  // What placement (planner/placement.h) may put on the host: its CPUs
+  // times `cpu_overcommit` in vCPUs, its memory times `memory_overcommit`
+  // less `reserved_memory` (bytes kept for the host itself).
+  double cpu_overcommit = 1.0;
+  double memory_overcommit = 1.0;
+  std::uint64_t reserved_memory = 0;
   // Which of the fields above the stack itself set (identity and known_hosts
   // say so by being set): those win over what ssh_config says.
   struct Given {

@@ -196,6 +196,18 @@ public:
     return std::nullopt;
   }
 
+  // What the object takes from its host's CPUs and memory when it is
+  // defined there (a domain: its vCPUs and memory, the maxima), for placement
+  // (planner/placement.h); nullopt for what takes neither.
+  struct HostUsage {
+    int vcpus = 0;
+    std::uint64_t memory = 0;  // bytes
+  };
+  virtual std::optional<HostUsage> host_usage(const Spec& spec) const {
+    (void)spec;
+    return std::nullopt;
+  }
+
   // Display only: the words after "create" in a text plan ("qcow2 10 GiB,
   // backing base"). Empty by default.
   virtual std::string summary(const Spec& spec) const {

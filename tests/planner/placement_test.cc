@@ -1,0 +1,180 @@
+#include "planner/placement.h"
+
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+
+using namespace virtplan::planner;
+
+namespace {
+
+constexpr std::uint64_t k_placement_gib = 1024ull * 1024 * 1024;
+
+HostCapacity placement_host(std::string name, int cpus, std::uint64_t memory_gib, std::uint64_t used_gib = 0,
+                            int used_vcpus = 0) {
+  HostCapacity out;
+  out.name = std::move(name);
+  out.cpus = cpus;
+  out.memory = memory_gib * k_placement_gib;
+  out.used_memory = used_gib * k_placement_gib;
+  out.used_vcpus = used_vcpus;
+  return out;
+}
+
+PlacementRequest placement_want(std::string domain, int vcpus, std::uint64_t memory_gib,
+                                PlacementStrategy strategy = PlacementStrategy::spread) {
+  PlacementRequest out;
+  out.domain = std::move(domain);
+  out.vcpus = vcpus;
+  out.memory = memory_gib * k_placement_gib;
+  out.strategy = strategy;
+  return out;
+}
+
+std::string placed_host_of(const PlacementResult& result, const std::string& domain) {
+  for (const auto& placed : result.placed) {
+    if (placed.domain == domain) return placed.host;
+  }
+  return "(not placed)";
+}
+
+}  // namespace
+
+TEST_CASE("placement: spread takes the host with the most memory free, and says why") {
+  auto result = place_domains({placement_host("h1", 8, 16, 12), placement_host("h2", 8, 16, 10)},
+                              {placement_want("web", 1, 2)}, {});
+  REQUIRE(result.errors.empty());
+  REQUIRE(result.placed.size() == 1);
+  CHECK(result.placed[0].host == "h2");
+  CHECK(result.placed[0].why == "6.0 of 16 GiB free, spread");
+}
+
+TEST_CASE("placement: pack takes the fullest host that still fits") {
+  std::vector<HostCapacity> hosts{placement_host("h1", 8, 16, 12), placement_host("h2", 8, 16, 10),
+                                  placement_host("h3", 8, 16, 15)};
+  auto result = place_domains(hosts, {placement_want("web", 1, 2, PlacementStrategy::pack)}, {});
+  REQUIRE(result.errors.empty());
+  CHECK(placed_host_of(result, "web") == "h1");  // h3 has 1 GiB free: too little
+  CHECK(result.placed[0].why == "4.0 of 16 GiB free, pack");
+}
+
+TEST_CASE("placement: each choice sees the ones before it, in domain name order") {
+  // Spread alternates as each placement fills the host it chose.
+  auto result =
+      place_domains({placement_host("h1", 8, 16), placement_host("h2", 8, 16)},
+                    {placement_want("c", 1, 4), placement_want("a", 1, 4), placement_want("b", 1, 4)}, {});
+  REQUIRE(result.errors.empty());
+  CHECK(placed_host_of(result, "a") == "h1");  // a tie: the first host by name
+  CHECK(placed_host_of(result, "b") == "h2");
+  CHECK(placed_host_of(result, "c") == "h1");
+  CHECK(result.placed[0].domain == "a");
+}
+
+TEST_CASE("placement: ties go to the host whose name sorts first, whatever the input order") {
+  auto one = place_domains({placement_host("h2", 8, 16), placement_host("h1", 8, 16)},
+                           {placement_want("web", 1, 1)}, {});
+  auto two = place_domains({placement_host("h1", 8, 16), placement_host("h2", 8, 16)},
+                           {placement_want("web", 1, 1)}, {});
+  CHECK(placed_host_of(one, "web") == "h1");
+  CHECK(placed_host_of(two, "web") == "h1");
+  CHECK(one.placed[0].why == two.placed[0].why);
+}
+
+TEST_CASE("placement: anti-affinity puts no two members of a group on one host") {
+  auto a = placement_want("web-1", 1, 1);
+  auto b = placement_want("web-2", 1, 1);
+  a.anti_affinity = b.anti_affinity = "web";
+  // h1 is far freer: spread alone would put both there.
+  auto result = place_domains({placement_host("h1", 8, 64), placement_host("h2", 8, 16)}, {a, b}, {});
+  REQUIRE(result.errors.empty());
+  CHECK(placed_host_of(result, "web-1") == "h1");
+  CHECK(placed_host_of(result, "web-2") == "h2");
+}
+
+TEST_CASE("placement: anti-affinity counts members already placed (sticky ones)") {
+  auto b = placement_want("web-2", 1, 1);
+  b.anti_affinity = "web";
+  auto result = place_domains({placement_host("h1", 8, 64), placement_host("h2", 8, 16)}, {b},
+                              {{"web-1", "h1", "web", ""}});
+  CHECK(placed_host_of(result, "web-2") == "h2");
+}
+
+TEST_CASE("placement: affinity puts a member where its group is, even on a fuller host") {
+  auto a = placement_want("app", 1, 1);
+  a.affinity = "db";
+  auto result = place_domains({placement_host("h1", 8, 64), placement_host("h2", 8, 16)}, {a},
+                              {{"db", "h2", "", "db"}});
+  REQUIRE(result.errors.empty());
+  CHECK(placed_host_of(result, "app") == "h2");
+
+  // Two new members: the second follows the first.
+  auto x = placement_want("x", 1, 1);
+  auto y = placement_want("y", 1, 1);
+  x.affinity = y.affinity = "pair";
+  auto both = place_domains({placement_host("h1", 8, 16), placement_host("h2", 8, 16)}, {x, y}, {});
+  CHECK(placed_host_of(both, "x") == placed_host_of(both, "y"));
+}
+
+TEST_CASE("placement: overcommit and reserved memory scale what a host allows") {
+  HostCapacity small = placement_host("h1", 2, 8);
+  SECTION("without overcommit 4 vCPUs do not fit 2 CPUs") {
+    auto result = place_domains({small}, {placement_want("web", 4, 1)}, {});
+    REQUIRE(result.errors.size() == 1);
+    CHECK(result.errors[0] == "domain web: no host fits (h1: 2 of 2 vCPUs free, needs 4)");
+  }
+  SECTION("cpu_overcommit 2 lets them") {
+    small.cpu_overcommit = 2.0;
+    CHECK(placed_host_of(place_domains({small}, {placement_want("web", 4, 1)}, {}), "web") == "h1");
+  }
+  SECTION("memory_overcommit 1.5 makes 8 GiB hold 12") {
+    small.memory_overcommit = 1.5;
+    auto result = place_domains({small}, {placement_want("web", 1, 11)}, {});
+    CHECK(placed_host_of(result, "web") == "h1");
+    CHECK(result.placed[0].why == "12.0 of 12 GiB free, spread");
+  }
+  SECTION("reserved_memory is kept for the host") {
+    small.reserved_memory = 2 * k_placement_gib;
+    auto result = place_domains({small}, {placement_want("web", 1, 7)}, {});
+    REQUIRE(result.errors.size() == 1);
+    CHECK(result.errors[0] == "domain web: no host fits (h1: 6.0 of 6 GiB memory free, needs 7.0 GiB)");
+  }
+}
+
+TEST_CASE("placement: when nothing fits, the error names each host and what it lacks") {
+  auto a = placement_want("web-2", 2, 4);
+  a.anti_affinity = "web";
+  a.hosts = {"h3", "h1", "h2"};
+  auto result = place_domains({placement_host("h1", 8, 16, 14), placement_host("h2", 8, 16),
+                               placement_host("h3", 2, 16, 0, 2), placement_host("h4", 8, 64)},
+                              {a}, {{"web-1", "h2", "web", ""}});
+  REQUIRE(result.placed.empty());
+  REQUIRE(result.errors.size() == 1);
+  CHECK(result.errors[0] ==
+        "domain web-2: no host fits (h1: 2.0 of 16 GiB memory free, needs 4.0 GiB; "
+        "h2: holds web-1 of anti-affinity group web; h3: 0 of 2 vCPUs free, needs 2)");
+}
+
+TEST_CASE("placement: placement.hosts limits the candidates") {
+  auto a = placement_want("web", 1, 1);
+  a.hosts = {"h2"};
+  auto result = place_domains({placement_host("h1", 8, 64), placement_host("h2", 8, 16)}, {a}, {});
+  CHECK(placed_host_of(result, "web") == "h2");
+}
+
+TEST_CASE("placement: the same inventory gives the same answer") {
+  std::vector<HostCapacity> hosts;
+  for (int i = 0; i < 10; ++i) hosts.push_back(placement_host("h" + std::to_string(i), 16, 64, i % 3));
+  std::vector<PlacementRequest> requests;
+  for (int i = 0; i < 50; ++i)
+    requests.push_back(placement_want("d" + std::to_string(i), 1 + i % 3, 1 + i % 5));
+  auto first = place_domains(hosts, requests, {});
+  std::reverse(hosts.begin(), hosts.end());
+  std::reverse(requests.begin(), requests.end());
+  auto second = place_domains(hosts, requests, {});
+  REQUIRE(first.placed.size() == second.placed.size());
+  for (std::size_t i = 0; i < first.placed.size(); ++i) {
+    CHECK(first.placed[i].domain == second.placed[i].domain);
+    CHECK(first.placed[i].host == second.placed[i].host);
+    CHECK(first.placed[i].why == second.placed[i].why);
+  }
+}
