@@ -244,6 +244,26 @@ void add_placement(json& object) {
   }
 }
 
+// A domain's `placement:` beside `host: auto`, as StackLoaderRun::read_placement
+// reads it (the loader, not the kind, so no probe sees it).
+void add_automatic_placement(json& object) {
+  const json name = {{"type", "string"}, {"pattern", name_pattern()}};
+  json placement = {{"type", "object"},
+                    {"additionalProperties", false},
+                    {"properties",
+                     {{"hosts", {{"type", "array"}, {"items", name}, {"minItems", 1}}},
+                      {"strategy", {{"enum", json::array({"spread", "pack"})}, {"default", "spread"}}},
+                      {"anti_affinity", name},
+                      {"affinity", name}}}};
+  for (const char* key : {"hosts", "strategy", "anti_affinity", "affinity"}) {
+    if (const SchemaNote* note = schema_note(fmt::format("placement.placement.{}", key)))
+      placement["properties"][key]["description"] = std::string(note->description);
+  }
+  if (const SchemaNote* note = schema_note("placement.placement"))
+    placement["description"] = std::string(note->description);
+  object["properties"]["placement"] = placement;
+}
+
 json section_of(const json& object, const std::string& section) {
   json out = {{"type", json::array({"object", "null"})},
               {"propertyNames", {{"pattern", name_pattern()}}},
@@ -272,6 +292,7 @@ json stack_schema(const providers::KindRegistry& kinds) {
         object["properties"]["profile"]["description"] = std::string(note->description);
     }
     add_placement(object);
+    if (section == k_profile_users) add_automatic_placement(object);
     sections[section] = section_of(object, section);
   }
   return {

@@ -18,6 +18,14 @@ constexpr SchemaNote k_notes[] = {
     {"domains", "virtual machines, by name", ""},
     {"placement.host", "the host (declared in `hosts:`) this object lives on", ""},
     {"placement.hosts", "the hosts this object is placed on, one object per host: a list, or `all`", ""},
+    {"placement.placement",
+     "with `host: auto`: which hosts the plan may choose for this domain, and how (see the README's Placement)",
+     ""},
+    {"placement.placement.hosts", "the candidate hosts (declared in `hosts:`); default: every host", ""},
+    {"placement.placement.strategy", "spread: the host with the most memory free; pack: the least that fits",
+     "\"spread\""},
+    {"placement.placement.anti_affinity", "a group name: no two of its domains on one host", ""},
+    {"placement.placement.affinity", "a group name: all of its domains on one host", ""},
     {"placement.profile", "a profile (declared in `profiles:`) whose settings this domain takes as defaults",
      ""},
 
@@ -35,6 +43,9 @@ constexpr SchemaNote k_notes[] = {
      "the OpenSSH client config read for this host (ProxyJump, User, Port...); default: "
      "$VIRTPLAN_SSH_CONFIG, else ~/.ssh/config and /etc/ssh/ssh_config",
      ""},
+    {"hosts.cpu_overcommit", "vCPUs placement may put on the host per CPU (a ratio)", "1"},
+    {"hosts.memory_overcommit", "memory placement may put on the host per byte it has (a ratio)", "1"},
+    {"hosts.reserved_memory", "memory placement leaves free on the host (a size)", "0"},
     {"hosts.image_cache", "where images by URL are cached on the host (an absolute path)", ""},
 
     {"pools.type", "the libvirt pool type", "\"dir\""},
