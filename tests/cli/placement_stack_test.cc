@@ -103,7 +103,7 @@ TEST_CASE("host: auto: a host's limits must be ratios and sizes") {
   CHECK(all.find("2XB") != std::string::npos);
 }
 
-TEST_CASE("placement stage: an owned domain stays where it is; new ones count every domain a host holds") {
+TEST_CASE("placement stage: an owned domain stays where it is, and new ones count every domain a host holds") {
   using namespace virtplan::planner;
   Diagnostics diags;
   const Stack stack = load_text(k_two_hosts +
