@@ -1,8 +1,8 @@
 #pragma once
 
-// ImageServer is an HTTP server the lab hosts reach: Python's http.server
-// on this machine, bound to this machine's end of a lab host's
-// veth (10.231.K.1), serving a directory of images the test makes with
+// ImageServer is an HTTP server the lab hosts reach: tests/lab/image_server.py
+// (Python's http.server) on this machine, bound to this machine's end of a lab
+// host's veth (10.231.K.1), serving a directory of images the test makes with
 // qemu-img (qcow2, its xz, a SHA256SUMS). Its request log is how a test
 // counts downloads. It is stopped (by its pid) when the object goes.
 
@@ -40,34 +40,13 @@ inline std::string here(const std::string& command) {
 
 class ImageServer {
 public:
-  // Python's http.server, but the first request for a file named drop-*
-  // gets its full Content-Length and half its bytes, then the connection
-  // closes: a download dropped mid-body.
-  static constexpr const char* k_script = R"py(
-import functools, http.server, os, sys
-dropped = set()
-class Handler(http.server.SimpleHTTPRequestHandler):
-    def do_GET(self):
-        name = self.path.lstrip("/")
-        if name.startswith("drop-") and name not in dropped:
-            dropped.add(name)
-            with open(os.path.join(self.directory, name), "rb") as f:
-                data = f.read()
-            self.send_response(200)
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data[: len(data) // 2])
-            self.close_connection = True
-            return
-        super().do_GET()
-address, directory = sys.argv[1], sys.argv[2]
-server = http.server.ThreadingHTTPServer((address, 0), functools.partial(Handler, directory=directory))
-print(f"Serving HTTP on {address} port {server.server_address[1]}", flush=True)
-server.serve_forever()
-)py";
+  // tests/lab/image_server.py: Python's http.server, but the first request
+  // for a file named drop-* gets half its bytes, then the connection closes.
+  static std::string script() { return std::string(VIRTPLAN_SOURCE_DIR) + "/tests/lab/image_server.py"; }
 
   // Serves `dir` at `address` on a port the kernel picks.
   ImageServer(std::string dir, const std::string& address) : m_dir(std::move(dir)), m_log(m_dir + ".log") {
+    const std::string path = script();  // before fork: the child only execs
     m_pid = fork();
     REQUIRE(m_pid >= 0);
     if (m_pid == 0) {
@@ -77,11 +56,11 @@ server.serve_forever()
       dup2(log, 1);
       dup2(log, 2);
       // Debian's python3 (scripts/setup), whatever else PATH offers.
-      execl("/usr/bin/python3", "python3", "-u", "-c", k_script, address.c_str(), m_dir.c_str(),
+      execl("/usr/bin/python3", "python3", "-u", path.c_str(), address.c_str(), m_dir.c_str(),
             static_cast<char*>(nullptr));
       _exit(127);
     }
-    // "Serving HTTP on 10.231.K.1 port 41234 (http://10.231.K.1:41234/) ..."
+    // "Serving HTTP on 10.231.K.1 port 41234"
     const std::regex serving(R"(Serving HTTP on \S+ port ([0-9]+))");
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
     std::smatch match;

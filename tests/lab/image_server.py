@@ -1,0 +1,42 @@
+# The lab's image server: Python's http.server on this machine, bound to this
+# machine's end of a lab host's veth (10.231.K.1) so the lab hosts reach it.
+# tests/lab/image_server.h runs it for the image tests and scripts/quickstart
+# for the quickstart's guest image.
+#
+# usage: python3 image_server.py ADDRESS DIRECTORY [PORT]
+#
+# PORT 0 (the default) lets the kernel pick one. Prints
+# "Serving HTTP on ADDRESS port PORT" once it listens, then one request log
+# line per request (on standard error, as http.server does).
+#
+# The first request for a file named drop-* gets its full Content-Length and
+# half its bytes, then the connection closes: a download dropped mid-body.
+import functools
+import http.server
+import os
+import sys
+
+dropped = set()
+
+
+class Handler(http.server.SimpleHTTPRequestHandler):
+    def do_GET(self):
+        name = self.path.lstrip("/")
+        if name.startswith("drop-") and name not in dropped:
+            dropped.add(name)
+            with open(os.path.join(self.directory, name), "rb") as f:
+                data = f.read()
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data[: len(data) // 2])
+            self.close_connection = True
+            return
+        super().do_GET()
+
+
+address, directory = sys.argv[1], sys.argv[2]
+port = int(sys.argv[3]) if len(sys.argv) > 3 else 0
+server = http.server.ThreadingHTTPServer((address, port), functools.partial(Handler, directory=directory))
+print(f"Serving HTTP on {address} port {server.server_address[1]}", flush=True)
+server.serve_forever()
