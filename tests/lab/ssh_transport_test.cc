@@ -219,7 +219,13 @@ public:
     REQUIRE(at != std::string::npos);
     m_pid = std::stoi(started.out.substr(at + 14));
   }
-  ~ScopedAgent() { kill(m_pid, SIGTERM); }
+  // ssh-agent runs detached (not our child): it is gone, and its socket
+  // with it, once kill(pid, 0) finds no process, waited for up to 5 s.
+  ~ScopedAgent() {
+    kill(m_pid, SIGTERM);
+    for (int i = 0; i < 500 && kill(m_pid, 0) == 0; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
 
 private:
   int m_pid = 0;
