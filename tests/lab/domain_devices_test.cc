@@ -22,10 +22,12 @@
 #include <fstream>
 #include <string>
 
+using virtplan::lab::apply_stack;
 using virtplan::lab::HandMade;
 using virtplan::lab::has;
 using virtplan::lab::host_block;
 using virtplan::lab::LabEnv;
+using virtplan::lab::plan_of;
 using virtplan::lab::Probe;
 using virtplan::lab::require_lab;
 using virtplan::lab::StackCleanup;
@@ -53,25 +55,6 @@ std::string devices_stack(const LabEnv& env, const std::string& tag, const std::
       "    memballoon: virtio\n"
       "    usb_controller: qemu-xhci\n",
       tag, host_block(env, 0), env.hosts[0].name, listen, password);
-}
-
-std::string apply_stack(const std::string& path, const std::string& text) {
-  write_stack_at(path, text);
-  const auto run = run_virtplan("apply --auto-approve -f " + path);
-  INFO(run.output);
-  CHECK(run.status == 0);
-  const auto plan = run_virtplan("plan --detailed-exitcode -f " + path);
-  INFO(plan.output);
-  CHECK(plan.status == 0);
-  return run.output;
-}
-
-std::string plan_of(const std::string& path, const std::string& text) {
-  write_stack_at(path, text);
-  const auto plan = run_virtplan("plan -f " + path);
-  INFO(plan.output);
-  CHECK(plan.status == 0);
-  return plan.output;
 }
 
 }  // namespace

@@ -29,10 +29,13 @@
 #include <fstream>
 #include <string>
 
+using virtplan::lab::apply_stack;
+using virtplan::lab::check_plan_empty;
 using virtplan::lab::HandMade;
 using virtplan::lab::has;
 using virtplan::lab::host_block;
 using virtplan::lab::LabEnv;
+using virtplan::lab::plan_of;
 using virtplan::lab::Probe;
 using virtplan::lab::require_lab;
 using virtplan::lab::StackCleanup;
@@ -57,27 +60,6 @@ std::string disks_stack(const LabEnv& env, const std::string& tag, const std::st
       "    state: {4}\n"
       "    disks:\n      - {{volume: v-{0}{3}}}\n      - {{volume: w-{0}}}\n",
       tag, host_block(env, 0), env.hosts[0].name, disk, state);
-}
-
-void apply_ok(const std::string& path, const std::string& text) {
-  write_stack_at(path, text);
-  const auto run = run_virtplan("apply --auto-approve -f " + path);
-  INFO(run.output);
-  REQUIRE(run.status == 0);
-}
-
-void plan_empty(const std::string& path) {
-  const auto plan = run_virtplan("plan --detailed-exitcode -f " + path);
-  INFO(plan.output);
-  CHECK(plan.status == 0);
-}
-
-std::string plan_of(const std::string& path, const std::string& text) {
-  write_stack_at(path, text);
-  const auto plan = run_virtplan("plan -f " + path);
-  INFO(plan.output);
-  CHECK(plan.status == 0);
-  return plan.output;
 }
 
 std::string read_all(const std::filesystem::path& path) {
@@ -106,7 +88,7 @@ std::string import_and_plan(const std::string& address, const std::filesystem::p
   REQUIRE(imported.status == 0);
   std::ofstream(dir / "domain.yaml") << imported.output;
   std::filesystem::remove(errors);
-  plan_empty(shell_quote(dir.string()));
+  check_plan_empty(dir.string());
   return imported.output;
 }
 
@@ -120,13 +102,13 @@ TEST_CASE(
   const std::string text = disks_stack(env, tag, "", "stopped");
   const std::string stack = write_stack(text);
   StackCleanup cleanup{env, stack};
-  apply_ok(stack, text);
+  apply_stack(stack, text);
   Probe probe{env, "d-" + tag};
   const std::string path = fmt::format("/var/lib/virtplan/p-{0}/v-{0}", tag);
   CHECK(probe.config("//disk[target/@dev='vda']/@type") == "file");
   CHECK(probe.config("//disk[target/@dev='vda']/source/@file") == path);
   CHECK(probe.config("//disk[target/@dev='vdb']/@type") == "file");
-  plan_empty(stack);
+  check_plan_empty(stack);
 
   // As an older virtplan defined it: by pool and volume.
   env.run_in(0, fmt::format("virsh -q dumpxml --inactive --security-info d-{0} | "
@@ -135,15 +117,15 @@ TEST_CASE(
                             "volume='\\1'/>|\" > /tmp/d-{0}.xml && virsh -q define /tmp/d-{0}.xml >/dev/null",
                             tag));
   REQUIRE(probe.config("//disk[target/@dev='vda']/@type") == "volume");
-  plan_empty(stack);
+  check_plan_empty(stack);
 
   // A change of the disk itself: the domain keeps one vda, and its source as
   // it was (it names the volume already).
-  apply_ok(stack, disks_stack(env, tag, ", cache: writeback", "stopped"));
+  apply_stack(stack, disks_stack(env, tag, ", cache: writeback", "stopped"));
   CHECK(probe.config("count(//disk[target/@dev='vda'])") == "1");
   CHECK(probe.config("//disk[target/@dev='vda']/driver/@cache") == "writeback");
   CHECK(probe.config("//disk[target/@dev='vda']/source/@volume") == fmt::format("v-{}", tag));
-  plan_empty(stack);
+  check_plan_empty(stack);
 }
 
 TEST_CASE(
@@ -185,8 +167,8 @@ TEST_CASE(
   const std::string text = disks_stack(env, tag, keys("total_bytes_sec: 1048576", "native"));
   const std::string stack = write_stack(text);
   StackCleanup cleanup{env, stack};
-  apply_ok(stack, text);
-  plan_empty(stack);
+  apply_stack(stack, text);
+  check_plan_empty(stack);
   Probe probe{env, "d-" + tag};
   REQUIRE(probe.state() == "running");
   const std::string vda = "//disk[target/@dev='vda']";
@@ -205,8 +187,8 @@ TEST_CASE(
     const std::string changed =
         disks_stack(env, tag, keys("read_bytes_sec: 2097152, write_iops_sec: 300", "native"));
     CHECK(has(plan_of(stack, changed), "(1 live, 0 restart)"));
-    apply_ok(stack, changed);
-    plan_empty(stack);
+    apply_stack(stack, changed);
+    check_plan_empty(stack);
     CHECK(probe.pid() == pid);
     CHECK(probe.live(vda + "/iotune/read_bytes_sec") == "2097152");
     CHECK(probe.live(vda + "/iotune/write_iops_sec") == "300");
@@ -218,16 +200,16 @@ TEST_CASE(
   SECTION("io: a restart") {
     const std::string changed = disks_stack(env, tag, keys("total_bytes_sec: 1048576", "threads"));
     CHECK(has(plan_of(stack, changed), "(0 live, 1 restart)"));
-    apply_ok(stack, changed);
-    plan_empty(stack);
+    apply_stack(stack, changed);
+    check_plan_empty(stack);
     CHECK(probe.pid() != pid);
     CHECK(probe.live(vda + "/driver/@io") == "threads");
   }
 
   SECTION("a stack without the keys keeps them") {
     // (cache is managed as before: absent is libvirt's default, which io native refuses.)
-    apply_ok(stack, disks_stack(env, tag, ", cache: none"));
-    plan_empty(stack);
+    apply_stack(stack, disks_stack(env, tag, ", cache: none"));
+    check_plan_empty(stack);
     CHECK(probe.pid() == pid);
     CHECK(probe.config(vda + "/driver/@io") == "native");
     CHECK(probe.config(vda + "/serial") == "VP-0001");
@@ -271,7 +253,7 @@ TEST_CASE(
   const std::string text = disks_stack(env, tag, ", cache: none, io: native, serial: A1");
   const std::string stack = write_stack(text);
   StackCleanup cleanup{env, stack};
-  apply_ok(stack, text);
+  apply_stack(stack, text);
   Probe probe{env, "d-" + tag};
   REQUIRE(probe.state() == "running");
   // Each: the running vda's XML with one thing changed, sent to update-device.

@@ -22,6 +22,7 @@
 #include <filesystem>
 #include <string>
 
+using virtplan::lab::apply_stack;
 using virtplan::lab::has;
 using virtplan::lab::host_block;
 using virtplan::lab::LabEnv;
@@ -52,19 +53,6 @@ std::string live_stack(const LabEnv& env, const std::string& tag, int octet, con
       "domains:\n  d-{0}:\n    host: {2}\n    vcpus: 1\n    memory: 64MiB\n    virt_type: qemu\n"
       "    interfaces: [{{network: n-{0}, mac: \"{4}\"{5}}}]\n{6}",
       tag, host_block(env, 0), env.hosts[0].name, octet, k_mac, nic, extra);
-}
-
-// Applies `text` to the stack file; the apply succeeds and the plan after
-// it is empty.
-std::string apply_stack(const std::string& path, const std::string& text) {
-  write_stack_at(path, text);
-  const auto run = run_virtplan("apply --auto-approve -f " + path);
-  INFO(run.output);
-  CHECK(run.status == 0);
-  const auto plan = run_virtplan("plan --detailed-exitcode -f " + path);
-  INFO(plan.output);
-  CHECK(plan.status == 0);
-  return run.output;
 }
 
 }  // namespace

@@ -32,10 +32,12 @@
 #include <fstream>
 #include <string>
 
+using virtplan::lab::apply_stack;
 using virtplan::lab::HandMade;
 using virtplan::lab::has;
 using virtplan::lab::host_block;
 using virtplan::lab::LabEnv;
+using virtplan::lab::plan_of;
 using virtplan::lab::Probe;
 using virtplan::lab::require_lab;
 using virtplan::lab::StackCleanup;
@@ -54,24 +56,6 @@ std::string nc_stack(const LabEnv& env, const std::string& tag, const std::strin
       "stack: nc-{0}\nhosts:\n{1}"
       "domains:\n  d-{0}:\n    host: {2}\n{3}    virt_type: qemu\n    shutdown_timeout: 1s\n{4}",
       tag, host_block(env, 0), env.hosts[0].name, has(keys, "memory:") ? "" : "    memory: 64MiB\n", keys);
-}
-
-void nc_applied(const std::string& path, const std::string& text) {
-  write_stack_at(path, text);
-  const auto run = run_virtplan("apply --auto-approve -f " + path);
-  INFO(run.output);
-  CHECK(run.status == 0);
-  const auto plan = run_virtplan("plan --detailed-exitcode -f " + path);
-  INFO(plan.output);
-  CHECK(plan.status == 0);
-}
-
-std::string nc_plan(const std::string& path, const std::string& text) {
-  write_stack_at(path, text);
-  const auto plan = run_virtplan("plan -f " + path);
-  INFO(plan.output);
-  CHECK(plan.status == 0);
-  return plan.output;
 }
 
 // The same stack with its domain and stack renamed (d-TAG -> d-TAGa).
@@ -119,7 +103,7 @@ TEST_CASE(
   env.run_in(0, fmt::format("ip link add {0}b type bridge && ip link set {0}b up", veth.name));
   const std::string stack = write_stack(nc_stack(env, tag, nics("bridge", 1400, "")));
   StackCleanup cleanup{env, stack, fmt::format("ip link del {}b", veth.name)};
-  nc_applied(stack, nc_stack(env, tag, nics("bridge", 1400, "")));
+  apply_stack(stack, nc_stack(env, tag, nics("bridge", 1400, "")));
   Probe probe{env, "d-" + tag};
   REQUIRE(probe.state() == "running");
   CHECK(probe.config("//interface[@type='direct']/source/@dev") == veth.name);
@@ -132,8 +116,8 @@ TEST_CASE(
 
   SECTION("the macvtap mode and the MTU: a restart") {
     const std::string changed = nc_stack(env, tag, nics("vepa", 1300, ""));
-    CHECK(has(nc_plan(stack, changed), "(0 live, 1 restart)"));
-    nc_applied(stack, changed);
+    CHECK(has(plan_of(stack, changed), "(0 live, 1 restart)"));
+    apply_stack(stack, changed);
     CHECK(probe.pid() != pid);
     CHECK(probe.live("//interface[@type='direct']/source/@mode") == "vepa");
     CHECK(probe.live("//interface[@type='bridge']/mtu/@size") == "1300");
@@ -142,14 +126,14 @@ TEST_CASE(
   SECTION("bandwidth: planned live; domiftune needs the sfq qdisc this kernel lacks, so nothing changes") {
     const std::string changed =
         nc_stack(env, tag, nics("bridge", 1400, ", bandwidth: {inbound: {average: 1000, burst: 256}}"));
-    CHECK(has(nc_plan(stack, changed), "(1 live, 0 restart)"));
+    CHECK(has(plan_of(stack, changed), "(1 live, 0 restart)"));
     const auto run = run_virtplan("apply --auto-approve -f " + stack);
     INFO(run.output);
     CHECK(run.status != 0);
     CHECK(has(run.output, "domiftune"));
     CHECK(probe.pid() == pid);
     CHECK(probe.config("count(//bandwidth)") == "0");
-    CHECK(has(nc_plan(stack, changed), "(1 live, 0 restart)"));
+    CHECK(has(plan_of(stack, changed), "(1 live, 0 restart)"));
   }
 }
 
@@ -171,11 +155,11 @@ TEST_CASE(
   };
   const std::string stack = write_stack(nc_stack(env, tag, nics(1000)));
   StackCleanup cleanup{env, stack};
-  nc_applied(stack, nc_stack(env, tag, nics(1000)));
+  apply_stack(stack, nc_stack(env, tag, nics(1000)));
   Probe probe{env, "d-" + tag};
   CHECK(probe.state() == "shut off");
   CHECK(probe.config("//interface[mac/@address='52:54:00:4f:00:01']/virtualport/@type") == "openvswitch");
-  // libvirt fills in an interfaceid; the stack, which gives none, still plans empty (nc_applied()).
+  // libvirt fills in an interfaceid; the stack, which gives none, still plans empty (apply_stack()).
   CHECK(
       probe.config(
           "string-length(//interface[mac/@address='52:54:00:4f:00:01']/virtualport/parameters/@interfaceid)") ==
@@ -188,13 +172,13 @@ TEST_CASE(
 
   // A VLAN change is restart-class: on a stopped domain, config.
   const std::string tagged = nc_stack(env, tag, nics(1000, 43));
-  CHECK(has(nc_plan(stack, tagged), "(0 live, 1 config, 0 restart)"));
-  nc_applied(stack, tagged);
+  CHECK(has(plan_of(stack, tagged), "(0 live, 1 config, 0 restart)"));
+  apply_stack(stack, tagged);
   CHECK(probe.config("//interface[mac/@address='52:54:00:4f:00:02']/vlan/tag/@id") == "43");
   // Bandwidth is live-class: on a stopped domain the redefine is all there is to do.
   const std::string limited = nc_stack(env, tag, nics(3000, 43));
-  CHECK(has(nc_plan(stack, limited), "(1 live, 0 restart)"));
-  nc_applied(stack, limited);
+  CHECK(has(plan_of(stack, limited), "(1 live, 0 restart)"));
+  apply_stack(stack, limited);
   CHECK(probe.config("//interface[mac/@address='52:54:00:4f:00:03']/bandwidth/inbound/@average") == "3000");
   CHECK(probe.state() == "shut off");
 }
@@ -214,7 +198,7 @@ TEST_CASE(
   };
   const std::string stack = write_stack(nc_stack(env, tag, cpu("svm")));
   StackCleanup cleanup{env, stack};
-  nc_applied(stack, nc_stack(env, tag, cpu("svm")));
+  apply_stack(stack, nc_stack(env, tag, cpu("svm")));
   Probe probe{env, "d-" + tag};
   REQUIRE(probe.state() == "running");
   CHECK(probe.config("//cpu/topology/@cores") == "2");
@@ -224,8 +208,8 @@ TEST_CASE(
   const std::string pid = probe.pid();
 
   const std::string changed = nc_stack(env, tag, cpu("svm, x2apic"));
-  CHECK(has(nc_plan(stack, changed), "(0 live, 1 restart)"));
-  nc_applied(stack, changed);
+  CHECK(has(plan_of(stack, changed), "(0 live, 1 restart)"));
+  apply_stack(stack, changed);
   CHECK(probe.pid() != pid);
   CHECK(probe.live("//cpu/feature[@name='x2apic']/@policy") == "disable");
 
@@ -234,7 +218,7 @@ TEST_CASE(
       nc_stack(env, tag,
                "    vcpus: 2\n    state: stopped\n    cpu:\n      mode: host-passthrough\n"
                "      topology: {sockets: 1, cores: 1, threads: 2}\n      features: {disable: [vmx]}\n");
-  nc_applied(stack, passthrough);
+  apply_stack(stack, passthrough);
   CHECK(probe.state() == "shut off");
   CHECK(probe.config("//cpu/@mode") == "host-passthrough");
   CHECK(probe.config("//cpu/feature[@name='vmx']/@policy") == "disable");
@@ -250,7 +234,7 @@ TEST_CASE("UEFI secure boot with the Microsoft-keys NVRAM template starts under 
   const std::string text = nc_stack(env, tag, keys);
   const std::string stack = write_stack(text);
   StackCleanup cleanup{env, stack};
-  nc_applied(stack, text);
+  apply_stack(stack, text);
   Probe probe{env, "d-" + tag};
   REQUIRE(probe.state() == "running");
   CHECK(probe.config("//os/loader") == "/usr/share/OVMF/OVMF_CODE_4M.secboot.fd");
@@ -262,8 +246,8 @@ TEST_CASE("UEFI secure boot with the Microsoft-keys NVRAM template starts under 
   SECTION("secure boot off: a restart, with the same firmware file") {
     std::string off = text;
     off.replace(off.find("secure_boot: true"), 17, "secure_boot: false");
-    CHECK(has(nc_plan(stack, off), "(0 live, 1 restart)"));
-    nc_applied(stack, off);
+    CHECK(has(plan_of(stack, off), "(0 live, 1 restart)"));
+    apply_stack(stack, off);
     CHECK(probe.pid() != pid);
     CHECK(probe.live("//os/loader/@secure") == "no");
   }
@@ -274,7 +258,7 @@ TEST_CASE("UEFI secure boot with the Microsoft-keys NVRAM template starts under 
     // Another domain: the loader of one defined with a path stays its own.
     const std::string other = write_stack(nc_renamed(autoselect, tag));
     StackCleanup other_cleanup{env, other};
-    nc_applied(other, nc_renamed(autoselect, tag));
+    apply_stack(other, nc_renamed(autoselect, tag));
     Probe auto_probe{env, "d-" + tag + "a"};
     REQUIRE(auto_probe.state() == "running");
     CHECK(auto_probe.config("//os/@firmware") == "efi");

@@ -26,6 +26,7 @@
 #include <regex>
 #include <string>
 
+using virtplan::lab::check_plan_empty;
 using virtplan::lab::HandMade;
 using virtplan::lab::has;
 using virtplan::lab::LabEnv;
@@ -76,13 +77,6 @@ std::string fidelity_domain_xml(const std::string& name, const std::string& devi
       "<domain type='qemu'><name>{}</name><memory unit='MiB'>128</memory><vcpu>1</vcpu>"
       "<os><type arch='x86_64' machine='q35'>hvm</type></os>{}<devices>{}</devices></domain>",
       name, extra, devices);
-}
-
-// The plan of the stack in `dir` changes nothing (exit 0 with --detailed-exitcode).
-void check_plan_empty(const fs::path& dir) {
-  const auto plan = run_virtplan("plan --detailed-exitcode -f " + shell_quote(dir.string()));
-  INFO(plan.output);
-  CHECK(plan.status == 0);
 }
 
 std::string dumpxml_secure(const LabEnv& env, const std::string& domain) {

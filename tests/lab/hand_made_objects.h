@@ -10,6 +10,7 @@
 #include "providers/host/shell_quote.h"
 #include "tests/lab/lab_env.h"
 #include "tests/lab/lab_guest.h"
+#include "tests/lab/lab_stack.h"
 #include "tests/support/virtplan_process.h"
 
 #include <fmt/format.h>
@@ -107,13 +108,6 @@ struct HandMade {
 inline test::VirtplanRun virtplan_stdout(const std::string& args, const std::filesystem::path& errors) {
   // run_virtplan() appends `2>&1` to the last command: here that is `true`.
   return test::run_virtplan(args + " 2>" + providers::shell_quote(errors.string()) + " && true");
-}
-
-// `virtplan plan --detailed-exitcode` of the stack dir `dir` finds nothing to do.
-inline void check_plan_empty(const std::filesystem::path& dir) {
-  const auto plan = test::run_virtplan("plan --detailed-exitcode -f " + providers::shell_quote(dir.string()));
-  INFO(plan.output);
-  CHECK(plan.status == 0);
 }
 
 // Defines the domain `xml` by hand on lab host 0, imports it into

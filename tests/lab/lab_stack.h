@@ -3,13 +3,15 @@
 // Stack files for lab tests: the `hosts:` entry of a lab host (its address,
 // the lab's client key and known_hosts, strict host keys), a temporary file
 // to hold a stack for the virtplan binary (removed by its owner), and a stack
-// text loaded in process by the real loader with every kind; and the two
-// small helpers the CLI lab tests use to name objects and read output.
+// text loaded in process by the real loader with every kind; the small
+// helpers the CLI lab tests use to name objects and read output; and the
+// three steps they repeat: plan a stack text, apply it, find the plan empty.
 
 #include "cli/kinds.h"
 #include "planner/stack.h"
 #include "planner/stack_files.h"
 #include "planner/stack_loader.h"
+#include "providers/host/shell_quote.h"
 #include "tests/lab/lab_env.h"
 #include "tests/support/virtplan_process.h"
 
@@ -50,6 +52,34 @@ inline std::string write_stack(const std::string& text) {
 
 inline void write_stack_at(const std::string& path, const std::string& text) {
   std::ofstream(path, std::ios::trunc) << text;
+}
+
+// `virtplan plan --detailed-exitcode` of the stack file or directory `path`
+// finds nothing to do.
+inline void check_plan_empty(const std::string& path) {
+  const auto plan = test::run_virtplan("plan --detailed-exitcode -f " + providers::shell_quote(path));
+  INFO(plan.output);
+  CHECK(plan.status == 0);
+}
+
+// Writes `text` to the stack file `path` and applies it: the apply succeeds
+// and the plan after it is empty. Returns the apply's output.
+inline std::string apply_stack(const std::string& path, const std::string& text) {
+  write_stack_at(path, text);
+  const auto run = test::run_virtplan("apply --auto-approve -f " + providers::shell_quote(path));
+  INFO(run.output);
+  CHECK(run.status == 0);
+  check_plan_empty(path);
+  return run.output;
+}
+
+// Writes `text` to the stack file `path` and returns its plan, which must succeed.
+inline std::string plan_of(const std::string& path, const std::string& text) {
+  write_stack_at(path, text);
+  const auto plan = test::run_virtplan("plan -f " + providers::shell_quote(path));
+  INFO(plan.output);
+  CHECK(plan.status == 0);
+  return plan.output;
 }
 
 // Destroys what the stack file `stack` declares (forced: whatever a failed
