@@ -7,6 +7,12 @@
 //   vol-list, pool stopped:       "... storage pool 'P' is not active"
 //   vol-dumpxml, pool stopped:    "pool 'P' is not active"
 //   either, pool undefined:       "... no storage pool with matching name 'P'"
+//   either, pool undefined while virsh used it: "Storage pool not found: no
+//                                 storage pool with matching uuid 'U'" (virsh
+//                                 found P by name, then asked by its UUID; the
+//                                 words name no pool, but the command was about
+//                                 P alone: seen when another stack's destroy
+//                                 removed P between a plan's rounds)
 //
 // Such a pool has no volumes to show now. Whether that is an answer or a
 // failure is the reader's call: it depends on whether the stack needs the pool.
