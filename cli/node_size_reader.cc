@@ -1,7 +1,6 @@
 #include "cli/node_size_reader.h"
 
-#include <algorithm>
-#include <charconv>
+#include "providers/virsh/nodeinfo.h"
 
 namespace virtplan::cli {
 namespace {
@@ -9,23 +8,6 @@ namespace {
 using providers::ReadObject;
 using providers::Result;
 using providers::VirshArgs;
-
-// The number after `label` on its line ("Memory size:         16318988 KiB").
-std::optional<std::uint64_t> number_after(std::string_view text, std::string_view label) {
-  for (std::size_t at = 0; at < text.size();) {
-    std::size_t end = std::min(text.find('\n', at), text.size());
-    std::string_view line = text.substr(at, end - at);
-    at = end + 1;
-    if (!line.starts_with(label)) continue;
-    line.remove_prefix(label.size());
-    line.remove_prefix(std::min(line.find_first_not_of(" \t"), line.size()));
-    std::uint64_t value = 0;
-    auto [next, error] = std::from_chars(line.data(), line.data() + line.size(), value);
-    if (error != std::errc()) return std::nullopt;
-    return value;
-  }
-  return std::nullopt;
-}
 
 class NodeSizeReading : public providers::KindReading {
 public:
@@ -59,8 +41,8 @@ std::unique_ptr<providers::KindReading> NodeSizeReader::start(
 
 // virsh prints the memory in KiB.
 std::optional<planner::NodeSize> parse_nodeinfo(std::string_view nodeinfo) {
-  auto cpus = number_after(nodeinfo, "CPU(s):");
-  auto kib = number_after(nodeinfo, "Memory size:");
+  auto cpus = providers::nodeinfo_number(nodeinfo, "CPU(s):");
+  auto kib = providers::nodeinfo_number(nodeinfo, "Memory size:");
   if (!cpus || !kib || *cpus == 0 || *kib == 0) return std::nullopt;
   return planner::NodeSize{static_cast<int>(*cpus), *kib * 1024};
 }

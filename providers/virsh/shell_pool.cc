@@ -1,7 +1,8 @@
 #include "providers/virsh/shell_pool.h"
 
+#include "providers/virsh/nodeinfo.h"
+
 #include <algorithm>
-#include <charconv>
 #include <future>
 
 namespace virtplan::providers {
@@ -40,21 +41,9 @@ void VirshShellPool::warm_up() {
 }
 
 std::optional<int> VirshShellPool::cpus_in(std::string_view nodeinfo) {
-  constexpr std::string_view k_label = "CPU(s):";
-  for (std::size_t at = 0; at < nodeinfo.size();) {
-    std::size_t end = nodeinfo.find('\n', at);
-    if (end == std::string_view::npos) end = nodeinfo.size();
-    std::string_view line = nodeinfo.substr(at, end - at);
-    at = end + 1;
-    if (!line.starts_with(k_label)) continue;
-    line.remove_prefix(k_label.size());
-    line.remove_prefix(std::min(line.find_first_not_of(" \t"), line.size()));
-    int cpus = 0;
-    auto [next, error] = std::from_chars(line.data(), line.data() + line.size(), cpus);
-    if (error != std::errc() || cpus <= 0) return std::nullopt;
-    return cpus;
-  }
-  return std::nullopt;
+  const auto cpus = nodeinfo_number(nodeinfo, "CPU(s):");
+  if (!cpus || *cpus == 0 || *cpus > 4096) return std::nullopt;
+  return static_cast<int>(*cpus);
 }
 
 bool VirshShellPool::takes(const VirshCall& call) const {
