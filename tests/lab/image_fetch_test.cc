@@ -12,6 +12,7 @@
 #include "tests/support/virtplan_process.h"
 
 #include <fmt/format.h>
+#include <unistd.h>
 #include <catch2/catch.hpp>
 
 #include <filesystem>
@@ -189,13 +190,19 @@ TEST_CASE("a wrong digest fails naming both digests, and leaves nothing in the c
   // other.qcow2's digest for disk.qcow2
   const std::string stack = write_stack(stack_text(
       env, name, volume(env, name, "a", "qcow2", by_sha256(server.url("disk.qcow2"), images.other))));
-  const StackCleanup cleanup{env, stack, images.forget()};
+  // Another image already in the cache (another stack's, say) and a file
+  // of the owner's own: a failed download removes only its own files.
+  const std::string kept = fmt::format("{}/sha256-{:0>64}", k_cache, getpid());
+  const std::string foreign = fmt::format("{}/notes-{}.txt", k_cache, images.tag);
+  env.run_in(0, fmt::format("mkdir -p {0} && echo cached > {1} && echo mine > {2}", k_cache, kept, foreign));
+  const StackCleanup cleanup{env, stack, images.forget() + fmt::format("; rm -f {} {}", kept, foreign)};
 
   const auto apply = run_virtplan("apply --auto-approve -f " + stack);
   INFO(apply.output);
   CHECK(apply.status == 1);
   CHECK(has(apply.output,
             fmt::format("does not match its sha256: expected {}, got {}", images.other, images.disk)));
+  CHECK(env.run_in(0, fmt::format("cat {} {}", kept, foreign)) == "cached\nmine\n");
   CHECK(server.gets("disk.qcow2") == 1);
   // Only the digest's lock file: no download, no partial file, no image.
   CHECK(env.run_in(0, fmt::format("ls -A {} | grep -e {} -e {} || true", k_cache, images.other,
