@@ -11,6 +11,7 @@
 #include "providers/host/ssh_transport.h"
 #include "providers/host/transport_factory.h"
 #include "tests/lab/lab_fixture.h"
+#include "tests/lab/lab_stack.h"
 #include "tests/lab/nft_table.h"
 #include "tests/support/scratch_dir.h"
 
@@ -241,6 +242,65 @@ TEST_CASE("ProxyJump: a target the bastion cannot reach fails naming the bastion
   CHECK(output.error().code() == ErrorCode::unreachable);
   CHECK_THAT(output.error().message(), Catch::Contains("nowhere (127.0.0.1:2 via bastion vp-bastion)"));
   CHECK_THAT(output.error().message(), Catch::Contains("the jump host cannot connect to 127.0.0.1:2"));
+}
+
+TEST_CASE("ProxyJump: a libvirt host that takes SSH only from the bastion is applied to through it") {
+  const LabEnv env = require_lab(2);
+  ScratchDir scratch;
+  const std::string& bastion = env.hosts[0].address;
+  const std::string& hypervisor = env.hosts[1].address;
+  const std::string kh = scratch.write(
+      "known_hosts",
+      fmt::format("{} {}\n{} {}\n", bastion, host_key_of(env, 0), hypervisor, host_key_of(env, 1)));
+  const std::string file = scratch.write(
+      "ssh_config", fmt::format(R"(# written by ssh_reach_test
+Host vp-hv
+  HostName {hypervisor}
+  ProxyJump vp-bastion
+Host vp-hv-direct
+  HostName {hypervisor}
+Host vp-bastion
+  HostName {bastion}
+Host vp-*
+  User root
+  IdentityFile {key}
+  IdentitiesOnly yes
+  UserKnownHostsFile {kh}
+  GlobalKnownHostsFile /dev/null
+  StrictHostKeyChecking yes
+  ConnectTimeout 3
+)",
+                                fmt::arg("hypervisor", hypervisor), fmt::arg("bastion", bastion),
+                                fmt::arg("key", env.client_key), fmt::arg("kh", kh)));
+  // The hypervisor's firewall drops SSH from anyone but the bastion: this
+  // machine's direct connection meets silence.
+  const virtplan::lab::NftDrop only_the_bastion(env, 1, fmt::format("ip saddr != {} tcp dport 22", bastion));
+  auto direct = transport_for(entry("hv-direct", "ssh://vp-hv-direct", file))
+                    ->run(Command{{"true"}, std::nullopt, 30s});
+  REQUIRE_FALSE(direct);
+  CHECK((direct.error().code() == ErrorCode::timeout || direct.error().code() == ErrorCode::unreachable));
+
+  // A whole plan/apply/plan through the jump, with libvirt work on the host.
+  const std::string tag = virtplan::lab::tag_for('j');
+  const std::string stack_text = fmt::format(R"(stack: {tag}
+hosts:
+  hv:
+    address: ssh://vp-hv
+    ssh_config: {file}
+pools:
+  {tag}: {{hosts: [hv], type: dir, path: /var/lib/virtplan/{tag}}}
+volumes:
+  {tag}-v: {{hosts: [hv], pool: {tag}, format: qcow2, capacity: 8MiB}}
+)",
+                                             fmt::arg("tag", tag), fmt::arg("file", file));
+  const std::string stack = virtplan::lab::write_stack(stack_text);
+  const virtplan::lab::StackCleanup cleanup{env, stack};
+  const std::string applied = virtplan::lab::apply_stack(stack, stack_text);
+  CHECK(virtplan::lab::has(applied, "volume." + tag + "-v"));
+  CHECK(virtplan::lab::has(env.run_in(1, fmt::format("virsh vol-list {} --details", tag)), tag + "-v"));
+  // The hypervisor's sshd saw the sessions come from the bastion's address.
+  CHECK(std::stoi(env.run_in(
+            1, fmt::format("grep -c 'Connection from {} ' /run/lab/sshd.log || true", bastion))) >= 1);
 }
 
 TEST_CASE("qemu+ssh:// addresses reach the host with their keyfile and known_hosts") {
