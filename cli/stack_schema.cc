@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <exception>
 #include <functional>
 #include <string>
@@ -43,7 +44,10 @@ constexpr const char* k_profile_users = "domains";
 // against the subnet). Probe documents are built on these, so each probed
 // key has its siblings.
 // A domain's `vcpus: {current, max}` is read only with both given, a NIC's
-// `mode` only for `type: direct` with a `source_dev`.
+// `mode` only for `type: direct` with a `source_dev`. A pool's `source` keys
+// are read only for the types that take them, and its `format` choices are
+// the type's: a section may have several seeds, and what each one's probe
+// learns is joined (keys, reads, choices).
 constexpr std::pair<std::string_view, std::string_view> k_seeds[] = {
     {"domains",
      "{memory: {current: 512MiB, max: 1GiB}, vcpus: {current: 1, max: 2}, xml: [{set: /domain/title, value: t}], "
@@ -51,13 +55,26 @@ constexpr std::pair<std::string_view, std::string_view> k_seeds[] = {
     {"networks",
      "{mode: nat, bridge: vp-probe0, ipv4: {address: 10.0.0.1/24, dhcp: {range: 10.0.0.100-10.0.0.199, "
      "hosts: [{mac: '52:54:00:00:00:01', ip: 10.0.0.10, name: a}]}}, dns: {hosts: [{ip: 10.0.0.10, names: [a]}]}}"},
+    {"pools", "{type: dir}"},
+    {"pools", "{type: fs, path: /p, source: {device: /dev/p}}"},
+    {"pools", "{type: netfs, path: /p, source: {host: h, dir: /e}}"},
+    {"pools", "{type: logical, source: {device: [/dev/p]}}"},
+    {"pools", "{type: disk, path: /dev, source: {device: /dev/p}}"},
+    {"pools", "{type: iscsi, path: /dev/disk/by-path, source: {host: h, iqn: 'iqn.2000-01.p:t'}}"},
+    {"pools",
+     "{type: iscsi-direct, source: {host: h, iqn: 'iqn.2000-01.p:t', initiator: 'iqn.2000-01.p:i'}}"},
+    {"pools", "{type: scsi, path: /dev/disk/by-path, source: {adapter: {name: host0}}}"},
+    {"pools", "{type: mpath, path: /dev/mapper}"},
 };
 
-YAML::Node seed_of(std::string_view section) {
+// Every seed of `section`: an empty map when it has none.
+std::vector<YAML::Node> seeds_of(std::string_view section) {
+  std::vector<YAML::Node> seeds;
   for (const auto& [name, text] : k_seeds) {
-    if (name == section) return YAML::Load(std::string(text));
+    if (name == section) seeds.push_back(YAML::Load(std::string(text)));
   }
-  return YAML::Node(YAML::NodeType::Map);
+  if (seeds.empty()) seeds.emplace_back(YAML::NodeType::Map);
+  return seeds;
 }
 
 // The entry `key` of map `seed`, or a null node (const lookup by iteration:
@@ -124,9 +141,9 @@ json text_schema() { return {{"type", json::array({"string", "number", "boolean"
 
 // The schema of a scalar read one way; the most specific read wins (a name
 // is read as a string first, a duration too).
-std::optional<json> scalar_schema(const std::set<YamlRead>& reads, const YamlProbe& probe,
-                                  const YAML::Node& leaf) {
-  if (auto choices = probe.choices_of(leaf)) return json{{"enum", *choices}};
+std::optional<json> scalar_schema(const std::set<YamlRead>& reads,
+                                  const std::optional<std::vector<std::string>>& choices) {
+  if (choices) return json{{"enum", *choices}};
   if (reads.contains(YamlRead::name)) return json{{"type", "string"}, {"pattern", name_pattern()}};
   if (reads.contains(YamlRead::size)) {
     return json{
@@ -144,24 +161,29 @@ std::optional<json> scalar_schema(const std::set<YamlRead>& reads, const YamlPro
   return std::nullopt;
 }
 
+// What the probes of one place learned, joined over a section's seeds.
+struct Learned {
+  std::set<std::string> keys;
+  std::set<YamlRead> reads;
+  std::optional<std::vector<std::string>> choices;  // the union, in first-seen order
+  bool map = false;
+  bool sequence = false;
+};
+
 // ObjectProbe learns one section's object schema from its reader.
 class ObjectProbe {
 public:
   ObjectProbe(std::string section, ObjectReader read)
-      : m_section(std::move(section)), m_read(std::move(read)), m_seed(seed_of(m_section)) {}
+      : m_section(std::move(section)), m_read(std::move(read)), m_seeds(seeds_of(m_section)) {}
 
   // The schema of the map at `steps` (the object itself when empty).
   json map_at(const Steps& steps) const {
-    YAML::Node seeded = seed_at(m_seed, steps);
-    YAML::Node leaf = seeded.IsDefined() && seeded.IsMap() ? seeded : YAML::Node(YAML::NodeType::Map);
-    YamlProbe probe;
-    m_read(probe_document(m_seed, steps, 0, leaf));
-    std::set<std::string> keys = probe.keys_of(leaf);
+    const Learned learned = learn(steps, true);
     // A map keyed by numbers or names (`pin: {0: 2}`), or one passed on as
     // it is (inline cloud-init): any keys.
-    if (keys.empty() || probe.reads_of(leaf).contains(YamlRead::entries)) return {{"type", "object"}};
+    if (learned.keys.empty() || learned.reads.contains(YamlRead::entries)) return {{"type", "object"}};
     json properties = json::object();
-    for (const auto& key : keys) {
+    for (const auto& key : learned.keys) {
       Steps inner = steps;
       inner.push_back(key);
       properties[key] = value_at(inner);
@@ -171,15 +193,12 @@ public:
 
   // The schema of the value at `steps`: each form its reader takes.
   json value_at(const Steps& steps) const {
-    YAML::Node leaf(k_probe_text);
-    YamlProbe probe;
-    m_read(probe_document(m_seed, steps, 0, leaf));
-    const std::set<YamlRead> reads = probe.reads_of(leaf);
+    const Learned learned = learn(steps, false);
     json forms = json::array();
-    if (auto scalar = scalar_schema(reads, probe, leaf)) forms.push_back(*scalar);
+    if (auto scalar = scalar_schema(learned.reads, learned.choices)) forms.push_back(*scalar);
     if (steps.size() < k_max_depth) {
-      if (reads.contains(YamlRead::map) || probe.looked_for_map(leaf)) forms.push_back(map_at(steps));
-      if (reads.contains(YamlRead::sequence) || probe.looked_for_sequence(leaf)) {
+      if (learned.map) forms.push_back(map_at(steps));
+      if (learned.sequence) {
         Steps item = steps;
         item.push_back("[]");
         forms.push_back({{"type", "array"}, {"items", value_at(item)}});
@@ -188,6 +207,36 @@ public:
     json schema = forms.size() == 1 ? forms[0] : forms.empty() ? json::object() : json{{"anyOf", forms}};
     annotate(schema, place_of(m_section, steps));
     return schema;
+  }
+
+private:
+  // Runs the reader over a probe document per seed, with the probe's leaf at
+  // `steps`: a map (the seed's own there, if any) when `as_map`, else the
+  // probe text.
+  Learned learn(const Steps& steps, bool as_map) const {
+    Learned learned;
+    for (const YAML::Node& seed : m_seeds) {
+      YAML::Node leaf(k_probe_text);
+      if (as_map) {
+        YAML::Node seeded = seed_at(seed, steps);
+        leaf = seeded.IsDefined() && seeded.IsMap() ? seeded : YAML::Node(YAML::NodeType::Map);
+      }
+      YamlProbe probe;
+      m_read(probe_document(seed, steps, 0, leaf));
+      learned.keys.merge(probe.keys_of(leaf));
+      learned.reads.merge(probe.reads_of(leaf));
+      if (auto choices = probe.choices_of(leaf)) {
+        if (!learned.choices) learned.choices.emplace();
+        for (auto& choice : *choices) {
+          if (std::ranges::find(*learned.choices, choice) == learned.choices->end())
+            learned.choices->push_back(std::move(choice));
+        }
+      }
+      learned.map = learned.map || probe.reads_of(leaf).contains(YamlRead::map) || probe.looked_for_map(leaf);
+      learned.sequence = learned.sequence || probe.reads_of(leaf).contains(YamlRead::sequence) ||
+                         probe.looked_for_sequence(leaf);
+    }
+    return learned;
   }
 
 private:
@@ -200,7 +249,7 @@ private:
 
   std::string m_section;
   ObjectReader m_read;
-  YAML::Node m_seed;
+  std::vector<YAML::Node> m_seeds;
 };
 
 void quietly(const std::function<void()>& call) {

@@ -92,6 +92,38 @@ TEST_CASE("the schema takes its enums and keys from the readers") {
   CHECK_FALSE(profile["properties"].contains("profile"));
 }
 
+TEST_CASE("a pool's source keys are typed as the pool types that take them read them") {
+  const json schema = virtplan::cli::stack_schema(virtplan::cli::kinds());
+  CHECK(at_place(schema, "pools.source.port")["type"] == "integer");
+  CHECK(at_place(schema, "pools.source.adapter.type")["enum"] == json({"scsi_host", "fc_host"}));
+  CHECK(at_place(schema, "pools.source.adapter")["additionalProperties"] == false);
+  // fs and disk pools take one device, logical pools a list of them.
+  CHECK(at_place(schema, "pools.source.device")["anyOf"].size() == 2);
+}
+
+// Every property's schema says something: a key that takes any value is a
+// key whose reader the probes never reached.
+void check_no_open_keys(const json& node, const std::string& where) {
+  if (!node.is_object()) return;
+  if (node.contains("properties")) {
+    for (const auto& [key, value] : node["properties"].items()) {
+      INFO(where + "." + key);
+      CHECK_FALSE(value == json::object());
+      check_no_open_keys(value, where + "." + key);
+    }
+  }
+  for (const char* inner : {"additionalProperties", "items"}) {
+    if (node.contains(inner)) check_no_open_keys(node[inner], where);
+  }
+  if (node.contains("anyOf")) {
+    for (const auto& form : node["anyOf"]) check_no_open_keys(form, where);
+  }
+}
+
+TEST_CASE("no key of the schema takes any value") {
+  check_no_open_keys(virtplan::cli::stack_schema(virtplan::cli::kinds()), "");
+}
+
 TEST_CASE("every schema note names a key the readers have") {
   const json schema = virtplan::cli::stack_schema(virtplan::cli::kinds());
   for (const auto& note : virtplan::cli::schema_notes()) {
