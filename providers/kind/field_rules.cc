@@ -22,9 +22,12 @@ Impact FieldRules::impact(std::string_view path, const nlohmann::json& before, c
                           Running running) const {
   if (before == after) return Impact::none;
   if (!before.is_object() || !after.is_object()) {
-    const Impact impact = rule_for(path, before, after).impact;
-    // Nothing runs to restart: the new config is read at the next start.
-    return impact == Impact::restart && running == Running::no ? Impact::config : impact;
+    const FieldRule& rule = rule_for(path, before, after);
+    // Nothing runs to restart or change live: the new config is read at the
+    // next start.
+    const bool config_only =
+        rule.impact == Impact::restart || (rule.impact == Impact::live && !rule.acts_when_stopped);
+    return running == Running::no && config_only ? Impact::config : rule.impact;
   }
   std::set<std::string> keys;
   for (const auto& item : before.items()) keys.insert(item.key());

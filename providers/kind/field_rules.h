@@ -43,6 +43,10 @@ struct FieldRule {
   // A condition on the change's values (before or after null: the item is
   // added or removed); nullptr for any change of a matching path.
   bool (*when)(const nlohmann::json& before, const nlohmann::json& after) = nullptr;
+  // Whether the live way acts on an object that does not run (autostart, a
+  // start or stop): such a change stays `live` on a stopped domain, where any
+  // other live change only rewrites its definition (`config`).
+  bool acts_when_stopped = false;
 };
 
 class FieldRules {
@@ -59,8 +63,9 @@ public:
 
   // How disruptive the change is: none when nothing changed; an object
   // changed into an object is as disruptive as its most disruptive field;
-  // else its rule's impact, where a restart of an object not `running` is a
-  // config change (takes effect at its next start).
+  // else its rule's impact, where a restart or a live change of an object not
+  // `running` is a config change (takes effect at its next start), unless the
+  // rule acts_when_stopped.
   Impact impact(std::string_view path, const nlohmann::json& before, const nlohmann::json& after,
                 Running running = Running::yes) const;
 

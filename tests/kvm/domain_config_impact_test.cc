@@ -39,8 +39,14 @@ TEST_CASE("the domain kind plans a restart-class change to a stopped domain as c
   CHECK(kind.impact("/vcpus/max", 1, 2, off) == Impact::config);
   CHECK(kind.impact("/machine", "pc", "q35", off) == Impact::config);
   CHECK(kind.impact("/vcpus/max", 1, 2, Running::yes) == Impact::restart);
-  // Live stays live, a policy of virtplan's stays none.
-  CHECK(kind.impact("/vcpus/current", 1, 2, off) == Impact::live);
+  // A live field of a stopped domain is written to its definition; autostart
+  // and the power state act on the domain itself and stay live; a policy of
+  // virtplan's stays none.
+  CHECK(kind.impact("/vcpus/current", 1, 2, off) == Impact::config);
+  CHECK(kind.impact("/interfaces/m/bandwidth/inbound/average", 100, 200, off) == Impact::config);
+  CHECK(kind.impact("/vcpus/current", 1, 2, Running::yes) == Impact::live);
+  CHECK(kind.impact("/autostart", false, true, off) == Impact::live);
+  CHECK(kind.impact("/state", "stopped", "running", off) == Impact::live);
   CHECK(kind.impact("/restart", "if-needed", "never", off) == Impact::none);
 }
 

@@ -139,7 +139,7 @@ TEST_CASE(
 
 TEST_CASE(
     "NIC keys libvirt defines but this kernel cannot start: VLANs, an Open vSwitch port and bandwidth on a "
-    "stopped domain, the plan empty, a VLAN change planned config, bandwidth live (a redefine)") {
+    "stopped domain, the plan empty, a VLAN change and a bandwidth change planned config (a redefine)") {
   const LabEnv env = require_lab(1);
   const std::string tag = tag_for('q');
   auto nics = [&](int average, int tag_id = 42) {
@@ -175,9 +175,10 @@ TEST_CASE(
   CHECK(has(plan_of(stack, tagged), "(0 live, 1 config, 0 restart)"));
   apply_stack(stack, tagged);
   CHECK(probe.config("//interface[mac/@address='52:54:00:4f:00:02']/vlan/tag/@id") == "43");
-  // Bandwidth is live-class: on a stopped domain the redefine is all there is to do.
+  // Bandwidth is live-class, but a stopped domain has nothing live to change:
+  // the plan says config, and the redefine is all apply does.
   const std::string limited = nc_stack(env, tag, nics(3000, 43));
-  CHECK(has(plan_of(stack, limited), "(1 live, 0 restart)"));
+  CHECK(has(plan_of(stack, limited), "(0 live, 1 config, 0 restart)"));
   apply_stack(stack, limited);
   CHECK(probe.config("//interface[mac/@address='52:54:00:4f:00:03']/bandwidth/inbound/@average") == "3000");
   CHECK(probe.state() == "shut off");

@@ -62,13 +62,19 @@ const planner::Change& only_change(const planner::DiffResult& r) {
 
 }  // namespace
 
-TEST_CASE("field rules: a restart of an object that does not run is a config change, nothing else moves") {
-  static constexpr providers::FieldRule k_rules[] = {
-      {"/live", Impact::live}, {"/gone", Impact::replace}, {"/**", Impact::restart}};
+TEST_CASE("field rules: a restart or live change of an object that does not run is a config change") {
+  static constexpr providers::FieldRule k_rules[] = {{"/live", Impact::live},
+                                                     {"/power", Impact::live, "start", nullptr, true},
+                                                     {"/gone", Impact::replace},
+                                                     {"/**", Impact::restart}};
   const providers::FieldRules rules{k_rules};
   CHECK(rules.impact("/machine", "pc", "q35", Running::yes) == Impact::restart);
   CHECK(rules.impact("/machine", "pc", "q35", Running::no) == Impact::config);
-  CHECK(rules.impact("/live", 1, 2, Running::no) == Impact::live);
+  CHECK(rules.impact("/live", 1, 2, Running::yes) == Impact::live);
+  // Nothing runs to change live: apply rewrites the definition.
+  CHECK(rules.impact("/live", 1, 2, Running::no) == Impact::config);
+  // Unless the live way acts on the object itself (a start, autostart).
+  CHECK(rules.impact("/power", "stopped", "running", Running::no) == Impact::live);
   CHECK(rules.impact("/gone", 1, 2, Running::no) == Impact::replace);
   CHECK(rules.impact("/machine", "pc", "pc", Running::no) == Impact::none);
   // An object changed into an object: its worst field, judged the same way.
@@ -88,7 +94,7 @@ TEST_CASE("diff plans a restart-class change to a stopped object as config, to a
   REQUIRE(config.fields.size() == 2);
   CHECK(config.fields[0].path == "/machine");
   CHECK(config.fields[0].impact == Impact::config);
-  CHECK(config.fields[1].impact == Impact::live);
+  CHECK(config.fields[1].impact == Impact::config);
   CHECK(stopped.plan.summary().change_config == 1);
   CHECK(stopped.plan.summary().change_restart == 0);
 
