@@ -58,17 +58,39 @@ nlohmann::json object_at(const nlohmann::json& objects, const std::string& addre
   return {};
 }
 
+// The hand-made objects (made afresh, the domain started) imported into a
+// stack dir of their own: what both tests read the live state of.
+struct LiveStack {
+  HandMade made;
+  std::filesystem::path dir;
+  std::string name;  // the stack's
+  std::string f;     // " -f DIR"
+
+  LiveStack(const LabEnv& env, const std::string& prefix)
+      : made(fmt::format("{}{}", prefix, getpid() % 100000)) {
+    made.remove(env);
+    made.create(env);
+    dir = imported_stack(env, made);
+    name = "live-" + made.tag;
+    f = " -f " + shell_quote(dir.string());
+    env.run_in(0, "virsh -q start --domain " + shell_quote(made.domain));
+  }
+  void remove(const LabEnv& env) const {
+    made.remove(env);
+    env.run_in(0, "rm -f /var/lib/virtplan/ledger/" + name + ".json");
+    std::filesystem::remove_all(dir);
+  }
+};
+
 }  // namespace
 
 TEST_CASE("status, metrics and show report the live state of what the stack owns") {
   const LabEnv env = require_lab(1);
-  const HandMade made(fmt::format("s{}", getpid() % 100000));
-  made.remove(env);
-  made.create(env);
-  const auto dir = imported_stack(env, made);
-  const std::string stack = "live-" + made.tag;
-  const std::string f = " -f " + shell_quote(dir.string());
-  env.run_in(0, "virsh -q start --domain " + shell_quote(made.domain));
+  const LiveStack owned(env, "s");
+  const HandMade& made = owned.made;
+  const auto& dir = owned.dir;
+  const std::string& stack = owned.name;
+  const std::string& f = owned.f;
 
   // status: the guest's lease shows up within its boot time.
   nlohmann::json status;
@@ -134,20 +156,16 @@ TEST_CASE("status, metrics and show report the live state of what the stack owns
   CHECK(partial.output.find(made.address("domain", env)) != std::string::npos);
   CHECK(run_virtplan("metrics" + f).status == 1);
 
-  made.remove(env);
-  env.run_in(0, "rm -f /var/lib/virtplan/ledger/" + stack + ".json");
-  std::filesystem::remove_all(dir);
+  owned.remove(env);
 }
 
 TEST_CASE("metrics pass promtool and a strict line-protocol parser, and --listen observes on every scrape") {
   const LabEnv env = require_lab(1);
-  const HandMade made(fmt::format("m{}", getpid() % 100000));
-  made.remove(env);
-  made.create(env);
-  const auto dir = imported_stack(env, made);
-  const std::string stack = "live-" + made.tag;
-  const std::string f = " -f " + shell_quote(dir.string());
-  env.run_in(0, "virsh -q start --domain " + shell_quote(made.domain));
+  const LiveStack owned(env, "m");
+  const HandMade& made = owned.made;
+  const auto& dir = owned.dir;
+  const std::string& stack = owned.name;
+  const std::string& f = owned.f;
   const std::string labels =
       fmt::format("domain=\"{}\",host=\"{}\",stack=\"{}\"", made.domain, env.hosts[0].name, stack);
 
@@ -211,7 +229,5 @@ TEST_CASE("metrics pass promtool and a strict line-protocol parser, and --listen
   CHECK(server.wait() == 0);
   CHECK(server.output().find("virtplan metrics: stopped\n") != std::string::npos);
 
-  made.remove(env);
-  env.run_in(0, "rm -f /var/lib/virtplan/ledger/" + stack + ".json");
-  std::filesystem::remove_all(dir);
+  owned.remove(env);
 }
