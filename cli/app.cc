@@ -1,6 +1,7 @@
 #include "cli/app.h"
 
 #include "cli/commands.h"
+#include "cli/version.h"
 #include "providers/host/command_trace.h"
 
 #include <fmt/format.h>
@@ -31,6 +32,8 @@ constexpr Subcommand k_subcommands[] = {
     {"schema", "print the JSON Schema of the stack format, for editors and CI", &setup_schema},
     {"man", "print the manual page (roff: virtplan man | man -l -)", &setup_man},
     {"completion", "print the bash completion script (completion bash)", &setup_completion},
+    {"version", "print the version, the git commit and the libraries virtplan was built with",
+     &setup_version},
 };
 
 }  // namespace
@@ -38,7 +41,12 @@ constexpr Subcommand k_subcommands[] = {
 int run(int argc, char** argv) {
   CLI::App app{"virtplan: declarative infrastructure as code for KVM"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", "virtplan 0.1.0");
+  // CLI11 prints the text and a newline.
+  app.set_version_flag("--version", [] {
+    std::string text = version_text();
+    text.pop_back();
+    return text;
+  });
   // Before or after the subcommand: `virtplan apply --log-file x` too.
   app.fallthrough();
   std::optional<std::string> log_file;

@@ -107,6 +107,10 @@ std::vector<std::string_view> domain_verbs();
 // holds. Exit 0.
 SubcommandRunner setup_schema(CLI::App& command);
 
+// `virtplan version`: prints cli/version.h's version_text(), what --version
+// prints too. Exit 0.
+SubcommandRunner setup_version(CLI::App& command);
+
 // `virtplan show PLANFILE [--json]`: renders a plan saved by `plan --out`,
 // as text or as JSON (secrets masked either way), without contacting any
 // host. Exit 0, or 1 when the file cannot be read or is not a plan.

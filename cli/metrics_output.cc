@@ -14,6 +14,9 @@ using nlohmann::json;
 using Metrics = kvm::DomainStats::Metrics;
 
 // One Prometheus metric: its name, help, type, and where its samples come from.
+// Names follow Prometheus' rules, which `promtool check metrics` enforces
+// (tests/lab/live_state_test.cc runs it on a lab host's figures): base units
+// spelled out in the name (_seconds, _bytes), counters ending in _total.
 struct Gauge {
   const char* name;
   const char* help;
@@ -57,7 +60,7 @@ const std::vector<Gauge>& gauges() {
   static const std::vector<Gauge> k_gauges = {
       {"virtplan_domain_state", "libvirt domain state (1 running, 3 paused, 5 shut off)", "gauge",
        [](const Metrics& m) { return one(m.state); }},
-      {"virtplan_domain_cpu_time_seconds", "CPU time the domain used", "counter",
+      {"virtplan_domain_cpu_time_seconds_total", "CPU time the domain used", "counter",
        [](const Metrics& m) { return one(m.cpu_time_seconds); }},
       {"virtplan_domain_vcpus", "vCPUs the domain has now", "gauge",
        [](const Metrics& m) { return one(m.vcpus); }},
@@ -65,7 +68,7 @@ const std::vector<Gauge>& gauges() {
        [](const Metrics& m) { return one(m.balloon_current_bytes); }},
       {"virtplan_domain_balloon_maximum_bytes", "memory the domain may grow to", "gauge",
        [](const Metrics& m) { return one(m.balloon_maximum_bytes); }},
-      {"virtplan_domain_net_rx_bytes", "bytes received, per interface", "counter",
+      {"virtplan_domain_net_rx_bytes_total", "bytes received, per interface", "counter",
        [](const Metrics& m) {
          std::vector<std::pair<std::string, double>> out;
          for (const auto& nic : m.interfaces) {
@@ -73,7 +76,7 @@ const std::vector<Gauge>& gauges() {
          }
          return out;
        }},
-      {"virtplan_domain_net_tx_bytes", "bytes sent, per interface", "counter",
+      {"virtplan_domain_net_tx_bytes_total", "bytes sent, per interface", "counter",
        [](const Metrics& m) {
          std::vector<std::pair<std::string, double>> out;
          for (const auto& nic : m.interfaces) {
@@ -81,7 +84,7 @@ const std::vector<Gauge>& gauges() {
          }
          return out;
        }},
-      {"virtplan_domain_block_read_bytes", "bytes read, per disk", "counter",
+      {"virtplan_domain_block_read_bytes_total", "bytes read, per disk", "counter",
        [](const Metrics& m) {
          std::vector<std::pair<std::string, double>> out;
          for (const auto& disk : m.disks) {
@@ -90,7 +93,7 @@ const std::vector<Gauge>& gauges() {
          }
          return out;
        }},
-      {"virtplan_domain_block_write_bytes", "bytes written, per disk", "counter",
+      {"virtplan_domain_block_write_bytes_total", "bytes written, per disk", "counter",
        [](const Metrics& m) {
          std::vector<std::pair<std::string, double>> out;
          for (const auto& disk : m.disks) {
@@ -120,8 +123,15 @@ json or_null(const std::optional<T>& value) {
 
 }  // namespace
 
-std::string render_prometheus(const std::string& stack, const std::vector<DomainSample>& samples) {
-  std::string out;
+std::string render_prometheus(const std::string& stack, const std::vector<DomainSample>& samples,
+                              const std::map<std::string, bool>& hosts_read) {
+  std::string out =
+      "# HELP virtplan_host_up whether the host could be read (1) or not (0: see stderr)\n"
+      "# TYPE virtplan_host_up gauge\n";
+  for (const auto& [host, read] : hosts_read) {
+    out += fmt::format("virtplan_host_up{{host=\"{}\",stack=\"{}\"}} {}\n", label_value(host),
+                       label_value(stack), read ? 1 : 0);
+  }
   for (const Gauge& gauge : gauges()) {
     out += fmt::format("# HELP {} {}\n# TYPE {} {}\n", gauge.name, gauge.help, gauge.name, gauge.type);
     for (const DomainSample& sample : samples) {
@@ -139,8 +149,11 @@ std::string render_prometheus(const std::string& stack, const std::vector<Domain
 std::string render_influx(const std::string& stack, const std::vector<DomainSample>& samples) {
   std::string out;
   for (const DomainSample& sample : samples) {
-    const std::string tags = fmt::format("domain={},host={},stack={}", tag_value(sample.domain),
-                                         tag_value(sample.host), tag_value(stack));
+    // Tags sorted by key, as InfluxDB recommends: device, domain, host, interface, stack.
+    const std::string domain_host =
+        fmt::format("domain={},host={}", tag_value(sample.domain), tag_value(sample.host));
+    const std::string stack_tag = "stack=" + tag_value(stack);
+    const std::string tags = domain_host + "," + stack_tag;
     const Metrics& m = sample.metrics;
     std::vector<std::string> fields;
     put(fields, "state", m.state);
@@ -154,8 +167,8 @@ std::string render_influx(const std::string& stack, const std::vector<DomainSamp
       put(net, "rx_bytes", nic.rx_bytes);
       put(net, "tx_bytes", nic.tx_bytes);
       if (!net.empty()) {
-        out += fmt::format("virtplan_domain_net,{},interface={} {}\n", tags, tag_value(nic.name),
-                           fmt::join(net, ","));
+        out += fmt::format("virtplan_domain_net,{},interface={},{} {}\n", domain_host, tag_value(nic.name),
+                           stack_tag, fmt::join(net, ","));
       }
     }
     for (const auto& disk : m.disks) {
@@ -163,8 +176,8 @@ std::string render_influx(const std::string& stack, const std::vector<DomainSamp
       put(block, "read_bytes", disk.read_bytes);
       put(block, "write_bytes", disk.write_bytes);
       if (!block.empty()) {
-        out += fmt::format("virtplan_domain_block,{},device={} {}\n", tags, tag_value(disk.name),
-                           fmt::join(block, ","));
+        out += fmt::format("virtplan_domain_block,device={},{},{} {}\n", tag_value(disk.name), domain_host,
+                           stack_tag, fmt::join(block, ","));
       }
     }
   }

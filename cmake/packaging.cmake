@@ -28,29 +28,10 @@ install(FILES ${PROJECT_SOURCE_DIR}/schema/virtplan-stack.schema.json DESTINATIO
 install(FILES ${PROJECT_SOURCE_DIR}/README.md DESTINATION share/doc/virtplan)
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/examples/ DESTINATION share/doc/virtplan/examples)
 
-# The version from git: the last tag (v1.2.3 -> 1.2.3) and the commits
-# since, or 0.1.0 and the commit when there is no tag; Debian versions must
-# start with a digit.
-execute_process(COMMAND git describe --tags --always --dirty
-                WORKING_DIRECTORY ${PROJECT_SOURCE_DIR}
-                OUTPUT_VARIABLE VIRTPLAN_DESCRIBE OUTPUT_STRIP_TRAILING_WHITESPACE ERROR_QUIET)
-if(VIRTPLAN_DESCRIBE MATCHES "^v?([0-9][^-]*)(-([0-9]+)-g([0-9a-f]+))?(-dirty)?$")
-  set(VIRTPLAN_PACKAGE_VERSION "${CMAKE_MATCH_1}")
-  if(CMAKE_MATCH_3)
-    string(APPEND VIRTPLAN_PACKAGE_VERSION "+${CMAKE_MATCH_3}.g${CMAKE_MATCH_4}")
-  endif()
-elseif(VIRTPLAN_DESCRIBE MATCHES "^([0-9a-f]+)(-dirty)?$")
-  set(VIRTPLAN_PACKAGE_VERSION "0.1.0+g${CMAKE_MATCH_1}")
-else()
-  set(VIRTPLAN_PACKAGE_VERSION "0.1.0")
-endif()
-if(VIRTPLAN_DESCRIBE MATCHES "-dirty$")
-  string(APPEND VIRTPLAN_PACKAGE_VERSION ".dirty")
-endif()
-
 set(CPACK_GENERATOR DEB)
 set(CPACK_PACKAGE_NAME virtplan)
-set(CPACK_PACKAGE_VERSION ${VIRTPLAN_PACKAGE_VERSION})
+# cmake/version.cmake: the same version as `virtplan --version`.
+set(CPACK_PACKAGE_VERSION ${VIRTPLAN_VERSION})
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "declarative infrastructure as code for KVM/libvirt")
 set(CPACK_PACKAGE_DESCRIPTION
     "virtplan plans and applies YAML stacks of libvirt domains, pools, volumes and networks across KVM hosts reached over SSH.")

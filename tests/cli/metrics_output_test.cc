@@ -7,6 +7,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <sstream>
+
 namespace virtplan::cli {
 namespace {
 
@@ -24,8 +26,8 @@ bool has_line(const std::string& text, const std::string& line) {
 }
 
 TEST_CASE("prometheus output: help, type and labelled samples per metric") {
-  const std::string text = render_prometheus("demo", samples());
-  CHECK(has_line(text, "# TYPE virtplan_domain_cpu_time_seconds counter"));
+  const std::string text = render_prometheus("demo", samples(), {{"lab1", true}, {"lab2", false}});
+  CHECK(has_line(text, "# TYPE virtplan_domain_cpu_time_seconds_total counter"));
   CHECK(has_line(text, "virtplan_domain_state{domain=\"capweb\",host=\"lab1\",stack=\"demo\"} 1"));
   CHECK(has_line(text, "virtplan_domain_state{domain=\"capoff\",host=\"lab1\",stack=\"demo\"} 5"));
   CHECK(has_line(
@@ -34,22 +36,42 @@ TEST_CASE("prometheus output: help, type and labelled samples per metric") {
   CHECK(has_line(text, "virtplan_domain_vcpus{domain=\"capweb\",host=\"lab1\",stack=\"demo\"} 1"));
   CHECK(
       text.find(
-          "virtplan_domain_net_rx_bytes{domain=\"capweb\",host=\"lab1\",stack=\"demo\",interface=\"vnet0\"} ") !=
+          "virtplan_domain_net_rx_bytes_total{domain=\"capweb\",host=\"lab1\",stack=\"demo\",interface=\"vnet0\"} ") !=
       std::string::npos);
   CHECK(
       text.find(
-          "virtplan_domain_block_read_bytes{domain=\"capweb\",host=\"lab1\",stack=\"demo\",device=\"vda\"} ") !=
+          "virtplan_domain_block_read_bytes_total{domain=\"capweb\",host=\"lab1\",stack=\"demo\",device=\"vda\"} ") !=
       std::string::npos);
   CHECK(text.find("device=\"vda\"") != std::string::npos);
+  CHECK(has_line(text, "virtplan_host_up{host=\"lab1\",stack=\"demo\"} 1"));
+  CHECK(has_line(text, "virtplan_host_up{host=\"lab2\",stack=\"demo\"} 0"));
 }
 
-TEST_CASE("influx output: one line per domain, interface and disk") {
+TEST_CASE("prometheus output: counters end in _total, every metric has its HELP and TYPE first") {
+  const std::string text = render_prometheus("demo", samples(), {{"lab1", true}});
+  std::istringstream lines(text);
+  std::string type;  // the TYPE line's metric and type, for the samples after it
+  for (std::string line; std::getline(lines, line);) {
+    INFO(line);
+    if (line.starts_with("# HELP ")) continue;
+    if (line.starts_with("# TYPE ")) {
+      type = line.substr(7);
+      const auto space = type.find(' ');
+      if (type.substr(space + 1) == "counter") CHECK(type.substr(0, space).ends_with("_total"));
+      continue;
+    }
+    REQUIRE(!type.empty());
+    CHECK(line.starts_with(type.substr(0, type.find(' ')) + "{"));
+  }
+}
+
+TEST_CASE("influx output: one line per domain, interface and disk, tags sorted by key") {
   const std::string text = render_influx("demo", samples());
   CHECK(text.find("virtplan_domain,domain=capweb,host=lab1,stack=demo state=1i,cpu_time_seconds=") == 0);
   CHECK(text.find("balloon_current_bytes=134217728i") != std::string::npos);
-  CHECK(text.find("virtplan_domain_net,domain=capweb,host=lab1,stack=demo,interface=vnet0 rx_bytes=") !=
+  CHECK(text.find("virtplan_domain_net,domain=capweb,host=lab1,interface=vnet0,stack=demo rx_bytes=") !=
         std::string::npos);
-  CHECK(text.find("virtplan_domain_block,domain=capweb,host=lab1,stack=demo,device=vda read_bytes=") !=
+  CHECK(text.find("virtplan_domain_block,device=vda,domain=capweb,host=lab1,stack=demo read_bytes=") !=
         std::string::npos);
   CHECK(text.find("virtplan_domain,domain=capoff,host=lab1,stack=demo state=5i") != std::string::npos);
 }
@@ -68,7 +90,7 @@ TEST_CASE("json output: every figure, nulls for what virsh did not print") {
 TEST_CASE("prometheus label values and influx tags are escaped") {
   std::vector<DomainSample> odd = {{"a\"b", "lab 1", {}}};
   odd[0].metrics.state = 1;
-  CHECK(render_prometheus("s", odd).find("domain=\"a\\\"b\",host=\"lab 1\"") != std::string::npos);
+  CHECK(render_prometheus("s", odd, {}).find("domain=\"a\\\"b\",host=\"lab 1\"") != std::string::npos);
   CHECK(render_influx("s", odd).find("virtplan_domain,domain=a\"b,host=lab\\ 1,stack=s state=1i") == 0);
 }
 

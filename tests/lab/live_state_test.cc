@@ -9,8 +9,11 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <signal.h>
+
 #include <chrono>
 #include <fstream>
+#include <regex>
 #include <thread>
 
 using virtplan::lab::HandMade;
@@ -18,6 +21,7 @@ using virtplan::lab::LabEnv;
 using virtplan::lab::require_lab;
 using virtplan::providers::shell_quote;
 using virtplan::test::run_virtplan;
+using virtplan::test::start_virtplan;
 
 namespace {
 
@@ -36,6 +40,16 @@ std::filesystem::path imported_stack(const LabEnv& env, const HandMade& made) {
   return dir;
 }
 
+// `tests/metrics/promtool check metrics` (Prometheus' linter) on `text`: its complaints, empty when none.
+std::string promtool_complaints(const std::filesystem::path& dir, const std::string& text) {
+  std::ofstream(dir / "metrics.prom") << text;
+  const auto run = virtplan::lab::detail::run_child(
+      {"sh", "-c",
+       shell_quote(VIRTPLAN_SOURCE_DIR "/tests/metrics/promtool") + " check metrics < " +
+           shell_quote((dir / "metrics.prom").string()) + " 2>&1"});
+  return run.status == 0 ? "" : fmt::format("exit {}: {}", run.status, run.out);
+}
+
 nlohmann::json object_at(const nlohmann::json& objects, const std::string& address) {
   for (const auto& object : objects) {
     if (object["address"] == address) return object;
@@ -44,17 +58,39 @@ nlohmann::json object_at(const nlohmann::json& objects, const std::string& addre
   return {};
 }
 
+// The hand-made objects (made afresh, the domain started) imported into a
+// stack dir of their own: what both tests read the live state of.
+struct LiveStack {
+  HandMade made;
+  std::filesystem::path dir;
+  std::string name;  // the stack's
+  std::string f;     // " -f DIR"
+
+  LiveStack(const LabEnv& env, const std::string& prefix)
+      : made(fmt::format("{}{}", prefix, getpid() % 100000)) {
+    made.remove(env);
+    made.create(env);
+    dir = imported_stack(env, made);
+    name = "live-" + made.tag;
+    f = " -f " + shell_quote(dir.string());
+    env.run_in(0, "virsh -q start --domain " + shell_quote(made.domain));
+  }
+  void remove(const LabEnv& env) const {
+    made.remove(env);
+    env.run_in(0, "rm -f /var/lib/virtplan/ledger/" + name + ".json");
+    std::filesystem::remove_all(dir);
+  }
+};
+
 }  // namespace
 
 TEST_CASE("status, metrics and show report the live state of what the stack owns") {
   const LabEnv env = require_lab(1);
-  const HandMade made(fmt::format("s{}", getpid() % 100000));
-  made.remove(env);
-  made.create(env);
-  const auto dir = imported_stack(env, made);
-  const std::string stack = "live-" + made.tag;
-  const std::string f = " -f " + shell_quote(dir.string());
-  env.run_in(0, "virsh -q start --domain " + shell_quote(made.domain));
+  const LiveStack owned(env, "s");
+  const HandMade& made = owned.made;
+  const auto& dir = owned.dir;
+  const std::string& stack = owned.name;
+  const std::string& f = owned.f;
 
   // status: the guest's lease shows up within its boot time.
   nlohmann::json status;
@@ -91,7 +127,7 @@ TEST_CASE("status, metrics and show report the live state of what the stack owns
   CHECK(prometheus.output.find("virtplan_domain_state{" + labels + "} 1\n") != std::string::npos);
   CHECK(prometheus.output.find("virtplan_domain_balloon_maximum_bytes{" + labels + "} 134217728\n") !=
         std::string::npos);
-  CHECK(prometheus.output.find("virtplan_domain_net_rx_bytes{" + labels + ",interface=") !=
+  CHECK(prometheus.output.find("virtplan_domain_net_rx_bytes_total{" + labels + ",interface=") !=
         std::string::npos);
   const auto influx = run_virtplan("metrics --format influx" + f);
   CHECK(influx.output.find(fmt::format("virtplan_domain,domain={},host={},stack={} state=1i", made.domain,
@@ -120,7 +156,78 @@ TEST_CASE("status, metrics and show report the live state of what the stack owns
   CHECK(partial.output.find(made.address("domain", env)) != std::string::npos);
   CHECK(run_virtplan("metrics" + f).status == 1);
 
-  made.remove(env);
-  env.run_in(0, "rm -f /var/lib/virtplan/ledger/" + stack + ".json");
-  std::filesystem::remove_all(dir);
+  owned.remove(env);
+}
+
+TEST_CASE("metrics pass promtool and a strict line-protocol parser, and --listen observes on every scrape") {
+  const LabEnv env = require_lab(1);
+  const LiveStack owned(env, "m");
+  const HandMade& made = owned.made;
+  const auto& dir = owned.dir;
+  const std::string& stack = owned.name;
+  const std::string& f = owned.f;
+  const std::string labels =
+      fmt::format("domain=\"{}\",host=\"{}\",stack=\"{}\"", made.domain, env.hosts[0].name, stack);
+
+  // Prometheus' own linter on a running domain's figures (every metric, NIC and disk ones too).
+  const auto prometheus = run_virtplan("metrics" + f);
+  INFO(prometheus.output);
+  REQUIRE(prometheus.status == 0);
+  CHECK(prometheus.output.find("virtplan_domain_block_read_bytes_total{" + labels + ",device=") !=
+        std::string::npos);
+  CHECK(prometheus.output.find(fmt::format("virtplan_host_up{{host=\"{}\",stack=\"{}\"}} 1\n",
+                                           env.hosts[0].name, stack)) != std::string::npos);
+  CHECK(promtool_complaints(dir, prometheus.output) == "");
+
+  // The line protocol through a strict parser: measurements, sorted tags, typed fields.
+  const auto influx = run_virtplan("metrics --format influx" + f);
+  CHECK(influx.output.find("virtplan_domain_net,domain=" + made.domain + ",") != std::string::npos);
+  CHECK(influx.output.find("virtplan_domain_block,device=") != std::string::npos);
+  std::ofstream(dir / "metrics.influx") << influx.output;
+  const auto parsed = virtplan::lab::detail::run_child(
+      {"sh", "-c",
+       fmt::format("python3 {} --measurement virtplan_domain --measurement virtplan_domain_net "
+                   "--measurement virtplan_domain_block --expect-tag domain={} "
+                   "--min-lines 3 < {}",
+                   shell_quote(VIRTPLAN_SOURCE_DIR "/tests/metrics/check_influx.py"),
+                   shell_quote(made.domain), shell_quote((dir / "metrics.influx").string()))});
+  INFO(parsed.out + parsed.err);
+  CHECK(parsed.status == 0);
+
+  // --listen: two scrapes with curl, each a fresh observation (the domain is
+  // paused between them), each passing promtool; then SIGTERM ends it cleanly.
+  const auto server =
+      start_virtplan("metrics --listen 127.0.0.1:0 --scrape-timeout 60" + f, (dir / "listen.log").string());
+  std::string port;
+  REQUIRE(virtplan::lab::wait_until(std::chrono::seconds(20), [&] {
+    std::smatch found;
+    const std::string log = server.output();
+    if (!std::regex_search(log, found, std::regex("serving http://127\\.0\\.0\\.1:([0-9]+)/metrics")))
+      return false;
+    port = found[1];
+    return true;
+  }));
+  const auto scrape = [&] {
+    return virtplan::lab::detail::run_child(
+        {"curl", "-sS", "--fail", "--max-time", "90", "http://127.0.0.1:" + port + "/metrics"});
+  };
+  const auto first = scrape();
+  INFO(first.out + first.err + server.output());
+  REQUIRE(first.status == 0);
+  CHECK(first.out.find("virtplan_domain_state{" + labels + "} 1\n") != std::string::npos);
+  CHECK(promtool_complaints(dir, first.out) == "");
+  env.run_in(0, "virsh -q suspend --domain " + shell_quote(made.domain));
+  const auto second = scrape();
+  INFO(second.out + second.err);
+  REQUIRE(second.status == 0);
+  CHECK(second.out.find("virtplan_domain_state{" + labels + "} 3\n") != std::string::npos);
+  CHECK(promtool_complaints(dir, second.out) == "");
+  const auto elsewhere = virtplan::lab::detail::run_child(
+      {"curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:" + port + "/"});
+  CHECK(elsewhere.out == "404");
+  REQUIRE(kill(server.pid, SIGTERM) == 0);
+  CHECK(server.wait() == 0);
+  CHECK(server.output().find("virtplan metrics: stopped\n") != std::string::npos);
+
+  owned.remove(env);
 }

@@ -3,7 +3,7 @@
 # built from this build directory into a temporary one: it holds both
 # binaries, the man page, the completion, the schema and the examples; its
 # Depends: come from dpkg-shlibdeps (libssh and libvirt's peers, not a
-# hand-kept list); its version starts with a digit (Debian's rule).
+# hand-kept list); its version starts with a digit (Debian's rule) and is the binary's.
 # Usage: check_deb.sh BUILD_DIR
 set -euo pipefail
 build="$1"
@@ -24,6 +24,9 @@ for library in libssh-4 libyaml-cpp libxml2 libc6; do
 done
 version=$(dpkg-deb --field "$deb" Version)
 [[ $version =~ ^[0-9] ]] || { echo "FAIL: version '$version' does not start with a digit"; failures=$((failures + 1)); }
+# One version for the package and the binary (cmake/version.cmake).
+[[ $("$build/virtplan" --version | head -n1) == "virtplan $version" ]] ||
+  { echo "FAIL: the package's version $version is not the binary's: $("$build/virtplan" --version | head -n1)"; failures=$((failures + 1)); }
 # The packaged completion and man page are what the binary prints.
 dpkg-deb -x "$deb" "$out/root"
 cmp -s "$out/root/usr/share/bash-completion/completions/virtplan" <("$build/virtplan" completion bash) ||
