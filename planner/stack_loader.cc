@@ -246,6 +246,7 @@ private:
   void expand_groups(Collected& collected);
   void place_objects(Collected& collected);
   void place(const ResourceKind& kind, const Declaration& entry);
+  void parse_member(const ResourceKind& kind, const Declaration& entry, YamlMap& map, StackObject& object);
   void follow_domains();
   void resolve();
   void expand();
@@ -378,9 +379,27 @@ void StackLoaderRun::place(const ResourceKind& kind, const Declaration& entry) {
     object.id = ObjectId{std::string(kind.kind()), entry.name(), host};
     object.stack = m_stack.name;
     object.where = entry.where();
-    guarded(kind, object, [&] { kind.parse(object_map, object, m_diags); });
-    object_map.report_unknown(m_diags);
+    if (entry.member_name.empty()) {
+      guarded(kind, object, [&] { kind.parse(object_map, object, m_diags); });
+      object_map.report_unknown(m_diags);
+    } else {
+      parse_member(kind, entry, object_map, object);
+    }
     m_stack.objects.push_back(std::move(object));
+  }
+}
+
+// A replica group's member (planner/replica_groups.h) is read from a map
+// the group pass built, which has no place in the file: what is said of the
+// map itself (a missing key) is said at the group's name instead of 1:1.
+void StackLoaderRun::parse_member(const ResourceKind& kind, const Declaration& entry, YamlMap& map,
+                                  StackObject& object) {
+  Diagnostics said;
+  guarded(kind, object, [&] { kind.parse(map, object, said); });
+  map.report_unknown(said);
+  const SourceLocation nowhere{entry.file, 1, 1};
+  for (const auto& diagnostic : said.sorted()) {
+    m_diags.add(diagnostic.where == nowhere ? entry.where() : diagnostic.where, diagnostic.message);
   }
 }
 

@@ -119,7 +119,8 @@ TEST_CASE("replica group: misuses are errors at their place") {
       "10.9.0.10-10.9.0.19}}\n"
       "  d: {host: h1, count: 2, memory: 64MiB, addresses: {network: lan, range: 10.9.0.30}}\n"
       "  e: {host: h1, count: 2, memory: 64MiB}\n"
-      "  e-2: {host: h1, memory: 64MiB}\n",
+      "  e-2: {host: h1, memory: 64MiB}\n"
+      "  f: {host: h1, count: 1}\n",
       diags);
   std::string all;
   for (const auto& d : diags.sorted()) all += d.str() + "\n";
@@ -134,6 +135,8 @@ TEST_CASE("replica group: misuses are errors at their place") {
       all.find(
           "domain 'e-2' is declared twice: as a member of replica group e (at s.yaml:15:3) and at s.yaml:16:3") !=
       std::string::npos);
+  // What is said of a member's own map is said at the group's name, not at 1:1.
+  CHECK(all.find("s.yaml:17:3: domain.f-1: memory is required") != std::string::npos);
 }
 
 TEST_CASE("replica group: a group on a named host puts every member there, and count 0 makes none") {
