@@ -4,7 +4,9 @@
 #include "cli/ansible_result.h"
 #include "cli/apply_run.h"
 #include "cli/kinds.h"
+#include "cli/node_size_reader.h"
 #include "cli/stack_options.h"
+#include "cli/stack_placement.h"
 #include "cli/stack_plans.h"
 #include "cli/targets.h"
 #include "planner/apply_observer.h"
@@ -20,6 +22,8 @@
 #include <cstdlib>
 #include <exception>
 #include <fstream>
+#include <functional>
+#include <optional>
 #include <sstream>
 
 namespace virtplan::cli {
@@ -41,6 +45,20 @@ providers::Result<nlohmann::ordered_json> read_args(const std::string& path) {
   }
 }
 
+// What `call` printed to the stream it is given (the module prints nothing:
+// its one output is the result JSON).
+std::string captured(const std::function<bool(std::FILE*)>& call) {
+  char* buffer = nullptr;
+  std::size_t size = 0;
+  std::FILE* stream = open_memstream(&buffer, &size);
+  if (stream == nullptr) return "open_memstream failed\n";
+  call(stream);
+  std::fclose(stream);
+  std::string text(buffer, size);
+  std::free(buffer);
+  return text;
+}
+
 // The stack from `stack` (loaded as `virtplan -f` loads it, its problems
 // captured rather than printed) or from `stack_content`, written as stack
 // YAML and given to the same loader under the name "stack_content", so its
@@ -50,14 +68,11 @@ providers::Result<nlohmann::ordered_json> read_args(const std::string& path) {
 providers::Result<planner::Stack> load(const AnsibleArgs& args) {
   std::vector<std::string> problems;
   if (args.stack) {
-    char* buffer = nullptr;
-    std::size_t size = 0;
-    std::FILE* errors = open_memstream(&buffer, &size);
-    if (errors == nullptr) return providers::fail(providers::ErrorCode::other, "open_memstream failed");
-    auto stack = load_stack(*args.stack, errors);
-    std::fclose(errors);
-    std::string text(buffer, size);
-    std::free(buffer);
+    std::optional<planner::Stack> stack;
+    std::string text = captured([&](std::FILE* errors) {
+      stack = load_stack(*args.stack, errors);
+      return stack.has_value();
+    });
     if (stack) return *stack;
     while (!text.empty() && text.back() == '\n') text.pop_back();
     for (std::size_t at = 0; (at = text.find('\n', at)) != std::string::npos;) text.replace(at, 1, "; ");
@@ -93,6 +108,19 @@ providers::Result<planner::Plan> plan_for(const AnsibleArgs& args, const planner
   return narrowed;
 }
 
+// The stack's `host: auto` domains placed (cli/stack_placement.h); fails
+// with every domain that fits nowhere, and "nothing was changed".
+providers::Result<void> place_for_module(planner::Stack& stack, planner::ObservedState& observed) {
+  bool placed = false;
+  std::string text = captured([&](std::FILE* errors) {
+    std::vector<planner::Placement> chosen;
+    placed = place_stack_domains(stack, observed, take_node_sizes(observed), chosen, errors);
+    return placed;
+  });
+  if (placed) return {};
+  return providers::fail(providers::ErrorCode::invalid, text + "nothing was changed");
+}
+
 json run(const std::string& args_path) {
   auto document = read_args(args_path);
   if (!document) return failure(document.error().message());
@@ -100,23 +128,17 @@ json run(const std::string& args_path) {
   if (!args) return failure(args.error().message());
   auto stack = load(*args);
   if (!stack) return failure(stack.error().message());
-  // Placement (cli/stack_placement.h) reloads the stack from its files; the
-  // module's may be inline. Refused rather than planned on a provisional host.
-  if (!stack->auto_placed.empty()) {
-    return failure(
-        fmt::format("domain {}: 'host: auto' is not supported by the Ansible module yet; "
-                    "run `virtplan apply` or name the host",
-                    stack->auto_placed.begin()->first));
-  }
   // Checked before any host is contacted: a typo fails fast.
   if (auto targets = parse_targets(args->targets); !targets) {
     return failure(targets.error().with_context("targets").message());
   }
 
   ApplyRun apply_run(*stack, std::chrono::seconds(args->lock_wait), "virtplan-ansible");
-  const auto observing = apply_run.lock_and_observe();
+  auto observing = apply_run.lock_and_observe(placement_readers(*stack));
   if (!observing) return failure(observing.error().message() + "\nnothing was planned or changed");
-  const planner::ObservedState& observed = *observing;
+  planner::ObservedState& observed = *observing;
+  // `host: auto` domains placed as `virtplan apply` places them.
+  if (auto placed = place_for_module(*stack, observed); !placed) return failure(placed.error().message());
   AnsibleOutcome outcome;
   outcome.check_mode = args->check_mode;
   outcome.diff = args->diff;

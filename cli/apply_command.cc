@@ -60,7 +60,7 @@ int apply(const ApplyOptions& options) {
   // run's reference to the stack sees the placed one
   std::vector<planner::Placement> chosen;
   const auto nodes = take_node_sizes(observed);
-  if (!place_stack_domains(*stack, options.path, observed, nodes, chosen, stderr)) {
+  if (!place_stack_domains(*stack, observed, nodes, chosen, stderr)) {
     fmt::print(stderr, "nothing was changed\n");
     return 1;
   }

@@ -1,7 +1,11 @@
 #include "cli/commands.h"
 
+#include "cli/host_allocation.h"
 #include "cli/host_checks.h"
 #include "cli/host_survey.h"
+#include "cli/kinds.h"
+#include "cli/node_size_reader.h"
+#include "cli/stack_observation.h"
 #include "cli/stack_options.h"
 #include "providers/host/transport_factory.h"
 #include "providers/virsh/host_probe.h"
@@ -33,7 +37,9 @@ providers::Result<std::string> describe(const HostConfig& host) {
                      facts->kvm ? "KVM" : "TCG only (no KVM)");
 }
 
-int hosts(const std::string& path) {
+// `hosts`: each host's facts (versions, KVM), then its capacity and what is
+// allocated on it (host_allocation.h), from one observation of every host.
+int hosts(const std::string& path, bool json) {
   auto stack = load_stack(path, stderr);
   if (!stack) return 1;
 
@@ -42,19 +48,44 @@ int hosts(const std::string& path) {
   for (const auto& [name, host] : stack->hosts) {
     probes.emplace_back(&host, std::async(std::launch::async, describe, std::cref(host)));
   }
+  static const NodeSizeReader k_node_sizes;
+  auto observing = observe_stack(*stack, {&k_node_sizes});
+  std::map<std::string, HostAllocation> allocations;
+  if (observing) {
+    allocations = host_allocations(
+        observing->state, node_sizes(observing->facts[std::string(NodeSizeReader::k_kind)]), kind_lookup());
+  }
   std::size_t width = 0;
   for (const auto& [host, probe] : probes) width = std::max(width, host->name.size());
 
   int status = 0;
+  nlohmann::json listed = nlohmann::json::array();
   for (auto& [host, probe] : probes) {
     auto line = probe.get();
+    const std::string address = providers::host_address_key(*host);
+    auto allocation = allocations.find(host->name);
+    nlohmann::json entry = {{"name", host->name}, {"address", address}};
     if (line) {
-      fmt::print("{:<{}}  {}  {}\n", host->name, width, providers::host_address_key(*host), *line);
+      entry["facts"] = *line;
+      if (!json) fmt::print("{:<{}}  {}  {}\n", host->name, width, address, *line);
     } else {
-      fmt::print("{:<{}}  {}  error: {}\n", host->name, width, providers::host_address_key(*host),
-                 line.error().message());
+      entry["error"] = line.error().message();
+      if (!json) fmt::print("{:<{}}  {}  error: {}\n", host->name, width, address, line.error().message());
       status = 1;
     }
+    if (allocation == allocations.end()) {
+      listed.push_back(entry);
+      continue;
+    }
+    entry.update(allocation_json(allocation->second));
+    listed.push_back(entry);
+    if (json) continue;
+    for (const auto& text : allocation_lines(allocation->second)) fmt::print("{:<{}}  {}\n", "", width, text);
+  }
+  if (json) fmt::print("{}\n", nlohmann::json{{"hosts", listed}}.dump(2));
+  if (!observing) {
+    print_refusal(observing.error(), stderr);
+    return 1;
   }
   return status;
 }
@@ -128,12 +159,11 @@ SubcommandRunner setup_hosts(CLI::App& command) {
   auto check = std::make_shared<bool>(false);
   auto json = std::make_shared<bool>(false);
   add_stack_file_option(command, *path);
-  auto* check_flag = command.add_flag(
-      "--check", *check,
-      "preflight: one line per check and host (reachable, versions, KVM, identity, permission, "
-      "pools, space, AppArmor/SELinux, NAT, bridges, memory, CPUs); exit 1 when any fails");
-  command.add_flag("--json", *json, "with --check: the checks as JSON")->needs(check_flag);
-  return [path, check, json] { return *check ? check_hosts(*path, *json) : hosts(*path); };
+  command.add_flag("--check", *check,
+                   "preflight: one line per check and host (reachable, versions, KVM, identity, permission, "
+                   "pools, space, AppArmor/SELinux, NAT, bridges, memory, CPUs); exit 1 when any fails");
+  command.add_flag("--json", *json, "the hosts (or with --check, the checks) as JSON");
+  return [path, check, json] { return *check ? check_hosts(*path, *json) : hosts(*path, *json); };
 }
 
 }  // namespace virtplan::cli

@@ -1,10 +1,12 @@
 #pragma once
 
-// NodeSizeReader reads, alongside the kinds' own readers (same batch round:
+// NodeSizeReader reads, alongside the kinds' own readers (same batch rounds:
 // no extra round trip), each host's size for placement: `virsh nodeinfo`'s
-// "CPU(s):" and "Memory size:" lines. It reports one object, "node",
-// {"cpus": N, "memory": BYTES}; none when nodeinfo failed or said neither,
-// and the host then takes no `host: auto` domain (planner/placement_stage.h).
+// "CPU(s):" and "Memory size:" lines, and its running pools' space
+// (`pool-list --name`, then `pool-info --bytes` of each). It reports one
+// object, "node", {"cpus": N, "memory": BYTES, "pools": {NAME: {"capacity",
+// "available"}}}; none when nodeinfo failed or said neither, and the host
+// then takes no `host: auto` domain (planner/placement_stage.h).
 // Read only when the stack has a `host: auto` domain.
 
 #include "planner/observed_state.h"
@@ -29,6 +31,10 @@ public:
 
 // The size `virsh nodeinfo` prints; nullopt when it says no CPUs or memory.
 std::optional<planner::NodeSize> parse_nodeinfo(std::string_view nodeinfo);
+
+// A pool's space as `virsh pool-info --bytes` prints it ("Capacity:" and
+// "Available:" lines); nullopt when it says neither.
+std::optional<planner::NodeSize::PoolSpace> parse_pool_info(std::string_view info);
 
 // The hosts' sizes NodeSizeReader read, taken out of `observed` (they are
 // facts, not objects the diff may see).

@@ -46,7 +46,7 @@ int plan(const PlanOptions& options) {
   // place the `host: auto` domains (sticky: one that exists stays)
   std::vector<planner::Placement> chosen;
   const auto nodes = node_sizes(observing->facts[std::string(NodeSizeReader::k_kind)]);
-  if (!place_stack_domains(*stack, options.path, observed, nodes, chosen, stderr)) return 1;
+  if (!place_stack_domains(*stack, observed, nodes, chosen, stderr)) return 1;
   // diff
   planner::DiffResult result = planner::diff(stack->name, stack->objects, observed, kind_lookup());
   result.plan = planner::with_placement_reasons(result.plan, chosen);

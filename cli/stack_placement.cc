@@ -2,8 +2,8 @@
 
 #include "cli/kinds.h"
 #include "cli/node_size_reader.h"
-#include "cli/stack_options.h"
 #include "planner/placement_stage.h"
+#include "planner/stack_loader.h"
 
 #include <fmt/format.h>
 
@@ -15,8 +15,7 @@ std::vector<const providers::KindReader*> placement_readers(const planner::Stack
   return {&k_node_sizes};
 }
 
-bool place_stack_domains(planner::Stack& stack, const std::string& path,
-                         const planner::ObservedState& observed,
+bool place_stack_domains(planner::Stack& stack, const planner::ObservedState& observed,
                          const std::map<std::string, planner::NodeSize>& nodes,
                          std::vector<planner::Placement>& chosen, std::FILE* errors) {
   if (stack.auto_placed.empty()) return true;
@@ -25,13 +24,19 @@ bool place_stack_domains(planner::Stack& stack, const std::string& path,
     for (const auto& error : placement.errors) fmt::print(errors, "error: {}\n", error);
     return false;
   }
-  // Loaded once already: only a file changed meanwhile fails here.
-  auto placed = load_stack(path, errors, placement.hosts);
-  if (!placed) return false;
+  // The text loaded once already, with hosts instead of provisional ones:
+  // only a loader bug fails here.
+  providers::Diagnostics diags;
+  planner::Stack placed = planner::StackLoader(kinds()).load(stack.sources, diags, placement.hosts);
+  if (!diags.empty()) {
+    for (const auto& diagnostic : diags.sorted()) fmt::print(errors, "{}\n", diagnostic.str());
+    return false;
+  }
   // The objects only: the hosts are the same, and a run holds references
   // into them (ApplyRun's connections).
-  stack.objects = std::move(placed->objects);
-  stack.auto_placed = std::move(placed->auto_placed);
+  stack.objects = std::move(placed.objects);
+  stack.auto_placed = std::move(placed.auto_placed);
+  stack.following_volumes = std::move(placed.following_volumes);
   chosen = std::move(placement.chosen);
   return true;
 }

@@ -3,8 +3,8 @@
 // place_stack_domains() is the placement stage of plan and apply, between
 // observe and diff: when the stack has `host: auto` domains it places them
 // (planner::place_stack, over the hosts' sizes NodeSizeReader read) and
-// loads the stack again with each on its host, so the diff sees the stack
-// as if it had named them. Nothing to do for a stack without any.
+// loads the stack's text again with each on its host, so the diff sees the
+// stack as if it had named them. Nothing to do for a stack without any.
 
 #include "planner/observed_state.h"
 #include "planner/placement.h"
@@ -24,12 +24,11 @@ namespace virtplan::cli {
 std::vector<const providers::KindReader*> placement_readers(const planner::Stack& stack);
 
 // Places `stack`'s `host: auto` domains on hosts of the sizes `nodes` (by
-// host: NodeSizeReader's, node_sizes()) and reloads it from `path` with
-// them placed. Prints
-// every domain that fits nowhere (naming each host and what it lacks) to
-// `errors` and returns false then. `chosen`: the domains placed by this run.
-bool place_stack_domains(planner::Stack& stack, const std::string& path,
-                         const planner::ObservedState& observed,
+// host: NodeSizeReader's, node_sizes()) and loads it again from the text it
+// was loaded from (Stack::sources) with them placed. Prints every domain
+// that fits nowhere (naming each host and what it lacks) to `errors` and
+// returns false then. `chosen`: the domains placed by this run.
+bool place_stack_domains(planner::Stack& stack, const planner::ObservedState& observed,
                          const std::map<std::string, planner::NodeSize>& nodes,
                          std::vector<planner::Placement>& chosen, std::FILE* errors);
 

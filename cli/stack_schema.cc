@@ -313,6 +313,32 @@ void add_automatic_placement(json& object) {
   object["properties"]["placement"] = placement;
 }
 
+// The keys of replica groups, read by the loader before any kind
+// (planner/replica_groups.h): a domain's `count:` and `addresses:`, a
+// volume's `per_member:`.
+void add_group_keys(json& object, const std::string& section) {
+  auto describe = [](json& value, const std::string& place) {
+    if (const SchemaNote* note = schema_note(place)) value["description"] = std::string(note->description);
+  };
+  if (section == k_profile_users) {
+    json& count = object["properties"]["count"] = {{"type", "integer"}, {"minimum", 0}, {"maximum", 1000}};
+    describe(count, "domains.count");
+    json addresses = {{"type", "object"},
+                      {"additionalProperties", false},
+                      {"required", json::array({"network", "range"})},
+                      {"properties",
+                       {{"network", {{"type", "string"}, {"pattern", name_pattern()}}},
+                        {"range", {{"type", "string"}, {"pattern", "^[0-9.]+-[0-9.]+$"}}}}}};
+    describe(addresses, "domains.addresses");
+    describe(addresses["properties"]["network"], "domains.addresses.network");
+    describe(addresses["properties"]["range"], "domains.addresses.range");
+    object["properties"]["addresses"] = addresses;
+  } else if (section == "volumes") {
+    json& per_member = object["properties"]["per_member"] = {{"type", "boolean"}, {"default", false}};
+    describe(per_member, "volumes.per_member");
+  }
+}
+
 json section_of(const json& object, const std::string& section) {
   json out = {{"type", json::array({"object", "null"})},
               {"propertyNames", {{"pattern", name_pattern()}}},
@@ -342,6 +368,7 @@ json stack_schema(const providers::KindRegistry& kinds) {
     }
     add_placement(object);
     if (section == k_profile_users) add_automatic_placement(object);
+    add_group_keys(object, section);
     sections[section] = section_of(object, section);
   }
   return {

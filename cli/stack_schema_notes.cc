@@ -65,6 +65,10 @@ constexpr SchemaNote k_notes[] = {
     {"volumes.backing", "a linked clone: the qcow2 overlay's backing volume in the same pool", ""},
     {"volumes.protect", "plan refuses to destroy or replace this volume", "false"},
     {"volumes.allow_shrink", "allow a capacity below the current one (loses data)", "false"},
+    {"volumes.per_member",
+     "one copy per member of the replica group whose disks name it: NAME-1 ... NAME-N, each member's disk on "
+     "its own",
+     "false"},
 
     {"networks.mode", "nat, route, open, isolated, or bridge (attach to an existing host bridge)", ""},
     {"networks.bridge", "the Linux bridge's name", ""},
@@ -75,6 +79,14 @@ constexpr SchemaNote k_notes[] = {
     {"networks.dns", "DNS host entries served by the network's dnsmasq", ""},
     {"networks.autostart", "whether libvirt starts the network when the host boots", "true"},
 
+    {"domains.count",
+     "a replica group: N domains NAME-1 ... NAME-N, each with its own per_member volumes and MACs; scaling down "
+     "removes the highest indexes",
+     ""},
+    {"domains.addresses",
+     "a replica group's DHCP addresses: member i gets the range's i-th, from the network", ""},
+    {"domains.addresses.network", "the network (declared in `networks:`) whose DHCP gives the addresses", ""},
+    {"domains.addresses.range", "FIRST-LAST: the addresses members take in index order", ""},
     {"domains.state", "the domain's power state", "\"running\""},
     {"domains.vcpus", "virtual CPUs: a number, or {current, max} (max allows live growth)", ""},
     {"domains.memory", "memory: a size, or {current, max} (max allows live growth by balloon)", ""},

@@ -16,8 +16,15 @@ struct Declaration {
   std::string file;
   YAML::Node key;
   YAML::Node value;
+  // A member of a replica group (planner/replica_groups.h): its own name
+  // ("web-2"), where `key` is the group's ("web"), and its group's name.
+  std::string member_name = {};
+  std::string group = {};
 
-  std::string name() const { return key.IsScalar() ? key.Scalar() : std::string(); }
+  std::string name() const {
+    if (!member_name.empty()) return member_name;
+    return key.IsScalar() ? key.Scalar() : std::string();
+  }
   providers::SourceLocation where() const { return providers::location_of(key.Mark(), file); }
   // The value, reported at the key when it is empty.
   providers::YamlValue yaml(std::string context) const;

@@ -29,30 +29,47 @@ struct HostState {
   std::int64_t memory_free;
   std::int64_t vcpus_allowed;
   std::int64_t vcpus_free;
+  std::map<std::string, std::int64_t> pool_free;
 };
 
 HostState start_state(const HostCapacity& host) {
   const auto memory = static_cast<std::int64_t>(static_cast<double>(host.memory) * host.memory_overcommit) -
                       static_cast<std::int64_t>(host.reserved_memory);
   const auto vcpus = static_cast<std::int64_t>(static_cast<double>(host.cpus) * host.cpu_overcommit);
-  return HostState{&host, memory, memory - static_cast<std::int64_t>(host.used_memory), vcpus,
-                   vcpus - host.used_vcpus};
+  HostState state{
+      &host, memory, memory - static_cast<std::int64_t>(host.used_memory), vcpus, vcpus - host.used_vcpus,
+      {}};
+  for (const auto& [pool, free] : host.pool_free) state.pool_free[pool] = static_cast<std::int64_t>(free);
+  return state;
 }
 
 // A group's members so far, by host index: who is there (the first by name,
 // for the message).
 using GroupHosts = std::map<std::size_t, std::string>;
 
+// How many members of a replica group each host holds, by host index.
+using MemberCounts = std::vector<int>;
+
 // The groups of one request, looked up once (not once a host: 10,000
 // domains over 100 hosts is a million checks).
 struct Groups {
-  const GroupHosts* anti = nullptr;      // its anti-affinity group's members, if any yet
-  const GroupHosts* affinity = nullptr;  // its affinity group's members, if any yet
+  const GroupHosts* anti = nullptr;       // its anti-affinity group's members, if any yet
+  const GroupHosts* affinity = nullptr;   // its affinity group's members, if any yet
+  const MemberCounts* members = nullptr;  // its replica group's members per host, if any yet
 };
 
 // What keeps a request off a host, the first rule it breaks; words only
 // when nothing fits (describe()).
-enum class Lack { nothing, anti_affinity, affinity, memory, vcpus };
+enum class Lack { nothing, anti_affinity, affinity, memory, vcpus, pool_space };
+
+// The first pool of `state` the request's volumes do not fit, if any.
+const std::string* short_pool(const PlacementRequest& request, const HostState& state) {
+  for (const auto& [pool, need] : request.pool_needs) {
+    auto free = state.pool_free.find(pool);
+    if (free != state.pool_free.end() && static_cast<std::int64_t>(need) > free->second) return &pool;
+  }
+  return nullptr;
+}
 
 class PlacementRun {
 public:
@@ -66,7 +83,9 @@ private:
   Lack lack(const PlacementRequest& request, std::size_t at, const Groups& groups) const;
   std::string describe(Lack lack, const PlacementRequest& request, std::size_t at,
                        const Groups& groups) const;
-  bool better(const PlacementRequest& request, std::size_t candidate, std::size_t best) const;
+  bool better(const PlacementRequest& request, const Groups& groups, std::size_t candidate,
+              std::size_t best) const;
+  void count_member(const std::string& group, std::size_t at);
   void join(const std::string& domain, const std::string& group, std::map<std::string, GroupHosts>& groups,
             std::size_t at);
 
@@ -74,6 +93,7 @@ private:
   std::vector<HostState> m_state;     // m_state[i] is m_hosts[i]'s
   std::map<std::string, GroupHosts> m_anti;
   std::map<std::string, GroupHosts> m_affinity;
+  std::map<std::string, MemberCounts> m_members;  // replica group -> members per host
 };
 
 PlacementRun::PlacementRun(const std::vector<HostCapacity>& hosts, const std::vector<PlacedMember>& settled)
@@ -86,7 +106,15 @@ PlacementRun::PlacementRun(const std::vector<HostCapacity>& hosts, const std::ve
     if (!at) continue;  // a host the run does not know holds nothing it weighs
     join(member.domain, member.anti_affinity, m_anti, *at);
     join(member.domain, member.affinity, m_affinity, *at);
+    count_member(member.group, *at);
   }
+}
+
+void PlacementRun::count_member(const std::string& group, std::size_t at) {
+  if (group.empty()) return;
+  auto& counts = m_members[group];
+  if (counts.empty()) counts.resize(m_hosts.size());
+  ++counts[at];
 }
 
 std::optional<std::size_t> PlacementRun::index_of(const std::string& host) const {
@@ -127,6 +155,9 @@ Groups PlacementRun::groups_of(const PlacementRequest& request) const {
       !request.affinity.empty() && it != m_affinity.end() && !it->second.empty()) {
     groups.affinity = &it->second;
   }
+  if (auto it = m_members.find(request.group); !request.group.empty() && it != m_members.end()) {
+    groups.members = &it->second;
+  }
   return groups;
 }
 
@@ -137,6 +168,7 @@ Lack PlacementRun::lack(const PlacementRequest& request, std::size_t at, const G
   if (groups.affinity != nullptr && !groups.affinity->contains(at)) return Lack::affinity;
   if (static_cast<std::int64_t>(request.memory) > state.memory_free) return Lack::memory;
   if (request.vcpus > state.vcpus_free) return Lack::vcpus;
+  if (short_pool(request, state) != nullptr) return Lack::pool_space;
   return Lack::nothing;
 }
 
@@ -157,15 +189,26 @@ std::string PlacementRun::describe(Lack lack, const PlacementRequest& request, s
     case Lack::vcpus:
       return fmt::format("{} of {} vCPUs free, needs {}", std::max<std::int64_t>(state.vcpus_free, 0),
                          state.vcpus_allowed, request.vcpus);
+    case Lack::pool_space: {
+      const std::string& pool = *short_pool(request, state);
+      return fmt::format("pool {} has {} GiB free, needs {} GiB", pool,
+                         gib(std::max<std::int64_t>(state.pool_free.at(pool), 0)),
+                         gib(static_cast<std::int64_t>(request.pool_needs.at(pool))));
+    }
     case Lack::nothing:
       break;
   }
   return {};
 }
 
-// Whether `candidate` beats `best` for the request's strategy; equal hosts
-// keep the earlier one, the first by name.
-bool PlacementRun::better(const PlacementRequest& request, std::size_t candidate, std::size_t best) const {
+// Whether `candidate` beats `best`: fewer members of the request's replica
+// group, then the request's strategy; equal hosts keep the earlier one, the
+// first by name.
+bool PlacementRun::better(const PlacementRequest& request, const Groups& groups, std::size_t candidate,
+                          std::size_t best) const {
+  if (groups.members != nullptr && (*groups.members)[candidate] != (*groups.members)[best]) {
+    return (*groups.members)[candidate] < (*groups.members)[best];
+  }
   const HostState& c = m_state[candidate];
   const HostState& b = m_state[best];
   if (request.strategy == PlacementStrategy::spread) {
@@ -180,7 +223,7 @@ void PlacementRun::place(const PlacementRequest& request, PlacementResult& out) 
   const Groups groups = groups_of(request);
   for (std::size_t at : hosts) {
     if (lack(request, at, groups) != Lack::nothing) continue;
-    if (!best || better(request, at, *best)) best = at;
+    if (!best || better(request, groups, at, *best)) best = at;
   }
   if (!best) {
     std::vector<std::string> reasons;
@@ -195,14 +238,23 @@ void PlacementRun::place(const PlacementRequest& request, PlacementResult& out) 
     return;
   }
   HostState& state = m_state[*best];
-  out.placed.push_back(
-      Placement{request.domain, m_hosts[*best].name,
-                fmt::format("{} of {} GiB free, {}", gib(state.memory_free), gib_total(state.memory_allowed),
-                            request.strategy == PlacementStrategy::spread ? "spread" : "pack")});
+  std::string why =
+      fmt::format("{} of {} GiB free, {}", gib(state.memory_free), gib_total(state.memory_allowed),
+                  request.strategy == PlacementStrategy::spread ? "spread" : "pack");
+  if (!request.group.empty()) {
+    why += fmt::format(", {} of group {} there", groups.members != nullptr ? (*groups.members)[*best] : 0,
+                       request.group);
+  }
+  out.placed.push_back(Placement{request.domain, m_hosts[*best].name, std::move(why)});
   state.memory_free -= static_cast<std::int64_t>(request.memory);
   state.vcpus_free -= request.vcpus;
+  for (const auto& [pool, need] : request.pool_needs) {
+    if (auto free = state.pool_free.find(pool); free != state.pool_free.end())
+      free->second -= static_cast<std::int64_t>(need);
+  }
   join(request.domain, request.anti_affinity, m_anti, *best);
   join(request.domain, request.affinity, m_affinity, *best);
+  count_member(request.group, *best);
 }
 
 }  // namespace

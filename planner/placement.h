@@ -10,17 +10,20 @@
 // and what it has free is the allowance less what every domain defined on
 // it takes (running or not, owned by this stack or not: a stopped domain may
 // be started at any time), less what earlier choices of this run put there.
-// A domain fits a host when its vCPUs and memory fit what is free, no member
+// A domain fits a host when its vCPUs and memory fit what is free, the
+// volumes that go with it fit their pools' free space there (a pool whose
+// space is not known is not weighed), no member
 // of its anti-affinity group is there, and, when a member of its affinity
 // group is placed already, it is that member's host.
 //
-// Among the hosts that fit, `spread` takes the one with the most memory free
-// (then the most vCPUs free), `pack` the one with the least memory free
-// (then the least vCPUs free); ties go to the host whose name sorts first.
-// Requests are placed in the order of their domain names, each seeing the
-// ones before: the order of the stack files never changes the answer.
+// Among the hosts that fit, a member of a replica group takes one holding
+// the fewest members of its group (planner/replica_groups.h); then `spread` takes the one with the most
+// memory free (then the most vCPUs free), `pack` the one with the least memory free (then the least vCPUs
+// free); ties go to the host whose name sorts first. Requests are placed in the order of their domain names,
+// each seeing the ones before: the order of the stack files never changes the answer.
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -39,6 +42,8 @@ struct HostCapacity {
   std::uint64_t reserved_memory = 0;  // `reserved_memory:`, bytes kept for the host itself
   int used_vcpus = 0;                 // every domain defined on it
   std::uint64_t used_memory = 0;      // every domain defined on it, bytes
+  // Its running pools' free space (virsh pool-info), bytes, by pool name.
+  std::map<std::string, std::uint64_t> pool_free = {};
 };
 
 // PlacementRequest is one `host: auto` domain: what it takes and its rules.
@@ -47,9 +52,12 @@ struct PlacementRequest {
   int vcpus = 1;
   std::uint64_t memory = 0;        // bytes
   std::vector<std::string> hosts;  // `placement.hosts`; empty: every host
+  // The volumes that go with it and are not there yet: bytes by pool name.
+  std::map<std::string, std::uint64_t> pool_needs = {};
   PlacementStrategy strategy = PlacementStrategy::spread;
   std::string anti_affinity;  // group name; empty: none
   std::string affinity;       // group name; empty: none
+  std::string group = {};     // its replica group (spread over hosts); empty: none
 };
 
 // PlacedMember is a domain whose host is settled already (it exists: sticky,
@@ -60,6 +68,7 @@ struct PlacedMember {
   std::string host;
   std::string anti_affinity;
   std::string affinity;
+  std::string group = {};
 };
 
 // Placement is one domain's host, and why, as the plan shows it:

@@ -8,6 +8,7 @@ namespace virtplan::planner {
 namespace {
 
 constexpr std::string_view k_domain_kind = "domain";
+constexpr std::string_view k_volume_kind = "volume";
 
 // Where this stack's domains are already, by name: the first host by name
 // (the stack holds one domain of a name; two would be an earlier run's slip,
@@ -47,6 +48,7 @@ std::vector<HostCapacity> capacities(const Stack& stack, const ObservedState& ob
     host.cpu_overcommit = config.cpu_overcommit;
     host.memory_overcommit = config.memory_overcommit;
     host.reserved_memory = config.reserved_memory;
+    for (const auto& [pool, space] : node->second.pools) host.pool_free[pool] = space.available;
   }
   const providers::ResourceKind* domains = kinds(k_domain_kind);
   for (const auto& object : observed.objects) {
@@ -62,6 +64,37 @@ std::vector<HostCapacity> capacities(const Stack& stack, const ObservedState& ob
   return out;
 }
 
+// The `host: auto` volumes, by name (one per host at most, on its domain's).
+using FollowingVolumes = std::multimap<std::string, const providers::StackObject*>;
+
+FollowingVolumes following_volumes(const Stack& stack) {
+  FollowingVolumes out;
+  for (const auto& object : stack.objects) {
+    if (object.id.kind == k_volume_kind && stack.following_volumes.contains(object.id.name))
+      out.emplace(object.id.name, &object);
+  }
+  return out;
+}
+
+// What the `host: auto` volumes `domain`'s disks name take, by pool: they
+// go where it goes.
+std::map<std::string, std::uint64_t> pool_needs(const FollowingVolumes& following,
+                                                const providers::StackObject& domain,
+                                                const providers::ResourceKind& kind) {
+  std::map<std::string, std::uint64_t> needs;
+  for (const auto& reference : kind.references(domain)) {
+    if (reference.target.kind != k_volume_kind) continue;
+    auto [first, last] = following.equal_range(reference.target.name);
+    for (auto it = first; it != last; ++it) {
+      const providers::StackObject& volume = *it->second;
+      if (volume.id.host == domain.id.host)
+        needs[volume.id.pool] += volume.spec.value("capacity", std::uint64_t{0});
+    }
+  }
+  std::erase_if(needs, [](const auto& need) { return need.second == 0; });
+  return needs;
+}
+
 }  // namespace
 
 StackPlacement place_stack(const Stack& stack, const ObservedState& observed,
@@ -73,10 +106,11 @@ StackPlacement place_stack(const Stack& stack, const ObservedState& observed,
   const providers::ResourceKind* domains = kinds(k_domain_kind);
   const auto owned = owned_domains(observed, stack);
   const auto declared = auto_domains(stack);
+  const auto following = following_volumes(stack);
   for (const auto& [name, rules] : stack.auto_placed) {
     if (auto there = owned.find(name); there != owned.end()) {
       out.hosts[name] = there->second;
-      settled.push_back(PlacedMember{name, there->second, rules.anti_affinity, rules.affinity});
+      settled.push_back(PlacedMember{name, there->second, rules.anti_affinity, rules.affinity, rules.group});
       continue;
     }
     PlacementRequest request = rules;
@@ -86,6 +120,7 @@ StackPlacement place_stack(const Stack& stack, const ObservedState& observed,
         request.vcpus = usage->vcpus;
         request.memory = usage->memory;
       }
+      request.pool_needs = pool_needs(following, *object->second, *domains);
     }
     requests.push_back(std::move(request));
   }

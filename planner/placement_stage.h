@@ -9,7 +9,9 @@
 // ledger there, or its <metadata> marker, says so: the observer's
 // Ownership::ours) stays there, whatever the hosts have free now; only the
 // others are placed (planner/placement.h), each host's use counted from
-// every domain it holds, this stack's or not. Hosts that could not be read,
+// every domain it holds, this stack's or not, and each weighed with the
+// capacities of the `host: auto` volumes its disks name against the pools'
+// free space. Hosts that could not be read,
 // or whose size is unknown, take nothing new.
 
 #include "planner/diff.h"
@@ -25,10 +27,16 @@
 
 namespace virtplan::planner {
 
-// NodeSize is a host's size as `virsh nodeinfo` says it.
+// NodeSize is a host's size as `virsh nodeinfo` says it, and its running
+// pools' space as `virsh pool-info --bytes` says it.
 struct NodeSize {
+  struct PoolSpace {
+    std::uint64_t capacity = 0;   // bytes
+    std::uint64_t available = 0;  // bytes
+  };
   int cpus = 0;
-  std::uint64_t memory = 0;  // bytes
+  std::uint64_t memory = 0;                // bytes
+  std::map<std::string, PoolSpace> pools = {};  // by pool name
 };
 
 struct StackPlacement {

@@ -5,10 +5,12 @@
 // placed on. It is what plan, apply and validate start from.
 
 #include "planner/placement.h"
+#include "planner/stack_files.h"
 #include "providers/host/host_config.h"
 #include "providers/kind/resource_kind.h"
 
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -24,6 +26,13 @@ struct Stack {
   // loader was given for them (StackLoader::load's `placed`), else on a
   // provisional one (the first candidate by name), until plan places them.
   std::map<std::string, PlacementRequest> auto_placed;
+  // The volumes that say `host: auto`: each goes with the domain whose
+  // disks name it.
+  std::set<std::string> following_volumes = {};
+  // The files' text as loaded: placement loads the same text again with each
+  // `host: auto` domain on its host (never the files again, which may have
+  // changed, or never existed: the Ansible module's stack_content).
+  std::vector<SourceFile> sources = {};
 };
 
 }  // namespace virtplan::planner

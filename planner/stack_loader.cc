@@ -2,6 +2,7 @@
 
 #include "planner/declaration.h"
 #include "planner/host_reader.h"
+#include "planner/replica_groups.h"
 #include "planner/yaml_reader.h"
 
 #include <fmt/format.h>
@@ -43,6 +44,9 @@ constexpr std::string_view k_profile_key = "profile";
 constexpr std::string_view k_auto_host = "auto";
 constexpr std::string_view k_placement_key = "placement";
 constexpr std::string_view k_volume_kind = "volume";
+// Replica groups (planner/replica_groups.h) touch these kinds' sections.
+constexpr std::string_view k_domain_kind = "domain";
+constexpr std::string_view k_network_kind = "network";
 
 // Every file's declarations, by section, in file order then position.
 struct Collected {
@@ -239,8 +243,10 @@ private:
   Collected collect(const std::vector<SourceFile>& files);
   void drop_redeclared(Collected& collected);
   void read_settings(Collected& collected, const std::vector<SourceFile>& files);
+  void expand_groups(Collected& collected);
   void place_objects(Collected& collected);
   void place(const ResourceKind& kind, const Declaration& entry);
+  void parse_member(const ResourceKind& kind, const Declaration& entry, YamlMap& map, StackObject& object);
   void follow_domains();
   void resolve();
   void expand();
@@ -267,11 +273,13 @@ Stack StackLoaderRun::load(const std::vector<SourceFile>& files) {
   Collected collected = collect(files);  // every file's sections, entry by entry
   drop_redeclared(collected);            // a name declared in two files counts once
   read_settings(collected, files);       // the stack's name, its hosts, its profiles
+  expand_groups(collected);              // `count: N` domains become their N members
   place_objects(collected);              // each object on its hosts, read by its kind
   follow_domains();                      // `host: auto` volumes go where their domain is
   resolve();                             // what an object takes from others (a disk's pool)
   expand();                              // the objects the declared ones imply
   check(files);                          // references, each object, then each kind as a whole
+  m_stack.sources = files;
   return std::move(m_stack);
 }
 
@@ -303,6 +311,18 @@ void StackLoaderRun::read_settings(Collected& collected, const std::vector<Sourc
   m_stack.name = read_stack_name(collected, files, m_diags);
   m_stack.hosts = read_hosts(collected.sections[std::string(k_hosts_section)], m_diags);
   m_profiles = read_profiles(collected.sections[std::string(k_profiles_section)], m_diags);
+}
+
+void StackLoaderRun::expand_groups(Collected& collected) {
+  for (auto kind : {k_domain_kind, k_volume_kind, k_network_kind}) {
+    if (m_kinds.by_kind(kind) == nullptr) return;  // a registry without them (tests) has no groups
+  }
+  auto section = [&](std::string_view kind) -> std::vector<Declaration>& {
+    return collected.sections[std::string(m_kinds.by_kind(kind)->section())];
+  };
+  expand_replica_groups(
+      m_stack.name, GroupSections{section(k_domain_kind), section(k_volume_kind), section(k_network_kind)},
+      m_diags);
 }
 
 void StackLoaderRun::place_objects(Collected& collected) {
@@ -359,9 +379,27 @@ void StackLoaderRun::place(const ResourceKind& kind, const Declaration& entry) {
     object.id = ObjectId{std::string(kind.kind()), entry.name(), host};
     object.stack = m_stack.name;
     object.where = entry.where();
-    guarded(kind, object, [&] { kind.parse(object_map, object, m_diags); });
-    object_map.report_unknown(m_diags);
+    if (entry.member_name.empty()) {
+      guarded(kind, object, [&] { kind.parse(object_map, object, m_diags); });
+      object_map.report_unknown(m_diags);
+    } else {
+      parse_member(kind, entry, object_map, object);
+    }
     m_stack.objects.push_back(std::move(object));
+  }
+}
+
+// A replica group's member (planner/replica_groups.h) is read from a map
+// the group pass built, which has no place in the file: what is said of the
+// map itself (a missing key) is said at the group's name instead of 1:1.
+void StackLoaderRun::parse_member(const ResourceKind& kind, const Declaration& entry, YamlMap& map,
+                                  StackObject& object) {
+  Diagnostics said;
+  guarded(kind, object, [&] { kind.parse(map, object, said); });
+  map.report_unknown(said);
+  const SourceLocation nowhere{entry.file, 1, 1};
+  for (const auto& diagnostic : said.sorted()) {
+    m_diags.add(diagnostic.where == nowhere ? entry.where() : diagnostic.where, diagnostic.message);
   }
 }
 
@@ -492,6 +530,7 @@ std::vector<std::string> StackLoaderRun::auto_host(const ResourceKind& kind, Yam
   }
   auto request = read_placement(map, name);
   if (!request) return {};
+  request->group = entry.group;
   std::vector<std::string> candidates = request->hosts;
   if (candidates.empty()) {
     for (const auto& [host_name, config] : m_stack.hosts) candidates.push_back(host_name);
@@ -546,6 +585,7 @@ std::optional<PlacementRequest> StackLoaderRun::read_placement(YamlMap& map, con
 // Each `host: auto` volume moves to the host of the one domain whose disks
 // use it; with none, or with several on different hosts, it has nowhere to go.
 void StackLoaderRun::follow_domains() {
+  m_stack.following_volumes = m_following;
   if (m_following.empty()) return;
   std::map<std::string, std::set<std::string>> hosts_of;  // volume -> its users' hosts
   std::map<std::string, std::vector<std::string>> users;  // volume -> its users' addresses

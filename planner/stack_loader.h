@@ -6,7 +6,8 @@
 //   1. each file: size, UTF-8, YAML syntax, nesting, aliases, duplicate keys;
 //   2. the sections of all files merged; a name declared twice is reported at
 //      the second place, naming the first;
-//   3. `stack:`, `hosts:` and `profiles:` read;
+//   3. `stack:`, `hosts:` and `profiles:` read, then replica groups (`count:`)
+//      expanded into their members (planner/replica_groups.h);
 //   4. each object placed on its hosts (`host: X`, `hosts: [X, Y]`, `hosts: all`:
 //      one StackObject per host; `host: auto`: see load()'s `placed`, and a
 //      `host: auto` volume then moves to the host of the domain using it), its profile merged under it

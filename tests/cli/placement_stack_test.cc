@@ -103,7 +103,8 @@ TEST_CASE("host: auto: a host's limits must be ratios and sizes") {
   CHECK(all.find("2XB") != std::string::npos);
 }
 
-TEST_CASE("placement stage: an owned domain stays where it is, and new ones count every domain a host holds") {
+TEST_CASE(
+    "placement stage: an owned domain stays where it is, and new ones count every domain a host holds") {
   using namespace virtplan::planner;
   Diagnostics diags;
   const Stack stack = load_text(k_two_hosts +
@@ -123,7 +124,7 @@ TEST_CASE("placement stage: an owned domain stays where it is, and new ones coun
   // `old` is ours on h1, the fuller host: it stays there.
   observed.objects.push_back(domain("old", "h1", 1 * gib, Ownership::ours));
   observed.objects.push_back(domain("foreign", "h1", 6 * gib, Ownership::unowned));
-  const std::map<std::string, NodeSize> nodes{{"h1", {4, 8 * gib}}, {"h2", {4, 8 * gib}}};
+  const std::map<std::string, NodeSize> nodes{{"h1", {4, 8 * gib, {}}}, {"h2", {4, 8 * gib, {}}}};
   const StackPlacement placed = place_stack(stack, observed, nodes, virtplan::cli::kind_lookup());
   REQUIRE(placed.errors.empty());
   CHECK(placed.hosts.at("old") == "h1");
@@ -141,4 +142,40 @@ TEST_CASE("nodeinfo: CPUs and memory in KiB, as virsh prints them") {
   CHECK(size->cpus == 2);
   CHECK(size->memory == 24576000ull * 1024);
   CHECK_FALSE(virtplan::cli::parse_nodeinfo("error: nothing"));
+}
+
+TEST_CASE("pool-info --bytes: capacity and available, as virsh prints them") {
+  const auto space = virtplan::cli::parse_pool_info(
+      "Name:           default\nUUID:           1b2c\nState:          running\nPersistent:     yes\n"
+      "Autostart:      yes\nCapacity:       105088212992\nAllocation:     26254790656\n"
+      "Available:      78833422336\n");
+  REQUIRE(space);
+  CHECK(space->capacity == 105088212992ull);
+  CHECK(space->available == 78833422336ull);
+  CHECK_FALSE(virtplan::cli::parse_pool_info("error: failed to get pool 'x'"));
+}
+
+TEST_CASE(
+    "placement stage: the host: auto volumes a domain's disks name weigh against its pools' free space") {
+  using namespace virtplan::planner;
+  Diagnostics diags;
+  const Stack stack = load_text(k_two_hosts +
+                                    "volumes:\n  big: {host: auto, pool: img, capacity: 10GiB}\n"
+                                    "domains:\n  web: {host: auto, memory: 1GiB, disks: [{volume: big}]}\n",
+                                diags);
+  for (const auto& d : diags.sorted()) FAIL_CHECK(d.str());
+  constexpr std::uint64_t gib = 1024ull * 1024 * 1024;
+  // h2 has far more memory free, but only 3 GiB in its pool img.
+  const std::map<std::string, NodeSize> nodes{{"h1", {4, 8 * gib, {{"img", {100 * gib, 50 * gib}}}}},
+                                              {"h2", {4, 64 * gib, {{"img", {100 * gib, 3 * gib}}}}}};
+  const StackPlacement placed = place_stack(stack, ObservedState{}, nodes, virtplan::cli::kind_lookup());
+  REQUIRE(placed.errors.empty());
+  CHECK(placed.hosts.at("web") == "h1");
+  const std::map<std::string, NodeSize> full{{"h1", {4, 8 * gib, {{"img", {100 * gib, 1 * gib}}}}},
+                                             {"h2", {4, 64 * gib, {{"img", {100 * gib, 3 * gib}}}}}};
+  const StackPlacement none = place_stack(stack, ObservedState{}, full, virtplan::cli::kind_lookup());
+  REQUIRE(none.errors.size() == 1);
+  CHECK(none.errors[0] ==
+        "domain web: no host fits (h1: pool img has 1.0 GiB free, needs 10.0 GiB; h2: pool img "
+        "has 3.0 GiB free, needs 10.0 GiB)");
 }

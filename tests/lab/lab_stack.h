@@ -100,6 +100,28 @@ struct StackCleanup {
   }
 };
 
+// A domain defined by hand on lab host `i` (no stack owns it), never
+// started: it takes `memory_mib` MiB and `vcpus` vCPUs of that host for
+// placement and `virtplan hosts`; undefined again when the test ends.
+struct ForeignDomain {
+  const LabEnv& env;
+  std::size_t i;
+  std::string name;
+  ForeignDomain(const LabEnv& e, std::size_t host, std::string n, std::uint64_t memory_mib, int vcpus = 1)
+      : env(e), i(host), name(std::move(n)) {
+    env.run_in(i, fmt::format("virsh -q define /dev/stdin <<'EOF'\n<domain type='qemu'><name>{}</name>"
+                              "<memory unit='MiB'>{}</memory><vcpu>{}</vcpu>"
+                              "<os><type arch='x86_64'>hvm</type></os></domain>\nEOF",
+                              name, memory_mib, vcpus));
+  }
+  ~ForeignDomain() {
+    try {
+      env.run_in(i, "virsh -q undefine " + providers::shell_quote(name) + "; true");
+    } catch (...) {
+    }
+  }
+};
+
 // The stack `yaml` declares, loaded as `virtplan` loads it; a test that
 // writes a stack with a mistake fails here with the loader's messages.
 inline planner::Stack load_stack_text(const std::string& yaml) {

@@ -5,7 +5,6 @@
 // free memory has turned around (sticky), and a domain that fits nowhere
 // fails naming each host and what it lacks.
 
-#include "providers/host/shell_quote.h"
 #include "tests/lab/lab_fixture.h"
 #include "tests/lab/lab_stack.h"
 #include "tests/support/virtplan_process.h"
@@ -15,6 +14,7 @@
 
 #include <string>
 
+using virtplan::lab::ForeignDomain;
 using virtplan::lab::has;
 using virtplan::lab::host_block;
 using virtplan::lab::LabEnv;
@@ -25,27 +25,6 @@ using virtplan::lab::write_stack;
 using virtplan::test::run_virtplan;
 
 namespace {
-
-// A domain defined by hand on lab host `i` (no stack owns it), never
-// started: it takes `gib` GiB of that host's memory for placement.
-struct PlacementForeignDomain {
-  const LabEnv& env;
-  std::size_t i;
-  std::string name;
-  PlacementForeignDomain(const LabEnv& e, std::size_t host, std::string n, int gib)
-      : env(e), i(host), name(std::move(n)) {
-    env.run_in(i, fmt::format("virsh -q define /dev/stdin <<'EOF'\n<domain type='qemu'><name>{}</name>"
-                              "<memory unit='GiB'>{}</memory><vcpu>1</vcpu>"
-                              "<os><type arch='x86_64'>hvm</type></os></domain>\nEOF",
-                              name, gib));
-  }
-  ~PlacementForeignDomain() {
-    try {
-      env.run_in(i, "virsh -q undefine " + virtplan::providers::shell_quote(name) + "; true");
-    } catch (...) {
-    }
-  }
-};
 
 std::string placement_domain(const std::string& name, const std::string& extra) {
   return fmt::format(
@@ -69,7 +48,7 @@ TEST_CASE("host: auto places by free memory and anti-affinity, volumes follow, p
   const std::string tag = tag_for('P');
   const std::string h0 = env.hosts[0].name;
   const std::string h1 = env.hosts[1].name;
-  PlacementForeignDomain big(env, 0, "f-" + tag, 8);
+  ForeignDomain big(env, 0, "f-" + tag, 8 * 1024);
   // Plenty of vCPUs: other lab tests define domains on these hosts meanwhile.
   const std::string limits = "    cpu_overcommit: 64\n";
   const std::string stack = write_stack(fmt::format(
@@ -105,7 +84,7 @@ TEST_CASE("host: auto places by free memory and anti-affinity, volumes follow, p
 
   // The second host now takes far more than the first: a fresh placement
   // would choose the first, a sticky one keeps every domain where it is.
-  PlacementForeignDomain bigger(env, 1, "f2-" + tag, 16);
+  ForeignDomain bigger(env, 1, "f2-" + tag, 16 * 1024);
   const auto again = run_virtplan("plan --detailed-exitcode -f " + stack);
   INFO(again.output);
   CHECK(again.status == 0);

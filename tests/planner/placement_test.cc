@@ -178,3 +178,51 @@ TEST_CASE("placement: the same inventory gives the same answer") {
     CHECK(first.placed[i].why == second.placed[i].why);
   }
 }
+
+TEST_CASE("placement: a replica group's members go to the hosts holding the fewest of the group") {
+  // h1 is far freer: spread alone would put every member there.
+  std::vector<HostCapacity> hosts{placement_host("h1", 64, 64), placement_host("h2", 64, 16)};
+  std::vector<PlacementRequest> wants;
+  for (const char* name : {"web-3", "web-4"}) {
+    wants.push_back(placement_want(name, 1, 1));
+    wants.back().group = "web";
+  }
+  // web-1 and web-2 exist, both on h1 (placed when h2 was full).
+  const std::vector<PlacedMember> settled{{"web-1", "h1", "", "", "web"}, {"web-2", "h1", "", "", "web"}};
+  auto result = place_domains(hosts, wants, settled);
+  REQUIRE(result.errors.empty());
+  CHECK(placed_host_of(result, "web-3") == "h2");
+  CHECK(placed_host_of(result, "web-4") == "h2");
+  CHECK(result.placed[0].why == "16.0 of 16 GiB free, spread, 0 of group web there");
+  CHECK(result.placed[1].why == "15.0 of 16 GiB free, spread, 1 of group web there");
+  // Without a group, the freer host wins.
+  wants[0].group.clear();
+  wants[1].group.clear();
+  auto ungrouped = place_domains(hosts, wants, settled);
+  CHECK(placed_host_of(ungrouped, "web-3") == "h1");
+}
+
+TEST_CASE("placement: a host whose pool lacks space for the domain's volumes is not chosen, and says so") {
+  // h2 is freer in memory, but its pool `default` has 3 GiB free.
+  HostCapacity h1 = placement_host("h1", 8, 16, 8);
+  h1.pool_free["default"] = 50 * k_placement_gib;
+  HostCapacity h2 = placement_host("h2", 8, 16);
+  h2.pool_free["default"] = 3 * k_placement_gib;
+  PlacementRequest want = placement_want("web", 1, 1);
+  want.pool_needs["default"] = 10 * k_placement_gib;
+  auto result = place_domains({h1, h2}, {want}, {});
+  REQUIRE(result.errors.empty());
+  CHECK(placed_host_of(result, "web") == "h1");
+  // A second domain sees the first's volumes taken from h1's pool.
+  PlacementRequest big = placement_want("web2", 1, 1);
+  big.pool_needs["default"] = 45 * k_placement_gib;
+  auto full = place_domains({h1, h2}, {want, big}, {});
+  REQUIRE(full.errors.size() == 1);
+  CHECK(full.errors[0] ==
+        "domain web2: no host fits (h1: pool default has 40.0 GiB free, needs 45.0 GiB; h2: pool default has "
+        "3.0 GiB free, needs 45.0 GiB)");
+  // A pool whose space is not known (not running yet) is not weighed.
+  PlacementRequest elsewhere = placement_want("web3", 1, 1);
+  elsewhere.pool_needs["other"] = 1000 * k_placement_gib;
+  CHECK(place_domains({h1, h2}, {elsewhere}, {}).errors.empty());
+}
