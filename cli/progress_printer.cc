@@ -21,6 +21,8 @@ std::string_view doing(Action action) {
       return "replacing";
     case Action::destroy:
       return "destroying";
+    case Action::migrate:
+      return "migrating";
     case Action::no_op:
       break;
   }
@@ -37,6 +39,8 @@ std::string_view done(Action action) {
       return "replaced";
     case Action::destroy:
       return "destroyed";
+    case Action::migrate:
+      return "migrated";
     case Action::no_op:
       break;
   }

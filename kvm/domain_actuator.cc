@@ -5,6 +5,7 @@
 #include "kvm/domain_disk_paths.h"
 #include "kvm/domain_kind.h"
 #include "kvm/domain_live_updater.h"
+#include "kvm/domain_migration.h"
 #include "kvm/domain_owner.h"
 #include "kvm/domain_power.h"
 #include "kvm/domain_reconciler.h"
@@ -496,6 +497,13 @@ Result<ActuatorOutcome> DomainActuator::destroy(const ActuatorStep& step, HostSe
 providers::Result<bool> DomainActuator::exists(const providers::ObjectId& id,
                                                providers::HostSession& host) const {
   return providers::existence_from(host.virsh().run({"dominfo", "--domain", id.name}));
+}
+
+providers::Result<providers::ActuatorOutcome> DomainActuator::migrate(const providers::MigrationStep& step,
+                                                                      providers::MigrationPart part,
+                                                                      providers::HostSession& from,
+                                                                      providers::HostSession& to) const {
+  return migrate_domain(step, part, from, to);
 }
 
 }  // namespace virtplan::kvm

@@ -60,6 +60,11 @@ public:
   providers::Result<providers::ActuatorOutcome> destroy(const providers::ActuatorStep& step,
                                                         providers::HostSession& host) const override;
   providers::Result<bool> exists(const providers::ObjectId& id, providers::HostSession& host) const override;
+  // kvm/domain_migration.h
+  providers::Result<providers::ActuatorOutcome> migrate(const providers::MigrationStep& step,
+                                                        providers::MigrationPart part,
+                                                        providers::HostSession& from,
+                                                        providers::HostSession& to) const override;
 
 private:
   DomainTiming m_timing;

@@ -76,6 +76,7 @@ public:
   // "2 vCPUs (max 4), 1 GiB, 2 disks, 1 NIC"
   std::string summary(const providers::Spec& spec) const override;
   std::optional<HostUsage> host_usage(const providers::Spec& spec) const override;
+  bool migrates() const override { return true; }
   // Sizes under /memory in binary units ("512 MiB").
   std::string format_value(std::string_view path, const nlohmann::json& value) const override;
 };

@@ -2,6 +2,7 @@
 
 #include "planner/apply_graph.h"
 #include "planner/apply_host_gate.h"
+#include "planner/apply_migration.h"
 #include "planner/apply_step.h"
 
 #include <fmt/format.h>
@@ -30,6 +31,12 @@ std::map<std::string, std::vector<ObjectId>> intents_by_host(const ApplyGraph& g
   for (std::size_t i = 0; i < graph.size(); ++i) {
     const Change& c = graph.step(i);
     if (c.action == Action::create || c.action == Action::replace) out[c.id.host].push_back(c.id);
+    // A migrate makes the object on its destination (planner/apply_migration.h).
+    if (c.action == Action::migrate) {
+      ObjectId there = c.id;
+      there.host = c.destination;
+      out[c.destination].push_back(there);
+    }
   }
   return out;
 }
@@ -87,12 +94,27 @@ private:
     while (auto next = take()) {
       const Change& change = m_graph.step(*next);
       notify([&] { m_observer.step_started(change.id, change.action); });
-      StepResult result = run_apply_step(change, m_stack, m_actuators, m_hosts, m_gate, m_options.stop,
-                                         [this, &change](std::string_view text) {
-                                           notify([&] { m_observer.step_progress(change.id, text); });
-                                         });
+      auto progress = [this, &change](std::string_view text) {
+        notify([&] { m_observer.step_progress(change.id, text); });
+      };
+      StepResult result =
+          change.action == Action::migrate
+              ? migrate(*next, progress)
+              : run_apply_step(change, m_stack, m_actuators, m_hosts, m_gate, m_options.stop, progress);
       finish(*next, std::move(result));
     }
+  }
+
+  // A migrate: what moves with another was moved by that one's step, which
+  // it waits for (ApplyGraph); the other carries what moves with it.
+  StepResult migrate(std::size_t index, const std::function<void(std::string_view)>& progress) {
+    const Change& change = m_graph.step(index);
+    if (!change.moves_with.empty()) return StepResult{change.id, change.action, StepStatus::done, {}, {}, {}};
+    std::vector<const Change*> carried;
+    for (std::size_t then : m_graph.dependents(index)) {
+      if (m_graph.step(then).moves_with == change.id.address()) carried.push_back(&m_graph.step(then));
+    }
+    return run_migration_step(change, carried, m_stack, m_actuators, m_hosts, m_gate, progress);
   }
 
   // The next step that may start, waiting while none may; nullopt when all are finished.

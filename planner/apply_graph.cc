@@ -83,11 +83,24 @@ Result<ApplyGraph> ApplyGraph::build(const Plan& plan, const KindLookup& kinds) 
   Index index;
   for (std::size_t i = 0; i < graph.size(); ++i) index.emplace(graph.step(i).id, i);
 
+  std::map<std::string, std::size_t> carriers;  // a migrate's address -> its step
   for (std::size_t i = 0; i < graph.size(); ++i) {
     const Change& change = graph.step(i);
-    // What this object will use must be built first.
-    if (builds(change.action)) {
-      auto targets = referenced(change, change.after, kinds);
+    if (change.action == Action::migrate && change.moves_with.empty())
+      carriers.emplace(change.id.address(), i);
+  }
+
+  for (std::size_t i = 0; i < graph.size(); ++i) {
+    const Change& change = graph.step(i);
+    // What moves with a migrating object is moved by that object's step.
+    if (auto carrier = carriers.find(change.moves_with); carrier != carriers.end())
+      graph.add_edge(carrier->second, i);
+    // What this object will use must be built first: a migrate's, on the
+    // host it moves to.
+    if (builds(change.action) || change.action == Action::migrate) {
+      Change there = change;
+      if (change.action == Action::migrate) there.id.host = change.destination;
+      auto targets = referenced(there, change.after, kinds);
       if (!targets) return std::unexpected(targets.error());
       for (const ObjectId& target : *targets) {
         auto it = index.find(target);

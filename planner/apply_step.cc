@@ -57,6 +57,7 @@ Result<ActuatorOutcome> act(const KindActuator& actuator, const Change& change, 
       return actuator.destroy(destroy_step(change, stack, progress, stop), session);
     case Action::replace:
       return replace(actuator, change, stack, session, stop, progress);
+    case Action::migrate:  // planner/apply_migration.h carries it out
     case Action::no_op:
       break;
   }

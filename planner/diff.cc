@@ -1,6 +1,7 @@
 #include "planner/diff.h"
 
 #include "planner/data_safety.h"
+#include "planner/migration_plan.h"
 #include "planner/plan.h"
 #include "planner/sensitive.h"
 #include "planner/spec_diff.h"
@@ -120,6 +121,7 @@ DiffResult diff(const std::string& stack, const std::vector<StackObject>& desire
     }
   }
 
+  plan_migrations(changes, desired, observed, kinds, errors);
   check_data_safety(changes, kinds, errors);
   std::sort(errors.begin(), errors.end());
   return DiffResult{Plan(stack, std::move(changes)), std::move(errors), unmanaged_warnings(observed)};

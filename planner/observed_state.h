@@ -27,6 +27,9 @@ struct ObservedObject {
   providers::Spec spec;
   Ownership ownership = Ownership::unowned;
   std::string owner;  // the owning stack's name when foreign; display only
+  // An owned object a migrate is moving away: the host it goes to, as its
+  // ledger entry here says (providers::k_ledger_migrating_to); empty when none.
+  std::string migrating_to = {};
 };
 
 // UnrepresentableObject is an object on a host that its kind cannot

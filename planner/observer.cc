@@ -50,8 +50,13 @@ Result<HostObservation> observed_objects(const std::string& stack, providers::Ho
       providers::Spec spec = ownership == Ownership::ours
                                  ? ledger.merged(id, std::move(object.spec), ledger_keys)
                                  : std::move(object.spec);
-      observed.objects.push_back(
-          ObservedObject{std::move(id), std::move(spec), ownership, object.owner.value_or("")});
+      std::string migrating_to;
+      if (ownership == Ownership::ours) {
+        if (auto entry = ledger.entry(id); entry && entry->data.is_object())
+          migrating_to = entry->data.value(std::string(providers::k_ledger_migrating_to), "");
+      }
+      observed.objects.push_back(ObservedObject{std::move(id), std::move(spec), ownership,
+                                                object.owner.value_or(""), std::move(migrating_to)});
     }
   }
   observed.vanished_entries = ledger.vanished_entries(inventory.host, observed.objects);

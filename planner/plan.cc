@@ -31,6 +31,9 @@ PlanSummary Plan::summary() const {
       case Action::destroy:
         ++s.destroy;
         break;
+      case Action::migrate:
+        ++s.migrate;
+        break;
       case Action::update:
         ++s.change;
         if (c.impact == Impact::restart) {
@@ -49,12 +52,13 @@ PlanSummary Plan::summary() const {
 namespace {
 
 // The JSON plan's spelling (stack-format.md), shared by text and JSON output.
-constexpr std::array<std::pair<Action, std::string_view>, 5> k_action_names{{
+constexpr std::array<std::pair<Action, std::string_view>, 6> k_action_names{{
     {Action::no_op, "no-op"},
     {Action::create, "create"},
     {Action::update, "update"},
     {Action::replace, "replace"},
     {Action::destroy, "destroy"},
+    {Action::migrate, "migrate"},
 }};
 
 constexpr std::array<std::pair<Impact, std::string_view>, 5> k_impact_names{{

@@ -26,6 +26,7 @@ enum class Action {
   update,   // declared, owned, some fields differ (impact live, config or restart)
   replace,  // declared, owned, a field can only change by destroy + create
   destroy,  // owned by the stack, no longer declared
+  migrate,  // owned on one host, declared on another: moved there (planner/migration_plan.h)
 };
 
 std::string_view to_string(Action action);
@@ -56,6 +57,11 @@ struct Change {
   nlohmann::json before;
   nlohmann::json after;
   nlohmann::json observed = nullptr;
+  // A migrate only: the host the object moves to (its id names the host it
+  // leaves), and, for an object that moves with another (a domain's volume),
+  // that one's address: its step carries this one (planner/migration_plan.h).
+  std::string destination = {};
+  std::string moves_with = {};
 
   const nlohmann::json& observed_spec() const { return observed.is_null() ? before : observed; }
 
@@ -71,9 +77,10 @@ struct PlanSummary {
   int change_restart = 0;
   int replace = 0;
   int destroy = 0;
+  int migrate = 0;
   int unchanged = 0;
 
-  bool has_changes() const { return add + change + replace + destroy > 0; }
+  bool has_changes() const { return add + change + replace + destroy + migrate > 0; }
   bool operator==(const PlanSummary&) const = default;
 };
 

@@ -46,6 +46,9 @@ json change_to_json(const Change& c, Secrets secrets) {
   // A volume's pool is part of its identity: a saved plan destroys the
   // volume it names, not a same-named one in another pool.
   if (!c.id.pool.empty()) out["pool"] = c.id.pool;
+  // A migrate: the host the object goes to, and what carries it.
+  if (!c.destination.empty()) out["destination"] = c.destination;
+  if (!c.moves_with.empty()) out["moves_with"] = c.moves_with;
   return out;
 }
 
@@ -57,6 +60,7 @@ json summary_to_json(const PlanSummary& s) {
               {"change_restart", s.change_restart},
               {"replace", s.replace},
               {"destroy", s.destroy},
+              {"migrate", s.migrate},
               {"no_op", s.unchanged}};
 }
 
@@ -86,6 +90,11 @@ Result<Change> change_from_json(const json& j) {
   c.before = j.at("before");
   c.after = j.at("after");
   c.observed = j.value("observed", nlohmann::json());
+  c.destination = j.value("destination", "");
+  c.moves_with = j.value("moves_with", "");
+  if ((c.action == Action::migrate) != !c.destination.empty()) {
+    return fail(ErrorCode::invalid, c.id.address() + ": a migrate, and only a migrate, names a destination");
+  }
   return c;
 }
 

@@ -27,6 +27,8 @@ std::string_view symbol(Action action) {
       return "-/+";
     case Action::destroy:
       return "-";
+    case Action::migrate:
+      return "~>";
     case Action::no_op:
       break;
   }
@@ -78,6 +80,7 @@ std::string detail(const providers::ResourceKind* kind, const Change& c) {
     case Action::replace:
       return fmt::format("{}", fmt::join(c.reasons, "; "));
     case Action::destroy:
+    case Action::migrate:
       return fmt::format("{}", fmt::join(c.reasons, "; "));
     case Action::no_op:
       break;
@@ -99,8 +102,10 @@ std::string render_summary_line(const PlanSummary& s) {
   } else if (s.change > 0) {
     change += fmt::format(" ({} live, {} restart)", s.change_live, s.change_restart);
   }
-  return fmt::format("Plan: {} to add, {}, {} to replace, {} to destroy.", s.add, change, s.replace,
-                     s.destroy);
+  // Migrations are counted only when there are any, like config changes.
+  const std::string migrate = s.migrate > 0 ? fmt::format(", {} to migrate", s.migrate) : std::string();
+  return fmt::format("Plan: {} to add, {}, {} to replace, {} to destroy{}.", s.add, change, s.replace,
+                     s.destroy, migrate);
 }
 
 namespace {
@@ -135,7 +140,11 @@ std::string render_plan_text(const Plan& plan, const KindLookup& kinds) {
     const std::string head =
         fmt::format("{} {}", symbol(c.action), providers::printable_text(shown.at(c.id)));
     const std::string more = providers::printable_text(detail(kind, c));
-    out += fmt::format("  {:<{}}  {}", head, width, to_string(c.action));
+    // A migrate says where to: "~> domain.web@h1  migrate to h2  offline, ...".
+    const std::string action = c.action == Action::migrate
+                                   ? fmt::format("migrate to {}", providers::printable_text(c.destination))
+                                   : std::string(to_string(c.action));
+    out += fmt::format("  {:<{}}  {}", head, width, action);
     out += more.empty() ? "\n" : fmt::format("  {}\n", more);
     if (c.action == Action::update || c.action == Action::replace) {
       for (const FieldChange& f : c.fields) out += field_line(kind, c, f) + "\n";

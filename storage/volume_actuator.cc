@@ -121,6 +121,8 @@ constexpr std::array<std::string_view, 13> k_ledger_keys{
 
 }  // namespace
 
+json VolumeActuator::ledger_data(const Spec& observed) const { return volume_ledger_data(observed); }
+
 std::vector<std::string> volume_ledger_keys() { return {k_ledger_keys.begin(), k_ledger_keys.end()}; }
 
 json volume_ledger_data(const Spec& spec) {

@@ -34,6 +34,8 @@ public:
   providers::Result<providers::ActuatorOutcome> destroy(const providers::ActuatorStep& step,
                                                         providers::HostSession& host) const override;
   providers::Result<bool> exists(const providers::ObjectId& id, providers::HostSession& host) const override;
+  // volume_ledger_data() of the observed spec.
+  nlohmann::json ledger_data(const providers::Spec& observed) const override;
 };
 
 // What the ledger remembers of a volume: what its spec holds that libvirt

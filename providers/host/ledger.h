@@ -39,6 +39,13 @@ enum class LedgerState {
 // "volume.POOL/NAME". A ledger of format 1 keyed volumes by name alone
 // ("volume.NAME"); such an entry is read with an empty pool, a *legacy* entry,
 // and the observer decides which volume it meant (planner/observer.h).
+// The key of an entry's data that says its object is being migrated to
+// another host (planner/migration_plan.h), kept by every kind: written on the
+// source host before a migration changes anything, so that a run after a
+// crash that left the object on both hosts finishes the move rather than
+// destroying the source's copy as undeclared.
+inline constexpr std::string_view k_ledger_migrating_to = "migrating_to";
+
 struct LedgerEntry {
   std::string kind;
   std::string name;

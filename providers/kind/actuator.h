@@ -53,6 +53,31 @@ struct ActuatorStep {
   StopMode stop = StopMode::graceful;
 };
 
+// MigrationStep is one object's move to another host (a planned `migrate`,
+// planner/migration_plan.h) as its kind's actuator carries it out: the
+// object as the destination is to hold it, as the source holds it, and the
+// objects that move with it (a domain's volumes), each as the source holds it.
+struct MigrationStep {
+  // desired: the declaration, its id on the destination; before: the spec
+  // observed on the source.
+  ActuatorStep object;
+  ObjectId source;
+  struct Carried {
+    ObjectId source;  // on the source host; the same pool and name on the destination
+    Spec observed;
+  };
+  std::vector<Carried> carried;
+};
+
+// The parts of a migration, run by the planner in this order with the
+// ledgers written between them (planner/apply_migration.h): `copy` makes
+// what moves with the object on the destination, again if a crash left a
+// part of it there, and copies its bytes; `define` makes the object itself
+// there, in the state the declaration asks; `remove_source` deletes what
+// moved with it from the source, then the object. Each part may run again
+// after a crash half-way through it.
+enum class MigrationPart { copy, define, remove_source };
+
 // ActuatorOutcome is what a successful step leaves behind.
 struct ActuatorOutcome {
   // What the ledger remembers for this object (a volume's source hash).
@@ -96,6 +121,22 @@ public:
   virtual Result<bool> exists(const ObjectId& id, HostSession& host) const {
     (void)id, (void)host;
     return fail(ErrorCode::other, std::string(kind()) + ": cannot tell whether an object exists");
+  }
+
+  // Carries out one part of a migration (MigrationStep) from `from` to `to`;
+  // only for kinds whose objects migrate (ResourceKind::migrates()).
+  virtual Result<ActuatorOutcome> migrate(const MigrationStep& step, MigrationPart part, HostSession& from,
+                                          HostSession& to) const {
+    (void)step, (void)part, (void)from, (void)to;
+    return fail(ErrorCode::invalid, std::string(kind()) + ": objects of this kind do not migrate");
+  }
+
+  // What the ledger remembers of an object observed as `observed` (what
+  // create() would have returned as ActuatorOutcome::ledger_data), for a copy
+  // of it that a migration makes on another host.
+  virtual nlohmann::json ledger_data(const Spec& observed) const {
+    (void)observed;
+    return nlohmann::json::object();
   }
 };
 

@@ -196,6 +196,13 @@ public:
     return std::nullopt;
   }
 
+  // Whether an object of this kind that the stack owns on one host and now
+  // declares on another moves there (a `migrate`, planner/migration_plan.h)
+  // rather than being destroyed and created again: a domain, whose volumes
+  // that no other object uses move with it. Whether it moves live or offline
+  // is running(observed, observed).
+  virtual bool migrates() const { return false; }
+
   // What the object takes from its host's CPUs and memory when it is
   // defined there (a domain: its vCPUs and memory, the maxima), for placement
   // (planner/placement.h); nullopt for what takes neither.

@@ -122,6 +122,7 @@ TEST_CASE("json plan has the documented shape and masks secrets") {
                              {"change_restart", 1},
                              {"replace", 0},
                              {"destroy", 1},
+                             {"migrate", 0},
                              {"no_op", 1}});
   CHECK(j.dump().find("\"new\"") == std::string::npos);
 }

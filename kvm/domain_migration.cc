@@ -1,0 +1,207 @@
+#include "kvm/domain_migration.h"
+
+#include "kvm/domain_redefine_dump.h"
+#include "providers/base/human_size.h"
+#include "providers/host/host_session.h"
+#include "providers/virsh/volume_copy.h"
+#include "providers/xml/document.h"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <map>
+#include <sstream>
+
+namespace virtplan::kvm {
+
+using providers::ActuatorOutcome;
+using providers::fail;
+using providers::HostSession;
+using providers::MigrationPart;
+using providers::MigrationStep;
+using providers::Result;
+using providers::XmlDocument;
+
+namespace {
+
+// A copy takes as long as the links need.
+constexpr auto k_copy_timeout = std::chrono::hours(12);
+
+std::string where(const MigrationStep& step) {
+  return fmt::format("{}: migrate to {}", step.source.address(), step.object.desired.id.host);
+}
+
+Result<bool> volume_exists(HostSession& host, const providers::ObjectId& volume) {
+  return providers::existence_from(
+      host.virsh().run({"vol-info", "--pool", volume.pool, "--vol", volume.name}));
+}
+
+// The bytes of the volume's file (what vol-download reads): "Physical:" of
+// `vol-info --bytes --physical`.
+Result<std::uint64_t> physical_size(HostSession& host, const providers::ObjectId& volume) {
+  auto info =
+      host.virsh().run({"vol-info", "--pool", volume.pool, "--vol", volume.name, "--bytes", "--physical"});
+  if (!info) return fail(info.error());
+  std::istringstream lines(*info);
+  for (std::string line; std::getline(lines, line);) {
+    if (!line.starts_with("Physical:")) continue;
+    std::istringstream words(line.substr(9));
+    std::uint64_t bytes = 0;
+    if (words >> bytes) return bytes;
+  }
+  return fail(providers::ErrorCode::other,
+              fmt::format("{}: vol-info printed no physical size: {}", volume.address(), *info));
+}
+
+// An empty volume of the name, format and capacity the source's has.
+Result<std::string> empty_volume_xml(const std::string& name, const providers::Spec& observed) {
+  if (!observed.contains("capacity")) {
+    return fail(providers::ErrorCode::invalid, fmt::format("volume {}: its capacity is unknown", name));
+  }
+  XmlDocument document = XmlDocument::create("volume");
+  document.root().add_child("name").set_text(name);
+  auto capacity = document.root().add_child("capacity");
+  capacity.set_attr("unit", "bytes");
+  capacity.set_text(std::to_string(observed["capacity"].get<std::uint64_t>()));
+  // Sparse: libvirt allocates the whole capacity of a volume that names no allocation.
+  document.root().add_child("allocation").set_text("0");
+  document.root().add_child("target").add_child("format").set_attr("type", observed.value("format", "raw"));
+  return document.to_string();
+}
+
+Result<void> copy_volume(const MigrationStep& step, const MigrationStep::Carried& volume, HostSession& from,
+                         HostSession& to) {
+  const providers::ObjectId& id = volume.source;
+  if (volume.observed.contains("backing_store")) {
+    return fail(
+        providers::ErrorCode::invalid,
+        fmt::format("{}: volume {} has a backing file; moving overlays is not supported yet: nothing was "
+                    "copied",
+                    where(step), id.name));
+  }
+  auto size = physical_size(from, id);
+  if (!size) return fail(size.error().with_context(where(step) + ": not copied"));
+  auto left = volume_exists(to, id);
+  if (!left) return fail(left.error().with_context(where(step) + ": not copied"));
+  if (*left) {  // a copy a crash cut short
+    auto deleted = to.virsh().run({"vol-delete", "--pool", id.pool, "--vol", id.name});
+    if (!deleted) return fail(deleted.error().with_context(where(step) + ": an earlier copy not deleted"));
+  }
+  auto document = empty_volume_xml(id.name, volume.observed);
+  if (!document) return fail(document.error().with_context(where(step)));
+  auto created = to.virsh().run({"vol-create", "--pool", id.pool, "--file", "/dev/stdin"}, *document);
+  if (!created)
+    return fail(created.error().with_context(where(step) + ": volume " + id.name + " not created"));
+  providers::VirshRunner reading = from.alone();
+  providers::VirshRunner writing = to.alone();
+  reading.set_timeout(k_copy_timeout);
+  writing.set_timeout(k_copy_timeout);
+  providers::VolumeCopyOptions options;
+  options.skip_zeros = volume.observed.value("format", "raw") == "raw";
+  if (step.object.progress) {
+    options.progress = [&](std::uint64_t copied, std::uint64_t total) {
+      step.object.progress(fmt::format("copying {}: {} of {}", id.name, providers::human_size(copied),
+                                       providers::human_size(total)));
+    };
+  }
+  auto copied =
+      providers::copy_volume_bytes({reading, id.pool, id.name}, {writing, id.pool, id.name}, *size, options);
+  if (!copied) {
+    return fail(copied.error().with_context(
+        fmt::format("{}: volume {} copied in part (made again by the next apply)", where(step), id.name)));
+  }
+  return {};
+}
+
+// Where each moved volume's file is on `host`, by its path on the other.
+Result<std::string> volume_path(HostSession& host, const providers::ObjectId& id) {
+  auto path = host.virsh().run({"vol-path", "--pool", id.pool, "--vol", id.name});
+  if (!path) return fail(path.error());
+  while (!path->empty() && (path->back() == '\n' || path->back() == ' ')) path->pop_back();
+  return *path;
+}
+
+Result<std::string> destination_xml(const MigrationStep& step, HostSession& from, HostSession& to) {
+  auto xml = from.virsh().run(domain_redefine_dump(step.source.name));
+  if (!xml) return fail(xml.error());
+  auto document = XmlDocument::parse(*xml, "dumpxml");
+  if (!document) return fail(document.error());
+  std::map<std::string, std::string> paths;  // on the source -> on the destination
+  for (const auto& volume : step.carried) {
+    auto here = volume_path(from, volume.source);
+    if (!here) return fail(here.error());
+    auto there = volume_path(to, volume.source);
+    if (!there) return fail(there.error());
+    paths[*here] = *there;
+  }
+  auto sources = document->root().xpath_nodes("/domain/devices/disk/source");
+  if (!sources) return fail(sources.error());
+  for (auto& source : *sources) {
+    for (const char* attribute : {"file", "dev"}) {
+      auto path = source.attr(attribute);
+      if (!path) continue;
+      if (auto moved = paths.find(*path); moved != paths.end()) source.set_attr(attribute, moved->second);
+    }
+  }
+  return document->to_string();
+}
+
+Result<void> define(const MigrationStep& step, HostSession& from, HostSession& to) {
+  auto xml = destination_xml(step, from, to);
+  if (!xml) return fail(xml.error().with_context(where(step) + ": copied, not defined"));
+  auto defined = to.virsh().run({"define", "/dev/stdin"}, *xml);
+  if (!defined) return fail(defined.error().with_context(where(step) + ": copied, not defined"));
+  const std::string state = step.object.desired.spec.value("state", "running");
+  if (state == "stopped") return {};
+  std::vector<std::string> start{"start", "--domain", step.source.name};
+  if (state == "paused") start.push_back("--paused");
+  auto started = to.virsh().run(start);
+  if (!started) return fail(started.error().with_context(where(step) + ": defined, not started"));
+  return {};
+}
+
+Result<void> remove_source(const MigrationStep& step, HostSession& from) {
+  for (const auto& volume : step.carried) {
+    auto there = volume_exists(from, volume.source);
+    if (!there) return fail(there.error().with_context(where(step) + ": moved, not removed from the source"));
+    if (!*there) continue;
+    auto deleted =
+        from.virsh().run({"vol-delete", "--pool", volume.source.pool, "--vol", volume.source.name});
+    if (!deleted) {
+      return fail(deleted.error().with_context(
+          fmt::format("{}: moved, volume {} not deleted from the source", where(step), volume.source.name)));
+    }
+  }
+  auto there = providers::existence_from(from.virsh().run({"dominfo", "--domain", step.source.name}));
+  if (!there) return fail(there.error().with_context(where(step) + ": moved, not removed from the source"));
+  if (!*there) return {};
+  auto undefined = from.virsh().run({"undefine", "--domain", step.source.name});
+  if (!undefined)
+    return fail(undefined.error().with_context(where(step) + ": moved, not undefined on the source"));
+  return {};
+}
+
+}  // namespace
+
+Result<ActuatorOutcome> migrate_domain(const MigrationStep& step, MigrationPart part, HostSession& from,
+                                       HostSession& to) {
+  Result<void> done;
+  switch (part) {
+    case MigrationPart::copy:
+      for (const auto& volume : step.carried) {
+        if (volume.source.kind != "volume") continue;
+        if (done = copy_volume(step, volume, from, to); !done) break;
+      }
+      break;
+    case MigrationPart::define:
+      done = define(step, from, to);
+      break;
+    case MigrationPart::remove_source:
+      done = remove_source(step, from);
+      break;
+  }
+  if (!done) return fail(done.error());
+  return ActuatorOutcome{};
+}
+
+}  // namespace virtplan::kvm

@@ -1,0 +1,196 @@
+#include "planner/migration_plan.h"
+
+#include "providers/base/human_size.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <map>
+#include <optional>
+#include <set>
+
+namespace virtplan::planner {
+
+using providers::ObjectId;
+using providers::StackObject;
+
+namespace {
+
+using Found = std::map<ObjectId, const ObservedObject*>;
+
+// One object that moves: where it is (`from`, observed on A) and what the
+// stack declares on B.
+struct Move {
+  const ObservedObject* from = nullptr;
+  const StackObject* to = nullptr;
+};
+
+// The object `want` (declared on B) leaves: the one of its kind and name the
+// stack owns on another host that does not declare it (the first by host).
+const ObservedObject* source_of(const StackObject& want, const ObservedState& observed,
+                                const std::set<ObjectId>& declared) {
+  for (const ObservedObject& o : observed.objects) {
+    if (o.id.kind == want.id.kind && o.id.name == want.id.name && o.id.host != want.id.host &&
+        o.ownership == Ownership::ours && !declared.contains(o.id) && !observed.unread.contains(o.id.host)) {
+      return &o;
+    }
+  }
+  return nullptr;
+}
+
+// What `ref` names on its host: exactly, or (a reference read from a host
+// without a pool) the one object of that kind and name there.
+const ObservedObject* found_by(const ObjectId& ref, const ObservedState& observed, const Found& found) {
+  if (auto it = found.find(ref); it != found.end()) return it->second;
+  if (!ref.pool.empty()) return nullptr;
+  const ObservedObject* only = nullptr;
+  for (const ObservedObject& o : observed.objects) {
+    if (o.id.kind == ref.kind && o.id.name == ref.name && o.id.host == ref.host) {
+      if (only != nullptr) return nullptr;
+      only = &o;
+    }
+  }
+  return only;
+}
+
+// Whether nothing but `holder` holds `object` on its host.
+bool held_only_by(const ObservedObject& object, const ObjectId& holder, const KindLookup& kinds) {
+  const providers::ResourceKind* kind = kinds(object.id.kind);
+  if (kind == nullptr) return false;
+  for (const providers::Hold& hold : kind->holds(object.id, object.spec, false)) {
+    if (hold.holder != holder) return false;
+  }
+  return true;
+}
+
+// The declared object on B that `ref` (a reference of the declaration on B)
+// names.
+const StackObject* declared_by(const ObjectId& ref, const std::map<ObjectId, const StackObject*>& desired) {
+  if (auto it = desired.find(ref); it != desired.end()) return it->second;
+  for (const auto& [id, object] : desired) {
+    if (id.kind == ref.kind && id.name == ref.name && id.host == ref.host && ref.pool.empty()) return object;
+  }
+  return nullptr;
+}
+
+// What moves with `carrier` (see the header): what it uses on A that only it
+// holds, that the stack owns and no longer declares there, and that its
+// declaration on B uses under the same pool and name.
+std::vector<Move> carried(const Move& carrier, const ObservedState& observed, const Found& found,
+                          const std::map<ObjectId, const StackObject*>& desired,
+                          const std::set<ObjectId>& declared, const KindLookup& kinds) {
+  const providers::ResourceKind* kind = kinds(carrier.from->id.kind);
+  std::set<ObjectId> used_on_b;
+  for (const providers::Reference& ref : kind->references(*carrier.to)) {
+    if (const StackObject* target = declared_by(ref.target, desired)) used_on_b.insert(target->id);
+  }
+  std::vector<Move> out;
+  std::set<ObjectId> seen;
+  for (const providers::Reference& ref :
+       kind->references(StackObject{carrier.from->id, carrier.from->spec, {}, {}, {}})) {
+    const ObservedObject* used = found_by(ref.target, observed, found);
+    if (used == nullptr || used->ownership != Ownership::ours || declared.contains(used->id)) continue;
+    if (!seen.insert(used->id).second) continue;  // a volume on two disks moves once
+    ObjectId there = used->id;
+    there.host = carrier.to->id.host;
+    auto wanted = desired.find(there);
+    if (wanted == desired.end() || !used_on_b.contains(there)) continue;
+    if (!held_only_by(*used, carrier.from->id, kinds)) continue;
+    out.push_back(Move{used, wanted->second});
+  }
+  return out;
+}
+
+// The bytes a migration copies: what each moving object holds of its own.
+std::uint64_t bytes_of(const std::vector<Move>& moves, const KindLookup& kinds) {
+  std::uint64_t total = 0;
+  for (const Move& move : moves) {
+    const providers::ResourceKind* kind = kinds(move.from->id.kind);
+    if (auto bytes = kind != nullptr ? kind->data_at_risk(move.from->spec) : std::nullopt) total += *bytes;
+  }
+  return total;
+}
+
+Change migrate_change(const Move& move, const providers::ResourceKind& kind, std::string reason) {
+  Change change;
+  change.id = move.from->id;
+  change.action = Action::migrate;
+  change.reasons = {std::move(reason)};
+  change.before = move.from->spec;
+  change.after = kind.reconcile(move.to->spec, move.from->spec);
+  change.observed = move.from->spec;
+  change.destination = move.to->id.host;
+  return change;
+}
+
+// The plan's rewrite for one migration: changes to drop, changes to add.
+struct Rewrite {
+  std::set<ObjectId> dropped;
+  std::vector<Change> added;
+};
+
+void plan_one(const Move& carrier, bool finishing, const ObservedState& observed, const Found& found,
+              const std::map<ObjectId, const StackObject*>& desired, const std::set<ObjectId>& declared,
+              const KindLookup& kinds, Rewrite& rewrite) {
+  const providers::ResourceKind& kind = *kinds(carrier.from->id.kind);
+  const std::string& to = carrier.to->id.host;
+  const std::vector<Move> moves = carried(carrier, observed, found, desired, declared, kinds);
+  const std::string address = carrier.from->id.address();
+  const std::string reason =
+      finishing ? fmt::format("finishing: already defined on {}, removed from {}", to, carrier.from->id.host)
+                : fmt::format("offline, {} of disk copied", providers::human_size(bytes_of(moves, kinds)));
+  rewrite.dropped.insert(carrier.from->id);
+  if (!finishing) rewrite.dropped.insert(carrier.to->id);
+  rewrite.added.push_back(migrate_change(carrier, kind, reason));
+  for (const Move& move : moves) {
+    rewrite.dropped.insert(move.from->id);
+    if (!finishing) rewrite.dropped.insert(move.to->id);
+    const providers::ResourceKind* moved_kind = kinds(move.from->id.kind);
+    auto bytes = moved_kind->data_at_risk(move.from->spec);
+    Change change = migrate_change(
+        move, *moved_kind,
+        finishing ? fmt::format("with {}, removed from {}", address, move.from->id.host)
+                  : fmt::format("with {}, {} copied", address, providers::human_size(bytes.value_or(0))));
+    change.moves_with = address;
+    rewrite.added.push_back(std::move(change));
+  }
+}
+
+}  // namespace
+
+void plan_migrations(std::vector<Change>& changes, const std::vector<StackObject>& desired,
+                     const ObservedState& observed, const KindLookup& kinds,
+                     std::vector<std::string>& errors) {
+  Found found;
+  for (const ObservedObject& o : observed.objects) found.emplace(o.id, &o);
+  std::map<ObjectId, const StackObject*> declared_objects;
+  std::set<ObjectId> declared;
+  for (const StackObject& want : desired) {
+    declared_objects.emplace(want.id, &want);
+    declared.insert(want.id);
+  }
+  Rewrite rewrite;
+  for (const StackObject& want : desired) {
+    const providers::ResourceKind* kind = kinds(want.id.kind);
+    if (kind == nullptr || !kind->migrates() || observed.unread.contains(want.id.host)) continue;
+    const ObservedObject* from = source_of(want, observed, declared);
+    if (from == nullptr) continue;
+    auto there = found.find(want.id);
+    const bool finishing = there != found.end();
+    if (finishing && (there->second->ownership != Ownership::ours || from->migrating_to != want.id.host))
+      continue;
+    if (!finishing && kind->running(from->spec, from->spec) == providers::Running::yes) {
+      errors.push_back(fmt::format(
+          "{}: live migration is not supported yet: stop the domain first (`virtplan domain shutdown {}`), "
+          "then apply: a stopped domain moves to {} offline, its volumes copied",
+          from->id.address(), from->id.address(), want.id.host));
+      continue;
+    }
+    plan_one(Move{from, &want}, finishing, observed, found, declared_objects, declared, kinds, rewrite);
+  }
+  if (rewrite.added.empty()) return;
+  std::erase_if(changes, [&](const Change& c) { return rewrite.dropped.contains(c.id); });
+  for (Change& change : rewrite.added) changes.push_back(std::move(change));
+}
+
+}  // namespace virtplan::planner

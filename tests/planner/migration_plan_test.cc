@@ -1,0 +1,203 @@
+#include "planner/migration_plan.h"
+
+#include "planner/apply_graph.h"
+#include "planner/diff.h"
+#include "planner/plan_json.h"
+#include "planner/plan_text.h"
+
+#include "tests/planner/stub_kind.h"
+
+#include <catch2/catch.hpp>
+
+namespace virtplan::planner {
+namespace {
+
+using nlohmann::json;
+using providers::ObjectId;
+using providers::Spec;
+using providers::StackObject;
+
+constexpr std::uint64_t k_moved_gib = 1024ull * 1024 * 1024;
+
+// Domains migrate; their disks (/disks: volume names) reference volumes in
+// pool p; /state says whether one runs.
+class MovingDomainKind : public testing::StubKind {
+public:
+  MovingDomainKind() : StubKind("domain", "domains") {}
+  bool migrates() const override { return true; }
+  std::vector<providers::Reference> references(const StackObject& object) const override {
+    std::vector<providers::Reference> out;
+    for (const json& name : object.spec.value("disks", json::array()))
+      out.push_back({ObjectId{"volume", name.get<std::string>(), object.id.host, "p"}, {}});
+    return out;
+  }
+  providers::Running running(const Spec& observed, const Spec&) const override {
+    return observed.value("state", "stopped") == "running" ? providers::Running::yes : providers::Running::no;
+  }
+};
+
+// Volumes hold /capacity bytes and are held by the domains /used_by names.
+class HeldVolumeKind : public testing::StubKind {
+public:
+  HeldVolumeKind() : StubKind("volume", "volumes") {}
+  std::vector<providers::Hold> holds(const ObjectId& id, const Spec& observed, bool) const override {
+    std::vector<providers::Hold> out;
+    for (const json& name : observed.value("used_by", json::array()))
+      out.push_back({ObjectId{"domain", name.get<std::string>(), id.host}, "disk vda"});
+    return out;
+  }
+  std::optional<std::uint64_t> data_at_risk(const Spec& observed) const override {
+    return observed.value("capacity", std::uint64_t{0});
+  }
+};
+
+const MovingDomainKind k_moving_domains;
+const HeldVolumeKind k_moving_volumes;
+
+const testing::StubKind k_moving_pools{"pool", "pools"};
+
+const providers::ResourceKind* moving_kinds(std::string_view kind) {
+  if (kind == "pool") return &k_moving_pools;
+  if (kind == "domain") return &k_moving_domains;
+  if (kind == "volume") return &k_moving_volumes;
+  return nullptr;
+}
+
+StackObject declared(ObjectId id, Spec spec) {
+  return StackObject{std::move(id), std::move(spec), "s", {}, {}};
+}
+
+// One object the stack owns on its host.
+ObservedObject ours(ObjectId id, Spec spec) {
+  return ObservedObject{std::move(id), std::move(spec), Ownership::ours, ""};
+}
+
+ObjectId domain(const std::string& host) { return {"domain", "web", host}; }
+ObjectId volume(const std::string& name, const std::string& host) { return {"volume", name, host, "p"}; }
+
+// web declared on h2 with its root volume; the stack owns both on h1.
+struct Moved {
+  std::vector<StackObject> desired{declared(domain("h2"), {{"disks", {"web-root"}}}),
+                                   declared(volume("web-root", "h2"), {{"capacity", 10 * k_moved_gib}})};
+  ObservedState observed{
+      {
+          ours(domain("h1"), {{"disks", {"web-root"}}, {"state", "stopped"}}),
+          ours(volume("web-root", "h1"), {{"capacity", 10 * k_moved_gib}, {"used_by", {"web"}}}),
+      },
+      {}};
+};
+
+const Change* change_of(const Plan& plan, const ObjectId& id) {
+  for (const Change& c : plan.changes())
+    if (c.id == id) return &c;
+  return nullptr;
+}
+
+TEST_CASE("a stopped domain declared on another host is one migrate, its volume moving with it") {
+  Moved m;
+  const DiffResult result = diff("s", m.desired, m.observed, moving_kinds);
+  REQUIRE(result.errors.empty());
+  REQUIRE(result.plan.changes().size() == 2);
+  const Change* web = change_of(result.plan, domain("h1"));
+  REQUIRE(web != nullptr);
+  CHECK(web->action == Action::migrate);
+  CHECK(web->destination == "h2");
+  CHECK(web->moves_with.empty());
+  CHECK(web->reasons == std::vector<std::string>{"offline, 10 GiB of disk copied"});
+  const Change* root = change_of(result.plan, volume("web-root", "h1"));
+  REQUIRE(root != nullptr);
+  CHECK(root->action == Action::migrate);
+  CHECK(root->destination == "h2");
+  CHECK(root->moves_with == "domain.web@h1");
+  CHECK(result.plan.summary().migrate == 2);
+  CHECK(result.plan.summary().destroy == 0);
+  CHECK(result.plan.summary().add == 0);
+
+  const std::string text = render_plan_text(result.plan, moving_kinds);
+  CHECK_THAT(text, Catch::Contains("~> domain.web@h1       migrate to h2  offline, 10 GiB of disk copied"));
+  CHECK_THAT(text,
+             Catch::Contains("~> volume.web-root@h1  migrate to h2  with domain.web@h1, 10 GiB copied"));
+  CHECK_THAT(text, Catch::Contains("Plan: 0 to add, 0 to change, 0 to replace, 0 to destroy, 2 to migrate."));
+  CHECK(text.find("DATA LOSS") == std::string::npos);
+}
+
+TEST_CASE("a migrate reads back from the JSON plan with its destination") {
+  Moved m;
+  const Plan plan = diff("s", m.desired, m.observed, moving_kinds).plan;
+  const json j = plan_to_json(plan, Secrets::kept);
+  CHECK(j["changes"][0]["action"] == "migrate");
+  CHECK(j["changes"][0]["destination"] == "h2");
+  CHECK(j["changes"][1]["moves_with"] == "domain.web@h1");
+  CHECK(j["summary"]["migrate"] == 2);
+  auto back = plan_from_json(j);
+  REQUIRE(back);
+  CHECK(*back == plan);
+}
+
+TEST_CASE("the volumes of a migrate wait for its step, which waits for what it needs on the destination") {
+  Moved m;
+  m.desired.push_back(declared({"pool", "p", "h2"}, json::object()));
+  const Plan plan = diff("s", m.desired, m.observed, moving_kinds).plan;
+  auto graph = ApplyGraph::build(plan, moving_kinds);
+  REQUIRE(graph);
+  REQUIRE(graph->size() == 3);  // create pool.p@h2, migrate web, migrate web-root
+  std::map<std::string, std::size_t> at;
+  for (std::size_t i = 0; i < graph->size(); ++i) at[graph->step(i).id.address()] = i;
+  CHECK(graph->dependencies(at["volume.web-root@h1"]) == std::vector<std::size_t>{at["domain.web@h1"]});
+}
+
+TEST_CASE("a running domain declared on another host is refused: live migration is not supported yet") {
+  Moved m;
+  m.observed.objects[0].spec["state"] = "running";
+  const DiffResult result = diff("s", m.desired, m.observed, moving_kinds);
+  REQUIRE(result.errors.size() == 1);
+  CHECK_THAT(result.errors[0],
+             Catch::StartsWith("domain.web@h1: live migration is not supported yet: stop the "
+                               "domain first"));
+}
+
+TEST_CASE("a volume another domain also uses on the source does not move with the domain") {
+  Moved m;
+  m.observed.objects[1].spec["used_by"] = {"web", "db"};
+  const Plan plan = diff("s", m.desired, m.observed, moving_kinds).plan;
+  CHECK(change_of(plan, domain("h1"))->action == Action::migrate);
+  CHECK(change_of(plan, domain("h1"))->reasons ==
+        std::vector<std::string>{"offline, 0 bytes of disk copied"});
+  CHECK(change_of(plan, volume("web-root", "h2"))->action == Action::create);
+}
+
+TEST_CASE("a copy a crash left on the destination is made again: the source stays the truth") {
+  Moved m;
+  m.observed.objects.push_back(ours(volume("web-root", "h2"), {{"capacity", 10 * k_moved_gib}}));
+  const Plan plan = diff("s", m.desired, m.observed, moving_kinds).plan;
+  REQUIRE(plan.changes().size() == 2);
+  CHECK(change_of(plan, volume("web-root", "h1"))->action == Action::migrate);
+  CHECK(change_of(plan, volume("web-root", "h2")) == nullptr);
+}
+
+TEST_CASE("a domain on both hosts, its source's ledger saying it migrates there, finishes the migration") {
+  Moved m;
+  m.observed.objects[0].migrating_to = "h2";
+  m.observed.objects.push_back(ours(domain("h2"), {{"disks", {"web-root"}}}));
+  m.observed.objects.push_back(ours(volume("web-root", "h2"), {{"capacity", 10 * k_moved_gib}}));
+  const DiffResult result = diff("s", m.desired, m.observed, moving_kinds);
+  REQUIRE(result.errors.empty());
+  const Change* web = change_of(result.plan, domain("h1"));
+  REQUIRE(web != nullptr);
+  CHECK(web->action == Action::migrate);
+  CHECK(web->reasons == std::vector<std::string>{"finishing: already defined on h2, removed from h1"});
+  CHECK(change_of(result.plan, volume("web-root", "h1"))->action == Action::migrate);
+  CHECK(change_of(result.plan, domain("h2"))->action == Action::no_op);
+  CHECK(render_plan_text(result.plan, moving_kinds).find("DATA LOSS") == std::string::npos);
+}
+
+TEST_CASE("a domain on both hosts with no migration recorded keeps its destroy and its data loss") {
+  Moved m;
+  m.observed.objects.push_back(ours(domain("h2"), {{"disks", {"web-root"}}}));
+  const Plan plan = diff("s", m.desired, m.observed, moving_kinds).plan;
+  CHECK(change_of(plan, domain("h1"))->action == Action::destroy);
+  CHECK(plan.summary().migrate == 0);
+}
+
+}  // namespace
+}  // namespace virtplan::planner
