@@ -43,7 +43,11 @@ final=$cache/$algo-$want
 part=$cache/.$algo-$want.part
 unpacked=$cache/.$algo-$want.unpacked
 say() { printf '%s\n' "$*"; }
-fail() { rm -f -- "$part" "$part.headers" "$part.err" "$unpacked"; say "error $*"; exit 1; }
+ticker=
+fail() {
+  [ -z "$ticker" ] || { kill "$ticker" 2>/dev/null; wait "$ticker" 2>/dev/null; }
+  rm -f -- "$part" "$part.headers" "$part.err" "$unpacked"; say "error $*"; exit 1
+}
 mkdir -p -- "$cache" 2>/dev/null || { say "error cache cannot make the image cache $cache"; exit 1; }
 command -v flock >/dev/null 2>&1 || { say "error tool flock (util-linux) is not installed on the host"; exit 1; }
 touch -- "$final.lock" 2>/dev/null || { say "error cache cannot write in the image cache $cache"; exit 1; }
@@ -87,7 +91,7 @@ if [ ! -f "$final" ]; then
     say "retrying $rc"
     sleep 1
   done
-  kill "$ticker" 2>/dev/null; wait "$ticker" 2>/dev/null
+  kill "$ticker" 2>/dev/null; wait "$ticker" 2>/dev/null; ticker=
   [ "$rc" -eq 0 ] || fail "fetch $tool $rc $(tail -c 400 -- "$part.err" | tr '\n' ' ')"
   size=$(stat -c %s -- "$part")
   say "progress $size $size"
