@@ -22,11 +22,12 @@ VolumeSpec volume_spec_from(const json& in) {
   }
   spec.source = take<std::string>(in, "source");
   spec.source_sha256 = take<std::string>(in, "source_sha256");
+  spec.source_url = take<std::string>(in, "source_url");
+  spec.source_sha512 = take<std::string>(in, "source_sha512");
+  // A base's digest (storage/volume_spec.h): the image's, under its own key.
   spec.base_only = take<bool>(in, "base_only");
   if (auto digest = take<std::string>(in, "base_sha256")) spec.source_sha256 = digest;
   if (auto digest = take<std::string>(in, "base_sha512")) spec.source_sha512 = digest;
-  spec.source_url = take<std::string>(in, "source_url");
-  spec.source_sha512 = take<std::string>(in, "source_sha512");
   spec.source_checksum_url = take<std::string>(in, "source_checksum_url");
   spec.source_fetch = take<std::string>(in, "source_fetch");
   spec.backing_url = take<std::string>(in, "backing_url");

@@ -161,6 +161,10 @@ Result<std::pair<ImageDigest, CachedImage>> cached_image(const ActuatorStep& ste
 Result<ImageDigest> fetch_volume(const ActuatorStep& step, HostSession& host, Existing existing) {
   auto spec = VolumeSpec::from_json(step.desired.spec);
   if (!spec) return fail(upload_step_error(step, "not created", spec.error()));
+  if (!spec->source_url) {
+    return fail(providers::ErrorCode::invalid,
+                fmt::format("{}: not created: the volume names no image URL", step.desired.id.address()));
+  }
   // `fetch: client`: this machine fetches into its own cache and streams
   // the image to the host; else the host fetches into its cache and virsh
   // there reads the file: nothing crosses this machine's link.

@@ -3,6 +3,7 @@
 // for it (its digest decides, its URLs do not), and the import's YAML.
 
 #include "storage/volume_kind.h"
+#include "storage/volume_spec.h"
 #include "storage/volume_stack_writer.h"
 #include "tests/storage/kind_fixture.h"
 
@@ -230,6 +231,13 @@ TEST_CASE("base_only: only an image by URL with its own digest, host-fetched; it
   CHECK(parsed.object.spec["base_only"] == true);
   CHECK(parsed.object.spec["base_sha256"] == k_sha256);
   CHECK_FALSE(parsed.object.spec.contains("source_sha256"));
+  // Read back as the image's digest, whichever algorithm.
+  for (const char* algorithm : {"sha256", "sha512"}) {
+    auto typed = VolumeSpec::from_json({{"base_only", true}, {std::string("base_") + algorithm, "bb"}});
+    REQUIRE(typed);
+    CHECK((algorithm == std::string("sha256") ? typed->source_sha256 : typed->source_sha512) == "bb");
+    CHECK(typed->to_json().contains(std::string("base_") + algorithm));
+  }
   CHECK(parse_object(kind, "v", "pool: p\ncapacity: 1G\nbase_only: true\n").messages() ==
         Messages{"stack.yaml:3:12: volume.v: 'base_only' is for a volume whose source is an image by URL "
                  "({url, sha256})"});
