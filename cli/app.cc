@@ -29,6 +29,8 @@ constexpr Subcommand k_subcommands[] = {
     {"domain", "lifecycle operations on one domain: start, shutdown, snapshot, backup...", &setup_domain},
     {"unlock", "break the stack's lock on a host, naming its holder first (like terraform force-unlock)",
      &setup_unlock},
+    {"gc", "remove the cached images (by URL) of the stack that nothing uses any more, when asked",
+     &setup_gc},
     {"schema", "print the JSON Schema of the stack format, for editors and CI", &setup_schema},
     {"man", "print the manual page (roff: virtplan man | man -l -)", &setup_man},
     {"completion", "print the bash completion script (completion bash)", &setup_completion},

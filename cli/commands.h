@@ -137,6 +137,15 @@ SubcommandRunner setup_status(CLI::App& command);
 // free says so and changes nothing (docs/locking.md).
 SubcommandRunner setup_unlock(CLI::App& command);
 
+// `virtplan gc [-f PATH] [--dry-run] [--keep DIGEST]... [--auto-approve]`:
+// on each host of the stack, lists the images in its image cache and what
+// becomes of each (storage/image_gc.h says which one stack may remove: only
+// those it fetched, that no volume of it, no ledger on the host and no
+// process uses, and no fetch holds), asks, then removes them, each decided
+// again under its lock. Per stack: an image another stack also fetched
+// loses only this stack's claim. Exits 1 when a host failed.
+SubcommandRunner setup_gc(CLI::App& command);
+
 // `virtplan validate [-f PATH]`: loads and checks the stack without contacting
 // any host. Prints every problem, one "PATH:LINE:COLUMN: message" a line,
 // sorted, and exits 1; or prints "stack demo: 3 hosts, 12 objects, valid" and

@@ -195,6 +195,20 @@ Findings cpus(const CheckInput& in) {
   return one(in.demand.max_vcpus > s.cpus ? Verdict::warn : Verdict::ok, detail);
 }
 
+// What downloads an image by URL on the host (storage/image_fetch.h): curl,
+// else wget. Neither fails only a host that has such images to fetch.
+Findings download(const CheckInput& in) {
+  const auto& tools = got(in).download_tools;
+  if (tools.contains("curl"))
+    return one(Verdict::ok, tools.contains("wget") ? "curl (wget too)" : "curl (no wget)");
+  if (tools.contains("wget")) return one(Verdict::ok, "wget (no curl)");
+  if (in.demand.image_volumes.empty())
+    return one(Verdict::ok, "neither curl nor wget (no image by URL is fetched here)");
+  return one(Verdict::fail, fmt::format("neither curl nor wget, but volume {} has an image by URL to fetch "
+                                        "(install curl, or use fetch: client)",
+                                        fmt::join(in.demand.image_volumes, ", ")));
+}
+
 struct HostCheck {
   std::string_view name;
   Findings (*run)(const CheckInput&);
@@ -207,6 +221,7 @@ constexpr std::array k_host_checks{
     HostCheck{"identity", &identity},   HostCheck{"permission", &permission}, HostCheck{"pool", &pools},
     HostCheck{"space", &space},         HostCheck{"security", &security},     HostCheck{"nat", &nat},
     HostCheck{"bridge", &bridges},      HostCheck{"memory", &memory},         HostCheck{"cpus", &cpus},
+    HostCheck{"download", &download},
 };
 
 }  // namespace

@@ -37,6 +37,7 @@ constexpr std::string_view k_survey_script =
     R"sh(printf 'firewall\t%s\n' "$f"; printf 'links\t%s\n' "$(ls /sys/class/net | tr '\n' ' ')"; )sh"
     R"sh(awk '/^MemTotal:/{t=$2} /^MemAvailable:/{a=$2} END{printf "memory\t%d\t%d\n", t*1024, a*1024}' /proc/meminfo; )sh"
     R"sh(printf 'cpus\t%s\n' "$(nproc)"; )sh"
+    R"sh(t=; for c in curl wget; do command -v $c >/dev/null 2>&1 && t="$t $c"; done; printf 'download\t%s\n' "$t"; )sh"
     R"sh(for p; do q=$p; s=exists; if [ ! -d "$p" ]; then s=creatable; )sh"
     R"sh(while [ -n "$q" ] && [ ! -e "$q" ]; do q=${q%/*}; done; [ -n "$q" ] || q=/; [ -d "$q" ] || s=blocked; fi; )sh"
     R"sh(a=$(df -P -B1 -- "$q" 2>/dev/null | awk 'NR==2{print $4}'); l=; )sh"
@@ -122,6 +123,13 @@ void read_libvirt(const providers::HostConfig& host, providers::Transport& trans
   }
 }
 
+// An image by URL the host downloads itself (not `fetch: client`), as the
+// volume's content or its backing file.
+bool fetched_on_host(const providers::Spec& spec) {
+  if (spec.contains("backing_url")) return true;
+  return spec.contains("source_url") && spec.value("source_fetch", std::string()) != "client";
+}
+
 }  // namespace
 
 HostDemand demand_on(const planner::Stack& stack, const std::string& host) {
@@ -142,6 +150,8 @@ HostDemand demand_on(const planner::Stack& stack, const std::string& host) {
       if (spec.contains("vcpus"))
         demand.max_vcpus = std::max(demand.max_vcpus, spec["vcpus"].value("current", 0));
       if (spec.value("virt_type", std::string()) == "kvm") demand.kvm_domains.push_back(object.id.name);
+    } else if (object.id.kind == "volume" && fetched_on_host(spec)) {
+      demand.image_volumes.push_back(object.id.name);
     }
   }
   // Objects are sorted by address: volume after pool, so the index is complete.
@@ -181,6 +191,8 @@ void parse_survey_script(const std::string& out, HostSurvey& survey) {
     } else if (key == "memory" && f.size() >= 3) {
       survey.memory_total = number(f[1]);
       survey.memory_available = number(f[2]);
+    } else if (key == "download" && f.size() >= 2) {
+      survey.download_tools = words(f[1]);
     } else if (key == "cpus" && f.size() >= 2) {
       survey.cpus = static_cast<int>(number(f[1]));
     } else if (key == "path" && f.size() >= 6) {

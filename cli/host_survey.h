@@ -36,6 +36,8 @@ struct HostDemand {
   std::uint64_t memory_bytes = 0;        // the sum of the domains' current memory
   int max_vcpus = 0;                     // the most any one domain has
   std::vector<std::string> kvm_domains;  // domains with virt_type: kvm
+  // Volumes whose image (by URL) the host downloads itself.
+  std::vector<std::string> image_volumes;
 };
 
 // What `stack` declares on `host`.
@@ -73,6 +75,7 @@ struct HostSurvey {
   std::uint64_t memory_total = 0;
   std::uint64_t memory_available = 0;
   int cpus = 0;
+  std::set<std::string> download_tools;  // "curl", "wget": those the host has
 };
 
 // Reaches `host` and reads everything above; fails only when the host

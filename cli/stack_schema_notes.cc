@@ -63,6 +63,10 @@ constexpr SchemaNote k_notes[] = {
      "fetched on the host",
      ""},
     {"volumes.backing", "a linked clone: the qcow2 overlay's backing volume in the same pool", ""},
+    {"volumes.base_only",
+     "a base for clones (with source: {url, sha256}): clones back onto the cached image of its digest, so a "
+     "new digest is a new base for new clones and existing clones keep theirs",
+     "false"},
     {"volumes.protect", "plan refuses to destroy or replace this volume", "false"},
     {"volumes.allow_shrink", "allow a capacity below the current one (loses data)", "false"},
     {"volumes.per_member",

@@ -64,6 +64,7 @@ Change planned_change(const providers::ResourceKind& kind, const StackObject& wa
   change.action = choose_action(change.fields);
   change.impact = largest_impact(change.fields);
   if (change.action == Action::replace) change.reasons = replace_reasons(change.fields);
+  if (change.action == Action::update) change.reasons = kind.update_notes(found.spec, change.after);
   return change;
 }
 

@@ -76,6 +76,7 @@ std::string detail(const providers::ResourceKind* kind, const Change& c) {
     case Action::update:
       // A restart-class change to a domain that does not run across the apply.
       if (c.impact == Impact::config) return "config (takes effect at next start)";
+      if (!c.reasons.empty()) return fmt::format("{}  {}", to_string(c.impact), fmt::join(c.reasons, "; "));
       return std::string(to_string(c.impact));
     case Action::replace:
       return fmt::format("{}", fmt::join(c.reasons, "; "));

@@ -27,19 +27,27 @@ using providers::Result;
 namespace {
 
 // A download takes as long as the link needs; curl and wget give up on a
-// stalled transfer by themselves (no byte for 60 s).
+// stalled transfer by themselves (no byte for stall_seconds(), 60 by default).
 constexpr auto k_download_timeout = std::chrono::hours(12);
+constexpr int k_stall_seconds = 60;
 
-// $1 cache directory, $2 URL, $3 algorithm (sha256 | sha512), $4 digest.
+// $1 cache directory, $2 URL, $3 algorithm (sha256 | sha512), $4 digest,
+// $5 seconds without a byte after which a download counts as stalled, $6 the
+// stack that wants the image: recorded in CACHE/ALGO-HEX.stacks, one line
+// each, which `virtplan gc` reads (storage/image_gc.h).
 // Every line it prints is a word and its values; see image_fetch.h. The lock
 // file stays (removing a file others may hold open would break the lock).
 constexpr std::string_view k_fetch_script = R"sh(
-cache=$1 url=$2 algo=$3 want=$4
+cache=$1 url=$2 algo=$3 want=$4 stall=$5 stack=$6
 final=$cache/$algo-$want
 part=$cache/.$algo-$want.part
 unpacked=$cache/.$algo-$want.unpacked
 say() { printf '%s\n' "$*"; }
-fail() { rm -f -- "$part" "$part.headers" "$part.err" "$unpacked"; say "error $*"; exit 1; }
+ticker=
+fail() {
+  [ -z "$ticker" ] || { kill "$ticker" 2>/dev/null; wait "$ticker" 2>/dev/null; }
+  rm -f -- "$part" "$part.headers" "$part.err" "$unpacked"; say "error $*"; exit 1
+}
 mkdir -p -- "$cache" 2>/dev/null || { say "error cache cannot make the image cache $cache"; exit 1; }
 command -v flock >/dev/null 2>&1 || { say "error tool flock (util-linux) is not installed on the host"; exit 1; }
 touch -- "$final.lock" 2>/dev/null || { say "error cache cannot write in the image cache $cache"; exit 1; }
@@ -64,11 +72,17 @@ if [ ! -f "$final" ]; then
   while :; do
     if [ "$tool" = curl ]; then
       curl -fsSL -g --proto =http,https --proto-redir =http,https --retry 3 --retry-delay 2 \
-        --connect-timeout 30 --speed-limit 1 --speed-time 60 -D "$part.headers" -o "$part" -- "$url" 2>"$part.err"
+        --connect-timeout 30 --speed-limit 1 --speed-time "$stall" -D "$part.headers" -o "$part" -- "$url" 2>"$part.err"
     else
-      wget -nv --tries=3 --timeout=60 -O "$part" -- "$url" 2>"$part.err"
+      wget -nv --tries=3 --timeout=60 --read-timeout="$stall" -O "$part" -- "$url" 2>"$part.err"
     fi
     rc=$?
+    # A timeout once the server answered (curl) or sent bytes (wget) is a
+    # body that stopped coming: said as such, with the limit.
+    case $tool.$rc in
+      curl.28) [ -s "$part.headers" ] && fail "stall $tool $stall" ;;
+      wget.4) [ -s "$part" ] && fail "stall $tool $stall" ;;
+    esac
     case $tool.$rc in
       curl.18|curl.52|curl.56) [ "$attempt" -lt 3 ] || break ;;
       *) break ;;
@@ -77,7 +91,7 @@ if [ ! -f "$final" ]; then
     say "retrying $rc"
     sleep 1
   done
-  kill "$ticker" 2>/dev/null; wait "$ticker" 2>/dev/null
+  kill "$ticker" 2>/dev/null; wait "$ticker" 2>/dev/null; ticker=
   [ "$rc" -eq 0 ] || fail "fetch $tool $rc $(tail -c 400 -- "$part.err" | tr '\n' ' ')"
   size=$(stat -c %s -- "$part")
   say "progress $size $size"
@@ -101,6 +115,9 @@ if [ ! -f "$final" ]; then
   fi
   mv -f -- "$unpacked" "$final" || fail "cache cannot rename $unpacked"
   rm -f -- "$part.headers" "$part.err"
+fi
+if [ -n "$stack" ] && ! grep -q -x -F -- "$stack" "$final.stacks" 2>/dev/null; then
+  printf '%s\n' "$stack" >>"$final.stacks" || { say "error cache cannot write $final.stacks"; exit 1; }
 fi
 info=$(qemu-img info -U --output=json "$final" 2>&1) || { say "error inspect $(printf '%s' "$info" | tr '\n' ' ')"; exit 1; }
 say "image $final"
@@ -163,7 +180,7 @@ Meaning curl_meaning(int status, std::string_view said) {
     case 23:
       return {ErrorCode::other, "cannot write the download on the host (disk full?)"};
     case 28:
-      return {ErrorCode::timeout, "timed out (or stalled for 60 s)"};
+      return {ErrorCode::timeout, "timed out"};
     case 18:
     case 52:
     case 56:
@@ -236,6 +253,13 @@ Error script_error(std::string_view line, const ImageRequest& request) {
     const std::string_view tool = first_word(rest);
     const std::string_view status = first_word(rest);
     return image_fetch::download_error(tool, static_cast<int>(number(status)), rest, request.url);
+  }
+  if (kind == "stall") {
+    const std::string_view tool = first_word(rest);
+    return Error(ErrorCode::timeout,
+                 fmt::format("cannot download {}: the server stalled mid-body (no byte for {} s, {} gave up "
+                             "after its retries; the partial download was deleted)",
+                             request.url, one_line(rest), tool));
   }
   if (kind == "tool")
     return Error(ErrorCode::not_found, fmt::format("cannot fetch {}: {}", request.url, rest));
@@ -375,6 +399,16 @@ std::string Progress::line(std::uint64_t bytes, std::uint64_t total,
 
 }  // namespace image_fetch
 
+int stall_seconds() {
+  const char* set = std::getenv("VIRTPLAN_STALL_TIMEOUT");
+  if (set == nullptr || *set == '\0') return k_stall_seconds;
+  int seconds = 0;
+  const std::string_view text(set);
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), seconds);
+  if (error != std::errc() || end != text.data() + text.size() || seconds < 1) return k_stall_seconds;
+  return seconds;
+}
+
 std::string client_image_cache() {
   if (const char* set = std::getenv("VIRTPLAN_IMAGE_CACHE"); set != nullptr && *set != '\0') return set;
   if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg != nullptr && *xdg == '/') {
@@ -415,7 +449,8 @@ Result<CachedImage> fetch_image(const providers::ActuatorStep& step, FetchSite& 
                                 const ImageRequest& request) {
   Command command{
       providers::host_script_argv(site.become, k_fetch_script, "virtplan-fetch",
-                                  {site.cache, request.url, request.digest.algorithm, request.digest.hex}),
+                                  {site.cache, request.url, request.digest.algorithm, request.digest.hex,
+                                   std::to_string(stall_seconds()), site.stack}),
       std::nullopt, k_download_timeout};
   const image_fetch::Progress progress(image_file_name(request.url), std::chrono::steady_clock::now());
   auto ran = run_with_lines(site.transport, command, [&](std::string_view line) {

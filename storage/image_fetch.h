@@ -12,6 +12,7 @@
 //   - when CACHE/ALGO-HEX is not there yet, downloads with curl (else wget)
 //     to a temporary name, printing `progress BYTES TOTAL` every second;
 //   - checks the download's digest; a mismatch deletes it and reports both;
+//   - records the stack that wants it in CACHE/ALGO-HEX.stacks (gc's record);
 //   - decompresses by content (xz, gzip, zstd when the host has it), renames
 //     the result to CACHE/ALGO-HEX only then, and prints `qemu-img info` of
 //     it (qcow2 or raw, its virtual size).
@@ -62,7 +63,15 @@ struct FetchSite {
   providers::Transport& transport;
   providers::Become become = providers::Become::none;
   std::string cache;
+  // The stack the image is for, recorded beside it for `virtplan gc`.
+  std::string stack = {};
 };
+
+// How long a download may go without a byte before it counts as stalled
+// (curl's --speed-time, wget's --read-timeout): $VIRTPLAN_STALL_TIMEOUT
+// seconds when set to a positive number, else 60. curl then retries three
+// times; a stall that outlasts them fails naming it.
+int stall_seconds();
 
 // This machine's image cache, for `fetch: client`: $VIRTPLAN_IMAGE_CACHE,
 // else $XDG_CACHE_HOME/virtplan/images, else ~/.cache/virtplan/images.

@@ -113,10 +113,10 @@ namespace {
 // cloud-init inputs, the source and its hash, the policies), so that the
 // next plan compares equal. One list for writing and for reading back: the
 // observer refuses an entry holding any other key.
-constexpr std::array<std::string_view, 13> k_ledger_keys{
-    "allow_shrink",        "backing_checksum_url", "backing_sha256", "backing_sha512",
-    "backing_url",         "cloud_init",           "protect",        "source",
-    "source_checksum_url", "source_fetch",         "source_sha256",  "source_sha512",
+constexpr std::array<std::string_view, 16> k_ledger_keys{
+    "allow_shrink", "backing_checksum_url", "backing_sha256", "backing_sha512", "backing_url",
+    "base_only",    "base_sha256",          "base_sha512",    "cloud_init",     "protect",
+    "source",       "source_checksum_url",  "source_fetch",   "source_sha256",  "source_sha512",
     "source_url"};
 
 }  // namespace
@@ -134,6 +134,19 @@ json volume_ledger_data(const Spec& spec) {
   return data;
 }
 
+namespace {
+
+// With checksum_url, the digest the checksum file gave: what the next plan
+// compares (VolumeKind::reconcile); a base's as base_*.
+json image_ledger_data(const Spec& spec, bool overlay, const ImageDigest& digest) {
+  json data = volume_ledger_data(spec);
+  const std::string prefix = overlay ? "backing_" : spec.value("base_only", false) ? "base_" : "source_";
+  data[prefix + digest.algorithm] = digest.hex;
+  return data;
+}
+
+}  // namespace
+
 Result<ActuatorOutcome> VolumeActuator::create(const ActuatorStep& step, HostSession& host) const {
   const Spec& spec = step.desired.spec;
   if (spec.contains("source")) {
@@ -144,13 +157,9 @@ Result<ActuatorOutcome> VolumeActuator::create(const ActuatorStep& step, HostSes
   // An image by URL, as the volume's content or its backing file.
   const bool overlay = spec.contains("backing_url");
   if (spec.contains("source_url") || overlay) {
-    auto digest = overlay ? create_image_overlay(step, host) : fetch_volume(step, host);
+    auto digest = overlay ? create_image_overlay(step, host) : fetch_volume(step, host, Existing::none);
     if (!digest) return fail(digest.error());
-    // With checksum_url, the digest the checksum file gave: what the next
-    // plan compares (VolumeKind::reconcile).
-    json data = volume_ledger_data(spec);
-    data[(overlay ? "backing_" : "source_") + digest->algorithm] = digest->hex;
-    return ActuatorOutcome{std::move(data), {}};
+    return ActuatorOutcome{image_ledger_data(spec, overlay, *digest), {}};
   }
   if (spec.contains("cloud_init")) {
     auto seed = CloudInitSeed::from_spec(spec["cloud_init"]);
@@ -171,8 +180,14 @@ Result<ActuatorOutcome> VolumeActuator::create(const ActuatorStep& step, HostSes
 Result<ActuatorOutcome> VolumeActuator::update(const ActuatorStep& step, HostSession& host) const {
   for (const auto& field : step.fields) {
     // The live way of the field's rule (storage/volume_kind.h), the table the plan read.
-    if (volume_field_rules().rule_for(field.path, field.before, field.after).live != volume_live::resize)
-      continue;
+    const std::string_view live = volume_field_rules().rule_for(field.path, field.before, field.after).live;
+    if (live == volume_live::new_base) {
+      // The file is made anew of the new image; the clones keep theirs.
+      auto digest = fetch_volume(step, host, Existing::replace);
+      if (!digest) return fail(digest.error());
+      return ActuatorOutcome{image_ledger_data(step.desired.spec, false, *digest), {}};
+    }
+    if (live != volume_live::resize) continue;
     if (!field.before.is_number_integer() || !field.after.is_number_integer()) continue;
     auto resized = resize(step, host, field.before.get<std::uint64_t>(), field.after.get<std::uint64_t>());
     if (!resized) return fail(resized.error());

@@ -65,6 +65,33 @@ void take_listed_digest(Spec& out, const Spec& observed, const std::string& pref
   }
 }
 
+// A clone of a base_only volume (both "backing" and "backing_url") keeps the
+// base it was made of: the image its ledger names, or the file the host
+// shows (a clone made before the volume was base_only). Only a new clone
+// gets the base's current image.
+void keep_clone_base(Spec& out, const Spec& observed) {
+  if (!out.contains("backing") || !out.contains("backing_url")) return;
+  for (const char* key : {"backing_url", "backing_sha256", "backing_sha512", "backing", "backing_store"}) {
+    if (observed.contains(key)) {
+      out[key] = observed[key];
+    } else {
+      out.erase(key);
+    }
+  }
+}
+
+// A volume made base_only after it was made has its digest as source_*: the
+// stack's is compared with it there, so a changed image is still a replace
+// that once.
+void keep_base(Spec& out, const Spec& observed) {
+  keep_clone_base(out, observed);
+  if (!out.value("base_only", false)) return;
+  for (const char* algorithm : {"sha256", "sha512"}) {
+    const std::string base = std::string("base_") + algorithm, source = std::string("source_") + algorithm;
+    if (out.contains(base) && !observed.contains(base) && observed.contains(source)) out[source] = out[base];
+  }
+}
+
 }  // namespace
 
 void VolumeKind::parse(providers::YamlMap& map, StackObject& object, Diagnostics& diags) const {
@@ -78,6 +105,16 @@ void VolumeKind::resolve(StackObject& object, const StackIndex& all) const {
   if (!spec.contains("backing") || !spec.contains("pool")) return;
   const StackObject* pool = all.find("pool", spec["pool"], object.id.host);
   const StackObject* backing = all.find("volume", spec["backing"], object.id.host);
+  if (backing && backing->spec.value("base_only", false)) {
+    // A clone of a base_only volume is an overlay of the base's image in the
+    // host's cache (storage/volume_spec.h).
+    object.spec["backing_url"] = backing->spec.value("source_url", "");
+    for (const char* algorithm : {"sha256", "sha512"}) {
+      const std::string key = std::string("base_") + algorithm;
+      if (backing->spec.contains(key)) object.spec[std::string("backing_") + algorithm] = backing->spec[key];
+    }
+    return;
+  }
   if (!pool || !backing || !pool->spec.contains("path")) return;
   object.spec["backing_store"] = {
       {"path", pool->spec["path"].get<std::string>() + "/" + spec["backing"].get<std::string>()},
@@ -160,6 +197,7 @@ Spec VolumeKind::reconcile(const Spec& desired, const Spec& observed) const {
   if (!observed.contains("source_sha256")) out.erase("source_sha256");
   // A digest read from a checksum file, as the ledger has it.
   take_listed_digest(out, observed, "source_");
+  keep_base(out, observed);
   take_listed_digest(out, observed, "backing_");
   // An overlay of a cached image: while the stack asks for the image the
   // ledger recorded, the backing file the host shows (the cache's copy) is
@@ -190,6 +228,7 @@ bool first_recorded(const json& before, const json&) { return before.is_null(); 
 constexpr providers::FieldRule k_volume_rules[] = {
     // virtplan's own, and the source's path (its content is what counts).
     {"/protect", Impact::none},
+    {"/base_only", Impact::none},
     {"/allow_shrink", Impact::none},
     {"/source", Impact::none},
     {"/source_sha256", Impact::none, {}, first_recorded},
@@ -206,6 +245,12 @@ constexpr providers::FieldRule k_volume_rules[] = {
     {"/backing_sha512", Impact::none, {}, first_recorded},
     {"/backing_url", Impact::none},
     {"/backing_checksum_url", Impact::none},
+    // A base's new image is for new clones: its clones keep theirs (each is
+    // backed by the cached image it was made of), the file is made anew.
+    {"/base_sha256", Impact::none, {}, first_recorded},
+    {"/base_sha512", Impact::none, {}, first_recorded},
+    {"/base_sha256", Impact::live, volume_live::new_base},
+    {"/base_sha512", Impact::live, volume_live::new_base},
     {"/capacity", Impact::live, volume_live::resize},
     // A seed's inputs change its hash, which alone says "replace": the
     // planner's replace reasons print values, and user-data's are secret.
@@ -260,7 +305,54 @@ std::optional<std::uint64_t> VolumeKind::data_at_risk(const Spec& observed) cons
   return observed["capacity"].get<std::uint64_t>();
 }
 
+namespace {
+
+// The digest of a base_only volume's image, as "sha256:HEX"; empty when none.
+std::string base_digest(const Spec& spec) {
+  for (const char* algorithm : {"sha256", "sha512"}) {
+    const std::string key = std::string("base_") + algorithm;
+    if (spec.contains(key) && spec[key].is_string()) return algorithm + (":" + spec[key].get<std::string>());
+  }
+  return {};
+}
+
+// "sha256:0123456789ab…": enough of a digest to tell images apart.
+std::string short_digest(const std::string& digest) {
+  const auto colon = digest.find(':');
+  return digest.size() > colon + 13 ? digest.substr(0, colon + 13) + "…" : digest;
+}
+
+// A new base remakes the volume's file: nothing may use that file itself
+// (a domain's disk, or an overlay made of the volume before it was
+// base_only); its clones by image do not.
+std::optional<std::string> new_base_refusal(const Spec& before, const Spec& after) {
+  const std::string was = base_digest(before), will = base_digest(after);
+  if (was.empty() || will.empty() || was == will) return std::nullopt;
+  std::vector<std::string> users;
+  for (const json& user : before.value("used_by", json::array())) {
+    users.push_back(fmt::format("domain {} (disk {})", user.value("domain", "?"), user.value("disk", "?")));
+  }
+  for (const json& overlay : before.value("backing_of", json::array())) {
+    users.push_back(fmt::format("overlay {} (backed by this file)", overlay.get<std::string>()));
+  }
+  if (users.empty()) return std::nullopt;
+  return fmt::format(
+      "new base {}: the volume's file is made anew, and {} use{} that file itself (only the "
+      "clones made while it is base_only keep their base)",
+      short_digest(will), fmt::join(users, ", "), users.size() == 1 ? "s" : "");
+}
+
+}  // namespace
+
+std::vector<std::string> VolumeKind::update_notes(const Spec& before, const Spec& after) const {
+  const std::string was = base_digest(before), will = base_digest(after);
+  if (was.empty() || will.empty() || was == will) return {};
+  return {fmt::format("new base {} for new clones; clones made of {} keep it", short_digest(will),
+                      short_digest(was))};
+}
+
 std::optional<std::string> VolumeKind::refusal(const Spec& before, const Spec& after) const {
+  if (auto refused = new_base_refusal(before, after)) return refused;
   if (!before.contains("capacity") || !after.contains("capacity")) return std::nullopt;
   auto was = before["capacity"].get<std::uint64_t>();
   auto will = after["capacity"].get<std::uint64_t>();
@@ -292,11 +384,15 @@ std::string VolumeKind::summary(const Spec& spec) const {
   }
   if (spec.contains("source")) text += ", from " + spec["source"].get<std::string>();
   if (spec.contains("source_url")) text += ", from " + spec["source_url"].get<std::string>();
+  if (spec.value("base_only", false)) text += ", base only";
   return text;
 }
 
 std::string VolumeKind::format_value(std::string_view path, const json& value) const {
   if (path == "/capacity" && value.is_number_unsigned()) return human_size(value.get<std::uint64_t>());
+  if ((path == "/base_sha256" || path == "/base_sha512") && value.is_string()) {
+    return short_digest(std::string(path.substr(6)) + ":" + value.get<std::string>());
+  }
   return value.is_string() ? value.get<std::string>() : value.dump();
 }
 

@@ -8,7 +8,10 @@
 // capacity changes live (`vol-resize`, or `blockresize` under a
 // running domain; a shrink is refused unless allow_shrink, see refusal());
 // format, backing, the source's content (source_sha256, source_sha512) and
-// pool replace the volume (data loss); protect, allow_shrink, the source's
+// pool replace the volume (data loss), except a base_only volume's digest
+// (base_sha256, base_sha512): a new base for new clones, live, since its
+// clones are overlays of the cached image they were made of, never of the
+// volume's file; protect, allow_shrink, the source's
 // path and an image's URLs (source_url, source_checksum_url: its digest is
 // what counts) are virtplan's own and change nothing on the host.
 //
@@ -55,8 +58,13 @@ public:
   std::vector<providers::Hold> holds(const providers::ObjectId& id, const providers::Spec& observed,
                                      bool replacing) const override;
   std::optional<std::uint64_t> data_at_risk(const providers::Spec& observed) const override;
+  // A base_only volume's new image when something uses its file itself
+  // (not its clones), and a shrink (see holds()).
   std::optional<std::string> refusal(const providers::Spec& before,
                                      const providers::Spec& after) const override;
+  // "new base sha256:abcd… for new clones; clones made of sha256:0123… keep it".
+  std::vector<std::string> update_notes(const providers::Spec& before,
+                                        const providers::Spec& after) const override;
   providers::Result<nlohmann::json> to_stack(const providers::Spec& spec) const override;
   std::string summary(const providers::Spec& spec) const override;
   std::string format_value(std::string_view path, const nlohmann::json& value) const override;
@@ -66,6 +74,10 @@ public:
 namespace volume_live {
 // vol-resize, or blockresize under a running domain.
 inline constexpr std::string_view resize = "vol-resize";
+// A base_only volume's new image: its file is made anew from the image
+// (vol-delete, then as a create); its clones keep the cached image they
+// were made of.
+inline constexpr std::string_view new_base = "new-base";
 }  // namespace volume_live
 
 const providers::FieldRules& volume_field_rules();

@@ -183,6 +183,23 @@ void read_backing_image(const YamlValue& value, VolumeSpec& spec, Diagnostics& d
   spec.backing_checksum_url = image.source_checksum_url;
 }
 
+// `base_only: true`: only for an image by URL with a digest of its own, which
+// the host keeps in its cache for the clones (storage/volume_spec.h). Not
+// with checksum_url (a republished checksum file would give clones a base
+// no stack named) nor `fetch: client` (the host's cache would not hold it).
+void read_base_only(const YamlValue& value, VolumeSpec& spec, Diagnostics& diags) {
+  if (!value.as_bool(diags).value_or(false)) return;
+  if (!spec.source_url) {
+    value.error(diags, "'base_only' is for a volume whose source is an image by URL ({url, sha256})");
+  } else if (!spec.source_sha256 && !spec.source_sha512) {
+    value.error(diags, "'base_only' needs the image's own sha256 or sha512, not checksum_url");
+  } else if (spec.source_fetch) {
+    value.error(diags, "'base_only' needs the image in the host's cache: not with 'fetch: client'");
+  } else {
+    spec.base_only = true;
+  }
+}
+
 }  // namespace
 
 void parse_volume(YamlMap& map, StackObject& object, Diagnostics& diags) {
@@ -216,6 +233,7 @@ void parse_volume(YamlMap& map, StackObject& object, Diagnostics& diags) {
   } else if (!source && !spec.backing && !spec.backing_url && !map.get("backing")) {
     map.error(diags, "a volume needs 'capacity' unless it has a 'source' or a 'backing' volume");
   }
+  if (auto value = map.get("base_only")) read_base_only(*value, spec, diags);
   spec.protect = false;
   if (auto value = map.get("protect")) spec.protect = value->as_bool(diags).value_or(false);
   spec.allow_shrink = false;

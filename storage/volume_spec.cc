@@ -24,6 +24,10 @@ VolumeSpec volume_spec_from(const json& in) {
   spec.source_sha256 = take<std::string>(in, "source_sha256");
   spec.source_url = take<std::string>(in, "source_url");
   spec.source_sha512 = take<std::string>(in, "source_sha512");
+  // A base's digest (storage/volume_spec.h): the image's, under its own key.
+  spec.base_only = take<bool>(in, "base_only");
+  if (auto digest = take<std::string>(in, "base_sha256")) spec.source_sha256 = digest;
+  if (auto digest = take<std::string>(in, "base_sha512")) spec.source_sha512 = digest;
   spec.source_checksum_url = take<std::string>(in, "source_checksum_url");
   spec.source_fetch = take<std::string>(in, "source_fetch");
   spec.backing_url = take<std::string>(in, "backing_url");
@@ -46,9 +50,11 @@ json VolumeSpec::to_json() const {
     out["backing_store"] = {{"path", backing_store->path}, {"format", backing_store->format}};
   }
   put(out, "source", source);
-  put(out, "source_sha256", source_sha256);
+  const bool base = base_only.value_or(false);
+  put(out, base ? "base_sha256" : "source_sha256", source_sha256);
   put(out, "source_url", source_url);
-  put(out, "source_sha512", source_sha512);
+  put(out, base ? "base_sha512" : "source_sha512", source_sha512);
+  if (base) out["base_only"] = true;
   put(out, "source_checksum_url", source_checksum_url);
   put(out, "source_fetch", source_fetch);
   put(out, "backing_url", backing_url);

@@ -15,6 +15,12 @@
 //    "source_sha256": "9f86d0..."}        (or "source_sha512": ...,
 //                                          or "source_checksum_url": URL)
 //
+// or, for a base of clones (`base_only: true`), "base_only": true with the
+// digest as "base_sha256" (or "base_sha512"); a clone (`backing:` naming a
+// base_only volume) then holds "backing" (the base's name) with the base's
+// "backing_url" and "backing_sha256" (VolumeKind::resolve), and is made as
+// an overlay of the cached image, below;
+//
 // or, for an overlay of such an image, "backing_url" with "backing_sha256"
 // (or "backing_sha512", or "backing_checksum_url"); the host's XML then
 // shows the cached image as "backing" (its path) and "backing_store".
@@ -76,6 +82,12 @@ struct VolumeSpec {
   std::optional<std::string> backing_sha256;
   std::optional<std::string> backing_sha512;
   std::optional<std::string> backing_checksum_url;
+  // `base_only: true` on an image by URL: the volume is a base for clones,
+  // which are backed by the cached image of the digest they were made from
+  // (not by this file), so a new digest gives new clones a new base and
+  // leaves existing ones theirs. Its digest's JSON key is then base_sha256
+  // (base_sha512), not source_*: the field rules decide by the key.
+  std::optional<bool> base_only;
   std::optional<bool> protect;
   std::optional<bool> allow_shrink;
 

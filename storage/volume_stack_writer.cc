@@ -56,6 +56,7 @@ providers::Result<json> volume_to_stack(const providers::Spec& spec) {
                                               typed->backing_sha512, typed->backing_sha256)}};
     if (typed->format == "qcow2") out.erase("format");
   }
+  if (typed->base_only) out["base_only"] = true;
   if (typed->protect) out["protect"] = true;
   if (typed->allow_shrink) out["allow_shrink"] = true;
   return out;

@@ -158,19 +158,31 @@ Result<std::pair<ImageDigest, CachedImage>> cached_image(const ActuatorStep& ste
 
 }  // namespace
 
-Result<ImageDigest> fetch_volume(const ActuatorStep& step, HostSession& host) {
+Result<ImageDigest> fetch_volume(const ActuatorStep& step, HostSession& host, Existing existing) {
   auto spec = VolumeSpec::from_json(step.desired.spec);
   if (!spec) return fail(upload_step_error(step, "not created", spec.error()));
+  if (!spec->source_url) {
+    return fail(providers::ErrorCode::invalid,
+                fmt::format("{}: not created: the volume names no image URL", step.desired.id.address()));
+  }
   // `fetch: client`: this machine fetches into its own cache and streams
   // the image to the host; else the host fetches into its cache and virsh
   // there reads the file: nothing crosses this machine's link.
   const bool client = spec->source_fetch == "client";
   providers::LocalTransport here;
-  FetchSite site = client ? FetchSite{here, providers::Become::none, client_image_cache()}
-                          : FetchSite{host.transport(), host.config().become, host.config().image_cache};
+  FetchSite site = client ? FetchSite{here, providers::Become::none, client_image_cache(), step.desired.stack}
+                          : FetchSite{host.transport(), host.config().become, host.config().image_cache,
+                                      step.desired.stack};
   auto fetched = cached_image(step, site, *spec);
   if (!fetched) return fail(fetched.error());
   const auto& [digest, cached] = *fetched;
+  // Deleted only now: a download that fails leaves the old file.
+  if (existing == Existing::replace) {
+    auto deleted =
+        host.virsh().run({"vol-delete", "--pool", spec->pool.value_or(""), "--vol", step.desired.id.name});
+    if (!deleted)
+      return fail(upload_step_error(step, "not made anew (the old file is kept)", deleted.error()));
+  }
   SourceImage image;
   image.path = cached.path;
   image.format = cached.format;
@@ -200,7 +212,7 @@ Result<ImageDigest> create_image_overlay(const ActuatorStep& step, HostSession& 
   image_spec.source_sha256 = spec->backing_sha256;
   image_spec.source_sha512 = spec->backing_sha512;
   image_spec.source_checksum_url = spec->backing_checksum_url;
-  FetchSite site{host.transport(), host.config().become, host.config().image_cache};
+  FetchSite site{host.transport(), host.config().become, host.config().image_cache, step.desired.stack};
   auto fetched = cached_image(step, site, image_spec);
   if (!fetched) return fail(fetched.error());
   const auto& [digest, cached] = *fetched;

@@ -34,8 +34,11 @@ providers::Result<void> upload_volume(const providers::ActuatorStep& step, provi
 // image's. Returns the image's digest.
 providers::Result<ImageDigest> create_image_overlay(const providers::ActuatorStep& step,
                                                     providers::HostSession& host);
-providers::Result<ImageDigest> fetch_volume(const providers::ActuatorStep& step,
-                                            providers::HostSession& host);
+// What fetch_volume() finds: no volume yet (a create), or the volume to make
+// anew once the image is in the cache (a base_only volume's new base).
+enum class Existing { none, replace };
+providers::Result<ImageDigest> fetch_volume(const providers::ActuatorStep& step, providers::HostSession& host,
+                                            Existing existing);
 providers::Result<void> upload_volume_image(const providers::ActuatorStep& step, providers::HostSession& host,
                                             const std::vector<std::uint8_t>& image);
 

@@ -203,6 +203,14 @@ public:
   // is running(observed, observed).
   virtual bool migrates() const { return false; }
 
+  // Display only: what an update from `before` (observed) to `after`
+  // (reconciled desired) does, when its fields alone do not say it (a
+  // volume's new base for new clones). Printed beside the update.
+  virtual std::vector<std::string> update_notes(const Spec& before, const Spec& after) const {
+    (void)before, (void)after;
+    return {};
+  }
+
   // What the object takes from its host's CPUs and memory when it is
   // defined there (a domain: its vCPUs and memory, the maxima), for placement
   // (planner/placement.h); nullopt for what takes neither.

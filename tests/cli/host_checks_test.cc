@@ -123,3 +123,23 @@ TEST_CASE("host survey: the script's lines, paths with spaces included") {
   CHECK(s.paths.at("/srv/my pool").free_bytes == 1024);
   CHECK(s.paths.at("/srv/my pool").nearest == "/srv");
 }
+
+TEST_CASE(
+    "host checks: the download tool is curl, else wget; neither fails only a host with images to fetch") {
+  HostSurvey s = reached_host();
+  s.download_tools = {"curl", "wget"};
+  CHECK(line(run({}, s), "download") == CheckLine{"hv1", "download", Verdict::ok, "curl (wget too)"});
+  s.download_tools = {"wget"};
+  CHECK(line(run({}, s), "download").detail == "wget (no curl)");
+  s.download_tools = {};
+  CHECK(line(run({}, s), "download").verdict == Verdict::ok);
+  HostDemand demand;
+  demand.image_volumes = {"root"};
+  const auto missing = line(run(demand, s), "download");
+  CHECK(missing.verdict == Verdict::fail);
+  CHECK(missing.detail.starts_with("neither curl nor wget, but volume root has an image by URL"));
+
+  HostSurvey read;
+  parse_survey_script("download\t curl wget\n", read);
+  CHECK(read.download_tools == std::set<std::string>{"curl", "wget"});
+}

@@ -3,6 +3,7 @@
 // says so, two entries of one host are found, a pool path that cannot be made
 // and more volumes than free space fail, and any failure exits 1.
 
+#include "tests/lab/hidden_tools.h"
 #include "tests/lab/lab_fixture.h"
 #include "tests/lab/lab_stack.h"
 #include "tests/support/scratch_dir.h"
@@ -178,4 +179,37 @@ TEST_CASE("hosts --check: a user the host refuses fails the permission check, sa
   REQUIRE(v.contains("lab permission"));
   CHECK(v.at("lab permission").first == "fail");
   CHECK(has(v.at("lab permission").second, "usermod -aG libvirt vplab-none"));
+}
+
+// The second lab host: the image tests hide tools on it too, each for the
+// length of one test.
+TEST_CASE(
+    "hosts --check: the download tool is named, and a host with neither fails when it has images to fetch") {
+  const LabEnv env = require_lab(2);
+  ScratchDir scratch;
+  const std::string tag = tag_for('q');
+  const std::string stack = scratch.write(
+      "stack.yaml",
+      fmt::format(
+          "stack: hc-{0}\nhosts:\n{1}pools:\n  p-{0}: {{host: {2}, type: dir, path: /var/lib/virtplan/hc-{0}}}\n"
+          "volumes:\n  root-{0}: {{host: {2}, pool: p-{0}, format: qcow2, source: {{url: "
+          "'http://10.231.0.1/none.qcow2', sha256: {3:0>64}}}}}\n",
+          tag, virtplan::lab::host_block(env, 1), env.hosts[1].name, 0));
+  const std::string key = env.hosts[1].name + " download";
+  const auto check = [&] {
+    const auto run = run_virtplan("hosts --check --json -f " + stack);
+    INFO(run.output);
+    const Verdicts v = verdicts(json_of(run.output));
+    REQUIRE(v.contains(key));
+    return v.at(key);
+  };
+  CHECK(check() == std::pair<std::string, std::string>{"ok", "curl (wget too)"});
+  {
+    const virtplan::lab::HiddenTools no_curl(env, 1, {"curl"});
+    CHECK(check() == std::pair<std::string, std::string>{"ok", "wget (no curl)"});
+    const virtplan::lab::HiddenTools no_wget(env, 1, {"wget"});
+    const auto neither = check();
+    CHECK(neither.first == "fail");
+    CHECK(has(neither.second, "neither curl nor wget, but volume root-" + tag + " has an image by URL"));
+  }
 }

@@ -6,6 +6,7 @@
 // digest so the next plan is empty and a new digest is a replace.
 
 #include "providers/host/shell_quote.h"
+#include "tests/lab/hidden_tools.h"
 #include "tests/lab/image_server.h"
 #include "tests/lab/lab_fixture.h"
 #include "tests/lab/lab_stack.h"
@@ -15,10 +16,12 @@
 #include <unistd.h>
 #include <catch2/catch.hpp>
 
+#include <chrono>
 #include <filesystem>
 
 using virtplan::lab::has;
 using virtplan::lab::here;
+using virtplan::lab::HiddenTools;
 using virtplan::lab::host_block;
 using virtplan::lab::ImageServer;
 using virtplan::lab::LabEnv;
@@ -37,9 +40,10 @@ constexpr const char* k_cache = "/var/lib/virtplan/cache";
 
 // The images a test serves, made here with qemu-img, each holding the test's
 // tag so that no other test (or an earlier run) has it in a host's cache:
-// disk.qcow2 (1 MiB), its xz, other.qcow2, a SHA256SUMS of the three, and
+// disk.qcow2 (1 MiB), its xz, other.qcow2, a SHA256SUMS of the three,
 // drop-disk.qcow2 (disk.qcow2, which the server drops half-way the first
-// time).
+// time) and stall-disk.qcow2 (disk.qcow2, which the server stops sending
+// half-way, every time).
 struct Images {
   std::string tag;
   std::string dir;
@@ -53,7 +57,7 @@ struct Images {
                     "for f in disk other; do head -c 1048576 /dev/zero >$f.raw; "
                     "printf 'virtplan %s {1}' $f | dd of=$f.raw conv=notrunc status=none; "
                     "qemu-img convert -f raw -O qcow2 $f.raw $f.qcow2; rm $f.raw; done; "
-                    "xz -k -T1 disk.qcow2; cp disk.qcow2 drop-disk.qcow2; "
+                    "xz -k -T1 disk.qcow2; cp disk.qcow2 drop-disk.qcow2; cp disk.qcow2 stall-disk.qcow2; "
                     "sha256sum disk.qcow2 disk.qcow2.xz other.qcow2 >SHA256SUMS",
                     shell_quote(dir), tag));
     disk = digest("disk.qcow2");
@@ -99,6 +103,12 @@ std::string by_sha256(const std::string& url, const std::string& digest) {
   return fmt::format("{{url: '{}', sha256: {}}}", url, digest);
 }
 
+// The stack `name` with one qcow2 volume `v` of the image at `url`.
+std::string one_image(const LabEnv& env, const std::string& name, const std::string& url,
+                      const std::string& digest) {
+  return stack_text(env, name, volume(env, name, "v", "qcow2", by_sha256(url, digest)));
+}
+
 std::string peer(const LabEnv& env) { return fmt::format("10.231.{}.1", env.hosts[0].index); }
 
 std::string volume_xml(const LabEnv& env, const std::string& pool, const std::string& name) {
@@ -128,7 +138,8 @@ TEST_CASE(
   CHECK(has(server.log(), env.hosts[0].address));
   // In the cache under its digest, the temporary names gone.
   CHECK(env.run_in(0, fmt::format("ls -A {} | grep {}", k_cache, images.disk)) ==
-        fmt::format("sha256-{0}\nsha256-{0}.lock\n", images.disk));
+        fmt::format("sha256-{0}\nsha256-{0}.lock\nsha256-{0}.stacks\n", images.disk));
+  CHECK(env.run_in(0, fmt::format("cat {}/sha256-{}.stacks", k_cache, images.disk)) == name + "\n");
   // Each volume in its own format, of the image's size, with the image's bytes.
   CHECK(has(volume_xml(env, name, "a"), "<format type='qcow2'/>"));
   CHECK(has(volume_xml(env, name, "b"), "<format type='raw'/>"));
@@ -335,34 +346,6 @@ TEST_CASE(
   CHECK(has(replace.output, "1 to replace"));
 }
 
-namespace {
-
-// Hides tools from a lab host's shell while it lives: a file without the
-// execute bit mounted over each (sh's `command -v` passes it over), in that
-// host's own mount namespace; unmounted again at the end.
-struct HiddenTools {
-  const LabEnv& env;
-  std::size_t host;
-  std::vector<std::string> tools;
-  HiddenTools(const LabEnv& lab, std::size_t index, std::vector<std::string> names)
-      : env(lab), host(index), tools(std::move(names)) {
-    for (const std::string& tool : tools) {
-      env.run_in(host, fmt::format("f=$(mktemp) && chmod 0644 \"$f\" && mount --bind \"$f\" {}",
-                                   shell_quote("/usr/bin/" + tool)));
-    }
-  }
-  ~HiddenTools() {
-    for (const std::string& tool : tools) {
-      try {
-        env.run_in(host, "umount " + shell_quote("/usr/bin/" + tool));
-      } catch (...) {
-      }
-    }
-  }
-};
-
-}  // namespace
-
 // On the second lab host: the image tests above use the first, with curl.
 TEST_CASE("a host without curl downloads with wget, and one with neither names what is missing") {
   const LabEnv env = require_lab(2);
@@ -423,8 +406,7 @@ TEST_CASE("a download the server drops half-way is started again and verified") 
   const Images images('d');
   const ImageServer server(images.dir, peer(env));
   const std::string name = "img-" + images.tag;
-  const std::string stack = write_stack(stack_text(
-      env, name, volume(env, name, "a", "qcow2", by_sha256(server.url("drop-disk.qcow2"), images.disk))));
+  const std::string stack = write_stack(one_image(env, name, server.url("drop-disk.qcow2"), images.disk));
   const StackCleanup cleanup{env, stack, images.forget()};
 
   const auto apply = run_virtplan("apply --auto-approve -f " + stack);
@@ -433,5 +415,155 @@ TEST_CASE("a download the server drops half-way is started again and verified") 
   CHECK(apply.status == 0);
   CHECK(server.gets("drop-disk.qcow2") == 2);
   CHECK(has(apply.output, "the connection dropped (curl exit status 18); downloading drop-disk.qcow2 again"));
-  CHECK(has(volume_xml(env, name, "a"), "<format type='qcow2'/>"));
+  CHECK(has(volume_xml(env, name, "v"), "<format type='qcow2'/>"));
+}
+
+TEST_CASE("a server that stalls mid-body fails the download within the stall timeout, naming the stall") {
+  const LabEnv env = require_lab(1);
+  const Images images('s');
+  const ImageServer server(images.dir, peer(env));
+  const std::string name = "img-" + images.tag;
+  const std::string stack = write_stack(one_image(env, name, server.url("stall-disk.qcow2"), images.disk));
+  const StackCleanup cleanup{env, stack, images.forget()};
+
+  // 2 s without a byte is a stall (curl retries it three times): seconds, not 60 s each.
+  setenv("VIRTPLAN_STALL_TIMEOUT", "2", 1);
+  const auto start = std::chrono::steady_clock::now();
+  const auto apply = run_virtplan("apply --auto-approve -f " + stack);
+  const auto took = std::chrono::steady_clock::now() - start;
+  unsetenv("VIRTPLAN_STALL_TIMEOUT");
+  INFO(apply.output);
+  INFO(server.log());
+  CHECK(apply.status == 1);
+  CHECK(took < std::chrono::seconds(50));
+  CHECK(has(apply.output, "cannot download " + server.url("stall-disk.qcow2") +
+                              ": the server stalled mid-body (no byte for 2 s, curl gave up"));
+  CHECK(server.gets("stall-disk.qcow2") >= 1);
+  // Nothing half-written: only the digest's lock file, and no volume.
+  CHECK(env.run_in(0, fmt::format("ls -A {} | grep {} || true", k_cache, images.disk)) ==
+        fmt::format("sha256-{}.lock\n", images.disk));
+  CHECK(has(volume_xml(env, name, "v"), "Storage volume not found"));
+}
+
+TEST_CASE("a base_only volume's new digest is a new base for new clones: existing clones keep theirs") {
+  const LabEnv env = require_lab(1);
+  const Images images('b');
+  const ImageServer server(images.dir, peer(env));
+  const std::string name = "img-" + images.tag;
+  const std::string& host = env.hosts[0].name;
+  const std::string pool_dir = "/var/lib/virtplan/" + name;
+  const auto base = [&](const std::string& file, const std::string& digest) {
+    return fmt::format("  base: {{host: {}, pool: {}, format: qcow2, base_only: true, source: {}}}\n", host,
+                       name, by_sha256(server.url(file), digest));
+  };
+  const auto clone = [&](const std::string& clone_name) {
+    return fmt::format("  {}: {{host: {}, pool: {}, capacity: 4MiB, backing: base}}\n", clone_name, host,
+                       name);
+  };
+  const std::string stack = write_stack(stack_text(env, name, base("disk.qcow2", images.disk) + clone("c1")));
+  const StackCleanup cleanup{env, stack, images.forget()};
+
+  const auto apply = run_virtplan("apply --auto-approve -f " + stack);
+  INFO(apply.output);
+  REQUIRE(apply.status == 0);
+  const std::string old_image = fmt::format("{}/sha256-{}", k_cache, images.disk);
+  const std::string new_image = fmt::format("{}/sha256-{}", k_cache, images.other);
+  // The clone is an overlay of the cached image, not of the base's file.
+  CHECK(has(env.run_in(0, fmt::format("qemu-img info -U {}/c1", pool_dir)), "backing file: " + old_image));
+  // The clone's own data, written by its user.
+  env.run_in(0, fmt::format("qemu-io -f qcow2 -c 'write -P 0x5a 2M 64k' {}/c1 >/dev/null", pool_dir));
+  const std::string c1_before = env.run_in(0, fmt::format("sha256sum <{}/c1", pool_dir));
+
+  // Another image for the base, and a new clone.
+  write_stack_at(stack, stack_text(env, name, base("other.qcow2", images.other) + clone("c1") + clone("c2")));
+  const auto plan = run_virtplan("plan -f " + stack);
+  INFO(plan.output);
+  CHECK(has(plan.output, "~ volume.base@" + host));
+  CHECK(has(plan.output, fmt::format("new base sha256:{}… for new clones; clones made of sha256:{}… keep it",
+                                     images.other.substr(0, 12), images.disk.substr(0, 12))));
+  CHECK(has(plan.output, "+ volume.c2@" + host));
+  CHECK_FALSE(has(plan.output, "DATA LOSS"));
+  CHECK(has(plan.output, "0 to replace"));
+
+  const auto renew = run_virtplan("apply --auto-approve -f " + stack);
+  INFO(renew.output);
+  REQUIRE(renew.status == 0);
+  // c1: its data and its base, untouched; c2 and the base: the new image.
+  CHECK(env.run_in(0, fmt::format("sha256sum <{}/c1", pool_dir)) == c1_before);
+  CHECK(has(env.run_in(0, fmt::format("qemu-img info -U {}/c1", pool_dir)), "backing file: " + old_image));
+  CHECK(has(env.run_in(0, fmt::format("qemu-io -r -f qcow2 -c 'read -P 0x5a 2M 64k' {}/c1", pool_dir)),
+            "read 65536/65536 bytes"));
+  CHECK(has(env.run_in(0, fmt::format("qemu-img info -U {}/c2", pool_dir)), "backing file: " + new_image));
+  CHECK(has(env.run_in(0, fmt::format("qemu-img compare -U {} {}/base", new_image, pool_dir)),
+            "Images are identical"));
+  CHECK(has(env.run_in(0, "cat /var/lib/virtplan/ledger/" + name + ".json"), images.other));
+  const auto empty = run_virtplan("plan --detailed-exitcode -f " + stack);
+  INFO(empty.output);
+  CHECK(empty.status == 0);
+}
+
+TEST_CASE(
+    "virtplan gc removes only what this stack fetched and nothing uses, never a locked or foreign file") {
+  const LabEnv env = require_lab(1);
+  const Images images('r');
+  const ImageServer server(images.dir, peer(env));
+  const std::string first = "gca-" + images.tag, second = "gcb-" + images.tag;
+  const std::string a = write_stack(one_image(env, first, server.url("disk.qcow2"), images.disk));
+  const std::string b = write_stack(one_image(env, second, server.url("other.qcow2"), images.other));
+  // Files virtplan did not write: a name of its own, and an image name without a record.
+  const std::string foreign = fmt::format("{}/notes-{}.txt", k_cache, images.tag);
+  const std::string unrecorded = fmt::format("{}/sha256-{:0>64}", k_cache, getpid());
+  const StackCleanup a_cleanup{env, a, images.forget() + fmt::format("; rm -f {} {}", foreign, unrecorded)};
+  const StackCleanup b_cleanup{env, b};
+  REQUIRE(run_virtplan("apply --auto-approve -f " + a).status == 0);
+  REQUIRE(run_virtplan("apply --auto-approve -f " + b).status == 0);
+  env.run_in(0, fmt::format("echo mine > {} && echo cached > {}", foreign, unrecorded));
+  const std::string disk = fmt::format("{}/sha256-{}", k_cache, images.disk);
+  const std::string other = fmt::format("{}/sha256-{}", k_cache, images.other);
+  const auto exists = [&](const std::string& path) {
+    return env.run_in(0, fmt::format("test -f {} && echo yes || echo no", path)) == "yes\n";
+  };
+
+  // In use by the stack: nothing to collect; the other stack's image is its ledger's.
+  const auto in_use = run_virtplan("gc --dry-run -f " + a);
+  INFO(in_use.output);
+  CHECK(in_use.status == 0);
+  CHECK(has(in_use.output, "sha256-" + images.disk.substr(0, 12) + "…  "));
+  CHECK(has(in_use.output, "kept: named by this stack"));
+  CHECK(has(in_use.output, "kept: in the ledger of stack " + second));
+  CHECK(has(in_use.output, "Nothing to collect."));
+
+  // The volume goes: its image is this stack's to remove, but not while a fetch holds its lock.
+  write_stack_at(
+      a, stack_text(env, first,
+                    fmt::format("  e: {{host: {}, pool: {}, capacity: 1MiB}}\n", env.hosts[0].name, first)));
+  REQUIRE(run_virtplan("apply --auto-approve -f " + a).status == 0);
+  const std::string holder =
+      env.run_in(0, fmt::format("flock -o {}.lock sleep 30 </dev/null >/dev/null 2>&1 & echo $!", disk));
+  const auto locked = run_virtplan("gc --auto-approve -f " + a);
+  env.run_in(0, "kill " + holder + " 2>/dev/null; true");
+  INFO(locked.output);
+  CHECK(has(locked.output, "kept: a fetch holds its lock"));
+  CHECK(exists(disk));
+
+  const auto listed = run_virtplan("gc --dry-run -f " + a);
+  INFO(listed.output);
+  CHECK(listed.status == 0);
+  CHECK(has(listed.output, "  - sha256-" + images.disk.substr(0, 12) + "…  "));
+  CHECK(has(listed.output, "kept: no record of which stack fetched it"));
+  CHECK(exists(disk));
+
+  const auto collected = run_virtplan("gc --auto-approve -f " + a);
+  INFO(collected.output);
+  CHECK(collected.status == 0);
+  CHECK(has(collected.output, "removed"));
+  CHECK_FALSE(exists(disk));
+  CHECK_FALSE(exists(disk + ".stacks"));
+  // The other stack's image, its record, and the files virtplan did not write: untouched.
+  CHECK(exists(other));
+  CHECK(env.run_in(0, fmt::format("cat {}.stacks {} {}", other, foreign, unrecorded)) ==
+        second + "\nmine\ncached\n");
+  const auto plan = run_virtplan("plan --detailed-exitcode -f " + b);
+  INFO(plan.output);
+  CHECK(plan.status == 0);
 }

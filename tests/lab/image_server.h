@@ -41,7 +41,8 @@ inline std::string here(const std::string& command) {
 class ImageServer {
 public:
   // tests/lab/image_server.py: Python's http.server, but the first request
-  // for a file named drop-* gets half its bytes, then the connection closes.
+  // for a file named drop-* gets half its bytes, then the connection closes,
+  // and every request for stall-* gets half its bytes, then nothing more.
   static std::string script() { return std::string(VIRTPLAN_SOURCE_DIR) + "/tests/lab/image_server.py"; }
 
   // Serves `dir` at `address` on a port the kernel picks.

@@ -11,6 +11,9 @@
 #
 # The first request for a file named drop-* gets its full Content-Length and
 # half its bytes, then the connection closes: a download dropped mid-body.
+# Every request for a file named stall-* gets its full Content-Length and
+# half its bytes, then nothing more while the socket stays open (until the
+# client gives up): a server stalled mid-body.
 import functools
 import http.server
 import os
@@ -20,17 +23,27 @@ dropped = set()
 
 
 class Handler(http.server.SimpleHTTPRequestHandler):
+    def send_half(self, name):
+        """Its full Content-Length, then half its bytes."""
+        with open(os.path.join(self.directory, name), "rb") as f:
+            data = f.read()
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data[: len(data) // 2])
+        self.wfile.flush()
+        self.close_connection = True
+
     def do_GET(self):
         name = self.path.lstrip("/")
         if name.startswith("drop-") and name not in dropped:
             dropped.add(name)
-            with open(os.path.join(self.directory, name), "rb") as f:
-                data = f.read()
-            self.send_response(200)
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data[: len(data) // 2])
-            self.close_connection = True
+            self.send_half(name)
+            return
+        if name.startswith("stall-"):
+            self.send_half(name)
+            # Nothing more until the client closes its end (reading returns then).
+            self.rfile.read(1)
             return
         super().do_GET()
 

@@ -6,6 +6,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <cstdlib>
+
 namespace virtplan::storage {
 namespace {
 
@@ -87,6 +89,25 @@ TEST_CASE("fetch report: download failures say their cause") {
   auto silent = image_fetch::read_report("", "sh: 1: flock: Permission denied\n", k_request);
   REQUIRE_FALSE(silent.has_value());
   CHECK(silent.error().message().contains("flock: Permission denied"));
+}
+
+TEST_CASE("fetch report: a stalled body names the stall and its limit, set by VIRTPLAN_STALL_TIMEOUT") {
+  auto stalled =
+      image_fetch::read_report("fetching curl\nprogress 5 10\nerror stall curl 3\n", "", k_request);
+  REQUIRE_FALSE(stalled.has_value());
+  CHECK(stalled.error().code() == ErrorCode::timeout);
+  CHECK(stalled.error().message() ==
+        "cannot download http://10.231.1.1:8000/d.qcow2: the server stalled mid-body (no byte for 3 s, curl "
+        "gave up after its retries; the partial download was deleted)");
+  unsetenv("VIRTPLAN_STALL_TIMEOUT");
+  CHECK(stall_seconds() == 60);
+  setenv("VIRTPLAN_STALL_TIMEOUT", "5", 1);
+  CHECK(stall_seconds() == 5);
+  for (const char* wrong : {"0", "-3", "5s", "x"}) {
+    setenv("VIRTPLAN_STALL_TIMEOUT", wrong, 1);
+    CHECK(stall_seconds() == 60);
+  }
+  unsetenv("VIRTPLAN_STALL_TIMEOUT");
 }
 
 TEST_CASE("fetch report: an image with a backing file or a data file, or of another format, is refused") {

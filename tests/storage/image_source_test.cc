@@ -3,6 +3,7 @@
 // for it (its digest decides, its URLs do not), and the import's YAML.
 
 #include "storage/volume_kind.h"
+#include "storage/volume_spec.h"
 #include "storage/volume_stack_writer.h"
 #include "tests/storage/kind_fixture.h"
 
@@ -218,6 +219,103 @@ TEST_CASE("backing image reconcile: the cached file the host shows is the stack'
     CHECK_FALSE(yaml->contains("format"));
     CHECK(kind.summary(observed) == "qcow2 42 bytes, backing http://h/d.qcow2");
   }
+}
+
+TEST_CASE("base_only: only an image by URL with its own digest, host-fetched; its digest is base_sha256") {
+  VolumeKind kind;
+  const std::string url = "'https://x.example/d.qcow2'";
+  auto parsed = parse_object(
+      kind, "base",
+      "pool: p\nformat: qcow2\nbase_only: true\nsource: {url: " + url + ", sha256: " + k_sha256 + "}\n");
+  REQUIRE(parsed.messages().empty());
+  CHECK(parsed.object.spec["base_only"] == true);
+  CHECK(parsed.object.spec["base_sha256"] == k_sha256);
+  CHECK_FALSE(parsed.object.spec.contains("source_sha256"));
+  // Read back as the image's digest, whichever algorithm.
+  for (const char* algorithm : {"sha256", "sha512"}) {
+    auto typed = VolumeSpec::from_json({{"base_only", true}, {std::string("base_") + algorithm, "bb"}});
+    REQUIRE(typed);
+    CHECK((algorithm == std::string("sha256") ? typed->source_sha256 : typed->source_sha512) == "bb");
+    CHECK(typed->to_json().contains(std::string("base_") + algorithm));
+  }
+  CHECK(parse_object(kind, "v", "pool: p\ncapacity: 1G\nbase_only: true\n").messages() ==
+        Messages{"stack.yaml:3:12: volume.v: 'base_only' is for a volume whose source is an image by URL "
+                 "({url, sha256})"});
+  CHECK(parse_object(kind, "v",
+                     "pool: p\nbase_only: true\nsource: {url: " + url +
+                         ", checksum_url: 'https://x.example/SHA256SUMS'}\n")
+            .messages()
+            .size() == 1);
+  CHECK(parse_object(
+            kind, "v",
+            "pool: p\nbase_only: true\nsource: {url: " + url + ", sha256: " + k_sha256 + ", fetch: client}\n")
+            .messages()
+            .size() == 1);
+  // false is the default, and not recorded
+  CHECK_FALSE(
+      parse_object(kind, "v",
+                   "pool: p\nbase_only: false\nsource: {url: " + url + ", sha256: " + k_sha256 + "}\n")
+          .object.spec.contains("base_only"));
+}
+
+TEST_CASE("base_only: a clone is an overlay of the base's cached image and keeps the one it was made of") {
+  VolumeKind kind;
+  auto base =
+      parse_object(kind, "base",
+                   "pool: p\nformat: qcow2\nbase_only: true\nsource: {url: 'http://h/d.qcow2', sha256: " +
+                       k_sha256 + "}\n")
+          .object;
+  auto clone = parse_object(kind, "c1", "pool: p\ncapacity: 4MiB\nbacking: base\n").object;
+  const std::vector<providers::StackObject> all = {base, clone};
+  kind.resolve(clone, all);
+  CHECK(clone.spec["backing"] == "base");
+  CHECK(clone.spec["backing_url"] == "http://h/d.qcow2");
+  CHECK(clone.spec["backing_sha256"] == k_sha256);
+  CHECK_FALSE(clone.spec.contains("backing_store"));
+  CHECK(kind.references(clone).size() == 2);  // its pool and its base: the base first
+
+  // Made of another image: it keeps that one, and the file it is backed by.
+  const std::string old(64, 'c');
+  const json observed = {
+      {"pool", "p"},
+      {"format", "qcow2"},
+      {"capacity", 4194304},
+      {"backing", "/var/lib/virtplan/cache/sha256-" + old},
+      {"backing_store", {{"path", "/var/lib/virtplan/cache/sha256-" + old}, {"format", "qcow2"}}},
+      {"backing_url", "http://h/old.qcow2"},
+      {"backing_sha256", old}};
+  const json after = kind.reconcile(clone.spec, observed);
+  CHECK(after.value("backing_sha256", "") == old);
+  CHECK(after.value("backing_url", "") == "http://h/old.qcow2");
+  CHECK(after["backing_store"] == observed["backing_store"]);
+  CHECK(after.value("backing", "") == observed["backing"]);
+}
+
+TEST_CASE(
+    "base_only: a new digest is a live new base for new clones, unless something uses the file itself") {
+  VolumeKind kind;
+  const std::string other(64, 'c');
+  CHECK(kind.impact("/base_sha256", k_sha256, other) == Impact::live);
+  CHECK(kind.impact("/base_sha256", nullptr, other) == Impact::none);
+  CHECK(kind.impact("/base_only", nullptr, true) == Impact::none);
+  CHECK(kind.field_rules().rule_for("/base_sha256", k_sha256, other).live == volume_live::new_base);
+  CHECK(kind.impact("/source_sha256", k_sha256, other) == Impact::replace);  // not base_only: as before
+
+  json before = {{"pool", "p"}, {"format", "qcow2"}, {"base_only", true}, {"base_sha256", k_sha256}};
+  json after = before;
+  after["base_sha256"] = other;
+  CHECK(kind.update_notes(before, after) ==
+        std::vector<std::string>{"new base sha256:cccccccccccc… for new clones; clones made of "
+                                 "sha256:aaaaaaaaaaaa… keep it"});
+  CHECK(kind.update_notes(before, before).empty());
+  CHECK(kind.format_value("/base_sha256", other) == "sha256:cccccccccccc…");
+  CHECK_FALSE(kind.refusal(before, after).has_value());
+  before["used_by"] = json::array({{{"domain", "web"}, {"disk", "vda"}, {"running", false}}});
+  before["backing_of"] = json::array({"old-clone"});
+  const auto refused = kind.refusal(before, after);
+  REQUIRE(refused.has_value());
+  CHECK(refused->contains("domain web (disk vda)"));
+  CHECK(refused->contains("overlay old-clone"));
 }
 
 }  // namespace
