@@ -249,9 +249,18 @@ TEST_CASE("ProxyJump: a libvirt host that takes SSH only from the bastion is app
   ScratchDir scratch;
   const std::string& bastion = env.hosts[0].address;
   const std::string& hypervisor = env.hosts[1].address;
-  const std::string kh = scratch.write(
-      "known_hosts",
-      fmt::format("{} {}\n{} {}\n", bastion, host_key_of(env, 0), hypervisor, host_key_of(env, 1)));
+  // The hypervisor's sshd on a port of this test's own, which its firewall
+  // opens to the bastion only: port 22, which the other tests use, stays as
+  // it is.
+  const int port = 3300 + getpid() % 50;
+  const virtplan::lab::NftTable redirect(env, 1, "ip", "type nat hook prerouting priority -100;",
+                                         fmt::format("tcp dport {} redirect to :22", port));
+  const virtplan::lab::NftTable only_the_bastion(
+      env, 1, "inet", "type filter hook prerouting priority -200;",
+      fmt::format("ip saddr != {} tcp dport {} drop", bastion, port));
+  const std::string kh =
+      scratch.write("known_hosts", fmt::format("{} {}\n[{}]:{} {}\n", bastion, host_key_of(env, 0),
+                                               hypervisor, port, host_key_of(env, 1)));
   const std::string file = scratch.write(
       "ssh_config", fmt::format(R"(# written by ssh_reach_test
 Host vp-hv
@@ -259,8 +268,11 @@ Host vp-hv
   ProxyJump vp-bastion
 Host vp-hv-direct
   HostName {hypervisor}
+  ConnectTimeout 3
 Host vp-bastion
   HostName {bastion}
+Host vp-hv*
+  Port {port}
 Host vp-*
   User root
   IdentityFile {key}
@@ -268,13 +280,11 @@ Host vp-*
   UserKnownHostsFile {kh}
   GlobalKnownHostsFile /dev/null
   StrictHostKeyChecking yes
-  ConnectTimeout 3
+  ConnectTimeout 20
 )",
                                 fmt::arg("hypervisor", hypervisor), fmt::arg("bastion", bastion),
-                                fmt::arg("key", env.client_key), fmt::arg("kh", kh)));
-  // The hypervisor's firewall drops SSH from anyone but the bastion: this
-  // machine's direct connection meets silence.
-  const virtplan::lab::NftDrop only_the_bastion(env, 1, fmt::format("ip saddr != {} tcp dport 22", bastion));
+                                fmt::arg("port", port), fmt::arg("key", env.client_key), fmt::arg("kh", kh)));
+  // This machine's direct connection meets silence.
   auto direct = transport_for(entry("hv-direct", "ssh://vp-hv-direct", file))
                     ->run(Command{{"true"}, std::nullopt, 30s});
   REQUIRE_FALSE(direct);
