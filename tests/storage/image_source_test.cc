@@ -221,7 +221,7 @@ TEST_CASE("backing image reconcile: the cached file the host shows is the stack'
   }
 }
 
-TEST_CASE("base_only: only an image by URL with its own digest, host-fetched; its digest is base_sha256") {
+TEST_CASE("base_only: only an image by URL with its own digest, host-fetched, and its digest is base_sha256") {
   VolumeKind kind;
   const std::string url = "'https://x.example/d.qcow2'";
   auto parsed = parse_object(
