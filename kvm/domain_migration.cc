@@ -83,7 +83,14 @@ Result<void> copy_volume(const MigrationStep& step, const MigrationStep::Carried
   if (!size) return fail(size.error().with_context(where(step) + ": not copied"));
   auto left = volume_exists(to, id);
   if (!left) return fail(left.error().with_context(where(step) + ": not copied"));
-  if (*left) {  // a copy a crash cut short
+  if (*left && !volume.destination_ours) {
+    return fail(
+        providers::ErrorCode::already_exists,
+        fmt::format("{}: volume {} appeared on the destination after the plan; it is not this stack's "
+                    "and was left alone: nothing was copied",
+                    where(step), id.name));
+  }
+  if (*left) {  // a copy a crash cut short, which the plan saw
     auto deleted = to.virsh().run({"vol-delete", "--pool", id.pool, "--vol", id.name});
     if (!deleted) return fail(deleted.error().with_context(where(step) + ": an earlier copy not deleted"));
   }

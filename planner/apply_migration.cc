@@ -42,7 +42,9 @@ public:
         {},
         progress};
     m_step.source = change.id;
-    for (const Change* c : carried) m_step.carried.push_back({c->id, c->observed_spec()});
+    m_step.destination_ours = change.destination_ours;
+    for (const Change* c : carried)
+      m_step.carried.push_back({c->id, c->observed_spec(), c->destination_ours});
   }
 
   Result<std::vector<std::string>> run(const providers::KindActuator& actuator, ApplyHostGate& gate) {
@@ -55,10 +57,17 @@ public:
       return std::unexpected(intents.error().with_context(
           fmt::format("not migrated: its ownership could not be recorded on {} first", to_host)));
     }
-    if (auto marked = mark_source(); !marked) return std::unexpected(marked.error());
-    std::vector<std::string> warnings;
     auto there = actuator.exists(m_step.object.desired.id, **to);
     if (!there) return std::unexpected(there.error().with_context("not migrated"));
+    if (*there && !m_change.destination_ours) {
+      return std::unexpected(providers::Error(
+          providers::ErrorCode::already_exists,
+          fmt::format("{}: not migrated: a {} named {} appeared on {} after the plan; it is not this stack's "
+                      "and was left alone, nothing was changed",
+                      m_change.id.address(), m_change.id.kind, m_change.id.name, to_host)));
+    }
+    if (auto marked = mark_source(); !marked) return std::unexpected(marked.error());
+    std::vector<std::string> warnings;
     if (!*there) {
       for (MigrationPart part : {MigrationPart::copy, MigrationPart::define}) {
         auto done = actuator.migrate(m_step, part, **from, **to);

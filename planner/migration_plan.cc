@@ -141,7 +141,9 @@ void plan_one(const Move& carrier, bool finishing, const ObservedState& observed
                 : fmt::format("offline, {} of disk copied", providers::human_size(bytes_of(moves, kinds)));
   rewrite.dropped.insert(carrier.from->id);
   if (!finishing) rewrite.dropped.insert(carrier.to->id);
-  rewrite.added.push_back(migrate_change(carrier, kind, reason));
+  Change moved = migrate_change(carrier, kind, reason);
+  moved.destination_ours = finishing;
+  rewrite.added.push_back(std::move(moved));
   for (const Move& move : moves) {
     rewrite.dropped.insert(move.from->id);
     if (!finishing) rewrite.dropped.insert(move.to->id);
@@ -152,6 +154,10 @@ void plan_one(const Move& carrier, bool finishing, const ObservedState& observed
         finishing ? fmt::format("with {}, removed from {}", address, move.from->id.host)
                   : fmt::format("with {}, {} copied", address, providers::human_size(bytes.value_or(0))));
     change.moves_with = address;
+    // A copy on the destination the plan sees is ours (diff refuses a
+    // foreign object of a declared name): a crash cut it short.
+    auto left = found.find(move.to->id);
+    change.destination_ours = left != found.end() && left->second->ownership == Ownership::ours;
     rewrite.added.push_back(std::move(change));
   }
 }

@@ -62,6 +62,11 @@ struct Change {
   // that one's address: its step carries this one (planner/migration_plan.h).
   std::string destination = {};
   std::string moves_with = {};
+  // A migrate only: the destination already held the object at plan time,
+  // owned by this stack (a migration a crash cut short). Anything of its
+  // name there when apply gets to it is otherwise refused, never replaced:
+  // it appeared after the plan and is not ours.
+  bool destination_ours = false;
 
   const nlohmann::json& observed_spec() const { return observed.is_null() ? before : observed; }
 

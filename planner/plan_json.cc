@@ -49,6 +49,7 @@ json change_to_json(const Change& c, Secrets secrets) {
   // A migrate: the host the object goes to, and what carries it.
   if (!c.destination.empty()) out["destination"] = c.destination;
   if (!c.moves_with.empty()) out["moves_with"] = c.moves_with;
+  if (c.destination_ours) out["destination_ours"] = true;
   return out;
 }
 
@@ -92,6 +93,7 @@ Result<Change> change_from_json(const json& j) {
   c.observed = j.value("observed", nlohmann::json());
   c.destination = j.value("destination", "");
   c.moves_with = j.value("moves_with", "");
+  c.destination_ours = j.value("destination_ours", false);
   if ((c.action == Action::migrate) != !c.destination.empty()) {
     return fail(ErrorCode::invalid, c.id.address() + ": a migrate, and only a migrate, names a destination");
   }

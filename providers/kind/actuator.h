@@ -62,9 +62,13 @@ struct MigrationStep {
   // observed on the source.
   ActuatorStep object;
   ObjectId source;
+  // Whether the destination held the object, ours, when the plan was made
+  // (Change::destination_ours): else one found there now is not ours.
+  bool destination_ours = false;
   struct Carried {
     ObjectId source;  // on the source host; the same pool and name on the destination
     Spec observed;
+    bool destination_ours = false;  // a copy a crash cut short, seen by the plan
   };
   std::vector<Carried> carried;
 };

@@ -112,6 +112,9 @@ TEST_CASE("a stopped domain declared on another host is one migrate, its volume 
   CHECK(result.plan.summary().migrate == 2);
   CHECK(result.plan.summary().destroy == 0);
   CHECK(result.plan.summary().add == 0);
+  // Nothing of theirs on h2: apply refuses whatever of their names it finds there.
+  CHECK_FALSE(web->destination_ours);
+  CHECK_FALSE(root->destination_ours);
 
   const std::string text = render_plan_text(result.plan, moving_kinds);
   CHECK_THAT(text, Catch::Contains("~> domain.web@h1       migrate to h2  offline, 10 GiB of disk copied"));
@@ -173,6 +176,12 @@ TEST_CASE("a copy a crash left on the destination is made again: the source stay
   REQUIRE(plan.changes().size() == 2);
   CHECK(change_of(plan, volume("web-root", "h1"))->action == Action::migrate);
   CHECK(change_of(plan, volume("web-root", "h2")) == nullptr);
+  // The plan saw the copy, ours: apply may delete it and copy again.
+  CHECK(change_of(plan, volume("web-root", "h1"))->destination_ours);
+  CHECK_FALSE(change_of(plan, domain("h1"))->destination_ours);
+  auto back = plan_from_json(plan_to_json(plan, Secrets::kept));
+  REQUIRE(back);
+  CHECK(*back == plan);
 }
 
 TEST_CASE("a domain on both hosts, its source's ledger saying it migrates there, finishes the migration") {
@@ -186,6 +195,7 @@ TEST_CASE("a domain on both hosts, its source's ledger saying it migrates there,
   REQUIRE(web != nullptr);
   CHECK(web->action == Action::migrate);
   CHECK(web->reasons == std::vector<std::string>{"finishing: already defined on h2, removed from h1"});
+  CHECK(web->destination_ours);
   CHECK(change_of(result.plan, volume("web-root", "h1"))->action == Action::migrate);
   CHECK(change_of(result.plan, domain("h2"))->action == Action::no_op);
   CHECK(render_plan_text(result.plan, moving_kinds).find("DATA LOSS") == std::string::npos);
