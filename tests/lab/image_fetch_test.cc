@@ -40,14 +40,15 @@ constexpr const char* k_cache = "/var/lib/virtplan/cache";
 
 // The images a test serves, made here with qemu-img, each holding the test's
 // tag so that no other test (or an earlier run) has it in a host's cache:
-// disk.qcow2 (1 MiB), its xz, other.qcow2, a SHA256SUMS of the three,
+// disk.qcow2 (1 MiB), its xz and gzip, disk.raw (the same disk raw),
+// other.qcow2, a SHA256SUMS of disk.qcow2, its xz and other.qcow2,
 // drop-disk.qcow2 (disk.qcow2, which the server drops half-way the first
 // time) and stall-disk.qcow2 (disk.qcow2, which the server stops sending
 // half-way, every time).
 struct Images {
   std::string tag;
   std::string dir;
-  std::string disk, disk_xz, other;  // their sha256
+  std::string disk, disk_xz, disk_gz, disk_raw, other;  // their sha256
 
   explicit Images(char letter) : tag(tag_for(letter)), dir("/tmp/vp-images-" + tag) {
     std::filesystem::remove_all(dir);
@@ -56,12 +57,15 @@ struct Images {
         fmt::format("set -e; cd {0}; "
                     "for f in disk other; do head -c 1048576 /dev/zero >$f.raw; "
                     "printf 'virtplan %s {1}' $f | dd of=$f.raw conv=notrunc status=none; "
-                    "qemu-img convert -f raw -O qcow2 $f.raw $f.qcow2; rm $f.raw; done; "
-                    "xz -k -T1 disk.qcow2; cp disk.qcow2 drop-disk.qcow2; cp disk.qcow2 stall-disk.qcow2; "
+                    "qemu-img convert -f raw -O qcow2 $f.raw $f.qcow2; done; rm other.raw; "
+                    "xz -k -T1 disk.qcow2; gzip -k disk.qcow2; "
+                    "cp disk.qcow2 drop-disk.qcow2; cp disk.qcow2 stall-disk.qcow2; "
                     "sha256sum disk.qcow2 disk.qcow2.xz other.qcow2 >SHA256SUMS",
                     shell_quote(dir), tag));
     disk = digest("disk.qcow2");
     disk_xz = digest("disk.qcow2.xz");
+    disk_gz = digest("disk.qcow2.gz");
+    disk_raw = digest("disk.raw");
     other = digest("other.qcow2");
   }
   ~Images() { std::filesystem::remove_all(dir); }
@@ -72,8 +76,8 @@ struct Images {
   // Removes what the host's cache holds of these images.
   std::string forget() const {
     return fmt::format(
-        "rm -f {0}/sha256-{1}* {0}/sha256-{2}* {0}/sha256-{3}* {0}/.sha256-{1}* {0}/.sha256-{2}*", k_cache,
-        disk, disk_xz, other);
+        "rm -f {0}/sha256-{1}* {0}/sha256-{2}* {0}/sha256-{3}* {0}/sha256-{4}* {0}/sha256-{5}* {0}/.sha256-*",
+        k_cache, disk, disk_xz, disk_gz, disk_raw, other);
   }
 };
 
@@ -221,14 +225,21 @@ TEST_CASE("a wrong digest fails naming both digests, and leaves nothing in the c
   CHECK(has(volume_xml(env, name, "a"), "Storage volume not found"));
 }
 
-TEST_CASE("an xz image verified by a SHA256SUMS file is decompressed, and a 404 or a bad name says so") {
+TEST_CASE(
+    "an xz image verified by a SHA256SUMS file is decompressed, a gzip one and a raw one too, and a 404 or a bad "
+    "name says so") {
   const LabEnv env = require_lab(1);
   const Images images('z');
   const ImageServer server(images.dir, peer(env));
   const std::string name = "img-" + images.tag;
   const std::string source =
       fmt::format("{{url: '{}', checksum_url: '{}'}}", server.url("disk.qcow2.xz"), server.url("SHA256SUMS"));
-  const std::string stack = write_stack(stack_text(env, name, volume(env, name, "a", "qcow2", source)));
+  const std::string gz = by_sha256(server.url("disk.qcow2.gz"), images.disk_gz);
+  const std::string raw = by_sha256(server.url("disk.raw"), images.disk_raw);
+  const std::string stack =
+      write_stack(stack_text(env, name,
+                             volume(env, name, "a", "qcow2", source) + volume(env, name, "g", "qcow2", gz) +
+                                 volume(env, name, "r", "qcow2", raw)));
   const StackCleanup cleanup{env, stack, images.forget()};
 
   const auto apply = run_virtplan("apply --auto-approve -f " + stack);
@@ -237,6 +248,16 @@ TEST_CASE("an xz image verified by a SHA256SUMS file is decompressed, and a 404 
   CHECK(server.gets("SHA256SUMS") == 1);
   CHECK(server.gets("disk.qcow2.xz") == 1);
   CHECK(has(apply.output, "decompressing disk.qcow2.xz (xz)"));
+  CHECK(has(apply.output, "decompressing disk.qcow2.gz (gzip)"));
+  // Each reads the disk's bytes, whatever form it came in.
+  for (const char* v : {"g", "r"}) {
+    CHECK(has(volume_xml(env, name, v), "<format type='qcow2'/>"));
+    CHECK(has(
+        env.run_in(0, fmt::format("qemu-img convert -U -O raw /var/lib/virtplan/{0}/{1} /tmp/{0}-{1}.raw && "
+                                  "head -c 64 /tmp/{0}-{1}.raw; rm -f /tmp/{0}-{1}.raw",
+                                  name, v)),
+        "virtplan disk " + images.tag));
+  }
   // Decompressed: the qcow2 inside, 1 MiB of disk.
   CHECK(has(volume_xml(env, name, "a"), "<format type='qcow2'/>"));
   CHECK(has(volume_xml(env, name, "a"), "<capacity unit='bytes'>1048576</capacity>"));
@@ -315,8 +336,10 @@ TEST_CASE(
     return fmt::format("  {}: {{host: {}, pool: {}, capacity: 4MiB, backing: {{source: {}}}}}\n", volume_name,
                        env.hosts[0].name, name, by_sha256(server.url(file), digest));
   };
-  const std::string stack = write_stack(stack_text(
-      env, name, overlay("c1", "disk.qcow2", images.disk) + overlay("c2", "disk.qcow2", images.disk)));
+  // Twenty clones, one download.
+  std::string clones;
+  for (int i = 1; i <= 20; ++i) clones += overlay(fmt::format("c{}", i), "disk.qcow2", images.disk);
+  const std::string stack = write_stack(stack_text(env, name, clones));
   const StackCleanup cleanup{env, stack, images.forget()};
 
   const auto apply = run_virtplan("apply --auto-approve -f " + stack);
@@ -324,7 +347,7 @@ TEST_CASE(
   REQUIRE(apply.status == 0);
   CHECK(server.gets("disk.qcow2") == 1);
   const std::string cached = fmt::format("{}/sha256-{}", k_cache, images.disk);
-  for (const char* clone : {"c1", "c2"}) {
+  for (const char* clone : {"c1", "c2", "c20"}) {
     const std::string xml = volume_xml(env, name, clone);
     CHECK(has(xml, "<backingStore>\n    <path>" + cached + "</path>\n    <format type='qcow2'/>"));
     CHECK(has(xml, "<capacity unit='bytes'>4194304</capacity>"));
@@ -336,9 +359,9 @@ TEST_CASE(
   INFO(plan.output);
   CHECK(plan.status == 0);
 
-  write_stack_at(stack, stack_text(env, name,
-                                   overlay("c1", "other.qcow2", images.other) +
-                                       overlay("c2", "disk.qcow2", images.disk)));
+  write_stack_at(
+      stack, stack_text(env, name,
+                        overlay("c1", "other.qcow2", images.other) + clones.substr(clones.find('\n') + 1)));
   const auto replace = run_virtplan("plan -f " + stack);
   INFO(replace.output);
   CHECK(has(replace.output, "-/+ volume.c1@" + env.hosts[0].name));
@@ -416,6 +439,58 @@ TEST_CASE("a download the server drops half-way is started again and verified") 
   CHECK(server.gets("drop-disk.qcow2") == 2);
   CHECK(has(apply.output, "the connection dropped (curl exit status 18); downloading drop-disk.qcow2 again"));
   CHECK(has(volume_xml(env, name, "v"), "<format type='qcow2'/>"));
+}
+
+TEST_CASE("a server whose certificate the host does not trust, and a cache with no room, fail saying so") {
+  const LabEnv env = require_lab(1);
+  const Images images('t');
+  const std::string name = "img-" + images.tag;
+  const std::string full_cache = "/tmp/vp-full-" + images.tag;
+  const std::string stack = write_stack(one_image(env, name, "http://unused/", images.disk));
+  const StackCleanup cleanup{
+      env, stack, fmt::format("{0}; umount {1}; rmdir {1}", images.forget(), shell_quote(full_cache))};
+  // Only the lock file of the digest, nothing half-written.
+  auto cache_holds = [&](const std::string& cache, const std::string& digest) {
+    return env.run_in(0, fmt::format("ls -A {} | grep {} || true", shell_quote(cache), digest));
+  };
+
+  // A self-signed certificate for the server's address: no CA the host trusts signed it.
+  here(
+      fmt::format("cd {} && openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN={} "
+                  "-keyout key.pem -out cert.pem 2>/dev/null && cat cert.pem key.pem >server.pem",
+                  shell_quote(images.dir), peer(env)));
+  {
+    const ImageServer tls_server(images.dir, peer(env), images.dir + "/server.pem");
+    REQUIRE(tls_server.url("disk.qcow2").starts_with("https://"));
+    write_stack_at(stack, one_image(env, name, tls_server.url("disk.qcow2"), images.disk));
+    const auto untrusted = run_virtplan("apply --auto-approve -f " + stack);
+    INFO(untrusted.output);
+    INFO(tls_server.log());
+    CHECK(untrusted.status == 1);
+    CHECK(has(untrusted.output, "cannot download " + tls_server.url("disk.qcow2") +
+                                    ": TLS failed (the server's certificate or the handshake)"));
+    CHECK(tls_server.gets("disk.qcow2") == 0);  // refused before any request
+    CHECK(cache_holds(k_cache, images.disk) == fmt::format("sha256-{}.lock\n", images.disk));
+  }
+
+  // A cache on a 512 KiB filesystem and a 2 MiB image that does not compress.
+  here(fmt::format("head -c 2097152 /dev/urandom >{}/big.raw", shell_quote(images.dir)));
+  const std::string big = images.digest("big.raw");
+  env.run_in(0,
+             fmt::format("mkdir -p {0} && mount -t tmpfs -o size=512k vp-full {0}", shell_quote(full_cache)));
+  const ImageServer server(images.dir, peer(env));
+  const std::string host = host_block(env, 0) + fmt::format("    image_cache: {}\n", full_cache);
+  write_stack_at(stack, fmt::format("stack: {0}\nhosts:\n{1}pools:\n  {0}: {{host: {2}, type: dir, path: "
+                                    "/var/lib/virtplan/{0}}}\nvolumes:\n{3}",
+                                    name, host, env.hosts[0].name,
+                                    volume(env, name, "v", "raw", by_sha256(server.url("big.raw"), big))));
+  const auto full = run_virtplan("apply --auto-approve -f " + stack);
+  INFO(full.output);
+  CHECK(full.status == 1);
+  CHECK(has(full.output, "cannot download " + server.url("big.raw") +
+                             ": cannot write the download on the host (disk full?)"));
+  CHECK(cache_holds(full_cache, big) == fmt::format("sha256-{}.lock\n", big));
+  CHECK(has(volume_xml(env, name, "v"), "Storage volume not found"));
 }
 
 TEST_CASE("a server that stalls mid-body fails the download within the stall timeout, naming the stall") {

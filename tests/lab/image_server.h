@@ -45,8 +45,10 @@ public:
   // and every request for stall-* gets half its bytes, then nothing more.
   static std::string script() { return std::string(VIRTPLAN_SOURCE_DIR) + "/tests/lab/image_server.py"; }
 
-  // Serves `dir` at `address` on a port the kernel picks.
-  ImageServer(std::string dir, const std::string& address) : m_dir(std::move(dir)), m_log(m_dir + ".log") {
+  // Serves `dir` at `address` on a port the kernel picks; over HTTPS with
+  // the certificate and key in the PEM file `tls` when one is given.
+  ImageServer(std::string dir, const std::string& address, const std::string& tls = {})
+      : m_dir(std::move(dir)), m_log(m_dir + (tls.empty() ? ".log" : ".tls.log")) {
     const std::string path = script();  // before fork: the child only execs
     m_pid = fork();
     REQUIRE(m_pid >= 0);
@@ -56,19 +58,21 @@ public:
       dup2(null_fd, 0);
       dup2(log, 1);
       dup2(log, 2);
+      if (!tls.empty()) setenv("IMAGE_SERVER_TLS", tls.c_str(), 1);
       // Debian's python3 (scripts/setup), whatever else PATH offers.
       execl("/usr/bin/python3", "python3", "-u", path.c_str(), address.c_str(), m_dir.c_str(),
             static_cast<char*>(nullptr));
       _exit(127);
     }
     // "Serving HTTP on 10.231.K.1 port 41234"
-    const std::regex serving(R"(Serving HTTP on \S+ port ([0-9]+))");
+    const std::regex serving(R"(Serving (HTTPS?) on \S+ port ([0-9]+))");
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
     std::smatch match;
     while (std::chrono::steady_clock::now() < deadline) {
       const std::string text = log();
       if (std::regex_search(text, match, serving)) {
-        m_base = fmt::format("http://{}:{}", address, match[1].str());
+        m_base =
+            fmt::format("{}://{}:{}", match[1].str() == "HTTPS" ? "https" : "http", address, match[2].str());
         return;
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(50));

@@ -7,7 +7,9 @@
 #
 # PORT 0 (the default) lets the kernel pick one. Prints
 # "Serving HTTP on ADDRESS port PORT" once it listens, then one request log
-# line per request (on standard error, as http.server does).
+# line per request (on standard error, as http.server does). With
+# IMAGE_SERVER_TLS=PEM (a certificate and its key) it serves HTTPS instead and
+# says "Serving HTTPS on ...".
 #
 # The first request for a file named drop-* gets its full Content-Length and
 # half its bytes, then the connection closes: a download dropped mid-body.
@@ -51,5 +53,14 @@ class Handler(http.server.SimpleHTTPRequestHandler):
 address, directory = sys.argv[1], sys.argv[2]
 port = int(sys.argv[3]) if len(sys.argv) > 3 else 0
 server = http.server.ThreadingHTTPServer((address, port), functools.partial(Handler, directory=directory))
-print(f"Serving HTTP on {address} port {server.server_address[1]}", flush=True)
+tls = os.environ.get("IMAGE_SERVER_TLS")
+if tls:
+    import ssl
+
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(tls)
+    # A client that refuses the certificate fails the handshake in accept():
+    # an OSError, which the server logs and survives.
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+print(f"Serving {'HTTPS' if tls else 'HTTP'} on {address} port {server.server_address[1]}", flush=True)
 server.serve_forever()
