@@ -66,15 +66,18 @@ if [ ! -f "$final" ]; then
       say "progress $(stat -c %s -- "$part" 2>/dev/null || echo 0) ${total:-0}"
     done ) &
   ticker=$!
-  # curl retries what it calls transient (timeouts, HTTP 5xx) by itself; a
-  # connection dropped mid-body (18, 52, 56) starts the download again here.
+  # curl retries what it calls transient (timeouts, HTTP 408, 429, 5xx) by
+  # itself, backing off (1 s, then doubling: no --retry-delay, which would
+  # fix it), and wget waits 1 s more each try (--waitretry); a connection
+  # dropped mid-body (18, 52, 56) starts the download again here, after
+  # 1 s, then 2 s.
   attempt=1
   while :; do
     if [ "$tool" = curl ]; then
-      curl -fsSL -g --proto =http,https --proto-redir =http,https --retry 3 --retry-delay 2 \
+      curl -fsSL -g --proto =http,https --proto-redir =http,https --retry 3 \
         --connect-timeout 30 --speed-limit 1 --speed-time "$stall" -D "$part.headers" -o "$part" -- "$url" 2>"$part.err"
     else
-      wget -nv --tries=3 --timeout=60 --read-timeout="$stall" -O "$part" -- "$url" 2>"$part.err"
+      wget -nv --tries=3 --waitretry=10 --timeout=60 --read-timeout="$stall" -O "$part" -- "$url" 2>"$part.err"
     fi
     rc=$?
     # A timeout once the server answered (curl) or sent bytes (wget) is a
@@ -87,9 +90,9 @@ if [ ! -f "$final" ]; then
       curl.18|curl.52|curl.56) [ "$attempt" -lt 3 ] || break ;;
       *) break ;;
     esac
-    attempt=$((attempt + 1))
     say "retrying $rc"
-    sleep 1
+    sleep "$attempt"
+    attempt=$((attempt + 1))
   done
   kill "$ticker" 2>/dev/null; wait "$ticker" 2>/dev/null; ticker=
   [ "$rc" -eq 0 ] || fail "fetch $tool $rc $(tail -c 400 -- "$part.err" | tr '\n' ' ')"
@@ -129,11 +132,11 @@ printf '%s\n' "$info"
 constexpr std::string_view k_text_script = R"sh(
 if command -v curl >/dev/null 2>&1; then
   echo curl >&2
-  exec curl -fsSL -g --proto =http,https --proto-redir =http,https --retry 3 --retry-delay 2 \
+  exec curl -fsSL -g --proto =http,https --proto-redir =http,https --retry 3 \
     --connect-timeout 30 --max-time 300 --max-filesize 4194304 -- "$1"
 elif command -v wget >/dev/null 2>&1; then
   echo wget >&2
-  exec wget -nv --tries=3 --timeout=60 -O - -- "$1"
+  exec wget -nv --tries=3 --waitretry=10 --timeout=60 -O - -- "$1"
 fi
 echo none >&2
 exit 127

@@ -15,13 +15,15 @@
 # half its bytes, then the connection closes: a download dropped mid-body.
 # Every request for a file named stall-* gets its full Content-Length and
 # half its bytes, then nothing more while the socket stays open (until the
-# client gives up): a server stalled mid-body.
+# client gives up): a server stalled mid-body. The first request for a file
+# named flaky-* gets HTTP 503 (a transient error), later ones the file.
 import functools
 import http.server
 import os
 import sys
 
 dropped = set()
+refused = set()
 
 
 class Handler(http.server.SimpleHTTPRequestHandler):
@@ -41,6 +43,10 @@ class Handler(http.server.SimpleHTTPRequestHandler):
         if name.startswith("drop-") and name not in dropped:
             dropped.add(name)
             self.send_half(name)
+            return
+        if name.startswith("flaky-") and name not in refused:
+            refused.add(name)
+            self.send_error(503, "try again")
             return
         if name.startswith("stall-"):
             self.send_half(name)
