@@ -14,6 +14,7 @@
 
 #include <string>
 
+using virtplan::lab::apply_stack;
 using virtplan::lab::ForeignDomain;
 using virtplan::lab::has;
 using virtplan::lab::host_block;
@@ -22,6 +23,7 @@ using virtplan::lab::require_lab;
 using virtplan::lab::StackCleanup;
 using virtplan::lab::tag_for;
 using virtplan::lab::write_stack;
+using virtplan::lab::write_stack_at;
 using virtplan::test::run_virtplan;
 
 namespace {
@@ -106,4 +108,29 @@ TEST_CASE("host: auto fails naming each host and what it lacks when nothing fits
   CHECK(has(plan.output, fmt::format("; {}: ", env.hosts[1].name)));
   CHECK(has(plan.output, "GiB memory free, needs 4096.0 GiB"));
   CHECK(run_virtplan("apply --auto-approve -f " + stack).status == 1);
+}
+
+TEST_CASE("host: auto weighs the volumes that go with a domain against each host's pool free space") {
+  const LabEnv env = require_lab(2);
+  const std::string tag = tag_for('S');
+  const std::string pools = fmt::format(
+      "stack: space-{0}\nhosts:\n{1}{2}pools:\n  p-{0}: {{hosts: all, type: dir, path: /var/lib/virtplan/p-{0}}}\n",
+      tag, host_block(env, 0), host_block(env, 1));
+  const std::string stack = write_stack(pools);
+  StackCleanup cleanup{env, stack};
+  apply_stack(stack, pools);  // the pools run: their free space is known
+  write_stack_at(stack,
+                 pools + fmt::format("volumes:\n  v-{0}: {{host: auto, pool: p-{0}, capacity: 100TiB}}\n"
+                                     "domains:\n{1}",
+                                     tag,
+                                     placement_domain(tag + "-big", fmt::format("    disks: [{{volume: v-{}, "
+                                                                                "target: vda}}]\n",
+                                                                                tag))));
+  const auto plan = run_virtplan("plan -f " + stack);
+  INFO(plan.output);
+  CHECK(plan.status == 1);
+  CHECK(has(plan.output, fmt::format("error: domain {}-big: no host fits ({}: pool p-{} has ", tag,
+                                     env.hosts[0].name, tag)));
+  CHECK(has(plan.output, fmt::format("{}: pool p-{} has ", env.hosts[1].name, tag)));
+  CHECK(has(plan.output, "GiB free, needs 102400.0 GiB"));
 }
