@@ -1,15 +1,18 @@
 #include "cli/commands.h"
 
 #include "cli/confirmation.h"
+#include "cli/lock_wait_option.h"
+#include "cli/stack_observation.h"
 #include "cli/stack_options.h"
 #include "providers/base/human_size.h"
 #include "providers/host/ledger.h"
-#include "providers/host/transport_factory.h"
 #include "storage/image_gc.h"
 
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
 
+#include <chrono>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -25,6 +28,7 @@ struct GcOptions {
   std::vector<std::string> keep;  // digests (sha256:HEX or sha256-HEX) to keep whatever
   bool dry_run = false;
   bool auto_approve = false;
+  int lock_wait = 0;
 };
 
 // "sha256:HEX" (as the plan prints a digest) or "sha256-HEX" (the cache's name).
@@ -75,21 +79,42 @@ struct HostImages {
   providers::Result<std::vector<CachedImageVerdict>> images;
 };
 
-// Each host's cache, listed or collected.
-std::vector<HostImages> run_on_hosts(const planner::Stack& stack, const GcOptions& options,
+// The stack's hosts, each opened as every command opens one: under the
+// stack's lock unless gc only lists (an apply of the stack must not fetch or
+// clone an image while gc decides about it). A host that could not be opened
+// is said on stderr and left out.
+struct OpenHosts {
+  std::map<std::string, OpenedHost> opened;
+  bool failed = false;
+};
+
+OpenHosts open_hosts(const planner::Stack& stack, const GcOptions& options) {
+  using Take = providers::HostSession::Lock::Take;
+  const providers::HostSession::Lock lock{.take = options.dry_run ? Take::no : Take::yes,
+                                          .wait = std::chrono::seconds(options.lock_wait),
+                                          .holder = "virtplan gc"};
+  OpenHosts out;
+  for (const auto& [name, config] : stack.hosts) {
+    auto host = open_host(stack, config, lock, name, "nothing collected there");
+    if (host) {
+      out.opened.emplace(name, std::move(*host));
+    } else {
+      out.failed = true;
+    }
+  }
+  return out;
+}
+
+// Each opened host's cache, listed or collected.
+std::vector<HostImages> run_on_hosts(const planner::Stack& stack, OpenHosts& hosts, const GcOptions& options,
                                      storage::GcMode mode) {
   std::vector<HostImages> out;
-  for (const auto& [name, config] : stack.hosts) {
-    HostImages host{name, config.image_cache, std::vector<CachedImageVerdict>{}};
-    auto transport = providers::make_transport(config);
-    if (!transport) {
-      host.images = providers::fail(transport.error());
-    } else {
-      storage::FetchSite site{**transport, config.become, config.image_cache, stack.name};
-      host.images = storage::collect_images(site, providers::Ledger::k_default_dir,
-                                            kept_names(stack, name, options.keep), mode);
-    }
-    out.push_back(std::move(host));
+  for (auto& [name, host] : hosts.opened) {
+    const providers::HostConfig& config = stack.hosts.at(name);
+    storage::FetchSite site{host.session->transport(), config.become, config.image_cache, stack.name};
+    out.push_back(HostImages{name, config.image_cache,
+                             storage::collect_images(site, providers::Ledger::k_default_dir,
+                                                     kept_names(stack, name, options.keep), mode)});
   }
   return out;
 }
@@ -128,7 +153,10 @@ int gc(const GcOptions& options) {
   // load, list
   auto stack = load_stack(options.path, stderr);
   if (!stack) return 1;
-  const Tally listed = print(run_on_hosts(*stack, options, storage::GcMode::list));
+  // open (and lock), list
+  OpenHosts hosts = open_hosts(*stack, options);
+  Tally listed = print(run_on_hosts(*stack, hosts, options, storage::GcMode::list));
+  listed.failed = listed.failed || hosts.failed;
   if (listed.removable == 0) {
     fmt::print("Nothing to collect.\n");
     return listed.failed ? 1 : 0;
@@ -139,7 +167,7 @@ int gc(const GcOptions& options) {
   // confirm, collect: each image decided again on the host, under its lock
   const auto approve = options.auto_approve ? AutoApprove::yes : AutoApprove::no;
   if (!confirmed("Remove them", approve, stdout)) return 1;
-  const Tally done = print(run_on_hosts(*stack, options, storage::GcMode::remove));
+  const Tally done = print(run_on_hosts(*stack, hosts, options, storage::GcMode::remove));
   fmt::print("Gc complete: {} removed or released, {} freed.\n", done.removable,
              providers::human_size(done.bytes));
   return listed.failed || done.failed ? 1 : 0;
@@ -155,6 +183,7 @@ SubcommandRunner setup_gc(CLI::App& command) {
                      "an image to keep whatever (sha256:HEX or sha512:HEX; repeatable)");
   command.add_flag("--auto-approve", options->auto_approve,
                    "remove without asking (required without a terminal)");
+  add_lock_wait_option(command, options->lock_wait);
   return [options] { return gc(*options); };
 }
 

@@ -165,6 +165,19 @@ TEST_CASE(
             fmt::format("{}: {}: stack 'lv-{}' is locked by `virtplan domain shutdown` (pid {} on ", address,
                         env.hosts[0].name, tag, shutdown.pid)));
   CHECK(has(refused.output, "; try again when it finishes; nothing done"));
+  // gc takes the stack's lock too (an apply could be cloning an image it
+  // decides about); listing alone does not.
+  const auto refused_gc = run_virtplan("gc --auto-approve -f " + stack);
+  INFO(refused_gc.output);
+  CHECK(refused_gc.status == 1);
+  CHECK(has(refused_gc.output,
+            fmt::format("{}: stack 'lv-{}' is locked by `virtplan domain shutdown` (pid {} on ",
+                        env.hosts[0].name, tag, shutdown.pid)));
+  CHECK(has(refused_gc.output, "; nothing collected there"));
+  const auto listed = run_virtplan("gc --dry-run -f " + stack);
+  INFO(listed.output);
+  CHECK(listed.status == 0);
+  CHECK(has(listed.output, "Nothing to collect."));
   CHECK(probe.state() == "running");
   shutdown.wait();
   INFO(shutdown.output());
