@@ -174,10 +174,10 @@ TEST_CASE(
             fmt::format("{}: stack 'lv-{}' is locked by `virtplan domain shutdown` (pid {} on ",
                         env.hosts[0].name, tag, shutdown.pid)));
   CHECK(has(refused_gc.output, "; nothing collected there"));
-  const auto listed = run_virtplan("gc --dry-run -f " + stack);
-  INFO(listed.output);
-  CHECK(listed.status == 0);
-  CHECK(has(listed.output, "Nothing to collect."));
+  const auto gc_listed = run_virtplan("gc --dry-run -f " + stack);
+  INFO(gc_listed.output);
+  CHECK(gc_listed.status == 0);
+  CHECK(has(gc_listed.output, "Nothing to collect."));
   CHECK(probe.state() == "running");
   shutdown.wait();
   INFO(shutdown.output());
