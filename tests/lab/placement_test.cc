@@ -113,9 +113,13 @@ TEST_CASE("host: auto fails naming each host and what it lacks when nothing fits
 TEST_CASE("host: auto weighs the volumes that go with a domain against each host's pool free space") {
   const LabEnv env = require_lab(2);
   const std::string tag = tag_for('S');
+  // Other tests' domains come and go on these hosts while this one runs: with
+  // room for hundreds of vCPUs and all the memory they could want, each
+  // host's pool is what does not fit, whatever they define.
+  const std::string roomy = "    cpu_overcommit: 100\n    memory_overcommit: 100\n";
   const std::string pools = fmt::format(
       "stack: space-{0}\nhosts:\n{1}{2}pools:\n  p-{0}: {{hosts: all, type: dir, path: /var/lib/virtplan/p-{0}}}\n",
-      tag, host_block(env, 0), host_block(env, 1));
+      tag, host_block(env, 0) + roomy, host_block(env, 1) + roomy);
   const std::string stack = write_stack(pools);
   StackCleanup cleanup{env, stack};
   apply_stack(stack, pools);  // the pools run: their free space is known
