@@ -328,7 +328,17 @@ TEST_CASE("qemu+ssh:// addresses reach the host with their keyfile and known_hos
 TEST_CASE(
     "keepalive: a silently dropped connection is noticed within keepalive x count, not at the timeout") {
   const LabEnv env = require_lab(1);
+  ScratchDir scratch;
+  // The connection goes to a port of this test's own, redirected to sshd, and
+  // only that port falls silent: the other tests' connections to port 22 of
+  // the same host, running at the same time, are left alone.
+  const int port = 3350 + getpid() % 50;
+  const virtplan::lab::NftTable redirect(env, 0, "ip", "type nat hook prerouting priority -100;",
+                                         fmt::format("tcp dport {} redirect to :22", port));
   HostConfig config = env.host_config(0);
+  config.port = port;
+  config.known_hosts =
+      scratch.write("known_hosts", fmt::format("[{}]:{} {}\n", env.hosts[0].address, port, host_key_of(env, 0)));
   config.keepalive = 1s;
   config.given.keepalive = true;
   config.keepalive_count = 2;
@@ -340,7 +350,9 @@ TEST_CASE(
   std::this_thread::sleep_for(1500ms);
   // Every packet of the connection is dropped from now on: no reset, no
   // error, only silence.
-  const virtplan::lab::NftDrop drop(env, 0, "tcp dport 22");
+  // (Before NAT, where the packets still carry the test's port.)
+  const virtplan::lab::NftTable drop(env, 0, "inet", "type filter hook prerouting priority -200;",
+                                     fmt::format("tcp dport {} drop", port));
   const auto dropped = Clock::now();
   REQUIRE(running.wait_for(15s) == std::future_status::ready);
   const auto noticed = Clock::now() - dropped;
