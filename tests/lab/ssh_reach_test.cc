@@ -337,8 +337,8 @@ TEST_CASE(
                                          fmt::format("tcp dport {} redirect to :22", port));
   HostConfig config = env.host_config(0);
   config.port = port;
-  config.known_hosts =
-      scratch.write("known_hosts", fmt::format("[{}]:{} {}\n", env.hosts[0].address, port, host_key_of(env, 0)));
+  config.known_hosts = scratch.write(
+      "known_hosts", fmt::format("[{}]:{} {}\n", env.hosts[0].address, port, host_key_of(env, 0)));
   config.keepalive = 1s;
   config.given.keepalive = true;
   config.keepalive_count = 2;
