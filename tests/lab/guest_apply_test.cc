@@ -62,7 +62,7 @@ struct GuestStack {
         "    ipv4:\n      address: 10.{3}.0.1/24\n      dhcp:\n        range: 10.{3}.0.100-10.{3}.0.199\n"
         "domains:\n  g-{0}:\n    host: {2}\n    vcpus: 1\n    memory: 256MiB\n    virt_type: qemu\n"
         "    state: {4}\n    shutdown_timeout: 120s\n    hotplug_slots: 1\n"
-        "    boot: {{kernel: {5}/vmlinuz, initrd: {5}/initrd.img, cmdline: \"console=ttyS0 loglevel=4\"}}\n"
+        "    boot: {{kernel: {5}/vmlinuz, initrd: {5}/initrd.img, cmdline: \"console=ttyS0 loglevel=4 virtplan.noseed\"}}\n"
         "    xml: [{{set: /domain/devices/serial/log/@file, value: {6}}}]\n"
         "    disks:\n      - {{volume: a-{0}, target: vda, bus: virtio}}\n",
         tag, host_block(env, 0), env.hosts[0].name, octet, state, guest, serial_log());
@@ -99,8 +99,8 @@ TEST_CASE(
   REQUIRE(probe.state() == "running");
   const std::string id = probe.id();
   const std::string pid = probe.pid();
-  // The guest watches its devices once it has looked for a seed (no
-  // cidata here: up to 60 s after boot).
+  // The guest watches its devices once it has looked for a seed (none
+  // here, and virtplan.noseed says so: it does not wait for one).
   const bool watching = wait_until(300s, [&] { return has(g.serial(), "VIRTPLAN-GUEST devices"); });
   INFO("serial log:\n" << g.serial());
   REQUIRE(watching);
