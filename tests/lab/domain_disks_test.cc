@@ -56,7 +56,10 @@ std::string disks_stack(const LabEnv& env, const std::string& tag, const std::st
       "pools:\n  p-{0}: {{host: {2}, type: dir, path: /var/lib/virtplan/p-{0}}}\n"
       "volumes:\n  v-{0}: {{host: {2}, pool: p-{0}, format: qcow2, capacity: 16MiB}}\n"
       "  w-{0}: {{host: {2}, pool: p-{0}, format: raw, capacity: 4MiB}}\n"
+      // With no OS the domain ignores the ACPI power button: a restart forces it
+      // off after a second, not the default minute.
       "domains:\n  d-{0}:\n    host: {2}\n    vcpus: 1\n    memory: 64MiB\n    virt_type: qemu\n"
+      "    shutdown_timeout: 1s\n"
       "    state: {4}\n"
       "    disks:\n      - {{volume: v-{0}{3}}}\n      - {{volume: w-{0}}}\n",
       tag, host_block(env, 0), env.hosts[0].name, disk, state);
