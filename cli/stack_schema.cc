@@ -314,8 +314,8 @@ void add_automatic_placement(json& object) {
 }
 
 // The keys of replica groups, read by the loader before any kind
-// (planner/replica_groups.h): a domain's `count:` and `addresses:`, a
-// volume's `per_member:`.
+// (planner/replica_groups.h): a domain's `count:`, `addresses:` and
+// `max_unavailable:`, a volume's `per_member:`.
 void add_group_keys(json& object, const std::string& section) {
   auto describe = [](json& value, const std::string& place) {
     if (const SchemaNote* note = schema_note(place)) value["description"] = std::string(note->description);
@@ -333,6 +333,9 @@ void add_group_keys(json& object, const std::string& section) {
     describe(addresses["properties"]["network"], "domains.addresses.network");
     describe(addresses["properties"]["range"], "domains.addresses.range");
     object["properties"]["addresses"] = addresses;
+    json& max_unavailable = object["properties"]["max_unavailable"] = {
+        {"type", "integer"}, {"minimum", 1}, {"maximum", 1000}, {"default", 1}};
+    describe(max_unavailable, "domains.max_unavailable");
   } else if (section == "volumes") {
     json& per_member = object["properties"]["per_member"] = {{"type", "boolean"}, {"default", false}};
     describe(per_member, "volumes.per_member");

@@ -91,6 +91,10 @@ constexpr SchemaNote k_notes[] = {
      "a replica group's DHCP addresses: member i gets the range's i-th, from the network", ""},
     {"domains.addresses.network", "the network (declared in `networks:`) whose DHCP gives the addresses", ""},
     {"domains.addresses.range", "FIRST-LAST: the addresses members take in index order", ""},
+    {"domains.max_unavailable",
+     "a replica group's rolling changes: how many members apply restarts, replaces or migrates at once, each "
+     "waited for until it is back (running, with its IP when wait says so); a failed member stops the roll",
+     "1"},
     {"domains.state", "the domain's power state", "\"running\""},
     {"domains.vcpus", "virtual CPUs: a number, or {current, max} (max allows live growth)", ""},
     {"domains.memory", "memory: a size, or {current, max} (max allows live growth by balloon)", ""},

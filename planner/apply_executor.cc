@@ -3,6 +3,7 @@
 #include "planner/apply_graph.h"
 #include "planner/apply_host_gate.h"
 #include "planner/apply_migration.h"
+#include "planner/apply_roll_gate.h"
 #include "planner/apply_step.h"
 
 #include <fmt/format.h>
@@ -62,6 +63,7 @@ public:
         m_observer(observer),
         m_options(options),
         m_gate(hosts, intents_by_host(graph)),
+        m_rolls(graph),
         m_height(graph.heights()),
         m_host_names(hosts_of(graph)),
         m_phase(graph.size(), Phase::waiting),
@@ -124,6 +126,7 @@ private:
     m_changed.wait(lock, [&] { return m_finished == m_graph.size() || (next = runnable()); });
     if (!next) return std::nullopt;
     m_phase[*next] = Phase::running;
+    m_rolls.started(*next);
     const std::string& host = m_graph.step(*next).id.host;
     ++m_running_on[host];
     m_turn = host_index(host) + 1;
@@ -136,11 +139,12 @@ private:
   // next's); a host with as many steps running as it takes passes its turn.
   // On its turn, a host starts its highest step that may start (the longest
   // chain waiting on it: ApplyGraph::heights), the first by address among
-  // equals.
+  // equals. A replica group's member waits its turn in the group's roll
+  // (ApplyRollGate).
   std::optional<std::size_t> runnable() const {
     std::map<std::string, std::size_t> best;  // per host
     for (std::size_t i = 0; i < m_graph.size(); ++i) {
-      if (m_phase[i] != Phase::waiting || m_unmet[i] != 0) continue;
+      if (m_phase[i] != Phase::waiting || m_unmet[i] != 0 || !m_rolls.may_start(i)) continue;
       auto [it, first] = best.try_emplace(m_graph.step(i).id.host, i);
       if (!first && m_height[i] > m_height[it->second]) it->second = i;
     }
@@ -173,6 +177,15 @@ private:
         for (std::size_t then : m_graph.dependents(index)) --m_unmet[then];
       } else {
         skip_dependents(index, skipped);
+      }
+      // A failed member stops its group's roll: the members not started are left.
+      for (std::size_t left : m_rolls.finished(index, ok)) {
+        if (m_phase[left] != Phase::waiting) continue;
+        const Change& change = m_graph.step(left);
+        settle(left,
+               StepResult{change.id, change.action, StepStatus::skipped, m_rolls.left_reason(left), {}, {}});
+        skipped.push_back(m_results[left]);
+        skip_dependents(left, skipped);
       }
       done_hosts.swap(m_done_hosts);
     }
@@ -210,6 +223,7 @@ private:
         result.reason = host_error->message();
       }
       settle(then, std::move(result));
+      m_rolls.dropped(then);
       skipped.push_back(m_results[then]);
       skip_dependents(then, skipped);
     }
@@ -228,6 +242,7 @@ private:
   ApplyObserver& m_observer;
   const ApplyOptions& m_options;
   ApplyHostGate m_gate;
+  ApplyRollGate m_rolls;                        // guarded by m_mutex
   const std::vector<std::size_t> m_height;      // ApplyGraph::heights
   const std::vector<std::string> m_host_names;  // the graph's hosts, sorted
   std::map<std::string, int> m_capacity;        // steps each host takes at once, set by run()
@@ -245,6 +260,27 @@ private:
   std::mutex m_observer_mutex;
 };
 
+// A line for each replica group's roll that a failed member stopped: which
+// members were done, which failed, which were left.
+std::vector<std::string> stopped_rolls(const Plan& plan, const std::vector<StepResult>& results) {
+  std::map<ObjectId, StepStatus> status;
+  for (const StepResult& r : results) status.emplace(r.id, r.status);
+  std::vector<std::string> out;
+  for (const Roll& roll : rolls_of(plan.changes())) {
+    RollOutcome outcome;
+    for (const ObjectId& member : roll.members) {
+      auto it = status.find(member);
+      if (it == status.end()) continue;
+      auto& list = it->second == StepStatus::done     ? outcome.done
+                   : it->second == StepStatus::failed ? outcome.failed
+                                                      : outcome.left;
+      list.push_back(member.name);
+    }
+    if (auto line = stopped_roll_line(roll, outcome)) out.push_back(*line);
+  }
+  return out;
+}
+
 }  // namespace
 
 ApplyReport apply_plan(const Plan& plan, const KindLookup& kinds, const ActuatorLookup& actuators,
@@ -257,9 +293,9 @@ ApplyReport apply_plan(const Plan& plan, const KindLookup& kinds, const Actuator
   if (!graph) return ApplyReport({}, {graph.error().message() + "; nothing was done"}, elapsed());
   Scheduler scheduler(*graph, plan.stack(), actuators, hosts, observer, options);
   auto results = scheduler.run();
+  std::vector<std::string> errors = stopped_rolls(plan, results);
   // The ledgers catch up in the background while steps run; the apply is
   // over when they are on the hosts.
-  std::vector<std::string> errors;
   for (const providers::Error& error : hosts.flush()) {
     errors.push_back(error.message() +
                      "; the stack's ledger there may not list everything this apply made (the next apply "

@@ -15,6 +15,11 @@
 //     libvirtd's other threads) took 4x as long on a 2-core lab host.
 //   - A failed step makes every step that depends on it, directly or not,
 //     skipped ("needs volume.x@lab1, which failed"); everything else goes on.
+//   - The restarts, replaces and migrates of a replica group's members roll
+//     (planner/rolling.h, ApplyRollGate): at most the group's
+//     max_unavailable at once, in member order; a failed member stops the
+//     roll, leaves the members not started ("left untouched: ..."), and the
+//     report's errors say "rolling web stopped: done ...; failed ...; left ...".
 //   - A host that cannot be reached (or whose stack lock is held) fails each
 //     of its steps with the host's error, those waiting on a failed step
 //     there included; other hosts go on.

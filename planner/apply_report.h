@@ -2,7 +2,8 @@
 
 // ApplyReport is the outcome of one apply: a StepResult per planned change
 // (no-ops are not steps), sorted by address, plus errors that kept the apply
-// from starting at all (a dependency cycle). Rendered by apply_report_text.h
+// from starting at all (a dependency cycle) or stopped part of it (a replica
+// group's roll, planner/rolling.h). Rendered by apply_report_text.h
 // and apply_report_json.h.
 
 #include "planner/apply_step.h"

@@ -20,6 +20,8 @@ struct Declaration {
   // ("web-2"), where `key` is the group's ("web"), and its group's name.
   std::string member_name = {};
   std::string group = {};
+  // A member's group's `max_unavailable:` (1 when not said; planner/rolling.h).
+  int max_unavailable = 0;
 
   std::string name() const {
     if (!member_name.empty()) return member_name;

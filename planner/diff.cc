@@ -3,6 +3,7 @@
 #include "planner/data_safety.h"
 #include "planner/migration_plan.h"
 #include "planner/plan.h"
+#include "planner/rolling.h"
 #include "planner/sensitive.h"
 #include "planner/spec_diff.h"
 #include "planner/unread_host.h"
@@ -123,6 +124,7 @@ DiffResult diff(const std::string& stack, const std::vector<StackObject>& desire
   }
 
   plan_migrations(changes, desired, observed, kinds, errors);
+  mark_group_members(changes, desired);
   check_data_safety(changes, kinds, errors);
   std::sort(errors.begin(), errors.end());
   return DiffResult{Plan(stack, std::move(changes)), std::move(errors), unmanaged_warnings(observed)};

@@ -67,6 +67,11 @@ struct Change {
   // name there when apply gets to it is otherwise refused, never replaced:
   // it appeared after the plan and is not ours.
   bool destination_ours = false;
+  // A replica group member's domain: its group and the group's
+  // max_unavailable. Its restart, replace or migrate is part of the group's
+  // roll (planner/rolling.h). Empty and 0 otherwise.
+  std::string group = {};
+  int max_unavailable = 0;
 
   const nlohmann::json& observed_spec() const { return observed.is_null() ? before : observed; }
 

@@ -1,6 +1,7 @@
 #include "planner/plan_json.h"
 
 #include "planner/plan.h"
+#include "planner/rolling.h"
 #include "planner/sensitive.h"
 
 #include <fmt/format.h>
@@ -50,6 +51,11 @@ json change_to_json(const Change& c, Secrets secrets) {
   if (!c.destination.empty()) out["destination"] = c.destination;
   if (!c.moves_with.empty()) out["moves_with"] = c.moves_with;
   if (c.destination_ours) out["destination_ours"] = true;
+  // A replica group's member: the roll its disruptive change is part of.
+  if (!c.group.empty()) {
+    out["group"] = c.group;
+    out["max_unavailable"] = c.max_unavailable;
+  }
   return out;
 }
 
@@ -94,6 +100,8 @@ Result<Change> change_from_json(const json& j) {
   c.destination = j.value("destination", "");
   c.moves_with = j.value("moves_with", "");
   c.destination_ours = j.value("destination_ours", false);
+  c.group = j.value("group", "");
+  c.max_unavailable = j.value("max_unavailable", 0);
   if ((c.action == Action::migrate) != !c.destination.empty()) {
     return fail(ErrorCode::invalid, c.id.address() + ": a migrate, and only a migrate, names a destination");
   }
@@ -105,10 +113,21 @@ Result<Change> change_from_json(const json& j) {
 json plan_to_json(const Plan& plan, Secrets secrets) {
   json changes = json::array();
   for (const Change& c : plan.changes()) changes.push_back(change_to_json(c, secrets));
-  return json{{"format_version", k_plan_format_version},
-              {"stack", plan.stack()},
-              {"changes", changes},
-              {"summary", summary_to_json(plan.summary())}};
+  // Derived from the changes (planner/rolling.h), for readers, when there
+  // are any; a saved plan is read back from the changes alone.
+  json rolls = json::array();
+  for (const Roll& roll : rolls_of(plan.changes())) {
+    json members = json::array();
+    for (const providers::ObjectId& member : roll.members) members.push_back(member.address());
+    rolls.push_back(
+        json{{"group", roll.group}, {"max_unavailable", roll.max_unavailable}, {"members", members}});
+  }
+  json out{{"format_version", k_plan_format_version},
+           {"stack", plan.stack()},
+           {"changes", changes},
+           {"summary", summary_to_json(plan.summary())}};
+  if (!rolls.empty()) out["rolls"] = rolls;
+  return out;
 }
 
 Result<Plan> plan_from_json(const json& document) {

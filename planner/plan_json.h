@@ -4,8 +4,10 @@
 // what `plan --out FILE` saves for a later `apply FILE`.
 //   {"format_version": "1", "stack": ..., "changes": [{"address", "kind",
 //    "name", "host", "action", "impact", "reasons", "fields": [{"path",
-//    "before", "after", "impact"}], "before", "after", "observed"?}],
-//    "summary": {...}}
+//    "before", "after", "impact"}], "before", "after", "observed"?,
+//    "group"?, "max_unavailable"?}], "summary": {...}, "rolls"?: [{"group",
+//    "max_unavailable", "members": [address...]}]}
+// `rolls` (planner/rolling.h) is there when a replica group's members roll.
 // `before` is the observed spec's part compared with `after`, `observed`
 // the whole observed spec (planner::Change), absent for a create.
 

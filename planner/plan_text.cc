@@ -1,6 +1,7 @@
 #include "planner/plan_text.h"
 
 #include "planner/plan.h"
+#include "planner/rolling.h"
 #include "planner/sensitive.h"
 #include "providers/base/json_path.h"
 #include "providers/base/printable_text.h"
@@ -151,6 +152,8 @@ std::string render_plan_text(const Plan& plan, const KindLookup& kinds) {
       for (const FieldChange& f : c.fields) out += field_line(kind, c, f) + "\n";
     }
   }
+  // The rolls of replica groups, as apply will run them (planner/rolling.h).
+  for (const Roll& roll : rolls_of(plan.changes())) out += fmt::format("  {}\n", roll_line(roll));
   if (!out.empty()) out += "\n";
   out += render_summary_line(plan.summary()) + "\n";
   return out;

@@ -23,6 +23,7 @@ using providers::YamlValue;
 constexpr std::string_view k_count_key = "count";
 constexpr std::string_view k_addresses_key = "addresses";
 constexpr std::string_view k_per_member_key = "per_member";
+constexpr std::string_view k_max_unavailable_key = "max_unavailable";
 constexpr std::int64_t k_max_count = 1000;
 
 bool is_key(const YAML::Node& key, std::string_view name) { return key.IsScalar() && key.Scalar() == name; }
@@ -77,8 +78,12 @@ YAML::Node with(const YAML::Node& map, const std::string& key, const YAML::Node&
 // `entry` declared with `value` (and as a group's member, when named).
 Declaration redeclared(const Declaration& entry, const YAML::Node& value, const std::string& member = {},
                        const std::string& group = {}) {
-  return Declaration{entry.file, entry.key, value, member.empty() ? entry.member_name : member,
-                     group.empty() ? entry.group : group};
+  return Declaration{entry.file,
+                     entry.key,
+                     value,
+                     member.empty() ? entry.member_name : member,
+                     group.empty() ? entry.group : group,
+                     entry.max_unavailable};
 }
 
 std::optional<std::uint32_t> parse_ipv4(const std::string& text) {
@@ -106,6 +111,7 @@ struct Group {
   std::string name;
   int count = 0;
   std::optional<Addresses> addresses;
+  int max_unavailable = 1;
 };
 
 // A member's DHCP host entry, for the network that gives it.
@@ -149,6 +155,18 @@ std::optional<Group> read_group(const Declaration& entry, const YAML::Node& coun
     return std::nullopt;
   }
   Group group{entry, entry.name(), static_cast<int>(*count), std::nullopt};
+  if (auto limit = child(entry.value, k_max_unavailable_key); limit.IsDefined()) {
+    const YamlValue value(limit, entry.file, context);
+    auto number = value.as_int(diags);
+    if (!number) return std::nullopt;
+    if (*number < 1) {
+      value.error(diags, fmt::format("max_unavailable {} is out of range: expected an integer of at least 1 "
+                                     "(members restarted at once)",
+                                     *number));
+      return std::nullopt;
+    }
+    group.max_unavailable = static_cast<int>(std::min<std::int64_t>(*number, k_max_count));
+  }
   if (auto addresses = child(entry.value, k_addresses_key); addresses.IsDefined()) {
     group.addresses = read_addresses(YamlValue(addresses, entry.file, context + ".addresses"), diags);
     if (!group.addresses) return std::nullopt;
@@ -228,6 +246,12 @@ std::vector<Declaration> GroupExpansion::expand_domains(const std::vector<Declar
   for (const auto& entry : domains) {
     const YAML::Node count = child(entry.value, k_count_key);
     if (!count.IsDefined()) {
+      if (auto limit = child(entry.value, k_max_unavailable_key); limit.IsDefined()) {
+        YamlValue(limit, entry.file, "domain." + entry.name())
+            .error(m_diags, "max_unavailable is for replica groups (a domain with count:)");
+        out.push_back(redeclared(entry, without(entry.value, {k_max_unavailable_key})));
+        continue;
+      }
       out.push_back(entry);
       continue;
     }
@@ -252,7 +276,9 @@ Declaration GroupExpansion::member(const Group& group, int index) {
   if (child(declared, "interfaces").IsSequence())
     own.emplace("interfaces", member_interfaces(group, name, mac_on_network));
   Declaration out =
-      redeclared(group.entry, edited(declared, {k_count_key, k_addresses_key}, own), name, group.name);
+      redeclared(group.entry, edited(declared, {k_count_key, k_addresses_key, k_max_unavailable_key}, own),
+                 name, group.name);
+  out.max_unavailable = group.max_unavailable;
   if (!group.addresses) return out;
   if (mac_on_network.empty()) {
     if (index == 1) {

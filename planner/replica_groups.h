@@ -19,6 +19,8 @@
 // scaling down drops the highest (the plan destroys them and their volumes,
 // with their DATA LOSS lines); no member is ever renamed, so a member keeps
 // its name, MAC, address and (placement being sticky) host.
+// `max_unavailable: N` (default 1) is how many members apply may restart,
+// replace or migrate at once (planner/rolling.h); each member carries it.
 // With `host: auto` the members are spread: each goes to a host holding the
 // fewest members of its group (planner/placement.h).
 
