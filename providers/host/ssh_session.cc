@@ -148,6 +148,14 @@ bool SshSession::keepalives_unanswered(int count, std::chrono::milliseconds limi
   return sent >= std::max(1, count);
 }
 
+void SshSession::acknowledge_promptly() const {
+  if (m_last_received) return;
+  const socket_t fd = ssh_get_fd(m_session);
+  if (fd == SSH_INVALID_SOCKET) return;
+  const int yes = 1;
+  setsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, &yes, sizeof yes);
+}
+
 std::chrono::milliseconds SshSession::silent_for() const {
   if (m_last_received) {
     const auto now = std::chrono::steady_clock::now().time_since_epoch();
