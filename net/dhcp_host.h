@@ -3,7 +3,7 @@
 // DhcpHost is one static DHCP lease of a network: the NIC with this MAC always
 // gets this address (and, optionally, this host name).
 
-#include "net/ipv4_address.h"
+#include "providers/base/ipv4_address.h"
 #include "providers/base/mac_address.h"
 
 #include <optional>
@@ -13,7 +13,7 @@ namespace virtplan::net {
 
 struct DhcpHost {
   providers::MacAddress mac;
-  Ipv4Address ip;
+  providers::Ipv4Address ip;
   std::optional<std::string> name;
 };
 

@@ -3,7 +3,7 @@
 // DnsHost is one address the network's DNS server answers for, with its names
 // in order (the first is what a reverse lookup returns).
 
-#include "net/ipv4_address.h"
+#include "providers/base/ipv4_address.h"
 
 #include <string>
 #include <vector>
@@ -11,7 +11,7 @@
 namespace virtplan::net {
 
 struct DnsHost {
-  Ipv4Address ip;
+  providers::Ipv4Address ip;
   std::vector<std::string> names;
 };
 

@@ -7,6 +7,8 @@
 
 namespace virtplan::net {
 
+using providers::Ipv4Address;
+
 std::optional<Ipv4Cidr> Ipv4Cidr::parse(std::string_view text) {
   std::size_t slash = text.find('/');
   if (slash == std::string_view::npos) {

@@ -4,7 +4,7 @@
 // static leases.
 
 #include "net/dhcp_host.h"
-#include "net/dhcp_range.h"
+#include "providers/base/dhcp_range.h"
 
 #include <vector>
 
@@ -12,7 +12,7 @@ namespace virtplan::net {
 
 struct NetworkDhcp {
   // One range in stacks; libvirt allows several, so what a host holds may be more.
-  std::vector<DhcpRange> ranges;
+  std::vector<providers::DhcpRange> ranges;
   std::vector<DhcpHost> hosts;  // sorted by MAC
 };
 

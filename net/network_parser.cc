@@ -8,6 +8,10 @@
 #include <map>
 
 namespace virtplan::net {
+
+using providers::DhcpRange;
+using providers::Ipv4Address;
+
 namespace {
 
 using providers::Diagnostics;

@@ -4,6 +4,10 @@
 #include <stdexcept>
 
 namespace virtplan::net {
+
+using providers::DhcpRange;
+using providers::Ipv4Address;
+
 namespace {
 
 using nlohmann::json;

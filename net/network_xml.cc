@@ -9,6 +9,10 @@
 #include <map>
 
 namespace virtplan::net {
+
+using providers::DhcpRange;
+using providers::Ipv4Address;
+
 namespace {
 
 using providers::ErrorCode;

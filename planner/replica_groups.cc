@@ -1,9 +1,9 @@
 #include "planner/replica_groups.h"
 
+#include "providers/base/dhcp_range.h"
 #include "providers/base/sha256.h"
 #include "providers/base/yaml_map.h"
 
-#include <arpa/inet.h>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
@@ -86,17 +86,6 @@ Declaration redeclared(const Declaration& entry, const YAML::Node& value, const 
                      entry.max_unavailable};
 }
 
-std::optional<std::uint32_t> parse_ipv4(const std::string& text) {
-  in_addr address{};
-  if (inet_pton(AF_INET, text.c_str(), &address) != 1) return std::nullopt;
-  return ntohl(address.s_addr);
-}
-
-std::string ipv4_text(std::uint32_t address) {
-  return fmt::format("{}.{}.{}.{}", address >> 24, (address >> 16) & 0xff, (address >> 8) & 0xff,
-                     address & 0xff);
-}
-
 // `addresses: {network: NET, range: A-B}`.
 struct Addresses {
   std::string network;
@@ -134,15 +123,14 @@ std::optional<Addresses> read_addresses(const YamlValue& value, Diagnostics& dia
     return std::nullopt;
   }
   if (!network_name || !range_text) return std::nullopt;
-  const auto dash = range_text->find('-');
-  auto first = parse_ipv4(range_text->substr(0, dash));
-  auto last = dash == std::string::npos ? std::nullopt : parse_ipv4(range_text->substr(dash + 1));
-  if (!first || !last || *last < *first) {
+  const auto parsed = providers::DhcpRange::parse(*range_text);
+  if (!parsed) {
     range->error(diags, fmt::format("invalid address range '{}': expected FIRST-LAST, as 10.0.0.10-10.0.0.50",
                                     *range_text));
     return std::nullopt;
   }
-  return Addresses{*network_name, *first, *last - *first + 1, value};
+  return Addresses{*network_name, parsed->start.value(), parsed->end.value() - parsed->start.value() + 1,
+                   value};
 }
 
 std::optional<Group> read_group(const Declaration& entry, const YAML::Node& count_node, Diagnostics& diags) {
@@ -290,7 +278,7 @@ Declaration GroupExpansion::member(const Group& group, int index) {
   }
   YAML::Node host(YAML::NodeType::Map);
   host["mac"] = mac_on_network;
-  host["ip"] = ipv4_text(group.addresses->first + static_cast<std::uint32_t>(index - 1));
+  host["ip"] = providers::Ipv4Address(group.addresses->first + static_cast<std::uint32_t>(index - 1)).str();
   host["name"] = name;
   m_dhcp.push_back(DhcpHost{group.addresses->network, host, &*group.addresses});
   return out;

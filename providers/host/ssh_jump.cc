@@ -210,6 +210,7 @@ void SshJump::run() {
       return;
     }
     if (!moved) ssh_event_dopoll(m_event, socket_full ? k_busy_wait_ms : k_idle_wait_ms);
+    m_session->acknowledge_promptly();
   }
 }
 

@@ -51,6 +51,14 @@ public:
   // stopped (SIGSTOP, a suspended laptop) sent none meanwhile, and is not
   // fooled by the silence it caused.
   bool keepalives_unanswered(int count, std::chrono::milliseconds limit) const;
+  // Acknowledges what the server sends at once rather than up to 40 ms later
+  // (TCP_QUICKACK): sshd writes with Nagle's algorithm on (it sets
+  // TCP_NODELAY for sessions with a terminal only, and a bastion's forwarded
+  // channels carry many small packets), so each small packet it sends waits
+  // for the acknowledgement of the one before. Linux's quick-ack mode does
+  // not last: the I/O loops ask for it after every wait. A no-op behind a
+  // jump host (a socketpair).
+  void acknowledge_promptly() const;
 
 private:
   explicit SshSession(ssh_session session) : m_session(session) {}

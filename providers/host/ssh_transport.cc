@@ -431,6 +431,7 @@ void SshTransport::wait_for_events() {
   const int timeout_ms = next_wait_ms();
   if (timeout_ms == 0) return;
   ssh_event_dopoll(m_event, timeout_ms);
+  if (m_session) m_session->acknowledge_promptly();
 }
 
 int SshTransport::next_wait_ms() const {

@@ -4,6 +4,8 @@
 
 #include "providers/host/ssh_transport.h"
 #include "providers/host/shell_quote.h"
+#include "providers/host/ssh_session.h"
+#include "providers/host/ssh_target.h"
 #include "tests/lab/lab_fixture.h"
 #include "tests/lab/lab_stack.h"
 #include "tests/lab/nft_table.h"
@@ -16,6 +18,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -250,6 +253,21 @@ TEST_CASE("commands run over one session that every command reuses") {
   CHECK(connections.size() == 1);
   CHECK(transport->sessions_opened() == 1);
   CHECK_THAT(*connections.begin(), Catch::Contains(env.hosts[0].address));
+}
+
+// Commands and answers are small messages with several in flight on one
+// connection; with Nagle's algorithm each waited for the acknowledgement of
+// the one before (delayed up to 40 ms), ~60 ms a round trip via a bastion.
+TEST_CASE("the session's TCP connection sends small messages at once (TCP_NODELAY)") {
+  const LabEnv env = require_lab(1);
+  auto target = resolve_ssh_target(env.host_config(0));
+  REQUIRE(target);
+  auto session = SshSession::open(*target);
+  REQUIRE(session);
+  int nodelay = 0;
+  socklen_t length = sizeof nodelay;
+  REQUIRE(getsockopt(ssh_get_fd((*session)->handle()), IPPROTO_TCP, TCP_NODELAY, &nodelay, &length) == 0);
+  CHECK(nodelay != 0);
 }
 
 TEST_CASE("each host's transport reaches that host") {

@@ -3,13 +3,13 @@
 // DhcpRange is the block of addresses a network's DHCP server hands out,
 // written "10.77.0.100-10.77.0.199" in stacks and canonical specs.
 
-#include "net/ipv4_address.h"
+#include "providers/base/ipv4_address.h"
 
 #include <optional>
 #include <string>
 #include <string_view>
 
-namespace virtplan::net {
+namespace virtplan::providers {
 
 struct DhcpRange {
   Ipv4Address start;
@@ -33,4 +33,4 @@ inline std::optional<DhcpRange> DhcpRange::parse(std::string_view text) {
   return DhcpRange{*start, *end};
 }
 
-}  // namespace virtplan::net
+}  // namespace virtplan::providers
