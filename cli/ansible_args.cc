@@ -116,10 +116,12 @@ providers::Result<void> set_parameter(AnsibleArgs& args, const std::string& key,
     auto n = to_int(key, value, 0, 86400);
     if (!n) return providers::fail(n.error());
     args.lock_wait = *n;
-  } else if (key == "allow_restart" || key == "allow_data_loss") {
+  } else if (key == "allow_restart" || key == "allow_data_loss" || key == "rebalance") {
     auto flag = to_bool(key, value);
     if (!flag) return providers::fail(flag.error());
-    (key == "allow_restart" ? args.allow_restart : args.allow_data_loss) = *flag;
+    (key == "allow_restart" ? args.allow_restart
+     : key == "rebalance"   ? args.rebalance
+                            : args.allow_data_loss) = *flag;
   }
   return {};
 }
@@ -128,8 +130,8 @@ providers::Result<void> set_parameter(AnsibleArgs& args, const std::string& key,
 
 const std::vector<std::string>& ansible_parameter_names() {
   static const std::vector<std::string> names = {"allow_data_loss", "allow_restart", "lock_wait",
-                                                 "parallelism",     "stack",         "stack_content",
-                                                 "state",           "targets"};
+                                                 "parallelism",     "rebalance",     "stack",
+                                                 "stack_content",   "state",         "targets"};
   return names;
 }
 

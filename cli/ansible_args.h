@@ -36,6 +36,9 @@ struct AnsibleArgs {
   // refused unless the task allows it.
   bool allow_restart = false;
   bool allow_data_loss = false;
+  // `rebalance: true`: `host: auto` domains placed again as if new
+  // (planner::PlacementMode::rebalance).
+  bool rebalance = false;
   // From Ansible: --check and --diff.
   bool check_mode = false;
   bool diff = false;

@@ -110,11 +110,13 @@ providers::Result<planner::Plan> plan_for(const AnsibleArgs& args, const planner
 
 // The stack's `host: auto` domains placed (cli/stack_placement.h); fails
 // with every domain that fits nowhere, and "nothing was changed".
-providers::Result<void> place_for_module(planner::Stack& stack, planner::ObservedState& observed) {
+providers::Result<void> place_for_module(planner::Stack& stack, planner::ObservedState& observed,
+                                         bool rebalance) {
   bool placed = false;
   std::string text = captured([&](std::FILE* errors) {
     std::vector<planner::Placement> chosen;
-    placed = place_stack_domains(stack, observed, take_node_sizes(observed), chosen, errors);
+    placed = place_stack_domains(stack, observed, take_node_sizes(observed), chosen, errors,
+                                 placement_mode(rebalance));
     return placed;
   });
   if (placed) return {};
@@ -137,8 +139,14 @@ json run(const std::string& args_path) {
   auto observing = apply_run.lock_and_observe(placement_readers(*stack));
   if (!observing) return failure(observing.error().message() + "\nnothing was planned or changed");
   planner::ObservedState& observed = *observing;
-  // `host: auto` domains placed as `virtplan apply` places them.
-  if (auto placed = place_for_module(*stack, observed); !placed) return failure(placed.error().message());
+  // `host: auto` domains placed as `virtplan apply` places them; state
+  // absent destroys what the stack owns wherever it is, as `virtplan
+  // destroy` does, so a host in maintenance does not refuse it.
+  if (args->state == StackState::present) {
+    if (auto placed = place_for_module(*stack, observed, args->rebalance); !placed) {
+      return failure(placed.error().message());
+    }
+  }
   AnsibleOutcome outcome;
   outcome.check_mode = args->check_mode;
   outcome.diff = args->diff;

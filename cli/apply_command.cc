@@ -26,6 +26,7 @@ namespace {
 
 struct ApplyOptions : RunOptions {
   std::string planfile;
+  bool rebalance = false;
 };
 
 // The plan to carry out: the saved one, refused when the hosts changed since
@@ -56,11 +57,12 @@ int apply(const ApplyOptions& options) {
     return 1;
   }
   planner::ObservedState& observed = *observing;
-  // place the `host: auto` domains (sticky: one that exists stays); the
-  // run's reference to the stack sees the placed one
+  // place the `host: auto` domains (sticky: one that exists stays unless
+  // it breaks a rule, or --rebalance); the run's reference to the stack sees
+  // the placed one
   std::vector<planner::Placement> chosen;
   const auto nodes = take_node_sizes(observed);
-  if (!place_stack_domains(*stack, observed, nodes, chosen, stderr)) {
+  if (!place_stack_domains(*stack, observed, nodes, chosen, stderr, placement_mode(options.rebalance))) {
     fmt::print(stderr, "nothing was changed\n");
     return 1;
   }
@@ -89,6 +91,7 @@ SubcommandRunner setup_apply(CLI::App& command) {
   add_run_options(command, *options, {.verb = "apply", .done = "changed", .needing = "what it needs"});
   command.add_option("planfile", options->planfile,
                      "a plan saved by `virtplan plan --out` (refused when stale)");
+  add_rebalance_flag(command, options->rebalance);
   return [options] { return apply(*options); };
 }
 

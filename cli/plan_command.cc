@@ -29,6 +29,7 @@ struct PlanOptions {
   std::string out;
   bool json = false;
   bool detailed_exitcode = false;
+  bool rebalance = false;
 };
 
 int plan(const PlanOptions& options) {
@@ -43,10 +44,12 @@ int plan(const PlanOptions& options) {
     return 1;
   }
   const planner::ObservedState& observed = observing->state;
-  // place the `host: auto` domains (sticky: one that exists stays)
+  // place the `host: auto` domains (sticky: one that exists stays unless
+  // it breaks a rule, or --rebalance)
   std::vector<planner::Placement> chosen;
   const auto nodes = node_sizes(observing->facts[std::string(NodeSizeReader::k_kind)]);
-  if (!place_stack_domains(*stack, observed, nodes, chosen, stderr)) return 1;
+  if (!place_stack_domains(*stack, observed, nodes, chosen, stderr, placement_mode(options.rebalance)))
+    return 1;
   // diff
   planner::DiffResult result = planner::diff(stack->name, stack->objects, observed, kind_lookup());
   result.plan = planner::with_placement_reasons(result.plan, chosen);
@@ -84,6 +87,7 @@ SubcommandRunner setup_plan(CLI::App& command) {
   command.add_option("--out", options->out, "save the plan to FILE for a later apply");
   command.add_flag("--json", options->json, "print the plan as JSON");
   command.add_flag("--detailed-exitcode", options->detailed_exitcode, "exit 2 when the plan has changes");
+  add_rebalance_flag(command, options->rebalance);
   return [options] { return plan(*options); };
 }
 

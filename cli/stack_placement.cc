@@ -6,8 +6,19 @@
 #include "planner/stack_loader.h"
 
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
 namespace virtplan::cli {
+
+void add_rebalance_flag(CLI::App& command, bool& rebalance) {
+  command.add_flag("--rebalance", rebalance,
+                   "place every `host: auto` domain again as if new and move those whose host differs "
+                   "(without it a placed domain moves only when it breaks a placement rule)");
+}
+
+planner::PlacementMode placement_mode(bool rebalance) {
+  return rebalance ? planner::PlacementMode::rebalance : planner::PlacementMode::sticky;
+}
 
 std::vector<const providers::KindReader*> placement_readers(const planner::Stack& stack) {
   static const NodeSizeReader k_node_sizes;
@@ -17,10 +28,13 @@ std::vector<const providers::KindReader*> placement_readers(const planner::Stack
 
 bool place_stack_domains(planner::Stack& stack, const planner::ObservedState& observed,
                          const std::map<std::string, planner::NodeSize>& nodes,
-                         std::vector<planner::Placement>& chosen, std::FILE* errors) {
-  if (stack.auto_placed.empty()) return true;
-  planner::StackPlacement placement = planner::place_stack(stack, observed, nodes, kind_lookup());
-  if (!placement.errors.empty()) {
+                         std::vector<planner::Placement>& chosen, std::FILE* errors,
+                         planner::PlacementMode mode) {
+  const std::vector<std::string> pinned = planner::maintenance_refusals(stack);
+  for (const auto& error : pinned) fmt::print(errors, "error: {}\n", error);
+  if (stack.auto_placed.empty()) return pinned.empty();
+  planner::StackPlacement placement = planner::place_stack(stack, observed, nodes, kind_lookup(), mode);
+  if (!placement.errors.empty() || !pinned.empty()) {
     for (const auto& error : placement.errors) fmt::print(errors, "error: {}\n", error);
     return false;
   }

@@ -46,6 +46,10 @@ constexpr SchemaNote k_notes[] = {
     {"hosts.cpu_overcommit", "vCPUs placement may put on the host per CPU (a ratio)", "1"},
     {"hosts.memory_overcommit", "memory placement may put on the host per byte it has (a ratio)", "1"},
     {"hosts.reserved_memory", "memory placement leaves free on the host (a size)", "0"},
+    {"hosts.maintenance",
+     "true: placement moves every `host: auto` domain off the host and puts nothing new there; a domain "
+     "pinned to it is refused",
+     "false"},
     {"hosts.image_cache", "where images by URL are cached on the host (an absolute path)", ""},
 
     {"pools.type", "the libvirt pool type", "\"dir\""},

@@ -102,6 +102,9 @@ void read_limits(YamlMap& map, HostConfig& config, Diagnostics& diags) {
   if (auto reserved = map.get("reserved_memory")) {
     if (auto size = reserved->as_size(diags)) config.reserved_memory = *size;
   }
+  if (auto maintenance = map.get("maintenance")) {
+    if (auto flag = maintenance->as_bool(diags)) config.maintenance = *flag;
+  }
 }
 
 }  // namespace

@@ -60,7 +60,7 @@ struct Groups {
 
 // What keeps a request off a host, the first rule it breaks; words only
 // when nothing fits (describe()).
-enum class Lack { nothing, anti_affinity, affinity, memory, vcpus, pool_space };
+enum class Lack { nothing, maintenance, anti_affinity, affinity, memory, vcpus, pool_space };
 
 // The first pool of `state` the request's volumes do not fit, if any.
 const std::string* short_pool(const PlacementRequest& request, const HostState& state) {
@@ -164,6 +164,7 @@ Groups PlacementRun::groups_of(const PlacementRequest& request) const {
 // The rules, in the order a host is judged by them.
 Lack PlacementRun::lack(const PlacementRequest& request, std::size_t at, const Groups& groups) const {
   const HostState& state = m_state[at];
+  if (state.host->maintenance) return Lack::maintenance;
   if (groups.anti != nullptr && groups.anti->contains(at)) return Lack::anti_affinity;
   if (groups.affinity != nullptr && !groups.affinity->contains(at)) return Lack::affinity;
   if (static_cast<std::int64_t>(request.memory) > state.memory_free) return Lack::memory;
@@ -176,6 +177,8 @@ std::string PlacementRun::describe(Lack lack, const PlacementRequest& request, s
                                    const Groups& groups) const {
   const HostState& state = m_state[at];
   switch (lack) {
+    case Lack::maintenance:
+      return "in maintenance";
     case Lack::anti_affinity:
       return fmt::format("holds {} of anti-affinity group {}", groups.anti->at(at), request.anti_affinity);
     case Lack::affinity: {
@@ -235,6 +238,7 @@ void PlacementRun::place(const PlacementRequest& request, PlacementResult& out) 
       reasons.push_back(fmt::format("none of {} is a host of the stack", fmt::join(request.hosts, ", ")));
     out.errors.push_back(
         fmt::format("domain {}: no host fits ({})", request.domain, fmt::join(reasons, "; ")));
+    out.unplaced.push_back(request.domain);
     return;
   }
   HostState& state = m_state[*best];

@@ -10,7 +10,7 @@
 // and what it has free is the allowance less what every domain defined on
 // it takes (running or not, owned by this stack or not: a stopped domain may
 // be started at any time), less what earlier choices of this run put there.
-// A domain fits a host when its vCPUs and memory fit what is free, the
+// A domain fits a host when the host is not in maintenance, its vCPUs and memory fit what is free, the
 // volumes that go with it fit their pools' free space there (a pool whose
 // space is not known is not weighed), no member
 // of its anti-affinity group is there, and, when a member of its affinity
@@ -42,6 +42,7 @@ struct HostCapacity {
   std::uint64_t reserved_memory = 0;  // `reserved_memory:`, bytes kept for the host itself
   int used_vcpus = 0;                 // every domain defined on it
   std::uint64_t used_memory = 0;      // every domain defined on it, bytes
+  bool maintenance = false;           // `maintenance: true`: takes nothing
   // Its running pools' free space (virsh pool-info), bytes, by pool name.
   std::map<std::string, std::uint64_t> pool_free = {};
 };
@@ -77,6 +78,9 @@ struct Placement {
   std::string domain;
   std::string host;
   std::string why;
+  // Set by place_stack (placement_stage.h) for a domain that leaves the host
+  // it is on: why ("maintenance on h1", "rebalance"); empty for a new one.
+  std::string moved = {};
 };
 
 struct PlacementResult {
@@ -85,6 +89,7 @@ struct PlacementResult {
   // lacks: "domain db: no host fits (h1: 1.5 GiB of memory free, needs 4 GiB;
   // h2: holds web-1 of anti-affinity group web)". Sorted by domain.
   std::vector<std::string> errors;
+  std::vector<std::string> unplaced = {};  // the domain each of `errors` is about
 };
 
 PlacementResult place_domains(const std::vector<HostCapacity>& hosts,

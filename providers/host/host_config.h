@@ -42,6 +42,10 @@ struct HostConfig {
   double cpu_overcommit = 1.0;
   double memory_overcommit = 1.0;
   std::uint64_t reserved_memory = 0;
+  // `maintenance: true`: placement puts nothing on the host and moves every
+  // `host: auto` domain off it; a domain pinned to it (`host: NAME`) is
+  // refused by plan (planner/placement_stage.h).
+  bool maintenance = false;
   // Which of the fields above the stack itself set (identity and known_hosts
   // say so by being set): those win over what ssh_config says.
   struct Given {

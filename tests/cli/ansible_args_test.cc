@@ -97,3 +97,9 @@ TEST_CASE("ansible args: bad values name their parameter") {
         "_ansible_check_mode: expected a boolean, got \"sometimes\"");
   CHECK(refusal(R"(["stack"])") == "the module's arguments are not a JSON object");
 }
+
+TEST_CASE("ansible args: rebalance, as --rebalance, off unless asked") {
+  CHECK_FALSE(parsed(R"({"stack": "/s.yaml"})").rebalance);
+  CHECK(parsed(R"({"stack": "/s.yaml", "rebalance": "yes"})").rebalance);
+  CHECK(refusal(R"({"stack": "/s.yaml", "rebalance": "often"})").find("rebalance") != std::string::npos);
+}

@@ -122,6 +122,15 @@ struct ForeignDomain {
   }
 };
 
+// Which of the first two lab hosts virsh says defines domain `name`: its
+// index, or -1 when neither does.
+inline int lab_host_of(const LabEnv& env, const std::string& name) {
+  for (std::size_t i = 0; i < 2; ++i) {
+    if (has(env.run_in(i, "virsh -q list --all --name"), name)) return static_cast<int>(i);
+  }
+  return -1;
+}
+
 // The stack `yaml` declares, loaded as `virtplan` loads it; a test that
 // writes a stack with a mistake fails here with the loader's messages.
 inline planner::Stack load_stack_text(const std::string& yaml) {

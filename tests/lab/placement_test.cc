@@ -18,6 +18,7 @@ using virtplan::lab::apply_stack;
 using virtplan::lab::ForeignDomain;
 using virtplan::lab::has;
 using virtplan::lab::host_block;
+using virtplan::lab::lab_host_of;
 using virtplan::lab::LabEnv;
 using virtplan::lab::require_lab;
 using virtplan::lab::StackCleanup;
@@ -33,14 +34,6 @@ std::string placement_domain(const std::string& name, const std::string& extra) 
       "  {}:\n    host: auto\n    vcpus: 1\n    memory: 64MiB\n    state: stopped\n"
       "    virt_type: qemu\n{}",
       name, extra);
-}
-
-// Where virsh says domain `name` is defined: the lab host index, or -1.
-int placement_host_of(const LabEnv& env, const std::string& name) {
-  for (std::size_t i = 0; i < 2; ++i) {
-    if (has(env.run_in(i, "virsh -q list --all --name"), name)) return static_cast<int>(i);
-  }
-  return -1;
 }
 
 }  // namespace
@@ -79,9 +72,9 @@ TEST_CASE("host: auto places by free memory and anti-affinity, volumes follow, p
   const auto apply = run_virtplan("apply --auto-approve -f " + stack);
   INFO(apply.output);
   REQUIRE(apply.status == 0);
-  CHECK(placement_host_of(env, tag + "-g1") == 1);
-  CHECK(placement_host_of(env, tag + "-g2") == 0);
-  CHECK(placement_host_of(env, tag + "-solo") == 1);
+  CHECK(lab_host_of(env, tag + "-g1") == 1);
+  CHECK(lab_host_of(env, tag + "-g2") == 0);
+  CHECK(lab_host_of(env, tag + "-solo") == 1);
   CHECK(has(env.run_in(1, "virsh -q vol-list --pool p-" + tag), "v-" + tag));
 
   // The second host now takes far more than the first: a fresh placement

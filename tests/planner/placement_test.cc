@@ -226,3 +226,16 @@ TEST_CASE("placement: a host whose pool lacks space for the domain's volumes is 
   elsewhere.pool_needs["other"] = 1000 * k_placement_gib;
   CHECK(place_domains({h1, h2}, {elsewhere}, {}).errors.empty());
 }
+
+TEST_CASE("placement: a host in maintenance takes nothing, however free, and says so when nothing fits") {
+  HostCapacity h1 = placement_host("h1", 8, 64);
+  h1.maintenance = true;
+  auto result = place_domains({h1, placement_host("h2", 8, 16, 12)}, {placement_want("web", 1, 2)}, {});
+  REQUIRE(result.errors.empty());
+  CHECK(placed_host_of(result, "web") == "h2");
+  auto none = place_domains({h1, placement_host("h2", 8, 16, 15)}, {placement_want("web", 1, 2)}, {});
+  REQUIRE(none.errors.size() == 1);
+  CHECK(none.errors[0] ==
+        "domain web: no host fits (h1: in maintenance; h2: 1.0 of 16 GiB memory free, needs 2.0 GiB)");
+  CHECK(none.unplaced == std::vector<std::string>{"web"});
+}
