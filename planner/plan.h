@@ -67,6 +67,9 @@ struct Change {
   // name there when apply gets to it is otherwise refused, never replaced:
   // it appeared after the plan and is not ours.
   bool destination_ours = false;
+  // A migrate only: the object runs on the source and moves live, running
+  // throughout (planner/migration_plan.h).
+  bool live = false;
 
   const nlohmann::json& observed_spec() const { return observed.is_null() ? before : observed; }
 

@@ -50,6 +50,7 @@ json change_to_json(const Change& c, Secrets secrets) {
   if (!c.destination.empty()) out["destination"] = c.destination;
   if (!c.moves_with.empty()) out["moves_with"] = c.moves_with;
   if (c.destination_ours) out["destination_ours"] = true;
+  if (c.live) out["live"] = true;
   return out;
 }
 
@@ -94,6 +95,7 @@ Result<Change> change_from_json(const json& j) {
   c.destination = j.value("destination", "");
   c.moves_with = j.value("moves_with", "");
   c.destination_ours = j.value("destination_ours", false);
+  c.live = j.value("live", false);
   if ((c.action == Action::migrate) != !c.destination.empty()) {
     return fail(ErrorCode::invalid, c.id.address() + ": a migrate, and only a migrate, names a destination");
   }
