@@ -216,10 +216,13 @@ Result<void> stopped_on_source(const MigrationStep& step, HostSession& from) {
 
 Result<void> remove_source(const MigrationStep& step, HostSession& from, HostSession& to) {
   if (auto stopped = stopped_on_source(step, from); !stopped) return stopped;
-  // What a live migration cut short left (its key, its authorization).
-  if (auto uuid = to.virsh().run({"domuuid", "--domain", step.source.name})) {
-    std::string id = *uuid;
-    while (!id.empty() && (id.back() == '\n' || id.back() == ' ')) id.pop_back();
+  // What a live migration cut short left (its key, its authorization); a
+  // live one of this run removed its own.
+  auto uuid = step.live ? Result<std::string>(std::string())
+                        : to.virsh().run({"domuuid", "--domain", step.source.name});
+  std::string id = uuid ? *uuid : std::string();
+  while (!id.empty() && (id.back() == '\n' || id.back() == ' ')) id.pop_back();
+  if (!id.empty()) {
     if (auto removed = remove_leftovers(id, from, to); !removed) {
       return fail(removed.error().with_context(where(step) + ": moved, not removed from the source"));
     }

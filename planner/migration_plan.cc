@@ -137,11 +137,17 @@ void plan_one(const Move& carrier, bool finishing, bool live, const ObservedStat
   const std::vector<Move> moves = carried(carrier, observed, found, desired, declared, kinds);
   const std::string address = carrier.from->id.address();
   const std::string reason =
-      finishing ? fmt::format("finishing: already defined on {}, removed from {}", to, carrier.from->id.host)
-                : fmt::format("{}, {} of disk copied", live ? "live" : "offline",
-                              providers::human_size(bytes_of(moves, kinds)));
+      finishing && live
+          ? fmt::format("finishing: its live migration to {} under way ends, then removed from {}", to,
+                        carrier.from->id.host)
+      : finishing
+          ? fmt::format("finishing: already defined on {}, removed from {}", to, carrier.from->id.host)
+          : fmt::format("{}, {} of disk copied", live ? "live" : "offline",
+                        providers::human_size(bytes_of(moves, kinds)));
   rewrite.dropped.insert(carrier.from->id);
-  if (!finishing) rewrite.dropped.insert(carrier.to->id);
+  // While a live migration runs, what the destination holds (paused,
+  // arriving) is not what it will be: the next plan compares it.
+  if (!finishing || live) rewrite.dropped.insert(carrier.to->id);
   Change moved = migrate_change(carrier, kind, reason);
   moved.destination_ours = finishing;
   moved.live = live && !finishing;

@@ -14,6 +14,8 @@
 //   | not there            | owned, stopped                      | migrate D@A to B, offline     |
 //   | not there            | owned, running                      | migrate D@A to B, live        |
 //   | owned                | owned, ledger says migrating to B   | migrate D@A to B (finishing)  |
+//   |                      | (running: its live migration is     | (and D@B's own change left to |
+//   |                      | under way)                          | the next plan)                |
 //   | owned                | owned, no migration recorded        | unchanged: destroy D@A        |
 //
 // The volumes that move with D (each a `migrate` whose `moves_with` names

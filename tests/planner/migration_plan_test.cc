@@ -215,6 +215,24 @@ TEST_CASE("a domain on both hosts, its source's ledger saying it migrates there,
   CHECK(render_plan_text(result.plan, moving_kinds).find("DATA LOSS") == std::string::npos);
 }
 
+TEST_CASE("a live migration under way, its domain paused on the destination, is finished and nothing else") {
+  Moved m;
+  m.observed.objects[0].spec["state"] = "running";
+  m.observed.objects[0].migrating_to = "h2";
+  m.observed.objects.push_back(ours(domain("h2"), {{"disks", {"web-root"}}, {"state", "paused"}}));
+  m.observed.objects.push_back(ours(volume("web-root", "h2"), {{"capacity", 10 * k_moved_gib}}));
+  const DiffResult result = diff("s", m.desired, m.observed, moving_kinds);
+  REQUIRE(result.errors.empty());
+  const Change* web = change_of(result.plan, domain("h1"));
+  REQUIRE(web != nullptr);
+  CHECK(web->action == Action::migrate);
+  CHECK_FALSE(web->live);
+  CHECK(web->reasons ==
+        std::vector<std::string>{"finishing: its live migration to h2 under way ends, then removed from h1"});
+  // Resuming the arriving domain would race the migration: not planned.
+  CHECK(change_of(result.plan, domain("h2")) == nullptr);
+}
+
 TEST_CASE("a domain on both hosts with no migration recorded keeps its destroy and its data loss") {
   Moved m;
   m.observed.objects.push_back(ours(domain("h2"), {{"disks", {"web-root"}}}));
