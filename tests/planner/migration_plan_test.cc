@@ -198,13 +198,22 @@ TEST_CASE("a copy a crash left on the destination is made again: the source stay
   CHECK(*back == plan);
 }
 
-TEST_CASE("a domain on both hosts, its source's ledger saying it migrates there, finishes the migration") {
+// The domain (`state` on h1, its ledger saying it migrates to h2) and its
+// volume on both hosts, the domain on h2 with `there` in its spec too.
+DiffResult diff_on_both(const std::string& state, json there) {
   Moved m;
+  m.observed.objects[0].spec["state"] = state;
   m.observed.objects[0].migrating_to = "h2";
-  m.observed.objects.push_back(ours(domain("h2"), {{"disks", {"web-root"}}}));
+  there["disks"] = {"web-root"};
+  m.observed.objects.push_back(ours(domain("h2"), there));
   m.observed.objects.push_back(ours(volume("web-root", "h2"), {{"capacity", 10 * k_moved_gib}}));
-  const DiffResult result = diff("s", m.desired, m.observed, moving_kinds);
+  DiffResult result = diff("s", m.desired, m.observed, moving_kinds);
   REQUIRE(result.errors.empty());
+  return result;
+}
+
+TEST_CASE("a domain on both hosts, its source's ledger saying it migrates there, finishes the migration") {
+  const DiffResult result = diff_on_both("stopped", json::object());
   const Change* web = change_of(result.plan, domain("h1"));
   REQUIRE(web != nullptr);
   CHECK(web->action == Action::migrate);
@@ -216,13 +225,7 @@ TEST_CASE("a domain on both hosts, its source's ledger saying it migrates there,
 }
 
 TEST_CASE("a live migration under way, its domain paused on the destination, is finished and nothing else") {
-  Moved m;
-  m.observed.objects[0].spec["state"] = "running";
-  m.observed.objects[0].migrating_to = "h2";
-  m.observed.objects.push_back(ours(domain("h2"), {{"disks", {"web-root"}}, {"state", "paused"}}));
-  m.observed.objects.push_back(ours(volume("web-root", "h2"), {{"capacity", 10 * k_moved_gib}}));
-  const DiffResult result = diff("s", m.desired, m.observed, moving_kinds);
-  REQUIRE(result.errors.empty());
+  const DiffResult result = diff_on_both("running", {{"state", "paused"}});
   const Change* web = change_of(result.plan, domain("h1"));
   REQUIRE(web != nullptr);
   CHECK(web->action == Action::migrate);
