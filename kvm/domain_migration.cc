@@ -218,9 +218,11 @@ Result<void> remove_source(const MigrationStep& step, HostSession& from, HostSes
   if (auto stopped = stopped_on_source(step, from); !stopped) return stopped;
   // What a live migration cut short left (its key, its authorization); a
   // live one of this run removed its own.
-  auto uuid = step.live ? Result<std::string>(std::string())
-                        : to.virsh().run({"domuuid", "--domain", step.source.name});
-  std::string id = uuid ? *uuid : std::string();
+  std::string id;
+  for (HostSession* host : {&to, &from}) {
+    if (step.live || !id.empty()) break;
+    if (auto uuid = host->virsh().run({"domuuid", "--domain", step.source.name})) id = *uuid;
+  }
   while (!id.empty() && (id.back() == '\n' || id.back() == ' ')) id.pop_back();
   if (!id.empty()) {
     if (auto removed = remove_leftovers(id, from, to); !removed) {
