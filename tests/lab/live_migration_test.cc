@@ -134,7 +134,7 @@ double live_seconds_since(std::chrono::steady_clock::time_point start) {
 }  // namespace
 
 TEST_CASE(
-    "the real guest migrates live with its disk copied: refused first, then moved over SSH only, then "
+    "the real guest migrates live with its disk copied: refused first then moved over SSH only then "
     "back with the apply killed mid-migration") {
   const LabEnv env = require_lab(2);
   const LiveGuest g{env, tag_for('L')};
