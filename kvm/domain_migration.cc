@@ -1,5 +1,6 @@
 #include "kvm/domain_migration.h"
 
+#include "kvm/domain_live_migration.h"
 #include "kvm/domain_redefine_dump.h"
 #include "providers/base/human_size.h"
 #include "providers/host/host_session.h"
@@ -11,6 +12,7 @@
 #include <chrono>
 #include <map>
 #include <sstream>
+#include <thread>
 
 namespace virtplan::kvm {
 
@@ -26,6 +28,9 @@ namespace {
 
 // A copy takes as long as the links need.
 constexpr auto k_copy_timeout = std::chrono::hours(12);
+// How long the removal from the source waits for a live migration a killed
+// apply left under way.
+constexpr auto k_in_flight_wait = std::chrono::minutes(30);
 
 std::string where(const MigrationStep& step) {
   return fmt::format("{}: migrate to {}", step.source.address(), step.object.desired.id.host);
@@ -79,8 +84,6 @@ Result<void> copy_volume(const MigrationStep& step, const MigrationStep::Carried
                     "copied",
                     where(step), id.name));
   }
-  auto size = physical_size(from, id);
-  if (!size) return fail(size.error().with_context(where(step) + ": not copied"));
   auto left = volume_exists(to, id);
   if (!left) return fail(left.error().with_context(where(step) + ": not copied"));
   if (*left && !volume.destination_ours) {
@@ -99,6 +102,9 @@ Result<void> copy_volume(const MigrationStep& step, const MigrationStep::Carried
   auto created = to.virsh().run({"vol-create", "--pool", id.pool, "--file", "/dev/stdin"}, *document);
   if (!created)
     return fail(created.error().with_context(where(step) + ": volume " + id.name + " not created"));
+  if (step.live) return {};  // QEMU copies it while the domain runs
+  auto size = physical_size(from, id);
+  if (!size) return fail(size.error().with_context(where(step) + ": not copied"));
   providers::VirshRunner reading = from.alone();
   providers::VirshRunner writing = to.alone();
   reading.set_timeout(k_copy_timeout);
@@ -128,8 +134,12 @@ Result<std::string> volume_path(HostSession& host, const providers::ObjectId& id
   return *path;
 }
 
-Result<std::string> destination_xml(const MigrationStep& step, HostSession& from, HostSession& to) {
-  auto xml = from.virsh().run(domain_redefine_dump(step.source.name));
+// The domain's XML as `dump` prints it on the source, each disk's file path
+// of a moved volume rewritten to its path on the destination; `changed`
+// says whether any was.
+Result<std::string> destination_xml(const MigrationStep& step, const std::vector<std::string>& dump,
+                                    HostSession& from, HostSession& to, bool* changed = nullptr) {
+  auto xml = from.virsh().run(dump);
   if (!xml) return fail(xml.error());
   auto document = XmlDocument::parse(*xml, "dumpxml");
   if (!document) return fail(document.error());
@@ -139,8 +149,9 @@ Result<std::string> destination_xml(const MigrationStep& step, HostSession& from
     if (!here) return fail(here.error());
     auto there = volume_path(to, volume.source);
     if (!there) return fail(there.error());
-    paths[*here] = *there;
+    if (*here != *there) paths[*here] = *there;
   }
+  if (changed != nullptr) *changed = !paths.empty();
   auto sources = document->root().xpath_nodes("/domain/devices/disk/source");
   if (!sources) return fail(sources.error());
   for (auto& source : *sources) {
@@ -153,8 +164,20 @@ Result<std::string> destination_xml(const MigrationStep& step, HostSession& from
   return document->to_string();
 }
 
+// Live: the domain moves running, its disks copied by QEMU
+// (kvm/domain_live_migration.h), defined there with the inactive XML.
+Result<std::string> define_live(const MigrationStep& step, HostSession& from, HostSession& to) {
+  auto persistent = destination_xml(step, domain_redefine_dump(step.source.name), from, to);
+  if (!persistent) return fail(persistent.error().with_context(where(step) + ": not migrated"));
+  bool changed = false;
+  auto live =
+      destination_xml(step, {"dumpxml", "--domain", step.source.name, "--migratable"}, from, to, &changed);
+  if (!live) return fail(live.error().with_context(where(step) + ": not migrated"));
+  return migrate_live(step, from, to, *persistent, changed ? *live : std::string());
+}
+
 Result<void> define(const MigrationStep& step, HostSession& from, HostSession& to) {
-  auto xml = destination_xml(step, from, to);
+  auto xml = destination_xml(step, domain_redefine_dump(step.source.name), from, to);
   if (!xml) return fail(xml.error().with_context(where(step) + ": copied, not defined"));
   auto defined = to.virsh().run({"define", "/dev/stdin"}, *xml);
   if (!defined) return fail(defined.error().with_context(where(step) + ": copied, not defined"));
@@ -167,7 +190,45 @@ Result<void> define(const MigrationStep& step, HostSession& from, HostSession& t
   return {};
 }
 
-Result<void> remove_source(const MigrationStep& step, HostSession& from) {
+// A live migration a killed apply left running ends on its own: the source
+// keeps the domain until it does. Waits while it runs; fails when the
+// domain runs on the source with no migration under way (it is not moved).
+Result<void> stopped_on_source(const MigrationStep& step, HostSession& from) {
+  const auto deadline = std::chrono::steady_clock::now() + k_in_flight_wait;
+  for (;;) {
+    auto state = from.virsh().run({"domstate", "--domain", step.source.name});
+    if (!state) {
+      if (state.error().code() == providers::ErrorCode::not_found) return {};
+      return fail(state.error().with_context(where(step) + ": moved, not removed from the source"));
+    }
+    if (!state->starts_with("running") && !state->starts_with("paused")) return {};
+    auto job = from.virsh().run({"domjobinfo", "--domain", step.source.name});
+    const bool migrating = job && job->find("None") == std::string::npos;
+    if (!migrating || std::chrono::steady_clock::now() > deadline) {
+      return fail(providers::ErrorCode::other,
+                  fmt::format("{}: the domain runs on {} still, with no migration under way: nothing was "
+                              "removed from there (the next apply migrates it again)",
+                              where(step), step.source.host));
+    }
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+  }
+}
+
+Result<void> remove_source(const MigrationStep& step, HostSession& from, HostSession& to) {
+  if (auto stopped = stopped_on_source(step, from); !stopped) return stopped;
+  // What a live migration cut short left (its key, its authorization); a
+  // live one of this run removed its own.
+  std::string id;
+  for (HostSession* host : {&to, &from}) {
+    if (step.live || !id.empty()) break;
+    if (auto uuid = host->virsh().run({"domuuid", "--domain", step.source.name})) id = *uuid;
+  }
+  while (!id.empty() && (id.back() == '\n' || id.back() == ' ')) id.pop_back();
+  if (!id.empty()) {
+    if (auto removed = remove_leftovers(id, from, to); !removed) {
+      return fail(removed.error().with_context(where(step) + ": moved, not removed from the source"));
+    }
+  }
   for (const auto& volume : step.carried) {
     auto there = volume_exists(from, volume.source);
     if (!there) return fail(there.error().with_context(where(step) + ": moved, not removed from the source"));
@@ -201,10 +262,17 @@ Result<ActuatorOutcome> migrate_domain(const MigrationStep& step, MigrationPart 
       }
       break;
     case MigrationPart::define:
+      if (step.live) {
+        auto migrated = define_live(step, from, to);
+        if (!migrated) return fail(migrated.error());
+        ActuatorOutcome outcome;
+        if (!migrated->empty()) outcome.warnings.push_back(*migrated);
+        return outcome;
+      }
       done = define(step, from, to);
       break;
     case MigrationPart::remove_source:
-      done = remove_source(step, from);
+      done = remove_source(step, from, to);
       break;
   }
   if (!done) return fail(done.error());

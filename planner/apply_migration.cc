@@ -43,6 +43,7 @@ public:
         progress};
     m_step.source = change.id;
     m_step.destination_ours = change.destination_ours;
+    m_step.live = change.live;
     for (const Change* c : carried)
       m_step.carried.push_back({c->id, c->observed_spec(), c->destination_ours});
   }

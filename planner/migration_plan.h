@@ -12,8 +12,10 @@
 //   | on B                 | on A                                | plan                          |
 //   | ---------------------| ------------------------------------| ------------------------------|
 //   | not there            | owned, stopped                      | migrate D@A to B, offline     |
-//   | not there            | owned, running                      | error: live is not supported  |
+//   | not there            | owned, running                      | migrate D@A to B, live        |
 //   | owned                | owned, ledger says migrating to B   | migrate D@A to B (finishing)  |
+//   |                      | (running: its live migration is     | (and D@B's own change left to |
+//   |                      | under way)                          | the next plan)                |
 //   | owned                | owned, no migration recorded        | unchanged: destroy D@A        |
 //
 // The volumes that move with D (each a `migrate` whose `moves_with` names
@@ -28,7 +30,8 @@
 //
 // A migrate names the object on A (`domain.web@h1`) and says where it goes
 // (Change::destination); its reasons say how ("offline, 10 GiB of disk
-// copied"). What else differs between D on A and the declaration (memory,
+// copied", or "live, ..." with Change::live: D keeps running throughout,
+// kvm/domain_migration.h). What else differs between D on A and the declaration (memory,
 // say) is planned by the next plan, once D is on B.
 
 #include "planner/diff.h"
@@ -41,7 +44,7 @@
 namespace virtplan::planner {
 
 // Rewrites `changes` (diff()'s, before data safety) as the rules above say;
-// a refused migration adds its error to `errors` and keeps the changes.
+// `errors` is where a refused migration would go (no rule refuses one now).
 void plan_migrations(std::vector<Change>& changes, const std::vector<providers::StackObject>& desired,
                      const ObservedState& observed, const KindLookup& kinds,
                      std::vector<std::string>& errors);

@@ -72,6 +72,9 @@ struct Change {
   // roll (planner/rolling.h). Empty and 0 otherwise.
   std::string group = {};
   int max_unavailable = 0;
+  // A migrate only: the object runs on the source and moves live, running
+  // throughout (planner/migration_plan.h).
+  bool live = false;
 
   const nlohmann::json& observed_spec() const { return observed.is_null() ? before : observed; }
 

@@ -56,6 +56,7 @@ json change_to_json(const Change& c, Secrets secrets) {
     out["group"] = c.group;
     out["max_unavailable"] = c.max_unavailable;
   }
+  if (c.live) out["live"] = true;
   return out;
 }
 
@@ -102,6 +103,7 @@ Result<Change> change_from_json(const json& j) {
   c.destination_ours = j.value("destination_ours", false);
   c.group = j.value("group", "");
   c.max_unavailable = j.value("max_unavailable", 0);
+  c.live = j.value("live", false);
   if ((c.action == Action::migrate) != !c.destination.empty()) {
     return fail(ErrorCode::invalid, c.id.address() + ": a migrate, and only a migrate, names a destination");
   }

@@ -65,6 +65,8 @@ struct MigrationStep {
   // Whether the destination held the object, ours, when the plan was made
   // (Change::destination_ours): else one found there now is not ours.
   bool destination_ours = false;
+  // The object runs on the source: it moves live (Change::live).
+  bool live = false;
   struct Carried {
     ObjectId source;  // on the source host; the same pool and name on the destination
     Spec observed;

@@ -104,6 +104,7 @@ TEST_CASE("a stopped domain declared on another host is one migrate, its volume 
   CHECK(web->destination == "h2");
   CHECK(web->moves_with.empty());
   CHECK(web->reasons == std::vector<std::string>{"offline, 10 GiB of disk copied"});
+  CHECK_FALSE(web->live);
   const Change* root = change_of(result.plan, volume("web-root", "h1"));
   REQUIRE(root != nullptr);
   CHECK(root->action == Action::migrate);
@@ -149,14 +150,27 @@ TEST_CASE("the volumes of a migrate wait for its step, which waits for what it n
   CHECK(graph->dependencies(at["volume.web-root@h1"]) == std::vector<std::size_t>{at["domain.web@h1"]});
 }
 
-TEST_CASE("a running domain declared on another host is refused: live migration is not supported yet") {
+TEST_CASE("a running domain declared on another host is one live migrate, its volume moving with it") {
   Moved m;
   m.observed.objects[0].spec["state"] = "running";
   const DiffResult result = diff("s", m.desired, m.observed, moving_kinds);
-  REQUIRE(result.errors.size() == 1);
-  CHECK_THAT(result.errors[0],
-             Catch::StartsWith("domain.web@h1: live migration is not supported yet: stop the "
-                               "domain first"));
+  REQUIRE(result.errors.empty());
+  const Change* web = change_of(result.plan, domain("h1"));
+  REQUIRE(web != nullptr);
+  CHECK(web->action == Action::migrate);
+  CHECK(web->live);
+  CHECK(web->reasons == std::vector<std::string>{"live, 10 GiB of disk copied"});
+  const Change* root = change_of(result.plan, volume("web-root", "h1"));
+  REQUIRE(root != nullptr);
+  CHECK(root->moves_with == "domain.web@h1");
+  CHECK_THAT(render_plan_text(result.plan, moving_kinds),
+             Catch::Contains("~> domain.web@h1       migrate to h2  live, 10 GiB of disk copied"));
+  const json j = plan_to_json(result.plan, Secrets::kept);
+  CHECK(j["changes"][0]["action"] == "migrate");
+  CHECK(j["changes"][0]["live"] == true);
+  auto back = plan_from_json(j);
+  REQUIRE(back);
+  CHECK(*back == result.plan);
 }
 
 TEST_CASE("a volume another domain also uses on the source does not move with the domain") {
@@ -184,13 +198,22 @@ TEST_CASE("a copy a crash left on the destination is made again: the source stay
   CHECK(*back == plan);
 }
 
-TEST_CASE("a domain on both hosts, its source's ledger saying it migrates there, finishes the migration") {
+// The domain (`state` on h1, its ledger saying it migrates to h2) and its
+// volume on both hosts, the domain on h2 with `there` in its spec too.
+DiffResult diff_on_both(const std::string& state, json there) {
   Moved m;
+  m.observed.objects[0].spec["state"] = state;
   m.observed.objects[0].migrating_to = "h2";
-  m.observed.objects.push_back(ours(domain("h2"), {{"disks", {"web-root"}}}));
+  there["disks"] = {"web-root"};
+  m.observed.objects.push_back(ours(domain("h2"), there));
   m.observed.objects.push_back(ours(volume("web-root", "h2"), {{"capacity", 10 * k_moved_gib}}));
-  const DiffResult result = diff("s", m.desired, m.observed, moving_kinds);
+  DiffResult result = diff("s", m.desired, m.observed, moving_kinds);
   REQUIRE(result.errors.empty());
+  return result;
+}
+
+TEST_CASE("a domain on both hosts, its source's ledger saying it migrates there, finishes the migration") {
+  const DiffResult result = diff_on_both("stopped", json::object());
   const Change* web = change_of(result.plan, domain("h1"));
   REQUIRE(web != nullptr);
   CHECK(web->action == Action::migrate);
@@ -199,6 +222,18 @@ TEST_CASE("a domain on both hosts, its source's ledger saying it migrates there,
   CHECK(change_of(result.plan, volume("web-root", "h1"))->action == Action::migrate);
   CHECK(change_of(result.plan, domain("h2"))->action == Action::no_op);
   CHECK(render_plan_text(result.plan, moving_kinds).find("DATA LOSS") == std::string::npos);
+}
+
+TEST_CASE("a live migration under way, its domain paused on the destination, is finished and nothing else") {
+  const DiffResult result = diff_on_both("running", {{"state", "paused"}});
+  const Change* web = change_of(result.plan, domain("h1"));
+  REQUIRE(web != nullptr);
+  CHECK(web->action == Action::migrate);
+  CHECK_FALSE(web->live);
+  CHECK(web->reasons ==
+        std::vector<std::string>{"finishing: its live migration to h2 under way ends, then removed from h1"});
+  // Resuming the arriving domain would race the migration: not planned.
+  CHECK(change_of(result.plan, domain("h2")) == nullptr);
 }
 
 TEST_CASE("a domain on both hosts with no migration recorded keeps its destroy and its data loss") {
