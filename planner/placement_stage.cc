@@ -166,6 +166,21 @@ std::map<std::string, std::uint64_t> pool_needs(const FollowingVolumes& followin
   return needs;
 }
 
+// The hosts a new `host: auto` domain could go to that could not be read,
+// in name order. Where a placed domain went is recorded only on its host
+// (ledger, marker): while one of these is unread, "not found" does not mean
+// "new", and placing it elsewhere could make a second one.
+std::vector<std::string> unread_candidates(const Stack& stack, const ObservedState& observed,
+                                           const PlacementRequest& rules) {
+  std::vector<std::string> out;
+  for (const auto& [host, error] : observed.unread) {
+    const bool candidate = rules.hosts.empty() ? stack.hosts.contains(host)
+                                               : std::ranges::find(rules.hosts, host) != rules.hosts.end();
+    if (candidate) out.push_back(host);
+  }
+  return out;
+}
+
 }  // namespace
 
 StackPlacement place_stack(const Stack& stack, const ObservedState& observed,
@@ -185,6 +200,17 @@ StackPlacement place_stack(const Stack& stack, const ObservedState& observed,
       settled.push_back(
           PlacedMember{name, there->second.host, rules.anti_affinity, rules.affinity, rules.group});
       continue;
+    }
+    if (!current.contains(name)) {
+      if (auto unread = unread_candidates(stack, observed, rules); !unread.empty()) {
+        out.errors.push_back(fmt::format(
+            "domain {}: not placed while {} could not be read: a placed domain is recorded only on "
+            "its host, so it may be there already; plan again once {} answer{}, or give the domain "
+            "a host",
+            name, fmt::join(unread, ", "), unread.size() == 1 ? "it" : "they",
+            unread.size() == 1 ? "s" : ""));
+        continue;
+      }
     }
     PlacementRequest request = rules;
     auto object = declared.find(name);

@@ -13,7 +13,9 @@
 // every domain it holds, this stack's or not, and each weighed with the
 // capacities of the `host: auto` volumes its disks name against the pools'
 // free space. Hosts that could not be read, or whose size is unknown, take
-// nothing new.
+// nothing new; and while a host a domain could go to is unread, a domain
+// not found on the others is not placed at all (an error): it may be on the
+// unread one, whose ledger is the only record of it.
 //
 // An owned domain leaves its host, placed again as if new, when it breaks a
 // rule; the first it breaks is the reason the plan gives (Placement::moved):

@@ -203,3 +203,26 @@ TEST_CASE("maintenance: the host key must be true or false") {
   INFO(all);
   CHECK(all.find("expected true or false") != std::string::npos);
 }
+
+TEST_CASE(
+    "unread host: a host: auto domain found on no read host is not placed while a host it could be on is unread") {
+  // Where a placed domain went is recorded only on that host: with h1 unread,
+  // `a` may be there already, and placing it on h2 would make a second one.
+  const Stack stack = loaded(three_hosts() +
+                             "domains:\n  a: {host: auto, memory: 1GiB}\n"
+                             "  b: {host: auto, memory: 1GiB, placement: {hosts: [h2, h3]}}\n"
+                             "  c: {host: auto, memory: 1GiB}\n");
+  ObservedState observed;
+  observed.objects = {domain_on("c", "h2", 1)};
+  observed.unread.emplace("h1", virtplan::providers::Error("connection refused"));
+  const StackPlacement placed = place_stack(stack, observed, k_nodes, virtplan::cli::kind_lookup());
+  REQUIRE(placed.errors.size() == 1);
+  CHECK(
+      placed.errors[0] ==
+      "domain a: not placed while h1 could not be read: a placed domain is recorded only on its host, so it "
+      "may be there already; plan again once it answers, or give the domain a host");
+  CHECK_FALSE(placed.hosts.contains("a"));
+  // b cannot go to h1, so h1 being unread says nothing about it; c is known.
+  CHECK(placed.hosts.at("b") == "h3");
+  CHECK(placed.hosts.at("c") == "h2");
+}

@@ -188,3 +188,35 @@ TEST_CASE("rebalance: --rebalance moves a placed domain once capacity changed, w
   INFO(again.output);
   CHECK(again.status == 0);
 }
+
+TEST_CASE("a placed domain whose host cannot be read is not placed again elsewhere: no second copy") {
+  const LabEnv env = require_lab(2);
+  const std::string tag = tag_for('U');
+  const std::string alpha = tag + "-alpha";
+  const std::string placed = "domains:\n" + auto_domain(alpha);
+  // The first host in maintenance: the domain goes to the second.
+  const std::string stack = write_stack(two_hosts(env, tag, "    maintenance: true\n", "", placed));
+  StackCleanup cleanup{env, stack};
+  apply_ok(stack);
+  REQUIRE(lab_host_of(env, alpha) == 1);
+
+  // The same stack with the second host unreachable (nothing listens on port
+  // 2) and the first open again: where alpha is is recorded only on the
+  // second, so neither plan nor apply may create it on the first.
+  std::string text = two_hosts(env, tag, "", "", placed);
+  const std::string reachable = fmt::format("ssh://root@{}:22", env.hosts[1].address);
+  text.replace(text.find(reachable), reachable.size(), "ssh://root@127.0.0.1:2");
+  const std::string unreachable = write_stack(text);
+  const std::string refusal =
+      fmt::format("domain {}: not placed while {} could not be read", alpha, env.hosts[1].name);
+  const auto plan = run_virtplan("plan -f " + unreachable);
+  INFO(plan.output);
+  CHECK(plan.status == 1);
+  CHECK(has(plan.output, refusal));
+  const auto apply = run_virtplan("apply --auto-approve -f " + unreachable);
+  INFO(apply.output);
+  CHECK(apply.status == 1);
+  CHECK(has(apply.output, refusal));
+  CHECK_FALSE(has(env.run_in(0, "virsh -q list --all --name"), alpha));
+  CHECK(lab_host_of(env, alpha) == 1);
+}
