@@ -120,6 +120,13 @@ void check_moved_live(const LiveGuest& g, const std::string& stack, std::size_t 
   CHECK(beating);
   CHECK(g.alive(to).first == boot_id);
   CHECK_FALSE(has(g.serial(to), "VIRTPLAN-GUEST boot"));
+  // (A killed apply's script on the source may still be ending: it removes
+  // its own key as it does.)
+  CHECK(wait_until(30s, [&] { return g.no_key_left(0) && g.no_key_left(1); }));
+  INFO("left on host 0: " << g.env.run_in(
+           0, "ls /run/virtplan-migrate; grep virtplan-migrate /root/.ssh/authorized_keys; true"));
+  INFO("left on host 1: " << g.env.run_in(
+           1, "ls /run/virtplan-migrate; grep virtplan-migrate /root/.ssh/authorized_keys; true"));
   CHECK(g.no_key_left(0));
   CHECK(g.no_key_left(1));
   CHECK_FALSE(has(g.env.run_in(from, fmt::format("cat /var/lib/virtplan/ledger/live-{}.json; true", g.tag)),
