@@ -1,6 +1,6 @@
 // Placed domains that leave their host (issue 20), against two lab hosts:
 // `maintenance: true` drains a host (its stopped `host: auto` domains move
-// offline with their volume, a domain pinned to it is refused by name, the
+// offline with their volume, a running one live, a domain pinned to it is refused by name, the
 // next plan is empty); a stack edit that puts two members of an
 // anti-affinity group on one host moves one without --rebalance, saying
 // which rule; and --rebalance moves a domain once the hosts' capacity has
@@ -57,6 +57,15 @@ std::string auto_domain(const std::string& name, const std::string& extra = "") 
       name, extra);
 }
 
+// A running one: it leaves a host in maintenance live. (With no OS it
+// ignores the ACPI power button: its cleanup forces it off after a second.)
+std::string running_auto_domain(const std::string& name) {
+  return fmt::format(
+      "  {}:\n    host: auto\n    vcpus: 1\n    memory: 64MiB\n    state: running\n    virt_type: qemu\n"
+      "    shutdown_timeout: 1s\n",
+      name);
+}
+
 // The plan line of `address` (the text after it: the addresses are padded
 // to one width), or "" when the plan has none.
 std::string plan_line(const std::string& plan, const std::string& address) {
@@ -87,7 +96,7 @@ TEST_CASE(
   const std::string placed = fmt::format(
       "volumes:\n  v-{0}: {{host: auto, pool: p-{0}, format: raw, capacity: 16MiB}}\ndomains:\n{1}{2}", tag,
       auto_domain(alpha, fmt::format("    disks: [{{volume: v-{}, target: vda}}]\n", tag)),
-      auto_domain(beta));
+      running_auto_domain(beta));
   // The first host in maintenance: nothing new goes there.
   const std::string stack = write_stack(two_hosts(env, tag, maintenance, "", placed));
   StackCleanup cleanup{env, stack};
@@ -118,10 +127,21 @@ TEST_CASE(
   CHECK(
       has(plan_line(plan.output, fmt::format("domain.{}@{}", alpha, h1)), "offline, 16 MiB of disk copied"));
   CHECK(plan_line(plan.output, fmt::format("domain.{}@{}", beta, h1)).starts_with(moved));
+  CHECK(has(plan_line(plan.output, fmt::format("domain.{}@{}", beta, h1)), "; live, "));
+  // The running one's QEMU on host i, by the pid file libvirt keeps there
+  // (the lab hosts share one process table).
+  auto qemu_pid = [&](std::size_t i) {
+    return env.run_in(i, fmt::format("cat /run/libvirt/qemu/{}.pid 2>/dev/null || true", beta));
+  };
+  const std::string pid_before = qemu_pid(1);
   CHECK(plan_line(plan.output, fmt::format("volume.v-{}@{}", tag, h1)).starts_with("migrate to " + h0));
   apply_ok(stack);
   CHECK(lab_host_of(env, alpha) == 0);
   CHECK(lab_host_of(env, beta) == 0);
+  // The running one moved live: running on the first host, its QEMU gone from the second.
+  CHECK(virtplan::lab::trimmed(env.run_in(0, "virsh domstate " + beta)) == "running");
+  CHECK_FALSE(pid_before.empty());
+  CHECK(qemu_pid(1).empty());
   CHECK(has(env.run_in(0, "virsh -q vol-list --pool p-" + tag), "v-" + tag));
   CHECK_FALSE(has(env.run_in(1, "virsh -q vol-list --pool p-" + tag), "v-" + tag));
   check_plan_empty(stack);
