@@ -85,7 +85,7 @@ void apply_ok(const std::string& stack, const std::string& flags = "") {
 }  // namespace
 
 TEST_CASE(
-    "maintenance drains a host: placed domains move offline with their volume, pinned ones are refused") {
+    "maintenance drains a host: stopped domains move offline with their volume, a running one live, pinned ones are refused") {
   const LabEnv env = require_lab(2);
   const std::string tag = tag_for('D');
   const std::string h0 = env.hosts[0].name;
