@@ -78,8 +78,13 @@ exec 9>>"$h/.ssh/.virtplan-migrate.lock"
 flock 9
 touch -- "$f"
 t=$(mktemp "$h/.ssh/.virtplan-migrate.XXXXXX")
-grep -v -F -- "$2" "$f" >"$t" || true
+# grep's 1 is "no line kept" (the file held only this marker); anything else
+# (2: it could not read the file) must stop here, before the file is rewritten
+# with what was read, or the user's other keys would be lost.
+grep -v -F -- "$2" "$f" >"$t" || [ $? -eq 1 ] || { rm -f -- "$t"; exit 4; }
 if [ -n "$3" ]; then printf 'expiry-time="%s",%s\n' "$(date -d '+1 hour' +%Y%m%d%H%M)" "$3" >>"$t"; fi
+# Rewritten in place, not renamed over: authorized_keys may be a symlink or a
+# bind mount, and keeps its inode, owner and labels.
 cat -- "$t" >"$f"
 rm -f -- "$t"
 chown "$1" -- "$h/.ssh" "$f" 2>/dev/null || true
