@@ -123,7 +123,7 @@ DiffResult diff(const std::string& stack, const std::vector<StackObject>& desire
     }
   }
 
-  plan_migrations(changes, desired, observed, kinds, errors);
+  plan_migrations(changes, desired, observed, kinds);
   mark_group_members(changes, desired);
   check_data_safety(changes, kinds, errors);
   std::sort(errors.begin(), errors.end());

@@ -173,8 +173,7 @@ void plan_one(const Move& carrier, bool finishing, bool live, const ObservedStat
 }  // namespace
 
 void plan_migrations(std::vector<Change>& changes, const std::vector<StackObject>& desired,
-                     const ObservedState& observed, const KindLookup& kinds,
-                     std::vector<std::string>& /*errors: no rule refuses a migration today*/) {
+                     const ObservedState& observed, const KindLookup& kinds) {
   Found found;
   for (const ObservedObject& o : observed.objects) found.emplace(o.id, &o);
   std::map<ObjectId, const StackObject*> declared_objects;

@@ -43,10 +43,9 @@
 
 namespace virtplan::planner {
 
-// Rewrites `changes` (diff()'s, before data safety) as the rules above say;
-// `errors` is where a refused migration would go (no rule refuses one now).
+// Rewrites `changes` (diff()'s, before data safety) as the rules above say
+// (no rule refuses a migration).
 void plan_migrations(std::vector<Change>& changes, const std::vector<providers::StackObject>& desired,
-                     const ObservedState& observed, const KindLookup& kinds,
-                     std::vector<std::string>& errors);
+                     const ObservedState& observed, const KindLookup& kinds);
 
 }  // namespace virtplan::planner

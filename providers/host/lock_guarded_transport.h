@@ -31,6 +31,7 @@ public:
   bool can_stream() const override { return m_inner.can_stream(); }
   Result<std::unique_ptr<CommandStream>> stream(const Command& command, StreamSink sink) override;
   const std::string& host_name() const override { return m_inner.host_name(); }
+  std::string host_key() const override { return m_inner.host_key(); }
 
 private:
   Transport& m_inner;
