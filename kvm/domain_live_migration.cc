@@ -1,5 +1,6 @@
 #include "kvm/domain_live_migration.h"
 
+#include "providers/base/plain_text.h"
 #include "providers/host/host_script.h"
 #include "providers/virsh/virsh_error.h"
 
@@ -114,11 +115,6 @@ std::string live_where(const MigrationStep& step) {
 std::string dir_of(const std::string& uuid) { return "/run/virtplan-migrate/" + uuid; }
 std::string marker_of(const std::string& uuid) { return "virtplan-migrate:" + uuid; }
 
-std::string chomped(std::string text) {
-  while (!text.empty() && (text.back() == '\n' || text.back() == ' ' || text.back() == '\r')) text.pop_back();
-  return text;
-}
-
 struct ScriptRun {
   int status = 0;
   std::string out;
@@ -143,8 +139,9 @@ Result<std::string> run_migration_checked(HostSession& host, std::string_view sc
   auto ran = run_migration_script(host, script, name, std::move(args), std::move(input));
   if (!ran) return fail(ran.error());
   if (ran->status != 0) {
-    return fail(providers::ErrorCode::other, fmt::format("{} on {} failed (exit status {}): {}", name,
-                                                         host.config().name, ran->status, chomped(ran->err)));
+    return fail(providers::ErrorCode::other,
+                fmt::format("{} on {} failed (exit status {}): {}", name, host.config().name, ran->status,
+                            std::string(providers::trimmed(ran->err))));
   }
   return std::move(ran->out);
 }
@@ -205,7 +202,7 @@ Result<std::string> migrate_live(const MigrationStep& step, HostSession& from, H
   if (!path) return fail(path.error().with_context(live_where(step)));
   auto uuid_out = from.virsh().run({"domuuid", "--domain", name});
   if (!uuid_out) return fail(uuid_out.error().with_context(live_where(step)));
-  const std::string uuid = chomped(*uuid_out);
+  const std::string uuid(providers::trimmed(*uuid_out));
   const std::string dir = dir_of(uuid);
 
   std::random_device random;
@@ -216,7 +213,7 @@ Result<std::string> migrate_live(const MigrationStep& step, HostSession& from, H
     auto keys = run_migration_checked(to, k_host_keys, "virtplan-migrate-host-keys",
                                       {dest.hostname, std::to_string(dest.port)});
     if (!keys) return fail(keys.error());
-    if (chomped(*keys).empty()) {
+    if (providers::trimmed(*keys).empty()) {
       return fail(providers::ErrorCode::other,
                   fmt::format("ssh-keyscan on {} found no SSH host key of its own", dest.name));
     }
@@ -282,7 +279,8 @@ Result<std::string> migrate_live(const MigrationStep& step, HostSession& from, H
   Result<void> cleaned = remove_leftovers(uuid, from, to);
   if (!done) {
     auto state = from.virsh().run({"domstate", "--domain", name});
-    const std::string now = state ? chomped(*state) : "unknown (" + state.error().message() + ")";
+    const std::string now =
+        state ? std::string(providers::trimmed(*state)) : "unknown (" + state.error().message() + ")";
     return fail(done.error().with_context(fmt::format(
         "{}: failed; the domain is {} on {}, where it was{}", live_where(step), now, step.source.host,
         cleaned ? ""

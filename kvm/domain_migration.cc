@@ -3,6 +3,7 @@
 #include "kvm/domain_live_migration.h"
 #include "kvm/domain_redefine_dump.h"
 #include "providers/base/human_size.h"
+#include "providers/base/plain_text.h"
 #include "providers/host/host_session.h"
 #include "providers/virsh/volume_copy.h"
 #include "providers/xml/document.h"
@@ -221,9 +222,9 @@ Result<void> remove_source(const MigrationStep& step, HostSession& from, HostSes
   std::string id;
   for (HostSession* host : {&to, &from}) {
     if (step.live || !id.empty()) break;
-    if (auto uuid = host->virsh().run({"domuuid", "--domain", step.source.name})) id = *uuid;
+    if (auto uuid = host->virsh().run({"domuuid", "--domain", step.source.name}))
+      id = providers::trimmed(*uuid);
   }
-  while (!id.empty() && (id.back() == '\n' || id.back() == ' ')) id.pop_back();
   if (!id.empty()) {
     if (auto removed = remove_leftovers(id, from, to); !removed) {
       return fail(removed.error().with_context(where(step) + ": moved, not removed from the source"));
