@@ -76,6 +76,30 @@ std::string plan_line(const std::string& plan, const std::string& address) {
   return plan.substr(from, plan.find('\n', from) - from);
 }
 
+// A domain defined by hand on lab host `host` (no stack's), undefined again
+// at the end of the test.
+struct HandMadeDomain {
+  const LabEnv& env;
+  std::size_t host;
+  std::string name;
+
+  HandMadeDomain(const LabEnv& lab, std::size_t on, std::string domain)
+      : env(lab), host(on), name(std::move(domain)) {
+    env.run_in(host,
+               fmt::format("printf '%s' \"<domain type='qemu'><name>{}</name><memory unit='MiB'>64</memory>"
+                           "<os><type arch='x86_64'>hvm</type></os></domain>\" | virsh -q define /dev/stdin",
+                           name));
+  }
+  ~HandMadeDomain() {
+    try {
+      env.run_in(host, "virsh -q undefine " + name + "; true");
+    } catch (...) {
+    }
+  }
+  HandMadeDomain(const HandMadeDomain&) = delete;
+  HandMadeDomain& operator=(const HandMadeDomain&) = delete;
+};
+
 void apply_ok(const std::string& stack, const std::string& flags = "") {
   const auto run = run_virtplan("apply --auto-approve " + flags + "-f " + stack);
   INFO(run.output);
@@ -117,7 +141,9 @@ TEST_CASE(
           fmt::format("error: host {} is in maintenance but domain.{}-pin@{} is pinned to it", h1, tag, h1)));
   CHECK(lab_host_of(env, alpha) == 1);
 
-  // Without it: both placed domains leave, the volume with its domain.
+  // Without it: both placed domains leave, the volume with its domain; a
+  // domain no stack owns on the drained host stays there, untouched.
+  const HandMadeDomain foreign(env, 1, tag + "-foreign");
   write_stack_at(stack, two_hosts(env, tag, "", maintenance, placed));
   const auto plan = run_virtplan("plan -f " + stack);
   INFO(plan.output);
@@ -144,6 +170,9 @@ TEST_CASE(
   CHECK(qemu_pid(1).empty());
   CHECK(has(env.run_in(0, "virsh -q vol-list --pool p-" + tag), "v-" + tag));
   CHECK_FALSE(has(env.run_in(1, "virsh -q vol-list --pool p-" + tag), "v-" + tag));
+  CHECK_FALSE(has(plan.output, foreign.name));
+  CHECK(virtplan::lab::trimmed(env.run_in(1, "virsh domstate " + foreign.name)) == "shut off");
+  CHECK_FALSE(has(env.run_in(0, "virsh -q list --all --name"), foreign.name));
   check_plan_empty(stack);
 }
 
