@@ -159,3 +159,34 @@ TEST_CASE("migration fault: an apply killed mid-copy leaves the domain where it 
   CHECK(has(rerun.output, "migrat"));
   check_moved(env, tag, stack, sha);
 }
+
+TEST_CASE(
+    "migration refused: a domain of the same name no stack owns on the new host is left alone, ours stays") {
+  const LabEnv env = require_lab(2);
+  const std::string tag = tag_for('N');
+  const std::string stack = write_stack(migration_stack(env, tag, 0, "16MiB"));
+  StackCleanup cleanup{env, stack};
+  const std::string sha = made_then_moved(env, tag, stack, "16MiB", 1);
+  // Someone defines a domain d-TAG by hand on host 1, the new host.
+  const std::string name = "d-" + tag;
+  env.run_in(1, fmt::format("printf '%s' \"<domain type='qemu'><name>{}</name><memory unit='MiB'>32</memory>"
+                            "<os><type arch='x86_64'>hvm</type></os></domain>\" | virsh -q define /dev/stdin",
+                            name));
+  const std::string theirs = env.run_in(1, "virsh -q domuuid " + name);
+
+  const auto applied = run_virtplan("apply --auto-approve -f " + stack);
+  INFO(applied.output);
+  CHECK(applied.status != 0);
+  CHECK(has(applied.output, name));
+  // Theirs untouched on host 1 (same UUID, same memory); ours where it was,
+  // with its volume and bytes, and nothing copied to host 1.
+  CHECK(env.run_in(1, "virsh -q domuuid " + name) == theirs);
+  CHECK(trimmed(env.run_in(1, "virsh dominfo " + name + " | awk '/^Max memory/ {print $3}'")) == "32768");
+  CHECK(defined_on(env, 0, tag));
+  CHECK(volume_on(env, 0, tag));
+  CHECK(sha256_on(env, 0, tag) == sha);
+  CHECK_FALSE(volume_on(env, 1, tag));
+  env.run_in(1, "virsh -q undefine " + name + "; true");
+  // Back on host 0 in the stack, StackCleanup destroys ours alone.
+  write_stack_at(stack, migration_stack(env, tag, 0, "16MiB"));
+}
