@@ -9,6 +9,7 @@
 
 #include "tests/lab/lab_fixture.h"
 #include "tests/lab/lab_stack.h"
+#include "tests/lab/lifecycle_events.h"
 #include "tests/support/virtplan_process.h"
 
 #include <fmt/format.h>
@@ -16,15 +17,16 @@
 
 #include <algorithm>
 #include <chrono>
-#include <set>
-#include <sstream>
 #include <string>
 #include <vector>
 
 using virtplan::lab::apply_stack;
+using virtplan::lab::domains_with;
 using virtplan::lab::has;
 using virtplan::lab::host_block;
 using virtplan::lab::LabEnv;
+using virtplan::lab::LifecycleEvents;
+using virtplan::lab::most_between;
 using virtplan::lab::plan_of;
 using virtplan::lab::require_lab;
 using virtplan::lab::StackCleanup;
@@ -45,77 +47,6 @@ std::string roll_stack_text(const LabEnv& env, const std::string& tag, int memor
       tag, host_block(env, 0), env.hosts[0].name, memory);
 }
 
-// `virsh event --loop` for lifecycle events on lab host 0, in the
-// background while it lives, into a file of that host's /tmp.
-class LifecycleEvents {
-public:
-  LifecycleEvents(const LabEnv& env, const std::string& tag)
-      : m_env(env), m_file("/tmp/vp-roll-events-" + tag), m_mark("vp-roll-mark-" + tag) {
-    m_env.run_in(0, fmt::format("virsh event --loop --event lifecycle > {0} 2>&1 < /dev/null & "
-                                "echo $! > {0}.pid",
-                                m_file));
-    // Listening for sure once a domain defined after the start is seen.
-    m_env.run_in(
-        0, fmt::format("virsh -q define /dev/stdin <<'EOF'\n<domain type='qemu'><name>{}</name>"
-                       "<memory unit='MiB'>32</memory><os><type arch='x86_64'>hvm</type></os></domain>\n"
-                       "EOF\nvirsh -q undefine {}",
-                       m_mark, m_mark));
-    REQUIRE(virtplan::lab::wait_until(
-        10s, [&] { return has(text(), m_mark); }, 20ms));
-  }
-  LifecycleEvents(const LifecycleEvents&) = delete;
-  LifecycleEvents& operator=(const LifecycleEvents&) = delete;
-  ~LifecycleEvents() {
-    try {
-      m_env.run_in(0, fmt::format("kill $(cat {0}.pid); rm -f {0} {0}.pid", m_file));
-    } catch (...) {
-    }
-  }
-
-  std::string text() const { return m_env.run_in(0, "cat " + m_file); }
-
-  // ("r-1", "Stopped") ... for the members of `group`, in the order they happened.
-  std::vector<std::pair<std::string, std::string>> of_group(const std::string& group) const {
-    std::vector<std::pair<std::string, std::string>> out;
-    std::istringstream lines(text());
-    for (std::string line; std::getline(lines, line);) {
-      // event 'lifecycle' for domain 'r-1': Stopped Destroyed
-      const auto name = line.find("for domain '" + group + "-");
-      const auto colon = line.find("': ");
-      if (name == std::string::npos || colon == std::string::npos) continue;
-      const std::string domain = line.substr(name + 12, colon - name - 12);
-      const std::string what = line.substr(colon + 3, line.find(' ', colon + 3) - colon - 3);
-      out.emplace_back(domain, what);
-    }
-    return out;
-  }
-
-private:
-  const LabEnv& m_env;
-  std::string m_file;
-  std::string m_mark;
-};
-
-// The most members of the events' group down at once (stopped, not yet started again).
-std::size_t most_down(const std::vector<std::pair<std::string, std::string>>& events) {
-  std::set<std::string> down;
-  std::size_t most = 0;
-  for (const auto& [domain, what] : events) {
-    if (what == "Stopped") down.insert(domain);
-    if (what == "Started") down.erase(domain);
-    most = std::max(most, down.size());
-  }
-  return most;
-}
-
-std::vector<std::string> stopped_in_order(const std::vector<std::pair<std::string, std::string>>& events) {
-  std::vector<std::string> out;
-  for (const auto& [domain, what] : events) {
-    if (what == "Stopped") out.push_back(domain);
-  }
-  return out;
-}
-
 }  // namespace
 
 TEST_CASE(
@@ -132,12 +63,13 @@ TEST_CASE(
   const std::string plan = plan_of(stack, roll_stack_text(env, tag, 40));
   CHECK(has(plan, fmt::format("rolling: {0}-1, {0}-2, {0}-3 (max_unavailable 1)", group)));
   {
-    LifecycleEvents events(env, tag);
+    LifecycleEvents events(env, 0, tag);
     const std::string output = apply_stack(stack, roll_stack_text(env, tag, 40));
     const auto seen = events.of_group(group);
     INFO(output << "\nevents:\n" << events.text());
-    CHECK(most_down(seen) == 1);
-    CHECK(stopped_in_order(seen) == std::vector<std::string>{group + "-1", group + "-2", group + "-3"});
+    CHECK(most_between(seen, "Stopped", "Started") == 1);
+    CHECK(domains_with(seen, "Stopped") ==
+          std::vector<std::string>{group + "-1", group + "-2", group + "-3"});
   }
 
   // Member 2 cannot be redefined or started: its emulator (unmanaged XML,
@@ -149,7 +81,7 @@ TEST_CASE(
                          "virsh -q define /dev/stdin && rm /tmp/vpq-{0}",
                          tag, group));
   {
-    LifecycleEvents events(env, tag);
+    LifecycleEvents events(env, 0, tag);
     write_stack_at(stack, roll_stack_text(env, tag, 48));
     const auto run = run_virtplan("apply --auto-approve -f " + stack);
     const auto seen = events.of_group(group);
@@ -158,8 +90,8 @@ TEST_CASE(
     CHECK(has(run.output, fmt::format("rolling {0} stopped: done {0}-1; failed {0}-2; left {0}-3", group)));
     CHECK(has(run.output,
               fmt::format("left untouched: the roll of group {0} stopped when domain.{0}-2@", group)));
-    CHECK(most_down(seen) <= 1);
-    CHECK(std::none_of(seen.begin(), seen.end(), [&](const auto& e) { return e.first == group + "-3"; }));
+    CHECK(most_between(seen, "Stopped", "Started") <= 1);
+    CHECK(std::none_of(seen.begin(), seen.end(), [&](const auto& e) { return e.domain == group + "-3"; }));
   }
   WARN("rolling restart lab test took "
        << std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() << " s");
