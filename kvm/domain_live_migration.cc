@@ -73,6 +73,19 @@ h=$(getent passwd "$1" | cut -d: -f6)
 if [ -z "$h" ]; then echo "user $1 has no home directory" >&2; exit 3; fi
 f=$h/.ssh/authorized_keys
 if [ -z "$3" ] && ! grep -q -F -- "$2" "$f" 2>/dev/null; then exit 0; fi
+# sshd (StrictModes, the default) ignores an authorized_keys that others than
+# the user and root may write, or that lies in such a directory up to the home:
+# say so now, instead of the source's ssh failing with "Permission denied".
+if [ -n "$3" ]; then
+  for p in "$h" "$h/.ssh" "$f"; do
+    [ -e "$p" ] || continue
+    o=$(stat -L -c %u -- "$p") m=$(stat -L -c %a -- "$p")
+    if { [ "$o" != 0 ] && [ "$o" != "$(id -u -- "$1")" ]; } || [ $((0$m & 022)) -ne 0 ]; then
+      echo "sshd here ignores $1's $f, so the migration's key would be refused: $p has owner uid $o and mode $m, and only $1 and root may write it and the directories above it up to the home (sshd's StrictModes)" >&2
+      exit 6
+    fi
+  done
+fi
 umask 077
 mkdir -p -- "$h/.ssh"
 exec 9>>"$h/.ssh/.virtplan-migrate.lock"

@@ -226,3 +226,72 @@ TEST_CASE(
   WARN("the rerun after the killed live migration took " << live_seconds_since(start) << " s");
   check_moved_live(g, stack, 1, 0, boot_id, before, sha);
 }
+
+// Both hosts reached as a user who may only `sudo -n` (the lab's
+// vplab-sudo, whose home /home/vplab-sudo every lab host shares): the
+// migration's scripts run as root through sudo, its key is authorized in that
+// user's authorized_keys on the destination, and what the key may run there
+// is `sudo -n virt-ssh-helper`. A home others may write, which sshd's
+// StrictModes makes it ignore, is refused first, saying why, with the domain
+// running where it was. A tiny running domain without an OS, with one small
+// disk: its memory and its disk cross the migration's SSH forward.
+TEST_CASE("live migration between hosts reached as a user with become: sudo") {
+  const auto start = std::chrono::steady_clock::now();
+  const LabEnv env = require_lab(2);
+  const std::string tag = tag_for('S');
+  const auto sudo_host = [&](std::size_t i) {
+    return fmt::format(
+        "  {}:\n    address: ssh://vplab-sudo@{}:22\n    identity: {}\n    known_hosts: {}\n    become: sudo\n",
+        env.hosts[i].name, env.hosts[i].address, env.client_key, env.known_hosts);
+  };
+  const auto text = [&](std::size_t on) {
+    return fmt::format(
+        "stack: sudo-live-{0}\nhosts:\n{1}{2}"
+        "pools:\n  p-{0}: {{hosts: all, type: dir, path: /var/lib/virtplan/p-{0}}}\n"
+        "volumes:\n  d-{0}: {{host: {3}, pool: p-{0}, format: raw, capacity: 8MiB}}\n"
+        "domains:\n  s-{0}: {{host: {3}, vcpus: 1, memory: 32MiB, virt_type: qemu, shutdown_timeout: 1,\n"
+        "    disks: [{{volume: d-{0}, target: vda, bus: virtio}}]}}\n",
+        tag, sudo_host(0), sudo_host(1), env.hosts[on].name);
+  };
+  const std::string name = "s-" + tag;
+  const std::string stack = write_stack(text(0));
+  StackCleanup cleanup{env, stack};
+  virtplan::lab::apply_stack(stack, text(0));
+  const std::string path = trimmed(env.run_in(0, fmt::format("virsh -q vol-path --pool p-{0} d-{0}", tag)));
+  env.run_in(0, fmt::format("printf 'virtplan-sudo-{}' | dd of={} conv=notrunc status=none", tag,
+                            shell_quote(path)));
+  const std::string sha = env.run_in(0, "sha256sum < " + shell_quote(path));
+
+  const std::string plan = virtplan::lab::plan_of(stack, text(1));
+  CHECK(has(plan, fmt::format("migrate to {}  live, 8 MiB of disk copied", env.hosts[1].name)));
+  {
+    // A home any user may write: sshd would ignore the key, so nothing starts.
+    env.run_in(1, "chmod 0777 /home/vplab-sudo");
+    const auto refused = run_virtplan("apply --auto-approve -f " + stack);
+    env.run_in(1, "chmod 0700 /home/vplab-sudo");
+    INFO(refused.output);
+    CHECK(refused.status != 0);
+    CHECK(has(refused.output, "the migration's key would be refused: /home/vplab-sudo has owner uid"));
+    CHECK(has(refused.output, "mode 777"));
+    CHECK(has(refused.output,
+              fmt::format("failed; the domain is running on {}, where it was", env.hosts[0].name)));
+    CHECK_FALSE(has(env.run_in(1, "virsh -q list --all --name"), name));
+  }
+  const auto moved = run_virtplan("apply --auto-approve -f " + stack);
+  INFO(moved.output);
+  REQUIRE(moved.status == 0);
+  CHECK(trimmed(env.run_in(1, "virsh -q domstate " + name)) == "running");
+  CHECK_FALSE(has(env.run_in(0, "virsh -q list --all --name"), name));
+  CHECK(env.run_in(1, fmt::format("sha256sum < $(virsh -q vol-path --pool p-{0} d-{0})", tag)) == sha);
+  // Nothing of the migration is left: no key on the source, no line in the
+  // user's authorized_keys on the destination.
+  for (std::size_t i : {0, 1}) {
+    INFO("host " << i);
+    CHECK(trimmed(env.run_in(
+              i,
+              "ls /run/virtplan-migrate 2>/dev/null; "
+              "grep -c virtplan-migrate /home/vplab-sudo/.ssh/authorized_keys 2>/dev/null; true")) == "0");
+  }
+  virtplan::lab::check_plan_empty(stack);
+  WARN("live migration with become: sudo took " << live_seconds_since(start) << " s");
+}
