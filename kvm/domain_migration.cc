@@ -188,10 +188,6 @@ Result<std::string> define_live(const MigrationStep& step, HostSession& from, Ho
   auto live =
       destination_xml(step, {"dumpxml", "--domain", step.source.name, "--migratable"}, from, to, &changed);
   if (!live) return fail(live.error().with_context(where(step) + ": not migrated"));
-  // QEMU carries the variables in memory; the file they are written to there
-  // is the source's, not the template libvirt would make.
-  if (auto nvram = copy_nvram(step.source.name, from, to); !nvram)
-    return fail(nvram.error().with_context(where(step) + ": not migrated"));
   return migrate_live(step, from, to, *persistent, changed ? *live : std::string());
 }
 

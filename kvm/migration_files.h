@@ -23,7 +23,12 @@
 // written under a temporary name and renamed, so a crash leaves either no
 // file or the whole one; none on the source (a domain never started) copies
 // nothing, and libvirt makes it from the template at the first start. The
-// source's goes with the domain (`undefine --nvram`).
+// source's goes with the domain (`undefine --nvram`). Live, nothing is
+// copied: QEMU migrates the flash contents (the variables) with the guest's
+// memory and, as the guest resumes on the destination, writes them all into
+// the file libvirt made there from the template (pflash post-load; a marker
+// written into the source's file before QEMU read it is in the destination's
+// afterwards, tests/lab/migration_overlay_test.cc).
 
 #include "providers/host/host_session.h"
 #include "providers/kind/actuator.h"
@@ -62,8 +67,8 @@ providers::Result<void> rebase_overlay(const providers::ObjectId& volume, const 
 providers::Result<std::optional<std::string>> nvram_path(const std::string& domain,
                                                          providers::HostSession& host);
 
-// Copies the domain's NVRAM file from `from` to the same path on `to`;
-// nothing when the domain has none, or its file was never made.
+// Copies the domain's NVRAM file from `from` to the same path on `to`
+// (offline); nothing when the domain has none, or its file was never made.
 providers::Result<void> copy_nvram(const std::string& domain, providers::HostSession& from,
                                    providers::HostSession& to);
 
