@@ -145,10 +145,10 @@ TEST_CASE(
 TEST_CASE("migration fault: an apply killed mid-copy of an overlay, then rerun, moves it with every byte") {
   const auto start = std::chrono::steady_clock::now();
   const LabEnv env = require_lab(2);
-  const OverlayStack o{env, tag_for('P'), 256};
+  const OverlayStack o{env, tag_for('P'), 128};
   const std::string stack = write_stack(o.text(0));
   StackCleanup cleanup{env, stack};
-  const std::string sha = o.made_then_moved(stack, 192);
+  const std::string sha = o.made_then_moved(stack, 96);
   auto first = start_virtplan("apply --auto-approve -f " + stack, "/tmp/ovl-first-" + o.tag + ".log");
   // The copy has begun once the overlay is on the new host.
   REQUIRE(wait_until(120s, [&] { return o.on(1, "top"); }));
