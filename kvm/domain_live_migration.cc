@@ -191,6 +191,16 @@ Result<std::pair<std::string, std::string>> prepared_ends(const std::string& out
   return std::pair{source, key};
 }
 
+// An overlay's base is on the destination already (its overlay was made
+// there over it): only top layers are copied, which for a disk with no
+// backing file is the whole disk.
+const char* storage_copy(const MigrationStep& step) {
+  for (const auto& volume : step.carried) {
+    if (volume.observed.contains("backing_store")) return "--copy-storage-inc";
+  }
+  return "--copy-storage-all";
+}
+
 }  // namespace
 
 Result<void> remove_leftovers(const std::string& uuid, HostSession& from, HostSession& to) {
@@ -257,7 +267,7 @@ Result<std::string> migrate_live(const MigrationStep& step, HostSession& from, H
                                    "migrate",
                                    "--live",
                                    "--p2p",
-                                   "--copy-storage-all",
+                                   storage_copy(step),
                                    "--persistent",
                                    "--listen-address",
                                    "127.0.0.1",

@@ -2,6 +2,7 @@
 
 #include "kvm/domain_live_migration.h"
 #include "kvm/domain_redefine_dump.h"
+#include "kvm/migration_files.h"
 #include "providers/base/human_size.h"
 #include "providers/base/plain_text.h"
 #include "providers/host/host_session.h"
@@ -59,8 +60,10 @@ Result<std::uint64_t> physical_size(HostSession& host, const providers::ObjectId
               fmt::format("{}: vol-info printed no physical size: {}", volume.address(), *info));
 }
 
-// An empty volume of the name, format and capacity the source's has.
-Result<std::string> empty_volume_xml(const std::string& name, const providers::Spec& observed) {
+// An empty volume of the name, format and capacity the source's has (an
+// overlay of `base` when it is one).
+Result<std::string> empty_volume_xml(const std::string& name, const providers::Spec& observed,
+                                     const std::optional<OverlayBase>& base) {
   if (!observed.contains("capacity")) {
     return fail(providers::ErrorCode::invalid, fmt::format("volume {}: its capacity is unknown", name));
   }
@@ -72,19 +75,20 @@ Result<std::string> empty_volume_xml(const std::string& name, const providers::S
   // Sparse: libvirt allocates the whole capacity of a volume that names no allocation.
   document.root().add_child("allocation").set_text("0");
   document.root().add_child("target").add_child("format").set_attr("type", observed.value("format", "raw"));
+  if (base) {
+    auto store = document.root().add_child("backingStore");
+    store.add_child("path").set_text(base->destination);
+    store.add_child("format").set_attr("type", base->format);
+  }
   return document.to_string();
 }
 
 Result<void> copy_volume(const MigrationStep& step, const MigrationStep::Carried& volume, HostSession& from,
                          HostSession& to) {
   const providers::ObjectId& id = volume.source;
-  if (volume.observed.contains("backing_store")) {
-    return fail(
-        providers::ErrorCode::invalid,
-        fmt::format("{}: volume {} has a backing file; moving overlays is not supported yet: nothing was "
-                    "copied",
-                    where(step), id.name));
-  }
+  // An overlay moves alone, over the same base there (kvm/migration_files.h).
+  auto base = overlay_base(where(step), volume, from, to);
+  if (!base) return fail(base.error());
   auto left = volume_exists(to, id);
   if (!left) return fail(left.error().with_context(where(step) + ": not copied"));
   if (*left && !volume.destination_ours) {
@@ -98,7 +102,7 @@ Result<void> copy_volume(const MigrationStep& step, const MigrationStep::Carried
     auto deleted = to.virsh().run({"vol-delete", "--pool", id.pool, "--vol", id.name});
     if (!deleted) return fail(deleted.error().with_context(where(step) + ": an earlier copy not deleted"));
   }
-  auto document = empty_volume_xml(id.name, volume.observed);
+  auto document = empty_volume_xml(id.name, volume.observed, *base);
   if (!document) return fail(document.error().with_context(where(step)));
   auto created = to.virsh().run({"vol-create", "--pool", id.pool, "--file", "/dev/stdin"}, *document);
   if (!created)
@@ -123,6 +127,12 @@ Result<void> copy_volume(const MigrationStep& step, const MigrationStep::Carried
   if (!copied) {
     return fail(copied.error().with_context(
         fmt::format("{}: volume {} copied in part (made again by the next apply)", where(step), id.name)));
+  }
+  if (*base && (*base)->destination != (*base)->source) {
+    if (auto rebased = rebase_overlay(id, **base, to); !rebased) {
+      return fail(rebased.error().with_context(fmt::format(
+          "{}: volume {} copied, its base not set (made again by the next apply)", where(step), id.name)));
+    }
   }
   return {};
 }
@@ -151,9 +161,13 @@ Result<std::string> destination_xml(const MigrationStep& step, const std::vector
     auto there = volume_path(to, volume.source);
     if (!there) return fail(there.error());
     if (*here != *there) paths[*here] = *there;
+    // The live XML names an overlay's base too (<backingStore>).
+    auto base = locate_base(volume, to);
+    if (!base) return fail(base.error());
+    if (*base && (*base)->source != (*base)->destination) paths[(*base)->source] = (*base)->destination;
   }
   if (changed != nullptr) *changed = !paths.empty();
-  auto sources = document->root().xpath_nodes("/domain/devices/disk/source");
+  auto sources = document->root().xpath_nodes("/domain/devices/disk//source");
   if (!sources) return fail(sources.error());
   for (auto& source : *sources) {
     for (const char* attribute : {"file", "dev"}) {
@@ -180,6 +194,8 @@ Result<std::string> define_live(const MigrationStep& step, HostSession& from, Ho
 Result<void> define(const MigrationStep& step, HostSession& from, HostSession& to) {
   auto xml = destination_xml(step, domain_redefine_dump(step.source.name), from, to);
   if (!xml) return fail(xml.error().with_context(where(step) + ": copied, not defined"));
+  if (auto nvram = copy_nvram(step.source.name, from, to); !nvram)
+    return fail(nvram.error().with_context(where(step) + ": copied, not defined"));
   auto defined = to.virsh().run({"define", "/dev/stdin"}, *xml);
   if (!defined) return fail(defined.error().with_context(where(step) + ": copied, not defined"));
   const std::string state = step.object.desired.spec.value("state", "running");
@@ -244,7 +260,12 @@ Result<void> remove_source(const MigrationStep& step, HostSession& from, HostSes
   auto there = providers::existence_from(from.virsh().run({"dominfo", "--domain", step.source.name}));
   if (!there) return fail(there.error().with_context(where(step) + ": moved, not removed from the source"));
   if (!*there) return {};
-  auto undefined = from.virsh().run({"undefine", "--domain", step.source.name});
+  // Its NVRAM file goes with it (libvirt refuses to leave it by default).
+  auto nvram = nvram_path(step.source.name, from);
+  if (!nvram) return fail(nvram.error().with_context(where(step) + ": moved, not removed from the source"));
+  std::vector<std::string> undefine{"undefine", "--domain", step.source.name};
+  if (*nvram) undefine.push_back("--nvram");
+  auto undefined = from.virsh().run(undefine);
   if (!undefined)
     return fail(undefined.error().with_context(where(step) + ": moved, not undefined on the source"));
   return {};

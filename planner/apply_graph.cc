@@ -102,9 +102,14 @@ Result<ApplyGraph> ApplyGraph::build(const Plan& plan, const KindLookup& kinds) 
       if (change.action == Action::migrate) there.id.host = change.destination;
       auto targets = referenced(there, change.after, kinds);
       if (!targets) return std::unexpected(targets.error());
+      // What moves with another is made there by that one's step: it waits too
+      // (an overlay's base before the domain whose step copies the overlay).
+      auto carrier = carriers.find(change.moves_with);
       for (const ObjectId& target : *targets) {
         auto it = index.find(target);
-        if (it != index.end() && builds(graph.step(it->second).action)) graph.add_edge(it->second, i);
+        if (it == index.end() || !builds(graph.step(it->second).action)) continue;
+        graph.add_edge(it->second, i);
+        if (carrier != carriers.end()) graph.add_edge(it->second, carrier->second);
       }
     }
     // What this object used is destroyed only after it has let go.

@@ -111,6 +111,27 @@ std::uint64_t bytes_of(const std::vector<Move>& moves, const KindLookup& kinds) 
   return total;
 }
 
+// What a moving volume's step copies: its bytes, or an overlay's own data
+// (at most its capacity) over the base the destination holds or is given
+// first (kvm/migration_files.h checks the base at apply: the same bytes).
+std::string copied(const Move& move, const std::string& carrier, std::uint64_t bytes, const Found& found) {
+  const providers::Spec& spec = move.from->spec;
+  if (!spec.contains("backing_store"))
+    return fmt::format("with {}, {} copied", carrier, providers::human_size(bytes));
+  const std::string& to = move.to->id.host;
+  const std::string backing = spec.value("backing", "");
+  std::string base;
+  if (spec.contains("backing_url") || backing.empty() || backing.find('/') != std::string::npos) {
+    const std::string path = spec["backing_store"].value("path", "");
+    base = fmt::format("base image {} on {}", path.substr(path.rfind('/') + 1).substr(0, 19), to);
+  } else {
+    const bool present = found.contains(ObjectId{"volume", backing, to, move.from->id.pool});
+    base = fmt::format("base {} {} {}", backing, present ? "present on" : "made first on", to);
+  }
+  return fmt::format("with {}, at most {} of overlay copied, {}", carrier, providers::human_size(bytes),
+                     base);
+}
+
 Change migrate_change(const Move& move, const providers::ResourceKind& kind, std::string reason) {
   Change change;
   change.id = move.from->id;
@@ -157,10 +178,10 @@ void plan_one(const Move& carrier, bool finishing, bool live, const ObservedStat
     if (!finishing) rewrite.dropped.insert(move.to->id);
     const providers::ResourceKind* moved_kind = kinds(move.from->id.kind);
     auto bytes = moved_kind->data_at_risk(move.from->spec);
-    Change change = migrate_change(
-        move, *moved_kind,
-        finishing ? fmt::format("with {}, removed from {}", address, move.from->id.host)
-                  : fmt::format("with {}, {} copied", address, providers::human_size(bytes.value_or(0))));
+    Change change =
+        migrate_change(move, *moved_kind,
+                       finishing ? fmt::format("with {}, removed from {}", address, move.from->id.host)
+                                 : copied(move, address, bytes.value_or(0), found));
     change.moves_with = address;
     // A copy on the destination the plan sees is ours (diff refuses a
     // foreign object of a declared name): a crash cut it short.

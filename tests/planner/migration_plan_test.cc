@@ -49,6 +49,11 @@ public:
   std::optional<std::uint64_t> data_at_risk(const Spec& observed) const override {
     return observed.value("capacity", std::uint64_t{0});
   }
+  // An overlay (/backing) uses its base, in its pool.
+  std::vector<providers::Reference> references(const StackObject& object) const override {
+    if (!object.spec.contains("backing")) return {};
+    return {{ObjectId{"volume", object.spec["backing"].get<std::string>(), object.id.host, "p"}, {}}};
+  }
 };
 
 const MovingDomainKind k_moving_domains;
@@ -234,6 +239,65 @@ TEST_CASE("a live migration under way, its domain paused on the destination, is 
         std::vector<std::string>{"finishing: its live migration to h2 under way ends, then removed from h1"});
   // Resuming the arriving domain would race the migration: not planned.
   CHECK(change_of(result.plan, domain("h2")) == nullptr);
+}
+
+// web-root an overlay of volume `base`, which the stack declares on both
+// hosts and h1 holds; `on_h2`: h2 holds it too.
+Plan overlay_moved(bool on_h2) {
+  Moved m;
+  const json store = {{"path", "/pools/p/base"}, {"format", "qcow2"}};
+  m.desired[1].spec["backing"] = "base";
+  m.observed.objects[1].spec["backing"] = "base";
+  m.observed.objects[1].spec["backing_store"] = store;
+  for (const std::string host : {"h1", "h2"})
+    m.desired.push_back(declared(volume("base", host), json::object()));
+  m.observed.objects.push_back(ours(volume("base", "h1"), json::object()));
+  if (on_h2) m.observed.objects.push_back(ours(volume("base", "h2"), json::object()));
+  DiffResult result = diff("s", m.desired, m.observed, moving_kinds);
+  REQUIRE(result.errors.empty());
+  return result.plan;
+}
+
+TEST_CASE("an overlay moving with its domain copies its own data over the base the destination holds") {
+  const Plan plan = overlay_moved(true);
+  const Change* root = change_of(plan, volume("web-root", "h1"));
+  REQUIRE(root != nullptr);
+  CHECK(root->action == Action::migrate);
+  CHECK(root->reasons ==
+        std::vector<std::string>{
+            "with domain.web@h1, at most 10 GiB of overlay copied, base base present on h2"});
+  // The base stays on h1, unchanged: no destroy, no data loss.
+  CHECK(change_of(plan, volume("base", "h1"))->action == Action::no_op);
+  CHECK(plan.summary().migrate == 2);
+  CHECK(plan.summary().destroy == 0);
+  CHECK(render_plan_text(plan, moving_kinds).find("DATA LOSS") == std::string::npos);
+}
+
+TEST_CASE("an overlay's base missing on the destination is made first, before the domain's step copies") {
+  const Plan plan = overlay_moved(false);
+  CHECK(change_of(plan, volume("base", "h2"))->action == Action::create);
+  CHECK(change_of(plan, volume("web-root", "h1"))->reasons ==
+        std::vector<std::string>{
+            "with domain.web@h1, at most 10 GiB of overlay copied, base base made first on h2"});
+  auto graph = ApplyGraph::build(plan, moving_kinds);
+  REQUIRE(graph);
+  std::map<std::string, std::size_t> at;
+  for (std::size_t i = 0; i < graph->size(); ++i) at[graph->step(i).id.address()] = i;
+  const auto& needs = graph->dependencies(at["domain.web@h1"]);
+  CHECK(std::find(needs.begin(), needs.end(), at["volume.base@h2"]) != needs.end());
+}
+
+TEST_CASE("an overlay of an image by URL names the cached image its destination needs") {
+  Moved m;
+  const std::string hex(64, 'a');
+  m.observed.objects[1].spec["backing"] = "/var/lib/virtplan/cache/sha256-" + hex;
+  m.observed.objects[1].spec["backing_url"] = "https://images.example/base.qcow2";
+  m.observed.objects[1].spec["backing_store"] = {{"path", "/var/lib/virtplan/cache/sha256-" + hex},
+                                                 {"format", "qcow2"}};
+  const Plan plan = diff("s", m.desired, m.observed, moving_kinds).plan;
+  CHECK(change_of(plan, volume("web-root", "h1"))->reasons ==
+        std::vector<std::string>{
+            "with domain.web@h1, at most 10 GiB of overlay copied, base image sha256-aaaaaaaaaaaa on h2"});
 }
 
 TEST_CASE("a domain on both hosts with no migration recorded keeps its destroy and its data loss") {
