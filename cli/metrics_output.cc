@@ -11,6 +11,8 @@ namespace virtplan::cli {
 namespace {
 
 using nlohmann::json;
+using Disk = kvm::DomainStats::Disk;
+using Interface = kvm::DomainStats::Interface;
 using Metrics = kvm::DomainStats::Metrics;
 
 // One Prometheus metric: its name, help, type, and where its samples come from.
@@ -54,6 +56,21 @@ std::string tag_value(const std::string& text) {
   return out;
 }
 
+// One sample per item (an interface, a disk) that has `figure`, with the
+// extra label LABEL="the item's name".
+template <typename Item>
+std::vector<std::pair<std::string, double>> per_item(const std::vector<Item>& items, const char* label,
+                                                     std::optional<std::uint64_t> Item::*figure) {
+  std::vector<std::pair<std::string, double>> out;
+  for (const Item& item : items) {
+    if (item.*figure) {
+      out.emplace_back(fmt::format("{}=\"{}\"", label, label_value(item.name)),
+                       static_cast<double>(*(item.*figure)));
+    }
+  }
+  return out;
+}
+
 std::string number(double value) { return fmt::format("{}", value); }
 
 const std::vector<Gauge>& gauges() {
@@ -69,39 +86,13 @@ const std::vector<Gauge>& gauges() {
       {"virtplan_domain_balloon_maximum_bytes", "memory the domain may grow to", "gauge",
        [](const Metrics& m) { return one(m.balloon_maximum_bytes); }},
       {"virtplan_domain_net_rx_bytes_total", "bytes received, per interface", "counter",
-       [](const Metrics& m) {
-         std::vector<std::pair<std::string, double>> out;
-         for (const auto& nic : m.interfaces) {
-           if (nic.rx_bytes) out.emplace_back("interface=\"" + label_value(nic.name) + "\"", *nic.rx_bytes);
-         }
-         return out;
-       }},
+       [](const Metrics& m) { return per_item(m.interfaces, "interface", &Interface::rx_bytes); }},
       {"virtplan_domain_net_tx_bytes_total", "bytes sent, per interface", "counter",
-       [](const Metrics& m) {
-         std::vector<std::pair<std::string, double>> out;
-         for (const auto& nic : m.interfaces) {
-           if (nic.tx_bytes) out.emplace_back("interface=\"" + label_value(nic.name) + "\"", *nic.tx_bytes);
-         }
-         return out;
-       }},
+       [](const Metrics& m) { return per_item(m.interfaces, "interface", &Interface::tx_bytes); }},
       {"virtplan_domain_block_read_bytes_total", "bytes read, per disk", "counter",
-       [](const Metrics& m) {
-         std::vector<std::pair<std::string, double>> out;
-         for (const auto& disk : m.disks) {
-           if (disk.read_bytes)
-             out.emplace_back("device=\"" + label_value(disk.name) + "\"", *disk.read_bytes);
-         }
-         return out;
-       }},
+       [](const Metrics& m) { return per_item(m.disks, "device", &Disk::read_bytes); }},
       {"virtplan_domain_block_write_bytes_total", "bytes written, per disk", "counter",
-       [](const Metrics& m) {
-         std::vector<std::pair<std::string, double>> out;
-         for (const auto& disk : m.disks) {
-           if (disk.write_bytes)
-             out.emplace_back("device=\"" + label_value(disk.name) + "\"", *disk.write_bytes);
-         }
-         return out;
-       }},
+       [](const Metrics& m) { return per_item(m.disks, "device", &Disk::write_bytes); }},
   };
   return k_gauges;
 }

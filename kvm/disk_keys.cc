@@ -167,16 +167,10 @@ void DiskKeys::write_xml(XmlNode disk) const {
 
 DiskKeys DiskKeys::read_yaml(providers::YamlMap& map, providers::Diagnostics& diags) {
   DiskKeys out;
-  for (std::string_view key : k_disk_keys) {
-    auto value = map.get(key);
-    if (!value) continue;
-    auto canonical_value = canonical(key, yaml_to_json(value->node()));
-    if (!canonical_value) {
-      value->error(diags, canonical_value.error());
-      continue;
-    }
-    out.declared[std::string(key)] = std::move(*canonical_value);
-  }
+  read_canonical_keys(map, diags, k_disk_keys, canonical,
+                      [&](std::string_view key, json value, const providers::YamlValue&) {
+                        out.declared[std::string(key)] = std::move(value);
+                      });
   return out;
 }
 

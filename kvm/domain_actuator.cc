@@ -58,12 +58,6 @@ void restore(json& spec, const FieldChange& field) {
   }
 }
 
-Result<DomainSpec> typed(const StackObject& object) {
-  auto spec = DomainSpec::from_json(object.spec);
-  if (!spec) return providers::fail(spec.error().with_context(object.id.address()));
-  return spec;
-}
-
 // `virt_type: auto` is what the host offers: kvm when it can, else TCG.
 Result<json> with_virt_type(const json& spec, HostSession& host, const StepLog& log) {
   if (spec.value("virt_type", "auto") != "auto") return spec;
@@ -153,7 +147,7 @@ public:
 
   // The typed spec, the power state and the inactive XML (one batch).
   Result<void> read_host() {
-    auto desired = typed(m_object);
+    auto desired = providers::typed_spec<DomainSpec>(m_object);
     if (!desired) return providers::fail(desired.error());
     m_desired = std::move(*desired);
     auto read = m_host.virsh().batch({{"domstate", "--domain", m_name}, domain_redefine_dump(m_name)});
@@ -202,11 +196,7 @@ public:
   // restarts a domain the plan did not show restarting.
   Result<void> refuse_changes_without_live_way() const {
     if (!live() || m_changes.no_live_way.empty()) return {};
-    std::vector<std::string> paths;
-    for (const FieldChange& field : m_changes.no_live_way) paths.push_back(field.path);
-    return providers::fail(m_log.failure(
-        ErrorCode::invalid, fmt::format("no live way to change {}, planned as live", fmt::join(paths, ", ")),
-        "nothing changed"));
+    return providers::fail(m_log.no_live_way(m_changes.no_live_way));
   }
 
   // 2. Live detaches, confirmed; a device the guest kept stays in the config.
@@ -414,7 +404,8 @@ Result<ActuatorOutcome> DomainActuator::create(const ActuatorStep& step, HostSes
   StepLog log(object.id);
   auto spec = with_virt_type(object.spec, host, log);
   if (!spec) return providers::fail(spec.error());
-  auto desired = typed(StackObject{object.id, *spec, object.stack, object.where, object.locations});
+  auto desired = providers::typed_spec<DomainSpec>(
+      StackObject{object.id, *spec, object.stack, object.where, object.locations});
   if (!desired) return providers::fail(desired.error());
   // Disks by path where their pool's kind allows (kvm/disk_sources.h).
   const DiskSources sources = read_disk_sources(host, disk_volumes({&*spec}));

@@ -1,5 +1,7 @@
 #include "kvm/domain_cpu_layout.h"
 
+#include "kvm/spec_checks.h"
+
 #include <fmt/format.h>
 
 #include <cstdlib>
@@ -14,8 +16,6 @@ using providers::XmlNode;
 // whose unnamed namespaces have helpers of the same names.
 namespace {
 namespace cpu_layout {
-
-std::unexpected<std::string> wrong(std::string message) { return std::unexpected(std::move(message)); }
 
 // QEMU's feature names: "pcid", "sse4.2", "tsc-deadline", "avx512_vnni".
 const std::regex k_feature(R"(^[a-z0-9][a-z0-9_.-]*$)");
@@ -47,8 +47,7 @@ json CpuTopology::to_json() const {
 }
 
 std::expected<CpuTopology, std::string> CpuTopology::from_json(const json& value) {
-  if (!value.is_object())
-    return cpu_layout::wrong("cpu topology: expected a map of sockets, cores and threads");
+  if (!value.is_object()) return wrong("cpu topology: expected a map of sockets, cores and threads");
   CpuTopology out;
   for (const auto& item : value.items()) {
     int* field = item.key() == "sockets"   ? &out.sockets
@@ -57,16 +56,15 @@ std::expected<CpuTopology, std::string> CpuTopology::from_json(const json& value
                  : item.key() == "threads" ? &out.threads
                                            : nullptr;
     if (!field)
-      return cpu_layout::wrong(
+      return wrong(
           fmt::format("cpu topology: unknown key '{}' (expected sockets, dies, cores, threads)", item.key()));
     if (!item.value().is_number_integer() || item.value().get<long long>() < 1 ||
         item.value().get<long long>() > 4096)
-      return cpu_layout::wrong(
-          fmt::format("cpu topology {}: expected a whole number from 1 to 4096", item.key()));
+      return wrong(fmt::format("cpu topology {}: expected a whole number from 1 to 4096", item.key()));
     *field = item.value().get<int>();
   }
   for (const char* key : {"sockets", "cores", "threads"}) {
-    if (!value.contains(key)) return cpu_layout::wrong(fmt::format("cpu topology: {} is required", key));
+    if (!value.contains(key)) return wrong(fmt::format("cpu topology: {} is required", key));
   }
   return out;
 }
@@ -74,20 +72,18 @@ std::expected<CpuTopology, std::string> CpuTopology::from_json(const json& value
 json CpuFeatures::to_json() const { return {{"require", require}, {"disable", disable}}; }
 
 std::expected<CpuFeatures, std::string> CpuFeatures::from_json(const json& value) {
-  if (!value.is_object())
-    return cpu_layout::wrong("cpu features: expected a map with require and/or disable");
+  if (!value.is_object()) return wrong("cpu features: expected a map with require and/or disable");
   CpuFeatures out;
   for (const auto& item : value.items()) {
     if (item.key() != "require" && item.key() != "disable")
-      return cpu_layout::wrong(
-          fmt::format("cpu features: unknown key '{}' (expected require, disable)", item.key()));
+      return wrong(fmt::format("cpu features: unknown key '{}' (expected require, disable)", item.key()));
     auto list = cpu_layout::names(item.value(), item.key());
     if (!list) return std::unexpected(list.error());
     (item.key() == "require" ? out.require : out.disable) = std::move(*list);
   }
   for (const std::string& name : out.require) {
     if (out.disable.contains(name))
-      return cpu_layout::wrong(fmt::format("cpu features: '{}' is both required and disabled", name));
+      return wrong(fmt::format("cpu features: '{}' is both required and disabled", name));
   }
   return out;
 }

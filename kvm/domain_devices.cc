@@ -22,8 +22,6 @@ namespace {
 
 using Canonical = std::expected<json, std::string>;
 
-std::unexpected<std::string> wrong(std::string message) { return std::unexpected(std::move(message)); }
-
 Canonical one_of(const json& value, const std::vector<std::string>& allowed, std::string_view what) {
   if (!value.is_string()) return wrong(fmt::format("{}: expected one of {}", what, fmt::join(allowed, ", ")));
   const std::string text = value.get<std::string>();
@@ -264,18 +262,12 @@ DomainDevices DomainDevices::read_yaml(providers::YamlMap& map, providers::Diagn
                                        std::map<std::string, providers::SourceLocation>& locations) {
   DomainDevices out;
   std::optional<providers::YamlValue> channels_at;
-  for (std::string_view key : keys()) {
-    auto value = map.get(key);
-    if (!value) continue;
-    auto canonical_value = canonical(key, yaml_to_json(value->node()));
-    if (!canonical_value) {
-      value->error(diags, canonical_value.error());
-      continue;
-    }
-    locations["/" + std::string(key)] = value->where();
-    if (key == "channels") channels_at = value;
-    out.declared.emplace(std::string(key), std::move(*canonical_value));
-  }
+  read_canonical_keys(map, diags, keys(), canonical,
+                      [&](std::string_view key, json value, const providers::YamlValue& yaml) {
+                        locations["/" + std::string(key)] = yaml.where();
+                        if (key == "channels") channels_at = yaml;
+                        out.declared.emplace(std::string(key), std::move(value));
+                      });
   if (auto bad = cross_check(out); bad && channels_at) channels_at->error(diags, *bad);
   return out;
 }

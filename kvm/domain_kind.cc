@@ -42,12 +42,6 @@ const json* seed_hash(const json& spec) {
                                                                               : nullptr;
 }
 
-Result<DomainSpec> spec_of(const StackObject& object) {
-  auto spec = DomainSpec::from_json(object.spec);
-  if (!spec) return providers::fail(spec.error().with_context(object.id.address()));
-  return spec;
-}
-
 Result<void> check_pools(const DomainSpec& spec, const StackObject& object) {
   for (const auto& [target, disk] : spec.disks) {
     if (disk.volume && !disk.pool) {
@@ -272,7 +266,7 @@ Result<std::string> DomainKind::create_xml(const StackObject& object) const {
 }
 
 Result<std::string> DomainKind::create_xml(const StackObject& object, const DiskSources& sources) const {
-  auto spec = spec_of(object);
+  auto spec = providers::typed_spec<DomainSpec>(object);
   if (!spec) return providers::fail(spec.error());
   if (auto pools = check_pools(*spec, object); !pools) return providers::fail(pools.error());
   auto document = DomainXmlWriter::write(*spec, object.id.name, object.stack, "qemu", sources);
@@ -299,7 +293,7 @@ Result<std::string> DomainKind::update_xml(const std::string& current_xml, const
 
 Result<std::string> DomainKind::update_xml(const std::string& current_xml, const StackObject& object,
                                            const DiskSources& sources) const {
-  auto spec = spec_of(object);
+  auto spec = providers::typed_spec<DomainSpec>(object);
   if (!spec) return providers::fail(spec.error());
   if (auto pools = check_pools(*spec, object); !pools) return providers::fail(pools.error());
   auto updated = DomainXmlUpdater::update(current_xml, *spec, object.stack, sources);

@@ -25,8 +25,6 @@ namespace nic_opts {
 
 using Canonical = std::expected<json, std::string>;
 
-std::unexpected<std::string> wrong(std::string message) { return std::unexpected(std::move(message)); }
-
 bool whole_in(const json& value, long long low, long long high) {
   return value.is_number_integer() && value.get<long long>() >= low && value.get<long long>() <= high;
 }
@@ -284,7 +282,7 @@ nic_opts::Canonical NicOptions::canonical(std::string_view key, const json& valu
     if (value.is_boolean() && !value.get<bool>()) return json(false);
     return entry.canonical(value);
   }
-  return nic_opts::wrong(fmt::format("{}: not a NIC option", key));
+  return wrong(fmt::format("{}: not a NIC option", key));
 }
 
 std::optional<std::string> NicOptions::check(std::string_view type, std::string_view mode) const {
@@ -334,16 +332,10 @@ std::expected<NicOptions, std::string> NicOptions::from_json(const json& nic) {
 
 NicOptions NicOptions::read_yaml(providers::YamlMap& map, providers::Diagnostics& diags) {
   NicOptions out;
-  for (std::string_view key : keys()) {
-    auto value = map.get(key);
-    if (!value) continue;
-    auto checked = canonical(key, yaml_to_json(value->node()));
-    if (!checked) {
-      value->error(diags, checked.error());
-      continue;
-    }
-    out.declared.emplace(std::string(key), std::move(*checked));
-  }
+  read_canonical_keys(map, diags, keys(), canonical,
+                      [&](std::string_view key, json value, const providers::YamlValue&) {
+                        out.declared.emplace(std::string(key), std::move(value));
+                      });
   return out;
 }
 

@@ -3,11 +3,11 @@
 #include <fmt/format.h>
 
 #include <set>
+#include <stdexcept>
 
 namespace virtplan::kvm {
 
 using nlohmann::json;
-using providers::ErrorCode;
 using providers::Result;
 
 namespace {
@@ -83,8 +83,8 @@ json patches_json(const std::vector<DomainSpec::XmlPatch>& patches) {
 
 // Reading JSON back: nlohmann reports type errors by exception, which stop at
 // this boundary and become an Error naming the path.
-struct JsonError {
-  std::string message;
+struct JsonError : std::runtime_error {
+  using std::runtime_error::runtime_error;
 };
 
 std::string need_enum(const json& value, const std::string& path, const std::set<std::string>& allowed) {
@@ -305,13 +305,7 @@ json DomainSpec::to_json() const {
 }
 
 Result<DomainSpec> DomainSpec::from_json(const json& spec) {
-  try {
-    return spec_from(spec);
-  } catch (const JsonError& e) {
-    return providers::fail(ErrorCode::invalid, "domain spec: " + e.message);
-  } catch (const std::exception& e) {
-    return providers::fail(ErrorCode::invalid, fmt::format("domain spec: {}", e.what()));
-  }
+  return providers::read_or_invalid("domain spec", [&] { return spec_from(spec); });
 }
 
 std::string hostdev_key(const DomainSpec::Hostdev& hostdev) {

@@ -1,5 +1,7 @@
 #include "kvm/domain_uefi.h"
 
+#include "kvm/spec_checks.h"
+
 #include <fmt/format.h>
 
 namespace virtplan::kvm {
@@ -11,8 +13,6 @@ using providers::XmlNode;
 // whose unnamed namespaces have helpers of the same names.
 namespace {
 namespace uefi_xml {
-
-std::unexpected<std::string> wrong(std::string message) { return std::unexpected(std::move(message)); }
 
 // <os><firmware><feature name=NAME enabled='yes'|'no'/>: libvirt's request to
 // its firmware autoselection.
@@ -50,19 +50,18 @@ json DomainUefi::to_json() const {
 }
 
 std::expected<DomainUefi, std::string> DomainUefi::from_json(const json& value) {
-  if (!value.is_object())
-    return uefi_xml::wrong("uefi: expected a map with secure_boot, loader and/or nvram_template");
+  if (!value.is_object()) return wrong("uefi: expected a map with secure_boot, loader and/or nvram_template");
   DomainUefi out;
   for (const auto& item : value.items()) {
     if (item.key() == "secure_boot") {
-      if (!item.value().is_boolean()) return uefi_xml::wrong("uefi secure_boot: expected true or false");
+      if (!item.value().is_boolean()) return wrong("uefi secure_boot: expected true or false");
       out.secure_boot = item.value().get<bool>();
     } else if (item.key() == "loader" || item.key() == "nvram_template") {
       auto checked = uefi_xml::path(item.value(), item.key());
       if (!checked) return std::unexpected(checked.error());
       (item.key() == "loader" ? out.loader : out.nvram_template) = *checked;
     } else {
-      return uefi_xml::wrong(
+      return wrong(
           fmt::format("uefi: unknown key '{}' (expected loader, nvram_template, secure_boot)", item.key()));
     }
   }

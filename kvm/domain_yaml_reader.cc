@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include <regex>
+#include <utility>
 
 namespace virtplan::kvm {
 
@@ -32,6 +33,30 @@ json plain_scalar(const std::string& text) {
 // A scalar that may be written as a number (`nodeset: 0`) read as a string.
 std::optional<std::string> scalar_text(const YamlValue& value, providers::Diagnostics& diags) {
   return value.as_string(diags);
+}
+
+// The current and the maximum of `value` (vcpus, memory): a map of both,
+// or one value for both, each read by `read` (as_int, as_size). Either is
+// nullopt when it is wrong (reported) or the map lacks one: "WHAT needs
+// both current and max (or give ONE)".
+template <class Read>
+auto read_current_max(const YamlValue& value, providers::Diagnostics& diags, std::string_view what,
+                      std::string_view one, Read read) {
+  std::pair<decltype(read(value)), decltype(read(value))> out;
+  if (!value.is_map()) {
+    out.first = out.second = read(value);
+    return out;
+  }
+  YamlMap map = *value.as_map(diags);
+  auto current = map.get("current");
+  auto max = map.get("max");
+  if (!current || !max) {
+    value.error(diags, fmt::format("{} needs both current and max (or give {})", what, one));
+  } else {
+    out = {read(*current), read(*max)};
+  }
+  map.report_unknown(diags);
+  return out;
 }
 
 }  // namespace
@@ -117,22 +142,8 @@ void DomainYamlReader::read_scalars(YamlMap& map) {
 
 void DomainYamlReader::read_vcpus(const YamlValue& value) {
   remember("/vcpus", value);
-  std::optional<std::int64_t> current;
-  std::optional<std::int64_t> max;
-  if (value.is_map()) {
-    YamlMap map = *value.as_map(m_diags);
-    auto c = map.get("current");
-    auto m = map.get("max");
-    if (!c || !m) {
-      value.error(m_diags, "vcpus needs both current and max (or give one number)");
-    } else {
-      current = c->as_int(m_diags);
-      max = m->as_int(m_diags);
-    }
-    map.report_unknown(m_diags);
-  } else {
-    current = max = value.as_int(m_diags);
-  }
+  auto [current, max] = read_current_max(value, m_diags, "vcpus", "one number",
+                                         [&](const YamlValue& v) { return v.as_int(m_diags); });
   if (!current || !max) return;
   if (*current < 1 || *max < 1 || *max > 4096) {
     value.error(m_diags, "vcpus must be between 1 and 4096");
@@ -145,22 +156,8 @@ void DomainYamlReader::read_vcpus(const YamlValue& value) {
 
 void DomainYamlReader::read_memory(const YamlValue& value) {
   remember("/memory", value);
-  std::optional<std::uint64_t> current;
-  std::optional<std::uint64_t> max;
-  if (value.is_map()) {
-    YamlMap map = *value.as_map(m_diags);
-    auto c = map.get("current");
-    auto m = map.get("max");
-    if (!c || !m) {
-      value.error(m_diags, "memory needs both current and max (or give one size)");
-    } else {
-      current = c->as_size(m_diags);
-      max = m->as_size(m_diags);
-    }
-    map.report_unknown(m_diags);
-  } else {
-    current = max = value.as_size(m_diags);
-  }
+  auto [current, max] = read_current_max(value, m_diags, "memory", "one size",
+                                         [&](const YamlValue& v) { return v.as_size(m_diags); });
   if (!current || !max) return;
   if (*current == 0 || *current % 1024 != 0 || *max % 1024 != 0) {
     value.error(m_diags, "memory must be a positive multiple of 1 KiB");

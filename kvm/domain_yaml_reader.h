@@ -20,7 +20,9 @@
 #include "providers/kind/resource_kind.h"
 
 #include <map>
+#include <span>
 #include <string>
+#include <string_view>
 
 namespace virtplan::kvm {
 
@@ -73,6 +75,26 @@ private:
 // Converts YAML (inline cloud-init data) to JSON: plain scalars become
 // booleans, integers and null where YAML 1.2's core schema says so.
 nlohmann::json yaml_to_json(const YAML::Node& node);
+
+// Reads each of `keys` that a stack's `map` has, in the canonical form
+// `canonical(key, value as JSON)` gives it, and hands it to
+// `keep(key, canonical value, the YAML value)`; a value canonical() refuses
+// is reported where it stands and not kept. How DiskKeys, NicOptions and
+// DomainDevices read their keys.
+template <class Canonical, class Keep>
+void read_canonical_keys(providers::YamlMap& map, providers::Diagnostics& diags,
+                         std::span<const std::string_view> keys, Canonical canonical, Keep keep) {
+  for (std::string_view key : keys) {
+    auto value = map.get(key);
+    if (!value) continue;
+    auto canonical_value = canonical(key, yaml_to_json(value->node()));
+    if (!canonical_value) {
+      value->error(diags, canonical_value.error());
+      continue;
+    }
+    keep(key, std::move(*canonical_value), *value);
+  }
+}
 
 // The pool of the cloud-init seed CD-ROM: the pool of the first non-CD-ROM
 // disk in target order; sets it on the seed disk when known.

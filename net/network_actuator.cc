@@ -9,7 +9,6 @@
 #include "providers/xml/document.h"
 
 #include <fmt/format.h>
-#include <fmt/ranges.h>
 
 #include <algorithm>
 
@@ -21,6 +20,7 @@ using providers::ActuatorStep;
 using providers::ErrorCode;
 using providers::HostSession;
 using providers::Impact;
+using providers::live_way;
 using providers::Result;
 using providers::StackObject;
 using providers::StepLog;
@@ -71,12 +71,6 @@ Result<void> verify(HostSession& host, const StackObject& object, const StepLog&
   return {};
 }
 
-// The live way of a field's rule (net/network_kind.h), the table the plan
-// read.
-std::string_view live_way(const providers::FieldChange& field) {
-  return network_field_rules().rule_for(field.path, field.before, field.after).live;
-}
-
 // As the plan recorded it: a restart only when the plan showed one.
 bool needs_restart(const std::vector<providers::FieldChange>& fields) {
   return std::any_of(fields.begin(), fields.end(),
@@ -88,14 +82,13 @@ bool needs_restart(const std::vector<providers::FieldChange>& fields) {
 // network.
 Result<void> refuse_changes_without_live_way(const std::vector<providers::FieldChange>& fields,
                                              const StepLog& log) {
-  std::vector<std::string> paths;
+  std::vector<providers::FieldChange> without;
   for (const auto& field : fields) {
-    if (field.impact == Impact::live && live_way(field).empty()) paths.push_back(field.path);
+    if (field.impact == Impact::live && live_way(network_field_rules(), field).empty())
+      without.push_back(field);
   }
-  if (paths.empty()) return {};
-  return providers::fail(log.failure(
-      ErrorCode::invalid, fmt::format("no live way to change {}, planned as live", fmt::join(paths, ", ")),
-      "nothing changed"));
+  if (without.empty()) return {};
+  return providers::fail(log.no_live_way(without));
 }
 
 }  // namespace
@@ -190,7 +183,8 @@ Result<ActuatorOutcome> NetworkActuator::update(const ActuatorStep& step, HostSe
   }
 
   for (const auto& field : step.fields) {
-    if (live_way(field) == network_live::autostart && object.spec.contains("autostart")) {
+    if (live_way(network_field_rules(), field) == network_live::autostart &&
+        object.spec.contains("autostart")) {
       if (auto r = set_autostart(host, name, object.spec.at("autostart").get<bool>(), log); !r) {
         return providers::fail(r.error());
       }

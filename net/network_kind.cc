@@ -104,24 +104,20 @@ void NetworkKind::check(const StackObject& object, const providers::StackIndex& 
 }
 
 Result<std::string> NetworkKind::create_xml(const StackObject& object) const {
-  auto spec = NetworkSpec::from_json(object.spec);
-  if (!spec) return fail(spec.error().with_context(object.id.address()));
+  auto spec = providers::typed_spec<NetworkSpec>(object);
+  if (!spec) return fail(spec.error());
   return build_network_xml(*spec, object.id.name, object.stack).to_string();
 }
 
 Result<json> NetworkKind::to_stack(const Spec& spec) const { return network_to_stack(spec); }
 
 Result<Spec> NetworkKind::parse_xml(const std::string& xml) const {
-  auto document = XmlDocument::parse(xml, "network");
-  if (!document) return fail(document.error());
-  auto spec = read_network_xml(*document);
-  if (!spec) return fail(spec.error());
-  return spec->to_json();
+  return providers::read_xml_as_json(xml, "network", read_network_xml);
 }
 
 Result<std::string> NetworkKind::update_xml(const std::string& current_xml, const StackObject& object) const {
-  auto spec = NetworkSpec::from_json(object.spec);
-  if (!spec) return fail(spec.error().with_context(object.id.address()));
+  auto spec = providers::typed_spec<NetworkSpec>(object);
+  if (!spec) return fail(spec.error());
   auto document = XmlDocument::parse(current_xml, object.id.address());
   if (!document) return fail(document.error());
   update_network_xml(*document, *spec, object.stack);

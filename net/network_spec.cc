@@ -11,8 +11,6 @@ using providers::Ipv4Address;
 namespace {
 
 using nlohmann::json;
-using providers::ErrorCode;
-using providers::fail;
 using providers::MacAddress;
 using providers::Result;
 
@@ -151,11 +149,7 @@ json NetworkSpec::to_json() const {
 }
 
 Result<NetworkSpec> NetworkSpec::from_json(const json& value) {
-  try {
-    return spec_from(value);
-  } catch (const std::exception& e) {
-    return fail(ErrorCode::invalid, std::string("network spec: ") + e.what());
-  }
+  return providers::read_or_invalid("network spec", [&] { return spec_from(value); });
 }
 
 }  // namespace virtplan::net

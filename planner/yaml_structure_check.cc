@@ -40,27 +40,17 @@ void YamlStructureCheck::OnScalar(const YAML::Mark& mark, const std::string&, YA
 
 void YamlStructureCheck::OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
                                          YAML::EmitterStyle::value) {
-  begin_node(mark, nullptr);
   open(mark, false);
 }
 
-void YamlStructureCheck::OnSequenceEnd() {
-  if (!m_open.empty()) {
-    m_open.pop_back();
-  }
-}
+void YamlStructureCheck::OnSequenceEnd() { close(); }
 
 void YamlStructureCheck::OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
                                     YAML::EmitterStyle::value) {
-  begin_node(mark, nullptr);
   open(mark, true);
 }
 
-void YamlStructureCheck::OnMapEnd() {
-  if (!m_open.empty()) {
-    m_open.pop_back();
-  }
-}
+void YamlStructureCheck::OnMapEnd() { close(); }
 
 void YamlStructureCheck::begin_node(const YAML::Mark& mark, const std::string* scalar) {
   if (m_documents == 1 && m_open.empty() && scalar != nullptr) {
@@ -84,6 +74,7 @@ void YamlStructureCheck::begin_node(const YAML::Mark& mark, const std::string* s
 }
 
 void YamlStructureCheck::open(const YAML::Mark& mark, bool is_map) {
+  begin_node(mark, nullptr);
   if (m_documents == 1) {
     m_empty = false;
   }
@@ -91,6 +82,12 @@ void YamlStructureCheck::open(const YAML::Mark& mark, bool is_map) {
     throw TooDeep{mark};
   }
   m_open.push_back(Frame{is_map, true, {}});
+}
+
+void YamlStructureCheck::close() {
+  if (!m_open.empty()) {
+    m_open.pop_back();
+  }
 }
 
 }  // namespace virtplan::planner

@@ -71,7 +71,9 @@ private:
 
   // Called for every node as it begins; `scalar` is its text when it is one.
   void begin_node(const YAML::Mark& mark, const std::string* scalar);
+  // A sequence or map begins (a node itself) / ends.
   void open(const YAML::Mark& mark, bool is_map);
+  void close();
 
   std::string m_file;
   providers::Diagnostics& m_diags;

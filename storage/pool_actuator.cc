@@ -2,6 +2,7 @@
 
 #include "providers/host/host_session.h"
 #include "storage/pool_kind.h"
+#include "storage/pool_type.h"
 
 #include <fmt/format.h>
 
@@ -18,25 +19,10 @@ using providers::Error;
 using providers::ErrorCode;
 using providers::fail;
 using providers::HostSession;
+using providers::live_way;
 using providers::Result;
 using providers::Spec;
-
-// The types whose volumes live in a target directory that pool-build makes
-// (and, without flags, only makes: it never formats a device).
-bool keeps_directory(const Spec& spec) {
-  std::string type = spec.value("type", "");
-  return type == "dir" || type == "fs" || type == "netfs";
-}
-
-// "pool.images@lab1: defined, not started: lab1: virsh pool-start: ..."
-Error step_error(const ActuatorStep& step, std::string_view done, const Error& error) {
-  return Error(error.code(), fmt::format("{}: {}: {}", step.desired.id.address(), done, error.message()));
-}
-
-// The live way of a field's rule (storage/pool_kind.h), the table the plan read.
-std::string_view live_way(const providers::FieldChange& field) {
-  return pool_field_rules().rule_for(field.path, field.before, field.after).live;
-}
+using providers::step_error;
 
 // A dir pool's start and build only check and make a directory: quick enough
 // for the host's shared virsh. Other types mount, log in or scan devices,
@@ -53,7 +39,7 @@ Result<bool> start(const ActuatorStep& step, HostSession& host, const Spec& spec
   };
   auto started = run("pool-start");
   if (started) return false;
-  if (!keeps_directory(spec))
+  if (!pool_owns_directory(spec))
     return fail(step_error(step, fmt::format("{}, not started", done), started.error()));
   auto built = run("pool-build");
   if (!built) {
@@ -132,8 +118,8 @@ Result<ActuatorOutcome> PoolActuator::update(const ActuatorStep& step, HostSessi
   bool was_built = step.before.is_object() && step.before.value("built", false);
   // A field without a live way (the plan makes those a replace; an
   // adoption may bring them here) is written by a redefine.
-  bool redefine =
-      std::any_of(step.fields.begin(), step.fields.end(), [](const auto& f) { return live_way(f).empty(); });
+  bool redefine = std::any_of(step.fields.begin(), step.fields.end(),
+                              [](const auto& f) { return live_way(pool_field_rules(), f).empty(); });
   std::string done = "nothing changed";
   if (redefine) {
     auto current = host.virsh().run({"pool-dumpxml", "--inactive", "--pool", name});
@@ -158,8 +144,9 @@ Result<ActuatorOutcome> PoolActuator::update(const ActuatorStep& step, HostSessi
     if (!stopped) return fail(step_error(step, done, stopped.error()));
     done = done == "nothing changed" ? "stopped" : done + " and stopped";
   }
-  bool autostart_changed = std::any_of(step.fields.begin(), step.fields.end(),
-                                       [](const auto& f) { return live_way(f) == pool_live::autostart; });
+  bool autostart_changed = std::any_of(step.fields.begin(), step.fields.end(), [](const auto& f) {
+    return live_way(pool_field_rules(), f) == pool_live::autostart;
+  });
   if ((autostart_changed || redefine) && spec.contains("autostart")) {
     auto set = set_autostart(step, host, spec["autostart"].get<bool>(), done);
     if (!set) return fail(set.error());
@@ -182,7 +169,7 @@ Result<ActuatorOutcome> PoolActuator::destroy(const ActuatorStep& step, HostSess
   // is left to rmdir, which refuses one that is not empty.
   std::optional<std::size_t> volumes;
   if (running && looked[2]) volumes = count_lines(*looked[2]);
-  const bool remove_directory = built && keeps_directory(step.before) && volumes.value_or(0) == 0;
+  const bool remove_directory = built && pool_owns_directory(step.before) && volumes.value_or(0) == 0;
 
   std::vector<std::vector<std::string>> commands;
   if (running) commands.push_back({"pool-destroy", "--pool", name});

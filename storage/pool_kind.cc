@@ -7,6 +7,7 @@
 #include "storage/pool_reader.h"
 #include "storage/pool_spec.h"
 #include "storage/pool_stack_writer.h"
+#include "storage/pool_type.h"
 #include "storage/pool_xml.h"
 
 #include <fmt/format.h>
@@ -78,12 +79,6 @@ bool is_system_directory(const std::string& path) {
              k_system_directories.end();
 }
 
-// Device-backed types share /dev paths by design; only file pools own theirs.
-bool owns_directory(const Spec& spec) {
-  std::string type = spec.value("type", "");
-  return type == "dir" || type == "fs" || type == "netfs";
-}
-
 }  // namespace
 
 void PoolKind::parse(providers::YamlMap& map, StackObject& object, Diagnostics& diags) const {
@@ -93,7 +88,7 @@ void PoolKind::parse(providers::YamlMap& map, StackObject& object, Diagnostics& 
 std::vector<providers::Reference> PoolKind::references(const StackObject&) const { return {}; }
 
 void PoolKind::check(const StackObject& object, const providers::StackIndex& all, Diagnostics& diags) const {
-  if (!owns_directory(object.spec) || !object.spec.contains("path")) return;
+  if (!pool_owns_directory(object.spec) || !object.spec.contains("path")) return;
   const std::string path = object.spec["path"];
   if (is_system_directory(path)) {
     diags.add(object.location("/path"),
@@ -102,7 +97,8 @@ void PoolKind::check(const StackObject& object, const providers::StackIndex& all
                           object.id.address(), path));
   }
   for (const StackObject* other : all.on_host("pool", object.id.host)) {
-    if (other->id == object.id || !owns_directory(other->spec) || other->spec.value("path", "") != path) {
+    if (other->id == object.id || !pool_owns_directory(other->spec) ||
+        other->spec.value("path", "") != path) {
       continue;
     }
     diags.add(object.location("/path"),
@@ -112,24 +108,20 @@ void PoolKind::check(const StackObject& object, const providers::StackIndex& all
 }
 
 Result<std::string> PoolKind::create_xml(const StackObject& object) const {
-  auto spec = PoolSpec::from_json(object.spec);
-  if (!spec) return fail(spec.error().with_context(object.id.address()));
+  auto spec = providers::typed_spec<PoolSpec>(object);
+  if (!spec) return fail(spec.error());
   return build_pool_xml(*spec, object.id.name).to_string();
 }
 
 Result<json> PoolKind::to_stack(const Spec& spec) const { return pool_to_stack(spec); }
 
 Result<Spec> PoolKind::parse_xml(const std::string& xml) const {
-  auto document = XmlDocument::parse(xml, "pool");
-  if (!document) return fail(document.error());
-  auto spec = read_pool_xml(*document);
-  if (!spec) return fail(spec.error());
-  return spec->to_json();
+  return providers::read_xml_as_json(xml, "pool", read_pool_xml);
 }
 
 Result<std::string> PoolKind::update_xml(const std::string& current_xml, const StackObject& object) const {
-  auto spec = PoolSpec::from_json(object.spec);
-  if (!spec) return fail(spec.error().with_context(object.id.address()));
+  auto spec = providers::typed_spec<PoolSpec>(object);
+  if (!spec) return fail(spec.error());
   auto current = XmlDocument::parse(current_xml, object.id.address());
   if (!current) return fail(current.error());
   XmlDocument document = build_pool_xml(*spec, object.id.name);

@@ -8,8 +8,6 @@ namespace virtplan::storage {
 namespace {
 
 using nlohmann::json;
-using providers::ErrorCode;
-using providers::fail;
 using providers::Result;
 
 json adapter_to_json(const PoolAdapter& adapter) {
@@ -82,11 +80,7 @@ json PoolSpec::to_json() const {
 }
 
 Result<PoolSpec> PoolSpec::from_json(const json& value) {
-  try {
-    return pool_spec_from(value);
-  } catch (const std::exception& e) {
-    return fail(ErrorCode::invalid, std::string("pool spec: ") + e.what());
-  }
+  return providers::read_or_invalid("pool spec", [&] { return pool_spec_from(value); });
 }
 
 }  // namespace virtplan::storage

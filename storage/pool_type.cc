@@ -72,6 +72,11 @@ bool pool_needs_path(PoolType type) {
   return type == PoolType::dir || type == PoolType::fs || type == PoolType::netfs;
 }
 
+bool pool_owns_directory(const nlohmann::json& spec) {
+  auto type = pool_type_from_string(spec.value("type", ""));
+  return type && pool_needs_path(*type);
+}
+
 std::optional<std::string_view> default_pool_format(PoolType type) {
   switch (type) {
     case PoolType::fs:

@@ -3,6 +3,8 @@
 // PoolType is the kind of storage behind a libvirt pool (<pool type=...>),
 // with what each type takes in its <source> and where its target lies.
 
+#include <nlohmann/json.hpp>
+
 #include <optional>
 #include <string_view>
 #include <vector>
@@ -28,6 +30,11 @@ std::vector<std::string_view> pool_required_source_keys(PoolType type);
 std::optional<std::string_view> default_pool_path(PoolType type);
 bool pool_has_target(PoolType type);  // false for iscsi-direct
 bool pool_needs_path(PoolType type);  // dir, fs, netfs: the stack must give `path:`
+// Whether the pool of a spec (its "type") keeps its volumes as files in a
+// target directory of its own, which pool-build makes (and, without flags,
+// only makes: it never formats a device): the types of pool_needs_path().
+// Device-backed types share /dev paths by design.
+bool pool_owns_directory(const nlohmann::json& spec);
 
 // The <format type> libvirt fills in when the source gives none, so that an
 // unset format does not read back as a change; nullopt for types without one.

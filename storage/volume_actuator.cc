@@ -19,17 +19,14 @@ namespace {
 using nlohmann::json;
 using providers::ActuatorOutcome;
 using providers::ActuatorStep;
-using providers::Error;
 using providers::ErrorCode;
 using providers::fail;
 using providers::HostSession;
 using providers::human_size;
+using providers::live_way;
 using providers::Result;
 using providers::Spec;
-
-Error volume_step_error(const ActuatorStep& step, std::string_view done, const Error& error) {
-  return Error(error.code(), fmt::format("{}: {}: {}", step.desired.id.address(), done, error.message()));
-}
+using providers::step_error;
 
 // The pool is part of the volume's identity (ObjectId::pool): a destroy
 // deletes the volume the plan named, never a same-named one elsewhere. A
@@ -78,7 +75,7 @@ Result<void> resize(const ActuatorStep& step, HostSession& host, std::uint64_t b
                     step.desired.id.address(), human_size(before), human_size(after), human_size(after)));
   }
   auto users = running_users(host, pool, name);
-  if (!users) return fail(volume_step_error(step, "not resized", users.error()));
+  if (!users) return fail(step_error(step, "not resized", users.error()));
   if (!users->empty()) {
     const DomainDisk& disk = users->front();
     if (shrink) {
@@ -91,9 +88,9 @@ Result<void> resize(const ActuatorStep& step, HostSession& host, std::uint64_t b
     auto resized = host.virsh().run(
         {"blockresize", "--domain", disk.domain, "--path", disk.target, "--size", fmt::format("{}B", after)});
     if (!resized) {
-      return fail(volume_step_error(
-          step, fmt::format("not resized (through domain {}, disk {})", disk.domain, disk.target),
-          resized.error()));
+      return fail(
+          step_error(step, fmt::format("not resized (through domain {}, disk {})", disk.domain, disk.target),
+                     resized.error()));
     }
     return {};
   }
@@ -101,7 +98,7 @@ Result<void> resize(const ActuatorStep& step, HostSession& host, std::uint64_t b
                                 std::to_string(after)};
   if (shrink) args.push_back("--shrink");
   auto resized = host.virsh().run(args);
-  if (!resized) return fail(volume_step_error(step, "not resized", resized.error()));
+  if (!resized) return fail(step_error(step, "not resized", resized.error()));
   return {};
 }
 
@@ -163,24 +160,23 @@ Result<ActuatorOutcome> VolumeActuator::create(const ActuatorStep& step, HostSes
   }
   if (spec.contains("cloud_init")) {
     auto seed = CloudInitSeed::from_spec(spec["cloud_init"]);
-    if (!seed) return fail(volume_step_error(step, "not created", seed.error()));
+    if (!seed) return fail(step_error(step, "not created", seed.error()));
     auto image = seed->image();
-    if (!image) return fail(volume_step_error(step, "not created", image.error()));
+    if (!image) return fail(step_error(step, "not created", image.error()));
     auto uploaded = upload_volume_image(step, host, *image);
     if (!uploaded) return fail(uploaded.error());
     return ActuatorOutcome{volume_ledger_data(spec), {}};
   }
   auto xml = volume_kind().create_xml(step.desired);
-  if (!xml) return fail(volume_step_error(step, "not created", xml.error()));
+  if (!xml) return fail(step_error(step, "not created", xml.error()));
   auto created = host.virsh().run({"vol-create", "--pool", pool_of(step), "--file", "/dev/stdin"}, *xml);
-  if (!created) return fail(volume_step_error(step, "not created", created.error()));
+  if (!created) return fail(step_error(step, "not created", created.error()));
   return ActuatorOutcome{volume_ledger_data(spec), {}};
 }
 
 Result<ActuatorOutcome> VolumeActuator::update(const ActuatorStep& step, HostSession& host) const {
   for (const auto& field : step.fields) {
-    // The live way of the field's rule (storage/volume_kind.h), the table the plan read.
-    const std::string_view live = volume_field_rules().rule_for(field.path, field.before, field.after).live;
+    const std::string_view live = live_way(volume_field_rules(), field);
     if (live == volume_live::new_base) {
       // The file is made anew of the new image; the clones keep theirs.
       auto digest = fetch_volume(step, host, Existing::replace);
@@ -200,7 +196,7 @@ Result<ActuatorOutcome> VolumeActuator::destroy(const ActuatorStep& step, HostSe
   if (!deleted) {
     // Gone already (a destroy that crashed after vol-delete): done.
     if (deleted.error().code() == ErrorCode::not_found) return ActuatorOutcome{};
-    return fail(volume_step_error(step, "not deleted", deleted.error()));
+    return fail(step_error(step, "not deleted", deleted.error()));
   }
   return ActuatorOutcome{};
 }

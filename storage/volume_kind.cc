@@ -153,8 +153,8 @@ void VolumeKind::check(const StackObject& object, const StackIndex& all, Diagnos
 }
 
 Result<std::string> VolumeKind::create_xml(const StackObject& object) const {
-  auto spec = VolumeSpec::from_json(object.spec);
-  if (!spec) return fail(spec.error().with_context(object.id.address()));
+  auto spec = providers::typed_spec<VolumeSpec>(object);
+  if (!spec) return fail(spec.error());
   auto document = build_volume_xml(*spec, object.id.name);
   if (!document) return fail(document.error().with_context(object.id.address()));
   return document->to_string();
@@ -163,11 +163,7 @@ Result<std::string> VolumeKind::create_xml(const StackObject& object) const {
 Result<json> VolumeKind::to_stack(const Spec& spec) const { return volume_to_stack(spec); }
 
 Result<Spec> VolumeKind::parse_xml(const std::string& xml) const {
-  auto document = XmlDocument::parse(xml, "volume");
-  if (!document) return fail(document.error());
-  auto spec = read_volume_xml(*document);
-  if (!spec) return fail(spec.error());
-  return spec->to_json();
+  return providers::read_xml_as_json(xml, "volume", read_volume_xml);
 }
 
 Result<std::string> VolumeKind::update_xml(const std::string& current_xml, const StackObject& object) const {

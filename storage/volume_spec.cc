@@ -6,8 +6,6 @@ namespace virtplan::storage {
 namespace {
 
 using nlohmann::json;
-using providers::ErrorCode;
-using providers::fail;
 using providers::Result;
 
 VolumeSpec volume_spec_from(const json& in) {
@@ -67,11 +65,7 @@ json VolumeSpec::to_json() const {
 }
 
 Result<VolumeSpec> VolumeSpec::from_json(const json& value) {
-  try {
-    return volume_spec_from(value);
-  } catch (const std::exception& e) {
-    return fail(ErrorCode::invalid, std::string("volume spec: ") + e.what());
-  }
+  return providers::read_or_invalid("volume spec", [&] { return volume_spec_from(value); });
 }
 
 }  // namespace virtplan::storage

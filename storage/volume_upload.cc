@@ -17,18 +17,14 @@ namespace virtplan::storage {
 namespace {
 
 using providers::ActuatorStep;
-using providers::Error;
 using providers::fail;
 using providers::HostSession;
 using providers::human_size;
 using providers::Result;
+using providers::step_error;
 
 // Uploads take as long as the link needs.
 constexpr auto k_upload_timeout = std::chrono::hours(12);
-
-Error upload_step_error(const ActuatorStep& step, std::string_view done, const Error& error) {
-  return Error(error.code(), fmt::format("{}: {}: {}", step.desired.id.address(), done, error.message()));
-}
 
 // The document of an empty volume the image fits in as it is.
 Result<std::string> holder_xml(const std::string& name, const SourceImage& image) {
@@ -59,15 +55,14 @@ Result<void> create_and_upload(const ActuatorStep& step, HostSession& host, cons
                                const std::string& name, const std::string& holder, const std::string& what,
                                const Upload& upload) {
   auto created = host.virsh().run({"vol-create", "--pool", pool, "--file", "/dev/stdin"}, holder);
-  if (!created) return fail(upload_step_error(step, "not created", created.error()));
+  if (!created) return fail(step_error(step, "not created", created.error()));
   auto uploaded = upload({"vol-upload", "--pool", pool, "--vol", name});
   if (!uploaded) {
     auto deleted = host.virsh().run({"vol-delete", "--pool", pool, "--vol", name});
-    return fail(
-        upload_step_error(step,
-                          deleted ? fmt::format("upload of {} failed, volume {} deleted again", what, name)
-                                  : fmt::format("upload of {} failed, volume {} left behind", what, name),
-                          uploaded.error()));
+    return fail(step_error(step,
+                           deleted ? fmt::format("upload of {} failed, volume {} deleted again", what, name)
+                                   : fmt::format("upload of {} failed, volume {} left behind", what, name),
+                           uploaded.error()));
   }
   return {};
 }
@@ -76,7 +71,7 @@ Result<void> create_and_upload(const ActuatorStep& step, HostSession& host, cons
 Result<void> create_and_upload(const ActuatorStep& step, HostSession& host, const std::string& pool,
                                const std::string& name, const SourceImage& image, const Upload& upload) {
   auto xml = holder_xml(name, image);
-  if (!xml) return fail(upload_step_error(step, "not created", xml.error()));
+  if (!xml) return fail(step_error(step, "not created", xml.error()));
   return create_and_upload(step, host, pool, name, *xml, image.path, upload);
 }
 
@@ -99,26 +94,26 @@ Result<void> make_volume(const ActuatorStep& step, HostSession& host, const Volu
     target.format = spec.format;
     target.capacity = image.virtual_size;
     auto document = build_volume_xml(target, name);
-    if (!document) return fail(upload_step_error(step, "uploaded, not converted", document.error()));
+    if (!document) return fail(step_error(step, "uploaded, not converted", document.error()));
     auto converted = host.virsh().run(
         {"vol-create-from", "--pool", pool, "--file", "/dev/stdin", "--vol", staging, "--inputpool", pool},
         document->to_string());
     auto cleaned = host.virsh().run({"vol-delete", "--pool", pool, "--vol", staging});
     if (!converted) {
-      return fail(upload_step_error(step,
-                                    fmt::format("uploaded as {} {}, not converted to {}", image.format,
-                                                cleaned ? "and deleted again" : "(left behind)", spec.format),
-                                    converted.error()));
+      return fail(step_error(step,
+                             fmt::format("uploaded as {} {}, not converted to {}", image.format,
+                                         cleaned ? "and deleted again" : "(left behind)", spec.format),
+                             converted.error()));
     }
     if (!cleaned)
-      return fail(upload_step_error(step, fmt::format("created; staging volume {} left behind", staging),
-                                    cleaned.error()));
+      return fail(
+          step_error(step, fmt::format("created; staging volume {} left behind", staging), cleaned.error()));
   }
 
   if (spec.capacity && *spec.capacity > image.virtual_size) {
     auto grown = host.virsh().run(
         {"vol-resize", "--pool", pool, "--vol", name, "--capacity", std::to_string(*spec.capacity)});
-    if (!grown) return fail(upload_step_error(step, "uploaded, not grown to its capacity", grown.error()));
+    if (!grown) return fail(step_error(step, "uploaded, not grown to its capacity", grown.error()));
   }
   return {};
 }
@@ -127,9 +122,9 @@ Result<void> make_volume(const ActuatorStep& step, HostSession& host, const Volu
 
 Result<void> upload_volume(const ActuatorStep& step, HostSession& host) {
   auto spec = VolumeSpec::from_json(step.desired.spec);
-  if (!spec) return fail(upload_step_error(step, "not created", spec.error()));
+  if (!spec) return fail(step_error(step, "not created", spec.error()));
   auto image = SourceImage::inspect(*spec->source, false);
-  if (!image) return fail(upload_step_error(step, "not created", image.error()));
+  if (!image) return fail(step_error(step, "not created", image.error()));
   if (image->format != "raw" && image->format != "qcow2") {
     return fail(providers::ErrorCode::invalid,
                 fmt::format("{}: not created: source {} is {}, which virtplan cannot convert",
@@ -150,9 +145,9 @@ namespace {
 Result<std::pair<ImageDigest, CachedImage>> cached_image(const ActuatorStep& step, FetchSite& site,
                                                          const VolumeSpec& image_spec) {
   auto digest = image_digest(image_spec, site);
-  if (!digest) return fail(upload_step_error(step, "not created", digest.error()));
+  if (!digest) return fail(step_error(step, "not created", digest.error()));
   auto cached = fetch_image(step, site, ImageRequest{*image_spec.source_url, *digest});
-  if (!cached) return fail(upload_step_error(step, "not created", cached.error()));
+  if (!cached) return fail(step_error(step, "not created", cached.error()));
   return std::pair{*digest, *cached};
 }
 
@@ -160,7 +155,7 @@ Result<std::pair<ImageDigest, CachedImage>> cached_image(const ActuatorStep& ste
 
 Result<ImageDigest> fetch_volume(const ActuatorStep& step, HostSession& host, Existing existing) {
   auto spec = VolumeSpec::from_json(step.desired.spec);
-  if (!spec) return fail(upload_step_error(step, "not created", spec.error()));
+  if (!spec) return fail(step_error(step, "not created", spec.error()));
   if (!spec->source_url) {
     return fail(providers::ErrorCode::invalid,
                 fmt::format("{}: not created: the volume names no image URL", step.desired.id.address()));
@@ -180,8 +175,7 @@ Result<ImageDigest> fetch_volume(const ActuatorStep& step, HostSession& host, Ex
   if (existing == Existing::replace) {
     auto deleted =
         host.virsh().run({"vol-delete", "--pool", spec->pool.value_or(""), "--vol", step.desired.id.name});
-    if (!deleted)
-      return fail(upload_step_error(step, "not made anew (the old file is kept)", deleted.error()));
+    if (!deleted) return fail(step_error(step, "not made anew (the old file is kept)", deleted.error()));
   }
   SourceImage image;
   image.path = cached.path;
@@ -206,7 +200,7 @@ Result<ImageDigest> fetch_volume(const ActuatorStep& step, HostSession& host, Ex
 
 Result<ImageDigest> create_image_overlay(const ActuatorStep& step, HostSession& host) {
   auto spec = VolumeSpec::from_json(step.desired.spec);
-  if (!spec) return fail(upload_step_error(step, "not created", spec.error()));
+  if (!spec) return fail(step_error(step, "not created", spec.error()));
   VolumeSpec image_spec;
   image_spec.source_url = spec->backing_url;
   image_spec.source_sha256 = spec->backing_sha256;
@@ -220,24 +214,24 @@ Result<ImageDigest> create_image_overlay(const ActuatorStep& step, HostSession& 
   overlay.backing_store = BackingStore{cached.path, cached.format};
   overlay.capacity = std::max(spec->capacity.value_or(0), cached.virtual_size);
   auto document = build_volume_xml(overlay, step.desired.id.name);
-  if (!document) return fail(upload_step_error(step, "not created", document.error()));
+  if (!document) return fail(step_error(step, "not created", document.error()));
   auto created = host.virsh().run({"vol-create", "--pool", spec->pool.value_or(""), "--file", "/dev/stdin"},
                                   document->to_string());
-  if (!created) return fail(upload_step_error(step, "not created", created.error()));
+  if (!created) return fail(step_error(step, "not created", created.error()));
   return digest;
 }
 
 Result<void> upload_volume_image(const ActuatorStep& step, HostSession& host,
                                  const std::vector<std::uint8_t>& image) {
   auto spec = VolumeSpec::from_json(step.desired.spec);
-  if (!spec) return fail(upload_step_error(step, "not created", spec.error()));
+  if (!spec) return fail(step_error(step, "not created", spec.error()));
   const std::string& name = step.desired.id.name;
   SourceImage holder;
   holder.format = "raw";
   holder.size = image.size();
   holder.virtual_size = image.size();
   auto xml = holder_xml(name, holder);
-  if (!xml) return fail(upload_step_error(step, "not created", xml.error()));
+  if (!xml) return fail(step_error(step, "not created", xml.error()));
   // Small (a seed is a few hundred KiB): sent on stdin as it is.
   std::string bytes(image.begin(), image.end());
   return create_and_upload(step, host, spec->pool.value_or(""), name, *xml, "its image built in memory",

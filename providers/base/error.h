@@ -3,8 +3,10 @@
 // Error is what went wrong, said for a person, with a code a program can act on.
 // Result<T> is the return type of everything that can fail: a value or an Error.
 
+#include <exception>
 #include <expected>
 #include <string>
+#include <string_view>
 #include <utility>
 
 namespace virtplan::providers {
@@ -52,5 +54,17 @@ inline std::unexpected<Error> fail(ErrorCode code, std::string message) {
   return std::unexpected<Error>(Error(code, std::move(message)));
 }
 inline std::unexpected<Error> fail(Error error) { return std::unexpected<Error>(std::move(error)); }
+
+// What `read()` returns, or, when it throws (a spec's from_json() meeting a
+// missing key or a value of the wrong JSON type), an `invalid` error:
+// "WHAT: " and the exception's message ("pool spec: ...").
+template <class Read>
+auto read_or_invalid(std::string_view what, Read read) -> Result<decltype(read())> {
+  try {
+    return read();
+  } catch (const std::exception& e) {
+    return fail(ErrorCode::invalid, std::string(what) + ": " + e.what());
+  }
+}
 
 }  // namespace virtplan::providers

@@ -93,6 +93,13 @@ struct ActuatorOutcome {
   std::vector<std::string> warnings;
 };
 
+// A failed step's error as a person reads it: the object, what was done (or
+// not), then what failed, with the failure's code:
+// "pool.images@lab1: defined, not started: lab1: virsh pool-start: ...".
+inline Error step_error(const ActuatorStep& step, std::string_view done, const Error& error) {
+  return Error(error.code(), step.desired.id.address() + ": " + std::string(done) + ": " + error.message());
+}
+
 // What virsh's answer to an info command (vol-info, dominfo...) says about
 // whether the object exists: an answer is yes, "not found" is no, any other
 // failure is no answer.

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include <string>
+#include <string_view>
 
 namespace virtplan::providers {
 
@@ -22,5 +23,11 @@ struct FieldChange {
 
   bool operator==(const FieldChange&) const = default;
 };
+
+// The live way of the rule `field` matches in its kind's `rules` (the table
+// the plan read): what apply runs to make the change live; empty for none.
+inline std::string_view live_way(const FieldRules& rules, const FieldChange& field) {
+  return rules.rule_for(field.path, field.before, field.after).live;
+}
 
 }  // namespace virtplan::providers

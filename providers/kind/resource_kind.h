@@ -63,6 +63,15 @@ struct StackObject {
   }
 };
 
+// `object`'s spec as its kind's typed struct (DomainSpec, PoolSpec, ...,
+// through their from_json()), or why not, prefixed with the object's address.
+template <class TypedSpec>
+Result<TypedSpec> typed_spec(const StackObject& object) {
+  auto spec = TypedSpec::from_json(object.spec);
+  if (!spec) return fail(spec.error().with_context(object.id.address()));
+  return spec;
+}
+
 // Reference is one object needing another (a disk's volume, a volume's pool,
 // a NIC's network): the planner checks that the target is declared and creates
 // it first.

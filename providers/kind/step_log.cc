@@ -1,5 +1,7 @@
 #include "providers/kind/step_log.h"
 
+#include "providers/kind/field_change.h"
+
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
@@ -25,6 +27,14 @@ Error StepLog::failure(std::string_view command, const Error& failure, std::stri
 
 Error StepLog::failure(ErrorCode code, std::string_view message, std::string_view not_done) const {
   return Error(code, fmt::format("{}: {}{}", m_id.address(), message, state(not_done)));
+}
+
+Error StepLog::no_live_way(const std::vector<FieldChange>& fields) const {
+  std::vector<std::string> paths;
+  for (const FieldChange& field : fields) paths.push_back(field.path);
+  return failure(ErrorCode::invalid,
+                 fmt::format("no live way to change {}, planned as live", fmt::join(paths, ", ")),
+                 "nothing changed");
 }
 
 }  // namespace virtplan::providers

@@ -17,6 +17,8 @@
 
 namespace virtplan::providers {
 
+struct FieldChange;  // providers/kind/field_change.h
+
 class StepLog {
 public:
   explicit StepLog(ObjectId id) : m_id(std::move(id)) {}
@@ -31,6 +33,11 @@ public:
   Error failure(std::string_view command, const Error& failure, std::string_view not_done = {}) const;
   // An error that is not virsh's: "domain.web@lab1: MESSAGE (defined, ...)".
   Error failure(ErrorCode code, std::string_view message, std::string_view not_done = {}) const;
+  // The refusal of a step that would make `fields`, planned live, some other
+  // way, since their rules have no live way: the step changes nothing, never
+  // restarts for them. "domain.web@lab1: no live way to change /a, planned
+  // as live (nothing changed)".
+  Error no_live_way(const std::vector<FieldChange>& fields) const;
 
 private:
   std::string state(std::string_view not_done) const;

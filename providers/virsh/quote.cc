@@ -6,15 +6,6 @@ namespace virtplan::providers {
 
 std::string virsh_quote(std::string_view text) { return shell_quote(text); }
 
-std::string virsh_join(const std::vector<std::string>& words) {
-  std::string line;
-  for (const auto& word : words) {
-    if (!line.empty()) {
-      line += ' ';
-    }
-    line += virsh_quote(word);
-  }
-  return line;
-}
+std::string virsh_join(const std::vector<std::string>& words) { return shell_join(words); }
 
 }  // namespace virtplan::providers

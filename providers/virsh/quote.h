@@ -26,7 +26,8 @@ namespace virtplan::providers {
 // sh-style quoting is exact for virsh (above).
 std::string virsh_quote(std::string_view text);
 
-// One subcommand: its words quoted, separated by spaces.
+// One subcommand: its words quoted, separated by spaces (shell_join(), for
+// the same reason).
 std::string virsh_join(const std::vector<std::string>& words);
 
 }  // namespace virtplan::providers

@@ -14,6 +14,8 @@
 #include "providers/xml/namespace.h"
 #include "providers/xml/node.h"
 
+#include <nlohmann/json.hpp>
+
 #include <memory>
 #include <string>
 #include <string_view>
@@ -45,6 +47,18 @@ private:
 
   std::unique_ptr<_xmlDoc, Free> m_doc;
 };
+
+// The canonical JSON of what `read` (a kind's XML reader, read_pool_xml:
+// XmlDocument to Result<PoolSpec>) finds in `xml`, parsed as `source`: a
+// kind's parse_xml() in one call.
+template <class Read>
+Result<nlohmann::json> read_xml_as_json(std::string_view xml, std::string_view source, Read read) {
+  auto document = XmlDocument::parse(xml, source);
+  if (!document) return fail(document.error());
+  auto typed = read(*document);
+  if (!typed) return fail(typed.error());
+  return typed->to_json();
+}
 
 // Makes libxml2 ready for use from several threads. Called by XmlDocument
 // itself; call it from main() before starting threads to be sure.
