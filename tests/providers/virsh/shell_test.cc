@@ -169,6 +169,37 @@ TEST_CASE("virsh shell: hostile names and documents stay words and data") {
   CHECK(tmp.empty());  // neither pwned file, and the shell's directory is gone
 }
 
+// The markers are one random word per shell, the same for every call: output
+// that looks like a marker, an echoed line or an error, and a line long
+// enough for readline to scroll its echo, must not move where a call's output
+// starts or ends.
+TEST_CASE("virsh shell: output that looks like markers, errors or echoed lines stays its command's") {
+  LocalTransport local;
+  auto shell = start_shell(local);
+  const std::string name = "vpshell-" + std::string(300, 'm') + "\\x";  // scrolled echo, a backslash
+  const std::string text =
+      "\nvirsh # echo a\\bcdefghijkl;desc;echo --err a\\bcdefghijkl\nabcdefghijkl\nerror: abcdefghijkl\n"
+      "vp0123456789abcdef-1s\nerror: vp0123456789abcdef-1e\n\\\n";
+  std::string document = domain_xml(escaped(name));
+  document.insert(document.find("<os>"), "<description>" + escaped(text) + "</description>");
+  auto defined = run_ok(*shell, {{"define", "/dev/stdin"}, document});
+  INFO((defined ? "" : defined.error().message()));
+  REQUIRE(defined.has_value());
+  auto outcomes = shell->run_all({{{"desc", "--domain", name}, std::nullopt},
+                                  {{"domstate", "--domain", name}, std::nullopt},
+                                  {{"desc", "--domain", name}, std::nullopt}},
+                                 k_timeout);
+  REQUIRE(outcomes.size() == 3);
+  for (auto& outcome : outcomes) REQUIRE((outcome && *outcome));
+  CHECK(**outcomes[0] == **outcomes[2]);
+  CHECK((**outcomes[0]).find(text) != std::string::npos);
+  CHECK((**outcomes[1]).find("shut off") != std::string::npos);
+  CHECK((**outcomes[1]).find("error") == std::string::npos);
+  auto missing = run_ok(*shell, {{"dominfo", "--domain", name + "-none"}, std::nullopt});
+  REQUIRE_FALSE(missing.has_value());
+  CHECK(missing.error().code() == ErrorCode::not_found);
+}
+
 TEST_CASE("virsh shell: only printable ASCII words are sent to a shell") {
   CHECK(
       VirshShell::takes({{"define", "/dev/stdin"}, "<domain>\n\t\xc3\xa9</domain>"}));  // documents: anything
