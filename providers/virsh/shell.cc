@@ -30,16 +30,18 @@ constexpr auto k_start_timeout = std::chrono::seconds(30);
 // runs then), whatever virsh's status (`set -e` is still on in the
 // subshell); a normal end (virsh seeing its input close) sends USR1 too,
 // which the EXIT trap ignores.
-// The directory is in /dev/shm (tmpfs) where there is one, unless TMPDIR
-// says where: each document is a new file in it, and on a disk file system a
-// new file cost sh ~1 ms of the host's CPU (ext4's inode allocation: 80% of
-// the shell's sh time, measured on the lab hosts); /tmp otherwise.
+// The directory is in TMPDIR when it is set (and no shell starts when it
+// cannot be made there), else in /dev/shm (tmpfs) where there is one: each
+// document is a new file in it, and on a disk file system a new file cost sh
+// ~1 ms of the host's CPU (ext4's inode allocation: 80% of the shells' sh
+// time, measured on the lab hosts); else in /tmp.
 // INPUTRC=/dev/null: no one's readline bindings act on our commands.
 // XDG_CACHE_HOME: an interactive virsh saves its readline history there on
 // exit (libvirt/virsh/history, the last 500 lines); ours goes to the private
 // directory, not over the history of whoever uses virsh on the host.
 constexpr std::string_view k_prelude = R"sh(set -e
-d=$(mktemp -d "${TMPDIR:-/dev/shm}/virtplan-virsh.XXXXXXXX" 2>/dev/null || mktemp -d /tmp/virtplan-virsh.XXXXXXXX)
+if [ -n "${TMPDIR:-}" ]; then d=$(mktemp -d "$TMPDIR/virtplan-virsh.XXXXXXXX")
+else d=$(mktemp -d /dev/shm/virtplan-virsh.XXXXXXXX 2>/dev/null || mktemp -d /tmp/virtplan-virsh.XXXXXXXX); fi
 trap 'trap "" USR1; exec 3>&-; wait; rm -rf -- "$d"' EXIT
 trap 'exit 1' HUP INT TERM PIPE
 cd -- "$d"
