@@ -1,6 +1,7 @@
 #include "providers/host/ledger.h"
 
 #include "providers/base/plain_text.h"
+#include "providers/base/random_nonce.h"
 #include "providers/host/host_permission.h"
 #include "providers/host/host_script.h"
 #include "providers/kind/object_address.h"
@@ -33,10 +34,14 @@ constexpr std::string_view k_read_script =
 // it into place: readers see the old ledger or the new one, never a part.
 // However the script ends (a full disk fails `cat`, `set -e` exits), the
 // trap removes the temporary file; after the rename it names nothing.
-// Few processes: an apply saves every second or so, beside libvirtd's work.
+// Few processes: an apply saves every second or so, beside libvirtd's work,
+// and a process costs milliseconds of the host's CPU. The temporary file is
+// "$1.$3", $3 random from the client, made by sh itself (no mktemp): `set -C`
+// creates it exclusively (O_EXCL: never through a link, never someone
+// else's file), under a umask that gives it its mode (no chmod).
 constexpr std::string_view k_write_script =
-    R"sh(set -e; umask 077; vp_state_dir "${1%/*}" write; )sh"
-    R"sh(t=$(mktemp -- "$1.XXXXXX"); trap 'rm -f -- "$t"' EXIT; cat > "$t"; chmod 660 -- "$t"; )sh"
+    R"sh(set -e; umask 007; vp_state_dir "${1%/*}" write; t=$1.$3; )sh"
+    R"sh(set -C; : > "$t"; set +C; trap 'rm -f -- "$t"' EXIT; cat >> "$t"; )sh"
     R"sh(n=$(wc -c < "$t"); if [ "$n" -ne "$2" ]; then )sh"
     R"sh(echo "ledger write truncated: got $n of $2 bytes" >&2; exit 1; fi; )sh"
     R"sh(sync -- "$t" 2>/dev/null || true; mv -f -- "$t" "$1")sh";
@@ -139,9 +144,9 @@ Result<void> Ledger::save(Transport& transport, Become become, std::string_view 
   const std::string file = path(m_stack, dir);
   std::string text = serialize();
   const std::string size = std::to_string(text.size());
-  Command command{
-      host_script_argv(become, with_state_dir_functions(k_write_script), "virtplan-ledger", {file, size}),
-      std::move(text), std::chrono::seconds(60)};
+  Command command{host_script_argv(become, with_state_dir_functions(k_write_script), "virtplan-ledger",
+                                   {file, size, "tmp" + random_nonce(16)}),
+                  std::move(text), std::chrono::seconds(60)};
   auto out = transport.run(command);
   if (!out) return fail(out.error().with_context(transport.host_name() + ": writing " + file));
   if (out->exit_status != 0) {

@@ -1,6 +1,5 @@
 #include "providers/virsh/shell.h"
 
-#include "providers/base/random_nonce.h"
 #include "providers/host/command_trace.h"
 #include "providers/host/shell_quote.h"
 #include "providers/virsh/quote.h"
@@ -10,6 +9,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <random>
 
 namespace virtplan::providers {
 namespace {
@@ -30,12 +30,18 @@ constexpr auto k_start_timeout = std::chrono::seconds(30);
 // runs then), whatever virsh's status (`set -e` is still on in the
 // subshell); a normal end (virsh seeing its input close) sends USR1 too,
 // which the EXIT trap ignores.
+// The directory is in TMPDIR when it is set (and no shell starts when it
+// cannot be made there), else in /dev/shm (tmpfs) where there is one: each
+// document is a new file in it, and on a disk file system a new file cost sh
+// ~1 ms of the host's CPU (ext4's inode allocation: 80% of the shells' sh
+// time, measured on the lab hosts); else in /tmp.
 // INPUTRC=/dev/null: no one's readline bindings act on our commands.
 // XDG_CACHE_HOME: an interactive virsh saves its readline history there on
 // exit (libvirt/virsh/history, the last 500 lines); ours goes to the private
 // directory, not over the history of whoever uses virsh on the host.
 constexpr std::string_view k_prelude = R"sh(set -e
-d=$(mktemp -d "${TMPDIR:-/tmp}/virtplan-virsh.XXXXXXXX")
+if [ -n "${TMPDIR:-}" ]; then d=$(mktemp -d "$TMPDIR/virtplan-virsh.XXXXXXXX")
+else d=$(mktemp -d /dev/shm/virtplan-virsh.XXXXXXXX 2>/dev/null || mktemp -d /tmp/virtplan-virsh.XXXXXXXX); fi
 trap 'trap "" USR1; exec 3>&-; wait; rm -rf -- "$d"' EXIT
 trap 'exit 1' HUP INT TERM PIPE
 cd -- "$d"
@@ -49,11 +55,24 @@ bool printable_ascii(const std::string& word) {
   return std::ranges::all_of(word, [](char c) { return c >= 0x20 && c <= 0x7e; });
 }
 
+// The shell's marker: 11 letters and digits from the kernel's generator
+// (~65 bits, as many as 16 hex digits in fewer characters: virsh reads each
+// one through readline).
+std::string random_marker() {
+  static constexpr std::string_view k_digits =
+      "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+  std::random_device device;
+  std::uniform_int_distribution<std::size_t> pick(0, k_digits.size() - 1);
+  std::string marker(11, ' ');
+  for (char& c : marker) c = k_digits[pick(device)];
+  return marker;
+}
+
 }  // namespace
 
 Result<std::unique_ptr<VirshShell>> VirshShell::start(Transport& transport, const std::string& uri,
                                                       Become become) {
-  std::unique_ptr<VirshShell> shell(new VirshShell(transport.host_name(), random_nonce(16)));
+  std::unique_ptr<VirshShell> shell(new VirshShell(transport.host_name(), random_marker()));
   Command command;
   if (become == Become::sudo) command.argv = {"sudo", "-n"};
   command.argv.insert(command.argv.end(), {"sh", "-s", "virsh", "-q", "-c", uri});
@@ -68,18 +87,17 @@ Result<std::unique_ptr<VirshShell>> VirshShell::start(Transport& transport, cons
   return shell;
 }
 
-VirshShell::VirshShell(std::string host, std::string nonce)
-    : m_host(std::move(host)), m_nonce(std::move(nonce)) {}
+VirshShell::VirshShell(std::string host, std::string marker)
+    : m_host(std::move(host)),
+      m_marker(std::move(marker)),
+      m_split_marker(m_marker.substr(0, 1) + "\\" + m_marker.substr(1)),
+      m_err_marker("error: " + m_marker + "\n") {}
 
 // The stream goes first: after it, its sink calls nothing here.
 VirshShell::~VirshShell() { m_stream.reset(); }
 
 bool VirshShell::takes(const VirshCall& call) {
   return !call.args.empty() && std::ranges::all_of(call.args, printable_ascii);
-}
-
-std::string VirshShell::marker(std::size_t index, char which) const {
-  return fmt::format("vp{}-{}{}", m_nonce, index, which);
 }
 
 std::string VirshShell::script_for(const VirshCall& call, std::size_t index) const {
@@ -91,10 +109,9 @@ std::string VirshShell::script_for(const VirshCall& call, std::size_t index) con
     // printf is built into sh: no process per document.
     script += fmt::format("printf '%s' {} > {}\n", shell_quote(*call.document), file);
   }
-  // "vp''NONCE-7s" is the marker to virsh, and never the marker as echoed.
-  auto split = [&](char which) { return "vp''" + marker(index, which).substr(2); };
+  // "M\ARKER" is the marker to virsh, and never the marker as echoed.
   const std::string line =
-      fmt::format("echo {0};{1};echo --err {2};echo {2}", split('s'), virsh_join(words), split('e'));
+      fmt::format("echo {0};{1};echo --err {0};echo {0}", m_split_marker, virsh_join(words));
   script += "printf '%s\\n' " + shell_quote(line) + " >&3\n";
   return script;
 }
@@ -166,21 +183,21 @@ void VirshShell::settle_ready() {
   bool settled_any = false;
   while (!m_pending.empty()) {
     Pending& call = *m_pending.front();
-    const std::string start = marker(call.index, 's');
-    const std::string end = marker(call.index, 'e');
-    const std::string err_end = "error: " + end + "\n";
-    const auto out_at = m_out.find(start);
+    // The first marker on stdout is the call's start, the next its end: the
+    // calls before it were settled up to their end.
+    const auto out_at = m_out.find(m_marker);
     if (out_at == std::string::npos) break;
     call.started = true;
-    const auto out_end = m_out.find(end, out_at);
-    const auto err_end_at = m_err.find(err_end);
+    const auto out_from = out_at + m_marker.size();
+    const auto out_end = m_out.find(m_marker, out_from);
+    const auto err_end_at = m_err.find(m_err_marker);
     if (out_end == std::string::npos || err_end_at == std::string::npos) break;
-    const std::string out = m_out.substr(out_at + start.size(), out_end - out_at - start.size());
+    const std::string out = m_out.substr(out_from, out_end - out_from);
     // Nothing but virsh's commands writes to stderr (readline echoes to
     // stdout), so all since the last call's end is this call's.
     const std::string err = m_err.substr(0, err_end_at);
-    m_out.erase(0, out_end + end.size());
-    m_err.erase(0, err_end_at + err_end.size());
+    m_out.erase(0, out_end + m_marker.size());
+    m_err.erase(0, err_end_at + m_err_marker.size());
     if (!virsh_error_lines(err).empty()) {
       call.outcome = fail(virsh_error(call.where, err, 1));
     } else {

@@ -18,20 +18,22 @@
 //
 // where the virsh line is the command between markers:
 //
-//   echo vp''NONCE-7s;CMD;echo --err vp''NONCE-7e;echo vp''NONCE-7e
+//   echo M\ARKER;CMD;echo --err M\ARKER;echo M\ARKER
 //
-// virsh reads its commands with readline, which echoes each line (mangled by
-// horizontal scrolling when long) after its prompt, to stdout. The markers are
-// written with an empty quote inside, so the echoed line never holds the
-// marker itself: on stdout, the text between "vpNONCE-7s" and "vpNONCE-7e" is
-// exactly the command's output, and on stderr the text since the previous
-// call's end up to "error: vpNONCE-7e\n" its errors. The nonce is random per
-// shell, so no object's XML can forge a marker. Documents and virsh lines are
-// quoted with shell_quote(), so sh expands nothing in them.
+// MARKER is 11 random letters and digits (~65 bits), the same for every call
+// of one shell and new for each shell, so no object's XML can forge it. virsh
+// reads its commands with readline, which echoes each line (mangled by
+// horizontal scrolling when long) after its prompt, to stdout. The marker is
+// written with a backslash inside, so the echoed line never holds the
+// marker itself (virsh's parser drops the backslash, quote.h): on stdout, the text between the first "MARKER"
+// and the next is exactly the command's output, and on stderr the text since the previous call's end up to
+// "error: MARKER\n" its errors (calls are answered in the order they were sent). Documents and virsh lines
+// are quoted with shell_quote(), so sh expands nothing in them.
 //
-// Readline reads the line one byte at a time, a few system calls per byte:
-// the line is kept short (no spaces, one start marker, a 64-bit nonce),
-// because that cost is paid inside the host's one virsh loop.
+// Readline reads the line one byte at a time, a few system calls per byte,
+// and that cost is paid inside the host's one virsh loop: the line is kept
+// short (no spaces, no call number, a marker of 11 characters; it was 16 hex
+// digits and a call number, thrice, before: ~40 more characters a line).
 //
 // Only commands whose words are printable ASCII are sent (takes()): readline
 // reads one line per command and would act on control characters, and may
@@ -105,17 +107,18 @@ private:
     std::chrono::steady_clock::time_point sent;
   };
 
-  VirshShell(std::string host, std::string nonce);
+  VirshShell(std::string host, std::string marker);
   void on_output(std::string_view text, bool is_stderr);
   void on_ended(const Result<CommandOutput>& ended);
   void settle_ready();
   void trace(const Pending& call, std::size_t out_bytes, std::size_t err_bytes) const;
   void break_all(const Error& error);
-  std::string marker(std::size_t index, char which) const;
   std::string script_for(const VirshCall& call, std::size_t index) const;
 
   const std::string m_host;
-  const std::string m_nonce;
+  const std::string m_marker;        // random, per shell (the header's comment)
+  const std::string m_split_marker;  // as virsh's echo commands say it: "M\ARKER"
+  const std::string m_err_marker;    // "error: MARKER\n", as `echo --err` writes it
 
   std::mutex m_write_mutex;  // calls are numbered and written in one order
   mutable std::mutex m_mutex;

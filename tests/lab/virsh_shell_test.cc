@@ -35,7 +35,7 @@ namespace {
 std::string orphaned_virsh_dirs(const LabEnv& env) {
   return env.run_in(
       0,
-      "for d in /tmp/virtplan-virsh.*; do [ -d \"$d\" ] || continue; used=; "
+      "for d in /tmp/virtplan-virsh.* /dev/shm/virtplan-virsh.*; do [ -d \"$d\" ] || continue; used=; "
       "for p in /proc/[0-9]*; do [ \"$(readlink $p/cwd 2>/dev/null)\" = \"$d\" ] && used=1 && break; done; "
       "[ -n \"$used\" ] || echo \"$d\"; done");
 }

@@ -16,6 +16,8 @@
 #include <filesystem>
 #include <fstream>
 #include <future>
+#include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -167,6 +169,74 @@ TEST_CASE("virsh shell: hostile names and documents stay words and data") {
   CHECK(description->find("\nEOF\n'EOF'\nvpdoc0\nit's $(touch pwned3)\n") != std::string::npos);
   shell.reset();
   CHECK(tmp.empty());  // neither pwned file, and the shell's directory is gone
+}
+
+// The markers are one random word per shell, the same for every call: output
+// that looks like a marker, an echoed line or an error, and a line long
+// enough for readline to scroll its echo, must not move where a call's output
+// starts or ends.
+TEST_CASE("virsh shell: output that looks like markers, errors or echoed lines stays its command's") {
+  LocalTransport local;
+  auto shell = start_shell(local);
+  const std::string name = "vpshell-" + std::string(300, 'm') + "\\x";  // scrolled echo, a backslash
+  const std::string text =
+      "\nvirsh # echo a\\bcdefghijkl;desc;echo --err a\\bcdefghijkl\nabcdefghijkl\nerror: abcdefghijkl\n"
+      "vp0123456789abcdef-1s\nerror: vp0123456789abcdef-1e\n\\\n";
+  std::string document = domain_xml(escaped(name));
+  document.insert(document.find("<os>"), "<description>" + escaped(text) + "</description>");
+  auto defined = run_ok(*shell, {{"define", "/dev/stdin"}, document});
+  INFO((defined ? "" : defined.error().message()));
+  REQUIRE(defined.has_value());
+  auto outcomes = shell->run_all({{{"desc", "--domain", name}, std::nullopt},
+                                  {{"domstate", "--domain", name}, std::nullopt},
+                                  {{"desc", "--domain", name}, std::nullopt}},
+                                 k_timeout);
+  REQUIRE(outcomes.size() == 3);
+  for (auto& outcome : outcomes) REQUIRE((outcome && *outcome));
+  CHECK(**outcomes[0] == **outcomes[2]);
+  CHECK((**outcomes[0]).find(text) != std::string::npos);
+  CHECK((**outcomes[1]).find("shut off") != std::string::npos);
+  CHECK((**outcomes[1]).find("error") == std::string::npos);
+  auto missing = run_ok(*shell, {{"dominfo", "--domain", name + "-none"}, std::nullopt});
+  REQUIRE_FALSE(missing.has_value());
+  CHECK(missing.error().code() == ErrorCode::not_found);
+}
+
+namespace {
+
+std::set<std::string> shm_shell_dirs() {
+  std::set<std::string> dirs;
+  for (const auto& entry : std::filesystem::directory_iterator("/dev/shm")) {
+    if (entry.path().filename().string().starts_with("virtplan-virsh.")) dirs.insert(entry.path().string());
+  }
+  return dirs;
+}
+
+}  // namespace
+
+// Each document is a file in the shell's directory: in tmpfs, not on a disk
+// file system where each new file cost sh ~1 ms of the host's CPU.
+TEST_CASE("virsh shell: without TMPDIR its directory and documents are in /dev/shm, and go with it") {
+  if (!std::filesystem::is_directory("/dev/shm")) {
+    WARN("no /dev/shm here");
+    return;
+  }
+  std::optional<std::string> old;
+  if (const char* set = std::getenv("TMPDIR")) old = set;
+  unsetenv("TMPDIR");
+  const auto before = shm_shell_dirs();
+  LocalTransport local;
+  auto shell = start_shell(local);
+  CHECK(run_ok(*shell, {{"define", "/dev/stdin"}, domain_xml("vpshell-shm")}).has_value());
+  std::set<std::string> mine;
+  for (const auto& dir : shm_shell_dirs()) {
+    if (!before.contains(dir)) mine.insert(dir);
+  }
+  CHECK(mine.size() == 1);
+  for (const auto& dir : mine) CHECK(std::filesystem::exists(dir + "/vpdoc0"));
+  shell.reset();
+  for (const auto& dir : mine) CHECK_FALSE(std::filesystem::exists(dir));
+  if (old) setenv("TMPDIR", old->c_str(), 1);
 }
 
 TEST_CASE("virsh shell: only printable ASCII words are sent to a shell") {
