@@ -20,7 +20,6 @@
 #include <nlohmann/json.hpp>
 
 #include <csignal>
-#include <regex>
 #include <string>
 
 namespace shared_pool_lab {
@@ -92,13 +91,7 @@ struct SharedStack {
   }
   // The guest's last heartbeat on host i's serial log: its boot id and uptime.
   std::pair<std::string, double> alive(std::size_t i) const {
-    static const std::regex line("VIRTPLAN-GUEST alive boot_id=([0-9a-f-]+) uptime=([0-9.]+)");
-    std::pair<std::string, double> last{"", 0};
-    const std::string log = serial(i);
-    for (auto it = std::sregex_iterator(log.begin(), log.end(), line); it != std::sregex_iterator(); ++it) {
-      last = {(*it)[1].str(), std::stod((*it)[2].str())};
-    }
-    return last;
+    return virtplan::lab::last_heartbeat(serial(i));
   }
 };
 
