@@ -58,6 +58,11 @@ constexpr SchemaNote k_notes[] = {
      "the pool's source, per type: device, host, dir, name, format, iqn ... (libvirt's <source>)", ""},
     {"pools.autostart", "whether libvirt starts the pool when the host boots", "true"},
     {"pools.active", "whether the pool is started", "true"},
+    {"pools.shared",
+     "whether the pool is one storage on every host that declares it (a cluster filesystem, an NFS mount "
+     "virtplan does not manage): a migrating domain's volumes in it are not copied. Unset: netfs and iSCSI "
+     "pools of the same source are shared, others not",
+     ""},
 
     {"volumes.pool", "the pool the volume lives in", ""},
     {"volumes.format", "the volume's format", ""},

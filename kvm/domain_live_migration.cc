@@ -1,5 +1,7 @@
 #include "kvm/domain_live_migration.h"
 
+#include "kvm/domain_shared_storage.h"
+
 #include "providers/base/plain_text.h"
 #include "providers/host/host_script.h"
 #include "providers/virsh/virsh_error.h"
@@ -267,16 +269,18 @@ Result<std::string> migrate_live(const MigrationStep& step, HostSession& from, H
                                    "migrate",
                                    "--live",
                                    "--p2p",
-                                   storage_copy(step),
                                    "--persistent",
                                    "--listen-address",
                                    "127.0.0.1",
                                    "--migrateuri",
                                    fmt::format("tcp://127.0.0.1:{}", p1),
-                                   "--disks-uri",
-                                   fmt::format("tcp://127.0.0.1:{}", p2),
                                    "--persistent-xml",
                                    dir + "/persistent.xml"};
+    // --copy-storage-all (or -inc over overlays' bases), but for disks on
+    // shared pools (kvm/domain_shared_storage.h).
+    auto storage = live_storage_flags(step, from, storage_copy(step), fmt::format("tcp://127.0.0.1:{}", p2));
+    if (!storage) return fail(storage.error());
+    virsh.insert(virsh.end(), storage->begin(), storage->end());
     if (!live_xml.empty()) {
       if (auto saved =
               run_migration_checked(from, save, "virtplan-migrate-xml", {dir + "/live.xml"}, live_xml);

@@ -2,6 +2,7 @@
 
 #include "kvm/domain_live_migration.h"
 #include "kvm/domain_redefine_dump.h"
+#include "kvm/domain_shared_storage.h"
 #include "kvm/migration_files.h"
 #include "providers/base/human_size.h"
 #include "providers/base/plain_text.h"
@@ -247,6 +248,7 @@ Result<void> remove_source(const MigrationStep& step, HostSession& from, HostSes
     }
   }
   for (const auto& volume : step.carried) {
+    if (volume.shared) continue;  // the destination's file too: never deleted
     auto there = volume_exists(from, volume.source);
     if (!there) return fail(there.error().with_context(where(step) + ": moved, not removed from the source"));
     if (!*there) continue;
@@ -277,9 +279,12 @@ Result<ActuatorOutcome> migrate_domain(const MigrationStep& step, MigrationPart 
                                        HostSession& to) {
   Result<void> done;
   switch (part) {
+    case MigrationPart::verify:
+      done = verify_shared_volumes(step, from, to);
+      break;
     case MigrationPart::copy:
       for (const auto& volume : step.carried) {
-        if (volume.source.kind != "volume") continue;
+        if (volume.source.kind != "volume" || volume.shared) continue;  // shared: verified, not copied
         if (done = copy_volume(step, volume, from, to); !done) break;
       }
       break;

@@ -25,23 +25,6 @@ namespace {
 
 enum class Phase { waiting, running, finished };
 
-// The intents each host records before its first step: every create and
-// replace planned there.
-std::map<std::string, std::vector<ObjectId>> intents_by_host(const ApplyGraph& graph) {
-  std::map<std::string, std::vector<ObjectId>> out;
-  for (std::size_t i = 0; i < graph.size(); ++i) {
-    const Change& c = graph.step(i);
-    if (c.action == Action::create || c.action == Action::replace) out[c.id.host].push_back(c.id);
-    // A migrate makes the object on its destination (planner/apply_migration.h).
-    if (c.action == Action::migrate) {
-      ObjectId there = c.id;
-      there.host = c.destination;
-      out[c.destination].push_back(there);
-    }
-  }
-  return out;
-}
-
 // The hosts the graph's steps run on, sorted, once each.
 std::vector<std::string> hosts_of(const ApplyGraph& graph) {
   std::set<std::string> hosts;
@@ -282,6 +265,25 @@ std::vector<std::string> stopped_rolls(const Plan& plan, const std::vector<StepR
 }
 
 }  // namespace
+
+std::map<std::string, std::vector<ObjectId>> intents_by_host(const ApplyGraph& graph) {
+  std::map<std::string, std::vector<ObjectId>> out;
+  for (std::size_t i = 0; i < graph.size(); ++i) {
+    const Change& c = graph.step(i);
+    if (c.action == Action::create || c.action == Action::replace) out[c.id.host].push_back(c.id);
+    // A migrate makes the object on its destination (planner/apply_migration.h);
+    // not a volume in a shared pool: the destination holds that file already,
+    // and owns it only once the domain is defined there (an intent would make
+    // it the stack's on both hosts should the migration stop before).
+    const bool shared_volume = !c.moves_with.empty() && !c.shared_pools.empty();
+    if (c.action == Action::migrate && !shared_volume) {
+      ObjectId there = c.id;
+      there.host = c.destination;
+      out[c.destination].push_back(there);
+    }
+  }
+  return out;
+}
 
 ApplyReport apply_plan(const Plan& plan, const KindLookup& kinds, const ActuatorLookup& actuators,
                        providers::HostAccess& hosts, ApplyObserver& observer, const ApplyOptions& options) {

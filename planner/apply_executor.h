@@ -44,7 +44,10 @@
 #include "providers/kind/actuator.h"
 
 #include <functional>
+#include <map>
+#include <string>
 #include <string_view>
+#include <vector>
 
 namespace virtplan::planner {
 
@@ -65,5 +68,13 @@ struct ApplyOptions {
 ApplyReport apply_plan(const Plan& plan, const KindLookup& kinds, const ActuatorLookup& actuators,
                        providers::HostAccess& hosts, ApplyObserver& observer,
                        const ApplyOptions& options = {});
+
+class ApplyGraph;  // planner/apply_graph.h
+
+// The intents each host records before its first step: every create and
+// replace planned there, and what a migrate makes on its destination (but a
+// volume in a shared pool, which the destination owns only once its domain
+// is there: planner/apply_migration.h).
+std::map<std::string, std::vector<providers::ObjectId>> intents_by_host(const ApplyGraph& graph);
 
 }  // namespace virtplan::planner

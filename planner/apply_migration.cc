@@ -45,7 +45,7 @@ public:
     m_step.destination_ours = change.destination_ours;
     m_step.live = change.live;
     for (const Change* c : carried)
-      m_step.carried.push_back({c->id, c->observed_spec(), c->destination_ours});
+      m_step.carried.push_back({c->id, c->observed_spec(), c->destination_ours, !c->shared_pools.empty()});
   }
 
   Result<std::vector<std::string>> run(const providers::KindActuator& actuator, ApplyHostGate& gate) {
@@ -67,8 +67,14 @@ public:
                       "and was left alone, nothing was changed",
                       m_change.id.address(), m_change.id.kind, m_change.id.name, to_host)));
     }
-    if (auto marked = mark_source(); !marked) return std::unexpected(marked.error());
     std::vector<std::string> warnings;
+    // What the plan takes for shared storage is proven so before anything
+    // changes (a finishing run proved it already: the object is there).
+    if (!*there) {
+      auto verified = actuator.migrate(m_step, MigrationPart::verify, **from, **to);
+      if (!verified) return std::unexpected(verified.error());
+    }
+    if (auto marked = mark_source(); !marked) return std::unexpected(marked.error());
     if (!*there) {
       for (MigrationPart part : {MigrationPart::copy, MigrationPart::define}) {
         auto done = actuator.migrate(m_step, part, **from, **to);
@@ -77,6 +83,7 @@ public:
       }
     }
     if (auto recorded = record_destination(); !recorded) return std::unexpected(recorded.error());
+    if (auto let_go = forget_shared_on_source(); !let_go) return std::unexpected(let_go.error());
     auto removed = actuator.migrate(m_step, MigrationPart::remove_source, **from, **to);
     if (!removed) return std::unexpected(removed.error());
     warnings.insert(warnings.end(), removed->warnings.begin(), removed->warnings.end());
@@ -117,6 +124,26 @@ private:
       return std::unexpected(recorded.error().with_context(
           fmt::format("{}: copied to {} but not recorded there; nothing was removed from {}",
                       m_change.id.address(), m_change.destination, m_change.id.host)));
+    }
+    return {};
+  }
+
+  // A volume in a shared pool is the destination's file too: the source's
+  // ledger lets go of it, saved, before anything is removed from the source,
+  // so that no later plan there (the source's pool still lists the file)
+  // destroys it. A crash before this leaves the domain on the source marked
+  // `migrating_to`: the rerun's finishing migrate carries the volume again.
+  Result<void> forget_shared_on_source() {
+    Result<void> forgotten;
+    for (const Change* c : m_carried) {
+      if (!c->shared_pools.empty() && forgotten) forgotten = m_hosts.forget(c->id);
+    }
+    if (forgotten) forgotten = saved(m_hosts);
+    if (!forgotten) {
+      return std::unexpected(forgotten.error().with_context(
+          fmt::format("{}: moved to {}, but {}'s ledger could not let go of its shared volumes; nothing "
+                      "was removed from {}",
+                      m_change.id.address(), m_change.destination, m_change.id.host, m_change.id.host)));
     }
     return {};
   }

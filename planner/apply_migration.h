@@ -9,7 +9,14 @@
 //      with it as intents (ApplyHostGate, with the host's other creates); the
 //      source's entry for the object records `migrating_to` the destination
 //      (providers::k_ledger_migrating_to); both are saved before step 2.
-//   2. Unless the object is on the destination already (a crash after step 3
+//   2. Unless the object is on the destination already: MigrationPart::verify
+//      proves the pools the plan takes for shared storage are (a failure
+//      here changes nothing: the source's ledger is not marked yet).
+//      A volume in a shared pool gets no intent in step 1: the destination
+//      owns it from step 3; the source's ledger lets go of it right after,
+//      saved, before anything is removed from the source (step 4 never
+//      deletes it: it is the destination's file).
+//   2'. Then, unless the object is on the destination already (a crash after step 3
 //      left it there): MigrationPart::copy (what moves with it is made on the
 //      destination, again if a crash left a part, and its bytes copied), then
 //      MigrationPart::define (the object is made there, last: so long as it

@@ -98,6 +98,7 @@ DiffResult diff(const std::string& stack, const std::vector<StackObject>& desire
   }
 
   std::set<ObjectId> declared;
+  std::map<ObjectId, std::string> in_the_way;  // refused unless a shared pool's migration explains it
   for (const StackObject& want : desired) {
     declared.insert(want.id);
     if (observed.unread.contains(want.id.host)) continue;
@@ -110,7 +111,7 @@ DiffResult diff(const std::string& stack, const std::vector<StackObject>& desire
     if (it == found.end()) {
       changes.push_back(Change{want.id, Action::create, Impact::none, {}, {}, nullptr, want.spec});
     } else if (it->second->ownership != Ownership::ours) {
-      errors.push_back(not_ours_error(stack, *it->second));
+      in_the_way.emplace(want.id, not_ours_error(stack, *it->second));
     } else {
       changes.push_back(planned_change(*kind, want, *it->second));
     }
@@ -123,7 +124,13 @@ DiffResult diff(const std::string& stack, const std::vector<StackObject>& desire
     }
   }
 
-  plan_migrations(changes, desired, observed, kinds);
+  const std::set<ObjectId> shared = plan_migrations(changes, desired, observed, kinds);
+  for (auto& [id, error] : in_the_way) {
+    // A volume moving through a shared pool: the destination sees the very
+    // file, owned by no stack there yet (another stack's is still refused).
+    if (shared.contains(id) && found.at(id)->ownership == Ownership::unowned) continue;
+    errors.push_back(std::move(error));
+  }
   mark_group_members(changes, desired);
   check_data_safety(changes, kinds, errors);
   std::sort(errors.begin(), errors.end());

@@ -3,6 +3,7 @@
 #include "providers/base/human_size.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <map>
@@ -23,6 +24,9 @@ using Found = std::map<ObjectId, const ObservedObject*>;
 struct Move {
   const ObservedObject* from = nullptr;
   const StackObject* to = nullptr;
+  // The pool it lives in when that is the same storage on both hosts
+  // (ResourceKind::shares_storage): it moves without a copy. Empty otherwise.
+  std::string shared_pool = {};
 };
 
 // The object `want` (declared on B) leaves: the one of its kind and name the
@@ -73,6 +77,27 @@ const StackObject* declared_by(const ObjectId& ref, const std::map<ObjectId, con
   return nullptr;
 }
 
+// The pool `volume` (on A) lives in when that pool is one storage seen from
+// A and from B (its declarations there, A's as observed when the stack no
+// longer declares it): the one rule is the pool kind's shares_storage.
+std::string shared_pool_of(const ObjectId& volume, const std::string& to, const ObservedState& observed,
+                           const Found& found, const std::map<ObjectId, const StackObject*>& desired,
+                           const KindLookup& kinds) {
+  const providers::ResourceKind* pools = kinds("pool");
+  if (volume.pool.empty() || pools == nullptr) return {};
+  const ObjectId here{"pool", volume.pool, volume.host};
+  const ObjectId there{"pool", volume.pool, to};
+  const providers::Spec* a = nullptr;
+  if (auto d = desired.find(here); d != desired.end()) {
+    a = &d->second->spec;
+  } else if (const ObservedObject* o = found_by(here, observed, found)) {
+    a = &o->spec;
+  }
+  auto b = desired.find(there);
+  if (a == nullptr || b == desired.end()) return {};
+  return pools->shares_storage(*a, b->second->spec) ? volume.pool : std::string();
+}
+
 // What moves with `carrier` (see the header): what it uses on A that only it
 // holds, that the stack owns and no longer declares there, and that its
 // declaration on B uses under the same pool and name.
@@ -96,15 +121,18 @@ std::vector<Move> carried(const Move& carrier, const ObservedState& observed, co
     auto wanted = desired.find(there);
     if (wanted == desired.end() || !used_on_b.contains(there)) continue;
     if (!held_only_by(*used, carrier.from->id, kinds)) continue;
-    out.push_back(Move{used, wanted->second});
+    out.push_back(Move{used, wanted->second,
+                       shared_pool_of(used->id, carrier.to->id.host, observed, found, desired, kinds)});
   }
   return out;
 }
 
-// The bytes a migration copies: what each moving object holds of its own.
+// The bytes a migration copies: what each moving object holds of its own
+// (nothing of what lives in a shared pool).
 std::uint64_t bytes_of(const std::vector<Move>& moves, const KindLookup& kinds) {
   std::uint64_t total = 0;
   for (const Move& move : moves) {
+    if (!move.shared_pool.empty()) continue;
     const providers::ResourceKind* kind = kinds(move.from->id.kind);
     if (auto bytes = kind != nullptr ? kind->data_at_risk(move.from->spec) : std::nullopt) total += *bytes;
   }
@@ -132,6 +160,31 @@ std::string copied(const Move& move, const std::string& carrier, std::uint64_t b
                      base);
 }
 
+// The shared pools of `moves`, sorted, once each.
+std::vector<std::string> shared_pools_of(const std::vector<Move>& moves) {
+  std::set<std::string> pools;
+  for (const Move& move : moves) {
+    if (!move.shared_pool.empty()) pools.insert(move.shared_pool);
+  }
+  return {pools.begin(), pools.end()};
+}
+
+// "live, 10 GiB of disk copied", "live, shared pool p: nothing copied", or
+// both ("..., shared pool p: not copied").
+std::string copied_words(bool live, const std::vector<Move>& moves, const KindLookup& kinds) {
+  const std::vector<std::string> shared = shared_pools_of(moves);
+  const bool all_shared = !moves.empty() && std::all_of(moves.begin(), moves.end(), [](const Move& move) {
+    return !move.shared_pool.empty();
+  });
+  std::string out = live ? "live" : "offline";
+  if (!all_shared) out += fmt::format(", {} of disk copied", providers::human_size(bytes_of(moves, kinds)));
+  if (!shared.empty()) {
+    out += fmt::format(", shared pool{} {}: {}", shared.size() == 1 ? "" : "s", fmt::join(shared, ", "),
+                       all_shared ? "nothing copied" : "not copied");
+  }
+  return out;
+}
+
 Change migrate_change(const Move& move, const providers::ResourceKind& kind, std::string reason) {
   Change change;
   change.id = move.from->id;
@@ -148,6 +201,7 @@ Change migrate_change(const Move& move, const providers::ResourceKind& kind, std
 struct Rewrite {
   std::set<ObjectId> dropped;
   std::vector<Change> added;
+  std::set<ObjectId> shared;
 };
 
 void plan_one(const Move& carrier, bool finishing, bool live, const ObservedState& observed,
@@ -163,8 +217,7 @@ void plan_one(const Move& carrier, bool finishing, bool live, const ObservedStat
                         carrier.from->id.host)
       : finishing
           ? fmt::format("finishing: already defined on {}, removed from {}", to, carrier.from->id.host)
-          : fmt::format("{}, {} of disk copied", live ? "live" : "offline",
-                        providers::human_size(bytes_of(moves, kinds)));
+          : copied_words(live, moves, kinds);
   rewrite.dropped.insert(carrier.from->id);
   // While a live migration runs, what the destination holds (paused,
   // arriving) is not what it will be: the next plan compares it.
@@ -172,6 +225,7 @@ void plan_one(const Move& carrier, bool finishing, bool live, const ObservedStat
   Change moved = migrate_change(carrier, kind, reason);
   moved.destination_ours = finishing;
   moved.live = live && !finishing;
+  moved.shared_pools = shared_pools_of(moves);
   rewrite.added.push_back(std::move(moved));
   for (const Move& move : moves) {
     rewrite.dropped.insert(move.from->id);
@@ -181,8 +235,16 @@ void plan_one(const Move& carrier, bool finishing, bool live, const ObservedStat
     Change change =
         migrate_change(move, *moved_kind,
                        finishing ? fmt::format("with {}, removed from {}", address, move.from->id.host)
-                                 : copied(move, address, bytes.value_or(0), found));
+                       : !move.shared_pool.empty()
+                           ? fmt::format("with {}, shared pool {}: nothing copied", address, move.shared_pool)
+                           : copied(move, address, bytes.value_or(0), found));
     change.moves_with = address;
+    if (!move.shared_pool.empty()) {
+      change.shared_pools = {move.shared_pool};
+      // B sees the very file A holds (no ledger on B owns it yet): not a
+      // foreign object in the way (diff() leaves out its refusal).
+      rewrite.shared.insert(move.to->id);
+    }
     // A copy on the destination the plan sees is ours (diff refuses a
     // foreign object of a declared name): a crash cut it short.
     auto left = found.find(move.to->id);
@@ -193,8 +255,8 @@ void plan_one(const Move& carrier, bool finishing, bool live, const ObservedStat
 
 }  // namespace
 
-void plan_migrations(std::vector<Change>& changes, const std::vector<StackObject>& desired,
-                     const ObservedState& observed, const KindLookup& kinds) {
+std::set<ObjectId> plan_migrations(std::vector<Change>& changes, const std::vector<StackObject>& desired,
+                                   const ObservedState& observed, const KindLookup& kinds) {
   Found found;
   for (const ObservedObject& o : observed.objects) found.emplace(o.id, &o);
   std::map<ObjectId, const StackObject*> declared_objects;
@@ -216,9 +278,10 @@ void plan_migrations(std::vector<Change>& changes, const std::vector<StackObject
     const bool live = kind->running(from->spec, from->spec) == providers::Running::yes;
     plan_one(Move{from, &want}, finishing, live, observed, found, declared_objects, declared, kinds, rewrite);
   }
-  if (rewrite.added.empty()) return;
+  if (rewrite.added.empty()) return {};
   std::erase_if(changes, [&](const Change& c) { return rewrite.dropped.contains(c.id); });
   for (Change& change : rewrite.added) changes.push_back(std::move(change));
+  return std::move(rewrite.shared);
 }
 
 }  // namespace virtplan::planner

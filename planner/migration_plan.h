@@ -28,6 +28,14 @@
 // every copy is complete; the finishing case copies nothing). A volume that
 // another object on A also uses is left to its own create and destroy.
 //
+// A volume whose pool is one storage seen from A and from B (the pool
+// kind's ResourceKind::shares_storage of its declarations on both: an NFS
+// export, `shared: true`) moves without a copy: its change says
+// "shared pool P: nothing copied" and names P in Change::shared_pools (so
+// does the domain's), its bytes count for nothing, and B's sight of the
+// file, owned by no stack there, is not in the way. Apply proves the
+// sharing before relying on it and never deletes A's file.
+//
 // A migrate names the object on A (`domain.web@h1`) and says where it goes
 // (Change::destination); its reasons say how ("offline, 10 GiB of disk
 // copied", or "live, ..." with Change::live: D keeps running throughout,
@@ -38,14 +46,18 @@
 #include "planner/observed_state.h"
 #include "planner/plan.h"
 
+#include <set>
 #include <string>
 #include <vector>
 
 namespace virtplan::planner {
 
 // Rewrites `changes` (diff()'s, before data safety) as the rules above say
-// (no rule refuses a migration).
-void plan_migrations(std::vector<Change>& changes, const std::vector<providers::StackObject>& desired,
-                     const ObservedState& observed, const KindLookup& kinds);
+// (no rule refuses a migration). Returns the objects on destinations that
+// are what moves, seen through a shared pool: one no stack owns there is
+// not in the way (diff() does not refuse it).
+std::set<providers::ObjectId> plan_migrations(std::vector<Change>& changes,
+                                              const std::vector<providers::StackObject>& desired,
+                                              const ObservedState& observed, const KindLookup& kinds);
 
 }  // namespace virtplan::planner

@@ -75,6 +75,11 @@ struct Change {
   // A migrate only: the object runs on the source and moves live, running
   // throughout (planner/migration_plan.h).
   bool live = false;
+  // A migrate only: the pools the object's moving volumes live in that are
+  // the same storage on both hosts (ResourceKind::shares_storage): nothing in
+  // them is copied, apply proves the sharing first, and the source's file is
+  // never deleted. A volume's change names its own pool; its domain's, each.
+  std::vector<std::string> shared_pools = {};
 
   const nlohmann::json& observed_spec() const { return observed.is_null() ? before : observed; }
 

@@ -57,6 +57,7 @@ json change_to_json(const Change& c, Secrets secrets) {
     out["max_unavailable"] = c.max_unavailable;
   }
   if (c.live) out["live"] = true;
+  if (!c.shared_pools.empty()) out["shared_pools"] = c.shared_pools;
   return out;
 }
 
@@ -104,6 +105,7 @@ Result<Change> change_from_json(const json& j) {
   c.group = j.value("group", "");
   c.max_unavailable = j.value("max_unavailable", 0);
   c.live = j.value("live", false);
+  c.shared_pools = j.value("shared_pools", std::vector<std::string>{});
   if ((c.action == Action::migrate) != !c.destination.empty()) {
     return fail(ErrorCode::invalid, c.id.address() + ": a migrate, and only a migrate, names a destination");
   }

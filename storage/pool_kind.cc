@@ -15,6 +15,7 @@
 #include <algorithm>
 #include <array>
 #include <filesystem>
+#include <optional>
 #include <string_view>
 
 namespace virtplan::storage {
@@ -139,7 +140,30 @@ Spec PoolKind::reconcile(const Spec& desired, const Spec& observed) const {
   // drift unless the stack says `active: false`.
   Spec out = desired;
   if (observed.contains("active") && !out.contains("active")) out["active"] = true;
+  out.erase("shared");  // not libvirt's: nothing on the host to compare it with
   return out;
+}
+
+bool PoolKind::shares_storage(const Spec& here, const Spec& there) const {
+  const std::string type = here.value("type", "");
+  if (type.empty() || type != there.value("type", "")) return false;
+  const auto said = [](const Spec& spec) -> std::optional<bool> {
+    if (!spec.contains("shared")) return std::nullopt;
+    return spec["shared"].get<bool>();
+  };
+  if (said(here) == false || said(there) == false) return false;
+  if (said(here) == true && said(there) == true) return true;
+  auto typed = pool_type_from_string(type);
+  if (!typed) return false;
+  const std::vector<std::string_view> keys = pool_shared_source_keys(*typed);
+  if (keys.empty()) return false;
+  const json none = json::object();
+  const json& a = here.contains("source") ? here["source"] : none;
+  const json& b = there.contains("source") ? there["source"] : none;
+  return std::all_of(keys.begin(), keys.end(), [&](std::string_view key) {
+    const std::string k(key);
+    return a.value(k, json()) == b.value(k, json());
+  });
 }
 
 namespace {

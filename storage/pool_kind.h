@@ -13,6 +13,9 @@
 //
 // What libvirt's XML does not hold, parse_xml() leaves out: "autostart" (read
 // it with `virsh pool-list --all --autostart --name` and set /autostart).
+// "shared" (the stack's `shared:`) is the stack's word about the storage
+// behind the pool, read only by shares_storage(); reconcile() leaves it out
+// of what is compared with the host.
 // Pools drop <metadata>, so ownership lives in the host's ledger.
 
 #include "providers/kind/registry.h"
@@ -45,6 +48,12 @@ public:
                                      bool replacing) const override;
   providers::Result<nlohmann::json> to_stack(const providers::Spec& spec) const override;
   std::string summary(const providers::Spec& spec) const override;
+  // The one rule for shared pools (see the README's Migration section): the
+  // same type on both hosts, then `shared:` where either declaration says it
+  // (false on either: not shared; true on both: shared), else the type's
+  // nature: the same values of pool_shared_source_keys() (an NFS export, an
+  // iSCSI target).
+  bool shares_storage(const providers::Spec& here, const providers::Spec& there) const override;
 };
 
 // The live ways of a pool's field rules, as PoolActuator runs them.

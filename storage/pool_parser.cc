@@ -246,6 +246,12 @@ void parse_pool(YamlMap& map, StackObject& object, Diagnostics& diags) {
   if (auto value = map.get("active")) spec.active = value->as_bool(diags).value_or(true);
   fill_defaults(spec, object.id.name);
   object.spec = spec.to_json();
+  // Whether the pool's storage is the same on every host that declares it
+  // (a cluster filesystem, an NFS mount virtplan does not manage): the
+  // stack's word alone, read by PoolKind::shares_storage.
+  if (auto value = map.get("shared")) {
+    if (auto shared = value->as_bool(diags)) object.spec["shared"] = *shared;
+  }
 }
 
 }  // namespace virtplan::storage

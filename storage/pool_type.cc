@@ -66,6 +66,18 @@ std::optional<std::string_view> default_pool_path(PoolType type) {
   }
 }
 
+std::vector<std::string_view> pool_shared_source_keys(PoolType type) {
+  switch (type) {
+    case PoolType::netfs:
+      return {"host", "port", "dir", "format"};
+    case PoolType::iscsi:
+    case PoolType::iscsi_direct:
+      return {"host", "port", "iqn"};  // not the initiator: each host has its own
+    default:
+      return {};
+  }
+}
+
 bool pool_has_target(PoolType type) { return type != PoolType::iscsi_direct; }
 
 bool pool_needs_path(PoolType type) {

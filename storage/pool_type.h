@@ -36,6 +36,13 @@ bool pool_needs_path(PoolType type);  // dir, fs, netfs: the stack must give `pa
 // Device-backed types share /dev paths by design.
 bool pool_owns_directory(const nlohmann::json& spec);
 
+// Shared storage by nature: the `source:` keys that name the storage itself,
+// so that two hosts declaring a pool of this type with the same values of
+// them see the same volumes (netfs: the export; iscsi, iscsi-direct: the
+// target). Empty for a type whose storage is the host's own unless the stack
+// says `shared: true` (PoolKind::shares_storage holds the whole rule).
+std::vector<std::string_view> pool_shared_source_keys(PoolType type);
+
 // The <format type> libvirt fills in when the source gives none, so that an
 // unset format does not read back as a change; nullopt for types without one.
 std::optional<std::string_view> default_pool_format(PoolType type);

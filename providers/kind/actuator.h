@@ -71,18 +71,23 @@ struct MigrationStep {
     ObjectId source;  // on the source host; the same pool and name on the destination
     Spec observed;
     bool destination_ours = false;  // a copy a crash cut short, seen by the plan
+    // The pool it lives in is one storage on both hosts (Change::shared_pools):
+    // not copied, never deleted from the source; proven by `verify` first.
+    bool shared = false;
   };
   std::vector<Carried> carried;
 };
 
 // The parts of a migration, run by the planner in this order with the
-// ledgers written between them (planner/apply_migration.h): `copy` makes
+// ledgers written between them (planner/apply_migration.h): `verify`, before
+// anything changes, proves what the plan takes for shared storage is that
+// (and changes nothing on either host when it is not); `copy` makes
 // what moves with the object on the destination, again if a crash left a
 // part of it there, and copies its bytes; `define` makes the object itself
 // there, in the state the declaration asks; `remove_source` deletes what
 // moved with it from the source, then the object. Each part may run again
 // after a crash half-way through it.
-enum class MigrationPart { copy, define, remove_source };
+enum class MigrationPart { verify, copy, define, remove_source };
 
 // ActuatorOutcome is what a successful step leaves behind.
 struct ActuatorOutcome {

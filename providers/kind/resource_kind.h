@@ -217,6 +217,16 @@ public:
   // is running(observed, observed).
   virtual bool migrates() const { return false; }
 
+  // Whether an object of this kind declared as `here` on one host and as
+  // `there` on another is one and the same storage, seen from both (a pool on
+  // an NFS export, or one the stack says is `shared: true`): what lives in it
+  // moves with a migrating domain without being copied
+  // (planner/migration_plan.h). Apply proves it before relying on it.
+  virtual bool shares_storage(const Spec& here, const Spec& there) const {
+    (void)here, (void)there;
+    return false;
+  }
+
   // Display only: what an update from `before` (observed) to `after`
   // (reconciled desired) does, when its fields alone do not say it (a
   // volume's new base for new clones). Printed beside the update.

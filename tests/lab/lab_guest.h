@@ -9,8 +9,10 @@
 
 #include <chrono>
 #include <functional>
+#include <regex>
 #include <string>
 #include <thread>
+#include <utility>
 
 namespace virtplan::lab {
 
@@ -23,6 +25,18 @@ inline std::string guest_dir() {
   std::string dir = built.out.substr(0, built.out.find('\n'));
   REQUIRE(!dir.empty());
   return dir;
+}
+
+// The guest's last heartbeat in `serial` (what it printed on its console):
+// its boot id and uptime in seconds; {"", 0} before the first.
+inline std::pair<std::string, double> last_heartbeat(const std::string& serial) {
+  static const std::regex line("VIRTPLAN-GUEST alive boot_id=([0-9a-f-]+) uptime=([0-9.]+)");
+  std::pair<std::string, double> last{"", 0};
+  for (auto it = std::sregex_iterator(serial.begin(), serial.end(), line); it != std::sregex_iterator();
+       ++it) {
+    last = {(*it)[1].str(), std::stod((*it)[2].str())};
+  }
+  return last;
 }
 
 }  // namespace virtplan::lab

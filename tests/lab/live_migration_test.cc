@@ -22,7 +22,6 @@
 #include <nlohmann/json.hpp>
 
 #include <csignal>
-#include <regex>
 #include <string>
 
 using virtplan::lab::has;
@@ -70,13 +69,7 @@ struct LiveGuest {
   }
   // The guest's last heartbeat on host i's serial log: its boot id and uptime.
   std::pair<std::string, double> alive(std::size_t i) const {
-    static const std::regex line("VIRTPLAN-GUEST alive boot_id=([0-9a-f-]+) uptime=([0-9.]+)");
-    std::pair<std::string, double> last{"", 0};
-    const std::string text = serial(i);
-    for (auto it = std::sregex_iterator(text.begin(), text.end(), line); it != std::sregex_iterator(); ++it) {
-      last = {(*it)[1].str(), std::stod((*it)[2].str())};
-    }
-    return last;
+    return virtplan::lab::last_heartbeat(serial(i));
   }
   std::string state(std::size_t i) const {
     return trimmed(env.run_in(i, "virsh -q domstate " + name() + " 2>/dev/null || true"));

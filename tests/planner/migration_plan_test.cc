@@ -1,5 +1,6 @@
 #include "planner/migration_plan.h"
 
+#include "planner/apply_executor.h"
 #include "planner/apply_graph.h"
 #include "planner/diff.h"
 #include "planner/plan_json.h"
@@ -27,8 +28,15 @@ public:
   bool migrates() const override { return true; }
   std::vector<providers::Reference> references(const StackObject& object) const override {
     std::vector<providers::Reference> out;
-    for (const json& name : object.spec.value("disks", json::array()))
-      out.push_back({ObjectId{"volume", name.get<std::string>(), object.id.host, "p"}, {}});
+    // "NAME" in pool p, or "POOL:NAME".
+    for (const json& disk : object.spec.value("disks", json::array())) {
+      const std::string text = disk.get<std::string>();
+      const auto colon = text.find(':');
+      out.push_back({colon == std::string::npos
+                         ? ObjectId{"volume", text, object.id.host, "p"}
+                         : ObjectId{"volume", text.substr(colon + 1), object.id.host, text.substr(0, colon)},
+                     {}});
+    }
     return out;
   }
   providers::Running running(const Spec& observed, const Spec&) const override {
@@ -59,7 +67,17 @@ public:
 const MovingDomainKind k_moving_domains;
 const HeldVolumeKind k_moving_volumes;
 
-const testing::StubKind k_moving_pools{"pool", "pools"};
+// Pools are one storage on two hosts when both declarations say /shared
+// (the real rule is storage::PoolKind's, tests/storage/pool_sharing_test.cc).
+class SharingPoolKind : public testing::StubKind {
+public:
+  SharingPoolKind() : StubKind("pool", "pools") {}
+  bool shares_storage(const Spec& here, const Spec& there) const override {
+    return here.value("shared", false) && there.value("shared", false);
+  }
+};
+
+const SharingPoolKind k_moving_pools;
 
 const providers::ResourceKind* moving_kinds(std::string_view kind) {
   if (kind == "pool") return &k_moving_pools;
@@ -306,6 +324,118 @@ TEST_CASE("a domain on both hosts with no migration recorded keeps its destroy a
   const Plan plan = diff("s", m.desired, m.observed, moving_kinds).plan;
   CHECK(change_of(plan, domain("h1"))->action == Action::destroy);
   CHECK(plan.summary().migrate == 0);
+}
+
+}  // namespace
+}  // namespace virtplan::planner
+
+namespace virtplan::planner {
+namespace {
+
+// Moved, with pool p (and q) declared on both hosts as one shared storage.
+struct MovedShared : Moved {
+  MovedShared() {
+    for (const char* host : {"h1", "h2"}) {
+      for (const char* pool : {"p", "q"}) {
+        desired.push_back(declared(ObjectId{"pool", pool, host}, {{"shared", std::string(pool) == "p"}}));
+        observed.objects.push_back(ours(ObjectId{"pool", pool, host}, {{"shared", std::string(pool) == "p"}}));
+      }
+    }
+  }
+};
+
+TEST_CASE("a volume in a pool shared by both hosts moves with its domain and nothing is copied") {
+  MovedShared m;
+  m.observed.objects[0].spec["state"] = "running";
+  const DiffResult result = diff("s", m.desired, m.observed, moving_kinds);
+  REQUIRE(result.errors.empty());
+  const Change* web = change_of(result.plan, domain("h1"));
+  REQUIRE(web != nullptr);
+  CHECK(web->action == Action::migrate);
+  CHECK(web->reasons == std::vector<std::string>{"live, shared pool p: nothing copied"});
+  CHECK(web->shared_pools == std::vector<std::string>{"p"});
+  const Change* root = change_of(result.plan, volume("web-root", "h1"));
+  REQUIRE(root != nullptr);
+  CHECK(root->moves_with == "domain.web@h1");
+  CHECK(root->shared_pools == std::vector<std::string>{"p"});
+  const std::string text = render_plan_text(result.plan, moving_kinds);
+  CHECK_THAT(text,
+             Catch::Contains("~> domain.web@h1       migrate to h2  live, shared pool p: nothing copied"));
+  CHECK_THAT(text,
+             Catch::Contains(
+                 "~> volume.web-root@h1  migrate to h2  with domain.web@h1, shared pool p: nothing copied"));
+  CHECK(text.find("GiB") == std::string::npos);
+  const json j = plan_to_json(result.plan, Secrets::kept);
+  const json& first = j["changes"][0];
+  CHECK(first["shared_pools"] == json::array({"p"}));
+  CHECK(first["reasons"] == json::array({"live, shared pool p: nothing copied"}));
+  for (const json& c : j["changes"]) {
+    if (c["kind"] == "volume") CHECK(c["shared_pools"] == json::array({"p"}));
+    if (c["kind"] == "pool") CHECK_FALSE(c.contains("shared_pools"));
+  }
+  auto back = plan_from_json(j);
+  REQUIRE(back);
+  CHECK(*back == result.plan);
+}
+
+TEST_CASE("a domain with a shared and a local volume copies the local one only") {
+  MovedShared m;
+  m.desired[0].spec["disks"] = {"web-root", "q:web-data"};
+  m.desired.push_back(declared(ObjectId{"volume", "web-data", "h2", "q"}, {{"capacity", k_moved_gib}}));
+  m.observed.objects[0].spec["disks"] = {"web-root", "q:web-data"};
+  m.observed.objects.push_back(
+      ours(ObjectId{"volume", "web-data", "h1", "q"}, {{"capacity", k_moved_gib}, {"used_by", {"web"}}}));
+  const DiffResult result = diff("s", m.desired, m.observed, moving_kinds);
+  REQUIRE(result.errors.empty());
+  CHECK(change_of(result.plan, domain("h1"))->reasons ==
+        std::vector<std::string>{"offline, 1 GiB of disk copied, shared pool p: not copied"});
+  CHECK(change_of(result.plan, domain("h1"))->shared_pools == std::vector<std::string>{"p"});
+  const Change* data = change_of(result.plan, ObjectId{"volume", "web-data", "h1", "q"});
+  REQUIRE(data != nullptr);
+  CHECK(data->reasons == std::vector<std::string>{"with domain.web@h1, 1 GiB copied"});
+  CHECK(data->shared_pools.empty());
+  // p no longer shared on h2: both volumes are copied.
+  for (StackObject& object : m.desired)
+    if (object.id == ObjectId{"pool", "p", "h2"}) object.spec["shared"] = false;
+  const DiffResult copied = diff("s", m.desired, m.observed, moving_kinds);
+  REQUIRE(copied.errors.empty());
+  CHECK(change_of(copied.plan, domain("h1"))->reasons ==
+        std::vector<std::string>{"offline, 11 GiB of disk copied"});
+  CHECK(change_of(copied.plan, domain("h1"))->shared_pools.empty());
+}
+
+TEST_CASE(
+    "the destination seeing the moving volume through a shared pool, owned by no stack, is not in the way") {
+  MovedShared m;
+  m.observed.objects.push_back(
+      ObservedObject{volume("web-root", "h2"), {{"capacity", 10 * k_moved_gib}}, Ownership::unowned, ""});
+  const DiffResult result = diff("s", m.desired, m.observed, moving_kinds);
+  CHECK(result.errors.empty());
+  CHECK(change_of(result.plan, volume("web-root", "h1"))->action == Action::migrate);
+  CHECK(change_of(result.plan, volume("web-root", "h2")) == nullptr);
+  CHECK_FALSE(change_of(result.plan, volume("web-root", "h1"))->destination_ours);
+
+  // Another stack's volume of that name there is still refused.
+  m.observed.objects.back().ownership = Ownership::foreign;
+  m.observed.objects.back().owner = "other";
+  CHECK(diff("s", m.desired, m.observed, moving_kinds).errors.size() == 1);
+  // And so is one no stack owns when the pool is not shared.
+  MovedShared local;
+  for (StackObject& object : local.desired)
+    if (object.id.kind == "pool") object.spec["shared"] = false;
+  local.observed.objects.push_back(
+      ObservedObject{volume("web-root", "h2"), {{"capacity", 10 * k_moved_gib}}, Ownership::unowned, ""});
+  CHECK(diff("s", local.desired, local.observed, moving_kinds).errors.size() == 1);
+}
+
+TEST_CASE("the volume of a shared pool records no intent on the destination before its domain is there") {
+  MovedShared m;
+  const Plan plan = diff("s", m.desired, m.observed, moving_kinds).plan;
+  auto graph = ApplyGraph::build(plan, moving_kinds);
+  REQUIRE(graph);
+  const auto intents = intents_by_host(*graph);
+  REQUIRE(intents.contains("h2"));
+  CHECK(intents.at("h2") == std::vector<ObjectId>{domain("h2")});
 }
 
 }  // namespace

@@ -1,0 +1,192 @@
+#include "kvm/domain_shared_storage.h"
+
+#include "providers/base/plain_text.h"
+#include "providers/base/random_nonce.h"
+#include "providers/host/host_script.h"
+#include "providers/xml/document.h"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <map>
+#include <set>
+
+namespace virtplan::kvm {
+
+using providers::fail;
+using providers::HostSession;
+using providers::MigrationStep;
+using providers::Result;
+using providers::XmlDocument;
+
+namespace {
+
+std::string shared_where(const MigrationStep& step) {
+  return fmt::format("{}: migrate to {}", step.source.address(), step.object.desired.id.host);
+}
+
+// A pool as its host defines it: its type and target directory.
+struct PoolSeen {
+  std::string type;
+  std::string path;
+};
+
+Result<PoolSeen> pool_seen(HostSession& host, const std::string& pool) {
+  auto xml = host.virsh().run({"pool-dumpxml", "--pool", pool});
+  if (!xml) return fail(xml.error().with_context(fmt::format("pool {} on {}", pool, host.config().name)));
+  auto document = XmlDocument::parse(*xml, "pool-dumpxml");
+  if (!document) return fail(document.error());
+  PoolSeen seen{document->root().attr("type").value_or(""), ""};
+  if (auto target = document->root().child("target")) {
+    if (auto path = target->child("path")) seen.path = std::string(providers::trimmed(path->text()));
+  }
+  return seen;
+}
+
+// Runs constant shell code on `host`, every value an argument; its output.
+Result<std::string> run_script(HostSession& host, std::string_view script, std::string_view name,
+                               std::vector<std::string> args) {
+  providers::Command command{providers::host_script_argv(host.config().become, script, name, std::move(args)),
+                             std::nullopt, std::chrono::minutes(1)};
+  auto output = host.transport().run(command);
+  if (!output) return fail(output.error());
+  if (output->exit_status != 0) {
+    return fail(providers::ErrorCode::other,
+                fmt::format("{} on {} failed (exit status {}): {}", name, host.config().name,
+                            output->exit_status, std::string(providers::trimmed(output->err))));
+  }
+  return std::move(output->out);
+}
+
+constexpr std::string_view k_write_token = R"sh(set -e
+umask 077
+printf '%s\n' "$3" >"$1/$2"
+)sh";
+constexpr std::string_view k_read_token = R"sh(cat -- "$1/$2" 2>/dev/null || true)sh";
+constexpr std::string_view k_remove_token = R"sh(rm -f -- "$1/$2")sh";
+
+// A file pool: a file of random content written on the source reads back
+// the same on the destination.
+Result<void> same_directory(const MigrationStep& step, const std::string& pool, const PoolSeen& here,
+                            const PoolSeen& there, HostSession& from, HostSession& to) {
+  const std::string token = providers::random_nonce();
+  const std::string file = ".virtplan-shared-check-" + token.substr(0, 12);
+  auto written = run_script(from, k_write_token, "virtplan-shared-check", {here.path, file, token});
+  if (!written) {
+    return fail(written.error().with_context(
+        fmt::format("{}: pool {}: no test file could be written into {} on {}; nothing was changed",
+                    shared_where(step), pool, here.path, from.config().name)));
+  }
+  auto read = run_script(to, k_read_token, "virtplan-shared-check", {there.path, file});
+  auto removed = run_script(from, k_remove_token, "virtplan-shared-check", {here.path, file});
+  if (!read) return fail(read.error().with_context(shared_where(step) + ": nothing was changed"));
+  if (providers::trimmed(*read) != token) {
+    return fail(providers::ErrorCode::invalid,
+                fmt::format("{}: pool {} is declared shared, but {} and {} do not see the same storage: a "
+                            "file written into {} on {} is not in {} on {}. Nothing was changed and nothing "
+                            "is copied instead (declare the pool `shared: false` to have its volumes "
+                            "copied)",
+                            shared_where(step), pool, from.config().name, to.config().name, here.path,
+                            from.config().name, there.path, to.config().name));
+  }
+  if (!removed) {
+    return fail(removed.error().with_context(fmt::format("{}: pool {}: the test file {}/{} was not removed",
+                                                         shared_where(step), pool, here.path, file)));
+  }
+  return {};
+}
+
+Result<std::string> volume_key(HostSession& host, const providers::ObjectId& volume) {
+  auto key = host.virsh().run({"vol-key", "--pool", volume.pool, "--vol", volume.name});
+  if (!key) return fail(key.error());
+  return std::string(providers::trimmed(*key));
+}
+
+}  // namespace
+
+Result<void> verify_shared_volumes(const MigrationStep& step, HostSession& from, HostSession& to) {
+  std::set<std::string> proven;  // pools
+  for (const MigrationStep::Carried& volume : step.carried) {
+    if (!volume.shared || volume.source.kind != "volume") continue;
+    const std::string& pool = volume.source.pool;
+    if (proven.insert(pool).second) {
+      auto here = pool_seen(from, pool);
+      if (!here) return fail(here.error().with_context(shared_where(step) + ": nothing was changed"));
+      auto there = pool_seen(to, pool);
+      if (!there) return fail(there.error().with_context(shared_where(step) + ": nothing was changed"));
+      // A pool of files in a directory (storage::pool_needs_path's types;
+      // kvm does not link storage).
+      if (here->type == "dir" || here->type == "fs" || here->type == "netfs") {
+        if (auto same = same_directory(step, pool, *here, *there, from, to); !same) return same;
+      }
+    }
+    // libvirt lists a file only once its pool read it.
+    auto refreshed = to.virsh().run({"pool-refresh", "--pool", pool});
+    if (!refreshed) {
+      return fail(
+          refreshed.error().with_context(fmt::format("{}: pool {} not refreshed on {}; nothing was changed",
+                                                     shared_where(step), pool, to.config().name)));
+    }
+    auto theirs = volume_key(to, volume.source);
+    if (!theirs) {
+      return fail(theirs.error().with_context(fmt::format(
+          "{}: pool {} is declared shared, but {} does not list volume {} in it (as {} does); nothing was "
+          "changed",
+          shared_where(step), pool, to.config().name, volume.source.name, from.config().name)));
+    }
+    auto ours = volume_key(from, volume.source);
+    if (!ours) return fail(ours.error().with_context(shared_where(step) + ": nothing was changed"));
+    if (*ours != *theirs) {
+      return fail(providers::ErrorCode::invalid,
+                  fmt::format("{}: pool {} is declared shared, but volume {} is {} on {} and {} on {}: not "
+                              "the same storage. Nothing was changed",
+                              shared_where(step), pool, volume.source.name, *ours, from.config().name,
+                              *theirs, to.config().name));
+    }
+  }
+  return {};
+}
+
+Result<std::vector<std::string>> live_storage_flags(const MigrationStep& step, HostSession& from,
+                                                    const std::string& copy_flag,
+                                                    const std::string& disks_uri) {
+  std::set<std::string> shared_paths;
+  for (const MigrationStep::Carried& volume : step.carried) {
+    if (!volume.shared || volume.source.kind != "volume") continue;
+    auto path = from.virsh().run({"vol-path", "--pool", volume.source.pool, "--vol", volume.source.name});
+    if (!path) return fail(path.error());
+    shared_paths.insert(std::string(providers::trimmed(*path)));
+  }
+  if (shared_paths.empty()) return std::vector<std::string>{copy_flag, "--disks-uri", disks_uri};
+  auto xml = from.virsh().run({"dumpxml", "--domain", step.source.name});
+  if (!xml) return fail(xml.error());
+  auto document = XmlDocument::parse(*xml, "dumpxml");
+  if (!document) return fail(document.error());
+  std::vector<std::string> local;
+  bool uncached = true;  // every shared disk bypasses the page cache
+  auto disks = document->root().xpath_nodes("/domain/devices/disk");
+  if (!disks) return fail(disks.error());
+  for (const auto& disk : *disks) {
+    auto source = disk.child("source");
+    auto target = disk.child("target");
+    if (!source || !target || disk.child("readonly")) continue;
+    const std::string path = source->attr("file").value_or(source->attr("dev").value_or(""));
+    if (path.empty()) continue;
+    if (shared_paths.contains(path)) {
+      const auto driver = disk.child("driver");
+      const std::string cache = driver ? driver->attr("cache").value_or("") : "";
+      uncached = uncached && (cache == "none" || cache == "directsync");
+    } else if (!disk.child("shareable")) {
+      local.push_back(target->attr("dev").value_or(""));
+    }
+  }
+  std::vector<std::string> flags;
+  if (!local.empty()) {
+    flags = {copy_flag, "--migrate-disks", fmt::format("{}", fmt::join(local, ",")), "--disks-uri",
+             disks_uri};
+  }
+  if (uncached) flags.push_back("--unsafe");
+  return flags;
+}
+
+}  // namespace virtplan::kvm

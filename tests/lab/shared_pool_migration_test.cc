@@ -1,0 +1,281 @@
+// Migration through a shared pool (issue 20): a dir pool in the lab's
+// directory under /var/tmp, which every lab host sees alike (their /root,
+// /run, /tmp and /var/lib/virtplan are their own), declared `shared: true`,
+// stands for an NFS mount. The domain moves, offline and live (the real lab
+// guest under TCG), with no byte copied: the new host runs the very file the
+// old one did (same inode, the bytes unchanged, the file never deleted), the
+// old host's ledger lets go of it, the next plan is empty on both hosts, and
+// destroy deletes it once. A live migration killed (`kill -9`) mid-way
+// converges on the rerun. A pool declared shared that is not (each host's
+// own directory) fails the apply before anything changes.
+
+#include "providers/host/shell_quote.h"
+#include "tests/lab/lab_fixture.h"
+#include "tests/lab/lab_guest.h"
+#include "tests/lab/lab_stack.h"
+#include "tests/support/virtplan_process.h"
+
+#include <fmt/format.h>
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include <csignal>
+#include <string>
+
+namespace shared_pool_lab {
+
+using virtplan::lab::has;
+using virtplan::lab::host_block;
+using virtplan::lab::LabEnv;
+using virtplan::lab::trimmed;
+using virtplan::lab::wait_until;
+using virtplan::providers::shell_quote;
+using virtplan::test::run_virtplan;
+using namespace std::chrono_literals;
+
+// A stack of one pool on both hosts (in `dir`: `{}` is the tag), a raw volume
+// and a domain using it, both on lab host `on`.
+struct SharedStack {
+  const LabEnv& env;
+  std::string tag;
+  std::string dir;  // the pool's directory
+  bool running = false;
+
+  std::string pool() const { return "sp-" + tag; }
+  std::string volume() const { return "sv-" + tag; }
+  std::string domain() const { return "sd-" + tag; }
+  std::string serial_log() const { return fmt::format("/var/log/libvirt/qemu/sd-{}-serial.log", tag); }
+
+  std::string text(std::size_t on) const {
+    const std::string host = env.hosts[on].name;
+    std::string domain_keys;
+    if (running) {
+      const std::string guest = virtplan::lab::guest_dir();
+      domain_keys = fmt::format(
+          "    memory: 128MiB\n    virt_type: qemu\n"
+          "    boot: {{kernel: {0}/vmlinuz, initrd: {0}/initrd.img, cmdline: \"console=ttyS0 loglevel=4\"}}\n"
+          "    xml: [{{set: /domain/devices/serial/log/@file, value: {1}}}]\n"
+          "    disks: [{{volume: {2}, target: vda, bus: virtio, cache: none}}]\n",
+          guest, serial_log(), volume());
+    } else {
+      domain_keys = fmt::format(
+          "    memory: 64MiB\n    state: stopped\n    virt_type: qemu\n"
+          "    disks: [{{volume: {}, target: vda}}]\n",
+          volume());
+    }
+    return fmt::format(
+        "stack: shared-{0}\nhosts:\n{1}{2}"
+        "pools:\n  {3}: {{hosts: all, type: dir, path: {4}, shared: true}}\n"
+        "volumes:\n  {5}: {{host: {6}, pool: {3}, format: raw, capacity: 96MiB}}\n"
+        "domains:\n  {7}:\n    host: {6}\n    vcpus: 1\n{8}",
+        tag, host_block(env, 0), host_block(env, 1), pool(), dir, volume(), host, domain(), domain_keys);
+  }
+
+  std::string path(std::size_t i) const {
+    return trimmed(
+        env.run_in(i, fmt::format("virsh -q vol-path --pool {} {} 2>/dev/null; true", pool(), volume())));
+  }
+  // The file's inode and sha256 as host i sees them at `file`.
+  std::string identity(std::size_t i, const std::string& file) const {
+    return trimmed(env.run_in(i, fmt::format("stat -c %i {0} && sha256sum < {0}", shell_quote(file))));
+  }
+  bool defined(std::size_t i) const { return has(env.run_in(i, "virsh -q list --all --name"), domain()); }
+  std::string state(std::size_t i) const {
+    return trimmed(env.run_in(i, "virsh -q domstate " + domain() + " 2>/dev/null || true"));
+  }
+  std::string ledger(std::size_t i) const {
+    return env.run_in(i, fmt::format("cat /var/lib/virtplan/ledger/shared-{}.json 2>/dev/null; true", tag));
+  }
+  std::string serial(std::size_t i) const {
+    return env.run_in(i, "cat " + shell_quote(serial_log()) + " 2>/dev/null || true");
+  }
+  // The guest's last heartbeat on host i's serial log: its boot id and uptime.
+  std::pair<std::string, double> alive(std::size_t i) const {
+    return virtplan::lab::last_heartbeat(serial(i));
+  }
+};
+
+// Random bytes and a marker in the volume's first MiBs; returns the file's
+// inode and sha256.
+std::string fill(const SharedStack& s, const std::string& file) {
+  s.env.run_in(0,
+               fmt::format("dd if=/dev/urandom of={0} bs=1M count=8 conv=notrunc status=none && "
+                           "printf 'virtplan-shared-{1}' | dd of={0} bs=1M seek=90 conv=notrunc status=none",
+                           shell_quote(file), s.tag));
+  return s.identity(0, file);
+}
+
+// After a move from host `from` to host `to` through the shared pool: the
+// domain there only, the same file (inode, bytes) at the same path, listed
+// by the new host's pool, the old host's ledger without either, nothing more
+// planned on either host.
+void check_moved_shared(const SharedStack& s, const std::string& stack, std::size_t from, std::size_t to,
+                        const std::string& file, const std::string& identity) {
+  CHECK(s.defined(to));
+  CHECK_FALSE(s.defined(from));
+  CHECK(s.path(to) == file);
+  CHECK(s.identity(to, file) == identity);
+  CHECK(s.identity(from, file) == identity);
+  CHECK(has(s.ledger(to), s.volume()));
+  CHECK_FALSE(has(s.ledger(from), s.volume()));
+  CHECK_FALSE(has(s.ledger(from), s.domain()));
+  CHECK(trimmed(s.env.run_in(0, "ls -A " + shell_quote(s.dir) + " | grep -c virtplan-shared-check; true")) ==
+        "0");
+  virtplan::lab::check_plan_empty(stack);
+}
+
+// destroy deletes the volume once, from host `owner`, which owns it; the
+// other host, whose pool may still list the file, leaves it alone.
+void check_destroyed_once(const SharedStack& s, const std::string& stack, std::size_t owner,
+                          const std::string& file) {
+  const auto destroyed = run_virtplan("destroy --auto-approve -f " + stack);
+  INFO(destroyed.output);
+  CHECK(destroyed.status == 0);
+  CHECK(has(destroyed.output, fmt::format("volume.{}@{}", s.volume(), s.env.hosts[owner].name)));
+  CHECK_FALSE(has(destroyed.output, fmt::format("volume.{}@{}", s.volume(), s.env.hosts[1 - owner].name)));
+  CHECK(trimmed(s.env.run_in(0, "test -e " + shell_quote(file) + " && echo there || echo gone")) == "gone");
+}
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+TEST_CASE(
+    "shared pool: a stopped domain migrates offline with nothing copied, the same file, destroyed once") {
+  const LabEnv env = virtplan::lab::require_lab(2);
+  const auto start = std::chrono::steady_clock::now();
+  SharedStack s{env, virtplan::lab::tag_for('S'), ""};
+  s.dir = fmt::format("{}/shared-{}", env.dir, s.tag);
+  const std::string stack = virtplan::lab::write_stack(s.text(0));
+  virtplan::lab::StackCleanup cleanup{env, stack, "rm -rf " + shell_quote(s.dir)};
+  const auto made = run_virtplan("apply --auto-approve -f " + stack);
+  INFO(made.output);
+  REQUIRE(made.status == 0);
+  const std::string file = s.path(0);
+  REQUIRE(file == s.dir + "/" + s.volume());
+  const std::string identity = fill(s, file);
+
+  virtplan::lab::write_stack_at(stack, s.text(1));
+  const auto plan = run_virtplan("plan -f " + stack);
+  INFO(plan.output);
+  REQUIRE(plan.status == 0);
+  CHECK(has(plan.output, fmt::format("migrate to {}  offline, shared pool {}: nothing copied",
+                                     env.hosts[1].name, s.pool())));
+  CHECK(has(plan.output, fmt::format("with domain.{}@{}, shared pool {}: nothing copied", s.domain(),
+                                     env.hosts[0].name, s.pool())));
+  CHECK_FALSE(has(plan.output, "copied,"));
+  CHECK_FALSE(has(plan.output, "DATA LOSS"));
+  const auto json_plan = nlohmann::json::parse(run_virtplan("plan --json -f " + stack).output);
+  CHECK(json_plan.at("changes").at(0).at("shared_pools") == nlohmann::json::array({s.pool()}));
+
+  const auto moved = run_virtplan("apply --auto-approve -f " + stack);
+  INFO(moved.output);
+  REQUIRE(moved.status == 0);
+  check_moved_shared(s, stack, 0, 1, file, identity);
+  check_destroyed_once(s, stack, 1, file);
+  WARN("shared pool offline migration test took " << seconds_since(start) << " s");
+}
+
+TEST_CASE("shared pool: a pool declared shared that is not fails the migration before anything changes") {
+  const LabEnv env = virtplan::lab::require_lab(2);
+  const auto start = std::chrono::steady_clock::now();
+  // Each host's own directory: /var/lib/virtplan is private to a lab host.
+  SharedStack s{env, virtplan::lab::tag_for('T'), ""};
+  s.dir = "/var/lib/virtplan/shared-" + s.tag;
+  const std::string stack = virtplan::lab::write_stack(s.text(0));
+  virtplan::lab::StackCleanup cleanup{env, stack};
+  const auto made = run_virtplan("apply --auto-approve -f " + stack);
+  INFO(made.output);
+  REQUIRE(made.status == 0);
+  const std::string file = s.path(0);
+  const std::string identity = fill(s, file);
+  const std::string ledger0 = s.ledger(0);
+
+  virtplan::lab::write_stack_at(stack, s.text(1));
+  const auto refused = run_virtplan("apply --auto-approve -f " + stack);
+  INFO(refused.output);
+  CHECK(refused.status != 0);
+  CHECK(
+      has(refused.output, fmt::format("pool {} is declared shared, but {} and {} do not see the same storage",
+                                      s.pool(), env.hosts[0].name, env.hosts[1].name)));
+  // Nothing changed: the domain and its bytes where they were, nothing on
+  // host 1 (no domain, no volume, no test file), host 0's ledger as it was.
+  CHECK(s.defined(0));
+  CHECK_FALSE(s.defined(1));
+  CHECK(s.identity(0, file) == identity);
+  CHECK(s.path(1).empty());
+  CHECK(trimmed(env.run_in(1, "ls -A " + shell_quote(s.dir) + " | wc -l")) == "0");
+  CHECK(trimmed(env.run_in(0, "ls -A " + shell_quote(s.dir) + " | grep -c virtplan-shared-check; true")) ==
+        "0");
+  CHECK(s.ledger(0) == ledger0);
+  // Back where it was in the stack: nothing to do on either host.
+  virtplan::lab::write_stack_at(stack, s.text(0));
+  virtplan::lab::check_plan_empty(stack);
+  WARN("shared pool refusal test took " << seconds_since(start) << " s");
+}
+
+TEST_CASE(
+    "shared pool: the real guest migrates live with nothing copied then back with the apply killed "
+    "mid-migration") {
+  const LabEnv env = virtplan::lab::require_lab(2);
+  SharedStack s{env, virtplan::lab::tag_for('U'), "", true};
+  s.dir = fmt::format("{}/shared-{}", env.dir, s.tag);
+  const std::string stack = virtplan::lab::write_stack(s.text(0));
+  virtplan::lab::StackCleanup cleanup{
+      env, stack, "rm -rf " + shell_quote(s.dir) + "; rm -f " + shell_quote(s.serial_log())};
+  for (std::size_t i : {0, 1})
+    env.run_in(i, "mkdir -p /var/log/libvirt/qemu && rm -f " + shell_quote(s.serial_log()));
+  const auto made = run_virtplan("apply --auto-approve -f " + stack);
+  INFO(made.output);
+  REQUIRE(made.status == 0);
+  const std::string file = s.path(0);
+  const std::string identity = fill(s, file);
+  REQUIRE(wait_until(180s, [&] { return !s.alive(0).first.empty(); }));
+  const std::string boot_id = s.alive(0).first;
+  const auto start = std::chrono::steady_clock::now();
+
+  virtplan::lab::write_stack_at(stack, s.text(1));
+  const auto plan = run_virtplan("plan -f " + stack);
+  INFO(plan.output);
+  CHECK(has(plan.output,
+            fmt::format("migrate to {}  live, shared pool {}: nothing copied", env.hosts[1].name, s.pool())));
+  const double before = s.alive(0).second;
+  const auto moved = run_virtplan("apply --auto-approve -f " + stack);
+  INFO(moved.output);
+  REQUIRE(moved.status == 0);
+  CHECK(s.state(1) == "running");
+  // QEMU on the new host has the very file open (the lab's one /var/tmp).
+  const std::string pid =
+      trimmed(env.run_in(1, "cat /run/libvirt/qemu/" + s.domain() + ".pid 2>/dev/null || true"));
+  REQUIRE_FALSE(pid.empty());
+  CHECK(trimmed(env.run_in(1, fmt::format("ls -l /proc/{}/fd | grep -c {}; true", pid, shell_quote(file)))) !=
+        "0");
+  CHECK(wait_until(60s, [&] { return s.alive(1).second > before; }));
+  CHECK(s.alive(1).first == boot_id);
+  // The guest writes nothing to its disk: its bytes are what fill() wrote.
+  check_moved_shared(s, stack, 0, 1, file, identity);
+
+  // Back to host 0, the apply killed once the guest is arriving there.
+  env.run_in(0, "rm -f " + shell_quote(s.serial_log()));
+  virtplan::lab::write_stack_at(stack, s.text(0));
+  const double later = s.alive(1).second;
+  auto killed = virtplan::test::start_virtplan("apply --auto-approve -f " + stack,
+                                               "/tmp/shared-killed-" + s.tag + ".log");
+  const bool arriving = wait_until(
+      120s, [&] { return s.defined(0); }, 100ms);
+  kill(killed.pid, SIGKILL);
+  killed.wait();
+  INFO("killed apply: " << killed.output());
+  CHECK(arriving);
+  CHECK(s.identity(0, file) == identity);
+  const auto rerun = run_virtplan("apply --auto-approve --lock-wait 60 -f " + stack);
+  INFO(rerun.output);
+  REQUIRE(rerun.status == 0);
+  CHECK(wait_until(60s, [&] { return s.alive(0).second > later; }));
+  CHECK(s.alive(0).first == boot_id);
+  check_moved_shared(s, stack, 1, 0, file, identity);
+  WARN("two live migrations through a shared pool (one killed, then rerun) took " << seconds_since(start)
+                                                                                  << " s after the boot");
+}
+
+}  // namespace shared_pool_lab
