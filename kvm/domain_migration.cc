@@ -247,6 +247,10 @@ Result<void> remove_source(const MigrationStep& step, HostSession& from, HostSes
       return fail(removed.error().with_context(where(step) + ": moved, not removed from the source"));
     }
   }
+  // A finishing run skips verify (the domain is on the destination already):
+  // the pool may have lost its `shared:` since the run that moved it.
+  if (auto apart = refuse_one_storage_copied(step, from, to); !apart)
+    return fail(apart.error().with_context(where(step) + ": moved, not removed from the source"));
   for (const auto& volume : step.carried) {
     if (volume.shared) continue;  // the destination's file too: never deleted
     auto there = volume_exists(from, volume.source);
@@ -281,6 +285,7 @@ Result<ActuatorOutcome> migrate_domain(const MigrationStep& step, MigrationPart 
   switch (part) {
     case MigrationPart::verify:
       done = verify_shared_volumes(step, from, to);
+      if (done) done = refuse_one_storage_copied(step, from, to);
       break;
     case MigrationPart::copy:
       for (const auto& volume : step.carried) {

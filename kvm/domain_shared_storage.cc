@@ -9,7 +9,9 @@
 #include <fmt/ranges.h>
 
 #include <map>
+#include <optional>
 #include <set>
+#include <utility>
 
 namespace virtplan::kvm {
 
@@ -65,10 +67,10 @@ printf '%s\n' "$3" >"$1/$2"
 constexpr std::string_view k_read_token = R"sh(cat -- "$1/$2" 2>/dev/null || true)sh";
 constexpr std::string_view k_remove_token = R"sh(rm -f -- "$1/$2")sh";
 
-// A file pool: a file of random content written on the source reads back
-// the same on the destination.
-Result<void> same_directory(const MigrationStep& step, const std::string& pool, const PoolSeen& here,
-                            const PoolSeen& there, HostSession& from, HostSession& to) {
+// A file pool: whether a file of random content written into its directory
+// on the source reads back the same in its directory on the destination.
+Result<bool> one_directory(const MigrationStep& step, const std::string& pool, const PoolSeen& here,
+                           const PoolSeen& there, HostSession& from, HostSession& to) {
   const std::string token = providers::random_nonce();
   const std::string file = ".virtplan-shared-check-" + token.substr(0, 12);
   auto written = run_script(from, k_write_token, "virtplan-shared-check", {here.path, file, token});
@@ -80,20 +82,24 @@ Result<void> same_directory(const MigrationStep& step, const std::string& pool, 
   auto read = run_script(to, k_read_token, "virtplan-shared-check", {there.path, file});
   auto removed = run_script(from, k_remove_token, "virtplan-shared-check", {here.path, file});
   if (!read) return fail(read.error().with_context(shared_where(step) + ": nothing was changed"));
-  if (providers::trimmed(*read) != token) {
-    return fail(providers::ErrorCode::invalid,
-                fmt::format("{}: pool {} is declared shared, but {} and {} do not see the same storage: a "
-                            "file written into {} on {} is not in {} on {}. Nothing was changed and nothing "
-                            "is copied instead (declare the pool `shared: false` to have its volumes "
-                            "copied)",
-                            shared_where(step), pool, from.config().name, to.config().name, here.path,
-                            from.config().name, there.path, to.config().name));
-  }
   if (!removed) {
     return fail(removed.error().with_context(fmt::format("{}: pool {}: the test file {}/{} was not removed",
                                                          shared_where(step), pool, here.path, file)));
   }
-  return {};
+  return providers::trimmed(*read) == token;
+}
+
+// Both hosts' view of `pool`, when it is a pool of files in a directory
+// (storage::pool_needs_path's types; kvm does not link storage).
+Result<std::optional<std::pair<PoolSeen, PoolSeen>>> file_pools(const MigrationStep& step,
+                                                                const std::string& pool, HostSession& from,
+                                                                HostSession& to) {
+  auto here = pool_seen(from, pool);
+  if (!here) return fail(here.error().with_context(shared_where(step) + ": nothing was changed"));
+  if (here->type != "dir" && here->type != "fs" && here->type != "netfs") return std::nullopt;
+  auto there = pool_seen(to, pool);
+  if (!there) return fail(there.error().with_context(shared_where(step) + ": nothing was changed"));
+  return std::pair{*here, *there};
 }
 
 Result<std::string> volume_key(HostSession& host, const providers::ObjectId& volume) {
@@ -110,14 +116,22 @@ Result<void> verify_shared_volumes(const MigrationStep& step, HostSession& from,
     if (!volume.shared || volume.source.kind != "volume") continue;
     const std::string& pool = volume.source.pool;
     if (proven.insert(pool).second) {
-      auto here = pool_seen(from, pool);
-      if (!here) return fail(here.error().with_context(shared_where(step) + ": nothing was changed"));
-      auto there = pool_seen(to, pool);
-      if (!there) return fail(there.error().with_context(shared_where(step) + ": nothing was changed"));
-      // A pool of files in a directory (storage::pool_needs_path's types;
-      // kvm does not link storage).
-      if (here->type == "dir" || here->type == "fs" || here->type == "netfs") {
-        if (auto same = same_directory(step, pool, *here, *there, from, to); !same) return same;
+      auto pools = file_pools(step, pool, from, to);
+      if (!pools) return fail(pools.error());
+      if (*pools) {
+        const auto& [here, there] = **pools;
+        auto one = one_directory(step, pool, here, there, from, to);
+        if (!one) return fail(one.error());
+        if (!*one) {
+          return fail(
+              providers::ErrorCode::invalid,
+              fmt::format("{}: pool {} is declared shared, but {} and {} do not see the same storage: "
+                          "a file written into {} on {} is not in {} on {}. Nothing was changed and "
+                          "nothing is copied instead (declare the pool `shared: false` to have its "
+                          "volumes copied)",
+                          shared_where(step), pool, from.config().name, to.config().name, here.path,
+                          from.config().name, there.path, to.config().name));
+        }
       }
     }
     // libvirt lists a file only once its pool read it.
@@ -142,6 +156,33 @@ Result<void> verify_shared_volumes(const MigrationStep& step, HostSession& from,
                               "the same storage. Nothing was changed",
                               shared_where(step), pool, volume.source.name, *ours, from.config().name,
                               *theirs, to.config().name));
+    }
+  }
+  return {};
+}
+
+Result<void> refuse_one_storage_copied(const MigrationStep& step, HostSession& from, HostSession& to) {
+  std::set<std::string> checked;  // pools
+  for (const MigrationStep::Carried& volume : step.carried) {
+    if (volume.shared || volume.source.kind != "volume" || !checked.insert(volume.source.pool).second)
+      continue;
+    const std::string& pool = volume.source.pool;
+    auto pools = file_pools(step, pool, from, to);
+    if (!pools) return fail(pools.error());
+    if (!*pools) continue;
+    const auto& [here, there] = **pools;
+    auto one = one_directory(step, pool, here, there, from, to);
+    if (!one) return fail(one.error());
+    if (*one) {
+      return fail(providers::ErrorCode::invalid,
+                  fmt::format("{}: pool {} is one storage seen from {} and {} (a file written into {} on {} "
+                              "is in {} on {}), but is not declared shared: copying volume {} there would "
+                              "copy it onto itself, and removing it from {} would remove the only copy. "
+                              "Nothing was changed; declare the pool `shared: true` on both hosts to move "
+                              "the domain without a copy",
+                              shared_where(step), pool, from.config().name, to.config().name, here.path,
+                              from.config().name, there.path, to.config().name, volume.source.name,
+                              from.config().name));
     }
   }
   return {};

@@ -14,6 +14,13 @@
 //     destination's pool is refreshed and must list the volume (libvirt knows
 //     a file only once its pool read it). Fails naming the pool and both
 //     hosts; never falls back to copying.
+//   refuse_one_storage_copied: the other way round, for the volumes the plan
+//     copies: a file pool whose directory both hosts see alike (a test file
+//     written on the source reads back on the destination) but that is not
+//     declared shared fails the migration before anything changes, and before
+//     the source's volumes are deleted: a copy would be made onto the file
+//     itself, a "half copy" deleted on the destination would be the volume,
+//     and the source's deletion would remove the only copy.
 //   live_storage_flags: the storage part of `virsh migrate --live`: no
 //     copy (`copy_flag`: --copy-storage-all, or -inc over overlays' bases)
 //     for a disk on a shared pool (with local disks too, the copy flag with
@@ -34,6 +41,8 @@ namespace virtplan::kvm {
 
 providers::Result<void> verify_shared_volumes(const providers::MigrationStep& step,
                                               providers::HostSession& from, providers::HostSession& to);
+providers::Result<void> refuse_one_storage_copied(const providers::MigrationStep& step,
+                                                  providers::HostSession& from, providers::HostSession& to);
 
 // `disks_uri` is --disks-uri's value (only passed when a disk is copied).
 providers::Result<std::vector<std::string>> live_storage_flags(const providers::MigrationStep& step,

@@ -40,6 +40,7 @@ struct SharedStack {
   std::string tag;
   std::string dir;  // the pool's directory
   bool running = false;
+  bool declared_shared = true;  // `shared: true` on the pool
 
   std::string pool() const { return "sp-" + tag; }
   std::string volume() const { return "sv-" + tag; }
@@ -65,10 +66,11 @@ struct SharedStack {
     }
     return fmt::format(
         "stack: shared-{0}\nhosts:\n{1}{2}"
-        "pools:\n  {3}: {{hosts: all, type: dir, path: {4}, shared: true}}\n"
+        "pools:\n  {3}: {{hosts: all, type: dir, path: {4}{9}}}\n"
         "volumes:\n  {5}: {{host: {6}, pool: {3}, format: raw, capacity: 96MiB}}\n"
         "domains:\n  {7}:\n    host: {6}\n    vcpus: 1\n{8}",
-        tag, host_block(env, 0), host_block(env, 1), pool(), dir, volume(), host, domain(), domain_keys);
+        tag, host_block(env, 0), host_block(env, 1), pool(), dir, volume(), host, domain(), domain_keys,
+        declared_shared ? ", shared: true" : "");
   }
 
   std::string path(std::size_t i) const {
@@ -276,6 +278,55 @@ TEST_CASE(
   check_moved_shared(s, stack, 1, 0, file, identity);
   WARN("two live migrations through a shared pool (one killed, then rerun) took " << seconds_since(start)
                                                                                   << " s after the boot");
+}
+
+// The same directory seen from both hosts (an NFS mount), its pool NOT
+// declared shared: the plan copies, but apply finds first that both hosts
+// see one storage and refuses before anything changes, naming the pool: a
+// copy would be made onto the file itself and the old host's deletion would
+// remove the only copy. Once the new host's pool lists the file (a refresh,
+// by anyone) and its ledger holds the failed run's intent for it, the rerun
+// would have deleted it as "a half copy": it is refused the same way, and the
+// bytes stay.
+TEST_CASE("a pool both hosts see alike but not declared shared: migration refused, the file never deleted") {
+  const LabEnv env = virtplan::lab::require_lab(2);
+  const auto start = std::chrono::steady_clock::now();
+  SharedStack s{env, virtplan::lab::tag_for('N'), ""};
+  s.declared_shared = false;
+  s.dir = fmt::format("{}/shared-{}", env.dir, s.tag);
+  const std::string stack = virtplan::lab::write_stack(s.text(0));
+  virtplan::lab::StackCleanup cleanup{env, stack, "rm -rf " + shell_quote(s.dir)};
+  const auto made = run_virtplan("apply --auto-approve -f " + stack);
+  INFO(made.output);
+  REQUIRE(made.status == 0);
+  const std::string file = s.path(0);
+  REQUIRE(file == s.dir + "/" + s.volume());
+  const std::string identity = fill(s, file);
+
+  virtplan::lab::write_stack_at(stack, s.text(1));
+  for (int run = 1; run <= 2; ++run) {
+    INFO("run " << run);
+    if (run == 2) env.run_in(1, fmt::format("virsh -q pool-refresh {} >/dev/null", s.pool()));
+    const auto refused = run_virtplan("apply --auto-approve -f " + stack);
+    INFO(refused.output);
+    CHECK(refused.status != 0);
+    CHECK(has(refused.output, fmt::format("pool {} is one storage seen from {} and {}", s.pool(),
+                                          env.hosts[0].name, env.hosts[1].name)));
+    CHECK(has(refused.output, "but is not declared shared"));
+    CHECK(s.identity(0, file) == identity);
+    CHECK(s.defined(0));
+    CHECK_FALSE(s.defined(1));
+  }
+  CHECK(trimmed(env.run_in(0, "ls -A " + shell_quote(s.dir) + " | grep -c virtplan-shared-check; true")) ==
+        "0");
+  // Declared shared, it moves with nothing copied.
+  s.declared_shared = true;
+  virtplan::lab::write_stack_at(stack, s.text(1));
+  const auto moved = run_virtplan("apply --auto-approve -f " + stack);
+  INFO(moved.output);
+  REQUIRE(moved.status == 0);
+  check_moved_shared(s, stack, 0, 1, file, identity);
+  WARN("undeclared shared pool test: " << seconds_since(start) << " s");
 }
 
 }  // namespace shared_pool_lab
