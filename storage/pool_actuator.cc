@@ -179,7 +179,10 @@ Result<ActuatorOutcome> PoolActuator::destroy(const ActuatorStep& step, HostSess
 
   ActuatorOutcome outcome;
   std::size_t i = 0;
-  if (running && !results[i++]) {
+  // A pool may stop between the look and the destroy: one whose directory
+  // another host's pool of the same shared directory just deleted (libvirt's
+  // refresh stops it). Stopped is what the destroy wanted.
+  if (running && !results[i++] && results[0].error().message().find("is not active") == std::string::npos) {
     return fail(step_error(step, "still defined and active", results[0].error()));
   }
   std::string path = step.before.is_object() ? step.before.value("path", "") : "";

@@ -41,6 +41,7 @@ struct SharedStack {
   std::string dir;  // the pool's directory
   bool running = false;
   bool declared_shared = true;  // `shared: true` on the pool
+  bool pools_only = false;      // the pools alone, no volume or domain yet
 
   std::string pool() const { return "sp-" + tag; }
   std::string volume() const { return "sv-" + tag; }
@@ -64,13 +65,16 @@ struct SharedStack {
           "    disks: [{{volume: {}, target: vda}}]\n",
           volume());
     }
+    const std::string objects =
+        pools_only ? ""
+                   : fmt::format(
+                         "volumes:\n  {0}: {{host: {1}, pool: {2}, format: raw, capacity: 96MiB}}\n"
+                         "domains:\n  {3}:\n    host: {1}\n    vcpus: 1\n{4}",
+                         volume(), host, pool(), domain(), domain_keys);
     return fmt::format(
-        "stack: shared-{0}\nhosts:\n{1}{2}"
-        "pools:\n  {3}: {{hosts: all, type: dir, path: {4}{9}}}\n"
-        "volumes:\n  {5}: {{host: {6}, pool: {3}, format: raw, capacity: 96MiB}}\n"
-        "domains:\n  {7}:\n    host: {6}\n    vcpus: 1\n{8}",
-        tag, host_block(env, 0), host_block(env, 1), pool(), dir, volume(), host, domain(), domain_keys,
-        declared_shared ? ", shared: true" : "");
+        "stack: shared-{0}\nhosts:\n{1}{2}pools:\n  {3}: {{hosts: all, type: dir, path: {4}{5}}}\n{6}", tag,
+        host_block(env, 0), host_block(env, 1), pool(), dir, declared_shared ? ", shared: true" : "",
+        objects);
   }
 
   std::string path(std::size_t i) const {
@@ -294,8 +298,15 @@ TEST_CASE("a pool both hosts see alike but not declared shared: migration refuse
   SharedStack s{env, virtplan::lab::tag_for('N'), ""};
   s.declared_shared = false;
   s.dir = fmt::format("{}/shared-{}", env.dir, s.tag);
+  // The pools first: the new host's pool then lists the directory as it was
+  // (libvirt reads it at start and refresh), so the plan does not see the
+  // volume there and it is apply that must find the one storage.
+  s.pools_only = true;
   const std::string stack = virtplan::lab::write_stack(s.text(0));
   virtplan::lab::StackCleanup cleanup{env, stack, "rm -rf " + shell_quote(s.dir)};
+  virtplan::lab::apply_stack(stack, s.text(0));
+  s.pools_only = false;
+  virtplan::lab::write_stack_at(stack, s.text(0));
   const auto made = run_virtplan("apply --auto-approve -f " + stack);
   INFO(made.output);
   REQUIRE(made.status == 0);
