@@ -130,34 +130,12 @@ std::string live_where(const MigrationStep& step) {
 std::string dir_of(const std::string& uuid) { return "/run/virtplan-migrate/" + uuid; }
 std::string marker_of(const std::string& uuid) { return "virtplan-migrate:" + uuid; }
 
-struct ScriptRun {
-  int status = 0;
-  std::string out;
-  std::string err;
-};
-
-Result<ScriptRun> run_migration_script(HostSession& host, std::string_view script, std::string_view name,
-                                       std::vector<std::string> args,
-                                       std::optional<std::string> input = std::nullopt,
-                                       std::chrono::milliseconds timeout = std::chrono::minutes(2)) {
-  providers::Command command{providers::host_script_argv(host.config().become, script, name, std::move(args)),
-                             std::move(input), timeout};
-  auto output = host.transport().run(command);
-  if (!output) return fail(output.error());
-  return ScriptRun{output->exit_status, std::move(output->out), std::move(output->err)};
-}
-
-// Runs a script that must succeed: its error names it and the host.
+// Runs a script that must succeed: what it printed; its error names it and the host.
 Result<std::string> run_migration_checked(HostSession& host, std::string_view script, std::string_view name,
                                           std::vector<std::string> args,
                                           std::optional<std::string> input = std::nullopt) {
-  auto ran = run_migration_script(host, script, name, std::move(args), std::move(input));
+  auto ran = providers::run_host_script(host, script, name, std::move(args), {.input = std::move(input)});
   if (!ran) return fail(ran.error());
-  if (ran->status != 0) {
-    return fail(providers::ErrorCode::other,
-                fmt::format("{} on {} failed (exit status {}): {}", name, host.config().name, ran->status,
-                            std::string(providers::trimmed(ran->err))));
-  }
   return std::move(ran->out);
 }
 
@@ -295,11 +273,11 @@ Result<std::string> migrate_live(const MigrationStep& step, HostSession& from, H
     std::vector<std::string> args{dir, std::to_string(dest.port), dest.user + "@" + dest.hostname,
                                   std::to_string(p1), std::to_string(p2)};
     args.insert(args.end(), virsh.begin(), virsh.end());
-    auto migrated = run_migration_script(from, k_migrate, "virtplan-migrate", std::move(args), std::nullopt,
-                                         k_migrate_timeout);
+    auto migrated = providers::run_host_script(from, k_migrate, "virtplan-migrate", std::move(args),
+                                               {.timeout = k_migrate_timeout, .any_status = true});
     if (!migrated) return fail(migrated.error());
-    if (migrated->status != 0)
-      return fail(providers::virsh_error("virsh migrate", migrated->err, migrated->status));
+    if (migrated->exit_status != 0)
+      return fail(providers::virsh_error("virsh migrate", migrated->err, migrated->exit_status));
     return {};
   };
   Result<void> done = run();

@@ -267,7 +267,7 @@ Result<void> remove_source(const MigrationStep& step, HostSession& from, HostSes
   if (!there) return fail(there.error().with_context(where(step) + ": moved, not removed from the source"));
   if (!*there) return {};
   // Its NVRAM file goes with it (libvirt refuses to leave it by default).
-  auto nvram = nvram_path(step.source.name, from);
+  auto nvram = nvram_file_on(from, step.source.name);
   if (!nvram) return fail(nvram.error().with_context(where(step) + ": moved, not removed from the source"));
   std::vector<std::string> undefine{"undefine", "--domain", step.source.name};
   if (*nvram) undefine.push_back("--nvram");

@@ -1,5 +1,7 @@
 #include "kvm/migration_files.h"
 
+#include "kvm/domain_saved_state.h"
+
 #include "providers/base/plain_text.h"
 #include "providers/host/host_script.h"
 #include "providers/xml/document.h"
@@ -46,26 +48,14 @@ mv -f -- "$t" "$1"
 
 constexpr std::string_view k_nvram_dir = "/var/lib/libvirt/qemu/nvram";
 
-struct Ran {
-  int status = 0;
-  std::string out;
-};
-
 // Runs one of the constant scripts above on the host; a status other than 0
 // or `allowed` is an error naming the host.
-Result<Ran> run_script(HostSession& host, std::string_view script, std::string_view name,
-                       std::vector<std::string> args, std::optional<std::string> input = std::nullopt,
-                       int allowed = 0, std::chrono::milliseconds timeout = std::chrono::minutes(5)) {
-  providers::Command command{providers::host_script_argv(host.config().become, script, name, std::move(args)),
-                             std::move(input), timeout};
-  auto output = host.transport().run(command);
-  if (!output) return fail(output.error());
-  if (output->exit_status != 0 && output->exit_status != allowed) {
-    return fail(providers::ErrorCode::other,
-                fmt::format("{} on {} failed (exit status {}): {}", name, host.config().name,
-                            output->exit_status, std::string(providers::trimmed(output->err))));
-  }
-  return Ran{output->exit_status, std::move(output->out)};
+Result<providers::CommandOutput> run_script(HostSession& host, std::string_view script, std::string_view name,
+                                            std::vector<std::string> args,
+                                            std::optional<std::string> input = std::nullopt, int allowed = 0,
+                                            std::chrono::milliseconds timeout = std::chrono::minutes(5)) {
+  return providers::run_host_script(host, script, name, std::move(args),
+                                    {.input = std::move(input), .timeout = timeout, .also_allowed = allowed});
 }
 
 Result<std::string> sha256_of(HostSession& host, const std::string& path) {
@@ -98,7 +88,7 @@ Result<void> cached(const std::string& where, const providers::ObjectId& id, con
   auto present =
       run_script(to, k_is_file, "virtplan-migrate-base-cached", {base.destination}, std::nullopt, 3);
   if (!present) return fail(present.error().with_context(where));
-  if (present->status == 0) return {};
+  if (present->exit_status == 0) return {};
   return fail(
       providers::ErrorCode::not_found,
       fmt::format("{}: volume {} is an overlay of the image {} ({}), which is not in {}'s image cache "
@@ -169,28 +159,29 @@ Result<void> rebase_overlay(const providers::ObjectId& volume, const OverlayBase
   return {};
 }
 
-Result<std::optional<std::string>> nvram_path(const std::string& domain, HostSession& host) {
+Result<std::optional<std::string>> nvram_file_on(HostSession& host, const std::string& domain) {
   auto xml = host.virsh().run({"dumpxml", "--domain", domain, "--inactive"});
   if (!xml) return fail(xml.error());
+  auto named = nvram_path(*xml);  // what <os><nvram> says (kvm/domain_saved_state.h)
+  if (!named) return fail(named.error());
+  if (*named) return std::string(providers::trimmed(**named));
+  // libvirt names the file when the domain first starts, where it always does.
   auto document = providers::XmlDocument::parse(*xml, "dumpxml");
   if (!document) return fail(document.error());
   auto os = document->root().child("os");
   if (!os) return std::nullopt;
-  if (auto nvram = os->child("nvram"); nvram && !providers::trimmed(nvram->text()).empty())
-    return std::string(providers::trimmed(nvram->text()));
-  // libvirt names the file when the domain first starts, where it always does.
   auto loader = os->child("loader");
   if (os->attr("firmware") != "efi" && !(loader && loader->attr("type") == "pflash")) return std::nullopt;
   return fmt::format("{}/{}_VARS.fd", k_nvram_dir, domain);
 }
 
 Result<void> copy_nvram(const std::string& domain, HostSession& from, HostSession& to) {
-  auto path = nvram_path(domain, from);
+  auto path = nvram_file_on(from, domain);
   if (!path) return fail(path.error());
   if (!*path) return {};
   auto read = run_script(from, k_read_file, "virtplan-migrate-nvram-read", {**path}, std::nullopt, 3);
   if (!read) return fail(read.error().with_context("its NVRAM file " + **path + " not read"));
-  if (read->status == 3) return {};  // never started: libvirt makes it from the template
+  if (read->exit_status == 3) return {};  // never started: libvirt makes it from the template
   auto written = run_script(to, k_write_file, "virtplan-migrate-nvram-write", {**path}, std::move(read->out));
   if (!written) return fail(written.error().with_context("its NVRAM file " + **path + " not copied"));
   return {};

@@ -64,8 +64,8 @@ providers::Result<void> rebase_overlay(const providers::ObjectId& volume, const 
 
 // The path of the domain's NVRAM file on `host`, nullopt when it has none
 // (not UEFI).
-providers::Result<std::optional<std::string>> nvram_path(const std::string& domain,
-                                                         providers::HostSession& host);
+providers::Result<std::optional<std::string>> nvram_file_on(providers::HostSession& host,
+                                                            const std::string& domain);
 
 // Copies the domain's NVRAM file from `from` to the same path on `to`
 // (offline); nothing when the domain has none, or its file was never made.
