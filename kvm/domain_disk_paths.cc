@@ -1,5 +1,6 @@
 #include "kvm/domain_disk_paths.h"
 
+#include "providers/base/plain_text.h"
 #include "providers/xml/document.h"
 
 #include <map>
@@ -7,14 +8,6 @@
 namespace virtplan::kvm {
 
 using nlohmann::json;
-
-namespace {
-
-// What a pool's XML says of where its volumes are.
-struct PoolPlace {
-  std::string type;         // "dir"
-  std::string target_path;  // "/var/lib/libvirt/images", no trailing slash
-};
 
 std::optional<PoolPlace> pool_place(const providers::Result<std::string>& xml) {
   if (!xml) return std::nullopt;
@@ -30,19 +23,9 @@ std::optional<PoolPlace> pool_place(const providers::Result<std::string>& xml) {
   return PoolPlace{*type, path};
 }
 
-// A file-backed pool names each volume NAME at TARGET/NAME (libvirt's
-// filesystem backend); other pools' paths are asked of the host.
 bool paths_follow_names(const PoolPlace& pool) {
   return (pool.type == "dir" || pool.type == "fs" || pool.type == "netfs") && !pool.target_path.empty();
 }
-
-std::string trimmed_path(const std::string& text) {
-  const auto first = text.find_first_not_of(" \t\r\n");
-  if (first == std::string::npos) return {};
-  return text.substr(first, text.find_last_not_of(" \t\r\n") - first + 1);
-}
-
-}  // namespace
 
 std::set<DiskSources::Volume> disk_volumes(const std::vector<const json*>& specs) {
   std::set<DiskSources::Volume> volumes;
@@ -84,7 +67,8 @@ DiskSources read_disk_sources(const providers::HostSession& host,
   if (lookups.empty()) return sources;
   const auto answers = host.virsh().batch(lookups);
   for (std::size_t i = 0; i < looked_up.size(); ++i) {
-    if (answers.at(i)) sources.add(looked_up[i].first, trimmed_path(*answers.at(i)), looked_up[i].second);
+    if (answers.at(i))
+      sources.add(looked_up[i].first, std::string(providers::trimmed(*answers.at(i))), looked_up[i].second);
   }
   return sources;
 }

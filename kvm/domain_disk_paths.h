@@ -12,10 +12,26 @@
 
 #include <nlohmann/json.hpp>
 
+#include <optional>
 #include <set>
+#include <string>
 #include <vector>
 
 namespace virtplan::kvm {
+
+// What a pool's XML (`pool-dumpxml`) says of where its volumes are.
+struct PoolPlace {
+  std::string type;         // "dir"
+  std::string target_path;  // "/var/lib/libvirt/images", no trailing slash
+};
+
+// The place `xml` describes; nullopt when it was not read or has no type.
+std::optional<PoolPlace> pool_place(const providers::Result<std::string>& xml);
+
+// Whether the pool keeps its volumes as files in its target directory, each
+// volume NAME at TARGET/NAME (libvirt's filesystem backend: dir, fs,
+// netfs); other pools' volume paths are asked of the host.
+bool paths_follow_names(const PoolPlace& pool);
 
 // The volumes of the disks of `specs` (canonical domain specs; null ones
 // skipped), as (pool, name), sorted.

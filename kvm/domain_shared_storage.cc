@@ -1,5 +1,7 @@
 #include "kvm/domain_shared_storage.h"
 
+#include "kvm/domain_disk_paths.h"
+
 #include "providers/base/plain_text.h"
 #include "providers/base/random_nonce.h"
 #include "providers/host/host_script.h"
@@ -27,37 +29,22 @@ std::string shared_where(const MigrationStep& step) {
   return fmt::format("{}: migrate to {}", step.source.address(), step.object.desired.id.host);
 }
 
-// A pool as its host defines it: its type and target directory.
-struct PoolSeen {
-  std::string type;
-  std::string path;
-};
-
-Result<PoolSeen> pool_seen(HostSession& host, const std::string& pool) {
+// The pool as `host` defines it: its type and target directory.
+Result<PoolPlace> pool_on(HostSession& host, const std::string& pool) {
+  const std::string where = fmt::format("pool {} on {}", pool, host.config().name);
   auto xml = host.virsh().run({"pool-dumpxml", "--pool", pool});
-  if (!xml) return fail(xml.error().with_context(fmt::format("pool {} on {}", pool, host.config().name)));
-  auto document = XmlDocument::parse(*xml, "pool-dumpxml");
-  if (!document) return fail(document.error());
-  PoolSeen seen{document->root().attr("type").value_or(""), ""};
-  if (auto target = document->root().child("target")) {
-    if (auto path = target->child("path")) seen.path = std::string(providers::trimmed(path->text()));
-  }
-  return seen;
+  if (!xml) return fail(xml.error().with_context(where));
+  auto place = pool_place(xml);
+  if (!place) return fail(providers::ErrorCode::other, where + ": its XML names no type");
+  return *place;
 }
 
 // Runs constant shell code on `host`, every value an argument; its output.
 Result<std::string> run_script(HostSession& host, std::string_view script, std::string_view name,
                                std::vector<std::string> args) {
-  providers::Command command{providers::host_script_argv(host.config().become, script, name, std::move(args)),
-                             std::nullopt, std::chrono::minutes(1)};
-  auto output = host.transport().run(command);
-  if (!output) return fail(output.error());
-  if (output->exit_status != 0) {
-    return fail(providers::ErrorCode::other,
-                fmt::format("{} on {} failed (exit status {}): {}", name, host.config().name,
-                            output->exit_status, std::string(providers::trimmed(output->err))));
-  }
-  return std::move(output->out);
+  auto ran = providers::run_host_script(host, script, name, std::move(args));
+  if (!ran) return fail(ran.error());
+  return std::move(ran->out);
 }
 
 constexpr std::string_view k_write_token = R"sh(set -e
@@ -69,35 +56,35 @@ constexpr std::string_view k_remove_token = R"sh(rm -f -- "$1/$2")sh";
 
 // A file pool: whether a file of random content written into its directory
 // on the source reads back the same in its directory on the destination.
-Result<bool> one_directory(const MigrationStep& step, const std::string& pool, const PoolSeen& here,
-                           const PoolSeen& there, HostSession& from, HostSession& to) {
+Result<bool> one_directory(const MigrationStep& step, const std::string& pool, const PoolPlace& here,
+                           const PoolPlace& there, HostSession& from, HostSession& to) {
   const std::string token = providers::random_nonce();
   const std::string file = ".virtplan-shared-check-" + token.substr(0, 12);
-  auto written = run_script(from, k_write_token, "virtplan-shared-check", {here.path, file, token});
+  auto written = run_script(from, k_write_token, "virtplan-shared-check", {here.target_path, file, token});
   if (!written) {
     return fail(written.error().with_context(
         fmt::format("{}: pool {}: no test file could be written into {} on {}; nothing was changed",
-                    shared_where(step), pool, here.path, from.config().name)));
+                    shared_where(step), pool, here.target_path, from.config().name)));
   }
-  auto read = run_script(to, k_read_token, "virtplan-shared-check", {there.path, file});
-  auto removed = run_script(from, k_remove_token, "virtplan-shared-check", {here.path, file});
+  auto read = run_script(to, k_read_token, "virtplan-shared-check", {there.target_path, file});
+  auto removed = run_script(from, k_remove_token, "virtplan-shared-check", {here.target_path, file});
   if (!read) return fail(read.error().with_context(shared_where(step) + ": nothing was changed"));
   if (!removed) {
     return fail(removed.error().with_context(fmt::format("{}: pool {}: the test file {}/{} was not removed",
-                                                         shared_where(step), pool, here.path, file)));
+                                                         shared_where(step), pool, here.target_path, file)));
   }
   return providers::trimmed(*read) == token;
 }
 
 // Both hosts' view of `pool`, when it is a pool of files in a directory
-// (storage::pool_needs_path's types; kvm does not link storage).
-Result<std::optional<std::pair<PoolSeen, PoolSeen>>> file_pools(const MigrationStep& step,
-                                                                const std::string& pool, HostSession& from,
-                                                                HostSession& to) {
-  auto here = pool_seen(from, pool);
+// (kvm/domain_disk_paths.h: paths_follow_names).
+Result<std::optional<std::pair<PoolPlace, PoolPlace>>> file_pools(const MigrationStep& step,
+                                                                  const std::string& pool, HostSession& from,
+                                                                  HostSession& to) {
+  auto here = pool_on(from, pool);
   if (!here) return fail(here.error().with_context(shared_where(step) + ": nothing was changed"));
-  if (here->type != "dir" && here->type != "fs" && here->type != "netfs") return std::nullopt;
-  auto there = pool_seen(to, pool);
+  if (!paths_follow_names(*here)) return std::nullopt;
+  auto there = pool_on(to, pool);
   if (!there) return fail(there.error().with_context(shared_where(step) + ": nothing was changed"));
   return std::pair{*here, *there};
 }
@@ -129,8 +116,8 @@ Result<void> verify_shared_volumes(const MigrationStep& step, HostSession& from,
                           "a file written into {} on {} is not in {} on {}. Nothing was changed and "
                           "nothing is copied instead (declare the pool `shared: false` to have its "
                           "volumes copied)",
-                          shared_where(step), pool, from.config().name, to.config().name, here.path,
-                          from.config().name, there.path, to.config().name));
+                          shared_where(step), pool, from.config().name, to.config().name, here.target_path,
+                          from.config().name, there.target_path, to.config().name));
         }
       }
     }
@@ -180,9 +167,9 @@ Result<void> refuse_one_storage_copied(const MigrationStep& step, HostSession& f
                               "copy it onto itself, and removing it from {} would remove the only copy. "
                               "Nothing was changed; declare the pool `shared: true` on both hosts to move "
                               "the domain without a copy",
-                              shared_where(step), pool, from.config().name, to.config().name, here.path,
-                              from.config().name, there.path, to.config().name, volume.source.name,
-                              from.config().name));
+                              shared_where(step), pool, from.config().name, to.config().name,
+                              here.target_path, from.config().name, there.target_path, to.config().name,
+                              volume.source.name, from.config().name));
     }
   }
   return {};
