@@ -36,6 +36,9 @@ constexpr auto k_start_timeout = std::chrono::seconds(30);
 // ~1 ms of the host's CPU (ext4's inode allocation: 80% of the shells' sh
 // time, measured on the lab hosts); else in /tmp.
 // INPUTRC=/dev/null: no one's readline bindings act on our commands.
+// TERM=dumb: readline echoes each line in horizontal-scroll mode, on one
+// line of its own whatever its length (with another TERM a long line may
+// wrap), so the first newline after a call's prompt ends its echo.
 // XDG_CACHE_HOME: an interactive virsh saves its readline history there on
 // exit (libvirt/virsh/history, the last 500 lines); ours goes to the private
 // directory, not over the history of whoever uses virsh on the host.
@@ -46,7 +49,7 @@ trap 'trap "" USR1; exec 3>&-; wait; rm -rf -- "$d"' EXIT
 trap 'exit 1' HUP INT TERM PIPE
 cd -- "$d"
 mkfifo vpin
-{ XDG_CACHE_HOME="$d" INPUTRC=/dev/null "$@" <vpin || :; rm -rf -- "$d"; kill -USR1 $$; } &
+{ XDG_CACHE_HOME="$d" INPUTRC=/dev/null TERM=dumb "$@" <vpin || :; rm -rf -- "$d"; kill -USR1 $$; } &
 exec 3>vpin
 set +e
 )sh";
@@ -110,8 +113,7 @@ std::string VirshShell::script_for(const VirshCall& call, std::size_t index) con
     script += fmt::format("printf '%s' {} > {}\n", shell_quote(*call.document), file);
   }
   // "M\ARKER" is the marker to virsh, and never the marker as echoed.
-  const std::string line =
-      fmt::format("echo {0};{1};echo --err {0};echo {0}", m_split_marker, virsh_join(words));
+  const std::string line = fmt::format("{1};echo --err {0};echo {0}", m_split_marker, virsh_join(words));
   script += "printf '%s\\n' " + shell_quote(line) + " >&3\n";
   return script;
 }
@@ -183,12 +185,16 @@ void VirshShell::settle_ready() {
   bool settled_any = false;
   while (!m_pending.empty()) {
     Pending& call = *m_pending.front();
-    // The first marker on stdout is the call's start, the next its end: the
-    // calls before it were settled up to their end.
-    const auto out_at = m_out.find(m_marker);
-    if (out_at == std::string::npos) break;
+    // The calls before it were settled up to their end marker: what follows
+    // is this call's prompt and echoed line (never empty, never holding a
+    // newline: TERM=dumb), after any newline an older virsh's `echo` put
+    // after the marker; its newline is the call's start, the marker its end.
+    const auto echo_at = m_out.find_first_not_of('\n');
+    if (echo_at == std::string::npos) break;
+    const auto echo_end = m_out.find('\n', echo_at);
+    if (echo_end == std::string::npos) break;
     call.started = true;
-    const auto out_from = out_at + m_marker.size();
+    const auto out_from = echo_end + 1;
     const auto out_end = m_out.find(m_marker, out_from);
     const auto err_end_at = m_err.find(m_err_marker);
     if (out_end == std::string::npos || err_end_at == std::string::npos) break;

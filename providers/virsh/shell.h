@@ -16,19 +16,25 @@
 //   printf '%s' '<the document>' > vpdoc7      (only for a call with a document)
 //   printf '%s\n' '<virsh line>' >&3
 //
-// where the virsh line is the command between markers:
+// where the virsh line is the command and its end markers:
 //
-//   echo M\ARKER;CMD;echo --err M\ARKER;echo M\ARKER
+//   CMD;echo --err M\ARKER;echo M\ARKER
 //
 // MARKER is 11 random letters and digits (~65 bits), the same for every call
 // of one shell and new for each shell, so no object's XML can forge it. virsh
-// reads its commands with readline, which echoes each line (mangled by
-// horizontal scrolling when long) after its prompt, to stdout. The marker is
-// written with a backslash inside, so the echoed line never holds the
-// marker itself (virsh's parser drops the backslash, quote.h): on stdout, the text between the first "MARKER"
-// and the next is exactly the command's output, and on stderr the text since the previous call's end up to
-// "error: MARKER\n" its errors (calls are answered in the order they were sent). Documents and virsh lines
-// are quoted with shell_quote(), so sh expands nothing in them.
+// reads its commands with readline, which echoes each line after its prompt,
+// to stdout, before running it: under TERM=dumb in horizontal-scroll mode,
+// so the prompt and the echoed line are one line however long (mangled,
+// never wrapped). The marker is written with a backslash inside, so the
+// echoed line never holds the marker itself (virsh's parser drops the
+// backslash, quote.h): on stdout, after the previous call's "MARKER", the
+// first newline ends this call's echo and the text from there to the next
+// "MARKER" is exactly the command's output; on stderr the text since the
+// previous call's end up to "error: MARKER\n" is its errors (calls are
+// answered in the order they were sent). There is no start marker: each
+// costs virsh a command and the host's sshd and the client a message, a
+// call. Documents and virsh lines are quoted with shell_quote(), so sh
+// expands nothing in them.
 //
 // Readline reads the line one byte at a time, a few system calls per byte,
 // and that cost is paid inside the host's one virsh loop: the line is kept

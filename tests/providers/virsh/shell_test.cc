@@ -300,12 +300,13 @@ TEST_CASE(
 
 TEST_CASE("virsh shell: a virsh that fails and exits mid-command ends its shell and the call at once") {
   PrivateTmpdir tmp;
-  // A virsh that starts the first command it reads (its start marker) and
-  // exits with an error, as the real one can when libvirtd is killed under it.
+  // A virsh that reads its first line, echoes it after its prompt as
+  // readline does (the call has started), and exits with an error, as the
+  // real one can when libvirtd is killed under it.
   const auto bin = std::filesystem::temp_directory_path() / ("vp-fake-virsh-" + std::to_string(getpid()));
   std::filesystem::create_directories(bin);
   std::ofstream(bin / "virsh")
-      << "#!/bin/sh\nread line\neval \"${line%%;*}\"\n"
+      << "#!/bin/sh\nread line\nprintf 'virsh # %s\\n' \"$line\"\n"
          "echo 'error: Disconnected from qemu:///system due to end of file' >&2\nexit 1\n";
   std::filesystem::permissions(bin / "virsh", std::filesystem::perms::owner_all);
   const std::string path = std::getenv("PATH");
@@ -487,7 +488,7 @@ namespace {
 
 // A transport whose streamed commands (shared virshes) lose their connection
 // as soon as a call containing `breaking_word` is written to them, the call's
-// start marker never seen: the call may or may not have run on the host.
+// echoed line never seen: the call may or may not have run on the host.
 class ConnectionLosingTransport : public Transport {
 public:
   explicit ConnectionLosingTransport(std::string breaking_word) : m_breaking_word(std::move(breaking_word)) {}
