@@ -94,7 +94,8 @@ VirshShell::VirshShell(std::string host, std::string marker)
     : m_host(std::move(host)),
       m_marker(std::move(marker)),
       m_split_marker(m_marker.substr(0, 1) + "\\" + m_marker.substr(1)),
-      m_err_marker("error: " + m_marker + "\n") {}
+      m_err_marker("error: " + m_marker + "\n"),
+      m_end_line(fmt::format("echo --err {0};echo {0}", m_split_marker)) {}
 
 // The stream goes first: after it, its sink calls nothing here.
 VirshShell::~VirshShell() { m_stream.reset(); }
@@ -112,14 +113,30 @@ std::string VirshShell::script_for(const VirshCall& call, std::size_t index) con
     // printf is built into sh: no process per document.
     script += fmt::format("printf '%s' {} > {}\n", shell_quote(*call.document), file);
   }
-  // "M\ARKER" is the marker to virsh, and never the marker as echoed.
-  const std::string line = fmt::format("{1};echo --err {0};echo {0}", m_split_marker, virsh_join(words));
-  script += "printf '%s\\n' " + shell_quote(line) + " >&3\n";
+  // Two lines in one write: the command, then its end markers.
+  script += "printf '%s\\n' " + shell_quote(virsh_join(words)) + " " + shell_quote(m_end_line) + " >&3\n";
   return script;
 }
 
 VirshShell::Outcome VirshShell::run(const VirshCall& call, std::chrono::milliseconds timeout) {
   return std::move(run_all({call}, timeout).front());
+}
+
+// The command's output, from the text before the end marker: that ends
+// with the end line as readline echoed it after its prompt, "virsh # " (a
+// short line: never scrolled), right after the output (which may not end
+// with a newline).
+std::string VirshShell::output_before_end_line(std::string_view text) const {
+  const std::string echoed = m_end_line + "\n";
+  if (!text.ends_with(echoed)) return std::string(text);  // not virsh's echo: left whole, never cut short
+  text.remove_suffix(echoed.size());
+  for (std::string_view prompt : {"virsh # ", "virsh > "}) {
+    if (text.ends_with(prompt)) {
+      text.remove_suffix(prompt.size());
+      break;
+    }
+  }
+  return std::string(text);
 }
 
 std::vector<VirshShell::Outcome> VirshShell::run_all(const std::vector<VirshCall>& calls,
@@ -188,7 +205,8 @@ void VirshShell::settle_ready() {
     // The calls before it were settled up to their end marker: what follows
     // is this call's prompt and echoed line (never empty, never holding a
     // newline: TERM=dumb), after any newline an older virsh's `echo` put
-    // after the marker; its newline is the call's start, the marker its end.
+    // after the marker; its newline is the call's start. Then the command's
+    // output, the end line's prompt and echo, and the marker.
     const auto echo_at = m_out.find_first_not_of('\n');
     if (echo_at == std::string::npos) break;
     const auto echo_end = m_out.find('\n', echo_at);
@@ -198,7 +216,8 @@ void VirshShell::settle_ready() {
     const auto out_end = m_out.find(m_marker, out_from);
     const auto err_end_at = m_err.find(m_err_marker);
     if (out_end == std::string::npos || err_end_at == std::string::npos) break;
-    const std::string out = m_out.substr(out_from, out_end - out_from);
+    const std::string out =
+        output_before_end_line(std::string_view(m_out).substr(out_from, out_end - out_from));
     // Nothing but virsh's commands writes to stderr (readline echoes to
     // stdout), so all since the last call's end is this call's.
     const std::string err = m_err.substr(0, err_end_at);

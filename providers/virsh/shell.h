@@ -16,25 +16,31 @@
 //   printf '%s' '<the document>' > vpdoc7      (only for a call with a document)
 //   printf '%s\n' '<virsh line>' >&3
 //
-// where the virsh line is the command and its end markers:
+// where the virsh lines are the command, then its end markers:
 //
-//   CMD;echo --err M\ARKER;echo M\ARKER
+//   CMD
+//   echo --err M\ARKER;echo M\ARKER
+//
+// on a line of their own, because virsh parses a whole line before it runs
+// any of it: an option or a command that this host's virsh does not know
+// fails the line it is on (virsh says so on stderr), and the markers must
+// still come, or the call would take the next call's output and the next
+// call would wait for the runner's timeout.
 //
 // MARKER is 11 random letters and digits (~65 bits), the same for every call
 // of one shell and new for each shell, so no object's XML can forge it. virsh
-// reads its commands with readline, which echoes each line after its prompt,
-// to stdout, before running it: under TERM=dumb in horizontal-scroll mode,
-// so the prompt and the echoed line are one line however long (mangled,
-// never wrapped). The marker is written with a backslash inside, so the
-// echoed line never holds the marker itself (virsh's parser drops the
-// backslash, quote.h): on stdout, after the previous call's "MARKER", the
-// first newline ends this call's echo and the text from there to the next
-// "MARKER" is exactly the command's output; on stderr the text since the
+// reads its commands with readline, which echoes each line after its prompt
+// ("virsh # "), to stdout, before running it: under TERM=dumb in
+// horizontal-scroll mode, so the prompt and the echoed line are one line
+// however long (mangled, never wrapped). The marker is written with a
+// backslash inside, so an echoed line never holds the marker itself (virsh's
+// parser drops the backslash, quote.h): on stdout, after the previous call's
+// "MARKER", the first newline ends this call's echoed command, and the text
+// from there to the next "MARKER" is the command's output followed by the
+// end line's prompt and echo (removed). On stderr the text since the
 // previous call's end up to "error: MARKER\n" is its errors (calls are
-// answered in the order they were sent). There is no start marker: each
-// costs virsh a command and the host's sshd and the client a message, a
-// call. Documents and virsh lines are quoted with shell_quote(), so sh
-// expands nothing in them.
+// answered in the order they were sent). Documents and virsh lines are
+// quoted with shell_quote(), so sh expands nothing in them.
 //
 // Readline reads the line one byte at a time, a few system calls per byte,
 // and that cost is paid inside the host's one virsh loop: the line is kept
@@ -120,11 +126,13 @@ private:
   void trace(const Pending& call, std::size_t out_bytes, std::size_t err_bytes) const;
   void break_all(const Error& error);
   std::string script_for(const VirshCall& call, std::size_t index) const;
+  std::string output_before_end_line(std::string_view text) const;
 
   const std::string m_host;
   const std::string m_marker;        // random, per shell (the header's comment)
   const std::string m_split_marker;  // as virsh's echo commands say it: "M\ARKER"
   const std::string m_err_marker;    // "error: MARKER\n", as `echo --err` writes it
+  const std::string m_end_line;      // the line after each command: "echo --err M\ARKER;echo M\ARKER"
 
   std::mutex m_write_mutex;  // calls are numbered and written in one order
   mutable std::mutex m_mutex;

@@ -127,6 +127,39 @@ TEST_CASE("virsh shell: one virsh for many commands, each with its own output, e
   }
 }
 
+TEST_CASE("virsh shell: a command virsh cannot parse fails with virsh's words, and the next one runs") {
+  // virsh parses a whole line before running any of it: an option this
+  // host's virsh does not know (an older libvirt) must not take the end
+  // markers with it, or the call would take the next call's output and the
+  // next call would wait for the runner's timeout (minutes).
+  LocalTransport local;
+  auto shell = start_shell(local);
+  const auto start = std::chrono::steady_clock::now();
+  auto outcomes = shell->run_all({{{"list", "--no-such-option"}, std::nullopt},
+                                  {{"nosuchcommand", "x"}, std::nullopt},
+                                  {{"list", "--all", "--name"}, std::nullopt}},
+                                 k_timeout);
+  CHECK(std::chrono::steady_clock::now() - start < k_timeout / 2);
+  REQUIRE(outcomes.size() == 3);
+  REQUIRE(outcomes[0].has_value());
+  REQUIRE_FALSE(outcomes[0]->has_value());
+  CHECK(outcomes[0]->error().message().find("--no-such-option") != std::string::npos);
+  REQUIRE(outcomes[1].has_value());
+  REQUIRE_FALSE(outcomes[1]->has_value());
+  CHECK(outcomes[1]->error().message().find("nosuchcommand") != std::string::npos);
+  REQUIRE(outcomes[2].has_value());
+  REQUIRE(outcomes[2]->has_value());
+  VirshRunner alone(local, k_test_uri);
+  CHECK(**outcomes[2] == alone.run({"list", "--all", "--name"}).value());
+  CHECK_FALSE(shell->broken());
+  // Output is still exactly the command's, with nothing of the prompts.
+  auto shared = run_ok(*shell, {{"dumpxml", "--domain", "test"}, std::nullopt});
+  auto own = alone.run({"dumpxml", "--domain", "test"});
+  REQUIRE(shared.has_value());
+  REQUIRE(own.has_value());
+  CHECK(*shared == *own);
+}
+
 TEST_CASE("virsh shell: thirty threads at once get their own results") {
   LocalTransport local;
   auto shell = start_shell(local);
