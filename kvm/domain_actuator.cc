@@ -485,6 +485,8 @@ Result<ActuatorOutcome> DomainActuator::destroy(const ActuatorStep& step, HostSe
   return outcome;
 }
 
+void DomainActuator::prepare(providers::HostSession& host) const { host.run_aside({"domcapabilities"}); }
+
 providers::Result<bool> DomainActuator::exists(const providers::ObjectId& id,
                                                providers::HostSession& host) const {
   return providers::existence_from(host.virsh().run({"dominfo", "--domain", id.name}));

@@ -60,6 +60,13 @@ public:
   providers::Result<providers::ActuatorOutcome> destroy(const providers::ActuatorStep& step,
                                                         providers::HostSession& host) const override;
   providers::Result<bool> exists(const providers::ObjectId& id, providers::HostSession& host) const override;
+  // Asks for the domain capabilities of the host's own architecture in the
+  // background: the first define after libvirtd starts waits for libvirtd to
+  // probe that QEMU binary (it runs it: seconds), and so does every define
+  // behind it. Asked at the apply's first step on the host, the probe runs
+  // beside the steps before the first define (pools, networks, volumes) on
+  // every host at once; once done, libvirtd answers from its cache (~ms).
+  void prepare(providers::HostSession& host) const override;
   // kvm/domain_migration.h
   providers::Result<providers::ActuatorOutcome> migrate(const providers::MigrationStep& step,
                                                         providers::MigrationPart part,

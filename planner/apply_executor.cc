@@ -91,6 +91,7 @@ private:
   void work() {
     while (auto next = take()) {
       const Change& change = m_graph.step(*next);
+      prepare(change.id.host);
       notify([&] { m_observer.step_started(change.id, change.action); });
       auto progress = [this, &change](std::string_view text) {
         notify([&] { m_observer.step_progress(change.id, text); });
@@ -101,6 +102,30 @@ private:
               : run_apply_step(change, m_stack, m_actuators, m_hosts, m_gate, m_options.stop, progress);
       finish(*next, std::move(result));
     }
+  }
+
+  // At the first step on a host, each kind with steps there other than
+  // destroys starts what it needs of the host once (KindActuator::prepare),
+  // in the background, so that its own steps later do not wait for it.
+  void prepare(const std::string& host) {
+    {
+      std::lock_guard lock(m_mutex);
+      if (!m_prepared.insert(host).second) return;
+    }
+    auto session = m_gate.session(host);
+    if (!session) return;  // the step says why
+    for (const std::string& kind : kinds_to_prepare(host)) {
+      if (const providers::KindActuator* actuator = m_actuators(kind)) actuator->prepare(**session);
+    }
+  }
+
+  std::set<std::string> kinds_to_prepare(const std::string& host) const {
+    std::set<std::string> kinds;
+    for (std::size_t i = 0; i < m_graph.size(); ++i) {
+      const Change& change = m_graph.step(i);
+      if (change.id.host == host && change.action != Action::destroy) kinds.insert(change.id.kind);
+    }
+    return kinds;
   }
 
   // A migrate: what moves with another was moved by that one's step, which
@@ -253,6 +278,7 @@ private:
   std::map<std::string, int> m_running_on;
   std::map<std::string, std::size_t> m_left_on;  // steps not finished, per host
   std::vector<std::string> m_done_hosts;         // hosts whose last step just finished
+  std::set<std::string> m_prepared;              // hosts whose kinds were prepared
   std::size_t m_turn = 0;                        // index into m_host_names of the host whose turn is next
   std::size_t m_finished = 0;
   std::vector<StepResult> m_results;

@@ -69,6 +69,10 @@ Result<std::string> HostSession::read_once(const std::vector<std::string>& args)
   return it->second;
 }
 
+void HostSession::run_aside(std::vector<std::string> args) {
+  if (m_transport.can_stream()) m_shells.run_aside({std::move(args), std::nullopt}, m_virsh.timeout());
+}
+
 int HostSession::capacity() const {
   return m_transport.can_stream() ? k_steps_per_shell * m_shells.capacity() : HostAccess::k_default_capacity;
 }

@@ -108,6 +108,12 @@ public:
   // asking once per host, not once per domain, pays that once.
   Result<std::string> read_once(const std::vector<std::string>& args) const;
 
+  // Runs a virsh read in the background on a shared virsh that it holds up
+  // no other call on (VirshShellPool::run_aside), its answer unused: for
+  // work the host does once that later commands would wait for. Nothing on
+  // a transport that cannot stream (no shells).
+  void run_aside(std::vector<std::string> args);
+
   // How many apply steps the host takes at once: k_steps_per_shell for each
   // shared virsh it runs (VirshShellPool::capacity: as many as its CPUs, up
   // to four). A step spends most of its time between virsh commands (ledger

@@ -149,6 +149,12 @@ public:
     return fail(ErrorCode::invalid, std::string(kind()) + ": objects of this kind do not migrate");
   }
 
+  // Starts, in the background, what the host does once and this kind's
+  // steps would otherwise wait for later: called once per host, when an
+  // apply's first step there starts, for each kind that has steps there
+  // other than destroys.
+  virtual void prepare(HostSession& host) const { (void)host; }
+
   // What the ledger remembers of an object observed as `observed` (what
   // create() would have returned as ActuatorOutcome::ledger_data), for a copy
   // of it that a migration makes on another host.

@@ -15,6 +15,7 @@ VirshShellPool::VirshShellPool(const VirshRunner& alone, Options options)
 // after another.
 VirshShellPool::~VirshShellPool() {
   if (m_warming.joinable()) m_warming.join();
+  for (std::thread& run : m_aside_runs) run.join();
   std::vector<std::future<void>> ending;
   for (auto& shell : m_shells) {
     ending.push_back(std::async(std::launch::async, [gone = std::move(shell)]() mutable { gone.reset(); }));
@@ -94,6 +95,23 @@ std::optional<std::vector<Result<std::string>>> VirshShellPool::run_all(const st
   return results;
 }
 
+void VirshShellPool::run_aside(VirshCall call, std::chrono::milliseconds timeout) {
+  if (!VirshShell::takes(call)) return;
+  std::lock_guard lock(m_mutex);
+  if (m_disabled) return;
+  m_aside_runs.emplace_back([this, call = std::move(call), timeout] {
+    VirshShell* shell = pick();
+    if (shell == nullptr) return;
+    {
+      std::lock_guard held(m_mutex);
+      m_aside.insert(shell);
+    }
+    (void)shell->run(call, timeout);
+    std::lock_guard held(m_mutex);
+    m_aside.erase(m_aside.find(shell));
+  });
+}
+
 // No more than the options allow, nor than the host has CPUs once known.
 int VirshShellPool::most_shells() const {
   return std::max(1, m_host_cpus > 0 ? std::min(m_options.shells, m_host_cpus) : m_options.shells);
@@ -122,7 +140,8 @@ VirshShell* VirshShellPool::pick() {
     const int most = most_shells();
     VirshShell* best = least_busy();
     const bool room = live_shells() + m_starting < most;
-    if (best != nullptr && (best->queued() == 0 || !room)) return best;
+    const bool idle = best != nullptr && best->queued() == 0 && !m_aside.contains(best);
+    if (best != nullptr && (idle || !room)) return best;
     // With none running, the one starting takes this call too.
     if (room && (best != nullptr || m_starting == 0)) break;
     m_start_ended.wait(lock);
@@ -159,14 +178,19 @@ VirshShell* VirshShellPool::start_shell(std::unique_lock<std::mutex>& lock, bool
   return m_shells.back().get();
 }
 
+// The shell with the fewest calls waiting, of those holding no run_aside()
+// call when there are any.
 VirshShell* VirshShellPool::least_busy() const {
   VirshShell* best = nullptr;
+  bool best_aside = false;
   std::size_t fewest = 0;
   for (const auto& shell : m_shells) {
     if (shell->broken()) continue;
+    const bool aside = m_aside.contains(shell.get());
     const std::size_t queued = shell->queued();
-    if (best == nullptr || queued < fewest) {
+    if (best == nullptr || (best_aside && !aside) || (aside == best_aside && queued < fewest)) {
       best = shell.get();
+      best_aside = aside;
       fewest = queued;
     }
   }
@@ -176,6 +200,11 @@ VirshShell* VirshShellPool::least_busy() const {
 std::size_t VirshShellPool::shells_started() const {
   std::lock_guard lock(m_mutex);
   return m_started;
+}
+
+std::size_t VirshShellPool::held_aside() const {
+  std::lock_guard lock(m_mutex);
+  return m_aside.size();
 }
 
 std::size_t VirshShellPool::commands_answered() const {

@@ -25,6 +25,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string_view>
 #include <thread>
 #include <vector>
@@ -74,10 +75,20 @@ public:
   // them, when it is learning them.
   int capacity() const;
 
+  // Sends `call` to a shell in the background, its answer unused, where it
+  // holds up no other call: the shell it goes to is the last other calls go
+  // to until it is answered (while a shell without such a call runs, or
+  // there is room to start one). For work the host does once that later
+  // calls would wait for (HostSession::run_aside). Nothing when the host has
+  // no shells or a shell cannot send the call (VirshShell::takes).
+  void run_aside(VirshCall call, std::chrono::milliseconds timeout);
+
   // How many shells were started, and how many calls they answered: for
   // tests and benchmarks.
   std::size_t shells_started() const;
   std::size_t commands_answered() const;
+  // Shells holding a run_aside() call now.
+  std::size_t held_aside() const;
 
 private:
   int most_shells() const;  // these two with m_mutex held
@@ -95,8 +106,10 @@ private:
   bool m_disabled = false;
   std::size_t m_started = 0;
   std::size_t m_answered = 0;
-  int m_host_cpus = 0;    // 0 until warm_up() learns it
-  std::thread m_warming;  // warm_up()'s start, joined before the shells end
+  int m_host_cpus = 0;                       // 0 until warm_up() learns it
+  std::thread m_warming;                     // warm_up()'s start, joined before the shells end
+  std::multiset<const VirshShell*> m_aside;  // shells holding a run_aside() call
+  std::vector<std::thread> m_aside_runs;     // run_aside()'s, joined before the shells end
 };
 
 }  // namespace virtplan::providers

@@ -7,6 +7,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <map>
 
 using namespace virtplan::planner;
@@ -110,6 +111,23 @@ TEST_CASE("apply: of the steps that may start, the one with the longest chain wa
   }
   CHECK(creates == std::vector<std::string>{"pool.p@lab1", "volume.a@lab1", "volume.b@lab1", "domain.a@lab1",
                                             "domain.b@lab1"});
+}
+
+TEST_CASE("apply: each kind with steps on a host other than destroys prepares that host once") {
+  ApplyRig rig;
+  Plan plan("demo", {change("pool.p@lab1", Action::create),
+                     change("volume.a@lab1", Action::create, needing({"pool.p"})),
+                     change("volume.b@lab1", Action::create, needing({"pool.p"})),
+                     change("domain.a@lab1", Action::create, needing({"volume.a"})),
+                     change("domain.b@lab1", Action::update), change("volume.c@lab2", Action::create),
+                     change("domain.old@lab2", Action::destroy)});
+  REQUIRE(rig.apply(plan).ok());
+  CHECK(rig.pool.prepared() == std::vector<std::string>{"lab1"});
+  CHECK(rig.domain.prepared() == std::vector<std::string>{"lab1"});  // lab2 only loses one
+  std::vector<std::string> volume_hosts = rig.volume.prepared();
+  std::sort(volume_hosts.begin(), volume_hosts.end());
+  CHECK(volume_hosts == std::vector<std::string>{"lab1", "lab2"});
+  CHECK(rig.network.prepared().empty());
 }
 
 TEST_CASE("apply: destroys run in reverse and each is forgotten after it is done") {

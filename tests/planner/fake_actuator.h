@@ -6,16 +6,19 @@
 // counters), and fails for the addresses it is told to fail. A destroy told
 // to stop at once (StopMode::immediate) also notes "immediate destroy ...".
 
+#include "providers/host/host_session.h"
 #include "providers/kind/actuator.h"
 #include "tests/planner/apply_journal.h"
 
 #include <fmt/format.h>
 
 #include <chrono>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <string>
 #include <thread>
+#include <vector>
 
 namespace virtplan::planner::testing {
 
@@ -46,6 +49,17 @@ public:
   }
 
   std::string_view kind() const override { return m_kind; }
+
+  // The hosts prepare() was called for, in order (kept apart from the
+  // journal, whose positions other tests count).
+  void prepare(providers::HostSession& host) const override {
+    std::lock_guard lock(m_prepared_mutex);
+    m_prepared.push_back(host.config().name);
+  }
+  std::vector<std::string> prepared() const {
+    std::lock_guard lock(m_prepared_mutex);
+    return m_prepared;
+  }
 
   providers::Result<bool> exists(const providers::ObjectId& id, providers::HostSession& host) const override {
     if (!m_exists) return KindActuator::exists(id, host);
@@ -93,6 +107,8 @@ private:
   std::chrono::milliseconds m_delay{0};
   nlohmann::json m_data = nlohmann::json::object();
   std::optional<bool> m_exists;
+  mutable std::mutex m_prepared_mutex;
+  mutable std::vector<std::string> m_prepared;
 };
 
 }  // namespace virtplan::planner::testing

@@ -362,6 +362,33 @@ TEST_CASE("virsh shell: a virsh that fails and exits mid-command ends its shell 
   CHECK(tmp.empty());  // the shell's directory went with it
 }
 
+TEST_CASE("virsh shell pool: a call run aside holds up no other call while another shell can take it") {
+  PrivateTmpdir tmp;
+  LocalTransport local;
+  VirshRunner alone(local, k_test_uri);
+  {
+    VirshShellPool pool(alone, VirshShellPool::Options{2});
+    VirshRunner virsh(local, k_test_uri, Become::none, &pool);
+    REQUIRE(virsh.run({"list", "--all", "--name"}).has_value());  // a first shell, idle now
+    // `event --timeout 5` keeps its virsh busy for five seconds.
+    pool.run_aside({{"event", "--all", "--timeout", "5"}, std::nullopt}, k_timeout);
+    const auto deadline = std::chrono::steady_clock::now() + k_timeout;
+    while (pool.held_aside() == 0 && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    REQUIRE(pool.held_aside() == 1);
+    // These go to a second shell, started for them, not behind the event loop.
+    for (int i = 0; i < 5; ++i) {
+      auto listed = virsh.run({"list", "--all", "--name"});
+      REQUIRE(listed.has_value());
+      CHECK(listed->find("test\n") != std::string::npos);
+    }
+    CHECK(pool.held_aside() == 1);  // answered while the aside call still runs
+    CHECK(pool.shells_started() == 2);
+  }
+  CHECK(tmp.empty());  // the pool's end waited for the aside call, then ended both shells
+}
+
 TEST_CASE("virsh shell pool: shells start as commands wait, up to the limit, and end with the pool") {
   PrivateTmpdir tmp;
   LocalTransport local;
