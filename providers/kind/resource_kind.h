@@ -23,6 +23,7 @@
 #include "providers/kind/field_rules.h"
 #include "providers/kind/object_id.h"
 #include "providers/kind/stack_index.h"
+#include "providers/kind/storage_facts.h"
 
 #include <nlohmann/json.hpp>
 
@@ -225,6 +226,15 @@ public:
   virtual bool shares_storage(const Spec& here, const Spec& there) const {
     (void)here, (void)there;
     return false;
+  }
+
+  // What the observed object's own data lies over when it is an overlay (a
+  // volume with a backing file, providers/kind/storage_facts.h): a migration
+  // copies only its own data, over the base the destination holds or is
+  // given first (planner/migration_plan.h). nullopt for what lies over nothing.
+  virtual std::optional<VolumeBase> volume_base(const Spec& observed) const {
+    (void)observed;
+    return std::nullopt;
   }
 
   // Display only: what an update from `before` (observed) to `after`
