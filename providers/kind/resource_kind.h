@@ -50,11 +50,6 @@ struct StackObject {
   // Where managed fields came from, by JSON pointer ("/disks/vda/volume"),
   // for errors found after parsing (references, conflicts). Display only.
   std::map<std::string, SourceLocation> locations;
-  // A replica group's member domain (planner/replica_groups.h): its group's
-  // name and how many of the group may be down at once while apply restarts,
-  // replaces or migrates them (planner/rolling.h). Empty and 0 otherwise.
-  std::string group = {};
-  int max_unavailable = 0;
 
   // Where the field at `pointer` came from, or the object's key when it has
   // no location of its own.
