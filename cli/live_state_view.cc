@@ -6,6 +6,7 @@
 #include "planner/unread_host.h"
 #include "providers/base/printable_text.h"
 #include "providers/base/stack_yaml.h"
+#include "providers/kind/object_address.h"
 
 #include <fmt/format.h>
 
@@ -42,11 +43,9 @@ int show_live_state(const std::string& path, bool as_json) {
   for (const planner::ObservedObject& object : observed.state.objects) {
     if (object.ownership != planner::Ownership::ours) continue;
     const json spec = planner::mask_sensitive(object.spec);
-    objects.push_back({{"address", object.id.address()},
-                       {"kind", object.id.kind},
-                       {"name", object.id.name},
-                       {"host", object.id.host},
-                       {"spec", spec}});
+    json entry = providers::object_id_json(object.id);
+    entry["spec"] = spec;
+    objects.push_back(std::move(entry));
     text +=
         providers::printable_text(object.id.address()) + "\n" + indented(providers::stack_yaml(spec), "    ");
   }

@@ -51,7 +51,8 @@ int plan(const PlanOptions& options) {
   if (!place_stack_domains(*stack, observed, nodes, chosen, stderr, placement_mode(options.rebalance)))
     return 1;
   // diff
-  planner::DiffResult result = planner::diff(stack->name, stack->objects, observed, kind_lookup());
+  planner::DiffResult result =
+      planner::diff(stack->name, stack->objects, observed, kind_lookup(), stack->group_members);
   result.plan = planner::with_placement_reasons(result.plan, chosen);
   auto narrowed = narrow_to_targets(result.plan, options.targets);
   if (!narrowed) {

@@ -46,9 +46,10 @@ bool place_stack_domains(planner::Stack& stack, const planner::ObservedState& ob
     for (const auto& diagnostic : diags.sorted()) fmt::print(errors, "{}\n", diagnostic.str());
     return false;
   }
-  // The objects only: the hosts are the same, and a run holds references
-  // into them (ApplyRun's connections).
+  // The objects and what is keyed by their hosts only: the hosts are the
+  // same, and a run holds references into them (ApplyRun's connections).
   stack.objects = std::move(placed.objects);
+  stack.group_members = std::move(placed.group_members);
   stack.auto_placed = std::move(placed.auto_placed);
   stack.following_volumes = std::move(placed.following_volumes);
   chosen = std::move(placement.chosen);

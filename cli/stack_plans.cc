@@ -15,7 +15,7 @@ planner::DiffResult diff_reached(const planner::Stack& stack, const planner::Obs
                [&](const providers::StackObject& o) { return !observed.unread.contains(o.id.host); });
   planner::ObservedState read = observed;
   read.unread.clear();
-  return planner::diff(stack.name, reachable, read, kind_lookup());
+  return planner::diff(stack.name, reachable, read, kind_lookup(), stack.group_members);
 }
 
 planner::DiffResult guarded_destroy_plan(const planner::Stack& stack, const planner::ObservedState& observed,

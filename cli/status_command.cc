@@ -4,6 +4,7 @@
 #include "cli/stack_observation.h"
 #include "cli/stack_options.h"
 #include "planner/unread_host.h"
+#include "providers/kind/object_address.h"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -97,16 +98,14 @@ json status_json(const std::string& stack, const std::vector<StatusRow>& rows,
                  const std::map<std::string, providers::Error>& unread) {
   json objects = json::array();
   for (const StatusRow& row : rows) {
-    objects.push_back({{"address", row.id.address()},
-                       {"kind", row.id.kind},
-                       {"name", row.id.name},
-                       {"host", row.id.host},
-                       {"state", row.state},
-                       {"owned", row.ownership == "ours"},
-                       {"owner", row.ownership.starts_with("stack ") ? json(row.ownership.substr(6))
-                                 : row.ownership == "ours"           ? json(stack)
-                                                                     : json(nullptr)},
-                       {"addresses", row.addresses}});
+    json object = providers::object_id_json(row.id);
+    object.update({{"state", row.state},
+                   {"owned", row.ownership == "ours"},
+                   {"owner", row.ownership.starts_with("stack ") ? json(row.ownership.substr(6))
+                             : row.ownership == "ours"           ? json(stack)
+                                                                 : json(nullptr)},
+                   {"addresses", row.addresses}});
+    objects.push_back(std::move(object));
   }
   return {{"stack", stack}, {"objects", objects}, {"unreachable", planner::unread_messages(unread)}};
 }

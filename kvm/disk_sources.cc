@@ -1,14 +1,16 @@
 #include "kvm/disk_sources.h"
 
+#include "providers/kind/storage_facts.h"
+
 #include <sstream>
 
 namespace virtplan::kvm {
 
 std::optional<std::string> DiskSources::disk_type_for_pool(std::string_view pool_type) {
-  // As virt-install: a file-backed pool's volume is a file, a volume group's
+  // As virt-install: a pool of files' volume is a file, a volume group's
   // or a partitioned disk's is a block device. The others' volumes are
   // network disks or LUNs that only the pool can name.
-  if (pool_type == "dir" || pool_type == "fs" || pool_type == "netfs") return "file";
+  if (providers::pool_of_files(pool_type)) return "file";
   if (pool_type == "logical" || pool_type == "disk") return "block";
   return std::nullopt;
 }

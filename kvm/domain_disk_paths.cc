@@ -1,6 +1,7 @@
 #include "kvm/domain_disk_paths.h"
 
 #include "providers/base/plain_text.h"
+#include "providers/kind/storage_facts.h"
 #include "providers/xml/document.h"
 
 #include <map>
@@ -24,7 +25,7 @@ std::optional<PoolPlace> pool_place(const providers::Result<std::string>& xml) {
 }
 
 bool paths_follow_names(const PoolPlace& pool) {
-  return (pool.type == "dir" || pool.type == "fs" || pool.type == "netfs") && !pool.target_path.empty();
+  return providers::pool_of_files(pool.type) && !pool.target_path.empty();
 }
 
 std::set<DiskSources::Volume> disk_volumes(const std::vector<const json*>& specs) {

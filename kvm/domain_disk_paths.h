@@ -29,8 +29,9 @@ struct PoolPlace {
 std::optional<PoolPlace> pool_place(const providers::Result<std::string>& xml);
 
 // Whether the pool keeps its volumes as files in its target directory, each
-// volume NAME at TARGET/NAME (libvirt's filesystem backend: dir, fs,
-// netfs); other pools' volume paths are asked of the host.
+// volume NAME at TARGET/NAME (libvirt's filesystem backend: a pool of
+// files, providers::pool_of_files); other pools' volume paths are asked of
+// the host.
 bool paths_follow_names(const PoolPlace& pool);
 
 // The volumes of the disks of `specs` (canonical domain specs; null ones

@@ -4,6 +4,7 @@
 
 #include "providers/base/plain_text.h"
 #include "providers/host/host_script.h"
+#include "providers/kind/storage_facts.h"
 #include "providers/xml/document.h"
 
 #include <fmt/format.h>
@@ -16,6 +17,7 @@ using providers::fail;
 using providers::HostSession;
 using providers::MigrationStep;
 using providers::Result;
+using providers::VolumeBase;
 
 namespace {
 
@@ -66,8 +68,6 @@ Result<std::string> sha256_of(HostSession& host, const std::string& path) {
   return std::string(providers::trimmed(ran->out));
 }
 
-std::string basename_of(const std::string& path) { return path.substr(path.rfind('/') + 1); }
-
 // Whether the destination's base is the same bytes as the source's.
 Result<void> same_bytes(const std::string& where, const providers::ObjectId& id, const OverlayBase& base,
                         HostSession& from, HostSession& to) {
@@ -102,24 +102,14 @@ bool digest_named(const std::string& file) {
          file.find_first_not_of("0123456789abcdef", 7) == std::string::npos;
 }
 
-// A backing file in the overlay's own directory is a volume of its pool
-// (storage/volume_xml.cc), unless the stack made it over an image by URL.
-bool pool_base(const providers::Spec& spec) {
-  const std::string backing = spec.value("backing", "");
-  return !spec.contains("backing_url") && !backing.empty() && backing.find('/') == std::string::npos;
-}
-
 }  // namespace
 
 Result<std::optional<OverlayBase>> locate_base(const MigrationStep::Carried& volume, HostSession& to) {
-  const providers::Spec& spec = volume.observed;
-  if (!spec.contains("backing_store")) return std::nullopt;
-  OverlayBase base;
-  base.source = spec["backing_store"].value("path", "");
-  base.format = spec["backing_store"].value("format", "raw");
-  base.name = basename_of(base.source);
-  if (pool_base(spec)) {
-    base.name = spec.value("backing", "");
+  // A volume of its pool or an image of the cache: the volume kind's rule.
+  const std::optional<VolumeBase> found = providers::volume_base_of(volume.observed);
+  if (!found) return std::nullopt;
+  OverlayBase base{found->where, found->name, found->path, {}, found->format};
+  if (base.where == VolumeBase::Where::pool) {
     auto path = to.virsh().run({"vol-path", "--pool", volume.source.pool, "--vol", base.name});
     if (!path) {
       return fail(path.error().with_context(
@@ -144,8 +134,9 @@ Result<std::optional<OverlayBase>> overlay_base(const std::string& where,
   auto base = locate_base(volume, to);
   if (!base) return fail(base.error().with_context(where + ": nothing was copied"));
   if (!*base) return std::nullopt;
-  auto checked = pool_base(volume.observed) ? same_bytes(where, volume.source, **base, from, to)
-                                            : cached(where, volume.source, **base, to);
+  auto checked = (*base)->where == VolumeBase::Where::pool
+                     ? same_bytes(where, volume.source, **base, from, to)
+                     : cached(where, volume.source, **base, to);
   if (!checked) return fail(checked.error());
   return base;
 }

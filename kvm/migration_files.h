@@ -32,6 +32,7 @@
 
 #include "providers/host/host_session.h"
 #include "providers/kind/actuator.h"
+#include "providers/kind/storage_facts.h"
 
 #include <optional>
 #include <string>
@@ -40,8 +41,9 @@ namespace virtplan::kvm {
 
 // Where a moved overlay's base is, on each host.
 struct OverlayBase {
-  std::string name;    // the base volume, or the cached image's file name
-  std::string source;  // its path on the source
+  providers::VolumeBase::Where where;  // a volume of its pool, or an image of the cache
+  std::string name;                    // the base volume, or the cached image's file name
+  std::string source;                  // its path on the source
   std::string destination;
   std::string format;
 };

@@ -1,5 +1,7 @@
 #include "planner/apply_report_json.h"
 
+#include "providers/kind/object_address.h"
+
 namespace virtplan::planner {
 
 using nlohmann::json;
@@ -7,15 +9,13 @@ using nlohmann::json;
 namespace {
 
 json step_json(const StepResult& r) {
-  return json{{"address", r.id.address()},
-              {"kind", r.id.kind},
-              {"name", r.id.name},
-              {"host", r.id.host},
-              {"action", to_string(r.action)},
+  json out = providers::object_id_json(r.id);
+  out.update({{"action", to_string(r.action)},
               {"status", to_string(r.status)},
               {"reason", r.reason},
               {"warnings", r.warnings},
-              {"elapsed_ms", r.elapsed.count()}};
+              {"elapsed_ms", r.elapsed.count()}});
+  return out;
 }
 
 }  // namespace

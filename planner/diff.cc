@@ -86,7 +86,7 @@ Action choose_action(const std::vector<FieldChange>& fields) {
 }
 
 DiffResult diff(const std::string& stack, const std::vector<StackObject>& desired,
-                const ObservedState& observed, const KindLookup& kinds) {
+                const ObservedState& observed, const KindLookup& kinds, const GroupMembers& members) {
   std::map<ObjectId, const ObservedObject*> found;
   for (const ObservedObject& o : observed.objects) found.emplace(o.id, &o);
 
@@ -131,7 +131,7 @@ DiffResult diff(const std::string& stack, const std::vector<StackObject>& desire
     if (shared.contains(id) && found.at(id)->ownership == Ownership::unowned) continue;
     errors.push_back(std::move(error));
   }
-  mark_group_members(changes, desired);
+  mark_group_members(changes, members);
   check_data_safety(changes, kinds, errors);
   std::sort(errors.begin(), errors.end());
   return DiffResult{Plan(stack, std::move(changes)), std::move(errors), unmanaged_warnings(observed)};

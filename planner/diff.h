@@ -5,6 +5,7 @@
 
 #include "planner/observed_state.h"
 #include "planner/plan.h"
+#include "planner/rolling.h"
 #include "providers/kind/resource_kind.h"
 
 #include <functional>
@@ -28,8 +29,10 @@ struct DiffResult {
   std::vector<std::string> warnings = {};
 };
 
+// `members`: the stack's replica group members (Stack::group_members), whose
+// disruptive changes the plan rolls; none by default.
 DiffResult diff(const std::string& stack, const std::vector<providers::StackObject>& desired,
-                const ObservedState& observed, const KindLookup& kinds);
+                const ObservedState& observed, const KindLookup& kinds, const GroupMembers& members = {});
 
 // The action for a declared object that exists and is ours, from its changed
 // fields: no-op without changes, replace when any field needs it, else update.

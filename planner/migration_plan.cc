@@ -141,23 +141,24 @@ std::uint64_t bytes_of(const std::vector<Move>& moves, const KindLookup& kinds) 
 
 // What a moving volume's step copies: its bytes, or an overlay's own data
 // (at most its capacity) over the base the destination holds or is given
-// first (kvm/migration_files.h checks the base at apply: the same bytes).
-std::string copied(const Move& move, const std::string& carrier, std::uint64_t bytes, const Found& found) {
-  const providers::Spec& spec = move.from->spec;
-  if (!spec.contains("backing_store"))
-    return fmt::format("with {}, {} copied", carrier, providers::human_size(bytes));
+// first (its kind's volume_base(); kvm/migration_files.h checks the base at
+// apply: the same bytes).
+std::string copied(const Move& move, const providers::ResourceKind& kind, const std::string& carrier,
+                   std::uint64_t bytes, const Found& found) {
+  const std::optional<providers::VolumeBase> base = kind.volume_base(move.from->spec);
+  if (!base) return fmt::format("with {}, {} copied", carrier, providers::human_size(bytes));
   const std::string& to = move.to->id.host;
-  const std::string backing = spec.value("backing", "");
-  std::string base;
-  if (spec.contains("backing_url") || backing.empty() || backing.find('/') != std::string::npos) {
-    const std::string path = spec["backing_store"].value("path", "");
-    base = fmt::format("base image {} on {}", path.substr(path.rfind('/') + 1).substr(0, 19), to);
+  std::string lies_over;
+  if (base->where == providers::VolumeBase::Where::image_cache) {
+    lies_over = fmt::format("base image {} on {}", base->name.substr(0, 19), to);
   } else {
-    const bool present = found.contains(ObjectId{"volume", backing, to, move.from->id.pool});
-    base = fmt::format("base {} {} {}", backing, present ? "present on" : "made first on", to);
+    // A volume of the overlay's pool: of its kind, in its pool, on `to`.
+    const ObjectId there{move.from->id.kind, base->name, to, move.from->id.pool};
+    lies_over =
+        fmt::format("base {} {} {}", base->name, found.contains(there) ? "present on" : "made first on", to);
   }
   return fmt::format("with {}, at most {} of overlay copied, {}", carrier, providers::human_size(bytes),
-                     base);
+                     lies_over);
 }
 
 // The shared pools of `moves`, sorted, once each.
@@ -237,7 +238,7 @@ void plan_one(const Move& carrier, bool finishing, bool live, const ObservedStat
                        finishing ? fmt::format("with {}, removed from {}", address, move.from->id.host)
                        : !move.shared_pool.empty()
                            ? fmt::format("with {}, shared pool {}: nothing copied", address, move.shared_pool)
-                           : copied(move, address, bytes.value_or(0), found));
+                           : copied(move, *moved_kind, address, bytes.value_or(0), found));
     change.moves_with = address;
     if (!move.shared_pool.empty()) {
       change.shared_pools = {move.shared_pool};

@@ -3,6 +3,7 @@
 #include "planner/plan.h"
 #include "planner/rolling.h"
 #include "planner/sensitive.h"
+#include "providers/kind/object_address.h"
 
 #include <fmt/format.h>
 
@@ -31,16 +32,13 @@ json change_to_json(const Change& c, Secrets secrets) {
   json fields = json::array();
   for (const FieldChange& f : c.fields) fields.push_back(field_to_json(f, secrets));
   auto spec = [&](const json& v) { return secrets == Secrets::masked ? mask_sensitive(v) : v; };
-  json out{{"address", c.id.address()},
-           {"kind", c.id.kind},
-           {"name", c.id.name},
-           {"host", c.id.host},
-           {"action", to_string(c.action)},
-           {"impact", to_string(c.impact)},
-           {"reasons", c.reasons},
-           {"fields", fields},
-           {"before", spec(c.before)},
-           {"after", spec(c.after)}};
+  json out = providers::object_id_json(c.id);
+  out.update({{"action", to_string(c.action)},
+              {"impact", to_string(c.impact)},
+              {"reasons", c.reasons},
+              {"fields", fields},
+              {"before", spec(c.before)},
+              {"after", spec(c.after)}});
   // What the host holds beyond the compared `before` (what the stack does
   // not declare): the stale-plan check compares it.
   if (!c.observed.is_null()) out["observed"] = spec(c.observed);

@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <charconv>
 #include <map>
-#include <tuple>
 
 namespace virtplan::planner {
 
@@ -25,19 +24,15 @@ int member_index(const std::string& group, const std::string& name) {
 
 }  // namespace
 
-void mark_group_members(std::vector<Change>& changes, const std::vector<providers::StackObject>& desired) {
-  std::map<std::tuple<std::string, std::string, std::string>, const providers::StackObject*> members;
-  for (const providers::StackObject& object : desired) {
-    if (!object.group.empty())
-      members.emplace(std::tuple{object.id.kind, object.id.name, object.id.host}, &object);
-  }
+void mark_group_members(std::vector<Change>& changes, const GroupMembers& members) {
   if (members.empty()) return;
   for (Change& change : changes) {
-    const std::string& host = change.action == Action::migrate ? change.destination : change.id.host;
-    auto it = members.find(std::tuple{change.id.kind, change.id.name, host});
+    ObjectId member = change.id;
+    if (change.action == Action::migrate) member.host = change.destination;
+    auto it = members.find(member);
     if (it == members.end()) continue;
-    change.group = it->second->group;
-    change.max_unavailable = it->second->max_unavailable;
+    change.group = it->second.group;
+    change.max_unavailable = it->second.max_unavailable;
   }
 }
 

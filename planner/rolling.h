@@ -19,11 +19,26 @@
 #include "planner/plan.h"
 #include "providers/kind/resource_kind.h"
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
 namespace virtplan::planner {
+
+// GroupMember is what makes a domain a replica group's member
+// (planner/replica_groups.h): its group's name, and how many of the group
+// may be down at once while apply restarts, replaces or migrates them.
+struct GroupMember {
+  std::string group;
+  int max_unavailable = 0;
+
+  bool operator==(const GroupMember&) const = default;
+};
+
+// A stack's group members (Stack::group_members), by the member domain's
+// id on its host.
+using GroupMembers = std::map<providers::ObjectId, GroupMember>;
 
 // Roll is one replica group's disruptive member changes, in member order.
 struct Roll {
@@ -35,8 +50,8 @@ struct Roll {
 };
 
 // Gives each change of a group member's domain its group and
-// max_unavailable, from the desired objects (a migrate's by its destination).
-void mark_group_members(std::vector<Change>& changes, const std::vector<providers::StackObject>& desired);
+// max_unavailable (a migrate's by its destination).
+void mark_group_members(std::vector<Change>& changes, const GroupMembers& members);
 
 // Whether `change` takes its member down: a restart-class update, a
 // replace or a migrate of a group member.

@@ -5,6 +5,7 @@
 // placed on. It is what plan, apply and validate start from.
 
 #include "planner/placement.h"
+#include "planner/rolling.h"
 #include "planner/stack_files.h"
 #include "providers/host/host_config.h"
 #include "providers/kind/resource_kind.h"
@@ -20,6 +21,9 @@ struct Stack {
   std::string name;                                    // `stack:`
   std::map<std::string, providers::HostConfig> hosts;  // by name
   std::vector<providers::StackObject> objects;         // sorted by address
+  // The replica groups' member domains (planner/replica_groups.h), whose
+  // disruptive changes roll (planner/rolling.h).
+  GroupMembers group_members = {};
   // The domains that say `host: auto`, by name, with their `placement:`
   // (vcpus and memory unset: the kind's host_usage() says, from the spec).
   // Their objects, and the volumes that follow them, sit on the host the

@@ -386,10 +386,8 @@ void StackLoaderRun::place(const ResourceKind& kind, const Declaration& entry) {
       parse_member(kind, entry, object_map, object);
       // A group's domains roll together (planner/rolling.h); its volumes
       // go with them.
-      if (kind.section() == k_profile_users) {
-        object.group = entry.group;
-        object.max_unavailable = entry.max_unavailable;
-      }
+      if (kind.section() == k_profile_users)
+        m_stack.group_members[object.id] = GroupMember{entry.group, entry.max_unavailable};
     }
     m_stack.objects.push_back(std::move(object));
   }

@@ -1,5 +1,6 @@
 #include "storage/image_gc.h"
 
+#include "providers/base/plain_text.h"
 #include "providers/host/host_script.h"
 
 #include <fmt/format.h>
@@ -12,6 +13,7 @@ using providers::Command;
 using providers::ErrorCode;
 using providers::fail;
 using providers::Result;
+using providers::trimmed;
 
 namespace {
 
@@ -69,22 +71,17 @@ std::string_view word(std::string_view& text) {
   return out;
 }
 
-std::string trimmed(std::string_view text) {
-  while (text.ends_with(' ')) text.remove_suffix(1);
-  return std::string(text);
-}
-
 // What the script's reason words mean, for a person.
 std::string kept_because(std::string_view why) {
   const std::string_view kind = word(why);
   if (kind == "named") return "named by this stack";
   if (kind == "ledger")
-    return fmt::format("in the ledger of stack {}", trimmed(why).substr(0, why.rfind(".json")));
+    return fmt::format("in the ledger of stack {}", trimmed(why.substr(0, why.rfind(".json"))));
   if (kind == "unrecorded") return "no record of which stack fetched it";
   if (kind == "others") return fmt::format("fetched by stack {}", trimmed(why));
   if (kind == "open") return "open (a running domain reads it)";
   if (kind == "locked") return "a fetch holds its lock";
-  return trimmed(kind);
+  return std::string(kind);
 }
 
 }  // namespace
@@ -105,13 +102,10 @@ namespace image_gc {
 
 Result<std::vector<CachedImageVerdict>> read_report(std::string_view out, std::string_view err) {
   std::vector<CachedImageVerdict> images;
-  while (!out.empty()) {
-    const auto end = out.find('\n');
-    std::string_view line = out.substr(0, end);
-    out = end == std::string_view::npos ? std::string_view{} : out.substr(end + 1);
+  for (std::string_view line : providers::lines_of(out)) {
     const std::string_view action = word(line);
     if (action.empty()) continue;
-    if (action == "error") return fail(ErrorCode::other, trimmed(line));
+    if (action == "error") return fail(ErrorCode::other, std::string(trimmed(line)));
     CachedImageVerdict image;
     image.name = std::string(word(line));
     const std::string_view size = word(line);
@@ -131,7 +125,7 @@ Result<std::vector<CachedImageVerdict>> read_report(std::string_view out, std::s
     }
     images.push_back(std::move(image));
   }
-  if (!err.empty() && images.empty()) return fail(ErrorCode::other, trimmed(err));
+  if (!err.empty() && images.empty()) return fail(ErrorCode::other, std::string(trimmed(err)));
   return images;
 }
 

@@ -1,5 +1,7 @@
 #include "storage/pool_type.h"
 
+#include "providers/kind/storage_facts.h"
+
 namespace virtplan::storage {
 
 std::string_view to_string(PoolType type) { return k_pool_type_names[static_cast<int>(type)]; }
@@ -80,13 +82,10 @@ std::vector<std::string_view> pool_shared_source_keys(PoolType type) {
 
 bool pool_has_target(PoolType type) { return type != PoolType::iscsi_direct; }
 
-bool pool_needs_path(PoolType type) {
-  return type == PoolType::dir || type == PoolType::fs || type == PoolType::netfs;
-}
+bool pool_needs_path(PoolType type) { return providers::pool_of_files(to_string(type)); }
 
 bool pool_owns_directory(const nlohmann::json& spec) {
-  auto type = pool_type_from_string(spec.value("type", ""));
-  return type && pool_needs_path(*type);
+  return providers::pool_of_files(spec.value("type", ""));
 }
 
 std::optional<std::string_view> default_pool_format(PoolType type) {

@@ -29,10 +29,11 @@ std::vector<std::string_view> pool_required_source_keys(PoolType type);
 // at all (iscsi-direct) or it depends on the source (logical: /dev/VG).
 std::optional<std::string_view> default_pool_path(PoolType type);
 bool pool_has_target(PoolType type);  // false for iscsi-direct
-bool pool_needs_path(PoolType type);  // dir, fs, netfs: the stack must give `path:`
+// A pool of files (providers::pool_of_files: dir, fs, netfs): the stack must give `path:`.
+bool pool_needs_path(PoolType type);
 // Whether the pool of a spec (its "type") keeps its volumes as files in a
 // target directory of its own, which pool-build makes (and, without flags,
-// only makes: it never formats a device): the types of pool_needs_path().
+// only makes: it never formats a device): a pool of files, as above.
 // Device-backed types share /dev paths by design.
 bool pool_owns_directory(const nlohmann::json& spec);
 

@@ -301,6 +301,10 @@ std::optional<std::uint64_t> VolumeKind::data_at_risk(const Spec& observed) cons
   return observed["capacity"].get<std::uint64_t>();
 }
 
+std::optional<providers::VolumeBase> VolumeKind::volume_base(const Spec& observed) const {
+  return providers::volume_base_of(observed);
+}
+
 namespace {
 
 // The digest of a base_only volume's image, as "sha256:HEX"; empty when none.

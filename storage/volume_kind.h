@@ -58,6 +58,9 @@ public:
   std::vector<providers::Hold> holds(const providers::ObjectId& id, const providers::Spec& observed,
                                      bool replacing) const override;
   std::optional<std::uint64_t> data_at_risk(const providers::Spec& observed) const override;
+  // An overlay's backing file, by the one rule kvm's migration reads too
+  // (providers::volume_base_of).
+  std::optional<providers::VolumeBase> volume_base(const providers::Spec& observed) const override;
   // A base_only volume's new image when something uses its file itself
   // (not its clones), and a shrink (see holds()).
   std::optional<std::string> refusal(const providers::Spec& before,

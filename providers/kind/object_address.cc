@@ -50,4 +50,8 @@ Result<ObjectId> resolve_address(const ObjectId& query, const std::vector<Object
                                               named.size(), fmt::join(which, ", ")));
 }
 
+nlohmann::json object_id_json(const ObjectId& id) {
+  return {{"address", id.address()}, {"kind", id.kind}, {"name", id.name}, {"host", id.host}};
+}
+
 }  // namespace virtplan::providers

@@ -8,9 +8,14 @@
 // hold '/'): that is needed only where two pools of one host hold a volume of
 // that name. Without it the pool is left empty, and the caller takes the one
 // object that ObjectId::named_by() the query (resolve_address()).
+//
+// object_id_json() is the same identity as the JSON outputs write it (plan,
+// apply report, status, live state), one way for all of them.
 
 #include "providers/base/error.h"
 #include "providers/kind/object_id.h"
+
+#include <nlohmann/json.hpp>
 
 #include <optional>
 #include <string>
@@ -36,5 +41,10 @@ std::optional<PoolAndName> split_pool_name(std::string_view text);
 // does, and with invalid when several do (a volume name in two pools),
 // listing their qualified addresses.
 Result<ObjectId> resolve_address(const ObjectId& query, const std::vector<ObjectId>& candidates);
+
+// {"address": "domain.web@lab1", "kind": "domain", "name": "web", "host":
+// "lab1"}: what each JSON output's object entry begins with. A volume's pool
+// is not in it: only a saved plan needs it (planner/plan_json.h).
+nlohmann::json object_id_json(const ObjectId& id);
 
 }  // namespace virtplan::providers

@@ -23,6 +23,7 @@
 #include "providers/kind/field_rules.h"
 #include "providers/kind/object_id.h"
 #include "providers/kind/stack_index.h"
+#include "providers/kind/storage_facts.h"
 
 #include <nlohmann/json.hpp>
 
@@ -49,11 +50,6 @@ struct StackObject {
   // Where managed fields came from, by JSON pointer ("/disks/vda/volume"),
   // for errors found after parsing (references, conflicts). Display only.
   std::map<std::string, SourceLocation> locations;
-  // A replica group's member domain (planner/replica_groups.h): its group's
-  // name and how many of the group may be down at once while apply restarts,
-  // replaces or migrates them (planner/rolling.h). Empty and 0 otherwise.
-  std::string group = {};
-  int max_unavailable = 0;
 
   // Where the field at `pointer` came from, or the object's key when it has
   // no location of its own.
@@ -225,6 +221,15 @@ public:
   virtual bool shares_storage(const Spec& here, const Spec& there) const {
     (void)here, (void)there;
     return false;
+  }
+
+  // What the observed object's own data lies over when it is an overlay (a
+  // volume with a backing file, providers/kind/storage_facts.h): a migration
+  // copies only its own data, over the base the destination holds or is
+  // given first (planner/migration_plan.h). nullopt for what lies over nothing.
+  virtual std::optional<VolumeBase> volume_base(const Spec& observed) const {
+    (void)observed;
+    return std::nullopt;
   }
 
   // Display only: what an update from `before` (observed) to `after`

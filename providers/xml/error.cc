@@ -23,6 +23,8 @@ std::string tidy(const char* raw) {
 
 }  // namespace
 
+void XmlErrors::add(std::string message) { m_messages.push_back(std::move(message)); }
+
 void XmlErrors::collect(void* self, _xmlError* error) {
   auto* errors = static_cast<XmlErrors*>(self);
   if (error == nullptr) {

@@ -4,6 +4,7 @@
 // its place.
 
 #include "cli/kinds.h"
+#include "cli/stack_plans.h"
 #include "planner/stack_loader.h"
 
 #include <catch2/catch.hpp>
@@ -12,6 +13,7 @@
 
 namespace {
 
+using virtplan::planner::GroupMember;
 using virtplan::planner::Stack;
 using virtplan::providers::Diagnostics;
 using virtplan::providers::StackObject;
@@ -50,13 +52,30 @@ TEST_CASE("rolling stack: members carry their group and max_unavailable, 1 when 
   REQUIRE(diags.empty());
   for (const char* address : {"domain.web-1@h1", "domain.web-2@h1"}) {
     INFO(address);
-    CHECK(object_at(stack, address).group == "web");
-    CHECK(object_at(stack, address).max_unavailable == 2);
+    CHECK(stack.group_members.at(object_at(stack, address).id) == GroupMember{"web", 2});
     CHECK_FALSE(object_at(stack, address).spec.contains("max_unavailable"));
   }
-  CHECK(object_at(stack, "domain.db-1@h1").max_unavailable == 1);
-  CHECK(object_at(stack, "domain.solo@h1").group.empty());
-  CHECK(object_at(stack, "volume.root-1@h1").group.empty());
+  CHECK(stack.group_members.at(object_at(stack, "domain.db-1@h1").id) == GroupMember{"db", 1});
+  // Only the members: not a lone domain, not a member's volume.
+  CHECK(stack.group_members.size() == 3);
+}
+
+TEST_CASE("rolling stack: apply's diff marks each member's change with its group and max_unavailable") {
+  Diagnostics diags;
+  const Stack stack = load_roll_text(
+      "stack: fleet\nhosts:\n  h1: {address: local}\n"
+      "domains:\n"
+      "  web: {host: h1, count: 2, max_unavailable: 2, memory: 64MiB}\n"
+      "  solo: {host: h1, memory: 64MiB}\n",
+      diags);
+  REQUIRE(diags.empty());
+  const auto result = virtplan::cli::diff_reached(stack, {});
+  for (const auto& change : result.plan.changes()) {
+    INFO(change.id.address());
+    CHECK(change.group == (change.id.name == "solo" ? "" : "web"));
+    CHECK(change.max_unavailable == (change.id.name == "solo" ? 0 : 2));
+  }
+  CHECK(result.plan.changes().size() == 3);
 }
 
 TEST_CASE(

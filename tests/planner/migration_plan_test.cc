@@ -62,6 +62,10 @@ public:
     if (!object.spec.contains("backing")) return {};
     return {{ObjectId{"volume", object.spec["backing"].get<std::string>(), object.id.host, "p"}, {}}};
   }
+  // An overlay's base, by the volume kind's rule (storage::VolumeKind answers the same).
+  std::optional<providers::VolumeBase> volume_base(const Spec& observed) const override {
+    return providers::volume_base_of(observed);
+  }
 };
 
 const MovingDomainKind k_moving_domains;

@@ -13,7 +13,6 @@
 using namespace virtplan::planner;
 using namespace virtplan::planner::testing;
 using virtplan::providers::Impact;
-using virtplan::providers::StackObject;
 
 namespace {
 
@@ -53,19 +52,13 @@ TEST_CASE("rolling: restarts, replaces and migrates of members roll, in member o
 
 TEST_CASE(
     "rolling: the diff's changes of a group's domains carry the group, a migrate's by its destination") {
-  std::vector<StackObject> desired(3);
-  desired[0].id = id_of("domain.web-1@lab1");
-  desired[0].group = "web";
-  desired[0].max_unavailable = 2;
-  desired[1].id = id_of("domain.web-2@lab2");
-  desired[1].group = "web";
-  desired[1].max_unavailable = 2;
-  desired[2].id = id_of("domain.solo@lab1");
+  const GroupMembers members = {{id_of("domain.web-1@lab1"), {"web", 2}},
+                                {id_of("domain.web-2@lab2"), {"web", 2}}};
   std::vector<Change> changes = {change("domain.web-1@lab1", Action::update),
                                  change("domain.web-2@lab1", Action::migrate),
                                  change("domain.solo@lab1", Action::update)};
   changes[1].destination = "lab2";
-  mark_group_members(changes, desired);
+  mark_group_members(changes, members);
   CHECK(changes[0].group == "web");
   CHECK(changes[0].max_unavailable == 2);
   CHECK(changes[1].group == "web");

@@ -74,6 +74,14 @@ TEST_CASE("volume parse_xml reads an overlay's backing volume by name and path")
   CHECK(
       spec->dump() ==
       R"({"backing":"vp-base","backing_store":{"format":"qcow2","path":"/var/lib/virtplan/images/vp-base"},"capacity":67108864,"format":"qcow2"})");
+  // What a migration copies it over (planner/migration_plan.h, kvm/migration_files.h).
+  const auto base = kind.volume_base(*spec);
+  REQUIRE(base.has_value());
+  CHECK(base->where == providers::VolumeBase::Where::pool);
+  CHECK(base->name == "vp-base");
+  CHECK(base->path == "/var/lib/virtplan/images/vp-base");
+  CHECK(base->format == "qcow2");
+  CHECK_FALSE(kind.volume_base(*kind.parse_xml(data("volume-vp-base"))).has_value());
 }
 
 TEST_CASE("volume parse_xml names a backing file outside the pool by its path") {
@@ -86,6 +94,11 @@ TEST_CASE("volume parse_xml names a backing file outside the pool by its path") 
   auto spec = kind.parse_xml(xml);
   REQUIRE(spec.has_value());
   CHECK((*spec)["backing"] == "/srv/golden/base.qcow2");
+  // Not a volume of its pool: an image (of the cache, which a migration checks).
+  const auto base = kind.volume_base(*spec);
+  REQUIRE(base.has_value());
+  CHECK(base->where == providers::VolumeBase::Where::image_cache);
+  CHECK(base->name == "base.qcow2");
 }
 
 TEST_CASE("pool update_xml keeps the UUID and permissions of the host's pool") {

@@ -57,3 +57,12 @@ TEST_CASE("split_pool_name reads NAME or POOL/NAME, and nothing with an empty si
   CHECK_FALSE(split_pool_name("images/").has_value());
   CHECK_FALSE(split_pool_name("a/b/c").has_value());
 }
+
+TEST_CASE("an object's identity as every JSON output writes it: address, kind, name and host") {
+  using virtplan::providers::object_id_json;
+  CHECK(
+      object_id_json(ObjectId{"domain", "web", "lab1"}) ==
+      nlohmann::json{{"address", "domain.web@lab1"}, {"kind", "domain"}, {"name", "web"}, {"host", "lab1"}});
+  // The pool is the saved plan's own key, not part of this.
+  CHECK_FALSE(object_id_json(ObjectId{"volume", "root", "lab1", "images"}).contains("pool"));
+}

@@ -1,0 +1,26 @@
+#include "providers/kind/storage_facts.h"
+
+namespace virtplan::providers {
+
+bool pool_of_files(std::string_view type) { return type == "dir" || type == "fs" || type == "netfs"; }
+
+std::optional<VolumeBase> volume_base_of(const nlohmann::json& volume) {
+  if (!volume.is_object() || !volume.contains("backing_store")) return std::nullopt;
+  const nlohmann::json& store = volume["backing_store"];
+  VolumeBase base;
+  base.path = store.value("path", "");
+  base.format = store.value("format", "raw");
+  // A backing file in the overlay's own directory reads back as a bare name
+  // (storage/volume_xml.h): a volume of its pool, unless the stack made the
+  // overlay over an image by URL.
+  const std::string backing = volume.value("backing", "");
+  if (!volume.contains("backing_url") && !backing.empty() && backing.find('/') == std::string::npos) {
+    base.name = backing;
+  } else {
+    base.where = VolumeBase::Where::image_cache;
+    base.name = base.path.substr(base.path.rfind('/') + 1);
+  }
+  return base;
+}
+
+}  // namespace virtplan::providers

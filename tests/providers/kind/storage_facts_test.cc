@@ -1,0 +1,38 @@
+#include "providers/kind/storage_facts.h"
+
+#include <catch2/catch.hpp>
+
+using virtplan::providers::pool_of_files;
+
+TEST_CASE("a pool of files is a dir, fs or netfs pool: its volumes are files named after them") {
+  for (const char* files : {"dir", "fs", "netfs"}) CHECK(pool_of_files(files));
+  for (const char* other : {"logical", "disk", "iscsi", "iscsi-direct", "scsi", "mpath", "rbd", ""})
+    CHECK_FALSE(pool_of_files(other));
+}
+
+TEST_CASE(
+    "an overlay's base is a volume of its pool when its spec names it by a bare name, else a cached image") {
+  using nlohmann::json;
+  using virtplan::providers::volume_base_of;
+  using Where = virtplan::providers::VolumeBase::Where;
+  const json store = {{"path", "/pools/p/base"}, {"format", "qcow2"}};
+  const auto pool = volume_base_of({{"backing", "base"}, {"backing_store", store}});
+  REQUIRE(pool.has_value());
+  CHECK(pool->where == Where::pool);
+  CHECK(pool->name == "base");
+  CHECK(pool->path == "/pools/p/base");
+  CHECK(pool->format == "qcow2");
+  // An image by URL: even a bare name is the cache's file, not a volume.
+  const std::string cached = "/var/lib/virtplan/cache/sha256-" + std::string(64, 'a');
+  for (const json& spec :
+       {json{{"backing", "base"}, {"backing_url", "https://x/b.qcow2"}, {"backing_store", store}},
+        json{{"backing", cached}, {"backing_store", {{"path", cached}}}}}) {
+    const auto image = volume_base_of(spec);
+    REQUIRE(image.has_value());
+    CHECK(image->where == Where::image_cache);
+  }
+  CHECK(volume_base_of({{"backing", cached}, {"backing_store", {{"path", cached}}}})->name ==
+        "sha256-" + std::string(64, 'a'));
+  CHECK(volume_base_of({{"backing", cached}, {"backing_store", {{"path", cached}}}})->format == "raw");
+  CHECK_FALSE(volume_base_of({{"capacity", 1}}).has_value());
+}
