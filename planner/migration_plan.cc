@@ -141,7 +141,9 @@ std::uint64_t bytes_of(const std::vector<Move>& moves, const KindLookup& kinds) 
 
 // What a moving volume's step copies: its bytes, or an overlay's own data
 // (at most its capacity) over the base the destination holds or is given
-// first (kvm/migration_files.h checks the base at apply: the same bytes).
+// first: a volume the plan makes there, or an image by URL apply fetches
+// into its cache (kvm/migration_files.h checks the base at apply: the same
+// bytes).
 std::string copied(const Move& move, const std::string& carrier, std::uint64_t bytes, const Found& found) {
   const providers::Spec& spec = move.from->spec;
   if (!spec.contains("backing_store"))
@@ -152,6 +154,8 @@ std::string copied(const Move& move, const std::string& carrier, std::uint64_t b
   if (spec.contains("backing_url") || backing.empty() || backing.find('/') != std::string::npos) {
     const std::string path = spec["backing_store"].value("path", "");
     base = fmt::format("base image {} on {}", path.substr(path.rfind('/') + 1).substr(0, 19), to);
+    // Apply fetches an image by URL there first (KindActuator::prepare_carried).
+    if (spec.contains("backing_url")) base += ", fetched there unless cached";
   } else {
     const bool present = found.contains(ObjectId{"volume", backing, to, move.from->id.pool});
     base = fmt::format("base {} {} {}", backing, present ? "present on" : "made first on", to);
