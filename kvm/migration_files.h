@@ -10,7 +10,10 @@
 //     of that name (declared there; the plan makes it first), its sha256
 //     the same as the source's (sha256sum of both files, each on its host);
 //   - an image by URL (`backing: {source: ...}`): the destination's image
-//     cache holds it (`sha256-HEX`, verified by its digest when fetched).
+//     cache holds it (`sha256-HEX`, verified by its digest when fetched):
+//     the volume kind fetched it there before the migration began
+//     (KindActuator::prepare_carried, run by the planner), so a missing one
+//     means its URL was not known.
 // An overlay over other bytes would be a corrupt disk: refused, naming both
 // hosts, before anything is made. The overlay is made on the destination
 // over the destination's base path; after its file (the qcow2, top layer

@@ -73,6 +73,7 @@ public:
     if (!*there) {
       auto verified = actuator.migrate(m_step, MigrationPart::verify, **from, **to);
       if (!verified) return std::unexpected(verified.error());
+      if (auto ready = prepare_carried(**to); !ready) return std::unexpected(ready.error());
     }
     if (auto marked = mark_source(); !marked) return std::unexpected(marked.error());
     if (!*there) {
@@ -95,6 +96,27 @@ public:
   }
 
 private:
+  // What moves with the object gets what it needs on the destination and
+  // does not bring (an overlay's image by URL, fetched there), before the
+  // source is marked: a failure moves nothing.
+  Result<void> prepare_carried(HostSession& to) {
+    for (const Change* c : m_carried) {
+      const providers::KindActuator* actuator = m_actuators(c->id.kind);
+      if (actuator == nullptr) continue;
+      const providers::ActuatorStep step{
+          providers::StackObject{
+              on(c->id, m_change.destination), c->after, m_step.object.desired.stack, {}, {}},
+          c->observed_spec(),
+          {},
+          m_step.object.progress};
+      if (auto ready = actuator->prepare_carried(step, to); !ready) {
+        return std::unexpected(ready.error().with_context(fmt::format(
+            "{}: not migrated, nothing was moved from {}", m_change.id.address(), m_change.id.host)));
+      }
+    }
+    return {};
+  }
+
   // The source's entry says where the object goes, before anything changes.
   Result<void> mark_source() {
     const nlohmann::json data{{std::string(providers::k_ledger_migrating_to), m_change.destination}};

@@ -11,7 +11,11 @@
 //      (providers::k_ledger_migrating_to); both are saved before step 2.
 //   2. Unless the object is on the destination already: MigrationPart::verify
 //      proves the pools the plan takes for shared storage are (a failure
-//      here changes nothing: the source's ledger is not marked yet).
+//      here changes nothing: the source's ledger is not marked yet). Then
+//      each object that moves with it gets ready on the destination what it
+//      needs there and does not bring (KindActuator::prepare_carried: an
+//      overlay's image by URL fetched into that host's image cache); a
+//      failure here too leaves the source unmarked, nothing moved.
 //      A volume in a shared pool gets no intent in step 1: the destination
 //      owns it from step 3; the source's ledger lets go of it right after,
 //      saved, before anything is removed from the source (step 4 never

@@ -141,8 +141,9 @@ std::uint64_t bytes_of(const std::vector<Move>& moves, const KindLookup& kinds) 
 
 // What a moving volume's step copies: its bytes, or an overlay's own data
 // (at most its capacity) over the base the destination holds or is given
-// first (its kind's volume_base(); kvm/migration_files.h checks the base at
-// apply: the same bytes).
+// first (its kind's volume_base(): a volume the plan makes there, or an
+// image apply fetches into its cache when declared by URL;
+// kvm/migration_files.h checks the base at apply: the same bytes).
 std::string copied(const Move& move, const providers::ResourceKind& kind, const std::string& carrier,
                    std::uint64_t bytes, const Found& found) {
   const std::optional<providers::VolumeBase> base = kind.volume_base(move.from->spec);
@@ -151,6 +152,8 @@ std::string copied(const Move& move, const providers::ResourceKind& kind, const 
   std::string lies_over;
   if (base->where == providers::VolumeBase::Where::image_cache) {
     lies_over = fmt::format("base image {} on {}", base->name.substr(0, 19), to);
+    // Apply fetches an image by URL there first (KindActuator::prepare_carried).
+    if (move.from->spec.contains("backing_url")) lies_over += ", fetched there unless cached";
   } else {
     // A volume of the overlay's pool: of its kind, in its pool, on `to`.
     const ObjectId there{move.from->id.kind, base->name, to, move.from->id.pool};

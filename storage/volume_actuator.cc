@@ -201,6 +201,10 @@ Result<ActuatorOutcome> VolumeActuator::destroy(const ActuatorStep& step, HostSe
   return ActuatorOutcome{};
 }
 
+providers::Result<void> VolumeActuator::prepare_carried(const ActuatorStep& step, HostSession& to) const {
+  return fetch_carried_image(step, to);
+}
+
 providers::Result<bool> VolumeActuator::exists(const providers::ObjectId& id,
                                                providers::HostSession& host) const {
   return providers::existence_from(host.virsh().run({"vol-info", "--pool", id.pool, "--vol", id.name}));

@@ -34,6 +34,10 @@ public:
   providers::Result<providers::ActuatorOutcome> destroy(const providers::ActuatorStep& step,
                                                         providers::HostSession& host) const override;
   providers::Result<bool> exists(const providers::ObjectId& id, providers::HostSession& host) const override;
+  // An overlay of an image by URL that a migration carries: the image
+  // fetched into the destination's cache (fetch_carried_image()).
+  providers::Result<void> prepare_carried(const providers::ActuatorStep& step,
+                                          providers::HostSession& to) const override;
   // volume_ledger_data() of the observed spec.
   nlohmann::json ledger_data(const providers::Spec& observed) const override;
 };

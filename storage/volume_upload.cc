@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <optional>
 #include <utility>
 
 namespace virtplan::storage {
@@ -219,6 +220,50 @@ Result<ImageDigest> create_image_overlay(const ActuatorStep& step, HostSession& 
                                   document->to_string());
   if (!created) return fail(step_error(step, "not created", created.error()));
   return digest;
+}
+
+namespace {
+
+// The digest a cached image's file is named by (CACHE/sha256-HEX); nullopt
+// for a file of another name.
+std::optional<ImageDigest> digest_of_cached(const std::string& path) {
+  const std::string file = path.substr(path.rfind('/') + 1);
+  const auto dash = file.find('-');
+  if (dash == std::string::npos) return std::nullopt;
+  ImageDigest digest{file.substr(0, dash), file.substr(dash + 1)};
+  if (digest_algorithm(digest.hex.size()) != digest.algorithm ||
+      digest.hex.find_first_not_of("0123456789abcdef") != std::string::npos) {
+    return std::nullopt;
+  }
+  return digest;
+}
+
+}  // namespace
+
+Result<void> fetch_carried_image(const ActuatorStep& step, HostSession& to) {
+  const providers::Spec& observed = step.before;
+  if (!observed.is_object() || !observed.contains("backing_store") || !observed.contains("backing_url"))
+    return {};
+  const std::string base = observed["backing_store"].value("path", "");
+  // Another base is no image of the cache: the migration's check refuses it.
+  auto digest = digest_of_cached(base);
+  if (!digest) return {};
+  // The declaration's URL, unless it names another image now.
+  const providers::Spec& declared = step.desired.spec;
+  const bool same_image =
+      declared.is_object() && declared.value("backing_" + digest->algorithm, digest->hex) == digest->hex;
+  const std::string url = same_image ? declared.value("backing_url", "") : std::string();
+  const ImageRequest request{url.empty() ? observed.value("backing_url", "") : url, *digest};
+  FetchSite site{to.transport(), to.config().become, to.config().image_cache, step.desired.stack};
+  auto cached = fetch_image(step, site, request);
+  if (!cached) {
+    return fail(cached.error().code(),
+                fmt::format("volume {} is an overlay of the image {}-{} ({}), which could not be fetched "
+                            "into {}'s image cache {}: {}",
+                            step.desired.id.name, digest->algorithm, digest->hex, request.url,
+                            to.config().name, to.config().image_cache, cached.error().message()));
+  }
+  return {};
 }
 
 Result<void> upload_volume_image(const ActuatorStep& step, HostSession& host,

@@ -34,6 +34,13 @@ providers::Result<void> upload_volume(const providers::ActuatorStep& step, provi
 // image's. Returns the image's digest.
 providers::Result<ImageDigest> create_image_overlay(const providers::ActuatorStep& step,
                                                     providers::HostSession& host);
+// fetch_carried_image() is the same fetch for an overlay of an image by URL
+// that a migration carries to `to` (KindActuator::prepare_carried): the
+// image its base on the source is (the cached file step.before names, by its
+// digest) goes into `to`'s cache, downloaded there from the declaration's
+// URL (the one the volume was made from when the declaration names another
+// digest) unless cached; nothing for a volume that is no such overlay.
+providers::Result<void> fetch_carried_image(const providers::ActuatorStep& step, providers::HostSession& to);
 // What fetch_volume() finds: no volume yet (a create), or the volume to make
 // anew once the image is in the cache (a base_only volume's new base).
 enum class Existing { none, replace };

@@ -155,6 +155,19 @@ public:
   // other than destroys.
   virtual void prepare(HostSession& host) const { (void)host; }
 
+  // Before a migration that carries an object of this kind (one of
+  // MigrationStep::carried) changes anything, makes ready on the destination
+  // `to` what the object needs there and does not bring along: an overlay's
+  // image by URL is fetched into `to`'s image cache (storage/). `step` is the
+  // object as the destination is to hold it (desired), as the source holds
+  // it (before), with the migration's progress. Nothing by default. The
+  // planner calls it (planner/apply_migration.h); the carrier's kind (kvm/)
+  // then finds the base there.
+  virtual Result<void> prepare_carried(const ActuatorStep& step, HostSession& to) const {
+    (void)step, (void)to;
+    return {};
+  }
+
   // What the ledger remembers of an object observed as `observed` (what
   // create() would have returned as ActuatorOutcome::ledger_data), for a copy
   // of it that a migration makes on another host.

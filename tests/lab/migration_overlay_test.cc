@@ -3,11 +3,15 @@
 // host (a base of other bytes there is refused, naming both hosts, and
 // nothing is made), through a `kill -9` mid-copy too; and a UEFI domain's
 // NVRAM file (a marker written into its variables) moves with it, gone from
-// the old host.
+// the old host. An overlay of an image by URL moves to a host whose image
+// cache lacks the image: the migration fetches it there first (and a host
+// that cannot reach the URL stops it before anything moved).
 
 #include "providers/host/shell_quote.h"
+#include "tests/lab/image_server.h"
 #include "tests/lab/lab_fixture.h"
 #include "tests/lab/lab_stack.h"
+#include "tests/lab/nft_table.h"
 #include "tests/support/virtplan_process.h"
 
 #include <fmt/format.h>
@@ -15,11 +19,15 @@
 
 #include <chrono>
 #include <csignal>
+#include <filesystem>
 #include <string>
 
 using virtplan::lab::has;
+using virtplan::lab::here;
 using virtplan::lab::host_block;
+using virtplan::lab::ImageServer;
 using virtplan::lab::LabEnv;
+using virtplan::lab::NftTable;
 using virtplan::lab::require_lab;
 using virtplan::lab::StackCleanup;
 using virtplan::lab::tag_for;
@@ -255,4 +263,125 @@ TEST_CASE("a running UEFI domain on an overlay migrates live: the top layer copi
   CHECK(has(env.run_in(1, "qemu-img info -U " + top(1)), "backing file: "));
   virtplan::lab::check_plan_empty(stack);
   WARN("live overlay and NVRAM migration test: " << seconds_since(start) << " s");
+}
+
+namespace {
+
+// An 8 MiB qcow2 image (the tag at its start) this machine serves by URL,
+// and a stopped domain on an overlay of it (OverlayStack's names: pool
+// p-TAG, volume top-TAG, domain d-TAG) on lab host `on`. Host 1 caches
+// images in a directory of its own, so that it lacks the image and the
+// overlay's backing path is another there. Its files go at the end.
+struct UrlBaseStack {
+  const LabEnv& env;
+  std::string tag;
+  std::string dir = "/tmp/vp-urlbase-" + tag;
+  std::string cache1 = "/var/lib/virtplan/cache-" + tag;
+  std::string digest = make_image();
+  std::string url = {};
+
+  std::string make_image() const {
+    std::filesystem::remove_all(dir);
+    std::filesystem::create_directories(dir);
+    here(
+        fmt::format("set -e; cd {0}; head -c 8388608 /dev/zero >d.raw; "
+                    "printf 'virtplan url base {1}' | dd of=d.raw conv=notrunc status=none; "
+                    "qemu-img convert -f raw -O qcow2 d.raw d.qcow2; rm d.raw",
+                    shell_quote(dir), tag));
+    return here(fmt::format("sha256sum <{}/d.qcow2", shell_quote(dir))).substr(0, 64);
+  }
+  ~UrlBaseStack() {
+    std::filesystem::remove_all(dir);
+    try {
+      env.run_in(0,
+                 fmt::format("rm -f /var/lib/virtplan/cache/sha256-{0}* /var/lib/virtplan/cache/.sha256-{0}*",
+                             digest));
+      env.run_in(1, "rm -rf " + shell_quote(cache1));
+    } catch (...) {
+    }
+  }
+
+  std::string text(std::size_t on) const {
+    return fmt::format(
+        "stack: urlbase-{0}\nhosts:\n{1}{2}    image_cache: {3}\n"
+        "pools:\n  p-{0}: {{hosts: all, type: dir, path: /var/lib/virtplan/p-{0}}}\n"
+        "volumes:\n  top-{0}: {{host: {4}, pool: p-{0}, format: qcow2, backing: {{source: {{url: '{5}', "
+        "sha256: {6}}}}}}}\n"
+        "domains:\n  d-{0}:\n    host: {4}\n    vcpus: 1\n    memory: 64MiB\n    state: stopped\n"
+        "    virt_type: qemu\n    disks: [{{volume: top-{0}, target: vda}}]\n",
+        tag, host_block(env, 0), host_block(env, 1), cache1, env.hosts[on].name, url, digest);
+  }
+  std::string cached(std::size_t i) const {
+    return fmt::format("{}/sha256-{}", i == 0 ? "/var/lib/virtplan/cache" : cache1, digest);
+  }
+  // The sha256 of host i's cached copy; empty when it has none.
+  std::string cached_sha256(std::size_t i) const {
+    return trimmed(
+        env.run_in(i, fmt::format("[ ! -f {0} ] || sha256sum <{0} | cut -d' ' -f1", shell_quote(cached(i)))));
+  }
+};
+
+}  // namespace
+
+TEST_CASE("an overlay of an image by URL migrates to a host whose cache lacks it, fetched there first") {
+  const auto start = std::chrono::steady_clock::now();
+  const LabEnv env = require_lab(2);
+  UrlBaseStack u{env, tag_for('I')};
+  const std::string address = fmt::format("10.231.{}.1", env.hosts[0].index);
+  const ImageServer server(u.dir, address);
+  u.url = server.url("d.qcow2");
+  const OverlayStack o{env, u.tag};
+  const std::string stack = write_stack(u.text(0));
+  StackCleanup cleanup{env, stack};
+  const auto made = run_virtplan("apply --auto-approve -f " + stack);
+  INFO(made.output);
+  REQUIRE(made.status == 0);
+  env.run_in(0, "qemu-io -f qcow2 -c 'write -P 0x3c 1M 2M' " + shell_quote(o.path(0, "top")) + " >/dev/null");
+  const std::string sha = o.disk_sha256(0);
+  write_stack_at(stack, u.text(1));
+  const std::string to = env.hosts[1].name;
+  CHECK(u.cached_sha256(0) == u.digest);
+  CHECK(u.cached_sha256(1).empty());
+
+  const auto plan = run_virtplan("plan -f " + stack);
+  INFO(plan.output);
+  CHECK(has(plan.output, fmt::format("base image sha256-{} on {}, fetched there unless cached",
+                                     u.digest.substr(0, 12), to)));
+
+  {
+    // Host 1 cannot reach the server (connection refused): nothing moves.
+    const std::string port = u.url.substr(u.url.rfind(':') + 1, u.url.rfind('/') - u.url.rfind(':') - 1);
+    const NftTable cut(env, 1, "ip", "type filter hook output priority 0;",
+                       fmt::format("ip daddr {} tcp dport {} reject with tcp reset", address, port));
+    const auto refused = run_virtplan("apply --auto-approve -f " + stack);
+    INFO(refused.output);
+    CHECK(refused.status != 0);
+    CHECK(has(refused.output, fmt::format("volume top-{} is an overlay of the image sha256-{} ({})", u.tag,
+                                          u.digest, u.url)));
+    CHECK(has(refused.output, fmt::format("could not be fetched into {}'s image cache {}", to, u.cache1)));
+    CHECK(has(refused.output, "nothing was moved from " + env.hosts[0].name));
+    CHECK(o.defined(0));
+    CHECK_FALSE(o.defined(1));
+    CHECK(o.on(0, "top"));
+    CHECK_FALSE(o.on(1, "top"));
+    CHECK(u.cached_sha256(1).empty());
+    CHECK(o.disk_sha256(0) == sha);
+  }
+
+  const auto moved = run_virtplan("apply --auto-approve -f " + stack);
+  INFO(moved.output);
+  REQUIRE(moved.status == 0);
+  CHECK(has(moved.output, "downloading d.qcow2"));
+  // The same verified image in host 1's cache, the overlay over it there.
+  CHECK(u.cached_sha256(1) == u.digest);
+  CHECK(server.gets("d.qcow2") == 2);
+  CHECK(o.defined(1));
+  CHECK_FALSE(o.defined(0));
+  CHECK(o.on(1, "top"));
+  CHECK_FALSE(o.on(0, "top"));
+  CHECK(o.disk_sha256(1) == sha);
+  CHECK(has(env.run_in(1, "qemu-img info -U " + shell_quote(o.path(1, "top"))),
+            "backing file: " + u.cached(1)));
+  virtplan::lab::check_plan_empty(stack);
+  WARN("URL base migration test: " << seconds_since(start) << " s");
 }

@@ -5,6 +5,7 @@
 #include "tests/planner/fake_actuator.h"
 #include "tests/planner/fake_host_access.h"
 
+#include <fmt/ranges.h>
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -438,4 +439,56 @@ TEST_CASE(
   CHECK(rig.before("exists volume.gone@lab1 false", "forget volume.gone@lab1"));
   // lab2 cannot tell (the base's answer): the intent stays for the next apply to adopt.
   CHECK(rig.journal.position("forget pool.maybe@lab2") == -1);
+}
+
+namespace {
+
+// A stopped domain.web moving from lab1 to lab2 with its overlay volume.root,
+// whose base is an image by URL.
+Plan overlay_moving() {
+  const nlohmann::json overlay = {{"backing_url", "https://images.example/d.qcow2"}};
+  Change domain = change("domain.web@lab1", Action::migrate, nlohmann::json::object());
+  domain.before = nlohmann::json{{"state", "stopped"}};
+  domain.destination = "lab2";
+  Change root = change("volume.root@lab1", Action::migrate, overlay);
+  root.before = overlay;
+  root.destination = "lab2";
+  root.moves_with = "domain.web@lab1";
+  return Plan("demo", {domain, root});
+}
+
+}  // namespace
+
+TEST_CASE("apply: a migrate readies what moves with it on the destination before the source is marked") {
+  ApplyRig rig;
+  rig.domain.exists_answer(false);
+  const ApplyReport report = rig.apply(overlay_moving());
+  INFO(fmt::format("{}", fmt::join(rig.journal.events(), "\n")));
+  CHECK(report.ok());
+  // The shared storage proven, then the overlay's image fetched on lab2 (the
+  // volume kind's prepare_carried), then the source marked and the copy.
+  CHECK(rig.before("migrate verify domain.web@lab1", "prepare volume.root@lab2 on lab2"));
+  CHECK(rig.before("prepare volume.root@lab2 on lab2", R"(created domain.web@lab1 {"migrating_to":"lab2"})"));
+  CHECK(rig.before("prepare volume.root@lab2 on lab2", "migrate copy domain.web@lab1"));
+  CHECK(rig.journal.count("prepare ") == 1);
+}
+
+TEST_CASE("apply: a migrate whose carried volume's image cannot be fetched there moves nothing") {
+  ApplyRig rig;
+  rig.domain.exists_answer(false);
+  rig.volume.fail("prepare", "volume.root@lab2");
+  const ApplyReport report = rig.apply(overlay_moving());
+  INFO(fmt::format("{}", fmt::join(rig.journal.events(), "\n")));
+  CHECK_FALSE(report.ok());
+  const StepResult& web = result_of(report, "domain.web@lab1");
+  CHECK(web.status == StepStatus::failed);
+  CHECK(web.reason ==
+        "domain.web@lab1: not migrated, nothing was moved from lab1: volume root: its image could "
+        "not be fetched");
+  // Not marked on the source, nothing made, copied or removed.
+  CHECK(rig.journal.count("created domain.web@lab1") == 0);
+  CHECK(rig.journal.count("migrate copy") == 0);
+  CHECK(rig.journal.count("migrate define") == 0);
+  CHECK(rig.journal.count("migrate remove_source") == 0);
+  CHECK(rig.journal.count("forget") == 0);
 }

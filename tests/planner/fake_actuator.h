@@ -12,6 +12,7 @@
 
 #include <fmt/format.h>
 
+#include <array>
 #include <chrono>
 #include <mutex>
 #include <optional>
@@ -78,6 +79,34 @@ public:
   providers::Result<providers::ActuatorOutcome> destroy(const providers::ActuatorStep& step,
                                                         providers::HostSession&) const override {
     return call("destroy", step);
+  }
+
+  // A migration's parts, each noted as "migrate copy domain.web@lab1" (the
+  // object on the source); `fail("migrate copy", ...)` fails one.
+  providers::Result<providers::ActuatorOutcome> migrate(const providers::MigrationStep& step,
+                                                        providers::MigrationPart part,
+                                                        providers::HostSession&,
+                                                        providers::HostSession&) const override {
+    static constexpr std::array<const char*, 4> k_parts{"verify", "copy", "define", "remove_source"};
+    const std::string what =
+        fmt::format("migrate {} {}", k_parts.at(static_cast<std::size_t>(part)), step.source.address());
+    m_journal.note(what);
+    if (m_failing.contains(what)) {
+      return providers::fail(providers::ErrorCode::other, step.source.address() + ": fake failure");
+    }
+    return providers::ActuatorOutcome{};
+  }
+  // Noted as "prepare volume.root@lab2 on lab2" (the object as the
+  // destination is to hold it); `fail("prepare", ...)` fails it.
+  providers::Result<void> prepare_carried(const providers::ActuatorStep& step,
+                                          providers::HostSession& to) const override {
+    const std::string what = "prepare " + step.desired.id.address();
+    m_journal.note(what + " on " + to.config().name);
+    if (m_failing.contains(what)) {
+      return providers::fail(providers::ErrorCode::not_found,
+                             "volume " + step.desired.id.name + ": its image could not be fetched");
+    }
+    return {};
   }
 
 private:

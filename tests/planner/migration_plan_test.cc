@@ -309,7 +309,7 @@ TEST_CASE("an overlay's base missing on the destination is made first, before th
   CHECK(std::find(needs.begin(), needs.end(), at["volume.base@h2"]) != needs.end());
 }
 
-TEST_CASE("an overlay of an image by URL names the cached image its destination needs") {
+TEST_CASE("an overlay of an image by URL names the cached image its destination needs, fetched there") {
   Moved m;
   const std::string hex(64, 'a');
   m.observed.objects[1].spec["backing"] = "/var/lib/virtplan/cache/sha256-" + hex;
@@ -319,7 +319,8 @@ TEST_CASE("an overlay of an image by URL names the cached image its destination 
   const Plan plan = diff("s", m.desired, m.observed, moving_kinds).plan;
   CHECK(change_of(plan, volume("web-root", "h1"))->reasons ==
         std::vector<std::string>{
-            "with domain.web@h1, at most 10 GiB of overlay copied, base image sha256-aaaaaaaaaaaa on h2"});
+            "with domain.web@h1, at most 10 GiB of overlay copied, base image sha256-aaaaaaaaaaaa on h2, "
+            "fetched there unless cached"});
 }
 
 TEST_CASE("a domain on both hosts with no migration recorded keeps its destroy and its data loss") {
@@ -342,7 +343,8 @@ struct MovedShared : Moved {
     for (const char* host : {"h1", "h2"}) {
       for (const char* pool : {"p", "q"}) {
         desired.push_back(declared(ObjectId{"pool", pool, host}, {{"shared", std::string(pool) == "p"}}));
-        observed.objects.push_back(ours(ObjectId{"pool", pool, host}, {{"shared", std::string(pool) == "p"}}));
+        observed.objects.push_back(
+            ours(ObjectId{"pool", pool, host}, {{"shared", std::string(pool) == "p"}}));
       }
     }
   }

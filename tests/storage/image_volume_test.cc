@@ -136,3 +136,82 @@ TEST_CASE("image overlay: a qcow2 volume whose backing store is the cached image
                      [](const std::string& line) { return line.starts_with("vol-upload"); }));
   CHECK(done->ledger_data["backing_sha256"] == k_digest);
 }
+
+namespace {
+
+// An overlay of the cached image observed on the source, moving with its
+// domain, and the same overlay as the destination's declaration says it.
+const json k_moving_observed = {
+    {"pool", "images"},     {"format", "qcow2"},
+    {"backing", k_cached},  {"backing_store", {{"path", k_cached}, {"format", "qcow2"}}},
+    {"backing_url", k_url}, {"backing_sha256", k_digest}};
+
+// The step of a volume moving to lab2: declared there, observed on the source.
+ActuatorStep moving_to(json declared, json observed = k_moving_observed) {
+  ActuatorStep step = step_for(std::move(declared));
+  step.desired.id.host = "lab2";
+  step.before = std::move(observed);
+  return step;
+}
+
+}  // namespace
+
+TEST_CASE(
+    "migrating image overlay: its image is fetched into the destination's cache by the source's digest") {
+  FakeVirshHost to;
+  cached_qcow2(to);
+  const std::string mirror = "https://mirror.example/d.qcow2";
+  json declared = k_moving_observed;
+  declared["backing_url"] = mirror;  // a mirror: the same image
+  auto done = VolumeActuator().prepare_carried(moving_to(declared), to.session());
+  REQUIRE(done);
+  const auto commands = to.commands();
+  const Command& fetch = fetch_command(commands);
+  REQUIRE(fetch.argv.size() == 10);
+  CHECK(fetch.argv[3] == "virtplan-fetch");
+  CHECK(fetch.argv[4] == "/var/lib/virtplan/cache");
+  CHECK(fetch.argv[5] == mirror);
+  CHECK(fetch.argv[6] == "sha256");
+  CHECK(fetch.argv[7] == k_digest);
+  CHECK(fetch.argv[9] == "demo");
+  // Fetched only, no virsh: the volume is the migration's to make.
+  CHECK(commands.size() == 1);
+
+  SECTION("a declaration of another image fetches the one the overlay was made of, from its URL") {
+    FakeVirshHost other;
+    cached_qcow2(other);
+    declared["backing_sha256"] = std::string(64, 'b');
+    REQUIRE(VolumeActuator().prepare_carried(moving_to(declared), other.session()));
+    const auto others = other.commands();
+    const Command& again = fetch_command(others);
+    CHECK(again.argv[5] == k_url);
+    CHECK(again.argv[7] == k_digest);
+  }
+}
+
+TEST_CASE("migrating image overlay: an image the destination cannot fetch names the volume, image and host") {
+  FakeVirshHost to;
+  to.on_other("sh", CommandOutput{1,
+                                  "fetching curl\nerror fetch curl 22 curl: (22) The requested URL returned "
+                                  "error: 404 \n",
+                                  ""});
+  auto done = VolumeActuator().prepare_carried(moving_to(k_moving_observed), to.session());
+  REQUIRE_FALSE(done);
+  const std::string& message = done.error().message();
+  INFO(message);
+  CHECK(
+      message.starts_with("volume root is an overlay of the image sha256-" + k_digest + " (" + k_url +
+                          "), which could not be fetched into lab1's image cache /var/lib/virtplan/cache: "));
+  CHECK(message.find("404") != std::string::npos);
+}
+
+TEST_CASE("migrating volume that is no overlay of an image by URL: nothing is fetched") {
+  FakeVirshHost to;
+  json pool_overlay = k_moving_observed;
+  pool_overlay.erase("backing_url");
+  pool_overlay["backing"] = "base";
+  for (const json& observed : {json{{"pool", "images"}, {"format", "raw"}}, pool_overlay}) {
+    REQUIRE(VolumeActuator().prepare_carried(moving_to(observed, observed), to.session()));
+  }
+  CHECK(to.commands().empty());
+}
