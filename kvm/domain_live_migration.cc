@@ -171,16 +171,6 @@ Result<std::pair<std::string, std::string>> prepared_ends(const std::string& out
   return std::pair{source, key};
 }
 
-// An overlay's base is on the destination already (its overlay was made
-// there over it): only top layers are copied, which for a disk with no
-// backing file is the whole disk.
-const char* storage_copy(const MigrationStep& step) {
-  for (const auto& volume : step.carried) {
-    if (volume.observed.contains("backing_store")) return "--copy-storage-inc";
-  }
-  return "--copy-storage-all";
-}
-
 }  // namespace
 
 Result<void> remove_leftovers(const std::string& uuid, HostSession& from, HostSession& to) {
@@ -256,7 +246,7 @@ Result<std::string> migrate_live(const MigrationStep& step, HostSession& from, H
                                    dir + "/persistent.xml"};
     // --copy-storage-all (or -inc over overlays' bases), but for disks on
     // shared pools (kvm/domain_shared_storage.h).
-    auto storage = live_storage_flags(step, from, storage_copy(step), fmt::format("tcp://127.0.0.1:{}", p2));
+    auto storage = live_storage_flags(step, from, fmt::format("tcp://127.0.0.1:{}", p2));
     if (!storage) return fail(storage.error());
     virsh.insert(virsh.end(), storage->begin(), storage->end());
     if (!live_xml.empty()) {

@@ -95,6 +95,15 @@ Result<std::string> volume_key(HostSession& host, const providers::ObjectId& vol
   return std::string(providers::trimmed(*key));
 }
 
+// --copy-storage-inc when a volume that is copied is an overlay (see the
+// header).
+std::string copy_storage_flag(const MigrationStep& step) {
+  for (const MigrationStep::Carried& volume : step.carried) {
+    if (!volume.shared && volume.observed.contains("backing_store")) return "--copy-storage-inc";
+  }
+  return "--copy-storage-all";
+}
+
 }  // namespace
 
 Result<void> verify_shared_volumes(const MigrationStep& step, HostSession& from, HostSession& to) {
@@ -176,8 +185,8 @@ Result<void> refuse_one_storage_copied(const MigrationStep& step, HostSession& f
 }
 
 Result<std::vector<std::string>> live_storage_flags(const MigrationStep& step, HostSession& from,
-                                                    const std::string& copy_flag,
                                                     const std::string& disks_uri) {
+  const std::string copy_flag = copy_storage_flag(step);
   std::set<std::string> shared_paths;
   for (const MigrationStep::Carried& volume : step.carried) {
     if (!volume.shared || volume.source.kind != "volume") continue;

@@ -21,10 +21,13 @@
 //     the source's volumes are deleted: a copy would be made onto the file
 //     itself, a "half copy" deleted on the destination would be the volume,
 //     and the source's deletion would remove the only copy.
-//   live_storage_flags: the storage part of `virsh migrate --live`: no
-//     copy (`copy_flag`: --copy-storage-all, or -inc over overlays' bases)
-//     for a disk on a shared pool (with local disks too, the copy flag with
-//     --migrate-disks naming the local targets only); and
+//   live_storage_flags: the storage part of `virsh migrate --live`: the copy
+//     flag, --copy-storage-all, or --copy-storage-inc when a copied volume is
+//     an overlay (its base is on the destination already, the overlay made
+//     there over it: only top layers cross, and a disk with no backing file,
+//     beside it, is its own top layer, copied whole); no copy for a disk on a
+//     shared pool (with local disks too, the copy flag with --migrate-disks
+//     naming the local targets only); and
 //     --unsafe when every shared disk bypasses the host's page cache
 //     (cache none or directsync), since then libvirt's only objection is that
 //     it does not recognise the filesystem as shared (it knows NFS, GFS2,
@@ -47,7 +50,6 @@ providers::Result<void> refuse_one_storage_copied(const providers::MigrationStep
 // `disks_uri` is --disks-uri's value (only passed when a disk is copied).
 providers::Result<std::vector<std::string>> live_storage_flags(const providers::MigrationStep& step,
                                                                providers::HostSession& from,
-                                                               const std::string& copy_flag,
                                                                const std::string& disks_uri);
 
 }  // namespace virtplan::kvm

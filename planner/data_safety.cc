@@ -18,15 +18,17 @@ namespace {
 std::string verb(Action action) { return action == Action::replace ? "replaced" : "destroyed"; }
 
 // What each object the plan changes will still use once the plan is carried
-// out: nothing for a destroy, what its new spec references for an update or a
-// replace. The apply graph runs a change that lets go of an object before that
-// object's destroy, so such a hold does not stand.
+// out: nothing for a destroy or a migrate (its id is the object on the host it
+// leaves, removed from there with what moves with it), what its new spec
+// references for an update or a replace. The apply graph runs a change that
+// lets go of an object before that object's destroy, so such a hold does not
+// stand: an overlay that migrates away lets go of its base on the old host.
 using StillUses = std::map<ObjectId, std::set<ObjectId>>;
 
 StillUses still_uses(const std::vector<Change>& changes, const KindLookup& kinds) {
   StillUses out;
   for (const Change& change : changes) {
-    if (change.action == Action::destroy) out[change.id];
+    if (change.action == Action::destroy || change.action == Action::migrate) out[change.id];
     if (change.action != Action::update && change.action != Action::replace) continue;
     const providers::ResourceKind* kind = kinds(change.id.kind);
     if (kind == nullptr) continue;

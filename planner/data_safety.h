@@ -8,7 +8,7 @@
 //   - an object something holds (a volume a domain's disk uses, the backing
 //     file of an overlay, a pool with volumes when replaced, a network a
 //     domain's interface uses) is neither, unless every holder is itself
-//     destroyed in the same plan;
+//     destroyed, or migrated away from that host, in the same plan;
 //   - an update or replace the kind refuses (a shrink without allow_shrink)
 //     is not made;
 // each refused change leaves the plan and becomes an error that says why and

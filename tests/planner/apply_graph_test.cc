@@ -79,6 +79,21 @@ TEST_CASE("apply graph: an update that stops using a network runs before the net
   CHECK(needs_of(*graph, "network.old@lab1") == std::vector<std::string>{"domain.web@lab1"});
 }
 
+TEST_CASE("apply graph: an overlay migrating away leaves its old host before its base there is destroyed") {
+  Change domain = change("domain.web@lab1", Action::migrate, needing({"volume.top"}));
+  domain.destination = "lab2";
+  domain.observed = needing({"volume.top"});
+  Change top = change("volume.top@lab1", Action::migrate);
+  top.destination = "lab2";
+  top.moves_with = "domain.web@lab1";
+  top.observed = needing({"volume.base"});
+  Plan plan("demo", {domain, change("volume.base@lab1", Action::destroy), top});
+  auto graph = ApplyGraph::build(plan, linked_kinds());
+  REQUIRE(graph);
+  CHECK(needs_of(*graph, "volume.top@lab1") == std::vector<std::string>{"domain.web@lab1"});
+  CHECK(needs_of(*graph, "volume.base@lab1") == std::vector<std::string>{"volume.top@lab1"});
+}
+
 TEST_CASE("apply graph: no-ops are not steps and add no edges, other hosts are separate") {
   Plan plan("demo", {change("domain.web@lab1", Action::create, needing({"volume.root"})),
                      change("volume.root@lab1", Action::no_op), change("volume.root@lab2", Action::create)});

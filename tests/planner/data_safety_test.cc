@@ -150,6 +150,35 @@ TEST_CASE("data safety: a held object stays unless its holders go in the same pl
   }
 }
 
+// An overlay and its domain migrating to lab2 while the stack drops the base
+// from lab1: the overlay leaves lab1, so only another holder keeps the base.
+TEST_CASE("data safety: a holder that migrates away lets go of what it held on its old host") {
+  auto changes_with = [](json held_by) {
+    Change base;
+    base.id = ObjectId{"volume", "base", "lab1"};
+    base.action = Action::destroy;
+    base.before = {{"size", k_gib}, {"held_by", std::move(held_by)}};
+    Change moved;
+    moved.id = ObjectId{"domain", "web", "lab1"};
+    moved.action = Action::migrate;
+    moved.destination = "lab2";
+    return std::vector<Change>{base, moved};
+  };
+  std::vector<std::string> errors;
+  auto changes = changes_with({"web"});
+  check_data_safety(changes, lookup, errors);
+  CHECK(errors.empty());
+  CHECK(changes.size() == 2);
+
+  changes = changes_with({"web", "foreign"});
+  check_data_safety(changes, lookup, errors);
+  CHECK(errors ==
+        Strings{"volume.base@lab1: would be destroyed but is held by domain.foreign@lab1 (disk vda); "
+                "it is left alone"});
+  REQUIRE(changes.size() == 1);
+  CHECK(changes[0].action == Action::migrate);
+}
+
 TEST_CASE("data safety: an update the kind refuses is not planned") {
   ObservedState observed;
   observed.objects = {owned("volume", "data", {{"size", 2 * k_gib}})};
