@@ -34,6 +34,9 @@ constexpr auto k_copy_timeout = std::chrono::hours(12);
 // How long the removal from the source waits for a live migration a killed
 // apply left under way.
 constexpr auto k_in_flight_wait = std::chrono::minutes(30);
+// How long it waits for one whose source shows no job yet while the
+// destination holds the domain paused (being prepared, see stopped_on_source).
+constexpr auto k_arriving_wait = std::chrono::minutes(2);
 
 std::string where(const MigrationStep& step) {
   return fmt::format("{}: migrate to {}", step.source.address(), step.object.desired.id.host);
@@ -211,8 +214,14 @@ Result<void> define(const MigrationStep& step, HostSession& from, HostSession& t
 // A live migration a killed apply left running ends on its own: the source
 // keeps the domain until it does. Waits while it runs; fails when the
 // domain runs on the source with no migration under way (it is not moved).
-Result<void> stopped_on_source(const MigrationStep& step, HostSession& from) {
+// Under way: the source's domjobinfo shows a job, or the destination holds
+// the domain paused (for up to k_arriving_wait): libvirt's job on the source
+// reads "None" until the data flows, all the while the destination starts
+// its QEMU (seconds under TCG on a loaded host), and a rerun that came then
+// took the migration for cut short.
+Result<void> stopped_on_source(const MigrationStep& step, HostSession& from, HostSession& to) {
   const auto deadline = std::chrono::steady_clock::now() + k_in_flight_wait;
+  const auto arriving_deadline = std::chrono::steady_clock::now() + k_arriving_wait;
   for (;;) {
     auto state = from.virsh().run({"domstate", "--domain", step.source.name});
     if (!state) {
@@ -221,7 +230,11 @@ Result<void> stopped_on_source(const MigrationStep& step, HostSession& from) {
     }
     if (!state->starts_with("running") && !state->starts_with("paused")) return {};
     auto job = from.virsh().run({"domjobinfo", "--domain", step.source.name});
-    const bool migrating = job && job->find("None") == std::string::npos;
+    bool migrating = job && job->find("None") == std::string::npos;
+    if (!migrating && std::chrono::steady_clock::now() < arriving_deadline) {
+      auto there = to.virsh().run({"domstate", "--domain", step.source.name});
+      migrating = there && there->starts_with("paused");
+    }
     if (!migrating || std::chrono::steady_clock::now() > deadline) {
       return fail(providers::ErrorCode::other,
                   fmt::format("{}: the domain runs on {} still, with no migration under way: nothing was "
@@ -233,7 +246,7 @@ Result<void> stopped_on_source(const MigrationStep& step, HostSession& from) {
 }
 
 Result<void> remove_source(const MigrationStep& step, HostSession& from, HostSession& to) {
-  if (auto stopped = stopped_on_source(step, from); !stopped) return stopped;
+  if (auto stopped = stopped_on_source(step, from, to); !stopped) return stopped;
   // What a live migration cut short left (its key, its authorization); a
   // live one of this run removed its own.
   std::string id;

@@ -104,6 +104,48 @@ std::string copy_storage_flag(const MigrationStep& step) {
   return "--copy-storage-all";
 }
 
+// A file pool: how a test file shows it is one directory on both hosts, or
+// nullopt when it is not.
+Result<std::optional<std::string>> one_directory_proof(const MigrationStep& step, const std::string& pool,
+                                                       const std::pair<PoolPlace, PoolPlace>& places,
+                                                       HostSession& from, HostSession& to) {
+  const auto& [here, there] = places;
+  auto one = one_directory(step, pool, here, there, from, to);
+  if (!one) return fail(one.error());
+  if (!*one) return std::nullopt;
+  return fmt::format("a file written into {} on {} is in {} on {}", here.target_path, from.config().name,
+                     there.target_path, to.config().name);
+}
+
+// A pool of another type (logical, iSCSI, ...), where the volume's key is
+// the proof: whether the destination, its pool refreshed, lists the volume
+// under the key it has on the source, a key that is not the volume's path (a
+// path, which a `disk` pool's volumes have for a key, names a place on each
+// host; an LV's UUID or a LUN's serial names the storage). How, or nullopt.
+Result<std::optional<std::string>> one_volume_proof(const MigrationStep& step,
+                                                    const providers::ObjectId& volume, HostSession& from,
+                                                    HostSession& to) {
+  const std::string where = fmt::format("{}: pool {}: nothing was changed", shared_where(step), volume.pool);
+  auto refreshed = to.virsh().run({"pool-refresh", "--pool", volume.pool});
+  if (!refreshed) {
+    return fail(
+        refreshed.error().with_context(fmt::format("{}: pool {} not refreshed on {}; nothing was changed",
+                                                   shared_where(step), volume.pool, to.config().name)));
+  }
+  auto theirs = volume_key(to, volume);
+  if (!theirs && theirs.error().code() == providers::ErrorCode::not_found) return std::nullopt;
+  if (!theirs) return fail(theirs.error().with_context(where));
+  auto ours = volume_key(from, volume);
+  if (!ours) return fail(ours.error().with_context(where));
+  if (ours->empty() || *ours != *theirs) return std::nullopt;
+  for (HostSession* host : {&from, &to}) {
+    auto path = host->virsh().run({"vol-path", "--pool", volume.pool, "--vol", volume.name});
+    if (!path) return fail(path.error().with_context(where));
+    if (providers::trimmed(*path) == *ours) return std::nullopt;
+  }
+  return fmt::format("volume {} has the key {} on both", volume.name, *ours);
+}
+
 }  // namespace
 
 Result<void> verify_shared_volumes(const MigrationStep& step, HostSession& from, HostSession& to) {
@@ -158,26 +200,23 @@ Result<void> verify_shared_volumes(const MigrationStep& step, HostSession& from,
 }
 
 Result<void> refuse_one_storage_copied(const MigrationStep& step, HostSession& from, HostSession& to) {
-  std::set<std::string> checked;  // pools
+  std::set<std::string> checked;  // file pools
   for (const MigrationStep::Carried& volume : step.carried) {
-    if (volume.shared || volume.source.kind != "volume" || !checked.insert(volume.source.pool).second)
-      continue;
+    if (volume.shared || volume.source.kind != "volume" || checked.contains(volume.source.pool)) continue;
     const std::string& pool = volume.source.pool;
     auto pools = file_pools(step, pool, from, to);
     if (!pools) return fail(pools.error());
-    if (!*pools) continue;
-    const auto& [here, there] = **pools;
-    auto one = one_directory(step, pool, here, there, from, to);
-    if (!one) return fail(one.error());
-    if (*one) {
+    auto proof = *pools ? one_directory_proof(step, pool, **pools, from, to)
+                        : one_volume_proof(step, volume.source, from, to);
+    if (*pools) checked.insert(pool);  // a directory is one or not for all its files
+    if (!proof) return fail(proof.error());
+    if (*proof) {
       return fail(providers::ErrorCode::invalid,
-                  fmt::format("{}: pool {} is one storage seen from {} and {} (a file written into {} on {} "
-                              "is in {} on {}), but is not declared shared: copying volume {} there would "
-                              "copy it onto itself, and removing it from {} would remove the only copy. "
-                              "Nothing was changed; declare the pool `shared: true` on both hosts to move "
-                              "the domain without a copy",
-                              shared_where(step), pool, from.config().name, to.config().name,
-                              here.target_path, from.config().name, there.target_path, to.config().name,
+                  fmt::format("{}: pool {} is one storage seen from {} and {} ({}), but is not declared "
+                              "shared: copying volume {} there would copy it onto itself, and removing it "
+                              "from {} would remove the only copy. Nothing was changed; declare the pool "
+                              "`shared: true` on both hosts to move the domain without a copy",
+                              shared_where(step), pool, from.config().name, to.config().name, **proof,
                               volume.source.name, from.config().name));
     }
   }

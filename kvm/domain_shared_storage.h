@@ -15,12 +15,16 @@
 //     a file only once its pool read it). Fails naming the pool and both
 //     hosts; never falls back to copying.
 //   refuse_one_storage_copied: the other way round, for the volumes the plan
-//     copies: a file pool whose directory both hosts see alike (a test file
-//     written on the source reads back on the destination) but that is not
-//     declared shared fails the migration before anything changes, and before
-//     the source's volumes are deleted: a copy would be made onto the file
+//     copies: a pool both hosts see as one storage but that is not declared
+//     shared fails the migration before anything changes, and before the
+//     source's volumes are deleted: a copy would be made onto the volume
 //     itself, a "half copy" deleted on the destination would be the volume,
-//     and the source's deletion would remove the only copy.
+//     and the source's deletion would remove the only copy. The proof is the
+//     one verify_shared_volumes asks for: a file pool's test file written on
+//     the source reads back on the destination; any other pool's volume is
+//     listed by the destination (its pool refreshed) under the source's
+//     `vol-key`, when that key is not the volume's path (a `disk` pool's
+//     key is its /dev path, the same name on every host, no proof).
 //   live_storage_flags: the storage part of `virsh migrate --live`: the copy
 //     flag, --copy-storage-all, or --copy-storage-inc when a copied volume is
 //     an overlay (its base is on the destination already, the overlay made

@@ -6,6 +6,10 @@
 
 namespace virtplan::kvm {
 
+providers::VirshArgs domstats_command() {
+  return {"domstats", "--raw", "--state", "--cpu-total", "--balloon", "--vcpu", "--interface", "--block"};
+}
+
 namespace {
 
 class DomainStatsReading : public providers::KindReading {
@@ -14,7 +18,7 @@ public:
       const std::vector<providers::Result<std::string>>& previous) override {
     if (!m_asked) {
       m_asked = true;
-      return {{"domstats", "--raw"}};
+      return {domstats_command()};
     }
     if (!previous.empty()) m_output = previous.front();
     return {};

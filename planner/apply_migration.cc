@@ -119,7 +119,10 @@ private:
 
   // The source's entry says where the object goes, before anything changes.
   Result<void> mark_source() {
-    const nlohmann::json data{{std::string(providers::k_ledger_migrating_to), m_change.destination}};
+    // With the pools it takes for shared storage: a run finishing it after
+    // a crash carries its volumes the same way (planner/migration_plan.h).
+    const nlohmann::json data{{std::string(providers::k_ledger_migrating_to), m_change.destination},
+                              {std::string(providers::k_ledger_migrating_shared), m_change.shared_pools}};
     auto marked = m_hosts.mark_created(m_change.id, data);
     if (marked) marked = saved(m_hosts);
     if (!marked) {

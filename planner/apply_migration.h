@@ -8,7 +8,9 @@
 //   1. Intents: the destination's ledger records the object and what moves
 //      with it as intents (ApplyHostGate, with the host's other creates); the
 //      source's entry for the object records `migrating_to` the destination
-//      (providers::k_ledger_migrating_to); both are saved before step 2.
+//      (providers::k_ledger_migrating_to) and the pools taken for shared
+//      storage (k_ledger_migrating_shared, which a finishing run obeys); both
+//      are saved before step 2.
 //   2. Unless the object is on the destination already: MigrationPart::verify
 //      proves the pools the plan takes for shared storage are (a failure
 //      here changes nothing: the source's ledger is not marked yet). Then

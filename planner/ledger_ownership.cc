@@ -28,6 +28,9 @@ std::optional<Untrusted> untrusted_data(const LedgerEntry& e, const std::vector<
   for (const auto& item : e.data.items()) {
     if (std::find(kept.begin(), kept.end(), item.key()) != kept.end()) continue;
     if (item.key() == providers::k_ledger_migrating_to && item.value().is_string()) continue;
+    if (item.key() == providers::k_ledger_migrating_shared && item.value().is_array() &&
+        std::all_of(item.value().begin(), item.value().end(), [](const auto& v) { return v.is_string(); }))
+      continue;
     return Untrusted{
         fmt::format("holds '{}', which a {} does not keep in the ledger (it keeps: {})", item.key(), e.kind,
                     kept.empty() ? std::string("nothing") : fmt::format("{}", fmt::join(kept, ", "))),

@@ -189,6 +189,19 @@ std::string copied_words(bool live, const std::vector<Move>& moves, const KindLo
   return out;
 }
 
+// A finishing migration carries its volumes as the run that began it did,
+// through the pools its source's ledger says it took for shared storage
+// (`recorded`), whatever the stack now says of them: the destination's file
+// of a volume of such a pool is the source's own (never delete it there),
+// and one copied is a copy (its source is deleted, as planned then).
+void carry_as_begun(const std::vector<std::string>& recorded, std::vector<Move>& moves) {
+  for (Move& move : moves) {
+    const std::string& pool = move.from->id.pool;
+    const bool shared = !pool.empty() && std::find(recorded.begin(), recorded.end(), pool) != recorded.end();
+    move.shared_pool = shared ? pool : std::string();
+  }
+}
+
 Change migrate_change(const Move& move, const providers::ResourceKind& kind, std::string reason) {
   Change change;
   change.id = move.from->id;
@@ -213,7 +226,8 @@ void plan_one(const Move& carrier, bool finishing, bool live, const ObservedStat
               const std::set<ObjectId>& declared, const KindLookup& kinds, Rewrite& rewrite) {
   const providers::ResourceKind& kind = *kinds(carrier.from->id.kind);
   const std::string& to = carrier.to->id.host;
-  const std::vector<Move> moves = carried(carrier, observed, found, desired, declared, kinds);
+  std::vector<Move> moves = carried(carrier, observed, found, desired, declared, kinds);
+  if (finishing && carrier.from->migrating_shared) carry_as_begun(*carrier.from->migrating_shared, moves);
   const std::string address = carrier.from->id.address();
   const std::string reason =
       finishing && live
@@ -238,10 +252,10 @@ void plan_one(const Move& carrier, bool finishing, bool live, const ObservedStat
     auto bytes = moved_kind->data_at_risk(move.from->spec);
     Change change =
         migrate_change(move, *moved_kind,
-                       finishing ? fmt::format("with {}, removed from {}", address, move.from->id.host)
-                       : !move.shared_pool.empty()
+                       !move.shared_pool.empty()
                            ? fmt::format("with {}, shared pool {}: nothing copied", address, move.shared_pool)
-                           : copied(move, *moved_kind, address, bytes.value_or(0), found));
+                       : finishing ? fmt::format("with {}, removed from {}", address, move.from->id.host)
+                                   : copied(move, *moved_kind, address, bytes.value_or(0), found));
     change.moves_with = address;
     if (!move.shared_pool.empty()) {
       change.shared_pools = {move.shared_pool};

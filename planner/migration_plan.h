@@ -34,7 +34,11 @@
 // "shared pool P: nothing copied" and names P in Change::shared_pools (so
 // does the domain's), its bytes count for nothing, and B's sight of the
 // file, owned by no stack there, is not in the way. Apply proves the
-// sharing before relying on it and never deletes A's file.
+// sharing before relying on it and never deletes A's file. A finishing
+// migrate takes its shared pools from D's ledger entry on A
+// (ObservedObject::migrating_shared, written when the migration began), not
+// from the stack: a stack edited after a crash (`shared: true` dropped) must
+// not turn the file both hosts hold into a copy whose source is deleted.
 //
 // A migrate names the object on A (`domain.web@h1`) and says where it goes
 // (Change::destination); its reasons say how ("offline, 10 GiB of disk

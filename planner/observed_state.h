@@ -11,6 +11,7 @@
 #include "providers/kind/resource_kind.h"
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -30,6 +31,10 @@ struct ObservedObject {
   // An owned object a migrate is moving away: the host it goes to, as its
   // ledger entry here says (providers::k_ledger_migrating_to); empty when none.
   std::string migrating_to = {};
+  // With migrating_to: the pools that migration takes for shared storage
+  // (providers::k_ledger_migrating_shared); nullopt when the entry does not
+  // say (a ledger written before it did).
+  std::optional<std::vector<std::string>> migrating_shared = std::nullopt;
 };
 
 // UnrepresentableObject is an object on a host that its kind cannot

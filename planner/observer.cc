@@ -51,12 +51,18 @@ Result<HostObservation> observed_objects(const std::string& stack, providers::Ho
                                  ? ledger.merged(id, std::move(object.spec), ledger_keys)
                                  : std::move(object.spec);
       std::string migrating_to;
+      std::optional<std::vector<std::string>> migrating_shared;
       if (ownership == Ownership::ours) {
-        if (auto entry = ledger.entry(id); entry && entry->data.is_object())
+        if (auto entry = ledger.entry(id); entry && entry->data.is_object()) {
           migrating_to = entry->data.value(std::string(providers::k_ledger_migrating_to), "");
+          const std::string shared_key(providers::k_ledger_migrating_shared);
+          if (entry->data.contains(shared_key))  // its type checked by check_entries()
+            migrating_shared = entry->data[shared_key].get<std::vector<std::string>>();
+        }
       }
       observed.objects.push_back(ObservedObject{std::move(id), std::move(spec), ownership,
-                                                object.owner.value_or(""), std::move(migrating_to)});
+                                                object.owner.value_or(""), std::move(migrating_to),
+                                                std::move(migrating_shared)});
     }
   }
   observed.vanished_entries = ledger.vanished_entries(inventory.host, observed.objects);

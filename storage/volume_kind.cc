@@ -1,6 +1,7 @@
 #include "storage/volume_kind.h"
 
 #include "providers/base/human_size.h"
+#include "storage/pool_kind.h"
 #include "storage/volume_actuator.h"
 #include "storage/volume_parser.h"
 #include "storage/volume_reader.h"
@@ -11,6 +12,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -150,6 +152,27 @@ void VolumeKind::check(const StackObject& object, const StackIndex& all, Diagnos
                         "(an overlay and its backing file share a pool)",
                         object.id.address(), backing->id.name, backing->spec.value("pool", "?"),
                         object.spec.value("pool", "?")));
+}
+
+void VolumeKind::check_all(const StackIndex& all, Diagnostics& diags) const {
+  // (pool, name) -> the first declaration of it, then the others on other hosts.
+  std::map<std::pair<std::string, std::string>, const StackObject*> first;
+  for (const StackObject& object : all) {
+    if (object.id.kind != kind() || object.id.pool.empty()) continue;
+    auto [it, added] = first.try_emplace({object.id.pool, object.id.name}, &object);
+    if (added || it->second->id.host == object.id.host) continue;
+    const StackObject* here = all.find("pool", object.id.pool, it->second->id.host);
+    const StackObject* there = all.find("pool", object.id.pool, object.id.host);
+    if (here == nullptr || there == nullptr || !pool_kind().shares_storage(here->spec, there->spec)) continue;
+    const std::string& owner = it->second->id.host;
+    diags.add(object.location("/pool"),
+              fmt::format("{}: volume {} is declared on {} and on {}, in pool {}, which is one storage seen "
+                          "from both: the two declarations are one file, which each host's ledger would own "
+                          "and either host's destroy would delete. Declare it on one host (host: {}); the "
+                          "others see its file through the pool, and a domain moving between them takes it "
+                          "along (migrate, nothing copied)",
+                          object.id.address(), object.id.name, owner, object.id.host, object.id.pool, owner));
+  }
 }
 
 Result<std::string> VolumeKind::create_xml(const StackObject& object) const {

@@ -37,6 +37,9 @@ public:
   // The backing volume lies in the same pool.
   void check(const providers::StackObject& object, const providers::StackIndex& all,
              providers::Diagnostics& diags) const override;
+  // One volume name in a pool declared on two hosts that shares its storage
+  // (PoolKind::shares_storage): two declarations of one file, refused.
+  void check_all(const providers::StackIndex& all, providers::Diagnostics& diags) const override;
   providers::Result<std::string> create_xml(const providers::StackObject& object) const override;
   providers::Result<providers::Spec> parse_xml(const std::string& xml) const override;
   providers::Result<std::string> update_xml(const std::string& current_xml,

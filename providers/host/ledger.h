@@ -45,6 +45,12 @@ enum class LedgerState {
 // crash that left the object on both hosts finishes the move rather than
 // destroying the source's copy as undeclared.
 inline constexpr std::string_view k_ledger_migrating_to = "migrating_to";
+// Beside it, the pools the migration takes for one storage seen from both
+// hosts (its moving volumes there are neither copied nor deleted): a run
+// that finishes the migration after a crash carries them the same way,
+// whatever the stack says of those pools by then, so that it never deletes
+// a shared file from the source (the destination's too) nor leaves a copy.
+inline constexpr std::string_view k_ledger_migrating_shared = "migrating_shared";
 
 struct LedgerEntry {
   std::string kind;

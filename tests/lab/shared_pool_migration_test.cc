@@ -6,8 +6,10 @@
 // old one did (same inode, the bytes unchanged, the file never deleted), the
 // old host's ledger lets go of it, the next plan is empty on both hosts, and
 // destroy deletes it once. A live migration killed (`kill -9`) mid-way
-// converges on the rerun. A pool declared shared that is not (each host's
-// own directory) fails the apply before anything changes.
+// converges on the rerun, and so does one whose stack drops `shared: true`
+// after the kill (the ledger says how the migration began). A pool declared
+// shared that is not (each host's own directory) fails the apply before
+// anything changes.
 
 #include "providers/host/shell_quote.h"
 #include "tests/lab/lab_fixture.h"
@@ -142,6 +144,21 @@ void check_destroyed_once(const SharedStack& s, const std::string& stack, std::s
   CHECK(trimmed(s.env.run_in(0, "test -e " + shell_quote(file) + " && echo there || echo gone")) == "gone");
 }
 
+// Moves the domain to host `to` in the stack, starts an apply and kills it
+// (-9) once the domain is arriving there (defined: the live migration under
+// way); whether it arrived in time.
+bool killed_once_arriving(const SharedStack& s, const std::string& stack, std::size_t to) {
+  virtplan::lab::write_stack_at(stack, s.text(to));
+  auto killed = virtplan::test::start_virtplan("apply --auto-approve -f " + stack,
+                                               fmt::format("/tmp/shared-killed-{}-{}.log", s.tag, to));
+  const bool arriving = wait_until(
+      120s, [&] { return s.defined(to); }, 100ms);
+  kill(killed.pid, SIGKILL);
+  killed.wait();
+  UNSCOPED_INFO("killed apply: " << killed.output());
+  return arriving;
+}
+
 double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
@@ -263,16 +280,8 @@ TEST_CASE(
 
   // Back to host 0, the apply killed once the guest is arriving there.
   env.run_in(0, "rm -f " + shell_quote(s.serial_log()));
-  virtplan::lab::write_stack_at(stack, s.text(0));
   const double later = s.alive(1).second;
-  auto killed = virtplan::test::start_virtplan("apply --auto-approve -f " + stack,
-                                               "/tmp/shared-killed-" + s.tag + ".log");
-  const bool arriving = wait_until(
-      120s, [&] { return s.defined(0); }, 100ms);
-  kill(killed.pid, SIGKILL);
-  killed.wait();
-  INFO("killed apply: " << killed.output());
-  CHECK(arriving);
+  CHECK(killed_once_arriving(s, stack, 0));
   CHECK(s.identity(0, file) == identity);
   const auto rerun = run_virtplan("apply --auto-approve --lock-wait 60 -f " + stack);
   INFO(rerun.output);
@@ -282,6 +291,54 @@ TEST_CASE(
   check_moved_shared(s, stack, 1, 0, file, identity);
   WARN("two live migrations through a shared pool (one killed, then rerun) took " << seconds_since(start)
                                                                                   << " s after the boot");
+}
+
+// An apply killed while the domain moves live through the shared pool
+// (the migration held at 1 MiB/s until the kill), then the stack edited to
+// drop `shared: true` (say, by someone who suspects it) before the rerun.
+// The source's ledger recorded, when the migration began, that it went
+// through the shared pool: the rerun finishes it that way, whatever the
+// stack says now. It takes the file for the new host's (no copy, the old
+// host's listing of it never deleted) instead of refusing the new host's
+// sight of it as someone else's volume in the way, or, once the new host
+// owned it, deleting it from the old one as a copy's source.
+TEST_CASE(
+    "shared pool: a migration killed mid-way finishes as it began when the stack drops shared, file kept") {
+  const LabEnv env = virtplan::lab::require_lab(2);
+  const auto start = std::chrono::steady_clock::now();
+  SharedStack s{env, virtplan::lab::tag_for('W'), "", true};
+  s.dir = fmt::format("{}/shared-{}", env.dir, s.tag);
+  const std::string stack = virtplan::lab::write_stack(s.text(0));
+  virtplan::lab::StackCleanup cleanup{
+      env, stack, "rm -rf " + shell_quote(s.dir) + "; rm -f " + shell_quote(s.serial_log())};
+  for (std::size_t i : {0, 1}) env.run_in(i, "mkdir -p /var/log/libvirt/qemu");
+  const auto made = run_virtplan("apply --auto-approve -f " + stack);
+  INFO(made.output);
+  REQUIRE(made.status == 0);
+  const std::string file = s.path(0);
+  const std::string identity = fill(s, file);
+  // No need to wait for the boot: QEMU runs, its memory holds the kernel.
+  env.run_in(0, fmt::format("virsh -q migrate-setspeed {} --bandwidth 1", s.domain()));
+
+  REQUIRE(killed_once_arriving(s, stack, 1));
+  // The migration, which libvirt carries on, ends at full speed.
+  env.run_in(0, fmt::format("virsh -q migrate-setspeed {} --bandwidth 8192 2>/dev/null; true", s.domain()));
+  REQUIRE(wait_until(90s, [&] { return s.state(1) == "running" && s.state(0) != "running"; }));
+  const std::string marked = s.ledger(0);
+  INFO("old host's ledger: " << marked);
+  const auto entry = nlohmann::json::parse(marked).at("objects").at("domain." + s.domain()).at("data");
+  CHECK(entry.value("migrating_to", "") == env.hosts[1].name);
+  REQUIRE(entry.value("migrating_shared", nlohmann::json()) == nlohmann::json::array({s.pool()}));
+
+  s.declared_shared = false;
+  virtplan::lab::write_stack_at(stack, s.text(1));
+  const auto rerun = run_virtplan("apply --auto-approve --lock-wait 60 -f " + stack);
+  INFO(rerun.output);
+  REQUIRE(rerun.status == 0);
+  CHECK(has(rerun.output, "finishing"));
+  CHECK(s.state(1) == "running");
+  check_moved_shared(s, stack, 0, 1, file, identity);
+  WARN("killed shared migration rerun after the stack dropped shared took " << seconds_since(start) << " s");
 }
 
 // The same directory seen from both hosts (an NFS mount), its pool NOT

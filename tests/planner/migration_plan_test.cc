@@ -434,6 +434,59 @@ TEST_CASE(
   CHECK(diff("s", local.desired, local.observed, moving_kinds).errors.size() == 1);
 }
 
+// The domain on both hosts after a crash mid-migration, its source's ledger
+// saying it migrates to h2 through the pools `recorded` (nullopt: a ledger
+// that does not say), web-root there as `theirs` owns it.
+MovedShared crashed_mid_migration(std::optional<std::vector<std::string>> recorded, Ownership theirs) {
+  MovedShared m;
+  m.observed.objects[0].migrating_to = "h2";
+  m.observed.objects[0].migrating_shared = std::move(recorded);
+  m.observed.objects.push_back(ours(domain("h2"), {{"disks", {"web-root"}}}));
+  m.observed.objects.push_back(
+      ObservedObject{volume("web-root", "h2"), {{"capacity", 10 * k_moved_gib}}, theirs, ""});
+  return m;
+}
+
+void say_shared(std::vector<StackObject>& desired, bool shared) {
+  for (StackObject& object : desired)
+    if (object.id.kind == "pool") object.spec["shared"] = shared;
+}
+
+TEST_CASE(
+    "a finishing migration carries its volumes through the pools its ledger took for shared, not the stack's") {
+  // Begun through shared pool p; the stack no longer says p is shared.
+  MovedShared m = crashed_mid_migration(std::vector<std::string>{"p"}, Ownership::unowned);
+  say_shared(m.desired, false);
+  const DiffResult result = diff("s", m.desired, m.observed, moving_kinds);
+  REQUIRE(result.errors.empty());
+  const Change* web = change_of(result.plan, domain("h1"));
+  REQUIRE(web != nullptr);
+  CHECK(web->action == Action::migrate);
+  CHECK(web->shared_pools == std::vector<std::string>{"p"});
+  const Change* root = change_of(result.plan, volume("web-root", "h1"));
+  REQUIRE(root != nullptr);
+  CHECK(root->action == Action::migrate);
+  // Shared: apply neither copies it nor deletes it from h1 (h2's file too).
+  CHECK(root->shared_pools == std::vector<std::string>{"p"});
+  CHECK(root->reasons == std::vector<std::string>{"with domain.web@h1, shared pool p: nothing copied"});
+
+  // A ledger that does not say: the stack decides, and h2's sight of the
+  // file, no stack's there, is in the way.
+  MovedShared old = crashed_mid_migration(std::nullopt, Ownership::unowned);
+  say_shared(old.desired, false);
+  CHECK(diff("s", old.desired, old.observed, moving_kinds).errors.size() == 1);
+
+  // Begun as a copy (h2's copy ours), the stack now saying shared: still a
+  // copy, whose source goes.
+  MovedShared copy = crashed_mid_migration(std::vector<std::string>{}, Ownership::ours);
+  const DiffResult copied = diff("s", copy.desired, copy.observed, moving_kinds);
+  REQUIRE(copied.errors.empty());
+  CHECK(change_of(copied.plan, domain("h1"))->shared_pools.empty());
+  CHECK(change_of(copied.plan, volume("web-root", "h1"))->shared_pools.empty());
+  CHECK(change_of(copied.plan, volume("web-root", "h1"))->reasons ==
+        std::vector<std::string>{"with domain.web@h1, removed from h1"});
+}
+
 TEST_CASE("the volume of a shared pool records no intent on the destination before its domain is there") {
   MovedShared m;
   const Plan plan = diff("s", m.desired, m.observed, moving_kinds).plan;

@@ -43,7 +43,12 @@ public:
     std::string err;  // "error: ..." lines make the subcommand fail
   };
 
-  explicit FakeVirshHost(VirshBatcher::Options batching = {}) : m_session(lab1(), m_fake, batching) {
+  explicit FakeVirshHost(VirshBatcher::Options batching = {}) : m_session(named("lab1"), m_fake, batching) {
+    m_fake.respond_with([this](const Command& command) { return answer(command); });
+  }
+  // A host of another name (a migration's two ends).
+  explicit FakeVirshHost(const std::string& name)
+      : m_fake(name), m_session(named(name), m_fake, VirshBatcher::Options{}) {
     m_fake.respond_with([this](const Command& command) { return answer(command); });
   }
 
@@ -222,9 +227,9 @@ private:
     return output;
   }
 
-  static HostConfig lab1() {
+  static HostConfig named(const std::string& name) {
     HostConfig config;
-    config.name = "lab1";
+    config.name = name;
     return config;
   }
 
