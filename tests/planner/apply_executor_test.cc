@@ -468,7 +468,8 @@ TEST_CASE("apply: a migrate readies what moves with it on the destination before
   // The shared storage proven, then the overlay's image fetched on lab2 (the
   // volume kind's prepare_carried), then the source marked and the copy.
   CHECK(rig.before("migrate verify domain.web@lab1", "prepare volume.root@lab2 on lab2"));
-  CHECK(rig.before("prepare volume.root@lab2 on lab2", R"(created domain.web@lab1 {"migrating_to":"lab2"})"));
+  CHECK(rig.before("prepare volume.root@lab2 on lab2",
+                   R"(created domain.web@lab1 {"migrating_shared":[],"migrating_to":"lab2"})"));
   CHECK(rig.before("prepare volume.root@lab2 on lab2", "migrate copy domain.web@lab1"));
   CHECK(rig.journal.count("prepare ") == 1);
 }
