@@ -14,6 +14,7 @@
 #include "tests/lab/lab_fixture.h"
 #include "tests/lab/lab_guest.h"
 #include "tests/lab/lab_stack.h"
+#include "tests/lab/migration_key.h"
 #include "tests/lab/nft_table.h"
 #include "tests/support/virtplan_process.h"
 
@@ -86,12 +87,9 @@ struct LiveGuest {
     const std::string path = trimmed(env.run_in(i, fmt::format("virsh -q vol-path --pool p-{0} r-{0}", tag)));
     return env.run_in(i, "sha256sum < " + shell_quote(path));
   }
-  // Nothing of a migration's key or authorization left on host i.
+  // Nothing of this guest's migration key or authorization left on host i.
   bool no_key_left(std::size_t i) const {
-    return trimmed(env.run_in(
-               i,
-               "ls /run/virtplan-migrate 2>/dev/null; "
-               "cat /root/.ssh/authorized_keys 2>/dev/null | grep -c virtplan-migrate; true")) == "0";
+    return virtplan::lab::no_migration_key_left(env, i, virtplan::lab::domain_uuid(env, name()));
   }
 };
 
@@ -278,12 +276,10 @@ TEST_CASE("live migration between hosts reached as a user with become: sudo") {
   CHECK(env.run_in(1, fmt::format("sha256sum < $(virsh -q vol-path --pool p-{0} d-{0})", tag)) == sha);
   // Nothing of the migration is left: no key on the source, no line in the
   // user's authorized_keys on the destination.
+  const std::string uuid = virtplan::lab::domain_uuid(env, name);
   for (std::size_t i : {0, 1}) {
     INFO("host " << i);
-    CHECK(trimmed(env.run_in(
-              i,
-              "ls /run/virtplan-migrate 2>/dev/null; "
-              "grep -c virtplan-migrate /home/vplab-sudo/.ssh/authorized_keys 2>/dev/null; true")) == "0");
+    CHECK(virtplan::lab::no_migration_key_left(env, i, uuid, "/home/vplab-sudo/.ssh/authorized_keys"));
   }
   virtplan::lab::check_plan_empty(stack);
   WARN("live migration with become: sudo took " << live_seconds_since(start) << " s");

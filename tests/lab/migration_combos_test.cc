@@ -13,6 +13,7 @@
 #include "tests/lab/image_server.h"
 #include "tests/lab/lab_fixture.h"
 #include "tests/lab/lab_stack.h"
+#include "tests/lab/migration_key.h"
 #include "tests/support/virtplan_process.h"
 
 #include <fmt/format.h>
@@ -74,12 +75,9 @@ struct HostView {
   std::uint64_t allocated(std::size_t i, const std::string& file) const {
     return std::stoull(trimmed(env.run_in(i, "du -B1 " + shell_quote(file) + " | cut -f1")));
   }
-  // Nothing of a migration's key or authorization is left on host i.
-  bool no_key_left(std::size_t i) const {
-    return trimmed(env.run_in(i,
-                              "ls /run/virtplan-migrate 2>/dev/null; "
-                              "grep -c virtplan-migrate /root/.ssh/authorized_keys 2>/dev/null; true")) ==
-           "0";
+  // Nothing of domain `name`'s migration key or authorization is left on host i.
+  bool no_key_left(std::size_t i, const std::string& name) const {
+    return virtplan::lab::no_migration_key_left(env, i, virtplan::lab::domain_uuid(env, name));
   }
   std::string ledger(std::size_t i, const std::string& stack) const {
     return env.run_in(i, fmt::format("cat /var/lib/virtplan/ledger/{}.json 2>/dev/null; true", stack));
@@ -153,8 +151,8 @@ TEST_CASE(
   CHECK(env.run_in(0, identity) == shared_before);
   CHECK(v.sha256(1, v.path(1, lp, lv)) == local_sha);
   CHECK_FALSE(v.listed(0, lp, lv));
-  CHECK(v.no_key_left(0));
-  CHECK(v.no_key_left(1));
+  CHECK(v.no_key_left(0, name));
+  CHECK(v.no_key_left(1, name));
   const std::string old_ledger = v.ledger(0, "mixed-" + tag);
   CHECK_FALSE(has(old_ledger, name));
   CHECK_FALSE(has(old_ledger, lv));
@@ -227,8 +225,8 @@ TEST_CASE(
   const auto own = v.allocated(1, moved_top);
   INFO("the moved overlay takes " << own << " bytes");
   CHECK(own < (12ull << 20));
-  CHECK(v.no_key_left(0));
-  CHECK(v.no_key_left(1));
+  CHECK(v.no_key_left(0, name));
+  CHECK(v.no_key_left(1, name));
   virtplan::lab::check_plan_empty(stack);
   WARN("live migration of an overlay beside a plain disk: " << seconds_since(start) << " s");
 }
