@@ -181,8 +181,11 @@ TEST_CASE(
   // wait: {ip: true} returned the reserved address from the network's leases.
   CHECK(has(applied.output, "IP address " + lab.ip() + " (network n-"));
   CHECK_FALSE(has(applied.output, "s3cret-one"));
-  // The guest has it when apply ends: it said so on its console already.
-  CHECK(has(lab.serial(), "VIRTPLAN-GUEST ip=" + lab.ip() + " mac=" + lab.mac()));
+  // The guest has that address: it says so on its console. Not necessarily
+  // by the time apply ends: dnsmasq records the lease when it acknowledges
+  // it, the guest's DHCP client configures eth0 after the acknowledgement.
+  CHECK(wait_until(30s,
+                   [&] { return has(lab.serial(), "VIRTPLAN-GUEST ip=" + lab.ip() + " mac=" + lab.mac()); }));
   CHECK(wait_until(120s, [&] { return lab.printed_user_data() == first; }));
 
   auto status = lab.virtplan("status");
