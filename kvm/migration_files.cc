@@ -97,11 +97,6 @@ Result<void> cached(const std::string& where, const providers::ObjectId& id, con
                   to.config().name));
 }
 
-bool digest_named(const std::string& file) {
-  return (file.starts_with("sha256-") || file.starts_with("sha512-")) &&
-         file.find_first_not_of("0123456789abcdef", 7) == std::string::npos;
-}
-
 }  // namespace
 
 Result<std::optional<OverlayBase>> locate_base(const MigrationStep::Carried& volume, HostSession& to) {
@@ -117,7 +112,7 @@ Result<std::optional<OverlayBase>> locate_base(const MigrationStep::Carried& vol
                       base.name, volume.source.pool, to.config().name)));
     }
     base.destination = std::string(providers::trimmed(*path));
-  } else if (digest_named(base.name)) {
+  } else if (providers::cached_image_digest(base.name)) {
     base.destination = to.config().image_cache + "/" + base.name;
   } else {
     return fail(providers::ErrorCode::invalid,

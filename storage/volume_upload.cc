@@ -3,6 +3,7 @@
 #include "providers/base/human_size.h"
 #include "providers/host/host_session.h"
 #include "providers/host/local_transport.h"
+#include "providers/kind/storage_facts.h"
 #include "storage/image_fetch.h"
 #include "storage/source_image.h"
 #include "storage/volume_spec.h"
@@ -222,46 +223,28 @@ Result<ImageDigest> create_image_overlay(const ActuatorStep& step, HostSession& 
   return digest;
 }
 
-namespace {
-
-// The digest a cached image's file is named by (CACHE/sha256-HEX); nullopt
-// for a file of another name.
-std::optional<ImageDigest> digest_of_cached(const std::string& path) {
-  const std::string file = path.substr(path.rfind('/') + 1);
-  const auto dash = file.find('-');
-  if (dash == std::string::npos) return std::nullopt;
-  ImageDigest digest{file.substr(0, dash), file.substr(dash + 1)};
-  if (digest_algorithm(digest.hex.size()) != digest.algorithm ||
-      digest.hex.find_first_not_of("0123456789abcdef") != std::string::npos) {
-    return std::nullopt;
-  }
-  return digest;
-}
-
-}  // namespace
-
 Result<void> fetch_carried_image(const ActuatorStep& step, HostSession& to) {
   const providers::Spec& observed = step.before;
-  if (!observed.is_object() || !observed.contains("backing_store") || !observed.contains("backing_url"))
-    return {};
-  const std::string base = observed["backing_store"].value("path", "");
+  if (!observed.is_object() || !observed.contains("backing_url")) return {};
   // Another base is no image of the cache: the migration's check refuses it.
-  auto digest = digest_of_cached(base);
-  if (!digest) return {};
+  const std::optional<providers::VolumeBase> base = providers::volume_base_of(observed);
+  const auto cached_name = base ? providers::cached_image_digest(base->name) : std::nullopt;
+  if (!cached_name) return {};
+  const ImageDigest digest{cached_name->algorithm, cached_name->hex};
   // The declaration's URL, unless it names another image now.
   const providers::Spec& declared = step.desired.spec;
   const bool same_image =
-      declared.is_object() && declared.value("backing_" + digest->algorithm, digest->hex) == digest->hex;
+      declared.is_object() && declared.value("backing_" + digest.algorithm, digest.hex) == digest.hex;
   const std::string url = same_image ? declared.value("backing_url", "") : std::string();
-  const ImageRequest request{url.empty() ? observed.value("backing_url", "") : url, *digest};
+  const ImageRequest request{url.empty() ? observed.value("backing_url", "") : url, digest};
   FetchSite site{to.transport(), to.config().become, to.config().image_cache, step.desired.stack};
   auto cached = fetch_image(step, site, request);
   if (!cached) {
     return fail(cached.error().code(),
                 fmt::format("volume {} is an overlay of the image {}-{} ({}), which could not be fetched "
                             "into {}'s image cache {}: {}",
-                            step.desired.id.name, digest->algorithm, digest->hex, request.url,
-                            to.config().name, to.config().image_cache, cached.error().message()));
+                            step.desired.id.name, digest.algorithm, digest.hex, request.url, to.config().name,
+                            to.config().image_cache, cached.error().message()));
   }
   return {};
 }

@@ -23,4 +23,15 @@ std::optional<VolumeBase> volume_base_of(const nlohmann::json& volume) {
   return base;
 }
 
+std::optional<CachedImageDigest> cached_image_digest(std::string_view file_name) {
+  const auto dash = file_name.find('-');
+  if (dash == std::string_view::npos) return std::nullopt;
+  const std::string_view algorithm = file_name.substr(0, dash), hex = file_name.substr(dash + 1);
+  const std::size_t digits = algorithm == "sha256" ? 64 : algorithm == "sha512" ? 128 : 0;
+  if (digits == 0 || hex.size() != digits ||
+      hex.find_first_not_of("0123456789abcdef") != std::string_view::npos)
+    return std::nullopt;
+  return CachedImageDigest{std::string(algorithm), std::string(hex)};
+}
+
 }  // namespace virtplan::providers

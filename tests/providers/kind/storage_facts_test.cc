@@ -2,6 +2,7 @@
 
 #include <catch2/catch.hpp>
 
+using virtplan::providers::cached_image_digest;
 using virtplan::providers::pool_of_files;
 
 TEST_CASE("a pool of files is a dir, fs or netfs pool: its volumes are files named after them") {
@@ -35,4 +36,21 @@ TEST_CASE(
         "sha256-" + std::string(64, 'a'));
   CHECK(volume_base_of({{"backing", cached}, {"backing_store", {{"path", cached}}}})->format == "raw");
   CHECK_FALSE(volume_base_of({{"capacity", 1}}).has_value());
+}
+
+TEST_CASE("a cached image's file name is its digest: sha256- or sha512- and as many lowercase hex digits") {
+  const std::string hex256(64, 'a'), hex512(128, '0');
+  const auto sha256 = cached_image_digest("sha256-" + hex256);
+  REQUIRE(sha256.has_value());
+  CHECK(sha256->algorithm == "sha256");
+  CHECK(sha256->hex == hex256);
+  const auto sha512 = cached_image_digest("sha512-" + hex512);
+  REQUIRE(sha512.has_value());
+  CHECK(sha512->algorithm == "sha512");
+  for (const std::string& other : {"sha256-" + hex512, "sha512-" + hex256, "sha256-" + hex256.substr(1),
+                                   "sha256-" + std::string(64, 'A'), "md5-" + std::string(32, 'a'),
+                                   std::string("debian-12.qcow2"), std::string("sha256-")}) {
+    INFO(other);
+    CHECK_FALSE(cached_image_digest(other).has_value());
+  }
 }
