@@ -91,8 +91,8 @@ private:
   void work() {
     while (auto next = take()) {
       const Change& change = m_graph.step(*next);
-      prepare(change.id.host);
       notify([&] { m_observer.step_started(change.id, change.action); });
+      prepare(change.id.host);  // after saying the step started: it may open the host's session
       auto progress = [this, &change](std::string_view text) {
         notify([&] { m_observer.step_progress(change.id, text); });
       };
