@@ -40,14 +40,24 @@ public:
     m_env.run_in(m_host, fmt::format("virsh event --loop --event lifecycle > {0} 2>&1 < /dev/null & "
                                      "echo $! > {0}.pid",
                                      m_file));
-    // Listening for sure once a domain defined after the start is seen.
-    m_env.run_in(
-        m_host, fmt::format("virsh -q define /dev/stdin <<'EOF'\n<domain type='qemu'><name>{}</name>"
-                            "<memory unit='MiB'>32</memory><os><type arch='x86_64'>hvm</type></os></domain>\n"
-                            "EOF\nvirsh -q undefine {}",
-                            m_mark, m_mark));
+    // Listening for sure once a domain defined after the start is seen. The
+    // watcher registers for events some time after it starts (a virsh
+    // process and a connection: long on a loaded machine), and an event
+    // before that is not seen at all: the mark is defined again, and again,
+    // until one is seen.
+    const std::string mark_once = fmt::format(
+        "virsh -q define /dev/stdin <<'EOF'\n<domain type='qemu'><name>{0}</name>"
+        "<memory unit='MiB'>32</memory><os><type arch='x86_64'>hvm</type></os></domain>\n"
+        "EOF\nvirsh -q undefine {0}",
+        m_mark);
     REQUIRE(wait_until(
-        10s, [&] { return has(text(), m_mark); }, 20ms));
+        60s,
+        [&] {
+          if (has(text(), m_mark)) return true;
+          m_env.run_in(m_host, mark_once);
+          return has(text(), m_mark);
+        },
+        200ms));
   }
   LifecycleEvents(const LifecycleEvents&) = delete;
   LifecycleEvents& operator=(const LifecycleEvents&) = delete;
