@@ -214,15 +214,19 @@ Result<void> RemoteHostAccess::change_ledger(const std::string& host,
   return save_through(state, version);
 }
 
-// Saves whenever there is something new and no save is in flight, then
-// pauses, so that records made meanwhile go in one write. A failed save is
-// not retried until something changes again (or flush() asks).
+// Once there is something new, pauses first, so that the records made
+// meanwhile go in the same write (a host's first records come in a burst as
+// its first steps end: saving the first at once cost a write per host for
+// little), then saves, unless a save is in flight or carried it already. A
+// host the apply is finished with cuts the pause short. A failed save is not
+// retried until something changes again (or flush() asks).
 void RemoteHostAccess::save_in_background(HostState& state, std::stop_token stop) {
   std::unique_lock lock(state.ledger_mutex);
-  while (state.saved_changed.wait(lock, stop,
-                                  [&] { return state.version > state.attempted && !state.saving; })) {
-    (void)save_newest(state, lock);  // flush() reports what stays unsaved
+  const auto unsaved = [&] { return state.version > state.attempted && !state.saving; };
+  while (state.saved_changed.wait(lock, stop, unsaved)) {
     state.saved_changed.wait_for(lock, stop, m_options.background_pause, [&] { return state.finished; });
+    if (stop.stop_requested()) return;              // flush() saves what is left
+    if (unsaved()) (void)save_newest(state, lock);  // flush() reports what stays unsaved
   }
 }
 

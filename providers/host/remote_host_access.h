@@ -51,9 +51,10 @@ public:
     // becomes the host's (apply refuses one hypervisor under two entries
     // here, so the second entry never waits on the first one's lock).
     std::function<Result<void>()> before_lock;
-    // Between two background saves of a host's ledger. Each save is a few
-    // processes and an fsync on the host, which compete with libvirtd for
-    // its CPU; what waits is only records (intents are saved before their
+    // How long the background saver lets a host's records gather, from the
+    // first one not saved, before it saves them in one write. Each save is a
+    // few processes and an fsync on the host, which compete with libvirtd
+    // for its CPU; what waits is only records (intents are saved before their
     // creates), and flush() saves at once.
     std::chrono::milliseconds background_pause{2000};
   };

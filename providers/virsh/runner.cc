@@ -176,6 +176,11 @@ Result<std::string> VirshRunner::run_quick(std::vector<std::string> args) const 
   return run_call(VirshCall{std::move(args), std::nullopt, true});
 }
 
+Result<std::string> VirshRunner::run_aside(std::vector<std::string> args) const {
+  return run_call(
+      VirshCall{.args = std::move(args), .document = std::nullopt, .quick = false, .aside = true});
+}
+
 Result<std::string> VirshRunner::run_call(VirshCall call) const {
   return confirm_absence(send(std::move(call)));
 }

@@ -37,6 +37,12 @@ struct VirshCall {
   // need not (a dir pool's pool-start, unlike a network filesystem's mount):
   // it may share a virsh process like the quick subcommands (shared_virsh.h).
   bool quick = false;
+  // The call may take seconds (a network's start: its dnsmasq and firewall
+  // rules), yet a shared virsh may run it where it holds up no other call:
+  // VirshShellPool sends it to a shell that other calls avoid until it is
+  // answered, rather than start a virsh process, a libvirtd connection and
+  // an SSH channel for it alone.
+  bool aside = false;
 };
 
 class VirshRunner {
@@ -55,6 +61,8 @@ public:
                           std::optional<std::string> stdin_data = std::nullopt) const;
   // run() for a call the caller knows to be quick (VirshCall::quick).
   Result<std::string> run_quick(std::vector<std::string> args) const;
+  // run() for a call that may take seconds, held aside (VirshCall::aside).
+  Result<std::string> run_aside(std::vector<std::string> args) const;
 
   // run() in a virsh process of its own, never a shared one, and with no
   // second look at a bare "failed to get domain": for a SharedVirsh that

@@ -48,7 +48,7 @@ std::optional<int> VirshShellPool::cpus_in(std::string_view nodeinfo) {
 }
 
 bool VirshShellPool::takes(const VirshCall& call) const {
-  return is_quick_virsh_call(call) && VirshShell::takes(call);
+  return (is_quick_virsh_call(call) || call.aside) && VirshShell::takes(call);
 }
 
 Result<std::string> VirshShellPool::run(VirshCall call, std::chrono::milliseconds timeout) {
@@ -57,7 +57,7 @@ Result<std::string> VirshShellPool::run(VirshCall call, std::chrono::millisecond
   for (int attempt = 0; attempt < 2; ++attempt) {
     VirshShell* shell = pick();
     if (shell == nullptr) break;
-    auto outcome = shell->run(call, timeout);
+    auto outcome = call.aside ? run_held_aside(*shell, call, timeout) : shell->run(call, timeout);
     std::lock_guard lock(m_mutex);
     if (outcome) {
       ++m_answered;
@@ -101,15 +101,21 @@ void VirshShellPool::run_aside(VirshCall call, std::chrono::milliseconds timeout
   if (m_disabled) return;
   m_aside_runs.emplace_back([this, call = std::move(call), timeout] {
     VirshShell* shell = pick();
-    if (shell == nullptr) return;
-    {
-      std::lock_guard held(m_mutex);
-      m_aside.insert(shell);
-    }
-    (void)shell->run(call, timeout);
-    std::lock_guard held(m_mutex);
-    m_aside.erase(m_aside.find(shell));
+    if (shell != nullptr) (void)run_held_aside(*shell, call, timeout);
   });
+}
+
+// Runs `call` on `shell`, which least_busy() then offers other calls last.
+VirshShell::Outcome VirshShellPool::run_held_aside(VirshShell& shell, const VirshCall& call,
+                                                   std::chrono::milliseconds timeout) {
+  {
+    std::lock_guard held(m_mutex);
+    m_aside.insert(&shell);
+  }
+  auto outcome = shell.run(call, timeout);
+  std::lock_guard held(m_mutex);
+  m_aside.erase(m_aside.find(&shell));
+  return outcome;
 }
 
 // No more than the options allow, nor than the host has CPUs once known.

@@ -63,7 +63,9 @@ public:
   // The "CPU(s):" of `virsh nodeinfo`.
   static std::optional<int> cpus_in(std::string_view nodeinfo);
 
-  // Quick commands (shared_virsh.h) that a shell can send (VirshShell::takes).
+  // Quick commands (shared_virsh.h) and calls held aside (VirshCall::aside)
+  // that a shell can send (VirshShell::takes). A call held aside goes where
+  // run_aside() sends its calls, but its caller waits for its answer.
   bool takes(const VirshCall& call) const override;
   Result<std::string> run(VirshCall call, std::chrono::milliseconds timeout) override;
   // The whole batch to one shell, when a shell takes every call.
@@ -96,6 +98,8 @@ private:
   VirshShell* pick();
   VirshShell* start_shell(std::unique_lock<std::mutex>& lock, bool learn_cpus);
   VirshShell* least_busy() const;
+  VirshShell::Outcome run_held_aside(VirshShell& shell, const VirshCall& call,
+                                     std::chrono::milliseconds timeout);
 
   const VirshRunner& m_alone;
   const Options m_options;

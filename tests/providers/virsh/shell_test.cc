@@ -389,6 +389,34 @@ TEST_CASE("virsh shell pool: a call run aside holds up no other call while anoth
   CHECK(tmp.empty());  // the pool's end waited for the aside call, then ended both shells
 }
 
+TEST_CASE(
+    "virsh shell pool: a call held aside runs in a shell, not a virsh of its own, and the calls meanwhile go to "
+    "another shell") {
+  PrivateTmpdir tmp;
+  LocalTransport local;
+  VirshRunner alone(local, k_test_uri);
+  VirshShellPool pool(alone, VirshShellPool::Options{2});
+  VirshRunner virsh(local, k_test_uri, Become::none, &pool);
+  REQUIRE(virsh.run({"list", "--all", "--name"}).has_value());  // a first shell, idle now
+  // `event --timeout 5` keeps its virsh busy for five seconds, as a
+  // network's start does for a moment; a virsh of its own would not count.
+  auto held = std::async(std::launch::async, [&] {
+    return virsh.run_aside({"event", "--all", "--timeout", "5"});
+  });
+  const auto deadline = std::chrono::steady_clock::now() + k_timeout;
+  while (pool.held_aside() == 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  REQUIRE(pool.held_aside() == 1);
+  for (int i = 0; i < 5; ++i) REQUIRE(virsh.run({"list", "--all", "--name"}).has_value());
+  CHECK(pool.held_aside() == 1);  // answered while the held call still runs: not behind it
+  auto answered = held.get();
+  CHECK(answered.has_value());  // its caller waited for its answer
+  CHECK(pool.held_aside() == 0);
+  CHECK(pool.shells_started() == 2);
+  CHECK(pool.commands_answered() == 7);  // the event call too: it ran in a shell
+}
+
 TEST_CASE("virsh shell pool: shells start as commands wait, up to the limit, and end with the pool") {
   PrivateTmpdir tmp;
   LocalTransport local;
