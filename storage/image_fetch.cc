@@ -30,15 +30,18 @@ namespace {
 // stalled transfer by themselves (no byte for stall_seconds(), 60 by default).
 constexpr auto k_download_timeout = std::chrono::hours(12);
 constexpr int k_stall_seconds = 60;
+constexpr int k_fetch_retries = 3;
+constexpr int k_most_fetch_retries = 10;
 
 // $1 cache directory, $2 URL, $3 algorithm (sha256 | sha512), $4 digest,
 // $5 seconds without a byte after which a download counts as stalled, $6 the
 // stack that wants the image: recorded in CACHE/ALGO-HEX.stacks, one line
-// each, which `virtplan gc` reads (storage/image_gc.h).
+// each, which `virtplan gc` reads (storage/image_gc.h), $7 how many times
+// curl or wget retries a transient failure (fetch_retries()).
 // Every line it prints is a word and its values; see image_fetch.h. The lock
 // file stays (removing a file others may hold open would break the lock).
 constexpr std::string_view k_fetch_script = R"sh(
-cache=$1 url=$2 algo=$3 want=$4 stall=$5 stack=$6
+cache=$1 url=$2 algo=$3 want=$4 stall=$5 stack=$6 retries=$7
 final=$cache/$algo-$want
 part=$cache/.$algo-$want.part
 unpacked=$cache/.$algo-$want.unpacked
@@ -74,10 +77,10 @@ if [ ! -f "$final" ]; then
   attempt=1
   while :; do
     if [ "$tool" = curl ]; then
-      curl -fsSL -g --proto =http,https --proto-redir =http,https --retry 3 \
+      curl -fsSL -g --proto =http,https --proto-redir =http,https --retry "$retries" \
         --connect-timeout 30 --speed-limit 1 --speed-time "$stall" -D "$part.headers" -o "$part" -- "$url" 2>"$part.err"
     else
-      wget -nv --tries=3 --waitretry=10 --timeout=60 --read-timeout="$stall" -O "$part" -- "$url" 2>"$part.err"
+      wget -nv --tries=$((retries + 1)) --waitretry=10 --timeout=60 --read-timeout="$stall" -O "$part" -- "$url" 2>"$part.err"
     fi
     rc=$?
     # A timeout once the server answered (curl) or sent bytes (wget) is a
@@ -127,16 +130,17 @@ say "image $final"
 printf '%s\n' "$info"
 )sh";
 
-// $1 URL: the checksum file on standard output; the tool's name first on
-// standard error, so that its failure can be read.
+// $1 URL, $2 retries (fetch_retries()): the checksum file on standard
+// output; the tool's name first on standard error, so that its failure can be
+// read.
 constexpr std::string_view k_text_script = R"sh(
 if command -v curl >/dev/null 2>&1; then
   echo curl >&2
-  exec curl -fsSL -g --proto =http,https --proto-redir =http,https --retry 3 \
+  exec curl -fsSL -g --proto =http,https --proto-redir =http,https --retry "$2" \
     --connect-timeout 30 --max-time 300 --max-filesize 4194304 -- "$1"
 elif command -v wget >/dev/null 2>&1; then
   echo wget >&2
-  exec wget -nv --tries=3 --waitretry=10 --timeout=60 -O - -- "$1"
+  exec wget -nv --tries=$(($2 + 1)) --waitretry=10 --timeout=60 -O - -- "$1"
 fi
 echo none >&2
 exit 127
@@ -412,6 +416,19 @@ int stall_seconds() {
   return seconds;
 }
 
+int fetch_retries() {
+  const char* set = std::getenv("VIRTPLAN_FETCH_RETRIES");
+  if (set == nullptr || *set == '\0') return k_fetch_retries;
+  int retries = 0;
+  const std::string_view text(set);
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), retries);
+  if (error != std::errc() || end != text.data() + text.size() || retries < 0 ||
+      retries > k_most_fetch_retries) {
+    return k_fetch_retries;
+  }
+  return retries;
+}
+
 std::string client_image_cache() {
   if (const char* set = std::getenv("VIRTPLAN_IMAGE_CACHE"); set != nullptr && *set != '\0') return set;
   if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg != nullptr && *xdg == '/') {
@@ -428,7 +445,8 @@ Result<ImageDigest> image_digest(const VolumeSpec& spec, FetchSite& site) {
     return fail(ErrorCode::invalid, "the volume's source has no digest and no checksum_url");
   }
   const std::string& sums_url = *spec.source_checksum_url;
-  Command command{providers::host_script_argv(site.become, k_text_script, "virtplan-fetch", {sums_url}),
+  Command command{providers::host_script_argv(site.become, k_text_script, "virtplan-fetch",
+                                              {sums_url, std::to_string(fetch_retries())}),
                   std::nullopt, std::chrono::minutes(6)};
   auto ran = site.transport.run(command);
   if (!ran) return fail(ran.error());
@@ -450,11 +468,11 @@ Result<ImageDigest> image_digest(const VolumeSpec& spec, FetchSite& site) {
 
 Result<CachedImage> fetch_image(const providers::ActuatorStep& step, FetchSite& site,
                                 const ImageRequest& request) {
-  Command command{
-      providers::host_script_argv(site.become, k_fetch_script, "virtplan-fetch",
-                                  {site.cache, request.url, request.digest.algorithm, request.digest.hex,
-                                   std::to_string(stall_seconds()), site.stack}),
-      std::nullopt, k_download_timeout};
+  Command command{providers::host_script_argv(
+                      site.become, k_fetch_script, "virtplan-fetch",
+                      {site.cache, request.url, request.digest.algorithm, request.digest.hex,
+                       std::to_string(stall_seconds()), site.stack, std::to_string(fetch_retries())}),
+                  std::nullopt, k_download_timeout};
   const image_fetch::Progress progress(image_file_name(request.url), std::chrono::steady_clock::now());
   auto ran = run_with_lines(site.transport, command, [&](std::string_view line) {
     std::string_view rest = line;
