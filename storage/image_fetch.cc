@@ -11,6 +11,7 @@
 #include <charconv>
 #include <cstdlib>
 #include <future>
+#include <limits>
 #include <mutex>
 #include <regex>
 
@@ -406,27 +407,30 @@ std::string Progress::line(std::uint64_t bytes, std::uint64_t total,
 
 }  // namespace image_fetch
 
-int stall_seconds() {
-  const char* set = std::getenv("VIRTPLAN_STALL_TIMEOUT");
-  if (set == nullptr || *set == '\0') return k_stall_seconds;
-  int seconds = 0;
+namespace {
+
+// The whole number in environment variable `name` when it is one from
+// `least` to `most`, else `fallback`.
+int number_from_env(const char* name, int fallback, int least, int most) {
+  const char* set = std::getenv(name);
+  if (set == nullptr || *set == '\0') return fallback;
+  int value = 0;
   const std::string_view text(set);
-  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), seconds);
-  if (error != std::errc() || end != text.data() + text.size() || seconds < 1) return k_stall_seconds;
-  return seconds;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc() || end != text.data() + text.size() || value < least || value > most) {
+    return fallback;
+  }
+  return value;
+}
+
+}  // namespace
+
+int stall_seconds() {
+  return number_from_env("VIRTPLAN_STALL_TIMEOUT", k_stall_seconds, 1, std::numeric_limits<int>::max());
 }
 
 int fetch_retries() {
-  const char* set = std::getenv("VIRTPLAN_FETCH_RETRIES");
-  if (set == nullptr || *set == '\0') return k_fetch_retries;
-  int retries = 0;
-  const std::string_view text(set);
-  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), retries);
-  if (error != std::errc() || end != text.data() + text.size() || retries < 0 ||
-      retries > k_most_fetch_retries) {
-    return k_fetch_retries;
-  }
-  return retries;
+  return number_from_env("VIRTPLAN_FETCH_RETRIES", k_fetch_retries, 0, k_most_fetch_retries);
 }
 
 std::string client_image_cache() {
