@@ -11,6 +11,7 @@
 #include <charconv>
 #include <cstdlib>
 #include <future>
+#include <limits>
 #include <mutex>
 #include <regex>
 
@@ -30,15 +31,18 @@ namespace {
 // stalled transfer by themselves (no byte for stall_seconds(), 60 by default).
 constexpr auto k_download_timeout = std::chrono::hours(12);
 constexpr int k_stall_seconds = 60;
+constexpr int k_fetch_retries = 3;
+constexpr int k_most_fetch_retries = 10;
 
 // $1 cache directory, $2 URL, $3 algorithm (sha256 | sha512), $4 digest,
 // $5 seconds without a byte after which a download counts as stalled, $6 the
 // stack that wants the image: recorded in CACHE/ALGO-HEX.stacks, one line
-// each, which `virtplan gc` reads (storage/image_gc.h).
+// each, which `virtplan gc` reads (storage/image_gc.h), $7 how many times
+// curl or wget retries a transient failure (fetch_retries()).
 // Every line it prints is a word and its values; see image_fetch.h. The lock
 // file stays (removing a file others may hold open would break the lock).
 constexpr std::string_view k_fetch_script = R"sh(
-cache=$1 url=$2 algo=$3 want=$4 stall=$5 stack=$6
+cache=$1 url=$2 algo=$3 want=$4 stall=$5 stack=$6 retries=$7
 final=$cache/$algo-$want
 part=$cache/.$algo-$want.part
 unpacked=$cache/.$algo-$want.unpacked
@@ -74,10 +78,10 @@ if [ ! -f "$final" ]; then
   attempt=1
   while :; do
     if [ "$tool" = curl ]; then
-      curl -fsSL -g --proto =http,https --proto-redir =http,https --retry 3 \
+      curl -fsSL -g --proto =http,https --proto-redir =http,https --retry "$retries" \
         --connect-timeout 30 --speed-limit 1 --speed-time "$stall" -D "$part.headers" -o "$part" -- "$url" 2>"$part.err"
     else
-      wget -nv --tries=3 --waitretry=10 --timeout=60 --read-timeout="$stall" -O "$part" -- "$url" 2>"$part.err"
+      wget -nv --tries=$((retries + 1)) --waitretry=10 --timeout=60 --read-timeout="$stall" -O "$part" -- "$url" 2>"$part.err"
     fi
     rc=$?
     # A timeout once the server answered (curl) or sent bytes (wget) is a
@@ -127,16 +131,17 @@ say "image $final"
 printf '%s\n' "$info"
 )sh";
 
-// $1 URL: the checksum file on standard output; the tool's name first on
-// standard error, so that its failure can be read.
+// $1 URL, $2 retries (fetch_retries()): the checksum file on standard
+// output; the tool's name first on standard error, so that its failure can be
+// read.
 constexpr std::string_view k_text_script = R"sh(
 if command -v curl >/dev/null 2>&1; then
   echo curl >&2
-  exec curl -fsSL -g --proto =http,https --proto-redir =http,https --retry 3 \
+  exec curl -fsSL -g --proto =http,https --proto-redir =http,https --retry "$2" \
     --connect-timeout 30 --max-time 300 --max-filesize 4194304 -- "$1"
 elif command -v wget >/dev/null 2>&1; then
   echo wget >&2
-  exec wget -nv --tries=3 --waitretry=10 --timeout=60 -O - -- "$1"
+  exec wget -nv --tries=$(($2 + 1)) --waitretry=10 --timeout=60 -O - -- "$1"
 fi
 echo none >&2
 exit 127
@@ -402,14 +407,30 @@ std::string Progress::line(std::uint64_t bytes, std::uint64_t total,
 
 }  // namespace image_fetch
 
-int stall_seconds() {
-  const char* set = std::getenv("VIRTPLAN_STALL_TIMEOUT");
-  if (set == nullptr || *set == '\0') return k_stall_seconds;
-  int seconds = 0;
+namespace {
+
+// The whole number in environment variable `name` when it is one from
+// `least` to `most`, else `fallback`.
+int number_from_env(const char* name, int fallback, int least, int most) {
+  const char* set = std::getenv(name);
+  if (set == nullptr || *set == '\0') return fallback;
+  int value = 0;
   const std::string_view text(set);
-  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), seconds);
-  if (error != std::errc() || end != text.data() + text.size() || seconds < 1) return k_stall_seconds;
-  return seconds;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc() || end != text.data() + text.size() || value < least || value > most) {
+    return fallback;
+  }
+  return value;
+}
+
+}  // namespace
+
+int stall_seconds() {
+  return number_from_env("VIRTPLAN_STALL_TIMEOUT", k_stall_seconds, 1, std::numeric_limits<int>::max());
+}
+
+int fetch_retries() {
+  return number_from_env("VIRTPLAN_FETCH_RETRIES", k_fetch_retries, 0, k_most_fetch_retries);
 }
 
 std::string client_image_cache() {
@@ -428,7 +449,8 @@ Result<ImageDigest> image_digest(const VolumeSpec& spec, FetchSite& site) {
     return fail(ErrorCode::invalid, "the volume's source has no digest and no checksum_url");
   }
   const std::string& sums_url = *spec.source_checksum_url;
-  Command command{providers::host_script_argv(site.become, k_text_script, "virtplan-fetch", {sums_url}),
+  Command command{providers::host_script_argv(site.become, k_text_script, "virtplan-fetch",
+                                              {sums_url, std::to_string(fetch_retries())}),
                   std::nullopt, std::chrono::minutes(6)};
   auto ran = site.transport.run(command);
   if (!ran) return fail(ran.error());
@@ -450,11 +472,11 @@ Result<ImageDigest> image_digest(const VolumeSpec& spec, FetchSite& site) {
 
 Result<CachedImage> fetch_image(const providers::ActuatorStep& step, FetchSite& site,
                                 const ImageRequest& request) {
-  Command command{
-      providers::host_script_argv(site.become, k_fetch_script, "virtplan-fetch",
-                                  {site.cache, request.url, request.digest.algorithm, request.digest.hex,
-                                   std::to_string(stall_seconds()), site.stack}),
-      std::nullopt, k_download_timeout};
+  Command command{providers::host_script_argv(
+                      site.become, k_fetch_script, "virtplan-fetch",
+                      {site.cache, request.url, request.digest.algorithm, request.digest.hex,
+                       std::to_string(stall_seconds()), site.stack, std::to_string(fetch_retries())}),
+                  std::nullopt, k_download_timeout};
   const image_fetch::Progress progress(image_file_name(request.url), std::chrono::steady_clock::now());
   auto ran = run_with_lines(site.transport, command, [&](std::string_view line) {
     std::string_view rest = line;

@@ -69,9 +69,15 @@ struct FetchSite {
 
 // How long a download may go without a byte before it counts as stalled
 // (curl's --speed-time, wget's --read-timeout): $VIRTPLAN_STALL_TIMEOUT
-// seconds when set to a positive number, else 60. curl then retries three
-// times; a stall that outlasts them fails naming it.
+// seconds when set to a positive number, else 60. curl then retries
+// fetch_retries() times; a stall that outlasts them fails naming it.
 int stall_seconds();
+
+// How many times curl (--retry) or wget (--tries, one more) tries a download
+// or a checksum file again after a transient failure (a timeout, a stall,
+// HTTP 408, 429, 5xx): $VIRTPLAN_FETCH_RETRIES when set to a number from 0
+// to 10, else 3.
+int fetch_retries();
 
 // This machine's image cache, for `fetch: client`: $VIRTPLAN_IMAGE_CACHE,
 // else $XDG_CACHE_HOME/virtplan/images, else ~/.cache/virtplan/images.

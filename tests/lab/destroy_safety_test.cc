@@ -117,9 +117,9 @@ TEST_CASE(
   const LabEnv env = require_lab(1);
   const std::string tag = tag_for('t');
   constexpr int k_domains = 3;
-  // 20 s each: side by side takes one timeout, one after another three, and
+  // 10 s each: side by side takes one timeout, one after another three, and
   // --force none; the bounds between leave a loaded machine its margin.
-  const std::string stack = write_stack(no_os_stack(env, tag, k_domains, "20s"));
+  const std::string stack = write_stack(no_os_stack(env, tag, k_domains, "10s"));
   // A running domain the stack does not own, named like the stack's: never
   // shut down or destroyed (its name does not end in -TAG).
   const std::string foreign = "d0-" + tag + "-keep";
@@ -133,7 +133,7 @@ TEST_CASE(
   StackCleanup cleanup{env, stack, fmt::format("virsh -q destroy {0}; virsh -q undefine {0}", foreign)};
   auto foreign_state = [&] { return trimmed(env.run_in(0, "virsh -q domstate " + foreign)); };
 
-  SECTION("graceful: each is asked, waited for 20 s, then forced off, all at once") {
+  SECTION("graceful: each is asked, waited for 10 s, then forced off, all at once") {
     const auto created = run_virtplan("apply --auto-approve -f " + stack);
     INFO(created.output);
     REQUIRE(created.status == 0);
@@ -146,15 +146,15 @@ TEST_CASE(
       CHECK(has(destroyed.output, fmt::format("d{}-{}", i, tag)));
     }
     std::size_t said = 0;
-    for (auto at = destroyed.output.find("forced off: the guest did not shut down within 20 s");
+    for (auto at = destroyed.output.find("forced off: the guest did not shut down within 10 s");
          at != std::string::npos;
          at = destroyed.output.find("forced off: the guest did not shut down", at + 1)) {
       ++said;
     }
     CHECK(said == k_domains);
-    CHECK(took >= 20.0);
-    // One after another would take 60 s.
-    CHECK(took < 50.0);
+    CHECK(took >= 10.0);
+    // One after another would take 30 s.
+    CHECK(took < 25.0);
     CHECK(trimmed(domains_named(env, tag)).empty());
     CHECK(foreign_state() == "running");
   }
@@ -168,7 +168,7 @@ TEST_CASE(
     INFO(destroyed.output);
     CHECK(destroyed.status == 0);
     CHECK_FALSE(has(destroyed.output, "did not shut down"));
-    CHECK(took < 19.0);  // less than one timeout: none was waited
+    CHECK(took < 9.5);  // less than one timeout: none was waited
     CHECK(trimmed(domains_named(env, tag)).empty());
     CHECK(foreign_state() == "running");
   }

@@ -138,7 +138,11 @@ TEST_CASE(
     "holder, and does nothing") {
   const LabEnv env = require_lab(1);
   const std::string tag = tag_for('o');
-  const std::string text = live_stack(env, tag, 223, "", "    shutdown_timeout: 20s\n");
+  // The holders wait for a guest that ignores the ACPI power button (no OS)
+  // for up to 60 s, which only bounds them: once the refusals are seen, the
+  // guest is powered off on the host, as if it had shut down, and each
+  // holder ends at once.
+  const std::string text = live_stack(env, tag, 223, "", "    shutdown_timeout: 60s\n");
   const std::string stack = write_stack(text);
   StackCleanup cleanup{env, stack};
   apply_stack(stack, text);
@@ -152,10 +156,11 @@ TEST_CASE(
     const std::string line = fmt::format("`{}` (pid {} on ", command, holder.pid);
     return wait_until(std::chrono::seconds(60), [&] { return has(env.run_in(0, lock_file), line); });
   };
+  const auto guest_shuts_down = [&] { probe.virsh("destroy d-" + tag); };
 
-  // The holder is another operation: a shutdown waiting for a guest that
-  // ignores the ACPI power button (no OS), up to its --timeout.
-  Background shutdown = start_virtplan(fmt::format("domain shutdown {} --timeout 20 -f {}", address, stack),
+  // The holder is another operation: a shutdown waiting for the guest, up
+  // to its --timeout.
+  Background shutdown = start_virtplan(fmt::format("domain shutdown {} --timeout 60 -f {}", address, stack),
                                        stack + ".shutdown.log");
   REQUIRE(wait_for_holder(shutdown, "virtplan domain shutdown"));
   const auto refused = run_virtplan("domain destroy " + address + " -f " + stack);
@@ -178,14 +183,17 @@ TEST_CASE(
   INFO(gc_listed.output);
   CHECK(gc_listed.status == 0);
   CHECK(has(gc_listed.output, "Nothing to collect."));
-  CHECK(probe.state() == "running");
-  shutdown.wait();
+  CHECK(probe.state() == "running");  // the refused destroy forced nothing off
+  guest_shuts_down();
+  CHECK(shutdown.wait() == 0);
   INFO(shutdown.output());
-  CHECK(probe.state() == "running");  // the guest ignored it, and nothing forced it off
+  CHECK(has(shutdown.output(), address + ": shut down"));
+  probe.virsh("start d-" + tag);
+  REQUIRE(probe.state() == "running");
 
-  // The holder is an apply: stopping the domain, which waits its
-  // shutdown_timeout before forcing it off.
-  write_stack_at(stack, live_stack(env, tag, 223, "", "    shutdown_timeout: 20s\n    state: stopped\n"));
+  // The holder is an apply: stopping the domain, which waits up to its
+  // shutdown_timeout for the guest.
+  write_stack_at(stack, live_stack(env, tag, 223, "", "    shutdown_timeout: 60s\n    state: stopped\n"));
   Background apply = start_virtplan("apply --auto-approve -f " + stack, stack + ".apply.log");
   REQUIRE(wait_for_holder(apply, "virtplan apply"));
   const auto refused_snapshot = run_virtplan("domain snapshot " + address + " s1 -f " + stack);
@@ -199,6 +207,8 @@ TEST_CASE(
   INFO(listed.output);
   CHECK(listed.status == 0);
   CHECK_FALSE(has(listed.output, "s1"));
+  CHECK(probe.state() == "running");  // the refused snapshot did nothing
+  guest_shuts_down();
   CHECK(apply.wait() == 0);
   INFO(apply.output());
   CHECK(probe.state() == "shut off");

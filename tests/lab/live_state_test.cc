@@ -147,8 +147,11 @@ TEST_CASE("status, metrics and show report the live state of what the stack owns
 
   // A host that cannot be reached: listed, exit 1, the reachable one still shown.
   // (base.yaml ends with its `hosts:` map: one more host goes at its end.)
+  // Nothing answers at its address: each command waits its connect_timeout,
+  // 2 s rather than the default 10 s.
   std::ofstream(dir / "base.yaml", std::ios::app) << fmt::format(
-      "  dead:\n    address: ssh://root@10.231.{}.77:22\n    identity: {}\n    known_hosts: {}\n",
+      "  dead:\n    address: ssh://root@10.231.{}.77:22\n    identity: {}\n    known_hosts: {}\n"
+      "    connect_timeout: 2s\n",
       env.hosts[0].index, env.client_key, env.known_hosts);
   const auto partial = run_virtplan("status" + f);
   CHECK(partial.status == 1);

@@ -110,6 +110,21 @@ TEST_CASE("fetch report: a stalled body names the stall and its limit, set by VI
   unsetenv("VIRTPLAN_STALL_TIMEOUT");
 }
 
+TEST_CASE(
+    "fetch retries: VIRTPLAN_FETCH_RETRIES sets how many times curl or wget tries again, 3 by default") {
+  unsetenv("VIRTPLAN_FETCH_RETRIES");
+  CHECK(fetch_retries() == 3);
+  setenv("VIRTPLAN_FETCH_RETRIES", "0", 1);
+  CHECK(fetch_retries() == 0);
+  setenv("VIRTPLAN_FETCH_RETRIES", "10", 1);
+  CHECK(fetch_retries() == 10);
+  for (const char* wrong : {"", "11", "-1", "2x", "x"}) {
+    setenv("VIRTPLAN_FETCH_RETRIES", wrong, 1);
+    CHECK(fetch_retries() == 3);
+  }
+  unsetenv("VIRTPLAN_FETCH_RETRIES");
+}
+
 TEST_CASE("fetch report: an image with a backing file or a data file, or of another format, is refused") {
   auto backed = image_fetch::read_report(
       R"(image /c/x

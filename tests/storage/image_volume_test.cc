@@ -64,8 +64,8 @@ TEST_CASE("image volume: fetched into the host's cache by arguments only, then u
   REQUIRE(done);
   const auto commands = host.commands();
   const Command& fetch = fetch_command(commands);
-  // sh -c SCRIPT NAME CACHE URL ALGORITHM DIGEST STALL STACK: the script is constant.
-  REQUIRE(fetch.argv.size() == 10);
+  // sh -c SCRIPT NAME CACHE URL ALGORITHM DIGEST STALL STACK RETRIES: the script is constant.
+  REQUIRE(fetch.argv.size() == 11);
   CHECK(fetch.argv[1] == "-c");
   CHECK(fetch.argv[2].find("images.example") == std::string::npos);
   CHECK(fetch.argv[3] == "virtplan-fetch");
@@ -75,6 +75,7 @@ TEST_CASE("image volume: fetched into the host's cache by arguments only, then u
   CHECK(fetch.argv[7] == k_digest);
   CHECK(fetch.argv[8] == "60");
   CHECK(fetch.argv[9] == "demo");
+  CHECK(fetch.argv[10] == "3");
   // Made in the image's format and size, then filled from the cached file on the host.
   const std::string upload = "vol-upload --pool images --vol root --file " + k_cached;
   CHECK(std::count(host.ran().begin(), host.ran().end(), upload) == 1);
@@ -167,7 +168,7 @@ TEST_CASE(
   REQUIRE(done);
   const auto commands = to.commands();
   const Command& fetch = fetch_command(commands);
-  REQUIRE(fetch.argv.size() == 10);
+  REQUIRE(fetch.argv.size() == 11);
   CHECK(fetch.argv[3] == "virtplan-fetch");
   CHECK(fetch.argv[4] == "/var/lib/virtplan/cache");
   CHECK(fetch.argv[5] == mirror);
