@@ -105,7 +105,7 @@ TEST_CASE(
 
 TEST_CASE(
     "state stopped: a domain that ignores the ACPI power button is forced off after its shutdown_timeout "
-    "and apply says so") {
+    "and apply says so, where an operation's shutdown without --force only asks") {
   const LabEnv env = require_lab(1);
   const std::string tag = tag_for('s');
   const std::string running = live_stack(env, tag, 222, "", "    shutdown_timeout: 5s\n");
@@ -114,6 +114,15 @@ TEST_CASE(
   apply_stack(stack, running);
   Probe probe{env, "d-" + tag};
   REQUIRE(probe.state() == "running");
+
+  // An operation's shutdown without --force only asks: after its --timeout
+  // it fails saying so, and the guest runs on.
+  const auto asked = run_virtplan(
+      fmt::format("domain shutdown domain.d-{}@{} --timeout 2 -f {}", tag, env.hosts[0].name, stack));
+  INFO(asked.output);
+  CHECK(asked.status != 0);
+  CHECK(has(asked.output, "asked to shut down, but still running after 2 s; not forced off"));
+  CHECK(probe.state() == "running");
 
   write_stack_at(stack, live_stack(env, tag, 222, "", "    shutdown_timeout: 5s\n    state: stopped\n"));
   const auto started = std::chrono::steady_clock::now();
