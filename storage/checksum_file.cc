@@ -65,12 +65,6 @@ std::string image_file_name(std::string_view url) {
   return std::string(slash == std::string_view::npos ? url : url.substr(slash + 1));
 }
 
-std::string_view digest_algorithm(std::size_t hex_digits) {
-  if (hex_digits == 64) return "sha256";
-  if (hex_digits == 128) return "sha512";
-  return {};
-}
-
 std::optional<ImageDigest> digest_in_sums(std::string_view sums, std::string_view file_name) {
   if (file_name.empty()) return std::nullopt;
   while (!sums.empty()) {

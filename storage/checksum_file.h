@@ -8,16 +8,16 @@
 // match. The algorithm is the tag's, else the digest's length says it (64 hex
 // digits: sha256, 128: sha512).
 
+#include "providers/kind/storage_facts.h"
+
 #include <optional>
 #include <string>
 #include <string_view>
 
 namespace virtplan::storage {
 
-struct ImageDigest {
-  std::string algorithm;  // "sha256" or "sha512"
-  std::string hex;        // lowercase
-};
+using providers::digest_algorithm;
+using providers::ImageDigest;
 
 // "https://cloud.example/images/debian-12.qcow2?x=1" -> "debian-12.qcow2";
 // empty when the path ends in '/'.
@@ -26,9 +26,5 @@ std::string image_file_name(std::string_view url);
 // The digest `sums` gives for `file_name` (a leading "./" in the file counts
 // for nothing); nullopt when no line names it or its digest is malformed.
 std::optional<ImageDigest> digest_in_sums(std::string_view sums, std::string_view file_name);
-
-// The algorithm a digest of this many hex digits is made by; empty for
-// another length.
-std::string_view digest_algorithm(std::size_t hex_digits);
 
 }  // namespace virtplan::storage

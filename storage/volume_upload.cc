@@ -228,9 +228,9 @@ Result<void> fetch_carried_image(const ActuatorStep& step, HostSession& to) {
   if (!observed.is_object() || !observed.contains("backing_url")) return {};
   // Another base is no image of the cache: the migration's check refuses it.
   const std::optional<providers::VolumeBase> base = providers::volume_base_of(observed);
-  const auto cached_name = base ? providers::cached_image_digest(base->name) : std::nullopt;
-  if (!cached_name) return {};
-  const ImageDigest digest{cached_name->algorithm, cached_name->hex};
+  const std::optional<ImageDigest> named = base ? providers::cached_image_digest(base->name) : std::nullopt;
+  if (!named) return {};
+  const ImageDigest& digest = *named;
   // The declaration's URL, unless it names another image now.
   const providers::Spec& declared = step.desired.spec;
   const bool same_image =

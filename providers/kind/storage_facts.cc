@@ -23,15 +23,20 @@ std::optional<VolumeBase> volume_base_of(const nlohmann::json& volume) {
   return base;
 }
 
-std::optional<CachedImageDigest> cached_image_digest(std::string_view file_name) {
+std::string_view digest_algorithm(std::size_t hex_digits) {
+  if (hex_digits == 64) return "sha256";
+  if (hex_digits == 128) return "sha512";
+  return {};
+}
+
+std::optional<ImageDigest> cached_image_digest(std::string_view file_name) {
   const auto dash = file_name.find('-');
   if (dash == std::string_view::npos) return std::nullopt;
   const std::string_view algorithm = file_name.substr(0, dash), hex = file_name.substr(dash + 1);
-  const std::size_t digits = algorithm == "sha256" ? 64 : algorithm == "sha512" ? 128 : 0;
-  if (digits == 0 || hex.size() != digits ||
+  if (digest_algorithm(hex.size()) != algorithm ||
       hex.find_first_not_of("0123456789abcdef") != std::string_view::npos)
     return std::nullopt;
-  return CachedImageDigest{std::string(algorithm), std::string(hex)};
+  return ImageDigest{std::string(algorithm), std::string(hex)};
 }
 
 }  // namespace virtplan::providers

@@ -39,18 +39,24 @@ struct VolumeBase {
 // overlay.
 std::optional<VolumeBase> volume_base_of(const nlohmann::json& volume);
 
+// A digest of an image, as a declaration gives it (`sha256:`, `sha512:`),
+// a checksum file says it (storage/checksum_file.h) and the host's image
+// cache names its files by it.
+struct ImageDigest {
+  std::string algorithm;  // "sha256" or "sha512"
+  std::string hex;        // lowercase
+};
+
+// The algorithm a digest of this many hex digits is made by; empty for
+// another length.
+std::string_view digest_algorithm(std::size_t hex_digits);
+
 // The digest an image in a host's image cache is named by: its file is
 // ALGORITHM-HEX ("sha256-" and 64 lowercase hex digits, or "sha512-" and
 // 128), as storage/'s fetch names it; a migration knows an overlay's base
 // for a cached image by that name (kvm/migration_files.h) and fetches it
-// there by that digest (storage/volume_upload.h).
-struct CachedImageDigest {
-  std::string algorithm;  // "sha256" or "sha512"
-  std::string hex;
-};
-
-// The digest `file_name` (a file name, not a path) names; nullopt for a file
-// of any other name.
-std::optional<CachedImageDigest> cached_image_digest(std::string_view file_name);
+// there by that digest (storage/volume_upload.h). nullopt for a file (a
+// name, not a path) of any other name.
+std::optional<ImageDigest> cached_image_digest(std::string_view file_name);
 
 }  // namespace virtplan::providers
