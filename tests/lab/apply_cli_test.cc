@@ -5,6 +5,7 @@
 
 #include "providers/host/ssh_transport.h"
 #include "providers/host/stack_lock.h"
+#include "tests/lab/command_trace_lines.h"
 #include "tests/lab/lab_fixture.h"
 #include "tests/lab/lab_stack.h"
 #include "tests/support/virtplan_process.h"
@@ -28,6 +29,7 @@ using virtplan::lab::host_block;
 using virtplan::lab::LabEnv;
 using virtplan::lab::require_lab;
 using virtplan::lab::tag_for;
+using virtplan::lab::trace_file_text;
 using virtplan::lab::write_stack;
 using virtplan::lab::write_stack_at;
 using virtplan::test::Background;
@@ -468,16 +470,7 @@ TEST_CASE("import refuses while an apply holds the stack's lock, and adopts noth
 // VIRTPLAN_LOG=debug writes every command sent to a host to stderr, and
 // --log-file to a file, with the host and how each ended, and never a
 // secret (cloud-init's user-data goes to the host on standard input only).
-namespace {
-
-std::string trace_file_text(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-}  // namespace
+namespace {}  // namespace
 
 TEST_CASE(
     "VIRTPLAN_LOG=debug traces the real virsh commands of an apply with host and exit status, and no secret") {

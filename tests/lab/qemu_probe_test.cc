@@ -5,6 +5,7 @@
 // the command trace of a real apply over two lab hosts, one with a domain to
 // define and one with none.
 
+#include "tests/lab/command_trace_lines.h"
 #include "tests/lab/lab_fixture.h"
 #include "tests/lab/lab_stack.h"
 #include "tests/support/virtplan_process.h"
@@ -13,12 +14,7 @@
 #include <catch2/catch.hpp>
 
 #include <chrono>
-#include <ctime>
 #include <filesystem>
-#include <fstream>
-#include <optional>
-#include <regex>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -28,43 +24,13 @@ using virtplan::lab::LabEnv;
 using virtplan::lab::require_lab;
 using virtplan::lab::StackCleanup;
 using virtplan::lab::tag_for;
+using virtplan::lab::trace_file_text;
+using virtplan::lab::trace_lines;
+using virtplan::lab::TraceLine;
 using virtplan::lab::write_stack;
 using virtplan::test::run_virtplan;
 
 namespace {
-
-// One line of the command trace: "2026-12-07T13:05:01.123Z lab1 shell 3ms
-// exit=0 out=0B err=0B: virsh define ...", its time stamp when the command
-// ended.
-struct TraceLine {
-  std::string host;
-  std::string command;
-  std::chrono::milliseconds ended{};
-  std::chrono::milliseconds took{};
-  std::chrono::milliseconds started() const { return ended - took; }
-};
-
-std::vector<TraceLine> trace_lines(const std::string& path) {
-  static const std::regex line(
-      R"((\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)\.(\d{3})Z (\S+) \S+ (\d+)ms [^:]*: (.*))");
-  std::vector<TraceLine> lines;
-  std::ifstream in(path);
-  for (std::string text; std::getline(in, text);) {
-    std::smatch m;
-    if (!std::regex_match(text, m, line)) continue;
-    std::tm tm{};
-    tm.tm_year = std::stoi(m[1]) - 1900;
-    tm.tm_mon = std::stoi(m[2]) - 1;
-    tm.tm_mday = std::stoi(m[3]);
-    tm.tm_hour = std::stoi(m[4]);
-    tm.tm_min = std::stoi(m[5]);
-    tm.tm_sec = std::stoi(m[6]);
-    const auto ended = std::chrono::seconds(timegm(&tm)) + std::chrono::milliseconds(std::stoi(m[7]));
-    lines.push_back(TraceLine{m[8], m[10], std::chrono::duration_cast<std::chrono::milliseconds>(ended),
-                              std::chrono::milliseconds(std::stoi(m[9]))});
-  }
-  return lines;
-}
 
 // The lines of `host` whose command has the virsh verb `verb`.
 std::vector<TraceLine> of_verb(const std::vector<TraceLine>& lines, const std::string& host,
@@ -98,11 +64,9 @@ TEST_CASE(
   const auto applied = run_virtplan(fmt::format("--log-file {} apply --auto-approve -f {}", trace, stack));
   INFO(applied.output);
   REQUIRE(applied.status == 0);
-  const std::vector<TraceLine> lines = trace_lines(trace);
-  std::ifstream in(trace);
-  std::stringstream text;
-  text << in.rdbuf();
-  INFO("trace:\n" << text.str());
+  const std::string text = trace_file_text(trace);
+  INFO("trace:\n" << text);
+  const std::vector<TraceLine> lines = trace_lines(text);
 
   // Once on the host with a domain to define, never on the one without.
   const std::vector<TraceLine> probes = of_verb(lines, with, "domcapabilities");

@@ -7,6 +7,7 @@
 // from host 0). Tiny domains without an OS and without disks: what is
 // migrated is their memory.
 
+#include "tests/lab/command_trace_lines.h"
 #include "tests/lab/lab_fixture.h"
 #include "tests/lab/lab_stack.h"
 #include "tests/lab/lifecycle_events.h"
@@ -17,10 +18,7 @@
 
 #include <chrono>
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <map>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -34,6 +32,9 @@ using virtplan::lab::plan_of;
 using virtplan::lab::require_lab;
 using virtplan::lab::StackCleanup;
 using virtplan::lab::tag_for;
+using virtplan::lab::trace_file_text;
+using virtplan::lab::trace_lines;
+using virtplan::lab::TraceLine;
 using virtplan::lab::write_stack;
 using virtplan::lab::write_stack_at;
 using virtplan::test::run_virtplan;
@@ -49,31 +50,14 @@ std::string group_stack_text(const LabEnv& env, const std::string& tag, std::siz
 }
 
 // The start and end of each migration command in apply's trace
-// (`--log-file`), by member name: a line ends when its command ended and
-// says how long it took.
-struct Interval {
-  double start = 0;
-  double end = 0;
-};
-
-double seconds_of_day(const std::string& stamp) {  // 2026-12-05T07:30:01.123Z
-  return std::stod(stamp.substr(11, 2)) * 3600 + std::stod(stamp.substr(14, 2)) * 60 +
-         std::stod(stamp.substr(17, 6));
-}
-
-std::map<std::string, Interval> migrations_in_trace(const std::string& trace, const std::string& group) {
-  std::map<std::string, Interval> out;
-  std::istringstream lines(trace);
-  for (std::string line; std::getline(lines, line);) {
-    if (!has(line, " virtplan-migrate ")) continue;
-    const auto ms = line.find("ms exit=");
-    const auto member = line.find(" " + group + "-");
-    if (ms == std::string::npos || member == std::string::npos) continue;
-    const auto took_at = line.rfind(' ', ms) + 1;
-    const double took = std::stod(line.substr(took_at, ms - took_at)) / 1000;
-    const double end = seconds_of_day(line.substr(0, line.find(' ')));
-    const std::string name = line.substr(member + 1, line.find_first_of(" '", member + 1) - member - 1);
-    out[name] = {end - took, end};
+// (`--log-file`), by member name.
+std::map<std::string, TraceLine> migrations_in_trace(const std::string& trace, const std::string& group) {
+  std::map<std::string, TraceLine> out;
+  for (const TraceLine& line : trace_lines(trace)) {
+    if (!has(line.command, " virtplan-migrate ")) continue;
+    const auto member = line.command.find(" " + group + "-");
+    if (member == std::string::npos) continue;
+    out[line.command.substr(member + 1, line.command.find_first_of(" '", member + 1) - member - 1)] = line;
   }
   return out;
 }
@@ -98,8 +82,7 @@ TEST_CASE("rolling migration of a group of 3 with max_unavailable 1: one member 
   LifecycleEvents destination(env, 1, tag);
   write_stack_at(stack, group_stack_text(env, tag, 1));
   const auto run = run_virtplan(fmt::format("--log-file {} apply --auto-approve -f {}", trace, stack));
-  std::ifstream trace_file(trace);
-  const std::string trace_text{std::istreambuf_iterator<char>(trace_file), {}};
+  const std::string trace_text = trace_file_text(trace);
   std::filesystem::remove(trace);
   const auto left = source.of_group(group);
   const auto arrived = destination.of_group(group);
@@ -121,10 +104,10 @@ TEST_CASE("rolling migration of a group of 3 with max_unavailable 1: one member 
 
   // Never two at once: each member's migration began after the one before
   // it had ended (apply's trace of the migration commands on host 0).
-  const auto intervals = migrations_in_trace(trace_text, group);
-  REQUIRE(intervals.size() == 3);
-  CHECK(intervals.at(group + "-2").start >= intervals.at(group + "-1").end);
-  CHECK(intervals.at(group + "-3").start >= intervals.at(group + "-2").end);
+  const auto migrations = migrations_in_trace(trace_text, group);
+  REQUIRE(migrations.size() == 3);
+  CHECK(migrations.at(group + "-2").started() >= migrations.at(group + "-1").ended);
+  CHECK(migrations.at(group + "-3").started() >= migrations.at(group + "-2").ended);
   WARN("rolling migration lab test took "
        << std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() << " s");
 }
