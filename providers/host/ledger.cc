@@ -32,19 +32,23 @@ constexpr std::string_view k_read_script =
 // Writes stdin to a temporary file beside the ledger, refuses it unless it
 // holds exactly $2 bytes (a writer killed mid-stream sends less), then renames
 // it into place: readers see the old ledger or the new one, never a part.
-// However the script ends (a full disk fails `cat`, `set -e` exits), the
-// trap removes the temporary file; after the rename it names nothing.
+// However the script ends (a full disk fails `dd`, `set -e` exits), the
+// trap removes the temporary file; after the rename it names nothing, and
+// the trap starts no `rm`.
 // Few processes: an apply saves every second or so, beside libvirtd's work,
-// and a process costs milliseconds of the host's CPU. The temporary file is
+// and a process costs milliseconds of the host's CPU. `dd` both writes the
+// file and fsyncs it (it was `cat` and `sync`); it appends, as `>>` did, to
+// the file sh made. The temporary file is
 // "$1.$3", $3 random from the client, made by sh itself (no mktemp): `set -C`
 // creates it exclusively (O_EXCL: never through a link, never someone
 // else's file), under a umask that gives it its mode (no chmod).
 constexpr std::string_view k_write_script =
     R"sh(set -e; umask 007; vp_state_dir "${1%/*}" write; t=$1.$3; )sh"
-    R"sh(set -C; : > "$t"; set +C; trap 'rm -f -- "$t"' EXIT; cat >> "$t"; )sh"
+    R"sh(set -C; : > "$t"; set +C; trap '[ ! -e "$t" ] || rm -f -- "$t"' EXIT; )sh"
+    R"sh(dd of="$t" bs=65536 oflag=append conv=notrunc,fsync status=none; )sh"
     R"sh(n=$(wc -c < "$t"); if [ "$n" -ne "$2" ]; then )sh"
     R"sh(echo "ledger write truncated: got $n of $2 bytes" >&2; exit 1; fi; )sh"
-    R"sh(sync -- "$t" 2>/dev/null || true; mv -f -- "$t" "$1")sh";
+    R"sh(mv -f -- "$t" "$1")sh";
 
 std::string_view state_name(LedgerState state) {
   return state == LedgerState::created ? "created" : "intent";

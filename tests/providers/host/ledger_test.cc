@@ -187,12 +187,12 @@ TEST_CASE(
   const std::string ledger_dir = (dir.path / "ledger").string();
   REQUIRE(sample().save(local, Become::none, ledger_dir).has_value());
 
-  // The host's `cat` fails writing the temporary file, as on a full disk
+  // The host's `dd` fails writing the temporary file, as on a full disk
   // (the fault suite does it for real with a full tmpfs).
   fs::create_directories(dir.path / "bin");
-  std::ofstream(dir.path / "bin" / "cat")
-      << "#!/bin/sh\necho 'cat: write error: No space left on device' >&2\nexit 1\n";
-  fs::permissions(dir.path / "bin" / "cat", fs::perms::owner_all);
+  std::ofstream(dir.path / "bin" / "dd")
+      << "#!/bin/sh\necho 'dd: error writing: No space left on device' >&2\nexit 1\n";
+  fs::permissions(dir.path / "bin" / "dd", fs::perms::owner_all);
   const std::string path = std::getenv("PATH");
   setenv("PATH", ((dir.path / "bin").string() + ":" + path).c_str(), 1);
   Ledger bigger = sample();
