@@ -15,6 +15,7 @@ namespace virtplan::storage {
 namespace {
 
 using providers::Diagnostics;
+using providers::digest_hex_digits;
 using providers::StackObject;
 using providers::YamlMap;
 using providers::YamlValue;
@@ -114,8 +115,7 @@ std::optional<std::string> read_digest(const YamlValue& value, std::string_view 
   const bool digits = std::all_of(hex.begin(), hex.end(),
                                   [](char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; });
   if (!digits || digest_algorithm(hex.size()) != algorithm) {
-    value.error(diags,
-                fmt::format("'{}' must be {} hex digits", algorithm, algorithm == "sha256" ? 64 : 128));
+    value.error(diags, fmt::format("'{}' must be {} hex digits", algorithm, digest_hex_digits(algorithm)));
     return std::nullopt;
   }
   return hex;

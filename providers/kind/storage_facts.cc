@@ -23,10 +23,27 @@ std::optional<VolumeBase> volume_base_of(const nlohmann::json& volume) {
   return base;
 }
 
+namespace {
+
+// The digests an image is verified by, and their lengths in hex digits.
+struct DigestLength {
+  std::string_view algorithm;
+  std::size_t hex_digits;
+};
+constexpr DigestLength k_digest_lengths[] = {{"sha256", 64}, {"sha512", 128}};
+
+}  // namespace
+
 std::string_view digest_algorithm(std::size_t hex_digits) {
-  if (hex_digits == 64) return "sha256";
-  if (hex_digits == 128) return "sha512";
+  for (const auto& digest : k_digest_lengths)
+    if (digest.hex_digits == hex_digits) return digest.algorithm;
   return {};
+}
+
+std::size_t digest_hex_digits(std::string_view algorithm) {
+  for (const auto& digest : k_digest_lengths)
+    if (digest.algorithm == algorithm) return digest.hex_digits;
+  return 0;
 }
 
 std::optional<ImageDigest> cached_image_digest(std::string_view file_name) {

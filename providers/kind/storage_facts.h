@@ -48,8 +48,10 @@ struct ImageDigest {
 };
 
 // The algorithm a digest of this many hex digits is made by; empty for
-// another length.
+// another length. And the other way: how many hex digits a digest of
+// `algorithm` has; 0 for an algorithm other than sha256 and sha512.
 std::string_view digest_algorithm(std::size_t hex_digits);
+std::size_t digest_hex_digits(std::string_view algorithm);
 
 // The digest an image in a host's image cache is named by: its file is
 // ALGORITHM-HEX ("sha256-" and 64 lowercase hex digits, or "sha512-" and

@@ -3,6 +3,8 @@
 #include <catch2/catch.hpp>
 
 using virtplan::providers::cached_image_digest;
+using virtplan::providers::digest_algorithm;
+using virtplan::providers::digest_hex_digits;
 using virtplan::providers::pool_of_files;
 
 TEST_CASE("a pool of files is a dir, fs or netfs pool: its volumes are files named after them") {
@@ -53,4 +55,15 @@ TEST_CASE("a cached image's file name is its digest: sha256- or sha512- and as m
     INFO(other);
     CHECK_FALSE(cached_image_digest(other).has_value());
   }
+}
+
+TEST_CASE("a digest's algorithm and its length in hex digits are one rule, read both ways") {
+  CHECK(digest_algorithm(64) == "sha256");
+  CHECK(digest_algorithm(128) == "sha512");
+  CHECK(digest_algorithm(32).empty());
+  CHECK(digest_hex_digits("sha256") == 64);
+  CHECK(digest_hex_digits("sha512") == 128);
+  CHECK(digest_hex_digits("md5") == 0);
+  for (const std::string_view algorithm : {"sha256", "sha512"})
+    CHECK(digest_algorithm(digest_hex_digits(algorithm)) == algorithm);
 }
