@@ -71,9 +71,11 @@ public:
                                                    std::string_view stack, const Lock& lock,
                                                    Warm warm = Warm::no);
 
-  // A session without the lock (open() takes it).
+  // A session without the lock (open() takes it). Its shells look at how
+  // busy the host is twice a second while calls come
+  // (VirshShellPool::Options::look_at_load_every).
   HostSession(const HostConfig& config, Transport& transport, VirshBatcher::Options batching = {},
-              VirshShellPool::Options shelling = {});
+              VirshShellPool::Options shelling = {.look_at_load_every = std::chrono::milliseconds(500)});
   HostSession(const HostSession&) = delete;
   HostSession& operator=(const HostSession&) = delete;
   // Ends the shared virsh and lets the lock go.

@@ -47,11 +47,26 @@ std::optional<int> VirshShellPool::cpus_in(std::string_view nodeinfo) {
   return static_cast<int>(*cpus);
 }
 
+std::optional<VirshShellPool::CpuTimes> VirshShellPool::cpu_times_in(std::string_view nodecpustats) {
+  const auto user = nodeinfo_number(nodecpustats, "user:");
+  const auto system = nodeinfo_number(nodecpustats, "system:");
+  const auto idle = nodeinfo_number(nodecpustats, "idle:");
+  if (!user || !system || !idle) return std::nullopt;
+  return CpuTimes{*user + *system, *idle + nodeinfo_number(nodecpustats, "iowait:").value_or(0)};
+}
+
+int VirshShellPool::shells_for_load(int in_use, int most, double idle_cpus) {
+  if (idle_cpus >= 1.0) return most;
+  if (idle_cpus < 0.5) return 1;
+  return std::clamp(in_use, 1, std::max(1, most));
+}
+
 bool VirshShellPool::takes(const VirshCall& call) const {
   return (is_quick_virsh_call(call) || call.aside) && VirshShell::takes(call);
 }
 
 Result<std::string> VirshShellPool::run(VirshCall call, std::chrono::milliseconds timeout) {
+  look_at_load();
   // A shell that ended before the call started sends it back; one more
   // shell may take it, then it runs alone.
   for (int attempt = 0; attempt < 2; ++attempt) {
@@ -130,6 +145,53 @@ int VirshShellPool::capacity() const {
   return most_shells();
 }
 
+// What look_at_load() last decided, within what the pool may run now.
+int VirshShellPool::in_use() const {
+  return m_in_use > 0 ? std::min(m_in_use, most_shells()) : most_shells();
+}
+
+// At most every look_at_load_every, by the caller that finds it due: the
+// host's CPU times, through the least busy shell (a quick call), against the
+// last reading: how many CPUs were idle meanwhile decides how many shells
+// calls go to. A host whose virsh cannot say (an error, a driver without the
+// figures) is not asked again, and keeps every shell in use.
+void VirshShellPool::look_at_load() {
+  using Clock = std::chrono::steady_clock;
+  VirshShell* shell = nullptr;
+  {
+    std::lock_guard lock(m_mutex);
+    if (m_options.look_at_load_every.count() <= 0 || m_looking || m_load_unknown || m_disabled) return;
+    if (m_host_cpus < 2 || Clock::now() - m_looked_at < m_options.look_at_load_every) return;
+    if (!m_options.read_cpu_times && (shell = least_busy()) == nullptr) return;
+    m_looking = true;
+  }
+  std::optional<CpuTimes> times;
+  if (m_options.read_cpu_times) {
+    times = m_options.read_cpu_times();
+  } else if (auto read = shell->run({{"nodecpustats"}, std::nullopt}, std::chrono::seconds(30));
+             read && *read) {
+    times = cpu_times_in(**read);
+  }
+  std::lock_guard lock(m_mutex);
+  m_looking = false;
+  m_looked_at = Clock::now();
+  if (!times) {
+    m_load_unknown = true;
+    m_in_use = 0;
+    return;
+  }
+  ++m_looks;
+  if (m_cpu_times && times->busy >= m_cpu_times->busy && times->idle >= m_cpu_times->idle) {
+    const double busy = static_cast<double>(times->busy - m_cpu_times->busy);
+    const double idle = static_cast<double>(times->idle - m_cpu_times->idle);
+    if (busy + idle > 0) {
+      m_in_use = shells_for_load(in_use(), most_shells(), idle / (busy + idle) * m_host_cpus);
+      m_start_ended.notify_all();
+    }
+  }
+  m_cpu_times = times;
+}
+
 int VirshShellPool::live_shells() const {
   return static_cast<int>(
       std::ranges::count_if(m_shells, [](const auto& shell) { return !shell->broken(); }));
@@ -143,9 +205,12 @@ VirshShell* VirshShellPool::pick() {
   std::unique_lock lock(m_mutex);
   while (true) {
     if (m_disabled) return nullptr;
-    const int most = most_shells();
     VirshShell* best = least_busy();
-    const bool room = live_shells() + m_starting < most;
+    // A shell holding a call aside is not one in use: calls avoid it.
+    const int holding = static_cast<int>(std::ranges::count_if(
+        m_shells, [this](const auto& shell) { return !shell->broken() && m_aside.contains(shell.get()); }));
+    const bool room =
+        live_shells() + m_starting < most_shells() && live_shells() - holding + m_starting < in_use();
     const bool idle = best != nullptr && best->queued() == 0 && !m_aside.contains(best);
     if (best != nullptr && (idle || !room)) return best;
     // With none running, the one starting takes this call too.
@@ -185,14 +250,17 @@ VirshShell* VirshShellPool::start_shell(std::unique_lock<std::mutex>& lock, bool
 }
 
 // The shell with the fewest calls waiting, of those holding no run_aside()
-// call when there are any.
+// call when there are any, and of the first in_use() of those (in the order
+// they started: the ones that stay in use while the host is busy).
 VirshShell* VirshShellPool::least_busy() const {
   VirshShell* best = nullptr;
   bool best_aside = false;
   std::size_t fewest = 0;
+  int usable = in_use();
   for (const auto& shell : m_shells) {
     if (shell->broken()) continue;
     const bool aside = m_aside.contains(shell.get());
+    if (!aside && usable-- <= 0) continue;
     const std::size_t queued = shell->queued();
     if (best == nullptr || (best_aside && !aside) || (aside == best_aside && queued < fewest)) {
       best = shell.get();
@@ -206,6 +274,16 @@ VirshShell* VirshShellPool::least_busy() const {
 std::size_t VirshShellPool::shells_started() const {
   std::lock_guard lock(m_mutex);
   return m_started;
+}
+
+int VirshShellPool::shells_in_use() const {
+  std::lock_guard lock(m_mutex);
+  return in_use();
+}
+
+std::size_t VirshShellPool::load_looks() const {
+  std::lock_guard lock(m_mutex);
+  return m_looks;
 }
 
 std::size_t VirshShellPool::held_aside() const {

@@ -22,6 +22,8 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
+#include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -34,6 +36,13 @@ namespace virtplan::providers {
 
 class VirshShellPool final : public SharedVirsh {
 public:
+  // The host's CPU time since it booted, all CPUs together, in nanoseconds:
+  // `virsh nodecpustats`'s user and system (busy), idle and iowait (idle).
+  struct CpuTimes {
+    std::uint64_t busy = 0;
+    std::uint64_t idle = 0;
+  };
+
   struct Options {
     // virsh processes kept running on the host, at most; and no more than
     // the host has CPUs, once warm_up() learnt how many (libvirtd's heavy
@@ -44,7 +53,24 @@ public:
     // first steps side by side (a pool and a network) find both running
     // rather than one waiting ~150 ms for a virsh to start.
     int warm = 2;
+    // How often the pool looks at how busy the host's CPUs are, while calls
+    // come (`virsh nodecpustats`, through a shell); zero: never. Calls then
+    // go to one shell while the host has no idle CPU, and to all of them
+    // again once it has one (shells_for_load): when libvirtd already keeps
+    // every CPU busy, a second client feeding it at once only makes its
+    // workers contend (measured on two saturated cores: ~8% more of the
+    // machine's CPU for the same work, no faster).
+    std::chrono::milliseconds look_at_load_every{0};
+    // Reads the host's CPU times instead of `virsh nodecpustats`: for tests.
+    std::function<std::optional<CpuTimes>()> read_cpu_times{};
   };
+
+  static std::optional<CpuTimes> cpu_times_in(std::string_view nodecpustats);
+  // How many shells calls may go to, of `most`, now `in_use`, when the host
+  // had `idle_cpus` CPUs idle on average since the last look: all of them
+  // from one idle CPU, one below half an idle CPU, as many as now between
+  // (so that a host near the edge does not switch at every look).
+  static int shells_for_load(int in_use, int most, double idle_cpus);
 
   // `alone` runs what no shell runs; it must not itself share virsh, and
   // must outlive this.
@@ -88,16 +114,23 @@ public:
   // How many shells were started, and how many calls they answered: for
   // tests and benchmarks.
   std::size_t shells_started() const;
+  // How many shells calls may go to now (shells_for_load), and how many
+  // times the host's CPU times were read and understood: for tests and
+  // benchmarks.
+  int shells_in_use() const;
+  std::size_t load_looks() const;
   std::size_t commands_answered() const;
   // Shells holding a run_aside() call now.
   std::size_t held_aside() const;
 
 private:
-  int most_shells() const;  // these two with m_mutex held
+  int most_shells() const;  // these four with m_mutex held
   int live_shells() const;
+  int in_use() const;
+  VirshShell* least_busy() const;
   VirshShell* pick();
   VirshShell* start_shell(std::unique_lock<std::mutex>& lock, bool learn_cpus);
-  VirshShell* least_busy() const;
+  void look_at_load();
   VirshShell::Outcome run_held_aside(VirshShell& shell, const VirshCall& call,
                                      std::chrono::milliseconds timeout);
 
@@ -114,6 +147,15 @@ private:
   std::thread m_warming;                     // warm_up()'s start, joined before the shells end
   std::multiset<const VirshShell*> m_aside;  // shells holding a run_aside() call
   std::vector<std::thread> m_aside_runs;     // run_aside()'s, joined before the shells end
+  // look_at_load()'s: the last reading, when it was asked, whether one is
+  // under way, whether this host answers at all, and what it decided (0: no
+  // decision yet, every shell may be used).
+  std::optional<CpuTimes> m_cpu_times;
+  std::chrono::steady_clock::time_point m_looked_at{};
+  bool m_looking = false;
+  bool m_load_unknown = false;
+  int m_in_use = 0;
+  std::size_t m_looks = 0;
 };
 
 }  // namespace virtplan::providers

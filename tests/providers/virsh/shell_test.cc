@@ -19,6 +19,7 @@
 #include <fstream>
 #include <future>
 #include <iterator>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <string>
@@ -709,4 +710,107 @@ TEST_CASE(
     pool.warm_up();
   }  // waits for the warm-up to end
   CHECK(transport.refusals() == 1);
+}
+
+TEST_CASE("virsh shell pool: the host's CPU times are nodecpustats' user and system, idle and iowait") {
+  const auto times = VirshShellPool::cpu_times_in(
+      "user:                 2252839730000000\n"
+      "system:                567889500000000\n"
+      "idle:                41563497300000000\n"
+      "iowait:                 97862520000000\n");
+  REQUIRE(times.has_value());
+  CHECK(times->busy == 2252839730000000 + 567889500000000);
+  CHECK(times->idle == 41563497300000000 + 97862520000000);
+  CHECK_FALSE(VirshShellPool::cpu_times_in("user: 1\nsystem: 2\n").has_value());
+  CHECK_FALSE(VirshShellPool::cpu_times_in("error: this function is not supported\n").has_value());
+  // What this machine's virsh prints (libvirt's test driver: fixed figures).
+  LocalTransport local;
+  VirshRunner virsh(local, k_test_uri);
+  auto printed = virsh.run({"nodecpustats"});
+  REQUIRE(printed.has_value());
+  CHECK(VirshShellPool::cpu_times_in(*printed).has_value());
+}
+
+TEST_CASE("virsh shell pool: every shell from one idle CPU, one below half of one, no switch between") {
+  CHECK(VirshShellPool::shells_for_load(1, 2, 1.0) == 2);
+  CHECK(VirshShellPool::shells_for_load(1, 4, 3.5) == 4);
+  CHECK(VirshShellPool::shells_for_load(2, 2, 0.49) == 1);
+  CHECK(VirshShellPool::shells_for_load(4, 4, 0.0) == 1);
+  CHECK(VirshShellPool::shells_for_load(1, 2, 0.7) == 1);
+  CHECK(VirshShellPool::shells_for_load(2, 2, 0.7) == 2);
+  CHECK(VirshShellPool::shells_for_load(3, 2, 0.7) == 2);
+}
+
+TEST_CASE(
+    "virsh shell pool: while the host has no idle CPU calls go to one shell, to all again once it has") {
+  PrivateTmpdir tmp;
+  LocalTransport local;
+  VirshRunner alone(local, k_test_uri);
+  std::atomic<bool> saturated{true};
+  std::mutex times_mutex;
+  VirshShellPool::CpuTimes times;
+  VirshShellPool::Options options{2};
+  options.warm = 1;
+  options.look_at_load_every = std::chrono::milliseconds(1);
+  // Every reading adds a second of CPU time, all busy or all idle.
+  options.read_cpu_times = [&] {
+    std::lock_guard lock(times_mutex);
+    (saturated ? times.busy : times.idle) += 1'000'000'000;
+    return std::optional(times);
+  };
+  VirshShellPool pool(alone, options);
+  pool.warm_up();
+  REQUIRE(pool.capacity() == 2);  // the test driver has 16 CPUs, the options allow 2
+  VirshRunner virsh(local, k_test_uri, Become::none, &pool);
+  const auto list_at_once = [&](int calls) {
+    std::vector<std::future<Result<std::string>>> running;
+    for (int i = 0; i < calls; ++i) {
+      running.push_back(std::async(std::launch::async, [&] {
+        return virsh.run({"list", "--all", "--name"});
+      }));
+    }
+    for (auto& call : running) CHECK(call.get().has_value());
+  };
+  // The first look is what the next one measures against: no decision yet.
+  REQUIRE(virsh.run({"list", "--all", "--name"}).has_value());
+  CHECK(pool.load_looks() == 1);
+  CHECK(pool.shells_in_use() == 2);
+  std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  REQUIRE(virsh.run({"list", "--all", "--name"}).has_value());
+  CHECK(pool.load_looks() == 2);
+  CHECK(pool.shells_in_use() == 1);
+  // However many calls wait, the one shell takes them: no second starts.
+  list_at_once(40);
+  CHECK(pool.shells_started() == 1);
+  saturated = false;
+  std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  REQUIRE(virsh.run({"list", "--all", "--name"}).has_value());
+  CHECK(pool.shells_in_use() == 2);
+  list_at_once(40);
+  CHECK(pool.shells_started() <= 2);
+}
+
+TEST_CASE(
+    "virsh shell pool: a host that cannot say how busy it is keeps every shell and is not asked again") {
+  PrivateTmpdir tmp;
+  LocalTransport local;
+  VirshRunner alone(local, k_test_uri);
+  std::atomic<int> asked{0};
+  VirshShellPool::Options options{2};
+  options.look_at_load_every = std::chrono::milliseconds(1);
+  options.read_cpu_times = [&]() -> std::optional<VirshShellPool::CpuTimes> {
+    ++asked;
+    return std::nullopt;
+  };
+  VirshShellPool pool(alone, options);
+  pool.warm_up();
+  REQUIRE(pool.capacity() == 2);
+  VirshRunner virsh(local, k_test_uri, Become::none, &pool);
+  for (int i = 0; i < 5; ++i) {
+    REQUIRE(virsh.run({"list", "--all", "--name"}).has_value());
+    std::this_thread::sleep_for(std::chrono::milliseconds(3));
+  }
+  CHECK(asked == 1);
+  CHECK(pool.load_looks() == 0);
+  CHECK(pool.shells_in_use() == 2);
 }
