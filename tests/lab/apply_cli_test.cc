@@ -470,8 +470,6 @@ TEST_CASE("import refuses while an apply holds the stack's lock, and adopts noth
 // VIRTPLAN_LOG=debug writes every command sent to a host to stderr, and
 // --log-file to a file, with the host and how each ended, and never a
 // secret (cloud-init's user-data goes to the host on standard input only).
-namespace {}  // namespace
-
 TEST_CASE(
     "VIRTPLAN_LOG=debug traces the real virsh commands of an apply with host and exit status, and no secret") {
   const auto env = require_lab(1);
