@@ -64,6 +64,76 @@ Result<std::uint64_t> physical_size(HostSession& host, const providers::ObjectId
               fmt::format("{}: vol-info printed no physical size: {}", volume.address(), *info));
 }
 
+// The domain's state on `host` ("running", "shut off"...), or not_found.
+Result<std::string> state_on(HostSession& host, const std::string& name) {
+  auto state = host.virsh().run({"domstate", "--domain", name});
+  if (!state) return fail(state.error());
+  return std::string(providers::trimmed(*state));
+}
+
+bool runs(std::string_view state) { return state == "running" || state == "paused"; }
+
+// A live migration a killed apply left running ends on its own: the source
+// keeps the domain until it does. Waits while it runs, and returns once the
+// domain is gone from the source (moved) or runs there with no migration
+// under way (cut short: the planner looks at the destination again and
+// migrates it again). Under way: the source's domjobinfo shows a job, or the
+// destination holds the domain paused (for up to k_arriving_wait): libvirt's
+// job on the source reads "None" until the data flows, all the while the
+// destination starts its QEMU (seconds under TCG on a loaded host), and a
+// rerun that came then took the migration for cut short.
+Result<void> settle(const MigrationStep& step, HostSession& from, HostSession& to) {
+  const auto deadline = std::chrono::steady_clock::now() + k_in_flight_wait;
+  const auto arriving_deadline = std::chrono::steady_clock::now() + k_arriving_wait;
+  for (;;) {
+    auto state = state_on(from, step.source.name);
+    if (!state && state.error().code() == providers::ErrorCode::not_found) return {};
+    if (!state) return fail(state.error().with_context(where(step) + ": not finished"));
+    if (!runs(*state)) return {};
+    auto job = from.virsh().run({"domjobinfo", "--domain", step.source.name});
+    bool migrating = job && job->find("None") == std::string::npos;
+    if (!migrating && std::chrono::steady_clock::now() < arriving_deadline) {
+      auto there = state_on(to, step.source.name);
+      migrating = there && *there == "paused";
+    }
+    if (!migrating) return {};
+    if (std::chrono::steady_clock::now() > deadline) {
+      return fail(providers::ErrorCode::other,
+                  fmt::format("{}: the migration a killed apply left under way from {} has not ended after "
+                              "{} min: nothing was changed",
+                              where(step), step.source.host,
+                              std::chrono::duration_cast<std::chrono::minutes>(k_in_flight_wait).count()));
+    }
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+  }
+}
+
+// The domain is as the plan saw it on the source: running for a live
+// move, stopped for an offline one. An offline copy of a domain started
+// since would copy a disk being written, and the define start it twice.
+Result<void> as_planned(const MigrationStep& step, HostSession& from) {
+  auto state = state_on(from, step.source.name);
+  if (!state) return fail(state.error());
+  if (runs(*state) == step.live) return {};
+  return fail(
+      providers::ErrorCode::other,
+      fmt::format("the domain is {} on {} now, {} when the plan was made (the next plan moves it {})", *state,
+                  step.source.host, step.live ? "running" : "stopped", step.live ? "offline" : "live"));
+}
+
+// Never undefined while it runs: a migration a killed apply left under way
+// was cut short after the plan saw the domain on the destination.
+Result<void> stopped_on_source(const MigrationStep& step, HostSession& from) {
+  auto state = state_on(from, step.source.name);
+  if (!state && state.error().code() == providers::ErrorCode::not_found) return {};
+  if (!state) return fail(state.error().with_context(where(step) + ": moved, not removed from the source"));
+  if (!runs(*state)) return {};
+  return fail(providers::ErrorCode::other,
+              fmt::format("{}: the domain runs on {} still, with no migration under way: nothing was "
+                          "removed from there (the next apply migrates it again)",
+                          where(step), step.source.host));
+}
+
 // An empty volume of the name, format and capacity the source's has (an
 // overlay of `base` when it is one).
 Result<std::string> empty_volume_xml(const std::string& name, const providers::Spec& observed,
@@ -196,6 +266,9 @@ Result<std::string> define_live(const MigrationStep& step, HostSession& from, Ho
 }
 
 Result<void> define(const MigrationStep& step, HostSession& from, HostSession& to) {
+  // Started since the copy began: its copied disk may be torn, never run twice.
+  if (auto stopped = as_planned(step, from); !stopped)
+    return fail(stopped.error().with_context(where(step) + ": copied, not defined"));
   auto xml = destination_xml(step, domain_redefine_dump(step.source.name), from, to);
   if (!xml) return fail(xml.error().with_context(where(step) + ": copied, not defined"));
   if (auto nvram = copy_nvram(step.source.name, from, to); !nvram)
@@ -211,47 +284,14 @@ Result<void> define(const MigrationStep& step, HostSession& from, HostSession& t
   return {};
 }
 
-// A live migration a killed apply left running ends on its own: the source
-// keeps the domain until it does. Waits while it runs; fails when the
-// domain runs on the source with no migration under way (it is not moved).
-// Under way: the source's domjobinfo shows a job, or the destination holds
-// the domain paused (for up to k_arriving_wait): libvirt's job on the source
-// reads "None" until the data flows, all the while the destination starts
-// its QEMU (seconds under TCG on a loaded host), and a rerun that came then
-// took the migration for cut short.
-Result<void> stopped_on_source(const MigrationStep& step, HostSession& from, HostSession& to) {
-  const auto deadline = std::chrono::steady_clock::now() + k_in_flight_wait;
-  const auto arriving_deadline = std::chrono::steady_clock::now() + k_arriving_wait;
-  for (;;) {
-    auto state = from.virsh().run({"domstate", "--domain", step.source.name});
-    if (!state) {
-      if (state.error().code() == providers::ErrorCode::not_found) return {};
-      return fail(state.error().with_context(where(step) + ": moved, not removed from the source"));
-    }
-    if (!state->starts_with("running") && !state->starts_with("paused")) return {};
-    auto job = from.virsh().run({"domjobinfo", "--domain", step.source.name});
-    bool migrating = job && job->find("None") == std::string::npos;
-    if (!migrating && std::chrono::steady_clock::now() < arriving_deadline) {
-      auto there = to.virsh().run({"domstate", "--domain", step.source.name});
-      migrating = there && there->starts_with("paused");
-    }
-    if (!migrating || std::chrono::steady_clock::now() > deadline) {
-      return fail(providers::ErrorCode::other,
-                  fmt::format("{}: the domain runs on {} still, with no migration under way: nothing was "
-                              "removed from there (the next apply migrates it again)",
-                              where(step), step.source.host));
-    }
-    std::this_thread::sleep_for(std::chrono::seconds(1));
-  }
-}
-
 Result<void> remove_source(const MigrationStep& step, HostSession& from, HostSession& to) {
-  if (auto stopped = stopped_on_source(step, from, to); !stopped) return stopped;
+  if (auto stopped = stopped_on_source(step, from); !stopped) return stopped;
   // What a live migration cut short left (its key, its authorization); a
-  // live one of this run removed its own.
+  // live one this run began removed its own, but a run finishing one may
+  // find what the killed apply's left.
   std::string id;
   for (HostSession* host : {&to, &from}) {
-    if (step.live || !id.empty()) break;
+    if ((step.live && !step.destination_ours) || !id.empty()) break;
     if (auto uuid = host->virsh().run({"domuuid", "--domain", step.source.name}))
       id = providers::trimmed(*uuid);
   }
@@ -296,8 +336,13 @@ Result<ActuatorOutcome> migrate_domain(const MigrationStep& step, MigrationPart 
                                        HostSession& to) {
   Result<void> done;
   switch (part) {
+    case MigrationPart::settle:
+      done = settle(step, from, to);
+      break;
     case MigrationPart::verify:
-      done = verify_shared_volumes(step, from, to);
+      done = as_planned(step, from);
+      if (!done) done = fail(done.error().with_context(where(step) + ": nothing was moved"));
+      if (done) done = verify_shared_volumes(step, from, to);
       if (done) done = refuse_one_storage_copied(step, from, to);
       break;
     case MigrationPart::copy:

@@ -68,6 +68,15 @@ public:
                       m_change.id.address(), m_change.id.kind, m_change.id.name, to_host)));
     }
     std::vector<std::string> warnings;
+    // A run finishing a migration a killed apply began: once that one ends,
+    // the object is there, or it was cut short (now, or since the plan saw
+    // it arriving) and this run makes it again.
+    if (*there) there = settled(actuator, **from, **to);
+    if (!there) return std::unexpected(there.error());
+    if (m_change.destination_ours && !*there) {
+      warnings.push_back(fmt::format(
+          "the migration to {} a killed apply left under way was cut short: migrated again", to_host));
+    }
     // What the plan takes for shared storage is proven so before anything
     // changes (a finishing run proved it already: the object is there).
     if (!*there) {
@@ -96,6 +105,16 @@ public:
   }
 
 private:
+  // Whether the object is on the destination once the migration under way
+  // there has ended.
+  Result<bool> settled(const providers::KindActuator& actuator, HostSession& from, HostSession& to) {
+    auto ended = actuator.migrate(m_step, MigrationPart::settle, from, to);
+    if (!ended) return std::unexpected(ended.error());
+    auto there = actuator.exists(m_step.object.desired.id, to);
+    if (!there) return std::unexpected(there.error().with_context("not migrated"));
+    return *there;
+  }
+
   // What moves with the object gets what it needs on the destination and
   // does not bring (an overlay's image by URL, fetched there), before the
   // source is marked: a failure moves nothing.

@@ -11,6 +11,11 @@
 //      (providers::k_ledger_migrating_to) and the pools taken for shared
 //      storage (k_ledger_migrating_shared, which a finishing run obeys); both
 //      are saved before step 2.
+//   1'. When the destination holds the object already (ours: the plan
+//      finishes a migration a killed apply began), MigrationPart::settle
+//      waits for that migration to end if it is under way; then whether the
+//      object is there is asked again: one cut short (libvirt aborted it, the
+//      domain still runs on the source) is made again, live, from step 2.
 //   2. Unless the object is on the destination already: MigrationPart::verify
 //      proves the pools the plan takes for shared storage are (a failure
 //      here changes nothing: the source's ledger is not marked yet). Then

@@ -242,7 +242,9 @@ void plan_one(const Move& carrier, bool finishing, bool live, const ObservedStat
   if (!finishing || live) rewrite.dropped.insert(carrier.to->id);
   Change moved = migrate_change(carrier, kind, reason);
   moved.destination_ours = finishing;
-  moved.live = live && !finishing;
+  // Finishing too: should the migration under way be cut short, apply makes
+  // it again, and the domain runs.
+  moved.live = live;
   moved.shared_pools = shared_pools_of(moves);
   rewrite.added.push_back(std::move(moved));
   for (const Move& move : moves) {

@@ -18,6 +18,10 @@
 //   |                      | under way)                          | the next plan)                |
 //   | owned                | owned, no migration recorded        | unchanged: destroy D@A        |
 //
+// A finishing migrate of a running D is live (Change::live) as the one it
+// finishes was: should libvirt cut that one short before it ends, apply
+// makes it again, live (planner/apply_migration.h).
+//
 // The volumes that move with D (each a `migrate` whose `moves_with` names
 // D@A, carried out by D's step) are what D uses on A that the stack owns
 // there and no longer declares there, that nothing but D holds on A, and

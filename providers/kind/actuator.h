@@ -79,15 +79,20 @@ struct MigrationStep {
 };
 
 // The parts of a migration, run by the planner in this order with the
-// ledgers written between them (planner/apply_migration.h): `verify`, before
+// ledgers written between them (planner/apply_migration.h): `settle`, only
+// when the destination holds the object already (a run finishing one a
+// killed apply began), waits for a migration that apply left under way to
+// end, either way (the planner then looks again whether the object is
+// there: a migration cut short is made again); `verify`, before
 // anything changes, proves what the plan takes for shared storage is that
-// (and changes nothing on either host when it is not); `copy` makes
+// and the object is as the plan saw it (running for a live move, stopped
+// for an offline one), and changes nothing on either host when not; `copy` makes
 // what moves with the object on the destination, again if a crash left a
 // part of it there, and copies its bytes; `define` makes the object itself
 // there, in the state the declaration asks; `remove_source` deletes what
 // moved with it from the source, then the object. Each part may run again
 // after a crash half-way through it.
-enum class MigrationPart { verify, copy, define, remove_source };
+enum class MigrationPart { settle, verify, copy, define, remove_source };
 
 // ActuatorOutcome is what a successful step leaves behind.
 struct ActuatorOutcome {

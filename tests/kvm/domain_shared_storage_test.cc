@@ -56,8 +56,9 @@ struct TwoHosts {
     } else {
       to.on("vol-key --pool lvs --vol v", to_key + "\n");
     }
-    // The domain is gone from lab1's listing when remove_source asks.
-    from.fail("domstate --domain d", "error: failed to get domain 'd'\nerror: Domain not found\n");
+    // The domain is stopped on lab1 (as the offline step was planned), and
+    // gone from its listing when remove_source asks whether to undefine it.
+    from.on("domstate --domain d", "shut off\n");
     to.fail("domuuid --domain d", "error: failed to get domain 'd'\nerror: Domain not found\n");
     from.fail("domuuid --domain d", "error: failed to get domain 'd'\nerror: Domain not found\n");
     from.fail("dominfo --domain d", "error: failed to get domain 'd'\nerror: Domain not found\n");

@@ -9,6 +9,8 @@
 // there, nothing (domain, volume, key, authorization) stays behind, and the
 // next plan is empty. Then it moves back, the apply killed mid-migration
 // (`kill -9`): the rerun converges on one owner, the guest still the same.
+// Then over again, killed the same way, with the migration that apply left
+// cut short after the rerun planned to finish it: the rerun makes it again.
 
 #include "providers/host/shell_quote.h"
 #include "tests/lab/lab_fixture.h"
@@ -24,6 +26,7 @@
 
 #include <csignal>
 #include <string>
+#include <thread>
 
 using virtplan::lab::has;
 using virtplan::lab::host_block;
@@ -133,7 +136,7 @@ double live_seconds_since(std::chrono::steady_clock::time_point start) {
 
 TEST_CASE(
     "the real guest migrates live with its disk copied: refused first then moved over SSH only then "
-    "back with the apply killed mid-migration") {
+    "back with the apply killed mid-migration then over again with that migration cut short") {
   const LabEnv env = require_lab(2);
   const LiveGuest g{env, tag_for('L')};
   const std::string stack = write_stack(g.stack(0));
@@ -216,6 +219,44 @@ TEST_CASE(
   REQUIRE(rerun.status == 0);
   WARN("the rerun after the killed live migration took " << live_seconds_since(start) << " s");
   check_moved_live(g, stack, 1, 0, boot_id, before, sha);
+
+  // Over to host 1 again, the apply killed once the guest is arriving there
+  // (held at 1 MiB/s: still under way when the rerun reads the hosts), and
+  // the migration cut short (aborted on the source) once the rerun has
+  // planned to finish it: the rerun migrates it again, live.
+  env.run_in(1, "rm -f " + shell_quote(g.serial_log()));
+  env.run_in(0, fmt::format("virsh -q migrate-setspeed {} --bandwidth 1", g.name()));
+  write_stack_at(stack, g.stack(1));
+  const double before_cut = g.alive(0).second;
+  auto cut = start_virtplan("apply --auto-approve -f " + stack, "/tmp/live-cut-" + g.tag + ".log");
+  const bool arriving_again = wait_until(
+      120s, [&] { return g.defined(1); }, 100ms);
+  kill(cut.pid, SIGKILL);
+  cut.wait();
+  INFO("killed apply: " << cut.output());
+  REQUIRE(arriving_again);
+  auto finishing = start_virtplan("apply --auto-approve --lock-wait 60 -f " + stack,
+                                  "/tmp/live-finishing-" + g.tag + ".log");
+  const std::string started = fmt::format("domain.{}@{}: migrating", g.name(), env.hosts[0].name);
+  const bool planned = wait_until(90s, [&] { return has(finishing.output(), started); });
+  const std::string planned_output = finishing.output();
+  // Its step waits for the migration under way (it polls each second).
+  std::this_thread::sleep_for(2s);
+  const std::string aborted =
+      env.run_in(0, fmt::format("virsh -q domjobabort {0} 2>&1 && echo aborted; "
+                                "virsh -q migrate-setspeed {0} --bandwidth 8192 >/dev/null 2>&1; true",
+                                g.name()));
+  const int finished = finishing.wait();
+  INFO("the rerun: " << finishing.output());
+  REQUIRE(planned);
+  CHECK(has(planned_output, "finishing: its live migration to " + env.hosts[1].name + " under way ends"));
+  CHECK(has(aborted, "aborted"));
+  REQUIRE(finished == 0);
+  CHECK(
+      has(finishing.output(), fmt::format("the migration to {} a killed apply left under way was cut short: "
+                                          "migrated again",
+                                          env.hosts[1].name)));
+  check_moved_live(g, stack, 0, 1, boot_id, before_cut, sha);
 }
 
 // Both hosts reached as a user who may only `sudo -n` (the lab's

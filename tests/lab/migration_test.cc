@@ -5,11 +5,13 @@
 // marker) reads back the same on the new host, the domain keeps its UUID,
 // nothing is left on the old host and the next plan is empty. And a
 // `kill -9` of the apply mid-copy: the domain is still where it was, and the
-// next apply finishes the move with nothing lost.
+// next apply finishes the move with nothing lost. And the domain started on
+// its old host mid-copy: not defined on the new one (it would run twice).
 
 #include "providers/host/shell_quote.h"
 #include "tests/lab/lab_fixture.h"
 #include "tests/lab/lab_stack.h"
+#include "tests/lab/nft_table.h"
 #include "tests/support/virtplan_process.h"
 
 #include <fmt/format.h>
@@ -17,11 +19,13 @@
 #include <nlohmann/json.hpp>
 
 #include <csignal>
+#include <optional>
 #include <string>
 
 using virtplan::lab::has;
 using virtplan::lab::host_block;
 using virtplan::lab::LabEnv;
+using virtplan::lab::NftTable;
 using virtplan::lab::require_lab;
 using virtplan::lab::StackCleanup;
 using virtplan::lab::tag_for;
@@ -189,4 +193,43 @@ TEST_CASE(
   env.run_in(1, "virsh -q undefine " + name + "; true");
   // Back on host 0 in the stack, StackCleanup destroys ours alone.
   write_stack_at(stack, migration_stack(env, tag, 0, "16MiB"));
+}
+
+// The domain started on its old host (by hand, say) while apply copies its
+// disk for an offline move (the copy held at 4 MB/s meanwhile): the copy
+// may be torn, and defining and starting it on the new host would run it
+// twice. The move stops before the define, saying why; the domain runs on
+// where it was. Stopped again, it moves.
+TEST_CASE(
+    "migration refused: a stopped domain started while its disk is copied is not defined on the new host") {
+  const LabEnv env = require_lab(2);
+  const std::string tag = tag_for('T');
+  const std::string stack = write_stack(migration_stack(env, tag, 0, "128MiB"));
+  StackCleanup cleanup{env, stack};
+  const std::string sha = made_then_moved(env, tag, stack, "128MiB", 128);
+  std::optional<virtplan::test::Background> moving;
+  {
+    NftTable slow{env, 1, "inet", "type filter hook input priority 0;",
+                  "tcp dport 22 limit rate over 4 mbytes/second drop"};
+    moving = start_virtplan("apply --auto-approve -f " + stack, "/tmp/mig-started-" + tag + ".log");
+    // The copy has begun once the volume is on the new host.
+    REQUIRE(wait_until(120s, [&] { return volume_on(env, 1, tag); }));
+    env.run_in(0, fmt::format("virsh -q start d-{}", tag));
+  }
+  const int status = moving->wait();
+  INFO("the apply: " << moving->output());
+  CHECK(status != 0);
+  CHECK(
+      has(moving->output(), fmt::format("copied, not defined: the domain is running on {} now, stopped when "
+                                        "the plan was made (the next plan moves it live)",
+                                        env.hosts[0].name)));
+  CHECK(trimmed(env.run_in(0, fmt::format("virsh -q domstate d-{}", tag))) == "running");
+  CHECK_FALSE(defined_on(env, 1, tag));
+  CHECK(sha256_on(env, 0, tag) == sha);
+
+  env.run_in(0, fmt::format("virsh -q destroy d-{}", tag));
+  const auto rerun = run_virtplan("apply --auto-approve -f " + stack);
+  INFO(rerun.output);
+  REQUIRE(rerun.status == 0);
+  check_moved(env, tag, stack, sha);
 }

@@ -493,3 +493,71 @@ TEST_CASE("apply: a migrate whose carried volume's image cannot be fetched there
   CHECK(rig.journal.count("migrate remove_source") == 0);
   CHECK(rig.journal.count("forget") == 0);
 }
+
+namespace {
+
+// A running domain.web finishing its live migration from lab1 to lab2: the
+// plan saw it on lab2 (ours, arriving), with the killed apply's copy of volume.root.
+Plan live_finishing() {
+  Change domain = change("domain.web@lab1", Action::migrate, nlohmann::json{{"state", "running"}});
+  domain.before = nlohmann::json{{"state", "running"}};
+  domain.destination = "lab2";
+  domain.destination_ours = true;
+  domain.live = true;
+  Change root = change("volume.root@lab1", Action::migrate, nlohmann::json::object());
+  root.destination = "lab2";
+  root.moves_with = "domain.web@lab1";
+  root.destination_ours = true;
+  return Plan("demo", {domain, root});
+}
+
+}  // namespace
+
+TEST_CASE("apply: finishing a live migration that then ends on the destination only removes the source") {
+  ApplyRig rig;
+  rig.domain.exists_answer(true);
+  const ApplyReport report = rig.apply(live_finishing());
+  INFO(fmt::format("{}", fmt::join(rig.journal.events(), "\n")));
+  CHECK(report.ok());
+  CHECK(rig.before("migrate settle domain.web@lab1", "migrate remove_source domain.web@lab1"));
+  CHECK(rig.journal.count("migrate verify") == 0);
+  CHECK(rig.journal.count("migrate copy") == 0);
+  CHECK(rig.journal.count("migrate define") == 0);
+  CHECK(result_of(report, "domain.web@lab1").warnings.empty());
+}
+
+TEST_CASE("apply: finishing a live migration that libvirt cut short after the plan makes it again") {
+  ApplyRig rig;
+  // On lab2 when the step starts (arriving), gone once the migration ended.
+  rig.domain.exists_then(true).exists_then(false);
+  const ApplyReport report = rig.apply(live_finishing());
+  INFO(fmt::format("{}", fmt::join(rig.journal.events(), "\n")));
+  CHECK(report.ok());
+  CHECK(rig.before("migrate settle domain.web@lab1", "exists domain.web@lab2 false"));
+  CHECK(rig.before("exists domain.web@lab2 false", "migrate verify domain.web@lab1"));
+  CHECK(rig.before("migrate verify domain.web@lab1", "migrate copy domain.web@lab1"));
+  CHECK(rig.before("migrate copy domain.web@lab1", "migrate define domain.web@lab1"));
+  CHECK(rig.before("migrate define domain.web@lab1", "migrate remove_source domain.web@lab1"));
+  CHECK(result_of(report, "domain.web@lab1").warnings ==
+        std::vector<std::string>{"the migration to lab2 a killed apply left under way was cut short: "
+                                 "migrated again"});
+}
+
+TEST_CASE("apply: a migration whose destination holds nothing at the start does not wait for one") {
+  ApplyRig rig;
+  rig.domain.exists_answer(false);
+  const ApplyReport report = rig.apply(overlay_moving());
+  CHECK(report.ok());
+  CHECK(rig.journal.count("migrate settle") == 0);
+}
+
+TEST_CASE("apply: finishing a live migration cut short before the step began makes it again, live") {
+  ApplyRig rig;
+  rig.domain.exists_answer(false);
+  const ApplyReport report = rig.apply(live_finishing());
+  INFO(fmt::format("{}", fmt::join(rig.journal.events(), "\n")));
+  CHECK(report.ok());
+  CHECK(rig.journal.count("migrate settle") == 0);
+  CHECK(rig.before("migrate verify domain.web@lab1", "migrate define domain.web@lab1"));
+  CHECK(result_of(report, "domain.web@lab1").warnings.size() == 1);
+}

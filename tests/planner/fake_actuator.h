@@ -14,6 +14,7 @@
 
 #include <array>
 #include <chrono>
+#include <deque>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -48,6 +49,12 @@ public:
     m_exists = answer;
     return *this;
   }
+  // Answers for the next exists() calls, in order, before exists_answer's.
+  FakeActuator& exists_then(bool answer) {
+    std::lock_guard lock(m_exists_mutex);
+    m_exists_next.push_back(answer);
+    return *this;
+  }
 
   std::string_view kind() const override { return m_kind; }
 
@@ -63,9 +70,17 @@ public:
   }
 
   providers::Result<bool> exists(const providers::ObjectId& id, providers::HostSession& host) const override {
-    if (!m_exists) return KindActuator::exists(id, host);
-    m_journal.note(fmt::format("exists {} {}", id.address(), *m_exists));
-    return *m_exists;
+    std::optional<bool> answer = m_exists;
+    {
+      std::lock_guard lock(m_exists_mutex);
+      if (!m_exists_next.empty()) {
+        answer = m_exists_next.front();
+        m_exists_next.pop_front();
+      }
+    }
+    if (!answer) return KindActuator::exists(id, host);
+    m_journal.note(fmt::format("exists {} {}", id.address(), *answer));
+    return *answer;
   }
 
   providers::Result<providers::ActuatorOutcome> create(const providers::ActuatorStep& step,
@@ -87,7 +102,8 @@ public:
                                                         providers::MigrationPart part,
                                                         providers::HostSession&,
                                                         providers::HostSession&) const override {
-    static constexpr std::array<const char*, 4> k_parts{"verify", "copy", "define", "remove_source"};
+    static constexpr std::array<const char*, 5> k_parts{"settle", "verify", "copy", "define",
+                                                        "remove_source"};
     const std::string what =
         fmt::format("migrate {} {}", k_parts.at(static_cast<std::size_t>(part)), step.source.address());
     m_journal.note(what);
@@ -136,6 +152,8 @@ private:
   std::chrono::milliseconds m_delay{0};
   nlohmann::json m_data = nlohmann::json::object();
   std::optional<bool> m_exists;
+  mutable std::mutex m_exists_mutex;
+  mutable std::deque<bool> m_exists_next;
   mutable std::mutex m_prepared_mutex;
   mutable std::vector<std::string> m_prepared;
 };
