@@ -128,6 +128,21 @@ void check_moved_live(const LiveGuest& g, const std::string& stack, std::size_t 
   virtplan::lab::check_plan_empty(stack);
 }
 
+// Moves the guest to host `to` in the stack, starts an apply and kills it
+// (-9) once the guest is arriving there (defined: the live migration under
+// way); whether it arrived in time.
+bool killed_once_arriving(const LiveGuest& g, const std::string& stack, std::size_t to) {
+  write_stack_at(stack, g.stack(to));
+  auto killed = start_virtplan("apply --auto-approve -f " + stack,
+                               fmt::format("/tmp/live-killed-{}-{}.log", g.tag, to));
+  const bool arriving = wait_until(
+      120s, [&] { return g.defined(to); }, 100ms);
+  kill(killed.pid, SIGKILL);
+  killed.wait();
+  UNSCOPED_INFO("killed apply: " << killed.output());
+  return arriving;
+}
+
 double live_seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
@@ -204,15 +219,8 @@ TEST_CASE(
 
   // Back to host 0, the apply killed once the guest is arriving there.
   env.run_in(0, "rm -f " + shell_quote(g.serial_log()));
-  write_stack_at(stack, g.stack(0));
   const double before = g.alive(1).second;
-  auto killed = start_virtplan("apply --auto-approve -f " + stack, "/tmp/live-killed-" + g.tag + ".log");
-  const bool arriving = wait_until(
-      120s, [&] { return g.defined(0); }, 100ms);
-  kill(killed.pid, SIGKILL);
-  killed.wait();
-  INFO("killed apply: " << killed.output());
-  CHECK(arriving);
+  CHECK(killed_once_arriving(g, stack, 0));
   const auto start = std::chrono::steady_clock::now();
   const auto rerun = run_virtplan("apply --auto-approve --lock-wait 60 -f " + stack);
   INFO(rerun.output);
@@ -226,15 +234,8 @@ TEST_CASE(
   // planned to finish it: the rerun migrates it again, live.
   env.run_in(1, "rm -f " + shell_quote(g.serial_log()));
   env.run_in(0, fmt::format("virsh -q migrate-setspeed {} --bandwidth 1", g.name()));
-  write_stack_at(stack, g.stack(1));
   const double before_cut = g.alive(0).second;
-  auto cut = start_virtplan("apply --auto-approve -f " + stack, "/tmp/live-cut-" + g.tag + ".log");
-  const bool arriving_again = wait_until(
-      120s, [&] { return g.defined(1); }, 100ms);
-  kill(cut.pid, SIGKILL);
-  cut.wait();
-  INFO("killed apply: " << cut.output());
-  REQUIRE(arriving_again);
+  REQUIRE(killed_once_arriving(g, stack, 1));
   auto finishing = start_virtplan("apply --auto-approve --lock-wait 60 -f " + stack,
                                   "/tmp/live-finishing-" + g.tag + ".log");
   const std::string started = fmt::format("domain.{}@{}: migrating", g.name(), env.hosts[0].name);
