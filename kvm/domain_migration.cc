@@ -37,6 +37,8 @@ constexpr auto k_in_flight_wait = std::chrono::minutes(30);
 // How long it waits for one whose source shows no job yet while the
 // destination holds the domain paused (being prepared, see stopped_on_source).
 constexpr auto k_arriving_wait = std::chrono::minutes(2);
+// How often a wait for it says so.
+constexpr auto k_waiting_word_every = std::chrono::seconds(10);
 
 std::string where(const MigrationStep& step) {
   return fmt::format("{}: migrate to {}", step.source.address(), step.object.desired.id.host);
@@ -73,6 +75,20 @@ Result<std::string> state_on(HostSession& host, const std::string& name) {
 
 bool runs(std::string_view state) { return state == "running" || state == "paused"; }
 
+// What a person waiting sees, every k_waiting_word_every: "waiting for the
+// live migration a killed apply left under way to end (12 s, 80.5 MiB
+// left)", what is left as domjobinfo's "Data remaining:" says.
+std::string waiting_words(const std::string& domjobinfo, std::chrono::steady_clock::duration waited) {
+  std::string left;
+  std::istringstream lines(domjobinfo);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.starts_with("Data remaining:"))
+      left = ", " + std::string(providers::trimmed(line.substr(15))) + " left";
+  }
+  return fmt::format("waiting for the live migration a killed apply left under way to end ({} s{})",
+                     std::chrono::duration_cast<std::chrono::seconds>(waited).count(), left);
+}
+
 // A live migration a killed apply left running ends on its own: the source
 // keeps the domain until it does. Waits while it runs, and returns once the
 // domain is gone from the source (moved) or runs there with no migration
@@ -83,8 +99,10 @@ bool runs(std::string_view state) { return state == "running" || state == "pause
 // destination starts its QEMU (seconds under TCG on a loaded host), and a
 // rerun that came then took the migration for cut short.
 Result<void> settle(const MigrationStep& step, HostSession& from, HostSession& to) {
-  const auto deadline = std::chrono::steady_clock::now() + k_in_flight_wait;
-  const auto arriving_deadline = std::chrono::steady_clock::now() + k_arriving_wait;
+  const auto start = std::chrono::steady_clock::now();
+  const auto deadline = start + k_in_flight_wait;
+  const auto arriving_deadline = start + k_arriving_wait;
+  auto next_word = start;
   for (;;) {
     auto state = state_on(from, step.source.name);
     if (!state && state.error().code() == providers::ErrorCode::not_found) return {};
@@ -97,7 +115,12 @@ Result<void> settle(const MigrationStep& step, HostSession& from, HostSession& t
       migrating = there && *there == "paused";
     }
     if (!migrating) return {};
-    if (std::chrono::steady_clock::now() > deadline) {
+    const auto now = std::chrono::steady_clock::now();
+    if (step.object.progress && now >= next_word) {
+      step.object.progress(waiting_words(job ? *job : std::string(), now - start));
+      next_word = now + k_waiting_word_every;
+    }
+    if (now > deadline) {
       return fail(providers::ErrorCode::other,
                   fmt::format("{}: the migration a killed apply left under way from {} has not ended after "
                               "{} min: nothing was changed",

@@ -15,6 +15,9 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <string>
+#include <string_view>
+#include <vector>
 
 namespace {
 
@@ -70,17 +73,24 @@ TEST_CASE("settling a live migration waits while the destination holds the domai
   CHECK(hosts.count(hosts.from, "domstate --domain d") == 3);
 }
 
-TEST_CASE("settling a live migration waits while the source shows a job") {
+TEST_CASE("settling a live migration waits while the source shows a job, and says so") {
   TwoHosts hosts;
   hosts.from.then("domstate --domain d", "running\n");
   hosts.from.on("domstate --domain d", "shut off\n");
   hosts.from.on("domjobinfo --domain d",
-                "Job type:         Unbounded\nOperation:        Outgoing migration\n");
-  auto settled = virtplan::kvm::migrate_domain(finishing_step(), MigrationPart::settle, hosts.from.session(),
-                                               hosts.to.session());
+                "Job type:         Unbounded\nOperation:        Outgoing migration\n"
+                "Data remaining:   80.512 MiB\n");
+  MigrationStep step = finishing_step();
+  std::vector<std::string> said;
+  step.object.progress = [&](std::string_view text) { said.emplace_back(text); };
+  auto settled =
+      virtplan::kvm::migrate_domain(step, MigrationPart::settle, hosts.from.session(), hosts.to.session());
   CHECK(settled);
   CHECK(hosts.count(hosts.from, "domstate --domain d") == 2);
   CHECK_FALSE(hosts.ran(hosts.from, "undefine"));
+  CHECK(said ==
+        std::vector<std::string>{
+            "waiting for the live migration a killed apply left under way to end (0 s, 80.512 MiB left)"});
 }
 
 TEST_CASE("settling a migration cut short returns with the domain running where it was, nothing removed") {
