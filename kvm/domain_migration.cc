@@ -73,7 +73,9 @@ Result<std::string> state_on(HostSession& host, const std::string& name) {
   return std::string(providers::trimmed(*state));
 }
 
-bool runs(std::string_view state) { return state == "running" || state == "paused"; }
+// Whether a QEMU process holds the domain: running, paused, in shutdown,
+// pmsuspended (all but "shut off" and "crashed").
+bool runs(std::string_view state) { return state != "shut off" && state != "crashed"; }
 
 // What a person waiting sees, every k_waiting_word_every: "waiting for the
 // live migration a killed apply left under way to end (12 s, 80.5 MiB
