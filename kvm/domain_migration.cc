@@ -140,10 +140,15 @@ Result<void> as_planned(const MigrationStep& step, HostSession& from) {
   auto state = state_on(from, step.source.name);
   if (!state) return fail(state.error());
   if (runs(*state) == step.live) return {};
-  return fail(
-      providers::ErrorCode::other,
-      fmt::format("the domain is {} on {} now, {} when the plan was made (the next plan moves it {})", *state,
-                  step.source.host, step.live ? "running" : "stopped", step.live ? "offline" : "live"));
+  // The next plan reads running and paused as such, any other state as
+  // stopped (kvm/domain_reader.cc): one its QEMU holds moves neither way.
+  const bool moves_live = *state == "running" || *state == "paused";
+  const std::string next = step.live    ? "the next plan moves it offline"
+                           : moves_live ? "the next plan moves it live"
+                                        : "it moves once shut off or running";
+  return fail(providers::ErrorCode::other,
+              fmt::format("the domain is {} on {} now, {} when the plan was made ({})", *state,
+                          step.source.host, step.live ? "running" : "stopped", next));
 }
 
 // Never undefined while it runs: a migration a killed apply left under way
