@@ -211,20 +211,16 @@ TEST_CASE("apply killed with -9 half-way converges on the next run without 'alre
   const LabEnv env = require_lab(1);
   const std::string tag = tag_for('d');
   const std::string stack = write_stack(full_stack(env, tag, 203, 1, 6));
-  const std::string log = stack + ".log";
-  Background run = start_virtplan("apply --auto-approve -f " + stack, log);
   // Kill it as soon as the first volume exists: the other volumes are being
   // made, and pools and volumes (no <metadata> in libvirt 9.0) are ours only
   // through the ledger intent saved before their create.
+  const std::string log = stack + ".log";
   const std::string volumes = fmt::format("virsh -q vol-list --pool p-{} 2>/dev/null; true", tag);
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(90);
-  while (!has(env.run_in(0, volumes), "-" + tag) && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  kill(run.pid, SIGKILL);
-  run.wait();
-  INFO(run.output());
-  CHECK_FALSE(has(run.output(), "Apply: "));  // killed before its summary: mid-apply
+  const auto killed = virtplan::lab::apply_killed_once(
+      stack, log, [&] { return has(env.run_in(0, volumes), "-" + tag); }, std::chrono::milliseconds(20),
+      std::chrono::seconds(90));
+  INFO(killed.output);
+  CHECK_FALSE(has(killed.output, "Apply: "));  // killed before its summary: mid-apply
 
   const auto rerun = run_virtplan("apply --auto-approve -f " + stack);
   INFO(rerun.output);

@@ -19,6 +19,8 @@
 #include <unistd.h>
 #include <catch2/catch.hpp>
 
+#include <chrono>
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -71,6 +73,27 @@ inline std::string apply_stack(const std::string& path, const std::string& text)
   CHECK(run.status == 0);
   check_plan_empty(path);
   return run.output;
+}
+
+// `virtplan apply --auto-approve` of the stack file `path`, killed (-9) once
+// `reached` holds (asked every `every`, for up to `limit`), as a crash at that
+// point would leave the hosts. Whether it was reached, and what the killed
+// apply printed (its log at `log`).
+struct KilledApply {
+  bool reached = false;
+  std::string output;
+};
+inline KilledApply apply_killed_once(const std::string& path, const std::string& log,
+                                     const std::function<bool()>& reached,
+                                     std::chrono::milliseconds every = std::chrono::milliseconds(100),
+                                     std::chrono::milliseconds limit = std::chrono::minutes(2)) {
+  auto apply = test::start_virtplan("apply --auto-approve -f " + providers::shell_quote(path), log);
+  KilledApply killed;
+  killed.reached = wait_until(limit, reached, every);
+  kill(apply.pid, SIGKILL);
+  apply.wait();
+  killed.output = apply.output();
+  return killed;
 }
 
 // Writes `text` to the stack file `path` and returns its plan, which must succeed.

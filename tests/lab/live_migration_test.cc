@@ -24,7 +24,6 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
-#include <csignal>
 #include <string>
 #include <thread>
 
@@ -133,14 +132,10 @@ void check_moved_live(const LiveGuest& g, const std::string& stack, std::size_t 
 // way); whether it arrived in time.
 bool killed_once_arriving(const LiveGuest& g, const std::string& stack, std::size_t to) {
   write_stack_at(stack, g.stack(to));
-  auto killed = start_virtplan("apply --auto-approve -f " + stack,
-                               fmt::format("/tmp/live-killed-{}-{}.log", g.tag, to));
-  const bool arriving = wait_until(
-      120s, [&] { return g.defined(to); }, 100ms);
-  kill(killed.pid, SIGKILL);
-  killed.wait();
-  UNSCOPED_INFO("killed apply: " << killed.output());
-  return arriving;
+  const auto killed = virtplan::lab::apply_killed_once(
+      stack, fmt::format("/tmp/live-killed-{}-{}.log", g.tag, to), [&] { return g.defined(to); });
+  UNSCOPED_INFO("killed apply: " << killed.output);
+  return killed.reached;
 }
 
 double live_seconds_since(std::chrono::steady_clock::time_point start) {

@@ -18,7 +18,6 @@
 #include <catch2/catch.hpp>
 
 #include <chrono>
-#include <csignal>
 #include <filesystem>
 #include <string>
 
@@ -32,12 +31,10 @@ using virtplan::lab::require_lab;
 using virtplan::lab::StackCleanup;
 using virtplan::lab::tag_for;
 using virtplan::lab::trimmed;
-using virtplan::lab::wait_until;
 using virtplan::lab::write_stack;
 using virtplan::lab::write_stack_at;
 using virtplan::providers::shell_quote;
 using virtplan::test::run_virtplan;
-using virtplan::test::start_virtplan;
 using namespace std::chrono_literals;
 
 namespace {
@@ -157,12 +154,11 @@ TEST_CASE("migration fault: an apply killed mid-copy of an overlay, then rerun, 
   const std::string stack = write_stack(o.text(0));
   StackCleanup cleanup{env, stack};
   const std::string sha = o.made_then_moved(stack, 96);
-  auto first = start_virtplan("apply --auto-approve -f " + stack, "/tmp/ovl-first-" + o.tag + ".log");
-  // The copy has begun once the overlay is on the new host.
-  REQUIRE(wait_until(120s, [&] { return o.on(1, "top"); }));
-  kill(first.pid, SIGKILL);
-  first.wait();
-  INFO("first apply: " << first.output());
+  // Killed once the copy has begun: the overlay is on the new host.
+  const auto first = virtplan::lab::apply_killed_once(stack, "/tmp/ovl-first-" + o.tag + ".log",
+                                                      [&] { return o.on(1, "top"); });
+  INFO("first apply: " << first.output);
+  REQUIRE(first.reached);
   CHECK(o.defined(0));
   CHECK_FALSE(o.defined(1));
   CHECK(o.disk_sha256(0) == sha);

@@ -18,7 +18,6 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
-#include <csignal>
 #include <optional>
 #include <string>
 
@@ -146,12 +145,11 @@ TEST_CASE("migration fault: an apply killed mid-copy leaves the domain where it 
   const std::string stack = write_stack(migration_stack(env, tag, 0, "768MiB"));
   StackCleanup cleanup{env, stack};
   const std::string sha = made_then_moved(env, tag, stack, "768MiB", 768);
-  auto first = start_virtplan("apply --auto-approve -f " + stack, "/tmp/mig-first-" + tag + ".log");
-  // The copy has begun once the volume is on the new host.
-  REQUIRE(wait_until(120s, [&] { return volume_on(env, 1, tag); }));
-  kill(first.pid, SIGKILL);
-  first.wait();
-  INFO("first apply: " << first.output());
+  // Killed once the copy has begun: the volume is on the new host.
+  const auto first = virtplan::lab::apply_killed_once(stack, "/tmp/mig-first-" + tag + ".log",
+                                                      [&] { return volume_on(env, 1, tag); });
+  INFO("first apply: " << first.output);
+  REQUIRE(first.reached);
   CHECK(defined_on(env, 0, tag));
   CHECK_FALSE(defined_on(env, 1, tag));
   CHECK(sha256_on(env, 0, tag) == sha);

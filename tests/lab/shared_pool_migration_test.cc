@@ -21,7 +21,6 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
-#include <csignal>
 #include <string>
 
 namespace shared_pool_lab {
@@ -149,14 +148,10 @@ void check_destroyed_once(const SharedStack& s, const std::string& stack, std::s
 // way); whether it arrived in time.
 bool killed_once_arriving(const SharedStack& s, const std::string& stack, std::size_t to) {
   virtplan::lab::write_stack_at(stack, s.text(to));
-  auto killed = virtplan::test::start_virtplan("apply --auto-approve -f " + stack,
-                                               fmt::format("/tmp/shared-killed-{}-{}.log", s.tag, to));
-  const bool arriving = wait_until(
-      120s, [&] { return s.defined(to); }, 100ms);
-  kill(killed.pid, SIGKILL);
-  killed.wait();
-  UNSCOPED_INFO("killed apply: " << killed.output());
-  return arriving;
+  const auto killed = virtplan::lab::apply_killed_once(
+      stack, fmt::format("/tmp/shared-killed-{}-{}.log", s.tag, to), [&] { return s.defined(to); });
+  UNSCOPED_INFO("killed apply: " << killed.output);
+  return killed.reached;
 }
 
 double seconds_since(std::chrono::steady_clock::time_point start) {
