@@ -93,9 +93,9 @@ Result<std::unique_ptr<VirshShell>> VirshShell::start(Transport& transport, cons
 VirshShell::VirshShell(std::string host, std::string marker)
     : m_host(std::move(host)),
       m_marker(std::move(marker)),
-      m_split_marker(m_marker.substr(0, 1) + "\\" + m_marker.substr(1)),
       m_err_marker("error: " + m_marker + "\n"),
-      m_end_line(fmt::format("echo --err {0};echo {0}", m_split_marker)) {}
+      m_end_line("echo --err " + m_marker),
+      m_end_echo(m_end_line + "\n") {}
 
 // The stream goes first: after it, its sink calls nothing here.
 VirshShell::~VirshShell() { m_stream.reset(); }
@@ -122,14 +122,10 @@ VirshShell::Outcome VirshShell::run(const VirshCall& call, std::chrono::millisec
   return std::move(run_all({call}, timeout).front());
 }
 
-// The command's output, from the text before the end marker: that ends
-// with the end line as readline echoed it after its prompt, "virsh # " (a
-// short line: never scrolled), right after the output (which may not end
-// with a newline).
+// The command's output, from the text before the end line's echo: that ends
+// with the end line's prompt, "virsh # ", right after the output (which may
+// not end with a newline).
 std::string VirshShell::output_before_end_line(std::string_view text) const {
-  const std::string echoed = m_end_line + "\n";
-  if (!text.ends_with(echoed)) return std::string(text);  // not virsh's echo: left whole, never cut short
-  text.remove_suffix(echoed.size());
   for (std::string_view prompt : {"virsh # ", "virsh > "}) {
     if (text.ends_with(prompt)) {
       text.remove_suffix(prompt.size());
@@ -202,18 +198,15 @@ void VirshShell::settle_ready() {
   bool settled_any = false;
   while (!m_pending.empty()) {
     Pending& call = *m_pending.front();
-    // The calls before it were settled up to their end marker: what follows
-    // is this call's prompt and echoed line (never empty, never holding a
-    // newline: TERM=dumb), after any newline an older virsh's `echo` put
-    // after the marker; its newline is the call's start. Then the command's
-    // output, the end line's prompt and echo, and the marker.
-    const auto echo_at = m_out.find_first_not_of('\n');
-    if (echo_at == std::string::npos) break;
-    const auto echo_end = m_out.find('\n', echo_at);
+    // The calls before it were settled up to their end line's echo: what
+    // follows is this call's prompt and echoed line (never empty, never
+    // holding a newline: TERM=dumb); its newline is the call's start. Then
+    // the command's output, the end line's prompt and its echo.
+    const auto echo_end = m_out.find('\n');
     if (echo_end == std::string::npos) break;
     call.started = true;
     const auto out_from = echo_end + 1;
-    const auto out_end = m_out.find(m_marker, out_from);
+    const auto out_end = m_out.find(m_end_echo, out_from);
     const auto err_end_at = m_err.find(m_err_marker);
     if (out_end == std::string::npos || err_end_at == std::string::npos) break;
     const std::string out =
@@ -221,7 +214,7 @@ void VirshShell::settle_ready() {
     // Nothing but virsh's commands writes to stderr (readline echoes to
     // stdout), so all since the last call's end is this call's.
     const std::string err = m_err.substr(0, err_end_at);
-    m_out.erase(0, out_end + m_marker.size());
+    m_out.erase(0, out_end + m_end_echo.size());
     m_err.erase(0, err_end_at + m_err_marker.size());
     if (!virsh_error_lines(err).empty()) {
       call.outcome = fail(virsh_error(call.where, err, 1));

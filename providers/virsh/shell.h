@@ -16,14 +16,14 @@
 //   printf '%s' '<the document>' > vpdoc7      (only for a call with a document)
 //   printf '%s\n' '<virsh line>' >&3
 //
-// where the virsh lines are the command, then its end markers:
+// where the virsh lines are the command, then its end marker:
 //
 //   CMD
-//   echo --err M\ARKER;echo M\ARKER
+//   echo --err MARKER
 //
 // on a line of their own, because virsh parses a whole line before it runs
 // any of it: an option or a command that this host's virsh does not know
-// fails the line it is on (virsh says so on stderr), and the markers must
+// fails the line it is on (virsh says so on stderr), and the marker must
 // still come, or the call would take the next call's output and the next
 // call would wait for the runner's timeout.
 //
@@ -32,20 +32,23 @@
 // reads its commands with readline, which echoes each line after its prompt
 // ("virsh # "), to stdout, before running it: under TERM=dumb in
 // horizontal-scroll mode, so the prompt and the echoed line are one line
-// however long (mangled, never wrapped). The marker is written with a
-// backslash inside, so an echoed line never holds the marker itself (virsh's
-// parser drops the backslash, quote.h): on stdout, after the previous call's
-// "MARKER", the first newline ends this call's echoed command, and the text
-// from there to the next "MARKER" is the command's output followed by the
-// end line's prompt and echo (removed). On stderr the text since the
-// previous call's end up to "error: MARKER\n" is its errors (calls are
-// answered in the order they were sent). Documents and virsh lines are
-// quoted with shell_quote(), so sh expands nothing in them.
+// however long (mangled, never wrapped; the end line is short, so its echo
+// is exact). On stdout, after the previous call's end, the first newline
+// ends this call's echoed command, and the text from there up to the end
+// line's echo ("echo --err MARKER\n") is the command's output followed by
+// the end line's prompt (removed). On stderr the text since the previous
+// call's end up to "error: MARKER\n" is its errors (calls are answered in
+// the order they were sent). One marker ends both streams: an `echo MARKER`
+// for stdout too cost virsh ~20 more bytes to read per call, each byte a
+// few system calls (below), for what the end line's echo already says.
+// Documents and virsh lines are quoted with shell_quote(), so sh expands
+// nothing in them.
 //
-// Readline reads the line one byte at a time, a few system calls per byte,
-// and that cost is paid inside the host's one virsh loop: the line is kept
-// short (no spaces, no call number, a marker of 11 characters; it was 16 hex
-// digits and a call number, thrice, before: ~40 more characters a line).
+// Readline reads the line one byte at a time, a few system calls per byte
+// (~3: measured with strace on the lab hosts, where those bytes were 60% of
+// a shell's system calls), and that cost is paid inside the host's one
+// virsh loop: the end line is kept short (one marker of 11 characters; it
+// was 16 hex digits and a call number, thrice, then the marker twice).
 //
 // Only commands whose words are printable ASCII are sent (takes()): readline
 // reads one line per command and would act on control characters, and may
@@ -129,10 +132,10 @@ private:
   std::string output_before_end_line(std::string_view text) const;
 
   const std::string m_host;
-  const std::string m_marker;        // random, per shell (the header's comment)
-  const std::string m_split_marker;  // as virsh's echo commands say it: "M\ARKER"
-  const std::string m_err_marker;    // "error: MARKER\n", as `echo --err` writes it
-  const std::string m_end_line;      // the line after each command: "echo --err M\ARKER;echo M\ARKER"
+  const std::string m_marker;      // random, per shell (the header's comment)
+  const std::string m_err_marker;  // "error: MARKER\n", as `echo --err` writes it
+  const std::string m_end_line;    // the line after each command: "echo --err MARKER"
+  const std::string m_end_echo;    // how readline echoes it on stdout: the end line and a newline
 
   std::mutex m_write_mutex;  // calls are numbered and written in one order
   mutable std::mutex m_mutex;

@@ -218,7 +218,7 @@ TEST_CASE("virsh shell: output that looks like markers, errors or echoed lines s
   const std::string name = "vpshell-" + std::string(300, 'm') + "\\x";  // scrolled echo, a backslash
   const std::string text =
       "\nvirsh # echo a\\bcdefghijkl;desc;echo --err a\\bcdefghijkl\nabcdefghijkl\nerror: abcdefghijkl\n"
-      "vp0123456789abcdef-1s\nerror: vp0123456789abcdef-1e\n\\\n";
+      "vp0123456789abcdef-1s\nerror: vp0123456789abcdef-1e\nvirsh # echo --err abcdefghijk\nvirsh # \\\n";
   std::string document = domain_xml(escaped(name));
   document.insert(document.find("<os>"), "<description>" + escaped(text) + "</description>");
   auto defined = run_ok(*shell, {{"define", "/dev/stdin"}, document});
