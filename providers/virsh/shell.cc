@@ -108,12 +108,14 @@ std::string VirshShell::script_for(const VirshCall& call, std::size_t index) con
   std::string script;
   std::vector<std::string> words = call.args;
   if (call.document) {
-    const std::string file = fmt::format("vpdoc{}", index);
+    // A short name ("d7"): virsh reads it through readline, a few system
+    // calls a byte, and the shell's directory is its own.
+    const std::string file = fmt::format("d{}", index);
     std::replace(words.begin(), words.end(), std::string("/dev/stdin"), file);
     // printf is built into sh: no process per document.
     script += fmt::format("printf '%s' {} > {}\n", shell_quote(*call.document), file);
   }
-  // Two lines in one write: the command, then its end markers.
+  // Two lines in one write: the command, then its end marker.
   script += "printf '%s\\n' " + shell_quote(virsh_join(words)) + " " + shell_quote(m_end_line) + " >&3\n";
   return script;
 }

@@ -13,7 +13,7 @@
 // fifo, and removes the directory when the stream ends (which also ends
 // virsh). Then each call is a few lines of sh:
 //
-//   printf '%s' '<the document>' > vpdoc7      (only for a call with a document)
+//   printf '%s' '<the document>' > d7      (only for a call with a document)
 //   printf '%s\n' '<virsh line>' >&3
 //
 // where the virsh lines are the command, then its end marker:

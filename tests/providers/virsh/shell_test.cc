@@ -193,7 +193,7 @@ TEST_CASE("virsh shell: hostile names and documents stay words and data") {
   const std::string hostile = "x' ; undefine --domain " + victim + " ; echo '$(touch pwned)`touch pwned2`";
   std::string document = domain_xml(escaped(hostile));
   document.insert(document.find("<os>"),
-                  "<description>\nEOF\n'EOF'\nvpdoc0\nit's $(touch pwned3)\n</description>");
+                  "<description>\nEOF\n'EOF'\nvpdoc0\nd0\nd1\nit's $(touch pwned3)\n</description>");
   auto defined = run_ok(*shell, {{"define", "/dev/stdin"}, document});
   INFO((defined ? "" : defined.error().message()));
   REQUIRE(defined.has_value());
@@ -203,7 +203,7 @@ TEST_CASE("virsh shell: hostile names and documents stay words and data") {
   CHECK(run_ok(*shell, {{"domstate", "--domain", victim}, std::nullopt}).has_value());
   auto description = run_ok(*shell, {{"desc", "--domain", hostile}, std::nullopt});
   REQUIRE(description.has_value());
-  CHECK(description->find("\nEOF\n'EOF'\nvpdoc0\nit's $(touch pwned3)\n") != std::string::npos);
+  CHECK(description->find("\nEOF\n'EOF'\nvpdoc0\nd0\nd1\nit's $(touch pwned3)\n") != std::string::npos);
   shell.reset();
   CHECK(tmp.empty());  // neither pwned file, and the shell's directory is gone
 }
@@ -271,7 +271,7 @@ TEST_CASE("virsh shell: without TMPDIR its directory and documents are in /dev/s
   CHECK(run_ok(*shell, {{"define", "/dev/stdin"}, domain_xml(name)}).has_value());
   std::set<std::string> mine;
   for (const auto& dir : shm_shell_dirs()) {
-    std::ifstream document(dir + "/vpdoc0");
+    std::ifstream document(dir + "/d0");
     const std::string text{std::istreambuf_iterator<char>(document), {}};
     if (!before.contains(dir) && text.find(name) != std::string::npos) mine.insert(dir);
   }
