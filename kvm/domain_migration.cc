@@ -1,12 +1,14 @@
 #include "kvm/domain_migration.h"
 
 #include "kvm/domain_live_migration.h"
+#include "kvm/domain_power.h"
 #include "kvm/domain_redefine_dump.h"
 #include "kvm/domain_shared_storage.h"
 #include "kvm/migration_files.h"
 #include "providers/base/human_size.h"
 #include "providers/base/plain_text.h"
 #include "providers/host/host_session.h"
+#include "providers/virsh/nodeinfo.h"
 #include "providers/virsh/volume_copy.h"
 #include "providers/xml/document.h"
 
@@ -14,7 +16,6 @@
 
 #include <chrono>
 #include <map>
-#include <sstream>
 #include <thread>
 
 namespace virtplan::kvm {
@@ -55,13 +56,7 @@ Result<std::uint64_t> physical_size(HostSession& host, const providers::ObjectId
   auto info =
       host.virsh().run({"vol-info", "--pool", volume.pool, "--vol", volume.name, "--bytes", "--physical"});
   if (!info) return fail(info.error());
-  std::istringstream lines(*info);
-  for (std::string line; std::getline(lines, line);) {
-    if (!line.starts_with("Physical:")) continue;
-    std::istringstream words(line.substr(9));
-    std::uint64_t bytes = 0;
-    if (words >> bytes) return bytes;
-  }
+  if (auto bytes = providers::nodeinfo_number(*info, "Physical:")) return *bytes;
   return fail(providers::ErrorCode::other,
               fmt::format("{}: vol-info printed no physical size: {}", volume.address(), *info));
 }
@@ -75,18 +70,14 @@ Result<std::string> state_on(HostSession& host, const std::string& name) {
 
 // Whether a QEMU process holds the domain: running, paused, in shutdown,
 // pmsuspended (all but "shut off" and "crashed").
-bool runs(std::string_view state) { return state != "shut off" && state != "crashed"; }
+bool runs(std::string_view state) { return power_state_from_domstate(state) != PowerState::stopped; }
 
 // What a person waiting sees, every k_waiting_word_every: "waiting for the
 // live migration a killed apply left under way to end (12 s, 80.5 MiB
 // left)", what is left as domjobinfo's "Data remaining:" says.
 std::string waiting_words(const std::string& domjobinfo, std::chrono::steady_clock::duration waited) {
-  std::string left;
-  std::istringstream lines(domjobinfo);
-  for (std::string line; std::getline(lines, line);) {
-    if (line.starts_with("Data remaining:"))
-      left = ", " + std::string(providers::trimmed(line.substr(15))) + " left";
-  }
+  const auto remaining = providers::table_text(domjobinfo, "Data remaining:");
+  const std::string left = remaining ? fmt::format(", {} left", *remaining) : "";
   return fmt::format("waiting for the live migration a killed apply left under way to end ({} s{})",
                      std::chrono::duration_cast<std::chrono::seconds>(waited).count(), left);
 }
