@@ -64,12 +64,23 @@ DomainPower::DomainPower(const providers::VirshRunner& virsh, std::string name, 
       m_timing(timing),
       m_progress(std::move(progress)) {}
 
-Result<void> DomainPower::run(std::vector<std::string> args, std::string_view not_done, std::string done) {
+Result<void> DomainPower::move_to(PowerState target, std::vector<std::string> args, std::string_view not_done,
+                                  std::string done) {
   std::string command = args.front();
   auto ran = m_virsh.run(std::move(args));
-  if (!ran) return providers::fail(m_log.failure(command, ran.error(), not_done));
-  m_log.done(std::move(done));
-  return {};
+  if (ran) {
+    m_log.done(std::move(done));
+    return {};
+  }
+  // Something else got the domain there between our look and the command: a
+  // start that libvirtd finished for an apply killed half-way (the domain
+  // read as paused while QEMU was starting up), or a hand at virsh. The state
+  // asked for is what the step wanted; any other is the command's failure.
+  if (auto now = state(); now && *now == target) {
+    m_log.done(fmt::format("already {}", power_state_name(target)));
+    return {};
+  }
+  return providers::fail(m_log.failure(command, ran.error(), not_done));
 }
 
 Result<PowerState> DomainPower::state() const {
@@ -81,7 +92,8 @@ Result<PowerState> DomainPower::state() const {
 Result<void> DomainPower::start(bool paused) {
   std::vector<std::string> args{"start", "--domain", m_name};
   if (paused) args.push_back("--paused");
-  return run(std::move(args), "not started", paused ? "started paused" : "started");
+  return move_to(paused ? PowerState::paused : PowerState::running, std::move(args), "not started",
+                 paused ? "started paused" : "started");
 }
 
 Result<void> DomainPower::force_off() {
@@ -99,7 +111,9 @@ Result<void> DomainPower::force_off() {
 Result<bool> DomainPower::shut_down(PowerState from, std::chrono::milliseconds timeout) {
   if (from == PowerState::stopped) return false;
   if (from == PowerState::paused) {
-    if (auto resumed = run({"resume", "--domain", m_name}, "not shut down", "resumed"); !resumed) {
+    if (auto resumed =
+            move_to(PowerState::running, {"resume", "--domain", m_name}, "not shut down", "resumed");
+        !resumed) {
       return providers::fail(resumed.error());
     }
   }
@@ -122,10 +136,14 @@ Result<void> DomainPower::reach(PowerState from, PowerState to, std::chrono::mil
   if (from == to) return {};
   switch (to) {
     case PowerState::running:
-      if (from == PowerState::paused) return run({"resume", "--domain", m_name}, "not resumed", "resumed");
+      if (from == PowerState::paused) {
+        return move_to(PowerState::running, {"resume", "--domain", m_name}, "not resumed", "resumed");
+      }
       return start(false);
     case PowerState::paused:
-      if (from == PowerState::running) return run({"suspend", "--domain", m_name}, "not paused", "paused");
+      if (from == PowerState::running) {
+        return move_to(PowerState::paused, {"suspend", "--domain", m_name}, "not paused", "paused");
+      }
       return start(true);
     case PowerState::stopped: {
       auto stopped = shut_down(from, shutdown_timeout);

@@ -50,7 +50,10 @@ public:
   providers::Result<PowerState> state() const;
 
   // From `from` (what state() said) to `to`: start (--paused), resume,
-  // suspend, or a shutdown as above.
+  // suspend, or a shutdown as above. A start, resume or suspend that fails
+  // because the domain got to `to` meanwhile is done: a domain starting
+  // up reads as paused, so a rerun after an apply killed mid-start asks to
+  // resume a domain libvirtd is about to run.
   providers::Result<void> reach(PowerState from, PowerState to, std::chrono::milliseconds shutdown_timeout);
 
   // Graceful shutdown, forced after `timeout`. Returns true when it had to
@@ -61,7 +64,10 @@ public:
   providers::Result<void> force_off();
 
 private:
-  providers::Result<void> run(std::vector<std::string> args, std::string_view not_done, std::string done);
+  // Runs `args` (start, resume, suspend) to bring the domain to `target`;
+  // when it fails but the domain is in `target` anyway, the step is done.
+  providers::Result<void> move_to(PowerState target, std::vector<std::string> args, std::string_view not_done,
+                                  std::string done);
 
   const providers::VirshRunner& m_virsh;
   std::string m_name;

@@ -118,11 +118,13 @@ TEST_CASE("domain create: paused starts paused, stopped is only defined", "[actu
 TEST_CASE("domain create: a failed start says the domain is defined, not started", "[actuator]") {
   FakeVirshHost host;
   host.fail("start --domain web", "error: Failed to start domain 'web'\nerror: internal error: qemu died\n");
+  host.on("domstate --domain web", "shut off\n");
   auto done = kvm::DomainActuator().create(ActuatorStep{domain(k_base), nullptr, {}, {}}, host.session());
   REQUIRE_FALSE(done);
   CHECK(done.error().message() ==
         "domain.web@lab1: virsh start failed: Failed to start domain 'web': internal error: qemu died "
         "(defined, not started)");
+  CHECK(host.ran() == Lines{"define /dev/stdin", "start --domain web", "domstate --domain web"});
 }
 
 TEST_CASE("domain update: memory and vCPUs of a running domain change live and in the config", "[actuator]") {
@@ -232,6 +234,78 @@ TEST_CASE("domain update: power state both ways", "[actuator]") {
     expected.insert(expected.end(), c.then.begin(), c.then.end());
     CHECK(host.ran() == expected);
   }
+}
+
+// A rerun after an apply killed while libvirtd was starting its domains reads
+// them as paused (QEMU starting up) and plans a resume; by the time it runs,
+// libvirtd has finished the start. Reaching the state asked for is the step's
+// goal, so a command that fails because the domain got there anyway is done;
+// one that fails with the domain elsewhere is still the command's failure.
+TEST_CASE("domain update: a resume, suspend or start refused because the domain got there meanwhile is done",
+          "[actuator]") {
+  struct Case {
+    const char* now;
+    const char* want;
+    const char* command;
+    const char* refusal;
+    const char* after;
+  };
+  for (
+      const Case& c :
+      {Case{
+           "paused", "running", "resume --domain web",
+           "error: Failed to resume domain 'web'\nerror: Requested operation is not valid: domain is already "
+           "running (not resumed)\n",
+           "running\n"},
+       Case{"running", "paused", "suspend --domain web",
+            "error: Failed to suspend domain 'web'\nerror: Requested operation is not valid: domain is "
+            "already paused\n",
+            "paused\n"},
+       Case{"shut off", "running", "start --domain web",
+            "error: Failed to start domain 'web'\nerror: Requested operation is not valid: domain is "
+            "already active\n",
+            "running\n"}}) {
+    INFO(c.now << " -> " << c.want);
+    FakeVirshHost host;
+    StackObject before = domain(k_base);
+    StackObject after = domain(std::string(k_base) + "state: " + c.want + "\n");
+    host.then("domstate --domain web", std::string(c.now) + "\n");
+    host.on("domstate --domain web", c.after);
+    host.on("dumpxml --inactive --security-info --domain web", xml_of(before));
+    host.fail(c.command, c.refusal);
+    auto done = kvm::DomainActuator(quick()).update(
+        update_step(after, before, {field("/state", "x", c.want)}), host.session());
+    REQUIRE(done);
+    CHECK(host.ran() == Lines{"domstate --domain web", "dumpxml --inactive --security-info --domain web",
+                              c.command, "domstate --domain web"});
+  }
+}
+
+TEST_CASE("domain update: a resume refused while the domain is still paused fails, saying what virsh said",
+          "[actuator]") {
+  FakeVirshHost host;
+  StackObject before = domain(k_base);
+  StackObject after = domain(std::string(k_base) + "state: running\n");
+  host.on("domstate --domain web", "paused\n");
+  host.on("dumpxml --inactive --security-info --domain web", xml_of(before));
+  host.fail("resume --domain web", "error: Failed to resume domain 'web'\nerror: internal error: no\n");
+  auto done = kvm::DomainActuator(quick()).update(
+      update_step(after, before, {field("/state", "paused", "running")}), host.session());
+  REQUIRE_FALSE(done);
+  CHECK(
+      done.error().message() ==
+      "domain.web@lab1: virsh resume failed: Failed to resume domain 'web': internal error: no (not resumed)");
+}
+
+TEST_CASE("domain create: a start refused because the domain is already running is done", "[actuator]") {
+  FakeVirshHost host;
+  host.fail("start --domain web",
+            "error: Failed to start domain 'web'\nerror: Requested operation is not valid: domain is already "
+            "active\n");
+  host.on("domstate --domain web", "running\n");
+  auto done = kvm::DomainActuator().create(ActuatorStep{domain(k_base), nullptr, {}, {}}, host.session());
+  REQUIRE(done);
+  CHECK(host.ran() == Lines{"define /dev/stdin", "start --domain web", "domstate --domain web"});
 }
 
 TEST_CASE("domain update: autostart off, without a redefine", "[actuator]") {
