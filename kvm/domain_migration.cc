@@ -68,8 +68,8 @@ Result<std::string> state_on(HostSession& host, const std::string& name) {
   return std::string(providers::trimmed(*state));
 }
 
-// Whether a QEMU process holds the domain: running, paused, in shutdown,
-// pmsuspended (all but "shut off" and "crashed").
+// Whether a QEMU process holds the domain: every state but "shut off"
+// (power_state_from_domstate), as the next plan reads it too.
 bool runs(std::string_view state) { return power_state_from_domstate(state) != PowerState::stopped; }
 
 // What a person waiting sees, every k_waiting_word_every: "waiting for the
@@ -131,12 +131,8 @@ Result<void> as_planned(const MigrationStep& step, HostSession& from) {
   auto state = state_on(from, step.source.name);
   if (!state) return fail(state.error());
   if (runs(*state) == step.live) return {};
-  // The next plan reads running and paused as such, any other state as
-  // stopped (kvm/domain_reader.cc): one its QEMU holds moves neither way.
-  const bool moves_live = *state == "running" || *state == "paused";
-  const std::string next = step.live    ? "the next plan moves it offline"
-                           : moves_live ? "the next plan moves it live"
-                                        : "it moves once shut off or running";
+  // The next plan reads the state by the same rule as runs().
+  const std::string next = step.live ? "the next plan moves it offline" : "the next plan moves it live";
   return fail(providers::ErrorCode::other,
               fmt::format("the domain is {} on {} now, {} when the plan was made ({})", *state,
                           step.source.host, step.live ? "running" : "stopped", next));

@@ -13,7 +13,7 @@ using Clock = std::chrono::steady_clock;
 
 PowerState power_state_from_domstate(std::string_view text) {
   const std::string_view state = providers::trimmed(text);
-  if (state == "shut off" || state == "crashed") return PowerState::stopped;
+  if (state == "shut off") return PowerState::stopped;
   if (state == "paused") return PowerState::paused;
   return PowerState::running;
 }

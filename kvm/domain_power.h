@@ -26,9 +26,12 @@ namespace virtplan::kvm {
 
 enum class PowerState { stopped, running, paused };
 
-// From `virsh domstate`: "shut off" and "crashed" are stopped, "paused" is
-// paused, every other state (running, idle, in shutdown, pmsuspended...) has a
-// live QEMU and counts as running.
+// From `virsh domstate`: "shut off" is stopped, "paused" is paused, every
+// other state (running, idle, in shutdown, pmsuspended, and crashed, which
+// libvirt shows only while it keeps the crashed guest's QEMU for
+// `on_crash: preserve`) has a live QEMU and counts as running: `start`
+// would be refused, and stopping it takes a shutdown or a destroy. The
+// domain reader's states follow this rule too, so plan and apply agree.
 PowerState power_state_from_domstate(std::string_view text);
 // From a spec's `state`; nullopt for anything else.
 std::optional<PowerState> power_state_from_spec(std::string_view text);

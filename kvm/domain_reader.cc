@@ -1,6 +1,7 @@
 #include "kvm/domain_reader.h"
 
 #include "kvm/domain_kind.h"
+#include "kvm/domain_power.h"
 #include "kvm/domain_saved_state.h"
 #include "kvm/domain_xml_reader.h"
 #include "providers/virsh/list_dump_reading.h"
@@ -16,7 +17,7 @@ using providers::Result;
 using providers::VirshArgs;
 
 // The order of the recipe's lists, which decorate() and the rest read back.
-enum List { all, autostart, running, paused, managed_save, with_snapshots, active_pools };
+enum List { all, autostart, shut_off, paused, managed_save, with_snapshots, active_pools };
 
 VirshArgs snapshot_list(const std::string& name) { return {"snapshot-list", "--domain", name, "--name"}; }
 VirshArgs pool_volume_list(const std::string& pool) { return {"vol-list", "--pool", pool}; }
@@ -39,11 +40,15 @@ Result<providers::Spec> parse(const std::string& xml) {
 
 void decorate(providers::Spec& spec, const std::string& name, const NameSets& sets) {
   spec["autostart"] = sets[autostart].contains(name);
-  // Any other state (shut off, crashed, pmsuspended) is not running: the
-  // stack's `state: running` then starts it.
-  spec["state"] = sets[running].contains(name)  ? "running"
-                  : sets[paused].contains(name) ? "paused"
-                                                : "stopped";
+  // The state as `virsh domstate` would name it, for the one rule that
+  // apply's reads follow too (power_state_from_domstate): every state but
+  // shut off and paused (running, blocked, in shutdown, pmsuspended,
+  // crashed with QEMU kept) has a live QEMU. Read as stopped, such a domain
+  // planned a start that apply, seeing it up, never made: a plan never empty.
+  const std::string_view domstate = sets[paused].contains(name)     ? "paused"
+                                    : sets[shut_off].contains(name) ? "shut off"
+                                                                    : "running";
+  spec["state"] = power_state_name(power_state_from_domstate(domstate));
   add_saved_state(spec, sets[managed_save].contains(name), nullptr, 0);
 }
 
@@ -132,7 +137,7 @@ std::unique_ptr<providers::KindReading> DomainReader::start(
   recipe.declared = providers::declared_names(declared, recipe.kind);
   recipe.lists = {{"list", "--all", "--name"},
                   {"list", "--all", "--name", "--autostart"},
-                  {"list", "--name", "--state-running"},
+                  {"list", "--all", "--name", "--state-shutoff"},
                   {"list", "--name", "--state-paused"},
                   {"list", "--all", "--name", "--with-managed-save"},
                   {"list", "--all", "--name", "--with-snapshot"},

@@ -83,7 +83,10 @@ void script(providers::test::FakeVirshHost& host, const HostContents& contents) 
   }
   host.on("list --all --name", lines(domains));
   host.on("list --all --name --autostart", "");
-  host.on("list --name --state-running", lines(contents.running));
+  std::vector<std::string> shut_off;
+  for (const std::string& name : domains)
+    if (!contents.running.contains(name)) shut_off.push_back(name);
+  host.on("list --all --name --state-shutoff", lines(shut_off));
   host.on("list --name --state-paused", "");
   host.on("list --name", lines(contents.running));
   host.on("net-list --all --name", lines(contents.networks));

@@ -148,8 +148,10 @@ TEST_CASE("a move whose domain is not as the plan saw it on the source is refuse
        Case{false, "paused", "the domain is paused on lab1 now, stopped when the plan was made"},
        Case{
            false, "pmsuspended",
-           "the domain is pmsuspended on lab1 now, stopped when the plan was made (it moves once shut off or running)"},
-       Case{true, "crashed", "the domain is crashed on lab1 now, running when the plan was made"},
+           "the domain is pmsuspended on lab1 now, stopped when the plan was made (the next plan moves it live)"},
+       Case{
+           false, "crashed",
+           "the domain is crashed on lab1 now, stopped when the plan was made (the next plan moves it live)"},
        Case{true, "shut off",
             "the domain is shut off on lab1 now, running when the plan was "
             "made (the next plan moves it offline)"}}) {
