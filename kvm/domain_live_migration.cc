@@ -99,10 +99,21 @@ t=$(mktemp "$h/.ssh/.virtplan-migrate.XXXXXX")
 # with what was read, or the user's other keys would be lost.
 grep -v -F -- "$2" "$f" >"$t" || [ $? -eq 1 ] || { rm -f -- "$t"; exit 4; }
 if [ -n "$3" ]; then printf 'expiry-time="%s",%s\n' "$(date -d '+1 hour' +%Y%m%d%H%M)" "$3" >>"$t"; fi
-# Rewritten in place, not renamed over: authorized_keys may be a symlink or a
-# bind mount, and keeps its inode, owner and labels.
-cat -- "$t" >"$f"
-rm -f -- "$t"
+# Renamed over the file, with its owner, mode and labels: sshd, reading it for
+# another login at that moment, finds the old file or the new one, whole,
+# never one truncated and half written, and a crash leaves one of the two.
+# In place only where a rename cannot stand for the file: a symbolic link, a
+# file of several links, a mount point (the rename fails).
+if [ ! -L "$f" ] && [ "$(stat -c %h -- "$f")" = 1 ]; then
+  chown --reference="$f" -- "$t" 2>/dev/null || true
+  chmod --reference="$f" -- "$t"
+  if command -v chcon >/dev/null 2>&1; then chcon --reference="$f" -- "$t" 2>/dev/null || true; fi
+  mv -f -- "$t" "$f" 2>/dev/null || true
+fi
+if [ -e "$t" ]; then
+  cat -- "$t" >"$f"
+  rm -f -- "$t"
+fi
 chown "$1" -- "$h/.ssh" "$f" 2>/dev/null || true
 )sh";
 
