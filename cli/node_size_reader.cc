@@ -1,7 +1,7 @@
 #include "cli/node_size_reader.h"
 
 #include "providers/base/plain_text.h"
-#include "providers/virsh/nodeinfo.h"
+#include "providers/virsh/label_table.h"
 
 #include <nlohmann/json.hpp>
 
@@ -80,15 +80,15 @@ std::unique_ptr<providers::KindReading> NodeSizeReader::start(
 
 // virsh prints the memory in KiB.
 std::optional<planner::NodeSize> parse_nodeinfo(std::string_view nodeinfo) {
-  auto cpus = providers::nodeinfo_number(nodeinfo, "CPU(s):");
-  auto kib = providers::nodeinfo_number(nodeinfo, "Memory size:");
+  auto cpus = providers::table_number(nodeinfo, "CPU(s):");
+  auto kib = providers::table_number(nodeinfo, "Memory size:");
   if (!cpus || !kib || *cpus == 0 || *kib == 0) return std::nullopt;
   return planner::NodeSize{static_cast<int>(*cpus), *kib * 1024, {}};
 }
 
 std::optional<planner::NodeSize::PoolSpace> parse_pool_info(std::string_view info) {
-  auto capacity = providers::nodeinfo_number(info, "Capacity:");
-  auto available = providers::nodeinfo_number(info, "Available:");
+  auto capacity = providers::table_number(info, "Capacity:");
+  auto available = providers::table_number(info, "Available:");
   if (!capacity || !available) return std::nullopt;
   return planner::NodeSize::PoolSpace{*capacity, *available};
 }

@@ -8,7 +8,7 @@
 #include "providers/base/human_size.h"
 #include "providers/base/plain_text.h"
 #include "providers/host/host_session.h"
-#include "providers/virsh/nodeinfo.h"
+#include "providers/virsh/label_table.h"
 #include "providers/virsh/volume_copy.h"
 #include "providers/xml/document.h"
 
@@ -56,7 +56,7 @@ Result<std::uint64_t> physical_size(HostSession& host, const providers::ObjectId
   auto info =
       host.virsh().run({"vol-info", "--pool", volume.pool, "--vol", volume.name, "--bytes", "--physical"});
   if (!info) return fail(info.error());
-  if (auto bytes = providers::nodeinfo_number(*info, "Physical:")) return *bytes;
+  if (auto bytes = providers::table_number(*info, "Physical:")) return *bytes;
   return fail(providers::ErrorCode::other,
               fmt::format("{}: vol-info printed no physical size: {}", volume.address(), *info));
 }

@@ -1,6 +1,6 @@
 #include "providers/virsh/shell_pool.h"
 
-#include "providers/virsh/nodeinfo.h"
+#include "providers/virsh/label_table.h"
 
 #include <algorithm>
 #include <future>
@@ -42,17 +42,17 @@ void VirshShellPool::warm_up() {
 }
 
 std::optional<int> VirshShellPool::cpus_in(std::string_view nodeinfo) {
-  const auto cpus = nodeinfo_number(nodeinfo, "CPU(s):");
+  const auto cpus = table_number(nodeinfo, "CPU(s):");
   if (!cpus || *cpus == 0 || *cpus > 4096) return std::nullopt;
   return static_cast<int>(*cpus);
 }
 
 std::optional<VirshShellPool::CpuTimes> VirshShellPool::cpu_times_in(std::string_view nodecpustats) {
-  const auto user = nodeinfo_number(nodecpustats, "user:");
-  const auto system = nodeinfo_number(nodecpustats, "system:");
-  const auto idle = nodeinfo_number(nodecpustats, "idle:");
+  const auto user = table_number(nodecpustats, "user:");
+  const auto system = table_number(nodecpustats, "system:");
+  const auto idle = table_number(nodecpustats, "idle:");
   if (!user || !system || !idle) return std::nullopt;
-  return CpuTimes{*user + *system, *idle + nodeinfo_number(nodecpustats, "iowait:").value_or(0)};
+  return CpuTimes{*user + *system, *idle + table_number(nodecpustats, "iowait:").value_or(0)};
 }
 
 int VirshShellPool::shells_for_load(int in_use, int most, double idle_cpus) {

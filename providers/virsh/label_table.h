@@ -16,6 +16,6 @@ namespace virtplan::providers {
 std::optional<std::string_view> table_text(std::string_view table, std::string_view label);
 // The number on the line that starts with `label` ("CPU(s):"); nullopt when
 // no line does or its value is not a number.
-std::optional<std::uint64_t> nodeinfo_number(std::string_view nodeinfo, std::string_view label);
+std::optional<std::uint64_t> table_number(std::string_view table, std::string_view label);
 
 }  // namespace virtplan::providers

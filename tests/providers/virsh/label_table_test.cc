@@ -1,7 +1,7 @@
-// Reading virsh's label-and-value tables (nodeinfo.h), with the tables as
+// Reading virsh's label-and-value tables (label_table.h), with the tables as
 // virsh 9.0 prints them.
 
-#include "providers/virsh/nodeinfo.h"
+#include "providers/virsh/label_table.h"
 
 #include <catch2/catch.hpp>
 
@@ -17,9 +17,9 @@ TEST_CASE("virsh tables: a label's text and number, the first line that has it")
   CHECK_FALSE(table_text("", "Job type:").has_value());
 
   const std::string nodeinfo = "CPU(s):              16\r\nMemory size:         16318988 KiB\n";
-  CHECK(nodeinfo_number(nodeinfo, "CPU(s):") == std::optional<std::uint64_t>(16));
-  CHECK(nodeinfo_number(nodeinfo, "Memory size:") == std::optional<std::uint64_t>(16318988));
-  CHECK_FALSE(nodeinfo_number("Name: vda\nPhysical: unknown\n", "Physical:").has_value());
-  CHECK(nodeinfo_number("Physical:       196616\nPhysical:       1\n", "Physical:") ==
+  CHECK(table_number(nodeinfo, "CPU(s):") == std::optional<std::uint64_t>(16));
+  CHECK(table_number(nodeinfo, "Memory size:") == std::optional<std::uint64_t>(16318988));
+  CHECK_FALSE(table_number("Name: vda\nPhysical: unknown\n", "Physical:").has_value());
+  CHECK(table_number("Physical:       196616\nPhysical:       1\n", "Physical:") ==
         std::optional<std::uint64_t>(196616));
 }

@@ -1,4 +1,4 @@
-#include "providers/virsh/nodeinfo.h"
+#include "providers/virsh/label_table.h"
 
 #include "providers/base/plain_text.h"
 
@@ -13,8 +13,8 @@ std::optional<std::string_view> table_text(std::string_view table, std::string_v
   return std::nullopt;
 }
 
-std::optional<std::uint64_t> nodeinfo_number(std::string_view nodeinfo, std::string_view label) {
-  const auto text = table_text(nodeinfo, label);
+std::optional<std::uint64_t> table_number(std::string_view table, std::string_view label) {
+  const auto text = table_text(table, label);
   if (!text) return std::nullopt;
   std::uint64_t value = 0;
   auto [next, error] = std::from_chars(text->data(), text->data() + text->size(), value);
