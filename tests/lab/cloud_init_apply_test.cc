@@ -92,11 +92,7 @@ public:
   std::string lease() const {
     return run(fmt::format("virsh -q net-dhcp-leases --network n-{} | grep -i {} || true", m_tag, mac()));
   }
-  std::string serial() const {
-    std::string text = run("cat " + shell_quote(serial_log()) + " 2>/dev/null || true");
-    std::erase(text, '\r');
-    return text;
-  }
+  std::string serial() const { return virtplan::lab::serial_text(m_env, 0, serial_log()); }
   // The user-data the guest printed last, or "" before it printed one.
   std::string printed_user_data() const {
     const std::string log = serial();

@@ -87,11 +87,7 @@ TEST_CASE("destroy shuts a running real guest down on ACPI and waits for it, for
       tag, host_block(env, 0), env.hosts[0].name, guest, serial_log));
   StackCleanup cleanup{env, stack, "rm -f " + shell_quote(serial_log)};
   env.run_in(0, "mkdir -p /var/log/libvirt/qemu");
-  const auto serial = [&] {
-    std::string text = env.run_in(0, "cat " + shell_quote(serial_log) + " 2>/dev/null || true");
-    std::erase(text, '\r');
-    return text;
-  };
+  const auto serial = [&] { return virtplan::lab::serial_text(env, 0, serial_log); };
 
   const auto created = run_virtplan("apply --auto-approve -f " + stack);
   INFO(created.output);

@@ -72,12 +72,7 @@ struct GuestStack {
     return out;
   }
 
-  std::string serial() const {
-    std::string text =
-        env.run_in(0, "cat " + virtplan::providers::shell_quote(serial_log()) + " 2>/dev/null || true");
-    std::erase(text, '\r');
-    return text;
-  }
+  std::string serial() const { return virtplan::lab::serial_text(env, 0, serial_log()); }
 };
 
 }  // namespace

@@ -61,12 +61,7 @@ public:
   std::string serial_log() const { return "/var/log/libvirt/qemu/" + m_name + "-serial.log"; }
 
   std::string run(const std::string& command) const { return m_env.run_in(0, command); }
-  // The console writes CRLF line ends: the log reads back with plain ones.
-  std::string serial() const {
-    std::string text = run("cat " + shell_quote(serial_log()) + " 2>/dev/null || true");
-    std::erase(text, '\r');
-    return text;
-  }
+  std::string serial() const { return virtplan::lab::serial_text(m_env, 0, serial_log()); }
   bool serial_has(const std::string& text) const { return serial().find(text) != std::string::npos; }
 
   // Copies the guest and the seed image into the host and defines both.

@@ -55,12 +55,7 @@ struct SleepingGuest {
         tag, host_block(env, 0), env.hosts[0].name, state, guest, serial_log());
   }
 
-  std::string serial() const {
-    std::string text =
-        env.run_in(0, "cat " + virtplan::providers::shell_quote(serial_log()) + " 2>/dev/null || true");
-    std::erase(text, '\r');
-    return text;
-  }
+  std::string serial() const { return virtplan::lab::serial_text(env, 0, serial_log()); }
 };
 
 }  // namespace

@@ -3,6 +3,7 @@
 // The lab's real guest (tests/lab/guest) for lab tests: its cached build
 // directory, and polling for what it prints on its serial console.
 
+#include "providers/host/shell_quote.h"
 #include "tests/lab/lab_env.h"
 
 #include <catch2/catch.hpp>
@@ -25,6 +26,15 @@ inline std::string guest_dir() {
   std::string dir = built.out.substr(0, built.out.find('\n'));
   REQUIRE(!dir.empty());
   return dir;
+}
+
+// What the guest printed on its console so far, from the serial log file
+// `path` on lab host `i` ("" before it exists). The console writes CRLF
+// line ends: the text reads back with plain ones.
+inline std::string serial_text(const LabEnv& env, std::size_t i, const std::string& path) {
+  std::string text = env.run_in(i, "cat " + providers::shell_quote(path) + " 2>/dev/null || true");
+  std::erase(text, '\r');
+  return text;
 }
 
 // The guest's last heartbeat in `serial` (what it printed on its console):
