@@ -3,6 +3,7 @@
 #include "kvm/domain_power.h"
 #include "providers/base/plain_text.h"
 #include "providers/kind/object_id.h"
+#include "providers/virsh/label_table.h"
 
 #include <fmt/format.h>
 
@@ -97,15 +98,7 @@ Result<void> DomainOperations::restore() const {
     return providers::fail(info.error().code(),
                            fmt::format("{}: not restored: {}", where(), info.error().message()));
   }
-  bool has_image = false;
-  std::string_view text = *info;
-  while (!text.empty()) {
-    const auto end = text.find('\n');
-    const std::string_view line = text.substr(0, end);
-    text = end == std::string_view::npos ? std::string_view() : text.substr(end + 1);
-    if (line.starts_with("Managed save:")) has_image = line.find("yes") != std::string_view::npos;
-  }
-  if (!has_image) {
+  if (providers::table_text(*info, "Managed save:") != "yes") {
     return providers::fail(ErrorCode::not_found,
                            fmt::format("{}: not restored: it has no managed save image (save it "
                                        "first with `virtplan domain save`)",
